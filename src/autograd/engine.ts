@@ -1,0 +1,121 @@
+/**
+ * Reverse-mode autodiff. Each op output that needs a gradient carries a `Node` (its grad_fn) holding
+ * the op's inputs and a closure over its gradient rule. `backward()` orders the graph topologically
+ * from the root, runs each rule once with the summed upstream gradient, accumulates into leaves'
+ * `.grad`, and — unless `retainGraph` — releases every node so the graph is garbage-collected.
+ */
+import { StateError } from '../core/errors.js';
+import { isAnomalyEnabled, setGradEnabled } from './mode.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export type GradFn = (g: Tensor) => (Tensor | null)[];
+
+export class Node {
+  /** Op name, e.g. `mul`; shown as `gradFn=<MulBackward>`. */
+  readonly name: string;
+  inputs: readonly Tensor[];
+  private fn: GradFn | null;
+
+  constructor(name: string, inputs: readonly Tensor[], fn: GradFn) {
+    this.name = name;
+    this.inputs = inputs;
+    this.fn = fn;
+  }
+
+  get released(): boolean {
+    return this.fn === null;
+  }
+
+  apply(g: Tensor): (Tensor | null)[] {
+    if (!this.fn)
+      throw new StateError(
+        `backward: trying to backward through the graph a second time (the ${this.name} node was freed by an earlier backward); pass { retainGraph: true } to the first backward() if you need to call it twice`,
+        'E_GRAPH_FREED',
+      );
+    return this.fn(g);
+  }
+
+  release(): void {
+    this.fn = null;
+    this.inputs = [];
+  }
+
+  toString(): string {
+    return `<${this.name[0]!.toUpperCase()}${this.name.slice(1)}Backward>`;
+  }
+}
+
+export interface BackwardOptions {
+  retainGraph?: boolean;
+  /** Record the backward pass itself (for higher-order gradients). */
+  createGraph?: boolean;
+}
+
+/** Tensors reachable from `root` through grad_fn edges, in reverse topological order (root first). */
+function order(root: Tensor): Tensor[] {
+  const seen = new Set<Tensor>();
+  const post: Tensor[] = [];
+  const stack: [Tensor, number][] = [[root, 0]];
+  seen.add(root);
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    const [t, i] = top;
+    const inputs = t.gradFn ? t.gradFn.inputs : [];
+    if (i < inputs.length) {
+      top[1]++;
+      const c = inputs[i]!;
+      if (c.requiresGrad && !seen.has(c)) {
+        seen.add(c);
+        stack.push([c, 0]);
+      }
+    } else {
+      post.push(t);
+      stack.pop();
+    }
+  }
+  return post.reverse();
+}
+
+function checkFinite(g: Tensor, what: string): void {
+  const d = g.storage;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    if (v - v !== 0) throw new StateError(`anomaly: ${what} produced ${Number.isNaN(v) ? 'NaN' : 'Inf'} in its gradient`, 'E_ANOMALY');
+  }
+}
+
+export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = {}): void {
+  const prev = setGradEnabled(!!opts.createGraph);
+  try {
+    const topo = order(root);
+    const grads = new Map<Tensor, Tensor>();
+    grads.set(root, grad);
+    const anomaly = isAnomalyEnabled();
+    for (const t of topo) {
+      let g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t);
+      g = t.runHooks(g);
+      if (!t.gradFn) {
+        // a leaf: accumulate
+        t.accumulateGrad(g);
+        continue;
+      }
+      if (t.retainsGrad) t.accumulateGrad(g);
+      const node = t.gradFn;
+      const inputs = node.inputs;
+      const inGrads = node.apply(g);
+      if (!opts.retainGraph) node.release();
+      for (let i = 0; i < inGrads.length; i++) {
+        const gi = inGrads[i];
+        const x = inputs[i];
+        if (!gi || !x || !x.requiresGrad) continue;
+        if (anomaly) checkFinite(gi, `the backward of ${node.name}`);
+        const acc = grads.get(x);
+        grads.set(x, acc ? acc.add(gi) : gi);
+      }
+    }
+  } finally {
+    setGradEnabled(prev);
+  }
+}

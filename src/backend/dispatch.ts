@@ -1,0 +1,41 @@
+/**
+ * The dispatcher: which backend's kernel runs each primitive. The js backend is always present;
+ * a faster backend registered by `setBackend` overrides the kernels it implements, and every kernel
+ * it lacks falls back to js. Nothing here runs at import time beyond building the js table.
+ */
+import { NotSupportedError } from '../core/errors.js';
+import { createJsBackend, jsKernels } from './js/index.js';
+import type { Backend, Kernels } from './types.js';
+
+const registry = new Map<string, Backend>();
+let active: Backend = createJsBackend();
+let table: Kernels = { ...jsKernels };
+
+registry.set('js', active);
+
+/** The current kernel table (js kernels filled in where the active backend has none). */
+export function kernels(): Kernels {
+  return table;
+}
+
+/** Register a backend so `setBackend(name)` can select it. */
+export function registerBackend(b: Backend): void {
+  registry.set(b.name, b);
+}
+
+/** Select a registered backend by name. */
+export function setBackend(name: string): Backend {
+  const b = registry.get(name);
+  if (!b) throw new NotSupportedError(`setBackend: unknown backend "${name}"; registered: ${[...registry.keys()].join(', ')}`);
+  active = b;
+  table = { ...jsKernels, ...(b.kernels as Kernels) };
+  return b;
+}
+
+export function getBackend(): Backend {
+  return active;
+}
+
+export function listBackends(): string[] {
+  return [...registry.keys()];
+}

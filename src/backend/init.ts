@@ -1,0 +1,51 @@
+/**
+ * `await init()` chooses the backend. Nothing is selected at import time: until `init()` runs, the js
+ * backend (always available) is used. Faster backends register a loader here and are tried in order;
+ * any that fails to load is skipped, with the reason recorded in `backendInfo()`.
+ */
+import { getBackend, registerBackend, setBackend } from './dispatch.js';
+import type { Backend } from './types.js';
+
+export interface InitOptions {
+  /** Backend to use: 'auto' (default: the fastest that loads), 'js', or a registered name. */
+  backend?: string;
+  /** Worker threads for backends that use them (default: the number of cores). */
+  threads?: number;
+}
+
+export interface BackendLoader {
+  name: string;
+  load(opts: InitOptions): Promise<Backend>;
+}
+
+const loaders: BackendLoader[] = [];
+const skipped: Record<string, string> = {};
+
+/** Make a backend available to `init()` (tried in registration order, before js). */
+export function addBackendLoader(loader: BackendLoader): void {
+  if (!loaders.some((l) => l.name === loader.name)) loaders.push(loader);
+}
+
+/** Select the backend; resolves to the chosen one. */
+export async function init(opts: InitOptions = {}): Promise<Backend> {
+  const want = opts.backend ?? 'auto';
+  if (want === 'js') return setBackend('js');
+  for (const l of loaders) {
+    if (want !== 'auto' && want !== l.name) continue;
+    try {
+      const b = await l.load(opts);
+      registerBackend(b);
+      return setBackend(b.name);
+    } catch (e) {
+      skipped[l.name] = (e as Error).message;
+      if (want !== 'auto') throw e;
+    }
+  }
+  return setBackend(want === 'auto' ? 'js' : want);
+}
+
+/** What is running: the backend's name and capabilities, and why any faster backend was skipped. */
+export function backendInfo(): { backend: string; info: Record<string, unknown>; skipped: Record<string, string> } {
+  const b = getBackend();
+  return { backend: b.name, info: { ...(b.info ?? {}) }, skipped: { ...skipped } };
+}

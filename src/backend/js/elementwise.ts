@@ -1,0 +1,236 @@
+/**
+ * Reference elementwise kernels: unary, binary (broadcast via 0 strides) and where, over strided views.
+ * Obvious loops; a fast path for contiguous inputs, a general odometer walk otherwise.
+ */
+import { allocate, type DType, type TypedArray } from '../../core/dtype.js';
+import { numel } from '../../core/shape.js';
+import type { BinaryOp, UnaryOp, View } from '../types.js';
+
+/** erf, Abramowitz–Stegun 7.1.26 is too coarse for gradcheck; use a series/continued fraction pair. */
+export function erf(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  const ax = Math.abs(x);
+  if (ax > 6) return x > 0 ? 1 : -1;
+  if (ax < 2.5) {
+    // Maclaurin series: erf x = 2/√π Σ (-1)^n x^(2n+1) / (n! (2n+1))
+    let term = x;
+    let sum = x;
+    const x2 = x * x;
+    for (let n = 1; n < 80; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  // Continued fraction for erfc (Lentz), accurate for x ≥ 2.5.
+  const erfc = erfcCF(ax);
+  return x > 0 ? 1 - erfc : erfc - 1;
+}
+
+function erfcCF(x: number): number {
+  // erfc x = exp(-x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + 2/(x + …)))))
+  let f = 0;
+  for (let n = 60; n >= 1; n--) f = n / 2 / (x + f);
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / (x + f);
+}
+
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+type F1 = (x: number) => number;
+
+function unaryFn(op: UnaryOp, p0: number, p1: number): F1 {
+  switch (op) {
+    case 'neg': return (x) => -x;
+    case 'abs': return Math.abs;
+    case 'exp': return Math.exp;
+    case 'log': return Math.log;
+    case 'sqrt': return Math.sqrt;
+    case 'rsqrt': return (x) => 1 / Math.sqrt(x);
+    case 'sin': return Math.sin;
+    case 'cos': return Math.cos;
+    case 'tanh': return Math.tanh;
+    case 'sigmoid': return (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+    case 'relu': return (x) => (x > 0 ? x : x === x ? 0 : x);
+    case 'sign': return (x) => (x > 0 ? 1 : x < 0 ? -1 : x === x ? 0 : x);
+    case 'square': return (x) => x * x;
+    case 'reciprocal': return (x) => 1 / x;
+    case 'erf': return erf;
+    case 'floor': return Math.floor;
+    case 'ceil': return Math.ceil;
+    case 'round': return roundHalfEven;
+    case 'log1p': return Math.log1p;
+    case 'expm1': return Math.expm1;
+    case 'not': return (x) => (x ? 0 : 1);
+    case 'isnan': return (x) => (x !== x ? 1 : 0);
+    case 'isinf': return (x) => (x === Infinity || x === -Infinity ? 1 : 0);
+    case 'powScalar': return powFn(p0);
+    case 'clamp': {
+      const lo = Number.isNaN(p0) ? -Infinity : p0;
+      const hi = Number.isNaN(p1) ? Infinity : p1;
+      return (x) => (x !== x ? x : x < lo ? lo : x > hi ? hi : x);
+    }
+    case 'leakyRelu': return (x) => (x > 0 ? x : p0 * x);
+    case 'elu': return (x) => (x > 0 ? x : p0 * Math.expm1(x));
+    case 'softplus': return (x) => (x * p0 > p1 ? x : Math.max(x * p0, 0) / p0 + Math.log1p(Math.exp(-Math.abs(x * p0))) / p0);
+    case 'gelu': return (x) => 0.5 * x * (1 + erf(x * SQRT1_2));
+    case 'geluGrad': return (x) => 0.5 * (1 + erf(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+    case 'copy': return (x) => x;
+  }
+}
+
+function powFn(e: number): F1 {
+  if (e === 2) return (x) => x * x;
+  if (e === 1) return (x) => x;
+  if (e === 0.5) return Math.sqrt;
+  if (e === -1) return (x) => 1 / x;
+  return (x) => Math.pow(x, e);
+}
+
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+function binaryFn(op: BinaryOp): (a: number, b: number) => number {
+  switch (op) {
+    case 'add': return (a, b) => a + b;
+    case 'sub': return (a, b) => a - b;
+    case 'mul': return (a, b) => a * b;
+    case 'div': return (a, b) => a / b;
+    case 'pow': return Math.pow;
+    case 'maximum': return (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b);
+    case 'minimum': return (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b);
+    case 'atan2': return Math.atan2;
+    case 'eq': return (a, b) => (a === b ? 1 : 0);
+    case 'ne': return (a, b) => (a !== b ? 1 : 0);
+    case 'lt': return (a, b) => (a < b ? 1 : 0);
+    case 'le': return (a, b) => (a <= b ? 1 : 0);
+    case 'gt': return (a, b) => (a > b ? 1 : 0);
+    case 'ge': return (a, b) => (a >= b ? 1 : 0);
+    case 'and': return (a, b) => (a && b ? 1 : 0);
+    case 'or': return (a, b) => (a || b ? 1 : 0);
+    case 'xor': return (a, b) => ((a ? 1 : 0) ^ (b ? 1 : 0));
+  }
+}
+
+/** Integer division semantics: int32 results of div are never produced (div promotes to float). */
+function isUnitContiguous(v: View, shape: readonly number[]): boolean {
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && v.strides[i] !== acc) return false;
+    acc *= shape[i]!;
+  }
+  return true;
+}
+
+function isScalarView(v: View): boolean {
+  for (const s of v.strides) if (s !== 0) return false;
+  return true;
+}
+
+/**
+ * Walk every element of `shape` in row-major order, calling `fn(outIndex, off0, off1, off2)` with the
+ * element offsets of up to three strided views.
+ */
+function walk(
+  shape: readonly number[],
+  views: readonly View[],
+  fn: (i: number, o0: number, o1: number, o2: number) => void,
+): void {
+  const nd = shape.length;
+  const total = numel(shape);
+  if (total === 0) return;
+  const nv = views.length;
+  const off = [0, 0, 0];
+  for (let v = 0; v < nv; v++) off[v] = views[v]!.offset;
+  if (nd === 0) {
+    fn(0, off[0]!, off[1]!, off[2]!);
+    return;
+  }
+  const idx = new Array<number>(nd).fill(0);
+  const last = nd - 1;
+  const inner = shape[last]!;
+  const s0 = nv > 0 ? views[0]!.strides[last]! : 0;
+  const s1 = nv > 1 ? views[1]!.strides[last]! : 0;
+  const s2 = nv > 2 ? views[2]!.strides[last]! : 0;
+  let i = 0;
+  for (;;) {
+    let o0 = off[0]!;
+    let o1 = off[1]!;
+    let o2 = off[2]!;
+    for (let j = 0; j < inner; j++) {
+      fn(i++, o0, o1, o2);
+      o0 += s0;
+      o1 += s1;
+      o2 += s2;
+    }
+    // advance the odometer over the outer dimensions
+    let d = last - 1;
+    for (; d >= 0; d--) {
+      idx[d]!++;
+      for (let v = 0; v < nv; v++) off[v]! += views[v]!.strides[d]!;
+      if (idx[d]! < shape[d]!) break;
+      for (let v = 0; v < nv; v++) off[v]! -= views[v]!.strides[d]! * shape[d]!;
+      idx[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}
+
+export function unary(op: UnaryOp, x: View, shape: readonly number[], outDType: DType, p0 = 0, p1 = 0): TypedArray {
+  const n = numel(shape);
+  const out = allocate(outDType, n);
+  const f = unaryFn(op, p0, p1);
+  const xd = x.data;
+  if (isUnitContiguous(x, shape)) {
+    const o = x.offset;
+    for (let i = 0; i < n; i++) out[i] = f(xd[o + i]!);
+  } else {
+    walk(shape, [x], (i, o0) => {
+      out[i] = f(xd[o0]!);
+    });
+  }
+  return out;
+}
+
+export function binary(op: BinaryOp, a: View, b: View, shape: readonly number[], outDType: DType): TypedArray {
+  const n = numel(shape);
+  const out = allocate(outDType, n);
+  const f = binaryFn(op);
+  const ad = a.data;
+  const bd = b.data;
+  const ac = isUnitContiguous(a, shape);
+  const bc = isUnitContiguous(b, shape);
+  if (ac && bc) {
+    const oa = a.offset;
+    const ob = b.offset;
+    for (let i = 0; i < n; i++) out[i] = f(ad[oa + i]!, bd[ob + i]!);
+  } else if (ac && isScalarView(b)) {
+    const oa = a.offset;
+    const s = bd[b.offset]!;
+    for (let i = 0; i < n; i++) out[i] = f(ad[oa + i]!, s);
+  } else if (bc && isScalarView(a)) {
+    const ob = b.offset;
+    const s = ad[a.offset]!;
+    for (let i = 0; i < n; i++) out[i] = f(s, bd[ob + i]!);
+  } else {
+    walk(shape, [a, b], (i, o0, o1) => {
+      out[i] = f(ad[o0]!, bd[o1]!);
+    });
+  }
+  return out;
+}
+
+export function where(cond: View, a: View, b: View, shape: readonly number[], outDType: DType): TypedArray {
+  const out = allocate(outDType, numel(shape));
+  const cd = cond.data;
+  const ad = a.data;
+  const bd = b.data;
+  walk(shape, [cond, a, b], (i, oc, oa, ob) => {
+    out[i] = cd[oc] ? ad[oa]! : bd[ob]!;
+  });
+  return out;
+}

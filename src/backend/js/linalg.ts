@@ -1,0 +1,263 @@
+/** Reference matmul, convolution and pooling kernels (contiguous NCHW, OIHW weights). */
+import { allocate, type DType, type TypedArray } from '../../core/dtype.js';
+import type { Conv2dArgs, MatmulArgs, Pool2dArgs } from '../types.js';
+
+/**
+ * Batched C[b] = op(A[b]) · op(B[b]). Row-major; A is [m,k] ([k,m] when transA), B is [k,n]
+ * ([n,k] when transB). Accumulates each output row in float64, then stores.
+ */
+export function matmul(p: MatmulArgs, outDType: DType): TypedArray {
+  const { batch, m, k, n, transA, transB } = p;
+  const out = allocate(outDType, batch * m * n);
+  const ad = p.a.data;
+  const bd = p.b.data;
+  const row = new Float64Array(n);
+  // B transposed to [k, n] once per batch when needed, so the inner loop is unit-stride.
+  const bt = transB ? new Float64Array(k * n) : null;
+  for (let bi = 0; bi < batch; bi++) {
+    const ao = p.a.offset + bi * p.strideA;
+    const bo = p.b.offset + bi * p.strideB;
+    let bSrc: TypedArray | Float64Array = bd;
+    let bBase = bo;
+    if (bt) {
+      if (bi === 0 || p.strideB !== 0) {
+        for (let j = 0; j < n; j++) for (let t = 0; t < k; t++) bt[t * n + j] = bd[bo + j * k + t]!;
+      }
+      bSrc = bt;
+      bBase = 0;
+    }
+    for (let i = 0; i < m; i++) {
+      row.fill(0);
+      for (let t = 0; t < k; t++) {
+        const av = transA ? ad[ao + t * m + i]! : ad[ao + i * k + t]!;
+        if (av === 0) continue;
+        const bRow = bBase + t * n;
+        for (let j = 0; j < n; j++) row[j]! += av * bSrc[bRow + j]!;
+      }
+      const oo = (bi * m + i) * n;
+      for (let j = 0; j < n; j++) out[oo + j] = row[j]!;
+    }
+  }
+  // `av === 0` skipping would hide NaN/Inf in B; redo the affected rows exactly when B is not finite.
+  if (!allFinite(bd)) return matmulNaive(p, outDType);
+  return out;
+}
+
+function allFinite(a: TypedArray): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    if (v - v !== 0) return false;
+  }
+  return true;
+}
+
+function matmulNaive(p: MatmulArgs, outDType: DType): TypedArray {
+  const { batch, m, k, n, transA, transB } = p;
+  const out = allocate(outDType, batch * m * n);
+  for (let bi = 0; bi < batch; bi++) {
+    const ao = p.a.offset + bi * p.strideA;
+    const bo = p.b.offset + bi * p.strideB;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (let t = 0; t < k; t++) {
+          const av = transA ? p.a.data[ao + t * m + i]! : p.a.data[ao + i * k + t]!;
+          const bv = transB ? p.b.data[bo + j * k + t]! : p.b.data[bo + t * n + j]!;
+          acc += av * bv;
+        }
+        out[(bi * m + i) * n + j] = acc;
+      }
+  }
+  return out;
+}
+
+/** y[n, co, oy, ox] = Σ_{ci in group, ky, kx} x[n, ci, oy*s - p + ky*d, ox*s - p + kx*d] · w[co, ci', ky, kx] */
+export function conv2d(x: TypedArray, w: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray {
+  const { n, cIn, h, w: W, cOut, kh, kw, oh, ow, strideH, strideW, padH, padW, dilH, dilW, groups } = a;
+  const out = allocate(outDType, n * cOut * oh * ow);
+  const cInG = cIn / groups;
+  const cOutG = cOut / groups;
+  const acc = new Float64Array(oh * ow);
+  for (let b = 0; b < n; b++)
+    for (let co = 0; co < cOut; co++) {
+      const g = Math.floor(co / cOutG);
+      acc.fill(0);
+      for (let cig = 0; cig < cInG; cig++) {
+        const ci = g * cInG + cig;
+        const xBase = (b * cIn + ci) * h * W;
+        const wBase = (co * cInG + cig) * kh * kw;
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++) {
+            const wv = w[wBase + ky * kw + kx]!;
+            for (let oy = 0; oy < oh; oy++) {
+              const iy = oy * strideH - padH + ky * dilH;
+              if (iy < 0 || iy >= h) continue;
+              const xRow = xBase + iy * W;
+              const aRow = oy * ow;
+              for (let ox = 0; ox < ow; ox++) {
+                const ix = ox * strideW - padW + kx * dilW;
+                if (ix < 0 || ix >= W) continue;
+                acc[aRow + ox]! += wv * x[xRow + ix]!;
+              }
+            }
+          }
+      }
+      out.set(acc, (b * cOut + co) * oh * ow);
+    }
+  return out;
+}
+
+/** dx = conv2d's transpose applied to dy (also the forward of conv_transpose2d). */
+export function conv2dGradInput(gy: TypedArray, w: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray {
+  const { n, cIn, h, w: W, cOut, kh, kw, oh, ow, strideH, strideW, padH, padW, dilH, dilW, groups } = a;
+  const acc = new Float64Array(n * cIn * h * W);
+  const cInG = cIn / groups;
+  const cOutG = cOut / groups;
+  for (let b = 0; b < n; b++)
+    for (let co = 0; co < cOut; co++) {
+      const g = Math.floor(co / cOutG);
+      const gBase = (b * cOut + co) * oh * ow;
+      for (let cig = 0; cig < cInG; cig++) {
+        const ci = g * cInG + cig;
+        const xBase = (b * cIn + ci) * h * W;
+        const wBase = (co * cInG + cig) * kh * kw;
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++) {
+            const wv = w[wBase + ky * kw + kx]!;
+            for (let oy = 0; oy < oh; oy++) {
+              const iy = oy * strideH - padH + ky * dilH;
+              if (iy < 0 || iy >= h) continue;
+              for (let ox = 0; ox < ow; ox++) {
+                const ix = ox * strideW - padW + kx * dilW;
+                if (ix < 0 || ix >= W) continue;
+                acc[xBase + iy * W + ix]! += wv * gy[gBase + oy * ow + ox]!;
+              }
+            }
+          }
+      }
+    }
+  const out = allocate(outDType, acc.length);
+  out.set(acc);
+  return out;
+}
+
+export function conv2dGradWeight(x: TypedArray, gy: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray {
+  const { n, cIn, h, w: W, cOut, kh, kw, oh, ow, strideH, strideW, padH, padW, dilH, dilW, groups } = a;
+  const cInG = cIn / groups;
+  const cOutG = cOut / groups;
+  const out = allocate(outDType, cOut * cInG * kh * kw);
+  for (let co = 0; co < cOut; co++) {
+    const g = Math.floor(co / cOutG);
+    for (let cig = 0; cig < cInG; cig++) {
+      const ci = g * cInG + cig;
+      for (let ky = 0; ky < kh; ky++)
+        for (let kx = 0; kx < kw; kx++) {
+          let s = 0;
+          for (let b = 0; b < n; b++) {
+            const xBase = (b * cIn + ci) * h * W;
+            const gBase = (b * cOut + co) * oh * ow;
+            for (let oy = 0; oy < oh; oy++) {
+              const iy = oy * strideH - padH + ky * dilH;
+              if (iy < 0 || iy >= h) continue;
+              for (let ox = 0; ox < ow; ox++) {
+                const ix = ox * strideW - padW + kx * dilW;
+                if (ix < 0 || ix >= W) continue;
+                s += x[xBase + iy * W + ix]! * gy[gBase + oy * ow + ox]!;
+              }
+            }
+          }
+          out[((co * cInG + cig) * kh + ky) * kw + kx] = s;
+        }
+    }
+  }
+  return out;
+}
+
+export function maxPool2d(x: TypedArray, a: Pool2dArgs, outDType: DType): { out: TypedArray; indices: Int32Array } {
+  const { n, c, h, w, oh, ow, kh, kw, strideH, strideW, padH, padW, dilH, dilW } = a;
+  const out = allocate(outDType, n * c * oh * ow);
+  const indices = new Int32Array(n * c * oh * ow);
+  for (let p = 0; p < n * c; p++) {
+    const xb = p * h * w;
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        let best = -Infinity;
+        let bi = -1;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * strideH - padH + ky * dilH;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * strideW - padW + kx * dilW;
+            if (ix < 0 || ix >= w) continue;
+            const v = x[xb + iy * w + ix]!;
+            if (v > best || v !== v || bi < 0) {
+              best = v;
+              bi = iy * w + ix;
+              if (v !== v) break;
+            }
+          }
+        }
+        const o = p * oh * ow + oy * ow + ox;
+        out[o] = best;
+        indices[o] = bi;
+      }
+  }
+  return { out, indices };
+}
+
+export function maxPool2dGrad(gy: TypedArray, indices: Int32Array, a: Pool2dArgs, outDType: DType): TypedArray {
+  const { n, c, h, w, oh, ow } = a;
+  const out = allocate(outDType, n * c * h * w);
+  for (let p = 0; p < n * c; p++) {
+    const xb = p * h * w;
+    const ob = p * oh * ow;
+    for (let o = 0; o < oh * ow; o++) out[xb + indices[ob + o]!] += gy[ob + o]!;
+  }
+  return out;
+}
+
+function avgWindow(a: Pool2dArgs, oy: number, ox: number): [number, number, number, number, number] {
+  const { h, w, kh, kw, strideH, strideW, padH, padW } = a;
+  let y0 = oy * strideH - padH;
+  let x0 = ox * strideW - padW;
+  let y1 = Math.min(y0 + kh, h + padH);
+  let x1 = Math.min(x0 + kw, w + padW);
+  const poolSize = (y1 - y0) * (x1 - x0);
+  y0 = Math.max(y0, 0);
+  x0 = Math.max(x0, 0);
+  y1 = Math.min(y1, h);
+  x1 = Math.min(x1, w);
+  const div = a.divisor > 0 ? a.divisor : a.countIncludePad ? poolSize : (y1 - y0) * (x1 - x0);
+  return [y0, y1, x0, x1, div];
+}
+
+export function avgPool2d(x: TypedArray, a: Pool2dArgs, outDType: DType): TypedArray {
+  const { n, c, h, w, oh, ow } = a;
+  const out = allocate(outDType, n * c * oh * ow);
+  for (let p = 0; p < n * c; p++) {
+    const xb = p * h * w;
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        const [y0, y1, x0, x1, div] = avgWindow(a, oy, ox);
+        let s = 0;
+        for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) s += x[xb + iy * w + ix]!;
+        out[p * oh * ow + oy * ow + ox] = s / div;
+      }
+  }
+  return out;
+}
+
+export function avgPool2dGrad(gy: TypedArray, a: Pool2dArgs, outDType: DType): TypedArray {
+  const { n, c, h, w, oh, ow } = a;
+  const out = allocate(outDType, n * c * h * w);
+  for (let p = 0; p < n * c; p++) {
+    const xb = p * h * w;
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        const [y0, y1, x0, x1, div] = avgWindow(a, oy, ox);
+        const g = gy[p * oh * ow + oy * ow + ox]! / div;
+        for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) out[xb + iy * w + ix] += g;
+      }
+  }
+  return out;
+}

@@ -1,0 +1,131 @@
+/**
+ * The Backend interface: the kernel table every backend implements (the js backend fully, faster
+ * backends partly — the dispatcher falls back to js per kernel).
+ *
+ * Kernels are dumb: shapes and dtypes were validated by the op's `infer()`; a kernel reads its
+ * inputs (possibly strided/broadcast views) and writes a freshly allocated contiguous output.
+ */
+import type { DType, TypedArray } from '../core/dtype.js';
+
+/** A read-only strided window onto a typed array. */
+export interface View {
+  data: TypedArray;
+  offset: number;
+  /** Element strides, one per dimension of the shape the kernel is told about (0 = broadcast). */
+  strides: readonly number[];
+}
+
+export type UnaryOp =
+  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu'
+  | 'sign' | 'square' | 'reciprocal' | 'erf' | 'floor' | 'ceil' | 'round' | 'log1p' | 'expm1'
+  | 'not' | 'isnan' | 'isinf'
+  // parameterised: p0, p1
+  | 'powScalar' // x ** p0
+  | 'clamp' // min(max(x, p0), p1) (NaN bounds mean "none")
+  | 'leakyRelu' // x > 0 ? x : p0 * x
+  | 'elu' // x > 0 ? x : p0 * (exp(x) - 1)
+  | 'softplus' // beta = p0, threshold = p1: x*beta > threshold ? x : log1p(exp(beta*x)) / beta
+  | 'gelu' // x * Φ(x) with erf
+  | 'geluGrad' // Φ(x) + x φ(x)
+  | 'copy'; // identity (used for strided copies and casts)
+
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'atan2'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'and' | 'or' | 'xor';
+
+export type ReduceOp = 'sum' | 'max' | 'min' | 'prod';
+export type ArgReduceOp = 'argmax' | 'argmin';
+
+export interface MatmulArgs {
+  /** a: [batch, m, k] (or [batch, k, m] when transA), contiguous per batch with batch stride strideA (0 = broadcast). */
+  a: View;
+  b: View;
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+  transA: boolean;
+  transB: boolean;
+  strideA: number;
+  strideB: number;
+}
+
+export interface Conv2dArgs {
+  n: number;
+  cIn: number;
+  h: number;
+  w: number;
+  cOut: number;
+  kh: number;
+  kw: number;
+  oh: number;
+  ow: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilH: number;
+  dilW: number;
+  groups: number;
+}
+
+export interface Pool2dArgs {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  oh: number;
+  ow: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilH: number;
+  dilW: number;
+  /** avg pool: divide by the full window (true) or only the in-bounds part (false). */
+  countIncludePad: boolean;
+  /** avg pool: explicit divisor, or 0 for none. */
+  divisor: number;
+}
+
+/**
+ * The kernel table. Outputs are freshly allocated contiguous typed arrays of `outDType`.
+ * `shape` arguments are the (broadcast) output shape the strided inputs are read against.
+ */
+export interface Kernels {
+  unary(op: UnaryOp, x: View, shape: readonly number[], outDType: DType, p0?: number, p1?: number): TypedArray;
+  binary(op: BinaryOp, a: View, b: View, shape: readonly number[], outDType: DType): TypedArray;
+  where(cond: View, a: View, b: View, shape: readonly number[], outDType: DType): TypedArray;
+  /** Reduce contiguous `x` of `shape` over one axis. */
+  reduce(op: ReduceOp, x: TypedArray, shape: readonly number[], axis: number, outDType: DType): TypedArray;
+  argReduce(op: ArgReduceOp, x: TypedArray, shape: readonly number[], axis: number): Int32Array;
+  /** d(prod)/dx over one axis of contiguous x: product of all the other elements of each slice. */
+  prodGrad(x: TypedArray, shape: readonly number[], axis: number): TypedArray;
+  matmul(args: MatmulArgs, outDType: DType): TypedArray;
+  conv2d(x: TypedArray, w: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray;
+  conv2dGradInput(gy: TypedArray, w: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray;
+  conv2dGradWeight(x: TypedArray, gy: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray;
+  /** Max pool; returns values and the flat (h*w) argmax index within each input plane. */
+  maxPool2d(x: TypedArray, a: Pool2dArgs, outDType: DType): { out: TypedArray; indices: Int32Array };
+  maxPool2dGrad(gy: TypedArray, indices: Int32Array, a: Pool2dArgs, outDType: DType): TypedArray;
+  avgPool2d(x: TypedArray, a: Pool2dArgs, outDType: DType): TypedArray;
+  avgPool2dGrad(gy: TypedArray, a: Pool2dArgs, outDType: DType): TypedArray;
+  /** out[.., i, ..] = x[.., index[.., i, ..], ..] along `axis`; x, index contiguous; out has index's shape. */
+  gather(x: TypedArray, xShape: readonly number[], index: Int32Array, indexShape: readonly number[], axis: number, outDType: DType): TypedArray;
+  /** out = zeros(outShape); out[.., index[.., i, ..], ..] += src[.., i, ..] along `axis`. */
+  scatterAdd(src: TypedArray, index: Int32Array, indexShape: readonly number[], outShape: readonly number[], axis: number, outDType: DType): TypedArray;
+  /** Select whole slices along `axis`: out shape = x shape with shape[axis] = index.length. */
+  indexSelect(x: TypedArray, shape: readonly number[], axis: number, index: Int32Array, outDType: DType): TypedArray;
+  /** Accumulate slices: out = zeros(outShape); out[.., index[i], ..] += src[.., i, ..]. */
+  indexAdd(src: TypedArray, srcShape: readonly number[], axis: number, index: Int32Array, outSize: number, outDType: DType): TypedArray;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Kernels this backend implements; missing ones fall back to js. */
+  readonly kernels: Partial<Kernels>;
+  /** Free-form capability report (SIMD, threads…) for `info()`. */
+  readonly info?: Record<string, unknown>;
+}

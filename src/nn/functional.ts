@@ -1,0 +1,334 @@
+/**
+ * nn.functional: the math of layers, as functions of tensors (modules hold state and call these).
+ * Shapes follow PyTorch: activations NCHW, Linear weight [out, in], Conv weight [Cout, Cin/groups, kH, kW].
+ */
+import { isFloat } from '../core/dtype.js';
+import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { normAxis } from '../core/shape.js';
+import { defaultRng, type Rng } from '../core/rng.js';
+import { noGrad } from '../autograd/mode.js';
+import { Tensor, apply } from '../tensor/tensor.js';
+import { arange } from '../tensor/creation.js';
+import { stack } from '../tensor/functional.js';
+
+export type Pair = number | readonly [number, number];
+const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+// ---------------------------------------------------------------- activations
+
+export const relu = (x: Tensor): Tensor => x.relu();
+export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
+export const tanh = (x: Tensor): Tensor => x.tanh();
+export const gelu = (x: Tensor): Tensor => x.gelu();
+export const silu = (x: Tensor): Tensor => x.silu();
+export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => x.leakyRelu(negativeSlope);
+export const elu = (x: Tensor, alpha = 1): Tensor => x.elu(alpha);
+export const softplus = (x: Tensor, beta = 1, threshold = 20): Tensor => x.softplus(beta, threshold);
+export const softmax = (x: Tensor, dim: number): Tensor => x.softmax(dim);
+export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
+
+// ---------------------------------------------------------------- linear / conv
+
+/** y = x Wᵀ + b.  x: [..., in], weight: [out, in], bias: [out] → [..., out] */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  const inF = weight.shape[1];
+  if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`);
+  if (x.shape[x.ndim - 1] !== inF)
+    throw new ShapeError(
+      `linear: input ${fmtShape(x.shape)} and weight ${fmtShape(weight.shape)} cannot be multiplied; hint: the input has ${x.shape[x.ndim - 1]} features but the layer expects ${inF}`,
+    );
+  if (!isFloat(x.dtype))
+    throw new DTypeError(`linear: input must be floating point, got ${x.dtype}; convert with .float()`);
+  const y = x.matmul(weight.t());
+  return bias ? y.add(bias) : y;
+}
+
+export interface ConvOptions {
+  stride?: Pair;
+  padding?: Pair | 'valid' | 'same';
+  dilation?: Pair;
+  groups?: number;
+}
+
+function resolvePadding(padding: ConvOptions['padding'], kernel: [number, number], dilation: [number, number], stride: [number, number], op: string): [number, number] {
+  if (padding === undefined || padding === 'valid') return [0, 0];
+  if (padding === 'same') {
+    if (stride[0] !== 1 || stride[1] !== 1) throw new ValueError(`${op}: padding='same' is not supported for strided convolutions`);
+    const tot = [dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)];
+    if (tot[0]! % 2 || tot[1]! % 2) throw new ValueError(`${op}: padding='same' needs an odd effective kernel size`);
+    return [tot[0]! / 2, tot[1]! / 2];
+  }
+  return pair(padding);
+}
+
+/** 2-D convolution. x: [N, Cin, H, W], weight: [Cout, Cin/groups, kH, kW] → [N, Cout, OH, OW] */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+  const stride = pair(opts.stride ?? 1);
+  const dilation = pair(opts.dilation ?? 1);
+  const padding = resolvePadding(opts.padding, [weight.shape[2] ?? 1, weight.shape[3] ?? 1], dilation, stride, 'conv2d');
+  const y = apply('conv2d', [x, weight], { stride, padding, dilation, groups: opts.groups ?? 1 });
+  return bias ? y.add(bias.reshape(1, -1, 1, 1)) : y;
+}
+
+/** 1-D convolution. x: [N, Cin, L], weight: [Cout, Cin/groups, k] → [N, Cout, OL] */
+export function conv1d(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  opts: { stride?: number; padding?: number | 'valid' | 'same'; dilation?: number; groups?: number } = {},
+): Tensor {
+  if (x.ndim !== 3) throw new ShapeError(`conv1d: expected a 3-D input [N, C, L], got ${fmtShape(x.shape)}`);
+  if (weight.ndim !== 3) throw new ShapeError(`conv1d: expected a 3-D weight [Cout, Cin/groups, k], got ${fmtShape(weight.shape)}`);
+  const p = opts.padding;
+  const y = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, {
+    stride: [1, opts.stride ?? 1],
+    padding: p === 'same' || p === 'valid' ? p : [0, p ?? 0],
+    dilation: [1, opts.dilation ?? 1],
+    groups: opts.groups ?? 1,
+  });
+  return y.squeeze(2);
+}
+
+/** Transposed 2-D convolution. x: [N, Cin, H, W], weight: [Cin, Cout/groups, kH, kW]. */
+export function convTranspose2d(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  opts: { stride?: Pair; padding?: Pair; outputPadding?: Pair; dilation?: Pair; groups?: number } = {},
+): Tensor {
+  const y = apply('convTranspose2d', [x, weight], {
+    stride: pair(opts.stride ?? 1),
+    padding: pair(opts.padding ?? 0),
+    dilation: pair(opts.dilation ?? 1),
+    groups: opts.groups ?? 1,
+    outputPadding: pair(opts.outputPadding ?? 0),
+  });
+  return bias ? y.add(bias.reshape(1, -1, 1, 1)) : y;
+}
+
+// ---------------------------------------------------------------- pooling
+
+export interface PoolOptions {
+  stride?: Pair | null;
+  padding?: Pair;
+  dilation?: Pair;
+  ceilMode?: boolean;
+}
+
+function poolAttrs(kernelSize: Pair, o: PoolOptions) {
+  const k = pair(kernelSize);
+  return {
+    kernelSize: k,
+    stride: o.stride === undefined || o.stride === null ? k : pair(o.stride),
+    padding: pair(o.padding ?? 0),
+    dilation: pair(o.dilation ?? 1),
+    ceilMode: o.ceilMode ?? false,
+  };
+}
+
+function with4d(x: Tensor, op: string, f: (x4: Tensor) => Tensor): Tensor {
+  if (x.ndim === 3) return f(x.unsqueeze(0)).squeeze(0);
+  if (x.ndim !== 4) throw new ShapeError(`${op}: expected a 3-D or 4-D input, got ${fmtShape(x.shape)}`);
+  return f(x);
+}
+
+/** Max pooling. x: [N, C, H, W] (or [C, H, W]) */
+export function maxPool2d(x: Tensor, kernelSize: Pair, opts: PoolOptions = {}): Tensor {
+  return with4d(x, 'maxPool2d', (x4) => apply('maxPool2d', [x4], poolAttrs(kernelSize, opts)));
+}
+
+/** Average pooling. */
+export function avgPool2d(
+  x: Tensor,
+  kernelSize: Pair,
+  opts: PoolOptions & { countIncludePad?: boolean; divisorOverride?: number | null } = {},
+): Tensor {
+  return with4d(x, 'avgPool2d', (x4) =>
+    apply('avgPool2d', [x4], { ...poolAttrs(kernelSize, opts), countIncludePad: opts.countIncludePad ?? true, divisorOverride: opts.divisorOverride ?? null }),
+  );
+}
+
+/** Adaptive average pooling to a fixed output size (PyTorch's window rule: [⌊i·H/oh⌋, ⌈(i+1)·H/oh⌉)). */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
+  const [oh, ow] = pair(outputSize);
+  return with4d(x, 'adaptiveAvgPool2d', (x4) => {
+    const h = x4.shape[2]!;
+    const w = x4.shape[3]!;
+    if (h % oh === 0 && w % ow === 0) return avgPool2d(x4, [h / oh, w / ow]);
+    const rows: Tensor[] = [];
+    for (let i = 0; i < oh; i++) {
+      const y0 = Math.floor((i * h) / oh);
+      const y1 = Math.ceil(((i + 1) * h) / oh);
+      const cols: Tensor[] = [];
+      for (let j = 0; j < ow; j++) {
+        const x0 = Math.floor((j * w) / ow);
+        const x1 = Math.ceil(((j + 1) * w) / ow);
+        cols.push(x4.slice(2, y0, y1).slice(3, x0, x1).mean([2, 3]));
+      }
+      rows.push(stack(cols, -1));
+    }
+    return stack(rows, -2);
+  });
+}
+
+/** Nearest-neighbour upsampling (PyTorch's 'nearest': src = ⌊dst · in/out⌋). */
+export function interpolate(
+  x: Tensor,
+  opts: { size?: Pair; scaleFactor?: number | readonly [number, number]; mode?: 'nearest' },
+): Tensor {
+  if ((opts.mode ?? 'nearest') !== 'nearest') throw new ValueError(`interpolate: only mode 'nearest' is supported, got ${opts.mode}`);
+  if (x.ndim !== 4) throw new ShapeError(`interpolate: expected a 4-D input [N, C, H, W], got ${fmtShape(x.shape)}`);
+  const h = x.shape[2]!;
+  const w = x.shape[3]!;
+  let oh: number;
+  let ow: number;
+  let sh: number;
+  let sw: number;
+  if (opts.size !== undefined) {
+    [oh, ow] = pair(opts.size);
+    sh = h / oh;
+    sw = w / ow;
+  } else if (opts.scaleFactor !== undefined) {
+    const [fh, fw] = typeof opts.scaleFactor === 'number' ? [opts.scaleFactor, opts.scaleFactor] : opts.scaleFactor;
+    oh = Math.floor(h * fh);
+    ow = Math.floor(w * fw);
+    sh = 1 / fh;
+    sw = 1 / fw;
+  } else throw new ValueError('interpolate: give either size or scaleFactor');
+  const idx = (n: number, scale: number, inSize: number) => {
+    const a = new Int32Array(n);
+    for (let i = 0; i < n; i++) a[i] = Math.min(Math.floor(i * scale), inSize - 1);
+    return x.newTensor(a, [n], 'int32');
+  };
+  return x.indexSelect(2, idx(oh, sh, h)).indexSelect(3, idx(ow, sw, w));
+}
+
+// ---------------------------------------------------------------- normalisation
+
+/**
+ * Batch normalisation over all dims but the channel dim 1. In training mode it normalises with the
+ * batch statistics (biased variance) and updates running stats in place with the unbiased variance:
+ * new = (1 − momentum)·old + momentum·batch.
+ */
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  opts: { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number } = {},
+): Tensor {
+  const training = opts.training ?? false;
+  const eps = opts.eps ?? 1e-5;
+  const momentum = opts.momentum ?? 0.1;
+  if (x.ndim < 2) throw new ShapeError(`batchNorm: expected at least a 2-D input [N, C, ...], got ${fmtShape(x.shape)}`);
+  const c = x.shape[1]!;
+  const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
+  const bshape = x.shape.map((s, i) => (i === 1 ? s : 1));
+  for (const [name, t] of [['runningMean', runningMean], ['runningVar', runningVar], ['weight', opts.weight], ['bias', opts.bias]] as const)
+    if (t && (t.ndim !== 1 || t.shape[0] !== c))
+      throw new ShapeError(`batchNorm: ${name} has shape ${fmtShape(t.shape)} but the input ${fmtShape(x.shape)} has ${c} channels`);
+  let mean: Tensor;
+  let varB: Tensor;
+  if (training) {
+    const n = x.numel() / c;
+    if (n <= 1) throw new ValueError(`batchNorm: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
+    mean = x.mean(dims, true);
+    varB = x.sub(mean).square().mean(dims, true);
+    if (runningMean && runningVar) {
+      noGrad(() => {
+        runningMean.copy_(runningMean.mul(1 - momentum).add(mean.detach().reshape(c).mul(momentum)));
+        runningVar.copy_(runningVar.mul(1 - momentum).add(varB.detach().reshape(c).mul((momentum * n) / (n - 1))));
+      });
+    }
+  } else {
+    if (!runningMean || !runningVar) throw new ValueError('batchNorm: running statistics are required in eval mode');
+    mean = runningMean.reshape(bshape);
+    varB = runningVar.reshape(bshape);
+  }
+  let y = x.sub(mean).mul(varB.add(eps).rsqrt());
+  if (opts.weight) y = y.mul(opts.weight.reshape(bshape));
+  if (opts.bias) y = y.add(opts.bias.reshape(bshape));
+  return y;
+}
+
+/** Layer normalisation over the trailing `normalizedShape` dims (biased variance). */
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: readonly number[],
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  eps = 1e-5,
+): Tensor {
+  const k = normalizedShape.length;
+  const tail = x.shape.slice(x.ndim - k);
+  if (k > x.ndim || tail.some((s, i) => s !== normalizedShape[i]))
+    throw new ShapeError(`layerNorm: input ${fmtShape(x.shape)} does not end with the normalized shape ${fmtShape(normalizedShape)}`);
+  const dims = Array.from({ length: k }, (_, i) => x.ndim - k + i);
+  const mean = x.mean(dims, true);
+  const centered = x.sub(mean);
+  const v = centered.square().mean(dims, true);
+  let y = centered.mul(v.add(eps).rsqrt());
+  if (weight) y = y.mul(weight);
+  if (bias) y = y.add(bias);
+  return y;
+}
+
+// ---------------------------------------------------------------- embedding, one-hot, dropout, pad
+
+/** Rows of `weight` [num, dim] picked by integer `indices` (any shape) → [...indices.shape, dim]. */
+export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: number | null } = {}): Tensor {
+  if (indices.dtype !== 'int32') throw new DTypeError(`embedding: indices must be int32, got ${indices.dtype}`);
+  const n = weight.shape[0]!;
+  const flat = indices.reshape(-1);
+  const data = flat.dataSync();
+  for (let i = 0; i < data.length; i++)
+    if (data[i]! < 0 || data[i]! >= n) throw new IndexError(`embedding: index ${data[i]} is out of range for an embedding table of ${n} rows`);
+  let w = weight;
+  if (opts.paddingIdx !== undefined && opts.paddingIdx !== null) {
+    // the padding row gets no gradient
+    const p = opts.paddingIdx < 0 ? opts.paddingIdx + n : opts.paddingIdx;
+    const mask = arange(n).eq(p).unsqueeze(1);
+    w = weight.detach().where(mask, weight);
+  }
+  return w.indexSelect(0, flat).reshape([...indices.shape, weight.shape[1]!]);
+}
+
+/** One-hot encoding of int32 class indices → int32 [..., numClasses] (numClasses −1: max + 1). */
+export function oneHot(indices: Tensor, numClasses = -1): Tensor {
+  if (indices.dtype !== 'int32') throw new DTypeError(`oneHot: class values must be an int32 tensor, got ${indices.dtype}`);
+  const data = indices.dataSync();
+  let max = -1;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i]! < 0) throw new IndexError(`oneHot: class values must be non-negative, got ${data[i]}`);
+    if (data[i]! > max) max = data[i]!;
+  }
+  const k = numClasses === -1 ? max + 1 : numClasses;
+  if (max >= k) throw new IndexError(`oneHot: class value ${max} is out of range for numClasses=${k}`);
+  return indices.unsqueeze(-1).eq(arange(k)).to('int32');
+}
+
+/** Inverted dropout: zero each element with probability p, scale survivors by 1/(1−p). Identity when not training. */
+export function dropout(x: Tensor, p = 0.5, training = true, rng: Rng = defaultRng()): Tensor {
+  if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout: probability has to be between 0 and 1, but got ${p}`);
+  if (!training || p === 0) return x;
+  if (p === 1) return x.mul(0);
+  const n = x.numel();
+  const mask = new Uint8Array(n);
+  for (let i = 0; i < n; i++) mask[i] = rng.uniform() >= p ? 1 : 0;
+  const m = new Tensor(mask, x.shape.slice(), 'bool');
+  return x.mul(m.to(x.dtype)).mul(1 / (1 - p));
+}
+
+/** Constant padding in PyTorch's F.pad order (last dim first). */
+export function pad(x: Tensor, pads: readonly number[], mode: 'constant' = 'constant', value = 0): Tensor {
+  if (mode !== 'constant') throw new ValueError(`pad: only mode 'constant' is supported, got ${mode}`);
+  return x.pad(pads, value);
+}
+
+/** Cosine similarity along `dim`: x1·x2 / max(‖x1‖·‖x2‖, eps). */
+export function cosineSimilarity(x1: Tensor, x2: Tensor, dim = 1, eps = 1e-8): Tensor {
+  const d = normAxis(dim, Math.max(x1.ndim, x2.ndim), 'cosineSimilarity');
+  const dot = x1.mul(x2).sum(d);
+  const n1 = x1.square().sum(d);
+  const n2 = x2.square().sum(d);
+  return dot.div(n1.mul(n2).clamp(eps * eps, null).sqrt());
+}

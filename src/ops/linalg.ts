@@ -1,0 +1,217 @@
+/** Matmul, convolution and pooling primitives (NCHW activations, OIHW weights). */
+import { isFloat, promote } from '../core/dtype.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { kernels } from '../backend/dispatch.js';
+import type { Conv2dArgs, Pool2dArgs, View } from '../backend/types.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { contiguousData } from './reduce.js';
+import type { ConvAttrs, OpAttrs, OpDef, PoolAttrs } from './types.js';
+
+/** Read a [B, R, C] tensor as a matmul operand: plain row-major, transposed, or copied. */
+function operand(t: Tensor): { v: View; trans: boolean; batchStride: number } {
+  const [b, r, c] = t.shape as [number, number, number];
+  const [sb, sr, sc] = t.strides as [number, number, number];
+  const batchOk = (per: number) => b === 1 || sb === per;
+  if ((sc === 1 || c === 1) && (sr === c || r === 1) && batchOk(r * c))
+    return { v: { data: t.storage, offset: t.offset, strides: [] }, trans: false, batchStride: b === 1 ? 0 : r * c };
+  if ((sr === 1 || r === 1) && (sc === r || c === 1) && batchOk(r * c))
+    return { v: { data: t.storage, offset: t.offset, strides: [] }, trans: true, batchStride: b === 1 ? 0 : r * c };
+  return { v: { data: contiguousData(t), offset: 0, strides: [] }, trans: false, batchStride: b === 1 ? 0 : r * c };
+}
+
+function checkFloat(op: string, ...ts: Tensor[]): void {
+  for (const t of ts) if (!isFloat(t.dtype)) throw new DTypeError(`${op}: expected floating-point tensors, got ${t.dtype}`);
+}
+
+export function convOutSize(inp: number, k: number, s: number, p: number, d: number): number {
+  return Math.floor((inp + 2 * p - d * (k - 1) - 1) / s) + 1;
+}
+
+function poolOutSize(inp: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
+  const span = inp + 2 * p - d * (k - 1) - 1;
+  let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+  // the last window must start inside the input or the left padding
+  if (ceil && (out - 1) * s >= inp + p) out--;
+  return out;
+}
+
+function convArgs(x: readonly number[], w: readonly number[], y: readonly number[], a: ConvAttrs): Conv2dArgs {
+  return {
+    n: x[0]!, cIn: x[1]!, h: x[2]!, w: x[3]!, cOut: w[0]!, kh: w[2]!, kw: w[3]!, oh: y[2]!, ow: y[3]!,
+    strideH: a.stride[0], strideW: a.stride[1], padH: a.padding[0], padW: a.padding[1],
+    dilH: a.dilation[0], dilW: a.dilation[1], groups: a.groups,
+  };
+}
+
+function poolArgs(x: readonly number[], y: readonly number[], a: PoolAttrs, countIncludePad = true, divisor = 0): Pool2dArgs {
+  return {
+    n: x[0]!, c: x[1]!, h: x[2]!, w: x[3]!, oh: y[2]!, ow: y[3]!, kh: a.kernelSize[0], kw: a.kernelSize[1],
+    strideH: a.stride[0], strideW: a.stride[1], padH: a.padding[0], padW: a.padding[1],
+    dilH: a.dilation[0], dilW: a.dilation[1], countIncludePad, divisor,
+  };
+}
+
+/** Validate conv input/weight and give the output shape [N, Cout, OH, OW]. */
+function inferConv(op: string, x: Tensor, w: Tensor, a: ConvAttrs): number[] {
+  checkFloat(op, x, w);
+  if (x.shape.length !== 4)
+    throw new ShapeError(`${op}: expected a 4-D input [N, C, H, W], got ${fmtShape(x.shape)}${x.shape.length === 3 ? ' (add a batch dimension with .unsqueeze(0))' : ''}`);
+  if (w.shape.length !== 4) throw new ShapeError(`${op}: expected a 4-D weight [Cout, Cin/groups, kH, kW], got ${fmtShape(w.shape)}`);
+  const [, c, h, wd] = x.shape as number[];
+  const [co, cig, kh, kw] = w.shape as number[];
+  const g = a.groups;
+  if (!Number.isInteger(g) || g < 1) throw new ValueError(`${op}: groups must be a positive integer, got ${g}`);
+  if (c! !== cig! * g)
+    throw new ShapeError(`${op}: input ${fmtShape(x.shape)} has ${c} channels but weight ${fmtShape(w.shape)} with groups=${g} expects ${cig! * g}`);
+  if (co! % g !== 0) throw new ShapeError(`${op}: out channels ${co} of weight ${fmtShape(w.shape)} not divisible by groups=${g}`);
+  for (const v of [...a.stride, ...a.dilation]) if (!Number.isInteger(v) || v < 1) throw new ValueError(`${op}: stride and dilation must be positive integers`);
+  for (const v of a.padding) if (!Number.isInteger(v) || v < 0) throw new ValueError(`${op}: padding must be a non-negative integer`);
+  const oh = convOutSize(h!, kh!, a.stride[0], a.padding[0], a.dilation[0]);
+  const ow = convOutSize(wd!, kw!, a.stride[1], a.padding[1], a.dilation[1]);
+  if (oh < 1 || ow < 1)
+    throw new ShapeError(`${op}: input ${fmtShape(x.shape)} is too small for kernel ${kh}x${kw} (padding ${a.padding.join('x')}, dilation ${a.dilation.join('x')}): output would be ${oh}x${ow}`);
+  return [x.shape[0]!, co!, oh, ow];
+}
+
+function inferPool(op: string, x: Tensor, a: PoolAttrs): number[] {
+  if (x.shape.length !== 4) throw new ShapeError(`${op}: expected a 4-D input [N, C, H, W], got ${fmtShape(x.shape)}`);
+  checkFloat(op, x);
+  for (let i = 0; i < 2; i++) {
+    if (a.padding[i]! * 2 > a.kernelSize[i]!)
+      throw new ValueError(`${op}: padding ${a.padding[i]} should be at most half of the kernel size ${a.kernelSize[i]}`);
+    if (a.kernelSize[i]! < 1 || a.stride[i]! < 1) throw new ValueError(`${op}: kernel size and stride must be positive`);
+  }
+  const oh = poolOutSize(x.shape[2]!, a.kernelSize[0], a.stride[0], a.padding[0], a.dilation[0], a.ceilMode);
+  const ow = poolOutSize(x.shape[3]!, a.kernelSize[1], a.stride[1], a.padding[1], a.dilation[1], a.ceilMode);
+  if (oh < 1 || ow < 1) throw new ShapeError(`${op}: input ${fmtShape(x.shape)} is too small for kernel ${a.kernelSize.join('x')}: output would be ${oh}x${ow}`);
+  return [x.shape[0]!, x.shape[1]!, oh, ow];
+}
+
+/** Sum a batched gradient over the batch when that operand was broadcast (batch 1). */
+function batchReduce(g: Tensor, like: Tensor): Tensor {
+  return like.shape[0] === 1 && g.shape[0] !== 1 ? g.sum(0, true) : g;
+}
+
+export const linalgOps = {
+  // C[b] = A[b] @ B[b]; A [B|1, M, K], B [B|1, K, N]
+  bmm: {
+    infer: ([a, b]) => {
+      checkFloat('matmul', a!, b!);
+      const [ba, m, k] = a!.shape as number[];
+      const [bb, k2, n] = b!.shape as number[];
+      if (k !== k2) throw new ShapeError(`matmul: shapes ${fmtShape(a!.shape)} and ${fmtShape(b!.shape)} cannot be multiplied (${k} vs ${k2})`);
+      if (ba !== bb && ba !== 1 && bb !== 1) throw new ShapeError(`matmul: batch sizes ${ba} and ${bb} do not broadcast`);
+      return { shape: [Math.max(ba!, bb!), m!, n!], dtype: promote(a!.dtype, b!.dtype) };
+    },
+    forward: ([a, b], _at, out) => {
+      const A = operand(a!);
+      const B = operand(b!);
+      const [batch, m, n] = out.shape as [number, number, number];
+      const data = kernels().matmul(
+        { a: A.v, b: B.v, batch, m, k: a!.shape[2]!, n, transA: A.trans, transB: B.trans, strideA: A.batchStride, strideB: B.batchStride },
+        out.dtype,
+      );
+      return { data };
+    },
+    // dA = dC Bᵀ, dB = Aᵀ dC
+    backward: (g, { inputs: [a, b] }) => [
+      a!.requiresGrad ? batchReduce(g.bmm(b!.transpose(1, 2)), a!) : null,
+      b!.requiresGrad ? batchReduce(a!.transpose(1, 2).bmm(g), b!) : null,
+    ],
+  } satisfies OpDef<OpAttrs['bmm']>,
+
+  conv2d: {
+    infer: ([x, w], a) => ({ shape: inferConv('conv2d', x!, w!, a), dtype: promote(x!.dtype, w!.dtype) }),
+    forward: ([x, w], a, out) => ({
+      data: kernels().conv2d(contiguousData(x!), contiguousData(w!), convArgs(x!.shape, w!.shape, out.shape, a), out.dtype),
+    }),
+    backward: (g, { inputs: [x, w], attrs, run }) => [
+      x!.requiresGrad ? run('conv2dGradInput', [g, w!], { ...attrs, inputShape: x!.shape.slice() }) : null,
+      w!.requiresGrad ? run('conv2dGradWeight', [x!, g], { ...attrs, weightShape: w!.shape.slice() }) : null,
+    ],
+  } satisfies OpDef<OpAttrs['conv2d']>,
+
+  conv2dGradInput: {
+    infer: (_i, a) => ({ shape: a.inputShape.slice(), dtype: _i[0]!.dtype }),
+    forward: ([gy, w], a, out) => ({
+      data: kernels().conv2dGradInput(contiguousData(gy!), contiguousData(w!), convArgs(a.inputShape, w!.shape, gy!.shape, a), out.dtype),
+    }),
+    backward: null,
+  } satisfies OpDef<OpAttrs['conv2dGradInput']>,
+
+  conv2dGradWeight: {
+    infer: (_i, a) => ({ shape: a.weightShape.slice(), dtype: _i[0]!.dtype }),
+    forward: ([x, gy], a, out) => ({
+      data: kernels().conv2dGradWeight(contiguousData(x!), contiguousData(gy!), convArgs(x!.shape, a.weightShape, gy!.shape, a), out.dtype),
+    }),
+    backward: null,
+  } satisfies OpDef<OpAttrs['conv2dGradWeight']>,
+
+  // the transpose of conv2d: x [N, Cin, H, W], w [Cin, Cout/groups, kH, kW]
+  convTranspose2d: {
+    infer: ([x, w], a) => {
+      checkFloat('convTranspose2d', x!, w!);
+      if (x!.shape.length !== 4) throw new ShapeError(`convTranspose2d: expected a 4-D input [N, C, H, W], got ${fmtShape(x!.shape)}`);
+      if (w!.shape.length !== 4) throw new ShapeError(`convTranspose2d: expected a 4-D weight [Cin, Cout/groups, kH, kW], got ${fmtShape(w!.shape)}`);
+      if (x!.shape[1] !== w!.shape[0])
+        throw new ShapeError(`convTranspose2d: input ${fmtShape(x!.shape)} has ${x!.shape[1]} channels but weight ${fmtShape(w!.shape)} expects ${w!.shape[0]}`);
+      const size = (i: number, k: number, d: 0 | 1) =>
+        (i - 1) * a.stride[d] - 2 * a.padding[d] + a.dilation[d] * (k - 1) + a.outputPadding[d] + 1;
+      const oh = size(x!.shape[2]!, w!.shape[2]!, 0);
+      const ow = size(x!.shape[3]!, w!.shape[3]!, 1);
+      if (oh < 1 || ow < 1) throw new ShapeError(`convTranspose2d: output size ${oh}x${ow} is too small`);
+      for (let d = 0; d < 2; d++)
+        if (a.outputPadding[d]! >= Math.max(a.stride[d]!, a.dilation[d]!))
+          throw new ValueError(`convTranspose2d: output padding must be smaller than either stride or dilation`);
+      return { shape: [x!.shape[0]!, w!.shape[1]! * a.groups, oh, ow], dtype: promote(x!.dtype, w!.dtype) };
+    },
+    forward: ([x, w], a, out) => ({
+      data: kernels().conv2dGradInput(contiguousData(x!), contiguousData(w!), convArgs(out.shape, w!.shape, x!.shape, a), out.dtype),
+    }),
+    backward: (g, { inputs: [x, w], attrs, run }) => {
+      const conv = { stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, groups: attrs.groups };
+      return [
+        x!.requiresGrad ? run('conv2d', [g, w!], conv) : null,
+        w!.requiresGrad ? run('conv2dGradWeight', [g, x!], { ...conv, weightShape: w!.shape.slice() }) : null,
+      ];
+    },
+  } satisfies OpDef<OpAttrs['convTranspose2d']>,
+
+  maxPool2d: {
+    infer: ([x], a) => ({ shape: inferPool('maxPool2d', x!, a), dtype: x!.dtype }),
+    forward: ([x], a, out) => {
+      const r = kernels().maxPool2d(contiguousData(x!), poolArgs(x!.shape, out.shape, a), out.dtype);
+      return { data: r.out, saved: r.indices };
+    },
+    backward: (g, { inputs: [x], attrs, saved, run }) => [
+      run('maxPool2dGrad', [g], { ...attrs, inputShape: x!.shape.slice(), indices: saved as Int32Array }),
+    ],
+  } satisfies OpDef<OpAttrs['maxPool2d']>,
+
+  maxPool2dGrad: {
+    infer: ([g], a) => ({ shape: a.inputShape.slice(), dtype: g!.dtype }),
+    forward: ([g], a, out) => ({
+      data: kernels().maxPool2dGrad(contiguousData(g!), a.indices, poolArgs(a.inputShape, g!.shape, a), out.dtype),
+    }),
+    backward: null,
+  } satisfies OpDef<OpAttrs['maxPool2dGrad']>,
+
+  avgPool2d: {
+    infer: ([x], a) => ({ shape: inferPool('avgPool2d', x!, a), dtype: x!.dtype }),
+    forward: ([x], a, out) => ({
+      data: kernels().avgPool2d(contiguousData(x!), poolArgs(x!.shape, out.shape, a, a.countIncludePad, a.divisorOverride ?? 0), out.dtype),
+    }),
+    backward: (g, { inputs: [x], attrs, run }) => [run('avgPool2dGrad', [g], { ...attrs, inputShape: x!.shape.slice() })],
+  } satisfies OpDef<OpAttrs['avgPool2d']>,
+
+  avgPool2dGrad: {
+    infer: ([g], a) => ({ shape: a.inputShape.slice(), dtype: g!.dtype }),
+    forward: ([g], a, out) => ({
+      data: kernels().avgPool2dGrad(contiguousData(g!), poolArgs(a.inputShape, g!.shape, a, a.countIncludePad, a.divisorOverride ?? 0), out.dtype),
+    }),
+    // avg-pool's gradient is linear in g: its own gradient is avg-pool again
+    backward: (gg, { attrs, run }) => [
+      run('avgPool2d', [gg], { kernelSize: attrs.kernelSize, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, ceilMode: attrs.ceilMode, countIncludePad: attrs.countIncludePad, divisorOverride: attrs.divisorOverride }),
+    ],
+  } satisfies OpDef<OpAttrs['avgPool2dGrad']>,
+};

@@ -1,0 +1,120 @@
+/**
+ * The shape of an op-table entry. One entry per primitive holds, together:
+ * - `infer`: validate inputs and attributes (ranks, dtypes, broadcasting) and give the output shape/dtype;
+ * - `forward`: call the kernel(s) on the inputs' storage and return the raw result (or a view);
+ * - `backward`: the gradient rule, written with public tensor ops — or `null` for ops that are not
+ *   differentiable (comparisons, argmax, integer outputs). The field is required, so forgetting a
+ *   gradient is a compile error.
+ *
+ * `ops/` sees `Tensor` as a type only; backward rules use tensor methods and `ctx.run` (apply any op
+ * by name), which the tensor layer provides.
+ */
+import type { DType, TypedArray } from '../core/dtype.js';
+import type { View } from '../backend/types.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export interface OutSpec {
+  shape: number[];
+  dtype: DType;
+}
+
+/** What a forward returns: fresh contiguous storage, or a view (strides/offset) onto an input's storage. */
+export interface Raw {
+  data: TypedArray;
+  strides?: number[];
+  offset?: number;
+  /** Anything the backward needs that is not a tensor (e.g. max-pool argmax indices). */
+  saved?: unknown;
+}
+
+export interface GradCtx<A> {
+  inputs: readonly Tensor[];
+  output: Tensor;
+  attrs: A;
+  saved: unknown;
+  /** Apply any op of the table by name (differentiable when its entry is). */
+  run<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttrs[K]): Tensor;
+}
+
+export interface OpDef<A> {
+  infer(inputs: readonly Tensor[], attrs: A): OutSpec;
+  forward(inputs: readonly Tensor[], attrs: A, out: OutSpec): Raw;
+  /** Gradients for each input (null where the input takes none), given the output's gradient `g`. */
+  backward: ((g: Tensor, ctx: GradCtx<A>) => (Tensor | null)[]) | null;
+}
+
+/** The strided view of a tensor's storage, as kernels read it. */
+export function view(t: Tensor): View {
+  return { data: t.storage, offset: t.offset, strides: t.strides };
+}
+
+// ---- attributes of every primitive (the table's index) ----
+type NoAttrs = Record<string, never>;
+export interface OpAttrs {
+  // elementwise unary (elementwise.ts)
+  neg: NoAttrs; abs: NoAttrs; exp: NoAttrs; log: NoAttrs; sqrt: NoAttrs; rsqrt: NoAttrs;
+  sin: NoAttrs; cos: NoAttrs; tanh: NoAttrs; sigmoid: NoAttrs; relu: NoAttrs; sign: NoAttrs;
+  square: NoAttrs; reciprocal: NoAttrs; erf: NoAttrs; log1p: NoAttrs; expm1: NoAttrs;
+  floor: NoAttrs; ceil: NoAttrs; round: NoAttrs; gelu: NoAttrs; geluGrad: NoAttrs;
+  logicalNot: NoAttrs; isnan: NoAttrs; isinf: NoAttrs;
+  powScalar: { exponent: number };
+  clamp: { min: number | null; max: number | null };
+  leakyRelu: { slope: number };
+  elu: { alpha: number };
+  softplus: { beta: number; threshold: number };
+  // binary
+  add: NoAttrs; sub: NoAttrs; mul: NoAttrs; div: NoAttrs; pow: NoAttrs; maximum: NoAttrs; minimum: NoAttrs;
+  eq: NoAttrs; ne: NoAttrs; lt: NoAttrs; le: NoAttrs; gt: NoAttrs; ge: NoAttrs;
+  logicalAnd: NoAttrs; logicalOr: NoAttrs; logicalXor: NoAttrs;
+  where: NoAttrs;
+  cast: { dtype: DType };
+  // reductions (reduce.ts)
+  sum: { dims: number[]; keepdim: boolean };
+  amax: { dims: number[]; keepdim: boolean };
+  amin: { dims: number[]; keepdim: boolean };
+  prod: { dim: number; keepdim: boolean };
+  prodGrad: { dim: number };
+  argmax: { dim: number | null; keepdim: boolean };
+  argmin: { dim: number | null; keepdim: boolean };
+  // movement (movement.ts)
+  reshape: { shape: number[] };
+  permute: { dims: number[] };
+  expand: { shape: number[] };
+  slice: { dim: number; start: number; end: number; step: number };
+  contiguous: NoAttrs;
+  pad: { pads: number[]; value: number };
+  cat: { dim: number };
+  // indexing (indexing.ts)
+  gather: { dim: number };
+  scatterAdd: { dim: number };
+  indexSelect: { dim: number };
+  indexAdd: { dim: number; size: number };
+  // matmul / conv / pool (linalg.ts)
+  bmm: NoAttrs;
+  conv2d: ConvAttrs;
+  conv2dGradInput: ConvAttrs & { inputShape: number[] };
+  conv2dGradWeight: ConvAttrs & { weightShape: number[] };
+  convTranspose2d: ConvAttrs & { outputPadding: [number, number] };
+  maxPool2d: PoolAttrs;
+  maxPool2dGrad: PoolAttrs & { inputShape: number[]; indices: Int32Array };
+  avgPool2d: PoolAttrs & { countIncludePad: boolean; divisorOverride: number | null };
+  avgPool2dGrad: PoolAttrs & { countIncludePad: boolean; divisorOverride: number | null; inputShape: number[] };
+}
+export type OpName = keyof OpAttrs;
+
+export interface ConvAttrs {
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
+export interface PoolAttrs {
+  kernelSize: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  ceilMode: boolean;
+}
+
+export type OpTable = { [K in OpName]: OpDef<OpAttrs[K]> };

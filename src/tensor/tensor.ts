@@ -1,0 +1,661 @@
+/**
+ * The Tensor: a strided view (shape, strides, offset) onto ordinary typed-array storage, plus autograd
+ * state (requiresGrad, grad, gradFn). Storage is garbage-collected — there is no dispose.
+ *
+ * Every method that computes goes through `apply(op, inputs, attrs)`, which looks the op up in the op
+ * table, validates (`infer`), runs the kernel (`forward`) and, when a gradient is needed, records a
+ * graph node whose closure is the op's `backward`.
+ */
+import { allocate, isFloat, promoteScalar, type DType, type TypedArray } from '../core/dtype.js';
+import { DTypeError, IndexError, ShapeError, StateError, ValueError, fmtShape } from '../core/errors.js';
+import { contiguousStrides, inferReshape, isContiguous, normAxes, normAxis, numel, shapesEqual, viewStrides } from '../core/shape.js';
+import { defaultRng, type Rng } from '../core/rng.js';
+import { kernels } from '../backend/dispatch.js';
+import { OPS } from '../ops/table.js';
+import type { OpAttrs, OpDef, OpName, GradCtx } from '../ops/types.js';
+import * as C from '../ops/composite.js';
+import { Node, runBackward, type BackwardOptions } from '../autograd/engine.js';
+import { isAnomalyEnabled, isGradEnabled } from '../autograd/mode.js';
+import { formatTensor } from './format.js';
+
+export type Scalar = number | boolean;
+export type TensorOrScalar = Tensor | Scalar;
+type Dims = number | readonly number[];
+
+/** Apply a primitive from the op table: validate, run the kernel, record the graph node. */
+export function apply<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttrs[K]): Tensor {
+  const def = OPS[name] as OpDef<OpAttrs[K]>;
+  const spec = def.infer(inputs, attrs);
+  const raw = def.forward(inputs, attrs, spec);
+  const out = new Tensor(raw.data, spec.shape, spec.dtype, raw.strides, raw.offset);
+  if (isAnomalyEnabled() && isFloat(out.dtype)) checkFinite(out, name);
+  if (def.backward !== null && isGradEnabled()) {
+    let needs = false;
+    for (const t of inputs) if (t.requiresGrad) needs = true;
+    if (needs) {
+      const backward = def.backward;
+      const ctx: GradCtx<OpAttrs[K]> = { inputs, output: out, attrs, saved: raw.saved, run: apply };
+      out.requiresGrad = true;
+      out.gradFn = new Node(name, inputs, (g) => backward(g, ctx));
+    }
+  }
+  return out;
+}
+
+function checkFinite(t: Tensor, op: string): void {
+  const d = t.storage;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    if (v - v !== 0) throw new StateError(`anomaly: ${op} produced ${Number.isNaN(v) ? 'NaN' : 'Inf'} in its forward output`, 'E_ANOMALY');
+  }
+}
+
+function scalarTensor(v: number, dtype: DType): Tensor {
+  const arr = allocate(dtype, 1);
+  arr[0] = v;
+  return new Tensor(arr, [], dtype);
+}
+
+/** Parse `f(2, 3)` / `f([2, 3])` style shape arguments. */
+export function shapeArgs(args: readonly (number | readonly number[])[]): number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return (args[0] as number[]).slice();
+  return args as number[];
+}
+
+export class Tensor {
+  /** Backing storage (shared by views). Element (i, j, …) lives at offset + Σ index·stride. */
+  readonly storage: TypedArray;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+  readonly dtype: DType;
+  /** Whether gradients flow to this tensor. Set on leaves by the user; on op outputs by autograd. */
+  requiresGrad = false;
+  /** Accumulated gradient (leaves, and non-leaves after `retainGrad()`). */
+  grad: Tensor | null = null;
+  /** The graph node that produced this tensor (null for leaves). */
+  gradFn: Node | null = null;
+  /** @internal */
+  retainsGrad = false;
+  private hooks: ((g: Tensor) => Tensor | void)[] | null = null;
+
+  constructor(storage: TypedArray, shape: readonly number[], dtype: DType, strides?: readonly number[], offset = 0) {
+    this.storage = storage;
+    this.shape = shape;
+    this.dtype = dtype;
+    this.strides = strides ?? contiguousStrides(shape);
+    this.offset = offset;
+  }
+
+  // ---------------------------------------------------------------- metadata
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Number of dimensions (PyTorch's `dim()`). */
+  dim(): number {
+    return this.shape.length;
+  }
+
+  numel(): number {
+    return numel(this.shape);
+  }
+
+  /** The shape, or the size of one dimension (negative dims allowed). */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return this.shape.slice();
+    return this.shape[normAxis(dim, this.ndim, 'size')]!;
+  }
+
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  isContiguous(): boolean {
+    return isContiguous(this.shape, this.strides);
+  }
+
+  isFloatingPoint(): boolean {
+    return isFloat(this.dtype);
+  }
+
+  // ---------------------------------------------------------------- reading values
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.numel() !== 1)
+      throw new ValueError(`item: a Tensor with ${this.numel()} elements cannot be converted to a scalar (shape ${fmtShape(this.shape)})`);
+    return this.storage[this.offset]!;
+  }
+
+  /** A fresh contiguous typed array with the values, row-major. */
+  dataSync(): TypedArray {
+    return kernels().unary('copy', { data: this.storage, offset: this.offset, strides: this.strides }, this.shape, this.dtype);
+  }
+
+  /** Nested JS arrays (a number for a 0-d tensor); bools as booleans. */
+  toArray(): unknown {
+    const flat = this.dataSync();
+    const conv = this.dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
+    const build = (d: number, off: number): unknown => {
+      if (d === this.ndim) return conv(flat[off]!);
+      const stride = numel(this.shape.slice(d + 1));
+      const out: unknown[] = [];
+      for (let i = 0; i < this.shape[d]!; i++) out.push(build(d + 1, off + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** Alias of `toArray()` (PyTorch's `tolist`). */
+  tolist(): unknown {
+    return this.toArray();
+  }
+
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  // ---------------------------------------------------------------- creation from this tensor
+
+  /** A new tensor of this dtype from a typed array / number list (like PyTorch's `new_tensor`). */
+  newTensor(data: ArrayLike<number>, shape: readonly number[], dtype: DType = this.dtype): Tensor {
+    if (data.length !== numel(shape)) throw new ShapeError(`newTensor: ${data.length} values do not fill shape ${fmtShape(shape)}`);
+    const arr = allocate(dtype, data.length);
+    for (let i = 0; i < data.length; i++) arr[i] = Number(data[i]);
+    return new Tensor(arr, shape.slice(), dtype);
+  }
+
+  newFull(shape: readonly number[], value: number, dtype: DType = this.dtype): Tensor {
+    const arr = allocate(dtype, numel(shape));
+    if (value !== 0) arr.fill(value);
+    return new Tensor(arr, shape.slice(), dtype);
+  }
+
+  newZeros(shape: readonly number[], dtype: DType = this.dtype): Tensor {
+    return this.newFull(shape, 0, dtype);
+  }
+
+  newOnes(shape: readonly number[], dtype: DType = this.dtype): Tensor {
+    return this.newFull(shape, 1, dtype);
+  }
+
+  zerosLike(): Tensor {
+    return this.newZeros(this.shape);
+  }
+
+  onesLike(): Tensor {
+    return this.newOnes(this.shape);
+  }
+
+  /** A copy that shares nothing with this tensor (and is part of the graph). */
+  clone(): Tensor {
+    return apply('contiguous', [this], {});
+  }
+
+  /** Same storage, cut from the graph. */
+  detach(): Tensor {
+    return new Tensor(this.storage, this.shape, this.dtype, this.strides, this.offset);
+  }
+
+  // ---------------------------------------------------------------- autograd
+
+  /** Set `requiresGrad` in place (only on leaves); returns this. */
+  requiresGrad_(on = true): this {
+    if (!this.isLeaf && !on)
+      throw new StateError('requiresGrad_: you can only change requiresGrad of leaf tensors; use detach() for a non-leaf');
+    if (on && !isFloat(this.dtype)) throw new DTypeError(`requiresGrad_: only floating-point tensors can require gradients, got ${this.dtype}`);
+    this.requiresGrad = on;
+    return this;
+  }
+
+  /** Keep `.grad` for this non-leaf tensor after backward. */
+  retainGrad(): this {
+    this.retainsGrad = true;
+    return this;
+  }
+
+  /**
+   * Register a hook called with this tensor's gradient during backward; return a tensor to replace it.
+   * Returns a function that removes the hook.
+   */
+  registerHook(fn: (grad: Tensor) => Tensor | void): () => void {
+    if (!this.requiresGrad) throw new StateError("registerHook: cannot register a hook on a tensor that doesn't require gradient");
+    (this.hooks ??= []).push(fn);
+    return () => {
+      this.hooks = this.hooks?.filter((h) => h !== fn) ?? null;
+    };
+  }
+
+  /** @internal */
+  runHooks(g: Tensor): Tensor {
+    if (!this.hooks) return g;
+    for (const h of this.hooks) {
+      const r = h(g);
+      if (r) g = r;
+    }
+    return g;
+  }
+
+  /** @internal */
+  accumulateGrad(g: Tensor): void {
+    const gd = g.requiresGrad ? g : g.detach();
+    this.grad = this.grad ? this.grad.add(gd) : shapesEqual(gd.shape, this.shape) ? gd : gd.expand(this.shape).contiguous();
+  }
+
+  /**
+   * Compute gradients of this tensor w.r.t. every leaf that requires them.
+   * Without `gradient`, this tensor must hold a single element (the usual scalar loss).
+   */
+  backward(gradient?: Tensor, opts: BackwardOptions = {}): void {
+    if (!this.requiresGrad)
+      throw new StateError('backward: element 0 of tensors does not require grad and does not have a gradFn (did you forget requiresGrad, or run the forward inside noGrad?)');
+    let g: Tensor;
+    if (gradient === undefined) {
+      if (this.numel() !== 1)
+        throw new StateError(`backward: grad can be implicitly created only for scalar outputs; this tensor has shape ${fmtShape(this.shape)} — pass a gradient of that shape`);
+      g = this.newOnes(this.shape);
+    } else {
+      if (!shapesEqual(gradient.shape, this.shape))
+        throw new ShapeError(`backward: gradient shape ${fmtShape(gradient.shape)} does not match tensor shape ${fmtShape(this.shape)}`);
+      g = gradient.dtype === this.dtype ? gradient.detach() : gradient.to(this.dtype);
+    }
+    runBackward(this, g, opts);
+  }
+
+  // ---------------------------------------------------------------- casts
+
+  /** Cast to `dtype` (returns this when already that dtype). */
+  to(dtype: DType): Tensor {
+    if (dtype === this.dtype) return this;
+    return apply('cast', [this], { dtype });
+  }
+  float(): Tensor {
+    return this.to('float32');
+  }
+  double(): Tensor {
+    return this.to('float64');
+  }
+  int(): Tensor {
+    return this.to('int32');
+  }
+  bool(): Tensor {
+    return this.to('bool');
+  }
+
+  // ---------------------------------------------------------------- elementwise unary
+
+  neg(): Tensor { return apply('neg', [this], {}); }
+  abs(): Tensor { return apply('abs', [this], {}); }
+  exp(): Tensor { return apply('exp', [this], {}); }
+  log(): Tensor { return apply('log', [this], {}); }
+  sqrt(): Tensor { return apply('sqrt', [this], {}); }
+  rsqrt(): Tensor { return apply('rsqrt', [this], {}); }
+  sin(): Tensor { return apply('sin', [this], {}); }
+  cos(): Tensor { return apply('cos', [this], {}); }
+  tanh(): Tensor { return apply('tanh', [this], {}); }
+  sigmoid(): Tensor { return apply('sigmoid', [this], {}); }
+  relu(): Tensor { return apply('relu', [this], {}); }
+  sign(): Tensor { return apply('sign', [this], {}); }
+  square(): Tensor { return apply('square', [this], {}); }
+  reciprocal(): Tensor { return apply('reciprocal', [this], {}); }
+  erf(): Tensor { return apply('erf', [this], {}); }
+  log1p(): Tensor { return apply('log1p', [this], {}); }
+  expm1(): Tensor { return apply('expm1', [this], {}); }
+  floor(): Tensor { return apply('floor', [this], {}); }
+  ceil(): Tensor { return apply('ceil', [this], {}); }
+  round(): Tensor { return apply('round', [this], {}); }
+  /** GELU with the exact erf form: x·Φ(x). */
+  gelu(): Tensor { return apply('gelu', [this], {}); }
+  logicalNot(): Tensor { return apply('logicalNot', [this], {}); }
+  isnan(): Tensor { return apply('isnan', [this], {}); }
+  isinf(): Tensor { return apply('isinf', [this], {}); }
+  leakyRelu(negativeSlope = 0.01): Tensor { return apply('leakyRelu', [this], { slope: negativeSlope }); }
+  elu(alpha = 1): Tensor { return apply('elu', [this], { alpha }); }
+  softplus(beta = 1, threshold = 20): Tensor { return apply('softplus', [this], { beta, threshold }); }
+  /** x·σ(x) */
+  silu(): Tensor { return this.mul(this.sigmoid()); }
+  /** Clamp to [min, max]; either bound may be null. */
+  clamp(min: number | null = null, max: number | null = null): Tensor {
+    if (min === null && max === null) throw new ValueError('clamp: at least one of min and max must not be null');
+    return apply('clamp', [this], { min, max });
+  }
+
+  /** x ** e — e a number (pow-scalar) or a tensor (broadcast). */
+  pow(e: TensorOrScalar): Tensor {
+    if (typeof e === 'number') return apply('powScalar', [this], { exponent: e });
+    return apply('pow', [this, this.wrap(e)], {});
+  }
+
+  // ---------------------------------------------------------------- elementwise binary (broadcasting)
+
+  /** Wrap a JS number as a 0-d tensor of the dtype PyTorch's promotion would use. */
+  private wrap(v: TensorOrScalar): Tensor {
+    if (v instanceof Tensor) return v;
+    const dtype = promoteScalar(this.dtype, v);
+    const arr = allocate(dtype, 1);
+    arr[0] = Number(v);
+    return new Tensor(arr, [], dtype);
+  }
+
+  add(other: TensorOrScalar, alpha = 1): Tensor {
+    const o = alpha === 1 ? this.wrap(other) : this.wrap(other).mul(alpha);
+    return apply('add', [this, o], {});
+  }
+  sub(other: TensorOrScalar, alpha = 1): Tensor {
+    const o = alpha === 1 ? this.wrap(other) : this.wrap(other).mul(alpha);
+    return apply('sub', [this, o], {});
+  }
+  mul(other: TensorOrScalar): Tensor { return apply('mul', [this, this.wrap(other)], {}); }
+  div(other: TensorOrScalar): Tensor { return apply('div', [this, this.wrap(other)], {}); }
+  /** other - this */
+  rsub(other: TensorOrScalar): Tensor { return apply('sub', [this.wrap(other), this], {}); }
+  maximum(other: TensorOrScalar): Tensor { return apply('maximum', [this, this.wrap(other)], {}); }
+  minimum(other: TensorOrScalar): Tensor { return apply('minimum', [this, this.wrap(other)], {}); }
+  eq(other: TensorOrScalar): Tensor { return apply('eq', [this, this.wrap(other)], {}); }
+  ne(other: TensorOrScalar): Tensor { return apply('ne', [this, this.wrap(other)], {}); }
+  lt(other: TensorOrScalar): Tensor { return apply('lt', [this, this.wrap(other)], {}); }
+  le(other: TensorOrScalar): Tensor { return apply('le', [this, this.wrap(other)], {}); }
+  gt(other: TensorOrScalar): Tensor { return apply('gt', [this, this.wrap(other)], {}); }
+  ge(other: TensorOrScalar): Tensor { return apply('ge', [this, this.wrap(other)], {}); }
+  logicalAnd(other: TensorOrScalar): Tensor { return apply('logicalAnd', [this, this.wrap(other)], {}); }
+  logicalOr(other: TensorOrScalar): Tensor { return apply('logicalOr', [this, this.wrap(other)], {}); }
+  logicalXor(other: TensorOrScalar): Tensor { return apply('logicalXor', [this, this.wrap(other)], {}); }
+
+  /** PyTorch's `x.where(condition, y)`: x where condition holds, else y. */
+  where(condition: Tensor, other: TensorOrScalar): Tensor {
+    return apply('where', [condition, this, this.wrap(other)], {});
+  }
+
+  /** For a bool tensor: `a` where true, `b` where false (`where(this, a, b)`). */
+  ifElse(a: TensorOrScalar, b: TensorOrScalar): Tensor {
+    if (this.dtype !== 'bool') throw new DTypeError(`ifElse: the condition must be a bool tensor, got ${this.dtype}`);
+    const ref = a instanceof Tensor ? a : b instanceof Tensor ? b : null;
+    const mk = (v: TensorOrScalar): Tensor =>
+      v instanceof Tensor ? v : ref ? ref.wrap(v) : scalarTensor(Number(v), Number.isInteger(v) ? 'int32' : 'float32');
+    return apply('where', [this, mk(a), mk(b)], {});
+  }
+
+  /** Fill `value` where `mask` is true. */
+  maskedFill(mask: Tensor, value: number): Tensor {
+    if (mask.dtype !== 'bool') throw new DTypeError(`maskedFill: mask must be a bool tensor, got ${mask.dtype}`);
+    return apply('where', [mask, this.wrap(value).to(this.dtype), this], {});
+  }
+
+  // ---------------------------------------------------------------- reductions
+
+  /** Sum over `dim` (all dims when omitted). */
+  sum(dim?: Dims, keepdim = false): Tensor {
+    return apply('sum', [this], { dims: normAxes(dim, this.ndim, 'sum'), keepdim });
+  }
+  mean(dim?: Dims, keepdim = false): Tensor {
+    return C.mean(this, dim, keepdim);
+  }
+  amax(dim?: Dims, keepdim = false): Tensor {
+    return apply('amax', [this], { dims: normAxes(dim, this.ndim, 'amax'), keepdim });
+  }
+  amin(dim?: Dims, keepdim = false): Tensor {
+    return apply('amin', [this], { dims: normAxes(dim, this.ndim, 'amin'), keepdim });
+  }
+  /** Max of all elements, or `{ values, indices }` along `dim`. */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    if (dim === undefined) return this.amax();
+    return C.extremumDim(this, dim, keepdim, 'argmax');
+  }
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    if (dim === undefined) return this.amin();
+    return C.extremumDim(this, dim, keepdim, 'argmin');
+  }
+  argmax(dim?: number, keepdim = false): Tensor {
+    return apply('argmax', [this], { dim: dim === undefined ? null : normAxis(dim, this.ndim, 'argmax'), keepdim });
+  }
+  argmin(dim?: number, keepdim = false): Tensor {
+    return apply('argmin', [this], { dim: dim === undefined ? null : normAxis(dim, this.ndim, 'argmin'), keepdim });
+  }
+  /** Product over one dim (or all elements). */
+  prod(dim?: number, keepdim = false): Tensor {
+    if (dim === undefined) return apply('prod', [this.reshape(-1)], { dim: 0, keepdim: false }).reshape(keepdim ? this.shape.map(() => 1) : []);
+    return apply('prod', [this], { dim: normAxis(dim, this.ndim, 'prod'), keepdim });
+  }
+  /** Variance with Bessel's correction by default (`correction` 1), like PyTorch. */
+  var(dim?: Dims, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
+    return C.variance(this, dim, opts.correction ?? 1, opts.keepdim ?? false);
+  }
+  std(dim?: Dims, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
+    return this.var(dim, opts).sqrt();
+  }
+  logsumexp(dim: Dims, keepdim = false): Tensor {
+    return C.logsumexp(this, dim, keepdim);
+  }
+  softmax(dim: number): Tensor {
+    return C.softmax(this, dim);
+  }
+  logSoftmax(dim: number): Tensor {
+    return C.logSoftmax(this, dim);
+  }
+  /** Sum a (broadcast) tensor down to `shape` — the reverse of broadcasting. */
+  sumToSize(shape: readonly number[]): Tensor {
+    return C.sumToSize(this, shape);
+  }
+
+  // ---------------------------------------------------------------- shape and views
+
+  /** Reshape (a view when contiguous, else a copy). One dim may be -1. */
+  reshape(...shape: (number | readonly number[])[]): Tensor {
+    return apply('reshape', [this], { shape: shapeArgs(shape) });
+  }
+  /** Like reshape, but only for contiguous tensors (always a view). */
+  view(...shape: (number | readonly number[])[]): Tensor {
+    const target = inferReshape(this.shape, shapeArgs(shape), 'view');
+    if (!this.isContiguous() && !viewStrides(this.shape, this.strides, target))
+      throw new ShapeError(
+        `view: size ${fmtShape(target)} is not compatible with input tensor's size and stride (${fmtShape(this.shape)}, strides ${fmtShape(this.strides)}); use .reshape(...) instead`,
+      );
+    return this.reshape(target);
+  }
+  permute(...dims: (number | readonly number[])[]): Tensor {
+    const d = shapeArgs(dims).map((x) => normAxis(x, this.ndim, 'permute'));
+    return apply('permute', [this], { dims: d });
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    const a = normAxis(dim0, this.ndim, 'transpose');
+    const b = normAxis(dim1, this.ndim, 'transpose');
+    const dims = this.shape.map((_, i) => i);
+    dims[a] = b;
+    dims[b] = a;
+    return apply('permute', [this], { dims });
+  }
+  /** Transpose of a ≤2-D tensor. */
+  t(): Tensor {
+    if (this.ndim > 2) throw new ShapeError(`t: expects a tensor with <= 2 dimensions, got ${fmtShape(this.shape)}; use transpose(dim0, dim1)`);
+    return this.ndim < 2 ? this : this.transpose(0, 1);
+  }
+  get T(): Tensor {
+    return this.permute(this.shape.map((_, i) => this.ndim - 1 - i));
+  }
+  expand(...shape: (number | readonly number[])[]): Tensor {
+    return apply('expand', [this], { shape: shapeArgs(shape) });
+  }
+  expandAs(other: Tensor): Tensor {
+    return this.expand(other.shape);
+  }
+  /** `length` elements of `dim` from `start` (a view). */
+  narrow(dim: number, start: number, length: number): Tensor {
+    const d = normAxis(dim, this.ndim, 'narrow');
+    const size = this.shape[d]!;
+    const s = start < 0 ? start + size : start;
+    if (s < 0 || s > size || length < 0 || s + length > size)
+      throw new IndexError(`narrow: start (${start}) + length (${length}) exceeds dimension size (${size}) of ${fmtShape(this.shape)}`);
+    return apply('slice', [this], { dim: d, start: s, end: s + length, step: 1 });
+  }
+  /** Python slicing `x[..., start:end:step, ...]` on `dim` (negative and out-of-range bounds clamp). */
+  slice(dim: number, start: number | null = null, end: number | null = null, step = 1): Tensor {
+    const d = normAxis(dim, this.ndim, 'slice');
+    const size = this.shape[d]!;
+    const clampIdx = (v: number) => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
+    const s = start === null ? 0 : clampIdx(start);
+    const e = end === null ? size : clampIdx(end);
+    return apply('slice', [this], { dim: d, start: s, end: Math.max(s, e), step });
+  }
+  /** The `index`-th slice along `dim`, with that dim removed (`x[:, i]`). */
+  select(dim: number, index: number): Tensor {
+    const d = normAxis(dim, this.ndim, 'select');
+    const size = this.shape[d]!;
+    if (index < -size || index >= size) throw new IndexError(`select: index ${index} is out of bounds for dimension ${d} with size ${size}`);
+    const i = index < 0 ? index + size : index;
+    return this.narrow(d, i, 1).squeeze(d);
+  }
+  /** Remove size-1 dims (all, or the given one). */
+  squeeze(dim?: Dims): Tensor {
+    const dims = dim === undefined ? this.shape.map((_, i) => i) : normAxes(dim, this.ndim, 'squeeze');
+    const shape = this.shape.filter((s, i) => !(s === 1 && dims.includes(i)));
+    return shape.length === this.ndim ? this : this.reshape(shape);
+  }
+  unsqueeze(dim: number): Tensor {
+    const d = normAxis(dim, this.ndim + 1, 'unsqueeze');
+    const shape = this.shape.slice();
+    shape.splice(d, 0, 1);
+    return this.reshape(shape);
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    if (this.ndim === 0) return this.reshape(1);
+    const s = normAxis(startDim, this.ndim, 'flatten');
+    const e = normAxis(endDim, this.ndim, 'flatten');
+    if (s > e) throw new ValueError(`flatten: startDim ${startDim} cannot come after endDim ${endDim}`);
+    const shape = [...this.shape.slice(0, s), numel(this.shape.slice(s, e + 1)), ...this.shape.slice(e + 1)];
+    return this.reshape(shape);
+  }
+  unflatten(dim: number, sizes: readonly number[]): Tensor {
+    const d = normAxis(dim, this.ndim, 'unflatten');
+    return this.reshape([...this.shape.slice(0, d), ...sizes, ...this.shape.slice(d + 1)]);
+  }
+  contiguous(): Tensor {
+    return this.isContiguous() ? this : apply('contiguous', [this], {});
+  }
+  /** Constant padding, PyTorch F.pad order (last dim first). */
+  pad(pads: readonly number[], value = 0): Tensor {
+    return apply('pad', [this], { pads: pads.slice(), value });
+  }
+  /** Split into `chunks` pieces along `dim` (the last may be smaller). */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    const d = normAxis(dim, this.ndim, 'chunk');
+    const size = Math.ceil(this.shape[d]! / chunks);
+    return this.split(size, d);
+  }
+  /** Split into pieces of `size` (or the given sizes) along `dim`. */
+  split(size: number | readonly number[], dim = 0): Tensor[] {
+    const d = normAxis(dim, this.ndim, 'split');
+    const n = this.shape[d]!;
+    const sizes: number[] = [];
+    if (typeof size === 'number') {
+      if (!(size > 0)) throw new ValueError(`split: size must be positive, got ${size}`);
+      for (let at = 0; at < n; at += size) sizes.push(Math.min(size, n - at));
+    } else {
+      if (size.reduce((a, b) => a + b, 0) !== n) throw new ShapeError(`split: sizes ${fmtShape(size)} do not sum to dimension ${d} of size ${n}`);
+      sizes.push(...size);
+    }
+    let at = 0;
+    return sizes.map((s) => {
+      const piece = this.narrow(d, at, s);
+      at += s;
+      return piece;
+    });
+  }
+  /** Tile the tensor (PyTorch's `repeat`). */
+  repeat(...reps: (number | readonly number[])[]): Tensor {
+    return C.repeat(this, shapeArgs(reps));
+  }
+
+  // ---------------------------------------------------------------- indexing
+
+  gather(dim: number, index: Tensor): Tensor {
+    return apply('gather', [this, index], { dim: normAxis(dim, this.ndim, 'gather') });
+  }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return apply('scatterAdd', [this, index, src], { dim: normAxis(dim, this.ndim, 'scatterAdd') });
+  }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return apply('indexSelect', [this, index], { dim: normAxis(dim, this.ndim, 'indexSelect') });
+  }
+
+  // ---------------------------------------------------------------- linear algebra
+
+  /** Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands. */
+  matmul(other: Tensor): Tensor {
+    return C.matmul(this, other);
+  }
+  /** 2-D matrix product. */
+  mm(other: Tensor): Tensor {
+    if (this.ndim !== 2 || other.ndim !== 2) throw new ShapeError(`mm: expected 2-D tensors, got ${fmtShape(this.shape)} and ${fmtShape(other.shape)}`);
+    return this.matmul(other);
+  }
+  /** Batched 3-D matrix product. */
+  bmm(other: Tensor): Tensor {
+    if (this.ndim !== 3 || other.ndim !== 3) throw new ShapeError(`bmm: expected 3-D tensors, got ${fmtShape(this.shape)} and ${fmtShape(other.shape)}`);
+    return apply('bmm', [this, other], {});
+  }
+
+  // ---------------------------------------------------------------- in-place (no graph; for optimizers and init)
+
+  private checkInPlace(op: string): void {
+    if (this.requiresGrad && isGradEnabled() && this.isLeaf)
+      throw new StateError(`${op}: a leaf tensor that requires grad is being used in an in-place operation; wrap it in noGrad(() => ...)`);
+    if (!this.isContiguous()) throw new StateError(`${op}: in-place operations need a contiguous tensor`);
+  }
+
+  /** Write `src`'s values (broadcast, cast) into this tensor. */
+  copy_(src: TensorOrScalar): this {
+    this.checkInPlace('copy_');
+    const s = src instanceof Tensor ? src : this.wrap(src);
+    const v = s.expand(this.shape);
+    const data = kernels().unary('copy', { data: v.storage, offset: v.offset, strides: v.strides }, this.shape, this.dtype);
+    this.storage.set(data, this.offset);
+    return this;
+  }
+  fill_(value: number): this {
+    this.checkInPlace('fill_');
+    this.storage.fill(value, this.offset, this.offset + this.numel());
+    return this;
+  }
+  zero_(): this {
+    return this.fill_(0);
+  }
+  add_(other: TensorOrScalar, alpha = 1): this {
+    return this.copy_(this.detach().add(other instanceof Tensor ? other.detach() : other, alpha));
+  }
+  sub_(other: TensorOrScalar, alpha = 1): this {
+    return this.copy_(this.detach().sub(other instanceof Tensor ? other.detach() : other, alpha));
+  }
+  mul_(other: TensorOrScalar): this {
+    return this.copy_(this.detach().mul(other instanceof Tensor ? other.detach() : other));
+  }
+  div_(other: TensorOrScalar): this {
+    return this.copy_(this.detach().div(other instanceof Tensor ? other.detach() : other));
+  }
+  clamp_(min: number | null = null, max: number | null = null): this {
+    return this.copy_(this.detach().clamp(min, max));
+  }
+  /** Fill with U(low, high) from `rng`. */
+  uniform_(low = 0, high = 1, rng: Rng = defaultRng()): this {
+    this.checkInPlace('uniform_');
+    for (let i = 0; i < this.numel(); i++) this.storage[this.offset + i] = rng.uniformRange(low, high);
+    return this;
+  }
+  /** Fill with N(mean, std²) from `rng`. */
+  normal_(mean = 0, std = 1, rng: Rng = defaultRng()): this {
+    this.checkInPlace('normal_');
+    for (let i = 0; i < this.numel(); i++) this.storage[this.offset + i] = mean + std * rng.normal();
+    return this;
+  }
+}
