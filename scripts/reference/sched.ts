@@ -1,0 +1,4 @@
+/** Reference runners for sched.json cases, keyed by the case's `fn`. */
+import type { Registry } from './types.js';
+
+export const registry: Registry = {};
