@@ -12,3 +12,8 @@ export * from './tensor/creation.js';
 export * from './tensor/functional.js';
 export { gradcheck, type GradcheckOptions } from './tensor/gradcheck.js';
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as data from './data/index.js';
+export * from './train/index.js';
+export * from './io/index.js';
+export * as viz from './viz/index.js';

@@ -1,0 +1,2 @@
+/** The data barrel: everything this area exports publicly. */
+export {};

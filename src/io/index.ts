@@ -1,0 +1,2 @@
+/** The io barrel: everything this area exports publicly. */
+export {};

@@ -1,0 +1,2 @@
+/** The optim barrel: everything this area exports publicly. */
+export {};

@@ -1,0 +1,2 @@
+/** The train barrel: everything this area exports publicly. */
+export {};

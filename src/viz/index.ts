@@ -1,0 +1,2 @@
+/** The viz barrel: everything this area exports publicly. */
+export {};
