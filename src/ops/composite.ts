@@ -43,9 +43,15 @@ export function softmax(x: Tensor, dim: number): Tensor {
   return e.div(e.sum(dim, true));
 }
 
-/** log softmax = x - logsumexp(x) along `dim` (finite for logits of ±1e4). */
+/**
+ * log softmax = (x - m) - log Σ exp(x - m) along `dim`, m = max (detached). Shifting first keeps the
+ * small terms exact: for logits of ±1e4 in float32, `x - logsumexp(x)` would round 1e4 + log 2.
+ */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  return x.sub(logsumexp(x, dim, true));
+  const m = x.amax(dim, true).detach();
+  const finiteM = m.isinf().ifElse(0, m);
+  const shifted = x.sub(finiteM);
+  return shifted.sub(shifted.exp().sum(dim, true).log());
 }
 
 /** Sum `x` down to `shape` (the reverse of broadcasting `shape` up to `x.shape`). */
