@@ -1,3 +1,5 @@
 /** nn: modules, layers, init, losses; `F` is nn.functional. */
 export * as functional from './functional.js';
 export * as F from './functional.js';
+export { Module, Parameter, StateDictKeyError, StateDictShapeError, type StateDict, type LoadStateDictResult } from './module.js';
+export { Sequential, ModuleList, ModuleDict, Identity, Flatten, Unflatten } from './containers.js';

@@ -1,0 +1,215 @@
+/**
+ * Containers: Sequential, ModuleList, ModuleDict (PyTorch's), plus Identity, Flatten and Unflatten.
+ * Children are named `0`, `1`, … (lists) or by key (dicts), so state-dict keys are `0.weight`, `layers.2.bias`.
+ */
+import { IndexError, NotSupportedError, ValueError } from '../core/errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Module, pyRepr } from './module.js';
+
+function normIndex(i: number, n: number, who: string): number {
+  if (!Number.isInteger(i)) throw new IndexError(`${who}: index must be an integer, got ${i}`);
+  if (i < -n || i >= n) throw new IndexError(`${who}: index ${i} is out of range for ${n} modules`);
+  return i < 0 ? i + n : i;
+}
+
+function isModuleRecord(v: unknown): v is Record<string, Module> {
+  return typeof v === 'object' && v !== null && !(v instanceof Module) && !Array.isArray(v);
+}
+
+/**
+ * Runs its modules in order, feeding each one's output to the next.
+ * `new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 2))` → keys `0.weight`, `0.bias`, `2.weight`, …;
+ * `new Sequential({ fc: new Linear(4, 2), act: new ReLU() })` names them by key.
+ */
+export class Sequential extends Module {
+  constructor(...modules: Module[] | [Record<string, Module>]) {
+    super();
+    if (modules.length === 1 && isModuleRecord(modules[0])) {
+      for (const [k, m] of Object.entries(modules[0])) this.registerModule(k, m);
+    } else {
+      (modules as Module[]).forEach((m, i) => {
+        if (!(m instanceof Module)) throw new ValueError(`Sequential: argument ${i} is not a Module`);
+        this.registerModule(String(i), m);
+      });
+    }
+  }
+
+  get length(): number {
+    return this.children().length;
+  }
+
+  /** The i-th module (negative counts from the end). */
+  at(i: number): Module {
+    const list = this.namedChildren();
+    return list[normIndex(i, list.length, 'Sequential.at')]![1];
+  }
+
+  /** A new Sequential of modules [start, end) (shares the modules, renumbers like PyTorch's slicing). */
+  slice(start = 0, end?: number): Sequential {
+    return new Sequential(...this.children().slice(start, end));
+  }
+
+  /** Append a module at the end (named by its position). */
+  append(m: Module): this {
+    this.registerModule(String(this.namedChildren().length), m);
+    return this;
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.children()[Symbol.iterator]();
+  }
+
+  /** x → m₀(x) → m₁(…) → … */
+  forward(x: Tensor): Tensor;
+  forward(x: unknown): unknown;
+  forward(x: unknown): unknown {
+    let y = x;
+    for (const m of this.children()) y = m.call(y);
+    return y;
+  }
+}
+
+/** A list of modules, registered (parameters, state dict, train/eval) but with no forward of its own. */
+export class ModuleList extends Module {
+  constructor(modules: Iterable<Module> = []) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+
+  get length(): number {
+    return this.namedChildren().length;
+  }
+
+  at(i: number): Module {
+    const list = this.namedChildren();
+    return list[normIndex(i, list.length, 'ModuleList.at')]![1];
+  }
+
+  /** Replace the i-th module. */
+  set(i: number, m: Module): void {
+    const list = this.namedChildren();
+    this.registerModule(list[normIndex(i, list.length, 'ModuleList.set')]![0], m);
+  }
+
+  append(m: Module): this {
+    if (!(m instanceof Module)) throw new ValueError('ModuleList.append: expected a Module');
+    this.registerModule(String(this.namedChildren().length), m);
+    return this;
+  }
+
+  extend(modules: Iterable<Module>): this {
+    for (const m of modules) this.append(m);
+    return this;
+  }
+
+  /** Insert before index i (renumbering the rest, like PyTorch). */
+  insert(i: number, m: Module): this {
+    const list = this.children();
+    const at = i >= list.length ? list.length : i < -list.length ? 0 : i < 0 ? i + list.length : i;
+    list.splice(at, 0, m);
+    this.resetModules(list.map((mod, k) => [String(k), mod]));
+    return this;
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.children()[Symbol.iterator]();
+  }
+
+  forward(): never {
+    throw new NotSupportedError('ModuleList has no forward(); iterate over it in your module\'s forward', 'E_MODULE_NO_FORWARD');
+  }
+}
+
+/** A string-keyed, ordered dict of modules. */
+export class ModuleDict extends Module {
+  constructor(modules: Record<string, Module> | Iterable<[string, Module]> = {}) {
+    super();
+    const entries = Symbol.iterator in Object(modules) ? (modules as Iterable<[string, Module]>) : Object.entries(modules);
+    for (const [k, m] of entries) this.set(k, m);
+  }
+
+  get size(): number {
+    return this.namedChildren().length;
+  }
+
+  get(key: string): Module {
+    const m = this.child(key);
+    if (!m) throw new IndexError(`ModuleDict: no module named '${key}' (keys: ${this.keys().join(', ')})`, 'E_MODULE_KEY');
+    return m;
+  }
+
+  set(key: string, m: Module): this {
+    if (!(m instanceof Module)) throw new ValueError(`ModuleDict.set: '${key}' must be a Module`);
+    this.registerModule(key, m);
+    return this;
+  }
+
+  has(key: string): boolean {
+    return this.child(key) !== null;
+  }
+
+  delete(key: string): boolean {
+    const had = this.has(key);
+    this.unregisterModule(key);
+    return had;
+  }
+
+  keys(): string[] {
+    return this.namedChildren().map(([k]) => k);
+  }
+
+  values(): Module[] {
+    return this.children();
+  }
+
+  entries(): [string, Module][] {
+    return this.namedChildren();
+  }
+
+  forward(): never {
+    throw new NotSupportedError('ModuleDict has no forward(); call its modules in your module\'s forward', 'E_MODULE_NO_FORWARD');
+  }
+}
+
+/** Returns its input unchanged (a placeholder layer). */
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+/** Flattens dims `startDim..endDim` (default 1..−1): [N, C, H, W] → [N, C·H·W]. */
+export class Flatten extends Module {
+  readonly startDim: number;
+  readonly endDim: number;
+  constructor(startDim = 1, endDim = -1) {
+    super();
+    this.startDim = startDim;
+    this.endDim = endDim;
+  }
+  forward(x: Tensor): Tensor {
+    return x.flatten(this.startDim, this.endDim);
+  }
+  override extraRepr(): string {
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
+  }
+}
+
+/** Splits dim `dim` into `sizes`: Unflatten(1, [C, H, W]) maps [N, C·H·W] → [N, C, H, W]. */
+export class Unflatten extends Module {
+  readonly dim: number;
+  readonly unflattenedSize: readonly number[];
+  constructor(dim: number, unflattenedSize: readonly number[]) {
+    super();
+    if (!Array.isArray(unflattenedSize) || unflattenedSize.some((s) => !Number.isInteger(s)))
+      throw new ValueError(`Unflatten: unflattenedSize must be a list of integers, got ${JSON.stringify(unflattenedSize)}`);
+    this.dim = dim;
+    this.unflattenedSize = unflattenedSize.slice();
+  }
+  forward(x: Tensor): Tensor {
+    return x.unflatten(this.dim, this.unflattenedSize);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}, unflattened_size=${pyRepr(this.unflattenedSize)}`;
+  }
+}

@@ -1,0 +1,569 @@
+/**
+ * The module system: `Parameter` and `Module`, PyTorch's `torch.nn.Parameter` / `torch.nn.Module`.
+ *
+ * ## Design
+ *
+ * **Parameter** is a `Tensor` subclass (as in PyTorch): a leaf tensor with `requiresGrad` on by default
+ * that a `Module` recognises as trainable state. It shares storage with the tensor it was made from, so
+ * `new Parameter(randn(3, 4))` costs nothing; optimizers update it in place (`p.sub_(...)` under
+ * `noGrad`), which keeps its identity stable for the optimizer's per-parameter state.
+ *
+ * **Registration.** PyTorch registers attributes in `__setattr__`. TypeScript has no such hook, so a
+ * module discovers its state from its own properties, in assignment order, every time it is asked:
+ * a property holding a `Parameter` is a parameter, one holding a `Module` is a child — so
+ * `this.fc1 = new Linear(4, 8)` in a constructor is all a user writes. Names are the property names
+ * (`fc1.weight`). State whose PyTorch name is not a valid camelCase field (`running_mean`,
+ * `in_proj_weight`, `weight_ih_l0`, `out_proj`) is registered explicitly with `registerParameter`,
+ * `registerBuffer` or `registerModule`, and exposed through camelCase accessors; the state-dict key is
+ * always the PyTorch name. Buffers (tensors that are state but not trained: running statistics) are
+ * always registered explicitly. An array of modules in a property is refused with a hint to use
+ * `ModuleList` (PyTorch silently ignores it, a classic bug).
+ *
+ * **Calling.** JavaScript classes are not callable, so `module(x)` is spelled `module.call(x)` — typed
+ * from the subclass's `forward` (`Parameters<this['forward']>`), and running forward hooks like PyTorch's
+ * `__call__`. `module.forward(x)` works too and skips the hooks.
+ *
+ * **State dicts** are plain objects `{ 'layers.0.weight': Tensor, ... }` in PyTorch's key order (own
+ * parameters, own buffers, then children, recursively) with PyTorch's layouts. The tensors share
+ * storage with the module (detached), as in PyTorch.
+ */
+import { isFloat, type DType } from '../core/dtype.js';
+import { DTypeError, IndexError, ShapeError, StateError, ValueError, fmtShape } from '../core/errors.js';
+import { noGrad } from '../autograd/mode.js';
+import { Tensor } from '../tensor/tensor.js';
+
+// ---------------------------------------------------------------- Parameter
+
+/**
+ * A trainable tensor. `new Parameter(data, requiresGrad = true)` shares `data`'s storage (a
+ * non-contiguous `data` is copied first, so in-place updates are always possible).
+ */
+export class Parameter extends Tensor {
+  constructor(data: Tensor, requiresGrad = true) {
+    const src = data.isContiguous() ? data : data.detach().contiguous();
+    super(src.storage, src.shape.slice(), src.dtype, src.strides, src.offset);
+    if (requiresGrad) {
+      if (!isFloat(this.dtype))
+        throw new DTypeError(`Parameter: only floating-point tensors can require gradients, got ${this.dtype}; pass requiresGrad=false`);
+      this.requiresGrad = true;
+    }
+  }
+
+  /**
+   * @internal Replace the data in place (keeps the object's identity, like PyTorch's `param.data = t`).
+   * Used by `Module.to(dtype)`.
+   */
+  setData(t: Tensor): void {
+    const src = t.detach().contiguous();
+    const self = this as unknown as { storage: unknown; shape: unknown; strides: unknown; offset: unknown; dtype: unknown };
+    self.storage = src.storage;
+    self.shape = src.shape.slice();
+    self.strides = src.strides.slice();
+    self.offset = src.offset;
+    self.dtype = src.dtype;
+    this.grad = null;
+  }
+
+  override toString(): string {
+    return `Parameter containing:\n${super.toString()}`;
+  }
+}
+
+// ---------------------------------------------------------------- Module
+
+/** A state dict: PyTorch keys (`0.weight`, `bn1.running_mean`) → tensors, in PyTorch's order. */
+export type StateDict = Record<string, Tensor>;
+
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+/** `loadStateDict` found missing or unexpected keys (strict mode). Lists every one. */
+export class StateDictKeyError extends StateError {
+  readonly missingKeys: string[];
+  readonly unexpectedKeys: string[];
+  constructor(message: string, missingKeys: string[], unexpectedKeys: string[]) {
+    super(message, 'E_STATE_DICT_KEYS');
+    this.missingKeys = missingKeys;
+    this.unexpectedKeys = unexpectedKeys;
+  }
+}
+
+/** `loadStateDict` found tensors whose shape differs from the module's (in any mode). */
+export class StateDictShapeError extends ShapeError {
+  readonly mismatches: { key: string; expected: number[]; got: number[] }[];
+  constructor(message: string, mismatches: { key: string; expected: number[]; got: number[] }[]) {
+    super(message, 'E_STATE_DICT_SHAPE');
+    this.mismatches = mismatches;
+  }
+}
+
+type ForwardHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
+type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown[] | void;
+
+const isIdentifierLike = (name: string) => name.length > 0 && !name.includes('.');
+
+/**
+ * Base class of every layer and model. Subclasses assign parameters and sub-modules as properties in
+ * the constructor and implement `forward`.
+ *
+ * ```ts
+ * class MLP extends nn.Module {
+ *   fc1 = new nn.Linear(784, 128);
+ *   fc2 = new nn.Linear(128, 10);
+ *   forward(x: Tensor): Tensor { return this.fc2.call(this.fc1.call(x).relu()); }
+ * }
+ * const model = new MLP();
+ * model.namedParameters().map(([k]) => k); // ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
+ * ```
+ */
+export abstract class Module {
+  /** Training mode (dropout active, batch norm uses batch statistics). Set with `train()`/`eval()`. */
+  training = true;
+
+  // Registries keyed by PyTorch name, in registration order. Non-enumerable so they never look like
+  // user state.
+  declare private _params: Map<string, Parameter | null>;
+  declare private _buffers: Map<string, Tensor | null>;
+  declare private _nonPersistent: Set<string>;
+  declare private _modules: Map<string, Module | null>;
+  declare private _fwdHooks: ForwardHook[];
+  declare private _fwdPreHooks: ForwardPreHook[];
+
+  constructor() {
+    for (const [k, v] of [
+      ['_params', new Map()],
+      ['_buffers', new Map()],
+      ['_nonPersistent', new Set()],
+      ['_modules', new Map()],
+      ['_fwdHooks', []],
+      ['_fwdPreHooks', []],
+    ] as const)
+      Object.defineProperty(this, k, { value: v, enumerable: false, writable: false });
+  }
+
+  /** The computation. Called by `call(...)`. */
+  abstract forward(...args: any[]): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  /**
+   * Run the module: forward pre-hooks, `forward`, forward hooks (PyTorch's `module(x)`).
+   * Typed from the subclass's `forward`.
+   */
+  call(...args: Parameters<this['forward']>): ReturnType<this['forward']> {
+    let a: unknown[] = args;
+    for (const h of this._fwdPreHooks) {
+      const r = h(this, a);
+      if (r) a = r;
+    }
+    let out = this.forward(...a);
+    for (const h of this._fwdHooks) {
+      const r = h(this, a, out);
+      if (r !== undefined) out = r;
+    }
+    return out;
+  }
+
+  /** Register `fn(module, inputs, output)` to run after forward; returning a value replaces the output. */
+  registerForwardHook(fn: ForwardHook): () => void {
+    this._fwdHooks.push(fn);
+    return () => {
+      const i = this._fwdHooks.indexOf(fn);
+      if (i >= 0) this._fwdHooks.splice(i, 1);
+    };
+  }
+
+  /** Register `fn(module, inputs)` to run before forward; returning an array replaces the inputs. */
+  registerForwardPreHook(fn: ForwardPreHook): () => void {
+    this._fwdPreHooks.push(fn);
+    return () => {
+      const i = this._fwdPreHooks.indexOf(fn);
+      if (i >= 0) this._fwdPreHooks.splice(i, 1);
+    };
+  }
+
+  /** The class name used in printing and error messages. */
+  protected get typeName(): string {
+    return this.constructor.name;
+  }
+
+  // ---------------------------------------------------------------- registration
+
+  /** Pick up parameters and modules assigned as own properties since the last look. */
+  private sync(): void {
+    for (const key of Object.keys(this)) {
+      const v = (this as Record<string, unknown>)[key];
+      if (v instanceof Parameter) {
+        if (this._modules.has(key) || this._buffers.has(key)) this.nameClash(key, 'a parameter');
+        this._params.set(key, v);
+      } else if (v instanceof Module) {
+        if (this._params.has(key) || this._buffers.has(key)) this.nameClash(key, 'a module');
+        this._modules.set(key, v);
+      } else if (v instanceof Tensor) {
+        if (this._buffers.has(key)) this._buffers.set(key, v);
+        else if (this._params.has(key))
+          throw new StateError(
+            `${this.typeName}: cannot assign a plain Tensor to parameter '${key}'; wrap it: new Parameter(tensor)`,
+            'E_MODULE_ASSIGN',
+          );
+      } else if (v === null) {
+        if (this._params.has(key)) this._params.set(key, null);
+        else if (this._modules.has(key)) this._modules.set(key, null);
+        else if (this._buffers.has(key)) this._buffers.set(key, null);
+      } else if (Array.isArray(v) && v.some((e) => e instanceof Module || e instanceof Parameter)) {
+        throw new StateError(
+          `${this.typeName}: property '${key}' is a plain array of modules/parameters, which would not be registered (no parameters(), stateDict or train/eval); use new ModuleList([...]) or ParameterList`,
+          'E_MODULE_ARRAY',
+        );
+      }
+    }
+  }
+
+  private nameClash(name: string, what: string): never {
+    throw new StateError(`${this.typeName}: attribute '${name}' is already registered as something else; cannot make it ${what}`, 'E_MODULE_ASSIGN');
+  }
+
+  private checkName(name: string, what: string): void {
+    if (typeof name !== 'string' || !isIdentifierLike(name))
+      throw new ValueError(`${this.typeName}.${what}: name must be a non-empty string without '.', got ${JSON.stringify(name)}`);
+  }
+
+  /** Register a parameter under `name` (its state-dict key). `null` records an absent parameter. */
+  registerParameter(name: string, param: Parameter | null): Parameter | null {
+    this.checkName(name, 'registerParameter');
+    this.sync();
+    if (param !== null && !(param instanceof Parameter))
+      throw new StateError(`${this.typeName}.registerParameter: '${name}' must be a Parameter or null; wrap it: new Parameter(tensor)`, 'E_MODULE_ASSIGN');
+    if (this._modules.has(name) || this._buffers.has(name)) this.nameClash(name, 'a parameter');
+    this._params.set(name, param);
+    return param;
+  }
+
+  /**
+   * Register a buffer: state saved in the state dict (unless `persistent` is false) but not trained,
+   * e.g. BatchNorm's `running_mean`. Returns the tensor.
+   */
+  registerBuffer<T extends Tensor | null>(name: string, tensor: T, persistent = true): T {
+    this.checkName(name, 'registerBuffer');
+    this.sync();
+    if (tensor !== null && !(tensor instanceof Tensor)) throw new StateError(`${this.typeName}.registerBuffer: '${name}' must be a Tensor or null`, 'E_MODULE_ASSIGN');
+    if (this._modules.has(name) || this._params.has(name)) this.nameClash(name, 'a buffer');
+    this._buffers.set(name, tensor);
+    if (persistent) this._nonPersistent.delete(name);
+    else this._nonPersistent.add(name);
+    return tensor;
+  }
+
+  /** Register a child module under `name` (PyTorch's `add_module`). Returns the module. */
+  registerModule<M extends Module | null>(name: string, module: M): M {
+    this.checkName(name, 'registerModule');
+    this.sync();
+    if (module !== null && !(module instanceof Module)) throw new StateError(`${this.typeName}.registerModule: '${name}' must be a Module or null`, 'E_MODULE_ASSIGN');
+    if (this._params.has(name) || this._buffers.has(name)) this.nameClash(name, 'a module');
+    this._modules.set(name, module);
+    return module;
+  }
+
+  /** Alias of `registerModule` (PyTorch's `add_module`). */
+  addModule<M extends Module | null>(name: string, module: M): M {
+    return this.registerModule(name, module);
+  }
+
+  /** @internal Remove a registered child (ModuleList/ModuleDict use this). */
+  protected unregisterModule(name: string): void {
+    this._modules.delete(name);
+  }
+
+  /** @internal Replace the whole child registry in the given order (ModuleList.insert). */
+  protected resetModules(entries: [string, Module][]): void {
+    this._modules.clear();
+    for (const [k, m] of entries) this._modules.set(k, m);
+  }
+
+  /** A registered parameter by its (own, undotted) name. */
+  protected param(name: string): Parameter | null {
+    this.sync();
+    return this._params.get(name) ?? null;
+  }
+
+  /** A registered buffer by its (own) name. */
+  protected buffer(name: string): Tensor | null {
+    this.sync();
+    return this._buffers.get(name) ?? null;
+  }
+
+  /** A registered child by its (own) name. */
+  protected child(name: string): Module | null {
+    this.sync();
+    return this._modules.get(name) ?? null;
+  }
+
+  /** @internal Set a registered buffer's value (keeps its position). */
+  protected setBuffer(name: string, t: Tensor | null): void {
+    this._buffers.set(name, t);
+    if (Object.prototype.hasOwnProperty.call(this, name)) (this as Record<string, unknown>)[name] = t;
+  }
+
+  // ---------------------------------------------------------------- traversal
+
+  /** Own parameters, buffers and children (the `null` ones included), after syncing. */
+  private own(): { params: [string, Parameter | null][]; buffers: [string, Tensor | null][]; modules: [string, Module | null][] } {
+    this.sync();
+    return { params: [...this._params], buffers: [...this._buffers], modules: [...this._modules] };
+  }
+
+  /** `[name, module]` for this module and every descendant, depth-first, each module once. */
+  namedModules(prefix = '', memo: Set<Module> = new Set()): [string, Module][] {
+    const out: [string, Module][] = [];
+    if (memo.has(this)) return out;
+    memo.add(this);
+    out.push([prefix, this]);
+    for (const [name, m] of this.own().modules) {
+      if (!m) continue;
+      out.push(...m.namedModules(prefix ? `${prefix}.${name}` : name, memo));
+    }
+    return out;
+  }
+
+  /** This module and every descendant. */
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /** `[name, child]` for the direct children. */
+  namedChildren(): [string, Module][] {
+    const seen = new Set<Module>();
+    const out: [string, Module][] = [];
+    for (const [name, m] of this.own().modules)
+      if (m && !seen.has(m)) {
+        seen.add(m);
+        out.push([name, m]);
+      }
+    return out;
+  }
+
+  /** The direct children. */
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /** `[dotted name, parameter]`, own first, then children's; each parameter once. */
+  namedParameters(prefix = '', recurse = true): [string, Parameter][] {
+    const out: [string, Parameter][] = [];
+    const seen = new Set<Tensor>();
+    const mods: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
+    for (const [mp, m] of mods)
+      for (const [name, p] of m.own().params)
+        if (p && !seen.has(p)) {
+          seen.add(p);
+          out.push([mp ? `${mp}.${name}` : name, p]);
+        }
+    return out;
+  }
+
+  /** Every trainable tensor (what an optimizer takes). */
+  parameters(recurse = true): Parameter[] {
+    return this.namedParameters('', recurse).map(([, p]) => p);
+  }
+
+  /** `[dotted name, buffer]` for every (non-null) buffer. */
+  namedBuffers(prefix = '', recurse = true): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    const mods: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
+    for (const [mp, m] of mods)
+      for (const [name, b] of m.own().buffers)
+        if (b && !seen.has(b)) {
+          seen.add(b);
+          out.push([mp ? `${mp}.${name}` : name, b]);
+        }
+    return out;
+  }
+
+  buffers(recurse = true): Tensor[] {
+    return this.namedBuffers('', recurse).map(([, b]) => b);
+  }
+
+  /** The sub-module at a dotted path (`'layers.0'`); `''` is this module. */
+  getSubmodule(target: string): Module {
+    if (target === '') return this;
+    let m: Module = this;
+    for (const part of target.split('.')) {
+      const c = m.child(part);
+      if (!c) throw new IndexError(`${m.typeName} has no submodule '${part}' (looking up '${target}')`, 'E_MODULE_KEY');
+      m = c;
+    }
+    return m;
+  }
+
+  /** The parameter at a dotted path (`'0.weight'`). */
+  getParameter(target: string): Parameter {
+    const i = target.lastIndexOf('.');
+    const m = this.getSubmodule(i < 0 ? '' : target.slice(0, i));
+    const p = m.param(target.slice(i + 1));
+    if (!p) throw new IndexError(`${m.typeName} has no parameter '${target.slice(i + 1)}' (looking up '${target}')`, 'E_MODULE_KEY');
+    return p;
+  }
+
+  /** The buffer at a dotted path (`'bn.running_mean'`). */
+  getBuffer(target: string): Tensor {
+    const i = target.lastIndexOf('.');
+    const m = this.getSubmodule(i < 0 ? '' : target.slice(0, i));
+    const b = m.buffer(target.slice(i + 1));
+    if (!b) throw new IndexError(`${m.typeName} has no buffer '${target.slice(i + 1)}' (looking up '${target}')`, 'E_MODULE_KEY');
+    return b;
+  }
+
+  // ---------------------------------------------------------------- modes and bulk operations
+
+  /** Set training mode on this module and every descendant. Returns this. */
+  train(mode = true): this {
+    if (typeof mode !== 'boolean') throw new ValueError(`${this.typeName}.train: mode is expected to be a boolean, got ${String(mode)}`);
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode (`train(false)`): dropout off, batch norm uses running statistics. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Call `fn` on every descendant (children first) and then on this module. Returns this. */
+  apply(fn: (m: Module) => void): this {
+    for (const c of this.children()) c.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** Clear the gradients of every parameter (`setToNone`: set `grad` to null, the default; else zero it). */
+  zeroGrad(setToNone = true): void {
+    for (const p of this.parameters()) {
+      if (!p.grad) continue;
+      if (setToNone) p.grad = null;
+      else p.grad = p.grad.detach().zerosLike();
+    }
+  }
+
+  /** Turn gradient tracking of every parameter on or off (freezing). Returns this. */
+  requiresGrad_(requiresGrad = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
+    return this;
+  }
+
+  /** Cast every floating-point parameter and buffer to `dtype`, in place (identity kept). */
+  to(dtype: DType): this {
+    if (!isFloat(dtype)) throw new DTypeError(`${this.typeName}.to: modules can only be cast to a floating-point dtype, got ${dtype}`);
+    for (const m of this.modules()) {
+      for (const [, p] of m.own().params) if (p && isFloat(p.dtype) && p.dtype !== dtype) p.setData(p.to(dtype));
+      for (const [name, b] of m.own().buffers) if (b && isFloat(b.dtype) && b.dtype !== dtype) m.setBuffer(name, b.to(dtype));
+    }
+    return this;
+  }
+
+  double(): this {
+    return this.to('float64');
+  }
+
+  float(): this {
+    return this.to('float32');
+  }
+
+  // ---------------------------------------------------------------- state dicts
+
+  /**
+   * Every parameter and persistent buffer under its PyTorch key, in PyTorch's order. The tensors share
+   * storage with the module and are detached (unless `keepVars`).
+   */
+  stateDict(opts: { prefix?: string; keepVars?: boolean } = {}): StateDict {
+    const out: StateDict = {};
+    this.collectState(opts.prefix ?? '', opts.keepVars ?? false, out);
+    return out;
+  }
+
+  private collectState(prefix: string, keepVars: boolean, out: StateDict): void {
+    const { params, buffers, modules } = this.own();
+    for (const [name, p] of params) if (p) out[prefix + name] = keepVars ? p : p.detach();
+    for (const [name, b] of buffers) if (b && !this._nonPersistent.has(name)) out[prefix + name] = keepVars ? b : b.detach();
+    for (const [name, m] of modules) if (m) m.collectState(`${prefix}${name}.`, keepVars, out);
+  }
+
+  /**
+   * Copy values from `stateDict` (PyTorch keys and layouts) into this module's parameters and buffers,
+   * in place (values are cast to each tensor's dtype). With `strict` (default), missing or unexpected
+   * keys throw a `StateDictKeyError` listing all of them; a shape mismatch always throws a
+   * `StateDictShapeError` naming the key and both shapes. Nothing is copied when an error is thrown.
+   */
+  loadStateDict(stateDict: StateDict | Map<string, Tensor>, opts: { strict?: boolean } = {}): LoadStateDictResult {
+    const strict = opts.strict ?? true;
+    const given = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
+    const own = this.stateDict({ keepVars: true });
+    const missingKeys = Object.keys(own).filter((k) => !given.has(k));
+    const unexpectedKeys = [...given.keys()].filter((k) => !(k in own));
+    const mismatches: { key: string; expected: number[]; got: number[] }[] = [];
+    for (const [k, t] of given) {
+      const dst = own[k];
+      if (!dst) continue;
+      if (!(t instanceof Tensor)) throw new ValueError(`${this.typeName}.loadStateDict: value for '${k}' is not a Tensor`);
+      if (t.shape.length !== dst.shape.length || t.shape.some((s, i) => s !== dst.shape[i]))
+        mismatches.push({ key: k, expected: dst.shape.slice(), got: t.shape.slice() });
+    }
+    const head = `Error(s) in loading state dict for ${this.typeName}:`;
+    if (mismatches.length)
+      throw new StateDictShapeError(
+        `${head} ${mismatches
+          .map((m) => `size mismatch for ${m.key}: copying a param with shape ${fmtShape(m.got)} from the state dict, the shape in the current model is ${fmtShape(m.expected)}`)
+          .join('; ')}`,
+        mismatches,
+      );
+    if (strict && (missingKeys.length || unexpectedKeys.length)) {
+      const parts: string[] = [];
+      if (missingKeys.length) parts.push(`missing key(s): ${missingKeys.map((k) => `"${k}"`).join(', ')}`);
+      if (unexpectedKeys.length) parts.push(`unexpected key(s): ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}`);
+      throw new StateDictKeyError(`${head} ${parts.join('; ')} (pass { strict: false } to load the keys that match)`, missingKeys, unexpectedKeys);
+    }
+    noGrad(() => {
+      for (const [k, t] of given) {
+        const dst = own[k];
+        if (dst) dst.copy_(t.detach());
+      }
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  // ---------------------------------------------------------------- printing
+
+  /** The text inside the parentheses of this module's line, e.g. `in_features=4, out_features=2, bias=True`. */
+  extraRepr(): string {
+    return '';
+  }
+
+  /** PyTorch's module print: `Sequential(\n  (0): Linear(in_features=4, out_features=2, bias=True)\n)`. */
+  toString(): string {
+    const extra = this.extraRepr();
+    const lines: string[] = extra ? extra.split('\n') : [];
+    for (const [name, m] of this.own().modules) {
+      const body = m ? m.toString() : 'None';
+      lines.push(`(${name}): ${body.split('\n').join('\n  ')}`);
+    }
+    let s = `${this.typeName}(`;
+    if (lines.length) {
+      if (lines.length === 1 && extra && this.own().modules.length === 0) s += extra;
+      else s += `\n  ${lines.join('\n  ')}\n`;
+    }
+    return `${s})`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+/** PyTorch's repr of a Python value in `extraRepr` strings. */
+export function pyRepr(v: unknown): string {
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (v === null || v === undefined) return 'None';
+  if (Array.isArray(v)) return `(${v.map(pyRepr).join(', ')}${v.length === 1 ? ',' : ''})`;
+  if (typeof v === 'string') return `'${v}'`;
+  return String(v);
+}
