@@ -1,0 +1,8 @@
+// Entry point of the backprop WebAssembly kernels. Memory is managed by the host (an arena laid out
+// from `heapBase()`); nothing here allocates.
+export * from './gemm';
+
+/** First free byte after static data: where the host's arena may begin. */
+export function heapBase(): usize {
+  return __heap_base;
+}
