@@ -263,7 +263,7 @@ describe('safetensors: mutation fuzzing', () => {
     const N = 3000;
     for (let iter = 0; iter < N; iter++) {
       const base = seeds[iter % seeds.length]!;
-      let m = base.slice();
+      let m: Uint8Array = base.slice();
       const kind = rng.int(0, 5);
       if (kind === 0) {
         for (let k = rng.int(1, 4); k > 0; k--) {
