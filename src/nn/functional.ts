@@ -332,3 +332,4 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, dim = 1, eps = 1e-8): T
   const n2 = x2.square().sum(d);
   return dot.div(n1.mul(n2).clamp(eps * eps, null).sqrt());
 }
+export * from './losses.js';
