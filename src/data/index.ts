@@ -1,2 +1,15 @@
-/** The data barrel: everything this area exports publicly. */
-export {};
+/**
+ * The data barrel: datasets, loaders, splits, preprocessing, transforms, file loaders and bundled
+ * datasets. Users reach it as `import { data } from 'backprop'`.
+ */
+export {
+  Dataset,
+  IterableDataset,
+  FunctionIterableDataset,
+  TensorDataset,
+  Subset,
+  ConcatDataset,
+  type DatasetLike,
+} from './dataset.js';
+export { DataLoader, defaultCollate, type DataLoaderOptions, type DataLoaderState, type CollateFn } from './dataloader.js';
+export { randomSplit, trainValTestSplit, splitCounts, type SplitOptions, type TrainValTestOptions, type TrainValTest } from './split.js';
