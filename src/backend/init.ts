@@ -2,6 +2,8 @@
  * `await init()` chooses the backend. Nothing is selected at import time: until `init()` runs, the js
  * backend (always available) is used. Faster backends register a loader here and are tried in order;
  * any that fails to load is skipped, with the reason recorded in `backendInfo()`.
+ *
+ * Built in: 'wasm' (WebAssembly SIMD, relaxed-SIMD FMA when available, worker threads for large GEMMs).
  */
 import { getBackend, registerBackend, setBackend } from './dispatch.js';
 import type { Backend } from './types.js';
@@ -11,6 +13,8 @@ export interface InitOptions {
   backend?: string;
   /** Worker threads for backends that use them (default: the number of cores). */
   threads?: number;
+  /** wasm: use relaxed-SIMD fused multiply-add when the engine has it (default true); false forces plain SIMD. */
+  relaxedSimd?: boolean;
 }
 
 export interface BackendLoader {
@@ -18,7 +22,10 @@ export interface BackendLoader {
   load(opts: InitOptions): Promise<Backend>;
 }
 
-const loaders: BackendLoader[] = [];
+// Built-in loaders. The wasm module is imported only when `init()` asks for it.
+const loaders: BackendLoader[] = [
+  { name: 'wasm', load: async (opts) => (await import('./wasm/index.js')).createWasmBackend(opts) },
+];
 const skipped: Record<string, string> = {};
 
 /** Make a backend available to `init()` (tried in registration order, before js). */

@@ -1,0 +1,127 @@
+/**
+ * Finding, feature-testing and instantiating the compiled kernel modules. Four variants are built
+ * (see assembly/build.mjs): relaxed SIMD or plain SIMD, each with private or shared memory. Capability
+ * detection is "can this engine compile that variant": relaxed → SIMD → (caller falls back to js).
+ */
+
+export type Variant = 'relaxed' | 'simd' | 'relaxed-mt' | 'simd-mt';
+
+/** Hard ceiling on the arena: the modules declare at most this many 64 KiB pages. */
+export const MAX_PAGES = 16384;
+
+export interface KernelExports {
+  heapBase(): number;
+  gemmScratchBytes(): number;
+  sgemm(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, acc: number, scratch: number): void;
+  sgemmBatched(batch: number, transA: number, transB: number, m: number, n: number, k: number, a: number, strideA: number, b: number, strideB: number, c: number, acc: number, scratch: number): void;
+  [name: string]: unknown;
+}
+
+export interface Capabilities {
+  simd: boolean;
+  relaxedSimd: boolean;
+  /** SharedArrayBuffer, shared WebAssembly memory and a blocking Atomics.wait on this thread. */
+  threads: boolean;
+}
+
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+let relaxedFlagTried = false;
+
+/** Node 20 ships relaxed SIMD behind a flag; it can be set at run time before compiling. */
+async function enableRelaxedFlag(): Promise<void> {
+  if (relaxedFlagTried || !isNode) return;
+  relaxedFlagTried = true;
+  try {
+    const v8 = await import('node:v8');
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    /* not available: plain SIMD it is */
+  }
+}
+
+const bytesCache = new Map<Variant, Uint8Array<ArrayBuffer>>();
+
+function variantUrl(v: Variant): URL {
+  // src/backend/wasm/ and dist/backend/wasm/ both sit three levels below the package root
+  return new URL(`../../../build/wasm/backprop-${v}.wasm`, import.meta.url);
+}
+
+/** The compiled bytes of a variant (read from disk in Node, fetched in the browser). */
+export async function variantBytes(v: Variant): Promise<Uint8Array<ArrayBuffer>> {
+  const hit = bytesCache.get(v);
+  if (hit) return hit;
+  const url = variantUrl(v);
+  let bytes: Uint8Array<ArrayBuffer>;
+  if (isNode && url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      bytes = new Uint8Array(await readFile(url));
+    } catch (e) {
+      throw new Error(`wasm backend: ${url.pathname} not found — run \`npm run build:wasm\` (${(e as Error).message})`);
+    }
+  } else {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`wasm backend: fetching ${url.href} failed with HTTP ${res.status}`);
+    bytes = new Uint8Array(await res.arrayBuffer());
+  }
+  bytesCache.set(v, bytes);
+  return bytes;
+}
+
+function threadsAvailable(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return false;
+  // browsers: shared memory needs cross-origin isolation, and the main thread may not block
+  const g = globalThis as { crossOriginIsolated?: boolean; document?: unknown };
+  if (!isNode) {
+    if (g.crossOriginIsolated === false) return false;
+    if (typeof g.document !== 'undefined') return false;
+  }
+  try {
+    const m = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor);
+    return m.buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+export interface Compiled {
+  variant: Variant;
+  module: WebAssembly.Module;
+  caps: Capabilities;
+  /** Why faster variants were not used. */
+  notes: string[];
+}
+
+/**
+ * Compile the best variant this engine accepts. `wantThreads` asks for a shared-memory build;
+ * `prefer` forces 'simd' (e.g. to measure relaxed vs plain).
+ */
+export async function compileBest(wantThreads: boolean, prefer?: 'relaxed' | 'simd'): Promise<Compiled> {
+  await enableRelaxedFlag();
+  const notes: string[] = [];
+  const threads = wantThreads && threadsAvailable();
+  if (wantThreads && !threads) notes.push('threads: SharedArrayBuffer/shared memory/Atomics.wait unavailable here');
+  const order: ('relaxed' | 'simd')[] = prefer === 'simd' ? ['simd'] : ['relaxed', 'simd'];
+  let relaxedOk = false;
+  let simdOk = false;
+  let chosen: { v: Variant; mod: WebAssembly.Module } | null = null;
+  for (const base of order) {
+    const v = (threads ? `${base}-mt` : base) as Variant;
+    const bytes = await variantBytes(v);
+    if (!WebAssembly.validate(bytes)) {
+      notes.push(`${base}: not supported by this engine`);
+      continue;
+    }
+    if (base === 'relaxed') relaxedOk = true;
+    simdOk = true;
+    chosen = { v, mod: await WebAssembly.compile(bytes) };
+    break;
+  }
+  if (!chosen) throw new Error(`wasm backend: this engine has no WebAssembly SIMD (${notes.join('; ')})`);
+  if (!relaxedOk && prefer !== 'simd') {
+    // relaxed failed; record whether plain SIMD did
+    simdOk = true;
+  }
+  return { variant: chosen.v, module: chosen.mod, caps: { simd: simdOk, relaxedSimd: relaxedOk, threads }, notes };
+}
