@@ -9,27 +9,29 @@ import type { Tensor } from '../tensor/tensor.js';
 
 type Dims = number | readonly number[];
 
-function count(x: Tensor, dim: Dims | undefined): number {
-  const dims = normAxes(dim, x.ndim, 'mean');
+function count(x: Tensor, dim: Dims | undefined, op = 'mean'): number {
+  const dims = normAxes(dim, x.ndim, op);
   return dims.reduce((n, d) => n * x.shape[d]!, 1);
 }
 
 /** Mean over `dim` (all when omitted). Integer tensors are averaged in float32. */
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const n = count(x, dim); // validates dims first, so errors name `mean`
   const xf = isFloat(x.dtype) ? x : x.to('float32');
-  return xf.sum(dim, keepdim).div(count(x, dim));
+  return xf.sum(dim, keepdim).div(n);
 }
 
 /** Var = Σ(x - mean)² / (N - correction). */
 export function variance(x: Tensor, dim: Dims | undefined, correction: number, keepdim: boolean): Tensor {
+  const n = count(x, dim, 'var');
   const xf = isFloat(x.dtype) ? x : x.to('float32');
-  const n = count(x, dim);
   const mu = xf.mean(dim, true);
   return xf.sub(mu).square().sum(dim, keepdim).div(Math.max(n - correction, 0));
 }
 
 /** log Σ exp(x), stable: m + log Σ exp(x - m) with m = max (detached; the result does not depend on it). */
 export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
+  dim = normAxes(dim, x.ndim, 'logsumexp');
   const m = x.amax(dim, true).detach();
   const finiteM = m.isinf().ifElse(0, m);
   const out = x.sub(finiteM).exp().sum(dim, true).log().add(finiteM);
@@ -38,6 +40,7 @@ export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
 
 /** softmax(x)_i = exp(x_i - max) / Σ exp(x_j - max) along `dim`. */
 export function softmax(x: Tensor, dim: number): Tensor {
+  dim = normAxis(dim, x.ndim, 'softmax');
   const m = x.amax(dim, true).detach();
   const e = x.sub(m).exp();
   return e.div(e.sum(dim, true));
@@ -48,6 +51,7 @@ export function softmax(x: Tensor, dim: number): Tensor {
  * small terms exact: for logits of ±1e4 in float32, `x - logsumexp(x)` would round 1e4 + log 2.
  */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
+  dim = normAxis(dim, x.ndim, 'logSoftmax');
   const m = x.amax(dim, true).detach();
   const finiteM = m.isinf().ifElse(0, m);
   const shifted = x.sub(finiteM);

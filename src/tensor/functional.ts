@@ -1,5 +1,5 @@
 /** Free-function spellings of tensor ops (`add(a, b)`, `cat([...], dim)`), as in `torch.*`. */
-import { ValueError } from '../core/errors.js';
+import { ShapeError, ValueError } from '../core/errors.js';
 import { normAxis } from '../core/shape.js';
 import { Tensor, apply, type TensorOrScalar } from './tensor.js';
 import { tensor } from './creation.js';
@@ -68,6 +68,6 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const first = tensors[0]!.shape;
   for (const t of tensors)
     if (t.shape.length !== first.length || t.shape.some((s, i) => s !== first[i]))
-      throw new ValueError(`stack: expects each tensor to be equal size, but got [${first.join(',')}] and [${t.shape.join(',')}]`);
+      throw new ShapeError(`stack: expects each tensor to be equal size, but got [${first.join(',')}] and [${t.shape.join(',')}]`);
   return cat(tensors.map((t) => t.unsqueeze(d)), d);
 }
