@@ -1,2 +1,15 @@
-/** The optim barrel: everything this area exports publicly. */
-export {};
+/** optim: optimizers (a state container over a pure update function each) and learning-rate schedulers. */
+export {
+  Optimizer,
+  hyperParamError,
+  type OptimizerStateDict,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamState,
+  type ParamsInput,
+} from './optimizer.js';
+export { SGD, type SGDOptions } from './sgd.js';
+export { Adagrad, type AdagradOptions } from './adagrad.js';
+export { RMSprop, type RMSpropOptions } from './rmsprop.js';
+export { Adam, AdamW, type AdamOptions } from './adam.js';
+export * as functional from './functional.js';

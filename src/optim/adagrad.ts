@@ -1,0 +1,60 @@
+/** Adagrad: per-coordinate learning rates from the accumulated squared gradients. */
+import type { FloatArray } from '../core/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { adagradUpdate } from './functional.js';
+import { Optimizer, checkNumber, gradData, paramData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
+
+export interface AdagradOptions {
+  /** Learning rate (default 1e-2). */
+  lr: number;
+  /** Learning-rate decay η (default 0). */
+  lrDecay: number;
+  /** L2 penalty λ added to the gradient (default 0). */
+  weightDecay: number;
+  /** Starting value of the accumulator (default 0). */
+  initialAccumulatorValue: number;
+  /** Added to the denominator (default 1e-10). */
+  eps: number;
+  maximize: boolean;
+}
+
+/**
+ * Adagrad (Duchi et al., 2011), PyTorch's formulation:
+ * ```
+ * t ← t + 1
+ * g ← ∇f(p)  (negated when maximize);   if λ ≠ 0: g ← g + λ·p
+ * clr ← lr / (1 + (t − 1)·η)
+ * s ← s + g²
+ * p ← p − clr · g / (√s + eps)
+ * ```
+ * State per parameter: `step`, `sum`.
+ */
+export class Adagrad extends Optimizer<AdagradOptions> {
+  constructor(params: ParamsInput<AdagradOptions>, opts: Partial<AdagradOptions> = {}) {
+    super('Adagrad', params, {
+      lr: opts.lr ?? 1e-2,
+      lrDecay: opts.lrDecay ?? 0,
+      weightDecay: opts.weightDecay ?? 0,
+      initialAccumulatorValue: opts.initialAccumulatorValue ?? 0,
+      eps: opts.eps ?? 1e-10,
+      maximize: opts.maximize ?? false,
+    });
+  }
+
+  protected validate(o: AdagradOptions): void {
+    checkNumber('Adagrad', 'learning rate', o.lr);
+    checkNumber('Adagrad', 'lrDecay value', o.lrDecay);
+    checkNumber('Adagrad', 'weightDecay value', o.weightDecay);
+    checkNumber('Adagrad', 'initialAccumulatorValue', o.initialAccumulatorValue);
+    checkNumber('Adagrad', 'epsilon value', o.eps);
+  }
+
+  protected updateParam(p: Tensor, grad: Tensor, st: ParamState, group: ParamGroup<AdagradOptions>): void {
+    if (st.sum === undefined) {
+      st.step = 0;
+      st.sum = stateBuffer(p, group.initialAccumulatorValue);
+    }
+    st.step = (st.step as number) + 1;
+    adagradUpdate(paramData(p, 'Adagrad'), gradData(grad), (st.sum as Tensor).storage as FloatArray, st.step, group);
+  }
+}

@@ -1,0 +1,63 @@
+/** Stochastic gradient descent (optionally with momentum / Nesterov momentum). */
+import type { FloatArray } from '../core/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { sgdUpdate } from './functional.js';
+import { Optimizer, checkNumber, gradData, hyperParamError, paramData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
+
+export interface SGDOptions {
+  /** Learning rate (required, like PyTorch 1.13). */
+  lr: number;
+  /** Momentum factor μ (default 0). */
+  momentum: number;
+  /** Dampening τ for momentum (default 0). */
+  dampening: number;
+  /** L2 penalty λ added to the gradient (default 0). */
+  weightDecay: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening 0). */
+  nesterov: boolean;
+  /** Maximize the objective instead of minimizing. */
+  maximize: boolean;
+}
+
+/**
+ * SGD, PyTorch's formulation (velocity applied as `p ← p − lr·v`):
+ * ```
+ * g ← ∇f(p)            (−∇f(p) when maximize)
+ * if λ ≠ 0:  g ← g + λ·p
+ * if μ ≠ 0:  b ← g at the first step, else μ·b + (1 − τ)·g
+ *            g ← g + μ·b  if nesterov, else b
+ * p ← p − lr·g
+ * ```
+ * State per parameter: `momentum_buffer` (null without momentum).
+ * @example const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ */
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: ParamsInput<SGDOptions>, opts: Partial<SGDOptions> & { lr: number }) {
+    super('SGD', params, {
+      lr: opts?.lr,
+      momentum: opts?.momentum ?? 0,
+      dampening: opts?.dampening ?? 0,
+      weightDecay: opts?.weightDecay ?? 0,
+      nesterov: opts?.nesterov ?? false,
+      maximize: opts?.maximize ?? false,
+    } as SGDOptions);
+  }
+
+  protected validate(o: SGDOptions): void {
+    if (o.lr === undefined) throw hyperParamError('SGD', 'the learning rate lr is required, e.g. new SGD(params, { lr: 0.01 })');
+    checkNumber('SGD', 'learning rate', o.lr);
+    checkNumber('SGD', 'momentum value', o.momentum);
+    checkNumber('SGD', 'dampening value', o.dampening);
+    checkNumber('SGD', 'weightDecay value', o.weightDecay);
+    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0))
+      throw hyperParamError('SGD', `Nesterov momentum requires a momentum > 0 and zero dampening (got momentum ${o.momentum}, dampening ${o.dampening})`);
+  }
+
+  protected updateParam(p: Tensor, grad: Tensor, st: ParamState, group: ParamGroup<SGDOptions>): void {
+    let buf: Tensor | null = (st.momentum_buffer as Tensor | null | undefined) ?? null;
+    const first = buf === null;
+    if (group.momentum !== 0 && buf === null) buf = stateBuffer(p);
+    sgdUpdate(paramData(p, 'SGD'), gradData(grad), group.momentum !== 0 ? (buf!.storage as FloatArray) : null, first, group);
+    st.momentum_buffer = group.momentum !== 0 ? buf : null;
+  }
+}
