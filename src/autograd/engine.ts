@@ -5,7 +5,7 @@
  * `.grad`, and — unless `retainGraph` — releases every node so the graph is garbage-collected.
  */
 import { StateError } from '../core/errors.js';
-import { isAnomalyEnabled, setGradEnabled } from './mode.js';
+import { isAnomalyEnabled, setDetectAnomaly, setGradEnabled } from './mode.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export type GradFn = (g: Tensor) => (Tensor | null)[];
@@ -84,6 +84,15 @@ function checkFinite(g: Tensor, what: string): void {
   }
 }
 
+function withoutAnomaly<T>(fn: () => T): T {
+  setDetectAnomaly(false);
+  try {
+    return fn();
+  } finally {
+    setDetectAnomaly(true);
+  }
+}
+
 export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = {}): void {
   const prev = setGradEnabled(!!opts.createGraph);
   try {
@@ -104,7 +113,9 @@ export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = 
       if (t.retainsGrad) t.accumulateGrad(g);
       const node = t.gradFn;
       const inputs = node.inputs;
-      const inGrads = node.apply(g);
+      // under anomaly mode the gradients are checked below, naming this node; the ops a gradient rule
+      // runs internally are not checked on their own (they would name e.g. `div` instead of `sqrt`)
+      const inGrads = anomaly ? withoutAnomaly(() => node.apply(g)) : node.apply(g);
       if (!opts.retainGraph) node.release();
       for (let i = 0; i < inGrads.length; i++) {
         const gi = inGrads[i];
