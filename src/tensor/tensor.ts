@@ -22,12 +22,24 @@ export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
 type Dims = number | readonly number[];
 
+/** Observer of every primitive applied (ONNX export traces a forward pass through it). */
+export type OpTracer = (name: OpName, inputs: readonly Tensor[], attrs: unknown, output: Tensor) => void;
+let opTracer: OpTracer | null = null;
+
+/** @internal Install (or clear, with null) the primitive observer; returns the previous one. */
+export function setOpTracer(t: OpTracer | null): OpTracer | null {
+  const prev = opTracer;
+  opTracer = t;
+  return prev;
+}
+
 /** Apply a primitive from the op table: validate, run the kernel, record the graph node. */
 export function apply<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttrs[K]): Tensor {
   const def = OPS[name] as OpDef<OpAttrs[K]>;
   const spec = def.infer(inputs, attrs);
   const raw = def.forward(inputs, attrs, spec);
   const out = new Tensor(raw.data, spec.shape, spec.dtype, raw.strides, raw.offset);
+  if (opTracer !== null) opTracer(name, inputs, attrs, out);
   if (isAnomalyEnabled() && isFloat(out.dtype)) checkFinite(out, name);
   if (def.backward !== null && isGradEnabled()) {
     let needs = false;
