@@ -1,6 +1,7 @@
 // Entry point of the backprop WebAssembly kernels. Memory is managed by the host (an arena laid out
 // from `heapBase()`); nothing here allocates.
 export * from './gemm';
+export * from './conv';
 
 /** First free byte after static data: where the host's arena may begin. */
 export function heapBase(): usize {

@@ -44,3 +44,25 @@ export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rto
   }
   expect(bad, `${what}: ${bad}/${want.length} mismatched; worst at ${worst}: got ${got[worst]} want ${want[worst]}`).toBe(0);
 }
+
+/**
+ * float32-accumulation check: |got − want| ≤ 2e-6·(terms + 8)·scale, where `scale` is the same
+ * computation on |inputs| (so cancellation cannot hide an error).
+ */
+export function expectScaled(got: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike<number>, terms: number, what: string): void {
+  expect(got.length, `${what}: length`).toBe(want.length);
+  const tol = 2e-6 * (terms + 8);
+  let bad = 0;
+  let worst = -1;
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(got[i]! - want[i]!) <= tol * scale[i]! + 1e-30)) {
+      bad++;
+      if (worst < 0) worst = i;
+    }
+  }
+  expect(bad, `${what}: ${bad}/${want.length} outside tolerance; first at ${worst}: got ${got[worst]} want ${want[worst]}`).toBe(0);
+}
+
+export function absOf(a: Float32Array): Float64Array {
+  return Float64Array.from(a, Math.abs);
+}

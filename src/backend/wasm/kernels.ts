@@ -4,7 +4,7 @@
  */
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { jsKernels } from '../js/index.js';
-import type { Kernels, MatmulArgs } from '../types.js';
+import type { Conv2dArgs, Kernels, MatmulArgs, Pool2dArgs } from '../types.js';
 import type { Arena } from './arena.js';
 import type { Gemm } from './gemm.js';
 
@@ -41,5 +41,101 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     return arena.takeF32(c, total);
   }
 
-  return { matmul };
+  /** Write the conv geometry block (16 i32) into the arena; returns its address. */
+  function convGeom(a: Conv2dArgs): number {
+    const g = arena.alloc(64);
+    arena.i32.set([a.n, a.cIn, a.h, a.w, a.cOut, a.kh, a.kw, a.oh, a.ow, a.strideH, a.strideW, a.padH, a.padW, a.dilH, a.dilW, a.groups], g >> 2);
+    return g;
+  }
+
+  function poolGeom(a: Pool2dArgs): number {
+    const g = arena.alloc(64);
+    arena.i32.set([a.n, a.c, a.h, a.w, a.oh, a.ow, a.kh, a.kw, a.strideH, a.strideW, a.padH, a.padW, a.dilH, a.dilW, a.countIncludePad ? 1 : 0, a.divisor], g >> 2);
+    return g;
+  }
+
+  type ConvFn = 'conv2dForward' | 'conv2dBackwardInput' | 'conv2dBackwardWeight';
+  /** Lay out geometry, two inputs, output, columns and GEMM scratch; run `fn`; copy the output out. */
+  function conv(fn: ConvFn, p: TypedArray, q: TypedArray, outLen: number, a: Conv2dArgs): Float32Array | null {
+    const colsBytesMax = (a.cIn / a.groups) * a.kh * a.kw * a.oh * a.ow * 4;
+    const scratchBytes = gemm.scratchFor(1, 1, 1);
+    arena.reset();
+    if (!arena.fits((p.length + q.length + outLen) * 4 + colsBytesMax + scratchBytes + 1024)) return null;
+    const g = convGeom(a);
+    const pp = arena.putF32(p, 0, p.length);
+    const qq = arena.putF32(q, 0, q.length);
+    const out = arena.alloc(outLen * 4);
+    const cols = arena.alloc(arena.exports.convColsBytes(g));
+    const s = arena.alloc(scratchBytes);
+    arena.exports[fn](g, pp, qq, out, cols, s);
+    return arena.takeF32(out, outLen);
+  }
+
+  return {
+    matmul,
+    conv2d(x, w, a, outDType) {
+      if (outDType === 'float32' && isF32(x, w)) {
+        const r = conv('conv2dForward', x, w, a.n * a.cOut * a.oh * a.ow, a);
+        if (r) return r;
+      }
+      return jsKernels.conv2d(x, w, a, outDType);
+    },
+    conv2dGradInput(gy, w, a, outDType) {
+      if (outDType === 'float32' && isF32(gy, w)) {
+        const r = conv('conv2dBackwardInput', gy, w, a.n * a.cIn * a.h * a.w, a);
+        if (r) return r;
+      }
+      return jsKernels.conv2dGradInput(gy, w, a, outDType);
+    },
+    conv2dGradWeight(x, gy, a, outDType) {
+      if (outDType === 'float32' && isF32(x, gy)) {
+        const r = conv('conv2dBackwardWeight', x, gy, a.cOut * (a.cIn / a.groups) * a.kh * a.kw, a);
+        if (r) return r;
+      }
+      return jsKernels.conv2dGradWeight(x, gy, a, outDType);
+    },
+    maxPool2d(x, a, outDType) {
+      const outLen = a.n * a.c * a.oh * a.ow;
+      arena.reset();
+      if (outDType !== 'float32' || !isF32(x) || !arena.fits((x.length + 2 * outLen) * 4 + 512)) return jsKernels.maxPool2d(x, a, outDType);
+      const g = poolGeom(a);
+      const xp = arena.putF32(x, 0, x.length);
+      const y = arena.alloc(outLen * 4);
+      const idx = arena.alloc(outLen * 4);
+      arena.exports.maxPool2d(g, xp, y, idx);
+      return { out: arena.takeF32(y, outLen), indices: arena.i32.slice(idx >> 2, (idx >> 2) + outLen) };
+    },
+    maxPool2dGrad(gy, indices, a, outDType) {
+      const inLen = a.n * a.c * a.h * a.w;
+      arena.reset();
+      if (outDType !== 'float32' || !isF32(gy) || !arena.fits((2 * gy.length + inLen) * 4 + 512)) return jsKernels.maxPool2dGrad(gy, indices, a, outDType);
+      const g = poolGeom(a);
+      const gp = arena.putF32(gy, 0, gy.length);
+      const ip = arena.alloc(indices.length * 4);
+      arena.i32.set(indices, ip >> 2);
+      const dx = arena.alloc(inLen * 4);
+      arena.exports.maxPool2dBackward(g, gp, ip, dx);
+      return arena.takeF32(dx, inLen);
+    },
+    avgPool2d(x, a, outDType) {
+      const outLen = a.n * a.c * a.oh * a.ow;
+      arena.reset();
+      if (outDType !== 'float32' || !isF32(x) || !arena.fits((x.length + outLen) * 4 + 512)) return jsKernels.avgPool2d(x, a, outDType);
+      const g = poolGeom(a);
+      const xp = arena.putF32(x, 0, x.length);
+      const y = arena.alloc(outLen * 4);
+      arena.exports.avgPool2d(g, xp, y, 0);
+      return arena.takeF32(y, outLen);
+    },
+    avgPool2dGrad(gy, a, outDType) {
+      const inLen = a.n * a.c * a.h * a.w;
+      arena.reset();
+      if (outDType !== 'float32' || !isF32(gy) || !arena.fits((gy.length + inLen) * 4 + 512)) return jsKernels.avgPool2dGrad(gy, a, outDType);
+      const g = poolGeom(a);
+      const gp = arena.putF32(gy, 0, gy.length);
+      const dx = arena.alloc(inLen * 4);
+      arena.exports.avgPool2d(g, gp, dx, 1);
+      return arena.takeF32(dx, inLen);
+    },
+  };
 }

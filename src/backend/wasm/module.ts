@@ -14,7 +14,13 @@ export interface KernelExports {
   gemmScratchBytes(): number;
   sgemm(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, acc: number, scratch: number): void;
   sgemmBatched(batch: number, transA: number, transB: number, m: number, n: number, k: number, a: number, strideA: number, b: number, strideB: number, c: number, acc: number, scratch: number): void;
-  [name: string]: unknown;
+  convColsBytes(g: number): number;
+  conv2dForward(g: number, x: number, w: number, y: number, cols: number, scratch: number): void;
+  conv2dBackwardInput(g: number, dy: number, w: number, dx: number, cols: number, scratch: number): void;
+  conv2dBackwardWeight(g: number, x: number, dy: number, dw: number, cols: number, scratch: number): void;
+  maxPool2d(g: number, x: number, y: number, idx: number): void;
+  maxPool2dBackward(g: number, dy: number, idx: number, dx: number): void;
+  avgPool2d(g: number, src: number, dst: number, back: number): void;
 }
 
 export interface Capabilities {

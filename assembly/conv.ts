@@ -1,0 +1,241 @@
+// Convolution (im2col + GEMM, or a plain GEMM for 1×1 stride-1 kernels) and 2-D pooling, NCHW
+// activations and OIHW weights, float32. All loops over the batch and the groups run here, so one
+// host call does a whole layer.
+import { sgemm } from './gemm';
+
+// Geometry of one conv call, passed as a block of i32 at `g` (see src/backend/wasm/conv.ts):
+// 0 n, 1 cIn, 2 h, 3 w, 4 cOut, 5 kh, 6 kw, 7 oh, 8 ow, 9 sh, 10 sw, 11 ph, 12 pw, 13 dh, 14 dw, 15 groups
+@inline function gi(g: usize, i: i32): i32 {
+  return load<i32>(g + (<usize>i << 2));
+}
+
+/** cols[c*kh*kw, oh*ow] from one image x[c, h, w] (zero where the window leaves the image). */
+export function im2col(x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32,
+  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, cols: usize): void {
+  const P = oh * ow;
+  let row: usize = cols;
+  for (let ci = 0; ci < c; ci++) {
+    const xc = x + (<usize>(ci * h * w) << 2);
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        let dst = row;
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * sh - ph + ky * dh;
+          if (iy < 0 || iy >= h) {
+            memory.fill(dst, 0, <usize>ow << 2);
+            dst += <usize>ow << 2;
+            continue;
+          }
+          const xr = xc + (<usize>(iy * w) << 2);
+          const ix0 = kx * dw - pw;
+          if (sw == 1 && ix0 >= 0 && ix0 + ow <= w) {
+            memory.copy(dst, xr + (<usize>ix0 << 2), <usize>ow << 2);
+            dst += <usize>ow << 2;
+            continue;
+          }
+          for (let ox = 0; ox < ow; ox++) {
+            const ix = ix0 + ox * sw;
+            store<f32>(dst, ix >= 0 && ix < w ? load<f32>(xr + (<usize>ix << 2)) : 0);
+            dst += 4;
+          }
+        }
+        row += <usize>P << 2;
+      }
+    }
+  }
+}
+
+/** dx[c, h, w] += the columns scattered back (the adjoint of im2col). */
+export function col2im(cols: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32,
+  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, dx: usize): void {
+  let row: usize = cols;
+  const P = oh * ow;
+  for (let ci = 0; ci < c; ci++) {
+    const xc = dx + (<usize>(ci * h * w) << 2);
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        let src = row;
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * sh - ph + ky * dh;
+          if (iy < 0 || iy >= h) {
+            src += <usize>ow << 2;
+            continue;
+          }
+          const xr = xc + (<usize>(iy * w) << 2);
+          const ix0 = kx * dw - pw;
+          for (let ox = 0; ox < ow; ox++) {
+            const ix = ix0 + ox * sw;
+            if (ix >= 0 && ix < w) {
+              const p = xr + (<usize>ix << 2);
+              store<f32>(p, load<f32>(p) + load<f32>(src));
+            }
+            src += 4;
+          }
+        }
+        row += <usize>P << 2;
+      }
+    }
+  }
+}
+
+@inline function isPointwise(g: usize): bool {
+  return gi(g, 5) == 1 && gi(g, 6) == 1 && gi(g, 9) == 1 && gi(g, 10) == 1 && gi(g, 11) == 0 && gi(g, 12) == 0;
+}
+
+/** Bytes of column buffer `conv2d*` need (0 for 1×1 stride-1 unpadded kernels). */
+export function convColsBytes(g: usize): i32 {
+  if (isPointwise(g)) return 0;
+  return (gi(g, 1) / gi(g, 15)) * gi(g, 5) * gi(g, 6) * gi(g, 7) * gi(g, 8) * 4;
+}
+
+/** y[n, cOut, oh, ow] = conv(x, w). For each image and group: y_g = W_g · im2col(x_g). */
+export function conv2dForward(g: usize, x: usize, wt: usize, y: usize, cols: usize, scratch: usize): void {
+  const n = gi(g, 0), cIn = gi(g, 1), h = gi(g, 2), w = gi(g, 3), cOut = gi(g, 4);
+  const kh = gi(g, 5), kw = gi(g, 6), oh = gi(g, 7), ow = gi(g, 8), groups = gi(g, 15);
+  const cInG = cIn / groups, cOutG = cOut / groups, K = cInG * kh * kw, P = oh * ow;
+  const pointwise = isPointwise(g);
+  for (let b = 0; b < n; b++) {
+    for (let gr = 0; gr < groups; gr++) {
+      const xg = x + (<usize>((b * cIn + gr * cInG) * h * w) << 2);
+      const yg = y + (<usize>((b * cOut + gr * cOutG) * P) << 2);
+      const wg = wt + (<usize>(gr * cOutG * K) << 2);
+      let src = xg;
+      if (!pointwise) {
+        im2col(xg, cInG, h, w, kh, kw, oh, ow, gi(g, 9), gi(g, 10), gi(g, 11), gi(g, 12), gi(g, 13), gi(g, 14), cols);
+        src = cols;
+      }
+      sgemm(0, 0, cOutG, P, K, wg, K, src, P, yg, P, 0, scratch);
+    }
+  }
+}
+
+/** dx = convᵀ(dy): per image and group, dcols = W_gᵀ · dy_g, then col2im. */
+export function conv2dBackwardInput(g: usize, dy: usize, wt: usize, dx: usize, cols: usize, scratch: usize): void {
+  const n = gi(g, 0), cIn = gi(g, 1), h = gi(g, 2), w = gi(g, 3), cOut = gi(g, 4);
+  const kh = gi(g, 5), kw = gi(g, 6), oh = gi(g, 7), ow = gi(g, 8), groups = gi(g, 15);
+  const cInG = cIn / groups, cOutG = cOut / groups, K = cInG * kh * kw, P = oh * ow;
+  const pointwise = isPointwise(g);
+  if (!pointwise) memory.fill(dx, 0, <usize>(n * cIn * h * w) << 2);
+  for (let b = 0; b < n; b++) {
+    for (let gr = 0; gr < groups; gr++) {
+      const dxg = dx + (<usize>((b * cIn + gr * cInG) * h * w) << 2);
+      const dyg = dy + (<usize>((b * cOut + gr * cOutG) * P) << 2);
+      const wg = wt + (<usize>(gr * cOutG * K) << 2);
+      if (pointwise) {
+        sgemm(1, 0, K, P, cOutG, wg, K, dyg, P, dxg, P, 0, scratch);
+      } else {
+        sgemm(1, 0, K, P, cOutG, wg, K, dyg, P, cols, P, 0, scratch);
+        col2im(cols, cInG, h, w, kh, kw, oh, ow, gi(g, 9), gi(g, 10), gi(g, 11), gi(g, 12), gi(g, 13), gi(g, 14), dxg);
+      }
+    }
+  }
+}
+
+/** dW = Σ_images dy_g · im2col(x_g)ᵀ. */
+export function conv2dBackwardWeight(g: usize, x: usize, dy: usize, dw: usize, cols: usize, scratch: usize): void {
+  const n = gi(g, 0), cIn = gi(g, 1), h = gi(g, 2), w = gi(g, 3), cOut = gi(g, 4);
+  const kh = gi(g, 5), kw = gi(g, 6), oh = gi(g, 7), ow = gi(g, 8), groups = gi(g, 15);
+  const cInG = cIn / groups, cOutG = cOut / groups, K = cInG * kh * kw, P = oh * ow;
+  const pointwise = isPointwise(g);
+  for (let b = 0; b < n; b++) {
+    for (let gr = 0; gr < groups; gr++) {
+      const xg = x + (<usize>((b * cIn + gr * cInG) * h * w) << 2);
+      const dyg = dy + (<usize>((b * cOut + gr * cOutG) * P) << 2);
+      const dwg = dw + (<usize>(gr * cOutG * K) << 2);
+      let src = xg;
+      if (!pointwise) {
+        im2col(xg, cInG, h, w, kh, kw, oh, ow, gi(g, 9), gi(g, 10), gi(g, 11), gi(g, 12), gi(g, 13), gi(g, 14), cols);
+        src = cols;
+      }
+      sgemm(0, 1, cOutG, K, P, dyg, P, src, P, dwg, K, b > 0 ? 1 : 0, scratch);
+    }
+  }
+}
+
+// ---- pooling. Geometry block: 0 n, 1 c, 2 h, 3 w, 4 oh, 5 ow, 6 kh, 7 kw, 8 sh, 9 sw, 10 ph, 11 pw,
+// 12 dh, 13 dw, 14 countIncludePad, 15 divisor
+
+/** Max pool: values and the flat (iy*w + ix) index of each window's max (NaN wins, like PyTorch). */
+export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
+  const planes = gi(g, 0) * gi(g, 1), h = gi(g, 2), w = gi(g, 3), oh = gi(g, 4), ow = gi(g, 5);
+  const kh = gi(g, 6), kw = gi(g, 7), sh = gi(g, 8), sw = gi(g, 9), ph = gi(g, 10), pw = gi(g, 11), dh = gi(g, 12), dw = gi(g, 13);
+  let o: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const xb = x + (<usize>(p * h * w) << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        let best: f32 = -Infinity;
+        let bi: i32 = -1;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - ph + ky * dh;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - pw + kx * dw;
+            if (ix < 0 || ix >= w) continue;
+            const v = load<f32>(xb + (<usize>(iy * w + ix) << 2));
+            if (v > best || v != v || bi < 0) {
+              best = v;
+              bi = iy * w + ix;
+              if (v != v) break;
+            }
+          }
+        }
+        store<f32>(y + (o << 2), best);
+        store<i32>(idx + (o << 2), bi);
+        o++;
+      }
+    }
+  }
+}
+
+/** dx[plane, idx] += dy (dx zeroed here). */
+export function maxPool2dBackward(g: usize, dy: usize, idx: usize, dx: usize): void {
+  const planes = gi(g, 0) * gi(g, 1), hw = gi(g, 2) * gi(g, 3), ohw = gi(g, 4) * gi(g, 5);
+  memory.fill(dx, 0, <usize>(planes * hw) << 2);
+  for (let p = 0; p < planes; p++) {
+    const xb = dx + (<usize>(p * hw) << 2);
+    const ob = <usize>(p * ohw) << 2;
+    for (let o = 0; o < ohw; o++) {
+      const q = xb + (<usize>load<i32>(idx + ob + (<usize>o << 2)) << 2);
+      store<f32>(q, load<f32>(q) + load<f32>(dy + ob + (<usize>o << 2)));
+    }
+  }
+}
+
+@inline function avgDiv(g: usize, y0: i32, y1: i32, x0: i32, x1: i32, cy0: i32, cy1: i32, cx0: i32, cx1: i32): f32 {
+  const d = gi(g, 15);
+  if (d > 0) return <f32>d;
+  if (gi(g, 14)) return <f32>((y1 - y0) * (x1 - x0));
+  return <f32>((cy1 - cy0) * (cx1 - cx0));
+}
+
+/** Average pool (forward when `back` = 0; the adjoint, dx from dy, when 1). */
+export function avgPool2d(g: usize, src: usize, dst: usize, back: i32): void {
+  const planes = gi(g, 0) * gi(g, 1), h = gi(g, 2), w = gi(g, 3), oh = gi(g, 4), ow = gi(g, 5);
+  const kh = gi(g, 6), kw = gi(g, 7), sh = gi(g, 8), sw = gi(g, 9), ph = gi(g, 10), pw = gi(g, 11);
+  if (back) memory.fill(dst, 0, <usize>(planes * h * w) << 2);
+  for (let p = 0; p < planes; p++) {
+    const xb = (back ? dst : src) + (<usize>(p * h * w) << 2);
+    const ob = (back ? src : dst) + (<usize>(p * oh * ow) << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const y0 = oy * sh - ph, x0 = ox * sw - pw;
+        const y1 = min(y0 + kh, h + ph), x1 = min(x0 + kw, w + pw);
+        const cy0 = max(y0, 0), cx0 = max(x0, 0), cy1 = min(y1, h), cx1 = min(x1, w);
+        const div = avgDiv(g, y0, y1, x0, x1, cy0, cy1, cx0, cx1);
+        const op = ob + (<usize>(oy * ow + ox) << 2);
+        if (!back) {
+          let s: f32 = 0;
+          for (let iy = cy0; iy < cy1; iy++) for (let ix = cx0; ix < cx1; ix++) s += load<f32>(xb + (<usize>(iy * w + ix) << 2));
+          store<f32>(op, s / div);
+        } else {
+          const v = load<f32>(op) / div;
+          for (let iy = cy0; iy < cy1; iy++) for (let ix = cx0; ix < cx1; ix++) {
+            const q = xb + (<usize>(iy * w + ix) << 2);
+            store<f32>(q, load<f32>(q) + v);
+          }
+        }
+      }
+    }
+  }
+}
