@@ -1,2 +1,41 @@
 /** The train barrel: everything this area exports publicly. */
-export {};
+export {
+  fit,
+  evaluate,
+  predict,
+  type FitOptions,
+  type EvaluateOptions,
+  type Callback,
+  type TrainContext,
+  type BatchLogs,
+  type LossLike,
+  type OptimizerLike,
+  type SchedulerLike,
+  type MetricFn,
+  type MetricName,
+  type MetricsSpec,
+  type Batches,
+} from './fit.js';
+export { History, type EpochLogs, type MonitorMode } from './history.js';
+export {
+  EarlyStopping,
+  ModelCheckpoint,
+  TerminateOnNaN,
+  HistoryLogger,
+  LRSchedulerCallback,
+  LambdaCallback,
+  type EarlyStoppingOptions,
+  type ModelCheckpointOptions,
+} from './callbacks.js';
+export * as metrics from './metrics.js';
+export {
+  encodeCheckpoint,
+  decodeCheckpoint,
+  captureCheckpoint,
+  restoreCheckpoint,
+  CHECKPOINT_VERSION,
+  type Checkpoint,
+  type CheckpointState,
+  type CheckpointTargets,
+} from '../io/checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, writeFileAtomic } from '../io/checkpoint-node.js';
