@@ -13,3 +13,17 @@ export {
 } from './dataset.js';
 export { DataLoader, defaultCollate, type DataLoaderOptions, type DataLoaderState, type CollateFn } from './dataloader.js';
 export { randomSplit, trainValTestSplit, splitCounts, type SplitOptions, type TrainValTestOptions, type TrainValTest } from './split.js';
+export {
+  StandardScaler,
+  MinMaxScaler,
+  OneHotEncoder,
+  LabelEncoder,
+  ColumnTransformer,
+  preprocessorFromJSON,
+  type Table,
+  type Category,
+  type ColumnSpec,
+  type ColumnTransformerPart,
+} from './preprocessing.js';
+export { toTensor, normalize, randomShift, randomHorizontalFlip, compose, type RawImage, type Transform } from './transforms.js';
+export * as datasets from './datasets.js';
