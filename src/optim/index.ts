@@ -13,3 +13,17 @@ export { Adagrad, type AdagradOptions } from './adagrad.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
 export * as functional from './functional.js';
+export {
+  LRScheduler,
+  StepLR,
+  MultiStepLR,
+  ExponentialLR,
+  CosineAnnealingLR,
+  CosineAnnealingWarmRestarts,
+  LinearLR,
+  LambdaLR,
+  OneCycleLR,
+  ReduceLROnPlateau,
+  type OneCycleLROptions,
+  type ReduceLROnPlateauOptions,
+} from './lr_scheduler.js';

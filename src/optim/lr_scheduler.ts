@@ -1,0 +1,562 @@
+/**
+ * Learning-rate schedulers with PyTorch 1.13's sequences. A scheduler wraps an optimizer and rewrites
+ * each group's `lr` when `step()` is called — once per epoch (or per batch, for OneCycleLR) after
+ * `optimizer.step()`:
+ * ```
+ * const sched = new optim.StepLR(opt, { stepSize: 30, gamma: 0.1 });
+ * for (let epoch = 0; epoch < 100; epoch++) { train(...); sched.step(); }
+ * ```
+ * Construction performs PyTorch's initial step, so `getLastLr()` right after `new` is the lr of epoch 0.
+ * Groups gain `initialLr` (PyTorch's `initial_lr`), the lr the schedule starts from.
+ */
+import { ValueError } from '../core/errors.js';
+import type { Optimizer } from './optimizer.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyOptimizer = Optimizer<any>;
+type Group = Record<string, unknown> & { lr: number };
+
+/** Python's modulo (the result has the sign of the divisor). */
+const pyMod = (a: number, m: number): number => ((a % m) + m) % m;
+
+function groups(opt: AnyOptimizer): Group[] {
+  return opt.paramGroups as unknown as Group[];
+}
+
+function schedError(name: string, message: string): ValueError {
+  return new ValueError(`${name}: ${message}`, 'E_HYPERPARAM');
+}
+
+/** Copy plain data (numbers, arrays, objects) so a state dict shares nothing with the scheduler. */
+function copyPlain(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(copyPlain);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copyPlain(x)]));
+  return v;
+}
+
+/** Keys that are not state: the optimizer and anything callable. */
+const NOT_STATE = new Set(['optimizer', 'lrLambdas']);
+
+abstract class SchedulerBase {
+  readonly optimizer: AnyOptimizer;
+  protected lastLr: number[] = [];
+
+  constructor(optimizer: AnyOptimizer) {
+    this.optimizer = optimizer;
+  }
+
+  /** The lr of each group as last set by this scheduler. */
+  getLastLr(): number[] {
+    return this.lastLr.slice();
+  }
+
+  /** Every field except the optimizer (and user functions), copied; restore with `loadStateDict`. */
+  stateDict(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this)) if (!NOT_STATE.has(k) && typeof v !== 'function') out[k] = copyPlain(v);
+    return out;
+  }
+
+  loadStateDict(sd: Record<string, unknown>): void {
+    if (!sd || typeof sd !== 'object') throw new ValueError(`${this.constructor.name}.loadStateDict: expected an object`);
+    for (const [k, v] of Object.entries(sd)) {
+      if (NOT_STATE.has(k)) continue;
+      if (!(k in this)) throw new ValueError(`${this.constructor.name}.loadStateDict: unexpected key "${k}"`);
+      (this as Record<string, unknown>)[k] = copyPlain(v);
+    }
+  }
+}
+
+/**
+ * The base of epoch-indexed schedulers (PyTorch's `_LRScheduler`). Subclasses give `getLr()` (the
+ * recursive/chainable form used by `step()`) and optionally `closedFormLr()` (used by `step(epoch)`).
+ */
+export abstract class LRScheduler extends SchedulerBase {
+  /** The lr of each group when the schedule started. */
+  baseLrs: number[];
+  /** Index of the current epoch (−1 before the initial step). */
+  lastEpoch: number;
+  protected stepCount = 0;
+
+  constructor(optimizer: AnyOptimizer, lastEpoch = -1) {
+    super(optimizer);
+    const gs = groups(optimizer);
+    if (lastEpoch === -1) for (const g of gs) if (g.initialLr === undefined) g.initialLr = g.lr;
+    else
+      gs.forEach((g, i) => {
+        if (g.initialLr === undefined)
+          throw new ValueError(`${new.target.name}: paramGroups[${i}].initialLr is not set; it is needed to resume a schedule with lastEpoch ${lastEpoch}`);
+      });
+    this.baseLrs = gs.map((g) => g.initialLr as number);
+    this.lastEpoch = lastEpoch;
+  }
+
+  /** Subclasses call this at the end of their constructor (PyTorch's initial `step()`). */
+  protected initialStep(): void {
+    this.stepCount = 0;
+    this.step();
+  }
+
+  /** The lrs for `lastEpoch`, from the groups' current lrs (the chainable form). */
+  protected abstract getLr(): number[];
+
+  /** The lrs for `lastEpoch` in closed form (for `step(epoch)`), when the schedule has one. */
+  protected closedFormLr(): number[] | null {
+    return null;
+  }
+
+  /** Advance one epoch (or jump to `epoch`) and write the new lr into each group. */
+  step(epoch?: number): void {
+    this.stepCount++;
+    let values: number[];
+    if (epoch === undefined) {
+      this.lastEpoch++;
+      values = this.getLr();
+    } else {
+      this.lastEpoch = epoch;
+      values = this.closedFormLr() ?? this.getLr();
+    }
+    const gs = groups(this.optimizer);
+    gs.forEach((g, i) => (g.lr = values[i]!));
+    this.lastLr = gs.map((g) => g.lr);
+  }
+}
+
+/** lr ← lr·γ every `stepSize` epochs: `lr_e = base·γ^⌊e/stepSize⌋`. */
+export class StepLR extends LRScheduler {
+  stepSize: number;
+  gamma: number;
+  constructor(optimizer: AnyOptimizer, opts: { stepSize: number; gamma?: number; lastEpoch?: number }) {
+    super(optimizer, opts.lastEpoch ?? -1);
+    if (!Number.isInteger(opts.stepSize) || opts.stepSize < 1) throw schedError('StepLR', `stepSize must be a positive integer, got ${opts.stepSize}`);
+    this.stepSize = opts.stepSize;
+    this.gamma = opts.gamma ?? 0.1;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    const gs = groups(this.optimizer);
+    if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return gs.map((g) => g.lr);
+    return gs.map((g) => g.lr * this.gamma);
+  }
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
+  }
+}
+
+/** lr ← lr·γ at each milestone epoch (a milestone listed twice multiplies by γ²). */
+export class MultiStepLR extends LRScheduler {
+  milestones: number[];
+  gamma: number;
+  constructor(optimizer: AnyOptimizer, opts: { milestones: readonly number[]; gamma?: number; lastEpoch?: number }) {
+    super(optimizer, opts.lastEpoch ?? -1);
+    if (!Array.isArray(opts.milestones)) throw schedError('MultiStepLR', 'milestones must be a list of epoch indices');
+    this.milestones = opts.milestones.slice().sort((a, b) => a - b);
+    this.gamma = opts.gamma ?? 0.1;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    const gs = groups(this.optimizer);
+    const n = this.milestones.filter((m) => m === this.lastEpoch).length;
+    if (n === 0) return gs.map((g) => g.lr);
+    return gs.map((g) => g.lr * this.gamma ** n);
+  }
+  protected override closedFormLr(): number[] {
+    const passed = this.milestones.filter((m) => m <= this.lastEpoch).length;
+    return this.baseLrs.map((b) => b * this.gamma ** passed);
+  }
+}
+
+/** lr ← lr·γ every epoch: `lr_e = base·γ^e`. */
+export class ExponentialLR extends LRScheduler {
+  gamma: number;
+  constructor(optimizer: AnyOptimizer, opts: { gamma: number; lastEpoch?: number }) {
+    super(optimizer, opts.lastEpoch ?? -1);
+    this.gamma = opts.gamma;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    const gs = groups(this.optimizer);
+    if (this.lastEpoch === 0) return gs.map((g) => g.lr);
+    return gs.map((g) => g.lr * this.gamma);
+  }
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** this.lastEpoch);
+  }
+}
+
+/**
+ * Cosine annealing from the base lr to `etaMin` over `tMax` epochs, computed recursively like PyTorch
+ * (so it composes with other changes to lr); past `tMax` it climbs back up with period `2·tMax`.
+ * Closed form: `etaMin + (base − etaMin)·(1 + cos(π·e/tMax))/2`.
+ */
+export class CosineAnnealingLR extends LRScheduler {
+  tMax: number;
+  etaMin: number;
+  constructor(optimizer: AnyOptimizer, opts: { tMax: number; etaMin?: number; lastEpoch?: number }) {
+    super(optimizer, opts.lastEpoch ?? -1);
+    if (!(opts.tMax > 0)) throw schedError('CosineAnnealingLR', `tMax must be positive, got ${opts.tMax}`);
+    this.tMax = opts.tMax;
+    this.etaMin = opts.etaMin ?? 0;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    const gs = groups(this.optimizer);
+    const { tMax, etaMin, lastEpoch: e } = this;
+    if (e === 0) return gs.map((g) => g.lr);
+    if (this.stepCount === 1 && e > 0) return this.baseLrs.map((b) => etaMin + ((b - etaMin) * (1 + Math.cos((e * Math.PI) / tMax))) / 2);
+    if (pyMod(e - 1 - tMax, 2 * tMax) === 0)
+      return gs.map((g, i) => g.lr + ((this.baseLrs[i]! - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2);
+    return gs.map((g) => ((1 + Math.cos((Math.PI * e) / tMax)) / (1 + Math.cos((Math.PI * (e - 1)) / tMax))) * (g.lr - etaMin) + etaMin);
+  }
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2);
+  }
+}
+
+/**
+ * SGDR (Loshchilov & Hutter): cosine annealing restarted every `tI` epochs, `tI` starting at `t0` and
+ * multiplied by `tMult` after each restart. `step(epoch)` accepts fractional epochs (per-batch use).
+ */
+export class CosineAnnealingWarmRestarts extends LRScheduler {
+  t0: number;
+  tI: number;
+  tMult: number;
+  etaMin: number;
+  tCur: number;
+  constructor(optimizer: AnyOptimizer, opts: { t0: number; tMult?: number; etaMin?: number; lastEpoch?: number }) {
+    const lastEpoch = opts.lastEpoch ?? -1;
+    super(optimizer, lastEpoch);
+    const tMult = opts.tMult ?? 1;
+    if (!Number.isInteger(opts.t0) || opts.t0 <= 0) throw schedError('CosineAnnealingWarmRestarts', `expected a positive integer t0, got ${opts.t0}`);
+    if (!Number.isInteger(tMult) || tMult < 1) throw schedError('CosineAnnealingWarmRestarts', `expected an integer tMult >= 1, got ${tMult}`);
+    this.t0 = opts.t0;
+    this.tI = opts.t0;
+    this.tMult = tMult;
+    this.etaMin = opts.etaMin ?? 0;
+    this.tCur = lastEpoch;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.tCur) / this.tI))) / 2);
+  }
+  override step(epoch?: number): void {
+    if (epoch === undefined && this.lastEpoch < 0) epoch = 0;
+    if (epoch === undefined) {
+      epoch = this.lastEpoch + 1;
+      this.tCur = this.tCur + 1;
+      if (this.tCur >= this.tI) {
+        this.tCur = this.tCur - this.tI;
+        this.tI = this.tI * this.tMult;
+      }
+    } else {
+      if (epoch < 0) throw schedError('CosineAnnealingWarmRestarts', `expected a non-negative epoch, got ${epoch}`);
+      if (epoch >= this.t0) {
+        if (this.tMult === 1) this.tCur = epoch % this.t0;
+        else {
+          const n = Math.floor(Math.log((epoch / this.t0) * (this.tMult - 1) + 1) / Math.log(this.tMult));
+          this.tCur = epoch - (this.t0 * (this.tMult ** n - 1)) / (this.tMult - 1);
+          this.tI = this.t0 * this.tMult ** n;
+        }
+      } else {
+        this.tI = this.t0;
+        this.tCur = epoch;
+      }
+    }
+    this.stepCount++;
+    this.lastEpoch = Math.floor(epoch);
+    const values = this.getLr();
+    const gs = groups(this.optimizer);
+    gs.forEach((g, i) => (g.lr = values[i]!));
+    this.lastLr = gs.map((g) => g.lr);
+  }
+}
+
+/**
+ * Scale the lr linearly from `startFactor·base` to `endFactor·base` over `totalIters` epochs, then keep
+ * it: `lr_e = base·(start + (end − start)·min(e, totalIters)/totalIters)`.
+ */
+export class LinearLR extends LRScheduler {
+  startFactor: number;
+  endFactor: number;
+  totalIters: number;
+  constructor(optimizer: AnyOptimizer, opts: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {}) {
+    super(optimizer, opts.lastEpoch ?? -1);
+    const s = opts.startFactor ?? 1 / 3;
+    const e = opts.endFactor ?? 1;
+    if (!(s > 0 && s <= 1)) throw schedError('LinearLR', `startFactor must be in (0, 1], got ${s}`);
+    if (!(e >= 0 && e <= 1)) throw schedError('LinearLR', `endFactor must be in [0, 1], got ${e}`);
+    this.startFactor = s;
+    this.endFactor = e;
+    this.totalIters = opts.totalIters ?? 5;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    const gs = groups(this.optimizer);
+    const { startFactor: s, endFactor: f, totalIters: n, lastEpoch: e } = this;
+    if (e === 0) return gs.map((g) => g.lr * s);
+    if (e > n) return gs.map((g) => g.lr);
+    return gs.map((g) => g.lr * (1 + (f - s) / (n * s + (e - 1) * (f - s))));
+  }
+  protected override closedFormLr(): number[] {
+    const { startFactor: s, endFactor: f, totalIters: n } = this;
+    return this.baseLrs.map((b) => b * (s + ((f - s) * Math.min(n, this.lastEpoch)) / n));
+  }
+}
+
+/** `lr_e = base·lrLambda(e)`, one function for all groups or one per group. Functions are not saved in `stateDict`. */
+export class LambdaLR extends LRScheduler {
+  lrLambdas: ((epoch: number) => number)[];
+  constructor(optimizer: AnyOptimizer, opts: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[]; lastEpoch?: number }) {
+    super(optimizer, opts.lastEpoch ?? -1);
+    const n = optimizer.paramGroups.length;
+    const l = opts.lrLambda;
+    if (Array.isArray(l)) {
+      if (l.length !== n) throw schedError('LambdaLR', `expected ${n} lrLambdas (one per parameter group), got ${l.length}`);
+      this.lrLambdas = l.slice();
+    } else if (typeof l === 'function') this.lrLambdas = new Array(n).fill(l);
+    else throw schedError('LambdaLR', 'lrLambda must be a function of the epoch, or a list of them');
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    return this.baseLrs.map((b, i) => b * this.lrLambdas[i]!(this.lastEpoch));
+  }
+}
+
+export interface OneCycleLROptions {
+  /** Peak lr (one for all groups, or one per group). */
+  maxLr: number | number[];
+  /** Number of steps in the cycle; or give `epochs` and `stepsPerEpoch`. */
+  totalSteps?: number;
+  epochs?: number;
+  stepsPerEpoch?: number;
+  /** Fraction of the cycle spent increasing the lr (default 0.3). */
+  pctStart?: number;
+  annealStrategy?: 'cos' | 'linear';
+  /** Cycle momentum (SGD) or β1 (Adam) inversely to the lr (default true). */
+  cycleMomentum?: boolean;
+  baseMomentum?: number | number[];
+  maxMomentum?: number | number[];
+  /** Initial lr = maxLr / divFactor (default 25). */
+  divFactor?: number;
+  /** Final lr = initial lr / finalDivFactor (default 1e4). */
+  finalDivFactor?: number;
+  /** Three phases (up, down to initial, annihilate) instead of two. */
+  threePhase?: boolean;
+  lastEpoch?: number;
+}
+
+interface Phase {
+  endStep: number;
+  startLr: string;
+  endLr: string;
+  startMomentum: string;
+  endMomentum: string;
+}
+
+/**
+ * The 1cycle policy (Smith & Topin): lr rises from `maxLr/divFactor` to `maxLr` over the first
+ * `pctStart` of the steps, then anneals to `initial/finalDivFactor`; momentum (or Adam's β1) moves the
+ * opposite way between `maxMomentum` and `baseMomentum`. Step it after every batch, `totalSteps` times.
+ */
+export class OneCycleLR extends LRScheduler {
+  totalSteps: number;
+  annealStrategy: 'cos' | 'linear';
+  cycleMomentum: boolean;
+  useBeta1: boolean;
+  schedulePhases: Phase[];
+
+  constructor(optimizer: AnyOptimizer, opts: OneCycleLROptions) {
+    const name = 'OneCycleLR';
+    const lastEpoch = opts.lastEpoch ?? -1;
+    const gs = groups(optimizer);
+    const perGroup = (v: number | number[], what: string): number[] => {
+      if (Array.isArray(v)) {
+        if (v.length !== gs.length) throw schedError(name, `expected ${gs.length} values for ${what}, got ${v.length}`);
+        return v.slice();
+      }
+      return gs.map(() => v);
+    };
+    let total: number;
+    if (opts.totalSteps !== undefined) {
+      if (!Number.isInteger(opts.totalSteps) || opts.totalSteps <= 0) throw schedError(name, `expected a positive integer totalSteps, got ${opts.totalSteps}`);
+      total = opts.totalSteps;
+    } else if (opts.epochs !== undefined && opts.stepsPerEpoch !== undefined) {
+      if (!Number.isInteger(opts.epochs) || opts.epochs <= 0) throw schedError(name, `expected a positive integer epochs, got ${opts.epochs}`);
+      if (!Number.isInteger(opts.stepsPerEpoch) || opts.stepsPerEpoch <= 0)
+        throw schedError(name, `expected a positive integer stepsPerEpoch, got ${opts.stepsPerEpoch}`);
+      total = opts.epochs * opts.stepsPerEpoch;
+    } else throw schedError(name, 'you must define either totalSteps OR (epochs AND stepsPerEpoch)');
+    const pct = opts.pctStart ?? 0.3;
+    if (!(pct >= 0 && pct <= 1)) throw schedError(name, `expected pctStart between 0 and 1, got ${pct}`);
+    const anneal = opts.annealStrategy ?? 'cos';
+    if (anneal !== 'cos' && anneal !== 'linear') throw schedError(name, `annealStrategy must be 'cos' or 'linear', got ${JSON.stringify(anneal)}`);
+    const divFactor = opts.divFactor ?? 25;
+    const finalDiv = opts.finalDivFactor ?? 1e4;
+    const maxLrs = perGroup(opts.maxLr, 'maxLr');
+    if (lastEpoch === -1)
+      gs.forEach((g, i) => {
+        g.initialLr = maxLrs[i]! / divFactor;
+        g.maxLr = maxLrs[i]!;
+        g.minLr = (g.initialLr as number) / finalDiv;
+      });
+    const cycle = opts.cycleMomentum ?? true;
+    let useBeta1 = false;
+    if (cycle) {
+      const d = optimizer.defaults as Record<string, unknown>;
+      if (!('momentum' in d) && !('betas' in d)) throw schedError(name, 'the optimizer must support momentum (SGD, RMSprop) or betas (Adam) with cycleMomentum enabled');
+      useBeta1 = 'betas' in d;
+      const maxM = perGroup(opts.maxMomentum ?? 0.95, 'maxMomentum');
+      const baseM = perGroup(opts.baseMomentum ?? 0.85, 'baseMomentum');
+      if (lastEpoch === -1)
+        gs.forEach((g, i) => {
+          if (useBeta1) g.betas = [maxM[i]!, (g.betas as number[])[1]!];
+          else g.momentum = maxM[i]!;
+          g.maxMomentum = maxM[i]!;
+          g.baseMomentum = baseM[i]!;
+        });
+    }
+    super(optimizer, lastEpoch);
+    this.totalSteps = total;
+    this.annealStrategy = anneal;
+    this.cycleMomentum = cycle;
+    this.useBeta1 = useBeta1;
+    this.schedulePhases = opts.threePhase
+      ? [
+          { endStep: pct * total - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
+          { endStep: 2 * pct * total - 2, startLr: 'maxLr', endLr: 'initialLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
+          { endStep: total - 1, startLr: 'initialLr', endLr: 'minLr', startMomentum: 'maxMomentum', endMomentum: 'maxMomentum' },
+        ]
+      : [
+          { endStep: pct * total - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
+          { endStep: total - 1, startLr: 'maxLr', endLr: 'minLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
+        ];
+    this.initialStep();
+  }
+
+  private anneal(start: number, end: number, pct: number): number {
+    if (this.annealStrategy === 'linear') return (end - start) * pct + start;
+    return end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
+  }
+
+  protected getLr(): number[] {
+    const stepNum = this.lastEpoch;
+    if (stepNum > this.totalSteps)
+      throw new ValueError(`OneCycleLR: tried to step ${stepNum} times; the specified number of total steps is ${this.totalSteps}`, 'E_SCHEDULE_OVER');
+    return groups(this.optimizer).map((g) => {
+      let start = 0;
+      let lr = 0;
+      let momentum = 0;
+      for (let i = 0; i < this.schedulePhases.length; i++) {
+        const ph = this.schedulePhases[i]!;
+        if (stepNum <= ph.endStep || i === this.schedulePhases.length - 1) {
+          const pct = (stepNum - start) / (ph.endStep - start);
+          lr = this.anneal(g[ph.startLr] as number, g[ph.endLr] as number, pct);
+          if (this.cycleMomentum) momentum = this.anneal(g[ph.startMomentum] as number, g[ph.endMomentum] as number, pct);
+          break;
+        }
+        start = ph.endStep;
+      }
+      if (this.cycleMomentum) {
+        if (this.useBeta1) g.betas = [momentum, (g.betas as number[])[1]!];
+        else g.momentum = momentum;
+      }
+      return lr;
+    });
+  }
+}
+
+export interface ReduceLROnPlateauOptions {
+  /** 'min' (default): reduce when the metric stops decreasing; 'max': when it stops increasing. */
+  mode?: 'min' | 'max';
+  /** New lr = lr·factor (default 0.1; must be < 1). */
+  factor?: number;
+  /** Epochs without improvement tolerated before reducing (default 10). */
+  patience?: number;
+  /** Minimum change that counts as an improvement (default 1e-4). */
+  threshold?: number;
+  /** 'rel' (default): relative to the best value; 'abs': absolute. */
+  thresholdMode?: 'rel' | 'abs';
+  /** Epochs to wait after a reduction before counting again (default 0). */
+  cooldown?: number;
+  /** Lower bound on the lr (one for all groups or one per group; default 0). */
+  minLr?: number | number[];
+  /** Reductions smaller than this are skipped (default 1e-8). */
+  eps?: number;
+}
+
+/**
+ * Reduce the lr by `factor` when a metric has stopped improving for `patience` epochs.
+ * Call `step(metric)` once per epoch with the validation loss (or accuracy, with mode 'max').
+ */
+export class ReduceLROnPlateau extends SchedulerBase {
+  mode: 'min' | 'max';
+  factor: number;
+  patience: number;
+  threshold: number;
+  thresholdMode: 'rel' | 'abs';
+  cooldown: number;
+  cooldownCounter = 0;
+  minLrs: number[];
+  eps: number;
+  best: number;
+  numBadEpochs = 0;
+  lastEpoch = 0;
+
+  constructor(optimizer: AnyOptimizer, opts: ReduceLROnPlateauOptions = {}) {
+    super(optimizer);
+    const name = 'ReduceLROnPlateau';
+    this.factor = opts.factor ?? 0.1;
+    if (!(this.factor < 1)) throw schedError(name, `factor should be < 1.0, got ${this.factor}`);
+    const n = optimizer.paramGroups.length;
+    const minLr = opts.minLr ?? 0;
+    if (Array.isArray(minLr)) {
+      if (minLr.length !== n) throw schedError(name, `expected ${n} minLr values (one per parameter group), got ${minLr.length}`);
+      this.minLrs = minLr.slice();
+    } else this.minLrs = new Array(n).fill(minLr);
+    this.mode = opts.mode ?? 'min';
+    this.thresholdMode = opts.thresholdMode ?? 'rel';
+    if (this.mode !== 'min' && this.mode !== 'max') throw schedError(name, `mode ${JSON.stringify(this.mode)} is unknown; use 'min' or 'max'`);
+    if (this.thresholdMode !== 'rel' && this.thresholdMode !== 'abs')
+      throw schedError(name, `thresholdMode ${JSON.stringify(this.thresholdMode)} is unknown; use 'rel' or 'abs'`);
+    this.patience = opts.patience ?? 10;
+    this.threshold = opts.threshold ?? 1e-4;
+    this.cooldown = opts.cooldown ?? 0;
+    this.eps = opts.eps ?? 1e-8;
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+    this.lastLr = groups(optimizer).map((g) => g.lr);
+  }
+
+  get inCooldown(): boolean {
+    return this.cooldownCounter > 0;
+  }
+
+  private isBetter(a: number, best: number): boolean {
+    const t = this.threshold;
+    if (this.mode === 'min') return this.thresholdMode === 'rel' ? a < best * (1 - t) : a < best - t;
+    return this.thresholdMode === 'rel' ? a > best * (t + 1) : a > best + t;
+  }
+
+  /** Record this epoch's metric; reduce the lr if it has not improved for more than `patience` epochs. */
+  step(metric: number | { item(): number }, epoch?: number): void {
+    const current = typeof metric === 'number' ? metric : metric.item();
+    this.lastEpoch = epoch ?? this.lastEpoch + 1;
+    if (this.isBetter(current, this.best)) {
+      this.best = current;
+      this.numBadEpochs = 0;
+    } else this.numBadEpochs++;
+    if (this.inCooldown) {
+      this.cooldownCounter--;
+      this.numBadEpochs = 0;
+    }
+    if (this.numBadEpochs > this.patience) {
+      groups(this.optimizer).forEach((g, i) => {
+        const old = g.lr;
+        const next = Math.max(old * this.factor, this.minLrs[i]!);
+        if (old - next > this.eps) g.lr = next;
+      });
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+    this.lastLr = groups(this.optimizer).map((g) => g.lr);
+  }
+}
