@@ -1,4 +1,83 @@
-/** Reference runners for nn.json cases, keyed by the case's `fn`. */
-import type { Registry } from './types.js';
+/**
+ * Reference runners for nn.json cases, keyed by the case's `fn`: build the module from the case's
+ * args/kwargs (snake_case kwargs → camelCase options), load the recorded state dict by
+ * `state_dict_keys`, set train/eval mode, run forward with `forward_args`/`forward_kwargs`, and compare
+ * outputs, gradients (forward inputs and parameters) and `state_after` buffers.
+ */
+import { nn, type Tensor } from '../../src/index.js';
+import type { CaseRunner, Comparison, RefCase, Registry, RefTensor } from './types.js';
+import { resolveArg, standardChecks, toTensor } from './util.js';
 
-export const registry: Registry = {};
+const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function camelKwargs(kwargs: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [camel(k), v]));
+}
+
+/** The ResidualBlock of nn.json's `definition`: conv3x3-bn-relu-conv3x3-bn, plus the input, then relu. */
+class ResidualBlock extends nn.Module {
+  conv1: nn.Conv2d;
+  bn1: nn.BatchNorm2d;
+  conv2: nn.Conv2d;
+  bn2: nn.BatchNorm2d;
+  constructor(channels: number) {
+    super();
+    this.conv1 = new nn.Conv2d(channels, channels, 3, { padding: 1, bias: false });
+    this.bn1 = new nn.BatchNorm2d(channels);
+    this.conv2 = new nn.Conv2d(channels, channels, 3, { padding: 1, bias: false });
+    this.bn2 = new nn.BatchNorm2d(channels);
+  }
+  forward(x: Tensor): Tensor {
+    const out = nn.F.relu(this.bn1.call(this.conv1.call(x)));
+    return nn.F.relu(this.bn2.call(this.conv2.call(out)).add(x));
+  }
+}
+
+type Builder = (args: unknown[], kwargs: Record<string, unknown>) => nn.Module;
+
+const builders: Record<string, Builder> = {
+  'torch.nn.Linear': (a, k) => new nn.Linear(a[0] as number, a[1] as number, k),
+  'torch.nn.Conv2d': (a, k) => new nn.Conv2d(a[0] as number, a[1] as number, a[2] as number, k),
+  'torch.nn.BatchNorm1d': (a, k) => new nn.BatchNorm1d(a[0] as number, k),
+  'torch.nn.BatchNorm2d': (a, k) => new nn.BatchNorm2d(a[0] as number, k),
+  'torch.nn.LayerNorm': (a, k) => new nn.LayerNorm(a[0] as number[], k),
+  'torch.nn.Embedding': (a, k) => new nn.Embedding(a[0] as number, a[1] as number, k),
+  'torch.nn.RNN': (a, k) => new nn.RNN(a[0] as number, a[1] as number, k),
+  'torch.nn.LSTM': (a, k) => new nn.LSTM(a[0] as number, a[1] as number, k),
+  'torch.nn.GRU': (a, k) => new nn.GRU(a[0] as number, a[1] as number, k),
+  'torch.nn.MultiheadAttention': (a, k) => new nn.MultiheadAttention(a[0] as number, a[1] as number, k),
+  ResidualBlock: (a) => new ResidualBlock(a[0] as number),
+};
+
+function flatten(out: unknown): Tensor[] {
+  if (Array.isArray(out)) return out.flatMap(flatten);
+  if (out === null || out === undefined) return [];
+  return [out as Tensor];
+}
+
+function runModuleCase(build: Builder): CaseRunner {
+  return (c: RefCase): Comparison[] => {
+    const module = build(c.args, camelKwargs(c.kwargs));
+    if (c.dtype === 'float64') module.double();
+    const keys = c.state_dict_keys as string[];
+    const sd: Record<string, Tensor> = {};
+    for (const k of keys) sd[k] = toTensor(c.inputs[k]!);
+    module.loadStateDict(sd);
+    module.train(c.mode === 'train');
+    const paramNames = new Set(c.parameters as string[]);
+    // forward inputs: everything in `inputs` that is not state
+    const fwd: Record<string, Tensor> = {};
+    for (const [k, v] of Object.entries(c.inputs)) if (!keys.includes(k)) fwd[k] = toTensor(v, { requiresGrad: k in c.grads && v.dtype !== 'int64' });
+    const args = (c.forward_args as unknown[]).map((a) => resolveArg(a, fwd));
+    const fk = c.forward_kwargs as Record<string, unknown>;
+    if (Object.keys(fk).length) args.push(camelKwargs(fk));
+    const outs = flatten(module.call(...(args as never[])));
+    const named: Record<string, Tensor> = { ...fwd };
+    for (const name of paramNames) named[name] = module.getParameter(name);
+    const checks = standardChecks(c, named, outs);
+    for (const [k, v] of Object.entries(c.state_after ?? {})) checks.push({ label: `state_after[${k}]`, actual: module.getBuffer(k), expected: v as RefTensor });
+    return checks;
+  };
+}
+
+export const registry: Registry = Object.fromEntries(Object.entries(builders).map(([fn, b]) => [fn, runModuleCase(b)]));

@@ -1,0 +1,145 @@
+/** Activation modules (state-free wrappers over nn.functional) and Dropout. */
+import { ValueError } from '../../core/errors.js';
+import { defaultRng, type Rng } from '../../core/rng.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import * as F from '../functional.js';
+import { Module, pyRepr } from '../module.js';
+import { checkProb, pyFloat } from './common.js';
+
+/** max(0, x), elementwise; any shape. */
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return F.relu(x);
+  }
+}
+
+/** x for x ≥ 0, negativeSlope·x otherwise. */
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.leakyRelu(x, this.negativeSlope);
+  }
+  override extraRepr(): string {
+    return `negative_slope=${pyFloat(this.negativeSlope)}`;
+  }
+}
+
+/** x for x > 0, alpha·(eˣ − 1) otherwise. */
+export class ELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.elu(x, this.alpha);
+  }
+  override extraRepr(): string {
+    return `alpha=${pyFloat(this.alpha)}`;
+  }
+}
+
+/** x·Φ(x) (exact, `approximate: 'none'`) or the tanh approximation (`approximate: 'tanh'`). */
+export class GELU extends Module {
+  readonly approximate: 'none' | 'tanh';
+  constructor(opts: { approximate?: 'none' | 'tanh' } = {}) {
+    super();
+    const a = opts.approximate ?? 'none';
+    if (a !== 'none' && a !== 'tanh') throw new ValueError(`GELU: approximate must be 'none' or 'tanh', got '${String(a)}'`);
+    this.approximate = a;
+  }
+  forward(x: Tensor): Tensor {
+    if (this.approximate === 'none') return F.gelu(x);
+    // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+    const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+    return x.mul(inner.tanh().add(1)).mul(0.5);
+  }
+  override extraRepr(): string {
+    return `approximate=${pyRepr(this.approximate)}`;
+  }
+}
+
+/** x·σ(x) (also called swish). */
+export class SiLU extends Module {
+  forward(x: Tensor): Tensor {
+    return F.silu(x);
+  }
+}
+
+/** 1/(1 + e⁻ˣ). */
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return F.sigmoid(x);
+  }
+}
+
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return F.tanh(x);
+  }
+}
+
+/** (1/β)·log(1 + e^{βx}); linear above `threshold` for stability. */
+export class Softplus extends Module {
+  constructor(
+    readonly beta = 1,
+    readonly threshold = 20,
+  ) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.softplus(x, this.beta, this.threshold);
+  }
+  override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
+}
+
+/** Softmax along `dim` (required, as PyTorch recommends). */
+export class Softmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+    if (!Number.isInteger(dim)) throw new ValueError(`Softmax: dim must be an integer, got ${String(dim)}`);
+  }
+  forward(x: Tensor): Tensor {
+    return F.softmax(x, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** log(softmax(x)) along `dim`, computed stably. */
+export class LogSoftmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+    if (!Number.isInteger(dim)) throw new ValueError(`LogSoftmax: dim must be an integer, got ${String(dim)}`);
+  }
+  forward(x: Tensor): Tensor {
+    return F.logSoftmax(x, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/**
+ * Inverted dropout: in training mode zeroes each element with probability p and scales the rest by
+ * 1/(1 − p); the identity in eval mode. The mask is drawn from `rng` (default: the global generator at
+ * call time).
+ */
+export class Dropout extends Module {
+  readonly p: number;
+  rng: Rng | null;
+  constructor(p = 0.5, opts: { rng?: Rng } = {}) {
+    super();
+    this.p = checkProb(p, 'Dropout');
+    this.rng = opts.rng ?? null;
+  }
+  forward(x: Tensor): Tensor {
+    return F.dropout(x, this.p, this.training, this.rng ?? defaultRng());
+  }
+  override extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=False`;
+  }
+}

@@ -1,0 +1,306 @@
+/** Linear and convolution layers with PyTorch's default initialisation. */
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { defaultRng } from '../../core/rng.js';
+import { isFloat } from '../../core/dtype.js';
+import { DTypeError } from '../../core/errors.js';
+import { zeros } from '../../tensor/creation.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import * as F from '../functional.js';
+import * as init from '../init.js';
+import { Module, Parameter, pyRepr } from '../module.js';
+import { checkPosInt, pairRepr, toPair, type InitOptions, type IntOrPair } from './common.js';
+
+/** PyTorch's default for Linear/Conv: weight kaiming_uniform_(a=√5) (= U(±1/√fanIn)), bias U(±1/√fanIn). */
+function resetLinearLike(weight: Parameter, bias: Parameter | null, opts: InitOptions, fanInOverride?: number): void {
+  const rng = opts.rng ?? defaultRng();
+  init.kaimingUniform_(weight, { a: Math.sqrt(5), rng });
+  if (bias) {
+    const fanIn = fanInOverride ?? init.calculateFanInAndFanOut(weight).fanIn;
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    init.uniform_(bias, -bound, bound, rng);
+  }
+}
+
+function checkFloatInput(x: Tensor, who: string): void {
+  if (!isFloat(x.dtype)) throw new DTypeError(`${who}: expected a floating-point input, got ${x.dtype}; convert with .float()`);
+}
+
+/**
+ * y = x Wᵀ + b. x: [..., inFeatures] → [..., outFeatures].
+ * weight [outFeatures, inFeatures] and bias [outFeatures] start at U(±1/√inFeatures), like PyTorch.
+ */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(inFeatures: number, outFeatures: number, opts: InitOptions & { bias?: boolean } = {}) {
+    super();
+    this.inFeatures = checkPosInt(inFeatures, 'inFeatures', 'Linear', true);
+    this.outFeatures = checkPosInt(outFeatures, 'outFeatures', 'Linear', true);
+    this.weight = new Parameter(zeros(outFeatures, inFeatures));
+    this.bias = opts.bias ?? true ? new Parameter(zeros(outFeatures)) : null;
+    resetLinearLike(this.weight, this.bias, opts);
+  }
+
+  forward(x: Tensor): Tensor {
+    const last = x.ndim === 0 ? undefined : x.shape[x.ndim - 1];
+    if (last !== this.inFeatures)
+      throw new ShapeError(
+        `${this.describe()}: expected input [..., ${this.inFeatures}], got ${fmtShape(x.shape)}; hint: the previous layer outputs ${last ?? 'a scalar'} features but this Linear expects ${this.inFeatures}`,
+        'E_LINEAR_SHAPE',
+      );
+    checkFloatInput(x, this.describe());
+    return F.linear(x, this.weight, this.bias);
+  }
+
+  private describe(): string {
+    return `Linear(${this.inFeatures}, ${this.outFeatures})`;
+  }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyRepr(this.bias !== null)}`;
+  }
+}
+
+export interface Conv2dOptions extends InitOptions {
+  stride?: IntOrPair;
+  padding?: IntOrPair | 'valid' | 'same';
+  dilation?: IntOrPair;
+  groups?: number;
+  bias?: boolean;
+  paddingMode?: 'zeros';
+}
+
+function checkGroups(inC: number, outC: number, groups: number, who: string): number {
+  checkPosInt(groups, 'groups', who);
+  if (inC % groups) throw new ValueError(`${who}: inChannels (${inC}) must be divisible by groups (${groups})`);
+  if (outC % groups) throw new ValueError(`${who}: outChannels (${outC}) must be divisible by groups (${groups})`);
+  return groups;
+}
+
+function checkPaddingMode(mode: string | undefined, who: string): void {
+  if (mode !== undefined && mode !== 'zeros') throw new ValueError(`${who}: only paddingMode 'zeros' is supported, got '${mode}'`);
+}
+
+/**
+ * 2-D convolution. x: [N, Cin, H, W] (or unbatched [Cin, H, W]) → [N, Cout, OH, OW],
+ * OH = ⌊(H + 2·padding − dilation·(kH − 1) − 1)/stride⌋ + 1.
+ * weight [Cout, Cin/groups, kH, kW], bias [Cout], initialised U(±1/√(Cin/groups·kH·kW)).
+ */
+export class Conv2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number] | 'valid' | 'same';
+  readonly dilation: [number, number];
+  readonly groups: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, opts: Conv2dOptions = {}) {
+    super();
+    const who = 'Conv2d';
+    this.inChannels = checkPosInt(inChannels, 'inChannels', who);
+    this.outChannels = checkPosInt(outChannels, 'outChannels', who);
+    this.kernelSize = toPair(kernelSize, 'kernelSize', who);
+    this.stride = toPair(opts.stride ?? 1, 'stride', who);
+    const p = opts.padding ?? 0;
+    this.padding = p === 'valid' || p === 'same' ? p : toPair(p, 'padding', who, true);
+    if (this.padding === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1))
+      throw new ValueError(`${who}: padding='same' is not supported for strided convolutions`);
+    this.dilation = toPair(opts.dilation ?? 1, 'dilation', who);
+    this.groups = checkGroups(inChannels, outChannels, opts.groups ?? 1, who);
+    checkPaddingMode(opts.paddingMode, who);
+    this.weight = new Parameter(zeros(outChannels, inChannels / this.groups, ...this.kernelSize));
+    this.bias = opts.bias ?? true ? new Parameter(zeros(outChannels)) : null;
+    resetLinearLike(this.weight, this.bias, opts);
+  }
+
+  forward(x: Tensor): Tensor {
+    const who = this.describe();
+    if (x.ndim === 3) return this.forward(x.unsqueeze(0)).squeeze(0);
+    if (x.ndim !== 4 || x.shape[1] !== this.inChannels)
+      throw new ShapeError(
+        `${who}: expected input [N, ${this.inChannels}, H, W] (or [${this.inChannels}, H, W]), got ${fmtShape(x.shape)}` +
+          (x.ndim === 4 ? `; hint: the input has ${x.shape[1]} channels but this layer expects ${this.inChannels}` : `; hint: a ${x.ndim}-D input — images are [N, C, H, W]`),
+        'E_CONV_SHAPE',
+      );
+    checkFloatInput(x, who);
+    const [kh, kw] = this.kernelSize;
+    const pad = this.padding === 'valid' ? [0, 0] : this.padding === 'same' ? null : this.padding;
+    const effH = this.dilation[0] * (kh - 1) + 1;
+    const effW = this.dilation[1] * (kw - 1) + 1;
+    if (pad && (x.shape[2]! + 2 * pad[0]! < effH || x.shape[3]! + 2 * pad[1]! < effW))
+      throw new ShapeError(
+        `${who}: input ${fmtShape(x.shape)} (padded ${x.shape[2]! + 2 * pad[0]!}x${x.shape[3]! + 2 * pad[1]!}) is smaller than the kernel (${effH}x${effW})`,
+        'E_CONV_SHAPE',
+      );
+    return F.conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+
+  private describe(): string {
+    return `Conv2d(${this.inChannels}, ${this.outChannels}, kernel_size=${pairRepr(this.kernelSize)})`;
+  }
+
+  override extraRepr(): string {
+    return convRepr(this, this.kernelSize, this.stride, this.padding, this.dilation, this.groups, this.bias !== null);
+  }
+}
+
+function convRepr(
+  m: { inChannels: number; outChannels: number },
+  k: readonly number[],
+  stride: readonly number[],
+  padding: readonly number[] | string,
+  dilation: readonly number[],
+  groups: number,
+  bias: boolean,
+  outputPadding?: readonly number[],
+): string {
+  let s = `${m.inChannels}, ${m.outChannels}, kernel_size=${pairRepr(k)}, stride=${pairRepr(stride)}`;
+  if (typeof padding === 'string') s += `, padding=${pyRepr(padding)}`;
+  else if (padding.some((v) => v !== 0)) s += `, padding=${pairRepr(padding)}`;
+  if (dilation.some((v) => v !== 1)) s += `, dilation=${pairRepr(dilation)}`;
+  if (outputPadding && outputPadding.some((v) => v !== 0)) s += `, output_padding=${pairRepr(outputPadding)}`;
+  if (groups !== 1) s += `, groups=${groups}`;
+  if (!bias) s += ', bias=False';
+  return s;
+}
+
+export interface Conv1dOptions extends InitOptions {
+  stride?: number;
+  padding?: number | 'valid' | 'same';
+  dilation?: number;
+  groups?: number;
+  bias?: boolean;
+  paddingMode?: 'zeros';
+}
+
+/**
+ * 1-D convolution. x: [N, Cin, L] (or [Cin, L]) → [N, Cout, OL].
+ * weight [Cout, Cin/groups, k], bias [Cout], initialised U(±1/√(Cin/groups·k)).
+ */
+export class Conv1d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: number;
+  readonly stride: number;
+  readonly padding: number | 'valid' | 'same';
+  readonly dilation: number;
+  readonly groups: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: number, opts: Conv1dOptions = {}) {
+    super();
+    const who = 'Conv1d';
+    this.inChannels = checkPosInt(inChannels, 'inChannels', who);
+    this.outChannels = checkPosInt(outChannels, 'outChannels', who);
+    this.kernelSize = checkPosInt(kernelSize, 'kernelSize', who);
+    this.stride = checkPosInt(opts.stride ?? 1, 'stride', who);
+    const p = opts.padding ?? 0;
+    this.padding = p === 'valid' || p === 'same' ? p : checkPosInt(p, 'padding', who, true);
+    this.dilation = checkPosInt(opts.dilation ?? 1, 'dilation', who);
+    this.groups = checkGroups(inChannels, outChannels, opts.groups ?? 1, who);
+    checkPaddingMode(opts.paddingMode, who);
+    this.weight = new Parameter(zeros(outChannels, inChannels / this.groups, kernelSize));
+    this.bias = opts.bias ?? true ? new Parameter(zeros(outChannels)) : null;
+    resetLinearLike(this.weight, this.bias, opts);
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim === 2) return this.forward(x.unsqueeze(0)).squeeze(0);
+    const who = `Conv1d(${this.inChannels}, ${this.outChannels}, kernel_size=(${this.kernelSize},))`;
+    if (x.ndim !== 3 || x.shape[1] !== this.inChannels)
+      throw new ShapeError(
+        `${who}: expected input [N, ${this.inChannels}, L] (or [${this.inChannels}, L]), got ${fmtShape(x.shape)}` +
+          (x.ndim === 3 ? `; hint: the input has ${x.shape[1]} channels but this layer expects ${this.inChannels}` : ''),
+        'E_CONV_SHAPE',
+      );
+    checkFloatInput(x, who);
+    return F.conv1d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+
+  override extraRepr(): string {
+    const one = (v: number) => `(${v},)`;
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${one(this.kernelSize)}, stride=${one(this.stride)}`;
+    if (typeof this.padding === 'string') s += `, padding=${pyRepr(this.padding)}`;
+    else if (this.padding !== 0) s += `, padding=${one(this.padding)}`;
+    if (this.dilation !== 1) s += `, dilation=${one(this.dilation)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (!this.bias) s += ', bias=False';
+    return s;
+  }
+}
+
+export interface ConvTranspose2dOptions extends InitOptions {
+  stride?: IntOrPair;
+  padding?: IntOrPair;
+  outputPadding?: IntOrPair;
+  dilation?: IntOrPair;
+  groups?: number;
+  bias?: boolean;
+}
+
+/**
+ * Transposed 2-D convolution ("deconvolution"). x: [N, Cin, H, W] → [N, Cout, OH, OW],
+ * OH = (H − 1)·stride − 2·padding + dilation·(kH − 1) + outputPadding + 1.
+ * weight [Cin, Cout/groups, kH, kW], bias [Cout], initialised U(±1/√(Cout/groups·kH·kW)) like PyTorch.
+ */
+export class ConvTranspose2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly outputPadding: [number, number];
+  readonly dilation: [number, number];
+  readonly groups: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, opts: ConvTranspose2dOptions = {}) {
+    super();
+    const who = 'ConvTranspose2d';
+    this.inChannels = checkPosInt(inChannels, 'inChannels', who);
+    this.outChannels = checkPosInt(outChannels, 'outChannels', who);
+    this.kernelSize = toPair(kernelSize, 'kernelSize', who);
+    this.stride = toPair(opts.stride ?? 1, 'stride', who);
+    this.padding = toPair(opts.padding ?? 0, 'padding', who, true);
+    this.outputPadding = toPair(opts.outputPadding ?? 0, 'outputPadding', who, true);
+    this.dilation = toPair(opts.dilation ?? 1, 'dilation', who);
+    this.groups = checkGroups(inChannels, outChannels, opts.groups ?? 1, who);
+    for (let i = 0; i < 2; i++)
+      if (this.outputPadding[i]! >= Math.max(this.stride[i]!, this.dilation[i]!))
+        throw new ValueError(`${who}: outputPadding must be smaller than either stride or dilation, got outputPadding ${pairRepr(this.outputPadding)}, stride ${pairRepr(this.stride)}`);
+    this.weight = new Parameter(zeros(inChannels, outChannels / this.groups, ...this.kernelSize));
+    this.bias = opts.bias ?? true ? new Parameter(zeros(outChannels)) : null;
+    resetLinearLike(this.weight, this.bias, opts);
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim === 3) return this.forward(x.unsqueeze(0)).squeeze(0);
+    const who = `ConvTranspose2d(${this.inChannels}, ${this.outChannels}, kernel_size=${pairRepr(this.kernelSize)})`;
+    if (x.ndim !== 4 || x.shape[1] !== this.inChannels)
+      throw new ShapeError(
+        `${who}: expected input [N, ${this.inChannels}, H, W] (or [${this.inChannels}, H, W]), got ${fmtShape(x.shape)}` +
+          (x.ndim === 4 ? `; hint: the input has ${x.shape[1]} channels but this layer expects ${this.inChannels}` : ''),
+        'E_CONV_SHAPE',
+      );
+    checkFloatInput(x, who);
+    return F.convTranspose2d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+
+  override extraRepr(): string {
+    return convRepr(this, this.kernelSize, this.stride, this.padding, this.dilation, this.groups, this.bias !== null, this.outputPadding);
+  }
+}

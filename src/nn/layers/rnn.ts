@@ -1,0 +1,349 @@
+/**
+ * Recurrent layers: RNN, LSTM, GRU (multi-layer, batchFirst, bidirectional) and their single-step
+ * cells, with PyTorch's parameter names, layouts and gate orders:
+ * `weight_ih_l{k}[_reverse]` [gates·H, in], `weight_hh_l{k}[_reverse]` [gates·H, H], `bias_ih_l{k}`,
+ * `bias_hh_l{k}` [gates·H]; LSTM gates i, f, g, o; GRU gates r, z, n. Every weight and bias starts at
+ * U(±1/√H).
+ */
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { defaultRng, type Rng } from '../../core/rng.js';
+import { zeros } from '../../tensor/creation.js';
+import { cat, stack } from '../../tensor/functional.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import * as F from '../functional.js';
+import * as init from '../init.js';
+import { Module, Parameter } from '../module.js';
+import { checkPosInt, pyFloat, type InitOptions } from './common.js';
+
+type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
+
+const gateCount = (mode: Mode) => (mode === 'LSTM' ? 4 : mode === 'GRU' ? 3 : 1);
+
+// ---------------------------------------------------------------- one time step (the math)
+
+/** h' = act(x Wᵢₕᵀ + bᵢₕ + h Wₕₕᵀ + bₕₕ), given xp = x Wᵢₕᵀ + bᵢₕ. */
+function rnnStep(xp: Tensor, h: Tensor, wHh: Tensor, bHh: Tensor | null, relu: boolean): Tensor {
+  const pre = xp.add(F.linear(h, wHh, bHh));
+  return relu ? pre.relu() : pre.tanh();
+}
+
+/** LSTM: i, f, g, o = σ, σ, tanh, σ of (xp + h Wₕₕᵀ + bₕₕ); c' = f·c + i·g; h' = o·tanh(c'). */
+function lstmStep(xp: Tensor, h: Tensor, c: Tensor, wHh: Tensor, bHh: Tensor | null): [Tensor, Tensor] {
+  const [gi, gf, gg, go] = xp.add(F.linear(h, wHh, bHh)).chunk(4, -1) as [Tensor, Tensor, Tensor, Tensor];
+  const c2 = gf.sigmoid().mul(c).add(gi.sigmoid().mul(gg.tanh()));
+  return [go.sigmoid().mul(c2.tanh()), c2];
+}
+
+/** GRU: r, z = σ(xpᵣ + hpᵣ), σ(xp_z + hp_z); n = tanh(xpₙ + r·hpₙ); h' = (1 − z)·n + z·h. */
+function gruStep(xp: Tensor, h: Tensor, wHh: Tensor, bHh: Tensor | null): Tensor {
+  const [ir, iz, inn] = xp.chunk(3, -1) as [Tensor, Tensor, Tensor];
+  const [hr, hz, hn] = F.linear(h, wHh, bHh).chunk(3, -1) as [Tensor, Tensor, Tensor];
+  const r = ir.add(hr).sigmoid();
+  const z = iz.add(hz).sigmoid();
+  const n = inn.add(r.mul(hn)).tanh();
+  return n.add(z.mul(h.sub(n)));
+}
+
+// ---------------------------------------------------------------- the multi-layer modules
+
+export interface RNNOptions extends InitOptions {
+  numLayers?: number;
+  bias?: boolean;
+  /** Inputs and outputs are [B, T, F] instead of [T, B, F]. */
+  batchFirst?: boolean;
+  /** Dropout on the outputs of every layer but the last (training mode only). */
+  dropout?: number;
+  bidirectional?: boolean;
+}
+
+abstract class RNNBase extends Module {
+  readonly mode: Mode;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  readonly bidirectional: boolean;
+  /** Generator for the inter-layer dropout masks (default: the global one at call time). */
+  rng: Rng | null;
+
+  constructor(mode: Mode, inputSize: number, hiddenSize: number, opts: RNNOptions) {
+    super();
+    const who = this.constructor.name;
+    this.mode = mode;
+    this.inputSize = checkPosInt(inputSize, 'inputSize', who);
+    this.hiddenSize = checkPosInt(hiddenSize, 'hiddenSize', who);
+    this.numLayers = checkPosInt(opts.numLayers ?? 1, 'numLayers', who);
+    this.bias = opts.bias ?? true;
+    this.batchFirst = opts.batchFirst ?? false;
+    this.dropout = opts.dropout ?? 0;
+    if (!(this.dropout >= 0 && this.dropout <= 1)) throw new ValueError(`${who}: dropout should be a number in [0, 1], got ${this.dropout}`);
+    this.bidirectional = opts.bidirectional ?? false;
+    this.rng = null;
+    const g = gateCount(mode);
+    const H = hiddenSize;
+    const rng = opts.rng ?? defaultRng();
+    const bound = 1 / Math.sqrt(H);
+    for (let l = 0; l < this.numLayers; l++)
+      for (let d = 0; d < this.numDirections; d++) {
+        const inF = l === 0 ? inputSize : H * this.numDirections;
+        const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
+        const shapes: [string, number[]][] = [
+          [`weight_ih${sfx}`, [g * H, inF]],
+          [`weight_hh${sfx}`, [g * H, H]],
+        ];
+        if (this.bias) shapes.push([`bias_ih${sfx}`, [g * H]], [`bias_hh${sfx}`, [g * H]]);
+        for (const [name, shape] of shapes) this.registerParameter(name, init.uniform_(new Parameter(zeros(shape)), -bound, bound, rng) as Parameter);
+      }
+  }
+
+  get numDirections(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  /** The parameter `weight_ih_l0`, `bias_hh_l1_reverse`, … by its PyTorch name. */
+  weight(name: string): Parameter {
+    const p = this.param(name);
+    if (!p) throw new ValueError(`${this.constructor.name}: no parameter named '${name}'`);
+    return p;
+  }
+
+  protected describe(): string {
+    return `${this.constructor.name}(${this.inputSize}, ${this.hiddenSize})`;
+  }
+
+  /** Validate the input and the initial state; returns [x as [B, T, I], unbatched?]. */
+  protected prepare(input: Tensor, states: (Tensor | null)[]): { x: Tensor; unbatched: boolean; states: Tensor[] } {
+    const who = this.describe();
+    const layout = this.batchFirst ? '[B, T, ' : '[T, B, ';
+    if ((input.ndim !== 2 && input.ndim !== 3) || input.shape[input.ndim - 1] !== this.inputSize)
+      throw new ShapeError(
+        `${who}: expected input ${layout}${this.inputSize}]${this.batchFirst ? ' (batchFirst)' : ''} or unbatched [T, ${this.inputSize}], got ${fmtShape(input.shape)}`,
+        'E_RNN_SHAPE',
+      );
+    if (!input.isFloatingPoint()) throw new DTypeError(`${who}: expected a floating-point input, got ${input.dtype}`);
+    const unbatched = input.ndim === 2;
+    let x = unbatched ? input.unsqueeze(0) : this.batchFirst ? input : input.transpose(0, 1);
+    const B = x.shape[0]!;
+    const LD = this.numLayers * this.numDirections;
+    const want = unbatched ? [LD, this.hiddenSize] : [LD, B, this.hiddenSize];
+    const out = states.map((s, i) => {
+      if (s === null) return zeros([LD, B, this.hiddenSize], { dtype: input.dtype });
+      if (s.ndim !== want.length || s.shape.some((v, k) => v !== want[k]))
+        throw new ShapeError(
+          `${who}: expected ${this.mode === 'LSTM' ? (i === 0 ? 'h0' : 'c0') : 'h0'} of shape ${fmtShape(want)} [numLayers·numDirections, batch, hiddenSize], got ${fmtShape(s.shape)}`,
+          'E_RNN_SHAPE',
+        );
+      return unbatched ? s.unsqueeze(1) : s;
+    });
+    x = x.contiguous();
+    return { x, unbatched, states: out };
+  }
+
+  /** Run all layers and directions over x [B, T, I]; states are [L·D, B, H] each. */
+  protected run(x: Tensor, states: Tensor[]): { out: Tensor; finals: Tensor[] } {
+    const T = x.shape[1]!;
+    const D = this.numDirections;
+    const finals: Tensor[][] = states.map(() => []);
+    let layerIn = x;
+    for (let l = 0; l < this.numLayers; l++) {
+      const dirOuts: Tensor[] = [];
+      for (let d = 0; d < D; d++) {
+        const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
+        const wIh = this.weight(`weight_ih${sfx}`);
+        const wHh = this.weight(`weight_hh${sfx}`);
+        const bIh = this.bias ? this.weight(`bias_ih${sfx}`) : null;
+        const bHh = this.bias ? this.weight(`bias_hh${sfx}`) : null;
+        const xp = F.linear(layerIn, wIh, bIh); // [B, T, G·H], all time steps at once
+        const k = l * D + d;
+        let h = states[0]!.select(0, k);
+        let c = this.mode === 'LSTM' ? states[1]!.select(0, k) : null;
+        const hs: Tensor[] = new Array(T);
+        for (let s = 0; s < T; s++) {
+          const t = d === 0 ? s : T - 1 - s;
+          const xt = xp.select(1, t);
+          if (this.mode === 'LSTM') [h, c] = lstmStep(xt, h, c!, wHh, bHh);
+          else if (this.mode === 'GRU') h = gruStep(xt, h, wHh, bHh);
+          else h = rnnStep(xt, h, wHh, bHh, this.mode === 'RNN_RELU');
+          hs[t] = h;
+        }
+        dirOuts.push(T > 0 ? stack(hs, 1) : layerIn.newZeros([layerIn.shape[0]!, 0, this.hiddenSize]));
+        finals[0]!.push(h);
+        if (c) finals[1]!.push(c);
+      }
+      layerIn = D === 1 ? dirOuts[0]! : cat(dirOuts, 2);
+      if (this.dropout > 0 && this.training && l < this.numLayers - 1) layerIn = F.dropout(layerIn, this.dropout, true, this.rng ?? defaultRng());
+    }
+    return { out: layerIn, finals: finals.map((f) => stack(f, 0)) };
+  }
+
+  protected finish(out: Tensor, unbatched: boolean): Tensor {
+    return unbatched ? out.squeeze(0) : this.batchFirst ? out : out.transpose(0, 1);
+  }
+
+  protected finishState(s: Tensor, unbatched: boolean): Tensor {
+    return unbatched ? s.squeeze(1) : s;
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inputSize}, ${this.hiddenSize}`;
+    if (this.numLayers !== 1) s += `, num_layers=${this.numLayers}`;
+    if (this.mode === 'RNN_RELU') s += `, nonlinearity='relu'`;
+    if (!this.bias) s += ', bias=False';
+    if (this.batchFirst) s += ', batch_first=True';
+    if (this.dropout !== 0) s += `, dropout=${pyFloat(this.dropout)}`;
+    if (this.bidirectional) s += ', bidirectional=True';
+    return s;
+  }
+}
+
+/**
+ * Elman RNN: h_t = tanh(x_t W_ihᵀ + b_ih + h_{t−1} W_hhᵀ + b_hh) (or relu).
+ * input [T, B, I] ([B, T, I] with batchFirst, or unbatched [T, I]), h0 [L·D, B, H] (default zeros)
+ * → [output [T, B, D·H], h_n [L·D, B, H]].
+ */
+export class RNN extends RNNBase {
+  readonly nonlinearity: 'tanh' | 'relu';
+  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
+    const nl = opts.nonlinearity ?? 'tanh';
+    if (nl !== 'tanh' && nl !== 'relu') throw new ValueError(`RNN: unknown nonlinearity '${String(nl)}'; use 'tanh' or 'relu'`);
+    super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, opts);
+    this.nonlinearity = nl;
+  }
+  forward(input: Tensor, h0: Tensor | null = null): [Tensor, Tensor] {
+    const { x, unbatched, states } = this.prepare(input, [h0]);
+    const { out, finals } = this.run(x, states);
+    return [this.finish(out, unbatched), this.finishState(finals[0]!, unbatched)];
+  }
+}
+
+/**
+ * Long short-term memory. input as RNN; state [h0, c0], each [L·D, B, H] (default zeros)
+ * → [output, [h_n, c_n]]. Gates i, f, g, o stacked by rows in weight_ih_l0 [4H, I].
+ */
+export class LSTM extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
+    super('LSTM', inputSize, hiddenSize, opts);
+  }
+  forward(input: Tensor, state: readonly [Tensor, Tensor] | null = null): [Tensor, [Tensor, Tensor]] {
+    if (state !== null && (!Array.isArray(state) || state.length !== 2))
+      throw new ValueError(`${this.describe()}: the initial state must be a pair [h0, c0]`);
+    const { x, unbatched, states } = this.prepare(input, state ? [state[0], state[1]] : [null, null]);
+    const { out, finals } = this.run(x, states);
+    return [this.finish(out, unbatched), [this.finishState(finals[0]!, unbatched), this.finishState(finals[1]!, unbatched)]];
+  }
+}
+
+/**
+ * Gated recurrent unit. input and h0 as RNN → [output, h_n]. Gates r, z, n stacked by rows;
+ * n = tanh(W_in x + b_in + r·(W_hn h + b_hn)).
+ */
+export class GRU extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
+    super('GRU', inputSize, hiddenSize, opts);
+  }
+  forward(input: Tensor, h0: Tensor | null = null): [Tensor, Tensor] {
+    const { x, unbatched, states } = this.prepare(input, [h0]);
+    const { out, finals } = this.run(x, states);
+    return [this.finish(out, unbatched), this.finishState(finals[0]!, unbatched)];
+  }
+}
+
+// ---------------------------------------------------------------- cells
+
+abstract class CellBase extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  constructor(gates: number, inputSize: number, hiddenSize: number, opts: InitOptions & { bias?: boolean }) {
+    super();
+    const who = this.constructor.name;
+    this.inputSize = checkPosInt(inputSize, 'inputSize', who);
+    this.hiddenSize = checkPosInt(hiddenSize, 'hiddenSize', who);
+    const rng = opts.rng ?? defaultRng();
+    const b = 1 / Math.sqrt(hiddenSize);
+    const mk = (name: string, shape: number[]) => this.registerParameter(name, init.uniform_(new Parameter(zeros(shape)), -b, b, rng) as Parameter);
+    mk('weight_ih', [gates * hiddenSize, inputSize]);
+    mk('weight_hh', [gates * hiddenSize, hiddenSize]);
+    if (opts.bias ?? true) {
+      mk('bias_ih', [gates * hiddenSize]);
+      mk('bias_hh', [gates * hiddenSize]);
+    }
+  }
+
+  /** `weight_ih` [G·H, I]. */
+  get weightIh(): Parameter {
+    return this.param('weight_ih')!;
+  }
+  /** `weight_hh` [G·H, H]. */
+  get weightHh(): Parameter {
+    return this.param('weight_hh')!;
+  }
+  /** `bias_ih` [G·H] or null. */
+  get biasIh(): Parameter | null {
+    return this.param('bias_ih');
+  }
+  /** `bias_hh` [G·H] or null. */
+  get biasHh(): Parameter | null {
+    return this.param('bias_hh');
+  }
+
+  protected check(x: Tensor, h: Tensor | null, what = 'hx'): { x: Tensor; h: Tensor; unbatched: boolean } {
+    const who = `${this.constructor.name}(${this.inputSize}, ${this.hiddenSize})`;
+    if ((x.ndim !== 1 && x.ndim !== 2) || x.shape[x.ndim - 1] !== this.inputSize)
+      throw new ShapeError(`${who}: expected input [B, ${this.inputSize}] or [${this.inputSize}], got ${fmtShape(x.shape)}`, 'E_RNN_SHAPE');
+    const unbatched = x.ndim === 1;
+    const xb = unbatched ? x.unsqueeze(0) : x;
+    const want = [xb.shape[0]!, this.hiddenSize];
+    let hb = h === null ? zeros(want, { dtype: x.dtype }) : unbatched ? h.unsqueeze(0) : h;
+    if (hb.ndim !== 2 || hb.shape[0] !== want[0] || hb.shape[1] !== want[1])
+      throw new ShapeError(`${who}: expected ${what} of shape ${fmtShape(unbatched ? [this.hiddenSize] : want)}, got ${fmtShape(h!.shape)}`, 'E_RNN_SHAPE');
+    hb = hb.to(x.dtype);
+    return { x: xb, h: hb, unbatched };
+  }
+
+  override extraRepr(): string {
+    return `${this.inputSize}, ${this.hiddenSize}${this.biasIh ? '' : ', bias=False'}`;
+  }
+}
+
+/** One RNN step: x [B, I], h [B, H] → h' [B, H]. */
+export class RNNCell extends CellBase {
+  readonly nonlinearity: 'tanh' | 'relu';
+  constructor(inputSize: number, hiddenSize: number, opts: InitOptions & { bias?: boolean; nonlinearity?: 'tanh' | 'relu' } = {}) {
+    super(1, inputSize, hiddenSize, opts);
+    this.nonlinearity = opts.nonlinearity ?? 'tanh';
+    if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') throw new ValueError(`RNNCell: unknown nonlinearity '${String(this.nonlinearity)}'`);
+  }
+  forward(input: Tensor, hx: Tensor | null = null): Tensor {
+    const { x, h, unbatched } = this.check(input, hx);
+    const out = rnnStep(F.linear(x, this.weightIh, this.biasIh), h, this.weightHh, this.biasHh, this.nonlinearity === 'relu');
+    return unbatched ? out.squeeze(0) : out;
+  }
+}
+
+/** One LSTM step: x [B, I], [h, c] → [h', c']. */
+export class LSTMCell extends CellBase {
+  constructor(inputSize: number, hiddenSize: number, opts: InitOptions & { bias?: boolean } = {}) {
+    super(4, inputSize, hiddenSize, opts);
+  }
+  forward(input: Tensor, state: readonly [Tensor, Tensor] | null = null): [Tensor, Tensor] {
+    const a = this.check(input, state ? state[0] : null, 'h');
+    const b = this.check(input, state ? state[1] : null, 'c');
+    const [h, c] = lstmStep(F.linear(a.x, this.weightIh, this.biasIh), a.h, b.h, this.weightHh, this.biasHh);
+    return a.unbatched ? [h.squeeze(0), c.squeeze(0)] : [h, c];
+  }
+}
+
+/** One GRU step: x [B, I], h [B, H] → h' [B, H]. */
+export class GRUCell extends CellBase {
+  constructor(inputSize: number, hiddenSize: number, opts: InitOptions & { bias?: boolean } = {}) {
+    super(3, inputSize, hiddenSize, opts);
+  }
+  forward(input: Tensor, hx: Tensor | null = null): Tensor {
+    const { x, h, unbatched } = this.check(input, hx);
+    const out = gruStep(F.linear(x, this.weightIh, this.biasIh), h, this.weightHh, this.biasHh);
+    return unbatched ? out.squeeze(0) : out;
+  }
+}
+

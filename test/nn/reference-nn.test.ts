@@ -1,0 +1,13 @@
+import { describe, expect, it } from 'vitest';
+import { runReference } from '../../scripts/reference/run.js';
+
+describe('nn.json PyTorch reference cases', () => {
+  it('all 16 module cases match PyTorch (outputs, input and parameter grads, buffers after)', async () => {
+    const results = await runReference({ files: ['nn.json'] });
+    const failed = results.filter((r) => !r.passed).map((r) => `${r.name}: ${r.message}`);
+    expect(failed).toEqual([]);
+    expect(results.length).toBe(16);
+    // every case compared something beyond the output
+    for (const r of results) expect(r.checks).toBeGreaterThanOrEqual(2);
+  });
+});
