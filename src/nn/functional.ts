@@ -333,3 +333,98 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, dim = 1, eps = 1e-8): T
   return dot.div(n1.mul(n2).clamp(eps * eps, null).sqrt());
 }
 export * from './losses.js';
+
+// ---------------------------------------------------------------- attention
+
+/**
+ * softmax(q kᵀ/√d + mask) v. q: [..., L, d], k: [..., S, d], v: [..., S, dv] → [..., L, dv].
+ * `attnMask` broadcasts to [..., L, S]: bool (true = may attend, PyTorch's SDPA convention) or float (added).
+ * Returns the output and the attention weights.
+ */
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  opts: { attnMask?: Tensor | null; dropoutP?: number; isCausal?: boolean; scale?: number; training?: boolean; rng?: Rng } = {},
+): { output: Tensor; weights: Tensor } {
+  if (q.ndim < 2 || k.ndim !== q.ndim || v.ndim !== q.ndim)
+    throw new ShapeError(`scaledDotProductAttention: q, k, v must have the same rank >= 2, got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)}`);
+  const d = q.shape[q.ndim - 1]!;
+  if (k.shape[k.ndim - 1] !== d) throw new ShapeError(`scaledDotProductAttention: q ${fmtShape(q.shape)} and k ${fmtShape(k.shape)} differ in the feature dim`);
+  if (k.shape[k.ndim - 2] !== v.shape[v.ndim - 2]) throw new ShapeError(`scaledDotProductAttention: k ${fmtShape(k.shape)} and v ${fmtShape(v.shape)} differ in length`);
+  const L = q.shape[q.ndim - 2]!;
+  const S = k.shape[k.ndim - 2]!;
+  let scores = q.mul(opts.scale ?? 1 / Math.sqrt(d)).matmul(k.transpose(-2, -1));
+  if (opts.isCausal) {
+    const a = new Uint8Array(L * S);
+    for (let i = 0; i < L; i++) for (let j = i + 1; j < S; j++) a[i * S + j] = 1;
+    scores = scores.maskedFill(new Tensor(a, [L, S], 'bool'), -Infinity);
+  }
+  if (opts.attnMask) scores = opts.attnMask.dtype === 'bool' ? scores.maskedFill(opts.attnMask.logicalNot(), -Infinity) : scores.add(opts.attnMask);
+  let w = scores.softmax(-1);
+  if ((opts.dropoutP ?? 0) > 0 && (opts.training ?? true)) w = dropout(w, opts.dropoutP, true, opts.rng ?? defaultRng());
+  return { output: w.matmul(v), weights: w };
+}
+
+export interface MultiHeadAttentionOptions {
+  numHeads: number;
+  inProjWeight: Tensor;
+  inProjBias?: Tensor | null;
+  outProjWeight: Tensor;
+  outProjBias?: Tensor | null;
+  /** [N, S]: bool (true = ignore this key) or float (added). */
+  keyPaddingMask?: Tensor | null;
+  /** [L, S] or [N·heads, L, S]: bool (true = not allowed) or float (added), PyTorch's MHA convention. */
+  attnMask?: Tensor | null;
+  needWeights?: boolean;
+  averageAttnWeights?: boolean;
+  dropoutP?: number;
+  training?: boolean;
+  rng?: Rng;
+}
+
+/**
+ * PyTorch's multi_head_attention_forward, sequence-first. query [L, N, E], key/value [S, N, E];
+ * in_proj_weight [3E, E] = [W_q; W_k; W_v]. Scores q kᵀ/√(E/heads) per head, masks, softmax, dropout,
+ * weighted sum of v, out projection. Returns [output [L, N, E], weights] where weights are
+ * [N, L, S] (averaged over heads) or [N, heads, L, S], or null when `needWeights` is false.
+ */
+export function multiHeadAttentionForward(query: Tensor, key: Tensor, value: Tensor, o: MultiHeadAttentionOptions): [Tensor, Tensor | null] {
+  const [L, N, E] = query.shape as [number, number, number];
+  const S = key.shape[0]!;
+  const H = o.numHeads;
+  const hd = E / H;
+  if (query.ndim !== 3 || key.ndim !== 3 || value.ndim !== 3 || key.shape[1] !== N || value.shape[1] !== N || value.shape[0] !== S || key.shape[2] !== E || value.shape[2] !== E)
+    throw new ShapeError(
+      `multiHeadAttentionForward: expected query [L, N, ${E}] and key/value [S, N, ${E}], got ${fmtShape(query.shape)}, ${fmtShape(key.shape)}, ${fmtShape(value.shape)}`,
+    );
+  if (!Number.isInteger(hd)) throw new ValueError(`multiHeadAttentionForward: embed dim ${E} is not divisible by numHeads ${H}`);
+  const [wq, wk, wv] = o.inProjWeight.chunk(3, 0) as [Tensor, Tensor, Tensor];
+  const [bq, bk, bv] = o.inProjBias ? (o.inProjBias.chunk(3, 0) as [Tensor, Tensor, Tensor]) : [null, null, null];
+  const heads = (t: Tensor, len: number) => t.reshape(len, N * H, hd).transpose(0, 1); // [N·H, len, hd]
+  const q = heads(linear(query, wq, bq), L).mul(1 / Math.sqrt(hd));
+  const k = heads(linear(key, wk, bk), S);
+  const v = heads(linear(value, wv, bv), S);
+  let scores = q.matmul(k.transpose(1, 2)); // [N·H, L, S]
+  if (o.attnMask) {
+    const m = o.attnMask;
+    const ok = (m.ndim === 2 && m.shape[0] === L && m.shape[1] === S) || (m.ndim === 3 && m.shape[0] === N * H && m.shape[1] === L && m.shape[2] === S);
+    if (!ok) throw new ShapeError(`multiHeadAttentionForward: attnMask must be [${L}, ${S}] or [${N * H}, ${L}, ${S}], got ${fmtShape(m.shape)}`);
+    scores = m.dtype === 'bool' ? scores.maskedFill(m, -Infinity) : scores.add(m);
+  }
+  if (o.keyPaddingMask) {
+    const m = o.keyPaddingMask;
+    if (m.ndim !== 2 || m.shape[0] !== N || m.shape[1] !== S)
+      throw new ShapeError(`multiHeadAttentionForward: keyPaddingMask must be [${N}, ${S}] (batch, source length), got ${fmtShape(m.shape)}`);
+    const s4 = scores.reshape(N, H, L, S);
+    const mm = m.reshape(N, 1, 1, S);
+    scores = (m.dtype === 'bool' ? s4.maskedFill(mm, -Infinity) : s4.add(mm)).reshape(N * H, L, S);
+  }
+  let w = scores.softmax(-1);
+  if ((o.dropoutP ?? 0) > 0 && (o.training ?? true)) w = dropout(w, o.dropoutP, true, o.rng ?? defaultRng());
+  const ctx = w.matmul(v).transpose(0, 1).reshape(L, N, E);
+  const out = linear(ctx, o.outProjWeight, o.outProjBias ?? null);
+  if (!(o.needWeights ?? true)) return [out, null];
+  const w4 = w.reshape(N, H, L, S);
+  return [out, (o.averageAttnWeights ?? true) ? w4.mean(1) : w4];
+}
