@@ -39,3 +39,4 @@ export {
   type CheckpointTargets,
 } from '../io/checkpoint.js';
 export { saveCheckpoint, loadCheckpoint, writeFileAtomic } from '../io/checkpoint-node.js';
+export { saliency, integratedGradients, attributionImage, type IntegratedGradientsOptions } from './explain.js';
