@@ -50,7 +50,8 @@ export function formatTensor(t: Tensor): string {
     }
   };
   pick(0, 0);
-  const width = shown.reduce((w, v) => Math.max(w, fmt(v).length), 0);
+  // like PyTorch, only finite values set the column width (`tensor([1., nan, inf, -inf])`)
+  const width = shown.reduce((w, v) => (Number.isFinite(v) ? Math.max(w, fmt(v).length) : w), 0);
   const cell = (v: number) => fmt(v).padStart(width);
   const indent = 'tensor('.length;
   const build = (d: number, off: number): string => {
