@@ -5,3 +5,5 @@ export { Module, Parameter, StateDictKeyError, StateDictShapeError, type StateDi
 export { Sequential, ModuleList, ModuleDict, Identity, Flatten, Unflatten } from './containers.js';
 export * from './layers/index.js';
 export * as init from './init.js';
+export * from './loss.js';
+export * as utils from './utils.js';

@@ -1,0 +1,196 @@
+/**
+ * Loss modules: state-free wrappers over the functional losses (`nn.functional`), holding the options
+ * (and, for weighted losses, the `weight` / `pos_weight` buffers, saved in the state dict like
+ * PyTorch's). Call with `loss.call(input, target)` or `loss.forward(input, target)`.
+ * @example
+ * const criterion = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 });
+ * const loss = criterion.call(model.call(x), y);  // logits [N, C], y int32 [N] → scalar
+ */
+import { ValueError } from '../core/errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import * as L from './losses.js';
+import { Module, pyRepr } from './module.js';
+
+type Reduction = L.Reduction;
+
+function checkReductionOption(who: string, r: unknown, extra: readonly string[] = []): void {
+  const ok = ['none', 'mean', 'sum', ...extra];
+  if (typeof r !== 'string' || !ok.includes(r))
+    throw new ValueError(`${who}: reduction must be one of ${ok.map((x) => `'${x}'`).join(', ')}, got ${JSON.stringify(r)}`);
+}
+
+abstract class Loss extends Module {
+  readonly reduction: Reduction;
+  constructor(reduction: Reduction | undefined) {
+    super();
+    this.reduction = reduction ?? 'mean';
+    checkReductionOption(this.constructor.name, this.reduction);
+  }
+  override extraRepr(): string {
+    return this.reduction === 'mean' ? '' : `reduction=${pyRepr(this.reduction)}`;
+  }
+}
+
+/** Module form of `F.mseLoss`: mean squared error. input, target: same shape. */
+export class MSELoss extends Loss {
+  constructor(opts: { reduction?: Reduction } = {}) {
+    super(opts.reduction);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.mseLoss(input, target, { reduction: this.reduction });
+  }
+}
+
+/** Module form of `F.l1Loss`: mean absolute error. input, target: same shape. */
+export class L1Loss extends Loss {
+  constructor(opts: { reduction?: Reduction } = {}) {
+    super(opts.reduction);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.l1Loss(input, target, { reduction: this.reduction });
+  }
+}
+
+/** Module form of `F.smoothL1Loss` (quadratic below `beta`, linear above). */
+export class SmoothL1Loss extends Loss {
+  readonly beta: number;
+  constructor(opts: { reduction?: Reduction; beta?: number } = {}) {
+    super(opts.reduction);
+    this.beta = opts.beta ?? 1;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
+  }
+}
+
+/** Module form of `F.huberLoss` (quadratic below `delta`, linear with slope `delta` above). */
+export class HuberLoss extends Loss {
+  readonly delta: number;
+  constructor(opts: { reduction?: Reduction; delta?: number } = {}) {
+    super(opts.reduction);
+    this.delta = opts.delta ?? 1;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
+  }
+}
+
+/** Module form of `F.binaryCrossEntropy` on probabilities; `weight` (a buffer) rescales each element. */
+export class BCELoss extends Loss {
+  constructor(opts: { reduction?: Reduction; weight?: Tensor | null } = {}) {
+    super(opts.reduction);
+    this.registerBuffer('weight', opts.weight ?? null);
+  }
+  get weight(): Tensor | null {
+    return this.buffer('weight');
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.binaryCrossEntropy(input, target, { reduction: this.reduction, weight: this.weight });
+  }
+}
+
+/**
+ * Module form of `F.binaryCrossEntropyWithLogits` (sigmoid + BCE, stable). `weight` and `posWeight`
+ * are buffers (state-dict keys `weight`, `pos_weight`).
+ */
+export class BCEWithLogitsLoss extends Loss {
+  constructor(opts: { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null } = {}) {
+    super(opts.reduction);
+    this.registerBuffer('weight', opts.weight ?? null);
+    this.registerBuffer('pos_weight', opts.posWeight ?? null);
+  }
+  get weight(): Tensor | null {
+    return this.buffer('weight');
+  }
+  get posWeight(): Tensor | null {
+    return this.buffer('pos_weight');
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, weight: this.weight, posWeight: this.posWeight });
+  }
+}
+
+/**
+ * Module form of `F.crossEntropy`: logits [N, C] (or [C], [N, C, d1, ...]) against int32 class indices
+ * [N] or class probabilities [N, C]. Options: `weight` [C] (a buffer), `ignoreIndex` (−100),
+ * `labelSmoothing` (0), `reduction`.
+ */
+export class CrossEntropyLoss extends Loss {
+  readonly ignoreIndex: number;
+  readonly labelSmoothing: number;
+  constructor(opts: L.CrossEntropyOptions = {}) {
+    super(opts.reduction);
+    this.registerBuffer('weight', opts.weight ?? null);
+    this.ignoreIndex = opts.ignoreIndex ?? -100;
+    this.labelSmoothing = opts.labelSmoothing ?? 0;
+  }
+  get weight(): Tensor | null {
+    return this.buffer('weight');
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.crossEntropy(input, target, {
+      reduction: this.reduction,
+      weight: this.weight,
+      ignoreIndex: this.ignoreIndex,
+      labelSmoothing: this.labelSmoothing,
+    });
+  }
+}
+
+/** Module form of `F.nllLoss` on log-probabilities [N, C] with int32 targets [N]. */
+export class NLLLoss extends Loss {
+  readonly ignoreIndex: number;
+  constructor(opts: L.NllLossOptions = {}) {
+    super(opts.reduction);
+    this.registerBuffer('weight', opts.weight ?? null);
+    this.ignoreIndex = opts.ignoreIndex ?? -100;
+  }
+  get weight(): Tensor | null {
+    return this.buffer('weight');
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.nllLoss(input, target, { reduction: this.reduction, weight: this.weight, ignoreIndex: this.ignoreIndex });
+  }
+}
+
+/** Module form of `F.klDiv` (input: log-probabilities). Use `reduction: 'batchmean'` for the true KL. */
+export class KLDivLoss extends Module {
+  readonly reduction: Reduction | 'batchmean';
+  readonly logTarget: boolean;
+  constructor(opts: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}) {
+    super();
+    this.reduction = opts.reduction ?? 'mean';
+    checkReductionOption('KLDivLoss', this.reduction, ['batchmean']);
+    this.logTarget = opts.logTarget ?? false;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
+  }
+  override extraRepr(): string {
+    return this.reduction === 'mean' ? '' : `reduction=${pyRepr(this.reduction)}`;
+  }
+}
+
+/** Module form of `F.hingeEmbeddingLoss` (targets ±1). */
+export class HingeEmbeddingLoss extends Loss {
+  readonly margin: number;
+  constructor(opts: { reduction?: Reduction; margin?: number } = {}) {
+    super(opts.reduction);
+    this.margin = opts.margin ?? 1;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.hingeEmbeddingLoss(input, target, { reduction: this.reduction, margin: this.margin });
+  }
+}
+
+/** Module form of `F.cosineEmbeddingLoss`: `forward(x1, x2, target)` with targets ±1. */
+export class CosineEmbeddingLoss extends Loss {
+  readonly margin: number;
+  constructor(opts: { reduction?: Reduction; margin?: number } = {}) {
+    super(opts.reduction);
+    this.margin = opts.margin ?? 0;
+  }
+  forward(x1: Tensor, x2: Tensor, target: Tensor): Tensor {
+    return L.cosineEmbeddingLoss(x1, x2, target, { reduction: this.reduction, margin: this.margin });
+  }
+}
