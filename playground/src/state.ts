@@ -259,7 +259,7 @@ function parseValue(key: keyof PgState, raw: string, notices: string[]): unknown
           notices.push(`${key}: ${show(p)} is not a number; using the default`);
           return undefined;
         }
-        out.push(clampNum(key, v, { kind: 'num', min: spec.min, max: spec.max, int: true }, notices));
+        out.push(clampNum(key, v, { min: spec.min, max: spec.max, int: true }, notices));
       }
       return out;
     }

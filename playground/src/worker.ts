@@ -1,0 +1,228 @@
+/// <reference lib="webworker" />
+/**
+ * The training worker: owns the Trainer (and the image-mode CNN), runs epochs while playing, and posts
+ * frames (metrics, grid outputs, weights) to the page at most ~30 times a second. The page never
+ * computes anything about the network itself.
+ */
+import { backendInfo, init } from './bp.js';
+import { Trainer } from './trainer.js';
+import { saveModel, loadPlaygroundModel } from '../model-io.js';
+import { ImageSession } from './image.js';
+import { loadDigits } from './digits.js';
+import type { Frame, FromWorker, ToWorker } from './protocol.js';
+import { normalize } from './state.js';
+
+const ctx = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
+
+let trainer: Trainer | null = null;
+let image: ImageSession | null = null;
+let playing = false;
+let imagePlaying = false;
+let pendingReset = false;
+let pointsDirty = true;
+let msPerStep = 0;
+let epochsPerSecond = 0;
+let backend = 'js';
+let loopScheduled = false;
+const FRAME_MS = 33;
+
+function post(m: FromWorker, transfer: Transferable[] = []): void {
+  ctx.postMessage(m, transfer);
+}
+
+function frame(id?: number): void {
+  if (!trainer) return;
+  const metrics = trainer.evaluate();
+  if (trainer.diverged || trainer.stopped) playing = false;
+  const f: Frame = {
+    type: 'frame',
+    epoch: trainer.epoch,
+    playing,
+    metrics,
+    history: trainer.history.slice(-500),
+    grid: trainer.grid(),
+    weights: trainer.weights(),
+    points: pointsDirty ? trainer.splits : null,
+    diverged: trainer.diverged,
+    stopped: trainer.stopped,
+    bestEpoch: trainer.best?.epoch ?? null,
+    msPerStep,
+    epochsPerSecond,
+    backend,
+    reset: pendingReset,
+    id,
+  };
+  pointsDirty = false;
+  pendingReset = false;
+  post(f);
+}
+
+/** Run `n` epochs, timing them. */
+function runEpochs(n: number): void {
+  if (!trainer) return;
+  const t0 = performance.now();
+  let done = 0;
+  for (; done < n; done++) {
+    if (trainer.diverged || trainer.stopped) break;
+    trainer.stepEpoch();
+    if (trainer.diverged) break;
+  }
+  const dt = performance.now() - t0;
+  if (done > 0) {
+    const batches = Math.ceil(trainer.splits.train.length / Math.max(1, trainer.state.batchSize)) * done;
+    msPerStep = dt / batches;
+  }
+}
+
+function loop(): void {
+  loopScheduled = false;
+  if (image && imagePlaying) {
+    image.train(FRAME_MS);
+    post(image.frame());
+  } else if (trainer && playing) {
+    const t0 = performance.now();
+    let epochs = 0;
+    while (performance.now() - t0 < FRAME_MS && playing) {
+      runEpochs(1);
+      epochs++;
+      if (!trainer.diverged && !trainer.stopped) {
+        // the divergence / early-stopping watch runs on evaluated losses
+        if (trainer.state.earlyStopping > 0 || epochs % 5 === 0) {
+          trainer.evaluate();
+          if (trainer.diverged || trainer.stopped) break;
+        }
+      } else break;
+    }
+    const dt = performance.now() - t0;
+    epochsPerSecond = (epochs * 1000) / Math.max(dt, 1e-3);
+    frame();
+  }
+  if ((trainer && playing) || (image && imagePlaying)) schedule();
+}
+
+function schedule(): void {
+  if (loopScheduled) return;
+  loopScheduled = true;
+  setTimeout(loop, 0);
+}
+
+ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
+  const m = e.data;
+  try {
+    switch (m.type) {
+      case 'init': {
+        if (m.backend) {
+          try {
+            await init({ backend: m.backend });
+          } catch {
+            await init({ backend: 'js' });
+          }
+        }
+        backend = backendInfo().backend;
+        post({ type: 'ready', backend, info: backendInfo().info });
+        trainer = new Trainer(normalize(m.state), m.points ?? null);
+        pointsDirty = true;
+        pendingReset = true;
+        frame();
+        break;
+      }
+      case 'config': {
+        if (!trainer) return;
+        const didReset = trainer.update(normalize(m.state));
+        if (didReset) {
+          pendingReset = true;
+          pointsDirty = true;
+        }
+        frame();
+        break;
+      }
+      case 'play':
+        playing = true;
+        if (trainer) trainer.stopped = false;
+        schedule();
+        break;
+      case 'pause':
+        playing = false;
+        frame();
+        break;
+      case 'step':
+        runEpochs(Math.max(1, Math.min(100000, Math.floor(m.n))));
+        frame(m.id);
+        break;
+      case 'reset':
+        trainer?.resetModel();
+        pendingReset = true;
+        pointsDirty = true;
+        frame();
+        break;
+      case 'setWeight':
+        trainer?.setWeight(m.layer, m.output, m.input, m.value);
+        frame();
+        break;
+      case 'setPoints':
+        if (trainer && trainer.setPoints(m.points, normalize(m.state))) pendingReset = true;
+        pointsDirty = true;
+        frame();
+        break;
+      case 'recover':
+        trainer?.recover(m.lr);
+        frame();
+        break;
+      case 'restoreBest':
+        trainer?.restoreBest();
+        frame();
+        break;
+      case 'frame':
+        frame(m.id);
+        break;
+      case 'export': {
+        if (!trainer) return;
+        const saved = saveModel(trainer.model, trainer.arch, trainer.state);
+        post({ type: 'exported', id: m.id, architecture: saved.architecture, weights: saved.weights }, [saved.weights.buffer as ArrayBuffer]);
+        break;
+      }
+      case 'import': {
+        if (!trainer) return;
+        try {
+          const loaded = loadPlaygroundModel(m.architecture, m.weights);
+          if (!loaded.settings) throw new Error('the architecture file has no settings');
+          trainer.update(loaded.settings);
+          trainer.resetModel();
+          trainer.loadWeights(new Map(Object.entries(loaded.model.stateDict())));
+          pendingReset = true;
+          pointsDirty = true;
+          post({ type: 'imported', id: m.id, ok: true, message: loaded.notices.join('; '), state: trainer.state });
+          frame();
+        } catch (err) {
+          post({ type: 'imported', id: m.id, ok: false, message: (err as Error).message });
+        }
+        break;
+      }
+      case 'imageInit':
+        if (!image) ImageSession.setData(loadDigits());
+        image = new ImageSession(m.seed);
+        post(image.frame());
+        break;
+      case 'imagePlay':
+        imagePlaying = true;
+        schedule();
+        break;
+      case 'imagePause':
+        imagePlaying = false;
+        if (image) post(image.frame());
+        break;
+      case 'imageStep':
+        if (image) {
+          image.steps(Math.max(1, Math.min(10000, Math.floor(m.n))));
+          post({ ...image.frame(), id: m.id });
+        }
+        break;
+      case 'imagePredict':
+        if (image) post({ type: 'probs', id: m.id, ...image.predict(m.pixels) });
+        break;
+    }
+  } catch (err) {
+    playing = false;
+    post({ type: 'error', message: (err as Error).message });
+  }
+};
