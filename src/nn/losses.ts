@@ -207,14 +207,16 @@ interface ClassTargets {
   count: number;
 }
 
+const numelOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
 function checkClassTargets(op: string, input: Tensor, target: Tensor, C: number, weight: Tensor | null, ignoreIndex: number): ClassTargets {
   const expected = [input.shape[0]!, ...input.shape.slice(2)];
   if (target.ndim !== expected.length || target.shape.some((d, i) => d !== expected[i])) {
     const hint =
-      target.ndim === input.ndim
-        ? ' (a target with the same rank as input must hold class probabilities of the same shape, as floats)'
-        : target.ndim === expected.length + 1 && target.shape[target.ndim - 1] === 1
-          ? `; hint: squeeze the last dimension, target.reshape(${fmtShape(expected)})`
+      target.ndim === expected.length + 1 && target.shape[target.ndim - 1] === 1 && numelOf(target.shape) === numelOf(expected)
+        ? `; hint: squeeze the last dimension, target.reshape(${fmtShape(expected)})`
+        : target.ndim === input.ndim
+          ? ' (a target with the same rank as input must hold class probabilities of the same shape, as floats)'
           : '';
     throw new ShapeError(`${op}: expected target of shape ${fmtShape(expected)} (class indices) for input ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}${hint}`);
   }
