@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { Rng, ValueError, nn, optim, rand, randint, randn, tensor, type Tensor } from '../../src/index.js';
+
+const F = nn.functional;
+const rng = (s: number) => new Rng(s);
+
+describe('loss modules are their functional forms with stored options', () => {
+  const x = randn([6, 4], { rng: rng(1) });
+  const y = randn([6, 4], { rng: rng(2) });
+  const p = rand([6, 4], { rng: rng(3) }).mul(0.9).add(0.05);
+  const bin = rand([6, 4], { rng: rng(4) }).gt(0.5).float();
+  const cls = randint(0, 4, [6], { rng: rng(5) });
+  const w = tensor([1, 2, 0.5, 1]);
+  const pm = tensor([1, -1, 1, 1, -1, -1], { dtype: 'int32' });
+  const cases: [string, nn.Module, () => Tensor, () => Tensor][] = [
+    ['MSELoss', new nn.MSELoss({ reduction: 'sum' }), () => new nn.MSELoss({ reduction: 'sum' }).call(x, y), () => F.mseLoss(x, y, { reduction: 'sum' })],
+    ['L1Loss', new nn.L1Loss(), () => new nn.L1Loss().call(x, y), () => F.l1Loss(x, y)],
+    ['SmoothL1Loss', new nn.SmoothL1Loss({ beta: 0.5 }), () => new nn.SmoothL1Loss({ beta: 0.5 }).call(x, y), () => F.smoothL1Loss(x, y, { beta: 0.5 })],
+    ['HuberLoss', new nn.HuberLoss({ delta: 0.5 }), () => new nn.HuberLoss({ delta: 0.5 }).call(x, y), () => F.huberLoss(x, y, { delta: 0.5 })],
+    ['BCELoss', new nn.BCELoss(), () => new nn.BCELoss().call(p, bin), () => F.binaryCrossEntropy(p, bin)],
+    [
+      'BCEWithLogitsLoss',
+      new nn.BCEWithLogitsLoss({ posWeight: w }),
+      () => new nn.BCEWithLogitsLoss({ posWeight: w }).call(x, bin),
+      () => F.binaryCrossEntropyWithLogits(x, bin, { posWeight: w }),
+    ],
+    [
+      'CrossEntropyLoss',
+      new nn.CrossEntropyLoss({ weight: w, labelSmoothing: 0.1 }),
+      () => new nn.CrossEntropyLoss({ weight: w, labelSmoothing: 0.1 }).call(x, cls),
+      () => F.crossEntropy(x, cls, { weight: w, labelSmoothing: 0.1 }),
+    ],
+    ['NLLLoss', new nn.NLLLoss(), () => new nn.NLLLoss().call(x.logSoftmax(1), cls), () => F.nllLoss(x.logSoftmax(1), cls)],
+    [
+      'KLDivLoss',
+      new nn.KLDivLoss({ reduction: 'batchmean' }),
+      () => new nn.KLDivLoss({ reduction: 'batchmean' }).call(x.logSoftmax(1), y.softmax(1)),
+      () => F.klDiv(x.logSoftmax(1), y.softmax(1), { reduction: 'batchmean' }),
+    ],
+    [
+      'HingeEmbeddingLoss',
+      new nn.HingeEmbeddingLoss({ margin: 2 }),
+      () => new nn.HingeEmbeddingLoss({ margin: 2 }).call(x.select(1, 0), pm),
+      () => F.hingeEmbeddingLoss(x.select(1, 0), pm, { margin: 2 }),
+    ],
+    [
+      'CosineEmbeddingLoss',
+      new nn.CosineEmbeddingLoss({ margin: 0.2 }),
+      () => new nn.CosineEmbeddingLoss({ margin: 0.2 }).call(x, y, pm),
+      () => F.cosineEmbeddingLoss(x, y, pm, { margin: 0.2 }),
+    ],
+  ];
+  for (const [name, module, viaModule, viaF] of cases)
+    it(name, () => {
+      expect(module).toBeInstanceOf(nn.Module);
+      expect(module.parameters()).toEqual([]);
+      expect(Array.from(viaModule().dataSync())).toEqual(Array.from(viaF().dataSync()));
+    });
+});
+
+describe('loss module state and printing', () => {
+  it('weights are buffers under PyTorch names and load from a state dict', () => {
+    const ce = new nn.CrossEntropyLoss({ weight: tensor([1, 2, 3]) });
+    expect(Object.keys(ce.stateDict())).toEqual(['weight']);
+    const bce = new nn.BCEWithLogitsLoss({ posWeight: tensor([2]) });
+    expect(Object.keys(bce.stateDict())).toEqual(['pos_weight']);
+    bce.loadStateDict({ pos_weight: tensor([5]) });
+    expect(bce.posWeight!.item()).toBe(5);
+    expect(Object.keys(new nn.MSELoss().stateDict())).toEqual([]);
+  });
+  it('prints like PyTorch', () => {
+    expect(new nn.CrossEntropyLoss().toString()).toBe('CrossEntropyLoss()');
+    expect(new nn.MSELoss({ reduction: 'sum' }).toString()).toBe("MSELoss(reduction='sum')");
+  });
+  it('rejects an unknown reduction at construction', () => {
+    expect(() => new nn.MSELoss({ reduction: 'avg' as never })).toThrow(ValueError);
+    expect(() => new nn.KLDivLoss({ reduction: 'batchsum' as never })).toThrow(/batchmean/);
+  });
+  it('trains: a CrossEntropyLoss module drives a Linear layer to fit separable data', () => {
+    const model = new nn.Linear(2, 2, { rng: rng(7) });
+    const criterion = new nn.CrossEntropyLoss();
+    const xs = tensor([[2, 0], [1.5, 0.5], [0, 2], [0.5, 1.5]]);
+    const ys = tensor([0, 0, 1, 1], { dtype: 'int32' });
+    const opt = new optim.SGD(model.parameters(), { lr: 0.5 });
+    let first = 0;
+    let last = 0;
+    for (let i = 0; i < 50; i++) {
+      opt.zeroGrad();
+      const loss = criterion.call(model.call(xs), ys);
+      if (i === 0) first = loss.item();
+      last = loss.item();
+      loss.backward();
+      opt.step();
+    }
+    expect(last).toBeLessThan(first / 4);
+  });
+});
