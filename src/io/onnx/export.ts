@@ -145,6 +145,7 @@ class GraphBuilder {
   private counter = 0;
   /** Tensor → value name in the graph (dynamic values and emitted constants). */
   names = new Map<Tensor, string>();
+  private constNames = new Set<string>();
   constructor(
     readonly opset: number,
     readonly paramNames: Map<Tensor, string>,
@@ -165,14 +166,15 @@ class GraphBuilder {
     const n = this.names.get(t);
     if (n !== undefined) return n;
     const pname = this.paramNames.get(t);
-    const name = this.fresh(pname ?? 'const');
+    const name = pname ?? this.fresh('const'); // parameter names are reserved up front
     this.initializers.push(tensorToProto(t, name));
+    this.constNames.add(name);
     this.names.set(t, name);
     return name;
   }
   isDynamic(t: Tensor): boolean {
     const n = this.names.get(t);
-    return n !== undefined && !this.initializers.some((i) => i.name === n);
+    return n !== undefined && !this.constNames.has(n);
   }
   int64(values: readonly number[], hint = 'shape', dims?: number[]): string {
     const name = this.fresh(hint);
@@ -584,6 +586,17 @@ function lowerEvent(ev: Ev, L: Lowering): void {
   // Constant folding: an event none of whose inputs depends on the graph inputs is skipped; its output,
   // if used later, becomes an initializer holding the value computed during tracing.
   if (!ev.inputs.some((t) => g.isDynamic(t))) return;
+  // A constant made inside forward whose shape follows the batch size (e.g. zeros([N, H]) as an initial
+  // state) would be frozen into the graph at the example's batch: refuse rather than export a wrong graph.
+  if (L.twin)
+    ev.inputs.forEach((t, i) => {
+      const u = L.twin!.inputs[i];
+      if (!g.isDynamic(t) && !g.paramNames.has(t) && u && (u.ndim !== t.ndim || u.shape.some((d, j) => d !== t.shape[j])))
+        throw new NotSupportedError(
+          `exportOnnx: ${ev.op} uses a tensor created inside forward whose shape follows the batch size (${fmtShape(t.shape)} vs ${fmtShape(u.shape)}); export with { dynamicBatch: false }`,
+          'E_ONNX_DYNAMIC',
+        );
+    });
   if (ev.kind === 'module') return lowerModule(ev, L);
   if (ev.kind === 'method') return lowerMethod(ev, L);
   return lowerPrim(ev, L);

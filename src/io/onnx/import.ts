@@ -1,0 +1,579 @@
+/**
+ * ONNX import: a ModelProto becomes an `OnnxModule`, a runnable backprop `Module` that interprets the
+ * graph with differentiable tensor ops. Float initializers become `Parameter`s (trainable; BatchNorm
+ * running statistics become buffers) under their ONNX names, split on dots into child modules, so a
+ * graph exported from PyTorch or from backprop has the same state-dict keys as the original model
+ * (`0.weight`) and can be fine-tuned or loaded with `loadStateDict`.
+ *
+ * Safety: the protobuf decoder caps nesting depth and repeated-field sizes; the importer caps the node
+ * count and tensor sizes, checks every node input refers to a value defined earlier, refuses subgraphs
+ * and custom domains, and every failure — also at run time — is a typed error naming the node.
+ */
+import { BackpropError, FormatError, NotSupportedError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import type { DType } from '../../core/dtype.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { cat } from '../../tensor/functional.js';
+import * as F from '../../nn/functional.js';
+import { Module, Parameter } from '../../nn/module.js';
+import { decodeModelProto, OnnxAttrType, OnnxDataType, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from './proto.js';
+import { protoToTensor } from './tensors.js';
+
+export interface ImportOnnxOptions {
+  /** Maximum number of graph nodes (default 100,000). */
+  maxNodes?: number;
+  /** Maximum elements in one tensor, initializer or computed (default 2^28). */
+  maxElements?: number;
+  /** Maximum protobuf nesting depth (default 64). */
+  maxDepth?: number;
+  /** Make float initializers trainable `Parameter`s (default true); otherwise buffers. */
+  trainable?: boolean;
+  /**
+   * Resolves external-data tensors (`data_location = EXTERNAL`) to their bytes. Set by
+   * `importOnnx(path)`, which confines locations to the model's folder; bytes-only imports refuse
+   * external data.
+   */
+  externalData?: (t: TensorProto) => Uint8Array;
+}
+
+type AttrValue = number | string | number[] | Tensor | string[];
+
+interface INode {
+  op: string;
+  name: string;
+  inputs: string[];
+  outputs: string[];
+  attrs: Map<string, AttrValue>;
+}
+
+/** Ops the importer implements. */
+export const ONNX_IMPORT_OPS = [
+  'Abs', 'Add', 'And', 'ArgMax', 'ArgMin', 'AveragePool', 'BatchNormalization', 'Cast', 'Ceil', 'Clip', 'Concat', 'Constant',
+  'Conv', 'ConvTranspose', 'Cos', 'Div', 'Dropout', 'Elu', 'Equal', 'Erf', 'Exp', 'Expand', 'Flatten', 'Floor', 'Gather',
+  'GatherElements', 'Gelu', 'Gemm', 'GlobalAveragePool', 'Greater', 'GreaterOrEqual', 'Identity', 'IsInf', 'IsNaN',
+  'LayerNormalization', 'LeakyRelu', 'Less', 'LessOrEqual', 'Log', 'LogSoftmax', 'MatMul', 'Max', 'MaxPool', 'Min', 'Mul', 'Neg',
+  'Not', 'Or', 'Pad', 'Pow', 'Reciprocal', 'ReduceMax', 'ReduceMean', 'ReduceMin', 'ReduceSum', 'Relu', 'Reshape', 'Round',
+  'Shape', 'Sigmoid', 'Sign', 'Sin', 'Slice', 'Softmax', 'Softplus', 'Sqrt', 'Squeeze', 'Sub', 'Tanh', 'Transpose', 'Unsqueeze',
+  'Where', 'Xor',
+] as const;
+const SUPPORTED = new Set<string>(ONNX_IMPORT_OPS);
+
+/** A child module holding parameters under a dotted prefix (`layer1.0` of `layer1.0.weight`). */
+class ParamScope extends Module {
+  forward(): never {
+    throw new NotSupportedError('OnnxModule: a parameter scope is not callable', 'E_ONNX_IMPORT');
+  }
+}
+
+const isFloatT = (t: Tensor) => t.dtype === 'float32' || t.dtype === 'float64';
+
+/**
+ * A Module running an imported ONNX graph. `call(x)` (or `call(x, y)` for several inputs) returns the
+ * single output, or an array when the graph has several.
+ */
+export class OnnxModule extends Module {
+  readonly inputNames: string[];
+  readonly outputNames: string[];
+  readonly opset: number;
+  /** Declared input shapes (`null` for a symbolic dim such as `batch`). */
+  readonly inputShapes: (number | null)[][];
+  private readonly nodes: INode[];
+  private readonly maxElements: number;
+  /** ONNX name → getter of the current tensor (parameters can be replaced by loadStateDict). */
+  private readonly consts = new Map<string, () => Tensor>();
+
+  constructor(model: ModelProto, opts: ImportOnnxOptions = {}) {
+    super();
+    const graph = model.graph;
+    if (!graph) throw new FormatError('E_ONNX_GRAPH', 'onnx: the model has no graph');
+    const opset = model.opsetImport.find((o) => (o.domain ?? '') === '' || o.domain === 'ai.onnx')?.version;
+    if (opset === undefined) throw new FormatError('E_ONNX_OPSET', 'onnx: the model imports no default-domain opset');
+    if (opset < 13) throw new NotSupportedError(`onnx: opset ${opset} is older than 13, the oldest backprop imports; re-export with a newer opset`, 'E_ONNX_OPSET');
+    this.opset = opset;
+    this.maxElements = opts.maxElements ?? 2 ** 28;
+    const maxNodes = opts.maxNodes ?? 100_000;
+    if (graph.node.length > maxNodes) throw new FormatError('E_ONNX_LIMIT', `onnx: ${graph.node.length} nodes exceed the limit of ${maxNodes}`);
+
+    const defined = new Set<string>();
+    const initNames = new Set(graph.initializer.map((t) => t.name ?? ''));
+    // Which initializers are BatchNorm statistics (buffers, not trained)?
+    const statNames = new Set<string>();
+    for (const n of graph.node) if (n.opType === 'BatchNormalization') for (const i of [3, 4]) if (n.input[i]) statNames.add(n.input[i]!);
+
+    for (const t of graph.initializer) {
+      const name = t.name ?? '';
+      if (!name) throw new FormatError('E_ONNX_GRAPH', 'onnx: an initializer has no name');
+      if (defined.has(name)) throw new FormatError('E_ONNX_GRAPH', `onnx: initializer ${JSON.stringify(name)} is defined twice`);
+      defined.add(name);
+      let ext: Uint8Array | undefined;
+      if (t.dataLocation === 1) {
+        if (!opts.externalData)
+          throw new FormatError('E_ONNX_EXTERNAL', `onnx: initializer ${JSON.stringify(name)} stores its data in an external file; import the model from its path so the file can be found next to it`);
+        ext = opts.externalData(t);
+      }
+      const value = protoToTensor(t, { maxElements: this.maxElements, ...(ext ? { external: ext } : {}) });
+      this.addInitializer(name, value, isFloatT(value) && value.ndim > 0 && !statNames.has(name) && (opts.trainable ?? true), value.ndim > 0);
+    }
+    this.inputNames = graph.input.map((v) => v.name ?? '').filter((n) => !initNames.has(n));
+    this.inputShapes = graph.input
+      .filter((v) => !initNames.has(v.name ?? ''))
+      .map((v) => (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue !== undefined && d.dimParam === undefined ? d.dimValue : null)));
+    for (const n of this.inputNames) {
+      if (!n) throw new FormatError('E_ONNX_GRAPH', 'onnx: a graph input has no name');
+      defined.add(n);
+    }
+    this.nodes = graph.node.map((n, i) => this.checkNode(n, i, defined, opts));
+    this.outputNames = graph.output.map((v) => v.name ?? '');
+    for (const o of this.outputNames)
+      if (!defined.has(o)) throw new FormatError('E_ONNX_GRAPH', `onnx: graph output ${JSON.stringify(o)} is never computed`);
+    if (this.outputNames.length === 0) throw new FormatError('E_ONNX_GRAPH', 'onnx: the graph has no outputs');
+  }
+
+  private addInitializer(name: string, value: Tensor, trainable: boolean, persistent: boolean): void {
+    const parts = name.split('.');
+    const simple = parts.every((p) => p.length > 0);
+    const path = simple ? parts : [name.replace(/\./g, '_') || '_'];
+    let scope: Module = this;
+    for (const p of path.slice(0, -1)) {
+      let child: Module | null = null;
+      for (const [k, c] of scope.namedChildren()) if (k === p) child = c;
+      scope = child ?? scope.registerModule(p, new ParamScope());
+    }
+    const leaf = path[path.length - 1]!;
+    if (trainable) {
+      const param = scope.registerParameter(leaf, new Parameter(value));
+      this.consts.set(name, () => {
+        for (const [k, v] of scope.namedParameters('', false)) if (k === leaf) return v;
+        return param!;
+      });
+    } else if (persistent) {
+      scope.registerBuffer(leaf, value);
+      this.consts.set(name, () => {
+        for (const [k, v] of scope.namedBuffers('', false)) if (k === leaf) return v;
+        return value;
+      });
+    } else this.consts.set(name, () => value);
+  }
+
+  private checkNode(n: NodeProto, i: number, defined: Set<string>, opts: ImportOnnxOptions): INode {
+    const op = n.opType ?? '';
+    const name = n.name || `${op}_${i}`;
+    const where = `onnx: node ${JSON.stringify(name)} (${op})`;
+    if (n.domain && n.domain !== 'ai.onnx') throw new NotSupportedError(`${where} is in the custom domain ${JSON.stringify(n.domain)}`, 'E_ONNX_UNSUPPORTED_OP');
+    if (!SUPPORTED.has(op)) throw new NotSupportedError(`${where}: operator ${JSON.stringify(op)} is not supported by the importer (supported: ${ONNX_IMPORT_OPS.join(', ')})`, 'E_ONNX_UNSUPPORTED_OP');
+    for (const x of n.input) if (x !== '' && !defined.has(x)) throw new FormatError('E_ONNX_GRAPH', `${where} reads ${JSON.stringify(x)}, which is not defined before it (graph not topologically sorted, or a dangling name)`);
+    for (const y of n.output) {
+      if (y === '') continue;
+      if (defined.has(y)) throw new FormatError('E_ONNX_GRAPH', `${where} redefines ${JSON.stringify(y)} (ONNX graphs are single-assignment)`);
+      defined.add(y);
+    }
+    const attrs = new Map<string, AttrValue>();
+    for (const a of n.attribute) attrs.set(a.name ?? '', attrValue(a, where, opts, this.maxElements));
+    return { op, name, inputs: n.input.slice(), outputs: n.output.slice(), attrs };
+  }
+
+  /** Run the graph. Inputs in the order of `inputNames`. */
+  forward(...inputs: Tensor[]): Tensor | Tensor[] {
+    if (inputs.length !== this.inputNames.length)
+      throw new ValueError(`OnnxModule: the graph takes ${this.inputNames.length} input(s) (${this.inputNames.join(', ')}), got ${inputs.length}`);
+    const env = new Map<string, Tensor>();
+    inputs.forEach((t, i) => {
+      if (!(t instanceof Tensor)) throw new ValueError(`OnnxModule: input ${i} is not a Tensor`);
+      const want = this.inputShapes[i]!;
+      if (want.length && (want.length !== t.ndim || want.some((d, j) => d !== null && d !== t.shape[j])))
+        throw new ShapeError(`OnnxModule: input ${JSON.stringify(this.inputNames[i])} must have shape [${want.map((d) => d ?? '?').join(',')}], got ${fmtShape(t.shape)}`, 'E_ONNX_INPUT_SHAPE');
+      env.set(this.inputNames[i]!, t);
+    });
+    const get = (name: string): Tensor => env.get(name) ?? this.consts.get(name)!();
+    for (const node of this.nodes) {
+      let outs: Tensor[];
+      try {
+        outs = runNode(node, node.inputs.map((x) => (x === '' ? null : get(x))), this.opset);
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        if (e instanceof BackpropError) {
+          (e as { message: string }).message = `onnx node ${JSON.stringify(node.name)} (${node.op}): ${msg}`;
+          throw e;
+        }
+        throw new FormatError('E_ONNX_RUNTIME', `onnx node ${JSON.stringify(node.name)} (${node.op}) failed: ${msg}`);
+      }
+      for (const o of outs) if (o.numel() > this.maxElements) throw new FormatError('E_ONNX_LIMIT', `onnx node ${JSON.stringify(node.name)} (${node.op}) produced ${o.numel()} elements (limit ${this.maxElements})`);
+      node.outputs.forEach((name, i) => {
+        if (name !== '' && outs[i]) env.set(name, outs[i]!);
+      });
+    }
+    const res = this.outputNames.map((n) => get(n));
+    return res.length === 1 ? res[0]! : res;
+  }
+}
+
+function attrValue(a: AttributeProto, where: string, opts: ImportOnnxOptions, maxElements: number): AttrValue {
+  switch (a.type) {
+    case OnnxAttrType.FLOAT:
+      return a.f ?? 0;
+    case OnnxAttrType.INT:
+      return a.i ?? 0;
+    case OnnxAttrType.STRING:
+      return new TextDecoder().decode(a.s ?? new Uint8Array());
+    case OnnxAttrType.INTS:
+      return a.ints;
+    case OnnxAttrType.FLOATS:
+      return a.floats;
+    case OnnxAttrType.STRINGS:
+      return a.strings.map((s) => new TextDecoder().decode(s));
+    case OnnxAttrType.TENSOR: {
+      if (!a.t) throw new FormatError('E_ONNX_GRAPH', `${where}: attribute ${a.name} has no tensor`);
+      if (a.t.dataLocation === 1) {
+        if (!opts.externalData) throw new FormatError('E_ONNX_EXTERNAL', `${where}: an attribute tensor stores its data externally; import the model from its path`);
+        return protoToTensor(a.t, { maxElements, external: opts.externalData(a.t) });
+      }
+      return protoToTensor(a.t, { maxElements });
+    }
+    case OnnxAttrType.GRAPH:
+    case OnnxAttrType.GRAPHS:
+      throw new NotSupportedError(`${where}: subgraph attributes (If/Loop/Scan bodies) are not supported`, 'E_ONNX_UNSUPPORTED_OP');
+    default:
+      throw new FormatError('E_ONNX_GRAPH', `${where}: attribute ${JSON.stringify(a.name)} has unknown type ${a.type}`);
+  }
+}
+
+// ---------------------------------------------------------------- the interpreter
+
+const ints = (t: Tensor | null, what: string): number[] => {
+  if (!t) throw new ValueError(`missing ${what}`);
+  return Array.from(t.dataSync(), Number);
+};
+const iAttr = (n: INode, k: string, d: number): number => {
+  const v = n.attrs.get(k);
+  if (v === undefined) return d;
+  if (typeof v !== 'number') throw new FormatError('E_ONNX_GRAPH', `attribute ${k} must be a number`);
+  return v;
+};
+const isAttr = (n: INode, k: string, d: number[]): number[] => {
+  const v = n.attrs.get(k);
+  if (v === undefined) return d;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isSafeInteger(x))) throw new FormatError('E_ONNX_GRAPH', `attribute ${k} must be a list of integers`);
+  return v as number[];
+};
+const sAttr = (n: INode, k: string, d: string): string => {
+  const v = n.attrs.get(k);
+  if (v === undefined) return d;
+  if (typeof v !== 'string') throw new FormatError('E_ONNX_GRAPH', `attribute ${k} must be a string`);
+  return v;
+};
+
+const DTYPE_OF_ONNX: Record<number, DType> = {
+  [OnnxDataType.FLOAT]: 'float32', [OnnxDataType.DOUBLE]: 'float64', [OnnxDataType.INT32]: 'int32', [OnnxDataType.INT64]: 'int32',
+  [OnnxDataType.BOOL]: 'bool', [OnnxDataType.FLOAT16]: 'float32', [OnnxDataType.INT8]: 'int32', [OnnxDataType.UINT8]: 'int32', [OnnxDataType.INT16]: 'int32',
+};
+
+function normAxis(a: number, nd: number, what: string): number {
+  const r = a < 0 ? a + nd : a;
+  if (!Number.isInteger(r) || r < 0 || r >= Math.max(nd, 1)) throw new ShapeError(`${what}: axis ${a} is out of range for rank ${nd}`, 'E_ONNX_AXIS');
+  return r;
+}
+
+function pads2d(n: INode, rank: number): { sym: number[]; extra: number[] | null } {
+  const autoPad = sAttr(n, 'auto_pad', 'NOTSET');
+  if (autoPad !== 'NOTSET' && autoPad !== 'VALID') throw new NotSupportedError(`auto_pad=${autoPad} is not supported; export with explicit pads`, 'E_ONNX_UNSUPPORTED_OP');
+  const pads = isAttr(n, 'pads', new Array<number>(rank * 2).fill(0));
+  if (pads.length !== rank * 2 || pads.some((p) => p < 0)) throw new FormatError('E_ONNX_GRAPH', `pads must be ${rank * 2} non-negative integers, got [${pads.join(',')}]`);
+  const begins = pads.slice(0, rank);
+  const ends = pads.slice(rank);
+  if (begins.every((b, i) => b === ends[i])) return { sym: begins, extra: null };
+  // Asymmetric: pad explicitly (torch order: last dim first), then no conv padding.
+  const extra: number[] = [];
+  for (let i = rank - 1; i >= 0; i--) extra.push(begins[i]!, ends[i]!);
+  return { sym: new Array<number>(rank).fill(0), extra };
+}
+
+function reduceAxes(n: INode, ins: (Tensor | null)[], opset: number, nd: number): number[] | null {
+  const fromInput = n.op === 'ReduceSum' ? opset >= 13 : opset >= 18;
+  const axes = fromInput ? (ins[1] ? ints(ins[1], 'axes') : null) : (n.attrs.has('axes') ? isAttr(n, 'axes', []) : null);
+  if (axes === null || axes.length === 0) return iAttr(n, 'noop_with_empty_axes', 0) ? [] : null;
+  return axes.map((a) => normAxis(a, nd, n.op));
+}
+
+function runNode(n: INode, ins: (Tensor | null)[], opset: number): Tensor[] {
+  const x = ins[0] ?? null;
+  const X = (): Tensor => {
+    if (!x) throw new FormatError('E_ONNX_GRAPH', 'missing input 0');
+    return x;
+  };
+  const I = (i: number): Tensor => {
+    const t = ins[i];
+    if (!t) throw new FormatError('E_ONNX_GRAPH', `missing input ${i}`);
+    return t;
+  };
+  switch (n.op) {
+    case 'Identity':
+    case 'Dropout':
+      return [X()];
+    case 'Add': return [X().add(I(1))];
+    case 'Sub': return [X().sub(I(1))];
+    case 'Mul': return [X().mul(I(1))];
+    case 'Div': return [X().div(I(1))];
+    case 'Pow': return [X().pow(I(1).to(X().dtype))];
+    case 'Max': return [ins.reduce((a, b) => a!.maximum(b!))!];
+    case 'Min': return [ins.reduce((a, b) => a!.minimum(b!))!];
+    case 'Equal': return [X().eq(I(1))];
+    case 'Less': return [X().lt(I(1))];
+    case 'Greater': return [X().gt(I(1))];
+    case 'LessOrEqual': return [X().le(I(1))];
+    case 'GreaterOrEqual': return [X().ge(I(1))];
+    case 'And': return [X().logicalAnd(I(1))];
+    case 'Or': return [X().logicalOr(I(1))];
+    case 'Xor': return [X().logicalXor(I(1))];
+    case 'Not': return [X().logicalNot()];
+    case 'Neg': return [X().neg()];
+    case 'Abs': return [X().abs()];
+    case 'Exp': return [X().exp()];
+    case 'Log': return [X().log()];
+    case 'Sqrt': return [X().sqrt()];
+    case 'Sin': return [X().sin()];
+    case 'Cos': return [X().cos()];
+    case 'Tanh': return [X().tanh()];
+    case 'Sigmoid': return [X().sigmoid()];
+    case 'Relu': return [X().relu()];
+    case 'Sign': return [X().sign()];
+    case 'Reciprocal': return [X().reciprocal()];
+    case 'Erf': return [X().erf()];
+    case 'Floor': return [X().floor()];
+    case 'Ceil': return [X().ceil()];
+    case 'Round': return [X().round()];
+    case 'IsNaN': return [X().isnan()];
+    case 'IsInf': return [X().isinf()];
+    case 'LeakyRelu': return [X().leakyRelu(iAttrF(n, 'alpha', 0.01))];
+    case 'Elu': return [X().elu(iAttrF(n, 'alpha', 1))];
+    case 'Softplus': return [X().softplus()];
+    case 'Gelu': {
+      const approx = sAttr(n, 'approximate', 'none');
+      if (approx === 'none') return [X().gelu()];
+      const v = X();
+      return [v.mul(v.add(v.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI)).tanh().add(1)).mul(0.5)];
+    }
+    case 'Clip': {
+      const lo = ins[1] ? ins[1].item() : null;
+      const hi = ins[2] ? ins[2].item() : null;
+      return [X().clamp(lo, hi)];
+    }
+    case 'Where': return [I(1).where(X(), I(2))];
+    case 'Cast': {
+      const to = DTYPE_OF_ONNX[iAttr(n, 'to', 0)];
+      if (!to) throw new NotSupportedError(`Cast to ONNX type ${iAttr(n, 'to', 0)} is not supported`, 'E_ONNX_DTYPE');
+      return [X().to(to)];
+    }
+    case 'Softmax': return [X().softmax(normAxis(iAttr(n, 'axis', -1), X().ndim, 'Softmax'))];
+    case 'LogSoftmax': return [X().logSoftmax(normAxis(iAttr(n, 'axis', -1), X().ndim, 'LogSoftmax'))];
+    case 'MatMul': return [X().matmul(I(1))];
+    case 'Gemm': {
+      let a = X();
+      let b = I(1);
+      if (a.ndim !== 2 || b.ndim !== 2) throw new ShapeError(`Gemm needs 2-D A and B, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, 'E_ONNX_SHAPE');
+      if (iAttr(n, 'transA', 0)) a = a.t();
+      if (iAttr(n, 'transB', 0)) b = b.t();
+      const alpha = iAttrF(n, 'alpha', 1);
+      const beta = iAttrF(n, 'beta', 1);
+      let y = a.matmul(b);
+      if (alpha !== 1) y = y.mul(alpha);
+      if (ins[2]) y = y.add(beta === 1 ? ins[2] : ins[2].mul(beta));
+      return [y];
+    }
+    case 'ReduceSum':
+    case 'ReduceMean':
+    case 'ReduceMax':
+    case 'ReduceMin': {
+      const v = X();
+      const axes = reduceAxes(n, ins, opset, v.ndim);
+      if (axes !== null && axes.length === 0) return [v];
+      const keep = iAttr(n, 'keepdims', 1) === 1;
+      const dims = axes ?? v.shape.map((_, i) => i);
+      const r = n.op === 'ReduceSum' ? v.sum(dims, keep) : n.op === 'ReduceMean' ? v.mean(dims, keep) : n.op === 'ReduceMax' ? v.amax(dims, keep) : v.amin(dims, keep);
+      return [r];
+    }
+    case 'ArgMax':
+    case 'ArgMin': {
+      const v = X();
+      const ax = normAxis(iAttr(n, 'axis', 0), v.ndim, n.op);
+      const keep = iAttr(n, 'keepdims', 1) === 1;
+      return [n.op === 'ArgMax' ? v.argmax(ax, keep) : v.argmin(ax, keep)];
+    }
+    case 'Reshape': {
+      const v = X();
+      const shape = ints(I(1), 'shape');
+      if (iAttr(n, 'allowzero', 0) === 0) shape.forEach((d, i) => { if (d === 0) shape[i] = v.shape[i] ?? 0; });
+      return [v.reshape(shape)];
+    }
+    case 'Flatten': {
+      const v = X();
+      const ax = iAttr(n, 'axis', 1);
+      const a = ax < 0 ? ax + v.ndim : ax;
+      if (a < 0 || a > v.ndim) throw new ShapeError(`Flatten: axis ${ax} out of range for rank ${v.ndim}`, 'E_ONNX_AXIS');
+      const lead = v.shape.slice(0, a).reduce((p, c) => p * c, 1);
+      return [v.reshape(lead, v.numel() / Math.max(lead, 1) || 0)];
+    }
+    case 'Transpose': {
+      const v = X();
+      const perm = isAttr(n, 'perm', v.shape.map((_, i) => v.ndim - 1 - i));
+      return [v.permute(perm)];
+    }
+    case 'Expand': {
+      const v = X();
+      const shape = ints(I(1), 'shape');
+      const nd = Math.max(shape.length, v.ndim);
+      const vs = [...new Array<number>(nd - v.ndim).fill(1), ...v.shape];
+      const ts = [...new Array<number>(nd - shape.length).fill(1), ...shape];
+      const out = ts.map((d, i) => (d === 1 ? vs[i]! : d));
+      return [v.reshape(vs).expand(out)];
+    }
+    case 'Unsqueeze': {
+      let v = X();
+      const axes = ints(I(1), 'axes');
+      const nd = v.ndim + axes.length;
+      for (const a of axes.map((a) => normAxis(a, nd, 'Unsqueeze')).sort((p, q) => p - q)) v = v.unsqueeze(a);
+      return [v];
+    }
+    case 'Squeeze': {
+      const v = X();
+      if (!ins[1]) return [v.squeeze()];
+      return [v.squeeze(ints(ins[1], 'axes').map((a) => normAxis(a, v.ndim, 'Squeeze')))];
+    }
+    case 'Shape': {
+      const v = X();
+      return [new Tensor(Int32Array.from(v.shape), [v.ndim], 'int32')];
+    }
+    case 'Slice': {
+      let v = X();
+      const starts = ints(I(1), 'starts');
+      const ends = ints(I(2), 'ends');
+      const axes = ins[3] ? ints(ins[3], 'axes') : starts.map((_, i) => i);
+      const steps = ins[4] ? ints(ins[4], 'steps') : starts.map(() => 1);
+      if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) throw new FormatError('E_ONNX_GRAPH', 'Slice: starts/ends/axes/steps lengths differ');
+      axes.forEach((ax, i) => {
+        const d = normAxis(ax, v.ndim, 'Slice');
+        const size = v.shape[d]!;
+        const step = steps[i]!;
+        if (step <= 0) throw new NotSupportedError('Slice: only positive steps are supported', 'E_ONNX_UNSUPPORTED_OP');
+        const clampI = (p: number) => Math.min(Math.max(p < 0 ? p + size : p, 0), size);
+        v = v.slice(d, clampI(starts[i]!), clampI(ends[i]!), step);
+      });
+      return [v];
+    }
+    case 'Pad': {
+      const v = X();
+      const mode = sAttr(n, 'mode', 'constant');
+      if (mode !== 'constant') throw new NotSupportedError(`Pad mode ${mode} is not supported`, 'E_ONNX_UNSUPPORTED_OP');
+      const pads = ints(I(1), 'pads');
+      if (pads.length !== 2 * v.ndim) throw new FormatError('E_ONNX_GRAPH', `Pad: ${pads.length} pads for a rank-${v.ndim} input`);
+      if (ins[3]) throw new NotSupportedError('Pad with an axes input is not supported', 'E_ONNX_UNSUPPORTED_OP');
+      const value = ins[2] ? ins[2].item() : 0;
+      const torchPads: number[] = [];
+      for (let i = v.ndim - 1; i >= 0; i--) torchPads.push(pads[i]!, pads[i + v.ndim]!);
+      return [v.pad(torchPads, value)];
+    }
+    case 'Concat': {
+      const ts = ins.filter((t): t is Tensor => t !== null);
+      return [cat(ts, normAxis(iAttr(n, 'axis', 0), ts[0]!.ndim, 'Concat'))];
+    }
+    case 'Gather': {
+      const data = X();
+      const idx = I(1).to('int32');
+      const ax = normAxis(iAttr(n, 'axis', 0), data.ndim, 'Gather');
+      const size = data.shape[ax]!;
+      const fixed = idx.lt(0).ifElse(idx.add(size), idx);
+      const flat = fixed.reshape(-1);
+      const picked = data.indexSelect(ax, flat);
+      return [picked.reshape([...data.shape.slice(0, ax), ...idx.shape, ...data.shape.slice(ax + 1)])];
+    }
+    case 'GatherElements': {
+      const data = X();
+      return [data.gather(normAxis(iAttr(n, 'axis', 0), data.ndim, 'GatherElements'), I(1).to('int32'))];
+    }
+    case 'Conv': {
+      const v = X();
+      const w = I(1);
+      const rank = w.ndim - 2;
+      const strides = isAttr(n, 'strides', new Array<number>(rank).fill(1));
+      const dil = isAttr(n, 'dilations', new Array<number>(rank).fill(1));
+      const group = iAttr(n, 'group', 1);
+      const { sym, extra } = pads2d(n, rank);
+      const xin = extra ? v.pad(extra) : v;
+      if (rank === 1) return [F.conv1d(xin, w, ins[2] ?? null, { stride: strides[0]!, padding: sym[0]!, dilation: dil[0]!, groups: group })];
+      if (rank === 2)
+        return [F.conv2d(xin, w, ins[2] ?? null, { stride: [strides[0]!, strides[1]!], padding: [sym[0]!, sym[1]!], dilation: [dil[0]!, dil[1]!], groups: group })];
+      throw new NotSupportedError(`Conv with ${rank} spatial dims is not supported (1 or 2)`, 'E_ONNX_UNSUPPORTED_OP');
+    }
+    case 'ConvTranspose': {
+      const w = I(1);
+      if (w.ndim !== 4) throw new NotSupportedError('ConvTranspose: only 2-D is supported', 'E_ONNX_UNSUPPORTED_OP');
+      const { sym, extra } = pads2d(n, 2);
+      if (extra) throw new NotSupportedError('ConvTranspose: asymmetric pads are not supported', 'E_ONNX_UNSUPPORTED_OP');
+      if (n.attrs.has('output_shape')) throw new NotSupportedError('ConvTranspose: output_shape is not supported; use pads/output_padding', 'E_ONNX_UNSUPPORTED_OP');
+      const s = isAttr(n, 'strides', [1, 1]);
+      const d = isAttr(n, 'dilations', [1, 1]);
+      const op = isAttr(n, 'output_padding', [0, 0]);
+      return [F.convTranspose2d(X(), w, ins[2] ?? null, { stride: [s[0]!, s[1]!], padding: [sym[0]!, sym[1]!], dilation: [d[0]!, d[1]!], outputPadding: [op[0]!, op[1]!], groups: iAttr(n, 'group', 1) })];
+    }
+    case 'MaxPool':
+    case 'AveragePool': {
+      const v = X();
+      const k = isAttr(n, 'kernel_shape', []);
+      if (k.length !== 2) throw new NotSupportedError(`${n.op}: only 2-D pooling is supported, kernel_shape [${k.join(',')}]`, 'E_ONNX_UNSUPPORTED_OP');
+      const s = isAttr(n, 'strides', [1, 1]);
+      const { sym, extra } = pads2d(n, 2);
+      if (extra) throw new NotSupportedError(`${n.op}: asymmetric pads are not supported`, 'E_ONNX_UNSUPPORTED_OP');
+      const ceilMode = iAttr(n, 'ceil_mode', 0) === 1;
+      if (n.op === 'MaxPool') {
+        if (n.outputs.length > 1 && n.outputs[1]) throw new NotSupportedError('MaxPool: the Indices output is not supported', 'E_ONNX_UNSUPPORTED_OP');
+        const d = isAttr(n, 'dilations', [1, 1]);
+        return [F.maxPool2d(v, [k[0]!, k[1]!], { stride: [s[0]!, s[1]!], padding: [sym[0]!, sym[1]!], dilation: [d[0]!, d[1]!], ceilMode })];
+      }
+      return [F.avgPool2d(v, [k[0]!, k[1]!], { stride: [s[0]!, s[1]!], padding: [sym[0]!, sym[1]!], ceilMode, countIncludePad: iAttr(n, 'count_include_pad', 0) === 1 })];
+    }
+    case 'GlobalAveragePool': {
+      const v = X();
+      if (v.ndim < 3) throw new ShapeError(`GlobalAveragePool needs [N, C, ...], got ${fmtShape(v.shape)}`, 'E_ONNX_SHAPE');
+      return [v.mean(v.shape.map((_, i) => i).slice(2), true)];
+    }
+    case 'BatchNormalization': {
+      if (iAttr(n, 'training_mode', 0)) throw new NotSupportedError('BatchNormalization in training mode is not supported', 'E_ONNX_UNSUPPORTED_OP');
+      return [F.batchNorm(X(), I(3), I(4), { weight: I(1), bias: I(2), training: false, eps: iAttrF(n, 'epsilon', 1e-5) })];
+    }
+    case 'LayerNormalization': {
+      const v = X();
+      const ax = normAxis(iAttr(n, 'axis', -1), v.ndim, 'LayerNormalization');
+      const shape = v.shape.slice(ax);
+      const w = I(1);
+      const b = ins[2] ?? null;
+      return [F.layerNorm(v, shape, w.reshape(shape), b ? b.reshape(shape) : null, iAttrF(n, 'epsilon', 1e-5))];
+    }
+    case 'Constant': {
+      const v = n.attrs.get('value');
+      if (v instanceof Tensor) return [v];
+      if (n.attrs.has('value_float')) return [new Tensor(new Float32Array([iAttrF(n, 'value_float', 0)]), [], 'float32')];
+      if (n.attrs.has('value_int')) return [new Tensor(new Int32Array([iAttr(n, 'value_int', 0)]), [], 'int32')];
+      if (n.attrs.has('value_ints')) { const a = isAttr(n, 'value_ints', []); return [new Tensor(Int32Array.from(a), [a.length], 'int32')]; }
+      if (n.attrs.has('value_floats')) { const a = n.attrs.get('value_floats') as number[]; return [new Tensor(Float32Array.from(a), [a.length], 'float32')]; }
+      throw new NotSupportedError('Constant: only value / value_float(s) / value_int(s) are supported', 'E_ONNX_UNSUPPORTED_OP');
+    }
+  }
+  throw new NotSupportedError(`operator ${n.op} is not implemented`, 'E_ONNX_UNSUPPORTED_OP');
+}
+
+function iAttrF(n: INode, k: string, d: number): number {
+  const v = n.attrs.get(k);
+  if (v === undefined) return d;
+  if (typeof v !== 'number') throw new FormatError('E_ONNX_GRAPH', `attribute ${k} must be a number`);
+  return v;
+}
+
+/**
+ * Import ONNX bytes into a runnable `OnnxModule` (see the class doc). External data needs the model's
+ * folder: use `importOnnx(path)` for such models.
+ * @example const m = importOnnxBytes(bytes); const y = m.call(x);
+ */
+export function importOnnxBytes(bytes: Uint8Array, opts: ImportOnnxOptions = {}): OnnxModule {
+  if (!(bytes instanceof Uint8Array)) throw new ValueError('importOnnx: expected the model bytes as a Uint8Array');
+  const model = decodeModelProto(bytes, { maxDepth: opts.maxDepth ?? 64 });
+  return new OnnxModule(model, opts);
+}
+
