@@ -27,3 +27,5 @@ export {
 } from './preprocessing.js';
 export { toTensor, normalize, randomShift, randomHorizontalFlip, compose, type RawImage, type Transform } from './transforms.js';
 export * as datasets from './datasets.js';
+export { parseCsv, CsvTable, CsvBuilder, type CsvOptions, type CsvColumnType, type MissingPolicy } from './csv.js';
+export { loadCsv } from './csv-node.js';

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { data, FormatError, ValueError } from '../../src/index.js';
+
+const dir = join(__dirname, '../fixtures/data/csv');
+interface Case { file: string; options?: data.CsvOptions; code: string; line?: number; column?: number; offset?: number; why: string }
+const cases: Case[] = JSON.parse(readFileSync(join(dir, 'bad/cases.json'), 'utf8'));
+
+function expectFormatError(fn: () => unknown, c: Case, file: string) {
+  let err: unknown;
+  try { fn(); } catch (e) { err = e; }
+  expect(err, `${c.file} should be rejected (${c.why})`).toBeInstanceOf(FormatError);
+  const fe = err as FormatError;
+  expect(fe.code, `${c.file}: ${fe.message}`).toBe(c.code);
+  expect(fe.location.file).toBe(file);
+  if (c.line !== undefined) expect(fe.location.line, fe.message).toBe(c.line);
+  if (c.column !== undefined) expect(fe.location.column, fe.message).toBe(c.column);
+  if (c.offset !== undefined) expect(fe.location.offset, fe.message).toBe(c.offset);
+  expect(fe.message).toContain(file);
+}
+
+describe('CSV malformed corpus', () => {
+  it('has at least 18 cases', () => expect(cases.length).toBeGreaterThanOrEqual(18));
+  for (const c of cases) {
+    it(`parseCsv rejects ${c.file} (${c.why}) with ${c.code}`, () => {
+      const bytes = readFileSync(join(dir, 'bad', c.file));
+      expectFormatError(() => data.parseCsv(new Uint8Array(bytes), { ...c.options, file: c.file }), c, c.file);
+    });
+    it(`loadCsv (streaming) rejects ${c.file} with ${c.code}`, async () => {
+      const path = join(dir, 'bad', c.file);
+      let err: unknown;
+      try { await data.loadCsv(path, c.options); } catch (e) { err = e; }
+      expectFormatError(() => { if (err) throw err; }, c, path);
+    });
+  }
+});
+
+describe('CSV parsing', () => {
+  it('types columns, strips the BOM, parses strict numbers', async () => {
+    const t = await data.loadCsv(join(dir, 'good/iris-like.csv'));
+    expect(t.names).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species']);
+    expect(t.types).toMatchObject({ sepal_length: 'number', species: 'string' });
+    expect(t.length).toBe(7);
+    expect(Array.from(t.column('sepal_length') as Float64Array).slice(-1)).toEqual([-0.15]);
+    expect(Array.from(t.column('sepal_width') as Float64Array).slice(-1)).toEqual([2]);
+    const { x, y, classes, featureNames } = t.toTensors({ target: 'species' });
+    expect(x.shape).toEqual([7, 4]);
+    expect(x.dtype).toBe('float32');
+    expect(y!.dtype).toBe('int32');
+    expect(classes).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(y!.toArray()).toEqual([0, 0, 1, 1, 2, 2, 0]);
+    expect(featureNames).toHaveLength(4);
+    const ds = t.toDataset({ target: 'species' });
+    expect(ds.length).toBe(7);
+  });
+  it('sync and streaming parsers agree', async () => {
+    for (const f of ['iris-like.csv', 'no-header.csv']) {
+      const opts = f === 'no-header.csv' ? { header: false } : {};
+      const a = data.parseCsv(readFileSync(join(dir, 'good', f), 'utf8'), opts);
+      const b = await data.loadCsv(join(dir, 'good', f), opts);
+      expect(b.names).toEqual(a.names);
+      expect(b.toTable()).toEqual(a.toTable());
+      expect(Array.from(b.lines)).toEqual(Array.from(a.lines));
+    }
+  });
+  it('delimiter, quoted fields, bools and the missing-value policies', () => {
+    const text = readFileSync(join(dir, 'good/houses.csv'), 'utf8');
+    expect(() => data.parseCsv(text, { delimiter: ';' })).toThrow(FormatError);
+    const dropped = data.parseCsv(text, { delimiter: ';', missing: 'drop' });
+    expect(dropped.length).toBe(3);
+    expect(dropped.droppedRows).toBe(2);
+    expect(dropped.column('city')).toEqual(['Paris', 'Lyon', 'Saint-Étienne, Loire']);
+    expect(dropped.types.garden).toBe('bool');
+    expect(Array.from(dropped.column('garden') as Float64Array)).toEqual([1, 0, 1]);
+    const mean = data.parseCsv(text, { delimiter: ';', missing: 'mean' });
+    expect(Array.from(mean.column('rooms') as Float64Array)).toEqual([3, 2, 5, 3, 2]);
+    expect((mean.column('price') as Float64Array)[4]).toBeCloseTo((410.5 + 190 + 260.25 + 230) / 4, 10);
+    expect(mean.column('city')[4]).toBe('Paris "centre"');
+    const filled = data.parseCsv(text, { delimiter: ';', missing: { fill: { rooms: 0, price: -1 } } });
+    expect((filled.column('rooms') as Float64Array)[3]).toBe(0);
+    expect((filled.column('price') as Float64Array)[4]).toBe(-1);
+    expect(() => data.parseCsv(text, { delimiter: ';', missing: { fill: 'x' } })).toThrow(ValueError);
+  });
+  it('"", "12abc", "1e999", "NaN" never become numbers', () => {
+    for (const bad of ['', '12abc', '1e999', 'NaN', 'Infinity', '0x10', '1,5'.replace(',', ' ')]) {
+      const text = `x\n1\n"${bad}"\n`;
+      let out: unknown;
+      try { out = data.parseCsv(text, { columns: { x: 'number' } }); } catch (e) { out = e; }
+      expect(out, JSON.stringify(bad)).toBeInstanceOf(FormatError);
+    }
+    // an undeclared column with text is a text column, and text never becomes a feature number
+    const t = data.parseCsv('x,y\n1,2\n12abc,3\n');
+    expect(t.types.x).toBe('string');
+    expect(() => t.toTensors({ target: 'y' })).toThrow(ValueError);
+  });
+  it('header: false uses names or c0..', () => {
+    const t = data.parseCsv('1,2\n3,4\n', { header: false });
+    expect(t.names).toEqual(['c0', 'c1']);
+    const u = data.parseCsv('1,2\n3,4\n', { header: false, names: ['a', 'b'] });
+    expect(u.toTensors({ target: 'b' }).y!.toArray()).toEqual([2, 4]);
+    expect(() => u.toTensors({ target: 'zz' })).toThrow(ValueError);
+  });
+  it('streams a large file (200k rows) into typed columns', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'bp-csv-'));
+    const path = join(d, 'big.csv');
+    const rows = ['a,b,label'];
+    for (let i = 0; i < 200_000; i++) rows.push(`${i},${(i * 0.5).toFixed(1)},${i % 3}`);
+    writeFileSync(path, rows.join('\n') + '\n');
+    const t = await data.loadCsv(path, { columns: { label: 'int' } });
+    expect(t.length).toBe(200_000);
+    expect((t.column('b') as Float64Array)[199_999]).toBe(99_999.5);
+    const { x, y } = t.toTensors({ target: 'label' });
+    expect(x.shape).toEqual([200_000, 2]);
+    expect(y!.dtype).toBe('int32');
+  });
+  it('reports a missing file as a FormatError', async () => {
+    await expect(data.loadCsv('/nonexistent/x.csv')).rejects.toMatchObject({ code: 'E_CSV_NOT_FOUND' });
+  });
+});
