@@ -59,6 +59,21 @@ export function promote(a: DType, b: DType): DType {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
+const CATEGORY: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 2 };
+
+/**
+ * PyTorch's result type of two tensors of ranks `aDims` and `bDims`: a 0-d tensor does not widen a
+ * dimensioned tensor of the same or a higher category (float32 [3] · float64 0-d → float32), but a
+ * 0-d tensor of a higher category does promote (int32 [3] · float32 0-d → float32).
+ */
+export function resultType(a: DType, aDims: number, b: DType, bDims: number): DType {
+  if ((aDims === 0) !== (bDims === 0)) {
+    const [dim, zero] = aDims === 0 ? [b, a] : [a, b];
+    if (CATEGORY[dim] >= CATEGORY[zero]) return dim;
+  }
+  return promote(a, b);
+}
+
 /**
  * Promotion of a tensor dtype with a JS number (PyTorch's rule: a scalar never widens a
  * float tensor; a non-integer scalar makes an integer/bool tensor float32).

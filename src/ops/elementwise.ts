@@ -1,5 +1,5 @@
 /** Elementwise primitives: unary, binary (with broadcasting), where, cast. */
-import { isFloat, promote, type DType } from '../core/dtype.js';
+import { isFloat, resultType, type DType } from '../core/dtype.js';
 import { DTypeError } from '../core/errors.js';
 import { broadcastShapes, broadcastStrides } from '../core/shape.js';
 import { kernels } from '../backend/dispatch.js';
@@ -125,7 +125,7 @@ function binaryInfer(name: string, kind: 'arith' | 'div' | 'cmp' | 'logic') {
     let dtype: DType;
     if (kind === 'cmp' || kind === 'logic') dtype = 'bool';
     else {
-      dtype = promote(a!.dtype, b!.dtype);
+      dtype = resultType(a!.dtype, a!.shape.length, b!.dtype, b!.shape.length);
       if (kind === 'div' && !isFloat(dtype)) dtype = 'float32';
       if (kind === 'arith' && dtype === 'bool' && name !== 'maximum' && name !== 'minimum' && name !== 'mul' && name !== 'add')
         throw new DTypeError(`${name}: not supported for two bool tensors; cast with .int() or .float() first`);
@@ -197,7 +197,7 @@ export const whereOp: OpDef<OpAttrs['where']> = {
   infer: ([c, a, b]) => {
     if (c!.dtype !== 'bool') throw new DTypeError(`where: condition must be a bool tensor, got ${c!.dtype}`);
     const shape = broadcastShapes(broadcastShapes(c!.shape, a!.shape, 'where'), b!.shape, 'where');
-    return { shape, dtype: promote(a!.dtype, b!.dtype) };
+    return { shape, dtype: resultType(a!.dtype, a!.shape.length, b!.dtype, b!.shape.length) };
   },
   forward: ([c, a, b], _attrs, out) => {
     const v = (t: Tensor) => ({ data: t.storage, offset: t.offset, strides: broadcastStrides(t.shape, t.strides, out.shape) });

@@ -20,6 +20,7 @@ import {
   randint,
   randperm,
   tensor,
+  where,
   zeros,
   zerosLike,
 } from '../../src/index.js';
@@ -115,6 +116,24 @@ describe('dtypes: promotion and casts', () => {
     expect(tensor([1, 2], { dtype: 'int32' }).add(2).dtype).toBe('int32');
     expect(tensor([1, 2], { dtype: 'int32' }).add(0.5).dtype).toBe('float32');
     expect(tensor([1, 2], { dtype: 'int32' }).mul(0.5).toArray()).toEqual([0.5, 1]);
+  });
+
+  it('a 0-d tensor does not widen a dimensioned tensor of its category (PyTorch result_type)', () => {
+    const f = tensor([1, 2]);
+    const d0 = tensor(2, { dtype: 'float64' });
+    expect(f.mul(d0).dtype).toBe('float32');
+    expect(d0.mul(f).dtype).toBe('float32');
+    expect(where(tensor([true, false]), f, d0).dtype).toBe('float32');
+    expect(tensor([1, 2], { dtype: 'int32' }).mul(tensor(1.5)).dtype).toBe('float32'); // higher category promotes
+    expect(tensor(1, { dtype: 'float64' }).add(tensor(1)).dtype).toBe('float64'); // both 0-d: ordinary promotion
+    expect(f.add(tensor([1], { dtype: 'float64' })).dtype).toBe('float64'); // 1-element but 1-D: promotes
+    // and gradients come back in each input's dtype
+    const x = tensor([1, 2], { requiresGrad: true });
+    const s = tensor(3, { dtype: 'float64', requiresGrad: true });
+    x.mul(s).sum().backward();
+    expect(x.grad!.dtype).toBe('float32');
+    expect(s.grad!.dtype).toBe('float64');
+    expect(s.grad!.item()).toBe(3);
   });
 
   it('comparisons give bool', () => {
