@@ -63,7 +63,7 @@ describe('hand-computed values', () => {
 
   it('crossEntropy over [N, C, d] equals crossEntropy of the flattened positions', () => {
     const x = randn([2, 3, 4], { rng: new Rng(4) });
-    const t = i32([[0, 1, 2, 0], [2, 2, 1, 0]] as unknown as number[]);
+    const t = tensor([[0, 1, 2, 0], [2, 2, 1, 0]], { dtype: 'int32' });
     const flatX = x.permute(0, 2, 1).reshape(8, 3);
     expect(F.crossEntropy(x, t).item()).toBeCloseTo(F.crossEntropy(flatX, t.reshape(8)).item(), 5);
     expect(F.crossEntropy(x, t, { reduction: 'none' }).shape).toEqual([2, 4]);
@@ -184,7 +184,7 @@ describe('error paths: typed errors that name the op and the shapes', () => {
   it('float class indices are a DTypeError with a hint', () => {
     expect(() => F.crossEntropy(x, tensor([0, 1, 2, 0]))).toThrow(DTypeError);
     expect(() => F.crossEntropy(x, tensor([0, 1, 2, 0]))).toThrow(/\.int\(\)/);
-    expect(() => F.crossEntropy(i32([[1, 2]]), i32([0]))).toThrow(DTypeError);
+    expect(() => F.crossEntropy(tensor([[1, 2]], { dtype: 'int32' }), i32([0]))).toThrow(DTypeError);
   });
   it('regression losses reject shapes that would broadcast silently', () => {
     const run = () => F.mseLoss(randn([4, 1]), randn([4]));
