@@ -60,12 +60,10 @@ export class Sequential extends Module {
   }
 
   /** x → m₀(x) → m₁(…) → … */
-  forward(x: Tensor): Tensor;
-  forward(x: unknown): unknown;
-  forward(x: unknown): unknown {
-    let y = x;
+  forward(x: Tensor): Tensor {
+    let y: unknown = x;
     for (const m of this.children()) y = m.call(y);
-    return y;
+    return y as Tensor;
   }
 }
 
