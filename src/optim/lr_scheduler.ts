@@ -81,12 +81,14 @@ export abstract class LRScheduler extends SchedulerBase {
   constructor(optimizer: AnyOptimizer, lastEpoch = -1) {
     super(optimizer);
     const gs = groups(optimizer);
-    if (lastEpoch === -1) for (const g of gs) if (g.initialLr === undefined) g.initialLr = g.lr;
-    else
+    if (lastEpoch === -1) {
+      for (const g of gs) if (g.initialLr === undefined) g.initialLr = g.lr;
+    } else {
       gs.forEach((g, i) => {
         if (g.initialLr === undefined)
           throw new ValueError(`${new.target.name}: paramGroups[${i}].initialLr is not set; it is needed to resume a schedule with lastEpoch ${lastEpoch}`);
       });
+    }
     this.baseLrs = gs.map((g) => g.initialLr as number);
     this.lastEpoch = lastEpoch;
   }

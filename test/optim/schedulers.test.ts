@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { ValueError, optim, tensor, zeros, type Tensor } from '../../src/index.js';
+
+type Sched = { step(metric?: number): void; getLastLr(): number[]; stateDict(): Record<string, unknown>; loadStateDict(sd: Record<string, unknown>): void };
+
+const sgd = (lr = 0.1, momentum = 0.9) => new optim.SGD([zeros([2]).requiresGrad_()], { lr, momentum });
+const lrOf = (o: optim.Optimizer<{ lr: number }>) => o.paramGroups[0]!.lr;
+
+const metric = (e: number) => [1, 0.9, 0.9, 0.9, 0.95, 0.8, 0.8, 0.8, 0.8, 0.7, 0.7, 0.7, 0.7, 0.7][e % 14]!;
+
+const builders: [string, (o: optim.SGD) => Sched, boolean?][] = [
+  ['StepLR', (o) => new optim.StepLR(o, { stepSize: 3, gamma: 0.5 })],
+  ['MultiStepLR', (o) => new optim.MultiStepLR(o, { milestones: [2, 5, 5, 9], gamma: 0.3 })],
+  ['ExponentialLR', (o) => new optim.ExponentialLR(o, { gamma: 0.8 })],
+  ['CosineAnnealingLR', (o) => new optim.CosineAnnealingLR(o, { tMax: 4, etaMin: 0.01 })],
+  ['CosineAnnealingWarmRestarts', (o) => new optim.CosineAnnealingWarmRestarts(o, { t0: 3, tMult: 2, etaMin: 0.001 })],
+  ['LinearLR', (o) => new optim.LinearLR(o, { startFactor: 0.25, totalIters: 6 })],
+  ['LambdaLR', (o) => new optim.LambdaLR(o, { lrLambda: (e) => 1 / (1 + e) })],
+  ['OneCycleLR', (o) => new optim.OneCycleLR(o, { maxLr: 1, totalSteps: 20, threePhase: true, annealStrategy: 'linear' })],
+  ['ReduceLROnPlateau', (o) => new optim.ReduceLROnPlateau(o, { patience: 1, cooldown: 1, factor: 0.5 }) as unknown as Sched, true],
+];
+
+function advance(o: optim.SGD, s: Sched, from: number, n: number, plateau: boolean | undefined): number[][] {
+  const out: number[][] = [];
+  for (let e = from; e < from + n; e++) {
+    out.push([lrOf(o), o.paramGroups[0]!.momentum]);
+    o.step();
+    if (plateau) s.step(metric(e));
+    else s.step();
+  }
+  return out;
+}
+
+describe('scheduler state dicts', () => {
+  for (const [name, build, plateau] of builders)
+    it(`${name}: save after 7 epochs, load into a fresh optimizer + scheduler, continue → same sequence`, () => {
+      const oA = sgd();
+      const sA = build(oA);
+      advance(oA, sA, 0, 7, plateau);
+      const savedOpt = oA.stateDict();
+      const savedSched = sA.stateDict();
+      expect(JSON.parse(JSON.stringify(savedSched))).toEqual(savedSched); // plain data, serialisable
+      const rest = advance(oA, sA, 7, 10, plateau);
+
+      const oB = sgd();
+      const sB = build(oB);
+      oB.loadStateDict(savedOpt);
+      sB.loadStateDict(savedSched);
+      expect(advance(oB, sB, 7, 10, plateau)).toEqual(rest);
+      expect(sB.getLastLr()).toEqual(sA.getLastLr());
+    });
+});
+
+describe('schedules', () => {
+  it('getLastLr after construction is epoch 0’s lr and groups gain initialLr', () => {
+    const o = sgd(0.3);
+    const s = new optim.LinearLR(o, { startFactor: 0.5, totalIters: 2 });
+    expect(s.getLastLr()).toEqual([0.15]);
+    expect(o.paramGroups[0]!.initialLr).toBe(0.3);
+  });
+
+  it('step(epoch) uses the closed forms, which agree with the recursive sequences', () => {
+    const mk: [string, (o: optim.SGD) => optim.LRScheduler][] = [
+      ['StepLR', (o) => new optim.StepLR(o, { stepSize: 3, gamma: 0.5 })],
+      ['MultiStepLR', (o) => new optim.MultiStepLR(o, { milestones: [2, 5], gamma: 0.3 })],
+      ['ExponentialLR', (o) => new optim.ExponentialLR(o, { gamma: 0.8 })],
+      ['CosineAnnealingLR', (o) => new optim.CosineAnnealingLR(o, { tMax: 4, etaMin: 0.01 })],
+      ['LinearLR', (o) => new optim.LinearLR(o, { startFactor: 0.25, totalIters: 6 })],
+    ];
+    for (const [, build] of mk) {
+      const o1 = sgd();
+      const s1 = build(o1);
+      const o2 = sgd();
+      const s2 = build(o2);
+      for (let e = 1; e < 15; e++) {
+        s1.step();
+        s2.step(e);
+        expect(lrOf(o2)).toBeCloseTo(lrOf(o1), 12);
+      }
+    }
+  });
+
+  it('CosineAnnealingLR follows the closed form past tMax', () => {
+    const o = sgd(0.1);
+    const s = new optim.CosineAnnealingLR(o, { tMax: 5, etaMin: 0.001 });
+    for (let e = 0; e < 23; e++) {
+      expect(lrOf(o)).toBeCloseTo(0.001 + (0.1 - 0.001) * (1 + Math.cos((Math.PI * e) / 5)) / 2, 12);
+      s.step();
+    }
+  });
+
+  it('CosineAnnealingWarmRestarts restarts at t0, t0·tMult, … and accepts fractional epochs', () => {
+    const o = sgd(1);
+    const s = new optim.CosineAnnealingWarmRestarts(o, { t0: 2, tMult: 2 });
+    const seq: number[] = [];
+    for (let e = 0; e < 7; e++) {
+      seq.push(lrOf(o));
+      s.step();
+    }
+    expect(seq[0]).toBe(1);
+    expect(seq[2]).toBe(1); // restart after 2
+    expect(seq[6]).toBe(1); // restart after 2 + 4
+    s.step(2.5);
+    expect(lrOf(o)).toBeCloseTo((1 + Math.cos((Math.PI * 0.5) / 4)) / 2, 12);
+  });
+
+  it('LambdaLR: one function per group; functions are not part of the state dict', () => {
+    const a = zeros([1]).requiresGrad_();
+    const b = zeros([1]).requiresGrad_();
+    const o = new optim.SGD([{ params: [a] }, { params: [b], lr: 1 }], { lr: 0.1 });
+    const s = new optim.LambdaLR(o, { lrLambda: [(e) => 0.5 ** e, (e) => e + 1] });
+    s.step();
+    s.step();
+    expect(s.getLastLr()).toEqual([0.025, 3]);
+    expect('lrLambdas' in s.stateDict()).toBe(false);
+  });
+
+  it('OneCycleLR cycles Adam’s β1 and refuses to step past totalSteps', () => {
+    const o = new optim.Adam([zeros([1]).requiresGrad_()], { lr: 1 });
+    const s = new optim.OneCycleLR(o, { maxLr: 0.5, epochs: 2, stepsPerEpoch: 5 });
+    expect(lrOf(o)).toBeCloseTo(0.5 / 25, 12);
+    expect(o.paramGroups[0]!.betas[0]).toBe(0.95);
+    const betas: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      s.step();
+      betas.push(o.paramGroups[0]!.betas[0]);
+    }
+    expect(Math.min(...betas)).toBeCloseTo(0.85, 12);
+    expect(betas[8]).toBeCloseTo(0.95, 12);
+    expect(lrOf(o)).toBeCloseTo(0.5 / 25 / 1e4, 15); // the last step of the cycle reaches the minimum
+    s.step(); // step 10 is allowed (PyTorch extrapolates), step 11 is not
+    expect(() => s.step()).toThrow(/tried to step 11 times; the specified number of total steps is 10/);
+  });
+
+  it('ReduceLROnPlateau: max mode, absolute threshold, cooldown, minLr, tensor metrics', () => {
+    const o = sgd(1);
+    const s = new optim.ReduceLROnPlateau(o, { mode: 'max', thresholdMode: 'abs', threshold: 0.1, patience: 0, cooldown: 1, factor: 0.5, minLr: 0.3 });
+    s.step(tensor([1]) as unknown as Tensor); // best = 1
+    expect(lrOf(o)).toBe(1);
+    s.step(1.05); // not better by 0.1 → reduce
+    expect(lrOf(o)).toBe(0.5);
+    s.step(1.05); // cooldown
+    expect(lrOf(o)).toBe(0.5);
+    s.step(1.05); // reduce, clipped at minLr
+    expect(lrOf(o)).toBe(0.3);
+    s.step(2); // improvement
+    s.step(0);
+    expect(s.getLastLr()).toEqual([0.3]);
+  });
+});
+
+describe('scheduler errors', () => {
+  it('bad arguments are ValueErrors naming the scheduler', () => {
+    expect(() => new optim.StepLR(sgd(), { stepSize: 0 })).toThrow(/StepLR: stepSize must be a positive integer/);
+    expect(() => new optim.LinearLR(sgd(), { startFactor: 0 })).toThrow(/LinearLR: startFactor/);
+    expect(() => new optim.CosineAnnealingWarmRestarts(sgd(), { t0: 1.5 })).toThrow(/positive integer t0/);
+    expect(() => new optim.OneCycleLR(sgd(), { maxLr: 1 })).toThrow(/totalSteps OR \(epochs AND stepsPerEpoch\)/);
+    expect(() => new optim.OneCycleLR(sgd(), { maxLr: 1, totalSteps: 10, pctStart: 2 })).toThrow(/pctStart/);
+    expect(() => new optim.OneCycleLR(new optim.Adagrad([zeros([1]).requiresGrad_()]), { maxLr: 1, totalSteps: 10 })).toThrow(/momentum/);
+    expect(() => new optim.ReduceLROnPlateau(sgd(), { factor: 1 })).toThrow(/factor should be < 1.0/);
+    expect(() => new optim.ReduceLROnPlateau(sgd(), { mode: 'up' as never })).toThrow(ValueError);
+    expect(() => new optim.LambdaLR(sgd(), { lrLambda: [(e) => e, (e) => e] })).toThrow(/expected 1 lrLambdas/);
+    expect(() => new optim.StepLR(sgd(), { stepSize: 2, lastEpoch: 3 })).toThrow(/initialLr is not set/);
+  });
+});
