@@ -2,6 +2,8 @@
 // from `heapBase()`); nothing here allocates.
 export * from './gemm';
 export * from './conv';
+export * from './elementwise';
+export * from './optim';
 
 /** First free byte after static data: where the host's arena may begin. */
 export function heapBase(): usize {

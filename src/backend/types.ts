@@ -90,6 +90,28 @@ export interface Pool2dArgs {
   divisor: number;
 }
 
+/** Adam/AdamW hyper-parameters for the fused update (the same fields as optim's `AdamHyper`). */
+export interface AdamUpdateArgs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+  maximize: boolean;
+  decoupled: boolean;
+}
+
+/** SGD hyper-parameters for the fused update (the same fields as optim's `SgdHyper`). */
+export interface SgdUpdateArgs {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
 /**
  * The kernel table. Outputs are freshly allocated contiguous typed arrays of `outDType`.
  * `shape` arguments are the (broadcast) output shape the strided inputs are read against.
@@ -120,6 +142,15 @@ export interface Kernels {
   indexSelect(x: TypedArray, shape: readonly number[], axis: number, index: Int32Array, outDType: DType): TypedArray;
   /** Accumulate slices: out = zeros(outShape); out[.., index[i], ..] += src[.., i, ..]. */
   indexAdd(src: TypedArray, srcShape: readonly number[], axis: number, index: Int32Array, outSize: number, outDType: DType): TypedArray;
+
+  // ---- optional fused kernels. A backend may provide them; callers keep their own reference loop
+  // and use it when the kernel is absent or returns false ("not handled": e.g. a dtype it lacks).
+  // Results must be bit-identical to the reference loop in src/optim/functional.ts.
+
+  /** Adam/AdamW step `step` (1-based) on one parameter, in place; false = not handled. */
+  adamUpdate?(p: TypedArray, g: ArrayLike<number>, expAvg: TypedArray, expAvgSq: TypedArray, maxExpAvgSq: TypedArray | null, step: number, h: AdamUpdateArgs): boolean;
+  /** SGD on one parameter, in place (`buf` null without momentum; `first`: buffer uninitialised); false = not handled. */
+  sgdUpdate?(p: TypedArray, g: ArrayLike<number>, buf: TypedArray | null, first: boolean, h: SgdUpdateArgs): boolean;
 }
 
 export interface Backend {

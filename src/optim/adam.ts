@@ -1,6 +1,7 @@
 /** Adam and AdamW. */
 import type { FloatArray } from '../core/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { kernels } from '../backend/dispatch.js';
 import { adamUpdate } from './functional.js';
 import { Optimizer, checkNumber, gradData, hyperParamError, paramData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
@@ -37,7 +38,7 @@ function adamParam(name: string, decoupled: boolean, p: Tensor, grad: Tensor, st
   if (group.amsgrad && !st.max_exp_avg_sq) st.max_exp_avg_sq = stateBuffer(p);
   st.step = (st.step as number) + 1;
   const data = (k: string) => (st[k] as Tensor).storage as FloatArray;
-  adamUpdate(paramData(p, name), gradData(grad), data('exp_avg'), data('exp_avg_sq'), group.amsgrad ? data('max_exp_avg_sq') : null, st.step, {
+  const h = {
     lr: group.lr,
     beta1: group.betas[0],
     beta2: group.betas[1],
@@ -46,7 +47,14 @@ function adamParam(name: string, decoupled: boolean, p: Tensor, grad: Tensor, st
     amsgrad: group.amsgrad,
     maximize: group.maximize,
     decoupled,
-  });
+  };
+  const pd = paramData(p, name);
+  const gd = gradData(grad);
+  const mx = group.amsgrad ? data('max_exp_avg_sq') : null;
+  // a backend's fused kernel (bit-identical) when it has one for these arrays, else the reference loop
+  const fused = kernels().adamUpdate;
+  if (!fused || !fused(pd, gd, data('exp_avg'), data('exp_avg_sq'), mx, st.step, h))
+    adamUpdate(pd, gd, data('exp_avg'), data('exp_avg_sq'), mx, st.step, h);
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Stochastic gradient descent (optionally with momentum / Nesterov momentum). */
 import type { FloatArray } from '../core/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { kernels } from '../backend/dispatch.js';
 import { sgdUpdate } from './functional.js';
 import { Optimizer, checkNumber, gradData, hyperParamError, paramData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
@@ -57,7 +58,12 @@ export class SGD extends Optimizer<SGDOptions> {
     let buf: Tensor | null = (st.momentum_buffer as Tensor | null | undefined) ?? null;
     const first = buf === null;
     if (group.momentum !== 0 && buf === null) buf = stateBuffer(p);
-    sgdUpdate(paramData(p, 'SGD'), gradData(grad), group.momentum !== 0 ? (buf!.storage as FloatArray) : null, first, group);
+    const pd = paramData(p, 'SGD');
+    const gd = gradData(grad);
+    const bd = group.momentum !== 0 ? (buf!.storage as FloatArray) : null;
+    // a backend's fused kernel (bit-identical) when it has one for these arrays, else the reference loop
+    const fused = kernels().sgdUpdate;
+    if (!fused || !fused(pd, gd, bd, first, group)) sgdUpdate(pd, gd, bd, first, group);
     st.momentum_buffer = group.momentum !== 0 ? buf : null;
   }
 }

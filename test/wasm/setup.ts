@@ -32,7 +32,7 @@ export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rto
   for (let i = 0; i < want.length; i++) {
     const g = got[i]!;
     const w = want[i]!;
-    if (Number.isNaN(w) && Number.isNaN(g)) continue;
+    if (g === w || (Number.isNaN(w) && Number.isNaN(g))) continue;
     const err = Math.abs(g - w);
     if (!(err <= atol + rtol * Math.abs(w))) {
       bad++;

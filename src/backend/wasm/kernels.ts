@@ -7,6 +7,8 @@ import { jsKernels } from '../js/index.js';
 import type { Conv2dArgs, Kernels, MatmulArgs, Pool2dArgs } from '../types.js';
 import type { Arena } from './arena.js';
 import type { Gemm } from './gemm.js';
+import { createElementwise } from './elementwise.js';
+import { createOptim } from './optim.js';
 
 export function isF32(...xs: TypedArray[]): boolean {
   for (const x of xs) if (!(x instanceof Float32Array)) return false;
@@ -71,7 +73,14 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     return arena.takeF32(out, outLen);
   }
 
+  const ew = createElementwise(arena);
+  const opt = createOptim(arena);
   return {
+    adamUpdate: opt.adamUpdate,
+    sgdUpdate: opt.sgdUpdate,
+    unary: ew.unary,
+    binary: ew.binary,
+    reduce: ew.reduce,
     matmul,
     conv2d(x, w, a, outDType) {
       if (outDType === 'float32' && isF32(x, w)) {

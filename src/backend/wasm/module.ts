@@ -21,6 +21,10 @@ export interface KernelExports {
   maxPool2d(g: number, x: number, y: number, idx: number): void;
   maxPool2dBackward(g: number, dy: number, idx: number, dx: number): void;
   avgPool2d(g: number, src: number, dst: number, back: number): void;
+  elementwise(op: number, nd: number, shape: number, a: number, sa: number, b: number, sb: number, out: number, p0: number, p1: number): void;
+  reduce(op: number, outer: number, size: number, inner: number, x: number, out: number, acc: number): void;
+  adamF32(n: number, p: number, g: number, m: number, v: number, maxv: number, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number, weightDecay: number, decay: number, flags: number): void;
+  sgdF32(n: number, p: number, g: number, buf: number, lr: number, momentum: number, dampening: number, weightDecay: number, flags: number): void;
 }
 
 export interface Capabilities {

@@ -1,0 +1,247 @@
+// Elementwise and reduction kernels on float32, over strided views (broadcast = stride 0).
+// Transcendentals are evaluated in f64 and rounded once, like the js kernels, so results agree to
+// the last bit in nearly every case.
+
+// op codes (keep in sync with src/backend/wasm/elementwise.ts)
+// binary, float32 out: 0 add, 1 sub, 2 mul, 3 div, 4 maximum, 5 minimum
+// binary, bool (u8) out: 16 eq, 17 ne, 18 lt, 19 le, 20 gt, 21 ge
+// unary, float32 out: 32 neg, 33 abs, 34 relu, 35 square, 36 sqrt, 37 reciprocal, 38 copy,
+//   39 leakyRelu(p0), 40 clamp(p0, p1), 41 sign, 42 exp, 43 log, 44 tanh, 45 sigmoid, 46 rsqrt,
+//   47 log1p, 48 expm1, 49 elu(p0)
+
+@inline function binV(op: i32, a: v128, b: v128): v128 {
+  switch (op) {
+    case 0: return f32x4.add(a, b);
+    case 1: return f32x4.sub(a, b);
+    case 2: return f32x4.mul(a, b);
+    case 3: return f32x4.div(a, b);
+    case 4: return f32x4.max(a, b);
+    default: return f32x4.min(a, b);
+  }
+}
+
+@inline function binS(op: i32, a: f32, b: f32): f32 {
+  switch (op) {
+    case 0: return a + b;
+    case 1: return a - b;
+    case 2: return a * b;
+    case 3: return a / b;
+    case 4: return a != a || b != b ? NaN : (a > b ? a : b);
+    default: return a != a || b != b ? NaN : (a < b ? a : b);
+  }
+}
+
+@inline function cmpS(op: i32, a: f32, b: f32): u8 {
+  switch (op) {
+    case 16: return a == b ? 1 : 0;
+    case 17: return a != b ? 1 : 0;
+    case 18: return a < b ? 1 : 0;
+    case 19: return a <= b ? 1 : 0;
+    case 20: return a > b ? 1 : 0;
+    default: return a >= b ? 1 : 0;
+  }
+}
+
+@inline function unS(op: i32, x: f32, p0: f64, p1: f64): f32 {
+  switch (op) {
+    case 32: return -x;
+    case 33: return abs<f32>(x);
+    case 34: return x > 0 ? x : (x == x ? 0 : x);
+    case 35: return x * x;
+    case 36: return sqrt<f32>(x);
+    case 37: return 1 / x;
+    case 38: return x;
+    case 39: return x > 0 ? x : <f32>(p0 * <f64>x);
+    case 40: return x != x ? x : (<f64>x < p0 ? <f32>p0 : (<f64>x > p1 ? <f32>p1 : x));
+    case 41: return x > 0 ? 1 : (x < 0 ? -1 : (x == x ? 0 : x));
+    case 42: return <f32>Math.exp(<f64>x);
+    case 43: return <f32>Math.log(<f64>x);
+    case 44: return <f32>Math.tanh(<f64>x);
+    case 45: {
+      const d = <f64>x;
+      return <f32>(d >= 0 ? 1 / (1 + Math.exp(-d)) : Math.exp(d) / (1 + Math.exp(d)));
+    }
+    case 46: return <f32>(1 / Math.sqrt(<f64>x));
+    case 47: return <f32>Math.log1p(<f64>x);
+    case 48: return <f32>Math.expm1(<f64>x);
+    default: return x > 0 ? x : <f32>(p0 * Math.expm1(<f64>x));
+  }
+}
+
+// one row: n elements, a at stride sa, b at stride sb (elements), out contiguous
+function row(op: i32, n: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, p0: f64, p1: f64): void {
+  let i = 0;
+  if (op < 16) {
+    if (sa == 1 && sb == 1) {
+      for (; i + 4 <= n; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(out + o, binV(op, v128.load(a + o), v128.load(b + o)));
+      }
+    } else if (sa == 1 && sb == 0) {
+      const vb = v128.load32_splat(b);
+      for (; i + 4 <= n; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(out + o, binV(op, v128.load(a + o), vb));
+      }
+    } else if (sa == 0 && sb == 1) {
+      const va = v128.load32_splat(a);
+      for (; i + 4 <= n; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(out + o, binV(op, va, v128.load(b + o)));
+      }
+    }
+    for (; i < n; i++) {
+      store<f32>(out + (<usize>i << 2), binS(op, load<f32>(a + (<usize>(i * sa) << 2)), load<f32>(b + (<usize>(i * sb) << 2))));
+    }
+  } else if (op < 32) {
+    for (; i < n; i++) {
+      store<u8>(out + <usize>i, cmpS(op, load<f32>(a + (<usize>(i * sa) << 2)), load<f32>(b + (<usize>(i * sb) << 2))));
+    }
+  } else {
+    if (sa == 1 && op <= 35) {
+      const z = f32x4.splat(0);
+      for (; i + 4 <= n; i += 4) {
+        const o = <usize>i << 2;
+        const x = v128.load(a + o);
+        let y: v128;
+        if (op == 32) y = f32x4.neg(x);
+        else if (op == 33) y = f32x4.abs(x);
+        else if (op == 34) y = f32x4.max(x, z);
+        else y = f32x4.mul(x, x);
+        v128.store(out + o, y);
+      }
+    } else if (sa == 1 && op == 38) {
+      memory.copy(out, a, <usize>n << 2);
+      return;
+    }
+    for (; i < n; i++) store<f32>(out + (<usize>i << 2), unS(op, load<f32>(a + (<usize>(i * sa) << 2)), p0, p1));
+  }
+}
+
+/**
+ * out[idx] = op(a[idx], b[idx]) over `shape` (nd dims at `shapeP`, i32), with element strides at
+ * `saP`/`sbP` (i32, one per dim). Output is contiguous (f32, or u8 for comparisons).
+ */
+export function elementwise(op: i32, nd: i32, shapeP: usize, a: usize, saP: usize, b: usize, sbP: usize, out: usize, p0: f64, p1: f64): void {
+  const osz: usize = op >= 16 && op < 32 ? 1 : 4;
+  if (nd == 0) {
+    row(op, 1, a, 0, b, 0, out, p0, p1);
+    return;
+  }
+  const last = nd - 1;
+  const inner = load<i32>(shapeP + (<usize>last << 2));
+  const sa = load<i32>(saP + (<usize>last << 2));
+  const sb = load<i32>(sbP + (<usize>last << 2));
+  // odometer over the outer dims (at most 8)
+  let idx0 = 0, idx1 = 0, idx2 = 0, idx3 = 0, idx4 = 0, idx5 = 0, idx6 = 0;
+  let outer = 1;
+  for (let d = 0; d < last; d++) outer *= load<i32>(shapeP + (<usize>d << 2));
+  let pa = a, pb = b, po = out;
+  for (let r = 0; r < outer; r++) {
+    row(op, inner, pa, sa, pb, sb, po, p0, p1);
+    po += <usize>inner * osz;
+    // advance
+    let d = last - 1;
+    for (; d >= 0; d--) {
+      const n = load<i32>(shapeP + (<usize>d << 2));
+      const da = load<i32>(saP + (<usize>d << 2));
+      const db = load<i32>(sbP + (<usize>d << 2));
+      let k: i32;
+      switch (d) {
+        case 0: k = ++idx0; break;
+        case 1: k = ++idx1; break;
+        case 2: k = ++idx2; break;
+        case 3: k = ++idx3; break;
+        case 4: k = ++idx4; break;
+        case 5: k = ++idx5; break;
+        default: k = ++idx6; break;
+      }
+      pa += <usize>(da << 2);
+      pb += <usize>(db << 2);
+      if (k < n) break;
+      pa -= <usize>((da * n) << 2);
+      pb -= <usize>((db * n) << 2);
+      switch (d) {
+        case 0: idx0 = 0; break;
+        case 1: idx1 = 0; break;
+        case 2: idx2 = 0; break;
+        case 3: idx3 = 0; break;
+        case 4: idx4 = 0; break;
+        case 5: idx5 = 0; break;
+        default: idx6 = 0; break;
+      }
+    }
+  }
+}
+
+/**
+ * Reduce contiguous x [outer, size, inner] over the middle axis: 0 sum (accumulated in f64, like the
+ * js kernel), 1 max, 2 min (NaN wins). `acc` is f64 scratch of `inner` elements.
+ */
+export function reduce(op: i32, outer: i32, size: i32, inner: i32, x: usize, out: usize, acc: usize): void {
+  for (let o = 0; o < outer; o++) {
+    const base = x + (<usize>(o * size * inner) << 2);
+    const ob = out + (<usize>(o * inner) << 2);
+    if (inner == 1) {
+      if (op == 0) {
+        let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+        let r = 0;
+        for (; r + 4 <= size; r += 4) {
+          const v = v128.load(base + (<usize>r << 2));
+          s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
+          s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+        }
+        // same association as a serial loop is not required: f64 partial sums of f32 data are exact
+        // to ~2^-29 relative, far below float32 resolution
+        let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1) + f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1);
+        for (; r < size; r++) s += <f64>load<f32>(base + (<usize>r << 2));
+        store<f32>(ob, <f32>s);
+      } else {
+        let m: f32 = op == 1 ? -Infinity : Infinity;
+        for (let r = 0; r < size; r++) {
+          const v = load<f32>(base + (<usize>r << 2));
+          if (v != v) { m = v; break; }
+          if (op == 1 ? v > m : v < m) m = v;
+        }
+        store<f32>(ob, m);
+      }
+      continue;
+    }
+    if (op == 0) {
+      memory.fill(acc, 0, <usize>inner << 3);
+      for (let r = 0; r < size; r++) {
+        const rp = base + (<usize>(r * inner) << 2);
+        let i = 0;
+        for (; i + 4 <= inner; i += 4) {
+          const v = v128.load(rp + (<usize>i << 2));
+          const ap = acc + (<usize>i << 3);
+          v128.store(ap, f64x2.add(v128.load(ap), f64x2.promote_low_f32x4(v)));
+          v128.store(ap, f64x2.add(v128.load(ap, 16), f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
+        }
+        for (; i < inner; i++) {
+          const ap = acc + (<usize>i << 3);
+          store<f64>(ap, load<f64>(ap) + <f64>load<f32>(rp + (<usize>i << 2)));
+        }
+      }
+      for (let i = 0; i < inner; i++) store<f32>(ob + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)));
+    } else {
+      memory.copy(ob, base, <usize>inner << 2);
+      for (let r = 1; r < size; r++) {
+        const rp = base + (<usize>(r * inner) << 2);
+        let i = 0;
+        for (; i + 4 <= inner; i += 4) {
+          const o = <usize>i << 2;
+          const v = v128.load(rp + o);
+          const m = v128.load(ob + o);
+          v128.store(ob + o, op == 1 ? f32x4.max(m, v) : f32x4.min(m, v));
+        }
+        for (; i < inner; i++) {
+          const o = <usize>i << 2;
+          const v = load<f32>(rp + o);
+          const m = load<f32>(ob + o);
+          store<f32>(ob + o, m != m || v != v ? NaN : (op == 1 ? (v > m ? v : m) : (v < m ? v : m)));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Elementwise and reduction kernels on the arena (float32). A strided input is copied in as the span
+ * of storage it touches and walked with its strides in wasm, so broadcasts (bias rows, keepdim
+ * columns, scalars) and transposed views need no js pass. Small tensors, other dtypes, negative
+ * strides, sparse views and unlisted ops go to the js kernels.
+ */
+import { allocate, type DType, type TypedArray } from '../../core/dtype.js';
+import { jsKernels } from '../js/index.js';
+import type { BinaryOp, ReduceOp, UnaryOp, View } from '../types.js';
+import type { Arena } from './arena.js';
+
+/** Below this many elements the js loop is as fast as the copy-in/copy-out. */
+export const MIN_ELEMENTS = 64;
+
+const BIN: Partial<Record<BinaryOp, number>> = {
+  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5,
+  eq: 16, ne: 17, lt: 18, le: 19, gt: 20, ge: 21,
+};
+const UN: Partial<Record<UnaryOp, number>> = {
+  neg: 32, abs: 33, relu: 34, square: 35, sqrt: 36, reciprocal: 37, copy: 38, leakyRelu: 39, clamp: 40,
+  sign: 41, exp: 42, log: 43, tanh: 44, sigmoid: 45, rsqrt: 46, log1p: 47, expm1: 48, elu: 49,
+};
+const RED: Partial<Record<ReduceOp, number>> = { sum: 0, max: 1, min: 2 };
+
+function count(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** First element and element count of the storage a view touches; null for negative strides. */
+function span(v: View, shape: readonly number[]): number {
+  let len = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const s = v.strides[i]!;
+    if (s < 0) return -1;
+    if (shape[i]! > 1) len += (shape[i]! - 1) * s;
+  }
+  return len;
+}
+
+function unitContiguous(v: View, shape: readonly number[]): boolean {
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && v.strides[i] !== acc) return false;
+    acc *= shape[i]!;
+  }
+  return true;
+}
+
+export function createElementwise(arena: Arena) {
+  const e = arena.exports;
+
+  /** Copy a view's span in; returns its address, or -1 when it is not worth it. */
+  function putView(v: View, shape: readonly number[], n: number): number {
+    const len = span(v, shape);
+    if (len < 0 || len > 4 * n + 1024) return -1;
+    return arena.putF32(v.data, v.offset, len);
+  }
+
+  function putStrides(v: View, nd: number): number {
+    const p = arena.alloc(Math.max(nd, 1) * 4);
+    for (let i = 0; i < nd; i++) arena.i32[(p >> 2) + i] = v.strides[i]!;
+    return p;
+  }
+
+  function run(code: number, a: View, b: View | null, shape: readonly number[], n: number, outBytes: 1 | 4, p0: number, p1: number): TypedArray | null {
+    const nd = shape.length;
+    if (nd > 8) return null;
+    arena.reset();
+    const need = (span(a, shape) + (b ? span(b, shape) : 0) + n) * 4 + 1024;
+    if (!arena.fits(need)) return null;
+    const pa = putView(a, shape, n);
+    if (pa < 0) return null;
+    let pb = pa;
+    if (b) {
+      pb = putView(b, shape, n);
+      if (pb < 0) return null;
+    }
+    const ps = arena.alloc(Math.max(nd, 1) * 4);
+    for (let i = 0; i < nd; i++) arena.i32[(ps >> 2) + i] = shape[i]!;
+    const sa = putStrides(a, nd);
+    const sb = b ? putStrides(b, nd) : sa;
+    const out = arena.alloc(n * outBytes);
+    e.elementwise(code, nd, ps, pa, sa, pb, sb, out, p0, p1);
+    if (outBytes === 4) return arena.takeF32(out, n);
+    const r = new Uint8Array(n);
+    r.set(new Uint8Array(arena.memory.buffer, out, n));
+    return r;
+  }
+
+  function unary(op: UnaryOp, x: View, shape: readonly number[], outDType: DType, p0 = 0, p1 = 0): TypedArray {
+    const n = count(shape);
+    if (op === 'copy' && (outDType !== 'float32' || !(x.data instanceof Float32Array) || n < MIN_ELEMENTS) && n > 0 && unitContiguous(x, shape)) {
+      // a cast or small copy of contiguous data: typed-array set() converts exactly like element stores
+      const out = allocate(outDType, n);
+      out.set(x.data.subarray(x.offset, x.offset + n));
+      return out;
+    }
+    const code = UN[op];
+    if (code !== undefined && n >= MIN_ELEMENTS && outDType === 'float32' && x.data instanceof Float32Array) {
+      let q0 = p0;
+      let q1 = p1;
+      if (op === 'clamp') {
+        q0 = Number.isNaN(p0) ? -Infinity : p0;
+        q1 = Number.isNaN(p1) ? Infinity : p1;
+      }
+      const r = run(code, x, null, shape, n, 4, q0, q1);
+      if (r) return r;
+    }
+    return jsKernels.unary(op, x, shape, outDType, p0, p1);
+  }
+
+  function binary(op: BinaryOp, a: View, b: View, shape: readonly number[], outDType: DType): TypedArray {
+    const code = BIN[op];
+    if (code !== undefined && a.data instanceof Float32Array && b.data instanceof Float32Array) {
+      const n = count(shape);
+      const cmp = code >= 16;
+      if (n >= MIN_ELEMENTS && (cmp ? outDType === 'bool' : outDType === 'float32')) {
+        const r = run(code, a, b, shape, n, cmp ? 1 : 4, 0, 0);
+        if (r) return r;
+      }
+    }
+    return jsKernels.binary(op, a, b, shape, outDType);
+  }
+
+  function reduce(op: ReduceOp, x: TypedArray, shape: readonly number[], axis: number, outDType: DType): TypedArray {
+    const code = RED[op];
+    const n = count(shape);
+    if (code !== undefined && outDType === 'float32' && x instanceof Float32Array && n >= MIN_ELEMENTS && x.length === n) {
+      let outer = 1;
+      let inner = 1;
+      for (let i = 0; i < axis; i++) outer *= shape[i]!;
+      for (let i = axis + 1; i < shape.length; i++) inner *= shape[i]!;
+      const size = shape[axis] ?? 1;
+      arena.reset();
+      if (size > 0 && arena.fits((n + outer * inner) * 4 + inner * 8 + 1024)) {
+        const px = arena.putF32(x, 0, n);
+        const out = arena.alloc(outer * inner * 4);
+        const acc = arena.alloc(inner * 8);
+        e.reduce(code, outer, size, inner, px, out, acc);
+        return arena.takeF32(out, outer * inner);
+      }
+    }
+    return jsKernels.reduce(op, x, shape, axis, outDType);
+  }
+
+  return { unary, binary, reduce };
+}

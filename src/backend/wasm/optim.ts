@@ -1,0 +1,58 @@
+/**
+ * Fused optimizer updates (float32 parameters) on the arena: bit-identical to the reference loops in
+ * src/optim/functional.ts (same f64 operations, same f32 rounding points), a few times faster
+ * including the copies. Anything else (float64, small tensors) reports "not handled".
+ */
+import type { TypedArray } from '../../core/dtype.js';
+import type { AdamUpdateArgs, SgdUpdateArgs } from '../types.js';
+import type { Arena } from './arena.js';
+
+/** Below this many elements the reference js loop wins. */
+const MIN = 256;
+
+export function createOptim(arena: Arena) {
+  const e = arena.exports;
+
+  function adamUpdate(p: TypedArray, g: ArrayLike<number>, m: TypedArray, v: TypedArray, maxv: TypedArray | null, step: number, h: AdamUpdateArgs): boolean {
+    const n = p.length;
+    if (n < MIN || !(p instanceof Float32Array) || !(g instanceof Float32Array) || !(m instanceof Float32Array) || !(v instanceof Float32Array)) return false;
+    if (h.amsgrad && !(maxv instanceof Float32Array)) return false;
+    arena.reset();
+    if (!arena.fits(5 * n * 4 + 512)) return false;
+    const pp = arena.putF32(p, 0, n);
+    const pg = arena.putF32(g, 0, n);
+    const pm = arena.putF32(m, 0, n);
+    const pv = arena.putF32(v, 0, n);
+    const px = h.amsgrad ? arena.putF32(maxv!, 0, n) : 0;
+    const bc1 = 1 - Math.pow(h.beta1, step);
+    const bc2Sqrt = Math.sqrt(1 - Math.pow(h.beta2, step));
+    const flags = (h.maximize ? 1 : 0) | (h.decoupled ? 2 : 0) | (h.amsgrad ? 4 : 0);
+    e.adamF32(n, pp, pg, pm, pv, px, h.lr / bc1, h.beta1, h.beta2, bc2Sqrt, h.eps, h.weightDecay, h.decoupled ? 1 - h.lr * h.weightDecay : 1, flags);
+    const f = arena.f32;
+    p.set(f.subarray(pp >> 2, (pp >> 2) + n));
+    m.set(f.subarray(pm >> 2, (pm >> 2) + n));
+    v.set(f.subarray(pv >> 2, (pv >> 2) + n));
+    if (h.amsgrad) maxv!.set(f.subarray(px >> 2, (px >> 2) + n));
+    return true;
+  }
+
+  function sgdUpdate(p: TypedArray, g: ArrayLike<number>, buf: TypedArray | null, first: boolean, h: SgdUpdateArgs): boolean {
+    const n = p.length;
+    if (n < MIN || !(p instanceof Float32Array) || !(g instanceof Float32Array)) return false;
+    const useBuf = h.momentum !== 0 && buf !== null;
+    if (useBuf && !(buf instanceof Float32Array)) return false;
+    arena.reset();
+    if (!arena.fits(3 * n * 4 + 512)) return false;
+    const pp = arena.putF32(p, 0, n);
+    const pg = arena.putF32(g, 0, n);
+    const pb = useBuf ? arena.putF32(buf!, 0, n) : 0;
+    const flags = (h.maximize ? 1 : 0) | (h.nesterov ? 2 : 0) | (first ? 4 : 0) | (useBuf ? 8 : 0);
+    e.sgdF32(n, pp, pg, pb, h.lr, h.momentum, h.dampening, h.weightDecay, flags);
+    const f = arena.f32;
+    p.set(f.subarray(pp >> 2, (pp >> 2) + n));
+    if (useBuf) buf!.set(f.subarray(pb >> 2, (pb >> 2) + n));
+    return true;
+  }
+
+  return { adamUpdate, sgdUpdate };
+}
