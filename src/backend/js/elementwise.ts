@@ -116,64 +116,65 @@ function binaryFn(op: BinaryOp): (a: number, b: number) => number {
   }
 }
 
-/** Integer division semantics: int32 results of div are never produced (div promotes to float). */
-function isUnitContiguous(v: View, shape: readonly number[]): boolean {
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    if (shape[i] !== 1 && v.strides[i] !== acc) return false;
-    acc *= shape[i]!;
+/**
+ * Collapse `shape` and the strides of each view: drop size-1 dims and merge neighbours that every view
+ * walks contiguously, so a contiguous tensor is one row and a broadcast bias add is rows of the inner dim.
+ */
+function collapse(shape: readonly number[], views: readonly View[]): { dims: number[]; strides: number[][] } {
+  const dims: number[] = [];
+  const strides: number[][] = views.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const size = shape[d]!;
+    if (size === 1) continue;
+    const k = dims.length - 1;
+    // merge into the previous kept dim when, for every view, stride(prev) == stride(d) * size
+    if (k >= 0 && views.every((v, i) => strides[i]![k] === v.strides[d]! * size)) {
+      dims[k]! *= size;
+      views.forEach((v, i) => (strides[i]![k] = v.strides[d]!));
+      continue;
+    }
+    dims.push(size);
+    views.forEach((v, i) => strides[i]!.push(v.strides[d]!));
   }
-  return true;
-}
-
-function isScalarView(v: View): boolean {
-  for (const s of v.strides) if (s !== 0) return false;
-  return true;
+  return { dims, strides };
 }
 
 /**
- * Walk every element of `shape` in row-major order, calling `fn(outIndex, off0, off1, off2)` with the
- * element offsets of up to three strided views.
+ * Visit every element of `shape` in row-major order, one inner row at a time:
+ * `row(outStart, off0, off1, off2, length, s0, s1, s2)` with the starting element offsets and inner
+ * strides of up to three strided views. Rows keep the per-element work in one tight loop per op.
  */
-function walk(
+function rows(
   shape: readonly number[],
   views: readonly View[],
-  fn: (i: number, o0: number, o1: number, o2: number) => void,
+  row: (i: number, o0: number, o1: number, o2: number, n: number, s0: number, s1: number, s2: number) => void,
 ): void {
-  const nd = shape.length;
-  const total = numel(shape);
-  if (total === 0) return;
+  if (numel(shape) === 0) return;
+  const { dims, strides } = collapse(shape, views);
   const nv = views.length;
   const off = [0, 0, 0];
   for (let v = 0; v < nv; v++) off[v] = views[v]!.offset;
-  if (nd === 0) {
-    fn(0, off[0]!, off[1]!, off[2]!);
+  if (dims.length === 0) {
+    row(0, off[0]!, off[1]!, off[2]!, 1, 0, 0, 0);
     return;
   }
-  const idx = new Array<number>(nd).fill(0);
-  const last = nd - 1;
-  const inner = shape[last]!;
-  const s0 = nv > 0 ? views[0]!.strides[last]! : 0;
-  const s1 = nv > 1 ? views[1]!.strides[last]! : 0;
-  const s2 = nv > 2 ? views[2]!.strides[last]! : 0;
+  const last = dims.length - 1;
+  const inner = dims[last]!;
+  const s0 = nv > 0 ? strides[0]![last]! : 0;
+  const s1 = nv > 1 ? strides[1]![last]! : 0;
+  const s2 = nv > 2 ? strides[2]![last]! : 0;
+  const idx = new Array<number>(last).fill(0);
   let i = 0;
   for (;;) {
-    let o0 = off[0]!;
-    let o1 = off[1]!;
-    let o2 = off[2]!;
-    for (let j = 0; j < inner; j++) {
-      fn(i++, o0, o1, o2);
-      o0 += s0;
-      o1 += s1;
-      o2 += s2;
-    }
+    row(i, off[0]!, off[1]!, off[2]!, inner, s0, s1, s2);
+    i += inner;
     // advance the odometer over the outer dimensions
     let d = last - 1;
     for (; d >= 0; d--) {
       idx[d]!++;
-      for (let v = 0; v < nv; v++) off[v]! += views[v]!.strides[d]!;
-      if (idx[d]! < shape[d]!) break;
-      for (let v = 0; v < nv; v++) off[v]! -= views[v]!.strides[d]! * shape[d]!;
+      for (let v = 0; v < nv; v++) off[v]! += strides[v]![d]!;
+      if (idx[d]! < dims[d]!) break;
+      for (let v = 0; v < nv; v++) off[v]! -= strides[v]![d]! * dims[d]!;
       idx[d] = 0;
     }
     if (d < 0) return;
@@ -181,46 +182,63 @@ function walk(
 }
 
 export function unary(op: UnaryOp, x: View, shape: readonly number[], outDType: DType, p0 = 0, p1 = 0): TypedArray {
-  const n = numel(shape);
-  const out = allocate(outDType, n);
+  const out = allocate(outDType, numel(shape));
   const f = unaryFn(op, p0, p1);
   const xd = x.data;
-  if (isUnitContiguous(x, shape)) {
-    const o = x.offset;
-    for (let i = 0; i < n; i++) out[i] = f(xd[o + i]!);
-  } else {
-    walk(shape, [x], (i, o0) => {
-      out[i] = f(xd[o0]!);
-    });
-  }
+  // the commonest ops get their own loop (a direct expression instead of a call per element)
+  rows(shape, [x], (i, o, _o1, _o2, n, s) => {
+    const end = i + n;
+    switch (op) {
+      case 'copy':
+        if (s === 1 && out.constructor === xd.constructor) out.set(xd.subarray(o, o + n), i);
+        else for (; i < end; i++, o += s) out[i] = xd[o]!;
+        return;
+      case 'neg':
+        for (; i < end; i++, o += s) out[i] = -xd[o]!;
+        return;
+      case 'relu':
+        for (; i < end; i++, o += s) {
+          const v = xd[o]!;
+          out[i] = v > 0 ? v : v === v ? 0 : v;
+        }
+        return;
+      case 'square':
+        for (; i < end; i++, o += s) out[i] = xd[o]! * xd[o]!;
+        return;
+      case 'exp':
+        for (; i < end; i++, o += s) out[i] = Math.exp(xd[o]!);
+        return;
+      default:
+        for (; i < end; i++, o += s) out[i] = f(xd[o]!);
+    }
+  });
   return out;
 }
 
 export function binary(op: BinaryOp, a: View, b: View, shape: readonly number[], outDType: DType): TypedArray {
-  const n = numel(shape);
-  const out = allocate(outDType, n);
+  const out = allocate(outDType, numel(shape));
   const f = binaryFn(op);
   const ad = a.data;
   const bd = b.data;
-  const ac = isUnitContiguous(a, shape);
-  const bc = isUnitContiguous(b, shape);
-  if (ac && bc) {
-    const oa = a.offset;
-    const ob = b.offset;
-    for (let i = 0; i < n; i++) out[i] = f(ad[oa + i]!, bd[ob + i]!);
-  } else if (ac && isScalarView(b)) {
-    const oa = a.offset;
-    const s = bd[b.offset]!;
-    for (let i = 0; i < n; i++) out[i] = f(ad[oa + i]!, s);
-  } else if (bc && isScalarView(a)) {
-    const ob = b.offset;
-    const s = ad[a.offset]!;
-    for (let i = 0; i < n; i++) out[i] = f(s, bd[ob + i]!);
-  } else {
-    walk(shape, [a, b], (i, o0, o1) => {
-      out[i] = f(ad[o0]!, bd[o1]!);
-    });
-  }
+  rows(shape, [a, b], (i, oa, ob, _o2, n, sa, sb) => {
+    const end = i + n;
+    switch (op) {
+      case 'add':
+        for (; i < end; i++, oa += sa, ob += sb) out[i] = ad[oa]! + bd[ob]!;
+        return;
+      case 'sub':
+        for (; i < end; i++, oa += sa, ob += sb) out[i] = ad[oa]! - bd[ob]!;
+        return;
+      case 'mul':
+        for (; i < end; i++, oa += sa, ob += sb) out[i] = ad[oa]! * bd[ob]!;
+        return;
+      case 'div':
+        for (; i < end; i++, oa += sa, ob += sb) out[i] = ad[oa]! / bd[ob]!;
+        return;
+      default:
+        for (; i < end; i++, oa += sa, ob += sb) out[i] = f(ad[oa]!, bd[ob]!);
+    }
+  });
   return out;
 }
 
@@ -229,8 +247,8 @@ export function where(cond: View, a: View, b: View, shape: readonly number[], ou
   const cd = cond.data;
   const ad = a.data;
   const bd = b.data;
-  walk(shape, [cond, a, b], (i, oc, oa, ob) => {
-    out[i] = cd[oc] ? ad[oa]! : bd[ob]!;
+  rows(shape, [cond, a, b], (i, oc, oa, ob, n, sc, sa, sb) => {
+    for (const end = i + n; i < end; i++, oc += sc, oa += sa, ob += sb) out[i] = cd[oc] ? ad[oa]! : bd[ob]!;
   });
   return out;
 }
