@@ -23,8 +23,10 @@ export const CSP = [
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
-  "frame-ancestors 'none'",
 ].join('; ');
+
+/** Headers can also forbid framing (browsers ignore `frame-ancestors` in a <meta> policy). */
+export const CSP_HEADER = `${CSP}; frame-ancestors 'none'`;
 
 /** Images per digit bundled for image mode. */
 export const MNIST_PER_DIGIT = 200;
@@ -75,5 +77,5 @@ export default defineConfig({
     chunkSizeWarningLimit: 4000,
   },
   server: { host: '127.0.0.1', port: 5173 },
-  preview: { host: '127.0.0.1', port: 4173, headers: { 'Content-Security-Policy': CSP } },
+  preview: { host: '127.0.0.1', port: 4173, headers: { 'Content-Security-Policy': CSP_HEADER } },
 });

@@ -1,0 +1,10 @@
+import { serve } from './server.js';
+import { open } from './browser.js';
+const { server, url } = await serve();
+const s = await open(`${url}?test=1`);
+await s.page.waitForFunction(() => (window as any).__pg?.ready(), null, { timeout: 30000 });
+const f = await s.page.evaluate(async () => { const pg = (window as any).__pg; const r = await pg.step(5); return { epoch: r.epoch, loss: r.metrics.train.loss, test: r.metrics.test.loss, backend: r.backend, ms: r.msPerStep }; });
+console.log(JSON.stringify(f));
+await s.page.screenshot({ path: '/tmp/pg.png', fullPage: true });
+console.log('errors', s.errors, 'csp', s.cspViolations);
+await s.close(); server.close();
