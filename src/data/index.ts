@@ -29,3 +29,5 @@ export { toTensor, normalize, randomShift, randomHorizontalFlip, compose, type R
 export * as datasets from './datasets.js';
 export { parseCsv, CsvTable, CsvBuilder, type CsvOptions, type CsvColumnType, type MissingPolicy } from './csv.js';
 export { loadCsv } from './csv-node.js';
+export { parseIdx, encodeIdx, idxImageDataset, IDX_MAX_BYTES, type IdxArray, type IdxDType, type IdxOptions, type ImageLabelOptions } from './idx.js';
+export { loadIdx, loadIdxDataset } from './idx-node.js';

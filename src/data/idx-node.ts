@@ -1,0 +1,60 @@
+/**
+ * IDX / IDX.gz files (Node): gzip is recognised by its magic bytes (1f 8b), not the file name, and
+ * decompressed by node:zlib with an output cap, so a gzip bomb stops at `maxBytes`.
+ */
+import { FormatError } from '../core/errors.js';
+import { IDX_MAX_BYTES, idxImageDataset, parseIdx, type IdxArray, type IdxOptions, type ImageLabelOptions } from './idx.js';
+import type { TensorDataset } from './dataset.js';
+import { nodeFs, nodeZlib } from './node.js';
+
+/** Read bytes from a file, gunzipping (with a cap) when they start with the gzip magic. */
+export async function readMaybeGzip(path: string, opts: { maxBytes?: number; kind?: string } = {}): Promise<Uint8Array> {
+  const maxBytes = opts.maxBytes ?? IDX_MAX_BYTES;
+  const kind = opts.kind ?? 'IDX';
+  const fs = await nodeFs();
+  let stat;
+  try {
+    stat = await fs.promises.stat(path);
+  } catch {
+    throw new FormatError(`E_${kind}_NOT_FOUND`, `${kind}: cannot read ${JSON.stringify(path)} (no such file or no permission)`, { file: path });
+  }
+  if (!stat.isFile()) throw new FormatError(`E_${kind}_NOT_FOUND`, `${kind}: ${JSON.stringify(path)} is not a regular file`, { file: path });
+  if (stat.size > maxBytes + 64) throw new FormatError(`E_${kind}_SIZE`, `${kind}: the file has ${stat.size} bytes, more than maxBytes ${maxBytes}`, { file: path, offset: 0 });
+  const raw = await fs.promises.readFile(path);
+  const bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (!(bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)) return bytes;
+  const zlib = await nodeZlib();
+  try {
+    const out = await new Promise<Buffer>((resolve, reject) =>
+      zlib.gunzip(bytes, { maxOutputLength: maxBytes + 64 }, (e, r) => (e ? reject(e) : resolve(r))),
+    );
+    if (out.length > maxBytes) throw Object.assign(new Error('too large'), { code: 'ERR_BUFFER_TOO_LARGE' });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError)
+      throw new FormatError(`E_${kind}_GZIP_TOO_LARGE`, `${kind}: gzip data decompresses past maxBytes ${maxBytes} (a gzip bomb, or raise maxBytes)`, { file: path, offset: 0 });
+    throw new FormatError(`E_${kind}_GZIP`, `${kind}: corrupt gzip data (${(e as Error).message})`, { file: path, offset: 0 });
+  }
+}
+
+/**
+ * Read an IDX or IDX.gz file.
+ *
+ * ```ts
+ * const { shape, data } = await loadIdx('train-images-idx3-ubyte.gz'); // shape [60000, 28, 28]
+ * ```
+ */
+export async function loadIdx(path: string, opts: IdxOptions = {}): Promise<IdxArray> {
+  const bytes = await readMaybeGzip(path, { maxBytes: opts.maxBytes });
+  return parseIdx(bytes, { ...opts, file: opts.file ?? path });
+}
+
+/**
+ * An image/label IDX pair (MNIST layout) as a TensorDataset: images float32 [N, 1, H, W] in [0, 1]
+ * (or [N, H·W] with `flat`), labels int32 [N].
+ */
+export async function loadIdxDataset(imagesPath: string, labelsPath: string, opts: ImageLabelOptions & { maxBytes?: number } = {}): Promise<TensorDataset> {
+  const [images, labels] = await Promise.all([loadIdx(imagesPath, { maxBytes: opts.maxBytes }), loadIdx(labelsPath, { maxBytes: opts.maxBytes })]);
+  return idxImageDataset(images, labels, { ...opts, imagesFile: imagesPath, labelsFile: labelsPath });
+}
