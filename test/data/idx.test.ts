@@ -103,6 +103,6 @@ describe('bundled and real datasets', () => {
     const counts = new Array(10).fill(0);
     for (const v of test.tensors[1]!.dataSync()) counts[v]++;
     expect(counts).toEqual(new Array(10).fill(1000));
-    expect(train.tensors[1]!.dataSync().reduce((a, b) => a + b, 0)).toBe(6000 * 45);
+    expect(Array.from(train.tensors[1]!.dataSync()).reduce((a, b) => a + b, 0)).toBe(6000 * 45);
   });
 });
