@@ -26,9 +26,10 @@ export function checkExternalLocation(location: string, tensor = ''): string[] {
   if (location.startsWith('~')) fail('it refers to a home folder');
   const parts = location.split(/[\\/]/);
   for (const p of parts) {
+    if (p === '.') continue;
     if (p === '..') fail("it climbs out with '..'");
     if (p === '') fail('it has an empty path segment');
-    if (p !== '.' && /^\.+$/.test(p)) fail('it has a dots-only segment');
+    if (/^\.+$/.test(p)) fail('it has a dots-only segment');
     if (/[:*?"<>|]/.test(p)) fail('it has characters that are not portable in file names (: * ? " < > |)');
     if (/[ .]$/.test(p)) fail('a segment ends with a space or a dot (Windows would silently strip it)');
   }
