@@ -4,7 +4,7 @@
  */
 import { IndexError, NotSupportedError, ValueError } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Module, pyRepr } from './module.js';
+import { Module, Parameter, pyRepr } from './module.js';
 
 function normIndex(i: number, n: number, who: string): number {
   if (!Number.isInteger(i)) throw new IndexError(`${who}: index must be an integer, got ${i}`);
@@ -209,5 +209,42 @@ export class Unflatten extends Module {
   }
   override extraRepr(): string {
     return `dim=${this.dim}, unflattened_size=${pyRepr(this.unflattenedSize)}`;
+  }
+}
+
+/** A list of parameters, registered as `0`, `1`, … (plain tensors are wrapped in Parameter). */
+export class ParameterList extends Module {
+  constructor(params: Iterable<Tensor> = []) {
+    super();
+    for (const p of params) this.append(p);
+  }
+
+  get length(): number {
+    return this.parameters(false).length;
+  }
+
+  at(i: number): Parameter {
+    const list = this.parameters(false);
+    return list[normIndex(i, list.length, 'ParameterList.at')]!;
+  }
+
+  append(p: Tensor): this {
+    if (!(p instanceof Tensor)) throw new ValueError('ParameterList.append: expected a Tensor');
+    this.registerParameter(String(this.length), p instanceof Parameter ? p : new Parameter(p));
+    return this;
+  }
+
+  [Symbol.iterator](): Iterator<Parameter> {
+    return this.parameters(false)[Symbol.iterator]();
+  }
+
+  forward(): never {
+    throw new NotSupportedError('ParameterList has no forward(); use its parameters in your module\'s forward', 'E_MODULE_NO_FORWARD');
+  }
+
+  override extraRepr(): string {
+    return this.namedParameters('', false)
+      .map(([k, p]) => `(${k}): Parameter containing: [${p.dtype} of size ${p.shape.join('x')}]`)
+      .join('\n');
   }
 }

@@ -269,3 +269,31 @@ describe('convolutions and pooling', () => {
     expect((new nn.LogSoftmax(0).call(x).exp().sum().item())).toBeCloseTo(1, 6);
   });
 });
+
+describe('TransformerEncoder and ParameterList', () => {
+  it('TransformerEncoder stacks layers (keys layers.i.…, norm.…) and applies them in order', () => {
+    const enc = new nn.TransformerEncoder(() => new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8, rng }), 2, { norm: new nn.LayerNorm(4) }).double().eval();
+    const keys = Object.keys(enc.stateDict());
+    expect(keys[0]).toBe('layers.0.self_attn.in_proj_weight');
+    expect(keys).toContain('layers.1.norm2.bias');
+    expect(keys.slice(-2)).toEqual(['norm.weight', 'norm.bias']);
+    const x = rn(3, 2, 4);
+    const l = (i: number) => enc.layers.at(i) as nn.TransformerEncoderLayer;
+    expectAllClose(enc.call(x), enc.norm!.call(l(1).call(l(0).call(x))) as Tensor);
+  });
+
+  it('ParameterList registers parameters as 0, 1, …', () => {
+    class Mix extends nn.Module {
+      ws = new nn.ParameterList([randn(2), new nn.Parameter(randn(3))]);
+      forward(x: Tensor) {
+        return x.mul(this.ws.at(0).sum());
+      }
+    }
+    const m = new Mix();
+    expect(m.namedParameters().map(([k]) => k)).toEqual(['ws.0', 'ws.1']);
+    expect(m.ws.at(0)).toBeInstanceOf(nn.Parameter);
+    expect([...m.ws]).toHaveLength(2);
+    m.call(randn(2)).sum().backward();
+    expect(m.ws.at(0).grad).not.toBeNull();
+  });
+});

@@ -7,6 +7,7 @@ export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, type RNNOptions } from './r
 export {
   MultiheadAttention,
   TransformerEncoderLayer,
+  TransformerEncoder,
   type MultiheadAttentionOptions,
   type MultiheadAttentionForwardOptions,
   type TransformerEncoderLayerOptions,

@@ -6,6 +6,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import * as F from '../functional.js';
 import * as init from '../init.js';
 import { Module, Parameter } from '../module.js';
+import { ModuleList } from '../containers.js';
 import { Dropout } from './activation.js';
 import { checkPosInt, checkProb, type InitOptions } from './common.js';
 import { Linear } from './linear.js';
@@ -235,3 +236,29 @@ export class TransformerEncoderLayer extends Module {
   }
 }
 
+
+/**
+ * A stack of encoder layers (PyTorch's `nn.TransformerEncoder`), state-dict keys `layers.0.…`, and an
+ * optional final `norm`. PyTorch deep-copies one layer; here a factory builds each layer (so each gets
+ * its own initial weights): `new TransformerEncoder(() => new TransformerEncoderLayer(64, 4), 6)`.
+ */
+export class TransformerEncoder extends Module {
+  readonly numLayers: number;
+  layers: ModuleList;
+  norm: Module | null;
+
+  constructor(makeLayer: (index: number) => TransformerEncoderLayer, numLayers: number, opts: { norm?: Module | null } = {}) {
+    super();
+    if (typeof makeLayer !== 'function') throw new ValueError('TransformerEncoder: the first argument must be a factory () => new TransformerEncoderLayer(...)');
+    this.numLayers = checkPosInt(numLayers, 'numLayers', 'TransformerEncoder');
+    this.layers = new ModuleList(Array.from({ length: numLayers }, (_, i) => makeLayer(i)));
+    this.norm = opts.norm ?? null;
+  }
+
+  /** src [S, N, E] ([N, S, E] with batchFirst layers) → same shape. */
+  forward(src: Tensor, opts: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
+    let x = src;
+    for (const layer of this.layers) x = (layer as TransformerEncoderLayer).call(x, { srcMask: opts.mask ?? null, srcKeyPaddingMask: opts.srcKeyPaddingMask ?? null, isCausal: opts.isCausal ?? false });
+    return this.norm ? (this.norm.call(x) as Tensor) : x;
+  }
+}
