@@ -4,51 +4,65 @@ import type { Conv2dArgs, MatmulArgs, Pool2dArgs } from '../types.js';
 
 /**
  * Batched C[b] = op(A[b]) · op(B[b]). Row-major; A is [m,k] ([k,m] when transA), B is [k,n]
- * ([n,k] when transB). Accumulates each output row in float64, then stores.
+ * ([n,k] when transB). Both operands are first packed into row-major Float64Arrays (so the inner
+ * loop is unit-stride and monomorphic); each output element is accumulated in float64 over t = 0..k-1
+ * in order, then stored. Four output rows share each load of B.
  */
 export function matmul(p: MatmulArgs, outDType: DType): TypedArray {
   const { batch, m, k, n, transA, transB } = p;
   const out = allocate(outDType, batch * m * n);
   const ad = p.a.data;
   const bd = p.b.data;
-  const row = new Float64Array(n);
-  // B transposed to [k, n] once per batch when needed, so the inner loop is unit-stride.
-  const bt = transB ? new Float64Array(k * n) : null;
+  const a64 = new Float64Array(m * k);
+  const b64 = new Float64Array(k * n);
+  const acc = new Float64Array(4 * n);
   for (let bi = 0; bi < batch; bi++) {
     const ao = p.a.offset + bi * p.strideA;
     const bo = p.b.offset + bi * p.strideB;
-    let bSrc: TypedArray | Float64Array = bd;
-    let bBase = bo;
-    if (bt) {
-      if (bi === 0 || p.strideB !== 0) {
-        for (let j = 0; j < n; j++) for (let t = 0; t < k; t++) bt[t * n + j] = bd[bo + j * k + t]!;
-      }
-      bSrc = bt;
-      bBase = 0;
+    if (bi === 0 || p.strideA !== 0) {
+      if (transA) for (let i = 0; i < m; i++) for (let t = 0; t < k; t++) a64[i * k + t] = ad[ao + t * m + i]!;
+      else for (let i = 0; i < m * k; i++) a64[i] = ad[ao + i]!;
     }
-    for (let i = 0; i < m; i++) {
-      row.fill(0);
+    if (bi === 0 || p.strideB !== 0) {
+      if (transB) for (let t = 0; t < k; t++) for (let j = 0; j < n; j++) b64[t * n + j] = bd[bo + j * k + t]!;
+      else for (let i = 0; i < k * n; i++) b64[i] = bd[bo + i]!;
+      // a zero in A times Inf/NaN in B must give NaN; the blocked loop below is exact only for finite B
+      for (let i = 0; i < k * n; i++) if (b64[i]! - b64[i]! !== 0) return matmulNaive(p, outDType);
+    }
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      acc.fill(0);
+      const r0 = i * k;
       for (let t = 0; t < k; t++) {
-        const av = transA ? ad[ao + t * m + i]! : ad[ao + i * k + t]!;
-        if (av === 0) continue;
-        const bRow = bBase + t * n;
-        for (let j = 0; j < n; j++) row[j]! += av * bSrc[bRow + j]!;
+        const x0 = a64[r0 + t]!;
+        const x1 = a64[r0 + k + t]!;
+        const x2 = a64[r0 + 2 * k + t]!;
+        const x3 = a64[r0 + 3 * k + t]!;
+        const base = t * n;
+        for (let j = 0; j < n; j++) {
+          const bv = b64[base + j]!;
+          acc[j]! += x0 * bv;
+          acc[n + j]! += x1 * bv;
+          acc[2 * n + j]! += x2 * bv;
+          acc[3 * n + j]! += x3 * bv;
+        }
       }
       const oo = (bi * m + i) * n;
-      for (let j = 0; j < n; j++) out[oo + j] = row[j]!;
+      for (let j = 0; j < 4 * n; j++) out[oo + j] = acc[j]!;
+    }
+    for (; i < m; i++) {
+      acc.fill(0, 0, n);
+      for (let t = 0; t < k; t++) {
+        const x = a64[i * k + t]!;
+        if (x === 0) continue;
+        const base = t * n;
+        for (let j = 0; j < n; j++) acc[j]! += x * b64[base + j]!;
+      }
+      const oo = (bi * m + i) * n;
+      for (let j = 0; j < n; j++) out[oo + j] = acc[j]!;
     }
   }
-  // `av === 0` skipping would hide NaN/Inf in B; redo the affected rows exactly when B is not finite.
-  if (!allFinite(bd)) return matmulNaive(p, outDType);
   return out;
-}
-
-function allFinite(a: TypedArray): boolean {
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i]!;
-    if (v - v !== 0) return false;
-  }
-  return true;
 }
 
 function matmulNaive(p: MatmulArgs, outDType: DType): TypedArray {
