@@ -87,6 +87,12 @@ function inferPool(op: string, x: Tensor, a: PoolAttrs): number[] {
   return [x.shape[0]!, x.shape[1]!, oh, ow];
 }
 
+/** Whether a [B, R, C] operand is a transposed view of row-major storage (read with trans = true). */
+function storedTransposed(t: Tensor): boolean {
+  const [, r, c] = t.shape as [number, number, number];
+  return r > 1 && c > 1 && t.strides[1] === 1 && t.strides[2] === r;
+}
+
 /** Sum a batched gradient over the batch when that operand was broadcast (batch 1). */
 function batchReduce(g: Tensor, like: Tensor): Tensor {
   return like.shape[0] === 1 && g.shape[0] !== 1 ? g.sum(0, true) : g;
@@ -113,10 +119,16 @@ export const linalgOps = {
       );
       return { data };
     },
-    // dA = dC Bᵀ, dB = Aᵀ dC
+    // dA = dC Bᵀ, dB = Aᵀ dC. An operand stored transposed (e.g. `w.t()` in linear) gets its gradient
+    // computed transposed — dBᵀ = dCᵀ A — so it lands contiguous in the layout of the stored tensor
+    // (same sums in the same order; no strided copy when the optimizer reads the parameter's grad).
     backward: (g, { inputs: [a, b] }) => [
-      a!.requiresGrad ? batchReduce(g.bmm(b!.transpose(1, 2)), a!) : null,
-      b!.requiresGrad ? batchReduce(a!.transpose(1, 2).bmm(g), b!) : null,
+      a!.requiresGrad
+        ? batchReduce(storedTransposed(a!) ? b!.bmm(g.transpose(1, 2)).transpose(1, 2) : g.bmm(b!.transpose(1, 2)), a!)
+        : null,
+      b!.requiresGrad
+        ? batchReduce(storedTransposed(b!) ? g.transpose(1, 2).bmm(a!).transpose(1, 2) : a!.transpose(1, 2).bmm(g), b!)
+        : null,
     ],
   } satisfies OpDef<OpAttrs['bmm']>,
 
