@@ -118,3 +118,19 @@ describe('constructor errors', () => {
     expect(caught(() => new nn.Softmax(0.5))).toBeInstanceOf(ValueError);
   });
 });
+
+describe('unknown options are refused (a typo or snake_case would be ignored silently in JS)', () => {
+  it('suggests the camelCase spelling of a PyTorch keyword', () => {
+    const e = caught(() => new nn.LSTM(3, 4, { batch_first: true } as never));
+    expect(e).toBeInstanceOf(ValueError);
+    expect(e.code).toBe('E_UNKNOWN_OPTION');
+    expect(e.message).toBe("LSTM: unknown option 'batch_first'; did you mean 'batchFirst'? (options are camelCase)");
+    expect(caught(() => new nn.Linear(2, 2, { biass: false } as never)).message).toBe("Linear: unknown option 'biass'; expected one of: bias, rng");
+    expect(caught(() => new nn.Conv2d(1, 1, 3, { padding_mode: 'zeros' } as never)).message).toMatch(/did you mean 'paddingMode'/);
+    expect(caught(() => new nn.BatchNorm2d(3, { track_running_stats: false } as never)).message).toMatch(/trackRunningStats/);
+    const mha = new nn.MultiheadAttention(4, 2);
+    const x = randn(2, 1, 4);
+    expect(caught(() => mha.call(x, x, x, { need_weights: false } as never)).message).toMatch(/forward: unknown option 'need_weights'; did you mean 'needWeights'/);
+    expect(caught(() => new nn.Dropout(0.5, 3 as never))).toBeInstanceOf(ValueError);
+  });
+});

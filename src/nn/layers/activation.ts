@@ -4,7 +4,7 @@ import { defaultRng, type Rng } from '../../core/rng.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import * as F from '../functional.js';
 import { Module, pyRepr } from '../module.js';
-import { checkProb, pyFloat } from './common.js';
+import { checkOptions, checkProb, pyFloat } from './common.js';
 
 /** max(0, x), elementwise; any shape. */
 export class ReLU extends Module {
@@ -44,6 +44,7 @@ export class GELU extends Module {
   readonly approximate: 'none' | 'tanh';
   constructor(opts: { approximate?: 'none' | 'tanh' } = {}) {
     super();
+    checkOptions(opts, ['approximate'], 'GELU');
     const a = opts.approximate ?? 'none';
     if (a !== 'none' && a !== 'tanh') throw new ValueError(`GELU: approximate must be 'none' or 'tanh', got '${String(a)}'`);
     this.approximate = a;
@@ -133,6 +134,7 @@ export class Dropout extends Module {
   rng: Rng | null;
   constructor(p = 0.5, opts: { rng?: Rng } = {}) {
     super();
+    checkOptions(opts, ['rng'], 'Dropout');
     this.p = checkProb(p, 'Dropout');
     this.rng = opts.rng ?? null;
   }

@@ -8,7 +8,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import * as F from '../functional.js';
 import * as init from '../init.js';
 import { Module, Parameter, pyRepr } from '../module.js';
-import { checkPosInt, pairRepr, toPair, type InitOptions, type IntOrPair } from './common.js';
+import { checkOptions, checkPosInt, pairRepr, toPair, type InitOptions, type IntOrPair } from './common.js';
 
 /** PyTorch's default for Linear/Conv: weight kaiming_uniform_(a=√5) (= U(±1/√fanIn)), bias U(±1/√fanIn). */
 function resetLinearLike(weight: Parameter, bias: Parameter | null, opts: InitOptions, fanInOverride?: number): void {
@@ -37,6 +37,7 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, opts: InitOptions & { bias?: boolean } = {}) {
     super();
+    checkOptions(opts, ['bias', 'rng'], 'Linear');
     this.inFeatures = checkPosInt(inFeatures, 'inFeatures', 'Linear', true);
     this.outFeatures = checkPosInt(outFeatures, 'outFeatures', 'Linear', true);
     this.weight = new Parameter(zeros(outFeatures, inFeatures));
@@ -103,6 +104,7 @@ export class Conv2d extends Module {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, opts: Conv2dOptions = {}) {
     super();
     const who = 'Conv2d';
+    checkOptions(opts, ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode', 'rng'], who);
     this.inChannels = checkPosInt(inChannels, 'inChannels', who);
     this.outChannels = checkPosInt(outChannels, 'outChannels', who);
     this.kernelSize = toPair(kernelSize, 'kernelSize', who);
@@ -197,6 +199,7 @@ export class Conv1d extends Module {
   constructor(inChannels: number, outChannels: number, kernelSize: number, opts: Conv1dOptions = {}) {
     super();
     const who = 'Conv1d';
+    checkOptions(opts, ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode', 'rng'], who);
     this.inChannels = checkPosInt(inChannels, 'inChannels', who);
     this.outChannels = checkPosInt(outChannels, 'outChannels', who);
     this.kernelSize = checkPosInt(kernelSize, 'kernelSize', who);
@@ -265,6 +268,7 @@ export class ConvTranspose2d extends Module {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, opts: ConvTranspose2dOptions = {}) {
     super();
     const who = 'ConvTranspose2d';
+    checkOptions(opts, ['stride', 'padding', 'outputPadding', 'dilation', 'groups', 'bias', 'rng'], who);
     this.inChannels = checkPosInt(inChannels, 'inChannels', who);
     this.outChannels = checkPosInt(outChannels, 'outChannels', who);
     this.kernelSize = toPair(kernelSize, 'kernelSize', who);

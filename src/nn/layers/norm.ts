@@ -7,7 +7,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import * as F from '../functional.js';
 import * as init from '../init.js';
 import { Module, Parameter, pyRepr } from '../module.js';
-import { checkPosInt, pyFloat, type InitOptions } from './common.js';
+import { checkOptions, checkPosInt, pyFloat, type InitOptions } from './common.js';
 
 export interface BatchNormOptions {
   eps?: number;
@@ -37,6 +37,7 @@ abstract class BatchNormBase extends Module {
   constructor(numFeatures: number, opts: BatchNormOptions) {
     super();
     const who = this.constructor.name;
+    checkOptions(opts, ['eps', 'momentum', 'affine', 'trackRunningStats'], who);
     this.numFeatures = checkPosInt(numFeatures, 'numFeatures', who);
     this.eps = opts.eps ?? 1e-5;
     if (!(this.eps > 0)) throw new ValueError(`${who}: eps must be positive, got ${this.eps}`);
@@ -146,6 +147,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], opts: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } = {}) {
     super();
+    checkOptions(opts, ['eps', 'elementwiseAffine', 'bias'], 'LayerNorm');
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape.slice();
     if (shape.length === 0) throw new ValueError('LayerNorm: normalizedShape must have at least one dim');
     for (const s of shape) checkPosInt(s, 'normalizedShape entries', 'LayerNorm');
@@ -185,6 +187,7 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, opts: InitOptions & { paddingIdx?: number | null; weight?: Tensor } = {}) {
     super();
+    checkOptions(opts, ['paddingIdx', 'weight', 'rng'], 'Embedding');
     this.numEmbeddings = checkPosInt(numEmbeddings, 'numEmbeddings', 'Embedding');
     this.embeddingDim = checkPosInt(embeddingDim, 'embeddingDim', 'Embedding');
     let p = opts.paddingIdx ?? null;
@@ -207,6 +210,7 @@ export class Embedding extends Module {
 
   /** An Embedding holding `embeddings` [num, dim] (frozen unless `freeze: false`). */
   static fromPretrained(embeddings: Tensor, opts: { freeze?: boolean; paddingIdx?: number | null } = {}): Embedding {
+    checkOptions(opts, ['freeze', 'paddingIdx'], 'Embedding.fromPretrained');
     if (embeddings.ndim !== 2) throw new ShapeError(`Embedding.fromPretrained: embeddings must be 2-D, got ${fmtShape(embeddings.shape)}`);
     const e = new Embedding(embeddings.shape[0]!, embeddings.shape[1]!, { weight: embeddings, paddingIdx: opts.paddingIdx });
     e.weight.requiresGrad_(!(opts.freeze ?? true));

@@ -3,7 +3,7 @@ import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import * as F from '../functional.js';
 import { Module, pyRepr } from '../module.js';
-import { pairRepr, pyFloat, toPair, type IntOrPair } from './common.js';
+import { checkOptions, pairRepr, pyFloat, toPair, type IntOrPair } from './common.js';
 
 function check4d(x: Tensor, who: string): void {
   if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`${who}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got ${fmtShape(x.shape)}`, 'E_POOL_SHAPE');
@@ -30,6 +30,7 @@ export class MaxPool2d extends Module {
   readonly ceilMode: boolean;
   constructor(kernelSize: IntOrPair, opts: { stride?: IntOrPair | null; padding?: IntOrPair; dilation?: IntOrPair; ceilMode?: boolean } = {}) {
     super();
+    checkOptions(opts, ['stride', 'padding', 'dilation', 'ceilMode'], 'MaxPool2d');
     toPair(kernelSize, 'kernelSize', 'MaxPool2d');
     this.kernelSize = kernelSize;
     this.stride = opts.stride ?? kernelSize;
@@ -64,6 +65,7 @@ export class AvgPool2d extends Module {
     opts: { stride?: IntOrPair | null; padding?: IntOrPair; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null } = {},
   ) {
     super();
+    checkOptions(opts, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'], 'AvgPool2d');
     toPair(kernelSize, 'kernelSize', 'AvgPool2d');
     this.kernelSize = kernelSize;
     this.stride = opts.stride ?? kernelSize;
@@ -119,6 +121,7 @@ export class Upsample extends Module {
   readonly mode: 'nearest';
   constructor(opts: { size?: IntOrPair; scaleFactor?: number | readonly [number, number]; mode?: 'nearest' }) {
     super();
+    checkOptions(opts, ['size', 'scaleFactor', 'mode'], 'Upsample');
     if ((opts.size === undefined) === (opts.scaleFactor === undefined)) throw new ValueError('Upsample: give exactly one of size and scaleFactor');
     if ((opts.mode ?? 'nearest') !== 'nearest') throw new ValueError(`Upsample: only mode 'nearest' is supported, got '${String(opts.mode)}'`);
     if (opts.size !== undefined) toPair(opts.size, 'size', 'Upsample');

@@ -13,7 +13,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import * as F from '../functional.js';
 import * as init from '../init.js';
 import { Module, Parameter } from '../module.js';
-import { checkPosInt, pyFloat, type InitOptions } from './common.js';
+import { checkOptions, checkPosInt, pyFloat, type InitOptions } from './common.js';
 
 type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 
@@ -71,6 +71,7 @@ abstract class RNNBase extends Module {
   constructor(mode: Mode, inputSize: number, hiddenSize: number, opts: RNNOptions) {
     super();
     const who = this.constructor.name;
+    checkOptions(opts, ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'rng', ...(mode.startsWith('RNN') ? ['nonlinearity'] : [])], who);
     this.mode = mode;
     this.inputSize = checkPosInt(inputSize, 'inputSize', who);
     this.hiddenSize = checkPosInt(hiddenSize, 'hiddenSize', who);
@@ -258,6 +259,7 @@ abstract class CellBase extends Module {
   constructor(gates: number, inputSize: number, hiddenSize: number, opts: InitOptions & { bias?: boolean }) {
     super();
     const who = this.constructor.name;
+    checkOptions(opts, ['bias', 'rng', ...(gates === 1 ? ['nonlinearity'] : [])], who);
     this.inputSize = checkPosInt(inputSize, 'inputSize', who);
     this.hiddenSize = checkPosInt(hiddenSize, 'hiddenSize', who);
     const rng = opts.rng ?? defaultRng();

@@ -8,7 +8,7 @@ import * as init from '../init.js';
 import { Module, Parameter } from '../module.js';
 import { ModuleList } from '../containers.js';
 import { Dropout } from './activation.js';
-import { checkPosInt, checkProb, type InitOptions } from './common.js';
+import { checkOptions, checkPosInt, checkProb, type InitOptions } from './common.js';
 import { Linear } from './linear.js';
 import { LayerNorm } from './norm.js';
 
@@ -52,6 +52,7 @@ export class MultiheadAttention extends Module {
   constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {
     super();
     const who = 'MultiheadAttention';
+    checkOptions(opts, ['dropout', 'bias', 'batchFirst', 'rng'], who);
     this.embedDim = checkPosInt(embedDim, 'embedDim', who);
     this.numHeads = checkPosInt(numHeads, 'numHeads', who);
     if (embedDim % numHeads) throw new ValueError(`${who}: embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);
@@ -86,6 +87,7 @@ export class MultiheadAttention extends Module {
 
   forward(query: Tensor, key: Tensor, value: Tensor, opts: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
     const who = this.describe();
+    checkOptions(opts, ['keyPaddingMask', 'needWeights', 'attnMask', 'averageAttnWeights', 'isCausal'], `${who}.forward`);
     for (const [n, t] of [['query', query], ['key', key], ['value', value]] as const) {
       if ((t.ndim !== 2 && t.ndim !== 3) || t.shape[t.ndim - 1] !== this.embedDim)
         throw new ShapeError(
@@ -165,6 +167,7 @@ export class TransformerEncoderLayer extends Module {
 
   constructor(dModel: number, nhead: number, opts: TransformerEncoderLayerOptions = {}) {
     super();
+    checkOptions(opts, ['dimFeedforward', 'dropout', 'activation', 'layerNormEps', 'batchFirst', 'normFirst', 'bias', 'rng'], 'TransformerEncoderLayer');
     const rng = opts.rng ?? defaultRng();
     const p = checkProb(opts.dropout ?? 0.1, 'TransformerEncoderLayer');
     const ff = checkPosInt(opts.dimFeedforward ?? 2048, 'dimFeedforward', 'TransformerEncoderLayer');
@@ -212,6 +215,7 @@ export class TransformerEncoderLayer extends Module {
   }
 
   forward(src: Tensor, opts: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
+    checkOptions(opts, ['srcMask', 'srcKeyPaddingMask', 'isCausal'], 'TransformerEncoderLayer.forward');
     const sa = (x: Tensor) =>
       this.drop('dropout1').call(
         this.selfAttn.call(x, x, x, { attnMask: opts.srcMask ?? null, keyPaddingMask: opts.srcKeyPaddingMask ?? null, needWeights: false, isCausal: opts.isCausal ?? false })[0],
@@ -249,6 +253,7 @@ export class TransformerEncoder extends Module {
 
   constructor(makeLayer: (index: number) => TransformerEncoderLayer, numLayers: number, opts: { norm?: Module | null } = {}) {
     super();
+    checkOptions(opts, ['norm'], 'TransformerEncoder');
     if (typeof makeLayer !== 'function') throw new ValueError('TransformerEncoder: the first argument must be a factory () => new TransformerEncoderLayer(...)');
     this.numLayers = checkPosInt(numLayers, 'numLayers', 'TransformerEncoder');
     this.layers = new ModuleList(Array.from({ length: numLayers }, (_, i) => makeLayer(i)));
@@ -257,6 +262,7 @@ export class TransformerEncoder extends Module {
 
   /** src [S, N, E] ([N, S, E] with batchFirst layers) → same shape. */
   forward(src: Tensor, opts: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
+    checkOptions(opts, ['mask', 'srcKeyPaddingMask', 'isCausal'], 'TransformerEncoder.forward');
     let x = src;
     for (const layer of this.layers) x = (layer as TransformerEncoderLayer).call(x, { srcMask: opts.mask ?? null, srcKeyPaddingMask: opts.srcKeyPaddingMask ?? null, isCausal: opts.isCausal ?? false });
     return this.norm ? (this.norm.call(x) as Tensor) : x;
