@@ -85,9 +85,24 @@ function matmulNaive(p: MatmulArgs, outDType: DType): TypedArray {
   return out;
 }
 
+/**
+ * The output positions o in [0, outSize) whose input position o·stride − pad + kOff lies in [0, inSize):
+ * [lo, hi). Lets the inner loops run without a bounds test per element.
+ */
+function validRange(outSize: number, stride: number, pad: number, kOff: number, inSize: number): [number, number] {
+  const lo = Math.max(0, Math.ceil((pad - kOff) / stride));
+  const hi = Math.min(outSize, Math.floor((inSize - 1 + pad - kOff) / stride) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
+/** Float64 copies of the operands keep the inner loops monomorphic (exact: every dtype widens to double). */
+const f64 = (a: TypedArray): Float64Array => (a instanceof Float64Array ? a : Float64Array.from(a));
+
 /** y[n, co, oy, ox] = Σ_{ci in group, ky, kx} x[n, ci, oy*s - p + ky*d, ox*s - p + kx*d] · w[co, ci', ky, kx] */
-export function conv2d(x: TypedArray, w: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray {
+export function conv2d(xIn: TypedArray, wIn: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray {
   const { n, cIn, h, w: W, cOut, kh, kw, oh, ow, strideH, strideW, padH, padW, dilH, dilW, groups } = a;
+  const x = f64(xIn);
+  const w = f64(wIn);
   const out = allocate(outDType, n * cOut * oh * ow);
   const cInG = cIn / groups;
   const cOutG = cOut / groups;
@@ -103,16 +118,12 @@ export function conv2d(x: TypedArray, w: TypedArray, a: Conv2dArgs, outDType: DT
         for (let ky = 0; ky < kh; ky++)
           for (let kx = 0; kx < kw; kx++) {
             const wv = w[wBase + ky * kw + kx]!;
-            for (let oy = 0; oy < oh; oy++) {
-              const iy = oy * strideH - padH + ky * dilH;
-              if (iy < 0 || iy >= h) continue;
-              const xRow = xBase + iy * W;
+            const [oy0, oy1] = validRange(oh, strideH, padH, ky * dilH, h);
+            const [ox0, ox1] = validRange(ow, strideW, padW, kx * dilW, W);
+            for (let oy = oy0; oy < oy1; oy++) {
+              const xRow = xBase + (oy * strideH - padH + ky * dilH) * W - padW + kx * dilW;
               const aRow = oy * ow;
-              for (let ox = 0; ox < ow; ox++) {
-                const ix = ox * strideW - padW + kx * dilW;
-                if (ix < 0 || ix >= W) continue;
-                acc[aRow + ox]! += wv * x[xRow + ix]!;
-              }
+              for (let ox = ox0; ox < ox1; ox++) acc[aRow + ox]! += wv * x[xRow + ox * strideW]!;
             }
           }
       }
@@ -122,8 +133,10 @@ export function conv2d(x: TypedArray, w: TypedArray, a: Conv2dArgs, outDType: DT
 }
 
 /** dx = conv2d's transpose applied to dy (also the forward of conv_transpose2d). */
-export function conv2dGradInput(gy: TypedArray, w: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray {
+export function conv2dGradInput(gyIn: TypedArray, wIn: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray {
   const { n, cIn, h, w: W, cOut, kh, kw, oh, ow, strideH, strideW, padH, padW, dilH, dilW, groups } = a;
+  const gy = f64(gyIn);
+  const w = f64(wIn);
   const acc = new Float64Array(n * cIn * h * W);
   const cInG = cIn / groups;
   const cOutG = cOut / groups;
@@ -138,14 +151,12 @@ export function conv2dGradInput(gy: TypedArray, w: TypedArray, a: Conv2dArgs, ou
         for (let ky = 0; ky < kh; ky++)
           for (let kx = 0; kx < kw; kx++) {
             const wv = w[wBase + ky * kw + kx]!;
-            for (let oy = 0; oy < oh; oy++) {
-              const iy = oy * strideH - padH + ky * dilH;
-              if (iy < 0 || iy >= h) continue;
-              for (let ox = 0; ox < ow; ox++) {
-                const ix = ox * strideW - padW + kx * dilW;
-                if (ix < 0 || ix >= W) continue;
-                acc[xBase + iy * W + ix]! += wv * gy[gBase + oy * ow + ox]!;
-              }
+            const [oy0, oy1] = validRange(oh, strideH, padH, ky * dilH, h);
+            const [ox0, ox1] = validRange(ow, strideW, padW, kx * dilW, W);
+            for (let oy = oy0; oy < oy1; oy++) {
+              const xRow = xBase + (oy * strideH - padH + ky * dilH) * W - padW + kx * dilW;
+              const gRow = gBase + oy * ow;
+              for (let ox = ox0; ox < ox1; ox++) acc[xRow + ox * strideW]! += wv * gy[gRow + ox]!;
             }
           }
       }
@@ -155,8 +166,10 @@ export function conv2dGradInput(gy: TypedArray, w: TypedArray, a: Conv2dArgs, ou
   return out;
 }
 
-export function conv2dGradWeight(x: TypedArray, gy: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray {
+export function conv2dGradWeight(xIn: TypedArray, gyIn: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray {
   const { n, cIn, h, w: W, cOut, kh, kw, oh, ow, strideH, strideW, padH, padW, dilH, dilW, groups } = a;
+  const x = f64(xIn);
+  const gy = f64(gyIn);
   const cInG = cIn / groups;
   const cOutG = cOut / groups;
   const out = allocate(outDType, cOut * cInG * kh * kw);
@@ -167,17 +180,15 @@ export function conv2dGradWeight(x: TypedArray, gy: TypedArray, a: Conv2dArgs, o
       for (let ky = 0; ky < kh; ky++)
         for (let kx = 0; kx < kw; kx++) {
           let s = 0;
+          const [oy0, oy1] = validRange(oh, strideH, padH, ky * dilH, h);
+          const [ox0, ox1] = validRange(ow, strideW, padW, kx * dilW, W);
           for (let b = 0; b < n; b++) {
             const xBase = (b * cIn + ci) * h * W;
             const gBase = (b * cOut + co) * oh * ow;
-            for (let oy = 0; oy < oh; oy++) {
-              const iy = oy * strideH - padH + ky * dilH;
-              if (iy < 0 || iy >= h) continue;
-              for (let ox = 0; ox < ow; ox++) {
-                const ix = ox * strideW - padW + kx * dilW;
-                if (ix < 0 || ix >= W) continue;
-                s += x[xBase + iy * W + ix]! * gy[gBase + oy * ow + ox]!;
-              }
+            for (let oy = oy0; oy < oy1; oy++) {
+              const xRow = xBase + (oy * strideH - padH + ky * dilH) * W - padW + kx * dilW;
+              const gRow = gBase + oy * ow;
+              for (let ox = ox0; ox < ox1; ox++) s += x[xRow + ox * strideW]! * gy[gRow + ox]!;
             }
           }
           out[((co * cInG + cig) * kh + ky) * kw + kx] = s;
