@@ -22,6 +22,7 @@ function isModuleRecord(v: unknown): v is Record<string, Module> {
  * `new Sequential({ fc: new Linear(4, 2), act: new ReLU() })` names them by key.
  */
 export class Sequential extends Module {
+  static readonly displayName = 'Sequential';
   constructor(...modules: Module[] | [Record<string, Module>]) {
     super();
     if (modules.length === 1 && isModuleRecord(modules[0])) {
@@ -69,6 +70,7 @@ export class Sequential extends Module {
 
 /** A list of modules, registered (parameters, state dict, train/eval) but with no forward of its own. */
 export class ModuleList extends Module {
+  static readonly displayName = 'ModuleList';
   constructor(modules: Iterable<Module> = []) {
     super();
     for (const m of modules) this.append(m);
@@ -120,6 +122,7 @@ export class ModuleList extends Module {
 
 /** A string-keyed, ordered dict of modules. */
 export class ModuleDict extends Module {
+  static readonly displayName = 'ModuleDict';
   constructor(modules: Record<string, Module> | Iterable<[string, Module]> = {}) {
     super();
     const entries = Symbol.iterator in Object(modules) ? (modules as Iterable<[string, Module]>) : Object.entries(modules);
@@ -171,6 +174,7 @@ export class ModuleDict extends Module {
 
 /** Returns its input unchanged (a placeholder layer). */
 export class Identity extends Module {
+  static readonly displayName = 'Identity';
   forward(x: Tensor): Tensor {
     return x;
   }
@@ -178,6 +182,7 @@ export class Identity extends Module {
 
 /** Flattens dims `startDim..endDim` (default 1..−1): [N, C, H, W] → [N, C·H·W]. */
 export class Flatten extends Module {
+  static readonly displayName = 'Flatten';
   readonly startDim: number;
   readonly endDim: number;
   constructor(startDim = 1, endDim = -1) {
@@ -195,6 +200,7 @@ export class Flatten extends Module {
 
 /** Splits dim `dim` into `sizes`: Unflatten(1, [C, H, W]) maps [N, C·H·W] → [N, C, H, W]. */
 export class Unflatten extends Module {
+  static readonly displayName = 'Unflatten';
   readonly dim: number;
   readonly unflattenedSize: readonly number[];
   constructor(dim: number, unflattenedSize: readonly number[]) {
@@ -214,6 +220,7 @@ export class Unflatten extends Module {
 
 /** A list of parameters, registered as `0`, `1`, … (plain tensors are wrapped in Parameter). */
 export class ParameterList extends Module {
+  static readonly displayName = 'ParameterList';
   constructor(params: Iterable<Tensor> = []) {
     super();
     for (const p of params) this.append(p);

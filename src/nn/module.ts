@@ -182,9 +182,13 @@ export abstract class Module {
     };
   }
 
-  /** The class name used in printing and error messages. */
-  protected get typeName(): string {
-    return this.constructor.name;
+  /**
+   * The class name used in printing and error messages: the class's own static `displayName` when it
+   * has one (built-in layers do, so minified bundles still print `Linear`), else `constructor.name`.
+   */
+  get typeName(): string {
+    const c = this.constructor as { displayName?: unknown; name: string };
+    return Object.prototype.hasOwnProperty.call(c, 'displayName') && typeof c.displayName === 'string' ? c.displayName : c.name;
   }
 
   // ---------------------------------------------------------------- registration

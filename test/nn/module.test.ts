@@ -296,6 +296,17 @@ describe('Module printing (PyTorch format)', () => {
     expect(new nn.AdaptiveAvgPool2d([1, 1]).toString()).toBe('AdaptiveAvgPool2d(output_size=(1, 1))');
     expect(new nn.Upsample({ scaleFactor: 2 }).toString()).toBe("Upsample(scale_factor=2.0, mode='nearest')");
   });
+  it('built-in layers keep their names when a minifier renames classes; subclasses print their own', () => {
+    const original = nn.Linear.name;
+    Object.defineProperty(nn.Linear, 'name', { value: 'Qe', configurable: true });
+    try {
+      expect(new nn.Linear(2, 3).toString()).toBe('Linear(in_features=2, out_features=3, bias=True)');
+    } finally {
+      Object.defineProperty(nn.Linear, 'name', { value: original, configurable: true });
+    }
+    class MyLinear extends nn.Linear {}
+    expect(new MyLinear(1, 1).toString()).toBe('MyLinear(in_features=1, out_features=1, bias=True)');
+  });
 });
 
 describe('train/eval behaviour', () => {

@@ -8,6 +8,7 @@ import { checkOptions, checkProb, pyFloat } from './common.js';
 
 /** max(0, x), elementwise; any shape. */
 export class ReLU extends Module {
+  static readonly displayName = 'ReLU';
   forward(x: Tensor): Tensor {
     return F.relu(x);
   }
@@ -15,6 +16,7 @@ export class ReLU extends Module {
 
 /** x for x ≥ 0, negativeSlope·x otherwise. */
 export class LeakyReLU extends Module {
+  static readonly displayName = 'LeakyReLU';
   constructor(readonly negativeSlope = 0.01) {
     super();
   }
@@ -28,6 +30,7 @@ export class LeakyReLU extends Module {
 
 /** x for x > 0, alpha·(eˣ − 1) otherwise. */
 export class ELU extends Module {
+  static readonly displayName = 'ELU';
   constructor(readonly alpha = 1) {
     super();
   }
@@ -41,6 +44,7 @@ export class ELU extends Module {
 
 /** x·Φ(x) (exact, `approximate: 'none'`) or the tanh approximation (`approximate: 'tanh'`). */
 export class GELU extends Module {
+  static readonly displayName = 'GELU';
   readonly approximate: 'none' | 'tanh';
   constructor(opts: { approximate?: 'none' | 'tanh' } = {}) {
     super();
@@ -62,6 +66,7 @@ export class GELU extends Module {
 
 /** x·σ(x) (also called swish). */
 export class SiLU extends Module {
+  static readonly displayName = 'SiLU';
   forward(x: Tensor): Tensor {
     return F.silu(x);
   }
@@ -69,12 +74,14 @@ export class SiLU extends Module {
 
 /** 1/(1 + e⁻ˣ). */
 export class Sigmoid extends Module {
+  static readonly displayName = 'Sigmoid';
   forward(x: Tensor): Tensor {
     return F.sigmoid(x);
   }
 }
 
 export class Tanh extends Module {
+  static readonly displayName = 'Tanh';
   forward(x: Tensor): Tensor {
     return F.tanh(x);
   }
@@ -82,6 +89,7 @@ export class Tanh extends Module {
 
 /** (1/β)·log(1 + e^{βx}); linear above `threshold` for stability. */
 export class Softplus extends Module {
+  static readonly displayName = 'Softplus';
   constructor(
     readonly beta = 1,
     readonly threshold = 20,
@@ -98,6 +106,7 @@ export class Softplus extends Module {
 
 /** Softmax along `dim` (required, as PyTorch recommends). */
 export class Softmax extends Module {
+  static readonly displayName = 'Softmax';
   constructor(readonly dim: number) {
     super();
     if (!Number.isInteger(dim)) throw new ValueError(`Softmax: dim must be an integer, got ${String(dim)}`);
@@ -112,6 +121,7 @@ export class Softmax extends Module {
 
 /** log(softmax(x)) along `dim`, computed stably. */
 export class LogSoftmax extends Module {
+  static readonly displayName = 'LogSoftmax';
   constructor(readonly dim: number) {
     super();
     if (!Number.isInteger(dim)) throw new ValueError(`LogSoftmax: dim must be an integer, got ${String(dim)}`);
@@ -130,6 +140,7 @@ export class LogSoftmax extends Module {
  * call time).
  */
 export class Dropout extends Module {
+  static readonly displayName = 'Dropout';
   readonly p: number;
   rng: Rng | null;
   constructor(p = 0.5, opts: { rng?: Rng } = {}) {

@@ -30,6 +30,7 @@ function checkFloatInput(x: Tensor, who: string): void {
  * weight [outFeatures, inFeatures] and bias [outFeatures] start at U(±1/√inFeatures), like PyTorch.
  */
 export class Linear extends Module {
+  static readonly displayName = 'Linear';
   readonly inFeatures: number;
   readonly outFeatures: number;
   weight: Parameter;
@@ -91,6 +92,7 @@ function checkPaddingMode(mode: string | undefined, who: string): void {
  * weight [Cout, Cin/groups, kH, kW], bias [Cout], initialised U(±1/√(Cin/groups·kH·kW)).
  */
 export class Conv2d extends Module {
+  static readonly displayName = 'Conv2d';
   readonly inChannels: number;
   readonly outChannels: number;
   readonly kernelSize: [number, number];
@@ -186,6 +188,7 @@ export interface Conv1dOptions extends InitOptions {
  * weight [Cout, Cin/groups, k], bias [Cout], initialised U(±1/√(Cin/groups·k)).
  */
 export class Conv1d extends Module {
+  static readonly displayName = 'Conv1d';
   readonly inChannels: number;
   readonly outChannels: number;
   readonly kernelSize: number;
@@ -254,6 +257,7 @@ export interface ConvTranspose2dOptions extends InitOptions {
  * weight [Cin, Cout/groups, kH, kW], bias [Cout], initialised U(±1/√(Cout/groups·kH·kW)) like PyTorch.
  */
 export class ConvTranspose2d extends Module {
+  static readonly displayName = 'ConvTranspose2d';
   readonly inChannels: number;
   readonly outChannels: number;
   readonly kernelSize: [number, number];

@@ -36,7 +36,7 @@ abstract class BatchNormBase extends Module {
 
   constructor(numFeatures: number, opts: BatchNormOptions) {
     super();
-    const who = this.constructor.name;
+    const who = this.typeName;
     checkOptions(opts, ['eps', 'momentum', 'affine', 'trackRunningStats'], who);
     this.numFeatures = checkPosInt(numFeatures, 'numFeatures', who);
     this.eps = opts.eps ?? 1e-5;
@@ -97,7 +97,7 @@ abstract class BatchNormBase extends Module {
   }
 
   protected describe(): string {
-    return `${this.constructor.name}(${this.numFeatures})`;
+    return `${this.typeName}(${this.numFeatures})`;
   }
 
   protected channelError(x: Tensor, layout: string): ShapeError {
@@ -115,6 +115,7 @@ abstract class BatchNormBase extends Module {
 
 /** Batch normalisation over [N, C] or [N, C, L] inputs, per channel C. */
 export class BatchNorm1d extends BatchNormBase {
+  static readonly displayName = 'BatchNorm1d';
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
     super(numFeatures, opts);
   }
@@ -126,6 +127,7 @@ export class BatchNorm1d extends BatchNormBase {
 
 /** Batch normalisation over [N, C, H, W] inputs, per channel C. */
 export class BatchNorm2d extends BatchNormBase {
+  static readonly displayName = 'BatchNorm2d';
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
     super(numFeatures, opts);
   }
@@ -139,6 +141,7 @@ export class BatchNorm2d extends BatchNormBase {
  * biased variance. x: [..., *normalizedShape] → same shape. weight starts at ones, bias at zeros.
  */
 export class LayerNorm extends Module {
+  static readonly displayName = 'LayerNorm';
   readonly normalizedShape: number[];
   readonly eps: number;
   readonly elementwiseAffine: boolean;
@@ -180,6 +183,7 @@ export class LayerNorm extends Module {
  * weight [numEmbeddings, embeddingDim] starts at N(0, 1) (row `paddingIdx` zeroed and never updated).
  */
 export class Embedding extends Module {
+  static readonly displayName = 'Embedding';
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
   readonly paddingIdx: number | null;

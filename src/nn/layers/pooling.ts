@@ -23,6 +23,7 @@ function checkWindow(x: Tensor, k: [number, number], pad: [number, number], dil:
 
 /** Max over kH×kW windows. x: [N, C, H, W] → [N, C, OH, OW] (stride defaults to the kernel size). */
 export class MaxPool2d extends Module {
+  static readonly displayName = 'MaxPool2d';
   readonly kernelSize: IntOrPair;
   readonly stride: IntOrPair;
   readonly padding: IntOrPair;
@@ -54,6 +55,7 @@ export class MaxPool2d extends Module {
 
 /** Mean over kH×kW windows. x: [N, C, H, W] → [N, C, OH, OW]. */
 export class AvgPool2d extends Module {
+  static readonly displayName = 'AvgPool2d';
   readonly kernelSize: IntOrPair;
   readonly stride: IntOrPair;
   readonly padding: IntOrPair;
@@ -97,6 +99,7 @@ export class AvgPool2d extends Module {
 
 /** Average pooling to a fixed output size: [N, C, H, W] → [N, C, oh, ow] (e.g. global pooling with 1). */
 export class AdaptiveAvgPool2d extends Module {
+  static readonly displayName = 'AdaptiveAvgPool2d';
   readonly outputSize: IntOrPair;
   constructor(outputSize: IntOrPair) {
     super();
@@ -116,6 +119,7 @@ export class AdaptiveAvgPool2d extends Module {
 
 /** Nearest-neighbour upsampling by `scaleFactor` or to `size`. x: [N, C, H, W]. */
 export class Upsample extends Module {
+  static readonly displayName = 'Upsample';
   readonly size: IntOrPair | null;
   readonly scaleFactor: number | readonly [number, number] | null;
   readonly mode: 'nearest';

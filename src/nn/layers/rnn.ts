@@ -70,7 +70,7 @@ abstract class RNNBase extends Module {
 
   constructor(mode: Mode, inputSize: number, hiddenSize: number, opts: RNNOptions) {
     super();
-    const who = this.constructor.name;
+    const who = this.typeName;
     checkOptions(opts, ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'rng', ...(mode.startsWith('RNN') ? ['nonlinearity'] : [])], who);
     this.mode = mode;
     this.inputSize = checkPosInt(inputSize, 'inputSize', who);
@@ -106,12 +106,12 @@ abstract class RNNBase extends Module {
   /** The parameter `weight_ih_l0`, `bias_hh_l1_reverse`, … by its PyTorch name. */
   weight(name: string): Parameter {
     const p = this.param(name);
-    if (!p) throw new ValueError(`${this.constructor.name}: no parameter named '${name}'`);
+    if (!p) throw new ValueError(`${this.typeName}: no parameter named '${name}'`);
     return p;
   }
 
   protected describe(): string {
-    return `${this.constructor.name}(${this.inputSize}, ${this.hiddenSize})`;
+    return `${this.typeName}(${this.inputSize}, ${this.hiddenSize})`;
   }
 
   /** Validate the input and the initial state; returns [x as [B, T, I], unbatched?]. */
@@ -205,6 +205,7 @@ abstract class RNNBase extends Module {
  * → [output [T, B, D·H], h_n [L·D, B, H]].
  */
 export class RNN extends RNNBase {
+  static readonly displayName = 'RNN';
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
     const nl = opts.nonlinearity ?? 'tanh';
@@ -224,6 +225,7 @@ export class RNN extends RNNBase {
  * → [output, [h_n, c_n]]. Gates i, f, g, o stacked by rows in weight_ih_l0 [4H, I].
  */
 export class LSTM extends RNNBase {
+  static readonly displayName = 'LSTM';
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
     super('LSTM', inputSize, hiddenSize, opts);
   }
@@ -241,6 +243,7 @@ export class LSTM extends RNNBase {
  * n = tanh(W_in x + b_in + r·(W_hn h + b_hn)).
  */
 export class GRU extends RNNBase {
+  static readonly displayName = 'GRU';
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
     super('GRU', inputSize, hiddenSize, opts);
   }
@@ -258,7 +261,7 @@ abstract class CellBase extends Module {
   readonly hiddenSize: number;
   constructor(gates: number, inputSize: number, hiddenSize: number, opts: InitOptions & { bias?: boolean }) {
     super();
-    const who = this.constructor.name;
+    const who = this.typeName;
     checkOptions(opts, ['bias', 'rng', ...(gates === 1 ? ['nonlinearity'] : [])], who);
     this.inputSize = checkPosInt(inputSize, 'inputSize', who);
     this.hiddenSize = checkPosInt(hiddenSize, 'hiddenSize', who);
@@ -291,7 +294,7 @@ abstract class CellBase extends Module {
   }
 
   protected check(x: Tensor, h: Tensor | null, what = 'hx'): { x: Tensor; h: Tensor; unbatched: boolean } {
-    const who = `${this.constructor.name}(${this.inputSize}, ${this.hiddenSize})`;
+    const who = `${this.typeName}(${this.inputSize}, ${this.hiddenSize})`;
     if ((x.ndim !== 1 && x.ndim !== 2) || x.shape[x.ndim - 1] !== this.inputSize)
       throw new ShapeError(`${who}: expected input [B, ${this.inputSize}] or [${this.inputSize}], got ${fmtShape(x.shape)}`, 'E_RNN_SHAPE');
     const unbatched = x.ndim === 1;
@@ -311,6 +314,7 @@ abstract class CellBase extends Module {
 
 /** One RNN step: x [B, I], h [B, H] → h' [B, H]. */
 export class RNNCell extends CellBase {
+  static readonly displayName = 'RNNCell';
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, opts: InitOptions & { bias?: boolean; nonlinearity?: 'tanh' | 'relu' } = {}) {
     super(1, inputSize, hiddenSize, opts);
@@ -326,6 +330,7 @@ export class RNNCell extends CellBase {
 
 /** One LSTM step: x [B, I], [h, c] → [h', c']. */
 export class LSTMCell extends CellBase {
+  static readonly displayName = 'LSTMCell';
   constructor(inputSize: number, hiddenSize: number, opts: InitOptions & { bias?: boolean } = {}) {
     super(4, inputSize, hiddenSize, opts);
   }
@@ -339,6 +344,7 @@ export class LSTMCell extends CellBase {
 
 /** One GRU step: x [B, I], h [B, H] → h' [B, H]. */
 export class GRUCell extends CellBase {
+  static readonly displayName = 'GRUCell';
   constructor(inputSize: number, hiddenSize: number, opts: InitOptions & { bias?: boolean } = {}) {
     super(3, inputSize, hiddenSize, opts);
   }

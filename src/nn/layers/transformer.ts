@@ -41,6 +41,7 @@ export interface MultiheadAttentionForwardOptions {
  * `out_proj.weight` [E, E] (Linear default), `out_proj.bias` [E] (zeros).
  */
 export class MultiheadAttention extends Module {
+  static readonly displayName = 'MultiheadAttention';
   readonly embedDim: number;
   readonly numHeads: number;
   readonly headDim: number;
@@ -160,6 +161,7 @@ export interface TransformerEncoderLayerOptions extends InitOptions {
  * src [S, N, E] ([N, S, E] with batchFirst) → same shape.
  */
 export class TransformerEncoderLayer extends Module {
+  static readonly displayName = 'TransformerEncoderLayer';
   readonly dModel: number;
   readonly nhead: number;
   readonly normFirst: boolean;
@@ -247,6 +249,7 @@ export class TransformerEncoderLayer extends Module {
  * its own initial weights): `new TransformerEncoder(() => new TransformerEncoderLayer(64, 4), 6)`.
  */
 export class TransformerEncoder extends Module {
+  static readonly displayName = 'TransformerEncoder';
   readonly numLayers: number;
   layers: ModuleList;
   norm: Module | null;
