@@ -52,3 +52,39 @@ export async function open(url: string, opts: { viewport?: { width: number; heig
     },
   };
 }
+
+/**
+ * The training worker's JS heap after a forced GC, read over the DevTools protocol (workers have no
+ * `performance.memory`). Attach before the worker starts or right after; the first worker found is used.
+ */
+export async function workerHeap(page: Page): Promise<() => Promise<number>> {
+  const s = await page.context().newCDPSession(page);
+  const sessions: string[] = [];
+  let nextId = 1;
+  const waits = new Map<number, (v: unknown) => void>();
+  s.on('Target.attachedToTarget', (e: { sessionId: string; targetInfo: { type: string } }) => {
+    if (e.targetInfo.type === 'worker') sessions.push(e.sessionId);
+  });
+  s.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
+    const m = JSON.parse(e.message) as { id?: number; result?: unknown };
+    if (m.id !== undefined && waits.has(m.id)) {
+      waits.get(m.id)!(m.result);
+      waits.delete(m.id);
+    }
+  });
+  await s.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  const call = (method: string): Promise<unknown> =>
+    new Promise((res) => {
+      const id = nextId++;
+      waits.set(id, res);
+      void (s.send as (m: string, p: unknown) => Promise<unknown>)('Target.sendMessageToTarget', { sessionId: sessions[0], message: JSON.stringify({ id, method }) });
+    });
+  for (let i = 0; i < 50 && sessions.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  if (!sessions.length) throw new Error('workerHeap: no worker target found');
+  return async () => {
+    await call('HeapProfiler.collectGarbage');
+    await call('HeapProfiler.collectGarbage');
+    const r = (await call('Runtime.getHeapUsage')) as { usedSize: number };
+    return r.usedSize;
+  };
+}

@@ -906,6 +906,11 @@ if (TEST) {
     uploadCsv: (text: string) => loadCsvText(text),
     setWeight: (layer: number, output: number, input: number, value: number) => send({ type: 'setWeight', layer, output, input, value }),
     image: () => image?.debug(),
+    async imageStep(n: number): Promise<{ step: number; accuracy: number }> {
+      const r = await request<ImageFrame>((id) => ({ type: 'imageStep', n, id }));
+      image?.onFrame(r);
+      return { step: r.step, accuracy: r.accuracy };
+    },
   };
   (window as unknown as { __pg: typeof hook }).__pg = hook;
 }
