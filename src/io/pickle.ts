@@ -12,7 +12,7 @@ export const PICKLE_CONVERSION_HINT = [
   "    codes = {'float32': 'F32', 'float64': 'F64', 'int64': 'I64', 'int32': 'I32', 'uint8': 'U8', 'bool': 'BOOL'}",
   '    header, blobs, off = {}, [], 0',
   '    for k, v in sd.items():',
-  '        a = np.ascontiguousarray(v.detach().cpu().numpy())',
+  "        a = np.array(v.detach().cpu().numpy(), order='C')",
   "        b = a.astype(a.dtype.newbyteorder('<')).tobytes()",
   "        header[k] = {'dtype': codes[a.dtype.name], 'shape': list(a.shape), 'data_offsets': [off, off + len(b)]}",
   '        blobs.append(b); off += len(b)',
