@@ -30,7 +30,7 @@ export type LossLike = ((output: Tensor, target: Tensor) => Tensor) | { call(out
 
 /** What `fit` needs from an optimizer (every `optim.*` optimizer has it). */
 export interface OptimizerLike {
-  zeroGrad(setToNone?: boolean): void;
+  zeroGrad(): void;
   step(): unknown;
   paramGroups?: { lr?: number }[];
   stateDict?(): unknown;
@@ -39,7 +39,8 @@ export interface OptimizerLike {
 
 /** What `fit` needs from a learning-rate scheduler. `ReduceLROnPlateau.step(metric)` takes the monitored value. */
 export interface SchedulerLike {
-  step(metric?: number): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  step(metric?: any): unknown;
   stateDict?(): unknown;
   loadStateDict?(s: never): unknown;
 }

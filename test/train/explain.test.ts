@@ -7,7 +7,6 @@ import { noGrad } from '../../src/autograd/mode.js';
 import { ShapeError, ValueError } from '../../src/core/errors.js';
 import { saliency, integratedGradients, attributionImage } from '../../src/train/explain.js';
 import { encodePNG } from '../../src/viz/image.js';
-// @ts-expect-error pngjs ships no type declarations
 import { PNG } from 'pngjs';
 
 /** A small nonlinear float64 net: x [N,1,4,4] → flatten → tanh(W1 x) → W2 → [N,3]. */
