@@ -1,0 +1,172 @@
+/**
+ * Mutation fuzzing of every loader over the valid fixture corpus: bit flips, byte overwrites,
+ * truncations, splices, duplicated segments and "huge numbers" (CSV numeric tokens, IDX
+ * dimensions, PNG/JPEG header sizes). Fixed seed, bounded count. Every mutant must either load or
+ * throw one of our typed errors (BackpropError); nothing else may escape. The slowest input is
+ * measured and printed (not asserted: speed lives in benchmarks); the loaders' caps are what keep
+ * any single input bounded.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { BackpropError, Rng, data } from '../../src/index.js';
+
+const fx = join(__dirname, '../fixtures/data');
+const read = (p: string) => new Uint8Array(readFileSync(join(fx, p)));
+
+type Mutator = (b: Uint8Array, rng: Rng, seeds: Uint8Array[]) => Uint8Array;
+
+const generic: Mutator[] = [
+  // flip 1–8 random bits
+  (b, rng) => {
+    const o = b.slice();
+    const k = rng.int(1, 9);
+    for (let i = 0; i < k && o.length; i++) o[rng.int(0, o.length)]! ^= 1 << rng.int(0, 8);
+    return o;
+  },
+  // overwrite a byte with an interesting value
+  (b, rng) => {
+    const o = b.slice();
+    if (o.length) o[rng.int(0, o.length)] = [0, 0xff, 0x7f, 0x80, 0x0a, 0x22, 0x2c][rng.int(0, 7)]!;
+    return o;
+  },
+  // truncate
+  (b, rng) => b.slice(0, b.length ? rng.int(0, b.length) : 0),
+  // splice: a chunk of another seed inserted at a random point
+  (b, rng, seeds) => {
+    const other = seeds[rng.int(0, seeds.length)]!;
+    const at = rng.int(0, b.length + 1);
+    const s = rng.int(0, other.length + 1);
+    const e = Math.min(other.length, s + rng.int(0, 64));
+    return concat(b.subarray(0, at), other.subarray(s, e), b.subarray(at));
+  },
+  // duplicate or delete a segment
+  (b, rng) => {
+    if (b.length < 2) return b.slice();
+    const s = rng.int(0, b.length - 1);
+    const e = Math.min(b.length, s + rng.int(1, 32));
+    return rng.uniform() < 0.5 ? concat(b.subarray(0, e), b.subarray(s, e), b.subarray(e)) : concat(b.subarray(0, s), b.subarray(e));
+  },
+];
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) (out.set(p, o), (o += p.length));
+  return out;
+}
+
+const HUGE = ['1e999', '-1e999', '99999999999999999999999999', '1e-400', '-0', '3.5e38', '4e38', '9007199254740993', 'NaN', '""'];
+const csvHuge: Mutator = (b, rng) => {
+  const s = new TextDecoder().decode(b);
+  const tokens = [...s.matchAll(/-?\d+(\.\d+)?/g)];
+  if (!tokens.length) return b.slice();
+  const t = tokens[rng.int(0, tokens.length)]!;
+  return new TextEncoder().encode(s.slice(0, t.index!) + HUGE[rng.int(0, HUGE.length)] + s.slice(t.index! + t[0].length));
+};
+const u32At = (positions: (b: Uint8Array) => number[]): Mutator => (b, rng) => {
+  const o = b.slice();
+  const pos = positions(o);
+  if (!pos.length) return o;
+  const p = pos[rng.int(0, pos.length)]!;
+  const v = [0xffffffff, 0x7fffffff, 0x10000, 0, 1, 0x80000000][rng.int(0, 6)]!;
+  if (p + 4 <= o.length) new DataView(o.buffer).setUint32(p, v >>> 0, false);
+  return o;
+};
+const idxHuge = u32At((b) => Array.from({ length: b[3] ?? 0 }, (_, k) => 4 + 4 * k).filter((p) => p + 4 <= b.length));
+const pngHuge = u32At((b) => [16, 20]);
+const jpegHuge: Mutator = (b, rng) => {
+  const o = b.slice();
+  for (let i = 2; i < o.length - 8; i++)
+    if (o[i] === 0xff && o[i + 1]! >= 0xc0 && o[i + 1]! <= 0xc2) {
+      new DataView(o.buffer).setUint16(i + 5 + 2 * rng.int(0, 2), [0xffff, 0x8000, 0, 1][rng.int(0, 4)]!, false);
+      break;
+    }
+  return o;
+};
+
+interface Stats { total: number; ok: number; typed: Map<string, number>; slowestMs: number }
+
+async function fuzz(name: string, seeds: Uint8Array[], count: number, extra: Mutator[], run: (b: Uint8Array) => unknown | Promise<unknown>): Promise<Stats> {
+  const rng = new Rng(20_240_601);
+  const muts = [...generic, ...extra];
+  const stats: Stats = { total: 0, ok: 0, typed: new Map(), slowestMs: 0 };
+  for (let i = 0; i < count; i++) {
+    const seed = seeds[i % seeds.length]!;
+    let b = muts[rng.int(0, muts.length)]!(seed, rng, seeds);
+    if (rng.uniform() < 0.3) b = muts[rng.int(0, muts.length)]!(b, rng, seeds); // stacked mutations
+    const t0 = performance.now();
+    try {
+      await run(b);
+      stats.ok++;
+    } catch (e) {
+      if (!(e instanceof BackpropError)) {
+        throw new Error(`${name}: mutant ${i} escaped with ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}\nbytes (base64): ${Buffer.from(b).toString('base64').slice(0, 400)}`);
+      }
+      stats.typed.set(e.code, (stats.typed.get(e.code) ?? 0) + 1);
+    }
+    stats.slowestMs = Math.max(stats.slowestMs, performance.now() - t0);
+    stats.total++;
+  }
+  console.log(`fuzz ${name}: ${stats.total} mutants, ${stats.ok} loaded, typed errors ${JSON.stringify(Object.fromEntries(stats.typed))}, slowest ${stats.slowestMs.toFixed(1)} ms`);
+  return stats;
+}
+
+describe('mutation fuzzing (fixed seed)', () => {
+  it('CSV: parseCsv + toTensors', async () => {
+    const seeds = ['csv/good/iris-like.csv', 'csv/good/houses.csv', 'csv/good/no-header.csv'].map(read);
+    const s = await fuzz('csv', seeds, 600, [csvHuge, csvHuge], (b) => {
+      const t = data.parseCsv(b, { missing: 'drop', delimiter: b.includes(0x3b) ? ';' : ',' });
+      t.toTensors();
+    });
+    expect(s.total).toBe(600);
+    expect(s.typed.size).toBeGreaterThan(3);
+  });
+  it('CSV: streaming loadCsv through files', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'bp-fuzz-csv-'));
+    const seeds = ['csv/good/iris-like.csv', 'csv/good/houses.csv'].map(read);
+    let k = 0;
+    const s = await fuzz('csv-stream', seeds, 150, [csvHuge], async (b) => {
+      const p = join(tmp, `m${k++}.csv`);
+      writeFileSync(p, b);
+      await data.loadCsv(p, { missing: 'mean', delimiter: b.includes(0x3b) ? ';' : ',' });
+    });
+    rmSync(tmp, { recursive: true, force: true });
+    expect(s.total).toBe(150);
+  });
+  it('IDX: parseIdx, gunzip, image/label pairs', async () => {
+    const labels = data.parseIdx(read('idx/good/labels-idx1-ubyte'));
+    const seeds = ['idx/good/images-idx3-ubyte', 'idx/good/labels-idx1-ubyte', 'idx/good/int16.idx', 'idx/good/float32.idx', 'idx/good/float64.idx', 'idx/good/int8.idx'].map(read);
+    const s = await fuzz('idx', seeds, 600, [idxHuge, idxHuge], (b) => {
+      const arr = data.parseIdx(b);
+      if (arr.shape.length === 3) data.idxImageDataset(arr, labels);
+    });
+    const gz = ['idx/good/images-idx3-ubyte.gz', 'idx/good/labels-idx1-ubyte.gz'].map(read);
+    const g = await fuzz('idx.gz', gz, 300, [], async (b) => data.parseIdx(await data.gunzipCapped(b, { maxBytes: 1 << 20 }), { maxBytes: 1 << 20 }));
+    expect(s.total + g.total).toBe(900);
+  });
+  it('images: decodeImage on PNG and JPEG', async () => {
+    const png = ['images/good/digits/0/img_0.png', 'images/good/rgb/red/0.png'].map(read);
+    const jpg = [read('images/good/digits/2/img_9.jpg')];
+    const p = await fuzz('png', png, 400, [pngHuge], (b) => data.decodeImage(b, { maxPixels: 1 << 20 }));
+    const j = await fuzz('jpeg', jpg, 400, [jpegHuge, jpegHuge], (b) => data.decodeImage(b, { maxPixels: 1 << 20 }));
+    expect(p.total + j.total).toBe(800);
+  });
+  it('image folders: mutated files inside a class tree', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'bp-fuzz-img-'));
+    const seeds = ['images/good/digits/0/img_0.png', 'images/good/digits/2/img_9.jpg'].map(read);
+    const good = read('images/good/digits/0/img_1.png');
+    let k = 0;
+    const s = await fuzz('image-folder', seeds, 100, [pngHuge, jpegHuge], async (b) => {
+      const root = join(tmp, `r${k++}`);
+      mkdirSync(join(root, 'a'), { recursive: true });
+      mkdirSync(join(root, 'b'), { recursive: true });
+      writeFileSync(join(root, 'a', 'good.png'), good);
+      writeFileSync(join(root, 'b', 'mutant.png'), b);
+      await data.loadImageFolder(root, { maxPixels: 1 << 20 });
+    });
+    rmSync(tmp, { recursive: true, force: true });
+    expect(s.total).toBe(100);
+  });
+});
