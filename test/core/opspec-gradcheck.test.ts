@@ -1,6 +1,8 @@
 /** Generic runner: float64 gradcheck of every sample of every differentiable op in the op-spec table. */
 import { describe, expect, it } from 'vitest';
 import { gradcheck, type Tensor } from '../../src/index.js';
+import { OPS } from '../../src/ops/table.js';
+import { setOpTracer } from '../../src/tensor/tensor.js';
 import { Gen, SPECS, seedOf, type OpSpec, type Sample } from './opspec.js';
 
 function prepare(spec: OpSpec, sample: Sample, i: number): Tensor[] {
@@ -25,6 +27,24 @@ describe('op-spec table: coverage of the gradcheck runner', () => {
       }
     });
   }
+});
+
+describe('op-spec table: every differentiable primitive is gradchecked', () => {
+  it('the samples of differentiable specs run every op-table entry that has a gradient rule', () => {
+    const seen = new Set<string>();
+    const prev = setOpTracer((name) => void seen.add(name));
+    try {
+      for (const spec of SPECS.filter((s) => s.differentiable))
+        spec.samples.forEach((s, i) => (s.fn ?? spec.fn)(...s.inputs(new Gen(seedOf(spec.name, i)))));
+    } finally {
+      setOpTracer(prev);
+    }
+    const differentiable = Object.entries(OPS)
+      .filter(([, def]) => def.backward !== null)
+      .map(([name]) => name);
+    const missing = differentiable.filter((n) => !seen.has(n));
+    expect(missing, `add op-spec entries (test/core/opspec.ts) that run: ${missing.join(', ')}`).toEqual([]);
+  });
 });
 
 describe('op-spec table: float64 gradcheck', () => {

@@ -21,6 +21,7 @@ import {
   where,
   zeros,
 } from '../../src/index.js';
+import { apply } from '../../src/tensor/tensor.js';
 
 const F = nn.functional;
 
@@ -207,6 +208,12 @@ export const SPECS: OpSpec[] = [
   unary('reciprocal', (x) => x.reciprocal(), nonzero),
   unary('sign', (x) => x.sign(), nonzero),
   unary('erf', (x) => x.erf()),
+  unary('log1p', (x) => x.log1p(), (g, s) => g.uniform(s, -0.5, 2)),
+  unary('expm1', (x) => x.expm1()),
+  // piecewise constant: the gradient is 0 (samples stay away from the jumps)
+  unary('floor', (x) => x.floor()),
+  unary('ceil', (x) => x.ceil()),
+  unary('round', (x) => x.round()),
   {
     name: 'powScalar',
     fn: (x) => x!.pow(2),
@@ -697,6 +704,40 @@ export const SPECS: OpSpec[] = [
     ],
   },
 
+  {
+    // indexSelect's gradient primitive (differentiable itself, for double backward)
+    name: 'indexAdd',
+    fn: (src) => apply('indexAdd', [src!, tensor([2, 0, 2], { dtype: 'int32' })], { dim: 0, size: 4 }),
+    differentiable: true,
+    samples: [
+      S('3x2 rows into 4', (g) => [g.n([3, 2])]),
+      S('transposed', (g) => [g.t([3, 2])]),
+      S('strided', (g) => [g.s([3, 3])]),
+    ],
+    errors: [
+      {
+        label: 'index out of range',
+        run: () => apply('indexAdd', [zeros([2, 2]), tensor([0, 4], { dtype: 'int32' })], { dim: 0, size: 4 }),
+        type: IndexError,
+        code: 'E_INDEX',
+        message: ['indexAdd', 'index 4', 'size 4'],
+      },
+    ],
+  },
+  {
+    name: 'crossEntropy (fused softmaxCrossEntropy primitive)',
+    fn: (x, t) => F.crossEntropy(x!, t!),
+    differentiable: true,
+    samples: [
+      S('4x3 logits', (g) => [g.n([4, 3]), g.idx([4], 3)]),
+      S('transposed logits, sum', (g) => [g.t([5, 4]), g.idx([5], 4)], { fn: (x, t) => F.crossEntropy(x!, t!, { reduction: 'sum' }) }),
+      S('strided logits, class weights, none', (g) => [g.s([3, 4]), g.idx([3], 4), g.pos([4])], {
+        fn: (x, t, w) => F.crossEntropy(x!, t!, { weight: w!, reduction: 'none' }),
+        grad: [0], // class weights take no gradient (PyTorch does not differentiate them either)
+      }),
+    ],
+  },
+
   // ------------------------------------------------------------ convolution
   {
     name: 'conv1d',
@@ -815,6 +856,17 @@ export const SPECS: OpSpec[] = [
       S('ceilMode, divisorOverride', (g) => [g.n([1, 1, 5, 5])], { fn: (x) => F.avgPool2d(x!, 2, { ceilMode: true, divisorOverride: 3 }) }),
     ],
     errors: [{ label: '5-D input', run: () => F.avgPool2d(zeros([1, 1, 1, 4, 4]), 2), type: ShapeError, code: 'E_SHAPE', message: ['avgPool2d', '[1,1,1,4,4]'] }],
+  },
+  {
+    // avgPool2d's gradient primitive (linear in g; its own gradient is avgPool2d)
+    name: 'avgPool2dGrad',
+    fn: (gy) => apply('avgPool2dGrad', [gy!], { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1], ceilMode: false, countIncludePad: false, divisorOverride: null, inputShape: [1, 2, 5, 5] }),
+    differentiable: true,
+    samples: [
+      S('1x2x3x3 → 5x5', (g) => [g.n([1, 2, 3, 3])]),
+      S('transposed', (g) => [g.t([1, 2, 3, 3])]),
+      S('strided', (g) => [g.s([1, 2, 3, 3])]),
+    ],
   },
   {
     name: 'adaptiveAvgPool2d',
