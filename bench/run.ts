@@ -1,0 +1,277 @@
+/**
+ * `npm run bench [-- --quick] [-- --json FILE]`: backprop against TF.js (cpu and wasm backends) and
+ * PyTorch (when /usr/bin/python3 can import torch), in one run, trials interleaved, medians and
+ * ratios in a table. Workloads: SGEMM 128–1024 (1 and 2 threads); MLP 784-256-128-10 Adam training
+ * at batch 32 and 128 on the bundled MNIST digits; LeNet-5 training at batch 64; batch-1 MLP
+ * inference latency; a 10,000-step memory soak.
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import * as bp from '../src/index.js';
+import { lenetTrainer, loadDigits, mlpInfer, mlpTrainer } from './models.js';
+import { initTf, tfLenetTrainer, tfMlpInfer, tfMlpTrainer, tfSgemm, useTf, type TfBackend } from './tfjs.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const jsonOut = argv.includes('--json') ? argv[argv.indexOf('--json') + 1] : undefined;
+const only = argv.includes('--only') ? new RegExp(argv[argv.indexOf('--only') + 1]!) : null;
+const REPS = quick ? 3 : 5;
+const TARGET_S = quick ? 0.15 : 0.4;
+
+// ---------------------------------------------------------------- PyTorch client
+
+class Torch {
+  private proc: ChildProcessWithoutNullStreams;
+  private lines: AsyncIterator<string>;
+  version = '';
+  private constructor(proc: ChildProcessWithoutNullStreams) {
+    this.proc = proc;
+    this.lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
+  }
+  static available(): boolean {
+    return spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+  }
+  static async start(threads: number): Promise<Torch> {
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), BENCH_TORCH_THREADS: String(threads) };
+    const t = new Torch(spawn('/usr/bin/python3', [join(here, 'torch_bench.py')], { env }));
+    const hello = JSON.parse((await t.lines.next()).value as string) as { torch: string };
+    t.version = hello.torch;
+    return t;
+  }
+  async ask(req: Record<string, unknown>): Promise<number> {
+    this.proc.stdin.write(JSON.stringify(req) + '\n');
+    const r = JSON.parse((await this.lines.next()).value as string) as { seconds?: number; error?: string };
+    if (r.error) throw new Error(`pytorch: ${r.error}`);
+    return r.seconds!;
+  }
+  close(): void {
+    this.proc.stdin.end();
+  }
+}
+
+// ---------------------------------------------------------------- measurement
+
+/** One implementation of a workload: run `n` units, resolve to seconds. */
+type Runner = (n: number) => Promise<number> | number;
+
+function timeSync(f: (i: number) => void): Runner {
+  let i = 0;
+  return (n: number) => {
+    const t0 = performance.now();
+    for (let k = 0; k < n; k++) f(i++);
+    return (performance.now() - t0) / 1000;
+  };
+}
+
+interface Impl {
+  column: string;
+  /** Switch to this implementation's backend before each trial. */
+  before?: () => Promise<void>;
+  run: Runner;
+  /** Work units per trial are calibrated to ~TARGET_S, capped here (slow peers). */
+  maxUnits?: number;
+}
+
+interface Row {
+  workload: string;
+  unit: string;
+  higherIsBetter: boolean;
+  /** column → median value (in `unit`), or null if not run. */
+  values: Record<string, number | null>;
+  samples: Record<string, number[]>;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** Interleaved trials: every rep runs each implementation once, in turn. */
+async function measure(workload: string, unit: string, higherIsBetter: boolean, perUnit: number, impls: Impl[]): Promise<Row> {
+  const row: Row = { workload, unit, higherIsBetter, values: {}, samples: {} };
+  if (only && !only.test(workload)) return row;
+  const units = new Map<Impl, number>();
+  for (const im of impls) {
+    await im.before?.();
+    await im.run(1); // warm up
+    const t1 = Math.max(await im.run(1), 1e-6);
+    units.set(im, Math.max(1, Math.min(im.maxUnits ?? 100000, Math.round(TARGET_S / t1))));
+    row.samples[im.column] = [];
+  }
+  for (let r = 0; r < REPS; r++)
+    for (const im of impls) {
+      await im.before?.();
+      const n = units.get(im)!;
+      const s = await im.run(n);
+      // value: units per second × perUnit (GFLOP/s, samples/s) or µs per unit
+      row.samples[im.column]!.push(higherIsBetter ? (n * perUnit) / s : (s / n) * 1e6);
+    }
+  for (const im of impls) row.values[im.column] = median(row.samples[im.column]!);
+  process.stderr.write(`  ${workload}: ${impls.map((im) => `${im.column} ${fmt(row.values[im.column]!)}`).join(', ')}\n`);
+  return row;
+}
+
+function fmt(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  if (v >= 1000) return Math.round(v).toLocaleString('en-US');
+  if (v >= 100) return v.toFixed(0);
+  if (v >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const data = loadDigits();
+  const tf = await initTf();
+  const haveTorch = Torch.available();
+  const torch1 = haveTorch ? await Torch.start(1) : null;
+  const torch2 = haveTorch ? await Torch.start(2) : null;
+  const dataFile = join(mkdtempSync(join(tmpdir(), 'bp-bench-')), 'digits.bin');
+  writeFileSync(dataFile, Buffer.concat([Buffer.from(data.x.buffer), Buffer.from(data.y.buffer)]));
+  await torch1?.ask({ w: 'data', path: dataFile });
+  await torch2?.ask({ w: 'data', path: dataFile });
+
+  const bpWith = (threads: number) => async () => {
+    await bp.init({ threads });
+  };
+  const tfOn = (b: TfBackend) => () => useTf(b);
+  await bp.init({ threads: 1 });
+  const info = bp.backendInfo();
+  process.stderr.write(`backprop: ${info.backend} ${JSON.stringify(info.info)}\n`);
+
+  const rows: Row[] = [];
+  // SGEMM
+  for (const n of [128, 256, 512, 1024]) {
+    const flop = (2 * n * n * n) / 1e9;
+    const a = bp.randn([n, n]);
+    const b = bp.randn([n, n]);
+    const bpRun = timeSync(() => void a.matmul(b));
+    const impls: Impl[] = [
+      { column: 'backprop 1t', before: bpWith(1), run: bpRun },
+      { column: 'backprop 2t', before: bpWith(2), run: bpRun },
+      { column: 'TF.js wasm', before: tfOn('wasm'), run: timeSync(tfSgemmOn('wasm', n)) },
+    ];
+    if (n <= (quick ? 256 : 512)) impls.push({ column: 'TF.js cpu', before: tfOn('cpu'), run: timeSync(tfSgemmOn('cpu', n)), maxUnits: 3 });
+    if (torch1) impls.push({ column: 'PyTorch 1t', run: (k) => torch1.ask({ w: 'sgemm', size: n, n: k, threads: 1 }) });
+    if (torch2) impls.push({ column: 'PyTorch 2t', run: (k) => torch2.ask({ w: 'sgemm', size: n, n: k, threads: 2 }) });
+    rows.push(await measure(`SGEMM ${n}×${n}`, 'GFLOP/s', true, flop, impls));
+  }
+  // cached TF.js sgemm closures per backend (tensors live on the backend that made them)
+  function tfSgemmOn(b: TfBackend, n: number): (i: number) => void {
+    let f: (() => void) | null = null;
+    return () => {
+      if (!f) {
+        if (tf.getBackend() !== b) throw new Error('tf backend mismatch');
+        f = tfSgemm(n);
+      }
+      f();
+    };
+  }
+
+  // training
+  const lazyTf = <T extends { step(i: number): void }>(b: TfBackend, make: () => T) => {
+    let t: T | null = null;
+    return timeSync((i) => {
+      if (!t) t = make();
+      t.step(i);
+    });
+  };
+  for (const batch of [128, 32]) {
+    const bp1 = mlpTrainer(data, batch);
+    const bp2 = mlpTrainer(data, batch);
+    const impls: Impl[] = [
+      { column: 'backprop 1t', before: bpWith(1), run: timeSync((i) => bp1.step(i)) },
+      { column: 'backprop 2t', before: bpWith(2), run: timeSync((i) => bp2.step(i)) },
+      { column: 'TF.js wasm', before: tfOn('wasm'), run: lazyTf('wasm', () => tfMlpTrainer(data, batch)) },
+      { column: 'TF.js cpu', before: tfOn('cpu'), run: lazyTf('cpu', () => tfMlpTrainer(data, batch)), maxUnits: quick ? 3 : 10 },
+    ];
+    if (torch1) impls.push({ column: 'PyTorch 1t', run: (k) => torch1.ask({ w: 'train', kind: 'mlp', batch, n: k }) });
+    rows.push(await measure(`MLP train b${batch}`, 'samples/s', true, batch, impls));
+  }
+  {
+    const batch = 64;
+    const bp1 = lenetTrainer(data, batch);
+    const bp2 = lenetTrainer(data, batch);
+    const impls: Impl[] = [
+      { column: 'backprop 1t', before: bpWith(1), run: timeSync((i) => bp1.step(i)) },
+      { column: 'backprop 2t', before: bpWith(2), run: timeSync((i) => bp2.step(i)) },
+      { column: 'TF.js wasm', before: tfOn('wasm'), run: lazyTf('wasm', () => tfLenetTrainer(data, batch)) },
+    ];
+    if (!quick) impls.push({ column: 'TF.js cpu', before: tfOn('cpu'), run: lazyTf('cpu', () => tfLenetTrainer(data, batch)), maxUnits: 1 });
+    if (torch1) impls.push({ column: 'PyTorch 1t', run: (k) => torch1.ask({ w: 'train', kind: 'lenet', batch, n: k }) });
+    rows.push(await measure('LeNet-5 train b64', 'samples/s', true, batch, impls));
+  }
+  {
+    const bpInf = mlpInfer(data);
+    const impls: Impl[] = [
+      { column: 'backprop 1t', before: bpWith(1), run: timeSync((i) => void bpInf(i)) },
+      { column: 'TF.js wasm', before: tfOn('wasm'), run: lazyInfer('wasm') },
+      { column: 'TF.js cpu', before: tfOn('cpu'), run: lazyInfer('cpu') },
+    ];
+    if (torch1) impls.push({ column: 'PyTorch 1t', run: (k) => torch1.ask({ w: 'infer', n: k }) });
+    rows.push(await measure('MLP inference b1', 'µs', false, 1, impls));
+  }
+  function lazyInfer(b: TfBackend): Runner {
+    let f: ((i: number) => number) | null = null;
+    return timeSync((i) => {
+      if (!f) f = tfMlpInfer(data);
+      void b;
+      f(i);
+    });
+  }
+  torch1?.close();
+  torch2?.close();
+
+  // soak (own process: needs --expose-gc)
+  let soak: Record<string, unknown> | null = null;
+  if (!only || only.test('soak')) {
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, 'soak.ts'), '--steps', '10000', '--batch', quick ? '8' : '32'], { encoding: 'utf8' });
+    if (r.status === 0) soak = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    else process.stderr.write(`soak failed: ${r.stderr}\n`);
+  }
+
+  // PyTorch's BLAS check: reference BLAS is ~30× slower than OpenBLAS; flag the column then
+  const g512 = rows.find((r) => r.workload === 'SGEMM 512×512');
+  const torchSlow = !!g512 && g512.values['PyTorch 1t'] != null && g512.values['PyTorch 1t']! < 0.3 * g512.values['backprop 1t']!;
+
+  const columns = ['backprop 1t', 'backprop 2t', 'TF.js wasm', 'TF.js cpu', 'PyTorch 1t', 'PyTorch 2t'];
+  const lines: string[] = [];
+  lines.push(`| workload | unit | ${columns.join(' | ')} | bp 1t / TF.js wasm | bp 1t / PyTorch 1t | bp 2t / bp 1t |`);
+  lines.push(`|---|---|${columns.map(() => '---:').join('|')}|---:|---:|---:|`);
+  for (const r of rows) {
+    if (Object.keys(r.values).length === 0) continue;
+    const v = (c: string) => r.values[c] ?? null;
+    const ratio = (a: string, b: string) => {
+      const x = v(a);
+      const y = v(b);
+      if (x === null || y === null) return '—';
+      return `${(r.higherIsBetter ? x / y : y / x).toFixed(2)}×`;
+    };
+    lines.push(`| ${r.workload} | ${r.unit} | ${columns.map((c) => fmt(v(c))).join(' | ')} | ${ratio('backprop 1t', 'TF.js wasm')} | ${ratio('backprop 1t', 'PyTorch 1t')}${torchSlow ? ' ⚠' : ''} | ${ratio('backprop 2t', 'backprop 1t')} |`);
+  }
+  const env = `Node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, load average ${loadavg().map((x) => x.toFixed(1)).join('/')}; backprop ${info.info.variant} (relaxed SIMD ${info.info.relaxedSimd}); ${torch1 ? `PyTorch ${torch1.version}` : 'PyTorch not available'}; TF.js ${tf.version.tfjs}`;
+  const notes = [
+    'Ratios ≥ 1 favour backprop (for µs, the inverse). Medians of interleaved trials.',
+    'TF.js 4.22 wasm has no Conv2DBackpropFilter kernel; the bench registers one composed from its slice/matMul/stack ops (bench/tfjs.ts), as a user would.',
+    'TF.js wasm runs single-threaded in Node; TF.js cpu is its plain-JS backend (large SGEMMs and LeNet skipped in --quick).',
+  ];
+  if (torchSlow) notes.push('⚠ PyTorch is running on a slow (reference) BLAS: its GEMM rate is under 0.3× backprop\'s — install libopenblas0-pthread; the PyTorch ratios are not a fair anchor.');
+  if (soak) {
+    const mb = (x: unknown) => ((x as number) / 1e6).toFixed(2);
+    notes.push(`Memory soak: ${soak.steps} MLP steps at batch ${soak.batch} on ${soak.backend} in ${(soak.seconds as number).toFixed(1)} s; heap after GC grew ${mb(soak.heapGrowth)} MB and array buffers ${mb(soak.arrayBufferGrowth)} MB between step ${soak.mark} and the end; wasm arena ${mb((soak.end as { arena: number }).arena)} MB.`);
+  }
+  const table = lines.join('\n');
+  console.log(`\n${env}\n\n${table}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`);
+  console.error(`bench: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ env, quick, rows, soak, torchSlow, notes, table }, null, 2));
+  process.exit(0);
+}
+
+await main();
