@@ -142,6 +142,10 @@ export interface Kernels {
   indexSelect(x: TypedArray, shape: readonly number[], axis: number, index: Int32Array, outDType: DType): TypedArray;
   /** Accumulate slices: out = zeros(outShape); out[.., index[i], ..] += src[.., i, ..]. */
   indexAdd(src: TypedArray, srcShape: readonly number[], axis: number, index: Int32Array, outSize: number, outDType: DType): TypedArray;
+  /** Row-wise cross-entropy of contiguous logits x [m, c] with class indices `target` [m] and row weights [m]: loss [m] and softmax probs [m, c]. */
+  softmaxCrossEntropy(x: TypedArray, m: number, c: number, target: Int32Array, weight: TypedArray, outDType: DType): { loss: TypedArray; probs: TypedArray };
+  /** Its gradient w.r.t. x for upstream g [m]: g_i·w_i·(probs_ij − [j = target_i]). */
+  softmaxCrossEntropyGrad(probs: TypedArray, m: number, c: number, target: Int32Array, weight: TypedArray, g: TypedArray, outDType: DType): TypedArray;
 
   // ---- optional fused kernels. A backend may provide them; callers keep their own reference loop
   // and use it when the kernel is absent or returns false ("not handled": e.g. a dtype it lacks).

@@ -13,7 +13,7 @@
 import { isFloat } from '../core/dtype.js';
 import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { broadcastShapes } from '../core/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { apply, type Tensor } from '../tensor/tensor.js';
 
 /** How per-element losses are combined. */
 export type Reduction = 'none' | 'mean' | 'sum';
@@ -325,7 +325,6 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   const [x, t, unbatched] = batchify(input, target, probs);
   const C = x.shape[1]!;
   const weight = checkWeight(op, opts.weight, C, x);
-  const logp = x.logSoftmax(1);
   const wView = weight ? weight.reshape([1, C, ...x.shape.slice(2).map(() => 1)]) : null;
   let out: Tensor;
   if (probs) {
@@ -333,18 +332,27 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
     checkPair(op, x, t);
     let tt = eps > 0 ? t.mul(1 - eps).add(eps / C) : t;
     if (wView) tt = tt.mul(wView);
-    const loss = logp.mul(tt).sum(1).neg();
+    const loss = x.logSoftmax(1).mul(tt).sum(1).neg();
     if (reduction === 'none') out = loss;
     else if (reduction === 'sum') out = loss.sum();
     else out = loss.sum().div(x.numel() / C);
-  } else {
+  } else if (eps === 0) {
+    // the common case: one fused primitive over rows of logits (class dim moved last)
     const ct = checkClassTargets(op, x, t, C, weight, ignoreIndex);
-    out = nllCore(op, logp, ct, reduction);
-    if (eps > 0) {
-      const smooth = (wView ? logp.mul(wView) : logp).sum(1).neg().mul(ct.mask);
-      const ret = reduction === 'none' ? smooth : reduction === 'sum' ? smooth.sum() : smooth.sum().div(weight ? ct.sumW : ct.count);
-      out = out.mul(1 - eps).add(ret.mul(eps / C));
-    }
+    const rows = x.ndim === 2 ? x : x.permute([0, ...x.shape.slice(2).map((_, i) => i + 2), 1]).reshape(-1, C);
+    const m = rows.shape[0]!;
+    const perRow = apply('softmaxCrossEntropy', [rows, ct.index.reshape(m), ct.w.reshape(m)], {});
+    if (reduction === 'none') out = perRow.reshape(ct.w.shape);
+    else if (reduction === 'sum') out = perRow.sum();
+    else out = perRow.sum().div(ct.sumW);
+  } else {
+    // label smoothing: (1 − ε)·nll + ε/C·Σ_c −w_c·log p_c, normalised like the nll part (PyTorch's form)
+    const ct = checkClassTargets(op, x, t, C, weight, ignoreIndex);
+    const logp = x.logSoftmax(1);
+    const nll = nllCore(op, logp, ct, reduction);
+    const smooth = (wView ? logp.mul(wView) : logp).sum(1).neg().mul(ct.mask);
+    const ret = reduction === 'none' ? smooth : reduction === 'sum' ? smooth.sum() : smooth.sum().div(weight ? ct.sumW : ct.count);
+    out = nll.mul(1 - eps).add(ret.mul(eps / C));
   }
   return unbatched && reduction === 'none' ? out.reshape([]) : out;
 }

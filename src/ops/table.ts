@@ -5,6 +5,7 @@
 import { binaryOps, castOp, unaryOps, whereOp } from './elementwise.js';
 import { indexingOps } from './indexing.js';
 import { linalgOps } from './linalg.js';
+import { lossOps } from './loss.js';
 import { movementOps } from './movement.js';
 import { reduceOps } from './reduce.js';
 import type { OpTable } from './types.js';
@@ -18,4 +19,5 @@ export const OPS: OpTable = {
   ...movementOps,
   ...indexingOps,
   ...linalgOps,
+  ...lossOps,
 };

@@ -89,6 +89,9 @@ export interface OpAttrs {
   scatterAdd: { dim: number };
   indexSelect: { dim: number };
   indexAdd: { dim: number; size: number };
+  // fused softmax cross-entropy (loss.ts)
+  softmaxCrossEntropy: NoAttrs;
+  softmaxCrossEntropyGrad: { probs: TypedArray; classes: number };
   // matmul / conv / pool (linalg.ts)
   bmm: NoAttrs;
   conv2d: ConvAttrs;

@@ -3,6 +3,7 @@ import type { Backend, Kernels } from '../types.js';
 import { binary, unary, where } from './elementwise.js';
 import { conv2d, conv2dGradInput, conv2dGradWeight, avgPool2d, avgPool2dGrad, matmul, maxPool2d, maxPool2dGrad } from './linalg.js';
 import { argReduce, gather, indexAdd, indexSelect, prodGrad, reduce, scatterAdd } from './reduce.js';
+import { softmaxCrossEntropy, softmaxCrossEntropyGrad } from './loss.js';
 
 export const jsKernels: Kernels = {
   unary,
@@ -23,6 +24,8 @@ export const jsKernels: Kernels = {
   scatterAdd,
   indexSelect,
   indexAdd,
+  softmaxCrossEntropy,
+  softmaxCrossEntropyGrad,
 };
 
 export function createJsBackend(): Backend {
