@@ -142,41 +142,48 @@ abstract class RNNBase extends Module {
     return { x, unbatched, states: out };
   }
 
-  /** Run all layers and directions over x [B, T, I]; states are [L·D, B, H] each. */
+  /**
+   * Run all layers and directions over x [B, T, I]; states are [L·D, B, H] each. Time steps are kept
+   * as a list of [B, F] tensors between layers (stacked once at the end), so the backward pass never
+   * scatters a per-step gradient into a full [B, T, F] tensor.
+   */
   protected run(x: Tensor, states: Tensor[]): { out: Tensor; finals: Tensor[] } {
     const T = x.shape[1]!;
     const D = this.numDirections;
     const finals: Tensor[][] = states.map(() => []);
-    let layerIn = x;
+    let steps: Tensor[] = Array.from({ length: T }, (_, t) => x.select(1, t));
     for (let l = 0; l < this.numLayers; l++) {
-      const dirOuts: Tensor[] = [];
+      const dirOuts: Tensor[][] = [];
       for (let d = 0; d < D; d++) {
         const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
         const wIh = this.weight(`weight_ih${sfx}`);
         const wHh = this.weight(`weight_hh${sfx}`);
         const bIh = this.bias ? this.weight(`bias_ih${sfx}`) : null;
         const bHh = this.bias ? this.weight(`bias_hh${sfx}`) : null;
-        const xp = F.linear(layerIn, wIh, bIh); // [B, T, G·H], all time steps at once
         const k = l * D + d;
         let h = states[0]!.select(0, k);
         let c = this.mode === 'LSTM' ? states[1]!.select(0, k) : null;
         const hs: Tensor[] = new Array(T);
         for (let s = 0; s < T; s++) {
           const t = d === 0 ? s : T - 1 - s;
-          const xt = xp.select(1, t);
+          const xt = F.linear(steps[t]!, wIh, bIh);
           if (this.mode === 'LSTM') [h, c] = lstmStep(xt, h, c!, wHh, bHh);
           else if (this.mode === 'GRU') h = gruStep(xt, h, wHh, bHh);
           else h = rnnStep(xt, h, wHh, bHh, this.mode === 'RNN_RELU');
           hs[t] = h;
         }
-        dirOuts.push(T > 0 ? stack(hs, 1) : layerIn.newZeros([layerIn.shape[0]!, 0, this.hiddenSize]));
+        dirOuts.push(hs);
         finals[0]!.push(h);
         if (c) finals[1]!.push(c);
       }
-      layerIn = D === 1 ? dirOuts[0]! : cat(dirOuts, 2);
-      if (this.dropout > 0 && this.training && l < this.numLayers - 1) layerIn = F.dropout(layerIn, this.dropout, true, this.rng ?? defaultRng());
+      steps = D === 1 ? dirOuts[0]! : dirOuts[0]!.map((f, t) => cat([f, dirOuts[1]![t]!], 1));
+      if (this.dropout > 0 && this.training && l < this.numLayers - 1) {
+        const rng = this.rng ?? defaultRng();
+        steps = steps.map((v) => F.dropout(v, this.dropout, true, rng));
+      }
     }
-    return { out: layerIn, finals: finals.map((f) => stack(f, 0)) };
+    const out = T > 0 ? stack(steps, 1) : x.newZeros([x.shape[0]!, 0, D * this.hiddenSize]);
+    return { out, finals: finals.map((f) => stack(f, 0)) };
   }
 
   protected finish(out: Tensor, unbatched: boolean): Tensor {
