@@ -34,6 +34,8 @@ interface Edge {
   from: string;
   to: string;
   typeOnly: boolean;
+  /** `import('...')` */
+  dynamic?: boolean;
 }
 
 function walk(dir: string): string[] {
@@ -58,10 +60,10 @@ const rank = (a: string): number => (a === 'index' ? 6.5 : (LAYERS[a] ?? -1));
 export function importsOf(file: string, text = readFileSync(file, 'utf8')): Edge[] {
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
   const edges: Edge[] = [];
-  const add = (spec: string, typeOnly: boolean) => {
+  const add = (spec: string, typeOnly: boolean, dynamic = false) => {
     if (!spec.startsWith('.')) return; // packages and node: builtins
     const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
-    edges.push({ from: file, to: target, typeOnly });
+    edges.push({ from: file, to: target, typeOnly, dynamic });
   };
   const visit = (n: ts.Node) => {
     if (ts.isImportDeclaration(n) && ts.isStringLiteral(n.moduleSpecifier)) {
@@ -77,7 +79,7 @@ export function importsOf(file: string, text = readFileSync(file, 'utf8')): Edge
       add(n.moduleSpecifier.text, typeOnly);
     } else if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const a = n.arguments[0];
-      if (a && ts.isStringLiteral(a)) add(a.text, false);
+      if (a && ts.isStringLiteral(a)) add(a.text, false, true);
     }
     ts.forEachChild(n, visit);
   };
@@ -171,6 +173,12 @@ describe('import direction', () => {
     expect(cycles, cycles.map((c) => c.join(' → ')).join('\n')).toEqual([]);
   });
 
+  it('no import-time side effects: the wasm backend is reached only by a dynamic import()', () => {
+    const wasmDir = join(SRC, 'backend', 'wasm');
+    const staticIn = edges.filter((e) => e.to.startsWith(wasmDir) && !e.from.startsWith(wasmDir) && !e.typeOnly && !e.dynamic);
+    expect(staticIn.map((e) => relative(ROOT, e.from)), 'static imports of src/backend/wasm').toEqual([]);
+  });
+
   it('the checker itself catches an upward import and a cycle', () => {
     const f = (p: string) => join(SRC, p);
     expect(layerViolation({ from: f('core/shape.ts'), to: f('tensor/tensor.ts'), typeOnly: false })).toMatch(/core .* must not import from tensor/);
@@ -188,6 +196,7 @@ describe('import direction', () => {
     expect(cyc).toHaveLength(1);
     expect(findCycles([{ from: f('a.ts'), to: f('b.ts'), typeOnly: false }, { from: f('b.ts'), to: f('a.ts'), typeOnly: true }])).toEqual([]);
     const parsed = importsOf(f('ops/x.ts'), "import type { Tensor } from '../tensor/tensor.js';\nimport { type A } from './y.js';\nexport * from '../core/shape.js';\nconst m = import('../tensor/z.js');");
+    expect(parsed[3]!.dynamic).toBe(true);
     expect(parsed.map((e) => [relative(SRC, e.to), e.typeOnly])).toEqual([
       [join('tensor', 'tensor.ts'), true],
       [join('ops', 'y.ts'), true],
