@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { Rng, Tensor, exportOnnx, importOnnx, decodeOnnxModel, noGrad } from '../../src/index.js';
+import { BackpropError, Rng, Tensor, ValueError, exportOnnx, importOnnx, decodeOnnxModel, noGrad, optim, randn } from '../../src/index.js';
 import { ZOO } from './onnx-models.js';
 
 const TOL = 1e-5;
@@ -50,9 +50,62 @@ describe('ONNX export → onnxruntime-node → import, model zoo', () => {
       const y2 = noGrad(() => imported.call(...xs)) as Tensor;
       expect(y2.shape).toEqual(ref.shape);
       expect(maxErr(y2.dataSync(), ref.dataSync())).toBeLessThanOrEqual(TOL);
-      // Parameters keep their state-dict names.
-      const names = new Set(Object.keys(imported.stateDict()));
-      for (const [k] of model.namedParameters()) expect(names.has(k) || proto.graph!.initializer.every((t) => t.name !== k)).toBe(true);
+      // Parameters keep their state-dict names; buffers are a subset of the original's (BatchNorm's
+      // num_batches_tracked is not part of inference); no constants leak into the state dict.
+      expect(imported.namedParameters().map(([k]) => k).sort()).toEqual(model.namedParameters().map(([k]) => k).sort());
+      const original = new Set(Object.keys(model.stateDict()));
+      for (const k of Object.keys(imported.stateDict())) expect(original.has(k)).toBe(true);
     });
   }
+});
+
+describe('an imported ONNX model is a normal Module', () => {
+  it('fine-tunes: parameters get gradients and an optimizer lowers the loss', async () => {
+    const rng = new Rng(11);
+    const z = ZOO.find((e) => e.name === 'mlp-batchnorm1d')!;
+    const model = z.build(rng);
+    model.eval();
+    const m = await importOnnx(exportOnnx(model, z.input(2, rng)));
+    const x = z.input(8, rng) as Tensor;
+    const target = randn((noGrad(() => m.call(x)) as Tensor).shape as number[], { rng });
+    const opt = new optim.Adam(m.parameters(), { lr: 0.05 });
+    const losses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      opt.zeroGrad();
+      const loss = (m.call(x) as Tensor).sub(target).square().mean();
+      loss.backward();
+      opt.step();
+      losses.push(loss.item());
+    }
+    expect(m.parameters().every((p) => p.grad !== null)).toBe(true);
+    expect(losses[losses.length - 1]!).toBeLessThan(losses[0]! * 0.5);
+    // BatchNorm statistics are buffers, not trained.
+    expect(m.namedBuffers().map(([k]) => k).sort()).toEqual(['1.running_mean', '1.running_var']);
+  });
+
+  it('loads the original state dict back (same keys and layouts)', async () => {
+    const rng = new Rng(12);
+    const z = ZOO.find((e) => e.name === 'resnet-block')!;
+    const a = z.build(rng);
+    const b = z.build(new Rng(99));
+    a.eval();
+    b.eval();
+    const m = await importOnnx(exportOnnx(b, z.input(2, rng)));
+    const res = m.loadStateDict(a.stateDict(), { strict: false });
+    expect(res.missingKeys).toEqual([]);
+    expect(res.unexpectedKeys.every((k) => k.endsWith('num_batches_tracked'))).toBe(true);
+    const x = z.input(3, rng) as Tensor;
+    expect(Array.from((noGrad(() => m.call(x)) as Tensor).dataSync())).toEqual(Array.from((noGrad(() => a.call(x)) as Tensor).dataSync()));
+  });
+
+  it('restores training flags after export and refuses bad arguments with typed errors', () => {
+    const rng = new Rng(13);
+    const model = ZOO[0]!.build(rng);
+    model.train();
+    exportOnnx(model, randn([2, 4], { rng }));
+    expect(model.modules().every((m) => m.training)).toBe(true);
+    expect(() => exportOnnx(model, randn([2, 4], { rng }), { opset: 7 })).toThrow(ValueError);
+    expect(() => exportOnnx({} as never, randn([2, 4], { rng }))).toThrow(ValueError);
+    expect(() => exportOnnx(model, randn([2, 5], { rng }))).toThrow(BackpropError);
+  });
 });

@@ -161,31 +161,53 @@ class GraphBuilder {
     this.used.add(name);
   }
 
-  /** The graph name of `t`: dynamic value, named parameter, or a new constant initializer. */
+  /**
+   * The graph name of `t`: a graph value, a named parameter (an initializer: model state), or else a
+   * `Constant` node (constants are not state: an importer keeps them out of the parameters).
+   */
   ref(t: Tensor): string {
     const n = this.names.get(t);
     if (n !== undefined) return n;
     const pname = this.paramNames.get(t);
-    const name = pname ?? this.fresh('const'); // parameter names are reserved up front
-    this.initializers.push(tensorToProto(t, name));
+    let name: string;
+    if (pname !== undefined) {
+      name = pname; // parameter names are reserved up front
+      this.initializers.push(tensorToProto(t, name));
+    } else name = this.constant(tensorToProto(t, this.fresh('const')));
     this.constNames.add(name);
     this.names.set(t, name);
     return name;
   }
+  /** Emit a `Constant` node producing `value` under `value.name`. */
+  constant(value: TensorProto): string {
+    const name = value.name!;
+    this.nodes.push({
+      input: [],
+      output: [name],
+      opType: 'Constant',
+      name: this.fresh(`${name}_const`),
+      attribute: [{ name: 'value', type: OnnxAttrType.TENSOR, t: value, floats: [], ints: [], strings: [], tensors: [], graphs: [] }],
+    });
+    return name;
+  }
+  /**
+   * Whether `t` is a graph value: derived from the inputs, or a named parameter/buffer. Parameters count
+   * so that computations on them (an LSTM's `weight.t()`) stay in the graph as ops on the named
+   * initializer instead of being folded into an anonymous constant — the imported model keeps the
+   * parameter, so it can be fine-tuned and its state dict matches the original.
+   */
   isDynamic(t: Tensor): boolean {
+    if (this.paramNames.has(t)) return true;
     const n = this.names.get(t);
     return n !== undefined && !this.constNames.has(n);
   }
   int64(values: readonly number[], hint = 'shape', dims?: number[]): string {
-    const name = this.fresh(hint);
-    this.initializers.push(int64Proto(values, name, dims));
-    return name;
+    return this.constant(int64Proto(values, this.fresh(hint), dims));
   }
   scalar(v: number, like: Tensor, hint = 'c'): string {
     const name = this.fresh(hint);
     const t = new Tensor(like.dtype === 'float64' ? new Float64Array([v]) : new Float32Array([v]), [], like.dtype === 'float64' ? 'float64' : 'float32');
-    this.initializers.push(tensorToProto(t, name));
-    return name;
+    return this.constant(tensorToProto(t, name));
   }
   node(opType: string, inputs: string[], attrs: Record<string, number | number[] | string | { floats: number[] }> = {}, nOut = 1, hint?: string): string[] {
     const outs = Array.from({ length: nOut }, () => this.fresh(hint ?? opType.toLowerCase()));
@@ -580,7 +602,7 @@ function lowerMethod(ev: Ev, L: Lowering): void {
 function lowerEvent(ev: Ev, L: Lowering): void {
   const { g } = L;
   if (ev.kind === 'alias') {
-    if (g.isDynamic(ev.inputs[0]!)) g.names.set(ev.out[0]!, g.names.get(ev.inputs[0]!)!);
+    if (g.isDynamic(ev.inputs[0]!)) g.names.set(ev.out[0]!, g.ref(ev.inputs[0]!));
     return;
   }
   // Constant folding: an event none of whose inputs depends on the graph inputs is skipped; its output,

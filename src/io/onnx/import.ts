@@ -111,7 +111,10 @@ export class OnnxModule extends Module {
         ext = opts.externalData(t);
       }
       const value = protoToTensor(t, { maxElements: this.maxElements, ...(ext ? { external: ext } : {}) });
-      this.addInitializer(name, value, isFloatT(value) && value.ndim > 0 && !statNames.has(name) && (opts.trainable ?? true), value.ndim > 0);
+      // Float tensors are model state: trainable parameters (BatchNorm statistics: buffers). 0-d and
+      // integer initializers (shapes, axes, scalars) are constants, kept out of the state dict.
+      const isState = isFloatT(value) && value.ndim > 0;
+      this.addInitializer(name, value, isState && !statNames.has(name) && (opts.trainable ?? true), isState);
     }
     this.inputNames = graph.input.map((v) => v.name ?? '').filter((n) => !initNames.has(n));
     this.inputShapes = graph.input
