@@ -484,11 +484,15 @@ export abstract class Module {
     return out;
   }
 
-  private collectState(prefix: string, keepVars: boolean, out: StateDict): void {
+  private collectState(prefix: string, keepVars: boolean, out: StateDict, path: Set<Module> = new Set()): void {
+    if (path.has(this))
+      throw new StateError(`${this.typeName}: module '${prefix.slice(0, -1)}' contains itself (a reference cycle); keep back-references out of module properties`, 'E_MODULE_CYCLE');
+    path.add(this);
     const { params, buffers, modules } = this.own();
     for (const [name, p] of params) if (p) out[prefix + name] = keepVars ? p : p.detach();
     for (const [name, b] of buffers) if (b && !this._nonPersistent.has(name)) out[prefix + name] = keepVars ? b : b.detach();
-    for (const [name, m] of modules) if (m) m.collectState(`${prefix}${name}.`, keepVars, out);
+    for (const [name, m] of modules) if (m) m.collectState(`${prefix}${name}.`, keepVars, out, path);
+    path.delete(this);
   }
 
   /**
@@ -543,6 +547,16 @@ export abstract class Module {
 
   /** PyTorch's module print: `Sequential(\n  (0): Linear(in_features=4, out_features=2, bias=True)\n)`. */
   toString(): string {
+    if (printing.has(this)) return `${this.typeName}(<cycle>)`;
+    printing.add(this);
+    try {
+      return this.format();
+    } finally {
+      printing.delete(this);
+    }
+  }
+
+  private format(): string {
     const extra = this.extraRepr();
     const lines: string[] = extra ? extra.split('\n') : [];
     for (const [name, m] of this.own().modules) {
@@ -561,6 +575,8 @@ export abstract class Module {
     return this.toString();
   }
 }
+
+const printing = new Set<Module>();
 
 /** PyTorch's repr of a Python value in `extraRepr` strings. */
 export function pyRepr(v: unknown): string {

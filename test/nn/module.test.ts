@@ -93,6 +93,27 @@ describe('Module: discovery and names', () => {
     expect(() => l.parameters()).toThrow(/new Parameter/);
   });
 
+  it('a module that references an ancestor fails clearly instead of recursing forever', () => {
+    class Child extends nn.Module {
+      owner: nn.Module | null = null;
+      forward(x: Tensor) {
+        return x;
+      }
+    }
+    class Parent extends nn.Module {
+      lin = new nn.Linear(2, 2, { rng });
+      child = new Child();
+      forward(x: Tensor) {
+        return x;
+      }
+    }
+    const p = new Parent();
+    p.child.owner = p;
+    expect(p.parameters()).toHaveLength(2);
+    expect(() => p.stateDict()).toThrow(/contains itself/);
+    expect(p.toString()).toContain('(owner): Parent(<cycle>)');
+  });
+
   it('Parameter shares storage, requires grad, and rejects integer data', () => {
     const t = randn(3, { rng });
     const p = new nn.Parameter(t);
