@@ -41,7 +41,9 @@ export async function loadCsv(path: string, opts: CsvOptions = {}): Promise<CsvT
       if (z >= 0) return cb(new FormatError('E_CSV_BINARY', 'CSV: the file contains a NUL byte; it looks binary, not text', { file, offset: base + z }));
       carry = bytes.slice(end);
       offset += chunk.length;
-      cb(null, decoder.decode(bytes.subarray(0, end), { stream: true }));
+      const text = decoder.decode(bytes.subarray(0, end), { stream: true });
+      builder.noteText(text);
+      cb(null, text);
     },
     flush(cb) {
       if (carry.length) return cb(new FormatError('E_CSV_ENCODING', 'CSV: the file ends inside a UTF-8 sequence', { file, offset: offset - carry.length }));
@@ -51,7 +53,7 @@ export async function loadCsv(path: string, opts: CsvOptions = {}): Promise<CsvT
   const parser = parse(builder.parserOptions());
   pipeline(fs.createReadStream(path), check, parser, () => {});
   try {
-    for await (const r of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) builder.push(r.record, r.info.lines);
+    for await (const r of parser as AsyncIterable<string[]>) builder.pushRecord(r);
   } catch (e) {
     parser.destroy();
     throw fromCsvParseError(e, file);

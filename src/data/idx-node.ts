@@ -21,7 +21,18 @@ export async function readMaybeGzip(path: string, opts: { maxBytes?: number; kin
   if (!stat.isFile()) throw new FormatError(`E_${kind}_NOT_FOUND`, `${kind}: ${JSON.stringify(path)} is not a regular file`, { file: path });
   if (stat.size > maxBytes + 64) throw new FormatError(`E_${kind}_SIZE`, `${kind}: the file has ${stat.size} bytes, more than maxBytes ${maxBytes}`, { file: path, offset: 0 });
   const raw = await fs.promises.readFile(path);
-  const bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  return gunzipCapped(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), { maxBytes, kind, file: path });
+}
+
+/**
+ * Return `bytes` unchanged unless they start with the gzip magic (1f 8b); then gunzip them with
+ * node:zlib, stopping at `maxBytes` of output (FormatError `E_<KIND>_GZIP_TOO_LARGE`); corrupt gzip
+ * data is `E_<KIND>_GZIP`.
+ */
+export async function gunzipCapped(bytes: Uint8Array, opts: { maxBytes?: number; kind?: string; file?: string } = {}): Promise<Uint8Array> {
+  const maxBytes = opts.maxBytes ?? IDX_MAX_BYTES;
+  const kind = opts.kind ?? 'IDX';
+  const loc = opts.file === undefined ? { offset: 0 } : { file: opts.file, offset: 0 };
   if (!(bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)) return bytes;
   const zlib = await nodeZlib();
   try {
@@ -33,8 +44,8 @@ export async function readMaybeGzip(path: string, opts: { maxBytes?: number; kin
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError)
-      throw new FormatError(`E_${kind}_GZIP_TOO_LARGE`, `${kind}: gzip data decompresses past maxBytes ${maxBytes} (a gzip bomb, or raise maxBytes)`, { file: path, offset: 0 });
-    throw new FormatError(`E_${kind}_GZIP`, `${kind}: corrupt gzip data (${(e as Error).message})`, { file: path, offset: 0 });
+      throw new FormatError(`E_${kind}_GZIP_TOO_LARGE`, `${kind}: gzip data decompresses past maxBytes ${maxBytes} (a gzip bomb, or raise maxBytes)`, loc);
+    throw new FormatError(`E_${kind}_GZIP`, `${kind}: corrupt gzip data (${(e as Error).message})`, loc);
   }
 }
 

@@ -95,6 +95,20 @@ describe('CSV parsing', () => {
     expect(t.types.x).toBe('string');
     expect(() => t.toTensors({ target: 'y' })).toThrow(ValueError);
   });
+  it('blank lines: skipped, except inside one-column data where they are missing values', () => {
+    expect(data.parseCsv('\n\na,b\n\n1,2\n  \n3,4\n\n\n').length).toBe(2);
+    expect(data.parseCsv('x\n1\n2\n\n\n').length).toBe(2);
+    let err: unknown;
+    try { data.parseCsv('x\n1\n\n2\n'); } catch (e) { err = e; }
+    expect(err).toMatchObject({ code: 'E_CSV_MISSING', location: { line: 3 } });
+    expect(() => data.parseCsv('x\n1\n""\n')).toThrow(FormatError);
+    expect(Array.from(data.parseCsv('x\n1\n""\n', { missing: { fill: 7 } }).column('x') as Float64Array)).toEqual([1, 7]);
+  });
+  it('line numbers count line breaks inside quoted fields', () => {
+    let err: unknown;
+    try { data.parseCsv('a,b\n"multi\nline",1\n"x\r\ny",2\n3\n'); } catch (e) { err = e; }
+    expect(err).toMatchObject({ code: 'E_CSV_RAGGED', location: { line: 6 } });
+  });
   it('header: false uses names or c0..', () => {
     const t = data.parseCsv('1,2\n3,4\n', { header: false });
     expect(t.names).toEqual(['c0', 'c1']);
