@@ -137,6 +137,17 @@ describe('gradcheck (float64) over layers, inputs and parameters', () => {
     }
   });
 
+  it('non-contiguous (transposed / sliced) inputs', () => {
+    const lin = new nn.Linear(3, 2, { rng }).double();
+    expect(moduleGradcheck(lin, [x64(3, 4)], (x) => lin.call(x.t()))).toBe(true);
+    const conv = new nn.Conv2d(2, 2, 2, { rng }).double();
+    expect(moduleGradcheck(conv, [x64(1, 4, 4, 2)], (x) => conv.call(x.permute(0, 3, 1, 2)))).toBe(true);
+    const gru = new nn.GRU(2, 2, { rng }).double();
+    expect(moduleGradcheck(gru, [x64(2, 3, 4)], (x) => gru.call(x.slice(2, 0, null, 2).transpose(0, 1)))).toBe(true);
+    const ln = new nn.LayerNorm(3).double();
+    expect(moduleGradcheck(ln, [x64(3, 2)], (x) => ln.call(x.t()))).toBe(true);
+  });
+
   it('a Sequential model end to end', () => {
     const m = new nn.Sequential(new nn.Conv2d(1, 2, 3, { rng }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(2, 2, { rng })).double();
     const x: Tensor = x64(2, 1, 4, 4);
