@@ -57,15 +57,30 @@ export const rgb = (c: readonly number[]): string => `rgb(${c[0]},${c[1]},${c[2]
  * Paint a one-value-per-cell map (values in [−1, 1]) into RGBA pixels.
  * `discretize` snaps to the sign, like TensorFlow Playground's checkbox.
  */
+const LUT_N = 1024;
+let lut: Uint8Array | null = null;
+/** divergingColor sampled at LUT_N + 1 points over [−1, 1] (painting runs per pixel, per frame). */
+function colorLut(): Uint8Array {
+  if (lut) return lut;
+  lut = new Uint8Array((LUT_N + 1) * 3);
+  for (let i = 0; i <= LUT_N; i++) lut.set(divergingColor((i / LUT_N) * 2 - 1), i * 3);
+  return lut;
+}
+
 export function paintDiverging(values: ArrayLike<number>, out: Uint8ClampedArray, opts: { discretize?: boolean; scale?: number } = {}): void {
   const s = opts.scale ?? 1;
+  const L = colorLut();
   for (let k = 0; k < values.length; k++) {
     let v = values[k]! / s;
     if (opts.discretize) v = v > 0 ? 1 : v < 0 ? -1 : 0;
-    const c = divergingColor(v);
-    out[k * 4] = c[0];
-    out[k * 4 + 1] = c[1];
-    out[k * 4 + 2] = c[2];
+    if (Number.isNaN(v)) {
+      out[k * 4] = out[k * 4 + 1] = out[k * 4 + 2] = 128;
+    } else {
+      const i = Math.round((Math.max(-1, Math.min(1, v)) + 1) * 0.5 * LUT_N) * 3;
+      out[k * 4] = L[i]!;
+      out[k * 4 + 1] = L[i + 1]!;
+      out[k * 4 + 2] = L[i + 2]!;
+    }
     out[k * 4 + 3] = 255;
   }
 }

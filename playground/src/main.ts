@@ -425,6 +425,8 @@ function buildNetwork(): void {
   netHead.append(cols);
   const width = colX(hidden.length + 1) + NODE + 20;
   const height = TOP + Math.max(FEATURES.length, ...hidden, outputs) * ROW_H;
+  linkKey = '';
+  featuresDirty = true;
   netBody.style.width = `${width}px`;
   netBody.style.height = `${height}px`;
   cols.style.width = `${width}px`;
@@ -515,31 +517,51 @@ editor.addEventListener('keydown', (e) => {
 });
 editor.addEventListener('blur', () => (editor.hidden = true));
 
+/** Link paths are created once per network shape; frames only restyle them. */
+let linkKey = '';
+let featuresDirty = true;
+let linkPaths: { path: SVGPathElement; hit: SVGPathElement; l: number; o: number; i: number }[] = [];
+const weightAt = (l: number, o: number, i: number): number => {
+  const w = frame?.weights[l];
+  return w ? w.weight[o * w.in + i]! : NaN;
+};
+
 function drawLinks(f: Frame): void {
-  linkSvg.replaceChildren();
+  const key = `${nodes.map((c) => c.length).join(',')}|${f.weights.map((w) => `${w.in}x${w.out}`).join(',')}`;
+  if (key !== linkKey) {
+    linkKey = key;
+    linkSvg.replaceChildren();
+    linkPaths = [];
+    f.weights.forEach((w, l) => {
+      const from = nodes[l];
+      const to = nodes[l + 1];
+      if (!from || !to || from.length !== w.in || to.length !== w.out) return;
+      for (let o = 0; o < w.out; o++)
+        for (let i = 0; i < w.in; i++) {
+          const a = from[i]!;
+          const b = to[o]!;
+          const x1 = a.x + NODE, y1 = a.y + NODE / 2, x2 = b.x, y2 = b.y + NODE / 2;
+          const d = `M${x1},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`;
+          const path = svg('path', { d, fill: 'none', class: 'link', 'data-link': `${l},${o},${i}` });
+          const hit = svg('path', { d, stroke: 'transparent', 'stroke-width': 10, fill: 'none', class: 'linkhit', tabindex: 0, role: 'button' });
+          const label = () => `Weight from ${l === 0 ? 'input' : `layer ${l}`} unit ${i + 1} to ${l + 1 === f.weights.length ? 'output' : `layer ${l + 1}`} unit ${o + 1}: ${weightAt(l, o, i).toPrecision(3)}`;
+          hit.addEventListener('mousemove', (e) => showTip(e, `Weight: ${weightAt(l, o, i).toPrecision(3)} (click to edit)`));
+          hit.addEventListener('focus', () => hit.setAttribute('aria-label', label()));
+          hit.addEventListener('mouseleave', hideTip);
+          hit.addEventListener('click', (e) => openEditor(e, l, o, i));
+          hit.addEventListener('keydown', (e) => e.key === 'Enter' && openEditor(e, l, o, i));
+          linkSvg.append(path, hit);
+          linkPaths.push({ path, hit, l, o, i });
+        }
+    });
+  }
   let maxAbs = 0;
   for (const w of f.weights) for (const v of w.weight) maxAbs = Math.max(maxAbs, Math.abs(v));
-  f.weights.forEach((w, l) => {
-    const from = nodes[l];
-    const to = nodes[l + 1];
-    if (!from || !to || from.length !== w.in || to.length !== w.out) return;
-    for (let o = 0; o < w.out; o++)
-      for (let i = 0; i < w.in; i++) {
-        const a = from[i]!;
-        const b = to[o]!;
-        const x1 = a.x + NODE, y1 = a.y + NODE / 2, x2 = b.x, y2 = b.y + NODE / 2;
-        const v = w.weight[o * w.in + i]!;
-        const st = linkStyle(v, Math.max(maxAbs, 1));
-        const d = `M${x1},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`;
-        const p = svg('path', { d, stroke: st.color, 'stroke-width': st.width, fill: 'none', class: 'link', 'data-link': `${l},${o},${i}` });
-        const hit = svg('path', { d, stroke: 'transparent', 'stroke-width': 10, fill: 'none', class: 'linkhit', tabindex: 0, role: 'button', 'aria-label': `Weight from ${l === 0 ? 'input' : `layer ${l}`} unit ${i + 1} to unit ${o + 1}: ${v.toPrecision(3)}` });
-        hit.addEventListener('mousemove', (e) => showTip(e, `Weight: ${v.toPrecision(3)} (click to edit)`));
-        hit.addEventListener('mouseleave', hideTip);
-        hit.addEventListener('click', (e) => openEditor(e, l, o, i));
-        hit.addEventListener('keydown', (e) => e.key === 'Enter' && openEditor(e, l, o, i));
-        linkSvg.append(p, hit);
-      }
-  });
+  for (const p of linkPaths) {
+    const st = linkStyle(weightAt(p.l, p.o, p.i), Math.max(maxAbs, 1));
+    p.path.setAttribute('stroke', st.color);
+    p.path.setAttribute('stroke-width', String(st.width));
+  }
 }
 
 // ------------------------------------------------------------------------------------ drawing
@@ -600,7 +622,8 @@ function drawFrame(f: ViewFrame): void {
   const g = f.grid;
   // feature nodes
   const feats = g.layers[0];
-  if (feats) {
+  if (feats && featuresDirty) {
+    featuresDirty = false; // the inputs' maps never change while training
     let k = 0;
     for (const fn of allFeatureNodes) {
       const ctx = fn.canvas.getContext('2d')!;
@@ -722,7 +745,7 @@ function drawMetrics(f: Frame): void {
         ]),
     el('span', { class: 'legend-note', text: multi ? '  lightness = confidence' : '  colour shows the output; points show the data' }),
   );
-  perfOut.textContent = `backend ${f.backend} · ${f.msPerStep.toFixed(2)} ms/step${f.epochsPerSecond ? ` · ${f.epochsPerSecond.toFixed(0)} epochs/s` : ''}`;
+  perfOut.textContent = `backend ${f.backend} · ${f.msPerStep.toFixed(2)} ms/step${f.epochsPerSecond ? ` · ${f.epochsPerSecond.toFixed(0)} epochs/s` : ''} · render ${renderMs.toFixed(1)} ms`;
   document.getElementById('backend-info')!.textContent = `backend: ${f.backend}`;
 }
 
@@ -827,6 +850,7 @@ function applyMode(): void {
 
 // ------------------------------------------------------------------------------------ worker messages
 let lastFrameAt = 0;
+let renderMs = 0;
 let frameWaiters: ((f: ViewFrame) => void)[] = [];
 worker.onmessage = (e: MessageEvent<FromWorker>) => {
   const m = e.data;
@@ -852,6 +876,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       if (!playing || now - lastFrameAt > 30) {
         drawFrame(frame);
         lastFrameAt = now;
+        renderMs = 0.8 * renderMs + 0.2 * (performance.now() - now);
       }
       for (const w of frameWaiters) w(frame);
       frameWaiters = [];
@@ -898,6 +923,7 @@ if (TEST) {
     metrics: () => frame?.metrics,
     grid: () => (frame ? Array.from(frame.grid.output) : null),
     playing: () => playing,
+    renderMs: () => renderMs,
     async export(): Promise<{ architecture: string; weights: number[] }> {
       const r = await request<Extract<FromWorker, { type: 'exported' }>>((id) => ({ type: 'export', id }));
       return { architecture: r.architecture, weights: Array.from(r.weights) };
