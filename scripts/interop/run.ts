@@ -12,7 +12,7 @@
  *    (skipped with a notice when this torch build cannot export).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const PY = process.env.PYTHON ?? '/usr/bin/python3';
 const TOL = 1e-5;
 const keep = process.argv.includes('--keep');
+/** `--fixtures`: also refresh test/fixtures/io (PyTorch-written files that `npm test` loads without Python). */
+const fixtures = process.argv.includes('--fixtures');
 const dir = mkdtempSync(join(tmpdir(), 'bp-interop-'));
 let failures = 0;
 
@@ -124,6 +126,18 @@ async function main(): Promise<void> {
       check(`backprop imports torch.onnx.export(${name}) and matches torch: max error ${err.toExponential(2)}`, err <= TOL);
     }
   } else console.log('NOTE torch.onnx.export is unavailable in this torch build; ONNX import from PyTorch not exercised');
+
+  if (fixtures && !failures) {
+    const fx = join(here, '..', '..', 'test', 'fixtures', 'io');
+    mkdirSync(fx, { recursive: true });
+    for (const name of Object.keys(ARCH)) {
+      copyFileSync(join(dir, `pt-${name}.safetensors`), join(fx, `torch-${name}.safetensors`));
+      copyFileSync(join(dir, `pt-${name}-io.safetensors`), join(fx, `torch-${name}-io.safetensors`));
+      const onnx = join(dir, 'pt-onnx', `${name}.onnx`);
+      if (existsSync(onnx)) copyFileSync(onnx, join(fx, `torch-${name}.onnx`));
+    }
+    console.log(`fixtures written to ${fx}`);
+  }
 }
 
 main()
