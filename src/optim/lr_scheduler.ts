@@ -35,7 +35,7 @@ function copyPlain(v: unknown): unknown {
 }
 
 /** Keys that are not state: the optimizer and anything callable. */
-const NOT_STATE = new Set(['optimizer', 'lrLambdas']);
+const NOT_STATE = new Set(['optimizer', 'lrLambdas', 'schedulers']);
 
 abstract class SchedulerBase {
   readonly optimizer: AnyOptimizer;
@@ -321,6 +321,112 @@ export class LambdaLR extends LRScheduler {
   }
   protected getLr(): number[] {
     return this.baseLrs.map((b, i) => b * this.lrLambdas[i]!(this.lastEpoch));
+  }
+}
+
+/**
+ * Multiply the lr by `factor` for the first `totalIters` epochs, then use the base lr
+ * (a constant warm-up): `lr_e = base·(e < totalIters ? factor : 1)`.
+ */
+export class ConstantLR extends LRScheduler {
+  factor: number;
+  totalIters: number;
+  constructor(optimizer: AnyOptimizer, opts: { factor?: number; totalIters?: number; lastEpoch?: number } = {}) {
+    super(optimizer, opts.lastEpoch ?? -1);
+    const f = opts.factor ?? 1 / 3;
+    if (!(f >= 0 && f <= 1)) throw schedError('ConstantLR', `factor must be between 0 and 1, got ${f}`);
+    this.factor = f;
+    this.totalIters = opts.totalIters ?? 5;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    const gs = groups(this.optimizer);
+    if (this.lastEpoch === 0) return gs.map((g) => g.lr * this.factor);
+    if (this.lastEpoch !== this.totalIters) return gs.map((g) => g.lr);
+    return gs.map((g) => g.lr * (1 / this.factor));
+  }
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * (this.factor + (this.lastEpoch >= this.totalIters ? 1 - this.factor : 0)));
+  }
+}
+
+/** Polynomial decay to 0 over `totalIters` epochs: `lr_e = base·(1 − min(e, totalIters)/totalIters)^power`. */
+export class PolynomialLR extends LRScheduler {
+  totalIters: number;
+  power: number;
+  constructor(optimizer: AnyOptimizer, opts: { totalIters?: number; power?: number; lastEpoch?: number } = {}) {
+    super(optimizer, opts.lastEpoch ?? -1);
+    this.totalIters = opts.totalIters ?? 5;
+    this.power = opts.power ?? 1;
+    if (!(this.totalIters > 0)) throw schedError('PolynomialLR', `totalIters must be positive, got ${this.totalIters}`);
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    const gs = groups(this.optimizer);
+    const { lastEpoch: e, totalIters: n } = this;
+    if (e === 0 || e > n) return gs.map((g) => g.lr);
+    const decay = ((1 - e / n) / (1 - (e - 1) / n)) ** this.power;
+    return gs.map((g) => g.lr * decay);
+  }
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * (1 - Math.min(this.totalIters, this.lastEpoch) / this.totalIters) ** this.power);
+  }
+}
+
+/**
+ * Run schedulers one after another, switching at the `milestones` epochs (PyTorch's SequentialLR),
+ * e.g. a linear warm-up then cosine annealing:
+ * ```
+ * new SequentialLR(opt, { schedulers: [new LinearLR(opt, { startFactor: 0.1, totalIters: 5 }),
+ *                                      new CosineAnnealingLR(opt, { tMax: 95 })], milestones: [5] });
+ * ```
+ * Each scheduler restarts from its own epoch 0 (closed form) at its milestone.
+ */
+export class SequentialLR extends SchedulerBase {
+  schedulers: LRScheduler[];
+  milestones: number[];
+  lastEpoch: number;
+  constructor(optimizer: AnyOptimizer, opts: { schedulers: LRScheduler[]; milestones: number[]; lastEpoch?: number }) {
+    super(optimizer);
+    const name = 'SequentialLR';
+    const { schedulers, milestones } = opts;
+    if (!Array.isArray(schedulers) || schedulers.length < 1) throw schedError(name, 'expects at least one scheduler');
+    schedulers.forEach((sc, i) => {
+      if (sc.optimizer !== optimizer) throw schedError(name, `scheduler at index ${i} is bound to a different optimizer than the one passed to SequentialLR`);
+    });
+    if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1)
+      throw schedError(name, `expected ${schedulers.length - 1} milestones for ${schedulers.length} schedulers, got ${JSON.stringify(milestones)}`);
+    this.schedulers = schedulers.slice();
+    this.milestones = milestones.slice();
+    this.lastEpoch = (opts.lastEpoch ?? -1) + 1;
+    // undo the initial steps the schedulers took when they were built, then start the first one
+    for (const g of groups(optimizer)) g.lr = g.initialLr as number;
+    for (const sc of this.schedulers) sc.lastEpoch -= 1;
+    (this.schedulers[0] as unknown as { initialStep(): void }).initialStep();
+    this.lastLr = this.schedulers[0]!.getLastLr();
+  }
+
+  step(): void {
+    this.lastEpoch++;
+    const idx = this.milestones.filter((m) => m <= this.lastEpoch).length;
+    const sc = this.schedulers[idx]!;
+    if (idx > 0 && this.milestones[idx - 1] === this.lastEpoch) sc.step(0);
+    else sc.step();
+    this.lastLr = sc.getLastLr();
+  }
+
+  /** Own fields plus each wrapped scheduler's state dict (under `schedulers`). */
+  override stateDict(): Record<string, unknown> {
+    const out = super.stateDict();
+    out.schedulers = this.schedulers.map((sc) => sc.stateDict());
+    return out;
+  }
+
+  override loadStateDict(sd: Record<string, unknown>): void {
+    const { schedulers, ...own } = sd;
+    super.loadStateDict(own);
+    this.schedulers = (this.schedulers ?? []).slice();
+    if (Array.isArray(schedulers)) schedulers.forEach((s, i) => this.schedulers[i]?.loadStateDict(s as Record<string, unknown>));
   }
 }
 

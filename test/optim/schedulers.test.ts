@@ -163,3 +163,52 @@ describe('scheduler errors', () => {
     expect(() => new optim.StepLR(sgd(), { stepSize: 2, lastEpoch: 3 })).toThrow(/initialLr is not set/);
   });
 });
+
+describe('warm-up schedules: ConstantLR, PolynomialLR, SequentialLR', () => {
+  const seq = (o: optim.SGD, s: { step(): void }, n: number) => {
+    const out: number[] = [];
+    for (let e = 0; e < n; e++) {
+      out.push(lrOf(o));
+      s.step();
+    }
+    return out;
+  };
+  it('ConstantLR: factor·base for totalIters epochs, then base', () => {
+    const o = sgd(0.2);
+    expect(seq(o, new optim.ConstantLR(o, { factor: 0.5, totalIters: 3 }), 6).map((v) => +v.toFixed(12))).toEqual([0.1, 0.1, 0.1, 0.2, 0.2, 0.2]);
+  });
+  it('PolynomialLR: base·(1 − e/n)^power, then 0', () => {
+    const o = sgd(1);
+    const got = seq(o, new optim.PolynomialLR(o, { totalIters: 4, power: 2 }), 7);
+    [1, 0.5625, 0.25, 0.0625, 0, 0, 0].forEach((v, i) => expect(got[i]).toBeCloseTo(v, 12));
+  });
+  it('SequentialLR: linear warm-up then cosine annealing, switching at the milestone', () => {
+    const o = sgd(1);
+    const warm = new optim.LinearLR(o, { startFactor: 0.1, totalIters: 5 });
+    const cos = new optim.CosineAnnealingLR(o, { tMax: 10 });
+    const s = new optim.SequentialLR(o, { schedulers: [warm, cos], milestones: [5] });
+    const got = seq(o, s, 16);
+    for (let e = 0; e < 5; e++) expect(got[e]).toBeCloseTo(0.1 + (0.9 * e) / 5, 12);
+    for (let e = 5; e < 16; e++) expect(got[e]).toBeCloseTo((1 + Math.cos((Math.PI * (e - 5)) / 10)) / 2, 12);
+    expect(s.getLastLr()[0]).toBe(lrOf(o));
+  });
+  it('SequentialLR state dict round trip, and its errors', () => {
+    const build = (o: optim.SGD) =>
+      new optim.SequentialLR(o, { schedulers: [new optim.ConstantLR(o, { factor: 0.5, totalIters: 2 }), new optim.ExponentialLR(o, { gamma: 0.9 })], milestones: [3] });
+    const oA = sgd();
+    const sA = build(oA);
+    seq(oA, sA, 4);
+    const savedO = oA.stateDict();
+    const savedS = sA.stateDict();
+    expect(JSON.parse(JSON.stringify(savedS))).toEqual(savedS);
+    const rest = seq(oA, sA, 6);
+    const oB = sgd();
+    const sB = build(oB);
+    oB.loadStateDict(savedO);
+    sB.loadStateDict(savedS);
+    expect(seq(oB, sB, 6)).toEqual(rest);
+    const o = sgd();
+    expect(() => new optim.SequentialLR(o, { schedulers: [new optim.ExponentialLR(o, { gamma: 0.9 })], milestones: [2] })).toThrow(/expected 0 milestones/);
+    expect(() => new optim.SequentialLR(o, { schedulers: [new optim.ExponentialLR(sgd(), { gamma: 0.9 })], milestones: [] })).toThrow(/different optimizer/);
+  });
+});
