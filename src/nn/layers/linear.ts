@@ -50,7 +50,8 @@ export class Linear extends Module {
     const last = x.ndim === 0 ? undefined : x.shape[x.ndim - 1];
     if (last !== this.inFeatures)
       throw new ShapeError(
-        `${this.describe()}: expected input [..., ${this.inFeatures}], got ${fmtShape(x.shape)}; hint: the previous layer outputs ${last ?? 'a scalar'} features but this Linear expects ${this.inFeatures}`,
+        `${this.describe()}: expected input [..., ${this.inFeatures}], got ${fmtShape(x.shape)}; ` +
+          (last === undefined ? 'hint: a 0-d tensor has no feature dim; reshape it to [1, 1]' : `hint: the previous layer outputs ${last} features but this Linear expects ${this.inFeatures}`),
         'E_LINEAR_SHAPE',
       );
     checkFloatInput(x, this.describe());
