@@ -634,6 +634,12 @@ export class ReduceLROnPlateau extends SchedulerBase {
     this.lastLr = groups(optimizer).map((g) => g.lr);
   }
 
+  /** Also accepts a JSON round-tripped state dict, where an infinite `best` became null. */
+  override loadStateDict(sd: Record<string, unknown>): void {
+    super.loadStateDict(sd);
+    if (this.best === null || this.best === undefined) this.best = this.mode === 'min' ? Infinity : -Infinity;
+  }
+
   get inCooldown(): boolean {
     return this.cooldownCounter > 0;
   }

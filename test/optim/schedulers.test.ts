@@ -212,3 +212,17 @@ describe('warm-up schedules: ConstantLR, PolynomialLR, SequentialLR', () => {
     expect(() => new optim.SequentialLR(o, { schedulers: [new optim.ExponentialLR(sgd(), { gamma: 0.9 })], milestones: [] })).toThrow(/different optimizer/);
   });
 });
+
+describe('ReduceLROnPlateau state through JSON', () => {
+  it('an untouched scheduler (best = Infinity) survives JSON.stringify, which writes null', () => {
+    const oA = sgd(1);
+    const sA = new optim.ReduceLROnPlateau(oA, { patience: 0 });
+    const json = JSON.parse(JSON.stringify(sA.stateDict())) as Record<string, unknown>;
+    expect(json.best).toBeNull();
+    const sB = new optim.ReduceLROnPlateau(sgd(1), { patience: 0 });
+    sB.loadStateDict(json);
+    expect(sB.best).toBe(Infinity);
+    sB.step(5);
+    expect(sB.best).toBe(5);
+  });
+});
