@@ -282,3 +282,33 @@ describe('printing looks like PyTorch', () => {
     expect(zeros([2, 0]).toString()).toBe('tensor([], size=[2, 0])');
   });
 });
+
+describe("PyTorch's choices at the edges", () => {
+  it('argmax/argmin and max(dim) return the first of tied extremes', () => {
+    const x = tensor([[1, 3, 3], [2, 2, 0]]);
+    expect(x.argmax(1).toArray()).toEqual([1, 0]);
+    expect(x.max(1).indices.toArray()).toEqual([1, 0]);
+    expect(x.argmin(1).toArray()).toEqual([0, 2]);
+    expect(x.argmax().item()).toBe(1);
+  });
+
+  it('NaN propagates through max/amax and wins argmax', () => {
+    expect(tensor([NaN, 1]).max().item()).toBeNaN();
+    expect(tensor([1, NaN]).argmax().item()).toBe(1);
+    expect(tensor([1, NaN]).maximum(tensor([0, 0])).toArray()).toEqual([1, NaN]);
+  });
+
+  it('clamp with min > max gives max everywhere; NaN stays NaN', () => {
+    expect(tensor([0.5, 2, -1, NaN]).clamp(1, 0).toArray()).toEqual([0, 0, 0, NaN]);
+  });
+
+  it('var/std of one element with correction 1 is NaN; with correction 0 it is 0', () => {
+    expect(tensor([5]).std().item()).toBeNaN();
+    expect(tensor([5]).var(undefined, { correction: 0 }).item()).toBe(0);
+  });
+
+  it('integer division is true division; integer sums stay integers', () => {
+    expect(tensor([3, 4], { dtype: 'int32' }).div(tensor([2, 8], { dtype: 'int32' })).toArray()).toEqual([1.5, 0.5]);
+    expect(tensor([1, 2], { dtype: 'int32' }).sum().dtype).toBe('int32');
+  });
+});

@@ -70,7 +70,8 @@ function unaryFn(op: UnaryOp, p0: number, p1: number): F1 {
     case 'clamp': {
       const lo = Number.isNaN(p0) ? -Infinity : p0;
       const hi = Number.isNaN(p1) ? Infinity : p1;
-      return (x) => (x !== x ? x : x < lo ? lo : x > hi ? hi : x);
+      // min(max(x, lo), hi), NaN kept: with lo > hi every value becomes hi, like PyTorch
+      return (x) => (x !== x ? x : x > hi ? hi : x < lo ? (lo > hi ? hi : lo) : x);
     }
     case 'leakyRelu': return (x) => (x > 0 ? x : p0 * x);
     case 'elu': return (x) => (x > 0 ? x : p0 * Math.expm1(x));
