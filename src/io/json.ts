@@ -3,8 +3,7 @@
  * - rejects duplicate keys (JSON.parse silently keeps the last one),
  * - builds objects as `Map`s, so keys like `__proto__` or `constructor` are plain data,
  * - caps nesting depth,
- * - reports the byte offset of the problem (offsets are in characters of the decoded string,
- *   shifted by `base`; callers pass ASCII-dominated text, where the two coincide).
+ * - reports the byte offset of the problem in the UTF-8 encoding of the text, shifted by `base`.
  * Numbers are parsed with the JSON grammar and returned as JS numbers.
  */
 import { FormatError } from '../core/errors.js';
@@ -25,9 +24,24 @@ export interface JsonParseOptions {
 
 const KEY_OFFSETS = new WeakMap<JsonObject, Map<string, number>>();
 
-/** Offset (with `base` applied) at which `key` of a parsed object appeared, if known. */
+/** Character index in the parsed text at which `key` of a parsed object appeared, if known. */
 export function keyOffset(obj: JsonObject, key: string): number | undefined {
   return KEY_OFFSETS.get(obj)?.get(key);
+}
+
+/** The UTF-8 byte length of `text.slice(0, charIndex)` (computed only when an error is reported). */
+export function utf8Offset(text: string, charIndex: number): number {
+  let n = 0;
+  for (let i = 0; i < charIndex && i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < charIndex) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 export function parseStrictJson(text: string, opts: JsonParseOptions = {}): JsonValue {
@@ -37,7 +51,7 @@ export function parseStrictJson(text: string, opts: JsonParseOptions = {}): Json
   const what = opts.what ?? 'JSON';
   let i = 0;
   const fail = (msg: string, at = i, c = code): never => {
-    throw new FormatError(c, `${what}: ${msg}`, { offset: base + at });
+    throw new FormatError(c, `${what}: ${msg}`, { offset: base + utf8Offset(text, at) });
   };
   const ws = (): void => {
     while (i < text.length) {
@@ -111,11 +125,11 @@ export function parseStrictJson(text: string, opts: JsonParseOptions = {}): Json
         if (text[i] !== '"') fail('expected a string key');
         const keyAt = i;
         const key = parseString();
-        if (obj.has(key)) fail(`duplicate key ${JSON.stringify(key)} (object opened at byte ${base + at})`, keyAt, `${code}_DUPLICATE_KEY`);
+        if (obj.has(key)) fail(`duplicate key ${JSON.stringify(key)} (object opened at byte ${base + utf8Offset(text, at)})`, keyAt, `${code}_DUPLICATE_KEY`);
         ws();
         if (text[i] !== ':') fail("expected ':'");
         i++;
-        offsets.set(key, base + keyAt);
+        offsets.set(key, keyAt);
         obj.set(key, parseValue(depth + 1));
         ws();
         if (text[i] === ',') {

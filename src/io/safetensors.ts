@@ -12,7 +12,7 @@
 import { FormatError, ValueError, DTypeError } from '../core/errors.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
-import { keyOffset, parseStrictJson, type JsonObject, type JsonValue } from './json.js';
+import { keyOffset, parseStrictJson, utf8Offset, type JsonObject, type JsonValue } from './json.js';
 import { refusePickle } from './pickle.js';
 
 /** safetensors dtype codes understood on load. */
@@ -99,7 +99,8 @@ export function parseSafetensorsHeader(bytes: Uint8Array, opts: DecodeOptions = 
   let metadata: Record<string, string> | null = null;
   const tensors: SafetensorsHeaderEntry[] = [];
   for (const [name, v] of (root as JsonObject).entries()) {
-    const at = keyOffset(root as JsonObject, name) ?? 8;
+    const ki = keyOffset(root as JsonObject, name);
+    const at = ki === undefined ? 8 : 8 + utf8Offset(text, ki);
     if (name === '__metadata__') {
       if (!(v instanceof Map)) err('METADATA', '__metadata__ must be an object mapping strings to strings', at);
       metadata = Object.create(null) as Record<string, string>;

@@ -236,6 +236,13 @@ describe('safetensors: malformed corpus (typed errors before allocation)', () =>
     expect(new TextDecoder().decode(bytes.subarray(at, at + 5))).toBe('"bad"');
   });
 
+  it('reports byte (not character) offsets after non-ASCII names', () => {
+    const bytes = file({ 'ünïcødé→': { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, 'bäd': { dtype: 'Q7', shape: [1], data_offsets: [4, 8] } }, f32(1, 2));
+    const e = expectCode(bytes, 'E_SAFETENSORS_DTYPE');
+    const at = e.location.offset!;
+    expect(new TextDecoder().decode(bytes.subarray(at, at + 6))).toBe('"bäd"');
+  });
+
   it('does not allocate a huge buffer for a lying header (checks happen first)', () => {
     // 2^31 elements claimed with only 8 data bytes: must fail on the header, instantly.
     const bytes = file({ a: { dtype: 'F64', shape: [2 ** 31], data_offsets: [0, 2 ** 34] } }, f32(1, 2));
