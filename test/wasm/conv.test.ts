@@ -102,3 +102,26 @@ describe('wasm pooling parity with js', () => {
     });
   }
 });
+
+describe('conv on two threads (split by images) matches one thread', () => {
+  it('forward and both gradients, odd batch', async () => {
+    const two = await createWasmBackend({ threads: 2 });
+    if (!two.info?.sharedMemory) return expect(two.gemm.threads).toBe(1);
+    const saved = two.gemm.parallelMinMacs;
+    two.gemm.parallelMinMacs = 0;
+    try {
+      for (const [name, a] of [convCases[2]!, convCases[4]!, convCases[7]!, convCases[9]!]) {
+        const x = randF32(a.n * a.cIn * a.h * a.w, 31);
+        const w = randF32(a.cOut * (a.cIn / a.groups) * a.kh * a.kw, 32);
+        const gy = randF32(a.n * a.cOut * a.oh * a.ow, 33);
+        expectClose(two.kernels.conv2d!(x, w, a, 'float32'), wasm.kernels.conv2d!(x, w, a, 'float32'), 0, 0, `fwd ${name}`);
+        expectClose(two.kernels.conv2dGradInput!(gy, w, a, 'float32'), wasm.kernels.conv2dGradInput!(gy, w, a, 'float32'), 0, 0, `dx ${name}`);
+        // the weight gradient sums per-thread partials: a different association, so compare to js
+        const scale = jsKernels.conv2dGradWeight(absOf(x), absOf(gy), a, 'float64');
+        expectScaled(two.kernels.conv2dGradWeight!(x, gy, a, 'float32'), jsKernels.conv2dGradWeight(x, gy, a, 'float32'), scale, a.n * a.oh * a.ow, `dw ${name}`);
+      }
+    } finally {
+      two.gemm.parallelMinMacs = saved;
+    }
+  });
+});

@@ -71,3 +71,26 @@ describe('fused SGD (wasm) is bit-identical to the reference loop', () => {
       if (b1) expect(bits(b1)).toEqual(bits(b2!));
     });
 });
+
+describe('fused updates split across two threads stay bit-identical', () => {
+  it('Adam and SGD on 40,003 elements', async () => {
+    const two = await createWasmBackend({ threads: 2 });
+    const n = 40003;
+    const h: AdamHyper = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, amsgrad: false, maximize: false, decoupled: true };
+    const p1 = randF32(n, 1), p2 = p1.slice();
+    const m1 = new Float32Array(n), m2 = new Float32Array(n), v1 = new Float32Array(n), v2 = new Float32Array(n);
+    for (let step = 1; step <= 3; step++) {
+      const g = randF32(n, 10 + step);
+      expect(two.kernels.adamUpdate!(p1, g, m1, v1, null, step, h)).toBe(true);
+      adamUpdate(p2, g, m2, v2, null, step, h);
+    }
+    expect(bits(p1)).toEqual(bits(p2));
+    expect(bits(v1)).toEqual(bits(v2));
+    const s: SgdHyper = { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: true, maximize: false };
+    const b1 = new Float32Array(n), b2 = new Float32Array(n);
+    const g = randF32(n, 99);
+    expect(two.kernels.sgdUpdate!(p1, g, b1, true, s)).toBe(true);
+    sgdUpdate(p2, g, b2, true, s);
+    expect(bits(p1)).toEqual(bits(p2));
+  });
+});

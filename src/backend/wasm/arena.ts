@@ -5,12 +5,12 @@
  *
  * Bound: memory grows only to the largest single call's footprint and never past `MAX_PAGES`
  * (1 GiB); a call that would need more is refused (`fits()` false) and the caller uses js instead.
- * The first 4 KiB after the static data hold the worker pool's control block.
+ * The first 8 KiB after the static data hold the worker pool's control block.
  */
 import { MAX_PAGES, type KernelExports } from './module.js';
 
 const PAGE = 65536;
-export const CONTROL_BYTES = 4096;
+export const CONTROL_BYTES = 8192;
 
 export class Arena {
   readonly memory: WebAssembly.Memory;

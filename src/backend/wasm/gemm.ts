@@ -3,7 +3,7 @@
  * Addresses are byte offsets into the arena; matrices are row-major float32.
  */
 import type { Arena } from './arena.js';
-import type { GemmPart, Pool } from './pool.js';
+import type { Pool } from './pool.js';
 
 /** Below this many multiply-adds a product stays on one thread (the handoff costs ~10–50 µs). */
 export const PARALLEL_MIN_MACS = 1 << 22;
@@ -40,29 +40,23 @@ export class Gemm {
       return;
     }
     const T = pool.size;
-    const parts: GemmPart[] = [];
+    const parts: number[][] = [];
     const sb = this.scratchBytes + 64;
     if (n >= m) {
       // split columns in multiples of 8 (the micro-kernel's width)
       const chunk = Math.ceil(n / T / 8) * 8;
       for (let j0 = 0, t = 0; j0 < n; j0 += chunk, t++) {
         const nn = Math.min(chunk, n - j0);
-        parts.push({
-          transA, transB, m, n: nn, k, a, lda,
-          b: b + 4 * (transB ? j0 * ldb : j0), ldb, c: c + 4 * j0, ldc, acc, scratch: scratch + t * sb,
-        });
+        parts.push([transA, transB, m, nn, k, a, lda, b + 4 * (transB ? j0 * ldb : j0), ldb, c + 4 * j0, ldc, acc, scratch + t * sb]);
       }
     } else {
       // split rows in multiples of 12 (both micro-kernel heights divide it)
       const chunk = Math.ceil(m / T / 12) * 12;
       for (let i0 = 0, t = 0; i0 < m; i0 += chunk, t++) {
         const mm = Math.min(chunk, m - i0);
-        parts.push({
-          transA, transB, m: mm, n, k, a: a + 4 * (transA ? i0 : i0 * lda), lda,
-          b, ldb, c: c + 4 * i0 * ldc, ldc, acc, scratch: scratch + t * sb,
-        });
+        parts.push([transA, transB, mm, n, k, a + 4 * (transA ? i0 : i0 * lda), lda, b, ldb, c + 4 * i0 * ldc, ldc, acc, scratch + t * sb]);
       }
     }
-    pool.runGemm(parts, (p) => e.sgemm(p.transA, p.transB, p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, p.c, p.ldc, p.acc, p.scratch));
+    pool.run('sgemm', parts, (p) => e.sgemm(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!, p[9]!, p[10]!, p[11]!, p[12]!));
   }
 }

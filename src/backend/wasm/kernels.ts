@@ -57,24 +57,64 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
   }
 
   type ConvFn = 'conv2dForward' | 'conv2dBackwardInput' | 'conv2dBackwardWeight';
-  /** Lay out geometry, two inputs, output, columns and GEMM scratch; run `fn`; copy the output out. */
+  /**
+   * Lay out geometry, two inputs, output, columns and GEMM scratch; run `fn`; copy the output out.
+   * Large layers are split by images over the pool; for the weight gradient each thread sums its own
+   * images into a private buffer and the buffers are added at the end.
+   */
   function conv(fn: ConvFn, p: TypedArray, q: TypedArray, outLen: number, a: Conv2dArgs): Float32Array | null {
-    const colsBytesMax = (a.cIn / a.groups) * a.kh * a.kw * a.oh * a.ow * 4;
+    const K = (a.cIn / a.groups) * a.kh * a.kw;
+    const colsBytes = K * a.oh * a.ow * 4;
     const scratchBytes = gemm.scratchFor(1, 1, 1);
+    const pool = gemm.pool;
+    const macs = a.n * a.cOut * a.oh * a.ow * K;
+    const T = pool && a.n > 1 && macs >= gemm.parallelMinMacs ? Math.min(pool.size, a.n) : 1;
+    const partial = fn === 'conv2dBackwardWeight' ? (T - 1) * outLen * 4 : 0;
     arena.reset();
-    if (!arena.fits((p.length + q.length + outLen) * 4 + colsBytesMax + scratchBytes + 1024)) return null;
-    const g = convGeom(a);
+    if (!arena.fits((p.length + q.length + outLen) * 4 + partial + T * (colsBytes + scratchBytes + 256) + 1024)) return null;
     const pp = arena.putF32(p, 0, p.length);
     const qq = arena.putF32(q, 0, q.length);
     const out = arena.alloc(outLen * 4);
-    const cols = arena.alloc(arena.exports.convColsBytes(g));
-    const s = arena.alloc(scratchBytes);
-    arena.exports[fn](g, pp, qq, out, cols, s);
+    if (T === 1) {
+      const g = convGeom(a);
+      const cols = arena.alloc(arena.exports.convColsBytes(g));
+      const s = arena.alloc(scratchBytes);
+      arena.exports[fn](g, pp, qq, out, cols, s);
+      return arena.takeF32(out, outLen);
+    }
+    // per image: x [cIn·h·w], y [cOut·oh·ow]
+    const xImg = a.cIn * a.h * a.w * 4;
+    const yImg = a.cOut * a.oh * a.ow * 4;
+    const per = Math.ceil(a.n / T);
+    const parts: number[][] = [];
+    const partials: number[] = [];
+    for (let b0 = 0, t = 0; b0 < a.n; b0 += per, t++) {
+      const nb = Math.min(per, a.n - b0);
+      const g = convGeom({ ...a, n: nb });
+      const cols = arena.alloc(colsBytes);
+      const s = arena.alloc(scratchBytes);
+      if (fn === 'conv2dForward') parts.push([g, pp + b0 * xImg, qq, out + b0 * yImg, cols, s]);
+      else if (fn === 'conv2dBackwardInput') parts.push([g, pp + b0 * yImg, qq, out + b0 * xImg, cols, s]);
+      else {
+        const dst = t === 0 ? out : arena.alloc(outLen * 4);
+        if (t > 0) partials.push(dst);
+        parts.push([g, pp + b0 * xImg, qq + b0 * yImg, dst, cols, s]);
+      }
+    }
+    const call = (x: readonly number[]) => arena.exports[fn](x[0]!, x[1]!, x[2]!, x[3]!, x[4]!, x[5]!);
+    pool!.run(fn, parts, call);
+    if (partials.length) {
+      const shape = arena.alloc(4);
+      const stride = arena.alloc(4);
+      arena.i32[shape >> 2] = outLen;
+      arena.i32[stride >> 2] = 1;
+      for (const d of partials) arena.exports.elementwise(0, 1, shape, out, stride, d, stride, out, 0, 0);
+    }
     return arena.takeF32(out, outLen);
   }
 
   const ew = createElementwise(arena);
-  const opt = createOptim(arena);
+  const opt = createOptim(arena, gemm);
   return {
     adamUpdate: opt.adamUpdate,
     sgdUpdate: opt.sgdUpdate,

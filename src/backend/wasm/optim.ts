@@ -6,12 +6,27 @@
 import type { TypedArray } from '../../core/dtype.js';
 import type { AdamUpdateArgs, SgdUpdateArgs } from '../types.js';
 import type { Arena } from './arena.js';
+import type { Gemm } from './gemm.js';
 
 /** Below this many elements the reference js loop wins. */
 const MIN = 256;
+/** From this many elements an update is split across the worker pool. */
+const PARALLEL_MIN = 1 << 15;
 
-export function createOptim(arena: Arena) {
+export function createOptim(arena: Arena, gemm: Gemm) {
   const e = arena.exports;
+
+  /** Run an elementwise update over n elements, split in 4-aligned chunks when the pool pays. */
+  function split(fn: 'adamF32' | 'sgdF32', n: number, ptrs: number[], rest: number[]): void {
+    const pool = gemm.pool;
+    const T = pool && n >= PARALLEL_MIN ? pool.size : 1;
+    const chunk = Math.ceil(n / T / 4) * 4;
+    const parts: number[][] = [];
+    for (let i0 = 0; i0 < n; i0 += chunk) parts.push([Math.min(chunk, n - i0), ...ptrs.map((q) => (q ? q + 4 * i0 : 0)), ...rest]);
+    const call = (a: readonly number[]) => (e[fn] as (...x: number[]) => void)(...a);
+    if (parts.length === 1 || !pool) call(parts[0]!);
+    else pool.run(fn, parts, call);
+  }
 
   function adamUpdate(p: TypedArray, g: ArrayLike<number>, m: TypedArray, v: TypedArray, maxv: TypedArray | null, step: number, h: AdamUpdateArgs): boolean {
     const n = p.length;
@@ -27,7 +42,7 @@ export function createOptim(arena: Arena) {
     const bc1 = 1 - Math.pow(h.beta1, step);
     const bc2Sqrt = Math.sqrt(1 - Math.pow(h.beta2, step));
     const flags = (h.maximize ? 1 : 0) | (h.decoupled ? 2 : 0) | (h.amsgrad ? 4 : 0);
-    e.adamF32(n, pp, pg, pm, pv, px, h.lr / bc1, h.beta1, h.beta2, bc2Sqrt, h.eps, h.weightDecay, h.decoupled ? 1 - h.lr * h.weightDecay : 1, flags);
+    split('adamF32', n, [pp, pg, pm, pv, px], [h.lr / bc1, h.beta1, h.beta2, bc2Sqrt, h.eps, h.weightDecay, h.decoupled ? 1 - h.lr * h.weightDecay : 1, flags]);
     const f = arena.f32;
     p.set(f.subarray(pp >> 2, (pp >> 2) + n));
     m.set(f.subarray(pm >> 2, (pm >> 2) + n));
@@ -47,7 +62,7 @@ export function createOptim(arena: Arena) {
     const pg = arena.putF32(g, 0, n);
     const pb = useBuf ? arena.putF32(buf!, 0, n) : 0;
     const flags = (h.maximize ? 1 : 0) | (h.nesterov ? 2 : 0) | (first ? 4 : 0) | (useBuf ? 8 : 0);
-    e.sgdF32(n, pp, pg, pb, h.lr, h.momentum, h.dampening, h.weightDecay, flags);
+    split('sgdF32', n, [pp, pg, pb], [h.lr, h.momentum, h.dampening, h.weightDecay, flags]);
     const f = arena.f32;
     p.set(f.subarray(pp >> 2, (pp >> 2) + n));
     if (useBuf) buf!.set(f.subarray(pb >> 2, (pb >> 2) + n));

@@ -7,23 +7,30 @@
  *
  * Node: worker_threads (the worker's code is a small inline script). Browser: Web Workers from a Blob
  * URL, only inside a worker (the main thread may not block in Atomics.wait).
+ *
+ * Used for large GEMMs (split by rows or columns), conv layers (split by images) and optimizer
+ * updates (split by elements); small work stays on the calling thread.
  */
 
-/** Control block layout, in i32 slots from the block's start. */
+/** Control block layout: i32 slots 0..15 are the header; worker w's job is 16 f64 at byte 128·(w+1). */
 const SEQ = 0; // generation counter: workers wake when it changes
 const DONE = 1; // workers finished with the current generation
-const FN = 2; // 0 = sgemm, 1 = exit
-const SLOT0 = 16; // worker w's 16 argument slots start at SLOT0 + 16 * w
-export const MAX_WORKERS = 62; // (4096 / 4 - 16) / 16
+const FN = 2; // 1 = exit
+export const MAX_WORKERS = 63; // (8192 / 128) - 1
+/** Kernel exports a worker can run: job slot 0 holds the index (−1 = idle), slots 1..15 the arguments. */
+export const POOL_FNS = ['sgemm', 'adamF32', 'sgdF32', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardWeight'] as const;
+export type PoolFn = (typeof POOL_FNS)[number];
 
 // The worker: plain JavaScript, CommonJS in Node's eval mode; `self` in the browser.
 const WORKER_SOURCE = `
 const isNode = typeof process !== 'undefined' && process.versions && process.versions.node;
+const FNS = ${JSON.stringify(POOL_FNS)};
 function start(d) {
   const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
   const e = inst.exports;
-  const ctrl = new Int32Array(d.memory.buffer, d.control, ${4096 / 4});
-  const o = ${SLOT0} + 16 * d.id;
+  const fns = FNS.map((n) => e[n]);
+  const ctrl = new Int32Array(d.memory.buffer, d.control, 16);
+  const job = new Float64Array(d.memory.buffer, d.control + 128 * (d.id + 1), 16);
   let seen = Atomics.load(ctrl, ${SEQ});
   d.ready();
   for (;;) {
@@ -32,10 +39,8 @@ function start(d) {
     if (s === seen) continue;
     seen = s;
     if (Atomics.load(ctrl, ${FN}) === 1) break;
-    if (ctrl[o] !== 0) {
-      e.sgemm(ctrl[o + 1], ctrl[o + 2], ctrl[o + 3], ctrl[o + 4], ctrl[o + 5], ctrl[o + 6], ctrl[o + 7],
-        ctrl[o + 8], ctrl[o + 9], ctrl[o + 10], ctrl[o + 11], ctrl[o + 12], ctrl[o + 13]);
-    }
+    const f = job[0];
+    if (f >= 0) fns[f](job[1], job[2], job[3], job[4], job[5], job[6], job[7], job[8], job[9], job[10], job[11], job[12], job[13], job[14], job[15]);
     Atomics.add(ctrl, ${DONE}, 1);
     Atomics.notify(ctrl, ${DONE});
   }
@@ -52,27 +57,25 @@ interface WorkerLike {
   terminate(): unknown;
 }
 
-export interface GemmPart {
-  transA: number; transB: number; m: number; n: number; k: number;
-  a: number; lda: number; b: number; ldb: number; c: number; ldc: number; acc: number; scratch: number;
-}
-
 export class Pool {
   readonly size: number;
   private readonly ctrl: Int32Array;
+  private readonly jobs: Float64Array;
   private readonly workers: WorkerLike[];
 
-  private constructor(size: number, ctrl: Int32Array, workers: WorkerLike[]) {
+  private constructor(size: number, ctrl: Int32Array, jobs: Float64Array, workers: WorkerLike[]) {
     this.size = size;
     this.ctrl = ctrl;
+    this.jobs = jobs;
     this.workers = workers;
   }
 
   /** Start `threads - 1` workers on `memory`; resolves once every worker is waiting. */
   static async create(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, control: number): Promise<Pool> {
     const n = Math.min(threads - 1, MAX_WORKERS);
-    const ctrl = new Int32Array(memory.buffer, control, 1024);
-    ctrl.fill(0);
+    const ctrl = new Int32Array(memory.buffer, control, 16);
+    const jobs = new Float64Array(memory.buffer, control, 1024);
+    jobs.fill(0);
     const workers: WorkerLike[] = [];
     const readies: Promise<void>[] = [];
     const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -93,27 +96,27 @@ export class Pool {
       }
     }
     await Promise.all(readies);
-    return new Pool(n + 1, ctrl, workers);
+    return new Pool(n + 1, ctrl, jobs, workers);
   }
 
   /**
-   * Run `parts[0]` here and `parts[1..]` on the workers (parts.length ≤ size; a missing part means
-   * that worker idles); returns when all are done.
+   * Run `fn` with `parts[0]`'s arguments here and `parts[1..]` on the workers (at most `size` parts;
+   * workers without a part idle); returns when all are done.
    */
-  runGemm(parts: GemmPart[], here: (p: GemmPart) => void): void {
+  run(fn: PoolFn, parts: readonly (readonly number[])[], here: (args: readonly number[]) => void): void {
     const ctrl = this.ctrl;
+    const jobs = this.jobs;
     const nw = this.size - 1;
+    const f = POOL_FNS.indexOf(fn);
     for (let w = 0; w < nw; w++) {
-      const o = SLOT0 + 16 * w;
+      const o = 16 * (w + 1);
       const p = parts[w + 1];
       if (!p) {
-        ctrl[o] = 0;
+        jobs[o] = -1;
         continue;
       }
-      ctrl[o] = 1;
-      ctrl[o + 1] = p.transA; ctrl[o + 2] = p.transB; ctrl[o + 3] = p.m; ctrl[o + 4] = p.n; ctrl[o + 5] = p.k;
-      ctrl[o + 6] = p.a; ctrl[o + 7] = p.lda; ctrl[o + 8] = p.b; ctrl[o + 9] = p.ldb;
-      ctrl[o + 10] = p.c; ctrl[o + 11] = p.ldc; ctrl[o + 12] = p.acc; ctrl[o + 13] = p.scratch;
+      jobs[o] = f;
+      for (let i = 0; i < p.length; i++) jobs[o + 1 + i] = p[i]!;
     }
     Atomics.store(ctrl, DONE, 0);
     Atomics.store(ctrl, FN, 0);
