@@ -12,7 +12,10 @@
  *
  * Isomorphic: `parseCsv` takes a string or bytes. `loadCsv(path)` (csv-node.ts) streams a file.
  */
-import { parse as parseSync } from 'csv-parse/sync';
+// The browser ESM build of csv-parse: plain ESM with its own Buffer shim, so importing this module
+// (and `backprop`) works in browsers. csv-parse's Node build touches `Buffer` at import time.
+// `loadCsv` streams files through the (faster) Node build, imported lazily.
+import { parse as parseSync } from 'csv-parse/browser/esm/sync';
 import { FormatError, ValueError, type Location } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { TensorDataset } from './dataset.js';

@@ -109,10 +109,27 @@ export class TensorDataset extends Dataset<Tensor[]> {
     const i = checkIndex(index, this.length, 'TensorDataset');
     return this.tensors.map((t) => t.select(0, i));
   }
-  /** The rows at `indices` of every tensor, one `indexSelect` each. */
+  /**
+   * The rows at `indices` of every tensor. A contiguous tensor outside autograd is gathered by
+   * copying whole rows (`TypedArray.set`, a memcpy per row); otherwise one `indexSelect`.
+   */
   getBatch(indices: Int32Array): Tensor[] {
-    const idx = indexTensor(indices);
-    return this.tensors.map((t) => t.indexSelect(0, idx));
+    let idx: Tensor | null = null;
+    return this.tensors.map((t) => {
+      if (t.requiresGrad || !t.isContiguous()) return t.indexSelect(0, (idx ??= indexTensor(indices)));
+      const n = t.shape[0]!;
+      const row = t.shape.length === 1 ? 1 : t.numel() / n;
+      const src = t.storage;
+      const out = new (src.constructor as new (len: number) => typeof src)(indices.length * row);
+      for (let k = 0; k < indices.length; k++) {
+        const i = indices[k]!;
+        if (!(i >= 0 && i < n)) throw new IndexError(`TensorDataset.getBatch: index ${i} is out of range for a dataset of ${n} samples`);
+        const start = t.offset + i * row;
+        if (row === 1) out[k] = src[start]!;
+        else out.set(src.subarray(start, start + row) as never, k * row);
+      }
+      return new Tensor(out, [indices.length, ...t.shape.slice(1)], t.dtype);
+    });
   }
 }
 

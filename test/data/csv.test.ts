@@ -109,6 +109,21 @@ describe('CSV parsing', () => {
     try { data.parseCsv('a,b\n"multi\nline",1\n"x\r\ny",2\n3\n'); } catch (e) { err = e; }
     expect(err).toMatchObject({ code: 'E_CSV_RAGGED', location: { line: 6 } });
   });
+  it('a CSV table feeds a ColumnTransformer fitted on the training rows', () => {
+    const text = 'area,city,price\n50,Paris,300\n80,Lyon,200\n65,Paris,280\n120,Nice,350\n';
+    const t = data.parseCsv(text);
+    const table = t.toTable();
+    const trainRows = { area: (table.area as Float64Array).slice(0, 3), city: (table.city as string[]).slice(0, 3) };
+    const testRows = { area: (table.area as Float64Array).slice(3), city: (table.city as string[]).slice(3) };
+    const ct = new data.ColumnTransformer([
+      { name: 'num', transformer: new data.StandardScaler(), columns: ['area'] },
+      { name: 'cat', transformer: new data.OneHotEncoder({ handleUnknown: 'ignore' }), columns: ['city'] },
+    ]).fit(trainRows);
+    expect(ct.getFeatureNamesOut()).toEqual(['num__area', 'cat__city_Lyon', 'cat__city_Paris']);
+    const xt = ct.transform(testRows).toArray() as number[][];
+    expect(xt[0]!.slice(1)).toEqual([0, 0]); // Nice was not in the training rows
+    expect(xt[0]![0]).toBeGreaterThan(2);
+  });
   it('header: false uses names or c0..', () => {
     const t = data.parseCsv('1,2\n3,4\n', { header: false });
     expect(t.names).toEqual(['c0', 'c1']);

@@ -128,6 +128,19 @@ describe('DataLoader', () => {
     const slow = [...new DataLoader(d, { batchSize: 3, shuffle: true, seed: 2, collate: (s) => data.defaultCollate(s) as Tensor[] })];
     expect(fast.map((b) => b[0]!.toArray())).toEqual(slow.map((b) => b[0]!.toArray()));
   });
+  it('Subsets of a TensorDataset batch through the fast path with the right rows', () => {
+    const d = ds(30);
+    const [train] = randomSplit(d, [20, 10], { seed: 4 });
+    const fast = [...new DataLoader(train!, { batchSize: 6, shuffle: true, seed: 1 })];
+    const slow = [...new DataLoader(train!, { batchSize: 6, shuffle: true, seed: 1, collate: (s) => data.defaultCollate(s) as Tensor[] })];
+    expect(fast.map((b) => b[0]!.toArray())).toEqual(slow.map((b) => b[0]!.toArray()));
+    expect(fast.flatMap(firstCol).sort((a, b) => a - b)).toEqual([...train!.indices].sort((a, b) => a - b));
+    // a tensor that requires grad goes through indexSelect and keeps the graph
+    const w = arange(0, 12).reshape([4, 3]).float().requiresGrad_();
+    const [bw] = new TensorDataset(w).getBatch(Int32Array.from([2, 0]));
+    bw!.sum().backward();
+    expect(w.grad!.toArray()).toEqual([[1, 1, 1], [0, 0, 0], [1, 1, 1], [0, 0, 0]]);
+  });
   it('iterable datasets batch consecutive samples and cannot shuffle', () => {
     class Count extends IterableDataset<number> {
       *[Symbol.iterator]() { for (let i = 0; i < 7; i++) yield i; }
