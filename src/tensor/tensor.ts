@@ -258,8 +258,13 @@ export class Tensor {
 
   /** @internal */
   accumulateGrad(g: Tensor): void {
-    const gd = g.requiresGrad ? g : g.detach();
-    this.grad = this.grad ? this.grad.add(gd) : shapesEqual(gd.shape, this.shape) ? gd : gd.expand(this.shape).contiguous();
+    // `.grad` is always this tensor's own contiguous storage in its own dtype: the incoming gradient is
+    // often a view shared with other tensors (add passes one gradient to both inputs, sum's is an
+    // expanded scalar, reshape's aliases the upstream), and optimizers update `.grad` in place.
+    let gd = g.requiresGrad ? g : g.detach();
+    if (gd.dtype !== this.dtype) gd = gd.to(this.dtype);
+    if (this.grad) this.grad = this.grad.add(gd);
+    else this.grad = (shapesEqual(gd.shape, this.shape) ? gd : gd.expand(this.shape)).clone();
   }
 
   /**

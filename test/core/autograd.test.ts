@@ -86,6 +86,37 @@ describe('autograd: backward and accumulation', () => {
   });
 });
 
+describe('autograd: .grad is owned by its tensor', () => {
+  it('two inputs of add get separate, contiguous gradients (in-place updates of one leave the other)', () => {
+    const a = f64([1, 2]);
+    const b = f64([3, 4]);
+    a.add(b).sum().backward();
+    expect(a.grad!.storage).not.toBe(b.grad!.storage);
+    expect(a.grad!.isContiguous()).toBe(true); // sum's gradient is an expanded scalar view
+    noGrad(() => a.grad!.mul_(10));
+    expect(arr(a.grad)).toEqual([10, 10]);
+    expect(arr(b.grad)).toEqual([1, 1]);
+  });
+
+  it('the gradient passed to backward() is not aliased by a leaf through a view', () => {
+    const x = f64([1, 2, 3, 4]);
+    const up = tensor([[1, 2], [3, 4]], { dtype: 'float64' });
+    x.reshape(2, 2).backward(up);
+    expect(x.grad!.storage).not.toBe(up.storage);
+    up.storage[0] = 100;
+    expect(arr(x.grad)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a leaf gets its gradient in its own dtype, even through mixed-dtype ops', () => {
+    const a = tensor([[1, 2]], { requiresGrad: true });
+    const b = tensor([[3], [4]], { dtype: 'float64', requiresGrad: true });
+    a.matmul(b).sum().backward();
+    expect(a.grad!.dtype).toBe('float32');
+    expect(b.grad!.dtype).toBe('float64');
+    expect(arr(a.grad)).toEqual([3, 4]);
+  });
+});
+
 describe('autograd: retainGraph and graph release', () => {
   it('a second backward without retainGraph throws StateError E_GRAPH_FREED', () => {
     const x = f64([1, 2]);
