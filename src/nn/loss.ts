@@ -194,3 +194,63 @@ export class CosineEmbeddingLoss extends Loss {
     return L.cosineEmbeddingLoss(x1, x2, target, { reduction: this.reduction, margin: this.margin });
   }
 }
+
+/** Module form of `F.marginRankingLoss`: `forward(x1, x2, target)` with targets ±1. */
+export class MarginRankingLoss extends Loss {
+  readonly margin: number;
+  constructor(opts: { reduction?: Reduction; margin?: number } = {}) {
+    super(opts.reduction);
+    this.margin = opts.margin ?? 0;
+  }
+  forward(x1: Tensor, x2: Tensor, target: Tensor): Tensor {
+    return L.marginRankingLoss(x1, x2, target, { reduction: this.reduction, margin: this.margin });
+  }
+}
+
+/** Module form of `F.tripletMarginLoss`: `forward(anchor, positive, negative)`. */
+export class TripletMarginLoss extends Loss {
+  readonly margin: number;
+  readonly p: number;
+  readonly eps: number;
+  readonly swap: boolean;
+  constructor(opts: { reduction?: Reduction; margin?: number; p?: number; eps?: number; swap?: boolean } = {}) {
+    super(opts.reduction);
+    this.margin = opts.margin ?? 1;
+    this.p = opts.p ?? 2;
+    this.eps = opts.eps ?? 1e-6;
+    this.swap = opts.swap ?? false;
+  }
+  forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
+    return L.tripletMarginLoss(anchor, positive, negative, { reduction: this.reduction, margin: this.margin, p: this.p, eps: this.eps, swap: this.swap });
+  }
+}
+
+/** Module form of `F.gaussianNllLoss`: `forward(input, target, var)`. */
+export class GaussianNLLLoss extends Loss {
+  readonly full: boolean;
+  readonly eps: number;
+  constructor(opts: { reduction?: Reduction; full?: boolean; eps?: number } = {}) {
+    super(opts.reduction);
+    this.full = opts.full ?? false;
+    this.eps = opts.eps ?? 1e-6;
+  }
+  forward(input: Tensor, target: Tensor, variance: Tensor): Tensor {
+    return L.gaussianNllLoss(input, target, variance, { reduction: this.reduction, full: this.full, eps: this.eps });
+  }
+}
+
+/** Module form of `F.poissonNllLoss`. */
+export class PoissonNLLLoss extends Loss {
+  readonly logInput: boolean;
+  readonly full: boolean;
+  readonly eps: number;
+  constructor(opts: { reduction?: Reduction; logInput?: boolean; full?: boolean; eps?: number } = {}) {
+    super(opts.reduction);
+    this.logInput = opts.logInput ?? true;
+    this.full = opts.full ?? false;
+    this.eps = opts.eps ?? 1e-8;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.poissonNllLoss(input, target, { reduction: this.reduction, logInput: this.logInput, full: this.full, eps: this.eps });
+  }
+}

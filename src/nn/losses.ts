@@ -442,3 +442,105 @@ export function zeroOneLoss(input: Tensor, target: Tensor, opts: { normalize?: b
   if (opts.normalize === false) return wrong;
   return p.length === 0 ? 0 : wrong / p.length;
 }
+
+// ---------------------------------------------------------------- ranking, metric learning, likelihoods
+
+/**
+ * Margin ranking loss: `max(0, −y·(x1 − x2) + margin)` — y = 1 means x1 should rank higher than x2.
+ * x1, x2, target (±1): same shape.
+ */
+export function marginRankingLoss(x1: Tensor, x2: Tensor, target: Tensor, opts: ReductionOptions & { margin?: number } = {}): Tensor {
+  const op = 'marginRankingLoss';
+  checkFloat(op, 'x1', x1);
+  checkSameShape(op, x1, x2, 'x2');
+  checkSameShape(op, x1, target);
+  const y = isFloat(target.dtype) ? target : target.to(x1.dtype);
+  return reduce(y.neg().mul(x1.sub(x2)).add(opts.margin ?? 0).clamp(0, null), opts.reduction ?? 'mean', op);
+}
+
+/** ‖a − b + eps‖_p along the last dimension (PyTorch's pairwise_distance). */
+function pairwiseDistance(a: Tensor, b: Tensor, p: number, eps: number): Tensor {
+  const d = a.sub(b).add(eps).abs();
+  return p === 2 ? d.square().sum(-1).sqrt() : p === 1 ? d.sum(-1) : d.pow(p).sum(-1).pow(1 / p);
+}
+
+/**
+ * Triplet margin loss: `max(d(a, p) − d(a, n) + margin, 0)` with `d` the p-norm distance along the
+ * last dimension (`swap`: use `min(d(a, n), d(p, n))`, the distance swap of Balntas et al.).
+ * anchor, positive, negative: [N, D] (or [D]) → scalar, or [N] with `reduction: 'none'`.
+ */
+export function tripletMarginLoss(
+  anchor: Tensor,
+  positive: Tensor,
+  negative: Tensor,
+  opts: ReductionOptions & { margin?: number; p?: number; eps?: number; swap?: boolean } = {},
+): Tensor {
+  const op = 'tripletMarginLoss';
+  checkFloat(op, 'anchor', anchor);
+  if (anchor.ndim !== 1 && anchor.ndim !== 2) throw new ShapeError(`${op}: expected inputs of shape [N, D] or [D], got anchor ${fmtShape(anchor.shape)}`);
+  checkSameShape(op, anchor, positive, 'positive');
+  checkSameShape(op, anchor, negative, 'negative');
+  const p = opts.p ?? 2;
+  const eps = opts.eps ?? 1e-6;
+  if (!(p > 0)) throw new ValueError(`${op}: p must be positive, got ${p}`);
+  const dPos = pairwiseDistance(anchor, positive, p, eps);
+  let dNeg = pairwiseDistance(anchor, negative, p, eps);
+  if (opts.swap) dNeg = dNeg.minimum(pairwiseDistance(positive, negative, p, eps));
+  return reduce(dPos.sub(dNeg).add(opts.margin ?? 1).clamp(0, null), opts.reduction ?? 'mean', op);
+}
+
+/**
+ * Gaussian negative log-likelihood with predicted variance:
+ * `0.5·(log var + (input − target)² / var)` (+ `0.5·log 2π` with `full`). `var` is clamped at `eps`
+ * for stability without stopping its gradient, like PyTorch. var: the input's shape, or with the last
+ * dimension 1 or missing (one variance per sample, homoscedastic over features).
+ */
+export function gaussianNllLoss(
+  input: Tensor,
+  target: Tensor,
+  variance: Tensor,
+  opts: ReductionOptions & { full?: boolean; eps?: number } = {},
+): Tensor {
+  const op = 'gaussianNllLoss';
+  checkPair(op, input, target);
+  checkFloat(op, 'var', variance);
+  let v = variance;
+  const s = input.shape;
+  const same = v.ndim === s.length && v.shape.every((d, i) => d === s[i]);
+  if (!same) {
+    if (v.ndim === s.length - 1 && v.shape.every((d, i) => d === s[i])) v = v.unsqueeze(-1);
+    else if (!(v.ndim === s.length && v.shape[v.ndim - 1] === 1 && v.shape.slice(0, -1).every((d, i) => d === s[i])))
+      throw new ShapeError(`${op}: var ${fmtShape(variance.shape)} must have the input's shape ${fmtShape(s)}, or it with the last dimension 1 or removed`);
+  }
+  const vd = v.dataSync();
+  for (let i = 0; i < vd.length; i++) if (vd[i]! < 0) throw new ValueError(`${op}: var has negative entry ${vd[i]} at flat index ${i}`);
+  const eps = opts.eps ?? 1e-6;
+  // clamp the value, keep the identity gradient (PyTorch clamps in place under no_grad)
+  const vc = v.add(v.detach().clamp(eps, null).sub(v.detach()));
+  let loss = vc.log().add(input.sub(target).square().div(vc)).mul(0.5);
+  if (opts.full) loss = loss.add(0.5 * Math.log(2 * Math.PI));
+  return reduce(loss, opts.reduction ?? 'mean', op);
+}
+
+/**
+ * Poisson negative log-likelihood: `exp(input) − target·input` with `logInput` (default), else
+ * `input − target·log(input + eps)`; `full` adds Stirling's approximation of `log(target!)` where
+ * target > 1. input, target: same shape.
+ */
+export function poissonNllLoss(
+  input: Tensor,
+  target: Tensor,
+  opts: ReductionOptions & { logInput?: boolean; full?: boolean; eps?: number } = {},
+): Tensor {
+  const op = 'poissonNllLoss';
+  checkPair(op, input, target);
+  const logInput = opts.logInput ?? true;
+  let loss = logInput ? input.exp().sub(target.mul(input)) : input.sub(target.mul(input.add(opts.eps ?? 1e-8).log()));
+  if (opts.full) {
+    const big = target.gt(1);
+    const t = big.ifElse(target, 2); // safe where masked out
+    const stirling = t.mul(t.log()).sub(t).add(t.mul(2 * Math.PI).log().mul(0.5));
+    loss = loss.add(big.ifElse(stirling, 0));
+  }
+  return reduce(loss, opts.reduction ?? 'mean', op);
+}
