@@ -428,3 +428,23 @@ export function multiHeadAttentionForward(query: Tensor, key: Tensor, value: Ten
   const w4 = w.reshape(N, H, L, S);
   return [out, (o.averageAttnWeights ?? true) ? w4.mean(1) : w4];
 }
+
+/**
+ * Group normalisation (Wu & He 2018): channels split into `numGroups` groups, each normalised over its
+ * channels and all spatial positions (biased variance), then a per-channel affine.
+ * x: [N, C, *] → same shape; weight, bias: [C].
+ */
+export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+  if (x.ndim < 2) throw new ShapeError(`groupNorm: expected an input [N, C, *], got ${fmtShape(x.shape)}`);
+  const [n, c] = x.shape as [number, number];
+  if (!Number.isInteger(numGroups) || numGroups < 1 || c % numGroups)
+    throw new ValueError(`groupNorm: the ${c} channels of input ${fmtShape(x.shape)} cannot be split into ${numGroups} groups`);
+  const g = x.reshape(n, numGroups, -1);
+  const mean = g.mean(2, true);
+  const centered = g.sub(mean);
+  let y = centered.mul(centered.square().mean(2, true).add(eps).rsqrt()).reshape(x.shape);
+  const bshape = x.shape.map((s, i) => (i === 1 ? s : 1));
+  if (weight) y = y.mul(weight.reshape(bshape));
+  if (bias) y = y.add(bias.reshape(bshape));
+  return y;
+}

@@ -58,6 +58,11 @@ describe('gradcheck (float64) over layers, inputs and parameters', () => {
     expect(moduleGradcheck(m2, [x64(2, 2, 3)], (x) => m2.call(x))).toBe(true);
   });
 
+  it('GroupNorm', () => {
+    const m = new nn.GroupNorm(2, 4).double();
+    expect(moduleGradcheck(m, [x64(2, 4, 3)], (x) => m.call(x))).toBe(true);
+  });
+
   it('Embedding (parameter gradient; the padding row gets none, as in PyTorch)', () => {
     const idx = tensor(new Int32Array([1, 0, 4, 1]), { shape: [2, 2] });
     const e = new nn.Embedding(5, 3, { rng }).double();

@@ -297,3 +297,18 @@ describe('TransformerEncoder and ParameterList', () => {
     expect(m.ws.at(0).grad).not.toBeNull();
   });
 });
+
+describe('GroupNorm', () => {
+  it('one group = LayerNorm over [C, H, W]; C groups = per-channel (instance) normalisation', () => {
+    const x = rn(2, 4, 3, 3);
+    const noAffine = { affine: false };
+    expectAllClose(new nn.GroupNorm(1, 4, noAffine).double().call(x), new nn.LayerNorm([4, 3, 3], { elementwiseAffine: false }).double().call(x));
+    const inst = new nn.GroupNorm(4, 4, noAffine).double().call(x);
+    const m = x.mean([2, 3], true);
+    expectAllClose(inst, x.sub(m).div(x.sub(m).square().mean([2, 3], true).add(1e-5).sqrt()));
+    expect(Object.keys(new nn.GroupNorm(2, 4).stateDict())).toEqual(['weight', 'bias']);
+    expect(new nn.GroupNorm(2, 4).toString()).toBe('GroupNorm(2, 4, eps=1e-05, affine=True)');
+    expect(() => new nn.GroupNorm(3, 4)).toThrow(/divisible/);
+    expect(() => new nn.GroupNorm(2, 4).call(rn(2, 6, 3))).toThrow(/expected input \[N, 4, \*\]/);
+  });
+});

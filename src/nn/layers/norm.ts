@@ -231,3 +231,41 @@ export class Embedding extends Module {
     return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, padding_idx=${this.paddingIdx}` : ''}`;
   }
 }
+
+/**
+ * Group normalisation: [N, C, *] with C split into `numGroups` groups, each normalised over its
+ * channels and positions; per-channel weight (ones) and bias (zeros). Batch-size independent, no
+ * running statistics (same in train and eval).
+ */
+export class GroupNorm extends Module {
+  static readonly displayName = 'GroupNorm';
+  readonly numGroups: number;
+  readonly numChannels: number;
+  readonly eps: number;
+  readonly affine: boolean;
+  weight: Parameter | null;
+  bias: Parameter | null;
+
+  constructor(numGroups: number, numChannels: number, opts: { eps?: number; affine?: boolean } = {}) {
+    super();
+    checkOptions(opts, ['eps', 'affine'], 'GroupNorm');
+    this.numGroups = checkPosInt(numGroups, 'numGroups', 'GroupNorm');
+    this.numChannels = checkPosInt(numChannels, 'numChannels', 'GroupNorm');
+    if (numChannels % numGroups) throw new ValueError(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
+    this.eps = opts.eps ?? 1e-5;
+    this.affine = opts.affine ?? true;
+    this.weight = this.affine ? new Parameter(ones(numChannels)) : null;
+    this.bias = this.affine ? new Parameter(zeros(numChannels)) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim < 2 || x.shape[1] !== this.numChannels)
+      throw new ShapeError(`GroupNorm(${this.numGroups}, ${this.numChannels}): expected input [N, ${this.numChannels}, *], got ${fmtShape(x.shape)}`, 'E_NORM_SHAPE');
+    if (!x.isFloatingPoint()) throw new DTypeError(`GroupNorm: expected a floating-point input, got ${x.dtype}`);
+    return F.groupNorm(x, this.numGroups, this.weight, this.bias, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${pyRepr(this.affine)}`;
+  }
+}
