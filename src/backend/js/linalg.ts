@@ -2,6 +2,16 @@
 import { allocate, type DType, type TypedArray } from '../../core/dtype.js';
 import type { Conv2dArgs, MatmulArgs, Pool2dArgs } from '../types.js';
 
+// Reusable float64 work buffers (kernels are synchronous and never re-entered), so small matmuls in a
+// training loop do not allocate three arrays per call. Only the first `size` elements are meaningful.
+const scratchBufs: Float64Array[] = [new Float64Array(0), new Float64Array(0), new Float64Array(0)];
+const SCRATCH_MAX = 1 << 16; // elements (512 KB); larger work buffers are allocated per call and freed by GC
+function scratch(slot: number, size: number): Float64Array {
+  if (size > SCRATCH_MAX) return new Float64Array(size);
+  if (scratchBufs[slot]!.length < size) scratchBufs[slot] = new Float64Array(Math.min(SCRATCH_MAX, Math.max(size, 2 * scratchBufs[slot]!.length)));
+  return scratchBufs[slot]!;
+}
+
 /**
  * Batched C[b] = op(A[b]) · op(B[b]). Row-major; A is [m,k] ([k,m] when transA), B is [k,n]
  * ([n,k] when transB). Both operands are first packed into row-major Float64Arrays (so the inner
@@ -13,9 +23,9 @@ export function matmul(p: MatmulArgs, outDType: DType): TypedArray {
   const out = allocate(outDType, batch * m * n);
   const ad = p.a.data;
   const bd = p.b.data;
-  const a64 = new Float64Array(m * k);
-  const b64 = new Float64Array(k * n);
-  const acc = new Float64Array(4 * n);
+  const a64 = scratch(0, m * k);
+  const b64 = scratch(1, k * n);
+  const acc = scratch(2, 4 * n);
   for (let bi = 0; bi < batch; bi++) {
     const ao = p.a.offset + bi * p.strideA;
     const bo = p.b.offset + bi * p.strideB;
@@ -31,7 +41,7 @@ export function matmul(p: MatmulArgs, outDType: DType): TypedArray {
     }
     let i = 0;
     for (; i + 4 <= m; i += 4) {
-      acc.fill(0);
+      acc.fill(0, 0, 4 * n);
       const r0 = i * k;
       for (let t = 0; t < k; t++) {
         const x0 = a64[r0 + t]!;
