@@ -1,6 +1,6 @@
 /** Shared helpers for the nn tests. */
 import { readFileSync } from 'node:fs';
-import { gradcheck, noGrad, type nn, type Tensor } from '../../src/index.js';
+import { Rng, gradcheck, noGrad, randn, type nn, type Tensor } from '../../src/index.js';
 import { defaultReferenceDir } from '../../scripts/reference/run.js';
 import type { RefTensor } from '../../scripts/reference/types.js';
 
@@ -14,10 +14,20 @@ export type { RefTensor };
 
 /**
  * float64 gradcheck of `call(module, ...inputs)` with respect to the float inputs that require grad
- * AND every parameter of the module. For finite differences, the perturbed parameter values are copied
- * into the module's parameters for the duration of the call (and restored).
+ * AND every parameter of the module, at `samples` points: the given inputs, then fresh N(0, 1) inputs
+ * of the same shapes (RELIABILITY.md asks for ≥ 3 sample inputs). For finite differences, the perturbed
+ * parameter values are copied into the module's parameters for the duration of the call (and restored).
  */
-export function moduleGradcheck(module: nn.Module, inputs: Tensor[], call: (...xs: Tensor[]) => Tensor | Tensor[]): boolean {
+export function moduleGradcheck(module: nn.Module, inputs: Tensor[], call: (...xs: Tensor[]) => Tensor | Tensor[], samples = 3): boolean {
+  const rng = new Rng(1234);
+  for (let s = 0; s < samples; s++) {
+    const xs = s === 0 ? inputs : inputs.map((t) => randn(t.shape, { dtype: 'float64', rng }).requiresGrad_(t.requiresGrad));
+    if (!gradcheckOnce(module, xs, call)) return false;
+  }
+  return true;
+}
+
+function gradcheckOnce(module: nn.Module, inputs: Tensor[], call: (...xs: Tensor[]) => Tensor | Tensor[]): boolean {
   const params = module.parameters();
   const n = inputs.length;
   return gradcheck((...xs: Tensor[]) => {
