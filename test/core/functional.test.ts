@@ -87,3 +87,21 @@ describe('batchNorm running statistics', () => {
     expect(Array.from(y.dataSync())).toEqual([0, 0]);
   });
 });
+
+describe('convTranspose2d is the adjoint of conv2d', () => {
+  it('equals the gradient of conv2d with respect to its input (groups, stride, padding, dilation, outputPadding)', () => {
+    const rng = new Rng(4);
+    const opts = { stride: 2, padding: 1, dilation: 2, groups: 2 } as const;
+    const w = randn([4, 3, 3, 2], { dtype: 'float64', rng }); // conv2d: Cout 4, Cin/groups 3 → Cin 6
+    const inShape = [2, 6, 8, 7];
+    const x = randn([2, 4, 3, 4], { dtype: 'float64', rng }); // lives where conv2d's output does
+    const y = randn(inShape, { dtype: 'float64', rng }).mul(0).requiresGrad_();
+    F.conv2d(y, w, null, opts).mul(x).sum().backward();
+    // conv2d maps 8x7 → 3x4 here; the transposed conv maps back to 7x7 plus outputPadding (1, 0)
+    const t = F.convTranspose2d(x, w, null, { ...opts, outputPadding: [1, 0] });
+    expect(t.shape).toEqual(inShape);
+    const a = Array.from(t.dataSync());
+    const b = Array.from(y.grad!.dataSync());
+    a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 12));
+  });
+});
