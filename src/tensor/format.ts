@@ -60,7 +60,8 @@ export function formatTensor(t: Tensor): string {
     const parts: string[] = [];
     for (let i = 0; i < size; i++) {
       if (summarize && size > 2 * EDGE && i === EDGE) {
-        parts.push('...');
+        // PyTorch: ' ...' among the values of the last dim (so ',  ...,'), '...' between rows
+        parts.push(d === t.shape.length - 1 ? ' ...' : '...');
         i = size - EDGE;
       }
       parts.push(build(d + 1, off + i * strides[d]!));

@@ -276,7 +276,10 @@ describe('printing looks like PyTorch', () => {
     expect(x.mul(2).toString()).toBe('tensor([2., 4.], gradFn=<MulBackward>)');
   });
   it('large tensors are summarised with ...', () => {
-    expect(arange(2000).toString()).toBe('tensor([   0,    1,    2, ..., 1997, 1998, 1999])');
+    expect(arange(2000).toString()).toBe('tensor([   0,    1,    2,  ..., 1997, 1998, 1999])');
+    expect(zeros([100, 100]).toString()).toBe(
+      ['tensor([[0., 0., 0.,  ..., 0., 0., 0.],', ...Array(2).fill('        [0., 0., 0.,  ..., 0., 0., 0.],'), '        ...,', ...Array(2).fill('        [0., 0., 0.,  ..., 0., 0., 0.],'), '        [0., 0., 0.,  ..., 0., 0., 0.]])'].join('\n'),
+    );
   });
   it('empty tensors show their size', () => {
     expect(zeros([2, 0]).toString()).toBe('tensor([], size=[2, 0])');
