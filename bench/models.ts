@@ -1,44 +1,12 @@
 /**
  * The benchmark workloads written against backprop's public API, as a user would: parameters as
- * tensors, F.linear / F.conv2d, F.crossEntropy, optim.Adam, and the explicit loop.
+ * tensors, F.linear / F.conv2d, F.crossEntropy, optim.Adam, and the explicit loop. Isomorphic (the
+ * browser bench runs the same code).
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import * as bp from '../src/index.js';
 
 const { nn, optim } = bp;
 const F = nn.F;
-
-/** The digits bundled in the `mnist` package: x [N, 784] in [0, 1], y [N] class ids. */
-export function loadDigits(): { x: Float32Array; y: Int32Array; n: number } {
-  const require = createRequire(import.meta.url);
-  const root = dirname(require.resolve('mnist/package.json'));
-  const xs: number[][] = [];
-  const ys: number[] = [];
-  for (let d = 0; d < 10; d++) {
-    const raw = (JSON.parse(readFileSync(join(root, 'src', 'digits', `${d}.json`), 'utf8')) as { data: number[] }).data;
-    xs.push(raw);
-    for (let i = 0; i < raw.length / 784; i++) ys.push(d);
-  }
-  const n = ys.length;
-  const x = new Float32Array(n * 784);
-  let o = 0;
-  for (const r of xs) {
-    x.set(r, o);
-    o += r.length;
-  }
-  // a fixed shuffle so batches mix the classes
-  const rng = new bp.Rng(0);
-  const perm = rng.permutation(n);
-  const xp = new Float32Array(n * 784);
-  const yp = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    xp.set(x.subarray(perm[i]! * 784, perm[i]! * 784 + 784), i * 784);
-    yp[i] = ys[perm[i]!]!;
-  }
-  return { x: xp, y: yp, n };
-}
 
 function uniformParam(shape: number[], fanIn: number, rng: bp.Rng): bp.Tensor {
   const b = 1 / Math.sqrt(fanIn);
@@ -137,4 +105,33 @@ export function lenetTrainer(data: { x: Float32Array; y: Int32Array; n: number }
     },
     loss: () => (last ? last.item() : NaN),
   };
+}
+
+export interface Digits {
+  x: Float32Array;
+  y: Int32Array;
+  n: number;
+}
+
+/** Assemble the ten per-digit arrays of the `mnist` package (784 floats per image) into a fixed shuffle. */
+export function digitsFrom(raws: readonly (readonly number[])[]): Digits {
+  const ys: number[] = [];
+  raws.forEach((r, d) => {
+    for (let i = 0; i < r.length / 784; i++) ys.push(d);
+  });
+  const n = ys.length;
+  const x = new Float32Array(n * 784);
+  let o = 0;
+  for (const r of raws) {
+    x.set(r, o);
+    o += r.length;
+  }
+  const perm = new bp.Rng(0).permutation(n);
+  const xp = new Float32Array(n * 784);
+  const yp = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    xp.set(x.subarray(perm[i]! * 784, perm[i]! * 784 + 784), i * 784);
+    yp[i] = ys[perm[i]!]!;
+  }
+  return { x: xp, y: yp, n };
 }

@@ -3,16 +3,20 @@
  * PyTorch (when /usr/bin/python3 can import torch), in one run, trials interleaved, medians and
  * ratios in a table. Workloads: SGEMM 128–1024 (1 and 2 threads); MLP 784-256-128-10 Adam training
  * at batch 32 and 128 on the bundled MNIST digits; LeNet-5 training at batch 64; batch-1 MLP
- * inference latency; a 10,000-step memory soak.
+ * inference latency; a 10,000-step memory soak; and the MLP workloads in headless Chromium when
+ * /usr/bin/chromium exists (`--no-browser` skips them).
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as bp from '../src/index.js';
-import { lenetTrainer, loadDigits, mlpInfer, mlpTrainer } from './models.js';
+import { loadDigits } from './digits.js';
+import { lenetTrainer, mlpInfer, mlpTrainer } from './models.js';
+import { CHROMIUM, runBrowserBench, type BrowserResult } from './browser.js';
 import { initTf, tfLenetTrainer, tfMlpInfer, tfMlpTrainer, tfSgemm, useTf, type TfBackend } from './tfjs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -129,7 +133,7 @@ function fmt(v: number | null | undefined): string {
 async function main(): Promise<void> {
   const started = performance.now();
   const data = loadDigits();
-  const tf = await initTf();
+  const tf = await initTf(join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
   const haveTorch = Torch.available();
   const torch1 = haveTorch ? await Torch.start(1) : null;
   const torch2 = haveTorch ? await Torch.start(2) : null;
@@ -237,6 +241,17 @@ async function main(): Promise<void> {
     else process.stderr.write(`soak failed: ${r.stderr}\n`);
   }
 
+  // the same MLP workloads in headless Chromium (same kernels, one page)
+  let browser: BrowserResult | null = null;
+  if (existsSync(CHROMIUM) && !argv.includes('--no-browser') && (!only || only.test('browser'))) {
+    try {
+      browser = await runBrowserBench(quick);
+      for (const r of browser.rows) process.stderr.write(`  browser ${r.workload}: backprop ${fmt(r.backprop)}, TF.js wasm ${fmt(r.tfjsWasm)}\n`);
+    } catch (e) {
+      process.stderr.write(`browser bench failed: ${(e as Error).message}\n`);
+    }
+  }
+
   // PyTorch's BLAS check: reference BLAS is ~30× slower than OpenBLAS; flag the column then
   const g512 = rows.find((r) => r.workload === 'SGEMM 512×512');
   const torchSlow = !!g512 && g512.values['PyTorch 1t'] != null && g512.values['PyTorch 1t']! < 0.3 * g512.values['backprop 1t']!;
@@ -267,10 +282,15 @@ async function main(): Promise<void> {
     const mb = (x: unknown) => ((x as number) / 1e6).toFixed(2);
     notes.push(`Memory soak: ${soak.steps} MLP steps at batch ${soak.batch} on ${soak.backend} in ${(soak.seconds as number).toFixed(1)} s; heap after GC grew ${mb(soak.heapGrowth)} MB and array buffers ${mb(soak.arrayBufferGrowth)} MB between step ${soak.mark} and the end; wasm arena ${mb((soak.end as { arena: number }).arena)} MB.`);
   }
+  if (browser) {
+    lines.push('', `Headless Chromium (${browser.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'Chromium'}, backprop ${String(browser.backend.info.variant)}, one thread):`, '');
+    lines.push('| workload | backprop | TF.js wasm | ratio |', '|---|---:|---:|---:|');
+    for (const r of browser.rows) lines.push(`| ${r.workload} | ${fmt(r.backprop)} | ${fmt(r.tfjsWasm)} | ${(r.backprop / r.tfjsWasm).toFixed(2)}× |`);
+  }
   const table = lines.join('\n');
   console.log(`\n${env}\n\n${table}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`);
   console.error(`bench: ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ env, quick, rows, soak, torchSlow, notes, table }, null, 2));
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ env, quick, rows, browser, soak, torchSlow, notes, table }, null, 2));
   process.exit(0);
 }
 

@@ -5,7 +5,8 @@
  * prints one JSON line.
  */
 import * as bp from '../src/index.js';
-import { loadDigits, mlpTrainer } from './models.js';
+import { loadDigits } from './digits.js';
+import { mlpTrainer } from './models.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);

