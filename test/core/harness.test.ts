@@ -2,7 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tensor } from '../../src/index.js';
 import { compare } from '../../scripts/reference/compare.js';
@@ -65,7 +66,7 @@ describe('runReference on any directory in the format', () => {
   it('the CLI prints the summary line, writes --json and exits non-zero on failures', () => {
     const dir = caseFile();
     const out = join(mkdtempSync(join(tmpdir(), 'backprop-out-')), 'results.json');
-    const root = resolve(__dirname, '..', '..');
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/reference.ts', dir, '--files', 'mine.json', '--json', out], { cwd: root, encoding: 'utf8' });
     expect(r.stdout.trim().split('\n').pop()).toBe('reference: 1 passed, 2 failed');
     expect(r.status).toBe(1);
