@@ -110,10 +110,10 @@ export abstract class Optimizer<O extends { lr: number }> {
 
   /**
    * Clear gradients. `setToNone` (default true, like PyTorch 2) sets `grad` to null; false replaces it
-   * with a fresh zero tensor.
+   * with a fresh zero tensor. Accepts `{ setToNone }` or the flag itself (like `Module.zeroGrad`).
    */
-  zeroGrad(opts: { setToNone?: boolean } = {}): void {
-    const setToNone = opts.setToNone ?? true;
+  zeroGrad(opts: { setToNone?: boolean } | boolean = {}): void {
+    const setToNone = typeof opts === 'boolean' ? opts : (opts.setToNone ?? true);
     for (const g of this.paramGroups)
       for (const p of g.params) {
         if (!p.grad) continue;

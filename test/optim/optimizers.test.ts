@@ -114,6 +114,9 @@ describe('Optimizer base', () => {
     expect(Array.from(a.grad!.dataSync())).toEqual([0, 0]);
     opt.zeroGrad();
     expect(a.grad).toBeNull();
+    a.grad = tensor([1, 2]);
+    opt.zeroGrad(false);
+    expect(Array.from(a.grad!.dataSync())).toEqual([0, 0]);
   });
 
   it('step(closure) evaluates the closure with gradients enabled and returns its loss', () => {
