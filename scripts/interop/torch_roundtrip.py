@@ -57,7 +57,28 @@ def write_safetensors(path, tensors, metadata=None):
 
 def models():
     import torch.nn as nn
+
+    class LastLSTM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(3, 5, batch_first=True)
+            self.fc = nn.Linear(5, 2)
+
+        def forward(self, x):
+            return self.fc(self.lstm(x)[0][:, -1])
+
+    class LastBiGRU(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = nn.GRU(3, 4, batch_first=True, bidirectional=True)
+            self.fc = nn.Linear(8, 2)
+
+        def forward(self, x):
+            return self.fc(self.gru(x)[0][:, -1])
+
     return {
+        "lstm": LastLSTM,
+        "bigru": LastBiGRU,
         "mlp": lambda: nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 3)),
         "cnn": lambda: nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
                                      nn.Flatten(), nn.Linear(4 * 3 * 3, 3)),
@@ -98,9 +119,10 @@ def train_torch(d):
     torch.manual_seed(0)
     for name, make in models().items():
         m = make()
-        shape = {"mlp": (32, 4), "cnn": (16, 1, 8, 8), "ln": (32, 6)}[name]
+        shape = {"mlp": (32, 4), "cnn": (16, 1, 8, 8), "ln": (32, 6), "lstm": (32, 6, 3), "bigru": (32, 6, 3)}[name]
         x = torch.randn(*shape)
-        target = torch.randn(shape[0], m[-1].out_features)
+        with torch.no_grad():
+            target = torch.randn(shape[0], m(x).shape[1])
         opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9)
         m.train()
         for _ in range(20):

@@ -9,7 +9,24 @@ import { Tensor, importOnnx, loadSafetensors, loadSafetensorsWithMetadata, nn, n
 
 const fx = (f: string) => fileURLToPath(new URL(`../fixtures/io/${f}`, import.meta.url));
 
+class LastLSTM extends nn.Module {
+  lstm = new nn.LSTM(3, 5, { batchFirst: true });
+  fc = new nn.Linear(5, 2);
+  forward(x: Tensor): Tensor {
+    return this.fc.call(this.lstm.call(x)[0].select(1, -1));
+  }
+}
+class LastBiGRU extends nn.Module {
+  gru = new nn.GRU(3, 4, { batchFirst: true, bidirectional: true });
+  fc = new nn.Linear(8, 2);
+  forward(x: Tensor): Tensor {
+    return this.fc.call(this.gru.call(x)[0].select(1, -1));
+  }
+}
+
 const ARCH: Record<string, () => nn.Module> = {
+  lstm: () => new LastLSTM(),
+  bigru: () => new LastBiGRU(),
   mlp: () => new nn.Sequential(new nn.Linear(4, 16), new nn.Tanh(), new nn.Linear(16, 3)),
   cnn: () => new nn.Sequential(new nn.Conv2d(1, 4, 3), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(4 * 3 * 3, 3)),
   ln: () => new nn.Sequential(new nn.Linear(6, 8), new nn.LayerNorm(8), new nn.GELU(), new nn.Linear(8, 2)),

@@ -12,7 +12,7 @@
 import { BackpropError, FormatError, NotSupportedError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import type { DType } from '../../core/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { cat } from '../../tensor/functional.js';
+import { cat, stack } from '../../tensor/functional.js';
 import * as F from '../../nn/functional.js';
 import { Module, Parameter } from '../../nn/module.js';
 import { decodeModelProto, OnnxAttrType, OnnxDataType, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from './proto.js';
@@ -48,9 +48,9 @@ interface INode {
 /** Ops the importer implements. */
 export const ONNX_IMPORT_OPS = [
   'Abs', 'Add', 'And', 'ArgMax', 'ArgMin', 'AveragePool', 'BatchNormalization', 'Cast', 'Ceil', 'Clip', 'Concat', 'Constant',
-  'Conv', 'ConvTranspose', 'Cos', 'Div', 'Dropout', 'Elu', 'Equal', 'Erf', 'Exp', 'Expand', 'Flatten', 'Floor', 'Gather',
-  'GatherElements', 'Gelu', 'Gemm', 'GlobalAveragePool', 'Greater', 'GreaterOrEqual', 'Identity', 'IsInf', 'IsNaN',
-  'LayerNormalization', 'LeakyRelu', 'Less', 'LessOrEqual', 'Log', 'LogSoftmax', 'MatMul', 'Max', 'MaxPool', 'Min', 'Mul', 'Neg',
+  'ConstantOfShape', 'Conv', 'ConvTranspose', 'Cos', 'Div', 'Dropout', 'Elu', 'Equal', 'Erf', 'Exp', 'Expand', 'Flatten', 'Floor', 'Gather',
+  'GatherElements', 'Gelu', 'Gemm', 'GlobalAveragePool', 'Greater', 'GreaterOrEqual', 'GRU', 'Identity', 'IsInf', 'IsNaN',
+  'LayerNormalization', 'LeakyRelu', 'Less', 'LessOrEqual', 'Log', 'LogSoftmax', 'LSTM', 'MatMul', 'Max', 'MaxPool', 'Min', 'Mul', 'Neg',
   'Not', 'Or', 'Pad', 'Pow', 'Reciprocal', 'ReduceMax', 'ReduceMean', 'ReduceMin', 'ReduceSum', 'Relu', 'Reshape', 'Round',
   'Shape', 'Sigmoid', 'Sign', 'Sin', 'Slice', 'Softmax', 'Softplus', 'Sqrt', 'Squeeze', 'Sub', 'Tanh', 'Transpose', 'Unsqueeze',
   'Where', 'Xor',
@@ -190,7 +190,7 @@ export class OnnxModule extends Module {
     for (const node of this.nodes) {
       let outs: Tensor[];
       try {
-        outs = runNode(node, node.inputs.map((x) => (x === '' ? null : get(x))), this.opset);
+        outs = runNode(node, node.inputs.map((x) => (x === '' ? null : get(x))), this.opset, this.maxElements);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         if (e instanceof BackpropError) {
@@ -296,7 +296,7 @@ function reduceAxes(n: INode, ins: (Tensor | null)[], opset: number, nd: number)
   return axes.map((a) => normAxis(a, nd, n.op));
 }
 
-function runNode(n: INode, ins: (Tensor | null)[], opset: number): Tensor[] {
+function runNode(n: INode, ins: (Tensor | null)[], opset: number, maxElements: number): Tensor[] {
   const x = ins[0] ?? null;
   const X = (): Tensor => {
     if (!x) throw new FormatError('E_ONNX_GRAPH', 'missing input 0');
@@ -549,6 +549,22 @@ function runNode(n: INode, ins: (Tensor | null)[], opset: number): Tensor[] {
       const b = ins[2] ?? null;
       return [F.layerNorm(v, shape, w.reshape(shape), b ? b.reshape(shape) : null, iAttrF(n, 'epsilon', 1e-5))];
     }
+    case 'ConstantOfShape': {
+      const shape = ints(X(), 'shape');
+      let count = 1;
+      for (const d of shape) {
+        if (!Number.isSafeInteger(d) || d < 0) throw new FormatError('E_ONNX_GRAPH', `ConstantOfShape: invalid dim ${d}`);
+        count *= d;
+      }
+      if (count > maxElements) throw new FormatError('E_ONNX_LIMIT', `ConstantOfShape: [${shape.join(',')}] has ${count} elements (limit ${maxElements})`);
+      const v = n.attrs.get('value');
+      const fill = v instanceof Tensor ? v : new Tensor(new Float32Array([0]), [1], 'float32');
+      if (fill.numel() !== 1) throw new FormatError('E_ONNX_GRAPH', 'ConstantOfShape: value must hold one element');
+      return [fill.reshape([]).expand(shape).contiguous()];
+    }
+    case 'LSTM':
+    case 'GRU':
+      return runRecurrent(n, ins);
     case 'Constant': {
       const v = n.attrs.get('value');
       if (v instanceof Tensor) return [v];
@@ -560,6 +576,92 @@ function runNode(n: INode, ins: (Tensor | null)[], opset: number): Tensor[] {
     }
   }
   throw new NotSupportedError(`operator ${n.op} is not implemented`, 'E_ONNX_UNSUPPORTED_OP');
+}
+
+/**
+ * ONNX LSTM (gates i, o, f, c) and GRU (gates z, r, h), forward/reverse/bidirectional, layout 0
+ * ([seq, batch, in]) or 1 ([batch, seq, in]), default activations, no peepholes/clip/sequence_lens —
+ * what torch.onnx.export emits for nn.LSTM / nn.GRU (GRU with linear_before_reset = 1).
+ * Written with differentiable ops, so an imported recurrent model can be fine-tuned.
+ */
+function runRecurrent(n: INode, ins: (Tensor | null)[]): Tensor[] {
+  const lstm = n.op === 'LSTM';
+  const G = lstm ? 4 : 3;
+  const H = iAttr(n, 'hidden_size', 0);
+  if (!(H > 0)) throw new FormatError('E_ONNX_GRAPH', `${n.op}: hidden_size must be positive`);
+  const direction = sAttr(n, 'direction', 'forward');
+  const dirs = direction === 'bidirectional' ? 2 : 1;
+  if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') throw new FormatError('E_ONNX_GRAPH', `${n.op}: unknown direction ${direction}`);
+  const layout = iAttr(n, 'layout', 0);
+  if (n.attrs.has('clip') || n.attrs.has('activations') || iAttr(n, 'input_forget', 0))
+    throw new NotSupportedError(`${n.op}: clip, custom activations and input_forget are not supported`, 'E_ONNX_UNSUPPORTED_OP');
+  if (!lstm && iAttr(n, 'linear_before_reset', 0) !== 1)
+    throw new NotSupportedError('GRU: only linear_before_reset = 1 (PyTorch’s formulation) is supported', 'E_ONNX_UNSUPPORTED_OP');
+  if (ins[4]) {
+    const lens = ins[4].dataSync();
+    const x0 = ins[0]!;
+    const T = x0.shape[layout === 0 ? 0 : 1]!;
+    for (let i = 0; i < lens.length; i++) if (lens[i] !== T) throw new NotSupportedError(`${n.op}: sequence_lens shorter than the sequence are not supported`, 'E_ONNX_UNSUPPORTED_OP');
+  }
+  if (lstm && ins[7]) throw new NotSupportedError('LSTM: peephole weights (P) are not supported', 'E_ONNX_UNSUPPORTED_OP');
+  let x = ins[0]!;
+  if (!x || x.ndim !== 3) throw new ShapeError(`${n.op}: X must be 3-D, got ${x ? fmtShape(x.shape) : 'nothing'}`, 'E_ONNX_SHAPE');
+  if (layout === 1) x = x.transpose(0, 1);
+  const [T, N] = [x.shape[0]!, x.shape[1]!];
+  const W = ins[1]!;
+  const R = ins[2]!;
+  if (!W || !R || W.ndim !== 3 || R.ndim !== 3 || W.shape[0] !== dirs || W.shape[1] !== G * H || R.shape[0] !== dirs || R.shape[1] !== G * H || R.shape[2] !== H)
+    throw new ShapeError(`${n.op}: W/R shapes ${W ? fmtShape(W.shape) : '-'} / ${R ? fmtShape(R.shape) : '-'} do not fit hidden_size ${H} and ${dirs} direction(s)`, 'E_ONNX_SHAPE');
+  const B = ins[3] ?? null;
+  const h0 = ins[5] ?? null;
+  const c0 = lstm ? (ins[6] ?? null) : null;
+  const ys: Tensor[] = [];
+  const hs: Tensor[] = [];
+  const cs: Tensor[] = [];
+  for (let d = 0; d < dirs; d++) {
+    const reverse = direction === 'reverse' || d === 1;
+    const w = W.select(0, d);
+    const r = R.select(0, d);
+    const wb = B ? B.select(0, d).narrow(0, 0, G * H) : null;
+    const rb = B ? B.select(0, d).narrow(0, G * H, G * H) : null;
+    let h = h0 ? h0.select(0, d) : x.newZeros([N, H]);
+    let c = c0 ? c0.select(0, d) : x.newZeros([N, H]);
+    // Input projections for every step at once: [T, N, G·H].
+    const xp = F.linear(x, w, wb);
+    const out: Tensor[] = new Array<Tensor>(T);
+    for (let k = 0; k < T; k++) {
+      const t = reverse ? T - 1 - k : k;
+      const xt = xp.select(0, t);
+      const hp = F.linear(h, r, rb);
+      const gate = (src: Tensor, i: number) => src.narrow(1, i * H, H);
+      if (lstm) {
+        const i = gate(xt, 0).add(gate(hp, 0)).sigmoid();
+        const o = gate(xt, 1).add(gate(hp, 1)).sigmoid();
+        const f = gate(xt, 2).add(gate(hp, 2)).sigmoid();
+        const g = gate(xt, 3).add(gate(hp, 3)).tanh();
+        c = f.mul(c).add(i.mul(g));
+        h = o.mul(c.tanh());
+      } else {
+        const z = gate(xt, 0).add(gate(hp, 0)).sigmoid();
+        const rr = gate(xt, 1).add(gate(hp, 1)).sigmoid();
+        const hh = gate(xt, 2).add(rr.mul(gate(hp, 2))).tanh();
+        h = z.neg().add(1).mul(hh).add(z.mul(h));
+      }
+      out[t] = h;
+    }
+    ys.push(stack(out, 0)); // [T, N, H]
+    hs.push(h);
+    cs.push(c);
+  }
+  let Y = stack(ys, 1); // [T, dirs, N, H]
+  let Yh = stack(hs, 0); // [dirs, N, H]
+  let Yc = stack(cs, 0);
+  if (layout === 1) {
+    Y = Y.permute(2, 0, 1, 3); // [N, T, dirs, H]
+    Yh = Yh.transpose(0, 1);
+    Yc = Yc.transpose(0, 1);
+  }
+  return lstm ? [Y, Yh, Yc] : [Y, Yh];
 }
 
 function iAttrF(n: INode, k: string, d: number): number {
