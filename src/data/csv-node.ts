@@ -3,7 +3,8 @@
  * tokenised by csv-parse's stream API and typed record by record, so memory holds the typed
  * columns, not the text. Node modules are imported lazily so this file is safe to bundle.
  */
-import { FormatError } from '../core/errors.js';
+import { FormatError, StateError } from '../core/errors.js';
+import { IterableDataset } from './dataset.js';
 import { CsvBuilder, checkUtf8, fromCsvParseError, type CsvOptions, type CsvTable } from './csv.js';
 import { nodeFs } from './node.js';
 
@@ -19,6 +20,67 @@ import { nodeFs } from './node.js';
 export async function loadCsv(path: string, opts: CsvOptions = {}): Promise<CsvTable> {
   const file = opts.file ?? path;
   const builder = new CsvBuilder({ ...opts, file });
+  for await (const rec of csvRecords(path, file, builder)) builder.pushRecord(rec);
+  return builder.finish();
+}
+
+/** A typed CSV row: column name → number (number/int/bool columns) or string. */
+export type CsvRow = Record<string, number | string>;
+
+/**
+ * Stream a CSV file row by row (for files larger than memory). Column types are declared in
+ * `columns` or inferred from the first `inferRows` rows (which are buffered); the same checks and
+ * typed errors as `loadCsv` apply, row by row. Missing values: 'error', 'drop' or { fill }.
+ *
+ * ```ts
+ * for await (const row of streamCsv('huge.csv', { columns: { x: 'number', label: 'int' } })) { … }
+ * ```
+ */
+export async function* streamCsv(path: string, opts: CsvOptions = {}): AsyncGenerator<CsvRow> {
+  const file = opts.file ?? path;
+  const builder = new CsvBuilder({ ...opts, file });
+  const queue: (number | string)[][] = [];
+  builder.streamTo((row) => queue.push(row));
+  let names: string[] | null = null;
+  const drain = function* (): Generator<CsvRow> {
+    names ??= builder.schema?.names ?? null;
+    while (queue.length) {
+      const vals = queue.shift()!;
+      const row: CsvRow = {};
+      names!.forEach((n, j) => (row[n] = vals[j]!));
+      yield row;
+    }
+  };
+  for await (const rec of csvRecords(path, file, builder)) {
+    builder.pushRecord(rec);
+    if (queue.length) yield* drain();
+  }
+  builder.finishStream();
+  yield* drain();
+}
+
+/**
+ * An IterableDataset over the rows of a CSV file, streamed (`for await` / async DataLoader
+ * iteration only). Each sample is a `CsvRow`, or whatever `transform(row)` returns.
+ */
+export class CsvStreamDataset<T = CsvRow> extends IterableDataset<T> {
+  constructor(
+    readonly path: string,
+    readonly options: CsvOptions = {},
+    readonly transform: (row: CsvRow) => T = (r) => r as unknown as T,
+  ) {
+    super();
+  }
+  [Symbol.iterator](): Iterator<T> {
+    throw new StateError('CsvStreamDataset streams a file asynchronously; iterate with `for await` (also over a DataLoader)');
+  }
+  override async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for await (const row of streamCsv(this.path, this.options)) yield this.transform(row);
+  }
+}
+
+/** Tokenised records of a CSV file: chunks checked for UTF-8 and NUL, then csv-parse's stream API. */
+async function* csvRecords(path: string, file: string, builder: CsvBuilder): AsyncGenerator<string[]> {
   const fs = await nodeFs();
   const { Transform, pipeline } = await import('node:stream');
   const { parse } = await import('csv-parse');
@@ -53,12 +115,12 @@ export async function loadCsv(path: string, opts: CsvOptions = {}): Promise<CsvT
   const parser = parse(builder.parserOptions());
   pipeline(fs.createReadStream(path), check, parser, () => {});
   try {
-    for await (const r of parser as AsyncIterable<string[]>) builder.pushRecord(r);
+    for await (const r of parser as AsyncIterable<string[]>) yield r;
   } catch (e) {
-    parser.destroy();
     throw fromCsvParseError(e, file);
+  } finally {
+    parser.destroy();
   }
-  return builder.finish();
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -335,6 +335,7 @@ export class CsvBuilder {
         Math.min(rec.length, names.length) + 1,
       );
     if (this.rowLines.length + this.pending.length >= this.o.maxRows) throw this.err('E_CSV_TOO_MANY_ROWS', `more than maxRows ${this.o.maxRows} rows`, line);
+    if (!this.decided && this.allDeclared) this.decide();
     if (this.decided) this.store(rec, line);
     else {
       this.pending.push({ rec, line });
@@ -387,49 +388,96 @@ export class CsvBuilder {
     for (const { rec, line } of p) this.store(rec, line);
   }
 
+  /** Typed value of one cell; null when missing (and the policy allows it). */
+  private parseCell(cell: string, j: number, line: number): number | string | null {
+    const type = this.types[j]!;
+    if (this.isMissing(cell)) {
+      if (this.o.missing === 'error')
+        throw this.err(
+          'E_CSV_MISSING',
+          `missing value ${JSON.stringify(cell)} in column ${JSON.stringify(this.names![j])}; choose a policy: missing: 'drop' | 'mean' | { fill: value }`,
+          line,
+          j + 1,
+        );
+      return null;
+    }
+    if (type === 'string') return cell;
+    const t = cell.trim();
+    if (type === 'bool') {
+      if (/^(true|1)$/i.test(t)) return 1;
+      if (/^(false|0)$/i.test(t)) return 0;
+      throw this.err('E_CSV_BOOL', `${JSON.stringify(cell)} in bool column ${JSON.stringify(this.names![j])} is not true/false/1/0`, line, j + 1);
+    }
+    if (!NUMBER_RE.test(t))
+      throw this.err(
+        'E_CSV_NUMBER',
+        `${JSON.stringify(cell)} in ${type === 'int' ? 'int' : 'numeric'} column ${JSON.stringify(this.names![j])} is not a number${this.decided && !this.o.columns?.[this.names![j]!] ? ` (the type was inferred from the first ${this.o.inferRows} rows; declare columns: { ${JSON.stringify(this.names![j])}: 'string' } if it is text)` : ''}`,
+        line,
+        j + 1,
+      );
+    const v = Number(t);
+    if (!Number.isFinite(v)) throw this.err('E_CSV_NUMBER_RANGE', `${JSON.stringify(cell)} in column ${JSON.stringify(this.names![j])} overflows float64`, line, j + 1);
+    if (type === 'int' && !Number.isSafeInteger(v)) throw this.err('E_CSV_INTEGER', `${JSON.stringify(cell)} in int column ${JSON.stringify(this.names![j])} is not a (safe) integer`, line, j + 1);
+    return v;
+  }
+
   private store(rec: string[], line: number): void {
+    if (this.sink) {
+      const vals = rec.map((c, j) => this.parseCell(c, j, line));
+      for (let j = 0; j < vals.length; j++) {
+        if (vals[j] !== null) continue;
+        if (this.o.missing === 'drop') return;
+        vals[j] = this.fillValue(this.names![j]!, this.types[j]!);
+      }
+      this.emitted++;
+      this.sink(vals as (number | string)[], line);
+      return;
+    }
     const row = this.rowLines.length;
     this.rowLines.push(line);
     for (let j = 0; j < rec.length; j++) {
-      const cell = rec[j]!;
-      const type = this.types[j]!;
-      if (this.isMissing(cell)) {
-        if (this.o.missing === 'error')
-          throw this.err(
-            'E_CSV_MISSING',
-            `missing value ${JSON.stringify(cell)} in column ${JSON.stringify(this.names![j])}; choose a policy: missing: 'drop' | 'mean' | { fill: value }`,
-            line,
-            j + 1,
-          );
+      const v = this.parseCell(rec[j]!, j, line);
+      const isStr = this.types[j] === 'string';
+      if (v === null) {
         this.missingRows.add(row);
-        if (type === 'string') this.strs[j]!.push(null);
+        if (isStr) this.strs[j]!.push(null);
         else this.nums[j]!.push(NaN);
-        continue;
-      }
-      if (type === 'string') {
-        this.strs[j]!.push(cell);
-        continue;
-      }
-      const t = cell.trim();
-      let v: number;
-      if (type === 'bool') {
-        if (/^(true|1)$/i.test(t)) v = 1;
-        else if (/^(false|0)$/i.test(t)) v = 0;
-        else throw this.err('E_CSV_BOOL', `${JSON.stringify(cell)} in bool column ${JSON.stringify(this.names![j])} is not true/false/1/0`, line, j + 1);
-      } else {
-        if (!NUMBER_RE.test(t))
-          throw this.err(
-            'E_CSV_NUMBER',
-            `${JSON.stringify(cell)} in ${type === 'int' ? 'int' : 'numeric'} column ${JSON.stringify(this.names![j])} is not a number${this.decided && !this.o.columns?.[this.names![j]!] ? ` (the type was inferred from the first ${this.o.inferRows} rows; declare columns: { ${JSON.stringify(this.names![j])}: 'string' } if it is text)` : ''}`,
-            line,
-            j + 1,
-          );
-        v = Number(t);
-        if (!Number.isFinite(v)) throw this.err('E_CSV_NUMBER_RANGE', `${JSON.stringify(cell)} in column ${JSON.stringify(this.names![j])} overflows float64`, line, j + 1);
-        if (type === 'int' && !Number.isSafeInteger(v)) throw this.err('E_CSV_INTEGER', `${JSON.stringify(cell)} in int column ${JSON.stringify(this.names![j])} is not a (safe) integer`, line, j + 1);
-      }
-      this.nums[j]!.push(v);
+      } else if (isStr) this.strs[j]!.push(v as string);
+      else this.nums[j]!.push(v as number);
     }
+  }
+
+  private sink: ((row: (number | string)[], line: number) => void) | null = null;
+  private emitted = 0;
+
+  /**
+   * Streaming mode: instead of collecting columns, hand each typed row to `sink` as soon as the
+   * column types are known (after `inferRows` rows, or at once when every column is declared).
+   * `missing: 'mean'` needs the whole column and is refused here.
+   */
+  streamTo(sink: (row: (number | string)[], line: number) => void): void {
+    if (this.o.missing === 'mean') throw new ValueError("CSV: missing: 'mean' needs the whole file; use 'drop', 'error' or { fill } when streaming rows", 'E_CSV_OPTION');
+    this.sink = sink;
+  }
+
+  /** Column names and types (known once the first rows were seen). */
+  get schema(): { names: string[]; types: CsvColumnType[] } | null {
+    return this.decided && this.names ? { names: this.names.slice(), types: this.types.slice() } : null;
+  }
+
+  /** End of input in streaming mode: flush buffered rows and check the file was not empty. */
+  finishStream(): void {
+    if (!this.sawRecord) throw this.err('E_CSV_EMPTY', 'the file is empty', 1);
+    const quotedEmpty = this.blankLines.length - Math.min(this.blankLines.length, this.trailingBlankLines());
+    for (const l of this.blankLines.slice(0, quotedEmpty)) this.push([''], l);
+    this.blankLines.length = 0;
+    if (!this.decided) this.decide();
+    if (this.emitted === 0) throw this.err('E_CSV_NO_ROWS', 'the file has a header but no (complete) data rows', 1);
+  }
+
+  /** Whether every column's type is declared (so rows can stream without buffering). */
+  private get allDeclared(): boolean {
+    return !!this.names && this.names.every((n) => this.o.columns?.[n] !== undefined);
   }
 
   /** Finish: apply the missing-value policy and return the table. */

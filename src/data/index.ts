@@ -28,7 +28,7 @@ export {
 export { toTensor, normalize, randomShift, randomHorizontalFlip, compose, type RawImage, type Transform } from './transforms.js';
 export * as datasets from './datasets.js';
 export { parseCsv, CsvTable, CsvBuilder, type CsvOptions, type CsvColumnType, type MissingPolicy } from './csv.js';
-export { loadCsv } from './csv-node.js';
+export { loadCsv, streamCsv, CsvStreamDataset, type CsvRow } from './csv-node.js';
 export { parseIdx, encodeIdx, idxImageDataset, IDX_MAX_BYTES, type IdxArray, type IdxDType, type IdxOptions, type ImageLabelOptions } from './idx.js';
 export { loadIdx, loadIdxDataset, gunzipCapped } from './idx-node.js';
 export { decodeImage, readImageHeader, sniffImage, toGray, toRgb, MAX_IMAGE_PIXELS, type ImageHeader, type ImageKind, type DecodeOptions } from './image.js';

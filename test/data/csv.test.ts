@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { data, FormatError, ValueError } from '../../src/index.js';
+import { data, tensor, FormatError, ValueError, type Tensor } from '../../src/index.js';
 
 const dir = join(__dirname, '../fixtures/data/csv');
 interface Case { file: string; options?: data.CsvOptions; code: string; line?: number; column?: number; offset?: number; why: string }
@@ -28,6 +28,13 @@ describe('CSV malformed corpus', () => {
       const bytes = readFileSync(join(dir, 'bad', c.file));
       expectFormatError(() => data.parseCsv(new Uint8Array(bytes), { ...c.options, file: c.file }), c, c.file);
     });
+    if (c.options?.missing !== 'mean')
+      it(`streamCsv (row by row) rejects ${c.file} with ${c.code}`, async () => {
+        const path = join(dir, 'bad', c.file);
+        let err: unknown;
+        try { for await (const _row of data.streamCsv(path, c.options)) void _row; } catch (e) { err = e; }
+        expectFormatError(() => { if (err) throw err; }, c, path);
+      });
     it(`loadCsv (streaming) rejects ${c.file} with ${c.code}`, async () => {
       const path = join(dir, 'bad', c.file);
       let err: unknown;
@@ -143,6 +150,23 @@ describe('CSV parsing', () => {
     const { x, y } = t.toTensors({ target: 'label' });
     expect(x.shape).toEqual([200_000, 2]);
     expect(y!.dtype).toBe('int32');
+  });
+  it('streamCsv yields typed rows equal to loadCsv, and feeds an async DataLoader', async () => {
+    const path = join(dir, 'good/iris-like.csv');
+    const table = await data.loadCsv(path);
+    const rows: data.CsvRow[] = [];
+    for await (const r of data.streamCsv(path, { inferRows: 3 })) rows.push(r);
+    expect(rows.length).toBe(table.length);
+    expect(rows.map((r) => r.petal_length)).toEqual(Array.from(table.column('petal_length') as Float64Array));
+    expect(rows.map((r) => r.species)).toEqual(table.column('species'));
+    const ds = new data.CsvStreamDataset(path, { columns: { sepal_length: 'number', sepal_width: 'number', petal_length: 'number', petal_width: 'number', species: 'string' } }, (r) => ({ x: tensor([r.sepal_length as number, r.petal_width as number]), species: r.species }));
+    const loader = new data.DataLoader(ds, { batchSize: 3 });
+    const batches: { x: Tensor; species: string[] }[] = [];
+    for await (const b of loader as AsyncIterable<{ x: Tensor; species: string[] }>) batches.push(b);
+    expect(batches.map((b) => b.x.shape)).toEqual([[3, 2], [3, 2], [1, 2]]);
+    expect(batches[2]!.species).toEqual(['setosa']);
+    expect(() => [...ds]).toThrow();
+    await expect((async () => { for await (const _ of data.streamCsv(path, { missing: 'mean' })) void _; })()).rejects.toBeInstanceOf(ValueError);
   });
   it('reports a missing file as a FormatError', async () => {
     await expect(data.loadCsv('/nonexistent/x.csv')).rejects.toMatchObject({ code: 'E_CSV_NOT_FOUND' });
