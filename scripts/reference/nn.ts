@@ -47,6 +47,36 @@ const builders: Record<string, Builder> = {
   'torch.nn.GRU': (a, k) => new nn.GRU(a[0] as number, a[1] as number, k),
   'torch.nn.MultiheadAttention': (a, k) => new nn.MultiheadAttention(a[0] as number, a[1] as number, k),
   ResidualBlock: (a) => new ResidualBlock(a[0] as number),
+  // modules exercised by test/nn/fixtures/nn-extra.json (scripts/reference/gen_nn_extra.py)
+  'torch.nn.Conv1d': (a, k) => new nn.Conv1d(a[0] as number, a[1] as number, a[2] as number, k),
+  'torch.nn.ConvTranspose2d': (a, k) => new nn.ConvTranspose2d(a[0] as number, a[1] as number, a[2] as number, k),
+  'torch.nn.MaxPool2d': (a, k) => new nn.MaxPool2d(a[0] as number, k),
+  'torch.nn.AvgPool2d': (a, k) => new nn.AvgPool2d(a[0] as number, k),
+  'torch.nn.AdaptiveAvgPool2d': (a) => new nn.AdaptiveAvgPool2d(a[0] as [number, number]),
+  'torch.nn.Upsample': (_a, k) => new nn.Upsample(k),
+  'torch.nn.GroupNorm': (a, k) => new nn.GroupNorm(a[0] as number, a[1] as number, k),
+  'torch.nn.RNNCell': (a, k) => new nn.RNNCell(a[0] as number, a[1] as number, k),
+  'torch.nn.LSTMCell': (a, k) => new nn.LSTMCell(a[0] as number, a[1] as number, k),
+  'torch.nn.GRUCell': (a, k) => new nn.GRUCell(a[0] as number, a[1] as number, k),
+  'torch.nn.TransformerEncoderLayer': (a, k) => new nn.TransformerEncoderLayer(a[0] as number, a[1] as number, k),
+  TransformerEncoder: (a) => {
+    const [d, heads, layers, ff, p] = a as number[];
+    return new nn.TransformerEncoder(() => new nn.TransformerEncoderLayer(d!, heads!, { dimFeedforward: ff!, dropout: p! }), layers!, {
+      norm: new nn.LayerNorm(d!),
+    });
+  },
+  'torch.nn.GELU': (_a, k) => new nn.GELU(k),
+  'torch.nn.Softplus': (_a, k) => new nn.Softplus(k.beta as number | undefined, k.threshold as number | undefined),
+  'torch.nn.ELU': (_a, k) => new nn.ELU(k.alpha as number | undefined),
+  'torch.nn.LeakyReLU': (_a, k) => new nn.LeakyReLU(k.negativeSlope as number | undefined),
+  'torch.nn.SiLU': () => new nn.SiLU(),
+  'torch.nn.Sigmoid': () => new nn.Sigmoid(),
+  'torch.nn.Tanh': () => new nn.Tanh(),
+  'torch.nn.ReLU': () => new nn.ReLU(),
+  'torch.nn.Softmax': (_a, k) => new nn.Softmax(k.dim as number),
+  'torch.nn.LogSoftmax': (_a, k) => new nn.LogSoftmax(k.dim as number),
+  'torch.nn.Flatten': (a) => new nn.Flatten(a[0] as number | undefined, a[1] as number | undefined),
+  'torch.nn.Unflatten': (a) => new nn.Unflatten(a[0] as number, a[1] as number[]),
 };
 
 function flatten(out: unknown): Tensor[] {
@@ -70,7 +100,7 @@ function runModuleCase(build: Builder): CaseRunner {
     for (const [k, v] of Object.entries(c.inputs)) if (!keys.includes(k)) fwd[k] = toTensor(v, { requiresGrad: k in c.grads && v.dtype !== 'int64' });
     const args = (c.forward_args as unknown[]).map((a) => resolveArg(a, fwd));
     const fk = c.forward_kwargs as Record<string, unknown>;
-    if (Object.keys(fk).length) args.push(camelKwargs(fk));
+    if (Object.keys(fk).length) args.push(Object.fromEntries(Object.entries(camelKwargs(fk)).map(([k, v]) => [k, resolveArg(v, fwd)])));
     const outs = flatten(module.call(...(args as never[])));
     const named: Record<string, Tensor> = { ...fwd };
     for (const name of paramNames) named[name] = module.getParameter(name);

@@ -11,3 +11,13 @@ describe('nn.json PyTorch reference cases', () => {
     for (const r of results) expect(r.checks).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('extra PyTorch cases (test/nn/fixtures/nn-extra.json, from scripts/reference/gen_nn_extra.py)', () => {
+  it('conv variants, pooling, norms, stacked/bidirectional RNNs, cells, masked attention, transformer blocks and activations match PyTorch', async () => {
+    const dir = new URL('./fixtures', import.meta.url).pathname;
+    const results = await runReference({ dir, files: ['nn-extra.json'] });
+    const failed = results.filter((r) => !r.passed).map((r) => `${r.name}: ${r.message}`);
+    expect(failed).toEqual([]);
+    expect(results.length).toBe(43);
+  });
+});
