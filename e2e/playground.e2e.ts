@@ -261,6 +261,41 @@ describe('playground in Chromium', () => {
     expect(await page.locator('#img-pred').textContent()).toBe('1');
   });
 
+  it('classroom flags hide controls (ours and TensorFlow Playground\'s)', async () => {
+    await boot('hide=optimizer,noise&learningRate_hide=true');
+    expect(await page.locator('#lr').isVisible()).toBe(false);
+    expect(await page.locator('#noise').isVisible()).toBe(false);
+    expect(await page.locator('#optimizer').isVisible()).toBe(false);
+    expect(await page.locator('#activation').isVisible()).toBe(true);
+    expect((await hashState()).hide.sort()).toEqual(['learningRate', 'noise', 'optimizer']);
+  });
+
+  it('clicking the output adds points of the chosen class without resetting the network', async () => {
+    await boot();
+    await pg((p) => p.step(5));
+    const w = await pg((p) => p.weights());
+    const n0 = await pg((p) => { const f = p.frame(); return f.points0.train.length + f.points0.test.length + f.points0.val.length; });
+    await page.selectOption('#add-points', '1');
+    const box = (await page.locator('#heatmap').boundingBox())!;
+    await page.mouse.click(box.x + box.width * 0.9, box.y + box.height * 0.1);
+    await page.mouse.click(box.x + box.width * 0.85, box.y + box.height * 0.12);
+    await page.waitForFunction((n) => { const f = (window as any).__pg.frame(); return f.points0.train.length + f.points0.test.length + f.points0.val.length === n + 2; }, n0);
+    const st = await pg((p) => p.state());
+    expect(st.dataset).toBe('custom');
+    expect(await pg((p) => p.frame().epoch)).toBe(5);
+    expect(await pg((p) => p.weights())).toEqual(w);
+  });
+
+  it('untrusted CSV text is shown as text, never as markup', async () => {
+    await boot();
+    const evil = '<img src=x id=pwned>';
+    await page.setInputFiles('#csv-file', { name: 'evil.csv', mimeType: 'text/csv', buffer: Buffer.from(`x1,x2,label\n1,${evil},0\n`) });
+    await page.waitForSelector('.notice.warn');
+    expect(await page.locator('.notice.warn').textContent()).toContain('<img src=x id=pwn');
+    expect(await page.locator('#pwned').count()).toBe(0);
+    expect((await pg((p) => p.state())).dataset).toBe('circle');
+  });
+
   it('memory stays flat over 2,000 steps (worker heap after GC)', async () => {
     await boot('batchSize=10');
     const heap = await workerHeap(page);

@@ -26,7 +26,7 @@ export function mountImageMode(
   let playing = false;
   let last: ImageFrame | null = null;
   let probs: number[] | null = null;
-  const playBtn = button('▶ Train', 'Train the CNN (Adam, batches of 32) — pause any time', () => mode.togglePlay(), 'img-play', 'btn play');
+  const playBtn = button('▶ Train', 'Train the CNN (Adam, batches of 32) — pause any time', () => mode.togglePlay(), 'img-play', 'btn primary');
   const stepBtn = button('Step ×10', 'Ten training steps', () => send({ type: 'imageStep', n: 10 }), 'img-step');
   const status = el('output', { id: 'img-status', class: 'epoch', text: 'step 0' });
   const lossCanvas = el('canvas', { class: 'chart', attrs: { width: '360', height: '90', 'aria-label': 'Training loss per step' } });

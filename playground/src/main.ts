@@ -652,7 +652,8 @@ function drawFrame(f: ViewFrame): void {
 }
 
 function fmtLoss(v: number | undefined): string {
-  return v === undefined || Number.isNaN(v) ? '—' : v.toFixed(3);
+  if (v === undefined || Number.isNaN(v)) return '—';
+  return v !== 0 && Math.abs(v) < 0.001 ? v.toExponential(2) : v.toFixed(3);
 }
 
 function drawCharts(f: Frame): void {
@@ -784,7 +785,8 @@ outCanvas.addEventListener('click', (e) => {
   const r = outCanvas.getBoundingClientRect();
   const x = fromPixel(((e.clientX - r.left) / r.width) * outCanvas.width, outCanvas.width, 'x');
   const y = fromPixel(((e.clientY - r.top) / r.height) * outCanvas.height, outCanvas.height, 'y');
-  const all = [...frame.points0.train, ...frame.points0.val, ...frame.points0.test];
+  // the page's own copy, so quick clicks build on each other before the worker answers
+  const all = customPoints && state.dataset === 'custom' ? customPoints : [...frame.points0.train, ...frame.points0.val, ...frame.points0.test];
   let next: Point[];
   if (addClass === 9) {
     let best = -1, bd = Infinity;

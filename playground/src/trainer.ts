@@ -197,6 +197,10 @@ export class Trainer {
     return nn.F.mseLoss(arch.task === 'binary' ? out.sigmoid() : out, y);
   }
 
+  private linearWeights(): Tensor[] {
+    return this.built.linears.map((i) => (this.model.at(i) as nn.Linear).weight);
+  }
+
   private penalty(): Tensor | null {
     const s = this.state;
     if (s.regularization === 'none' || s.regularizationRate === 0) return null;
@@ -237,7 +241,16 @@ export class Trainer {
       const v = data.item();
       if (!Number.isFinite(v) || !Number.isFinite(loss.item())) return this.diverge(`the loss became ${v} at epoch ${this.epoch + 1}`);
       loss.backward();
+      // TensorFlow Playground's L1 (classic preset): a weight that crosses zero stays at zero.
+      const l1Clip = this.state.preset === 'classic' && this.state.regularization === 'L1' && this.state.regularizationRate > 0;
+      const before = l1Clip ? this.linearWeights().map((w) => w.detach().clone()) : null;
       this.optimizer.step();
+      if (before)
+        noGrad(() =>
+          this.linearWeights().forEach((w, k) => {
+            w.copy_(w.maskedFill(w.mul(before[k]!).lt(0), 0));
+          }),
+        );
       sum += v;
       batches++;
     }

@@ -145,6 +145,16 @@ describe('playground Trainer', () => {
     for (const v of g.output) expect(Math.abs(v)).toBeLessThanOrEqual(1);
   });
 
+  it('classic L1: weights that cross zero are clamped to exactly 0 (TensorFlow Playground)', () => {
+    const t = new Trainer(S('preset=classic&regularization=L1&regularizationRate=0.03&learningRate=0.1&networkShape=8,8'));
+    for (let i = 0; i < 20; i++) t.stepEpoch();
+    const zeros = t.weights().reduce((n, l) => n + l.weight.filter((v) => v === 0).length, 0);
+    expect(zeros).toBeGreaterThan(10);
+    const modern = new Trainer(S('regularization=L1&regularizationRate=0.03&learningRate=0.1&networkShape=8,8&optimizer=sgd'));
+    for (let i = 0; i < 20; i++) modern.stepEpoch();
+    expect(modern.weights().reduce((n, l) => n + l.weight.filter((v) => v === 0).length, 0)).toBe(0);
+  });
+
   it('multi-class: softmax probabilities over the grid, confusion matrix per class', () => {
     const t = new Trainer(S('dataset=blobs&classes=4&networkShape=6'));
     for (let i = 0; i < 20; i++) t.stepEpoch();
