@@ -61,6 +61,36 @@ interface ImagePrep {
   height: number;
   width: number;
   invert?: boolean;
+  /** Per-dataset normalisation (x − mean) / std applied after scaling to [0, 1], from the training split. */
+  mean?: number;
+  std?: number;
+}
+
+/** (x − mean) / std for image preprocessing; identity without statistics. */
+function normalizeImages(x: Tensor, prep: ImagePrep): Tensor {
+  if (prep.mean === undefined || prep.std === undefined) return x;
+  return noGrad(() => x.sub(prep.mean!).div(prep.std!));
+}
+
+/**
+ * Wrap a DataLoader so each training batch's images are randomly shifted by up to `px` pixels.
+ * Keeps `length` and `stateDict`/`loadStateDict` so progress and checkpoints still work.
+ */
+function augmented(loader: data.DataLoader<Tensor[]>, px: number, rng: Rng, fill: number) {
+  const shift = data.randomShift(px, { rng, fill });
+  return {
+    get length() {
+      return loader.length;
+    },
+    stateDict: () => ({ loader: loader.stateDict(), rng: rng.getState() }),
+    loadStateDict: (s: { loader: data.DataLoaderState; rng: ReturnType<Rng['getState']> }) => {
+      loader.loadStateDict(s.loader);
+      rng.setState(s.rng);
+    },
+    *[Symbol.iterator](): Iterator<Tensor[]> {
+      for (const [x, y] of loader) yield [shift(x!) as Tensor, y!];
+    },
+  };
 }
 
 /** CSV preprocessing: feature columns with a fitted ColumnTransformer. */
@@ -293,6 +323,7 @@ export interface TrainFlags {
   earlyStopping?: number | boolean;
   out: string;
   limit?: number;
+  augment?: number;
   backend?: string;
   progress?: boolean;
 }
@@ -390,8 +421,23 @@ export async function train(flags: TrainFlags, log: Log): Promise<{ testAccuracy
     trainX = trainX.indexSelect(0, idx);
     trainY = trainY.indexSelect(0, idx);
   }
-  const { a: tr, b: val } = split(trainX, trainY, flags.valFraction, flags.seed + 1);
-  const test = ds.test ?? val;
+  const parts = split(trainX, trainY, flags.valFraction, flags.seed + 1);
+  let tr = parts.a;
+  let val = parts.b;
+  let test = ds.test ?? val;
+  if (ds.prep.kind === 'image') {
+    // normalisation statistics from the training split only
+    const mean = noGrad(() => tr.x.mean().item());
+    const std = noGrad(() => tr.x.std().item()) || 1;
+    ds.prep.mean = Number(mean.toPrecision(6));
+    ds.prep.std = Number(std.toPrecision(6));
+    const prep = ds.prep;
+    const norm = (d: { x: Tensor; y: Tensor } | null) => (d ? { x: normalizeImages(d.x, prep), y: d.y } : null);
+    tr = norm(tr)!;
+    const testIsVal = test === val;
+    val = norm(val);
+    test = testIsVal ? val : norm(test);
+  }
   const numOutputs = ds.task === 'classification' ? ds.classes!.length : 1;
   const arch = resolveArchitecture(flags.model, ds.inputShape, numOutputs);
   let model: Module;
@@ -403,10 +449,15 @@ export async function train(flags: TrainFlags, log: Log): Promise<{ testAccuracy
   checkOutput(model, tr.x, numOutputs, 'train');
   const nParams = model.parameters().reduce((s, p) => s + p.numel(), 0);
   log(`model: ${flags.model} — ${nParams.toLocaleString('en-US')} parameters; ${tr.x.shape[0]} train / ${val ? val.x.shape[0] : 0} val / ${ds.test ? ds.test.x.shape[0] : 0} test samples`);
-  const trainLoader = new data.DataLoader(new data.TensorDataset(tr.x, tr.y), { batchSize: flags.batchSize, shuffle: true, seed: flags.seed + 2 });
+  const baseLoader = new data.DataLoader(new data.TensorDataset(tr.x, tr.y), { batchSize: flags.batchSize, shuffle: true, seed: flags.seed + 2 });
+  const shiftPx = flags.augment ?? (ds.prep.kind === 'image' ? 1 : 0);
+  if (!Number.isInteger(shiftPx) || shiftPx < 0) throw new CliError(`--augment must be a non-negative integer (pixels), got ${shiftPx}`, 2);
+  if (shiftPx > 0 && ds.prep.kind !== 'image') throw new CliError('--augment shifts images; it does not apply to CSV data', 2);
+  const fill = ds.prep.kind === 'image' ? normalizeImages(tensor([0]), ds.prep).item() : 0;
+  const trainLoader = shiftPx > 0 ? augmented(baseLoader, shiftPx, new Rng(flags.seed + 3), fill) : baseLoader;
   const valLoader = val ? new data.DataLoader(new data.TensorDataset(val.x, val.y), { batchSize: 500 }) : undefined;
   const optimizer = makeOptimizer(flags.optimizer, model.parameters(), flags.lr, flags);
-  const { s: scheduler, interval } = makeScheduler(flags.scheduler, optimizer, flags.epochs, trainLoader.length);
+  const { s: scheduler, interval } = makeScheduler(flags.scheduler, optimizer, flags.epochs, baseLoader.length);
   const loss = ds.task === 'classification' ? new nn.CrossEntropyLoss() : new nn.MSELoss();
   const metricNames = ds.task === 'classification' ? (['accuracy'] as const) : (['mae', 'r2'] as const);
   fs.mkdirSync(flags.out, { recursive: true });
@@ -458,6 +509,7 @@ export async function train(flags: TrainFlags, log: Log): Promise<{ testAccuracy
       scheduler: flags.scheduler,
       seed: flags.seed,
       valFraction: flags.valFraction,
+      augmentShift: shiftPx,
       seconds,
       [`${splitName}Metrics`]: testMetrics,
     },
@@ -545,7 +597,7 @@ export async function evaluateCmd(flags: { model: string; dataset?: string; targ
   } else {
     const ds = await loadDataset(dsName, {}, () => {});
     const src = ds.test ?? ds.train;
-    [x, y] = [src.x, src.y];
+    [x, y] = [normalizeImages(src.x, meta.preprocessing), src.y];
     const want = meta.inputShape.join(',');
     if (x.shape.slice(1).join(',') !== want) throw new CliError(`dataset '${dsName}' has inputs [${x.shape.slice(1)}] but the model expects [${want}]`);
     if (meta.classes && ds.classes && ds.classes.length !== meta.classes.length)
@@ -583,7 +635,7 @@ export async function predictCmd(flags: { model: string; inputs: string[]; top?:
     }
   } else {
     const prep = { ...meta.preprocessing, invert: flags.invert ?? meta.preprocessing.invert };
-    for (const f of flags.inputs) rows.push({ id: f, x: (await readImage(f, prep)).unsqueeze(0) });
+    for (const f of flags.inputs) rows.push({ id: f, x: normalizeImages((await readImage(f, prep)).unsqueeze(0), prep) });
   }
   const x = rows.length === 1 ? rows[0]!.x : catRows(rows.map((r) => r.x));
   const y = await predict(model, x, { batchSize: 256 });

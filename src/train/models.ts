@@ -1,6 +1,6 @@
 /**
  * The model zoo used by the CLI and examples — every model is plain `nn` layers:
- * - `mlp`: Flatten → [Linear → ReLU → Dropout]* → Linear.
+ * - `mlp`: Flatten → [Linear → ReLU → Dropout(0.3)]* → Linear, hidden sizes 512, 256 by default.
  * - `lenet5`: LeCun et al. 1998 (ReLU + max-pool variant): conv5(6) → pool → conv5(16) → pool → 120 → 84 → classes.
  * - `cnn`: two conv stages with batch norm ([conv3 → BN → ReLU] ×2 → max-pool) → Linear(128) → BN → ReLU → Dropout → Linear.
  * - `resnet-small`: a CIFAR-style ResNet (He et al., 2016) with three stages of basic blocks (16/32/64 channels).
@@ -124,8 +124,8 @@ export function buildModel(spec: ModelSpec): Module {
     };
     switch (spec.zoo) {
       case 'mlp': {
-        const hidden = spec.hidden ?? [256, 128];
-        const p = spec.dropout ?? 0.2;
+        const hidden = spec.hidden ?? [512, 256];
+        const p = spec.dropout ?? 0.3;
         const layers: Module[] = [new Flatten()];
         let prev = flat;
         for (const h of hidden) {
