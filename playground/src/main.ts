@@ -590,7 +590,12 @@ function drawHeatmap(f: ViewFrame): void {
   const ctx = outCanvas.getContext('2d')!;
   const S = outCanvas.width;
   ctx.imageSmoothingEnabled = false;
+  // the map a little faded (as TensorFlow Playground draws it) so the points' full colours stand out
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, S, S);
+  ctx.globalAlpha = hoverNeuron ? 1 : 0.72;
   ctx.drawImage(heatOff, 0, 0, S, S);
+  ctx.globalAlpha = 1;
   // axes
   ctx.strokeStyle = 'rgba(0,0,0,0.15)';
   ctx.beginPath();

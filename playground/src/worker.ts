@@ -62,10 +62,12 @@ function runEpochs(n: number): void {
   if (!trainer) return;
   const t0 = performance.now();
   let done = 0;
+  const every = Math.max(1, Math.ceil(n / 100)); // a long Step still draws a loss curve
   for (; done < n; done++) {
     if (trainer.diverged || trainer.stopped) break;
     trainer.stepEpoch();
     if (trainer.diverged) break;
+    if (n > 1 && (done + 1) % every === 0 && done + 1 < n) trainer.evaluate();
   }
   const dt = performance.now() - t0;
   if (done > 0) {
