@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     await saveSafetensors({ x: xt, y }, join(dir, `bp-${name}-io.safetensors`));
     console.log(`backprop trained ${name}: final loss ${loss.toFixed(4)}`);
     mkdirSync(join(dir, 'onnx'), { recursive: true });
-    writeFileSync(join(dir, 'onnx', `trained-${name}.onnx`), exportOnnx(model, xt, { dynamicBatch: !['lstm', 'bigru'].includes(name) }));
+    writeFileSync(join(dir, 'onnx', `trained-${name}.onnx`), exportOnnx(model, xt));
   }
   check('PyTorch loads backprop-trained safetensors (strict names/layouts) and reproduces the outputs', py('load-backprop'));
 

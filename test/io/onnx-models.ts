@@ -136,10 +136,34 @@ class LastStepGRU extends nn.Module {
   gru: nn.GRU;
   constructor(rng: Rng) {
     super();
-    this.gru = new nn.GRU(3, 4, { batchFirst: true, rng });
+    this.gru = new nn.GRU(3, 4, { numLayers: 2, bidirectional: true, rng });
   }
   forward(x: Tensor): Tensor {
-    return this.gru.call(x)[1];
+    // x: [T, N, 3] (sequence first); returns the final hidden states [4, N, 4] as [N, 16]
+    return this.gru.call(x)[1].permute(1, 0, 2).reshape(x.shape[1]!, -1);
+  }
+}
+
+class ReluRNN extends nn.Module {
+  rnn: nn.RNN;
+  constructor(rng: Rng) {
+    super();
+    this.rnn = new nn.RNN(3, 6, { nonlinearity: 'relu', batchFirst: true, rng });
+  }
+  forward(x: Tensor): Tensor {
+    return this.rnn.call(x)[0];
+  }
+}
+
+class LSTMWithState extends nn.Module {
+  lstm: nn.LSTM;
+  constructor(rng: Rng) {
+    super();
+    this.lstm = new nn.LSTM(3, 4, { batchFirst: true, rng });
+  }
+  forward(x: Tensor, h0: Tensor, c0: Tensor): Tensor {
+    const [out, [h, c]] = this.lstm.call(x, [h0, c0]);
+    return out.sum(1).add(h.squeeze(0)).add(c.squeeze(0));
   }
 }
 
@@ -208,6 +232,8 @@ export const ZOO: ZooEntry[] = [
   { name: 'attention-matmul-layernorm', build: (rng) => randomizeNorms(new TinyAttention(rng), rng), input: (n, rng) => randn([n, 4, 8], { rng }) },
   { name: 'embedding-gather', build: (rng) => new EmbedBag(rng), input: (n, rng) => randint(0, 20, [n, 5], { rng }) },
   { name: 'two-inputs', build: (rng) => new TwoInputs(rng), input: (n, rng) => [randn([n, 3], { rng }), randn([n, 2], { rng })] },
-  { name: 'lstm-unrolled-fixed-batch', build: (rng) => new LastStepLSTM(rng), input: (n, rng) => randn([n, 4, 3], { rng }), dynamicBatch: false },
-  { name: 'gru-unrolled-fixed-batch', build: (rng) => new LastStepGRU(rng), input: (n, rng) => randn([n, 4, 3], { rng }), dynamicBatch: false },
+  { name: 'lstm-batch-first', build: (rng) => new LastStepLSTM(rng), input: (n, rng) => randn([n, 4, 3], { rng }) },
+  { name: 'gru-2-layer-bidirectional-seq-first', build: (rng) => new LastStepGRU(rng), input: (n, rng) => randn([4, n, 3], { rng }), dynamicBatch: false },
+  { name: 'rnn-relu', build: (rng) => new ReluRNN(rng), input: (n, rng) => randn([n, 5, 3], { rng }) },
+  { name: 'lstm-with-initial-state', build: (rng) => new LSTMWithState(rng), input: (n, rng) => [randn([n, 4, 3], { rng }), randn([1, n, 4], { rng }), randn([1, n, 4], { rng })], dynamicBatch: false },
 ];

@@ -59,10 +59,17 @@ interface Ev {
 const KNOWN_LAYERS = new Set([
   'Linear', 'Conv1d', 'Conv2d', 'ConvTranspose2d', 'MaxPool2d', 'AvgPool2d', 'AdaptiveAvgPool2d', 'BatchNorm1d', 'BatchNorm2d',
   'LayerNorm', 'Embedding', 'Dropout', 'Flatten', 'Identity', 'ReLU', 'LeakyReLU', 'ELU', 'GELU', 'SiLU', 'Sigmoid', 'Tanh',
-  'Softplus', 'Softmax', 'LogSoftmax',
+  'Softplus', 'Softmax', 'LogSoftmax', 'LSTM', 'GRU', 'RNN',
 ]);
 
 const WRAPPED_METHODS = ['softmax', 'logSoftmax', 'matmul', 'mean', 'detach'] as const;
+
+/** Tensors in `v`, depth-first through nested arrays (an LSTM returns [out, [h, c]]). */
+function flatTensors(v: unknown): Tensor[] {
+  if (v instanceof Tensor) return [v];
+  if (Array.isArray(v)) return v.flatMap(flatTensors);
+  return [];
+}
 
 function outputsOf(y: unknown, where: string): Tensor[] {
   if (y instanceof Tensor) return [y];
@@ -93,7 +100,7 @@ function trace(model: Module, inputs: Tensor[]): { events: Ev[]; outputs: Tensor
         if (!mine) return;
         mine = false;
         const inner = stack.pop()!;
-        events.push({ kind: 'module', op: cls, inputs: ins.filter((t): t is Tensor => t instanceof Tensor), attrs: {}, out: outputsOf(out, cls), module: mod, inner });
+        events.push({ kind: 'module', op: cls, inputs: flatTensors(ins), attrs: {}, out: flatTensors(out), module: mod, inner });
       }),
     );
   }
@@ -146,6 +153,7 @@ class GraphBuilder {
   /** Tensor → value name in the graph (dynamic values and emitted constants). */
   names = new Map<Tensor, string>();
   private constNames = new Set<string>();
+  private int64Cache = new Map<string, string>();
   constructor(
     readonly opset: number,
     readonly paramNames: Map<Tensor, string>,
@@ -202,14 +210,19 @@ class GraphBuilder {
     return n !== undefined && !this.constNames.has(n);
   }
   int64(values: readonly number[], hint = 'shape', dims?: number[]): string {
-    return this.constant(int64Proto(values, this.fresh(hint), dims));
+    const key = `${hint}|${values.join(',')}|${dims?.join(',') ?? ''}`;
+    const hit = this.int64Cache.get(key);
+    if (hit !== undefined) return hit;
+    const name = this.constant(int64Proto(values, this.fresh(hint), dims));
+    this.int64Cache.set(key, name);
+    return name;
   }
   scalar(v: number, like: Tensor, hint = 'c'): string {
     const name = this.fresh(hint);
     const t = new Tensor(like.dtype === 'float64' ? new Float64Array([v]) : new Float32Array([v]), [], like.dtype === 'float64' ? 'float64' : 'float32');
     return this.constant(tensorToProto(t, name));
   }
-  node(opType: string, inputs: string[], attrs: Record<string, number | number[] | string | { floats: number[] }> = {}, nOut = 1, hint?: string): string[] {
+  node(opType: string, inputs: string[], attrs: Record<string, number | number[] | string | string[] | { floats: number[] }> = {}, nOut = 1, hint?: string): string[] {
     const outs = Array.from({ length: nOut }, () => this.fresh(hint ?? opType.toLowerCase()));
     const attribute: AttributeProto[] = [];
     for (const [k, v] of Object.entries(attrs)) {
@@ -217,6 +230,9 @@ class GraphBuilder {
       if (typeof v === 'string') {
         a.type = OnnxAttrType.STRING;
         a.s = new TextEncoder().encode(v);
+      } else if (Array.isArray(v) && v.every((e) => typeof e === 'string')) {
+        a.type = OnnxAttrType.STRINGS;
+        a.strings = (v as unknown as string[]).map((e) => new TextEncoder().encode(e));
       } else if (Array.isArray(v)) {
         a.type = OnnxAttrType.INTS;
         a.ints = v;
@@ -413,8 +429,66 @@ function lowerModule(ev: Ev, L: Lowering): void {
     case 'Softmax':
     case 'LogSoftmax':
       return g.emit(out, ev.op, [xs], { axis: m.dim as number });
+    case 'LSTM':
+    case 'GRU':
+    case 'RNN':
+      if (x.ndim === 3) return lowerRecurrent(ev, L);
+      break;
   }
   lowerInner(ev, L);
+}
+
+/**
+ * nn.LSTM / nn.GRU / nn.RNN → one ONNX LSTM / GRU / RNN node per layer (dynamic batch and sequence
+ * length). PyTorch's gate blocks are reordered for ONNX with Slice/Concat on the named parameters
+ * (LSTM i,f,g,o → i,o,f,c; GRU r,z,n → z,r,h), so the exported graph keeps `weight_ih_l0` & co.
+ */
+function lowerRecurrent(ev: Ev, L: Lowering): void {
+  const { g } = L;
+  const m = ev.module as unknown as Record<string, unknown> & Module;
+  const mode = m.mode as string;
+  const op = mode === 'LSTM' ? 'LSTM' : mode === 'GRU' ? 'GRU' : 'RNN';
+  const H = m.hiddenSize as number;
+  const layers = m.numLayers as number;
+  const D = m.bidirectional ? 2 : 1;
+  const params = new Map(m.namedParameters('', false));
+  const order = op === 'LSTM' ? [0, 3, 1, 2] : op === 'GRU' ? [1, 0, 2] : [0];
+  const reorder = (name: string): string => {
+    const src = g.ref(params.get(name)!);
+    if (order.length === 1) return src;
+    const parts = order.map((k) => g.node('Slice', [src, g.int64([k * H], 'starts'), g.int64([(k + 1) * H], 'ends'), g.int64([0], 'axes')])[0]!);
+    return g.node('Concat', parts, { axis: 0 })[0]!;
+  };
+  const unsq = (v: string) => g.node('Unsqueeze', [v, g.int64([0], 'axes')])[0]!;
+  const dirs = (make: (sfx: string) => string): string => {
+    const per = Array.from({ length: D }, (_, d) => unsq(make(d === 1 ? '_reverse' : '')));
+    return D === 1 ? per[0]! : g.node('Concat', per, { axis: 0 })[0]!;
+  };
+  const states = ev.inputs.slice(1).map((t) => (g.isDynamic(t) ? g.ref(t) : ''));
+  let seq = m.batchFirst ? g.node('Transpose', [g.ref(ev.inputs[0]!)], { perm: [1, 0, 2] })[0]! : g.ref(ev.inputs[0]!);
+  const finals: string[][] = [[], []];
+  for (let l = 0; l < layers; l++) {
+    const W = dirs((sfx) => reorder(`weight_ih_l${l}${sfx}`));
+    const R = dirs((sfx) => reorder(`weight_hh_l${l}${sfx}`));
+    const B = m.bias ? dirs((sfx) => g.node('Concat', [reorder(`bias_ih_l${l}${sfx}`), reorder(`bias_hh_l${l}${sfx}`)], { axis: 0 })[0]!) : '';
+    const slice = (s: string | undefined) =>
+      s ? g.node('Slice', [s, g.int64([l * D], 'starts'), g.int64([(l + 1) * D], 'ends'), g.int64([0], 'axes')])[0]! : '';
+    const inputs = [seq, W, R, B, '', slice(states[0])];
+    if (op === 'LSTM') inputs.push(slice(states[1]));
+    while (inputs[inputs.length - 1] === '') inputs.pop();
+    const attrs: Record<string, number | string | string[]> = { hidden_size: H, direction: D === 2 ? 'bidirectional' : 'forward' };
+    if (op === 'GRU') attrs.linear_before_reset = 1;
+    if (mode === 'RNN_RELU') attrs.activations = new Array<string>(D).fill('Relu');
+    const outs = g.node(op, inputs, attrs, op === 'LSTM' ? 3 : 2);
+    // Y [T, D, N, H] → [T, N, D·H]
+    seq = g.node('Reshape', [g.node('Transpose', [outs[0]!], { perm: [0, 2, 1, 3] })[0]!, g.int64([0, 0, -1])])[0]!;
+    finals[0]!.push(outs[1]!);
+    if (op === 'LSTM') finals[1]!.push(outs[2]!);
+  }
+  g.names.set(ev.out[0]!, m.batchFirst ? g.node('Transpose', [seq], { perm: [1, 0, 2] })[0]! : seq);
+  const join = (xs: string[]) => (xs.length === 1 ? xs[0]! : g.node('Concat', xs, { axis: 0 })[0]!);
+  if (ev.out[1]) g.names.set(ev.out[1], join(finals[0]!));
+  if (op === 'LSTM' && ev.out[2]) g.names.set(ev.out[2], join(finals[1]!));
 }
 
 /** Fall back to a layer's primitives (e.g. LayerNorm below opset 17). */

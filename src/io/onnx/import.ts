@@ -51,7 +51,7 @@ export const ONNX_IMPORT_OPS = [
   'ConstantOfShape', 'Conv', 'ConvTranspose', 'Cos', 'Div', 'Dropout', 'Elu', 'Equal', 'Erf', 'Exp', 'Expand', 'Flatten', 'Floor', 'Gather',
   'GatherElements', 'Gelu', 'Gemm', 'GlobalAveragePool', 'Greater', 'GreaterOrEqual', 'GRU', 'Identity', 'IsInf', 'IsNaN',
   'LayerNormalization', 'LeakyRelu', 'Less', 'LessOrEqual', 'Log', 'LogSoftmax', 'LSTM', 'MatMul', 'Max', 'MaxPool', 'Min', 'Mul', 'Neg',
-  'Not', 'Or', 'Pad', 'Pow', 'Reciprocal', 'ReduceMax', 'ReduceMean', 'ReduceMin', 'ReduceSum', 'Relu', 'Reshape', 'Round',
+  'Not', 'Or', 'Pad', 'Pow', 'Reciprocal', 'ReduceMax', 'ReduceMean', 'ReduceMin', 'ReduceSum', 'Relu', 'Reshape', 'RNN', 'Round',
   'Shape', 'Sigmoid', 'Sign', 'Sin', 'Slice', 'Softmax', 'Softplus', 'Sqrt', 'Squeeze', 'Sub', 'Tanh', 'Transpose', 'Unsqueeze',
   'Where', 'Xor',
 ] as const;
@@ -564,6 +564,7 @@ function runNode(n: INode, ins: (Tensor | null)[], opset: number, maxElements: n
     }
     case 'LSTM':
     case 'GRU':
+    case 'RNN':
       return runRecurrent(n, ins);
     case 'Constant': {
       const v = n.attrs.get('value');
@@ -586,16 +587,24 @@ function runNode(n: INode, ins: (Tensor | null)[], opset: number, maxElements: n
  */
 function runRecurrent(n: INode, ins: (Tensor | null)[]): Tensor[] {
   const lstm = n.op === 'LSTM';
-  const G = lstm ? 4 : 3;
+  const rnn = n.op === 'RNN';
+  const G = lstm ? 4 : rnn ? 1 : 3;
   const H = iAttr(n, 'hidden_size', 0);
   if (!(H > 0)) throw new FormatError('E_ONNX_GRAPH', `${n.op}: hidden_size must be positive`);
   const direction = sAttr(n, 'direction', 'forward');
   const dirs = direction === 'bidirectional' ? 2 : 1;
   if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') throw new FormatError('E_ONNX_GRAPH', `${n.op}: unknown direction ${direction}`);
   const layout = iAttr(n, 'layout', 0);
-  if (n.attrs.has('clip') || n.attrs.has('activations') || iAttr(n, 'input_forget', 0))
-    throw new NotSupportedError(`${n.op}: clip, custom activations and input_forget are not supported`, 'E_ONNX_UNSUPPORTED_OP');
-  if (!lstm && iAttr(n, 'linear_before_reset', 0) !== 1)
+  let relu = false;
+  if (n.attrs.has('activations')) {
+    const acts = n.attrs.get('activations');
+    const ok = rnn && Array.isArray(acts) && acts.length === dirs && acts.every((a) => a === acts[0] && (a === 'Tanh' || a === 'Relu'));
+    if (!ok) throw new NotSupportedError(`${n.op}: custom activations are supported only for RNN (Tanh or Relu)`, 'E_ONNX_UNSUPPORTED_OP');
+    relu = (acts as string[])[0] === 'Relu';
+  }
+  if (n.attrs.has('clip') || iAttr(n, 'input_forget', 0))
+    throw new NotSupportedError(`${n.op}: clip and input_forget are not supported`, 'E_ONNX_UNSUPPORTED_OP');
+  if (n.op === 'GRU' && iAttr(n, 'linear_before_reset', 0) !== 1)
     throw new NotSupportedError('GRU: only linear_before_reset = 1 (PyTorch’s formulation) is supported', 'E_ONNX_UNSUPPORTED_OP');
   if (ins[4]) {
     const lens = ins[4].dataSync();
@@ -634,7 +643,10 @@ function runRecurrent(n: INode, ins: (Tensor | null)[]): Tensor[] {
       const xt = xp.select(0, t);
       const hp = F.linear(h, r, rb);
       const gate = (src: Tensor, i: number) => src.narrow(1, i * H, H);
-      if (lstm) {
+      if (rnn) {
+        const pre = xt.add(hp);
+        h = relu ? pre.relu() : pre.tanh();
+      } else if (lstm) {
         const i = gate(xt, 0).add(gate(hp, 0)).sigmoid();
         const o = gate(xt, 1).add(gate(hp, 1)).sigmoid();
         const f = gate(xt, 2).add(gate(hp, 2)).sigmoid();
