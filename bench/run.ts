@@ -96,9 +96,22 @@ const median = (xs: number[]) => {
 };
 
 /** Interleaved trials: every rep runs each implementation once, in turn. */
+const failures: string[] = [];
+
 async function measure(workload: string, unit: string, higherIsBetter: boolean, perUnit: number, impls: Impl[]): Promise<Row> {
   const row: Row = { workload, unit, higherIsBetter, values: {}, samples: {} };
   if (only && !only.test(workload)) return row;
+  try {
+    return await measureRow(row, perUnit, impls);
+  } catch (e) {
+    failures.push(`${workload}: ${(e as Error).message.split('\n')[0]}`);
+    process.stderr.write(`  ${workload} failed: ${(e as Error).message.split('\n')[0]}\n`);
+    return { ...row, values: {} };
+  }
+}
+
+async function measureRow(row: Row, perUnit: number, impls: Impl[]): Promise<Row> {
+  const { workload, higherIsBetter } = row;
   const units = new Map<Impl, number>();
   for (const im of impls) {
     await im.before?.();
@@ -277,6 +290,7 @@ async function main(): Promise<void> {
     'TF.js 4.22 wasm has no Conv2DBackpropFilter kernel; the bench registers one composed from its slice/matMul/stack ops (bench/tfjs.ts), as a user would.',
     'TF.js wasm runs single-threaded in Node; TF.js cpu is its plain-JS backend (large SGEMMs and LeNet skipped in --quick).',
   ];
+  for (const f of failures) notes.push(`Failed: ${f}`);
   if (torchSlow) notes.push('⚠ PyTorch is running on a slow (reference) BLAS: its GEMM rate is under 0.3× backprop\'s — install libopenblas0-pthread; the PyTorch ratios are not a fair anchor.');
   if (soak) {
     const mb = (x: unknown) => ((x as number) / 1e6).toFixed(2);

@@ -37,13 +37,14 @@ function registerWasmConv2dBackpropFilter(): void {
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs }) => {
       const { x, dy } = inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
-      const a = attrs as unknown as { strides: number | [number, number]; pad: number | 'same' | 'valid'; filterShape: [number, number, number, number]; dataFormat: string };
+      const a = attrs as unknown as { strides: number | [number, number]; pad: number | 'same' | 'valid' | number[][]; filterShape: [number, number, number, number]; dataFormat: string };
       const [kh, kw, ci, co] = a.filterShape;
       const [sh, sw] = typeof a.strides === 'number' ? [a.strides, a.strides] : a.strides;
       const [n, oh, ow] = [dy.shape[0], dy.shape[1], dy.shape[2]];
       return tf.tidy(() => {
         let xp: tf.Tensor4D = x;
-        if (typeof a.pad === 'number' && a.pad > 0) xp = tf.pad(x, [[0, 0], [a.pad, a.pad], [a.pad, a.pad], [0, 0]]);
+        if (Array.isArray(a.pad)) xp = tf.pad(x, a.pad as [number, number][]);
+        else if (typeof a.pad === 'number' && a.pad > 0) xp = tf.pad(x, [[0, 0], [a.pad, a.pad], [a.pad, a.pad], [0, 0]]);
         else if (a.pad === 'same') {
           const ph = Math.max((oh - 1) * sh + kh - x.shape[1], 0);
           const pw = Math.max((ow - 1) * sw + kw - x.shape[2], 0);

@@ -1,0 +1,51 @@
+import { availableParallelism } from 'node:os';
+import { afterAll, describe, expect, it } from 'vitest';
+import { backendInfo, init, kernels, setBackend } from '../../src/backend/index.js';
+import { tensor } from '../../src/tensor/creation.js';
+import { ensureBuilt } from './setup.js';
+
+afterAll(() => {
+  setBackend('js');
+});
+
+describe('init() and the wasm backend', () => {
+  it('auto picks wasm, with the thread count defaulting to the cores', async () => {
+    ensureBuilt();
+    await init();
+    const info = backendInfo();
+    expect(info.backend).toBe('wasm');
+    expect(info.info.requestedThreads).toBe(availableParallelism());
+    // Node has SharedArrayBuffer: the pool exists whenever more than one core is asked for
+    expect(info.info.threads).toBe(availableParallelism() > 1 ? availableParallelism() : 1);
+    expect(info.info.variant).toMatch(availableParallelism() > 1 ? /-mt$/ : /^(relaxed|simd)$/);
+  });
+
+  it('init({ threads: 1 }) gives a private-memory build without a pool', async () => {
+    await init({ threads: 1 });
+    const info = backendInfo();
+    expect(info.info.threads).toBe(1);
+    expect(info.info.sharedMemory).toBe(false);
+  });
+
+  it('init({ relaxedSimd: false }) forces plain SIMD and still computes', async () => {
+    await init({ threads: 1, relaxedSimd: false });
+    expect(backendInfo().info.variant).toBe('simd');
+    const a = tensor([[1, 2], [3, 4]]);
+    expect(a.matmul(a).toArray()).toEqual([[7, 10], [15, 22]]);
+  });
+
+  it('kernels the backend lacks fall back to js (gather, indexSelect)', async () => {
+    await init({ threads: 1 });
+    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(x.gather(1, tensor([[2, 0], [1, 1]], { dtype: 'int32' })).toArray()).toEqual([[3, 1], [5, 5]]);
+    expect(typeof kernels().indexSelect).toBe('function');
+  });
+
+  it('tensors returned by wasm kernels own ordinary (non-shared) buffers', async () => {
+    await init({ threads: 2 });
+    const a = tensor(Array.from({ length: 64 * 64 }, (_, i) => (i % 7) - 3), { shape: [64, 64] });
+    const c = a.matmul(a).relu().sum(1);
+    expect(c.storage.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(c.storage.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+  });
+});
