@@ -1,0 +1,84 @@
+/**
+ * The small harness every example shares: the result type, `claim()`, running a file directly
+ * (`npx tsx examples/06-lenet5.ts --full`), where plots go, and a seeded subset of a dataset.
+ * Public API only, like the examples themselves.
+ */
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { init, Rng, type Tensor, data } from '../src/index.js';
+
+export interface Claim {
+  name: string;
+  pass: boolean;
+  detail: string;
+}
+export interface ExampleResult {
+  metrics: Record<string, number | string>;
+  claims: Claim[];
+  /** Set when the example could not run here (e.g. a dataset is not installed): neither pass nor fail. */
+  skipped?: string;
+  /** Files the example wrote (plots, images). */
+  files?: string[];
+}
+export interface RunOptions {
+  fast: boolean;
+}
+export type RunFn = (opts: RunOptions) => Promise<ExampleResult>;
+
+/** A stated result, checked: `pass` is the measured comparison, `detail` shows the numbers. */
+export function claim(name: string, pass: boolean, detail: string): Claim {
+  return { name, pass, detail };
+}
+
+/** Round for printing. */
+export const f = (x: number, digits = 3): string => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
+
+/** Plots go to docs/examples/ in full mode (the README shows them) and to a temp folder in fast mode. */
+export function outFile(name: string, fast: boolean): string {
+  const dir = fast ? join(tmpdir(), 'backprop-examples') : resolve(fileURLToPath(new URL('../docs/examples/', import.meta.url)));
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
+}
+
+/** A seeded random subset of `n` rows of a TensorDataset's tensors (all rows when n ≥ length). */
+export function subset(ds: data.TensorDataset, n: number, seed: number): Tensor[] {
+  const len = ds.length;
+  if (n >= len) return ds.tensors.slice();
+  const idx = new Rng(seed).permutation(len).slice(0, n);
+  return ds.tensors.map((t) => t.indexSelect(0, tensorIdx(idx)));
+}
+
+function tensorIdx(idx: ArrayLike<number>): Tensor {
+  return data.defaultCollate(Array.from(idx)) as Tensor;
+}
+
+/** Print a result the way the runner does; returns true when every claim passed. */
+export function report(name: string, r: ExampleResult, seconds?: number): boolean {
+  const t = seconds === undefined ? '' : ` (${seconds.toFixed(1)} s)`;
+  if (r.skipped) {
+    console.log(`SKIP ${name}: skipped: ${r.skipped}${t}`);
+    return true;
+  }
+  const ok = r.claims.length > 0 && r.claims.every((c) => c.pass);
+  const m = Object.entries(r.metrics)
+    .map(([k, v]) => `${k}=${typeof v === "number" ? (Number.isInteger(v) ? String(v) : f(v)) : v}`)
+    .join(' ');
+  console.log(`${ok ? 'PASS' : 'FAIL'} ${name}: ${m}${t}`);
+  for (const c of r.claims) console.log(`     ${c.pass ? 'PASS' : 'FAIL'} ${c.name} — ${c.detail}`);
+  for (const file of r.files ?? []) console.log(`     wrote ${file}`);
+  return ok;
+}
+
+/** When the example file is the script being run: parse --fast/--full, run, print, set the exit code. */
+export async function runIfMain(metaUrl: string, run: RunFn): Promise<void> {
+  const argv1 = process.argv[1];
+  if (!argv1 || resolve(argv1) !== fileURLToPath(metaUrl)) return;
+  await init();
+  const fast = !process.argv.includes('--full');
+  const t0 = performance.now();
+  const r = await run({ fast });
+  const ok = report(fileURLToPath(metaUrl).split(/[\\/]/).pop()!.replace(/\.ts$/, '') + (fast ? ' [fast]' : ' [full]'), r, (performance.now() - t0) / 1000);
+  process.exitCode = ok ? 0 : 1;
+}
