@@ -43,7 +43,7 @@ describe('init() and the wasm backend', () => {
 
   it('tensors returned by wasm kernels own ordinary (non-shared) buffers', async () => {
     await init({ threads: 2 });
-    const a = tensor(Array.from({ length: 64 * 64 }, (_, i) => (i % 7) - 3), { shape: [64, 64] });
+    const a = tensor(Float32Array.from({ length: 64 * 64 }, (_, i) => (i % 7) - 3), { shape: [64, 64] });
     const c = a.matmul(a).relu().sum(1);
     expect(c.storage.buffer).toBeInstanceOf(ArrayBuffer);
     expect(c.storage.buffer).not.toBeInstanceOf(SharedArrayBuffer);
