@@ -134,7 +134,7 @@ export class ModuleDict extends Module {
   }
 
   get(key: string): Module {
-    const m = this.child(key);
+    const m = this.ownModule(key);
     if (!m) throw new IndexError(`ModuleDict: no module named '${key}' (keys: ${this.keys().join(', ')})`, 'E_MODULE_KEY');
     return m;
   }
@@ -146,7 +146,7 @@ export class ModuleDict extends Module {
   }
 
   has(key: string): boolean {
-    return this.child(key) !== null;
+    return this.ownModule(key) !== null;
   }
 
   delete(key: string): boolean {

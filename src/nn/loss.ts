@@ -82,7 +82,7 @@ export class BCELoss extends Loss {
     this.registerBuffer('weight', opts.weight ?? null);
   }
   get weight(): Tensor | null {
-    return this.buffer('weight');
+    return this.ownBuffer('weight');
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return L.binaryCrossEntropy(input, target, { reduction: this.reduction, weight: this.weight });
@@ -100,10 +100,10 @@ export class BCEWithLogitsLoss extends Loss {
     this.registerBuffer('pos_weight', opts.posWeight ?? null);
   }
   get weight(): Tensor | null {
-    return this.buffer('weight');
+    return this.ownBuffer('weight');
   }
   get posWeight(): Tensor | null {
-    return this.buffer('pos_weight');
+    return this.ownBuffer('pos_weight');
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return L.binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, weight: this.weight, posWeight: this.posWeight });
@@ -125,7 +125,7 @@ export class CrossEntropyLoss extends Loss {
     this.labelSmoothing = opts.labelSmoothing ?? 0;
   }
   get weight(): Tensor | null {
-    return this.buffer('weight');
+    return this.ownBuffer('weight');
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return L.crossEntropy(input, target, {
@@ -146,7 +146,7 @@ export class NLLLoss extends Loss {
     this.ignoreIndex = opts.ignoreIndex ?? -100;
   }
   get weight(): Tensor | null {
-    return this.buffer('weight');
+    return this.ownBuffer('weight');
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return L.nllLoss(input, target, { reduction: this.reduction, weight: this.weight, ignoreIndex: this.ignoreIndex });

@@ -285,25 +285,25 @@ export abstract class Module {
   }
 
   /** A registered parameter by its (own, undotted) name. */
-  protected param(name: string): Parameter | null {
+  protected ownParameter(name: string): Parameter | null {
     this.sync();
     return this._params.get(name) ?? null;
   }
 
   /** A registered buffer by its (own) name. */
-  protected buffer(name: string): Tensor | null {
+  protected ownBuffer(name: string): Tensor | null {
     this.sync();
     return this._buffers.get(name) ?? null;
   }
 
   /** A registered child by its (own) name. */
-  protected child(name: string): Module | null {
+  protected ownModule(name: string): Module | null {
     this.sync();
     return this._modules.get(name) ?? null;
   }
 
   /** @internal Set a registered buffer's value (keeps its position). */
-  protected setBuffer(name: string, t: Tensor | null): void {
+  protected replaceBuffer(name: string, t: Tensor | null): void {
     this._buffers.set(name, t);
     if (Object.prototype.hasOwnProperty.call(this, name)) (this as Record<string, unknown>)[name] = t;
   }
@@ -393,7 +393,7 @@ export abstract class Module {
     if (target === '') return this;
     let m: Module = this;
     for (const part of target.split('.')) {
-      const c = m.child(part);
+      const c = m.ownModule(part);
       if (!c) throw new IndexError(`${m.typeName} has no submodule '${part}' (looking up '${target}')`, 'E_MODULE_KEY');
       m = c;
     }
@@ -404,7 +404,7 @@ export abstract class Module {
   getParameter(target: string): Parameter {
     const i = target.lastIndexOf('.');
     const m = this.getSubmodule(i < 0 ? '' : target.slice(0, i));
-    const p = m.param(target.slice(i + 1));
+    const p = m.ownParameter(target.slice(i + 1));
     if (!p) throw new IndexError(`${m.typeName} has no parameter '${target.slice(i + 1)}' (looking up '${target}')`, 'E_MODULE_KEY');
     return p;
   }
@@ -413,7 +413,7 @@ export abstract class Module {
   getBuffer(target: string): Tensor {
     const i = target.lastIndexOf('.');
     const m = this.getSubmodule(i < 0 ? '' : target.slice(0, i));
-    const b = m.buffer(target.slice(i + 1));
+    const b = m.ownBuffer(target.slice(i + 1));
     if (!b) throw new IndexError(`${m.typeName} has no buffer '${target.slice(i + 1)}' (looking up '${target}')`, 'E_MODULE_KEY');
     return b;
   }
@@ -459,7 +459,7 @@ export abstract class Module {
     if (!isFloat(dtype)) throw new DTypeError(`${this.typeName}.to: modules can only be cast to a floating-point dtype, got ${dtype}`);
     for (const m of this.modules()) {
       for (const [, p] of m.own().params) if (p && isFloat(p.dtype) && p.dtype !== dtype) p.setData(p.to(dtype));
-      for (const [name, b] of m.own().buffers) if (b && isFloat(b.dtype) && b.dtype !== dtype) m.setBuffer(name, b.to(dtype));
+      for (const [name, b] of m.own().buffers) if (b && isFloat(b.dtype) && b.dtype !== dtype) m.replaceBuffer(name, b.to(dtype));
     }
     return this;
   }

@@ -315,7 +315,7 @@ describe('Module printing (PyTorch format)', () => {
     expect(new nn.GELU().toString()).toBe("GELU(approximate='none')");
     expect(new nn.LeakyReLU().toString()).toBe('LeakyReLU(negative_slope=0.01)');
     expect(new nn.AdaptiveAvgPool2d([1, 1]).toString()).toBe('AdaptiveAvgPool2d(output_size=(1, 1))');
-    expect(new nn.Upsample({ scaleFactor: 2 }).toString()).toBe("Upsample(scale_factor=2.0, mode='nearest')");
+    expect(new nn.Upsample({ scaleFactor: 2 }).toString()).toBe('Upsample(scale_factor=2.0, mode=nearest)');
   });
   it('built-in layers keep their names when a minifier renames classes; subclasses print their own', () => {
     const original = nn.Linear.name;

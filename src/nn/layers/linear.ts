@@ -166,7 +166,7 @@ function convRepr(
   outputPadding?: readonly number[],
 ): string {
   let s = `${m.inChannels}, ${m.outChannels}, kernel_size=${pairRepr(k)}, stride=${pairRepr(stride)}`;
-  if (typeof padding === 'string') s += `, padding=${pyRepr(padding)}`;
+  if (typeof padding === 'string') s += `, padding=${padding}`;
   else if (padding.some((v) => v !== 0)) s += `, padding=${pairRepr(padding)}`;
   if (dilation.some((v) => v !== 1)) s += `, dilation=${pairRepr(dilation)}`;
   if (outputPadding && outputPadding.some((v) => v !== 0)) s += `, output_padding=${pairRepr(outputPadding)}`;
@@ -234,7 +234,7 @@ export class Conv1d extends Module {
   override extraRepr(): string {
     const one = (v: number) => `(${v},)`;
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${one(this.kernelSize)}, stride=${one(this.stride)}`;
-    if (typeof this.padding === 'string') s += `, padding=${pyRepr(this.padding)}`;
+    if (typeof this.padding === 'string') s += `, padding=${this.padding}`;
     else if (this.padding !== 0) s += `, padding=${one(this.padding)}`;
     if (this.dilation !== 1) s += `, dilation=${one(this.dilation)}`;
     if (this.groups !== 1) s += `, groups=${this.groups}`;

@@ -54,15 +54,15 @@ abstract class BatchNormBase extends Module {
 
   /** Running mean [C] (buffer `running_mean`), or null without running stats. */
   get runningMean(): Tensor | null {
-    return this.buffer('running_mean');
+    return this.ownBuffer('running_mean');
   }
   /** Running variance [C] (buffer `running_var`). */
   get runningVar(): Tensor | null {
-    return this.buffer('running_var');
+    return this.ownBuffer('running_var');
   }
   /** Number of training batches seen (int32 scalar buffer `num_batches_tracked`). */
   get numBatchesTracked(): Tensor | null {
-    return this.buffer('num_batches_tracked');
+    return this.ownBuffer('num_batches_tracked');
   }
 
   /** Reset running_mean to 0, running_var to 1, num_batches_tracked to 0. */

@@ -142,8 +142,8 @@ export class Upsample extends Module {
     return this.size !== null ? F.interpolate(x, { size: this.size }) : F.interpolate(x, { scaleFactor: this.scaleFactor! });
   }
   override extraRepr(): string {
-    if (this.size !== null) return `size=${intOrPairRepr(this.size)}, mode='nearest'`;
+    if (this.size !== null) return `size=${intOrPairRepr(this.size)}, mode=nearest`;
     const sf = typeof this.scaleFactor === 'number' ? pyFloat(this.scaleFactor) : `(${(this.scaleFactor as readonly number[]).map(pyFloat).join(', ')})`;
-    return `scale_factor=${sf}, mode='nearest'`;
+    return `scale_factor=${sf}, mode=nearest`;
   }
 }

@@ -103,13 +103,6 @@ abstract class RNNBase extends Module {
     return this.bidirectional ? 2 : 1;
   }
 
-  /** The parameter `weight_ih_l0`, `bias_hh_l1_reverse`, … by its PyTorch name. */
-  weight(name: string): Parameter {
-    const p = this.param(name);
-    if (!p) throw new ValueError(`${this.typeName}: no parameter named '${name}'`);
-    return p;
-  }
-
   protected describe(): string {
     return `${this.typeName}(${this.inputSize}, ${this.hiddenSize})`;
   }
@@ -156,10 +149,10 @@ abstract class RNNBase extends Module {
       const dirOuts: Tensor[][] = [];
       for (let d = 0; d < D; d++) {
         const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
-        const wIh = this.weight(`weight_ih${sfx}`);
-        const wHh = this.weight(`weight_hh${sfx}`);
-        const bIh = this.bias ? this.weight(`bias_ih${sfx}`) : null;
-        const bHh = this.bias ? this.weight(`bias_hh${sfx}`) : null;
+        const wIh = this.ownParameter(`weight_ih${sfx}`)!;
+        const wHh = this.ownParameter(`weight_hh${sfx}`)!;
+        const bIh = this.bias ? this.ownParameter(`bias_ih${sfx}`)! : null;
+        const bHh = this.bias ? this.ownParameter(`bias_hh${sfx}`)! : null;
         const k = l * D + d;
         let h = states[0]!.select(0, k);
         let c = this.mode === 'LSTM' ? states[1]!.select(0, k) : null;
@@ -197,7 +190,6 @@ abstract class RNNBase extends Module {
   override extraRepr(): string {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
     if (this.numLayers !== 1) s += `, num_layers=${this.numLayers}`;
-    if (this.mode === 'RNN_RELU') s += `, nonlinearity='relu'`;
     if (!this.bias) s += ', bias=False';
     if (this.batchFirst) s += ', batch_first=True';
     if (this.dropout !== 0) s += `, dropout=${pyFloat(this.dropout)}`;
@@ -285,19 +277,19 @@ abstract class CellBase extends Module {
 
   /** `weight_ih` [G·H, I]. */
   get weightIh(): Parameter {
-    return this.param('weight_ih')!;
+    return this.ownParameter('weight_ih')!;
   }
   /** `weight_hh` [G·H, H]. */
   get weightHh(): Parameter {
-    return this.param('weight_hh')!;
+    return this.ownParameter('weight_hh')!;
   }
   /** `bias_ih` [G·H] or null. */
   get biasIh(): Parameter | null {
-    return this.param('bias_ih');
+    return this.ownParameter('bias_ih');
   }
   /** `bias_hh` [G·H] or null. */
   get biasHh(): Parameter | null {
-    return this.param('bias_hh');
+    return this.ownParameter('bias_hh');
   }
 
   protected check(x: Tensor, h: Tensor | null, what = 'hx'): { x: Tensor; h: Tensor; unbatched: boolean } {
@@ -327,6 +319,9 @@ export class RNNCell extends CellBase {
     super(1, inputSize, hiddenSize, opts);
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') throw new ValueError(`RNNCell: unknown nonlinearity '${String(this.nonlinearity)}'`);
+  }
+  override extraRepr(): string {
+    return super.extraRepr() + (this.nonlinearity === 'tanh' ? '' : `, nonlinearity=${this.nonlinearity}`);
   }
   forward(input: Tensor, hx: Tensor | null = null): Tensor {
     const { x, h, unbatched } = this.check(input, hx);

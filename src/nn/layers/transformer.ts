@@ -71,15 +71,15 @@ export class MultiheadAttention extends Module {
 
   /** `in_proj_weight` [3E, E]. */
   get inProjWeight(): Parameter {
-    return this.param('in_proj_weight')!;
+    return this.ownParameter('in_proj_weight')!;
   }
   /** `in_proj_bias` [3E] or null. */
   get inProjBias(): Parameter | null {
-    return this.param('in_proj_bias');
+    return this.ownParameter('in_proj_bias');
   }
   /** `out_proj`: Linear(E, E). */
   get outProj(): Linear {
-    return this.child('out_proj') as Linear;
+    return this.ownModule('out_proj') as Linear;
   }
 
   private describe(): string {
@@ -192,22 +192,22 @@ export class TransformerEncoderLayer extends Module {
   }
 
   get selfAttn(): MultiheadAttention {
-    return this.child('self_attn') as MultiheadAttention;
+    return this.ownModule('self_attn') as MultiheadAttention;
   }
   get linear1(): Linear {
-    return this.child('linear1') as Linear;
+    return this.ownModule('linear1') as Linear;
   }
   get linear2(): Linear {
-    return this.child('linear2') as Linear;
+    return this.ownModule('linear2') as Linear;
   }
   get norm1(): LayerNorm {
-    return this.child('norm1') as LayerNorm;
+    return this.ownModule('norm1') as LayerNorm;
   }
   get norm2(): LayerNorm {
-    return this.child('norm2') as LayerNorm;
+    return this.ownModule('norm2') as LayerNorm;
   }
   private drop(name: 'dropout' | 'dropout1' | 'dropout2'): Dropout {
-    return this.child(name) as Dropout;
+    return this.ownModule(name) as Dropout;
   }
 
   /** Set the generator of every dropout inside (masks are otherwise drawn from the global one). */
