@@ -231,6 +231,13 @@ export const ZOO: ZooEntry[] = [
   { name: 'reshape-permute-mean', build: (rng) => new ReshapeGlue(rng), input: vec(12) },
   { name: 'attention-matmul-layernorm', build: (rng) => randomizeNorms(new TinyAttention(rng), rng), input: (n, rng) => randn([n, 4, 8], { rng }) },
   { name: 'embedding-gather', build: (rng) => new EmbedBag(rng), input: (n, rng) => randint(0, 20, [n, 5], { rng }) },
+  { name: 'upsample-nearest', build: (rng) => new nn.Sequential(new nn.Conv2d(2, 3, 3, { padding: 1, rng }), new nn.Upsample({ scaleFactor: 2 })), input: img(2, 4) },
+  { name: 'groupnorm', build: (rng) => randomizeNorms(new nn.Sequential(new nn.Conv2d(2, 4, 3, { padding: 1, rng }), new nn.GroupNorm(2, 4)), rng), input: img(2, 4) },
+  {
+    name: 'transformer-encoder-layer',
+    build: (rng) => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true, rng }),
+    input: (n, rng) => randn([n, 5, 8], { rng }),
+  },
   { name: 'two-inputs', build: (rng) => new TwoInputs(rng), input: (n, rng) => [randn([n, 3], { rng }), randn([n, 2], { rng })] },
   { name: 'lstm-batch-first', build: (rng) => new LastStepLSTM(rng), input: (n, rng) => randn([n, 4, 3], { rng }) },
   { name: 'gru-2-layer-bidirectional-seq-first', build: (rng) => new LastStepGRU(rng), input: (n, rng) => randn([4, n, 3], { rng }), dynamicBatch: false },
