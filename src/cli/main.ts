@@ -49,7 +49,7 @@ export function program(): Command {
     .option('-e, --epochs <n>', 'epochs', int('--epochs'), 10)
     .option('-b, --batch-size <n>', 'batch size', int('--batch-size'), 64)
     .option('--optimizer <name>', 'sgd | adam | adamw | rmsprop | adagrad', 'adam')
-    .option('--lr <rate>', 'learning rate (default: adam 1e-3, sgd 0.05)', float('--lr'))
+    .option('--lr <rate>', 'learning rate (default: adam 1e-3 for mlp, 3e-3 for conv models; sgd 0.05)', float('--lr'))
     .option('--momentum <m>', 'SGD momentum (default 0.9)', float('--momentum'))
     .option('--weight-decay <wd>', 'weight decay', float('--weight-decay'))
     .option('--scheduler <name>', 'none | step | cosine | plateau | onecycle', 'cosine')
