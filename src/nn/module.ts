@@ -194,7 +194,7 @@ export abstract class Module {
   // ---------------------------------------------------------------- registration
 
   /** Pick up parameters and modules assigned as own properties since the last look. */
-  private sync(): void {
+  private syncRegistry(): void {
     for (const key of Object.keys(this)) {
       const v = (this as Record<string, unknown>)[key];
       if (v instanceof Parameter) {
@@ -235,7 +235,7 @@ export abstract class Module {
   /** Register a parameter under `name` (its state-dict key). `null` records an absent parameter. */
   registerParameter(name: string, param: Parameter | null): Parameter | null {
     this.checkName(name, 'registerParameter');
-    this.sync();
+    this.syncRegistry();
     if (param !== null && !(param instanceof Parameter))
       throw new StateError(`${this.typeName}.registerParameter: '${name}' must be a Parameter or null; wrap it: new Parameter(tensor)`, 'E_MODULE_ASSIGN');
     if (this._modules.has(name) || this._buffers.has(name)) this.nameClash(name, 'a parameter');
@@ -249,7 +249,7 @@ export abstract class Module {
    */
   registerBuffer<T extends Tensor | null>(name: string, tensor: T, persistent = true): T {
     this.checkName(name, 'registerBuffer');
-    this.sync();
+    this.syncRegistry();
     if (tensor !== null && !(tensor instanceof Tensor)) throw new StateError(`${this.typeName}.registerBuffer: '${name}' must be a Tensor or null`, 'E_MODULE_ASSIGN');
     if (this._modules.has(name) || this._params.has(name)) this.nameClash(name, 'a buffer');
     this._buffers.set(name, tensor);
@@ -261,7 +261,7 @@ export abstract class Module {
   /** Register a child module under `name` (PyTorch's `add_module`). Returns the module. */
   registerModule<M extends Module | null>(name: string, module: M): M {
     this.checkName(name, 'registerModule');
-    this.sync();
+    this.syncRegistry();
     if (module !== null && !(module instanceof Module)) throw new StateError(`${this.typeName}.registerModule: '${name}' must be a Module or null`, 'E_MODULE_ASSIGN');
     if (this._params.has(name) || this._buffers.has(name)) this.nameClash(name, 'a module');
     this._modules.set(name, module);
@@ -286,19 +286,19 @@ export abstract class Module {
 
   /** A registered parameter by its (own, undotted) name. */
   protected ownParameter(name: string): Parameter | null {
-    this.sync();
+    this.syncRegistry();
     return this._params.get(name) ?? null;
   }
 
   /** A registered buffer by its (own) name. */
   protected ownBuffer(name: string): Tensor | null {
-    this.sync();
+    this.syncRegistry();
     return this._buffers.get(name) ?? null;
   }
 
   /** A registered child by its (own) name. */
   protected ownModule(name: string): Module | null {
-    this.sync();
+    this.syncRegistry();
     return this._modules.get(name) ?? null;
   }
 
@@ -311,8 +311,8 @@ export abstract class Module {
   // ---------------------------------------------------------------- traversal
 
   /** Own parameters, buffers and children (the `null` ones included), after syncing. */
-  private own(): { params: [string, Parameter | null][]; buffers: [string, Tensor | null][]; modules: [string, Module | null][] } {
-    this.sync();
+  private ownState(): { params: [string, Parameter | null][]; buffers: [string, Tensor | null][]; modules: [string, Module | null][] } {
+    this.syncRegistry();
     return { params: [...this._params], buffers: [...this._buffers], modules: [...this._modules] };
   }
 
@@ -322,7 +322,7 @@ export abstract class Module {
     if (memo.has(this)) return out;
     memo.add(this);
     out.push([prefix, this]);
-    for (const [name, m] of this.own().modules) {
+    for (const [name, m] of this.ownState().modules) {
       if (!m) continue;
       out.push(...m.namedModules(prefix ? `${prefix}.${name}` : name, memo));
     }
@@ -338,7 +338,7 @@ export abstract class Module {
   namedChildren(): [string, Module][] {
     const seen = new Set<Module>();
     const out: [string, Module][] = [];
-    for (const [name, m] of this.own().modules)
+    for (const [name, m] of this.ownState().modules)
       if (m && !seen.has(m)) {
         seen.add(m);
         out.push([name, m]);
@@ -357,7 +357,7 @@ export abstract class Module {
     const seen = new Set<Tensor>();
     const mods: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
     for (const [mp, m] of mods)
-      for (const [name, p] of m.own().params)
+      for (const [name, p] of m.ownState().params)
         if (p && !seen.has(p)) {
           seen.add(p);
           out.push([mp ? `${mp}.${name}` : name, p]);
@@ -376,7 +376,7 @@ export abstract class Module {
     const seen = new Set<Tensor>();
     const mods: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
     for (const [mp, m] of mods)
-      for (const [name, b] of m.own().buffers)
+      for (const [name, b] of m.ownState().buffers)
         if (b && !seen.has(b)) {
           seen.add(b);
           out.push([mp ? `${mp}.${name}` : name, b]);
@@ -458,8 +458,8 @@ export abstract class Module {
   to(dtype: DType): this {
     if (!isFloat(dtype)) throw new DTypeError(`${this.typeName}.to: modules can only be cast to a floating-point dtype, got ${dtype}`);
     for (const m of this.modules()) {
-      for (const [, p] of m.own().params) if (p && isFloat(p.dtype) && p.dtype !== dtype) p.setData(p.to(dtype));
-      for (const [name, b] of m.own().buffers) if (b && isFloat(b.dtype) && b.dtype !== dtype) m.replaceBuffer(name, b.to(dtype));
+      for (const [, p] of m.ownState().params) if (p && isFloat(p.dtype) && p.dtype !== dtype) p.setData(p.to(dtype));
+      for (const [name, b] of m.ownState().buffers) if (b && isFloat(b.dtype) && b.dtype !== dtype) m.replaceBuffer(name, b.to(dtype));
     }
     return this;
   }
@@ -488,7 +488,7 @@ export abstract class Module {
     if (path.has(this))
       throw new StateError(`${this.typeName}: module '${prefix.slice(0, -1)}' contains itself (a reference cycle); keep back-references out of module properties`, 'E_MODULE_CYCLE');
     path.add(this);
-    const { params, buffers, modules } = this.own();
+    const { params, buffers, modules } = this.ownState();
     for (const [name, p] of params) if (p) out[prefix + name] = keepVars ? p : p.detach();
     for (const [name, b] of buffers) if (b && !this._nonPersistent.has(name)) out[prefix + name] = keepVars ? b : b.detach();
     for (const [name, m] of modules) if (m) m.collectState(`${prefix}${name}.`, keepVars, out, path);
@@ -550,22 +550,22 @@ export abstract class Module {
     if (printing.has(this)) return `${this.typeName}(<cycle>)`;
     printing.add(this);
     try {
-      return this.format();
+      return this.formatTree();
     } finally {
       printing.delete(this);
     }
   }
 
-  private format(): string {
+  private formatTree(): string {
     const extra = this.extraRepr();
     const lines: string[] = extra ? extra.split('\n') : [];
-    for (const [name, m] of this.own().modules) {
+    for (const [name, m] of this.ownState().modules) {
       const body = m ? m.toString() : 'None';
       lines.push(`(${name}): ${body.split('\n').join('\n  ')}`);
     }
     let s = `${this.typeName}(`;
     if (lines.length) {
-      if (lines.length === 1 && extra && this.own().modules.length === 0) s += extra;
+      if (lines.length === 1 && extra && this.ownState().modules.length === 0) s += extra;
       else s += `\n  ${lines.join('\n  ')}\n`;
     }
     return `${s})`;
