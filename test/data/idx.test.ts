@@ -64,7 +64,9 @@ describe('IDX reading', () => {
 
 describe('bundled and real datasets', () => {
   it('mnist(): 8,000 / 2,000 real digits, fixed documented split', async () => {
+    const t0 = performance.now();
     const { train, test, classes } = await data.datasets.mnist();
+    console.log(`mnist(): 10,000 bundled digits loaded in ${(performance.now() - t0).toFixed(0)} ms`);
     expect(train.length).toBe(8000);
     expect(test.length).toBe(2000);
     expect(classes).toHaveLength(10);
@@ -93,7 +95,9 @@ describe('bundled and real datasets', () => {
   const installed = existsSync(join(data.datasets.FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
   // CI installs dataset-fashion-mnist, so there a missing package fails instead of skipping
   it.runIf(installed || !!process.env.CI)('fashionMnist(): the full 60,000 / 10,000 Debian files load with exact sizes', async () => {
+    const t0 = performance.now();
     const { train, test, classes } = await data.datasets.fashionMnist();
+    console.log(`fashionMnist(): 60,000 + 10,000 images loaded in ${(performance.now() - t0).toFixed(0)} ms`);
     expect(train.tensors[0]!.shape).toEqual([60000, 1, 28, 28]);
     expect(train.tensors[1]!.shape).toEqual([60000]);
     expect(test.tensors[0]!.shape).toEqual([10000, 1, 28, 28]);

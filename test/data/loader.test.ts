@@ -94,6 +94,19 @@ describe('DataLoader', () => {
     other.loadStateDict(st);
     expect(epochOrder(other)).toEqual(next);
   });
+  it('async iteration resumes mid-epoch like sync iteration', async () => {
+    const ref = [...new DataLoader(ds(23), { batchSize: 4, shuffle: true, seed: 7 })].map(firstCol);
+    const l = new DataLoader(ds(23), { batchSize: 4, shuffle: true, seed: 7 });
+    const seen: number[][] = [];
+    for await (const b of l) {
+      seen.push(firstCol(b));
+      if (seen.length === 2) break;
+    }
+    const r = new DataLoader(ds(23), { batchSize: 4, shuffle: true, seed: 0 });
+    r.loadStateDict(l.stateDict());
+    for await (const b of r) seen.push(firstCol(b));
+    expect(seen).toEqual(ref);
+  });
   it('async iteration yields the same batches, also for async datasets', async () => {
     const l = new DataLoader(ds(9), { batchSize: 4, shuffle: true, seed: 1 });
     const l2 = new DataLoader(ds(9), { batchSize: 4, shuffle: true, seed: 1 });
@@ -148,6 +161,15 @@ describe('DataLoader', () => {
     const l = new DataLoader(new Count(), { batchSize: 3 });
     expect([...l].map((b) => (b as Tensor).toArray())).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
     expect(() => new DataLoader(new Count(), { shuffle: true })).toThrow(ValueError);
+    // resume an iterable loader after 1 batch: it skips what was already yielded
+    const it1 = new DataLoader(new Count(), { batchSize: 3 });
+    for (const _ of it1) break;
+    const st = it1.stateDict();
+    expect(st).toMatchObject({ position: 1, inProgress: true });
+    const it2 = new DataLoader(new Count(), { batchSize: 3 });
+    it2.loadStateDict(st);
+    expect([...it2].map((b) => (b as Tensor).toArray())).toEqual([[3, 4, 5], [6]]);
+    expect(() => it2.length).toThrow(ValueError);
     expect(() => new DataLoader(ds(3), { batchSize: 0 })).toThrow(ValueError);
   });
 });
