@@ -51,26 +51,29 @@ export interface BackwardOptions {
   createGraph?: boolean;
 }
 
-/** Tensors reachable from `root` through grad_fn edges, in reverse topological order (root first). */
-function order(root: Tensor): Tensor[] {
+/** Tensors reachable from `roots` through grad_fn edges, in reverse topological order (roots first). */
+function order(roots: readonly Tensor[]): Tensor[] {
   const seen = new Set<Tensor>();
   const post: Tensor[] = [];
-  const stack: [Tensor, number][] = [[root, 0]];
-  seen.add(root);
-  while (stack.length) {
-    const top = stack[stack.length - 1]!;
-    const [t, i] = top;
-    const inputs = t.gradFn ? t.gradFn.inputs : [];
-    if (i < inputs.length) {
-      top[1]++;
-      const c = inputs[i]!;
-      if (c.requiresGrad && !seen.has(c)) {
-        seen.add(c);
-        stack.push([c, 0]);
+  for (const root of roots) {
+    if (seen.has(root)) continue;
+    const stack: [Tensor, number][] = [[root, 0]];
+    seen.add(root);
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const [t, i] = top;
+      const inputs = t.gradFn ? t.gradFn.inputs : [];
+      if (i < inputs.length) {
+        top[1]++;
+        const c = inputs[i]!;
+        if (c.requiresGrad && !seen.has(c)) {
+          seen.add(c);
+          stack.push([c, 0]);
+        }
+      } else {
+        post.push(t);
+        stack.pop();
       }
-    } else {
-      post.push(t);
-      stack.pop();
     }
   }
   return post.reverse();
@@ -94,23 +97,47 @@ function withoutAnomaly<T>(fn: () => T): T {
 }
 
 export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = {}): void {
+  backwardPass([root], [grad], opts, null);
+}
+
+/**
+ * Gradients of `roots` (seeded with `rootGrads`) with respect to `targets`, returned instead of
+ * accumulated into `.grad` (PyTorch's `torch.autograd.grad`). A target the roots do not depend on
+ * gets null.
+ */
+export function runGrad(roots: readonly Tensor[], rootGrads: readonly Tensor[], targets: readonly Tensor[], opts: BackwardOptions = {}): (Tensor | null)[] {
+  const captured = backwardPass(roots, rootGrads, opts, new Set(targets));
+  return targets.map((t) => captured.get(t) ?? null);
+}
+
+function backwardPass(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: BackwardOptions, targets: Set<Tensor> | null): Map<Tensor, Tensor> {
   const prev = setGradEnabled(!!opts.createGraph);
+  const captured = new Map<Tensor, Tensor>();
   try {
-    const topo = order(root);
+    const topo = order(roots);
     const grads = new Map<Tensor, Tensor>();
-    grads.set(root, grad);
+    roots.forEach((r, i) => {
+      const acc = grads.get(r);
+      grads.set(r, acc ? acc.add(rootGrads[i]!) : rootGrads[i]!);
+    });
     const anomaly = isAnomalyEnabled();
     for (const t of topo) {
       let g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
       g = t.runHooks(g);
-      if (!t.gradFn) {
-        // a leaf: accumulate
-        t.accumulateGrad(g);
-        continue;
+      if (targets) {
+        // torch.autograd.grad: hand the gradient back, never touch `.grad`
+        if (targets.has(t)) captured.set(t, g);
+        if (!t.gradFn) continue;
+      } else {
+        if (!t.gradFn) {
+          // a leaf: accumulate
+          t.accumulateGrad(g);
+          continue;
+        }
+        if (t.retainsGrad) t.accumulateGrad(g);
       }
-      if (t.retainsGrad) t.accumulateGrad(g);
       const node = t.gradFn;
       const inputs = node.inputs;
       // under anomaly mode the gradients are checked below, naming this node; the ops a gradient rule
@@ -129,4 +156,5 @@ export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = 
   } finally {
     setGradEnabled(prev);
   }
+  return captured;
 }

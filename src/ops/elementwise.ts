@@ -82,7 +82,10 @@ export const unaryOps = {
   round: unary('round', 'round', 'same', none, zeroGrad),
   // d gelu(x) = Φ(x) + x φ(x)
   gelu: unary('gelu', 'gelu', 'float', none, (g, { inputs: [x], run }) => [g.mul(run('geluGrad', [x!], {}))]),
-  geluGrad: unary('geluGrad', 'geluGrad', 'float', none, null),
+  // d/dx [Φ(x) + x φ(x)] = φ(x) (2 − x²)  (for second derivatives of gelu)
+  geluGrad: unary('geluGrad', 'geluGrad', 'float', none, (g, { inputs: [x] }) => [
+    g.mul(x!.square().mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI))).mul(x!.square().rsub(2)),
+  ]),
   logicalNot: unary('logicalNot', 'not', 'bool', none, null),
   isnan: unary('isnan', 'isnan', 'bool', none, null),
   isinf: unary('isinf', 'isinf', 'bool', none, null),

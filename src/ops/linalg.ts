@@ -148,7 +148,14 @@ export const linalgOps = {
     forward: ([gy, w], a, out) => ({
       data: kernels().conv2dGradInput(contiguousData(gy!), contiguousData(w!), convArgs(a.inputShape, w!.shape, gy!.shape, a), out.dtype),
     }),
-    backward: null,
+    // gx = convᵀ(gy, w) is bilinear: d gy = conv2d(G, w), d w = conv2dGradWeight(G, gy) (second derivatives)
+    backward: (gg, { inputs: [gy, w], attrs, run }) => {
+      const conv = { stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, groups: attrs.groups };
+      return [
+        gy!.requiresGrad ? run('conv2d', [gg, w!], conv) : null,
+        w!.requiresGrad ? run('conv2dGradWeight', [gg, gy!], { ...conv, weightShape: w!.shape.slice() }) : null,
+      ];
+    },
   } satisfies OpDef<OpAttrs['conv2dGradInput']>,
 
   conv2dGradWeight: {
@@ -156,7 +163,14 @@ export const linalgOps = {
     forward: ([x, gy], a, out) => ({
       data: kernels().conv2dGradWeight(contiguousData(x!), contiguousData(gy!), convArgs(x!.shape, a.weightShape, gy!.shape, a), out.dtype),
     }),
-    backward: null,
+    // gw = Σ x ⋆ gy is bilinear: d x = conv2dGradInput(gy, G), d gy = conv2d(x, G)
+    backward: (gg, { inputs: [x, gy], attrs, run }) => {
+      const conv = { stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, groups: attrs.groups };
+      return [
+        x!.requiresGrad ? run('conv2dGradInput', [gy!, gg], { ...conv, inputShape: x!.shape.slice() }) : null,
+        gy!.requiresGrad ? run('conv2d', [x!, gg], conv) : null,
+      ];
+    },
   } satisfies OpDef<OpAttrs['conv2dGradWeight']>,
 
   // the transpose of conv2d: x [N, Cin, H, W], w [Cin, Cout/groups, kH, kW]
@@ -205,7 +219,13 @@ export const linalgOps = {
     forward: ([g], a, out) => ({
       data: kernels().maxPool2dGrad(contiguousData(g!), a.indices, poolArgs(a.inputShape, g!.shape, a), out.dtype),
     }),
-    backward: null,
+    // linear in g: its gradient picks G at each window's argmax (a gather over the flattened plane)
+    backward: (gg, { inputs: [g], attrs }) => {
+      const [n, c, h, w] = attrs.inputShape as [number, number, number, number];
+      const per = g!.shape[2]! * g!.shape[3]!;
+      const idx = gg.newTensor(attrs.indices, [n, c, per], 'int32');
+      return [gg.reshape(n, c, h * w).gather(2, idx).reshape(g!.shape)];
+    },
   } satisfies OpDef<OpAttrs['maxPool2dGrad']>,
 
   avgPool2d: {

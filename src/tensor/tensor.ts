@@ -7,7 +7,7 @@
  * graph node whose closure is the op's `backward`.
  */
 import { allocate, isFloat, promoteScalar, type DType, type TypedArray } from '../core/dtype.js';
-import { DTypeError, IndexError, ShapeError, StateError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, IndexError, NotSupportedError, ShapeError, StateError, ValueError, fmtShape } from '../core/errors.js';
 import { contiguousStrides, inferReshape, isContiguous, normAxes, normAxis, numel, shapesEqual, viewStrides } from '../core/shape.js';
 import { defaultRng, type Rng } from '../core/rng.js';
 import { kernels } from '../backend/dispatch.js';
@@ -41,6 +41,11 @@ export function apply<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttr
   const out = new Tensor(raw.data, spec.shape, spec.dtype, raw.strides, raw.offset);
   if (opTracer !== null) opTracer(name, inputs, attrs, out);
   if (isAnomalyEnabled() && isFloat(out.dtype)) checkFinite(out, name);
+  if (def.backward === null && isGradEnabled() && isFloat(out.dtype) && inputs.some((t) => t.requiresGrad))
+    throw new NotSupportedError(
+      `${name}: this primitive has no gradient rule, so it cannot be differentiated (e.g. a second derivative through it with createGraph)`,
+      'E_NO_GRADIENT',
+    );
   if (def.backward !== null && isGradEnabled()) {
     let needs = false;
     for (const t of inputs) if (t.requiresGrad) needs = true;

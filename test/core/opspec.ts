@@ -857,6 +857,48 @@ export const SPECS: OpSpec[] = [
     ],
     errors: [{ label: '5-D input', run: () => F.avgPool2d(zeros([1, 1, 1, 4, 4]), 2), type: ShapeError, code: 'E_SHAPE', message: ['avgPool2d', '[1,1,1,4,4]'] }],
   },
+  // ---- gradient primitives, differentiable themselves for second derivatives (see higher-order.test.ts)
+  {
+    name: 'geluGrad',
+    fn: (x) => apply('geluGrad', [x!], {}),
+    differentiable: true,
+    samples: unarySamples(normal),
+  },
+  {
+    name: 'conv2dGradInput',
+    fn: (gy, w) => apply('conv2dGradInput', [gy!, w!], { stride: [2, 2], padding: [1, 1], dilation: [1, 1], groups: 2, inputShape: [1, 4, 5, 5] }),
+    differentiable: true,
+    samples: [
+      S('gy 1x2x3x3, w 2x2x3x3', (g) => [g.n([1, 2, 3, 3]), g.n([2, 2, 3, 3])]),
+      S('transposed gy', (g) => [g.t([1, 2, 3, 3]), g.n([2, 2, 3, 3])]),
+      S('strided w', (g) => [g.n([1, 2, 3, 3]), g.s([2, 2, 3, 3])]),
+    ],
+  },
+  {
+    name: 'conv2dGradWeight',
+    fn: (x, gy) => apply('conv2dGradWeight', [x!, gy!], { stride: [1, 2], padding: [1, 0], dilation: [1, 1], groups: 1, weightShape: [2, 2, 2, 3] }),
+    differentiable: true,
+    samples: [
+      S('x 1x2x3x5, gy 1x2x4x2', (g) => [g.n([1, 2, 3, 5]), g.n([1, 2, 4, 2])]),
+      S('transposed x', (g) => [g.t([1, 2, 3, 5]), g.n([1, 2, 4, 2])]),
+      S('strided gy', (g) => [g.n([1, 2, 3, 5]), g.s([1, 2, 4, 2])]),
+    ],
+  },
+  {
+    name: 'maxPool2dGrad',
+    // window argmaxes as maxPool2d saves them (flat positions within each 4x4 plane)
+    fn: (gy) =>
+      apply('maxPool2dGrad', [gy!], {
+        kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false,
+        inputShape: [1, 2, 4, 4], indices: Int32Array.from([0, 2, 8, 10, 5, 3, 13, 15]),
+      }),
+    differentiable: true,
+    samples: [
+      S('1x2x2x2', (g) => [g.n([1, 2, 2, 2])]),
+      S('transposed', (g) => [g.t([1, 2, 2, 2])]),
+      S('strided', (g) => [g.s([1, 2, 2, 2])]),
+    ],
+  },
   {
     // avgPool2d's gradient primitive (linear in g; its own gradient is avgPool2d)
     name: 'avgPool2dGrad',
