@@ -286,6 +286,43 @@ describe('playground in Chromium', () => {
     expect(await pg((p) => p.weights())).toEqual(w);
   });
 
+  it('keyboard: Tab reaches the controls, Enter toggles a feature, Enter on a link opens the weight editor', async () => {
+    await boot();
+    await page.locator('[data-feature="xTimesY"]').focus();
+    await page.keyboard.press('Enter');
+    expect((await hashState()).xTimesY).toBe(true);
+    await page.locator('path.linkhit').first().focus();
+    await page.keyboard.press('Enter');
+    expect(await page.locator('input.editor').isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.locator('#step').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => (window as any).__pg.frame().epoch === 1);
+  });
+
+  it('pasted CSV (regression values) replaces the data', async () => {
+    await boot('dataset=reg-plane');
+    const rows = Array.from({ length: 60 }, (_, i) => `${(i % 12) - 6},${Math.floor(i / 12) - 2},${(((i % 12) - 6) / 6).toFixed(3)}`);
+    await page.locator('#csv-text').evaluate((t) => ((t.closest('details') as HTMLDetailsElement).open = true));
+    await page.locator('#csv-text').fill(rows.join('\n'));
+    await page.click('#csv-paste');
+    await page.waitForFunction(() => { const f = (window as any).__pg.frame(); return f.points0.train.length + f.points0.test.length === 60; });
+    const st = await pg((p) => p.state());
+    expect([st.dataset, st.problem]).toEqual(['custom', 'regression']);
+  });
+
+  it('the bundle contains no eval or new Function', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = new URL('../playground/dist/assets/', import.meta.url);
+    const js = readdirSync(dir).filter((f) => f.endsWith('.js'));
+    expect(js.length).toBeGreaterThan(1);
+    for (const f of js) {
+      const src = readFileSync(new URL(f, dir), 'utf8');
+      expect(src, f).not.toMatch(/new\s+Function\s*\(/);
+      expect(src, f).not.toMatch(/(^|[^.\w}$])eval\s*\(/);
+    }
+  });
+
   it('untrusted CSV text is shown as text, never as markup', async () => {
     await boot();
     const evil = '<img src=x id=pwned>';

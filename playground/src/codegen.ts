@@ -83,7 +83,8 @@ export function generateCode(s: PgState): string {
   else loss = s.loss === 'mse' ? 'nn.F.mseLoss(out.sigmoid(), y)' : s.loss === 'huber' ? 'nn.F.huberLoss(out.sigmoid(), y)' : 'nn.F.binaryCrossEntropyWithLogits(out, y)';
   lines.push(`const shuffle = new Rng(${s.shuffleSeed});`);
   lines.push(`const n = Y.shape[0]!;`);
-  lines.push(`for (let epoch = 1; epoch <= 200; epoch++) {`);
+  lines.push(`const epochs = 200;`);
+  lines.push(`for (let epoch = 1; epoch <= epochs; epoch++) {`);
   lines.push(classic ? `  const order = Array.from({ length: n }, (_, i) => i); // classic: no reshuffle` : `  const order = shuffle.permutation(n);`);
   lines.push(`  for (let i = 0; i < n; i += ${s.batchSize}) {`);
   lines.push(`    const idx = tensor(Int32Array.from(order.slice(i, i + ${s.batchSize})));`);
@@ -99,7 +100,7 @@ export function generateCode(s: PgState): string {
   lines.push(`    loss.backward();`);
   lines.push(`    optimizer.step();`);
   lines.push(`  }`);
-  lines.push(`  if (epoch % 50 === 0) console.log(epoch, noGrad(() => ${loss.replace(/ \/\/.*$/, '').replace(/out/g, '(model.call(X) as Tensor)').replace(/\by\b/g, 'Y')}).item());`);
+  lines.push(`  if (epoch % 10 === 0) console.log('epoch', epoch, 'loss', noGrad(() => ${loss.replace(/ \/\/.*$/, '').replace(/out/g, '(model.call(X) as Tensor)').replace(/\by\b/g, 'Y')}).item());`);
   lines.push(`}`);
   return lines.join('\n');
 }

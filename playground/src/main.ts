@@ -162,6 +162,7 @@ csvInput.addEventListener('change', async () => {
   if (f) loadCsvText(await f.text());
   csvInput.value = '';
 });
+const pasteArea = el('textarea', { id: 'csv-text', attrs: { rows: '5', placeholder: 'x1,x2,label\n1.5,-2,1\n…', 'aria-label': 'CSV text' } });
 const addSel = select('Click on the output adds', [{ value: '-1', label: 'nothing' }, ...[0, 1, 2, 3, 4].map((k) => ({ value: String(k), label: `class ${k}` })), { value: '9', label: 'removes nearest' }] as const, '-1', (v) => {
   addClass = Number(v);
 }, 'Pick a class, then click the big heatmap to add points of it (or remove the nearest point)', 'add-points');
@@ -172,6 +173,11 @@ const dataPanel = el('section', { class: 'col data', attrs: { 'aria-label': 'Dat
   (controls.data = el('div', { class: 'datafiles' }, [
     el('label', { class: 'ctl file', title: 'CSV with x1, x2, label rows (classification labels 0–4, regression labels in [−1, 1])' }, [el('span', { class: 'lbl', text: 'Upload CSV' }), csvInput]),
     button('Download data', 'Save the current points as CSV', () => frame && download('data.csv', toCsv([...frame.points0.train, ...frame.points0.val, ...frame.points0.test]), 'text/csv'), 'csv-download'),
+    el('details', { class: 'paste' }, [
+      el('summary', { text: 'Paste CSV', title: 'Paste rows of x1, x2, label' }),
+      pasteArea,
+      button('Use pasted data', 'Replace the points with the pasted rows', () => loadCsvText(pasteArea.value), 'csv-paste'),
+    ]),
     addSel.root,
   ])),
 ]);
