@@ -1,5 +1,5 @@
 /** The module system: discovery and names, traversal, buffers, modes, freezing, hooks, containers, errors. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { Rng, StateError, IndexError, NotSupportedError, ValueError, nn, noGrad, ones, randn, tensor, zeros, type Tensor } from '../../src/index.js';
 
 const rng = new Rng(1);
@@ -33,6 +33,19 @@ describe('Module: discovery and names', () => {
     const y = m.call(randn(5, 4, { rng }));
     expect(y.shape).toEqual([5, 3]);
     expect(m.forward(randn(2, 4, { rng })).shape).toEqual([2, 3]);
+  });
+
+  it('call() is typed from each module\'s forward', () => {
+    const lin = new nn.Linear(2, 2);
+    expectTypeOf(lin.call).parameters.toEqualTypeOf<[x: Tensor]>();
+    expectTypeOf(lin.call).returns.toEqualTypeOf<Tensor>();
+    const lstm = new nn.LSTM(2, 3);
+    expectTypeOf(lstm.call).returns.toEqualTypeOf<[Tensor, [Tensor, Tensor]]>();
+    const mha = new nn.MultiheadAttention(4, 2);
+    expectTypeOf(mha.call).returns.toEqualTypeOf<[Tensor, Tensor | null]>();
+    expectTypeOf(new MLP().call).returns.toEqualTypeOf<Tensor>();
+    // @ts-expect-error Linear.forward takes one tensor
+    expect(() => lin.call(ones(1, 2), ones(1, 2))).not.toThrow();
   });
 
   it('counts a shared parameter or module once', () => {
