@@ -391,5 +391,7 @@ function encodeMessage(w: WriterT, type: string, msg: Record<string, unknown>): 
 export function encodeModelProto(model: ModelProto): Uint8Array {
   const w = Writer.create();
   encodeMessage(w, 'ModelProto', model as unknown as Record<string, unknown>);
-  return w.finish();
+  const out = w.finish();
+  // Under Node the writer returns a Buffer, whose slice() shares memory; hand out a plain Uint8Array.
+  return Object.getPrototypeOf(out) === Uint8Array.prototype ? out : new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
