@@ -28,8 +28,13 @@ export function im2col(x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i
           }
           const xr = xc + (<usize>(iy * w) << 2);
           const ix0 = kx * dw - pw;
-          if (sw == 1 && ix0 >= 0 && ix0 + ow <= w) {
-            memory.copy(dst, xr + (<usize>ix0 << 2), <usize>ow << 2);
+          if (sw == 1) {
+            // unit stride: zeros left of the image, one copy of the inside, zeros right of it
+            const lo = min(max(-ix0, 0), ow);
+            const hi = max(min(w - ix0, ow), lo);
+            if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
+            if (hi > lo) memory.copy(dst + (<usize>lo << 2), xr + (<usize>(ix0 + lo) << 2), <usize>(hi - lo) << 2);
+            if (ow > hi) memory.fill(dst + (<usize>hi << 2), 0, <usize>(ow - hi) << 2);
             dst += <usize>ow << 2;
             continue;
           }
@@ -160,6 +165,30 @@ export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
   const planes = gi(g, 0) * gi(g, 1), h = gi(g, 2), w = gi(g, 3), oh = gi(g, 4), ow = gi(g, 5);
   const kh = gi(g, 6), kw = gi(g, 7), sh = gi(g, 8), sw = gi(g, 9), ph = gi(g, 10), pw = gi(g, 11), dh = gi(g, 12), dw = gi(g, 13);
   let o: usize = 0;
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1) {
+    // the common 2×2/2 window: always inside the image; same comparisons as the general loop
+    for (let p = 0; p < planes; p++) {
+      const xb = x + (<usize>(p * h * w) << 2);
+      for (let oy = 0; oy < oh; oy++) {
+        const r0 = 2 * oy * w;
+        for (let ox = 0; ox < ow; ox++) {
+          const i0 = r0 + 2 * ox;
+          const q = xb + (<usize>i0 << 2);
+          const a = load<f32>(q), b = load<f32>(q, 4);
+          let best = a;
+          let bi = i0;
+          if (a == a && (b > best || b != b)) { best = b; bi = i0 + 1; }
+          const c = load<f32>(q + (<usize>w << 2)), d = load<f32>(q + (<usize>w << 2), 4);
+          if (c > best || c != c) { best = c; bi = i0 + w; }
+          if (c == c && (d > best || d != d)) { best = d; bi = i0 + w + 1; }
+          store<f32>(y + (o << 2), best);
+          store<i32>(idx + (o << 2), bi);
+          o++;
+        }
+      }
+    }
+    return;
+  }
   for (let p = 0; p < planes; p++) {
     const xb = x + (<usize>(p * h * w) << 2);
     for (let oy = 0; oy < oh; oy++) {

@@ -245,3 +245,43 @@ export function reduce(op: i32, outer: i32, size: i32, inner: i32, x: usize, out
     }
   }
 }
+
+/**
+ * Sum over the middle axis of contiguous x [outer, size, inner] with f32 or f64 input and output
+ * (xF64/outF64 = 1 for f64), accumulating in f64 — the multi-axis reductions' intermediate steps.
+ * `acc` is f64 scratch of `inner` elements.
+ */
+export function reduceSumMixed(outer: i32, size: i32, inner: i32, x: usize, xF64: i32, out: usize, outF64: i32, acc: usize): void {
+  const xs: usize = xF64 ? 8 : 4;
+  for (let o = 0; o < outer; o++) {
+    const base = x + <usize>(o * size * inner) * xs;
+    memory.fill(acc, 0, <usize>inner << 3);
+    for (let r = 0; r < size; r++) {
+      const rp = base + <usize>(r * inner) * xs;
+      let i = 0;
+      if (xF64) {
+        for (; i + 2 <= inner; i += 2) {
+          const ap = acc + (<usize>i << 3);
+          v128.store(ap, f64x2.add(v128.load(ap), v128.load(rp + (<usize>i << 3))));
+        }
+        for (; i < inner; i++) {
+          const ap = acc + (<usize>i << 3);
+          store<f64>(ap, load<f64>(ap) + load<f64>(rp + (<usize>i << 3)));
+        }
+      } else {
+        for (; i + 4 <= inner; i += 4) {
+          const v = v128.load(rp + (<usize>i << 2));
+          const ap = acc + (<usize>i << 3);
+          v128.store(ap, f64x2.add(v128.load(ap), f64x2.promote_low_f32x4(v)));
+          v128.store(ap, f64x2.add(v128.load(ap, 16), f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
+        }
+        for (; i < inner; i++) {
+          const ap = acc + (<usize>i << 3);
+          store<f64>(ap, load<f64>(ap) + <f64>load<f32>(rp + (<usize>i << 2)));
+        }
+      }
+    }
+    if (outF64) memory.copy(out + (<usize>(o * inner) << 3), acc, <usize>inner << 3);
+    else for (let i = 0; i < inner; i++) store<f32>(out + (<usize>(o * inner + i) << 2), <f32>load<f64>(acc + (<usize>i << 3)));
+  }
+}

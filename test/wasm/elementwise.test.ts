@@ -116,3 +116,20 @@ describe('strided contiguous() copies', () => {
     expectClose(wasm.kernels.unary!('copy', x, shape, 'float32'), jsKernels.unary('copy', x, shape, 'float32'), 0, 0, 'permute copy');
   });
 });
+
+describe('mixed-precision sums (multi-axis reduction steps)', () => {
+  it('f32 → f64 → f32 over every axis matches js exactly', () => {
+    const shape = [8, 6, 7, 5];
+    const n = 8 * 6 * 7 * 5;
+    const x = randF32(n, 77, 3);
+    for (let axis = 0; axis < 4; axis++) {
+      const w64 = wasm.kernels.reduce!('sum', x, shape, axis, 'float64');
+      const j64 = jsKernels.reduce('sum', x, shape, axis, 'float64');
+      expect(w64).toBeInstanceOf(Float64Array);
+      expectClose(w64, j64, 1e-15, 1e-15, `f32→f64 axis ${axis}`);
+      const x64 = Float64Array.from(x);
+      expectClose(wasm.kernels.reduce!('sum', x64, shape, axis, 'float32'), jsKernels.reduce('sum', x64, shape, axis, 'float32'), 0, 0, `f64→f32 axis ${axis}`);
+      expectClose(wasm.kernels.reduce!('sum', x64, shape, axis, 'float64'), jsKernels.reduce('sum', x64, shape, axis, 'float64'), 1e-15, 1e-15, `f64→f64 axis ${axis}`);
+    }
+  });
+});

@@ -142,6 +142,27 @@ export function createElementwise(arena: Arena) {
         return arena.takeF32(out, outer * inner);
       }
     }
+    // sums with a float64 side: the intermediate steps of multi-axis float32 reductions (f32 → f64 → f32)
+    const xF64 = x instanceof Float64Array;
+    if (op === 'sum' && (x instanceof Float32Array || xF64) && (outDType === 'float32' || outDType === 'float64') && n >= MIN_ELEMENTS && x.length === n) {
+      let outer = 1;
+      let inner = 1;
+      for (let i = 0; i < axis; i++) outer *= shape[i]!;
+      for (let i = axis + 1; i < shape.length; i++) inner *= shape[i]!;
+      const size = shape[axis] ?? 1;
+      const outF64 = outDType === 'float64';
+      arena.reset();
+      if (size > 0 && arena.fits(n * 8 + outer * inner * 8 + inner * 8 + 1024)) {
+        const px = arena.alloc(n * (xF64 ? 8 : 4));
+        if (xF64) new Float64Array(arena.memory.buffer, px, n).set(x);
+        else arena.f32.set(x, px >> 2);
+        const out = arena.alloc(outer * inner * (outF64 ? 8 : 4));
+        const acc = arena.alloc(inner * 8);
+        e.reduceSumMixed(outer, size, inner, px, xF64 ? 1 : 0, out, outF64 ? 1 : 0, acc);
+        if (!outF64) return arena.takeF32(out, outer * inner);
+        return new Float64Array(arena.memory.buffer, out, outer * inner).slice();
+      }
+    }
     return jsKernels.reduce(op, x, shape, axis, outDType);
   }
 
