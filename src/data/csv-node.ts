@@ -5,7 +5,7 @@
  */
 import { FormatError, StateError } from '../core/errors.js';
 import { IterableDataset } from './dataset.js';
-import { CsvBuilder, checkUtf8, fromCsvParseError, type CsvOptions, type CsvTable } from './csv.js';
+import { CsvBuilder, checkUtf8, csvErrorRecords, fromCsvParseError, lineOfRecord, type CsvOptions, type CsvTable } from './csv.js';
 import { nodeFs } from './node.js';
 
 /**
@@ -117,7 +117,19 @@ async function* csvRecords(path: string, file: string, builder: CsvBuilder): Asy
   try {
     for await (const r of parser as AsyncIterable<string[]>) yield r;
   } catch (e) {
-    throw fromCsvParseError(e, file);
+    // the failing record starts where the last one we received ended, if csv-parse agrees on the count
+    const done = csvErrorRecords(e);
+    let line: number | undefined;
+    if (done !== undefined && done === builder.recordsSeen) line = builder.currentLine;
+    else if (done !== undefined) {
+      // records buffered in the stream were dropped with the error: recount on the text (bounded)
+      try {
+        if ((await fs.promises.stat(path)).size <= 64 << 20) line = lineOfRecord(await fs.promises.readFile(path, 'utf8'), done, builder.parserOptions());
+      } catch {
+        line = undefined;
+      }
+    }
+    throw fromCsvParseError(e, file, line);
   } finally {
     parser.destroy();
   }

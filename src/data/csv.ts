@@ -203,11 +203,16 @@ export function checkUtf8(b: Uint8Array, final = true): { invalidAt: number; inc
   return { invalidAt: -1, incompleteFrom: -1 };
 }
 
-/** Map a csv-parse error to a FormatError with a stable code. */
-export function fromCsvParseError(e: unknown, file: string | undefined): unknown {
-  const err = e as { code?: string; message?: string; lines?: number; column?: number };
+/**
+ * Map a csv-parse error to a FormatError with a stable code. `startLine` is the first line of the
+ * record that failed (csv-parse reports where it stopped, e.g. the end of the file for an unclosed
+ * quote); the column is the failing field's position.
+ */
+export function fromCsvParseError(e: unknown, file: string | undefined, startLine?: number): unknown {
+  const err = e as { code?: string; message?: string; lines?: number; index?: number };
   if (!err || typeof err.code !== 'string' || !(err.code.startsWith('CSV_') || err.code === 'INVALID_OPENING_QUOTE')) return e;
-  const line = typeof err.lines === 'number' ? err.lines : undefined;
+  const line = startLine ?? (typeof err.lines === 'number' ? err.lines : undefined);
+  const column = typeof err.index === 'number' ? err.index + 1 : undefined;
   const map: Record<string, [string, string]> = {
     CSV_QUOTE_NOT_CLOSED: ['E_CSV_UNCLOSED_QUOTE', 'CSV: a quoted field is never closed (missing ")'],
     CSV_INVALID_CLOSING_QUOTE: ['E_CSV_BAD_QUOTE', 'CSV: unexpected character after a closing quote'],
@@ -218,7 +223,29 @@ export function fromCsvParseError(e: unknown, file: string | undefined): unknown
   if (err.code.startsWith('CSV_INVALID_OPTION') || err.code === 'CSV_INVALID_ARGUMENT' || err.code.startsWith('CSV_OPTION'))
     return new ValueError(`CSV: invalid option: ${err.message}`, 'E_CSV_OPTION');
   const [code, msg] = map[err.code] ?? ['E_CSV_PARSE', `CSV: ${err.message ?? err.code}`];
-  return new FormatError(code, msg, loc(file, line));
+  return new FormatError(code, msg, loc(file, line, code === 'E_CSV_RECORD_TOO_LARGE' ? undefined : column));
+}
+
+/** Records csv-parse completed before an error (its `records` count), or undefined. */
+export function csvErrorRecords(e: unknown): number | undefined {
+  const r = (e as { records?: unknown } | null)?.records;
+  return typeof r === 'number' && Number.isInteger(r) && r >= 0 ? r : undefined;
+}
+
+/** The first line of record number `records` (0-based) of `text`, counting line breaks in fields. */
+export function lineOfRecord(text: string, records: number, opts: Record<string, unknown>): number | undefined {
+  if (records === 0) return 1;
+  try {
+    const done = parseSync(text, { ...opts, to: records }) as string[][];
+    let line = 1;
+    for (const rec of done) {
+      for (const f of rec) if (f.indexOf('\n') >= 0 || f.indexOf('\r') >= 0) line += f.match(/\r\n|\r|\n/g)!.length;
+      line++;
+    }
+    return line;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -269,12 +296,18 @@ export class CsvBuilder {
   }
 
   private nextLine = 1;
+  /** Records received so far (blank lines included), and the line the next one starts on. */
+  recordsSeen = 0;
+  get currentLine(): number {
+    return this.nextLine;
+  }
 
   /**
    * Feed the next record from csv-parse, in file order. Tracks the source line (the record's first
    * line: line breaks inside quoted fields are counted) and skips blank lines.
    */
   pushRecord(rec: string[]): void {
+    this.recordsSeen++;
     const line = this.nextLine;
     let breaks = 0;
     for (let k = 0; k < rec.length; k++) {
@@ -576,7 +609,8 @@ export function parseCsv(input: string | Uint8Array, opts: CsvOptions = {}): Csv
   try {
     records = parseSync(text, builder.parserOptions()) as string[][];
   } catch (e) {
-    throw fromCsvParseError(e, opts.file);
+    const done = csvErrorRecords(e);
+    throw fromCsvParseError(e, opts.file, done === undefined ? undefined : lineOfRecord(text, done, builder.parserOptions()));
   }
   for (const r of records) builder.pushRecord(r);
   return builder.finish();
