@@ -6,8 +6,8 @@
  *
  *   npx tsx examples/06-lenet5.ts --full
  */
-import { data, manualSeed, nn, noGrad, optim, Rng, type Tensor } from '../src/index.js';
-import { claim, f, runIfMain, subset, type RunOptions } from './lib.js';
+import { data, manualSeed, nn, optim, Rng, type Tensor } from '../src/index.js';
+import { accuracyOf, claim, f, runIfMain, subset, type RunOptions } from './lib.js';
 
 export class LeNet5 extends nn.Module {
   features = new nn.Sequential(
@@ -21,21 +21,6 @@ export class LeNet5 extends nn.Module {
   forward(x: Tensor): Tensor {
     return this.classifier.call(this.features.call(x));
   }
-}
-
-/** Accuracy of `model` on images x [N, 1, 28, 28] with labels y [N], in batches, in eval mode. */
-export function testAccuracy(model: nn.Module, x: Tensor, y: Tensor, batch = 500): number {
-  model.eval();
-  let correct = 0;
-  noGrad(() => {
-    for (let i = 0; i < x.shape[0]!; i += batch) {
-      const n = Math.min(batch, x.shape[0]! - i);
-      const pred = model.call(x.narrow(0, i, n)).argmax(1);
-      correct += pred.eq(y.narrow(0, i, n)).sum().item();
-    }
-  });
-  model.train();
-  return correct / x.shape[0]!;
 }
 
 export async function run({ fast }: RunOptions) {
@@ -65,7 +50,7 @@ export async function run({ fast }: RunOptions) {
     sched.step();
     losses.push(sum / count);
   }
-  const acc = testAccuracy(model, xTest!, yTest!);
+  const acc = accuracyOf(model, xTest!, yTest!);
   const bar = fast ? 0.85 : 0.975;
   return {
     metrics: { test_accuracy: acc, final_train_loss: losses.at(-1)!, epochs },

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { init, Rng, type Tensor, data } from '../src/index.js';
+import { cat, init, noGrad, Rng, type nn, type Tensor, data } from '../src/index.js';
 
 export interface Claim {
   name: string;
@@ -52,6 +52,23 @@ export function subset(ds: data.TensorDataset, n: number, seed: number): Tensor[
 
 function tensorIdx(idx: ArrayLike<number>): Tensor {
   return data.defaultCollate(Array.from(idx)) as Tensor;
+}
+
+/** Classification accuracy of `model` on x [N, …] with labels y [N], in batches, in eval mode. */
+export function accuracyOf(model: nn.Module, x: Tensor, y: Tensor, batch = 500): number {
+  return predictLabels(model, x, batch).eq(y).float().mean().item();
+}
+
+/** argmax of the model's outputs, in batches, in eval mode (restores train mode after). */
+export function predictLabels(model: nn.Module, x: Tensor, batch = 500): Tensor {
+  const was = model.training;
+  model.eval();
+  const parts: Tensor[] = [];
+  noGrad(() => {
+    for (let i = 0; i < x.shape[0]!; i += batch) parts.push(model.call(x.narrow(0, i, Math.min(batch, x.shape[0]! - i))).argmax(1));
+  });
+  model.train(was);
+  return cat(parts);
 }
 
 /** Print a result the way the runner does; returns true when every claim passed. */
