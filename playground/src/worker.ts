@@ -25,6 +25,7 @@ let epochsPerSecond = 0;
 let backend = 'js';
 let loopScheduled = false;
 const FRAME_MS = 33;
+let frameCost = 10;
 
 function post(m: FromWorker, transfer: Transferable[] = []): void {
   ctx.postMessage(m, transfer);
@@ -84,7 +85,10 @@ function loop(): void {
   } else if (trainer && playing) {
     const t0 = performance.now();
     let epochs = 0;
-    while (performance.now() - t0 < FRAME_MS && playing) {
+    // train for a slice long enough that drawing a frame (one batched grid pass + metrics) costs at
+    // most about a quarter of the time
+    const slice = Math.max(FRAME_MS, 3 * frameCost);
+    while (performance.now() - t0 < slice && playing) {
       runEpochs(1);
       epochs++;
       if (!trainer.diverged && !trainer.stopped) {
@@ -95,9 +99,11 @@ function loop(): void {
         }
       } else break;
     }
-    const dt = performance.now() - t0;
-    epochsPerSecond = (epochs * 1000) / Math.max(dt, 1e-3);
+    const t1 = performance.now();
     frame();
+    const t2 = performance.now();
+    frameCost = 0.7 * frameCost + 0.3 * (t2 - t1);
+    epochsPerSecond = 0.7 * epochsPerSecond + 0.3 * ((epochs * 1000) / Math.max(t2 - t0, 1e-3));
   }
   if ((trainer && playing) || (image && imagePlaying)) schedule();
 }
