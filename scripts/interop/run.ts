@@ -77,7 +77,24 @@ class LastBiGRU extends nn.Module {
   }
 }
 
+class ViewCNN extends nn.Module {
+  conv: nn.Conv2d;
+  pool = new nn.AvgPool2d(2);
+  drop = new nn.Dropout(0.2);
+  fc: nn.Linear;
+  constructor(rng: Rng) {
+    super();
+    this.conv = new nn.Conv2d(2, 4, 3, { padding: 1, rng });
+    this.fc = new nn.Linear(4 * 3 * 3, 3, { rng });
+  }
+  forward(x: Tensor): Tensor {
+    const y = this.pool.call(this.conv.call(x).relu());
+    return this.fc.call(this.drop.call(y.view(y.shape[0]!, -1))).logSoftmax(1);
+  }
+}
+
 const ARCH: Record<string, { build: (rng: Rng) => nn.Module; shape: number[]; outF: number }> = {
+  viewcnn: { build: (rng) => new ViewCNN(rng), shape: [16, 2, 6, 6], outF: 3 },
   lstm: { build: (rng) => new LastLSTM(rng), shape: [32, 6, 3], outF: 2 },
   bigru: { build: (rng) => new LastBiGRU(rng), shape: [32, 6, 3], outF: 2 },
   mlp: { build: (rng) => new nn.Sequential(new nn.Linear(4, 16, { rng }), new nn.Tanh(), new nn.Linear(16, 3, { rng })), shape: [32, 4], outF: 3 },

@@ -56,6 +56,7 @@ def write_safetensors(path, tensors, metadata=None):
 
 
 def models():
+    import torch
     import torch.nn as nn
 
     class LastLSTM(nn.Module):
@@ -76,7 +77,22 @@ def models():
         def forward(self, x):
             return self.fc(self.gru(x)[0][:, -1])
 
+    class ViewCNN(nn.Module):
+        """x.view(x.size(0), -1) makes torch export Shape/Gather/Unsqueeze/Concat/Reshape."""
+
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(2, 4, 3, padding=1)
+            self.pool = nn.AvgPool2d(2)
+            self.drop = nn.Dropout(0.2)
+            self.fc = nn.Linear(4 * 3 * 3, 3)
+
+        def forward(self, x):
+            y = self.pool(torch.relu(self.conv(x)))
+            return torch.log_softmax(self.fc(self.drop(y.view(y.size(0), -1))), dim=1)
+
     return {
+        "viewcnn": ViewCNN,
         "lstm": LastLSTM,
         "bigru": LastBiGRU,
         "mlp": lambda: nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 3)),
@@ -119,7 +135,8 @@ def train_torch(d):
     torch.manual_seed(0)
     for name, make in models().items():
         m = make()
-        shape = {"mlp": (32, 4), "cnn": (16, 1, 8, 8), "ln": (32, 6), "lstm": (32, 6, 3), "bigru": (32, 6, 3)}[name]
+        shape = {"mlp": (32, 4), "cnn": (16, 1, 8, 8), "ln": (32, 6), "lstm": (32, 6, 3), "bigru": (32, 6, 3),
+                 "viewcnn": (16, 2, 6, 6)}[name]
         x = torch.randn(*shape)
         with torch.no_grad():
             target = torch.randn(shape[0], m(x).shape[1])

@@ -24,7 +24,19 @@ class LastBiGRU extends nn.Module {
   }
 }
 
+class ViewCNN extends nn.Module {
+  conv = new nn.Conv2d(2, 4, 3, { padding: 1 });
+  pool = new nn.AvgPool2d(2);
+  drop = new nn.Dropout(0.2);
+  fc = new nn.Linear(4 * 3 * 3, 3);
+  forward(x: Tensor): Tensor {
+    const y = this.pool.call(this.conv.call(x).relu());
+    return this.fc.call(this.drop.call(y.view(y.shape[0]!, -1))).logSoftmax(1);
+  }
+}
+
 const ARCH: Record<string, () => nn.Module> = {
+  viewcnn: () => new ViewCNN(),
   lstm: () => new LastLSTM(),
   bigru: () => new LastBiGRU(),
   mlp: () => new nn.Sequential(new nn.Linear(4, 16), new nn.Tanh(), new nn.Linear(16, 3)),
