@@ -16,6 +16,11 @@ import { CliError, train, evaluateCmd, predictCmd, infoCmd, exportCmd, importCmd
 import { BackpropError } from '../core/errors.js';
 
 const out = (line: string) => process.stdout.write(line + '\n');
+// `backprop … | head` closes the pipe early: that is not an error
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 function int(name: string) {
   return (v: string): number => {

@@ -135,6 +135,8 @@ export interface FitOptions extends Callback {
   epochs?: number;
   /** First epoch index, when resuming (default 0). */
   initialEpoch?: number;
+  /** Append to this history (e.g. `History.fromJSON(checkpoint.extra.history)` when resuming). */
+  history?: History;
   /** Metrics computed over each epoch's outputs, e.g. `['accuracy']` or `{ f1: (o, t) => … }`. */
   metrics?: MetricsSpec;
   callbacks?: readonly Callback[];
@@ -241,7 +243,7 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
   const monitorName = opts.schedulerMonitor ?? (opts.val ? 'valLoss' : 'loss');
   if (plateau && interval === 'batch') throw new ValueError('fit: a monitored scheduler (ReduceLROnPlateau) steps per epoch; drop schedulerInterval: "batch"');
   const callbacks: Callback[] = [...(opts.callbacks ?? []), opts];
-  const history = new History();
+  const history = opts.history ?? new History();
   const ctx: TrainContext = {
     model,
     optimizer: opts.optimizer,

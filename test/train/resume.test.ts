@@ -43,3 +43,43 @@ describe('resume is bit-identical (shuffling, dropout, Adam, StepLR)', () => {
     }, 120_000);
   }
 });
+
+describe('fit + ModelCheckpoint resume', () => {
+  it('fit 4 epochs == fit 2, checkpoint, restore into fresh objects, fit 2 more (bit for bit)', async () => {
+    const { manualSeed } = await import('../../src/core/rng.js');
+    const nn = await import('../../src/nn/index.js');
+    const optim = await import('../../src/optim/index.js');
+    const { DataLoader } = await import('../../src/data/dataloader.js');
+    const { TensorDataset } = await import('../../src/data/dataset.js');
+    const { fit } = await import('../../src/train/fit.js');
+    const { ModelCheckpoint } = await import('../../src/train/callbacks.js');
+    const { History } = await import('../../src/train/history.js');
+    const { loadCheckpoint } = await import('../../src/io/checkpoint-node.js');
+    const { restoreCheckpoint } = await import('../../src/io/checkpoint.js');
+    const { blobs } = await import('./helpers.js');
+    const d = blobs(60, 4);
+    const setup = () => {
+      manualSeed(11);
+      const model = new nn.Sequential(new nn.Linear(2, 16), new nn.ReLU(), new nn.Dropout(0.25), new nn.Linear(16, 3));
+      const train = new DataLoader(new TensorDataset(d.x, d.y), { batchSize: 16, shuffle: true, seed: 5 });
+      const optimizer = new optim.Adam(model.parameters(), { lr: 0.01 });
+      const scheduler = new optim.StepLR(optimizer, { stepSize: 1, gamma: 0.7 });
+      return { model, train, optimizer, scheduler, loss: new nn.CrossEntropyLoss() };
+    };
+    const a = setup();
+    const ckpt = new ModelCheckpoint({ path: join(dir, 'fit-ep{epoch}.ckpt') });
+    const ha = await fit(a.model, { ...a, epochs: 4, metrics: ['accuracy'], callbacks: [ckpt], progress: false });
+
+    const b = setup();
+    // scramble the fresh objects' state so only the checkpoint can make them match
+    b.model.call(d.x);
+    const ck = await loadCheckpoint(join(dir, 'fit-ep2.ckpt'));
+    restoreCheckpoint(ck, { model: b.model, optimizer: b.optimizer, scheduler: b.scheduler, data: b.train });
+    const history = History.fromJSON((ck.extra as { history: unknown }).history);
+    const hb = await fit(b.model, { ...b, epochs: 2, initialEpoch: ck.epoch, history, metrics: ['accuracy'], progress: false });
+    const bytes = (m: typeof a.model) => m.parameters().map((p) => Array.from(new Uint32Array((p.dataSync() as Float32Array).buffer)));
+    expect(bytes(b.model)).toEqual(bytes(a.model));
+    expect(hb.get('loss')).toEqual(ha.get('loss'));
+    expect(hb.epochs.map((e) => e.epoch)).toEqual([0, 1, 2, 3]);
+  });
+});
