@@ -99,6 +99,7 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
   const header = readImageHeader(bytes, file);
   if (header.width * header.height > maxPixels)
     throw fe('E_IMG_TOO_LARGE', `${header.width}×${header.height} pixels exceed maxPixels ${maxPixels} (checked before decoding)`, file, header.kind === 'png' ? 16 : undefined);
+  if (header.kind === 'png') await checkPngInflateBound(bytes, file);
   let rgba: Uint8Array;
   let w: number;
   let h: number;
@@ -140,6 +141,46 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
     }
   }
   return { data: out, width: w, height: h, channels: c, header };
+}
+
+const PNG_SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * pngjs caps the inflated size of non-interlaced PNGs by the header's dimensions but inflates
+ * interlaced (Adam7) ones without a limit, so a tiny file could expand to gigabytes. For those,
+ * inflate the IDAT data here first with an output cap derived from the header.
+ */
+async function checkPngInflateBound(b: Uint8Array, file: string | undefined): Promise<void> {
+  if (b.length < 29 || b[28] !== 1) return; // not interlaced: pngjs bounds it
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const width = dv.getUint32(16);
+  const height = dv.getUint32(20);
+  const bits = (PNG_SAMPLES[b[25]!] ?? 4) * b[24]!;
+  const rowBytes = Math.ceil((width * bits) / 8) + 1;
+  const bound = 2 * rowBytes * height + 7 * 64; // Adam7 passes add at most a filter byte per pass row
+  const parts: Uint8Array[] = [];
+  let i = 8;
+  while (i + 8 <= b.length) {
+    const len = dv.getUint32(i);
+    const type = String.fromCharCode(b[i + 4]!, b[i + 5]!, b[i + 6]!, b[i + 7]!);
+    if (i + 12 + len > b.length) return; // malformed: pngjs reports it
+    if (type === 'IDAT') parts.push(b.subarray(i + 8, i + 8 + len));
+    if (type === 'IEND') break;
+    i += 12 + len;
+  }
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const data = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) (data.set(p, o), (o += p.length));
+  const { nodeZlib } = await import('./node.js');
+  const zlib = await nodeZlib();
+  try {
+    zlib.inflateSync(data, { maxOutputLength: bound });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError)
+      throw fe('E_IMG_DECODE', `interlaced PNG data inflates past the ${bound} bytes its ${width}×${height} header allows (a decompression bomb)`, file);
+    // other zlib errors: let pngjs report them
+  }
 }
 
 /** RGB → gray with ITU-R BT.601 luma (as PIL's convert('L')): Y = 0.299 R + 0.587 G + 0.114 B. */

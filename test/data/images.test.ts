@@ -5,22 +5,23 @@ import { tmpdir } from 'node:os';
 import { data, FormatError } from '../../src/index.js';
 
 const dir = realpathSync(join(__dirname, '../fixtures/data/images'));
-interface Case { dir: string; code: string; file?: string; why: string; options?: data.ImageFolderOptions }
+interface Case { dir: string; code: string; file?: string; why: string; message?: string; options?: data.ImageFolderOptions }
 const cases: Case[] = JSON.parse(readFileSync(join(dir, 'bad/cases.json'), 'utf8'));
 
-async function rejects(root: string, code: string, file: string | undefined, opts?: data.ImageFolderOptions) {
+async function rejects(root: string, code: string, file: string | undefined, opts?: data.ImageFolderOptions, message?: string) {
   let err: unknown;
   try { await data.loadImageFolder(root, opts); } catch (e) { err = e; }
   expect(err, root).toBeInstanceOf(FormatError);
   const fe = err as FormatError;
   expect(fe.code, fe.message).toBe(code);
+  if (message) expect(fe.message).toContain(message);
   if (file) expect(fe.location.file).toBe(join(root, file));
   else expect(fe.location.file).toBeDefined();
 }
 
 describe('image folder malformed corpus', () => {
   it('has at least 6 cases', () => expect(cases.length).toBeGreaterThanOrEqual(6));
-  for (const c of cases) it(`rejects ${c.dir} (${c.why}) with ${c.code}`, () => rejects(join(dir, 'bad', c.dir), c.code, c.file, c.options));
+  for (const c of cases) it(`rejects ${c.dir} (${c.why}) with ${c.code}`, () => rejects(join(dir, 'bad', c.dir), c.code, c.file, c.options, c.message));
   it('rejects a missing root', () => rejects(join(dir, 'no-such-dir'), 'E_IMG_NOT_FOUND', undefined));
   it('does not follow symlinks that leave the root', async () => {
     const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'bp-img-')));
