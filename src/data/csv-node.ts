@@ -97,7 +97,7 @@ async function* csvRecords(path: string, file: string, builder: CsvBuilder): Asy
       const bytes = carry.length ? concat(carry, chunk) : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       const base = offset - carry.length;
       const { invalidAt, incompleteFrom } = checkUtf8(bytes, false);
-      if (invalidAt >= 0) return cb(new FormatError('E_CSV_ENCODING', 'CSV: the file is not valid UTF-8', { file, offset: base + invalidAt }));
+      if (invalidAt >= 0) return cb(new FormatError('E_CSV_ENCODING', 'CSV: the file is not valid UTF-8 (re-save it as UTF-8, e.g. Excel "CSV UTF-8")', { file, offset: base + invalidAt }));
       const end = incompleteFrom >= 0 ? incompleteFrom : bytes.length;
       const z = bytes.subarray(0, end).indexOf(0);
       if (z >= 0) return cb(new FormatError('E_CSV_BINARY', 'CSV: the file contains a NUL byte; it looks binary, not text', { file, offset: base + z }));

@@ -600,7 +600,7 @@ export function parseCsv(input: string | Uint8Array, opts: CsvOptions = {}): Csv
   if (typeof input === 'string') text = input;
   else if (input instanceof Uint8Array) {
     const { invalidAt } = checkUtf8(input);
-    if (invalidAt >= 0) throw new FormatError('E_CSV_ENCODING', 'CSV: the file is not valid UTF-8', loc(opts.file, undefined, undefined, invalidAt));
+    if (invalidAt >= 0) throw new FormatError('E_CSV_ENCODING', 'CSV: the file is not valid UTF-8 (re-save it as UTF-8, e.g. Excel "CSV UTF-8")', loc(opts.file, undefined, undefined, invalidAt));
     text = new TextDecoder('utf-8').decode(input);
   } else throw new ValueError('parseCsv: expected a string or a Uint8Array');
   checkText(text, opts.file);
