@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { BackpropError, Rng, Tensor, ValueError, exportOnnx, importOnnx, decodeOnnxModel, noGrad, optim, randn } from '../../src/index.js';
+import { BackpropError, Rng, Tensor, ValueError, exportOnnx, importOnnx, decodeOnnxModel, nn, noGrad, optim, randn } from '../../src/index.js';
 import { ZOO } from './onnx-models.js';
 
 const TOL = 1e-5;
@@ -107,5 +107,38 @@ describe('an imported ONNX model is a normal Module', () => {
     expect(() => exportOnnx(model, randn([2, 4], { rng }), { opset: 7 })).toThrow(ValueError);
     expect(() => exportOnnx({} as never, randn([2, 4], { rng }))).toThrow(ValueError);
     expect(() => exportOnnx(model, randn([2, 5], { rng }))).toThrow(BackpropError);
+  });
+});
+
+describe('graph inputs and outputs', () => {
+  it('exports several outputs under the given names, and a model that is a single layer', async () => {
+    const rng = new Rng(21);
+    class TwoHeads extends nn.Module {
+      body = new nn.Linear(4, 6, { rng });
+      a = new nn.Linear(6, 2, { rng });
+      b = new nn.Linear(6, 3, { rng });
+      forward(x: Tensor): Tensor[] {
+        const h = this.body.call(x).relu();
+        return [this.a.call(h), this.b.call(h).softmax(-1)];
+      }
+    }
+    const m = new TwoHeads();
+    const x = randn([3, 4], { rng });
+    const bytes = exportOnnx(m, x, { inputNames: ['features'], outputNames: ['score', 'probs'] });
+    const s = await ort.InferenceSession.create(bytes);
+    expect(s.inputNames).toEqual(['features']);
+    expect(s.outputNames).toEqual(['score', 'probs']);
+    const res = await s.run({ features: ortTensor(x) });
+    const [ra, rb] = noGrad(() => m.call(x)) as Tensor[];
+    expect(maxErr(res.score!.data as Float32Array, ra!.dataSync())).toBeLessThanOrEqual(TOL);
+    expect(maxErr(res.probs!.data as Float32Array, rb!.dataSync())).toBeLessThanOrEqual(TOL);
+    const back = (await importOnnx(bytes)).call(x) as Tensor[];
+    expect(back.length).toBe(2);
+    expect(maxErr(back[1]!.dataSync(), rb!.dataSync())).toBeLessThanOrEqual(TOL);
+
+    const single = new nn.Conv2d(2, 3, 3, { rng });
+    const img = randn([1, 2, 5, 5], { rng });
+    const p = decodeOnnxModel(exportOnnx(single, img));
+    expect(p.graph!.node.map((n) => n.opType)).toEqual(['Conv', 'Identity']);
   });
 });
