@@ -8,7 +8,6 @@ import { backendInfo, init } from './bp.js';
 import { Trainer } from './trainer.js';
 import { saveModel, loadPlaygroundModel } from '../model-io.js';
 import { ImageSession } from './image.js';
-import { loadDigits } from './digits.js';
 import type { Frame, FromWorker, ToWorker } from './protocol.js';
 import { normalize } from './state.js';
 
@@ -207,7 +206,8 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
         break;
       }
       case 'imageInit':
-        if (!image) ImageSession.setData(loadDigits());
+        // the bundled digits are a separate chunk, fetched only when image mode opens
+        if (!image) ImageSession.setData((await import('./digits.js')).loadDigits());
         image = new ImageSession(m.seed);
         post(image.frame());
         break;
