@@ -27,10 +27,12 @@ class LastBiGRU extends nn.Module {
 class ViewCNN extends nn.Module {
   conv = new nn.Conv2d(2, 4, 3, { padding: 1 });
   pool = new nn.AvgPool2d(2);
+  up = new nn.Upsample({ scaleFactor: 2 });
+  down = new nn.MaxPool2d(2);
   drop = new nn.Dropout(0.2);
   fc = new nn.Linear(4 * 3 * 3, 3);
   forward(x: Tensor): Tensor {
-    const y = this.pool.call(this.conv.call(x).relu());
+    const y = this.down.call(this.up.call(this.pool.call(this.conv.call(x).relu())));
     return this.fc.call(this.drop.call(y.view(y.shape[0]!, -1))).logSoftmax(1);
   }
 }

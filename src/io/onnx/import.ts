@@ -52,7 +52,7 @@ export const ONNX_IMPORT_OPS = [
   'GatherElements', 'Gelu', 'Gemm', 'GlobalAveragePool', 'Greater', 'GreaterOrEqual', 'GRU', 'Identity', 'IsInf', 'IsNaN',
   'LayerNormalization', 'LeakyRelu', 'Less', 'LessOrEqual', 'Log', 'LogSoftmax', 'LSTM', 'MatMul', 'Max', 'MaxPool', 'Min', 'Mul', 'Neg',
   'Not', 'Or', 'Pad', 'Pow', 'Reciprocal', 'ReduceMax', 'ReduceMean', 'ReduceMin', 'ReduceSum', 'Relu', 'Reshape', 'RNN', 'Round',
-  'Shape', 'Sigmoid', 'Sign', 'Sin', 'Slice', 'Softmax', 'Softplus', 'Sqrt', 'Squeeze', 'Sub', 'Tanh', 'Transpose', 'Unsqueeze',
+  'Resize', 'Shape', 'Sigmoid', 'Sign', 'Sin', 'Slice', 'Softmax', 'Softplus', 'Sqrt', 'Squeeze', 'Sub', 'Tanh', 'Transpose', 'Unsqueeze',
   'Where', 'Xor',
 ] as const;
 const SUPPORTED = new Set<string>(ONNX_IMPORT_OPS);
@@ -548,6 +548,28 @@ function runNode(n: INode, ins: (Tensor | null)[], opset: number, maxElements: n
       const w = I(1);
       const b = ins[2] ?? null;
       return [F.layerNorm(v, shape, w.reshape(shape), b ? b.reshape(shape) : null, iAttrF(n, 'epsilon', 1e-5))];
+    }
+    case 'Resize': {
+      // PyTorch's nearest upsampling: mode nearest, asymmetric coordinates, floor rounding.
+      const v = X();
+      const mode = sAttr(n, 'mode', 'nearest');
+      const ctm = sAttr(n, 'coordinate_transformation_mode', 'half_pixel');
+      const nm = sAttr(n, 'nearest_mode', 'round_prefer_floor');
+      if (mode !== 'nearest' || ctm !== 'asymmetric' || nm !== 'floor')
+        throw new NotSupportedError(`Resize: only mode=nearest with asymmetric coordinates and floor rounding (PyTorch's 'nearest') is supported, got ${mode}/${ctm}/${nm}`, 'E_ONNX_UNSUPPORTED_OP');
+      if (v.ndim !== 4) throw new NotSupportedError(`Resize: only 4-D [N, C, H, W] inputs are supported, got ${fmtShape(v.shape)}`, 'E_ONNX_UNSUPPORTED_OP');
+      const sizes = ins[3] && ins[3].numel() ? ints(ins[3], 'sizes') : null;
+      const scales = ins[2] && ins[2].numel() ? Array.from(ins[2].dataSync(), Number) : null;
+      if (sizes) {
+        if (sizes.length !== 4 || sizes[0] !== v.shape[0] || sizes[1] !== v.shape[1]) throw new NotSupportedError('Resize: only the spatial dims can be resized', 'E_ONNX_UNSUPPORTED_OP');
+        if (sizes[2]! * sizes[3]! * v.shape[0]! * v.shape[1]! > maxElements) throw new FormatError('E_ONNX_LIMIT', `Resize: output [${sizes.join(',')}] exceeds the element limit`);
+        return [F.interpolate(v, { size: [sizes[2]!, sizes[3]!] })];
+      }
+      if (!scales || scales.length !== 4 || scales[0] !== 1 || scales[1] !== 1 || !(scales[2]! > 0) || !(scales[3]! > 0))
+        throw new NotSupportedError('Resize: scales must be [1, 1, sh, sw] with positive sh, sw', 'E_ONNX_UNSUPPORTED_OP');
+      if (Math.floor(v.shape[2]! * scales[2]!) * Math.floor(v.shape[3]! * scales[3]!) * v.shape[0]! * v.shape[1]! > maxElements)
+        throw new FormatError('E_ONNX_LIMIT', 'Resize: the output exceeds the element limit');
+      return [F.interpolate(v, { scaleFactor: [scales[2]!, scales[3]!] })];
     }
     case 'ConstantOfShape': {
       const shape = ints(X(), 'shape');
