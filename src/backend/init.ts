@@ -15,6 +15,11 @@ export interface InitOptions {
   threads?: number;
   /** wasm: use relaxed-SIMD fused multiply-add when the engine has it (default true); false forces plain SIMD. */
   relaxedSimd?: boolean;
+  /**
+   * wasm: the folder (URL or file URL, ending in `/`) holding `backprop-*.wasm`, for bundlers and CDNs
+   * that move them; default: `build/wasm/` of the installed package.
+   */
+  wasmBase?: string | URL;
 }
 
 export interface BackendLoader {

@@ -49,3 +49,19 @@ describe('init() and the wasm backend', () => {
     expect(c.storage.buffer).not.toBeInstanceOf(SharedArrayBuffer);
   });
 });
+
+describe('fallback when the wasm modules cannot be loaded', () => {
+  it("auto falls back to js and says why in backendInfo().skipped; an explicit 'wasm' throws", async () => {
+    const nowhere = new URL('file:///nonexistent-backprop-wasm/');
+    await init({ wasmBase: nowhere, threads: 1 });
+    const info = backendInfo();
+    expect(info.backend).toBe('js');
+    expect(info.skipped.wasm).toMatch(/not found.*build:wasm/);
+    await expect(init({ backend: 'wasm', wasmBase: nowhere, threads: 1 })).rejects.toThrow(/not found/);
+  });
+
+  it('an explicit wasmBase pointing at the build folder loads', async () => {
+    await init({ wasmBase: new URL('../../build/wasm/', import.meta.url), threads: 1 });
+    expect(backendInfo().backend).toBe('wasm');
+  });
+});

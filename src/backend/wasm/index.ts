@@ -33,7 +33,7 @@ const cache = new Map<string, Promise<WasmBackend>>();
 
 /** Build (or reuse) a wasm backend for these options. */
 export function createWasmBackend(opts: InitOptions = {}): Promise<WasmBackend> {
-  const key = `${opts.threads ?? 'default'}:${opts.relaxedSimd === false ? 'simd' : 'auto'}`;
+  const key = `${opts.threads ?? 'default'}:${opts.relaxedSimd === false ? 'simd' : 'auto'}:${String(opts.wasmBase ?? '')}`;
   let p = cache.get(key);
   if (!p) {
     p = build(opts);
@@ -46,7 +46,7 @@ export function createWasmBackend(opts: InitOptions = {}): Promise<WasmBackend> 
 async function build(opts: InitOptions): Promise<WasmBackend> {
   if (typeof WebAssembly === 'undefined') throw new Error('wasm backend: no WebAssembly in this environment');
   const threads = Math.max(1, Math.floor(opts.threads ?? (await defaultThreads())));
-  const compiled = await compileBest(threads > 1, opts.relaxedSimd === false ? 'simd' : undefined);
+  const compiled = await compileBest(threads > 1, opts.relaxedSimd === false ? 'simd' : undefined, opts.wasmBase);
   const shared = compiled.caps.threads;
   const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
   const instance = await WebAssembly.instantiate(compiled.module, { env: { memory } });

@@ -51,18 +51,19 @@ async function enableRelaxedFlag(): Promise<void> {
   }
 }
 
-const bytesCache = new Map<Variant, Uint8Array<ArrayBuffer>>();
+const bytesCache = new Map<string, Uint8Array<ArrayBuffer>>();
 
-function variantUrl(v: Variant): URL {
+function variantUrl(v: Variant, base?: string | URL): URL {
+  if (base !== undefined) return new URL(`backprop-${v}.wasm`, base);
   // src/backend/wasm/ and dist/backend/wasm/ both sit three levels below the package root
   return new URL(`../../../build/wasm/backprop-${v}.wasm`, import.meta.url);
 }
 
 /** The compiled bytes of a variant (read from disk in Node, fetched in the browser). */
-export async function variantBytes(v: Variant): Promise<Uint8Array<ArrayBuffer>> {
-  const hit = bytesCache.get(v);
+export async function variantBytes(v: Variant, base?: string | URL): Promise<Uint8Array<ArrayBuffer>> {
+  const url = variantUrl(v, base);
+  const hit = bytesCache.get(url.href);
   if (hit) return hit;
-  const url = variantUrl(v);
   let bytes: Uint8Array<ArrayBuffer>;
   if (isNode && url.protocol === 'file:') {
     const { readFile } = await import('node:fs/promises');
@@ -76,7 +77,7 @@ export async function variantBytes(v: Variant): Promise<Uint8Array<ArrayBuffer>>
     if (!res.ok) throw new Error(`wasm backend: fetching ${url.href} failed with HTTP ${res.status}`);
     bytes = new Uint8Array(await res.arrayBuffer());
   }
-  bytesCache.set(v, bytes);
+  bytesCache.set(url.href, bytes);
   return bytes;
 }
 
@@ -108,7 +109,7 @@ export interface Compiled {
  * Compile the best variant this engine accepts. `wantThreads` asks for a shared-memory build;
  * `prefer` forces 'simd' (e.g. to measure relaxed vs plain).
  */
-export async function compileBest(wantThreads: boolean, prefer?: 'relaxed' | 'simd'): Promise<Compiled> {
+export async function compileBest(wantThreads: boolean, prefer?: 'relaxed' | 'simd', wasmBase?: string | URL): Promise<Compiled> {
   await enableRelaxedFlag();
   const notes: string[] = [];
   const threads = wantThreads && threadsAvailable();
@@ -119,7 +120,7 @@ export async function compileBest(wantThreads: boolean, prefer?: 'relaxed' | 'si
   let chosen: { v: Variant; mod: WebAssembly.Module } | null = null;
   for (const base of order) {
     const v = (threads ? `${base}-mt` : base) as Variant;
-    const bytes = await variantBytes(v);
+    const bytes = await variantBytes(v, wasmBase);
     if (!WebAssembly.validate(bytes)) {
       notes.push(`${base}: not supported by this engine`);
       continue;
