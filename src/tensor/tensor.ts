@@ -413,13 +413,18 @@ export class Tensor {
 
   // ---------------------------------------------------------------- reductions
 
-  /** Sum over `dim` (all dims when omitted). */
+  /**
+   * Sum over `dim` (one dim, several, or all when omitted; negative dims count from the end).
+   * [2,3,4].sum(1) → [2,4]; .sum(1, true) → [2,1,4]; .sum() → []. Integer and bool tensors sum to int32.
+   */
   sum(dim?: Dims, keepdim = false): Tensor {
     return apply('sum', [this], { dims: normAxes(dim, this.ndim, 'sum'), keepdim });
   }
+  /** Mean over `dim` (all when omitted); shapes as `sum`. Integer tensors are averaged in float32. */
   mean(dim?: Dims, keepdim = false): Tensor {
     return C.mean(this, dim, keepdim);
   }
+  /** Maximum over `dim` (all when omitted); shapes as `sum`. The gradient is split evenly between ties. */
   amax(dim?: Dims, keepdim = false): Tensor {
     return apply('amax', [this], { dims: normAxes(dim, this.ndim, 'amax'), keepdim });
   }
@@ -439,30 +444,38 @@ export class Tensor {
     if (dim === undefined) return this.amin();
     return C.extremumDim(this, dim, keepdim, 'argmin');
   }
+  /** int32 index of the maximum along `dim` (first of ties), or into the flattened tensor when `dim` is omitted. */
   argmax(dim?: number, keepdim = false): Tensor {
     return apply('argmax', [this], { dim: dim === undefined ? null : normAxis(dim, this.ndim, 'argmax'), keepdim });
   }
   argmin(dim?: number, keepdim = false): Tensor {
     return apply('argmin', [this], { dim: dim === undefined ? null : normAxis(dim, this.ndim, 'argmin'), keepdim });
   }
-  /** Product over one dim (or all elements). */
+  /** Product over one dim (or all elements → []); exact gradients also where factors are zero. */
   prod(dim?: number, keepdim = false): Tensor {
     if (dim === undefined) return apply('prod', [this.reshape(-1)], { dim: 0, keepdim: false }).reshape(keepdim ? this.shape.map(() => 1) : []);
     return apply('prod', [this], { dim: normAxis(dim, this.ndim, 'prod'), keepdim });
   }
-  /** Variance with Bessel's correction by default (`correction` 1), like PyTorch. */
+  /**
+   * Variance Σ(x − mean)² / (N − correction) over `dim` (all when omitted); `correction` 1 (Bessel, the
+   * default, PyTorch's `unbiased=True`) or 0 (biased). Shapes as `sum`.
+   */
   var(dim?: Dims, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
     return C.variance(this, dim, opts.correction ?? 1, opts.keepdim ?? false);
   }
+  /** Standard deviation: `var(dim, opts).sqrt()`. */
   std(dim?: Dims, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
     return this.var(dim, opts).sqrt();
   }
+  /** log Σ exp(x) over `dim`, computed as max + log Σ exp(x − max): finite for logits of ±1e4. */
   logsumexp(dim: Dims, keepdim = false): Tensor {
     return C.logsumexp(this, dim, keepdim);
   }
+  /** exp(x) / Σ exp(x) along `dim` (max-shifted, so large logits do not overflow); same shape as the input. */
   softmax(dim: number): Tensor {
     return C.softmax(this, dim);
   }
+  /** log softmax along `dim`, as (x − max) − log Σ exp(x − max); same shape as the input. */
   logSoftmax(dim: number): Tensor {
     return C.logSoftmax(this, dim);
   }
@@ -486,6 +499,7 @@ export class Tensor {
       );
     return this.reshape(target);
   }
+  /** Reorder dims (a view): [2,3,4].permute(2, 0, 1) → [4,2,3]. */
   permute(...dims: (number | readonly number[])[]): Tensor {
     const d = shapeArgs(dims).map((x) => normAxis(x, this.ndim, 'permute'));
     return apply('permute', [this], { dims: d });
@@ -506,6 +520,7 @@ export class Tensor {
   get T(): Tensor {
     return this.permute(this.shape.map((_, i) => this.ndim - 1 - i));
   }
+  /** Broadcast size-1 dims to `shape` without copying (stride 0; -1 keeps a dim): [3,1].expand(2,3,4) → [2,3,4]. */
   expand(...shape: (number | readonly number[])[]): Tensor {
     return apply('expand', [this], { shape: shapeArgs(shape) });
   }
@@ -601,28 +616,38 @@ export class Tensor {
 
   // ---------------------------------------------------------------- indexing
 
+  /**
+   * out[i][j] = x[i][index[i][j]] for dim 1 (likewise for other dims). index: int32, same rank as x,
+   * no larger than x outside `dim` → output shaped like index. Out-of-range indices throw IndexError.
+   */
   gather(dim: number, index: Tensor): Tensor {
     return apply('gather', [this, index], { dim: normAxis(dim, this.ndim, 'gather') });
   }
+  /** A copy of x with out[i][index[i][j]] += src[i][j] (dim 1); the reverse of `gather`. Output shaped like x. */
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
     return apply('scatterAdd', [this, index, src], { dim: normAxis(dim, this.ndim, 'scatterAdd') });
   }
+  /** Whole slices along `dim` picked by a 1-D int32 `index`: [4,3].indexSelect(0, [k]) → [k,3]. */
   indexSelect(dim: number, index: Tensor): Tensor {
     return apply('indexSelect', [this, index], { dim: normAxis(dim, this.ndim, 'indexSelect') });
   }
 
   // ---------------------------------------------------------------- linear algebra
 
-  /** Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands. */
+  /**
+   * Matrix product with PyTorch's rules: [n]·[n] → [] (dot), [m,k]·[k,n] → [m,n], [k]·[k,n] → [n],
+   * [m,k]·[k] → [m], and batched [...b, m,k]·[...c, k,n] → [...broadcast(b, c), m,n].
+   * Mismatched inner sizes throw `matmul: shapes [64,784] and [100,10] cannot be multiplied`.
+   */
   matmul(other: Tensor): Tensor {
     return C.matmul(this, other);
   }
-  /** 2-D matrix product. */
+  /** 2-D matrix product: [m,k]·[k,n] → [m,n]. */
   mm(other: Tensor): Tensor {
     if (this.ndim !== 2 || other.ndim !== 2) throw new ShapeError(`mm: expected 2-D tensors, got ${fmtShape(this.shape)} and ${fmtShape(other.shape)}`);
     return this.matmul(other);
   }
-  /** Batched 3-D matrix product. */
+  /** Batched matrix product: [b,m,k]·[b,k,n] → [b,m,n]. */
   bmm(other: Tensor): Tensor {
     if (this.ndim !== 3 || other.ndim !== 3) throw new ShapeError(`bmm: expected 3-D tensors, got ${fmtShape(this.shape)} and ${fmtShape(other.shape)}`);
     return apply('bmm', [this, other], {});
