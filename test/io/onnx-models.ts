@@ -180,6 +180,15 @@ class TwoInputs extends nn.Module {
   }
 }
 
+/** A module whose forward is `fn` (hand-written glue exercising primitive-level export). */
+function fnModule(fn: (x: Tensor) => Tensor): nn.Module {
+  return new (class Glue extends nn.Module {
+    forward(x: Tensor): Tensor {
+      return fn(x);
+    }
+  })();
+}
+
 const vec = (f: number) => (n: number, rng: Rng) => randn([n, f], { rng });
 const img = (c: number, h: number, w = h) => (n: number, rng: Rng) => randn([n, c, h, w], { rng });
 
@@ -238,6 +247,11 @@ export const ZOO: ZooEntry[] = [
     build: (rng) => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true, rng }),
     input: (n, rng) => randn([n, 5, 8], { rng }),
   },
+  { name: 'glue-elementwise', build: () => fnModule((x) => x.clamp(-0.5, 0.5).pow(2).add(x.abs().exp().log1p()).sqrt().sum(1).neg()), input: vec(6) },
+  { name: 'glue-reductions', build: () => fnModule((x) => x.max(1).values.add(x.var(1)).add(x.std(1)).add(x.logsumexp(1))), input: vec(6) },
+  { name: 'glue-pad-slice-chunk', build: () => fnModule((x) => { const p = x.pad([1, 2]); return p.slice(1, 1, 5).add(p.narrow(1, 0, 4)).mul(p.chunk(2, 1)[0]!.sum(1, true)); }), input: vec(4) },
+  { name: 'glue-where-compare', build: () => fnModule((x) => x.gt(0).ifElse(x, x.mul(0.1)).maskedFill(x.lt(-1), 0)), input: vec(5) },
+  { name: 'unflatten-partial-flatten', build: () => new nn.Sequential(new nn.Unflatten(1, [2, 3]), new nn.Flatten(1, 2), new nn.Identity()), input: (n, rng) => randn([n, 6, 4], { rng }) },
   { name: 'two-inputs', build: (rng) => new TwoInputs(rng), input: (n, rng) => [randn([n, 3], { rng }), randn([n, 2], { rng })] },
   { name: 'lstm-batch-first', build: (rng) => new LastStepLSTM(rng), input: (n, rng) => randn([n, 4, 3], { rng }) },
   { name: 'gru-2-layer-bidirectional-seq-first', build: (rng) => new LastStepGRU(rng), input: (n, rng) => randn([4, n, 3], { rng }), dynamicBatch: false },
