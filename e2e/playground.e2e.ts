@@ -262,12 +262,15 @@ describe('playground in Chromium', () => {
   });
 
   it('classroom flags hide controls (ours and TensorFlow Playground\'s)', async () => {
-    await boot('hide=optimizer,noise&learningRate_hide=true');
+    await boot('hide=optimizer,noise,features&learningRate_hide=true');
+    expect(await page.locator('.node.feature').count()).toBe(2);
+    await page.click('[data-feature="x"]');
+    expect((await hashState()).x).toBe(true);
     expect(await page.locator('#lr').isVisible()).toBe(false);
     expect(await page.locator('#noise').isVisible()).toBe(false);
     expect(await page.locator('#optimizer').isVisible()).toBe(false);
     expect(await page.locator('#activation').isVisible()).toBe(true);
-    expect((await hashState()).hide.sort()).toEqual(['learningRate', 'noise', 'optimizer']);
+    expect((await hashState()).hide.sort()).toEqual(['features', 'learningRate', 'noise', 'optimizer']);
   });
 
   it('clicking the output adds points of the chosen class without resetting the network', async () => {

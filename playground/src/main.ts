@@ -385,16 +385,26 @@ function buildNetwork(): void {
   const colX = (c: number) => 64 + c * COL_W;
   // feature column: all seven, enabled ones are live nodes
   const featureCol: NodeView[] = [];
-  controls.features = el('div');
-  FEATURES.forEach((f, i) => {
+  // with `hide=features` the inputs are fixed: only the chosen ones are shown, and not as switches
+  const locked = (state.hide as string[]).includes('features');
+  let row = 0;
+  FEATURES.forEach((f) => {
     const on = state[f];
+    if (locked && !on) return;
+    const i = row++;
     const canvas = el('canvas', { attrs: { width: String(GRID), height: String(GRID) } });
     const box = el('div', { class: `node feature${on ? ' on' : ''}`, title: `${FEATURE_LABELS[f]} — click to ${on ? 'remove' : 'use'} this input`, attrs: { role: 'switch', tabindex: '0', 'aria-checked': String(on), 'aria-label': `Feature ${FEATURE_LABELS[f]}`, 'data-feature': f } }, [
       canvas, el('span', { class: 'flabel', text: FEATURE_LABELS[f] }),
     ]);
     const toggle = () => update({ [f]: !state[f] } as Partial<PgState>);
-    box.addEventListener('click', toggle);
-    box.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), toggle()));
+    if (locked) {
+      box.removeAttribute('role');
+      box.removeAttribute('aria-checked');
+      box.title = FEATURE_LABELS[f];
+    } else {
+      box.addEventListener('click', toggle);
+      box.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), toggle()));
+    }
     const x = colX(0);
     const y = TOP + i * ROW_H;
     box.style.left = `${x}px`;
