@@ -185,6 +185,9 @@ case("extra/MultiheadAttention/seqfirst_float_mask", "torch.nn.MultiheadAttentio
      {"input": rn(4, 2, 6), "attn_mask": torch.triu(torch.full((4, 4), float("-inf")), diagonal=1)},
      [{"input": "input"}, {"input": "input"}, {"input": "input"}], {"attn_mask": {"input": "attn_mask"}},
      tol="recurrent", randomize=("in_proj_bias", "out_proj.bias"))
+case("extra/MultiheadAttention/kdim5_vdim3", "torch.nn.MultiheadAttention", nn.MultiheadAttention, [4, 2], {"kdim": 5, "vdim": 3, "batch_first": True},
+     {"query": rn(2, 3, 4), "key": rn(2, 4, 5), "value": rn(2, 4, 3)},
+     [{"input": "query"}, {"input": "key"}, {"input": "value"}], {}, tol="recurrent", randomize=("in_proj_bias", "out_proj.bias"))
 case("extra/TransformerEncoderLayer/postnorm_relu", "torch.nn.TransformerEncoderLayer", nn.TransformerEncoderLayer, [8, 2],
      {"dim_feedforward": 16, "dropout": 0.0, "batch_first": True},
      {"input": rn(2, 3, 8), "src_key_padding_mask": torch.tensor([[False, False, True], [False, False, False]])},

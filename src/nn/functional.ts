@@ -368,7 +368,12 @@ export function scaledDotProductAttention(
 
 export interface MultiHeadAttentionOptions {
   numHeads: number;
-  inProjWeight: Tensor;
+  /** [3E, E] = [W_q; W_k; W_v]; or null with separate q/k/v weights (key/value dims ≠ E). */
+  inProjWeight: Tensor | null;
+  /** [E, E], [E, kdim], [E, vdim]: used when `inProjWeight` is null. */
+  qProjWeight?: Tensor | null;
+  kProjWeight?: Tensor | null;
+  vProjWeight?: Tensor | null;
   inProjBias?: Tensor | null;
   outProjWeight: Tensor;
   outProjBias?: Tensor | null;
@@ -394,12 +399,19 @@ export function multiHeadAttentionForward(query: Tensor, key: Tensor, value: Ten
   const S = key.shape[0]!;
   const H = o.numHeads;
   const hd = E / H;
-  if (query.ndim !== 3 || key.ndim !== 3 || value.ndim !== 3 || key.shape[1] !== N || value.shape[1] !== N || value.shape[0] !== S || key.shape[2] !== E || value.shape[2] !== E)
+  let wq: Tensor;
+  let wk: Tensor;
+  let wv: Tensor;
+  if (o.inProjWeight) [wq, wk, wv] = o.inProjWeight.chunk(3, 0) as [Tensor, Tensor, Tensor];
+  else if (o.qProjWeight && o.kProjWeight && o.vProjWeight) [wq, wk, wv] = [o.qProjWeight, o.kProjWeight, o.vProjWeight];
+  else throw new ValueError('multiHeadAttentionForward: give inProjWeight, or all of qProjWeight, kProjWeight and vProjWeight');
+  const kdim = wk.shape[1]!;
+  const vdim = wv.shape[1]!;
+  if (query.ndim !== 3 || key.ndim !== 3 || value.ndim !== 3 || key.shape[1] !== N || value.shape[1] !== N || value.shape[0] !== S || key.shape[2] !== kdim || value.shape[2] !== vdim)
     throw new ShapeError(
-      `multiHeadAttentionForward: expected query [L, N, ${E}] and key/value [S, N, ${E}], got ${fmtShape(query.shape)}, ${fmtShape(key.shape)}, ${fmtShape(value.shape)}`,
+      `multiHeadAttentionForward: expected query [L, N, ${E}], key [S, N, ${kdim}] and value [S, N, ${vdim}], got ${fmtShape(query.shape)}, ${fmtShape(key.shape)}, ${fmtShape(value.shape)}`,
     );
   if (!Number.isInteger(hd)) throw new ValueError(`multiHeadAttentionForward: embed dim ${E} is not divisible by numHeads ${H}`);
-  const [wq, wk, wv] = o.inProjWeight.chunk(3, 0) as [Tensor, Tensor, Tensor];
   const [bq, bk, bv] = o.inProjBias ? (o.inProjBias.chunk(3, 0) as [Tensor, Tensor, Tensor]) : [null, null, null];
   const heads = (t: Tensor, len: number) => t.reshape(len, N * H, hd).transpose(0, 1); // [N·H, len, hd]
   const q = heads(linear(query, wq, bq), L).mul(1 / Math.sqrt(hd));

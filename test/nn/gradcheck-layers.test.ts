@@ -135,6 +135,13 @@ describe('gradcheck (float64) over layers, inputs and parameters', () => {
     ).toBe(true);
   });
 
+  it('MultiheadAttention with key/value dims other than E (separate q/k/v weights)', () => {
+    const m = new nn.MultiheadAttention(4, 2, { kdim: 3, vdim: 2, rng }).double();
+    expect(Object.keys(m.stateDict())).toEqual(['q_proj_weight', 'k_proj_weight', 'v_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias']);
+    expect(moduleGradcheck(m, [x64(2, 1, 4), x64(3, 1, 3), x64(3, 1, 2)], (q, k, v) => m.call(q, k, v)[0])).toBe(true);
+    expect(() => m.call(x64(2, 1, 4), x64(3, 1, 4), x64(3, 1, 2))).toThrow(/expected key \[S, N, kdim\] with kdim = 3/);
+  });
+
   it('TransformerEncoderLayer (post-norm relu and pre-norm gelu), eval mode', () => {
     for (const opts of [{}, { normFirst: true, activation: 'gelu' as const }]) {
       const m = new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 6, rng, ...opts }).double().eval();

@@ -101,7 +101,7 @@ describe('PyTorch default initialisation (manifest init_bounds)', () => {
 
   it('MultiheadAttention: in_proj Xavier-uniform, biases zero, out_proj Linear default', () => {
     const m = new nn.MultiheadAttention(64, 4, rng());
-    expectUniform(m.inProjWeight, Math.sqrt(6 / (64 + 192)));
+    expectUniform(m.inProjWeight!, Math.sqrt(6 / (64 + 192)));
     expect(stats(m.inProjBias!).maxAbs).toBe(0);
     expect(stats(m.outProj.bias!).maxAbs).toBe(0);
     expectUniform(m.outProj.weight, 1 / 8);

@@ -18,6 +18,10 @@ export interface MultiheadAttentionOptions extends InitOptions {
   bias?: boolean;
   /** Inputs and output are [N, L, E] instead of [L, N, E]. */
   batchFirst?: boolean;
+  /** Feature size of key (default E). When kdim or vdim ≠ E, separate q/k/v projection weights are used. */
+  kdim?: number;
+  /** Feature size of value (default E). */
+  vdim?: number;
 }
 
 export interface MultiheadAttentionForwardOptions {
@@ -38,7 +42,9 @@ export interface MultiheadAttentionForwardOptions {
  * query [L, N, E], key/value [S, N, E] ([N, L, E] with batchFirst; unbatched [L, E] also accepted)
  * → [output like query, weights [N, L, S] averaged over heads | [N, heads, L, S] | null].
  * Parameters: `in_proj_weight` [3E, E] = [W_q; W_k; W_v] (Xavier-uniform), `in_proj_bias` [3E] (zeros),
- * `out_proj.weight` [E, E] (Linear default), `out_proj.bias` [E] (zeros).
+ * `out_proj.weight` [E, E] (Linear default), `out_proj.bias` [E] (zeros). With `kdim`/`vdim` ≠ E (key and
+ * value of other feature sizes), `q_proj_weight` [E, E], `k_proj_weight` [E, kdim] and
+ * `v_proj_weight` [E, vdim] (each Xavier-uniform) replace `in_proj_weight`, as in PyTorch.
  */
 export class MultiheadAttention extends Module {
   static readonly displayName = 'MultiheadAttention';
@@ -47,13 +53,15 @@ export class MultiheadAttention extends Module {
   readonly headDim: number;
   readonly dropout: number;
   readonly batchFirst: boolean;
+  readonly kdim: number;
+  readonly vdim: number;
   /** Generator for attention dropout (default: the global one at call time). */
   rng: Rng | null = null;
 
   constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {
     super();
     const who = 'MultiheadAttention';
-    checkOptions(opts, ['dropout', 'bias', 'batchFirst', 'rng'], who);
+    checkOptions(opts, ['dropout', 'bias', 'batchFirst', 'kdim', 'vdim', 'rng'], who);
     this.embedDim = checkPosInt(embedDim, 'embedDim', who);
     this.numHeads = checkPosInt(numHeads, 'numHeads', who);
     if (embedDim % numHeads) throw new ValueError(`${who}: embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);
@@ -62,16 +70,37 @@ export class MultiheadAttention extends Module {
     this.batchFirst = opts.batchFirst ?? false;
     const rng = opts.rng ?? defaultRng();
     const bias = opts.bias ?? true;
-    this.registerParameter('in_proj_weight', new Parameter(zeros(3 * embedDim, embedDim)));
+    this.kdim = checkPosInt(opts.kdim ?? embedDim, 'kdim', who);
+    this.vdim = checkPosInt(opts.vdim ?? embedDim, 'vdim', who);
+    if (this.kdim === embedDim && this.vdim === embedDim) {
+      this.registerParameter('in_proj_weight', new Parameter(zeros(3 * embedDim, embedDim)));
+    } else {
+      this.registerParameter('q_proj_weight', new Parameter(zeros(embedDim, embedDim)));
+      this.registerParameter('k_proj_weight', new Parameter(zeros(embedDim, this.kdim)));
+      this.registerParameter('v_proj_weight', new Parameter(zeros(embedDim, this.vdim)));
+    }
     this.registerParameter('in_proj_bias', bias ? new Parameter(zeros(3 * embedDim)) : null);
     const outProj = this.registerModule('out_proj', new Linear(embedDim, embedDim, { bias, rng }));
-    init.xavierUniform_(this.inProjWeight, 1, rng);
+    for (const name of ['in_proj_weight', 'q_proj_weight', 'k_proj_weight', 'v_proj_weight']) {
+      const w = this.ownParameter(name);
+      if (w) init.xavierUniform_(w, 1, rng);
+    }
     if (outProj.bias) init.zeros_(outProj.bias);
   }
 
-  /** `in_proj_weight` [3E, E]. */
-  get inProjWeight(): Parameter {
-    return this.ownParameter('in_proj_weight')!;
+  /** `in_proj_weight` [3E, E] (null when kdim/vdim ≠ E). */
+  get inProjWeight(): Parameter | null {
+    return this.ownParameter('in_proj_weight');
+  }
+  /** `q_proj_weight` [E, E], `k_proj_weight` [E, kdim], `v_proj_weight` [E, vdim] (only when kdim/vdim ≠ E). */
+  get qProjWeight(): Parameter | null {
+    return this.ownParameter('q_proj_weight');
+  }
+  get kProjWeight(): Parameter | null {
+    return this.ownParameter('k_proj_weight');
+  }
+  get vProjWeight(): Parameter | null {
+    return this.ownParameter('v_proj_weight');
   }
   /** `in_proj_bias` [3E] or null. */
   get inProjBias(): Parameter | null {
@@ -89,10 +118,14 @@ export class MultiheadAttention extends Module {
   forward(query: Tensor, key: Tensor, value: Tensor, opts: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
     const who = this.describe();
     checkOptions(opts, ['keyPaddingMask', 'needWeights', 'attnMask', 'averageAttnWeights', 'isCausal'], `${who}.forward`);
-    for (const [n, t] of [['query', query], ['key', key], ['value', value]] as const) {
-      if ((t.ndim !== 2 && t.ndim !== 3) || t.shape[t.ndim - 1] !== this.embedDim)
+    for (const [n, t, f, fname] of [
+      ['query', query, this.embedDim, 'E'],
+      ['key', key, this.kdim, this.kdim === this.embedDim ? 'E' : 'kdim'],
+      ['value', value, this.vdim, this.vdim === this.embedDim ? 'E' : 'vdim'],
+    ] as const) {
+      if ((t.ndim !== 2 && t.ndim !== 3) || t.shape[t.ndim - 1] !== f)
         throw new ShapeError(
-          `${who}: expected ${n} ${this.batchFirst ? '[N, L, E]' : '[L, N, E]'} with E = ${this.embedDim} (or unbatched [L, E]), got ${fmtShape(t.shape)}`,
+          `${who}: expected ${n} ${this.batchFirst ? `[N, ${n === 'query' ? 'L' : 'S'}, ${fname}]` : `[${n === 'query' ? 'L' : 'S'}, N, ${fname}]`} with ${fname} = ${f} (or unbatched), got ${fmtShape(t.shape)}`,
           'E_ATTENTION_SHAPE',
         );
       if (!t.isFloatingPoint()) throw new DTypeError(`${who}: ${n} must be floating point, got ${t.dtype}`);
@@ -127,6 +160,9 @@ export class MultiheadAttention extends Module {
     const [out, w] = F.multiHeadAttentionForward(q, k, v, {
       numHeads: this.numHeads,
       inProjWeight: this.inProjWeight,
+      qProjWeight: this.qProjWeight,
+      kProjWeight: this.kProjWeight,
+      vProjWeight: this.vProjWeight,
       inProjBias: this.inProjBias,
       outProjWeight: this.outProj.weight,
       outProjBias: this.outProj.bias,
