@@ -36,6 +36,7 @@ import {
 import type { Module } from '../nn/module.js';
 import { buildModel, summary, formatSummary, ZOO, type ModelSpec, type ZooName } from '../train/models.js';
 import { writeFileAtomic } from '../io/checkpoint-node.js';
+import { formatLogs } from '../train/progress.js';
 
 export const MODEL_FORMAT = 'backprop-model';
 export const MODEL_FORMAT_VERSION = 1;
@@ -489,8 +490,9 @@ export async function train(flags: TrainFlags, log: Log): Promise<{ testAccuracy
     schedulerInterval: interval,
     epochs: flags.epochs,
     metrics: [...metricNames],
-    callbacks,
-    progress: flags.progress === false ? false : 'auto',
+    callbacks: [...callbacks, ...(flags.progress !== false && !process.stdout.isTTY ? [lineLogger(flags.epochs, log)] : [])],
+    // a live bar on a terminal; otherwise one line per epoch through `log`
+    progress: flags.progress !== false && process.stdout.isTTY ? 'bar' : false,
   });
   const seconds = (Date.now() - t0) / 1000;
   if (history.stopReason) log(`stopped: ${history.stopReason}`);
@@ -537,6 +539,12 @@ export async function train(flags: TrainFlags, log: Log): Promise<{ testAccuracy
   }
   log(`wrote ${written.map((f) => path.join(flags.out, f)).join(', ')}`);
   return { testAccuracy: testMetrics.accuracy, testMetrics, outDir: flags.out };
+}
+
+function lineLogger(epochs: number, log: Log): Callback {
+  return {
+    onEpochEnd: (_ctx, epoch, logs) => log(`epoch ${epoch + 1}/${epochs}  ${formatLogs(logs)}  (${(logs.time ?? 0).toFixed(1)}s)`),
+  };
 }
 
 // ------------------------------------------------------------------ loading a trained model

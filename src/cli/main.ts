@@ -11,138 +11,17 @@
  * Every failure prints one line `backprop: error: …` to stderr and exits non-zero (2 for usage
  * errors, 1 for bad data/files/models). Set BACKPROP_DEBUG=1 to see stack traces.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CliError, train, evaluateCmd, predictCmd, infoCmd, exportCmd, importCmd } from './app.js';
-import { BackpropError } from '../core/errors.js';
+import { runCli } from './program.js';
 
-const out = (line: string) => process.stdout.write(line + '\n');
 // `backprop … | head` closes the pipe early: that is not an error
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(0);
   throw e;
 });
 
-function int(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got '${v}'`);
-    return n;
-  };
-}
-function float(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${v}'`);
-    return n;
-  };
-}
-
-export function program(): Command {
-  const p = new Command('backprop')
-    .description('Train, evaluate and inspect neural networks (backprop: PyTorch-shaped deep learning in TypeScript)')
-    .version('0.1.0')
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => {} });
-
-  p.command('train')
-    .description('train a model and write model.safetensors, model.json, history.json, learning-curves.svg, confusion-matrix.svg')
-    .requiredOption('-d, --dataset <name|file|dir>', 'mnist | fashion-mnist | a CSV file (with --target) | an image folder (one sub-folder per class)')
-    .option('-t, --target <column>', 'CSV: the column to predict')
-    .addOption(new Option('--task <task>', 'CSV: force classification or regression (default: from the target column type)').choices(['classification', 'regression']))
-    .option('-m, --model <name|spec.json>', 'mlp | lenet5 | cnn | resnet-small | a JSON model spec', 'mlp')
-    .option('-e, --epochs <n>', 'epochs', int('--epochs'), 10)
-    .option('-b, --batch-size <n>', 'batch size', int('--batch-size'), 64)
-    .option('--optimizer <name>', 'sgd | adam | adamw | rmsprop | adagrad', 'adam')
-    .option('--lr <rate>', 'learning rate (default: adam 1e-3 for mlp, 3e-3 for conv models; sgd 0.05)', float('--lr'))
-    .option('--momentum <m>', 'SGD momentum (default 0.9)', float('--momentum'))
-    .option('--weight-decay <wd>', 'weight decay', float('--weight-decay'))
-    .option('--scheduler <name>', 'none | step | cosine | plateau | onecycle', 'cosine')
-    .option('-s, --seed <n>', 'random seed (weights, split, shuffling, dropout)', int('--seed'), 0)
-    .option('--val-fraction <f>', 'fraction of the training data held out for validation', float('--val-fraction'), 0.1)
-    .option('--early-stopping [patience]', 'stop when the validation loss stops improving (default patience 3), keep the best weights', int('--early-stopping'))
-    .option('--augment <pixels>', 'images: random shifts of up to this many pixels (default 1; 0 = off)', int('--augment'))
-    .option('--limit <n>', 'use only n training samples (quick experiments)', int('--limit'))
-    .option('--backend <name>', 'auto | wasm | js')
-    .option('--no-progress', 'no progress output')
-    .option('-o, --out <dir>', 'output folder', 'backprop-run')
-    .action(async (o) => {
-      await train({ ...o, dataset: o.dataset, model: o.model }, out);
-    });
-
-  p.command('evaluate')
-    .description('evaluate a trained model (the folder written by train) on a dataset')
-    .requiredOption('-m, --model <dir>', 'folder with model.json and model.safetensors')
-    .option('-d, --dataset <name|file|dir>', 'dataset (default: the one it was trained on, for mnist / fashion-mnist)')
-    .option('-t, --target <column>', 'CSV: the target column (default: as in training)')
-    .option('--confusion-matrix <file.svg>', 'also write a confusion-matrix plot')
-    .option('--backend <name>', 'auto | wasm | js')
-    .action(async (o) => {
-      await evaluateCmd(o, out);
-    });
-
-  p.command('predict')
-    .description('predict CSV rows or image files with a trained model; prints CSV')
-    .requiredOption('-m, --model <dir>', 'folder with model.json and model.safetensors')
-    .argument('<inputs...>', 'CSV files (one prediction per row) or PNG/JPEG images')
-    .option('-k, --top <k>', 'top-k classes per input', int('--top'), 1)
-    .option('--invert', 'images: invert (dark digit on light paper → MNIST style)')
-    .option('--backend <name>', 'auto | wasm | js')
-    .action(async (inputs: string[], o) => {
-      await predictCmd({ ...o, inputs }, out);
-    });
-
-  p.command('info')
-    .description('show the compute backend, and a model summary (layers, output shapes, parameter counts)')
-    .option('-m, --model <name|dir|spec.json>', 'a zoo model, a trained model folder or a JSON spec')
-    .option('--input-shape <shape>', 'input shape without the batch dim, e.g. 1,28,28 (zoo/spec models)')
-    .option('--classes <n>', 'number of outputs (zoo/spec models)', int('--classes'))
-    .option('--backend <name>', 'auto | wasm | js')
-    .action(async (o) => {
-      await infoCmd(o, out);
-    });
-
-  p.command('export')
-    .description('export a trained model to ONNX')
-    .requiredOption('-m, --model <dir>', 'folder with model.json and model.safetensors')
-    .option('--onnx <file>', 'write an ONNX model')
-    .option('--opset <n>', 'ONNX opset', int('--opset'))
-    .action(async (o) => {
-      await exportCmd(o, out);
-    });
-
-  p.command('import')
-    .description('import an ONNX model and check that it runs')
-    .argument('<file.onnx>', 'ONNX model')
-    .option('--input-shape <shape>', 'run a zero batch of this shape (with the batch dim), e.g. 1,1,28,28')
-    .action(async (file: string, o) => {
-      await importCmd(file, o, out);
-    });
-  return p;
-}
-
-function fail(message: string, code: number): never {
-  process.stderr.write(`backprop: error: ${message.replace(/\s*\n\s*/g, ' ').trim()}\n`);
-  process.exit(code);
-}
-
-export async function main(argv: string[]): Promise<void> {
-  const p = program();
-  try {
-    await p.parseAsync(argv);
-  } catch (e) {
-    if (process.env.BACKPROP_DEBUG) console.error(e);
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
-      const msg = e.message.replace(/^error:\s*/, '');
-      fail(`${msg}${e.code === 'commander.unknownCommand' || e.code === 'commander.unknownOption' ? ' (see backprop --help)' : ''}`, 2);
-    }
-    if (e instanceof CliError) fail(e.message, e.exitCode);
-    if (e instanceof BackpropError) fail(e.message, 1);
-    const err = e as NodeJS.ErrnoException;
-    if (err && typeof err.code === 'string' && err.path) fail(`${err.code}: ${err.path}`, 1);
-    fail(`internal error: ${err?.message ?? String(e)} (set BACKPROP_DEBUG=1 for details)`, 70);
-  }
-}
-
-await main(process.argv);
+const code = await runCli(process.argv, {
+  out: (line) => process.stdout.write(line + '\n'),
+  err: (line) => process.stderr.write(line + '\n'),
+});
+// worker threads of the wasm backend would keep the process alive: exit once output is flushed
+process.stdout.write('', () => process.exit(code));
