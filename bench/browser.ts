@@ -55,7 +55,12 @@ export interface BrowserResult {
   userAgent: string;
   backend: { backend: string; info: Record<string, unknown> };
   rows: { workload: string; backprop: number; tfjsWasm: number }[];
+  /** wasm vs js kernels in the page: worst error relative to the result's largest magnitude. */
+  parity: { name: string; worst: number }[];
 }
+
+/** Parity tolerance: float32 accumulation over ≤ 129 terms, relative to the result's scale. */
+export const PARITY_TOL = 1e-5;
 
 export async function runBrowserBench(quick: boolean): Promise<BrowserResult> {
   await bundle();
@@ -86,4 +91,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   console.log(r.userAgent);
   console.log(JSON.stringify(r.backend.info));
   for (const row of r.rows) console.log(`${row.workload}: backprop ${Math.round(row.backprop)}, TF.js wasm ${Math.round(row.tfjsWasm)}, ratio ${(row.backprop / row.tfjsWasm).toFixed(2)}×`);
+  for (const p of r.parity) console.log(`parity ${p.name}: worst relative error ${p.worst.toExponential(2)} ${p.worst <= PARITY_TOL ? 'ok' : 'FAIL'}`);
+  if (r.parity.some((p) => !(p.worst <= PARITY_TOL))) process.exit(1);
 }

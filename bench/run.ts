@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import * as bp from '../src/index.js';
 import { loadDigits } from './digits.js';
 import { lenetTrainer, mlpInfer, mlpTrainer } from './models.js';
-import { CHROMIUM, runBrowserBench, type BrowserResult } from './browser.js';
+import { CHROMIUM, PARITY_TOL, runBrowserBench, type BrowserResult } from './browser.js';
 import { initTf, tfLenetTrainer, tfMlpInfer, tfMlpTrainer, tfSgemm, useTf, type TfBackend } from './tfjs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -260,6 +260,8 @@ async function main(): Promise<void> {
     try {
       browser = await runBrowserBench(quick);
       for (const r of browser.rows) process.stderr.write(`  browser ${r.workload}: backprop ${fmt(r.backprop)}, TF.js wasm ${fmt(r.tfjsWasm)}\n`);
+      const bad = browser.parity.filter((p) => !(p.worst <= PARITY_TOL));
+      if (bad.length) failures.push(`browser parity (wasm vs js in Chromium): ${bad.map((p) => `${p.name} ${p.worst.toExponential(2)}`).join(', ')}`);
     } catch (e) {
       process.stderr.write(`browser bench failed: ${(e as Error).message}\n`);
     }
@@ -300,6 +302,7 @@ async function main(): Promise<void> {
     lines.push('', `Headless Chromium (${browser.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'Chromium'}, backprop ${String(browser.backend.info.variant)}, one thread):`, '');
     lines.push('| workload | backprop | TF.js wasm | ratio |', '|---|---:|---:|---:|');
     for (const r of browser.rows) lines.push(`| ${r.workload} | ${fmt(r.backprop)} | ${fmt(r.tfjsWasm)} | ${(r.backprop / r.tfjsWasm).toFixed(2)}× |`);
+    lines.push('', `Browser parity, wasm vs js kernels in the page (worst error / result scale, tolerance ${PARITY_TOL}): ${browser.parity.map((p) => `${p.name} ${p.worst.toExponential(1)}`).join('; ')}.`);
   }
   const table = lines.join('\n');
   console.log(`\n${env}\n\n${table}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`);

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   const data = digitsFrom(raws);
   await bp.init();
   const info = bp.backendInfo();
+  const parity = browserParity();
   await initTf('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
   await useTf('wasm');
   const rows: { workload: string; backprop: number; tfjsWasm: number }[] = [];
@@ -49,9 +50,43 @@ async function main(): Promise<void> {
     const med = (x: number[]) => [...x].sort((p, q) => p - q)[Math.floor(x.length / 2)]!;
     rows.push({ workload: `MLP train b${batch} (samples/s)`, backprop: med(sa), tfjsWasm: med(sb) });
   }
-  window.__bench = { userAgent: navigator.userAgent, backend: info, rows };
+  window.__bench = { userAgent: navigator.userAgent, backend: info, rows, parity };
 }
 
 main().catch((e: unknown) => {
   window.__benchError = String((e as Error)?.stack ?? e);
 });
+
+/**
+ * Browser parity: the same ops on the wasm backend and on the js reference kernels, in this page.
+ * Returns the worst error relative to the js result's scale, per case.
+ */
+function browserParity(): { name: string; worst: number }[] {
+  const rng = new bp.Rng(7);
+  const cases: [string, () => bp.Tensor][] = [];
+  const a = bp.randn([67, 129], { rng });
+  const b = bp.randn([129, 45], { rng });
+  const x = bp.randn([3, 2, 13, 11], { rng });
+  const w = bp.randn([5, 2, 3, 3], { rng });
+  cases.push(['matmul 67x129x45', () => a.matmul(b)]);
+  cases.push(['matmul transposed', () => b.t().matmul(a.t())]);
+  cases.push(['conv2d pad 1 stride 2', () => bp.nn.F.conv2d(x, w, null, { padding: 1, stride: 2 })]);
+  cases.push(['max pool 2', () => bp.nn.F.maxPool2d(x, 2)]);
+  cases.push(['softmax', () => a.softmax(1)]);
+  cases.push(['sum over two axes', () => x.sum([0, 2])]);
+  const out: { name: string; worst: number }[] = [];
+  for (const [name, f] of cases) {
+    const got = f().toArray() as unknown;
+    bp.setBackend('js');
+    const want = f().toArray() as unknown;
+    bp.setBackend('wasm');
+    const g = [got].flat(4) as number[];
+    const r = [want].flat(4) as number[];
+    let scale = 0;
+    for (const v of r) scale = Math.max(scale, Math.abs(v));
+    let worst = g.length === r.length ? 0 : Infinity;
+    for (let i = 0; i < r.length; i++) worst = Math.max(worst, Math.abs(g[i]! - r[i]!) / (scale || 1));
+    out.push({ name, worst });
+  }
+  return out;
+}
