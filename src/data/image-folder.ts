@@ -18,7 +18,8 @@
  */
 import { FormatError } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { TensorDataset } from './dataset.js';
+import { Dataset, TensorDataset, checkIndex } from './dataset.js';
+import { toTensor, type RawImage } from './transforms.js';
 import { MAX_IMAGE_PIXELS, decodeImage, readImageHeader, sniffImage, toGray, toRgb } from './image.js';
 import { nodeFs, nodePath } from './node.js';
 
@@ -61,8 +62,65 @@ const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  */
 export async function loadImageFolder(root: string, opts: ImageFolderOptions = {}): Promise<ImageFolderResult> {
   const fs = await nodeFs();
-  const path = await nodePath();
   const maxPixels = opts.maxPixels ?? MAX_IMAGE_PIXELS;
+  const { classes, entries, skipped } = await scanImageFolder(root, opts);
+  const images: Uint8Array[] = [];
+  const labels: number[] = [];
+  const files: string[] = [];
+  let size: { w: number; h: number; file: string } | null = null;
+  let channels = opts.mode === 'grayscale' ? 1 : opts.mode === 'rgb' ? 3 : 0;
+  for (const { file, label } of entries) {
+    const bytes = new Uint8Array(await fs.promises.readFile(file));
+    if (!sniffImage(bytes)) {
+      if (IMAGE_EXT.test(file)) throw new FormatError('E_IMG_UNKNOWN_TYPE', 'image folder: named like an image but neither PNG nor JPEG (by magic bytes)', { file, offset: 0 });
+      skipped.push({ path: file, reason: 'not a PNG or JPEG' });
+      continue;
+    }
+    const header = readImageHeader(bytes, file);
+    if (header.width * header.height > maxPixels)
+      throw new FormatError('E_IMG_TOO_LARGE', `image folder: ${header.width}×${header.height} pixels exceed maxPixels ${maxPixels} (checked before decoding)`, { file });
+    if (size && (header.width !== size.w || header.height !== size.h))
+      throw new FormatError(
+        'E_IMG_SIZE_MISMATCH',
+        `image folder: image is ${header.width}×${header.height} but ${size.file} is ${size.w}×${size.h}; all images must have the same size (resize them first)`,
+        { file },
+      );
+    size ??= { w: header.width, h: header.height, file };
+    if (channels === 0) channels = header.channels <= 2 ? 1 : 3;
+    const img = await decodeImage(bytes, { maxPixels, file });
+    images.push((channels === 1 ? toGray(img) : toRgb(img)).data as Uint8Array);
+    labels.push(label);
+    files.push(file);
+  }
+  if (images.length === 0 || !size)
+    throw new FormatError('E_IMG_EMPTY', `image folder: no PNG or JPEG images under ${JSON.stringify(root)} (class folders: ${classes.join(', ')})`, { file: root });
+
+  const n = images.length;
+  const hw = size.w * size.h;
+  const x = new Float32Array(n * channels * hw);
+  images.forEach((img, i) => {
+    const base = i * channels * hw;
+    for (let p = 0; p < hw; p++) for (let k = 0; k < channels; k++) x[base + k * hw + p] = img[p * channels + k]! / 255;
+  });
+  const shape = opts.flat ? [n, channels * hw] : [n, channels, size.h, size.w];
+  return {
+    dataset: new TensorDataset(new Tensor(x, shape, 'float32'), new Tensor(Int32Array.from(labels), [n], 'int32')),
+    classes,
+    files,
+    skipped,
+  };
+}
+
+/**
+ * List the classes and candidate files of a class-per-folder tree without decoding anything
+ * (same rules as `loadImageFolder`). Files are checked by magic bytes later, when read.
+ */
+export async function scanImageFolder(
+  root: string,
+  opts: Pick<ImageFolderOptions, 'maxFileBytes' | 'maxFiles'> = {},
+): Promise<{ classes: string[]; entries: { file: string; label: number }[]; skipped: { path: string; reason: string }[] }> {
+  const fs = await nodeFs();
+  const path = await nodePath();
   const maxFileBytes = opts.maxFileBytes ?? 64 << 20;
   const maxFiles = opts.maxFiles ?? 1_000_000;
   let rootReal: string;
@@ -126,49 +184,81 @@ export async function loadImageFolder(root: string, opts: ImageFolderOptions = {
     }
   }
 
-  const images: Uint8Array[] = [];
-  const labels: number[] = [];
-  const files: string[] = [];
-  let size: { w: number; h: number; file: string } | null = null;
-  let channels = opts.mode === 'grayscale' ? 1 : opts.mode === 'rgb' ? 3 : 0;
-  for (const { file, label } of entries) {
-    const bytes = new Uint8Array(await fs.promises.readFile(file));
-    if (!sniffImage(bytes)) {
-      if (IMAGE_EXT.test(file)) throw new FormatError('E_IMG_UNKNOWN_TYPE', 'image folder: named like an image but neither PNG nor JPEG (by magic bytes)', { file, offset: 0 });
-      skipped.push({ path: file, reason: 'not a PNG or JPEG' });
-      continue;
-    }
-    const header = readImageHeader(bytes, file);
-    if (header.width * header.height > maxPixels)
-      throw new FormatError('E_IMG_TOO_LARGE', `image folder: ${header.width}×${header.height} pixels exceed maxPixels ${maxPixels} (checked before decoding)`, { file });
-    if (size && (header.width !== size.w || header.height !== size.h))
-      throw new FormatError(
-        'E_IMG_SIZE_MISMATCH',
-        `image folder: image is ${header.width}×${header.height} but ${size.file} is ${size.w}×${size.h}; all images must have the same size (resize them first)`,
-        { file },
-      );
-    size ??= { w: header.width, h: header.height, file };
-    if (channels === 0) channels = header.channels <= 2 ? 1 : 3;
-    const img = await decodeImage(bytes, { maxPixels, file });
-    images.push((channels === 1 ? toGray(img) : toRgb(img)).data as Uint8Array);
-    labels.push(label);
-    files.push(file);
-  }
-  if (images.length === 0 || !size)
-    throw new FormatError('E_IMG_EMPTY', `image folder: no PNG or JPEG images under ${JSON.stringify(root)} (class folders: ${classes.join(', ')})`, { file: root });
+  return { classes, entries, skipped };
+}
 
-  const n = images.length;
-  const hw = size.w * size.h;
-  const x = new Float32Array(n * channels * hw);
-  images.forEach((img, i) => {
-    const base = i * channels * hw;
-    for (let p = 0; p < hw; p++) for (let k = 0; k < channels; k++) x[base + k * hw + p] = img[p * channels + k]! / 255;
-  });
-  const shape = opts.flat ? [n, channels * hw] : [n, channels, size.h, size.w];
-  return {
-    dataset: new TensorDataset(new Tensor(x, shape, 'float32'), new Tensor(Int32Array.from(labels), [n], 'int32')),
-    classes,
-    files,
-    skipped,
-  };
+/**
+ * A lazily decoded class-per-folder dataset (torchvision's ImageFolder): the tree is scanned once
+ * (same rules as `loadImageFolder`), each `getItem(i)` reads and decodes one file and returns
+ * `[transform(image), label]` — by default `toTensor()` → float32 [C, H, W] in [0, 1]. Decoding is
+ * asynchronous, so iterate a DataLoader over it with `for await`. Use it for folders too large to
+ * hold decoded, or to apply random augmentation per sample. Only the first bytes of each file are
+ * read by `open` (to keep exactly the PNG/JPEG files); image sizes are checked per image against
+ * `maxPixels`, and equal sizes only when a batch is stacked (a ShapeError naming both shapes).
+ *
+ * ```ts
+ * const ds = await ImageFolder.open('trainingSet', { mode: 'grayscale' });
+ * const loader = new DataLoader(ds, { batchSize: 64, shuffle: true, seed: 0 });
+ * for await (const [x, y] of loader) { … }   // x: [64, 1, 28, 28], y: [64] int32
+ * ```
+ */
+export class ImageFolder<T = Tensor> extends Dataset<Promise<[T, number]>> {
+  private constructor(
+    readonly root: string,
+    readonly classes: string[],
+    readonly samples: readonly { file: string; label: number }[],
+    readonly skipped: { path: string; reason: string }[],
+    private readonly opts: ImageFolderOptions,
+    private readonly transform: (img: RawImage) => T,
+  ) {
+    super();
+  }
+
+  /** Scan `root` and return the dataset (no image is decoded yet). */
+  static async open<T = Tensor>(
+    root: string,
+    opts: ImageFolderOptions & { transform?: (img: RawImage) => T } = {},
+  ): Promise<ImageFolder<T>> {
+    const { classes, entries: all, skipped } = await scanImageFolder(root, opts);
+    // sniff the first bytes of every file now, so the samples are exactly the PNG/JPEG files
+    const fs = await nodeFs();
+    const entries: { file: string; label: number }[] = [];
+    for (const e of all) {
+      const fh = await fs.promises.open(e.file, 'r');
+      const head = new Uint8Array(8);
+      try {
+        await fh.read(head, 0, 8, 0);
+      } finally {
+        await fh.close();
+      }
+      if (sniffImage(head)) entries.push(e);
+      else if (IMAGE_EXT.test(e.file)) throw new FormatError('E_IMG_UNKNOWN_TYPE', 'image folder: named like an image but neither PNG nor JPEG (by magic bytes)', { file: e.file, offset: 0 });
+      else skipped.push({ path: e.file, reason: 'not a PNG or JPEG' });
+    }
+    if (entries.length === 0)
+      throw new FormatError('E_IMG_EMPTY', `image folder: no PNG or JPEG files under ${JSON.stringify(root)} (class folders: ${classes.join(', ')})`, { file: root });
+    const transform = opts.transform ?? ((img: RawImage) => toTensor()(img) as unknown as T);
+    let mode = opts.mode ?? 'auto';
+    if (mode === 'auto') {
+      // as in loadImageFolder: gray when the first image is gray, for every sample
+      const first = entries[0]!.file;
+      mode = readImageHeader(new Uint8Array(await fs.promises.readFile(first)), first).channels <= 2 ? 'grayscale' : 'rgb';
+    }
+    return new ImageFolder<T>(root, classes, entries, skipped, { ...opts, mode }, transform);
+  }
+
+  get length(): number {
+    return this.samples.length;
+  }
+
+  /** Decode sample `index` → `[transform(image), label]`. Errors as in `loadImageFolder`. */
+  async getItem(index: number): Promise<[T, number]> {
+    const { file, label } = this.samples[checkIndex(index, this.length, 'ImageFolder')]!;
+    const fs = await nodeFs();
+    const bytes = new Uint8Array(await fs.promises.readFile(file));
+    if (!sniffImage(bytes)) throw new FormatError('E_IMG_UNKNOWN_TYPE', 'image folder: neither PNG nor JPEG (by magic bytes)', { file, offset: 0 });
+    const img = await decodeImage(bytes, { maxPixels: this.opts.maxPixels ?? MAX_IMAGE_PIXELS, file });
+    const conv = this.opts.mode === 'grayscale' ? toGray(img) : toRgb(img);
+    return [this.transform(conv), label];
+  }
 }

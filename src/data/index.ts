@@ -32,4 +32,4 @@ export { loadCsv, streamCsv, CsvStreamDataset, type CsvRow } from './csv-node.js
 export { parseIdx, encodeIdx, idxImageDataset, IDX_MAX_BYTES, type IdxArray, type IdxDType, type IdxOptions, type ImageLabelOptions } from './idx.js';
 export { loadIdx, loadIdxDataset, gunzipCapped } from './idx-node.js';
 export { decodeImage, readImageHeader, sniffImage, toGray, toRgb, MAX_IMAGE_PIXELS, type ImageHeader, type ImageKind, type DecodeOptions } from './image.js';
-export { loadImageFolder, type ImageFolderOptions, type ImageFolderResult } from './image-folder.js';
+export { loadImageFolder, scanImageFolder, ImageFolder, type ImageFolderOptions, type ImageFolderResult } from './image-folder.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, mkdtempSync, mkdirSync, copyFileSync, symlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { data, FormatError } from '../../src/index.js';
+import { data, FormatError, StateError, type Tensor } from '../../src/index.js';
 
 const dir = realpathSync(join(__dirname, '../fixtures/data/images'));
 interface Case { dir: string; code: string; file?: string; why: string; message?: string; options?: data.ImageFolderOptions }
@@ -86,6 +86,28 @@ describe('image folders', () => {
     expect(Math.round(g[0]! * 255)).toBe(luma);
     const up = await data.loadImageFolder(join(dir, 'good/digits'), { mode: 'rgb', flat: true });
     expect(up.dataset.tensors[0]!.shape).toEqual([10, 192]);
+  });
+  it('ImageFolder decodes lazily, matches the eager loader, and batches with for await', async () => {
+    const root = join(dir, 'good/digits');
+    const eager = await data.loadImageFolder(root);
+    const lazy = await data.ImageFolder.open(root);
+    expect(lazy.classes).toEqual(eager.classes);
+    expect(lazy.length).toBe(10);
+    expect(lazy.samples.map((s) => s.file)).toEqual(eager.files);
+    const [img, label] = await lazy.getItem(9);
+    expect(label).toBe(2);
+    expect(img.toArray()).toEqual(eager.dataset.tensors[0]!.select(0, 9).toArray());
+    const loader = new data.DataLoader(lazy, { batchSize: 4, shuffle: true, seed: 3 });
+    const seen: number[] = [];
+    for await (const [x, y] of loader as unknown as AsyncIterable<[Tensor, Tensor]>) {
+      expect(x.shape.slice(1)).toEqual([1, 8, 8]);
+      seen.push(...(y.toArray() as number[]));
+    }
+    expect(seen.sort()).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2, 2]);
+    expect(() => [...loader]).toThrow(StateError);
+    await expect(data.ImageFolder.open(join(dir, 'bad/fake-png'))).rejects.toMatchObject({ code: 'E_IMG_UNKNOWN_TYPE' });
+    const bad = await data.ImageFolder.open(join(dir, 'bad/truncated-png'));
+    await expect(bad.getItem(1)).rejects.toMatchObject({ code: 'E_IMG_DECODE' });
   });
   it('decodeImage / readImageHeader on bytes', async () => {
     const bytes = new Uint8Array(readFileSync(join(dir, 'good/rgb/red/0.png')));
