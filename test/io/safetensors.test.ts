@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -331,6 +333,29 @@ describe('safetensors: files', () => {
       await expect(loadSafetensors(pt)).rejects.toMatchObject({ code: 'E_PICKLE_REFUSED', location: { file: pt } });
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('safetensors: URLs (the browser path, fetch)', () => {
+  it('loads from an http URL and names the URL in errors', async () => {
+    const good = encodeSafetensors({ w: tensor([[1, 2], [3, 4]]) });
+    const server = createServer((req, res) => {
+      if (req.url === '/good.safetensors') res.end(Buffer.from(good));
+      else if (req.url === '/model.pt') res.end(Buffer.from([0x80, 0x02, 0x8a, 0x0a, 0, 0, 0, 0, 0, 0]));
+      else {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect((await loadSafetensors(`${base}/good.safetensors`)).w!.toArray()).toEqual([[1, 2], [3, 4]]);
+      await expect(loadSafetensors(`${base}/model.pt`)).rejects.toMatchObject({ code: 'E_PICKLE_REFUSED', location: { file: `${base}/model.pt` } });
+      await expect(loadSafetensors(`${base}/missing`)).rejects.toMatchObject({ code: 'E_IO_FETCH' });
+    } finally {
+      server.close();
     }
   });
 });
