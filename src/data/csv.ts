@@ -367,7 +367,7 @@ export class CsvBuilder {
         line,
         Math.min(rec.length, names.length) + 1,
       );
-    if (this.rowLines.length + this.pending.length >= this.o.maxRows) throw this.err('E_CSV_TOO_MANY_ROWS', `more than maxRows ${this.o.maxRows} rows`, line);
+    if (this.rowLines.length + this.pending.length + this.emitted >= this.o.maxRows) throw this.err('E_CSV_TOO_MANY_ROWS', `more than maxRows ${this.o.maxRows} rows`, line);
     if (!this.decided && this.allDeclared) this.decide();
     if (this.decided) this.store(rec, line);
     else {
