@@ -128,6 +128,7 @@ export abstract class Module {
   declare private _buffers: Map<string, Tensor | null>;
   declare private _nonPersistent: Set<string>;
   declare private _modules: Map<string, Module | null>;
+  declare private _discovered: Set<string>;
   declare private _fwdHooks: ForwardHook[];
   declare private _fwdPreHooks: ForwardPreHook[];
 
@@ -137,6 +138,7 @@ export abstract class Module {
       ['_buffers', new Map()],
       ['_nonPersistent', new Set()],
       ['_modules', new Map()],
+      ['_discovered', new Set()],
       ['_fwdHooks', []],
       ['_fwdPreHooks', []],
     ] as const)
@@ -193,15 +195,26 @@ export abstract class Module {
 
   // ---------------------------------------------------------------- registration
 
-  /** Pick up parameters and modules assigned as own properties since the last look. */
+  /**
+   * Pick up parameters and modules assigned as own properties since the last look; forget those
+   * whose property was deleted (`delete this.fc`), like PyTorch's `del self.fc`.
+   */
   private syncRegistry(): void {
+    for (const key of this._discovered)
+      if (!Object.prototype.hasOwnProperty.call(this, key)) {
+        this._params.delete(key);
+        this._modules.delete(key);
+        this._discovered.delete(key);
+      }
     for (const key of Object.keys(this)) {
       const v = (this as Record<string, unknown>)[key];
       if (v instanceof Parameter) {
         if (this._modules.has(key) || this._buffers.has(key)) this.nameClash(key, 'a parameter');
+        if (!this._params.has(key)) this._discovered.add(key);
         this._params.set(key, v);
       } else if (v instanceof Module) {
         if (this._params.has(key) || this._buffers.has(key)) this.nameClash(key, 'a module');
+        if (!this._modules.has(key)) this._discovered.add(key);
         this._modules.set(key, v);
       } else if (v instanceof Tensor) {
         if (this._buffers.has(key)) this._buffers.set(key, v);

@@ -87,6 +87,26 @@ describe('Module: discovery and names', () => {
     expect(() => c.registerParameter('my_stat', new nn.Parameter(ones(1)))).toThrow(StateError);
   });
 
+  it('reassigning, nulling and deleting attributes update the registry (like PyTorch setattr/del)', () => {
+    class Net extends nn.Module {
+      a: nn.Linear | null = new nn.Linear(2, 2, { rng });
+      b: nn.Module = new nn.ReLU();
+      c?: nn.Linear = new nn.Linear(2, 1, { rng });
+      forward(x: Tensor) {
+        return x;
+      }
+    }
+    const n = new Net();
+    expect(Object.keys(n.stateDict())).toEqual(['a.weight', 'a.bias', 'c.weight', 'c.bias']);
+    n.b = new nn.Linear(2, 3, { rng });
+    expect(Object.keys(n.stateDict())).toEqual(['a.weight', 'a.bias', 'b.weight', 'b.bias', 'c.weight', 'c.bias']);
+    n.a = null;
+    delete n.c;
+    expect(Object.keys(n.stateDict())).toEqual(['b.weight', 'b.bias']);
+    expect(n.namedChildren().map(([k]) => k)).toEqual(['b']);
+    expect(n.toString()).toBe('Net(\n  (a): None\n  (b): Linear(in_features=2, out_features=3, bias=True)\n)');
+  });
+
   it('refuses a plain array of modules with a hint to use ModuleList', () => {
     class Bad extends nn.Module {
       layers = [new nn.Linear(2, 2, { rng })];
