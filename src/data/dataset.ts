@@ -56,7 +56,7 @@ export abstract class IterableDataset<T> {
   }
 }
 
-/** An IterableDataset over any (async) iterable factory, e.g. `IterableDataset.from(() => gen())`. */
+/** An IterableDataset over an iterable factory, e.g. `new FunctionIterableDataset(() => gen())` (called once per epoch). */
 export class FunctionIterableDataset<T> extends IterableDataset<T> {
   constructor(private readonly factory: () => Iterable<T>) {
     super();

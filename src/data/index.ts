@@ -1,6 +1,21 @@
 /**
- * The data barrel: datasets, loaders, splits, preprocessing, transforms, file loaders and bundled
- * datasets. Users reach it as `import { data } from 'backprop'`.
+ * The data area, reached as `import { data } from 'backprop'`:
+ *
+ * - datasets and batching: `Dataset`, `IterableDataset`, `TensorDataset`, `Subset`,
+ *   `ConcatDataset`, `DataLoader` (seeded shuffle, resumable `stateDict()`), `randomSplit`,
+ *   `trainValTestSplit` (optionally stratified);
+ * - preprocessing fitted on training data (`fit` → `transform`, `toJSON`/`fromJSON`):
+ *   `StandardScaler`, `MinMaxScaler`, `OneHotEncoder`, `LabelEncoder`, `ColumnTransformer`;
+ *   image transforms `toTensor`, `normalize`, `randomShift`, `randomHorizontalFlip`, `compose`;
+ * - files: `parseCsv` / `loadCsv` / `streamCsv`, `parseIdx` / `loadIdx` / `loadIdxDataset`,
+ *   `loadImageFolder` / `ImageFolder`, `decodeImage`;
+ * - `datasets`: `mnist()` (bundled), `fashionMnist()` (Debian package or a folder), and seeded
+ *   toy generators (`circle`, `xor`, `gaussian`, `spiral`, `moons`, `regressionPlane`,
+ *   `multiGaussian`, `polynomial`, `housePrices`).
+ *
+ * Everything here is importable in browsers; functions that read files load Node's modules
+ * lazily and are Node-only. Malformed files raise `FormatError` with a stable code (`E_CSV_*`,
+ * `E_IDX_*`, `E_IMG_*`) and a location (file, line/column or byte offset).
  */
 export {
   Dataset,
