@@ -123,14 +123,16 @@ describe('mutation fuzzing (fixed seed)', () => {
     expect(s.total).toBe(600);
     expect(s.typed.size).toBeGreaterThan(3);
   });
-  it('CSV: streaming loadCsv through files', async () => {
+  it('CSV: streaming loadCsv and streamCsv through files', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'bp-fuzz-csv-'));
     const seeds = ['csv/good/iris-like.csv', 'csv/good/houses.csv'].map(read);
     let k = 0;
     const s = await fuzz('csv-stream', seeds, 150, [csvHuge], async (b) => {
       const p = join(tmp, `m${k++}.csv`);
       writeFileSync(p, b);
-      await data.loadCsv(p, { missing: 'mean', delimiter: b.includes(0x3b) ? ';' : ',' });
+      const delimiter = b.includes(0x3b) ? ';' : ',';
+      if (k % 2) await data.loadCsv(p, { missing: 'mean', delimiter });
+      else for await (const row of data.streamCsv(p, { missing: 'drop', delimiter, inferRows: 2 })) void row;
     });
     rmSync(tmp, { recursive: true, force: true });
     expect(s.total).toBe(150);
