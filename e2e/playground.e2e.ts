@@ -336,6 +336,21 @@ describe('playground in Chromium', () => {
     expect((await pg((p) => p.state())).dataset).toBe('circle');
   });
 
+  it('optimizer race: a second network with another optimizer, the main run unchanged', async () => {
+    const node = new Trainer(defaultState());
+    for (let i = 0; i < 10; i++) node.stepEpoch();
+    const golden = node.evaluate().train.loss;
+    await boot('race=sgd', '&backend=js');
+    const f = await pg((p) => p.step(10));
+    expect(f.metrics.train.loss).toBe(golden);
+    expect(f.race.optimizer).toBe('sgd');
+    expect(f.race.history.length).toBeGreaterThan(1);
+    expect(f.race.metrics.train.loss).not.toBe(golden);
+    expect(await page.locator('#race-loss').textContent()).toMatch(/train \d/);
+    await page.selectOption('#race', 'none');
+    expect((await pg((p) => p.sync())).race).toBeNull();
+  });
+
   it('memory stays flat over 2,000 steps (worker heap after GC)', async () => {
     await boot('batchSize=10');
     const heap = await workerHeap(page);

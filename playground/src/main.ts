@@ -241,11 +241,12 @@ const dropSl = reg('dropout', slider('Dropout', 0, 0.5, 0.05, state.dropout, (v)
 const normSel = reg('norm', select('Normalization', NORMS, state.norm, (v) => update({ norm: v }), 'BatchNorm1d or LayerNorm before each hidden activation', 'norm'));
 const initSel = reg('init', select('Weight init', INITS, state.init, (v) => update({ init: v }), "default: PyTorch's Linear init (classic: U(−0.5, 0.5)); xavier, he (Kaiming), normal(0, 0.1)", 'init'));
 const esSl = reg('earlyStopping', slider('Early stopping patience', 0, 100, 1, state.earlyStopping, (v) => update({ earlyStopping: v }), 'Stop when the validation loss has not improved for this many epochs (0 = off; needs a validation share)', 'es', (v) => (v ? `${v}` : 'off')));
+const raceSel = reg('race', select('Race against', [{ value: 'none', label: 'off' }, ...OPTIMIZERS.map((o) => ({ value: o, label: o }))] as const, state.race, (v) => update({ race: v }), 'Optimizer race: a second copy of the network (same data, seeds and starting weights) trained with another optimizer; its training loss is the dashed line', 'race'));
 const seedOut = el('div', { class: 'seeds', title: 'Seeds for data, initial weights and shuffling; all in the URL' });
 controls.seeds = seedOut;
 const advanced = el('details', { class: 'advanced', id: 'advanced' }, [
   el('summary', { text: 'Training details — loss, optimizer, schedule, regularization, seeds' }),
-  el('div', { class: 'grid3' }, [lossSel.root, optSel.root, momSl.root, b1Sl.root, b2Sl.root, wdSl.root, schSel.root, stepSl.root, gammaSl.root, tmaxSl.root, dropSl.root, normSel.root, initSel.root, esSl.root, seedOut]),
+  el('div', { class: 'grid3' }, [lossSel.root, optSel.root, momSl.root, b1Sl.root, b2Sl.root, wdSl.root, schSel.root, stepSl.root, gammaSl.root, tmaxSl.root, dropSl.root, normSel.root, initSel.root, esSl.root, raceSel.root, seedOut]),
 ]);
 advanced.open = true;
 
@@ -340,6 +341,8 @@ function refreshControls(): void {
   normSel.input.value = state.norm;
   initSel.input.value = state.init;
   esSl.set(state.earlyStopping);
+  raceSel.input.value = state.race;
+  raceSel.input.disabled = classic;
   seedOut.replaceChildren(
     el('span', { class: 'lbl', text: 'Seeds' }),
     el('span', { text: `data ${state.dataSeed} · init ${state.initSeed} · shuffle ${state.shuffleSeed}` }),
@@ -685,6 +688,7 @@ function drawCharts(f: Frame): void {
   if (h.length > 1) {
     let max = 0;
     for (const p of h) for (const v of [p.train, p.test, p.val ?? 0]) if (Number.isFinite(v)) max = Math.max(max, v);
+    for (const p of f.race?.history ?? []) if (Number.isFinite(p.train)) max = Math.max(max, p.train);
     max = max || 1;
     const e0 = h[0]!.epoch, e1 = h[h.length - 1]!.epoch || 1;
     const X = (e: number) => ((e - e0) / Math.max(1, e1 - e0)) * (W - 4) + 2;
@@ -705,6 +709,21 @@ function drawCharts(f: Frame): void {
     };
     line('test', '#999');
     line('train', '#222');
+    if (f.race && f.race.history.length > 1) {
+      // the race: the other optimizer's training loss, dashed
+      ctx.strokeStyle = '#d62728';
+      ctx.setLineDash([5, 3]);
+      ctx.beginPath();
+      let started = false;
+      for (const p of f.race.history) {
+        if (!Number.isFinite(p.train) || p.epoch < e0) continue;
+        if (!started) ctx.moveTo(X(p.epoch), Y(p.train));
+        else ctx.lineTo(X(p.epoch), Y(p.train));
+        started = true;
+      }
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
     if (h.some((p) => p.val !== undefined)) line('val', '#2ca02c');
     if (f.bestEpoch !== null) {
       ctx.strokeStyle = '#d62728';
@@ -733,6 +752,12 @@ function drawCharts(f: Frame): void {
     el('div', {}, [el('span', { class: 'lbl', text: 'Training loss ' }), el('output', { id: 'train-loss', text: fmtLoss(f.metrics.train.loss) })]),
     f.metrics.val ? el('div', {}, [el('span', { class: 'lbl', text: 'Validation loss ' }), el('output', { id: 'val-loss', text: fmtLoss(f.metrics.val.loss) })]) : '',
     el('div', {}, [el('span', { class: 'lbl', text: 'Learning rate ' }), el('output', { id: 'cur-lr', text: f.metrics.lr.toPrecision(3) })]),
+    f.race
+      ? el('div', { class: 'race' }, [
+          el('span', { class: 'lbl', text: `Race: ${state.optimizer} (solid) vs ${f.race.optimizer} (dashed) ` }),
+          el('output', { id: 'race-loss', text: `${f.race.diverged ? 'diverged' : `train ${fmtLoss(f.race.metrics.train.loss)} · test ${fmtLoss(f.race.metrics.test.loss)}`}` }),
+        ])
+      : '',
   );
 }
 
@@ -947,6 +972,7 @@ if (TEST) {
     grid: () => (frame ? Array.from(frame.grid.output) : null),
     playing: () => playing,
     renderMs: () => renderMs,
+    race: () => frame?.race ?? null,
     async export(): Promise<{ architecture: string; weights: number[] }> {
       const r = await request<Extract<FromWorker, { type: 'exported' }>>((id) => ({ type: 'export', id }));
       return { architecture: r.architecture, weights: Array.from(r.weights) };

@@ -42,6 +42,8 @@ export interface Frame {
   msPerStep: number;
   epochsPerSecond: number;
   backend: string;
+  /** The optimizer race: the shadow network's optimizer, losses and metrics (null when off). */
+  race: { optimizer: string; history: { epoch: number; train: number; test: number }[]; metrics: Metrics; diverged: boolean } | null;
   /** True when the last config change rebuilt the model. */
   reset: boolean;
   id?: number;

@@ -53,7 +53,7 @@ export const HIDEABLE = [
   'dataset', 'noise', 'percTrainData', 'batchSize', 'learningRate', 'activation', 'regularization',
   'regularizationRate', 'problem', 'features', 'network', 'preset', 'loss', 'optimizer', 'scheduler',
   'dropout', 'norm', 'init', 'seeds', 'data', 'model', 'code', 'playButton', 'stepButton', 'resetButton',
-  'showTestData', 'discretize', 'valPercent', 'earlyStopping', 'mode',
+  'showTestData', 'discretize', 'valPercent', 'earlyStopping', 'mode', 'race',
 ] as const;
 export type HideableName = (typeof HIDEABLE)[number];
 
@@ -107,6 +107,8 @@ export interface PgState {
   showTestData: boolean;
   discretize: boolean;
   hide: HideableName[];
+  /** Optimizer race: a second copy of the network (same data, seeds and init) trained with this optimizer. */
+  race: 'none' | OptimizerName;
 }
 
 type Spec =
@@ -160,6 +162,7 @@ export const SCHEMA: { readonly [K in keyof PgState]: Spec } = {
   showTestData: { kind: 'bool' },
   discretize: { kind: 'bool' },
   hide: { kind: 'enumList', maxLen: HIDEABLE.length, values: HIDEABLE },
+  race: { kind: 'enum', values: ['none', ...OPTIMIZERS] },
 };
 
 export const STATE_KEYS = Object.keys(SCHEMA) as (keyof PgState)[];
@@ -209,6 +212,7 @@ export function defaultState(): PgState {
     showTestData: false,
     discretize: false,
     hide: [],
+    race: 'none',
   };
 }
 
@@ -321,6 +325,10 @@ export function normalize(input: PgState, notices: string[] = []): PgState {
     notices.push('features: no input feature selected; X₁ and X₂ switched on');
     s.x = true;
     s.y = true;
+  }
+  if (s.race !== 'none' && s.preset === 'classic') {
+    notices.push('race: the classic preset trains with plain SGD only; race switched off');
+    s.race = 'none';
   }
   if (s.layerActivations.length > 0 && s.layerActivations.length !== s.networkShape.length) {
     notices.push(`layerActivations: ${s.layerActivations.length} given for ${s.networkShape.length} hidden layers; using ${s.activation} for all`);

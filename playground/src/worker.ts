@@ -9,11 +9,13 @@ import { Trainer } from './trainer.js';
 import { saveModel, loadPlaygroundModel } from '../model-io.js';
 import { ImageSession } from './image.js';
 import type { Frame, FromWorker, ToWorker } from './protocol.js';
-import { normalize } from './state.js';
+import { normalize, type PgState } from './state.js';
 
 const ctx = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
 
 let trainer: Trainer | null = null;
+/** The optimizer race's second network: same data, seeds and initial weights, another optimizer. */
+let shadow: Trainer | null = null;
 let image: ImageSession | null = null;
 let playing = false;
 let imagePlaying = false;
@@ -49,12 +51,39 @@ function frame(id?: number): void {
     msPerStep,
     epochsPerSecond,
     backend,
+    race: raceInfo(),
     reset: pendingReset,
     id,
   };
   pointsDirty = false;
   pendingReset = false;
   post(f);
+}
+
+const shadowState = (): PgState | null =>
+  trainer && trainer.state.race !== 'none' ? { ...trainer.state, optimizer: trainer.state.race } : null;
+
+/** Keep the race network in step with the main one: same setup, its own optimizer; rebuilt on resets. */
+function syncShadow(reset: boolean): void {
+  const want = shadowState();
+  if (!want || !trainer) {
+    shadow = null;
+    return;
+  }
+  if (!shadow || reset) {
+    shadow = new Trainer(want, trainer.state.dataset === 'custom' ? trainer.points : null);
+    // start from the main network's current weights, so the race is fair from this point on
+    shadow.loadWeights(trainer.snapshot());
+    shadow.epoch = trainer.epoch;
+    return;
+  }
+  shadow.update(want);
+}
+
+function raceInfo(): Frame['race'] {
+  if (!shadow || !trainer) return null;
+  const metrics = shadow.evaluate();
+  return { optimizer: shadow.state.optimizer, history: shadow.history.slice(-500), metrics, diverged: shadow.diverged !== null };
 }
 
 /** Run `n` epochs, timing them. */
@@ -66,6 +95,7 @@ function runEpochs(n: number): void {
   for (; done < n; done++) {
     if (trainer.diverged || trainer.stopped) break;
     trainer.stepEpoch();
+    shadow?.stepEpoch();
     if (trainer.diverged) break;
     if (n > 1 && (done + 1) % every === 0 && done + 1 < n) trainer.evaluate();
   }
@@ -128,6 +158,7 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
         backend = backendInfo().backend;
         post({ type: 'ready', backend, info: backendInfo().info });
         trainer = new Trainer(normalize(m.state), m.points ?? null);
+        syncShadow(true);
         pointsDirty = true;
         pendingReset = true;
         frame();
@@ -135,7 +166,9 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
       }
       case 'config': {
         if (!trainer) return;
+        const raceBefore = trainer.state.race;
         const didReset = trainer.update(normalize(m.state));
+        syncShadow(didReset || raceBefore !== trainer.state.race);
         if (didReset) {
           pendingReset = true;
           pointsDirty = true;
@@ -158,6 +191,7 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
         break;
       case 'reset':
         trainer?.resetModel();
+        syncShadow(true);
         pendingReset = true;
         pointsDirty = true;
         frame();
@@ -168,11 +202,13 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
         break;
       case 'setPoints':
         if (trainer && trainer.setPoints(m.points, normalize(m.state))) pendingReset = true;
+        if (trainer) syncShadow(true);
         pointsDirty = true;
         frame();
         break;
       case 'recover':
         trainer?.recover(m.lr);
+        syncShadow(true);
         frame();
         break;
       case 'restoreBest':
@@ -196,6 +232,7 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
           trainer.update(loaded.settings);
           trainer.resetModel();
           trainer.loadWeights(new Map(Object.entries(loaded.model.stateDict())));
+          syncShadow(true);
           pendingReset = true;
           pointsDirty = true;
           post({ type: 'imported', id: m.id, ok: true, message: loaded.notices.join('; '), state: trainer.state });

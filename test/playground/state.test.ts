@@ -112,6 +112,9 @@ describe('playground URL state', () => {
     expect(none.state.x && none.state.y).toBe(true);
     expect(parseHash('networkShape=3,3&layerActivations=relu').state.layerActivations).toEqual([]);
     expect(parseHash('dataset=custom').state.dataset).toBe('circle');
+    expect(parseHash('race=rmsprop').state.race).toBe('rmsprop');
+    expect(parseHash('race=rmsprop&preset=classic').state.race).toBe('none');
+    expect(parseHash('race=evil').state.race).toBe('none');
   });
 
   it('rejects oversize hashes', () => {
