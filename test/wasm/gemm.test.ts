@@ -170,6 +170,15 @@ describe('variants and threads', () => {
     }
   });
 
+  it('200 back-to-back split products stay correct (claim/steal protocol)', async () => {
+    const b = await createWasmBackend({ threads: 2 });
+    if (!b.gemm.pool) return expect(b.info?.sharedMemory).toBe(false);
+    b.gemm.parallelMinMacs = 0;
+    const p = args(1, 24, 40, 36, false, true, 77);
+    const want = wasm.kernels.matmul!(p, 'float32');
+    for (let i = 0; i < 200; i++) expectClose(b.kernels.matmul!(p, 'float32'), want, 0, 0, `call ${i}`);
+  });
+
   it('the arena stops growing once it holds the largest call', () => {
     const p = args(1, 200, 150, 180, false, false, 31);
     wasm.kernels.matmul!(p, 'float32');
