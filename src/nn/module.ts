@@ -485,6 +485,53 @@ export abstract class Module {
     return this.to('float32');
   }
 
+  /**
+   * A deep copy (PyTorch's `copy.deepcopy(module)`): same class, same configuration, parameters and
+   * buffers copied into fresh storage (parameters keep `requiresGrad`, lose `grad`), sub-modules copied
+   * recursively (a module shared twice stays shared once in the copy). Hooks are copied; other object
+   * properties (an `Rng`, option objects) are shared with the original. Use it for target networks,
+   * weight averaging or keeping the best model. (Classes that keep state in `#private` fields cannot be
+   * copied this way.)
+   */
+  clone(): this {
+    return this.cloneWith(new Map());
+  }
+
+  private cloneWith(memo: Map<object, object>): this {
+    const seen = memo.get(this);
+    if (seen) return seen as this;
+    const copy = Object.create(Object.getPrototypeOf(this) as object) as this;
+    memo.set(this, copy);
+    const cv = <T>(v: T): T => {
+      if (v === null || typeof v !== 'object') return v;
+      const hit = memo.get(v as object);
+      if (hit) return hit as T;
+      let out: unknown = v;
+      if (v instanceof Parameter) {
+        const p = new Parameter(noGrad(() => v.detach().clone()), false);
+        p.requiresGrad = v.requiresGrad;
+        out = p;
+      } else if (v instanceof Tensor) out = noGrad(() => v.detach().clone());
+      else if (v instanceof Module) out = v.cloneWith(memo);
+      else return v;
+      memo.set(v as object, out as object);
+      return out as T;
+    };
+    const mapOf = <V>(m: Map<string, V>) => new Map([...m].map(([k, x]) => [k, cv(x)] as [string, V]));
+    for (const [k, v] of [
+      ['_params', mapOf(this._params)],
+      ['_buffers', mapOf(this._buffers)],
+      ['_nonPersistent', new Set(this._nonPersistent)],
+      ['_modules', mapOf(this._modules)],
+      ['_discovered', new Set(this._discovered)],
+      ['_fwdHooks', this._fwdHooks.slice()],
+      ['_fwdPreHooks', this._fwdPreHooks.slice()],
+    ] as const)
+      Object.defineProperty(copy, k, { value: v, enumerable: false, writable: false });
+    for (const key of Object.keys(this)) (copy as Record<string, unknown>)[key] = cv((this as Record<string, unknown>)[key]);
+    return copy;
+  }
+
   // ---------------------------------------------------------------- state dicts
 
   /**

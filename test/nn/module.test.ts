@@ -241,6 +241,49 @@ describe('Module: modes, apply, zeroGrad, freezing, dtype, hooks', () => {
   });
 });
 
+describe('Module.clone (deep copy)', () => {
+  it('copies every layer type with fresh storage; the copy computes the same and evolves independently', () => {
+    class Net extends nn.Module {
+      conv = new nn.Conv2d(1, 2, 3, { padding: 1, rng });
+      bn = new nn.BatchNorm2d(2);
+      rnn = new nn.LSTM(2, 3, { batchFirst: true, rng });
+      attn = new nn.MultiheadAttention(3, 1, { batchFirst: true, rng });
+      head = new nn.Sequential(new nn.Linear(3, 2, { rng }), new nn.Tanh());
+      tied = this.head;
+      forward(x: Tensor): Tensor {
+        const h = this.bn.call(this.conv.call(x)).mean(2).transpose(1, 2); // [N, W, 2]
+        const [o] = this.rnn.call(h);
+        const [a] = this.attn.call(o, o, o);
+        return this.head.call(a);
+      }
+    }
+    const net = new Net();
+    net.conv.requiresGrad_(false);
+    net.call(randn(2, 1, 4, 4, { rng })).sum().backward(); // grads and running stats on the original
+    const copy = net.clone();
+    expect(copy).toBeInstanceOf(Net);
+    expect(copy).not.toBe(net);
+    expect(copy.tied).toBe(copy.head);
+    expect(copy.head).not.toBe(net.head);
+    expect(Object.keys(copy.stateDict())).toEqual(Object.keys(net.stateDict()));
+    for (const [k, t] of Object.entries(copy.stateDict())) {
+      expect(t.storage).not.toBe(net.stateDict()[k]!.storage);
+      expect(Array.from(t.dataSync())).toEqual(Array.from(net.stateDict()[k]!.dataSync()));
+    }
+    expect(copy.parameters().every((p) => p.grad === null)).toBe(true);
+    expect(copy.conv.weight.requiresGrad).toBe(false);
+    expect(copy.attn.inProjWeight!.requiresGrad).toBe(true);
+    expect(copy.bn.numBatchesTracked!.item()).toBe(1);
+    net.eval();
+    copy.eval();
+    const x = randn(2, 1, 4, 4, { rng });
+    expect(Array.from(copy.call(x).dataSync())).toEqual(Array.from(net.call(x).dataSync()));
+    noGrad(() => copy.head.parameters().forEach((p) => p.fill_(0)));
+    expect(Array.from((net.head.at(0) as nn.Linear).weight.dataSync()).some((v) => v !== 0)).toBe(true);
+    expect(copy.toString()).toBe(net.toString());
+  });
+});
+
 describe('Containers', () => {
   it('Sequential: positional and named construction, at, slice, append, iteration', () => {
     const s = new nn.Sequential(new nn.Linear(3, 4, { rng }), new nn.ReLU(), new nn.Linear(4, 2, { rng }));
