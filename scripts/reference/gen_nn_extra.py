@@ -64,12 +64,25 @@ def resolve(spec, inputs):
 CASES = []
 
 
+F64 = {"rtol": 1e-7, "atol": 1e-7}
+
+
 def case(name, fn, build, args, kwargs, fwd_inputs, forward_args, forward_kwargs=None, mode="train", tol="accumulate",
-         randomize=(), note=None):
-    """build(*args, **kwargs) makes the module; fwd_inputs: {name: tensor}; float ones get gradients."""
-    seed = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+         randomize=(), note=None, f64=False):
+    """build(*args, **kwargs) makes the module; fwd_inputs: {name: tensor}; float ones get gradients.
+    With f64, a float64 copy of the case (same values widened, name + '/f64') is added too."""
+    one(name, fn, build, args, kwargs, fwd_inputs, forward_args, forward_kwargs, mode, TOL[tol], randomize, note, False)
+    if f64:
+        one(name + "/f64", fn, build, args, kwargs, fwd_inputs, forward_args, forward_kwargs, mode, F64, randomize, note, True)
+
+
+def one(name, fn, build, args, kwargs, fwd_inputs, forward_args, forward_kwargs, mode, tol, randomize, note, double):
+    seed = int(hashlib.sha256(name.removesuffix("/f64").encode()).hexdigest()[:8], 16)
     torch.manual_seed(seed)
     m = build(*args, **kwargs)
+    if double:
+        m.double()
+        fwd_inputs = {k: (v.double() if v.is_floating_point() else v) for k, v in fwd_inputs.items()}
     with torch.no_grad():
         for pname in randomize:
             p = dict(m.named_parameters())[pname]
@@ -102,8 +115,8 @@ def case(name, fn, build, args, kwargs, fwd_inputs, forward_args, forward_kwargs
         "output": [enc(o) for o in outs] if len(outs) > 1 or isinstance(out, tuple) else enc(outs[0]),
         "grads": grads,
         "upstream": [enc(u) if u is not None else None for u in ups] if len(outs) > 1 or isinstance(out, tuple) else enc(ups[0]),
-        "dtype": "float32",
-        "tol": TOL[tol],
+        "dtype": "float64" if double else "float32",
+        "tol": tol,
         "forward_args": forward_args,
         "forward_kwargs": forward_kwargs or {},
         "mode": mode,
@@ -132,7 +145,7 @@ case("extra/Conv1d/groups2_dil2_nobias", "torch.nn.Conv1d", nn.Conv1d, [4, 4, 3]
 case("extra/Conv2d/rect_s21_p10_d12_g2", "torch.nn.Conv2d", nn.Conv2d, [4, 6, [3, 2]],
      {"stride": [2, 1], "padding": [1, 0], "dilation": [1, 2], "groups": 2}, {"input": rn(2, 4, 6, 7)}, X)
 case("extra/ConvTranspose2d/s2_p1_op1", "torch.nn.ConvTranspose2d", nn.ConvTranspose2d, [3, 2, 3],
-     {"stride": 2, "padding": 1, "output_padding": 1}, {"input": rn(2, 3, 3, 3)}, X)
+     {"stride": 2, "padding": 1, "output_padding": 1}, {"input": rn(2, 3, 3, 3)}, X, f64=True)
 case("extra/ConvTranspose2d/groups2_nobias", "torch.nn.ConvTranspose2d", nn.ConvTranspose2d, [4, 2, 2],
      {"stride": 2, "groups": 2, "bias": False}, {"input": rn(1, 4, 3, 2)}, X)
 
@@ -140,31 +153,31 @@ case("extra/ConvTranspose2d/groups2_nobias", "torch.nn.ConvTranspose2d", nn.Conv
 case("extra/MaxPool2d/k3_s2_p1", "torch.nn.MaxPool2d", nn.MaxPool2d, [3], {"stride": 2, "padding": 1}, {"input": rn(2, 2, 7, 7)}, X)
 case("extra/MaxPool2d/k2_ceil", "torch.nn.MaxPool2d", nn.MaxPool2d, [2], {"ceil_mode": True}, {"input": rn(1, 2, 5, 5)}, X)
 case("extra/AvgPool2d/k3_s2_p1_exclude_pad", "torch.nn.AvgPool2d", nn.AvgPool2d, [3], {"stride": 2, "padding": 1, "count_include_pad": False},
-     {"input": rn(2, 2, 7, 7)}, X)
-case("extra/AdaptiveAvgPool2d/3x2_from_7x5", "torch.nn.AdaptiveAvgPool2d", nn.AdaptiveAvgPool2d, [[3, 2]], {}, {"input": rn(2, 2, 7, 5)}, X)
+     {"input": rn(2, 2, 7, 7)}, X, f64=True)
+case("extra/AdaptiveAvgPool2d/3x2_from_7x5", "torch.nn.AdaptiveAvgPool2d", nn.AdaptiveAvgPool2d, [[3, 2]], {}, {"input": rn(2, 2, 7, 5)}, X, f64=True)
 case("extra/Upsample/scale2", "torch.nn.Upsample", nn.Upsample, [], {"scale_factor": 2.0, "mode": "nearest"}, {"input": rn(1, 2, 3, 3)}, X)
 case("extra/Upsample/size5x7", "torch.nn.Upsample", nn.Upsample, [], {"size": [5, 7], "mode": "nearest"}, {"input": rn(1, 2, 3, 3)}, X)
 
 # ---- normalisation / embedding
-case("extra/GroupNorm/2_of_4", "torch.nn.GroupNorm", nn.GroupNorm, [2, 4], {}, {"input": rn(2, 4, 3, 3)}, X, randomize=("weight", "bias"))
+case("extra/GroupNorm/2_of_4", "torch.nn.GroupNorm", nn.GroupNorm, [2, 4], {}, {"input": rn(2, 4, 3, 3)}, X, randomize=("weight", "bias"), f64=True)
 case("extra/BatchNorm1d/3d_momentum_none", "torch.nn.BatchNorm1d", nn.BatchNorm1d, [3], {"momentum": None}, {"input": rn(4, 3, 5)}, X,
-     randomize=("weight", "bias"))
+     randomize=("weight", "bias"), f64=True)
 case("extra/BatchNorm2d/no_affine", "torch.nn.BatchNorm2d", nn.BatchNorm2d, [3], {"affine": False, "momentum": 0.3}, {"input": rn(2, 3, 3, 3)}, X)
 case("extra/BatchNorm2d/no_running_stats_eval", "torch.nn.BatchNorm2d", nn.BatchNorm2d, [2], {"track_running_stats": False},
      {"input": rn(3, 2, 2, 2)}, X, mode="eval", randomize=("weight", "bias"))
-case("extra/LayerNorm/2d_no_affine", "torch.nn.LayerNorm", nn.LayerNorm, [[3, 4]], {"elementwise_affine": False}, {"input": rn(2, 3, 4)}, X)
+case("extra/LayerNorm/2d_no_affine", "torch.nn.LayerNorm", nn.LayerNorm, [[3, 4]], {"elementwise_affine": False}, {"input": rn(2, 3, 4)}, X, f64=True)
 case("extra/Embedding/padding_idx", "torch.nn.Embedding", nn.Embedding, [6, 3], {"padding_idx": 1},
      {"input": torch.tensor([[1, 2, 5], [0, 1, 1]])}, X)
 
 # ---- recurrent
 case("extra/RNN/relu_2layers_bidir_seqfirst", "torch.nn.RNN", nn.RNN, [3, 4], {"num_layers": 2, "nonlinearity": "relu", "bidirectional": True},
-     {"input": rn(5, 2, 3), "h0": rn(4, 2, 4)}, [{"input": "input"}, {"input": "h0"}], tol="recurrent")
+     {"input": rn(5, 2, 3), "h0": rn(4, 2, 4)}, [{"input": "input"}, {"input": "h0"}], tol="recurrent", f64=True)
 case("extra/LSTM/2layers_bidir_seqfirst", "torch.nn.LSTM", nn.LSTM, [3, 4], {"num_layers": 2, "bidirectional": True},
-     {"input": rn(5, 2, 3)}, X, tol="recurrent")
+     {"input": rn(5, 2, 3)}, X, tol="recurrent", f64=True)
 case("extra/LSTM/nobias_batchfirst_state", "torch.nn.LSTM", nn.LSTM, [3, 2], {"bias": False, "batch_first": True},
      {"input": rn(2, 4, 3), "h0": rn(1, 2, 2), "c0": rn(1, 2, 2)}, [{"input": "input"}, [{"input": "h0"}, {"input": "c0"}]], tol="recurrent")
 case("extra/GRU/bidir_batchfirst_state", "torch.nn.GRU", nn.GRU, [3, 4], {"bidirectional": True, "batch_first": True},
-     {"input": rn(2, 5, 3), "h0": rn(2, 2, 4)}, [{"input": "input"}, {"input": "h0"}], tol="recurrent")
+     {"input": rn(2, 5, 3), "h0": rn(2, 2, 4)}, [{"input": "input"}, {"input": "h0"}], tol="recurrent", f64=True)
 case("extra/GRU/unbatched", "torch.nn.GRU", nn.GRU, [3, 4], {"num_layers": 2}, {"input": rn(5, 3)}, X, tol="recurrent")
 case("extra/RNNCell/tanh", "torch.nn.RNNCell", nn.RNNCell, [3, 4], {}, {"input": rn(2, 3), "h": rn(2, 4)},
      [{"input": "input"}, {"input": "h"}], tol="recurrent")
@@ -180,7 +193,7 @@ case("extra/MultiheadAttention/masks_per_head_weights", "torch.nn.MultiheadAtten
      {"query": rn(2, 3, 8), "key": rn(2, 4, 8), "value": rn(2, 4, 8), "key_padding_mask": kpm, "attn_mask": am},
      [{"input": "query"}, {"input": "key"}, {"input": "value"}],
      {"key_padding_mask": {"input": "key_padding_mask"}, "attn_mask": {"input": "attn_mask"}, "average_attn_weights": False},
-     tol="recurrent", randomize=("in_proj_bias", "out_proj.bias"))
+     tol="recurrent", randomize=("in_proj_bias", "out_proj.bias"), f64=True)
 case("extra/MultiheadAttention/seqfirst_float_mask", "torch.nn.MultiheadAttention", nn.MultiheadAttention, [6, 3], {},
      {"input": rn(4, 2, 6), "attn_mask": torch.triu(torch.full((4, 4), float("-inf")), diagonal=1)},
      [{"input": "input"}, {"input": "input"}, {"input": "input"}], {"attn_mask": {"input": "attn_mask"}},
@@ -192,11 +205,11 @@ case("extra/TransformerEncoderLayer/postnorm_relu", "torch.nn.TransformerEncoder
      {"dim_feedforward": 16, "dropout": 0.0, "batch_first": True},
      {"input": rn(2, 3, 8), "src_key_padding_mask": torch.tensor([[False, False, True], [False, False, False]])},
      X, {"src_key_padding_mask": {"input": "src_key_padding_mask"}}, tol="recurrent",
-     randomize=("norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias", "self_attn.in_proj_bias"))
+     randomize=("norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias", "self_attn.in_proj_bias"), f64=True)
 case("extra/TransformerEncoderLayer/prenorm_gelu_seqfirst", "torch.nn.TransformerEncoderLayer", nn.TransformerEncoderLayer, [8, 4],
      {"dim_feedforward": 12, "dropout": 0.0, "activation": "gelu", "norm_first": True},
      {"input": rn(3, 2, 8), "src_mask": torch.triu(torch.ones(3, 3, dtype=torch.bool), diagonal=1)},
-     X, {"src_mask": {"input": "src_mask"}}, tol="recurrent", randomize=("norm1.weight", "norm2.bias"))
+     X, {"src_mask": {"input": "src_mask"}}, tol="recurrent", randomize=("norm1.weight", "norm2.bias"), f64=True)
 
 
 def encoder(d_model, nhead, num_layers, dim_feedforward, dropout):
