@@ -312,3 +312,15 @@ describe('GroupNorm', () => {
     expect(() => new nn.GroupNorm(2, 4).call(rn(2, 6, 3))).toThrow(/expected input \[N, 4, \*\]/);
   });
 });
+
+describe('Embedding.fromPretrained', () => {
+  it('wraps a table (frozen by default), copies it, and looks rows up', () => {
+    const table = tensor([[0, 0], [1, 2], [3, 4]]);
+    const e = nn.Embedding.fromPretrained(table);
+    expect(e.weight.requiresGrad).toBe(false);
+    expect(e.weight.storage).not.toBe(table.storage);
+    expect(e.call(tensor(new Int32Array([2, 1]))).toArray()).toEqual([[3, 4], [1, 2]]);
+    expect(nn.Embedding.fromPretrained(table, { freeze: false }).weight.requiresGrad).toBe(true);
+    expect(() => nn.Embedding.fromPretrained(tensor([1, 2]))).toThrow(/2-D/);
+  });
+});
