@@ -351,6 +351,18 @@ describe('playground in Chromium', () => {
     expect((await pg((p) => p.sync())).race).toBeNull();
   });
 
+  it('weights/gradients view: gradients vanish toward the input in a deep sigmoid network', async () => {
+    await boot('activation=sigmoid&networkShape=8,8,8,8,8,8&optimizer=sgd&hide=header,footer');
+    expect(await page.locator('header.top').isVisible()).toBe(false);
+    await page.locator('#histograms summary').click();
+    await pg((p) => p.step(2));
+    const rows = await page.locator('.histrow').allTextContents();
+    expect(rows).toHaveLength(7);
+    const rms = rows.map((r) => Number(/∇ (\S+)/.exec(r)![1]));
+    expect(rms.every((v) => v > 0)).toBe(true);
+    expect(rms[0]!).toBeLessThan(rms[6]! / 100);
+  });
+
   it('memory stays flat over 2,000 steps (worker heap after GC)', async () => {
     await boot('batchSize=10');
     const heap = await workerHeap(page);

@@ -207,7 +207,10 @@ tooltip.hidden = true;
 const editor = el('input', { class: 'editor', attrs: { type: 'number', step: 'any', 'aria-label': 'Edit weight' } });
 editor.hidden = true;
 netBody.append(linkSvg, tooltip, editor);
-netWrap.append(el('h2', { text: 'Features → hidden layers' }), netHead, netBody);
+const histBox = el('details', { class: 'hists', id: 'histograms' }, [el('summary', { text: 'Weights and gradients per layer', title: 'Distribution of each layer\'s weights, and the size (RMS, log scale) of its last gradient — watch gradients vanish in deep sigmoid/tanh networks' })]);
+const histBody = el('div', { class: 'histbody' });
+histBox.append(histBody);
+netWrap.append(el('h2', { text: 'Features → hidden layers' }), netHead, netBody, histBox);
 controls.network = netHead;
 
 // output
@@ -671,9 +674,45 @@ function drawFrame(f: ViewFrame): void {
     });
   }
   drawLinks(f);
+  if (histBox.open) drawHistograms(f);
   drawCharts(f);
   drawMetrics(f);
 }
+
+/** Per Linear layer: a histogram of its weights and the RMS of its last gradient on a log scale. */
+function drawHistograms(f: Frame): void {
+  const rows = f.weights.map((w, l) => {
+    const c = el('canvas', { attrs: { width: '160', height: '34' }, title: `weights of layer ${l + 1}` });
+    const ctx = c.getContext('2d')!;
+    const m = Math.max(absMax(w.weight, 1e-6), 1e-6);
+    const bins = new Array<number>(21).fill(0);
+    for (const v of w.weight) bins[Math.min(20, Math.max(0, Math.round(((v / m) * 0.5 + 0.5) * 20)))]!++;
+    const top = Math.max(...bins);
+    bins.forEach((b, i) => {
+      ctx.fillStyle = rgb(divergingColor((i / 20) * 2 - 1));
+      const h = (b / top) * 30;
+      ctx.fillRect(i * 7.6, 32 - h, 6.6, h);
+    });
+    let rms = NaN;
+    if (w.grad) {
+      let s2 = 0;
+      for (const g of w.grad) s2 += g * g;
+      rms = Math.sqrt(s2 / w.grad.length);
+    }
+    const bar = el('span', { class: 'gradbar' });
+    const frac = Number.isFinite(rms) && rms > 0 ? Math.max(0, Math.min(1, (Math.log10(rms) + 8) / 8)) : 0;
+    bar.style.width = `${Math.round(frac * 100)}%`;
+    return el('div', { class: 'histrow' }, [
+      el('span', { class: 'lbl', text: l + 1 === f.weights.length ? 'output' : `layer ${l + 1}` }),
+      c,
+      el('span', { class: 'range', text: `±${m.toPrecision(2)}` }),
+      el('span', { class: 'gradbox', title: 'RMS of the last weight gradient, log scale 1e-8 … 1' }, [bar]),
+      el('span', { class: 'range', text: Number.isFinite(rms) ? `∇ ${rms.toExponential(1)}` : '∇ —' }),
+    ]);
+  });
+  histBody.replaceChildren(...rows);
+}
+histBox.addEventListener('toggle', () => frame && histBox.open && drawHistograms(frame));
 
 function fmtLoss(v: number | undefined): string {
   if (v === undefined || Number.isNaN(v)) return '—';
@@ -883,6 +922,10 @@ const btnImg = document.getElementById('mode-image')!;
 btn2d.addEventListener('click', () => update({ mode: '2d' }));
 btnImg.addEventListener('click', () => update({ mode: 'image' }));
 controls.mode = document.querySelector('.modes') as HTMLElement;
+// embedding: `hide=header,footer` leaves only the playground itself
+controls.header = document.querySelector('header.top') as HTMLElement;
+controls.footer = document.querySelector('footer.foot') as HTMLElement;
+controls.histograms = histBox;
 function applyMode(): void {
   const img = state.mode === 'image';
   app.hidden = img;

@@ -53,7 +53,7 @@ export const HIDEABLE = [
   'dataset', 'noise', 'percTrainData', 'batchSize', 'learningRate', 'activation', 'regularization',
   'regularizationRate', 'problem', 'features', 'network', 'preset', 'loss', 'optimizer', 'scheduler',
   'dropout', 'norm', 'init', 'seeds', 'data', 'model', 'code', 'playButton', 'stepButton', 'resetButton',
-  'showTestData', 'discretize', 'valPercent', 'earlyStopping', 'mode', 'race',
+  'showTestData', 'discretize', 'valPercent', 'earlyStopping', 'mode', 'race', 'histograms', 'header', 'footer',
 ] as const;
 export type HideableName = (typeof HIDEABLE)[number];
 

@@ -62,6 +62,8 @@ export interface LayerWeights {
   bias: Float32Array;
   out: number;
   in: number;
+  /** The weight gradient of the last mini-batch (null before the first step). */
+  grad: Float32Array | null;
 }
 
 export type Divergence = { reason: string; epoch: number } | null;
@@ -373,6 +375,7 @@ export class Trainer {
         bias: lin.bias ? Float32Array.from(lin.bias.dataSync()) : new Float32Array(lin.outFeatures),
         out: lin.outFeatures,
         in: lin.inFeatures,
+        grad: lin.weight.grad ? Float32Array.from(lin.weight.grad.contiguous().dataSync()) : null,
       };
     });
   }
