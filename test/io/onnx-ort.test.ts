@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { BackpropError, Rng, Tensor, ValueError, exportOnnx, importOnnx, decodeOnnxModel, nn, noGrad, optim, randn } from '../../src/index.js';
+import { BackpropError, Rng, Tensor, ValueError, exportOnnx, importOnnx, importOnnxBytes, decodeOnnxModel, nn, noGrad, optim, randn } from '../../src/index.js';
 import { ZOO } from './onnx-models.js';
 
 const TOL = 1e-5;
@@ -140,5 +140,25 @@ describe('graph inputs and outputs', () => {
     const img = randn([1, 2, 5, 5], { rng });
     const p = decodeOnnxModel(exportOnnx(single, img));
     expect(p.graph!.node.map((n) => n.opType)).toEqual(['Conv', 'Identity']);
+  });
+});
+
+describe('every supported opset', () => {
+  it('opsets 13–21 export (reductions switch from axes attributes to inputs, GELU becomes native at 20) and run in ORT', async () => {
+    const rng = new Rng(31);
+    const m = new nn.Sequential(new nn.Linear(5, 6, { rng }), new nn.GELU(), new nn.LayerNorm(6));
+    const glue = ZOO.find((z) => z.name === 'glue-reductions')!.build(rng);
+    const x = randn([3, 5], { rng });
+    for (let opset = 13; opset <= 21; opset++) {
+      for (const model of [m, glue]) {
+        model.eval();
+        const bytes = exportOnnx(model, x, { opset });
+        const s = await ort.InferenceSession.create(bytes);
+        const res = await s.run({ input: ortTensor(x) });
+        const ref = noGrad(() => model.call(x)) as Tensor;
+        expect(maxErr(res.output!.data as Float32Array, ref.dataSync())).toBeLessThanOrEqual(TOL);
+        expect(maxErr((noGrad(() => importOnnxBytes(bytes).call(x)) as Tensor).dataSync(), ref.dataSync())).toBeLessThanOrEqual(TOL);
+      }
+    }
   });
 });
