@@ -285,3 +285,34 @@ export function reduceSumMixed(outer: i32, size: i32, inner: i32, x: usize, xF64
     else for (let i = 0; i < inner; i++) store<f32>(out + (<usize>(o * inner + i) << 2), <f32>load<f64>(acc + (<usize>i << 3)));
   }
 }
+
+/**
+ * Fused softmax cross-entropy over rows of contiguous f32 logits x [m, c] (class ids `t` i32 [m], row
+ * weights `w` f32 [m]): loss [m] and softmax probs [m, c], in f64 with the row max subtracted, rounded
+ * at the same points as the js kernel (src/backend/js/loss.ts).
+ */
+export function softmaxCrossEntropyF32(x: usize, m: i32, c: i32, t: usize, w: usize, loss: usize, probs: usize): void {
+  for (let i = 0; i < m; i++) {
+    const xr = x + (<usize>(i * c) << 2);
+    const pr = probs + (<usize>(i * c) << 2);
+    let mx: f64 = -Infinity;
+    for (let j = 0; j < c; j++) {
+      const v = <f64>load<f32>(xr + (<usize>j << 2));
+      if (v > mx) mx = v;
+    }
+    if (!isFinite(mx)) mx = 0;
+    let s: f64 = 0;
+    for (let j = 0; j < c; j++) {
+      const e = Math.exp(<f64>load<f32>(xr + (<usize>j << 2)) - mx);
+      store<f32>(pr + (<usize>j << 2), <f32>e);
+      s += e;
+    }
+    for (let j = 0; j < c; j++) {
+      const q = pr + (<usize>j << 2);
+      store<f32>(q, <f32>(<f64>load<f32>(q) / s));
+    }
+    const wi = <f64>load<f32>(w + (<usize>i << 2));
+    const ti = load<i32>(t + (<usize>i << 2));
+    store<f32>(loss + (<usize>i << 2), wi == 0 ? 0 : <f32>(wi * (mx + Math.log(s) - <f64>load<f32>(xr + (<usize>ti << 2)))));
+  }
+}

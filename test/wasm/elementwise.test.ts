@@ -133,3 +133,20 @@ describe('mixed-precision sums (multi-axis reduction steps)', () => {
     }
   });
 });
+
+describe('fused softmax cross-entropy (wasm) matches the js kernel', () => {
+  for (const [m, c] of [[32, 10], [7, 1000], [1, 64], [5, 3]] as const)
+    it(`[${m}, ${c}] with a zero-weight row and ±1e4 logits`, () => {
+      const x = randF32(m * c, m * c, 8);
+      x[0] = 1e4;
+      if (c > 2) x[2] = -1e4;
+      const t = Int32Array.from({ length: m }, (_, i) => (i * 7) % c);
+      const w = Float32Array.from({ length: m }, (_, i) => (i === m - 1 && m > 1 ? 0 : 1 + (i % 3) * 0.5));
+      const got = wasm.kernels.softmaxCrossEntropy!(x, m, c, t, w, 'float32');
+      const want = jsKernels.softmaxCrossEntropy(x, m, c, t, w, 'float32');
+      // exp/log are computed in f64 by different libms (musl-derived vs V8's fdlibm): ≤ 1 ulp of f32
+      expectClose(got.loss, want.loss, 2.4e-7, 1e-30, 'loss');
+      expectClose(got.probs, want.probs, 2.4e-7, 1e-37, 'probs');
+      for (const v of got.loss) expect(Number.isFinite(v)).toBe(true);
+    });
+});

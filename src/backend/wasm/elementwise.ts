@@ -166,5 +166,22 @@ export function createElementwise(arena: Arena) {
     return jsKernels.reduce(op, x, shape, axis, outDType);
   }
 
-  return { unary, binary, reduce };
+  /** Fused softmax cross-entropy (float32 logits); large class counts are where it pays. */
+  function softmaxCrossEntropy(x: TypedArray, m: number, c: number, target: Int32Array, weight: TypedArray, outDType: DType): { loss: TypedArray; probs: TypedArray } {
+    const n = m * c;
+    arena.reset();
+    if (outDType === 'float32' && x instanceof Float32Array && weight instanceof Float32Array && n >= MIN_ELEMENTS && x.length === n && arena.fits((2 * n + 3 * m) * 4 + 1024)) {
+      const px = arena.putF32(x, 0, n);
+      const pt = arena.alloc(m * 4);
+      arena.i32.set(target.subarray(0, m), pt >> 2);
+      const pw = arena.putF32(weight, 0, m);
+      const loss = arena.alloc(m * 4);
+      const probs = arena.alloc(n * 4);
+      e.softmaxCrossEntropyF32(px, m, c, pt, pw, loss, probs);
+      return { loss: arena.takeF32(loss, m), probs: arena.takeF32(probs, n) };
+    }
+    return jsKernels.softmaxCrossEntropy(x, m, c, target, weight, outDType);
+  }
+
+  return { unary, binary, reduce, softmaxCrossEntropy };
 }

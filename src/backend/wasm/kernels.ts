@@ -121,6 +121,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     unary: ew.unary,
     binary: ew.binary,
     reduce: ew.reduce,
+    softmaxCrossEntropy: ew.softmaxCrossEntropy,
     matmul,
     conv2d(x, w, a, outDType) {
       if (outDType === 'float32' && isF32(x, w)) {

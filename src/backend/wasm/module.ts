@@ -23,6 +23,7 @@ export interface KernelExports {
   avgPool2d(g: number, src: number, dst: number, back: number): void;
   elementwise(op: number, nd: number, shape: number, a: number, sa: number, b: number, sb: number, out: number, p0: number, p1: number): void;
   reduce(op: number, outer: number, size: number, inner: number, x: number, out: number, acc: number): void;
+  softmaxCrossEntropyF32(x: number, m: number, c: number, t: number, w: number, loss: number, probs: number): void;
   reduceSumMixed(outer: number, size: number, inner: number, x: number, xF64: number, out: number, outF64: number, acc: number): void;
   adamF32(n: number, p: number, g: number, m: number, v: number, maxv: number, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number, weightDecay: number, decay: number, flags: number): void;
   sgdF32(n: number, p: number, g: number, buf: number, lr: number, momentum: number, dampening: number, weightDecay: number, flags: number): void;
