@@ -442,7 +442,7 @@ export function validateObject(obj: unknown): Validated {
 
 /** Changes that need a new model (everything else is applied live, without a reset). */
 export const STRUCTURAL_KEYS: readonly (keyof PgState)[] = [
-  'mode', 'preset', 'networkShape', 'activation', 'layerActivations', 'x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY',
+  'preset', 'networkShape', 'activation', 'layerActivations', 'x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY',
   'dropout', 'norm', 'init', 'initSeed', 'problem', 'classes', 'dataset', 'noise', 'percTrainData', 'valPercent', 'dataSeed',
 ];
 /** Changes that need new data (a subset of the structural ones). */

@@ -119,6 +119,8 @@ describe('playground Trainer', () => {
     expect(t.epoch).toBe(2);
     expect(t.weights()).toEqual(w);
     expect(t.currentLr()).toBe(0.1);
+    expect(t.update({ ...t.state, mode: 'image', showTestData: true, race: 'sgd', hide: ['noise'] })).toBe(false);
+    expect(t.epoch).toBe(2);
     expect(t.update({ ...t.state, networkShape: [3] })).toBe(true);
     expect(t.epoch).toBe(0);
   });
