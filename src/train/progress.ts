@@ -26,11 +26,13 @@ function nodeStdout(): NodeStream | null {
   return p?.versions?.node && p.stdout ? p.stdout : null;
 }
 
+const fmtLr = (v: number): string => (v === 0 ? '0' : Math.abs(v) < 1e-3 ? v.toExponential(2) : String(Number(v.toPrecision(3))));
+
 /** `loss 0.1234  accuracy 0.9612  valLoss 0.1502 …` */
 export function formatLogs(logs: EpochLogs): string {
   return Object.entries(logs)
     .filter(([k]) => k !== 'epoch' && k !== 'time')
-    .map(([k, v]) => `${k} ${k === 'lr' ? v.toPrecision(3) : v.toFixed(4)}`)
+    .map(([k, v]) => `${k} ${k === 'lr' ? fmtLr(v) : v.toFixed(4)}`)
     .join('  ');
 }
 
