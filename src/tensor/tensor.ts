@@ -658,40 +658,52 @@ export class Tensor {
   private checkInPlace(op: string): void {
     if (this.requiresGrad && isGradEnabled() && this.isLeaf)
       throw new StateError(`${op}: a leaf tensor that requires grad is being used in an in-place operation; wrap it in noGrad(() => ...)`);
+    // the graph recorded the value before the write: a later backward would silently use stale inputs
+    if (this.gradFn !== null && isGradEnabled())
+      throw new StateError(
+        `${op}: in-place modification of a tensor computed by ${this.gradFn.toString()} would make its gradient wrong; use the out-of-place form (x = x.${op.replace(/_$/, '')}(...))`,
+        'E_INPLACE',
+      );
     if (!this.isContiguous()) throw new StateError(`${op}: in-place operations need a contiguous tensor`);
   }
 
   /** Write `src`'s values (broadcast, cast) into this tensor. */
   copy_(src: TensorOrScalar): this {
-    this.checkInPlace('copy_');
+    return this.write(src, 'copy_');
+  }
+  fill_(value: number): this {
+    return this.fillWith(value, 'fill_');
+  }
+  zero_(): this {
+    return this.fillWith(0, 'zero_');
+  }
+  add_(other: TensorOrScalar, alpha = 1): this {
+    return this.write(this.detach().add(other instanceof Tensor ? other.detach() : other, alpha), 'add_');
+  }
+  sub_(other: TensorOrScalar, alpha = 1): this {
+    return this.write(this.detach().sub(other instanceof Tensor ? other.detach() : other, alpha), 'sub_');
+  }
+  mul_(other: TensorOrScalar): this {
+    return this.write(this.detach().mul(other instanceof Tensor ? other.detach() : other), 'mul_');
+  }
+  div_(other: TensorOrScalar): this {
+    return this.write(this.detach().div(other instanceof Tensor ? other.detach() : other), 'div_');
+  }
+  clamp_(min: number | null = null, max: number | null = null): this {
+    return this.write(this.detach().clamp(min, max), 'clamp_');
+  }
+  private write(src: TensorOrScalar, op: string): this {
+    this.checkInPlace(op);
     const s = src instanceof Tensor ? src : this.wrap(src);
     const v = s.expand(this.shape);
     const data = kernels().unary('copy', { data: v.storage, offset: v.offset, strides: v.strides }, this.shape, this.dtype);
     this.storage.set(data, this.offset);
     return this;
   }
-  fill_(value: number): this {
-    this.checkInPlace('fill_');
+  private fillWith(value: number, op: string): this {
+    this.checkInPlace(op);
     this.storage.fill(value, this.offset, this.offset + this.numel());
     return this;
-  }
-  zero_(): this {
-    return this.fill_(0);
-  }
-  add_(other: TensorOrScalar, alpha = 1): this {
-    return this.copy_(this.detach().add(other instanceof Tensor ? other.detach() : other, alpha));
-  }
-  sub_(other: TensorOrScalar, alpha = 1): this {
-    return this.copy_(this.detach().sub(other instanceof Tensor ? other.detach() : other, alpha));
-  }
-  mul_(other: TensorOrScalar): this {
-    return this.copy_(this.detach().mul(other instanceof Tensor ? other.detach() : other));
-  }
-  div_(other: TensorOrScalar): this {
-    return this.copy_(this.detach().div(other instanceof Tensor ? other.detach() : other));
-  }
-  clamp_(min: number | null = null, max: number | null = null): this {
-    return this.copy_(this.detach().clamp(min, max));
   }
   /** Fill with U(low, high) from `rng`. */
   uniform_(low = 0, high = 1, rng: Rng = defaultRng()): this {

@@ -197,6 +197,26 @@ describe('autograd: detach, noGrad, enableGrad', () => {
     noGrad(() => expect(isGradEnabled()).toBe(false));
   });
 
+  it('in-place writes to a tensor computed in the graph are refused (its gradient would be stale)', () => {
+    const x = f64([1, 2]);
+    const y = x.exp();
+    let err: unknown;
+    try {
+      y.mul_(2);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StateError);
+    expect((err as StateError).code).toBe('E_INPLACE');
+    expect((err as Error).message).toMatch(/mul_: .*<ExpBackward>.*x\.mul\(/);
+    // the values were not touched
+    expect(arr(y)).toEqual([Math.exp(1), Math.exp(2)]);
+    // a tensor outside the graph may be written
+    const z = noGrad(() => x.exp());
+    z.mul_(2);
+    expect(arr(z)).toEqual([2 * Math.exp(1), 2 * Math.exp(2)]);
+  });
+
   it('in-place updates of a leaf that requires grad must happen under noGrad', () => {
     const w = f64([1, 2]);
     expect(() => w.sub_(tensor([1, 1], { dtype: 'float64' }))).toThrow(StateError);
