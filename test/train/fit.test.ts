@@ -273,3 +273,28 @@ describe('evaluate / predict', () => {
     expect(h.get('r2').at(-1)!).toBeGreaterThan(0.99);
   });
 });
+
+describe('fit with the real optim schedulers', () => {
+  it('steps ReduceLROnPlateau with the monitored validation loss', async () => {
+    const optim = await import('../../src/optim/index.js');
+    const d = blobs(60, 8);
+    const model = new Affine(2, 3);
+    const optimizer = new optim.SGD(model.parameters(), { lr: 1e-4 }); // the loss barely moves
+    const scheduler = new optim.ReduceLROnPlateau(optimizer, { patience: 0, factor: 0.5, threshold: 0.5 });
+    const h = await fit(model, { train: batches(d.x, d.y, 20), val: batches(d.x, d.y, 60), loss: ce, optimizer, scheduler, epochs: 3, progress: false });
+    // epoch 0 sets the best; epochs 1 and 2 do not improve by 50 % → halved twice
+    expect(h.get('lr')).toEqual([1e-4, 5e-5, 2.5e-5]);
+  });
+  it('steps a per-batch OneCycleLR', async () => {
+    const optim = await import('../../src/optim/index.js');
+    const d = blobs(60, 8);
+    const model = new Affine(2, 3);
+    const optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
+    const scheduler = new optim.OneCycleLR(optimizer, { maxLr: 0.1, epochs: 2, stepsPerEpoch: 3 });
+    const lrs: number[] = [];
+    await fit(model, { train: batches(d.x, d.y, 20), loss: ce, optimizer, scheduler, schedulerInterval: 'batch', epochs: 2, progress: false, onBatchEnd: () => void lrs.push(optimizer.paramGroups[0]!.lr) });
+    expect(lrs.length).toBe(6);
+    expect(Math.max(...lrs)).toBeGreaterThan(0.09);
+    expect(lrs[5]!).toBeLessThan(lrs[2]!);
+  });
+});
