@@ -102,7 +102,8 @@ function runEpochs(n: number): void {
   const dt = performance.now() - t0;
   if (done > 0) {
     const batches = Math.ceil(trainer.splits.train.length / Math.max(1, trainer.state.batchSize)) * done;
-    msPerStep = dt / batches;
+    const ms = dt / batches;
+    msPerStep = msPerStep === 0 || n > 1 ? ms : 0.9 * msPerStep + 0.1 * ms; // smoothed while playing
   }
 }
 
