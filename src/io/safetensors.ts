@@ -13,6 +13,7 @@ import { FormatError, ValueError, DTypeError } from '../core/errors.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { keyOffset, parseStrictJson, utf8Offset, type JsonObject, type JsonValue } from './json.js';
+import { f16ToF32 } from './half.js';
 import { refusePickle } from './pickle.js';
 
 /** safetensors dtype codes understood on load. */
@@ -150,15 +151,6 @@ export function parseSafetensorsHeader(bytes: Uint8Array, opts: DecodeOptions = 
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-function f16ToF32(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
 
 function readEntry(bytes: Uint8Array, t: SafetensorsHeaderEntry, file: string | undefined): TypedArray {
   const info = DTYPE_INFO[t.dtype];

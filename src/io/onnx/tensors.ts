@@ -4,6 +4,7 @@
 import { FormatError, NotSupportedError } from '../../core/errors.js';
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { bf16ToF32, f16ToF32 } from '../half.js';
 import { OnnxDataType, type TensorProto } from './proto.js';
 
 const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -67,15 +68,6 @@ export function elemSize(dataType: number): number | undefined {
   return ELEM_SIZE[dataType];
 }
 
-function f16(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-
 export interface ProtoToTensorOptions {
   /** Largest element count accepted for one tensor (default 2^28). */
   maxElements?: number;
@@ -127,7 +119,7 @@ export function protoToTensor(p: TensorProto, opts: ProtoToTensorOptions = {}): 
         const o = new Float32Array(n);
         for (let i = 0; i < n; i++) {
           const h = dv.getUint16(i * 2, true);
-          o[i] = dt === OnnxDataType.FLOAT16 ? f16(h) : new Float32Array(new Uint32Array([h << 16]).buffer)[0]!;
+          o[i] = dt === OnnxDataType.FLOAT16 ? f16ToF32(h) : bf16ToF32(h);
         }
         out = o;
         dtype = 'float32';
@@ -172,9 +164,9 @@ export function protoToTensor(p: TensorProto, opts: ProtoToTensorOptions = {}): 
     case OnnxDataType.FLOAT:
       return new Tensor(Float32Array.from(src), shape, 'float32');
     case OnnxDataType.FLOAT16:
-      return new Tensor(Float32Array.from(src, (h) => f16(h & 0xffff)), shape, 'float32');
+      return new Tensor(Float32Array.from(src, (h) => f16ToF32(h & 0xffff)), shape, 'float32');
     case OnnxDataType.BFLOAT16:
-      return new Tensor(Float32Array.from(src, (h) => new Float32Array(new Uint32Array([(h & 0xffff) << 16]).buffer)[0]!), shape, 'float32');
+      return new Tensor(Float32Array.from(src, bf16ToF32), shape, 'float32');
     case OnnxDataType.DOUBLE:
       return new Tensor(Float64Array.from(src), shape, 'float64');
     case OnnxDataType.BOOL:
