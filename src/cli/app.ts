@@ -276,9 +276,7 @@ async function loadImageFolder(dir: string, log: Log): Promise<Loaded> {
     }
   });
   if (files.length === 0) throw new CliError(`image folder ${dir} has no .png/.jpg files in its class folders`);
-  // size and channels from the first image: grayscale if every sampled image is gray
-  const first = await readImage(files[0]!.file, { channels: 3, height: 28, width: 28 });
-  void first;
+  // every image becomes 1×28×28 grayscale in [0, 1] (bilinear resize), like the bundled datasets
   const prep: ImagePrep = { kind: 'image', channels: 1, height: 28, width: 28 };
   const xs = new Float32Array(files.length * 28 * 28);
   for (let i = 0; i < files.length; i++) xs.set((await readImage(files[i]!.file, prep)).storage as Float32Array, i * 784);

@@ -159,6 +159,42 @@ describe('backprop CLI on a CSV file', () => {
   });
 });
 
+describe('backprop CLI on an image folder', () => {
+  it('trains on class sub-folders of PNG/JPEG files and predicts new images', async () => {
+    const { PNG } = await import('pngjs');
+    const root = join(dir, 'bars');
+    const rng = new Rng(4);
+    const write = (file: string, vertical: boolean) => {
+      const png = new PNG({ width: 20, height: 20 });
+      const at = rng.int(3, 17);
+      for (let y = 0; y < 20; y++)
+        for (let x = 0; x < 20; x++) {
+          const on = vertical ? Math.abs(x - at) <= 1 : Math.abs(y - at) <= 1;
+          const v = on ? 230 : rng.int(0, 40);
+          png.data.set([v, v, v, 255], (y * 20 + x) * 4);
+        }
+      writeFileSync(file, PNG.sync.write(png));
+    };
+    for (const cls of ['horizontal', 'vertical']) {
+      mkdirSync(join(root, cls), { recursive: true });
+      for (let i = 0; i < 40; i++) write(join(root, cls, `${i}.png`), cls === 'vertical');
+    }
+    mkdirSync(join(root, '.hidden'));
+    writeFileSync(join(root, 'vertical', 'notes.txt'), 'not an image');
+    const out = join(dir, 'run-bars');
+    const r = await cli('train', '--dataset', root, '--model', 'mlp', '--epochs', '6', '--out', out, '--no-progress', '--val-fraction', '0.25');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/80 images in 2 classes/);
+    expect(Number(/validation: loss [\d.]+ {2}accuracy ([\d.]+)/.exec(r.stdout)![1])).toBeGreaterThanOrEqual(0.9);
+    expect(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).classes).toEqual(['horizontal', 'vertical']);
+    const probe = join(dir, 'probe.png');
+    write(probe, true);
+    const p = await cli('predict', '--model', out, probe);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout.trim().split('\n')[1]).toMatch(/,vertical,/);
+  });
+});
+
 describe('backprop CLI on MNIST (fast version of the README run)', () => {
   const out = join(dir, 'run-mnist');
   it('two epochs of the MLP on 3,000 digits beat 85 % on the 2,000 held-out digits', async () => {
