@@ -6,25 +6,19 @@
  * const criterion = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 });
  * const loss = criterion.call(model.call(x), y);  // logits [N, C], y int32 [N] → scalar
  */
-import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import * as L from './losses.js';
 import { Module, pyRepr } from './module.js';
 
 type Reduction = L.Reduction;
 
-function checkReductionOption(who: string, r: unknown, extra: readonly string[] = []): void {
-  const ok = ['none', 'mean', 'sum', ...extra];
-  if (typeof r !== 'string' || !ok.includes(r))
-    throw new ValueError(`${who}: reduction must be one of ${ok.map((x) => `'${x}'`).join(', ')}, got ${JSON.stringify(r)}`);
-}
-
-abstract class Loss extends Module {
-  readonly reduction: Reduction;
-  constructor(reduction: Reduction | undefined) {
+/** The shared part of the loss modules: a `reduction` validated at construction and printed like PyTorch. */
+abstract class Loss<R extends string = Reduction> extends Module {
+  readonly reduction: R;
+  constructor(reduction: R | undefined, extra: readonly string[] = []) {
     super();
-    this.reduction = reduction ?? 'mean';
-    checkReductionOption(this.constructor.name, this.reduction);
+    this.reduction = reduction ?? ('mean' as R);
+    L.checkReduction(this.typeName, this.reduction, extra);
   }
   override extraRepr(): string {
     return this.reduction === 'mean' ? '' : `reduction=${pyRepr(this.reduction)}`;
@@ -33,6 +27,7 @@ abstract class Loss extends Module {
 
 /** Module form of `F.mseLoss`: mean squared error. input, target: same shape. */
 export class MSELoss extends Loss {
+  static readonly displayName = 'MSELoss';
   constructor(opts: { reduction?: Reduction } = {}) {
     super(opts.reduction);
   }
@@ -43,6 +38,7 @@ export class MSELoss extends Loss {
 
 /** Module form of `F.l1Loss`: mean absolute error. input, target: same shape. */
 export class L1Loss extends Loss {
+  static readonly displayName = 'L1Loss';
   constructor(opts: { reduction?: Reduction } = {}) {
     super(opts.reduction);
   }
@@ -53,6 +49,7 @@ export class L1Loss extends Loss {
 
 /** Module form of `F.smoothL1Loss` (quadratic below `beta`, linear above). */
 export class SmoothL1Loss extends Loss {
+  static readonly displayName = 'SmoothL1Loss';
   readonly beta: number;
   constructor(opts: { reduction?: Reduction; beta?: number } = {}) {
     super(opts.reduction);
@@ -65,6 +62,7 @@ export class SmoothL1Loss extends Loss {
 
 /** Module form of `F.huberLoss` (quadratic below `delta`, linear with slope `delta` above). */
 export class HuberLoss extends Loss {
+  static readonly displayName = 'HuberLoss';
   readonly delta: number;
   constructor(opts: { reduction?: Reduction; delta?: number } = {}) {
     super(opts.reduction);
@@ -77,6 +75,7 @@ export class HuberLoss extends Loss {
 
 /** Module form of `F.binaryCrossEntropy` on probabilities; `weight` (a buffer) rescales each element. */
 export class BCELoss extends Loss {
+  static readonly displayName = 'BCELoss';
   constructor(opts: { reduction?: Reduction; weight?: Tensor | null } = {}) {
     super(opts.reduction);
     this.registerBuffer('weight', opts.weight ?? null);
@@ -94,6 +93,7 @@ export class BCELoss extends Loss {
  * are buffers (state-dict keys `weight`, `pos_weight`).
  */
 export class BCEWithLogitsLoss extends Loss {
+  static readonly displayName = 'BCEWithLogitsLoss';
   constructor(opts: { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null } = {}) {
     super(opts.reduction);
     this.registerBuffer('weight', opts.weight ?? null);
@@ -116,6 +116,7 @@ export class BCEWithLogitsLoss extends Loss {
  * `labelSmoothing` (0), `reduction`.
  */
 export class CrossEntropyLoss extends Loss {
+  static readonly displayName = 'CrossEntropyLoss';
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
   constructor(opts: L.CrossEntropyOptions = {}) {
@@ -139,6 +140,7 @@ export class CrossEntropyLoss extends Loss {
 
 /** Module form of `F.nllLoss` on log-probabilities [N, C] with int32 targets [N]. */
 export class NLLLoss extends Loss {
+  static readonly displayName = 'NLLLoss';
   readonly ignoreIndex: number;
   constructor(opts: L.NllLossOptions = {}) {
     super(opts.reduction);
@@ -154,25 +156,21 @@ export class NLLLoss extends Loss {
 }
 
 /** Module form of `F.klDiv` (input: log-probabilities). Use `reduction: 'batchmean'` for the true KL. */
-export class KLDivLoss extends Module {
-  readonly reduction: Reduction | 'batchmean';
+export class KLDivLoss extends Loss<Reduction | 'batchmean'> {
+  static readonly displayName = 'KLDivLoss';
   readonly logTarget: boolean;
   constructor(opts: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}) {
-    super();
-    this.reduction = opts.reduction ?? 'mean';
-    checkReductionOption('KLDivLoss', this.reduction, ['batchmean']);
+    super(opts.reduction, ['batchmean']);
     this.logTarget = opts.logTarget ?? false;
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return L.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
   }
-  override extraRepr(): string {
-    return this.reduction === 'mean' ? '' : `reduction=${pyRepr(this.reduction)}`;
-  }
 }
 
 /** Module form of `F.hingeEmbeddingLoss` (targets ±1). */
 export class HingeEmbeddingLoss extends Loss {
+  static readonly displayName = 'HingeEmbeddingLoss';
   readonly margin: number;
   constructor(opts: { reduction?: Reduction; margin?: number } = {}) {
     super(opts.reduction);
@@ -185,6 +183,7 @@ export class HingeEmbeddingLoss extends Loss {
 
 /** Module form of `F.cosineEmbeddingLoss`: `forward(x1, x2, target)` with targets ±1. */
 export class CosineEmbeddingLoss extends Loss {
+  static readonly displayName = 'CosineEmbeddingLoss';
   readonly margin: number;
   constructor(opts: { reduction?: Reduction; margin?: number } = {}) {
     super(opts.reduction);
@@ -197,6 +196,7 @@ export class CosineEmbeddingLoss extends Loss {
 
 /** Module form of `F.marginRankingLoss`: `forward(x1, x2, target)` with targets ±1. */
 export class MarginRankingLoss extends Loss {
+  static readonly displayName = 'MarginRankingLoss';
   readonly margin: number;
   constructor(opts: { reduction?: Reduction; margin?: number } = {}) {
     super(opts.reduction);
@@ -209,6 +209,7 @@ export class MarginRankingLoss extends Loss {
 
 /** Module form of `F.tripletMarginLoss`: `forward(anchor, positive, negative)`. */
 export class TripletMarginLoss extends Loss {
+  static readonly displayName = 'TripletMarginLoss';
   readonly margin: number;
   readonly p: number;
   readonly eps: number;
@@ -227,6 +228,7 @@ export class TripletMarginLoss extends Loss {
 
 /** Module form of `F.gaussianNllLoss`: `forward(input, target, var)`. */
 export class GaussianNLLLoss extends Loss {
+  static readonly displayName = 'GaussianNLLLoss';
   readonly full: boolean;
   readonly eps: number;
   constructor(opts: { reduction?: Reduction; full?: boolean; eps?: number } = {}) {
@@ -241,6 +243,7 @@ export class GaussianNLLLoss extends Loss {
 
 /** Module form of `F.poissonNllLoss`. */
 export class PoissonNLLLoss extends Loss {
+  static readonly displayName = 'PoissonNLLLoss';
   readonly logInput: boolean;
   readonly full: boolean;
   readonly eps: number;

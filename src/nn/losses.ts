@@ -25,9 +25,10 @@ export interface ReductionOptions {
 
 // ---------------------------------------------------------------- helpers
 
-function checkReduction(op: string, r: string, extra: readonly string[] = []): void {
+/** Throw a `ValueError` naming `op` unless `r` is `'none'`, `'mean'`, `'sum'` (or one of `extra`). */
+export function checkReduction(op: string, r: unknown, extra: readonly string[] = []): void {
   const ok = ['none', 'mean', 'sum', ...extra];
-  if (!ok.includes(r)) throw new ValueError(`${op}: reduction must be one of ${ok.map((s) => `'${s}'`).join(', ')}, got ${JSON.stringify(r)}`);
+  if (typeof r !== 'string' || !ok.includes(r)) throw new ValueError(`${op}: reduction must be one of ${ok.map((s) => `'${s}'`).join(', ')}, got ${JSON.stringify(r)}`);
 }
 
 function reduce(loss: Tensor, reduction: Reduction, op: string): Tensor {

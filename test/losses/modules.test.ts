@@ -76,6 +76,36 @@ describe('loss module state and printing', () => {
     expect(() => new nn.MSELoss({ reduction: 'avg' as never })).toThrow(ValueError);
     expect(() => new nn.KLDivLoss({ reduction: 'batchsum' as never })).toThrow(/batchmean/);
   });
+  it('every loss module keeps its name when a minifier renames classes (printing and errors)', () => {
+    const all: [string, () => nn.Module][] = [
+      ['MSELoss', () => new nn.MSELoss({ reduction: 'sum' })],
+      ['L1Loss', () => new nn.L1Loss({ reduction: 'sum' })],
+      ['SmoothL1Loss', () => new nn.SmoothL1Loss({ reduction: 'sum' })],
+      ['HuberLoss', () => new nn.HuberLoss({ reduction: 'sum' })],
+      ['BCELoss', () => new nn.BCELoss({ reduction: 'sum' })],
+      ['BCEWithLogitsLoss', () => new nn.BCEWithLogitsLoss({ reduction: 'sum' })],
+      ['CrossEntropyLoss', () => new nn.CrossEntropyLoss({ reduction: 'sum' })],
+      ['NLLLoss', () => new nn.NLLLoss({ reduction: 'sum' })],
+      ['KLDivLoss', () => new nn.KLDivLoss({ reduction: 'sum' })],
+      ['HingeEmbeddingLoss', () => new nn.HingeEmbeddingLoss({ reduction: 'sum' })],
+      ['CosineEmbeddingLoss', () => new nn.CosineEmbeddingLoss({ reduction: 'sum' })],
+      ['MarginRankingLoss', () => new nn.MarginRankingLoss({ reduction: 'sum' })],
+      ['TripletMarginLoss', () => new nn.TripletMarginLoss({ reduction: 'sum' })],
+      ['GaussianNLLLoss', () => new nn.GaussianNLLLoss({ reduction: 'sum' })],
+      ['PoissonNLLLoss', () => new nn.PoissonNLLLoss({ reduction: 'sum' })],
+    ];
+    for (const [name, make] of all) {
+      const cls = (nn as unknown as Record<string, { name: string; new (o: object): nn.Module }>)[name]!;
+      const original = cls.name;
+      Object.defineProperty(cls, 'name', { value: 'Qe', configurable: true });
+      try {
+        expect(make().toString().startsWith(`${name}(`)).toBe(true);
+        expect(() => new cls({ reduction: 'avg' })).toThrow(new RegExp(`^${name}: reduction must be one of`));
+      } finally {
+        Object.defineProperty(cls, 'name', { value: original, configurable: true });
+      }
+    }
+  });
   it('trains: a CrossEntropyLoss module drives a Linear layer to fit separable data', () => {
     const model = new nn.Linear(2, 2, { rng: rng(7) });
     const criterion = new nn.CrossEntropyLoss();
