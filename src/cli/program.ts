@@ -51,7 +51,7 @@ export function program(io: CliIO): Command {
     .option('-s, --seed <n>', 'random seed (weights, split, shuffling, dropout)', int('--seed'), 0)
     .option('--val-fraction <f>', 'fraction of the training data held out for validation', float('--val-fraction'), 0.1)
     .option('--early-stopping [patience]', 'stop when the validation loss stops improving (default patience 3), keep the best weights', int('--early-stopping'))
-    .option('--augment <pixels>', 'images: random shifts of up to this many pixels (default 1; 0 = off)', int('--augment'))
+    .option('--augment <pixels>', 'images: random shifts of up to this many pixels (default 1 for mnist, 0 otherwise)', int('--augment'))
     .option('--limit <n>', 'use only n training samples (quick experiments)', int('--limit'))
     .option('--backend <name>', 'auto | wasm | js')
     .option('--no-progress', 'no progress output')
