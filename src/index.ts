@@ -11,6 +11,7 @@ export { Tensor, type TensorOrScalar, type Scalar } from './tensor/tensor.js';
 export * from './tensor/creation.js';
 export * from './tensor/functional.js';
 export { gradcheck, type GradcheckOptions } from './tensor/gradcheck.js';
+export { grad, type GradOptions } from './tensor/autograd.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
