@@ -366,14 +366,20 @@ export abstract class Module {
 
   /** `[dotted name, parameter]`, own first, then children's; each parameter once. */
   namedParameters(prefix = '', recurse = true): [string, Parameter][] {
-    const out: [string, Parameter][] = [];
+    return this.namedTensors('params', prefix, recurse);
+  }
+
+  /** Own then descendants' non-null entries of one registry, dotted names, each tensor once (first name wins). */
+  private namedTensors<K extends 'params' | 'buffers'>(kind: K, prefix: string, recurse: boolean): [string, K extends 'params' ? Parameter : Tensor][] {
+    type T = K extends 'params' ? Parameter : Tensor;
+    const out: [string, T][] = [];
     const seen = new Set<Tensor>();
     const mods: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
     for (const [mp, m] of mods)
-      for (const [name, p] of m.ownState().params)
-        if (p && !seen.has(p)) {
-          seen.add(p);
-          out.push([mp ? `${mp}.${name}` : name, p]);
+      for (const [name, t] of m.ownState()[kind])
+        if (t && !seen.has(t)) {
+          seen.add(t);
+          out.push([mp ? `${mp}.${name}` : name, t as T]);
         }
     return out;
   }
@@ -383,20 +389,12 @@ export abstract class Module {
     return this.namedParameters('', recurse).map(([, p]) => p);
   }
 
-  /** `[dotted name, buffer]` for every (non-null) buffer. */
+  /** `[dotted name, buffer]` for every (non-null) buffer, own first, then children's; each buffer once. */
   namedBuffers(prefix = '', recurse = true): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
-    const seen = new Set<Tensor>();
-    const mods: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
-    for (const [mp, m] of mods)
-      for (const [name, b] of m.ownState().buffers)
-        if (b && !seen.has(b)) {
-          seen.add(b);
-          out.push([mp ? `${mp}.${name}` : name, b]);
-        }
-    return out;
+    return this.namedTensors('buffers', prefix, recurse);
   }
 
+  /** Every (non-null) buffer: running statistics and other state that is saved but not trained. */
   buffers(recurse = true): Tensor[] {
     return this.namedBuffers('', recurse).map(([, b]) => b);
   }
