@@ -118,6 +118,11 @@ export abstract class LRScheduler extends SchedulerBase {
       this.lastEpoch = epoch;
       values = this.closedFormLr() ?? this.getLr();
     }
+    this.setLrs(values);
+  }
+
+  /** Write one lr per group into the optimizer and remember them for `getLastLr()`. */
+  protected setLrs(values: readonly number[]): void {
     const gs = groups(this.optimizer);
     gs.forEach((g, i) => (g.lr = values[i]!));
     this.lastLr = gs.map((g) => g.lr);
@@ -266,10 +271,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     }
     this.stepCount++;
     this.lastEpoch = Math.floor(epoch);
-    const values = this.getLr();
-    const gs = groups(this.optimizer);
-    gs.forEach((g, i) => (g.lr = values[i]!));
-    this.lastLr = gs.map((g) => g.lr);
+    this.setLrs(this.getLr());
   }
 }
 
