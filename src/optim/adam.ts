@@ -28,6 +28,18 @@ function validateAdam(name: string, o: AdamOptions): void {
   checkNumber(name, 'weightDecay value', o.weightDecay);
 }
 
+/** Adam's and AdamW's defaults (PyTorch's), which differ only in the weight decay. */
+function adamDefaults(opts: Partial<AdamOptions>, weightDecay: number): AdamOptions {
+  return {
+    lr: opts.lr ?? 1e-3,
+    betas: opts.betas ? [opts.betas[0], opts.betas[1]] : [0.9, 0.999],
+    eps: opts.eps ?? 1e-8,
+    weightDecay: opts.weightDecay ?? weightDecay,
+    amsgrad: opts.amsgrad ?? false,
+    maximize: opts.maximize ?? false,
+  };
+}
+
 function adamParam(name: string, decoupled: boolean, p: Tensor, grad: Tensor, st: ParamState, group: ParamGroup<AdamOptions>): void {
   if (st.exp_avg === undefined) {
     st.step = 0;
@@ -72,14 +84,7 @@ function adamParam(name: string, decoupled: boolean, p: Tensor, grad: Tensor, st
  */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: ParamsInput<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super('Adam', params, {
-      lr: opts.lr ?? 1e-3,
-      betas: opts.betas ? [opts.betas[0], opts.betas[1]] : [0.9, 0.999],
-      eps: opts.eps ?? 1e-8,
-      weightDecay: opts.weightDecay ?? 0,
-      amsgrad: opts.amsgrad ?? false,
-      maximize: opts.maximize ?? false,
-    });
+    super('Adam', params, adamDefaults(opts, 0));
   }
 
   protected validate(o: AdamOptions): void {
@@ -103,14 +108,7 @@ export class Adam extends Optimizer<AdamOptions> {
  */
 export class AdamW extends Optimizer<AdamOptions> {
   constructor(params: ParamsInput<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super('AdamW', params, {
-      lr: opts.lr ?? 1e-3,
-      betas: opts.betas ? [opts.betas[0], opts.betas[1]] : [0.9, 0.999],
-      eps: opts.eps ?? 1e-8,
-      weightDecay: opts.weightDecay ?? 1e-2,
-      amsgrad: opts.amsgrad ?? false,
-      maximize: opts.maximize ?? false,
-    });
+    super('AdamW', params, adamDefaults(opts, 1e-2));
   }
 
   protected validate(o: AdamOptions): void {
