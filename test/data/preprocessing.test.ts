@@ -150,4 +150,57 @@ describe('image transforms', () => {
     const out = pipe({ data: Uint8Array.from([0, 255]), width: 2, height: 1, channels: 1 });
     expect(out.toArray()).toEqual([[[-1, 1]]]);
   });
+  it('randomShift translates every channel of an image by one (dx, dy) within maxShift, filling the rest; randomHorizontalFlip flips whole images', () => {
+    const [n, c, h, w, m] = [40, 2, 4, 5, 2];
+    const x = tensor(Array.from({ length: n * c * h * w }, (_, i) => i + 1)).reshape([n, c, h, w]);
+    const src = x.dataSync();
+    const out = randomShift(m, { rng: new Rng(11), fill: -1 })(x).dataSync();
+    const at = (a: ArrayLike<number>, i: number, k: number, r: number, col: number) => a[((i * c + k) * h + r) * w + col]!;
+    const used = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      // the shifts that explain this image exactly: out[r][col] = src[r − dy][col − dx], or fill off the edge
+      const fits: string[] = [];
+      for (let dy = -m; dy <= m; dy++)
+        for (let dx = -m; dx <= m; dx++) {
+          let ok = true;
+          for (let k = 0; k < c && ok; k++)
+            for (let r = 0; r < h && ok; r++)
+              for (let col = 0; col < w && ok; col++) {
+                const sr = r - dy;
+                const sc = col - dx;
+                const want = sr >= 0 && sr < h && sc >= 0 && sc < w ? at(src, i, k, sr, sc) : -1;
+                ok = at(out, i, k, r, col) === want;
+              }
+          if (ok) fits.push(`${dx},${dy}`);
+        }
+      expect(fits).toHaveLength(1);
+      used.add(fits[0]!);
+    }
+    // the shifts vary over the batch and move in both directions on both axes
+    expect(used.size).toBeGreaterThan(5);
+    const shifts = [...used].map((s) => s.split(',').map(Number));
+    for (const axis of [0, 1]) {
+      expect(shifts.some((s) => s[axis]! < 0)).toBe(true);
+      expect(shifts.some((s) => s[axis]! > 0)).toBe(true);
+      expect(shifts.every((s) => Math.abs(s[axis]!) <= m)).toBe(true);
+    }
+    expect(randomShift(0, { rng: new Rng(1) })(x).toArray()).toEqual(x.toArray());
+    // flips: each image is either untouched or mirrored in every channel; p = 0.5 does some of each
+    const f = randomHorizontalFlip(0.5, { rng: new Rng(2) })(x).dataSync();
+    let flipped = 0;
+    for (let i = 0; i < n; i++) {
+      let same = true;
+      let mirrored = true;
+      for (let k = 0; k < c; k++)
+        for (let r = 0; r < h; r++)
+          for (let col = 0; col < w; col++) {
+            same &&= at(f, i, k, r, col) === at(src, i, k, r, col);
+            mirrored &&= at(f, i, k, r, col) === at(src, i, k, r, w - 1 - col);
+          }
+      expect(same !== mirrored).toBe(true);
+      if (mirrored) flipped++;
+    }
+    expect(flipped).toBeGreaterThan(5);
+    expect(flipped).toBeLessThan(n - 5);
+  });
 });
