@@ -51,6 +51,33 @@ describe('generators', () => {
     const sp = g.spiral({ n: 100, seed: 0 }).x.toArray() as number[][];
     expect(Math.hypot(sp[0]![0]!, sp[0]![1]!)).toBe(0);
   });
+  it('noise-free moons lie on two interleaved half circles (scikit-learn make_moons); noise moves them off', () => {
+    const d = g.moons({ n: 101, seed: 0 });
+    const pts = d.x.toArray() as number[][];
+    const ys = d.y.toArray() as number[];
+    expect(ys.filter((v) => v === 0)).toHaveLength(50);
+    expect(ys.filter((v) => v === 1)).toHaveLength(51);
+    pts.forEach(([x, y], i) => {
+      if (ys[i] === 0) {
+        // upper half of the unit circle centred at (0, 0)
+        expect(Math.hypot(x!, y!)).toBeCloseTo(1, 5);
+        expect(y!).toBeGreaterThanOrEqual(-1e-6);
+      } else {
+        // lower half of the unit circle centred at (1, 0.5)
+        expect(Math.hypot(x! - 1, y! - 0.5)).toBeCloseTo(1, 5);
+        expect(y!).toBeLessThanOrEqual(0.5 + 1e-6);
+      }
+    });
+    // both arcs run end to end: x from −1 to 1 (outer) and 0 to 2 (inner)
+    const xs = (c: number) => pts.filter((_, i) => ys[i] === c).map((p) => p[0]!);
+    expect(Math.min(...xs(0))).toBeCloseTo(-1, 5);
+    expect(Math.max(...xs(0))).toBeCloseTo(1, 5);
+    expect(Math.min(...xs(1))).toBeCloseTo(0, 5);
+    expect(Math.max(...xs(1))).toBeCloseTo(2, 5);
+    const noisy = g.moons({ n: 101, noise: 0.1, seed: 0 }).x.toArray() as number[][];
+    const off = noisy.filter(([x, y], i) => Math.abs(Math.hypot(x! - (ys[i] ? 1 : 0), y! - (ys[i] ? 0.5 : 0)) - 1) > 0.02).length;
+    expect(off).toBeGreaterThan(50);
+  });
   it('regression sets: ranges and the noise-free relation', () => {
     const p = g.regressionPlane({ n: 100, seed: 0 });
     expect(p.y.shape).toEqual([100, 1]);
