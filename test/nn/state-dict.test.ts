@@ -67,6 +67,7 @@ const layers: [string, (seed: number) => nn.Module, string[], () => Tensor][] = 
   ['BatchNorm1d', () => new nn.BatchNorm1d(3), ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'], () => randn(4, 3)],
   ['BatchNorm2d', () => new nn.BatchNorm2d(2), ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'], () => randn(2, 2, 3, 3)],
   ['LayerNorm', () => new nn.LayerNorm([3]), ['weight', 'bias'], () => randn(2, 3)],
+  ['GroupNorm', () => new nn.GroupNorm(2, 4), ['weight', 'bias'], () => randn(2, 4, 3)],
   ['Embedding', (s) => new nn.Embedding(5, 3, r(s)), ['weight'], () => tensor(new Int32Array([0, 4, 2]))],
   [
     'RNN',
