@@ -498,13 +498,19 @@ export class CsvBuilder {
     return this.decided && this.names ? { names: this.names.slice(), types: this.types.slice() } : null;
   }
 
-  /** End of input in streaming mode: flush buffered rows and check the file was not empty. */
-  finishStream(): void {
+  /** Shared end of input: refuse an empty file, push pending blank records, decide the column types. */
+  private endOfInput(): void {
     if (!this.sawRecord) throw this.err('E_CSV_EMPTY', 'the file is empty', 1);
+    // one-column files: trailing blank records that were not blank lines in the text are "" values
     const quotedEmpty = this.blankLines.length - Math.min(this.blankLines.length, this.trailingBlankLines());
     for (const l of this.blankLines.slice(0, quotedEmpty)) this.push([''], l);
     this.blankLines.length = 0;
     if (!this.decided) this.decide();
+  }
+
+  /** End of input in streaming mode: flush buffered rows and check the file was not empty. */
+  finishStream(): void {
+    this.endOfInput();
     if (this.emitted === 0) throw this.err('E_CSV_NO_ROWS', 'the file has a header but no (complete) data rows', 1);
   }
 
@@ -515,12 +521,7 @@ export class CsvBuilder {
 
   /** Finish: apply the missing-value policy and return the table. */
   finish(): CsvTable {
-    if (!this.sawRecord) throw this.err('E_CSV_EMPTY', 'the file is empty', 1);
-    // one-column files: trailing blank records that were not blank lines in the text are "" values
-    const quotedEmpty = this.blankLines.length - Math.min(this.blankLines.length, this.trailingBlankLines());
-    for (const l of this.blankLines.slice(0, quotedEmpty)) this.push([''], l);
-    this.blankLines.length = 0;
-    if (!this.decided) this.decide();
+    this.endOfInput();
     const names = this.names!;
     if (this.rowLines.length === 0) throw this.err('E_CSV_NO_ROWS', 'the file has a header but no data rows', 1);
     const policy = this.o.missing;
