@@ -363,6 +363,20 @@ describe('playground in Chromium', () => {
     expect(rms[0]!).toBeLessThan(rms[6]! / 100);
   });
 
+  it('a challenge link opens its setup, shows the goal and notices when it is solved', async () => {
+    await boot('challenge=circle-features');
+    const st = await pg((p) => p.state());
+    expect(st.networkShape).toEqual([]);
+    expect(await page.locator('#challenge-box').textContent()).toMatch(/^Challenge: A circle without hidden layers/);
+    await page.click('[data-feature="xSquared"]');
+    await page.click('[data-feature="ySquared"]');
+    await page.click('[data-feature="x"]');
+    await page.click('[data-feature="y"]');
+    await page.selectOption('#lr', '0.1');
+    await pg((p) => p.step(40));
+    await expect.poll(() => page.locator('#challenge-box').textContent()).toMatch(/^✓ Solved/);
+  });
+
   it('memory stays flat over 2,000 steps (worker heap after GC)', async () => {
     await boot('batchSize=10');
     const heap = await workerHeap(page);

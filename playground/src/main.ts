@@ -14,12 +14,19 @@ import { Rng } from './bp.js';
 import { generateCode } from './codegen.js';
 import type { Frame, FromWorker, ImageFrame, ToWorker } from './protocol.js';
 import { mountImageMode, type ImageMode } from './image-view.js';
+import { CHALLENGES, challengeStatus } from './challenges.js';
 
 const TEST = new URLSearchParams(location.search).get('test') === '1';
 
 // ------------------------------------------------------------------------------------ state
 const parsed = parseHash(location.hash);
 let state: PgState = parsed.state;
+// a link that names only a challenge (and classroom flags) opens the challenge's starting setup
+{
+  const keys = location.hash.slice(1).split('&').map((kv) => decodeURIComponent(kv.split('=')[0] ?? '')).filter((k) => k !== '');
+  if (state.challenge !== 'none' && keys.every((k) => k === 'challenge' || k === 'hide' || k.endsWith('_hide')))
+    state = normalize({ ...state, ...CHALLENGES[state.challenge].setup });
+}
 let customPoints: Point[] | null = null;
 /** A frame plus the last points the worker sent (it sends them only when they change). */
 type ViewFrame = Frame & { points0: { train: Point[]; val: Point[]; test: Point[] } };
@@ -112,9 +119,27 @@ const regSel = reg('regularization', select('Regularization', REGULARIZATIONS, s
 const rateSel = reg('regularizationRate', select('Regularization rate', RATES.map((v) => ({ value: String(v), label: String(v) })), String(state.regularizationRate), (v) => update({ regularizationRate: Number(v) }), 'Strength of the penalty; live', 'regRate'));
 const probSel = reg('problem', select('Problem type', ['classification', 'regression'] as const, state.problem, (v) => update({ problem: v, dataset: v === 'regression' ? 'reg-plane' : 'circle' }), 'Classification (colours) or regression (values)', 'problem'));
 const presetSel = reg('preset', select('Preset', [{ value: 'modern', label: 'modern' }, { value: 'classic', label: 'classic (TF Playground)' }] as const, state.preset, (v) => update({ preset: v }), 'classic: tanh output, ±1 labels, ½·MSE, plain SGD, no reshuffle — as TensorFlow Playground; modern: logits + BCE/CE, any optimizer', 'preset'));
+const challengeSel = reg('challenge', select('Challenge', [{ value: 'none', label: 'none' }, ...Object.entries(CHALLENGES).map(([k, c]) => ({ value: k, label: c.title }))] as { value: PgState['challenge']; label: string }[], state.challenge, (v) => update(v === 'none' ? { challenge: v } : { challenge: v, ...CHALLENGES[v].setup }), 'A guided goal to reach; its starting setup is applied when chosen', 'challenge'));
+const challengeBox = el('div', { class: 'challenge', id: 'challenge-box', attrs: { role: 'status' } });
+challengeBox.hidden = true;
+function drawChallenge(f: Frame | null): void {
+  const st = f ? challengeStatus(state, f.metrics) : null;
+  if (!st) {
+    challengeBox.hidden = true;
+    return;
+  }
+  challengeBox.hidden = false;
+  challengeBox.classList.toggle('done', st.done);
+  challengeBox.replaceChildren(
+    el('strong', { text: `${st.done ? '✓ Solved: ' : 'Challenge: '}${st.challenge.title}. ` }),
+    el('span', { text: st.challenge.goal }),
+    el('span', { class: 'cstatus', id: 'challenge-status', text: ` — ${st.status}` }),
+    el('details', {}, [el('summary', { text: 'Hint' }), el('span', { text: st.challenge.hint })]),
+  );
+}
 const toolbar = el('section', { class: 'toolbar', attrs: { 'aria-label': 'Training controls' } }, [
   el('div', { class: 'runctl' }, [resetBtn, playBtn, stepBtn, reseedBtn, el('div', { class: 'epochbox' }, [el('span', { class: 'lbl', text: 'Epoch' }), epochOut])]),
-  presetSel.root, lrSel.root, actSel.root, regSel.root, rateSel.root, probSel.root,
+  presetSel.root, lrSel.root, actSel.root, regSel.root, rateSel.root, probSel.root, challengeSel.root,
 ]);
 controls.playButton = playBtn;
 controls.stepButton = stepBtn;
@@ -294,7 +319,7 @@ async function importModel(architecture: string, weights: Uint8Array): Promise<{
 const divBox = el('div', { class: 'diverged', id: 'diverged', attrs: { role: 'alert' } });
 divBox.hidden = true;
 
-app.append(toolbar, divBox, el('div', { class: 'columns' }, [dataPanel, netWrap, outputPanel]), advanced, modelPanel);
+app.append(toolbar, challengeBox, divBox, el('div', { class: 'columns' }, [dataPanel, netWrap, outputPanel]), advanced, modelPanel);
 
 // ------------------------------------------------------------------------------------ controls refresh
 function refreshControls(): void {
@@ -345,6 +370,8 @@ function refreshControls(): void {
   initSel.input.value = state.init;
   esSl.set(state.earlyStopping);
   raceSel.input.value = state.race;
+  challengeSel.input.value = state.challenge;
+  drawChallenge(frame);
   raceSel.input.disabled = classic;
   seedOut.replaceChildren(
     el('span', { class: 'lbl', text: 'Seeds' }),
@@ -677,6 +704,7 @@ function drawFrame(f: ViewFrame): void {
   if (histBox.open) drawHistograms(f);
   drawCharts(f);
   drawMetrics(f);
+  drawChallenge(f);
 }
 
 /** Per Linear layer: a histogram of its weights and the RMS of its last gradient on a log scale. */

@@ -45,6 +45,8 @@ export const PRESETS = ['modern', 'classic'] as const;
 export type PresetName = (typeof PRESETS)[number];
 export const PROBLEMS = ['classification', 'regression'] as const;
 export type ProblemName = (typeof PROBLEMS)[number];
+export const CHALLENGE_NAMES = ['none', 'circle-features', 'xor-small', 'spiral-budget', 'noisy-generalize'] as const;
+export type ChallengeName = (typeof CHALLENGE_NAMES)[number];
 export const MODES = ['2d', 'image'] as const;
 export type ModeName = (typeof MODES)[number];
 
@@ -53,7 +55,7 @@ export const HIDEABLE = [
   'dataset', 'noise', 'percTrainData', 'batchSize', 'learningRate', 'activation', 'regularization',
   'regularizationRate', 'problem', 'features', 'network', 'preset', 'loss', 'optimizer', 'scheduler',
   'dropout', 'norm', 'init', 'seeds', 'data', 'model', 'code', 'playButton', 'stepButton', 'resetButton',
-  'showTestData', 'discretize', 'valPercent', 'earlyStopping', 'mode', 'race', 'histograms', 'header', 'footer',
+  'showTestData', 'discretize', 'valPercent', 'earlyStopping', 'mode', 'race', 'histograms', 'header', 'footer', 'challenge',
 ] as const;
 export type HideableName = (typeof HIDEABLE)[number];
 
@@ -109,6 +111,8 @@ export interface PgState {
   hide: HideableName[];
   /** Optimizer race: a second copy of the network (same data, seeds and init) trained with this optimizer. */
   race: 'none' | OptimizerName;
+  /** A guided challenge (goal shown and checked live). */
+  challenge: ChallengeName;
 }
 
 type Spec =
@@ -163,6 +167,7 @@ export const SCHEMA: { readonly [K in keyof PgState]: Spec } = {
   discretize: { kind: 'bool' },
   hide: { kind: 'enumList', maxLen: HIDEABLE.length, values: HIDEABLE },
   race: { kind: 'enum', values: ['none', ...OPTIMIZERS] },
+  challenge: { kind: 'enum', values: CHALLENGE_NAMES },
 };
 
 export const STATE_KEYS = Object.keys(SCHEMA) as (keyof PgState)[];
@@ -213,6 +218,7 @@ export function defaultState(): PgState {
     discretize: false,
     hide: [],
     race: 'none',
+    challenge: 'none',
   };
 }
 
