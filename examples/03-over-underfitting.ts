@@ -7,7 +7,7 @@
  *
  *   npx tsx examples/03-over-underfitting.ts --full
  */
-import { data, manualSeed, nn, optim, noGrad, viz, type Tensor } from '../src/index.js';
+import { arange, data, manualSeed, nn, optim, noGrad, tensor, viz, type Tensor } from '../src/index.js';
 import { claim, f, outFile, runIfMain, type RunOptions } from './lib.js';
 import { solve } from './linalg.js';
 
@@ -16,12 +16,12 @@ const mse = (a: Tensor, b: Tensor) => a.sub(b).square().mean().item();
 
 /** Least squares on features [1, x, …, x^d] via the normal equations (XᵀX) w = Xᵀy in float64. */
 function polyFit(x: Tensor, y: Tensor, degree: number): (x: Tensor) => Tensor {
-  const feats = (t: Tensor) => t.double().pow(data.defaultCollate(Array.from({ length: degree + 1 }, (_, k) => k)) as Tensor);
+  const feats = (t: Tensor) => t.double().pow(arange(0, degree + 1, 1, { dtype: 'float64' })); // [N, 1] ** [d+1] → [N, d+1]
   const X = feats(x); // [N, d+1]
   const A = X.t().matmul(X).toArray() as number[][];
   const b = (X.t().matmul(y.double()).toArray() as number[][]).map((r) => r[0]!);
   const w = solve(A, b);
-  return (t) => feats(t).matmul(data.defaultCollate(w).double().unsqueeze(1)).float();
+  return (t) => feats(t).matmul(tensor(w, { dtype: 'float64' }).unsqueeze(1)).float();
 }
 
 type Reg = 'none' | 'l2' | 'dropout' | 'early-stopping';

@@ -6,7 +6,7 @@
  *
  *   npx tsx examples/05-mnist-mlp.ts --full
  */
-import { data, manualSeed, metrics, nn, noGrad, optim, Rng, viz, type Tensor } from '../src/index.js';
+import { data, manualSeed, metrics, nn, noGrad, optim, Rng, tensor, viz, type Tensor } from '../src/index.js';
 import { accuracyOf, claim, f, outFile, predictLabels, runIfMain, subset, type RunOptions } from './lib.js';
 
 export async function run({ fast }: RunOptions) {
@@ -52,7 +52,7 @@ export async function run({ fast }: RunOptions) {
   const files = ['05-mnist-learning-curves.svg', '05-mnist-confusion.svg', '05-mnist-misclassified.png'].map((n) => outFile(n, fast));
   await viz.saveSVG(files[0]!, viz.learningCurvesSpec({ epochs: history }, { title: 'MLP on MNIST', monitor: 'valLoss' }));
   await viz.saveSVG(files[1]!, viz.confusionMatrixSpec(cm, { title: `Confusion matrix (test accuracy ${f(acc)})` }));
-  if (wrong.length) await viz.savePNG(files[2]!, viz.imageGrid(xTest.indexSelect(0, data.defaultCollate(wrong) as Tensor), { ncol: 8 }));
+  if (wrong.length) await viz.savePNG(files[2]!, viz.imageGrid(xTest.indexSelect(0, tensor(wrong, { dtype: 'int32' })), { ncol: 8 }));
   const bar = fast ? 0.88 : 0.96;
   return {
     metrics: { test_accuracy: acc, final_train_loss: history.at(-1)!.loss, epochs },

@@ -10,7 +10,9 @@
 import { data, manualSeed, nn, optim, viz, type Tensor } from '../src/index.js';
 import { claim, f, outFile, runIfMain, type RunOptions } from './lib.js';
 
-type Config = { name: string; make: (p: nn.Parameter[]) => optim.Optimizer; schedule?: (o: optim.Optimizer, steps: number) => { step(): void } };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyOptimizer = optim.Optimizer<any>;
+type Config = { name: string; make: (p: nn.Parameter[]) => AnyOptimizer; schedule?: (o: AnyOptimizer, steps: number) => { step(): void } };
 const configs: Config[] = [
   { name: 'SGD', make: (p) => new optim.SGD(p, { lr: 0.3 }) },
   { name: 'SGD+momentum', make: (p) => new optim.SGD(p, { lr: 0.3, momentum: 0.9 }) },

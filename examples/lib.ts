@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cat, init, noGrad, Rng, type nn, type Tensor, data } from '../src/index.js';
+import { cat, init, noGrad, Rng, tensor, type nn, type Tensor, type data } from '../src/index.js';
 
 export interface Claim {
   name: string;
@@ -47,11 +47,7 @@ export function subset(ds: data.TensorDataset, n: number, seed: number): Tensor[
   const len = ds.length;
   if (n >= len) return ds.tensors.slice();
   const idx = new Rng(seed).permutation(len).slice(0, n);
-  return ds.tensors.map((t) => t.indexSelect(0, tensorIdx(idx)));
-}
-
-function tensorIdx(idx: ArrayLike<number>): Tensor {
-  return data.defaultCollate(Array.from(idx)) as Tensor;
+  return ds.tensors.map((t) => t.indexSelect(0, tensor(idx, { dtype: 'int32' })));
 }
 
 /** Classification accuracy of `model` on x [N, …] with labels y [N], in batches, in eval mode. */
@@ -72,11 +68,11 @@ export function predictLabels(model: nn.Module, x: Tensor, batch = 500): Tensor 
 }
 
 /** Print a result the way the runner does; returns true when every claim passed. */
-export function report(name: string, r: ExampleResult, seconds?: number): boolean {
-  const t = seconds === undefined ? '' : ` (${seconds.toFixed(1)} s)`;
+export function report(name: string, r: ExampleResult, seconds?: number, cpuSeconds?: number): boolean {
+  const t = seconds === undefined ? '' : ` (${seconds.toFixed(1)} s${cpuSeconds === undefined ? '' : `, ${cpuSeconds.toFixed(1)} s CPU`})`;
   if (r.skipped) {
     console.log(`SKIP ${name}: skipped: ${r.skipped}${t}`);
-    return true;
+    return true; // neither pass nor fail
   }
   const ok = r.claims.length > 0 && r.claims.every((c) => c.pass);
   const m = Object.entries(r.metrics)
@@ -95,7 +91,9 @@ export async function runIfMain(metaUrl: string, run: RunFn): Promise<void> {
   await init();
   const fast = !process.argv.includes('--full');
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const r = await run({ fast });
-  const ok = report(fileURLToPath(metaUrl).split(/[\\/]/).pop()!.replace(/\.ts$/, '') + (fast ? ' [fast]' : ' [full]'), r, (performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(c0);
+  const ok = report(fileURLToPath(metaUrl).split(/[\\/]/).pop()!.replace(/\.ts$/, '') + (fast ? ' [fast]' : ' [full]'), r, (performance.now() - t0) / 1000, (cpu.user + cpu.system) / 1e6);
   process.exitCode = ok ? 0 : 1;
 }

@@ -32,7 +32,7 @@ export function solve(A: number[][], b: number[]): number[] {
 export function jacobiEigen(S: number[][], sweeps = 100): { values: number[]; vectors: number[][] } {
   const n = S.length;
   const A = S.map((r) => r.slice());
-  const V = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+  const V: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
   for (let sweep = 0; sweep < sweeps; sweep++) {
     let off = 0;
     for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += A[p]![q]! ** 2;
