@@ -172,6 +172,34 @@ describe('DataLoader', () => {
     expect(() => it2.length).toThrow(ValueError);
     expect(() => new DataLoader(ds(3), { batchSize: 0 })).toThrow(ValueError);
   });
+  it('iterable datasets: dropLast, async iteration and resume agree with sync iteration', async () => {
+    const stream = (n: number) => new data.FunctionIterableDataset(() => Array.from({ length: n }, (_, i) => i));
+    const sync = (l: DataLoader<number>) => [...l].map((b) => (b as Tensor).toArray());
+    const asyncAll = async (l: DataLoader<number>) => {
+      const out: unknown[] = [];
+      for await (const b of l) out.push((b as Tensor).toArray());
+      return out;
+    };
+    for (const dropLast of [false, true]) {
+      const want = dropLast ? [[0, 1, 2], [3, 4, 5]] : [[0, 1, 2], [3, 4, 5], [6, 7]];
+      expect(sync(new DataLoader(stream(8), { batchSize: 3, dropLast }))).toEqual(want);
+      expect(await asyncAll(new DataLoader(stream(8), { batchSize: 3, dropLast }))).toEqual(want);
+      // stop after the first batch (sync), resume asynchronously in a fresh loader: the rest follows
+      const a = new DataLoader(stream(8), { batchSize: 3, dropLast });
+      for (const _ of a) break;
+      const b = new DataLoader(stream(8), { batchSize: 3, dropLast });
+      b.loadStateDict(a.stateDict());
+      expect(await asyncAll(b)).toEqual(want.slice(1));
+      // a position past the last batch yields nothing, and the next epoch is whole again
+      const c = new DataLoader(stream(8), { batchSize: 3, dropLast });
+      c.loadStateDict({ epoch: 1, position: want.length, rngState: null, inProgress: true });
+      expect(sync(c)).toEqual([]);
+      expect(sync(c)).toEqual(want);
+    }
+    // an exact multiple of the batch size leaves no partial batch
+    expect(sync(new DataLoader(stream(6), { batchSize: 3 }))).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(await asyncAll(new DataLoader(stream(0), { batchSize: 3 }))).toEqual([]);
+  });
 });
 
 describe('splits', () => {
