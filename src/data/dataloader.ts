@@ -177,20 +177,7 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
     this.epochRngState = this.rng ? this.rng.getState() : null;
     const ds = this.mapStyle;
     let order: Int32Array | null = null;
-    if (ds) {
-      const n = ds.length;
-      order = new Int32Array(n);
-      if (this.shuffle) {
-        // Fisher–Yates with the loader's Rng (same draws as Rng.permutation)
-        for (let i = 0; i < n; i++) order[i] = i;
-        for (let i = n - 1; i > 0; i--) {
-          const j = this.rng!.int(0, i + 1);
-          const t = order[i]!;
-          order[i] = order[j]!;
-          order[j] = t;
-        }
-      } else for (let i = 0; i < n; i++) order[i] = i;
-    }
+    if (ds) order = this.shuffle ? Int32Array.from(this.rng!.permutation(ds.length)) : Int32Array.from({ length: ds.length }, (_, i) => i);
     return { order, start, gen: this.generation };
   }
 
@@ -239,22 +226,14 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
 
   private *iterStream(skip: number, gen: number): Generator<B> {
     const it = (this.dataset as IterableDataset<T>)[Symbol.iterator]();
-    let b = 0;
-    let buf: T[] = [];
-    for (let r = it.next(); !r.done; r = it.next()) {
-      buf.push(r.value);
-      if (buf.length === this.batchSize) {
-        const samples = buf;
-        buf = [];
-        if (b++ < skip) continue;
-        this.position = b;
-        yield this.collateSamples(samples);
+    const batcher = new StreamBatcher<T>(this.batchSize, this.dropLast, skip);
+    for (let r = it.next(), s: T[] | null; ; r = it.next()) {
+      if ((s = r.done ? batcher.end() : batcher.push(r.value))) {
+        this.position = batcher.count;
+        yield this.collateSamples(s);
         this.checkGeneration(gen);
       }
-    }
-    if (buf.length > 0 && !this.dropLast && b++ >= skip) {
-      this.position = b;
-      yield this.collateSamples(buf);
+      if (r.done) break;
     }
     this.inProgress = false;
     this.position = 0;
@@ -264,23 +243,15 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
     const { order, start, gen } = this.beginEpoch();
     if (!order) {
       const it = (this.dataset as IterableDataset<T>)[Symbol.asyncIterator]();
-      let b = 0;
-      let buf: T[] = [];
-      const emit = async function* (this: DataLoader<T, B>, samples: T[]): AsyncGenerator<B> {
-        if (b++ < start) return;
-        this.position = b;
-        yield this.collateSamples(samples);
-        this.checkGeneration(gen);
-      }.bind(this);
-      for (let r = await it.next(); !r.done; r = await it.next()) {
-        buf.push(r.value);
-        if (buf.length === this.batchSize) {
-          const s = buf;
-          buf = [];
-          yield* emit(s);
+      const batcher = new StreamBatcher<T>(this.batchSize, this.dropLast, start);
+      for (let r = await it.next(), s: T[] | null; ; r = await it.next()) {
+        if ((s = r.done ? batcher.end() : batcher.push(r.value))) {
+          this.position = batcher.count;
+          yield this.collateSamples(s);
+          this.checkGeneration(gen);
         }
+        if (r.done) break;
       }
-      if (buf.length > 0 && !this.dropLast) yield* emit(buf);
     } else {
       const ds = this.mapStyle!;
       const nb = this.length;
@@ -300,6 +271,35 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
     }
     this.inProgress = false;
     this.position = 0;
+  }
+}
+
+/**
+ * Groups a stream of samples into batches of `size` (the last one partial unless `dropLast`), and
+ * swallows the first `skip` batches, which a resumed epoch has already yielded.
+ */
+class StreamBatcher<T> {
+  private buf: T[] = [];
+  /** Batches completed so far, skipped ones included (the loader's position after yielding one). */
+  count = 0;
+  constructor(
+    private readonly size: number,
+    private readonly dropLast: boolean,
+    private readonly skip: number,
+  ) {}
+  /** Add a sample; a full batch to yield, or null. */
+  push(sample: T): T[] | null {
+    this.buf.push(sample);
+    return this.buf.length === this.size ? this.take() : null;
+  }
+  /** End of the stream: the last partial batch to yield, or null. */
+  end(): T[] | null {
+    return this.buf.length > 0 && !this.dropLast ? this.take() : null;
+  }
+  private take(): T[] | null {
+    const batch = this.buf;
+    this.buf = [];
+    return this.count++ < this.skip ? null : batch;
   }
 }
 
