@@ -40,3 +40,16 @@ export {
 } from '../io/checkpoint.js';
 export { saveCheckpoint, loadCheckpoint, writeFileAtomic } from '../io/checkpoint-node.js';
 export { saliency, integratedGradients, attributionImage, type IntegratedGradientsOptions } from './explain.js';
+export {
+  buildModel,
+  summary as modelSummary,
+  formatSummary as formatModelSummary,
+  ZOO as MODEL_ZOO,
+  SPEC_LAYER_TYPES,
+  BasicBlock,
+  ResNetSmall,
+  type ZooName,
+  type ModelSpec,
+  type LayerSpec,
+  type SummaryRow,
+} from './models.js';
