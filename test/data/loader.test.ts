@@ -174,8 +174,8 @@ describe('DataLoader', () => {
   });
   it('iterable datasets: dropLast, async iteration and resume agree with sync iteration', async () => {
     const stream = (n: number) => new data.FunctionIterableDataset(() => Array.from({ length: n }, (_, i) => i));
-    const sync = (l: DataLoader<number>) => [...l].map((b) => (b as Tensor).toArray());
-    const asyncAll = async (l: DataLoader<number>) => {
+    const sync = (l: data.DataLoader<number>) => [...l].map((b) => (b as Tensor).toArray());
+    const asyncAll = async (l: data.DataLoader<number>) => {
       const out: unknown[] = [];
       for await (const b of l) out.push((b as Tensor).toArray());
       return out;
