@@ -27,6 +27,27 @@ function schedError(name: string, message: string): ValueError {
   return new ValueError(`${name}: ${message}`, 'E_HYPERPARAM');
 }
 
+/**
+ * Check a scheduler's first two arguments (an optimizer, an options object) and return the options'
+ * `lastEpoch` (default −1), so that a JavaScript caller who forgets one gets a typed error, not a
+ * TypeError from inside the constructor.
+ */
+function schedArgs(name: string, optimizer: unknown, opts: unknown): number {
+  if (!optimizer || typeof optimizer !== 'object' || !Array.isArray((optimizer as AnyOptimizer).paramGroups))
+    throw schedError(name, `expected an optimizer as the first argument, e.g. new ${name}(opt, { ... }), got ${optimizer === null ? 'null' : typeof optimizer}`);
+  if (!opts || typeof opts !== 'object' || Array.isArray(opts))
+    throw schedError(name, `expected an options object as the second argument, e.g. new ${name}(opt, { ... }), got ${opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts}`);
+  const e = (opts as { lastEpoch?: unknown }).lastEpoch ?? -1;
+  if (typeof e !== 'number' || !Number.isInteger(e) || e < -1) throw schedError(name, `lastEpoch must be an integer ≥ −1, got ${JSON.stringify(e)}`);
+  return e;
+}
+
+/** A decay factor γ: a finite non-negative number (undefined would turn every lr into NaN). */
+function checkGamma(name: string, gamma: unknown): number {
+  if (typeof gamma !== 'number' || !Number.isFinite(gamma) || gamma < 0) throw schedError(name, `gamma must be a finite non-negative number, got ${JSON.stringify(gamma)}`);
+  return gamma;
+}
+
 /** Copy plain data (numbers, arrays, objects) so a state dict shares nothing with the scheduler. */
 function copyPlain(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(copyPlain);
@@ -134,10 +155,10 @@ export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
   constructor(optimizer: AnyOptimizer, opts: { stepSize: number; gamma?: number; lastEpoch?: number }) {
-    super(optimizer, opts.lastEpoch ?? -1);
+    super(optimizer, schedArgs('StepLR', optimizer, opts));
     if (!Number.isInteger(opts.stepSize) || opts.stepSize < 1) throw schedError('StepLR', `stepSize must be a positive integer, got ${opts.stepSize}`);
     this.stepSize = opts.stepSize;
-    this.gamma = opts.gamma ?? 0.1;
+    this.gamma = checkGamma('StepLR', opts.gamma ?? 0.1);
     this.initialStep();
   }
   protected getLr(): number[] {
@@ -155,10 +176,10 @@ export class MultiStepLR extends LRScheduler {
   milestones: number[];
   gamma: number;
   constructor(optimizer: AnyOptimizer, opts: { milestones: readonly number[]; gamma?: number; lastEpoch?: number }) {
-    super(optimizer, opts.lastEpoch ?? -1);
+    super(optimizer, schedArgs('MultiStepLR', optimizer, opts));
     if (!Array.isArray(opts.milestones)) throw schedError('MultiStepLR', 'milestones must be a list of epoch indices');
     this.milestones = opts.milestones.slice().sort((a, b) => a - b);
-    this.gamma = opts.gamma ?? 0.1;
+    this.gamma = checkGamma('MultiStepLR', opts.gamma ?? 0.1);
     this.initialStep();
   }
   protected getLr(): number[] {
@@ -177,8 +198,8 @@ export class MultiStepLR extends LRScheduler {
 export class ExponentialLR extends LRScheduler {
   gamma: number;
   constructor(optimizer: AnyOptimizer, opts: { gamma: number; lastEpoch?: number }) {
-    super(optimizer, opts.lastEpoch ?? -1);
-    this.gamma = opts.gamma;
+    super(optimizer, schedArgs('ExponentialLR', optimizer, opts));
+    this.gamma = checkGamma('ExponentialLR', opts.gamma);
     this.initialStep();
   }
   protected getLr(): number[] {
@@ -200,7 +221,7 @@ export class CosineAnnealingLR extends LRScheduler {
   tMax: number;
   etaMin: number;
   constructor(optimizer: AnyOptimizer, opts: { tMax: number; etaMin?: number; lastEpoch?: number }) {
-    super(optimizer, opts.lastEpoch ?? -1);
+    super(optimizer, schedArgs('CosineAnnealingLR', optimizer, opts));
     if (!(opts.tMax > 0)) throw schedError('CosineAnnealingLR', `tMax must be positive, got ${opts.tMax}`);
     this.tMax = opts.tMax;
     this.etaMin = opts.etaMin ?? 0;
@@ -231,7 +252,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   etaMin: number;
   tCur: number;
   constructor(optimizer: AnyOptimizer, opts: { t0: number; tMult?: number; etaMin?: number; lastEpoch?: number }) {
-    const lastEpoch = opts.lastEpoch ?? -1;
+    const lastEpoch = schedArgs('CosineAnnealingWarmRestarts', optimizer, opts);
     super(optimizer, lastEpoch);
     const tMult = opts.tMult ?? 1;
     if (!Number.isInteger(opts.t0) || opts.t0 <= 0) throw schedError('CosineAnnealingWarmRestarts', `expected a positive integer t0, got ${opts.t0}`);
@@ -284,7 +305,7 @@ export class LinearLR extends LRScheduler {
   endFactor: number;
   totalIters: number;
   constructor(optimizer: AnyOptimizer, opts: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {}) {
-    super(optimizer, opts.lastEpoch ?? -1);
+    super(optimizer, schedArgs('LinearLR', optimizer, opts));
     const s = opts.startFactor ?? 1 / 3;
     const e = opts.endFactor ?? 1;
     if (!(s > 0 && s <= 1)) throw schedError('LinearLR', `startFactor must be in (0, 1], got ${s}`);
@@ -311,7 +332,7 @@ export class LinearLR extends LRScheduler {
 export class LambdaLR extends LRScheduler {
   lrLambdas: ((epoch: number) => number)[];
   constructor(optimizer: AnyOptimizer, opts: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[]; lastEpoch?: number }) {
-    super(optimizer, opts.lastEpoch ?? -1);
+    super(optimizer, schedArgs('LambdaLR', optimizer, opts));
     const n = optimizer.paramGroups.length;
     const l = opts.lrLambda;
     if (Array.isArray(l)) {
@@ -334,7 +355,7 @@ export class ConstantLR extends LRScheduler {
   factor: number;
   totalIters: number;
   constructor(optimizer: AnyOptimizer, opts: { factor?: number; totalIters?: number; lastEpoch?: number } = {}) {
-    super(optimizer, opts.lastEpoch ?? -1);
+    super(optimizer, schedArgs('ConstantLR', optimizer, opts));
     const f = opts.factor ?? 1 / 3;
     if (!(f >= 0 && f <= 1)) throw schedError('ConstantLR', `factor must be between 0 and 1, got ${f}`);
     this.factor = f;
@@ -357,7 +378,7 @@ export class PolynomialLR extends LRScheduler {
   totalIters: number;
   power: number;
   constructor(optimizer: AnyOptimizer, opts: { totalIters?: number; power?: number; lastEpoch?: number } = {}) {
-    super(optimizer, opts.lastEpoch ?? -1);
+    super(optimizer, schedArgs('PolynomialLR', optimizer, opts));
     this.totalIters = opts.totalIters ?? 5;
     this.power = opts.power ?? 1;
     if (!(this.totalIters > 0)) throw schedError('PolynomialLR', `totalIters must be positive, got ${this.totalIters}`);
@@ -389,8 +410,9 @@ export class SequentialLR extends SchedulerBase {
   milestones: number[];
   lastEpoch: number;
   constructor(optimizer: AnyOptimizer, opts: { schedulers: LRScheduler[]; milestones: number[]; lastEpoch?: number }) {
-    super(optimizer);
     const name = 'SequentialLR';
+    const lastEpoch = schedArgs(name, optimizer, opts);
+    super(optimizer);
     const { schedulers, milestones } = opts;
     if (!Array.isArray(schedulers) || schedulers.length < 1) throw schedError(name, 'expects at least one scheduler');
     schedulers.forEach((sc, i) => {
@@ -400,7 +422,7 @@ export class SequentialLR extends SchedulerBase {
       throw schedError(name, `expected ${schedulers.length - 1} milestones for ${schedulers.length} schedulers, got ${JSON.stringify(milestones)}`);
     this.schedulers = schedulers.slice();
     this.milestones = milestones.slice();
-    this.lastEpoch = (opts.lastEpoch ?? -1) + 1;
+    this.lastEpoch = lastEpoch + 1;
     // undo the initial steps the schedulers took when they were built, then start the first one
     for (const g of groups(optimizer)) g.lr = g.initialLr as number;
     for (const sc of this.schedulers) sc.lastEpoch -= 1;
@@ -477,7 +499,7 @@ export class OneCycleLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, opts: OneCycleLROptions) {
     const name = 'OneCycleLR';
-    const lastEpoch = opts.lastEpoch ?? -1;
+    const lastEpoch = schedArgs('OneCycleLR', optimizer, opts);
     const gs = groups(optimizer);
     const perGroup = (v: number | number[], what: string): number[] => {
       if (Array.isArray(v)) {
@@ -613,6 +635,7 @@ export class ReduceLROnPlateau extends SchedulerBase {
   lastEpoch = 0;
 
   constructor(optimizer: AnyOptimizer, opts: ReduceLROnPlateauOptions = {}) {
+    schedArgs('ReduceLROnPlateau', optimizer, opts);
     super(optimizer);
     const name = 'ReduceLROnPlateau';
     this.factor = opts.factor ?? 0.1;
@@ -654,7 +677,10 @@ export class ReduceLROnPlateau extends SchedulerBase {
 
   /** Record this epoch's metric; reduce the lr if it has not improved for more than `patience` epochs. */
   step(metric: number | { item(): number }, epoch?: number): void {
-    const current = typeof metric === 'number' ? metric : metric.item();
+    const current =
+      typeof metric === 'number' ? metric : metric !== null && typeof metric === 'object' && typeof metric.item === 'function' ? metric.item() : undefined;
+    if (typeof current !== 'number')
+      throw schedError('ReduceLROnPlateau', `step() needs the epoch's metric, a number or a 0-d tensor (e.g. sched.step(valLoss)), got ${metric === null ? 'null' : typeof metric}`);
     this.lastEpoch = epoch ?? this.lastEpoch + 1;
     if (this.isBetter(current, this.best)) {
       this.best = current;

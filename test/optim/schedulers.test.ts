@@ -162,6 +162,48 @@ describe('scheduler errors', () => {
     expect(() => new optim.LambdaLR(sgd(), { lrLambda: [(e) => e, (e) => e] })).toThrow(/expected 1 lrLambdas/);
     expect(() => new optim.StepLR(sgd(), { stepSize: 2, lastEpoch: 3 })).toThrow(/initialLr is not set/);
   });
+  it('missing arguments from JavaScript callers are typed errors, not TypeErrors from inside', () => {
+    const any = optim as unknown as Record<string, new (...a: unknown[]) => Sched>;
+    for (const name of [
+      'StepLR',
+      'MultiStepLR',
+      'ExponentialLR',
+      'CosineAnnealingLR',
+      'CosineAnnealingWarmRestarts',
+      'LinearLR',
+      'LambdaLR',
+      'ConstantLR',
+      'PolynomialLR',
+      'SequentialLR',
+      'OneCycleLR',
+      'ReduceLROnPlateau',
+    ]) {
+      expect(() => new any[name]!(undefined, {}), name).toThrow(new RegExp(`^${name}: expected an optimizer as the first argument`));
+      expect(() => new any[name]!(sgd(), null), name).toThrow(new RegExp(`^${name}: expected an options object`));
+      expect(() => new any[name]!(sgd(), { lastEpoch: 1.5 }), name).toThrow(ValueError);
+    }
+    for (const name of ['StepLR', 'MultiStepLR', 'ExponentialLR', 'CosineAnnealingLR', 'CosineAnnealingWarmRestarts', 'LambdaLR', 'SequentialLR', 'OneCycleLR'])
+      expect(() => new any[name]!(sgd()), name).toThrow(new RegExp(`^${name}: expected an options object`));
+  });
+  it('a missing or non-numeric gamma is refused instead of turning the lr into NaN', () => {
+    expect(() => new optim.ExponentialLR(sgd(), {} as never)).toThrow(/^ExponentialLR: gamma must be a finite non-negative number, got undefined/);
+    expect(() => new optim.StepLR(sgd(), { stepSize: 2, gamma: '0.5' as never })).toThrow(/^StepLR: gamma/);
+    expect(() => new optim.MultiStepLR(sgd(), { milestones: [1], gamma: NaN })).toThrow(/^MultiStepLR: gamma/);
+    expect(() => new optim.ExponentialLR(sgd(), { gamma: -0.5 })).toThrow(ValueError);
+    // the defaults still apply
+    const o = sgd(1);
+    const s = new optim.StepLR(o, { stepSize: 1 });
+    s.step();
+    expect(s.getLastLr()[0]).toBeCloseTo(0.1, 12);
+  });
+  it('ReduceLROnPlateau.step() without a metric says what it needs', () => {
+    const s = new optim.ReduceLROnPlateau(sgd());
+    expect(() => (s.step as (m?: unknown) => void)()).toThrow(/^ReduceLROnPlateau: step\(\) needs the epoch's metric, a number or a 0-d tensor/);
+    expect(() => (s.step as (m?: unknown) => void)('0.5')).toThrow(ValueError);
+    s.step(tensor(0.5));
+    s.step(0.4);
+    expect(s.stateDict().best).toBe(0.4);
+  });
 });
 
 describe('warm-up schedules: ConstantLR, PolynomialLR, SequentialLR', () => {
