@@ -55,6 +55,7 @@ describe('playground in Chromium', () => {
     expect(await page.locator('.node:not(.feature)').count()).toBe(4 + 2 + 1);
     expect(await page.locator('path.link').count()).toBe(2 * 4 + 4 * 2 + 2);
     expect(await page.locator('#epoch').textContent()).toBe('000,000');
+    expect(await page.locator('#hidden-view').isVisible()).toBe(true); // last hidden layer has 2 units
     const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
     expect(meta).toContain("script-src 'self' 'wasm-unsafe-eval'");
     expect(meta).not.toContain('unsafe-inline');

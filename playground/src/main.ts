@@ -250,8 +250,41 @@ const legend = el('div', { class: 'legend' });
 const testChk = reg('showTestData', checkbox('Show test data', state.showTestData, (v) => update({ showTestData: v }), 'Draw the test points too (outlined)', 'show-test'));
 const discChk = reg('discretize', checkbox('Discretize output', state.discretize, (v) => update({ discretize: v }), 'Show only the predicted class, not the confidence', 'discretize'));
 const perfOut = el('div', { class: 'perf', id: 'perf' });
+const hiddenCanvas = el('canvas', { id: 'hidden-view', class: 'hiddenview', attrs: { width: '200', height: '200', 'aria-label': 'Training points in the last hidden layer (two units)' } });
+const hiddenBox = el('div', { class: 'hiddenbox', title: 'The training points as the last hidden layer sees them: its two activations as x and y. The output layer only has to draw a line here.' }, [
+  el('span', { class: 'lbl', text: 'Hidden representation (last layer, 2 units)' }),
+  hiddenCanvas,
+]);
+hiddenBox.hidden = true;
+function drawHidden(f: Frame): void {
+  const hr = f.hidden;
+  hiddenBox.hidden = !hr;
+  if (!hr) return;
+  const ctx = hiddenCanvas.getContext('2d')!;
+  const W = hiddenCanvas.width;
+  ctx.fillStyle = '#fafafa';
+  ctx.fillRect(0, 0, W, W);
+  const m = Math.max(absMax(hr.xy, 1e-6), 1e-6) * 1.05;
+  ctx.strokeStyle = 'rgba(0,0,0,0.15)';
+  ctx.beginPath();
+  ctx.moveTo(W / 2, 0);
+  ctx.lineTo(W / 2, W);
+  ctx.moveTo(0, W / 2);
+  ctx.lineTo(W, W / 2);
+  ctx.stroke();
+  const reg = state.problem === 'regression';
+  for (let i = 0; i < hr.labels.length; i++) {
+    ctx.fillStyle = pointColor(hr.labels[i]!, reg);
+    ctx.beginPath();
+    ctx.arc(((hr.xy[2 * i]! / m + 1) / 2) * W, ((1 - hr.xy[2 * i + 1]! / m) / 2) * W, 2.5, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+  ctx.fillStyle = '#666';
+  ctx.font = '10px sans-serif';
+  ctx.fillText(`±${m.toPrecision(2)}`, 4, 12);
+}
 const outputPanel = el('section', { class: 'col output', attrs: { 'aria-label': 'Output' } }, [
-  el('h2', { text: 'Output' }), lossOut, chart, lrChart, el('div', { class: 'heatwrap' }, [outCanvas]), legend, el('div', { class: 'row' }, [testChk.root, discChk.root]), metricsOut, perfOut,
+  el('h2', { text: 'Output' }), lossOut, chart, lrChart, el('div', { class: 'heatwrap' }, [outCanvas]), legend, el('div', { class: 'row' }, [testChk.root, discChk.root]), metricsOut, hiddenBox, perfOut,
 ]);
 
 // advanced
@@ -704,6 +737,7 @@ function drawFrame(f: ViewFrame): void {
   if (histBox.open) drawHistograms(f);
   drawCharts(f);
   drawMetrics(f);
+  drawHidden(f);
   drawChallenge(f);
 }
 

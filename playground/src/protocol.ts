@@ -44,6 +44,8 @@ export interface Frame {
   backend: string;
   /** The optimizer race: the shadow network's optimizer, losses and metrics (null when off). */
   race: { optimizer: string; history: { epoch: number; train: number; test: number }[]; metrics: Metrics; diverged: boolean } | null;
+  /** The training points in the last hidden layer's space, when it has two units. */
+  hidden: { xy: Float32Array; labels: Float32Array } | null;
   /** True when the last config change rebuilt the model. */
   reset: boolean;
   id?: number;

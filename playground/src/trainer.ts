@@ -366,6 +366,25 @@ export class Trainer {
     });
   }
 
+  /**
+   * The hidden-representation view: the training points as the last hidden layer sees them, when that
+   * layer has exactly two units (else null). [n, 2] activations plus each point's label.
+   */
+  hiddenRepresentation(): { xy: Float32Array; labels: Float32Array } | null {
+    const taps = this.built.taps;
+    if (taps.length < 3) return null;
+    const last = taps[taps.length - 2]!;
+    return noGrad(() => {
+      this.model.eval();
+      let h = this.X.train;
+      const kids = this.model.children();
+      for (let i = 0; i <= last; i++) h = run(kids[i]!, h);
+      this.model.train();
+      if (h.shape[1] !== 2) return null;
+      return { xy: Float32Array.from(h.dataSync()), labels: Float32Array.from(this.splits.train, (p) => p.label) };
+    });
+  }
+
   /** Weights and biases of every Linear layer (for drawing links). */
   weights(): LayerWeights[] {
     return this.built.linears.map((i) => {

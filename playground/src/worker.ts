@@ -52,6 +52,7 @@ function frame(id?: number): void {
     epochsPerSecond,
     backend,
     race: raceInfo(),
+    hidden: trainer.hiddenRepresentation(),
     reset: pendingReset,
     id,
   };

@@ -187,6 +187,16 @@ describe('playground Trainer', () => {
     expect(g.layers[0]!.values.subarray(0, 4)).toEqual(pts.subarray(0, 4));
   });
 
+  it('hidden representation: training points in the last 2-unit layer (null otherwise)', () => {
+    const t = new Trainer(S());
+    const hr = t.hiddenRepresentation()!;
+    expect(hr.xy.length).toBe(2 * t.splits.train.length);
+    for (const v of hr.xy) expect(Math.abs(v)).toBeLessThanOrEqual(1); // tanh
+    expect(Array.from(hr.labels)).toEqual(t.splits.train.map((p) => p.label));
+    expect(new Trainer(S('networkShape=3')).hiddenRepresentation()).toBeNull();
+    expect(new Trainer(S('networkShape=')).hiddenRepresentation()).toBeNull();
+  });
+
   it('weight edits change the output', () => {
     const t = new Trainer(S());
     const before = t.grid().output.slice();
