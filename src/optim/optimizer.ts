@@ -57,6 +57,21 @@ export function gradData(g: Tensor): ArrayLike<number> {
   return g.dataSync();
 }
 
+/**
+ * The tensors of `params` as a list, or a ValueError naming the optimizer: a function (the classic slip,
+ * `model.parameters` for `model.parameters()`) or anything not iterable would otherwise be an empty list
+ * (`Array.from` of a function) or a TypeError from inside.
+ */
+function toList(optimizer: string, params: unknown, what: string): unknown[] {
+  if (typeof params === 'function')
+    throw new ValueError(`${optimizer}: ${what} is a function; call it — model.parameters(), not model.parameters`);
+  if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function')
+    throw new ValueError(`${optimizer}: ${what} should be an iterable of Tensors or of parameter groups, got ${params === null ? 'null' : typeof params}`);
+  return Array.from(params as Iterable<unknown>);
+}
+
+const isPlainObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
 function isGroupInput(x: unknown): x is ParamGroupInput<unknown> {
   return typeof x === 'object' && x !== null && !(x instanceof Tensor) && 'params' in x;
 }
@@ -75,8 +90,8 @@ export abstract class Optimizer<O extends { lr: number }> {
     this.name = name;
     this.validate(defaults);
     this.defaults = { ...defaults };
-    const list = params instanceof Tensor ? null : Array.from(params as Iterable<unknown>);
-    if (list === null) throw new ValueError(`${name}: params argument given to the optimizer should be an iterable of Tensors or of parameter groups, but got a Tensor`);
+    if (params instanceof Tensor) throw new ValueError(`${name}: params argument given to the optimizer should be an iterable of Tensors or of parameter groups, but got a Tensor`);
+    const list = toList(name, params, 'params argument given to the optimizer');
     if (list.length === 0) throw new ValueError(`${name}: optimizer got an empty parameter list`);
     const groups: ParamGroupInput<O>[] = isGroupInput(list[0]) ? (list as ParamGroupInput<O>[]) : [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>];
     for (const g of groups) this.addParamGroup(g);
@@ -91,7 +106,7 @@ export abstract class Optimizer<O extends { lr: number }> {
   /** Add a group (its options default to `defaults`); its parameters must be new to this optimizer. */
   addParamGroup(group: ParamGroupInput<O>): void {
     if (!isGroupInput(group)) throw new ValueError(`${this.name}: a parameter group must be an object with a "params" list`);
-    const params = group.params instanceof Tensor ? [group.params] : Array.from(group.params);
+    const params = group.params instanceof Tensor ? [group.params] : (toList(this.name, group.params, 'a parameter group\'s "params"') as Tensor[]);
     for (const p of params) {
       if (!(p instanceof Tensor)) throw new ValueError(`${this.name}: optimizer can only optimize Tensors, but one of the params is ${typeof p}`);
       if (!isFloat(p.dtype)) throw new DTypeError(`${this.name}: can only optimize floating-point tensors, got ${p.dtype} of shape ${fmtShape(p.shape)}`);
@@ -167,8 +182,13 @@ export abstract class Optimizer<O extends { lr: number }> {
    * tensors must match their parameter's shape (they are copied and cast to its dtype).
    */
   loadStateDict(sd: OptimizerStateDict): void {
-    if (!sd || typeof sd !== 'object' || !Array.isArray(sd.param_groups) || typeof sd.state !== 'object')
+    if (!isPlainObject(sd) || !Array.isArray(sd.param_groups) || !isPlainObject(sd.state))
       throw new ValueError(`${this.name}.loadStateDict: expected an object with "state" and "param_groups"`);
+    sd.param_groups.forEach((g, gi) => {
+      if (!isPlainObject(g)) throw new ValueError(`${this.name}.loadStateDict: parameter group ${gi} is not an object`);
+    });
+    for (const [k, st] of Object.entries(sd.state))
+      if (!isPlainObject(st)) throw new ValueError(`${this.name}.loadStateDict: state for parameter index ${k} is not an object`);
     if (sd.param_groups.length !== this.paramGroups.length)
       throw new ValueError(`${this.name}.loadStateDict: loaded state dict has ${sd.param_groups.length} parameter groups, this optimizer has ${this.paramGroups.length}`);
     const byIndex = new Map<number, Tensor>();

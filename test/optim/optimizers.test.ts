@@ -195,6 +195,35 @@ describe('hyper-parameter validation: typed errors that name the optimizer', () 
     expect(() => new optim.SGD(x as never, { lr: 0.1 })).toThrow(/got a Tensor/);
   });
 
+  it('model.parameters (uncalled) and other non-iterables are typed errors with a hint', () => {
+    const model = new nn.Linear(2, 1);
+    const uncalled = () => new optim.SGD(model.parameters as never, { lr: 0.1 });
+    expect(uncalled).toThrow(ValueError);
+    expect(uncalled).toThrow(/^SGD: params argument given to the optimizer is a function; call it — model.parameters\(\), not model.parameters$/);
+    expect(() => new optim.Adam(null as never)).toThrow(/^Adam: params argument given to the optimizer should be an iterable of Tensors or of parameter groups, got null$/);
+    expect(() => new optim.Adam(5 as never)).toThrow(ValueError);
+    expect(() => new optim.Adam([{ params: model.parameters }] as never)).toThrow(/^Adam: a parameter group's "params" is a function/);
+    const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
+    expect(() => opt.addParamGroup({ params: 3 } as never)).toThrow(/^SGD: a parameter group's "params" should be an iterable/);
+    expect(opt.paramGroups).toHaveLength(1);
+  });
+
+  it('loadStateDict refuses malformed state dicts (e.g. from a damaged JSON file) with typed errors', () => {
+    const a = zeros([2]).requiresGrad_();
+    const opt = new optim.Adam([a]);
+    a.grad = tensor([1, 1]);
+    opt.step();
+    const sd = opt.stateDict();
+    const fresh = () => new optim.Adam([zeros([2]).requiresGrad_()]);
+    for (const bad of [null, [], { ...sd, state: null }, { ...sd, state: [] }, { ...sd, param_groups: [null] }, { ...sd, state: { 0: null } }, { ...sd, state: { 0: 5 } }]) {
+      const f = fresh();
+      expect(() => f.loadStateDict(bad as never), JSON.stringify(bad)).toThrow(ValueError);
+      expect(f.state.size).toBe(0); // nothing half-loaded
+    }
+    expect(() => fresh().loadStateDict({ ...sd, state: { 0: null } } as never)).toThrow(/^Adam.loadStateDict: state for parameter index 0 is not an object$/);
+    expect(() => fresh().loadStateDict({ ...sd, param_groups: [null] } as never)).toThrow(/^Adam.loadStateDict: parameter group 0 is not an object$/);
+  });
+
   it('loadStateDict checks groups and state shapes', () => {
     const a = zeros([2]).requiresGrad_();
     const opt = new optim.Adam([a]);
