@@ -57,6 +57,25 @@ describe('clipGradNorm_', () => {
   });
 });
 
+describe('parameter arguments', () => {
+  it('model.parameters (uncalled) and non-iterables are ValueErrors, not an empty list clipped silently', () => {
+    const model = new nn.Linear(3, 2);
+    model.call(randn([4, 3])).sum().backward();
+    for (const [name, f] of [
+      ['clipGradNorm_', (x: never) => nn.utils.clipGradNorm_(x, 1)],
+      ['clipGradValue_', (x: never) => nn.utils.clipGradValue_(x, 1)],
+      ['weightPenalty', (x: never) => nn.utils.weightPenalty(x, { l2: 1 })],
+    ] as const) {
+      expect(() => f(model.parameters as never)).toThrow(new RegExp(`^${name}: parameters is a function; call it`));
+      expect(() => f(null as never)).toThrow(new RegExp(`^${name}: expected a Tensor or an iterable of Tensors`));
+      expect(() => f(3 as never)).toThrow(ValueError);
+    }
+    // the called form still works, and a single tensor too
+    expect(nn.utils.clipGradNorm_(model.parameters(), 1e9).item()).toBeGreaterThan(0);
+    expect(nn.utils.clipGradNorm_(model.weight, 1e9).item()).toBeGreaterThan(0);
+  });
+});
+
 describe('clipGradValue_', () => {
   it('clamps every element into [−v, v]', () => {
     const ps = withGrads([-3, 0.5, 2], [10]);
