@@ -561,6 +561,10 @@ export abstract class Module {
    */
   loadStateDict(stateDict: StateDict | Map<string, Tensor>, opts: { strict?: boolean } = {}): LoadStateDictResult {
     const strict = opts.strict ?? true;
+    if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict))
+      throw new ValueError(`${this.typeName}.loadStateDict: expected an object (or Map) of name → Tensor, got ${stateDict === null ? 'null' : Array.isArray(stateDict) ? 'an array' : typeof stateDict}`);
+    if (typeof (stateDict as { then?: unknown }).then === 'function')
+      throw new ValueError(`${this.typeName}.loadStateDict: got a Promise; await it first, e.g. model.loadStateDict(await loadSafetensors(path))`);
     const given = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const own = this.stateDict({ keepVars: true });
     const missingKeys = Object.keys(own).filter((k) => !given.has(k));

@@ -173,6 +173,13 @@ describe('loadStateDict errors', () => {
     expect(Array.from(m.at(0).stateDict().weight!.dataSync())).toEqual(before);
   });
 
+  it('a non-object, or a Promise (a forgotten await), is a ValueError saying so, not a list of missing keys', () => {
+    const m = new nn.Linear(2, 1);
+    expect(() => m.loadStateDict(null as never)).toThrow(/^Linear.loadStateDict: expected an object \(or Map\) of name → Tensor, got null$/);
+    expect(() => m.loadStateDict([] as never)).toThrow(/got an array/);
+    expect(() => m.loadStateDict(Promise.resolve(m.stateDict()) as never)).toThrow(/^Linear.loadStateDict: got a Promise; await it first/);
+  });
+
   it('non-strict: loads the matching keys and reports the rest', () => {
     const m = mlp();
     const src = mlp();
