@@ -147,6 +147,12 @@ export interface FitOptions extends Callback {
   progress?: ProgressMode;
   /** Stop (after the current batch) when aborted. */
   signal?: AbortSignal;
+  /**
+   * Also announce progress as DOM-style events on this target (for browser UIs and workers):
+   * `trainbegin`, `epochbegin`, `batchbegin`, `batchend`, `epochend`, `trainend`, each a
+   * `CustomEvent` whose `detail` is `{ epoch, step, batch?, logs? }`.
+   */
+  events?: EventTarget;
   /** Give the event loop a turn at least this often, in ms, so browser UIs stay live (default 50). */
   yieldEveryMs?: number;
 }
@@ -263,6 +269,12 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
     for (const cb of callbacks) {
       const f = cb[name] as ((...a: unknown[]) => unknown) | undefined;
       if (f) await f.apply(cb, [ctx, ...args]);
+    }
+    if (opts.events) {
+      const detail: Record<string, unknown> = { epoch: ctx.epoch, step: ctx.step };
+      if (name === 'onBatchBegin' || name === 'onBatchEnd') detail.batch = args[0];
+      if (name === 'onBatchEnd' || name === 'onEpochEnd') detail.logs = args[1];
+      opts.events.dispatchEvent(new CustomEvent(name.slice(2).toLowerCase(), { detail }));
     }
   };
   const wasTraining = model.training;

@@ -91,6 +91,21 @@ describe('fit', () => {
     expect(ev).toEqual(['tb', 'eb0', 'bb0', 'be0', 'bb1', 'be1', 'ee0:true', 'eb1', 'bb0', 'be0', 'bb1', 'be1', 'ee1:true', 'te']);
   });
 
+  it('dispatches DOM-style events on an EventTarget', async () => {
+    const model = new Affine(2, 3);
+    const target = new EventTarget();
+    const seen: string[] = [];
+    let lastLogs: Record<string, number> | null = null;
+    for (const type of ['trainbegin', 'epochbegin', 'batchend', 'epochend', 'trainend'])
+      target.addEventListener(type, (e) => {
+        seen.push(type);
+        if (type === 'epochend') lastLogs = (e as CustomEvent).detail.logs;
+      });
+    await fit(model, { train: train.slice(0, 2), loss: ce, optimizer: new TinySGD(model.parameters(), 0.1), epochs: 1, progress: false, events: target });
+    expect(seen).toEqual(['trainbegin', 'epochbegin', 'batchend', 'batchend', 'epochend', 'trainend']);
+    expect(lastLogs!.loss).toBeGreaterThan(0);
+  });
+
   it('teaches on bad arguments', async () => {
     const model = new Affine(2, 3);
     const optimizer = new TinySGD(model.parameters(), 0.1);
