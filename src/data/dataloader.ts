@@ -8,7 +8,7 @@ import { StateError, ValueError, fmtShape, ShapeError } from '../core/errors.js'
 import { Rng, defaultRng, type RngState } from '../core/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { stack } from '../tensor/functional.js';
-import { IterableDataset, type DatasetLike } from './dataset.js';
+import { IterableDataset, checkDataset, type DatasetLike } from './dataset.js';
 
 export type CollateFn<T, B> = (samples: T[]) => B;
 
@@ -113,6 +113,7 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
   constructor(dataset: DatasetLike<T> | IterableDataset<T>, opts: DataLoaderOptions<T, B> = {}) {
     const batchSize = opts.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`DataLoader: batchSize should be a positive integer, got ${batchSize}`);
+    checkDataset(dataset, 'DataLoader', true);
     this.dataset = dataset;
     this.batchSize = batchSize;
     this.shuffle = opts.shuffle ?? false;

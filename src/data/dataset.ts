@@ -66,6 +66,18 @@ export class FunctionIterableDataset<T> extends IterableDataset<T> {
   }
 }
 
+/**
+ * A ValueError naming `who` unless `ds` is a map-style dataset (`length` and `getItem`) — or, with
+ * `iterableOk`, an IterableDataset. A bare Tensor gets a hint to wrap it in a TensorDataset.
+ */
+export function checkDataset(ds: unknown, who: string, iterableOk = false): void {
+  if (iterableOk && ds instanceof IterableDataset) return;
+  const d = ds as Partial<DatasetLike<unknown>> | null;
+  if (d !== null && typeof d === 'object' && typeof d.getItem === 'function' && Number.isInteger(d.length) && d.length! >= 0) return;
+  const got = ds instanceof Tensor ? `a Tensor ${fmtShape(ds.shape)}; wrap it, e.g. new TensorDataset(x, y)` : ds === null ? 'null' : Array.isArray(ds) ? 'an array' : typeof ds;
+  throw new ValueError(`${who}: expected a dataset (an object with length and getItem(i), e.g. a TensorDataset${iterableOk ? ', or an IterableDataset' : ''}), got ${got}`);
+}
+
 /** Check `index` against `length`; negative indices count from the end, as in Python. */
 export function checkIndex(index: number, length: number, who: string): number {
   if (!Number.isInteger(index)) throw new IndexError(`${who}: index must be an integer, got ${index}`);
@@ -92,9 +104,11 @@ export class TensorDataset extends Dataset<Tensor[]> {
   constructor(...tensors: Tensor[]) {
     super();
     if (tensors.length === 0) throw new ValueError('TensorDataset: expected at least one tensor');
+    tensors.forEach((t, i) => {
+      if (!(t instanceof Tensor)) throw new ValueError(`TensorDataset: every argument must be a Tensor, argument ${i} is ${t === null ? 'null' : Array.isArray(t) ? 'an array' : typeof t}`);
+    });
     const n = tensors[0]!.shape[0];
     for (const t of tensors) {
-      if (!(t instanceof Tensor)) throw new ValueError('TensorDataset: every argument must be a Tensor');
       if (t.ndim === 0 || t.shape[0] !== n)
         throw new ShapeError(
           `TensorDataset: size mismatch between tensors: ${tensors.map((u) => fmtShape(u.shape)).join(', ')}; all must have the same size in dimension 0`,
@@ -141,6 +155,9 @@ export class Subset<T> extends Dataset<T> {
     indices: ArrayLike<number>,
   ) {
     super();
+    checkDataset(dataset, 'Subset');
+    if (indices === null || typeof indices !== 'object' || !Number.isInteger(indices.length))
+      throw new ValueError(`Subset: indices must be an array of sample indices, got ${indices === null ? 'null' : typeof indices}`);
     const n = dataset.length;
     this.indices = Int32Array.from(indices as ArrayLike<number>);
     for (let k = 0; k < this.indices.length; k++) {
@@ -172,7 +189,8 @@ export class ConcatDataset<T> extends Dataset<T> {
   readonly cumulativeSizes: readonly number[];
   constructor(datasets: readonly DatasetLike<T>[]) {
     super();
-    if (datasets.length === 0) throw new ValueError('ConcatDataset: expected a non-empty list of datasets');
+    if (!Array.isArray(datasets) || datasets.length === 0) throw new ValueError('ConcatDataset: expected a non-empty list of datasets');
+    datasets.forEach((d, i) => checkDataset(d, `ConcatDataset: datasets[${i}]`));
     this.datasets = datasets.slice();
     let acc = 0;
     this.cumulativeSizes = datasets.map((d) => (acc += d.length));

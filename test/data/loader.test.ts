@@ -202,6 +202,30 @@ describe('DataLoader', () => {
   });
 });
 
+describe('arguments that are not datasets', () => {
+  it('are ValueErrors naming the function; a bare Tensor gets a hint to wrap it', () => {
+    const x = arange(0, 6).reshape([3, 2]).float();
+    const bare = () => new DataLoader(x as never);
+    expect(bare).toThrow(ValueError);
+    expect(bare).toThrow(/^DataLoader: expected a dataset .*got a Tensor \[3,2\]; wrap it, e.g. new TensorDataset\(x, y\)$/);
+    expect(() => new DataLoader(null as never)).toThrow(/^DataLoader: expected a dataset.*got null$/);
+    expect(() => new DataLoader([[1, 2]] as never)).toThrow(/got an array/);
+    expect(() => randomSplit(null as never, [0.5, 0.5])).toThrow(/^randomSplit: expected a dataset/);
+    expect(() => randomSplit(ds(4), null as never)).toThrow(/^randomSplit: lengths must be an array/);
+    expect(() => trainValTestSplit(x as never)).toThrow(/^trainValTestSplit: expected a dataset.*a Tensor/);
+    expect(() => new Subset(null as never, [0])).toThrow(/^Subset: expected a dataset/);
+    expect(() => new Subset(ds(3), null as never)).toThrow(/^Subset: indices must be an array/);
+    expect(() => new ConcatDataset([ds(2), {} as never])).toThrow(/^ConcatDataset: datasets\[1\]: expected a dataset/);
+    expect(() => new ConcatDataset(null as never)).toThrow(/^ConcatDataset: expected a non-empty list/);
+    expect(() => new TensorDataset([1, 2] as never)).toThrow(/^TensorDataset: every argument must be a Tensor, argument 0 is an array$/);
+    expect(() => new TensorDataset(x, null as never)).toThrow(/argument 1 is null/);
+    // duck-typed datasets and iterable datasets are still accepted
+    const duck = { length: 2, getItem: (i: number) => i * 10 };
+    expect([...new DataLoader(duck, { batchSize: 2 })].map((b) => (b as Tensor).toArray())).toEqual([[0, 10]]);
+    expect(randomSplit(duck, [1, 1], { seed: 0 }).map((s) => s.length)).toEqual([1, 1]);
+  });
+});
+
 describe('splits', () => {
   it('randomSplit: fractions and counts, disjoint, seeded', () => {
     const d = ds(10);
