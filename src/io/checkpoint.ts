@@ -189,9 +189,10 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
     if (kind === '$typed') return arr;
     return new Tensor(arr, e.shape, dtype as DType);
   };
-  const revive = (v: unknown): unknown => {
+  const revive = (v: unknown, depth = 0): unknown => {
     if (v === null || typeof v !== 'object') return v;
-    if (Array.isArray(v)) return v.map(revive);
+    if (depth > 64) fail('E_CKPT_HEADER', 'header nests deeper than 64 levels', PREFIX, file);
+    if (Array.isArray(v)) return v.map((e) => revive(e, depth + 1));
     const o = v as Record<string, unknown>;
     if ('$tensor' in o) {
       const t = materialise(o.$tensor, '$tensor') as Tensor;
@@ -202,10 +203,10 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
     if ('$num' in o) return Number(o.$num);
     if ('$map' in o) {
       if (!Array.isArray(o.$map)) fail('E_CKPT_HEADER', '$map must be an array of pairs', PREFIX, file);
-      return new Map((o.$map as unknown[][]).map((pair) => [revive(pair[0]), revive(pair[1])]));
+      return new Map((o.$map as unknown[][]).map((pair) => [revive(pair?.[0], depth + 1), revive(pair?.[1], depth + 1)]));
     }
     const out: Record<string, unknown> = {};
-    for (const [k, e] of Object.entries(o)) Object.defineProperty(out, k, { value: revive(e), enumerable: true, writable: true, configurable: true });
+    for (const [k, e] of Object.entries(o)) Object.defineProperty(out, k, { value: revive(e, depth + 1), enumerable: true, writable: true, configurable: true });
     return out;
   };
   const meta = revive(header.meta ?? {}) as CheckpointState;

@@ -94,6 +94,37 @@ describe('checkpoint format', () => {
     }
   });
 
+  it('a well-formed file with a hostile header (valid digest) is still rejected with typed errors', () => {
+    const forge = (header: string, data = new Uint8Array(0)): Uint8Array => {
+      const h = new TextEncoder().encode(header);
+      const b = new Uint8Array(16 + h.length + data.length + 32);
+      b.set([0x42, 0x50, 0x43, 0x4b, 0x50, 0x54, 0x00, 0x0a]);
+      const dv = new DataView(b.buffer);
+      dv.setUint32(8, 1, true);
+      dv.setUint32(12, h.length, true);
+      b.set(h, 16);
+      b.set(data, 16 + h.length);
+      b.set(sha256(b.subarray(0, b.length - 32)), b.length - 32);
+      return b;
+    };
+    const cases = [
+      '{"meta":{"model":{"$tensor":"0"}},"tensors":{"0":{"dtype":"float32","shape":[4],"offset":0,"length":16}}}', // past the end
+      '{"meta":{"model":{"$tensor":"0"}},"tensors":{"0":{"dtype":"float32","shape":[3],"offset":0,"length":8}}}', // wrong byte count
+      '{"meta":{"model":{"$tensor":"0"}},"tensors":{"0":{"dtype":"complex64","shape":[1],"offset":0,"length":8}}}',
+      '{"meta":{"model":{"$tensor":"0"}},"tensors":{"0":{"dtype":"float32","shape":[-1],"offset":0,"length":8}}}',
+      '{"meta":{"model":{"$tensor":"7"}},"tensors":{}}',
+      '{"meta":{"model":{"$tensor":"__proto__"}},"tensors":{}}',
+      '{"meta":{},"tensors":null}',
+      '[1,2]',
+      'not json',
+      '{"meta":' + '['.repeat(100) + ']'.repeat(100) + ',"tensors":{}}',
+    ];
+    for (const h of cases) expect(() => decodeCheckpoint(forge(h, new Uint8Array(8))), h.slice(0, 60)).toThrow(FormatError);
+    // and a forged but consistent one decodes
+    const ok = decodeCheckpoint(forge('{"meta":{"step":3,"model":{"$tensor":"0"}},"tensors":{"0":{"dtype":"float32","shape":[2],"offset":0,"length":8}}}', new Uint8Array(8)));
+    expect(ok.step).toBe(3);
+  });
+
   it('names the problem: digest, magic, PyTorch zip', () => {
     const bytes = encodeCheckpoint(sample());
     const b = bytes.slice();
