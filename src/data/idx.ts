@@ -6,7 +6,7 @@
  * Every check runs on the header before anything is allocated; a file whose data is one byte
  * short or long is rejected. Isomorphic (bytes in); `idx-node.ts` reads files and gunzips.
  */
-import { FormatError, type Location } from '../core/errors.js';
+import { FormatError, ValueError, type Location } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { TensorDataset } from './dataset.js';
 
@@ -48,6 +48,9 @@ function err(code: string, msg: string, file: string | undefined, offset: number
 export function parseIdx(bytes: Uint8Array, opts: IdxOptions = {}): IdxArray {
   const { file } = opts;
   const maxBytes = opts.maxBytes ?? IDX_MAX_BYTES;
+  const b: unknown = bytes;
+  if (!ArrayBuffer.isView(b) || (b as Uint8Array).BYTES_PER_ELEMENT !== 1)
+    throw new ValueError(`parseIdx: expected the file's bytes as a Uint8Array, got ${b === null ? 'null' : b instanceof ArrayBuffer ? 'an ArrayBuffer; wrap it, new Uint8Array(buffer)' : typeof b}`);
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)
     throw err('E_IDX_GZIPPED', 'the data is gzip-compressed; decompress it first (loadIdx does this for files)', file, 0);
   if (bytes.length < 4) throw err('E_IDX_TRUNCATED', `the file has ${bytes.length} bytes, shorter than the 4-byte magic number`, file, bytes.length);

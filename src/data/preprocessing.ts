@@ -385,6 +385,8 @@ export class LabelEncoder {
     this.lookup = new Map(c.map((v, i) => [v, i]));
   }
   fit(labels: readonly Category[] | Tensor): this {
+    if (!(labels instanceof Tensor) && !Array.isArray(labels))
+      throw new ValueError(`LabelEncoder.fit: expected an array of labels or a 1-D Tensor, got ${labels === null ? 'null' : typeof labels}`);
     const arr = labels instanceof Tensor ? Array.from(labels.dataSync()) : labels;
     if (arr.length === 0) throw new ValueError('LabelEncoder.fit: cannot fit on 0 labels');
     const set = new Set<Category>();

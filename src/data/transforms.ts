@@ -36,6 +36,8 @@ export function toTensor(): Transform<RawImage | Tensor, Tensor> {
       else throw new ShapeError(`toTensor: expected an image [H, W] or [H, W, C], got ${fmtShape(img.shape)}`);
       src = img.dataSync();
     } else {
+      if (img === null || typeof img !== 'object' || !img.data)
+        throw new ValueError(`toTensor: expected a Tensor [H, W] / [H, W, C] or an image { data, width, height, channels }, got ${img === null ? 'null' : typeof img}`);
       ({ width: w, height: h, channels: c } = img);
       src = img.data;
       if (!Number.isInteger(w) || !Number.isInteger(h) || ![1, 2, 3, 4].includes(c) || src.length !== w * h * c)
@@ -61,8 +63,14 @@ function imageDims(x: Tensor, who: string): { n: number; c: number; h: number; w
  * channel (or one for all). MNIST: `normalize([0.1307], [0.3081])`.
  */
 export function normalize(mean: readonly number[] | number, std: readonly number[] | number): Transform {
-  const m = typeof mean === 'number' ? [mean] : mean.slice();
-  const s = typeof std === 'number' ? [std] : std.slice();
+  const values = (v: unknown, what: string): number[] => {
+    const list = typeof v === 'number' ? [v] : Array.isArray(v) ? v.slice() : null;
+    if (!list || list.some((x) => typeof x !== 'number' || !Number.isFinite(x)))
+      throw new ValueError(`normalize: ${what} must be a finite number or an array of them (one per channel), got ${JSON.stringify(v) ?? typeof v}`);
+    return list;
+  };
+  const m = values(mean, 'mean');
+  const s = values(std, 'std');
   if (m.length !== s.length || m.length === 0) throw new ValueError(`normalize: mean (${m.length} values) and std (${s.length} values) must have the same length`);
   if (s.some((v) => !(v !== 0) || !Number.isFinite(v))) throw new ValueError(`normalize: std must be finite and non-zero, got ${JSON.stringify(s)}`);
   return (x) => {

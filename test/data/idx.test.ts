@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { data, FormatError } from '../../src/index.js';
+import { data, FormatError, ValueError } from '../../src/index.js';
 
 const dir = join(__dirname, '../fixtures/data/idx');
 interface Case { file?: string; images?: string; labels?: string; options?: { maxBytes?: number }; code: string; names: string; offset?: number; why: string }
@@ -29,6 +29,12 @@ describe('IDX malformed corpus', () => {
       expect(() => data.parseIdx(bytes, { ...c.options, file: c.file }), c.file).toThrow(FormatError);
       try { data.parseIdx(bytes, c.options); } catch (e) { expect((e as FormatError).code).toBe(c.code); }
     }
+  });
+  it('parseIdx refuses something other than bytes with a ValueError (an ArrayBuffer gets a hint)', () => {
+    expect(() => data.parseIdx(null as never)).toThrow(/^parseIdx: expected the file's bytes as a Uint8Array, got null$/);
+    expect(() => data.parseIdx(new ArrayBuffer(8) as never)).toThrow(/an ArrayBuffer; wrap it, new Uint8Array\(buffer\)/);
+    expect(() => data.parseIdx([0, 0, 8, 1] as never)).toThrow(ValueError);
+    expect(() => data.parseIdx(new Float32Array(4) as never)).toThrow(ValueError);
   });
 });
 

@@ -83,6 +83,18 @@ describe('OneHotEncoder and LabelEncoder', () => {
   });
 });
 
+describe('wrong argument types', () => {
+  it('are ValueErrors naming the function, not TypeErrors from inside', () => {
+    expect(() => new LabelEncoder().fit(null as never)).toThrow(/^LabelEncoder.fit: expected an array of labels or a 1-D Tensor, got null$/);
+    expect(() => new LabelEncoder().fit('abc' as never)).toThrow(ValueError);
+    expect(() => data.normalize(null as never, null as never)).toThrow(/^normalize: mean must be a finite number or an array of them/);
+    expect(() => data.normalize([0.5], ['1'] as never)).toThrow(/^normalize: std must be/);
+    expect(() => data.normalize([NaN], [1])).toThrow(ValueError);
+    expect(() => data.toTensor()(null as never)).toThrow(/^toTensor: expected a Tensor \[H, W\] \/ \[H, W, C\] or an image/);
+    expect(() => data.toTensor()({ width: 1 } as never)).toThrow(ValueError);
+  });
+});
+
 describe('ColumnTransformer', () => {
   const train = { area: [50, 100, 150], rooms: [1, 3, 5], city: ['Paris', 'Lyon', 'Paris'], id: ['a', 'b', 'c'] };
   const test = { area: [100], rooms: [3], city: ['Nice'], id: ['z'] };
