@@ -257,6 +257,8 @@ const OUT_CODE: Record<DType, SafetensorsDType> = { float32: 'F32', float64: 'F6
  * @example const bytes = encodeSafetensors(model.stateDict(), { metadata: { format: 'pt' } });
  */
 export function encodeSafetensors(stateDict: Readonly<Record<string, Tensor>>, opts: EncodeOptions = {}): Uint8Array {
+  if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict) || stateDict instanceof Tensor)
+    throw new ValueError(`encodeSafetensors: expected a state dict (an object of name → Tensor, e.g. model.stateDict()), got ${stateDict === null ? 'null' : Array.isArray(stateDict) ? 'an array' : stateDict instanceof Tensor ? 'a Tensor' : typeof stateDict}`);
   const intCode = opts.intDType ?? 'I32';
   if (intCode !== 'I32' && intCode !== 'I64') throw new ValueError(`encodeSafetensors: intDType must be 'I32' or 'I64', got ${JSON.stringify(intCode)}`);
   const names = Object.keys(stateDict).sort();

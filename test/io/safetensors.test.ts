@@ -122,6 +122,11 @@ describe('safetensors: encode/decode', () => {
     expect(Array.from(t.u!.dataSync())).toEqual([200]);
   });
 
+  it('encodeSafetensors refuses a non-object (e.g. a Tensor instead of a state dict) with a ValueError', () => {
+    expect(() => encodeSafetensors(null as never)).toThrow(/^encodeSafetensors: expected a state dict \(an object of name → Tensor, e.g. model.stateDict\(\)\), got null$/);
+    expect(() => encodeSafetensors(tensor([1, 2]) as never)).toThrow(/got a Tensor$/);
+    expect(() => encodeSafetensors([tensor([1])] as never)).toThrow(/got an array$/);
+  });
   it('rejects I64 values outside int32 with a typed error naming the tensor', () => {
     const data = new Uint8Array(new BigInt64Array([1n, 1n << 40n]).buffer);
     const e = expectCode(file({ big: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } }, data), 'E_SAFETENSORS_INT64_RANGE');
