@@ -28,8 +28,8 @@ await step(300);
 await page.locator('#advanced').evaluate((d) => ((d as HTMLDetailsElement).open = false));
 await page.screenshot({ path: out('spiral') });
 
-await boot('dataset=spiral-k&classes=4&networkShape=8,8,8&sinX=true&sinY=true');
-await step(150);
+await boot('dataset=spiral-k&classes=3&networkShape=8,8,8&sinX=true&sinY=true&learningRate=0.01&batchSize=5');
+await step(500);
 await page.locator('#advanced').evaluate((d) => ((d as HTMLDetailsElement).open = false));
 await page.screenshot({ path: out('multiclass') });
 

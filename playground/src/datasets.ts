@@ -1,12 +1,13 @@
 /**
- * The playground's 2-D datasets (TensorFlow Playground's six, plus multi-class blobs and spirals),
+ * The playground's 2-D datasets (TensorFlow Playground's six, plus multi-class blobs and spirals) from
+ * backprop's `data.datasets` generators,
  * the train/validation/test split, and CSV import/export of points. Every draw comes from a seeded
  * `Rng`, so a seed in the URL reproduces the exact points.
  *
  * Labels: classification → class index (binary: 1 = blue/positive, 0 = orange/negative);
  * regression → a value in [−1, 1].
  */
-import { Rng } from './bp.js';
+import { data, type Rng, type Tensor } from './bp.js';
 import { MULTICLASS_DATASETS, type PgState } from './state.js';
 
 export interface Point {
@@ -26,111 +27,57 @@ export const MAX_POINTS = 5000;
 
 const clamp1 = (v: number): number => Math.max(-1, Math.min(1, v));
 
-/** Generate the dataset named by the state (500 points; `noise` in 0–50 as in TensorFlow Playground). */
+/** Points from a generator's tensors: x [N, 2], y [N] class ids or [N, 1] targets. */
+function toPoints(x: Tensor, y: Tensor, regression: boolean): Point[] {
+  const xs = x.dataSync();
+  const ys = y.dataSync();
+  return Array.from({ length: ys.length }, (_, i) => ({ x: xs[2 * i]!, y: xs[2 * i + 1]!, label: regression ? clamp1(ys[i]!) : ys[i]! }));
+}
+
+/**
+ * Generate the dataset named by the state (500 points; `noise` in 0–50 as in TensorFlow Playground)
+ * with backprop's seeded toy generators (`data.datasets`, TensorFlow Playground's definitions).
+ * Multi-class blobs and spirals are the same generators with `classes` = k.
+ */
 export function generate(s: Pick<PgState, 'dataset' | 'noise' | 'classes'>, rng: Rng, n = NUM_SAMPLES): Point[] {
-  const noise = s.noise / 100;
-  const u = (a: number, b: number) => rng.uniformRange(a, b);
-  const pts: Point[] = [];
+  const G = data.datasets;
+  const o = { n, noise: s.noise / 100, rng };
   switch (s.dataset) {
     case 'circle': {
-      const radius = 5;
-      const ring = (rMin: number, rMax: number) => {
-        for (let i = 0; i < n / 2; i++) {
-          const r = u(rMin, rMax);
-          const a = u(0, 2 * Math.PI);
-          const x = r * Math.sin(a);
-          const y = r * Math.cos(a);
-          const nx = u(-radius, radius) * noise;
-          const ny = u(-radius, radius) * noise;
-          pts.push({ x, y, label: Math.hypot(x + nx, y + ny) < radius * 0.5 ? 1 : 0 });
-        }
-      };
-      ring(0, radius * 0.5);
-      ring(radius * 0.7, radius);
-      break;
+      const d = G.circle(o);
+      return toPoints(d.x, d.y, false);
     }
     case 'xor': {
-      const pad = 0.3;
-      for (let i = 0; i < n; i++) {
-        let x = u(-5, 5);
-        x += x > 0 ? pad : -pad;
-        let y = u(-5, 5);
-        y += y > 0 ? pad : -pad;
-        const nx = u(-5, 5) * noise;
-        const ny = u(-5, 5) * noise;
-        pts.push({ x, y, label: (x + nx) * (y + ny) >= 0 ? 1 : 0 });
-      }
-      break;
+      const d = G.xor(o);
+      return toPoints(d.x, d.y, false);
     }
     case 'gauss': {
-      const std = Math.sqrt(0.5 + (noise / 0.5) * 3.5);
-      for (const [cx, cy, label] of [[2, 2, 1], [-2, -2, 0]] as const)
-        for (let i = 0; i < n / 2; i++) pts.push({ x: cx + std * rng.normal(), y: cy + std * rng.normal(), label });
-      break;
+      const d = G.gaussian(o);
+      return toPoints(d.x, d.y, false);
     }
     case 'spiral': {
-      const arm = (delta: number, label: number) => {
-        for (let i = 0; i < n / 2; i++) {
-          const r = (i / (n / 2)) * 5;
-          const t = ((1.75 * i) / (n / 2)) * 2 * Math.PI + delta;
-          pts.push({ x: r * Math.sin(t) + u(-1, 1) * noise, y: r * Math.cos(t) + u(-1, 1) * noise, label });
-        }
-      };
-      arm(0, 1);
-      arm(Math.PI, 0);
-      break;
+      const d = G.spiral(o);
+      return toPoints(d.x, d.y, false);
     }
     case 'reg-plane': {
-      for (let i = 0; i < n; i++) {
-        const x = u(-6, 6);
-        const y = u(-6, 6);
-        const nx = u(-6, 6) * noise;
-        const ny = u(-6, 6) * noise;
-        pts.push({ x, y, label: clamp1((x + nx + y + ny) / 12) });
-      }
-      break;
+      const d = G.regressionPlane(o);
+      return toPoints(d.x, d.y, true);
     }
     case 'reg-gauss': {
-      const bumps = [[-4, 2.5, 1], [0, 2.5, -1], [4, 2.5, 1], [-4, -2.5, -1], [0, -2.5, 1], [4, -2.5, -1]] as const;
-      for (let i = 0; i < n; i++) {
-        const x = u(-6, 6);
-        const y = u(-6, 6);
-        const nx = u(-6, 6) * noise;
-        const ny = u(-6, 6) * noise;
-        let label = 0;
-        for (const [cx, cy, sign] of bumps) {
-          const v = sign * Math.exp(-((x + nx - cx) ** 2 + (y + ny - cy) ** 2) / 2);
-          if (Math.abs(v) > Math.abs(label)) label = v;
-        }
-        pts.push({ x, y, label: clamp1(label) });
-      }
-      break;
+      const d = G.multiGaussian(o);
+      return toPoints(d.x, d.y, true);
     }
     case 'blobs': {
-      const k = s.classes;
-      const std = 0.6 + noise * 4;
-      for (let i = 0; i < n; i++) {
-        const c = i % k;
-        const a = (2 * Math.PI * c) / k + Math.PI / 2;
-        pts.push({ x: 3.5 * Math.cos(a) + std * rng.normal(), y: 3.5 * Math.sin(a) + std * rng.normal(), label: c });
-      }
-      break;
+      const d = G.gaussian({ ...o, classes: s.classes });
+      return toPoints(d.x, d.y, false);
     }
     case 'spiral-k': {
-      const k = s.classes;
-      const per = Math.floor(n / k);
-      for (let c = 0; c < k; c++)
-        for (let i = 0; i < per; i++) {
-          const r = 0.3 + (i / per) * 5;
-          const t = (i / per) * 1.5 * Math.PI + (2 * Math.PI * c) / k;
-          pts.push({ x: r * Math.sin(t) + u(-1, 1) * (noise * 2 + 0.05), y: r * Math.cos(t) + u(-1, 1) * (noise * 2 + 0.05), label: c });
-        }
-      break;
+      const d = G.spiral({ ...o, classes: s.classes });
+      return toPoints(d.x, d.y, false);
     }
     case 'custom':
-      break;
+      return [];
   }
-  return pts;
 }
 
 /** Shuffle once (seeded), then: test = the last (100 − percTrainData) %, validation = valPercent % of the rest. */
