@@ -105,6 +105,25 @@ type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown[] | void;
 const isIdentifierLike = (name: string) => name.length > 0 && !name.includes('.');
 
 /**
+ * The first input of `call`: a missing value, a scalar or a nested array of numbers is a ValueError
+ * naming the module (the usual slips: `model.call(undefined)` from a wrong field name, `model.call([[1, 2]])`
+ * for `model.call(tensor([[1, 2]]))`), rather than a TypeError from inside the first layer.
+ */
+function checkInput(who: string, x: unknown): void {
+  let leaf = x;
+  while (Array.isArray(leaf) && leaf.length > 0) leaf = leaf[0];
+  const bad =
+    x === undefined || x === null
+      ? String(x)
+      : typeof x === 'number' || typeof x === 'string' || typeof x === 'boolean'
+        ? `a ${typeof x}`
+        : Array.isArray(x) && (typeof leaf === 'number' || typeof leaf === 'boolean')
+          ? 'an array of numbers; convert it with tensor(...)'
+          : null;
+  if (bad !== null) throw new ValueError(`${who}.call: expected a Tensor as the input, got ${bad}`, 'E_INPUT');
+}
+
+/**
  * Base class of every layer and model. Subclasses assign parameters and sub-modules as properties in
  * the constructor and implement `forward`.
  *
@@ -158,6 +177,7 @@ export abstract class Module {
       const r = h(this, a);
       if (r) a = r;
     }
+    if (this.forward.length > 0) checkInput(this.typeName, a[0]);
     let out = this.forward(...a);
     for (const h of this._fwdHooks) {
       const r = h(this, a, out);

@@ -1,6 +1,6 @@
 /** Error paths: typed errors with stable codes that name the module and the shapes. */
 import { describe, expect, it } from 'vitest';
-import { DTypeError, IndexError, ShapeError, ValueError, nn, randn, tensor, zeros, type BackpropError } from '../../src/index.js';
+import { DTypeError, IndexError, ShapeError, ValueError, nn, randn, tensor, zeros, type BackpropError, type Tensor } from '../../src/index.js';
 
 function caught(fn: () => unknown): BackpropError {
   try {
@@ -90,6 +90,31 @@ describe('forward errors name the module and the shapes', () => {
     expect(caught(() => new nn.MaxPool2d(5).call(zeros(1, 1, 3, 3))).message).toMatch(/smaller than the pooling window/);
     expect(caught(() => new nn.AvgPool2d(2).call(zeros(1, 2, 3, 4, 5)))).toBeInstanceOf(ShapeError);
     expect(caught(() => new nn.Upsample({ size: 4 }).call(zeros(2, 3)))).toBeInstanceOf(ShapeError);
+  });
+});
+
+describe('call() with something other than a Tensor', () => {
+  it('undefined, a number or a nested array of numbers is a ValueError naming the module, after pre-hooks', () => {
+    const model = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU());
+    const e = caught(() => model.call([[1, 2]] as never));
+    expect(e).toBeInstanceOf(ValueError);
+    expect(e.code).toBe('E_INPUT');
+    expect(e.message).toBe('Sequential.call: expected a Tensor as the input, got an array of numbers; convert it with tensor(...)');
+    expect(caught(() => new nn.Conv2d(1, 2, 3).call(undefined as never)).message).toBe('Conv2d.call: expected a Tensor as the input, got undefined');
+    expect(caught(() => new nn.Linear(2, 2).call(null as never)).message).toMatch(/^Linear.call: .*got null$/);
+    expect(caught(() => new nn.Embedding(3, 2).call(2 as never))).toBeInstanceOf(ValueError);
+    expect(caught(() => new nn.MultiheadAttention(4, 2).call(undefined as never, undefined as never, undefined as never))).toBeInstanceOf(ValueError);
+    // a forward pre-hook may turn plain data into a tensor first
+    const m = new nn.Linear(2, 1);
+    m.registerForwardPreHook((_mod, args) => [tensor(args[0] as number[][])]);
+    expect(m.call([[1, 2]] as never).shape).toEqual([1, 1]);
+    // modules whose forward takes lists of tensors or no input are untouched
+    class Sum extends nn.Module {
+      forward(xs: Tensor[]): Tensor {
+        return xs.reduce((a, b) => a.add(b));
+      }
+    }
+    expect(new Sum().call([tensor([1]), tensor([2])]).item()).toBe(3);
   });
 });
 
