@@ -13,7 +13,7 @@
 import { isFloat } from '../core/dtype.js';
 import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { broadcastShapes } from '../core/shape.js';
-import { apply, type Tensor } from '../tensor/tensor.js';
+import { Tensor, apply } from '../tensor/tensor.js';
 
 /** How per-element losses are combined. */
 export type Reduction = 'none' | 'mean' | 'sum';
@@ -37,7 +37,14 @@ function reduce(loss: Tensor, reduction: Reduction, op: string): Tensor {
   return reduction === 'sum' ? loss.sum() : loss.mean();
 }
 
+/** A ValueError unless `t` is a Tensor (a plain array or a missing argument would fail deep inside). */
+function checkTensor(op: string, name: string, t: unknown): void {
+  if (!(t instanceof Tensor))
+    throw new ValueError(`${op}: ${name} must be a Tensor, got ${t === null ? 'null' : Array.isArray(t) ? 'an array; convert it with tensor(...)' : typeof t}`);
+}
+
 function checkFloat(op: string, name: string, t: Tensor): void {
+  checkTensor(op, name, t);
   if (!isFloat(t.dtype))
     throw new DTypeError(`${op}: ${name} must be a floating-point tensor, got ${t.dtype}; convert it with .float()`);
 }
@@ -45,6 +52,7 @@ function checkFloat(op: string, name: string, t: Tensor): void {
 /** Regression-style check: float input, float target of the same dtype and shape. */
 function checkPair(op: string, input: Tensor, target: Tensor): void {
   checkFloat(op, 'input', input);
+  checkTensor(op, 'target', target);
   if (!isFloat(target.dtype))
     throw new DTypeError(`${op}: target must be floating point like input (${input.dtype}), got ${target.dtype}; convert it with .to('${input.dtype}')`);
   if (target.dtype !== input.dtype)
@@ -53,6 +61,8 @@ function checkPair(op: string, input: Tensor, target: Tensor): void {
 }
 
 function checkSameShape(op: string, input: Tensor, target: Tensor, what = 'target'): void {
+  checkTensor(op, 'input', input);
+  checkTensor(op, what, target);
   const a = input.shape;
   const b = target.shape;
   if (a.length === b.length && a.every((d, i) => d === b[i])) return;
@@ -67,6 +77,7 @@ function checkSameShape(op: string, input: Tensor, target: Tensor, what = 'targe
 }
 
 function checkBroadcastTo(op: string, name: string, w: Tensor, shape: readonly number[]): void {
+  checkTensor(op, name, w);
   const s = broadcastShapes(w.shape, shape, op);
   if (s.length !== shape.length || s.some((d, i) => d !== shape[i]))
     throw new ShapeError(`${op}: ${name} ${fmtShape(w.shape)} must broadcast to the input shape ${fmtShape(shape)}`);
@@ -253,6 +264,7 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, C: number,
 
 function checkWeight(op: string, weight: Tensor | null | undefined, C: number, input: Tensor): Tensor | null {
   if (!weight) return null;
+  checkTensor(op, 'weight', weight);
   if (weight.ndim !== 1 || weight.shape[0] !== C)
     throw new ShapeError(`${op}: weight must have shape [${C}] (one per class), got ${fmtShape(weight.shape)}`);
   checkFloat(op, 'weight', weight);
@@ -265,6 +277,7 @@ function checkClassInput(op: string, input: Tensor): void {
 }
 
 function checkClassTargetDtype(op: string, target: Tensor, input: Tensor): void {
+  checkTensor(op, 'target', target);
   if (target.dtype === 'int32') return;
   if (target.dtype === 'bool') throw new DTypeError(`${op}: target must hold int32 class indices, got bool; convert it with .int()`);
   if (op === 'nllLoss' || target.ndim !== input.ndim)
@@ -413,6 +426,7 @@ export function cosineEmbeddingLoss(x1: Tensor, x2: Tensor, target: Tensor, opts
     throw new ShapeError(`${op}: x1 ${fmtShape(x1.shape)} and x2 ${fmtShape(x2.shape)} must have the same shape`);
   if (x1.ndim !== 1 && x1.ndim !== 2) throw new ShapeError(`${op}: expected inputs of shape [N, D] or [D], got ${fmtShape(x1.shape)}`);
   const expected = x1.ndim === 2 ? [x1.shape[0]!] : [];
+  checkTensor(op, 'target', target);
   if (target.ndim !== expected.length || (expected.length === 1 && target.shape[0] !== expected[0]))
     throw new ShapeError(`${op}: expected target of shape ${fmtShape(expected)} for inputs ${fmtShape(x1.shape)}, got ${fmtShape(target.shape)}`);
   const dim = x1.ndim - 1;
@@ -433,6 +447,8 @@ export function cosineEmbeddingLoss(x1: Tensor, x2: Tensor, target: Tensor, opts
  */
 export function zeroOneLoss(input: Tensor, target: Tensor, opts: { normalize?: boolean } = {}): number {
   const op = 'zeroOneLoss';
+  checkTensor(op, 'input', input);
+  checkTensor(op, 'target', target);
   let pred = input;
   if (input.ndim === target.ndim + 1 && isFloat(input.dtype)) pred = input.ndim === 1 ? input.argmax(0) : input.argmax(1);
   checkSameShape(op, pred, target);

@@ -202,6 +202,26 @@ describe('error paths: typed errors that name the op and the shapes', () => {
     expect(() => F.crossEntropy(x, i32([0, 1, 2, 0]), { labelSmoothing: 1.5 })).toThrow(ValueError);
     expect(() => F.binaryCrossEntropy(tensor([1.5]), tensor([1]))).toThrow(/between 0 and 1.*binaryCrossEntropyWithLogits/);
   });
+  it('a non-Tensor argument is a ValueError naming the op and the argument', () => {
+    expect(() => F.crossEntropy(x, null as never)).toThrow(/^crossEntropy: target must be a Tensor, got null$/);
+    expect(() => F.crossEntropy(x, [0, 1, 2, 0] as never)).toThrow(/^crossEntropy: target must be a Tensor, got an array; convert it with tensor\(\.\.\.\)$/);
+    expect(() => F.mseLoss([1] as never, [1] as never)).toThrow(/^mseLoss: input must be a Tensor, got an array/);
+    expect(() => F.mseLoss(x, undefined as never)).toThrow(/^mseLoss: target must be a Tensor, got undefined$/);
+    expect(() => F.crossEntropy(x, i32([0, 1, 2, 0]), { weight: [1, 2, 3] as never })).toThrow(/^crossEntropy: weight must be a Tensor/);
+    expect(() => F.binaryCrossEntropyWithLogits(x, x, { posWeight: [2] as never })).toThrow(/^binaryCrossEntropyWithLogits: posWeight must be a Tensor/);
+    expect(() => F.hingeEmbeddingLoss(x, null as never)).toThrow(ValueError);
+    expect(() => F.cosineEmbeddingLoss(x, x, null as never)).toThrow(/^cosineEmbeddingLoss: target must be a Tensor/);
+    expect(() => F.zeroOneLoss(x, null as never)).toThrow(ValueError);
+    expect(() => new nn.CrossEntropyLoss().call(x, undefined as never)).toThrow(/^crossEntropy: target must be a Tensor, got undefined$/);
+  });
+  it('the CrossEntropyLoss module raises the same typed errors (wrong target shape, out-of-range class)', () => {
+    const ce = new nn.CrossEntropyLoss();
+    expect(() => ce.call(x, i32([0, 1, 2]))).toThrow(ShapeError);
+    expect(() => ce.call(x, i32([0, 1, 2]))).toThrow(/crossEntropy: expected target of shape \[4\] \(class indices\) for input \[4,3\], got \[3\]/);
+    expect(() => ce.call(x, i32([0, 1, 3, 0]))).toThrow(IndexError);
+    expect(() => ce.call(x, i32([0, 1, 3, 0]))).toThrow(/target 3 is out of bounds.*3 classes/);
+    expect(() => new nn.CrossEntropyLoss({ ignoreIndex: 3 }).call(x, i32([0, 1, 3, 0]))).not.toThrow();
+  });
   it('weight of the wrong length', () => {
     expect(() => F.crossEntropy(x, i32([0, 1, 2, 0]), { weight: tensor([1, 2]) })).toThrow(ShapeError);
   });
