@@ -31,6 +31,7 @@ import { Rng } from '../core/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Table } from './preprocessing.js';
 
+/** Options shared by the seeded toy-data generators. */
 export interface GeneratorOptions {
   /** Number of samples (default 200 for the 2-D sets). */
   n?: number;
@@ -38,9 +39,11 @@ export interface GeneratorOptions {
   noise?: number;
   /** Seed of the generator's own Rng (default 0). Ignored when `rng` is given. */
   seed?: number;
+  /** The generator to draw from (advanced by the call); overrides `seed`. */
   rng?: Rng;
 }
 
+/** A 2-D classification set: points and their class ids. */
 export interface ClassificationData {
   /** float32 [N, 2] points. */
   x: Tensor;
@@ -48,6 +51,7 @@ export interface ClassificationData {
   y: Tensor;
 }
 
+/** A regression set: inputs and one target per row. */
 export interface RegressionData {
   /** float32 [N, D] inputs. */
   x: Tensor;

@@ -112,10 +112,12 @@ export function constant_(t: Tensor, value: number): Tensor {
   return fill(t, () => value);
 }
 
+/** Fill with 0 (PyTorch's `zeros_`). */
 export function zeros_(t: Tensor): Tensor {
   return constant_(t, 0);
 }
 
+/** Fill with 1 (PyTorch's `ones_`). */
 export function ones_(t: Tensor): Tensor {
   return constant_(t, 1);
 }

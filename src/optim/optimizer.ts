@@ -76,6 +76,16 @@ function isGroupInput(x: unknown): x is ParamGroupInput<unknown> {
   return typeof x === 'object' && x !== null && !(x instanceof Tensor) && 'params' in x;
 }
 
+/**
+ * The base of every optimizer (PyTorch's `torch.optim.Optimizer`): parameter groups with their
+ * hyper-parameters (validated on construction, `addParamGroup` and `loadStateDict`), per-parameter state
+ * created at the first `step()`, and a `stateDict()` in PyTorch's layout. A subclass supplies
+ * `validate(options)` and `updateParam(p, grad, state, group)`, usually a call to a pure update rule in
+ * `optim.functional`.
+ * @example
+ * const opt = new optim.SGD([{ params: model.fc1.parameters() }, { params: model.fc2.parameters(), lr: 1e-3 }], { lr: 1e-2 });
+ * opt.zeroGrad(); loss.backward(); opt.step();
+ */
 export abstract class Optimizer<O extends { lr: number }> {
   /** The hyper-parameters a group gets when it does not set its own. */
   readonly defaults: O;

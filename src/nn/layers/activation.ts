@@ -80,6 +80,7 @@ export class Sigmoid extends Module {
   }
 }
 
+/** (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ), elementwise; any shape → same shape. */
 export class Tanh extends Module {
   static readonly displayName = 'Tanh';
   forward(x: Tensor): Tensor {
