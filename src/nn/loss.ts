@@ -8,6 +8,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import * as L from './losses.js';
+import { checkOptions } from './layers/common.js';
 import { Module, pyRepr } from './module.js';
 
 type Reduction = L.Reduction;
@@ -15,9 +16,15 @@ type Reduction = L.Reduction;
 /** The shared part of the loss modules: a `reduction` validated at construction and printed like PyTorch. */
 abstract class Loss<R extends string = Reduction> extends Module {
   readonly reduction: R;
-  constructor(reduction: R | undefined, extra: readonly string[] = []) {
+  /**
+   * `opts`: the subclass's options object, checked against `['reduction', ...keys]` so that a typo or
+   * PyTorch's snake_case (`label_smoothing`) is an error instead of being ignored; `extra`: reductions
+   * beyond none/mean/sum.
+   */
+  constructor(opts: { reduction?: R } | undefined, keys: readonly string[] = [], extra: readonly string[] = []) {
     super();
-    this.reduction = reduction ?? ('mean' as R);
+    checkOptions(opts, ['reduction', ...keys], this.typeName);
+    this.reduction = opts?.reduction ?? ('mean' as R);
     L.checkReduction(this.typeName, this.reduction, extra);
   }
   override extraRepr(): string {
@@ -29,7 +36,7 @@ abstract class Loss<R extends string = Reduction> extends Module {
 export class MSELoss extends Loss {
   static readonly displayName = 'MSELoss';
   constructor(opts: { reduction?: Reduction } = {}) {
-    super(opts.reduction);
+    super(opts);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return L.mseLoss(input, target, { reduction: this.reduction });
@@ -40,7 +47,7 @@ export class MSELoss extends Loss {
 export class L1Loss extends Loss {
   static readonly displayName = 'L1Loss';
   constructor(opts: { reduction?: Reduction } = {}) {
-    super(opts.reduction);
+    super(opts);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return L.l1Loss(input, target, { reduction: this.reduction });
@@ -52,7 +59,7 @@ export class SmoothL1Loss extends Loss {
   static readonly displayName = 'SmoothL1Loss';
   readonly beta: number;
   constructor(opts: { reduction?: Reduction; beta?: number } = {}) {
-    super(opts.reduction);
+    super(opts, ['beta']);
     this.beta = opts.beta ?? 1;
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -65,7 +72,7 @@ export class HuberLoss extends Loss {
   static readonly displayName = 'HuberLoss';
   readonly delta: number;
   constructor(opts: { reduction?: Reduction; delta?: number } = {}) {
-    super(opts.reduction);
+    super(opts, ['delta']);
     this.delta = opts.delta ?? 1;
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -77,7 +84,7 @@ export class HuberLoss extends Loss {
 export class BCELoss extends Loss {
   static readonly displayName = 'BCELoss';
   constructor(opts: { reduction?: Reduction; weight?: Tensor | null } = {}) {
-    super(opts.reduction);
+    super(opts, ['weight']);
     this.registerBuffer('weight', opts.weight ?? null);
   }
   get weight(): Tensor | null {
@@ -95,7 +102,7 @@ export class BCELoss extends Loss {
 export class BCEWithLogitsLoss extends Loss {
   static readonly displayName = 'BCEWithLogitsLoss';
   constructor(opts: { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null } = {}) {
-    super(opts.reduction);
+    super(opts, ['weight', 'posWeight']);
     this.registerBuffer('weight', opts.weight ?? null);
     this.registerBuffer('pos_weight', opts.posWeight ?? null);
   }
@@ -120,7 +127,7 @@ export class CrossEntropyLoss extends Loss {
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
   constructor(opts: L.CrossEntropyOptions = {}) {
-    super(opts.reduction);
+    super(opts, ['weight', 'ignoreIndex', 'labelSmoothing']);
     this.registerBuffer('weight', opts.weight ?? null);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
     this.labelSmoothing = opts.labelSmoothing ?? 0;
@@ -143,7 +150,7 @@ export class NLLLoss extends Loss {
   static readonly displayName = 'NLLLoss';
   readonly ignoreIndex: number;
   constructor(opts: L.NllLossOptions = {}) {
-    super(opts.reduction);
+    super(opts, ['weight', 'ignoreIndex']);
     this.registerBuffer('weight', opts.weight ?? null);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
   }
@@ -160,7 +167,7 @@ export class KLDivLoss extends Loss<Reduction | 'batchmean'> {
   static readonly displayName = 'KLDivLoss';
   readonly logTarget: boolean;
   constructor(opts: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}) {
-    super(opts.reduction, ['batchmean']);
+    super(opts, ['logTarget'], ['batchmean']);
     this.logTarget = opts.logTarget ?? false;
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -173,7 +180,7 @@ export class HingeEmbeddingLoss extends Loss {
   static readonly displayName = 'HingeEmbeddingLoss';
   readonly margin: number;
   constructor(opts: { reduction?: Reduction; margin?: number } = {}) {
-    super(opts.reduction);
+    super(opts, ['margin']);
     this.margin = opts.margin ?? 1;
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -186,7 +193,7 @@ export class CosineEmbeddingLoss extends Loss {
   static readonly displayName = 'CosineEmbeddingLoss';
   readonly margin: number;
   constructor(opts: { reduction?: Reduction; margin?: number } = {}) {
-    super(opts.reduction);
+    super(opts, ['margin']);
     this.margin = opts.margin ?? 0;
   }
   forward(x1: Tensor, x2: Tensor, target: Tensor): Tensor {
@@ -199,7 +206,7 @@ export class MarginRankingLoss extends Loss {
   static readonly displayName = 'MarginRankingLoss';
   readonly margin: number;
   constructor(opts: { reduction?: Reduction; margin?: number } = {}) {
-    super(opts.reduction);
+    super(opts, ['margin']);
     this.margin = opts.margin ?? 0;
   }
   forward(x1: Tensor, x2: Tensor, target: Tensor): Tensor {
@@ -215,7 +222,7 @@ export class TripletMarginLoss extends Loss {
   readonly eps: number;
   readonly swap: boolean;
   constructor(opts: { reduction?: Reduction; margin?: number; p?: number; eps?: number; swap?: boolean } = {}) {
-    super(opts.reduction);
+    super(opts, ['margin', 'p', 'eps', 'swap']);
     this.margin = opts.margin ?? 1;
     this.p = opts.p ?? 2;
     this.eps = opts.eps ?? 1e-6;
@@ -232,7 +239,7 @@ export class GaussianNLLLoss extends Loss {
   readonly full: boolean;
   readonly eps: number;
   constructor(opts: { reduction?: Reduction; full?: boolean; eps?: number } = {}) {
-    super(opts.reduction);
+    super(opts, ['full', 'eps']);
     this.full = opts.full ?? false;
     this.eps = opts.eps ?? 1e-6;
   }
@@ -248,7 +255,7 @@ export class PoissonNLLLoss extends Loss {
   readonly full: boolean;
   readonly eps: number;
   constructor(opts: { reduction?: Reduction; logInput?: boolean; full?: boolean; eps?: number } = {}) {
-    super(opts.reduction);
+    super(opts, ['logInput', 'full', 'eps']);
     this.logInput = opts.logInput ?? true;
     this.full = opts.full ?? false;
     this.eps = opts.eps ?? 1e-8;

@@ -76,6 +76,23 @@ describe('loss module state and printing', () => {
     expect(() => new nn.MSELoss({ reduction: 'avg' as never })).toThrow(ValueError);
     expect(() => new nn.KLDivLoss({ reduction: 'batchsum' as never })).toThrow(/batchmean/);
   });
+  it('unknown options are refused like the layers do, with the camelCase spelling of a PyTorch keyword', () => {
+    expect(() => new nn.CrossEntropyLoss({ label_smoothing: 0.1 } as never)).toThrow(
+      /^CrossEntropyLoss: unknown option 'label_smoothing'; did you mean 'labelSmoothing'\? \(options are camelCase\)$/,
+    );
+    expect(() => new nn.BCEWithLogitsLoss({ pos_weight: tensor([2]) } as never)).toThrow(/did you mean 'posWeight'/);
+    expect(() => new nn.NLLLoss({ ignore_index: 0 } as never)).toThrow(/did you mean 'ignoreIndex'/);
+    expect(() => new nn.KLDivLoss({ log_target: true } as never)).toThrow(/did you mean 'logTarget'/);
+    expect(() => new nn.MSELoss({ size_average: true } as never)).toThrow(/^MSELoss: unknown option 'size_average'; expected one of: reduction$/);
+    expect(() => new nn.HuberLoss({ delta: 2, beta: 1 } as never)).toThrow(/unknown option 'beta'/);
+    // every documented option is still accepted
+    expect(new nn.CrossEntropyLoss({ weight: tensor([1, 2]), ignoreIndex: 1, labelSmoothing: 0.1, reduction: 'sum' }).labelSmoothing).toBe(0.1);
+    expect(new nn.TripletMarginLoss({ margin: 2, p: 1, eps: 1e-5, swap: true, reduction: 'none' }).swap).toBe(true);
+    expect(new nn.PoissonNLLLoss({ logInput: false, full: true, eps: 1e-6 }).full).toBe(true);
+    expect(new nn.GaussianNLLLoss({ full: true, eps: 1e-3 }).eps).toBe(1e-3);
+    expect(new nn.KLDivLoss({ reduction: 'batchmean', logTarget: true }).logTarget).toBe(true);
+    expect(new nn.BCEWithLogitsLoss({ weight: tensor([1]), posWeight: tensor([2]) }).posWeight!.item()).toBe(2);
+  });
   it('every loss module keeps its name when a minifier renames classes (printing and errors)', () => {
     const all: [string, () => nn.Module][] = [
       ['MSELoss', () => new nn.MSELoss({ reduction: 'sum' })],
