@@ -1,6 +1,9 @@
-// Fused optimizer updates on float32 parameters, computed in f64 exactly as the js reference
-// (src/optim/functional.ts) computes them — the same IEEE operations in the same order, rounded to
-// f32 at the same points — so results are bit-identical to it. Two lanes at a time (f64x2).
+// Fused optimizer updates on float32 parameters, computed in float32 exactly as the js reference
+// (src/optim/functional.ts) computes them — the same IEEE float32 operations in the same order —
+// so results are bit-identical to it. Four lanes at a time (f32x4). The reference's multiply-adds
+// (PyTorch's `add_(x, alpha=s)` / `addcmul_` compile to an fma) are `fround(x·y + a)` in double:
+// here an f64x2 multiply and add on the promoted halves, then demoted back to f32x4 — the same
+// double operations, so the same float32 results.
 
 @inline function lo(v: v128): v128 { return f64x2.promote_low_f32x4(v); }
 @inline function hi(v: v128): v128 { return f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)); }
@@ -8,92 +11,109 @@
 @inline function pack(a: v128, b: v128): v128 {
   return i32x4.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
 }
+/** f32(x·y + a) per lane, the product and sum in f64 (as the reference's `fround(x * y + a)`). */
+@inline function fma4(x: v128, y: v128, a: v128): v128 {
+  return pack(f64x2.add(f64x2.mul(lo(x), lo(y)), lo(a)), f64x2.add(f64x2.mul(hi(x), hi(y)), hi(a)));
+}
+@inline function fma1(x: f32, y: f32, a: f32): f32 { return <f32>(<f64>x * <f64>y + <f64>a); }
 
 /**
  * Adam / AdamW, one parameter tensor, in place. flags: 1 maximize, 2 decoupled (AdamW),
- * 4 amsgrad (maxv used). d = ±g (+ wd·p unless decoupled; p ← p·decay first if decoupled);
- * m ← β1 m + (1−β1) d; v ← β2 v + (1−β2) d²; v̂ = max(v̂, v) with amsgrad;
- * p ← p − stepSize · m / (√v̂ / bc2Sqrt + eps).
+ * 4 amsgrad (maxv used), 8 weight decay (wd ≠ 0). All scalars are float32 (rounded once by the caller, see adamScalars):
+ *   AdamW: p ← p·decay;  Adam: d ← fma(wd, p, d)
+ *   m ← fma(c1, d, m·β1);  v ← fma(c2·d, d, v·β2);  amsgrad: v̂ ← max(v̂, v) (NaN wins)
+ *   p ← p + (nss·m) / (√v̂ / bc2 + eps)
  */
-export function adamF32(n: i32, p: usize, g: usize, m: usize, v: usize, maxv: usize, stepSize: f64, beta1: f64, beta2: f64,
-  bc2Sqrt: f64, eps: f64, weightDecay: f64, decay: f64, flags: i32): void {
+export function adamF32(n: i32, p: usize, g: usize, m: usize, v: usize, maxv: usize, nss: f32, beta1: f32, c1: f32, beta2: f32, c2: f32,
+  bc2: f32, eps: f32, wdOrDecay: f32, flags: i32): void {
   const maximize = (flags & 1) != 0, decoupled = (flags & 2) != 0, ams = (flags & 4) != 0;
-  const c1 = 1 - beta1, c2 = 1 - beta2;
+  const useWd = (flags & 8) != 0;
+  // AdamW takes the decay factor 1 − lr·wd, Adam the weight decay wd (one argument: the worker
+  // pool passes at most 15)
+  const wd = wdOrDecay, decay = wdOrDecay;
   let i = 0;
-  if (!ams) {
-    const B1 = f64x2.splat(beta1), B2 = f64x2.splat(beta2), C1 = f64x2.splat(c1), C2 = f64x2.splat(c2);
-    const S = f64x2.splat(stepSize), BC = f64x2.splat(bc2Sqrt), E = f64x2.splat(eps), WD = f64x2.splat(weightDecay), DC = f64x2.splat(decay);
-    for (; i + 4 <= n; i += 4) {
-      const o = <usize>i << 2;
-      const pv = v128.load(p + o), gv = v128.load(g + o), mv = v128.load(m + o), vv = v128.load(v + o);
-      let p0 = lo(pv), p1 = hi(pv);
-      let d0 = lo(gv), d1 = hi(gv);
-      if (maximize) { d0 = f64x2.neg(d0); d1 = f64x2.neg(d1); }
-      if (decoupled) {
-        if (weightDecay != 0) {
-          // p is stored (rounded to f32) after the decay, then read back
-          const pd = pack(f64x2.mul(p0, DC), f64x2.mul(p1, DC));
-          p0 = lo(pd); p1 = hi(pd);
-        }
-      } else if (weightDecay != 0) {
-        d0 = f64x2.add(d0, f64x2.mul(WD, p0)); d1 = f64x2.add(d1, f64x2.mul(WD, p1));
-      }
-      const m4 = pack(
-        f64x2.add(f64x2.mul(B1, lo(mv)), f64x2.mul(C1, d0)),
-        f64x2.add(f64x2.mul(B1, hi(mv)), f64x2.mul(C1, d1)));
-      const v4 = pack(
-        f64x2.add(f64x2.mul(B2, lo(vv)), f64x2.mul(f64x2.mul(C2, d0), d0)),
-        f64x2.add(f64x2.mul(B2, hi(vv)), f64x2.mul(f64x2.mul(C2, d1), d1)));
-      v128.store(m + o, m4);
-      v128.store(v + o, v4);
-      const den0 = f64x2.add(f64x2.div(f64x2.sqrt(lo(v4)), BC), E);
-      const den1 = f64x2.add(f64x2.div(f64x2.sqrt(hi(v4)), BC), E);
-      v128.store(p + o, pack(
-        f64x2.sub(p0, f64x2.div(f64x2.mul(S, lo(m4)), den0)),
-        f64x2.sub(p1, f64x2.div(f64x2.mul(S, hi(m4)), den1))));
+  const B1 = f32x4.splat(beta1), C1 = f32x4.splat(c1), B2 = f32x4.splat(beta2), C2 = f32x4.splat(c2);
+  const NSS = f32x4.splat(nss), BC = f32x4.splat(bc2), E = f32x4.splat(eps), WD = f32x4.splat(wd), DC = f32x4.splat(decay);
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    let pv = v128.load(p + o);
+    let d = v128.load(g + o);
+    if (maximize) d = f32x4.neg(d);
+    if (decoupled) {
+      if (useWd) pv = f32x4.mul(pv, DC);
+    } else if (useWd) d = fma4(WD, pv, d);
+    const m4 = fma4(C1, d, f32x4.mul(v128.load(m + o), B1));
+    const v4 = fma4(f32x4.mul(C2, d), d, f32x4.mul(v128.load(v + o), B2));
+    v128.store(m + o, m4);
+    v128.store(v + o, v4);
+    let vh = v4;
+    if (ams) {
+      const x = v128.load(maxv + o);
+      const take = v128.or(f32x4.gt(v4, x), f32x4.ne(v4, v4));
+      vh = v128.bitselect(v4, x, take);
+      v128.store(maxv + o, vh);
     }
+    const den = f32x4.add(f32x4.div(f32x4.sqrt(vh), BC), E);
+    v128.store(p + o, f32x4.add(pv, f32x4.div(f32x4.mul(NSS, m4), den)));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    let pi = <f64>load<f32>(p + o);
-    let d = <f64>load<f32>(g + o);
+    let pi = load<f32>(p + o);
+    let d = load<f32>(g + o);
     if (maximize) d = -d;
     if (decoupled) {
-      if (weightDecay != 0) { pi = <f64><f32>(pi * decay); }
-    } else if (weightDecay != 0) d += weightDecay * pi;
-    const mi = <f32>(beta1 * <f64>load<f32>(m + o) + c1 * d);
-    const vi = <f32>(beta2 * <f64>load<f32>(v + o) + c2 * d * d);
+      if (useWd) pi = pi * decay;
+    } else if (useWd) d = fma1(wd, pi, d);
+    const mi = fma1(c1, d, load<f32>(m + o) * beta1);
+    const vi = fma1(c2 * d, d, load<f32>(v + o) * beta2);
     store<f32>(m + o, mi);
     store<f32>(v + o, vi);
-    let vh = <f64>vi;
+    let vh = vi;
     if (ams) {
-      const mx = load<f32>(maxv + o);
-      if (vi > mx || vi != vi) store<f32>(maxv + o, vi);
-      vh = <f64>load<f32>(maxv + o);
+      const x = load<f32>(maxv + o);
+      if (vi > x || vi != vi) store<f32>(maxv + o, vi);
+      vh = load<f32>(maxv + o);
     }
-    const den = Math.sqrt(vh) / bc2Sqrt + eps;
-    store<f32>(p + o, <f32>(pi - (stepSize * <f64>mi) / den));
+    const den = Mathf.sqrt(vh) / bc2 + eps;
+    store<f32>(p + o, pi + (nss * mi) / den);
   }
 }
 
 /**
  * SGD, one parameter tensor, in place. flags: 1 maximize, 2 nesterov, 4 first step (buffer = d),
- * 8 momentum buffer present. d = ±g + wd·p; buf ← μ buf + (1−τ) d; d = nesterov ? d + μ buf : buf;
- * p ← p − lr·d.
+ * 8 momentum buffer present, 16 weight decay (wd ≠ 0). Scalars float32 (see sgdScalars):
+ *   d ← fma(wd, p, d);  buf ← d at the first step, else fma(1−τ, d, buf·μ);
+ *   d ← nesterov ? fma(μ, buf, d) : buf;  p ← fma(−lr, d, p)
  */
-export function sgdF32(n: i32, p: usize, g: usize, buf: usize, lr: f64, momentum: f64, dampening: f64, weightDecay: f64, flags: i32): void {
-  const maximize = (flags & 1) != 0, nesterov = (flags & 2) != 0, first = (flags & 4) != 0, hasBuf = (flags & 8) != 0 && momentum != 0;
-  for (let i = 0; i < n; i++) {
+export function sgdF32(n: i32, p: usize, g: usize, buf: usize, nlr: f32, mu: f32, damp: f32, wd: f32, flags: i32): void {
+  const maximize = (flags & 1) != 0, nesterov = (flags & 2) != 0, first = (flags & 4) != 0, hasBuf = (flags & 8) != 0;
+  const useWd = (flags & 16) != 0;
+  const NLR = f32x4.splat(nlr), MU = f32x4.splat(mu), DAMP = f32x4.splat(damp), WD = f32x4.splat(wd);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    const pi = <f64>load<f32>(p + o);
-    let d = <f64>load<f32>(g + o);
-    if (maximize) d = -d;
-    if (weightDecay != 0) d += weightDecay * pi;
+    const pv = v128.load(p + o);
+    let d = v128.load(g + o);
+    if (maximize) d = f32x4.neg(d);
+    if (useWd) d = fma4(WD, pv, d);
     if (hasBuf) {
-      const b = first ? <f32>d : <f32>(momentum * <f64>load<f32>(buf + o) + (1 - dampening) * d);
-      store<f32>(buf + o, b);
-      d = nesterov ? d + momentum * <f64>b : <f64>b;
+      const b = first ? d : fma4(DAMP, d, f32x4.mul(v128.load(buf + o), MU));
+      v128.store(buf + o, b);
+      d = nesterov ? fma4(MU, b, d) : b;
     }
-    store<f32>(p + o, <f32>(pi - lr * d));
+    v128.store(p + o, fma4(NLR, d, pv));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const pi = load<f32>(p + o);
+    let d = load<f32>(g + o);
+    if (maximize) d = -d;
+    if (useWd) d = fma1(wd, pi, d);
+    if (hasBuf) {
+      const b = first ? d : fma1(damp, d, load<f32>(buf + o) * mu);
+      store<f32>(buf + o, b);
+      d = nesterov ? fma1(mu, b, d) : b;
+    }
+    store<f32>(p + o, fma1(nlr, d, pi));
   }
 }

@@ -1,12 +1,13 @@
 /**
- * Fused optimizer updates (float32 parameters) on the arena: bit-identical to the reference loops in
- * src/optim/functional.ts (same f64 operations, same f32 rounding points), a few times faster
- * including the copies. Anything else (float64, small tensors) reports "not handled".
+ * Fused optimizer updates (float32 parameters) on the arena, f32x4 SIMD: bit-identical to the
+ * reference loops in src/optim/functional.ts (the same float32 operations in the same order, from the
+ * same float32 scalars), several times faster including the copies. Anything else (float64, small tensors) reports "not handled".
  */
 import type { TypedArray } from '../../core/dtype.js';
 import type { AdamUpdateArgs, SgdUpdateArgs } from '../types.js';
 import type { Arena } from './arena.js';
 import type { Gemm } from './gemm.js';
+import { adamScalars, sgdScalars } from '../optim_scalars.js';
 
 /** Below this many elements the reference js loop wins. */
 const MIN = 256;
@@ -39,10 +40,9 @@ export function createOptim(arena: Arena, gemm: Gemm) {
     const pm = arena.putF32(m, 0, n);
     const pv = arena.putF32(v, 0, n);
     const px = h.amsgrad ? arena.putF32(maxv!, 0, n) : 0;
-    const bc1 = 1 - Math.pow(h.beta1, step);
-    const bc2Sqrt = Math.sqrt(1 - Math.pow(h.beta2, step));
-    const flags = (h.maximize ? 1 : 0) | (h.decoupled ? 2 : 0) | (h.amsgrad ? 4 : 0);
-    split('adamF32', n, [pp, pg, pm, pv, px], [h.lr / bc1, h.beta1, h.beta2, bc2Sqrt, h.eps, h.weightDecay, h.decoupled ? 1 - h.lr * h.weightDecay : 1, flags]);
+    const s = adamScalars(step, h);
+    const flags = (h.maximize ? 1 : 0) | (h.decoupled ? 2 : 0) | (h.amsgrad ? 4 : 0) | (h.weightDecay !== 0 ? 8 : 0);
+    split('adamF32', n, [pp, pg, pm, pv, px], [s.negStepSize, s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.bc2Sqrt, s.eps, h.decoupled ? s.decay : s.weightDecay, flags]);
     const f = arena.f32;
     p.set(f.subarray(pp >> 2, (pp >> 2) + n));
     m.set(f.subarray(pm >> 2, (pm >> 2) + n));
@@ -61,8 +61,9 @@ export function createOptim(arena: Arena, gemm: Gemm) {
     const pp = arena.putF32(p, 0, n);
     const pg = arena.putF32(g, 0, n);
     const pb = useBuf ? arena.putF32(buf!, 0, n) : 0;
-    const flags = (h.maximize ? 1 : 0) | (h.nesterov ? 2 : 0) | (first ? 4 : 0) | (useBuf ? 8 : 0);
-    split('sgdF32', n, [pp, pg, pb], [h.lr, h.momentum, h.dampening, h.weightDecay, flags]);
+    const s = sgdScalars(h);
+    const flags = (h.maximize ? 1 : 0) | (h.nesterov ? 2 : 0) | (first ? 4 : 0) | (useBuf ? 8 : 0) | (h.weightDecay !== 0 ? 16 : 0);
+    split('sgdF32', n, [pp, pg, pb], [s.negLr, s.momentum, s.oneMinusDampening, s.weightDecay, flags]);
     const f = arena.f32;
     p.set(f.subarray(pp >> 2, (pp >> 2) + n));
     if (useBuf) buf!.set(f.subarray(pb >> 2, (pb >> 2) + n));
