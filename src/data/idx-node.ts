@@ -35,18 +35,16 @@ export async function gunzipCapped(bytes: Uint8Array, opts: { maxBytes?: number;
   const loc = opts.file === undefined ? { offset: 0 } : { file: opts.file, offset: 0 };
   if (!(bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)) return bytes;
   const zlib = await nodeZlib();
+  const tooLarge = () => new FormatError(`E_${kind}_GZIP_TOO_LARGE`, `${kind}: gzip data decompresses past maxBytes ${maxBytes} (a gzip bomb, or raise maxBytes)`, loc);
+  let out: Buffer;
   try {
-    const out = await new Promise<Buffer>((resolve, reject) =>
-      zlib.gunzip(bytes, { maxOutputLength: maxBytes + 64 }, (e, r) => (e ? reject(e) : resolve(r))),
-    );
-    if (out.length > maxBytes) throw Object.assign(new Error('too large'), { code: 'ERR_BUFFER_TOO_LARGE' });
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    out = await new Promise<Buffer>((resolve, reject) => zlib.gunzip(bytes, { maxOutputLength: maxBytes + 64 }, (e, r) => (e ? reject(e) : resolve(r))));
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError)
-      throw new FormatError(`E_${kind}_GZIP_TOO_LARGE`, `${kind}: gzip data decompresses past maxBytes ${maxBytes} (a gzip bomb, or raise maxBytes)`, loc);
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) throw tooLarge();
     throw new FormatError(`E_${kind}_GZIP`, `${kind}: corrupt gzip data (${(e as Error).message})`, loc);
   }
+  if (out.length > maxBytes) throw tooLarge();
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /**

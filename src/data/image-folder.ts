@@ -123,13 +123,14 @@ export async function scanImageFolder(
   const path = await nodePath();
   const maxFileBytes = opts.maxFileBytes ?? 64 << 20;
   const maxFiles = opts.maxFiles ?? 1_000_000;
-  let rootReal: string;
+  let rootReal: string | null = null;
   try {
-    rootReal = await fs.promises.realpath(root);
-    if (!(await fs.promises.stat(rootReal)).isDirectory()) throw new Error('not a directory');
+    const real = await fs.promises.realpath(root);
+    if ((await fs.promises.stat(real)).isDirectory()) rootReal = real;
   } catch {
-    throw new FormatError('E_IMG_NOT_FOUND', `image folder: ${JSON.stringify(root)} is not a readable directory`, { file: root });
+    // missing or unreadable: reported below
   }
+  if (rootReal === null) throw new FormatError('E_IMG_NOT_FOUND', `image folder: ${JSON.stringify(root)} is not a readable directory`, { file: root });
   const skipped: { path: string; reason: string }[] = [];
   const inside = (real: string): boolean => real === rootReal || real.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep);
 
