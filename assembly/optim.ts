@@ -11,9 +11,10 @@
 @inline function pack(a: v128, b: v128): v128 {
   return i32x4.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
 }
-/** f32(x·y + a) per lane, the product and sum in f64 (as the reference's `fround(x * y + a)`). */
-@inline function fma4(x: v128, y: v128, a: v128): v128 {
-  return pack(f64x2.add(f64x2.mul(lo(x), lo(y)), lo(a)), f64x2.add(f64x2.mul(hi(x), hi(y)), hi(a)));
+/** f32(x·y + a) per lane, the product and sum in f64 (as the reference's `fround(x * y + a)`); x and y
+ * come as their promoted halves (loop-invariant splats are promoted once, shared values once). */
+@inline function fma4(xl: v128, xh: v128, yl: v128, yh: v128, a: v128): v128 {
+  return pack(f64x2.add(f64x2.mul(xl, yl), lo(a)), f64x2.add(f64x2.mul(xh, yh), hi(a)));
 }
 @inline function fma1(x: f32, y: f32, a: f32): f32 { return <f32>(<f64>x * <f64>y + <f64>a); }
 
@@ -32,8 +33,9 @@ export function adamF32(n: i32, p: usize, g: usize, m: usize, v: usize, maxv: us
   // pool passes at most 15)
   const wd = wdOrDecay, decay = wdOrDecay;
   let i = 0;
-  const B1 = f32x4.splat(beta1), C1 = f32x4.splat(c1), B2 = f32x4.splat(beta2), C2 = f32x4.splat(c2);
-  const NSS = f32x4.splat(nss), BC = f32x4.splat(bc2), E = f32x4.splat(eps), WD = f32x4.splat(wd), DC = f32x4.splat(decay);
+  const B1 = f32x4.splat(beta1), B2 = f32x4.splat(beta2), C2 = f32x4.splat(c2);
+  const NSS = f32x4.splat(nss), BC = f32x4.splat(bc2), E = f32x4.splat(eps), DC = f32x4.splat(decay);
+  const C1D = f64x2.splat(<f64>c1), WDD = f64x2.splat(<f64>wd);
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     let pv = v128.load(p + o);
@@ -41,9 +43,11 @@ export function adamF32(n: i32, p: usize, g: usize, m: usize, v: usize, maxv: us
     if (maximize) d = f32x4.neg(d);
     if (decoupled) {
       if (useWd) pv = f32x4.mul(pv, DC);
-    } else if (useWd) d = fma4(WD, pv, d);
-    const m4 = fma4(C1, d, f32x4.mul(v128.load(m + o), B1));
-    const v4 = fma4(f32x4.mul(C2, d), d, f32x4.mul(v128.load(v + o), B2));
+    } else if (useWd) d = fma4(WDD, WDD, lo(pv), hi(pv), d);
+    const dl = lo(d), dh = hi(d);
+    const m4 = fma4(C1D, C1D, dl, dh, f32x4.mul(v128.load(m + o), B1));
+    const c2d = f32x4.mul(C2, d);
+    const v4 = fma4(lo(c2d), hi(c2d), dl, dh, f32x4.mul(v128.load(v + o), B2));
     v128.store(m + o, m4);
     v128.store(v + o, v4);
     let vh = v4;
@@ -88,20 +92,22 @@ export function adamF32(n: i32, p: usize, g: usize, m: usize, v: usize, maxv: us
 export function sgdF32(n: i32, p: usize, g: usize, buf: usize, nlr: f32, mu: f32, damp: f32, wd: f32, flags: i32): void {
   const maximize = (flags & 1) != 0, nesterov = (flags & 2) != 0, first = (flags & 4) != 0, hasBuf = (flags & 8) != 0;
   const useWd = (flags & 16) != 0;
-  const NLR = f32x4.splat(nlr), MU = f32x4.splat(mu), DAMP = f32x4.splat(damp), WD = f32x4.splat(wd);
+  const MU = f32x4.splat(mu);
+  // the constants of the multiply-adds, promoted once
+  const NLRD = f64x2.splat(<f64>nlr), MUD = f64x2.splat(<f64>mu), DAMPD = f64x2.splat(<f64>damp), WDD = f64x2.splat(<f64>wd);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const pv = v128.load(p + o);
     let d = v128.load(g + o);
     if (maximize) d = f32x4.neg(d);
-    if (useWd) d = fma4(WD, pv, d);
+    if (useWd) d = fma4(WDD, WDD, lo(pv), hi(pv), d);
     if (hasBuf) {
-      const b = first ? d : fma4(DAMP, d, f32x4.mul(v128.load(buf + o), MU));
+      const b = first ? d : fma4(DAMPD, DAMPD, lo(d), hi(d), f32x4.mul(v128.load(buf + o), MU));
       v128.store(buf + o, b);
-      d = nesterov ? fma4(MU, b, d) : b;
+      d = nesterov ? fma4(MUD, MUD, lo(b), hi(b), d) : b;
     }
-    v128.store(p + o, fma4(NLR, d, pv));
+    v128.store(p + o, fma4(NLRD, NLRD, lo(d), hi(d), pv));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
