@@ -6,13 +6,8 @@
  */
 import { nn, type Tensor } from '../../src/index.js';
 import type { CaseRunner, Comparison, RefCase, Registry, RefTensor } from './types.js';
+import { camelKeys as camelKwargs } from './optim.js';
 import { resolveArg, standardChecks, toTensor } from './util.js';
-
-const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-
-function camelKwargs(kwargs: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [camel(k), v]));
-}
 
 /** The ResidualBlock of nn.json's `definition`: conv3x3-bn-relu-conv3x3-bn, plus the input, then relu. */
 class ResidualBlock extends nn.Module {

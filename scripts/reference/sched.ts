@@ -1,16 +1,13 @@
 /** Reference runners for sched.json cases, keyed by the case's `fn`. */
 import { optim, zeros } from '../../src/index.js';
 import type { Comparison, RefCase, RefTensor, Registry } from './types.js';
+import { camelKeys } from './optim.js';
 import { decodeNumber } from './util.js';
 
 /** PyTorch kwargs → our option names (T_max → tMax, T_0 → t0, T_mult → tMult, snake → camel). */
 function schedOptions(kwargs: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(kwargs)) {
-    const name = k === 'T_max' ? 'tMax' : k === 'T_0' ? 't0' : k === 'T_mult' ? 'tMult' : k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    out[name] = v;
-  }
-  return out;
+  // PyTorch's capital T_ names: T_max → tMax, T_0 → t0; the rest is the usual snake → camel
+  return camelKeys(Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [k.startsWith('T_') ? `t${k.charAt(2).toUpperCase()}${k.slice(3)}` : k, v])));
 }
 
 type SchedCtor = new (opt: optim.SGD, opts: Record<string, unknown>) => { step(metric?: number): void; getLastLr(): number[] };
