@@ -35,7 +35,7 @@ export function hyperParamError(optimizer: string, message: string): ValueError 
   return new ValueError(`${optimizer}: ${message}`, 'E_HYPERPARAM');
 }
 
-/** Check a number hyper-parameter: finite and ≥ min (or > min when `strict`). */
+/** Check a number hyper-parameter: a number, not NaN, ≥ min (or > min when `strict`) and within `max`; Infinity passes, as in PyTorch. */
 export function checkNumber(optimizer: string, what: string, v: unknown, min = 0, opts: { strict?: boolean; max?: number; maxStrict?: boolean } = {}): void {
   const ok =
     typeof v === 'number' &&
