@@ -3,8 +3,8 @@
  * truncations, splices, duplicated segments and "huge numbers" (CSV numeric tokens, IDX
  * dimensions, PNG/JPEG header sizes). Fixed seed, bounded count. Every mutant must either load or
  * throw one of our typed errors (BackpropError); nothing else may escape. The slowest input is
- * measured and printed (not asserted: speed lives in benchmarks); the loaders' caps are what keep
- * any single input bounded.
+ * measured, printed, and held under RELIABILITY.md's 1 s per input (a hang guard with a wide margin:
+ * the slowest takes tens of ms); the loaders' caps are what keep any single input bounded.
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
@@ -110,6 +110,7 @@ async function fuzz(name: string, seeds: Uint8Array[], count: number, extra: Mut
     stats.total++;
   }
   console.log(`fuzz ${name}: ${stats.total} mutants, ${stats.ok} loaded, typed errors ${JSON.stringify(Object.fromEntries(stats.typed))}, slowest ${stats.slowestMs.toFixed(1)} ms`);
+  expect(stats.slowestMs, `${name}: slowest mutant took ${stats.slowestMs.toFixed(0)} ms`).toBeLessThan(1000);
   return stats;
 }
 
