@@ -52,7 +52,7 @@ export async function run({ fast }: RunOptions) {
   const files = ['05-mnist-learning-curves.svg', '05-mnist-confusion.svg', '05-mnist-misclassified.png'].map((n) => outFile(n, fast));
   await viz.saveSVG(files[0]!, viz.learningCurvesSpec({ epochs: history }, { title: 'MLP on MNIST', monitor: 'valLoss' }));
   await viz.saveSVG(files[1]!, viz.confusionMatrixSpec(cm, { title: `Confusion matrix (test accuracy ${f(acc)})` }));
-  if (wrong.length) await viz.savePNG(files[2]!, viz.imageGrid(xTest.indexSelect(0, tensor(wrong, { dtype: 'int32' })), { ncol: 8 }));
+  if (wrong.length) await viz.savePNG(files[2]!, viz.imageGrid(xTest.indexSelect(0, tensor(wrong, { dtype: 'int32' })), { ncol: 8, scale: 2 }));
   const bar = fast ? 0.88 : 0.96;
   return {
     metrics: { test_accuracy: acc, final_train_loss: history.at(-1)!.loss, epochs },

@@ -74,7 +74,7 @@ export async function run({ fast }: RunOptions) {
   const shown = xTest.narrow(0, 0, 12);
   const recon = noGrad(() => deep.call(shown));
   const file = outFile('09-autoencoder-reconstructions.png', fast);
-  await viz.savePNG(file, viz.imageGrid(cat([shown, recon]).reshape([24, 28, 28]), { ncol: 12 }));
+  await viz.savePNG(file, viz.imageGrid(cat([shown, recon]).reshape([24, 28, 28]), { ncol: 12, scale: 2 }));
 
   const [angleBar, tol] = fast ? [5, 0.01] : [2, 0.005];
   const rel = Math.abs(aeMse - pcaMse) / pcaMse;

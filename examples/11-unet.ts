@@ -93,7 +93,7 @@ export async function run({ fast }: RunOptions) {
   }
   const file = outFile('11-unet-segmentation.png', fast);
   const show = (t: Tensor) => t.narrow(0, 0, 8).reshape([8, S, S]);
-  await viz.savePNG(file, viz.imageGrid(cat([show(test.x), show(test.m), show(logits.sigmoid())]), { ncol: 8 })); // rows: input, truth, prediction
+  await viz.savePNG(file, viz.imageGrid(cat([show(test.x), show(test.m), show(logits.sigmoid())]), { ncol: 8, scale: 4 })); // rows: input, truth, prediction
   const [accBar, iouBar] = fast ? [0.93, 0.7] : [0.97, 0.85];
   return {
     metrics: { pixel_accuracy: unet.acc, iou: unet.iou, threshold_iou: best.iou },
