@@ -38,7 +38,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
       initialAccumulatorValue: opts.initialAccumulatorValue ?? 0,
       eps: opts.eps ?? 1e-10,
       maximize: opts.maximize ?? false,
-    });
+    }, opts);
   }
 
   protected validate(o: AdagradOptions): void {

@@ -84,7 +84,7 @@ function adamParam(name: string, decoupled: boolean, p: Tensor, grad: Tensor, st
  */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: ParamsInput<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super('Adam', params, adamDefaults(opts, 0));
+    super('Adam', params, adamDefaults(opts, 0), opts);
   }
 
   protected validate(o: AdamOptions): void {
@@ -108,7 +108,7 @@ export class Adam extends Optimizer<AdamOptions> {
  */
 export class AdamW extends Optimizer<AdamOptions> {
   constructor(params: ParamsInput<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super('AdamW', params, adamDefaults(opts, 1e-2));
+    super('AdamW', params, adamDefaults(opts, 1e-2), opts);
   }
 
   protected validate(o: AdamOptions): void {

@@ -10,7 +10,7 @@
  * Groups gain `initialLr` (PyTorch's `initial_lr`), the lr the schedule starts from.
  */
 import { ValueError } from '../core/errors.js';
-import type { Optimizer } from './optimizer.js';
+import { checkOptionKeys, type Optimizer } from './optimizer.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyOptimizer = Optimizer<any>;
@@ -32,11 +32,12 @@ function schedError(name: string, message: string): ValueError {
  * `lastEpoch` (default −1), so that a JavaScript caller who forgets one gets a typed error, not a
  * TypeError from inside the constructor.
  */
-function schedArgs(name: string, optimizer: unknown, opts: unknown): number {
+function schedArgs(name: string, optimizer: unknown, opts: unknown, keys: readonly string[]): number {
   if (!optimizer || typeof optimizer !== 'object' || !Array.isArray((optimizer as AnyOptimizer).paramGroups))
     throw schedError(name, `expected an optimizer as the first argument, e.g. new ${name}(opt, { ... }), got ${optimizer === null ? 'null' : typeof optimizer}`);
   if (!opts || typeof opts !== 'object' || Array.isArray(opts))
     throw schedError(name, `expected an options object as the second argument, e.g. new ${name}(opt, { ... }), got ${opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts}`);
+  checkOptionKeys(name, opts, keys);
   const e = (opts as { lastEpoch?: unknown }).lastEpoch ?? -1;
   if (typeof e !== 'number' || !Number.isInteger(e) || e < -1) throw schedError(name, `lastEpoch must be an integer ≥ −1, got ${JSON.stringify(e)}`);
   return e;
@@ -155,7 +156,7 @@ export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
   constructor(optimizer: AnyOptimizer, opts: { stepSize: number; gamma?: number; lastEpoch?: number }) {
-    super(optimizer, schedArgs('StepLR', optimizer, opts));
+    super(optimizer, schedArgs('StepLR', optimizer, opts, ['stepSize', 'gamma', 'lastEpoch']));
     if (!Number.isInteger(opts.stepSize) || opts.stepSize < 1) throw schedError('StepLR', `stepSize must be a positive integer, got ${opts.stepSize}`);
     this.stepSize = opts.stepSize;
     this.gamma = checkGamma('StepLR', opts.gamma ?? 0.1);
@@ -176,7 +177,7 @@ export class MultiStepLR extends LRScheduler {
   milestones: number[];
   gamma: number;
   constructor(optimizer: AnyOptimizer, opts: { milestones: readonly number[]; gamma?: number; lastEpoch?: number }) {
-    super(optimizer, schedArgs('MultiStepLR', optimizer, opts));
+    super(optimizer, schedArgs('MultiStepLR', optimizer, opts, ['milestones', 'gamma', 'lastEpoch']));
     if (!Array.isArray(opts.milestones)) throw schedError('MultiStepLR', 'milestones must be a list of epoch indices');
     this.milestones = opts.milestones.slice().sort((a, b) => a - b);
     this.gamma = checkGamma('MultiStepLR', opts.gamma ?? 0.1);
@@ -198,7 +199,7 @@ export class MultiStepLR extends LRScheduler {
 export class ExponentialLR extends LRScheduler {
   gamma: number;
   constructor(optimizer: AnyOptimizer, opts: { gamma: number; lastEpoch?: number }) {
-    super(optimizer, schedArgs('ExponentialLR', optimizer, opts));
+    super(optimizer, schedArgs('ExponentialLR', optimizer, opts, ['gamma', 'lastEpoch']));
     this.gamma = checkGamma('ExponentialLR', opts.gamma);
     this.initialStep();
   }
@@ -221,7 +222,7 @@ export class CosineAnnealingLR extends LRScheduler {
   tMax: number;
   etaMin: number;
   constructor(optimizer: AnyOptimizer, opts: { tMax: number; etaMin?: number; lastEpoch?: number }) {
-    super(optimizer, schedArgs('CosineAnnealingLR', optimizer, opts));
+    super(optimizer, schedArgs('CosineAnnealingLR', optimizer, opts, ['tMax', 'etaMin', 'lastEpoch']));
     if (!(opts.tMax > 0)) throw schedError('CosineAnnealingLR', `tMax must be positive, got ${opts.tMax}`);
     this.tMax = opts.tMax;
     this.etaMin = opts.etaMin ?? 0;
@@ -252,7 +253,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   etaMin: number;
   tCur: number;
   constructor(optimizer: AnyOptimizer, opts: { t0: number; tMult?: number; etaMin?: number; lastEpoch?: number }) {
-    const lastEpoch = schedArgs('CosineAnnealingWarmRestarts', optimizer, opts);
+    const lastEpoch = schedArgs('CosineAnnealingWarmRestarts', optimizer, opts, ['t0', 'tMult', 'etaMin', 'lastEpoch']);
     super(optimizer, lastEpoch);
     const tMult = opts.tMult ?? 1;
     if (!Number.isInteger(opts.t0) || opts.t0 <= 0) throw schedError('CosineAnnealingWarmRestarts', `expected a positive integer t0, got ${opts.t0}`);
@@ -305,7 +306,7 @@ export class LinearLR extends LRScheduler {
   endFactor: number;
   totalIters: number;
   constructor(optimizer: AnyOptimizer, opts: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {}) {
-    super(optimizer, schedArgs('LinearLR', optimizer, opts));
+    super(optimizer, schedArgs('LinearLR', optimizer, opts, ['startFactor', 'endFactor', 'totalIters', 'lastEpoch']));
     const s = opts.startFactor ?? 1 / 3;
     const e = opts.endFactor ?? 1;
     if (!(s > 0 && s <= 1)) throw schedError('LinearLR', `startFactor must be in (0, 1], got ${s}`);
@@ -332,7 +333,7 @@ export class LinearLR extends LRScheduler {
 export class LambdaLR extends LRScheduler {
   lrLambdas: ((epoch: number) => number)[];
   constructor(optimizer: AnyOptimizer, opts: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[]; lastEpoch?: number }) {
-    super(optimizer, schedArgs('LambdaLR', optimizer, opts));
+    super(optimizer, schedArgs('LambdaLR', optimizer, opts, ['lrLambda', 'lastEpoch']));
     const n = optimizer.paramGroups.length;
     const l = opts.lrLambda;
     if (Array.isArray(l)) {
@@ -355,7 +356,7 @@ export class ConstantLR extends LRScheduler {
   factor: number;
   totalIters: number;
   constructor(optimizer: AnyOptimizer, opts: { factor?: number; totalIters?: number; lastEpoch?: number } = {}) {
-    super(optimizer, schedArgs('ConstantLR', optimizer, opts));
+    super(optimizer, schedArgs('ConstantLR', optimizer, opts, ['factor', 'totalIters', 'lastEpoch']));
     const f = opts.factor ?? 1 / 3;
     if (!(f >= 0 && f <= 1)) throw schedError('ConstantLR', `factor must be between 0 and 1, got ${f}`);
     this.factor = f;
@@ -378,7 +379,7 @@ export class PolynomialLR extends LRScheduler {
   totalIters: number;
   power: number;
   constructor(optimizer: AnyOptimizer, opts: { totalIters?: number; power?: number; lastEpoch?: number } = {}) {
-    super(optimizer, schedArgs('PolynomialLR', optimizer, opts));
+    super(optimizer, schedArgs('PolynomialLR', optimizer, opts, ['totalIters', 'power', 'lastEpoch']));
     this.totalIters = opts.totalIters ?? 5;
     this.power = opts.power ?? 1;
     if (!(this.totalIters > 0)) throw schedError('PolynomialLR', `totalIters must be positive, got ${this.totalIters}`);
@@ -411,7 +412,7 @@ export class SequentialLR extends SchedulerBase {
   lastEpoch: number;
   constructor(optimizer: AnyOptimizer, opts: { schedulers: LRScheduler[]; milestones: number[]; lastEpoch?: number }) {
     const name = 'SequentialLR';
-    const lastEpoch = schedArgs(name, optimizer, opts);
+    const lastEpoch = schedArgs(name, optimizer, opts, ['schedulers', 'milestones', 'lastEpoch']);
     super(optimizer);
     const { schedulers, milestones } = opts;
     if (!Array.isArray(schedulers) || schedulers.length < 1) throw schedError(name, 'expects at least one scheduler');
@@ -499,7 +500,7 @@ export class OneCycleLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, opts: OneCycleLROptions) {
     const name = 'OneCycleLR';
-    const lastEpoch = schedArgs('OneCycleLR', optimizer, opts);
+    const lastEpoch = schedArgs('OneCycleLR', optimizer, opts, ['maxLr', 'totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', 'annealStrategy', 'cycleMomentum', 'baseMomentum', 'maxMomentum', 'divFactor', 'finalDivFactor', 'threePhase', 'lastEpoch']);
     const gs = groups(optimizer);
     const perGroup = (v: number | number[], what: string): number[] => {
       if (Array.isArray(v)) {
@@ -635,7 +636,7 @@ export class ReduceLROnPlateau extends SchedulerBase {
   lastEpoch = 0;
 
   constructor(optimizer: AnyOptimizer, opts: ReduceLROnPlateauOptions = {}) {
-    schedArgs('ReduceLROnPlateau', optimizer, opts);
+    schedArgs('ReduceLROnPlateau', optimizer, opts, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
     super(optimizer);
     const name = 'ReduceLROnPlateau';
     this.factor = opts.factor ?? 0.1;

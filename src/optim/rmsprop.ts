@@ -41,7 +41,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
       momentum: opts.momentum ?? 0,
       centered: opts.centered ?? false,
       maximize: opts.maximize ?? false,
-    });
+    }, opts);
   }
 
   protected validate(o: RMSpropOptions): void {

@@ -41,7 +41,7 @@ export class SGD extends Optimizer<SGDOptions> {
       weightDecay: opts?.weightDecay ?? 0,
       nesterov: opts?.nesterov ?? false,
       maximize: opts?.maximize ?? false,
-    } as SGDOptions);
+    } as SGDOptions, opts);
   }
 
   protected validate(o: SGDOptions): void {

@@ -208,6 +208,25 @@ describe('hyper-parameter validation: typed errors that name the optimizer', () 
     expect(opt.paramGroups).toHaveLength(1);
   });
 
+  it('unknown options are refused, with the camelCase spelling of a PyTorch keyword (they were ignored silently)', () => {
+    const ps = () => [zeros([2]).requiresGrad_()];
+    const e = () => new optim.SGD(ps(), { lr: 0.1, weight_decay: 1e-4 } as never);
+    expect(e).toThrow(ValueError);
+    expect(e).toThrow(/^SGD: unknown option 'weight_decay'; did you mean 'weightDecay'\? \(options are camelCase\)$/);
+    try {
+      e();
+    } catch (err) {
+      expect((err as ValueError).code).toBe('E_UNKNOWN_OPTION');
+    }
+    expect(() => new optim.Adam(ps(), { amsGrad: true } as never)).toThrow(/^Adam: unknown option 'amsGrad'; expected one of: lr, betas, eps, weightDecay, amsgrad, maximize$/);
+    expect(() => new optim.AdamW(ps(), { weight_decay: 0 } as never)).toThrow(/^AdamW: .*'weightDecay'/);
+    expect(() => new optim.Adagrad(ps(), { lr_decay: 0.1 } as never)).toThrow(/did you mean 'lrDecay'/);
+    expect(() => new optim.RMSprop(ps(), { momentom: 0.9 } as never)).toThrow(/^RMSprop: unknown option 'momentom'/);
+    // parameter groups may still carry extra keys, as in PyTorch (e.g. a name)
+    const opt = new optim.SGD([{ params: ps(), name: 'head' }], { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: true, maximize: false });
+    expect(opt.paramGroups[0]!.name).toBe('head');
+  });
+
   it('loadStateDict refuses malformed state dicts (e.g. from a damaged JSON file) with typed errors', () => {
     const a = zeros([2]).requiresGrad_();
     const opt = new optim.Adam([a]);

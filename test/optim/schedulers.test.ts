@@ -185,6 +185,19 @@ describe('scheduler errors', () => {
     for (const name of ['StepLR', 'MultiStepLR', 'ExponentialLR', 'CosineAnnealingLR', 'CosineAnnealingWarmRestarts', 'LambdaLR', 'SequentialLR', 'OneCycleLR'])
       expect(() => new any[name]!(sgd()), name).toThrow(new RegExp(`^${name}: expected an options object`));
   });
+  it('unknown options are refused with the camelCase hint (step_size, T_max, min_lr were ignored or misread)', () => {
+    expect(() => new optim.StepLR(sgd(), { stepSize: 2, last_epoch: -1 } as never)).toThrow(/^StepLR: unknown option 'last_epoch'; did you mean 'lastEpoch'\?/);
+    expect(() => new optim.ReduceLROnPlateau(sgd(), { min_lr: 0.01 } as never)).toThrow(/^ReduceLROnPlateau: unknown option 'min_lr'; did you mean 'minLr'\?/);
+    expect(() => new optim.CosineAnnealingLR(sgd(), { tMax: 3, T_max: 3 } as never)).toThrow(/^CosineAnnealingLR: unknown option 'T_max'; expected one of: tMax, etaMin, lastEpoch$/);
+    expect(() => new optim.OneCycleLR(sgd(), { maxLr: 1, totalSteps: 5, pct_start: 0.3 } as never)).toThrow(/did you mean 'pctStart'/);
+    expect(() => new optim.LinearLR(sgd(), { total_iters: 3 } as never)).toThrow(/did you mean 'totalIters'/);
+    try {
+      new optim.ExponentialLR(sgd(), { gamma: 0.5, verbose: true } as never);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ValueError).code).toBe('E_UNKNOWN_OPTION');
+    }
+  });
   it('a missing or non-numeric gamma is refused instead of turning the lr into NaN', () => {
     expect(() => new optim.ExponentialLR(sgd(), {} as never)).toThrow(/^ExponentialLR: gamma must be a finite non-negative number, got undefined/);
     expect(() => new optim.StepLR(sgd(), { stepSize: 2, gamma: '0.5' as never })).toThrow(/^StepLR: gamma/);
