@@ -8,7 +8,7 @@ import { StateError, ValueError, fmtShape, ShapeError } from '../core/errors.js'
 import { Rng, defaultRng, type RngState } from '../core/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { stack } from '../tensor/functional.js';
-import { IterableDataset, checkDataset, type DatasetLike } from './dataset.js';
+import { IterableDataset, checkDataset, checkOptionKeys, type DatasetLike } from './dataset.js';
 
 export type CollateFn<T, B> = (samples: T[]) => B;
 
@@ -111,6 +111,7 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
   private generation = 0;
 
   constructor(dataset: DatasetLike<T> | IterableDataset<T>, opts: DataLoaderOptions<T, B> = {}) {
+    checkOptionKeys('DataLoader', opts, ['batchSize', 'shuffle', 'rng', 'seed', 'dropLast', 'collate']);
     const batchSize = opts.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`DataLoader: batchSize should be a positive integer, got ${batchSize}`);
     checkDataset(dataset, 'DataLoader', true);

@@ -7,6 +7,7 @@
  */
 import { ShapeError, StateError, ValueError, DTypeError, FormatError, fmtShape } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { checkOptionKeys } from './dataset.js';
 
 /** Column-oriented table: column name → values (numbers or category strings), all the same length. */
 export type Table = Record<string, ArrayLike<number> | readonly (string | number)[]>;
@@ -110,6 +111,7 @@ export class StandardScaler extends NumericTransformer {
   scale: number[] | null = null;
   constructor(opts: { withMean?: boolean; withStd?: boolean } = {}) {
     super();
+    checkOptionKeys('StandardScaler', opts, ['withMean', 'withStd']);
     this.withMean = opts.withMean ?? true;
     this.withStd = opts.withStd ?? true;
   }
@@ -174,6 +176,7 @@ export class MinMaxScaler extends NumericTransformer {
   dataMax: number[] | null = null;
   constructor(opts: { featureRange?: [number, number]; clip?: boolean } = {}) {
     super();
+    checkOptionKeys('MinMaxScaler', opts, ['featureRange', 'clip']);
     const [lo, hi] = opts.featureRange ?? [0, 1];
     if (!(lo < hi) || !Number.isFinite(lo) || !Number.isFinite(hi))
       throw new ValueError(`MinMaxScaler: featureRange must be [min, max] with min < max, got [${lo}, ${hi}]`);
@@ -273,6 +276,7 @@ export class OneHotEncoder {
   categories: Category[][] | null = null;
   private lookup: Map<Category, number>[] | null = null;
   constructor(opts: { handleUnknown?: 'error' | 'ignore'; categories?: Category[][] } = {}) {
+    checkOptionKeys('OneHotEncoder', opts, ['handleUnknown', 'categories']);
     const h = opts.handleUnknown ?? 'error';
     if (h !== 'error' && h !== 'ignore') throw new ValueError(`OneHotEncoder: handleUnknown must be 'error' or 'ignore', got ${JSON.stringify(h)}`);
     this.handleUnknown = h;

@@ -5,7 +5,7 @@
 import { ShapeError, ValueError } from '../core/errors.js';
 import { Rng, defaultRng } from '../core/rng.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Subset, TensorDataset, checkDataset, type DatasetLike } from './dataset.js';
+import { Subset, TensorDataset, checkDataset, checkOptionKeys, type DatasetLike } from './dataset.js';
 
 export interface SplitOptions {
   /** Generator for the shuffle (default: a child of the default Rng). */
@@ -50,6 +50,7 @@ export function splitCounts(n: number, lengths: readonly number[], who = 'random
 export function randomSplit<T>(dataset: DatasetLike<T>, lengths: readonly number[], opts: SplitOptions = {}): Subset<T>[] {
   checkDataset(dataset, 'randomSplit');
   if (!Array.isArray(lengths)) throw new ValueError(`randomSplit: lengths must be an array of counts or fractions, e.g. [0.8, 0.2], got ${lengths === null ? 'null' : typeof lengths}`);
+  checkOptionKeys('randomSplit', opts, ['rng', 'seed']);
   const rng = pickRng(opts, 'randomSplit');
   const counts = splitCounts(dataset.length, lengths);
   const perm = rng.permutation(dataset.length);
@@ -117,6 +118,7 @@ function labelsOf<T>(dataset: DatasetLike<T>, stratify: TrainValTestOptions['str
  */
 export function trainValTestSplit<T>(dataset: DatasetLike<T>, opts: TrainValTestOptions = {}): TrainValTest<T> {
   checkDataset(dataset, 'trainValTestSplit');
+  checkOptionKeys('trainValTestSplit', opts, ['rng', 'seed', 'val', 'test', 'stratify']);
   const rng = pickRng(opts, 'trainValTestSplit');
   const n = dataset.length;
   const nVal = shareToCount(opts.val ?? 0.1, n, 'val');

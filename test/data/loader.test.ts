@@ -226,6 +226,31 @@ describe('arguments that are not datasets', () => {
   });
 });
 
+describe('unknown options', () => {
+  it('are refused with the camelCase spelling of a PyTorch keyword ({ batch_size: 64 } gave batches of 1)', () => {
+    const e = () => new DataLoader(ds(8), { batch_size: 4 } as never);
+    expect(e).toThrow(ValueError);
+    expect(e).toThrow(/^DataLoader: unknown option 'batch_size'; did you mean 'batchSize'\? \(options are camelCase\)$/);
+    try {
+      e();
+    } catch (err) {
+      expect((err as ValueError).code).toBe('E_UNKNOWN_OPTION');
+    }
+    expect(() => new DataLoader(ds(8), { drop_last: true } as never)).toThrow(/did you mean 'dropLast'/);
+    expect(() => new DataLoader(ds(8), { collate_fn: (s: unknown) => s } as never)).toThrow(/^DataLoader: unknown option 'collate_fn'; expected one of: batchSize, shuffle, rng, seed, dropLast, collate$/);
+    expect(() => new DataLoader(ds(8), 4 as never)).toThrow(/^DataLoader: options must be an object/);
+    expect(() => randomSplit(ds(4), [2, 2], { generator: new Rng(1) } as never)).toThrow(/^randomSplit: unknown option 'generator'/);
+    expect(() => trainValTestSplit(ds(10), { fractions: [0.8, 0.1, 0.1] } as never)).toThrow(/^trainValTestSplit: unknown option 'fractions'; expected one of: rng, seed, val, test, stratify$/);
+    expect(() => new data.StandardScaler({ with_mean: false } as never)).toThrow(/did you mean 'withMean'/);
+    expect(() => new data.MinMaxScaler({ feature_range: [0, 2] } as never)).toThrow(/did you mean 'featureRange'/);
+    expect(() => new data.OneHotEncoder({ handle_unknown: 'ignore' } as never)).toThrow(/did you mean 'handleUnknown'/);
+    // every documented option still works
+    const l = new DataLoader(ds(8), { batchSize: 4, shuffle: true, seed: 1, dropLast: true, collate: (s) => s.length });
+    expect([...l]).toEqual([4, 4]);
+    expect(trainValTestSplit(ds(10), { val: 2, test: 2, seed: 0, stratify: false }).train.length).toBe(6);
+  });
+});
+
 describe('splits', () => {
   it('randomSplit: fractions and counts, disjoint, seeded', () => {
     const d = ds(10);
