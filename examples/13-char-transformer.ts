@@ -74,6 +74,7 @@ export async function run({ fast }: RunOptions) {
     sched.step();
     trainLoss = 0.9 * (step ? trainLoss : loss.item()) + 0.1 * loss.item(); // smoothed
     if ((step + 1) % Math.round(steps / 8) === 0) {
+      model.eval(); // no dropout while measuring
       const val = evalVal();
       model.train();
       if (val < best.val) best = { val, step: step + 1, state: Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, t.clone()])) };
