@@ -44,7 +44,7 @@ function trainMLP(width: number, reg: Reg, sets: Record<'train' | 'val' | 'test'
     if (reg === 'l2') loss = loss.add(nn.utils.l2Penalty(model.parameters()).mul(3e-3));
     loss.backward();
     opt.step();
-    if (step % 10 === 9) {
+    if ((step + 1) % (steps / 60) === 0) { // 60 checkpoints
       const val = evalOn(sets.val);
       curve.push({ epoch: step + 1, loss: evalOn(sets.train), valLoss: evalOn(sets.test) });
       // stateDict() returns the live tensors (as in PyTorch): snapshot copies of the best weights
