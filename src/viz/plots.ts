@@ -316,8 +316,9 @@ function escapeXml(s: string): string {
 
 export interface RenderOptions {
   /**
-   * A vega expression interpreter (e.g. `expressionInterpreter` from vega-interpreter). When given,
-   * specs are parsed to ASTs and interpreted, so rendering never calls `new Function`/`eval` (CSP-safe).
+   * The vega expression evaluator. Default: vega-interpreter's `expressionInterpreter` — specs are
+   * parsed to ASTs and interpreted, so rendering never calls `new Function`/`eval` (safe under a strict
+   * Content-Security-Policy). Pass `'compile'` for vega's own code generation.
    */
   expr?: unknown;
 }
@@ -326,8 +327,9 @@ export interface RenderOptions {
 export async function renderSVG(spec: VegaLiteSpec, opts: RenderOptions = {}): Promise<string> {
   const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
   const compiled = vl.compile(spec as never).spec;
-  const runtime = opts.expr ? vega.parse(compiled, undefined, { ast: true }) : vega.parse(compiled);
-  const view = new vega.View(runtime, { renderer: 'none', ...(opts.expr ? { expr: opts.expr as never } : {}) });
+  const expr = opts.expr === 'compile' ? null : (opts.expr ?? (await import('vega-interpreter')).expressionInterpreter);
+  const runtime = expr ? vega.parse(compiled, undefined, { ast: true }) : vega.parse(compiled);
+  const view = new vega.View(runtime, { renderer: 'none', ...(expr ? { expr: expr as never } : {}) });
   try {
     return await view.toSVG();
   } finally {
