@@ -14,7 +14,6 @@ function blockCodegen(): void {
   const blocked = function () {
     throw new EvalError('code generation blocked (CSP)');
   } as unknown as FunctionConstructor;
-  blocked.prototype = realFunction.prototype;
   globalThis.Function = blocked;
   realFunction.prototype.constructor = blocked;
   globalThis.eval = (() => {
