@@ -136,23 +136,74 @@ export function conv2dBackwardInput(g: usize, dy: usize, wt: usize, dx: usize, c
   }
 }
 
-/** dW = Σ_images dy_g · im2col(x_g)ᵀ. */
-export function conv2dBackwardWeight(g: usize, x: usize, dy: usize, dw: usize, cols: usize, scratch: usize): void {
+/**
+ * Columns [k0, k1) of dW = Σ_images dy_g · im2col(x_g)ᵀ (dW is [cOut, K] per group, K = cIn/groups·kh·kw;
+ * the whole gradient is k0 = 0, k1 = K). Only rows [k0, k1) of each image's columns are built, into
+ * `cols` ((k1 − k0)·oh·ow floats). Every element sums the images in order, in one accumulator, exactly
+ * as the whole call does: the worker pool splits this gradient by columns, never by images, so
+ * threads write disjoint columns and the result is the same bits for any number of threads.
+ */
+export function conv2dBackwardWeight(g: usize, x: usize, dy: usize, dw: usize, cols: usize, scratch: usize, k0: i32, k1: i32): void {
   const n = gi(g, 0), cIn = gi(g, 1), h = gi(g, 2), w = gi(g, 3), cOut = gi(g, 4);
   const kh = gi(g, 5), kw = gi(g, 6), oh = gi(g, 7), ow = gi(g, 8), groups = gi(g, 15);
   const cInG = cIn / groups, cOutG = cOut / groups, K = cInG * kh * kw, P = oh * ow;
+  const kk = k1 - k0;
+  if (kk <= 0) return;
   const pointwise = isPointwise(g);
   for (let b = 0; b < n; b++) {
     for (let gr = 0; gr < groups; gr++) {
       const xg = x + (<usize>((b * cIn + gr * cInG) * h * w) << 2);
       const dyg = dy + (<usize>((b * cOut + gr * cOutG) * P) << 2);
-      const dwg = dw + (<usize>(gr * cOutG * K) << 2);
-      let src = xg;
+      const dwg = dw + (<usize>(gr * cOutG * K + k0) << 2);
+      // pointwise: the columns are the image's channel rows themselves (P = h·w)
+      let src = xg + (<usize>(k0 * P) << 2);
       if (!pointwise) {
-        im2col(xg, cInG, h, w, kh, kw, oh, ow, gi(g, 9), gi(g, 10), gi(g, 11), gi(g, 12), gi(g, 13), gi(g, 14), cols);
+        im2colRows(xg, h, w, kh, kw, oh, ow, gi(g, 9), gi(g, 10), gi(g, 11), gi(g, 12), gi(g, 13), gi(g, 14), k0, k1, cols);
         src = cols;
       }
-      sgemm(0, 1, cOutG, K, P, dyg, P, src, P, dwg, K, b > 0 ? 1 : 0, scratch);
+      sgemm(0, 1, cOutG, kk, P, dyg, P, src, P, dwg, K, b > 0 ? 1 : 0, scratch);
+    }
+  }
+}
+
+/** Rows [r0, r1) of im2col(x) (row r = (c·kh + ky)·kw + kx), into `cols` from its first row. */
+function im2colRows(x: usize, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32,
+  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, r0: i32, r1: i32, cols: usize): void {
+  const khw = kh * kw;
+  const c0 = r0 / khw, c1 = (r1 + khw - 1) / khw;
+  const P = oh * ow;
+  if (r0 == 0 && r1 == c1 * khw) {
+    im2col(x, c1, h, w, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, cols);
+    return;
+  }
+  // a range cutting through channels: build just the rows in range, one at a time
+  for (let c = c0; c < c1; c++) {
+    const lo = max(r0, c * khw), hi = min(r1, (c + 1) * khw);
+    const xc = x + (<usize>(c * h * w) << 2);
+    for (let r = lo; r < hi; r++) {
+      const t = r - c * khw;
+      const ky = t / kw, kx = t - ky * kw;
+      im2colRow(xc, h, w, ky, kx, oh, ow, sh, sw, ph, pw, dh, dw, cols + (<usize>((r - r0) * P) << 2));
+    }
+  }
+}
+
+/** One row of im2col: kernel offset (ky, kx) of one channel xc [h, w], oh·ow floats at dst. */
+function im2colRow(xc: usize, h: i32, w: i32, ky: i32, kx: i32, oh: i32, ow: i32,
+  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, dst: usize): void {
+  for (let oy = 0; oy < oh; oy++) {
+    const iy = oy * sh - ph + ky * dh;
+    if (iy < 0 || iy >= h) {
+      memory.fill(dst, 0, <usize>ow << 2);
+      dst += <usize>ow << 2;
+      continue;
+    }
+    const xr = xc + (<usize>(iy * w) << 2);
+    const ix0 = kx * dw - pw;
+    for (let ox = 0; ox < ow; ox++) {
+      const ix = ix0 + ox * sw;
+      store<f32>(dst, ix >= 0 && ix < w ? load<f32>(xr + (<usize>ix << 2)) : 0);
+      dst += 4;
     }
   }
 }

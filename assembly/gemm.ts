@@ -244,17 +244,25 @@ function gemmSmallM(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, 
  * C[m,n] = op(A)·op(B) (acc = 0) or C += op(A)·op(B) (acc = 1). Row-major with leading dimensions
  * lda/ldb/ldc in elements; A is stored [m,k] (transA = 0) or [k,m]; B [k,n] or [n,k].
  * `scratch` must hold `gemmScratchBytes()` bytes.
+ *
+ * acc bit 2 (acc | 2) forces the packed path even for m ≤ 4: set by a caller that split a taller
+ * product by rows, so that a short last share is computed exactly as the whole product would compute
+ * those rows (the small-m path associates the sums differently) — results then do not depend on how
+ * many threads took part. Every element's sum runs over k in the same order whatever the row or
+ * column offset of the tile, so any row/column split of the packed path gives the same bits.
  */
 export function sgemm(
   transA: i32, transB: i32, m: i32, n: i32, k: i32,
   a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, acc: i32, scratch: usize,
 ): void {
+  const packedOnly = acc & 2;
+  acc &= 1;
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     if (!acc) for (let i = 0; i < m; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>n << 2);
     return;
   }
-  if (m <= 4 && (!transA || transB == 0)) {
+  if (m <= 4 && !packedOnly && (!transA || transB == 0)) {
     gemmSmallM(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, acc);
     return;
   }

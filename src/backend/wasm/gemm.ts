@@ -1,6 +1,10 @@
 /**
  * GEMM on the arena: single-threaded for small products, split across the pool for large ones.
  * Addresses are byte offsets into the arena; matrices are row-major float32.
+ *
+ * Determinism: the split is by rows or columns of C only (never along k), each share written by one
+ * thread, and every element's sum is the same sequence of operations wherever its tile lies — so a
+ * product gives the same bits on any number of threads, whichever thread runs which share.
  */
 import type { Arena } from './arena.js';
 import type { Pool } from './pool.js';
@@ -50,11 +54,13 @@ export class Gemm {
         parts.push([transA, transB, m, nn, k, a, lda, b + 4 * (transB ? j0 * ldb : j0), ldb, c + 4 * j0, ldc, acc, scratch + t * sb]);
       }
     } else {
-      // split rows in multiples of 12 (both micro-kernel heights divide it)
+      // split rows in multiples of 12 (both micro-kernel heights divide it); a short last share
+      // keeps the packed path the whole product takes (acc | 2), so the bits do not depend on T
       const chunk = Math.ceil(m / T / 12) * 12;
+      const packedOnly = m > 4 ? 2 : 0;
       for (let i0 = 0, t = 0; i0 < m; i0 += chunk, t++) {
         const mm = Math.min(chunk, m - i0);
-        parts.push([transA, transB, mm, n, k, a + 4 * (transA ? i0 : i0 * lda), lda, b, ldb, c + 4 * i0 * ldc, ldc, acc, scratch + t * sb]);
+        parts.push([transA, transB, mm, n, k, a + 4 * (transA ? i0 : i0 * lda), lda, b, ldb, c + 4 * i0 * ldc, ldc, acc | packedOnly, scratch + t * sb]);
       }
     }
     pool.run('sgemm', parts, (p) => e.sgemm(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!, p[9]!, p[10]!, p[11]!, p[12]!));

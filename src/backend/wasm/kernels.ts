@@ -59,57 +59,63 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
   type ConvFn = 'conv2dForward' | 'conv2dBackwardInput' | 'conv2dBackwardWeight';
   /**
    * Lay out geometry, two inputs, output, columns and GEMM scratch; run `fn`; copy the output out.
-   * Large layers are split by images over the pool; for the weight gradient each thread sums its own
-   * images into a private buffer and the buffers are added at the end.
+   * Large layers are split over the pool: the forward pass and the input gradient by images (each
+   * image's output is computed wholly by one thread), the weight gradient by columns of dW (each
+   * element is still the sum over all images, in order, by one thread). No partial sums are ever
+   * combined, so the result is the same bits for any number of threads and any thread timing.
    */
   function conv(fn: ConvFn, p: TypedArray, q: TypedArray, outLen: number, a: Conv2dArgs): Float32Array | null {
     const K = (a.cIn / a.groups) * a.kh * a.kw;
-    const colsBytes = K * a.oh * a.ow * 4;
+    const P = a.oh * a.ow;
+    const colsBytes = K * P * 4;
     const scratchBytes = gemm.scratchFor(1, 1, 1);
     const pool = gemm.pool;
-    const macs = a.n * a.cOut * a.oh * a.ow * K;
-    const T = pool && a.n > 1 && macs >= gemm.parallelMinMacs ? Math.min(pool.size, a.n) : 1;
-    const partial = fn === 'conv2dBackwardWeight' ? (T - 1) * outLen * 4 : 0;
+    const macs = a.n * a.cOut * P * K;
+    const big = pool !== null && macs >= gemm.parallelMinMacs;
+    const weight = fn === 'conv2dBackwardWeight';
+    // weight gradient: shares of ≥ 8 columns (the micro-kernel's width); otherwise whole images
+    const T = !big ? 1 : weight ? Math.min(pool.size, Math.ceil(K / 8)) : a.n > 1 ? Math.min(pool.size, a.n) : 1;
     arena.reset();
-    if (!arena.fits((p.length + q.length + outLen) * 4 + partial + T * (colsBytes + scratchBytes + 256) + 1024)) return null;
+    if (!arena.fits((p.length + q.length + outLen) * 4 + T * (colsBytes + scratchBytes + 256) + 1024)) return null;
     const pp = arena.putF32(p, 0, p.length);
     const qq = arena.putF32(q, 0, q.length);
     const out = arena.alloc(outLen * 4);
+    const g = convGeom(a);
     if (T === 1) {
-      const g = convGeom(a);
       const cols = arena.alloc(arena.exports.convColsBytes(g));
       const s = arena.alloc(scratchBytes);
-      arena.exports[fn](g, pp, qq, out, cols, s);
+      if (weight) arena.exports.conv2dBackwardWeight(g, pp, qq, out, cols, s, 0, K);
+      else arena.exports[fn](g, pp, qq, out, cols, s);
+      return arena.takeF32(out, outLen);
+    }
+    const parts: number[][] = [];
+    if (weight) {
+      const pointwise = arena.exports.convColsBytes(g) === 0;
+      const chunk = Math.ceil(K / T / 8) * 8;
+      for (let k0 = 0; k0 < K; k0 += chunk) {
+        const k1 = Math.min(K, k0 + chunk);
+        const cols = arena.alloc(pointwise ? 0 : (k1 - k0) * P * 4);
+        const s = arena.alloc(scratchBytes);
+        parts.push([g, pp, qq, out, cols, s, k0, k1]);
+      }
+      const call = (x: readonly number[]) => arena.exports.conv2dBackwardWeight(x[0]!, x[1]!, x[2]!, x[3]!, x[4]!, x[5]!, x[6]!, x[7]!);
+      pool!.run(fn, parts, call);
       return arena.takeF32(out, outLen);
     }
     // per image: x [cIn·h·w], y [cOut·oh·ow]
     const xImg = a.cIn * a.h * a.w * 4;
-    const yImg = a.cOut * a.oh * a.ow * 4;
+    const yImg = a.cOut * P * 4;
     const per = Math.ceil(a.n / T);
-    const parts: number[][] = [];
-    const partials: number[] = [];
-    for (let b0 = 0, t = 0; b0 < a.n; b0 += per, t++) {
+    for (let b0 = 0; b0 < a.n; b0 += per) {
       const nb = Math.min(per, a.n - b0);
-      const g = convGeom({ ...a, n: nb });
+      const gb = convGeom({ ...a, n: nb });
       const cols = arena.alloc(colsBytes);
       const s = arena.alloc(scratchBytes);
-      if (fn === 'conv2dForward') parts.push([g, pp + b0 * xImg, qq, out + b0 * yImg, cols, s]);
-      else if (fn === 'conv2dBackwardInput') parts.push([g, pp + b0 * yImg, qq, out + b0 * xImg, cols, s]);
-      else {
-        const dst = t === 0 ? out : arena.alloc(outLen * 4);
-        if (t > 0) partials.push(dst);
-        parts.push([g, pp + b0 * xImg, qq + b0 * yImg, dst, cols, s]);
-      }
+      if (fn === 'conv2dForward') parts.push([gb, pp + b0 * xImg, qq, out + b0 * yImg, cols, s]);
+      else parts.push([gb, pp + b0 * yImg, qq, out + b0 * xImg, cols, s]);
     }
-    const call = (x: readonly number[]) => arena.exports[fn](x[0]!, x[1]!, x[2]!, x[3]!, x[4]!, x[5]!);
+    const call = (x: readonly number[]) => arena.exports[fn as 'conv2dForward'](x[0]!, x[1]!, x[2]!, x[3]!, x[4]!, x[5]!);
     pool!.run(fn, parts, call);
-    if (partials.length) {
-      const shape = arena.alloc(4);
-      const stride = arena.alloc(4);
-      arena.i32[shape >> 2] = outLen;
-      arena.i32[stride >> 2] = 1;
-      for (const d of partials) arena.exports.elementwise(0, 1, shape, out, stride, d, stride, out, 0, 0);
-    }
     return arena.takeF32(out, outLen);
   }
 

@@ -12,12 +12,14 @@ export const MAX_PAGES = 16384;
 export interface KernelExports {
   heapBase(): number;
   gemmScratchBytes(): number;
+  /** acc: 0 overwrite, 1 accumulate; | 2 forces the packed path for m ≤ 4 (a share of a row split). */
   sgemm(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, acc: number, scratch: number): void;
   sgemmBatched(batch: number, transA: number, transB: number, m: number, n: number, k: number, a: number, strideA: number, b: number, strideB: number, c: number, acc: number, scratch: number): void;
   convColsBytes(g: number): number;
   conv2dForward(g: number, x: number, w: number, y: number, cols: number, scratch: number): void;
   conv2dBackwardInput(g: number, dy: number, w: number, dx: number, cols: number, scratch: number): void;
-  conv2dBackwardWeight(g: number, x: number, dy: number, dw: number, cols: number, scratch: number): void;
+  /** Columns [k0, k1) of the weight gradient (0, K for all of it); see assembly/conv.ts. */
+  conv2dBackwardWeight(g: number, x: number, dy: number, dw: number, cols: number, scratch: number, k0: number, k1: number): void;
   maxPool2d(g: number, x: number, y: number, idx: number): void;
   maxPool2dBackward(g: number, dy: number, idx: number, dx: number): void;
   avgPool2d(g: number, src: number, dst: number, back: number): void;

@@ -2,7 +2,9 @@
  * The worker pool: T-1 workers (the calling thread is the T-th) instantiate the same kernel module on
  * the same shared WebAssembly memory and wait on a control block in that memory. No message passing
  * per call, so a handoff costs microseconds; still, only large work is split (GEMMs by rows or
- * columns, conv layers by images, optimizer updates by elements).
+ * columns, conv layers by images and the conv weight gradient by columns, optimizer updates by
+ * elements). Every split gives each output element to exactly one share and no partial sums are
+ * combined, so results are the same bits whichever thread runs a share, and for any pool size.
  *
  * Protocol, per call (generation g): the caller writes worker w's job into its slot, publishes it with
  * `state[w] = g`, bumps SEQ and notifies. Whoever claims a job first — the worker, or the caller once
