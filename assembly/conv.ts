@@ -12,40 +12,45 @@ import { sgemm } from './gemm';
 /** cols[c*kh*kw, oh*ow] from one image x[c, h, w] (zero where the window leaves the image). */
 export function im2col(x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32,
   sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, cols: usize): void {
-  const P = oh * ow;
+  const rowBytes = <usize>(oh * ow) << 2;
   let row: usize = cols;
   for (let ci = 0; ci < c; ci++) {
     const xc = x + (<usize>(ci * h * w) << 2);
     for (let ky = 0; ky < kh; ky++) {
       for (let kx = 0; kx < kw; kx++) {
-        let dst = row;
-        for (let oy = 0; oy < oh; oy++) {
-          const iy = oy * sh - ph + ky * dh;
-          if (iy < 0 || iy >= h) {
-            memory.fill(dst, 0, <usize>ow << 2);
-            dst += <usize>ow << 2;
-            continue;
-          }
-          const xr = xc + (<usize>(iy * w) << 2);
-          const ix0 = kx * dw - pw;
-          if (sw == 1) {
-            // unit stride: zeros left of the image, one copy of the inside, zeros right of it
-            const lo = min(max(-ix0, 0), ow);
-            const hi = max(min(w - ix0, ow), lo);
-            if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
-            if (hi > lo) memory.copy(dst + (<usize>lo << 2), xr + (<usize>(ix0 + lo) << 2), <usize>(hi - lo) << 2);
-            if (ow > hi) memory.fill(dst + (<usize>hi << 2), 0, <usize>(ow - hi) << 2);
-            dst += <usize>ow << 2;
-            continue;
-          }
-          for (let ox = 0; ox < ow; ox++) {
-            const ix = ix0 + ox * sw;
-            store<f32>(dst, ix >= 0 && ix < w ? load<f32>(xr + (<usize>ix << 2)) : 0);
-            dst += 4;
-          }
-        }
-        row += <usize>P << 2;
+        im2colRow(xc, h, w, ky, kx, oh, ow, sh, sw, ph, pw, dh, dw, row);
+        row += rowBytes;
       }
+    }
+  }
+}
+
+/** One row of im2col: kernel offset (ky, kx) over one channel xc [h, w], oh·ow floats at dst. */
+@inline function im2colRow(xc: usize, h: i32, w: i32, ky: i32, kx: i32, oh: i32, ow: i32,
+  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, dst: usize): void {
+  for (let oy = 0; oy < oh; oy++) {
+    const iy = oy * sh - ph + ky * dh;
+    if (iy < 0 || iy >= h) {
+      memory.fill(dst, 0, <usize>ow << 2);
+      dst += <usize>ow << 2;
+      continue;
+    }
+    const xr = xc + (<usize>(iy * w) << 2);
+    const ix0 = kx * dw - pw;
+    if (sw == 1) {
+      // unit stride: zeros left of the image, one copy of the inside, zeros right of it
+      const lo = min(max(-ix0, 0), ow);
+      const hi = max(min(w - ix0, ow), lo);
+      if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
+      if (hi > lo) memory.copy(dst + (<usize>lo << 2), xr + (<usize>(ix0 + lo) << 2), <usize>(hi - lo) << 2);
+      if (ow > hi) memory.fill(dst + (<usize>hi << 2), 0, <usize>(ow - hi) << 2);
+      dst += <usize>ow << 2;
+      continue;
+    }
+    for (let ox = 0; ox < ow; ox++) {
+      const ix = ix0 + ox * sw;
+      store<f32>(dst, ix >= 0 && ix < w ? load<f32>(xr + (<usize>ix << 2)) : 0);
+      dst += 4;
     }
   }
 }
@@ -170,41 +175,13 @@ export function conv2dBackwardWeight(g: usize, x: usize, dy: usize, dw: usize, c
 function im2colRows(x: usize, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32,
   sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, r0: i32, r1: i32, cols: usize): void {
   const khw = kh * kw;
-  const c0 = r0 / khw, c1 = (r1 + khw - 1) / khw;
-  const P = oh * ow;
-  if (r0 == 0 && r1 == c1 * khw) {
-    im2col(x, c1, h, w, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, cols);
-    return;
-  }
-  // a range cutting through channels: build just the rows in range, one at a time
-  for (let c = c0; c < c1; c++) {
-    const lo = max(r0, c * khw), hi = min(r1, (c + 1) * khw);
-    const xc = x + (<usize>(c * h * w) << 2);
-    for (let r = lo; r < hi; r++) {
-      const t = r - c * khw;
-      const ky = t / kw, kx = t - ky * kw;
-      im2colRow(xc, h, w, ky, kx, oh, ow, sh, sw, ph, pw, dh, dw, cols + (<usize>((r - r0) * P) << 2));
-    }
-  }
-}
-
-/** One row of im2col: kernel offset (ky, kx) of one channel xc [h, w], oh·ow floats at dst. */
-function im2colRow(xc: usize, h: i32, w: i32, ky: i32, kx: i32, oh: i32, ow: i32,
-  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, dst: usize): void {
-  for (let oy = 0; oy < oh; oy++) {
-    const iy = oy * sh - ph + ky * dh;
-    if (iy < 0 || iy >= h) {
-      memory.fill(dst, 0, <usize>ow << 2);
-      dst += <usize>ow << 2;
-      continue;
-    }
-    const xr = xc + (<usize>(iy * w) << 2);
-    const ix0 = kx * dw - pw;
-    for (let ox = 0; ox < ow; ox++) {
-      const ix = ix0 + ox * sw;
-      store<f32>(dst, ix >= 0 && ix < w ? load<f32>(xr + (<usize>ix << 2)) : 0);
-      dst += 4;
-    }
+  const rowBytes = <usize>(oh * ow) << 2;
+  let dst = cols;
+  for (let r = r0; r < r1; r++) {
+    const c = r / khw, t = r - c * khw;
+    const ky = t / kw, kx = t - ky * kw;
+    im2colRow(x + (<usize>(c * h * w) << 2), h, w, ky, kx, oh, ow, sh, sw, ph, pw, dh, dw, dst);
+    dst += rowBytes;
   }
 }
 
