@@ -380,7 +380,7 @@ export function runNode(n: INode, ins: (Tensor | null)[], opset: number, maxElem
       throw new NotSupportedError('Constant: only value / value_float(s) / value_int(s) are supported', 'E_ONNX_UNSUPPORTED_OP');
     }
   }
-  throw new NotSupportedError(`operator ${n.op} is not implemented`, 'E_ONNX_UNSUPPORTED_OP');
+  throw new NotSupportedError(`operator ${n.op} is not supported by this importer (see ONNX_IMPORT_OPS for the list)`, 'E_ONNX_UNSUPPORTED_OP');
 }
 
 /**
