@@ -78,22 +78,8 @@ export function checkDataset(ds: unknown, who: string, iterableOk = false): void
   throw new ValueError(`${who}: expected a dataset (an object with length and getItem(i), e.g. a TensorDataset${iterableOk ? ', or an IterableDataset' : ''}), got ${got}`);
 }
 
-/**
- * Refuse option keys outside `allowed`, since JavaScript would ignore a typo or PyTorch's snake_case
- * silently (`{ batch_size: 64 }` gave batches of 1): `DataLoader: unknown option 'batch_size'; did you
- * mean 'batchSize'? (options are camelCase)`. The rule of nn's `checkOptions`; data keeps its own copy
- * because it does not import nn.
- */
-export function checkOptionKeys(who: string, opts: unknown, allowed: readonly string[]): void {
-  if (opts === undefined || opts === null) return;
-  if (typeof opts !== 'object' || Array.isArray(opts)) throw new ValueError(`${who}: options must be an object, got ${Array.isArray(opts) ? 'an array' : typeof opts}`, 'E_OPTIONS');
-  for (const k of Object.keys(opts)) {
-    if (allowed.includes(k)) continue;
-    const camel = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    const hint = camel !== k && allowed.includes(camel) ? `; did you mean '${camel}'? (options are camelCase)` : `; expected one of: ${allowed.join(', ')}`;
-    throw new ValueError(`${who}: unknown option '${k}'${hint}`, 'E_UNKNOWN_OPTION');
-  }
-}
+import { checkOptionKeys } from '../core/options.js';
+export { checkOptionKeys };
 
 /** Check `index` against `length`; negative indices count from the end, as in Python. */
 export function checkIndex(index: number, length: number, who: string): number {

@@ -45,20 +45,8 @@ export function checkNumber(optimizer: string, what: string, v: unknown, min = 0
   if (!ok) throw hyperParamError(optimizer, `invalid ${what} ${typeof v === 'number' ? v : JSON.stringify(v)}`);
 }
 
-/**
- * Refuse option keys outside `allowed`, since JavaScript would ignore a typo or PyTorch's snake_case
- * silently (`{ weight_decay: 1e-4 }` trained without weight decay): `SGD: unknown option 'weight_decay';
- * did you mean 'weightDecay'? (options are camelCase)`. The rule of nn's `checkOptions` for layers;
- * optim keeps its own copy because it does not import nn.
- */
-export function checkOptionKeys(who: string, opts: object, allowed: readonly string[]): void {
-  for (const k of Object.keys(opts)) {
-    if (allowed.includes(k)) continue;
-    const camel = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    const hint = camel !== k && allowed.includes(camel) ? `; did you mean '${camel}'? (options are camelCase)` : `; expected one of: ${allowed.join(', ')}`;
-    throw new ValueError(`${who}: unknown option '${k}'${hint}`, 'E_UNKNOWN_OPTION');
-  }
-}
+import { checkOptionKeys } from '../core/options.js';
+export { checkOptionKeys };
 
 /** The parameter's values as a writable flat view (parameters are contiguous). */
 export function paramData(p: Tensor, optimizer: string): FloatArray {

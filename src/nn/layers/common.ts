@@ -1,6 +1,7 @@
 /** Helpers shared by the layer modules: argument validation and init-time options. */
 import { ValueError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
+import { checkOptionKeys } from '../../core/options.js';
 
 /** Options every layer with random initial weights takes. */
 export interface InitOptions {
@@ -47,22 +48,7 @@ export function pyFloat(v: number): string {
   return String(v);
 }
 
-/**
- * Reject unknown option keys (a typo, or PyTorch's snake_case spelling, would otherwise be ignored
- * silently in JavaScript): `LSTM: unknown option 'batch_first'; did you mean 'batchFirst'?`.
- */
+/** Reject unknown option keys (see core/options): `LSTM: unknown option 'batch_first'; did you mean 'batchFirst'?`. */
 export function checkOptions(opts: unknown, allowed: readonly string[], who: string): void {
-  if (opts === undefined || opts === null) return;
-  if (typeof opts !== 'object' || Array.isArray(opts)) throw new ValueError(`${who}: options must be an object, got ${Array.isArray(opts) ? 'an array' : typeof opts}`, 'E_OPTIONS');
-  for (const k of Object.keys(opts)) {
-    if (allowed.includes(k)) continue;
-    const camel = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    const hint =
-      camel !== k && allowed.includes(camel)
-        ? `; did you mean '${camel}'? (options are camelCase)`
-        : allowed.length
-          ? `; expected one of: ${allowed.join(', ')}`
-          : '; this takes no options';
-    throw new ValueError(`${who}: unknown option '${k}'${hint}`, 'E_UNKNOWN_OPTION');
-  }
+  checkOptionKeys(who, opts, allowed);
 }
