@@ -90,7 +90,7 @@ export interface Pool2dArgs {
   divisor: number;
 }
 
-/** Adam/AdamW hyper-parameters for the fused update (the same fields as optim's `AdamHyper`). */
+/** Adam/AdamW hyper-parameters for the fused update (optim's `AdamHyper` is this type). */
 export interface AdamUpdateArgs {
   lr: number;
   beta1: number;
@@ -102,7 +102,7 @@ export interface AdamUpdateArgs {
   decoupled: boolean;
 }
 
-/** SGD hyper-parameters for the fused update (the same fields as optim's `SgdHyper`). */
+/** SGD hyper-parameters for the fused update (optim's `SgdHyper` is this type). */
 export interface SgdUpdateArgs {
   lr: number;
   momentum: number;

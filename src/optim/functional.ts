@@ -24,19 +24,14 @@
  */
 import type { FloatArray } from '../core/dtype.js';
 import { adamScalars, sgdScalars } from '../backend/optim_scalars.js';
+import type { AdamUpdateArgs, SgdUpdateArgs } from '../backend/types.js';
 
 export { adamScalars, sgdScalars };
 
 const fr = Math.fround;
 
-export interface SgdHyper {
-  lr: number;
-  momentum: number;
-  dampening: number;
-  weightDecay: number;
-  nesterov: boolean;
-  maximize: boolean;
-}
+/** SGD hyper-parameters: the fused kernel's argument type, so the two cannot drift apart. */
+export type SgdHyper = SgdUpdateArgs;
 
 /**
  * SGD. `buf` is the momentum buffer (null without momentum); `first`: the buffer is uninitialised.
@@ -172,17 +167,8 @@ export function rmspropUpdate(
   }
 }
 
-export interface AdamHyper {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  amsgrad: boolean;
-  maximize: boolean;
-  /** AdamW: decay the weights directly (`p ← p·(1 − lr·wd)`) instead of adding `wd·p` to the gradient. */
-  decoupled: boolean;
-}
+/** Adam/AdamW hyper-parameters (`decoupled`: AdamW's `p ← p·(1 − lr·wd)`): the fused kernel's argument type. */
+export type AdamHyper = AdamUpdateArgs;
 
 /**
  * Adam / AdamW at step `step` (1-based, already incremented). `maxExpAvgSq` only with amsgrad.
