@@ -51,7 +51,7 @@ export async function run({ fast }: RunOptions) {
     losses.push(sum / count);
   }
   const acc = accuracyOf(model, xTest!, yTest!);
-  const bar = fast ? 0.83 : 0.975;
+  const bar = fast ? 0.85 : 0.975; // seeded runs repeat bit for bit, whatever the thread count (fast mode measures 0.869)
   return {
     metrics: { test_accuracy: acc, final_train_loss: losses.at(-1)!, epochs },
     claims: [claim(`test accuracy ≥ ${bar}`, acc >= bar, `${f(acc, 4)} on ${xTest!.shape[0]} test digits after ${epochs} epochs`)],
