@@ -39,3 +39,16 @@ export function getBackend(): Backend {
 export function listBackends(): string[] {
   return [...registry.keys()];
 }
+
+/**
+ * A float32 storage of `n` zeros that the active backend's kernels use in place (see
+ * `Backend.residentF32`); null when the backend has none. For long-lived arrays only.
+ */
+export function residentF32(n: number): Float32Array | null {
+  return active.residentF32?.(n) ?? null;
+}
+
+/** Whether `a` is resident in the active backend (came from `residentF32` there). */
+export function isResident(a: ArrayLike<number>): boolean {
+  return active.isResident?.(a) ?? false;
+}

@@ -16,6 +16,12 @@ export interface InitOptions {
   /** wasm: use relaxed-SIMD fused multiply-add when the engine has it (default true); false forces plain SIMD. */
   relaxedSimd?: boolean;
   /**
+   * wasm: use shared memory where the engine has it (default true): parameters and optimizer state
+   * then live in the kernels' memory (no copy per call) and the worker pool can run. false forces a
+   * private memory: no pool, every operand copied in per call.
+   */
+  sharedMemory?: boolean;
+  /**
    * wasm: the folder (URL or file URL, ending in `/`) holding `backprop-*.wasm`, for bundlers and CDNs
    * that move them; default: `build/wasm/` of the installed package.
    */

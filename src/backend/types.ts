@@ -163,4 +163,12 @@ export interface Backend {
   readonly kernels: Partial<Kernels>;
   /** Free-form capability report (SIMD, threads…) for `info()`. */
   readonly info?: Record<string, unknown>;
+  /**
+   * A zeroed float32 array that the backend's kernels use in place, without copying (wasm: a view of
+   * its memory, freed when collected); null when it cannot. For long-lived arrays only: parameters
+   * and optimizer state.
+   */
+  residentF32?(n: number): Float32Array | null;
+  /** Whether `a` came from `residentF32`. */
+  isResident?(a: ArrayLike<number>): boolean;
 }

@@ -1,7 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backendInfo, init, kernels, setBackend } from '../../src/backend/index.js';
-import { tensor } from '../../src/tensor/creation.js';
+import { randn, tensor } from '../../src/tensor/creation.js';
+import { isResident } from '../../src/backend/dispatch.js';
+import { Rng } from '../../src/core/rng.js';
+import * as nn from '../../src/nn/index.js';
 import { ensureBuilt } from './setup.js';
 
 afterAll(() => {
@@ -17,19 +20,34 @@ describe('init() and the wasm backend', () => {
     expect(info.info.requestedThreads).toBe(availableParallelism());
     // Node has SharedArrayBuffer: the pool exists whenever more than one core is asked for
     expect(info.info.threads).toBe(availableParallelism() > 1 ? availableParallelism() : 1);
-    expect(info.info.variant).toMatch(availableParallelism() > 1 ? /-mt$/ : /^(relaxed|simd)$/);
+    expect(info.info.variant).toMatch(/-mt$/); // shared memory whenever the engine has it (resident arrays)
   });
 
-  it('init({ threads: 1 }) gives a private-memory build without a pool', async () => {
+  it('init({ threads: 1 }) keeps shared memory (resident arrays) without a pool', async () => {
     await init({ threads: 1 });
     const info = backendInfo();
     expect(info.info.threads).toBe(1);
+    expect(info.info.sharedMemory).toBe(true);
+  });
+
+  it('init({ sharedMemory: false }) gives a private-memory build: no pool, no resident arrays, same results', async () => {
+    await init({ threads: 2, sharedMemory: false });
+    const info = backendInfo();
+    expect(info.info.variant).toMatch(/^(relaxed|simd)$/);
     expect(info.info.sharedMemory).toBe(false);
+    expect(info.info.threads).toBe(1);
+    const lin = new nn.Linear(300, 20, { rng: new Rng(3) });
+    expect(isResident(lin.weight.storage)).toBe(false);
+    const x = randn([4, 300], { rng: new Rng(4) });
+    const got = lin.call(x).toArray() as number[][];
+    await init({ threads: 1 });
+    const shared = lin.call(x).toArray() as number[][];
+    expect(shared).toEqual(got);
   });
 
   it('init({ relaxedSimd: false }) forces plain SIMD and still computes', async () => {
     await init({ threads: 1, relaxedSimd: false });
-    expect(backendInfo().info.variant).toBe('simd');
+    expect(backendInfo().info.variant).toMatch(/^simd(-mt)?$/);
     const a = tensor([[1, 2], [3, 4]]);
     expect(a.matmul(a).toArray()).toEqual([[7, 10], [15, 22]]);
   });

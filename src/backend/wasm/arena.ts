@@ -1,24 +1,47 @@
 /**
- * The WebAssembly arena: one linear memory per backend, laid out afresh by each kernel call (a bump
- * allocator reset at the start of every call). Tensors never live here — kernels copy their inputs in,
- * compute, and copy the result out into an ordinary GC'd typed array.
+ * The WebAssembly arena: one linear memory per backend, in three parts:
  *
- * Bound: memory grows only to the largest single call's footprint and never past `MAX_PAGES`
- * (1 GiB); a call that would need more is refused (`fits()` false) and the caller uses js instead.
- * The first 8 KiB after the static data hold the worker pool's control block.
+ *   [ static data | pool control block | resident heap … | scratch … ]
+ *
+ * - **Scratch** is laid out afresh by each kernel call (a bump allocator reset at the start of every
+ *   call): kernels copy ordinary inputs in, compute, and copy the result out into a GC'd typed array.
+ * - **Resident blocks** hold float32 arrays that live in the memory itself (parameters and optimizer
+ *   state, see `residentF32`): the caller gets an ordinary `Float32Array` view, kernels use it in
+ *   place (no copy in or out), and the block returns to a free list when the view is garbage
+ *   collected (FinalizationRegistry). Only long-lived arrays are made resident, so finalization lag
+ *   never matters; activations and gradients stay ordinary arrays.
+ *
+ * Resident views need shared memory: growing a shared memory never detaches views made before, while
+ * growing a private one would. Without it `residentF32` returns null and everything is copied.
+ *
+ * Bound: memory grows to the live resident bytes (plus free-list gaps) and the largest single call's
+ * scratch, and never past `MAX_PAGES` (1 GiB); the resident heap stops at `RESIDENT_MAX_BYTES` and a
+ * call that does not fit is refused (`fits()` false; the caller uses js instead).
  */
 import { MAX_PAGES, type KernelExports } from './module.js';
 
 const PAGE = 65536;
 export const CONTROL_BYTES = 8192;
+/** Ceiling on resident bytes; past it `residentF32` returns null (ordinary arrays, copied per call). */
+export const RESIDENT_MAX_BYTES = 512 * 1024 * 1024;
 
 export class Arena {
   readonly memory: WebAssembly.Memory;
   readonly exports: KernelExports;
   /** Byte address of the pool's control block. */
   readonly control: number;
-  private readonly base: number;
+  /** Whether the memory is shared (resident arrays possible). */
+  readonly shared: boolean;
+  private readonly heapStart: number;
+  /** End of the resident heap; scratch starts at the next 64-byte boundary. */
+  private heapTop: number;
+  /** Free resident blocks [address, bytes], sorted by address, never adjacent (coalesced). */
+  private readonly free: [number, number][] = [];
+  private residentBytes = 0;
   private top: number;
+  /** Every buffer object the memory has had (a shared memory hands out a new one after each grow). */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  private readonly registry: FinalizationRegistry<[number, number]> | null;
   f32: Float32Array;
   i32: Int32Array;
 
@@ -26,10 +49,14 @@ export class Arena {
     this.memory = memory;
     this.exports = exports;
     this.control = align(exports.heapBase(), 64);
-    this.base = this.control + CONTROL_BYTES;
-    this.top = this.base;
+    this.heapStart = this.control + CONTROL_BYTES;
+    this.heapTop = this.heapStart;
+    this.top = this.heapStart;
+    this.shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    this.registry = this.shared && typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry(([at, bytes]) => this.release(at, bytes)) : null;
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
+    this.buffers.add(memory.buffer);
   }
 
   /** Bytes currently committed to the memory. */
@@ -37,9 +64,14 @@ export class Arena {
     return this.memory.buffer.byteLength;
   }
 
-  /** Start laying out a new call. */
+  /** Bytes held by live resident arrays. */
+  get residentByteLength(): number {
+    return this.residentBytes;
+  }
+
+  /** Start laying out a new call (scratch begins above the resident heap). */
   reset(): void {
-    this.top = this.base;
+    this.top = align(this.heapTop, 64);
   }
 
   /** Whether `bytes` more (plus alignment) can be laid out without passing the ceiling. */
@@ -47,15 +79,11 @@ export class Arena {
     return this.top + bytes + 64 <= MAX_PAGES * PAGE;
   }
 
-  /** Reserve `bytes` (64-byte aligned) and return its byte address; grows the memory if needed. */
+  /** Reserve `bytes` (64-byte aligned) of scratch and return its byte address; grows the memory if needed. */
   alloc(bytes: number): number {
     const at = align(this.top, 64);
     const end = at + bytes;
-    if (end > this.memory.buffer.byteLength) {
-      const pages = Math.ceil((end - this.memory.buffer.byteLength) / PAGE);
-      this.memory.grow(pages);
-      this.refresh();
-    }
+    this.ensure(end);
     this.top = end;
     return at;
   }
@@ -68,13 +96,88 @@ export class Arena {
     return at;
   }
 
+  /**
+   * The address of `n` floats of `src` from `offset`: where they already are when `src` is resident,
+   * else a scratch copy. Kernels may read the result but must not write it (it may be the caller's data).
+   */
+  refF32(src: ArrayLike<number>, offset: number, n: number): number {
+    if (this.isResident(src)) return (src as Float32Array).byteOffset + 4 * offset;
+    return this.putF32(src, offset, n);
+  }
+
+  /** Whether `a` is a view of this memory (a resident array): kernels can use it in place. */
+  isResident(a: ArrayLike<number>): boolean {
+    return a instanceof Float32Array && this.buffers.has(a.buffer);
+  }
+
   /** A fresh Float32Array holding `n` floats from address `at`. */
   takeF32(at: number, n: number): Float32Array {
     return this.f32.slice(at >> 2, (at >> 2) + n);
   }
 
+  /**
+   * A zeroed float32 array of length `n` living in the memory (null when the memory is private or the
+   * resident heap is full). Must not be called while a kernel call is being laid out.
+   */
+  residentF32(n: number): Float32Array | null {
+    if (!this.registry || n <= 0) return null;
+    const bytes = align(n * 4, 64);
+    if (this.residentBytes + bytes > RESIDENT_MAX_BYTES) return null;
+    let at = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const [a, b] = this.free[i]!;
+      if (b < bytes) continue;
+      at = a;
+      if (b === bytes) this.free.splice(i, 1);
+      else this.free[i] = [a + bytes, b - bytes];
+      break;
+    }
+    if (at < 0) {
+      at = this.heapTop;
+      if (at + bytes + 64 > MAX_PAGES * PAGE) return null;
+      this.ensure(at + bytes);
+      this.heapTop = at + bytes;
+    }
+    this.residentBytes += bytes;
+    const view = new Float32Array(this.memory.buffer, at, n);
+    view.fill(0);
+    this.registry.register(view, [at, bytes]);
+    return view;
+  }
+
+  /** Return a resident block (its view was collected) to the free list. */
+  private release(at: number, bytes: number): void {
+    this.residentBytes -= bytes;
+    const free = this.free;
+    let i = 0;
+    while (i < free.length && free[i]![0] < at) i++;
+    let a = at;
+    let b = bytes;
+    if (i > 0 && free[i - 1]![0] + free[i - 1]![1] === a) {
+      i--;
+      a = free[i]![0];
+      b += free[i]![1];
+      free.splice(i, 1);
+    }
+    if (i < free.length && a + b === free[i]![0]) {
+      b += free[i]![1];
+      free.splice(i, 1);
+    }
+    if (a + b === this.heapTop) this.heapTop = a;
+    else free.splice(i, 0, [a, b]);
+  }
+
+  private ensure(end: number): void {
+    if (end > this.memory.buffer.byteLength) {
+      const pages = Math.ceil((end - this.memory.buffer.byteLength) / PAGE);
+      this.memory.grow(pages);
+      this.refresh();
+    }
+  }
+
   refresh(): void {
     if (this.f32.buffer !== this.memory.buffer || this.f32.length * 4 !== this.memory.buffer.byteLength) {
+      this.buffers.add(this.memory.buffer);
       this.f32 = new Float32Array(this.memory.buffer);
       this.i32 = new Int32Array(this.memory.buffer);
     }

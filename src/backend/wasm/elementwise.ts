@@ -55,7 +55,7 @@ export function createElementwise(arena: Arena) {
   function putView(v: View, shape: readonly number[], n: number): number {
     const len = span(v, shape);
     if (len < 0 || len > 4 * n + 1024) return -1;
-    return arena.putF32(v.data, v.offset, len);
+    return arena.refF32(v.data, v.offset, len);
   }
 
   function putStrides(v: View, nd: number): number {

@@ -33,7 +33,7 @@ const cache = new Map<string, Promise<WasmBackend>>();
 
 /** Build (or reuse) a wasm backend for these options. */
 export function createWasmBackend(opts: InitOptions = {}): Promise<WasmBackend> {
-  const key = `${opts.threads ?? 'default'}:${opts.relaxedSimd === false ? 'simd' : 'auto'}:${String(opts.wasmBase ?? '')}`;
+  const key = `${opts.threads ?? 'default'}:${opts.relaxedSimd === false ? 'simd' : 'auto'}:${opts.sharedMemory === false ? 'private' : 'shared'}:${String(opts.wasmBase ?? '')}`;
   let p = cache.get(key);
   if (!p) {
     p = build(opts);
@@ -46,12 +46,12 @@ export function createWasmBackend(opts: InitOptions = {}): Promise<WasmBackend> 
 async function build(opts: InitOptions): Promise<WasmBackend> {
   if (typeof WebAssembly === 'undefined') throw new Error('wasm backend: no WebAssembly in this environment');
   const threads = Math.max(1, Math.floor(opts.threads ?? (await defaultThreads())));
-  const compiled = await compileBest(threads > 1, opts.relaxedSimd === false ? 'simd' : undefined, opts.wasmBase);
-  const shared = compiled.caps.threads;
+  const compiled = await compileBest(threads > 1, opts.relaxedSimd === false ? 'simd' : undefined, opts.wasmBase, opts.sharedMemory !== false);
+  const shared = compiled.caps.sharedMemory;
   const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
   const instance = await WebAssembly.instantiate(compiled.module, { env: { memory } });
   const arena = new Arena(memory, instance.exports as unknown as KernelExports);
-  const pool = shared && threads > 1 ? await Pool.create(threads, compiled.module, memory, arena.control) : null;
+  const pool = compiled.caps.threads && threads > 1 ? await Pool.create(threads, compiled.module, memory, arena.control) : null;
   const gemm = new Gemm(arena, pool);
   const kernels = createKernels(arena, gemm);
   const info = {
@@ -66,6 +66,9 @@ async function build(opts: InitOptions): Promise<WasmBackend> {
     get arenaBytes() {
       return arena.byteLength;
     },
+    get residentBytes() {
+      return arena.residentByteLength;
+    },
     kernels: Object.keys(kernels).sort(),
     notes: compiled.notes,
   };
@@ -75,6 +78,8 @@ async function build(opts: InitOptions): Promise<WasmBackend> {
     info,
     arena,
     gemm,
+    residentF32: (n) => arena.residentF32(n),
+    isResident: (a) => arena.isResident(a),
     close() {
       gemm.pool?.close();
       gemm.pool = null;

@@ -1,6 +1,7 @@
 /**
  * The wasm backend's kernel table (float32; every other dtype, and anything the arena cannot hold,
- * goes to the js kernels). Each kernel copies its inputs into the arena, runs, and copies out.
+ * goes to the js kernels). Each kernel copies its inputs into the arena (resident inputs — parameters —
+ * are used where they are), runs, and copies the result out.
  */
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { jsKernels } from '../js/index.js';
@@ -26,8 +27,8 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     const scratch = gemm.scratchFor(m, n, k);
     arena.reset();
     if (!arena.fits((aSpan + bSpan + total) * 4 + scratch + 256)) return jsKernels.matmul(p, outDType);
-    const a = arena.putF32(p.a.data, p.a.offset, aSpan);
-    const b = arena.putF32(p.b.data, p.b.offset, bSpan);
+    const a = arena.refF32(p.a.data, p.a.offset, aSpan);
+    const b = arena.refF32(p.b.data, p.b.offset, bSpan);
     const c = arena.alloc(total * 4);
     const s = arena.alloc(scratch);
     const ta = p.transA ? 1 : 0;
@@ -77,8 +78,8 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     const T = !big ? 1 : weight ? Math.min(pool.size, Math.ceil(K / 8)) : a.n > 1 ? Math.min(pool.size, a.n) : 1;
     arena.reset();
     if (!arena.fits((p.length + q.length + outLen) * 4 + T * (colsBytes + scratchBytes + 256) + 1024)) return null;
-    const pp = arena.putF32(p, 0, p.length);
-    const qq = arena.putF32(q, 0, q.length);
+    const pp = arena.refF32(p, 0, p.length);
+    const qq = arena.refF32(q, 0, q.length);
     const out = arena.alloc(outLen * 4);
     const g = convGeom(a);
     if (T === 1) {

@@ -36,6 +36,8 @@ export interface Capabilities {
   relaxedSimd: boolean;
   /** SharedArrayBuffer, shared WebAssembly memory and a blocking Atomics.wait on this thread. */
   threads: boolean;
+  /** Shared WebAssembly memory (the -mt build): resident arrays possible. */
+  sharedMemory: boolean;
 }
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -84,20 +86,23 @@ export async function variantBytes(v: Variant, base?: string | URL): Promise<Uin
   return bytes;
 }
 
-function threadsAvailable(): boolean {
+/** Shared WebAssembly memory (SharedArrayBuffer; in browsers, a cross-origin-isolated page). */
+function sharedMemoryAvailable(): boolean {
   if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return false;
-  // browsers: shared memory needs cross-origin isolation, and the main thread may not block
-  const g = globalThis as { crossOriginIsolated?: boolean; document?: unknown };
-  if (!isNode) {
-    if (g.crossOriginIsolated === false) return false;
-    if (typeof g.document !== 'undefined') return false;
-  }
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  if (!isNode && g.crossOriginIsolated === false) return false;
   try {
     const m = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor);
     return m.buffer instanceof SharedArrayBuffer;
   } catch {
     return false;
   }
+}
+
+/** Shared memory and a thread that may block in Atomics.wait (not a browser page's main thread). */
+function threadsAvailable(): boolean {
+  const g = globalThis as { document?: unknown };
+  return sharedMemoryAvailable() && (isNode || typeof g.document === 'undefined');
 }
 
 export interface Compiled {
@@ -109,20 +114,23 @@ export interface Compiled {
 }
 
 /**
- * Compile the best variant this engine accepts. `wantThreads` asks for a shared-memory build;
- * `prefer` forces 'simd' (e.g. to measure relaxed vs plain).
+ * Compile the best variant this engine accepts. A shared-memory build is chosen wherever shared memory
+ * exists (resident arrays need it; see arena.ts), whether or not `wantThreads` asks for the worker
+ * pool (`wantShared` false forces private memory); `caps.threads` says whether a pool can run. `prefer` forces 'simd' (e.g. to measure relaxed vs plain).
  */
-export async function compileBest(wantThreads: boolean, prefer?: 'relaxed' | 'simd', wasmBase?: string | URL): Promise<Compiled> {
+export async function compileBest(wantThreads: boolean, prefer?: 'relaxed' | 'simd', wasmBase?: string | URL, wantShared = true): Promise<Compiled> {
   await enableRelaxedFlag();
   const notes: string[] = [];
-  const threads = wantThreads && threadsAvailable();
-  if (wantThreads && !threads) notes.push('threads: SharedArrayBuffer/shared memory/Atomics.wait unavailable here');
+  const shared = wantShared && sharedMemoryAvailable();
+  const threads = shared && wantThreads && threadsAvailable();
+  if (wantThreads && !threads) notes.push(wantShared ? 'threads: SharedArrayBuffer/shared memory/Atomics.wait unavailable here' : 'threads: sharedMemory: false asks for a private memory');
+  if (wantShared && !shared) notes.push('resident arrays: no shared memory here (parameters are copied into the arena per call)');
   const order: ('relaxed' | 'simd')[] = prefer === 'simd' ? ['simd'] : ['relaxed', 'simd'];
   let relaxedOk = false;
   let simdOk = false;
   let chosen: { v: Variant; mod: WebAssembly.Module } | null = null;
   for (const base of order) {
-    const v = (threads ? `${base}-mt` : base) as Variant;
+    const v = (shared ? `${base}-mt` : base) as Variant;
     const bytes = await variantBytes(v, wasmBase);
     if (!WebAssembly.validate(bytes)) {
       notes.push(`${base}: not supported by this engine`);
@@ -138,5 +146,5 @@ export async function compileBest(wantThreads: boolean, prefer?: 'relaxed' | 'si
     // relaxed failed; record whether plain SIMD did
     simdOk = true;
   }
-  return { variant: chosen.v, module: chosen.mod, caps: { simd: simdOk, relaxedSimd: relaxedOk, threads }, notes };
+  return { variant: chosen.v, module: chosen.mod, caps: { simd: simdOk, relaxedSimd: relaxedOk, threads, sharedMemory: shared }, notes };
 }

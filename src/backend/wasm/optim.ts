@@ -29,25 +29,38 @@ export function createOptim(arena: Arena, gemm: Gemm) {
     else pool.run(fn, parts, call);
   }
 
+  /** Arrays the update reads and writes: resident ones in place, others copied in (and back by `finish`). */
+  function inout(xs: (TypedArray | null)[], n: number): { ptrs: number[]; finish(): void } {
+    const back: [TypedArray, number][] = [];
+    const ptrs = xs.map((x) => {
+      if (!x) return 0;
+      if (arena.isResident(x)) return (x as Float32Array).byteOffset;
+      const at = arena.putF32(x, 0, n);
+      back.push([x, at]);
+      return at;
+    });
+    return {
+      ptrs,
+      finish() {
+        const f = arena.f32;
+        for (const [x, at] of back) x.set(f.subarray(at >> 2, (at >> 2) + n));
+      },
+    };
+  }
+
   function adamUpdate(p: TypedArray, g: ArrayLike<number>, m: TypedArray, v: TypedArray, maxv: TypedArray | null, step: number, h: AdamUpdateArgs): boolean {
     const n = p.length;
     if (n < MIN || !(p instanceof Float32Array) || !(g instanceof Float32Array) || !(m instanceof Float32Array) || !(v instanceof Float32Array)) return false;
     if (h.amsgrad && !(maxv instanceof Float32Array)) return false;
     arena.reset();
     if (!arena.fits(5 * n * 4 + 512)) return false;
-    const pp = arena.putF32(p, 0, n);
-    const pg = arena.putF32(g, 0, n);
-    const pm = arena.putF32(m, 0, n);
-    const pv = arena.putF32(v, 0, n);
-    const px = h.amsgrad ? arena.putF32(maxv!, 0, n) : 0;
+    const pg = arena.refF32(g, 0, n);
+    const io = inout([p, m, v, h.amsgrad ? maxv : null], n);
+    const [pp, pm, pv, px] = io.ptrs as [number, number, number, number];
     const s = adamScalars(step, h);
     const flags = (h.maximize ? 1 : 0) | (h.decoupled ? 2 : 0) | (h.amsgrad ? 4 : 0) | (h.weightDecay !== 0 ? 8 : 0);
     split('adamF32', n, [pp, pg, pm, pv, px], [s.negStepSize, s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.bc2Sqrt, s.eps, h.decoupled ? s.decay : s.weightDecay, flags]);
-    const f = arena.f32;
-    p.set(f.subarray(pp >> 2, (pp >> 2) + n));
-    m.set(f.subarray(pm >> 2, (pm >> 2) + n));
-    v.set(f.subarray(pv >> 2, (pv >> 2) + n));
-    if (h.amsgrad) maxv!.set(f.subarray(px >> 2, (px >> 2) + n));
+    io.finish();
     return true;
   }
 
@@ -58,15 +71,13 @@ export function createOptim(arena: Arena, gemm: Gemm) {
     if (useBuf && !(buf instanceof Float32Array)) return false;
     arena.reset();
     if (!arena.fits(3 * n * 4 + 512)) return false;
-    const pp = arena.putF32(p, 0, n);
-    const pg = arena.putF32(g, 0, n);
-    const pb = useBuf ? arena.putF32(buf!, 0, n) : 0;
+    const pg = arena.refF32(g, 0, n);
+    const io = inout([p, useBuf ? buf : null], n);
+    const [pp, pb] = io.ptrs as [number, number];
     const s = sgdScalars(h);
     const flags = (h.maximize ? 1 : 0) | (h.nesterov ? 2 : 0) | (first ? 4 : 0) | (useBuf ? 8 : 0) | (h.weightDecay !== 0 ? 16 : 0);
     split('sgdF32', n, [pp, pg, pb], [s.negLr, s.momentum, s.oneMinusDampening, s.weightDecay, flags]);
-    const f = arena.f32;
-    p.set(f.subarray(pp >> 2, (pp >> 2) + n));
-    if (useBuf) buf!.set(f.subarray(pb >> 2, (pb >> 2) + n));
+    io.finish();
     return true;
   }
 
