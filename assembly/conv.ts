@@ -194,12 +194,47 @@ export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
   const kh = gi(g, 6), kw = gi(g, 7), sh = gi(g, 8), sw = gi(g, 9), ph = gi(g, 10), pw = gi(g, 11), dh = gi(g, 12), dw = gi(g, 13);
   let o: usize = 0;
   if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1) {
-    // the common 2×2/2 window: always inside the image; same comparisons as the general loop
+    // the common 2×2/2 window: always inside the image; same comparisons as the general loop.
+    // Four outputs at a time: two rows of eight inputs, split into the windows' a b / c d lanes,
+    // and the scalar code's comparisons as lane masks (same values and indices, NaN rules included).
+    const iota = i32x4(0, 2, 4, 6);
+    const one = i32x4.splat(1), wv = i32x4.splat(w), w1 = i32x4.splat(w + 1);
     for (let p = 0; p < planes; p++) {
       const xb = x + (<usize>(p * h * w) << 2);
       for (let oy = 0; oy < oh; oy++) {
         const r0 = 2 * oy * w;
-        for (let ox = 0; ox < ow; ox++) {
+        let ox = 0;
+        if (ow >= 4) {
+          while (true) {
+            // the last group may overlap the one before (recomputing the same outputs)
+            if (ox + 4 > ow) ox = ow - 4;
+            const i0 = r0 + 2 * ox;
+            const q = xb + (<usize>i0 << 2);
+            const u0 = v128.load(q), u1 = v128.load(q, 16);
+            const l0 = v128.load(q + (<usize>w << 2)), l1 = v128.load(q + (<usize>w << 2), 16);
+            const a = i32x4.shuffle(u0, u1, 0, 2, 4, 6), b = i32x4.shuffle(u0, u1, 1, 3, 5, 7);
+            const c = i32x4.shuffle(l0, l1, 0, 2, 4, 6), d = i32x4.shuffle(l0, l1, 1, 3, 5, 7);
+            const iv = i32x4.add(i32x4.splat(i0), iota);
+            // if (a == a && (b > best || b != b)) { best = b; bi = i0 + 1; }
+            const m1 = v128.and(f32x4.eq(a, a), v128.or(f32x4.gt(b, a), f32x4.ne(b, b)));
+            let best = v128.bitselect(b, a, m1);
+            let bi = v128.bitselect(i32x4.add(iv, one), iv, m1);
+            // if (c > best || c != c) { best = c; bi = i0 + w; }
+            const m2 = v128.or(f32x4.gt(c, best), f32x4.ne(c, c));
+            best = v128.bitselect(c, best, m2);
+            bi = v128.bitselect(i32x4.add(iv, wv), bi, m2);
+            // if (c == c && (d > best || d != d)) { best = d; bi = i0 + w + 1; }
+            const m3 = v128.and(f32x4.eq(c, c), v128.or(f32x4.gt(d, best), f32x4.ne(d, d)));
+            best = v128.bitselect(d, best, m3);
+            bi = v128.bitselect(i32x4.add(iv, w1), bi, m3);
+            const oo = (o + <usize>ox) << 2;
+            v128.store(y + oo, best);
+            v128.store(idx + oo, bi);
+            ox += 4;
+            if (ox >= ow) break;
+          }
+        }
+        for (; ox < ow; ox++) {
           const i0 = r0 + 2 * ox;
           const q = xb + (<usize>i0 << 2);
           const a = load<f32>(q), b = load<f32>(q, 4);
@@ -209,10 +244,10 @@ export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
           const c = load<f32>(q + (<usize>w << 2)), d = load<f32>(q + (<usize>w << 2), 4);
           if (c > best || c != c) { best = c; bi = i0 + w; }
           if (c == c && (d > best || d != d)) { best = d; bi = i0 + w + 1; }
-          store<f32>(y + (o << 2), best);
-          store<i32>(idx + (o << 2), bi);
-          o++;
+          store<f32>(y + ((o + <usize>ox) << 2), best);
+          store<i32>(idx + ((o + <usize>ox) << 2), bi);
         }
+        o += <usize>ow;
       }
     }
     return;

@@ -1,0 +1,91 @@
+/**
+ * The LeNet hot kernels' fast paths against the js reference: the vectorised 2×2/2 max pool (values
+ * and indices bit-identical, NaN / ±0 / ±Infinity / ties included, every output width so both the
+ * four-wide groups and the tails run) and the contiguous-row reductions (inner = 1 and small inner).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { jsKernels, type Pool2dArgs } from '../../src/backend/index.js';
+import { createWasmBackend, type WasmBackend } from '../../src/backend/wasm/index.js';
+import { Rng } from '../../src/core/rng.js';
+import { ensureBuilt, expectClose, randF32 } from './setup.js';
+
+let wasm: WasmBackend;
+beforeAll(async () => {
+  ensureBuilt();
+  wasm = await createWasmBackend({ threads: 1 });
+});
+
+function pool2(n: number, c: number, h: number, w: number): Pool2dArgs {
+  return {
+    n, c, h, w, oh: Math.floor((h - 2) / 2) + 1, ow: Math.floor((w - 2) / 2) + 1, kh: 2, kw: 2, strideH: 2, strideW: 2,
+    padH: 0, padW: 0, dilH: 1, dilW: 1, countIncludePad: true, divisor: 0,
+  };
+}
+
+/** Random data sprinkled with NaN, ±0, ±Infinity and repeated values (ties). */
+function nasty(n: number, seed: number): Float32Array {
+  const r = new Rng(seed);
+  const a = new Float32Array(n);
+  const specials = [NaN, 0, -0, Infinity, -Infinity, 0.5, 0.5, -1];
+  for (let i = 0; i < n; i++) {
+    const u = r.uniform();
+    a[i] = u < 0.35 ? specials[Math.floor(r.uniform() * specials.length)]! : r.uniform() * 2 - 1;
+  }
+  return a;
+}
+
+function bits(a: Float32Array): number[] {
+  return Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+}
+
+describe('wasm 2x2/2 max pool fast path', () => {
+  const shapes: [number, number, number, number][] = [];
+  for (let w = 2; w <= 21; w++) shapes.push([2, 3, 2 + (w % 5), w]);
+  shapes.push([4, 6, 28, 28], [3, 16, 10, 10], [1, 1, 9, 17]);
+  for (const [n, c, h, w] of shapes) {
+    it(`[${n},${c},${h},${w}]: values and indices bit-identical to js`, () => {
+      const a = pool2(n, c, h, w);
+      for (const x of [randF32(n * c * h * w, 11 + w), nasty(n * c * h * w, 13 + w + h)]) {
+        const got = wasm.kernels.maxPool2d!(x, a, 'float32');
+        const want = jsKernels.maxPool2d(x, a, 'float32');
+        expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
+        expect(bits(got.out as Float32Array)).toEqual(bits(want.out as Float32Array));
+      }
+    });
+  }
+});
+
+describe('wasm contiguous-row reductions', () => {
+  const cases: [number, number, number][] = [
+    [1, 1024, 1], [384, 784, 1], [1024, 100, 1], [37, 33, 1], [5, 7, 1], [3, 1, 1],
+    [64, 28, 2], [40, 50, 3], [9, 31, 5], [30, 64, 7], [1, 64, 16], [1, 64, 6], [2, 3, 9],
+  ];
+  for (const [outer, size, inner] of cases) {
+    const shape = [outer, size, inner];
+    const n = outer * size * inner;
+    it(`sum/max/min over [${shape}] axis 1`, () => {
+      const x = randF32(n, 3 + n);
+      const sumTol = 1e-6;
+      expectClose(wasm.kernels.reduce!('sum', x, shape, 1, 'float32'), jsKernels.reduce('sum', x, shape, 1, 'float32'), sumTol, 1e-6, 'sum');
+      // the mixed-precision steps of multi-axis sums: f32 → f64 and f64 → f32
+      const mid = wasm.kernels.reduce!('sum', x, shape, 1, 'float64');
+      expect(mid).toBeInstanceOf(Float64Array);
+      expectClose(mid, jsKernels.reduce('sum', x, shape, 1, 'float64'), 1e-12, 1e-12, 'sum f32→f64');
+      const x64 = Float64Array.from(x);
+      expectClose(wasm.kernels.reduce!('sum', x64, shape, 1, 'float32'), jsKernels.reduce('sum', x64, shape, 1, 'float32'), sumTol, 1e-6, 'sum f64→f32');
+      expectClose(wasm.kernels.reduce!('sum', x64, shape, 1, 'float64'), jsKernels.reduce('sum', x64, shape, 1, 'float64'), 1e-12, 1e-12, 'sum f64→f64');
+      for (const xs of [x, nasty(n, 5 + n)]) {
+        for (const op of ['max', 'min'] as const) {
+          const got = wasm.kernels.reduce!(op, xs, shape, 1, 'float32') as Float32Array;
+          const want = jsKernels.reduce(op, xs, shape, 1, 'float32') as Float32Array;
+          // exact, NaN wins; ±0 ties may pick either zero (as before), so compare by value
+          expect(got.length).toBe(want.length);
+          for (let i = 0; i < want.length; i++) {
+            if (Number.isNaN(want[i]!)) expect(Number.isNaN(got[i]!), `${op} ${i}`).toBe(true);
+            else expect(got[i], `${op} ${i}`).toBe(want[i] === 0 ? got[i] === 0 ? got[i] : want[i] : want[i]);
+          }
+        }
+      }
+    });
+  }
+});
