@@ -308,3 +308,19 @@ export function sgemmBatched(
       c + (<usize>(i * m * n) << 2), n, acc, scratch);
   }
 }
+
+/** c[r, j] += bias[j] for `rows` contiguous rows of n floats (the fused Linear's bias; one f32 add each). */
+export function addRowBias(c: usize, rows: i32, n: i32, bias: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const row = c + (<usize>(r * n) << 2);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(row + o, f32x4.add(v128.load(row + o), v128.load(bias + o)));
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      store<f32>(row + o, load<f32>(row + o) + load<f32>(bias + o));
+    }
+  }
+}

@@ -48,6 +48,11 @@ export interface MatmulArgs {
   transB: boolean;
   strideA: number;
   strideB: number;
+  /**
+   * Optional [n] row (contiguous, the output's dtype) added to every row of the product afterwards —
+   * each element rounded once more, exactly as a separate broadcast add would (the fused Linear).
+   */
+  bias?: TypedArray | null;
 }
 
 export interface Conv2dArgs {

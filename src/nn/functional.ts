@@ -39,6 +39,9 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     );
   if (!isFloat(x.dtype))
     throw new DTypeError(`linear: input must be floating point, got ${x.dtype}; convert with .float()`);
+  // the common case, one primitive (one kernel call, bias fused); anything else composes matmul + add
+  if (x.ndim === 2 && x.dtype === weight.dtype && (!bias || (bias.ndim === 1 && bias.dtype === x.dtype)))
+    return apply('linear', bias ? [x, weight, bias] : [x, weight], {});
   const y = x.matmul(weight.t());
   return bias ? y.add(bias) : y;
 }

@@ -19,6 +19,21 @@ function operand(t: Tensor): { v: View; trans: boolean; batchStride: number } {
   return { v: { data: contiguousData(t), offset: 0, strides: [] }, trans: false, batchStride: b === 1 ? 0 : r * c };
 }
 
+/**
+ * A 2-D matmul operand without building tensors: t [r, c] itself (or, with `t_`, its transpose
+ * [c, r]) as plain row-major or transposed storage; copied when neither.
+ */
+function operand2(t: Tensor, t_: boolean): { v: View; trans: boolean } {
+  const [r0, c0] = t.shape as [number, number];
+  const [s0, s1] = t.strides as [number, number];
+  const [r, c, sr, sc] = t_ ? [c0, r0, s1, s0] : [r0, c0, s0, s1];
+  const v = { data: t.storage, offset: t.offset, strides: [] };
+  if ((sc === 1 || c === 1) && (sr === c || r === 1)) return { v, trans: false };
+  if ((sr === 1 || r === 1) && (sc === r || c === 1)) return { v, trans: true };
+  // a contiguous copy of t is row-major t, i.e. its transpose read transposed
+  return { v: { data: contiguousData(t), offset: 0, strides: [] }, trans: t_ };
+}
+
 function checkFloat(op: string, ...ts: Tensor[]): void {
   for (const t of ts) if (!isFloat(t.dtype)) throw new DTypeError(`${op}: expected floating-point tensors, got ${t.dtype}`);
 }
@@ -131,6 +146,39 @@ export const linalgOps = {
         : null,
     ],
   } satisfies OpDef<OpAttrs['bmm']>,
+
+  // y = x Wᵀ + b in one kernel call (the bias added after the product, rounded as a separate add
+  // would round it, so the bits equal matmul-then-add). x [m, k], W [n, k], b [n] (optional), one dtype.
+  linear: {
+    infer: ([x, w, b]) => {
+      checkFloat('linear', x!, w!);
+      if (x!.ndim !== 2 || w!.ndim !== 2) throw new ShapeError(`linear: expected a 2-D input and weight, got ${fmtShape(x!.shape)} and ${fmtShape(w!.shape)}`);
+      const [m, k] = x!.shape as number[];
+      const [n, k2] = w!.shape as number[];
+      if (k !== k2) throw new ShapeError(`linear: input ${fmtShape(x!.shape)} and weight ${fmtShape(w!.shape)} cannot be multiplied (${k} vs ${k2})`);
+      if (x!.dtype !== w!.dtype || (b && b.dtype !== x!.dtype)) throw new DTypeError(`linear: input, weight and bias must share one dtype, got ${[x, w, b].filter(Boolean).map((t) => t!.dtype).join(', ')}`);
+      if (b && (b.ndim !== 1 || b.shape[0] !== n)) throw new ShapeError(`linear: bias must be [${n}], got ${fmtShape(b.shape)}`);
+      return { shape: [m!, n!], dtype: x!.dtype };
+    },
+    forward: ([x, w, b], _at, out) => {
+      const X = operand2(x!, false);
+      // Wᵀ [k, n] read from W's storage: "transposed" when W is row-major
+      const W = operand2(w!, true);
+      const [m, n] = out.shape as [number, number];
+      const bias = b ? (b.isContiguous() ? b.storage.subarray(b.offset, b.offset + n) : contiguousData(b)) : null;
+      const data = kernels().matmul(
+        { a: X.v, b: W.v, batch: 1, m, k: x!.shape[1]!, n, transA: X.trans, transB: W.trans, strideA: 0, strideB: 0, bias },
+        out.dtype,
+      );
+      return { data };
+    },
+    // the same products as bmm's rule for x @ W.t() (dW lands in W's layout): dx = g W, dW = gᵀ x, db = Σ_rows g
+    backward: (g, { inputs: [x, w, b] }) => [
+      x!.requiresGrad ? g.matmul(w!) : null,
+      w!.requiresGrad ? g.t().matmul(x!) : null,
+      b && b.requiresGrad ? g.sum(0) : null,
+    ],
+  } satisfies OpDef<OpAttrs['linear']>,
 
   conv2d: {
     infer: ([x, w], a) => ({ shape: inferConv('conv2d', x!, w!, a), dtype: promote(x!.dtype, w!.dtype) }),

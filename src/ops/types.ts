@@ -94,6 +94,8 @@ export interface OpAttrs {
   softmaxCrossEntropyGrad: { probs: TypedArray; classes: number };
   // matmul / conv / pool (linalg.ts)
   bmm: NoAttrs;
+  // y = x Wᵀ (+ b): x [m, k], W [n, k], b [n]; one kernel call (linalg.ts)
+  linear: NoAttrs;
   conv2d: ConvAttrs;
   conv2dGradInput: ConvAttrs & { inputShape: number[] };
   conv2dGradWeight: ConvAttrs & { weightShape: number[] };

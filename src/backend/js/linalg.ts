@@ -19,6 +19,17 @@ function scratch(slot: number, size: number): Float64Array {
  * in order, then stored. Four output rows share each load of B.
  */
 export function matmul(p: MatmulArgs, outDType: DType): TypedArray {
+  const out = matmulNoBias(p, outDType);
+  if (p.bias) addRowBias(out, p.bias, p.batch * p.m, p.n);
+  return out;
+}
+
+/** out[r, j] += bias[j] for every row r (typed-array stores round like a separate add). */
+export function addRowBias(out: TypedArray, bias: ArrayLike<number>, rows: number, n: number): void {
+  for (let r = 0, o = 0; r < rows; r++) for (let j = 0; j < n; j++, o++) out[o] = out[o]! + bias[j]!;
+}
+
+function matmulNoBias(p: MatmulArgs, outDType: DType): TypedArray {
   const { batch, m, k, n, transA, transB } = p;
   const out = allocate(outDType, batch * m * n);
   const ad = p.a.data;

@@ -19,14 +19,14 @@ export function isF32(...xs: TypedArray[]): boolean {
 export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
   function matmul(p: MatmulArgs, outDType: DType): TypedArray {
     const { batch, m, k, n } = p;
-    if (outDType !== 'float32' || !isF32(p.a.data, p.b.data)) return jsKernels.matmul(p, outDType);
+    if (outDType !== 'float32' || !isF32(p.a.data, p.b.data) || (p.bias && !isF32(p.bias))) return jsKernels.matmul(p, outDType);
     const total = batch * m * n;
     if (total === 0) return new Float32Array(0);
     const aSpan = (batch - 1) * p.strideA + m * k;
     const bSpan = (batch - 1) * p.strideB + k * n;
     const scratch = gemm.scratchFor(m, n, k);
     arena.reset();
-    if (!arena.fits((aSpan + bSpan + total) * 4 + scratch + 256)) return jsKernels.matmul(p, outDType);
+    if (!arena.fits((aSpan + bSpan + total + n) * 4 + scratch + 256)) return jsKernels.matmul(p, outDType);
     const a = arena.refF32(p.a.data, p.a.offset, aSpan);
     const b = arena.refF32(p.b.data, p.b.offset, bSpan);
     const c = arena.alloc(total * 4);
@@ -41,6 +41,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     } else {
       arena.exports.sgemmBatched(batch, ta, tb, m, n, k, a, p.strideA, b, p.strideB, c, 0, s);
     }
+    if (p.bias) arena.exports.addRowBias(c, batch * m, n, arena.refF32(p.bias, 0, n));
     return arena.takeF32(c, total);
   }
 

@@ -14,6 +14,7 @@ export interface KernelExports {
   gemmScratchBytes(): number;
   /** acc: 0 overwrite, 1 accumulate; | 2 forces the packed path for m ≤ 4 (a share of a row split). */
   sgemm(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, acc: number, scratch: number): void;
+  addRowBias(c: number, rows: number, n: number, bias: number): void;
   sgemmBatched(batch: number, transA: number, transB: number, m: number, n: number, k: number, a: number, strideA: number, b: number, strideB: number, c: number, acc: number, scratch: number): void;
   convColsBytes(g: number): number;
   conv2dForward(g: number, x: number, w: number, y: number, cols: number, scratch: number): void;

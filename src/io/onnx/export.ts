@@ -410,6 +410,8 @@ function lowerPrim(ev: Ev, L: Lowering, xsOverride?: string, outOverride?: Tenso
       return g.emit(out, 'Gather', ins(), { axis: a.dim });
     case 'bmm':
       return g.emit(out, 'MatMul', ins());
+    case 'linear':
+      return g.emit(out, 'Gemm', ins(), { transB: 1 });
     case 'conv2d': {
       const w = ev.inputs[1]!;
       return g.emit(out, 'Conv', ins(), {
