@@ -3,7 +3,7 @@
  * nn.Linear / nn.Conv2d / nn.MaxPool2d layers, F.crossEntropy, optim.Adam, and the explicit loop. Isomorphic (the
  * browser bench runs the same code).
  */
-import * as bp from '../src/index.js';
+import * as bp from './backprop.js';
 
 const { nn, optim } = bp;
 const F = nn.F;

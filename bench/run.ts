@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import * as bp from '../src/index.js';
+import * as bp from './backprop.js';
 import { loadDigits } from './digits.js';
 import { lenetTrainer, mlpInfer, mlpTrainer } from './models.js';
 import { CHROMIUM, PARITY_TOL, runBrowserBench, type BrowserResult } from './browser.js';

@@ -4,7 +4,7 @@
  * Run with `node --expose-gc --import tsx bench/soak.ts [--steps N] [--batch B] [--threads T]`;
  * prints one JSON line.
  */
-import * as bp from '../src/index.js';
+import * as bp from './backprop.js';
 import { loadDigits } from './digits.js';
 import { mlpTrainer } from './models.js';
 

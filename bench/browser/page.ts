@@ -3,7 +3,7 @@
  * in one page, backprop's wasm backend against TF.js's wasm backend, trials interleaved. Driven by
  * bench/browser.ts in headless Chromium; results land in `window.__bench`.
  */
-import * as bp from '../../src/index.js';
+import * as bp from '../backprop.js';
 import { digitsFrom, mlpTrainer } from '../models.js';
 import { initTf, tfMlpTrainer, useTf } from '../tfjs.js';
 

@@ -124,7 +124,8 @@ export async function compileBest(wantThreads: boolean, prefer?: 'relaxed' | 'si
   const notes: string[] = [];
   const shared = wantShared && sharedMemoryAvailable();
   const threads = shared && wantThreads && threadsAvailable();
-  if (wantThreads && !threads) notes.push(wantShared ? 'threads: SharedArrayBuffer/shared memory/Atomics.wait unavailable here' : 'threads: sharedMemory: false asks for a private memory');
+  if (wantThreads && !threads)
+    notes.push(!wantShared ? 'threads: sharedMemory: false asks for a private memory' : shared ? 'threads: this thread may not block (a page\'s main thread): kernels run on it alone' : 'threads: SharedArrayBuffer/shared memory/Atomics.wait unavailable here');
   if (wantShared && !shared) notes.push('resident arrays: no shared memory here (parameters are copied into the arena per call)');
   const order: ('relaxed' | 'simd')[] = prefer === 'simd' ? ['simd'] : ['relaxed', 'simd'];
   let relaxedOk = false;
