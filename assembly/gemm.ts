@@ -74,6 +74,17 @@ function packA(transA: i32, a: usize, lda: i32, i0: i32, p0: i32, mc: i32, kc: i
   }
 }
 
+/** Four rows of four floats at src (row stride s bytes) → four columns, stored NR floats apart at d. */
+@inline function transpose4(src: usize, s: usize, d: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + s), r2 = v128.load(src + 2 * s), r3 = v128.load(src + 3 * s);
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(d + (<usize>NR << 2), i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  v128.store(d + (<usize>(2 * NR) << 2), i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+  v128.store(d + (<usize>(3 * NR) << 2), i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+}
+
 // Pack rows [p0, p0+kc) × cols [j0, j0+nc) of op(B) into NR-wide panels.
 function packB(transB: i32, b: usize, ldb: i32, p0: i32, j0: i32, kc: i32, nc: i32, dst: usize): void {
   for (let jr = 0; jr < nc; jr += NR) {
@@ -95,7 +106,15 @@ function packB(transB: i32, b: usize, ldb: i32, p0: i32, j0: i32, kc: i32, nc: i
       if (cols == NR) {
         const c0 = b + (<usize>((j0 + jr) * ldb + p0) << 2);
         const s = <usize>ldb << 2;
-        for (let p = 0; p < kc; p++) {
+        let p = 0;
+        // four p at a time: two 4×4 transposes (rows 0–3 and 4–7 of the panel) in registers
+        for (; p + 4 <= kc; p += 4) {
+          const src = c0 + (<usize>p << 2);
+          const d = dst + (<usize>p * NR << 2);
+          transpose4(src, s, d);
+          transpose4(src + 4 * s, s, d + 16);
+        }
+        for (; p < kc; p++) {
           const src = c0 + (<usize>p << 2);
           const d = dst + (<usize>p * NR << 2);
           store<f32>(d, load<f32>(src));
