@@ -174,6 +174,92 @@ export function elementwise(op: i32, nd: i32, shapeP: usize, a: usize, saP: usiz
   }
 }
 
+// ---- contiguous rows (inner = 1, 2) of the reductions. Sums accumulate in f64 like the js kernel,
+// in several partial sums (f64 partial sums of f32 data are exact to ~2^-29 relative, far below
+// float32 resolution; the association may differ from a serial loop).
+
+/** Σ of n contiguous f32 at p, in f64 (eight partial sums). */
+function sumRowF32(p: usize, n: i32): f64 {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+  let r = 0;
+  for (; r + 8 <= n; r += 8) {
+    const q = p + (<usize>r << 2);
+    const v = v128.load(q), u = v128.load(q, 16);
+    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
+    s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+    s2 = f64x2.add(s2, f64x2.promote_low_f32x4(u));
+    s3 = f64x2.add(s3, f64x2.promote_low_f32x4(i32x4.shuffle(u, u, 2, 3, 0, 1)));
+  }
+  if (r + 4 <= n) {
+    const v = v128.load(p + (<usize>r << 2));
+    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
+    s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+    r += 4;
+  }
+  s0 = f64x2.add(f64x2.add(s0, s1), f64x2.add(s2, s3));
+  let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+  for (; r < n; r++) s += <f64>load<f32>(p + (<usize>r << 2));
+  return s;
+}
+
+/** Σ of n contiguous f64 at p (eight partial sums). */
+function sumRowF64(p: usize, n: i32): f64 {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+  let r = 0;
+  for (; r + 8 <= n; r += 8) {
+    const q = p + (<usize>r << 3);
+    s0 = f64x2.add(s0, v128.load(q));
+    s1 = f64x2.add(s1, v128.load(q, 16));
+    s2 = f64x2.add(s2, v128.load(q, 32));
+    s3 = f64x2.add(s3, v128.load(q, 48));
+  }
+  for (; r + 2 <= n; r += 2) s0 = f64x2.add(s0, v128.load(p + (<usize>r << 3)));
+  s0 = f64x2.add(f64x2.add(s0, s1), f64x2.add(s2, s3));
+  let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+  if (r < n) s += load<f64>(p + (<usize>r << 3));
+  return s;
+}
+
+/** The two column sums of n contiguous rows of two (f32, or f64 when f64 = 1) at p, as f64x2 (serial per column). */
+function sumPairs(p: usize, n: i32, f64: i32): v128 {
+  let s = f64x2.splat(0);
+  if (f64) {
+    for (let r = 0; r < n; r++) s = f64x2.add(s, v128.load(p + (<usize>r << 4)));
+  } else {
+    for (let r = 0; r < n; r++) s = f64x2.add(s, f64x2.promote_low_f32x4(v128.load64_zero(p + (<usize>r << 3))));
+  }
+  return s;
+}
+
+/** max (op 1) or min (op 2) of n ≥ 1 contiguous f32 at p, exactly as the js kernel (NaN wins). */
+function extremeRow(op: i32, p: usize, n: i32): f32 {
+  let m = f32x4.splat(op == 1 ? -Infinity : Infinity);
+  let r = 0;
+  for (; r + 4 <= n; r += 4) {
+    const v = v128.load(p + (<usize>r << 2));
+    m = op == 1 ? f32x4.max(m, v) : f32x4.min(m, v);
+  }
+  const m2 = i32x4.shuffle(m, m, 2, 3, 0, 1);
+  m = op == 1 ? f32x4.max(m, m2) : f32x4.min(m, m2);
+  const m1 = i32x4.shuffle(m, m, 1, 0, 3, 2);
+  m = op == 1 ? f32x4.max(m, m1) : f32x4.min(m, m1);
+  let c = f32x4.extract_lane(m, 0);
+  for (; r < n; r++) {
+    const v = load<f32>(p + (<usize>r << 2));
+    c = op == 1 ? max<f32>(c, v) : min<f32>(c, v);
+  }
+  // the vector max/min propagate NaN, so c is exact unless the row holds a NaN (the first one is the
+  // result) or the extreme is a zero (the sign of the first zero reached): then the serial walk
+  if (c == c && c != 0) return c;
+  let e: f32 = op == 1 ? -Infinity : Infinity;
+  for (let k = 0; k < n; k++) {
+    const v = load<f32>(p + (<usize>k << 2));
+    if (v != v) return v;
+    if (op == 1 ? v > e : v < e) e = v;
+  }
+  return e;
+}
+
 /**
  * Reduce contiguous x [outer, size, inner] over the middle axis: 0 sum (accumulated in f64, like the
  * js kernel), 1 max, 2 min (NaN wins). `acc` is f64 scratch of `inner` elements.
@@ -183,28 +269,13 @@ export function reduce(op: i32, outer: i32, size: i32, inner: i32, x: usize, out
     const base = x + (<usize>(o * size * inner) << 2);
     const ob = out + (<usize>(o * inner) << 2);
     if (inner == 1) {
-      if (op == 0) {
-        let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
-        let r = 0;
-        for (; r + 4 <= size; r += 4) {
-          const v = v128.load(base + (<usize>r << 2));
-          s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
-          s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
-        }
-        // same association as a serial loop is not required: f64 partial sums of f32 data are exact
-        // to ~2^-29 relative, far below float32 resolution
-        let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1) + f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1);
-        for (; r < size; r++) s += <f64>load<f32>(base + (<usize>r << 2));
-        store<f32>(ob, <f32>s);
-      } else {
-        let m: f32 = op == 1 ? -Infinity : Infinity;
-        for (let r = 0; r < size; r++) {
-          const v = load<f32>(base + (<usize>r << 2));
-          if (v != v) { m = v; break; }
-          if (op == 1 ? v > m : v < m) m = v;
-        }
-        store<f32>(ob, m);
-      }
+      store<f32>(ob, op == 0 ? <f32>sumRowF32(base, size) : extremeRow(op, base, size));
+      continue;
+    }
+    if (inner == 2 && op == 0) {
+      const s = sumPairs(base, size, 0);
+      store<f32>(ob, <f32>f64x2.extract_lane(s, 0));
+      store<f32>(ob, <f32>f64x2.extract_lane(s, 1), 4);
       continue;
     }
     if (op == 0) {
@@ -253,6 +324,26 @@ export function reduce(op: i32, outer: i32, size: i32, inner: i32, x: usize, out
  */
 export function reduceSumMixed(outer: i32, size: i32, inner: i32, x: usize, xF64: i32, out: usize, outF64: i32, acc: usize): void {
   const xs: usize = xF64 ? 8 : 4;
+  if (inner == 1) {
+    for (let o = 0; o < outer; o++) {
+      const base = x + <usize>(o * size) * xs;
+      const s = xF64 ? sumRowF64(base, size) : sumRowF32(base, size);
+      if (outF64) store<f64>(out + (<usize>o << 3), s);
+      else store<f32>(out + (<usize>o << 2), <f32>s);
+    }
+    return;
+  }
+  if (inner == 2) {
+    for (let o = 0; o < outer; o++) {
+      const s = sumPairs(x + <usize>(o * size * 2) * xs, size, xF64);
+      if (outF64) v128.store(out + (<usize>o << 4), s);
+      else {
+        store<f32>(out + (<usize>o << 3), <f32>f64x2.extract_lane(s, 0));
+        store<f32>(out + (<usize>o << 3), <f32>f64x2.extract_lane(s, 1), 4);
+      }
+    }
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     const base = x + <usize>(o * size * inner) * xs;
     memory.fill(acc, 0, <usize>inner << 3);

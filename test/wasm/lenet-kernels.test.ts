@@ -57,8 +57,8 @@ describe('wasm 2x2/2 max pool fast path', () => {
 
 describe('wasm contiguous-row reductions', () => {
   const cases: [number, number, number][] = [
-    [1, 1024, 1], [384, 784, 1], [1024, 100, 1], [37, 33, 1], [5, 7, 1], [3, 1, 1],
-    [64, 28, 2], [40, 50, 3], [9, 31, 5], [30, 64, 7], [1, 64, 16], [1, 64, 6], [2, 3, 9],
+    [1, 1024, 1], [1, 1031, 1], [384, 784, 1], [1024, 100, 1], [37, 33, 1], [300, 7, 1], [1100, 1, 1], [150, 9, 1],
+    [64, 28, 2], [40, 50, 3], [700, 1, 2], [9, 31, 5], [30, 64, 7], [1, 1100, 16], [1, 200, 6], [50, 3, 9],
   ];
   for (const [outer, size, inner] of cases) {
     const shape = [outer, size, inner];
@@ -78,14 +78,34 @@ describe('wasm contiguous-row reductions', () => {
         for (const op of ['max', 'min'] as const) {
           const got = wasm.kernels.reduce!(op, xs, shape, 1, 'float32') as Float32Array;
           const want = jsKernels.reduce(op, xs, shape, 1, 'float32') as Float32Array;
-          // exact, NaN wins; ±0 ties may pick either zero (as before), so compare by value
+          // exact, NaN wins; for whole rows (inner = 1) also the sign of a zero extreme (the first
+          // zero reached, like the js kernel); the strided path's vector max/min may pick either zero
           expect(got.length).toBe(want.length);
           for (let i = 0; i < want.length; i++) {
-            if (Number.isNaN(want[i]!)) expect(Number.isNaN(got[i]!), `${op} ${i}`).toBe(true);
-            else expect(got[i], `${op} ${i}`).toBe(want[i] === 0 ? got[i] === 0 ? got[i] : want[i] : want[i]);
+            const g = got[i]!, w = want[i]!;
+            if (Number.isNaN(w)) expect(Number.isNaN(g), `${op} ${i}`).toBe(true);
+            else if (inner === 1 || w !== 0) expect(Object.is(g, w), `${op} ${i}: got ${g} want ${w}`).toBe(true);
+            else expect(g === 0, `${op} ${i}: got ${g} want ${w}`).toBe(true);
           }
         }
       }
     });
   }
+
+  it('whole-row max/min: zero extremes keep the sign of the first zero, NaN wins (exact as js)', () => {
+    const r = new Rng(99);
+    for (const size of [1, 3, 4, 5, 8, 13, 64]) {
+      const outer = Math.ceil(2048 / size);
+      const xs = new Float32Array(outer * size);
+      const pick = [-0, 0, -1, -3.5, 0, -0, 1, 2.5];
+      for (let i = 0; i < xs.length; i++) xs[i] = pick[Math.floor(r.uniform() * pick.length)]!;
+      // every 17th row gets a NaN somewhere
+      for (let o = 0; o < outer; o += 17) xs[o * size + Math.floor(r.uniform() * size)] = NaN;
+      for (const op of ['max', 'min'] as const) {
+        const got = wasm.kernels.reduce!(op, xs, [outer, size, 1], 1, 'float32');
+        const want = jsKernels.reduce(op, xs, [outer, size, 1], 1, 'float32');
+        for (let i = 0; i < want.length; i++) expect(Object.is(got[i], want[i]), `${op} size ${size} row ${i}: got ${got[i]} want ${want[i]}`).toBe(true);
+      }
+    }
+  });
 });
