@@ -31,7 +31,7 @@ export function im2col(x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i
   for (let oy = 0; oy < oh; oy++) {
     const iy = oy * sh - ph + ky * dh;
     if (iy < 0 || iy >= h) {
-      memory.fill(dst, 0, <usize>ow << 2);
+      zeroF32(dst, ow);
       dst += <usize>ow << 2;
       continue;
     }
@@ -41,18 +41,52 @@ export function im2col(x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i
       // unit stride: zeros left of the image, one copy of the inside, zeros right of it
       const lo = min(max(-ix0, 0), ow);
       const hi = max(min(w - ix0, ow), lo);
-      if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
-      if (hi > lo) memory.copy(dst + (<usize>lo << 2), xr + (<usize>(ix0 + lo) << 2), <usize>(hi - lo) << 2);
-      if (ow > hi) memory.fill(dst + (<usize>hi << 2), 0, <usize>(ow - hi) << 2);
+      if (lo > 0) zeroF32(dst, lo);
+      if (hi > lo) copyF32(dst + (<usize>lo << 2), xr + (<usize>(ix0 + lo) << 2), hi - lo);
+      if (ow > hi) zeroF32(dst + (<usize>hi << 2), ow - hi);
       dst += <usize>ow << 2;
       continue;
     }
-    for (let ox = 0; ox < ow; ox++) {
-      const ix = ix0 + ox * sw;
-      store<f32>(dst, ix >= 0 && ix < w ? load<f32>(xr + (<usize>ix << 2)) : 0);
-      dst += 4;
-    }
+    // strided: the outputs whose window column lies inside the image are ox in [lo, hi)
+    const lo = firstInside(ix0, sw, ow), hi = max(endInside(ix0, sw, w, ow), lo);
+    if (lo > 0) zeroF32(dst, lo);
+    for (let ox = lo; ox < hi; ox++) store<f32>(dst + (<usize>ox << 2), load<f32>(xr + (<usize>(ix0 + ox * sw) << 2)));
+    if (ow > hi) zeroF32(dst + (<usize>hi << 2), ow - hi);
+    dst += <usize>ow << 2;
   }
+}
+
+/** The first ox in [0, n] with ix0 + ox·s ≥ 0 (s ≥ 1). */
+@inline function firstInside(ix0: i32, s: i32, n: i32): i32 {
+  return ix0 >= 0 ? 0 : min((-ix0 + s - 1) / s, n);
+}
+
+/** One past the last ox in [0, n) with ix0 + ox·s < w (s ≥ 1); 0 when there is none. */
+@inline function endInside(ix0: i32, s: i32, w: i32, n: i32): i32 {
+  return ix0 >= w ? 0 : min((w - 1 - ix0) / s + 1, n);
+}
+
+// Short runs (an output row is often 10–30 floats): plain v128 loops beat memory.copy / memory.fill,
+// whose call overhead dominates at these sizes.
+@inline function copyF32(dst: usize, src: usize, n: i32): void {
+  if (n >= 64) {
+    memory.copy(dst, src, <usize>n << 2);
+    return;
+  }
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
+@inline function zeroF32(dst: usize, n: i32): void {
+  if (n >= 64) {
+    memory.fill(dst, 0, <usize>n << 2);
+    return;
+  }
+  const z = i32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), z);
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
 }
 
 /** dx[c, h, w] += the columns scattered back (the adjoint of im2col). */
@@ -73,14 +107,22 @@ export function col2im(cols: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh
           }
           const xr = xc + (<usize>(iy * w) << 2);
           const ix0 = kx * dw - pw;
-          for (let ox = 0; ox < ow; ox++) {
-            const ix = ix0 + ox * sw;
-            if (ix >= 0 && ix < w) {
-              const p = xr + (<usize>ix << 2);
-              store<f32>(p, load<f32>(p) + load<f32>(src));
+          // only the ox whose window column lies inside the image: [lo, hi)
+          const lo = firstInside(ix0, sw, ow), hi = max(endInside(ix0, sw, w, ow), lo);
+          let ox = lo;
+          if (sw == 1) {
+            // distinct ox hit distinct ix, so four at a time adds in the same order per element
+            const xp = xr + (<isize>ix0 << 2);
+            for (; ox + 4 <= hi; ox += 4) {
+              const q = xp + (<usize>ox << 2);
+              v128.store(q, f32x4.add(v128.load(q), v128.load(src + (<usize>ox << 2))));
             }
-            src += 4;
           }
+          for (; ox < hi; ox++) {
+            const p = xr + (<usize>(ix0 + ox * sw) << 2);
+            store<f32>(p, load<f32>(p) + load<f32>(src + (<usize>ox << 2)));
+          }
+          src += <usize>ow << 2;
         }
         row += <usize>P << 2;
       }
