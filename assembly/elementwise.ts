@@ -42,6 +42,17 @@
   }
 }
 
+@inline function cmpV(op: i32, a: v128, b: v128): v128 {
+  switch (op) {
+    case 16: return f32x4.eq(a, b);
+    case 17: return f32x4.ne(a, b);
+    case 18: return f32x4.lt(a, b);
+    case 19: return f32x4.le(a, b);
+    case 20: return f32x4.gt(a, b);
+    default: return f32x4.ge(a, b);
+  }
+}
+
 @inline function unS(op: i32, x: f32, p0: f64, p1: f64): f32 {
   switch (op) {
     case 32: return -x;
@@ -94,6 +105,32 @@ function row(op: i32, n: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, 
       store<f32>(out + (<usize>i << 2), binS(op, load<f32>(a + (<usize>(i * sa) << 2)), load<f32>(b + (<usize>(i * sb) << 2))));
     }
   } else if (op < 32) {
+    // sixteen at a time: the lane masks (-1 / 0) narrowed to bytes, then & 1
+    const one = i8x16.splat(1);
+    if (sa == 1 && sb == 1) {
+      for (; i + 16 <= n; i += 16) {
+        const pa = a + (<usize>i << 2), pb = b + (<usize>i << 2);
+        const m0 = cmpV(op, v128.load(pa), v128.load(pb)), m1 = cmpV(op, v128.load(pa, 16), v128.load(pb, 16));
+        const m2 = cmpV(op, v128.load(pa, 32), v128.load(pb, 32)), m3 = cmpV(op, v128.load(pa, 48), v128.load(pb, 48));
+        v128.store(out + <usize>i, v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3)), one));
+      }
+    } else if (sa == 1 && sb == 0) {
+      const vb = v128.load32_splat(b);
+      for (; i + 16 <= n; i += 16) {
+        const pa = a + (<usize>i << 2);
+        const m0 = cmpV(op, v128.load(pa), vb), m1 = cmpV(op, v128.load(pa, 16), vb);
+        const m2 = cmpV(op, v128.load(pa, 32), vb), m3 = cmpV(op, v128.load(pa, 48), vb);
+        v128.store(out + <usize>i, v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3)), one));
+      }
+    } else if (sa == 0 && sb == 1) {
+      const va = v128.load32_splat(a);
+      for (; i + 16 <= n; i += 16) {
+        const pb = b + (<usize>i << 2);
+        const m0 = cmpV(op, va, v128.load(pb)), m1 = cmpV(op, va, v128.load(pb, 16));
+        const m2 = cmpV(op, va, v128.load(pb, 32)), m3 = cmpV(op, va, v128.load(pb, 48));
+        v128.store(out + <usize>i, v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3)), one));
+      }
+    }
     for (; i < n; i++) {
       store<u8>(out + <usize>i, cmpS(op, load<f32>(a + (<usize>(i * sa) << 2)), load<f32>(b + (<usize>(i * sb) << 2))));
     }
@@ -127,6 +164,41 @@ export function elementwise(op: i32, nd: i32, shapeP: usize, a: usize, saP: usiz
   if (nd == 0) {
     row(op, 1, a, 0, b, 0, out, p0, p1);
     return;
+  }
+  // Merge dims that iterate as one (every operand's stride of the outer is the inner's stride times
+  // the inner's size, broadcasts included) and drop size-1 dims, so rows are as long as they can be:
+  // e.g. a bias add [N, C, H, W] + [C] (strides 0, 1, 0, 0) runs rows of H·W. Rewrites the shape and
+  // stride arrays in place (the merged list ends at the last dim; a write never passes a dim still
+  // to be read, and when saP == sbP both get the same values).
+  {
+    let m = nd - 1;
+    let cn = load<i32>(shapeP + (<usize>m << 2));
+    let ca = load<i32>(saP + (<usize>m << 2)), cb = load<i32>(sbP + (<usize>m << 2));
+    for (let d = nd - 2; d >= 0; d--) {
+      const dn = load<i32>(shapeP + (<usize>d << 2));
+      const da = load<i32>(saP + (<usize>d << 2)), db = load<i32>(sbP + (<usize>d << 2));
+      if (dn == 1) continue;
+      if (cn == 1) {
+        cn = dn; ca = da; cb = db;
+        continue;
+      }
+      if (da == ca * cn && db == cb * cn) {
+        cn *= dn;
+        continue;
+      }
+      store<i32>(shapeP + (<usize>m << 2), cn);
+      store<i32>(saP + (<usize>m << 2), ca);
+      store<i32>(sbP + (<usize>m << 2), cb);
+      m--;
+      cn = dn; ca = da; cb = db;
+    }
+    store<i32>(shapeP + (<usize>m << 2), cn);
+    store<i32>(saP + (<usize>m << 2), ca);
+    store<i32>(sbP + (<usize>m << 2), cb);
+    shapeP += <usize>m << 2;
+    saP += <usize>m << 2;
+    sbP += <usize>m << 2;
+    nd -= m;
   }
   const last = nd - 1;
   const inner = load<i32>(shapeP + (<usize>last << 2));

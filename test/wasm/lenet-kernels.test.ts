@@ -1,10 +1,11 @@
 /**
  * The LeNet hot kernels' fast paths against the js reference: the vectorised 2×2/2 max pool (values
  * and indices bit-identical, NaN / ±0 / ±Infinity / ties included, every output width so both the
- * four-wide groups and the tails run) and the contiguous-row reductions (inner = 1 and small inner).
+ * four-wide groups and the tails run), the contiguous-row reductions (inner = 1 and small inner), and
+ * elementwise ops over layouts whose dims merge (conv bias broadcasts, size-1 dims) with vector compares.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jsKernels, type Pool2dArgs } from '../../src/backend/index.js';
+import { jsKernels, type BinaryOp, type Pool2dArgs, type View } from '../../src/backend/index.js';
 import { createWasmBackend, type WasmBackend } from '../../src/backend/wasm/index.js';
 import { Rng } from '../../src/core/rng.js';
 import { ensureBuilt, expectClose, randF32 } from './setup.js';
@@ -108,4 +109,38 @@ describe('wasm contiguous-row reductions', () => {
       }
     }
   });
+});
+
+describe('wasm elementwise over merged dims', () => {
+  // [name, shape, strides of a, strides of b]
+  const layouts: [string, number[], number[], number[]][] = [
+    ['conv bias [4,6,7,9] + [6]', [4, 6, 7, 9], [378, 63, 9, 1], [0, 1, 0, 0]],
+    ['conv bias on the left [3,5,4,4]', [3, 5, 4, 4], [0, 1, 0, 0], [80, 16, 4, 1]],
+    ['contiguous 4-d, 16·k + 3 elements', [3, 1, 7, 31], [217, 217, 31, 1], [217, 217, 31, 1]],
+    ['scalar b, size-1 dims', [1, 5, 1, 67], [335, 67, 67, 1], [0, 0, 0, 0]],
+    ['scalar a', [2, 3, 50], [0, 0, 0], [150, 50, 1]],
+    ['keepdim column [9,1,40] - [9,1,1]', [9, 1, 40], [40, 40, 1], [1, 1, 0]],
+    ['inner broadcast, outer contiguous [6,5,8] (b [6,1,8])', [6, 5, 8], [40, 8, 1], [8, 0, 1]],
+    ['transposed a', [12, 20, 3], [3, 36, 1], [60, 3, 1]],
+  ];
+  const ops: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+  const spanOf = (shape: number[], st: number[]) => 1 + shape.reduce((acc, n, i) => acc + (n - 1) * st[i]!, 0);
+  for (const [name, shape, sa, sb] of layouts)
+    it(name, () => {
+      const ad = nasty(spanOf(shape, sa) + 1, 21 + shape[0]!);
+      const bd = nasty(spanOf(shape, sb) + 2, 22 + shape[1]!);
+      bd[2] = ad[1]!;
+      const a: View = { data: ad, offset: 1, strides: sa };
+      const b: View = { data: bd, offset: 2, strides: sb };
+      for (const op of ops) {
+        const cmp = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'].includes(op);
+        const got = wasm.kernels.binary!(op, a, b, shape, cmp ? 'bool' : 'float32');
+        const want = jsKernels.binary(op, a, b, shape, cmp ? 'bool' : 'float32');
+        expect(got.constructor).toBe(want.constructor);
+        if (cmp) expect(Array.from(got)).toEqual(Array.from(want));
+        else expectClose(got, want, 0, 0, `${name} ${op}`);
+      }
+      // relu (unary) over the same view of a
+      expectClose(wasm.kernels.unary!('relu', a, shape, 'float32'), jsKernels.unary('relu', a, shape, 'float32'), 0, 0, `${name} relu`);
+    });
 });
