@@ -325,6 +325,8 @@ export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
 /** dx[plane, idx] += dy (dx zeroed here). */
 export function maxPool2dBackward(g: usize, dy: usize, idx: usize, dx: usize): void {
   const planes = gi(g, 0) * gi(g, 1), hw = gi(g, 2) * gi(g, 3), ohw = gi(g, 4) * gi(g, 5);
+  if (gi(g, 6) == 2 && gi(g, 7) == 2 && gi(g, 8) == 2 && gi(g, 9) == 2 && gi(g, 10) == 0 && gi(g, 11) == 0 &&
+    gi(g, 12) == 1 && gi(g, 13) == 1 && maxPool2x2Backward(planes, gi(g, 2), gi(g, 3), gi(g, 4), gi(g, 5), dy, idx, dx)) return;
   memory.fill(dx, 0, <usize>(planes * hw) << 2);
   for (let p = 0; p < planes; p++) {
     const xb = dx + (<usize>(p * hw) << 2);
@@ -334,6 +336,65 @@ export function maxPool2dBackward(g: usize, dy: usize, idx: usize, dx: usize): v
       store<f32>(q, load<f32>(q) + load<f32>(dy + ob + (<usize>o << 2)));
     }
   }
+}
+
+/**
+ * maxPool2dBackward for 2×2/2 windows, which do not overlap: each window is written whole, 0 + dy at
+ * its index and +0 elsewhere (the same bits as zero-fill then add), four windows at a time. Returns
+ * false, having written only part of dx, if an index lies outside its window (not from maxPool2d):
+ * the caller then runs the general scatter.
+ */
+function maxPool2x2Backward(planes: i32, h: i32, w: i32, oh: i32, ow: i32, dy: usize, idx: usize, dx: usize): bool {
+  // rows / columns no window covers (odd sizes) stay zero
+  if (h != 2 * oh || w != 2 * ow) memory.fill(dx, 0, <usize>(planes * h * w) << 2);
+  const iota = i32x4(0, 2, 4, 6);
+  const one = i32x4.splat(1), wv = i32x4.splat(w), w1 = i32x4.splat(w + 1);
+  const zero = f32x4.splat(0);
+  let o: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const xb = dx + (<usize>(p * h * w) << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      const r0 = 2 * oy * w;
+      let ox = 0;
+      if (ow >= 4) {
+        while (true) {
+          // the last group may overlap the one before (rewriting the same values)
+          if (ox + 4 > ow) ox = ow - 4;
+          const oo = (o + <usize>ox) << 2;
+          const v = f32x4.add(zero, v128.load(dy + oo));
+          const id = v128.load(idx + oo);
+          const i0 = r0 + 2 * ox;
+          const iv = i32x4.add(i32x4.splat(i0), iota);
+          const ma = i32x4.eq(id, iv), mb = i32x4.eq(id, i32x4.add(iv, one));
+          const mc = i32x4.eq(id, i32x4.add(iv, wv)), md = i32x4.eq(id, i32x4.add(iv, w1));
+          if (!i32x4.all_true(v128.or(v128.or(ma, mb), v128.or(mc, md)))) return false;
+          const a = v128.and(v, ma), b = v128.and(v, mb), c = v128.and(v, mc), d = v128.and(v, md);
+          const q = xb + (<usize>i0 << 2);
+          v128.store(q, i32x4.shuffle(a, b, 0, 4, 1, 5));
+          v128.store(q, i32x4.shuffle(a, b, 2, 6, 3, 7), 16);
+          const q1 = q + (<usize>w << 2);
+          v128.store(q1, i32x4.shuffle(c, d, 0, 4, 1, 5));
+          v128.store(q1, i32x4.shuffle(c, d, 2, 6, 3, 7), 16);
+          ox += 4;
+          if (ox >= ow) break;
+        }
+      }
+      for (; ox < ow; ox++) {
+        const oo = (o + <usize>ox) << 2;
+        const v: f32 = 0 + load<f32>(dy + oo);
+        const i0 = r0 + 2 * ox;
+        const k = load<i32>(idx + oo) - i0;
+        if (k != 0 && k != 1 && k != w && k != w + 1) return false;
+        const q = xb + (<usize>i0 << 2), q1 = q + (<usize>w << 2);
+        store<f32>(q, k == 0 ? v : 0);
+        store<f32>(q, k == 1 ? v : 0, 4);
+        store<f32>(q1, k == w ? v : 0);
+        store<f32>(q1, k == w + 1 ? v : 0, 4);
+      }
+      o += <usize>ow;
+    }
+  }
+  return true;
 }
 
 @inline function avgDiv(g: usize, y0: i32, y1: i32, x0: i32, x1: i32, cy0: i32, cy1: i32, cx0: i32, cx1: i32): f32 {

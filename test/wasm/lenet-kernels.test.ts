@@ -51,9 +51,23 @@ describe('wasm 2x2/2 max pool fast path', () => {
         const want = jsKernels.maxPool2d(x, a, 'float32');
         expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
         expect(bits(got.out as Float32Array)).toEqual(bits(want.out as Float32Array));
+        // backward: whole windows written at once; same bits as js's zero-fill-and-add (dy has -0, NaN)
+        const gy = nasty(want.indices.length, 17 + w);
+        const gx = wasm.kernels.maxPool2dGrad!(gy, want.indices, a, 'float32') as Float32Array;
+        expect(bits(gx)).toEqual(bits(jsKernels.maxPool2dGrad(gy, want.indices, a, 'float32') as Float32Array));
       }
     });
   }
+  it('backward with indices outside their windows falls back to the general scatter', () => {
+    const a = pool2(2, 3, 8, 12);
+    const m = 2 * 3 * a.oh * a.ow;
+    const gy = randF32(m, 5);
+    for (const bad of [0, m - 1, 7]) {
+      const ind = jsKernels.maxPool2d(randF32(2 * 3 * 8 * 12, 6), a, 'float32').indices.slice();
+      ind[bad] = (ind[bad]! + 5) % 96; // another window of the same plane
+      expect(bits(wasm.kernels.maxPool2dGrad!(gy, ind, a, 'float32') as Float32Array)).toEqual(bits(jsKernels.maxPool2dGrad(gy, ind, a, 'float32') as Float32Array));
+    }
+  });
 });
 
 describe('wasm contiguous-row reductions', () => {
