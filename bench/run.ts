@@ -26,6 +26,12 @@ const jsonOut = argv.includes('--json') ? argv[argv.indexOf('--json') + 1] : und
 const only = argv.includes('--only') ? new RegExp(argv[argv.indexOf('--only') + 1]!) : null;
 const REPS = quick ? 3 : 5;
 const TARGET_S = quick ? 0.15 : 0.4;
+/**
+ * Warm-up per column before calibrating: JIT-compiled code (backprop's and TF.js's JavaScript) runs
+ * several times slower until V8 has optimised it, which takes thousands of small calls — one warm-up
+ * call would leave a 30 µs workload measured in the interpreter.
+ */
+const WARM_S = quick ? 0.3 : 0.6;
 
 // ---------------------------------------------------------------- PyTorch client
 
@@ -115,9 +121,20 @@ async function measureRow(row: Row, perUnit: number, impls: Impl[]): Promise<Row
   const units = new Map<Impl, number>();
   for (const im of impls) {
     await im.before?.();
-    await im.run(1); // warm up
-    const t1 = Math.max(await im.run(1), 1e-6);
-    units.set(im, Math.max(1, Math.min(im.maxUnits ?? 100000, Math.round(TARGET_S / t1))));
+    // warm up: doubling batches of calls until WARM_S is spent (capped by the column's unit cap);
+    // the per-unit time of the last batch calibrates the trials
+    const cap = im.maxUnits ?? 100000;
+    let n = 1;
+    let spent = 0;
+    let perUnit = Infinity;
+    for (;;) {
+      const s = await im.run(n);
+      spent += s;
+      perUnit = Math.max(s / n, 1e-9);
+      if (spent >= WARM_S || n >= cap) break;
+      n = Math.min(cap, n * 2);
+    }
+    units.set(im, Math.max(1, Math.min(cap, Math.round(TARGET_S / perUnit))));
     row.samples[im.column] = [];
   }
   for (let r = 0; r < REPS; r++)
@@ -157,6 +174,12 @@ async function main(): Promise<void> {
 
   const bpWith = (threads: number) => async () => {
     await bp.init({ threads });
+  };
+  // each backprop column's model is built after init() selected its backend, as a user's would be
+  // (its parameters then live in that backend's memory; see README "Design")
+  const under = async <T>(threads: number, make: () => T): Promise<T> => {
+    await bp.init({ threads });
+    return make();
   };
   const tfOn = (b: TfBackend) => () => useTf(b);
   await bp.init({ threads: 1 });
@@ -201,8 +224,8 @@ async function main(): Promise<void> {
     });
   };
   for (const batch of [128, 32]) {
-    const bp1 = mlpTrainer(data, batch);
-    const bp2 = mlpTrainer(data, batch);
+    const bp1 = await under(1, () => mlpTrainer(data, batch));
+    const bp2 = await under(2, () => mlpTrainer(data, batch));
     const impls: Impl[] = [
       { column: 'backprop 1t', before: bpWith(1), run: timeSync((i) => bp1.step(i)) },
       { column: 'backprop 2t', before: bpWith(2), run: timeSync((i) => bp2.step(i)) },
@@ -214,8 +237,8 @@ async function main(): Promise<void> {
   }
   {
     const batch = 64;
-    const bp1 = lenetTrainer(data, batch);
-    const bp2 = lenetTrainer(data, batch);
+    const bp1 = await under(1, () => lenetTrainer(data, batch));
+    const bp2 = await under(2, () => lenetTrainer(data, batch));
     const impls: Impl[] = [
       { column: 'backprop 1t', before: bpWith(1), run: timeSync((i) => bp1.step(i)) },
       { column: 'backprop 2t', before: bpWith(2), run: timeSync((i) => bp2.step(i)) },
@@ -226,7 +249,7 @@ async function main(): Promise<void> {
     rows.push(await measure('LeNet-5 train b64', 'samples/s', true, batch, impls));
   }
   {
-    const bpInf = mlpInfer(data);
+    const bpInf = await under(1, () => mlpInfer(data));
     const impls: Impl[] = [
       { column: 'backprop 1t', before: bpWith(1), run: timeSync((i) => void bpInf(i)) },
       { column: 'TF.js wasm', before: tfOn('wasm'), run: lazyInfer('wasm') },

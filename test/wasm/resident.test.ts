@@ -112,6 +112,22 @@ describe('resident parameters and optimizer state (wasm, shared memory)', () => 
     expect(s[0]).toBe((999 * 1000) / 2);
   });
 
+  it('residency survives another backend\'s memory growing (V8 then re-issues every shared buffer object)', async () => {
+    const one = await createWasmBackend({ threads: 1 });
+    const two = await createWasmBackend({ threads: 2 });
+    const v = one.residentF32!(4096)!;
+    const before = two.arena.byteLength;
+    const big = new Float32Array(6_000_000).fill(1);
+    two.kernels.unary!('neg', { data: big, offset: 0, strides: [1] }, [big.length], 'float32');
+    expect(two.arena.byteLength).toBeGreaterThan(before);
+    // made before and after the other memory grew
+    const w = one.residentF32!(4096)!;
+    for (const a of [v, w]) {
+      expect(one.isResident!(a)).toBe(true);
+      expect(two.isResident!(a)).toBe(false);
+    }
+  });
+
   it('collected resident arrays return their blocks: 200 models made and dropped leave the heap flat', () => {
     const child = fileURLToPath(new URL('./resident-gc.ts', import.meta.url));
     const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', child], { encoding: 'utf8', timeout: 120_000 });

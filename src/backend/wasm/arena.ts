@@ -39,8 +39,11 @@ export class Arena {
   private readonly free: [number, number][] = [];
   private residentBytes = 0;
   private top: number;
-  /** Every buffer object the memory has had (a shared memory hands out a new one after each grow). */
-  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /**
+   * The views `residentF32` handed out. (Not their buffers: V8 hands out a new SharedArrayBuffer object
+   * for a shared memory whenever *any* shared memory grows, so buffer identity cannot tell.)
+   */
+  private readonly views = new WeakSet<Float32Array>();
   private readonly registry: FinalizationRegistry<[number, number]> | null;
   f32: Float32Array;
   i32: Int32Array;
@@ -56,7 +59,6 @@ export class Arena {
     this.registry = this.shared && typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry(([at, bytes]) => this.release(at, bytes)) : null;
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
-    this.buffers.add(memory.buffer);
   }
 
   /** Bytes currently committed to the memory. */
@@ -105,9 +107,9 @@ export class Arena {
     return this.putF32(src, offset, n);
   }
 
-  /** Whether `a` is a view of this memory (a resident array): kernels can use it in place. */
+  /** Whether `a` is a resident array of this memory (from `residentF32`): kernels can use it in place. */
   isResident(a: ArrayLike<number>): boolean {
-    return a instanceof Float32Array && this.buffers.has(a.buffer);
+    return a instanceof Float32Array && this.views.has(a);
   }
 
   /** A fresh Float32Array holding `n` floats from address `at`. */
@@ -141,6 +143,7 @@ export class Arena {
     this.residentBytes += bytes;
     const view = new Float32Array(this.memory.buffer, at, n);
     view.fill(0);
+    this.views.add(view);
     this.registry.register(view, [at, bytes]);
     return view;
   }
@@ -177,7 +180,6 @@ export class Arena {
 
   refresh(): void {
     if (this.f32.buffer !== this.memory.buffer || this.f32.length * 4 !== this.memory.buffer.byteLength) {
-      this.buffers.add(this.memory.buffer);
       this.f32 = new Float32Array(this.memory.buffer);
       this.i32 = new Int32Array(this.memory.buffer);
     }
