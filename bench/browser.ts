@@ -54,6 +54,8 @@ function serve(): Promise<{ server: Server; port: number }> {
 export interface BrowserResult {
   userAgent: string;
   backend: { backend: string; info: Record<string, unknown> };
+  /** Threads TF.js's wasm backend used in the page. */
+  tfjsThreads: number;
   rows: { workload: string; backprop: number; tfjsWasm: number }[];
   /** wasm vs js kernels in the page: worst error relative to the result's largest magnitude. */
   parity: { name: string; worst: number }[];
@@ -90,6 +92,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const r = await runBrowserBench(process.argv.includes('--quick'));
   console.log(r.userAgent);
   console.log(JSON.stringify(r.backend.info));
+  console.log(`TF.js wasm threads: ${r.tfjsThreads}`);
   for (const row of r.rows) console.log(`${row.workload}: backprop ${Math.round(row.backprop)}, TF.js wasm ${Math.round(row.tfjsWasm)}, ratio ${(row.backprop / row.tfjsWasm).toFixed(2)}×`);
   for (const p of r.parity) console.log(`parity ${p.name}: worst relative error ${p.worst.toExponential(2)} ${p.worst <= PARITY_TOL ? 'ok' : 'FAIL'}`);
   if (r.parity.some((p) => !(p.worst <= PARITY_TOL))) process.exit(1);

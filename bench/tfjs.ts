@@ -8,7 +8,7 @@
  * (slice, reshape, matMul, stack): dW[kh, kw] = Σ x-window(kh, kw)ᵀ · dy — as a user would.
  */
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 export type TfBackend = 'cpu' | 'wasm';
 
@@ -24,6 +24,11 @@ export async function initTf(wasmPrefix: string): Promise<typeof tf> {
   await tf.ready();
   ready = true;
   return tf;
+}
+
+/** Threads TF.js's wasm backend runs on (more than one only with its threaded build in a cross-origin-isolated page). */
+export function tfWasmThreads(): number {
+  return getThreadsCount();
 }
 
 export async function useTf(b: TfBackend): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import * as bp from '../backprop.js';
 import { digitsFrom, mlpTrainer } from '../models.js';
-import { initTf, tfMlpTrainer, useTf } from '../tfjs.js';
+import { initTf, tfMlpTrainer, tfWasmThreads, useTf } from '../tfjs.js';
 
 declare global {
   interface Window {
@@ -17,6 +17,7 @@ declare global {
 const params = new URLSearchParams(location.search);
 const REPS = Number(params.get('reps') ?? 3);
 const TARGET_S = Number(params.get('target') ?? 0.3);
+const WARM_S = Number(params.get('warm') ?? 0.5);
 
 async function main(): Promise<void> {
   const raws: number[][] = [];
@@ -36,11 +37,22 @@ async function main(): Promise<void> {
       for (let k = 0; k < n; k++) t.step(i0 + k);
       return (performance.now() - t0) / 1000;
     };
-    // warm up and calibrate
-    run(a, 3, 0);
-    run(b, 3, 0);
-    const na = Math.max(2, Math.round(TARGET_S / run(a, 1, 3)));
-    const nb = Math.max(2, Math.round(TARGET_S / run(b, 1, 3)));
+    // warm up (doubling batches of steps until WARM_S is spent: the JIT needs many calls before the
+    // JavaScript on either side runs at speed) and calibrate from the last batch
+    const warm = (t: { step(i: number): void }) => {
+      let n = 1;
+      let spent = 0;
+      let per = 0;
+      while (spent < WARM_S) {
+        const s = run(t, n, 0);
+        spent += s;
+        per = s / n;
+        n *= 2;
+      }
+      return per;
+    };
+    const na = Math.max(2, Math.round(TARGET_S / warm(a)));
+    const nb = Math.max(2, Math.round(TARGET_S / warm(b)));
     const sa: number[] = [];
     const sb: number[] = [];
     for (let r = 0; r < REPS; r++) {
@@ -50,7 +62,7 @@ async function main(): Promise<void> {
     const med = (x: number[]) => [...x].sort((p, q) => p - q)[Math.floor(x.length / 2)]!;
     rows.push({ workload: `MLP train b${batch} (samples/s)`, backprop: med(sa), tfjsWasm: med(sb) });
   }
-  window.__bench = { userAgent: navigator.userAgent, backend: info, rows, parity };
+  window.__bench = { userAgent: navigator.userAgent, backend: info, tfjsThreads: tfWasmThreads(), rows, parity };
 }
 
 main().catch((e: unknown) => {
