@@ -322,7 +322,7 @@ async function main(): Promise<void> {
     notes.push(`Memory soak: ${soak.steps} MLP steps at batch ${soak.batch} on ${soak.backend} in ${(soak.seconds as number).toFixed(1)} s; heap after GC grew ${mb(soak.heapGrowth)} MB and array buffers ${mb(soak.arrayBufferGrowth)} MB between step ${soak.mark} and the end; wasm arena ${mb((soak.end as { arena: number }).arena)} MB.`);
   }
   if (browser) {
-    lines.push('', `Headless Chromium (${browser.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'Chromium'}, backprop ${String(browser.backend.info.variant)}, one thread):`, '');
+    lines.push('', `Headless Chromium (${browser.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'Chromium'}, backprop ${String(browser.backend.info.variant)} on one thread, TF.js wasm on ${browser.tfjsThreads}):`, '');
     lines.push('| workload | backprop | TF.js wasm | ratio |', '|---|---:|---:|---:|');
     for (const r of browser.rows) lines.push(`| ${r.workload} | ${fmt(r.backprop)} | ${fmt(r.tfjsWasm)} | ${(r.backprop / r.tfjsWasm).toFixed(2)}× |`);
     lines.push('', `Browser parity, wasm vs js kernels in the page (worst error / result scale, tolerance ${PARITY_TOL}): ${browser.parity.map((p) => `${p.name} ${p.worst.toExponential(1)}`).join('; ')}.`);

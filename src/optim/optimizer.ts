@@ -52,12 +52,19 @@ export { checkOptionKeys };
 /** The parameter's values as a writable flat view (parameters are contiguous). */
 export function paramData(p: Tensor, optimizer: string): FloatArray {
   if (!p.isContiguous()) throw new StateError(`${optimizer}: parameter of shape ${fmtShape(p.shape)} is not contiguous; optimizers update parameters in place`);
-  return p.storage.subarray(p.offset, p.offset + p.numel()) as FloatArray;
+  return whole(p) as FloatArray;
+}
+
+/** A contiguous tensor's values as one array: its storage itself when it spans exactly that (a resident
+ * parameter's storage is then recognised by the backend and updated in place), else a subarray. */
+function whole(t: Tensor): ArrayLike<number> & { length: number } {
+  const n = t.numel();
+  return t.offset === 0 && t.storage.length === n ? t.storage : t.storage.subarray(t.offset, t.offset + n);
 }
 
 /** A gradient's values, flat and row-major (a view when possible, else a copy). */
 export function gradData(g: Tensor): ArrayLike<number> {
-  if (g.isContiguous()) return g.storage.subarray(g.offset, g.offset + g.numel());
+  if (g.isContiguous()) return whole(g);
   return g.dataSync();
 }
 

@@ -79,6 +79,15 @@ export function shapeArgs(args: readonly (number | readonly number[])[]): number
   return args as number[];
 }
 
+/**
+ * Gradient storages that something besides the engine may hold — a leaf's `.grad`, a hook, the caller of
+ * `backward(gradient)` — so `accumulateGrad` copies rather than adopts them.
+ */
+const sharedGrads = new WeakSet<TypedArray>();
+function shareGrad(g: Tensor): void {
+  sharedGrads.add(g.storage);
+}
+
 export class Tensor {
   /** Backing storage (shared by views). Element (i, j, …) lives at offset + Σ index·stride. */
   readonly storage: TypedArray;
@@ -255,9 +264,11 @@ export class Tensor {
   runHooks(g: Tensor): Tensor {
     if (!this.hooks) return g;
     for (const h of this.hooks) {
+      shareGrad(g); // a hook may keep the gradient it is shown
       const r = h(g);
       if (r) g = r;
     }
+    shareGrad(g);
     return g;
   }
 
@@ -269,7 +280,13 @@ export class Tensor {
     let gd = g.requiresGrad ? g : g.detach();
     if (gd.dtype !== this.dtype) gd = gd.to(this.dtype);
     if (this.grad) this.grad = this.grad.add(gd);
-    else this.grad = (shapesEqual(gd.shape, this.shape) ? gd : gd.expand(this.shape)).clone();
+    else if (!g.requiresGrad && shapesEqual(gd.shape, this.shape) && gd.offset === 0 && gd.storage.length === gd.numel() && gd.isContiguous() && !sharedGrads.has(gd.storage)) {
+      // adopt a fresh gradient instead of copying it (PyTorch's AccumulateGrad steals an unshared one
+      // too): the storage is whole and contiguous, and neither another leaf's .grad, a hook, nor the
+      // caller's `backward(gradient)` has seen it
+      shareGrad(gd);
+      this.grad = gd;
+    } else this.grad = (shapesEqual(gd.shape, this.shape) ? gd : gd.expand(this.shape)).clone();
   }
 
   /**
@@ -288,6 +305,7 @@ export class Tensor {
       if (!shapesEqual(gradient.shape, this.shape))
         throw new ShapeError(`backward: gradient shape ${fmtShape(gradient.shape)} does not match tensor shape ${fmtShape(this.shape)}`);
       g = gradient.dtype === this.dtype ? gradient.detach() : gradient.to(this.dtype);
+      shareGrad(g); // the caller still holds it: a leaf reached unchanged must copy it
     }
     runBackward(this, g, opts);
   }

@@ -92,6 +92,30 @@ describe('resident parameters and optimizer state (wasm, shared memory)', () => 
     expect(Array.from(m.storage)).toEqual(Array.from((st.exp_avg as Tensor).storage));
   });
 
+  it('an Adam step on a resident model copies only the gradient in, nothing out', async () => {
+    const b = await createWasmBackend({ threads: 1 });
+    await init({ threads: 1 });
+    const lin = new nn.Linear(300, 200);
+    const opt = new optim.Adam(lin.parameters());
+    lin.call(randn([4, 300])).sum().backward();
+    opt.step(); // creates the (resident) state
+    lin.call(randn([4, 300])).sum().backward();
+    let inFloats = 0;
+    let outFloats = 0;
+    const put = b.arena.putF32.bind(b.arena);
+    const take = b.arena.takeF32.bind(b.arena);
+    b.arena.putF32 = (src, off, n) => ((inFloats += n), put(src, off, n));
+    b.arena.takeF32 = (at, n) => ((outFloats += n), take(at, n));
+    try {
+      opt.step();
+    } finally {
+      b.arena.putF32 = put;
+      b.arena.takeF32 = take;
+    }
+    expect(inFloats).toBe(300 * 200); // the weight's gradient; the 200-float bias goes to the js loop
+    expect(outFloats).toBe(0);
+  });
+
   it('resident views stay valid while the memory grows (shared memory never detaches them)', async () => {
     const b = await createWasmBackend({ threads: 1 });
     const a = b.residentF32!(1000)!;
