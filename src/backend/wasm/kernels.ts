@@ -45,11 +45,25 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     return arena.takeF32(c, total);
   }
 
-  /** Write the conv geometry block (16 i32) into the arena; returns its address. */
-  function convGeom(a: Conv2dArgs): number {
-    const g = arena.alloc(64);
-    arena.i32.set([a.n, a.cIn, a.h, a.w, a.cOut, a.kh, a.kw, a.oh, a.ow, a.strideH, a.strideW, a.padH, a.padW, a.dilH, a.dilW, a.groups], g >> 2);
+  /**
+   * Write the conv geometry block (17 i32: the shape, then 1 for the direct kernels) into the arena;
+   * returns its address.
+   */
+  function convGeom(a: Conv2dArgs, direct: boolean): number {
+    const g = arena.alloc(80);
+    arena.i32.set([a.n, a.cIn, a.h, a.w, a.cOut, a.kh, a.kw, a.oh, a.ow, a.strideH, a.strideW, a.padH, a.padW, a.dilH, a.dilW, a.groups, direct ? 1 : 0], g >> 2);
     return g;
+  }
+
+  /**
+   * The direct kernels (assembly/conv.ts) instead of im2col + GEMM, for the forward pass and the
+   * weight gradient: unit stride and dilation, one group, at most 32 taps per output (cIn·kh·kw),
+   * not 1×1 unpadded (that is a plain GEMM already). There im2col writes each input K times to feed
+   * a GEMM whose few rows (output channels) and short depth waste most of its tiles.
+   */
+  function directConv(a: Conv2dArgs): boolean {
+    return a.groups === 1 && a.strideH === 1 && a.strideW === 1 && a.dilH === 1 && a.dilW === 1 &&
+      a.cIn * a.kh * a.kw <= 32 && !(a.kh === 1 && a.kw === 1 && a.padH === 0 && a.padW === 0);
   }
 
   function poolGeom(a: Pool2dArgs): number {
@@ -69,8 +83,12 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
   function conv(fn: ConvFn, p: TypedArray, q: TypedArray, outLen: number, a: Conv2dArgs): Float32Array | null {
     const K = (a.cIn / a.groups) * a.kh * a.kw;
     const P = a.oh * a.ow;
-    const colsBytes = K * P * 4;
-    const scratchBytes = gemm.scratchFor(1, 1, 1);
+    const direct = fn !== 'conv2dBackwardInput' && directConv(a);
+    // direct: one zero-padded image (and for the weight gradient one padded image of dy) per thread,
+    // and the weight gradient's f32x4 accumulators (ceil2(cOut) · (K + 4) of them) in the scratch
+    const ow4 = (a.ow + 3) & ~3;
+    const colsBytes = direct ? (a.cIn * (a.oh + a.kh - 1) * (ow4 + a.kw - 1) + 8 + (a.ow % 4 ? a.cOut * a.oh * ow4 : 0)) * 4 : K * P * 4;
+    const scratchBytes = Math.max(gemm.scratchFor(1, 1, 1), direct ? Math.ceil(a.cOut / 2) * 2 * (K + 4) * 16 : 0);
     const pool = gemm.pool;
     const macs = a.n * a.cOut * P * K;
     const big = pool !== null && macs >= gemm.parallelMinMacs;
@@ -82,7 +100,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     const pp = arena.refF32(p, 0, p.length);
     const qq = arena.refF32(q, 0, q.length);
     const out = arena.alloc(outLen * 4);
-    const g = convGeom(a);
+    const g = convGeom(a, direct);
     if (T === 1) {
       const cols = arena.alloc(arena.exports.convColsBytes(g));
       const s = arena.alloc(scratchBytes);
@@ -96,7 +114,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
       const chunk = Math.ceil(K / T / 8) * 8;
       for (let k0 = 0; k0 < K; k0 += chunk) {
         const k1 = Math.min(K, k0 + chunk);
-        const cols = arena.alloc(pointwise ? 0 : (k1 - k0) * P * 4);
+        const cols = arena.alloc(direct ? colsBytes : pointwise ? 0 : (k1 - k0) * P * 4);
         const s = arena.alloc(scratchBytes);
         parts.push([g, pp, qq, out, cols, s, k0, k1]);
       }
@@ -110,7 +128,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     const per = Math.ceil(a.n / T);
     for (let b0 = 0; b0 < a.n; b0 += per) {
       const nb = Math.min(per, a.n - b0);
-      const gb = convGeom({ ...a, n: nb });
+      const gb = convGeom({ ...a, n: nb }, direct);
       const cols = arena.alloc(colsBytes);
       const s = arena.alloc(scratchBytes);
       if (fn === 'conv2dForward') parts.push([gb, pp + b0 * xImg, qq, out + b0 * yImg, cols, s]);
