@@ -6,7 +6,9 @@ import { sgemm } from './gemm';
 
 // Geometry of one conv call, passed as a block of i32 at `g` (see src/backend/wasm/conv.ts):
 // 0 n, 1 cIn, 2 h, 3 w, 4 cOut, 5 kh, 6 kw, 7 oh, 8 ow, 9 sh, 10 sw, 11 ph, 12 pw, 13 dh, 14 dw, 15 groups,
-// 16 direct (1: conv2dForward / conv2dBackwardWeight run the direct kernels below)
+// 16 direct (1: conv2dForward / conv2dBackwardWeight run the direct kernels below), 17 the address of
+// conv2dForward's bias [cOut] (0: none; added to each output after its whole sum, one f32 add, so the
+// bits equal the convolution followed by a separate add)
 @inline function gi(g: usize, i: i32): i32 {
   return load<i32>(g + (<usize>i << 2));
 }
@@ -172,10 +174,10 @@ function padImage(x: usize, c: i32, h: i32, w: i32, ph: i32, pw: i32, hp: i32, w
  * Output channels co (weights w0) and co+1 (w1; ignored unless `two`) at 4·nv adjacent outputs of one
  * row (nv a constant 1..4, so each use compiles to its own unrolled loop): xr is the padded row of
  * the first tap, y0 / y1 the output rows at the first output; the last vector stores its first
- * `last` (1..4) lanes.
+ * `last` (1..4) lanes. With `bias`, c0 / c1 (the channels' bias, splat) are added to the sums.
  */
 @inline function fwdBlock(nv: i32, xr: usize, hp: i32, ws: i32, c: i32, kh: i32, kw: i32, w0: usize, w1: usize,
-  y0: usize, y1: usize, two: bool, last: i32): void {
+  y0: usize, y1: usize, two: bool, last: i32, bias: bool, c0: v128, c1: v128): void {
   let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
   let b0 = a0, b1 = a0, b2 = a0, b3 = a0;
   let t: usize = 0;
@@ -201,6 +203,10 @@ function padImage(x: usize, c: i32, h: i32, w: i32, ph: i32, pw: i32, hp: i32, w
         t += 4;
       }
     }
+  }
+  if (bias) {
+    a0 = f32x4.add(a0, c0); a1 = f32x4.add(a1, c0); a2 = f32x4.add(a2, c0); a3 = f32x4.add(a3, c0);
+    b0 = f32x4.add(b0, c1); b1 = f32x4.add(b1, c1); b2 = f32x4.add(b2, c1); b3 = f32x4.add(b3, c1);
   }
   if (nv == 1) { storeVec(y0, a0, last); if (two) storeVec(y1, b0, last); }
   if (nv == 2) {
@@ -230,8 +236,8 @@ function padImage(x: usize, c: i32, h: i32, w: i32, ph: i32, pw: i32, hp: i32, w
   if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
-/** Direct forward: y[n, cOut, oh, ow] from x; `pad` holds one padded image. */
-function directForward(g: usize, x: usize, wt: usize, y: usize, pad: usize): void {
+/** Direct forward: y[n, cOut, oh, ow] from x (+ bias, when not 0); `pad` holds one padded image. */
+function directForward(g: usize, x: usize, wt: usize, y: usize, pad: usize, bias: usize): void {
   const n = gi(g, 0), c = gi(g, 1), h = gi(g, 2), w = gi(g, 3), cOut = gi(g, 4);
   const kh = gi(g, 5), kw = gi(g, 6), oh = gi(g, 7), ow = gi(g, 8), ph = gi(g, 11), pw = gi(g, 12);
   const hp = oh + kh - 1, ws = ceil4(ow) + kw - 1, K = c * kh * kw, P = oh * ow;
@@ -243,24 +249,53 @@ function directForward(g: usize, x: usize, wt: usize, y: usize, pad: usize): voi
       const two = co + 1 < cOut;
       const w0 = wt + <usize>co * wBytes, w1 = two ? w0 + wBytes : w0;
       const y0 = yb + (<usize>(co * P) << 2), y1 = two ? y0 + (<usize>P << 2) : y0;
+      const hasBias = bias != 0;
+      const c0 = hasBias ? v128.load32_splat(bias + (<usize>co << 2)) : f32x4.splat(0);
+      const c1 = hasBias && two ? v128.load32_splat(bias + (<usize>(co + 1) << 2)) : c0;
       for (let oy = 0; oy < oh; oy++) {
         const xr = pad + (<usize>(oy * ws) << 2);
         const r = <usize>(oy * ow) << 2;
-        let ox = 0;
-        if (two) {
-          for (; ox + 16 <= ow; ox += 16) fwdBlock(4, xr + (<usize>ox << 2), hp, ws, c, kh, kw, w0, w1, y0 + r + (<usize>ox << 2), y1 + r + (<usize>ox << 2), true, 4);
-          const rest = ow - ox;
-          if (rest > 0) {
-            const q = r + (<usize>ox << 2), xq = xr + (<usize>ox << 2), last = rest - ((rest - 1) & ~3);
-            if (rest > 12) fwdBlock(4, xq, hp, ws, c, kh, kw, w0, w1, y0 + q, y1 + q, true, last);
-            else if (rest > 8) fwdBlock(3, xq, hp, ws, c, kh, kw, w0, w1, y0 + q, y1 + q, true, last);
-            else if (rest > 4) fwdBlock(2, xq, hp, ws, c, kh, kw, w0, w1, y0 + q, y1 + q, true, last);
-            else fwdBlock(1, xq, hp, ws, c, kh, kw, w0, w1, y0 + q, y1 + q, true, last);
-          }
-        } else {
-          for (; ox < ow; ox += 4) fwdBlock(1, xr + (<usize>ox << 2), hp, ws, c, kh, kw, w0, w1, y0 + r + (<usize>ox << 2), y1 + r + (<usize>ox << 2), false, min(4, ow - ox));
-        }
+        if (two && hasBias) fwdRow(xr, hp, ws, c, kh, kw, w0, w1, y0 + r, y1 + r, ow, true, true, c0, c1);
+        else if (two) fwdRow(xr, hp, ws, c, kh, kw, w0, w1, y0 + r, y1 + r, ow, true, false, c0, c1);
+        else if (hasBias) fwdRow(xr, hp, ws, c, kh, kw, w0, w1, y0 + r, y1 + r, ow, false, true, c0, c1);
+        else fwdRow(xr, hp, ws, c, kh, kw, w0, w1, y0 + r, y1 + r, ow, false, false, c0, c1);
       }
+    }
+  }
+}
+
+/** One output row of channels co (and co+1 when `two`): blocks of 16 outputs, then one of 4 to 16. */
+@inline function fwdRow(xr: usize, hp: i32, ws: i32, c: i32, kh: i32, kw: i32, w0: usize, w1: usize, y0: usize, y1: usize,
+  ow: i32, two: bool, bias: bool, c0: v128, c1: v128): void {
+  let ox = 0;
+  for (; ox + 16 <= ow; ox += 16) {
+    const o = <usize>ox << 2;
+    fwdBlock(4, xr + o, hp, ws, c, kh, kw, w0, w1, y0 + o, y1 + o, two, 4, bias, c0, c1);
+  }
+  const rest = ow - ox;
+  if (rest > 0) {
+    const o = <usize>ox << 2, last = rest - ((rest - 1) & ~3);
+    if (rest > 12) fwdBlock(4, xr + o, hp, ws, c, kh, kw, w0, w1, y0 + o, y1 + o, two, last, bias, c0, c1);
+    else if (rest > 8) fwdBlock(3, xr + o, hp, ws, c, kh, kw, w0, w1, y0 + o, y1 + o, two, last, bias, c0, c1);
+    else if (rest > 4) fwdBlock(2, xr + o, hp, ws, c, kh, kw, w0, w1, y0 + o, y1 + o, two, last, bias, c0, c1);
+    else fwdBlock(1, xr + o, hp, ws, c, kh, kw, w0, w1, y0 + o, y1 + o, two, last, bias, c0, c1);
+  }
+}
+
+/** y[r, 0..P) += bias[r] for rows r in [0, rows) (one f32 add each). */
+function addChannelBias(y: usize, rows: i32, P: i32, bias: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const v = v128.load32_splat(bias + (<usize>r << 2));
+    const s = load<f32>(bias + (<usize>r << 2));
+    const row = y + (<usize>(r * P) << 2);
+    let i = 0;
+    for (; i + 4 <= P; i += 4) {
+      const p = row + (<usize>i << 2);
+      v128.store(p, f32x4.add(v128.load(p), v));
+    }
+    for (; i < P; i++) {
+      const p = row + (<usize>i << 2);
+      store<f32>(p, load<f32>(p) + s);
     }
   }
 }
@@ -377,13 +412,14 @@ export function convColsBytes(g: usize): i32 {
   return (gi(g, 1) / gi(g, 15)) * gi(g, 5) * gi(g, 6) * gi(g, 7) * gi(g, 8) * 4;
 }
 
-/** y[n, cOut, oh, ow] = conv(x, w). For each image and group: y_g = W_g · im2col(x_g). */
+/** y[n, cOut, oh, ow] = conv(x, w) (+ bias). For each image and group: y_g = W_g · im2col(x_g). */
 export function conv2dForward(g: usize, x: usize, wt: usize, y: usize, cols: usize, scratch: usize): void {
   const n = gi(g, 0), cIn = gi(g, 1), h = gi(g, 2), w = gi(g, 3), cOut = gi(g, 4);
   const kh = gi(g, 5), kw = gi(g, 6), oh = gi(g, 7), ow = gi(g, 8), groups = gi(g, 15);
   const cInG = cIn / groups, cOutG = cOut / groups, K = cInG * kh * kw, P = oh * ow;
+  const bias = <usize>gi(g, 17);
   if (isDirect(g)) {
-    directForward(g, x, wt, y, cols);
+    directForward(g, x, wt, y, cols, bias);
     return;
   }
   const pointwise = isPointwise(g);
@@ -398,6 +434,7 @@ export function conv2dForward(g: usize, x: usize, wt: usize, y: usize, cols: usi
         src = cols;
       }
       sgemm(0, 0, cOutG, P, K, wg, K, src, P, yg, P, 0, scratch);
+      if (bias) addChannelBias(yg, cOutG, P, bias + (<usize>(gr * cOutG) << 2));
     }
   }
 }

@@ -72,6 +72,11 @@ export interface Conv2dArgs {
   dilH: number;
   dilW: number;
   groups: number;
+  /**
+   * conv2d only: bias [cOut], added to each output after its whole sum (rounded as a separate add
+   * would round it, so the bits equal conv2d followed by add). Absent or null: none.
+   */
+  bias?: TypedArray | null;
 }
 
 export interface Pool2dArgs {

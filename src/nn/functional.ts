@@ -69,8 +69,12 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const stride = pair(opts.stride ?? 1);
   const dilation = pair(opts.dilation ?? 1);
   const padding = resolvePadding(opts.padding, [weight.shape[2] ?? 1, weight.shape[3] ?? 1], dilation, stride, 'conv2d');
-  const y = apply('conv2d', [x, weight], { stride, padding, dilation, groups: opts.groups ?? 1 });
-  return bias ? y.add(bias.reshape(1, -1, 1, 1)) : y;
+  const attrs = { stride, padding, dilation, groups: opts.groups ?? 1 };
+  // the common case, one primitive with the bias fused (one kernel call, no extra pass over the
+  // output); any other bias (another dtype or shape) is broadcast-added as before
+  if (!bias || (bias.ndim === 1 && bias.shape[0] === weight.shape[0] && x.dtype === weight.dtype && bias.dtype === x.dtype))
+    return apply('conv2d', bias ? [x, weight, bias] : [x, weight], attrs);
+  return apply('conv2d', [x, weight], attrs).add(bias.reshape(1, -1, 1, 1));
 }
 
 /** 1-D convolution. x: [N, Cin, L], weight: [Cout, Cin/groups, k] → [N, Cout, OL] */

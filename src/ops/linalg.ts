@@ -180,14 +180,25 @@ export const linalgOps = {
     ],
   } satisfies OpDef<OpAttrs['linear']>,
 
+  // x [N, Cin, H, W], w [Cout, Cin/groups, kH, kW], optional bias b [Cout] of the output's dtype, added
+  // in the kernel after the convolution (rounded as a separate add would round it: the bits equal
+  // conv2d then add(b.reshape(1, -1, 1, 1)), with no extra pass over the activation)
   conv2d: {
-    infer: ([x, w], a) => ({ shape: inferConv('conv2d', x!, w!, a), dtype: promote(x!.dtype, w!.dtype) }),
-    forward: ([x, w], a, out) => ({
-      data: kernels().conv2d(contiguousData(x!), contiguousData(w!), convArgs(x!.shape, w!.shape, out.shape, a), out.dtype),
+    infer: ([x, w, b], a) => {
+      const shape = inferConv('conv2d', x!, w!, a);
+      const dtype = promote(x!.dtype, w!.dtype);
+      if (b && (b.ndim !== 1 || b.shape[0] !== shape[1])) throw new ShapeError(`conv2d: bias must be [${shape[1]}], got ${fmtShape(b.shape)}`);
+      if (b && b.dtype !== dtype) throw new DTypeError(`conv2d: bias must be ${dtype} like the output, got ${b.dtype}`);
+      return { shape, dtype };
+    },
+    forward: ([x, w, b], a, out) => ({
+      data: kernels().conv2d(contiguousData(x!), contiguousData(w!), { ...convArgs(x!.shape, w!.shape, out.shape, a), bias: b ? contiguousData(b) : null }, out.dtype),
     }),
-    backward: (g, { inputs: [x, w], attrs, run }) => [
+    // db = Σ_{N,H,W} g: the reduction add's backward makes for b.reshape(1, -1, 1, 1) (same sums)
+    backward: (g, { inputs: [x, w, b], attrs, run }) => [
       x!.requiresGrad ? run('conv2dGradInput', [g, w!], { ...attrs, inputShape: x!.shape.slice() }) : null,
       w!.requiresGrad ? run('conv2dGradWeight', [x!, g], { ...attrs, weightShape: w!.shape.slice() }) : null,
+      b && b.requiresGrad ? g.sum([0, 2, 3], true).reshape(b.shape) : null,
     ],
   } satisfies OpDef<OpAttrs['conv2d']>,
 

@@ -119,7 +119,10 @@ function validRange(outSize: number, stride: number, pad: number, kOff: number, 
 /** Float64 copies of the operands keep the inner loops monomorphic (exact: every dtype widens to double). */
 const f64 = (a: TypedArray): Float64Array => (a instanceof Float64Array ? a : Float64Array.from(a));
 
-/** y[n, co, oy, ox] = Σ_{ci in group, ky, kx} x[n, ci, oy*s - p + ky*d, ox*s - p + kx*d] · w[co, ci', ky, kx] */
+/**
+ * y[n, co, oy, ox] = Σ_{ci in group, ky, kx} x[n, ci, oy*s - p + ky*d, ox*s - p + kx*d] · w[co, ci', ky, kx]
+ * (+ bias[co], added to the sum rounded to the output dtype: the bits of conv2d then add).
+ */
 export function conv2d(xIn: TypedArray, wIn: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray {
   const { n, cIn, h, w: W, cOut, kh, kw, oh, ow, strideH, strideW, padH, padW, dilH, dilW, groups } = a;
   const x = f64(xIn);
@@ -148,7 +151,12 @@ export function conv2d(xIn: TypedArray, wIn: TypedArray, a: Conv2dArgs, outDType
             }
           }
       }
-      out.set(acc, (b * cOut + co) * oh * ow);
+      const base = (b * cOut + co) * oh * ow;
+      out.set(acc, base);
+      if (a.bias) {
+        const bv = a.bias[co]!;
+        for (let i = base; i < base + oh * ow; i++) out[i] = out[i]! + bv;
+      }
     }
   return out;
 }

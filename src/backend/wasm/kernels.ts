@@ -46,12 +46,12 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
   }
 
   /**
-   * Write the conv geometry block (17 i32: the shape, then 1 for the direct kernels) into the arena;
-   * returns its address.
+   * Write the conv geometry block (18 i32: the shape, 1 for the direct kernels, the forward's bias
+   * address or 0) into the arena; returns its address.
    */
-  function convGeom(a: Conv2dArgs, direct: boolean): number {
+  function convGeom(a: Conv2dArgs, direct: boolean, bias = 0): number {
     const g = arena.alloc(80);
-    arena.i32.set([a.n, a.cIn, a.h, a.w, a.cOut, a.kh, a.kw, a.oh, a.ow, a.strideH, a.strideW, a.padH, a.padW, a.dilH, a.dilW, a.groups, direct ? 1 : 0], g >> 2);
+    arena.i32.set([a.n, a.cIn, a.h, a.w, a.cOut, a.kh, a.kw, a.oh, a.ow, a.strideH, a.strideW, a.padH, a.padW, a.dilH, a.dilW, a.groups, direct ? 1 : 0, bias], g >> 2);
     return g;
   }
 
@@ -96,11 +96,13 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     // weight gradient: shares of ≥ 8 columns (the micro-kernel's width); otherwise whole images
     const T = !big ? 1 : weight ? Math.min(pool.size, Math.ceil(K / 8)) : a.n > 1 ? Math.min(pool.size, a.n) : 1;
     arena.reset();
-    if (!arena.fits((p.length + q.length + outLen) * 4 + T * (colsBytes + scratchBytes + 256) + 1024)) return null;
+    const bias = fn === 'conv2dForward' && a.bias ? a.bias : null;
+    if (!arena.fits((p.length + q.length + outLen + (bias ? bias.length : 0)) * 4 + T * (colsBytes + scratchBytes + 256) + 1024)) return null;
     const pp = arena.refF32(p, 0, p.length);
     const qq = arena.refF32(q, 0, q.length);
+    const bb = bias ? arena.refF32(bias, 0, a.cOut) : 0;
     const out = arena.alloc(outLen * 4);
-    const g = convGeom(a, direct);
+    const g = convGeom(a, direct, bb);
     if (T === 1) {
       const cols = arena.alloc(arena.exports.convColsBytes(g));
       const s = arena.alloc(scratchBytes);
@@ -128,7 +130,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     const per = Math.ceil(a.n / T);
     for (let b0 = 0; b0 < a.n; b0 += per) {
       const nb = Math.min(per, a.n - b0);
-      const gb = convGeom({ ...a, n: nb }, direct);
+      const gb = convGeom({ ...a, n: nb }, direct, bb);
       const cols = arena.alloc(colsBytes);
       const s = arena.alloc(scratchBytes);
       if (fn === 'conv2dForward') parts.push([gb, pp + b0 * xImg, qq, out + b0 * yImg, cols, s]);
@@ -150,7 +152,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     softmaxCrossEntropy: ew.softmaxCrossEntropy,
     matmul,
     conv2d(x, w, a, outDType) {
-      if (outDType === 'float32' && isF32(x, w)) {
+      if (outDType === 'float32' && isF32(x, w) && (!a.bias || isF32(a.bias))) {
         const r = conv('conv2dForward', x, w, a.n * a.cOut * a.oh * a.ow, a);
         if (r) return r;
       }

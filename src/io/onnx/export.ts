@@ -413,6 +413,7 @@ function lowerPrim(ev: Ev, L: Lowering, xsOverride?: string, outOverride?: Tenso
     case 'linear':
       return g.emit(out, 'Gemm', ins(), { transB: 1 });
     case 'conv2d': {
+      // inputs x, w and the optional bias [Cout]: ONNX Conv's X, W and optional B, in that order
       const w = ev.inputs[1]!;
       return g.emit(out, 'Conv', ins(), {
         kernel_shape: [w.shape[2]!, w.shape[3]!], strides: a.stride, pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]], dilations: a.dilation, group: a.groups,
