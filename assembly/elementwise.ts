@@ -15,9 +15,16 @@
     case 1: return f32x4.sub(a, b);
     case 2: return f32x4.mul(a, b);
     case 3: return f32x4.div(a, b);
-    case 4: return f32x4.max(a, b);
-    default: return f32x4.min(a, b);
+    // the scalar rule per lane (NaN if either is NaN, else a > b ? a : b), not f32x4.max, which
+    // orders −0 below +0: maximum(+0, −0) is −0 here, as in the js kernel and PyTorch
+    case 4: return pick(f32x4.gt(a, b), a, b);
+    default: return pick(f32x4.lt(a, b), a, b);
   }
+}
+
+@inline function pick(take: v128, a: v128, b: v128): v128 {
+  const nan = v128.or(f32x4.ne(a, a), f32x4.ne(b, b));
+  return v128.bitselect(f32x4.splat(NaN), v128.bitselect(a, b, take), nan);
 }
 
 @inline function binS(op: i32, a: f32, b: f32): f32 {

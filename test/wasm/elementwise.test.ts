@@ -150,3 +150,22 @@ describe('fused softmax cross-entropy (wasm) matches the js kernel', () => {
       for (const v of got.loss) expect(Number.isFinite(v)).toBe(true);
     });
 });
+
+describe('maximum/minimum: signed zeros and NaN lane for lane as the js kernel', () => {
+  it('maximum(+0, −0) is −0 and minimum(−0, +0) is +0 (a > b ? a : b), NaN wins, on the vector path too', () => {
+    const n = 256;
+    const a = new Float32Array(n);
+    const b = new Float32Array(n);
+    const vals = [0, -0, 1, -1, NaN, Infinity, -Infinity, 2.5];
+    for (let i = 0; i < n; i++) {
+      a[i] = vals[i % vals.length]!;
+      b[i] = vals[Math.floor(i / vals.length) % vals.length]!;
+    }
+    const v = (d: Float32Array): View => ({ data: d, offset: 0, strides: [1] });
+    for (const op of ['maximum', 'minimum'] as const) {
+      const got = wasm.kernels.binary!(op, v(a), v(b), [n], 'float32');
+      const want = jsKernels.binary(op, v(a), v(b), [n], 'float32');
+      for (let i = 0; i < n; i++) expect(Object.is(got[i], want[i]), `${op}(${a[i]}, ${b[i]}) = ${got[i]}, js ${want[i]}`).toBe(true);
+    }
+  });
+});
