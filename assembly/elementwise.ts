@@ -15,10 +15,10 @@
     case 1: return f32x4.sub(a, b);
     case 2: return f32x4.mul(a, b);
     case 3: return f32x4.div(a, b);
-    // the scalar rule per lane (NaN if either is NaN, else a > b ? a : b), not f32x4.max, which
-    // orders −0 below +0: maximum(+0, −0) is −0 here, as in the js kernel and PyTorch
-    case 4: return pick(f32x4.gt(a, b), a, b);
-    default: return pick(f32x4.lt(a, b), a, b);
+    // the scalar rule per lane (NaN if either is NaN, else b > a ? b : a — ties give a, as PyTorch),
+    // not f32x4.max/min, which order −0 below +0
+    case 4: return pick(f32x4.gt(b, a), b, a);
+    default: return pick(f32x4.lt(b, a), b, a);
   }
 }
 
@@ -33,8 +33,8 @@
     case 1: return a - b;
     case 2: return a * b;
     case 3: return a / b;
-    case 4: return a != a || b != b ? NaN : (a > b ? a : b);
-    default: return a != a || b != b ? NaN : (a < b ? a : b);
+    case 4: return a != a || b != b ? NaN : (b > a ? b : a);
+    default: return a != a || b != b ? NaN : (b < a ? b : a);
   }
 }
 

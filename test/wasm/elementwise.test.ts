@@ -152,7 +152,7 @@ describe('fused softmax cross-entropy (wasm) matches the js kernel', () => {
 });
 
 describe('maximum/minimum: signed zeros and NaN lane for lane as the js kernel', () => {
-  it('maximum(+0, −0) is −0 and minimum(−0, +0) is +0 (a > b ? a : b), NaN wins, on the vector path too', () => {
+  it('ties give the first argument as in PyTorch (maximum(+0, −0) = +0, maximum(−0, +0) = −0), NaN wins, on the vector path too', () => {
     const n = 256;
     const a = new Float32Array(n);
     const b = new Float32Array(n);
@@ -167,5 +167,12 @@ describe('maximum/minimum: signed zeros and NaN lane for lane as the js kernel',
       const want = jsKernels.binary(op, v(a), v(b), [n], 'float32');
       for (let i = 0; i < n; i++) expect(Object.is(got[i], want[i]), `${op}(${a[i]}, ${b[i]}) = ${got[i]}, js ${want[i]}`).toBe(true);
     }
+    // PyTorch 1.13: torch.maximum(tensor([0., -0.]), tensor([-0., 0.])) = [0., -0.]; minimum the same
+    const z = (x: number[]) => v(Float32Array.from(x));
+    for (const op of ['maximum', 'minimum'] as const)
+      for (const k of [wasm.kernels.binary!, jsKernels.binary]) {
+        const r = k(op, z([0, -0, ...new Array<number>(126).fill(0)]), z([-0, 0, ...new Array<number>(126).fill(0)]), [128], 'float32');
+        expect(Object.is(r[0], 0) && Object.is(r[1], -0), `${op}: ${r[0]}, ${r[1]}`).toBe(true);
+      }
   });
 });

@@ -102,8 +102,9 @@ function binaryFn(op: BinaryOp): (a: number, b: number) => number {
     case 'mul': return (a, b) => a * b;
     case 'div': return (a, b) => a / b;
     case 'pow': return Math.pow;
-    case 'maximum': return (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b);
-    case 'minimum': return (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b);
+    // ties (±0) give a, as PyTorch: maximum(+0, −0) = +0, maximum(−0, +0) = −0
+    case 'maximum': return (a, b) => (a !== a || b !== b ? NaN : b > a ? b : a);
+    case 'minimum': return (a, b) => (a !== a || b !== b ? NaN : b < a ? b : a);
     case 'atan2': return Math.atan2;
     case 'eq': return (a, b) => (a === b ? 1 : 0);
     case 'ne': return (a, b) => (a !== b ? 1 : 0);
