@@ -339,6 +339,22 @@ function extremeRow(op: i32, p: usize, n: i32): f32 {
   return e;
 }
 
+/** acc[i] += f64(row[i]) for i < inner: one float32 row into float64 partial sums (the same
+ * additions in the same order, four lanes at a time). */
+@inline function addRowF32(acc: usize, rp: usize, inner: i32): void {
+  let i = 0;
+  for (; i + 4 <= inner; i += 4) {
+    const v = v128.load(rp + (<usize>i << 2));
+    const ap = acc + (<usize>i << 3);
+    v128.store(ap, f64x2.add(v128.load(ap), f64x2.promote_low_f32x4(v)));
+    v128.store(ap, f64x2.add(v128.load(ap, 16), f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
+  }
+  for (; i < inner; i++) {
+    const ap = acc + (<usize>i << 3);
+    store<f64>(ap, load<f64>(ap) + <f64>load<f32>(rp + (<usize>i << 2)));
+  }
+}
+
 /**
  * Reduce contiguous x [outer, size, inner] over the middle axis: 0 sum (accumulated in f64, like the
  * js kernel), 1 max, 2 min (NaN wins). `acc` is f64 scratch of `inner` elements.
@@ -361,17 +377,7 @@ export function reduce(op: i32, outer: i32, size: i32, inner: i32, x: usize, out
       memory.fill(acc, 0, <usize>inner << 3);
       for (let r = 0; r < size; r++) {
         const rp = base + (<usize>(r * inner) << 2);
-        let i = 0;
-        for (; i + 4 <= inner; i += 4) {
-          const v = v128.load(rp + (<usize>i << 2));
-          const ap = acc + (<usize>i << 3);
-          v128.store(ap, f64x2.add(v128.load(ap), f64x2.promote_low_f32x4(v)));
-          v128.store(ap, f64x2.add(v128.load(ap, 16), f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
-        }
-        for (; i < inner; i++) {
-          const ap = acc + (<usize>i << 3);
-          store<f64>(ap, load<f64>(ap) + <f64>load<f32>(rp + (<usize>i << 2)));
-        }
+        addRowF32(acc, rp, inner);
       }
       for (let i = 0; i < inner; i++) store<f32>(ob + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)));
     } else {
@@ -438,18 +444,7 @@ export function reduceSumMixed(outer: i32, size: i32, inner: i32, x: usize, xF64
           const ap = acc + (<usize>i << 3);
           store<f64>(ap, load<f64>(ap) + load<f64>(rp + (<usize>i << 3)));
         }
-      } else {
-        for (; i + 4 <= inner; i += 4) {
-          const v = v128.load(rp + (<usize>i << 2));
-          const ap = acc + (<usize>i << 3);
-          v128.store(ap, f64x2.add(v128.load(ap), f64x2.promote_low_f32x4(v)));
-          v128.store(ap, f64x2.add(v128.load(ap, 16), f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
-        }
-        for (; i < inner; i++) {
-          const ap = acc + (<usize>i << 3);
-          store<f64>(ap, load<f64>(ap) + <f64>load<f32>(rp + (<usize>i << 2)));
-        }
-      }
+      } else addRowF32(acc, rp, inner);
     }
     if (outF64) memory.copy(out + (<usize>(o * inner) << 3), acc, <usize>inner << 3);
     else for (let i = 0; i < inner; i++) store<f32>(out + (<usize>(o * inner + i) << 2), <f32>load<f64>(acc + (<usize>i << 3)));
