@@ -517,8 +517,9 @@ export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
   const planes = gi(g, 0) * gi(g, 1), h = gi(g, 2), w = gi(g, 3), oh = gi(g, 4), ow = gi(g, 5);
   const kh = gi(g, 6), kw = gi(g, 7), sh = gi(g, 8), sw = gi(g, 9), ph = gi(g, 10), pw = gi(g, 11), dh = gi(g, 12), dw = gi(g, 13);
   let o: usize = 0;
-  if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1) {
-    // the common 2×2/2 window: always inside the image; same comparisons as the general loop.
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1 && 2 * oh <= h && 2 * ow <= w) {
+    // the common 2×2/2 window, every window inside the image (ceilMode's partial last windows take
+    // the general loop); same comparisons as the general loop.
     // Four outputs at a time: two rows of eight inputs, split into the windows' a b / c d lanes,
     // and the scalar code's comparisons as lane masks (same values and indices, NaN rules included).
     const iota = i32x4(0, 2, 4, 6);
@@ -608,7 +609,8 @@ export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
 export function maxPool2dBackward(g: usize, dy: usize, idx: usize, dx: usize): void {
   const planes = gi(g, 0) * gi(g, 1), hw = gi(g, 2) * gi(g, 3), ohw = gi(g, 4) * gi(g, 5);
   if (gi(g, 6) == 2 && gi(g, 7) == 2 && gi(g, 8) == 2 && gi(g, 9) == 2 && gi(g, 10) == 0 && gi(g, 11) == 0 &&
-    gi(g, 12) == 1 && gi(g, 13) == 1 && maxPool2x2Backward(planes, gi(g, 2), gi(g, 3), gi(g, 4), gi(g, 5), dy, idx, dx)) return;
+    gi(g, 12) == 1 && gi(g, 13) == 1 && 2 * gi(g, 4) <= gi(g, 2) && 2 * gi(g, 5) <= gi(g, 3) &&
+    maxPool2x2Backward(planes, gi(g, 2), gi(g, 3), gi(g, 4), gi(g, 5), dy, idx, dx)) return;
   memory.fill(dx, 0, <usize>(planes * hw) << 2);
   for (let p = 0; p < planes; p++) {
     const xb = dx + (<usize>(p * hw) << 2);
