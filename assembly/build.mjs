@@ -22,7 +22,9 @@ const variants = {
 };
 
 const onlyIfStale = process.argv.includes('--if-stale');
-const srcMtime = Math.max(...readdirSync(here).filter((f) => f.endsWith('.ts')).map((f) => statSync(join(here, f)).mtimeMs));
+// the kernels' sources, and the op codes and geometry slots they share with the host
+const sources = [...readdirSync(here).filter((f) => f.endsWith('.ts')).map((f) => join(here, f)), join(here, '..', 'src', 'backend', 'wasm', 'abi.ts')];
+const srcMtime = Math.max(...sources.map((f) => statSync(f).mtimeMs));
 
 for (const [name, flags] of Object.entries(variants)) {
   const out = join(outDir, `backprop-${name}.wasm`);

@@ -2,22 +2,19 @@
 // Transcendentals are evaluated in f64 and rounded once, like the js kernels, so results agree to
 // the last bit in nearly every case.
 
-// op codes (keep in sync with src/backend/wasm/elementwise.ts)
-// binary, float32 out: 0 add, 1 sub, 2 mul, 3 div, 4 maximum, 5 minimum
-// binary, bool (u8) out: 16 eq, 17 ne, 18 lt, 19 le, 20 gt, 21 ge
-// unary, float32 out: 32 neg, 33 abs, 34 relu, 35 square, 36 sqrt, 37 reciprocal, 38 copy,
-//   39 leakyRelu(p0), 40 clamp(p0, p1), 41 sign, 42 exp, 43 log, 44 tanh, 45 sigmoid, 46 rsqrt,
-//   47 log1p, 48 expm1, 49 elu(p0)
+// op codes: the enums Ew (elementwise) and Red (reductions) in src/backend/wasm/abi.ts, shared
+// with the host
+import { Ew, Red } from '../src/backend/wasm/abi';
 
 @inline function binV(op: i32, a: v128, b: v128): v128 {
   switch (op) {
-    case 0: return f32x4.add(a, b);
-    case 1: return f32x4.sub(a, b);
-    case 2: return f32x4.mul(a, b);
-    case 3: return f32x4.div(a, b);
+    case Ew.Add: return f32x4.add(a, b);
+    case Ew.Sub: return f32x4.sub(a, b);
+    case Ew.Mul: return f32x4.mul(a, b);
+    case Ew.Div: return f32x4.div(a, b);
     // the scalar rule per lane (NaN if either is NaN, else b > a ? b : a — ties give a, as PyTorch),
     // not f32x4.max/min, which order −0 below +0
-    case 4: return pick(f32x4.gt(b, a), b, a);
+    case Ew.Maximum: return pick(f32x4.gt(b, a), b, a);
     default: return pick(f32x4.lt(b, a), b, a);
   }
 }
@@ -29,59 +26,59 @@
 
 @inline function binS(op: i32, a: f32, b: f32): f32 {
   switch (op) {
-    case 0: return a + b;
-    case 1: return a - b;
-    case 2: return a * b;
-    case 3: return a / b;
-    case 4: return a != a || b != b ? NaN : (b > a ? b : a);
+    case Ew.Add: return a + b;
+    case Ew.Sub: return a - b;
+    case Ew.Mul: return a * b;
+    case Ew.Div: return a / b;
+    case Ew.Maximum: return a != a || b != b ? NaN : (b > a ? b : a);
     default: return a != a || b != b ? NaN : (b < a ? b : a);
   }
 }
 
 @inline function cmpS(op: i32, a: f32, b: f32): u8 {
   switch (op) {
-    case 16: return a == b ? 1 : 0;
-    case 17: return a != b ? 1 : 0;
-    case 18: return a < b ? 1 : 0;
-    case 19: return a <= b ? 1 : 0;
-    case 20: return a > b ? 1 : 0;
+    case Ew.Eq: return a == b ? 1 : 0;
+    case Ew.Ne: return a != b ? 1 : 0;
+    case Ew.Lt: return a < b ? 1 : 0;
+    case Ew.Le: return a <= b ? 1 : 0;
+    case Ew.Gt: return a > b ? 1 : 0;
     default: return a >= b ? 1 : 0;
   }
 }
 
 @inline function cmpV(op: i32, a: v128, b: v128): v128 {
   switch (op) {
-    case 16: return f32x4.eq(a, b);
-    case 17: return f32x4.ne(a, b);
-    case 18: return f32x4.lt(a, b);
-    case 19: return f32x4.le(a, b);
-    case 20: return f32x4.gt(a, b);
+    case Ew.Eq: return f32x4.eq(a, b);
+    case Ew.Ne: return f32x4.ne(a, b);
+    case Ew.Lt: return f32x4.lt(a, b);
+    case Ew.Le: return f32x4.le(a, b);
+    case Ew.Gt: return f32x4.gt(a, b);
     default: return f32x4.ge(a, b);
   }
 }
 
 @inline function unS(op: i32, x: f32, p0: f64, p1: f64): f32 {
   switch (op) {
-    case 32: return -x;
-    case 33: return abs<f32>(x);
-    case 34: return x > 0 ? x : (x == x ? 0 : x);
-    case 35: return x * x;
-    case 36: return sqrt<f32>(x);
-    case 37: return 1 / x;
-    case 38: return x;
-    case 39: return x > 0 ? x : <f32>(p0 * <f64>x);
-    case 40: return x != x ? x : (<f64>x < p0 ? <f32>p0 : (<f64>x > p1 ? <f32>p1 : x));
-    case 41: return x > 0 ? 1 : (x < 0 ? -1 : (x == x ? 0 : x));
-    case 42: return <f32>Math.exp(<f64>x);
-    case 43: return <f32>Math.log(<f64>x);
-    case 44: return <f32>Math.tanh(<f64>x);
-    case 45: {
+    case Ew.Neg: return -x;
+    case Ew.Abs: return abs<f32>(x);
+    case Ew.Relu: return x > 0 ? x : (x == x ? 0 : x);
+    case Ew.Square: return x * x;
+    case Ew.Sqrt: return sqrt<f32>(x);
+    case Ew.Reciprocal: return 1 / x;
+    case Ew.Copy: return x;
+    case Ew.LeakyRelu: return x > 0 ? x : <f32>(p0 * <f64>x);
+    case Ew.Clamp: return x != x ? x : (<f64>x < p0 ? <f32>p0 : (<f64>x > p1 ? <f32>p1 : x));
+    case Ew.Sign: return x > 0 ? 1 : (x < 0 ? -1 : (x == x ? 0 : x));
+    case Ew.Exp: return <f32>Math.exp(<f64>x);
+    case Ew.Log: return <f32>Math.log(<f64>x);
+    case Ew.Tanh: return <f32>Math.tanh(<f64>x);
+    case Ew.Sigmoid: {
       const d = <f64>x;
       return <f32>(d >= 0 ? 1 / (1 + Math.exp(-d)) : Math.exp(d) / (1 + Math.exp(d)));
     }
-    case 46: return <f32>(1 / Math.sqrt(<f64>x));
-    case 47: return <f32>Math.log1p(<f64>x);
-    case 48: return <f32>Math.expm1(<f64>x);
+    case Ew.Rsqrt: return <f32>(1 / Math.sqrt(<f64>x));
+    case Ew.Log1p: return <f32>Math.log1p(<f64>x);
+    case Ew.Expm1: return <f32>Math.expm1(<f64>x);
     default: return x > 0 ? x : <f32>(p0 * Math.expm1(<f64>x));
   }
 }
@@ -89,7 +86,7 @@
 // one row: n elements, a at stride sa, b at stride sb (elements), out contiguous
 function row(op: i32, n: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, p0: f64, p1: f64): void {
   let i = 0;
-  if (op < 16) {
+  if (op < Ew.Eq) {
     if (sa == 1 && sb == 1) {
       for (; i + 4 <= n; i += 4) {
         const o = <usize>i << 2;
@@ -111,7 +108,7 @@ function row(op: i32, n: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, 
     for (; i < n; i++) {
       store<f32>(out + (<usize>i << 2), binS(op, load<f32>(a + (<usize>(i * sa) << 2)), load<f32>(b + (<usize>(i * sb) << 2))));
     }
-  } else if (op < 32) {
+  } else if (op < Ew.Neg) {
     // sixteen at a time: the lane masks (-1 / 0) narrowed to bytes, then & 1
     const one = i8x16.splat(1);
     if (sa == 1 && sb == 1) {
@@ -142,19 +139,19 @@ function row(op: i32, n: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, 
       store<u8>(out + <usize>i, cmpS(op, load<f32>(a + (<usize>(i * sa) << 2)), load<f32>(b + (<usize>(i * sb) << 2))));
     }
   } else {
-    if (sa == 1 && op <= 35) {
+    if (sa == 1 && op <= Ew.Square) {
       const z = f32x4.splat(0);
       for (; i + 4 <= n; i += 4) {
         const o = <usize>i << 2;
         const x = v128.load(a + o);
         let y: v128;
-        if (op == 32) y = f32x4.neg(x);
-        else if (op == 33) y = f32x4.abs(x);
-        else if (op == 34) y = f32x4.max(x, z);
+        if (op == Ew.Neg) y = f32x4.neg(x);
+        else if (op == Ew.Abs) y = f32x4.abs(x);
+        else if (op == Ew.Relu) y = f32x4.max(x, z);
         else y = f32x4.mul(x, x);
         v128.store(out + o, y);
       }
-    } else if (sa == 1 && op == 38) {
+    } else if (sa == 1 && op == Ew.Copy) {
       memory.copy(out, a, <usize>n << 2);
       return;
     }
@@ -167,7 +164,7 @@ function row(op: i32, n: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, 
  * `saP`/`sbP` (i32, one per dim). Output is contiguous (f32, or u8 for comparisons).
  */
 export function elementwise(op: i32, nd: i32, shapeP: usize, a: usize, saP: usize, b: usize, sbP: usize, out: usize, p0: f64, p1: f64): void {
-  const osz: usize = op >= 16 && op < 32 ? 1 : 4;
+  const osz: usize = op >= Ew.Eq && op < Ew.Neg ? 1 : 4;
   if (nd == 0) {
     row(op, 1, a, 0, b, 0, out, p0, p1);
     return;
@@ -310,31 +307,31 @@ function sumPairs(p: usize, n: i32, f64: i32): v128 {
   return s;
 }
 
-/** max (op 1) or min (op 2) of n ≥ 1 contiguous f32 at p, exactly as the js kernel (NaN wins). */
+/** max (Red.Max) or min (Red.Min) of n ≥ 1 contiguous f32 at p, exactly as the js kernel (NaN wins). */
 function extremeRow(op: i32, p: usize, n: i32): f32 {
-  let m = f32x4.splat(op == 1 ? -Infinity : Infinity);
+  let m = f32x4.splat(op == Red.Max ? -Infinity : Infinity);
   let r = 0;
   for (; r + 4 <= n; r += 4) {
     const v = v128.load(p + (<usize>r << 2));
-    m = op == 1 ? f32x4.max(m, v) : f32x4.min(m, v);
+    m = op == Red.Max ? f32x4.max(m, v) : f32x4.min(m, v);
   }
   const m2 = i32x4.shuffle(m, m, 2, 3, 0, 1);
-  m = op == 1 ? f32x4.max(m, m2) : f32x4.min(m, m2);
+  m = op == Red.Max ? f32x4.max(m, m2) : f32x4.min(m, m2);
   const m1 = i32x4.shuffle(m, m, 1, 0, 3, 2);
-  m = op == 1 ? f32x4.max(m, m1) : f32x4.min(m, m1);
+  m = op == Red.Max ? f32x4.max(m, m1) : f32x4.min(m, m1);
   let c = f32x4.extract_lane(m, 0);
   for (; r < n; r++) {
     const v = load<f32>(p + (<usize>r << 2));
-    c = op == 1 ? max<f32>(c, v) : min<f32>(c, v);
+    c = op == Red.Max ? max<f32>(c, v) : min<f32>(c, v);
   }
   // the vector max/min propagate NaN, so c is exact unless the row holds a NaN (the first one is the
   // result) or the extreme is a zero (the sign of the first zero reached): then the serial walk
   if (c == c && c != 0) return c;
-  let e: f32 = op == 1 ? -Infinity : Infinity;
+  let e: f32 = op == Red.Max ? -Infinity : Infinity;
   for (let k = 0; k < n; k++) {
     const v = load<f32>(p + (<usize>k << 2));
     if (v != v) return v;
-    if (op == 1 ? v > e : v < e) e = v;
+    if (op == Red.Max ? v > e : v < e) e = v;
   }
   return e;
 }
@@ -356,24 +353,24 @@ function extremeRow(op: i32, p: usize, n: i32): f32 {
 }
 
 /**
- * Reduce contiguous x [outer, size, inner] over the middle axis: 0 sum (accumulated in f64, like the
- * js kernel), 1 max, 2 min (NaN wins). `acc` is f64 scratch of `inner` elements.
+ * Reduce contiguous x [outer, size, inner] over the middle axis: Red.Sum (accumulated in f64, like the
+ * js kernel), Red.Max, Red.Min (NaN wins). `acc` is f64 scratch of `inner` elements.
  */
 export function reduce(op: i32, outer: i32, size: i32, inner: i32, x: usize, out: usize, acc: usize): void {
   for (let o = 0; o < outer; o++) {
     const base = x + (<usize>(o * size * inner) << 2);
     const ob = out + (<usize>(o * inner) << 2);
     if (inner == 1) {
-      store<f32>(ob, op == 0 ? <f32>sumRowF32(base, size) : extremeRow(op, base, size));
+      store<f32>(ob, op == Red.Sum ? <f32>sumRowF32(base, size) : extremeRow(op, base, size));
       continue;
     }
-    if (inner == 2 && op == 0) {
+    if (inner == 2 && op == Red.Sum) {
       const s = sumPairs(base, size, 0);
       store<f32>(ob, <f32>f64x2.extract_lane(s, 0));
       store<f32>(ob, <f32>f64x2.extract_lane(s, 1), 4);
       continue;
     }
-    if (op == 0) {
+    if (op == Red.Sum) {
       memory.fill(acc, 0, <usize>inner << 3);
       for (let r = 0; r < size; r++) {
         const rp = base + (<usize>(r * inner) << 2);
@@ -389,13 +386,13 @@ export function reduce(op: i32, outer: i32, size: i32, inner: i32, x: usize, out
           const o = <usize>i << 2;
           const v = v128.load(rp + o);
           const m = v128.load(ob + o);
-          v128.store(ob + o, op == 1 ? f32x4.max(m, v) : f32x4.min(m, v));
+          v128.store(ob + o, op == Red.Max ? f32x4.max(m, v) : f32x4.min(m, v));
         }
         for (; i < inner; i++) {
           const o = <usize>i << 2;
           const v = load<f32>(rp + o);
           const m = load<f32>(ob + o);
-          store<f32>(ob + o, m != m || v != v ? NaN : (op == 1 ? (v > m ? v : m) : (v < m ? v : m)));
+          store<f32>(ob + o, m != m || v != v ? NaN : (op == Red.Max ? (v > m ? v : m) : (v < m ? v : m)));
         }
       }
     }

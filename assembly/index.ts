@@ -2,6 +2,7 @@
 // from `heapBase()`); nothing here allocates.
 export * from './gemm';
 export * from './conv';
+export * from './pool';
 export * from './elementwise';
 export * from './optim';
 

@@ -67,6 +67,18 @@ export function lenetTrainer(data: Digits, batch: number, seed = 1): Trainer {
   return trainer(model, data, batch, [1, 28, 28]);
 }
 
+/**
+ * The CLI's Fashion-MNIST `cnn` model (src/train/models.ts, `buildModel({ zoo: 'cnn' })`: [conv3 → BN →
+ * ReLU → max-pool] × 2 with 32 and 64 channels → Linear(3136, 128) → BN → ReLU → Dropout(0.3) →
+ * Linear(128, 10)), trained with Adam(1e-3) in train mode. The bench feeds it the bundled digits: same
+ * 28×28 shape as Fashion-MNIST, and speed does not depend on the pixels.
+ */
+export function cnnTrainer(data: Digits, batch: number, seed = 1): Trainer {
+  bp.manualSeed(seed);
+  const model = bp.buildModel({ zoo: 'cnn', inputShape: [1, 28, 28], numClasses: 10 });
+  return trainer(model, data, batch, [1, 28, 28]);
+}
+
 export interface Digits {
   x: Float32Array;
   y: Int32Array;

@@ -3,7 +3,8 @@
  * PyTorch (when /usr/bin/python3 can import torch), in one run, trials interleaved, medians and
  * ratios in a table. Workloads: SGEMM 128–1024 (1 and 2 threads); MLP 784-256-128-10 Adam training
  * at batch 32 and 128 on the bundled MNIST digits; LeNet-5 training at batch 64; batch-1 MLP
- * inference latency; a 10,000-step memory soak; and the MLP workloads in headless Chromium when
+ * inference latency; the CLI's cnn training at batch 128; resnet18 (torchvision layout) exported to ONNX
+ * and run by backprop and onnxruntime-node; a 10,000-step memory soak; and the MLP workloads in headless Chromium when
  * /usr/bin/chromium exists (`--no-browser` skips them).
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -15,7 +16,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as bp from './backprop.js';
 import { loadDigits } from './digits.js';
-import { lenetTrainer, mlpInfer, mlpTrainer } from './models.js';
+import { cnnTrainer, lenetTrainer, mlpInfer, mlpTrainer } from './models.js';
+import { resnet18Onnx } from './resnet18.js';
 import { CHROMIUM, PARITY_TOL, runBrowserBench, type BrowserResult } from './browser.js';
 import { initTf, tfLenetTrainer, tfMlpInfer, tfMlpTrainer, tfSgemm, useTf, type TfBackend } from './tfjs.js';
 
@@ -142,8 +144,8 @@ async function measureRow(row: Row, perUnit: number, impls: Impl[]): Promise<Row
       await im.before?.();
       const n = units.get(im)!;
       const s = await im.run(n);
-      // value: units per second × perUnit (GFLOP/s, samples/s) or µs per unit
-      row.samples[im.column]!.push(higherIsBetter ? (n * perUnit) / s : (s / n) * 1e6);
+      // value: units per second × perUnit (GFLOP/s, samples/s) or µs per unit ÷ perUnit (1: µs, 1000: ms)
+      row.samples[im.column]!.push(higherIsBetter ? (n * perUnit) / s : (s / n) * 1e6 / perUnit);
     }
   for (const im of impls) row.values[im.column] = median(row.samples[im.column]!);
   process.stderr.write(`  ${workload}: ${impls.map((im) => `${im.column} ${fmt(row.values[im.column]!)}`).join(', ')}\n`);
@@ -266,6 +268,60 @@ async function main(): Promise<void> {
       f(i);
     });
   }
+  // issue 13's workloads: the CLI's cnn at batch 128 (PyTorch alongside), resnet18 through ONNX
+  const extra: Row[] = [];
+  {
+    const batch = 128;
+    const bp1 = await under(1, () => cnnTrainer(data, batch));
+    const bp2 = await under(2, () => cnnTrainer(data, batch));
+    const impls: Impl[] = [
+      { column: 'backprop 1t', before: bpWith(1), run: timeSync((i) => bp1.step(i)) },
+      { column: 'backprop 2t', before: bpWith(2), run: timeSync((i) => bp2.step(i)) },
+    ];
+    if (torch1) impls.push({ column: 'PyTorch 1t', run: (k) => torch1.ask({ w: 'train', kind: 'cnn', batch, n: k }) });
+    extra.push(await measure('cnn train b128', 'samples/s', true, batch, impls));
+  }
+  let resnetParity: number | null = null;
+  if (!only || only.test('resnet18-onnx')) {
+    // one ONNX file (backprop's exporter), run by backprop's importOnnx and by onnxruntime-node at the
+    // same thread counts; the first output of each is compared once
+    const ort = await import('onnxruntime-node');
+    await bp.init({ threads: 1 });
+    const { bytes, input } = resnet18Onnx();
+    const x = Float32Array.from(input.dataSync() as Float32Array);
+    const bpCol = async (threads: number) => {
+      await bp.init({ threads });
+      const m = await bp.importOnnx(bytes);
+      const xin = bp.tensor(x, { shape: [1, 3, 224, 224] });
+      return () => (bp.noGrad(() => m.call(xin)) as bp.Tensor).dataSync() as Float32Array;
+    };
+    const ortCol = async (threads: number) => {
+      const sess = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+      const feeds = { [sess.inputNames[0]!]: new ort.Tensor('float32', x, [1, 3, 224, 224]) };
+      return async () => (await sess.run(feeds))[sess.outputNames[0]!]!.data as Float32Array;
+    };
+    const b1 = await bpCol(1);
+    const b2 = await bpCol(2);
+    const o1 = await ortCol(1);
+    const o2 = await ortCol(2);
+    await bp.init({ threads: 1 });
+    const want = await o1();
+    const got = b1();
+    resnetParity = 0;
+    for (let i = 0; i < want.length; i++) resnetParity = Math.max(resnetParity, Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
+    if (!(resnetParity <= 1e-4)) failures.push(`resnet18-onnx parity: backprop vs onnxruntime worst error ${resnetParity}`);
+    const timeAsync = (f: () => Promise<unknown>): Runner => async (n) => {
+      const t0 = performance.now();
+      for (let k = 0; k < n; k++) await f();
+      return (performance.now() - t0) / 1000;
+    };
+    extra.push(await measure('resnet18-onnx 1×3×224×224', 'ms', false, 1000, [
+      { column: 'backprop 1t', before: bpWith(1), run: timeSync(() => void b1()), maxUnits: 20 },
+      { column: 'onnxruntime 1t', run: timeAsync(o1), maxUnits: 20 },
+      { column: 'backprop 2t', before: bpWith(2), run: timeSync(() => void b2()), maxUnits: 20 },
+      { column: 'onnxruntime 2t', run: timeAsync(o2), maxUnits: 20 },
+    ]));
+  }
   torch1?.close();
   torch2?.close();
 
@@ -327,10 +383,29 @@ async function main(): Promise<void> {
     for (const r of browser.rows) lines.push(`| ${r.workload} | ${fmt(r.backprop)} | ${fmt(r.tfjsWasm)} | ${(r.backprop / r.tfjsWasm).toFixed(2)}× |`);
     lines.push('', `Browser parity, wasm vs js kernels in the page (worst error / result scale, tolerance ${PARITY_TOL}): ${browser.parity.map((p) => `${p.name} ${p.worst.toExponential(1)}`).join('; ')}.`);
   }
+  if (extra.some((r) => Object.keys(r.values).length > 0)) {
+    // the peer: PyTorch for training, onnxruntime-node for the ONNX file; ratios ≥ 1 favour backprop
+    const cols = ['backprop 1t', 'backprop 2t', 'PyTorch 1t', 'onnxruntime 1t', 'onnxruntime 2t'];
+    lines.push('', 'Issue 13 workloads (the CLI\'s cnn; resnet18 exported by backprop, run by backprop and onnxruntime-node):', '');
+    lines.push(`| workload | unit | ${cols.join(' | ')} | bp 1t / peer 1t | bp 2t / peer 2t | bp 2t / bp 1t |`);
+    lines.push(`|---|---|${cols.map(() => '---:').join('|')}|---:|---:|---:|`);
+    for (const r of extra) {
+      if (Object.keys(r.values).length === 0) continue;
+      const v = (c: string) => r.values[c] ?? null;
+      const ratio = (a: string, b: string) => {
+        const x = v(a);
+        const y = v(b);
+        return x === null || y === null ? '—' : `${(r.higherIsBetter ? x / y : y / x).toFixed(2)}×`;
+      };
+      const peer = v('PyTorch 1t') !== null ? 'PyTorch' : 'onnxruntime';
+      lines.push(`| ${r.workload} | ${r.unit} | ${cols.map((c) => fmt(v(c))).join(' | ')} | ${ratio('backprop 1t', `${peer} 1t`)} | ${ratio('backprop 2t', `${peer} 2t`)} | ${ratio('backprop 2t', 'backprop 1t')} |`);
+    }
+    if (resnetParity !== null) notes.push(`resnet18-onnx: backprop's and onnxruntime's outputs differ by at most ${resnetParity.toExponential(1)} (relative to max(1, |y|)).`);
+  }
   const table = lines.join('\n');
   console.log(`\n${env}\n\n${table}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`);
   console.error(`bench: ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ env, quick, rows, browser, soak, torchSlow, notes, table }, null, 2));
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ env, quick, rows, extra, browser, soak, torchSlow, notes, table }, null, 2));
   process.exit(0);
 }
 

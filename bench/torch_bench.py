@@ -35,11 +35,24 @@ def lenet():
         nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
 
 
+def cnn():
+    """The CLI's Fashion-MNIST `cnn` (src/train/models.ts), layer for layer."""
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 128, bias=False), nn.BatchNorm1d(128), nn.ReLU(), nn.Dropout(0.3),
+        nn.Linear(128, 10))
+
+
+MODELS = {"mlp": mlp, "lenet": lenet, "cnn": cnn}
+
+
 def trainer(kind, batch):
     key = (kind, batch)
     if key not in STATE:
         torch.manual_seed(1)
-        model = mlp() if kind == "mlp" else lenet()
+        model = MODELS[kind]()
+        model.train()
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         STATE[key] = (model, opt, [0])
     return STATE[key]
@@ -54,7 +67,7 @@ def train(kind, batch, steps):
         b = it[0] % nb
         it[0] += 1
         x = x_all[b * batch : (b + 1) * batch]
-        if kind == "lenet":
+        if kind != "mlp":
             x = x.view(batch, 1, 28, 28)
         y = y_all[b * batch : (b + 1) * batch]
         loss = F.cross_entropy(model(x), y)

@@ -157,6 +157,15 @@ export interface Kernels {
   /** Its gradient w.r.t. x for upstream g [m]: g_i·w_i·(probs_ij − [j = target_i]). */
   softmaxCrossEntropyGrad(probs: TypedArray, m: number, c: number, target: Int32Array, weight: TypedArray, g: TypedArray, outDType: DType): TypedArray;
 
+  /** Batch-norm statistics of contiguous x [n, c, inner] over all but the channel: [2·c] = mean…, biased variance…. */
+  batchNormStats(x: TypedArray, n: number, c: number, inner: number, outDType: DType): TypedArray;
+  /** y = ((x − mean)·rsqrt(var + eps))·w + b per channel, rounded as the composed ops round. */
+  batchNormForward(x: TypedArray, mean: TypedArray, vari: TypedArray, w: TypedArray, b: TypedArray, n: number, c: number, inner: number, eps: number, outDType: DType): TypedArray;
+  /** [2·c]: per channel Σ g·x̂ (weight gradient), then Σ g (bias gradient). */
+  batchNormGradSums(g: TypedArray, x: TypedArray, mean: TypedArray, vari: TypedArray, n: number, c: number, inner: number, eps: number, outDType: DType): TypedArray;
+  /** dx, with `sums` from batchNormGradSums when the statistics are x's own (training), null when they are constants (eval). */
+  batchNormGradInput(g: TypedArray, x: TypedArray, mean: TypedArray, vari: TypedArray, w: TypedArray, sums: TypedArray | null, n: number, c: number, inner: number, eps: number, outDType: DType): TypedArray;
+
   // ---- optional fused kernels. A backend may provide them; callers keep their own reference loop
   // and use it when the kernel is absent or returns false ("not handled": e.g. a dtype it lacks).
   // Results must be bit-identical to the reference loop in src/optim/functional.ts.

@@ -235,6 +235,24 @@ export function batchNorm(
       throw new ShapeError(`batchNorm: ${name} has shape ${fmtShape(t.shape)} but the input ${fmtShape(x.shape)} has ${c} channels`);
   let mean: Tensor;
   let varB: Tensor;
+  // affine, one floating dtype throughout: the fused primitives (ops/norm.ts), five passes over x
+  const fused = isFloat(x.dtype) && !!opts.weight && !!opts.bias && [opts.weight, opts.bias, runningMean, runningVar].every((t) => !t || t.dtype === x.dtype);
+  if (training && fused) {
+    const n = x.numel() / c;
+    if (n <= 1) throw new ValueError(`batchNorm: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
+    const stats = apply('batchNormStats', [x.detach()], {});
+    mean = stats.select(0, 0);
+    varB = stats.select(0, 1);
+    if (runningMean && runningVar) {
+      noGrad(() => {
+        runningMean.copy_(runningMean.mul(1 - momentum).add(mean.mul(momentum)));
+        runningVar.copy_(runningVar.mul(1 - momentum).add(varB.mul((momentum * n) / (n - 1))));
+      });
+    }
+    return apply('batchNorm', [x, opts.weight!, opts.bias!, mean, varB], { eps, training: true });
+  }
+  if (!training && fused && runningMean && runningVar)
+    return apply('batchNorm', [x, opts.weight!, opts.bias!, runningMean, runningVar], { eps, training: false });
   if (training) {
     const n = x.numel() / c;
     if (n <= 1) throw new ValueError(`batchNorm: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);

@@ -7,6 +7,7 @@ import { indexingOps } from './indexing.js';
 import { linalgOps } from './linalg.js';
 import { lossOps } from './loss.js';
 import { movementOps } from './movement.js';
+import { normOps } from './norm.js';
 import { reduceOps } from './reduce.js';
 import type { OpTable } from './types.js';
 
@@ -20,4 +21,5 @@ export const OPS: OpTable = {
   ...indexingOps,
   ...linalgOps,
   ...lossOps,
+  ...normOps,
 };

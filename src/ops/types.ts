@@ -92,6 +92,11 @@ export interface OpAttrs {
   // fused softmax cross-entropy (loss.ts)
   softmaxCrossEntropy: NoAttrs;
   softmaxCrossEntropyGrad: { probs: TypedArray; classes: number };
+  // fused batch normalisation (norm.ts)
+  batchNormStats: NoAttrs;
+  batchNorm: { eps: number; training: boolean };
+  batchNormGradSums: { eps: number };
+  batchNormGradInput: { eps: number };
   // matmul / conv / pool (linalg.ts)
   bmm: NoAttrs;
   // y = x Wᵀ (+ b): x [m, k], W [n, k], b [n]; one kernel call (linalg.ts)

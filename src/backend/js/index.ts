@@ -4,6 +4,7 @@ import { binary, unary, where } from './elementwise.js';
 import { conv2d, conv2dGradInput, conv2dGradWeight, avgPool2d, avgPool2dGrad, matmul, maxPool2d, maxPool2dGrad } from './linalg.js';
 import { argReduce, gather, indexAdd, indexSelect, prodGrad, reduce, scatterAdd } from './reduce.js';
 import { softmaxCrossEntropy, softmaxCrossEntropyGrad } from './loss.js';
+import { batchNormForward, batchNormGradInput, batchNormGradSums, batchNormStats } from './norm.js';
 
 export const jsKernels: Kernels = {
   unary,
@@ -26,6 +27,10 @@ export const jsKernels: Kernels = {
   indexAdd,
   softmaxCrossEntropy,
   softmaxCrossEntropyGrad,
+  batchNormStats,
+  batchNormForward,
+  batchNormGradSums,
+  batchNormGradInput,
 };
 
 export function createJsBackend(): Backend {

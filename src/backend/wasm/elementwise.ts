@@ -7,20 +7,22 @@
 import { allocate, type DType, type TypedArray } from '../../core/dtype.js';
 import { jsKernels } from '../js/index.js';
 import type { BinaryOp, ReduceOp, UnaryOp, View } from '../types.js';
+import { Ew, Red } from './abi.js';
 import type { Arena } from './arena.js';
 
 /** Below this many elements the js loop is as fast as the copy-in/copy-out. */
 export const MIN_ELEMENTS = 64;
 
-const BIN: Partial<Record<BinaryOp, number>> = {
-  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5,
-  eq: 16, ne: 17, lt: 18, le: 19, gt: 20, ge: 21,
+const BIN: Partial<Record<BinaryOp, Ew>> = {
+  add: Ew.Add, sub: Ew.Sub, mul: Ew.Mul, div: Ew.Div, maximum: Ew.Maximum, minimum: Ew.Minimum,
+  eq: Ew.Eq, ne: Ew.Ne, lt: Ew.Lt, le: Ew.Le, gt: Ew.Gt, ge: Ew.Ge,
 };
-const UN: Partial<Record<UnaryOp, number>> = {
-  neg: 32, abs: 33, relu: 34, square: 35, sqrt: 36, reciprocal: 37, copy: 38, leakyRelu: 39, clamp: 40,
-  sign: 41, exp: 42, log: 43, tanh: 44, sigmoid: 45, rsqrt: 46, log1p: 47, expm1: 48, elu: 49,
+const UN: Partial<Record<UnaryOp, Ew>> = {
+  neg: Ew.Neg, abs: Ew.Abs, relu: Ew.Relu, square: Ew.Square, sqrt: Ew.Sqrt, reciprocal: Ew.Reciprocal, copy: Ew.Copy,
+  leakyRelu: Ew.LeakyRelu, clamp: Ew.Clamp, sign: Ew.Sign, exp: Ew.Exp, log: Ew.Log, tanh: Ew.Tanh, sigmoid: Ew.Sigmoid,
+  rsqrt: Ew.Rsqrt, log1p: Ew.Log1p, expm1: Ew.Expm1, elu: Ew.Elu,
 };
-const RED: Partial<Record<ReduceOp, number>> = { sum: 0, max: 1, min: 2 };
+const RED: Partial<Record<ReduceOp, Red>> = { sum: Red.Sum, max: Red.Max, min: Red.Min };
 
 function count(shape: readonly number[]): number {
   let n = 1;
@@ -115,7 +117,7 @@ export function createElementwise(arena: Arena) {
     const code = BIN[op];
     if (code !== undefined && a.data instanceof Float32Array && b.data instanceof Float32Array) {
       const n = count(shape);
-      const cmp = code >= 16;
+      const cmp = code >= Ew.Eq;
       if (n >= MIN_ELEMENTS && (cmp ? outDType === 'bool' : outDType === 'float32')) {
         const r = run(code, a, b, shape, n, cmp ? 1 : 4, 0, 0);
         if (r) return r;

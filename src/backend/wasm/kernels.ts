@@ -6,6 +6,7 @@
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { jsKernels } from '../js/index.js';
 import type { Conv2dArgs, Kernels, MatmulArgs, Pool2dArgs } from '../types.js';
+import { ConvGeom, PoolGeom } from './abi.js';
 import type { Arena } from './arena.js';
 import type { Gemm } from './gemm.js';
 import { createElementwise } from './elementwise.js';
@@ -46,12 +47,18 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
   }
 
   /**
-   * Write the conv geometry block (18 i32: the shape, 1 for the direct kernels, the forward's bias
-   * address or 0) into the arena; returns its address.
+   * Write the conv geometry block (ConvGeom.Count i32, slots named in abi.ts: the shape, 1 for the
+   * direct kernels, the forward's bias address or 0) into the arena; returns its address.
    */
   function convGeom(a: Conv2dArgs, direct: boolean, bias = 0): number {
-    const g = arena.alloc(80);
-    arena.i32.set([a.n, a.cIn, a.h, a.w, a.cOut, a.kh, a.kw, a.oh, a.ow, a.strideH, a.strideW, a.padH, a.padW, a.dilH, a.dilW, a.groups, direct ? 1 : 0, bias], g >> 2);
+    const g = arena.alloc(ConvGeom.Count * 4);
+    const v = new Array<number>(ConvGeom.Count);
+    v[ConvGeom.N] = a.n; v[ConvGeom.CIn] = a.cIn; v[ConvGeom.H] = a.h; v[ConvGeom.W] = a.w;
+    v[ConvGeom.COut] = a.cOut; v[ConvGeom.KH] = a.kh; v[ConvGeom.KW] = a.kw; v[ConvGeom.OH] = a.oh; v[ConvGeom.OW] = a.ow;
+    v[ConvGeom.StrideH] = a.strideH; v[ConvGeom.StrideW] = a.strideW; v[ConvGeom.PadH] = a.padH; v[ConvGeom.PadW] = a.padW;
+    v[ConvGeom.DilH] = a.dilH; v[ConvGeom.DilW] = a.dilW; v[ConvGeom.Groups] = a.groups;
+    v[ConvGeom.Direct] = direct ? 1 : 0; v[ConvGeom.Bias] = bias;
+    arena.i32.set(v, g >> 2);
     return g;
   }
 
@@ -66,9 +73,15 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
       a.cIn * a.kh * a.kw <= 32 && !(a.kh === 1 && a.kw === 1 && a.padH === 0 && a.padW === 0);
   }
 
+  /** Write the pooling geometry block (PoolGeom.Count i32, slots named in abi.ts); returns its address. */
   function poolGeom(a: Pool2dArgs): number {
-    const g = arena.alloc(64);
-    arena.i32.set([a.n, a.c, a.h, a.w, a.oh, a.ow, a.kh, a.kw, a.strideH, a.strideW, a.padH, a.padW, a.dilH, a.dilW, a.countIncludePad ? 1 : 0, a.divisor], g >> 2);
+    const g = arena.alloc(PoolGeom.Count * 4);
+    const v = new Array<number>(PoolGeom.Count);
+    v[PoolGeom.N] = a.n; v[PoolGeom.C] = a.c; v[PoolGeom.H] = a.h; v[PoolGeom.W] = a.w; v[PoolGeom.OH] = a.oh; v[PoolGeom.OW] = a.ow;
+    v[PoolGeom.KH] = a.kh; v[PoolGeom.KW] = a.kw; v[PoolGeom.StrideH] = a.strideH; v[PoolGeom.StrideW] = a.strideW;
+    v[PoolGeom.PadH] = a.padH; v[PoolGeom.PadW] = a.padW; v[PoolGeom.DilH] = a.dilH; v[PoolGeom.DilW] = a.dilW;
+    v[PoolGeom.CountIncludePad] = a.countIncludePad ? 1 : 0; v[PoolGeom.Divisor] = a.divisor;
+    arena.i32.set(v, g >> 2);
     return g;
   }
 
@@ -84,27 +97,26 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     const K = (a.cIn / a.groups) * a.kh * a.kw;
     const P = a.oh * a.ow;
     const direct = fn !== 'conv2dBackwardInput' && directConv(a);
-    // direct: one zero-padded image (and for the weight gradient one padded image of dy) per thread,
-    // and the weight gradient's f32x4 accumulators (ceil2(cOut) · (K + 4) of them) in the scratch
-    const ow4 = (a.ow + 3) & ~3;
-    const colsBytes = direct ? (a.cIn * (a.oh + a.kh - 1) * (ow4 + a.kw - 1) + 8 + (a.ow % 4 ? a.cOut * a.oh * ow4 : 0)) * 4 : K * P * 4;
-    const scratchBytes = Math.max(gemm.scratchFor(1, 1, 1), direct ? Math.ceil(a.cOut / 2) * 2 * (K + 4) * 16 : 0);
+    arena.reset();
+    // the buffer sizes are the kernels' own formulas (convColsBytes, convScratchBytes: per thread)
+    const g = convGeom(a, direct);
+    const colsBytes = arena.exports.convColsBytes(g);
+    const scratchBytes = Math.max(gemm.scratchFor(1, 1, 1), arena.exports.convScratchBytes(g));
     const pool = gemm.pool;
     const macs = a.n * a.cOut * P * K;
     const big = pool !== null && macs >= gemm.parallelMinMacs;
     const weight = fn === 'conv2dBackwardWeight';
     // weight gradient: shares of ≥ 8 columns (the micro-kernel's width); otherwise whole images
     const T = !big ? 1 : weight ? Math.min(pool.size, Math.ceil(K / 8)) : a.n > 1 ? Math.min(pool.size, a.n) : 1;
-    arena.reset();
     const bias = fn === 'conv2dForward' && a.bias ? a.bias : null;
     if (!arena.fits((p.length + q.length + outLen + (bias ? bias.length : 0)) * 4 + T * (colsBytes + scratchBytes + 256) + 1024)) return null;
     const pp = arena.refF32(p, 0, p.length);
     const qq = arena.refF32(q, 0, q.length);
     const bb = bias ? arena.refF32(bias, 0, a.cOut) : 0;
     const out = arena.alloc(outLen * 4);
-    const g = convGeom(a, direct, bb);
+    arena.i32[(g >> 2) + ConvGeom.Bias] = bb;
     if (T === 1) {
-      const cols = arena.alloc(arena.exports.convColsBytes(g));
+      const cols = arena.alloc(colsBytes);
       const s = arena.alloc(scratchBytes);
       if (weight) arena.exports.conv2dBackwardWeight(g, pp, qq, out, cols, s, 0, K);
       else arena.exports[fn](g, pp, qq, out, cols, s);
@@ -112,7 +124,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     }
     const parts: number[][] = [];
     if (weight) {
-      const pointwise = arena.exports.convColsBytes(g) === 0;
+      const pointwise = colsBytes === 0;
       const chunk = Math.ceil(K / T / 8) * 8;
       for (let k0 = 0; k0 < K; k0 += chunk) {
         const k1 = Math.min(K, k0 + chunk);

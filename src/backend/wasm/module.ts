@@ -17,6 +17,7 @@ export interface KernelExports {
   addRowBias(c: number, rows: number, n: number, bias: number): void;
   sgemmBatched(batch: number, transA: number, transB: number, m: number, n: number, k: number, a: number, strideA: number, b: number, strideB: number, c: number, acc: number, scratch: number): void;
   convColsBytes(g: number): number;
+  convScratchBytes(g: number): number;
   conv2dForward(g: number, x: number, w: number, y: number, cols: number, scratch: number): void;
   conv2dBackwardInput(g: number, dy: number, w: number, dx: number, cols: number, scratch: number): void;
   /** Columns [k0, k1) of the weight gradient (0, K for all of it); see assembly/conv.ts. */
@@ -28,9 +29,24 @@ export interface KernelExports {
   reduce(op: number, outer: number, size: number, inner: number, x: number, out: number, acc: number): void;
   softmaxCrossEntropyF32(x: number, m: number, c: number, t: number, w: number, loss: number, probs: number): void;
   reduceSumMixed(outer: number, size: number, inner: number, x: number, xF64: number, out: number, outF64: number, acc: number): void;
-  adamF32(n: number, p: number, g: number, m: number, v: number, maxv: number, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number, weightDecay: number, decay: number, flags: number): void;
+  adamF32(n: number, p: number, g: number, m: number, v: number, maxv: number, negStepSize: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, bc2Sqrt: number, eps: number, weightDecayOrDecay: number, flags: number): void;
   sgdF32(n: number, p: number, g: number, buf: number, lr: number, momentum: number, dampening: number, weightDecay: number, flags: number): void;
 }
+
+type Arity<F> = F extends (...args: infer P) => unknown ? P['length'] : never;
+
+/**
+ * Each kernel export's parameter count. The type ties every entry to `KernelExports` (a missing,
+ * extra or miscounted entry is a compile error); test/wasm/exports.test.ts ties it to the compiled
+ * module (names and arities of its function exports), so the interface cannot drift from the kernels.
+ */
+export const KERNEL_ARITY: { readonly [K in keyof KernelExports]: Arity<KernelExports[K]> } = {
+  heapBase: 0, gemmScratchBytes: 0, sgemm: 13, addRowBias: 4, sgemmBatched: 13,
+  convColsBytes: 1, convScratchBytes: 1, conv2dForward: 6, conv2dBackwardInput: 6, conv2dBackwardWeight: 8,
+  maxPool2d: 4, maxPool2dBackward: 4, avgPool2d: 4,
+  elementwise: 10, reduce: 7, softmaxCrossEntropyF32: 7, reduceSumMixed: 8,
+  adamF32: 15, sgdF32: 9,
+};
 
 export interface Capabilities {
   simd: boolean;

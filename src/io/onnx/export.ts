@@ -430,6 +430,11 @@ function lowerPrim(ev: Ev, L: Lowering, xsOverride?: string, outOverride?: Tenso
       return g.emit(out, 'MaxPool', [ins()[0]!], {
         kernel_shape: a.kernelSize, strides: a.stride, pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]], dilations: a.dilation, ceil_mode: a.ceilMode ? 1 : 0,
       });
+    case 'batchNorm': {
+      // F.batchNorm outside a BatchNorm layer (fused primitive, ops/norm.ts): eval mode only
+      if (a.training) throw new NotSupportedError('exportOnnx: batch norm in training mode (batch statistics) is not exported; call model.eval() first', 'E_ONNX_EXPORT');
+      return g.emit(out, 'BatchNormalization', ins(), { epsilon: a.eps });
+    }
     case 'avgPool2d': {
       if (a.divisorOverride !== null) throw new NotSupportedError('exportOnnx: AvgPool2d with divisorOverride has no ONNX equivalent', 'E_ONNX_EXPORT');
       return g.emit(out, 'AveragePool', [ins()[0]!], {

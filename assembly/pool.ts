@@ -1,0 +1,212 @@
+// 2-D pooling (max and average), NCHW, float32. Geometry: PoolGeom.Count i32 at `g`, slots named by
+// the enum PoolGeom in src/backend/wasm/abi.ts (shared with the host).
+import { PoolGeom } from '../src/backend/wasm/abi';
+import { gi } from './conv-common';
+
+/** Max pool: values and the flat (iy*w + ix) index of each window's max (NaN wins, like PyTorch). */
+export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
+  const planes = gi(g, PoolGeom.N) * gi(g, PoolGeom.C), h = gi(g, PoolGeom.H), w = gi(g, PoolGeom.W), oh = gi(g, PoolGeom.OH), ow = gi(g, PoolGeom.OW);
+  const kh = gi(g, PoolGeom.KH), kw = gi(g, PoolGeom.KW), sh = gi(g, PoolGeom.StrideH), sw = gi(g, PoolGeom.StrideW), ph = gi(g, PoolGeom.PadH), pw = gi(g, PoolGeom.PadW), dh = gi(g, PoolGeom.DilH), dw = gi(g, PoolGeom.DilW);
+  let o: usize = 0;
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1 && 2 * oh <= h && 2 * ow <= w) {
+    // the common 2×2/2 window, every window inside the image (ceilMode's partial last windows take
+    // the general loop); same comparisons as the general loop.
+    // Four outputs at a time: two rows of eight inputs, split into the windows' a b / c d lanes,
+    // and the scalar code's comparisons as lane masks (same values and indices, NaN rules included).
+    const iota = i32x4(0, 2, 4, 6);
+    const one = i32x4.splat(1), wv = i32x4.splat(w), w1 = i32x4.splat(w + 1);
+    for (let p = 0; p < planes; p++) {
+      const xb = x + (<usize>(p * h * w) << 2);
+      for (let oy = 0; oy < oh; oy++) {
+        const r0 = 2 * oy * w;
+        let ox = 0;
+        if (ow >= 4) {
+          while (true) {
+            // the last group may overlap the one before (recomputing the same outputs)
+            if (ox + 4 > ow) ox = ow - 4;
+            const i0 = r0 + 2 * ox;
+            const q = xb + (<usize>i0 << 2);
+            const u0 = v128.load(q), u1 = v128.load(q, 16);
+            const l0 = v128.load(q + (<usize>w << 2)), l1 = v128.load(q + (<usize>w << 2), 16);
+            const a = i32x4.shuffle(u0, u1, 0, 2, 4, 6), b = i32x4.shuffle(u0, u1, 1, 3, 5, 7);
+            const c = i32x4.shuffle(l0, l1, 0, 2, 4, 6), d = i32x4.shuffle(l0, l1, 1, 3, 5, 7);
+            const iv = i32x4.add(i32x4.splat(i0), iota);
+            // if (a == a && (b > best || b != b)) { best = b; bi = i0 + 1; }
+            const m1 = v128.and(f32x4.eq(a, a), v128.or(f32x4.gt(b, a), f32x4.ne(b, b)));
+            let best = v128.bitselect(b, a, m1);
+            let bi = v128.bitselect(i32x4.add(iv, one), iv, m1);
+            // if (c > best || c != c) { best = c; bi = i0 + w; }
+            const m2 = v128.or(f32x4.gt(c, best), f32x4.ne(c, c));
+            best = v128.bitselect(c, best, m2);
+            bi = v128.bitselect(i32x4.add(iv, wv), bi, m2);
+            // if (c == c && (d > best || d != d)) { best = d; bi = i0 + w + 1; }
+            const m3 = v128.and(f32x4.eq(c, c), v128.or(f32x4.gt(d, best), f32x4.ne(d, d)));
+            best = v128.bitselect(d, best, m3);
+            bi = v128.bitselect(i32x4.add(iv, w1), bi, m3);
+            const oo = (o + <usize>ox) << 2;
+            v128.store(y + oo, best);
+            v128.store(idx + oo, bi);
+            ox += 4;
+            if (ox >= ow) break;
+          }
+        }
+        for (; ox < ow; ox++) {
+          const i0 = r0 + 2 * ox;
+          const q = xb + (<usize>i0 << 2);
+          const a = load<f32>(q), b = load<f32>(q, 4);
+          let best = a;
+          let bi = i0;
+          if (a == a && (b > best || b != b)) { best = b; bi = i0 + 1; }
+          const c = load<f32>(q + (<usize>w << 2)), d = load<f32>(q + (<usize>w << 2), 4);
+          if (c > best || c != c) { best = c; bi = i0 + w; }
+          if (c == c && (d > best || d != d)) { best = d; bi = i0 + w + 1; }
+          store<f32>(y + ((o + <usize>ox) << 2), best);
+          store<i32>(idx + ((o + <usize>ox) << 2), bi);
+        }
+        o += <usize>ow;
+      }
+    }
+    return;
+  }
+  for (let p = 0; p < planes; p++) {
+    const xb = x + (<usize>(p * h * w) << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        let best: f32 = -Infinity;
+        let bi: i32 = -1;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - ph + ky * dh;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - pw + kx * dw;
+            if (ix < 0 || ix >= w) continue;
+            const v = load<f32>(xb + (<usize>(iy * w + ix) << 2));
+            if (v > best || v != v || bi < 0) {
+              best = v;
+              bi = iy * w + ix;
+              if (v != v) break;
+            }
+          }
+        }
+        store<f32>(y + (o << 2), best);
+        store<i32>(idx + (o << 2), bi);
+        o++;
+      }
+    }
+  }
+}
+
+/** dx[plane, idx] += dy (dx zeroed here). */
+export function maxPool2dBackward(g: usize, dy: usize, idx: usize, dx: usize): void {
+  const planes = gi(g, PoolGeom.N) * gi(g, PoolGeom.C), hw = gi(g, PoolGeom.H) * gi(g, PoolGeom.W), ohw = gi(g, PoolGeom.OH) * gi(g, PoolGeom.OW);
+  if (gi(g, PoolGeom.KH) == 2 && gi(g, PoolGeom.KW) == 2 && gi(g, PoolGeom.StrideH) == 2 && gi(g, PoolGeom.StrideW) == 2 && gi(g, PoolGeom.PadH) == 0 && gi(g, PoolGeom.PadW) == 0 &&
+    gi(g, PoolGeom.DilH) == 1 && gi(g, PoolGeom.DilW) == 1 &&
+    2 * gi(g, PoolGeom.OH) <= gi(g, PoolGeom.H) && 2 * gi(g, PoolGeom.OW) <= gi(g, PoolGeom.W) &&
+    maxPool2x2Backward(planes, gi(g, PoolGeom.H), gi(g, PoolGeom.W), gi(g, PoolGeom.OH), gi(g, PoolGeom.OW), dy, idx, dx)) return;
+  memory.fill(dx, 0, <usize>(planes * hw) << 2);
+  for (let p = 0; p < planes; p++) {
+    const xb = dx + (<usize>(p * hw) << 2);
+    const ob = <usize>(p * ohw) << 2;
+    for (let o = 0; o < ohw; o++) {
+      const q = xb + (<usize>load<i32>(idx + ob + (<usize>o << 2)) << 2);
+      store<f32>(q, load<f32>(q) + load<f32>(dy + ob + (<usize>o << 2)));
+    }
+  }
+}
+
+/**
+ * maxPool2dBackward for 2×2/2 windows, which do not overlap: each window is written whole, 0 + dy at
+ * its index and +0 elsewhere (the same bits as zero-fill then add), four windows at a time. Returns
+ * false, having written only part of dx, if an index lies outside its window (not from maxPool2d):
+ * the caller then runs the general scatter.
+ */
+function maxPool2x2Backward(planes: i32, h: i32, w: i32, oh: i32, ow: i32, dy: usize, idx: usize, dx: usize): bool {
+  // rows / columns no window covers (odd sizes) stay zero
+  if (h != 2 * oh || w != 2 * ow) memory.fill(dx, 0, <usize>(planes * h * w) << 2);
+  const iota = i32x4(0, 2, 4, 6);
+  const one = i32x4.splat(1), wv = i32x4.splat(w), w1 = i32x4.splat(w + 1);
+  const zero = f32x4.splat(0);
+  let o: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const xb = dx + (<usize>(p * h * w) << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      const r0 = 2 * oy * w;
+      let ox = 0;
+      if (ow >= 4) {
+        while (true) {
+          // the last group may overlap the one before (rewriting the same values)
+          if (ox + 4 > ow) ox = ow - 4;
+          const oo = (o + <usize>ox) << 2;
+          const v = f32x4.add(zero, v128.load(dy + oo));
+          const id = v128.load(idx + oo);
+          const i0 = r0 + 2 * ox;
+          const iv = i32x4.add(i32x4.splat(i0), iota);
+          const ma = i32x4.eq(id, iv), mb = i32x4.eq(id, i32x4.add(iv, one));
+          const mc = i32x4.eq(id, i32x4.add(iv, wv)), md = i32x4.eq(id, i32x4.add(iv, w1));
+          if (!i32x4.all_true(v128.or(v128.or(ma, mb), v128.or(mc, md)))) return false;
+          const a = v128.and(v, ma), b = v128.and(v, mb), c = v128.and(v, mc), d = v128.and(v, md);
+          const q = xb + (<usize>i0 << 2);
+          v128.store(q, i32x4.shuffle(a, b, 0, 4, 1, 5));
+          v128.store(q, i32x4.shuffle(a, b, 2, 6, 3, 7), 16);
+          const q1 = q + (<usize>w << 2);
+          v128.store(q1, i32x4.shuffle(c, d, 0, 4, 1, 5));
+          v128.store(q1, i32x4.shuffle(c, d, 2, 6, 3, 7), 16);
+          ox += 4;
+          if (ox >= ow) break;
+        }
+      }
+      for (; ox < ow; ox++) {
+        const oo = (o + <usize>ox) << 2;
+        const v: f32 = 0 + load<f32>(dy + oo);
+        const i0 = r0 + 2 * ox;
+        const k = load<i32>(idx + oo) - i0;
+        if (k != 0 && k != 1 && k != w && k != w + 1) return false;
+        const q = xb + (<usize>i0 << 2), q1 = q + (<usize>w << 2);
+        store<f32>(q, k == 0 ? v : 0);
+        store<f32>(q, k == 1 ? v : 0, 4);
+        store<f32>(q1, k == w ? v : 0);
+        store<f32>(q1, k == w + 1 ? v : 0, 4);
+      }
+      o += <usize>ow;
+    }
+  }
+  return true;
+}
+
+@inline function avgDiv(g: usize, y0: i32, y1: i32, x0: i32, x1: i32, cy0: i32, cy1: i32, cx0: i32, cx1: i32): f32 {
+  const d = gi(g, PoolGeom.Divisor);
+  if (d > 0) return <f32>d;
+  if (gi(g, PoolGeom.CountIncludePad)) return <f32>((y1 - y0) * (x1 - x0));
+  return <f32>((cy1 - cy0) * (cx1 - cx0));
+}
+
+/** Average pool (forward when `back` = 0; the adjoint, dx from dy, when 1). */
+export function avgPool2d(g: usize, src: usize, dst: usize, back: i32): void {
+  const planes = gi(g, PoolGeom.N) * gi(g, PoolGeom.C), h = gi(g, PoolGeom.H), w = gi(g, PoolGeom.W), oh = gi(g, PoolGeom.OH), ow = gi(g, PoolGeom.OW);
+  const kh = gi(g, PoolGeom.KH), kw = gi(g, PoolGeom.KW), sh = gi(g, PoolGeom.StrideH), sw = gi(g, PoolGeom.StrideW), ph = gi(g, PoolGeom.PadH), pw = gi(g, PoolGeom.PadW);
+  if (back) memory.fill(dst, 0, <usize>(planes * h * w) << 2);
+  for (let p = 0; p < planes; p++) {
+    const xb = (back ? dst : src) + (<usize>(p * h * w) << 2);
+    const ob = (back ? src : dst) + (<usize>(p * oh * ow) << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const y0 = oy * sh - ph, x0 = ox * sw - pw;
+        const y1 = min(y0 + kh, h + ph), x1 = min(x0 + kw, w + pw);
+        const cy0 = max(y0, 0), cx0 = max(x0, 0), cy1 = min(y1, h), cx1 = min(x1, w);
+        const div = avgDiv(g, y0, y1, x0, x1, cy0, cy1, cx0, cx1);
+        const op = ob + (<usize>(oy * ow + ox) << 2);
+        if (!back) {
+          let s: f32 = 0;
+          for (let iy = cy0; iy < cy1; iy++) for (let ix = cx0; ix < cx1; ix++) s += load<f32>(xb + (<usize>(iy * w + ix) << 2));
+          store<f32>(op, s / div);
+        } else {
+          const v = load<f32>(op) / div;
+          for (let iy = cy0; iy < cy1; iy++) for (let ix = cx0; ix < cx1; ix++) {
+            const q = xb + (<usize>(iy * w + ix) << 2);
+            store<f32>(q, load<f32>(q) + v);
+          }
+        }
+      }
+    }
+  }
+}
