@@ -8,6 +8,7 @@ import { linalgOps } from './linalg.js';
 import { lossOps } from './loss.js';
 import { movementOps } from './movement.js';
 import { reduceOps } from './reduce.js';
+import { selectOps } from './select.js';
 import type { OpTable } from './types.js';
 
 export const OPS: OpTable = {
@@ -20,4 +21,5 @@ export const OPS: OpTable = {
   ...indexingOps,
   ...linalgOps,
   ...lossOps,
+  ...selectOps,
 };
