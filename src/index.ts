@@ -10,6 +10,8 @@ export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, setDe
 export { Tensor, type TensorOrScalar, type Scalar } from './tensor/tensor.js';
 export * from './tensor/creation.js';
 export * from './tensor/functional.js';
+export * from './tensor/functional-extra.js';
+export * as linalg from './tensor/linalg.js';
 export { gradcheck, type GradcheckOptions } from './tensor/gradcheck.js';
 export { grad, type GradOptions } from './tensor/autograd.js';
 export * as nn from './nn/index.js';

@@ -45,7 +45,7 @@ const pairArg = (v: unknown): IntOrPair | undefined => (v === undefined || v ===
 const dimArg = (v: unknown): number | number[] | undefined => (v === undefined || v === null ? undefined : (v as number | number[]));
 
 /** A runner from a signature and a function of the bound arguments returning the output(s). */
-function call(params: readonly string[], f: (a: Args) => Tensor | Tensor[]) {
+export function call(params: readonly string[], f: (a: Args) => Tensor | Tensor[]) {
   return (c: RefCase): Comparison[] => {
     const inputs = caseInputs(c);
     const out = f(bind(c, inputs, params));
@@ -137,13 +137,15 @@ export const registry: Registry = {
   }),
   'torch.nn.functional.silu': call(['input', 'inplace'], (a) => F.silu(T(a.input, 'input'))),
   'torch.clamp': call(['input', 'min', 'max'], (a) =>
-    T(a.input, 'input').clamp((a.min as number | null | undefined) ?? null, (a.max as number | null | undefined) ?? null),
+    T(a.input, 'input').clamp((a.min as Tensor | number | null | undefined) ?? null, (a.max as Tensor | number | null | undefined) ?? null),
   ),
   // ---- binary (broadcasting); a python-number base or exponent is a scalar
   'torch.add': call(['input', 'other', 'alpha'], (a) => T(a.input, 'input').add(a.other as Tensor | number, num(a.alpha, 1))),
   'torch.sub': call(['input', 'other', 'alpha'], (a) => T(a.input, 'input').sub(a.other as Tensor | number, num(a.alpha, 1))),
   'torch.mul': binary((x, y) => x.mul(y)),
-  'torch.div': binary((x, y) => x.div(y)),
+  'torch.div': call(['input', 'other', 'rounding_mode'], (a) =>
+    T(a.input, 'input').div(a.other as Tensor | number, { roundingMode: (a.rounding_mode as 'trunc' | 'floor' | null | undefined) ?? null }),
+  ),
   'torch.maximum': binary((x, y) => x.maximum(y)),
   'torch.minimum': binary((x, y) => x.minimum(y)),
   'torch.pow': call(['input', 'exponent'], (a) => powFn(a.input as Tensor | number, a.exponent as Tensor | number)),

@@ -7,6 +7,7 @@
 import { StateError } from '../core/errors.js';
 import { isAnomalyEnabled, setDetectAnomaly, setGradEnabled } from './mode.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkSaved, edgeTarget } from './versions.js';
 
 export type GradFn = (g: Tensor) => (Tensor | null)[];
 
@@ -14,6 +15,8 @@ export class Node {
   /** Op name, e.g. `mul`; shown as `gradFn=<MulBackward>`. */
   readonly name: string;
   inputs: readonly Tensor[];
+  /** Each input's grad_fn when this node was recorded (an in-place write may give an input a new one later). */
+  inputFns?: readonly (Node | null)[];
   private fn: GradFn | null;
 
   constructor(name: string, inputs: readonly Tensor[], fn: GradFn) {
@@ -38,6 +41,7 @@ export class Node {
   release(): void {
     this.fn = null;
     this.inputs = [];
+    this.inputFns = [];
   }
 
   toString(): string {
@@ -62,11 +66,11 @@ function order(roots: readonly Tensor[]): Tensor[] {
     while (stack.length) {
       const top = stack[stack.length - 1]!;
       const [t, i] = top;
-      const inputs = t.gradFn ? t.gradFn.inputs : [];
-      if (i < inputs.length) {
+      const n = t.gradFn ? t.gradFn.inputs.length : 0;
+      if (i < n) {
         top[1]++;
-        const c = inputs[i]!;
-        if (c.requiresGrad && !seen.has(c)) {
+        const c = edgeTarget(t.gradFn!, i);
+        if (c && c.requiresGrad && !seen.has(c)) {
           seen.add(c);
           stack.push([c, 0]);
         }
@@ -139,7 +143,8 @@ function backwardPass(roots: readonly Tensor[], rootGrads: readonly Tensor[], op
         if (t.retainsGrad) t.accumulateGrad(g);
       }
       const node = t.gradFn;
-      const inputs = node.inputs;
+      const inputs = node.inputs.map((_, i) => edgeTarget(node, i));
+      checkSaved(node);
       // under anomaly mode the gradients are checked below, naming this node; the ops a gradient rule
       // runs internally are not checked on their own (they would name e.g. `div` instead of `sqrt`)
       const inGrads = anomaly ? withoutAnomaly(() => node.apply(g)) : node.apply(g);

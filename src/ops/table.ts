@@ -9,6 +9,7 @@ import { lossOps } from './loss.js';
 import { movementOps } from './movement.js';
 import { normOps } from './norm.js';
 import { reduceOps } from './reduce.js';
+import { selectOps } from './select.js';
 import type { OpTable } from './types.js';
 
 export const OPS: OpTable = {
@@ -22,4 +23,5 @@ export const OPS: OpTable = {
   ...linalgOps,
   ...lossOps,
   ...normOps,
+  ...selectOps,
 };

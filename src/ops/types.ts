@@ -89,6 +89,17 @@ export interface OpAttrs {
   scatterAdd: { dim: number };
   indexSelect: { dim: number };
   indexAdd: { dim: number; size: number };
+  // selection, sorting, scans, rounding arithmetic (select.ts)
+  putFlat: NoAttrs;
+  argsort: { dim: number; descending: boolean };
+  cumsum: { dim: number };
+  cumprod: { dim: number };
+  cumprodGrad: { dim: number };
+  cumExtremeIndex: { dim: number; max: boolean };
+  remainder: NoAttrs;
+  fmod: NoAttrs;
+  divRounding: { mode: 'trunc' | 'floor' };
+  scatterReduce: { dim: number; reduce: 'sum' | 'mean' | 'amax' | 'amin' | 'prod'; includeSelf: boolean };
   // fused softmax cross-entropy (loss.ts)
   softmaxCrossEntropy: NoAttrs;
   softmaxCrossEntropyGrad: { probs: TypedArray; classes: number };

@@ -16,7 +16,13 @@ import type { OpAttrs, OpDef, OpName, GradCtx } from '../ops/types.js';
 import * as C from '../ops/composite.js';
 import { Node, runBackward, type BackwardOptions } from '../autograd/engine.js';
 import { isAnomalyEnabled, isGradEnabled } from '../autograd/mode.js';
+import { noteView, recordSaved } from '../autograd/versions.js';
 import { formatTensor } from './format.js';
+import { writeInPlace } from './inplace.js';
+import { getItem, setItem } from './indexing.js';
+import type { IndexItem } from './index-parse.js';
+import * as X from './extra-ops.js';
+import { checkOptionKeys } from '../core/options.js';
 
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
@@ -39,6 +45,7 @@ export function apply<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttr
   const spec = def.infer(inputs, attrs);
   const raw = def.forward(inputs, attrs, spec);
   const out = new Tensor(raw.data, spec.shape, spec.dtype, raw.strides, raw.offset);
+  if (inputs.length > 0 && raw.data === inputs[0]!.storage) noteView(out, inputs[0]!);
   if (opTracer !== null) opTracer(name, inputs, attrs, out);
   if (isAnomalyEnabled() && isFloat(out.dtype)) checkFinite(out, name);
   if (def.backward === null && isGradEnabled() && isFloat(out.dtype) && inputs.some((t) => t.requiresGrad))
@@ -53,7 +60,10 @@ export function apply<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttr
       const backward = def.backward;
       const ctx: GradCtx<OpAttrs[K]> = { inputs, output: out, attrs, saved: raw.saved, run: apply };
       out.requiresGrad = true;
-      out.gradFn = new Node(name, inputs, (g) => backward(g, ctx));
+      const node = new Node(name, inputs, (g) => backward(g, ctx));
+      node.inputFns = inputs.map((t) => t.gradFn);
+      recordSaved(node, name, inputs, out);
+      out.gradFn = node;
     }
   }
   return out;
@@ -363,9 +373,22 @@ export class Tensor {
   /** x·σ(x) */
   silu(): Tensor { return this.mul(this.sigmoid()); }
   /** Clamp to [min, max]; either bound may be null. */
-  clamp(min: number | null = null, max: number | null = null): Tensor {
+  clamp(min: TensorOrScalar | null = null, max: TensorOrScalar | null = null): Tensor {
     if (min === null && max === null) throw new ValueError('clamp: at least one of min and max must not be null');
-    return apply('clamp', [this], { min, max });
+    if (min instanceof Tensor || max instanceof Tensor) {
+      // tensor bounds (broadcast): x below min takes min, then above max takes max (so min > max gives max)
+      let out: Tensor = this;
+      if (min !== null) {
+        const lo = this.wrap(min);
+        out = out.lt(lo).ifElse(lo, out);
+      }
+      if (max !== null) {
+        const hi = this.wrap(max);
+        out = out.gt(hi).ifElse(hi, out);
+      }
+      return out;
+    }
+    return apply('clamp', [this], { min: min === null ? null : Number(min), max: max === null ? null : Number(max) });
   }
 
   /** x ** e — e a number (pow-scalar) or a tensor (broadcast). */
@@ -394,7 +417,14 @@ export class Tensor {
     return apply('sub', [this, o], {});
   }
   mul(other: TensorOrScalar): Tensor { return apply('mul', [this, this.wrap(other)], {}); }
-  div(other: TensorOrScalar): Tensor { return apply('div', [this, this.wrap(other)], {}); }
+  /** this / other; `{ roundingMode: 'trunc' | 'floor' }` rounds the quotient (integers stay integers; zero gradient). */
+  div(other: TensorOrScalar, opts: { roundingMode?: 'trunc' | 'floor' | null } = {}): Tensor {
+    checkOptionKeys('div', opts, ['roundingMode']);
+    const mode = opts.roundingMode ?? null;
+    if (mode === null) return apply('div', [this, this.wrap(other)], {});
+    if (mode !== 'trunc' && mode !== 'floor') throw new ValueError(`div: roundingMode must be 'trunc', 'floor' or null, got '${String(mode)}'`);
+    return apply('divRounding', [this, this.wrap(other)], { mode });
+  }
   /** other - this */
   rsub(other: TensorOrScalar): Tensor { return apply('sub', [this.wrap(other), this], {}); }
   maximum(other: TensorOrScalar): Tensor { return apply('maximum', [this, this.wrap(other)], {}); }
@@ -671,68 +701,258 @@ export class Tensor {
     return apply('bmm', [this, other], {});
   }
 
-  // ---------------------------------------------------------------- in-place (no graph; for optimizers and init)
+  // ---------------------------------------------------------------- in-place (any view; recorded when a gradient is tracked)
 
-  private checkInPlace(op: string): void {
-    if (this.requiresGrad && isGradEnabled() && this.isLeaf)
-      throw new StateError(`${op}: a leaf tensor that requires grad is being used in an in-place operation; wrap it in noGrad(() => ...)`);
-    // the graph recorded the value before the write: a later backward would silently use stale inputs
-    if (this.gradFn !== null && isGradEnabled())
-      throw new StateError(
-        `${op}: in-place modification of a tensor computed by ${this.gradFn.toString()} would make its gradient wrong; use the out-of-place form (x = x.${op.replace(/_$/, '')}(...))`,
-        'E_INPLACE',
-      );
-    if (!this.isContiguous()) throw new StateError(`${op}: in-place operations need a contiguous tensor`);
+  private inPlace(op: string, compute: (old: Tensor) => TensorOrScalar): this {
+    writeInPlace(apply, this, op, null, this.shape, (old) => {
+      const r = compute(old);
+      return r instanceof Tensor ? r : old.wrap(r);
+    });
+    return this;
   }
 
-  /** Write `src`'s values (broadcast, cast) into this tensor. */
+  /** Write `src`'s values (broadcast, cast) into this tensor (a view writes through to its base). */
   copy_(src: TensorOrScalar): this {
-    return this.write(src, 'copy_');
+    return this.inPlace('copy_', () => src);
   }
-  fill_(value: number): this {
-    return this.fillWith(value, 'fill_');
+  fill_(value: TensorOrScalar): this {
+    return this.inPlace('fill_', () => value);
   }
   zero_(): this {
-    return this.fillWith(0, 'zero_');
+    return this.inPlace('zero_', () => 0);
   }
   add_(other: TensorOrScalar, alpha = 1): this {
-    return this.write(this.detach().add(other instanceof Tensor ? other.detach() : other, alpha), 'add_');
+    return this.inPlace('add_', (old) => old.add(other, alpha));
   }
   sub_(other: TensorOrScalar, alpha = 1): this {
-    return this.write(this.detach().sub(other instanceof Tensor ? other.detach() : other, alpha), 'sub_');
+    return this.inPlace('sub_', (old) => old.sub(other, alpha));
   }
   mul_(other: TensorOrScalar): this {
-    return this.write(this.detach().mul(other instanceof Tensor ? other.detach() : other), 'mul_');
+    return this.inPlace('mul_', (old) => old.mul(other));
   }
   div_(other: TensorOrScalar): this {
-    return this.write(this.detach().div(other instanceof Tensor ? other.detach() : other), 'div_');
+    return this.inPlace('div_', (old) => old.div(other));
   }
-  clamp_(min: number | null = null, max: number | null = null): this {
-    return this.write(this.detach().clamp(min, max), 'clamp_');
+  clamp_(min: TensorOrScalar | null = null, max: TensorOrScalar | null = null): this {
+    return this.inPlace('clamp_', (old) => old.clamp(min, max));
   }
-  private write(src: TensorOrScalar, op: string): this {
-    this.checkInPlace(op);
-    const s = src instanceof Tensor ? src : this.wrap(src);
-    const v = s.expand(this.shape);
-    const data = kernels().unary('copy', { data: v.storage, offset: v.offset, strides: v.strides }, this.shape, this.dtype);
-    this.storage.set(data, this.offset);
-    return this;
-  }
-  private fillWith(value: number, op: string): this {
-    this.checkInPlace(op);
-    this.storage.fill(value, this.offset, this.offset + this.numel());
-    return this;
+  /** Fill where `mask` (broadcast) is true. */
+  maskedFill_(mask: Tensor, value: TensorOrScalar): this {
+    return this.inPlace('maskedFill_', (old) => mask.ifElse(value instanceof Tensor ? value : old.wrap(value).to(old.dtype), old));
   }
   /** Fill with U(low, high) from `rng`. */
   uniform_(low = 0, high = 1, rng: Rng = defaultRng()): this {
-    this.checkInPlace('uniform_');
-    for (let i = 0; i < this.numel(); i++) this.storage[this.offset + i] = rng.uniformRange(low, high);
-    return this;
+    return this.inPlace('uniform_', (old) => {
+      const r = allocate(old.dtype, old.numel());
+      for (let i = 0; i < r.length; i++) r[i] = rng.uniformRange(low, high);
+      return new Tensor(r, old.shape.slice(), old.dtype);
+    });
   }
   /** Fill with N(mean, std²) from `rng`. */
   normal_(mean = 0, std = 1, rng: Rng = defaultRng()): this {
-    this.checkInPlace('normal_');
-    for (let i = 0; i < this.numel(); i++) this.storage[this.offset + i] = mean + std * rng.normal();
+    return this.inPlace('normal_', (old) => {
+      const r = allocate(old.dtype, old.numel());
+      for (let i = 0; i < r.length; i++) r[i] = mean + std * rng.normal();
+      return new Tensor(r, old.shape.slice(), old.dtype);
+    });
+  }
+
+  // ---------------------------------------------------------------- indexing (x[...] and x[...] = v)
+
+  /**
+   * PyTorch's `x[index]`. A string in NumPy syntax (`x.at(':, 1')`, `x.at('..., ::2')`, `x.at('None, 1:-1')`)
+   * or items: numbers, `[start, stop, step]`, `'...'`, `null` (new axis), int32 index Tensors and bool
+   * masks (`x.at(':', 1)`, `x.at(idx)`, `x.at(x.gt(0))`). Integers, slices, `...` and new axes give a
+   * view; index tensors and masks give a copy (several index tensors are broadcast and paired).
+   * An index out of range is an IndexError naming the dim, the index and the size.
+   */
+  at(...index: IndexItem[]): Tensor {
+    return getItem(this, index, 'at');
+  }
+  /**
+   * PyTorch's `x[index] = value`, in place: `x.set(':, 1', 0)`, `x.set(mask, -1)`, `x.set(idx, rows)`.
+   * The index is as for `at` (the last argument is the value, broadcast to the indexed shape). Writes
+   * go through views to the storage they share; gradients flow to x's history and to a tensor value.
+   */
+  set(...args: [...IndexItem[], TensorOrScalar]): this {
+    if (args.length < 2) throw new IndexError('set: expects an index and a value, e.g. x.set(\':, 1\', 0)', 'E_INDEX_SYNTAX');
+    const value = args[args.length - 1] as TensorOrScalar;
+    setItem(apply, this, args.slice(0, -1), value, 'set');
     return this;
+  }
+  /** In-place scatter: this[i][index[i][j]] = src[i][j] (dim 1). */
+  scatter_(dim: number, index: Tensor, src: TensorOrScalar): this {
+    const { pos, src: s } = X.scatterTargets(this, dim, index, src);
+    writeInPlace(apply, this, 'scatter_', pos, index.shape, () => s);
+    return this;
+  }
+
+  // ---------------------------------------------------------------- sorting, selection, scans
+
+  /** Sorted along `dim` (stable; NaN largest): `{ values, indices }` (indices int32). */
+  sort(dim = -1, opts: X.SortOptions = {}): { values: Tensor; indices: Tensor } {
+    return X.sort(apply, this, dim, opts);
+  }
+  /** The int32 permutation that sorts along `dim`. */
+  argsort(dim = -1, opts: X.SortOptions = {}): Tensor {
+    return X.sort(apply, this, dim, opts).indices;
+  }
+  /** The k largest (`largest: false`: smallest) along `dim`, sorted: `{ values, indices }`. */
+  topk(k: number, dim = -1, opts: X.TopkOptions = {}): { values: Tensor; indices: Tensor } {
+    return X.topk(apply, this, k, dim, opts);
+  }
+  /** The k-th smallest (k from 1) along `dim`: `{ values, indices }`. */
+  kthvalue(k: number, dim = -1, keepdim = false): { values: Tensor; indices: Tensor } {
+    return X.kthvalue(apply, this, k, dim, keepdim);
+  }
+  /** The lower median of all elements, or `{ values, indices }` along `dim`. */
+  median(): Tensor;
+  median(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  median(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    return X.median(apply, this, dim, keepdim);
+  }
+  /** Running sum along `dim`. */
+  cumsum(dim: number): Tensor {
+    const x = this.ndim === 0 ? this.reshape(1) : this;
+    const out = apply('cumsum', [x], { dim: normAxis(dim, x.ndim, 'cumsum') });
+    return this.ndim === 0 ? out.reshape([]) : out;
+  }
+  /** Running product along `dim` (exact gradient also where there are zeros). */
+  cumprod(dim: number): Tensor {
+    const x = this.ndim === 0 ? this.reshape(1) : this;
+    const out = apply('cumprod', [x], { dim: normAxis(dim, x.ndim, 'cumprod') });
+    return this.ndim === 0 ? out.reshape([]) : out;
+  }
+  /** Running maximum along `dim` and its position: `{ values, indices }`. */
+  cummax(dim: number): { values: Tensor; indices: Tensor } {
+    return X.cumExtreme(apply, this, dim, true);
+  }
+  cummin(dim: number): { values: Tensor; indices: Tensor } {
+    return X.cumExtreme(apply, this, dim, false);
+  }
+  /** The elements where `mask` (broadcast) is true, 1-D. */
+  maskedSelect(mask: Tensor): Tensor {
+    return X.maskedSelect(this, mask);
+  }
+  /** A copy with out[i][index[i][j]] = src[i][j] (dim 1); src a tensor or a number. */
+  scatter(dim: number, index: Tensor, src: TensorOrScalar): Tensor {
+    return X.scatter(apply, this, dim, index, src);
+  }
+  /** A copy with src reduced into out[i][index[i][j]] (dim 1): reduce 'sum' | 'prod' | 'mean' | 'amax' | 'amin'. */
+  scatterReduce(dim: number, index: Tensor, src: Tensor, reduce: OpAttrs['scatterReduce']['reduce'], opts: { includeSelf?: boolean } = {}): Tensor {
+    checkOptionKeys('scatterReduce', opts, ['includeSelf']);
+    return apply('scatterReduce', [this, index, src], { dim: normAxis(dim, Math.max(this.ndim, 1), 'scatterReduce'), reduce, includeSelf: opts.includeSelf ?? true });
+  }
+  /** A copy with source's slices added at `index` along `dim` (times alpha): out.narrow(dim, index[i], 1) += source[i]. */
+  indexAdd(dim: number, index: Tensor, source: Tensor, opts: { alpha?: number } = {}): Tensor {
+    checkOptionKeys('indexAdd', opts, ['alpha']);
+    const d = normAxis(dim, this.ndim, 'indexAdd');
+    const s = opts.alpha === undefined || opts.alpha === 1 ? source : source.mul(opts.alpha);
+    return this.add(apply('indexAdd', [s, index], { dim: d, size: this.shape[d]! }));
+  }
+  /** Sorted unique values (`{ values, inverse, counts }` when asked for inverse or counts). */
+  unique(opts: X.UniqueOptions & ({ returnInverse: true } | { returnCounts: true })): X.UniqueResult;
+  unique(opts?: X.UniqueOptions): Tensor;
+  unique(opts: X.UniqueOptions = {}): Tensor | X.UniqueResult {
+    const r = X.unique(this, opts);
+    return opts.returnInverse || opts.returnCounts ? r : r.values;
+  }
+  /** Occurrences of each value of a 1-D non-negative int32 tensor (or the sum of `weights`). */
+  bincount(opts: { weights?: Tensor | null; minlength?: number } = {}): Tensor {
+    return X.bincount(this, opts);
+  }
+
+  // ---------------------------------------------------------------- reshaping helpers
+
+  /** Reverse along each of `dims` (a copy). */
+  flip(...dims: (number | readonly number[])[]): Tensor {
+    return X.flip(this, shapeArgs(dims));
+  }
+  /** Shift along `dims` with wrap-around (over the flattened tensor when dims is omitted). */
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+    return X.roll(this, shifts, dims);
+  }
+  /** Lower triangle of the last two dims (j − i ≤ diagonal); zeros above. */
+  tril(diagonal = 0): Tensor {
+    return X.tril(this, diagonal);
+  }
+  /** Upper triangle of the last two dims (j − i ≥ diagonal); zeros below. */
+  triu(diagonal = 0): Tensor {
+    return X.triu(this, diagonal);
+  }
+  /** 1-D → square matrix with this on a diagonal; 2-D → that diagonal. */
+  diag(diagonal = 0): Tensor {
+    return X.diag(apply, this, diagonal);
+  }
+  /** Sum of the diagonal of a 2-D tensor. */
+  trace(): Tensor {
+    return X.trace(apply, this);
+  }
+  /** Repeat along each dim (`reps` shorter than ndim is padded with leading ones, unlike `repeat`). */
+  tile(...reps: (number | readonly number[])[]): Tensor {
+    return X.tile(this, shapeArgs(reps));
+  }
+  /** The slices along `dim`, each with that dim removed (views). */
+  unbind(dim = 0): Tensor[] {
+    return X.unbind(this, dim);
+  }
+  /** [n] ⊗ [m] → [n, m]. */
+  outer(other: Tensor): Tensor {
+    return X.outer(this, other);
+  }
+
+  // ---------------------------------------------------------------- logic, comparison, rounding arithmetic
+
+  /** Whether all elements (along `dim`) are nonzero: a bool tensor. */
+  all(dim?: Dims, keepdim = false): Tensor {
+    return X.all(this, dim, keepdim);
+  }
+  /** Whether any element (along `dim`) is nonzero: a bool tensor. */
+  any(dim?: Dims, keepdim = false): Tensor {
+    return X.any(this, dim, keepdim);
+  }
+  /** Elementwise |this − other| ≤ atol + rtol·|other| (defaults rtol 1e-5, atol 1e-8; `equalNan`). */
+  isclose(other: TensorOrScalar, opts: X.IscloseOptions = {}): Tensor {
+    return X.isclose(this, other, opts);
+  }
+  /** Whether every element is close (see isclose) — a boolean. */
+  allclose(other: TensorOrScalar, opts: X.IscloseOptions = {}): boolean {
+    return X.isclose(this, other, opts).all().item() !== 0;
+  }
+  /** Same shape and the same values (NaN ≠ NaN) — a boolean. */
+  equal(other: Tensor): boolean {
+    return shapesEqual(this.shape, other.shape) && this.eq(other).all().item() !== 0;
+  }
+  /** Python's modulo: the sign of the divisor (this − floor(this / other)·other, computed exactly). */
+  remainder(other: TensorOrScalar): Tensor {
+    return apply('remainder', [this, this.wrap(other)], {});
+  }
+  /** C's fmod: the sign of the dividend. */
+  fmod(other: TensorOrScalar): Tensor {
+    return apply('fmod', [this, this.wrap(other)], {});
+  }
+  /** this / other rounded down (integers stay integers). Not differentiable (zero gradient). */
+  floorDivide(other: TensorOrScalar): Tensor {
+    return apply('divRounding', [this, this.wrap(other)], { mode: 'floor' });
+  }
+  /** Round toward zero. */
+  trunc(): Tensor {
+    return X.trunc(this);
+  }
+  /** Replace NaN (default 0), +inf and −inf (default the dtype's largest/smallest finite value). */
+  nanToNum(opts: X.NanToNumOptions = {}): Tensor {
+    return X.nanToNum(this, opts);
+  }
+  /** this + weight·(end − this). */
+  lerp(end: Tensor, weight: TensorOrScalar): Tensor {
+    return X.lerp(this, end, weight);
+  }
+  /** `[std, mean]` over `dim` (PyTorch's std_mean). */
+  stdMean(dim?: Dims, opts: { correction?: number; keepdim?: boolean } = {}): [Tensor, Tensor] {
+    return [this.std(dim, opts), this.mean(dim, opts.keepdim ?? false)];
+  }
+  /** `[var, mean]` over `dim` (PyTorch's var_mean). */
+  varMean(dim?: Dims, opts: { correction?: number; keepdim?: boolean } = {}): [Tensor, Tensor] {
+    return [this.var(dim, opts), this.mean(dim, opts.keepdim ?? false)];
   }
 }

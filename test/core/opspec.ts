@@ -22,6 +22,7 @@ import {
   zeros,
 } from '../../src/index.js';
 import { apply } from '../../src/tensor/tensor.js';
+import { EXTRA_REQUIRED, EXTRA_SPECS } from './opspec-extra.js';
 
 const F = nn.functional;
 
@@ -1001,6 +1002,9 @@ export const SPECS: OpSpec[] = [
   },
 ];
 
+// issue 14: indexing, assignment, in-place on views, the tensor ops (opspec-extra.ts)
+SPECS.push(...EXTRA_SPECS);
+
 /** Every op the issue lists must have an entry (names as in SPECS). */
 export const REQUIRED = [
   'neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'leakyRelu', 'elu', 'gelu',
@@ -1015,6 +1019,7 @@ export const REQUIRED = [
   'conv1d', 'conv2d', 'convTranspose2d', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'interpolate (nearest)',
   'batchNorm', 'layerNorm', 'embedding', 'dropout (seeded)',
   'reshape / view', 'permute / transpose / t', 'expand', 'narrow / slice / select', 'squeeze / unsqueeze / flatten / unflatten',
+  ...EXTRA_REQUIRED,
 ];
 
 /** A stable seed per (spec, sample). */

@@ -1,0 +1,122 @@
+/**
+ * Version counters, PyTorch's guard against in-place writes to values that a gradient rule still needs.
+ *
+ * Every storage has a version, bumped by each in-place write through any tensor that shares it (a view
+ * included). When a graph node is recorded, the versions of the tensors its gradient rule reads are
+ * noted; `backward()` compares them before running the rule and refuses, with PyTorch's message, when
+ * one was overwritten in between.
+ *
+ * The counter lives in one WeakMap keyed by storage identity (`storageKey`), so the storage record can
+ * own it later without touching the callers of `storageVersion` / `bumpVersion`.
+ *
+ * This module also keeps the two facts in-place writes with autograd need: which tensor a view was cut
+ * from (`viewBase`), and — when an in-place write gives a tensor a new history — which stand-in tensor
+ * now owns its old history (`historyOwner`), so nodes recorded earlier keep their edges.
+ */
+import { StateError, fmtShape } from '../core/errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Node } from './engine.js';
+
+const versions = new WeakMap<object, number>();
+
+function storageKey(t: Tensor): object {
+  return t.storage;
+}
+
+/** The version of `t`'s storage: the number of in-place writes to it so far. */
+export function storageVersion(t: Tensor): number {
+  return versions.get(storageKey(t)) ?? 0;
+}
+
+/** Count one in-place write to `t`'s storage (and so to every view of it). */
+export function bumpVersion(t: Tensor): void {
+  const k = storageKey(t);
+  versions.set(k, (versions.get(k) ?? 0) + 1);
+}
+
+// ---- which values each gradient rule reads (PyTorch's "saved variables")
+
+/** Rules that read no input or output values (only shapes, or index tensors that are never written). */
+const SAVES_NOTHING = new Set<string>([
+  'add', 'sub', 'neg', 'reshape', 'permute', 'expand', 'slice', 'contiguous', 'pad', 'cat', 'sum', 'cast',
+  'gather', 'scatterAdd', 'indexSelect', 'indexAdd', 'putFlat', 'floor', 'ceil', 'round', 'sign', 'trunc',
+  'cumsum', 'flip', 'roll', 'triMask',
+]);
+/** Rules that read their output (and not their inputs). */
+const SAVES_OUTPUT_ONLY = new Set<string>(['exp', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'reciprocal', 'expm1']);
+/** Rules that read their output as well as their inputs. */
+const SAVES_OUTPUT_TOO = new Set<string>(['elu', 'pow', 'amax', 'amin', 'prod', 'cumprod']);
+
+interface Saved {
+  tensors: Tensor[];
+  versions: number[];
+  roles: string[];
+}
+const savedByNode = new WeakMap<Node, Saved>();
+
+/** Note the versions of the values `node`'s rule (the op `name`) will read. Called when the node is recorded. */
+export function recordSaved(node: Node, name: string, inputs: readonly Tensor[], output: Tensor): void {
+  if (SAVES_NOTHING.has(name)) return;
+  const tensors: Tensor[] = [];
+  const roles: string[] = [];
+  if (!SAVES_OUTPUT_ONLY.has(name))
+    inputs.forEach((t, i) => {
+      tensors.push(t);
+      roles.push(`input ${i}`);
+    });
+  if (SAVES_OUTPUT_ONLY.has(name) || SAVES_OUTPUT_TOO.has(name)) {
+    tensors.push(output);
+    roles.push('output 0');
+  }
+  savedByNode.set(node, { tensors, versions: tensors.map(storageVersion), roles });
+}
+
+/** Throw PyTorch's error if a value `node`'s rule reads was written in place after the node was recorded. */
+export function checkSaved(node: Node): void {
+  const s = savedByNode.get(node);
+  if (!s) return;
+  for (let i = 0; i < s.tensors.length; i++) {
+    const t = s.tensors[i]!;
+    const now = storageVersion(t);
+    if (now !== s.versions[i])
+      throw new StateError(
+        `one of the variables needed for gradient computation has been modified by an inplace operation: [${t.dtype} ${fmtShape(t.shape)}], which is ${s.roles[i]} of ${node.toString()}, is at version ${now}; expected version ${s.versions[i]} instead. Hint: clone() the tensor before the in-place operation, or use the out-of-place form`,
+        'E_INPLACE_MODIFIED',
+      );
+  }
+}
+
+// ---- views and rewritten histories
+
+const bases = new WeakMap<Tensor, Tensor>();
+
+/** Record that `view` shares the storage of `of` (whose own base, if any, becomes the view's base). */
+export function noteView(view: Tensor, of: Tensor): void {
+  bases.set(view, bases.get(of) ?? of);
+}
+
+/** The tensor `t` is a view of (the one that was not itself cut from another), or null. */
+export function viewBase(t: Tensor): Tensor | null {
+  return bases.get(t) ?? null;
+}
+
+const owners = new WeakMap<Node, Tensor>();
+
+/** Record that `standIn` now carries the history `fn` that an in-place write took away from another tensor. */
+export function setHistoryOwner(fn: Node, standIn: Tensor): void {
+  owners.set(fn, standIn);
+}
+
+/**
+ * The tensor a node's i-th edge leads to: the input itself, unless an in-place write has since given
+ * the input a new history — then the stand-in holding the history the node was recorded against, or
+ * null when the input had no history (and needed no gradient) back then.
+ */
+export function edgeTarget(node: Node, i: number): Tensor | null {
+  const c = node.inputs[i];
+  if (!c) return null;
+  const rec = node.inputFns?.[i];
+  if (rec === undefined || c.gradFn === rec) return c;
+  if (rec === null) return null;
+  return owners.get(rec) ?? c;
+}

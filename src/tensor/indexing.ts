@@ -1,0 +1,167 @@
+/**
+ * PyTorch's `x[index]` and `x[index] = value`.
+ *
+ * Basic indexing (integers, slices, `...`, new axes) is a chain of views (select, slice, unsqueeze).
+ * Advanced indexing (int32 index tensors, broadcast together, and bool masks, which stand for their
+ * nonzero positions) gathers a copy: the indexed dims are flattened into one and read with
+ * indexSelect, whose gradient accumulates repeated indices. As in NumPy, the indexed dims' result
+ * goes where the first of them was when they are adjacent, and in front otherwise.
+ *
+ * Assignment writes through the view (basic) or at the selected positions (advanced), broadcasting the
+ * value; see inplace.ts for the autograd side.
+ */
+import { DTypeError, IndexError, ShapeError, fmtShape } from '../core/errors.js';
+import { broadcastShapes, numel } from '../core/shape.js';
+import type { Tensor, TensorOrScalar, apply as applyFn } from './tensor.js';
+import { parseIndex, type ParsedIndex } from './index-parse.js';
+import { writeInPlace } from './inplace.js';
+
+interface Advanced {
+  dim: number;
+  /** int32 indices, already wrapped into [0, size) */
+  index: Tensor;
+}
+
+function describe(args: readonly unknown[]): string {
+  return args.map((a) => (typeof a === 'string' ? a : a === null ? 'None' : Array.isArray(a) ? `[${a.join(', ')}]` : typeof a === 'number' ? String(a) : 'Tensor')).join(', ');
+}
+
+/** Positions where a bool tensor is true, one int32 list per dim (PyTorch's `nonzero(as_tuple=True)`). */
+function nonzero(mask: Tensor): Int32Array[] {
+  const d = mask.dataSync();
+  const nd = mask.ndim;
+  const hits: number[] = [];
+  for (let i = 0; i < d.length; i++) if (d[i]) hits.push(i);
+  const out = Array.from({ length: nd }, () => new Int32Array(hits.length));
+  const strides = mask.shape.map((_, k) => numel(mask.shape.slice(k + 1)));
+  hits.forEach((flat, j) => {
+    for (let k = 0; k < nd; k++) out[k]![j] = Math.floor(flat / strides[k]!) % mask.shape[k]!;
+  });
+  return out;
+}
+
+/** Apply the basic items as views; collect the advanced ones (dims counted in the resulting view). */
+function basicPass(x: Tensor, items: ParsedIndex[], who: string): { view: Tensor; adv: Advanced[] } {
+  const consumes = (it: ParsedIndex) => (it.kind === 'int' || it.kind === 'slice' ? 1 : it.kind === 'tensor' ? (it.tensor.dtype === 'bool' ? Math.max(it.tensor.ndim, 1) : 1) : 0);
+  const nEll = items.filter((it) => it.kind === 'ellipsis').length;
+  if (nEll > 1) throw new IndexError(`${who}: an index can only have a single ellipsis ('...')`);
+  const used = items.reduce((n, it) => n + consumes(it), 0);
+  if (used > x.ndim) throw new IndexError(`${who}: too many indices for tensor of dimension ${x.ndim} (shape ${fmtShape(x.shape)})`);
+  let v = x;
+  let d = 0; // current dim of v
+  let src = 0; // the dim of x being consumed (for messages)
+  const adv: Advanced[] = [];
+  for (const it of items) {
+    switch (it.kind) {
+      case 'ellipsis': {
+        const skip = x.ndim - used;
+        d += skip;
+        src += skip;
+        break;
+      }
+      case 'newaxis':
+        v = v.unsqueeze(d);
+        d++;
+        break;
+      case 'int': {
+        const size = v.shape[d]!;
+        if (it.value < -size || it.value >= size) throw new IndexError(`${who}: index ${it.value} is out of bounds for dimension ${src} with size ${size}`);
+        v = v.select(d, it.value);
+        src++;
+        break;
+      }
+      case 'slice':
+        v = v.slice(d, it.start, it.stop, it.step);
+        d++;
+        src++;
+        break;
+      case 'tensor': {
+        const t = it.tensor;
+        if (t.dtype === 'bool') {
+          const k = Math.max(t.ndim, 1);
+          const mshape = t.ndim === 0 ? [1] : t.shape;
+          for (let j = 0; j < k; j++)
+            if (mshape[j] !== v.shape[d + j])
+              throw new IndexError(
+                `${who}: the shape of the mask ${fmtShape(t.shape)} at index ${j} does not match the shape of the indexed tensor ${fmtShape(x.shape)} at index ${src + j}`,
+              );
+          const nz = nonzero(t.ndim === 0 ? t.reshape(1) : t);
+          nz.forEach((ix, j) => adv.push({ dim: d + j, index: x.newTensor(ix, [ix.length], 'int32') }));
+          d += k;
+          src += k;
+        } else {
+          if (t.dtype !== 'int32') throw new DTypeError(`${who}: tensors used as indices must be int32 or bool tensors, got ${t.dtype}`);
+          const size = v.shape[d]!;
+          const raw = t.dataSync();
+          const fixed = new Int32Array(raw.length);
+          for (let i = 0; i < raw.length; i++) {
+            const r = raw[i]!;
+            if (r < -size || r >= size) throw new IndexError(`${who}: index ${r} is out of bounds for dimension ${src} with size ${size}`);
+            fixed[i] = r < 0 ? r + size : r;
+          }
+          adv.push({ dim: d, index: x.newTensor(fixed, t.shape, 'int32') });
+          d++;
+          src++;
+        }
+        break;
+      }
+    }
+  }
+  return { view: v, adv };
+}
+
+/** `x[index]`: a view for basic indices, a copy when an index tensor or mask is involved. */
+export function getItem(x: Tensor, args: readonly unknown[], who = 'at'): Tensor {
+  const items = parseIndex(args, who);
+  const { view, adv } = basicPass(x, items, who);
+  if (adv.length === 0) return view;
+  const bshape = adv.reduce<number[]>((s, a) => broadcastShapes(s, a.index.shape, who), []);
+  const advDims = adv.map((a) => a.dim);
+  const rest = view.shape.map((_, i) => i).filter((i) => !advDims.includes(i));
+  // flat position over the indexed dims, in their order: Σ index_k · Π later sizes
+  const sizes = advDims.map((dd) => view.shape[dd]!);
+  const lin = new Int32Array(numel(bshape));
+  adv.forEach((a, k) => {
+    const e = a.index.expand(bshape).dataSync();
+    const mult = sizes.slice(k + 1).reduce((p, s) => p * s, 1);
+    for (let i = 0; i < lin.length; i++) lin[i] = lin[i]! + e[i]! * mult;
+  });
+  const restShape = rest.map((i) => view.shape[i]!);
+  const moved = view.permute([...advDims, ...rest]).reshape([numel(sizes), ...restShape]);
+  const picked = moved.indexSelect(0, x.newTensor(lin, [lin.length], 'int32')).reshape([...bshape, ...restShape]);
+  const adjacent = advDims.every((dd, k) => k === 0 || dd === advDims[k - 1]! + 1);
+  const first = advDims[0]!;
+  if (!adjacent || first === 0) return picked;
+  // adjacent: the broadcast dims go where the first indexed dim was
+  const nb = bshape.length;
+  const perm = [...rest.keys()].slice(0, first).map((i) => nb + i);
+  for (let i = 0; i < nb; i++) perm.push(i);
+  for (let i = first; i < rest.length; i++) perm.push(nb + i);
+  return picked.permute(perm);
+}
+
+/** `x[index] = value`, in place (through views, broadcasting `value`); returns x. */
+export function setItem(apply: typeof applyFn, x: Tensor, args: readonly unknown[], value: TensorOrScalar, who = 'set'): void {
+  const items = parseIndex(args, who);
+  const { view, adv } = basicPass(x, items, who);
+  const val = (v: Tensor | number | boolean, like: Tensor): Tensor => (typeof v === 'object' ? v : like.newFull([], Number(v)));
+  const checkValue = (shape: readonly number[]) => {
+    if (typeof value === 'object') {
+      try {
+        const b = broadcastShapes(value.shape, shape, who);
+        if (b.length !== shape.length || b.some((s, i) => s !== shape[i])) throw new ShapeError('');
+      } catch {
+        throw new ShapeError(`${who}: a value of shape ${fmtShape(value.shape)} cannot be broadcast to the indexed shape ${fmtShape(shape)}`);
+      }
+    }
+  };
+  if (adv.length === 0) {
+    checkValue(view.shape);
+    writeInPlace(apply, view, who, null, view.shape, () => val(value, x), view === x ? [] : [x]);
+    return;
+  }
+  // advanced: the row-major positions of the selected elements, read by the same index from an arange
+  const positions = getItem(x.newTensor(Int32Array.from({ length: x.numel() }, (_, i) => i), x.shape, 'int32'), args, who);
+  checkValue(positions.shape);
+  writeInPlace(apply, x, who, positions.dataSync() as Int32Array, positions.shape, () => val(value, x));
+}
