@@ -10,9 +10,12 @@
  *    onnx.checker.check_model(full_check=True).
  * 4. PyTorch's own ONNX export of its trained models is imported by backprop and reproduces the outputs
  *    (skipped with a notice when this torch build cannot export).
+ * 5. Real models exported by torch.onnx.export at opsets 13 and 17 (torch_real_models.py:
+ *    TransformerEncoder, MultiheadAttention, ShuffleNetV2, MobileNetV3-small, bilinear U-Nets with
+ *    align_corners true and false) are imported and match PyTorch within 1e-4.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -173,6 +176,19 @@ async function main(): Promise<void> {
       check(`backprop imports torch.onnx.export(${name}) and matches torch: max error ${err.toExponential(2)}`, err <= TOL);
     }
   } else console.log('NOTE torch.onnx.export is unavailable in this torch build; ONNX import from PyTorch not exercised');
+
+  // 5. Real models: torch.onnx.export at opsets 13 and 17 (TransformerEncoder, MultiheadAttention,
+  //    ShuffleNetV2, MobileNetV3-small, bilinear U-Nets with align_corners true/false) → importOnnx.
+  const real = join(dir, 'real');
+  const exported = spawnSync(PY, [join(here, 'torch_real_models.py'), real], { stdio: 'inherit' });
+  check('torch.onnx.export of the real models (opsets 13 and 17)', exported.status === 0);
+  if (existsSync(real))
+    for (const f of readdirSync(real).filter((f) => f.endsWith('.onnx')).sort()) {
+      const m = await importOnnx(join(real, f));
+      const io = await loadSafetensors(join(real, f.replace(/\.onnx$/, '-io.safetensors')));
+      const err = maxErr(noGrad(() => m.call(io.x!)) as Tensor, io.y!);
+      check(`backprop imports ${f} and matches PyTorch: max error ${err.toExponential(2)} (bar 1e-4)`, err <= 1e-4);
+    }
 
   if (fixtures && !failures) {
     const fx = join(here, '..', '..', 'test', 'fixtures', 'io');

@@ -21,3 +21,44 @@ export function bf16ToF32(h: number): number {
   scratchU32[0] = (h & 0xffff) << 16;
   return scratchF32[0]!;
 }
+
+let f16Table: Float32Array | null = null;
+/** All 65,536 binary16 values as float32 (exact: every half is a float32), built on first use (256 KiB). */
+function f16Lut(): Float32Array {
+  if (!f16Table) {
+    f16Table = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) f16Table[h] = f16ToF32(h);
+  }
+  return f16Table;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The little-endian uint16 bit patterns of `bytes` (a copy-free view when aligned on a little-endian host). */
+function u16View(bytes: Uint8Array, n: number): Uint16Array {
+  if (LITTLE_ENDIAN && bytes.byteOffset % 2 === 0) return new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+  const out = new Uint16Array(n);
+  for (let i = 0; i < n; i++) out[i] = bytes[2 * i]! | (bytes[2 * i + 1]! << 8);
+  return out;
+}
+
+/**
+ * Decode `n` little-endian binary16 values from `bytes` into float32 through a 65,536-entry table —
+ * the same values as `f16ToF32` bit for bit (tested over every half), about 10× faster.
+ */
+export function decodeF16(bytes: Uint8Array, n: number): Float32Array {
+  const lut = f16Lut();
+  const src = u16View(bytes, n);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lut[src[i]!]!;
+  return out;
+}
+
+/** Decode `n` little-endian bfloat16 values into float32: each is the upper half of a float32's bits. */
+export function decodeBF16(bytes: Uint8Array, n: number): Float32Array {
+  const src = u16View(bytes, n);
+  const out = new Float32Array(n);
+  const bits = new Uint32Array(out.buffer);
+  for (let i = 0; i < n; i++) bits[i] = src[i]! << 16;
+  return out;
+}

@@ -13,7 +13,7 @@ import { FormatError, ValueError, DTypeError } from '../core/errors.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { keyOffset, parseStrictJson, utf8Offset, type JsonObject, type JsonValue } from './json.js';
-import { f16ToF32 } from './half.js';
+import { decodeBF16, decodeF16 } from './half.js';
 import { refusePickle } from './pickle.js';
 
 /** safetensors dtype codes understood on load. */
@@ -167,17 +167,10 @@ function readEntry(bytes: Uint8Array, t: SafetensorsHeaderEntry, file: string | 
         out[i] = t.dtype === 'F32' ? dv.getFloat32(i * 4, true) : t.dtype === 'F64' ? dv.getFloat64(i * 8, true) : dv.getInt32(i * 4, true);
       return out;
     }
-    case 'F16': {
-      const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) out[i] = f16ToF32(dv.getUint16(i * 2, true));
-      return out;
-    }
-    case 'BF16': {
-      const out = new Float32Array(n);
-      const u = new Uint32Array(out.buffer);
-      for (let i = 0; i < n; i++) u[i] = dv.getUint16(i * 2, true) << 16;
-      return out;
-    }
+    case 'F16':
+      return decodeF16(bytes.subarray(t.begin, t.end), n);
+    case 'BF16':
+      return decodeBF16(bytes.subarray(t.begin, t.end), n);
     case 'I64': {
       const out = new Int32Array(n);
       for (let i = 0; i < n; i++) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bf16ToF32, f16ToF32 } from '../../src/io/half.js';
+import { bf16ToF32, decodeBF16, decodeF16, f16ToF32 } from '../../src/io/half.js';
 import { emptyTensorProto, protoToTensor } from '../../src/io/onnx/tensors.js';
 import { OnnxDataType } from '../../src/io/onnx/proto.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
@@ -74,5 +74,30 @@ describe('half-precision decoding', () => {
       expect(t.dtype).toBe('float32');
       expect(Array.from(t.dataSync())).toEqual(table.map(([, v]) => Math.fround(v)));
     }
+  });
+});
+
+describe('table-based half decoding', () => {
+  const all = new Uint8Array(65536 * 2);
+  for (let h = 0; h < 65536; h++) {
+    all[2 * h] = h & 0xff;
+    all[2 * h + 1] = h >> 8;
+  }
+  const same = (a: number, b: number) => (Number.isNaN(b) ? Number.isNaN(a) : Object.is(a, b));
+
+  it('decodeF16 equals f16ToF32 on all 65,536 halves (aligned and unaligned bytes)', () => {
+    for (const bytes of [all, new Uint8Array([0, ...all]).subarray(1)]) {
+      const got = decodeF16(bytes, 65536);
+      let bad = 0;
+      for (let h = 0; h < 65536; h++) if (!same(got[h]!, Math.fround(f16ToF32(h)))) bad++;
+      expect(bad).toBe(0);
+    }
+  });
+
+  it('decodeBF16 equals bf16ToF32 on all 65,536 patterns', () => {
+    const got = decodeBF16(all, 65536);
+    let bad = 0;
+    for (let h = 0; h < 65536; h++) if (!same(got[h]!, bf16ToF32(h))) bad++;
+    expect(bad).toBe(0);
   });
 });

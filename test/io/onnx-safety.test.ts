@@ -191,7 +191,7 @@ describe('ONNX import: malformed graphs are typed errors', () => {
     ['output never computed', () => { const m = mlpProto(); m.graph!.output[0]!.name = 'ghost'; return enc(m); }, 'E_ONNX_GRAPH'],
     ['value defined twice', () => { const m = mlpProto(); m.graph!.node[1]!.output[0] = m.graph!.node[0]!.output[0]!; return enc(m); }, 'E_ONNX_GRAPH'],
     ['duplicate initializer', () => { const m = mlpProto(); m.graph!.initializer.push(m.graph!.initializer[0]!); return enc(m); }, 'E_ONNX_GRAPH'],
-    ['opset 9', () => { const m = mlpProto(); m.opsetImport[0]!.version = 9; return enc(m); }, 'E_ONNX_OPSET'],
+    ['Gemm at opset 5 (pre-7 broadcast rules)', () => { const m = mlpProto(); m.opsetImport[0]!.version = 5; return enc(m); }, 'E_ONNX_OPSET'],
     ['raw data shorter than the shape', () => { const m = mlpProto(); const t = m.graph!.initializer[0]!; t.rawData = t.rawData!.slice(4); return enc(m); }, 'E_ONNX_TENSOR'],
     ['negative dim', () => { const m = mlpProto(); m.graph!.initializer[0]!.dims[0] = -3; return enc(m); }, 'E_ONNX_TENSOR'],
     ['INT64 beyond int32', () => { const m = mlpProto(); const t = m.graph!.initializer[0]!; t.dataType = 7; t.dims = [1]; t.rawData = new Uint8Array(new BigInt64Array([1n << 40n]).buffer); return enc(m); }, 'E_ONNX_INT64_RANGE'],

@@ -15,6 +15,7 @@ import { Module, Parameter } from '../../nn/module.js';
 import { decodeModelProto, OnnxAttrType, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from './proto.js';
 import { protoToTensor } from './tensors.js';
 import { runNode, type AttrValue, type INode } from './interpreter.js';
+import { checkNodeAtImport } from './checks.js';
 
 export interface ImportOnnxOptions {
   /** Maximum number of graph nodes (default 100,000). */
@@ -33,15 +34,20 @@ export interface ImportOnnxOptions {
   externalData?: (t: TensorProto) => Uint8Array;
 }
 
-/** Ops the importer implements. */
+/** Ops the importer implements (ai.onnx, opsets 7 and newer). */
 export const ONNX_IMPORT_OPS = [
-  'Abs', 'Add', 'And', 'ArgMax', 'ArgMin', 'AveragePool', 'BatchNormalization', 'Cast', 'Ceil', 'Clip', 'Concat', 'Constant',
-  'ConstantOfShape', 'Conv', 'ConvTranspose', 'Cos', 'Div', 'Dropout', 'Elu', 'Equal', 'Erf', 'Exp', 'Expand', 'Flatten', 'Floor', 'Gather',
-  'GatherElements', 'Gelu', 'Gemm', 'GlobalAveragePool', 'Greater', 'GreaterOrEqual', 'GRU', 'Identity', 'IsInf', 'IsNaN',
-  'LayerNormalization', 'LeakyRelu', 'Less', 'LessOrEqual', 'Log', 'LogSoftmax', 'LSTM', 'MatMul', 'Max', 'MaxPool', 'Min', 'Mul', 'Neg',
-  'Not', 'Or', 'Pad', 'Pow', 'Reciprocal', 'ReduceMax', 'ReduceMean', 'ReduceMin', 'ReduceSum', 'Relu', 'Reshape', 'RNN', 'Round',
-  'Resize', 'Shape', 'Sigmoid', 'Sign', 'Sin', 'Slice', 'Softmax', 'Softplus', 'Sqrt', 'Squeeze', 'Sub', 'Tanh', 'Transpose', 'Unsqueeze',
-  'Where', 'Xor',
+  'Abs', 'Acos', 'Acosh', 'Add', 'And', 'ArgMax', 'ArgMin', 'Asin', 'Asinh', 'Atan', 'Atanh', 'AveragePool', 'BatchNormalization', 'BitShift',
+  'Cast', 'CastLike', 'Ceil', 'Celu', 'Clip', 'Compress', 'Concat', 'Constant', 'ConstantOfShape', 'Conv', 'ConvTranspose', 'Cos', 'Cosh',
+  'CumSum', 'DepthToSpace', 'Det', 'Div', 'Dropout', 'Einsum', 'Elu', 'Equal', 'Erf', 'Exp', 'Expand', 'EyeLike', 'Flatten', 'Floor',
+  'Gather', 'GatherElements', 'GatherND', 'Gelu', 'Gemm', 'GlobalAveragePool', 'GlobalLpPool', 'GlobalMaxPool', 'Greater', 'GreaterOrEqual',
+  'GRU', 'Hardmax', 'HardSigmoid', 'HardSwish', 'Identity', 'InstanceNormalization', 'IsInf', 'IsNaN', 'LayerNormalization', 'LeakyRelu',
+  'Less', 'LessOrEqual', 'Log', 'LogSoftmax', 'LpNormalization', 'LpPool', 'LRN', 'LSTM', 'MatMul', 'Max', 'MaxPool', 'Mean',
+  'MeanVarianceNormalization', 'Min', 'Mod', 'Mul', 'Neg', 'NegativeLogLikelihoodLoss', 'NonZero', 'Not', 'OneHot', 'Or', 'Pad', 'Pow',
+  'PRelu', 'Range', 'Reciprocal', 'ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceMax', 'ReduceMean', 'ReduceMin',
+  'ReduceProd', 'ReduceSum', 'ReduceSumSquare', 'Relu', 'Reshape', 'Resize', 'ReverseSequence', 'RNN', 'Round', 'Scatter', 'ScatterElements',
+  'ScatterND', 'Selu', 'Shape', 'Shrink', 'Sigmoid', 'Sign', 'Sin', 'Sinh', 'Size', 'Slice', 'Softmax', 'SoftmaxCrossEntropyLoss', 'Softplus',
+  'Softsign', 'SpaceToDepth', 'Split', 'Sqrt', 'Squeeze', 'Sub', 'Sum', 'Tan', 'Tanh', 'ThresholdedRelu', 'Tile', 'TopK', 'Transpose',
+  'Trilu', 'Unique', 'Unsqueeze', 'Upsample', 'Where', 'Xor',
 ] as const;
 const SUPPORTED = new Set<string>(ONNX_IMPORT_OPS);
 
@@ -75,7 +81,7 @@ export class OnnxModule extends Module {
     if (!graph) throw new FormatError('E_ONNX_GRAPH', 'onnx: the model has no graph');
     const opset = model.opsetImport.find((o) => (o.domain ?? '') === '' || o.domain === 'ai.onnx')?.version;
     if (opset === undefined) throw new FormatError('E_ONNX_OPSET', 'onnx: the model imports no default-domain opset');
-    if (opset < 13) throw new NotSupportedError(`onnx: opset ${opset} is older than 13, the oldest backprop imports; re-export with a newer opset`, 'E_ONNX_OPSET');
+    if (opset < 1) throw new FormatError('E_ONNX_OPSET', `onnx: invalid default-domain opset ${opset}`);
     this.opset = opset;
     this.maxElements = opts.maxElements ?? 2 ** 28;
     const maxNodes = opts.maxNodes ?? 100_000;
@@ -117,6 +123,9 @@ export class OnnxModule extends Module {
     for (const o of this.outputNames)
       if (!defined.has(o)) throw new FormatError('E_ONNX_GRAPH', `onnx: graph output ${JSON.stringify(o)} is never computed`);
     if (this.outputNames.length === 0) throw new FormatError('E_ONNX_GRAPH', 'onnx: the graph has no outputs');
+    // An imported model starts in eval mode (it was exported for inference); train() switches
+    // BatchNormalization to batch statistics and running-stat updates, as in a native BatchNorm.
+    this.eval();
   }
 
   private addInitializer(name: string, value: Tensor, trainable: boolean, persistent: boolean): void {
@@ -159,7 +168,14 @@ export class OnnxModule extends Module {
     }
     const attrs = new Map<string, AttrValue>();
     for (const a of n.attribute) attrs.set(a.name ?? '', attrValue(a, where, opts, this.maxElements));
-    return { op, name, inputs: n.input.slice(), outputs: n.output.slice(), attrs };
+    const node: INode = { op, name, inputs: n.input.slice(), outputs: n.output.slice(), attrs };
+    try {
+      checkNodeAtImport(node, this.opset);
+    } catch (e) {
+      if (e instanceof BackpropError) (e as { message: string }).message = `${where}: ${e.message}`;
+      throw e;
+    }
+    return node;
   }
 
   /** Run the graph. Inputs in the order of `inputNames`. */
@@ -174,11 +190,15 @@ export class OnnxModule extends Module {
         throw new ShapeError(`OnnxModule: input ${JSON.stringify(this.inputNames[i])} must have shape [${want.map((d) => d ?? '?').join(',')}], got ${fmtShape(t.shape)}`, 'E_ONNX_INPUT_SHAPE');
       env.set(this.inputNames[i]!, t);
     });
-    const get = (name: string): Tensor => env.get(name) ?? this.consts.get(name)!();
+    const get = (name: string): Tensor => {
+      const v = env.get(name) ?? this.consts.get(name)?.();
+      if (!v) throw new FormatError('E_ONNX_GRAPH', `onnx: value ${JSON.stringify(name)} is not defined`);
+      return v;
+    };
     for (const node of this.nodes) {
       let outs: Tensor[];
       try {
-        outs = runNode(node, node.inputs.map((x) => (x === '' ? null : get(x))), this.opset, this.maxElements);
+        outs = runNode(node, node.inputs.map((x) => (x === '' ? null : get(x))), { opset: this.opset, maxElements: this.maxElements, training: this.training });
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         if (e instanceof BackpropError) {
@@ -189,7 +209,10 @@ export class OnnxModule extends Module {
       }
       for (const o of outs) if (o.numel() > this.maxElements) throw new FormatError('E_ONNX_LIMIT', `onnx node ${JSON.stringify(node.name)} (${node.op}) produced ${o.numel()} elements (limit ${this.maxElements})`);
       node.outputs.forEach((name, i) => {
-        if (name !== '' && outs[i]) env.set(name, outs[i]!);
+        if (name === '') return;
+        const o = outs[i];
+        if (!o) throw new NotSupportedError(`onnx node ${JSON.stringify(node.name)} (${node.op}): output ${i} (${JSON.stringify(name)}) is not produced by this importer`, 'E_ONNX_OUTPUT');
+        env.set(name, o);
       });
     }
     const res = this.outputNames.map((n) => get(n));

@@ -395,3 +395,15 @@ export function encodeModelProto(model: ModelProto): Uint8Array {
   // Under Node the writer returns a Buffer, whose slice() shares memory; hand out a plain Uint8Array.
   return Object.getPrototypeOf(out) === Uint8Array.prototype ? out : new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
+
+/** Decode a serialized TensorProto (ONNX's test-data `.pb` files). Same errors as `decodeModelProto`. */
+export function decodeTensorProto(bytes: Uint8Array, limits: DecodeLimits = {}): TensorProto {
+  const lim = { maxDepth: limits.maxDepth ?? 64, maxRepeated: limits.maxRepeated ?? 2 ** 26 };
+  const r = Reader.create(bytes);
+  try {
+    return decodeMessage(r, 'TensorProto', bytes.length, 0, lim) as unknown as TensorProto;
+  } catch (e) {
+    if (e instanceof BackpropError) throw e;
+    throw new FormatError('E_ONNX_PROTOBUF', `onnx: malformed protobuf (${e instanceof Error ? e.message : String(e)})`, { offset: r.pos });
+  }
+}

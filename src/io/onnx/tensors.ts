@@ -4,7 +4,7 @@
 import { FormatError, NotSupportedError } from '../../core/errors.js';
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { bf16ToF32, f16ToF32 } from '../half.js';
+import { bf16ToF32, decodeBF16, decodeF16, f16ToF32 } from '../half.js';
 import { OnnxDataType, type TensorProto } from './proto.js';
 
 const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -116,12 +116,7 @@ export function protoToTensor(p: TensorProto, opts: ProtoToTensorOptions = {}): 
         break;
       case OnnxDataType.FLOAT16:
       case OnnxDataType.BFLOAT16: {
-        const o = new Float32Array(n);
-        for (let i = 0; i < n; i++) {
-          const h = dv.getUint16(i * 2, true);
-          o[i] = dt === OnnxDataType.FLOAT16 ? f16ToF32(h) : bf16ToF32(h);
-        }
-        out = o;
+        out = dt === OnnxDataType.FLOAT16 ? decodeF16(raw, n) : decodeBF16(raw, n);
         dtype = 'float32';
         break;
       }
