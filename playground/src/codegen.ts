@@ -65,7 +65,9 @@ export function generateCode(s: PgState): string {
   lines.push(`const model = new nn.Sequential(`);
   for (const m of mods) lines.push(`  ${m},`);
   lines.push(`);`);
-  if (classic)
+  if (s.init === 'zero')
+    lines.push(`for (const m of model.modules()) if (m instanceof nn.Linear) { nn.init.zeros_(m.weight); nn.init.constant_(m.bias!, ${classic ? 0.1 : 0}); }`);
+  else if (classic && s.init === 'default')
     lines.push(`for (const m of model.modules()) if (m instanceof nn.Linear) { nn.init.uniform_(m.weight, -0.5, 0.5, rng); nn.init.constant_(m.bias!, 0.1); }`);
   lines.push('');
   let opt: string;

@@ -42,10 +42,13 @@ export function divergingColor(v: number): [number, number, number] {
   return [Math.round(a[0] + (b[0] - a[0]) * u), Math.round(a[1] + (b[1] - a[1]) * u), Math.round(a[2] + (b[2] - a[2]) * u)];
 }
 
-/** Class colours for multi-class data (blue, orange, green, purple, red; colour-blind-aware order). */
+/**
+ * Class colours. Class 0 is orange and class 1 is blue in binary AND multi-class data (binary data is
+ * drawn on the orange → blue scale, so "class 1 = blue" holds everywhere); then green, purple, red.
+ */
 export const CLASS_COLORS: [number, number, number][] = [
-  [8, 119, 189],
   [245, 147, 34],
+  [8, 119, 189],
   [44, 160, 44],
   [148, 103, 189],
   [214, 39, 40],
@@ -113,8 +116,39 @@ export function absMax(values: ArrayLike<number>, floor = 1): number {
   return Math.max(m, floor);
 }
 
-/** Link colour and width for a weight (TensorFlow Playground: width ∝ |w|, orange < 0 < blue). */
-export function linkStyle(w: number, maxAbs = 1): { color: string; width: number } {
-  const t = Math.max(-1, Math.min(1, w / Math.max(maxAbs, 1e-12)));
-  return { color: rgb(divergingColor(t)), width: Math.max(0.5, Math.min(10, Math.abs(w) * 3)) };
+/**
+ * Link colour and width for a weight, on a FIXED scale (not relative to the largest weight, which made
+ * a trained network all thick pale bands). Colour: orange < 0 < blue, its strength √|w| (full at |w| ≥ 1,
+ * so small weights still show their sign). Width: 0.75 + 2.6·log₂(1 + |w|) px, capped at 12 px, so it
+ * keeps growing well past |w| = 3 (|w| = 1 → 3.4 px, 3 → 6 px, 10 → 9.7 px, ≥ 23 → 12 px).
+ */
+export function linkStyle(w: number): { color: string; width: number } {
+  if (!Number.isFinite(w)) return { color: rgb(divergingColor(NaN)), width: 1 };
+  const a = Math.abs(w);
+  return { color: rgb(divergingColor(Math.sign(w) * Math.min(1, Math.sqrt(a)))), width: Math.min(12, 0.75 + 2.6 * Math.log2(1 + a)) };
+}
+
+/** Fill colour of a bias square: the same scale as the links (orange < 0 < blue). */
+export function biasColor(b: number): string {
+  return Number.isFinite(b) ? rgb(divergingColor(Math.sign(b) * Math.min(1, Math.sqrt(Math.abs(b))))) : rgb(divergingColor(NaN));
+}
+
+/**
+ * Paint one class's probability map (values in [0, 1]) from the neutral colour to that class's colour:
+ * the multi-class output neurons, each in its own class colour.
+ */
+export function paintClassUnit(probs: ArrayLike<number>, k: number, out: Uint8ClampedArray): void {
+  const col = CLASS_COLORS[k % CLASS_COLORS.length]!;
+  for (let c = 0; c < probs.length; c++) {
+    const p = probs[c]!;
+    const u = Number.isFinite(p) ? Math.max(0, Math.min(1, p)) : 0;
+    for (let ch = 0; ch < 3; ch++) out[c * 4 + ch] = Math.round(MID[ch]! + (col[ch]! - MID[ch]!) * u);
+    out[c * 4 + 3] = 255;
+  }
+}
+
+/** A point's colour: regression values on the orange → blue scale, class k in CLASS_COLORS[k]. */
+export function pointColor(label: number, regression: boolean): string {
+  if (regression) return rgb(divergingColor(label));
+  return rgb(CLASS_COLORS[Math.max(0, Math.round(label)) % CLASS_COLORS.length]!);
 }

@@ -135,16 +135,22 @@ export interface Built {
  * Build the network. `init` picks the weight initialiser (all drawn from `rng`):
  * 'default' → PyTorch's Linear default (classic preset: TensorFlow Playground's U(−0.5, 0.5), bias 0.1),
  * 'xavier' → Xavier/Glorot uniform, 'he' → Kaiming uniform (fan-in, ReLU gain), 'normal' → N(0, 0.1²); biases 0
- * for the explicit schemes.
+ * for the explicit schemes. 'zero' → all weights 0 (TensorFlow Playground's `initZero`), biases 0.1 with the
+ * classic preset (`classicInit`) as there, else 0.
  */
-export function buildModel(arch: Architecture, rng: Rng, init: 'default' | 'xavier' | 'he' | 'normal' = 'default', classicInit = false): Built {
+export function buildModel(
+  arch: Architecture, rng: Rng, init: 'default' | 'xavier' | 'he' | 'normal' | 'zero' = 'default', classicInit = false,
+): Built {
   const mods: nn.Module[] = [new FeatureMap(arch.features)];
   const taps = [0];
   const linears: number[] = [];
   let width = arch.features.length;
   const addLinear = (out: number): void => {
     const lin = new nn.Linear(width, out, { rng });
-    if (classicInit) {
+    if (init === 'zero') {
+      nn.init.zeros_(lin.weight);
+      if (lin.bias) nn.init.constant_(lin.bias, classicInit ? 0.1 : 0);
+    } else if (classicInit) {
       nn.init.uniform_(lin.weight, -0.5, 0.5, rng);
       if (lin.bias) nn.init.constant_(lin.bias, 0.1);
     } else if (init === 'xavier') {

@@ -39,7 +39,7 @@ export const REGULARIZATIONS = ['none', 'L1', 'L2'] as const;
 export type RegularizationName = (typeof REGULARIZATIONS)[number];
 export const NORMS = ['none', 'batch', 'layer'] as const;
 export type NormName = (typeof NORMS)[number];
-export const INITS = ['default', 'xavier', 'he', 'normal'] as const;
+export const INITS = ['default', 'xavier', 'he', 'normal', 'zero'] as const;
 export type InitName = (typeof INITS)[number];
 export const PRESETS = ['modern', 'classic'] as const;
 export type PresetName = (typeof PRESETS)[number];
@@ -56,6 +56,10 @@ export const HIDEABLE = [
   'regularizationRate', 'problem', 'features', 'network', 'preset', 'loss', 'optimizer', 'scheduler',
   'dropout', 'norm', 'init', 'seeds', 'data', 'model', 'code', 'playButton', 'stepButton', 'resetButton',
   'showTestData', 'discretize', 'valPercent', 'earlyStopping', 'mode', 'race', 'histograms', 'header', 'footer', 'challenge',
+  // TensorFlow Playground's own names: the layer-count buttons and each input feature
+  'numHiddenLayers', 'x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY',
+  // the explanatory article under the app (TensorFlow Playground's `hideText=true`), the classroom panel
+  'article', 'classroom',
 ] as const;
 export type HideableName = (typeof HIDEABLE)[number];
 
@@ -184,7 +188,7 @@ export function defaultState(): PgState {
     percTrainData: 50,
     valPercent: 0,
     batchSize: 10,
-    learningRate: 0.03,
+    learningRate: 0.01,
     activation: 'tanh',
     layerActivations: [],
     networkShape: [4, 2],
@@ -220,6 +224,38 @@ export function defaultState(): PgState {
     race: 'none',
     challenge: 'none',
   };
+}
+
+/**
+ * TensorFlow Playground's hash keys that are not settings of ours, with what they mean here:
+ * - `regDataset` (reg-plane | reg-gauss): the dataset when `problem=regression` (there `dataset` keeps the
+ *   last classification dataset);
+ * - `seed` (any string): one seed for everything; our data, init and shuffle seeds are derived from it
+ *   (unless given themselves), so a link reproduces the same points and weights every time;
+ * - `initZero` (bool): all weights start at 0 (our `init=zero`);
+ * - `hideText` (bool): hide the explanatory article (our `hide=article`);
+ * - `cosX`, `cosY` (bool): inputs that TensorFlow Playground's page does not offer either (commented out
+ *   there), so they have no effect there or here;
+ * - `collectStats` (bool): its analytics switch; nothing is collected here;
+ * - `tutorial` (a name): its tutorial articles; there are none here, so it has no effect.
+ * A link carrying any of these came from TensorFlow Playground: unless it sets `preset`, it opens with the
+ * classic preset, which trains as TensorFlow Playground does (plain SGD at its learning rate, ½·MSE).
+ */
+export const TF_ONLY_KEYS = ['regDataset', 'seed', 'initZero', 'hideText', 'cosX', 'cosY', 'collectStats', 'tutorial'] as const;
+/** `_hide` flags TensorFlow Playground accepts for controls it does not show (its cos inputs): no effect. */
+const TF_NOOP_HIDE = ['cosX', 'cosY'];
+
+/** 32-bit FNV-1a of a string, then one round of mixing per use: seeds derived from TF's `seed` string. */
+export function seedsFromString(seed: string): { dataSeed: number; initSeed: number; shuffleSeed: number } {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 0x01000193) >>> 0;
+  const mix = (k: number): number => {
+    let x = (h + Math.imul(k, 0x9e3779b9)) >>> 0;
+    x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+    x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
+    return (x ^ (x >>> 16)) % MAX_SEED;
+  };
+  return { dataSeed: mix(1), initSeed: mix(2), shuffleSeed: mix(3) };
 }
 
 /** The result of validating untrusted input: a usable state and what had to be fixed. */
@@ -375,6 +411,7 @@ export function parseHash(hash: string): Validated {
   }
   const seen = new Set<string>();
   const hide = new Set<HideableName>();
+  const tf = new Map<string, string>();
   const rec = state as unknown as Record<string, unknown>;
   for (const part of h.split('&')) {
     if (part === '') continue;
@@ -393,7 +430,13 @@ export function parseHash(hash: string): Validated {
       const name = key.slice(0, -5);
       if ((HIDEABLE as readonly string[]).includes(name)) {
         if (raw === 'true' || raw === '1') hide.add(name as HideableName);
-      } else notices.push(`${show(key)}: no such control to hide; ignored`);
+        else if (raw !== 'false' && raw !== '0') notices.push(`${show(key)}: ${show(raw)} is not true or false; ignored`);
+      } else if (!TF_NOOP_HIDE.includes(name)) notices.push(`${show(key)}: no such control to hide; ignored`);
+      continue;
+    }
+    if ((TF_ONLY_KEYS as readonly string[]).includes(key)) {
+      if (tf.has(key)) notices.push(`${key} appears more than once; the first value is used`);
+      else tf.set(key, raw);
       continue;
     }
     if (!Object.prototype.hasOwnProperty.call(SCHEMA, key)) {
@@ -408,12 +451,47 @@ export function parseHash(hash: string): Validated {
     const v = parseValue(key as keyof PgState, raw, notices);
     if (v !== undefined) rec[key] = v;
   }
+  applyTfKeys(state, tf, seen, hide, notices);
   for (const n of hide) if (!state.hide.includes(n)) state.hide.push(n);
+  // the problem type follows the dataset when the link does not say it (`#dataset=reg-plane` is regression)
+  if (!seen.has('problem') && state.dataset !== 'custom') state.problem = REGRESSION_DATASETS.includes(state.dataset) ? 'regression' : 'classification';
   if (state.dataset === 'custom') {
     notices.push('dataset: custom data cannot travel in a link; using circle (upload the CSV instead)');
     state.dataset = 'circle';
   }
   return { state: normalize(state, notices), notices };
+}
+
+/** TensorFlow Playground's own keys (see TF_ONLY_KEYS), applied with its meaning. */
+function applyTfKeys(state: PgState, tf: Map<string, string>, seen: Set<string>, hide: Set<HideableName>, notices: string[]): void {
+  const bool = (key: string): boolean | undefined => {
+    const raw = tf.get(key);
+    if (raw === undefined) return undefined;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    notices.push(`${key}: ${show(raw)} is not true or false; ignored`);
+    return undefined;
+  };
+  for (const k of ['cosX', 'cosY', 'collectStats']) bool(k); // validated, no effect (see TF_ONLY_KEYS)
+  const reg = tf.get('regDataset');
+  if (reg !== undefined && !REGRESSION_DATASETS.includes(reg as DatasetName)) notices.push(`regDataset: ${show(reg)} is not one of ${REGRESSION_DATASETS.join(', ')}; ignored`);
+  // TensorFlow Playground keeps both keys; `problem` says which one is in use
+  if (state.problem === 'regression' && seen.has('problem') && !REGRESSION_DATASETS.includes(state.dataset))
+    state.dataset = reg !== undefined && REGRESSION_DATASETS.includes(reg as DatasetName) ? (reg as DatasetName) : 'reg-plane';
+  const seed = tf.get('seed');
+  if (seed !== undefined) {
+    if (seed.length > 64) notices.push('seed: longer than 64 characters; ignored');
+    else {
+      const d = seedsFromString(seed);
+      for (const k of ['dataSeed', 'initSeed', 'shuffleSeed'] as const) if (!seen.has(k)) state[k] = d[k];
+    }
+  }
+  if (bool('initZero') === true && !seen.has('init')) state.init = 'zero';
+  if (bool('hideText') === true) hide.add('article');
+  const tut = tf.get('tutorial');
+  if (tut !== undefined && !/^[\w-]{0,64}$/.test(tut)) notices.push(`tutorial: ${show(tut)} is not a tutorial name; ignored`);
+  // a TensorFlow Playground link trains as it did there, unless it asks for a preset
+  if (tf.size > 0 && !seen.has('preset') && outputsFor(state) === 1) state.preset = 'classic';
 }
 
 /** Serialise the state to a hash (without `#`). Every key is written so a link pins the whole setup. */

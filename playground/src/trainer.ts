@@ -128,7 +128,7 @@ export class Trainer {
     this.rebuildData();
     const s = this.state;
     const arch = architectureOf(s);
-    this.built = buildModel(arch, new Rng(s.initSeed), s.init, s.preset === 'classic' && s.init === 'default');
+    this.built = buildModel(arch, new Rng(s.initSeed), s.init, s.preset === 'classic' && (s.init === 'default' || s.init === 'zero'));
     this.shuffleRng = new Rng(s.shuffleSeed);
     this.optimizer = makeOptimizer(this.model.parameters(), s);
     this.scheduler = makeScheduler(this.optimizer, s);
@@ -241,7 +241,7 @@ export class Trainer {
       const pen = this.penalty();
       const loss = pen ? data.add(pen) : data;
       const v = data.item();
-      if (!Number.isFinite(v) || !Number.isFinite(loss.item())) return this.diverge(`the loss became ${v} at epoch ${this.epoch + 1}`);
+      if (!Number.isFinite(v) || !Number.isFinite(loss.item())) return this.diverge(`The loss became ${v} after ${this.epoch} complete epoch${this.epoch === 1 ? '' : 's'}`);
       loss.backward();
       // TensorFlow Playground's L1 (classic preset): a weight that crosses zero stays at zero.
       const l1Clip = this.state.preset === 'classic' && this.state.regularization === 'L1' && this.state.regularizationRate > 0;
@@ -260,7 +260,7 @@ export class Trainer {
     this.epoch++;
     for (const p of this.model.parameters()) {
       const d = p.dataSync();
-      for (let k = 0; k < d.length; k++) if (!Number.isFinite(d[k]!)) return this.diverge(`a weight became ${d[k]} at epoch ${this.epoch}`);
+      for (let k = 0; k < d.length; k++) if (!Number.isFinite(d[k]!)) return this.diverge(`A weight became ${d[k]} in epoch ${this.epoch}`);
     }
     return batches ? sum / batches : NaN;
   }
@@ -299,11 +299,11 @@ export class Trainer {
     const l = m.train.loss;
     const first = this.history[0]?.train ?? l;
     if (!Number.isFinite(l)) {
-      this.diverged = { reason: `the training loss is ${l}`, epoch: m.epoch };
+      this.diverged = { reason: `The training loss is ${l} at epoch ${m.epoch}`, epoch: m.epoch };
       return;
     }
     if (m.epoch > 0 && l > 10 && l > 100 * Math.max(first, 1e-3)) {
-      this.diverged = { reason: `the training loss exploded from ${first.toPrecision(3)} to ${l.toPrecision(3)}`, epoch: m.epoch };
+      this.diverged = { reason: `The training loss exploded from ${first.toPrecision(3)} to ${l.toPrecision(3)} by epoch ${m.epoch}`, epoch: m.epoch };
       return;
     }
     this.lastGood = this.snapshot();

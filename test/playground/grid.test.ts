@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { GRID, absMax, divergingColor, fromPixel, gridPoints, gridX, gridY, linkStyle, paintClasses, paintDiverging, toPixel } from '../../playground/src/grid.js';
+import {
+  CLASS_COLORS, GRID, absMax, biasColor, divergingColor, fromPixel, gridPoints, gridX, gridY, linkStyle, paintClassUnit, paintClasses, paintDiverging,
+  pointColor, rgb, toPixel,
+} from '../../playground/src/grid.js';
 
 describe('playground grid and colours', () => {
   it('grid covers [−6, 6]² with row 0 at the top (X₂ = +6)', () => {
@@ -40,13 +43,31 @@ describe('playground grid and colours', () => {
   it('class painting: argmax colour, lightness from confidence', () => {
     const out = new Uint8ClampedArray(8);
     paintClasses([0.1, 0.9, 0.5, 0.5], 2, out);
-    // confident class 1 (orange) is more saturated than the 50/50 cell
-    expect(out[0]).toBeGreaterThan(out[4]! - 1);
-    expect(Math.abs(out[2]! - 34)).toBeLessThan(Math.abs(out[6]! - 34));
+    // confident class 1 (blue, as in binary data) is more saturated than the 50/50 cell (class 0, orange, faint)
+    expect(out[0]).toBeLessThan(out[4]!);
+    expect(out[0]! - 8).toBeLessThan(235 - 8);
+    expect(out[6]!).toBeLessThan(235); // orange tint: less blue than the neutral colour
+    expect(CLASS_COLORS[0]).toEqual(divergingColor(-1)); // class 0 = orange, as binary label 0
+    expect(CLASS_COLORS[1]).toEqual(divergingColor(1)); // class 1 = blue, as binary label 1
   });
 
   it('link style: width grows with |w|, sign picks the colour', () => {
     expect(linkStyle(2).width).toBeGreaterThan(linkStyle(0.1).width);
+    // a fixed scale that keeps growing past |w| = 3.3 (it used to saturate there)
+    expect(linkStyle(8).width).toBeGreaterThan(linkStyle(4).width + 1);
+    expect(linkStyle(4).width).toBeGreaterThan(linkStyle(3).width);
+    expect(linkStyle(100).width).toBe(12);
+    // small weights keep a visible tint of their sign (colour is not relative to the largest weight)
+    expect(linkStyle(0.1).color).not.toBe(linkStyle(-0.1).color);
+    expect(linkStyle(0.25).color).toBe(rgb(divergingColor(0.5)));
+    expect(biasColor(-2)).toBe('rgb(245,147,34)');
+    expect(biasColor(0.5)).not.toBe(biasColor(0));
+    expect(pointColor(1, false)).toBe(rgb(CLASS_COLORS[1]!));
+    expect(pointColor(0, false)).toBe('rgb(245,147,34)');
+    const u = new Uint8ClampedArray(8);
+    paintClassUnit([0, 1], 2, u);
+    expect(Array.from(u.subarray(4, 7))).toEqual(CLASS_COLORS[2]);
+    expect(Array.from(u.subarray(0, 3))).toEqual([232, 234, 235]);
     expect(linkStyle(-1).color).toBe('rgb(245,147,34)');
     expect(linkStyle(1).color).toBe('rgb(8,119,189)');
     expect(absMax([0.1, -0.3], 0)).toBeCloseTo(0.3);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   ACTIVATIONS, DATASETS, MAX_LAYERS, MAX_NEURONS, SCHEMA, STATE_KEYS, defaultState, diffKeys, normalize, outputsFor,
-  parseHash, toHash, validateObject, type PgState,
+  parseHash, seedsFromString, toHash, validateObject, type PgState,
 } from '../../playground/src/state.js';
 
 /** Every invariant a validated state must satisfy, whatever the input. */
@@ -71,8 +71,42 @@ describe('playground URL state', () => {
     expect(state.y).toBe(false);
     expect(state.xTimesY).toBe(true);
     expect(state.hide).toEqual(['learningRate']);
-    // TF keys we do not have are reported, not silently dropped.
-    expect(notices.some((n) => n.includes('"seed"'))).toBe(true);
+    // every TensorFlow Playground key is understood: a valid link gives no notice
+    expect(notices).toEqual([]);
+    // a TF link trains as TF does, and its seed string fixes our three seeds
+    expect(state.preset).toBe('classic');
+    expect([state.dataSeed, state.initSeed, state.shuffleSeed]).toEqual(Object.values(seedsFromString('0.1')));
+    expect(parseHash('seed=0.1&dataSeed=7').state.dataSeed).toBe(7);
+    expect(new Set(Object.values(seedsFromString('0.1'))).size).toBe(3);
+    expect(seedsFromString('0.1')).not.toEqual(seedsFromString('0.2'));
+  });
+
+  it("gives TensorFlow Playground's regression, hide and other keys their meaning there", () => {
+    // problem=regression picks regDataset (TF keeps the last classification dataset in `dataset`)
+    const reg = parseHash('dataset=circle&regDataset=reg-gauss&problem=regression&seed=0.5');
+    expect(reg.notices).toEqual([]);
+    expect([reg.state.dataset, reg.state.problem]).toEqual(['reg-gauss', 'regression']);
+    expect(parseHash('dataset=circle&problem=regression').state.dataset).toBe('reg-plane');
+    expect(parseHash('dataset=reg-plane')).toEqual({ state: { ...defaultState(), dataset: 'reg-plane', problem: 'regression' }, notices: [] });
+    // every `_hide` flag of its classroom dialog, and the inputs' own
+    const flags = ['showTestData', 'discretize', 'playButton', 'stepButton', 'resetButton', 'learningRate', 'activation', 'regularization',
+      'regularizationRate', 'problem', 'dataset', 'percTrainData', 'noise', 'batchSize', 'numHiddenLayers', 'x', 'y', 'xSquared', 'ySquared',
+      'xTimesY', 'sinX', 'sinY'];
+    const all = parseHash(`${flags.map((f) => `${f}_hide=true`).join('&')}&cosX_hide=true&cosY_hide=true`);
+    expect(all.notices).toEqual([]);
+    expect([...all.state.hide].sort()).toEqual([...flags].sort());
+    expect(parseHash('noise_hide=false')).toEqual({ state: defaultState(), notices: [] });
+    const z = parseHash('initZero=true&hideText=true&collectStats=true&cosX=true&tutorial=dp-neuron');
+    expect(z.notices).toEqual([]);
+    expect(z.state.init).toBe('zero');
+    expect(z.state.hide).toEqual(['article']);
+    // still validated
+    expect(parseHash('initZero=maybe').notices).toHaveLength(1);
+    expect(parseHash('regDataset=evil').notices).toHaveLength(1);
+    expect(parseHash('tutorial=<b>').notices).toHaveLength(1);
+    expect(parseHash('bogus_hide=true').notices).toHaveLength(1);
+    // an explicit preset wins over the TF default of classic
+    expect(parseHash('seed=0.1&preset=modern').state.preset).toBe('modern');
   });
 
   it('clamps numbers and caps the network, with a notice each', () => {
@@ -89,7 +123,7 @@ describe('playground URL state', () => {
   it('rejects non-finite and malformed numbers to the default', () => {
     for (const bad of ['NaN', 'Infinity', '1e999', '', ' 1', '0x10', '1,5', '12abc']) {
       const { state, notices } = parseHash(`learningRate=${encodeURIComponent(bad)}`);
-      expect(state.learningRate).toBe(0.03);
+      expect(state.learningRate).toBe(defaultState().learningRate);
       expect(notices.length).toBe(1);
     }
   });
@@ -103,7 +137,11 @@ describe('playground URL state', () => {
 
   it('applies cross-field rules', () => {
     expect(parseHash('dataset=reg-plane').state.problem).toBe('regression');
-    expect(parseHash('dataset=circle&problem=regression').state.problem).toBe('classification');
+    expect(parseHash('dataset=xor&problem=classification').state.problem).toBe('classification');
+    // a contradiction (a regression dataset asked to classify) is fixed with a notice
+    const bad = parseHash('dataset=reg-gauss&problem=classification');
+    expect(bad.state.problem).toBe('regression');
+    expect(bad.notices).toHaveLength(1);
     const multi = parseHash('dataset=blobs&classes=4&preset=classic&loss=bce');
     expect(multi.state.preset).toBe('modern');
     expect(multi.state.loss).toBe('auto');
@@ -126,7 +164,7 @@ describe('playground URL state', () => {
   it('validates objects from files with the same rules', () => {
     const { state, notices } = validateObject({ networkShape: [9, 2], learningRate: 'x', activation: 'relu', nested: { a: 1 } });
     expect(state.networkShape).toEqual([8, 2]);
-    expect(state.learningRate).toBe(0.03);
+    expect(state.learningRate).toBe(defaultState().learningRate);
     expect(state.activation).toBe('relu');
     expect(notices.length).toBe(3);
     expect(validateObject(null).state).toEqual(defaultState());

@@ -217,6 +217,9 @@ describe('playground Trainer', () => {
     }
     expect(t.diverged).not.toBeNull();
     expect(t.diverged!.reason).toMatch(/loss|weight/);
+    // a sentence (capitalised), naming the epoch the counter shows
+    expect(t.diverged!.reason).toMatch(/^[A-Z]/);
+    expect(t.diverged!.reason).toMatch(new RegExp(`(after|in|at|by) (epoch )?${t.epoch}\\b`));
     t.recover(0.001);
     expect(t.diverged).toBeNull();
     expect(t.state.learningRate).toBe(0.001);
