@@ -5,6 +5,7 @@ export * from './conv';
 export * from './pool';
 export * from './elementwise';
 export * from './optim';
+export * from './norm';
 
 /** First free byte after static data: where the host's arena may begin. */
 export function heapBase(): usize {

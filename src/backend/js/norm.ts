@@ -9,9 +9,9 @@ import { allocate, type DType, type TypedArray } from '../../core/dtype.js';
 const same = (v: number) => v;
 const rounder = (dt: DType) => (dt === 'float32' ? Math.fround : same);
 
-/** 1/√(var + eps), rounded as `var.add(eps).rsqrt()` rounds it. */
+/** 1/√(var + eps), rounded as `var.add(eps).rsqrt()` rounds it (eps is first a scalar of the dtype). */
 function invStd(v: number, eps: number, r: (v: number) => number): number {
-  return r(1 / Math.sqrt(r(v + eps)));
+  return r(1 / Math.sqrt(r(v + r(eps))));
 }
 
 /** [2·c]: the per-channel mean, then the biased variance Σ(x − mean)²/N (N = n·inner), each rounded once. */
@@ -51,11 +51,14 @@ export function batchNormForward(
 ): TypedArray {
   const y = allocate(outDType, x.length);
   const r = rounder(outDType);
+  const f32 = outDType === 'float32';
   for (let ch = 0; ch < c; ch++) {
     const m = mean[ch]!, s = invStd(vari[ch]!, eps, r), wc = w[ch]!, bc = bias[ch]!;
     for (let b = 0; b < n; b++) {
       const o = (b * c + ch) * inner;
-      for (let i = 0; i < inner; i++) y[o + i] = r(r(r(r(x[o + i]! - m) * s) * wc) + bc);
+      // two loops, so each stays monomorphic (Math.fround inlined); the store rounds the last add
+      if (f32) for (let i = 0; i < inner; i++) y[o + i] = Math.fround(Math.fround(Math.fround(x[o + i]! - m) * s) * wc) + bc;
+      else for (let i = 0; i < inner; i++) y[o + i] = (x[o + i]! - m) * s * wc + bc;
     }
   }
   return y;
@@ -103,7 +106,8 @@ export function batchNormGradInput(
     if (sums === null) {
       for (let b = 0; b < n; b++) {
         const o = (b * c + ch) * inner;
-        for (let i = 0; i < inner; i++) dx[o + i] = r(r(g[o + i]! * wc) * s);
+        // the store rounds the product (float32)
+        for (let i = 0; i < inner; i++) dx[o + i] = r(g[o + i]! * wc) * s;
       }
       continue;
     }

@@ -11,6 +11,7 @@ import type { Arena } from './arena.js';
 import type { Gemm } from './gemm.js';
 import { createElementwise } from './elementwise.js';
 import { createOptim } from './optim.js';
+import { createNorm } from './norm.js';
 
 export function isF32(...xs: TypedArray[]): boolean {
   for (const x of xs) if (!(x instanceof Float32Array)) return false;
@@ -156,6 +157,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
   const ew = createElementwise(arena);
   const opt = createOptim(arena, gemm);
   return {
+    ...createNorm(arena, gemm),
     adamUpdate: opt.adamUpdate,
     sgdUpdate: opt.sgdUpdate,
     unary: ew.unary,

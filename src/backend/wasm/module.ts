@@ -31,6 +31,11 @@ export interface KernelExports {
   reduceSumMixed(outer: number, size: number, inner: number, x: number, xF64: number, out: number, outF64: number, acc: number): void;
   adamF32(n: number, p: number, g: number, m: number, v: number, maxv: number, negStepSize: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, bc2Sqrt: number, eps: number, weightDecayOrDecay: number, flags: number): void;
   sgdF32(n: number, p: number, g: number, buf: number, lr: number, momentum: number, dampening: number, weightDecay: number, flags: number): void;
+  /** Batch norm over channels [c0, c1) of x [n, c, inner]; see assembly/norm.ts (sums 0: eval). */
+  batchNormStatsF32(x: number, n: number, c: number, inner: number, out: number, c0: number, c1: number): void;
+  batchNormForwardF32(x: number, mean: number, vari: number, w: number, b: number, n: number, c: number, inner: number, eps: number, y: number, c0: number, c1: number): void;
+  batchNormGradSumsF32(g: number, x: number, mean: number, vari: number, n: number, c: number, inner: number, eps: number, out: number, c0: number, c1: number): void;
+  batchNormGradInputF32(g: number, x: number, mean: number, vari: number, w: number, sums: number, n: number, c: number, inner: number, eps: number, dx: number, c0: number, c1: number): void;
 }
 
 type Arity<F> = F extends (...args: infer P) => unknown ? P['length'] : never;
@@ -46,6 +51,7 @@ export const KERNEL_ARITY: { readonly [K in keyof KernelExports]: Arity<KernelEx
   maxPool2d: 4, maxPool2dBackward: 4, avgPool2d: 4,
   elementwise: 10, reduce: 7, softmaxCrossEntropyF32: 7, reduceSumMixed: 8,
   adamF32: 15, sgdF32: 9,
+  batchNormStatsF32: 7, batchNormForwardF32: 12, batchNormGradSumsF32: 11, batchNormGradInputF32: 13,
 };
 
 export interface Capabilities {

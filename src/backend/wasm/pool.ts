@@ -25,7 +25,10 @@ const DONE = 96; // DONE + w: the last generation finished
 export const MAX_WORKERS = 56; // job slots: 16 f64 (128 bytes) each from byte 1024 to the end of the 8 KiB block
 const JOB_BYTE = 1024;
 /** Kernel exports a worker can run: job slot 0 holds the index, slots 1..15 the arguments. */
-export const POOL_FNS = ['sgemm', 'adamF32', 'sgdF32', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardWeight'] as const;
+export const POOL_FNS = [
+  'sgemm', 'adamF32', 'sgdF32', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardWeight',
+  'batchNormStatsF32', 'batchNormForwardF32', 'batchNormGradSumsF32', 'batchNormGradInputF32',
+] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 
 // The worker: plain JavaScript, CommonJS in Node's eval mode; `self` in the browser.
