@@ -36,16 +36,24 @@ export function bumpVersion(t: Tensor): void {
 
 // ---- which values each gradient rule reads (PyTorch's "saved variables")
 
-/** Rules that read no input or output values (only shapes, or index tensors that are never written). */
+/** Rules that read no input or output values (only shapes). */
 const SAVES_NOTHING = new Set<string>([
   'add', 'sub', 'neg', 'reshape', 'permute', 'expand', 'slice', 'contiguous', 'pad', 'cat', 'sum', 'cast',
-  'gather', 'scatterAdd', 'indexSelect', 'indexAdd', 'putFlat', 'floor', 'ceil', 'round', 'sign', 'trunc',
-  'cumsum', 'flip', 'roll', 'triMask',
+  'floor', 'ceil', 'round', 'sign', 'cumsum', 'divRounding',
 ]);
+/** Rules that read only some inputs (the condition of where, the index of the gather family). */
+const SAVES_INPUTS: Record<string, number[]> = {
+  where: [0],
+  gather: [1],
+  scatterAdd: [1],
+  indexSelect: [1],
+  indexAdd: [1],
+  putFlat: [1],
+};
 /** Rules that read their output (and not their inputs). */
 const SAVES_OUTPUT_ONLY = new Set<string>(['exp', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'reciprocal', 'expm1']);
 /** Rules that read their output as well as their inputs. */
-const SAVES_OUTPUT_TOO = new Set<string>(['elu', 'pow', 'amax', 'amin', 'prod', 'cumprod']);
+const SAVES_OUTPUT_TOO = new Set<string>(['elu', 'pow', 'amax', 'amin', 'prod', 'cumprod', 'scatterReduce']);
 
 interface Saved {
   tensors: Tensor[];
@@ -59,8 +67,10 @@ export function recordSaved(node: Node, name: string, inputs: readonly Tensor[],
   if (SAVES_NOTHING.has(name)) return;
   const tensors: Tensor[] = [];
   const roles: string[] = [];
+  const which = SAVES_INPUTS[name];
   if (!SAVES_OUTPUT_ONLY.has(name))
     inputs.forEach((t, i) => {
+      if (which && !which.includes(i)) return;
       tensors.push(t);
       roles.push(`input ${i}`);
     });
