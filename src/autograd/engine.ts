@@ -17,6 +17,9 @@ export class Node {
   inputs: readonly Tensor[];
   /** Each input's grad_fn when this node was recorded (an in-place write may give an input a new one later). */
   inputFns?: readonly (Node | null)[];
+  /** The tensors whose values the rule reads, and their storage versions when recorded (versions.ts). */
+  savedTensors: readonly Tensor[] | null = null;
+  savedVersions: readonly number[] | null = null;
   private fn: GradFn | null;
 
   constructor(name: string, inputs: readonly Tensor[], fn: GradFn) {
@@ -42,6 +45,8 @@ export class Node {
     this.fn = null;
     this.inputs = [];
     this.inputFns = [];
+    this.savedTensors = null;
+    this.savedVersions = null;
   }
 
   toString(): string {

@@ -36,68 +36,76 @@ export function bumpVersion(t: Tensor): void {
 
 // ---- which values each gradient rule reads (PyTorch's "saved variables")
 
-/** Rules that read no input or output values (only shapes, or index tensors that are never written). */
+/** Rules that read no input or output values (only shapes). */
 const SAVES_NOTHING = new Set<string>([
   'add', 'sub', 'neg', 'reshape', 'permute', 'expand', 'slice', 'contiguous', 'pad', 'cat', 'sum', 'cast',
-  'gather', 'scatterAdd', 'indexSelect', 'indexAdd', 'putFlat', 'floor', 'ceil', 'round', 'sign', 'trunc',
-  'cumsum', 'flip', 'roll', 'triMask',
+  'floor', 'ceil', 'round', 'sign', 'cumsum', 'divRounding',
 ]);
+/** Rules that read only some inputs (the condition of where, the index of the gather family). */
+const SAVES_INPUTS: Record<string, number[]> = {
+  where: [0],
+  gather: [1],
+  scatterAdd: [1],
+  indexSelect: [1],
+  indexAdd: [1],
+  putFlat: [1],
+};
 /** Rules that read their output (and not their inputs). */
 const SAVES_OUTPUT_ONLY = new Set<string>(['exp', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'reciprocal', 'expm1']);
 /** Rules that read their output as well as their inputs. */
-const SAVES_OUTPUT_TOO = new Set<string>(['elu', 'pow', 'amax', 'amin', 'prod', 'cumprod']);
+const SAVES_OUTPUT_TOO = new Set<string>(['elu', 'pow', 'amax', 'amin', 'prod', 'cumprod', 'scatterReduce']);
 
-interface Saved {
-  tensors: Tensor[];
-  versions: number[];
-  roles: string[];
+/** The roles (`input 0`, `output 0`) of the values a rule of op `name` reads, in record order. */
+function savedRoles(name: string, nInputs: number): string[] {
+  if (SAVES_NOTHING.has(name)) return [];
+  const roles: string[] = [];
+  const which = SAVES_INPUTS[name];
+  if (!SAVES_OUTPUT_ONLY.has(name)) for (let i = 0; i < nInputs; i++) if (!which || which.includes(i)) roles.push(`input ${i}`);
+  if (SAVES_OUTPUT_ONLY.has(name) || SAVES_OUTPUT_TOO.has(name)) roles.push('output 0');
+  return roles;
 }
-const savedByNode = new WeakMap<Node, Saved>();
 
 /** Note the versions of the values `node`'s rule (the op `name`) will read. Called when the node is recorded. */
 export function recordSaved(node: Node, name: string, inputs: readonly Tensor[], output: Tensor): void {
   if (SAVES_NOTHING.has(name)) return;
   const tensors: Tensor[] = [];
-  const roles: string[] = [];
-  if (!SAVES_OUTPUT_ONLY.has(name))
-    inputs.forEach((t, i) => {
-      tensors.push(t);
-      roles.push(`input ${i}`);
-    });
-  if (SAVES_OUTPUT_ONLY.has(name) || SAVES_OUTPUT_TOO.has(name)) {
-    tensors.push(output);
-    roles.push('output 0');
-  }
-  savedByNode.set(node, { tensors, versions: tensors.map(storageVersion), roles });
+  const which = SAVES_INPUTS[name];
+  if (!SAVES_OUTPUT_ONLY.has(name)) for (let i = 0; i < inputs.length; i++) if (!which || which.includes(i)) tensors.push(inputs[i]!);
+  if (SAVES_OUTPUT_ONLY.has(name) || SAVES_OUTPUT_TOO.has(name)) tensors.push(output);
+  const vs = new Array<number>(tensors.length);
+  for (let i = 0; i < tensors.length; i++) vs[i] = versions.get(storageKey(tensors[i]!)) ?? 0;
+  node.savedTensors = tensors;
+  node.savedVersions = vs;
 }
 
 /** Throw PyTorch's error if a value `node`'s rule reads was written in place after the node was recorded. */
 export function checkSaved(node: Node): void {
-  const s = savedByNode.get(node);
-  if (!s) return;
-  for (let i = 0; i < s.tensors.length; i++) {
-    const t = s.tensors[i]!;
+  const ts = node.savedTensors;
+  const vs = node.savedVersions;
+  if (!ts || !vs) return;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
     const now = storageVersion(t);
-    if (now !== s.versions[i])
+    if (now !== vs[i]) {
+      const role = savedRoles(node.name, node.inputs.length)[i] ?? `saved value ${i}`;
       throw new StateError(
-        `one of the variables needed for gradient computation has been modified by an inplace operation: [${t.dtype} ${fmtShape(t.shape)}], which is ${s.roles[i]} of ${node.toString()}, is at version ${now}; expected version ${s.versions[i]} instead. Hint: clone() the tensor before the in-place operation, or use the out-of-place form`,
+        `one of the variables needed for gradient computation has been modified by an inplace operation: [${t.dtype} ${fmtShape(t.shape)}], which is ${role} of ${node.toString()}, is at version ${now}; expected version ${vs[i]} instead. Hint: clone() the tensor before the in-place operation, or use the out-of-place form`,
         'E_INPLACE_MODIFIED',
       );
+    }
   }
 }
 
 // ---- views and rewritten histories
 
-const bases = new WeakMap<Tensor, Tensor>();
-
 /** Record that `view` shares the storage of `of` (whose own base, if any, becomes the view's base). */
 export function noteView(view: Tensor, of: Tensor): void {
-  bases.set(view, bases.get(of) ?? of);
+  view.viewOf = of.viewOf ?? of;
 }
 
 /** The tensor `t` is a view of (the one that was not itself cut from another), or null. */
 export function viewBase(t: Tensor): Tensor | null {
-  return bases.get(t) ?? null;
+  return t.viewOf;
 }
 
 const owners = new WeakMap<Node, Tensor>();

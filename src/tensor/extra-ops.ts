@@ -169,6 +169,10 @@ export function scatterTargets(x: Tensor, dim: number, index: Tensor, src: Tenso
 
 /** Reverse the order along each of `dims` (a copy, as in PyTorch). */
 export function flip(x: Tensor, dims: Dims): Tensor {
+  if (x.ndim === 0) {
+    normAxes(dims, 0, 'flip');
+    return x.clone();
+  }
   let out = x;
   for (const d of normAxes(dims, x.ndim, 'flip')) {
     const n = x.shape[d]!;
@@ -434,8 +438,12 @@ export function vectorNorm(x: Tensor, ord: number | 'inf' | '-inf' = 2, dim?: Di
   if (o === -Infinity) return a.amin(dims, keepdim);
   if (o === 0) return x.ne(0).to(x.dtype).sum(dims, keepdim);
   if (o === 1) return a.sum(dims, keepdim);
-  if (o === 2) return x.square().sum(dims, keepdim).sqrt();
-  return a.pow(o).sum(dims, keepdim).pow(1 / o);
+  // (Σ|x|^p)^(1/p) has an infinite slope at 0: as PyTorch, an all-zero slice gets a zero gradient
+  const s = o === 2 ? x.square().sum(dims, keepdim) : a.pow(o).sum(dims, keepdim);
+  const zero = s.eq(0);
+  const safe = zero.ifElse(1, s);
+  const root = o === 2 ? safe.sqrt() : safe.pow(1 / o);
+  return zero.ifElse(0, root);
 }
 
 /** Sorted unique values of the flattened tensor (or unique slices along `dim`), optionally with inverse and counts. */

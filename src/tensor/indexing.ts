@@ -42,7 +42,7 @@ function nonzero(mask: Tensor): Int32Array[] {
 
 /** Apply the basic items as views; collect the advanced ones (dims counted in the resulting view). */
 function basicPass(x: Tensor, items: ParsedIndex[], who: string): { view: Tensor; adv: Advanced[] } {
-  const consumes = (it: ParsedIndex) => (it.kind === 'int' || it.kind === 'slice' ? 1 : it.kind === 'tensor' ? (it.tensor.dtype === 'bool' ? Math.max(it.tensor.ndim, 1) : 1) : 0);
+  const consumes = (it: ParsedIndex) => (it.kind === 'int' || it.kind === 'slice' ? 1 : it.kind === 'tensor' ? (it.tensor.dtype === 'bool' ? it.tensor.ndim : 1) : 0);
   const nEll = items.filter((it) => it.kind === 'ellipsis').length;
   if (nEll > 1) throw new IndexError(`${who}: an index can only have a single ellipsis ('...')`);
   const used = items.reduce((n, it) => n + consumes(it), 0);
@@ -77,15 +77,20 @@ function basicPass(x: Tensor, items: ParsedIndex[], who: string): { view: Tensor
         break;
       case 'tensor': {
         const t = it.tensor;
-        if (t.dtype === 'bool') {
-          const k = Math.max(t.ndim, 1);
-          const mshape = t.ndim === 0 ? [1] : t.shape;
+        if (t.dtype === 'bool' && t.ndim === 0) {
+          // x[True] adds a new axis of size 1, x[False] one of size 0 (as PyTorch)
+          v = v.unsqueeze(d);
+          const keep = t.item() !== 0 ? [0] : [];
+          adv.push({ dim: d, index: x.newTensor(keep, [keep.length], 'int32') });
+          d++;
+        } else if (t.dtype === 'bool') {
+          const k = t.ndim;
           for (let j = 0; j < k; j++)
-            if (mshape[j] !== v.shape[d + j])
+            if (t.shape[j] !== v.shape[d + j])
               throw new IndexError(
                 `${who}: the shape of the mask ${fmtShape(t.shape)} at index ${j} does not match the shape of the indexed tensor ${fmtShape(x.shape)} at index ${src + j}`,
               );
-          const nz = nonzero(t.ndim === 0 ? t.reshape(1) : t);
+          const nz = nonzero(t);
           nz.forEach((ix, j) => adv.push({ dim: d + j, index: x.newTensor(ix, [ix.length], 'int32') }));
           d += k;
           src += k;

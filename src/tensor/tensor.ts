@@ -113,6 +113,8 @@ export class Tensor {
   gradFn: Node | null = null;
   /** @internal */
   retainsGrad = false;
+  /** @internal The tensor this one is a view of (set by view ops; in-place writes rebase its history). */
+  viewOf: Tensor | null = null;
   private hooks: ((g: Tensor) => Tensor | void)[] | null = null;
 
   constructor(storage: TypedArray, shape: readonly number[], dtype: DType, strides?: readonly number[], offset = 0) {

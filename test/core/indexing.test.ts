@@ -30,6 +30,9 @@ describe('indexing: x.at()', () => {
     expect(c.storage).not.toBe(x.storage);
     const m = x.at(x.gt(20));
     expect(m.toArray()).toEqual([21, 22, 23]);
+    // a 0-d mask adds an axis of size 1 (true) or 0 (false)
+    expect(x.at(tensor(true)).shape).toEqual([1, 2, 3, 4]);
+    expect(x.at(tensor(false)).shape).toEqual([0, 2, 3, 4]);
   });
 
   it('paired index tensors broadcast; separated ones move to the front (NumPy rule)', () => {
@@ -190,3 +193,20 @@ describe('version counters', () => {
     expect(arr(y.grad!)).toEqual([2, 2]);
   });
 });
+
+describe('edge cases', () => {
+  it('vectorNorm of an all-zero slice has a zero gradient (as PyTorch), flip of a 0-d tensor is a copy', async () => {
+    const { linalg } = await import('../../src/index.js');
+    const z = tensor([[0, 0], [3, 4]], { dtype: 'float64' }).requiresGrad_();
+    linalg.vectorNorm(z, 2, 1).sum().backward();
+    const gz = arr(z.grad!);
+    expect(gz.slice(0, 2)).toEqual([0, 0]);
+    expect(gz[2]).toBeCloseTo(0.6, 12);
+    expect(gz[3]).toBeCloseTo(0.8, 12);
+    const z3 = tensor([0, 0], { dtype: 'float64' }).requiresGrad_();
+    linalg.vectorNorm(z3, 3).backward();
+    expect(arr(z3.grad!)).toEqual([0, 0]);
+    expect(tensor(3).flip(0).item()).toBe(3);
+  });
+});
+
