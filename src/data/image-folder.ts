@@ -22,6 +22,7 @@ import { Dataset, TensorDataset, checkIndex } from './dataset.js';
 import { toTensor, type RawImage } from './transforms.js';
 import { MAX_IMAGE_PIXELS, decodeImage, readImageHeader, sniffImage, toGray, toRgb } from './image.js';
 import { nodeFs, nodePath } from './node.js';
+import { checkOptionKeys } from '../core/options.js';
 
 export interface ImageFolderOptions {
   /** 'grayscale' (1 channel), 'rgb' (3), or 'auto' (default): gray when the first image is gray. */
@@ -61,6 +62,7 @@ const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  * `E_IMG_TOO_LARGE`, `E_IMG_SIZE_MISMATCH`, `E_IMG_DECODE`, `E_IMG_TOO_MANY`, each naming the file.
  */
 export async function loadImageFolder(root: string, opts: ImageFolderOptions = {}): Promise<ImageFolderResult> {
+  checkOptionKeys('loadImageFolder', opts, ['mode', 'maxPixels', 'maxFileBytes', 'maxFiles', 'flat']);
   const fs = await nodeFs();
   const maxPixels = opts.maxPixels ?? MAX_IMAGE_PIXELS;
   const { classes, entries, skipped } = await scanImageFolder(root, opts);
