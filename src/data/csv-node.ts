@@ -39,6 +39,7 @@ export type CsvRow = Record<string, number | string>;
  * ```
  */
 export async function* streamCsv(path: string, opts: CsvOptions = {}): AsyncGenerator<CsvRow> {
+  checkOptionKeys('streamCsv', opts, ['header', 'names', 'delimiter', 'columns', 'missing', 'naValues', 'inferRows', 'maxRecordSize', 'maxColumns', 'maxRows', 'file']);
   const file = opts.file ?? path;
   const builder = new CsvBuilder({ ...opts, file });
   const queue: (number | string)[][] = [];

@@ -110,6 +110,7 @@ export class CsvTable {
     featureNames: string[];
     classes: (string | number)[] | null;
   } {
+    checkOptionKeys('CsvTable.toTensors', opts, ['target', 'features', 'classification']);
     const { target } = opts;
     if (target !== undefined) this.column(target);
     const featureNames = opts.features ? opts.features.slice() : this.names.filter((n) => n !== target);
@@ -268,6 +269,7 @@ export class CsvBuilder {
   private sawRecord = false;
 
   constructor(opts: CsvOptions = {}) {
+    checkOptionKeys('CsvBuilder', opts, ['header', 'names', 'delimiter', 'columns', 'missing', 'naValues', 'inferRows', 'maxRecordSize', 'maxColumns', 'maxRows', 'file']);
     this.o = {
       header: opts.header ?? true,
       names: opts.names,

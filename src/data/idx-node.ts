@@ -31,6 +31,7 @@ export async function readMaybeGzip(path: string, opts: { maxBytes?: number; kin
  * data is `E_<KIND>_GZIP`.
  */
 export async function gunzipCapped(bytes: Uint8Array, opts: { maxBytes?: number; kind?: string; file?: string } = {}): Promise<Uint8Array> {
+  checkOptionKeys('gunzipCapped', opts, ['maxBytes', 'kind', 'file']);
   const maxBytes = opts.maxBytes ?? IDX_MAX_BYTES;
   const kind = opts.kind ?? 'IDX';
   const loc = opts.file === undefined ? { offset: 0 } : { file: opts.file, offset: 0 };

@@ -65,7 +65,7 @@ export async function loadImageFolder(root: string, opts: ImageFolderOptions = {
   checkOptionKeys('loadImageFolder', opts, ['mode', 'maxPixels', 'maxFileBytes', 'maxFiles', 'flat']);
   const fs = await nodeFs();
   const maxPixels = opts.maxPixels ?? MAX_IMAGE_PIXELS;
-  const { classes, entries, skipped } = await scanImageFolder(root, opts);
+  const { classes, entries, skipped } = await scanImageFolder(root, { maxFileBytes: opts.maxFileBytes, maxFiles: opts.maxFiles });
   const images: Uint8Array[] = [];
   const labels: number[] = [];
   const files: string[] = [];
@@ -121,6 +121,7 @@ export async function scanImageFolder(
   root: string,
   opts: Pick<ImageFolderOptions, 'maxFileBytes' | 'maxFiles'> = {},
 ): Promise<{ classes: string[]; entries: { file: string; label: number }[]; skipped: { path: string; reason: string }[] }> {
+  checkOptionKeys('scanImageFolder', opts, ['maxFileBytes', 'maxFiles']);
   const fs = await nodeFs();
   const path = await nodePath();
   const maxFileBytes = opts.maxFileBytes ?? 64 << 20;
@@ -222,7 +223,8 @@ export class ImageFolder<T = Tensor> extends Dataset<Promise<[T, number]>> {
     root: string,
     opts: ImageFolderOptions & { transform?: (img: RawImage) => T } = {},
   ): Promise<ImageFolder<T>> {
-    const { classes, entries: all, skipped } = await scanImageFolder(root, opts);
+    checkOptionKeys('ImageFolder.open', opts, ['mode', 'maxPixels', 'maxFileBytes', 'maxFiles', 'flat', 'transform']);
+    const { classes, entries: all, skipped } = await scanImageFolder(root, { maxFileBytes: opts.maxFileBytes, maxFiles: opts.maxFiles });
     // sniff the first bytes of every file now, so the samples are exactly the PNG/JPEG files
     const fs = await nodeFs();
     const entries: { file: string; label: number }[] = [];

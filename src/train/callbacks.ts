@@ -219,6 +219,7 @@ export class LRSchedulerCallback implements Callback {
     readonly scheduler: SchedulerLike,
     readonly opts: { interval?: 'epoch' | 'batch'; monitor?: string } = {},
   ) {
+    checkOptionKeys('LRSchedulerCallback', opts, ['interval', 'monitor']);
     if (!scheduler || typeof scheduler.step !== 'function') throw new ValueError('LRSchedulerCallback: expected a scheduler with step()');
     if (opts.monitor && opts.interval === 'batch') throw new ValueError('LRSchedulerCallback: a monitored scheduler steps per epoch');
   }

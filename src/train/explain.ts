@@ -94,6 +94,7 @@ export function integratedGradients(
   target: Target,
   opts: IntegratedGradientsOptions = {},
 ): { attributions: Tensor; delta: number[] } {
+  checkOptionKeys('integratedGradients', opts, ['baseline', 'steps']);
   const steps = opts.steps ?? 50;
   if (!Number.isInteger(steps) || steps < 1) throw new ValueError(`integratedGradients: steps must be a positive integer, got ${steps}`);
   if (!(x instanceof Tensor) || x.ndim < 1) throw new ShapeError('integratedGradients: input must be a batch tensor [N, …]');

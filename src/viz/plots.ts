@@ -211,6 +211,7 @@ export function decisionBoundary(
   y: Tensor | ArrayLike<number>,
   opts: { resolution?: number; margin?: number; threshold?: number; title?: string } = {},
 ): VegaLiteSpec {
+  checkOptionKeys('decisionBoundary', opts, ['resolution', 'margin', 'threshold', 'title']);
   if (x.ndim !== 2 || x.shape[1] !== 2) throw new ShapeError(`decisionBoundary: points must be [N, 2], got ${fmtShape(x.shape)}`);
   const res = opts.resolution ?? 60;
   if (!Number.isInteger(res) || res < 2) throw new ValueError(`decisionBoundary: resolution must be an integer >= 2, got ${res}`);

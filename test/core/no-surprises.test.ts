@@ -33,6 +33,10 @@ import {
   type Tensor,
   fromTypedArray,
   typedArrayView,
+  optim,
+  viz,
+  integratedGradients,
+  LRSchedulerCallback,
 } from '../../src/index.js';
 
 const F = nn.functional;
@@ -125,6 +129,11 @@ describe('other options objects of the public API', () => {
       () => a.var(1, { unbiased: false } as never),
       () => data.datasets.moons({ noise_level: 0.1 } as never),
       () => new data.DataLoader(new data.TensorDataset(a), { batch_size: 2 } as never),
+      () => new optim.SGD([tensor([1], { requiresGrad: true })], { lr: 0.1 }).zeroGrad({ set_to_none: true } as never),
+      () => new LRSchedulerCallback(new optim.StepLR(new optim.SGD([tensor([1], { requiresGrad: true })], { lr: 0.1 }), { stepSize: 1 }), { every: 'batch' } as never),
+      () => integratedGradients(new nn.Linear(2, 2), a, 0, { n_steps: 10 } as never),
+      () => viz.decisionBoundary((t: Tensor) => t, randn([4, 2]), [0, 1, 0, 1], { res: 10 } as never),
+      () => new data.CsvBuilder({ delim: ';' } as never),
     ];
     for (const c of cases) expect(code(c)).toBe('E_UNKNOWN_OPTION');
     expect(() => F.crossEntropy(a, t, { label_smoothing: 0.1 } as never)).toThrow(/did you mean 'labelSmoothing'/);

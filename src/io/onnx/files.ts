@@ -172,5 +172,6 @@ export async function saveOnnx(model: Module, example: Tensor | Tensor[], path: 
 
 /** Decode ONNX bytes into the ModelProto object (for inspection; no external data is read). */
 export function decodeOnnxModel(bytes: Uint8Array, opts: { maxDepth?: number } = {}) {
+  checkOptionKeys('decodeOnnxModel', opts, ['maxDepth']);
   return decodeModelProto(bytes, opts);
 }
