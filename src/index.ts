@@ -3,10 +3,11 @@
  */
 export * from './core/errors.js';
 export { type DType, type TypedArray, DTYPES } from './core/dtype.js';
+export { type Device, type DeviceLike, DEVICES } from './core/device.js';
 export { Rng, manualSeed, defaultRng, type RngState } from './core/rng.js';
 export { broadcastShapes } from './core/shape.js';
 export { init, backendInfo, setBackend, getBackend, listBackends, type Backend, type InitOptions } from './backend/index.js';
-export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, setDetectAnomaly } from './autograd/mode.js';
+export { noGrad, noGradAsync, pendingAsyncNoGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, setDetectAnomaly } from './autograd/mode.js';
 export { Tensor, type TensorOrScalar, type Scalar } from './tensor/tensor.js';
 export * from './tensor/creation.js';
 export * from './tensor/functional.js';

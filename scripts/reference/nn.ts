@@ -28,6 +28,27 @@ class ResidualBlock extends nn.Module {
   }
 }
 
+/** gen_nn_gaps.py's `Packed`: padPackedSequence(rnn(packPaddedSequence(x, lengths))) → [padded, h_n(, c_n)]. */
+class Packed extends nn.Module {
+  rnn: nn.RNN | nn.LSTM | nn.GRU;
+  constructor(
+    kind: string,
+    inputSize: number,
+    hiddenSize: number,
+    private readonly opts: { batchFirst?: boolean; enforceSorted?: boolean } & Record<string, unknown>,
+  ) {
+    super();
+    const { enforceSorted: _e, ...rnnOpts } = opts;
+    this.rnn = kind === 'LSTM' ? new nn.LSTM(inputSize, hiddenSize, rnnOpts) : kind === 'GRU' ? new nn.GRU(inputSize, hiddenSize, rnnOpts) : new nn.RNN(inputSize, hiddenSize, rnnOpts);
+  }
+  forward(x: Tensor, lengths: Tensor): Tensor[] {
+    const packed = nn.packPaddedSequence(x, lengths, { batchFirst: this.opts.batchFirst ?? false, enforceSorted: this.opts.enforceSorted ?? false });
+    const [out, h] = this.rnn.callPacked(packed);
+    const [padded] = nn.padPackedSequence(out, { batchFirst: this.opts.batchFirst ?? false });
+    return [padded, ...(Array.isArray(h) ? h : [h])];
+  }
+}
+
 type Builder = (args: unknown[], kwargs: Record<string, unknown>) => nn.Module;
 
 const builders: Record<string, Builder> = {
@@ -72,6 +93,8 @@ const builders: Record<string, Builder> = {
   'torch.nn.LogSoftmax': (_a, k) => new nn.LogSoftmax(k.dim as number),
   'torch.nn.Flatten': (a) => new nn.Flatten(a[0] as number | undefined, a[1] as number | undefined),
   'torch.nn.Unflatten': (a) => new nn.Unflatten(a[0] as number, a[1] as number[]),
+  // test/nn/fixtures/nn-gaps.json (scripts/reference/gen_nn_gaps.py)
+  Packed: (a, k) => new Packed(a[0] as string, a[1] as number, a[2] as number, k),
 };
 
 function flatten(out: unknown): Tensor[] {

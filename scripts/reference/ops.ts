@@ -131,10 +131,7 @@ export const registry: Registry = {
   'torch.nn.functional.leaky_relu': call(['input', 'negative_slope', 'inplace'], (a) => F.leakyRelu(T(a.input, 'input'), num(a.negative_slope, 0.01))),
   'torch.nn.functional.elu': call(['input', 'alpha', 'inplace'], (a) => F.elu(T(a.input, 'input'), num(a.alpha, 1))),
   'torch.nn.functional.softplus': call(['input', 'beta', 'threshold'], (a) => F.softplus(T(a.input, 'input'), num(a.beta, 1), num(a.threshold, 20))),
-  'torch.nn.functional.gelu': call(['input', 'approximate'], (a) => {
-    if ((a.approximate ?? 'none') !== 'none') throw new Error(`reference: gelu approximate=${String(a.approximate)} is not mapped`);
-    return F.gelu(T(a.input, 'input'));
-  }),
+  'torch.nn.functional.gelu': call(['input', 'approximate'], (a) => F.gelu(T(a.input, 'input'), { approximate: (a.approximate ?? 'none') as 'none' | 'tanh' })),
   'torch.nn.functional.silu': call(['input', 'inplace'], (a) => F.silu(T(a.input, 'input'))),
   'torch.clamp': call(['input', 'min', 'max'], (a) =>
     T(a.input, 'input').clamp((a.min as Tensor | number | null | undefined) ?? null, (a.max as Tensor | number | null | undefined) ?? null),

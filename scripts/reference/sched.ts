@@ -46,5 +46,7 @@ export const registry: Registry = {
   'torch.optim.lr_scheduler.LinearLR': runScheduler(optim.LinearLR as unknown as SchedCtor),
   'torch.optim.lr_scheduler.OneCycleLR': runScheduler(optim.OneCycleLR as unknown as SchedCtor),
   'torch.optim.lr_scheduler.ReduceLROnPlateau': runScheduler(optim.ReduceLROnPlateau as unknown as SchedCtor),
+  // test/nn/fixtures/nn-gaps.json (scripts/reference/gen_nn_gaps.py)
+  'torch.optim.lr_scheduler.CyclicLR': runScheduler(optim.CyclicLR as unknown as SchedCtor),
 };
 

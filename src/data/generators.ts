@@ -28,6 +28,7 @@
  */
 import { ValueError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
+import { checkOptionKeys } from '../core/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Table } from './preprocessing.js';
 
@@ -59,7 +60,8 @@ export interface RegressionData {
   y: Tensor;
 }
 
-function setup(opts: GeneratorOptions, who: string, defaultN = 200): { n: number; noise: number; rng: Rng } {
+function setup(opts: GeneratorOptions, who: string, defaultN = 200, extraKeys: readonly string[] = []): { n: number; noise: number; rng: Rng } {
+  checkOptionKeys(who, opts, ['n', 'noise', 'seed', 'rng', ...extraKeys]);
   const n = opts.n ?? defaultN;
   const noise = opts.noise ?? 0;
   if (!Number.isInteger(n) || n < 1) throw new ValueError(`${who}: n must be a positive integer, got ${n}`);
@@ -118,7 +120,7 @@ export function xor(opts: GeneratorOptions = {}): ClassificationData {
 
 /** k Gaussian blobs (TensorFlow Playground "gaussian" for k = 2). Samples are split evenly by class. */
 export function gaussian(opts: GeneratorOptions & { classes?: number } = {}): ClassificationData {
-  const { n, noise, rng } = setup(opts, 'gaussian');
+  const { n, noise, rng } = setup(opts, 'gaussian', 200, ['classes']);
   const k = opts.classes ?? 2;
   if (!Number.isInteger(k) || k < 2) throw new ValueError(`gaussian: classes must be an integer ≥ 2, got ${k}`);
   const variance = 0.5 + 7 * noise;
@@ -142,7 +144,7 @@ export function gaussian(opts: GeneratorOptions & { classes?: number } = {}): Cl
 
 /** k interleaved spiral arms (TensorFlow Playground "spiral" for k = 2). */
 export function spiral(opts: GeneratorOptions & { classes?: number } = {}): ClassificationData {
-  const { n, noise, rng } = setup(opts, 'spiral');
+  const { n, noise, rng } = setup(opts, 'spiral', 200, ['classes']);
   const k = opts.classes ?? 2;
   if (!Number.isInteger(k) || k < 2) throw new ValueError(`spiral: classes must be an integer ≥ 2, got ${k}`);
   const xs: number[] = [];
@@ -241,7 +243,7 @@ export function multiGaussian(opts: GeneratorOptions = {}): RegressionData {
 export function polynomial(
   opts: GeneratorOptions & { coefficients?: readonly number[]; xRange?: [number, number] } = {},
 ): RegressionData & { clean: Tensor; coefficients: number[] } {
-  const { n, rng } = setup({ n: 30, ...opts }, 'polynomial', 30);
+  const { n, rng } = setup({ n: 30, ...opts }, 'polynomial', 30, ['coefficients', 'xRange']);
   const noise = opts.noise ?? 0.1;
   const coefficients = (opts.coefficients ?? [0.5, -1, 0, 2]).slice();
   const [lo, hi] = opts.xRange ?? [-1, 1];

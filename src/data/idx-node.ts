@@ -6,6 +6,7 @@ import { FormatError } from '../core/errors.js';
 import { IDX_MAX_BYTES, idxImageDataset, parseIdx, type IdxArray, type IdxOptions, type ImageLabelOptions } from './idx.js';
 import type { TensorDataset } from './dataset.js';
 import { nodeFs, nodeZlib } from './node.js';
+import { checkOptionKeys } from '../core/options.js';
 
 /** Read bytes from a file, gunzipping (with a cap) when they start with the gzip magic. */
 export async function readMaybeGzip(path: string, opts: { maxBytes?: number; kind?: string } = {}): Promise<Uint8Array> {
@@ -30,6 +31,7 @@ export async function readMaybeGzip(path: string, opts: { maxBytes?: number; kin
  * data is `E_<KIND>_GZIP`.
  */
 export async function gunzipCapped(bytes: Uint8Array, opts: { maxBytes?: number; kind?: string; file?: string } = {}): Promise<Uint8Array> {
+  checkOptionKeys('gunzipCapped', opts, ['maxBytes', 'kind', 'file']);
   const maxBytes = opts.maxBytes ?? IDX_MAX_BYTES;
   const kind = opts.kind ?? 'IDX';
   const loc = opts.file === undefined ? { offset: 0 } : { file: opts.file, offset: 0 };
@@ -55,6 +57,7 @@ export async function gunzipCapped(bytes: Uint8Array, opts: { maxBytes?: number;
  * ```
  */
 export async function loadIdx(path: string, opts: IdxOptions = {}): Promise<IdxArray> {
+  checkOptionKeys('loadIdx', opts, ['file', 'maxBytes']);
   const bytes = await readMaybeGzip(path, { maxBytes: opts.maxBytes });
   return parseIdx(bytes, { ...opts, file: opts.file ?? path });
 }
@@ -64,6 +67,7 @@ export async function loadIdx(path: string, opts: IdxOptions = {}): Promise<IdxA
  * (or [N, H·W] with `flat`), labels int32 [N].
  */
 export async function loadIdxDataset(imagesPath: string, labelsPath: string, opts: ImageLabelOptions & { maxBytes?: number } = {}): Promise<TensorDataset> {
+  checkOptionKeys('loadIdxDataset', opts, ['numClasses', 'flat', 'imagesFile', 'labelsFile', 'maxBytes']);
   const [images, labels] = await Promise.all([loadIdx(imagesPath, { maxBytes: opts.maxBytes }), loadIdx(labelsPath, { maxBytes: opts.maxBytes })]);
   return idxImageDataset(images, labels, { ...opts, imagesFile: imagesPath, labelsFile: labelsPath });
 }

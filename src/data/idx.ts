@@ -9,6 +9,7 @@
 import { FormatError, ValueError, type Location } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { TensorDataset } from './dataset.js';
+import { checkOptionKeys } from '../core/options.js';
 
 export type IdxDType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
@@ -46,6 +47,7 @@ function err(code: string, msg: string, file: string | undefined, offset: number
 
 /** Parse IDX bytes (not gzipped). Throws FormatError `E_IDX_*` with the byte offset of the problem. */
 export function parseIdx(bytes: Uint8Array, opts: IdxOptions = {}): IdxArray {
+  checkOptionKeys('parseIdx', opts, ['file', 'maxBytes']);
   const { file } = opts;
   const maxBytes = opts.maxBytes ?? IDX_MAX_BYTES;
   const b: unknown = bytes;
@@ -137,6 +139,7 @@ export interface ImageLabelOptions {
  * images float32 [N, 1, H, W] (or [N, H·W] with `flat`) scaled to [0, 1], labels int32 [N].
  */
 export function idxImageDataset(images: IdxArray, labels: IdxArray, opts: ImageLabelOptions = {}): TensorDataset {
+  checkOptionKeys('idxImageDataset', opts, ['numClasses', 'flat', 'imagesFile', 'labelsFile']);
   const numClasses = opts.numClasses ?? 10;
   const fi = opts.imagesFile;
   const fl = opts.labelsFile;

@@ -22,6 +22,7 @@ import { Dataset, TensorDataset, checkIndex } from './dataset.js';
 import { toTensor, type RawImage } from './transforms.js';
 import { MAX_IMAGE_PIXELS, decodeImage, readImageHeader, sniffImage, toGray, toRgb } from './image.js';
 import { nodeFs, nodePath } from './node.js';
+import { checkOptionKeys } from '../core/options.js';
 
 export interface ImageFolderOptions {
   /** 'grayscale' (1 channel), 'rgb' (3), or 'auto' (default): gray when the first image is gray. */
@@ -61,9 +62,10 @@ const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  * `E_IMG_TOO_LARGE`, `E_IMG_SIZE_MISMATCH`, `E_IMG_DECODE`, `E_IMG_TOO_MANY`, each naming the file.
  */
 export async function loadImageFolder(root: string, opts: ImageFolderOptions = {}): Promise<ImageFolderResult> {
+  checkOptionKeys('loadImageFolder', opts, ['mode', 'maxPixels', 'maxFileBytes', 'maxFiles', 'flat']);
   const fs = await nodeFs();
   const maxPixels = opts.maxPixels ?? MAX_IMAGE_PIXELS;
-  const { classes, entries, skipped } = await scanImageFolder(root, opts);
+  const { classes, entries, skipped } = await scanImageFolder(root, { maxFileBytes: opts.maxFileBytes, maxFiles: opts.maxFiles });
   const images: Uint8Array[] = [];
   const labels: number[] = [];
   const files: string[] = [];
@@ -119,6 +121,7 @@ export async function scanImageFolder(
   root: string,
   opts: Pick<ImageFolderOptions, 'maxFileBytes' | 'maxFiles'> = {},
 ): Promise<{ classes: string[]; entries: { file: string; label: number }[]; skipped: { path: string; reason: string }[] }> {
+  checkOptionKeys('scanImageFolder', opts, ['maxFileBytes', 'maxFiles']);
   const fs = await nodeFs();
   const path = await nodePath();
   const maxFileBytes = opts.maxFileBytes ?? 64 << 20;
@@ -220,7 +223,8 @@ export class ImageFolder<T = Tensor> extends Dataset<Promise<[T, number]>> {
     root: string,
     opts: ImageFolderOptions & { transform?: (img: RawImage) => T } = {},
   ): Promise<ImageFolder<T>> {
-    const { classes, entries: all, skipped } = await scanImageFolder(root, opts);
+    checkOptionKeys('ImageFolder.open', opts, ['mode', 'maxPixels', 'maxFileBytes', 'maxFiles', 'flat', 'transform']);
+    const { classes, entries: all, skipped } = await scanImageFolder(root, { maxFileBytes: opts.maxFileBytes, maxFiles: opts.maxFiles });
     // sniff the first bytes of every file now, so the samples are exactly the PNG/JPEG files
     const fs = await nodeFs();
     const entries: { file: string; label: number }[] = [];

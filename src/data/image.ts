@@ -6,6 +6,7 @@
  */
 import { FormatError, type Location } from '../core/errors.js';
 import type { RawImage } from './transforms.js';
+import { checkOptionKeys } from '../core/options.js';
 
 export type ImageKind = 'png' | 'jpeg';
 
@@ -94,6 +95,7 @@ export interface DecodeOptions {
  * (alpha is dropped). Throws FormatError `E_IMG_UNKNOWN_TYPE`, `E_IMG_TOO_LARGE`, `E_IMG_DECODE`.
  */
 export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<RawImage & { header: ImageHeader }> {
+  checkOptionKeys('decodeImage', opts, ['maxPixels', 'file']);
   const { file } = opts;
   const maxPixels = opts.maxPixels ?? MAX_IMAGE_PIXELS;
   const header = readImageHeader(bytes, file);

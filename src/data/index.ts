@@ -42,6 +42,7 @@ export {
 } from './preprocessing.js';
 export { toTensor, normalize, randomShift, randomHorizontalFlip, compose, type RawImage, type Transform } from './transforms.js';
 export * as datasets from './datasets.js';
+export { TransformedDataset, type TransformOptions } from './transformed.js';
 export { parseCsv, CsvTable, CsvBuilder, type CsvOptions, type CsvColumnType, type MissingPolicy } from './csv.js';
 export { loadCsv, streamCsv, CsvStreamDataset, type CsvRow } from './csv-node.js';
 export { parseIdx, encodeIdx, idxImageDataset, IDX_MAX_BYTES, type IdxArray, type IdxDType, type IdxOptions, type ImageLabelOptions } from './idx.js';

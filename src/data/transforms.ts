@@ -8,6 +8,7 @@
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { Rng, defaultRng } from '../core/rng.js';
 import { Tensor } from '../tensor/tensor.js';
+import { checkOptionKeys } from '../core/options.js';
 
 /** Decoded pixels in row-major HWC order, 8 bits per channel (what the image loaders produce). */
 export interface RawImage {
@@ -95,6 +96,7 @@ export function normalize(mean: readonly number[] | number, std: readonly number
  * one uniform number per image from `rng`.
  */
 export function randomHorizontalFlip(p = 0.5, opts: { rng?: Rng } = {}): Transform {
+  checkOptionKeys('randomHorizontalFlip', opts, ['rng']);
   if (!(p >= 0 && p <= 1)) throw new ValueError(`randomHorizontalFlip: p must be in [0, 1], got ${p}`);
   const rng = opts.rng ?? defaultRng();
   return (x) => {
@@ -120,6 +122,7 @@ export function randomHorizontalFlip(p = 0.5, opts: { rng?: Rng } = {}): Transfo
  * width/height_shift with constant fill).
  */
 export function randomShift(maxShift: number, opts: { rng?: Rng; fill?: number } = {}): Transform {
+  checkOptionKeys('randomShift', opts, ['rng', 'fill']);
   if (!Number.isInteger(maxShift) || maxShift < 0) throw new ValueError(`randomShift: maxShift must be a non-negative integer, got ${maxShift}`);
   const rng = opts.rng ?? defaultRng();
   const fill = opts.fill ?? 0;

@@ -4,6 +4,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { decodeSafetensors, encodeSafetensors, type DecodedSafetensors, type EncodeOptions, type StateDict } from './safetensors.js';
 import { readBytes, writeBytesAtomic } from './platform.js';
+import { checkOptionKeys } from '../core/options.js';
 
 export type BytesSource = string | URL | Uint8Array | ArrayBuffer;
 
@@ -37,5 +38,6 @@ export async function loadSafetensorsWithMetadata(source: BytesSource): Promise<
  * @example await saveSafetensors(model.stateDict(), 'model.safetensors', { metadata: { format: 'pt' } });
  */
 export async function saveSafetensors(stateDict: Readonly<Record<string, Tensor>>, path: string, opts: EncodeOptions = {}): Promise<void> {
+  checkOptionKeys('saveSafetensors', opts, ['metadata', 'intDType']);
   await writeBytesAtomic(path, encodeSafetensors(stateDict, opts));
 }

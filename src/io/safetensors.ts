@@ -15,6 +15,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { keyOffset, parseStrictJson, utf8Offset, type JsonObject, type JsonValue } from './json.js';
 import { decodeBF16, decodeF16 } from './half.js';
 import { refusePickle } from './pickle.js';
+import { checkOptionKeys } from '../core/options.js';
 
 /** safetensors dtype codes understood on load. */
 export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -73,6 +74,7 @@ const isSafeCount = (v: JsonValue): v is number => typeof v === 'number' && Numb
  * `fileSize` is the total number of bytes in the file.
  */
 export function parseSafetensorsHeader(bytes: Uint8Array, opts: DecodeOptions = {}): SafetensorsHeader {
+  checkOptionKeys('parseSafetensorsHeader', opts, ['file']);
   const file = opts.file;
   const loc = (offset: number) => (file !== undefined ? { file, offset } : { offset });
   const err = (code: string, msg: string, offset: number): never => {
@@ -220,6 +222,7 @@ function readEntry(bytes: Uint8Array, t: SafetensorsHeaderEntry, file: string | 
  * @example const { tensors, metadata } = decodeSafetensors(bytes); model.loadStateDict(tensors);
  */
 export function decodeSafetensors(data: Uint8Array | ArrayBuffer, opts: DecodeOptions = {}): DecodedSafetensors {
+  checkOptionKeys('decodeSafetensors', opts, ['file']);
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   const header = parseSafetensorsHeader(bytes, opts);
   const tensors = Object.create(null) as StateDict;
@@ -250,6 +253,7 @@ const OUT_CODE: Record<DType, SafetensorsDType> = { float32: 'F32', float64: 'F6
  * @example const bytes = encodeSafetensors(model.stateDict(), { metadata: { format: 'pt' } });
  */
 export function encodeSafetensors(stateDict: Readonly<Record<string, Tensor>>, opts: EncodeOptions = {}): Uint8Array {
+  checkOptionKeys('encodeSafetensors', opts, ['metadata', 'intDType']);
   if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict) || stateDict instanceof Tensor)
     throw new ValueError(`encodeSafetensors: expected a state dict (an object of name → Tensor, e.g. model.stateDict()), got ${stateDict === null ? 'null' : Array.isArray(stateDict) ? 'an array' : stateDict instanceof Tensor ? 'a Tensor' : typeof stateDict}`);
   const intCode = opts.intDType ?? 'I32';

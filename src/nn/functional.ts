@@ -5,11 +5,12 @@
 import { isFloat } from '../core/dtype.js';
 import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { normAxis } from '../core/shape.js';
+import { checkOptionKeys } from '../core/options.js';
 import { defaultRng, type Rng } from '../core/rng.js';
 import { noGrad } from '../autograd/mode.js';
 import { Tensor, apply } from '../tensor/tensor.js';
 import { arange } from '../tensor/creation.js';
-import { stack } from '../tensor/functional.js';
+import { cat, stack } from '../tensor/functional.js';
 
 export type Pair = number | readonly [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
@@ -19,7 +20,18 @@ const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v
 export const relu = (x: Tensor): Tensor => x.relu();
 export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
 export const tanh = (x: Tensor): Tensor => x.tanh();
-export const gelu = (x: Tensor): Tensor => x.gelu();
+/**
+ * GELU: x·Φ(x) (`approximate: 'none'`, the default), or PyTorch's tanh approximation
+ * 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) with `{ approximate: 'tanh' }`.
+ */
+export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+  checkOptionKeys('gelu', opts, ['approximate']);
+  const a = opts.approximate ?? 'none';
+  if (a === 'none') return x.gelu();
+  if (a !== 'tanh') throw new ValueError(`gelu: approximate must be 'none' or 'tanh', got ${JSON.stringify(a)}`);
+  const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+  return x.mul(inner.tanh().add(1)).mul(0.5);
+}
 export const silu = (x: Tensor): Tensor => x.silu();
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => x.leakyRelu(negativeSlope);
 export const elu = (x: Tensor, alpha = 1): Tensor => x.elu(alpha);
@@ -66,6 +78,7 @@ function resolvePadding(padding: ConvOptions['padding'], kernel: [number, number
 
 /** 2-D convolution. x: [N, Cin, H, W], weight: [Cout, Cin/groups, kH, kW] → [N, Cout, OH, OW] */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+  checkOptionKeys('conv2d', opts, ['stride', 'padding', 'dilation', 'groups']);
   const stride = pair(opts.stride ?? 1);
   const dilation = pair(opts.dilation ?? 1);
   const padding = resolvePadding(opts.padding, [weight.shape[2] ?? 1, weight.shape[3] ?? 1], dilation, stride, 'conv2d');
@@ -84,6 +97,7 @@ export function conv1d(
   bias: Tensor | null = null,
   opts: { stride?: number; padding?: number | 'valid' | 'same'; dilation?: number; groups?: number } = {},
 ): Tensor {
+  checkOptionKeys('conv1d', opts, ['stride', 'padding', 'dilation', 'groups']);
   if (x.ndim !== 3) throw new ShapeError(`conv1d: expected a 3-D input [N, C, L], got ${fmtShape(x.shape)}`);
   if (weight.ndim !== 3) throw new ShapeError(`conv1d: expected a 3-D weight [Cout, Cin/groups, k], got ${fmtShape(weight.shape)}`);
   const p = opts.padding;
@@ -103,6 +117,7 @@ export function convTranspose2d(
   bias: Tensor | null = null,
   opts: { stride?: Pair; padding?: Pair; outputPadding?: Pair; dilation?: Pair; groups?: number } = {},
 ): Tensor {
+  checkOptionKeys('convTranspose2d', opts, ['stride', 'padding', 'outputPadding', 'dilation', 'groups']);
   const y = apply('convTranspose2d', [x, weight], {
     stride: pair(opts.stride ?? 1),
     padding: pair(opts.padding ?? 0),
@@ -141,6 +156,7 @@ function with4d(x: Tensor, op: string, f: (x4: Tensor) => Tensor): Tensor {
 
 /** Max pooling. x: [N, C, H, W] (or [C, H, W]) */
 export function maxPool2d(x: Tensor, kernelSize: Pair, opts: PoolOptions = {}): Tensor {
+  checkOptionKeys('maxPool2d', opts, ['stride', 'padding', 'dilation', 'ceilMode']);
   return with4d(x, 'maxPool2d', (x4) => apply('maxPool2d', [x4], poolAttrs(kernelSize, opts)));
 }
 
@@ -150,6 +166,7 @@ export function avgPool2d(
   kernelSize: Pair,
   opts: PoolOptions & { countIncludePad?: boolean; divisorOverride?: number | null } = {},
 ): Tensor {
+  checkOptionKeys('avgPool2d', opts, ['stride', 'padding', 'dilation', 'ceilMode', 'countIncludePad', 'divisorOverride']);
   return with4d(x, 'avgPool2d', (x4) =>
     apply('avgPool2d', [x4], { ...poolAttrs(kernelSize, opts), countIncludePad: opts.countIncludePad ?? true, divisorOverride: opts.divisorOverride ?? null }),
   );
@@ -178,12 +195,35 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   });
 }
 
-/** Nearest-neighbour upsampling (PyTorch's 'nearest': src = ⌊dst · in/out⌋). */
-export function interpolate(
-  x: Tensor,
-  opts: { size?: Pair; scaleFactor?: number | readonly [number, number]; mode?: 'nearest' },
-): Tensor {
-  if ((opts.mode ?? 'nearest') !== 'nearest') throw new ValueError(`interpolate: only mode 'nearest' is supported, got ${opts.mode}`);
+export type InterpolateMode = 'nearest' | 'bilinear' | 'bicubic';
+
+export interface InterpolateOptions {
+  /** Output [H, W] (or one number for both). */
+  size?: Pair;
+  /** Output = ⌊input · factor⌋; with a factor, PyTorch samples at 1/factor spacing (recomputeScaleFactor false). */
+  scaleFactor?: number | readonly [number, number];
+  /** 'nearest' (default: src = ⌊dst · in/out⌋), 'bilinear' (2×2 taps) or 'bicubic' (4×4 taps, a = −0.75, edges clamped). */
+  mode?: InterpolateMode;
+  /**
+   * bilinear/bicubic only: true maps the corner pixels' centres onto each other (src = dst·(in−1)/(out−1));
+   * false (default) maps the corners of the pixel grid (src = (dst + ½)·scale − ½).
+   */
+  alignCorners?: boolean | null;
+}
+
+/**
+ * Resize images: x [N, C, H, W] → [N, C, OH, OW], as PyTorch's `F.interpolate` in 'nearest',
+ * 'bilinear' and 'bicubic' modes. The bilinear and bicubic resamplings are separable: one [OH, H]
+ * and one [OW, W] weight matrix (two or four taps per row) applied with matmul, so the gradient is
+ * the transposed resampling.
+ */
+export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
+  checkOptionKeys('interpolate', opts, ['size', 'scaleFactor', 'mode', 'alignCorners']);
+  const mode = opts.mode ?? 'nearest';
+  if (mode !== 'nearest' && mode !== 'bilinear' && mode !== 'bicubic')
+    throw new ValueError(`interpolate: mode must be 'nearest', 'bilinear' or 'bicubic', got ${JSON.stringify(mode)}`);
+  if (mode === 'nearest' && opts.alignCorners !== undefined && opts.alignCorners !== null)
+    throw new ValueError("interpolate: alignCorners option can only be set with the interpolating modes: 'bilinear' | 'bicubic'");
   if (x.ndim !== 4) throw new ShapeError(`interpolate: expected a 4-D input [N, C, H, W], got ${fmtShape(x.shape)}`);
   const h = x.shape[2]!;
   const w = x.shape[3]!;
@@ -191,6 +231,8 @@ export function interpolate(
   let ow: number;
   let sh: number;
   let sw: number;
+  let given = false;
+  if (opts.size !== undefined && opts.scaleFactor !== undefined) throw new ValueError('interpolate: give either size or scaleFactor, not both');
   if (opts.size !== undefined) {
     [oh, ow] = pair(opts.size);
     sh = h / oh;
@@ -201,13 +243,49 @@ export function interpolate(
     ow = Math.floor(w * fw);
     sh = 1 / fh;
     sw = 1 / fw;
+    given = true;
   } else throw new ValueError('interpolate: give either size or scaleFactor');
-  const idx = (n: number, scale: number, inSize: number) => {
-    const a = new Int32Array(n);
-    for (let i = 0; i < n; i++) a[i] = Math.min(Math.floor(i * scale), inSize - 1);
-    return x.newTensor(a, [n], 'int32');
-  };
-  return x.indexSelect(2, idx(oh, sh, h)).indexSelect(3, idx(ow, sw, w));
+  if (mode === 'nearest') {
+    const idx = (n: number, scale: number, inSize: number) => {
+      const a = new Int32Array(n);
+      for (let i = 0; i < n; i++) a[i] = Math.min(Math.floor(i * scale), inSize - 1);
+      return x.newTensor(a, [n], 'int32');
+    };
+    return x.indexSelect(2, idx(oh, sh, h)).indexSelect(3, idx(ow, sw, w));
+  }
+  const ac = opts.alignCorners ?? false;
+  const scaleOf = (inSize: number, outSize: number, s: number) => (ac ? (outSize > 1 ? (inSize - 1) / (outSize - 1) : 0) : given ? s : inSize / outSize);
+  const mh = resampleMatrix(h, oh, scaleOf(h, oh, sh), ac, mode, x); // [OH, H]
+  const mw = resampleMatrix(w, ow, scaleOf(w, ow, sw), ac, mode, x); // [OW, W]
+  return mh.matmul(x).matmul(mw.t());
+}
+
+/** Rows of interpolation weights [out, in] for one axis (PyTorch's source-index rule and taps). */
+function resampleMatrix(inSize: number, outSize: number, scale: number, alignCorners: boolean, mode: 'bilinear' | 'bicubic', like: Tensor): Tensor {
+  const m = new Float64Array(outSize * inSize);
+  const add = (o: number, i: number, v: number) => (m[o * inSize + Math.min(Math.max(i, 0), inSize - 1)] += v);
+  for (let o = 0; o < outSize; o++) {
+    let src = alignCorners ? scale * o : scale * (o + 0.5) - 0.5;
+    if (mode === 'bilinear') {
+      if (!alignCorners && src < 0) src = 0;
+      const i0 = Math.floor(src);
+      const i1 = i0 < inSize - 1 ? i0 + 1 : i0;
+      const l1 = src - i0;
+      add(o, i0, 1 - l1);
+      add(o, i1, l1);
+    } else {
+      const i0 = Math.floor(src);
+      const t = src - i0;
+      const A = -0.75;
+      const near = (d: number) => ((A + 2) * d - (A + 3)) * d * d + 1; // |d| ≤ 1
+      const far = (d: number) => ((A * d - 5 * A) * d + 8 * A) * d - 4 * A; // 1 < |d| < 2
+      add(o, i0 - 1, far(t + 1));
+      add(o, i0, near(t));
+      add(o, i0 + 1, near(1 - t));
+      add(o, i0 + 2, far(2 - t));
+    }
+  }
+  return like.newTensor(m, [outSize, inSize]);
 }
 
 // ---------------------------------------------------------------- normalisation
@@ -223,6 +301,7 @@ export function batchNorm(
   runningVar: Tensor | null,
   opts: { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number } = {},
 ): Tensor {
+  checkOptionKeys('batchNorm', opts, ['weight', 'bias', 'training', 'momentum', 'eps']);
   const training = opts.training ?? false;
   const eps = opts.eps ?? 1e-5;
   const momentum = opts.momentum ?? 0.1;
@@ -300,13 +379,15 @@ export function layerNorm(
 // ---------------------------------------------------------------- embedding, one-hot, dropout, pad
 
 /** Rows of `weight` [num, dim] picked by integer `indices` (any shape) → [...indices.shape, dim]. */
-export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: number | null } = {}): Tensor {
+export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: number | null; maxNorm?: number | null; normType?: number } = {}): Tensor {
+  checkOptionKeys('embedding', opts, ['paddingIdx', 'maxNorm', 'normType']);
   if (indices.dtype !== 'int32') throw new DTypeError(`embedding: indices must be int32, got ${indices.dtype}`);
   const n = weight.shape[0]!;
   const flat = indices.reshape(-1);
   const data = flat.dataSync();
   for (let i = 0; i < data.length; i++)
     if (data[i]! < 0 || data[i]! >= n) throw new IndexError(`embedding: index ${data[i]} is out of range for an embedding table of ${n} rows`);
+  if (opts.maxNorm !== undefined && opts.maxNorm !== null) embeddingRenorm_(weight, data, opts.maxNorm, opts.normType ?? 2);
   let w = weight;
   if (opts.paddingIdx !== undefined && opts.paddingIdx !== null) {
     // the padding row gets no gradient
@@ -318,6 +399,36 @@ export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: 
 }
 
 /** One-hot encoding of int32 class indices → int32 [..., numClasses] (numClasses −1: max + 1). */
+/**
+ * PyTorch's `embedding_renorm_`: every row of `weight` looked up by `indices` whose `normType`-norm
+ * exceeds `maxNorm` is scaled in place to norm `maxNorm` (by maxNorm / (norm + 1e-7)). Not recorded
+ * by autograd (like PyTorch, it modifies the weight under no_grad before the lookup).
+ */
+export function embeddingRenorm_(weight: Tensor, indices: ArrayLike<number>, maxNorm: number, normType = 2): Tensor {
+  if (!(maxNorm >= 0) || !Number.isFinite(maxNorm)) throw new ValueError(`embedding: maxNorm must be a non-negative number, got ${maxNorm}`);
+  if (!(normType > 0)) throw new ValueError(`embedding: normType must be positive, got ${normType}`);
+  if (weight.ndim !== 2) throw new ShapeError(`embedding: weight must be 2-D, got ${fmtShape(weight.shape)}`);
+  const [rows, dim] = weight.shape as [number, number];
+  const [s0, s1] = weight.strides as [number, number];
+  const st = weight.storage;
+  const seen = new Uint8Array(rows);
+  for (let k = 0; k < indices.length; k++) {
+    const r = indices[k]!;
+    if (seen[r]) continue;
+    seen[r] = 1;
+    const base = weight.offset + r * s0;
+    let acc = 0;
+    if (normType === Infinity) for (let j = 0; j < dim; j++) acc = Math.max(acc, Math.abs(st[base + j * s1]!));
+    else for (let j = 0; j < dim; j++) acc += Math.abs(st[base + j * s1]!) ** normType;
+    const norm = normType === Infinity ? acc : acc ** (1 / normType);
+    if (norm > maxNorm) {
+      const scale = maxNorm / (norm + 1e-7);
+      for (let j = 0; j < dim; j++) st[base + j * s1] = st[base + j * s1]! * scale;
+    }
+  }
+  return weight;
+}
+
 export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   if (indices.dtype !== 'int32') throw new DTypeError(`oneHot: class values must be an int32 tensor, got ${indices.dtype}`);
   const data = indices.dataSync();
@@ -344,9 +455,43 @@ export function dropout(x: Tensor, p = 0.5, training = true, rng: Rng = defaultR
 }
 
 /** Constant padding in PyTorch's F.pad order (last dim first). */
-export function pad(x: Tensor, pads: readonly number[], mode: 'constant' = 'constant', value = 0): Tensor {
-  if (mode !== 'constant') throw new ValueError(`pad: only mode 'constant' is supported, got ${mode}`);
-  return x.pad(pads, value);
+export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
+
+/**
+ * Pad with PyTorch's `F.pad` pairs (last dim first: `[left, right, top, bottom, …]`). Modes:
+ * 'constant' (`value`), 'reflect' (mirror without repeating the edge: pad < size), 'replicate' (repeat
+ * the edge), 'circular' (wrap around: pad ≤ size). The non-constant modes gather rows with
+ * `indexSelect`, so gradients of repeated positions add up, as in PyTorch.
+ */
+export function pad(x: Tensor, pads: readonly number[], mode: PadMode = 'constant', value = 0): Tensor {
+  if (mode === 'constant') return x.pad(pads, value);
+  if (mode !== 'reflect' && mode !== 'replicate' && mode !== 'circular')
+    throw new ValueError(`pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got ${JSON.stringify(mode)}`);
+  if (pads.length % 2 || pads.length / 2 > x.ndim) throw new ValueError(`pad: expected an even number of pads for at most ${x.ndim} dims, got ${pads.length}`);
+  let out = x;
+  for (let k = 0; k < pads.length / 2; k++) {
+    const dim = x.ndim - 1 - k;
+    const before = pads[2 * k]!;
+    const after = pads[2 * k + 1]!;
+    if (before === 0 && after === 0) continue;
+    if (before < 0 || after < 0) throw new ValueError(`pad: ${mode} padding must be non-negative, got ${before}, ${after}`);
+    out = out.indexSelect(dim, padIndex(out.shape[dim]!, before, after, mode, out));
+  }
+  return out;
+}
+
+/** Source index of each padded position along one dim. */
+function padIndex(n: number, before: number, after: number, mode: 'reflect' | 'replicate' | 'circular', like: Tensor): Tensor {
+  if (mode === 'reflect' && (before >= n || after >= n))
+    throw new ValueError(`pad: padding (${before}, ${after}) should be smaller than the dimension size ${n} in reflect mode`);
+  if (mode === 'circular' && (before > n || after > n))
+    throw new ValueError(`pad: padding (${before}, ${after}) should be at most the dimension size ${n} in circular mode`);
+  const idx = new Int32Array(n + before + after);
+  for (let i = 0; i < idx.length; i++) {
+    const j = i - before;
+    idx[i] = mode === 'replicate' ? Math.min(Math.max(j, 0), n - 1) : mode === 'circular' ? ((j % n) + n) % n : j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j;
+  }
+  return like.newTensor(idx, [idx.length], 'int32');
 }
 
 /** Cosine similarity along `dim`: x1·x2 / max(‖x1‖·‖x2‖, eps). */
@@ -372,6 +517,7 @@ export function scaledDotProductAttention(
   v: Tensor,
   opts: { attnMask?: Tensor | null; dropoutP?: number; isCausal?: boolean; scale?: number; training?: boolean; rng?: Rng } = {},
 ): { output: Tensor; weights: Tensor } {
+  checkOptionKeys('scaledDotProductAttention', opts, ['attnMask', 'dropoutP', 'isCausal', 'scale', 'training', 'rng']);
   if (q.ndim < 2 || k.ndim !== q.ndim || v.ndim !== q.ndim)
     throw new ShapeError(`scaledDotProductAttention: q, k, v must have the same rank >= 2, got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)}`);
   const d = q.shape[q.ndim - 1]!;
@@ -402,6 +548,11 @@ export interface MultiHeadAttentionOptions {
   inProjBias?: Tensor | null;
   outProjWeight: Tensor;
   outProjBias?: Tensor | null;
+  /** [1, 1, E] each: appended to the projected keys / values as one more source position (PyTorch's `add_bias_kv`). */
+  biasK?: Tensor | null;
+  biasV?: Tensor | null;
+  /** Append a zero key and value position after the split into heads (PyTorch's `add_zero_attn`). */
+  addZeroAttn?: boolean;
   /** [N, S]: bool (true = ignore this key) or float (added). */
   keyPaddingMask?: Tensor | null;
   /** [L, S] or [N·heads, L, S]: bool (true = not allowed) or float (added), PyTorch's MHA convention. */
@@ -440,19 +591,50 @@ export function multiHeadAttentionForward(query: Tensor, key: Tensor, value: Ten
   const [bq, bk, bv] = o.inProjBias ? (o.inProjBias.chunk(3, 0) as [Tensor, Tensor, Tensor]) : [null, null, null];
   const heads = (t: Tensor, len: number) => t.reshape(len, N * H, hd).transpose(0, 1); // [N·H, len, hd]
   const q = heads(linear(query, wq, bq), L).mul(1 / Math.sqrt(hd));
-  const k = heads(linear(key, wk, bk), S);
-  const v = heads(linear(value, wv, bv), S);
-  let scores = q.matmul(k.transpose(1, 2)); // [N·H, L, S]
-  if (o.attnMask) {
-    const m = o.attnMask;
+  let kp = linear(key, wk, bk); // [S, N, E]
+  let vp = linear(value, wv, bv);
+  let attnMask = o.attnMask ?? null;
+  let keyPaddingMask = o.keyPaddingMask ?? null;
+  if (attnMask) {
+    const m = attnMask;
     const ok = (m.ndim === 2 && m.shape[0] === L && m.shape[1] === S) || (m.ndim === 3 && m.shape[0] === N * H && m.shape[1] === L && m.shape[2] === S);
     if (!ok) throw new ShapeError(`multiHeadAttentionForward: attnMask must be [${L}, ${S}] or [${N * H}, ${L}, ${S}], got ${fmtShape(m.shape)}`);
-    scores = m.dtype === 'bool' ? scores.maskedFill(m, -Infinity) : scores.add(m);
   }
-  if (o.keyPaddingMask) {
-    const m = o.keyPaddingMask;
+  if (keyPaddingMask) {
+    const m = keyPaddingMask;
     if (m.ndim !== 2 || m.shape[0] !== N || m.shape[1] !== S)
       throw new ShapeError(`multiHeadAttentionForward: keyPaddingMask must be [${N}, ${S}] (batch, source length), got ${fmtShape(m.shape)}`);
+  }
+  // one more source position, unmasked: the masks get a zero (false) column
+  const extendMasks = () => {
+    if (attnMask) attnMask = attnMask.pad([0, 1], 0);
+    if (keyPaddingMask) keyPaddingMask = keyPaddingMask.pad([0, 1], 0);
+  };
+  let src = S;
+  if (o.biasK || o.biasV) {
+    if (!o.biasK || !o.biasV) throw new ValueError('multiHeadAttentionForward: give both biasK and biasV, or neither');
+    kp = cat([kp, o.biasK.expand(1, N, E)], 0);
+    vp = cat([vp, o.biasV.expand(1, N, E)], 0);
+    extendMasks();
+    src++;
+  }
+  let k = heads(kp, src);
+  let v = heads(vp, src);
+  if (o.addZeroAttn) {
+    k = cat([k, k.newZeros([N * H, 1, hd])], 1);
+    v = cat([v, v.newZeros([N * H, 1, hd])], 1);
+    extendMasks();
+    src++;
+  }
+  const Sx = src;
+  let scores = q.matmul(k.transpose(1, 2)); // [N·H, L, Sx]
+  if (attnMask) {
+    const m = attnMask as Tensor;
+    scores = m.dtype === 'bool' ? scores.maskedFill(m, -Infinity) : scores.add(m);
+  }
+  if (keyPaddingMask) {
+    const m = keyPaddingMask as Tensor;
+    const S = Sx;
     const s4 = scores.reshape(N, H, L, S);
     const mm = m.reshape(N, 1, 1, S);
     scores = (m.dtype === 'bool' ? s4.maskedFill(mm, -Infinity) : s4.add(mm)).reshape(N * H, L, S);
@@ -462,7 +644,7 @@ export function multiHeadAttentionForward(query: Tensor, key: Tensor, value: Ten
   const ctx = w.matmul(v).transpose(0, 1).reshape(L, N, E);
   const out = linear(ctx, o.outProjWeight, o.outProjBias ?? null);
   if (!(o.needWeights ?? true)) return [out, null];
-  const w4 = w.reshape(N, H, L, S);
+  const w4 = w.reshape(N, H, L, Sx);
   return [out, (o.averageAttnWeights ?? true) ? w4.mean(1) : w4];
 }
 

@@ -13,9 +13,10 @@
  */
 export * as functional from './functional.js';
 export * as F from './functional.js';
-export { Module, Parameter, StateDictKeyError, StateDictShapeError, type StateDict, type LoadStateDictResult } from './module.js';
+export { Module, Parameter, StateDictKeyError, StateDictShapeError, camelCaseKeys, snakeCaseKeys, type StateDict, type LoadStateDictResult } from './module.js';
 export { Sequential, ModuleList, ModuleDict, ParameterList, Identity, Flatten, Unflatten } from './containers.js';
 export * from './layers/index.js';
 export * as init from './init.js';
 export * from './loss.js';
 export * as utils from './utils.js';
+export { PackedSequence, packPaddedSequence, padPackedSequence } from './rnn-utils.js';

@@ -9,6 +9,7 @@ import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { defaultRng, type Rng } from '../core/rng.js';
 import { noGrad } from '../autograd/mode.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkOptionKeys } from '../core/options.js';
 
 export type Nonlinearity =
   | 'linear'
@@ -157,6 +158,7 @@ export interface KaimingOptions {
 
 /** He uniform: U(−b, b), b = gain·√(3/fan), gain = calculateGain(nonlinearity, a). */
 export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
+  checkOptionKeys('kaimingUniform_', opts, ['a', 'mode', 'nonlinearity', 'rng']);
   const gain = calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0);
   const bound = gain * Math.sqrt(3 / fan(t, opts.mode ?? 'fan_in'));
   return uniform_(t, -bound, bound, opts.rng ?? defaultRng());
@@ -164,6 +166,7 @@ export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
 
 /** He normal: N(0, s²), s = gain/√fan. */
 export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
+  checkOptionKeys('kaimingNormal_', opts, ['a', 'mode', 'nonlinearity', 'rng']);
   const gain = calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0);
   return normal_(t, 0, gain / Math.sqrt(fan(t, opts.mode ?? 'fan_in')), opts.rng ?? defaultRng());
 }

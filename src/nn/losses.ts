@@ -14,6 +14,7 @@ import { isFloat } from '../core/dtype.js';
 import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { broadcastShapes } from '../core/shape.js';
 import { Tensor, apply } from '../tensor/tensor.js';
+import { checkOptionKeys } from '../core/options.js';
 
 /** How per-element losses are combined. */
 export type Reduction = 'none' | 'mean' | 'sum';
@@ -91,12 +92,14 @@ function checkBroadcastTo(op: string, name: string, w: Tensor, shape: readonly n
  * @example F.mseLoss(pred, y)  // like torch.nn.functional.mse_loss
  */
 export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  checkOptionKeys('mseLoss', opts, ['reduction']);
   checkPair('mseLoss', input, target);
   return reduce(input.sub(target).square(), opts.reduction ?? 'mean', 'mseLoss');
 }
 
 /** Mean absolute error: `|input − target|`, reduced. Same shapes as `mseLoss`. */
 export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  checkOptionKeys('l1Loss', opts, ['reduction']);
   checkPair('l1Loss', input, target);
   return reduce(input.sub(target).abs(), opts.reduction ?? 'mean', 'l1Loss');
 }
@@ -106,6 +109,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {
  * (`beta = 0` is the L1 loss). Same shapes as `mseLoss`.
  */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: ReductionOptions & { beta?: number } = {}): Tensor {
+  checkOptionKeys('smoothL1Loss', opts, ['reduction', 'beta']);
   const beta = opts.beta ?? 1;
   checkPair('smoothL1Loss', input, target);
   if (!(beta >= 0)) throw new ValueError(`smoothL1Loss: beta must be non-negative, got ${beta}`);
@@ -120,6 +124,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: ReductionOptio
  * (Equals `delta · smoothL1Loss(beta = delta)`.) Same shapes as `mseLoss`.
  */
 export function huberLoss(input: Tensor, target: Tensor, opts: ReductionOptions & { delta?: number } = {}): Tensor {
+  checkOptionKeys('huberLoss', opts, ['reduction', 'delta']);
   const delta = opts.delta ?? 1;
   checkPair('huberLoss', input, target);
   if (!(delta > 0)) throw new ValueError(`huberLoss: delta must be positive, got ${delta}`);
@@ -147,6 +152,7 @@ function clampedLog(x: Tensor): Tensor {
  * same shape; `weight` broadcasts to it. Prefer `binaryCrossEntropyWithLogits` on raw scores.
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: ReductionOptions & { weight?: Tensor | null } = {}): Tensor {
+  checkOptionKeys('binaryCrossEntropy', opts, ['reduction', 'weight']);
   const op = 'binaryCrossEntropy';
   checkPair(op, input, target);
   const data = input.dataSync();
@@ -176,6 +182,7 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   opts: ReductionOptions & { weight?: Tensor | null; posWeight?: Tensor | null } = {},
 ): Tensor {
+  checkOptionKeys('binaryCrossEntropyWithLogits', opts, ['reduction', 'weight', 'posWeight']);
   const op = 'binaryCrossEntropyWithLogits';
   checkPair(op, input, target);
   const spNeg = input.neg().softplus();
@@ -305,6 +312,7 @@ function nllCore(op: string, logp: Tensor, ct: ClassTargets, reduction: Reductio
  * Returns a scalar, or [N, d1, ...] with `reduction: 'none'`.
  */
 export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor {
+  checkOptionKeys('nllLoss', opts, ['reduction', 'weight', 'ignoreIndex']);
   const op = 'nllLoss';
   const reduction = opts.reduction ?? 'mean';
   checkReduction(op, reduction);
@@ -327,6 +335,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}
  * @example F.crossEntropy(model.forward(x), y)  // y: int32 [N]
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  checkOptionKeys('crossEntropy', opts, ['reduction', 'weight', 'ignoreIndex', 'labelSmoothing']);
   const op = 'crossEntropy';
   const reduction = opts.reduction ?? 'mean';
   const eps = opts.labelSmoothing ?? 0;
@@ -382,6 +391,7 @@ export function klDiv(
   target: Tensor,
   opts: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {},
 ): Tensor {
+  checkOptionKeys('klDiv', opts, ['reduction', 'logTarget']);
   const op = 'klDiv';
   const reduction = opts.reduction ?? 'mean';
   checkReduction(op, reduction, ['batchmean']);
@@ -402,6 +412,7 @@ export function klDiv(
  * input and target (±1, any numeric dtype): same shape.
  */
 export function hingeEmbeddingLoss(input: Tensor, target: Tensor, opts: ReductionOptions & { margin?: number } = {}): Tensor {
+  checkOptionKeys('hingeEmbeddingLoss', opts, ['reduction', 'margin']);
   const op = 'hingeEmbeddingLoss';
   const margin = opts.margin ?? 1;
   checkFloat(op, 'input', input);
@@ -418,6 +429,7 @@ export function hingeEmbeddingLoss(input: Tensor, target: Tensor, opts: Reductio
  * x1, x2: [N, D] (or [D]) — target: [N] (or []) of ±1 → scalar, or [N] with `reduction: 'none'`.
  */
 export function cosineEmbeddingLoss(x1: Tensor, x2: Tensor, target: Tensor, opts: ReductionOptions & { margin?: number } = {}): Tensor {
+  checkOptionKeys('cosineEmbeddingLoss', opts, ['reduction', 'margin']);
   const op = 'cosineEmbeddingLoss';
   const margin = opts.margin ?? 0;
   checkFloat(op, 'x1', x1);
@@ -446,6 +458,7 @@ export function cosineEmbeddingLoss(x1: Tensor, x2: Tensor, target: Tensor, opts
  * [N, C, ...] whose argmax over dim 1 is the prediction; `target`: class labels.
  */
 export function zeroOneLoss(input: Tensor, target: Tensor, opts: { normalize?: boolean } = {}): number {
+  checkOptionKeys('zeroOneLoss', opts, ['normalize']);
   const op = 'zeroOneLoss';
   checkTensor(op, 'input', input);
   checkTensor(op, 'target', target);
@@ -467,6 +480,7 @@ export function zeroOneLoss(input: Tensor, target: Tensor, opts: { normalize?: b
  * x1, x2, target (±1): same shape.
  */
 export function marginRankingLoss(x1: Tensor, x2: Tensor, target: Tensor, opts: ReductionOptions & { margin?: number } = {}): Tensor {
+  checkOptionKeys('marginRankingLoss', opts, ['reduction', 'margin']);
   const op = 'marginRankingLoss';
   checkFloat(op, 'x1', x1);
   checkSameShape(op, x1, x2, 'x2');
@@ -492,6 +506,7 @@ export function tripletMarginLoss(
   negative: Tensor,
   opts: ReductionOptions & { margin?: number; p?: number; eps?: number; swap?: boolean } = {},
 ): Tensor {
+  checkOptionKeys('tripletMarginLoss', opts, ['reduction', 'margin', 'p', 'eps', 'swap']);
   const op = 'tripletMarginLoss';
   checkFloat(op, 'anchor', anchor);
   if (anchor.ndim !== 1 && anchor.ndim !== 2) throw new ShapeError(`${op}: expected inputs of shape [N, D] or [D], got anchor ${fmtShape(anchor.shape)}`);
@@ -518,6 +533,7 @@ export function gaussianNllLoss(
   variance: Tensor,
   opts: ReductionOptions & { full?: boolean; eps?: number } = {},
 ): Tensor {
+  checkOptionKeys('gaussianNllLoss', opts, ['reduction', 'full', 'eps']);
   const op = 'gaussianNllLoss';
   checkPair(op, input, target);
   checkFloat(op, 'var', variance);
@@ -549,6 +565,7 @@ export function poissonNllLoss(
   target: Tensor,
   opts: ReductionOptions & { logInput?: boolean; full?: boolean; eps?: number } = {},
 ): Tensor {
+  checkOptionKeys('poissonNllLoss', opts, ['reduction', 'logInput', 'full', 'eps']);
   const op = 'poissonNllLoss';
   checkPair(op, input, target);
   const logInput = opts.logInput ?? true;

@@ -30,6 +30,8 @@
 import { isFloat, type DType } from '../core/dtype.js';
 import { DTypeError, IndexError, ShapeError, StateError, ValueError, fmtShape } from '../core/errors.js';
 import { noGrad } from '../autograd/mode.js';
+import { checkOptionKeys } from '../core/options.js';
+import { parseToArg, type DeviceLike } from '../core/device.js';
 import { isResident, residentF32 } from '../backend/dispatch.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -506,8 +508,23 @@ export abstract class Module {
     return this;
   }
 
-  /** Cast every floating-point parameter and buffer to `dtype`, in place (identity kept). */
-  to(dtype: DType): this {
+  /**
+   * Cast every floating-point parameter and buffer to `dtype`, in place (identity kept). Devices are
+   * accepted as in `Tensor.to` — `model.to('cpu')` returns the model unchanged (everything lives on
+   * 'cpu'), `model.to('cpu', 'float64')` casts; 'webgpu' and unknown names are typed errors.
+   */
+  to(target: DType | DeviceLike | { dtype?: DType; device?: DeviceLike }, dtype?: DType): this {
+    let want: DType | undefined;
+    if (target !== null && typeof target === 'object') {
+      checkOptionKeys(`${this.typeName}.to`, target, ['dtype', 'device']);
+      if (target.device !== undefined) parseToArg(target.device, `${this.typeName}.to`);
+      if (target.dtype !== undefined) want = parseToArg(target.dtype, `${this.typeName}.to`).dtype;
+    } else want = parseToArg(target, `${this.typeName}.to`).dtype;
+    if (dtype !== undefined) want = parseToArg(dtype, `${this.typeName}.to`).dtype ?? want;
+    return want === undefined ? this : this.castTo(want);
+  }
+
+  private castTo(dtype: DType): this {
     if (!isFloat(dtype)) throw new DTypeError(`${this.typeName}.to: modules can only be cast to a floating-point dtype, got ${dtype}`);
     for (const m of this.modules()) {
       for (const [, p] of m.ownState().params) if (p && isFloat(p.dtype) && p.dtype !== dtype) p.setData(p.to(dtype));
@@ -578,6 +595,7 @@ export abstract class Module {
    * storage with the module and are detached (unless `keepVars`).
    */
   stateDict(opts: { prefix?: string; keepVars?: boolean } = {}): StateDict {
+    checkOptionKeys(`${this.typeName}.stateDict`, opts, ['prefix', 'keepVars']);
     const out: StateDict = {};
     this.collectState(opts.prefix ?? '', opts.keepVars ?? false, out);
     return out;
@@ -601,6 +619,7 @@ export abstract class Module {
    * `StateDictShapeError` naming the key and both shapes. Nothing is copied when an error is thrown.
    */
   loadStateDict(stateDict: StateDict | Map<string, Tensor>, opts: { strict?: boolean } = {}): LoadStateDictResult {
+    checkOptionKeys(`${this.typeName}.loadStateDict`, opts, ['strict']);
     const strict = opts.strict ?? true;
     if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict))
       throw new ValueError(`${this.typeName}.loadStateDict: expected an object (or Map) of name → Tensor, got ${stateDict === null ? 'null' : Array.isArray(stateDict) ? 'an array' : typeof stateDict}`);
@@ -630,7 +649,7 @@ export abstract class Module {
       const parts: string[] = [];
       if (missingKeys.length) parts.push(`missing key(s): ${missingKeys.map((k) => `"${k}"`).join(', ')}`);
       if (unexpectedKeys.length) parts.push(`unexpected key(s): ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}`);
-      throw new StateDictKeyError(`${head} ${parts.join('; ')} (pass { strict: false } to load the keys that match)`, missingKeys, unexpectedKeys);
+      throw new StateDictKeyError(`${head} ${parts.join('; ')}${caseHint(missingKeys, unexpectedKeys)} (pass { strict: false } to load the keys that match)`, missingKeys, unexpectedKeys);
     }
     noGrad(() => {
       for (const [k, t] of given) {
@@ -680,6 +699,45 @@ export abstract class Module {
 }
 
 const printing = new Set<Module>();
+
+/** `linear_relu_stack.0.weight` → `linearReluStack.0.weight` (each dotted part; digits kept). */
+function toCamel(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+/** `linearReluStack.0.weight` → `linear_relu_stack.0.weight`. */
+function toSnake(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, (_, a: string, b: string) => `${a}_${b.toLowerCase()}`);
+}
+
+/**
+ * A copy of a state dict with snake_case keys turned camelCase (`linear_relu_stack.0.weight` →
+ * `linearReluStack.0.weight`): PyTorch's weights for a model whose fields are camelCase.
+ */
+export function camelCaseKeys(stateDict: StateDict | Map<string, Tensor>): StateDict {
+  const entries = stateDict instanceof Map ? [...stateDict] : Object.entries(stateDict);
+  return Object.fromEntries(entries.map(([k, v]) => [toCamel(k), v]));
+}
+
+/** A copy of a state dict with camelCase keys turned snake_case, for PyTorch's snake_case modules. */
+export function snakeCaseKeys(stateDict: StateDict | Map<string, Tensor>): StateDict {
+  const entries = stateDict instanceof Map ? [...stateDict] : Object.entries(stateDict);
+  return Object.fromEntries(entries.map(([k, v]) => [toSnake(k), v]));
+}
+
+/** When missing and unexpected keys pair up by snake_case ↔ camelCase alone, say so and name the fix. */
+function caseHint(missing: readonly string[], unexpected: readonly string[]): string {
+  const norm = (k: string) => toCamel(k);
+  const byNorm = new Map(missing.map((k) => [norm(k), k]));
+  const pairs: [string, string][] = [];
+  for (const u of unexpected) {
+    const m = byNorm.get(norm(u));
+    if (m !== undefined) pairs.push([u, m]);
+  }
+  if (!pairs.length) return '';
+  const [u, m] = pairs[0]!;
+  const fix = norm(u) === u ? 'nn.snakeCaseKeys(stateDict)' : 'nn.camelCaseKeys(stateDict)';
+  return `; hint: ${pairs.length} key(s) differ only by snake_case vs camelCase (e.g. "${u}" in the state dict is "${m}" in the model) — load ${fix} instead, which renames them`;
+}
 
 /** PyTorch's repr of a Python value in `extraRepr` strings. */
 export function pyRepr(v: unknown): string {

@@ -9,6 +9,7 @@ import { isFloat } from '../core/dtype.js';
 import { StateError, ValueError } from '../core/errors.js';
 import { noGrad } from '../autograd/mode.js';
 import { Tensor } from '../tensor/tensor.js';
+import { checkOptionKeys } from '../core/options.js';
 
 function asList(parameters: Iterable<Tensor> | Tensor, who: string): Tensor[] {
   // a function (model.parameters, uncalled) would be an empty list to Array.from: nothing clipped, silently
@@ -37,6 +38,7 @@ export function clipGradNorm_(
   normType = 2,
   opts: { errorIfNonfinite?: boolean } = {},
 ): Tensor {
+  checkOptionKeys('clipGradNorm_', opts, ['errorIfNonfinite']);
   const who = 'clipGradNorm_';
   if (!(maxNorm >= 0)) throw new ValueError(`${who}: maxNorm must be non-negative, got ${maxNorm}`);
   if (!(normType > 0)) throw new ValueError(`${who}: normType must be positive (or Infinity), got ${normType}`);
@@ -99,6 +101,7 @@ export function l2Penalty(parameters: Iterable<Tensor> | Tensor): Tensor {
  * `model.namedParameters().filter(([n]) => n.endsWith('weight')).map(([, p]) => p)`.
  */
 export function weightPenalty(parameters: Iterable<Tensor> | Tensor, opts: { l1?: number; l2?: number }): Tensor {
+  checkOptionKeys('weightPenalty', opts, ['l1', 'l2']);
   const who = 'weightPenalty';
   const l1 = opts.l1 ?? 0;
   const l2 = opts.l2 ?? 0;

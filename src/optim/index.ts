@@ -26,6 +26,8 @@ export {
   SequentialLR,
   LambdaLR,
   OneCycleLR,
+  CyclicLR,
+  type CyclicLROptions,
   ReduceLROnPlateau,
   type OneCycleLROptions,
   type ReduceLROnPlateauOptions,

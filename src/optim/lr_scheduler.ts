@@ -703,3 +703,121 @@ export class ReduceLROnPlateau extends SchedulerBase {
     this.lastLr = groups(this.optimizer).map((g) => g.lr);
   }
 }
+
+export interface CyclicLROptions {
+  /** Lower lr bound of the cycle (one for all groups or one per group); the groups start here. */
+  baseLr: number | number[];
+  /** Upper lr bound (one or per group); the amplitude may be scaled down by the mode. */
+  maxLr: number | number[];
+  /** Steps (batches) of the rising half of a cycle (default 2000). */
+  stepSizeUp?: number;
+  /** Steps of the falling half (default: stepSizeUp). */
+  stepSizeDown?: number | null;
+  /** 'triangular' (constant amplitude), 'triangular2' (halved every cycle) or 'exp_range' (scaled by gamma^step). Ignored with `scaleFn`. */
+  mode?: 'triangular' | 'triangular2' | 'exp_range';
+  /** The base of 'exp_range' (default 1). */
+  gamma?: number;
+  /** A custom amplitude scale in [0, 1] of the cycle number or step (see `scaleMode`); replaces `mode`. */
+  scaleFn?: ((x: number) => number) | null;
+  /** What `scaleFn` is given: 'cycle' (the cycle number, default) or 'iterations' (the step). */
+  scaleMode?: 'cycle' | 'iterations';
+  /** Move momentum inversely to the lr, between baseMomentum and maxMomentum (default true; needs SGD/RMSprop momentum). */
+  cycleMomentum?: boolean;
+  baseMomentum?: number | number[];
+  maxMomentum?: number | number[];
+  lastEpoch?: number;
+}
+
+/**
+ * Cyclical learning rates (Smith 2017), PyTorch 1.13's `CyclicLR`: the lr goes from `baseLr` up to
+ * `maxLr` over `stepSizeUp` steps and back down over `stepSizeDown`, cycle after cycle, with the
+ * amplitude scaled by the mode; momentum cycles the other way. Step it after every batch:
+ * ```
+ * cycle = ⌊1 + step/(up + down)⌋, x = 1 + step/(up + down) − cycle
+ * scale = x ≤ up/(up + down) ? x·(up + down)/up : (x − 1)/(up/(up + down) − 1)
+ * lr = baseLr + (maxLr − baseLr)·scale·f(cycle or step); momentum = maxM − (maxM − baseM)·scale·f(…)
+ * ```
+ */
+export class CyclicLR extends LRScheduler {
+  maxLrs: number[];
+  totalSize: number;
+  stepRatio: number;
+  mode: 'triangular' | 'triangular2' | 'exp_range';
+  gamma: number;
+  scaleMode: 'cycle' | 'iterations';
+  cycleMomentum: boolean;
+  baseMomentums: number[];
+  maxMomentums: number[];
+  private readonly scaleFn: ((x: number) => number) | null;
+
+  constructor(optimizer: AnyOptimizer, opts: CyclicLROptions) {
+    const name = 'CyclicLR';
+    const lastEpoch = schedArgs(name, optimizer, opts, [
+      'baseLr', 'maxLr', 'stepSizeUp', 'stepSizeDown', 'mode', 'gamma', 'scaleFn', 'scaleMode', 'cycleMomentum', 'baseMomentum', 'maxMomentum', 'lastEpoch',
+    ]);
+    const gs = groups(optimizer);
+    const perGroup = (v: unknown, what: string): number[] => {
+      const arr = Array.isArray(v) ? (v as number[]).slice() : gs.map(() => v as number);
+      if (arr.length !== gs.length) throw schedError(name, `expected ${gs.length} values for ${what}, got ${arr.length}`);
+      for (const x of arr) if (typeof x !== 'number' || !Number.isFinite(x)) throw schedError(name, `${what} must be a finite number (or one per group), got ${JSON.stringify(v)}`);
+      return arr;
+    };
+    const baseLrs = perGroup(opts.baseLr, 'baseLr');
+    const maxLrs = perGroup(opts.maxLr, 'maxLr');
+    const up = opts.stepSizeUp ?? 2000;
+    const down = opts.stepSizeDown ?? up;
+    for (const [v, what] of [[up, 'stepSizeUp'], [down, 'stepSizeDown']] as const)
+      if (!(v > 0) || !Number.isFinite(v)) throw schedError(name, `${what} must be a positive number, got ${JSON.stringify(v)}`);
+    const mode = opts.mode ?? 'triangular';
+    if (mode !== 'triangular' && mode !== 'triangular2' && mode !== 'exp_range' && !opts.scaleFn)
+      throw schedError(name, `mode must be 'triangular', 'triangular2' or 'exp_range' (or give scaleFn), got ${JSON.stringify(mode)}`);
+    const scaleMode = opts.scaleFn ? (opts.scaleMode ?? 'cycle') : mode === 'exp_range' ? 'iterations' : 'cycle';
+    if (scaleMode !== 'cycle' && scaleMode !== 'iterations') throw schedError(name, `scaleMode must be 'cycle' or 'iterations', got ${JSON.stringify(scaleMode)}`);
+    if (lastEpoch === -1) gs.forEach((g, i) => (g.lr = baseLrs[i]!));
+    const cycle = opts.cycleMomentum ?? true;
+    let baseM: number[] = [];
+    let maxM: number[] = [];
+    if (cycle) {
+      if (!('momentum' in (optimizer.defaults as Record<string, unknown>)))
+        throw schedError(name, 'the optimizer must support momentum (SGD, RMSprop) with cycleMomentum enabled; pass { cycleMomentum: false }');
+      const bm = perGroup(opts.baseMomentum ?? 0.8, 'baseMomentum');
+      if (lastEpoch === -1) gs.forEach((g, i) => (g.momentum = bm[i]!));
+      baseM = gs.map((g) => g.momentum as number);
+      maxM = perGroup(opts.maxMomentum ?? 0.9, 'maxMomentum');
+    }
+    super(optimizer, lastEpoch);
+    this.maxLrs = maxLrs;
+    this.totalSize = up + down;
+    this.stepRatio = up / this.totalSize;
+    this.mode = mode;
+    this.gamma = checkGamma(name, opts.gamma ?? 1);
+    this.scaleMode = scaleMode;
+    this.scaleFn = opts.scaleFn ?? null;
+    this.cycleMomentum = cycle;
+    this.baseMomentums = baseM;
+    this.maxMomentums = maxM;
+    this.baseLrs = baseLrs;
+    this.initialStep();
+  }
+
+  private scale(x: number): number {
+    if (this.scaleFn) return this.scaleFn(x);
+    if (this.mode === 'triangular') return 1;
+    if (this.mode === 'triangular2') return 1 / 2 ** (x - 1);
+    return this.gamma ** x;
+  }
+
+  protected getLr(): number[] {
+    const cycle = Math.floor(1 + this.lastEpoch / this.totalSize);
+    const x = 1 + this.lastEpoch / this.totalSize - cycle;
+    const factor = x <= this.stepRatio ? x / this.stepRatio : (x - 1) / (this.stepRatio - 1);
+    const s = this.scale(this.scaleMode === 'cycle' ? cycle : this.lastEpoch);
+    const lrs = this.baseLrs.map((base, i) => base + (this.maxLrs[i]! - base) * factor * s);
+    if (this.cycleMomentum)
+      groups(this.optimizer).forEach((g, i) => {
+        const maxM = this.maxMomentums[i]!;
+        g.momentum = maxM - (maxM - this.baseMomentums[i]!) * factor * s;
+      });
+    return lrs;
+  }
+}

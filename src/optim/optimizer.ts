@@ -151,6 +151,7 @@ export abstract class Optimizer<O extends { lr: number }> {
    * with a fresh zero tensor. Accepts `{ setToNone }` or the flag itself (like `Module.zeroGrad`).
    */
   zeroGrad(opts: { setToNone?: boolean } | boolean = {}): void {
+    if (typeof opts !== 'boolean') checkOptionKeys(`${this.constructor.name}.zeroGrad`, opts, ['setToNone']);
     const setToNone = typeof opts === 'boolean' ? opts : (opts.setToNone ?? true);
     for (const g of this.paramGroups)
       for (const p of g.params) {

@@ -5,6 +5,7 @@
  */
 import { ShapeError, StateError, fmtShape } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
+import { checkOptionKeys } from '../core/options.js';
 import { runGrad } from '../autograd/engine.js';
 import type { Tensor } from './tensor.js';
 
@@ -27,6 +28,7 @@ export interface GradOptions {
  * const [d2y] = grad(dy!, [x]);                             // 6x = 12
  */
 export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], opts: GradOptions = {}): (Tensor | null)[] {
+  checkOptionKeys('grad', opts, ['gradOutputs', 'retainGraph', 'createGraph', 'allowUnused']);
   const outs = Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor];
   const ins = Array.isArray(inputs) ? (inputs as readonly Tensor[]) : [inputs as Tensor];
   const gos = opts.gradOutputs === undefined ? [] : Array.isArray(opts.gradOutputs) ? opts.gradOutputs : [opts.gradOutputs as Tensor];

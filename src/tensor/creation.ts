@@ -4,9 +4,11 @@
  * their type. Random functions take an explicit `Rng` (default: the global one, see `manualSeed`).
  */
 import { allocate, checkDType, dtypeOfArray, isFloat, type DType, type TypedArray } from '../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, ShapeError, StateError, ValueError, fmtShape } from '../core/errors.js';
 import { checkShape, numel } from '../core/shape.js';
 import { defaultRng, type Rng } from '../core/rng.js';
+import { checkOptionKeys } from '../core/options.js';
+import { checkDevice, type DeviceLike } from '../core/device.js';
 import { Tensor, shapeArgs } from './tensor.js';
 
 export type NestedArray = number | boolean | readonly NestedArray[];
@@ -14,10 +16,25 @@ export type NestedArray = number | boolean | readonly NestedArray[];
 export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
+  /** 'cpu' (or 'wasm'/'js', the same place); accepted for PyTorch's `device=` (see `Tensor.to`). */
+  device?: DeviceLike;
 }
 
 export interface RandOptions extends TensorOptions {
   rng?: Rng;
+}
+
+const TENSOR_KEYS = ['dtype', 'requiresGrad', 'device'] as const;
+const RAND_KEYS = ['dtype', 'requiresGrad', 'device', 'rng'] as const;
+
+/** Refuse unknown keys (`requires_grad` → "did you mean 'requiresGrad'"), check dtype and device. */
+function checkOpts(who: string, opts: unknown, keys: readonly string[]): void {
+  checkOptionKeys(who, opts, keys);
+  const o = (opts ?? {}) as TensorOptions;
+  if (o.dtype !== undefined) checkDType(o.dtype, who);
+  if (o.device !== undefined) checkDevice(o.device, who);
+  if (o.requiresGrad !== undefined && typeof o.requiresGrad !== 'boolean')
+    throw new ValueError(`${who}: requiresGrad must be a boolean, got ${JSON.stringify(o.requiresGrad)}`);
 }
 
 function finish(t: Tensor, opts: TensorOptions): Tensor {
@@ -41,6 +58,16 @@ function inferShape(data: NestedArray): number[] {
  * `tensor([[1, 2], [3, 4]])` → float32 [2, 2]; `tensor([true, false])` → bool.
  */
 export function tensor(data: NestedArray | TypedArray | readonly number[], opts: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
+  checkOpts('tensor', opts, [...TENSOR_KEYS, 'shape']);
+  if (data instanceof Tensor)
+    throw new ValueError('tensor: got a Tensor; use t.clone() (a copy), t.detach() (same storage, no graph) or t.to(dtype)', 'E_TENSOR_OF_TENSOR');
+  if (!ArrayBuffer.isView(data) && opts.shape !== undefined) {
+    // a plain (possibly nested) list with an explicit shape: the values in row-major order fill it
+    const shape = checkShape(opts.shape, 'tensor');
+    const t = tensor(data, { dtype: opts.dtype });
+    if (t.numel() !== numel(shape)) throw new ShapeError(`tensor: ${t.numel()} values do not fill shape ${fmtShape(shape)}`);
+    return finish(t.reshape(shape), opts);
+  }
   if (ArrayBuffer.isView(data)) {
     const arr = data as TypedArray;
     const shape = opts.shape ? checkShape(opts.shape, 'tensor') : [arr.length];
@@ -60,6 +87,11 @@ export function tensor(data: NestedArray | TypedArray | readonly number[], opts:
     if (d === shape.length) {
       if (typeof v === 'boolean') sawBool = true;
       else if (typeof v === 'number') sawNumber = true;
+      else if (v instanceof Tensor)
+        throw new ValueError(
+          `tensor: element ${path || '(root)'} is a Tensor; to combine tensors into one use stack([a, b, ...]) (a new dim) or cat([a, b, ...]) (an existing dim)`,
+          'E_TENSOR_OF_TENSOR',
+        );
       else throw new ValueError(`tensor: element ${path || '(root)'} is ${Array.isArray(v) ? 'a list where a number was expected (ragged nesting)' : JSON.stringify(v)}; expected a number or boolean`);
       flat.push(v);
       return;
@@ -77,10 +109,12 @@ export function tensor(data: NestedArray | TypedArray | readonly number[], opts:
 
 /** A 0-d tensor. */
 export function scalar(value: number, opts: TensorOptions = {}): Tensor {
+  checkOpts('scalar', opts, TENSOR_KEYS);
   return tensor(value, opts);
 }
 
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
+  checkOpts('full', opts, TENSOR_KEYS);
   const s = checkShape(shape, 'full');
   const dtype = opts.dtype ? checkDType(opts.dtype, 'full') : 'float32';
   const arr = allocate(dtype, numel(s));
@@ -91,11 +125,13 @@ export function full(shape: readonly number[], value: number, opts: TensorOption
 /** zeros(2, 3) or zeros([2, 3], { dtype }) */
 export function zeros(...args: (number | readonly number[] | TensorOptions)[]): Tensor {
   const [shape, opts] = splitArgs(args);
+  checkOpts('zeros', opts, TENSOR_KEYS);
   return full(shape, 0, opts);
 }
 
 export function ones(...args: (number | readonly number[] | TensorOptions)[]): Tensor {
   const [shape, opts] = splitArgs(args);
+  checkOpts('ones', opts, TENSOR_KEYS);
   return full(shape, 1, opts);
 }
 
@@ -110,17 +146,21 @@ function splitArgs(args: (number | readonly number[] | TensorOptions | RandOptio
 }
 
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  checkOpts('zerosLike', opts, TENSOR_KEYS);
   return full(t.shape, 0, { dtype: t.dtype, ...opts });
 }
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  checkOpts('onesLike', opts, TENSOR_KEYS);
   return full(t.shape, 1, { dtype: t.dtype, ...opts });
 }
 export function fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Tensor {
+  checkOpts('fullLike', opts, TENSOR_KEYS);
   return full(t.shape, value, { dtype: t.dtype, ...opts });
 }
 
 /** Values from `start` to `end` (exclusive) by `step`: arange(5), arange(1, 5), arange(0, 1, 0.25). */
 export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
+  checkOpts('arange', opts, TENSOR_KEYS);
   if (end === undefined) {
     end = start;
     start = 0;
@@ -137,6 +177,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
 
 /** `steps` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+  checkOpts('linspace', opts, TENSOR_KEYS);
   if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = opts.dtype ?? 'float32';
   const arr = allocate(dtype, steps);
@@ -148,13 +189,19 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
 }
 
 /** Identity matrix n×m (m defaults to n). */
-export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
+export function eye(n: number, m: number | TensorOptions = n, opts: TensorOptions = {}): Tensor {
+  if (typeof m === 'object' && m !== null) {
+    opts = m;
+    m = n;
+  }
+  checkOpts('eye', opts, TENSOR_KEYS);
   const t = full([n, m], 0, { ...opts, requiresGrad: false });
   for (let i = 0; i < Math.min(n, m); i++) t.storage[i * m + i] = 1;
   return finish(t, opts);
 }
 
 function randomFill(shape: readonly number[], opts: RandOptions, gen: (rng: Rng) => number, op: string): Tensor {
+  checkOpts(op, opts, RAND_KEYS);
   const s = checkShape(shape, op);
   const dtype = opts.dtype ?? 'float32';
   if (!isFloat(dtype)) throw new ValueError(`${op}: dtype must be float32 or float64, got ${dtype}`);
@@ -176,27 +223,71 @@ export function randn(...args: (number | readonly number[] | RandOptions)[]): Te
   return randomFill(shape, opts, (r) => r.normal(), 'randn');
 }
 
-/** Integers uniform in [low, high). */
-export function randint(low: number, high: number, shape: readonly number[], opts: RandOptions = {}): Tensor {
+/**
+ * Integers uniform in [low, high): `randint(low, high, shape)`, or PyTorch's `randint(high, shape)`
+ * (low = 0). int32 unless `dtype` says otherwise.
+ */
+export function randint(high: number, shape: readonly number[], opts?: RandOptions): Tensor;
+export function randint(low: number, high: number, shape: readonly number[], opts?: RandOptions): Tensor;
+export function randint(a: number, b: number | readonly number[], c?: readonly number[] | RandOptions, d: RandOptions = {}): Tensor {
+  let low: number, high: number, shape: readonly number[], opts: RandOptions;
+  if (Array.isArray(b)) {
+    [low, high, shape, opts] = [0, a, b as readonly number[], (c as RandOptions | undefined) ?? {}];
+  } else {
+    if (!Array.isArray(c)) throw new ValueError(`randint: expected randint(high, shape) or randint(low, high, shape), got a non-array shape ${JSON.stringify(c)}`);
+    [low, high, shape, opts] = [a, b as number, c as readonly number[], d];
+  }
+  checkOpts('randint', opts, ['dtype', 'device', 'rng']);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low)
     throw new ValueError(`randint: need integers low < high, got [${low}, ${high})`);
   const s = checkShape(shape, 'randint');
   const rng = opts.rng ?? defaultRng();
   const dtype = opts.dtype ?? 'int32';
+  if (dtype === 'bool') throw new DTypeError('randint: dtype bool is not supported; use int32, float32 or float64');
   const arr = allocate(dtype, numel(s));
   for (let i = 0; i < arr.length; i++) arr[i] = rng.int(low, high);
   return new Tensor(arr, s, dtype);
 }
 
 export function randLike(t: Tensor, opts: RandOptions = {}): Tensor {
+  checkOpts('randLike', opts, RAND_KEYS);
   return rand(t.shape, { dtype: isFloat(t.dtype) ? t.dtype : 'float32', ...opts });
 }
 export function randnLike(t: Tensor, opts: RandOptions = {}): Tensor {
+  checkOpts('randnLike', opts, RAND_KEYS);
   return randn(t.shape, { dtype: isFloat(t.dtype) ? t.dtype : 'float32', ...opts });
 }
 
 /** A random permutation of 0..n-1 (int32). */
-export function randperm(n: number, opts: RandOptions = {}): Tensor {
+export function randperm(n: number, opts: Omit<RandOptions, 'requiresGrad'> = {}): Tensor {
+  checkOpts('randperm', opts, ['dtype', 'device', 'rng']);
   const p = (opts.rng ?? defaultRng()).permutation(n);
-  return new Tensor(Int32Array.from(p), [n], 'int32');
+  const t = new Tensor(Int32Array.from(p), [n], 'int32');
+  return opts.dtype === undefined ? t : t.to(opts.dtype);
+}
+
+/**
+ * A tensor that shares `data`'s memory — PyTorch's `torch.from_numpy`: writes through either are seen
+ * by both. dtype from the array type (Float32Array → float32, Float64Array → float64, Int32Array →
+ * int32, Uint8Array → bool); `shape` defaults to `[data.length]`. `tensor(typedArray)` copies instead.
+ */
+export function fromTypedArray(data: TypedArray, shape?: readonly number[]): Tensor {
+  if (!ArrayBuffer.isView(data)) throw new ValueError('fromTypedArray: expected a Float32Array, Float64Array, Int32Array or Uint8Array');
+  const dtype = dtypeOfArray(data);
+  const s = shape === undefined ? [data.length] : checkShape(shape, 'fromTypedArray');
+  if (numel(s) !== data.length) throw new ShapeError(`fromTypedArray: ${data.length} values do not fill shape ${fmtShape(s)}`);
+  return new Tensor(data, s, dtype);
+}
+
+/**
+ * The values of a contiguous tensor as a typed array over the same memory — PyTorch's `t.numpy()`:
+ * no copy, row-major, writes go into the tensor. A non-contiguous tensor (a transpose, a strided
+ * slice) throws: call `.contiguous()` first, which copies. Like `numpy()`, refuses a tensor that
+ * requires grad (use `.detach()`). `dataSync()` always returns a fresh copy instead.
+ */
+export function typedArrayView(t: Tensor): TypedArray {
+  if (!(t instanceof Tensor)) throw new ValueError('typedArrayView: expected a Tensor');
+  if (t.requiresGrad) throw new StateError("typedArrayView: can't view a tensor that requires grad; use t.detach() first (as PyTorch's numpy())");
+  if (!t.isContiguous()) throw new StateError(`typedArrayView: the tensor is not contiguous (shape ${fmtShape(t.shape)}, strides ${fmtShape(t.strides)}); call .contiguous() first (a copy)`);
+  return t.storage.subarray(t.offset, t.offset + t.numel()) as TypedArray;
 }

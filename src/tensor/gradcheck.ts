@@ -6,6 +6,7 @@
 import { DTypeError, ValueError } from '../core/errors.js';
 import { noGrad } from '../autograd/mode.js';
 import { Tensor } from './tensor.js';
+import { checkOptionKeys } from '../core/options.js';
 
 export interface GradcheckOptions {
   eps?: number;
@@ -32,6 +33,7 @@ function toScalarLoss(out: Tensor | Tensor[], weights: Tensor[]): Tensor {
  * Each output is contracted with a fixed pseudo-random weight so every output element matters.
  */
 export function gradcheck(fn: (...xs: Tensor[]) => Tensor | Tensor[], inputs: Tensor[], opts: GradcheckOptions = {}): boolean {
+  checkOptionKeys('gradcheck', opts, ['eps', 'atol', 'rtol', 'raiseException']);
   const eps = opts.eps ?? 1e-6;
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-3;

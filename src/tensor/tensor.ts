@@ -6,7 +6,9 @@
  * table, validates (`infer`), runs the kernel (`forward`) and, when a gradient is needed, records a
  * graph node whose closure is the op's `backward`.
  */
-import { allocate, isFloat, promoteScalar, type DType, type TypedArray } from '../core/dtype.js';
+import { allocate, checkDType, isFloat, promoteScalar, type DType, type TypedArray } from '../core/dtype.js';
+import { checkDevice, parseToArg, type Device, type DeviceLike } from '../core/device.js';
+import { checkOptionKeys } from '../core/options.js';
 import { DTypeError, IndexError, NotSupportedError, ShapeError, StateError, ValueError, fmtShape } from '../core/errors.js';
 import { contiguousStrides, inferReshape, isContiguous, normAxes, normAxis, numel, shapesEqual, viewStrides } from '../core/shape.js';
 import { defaultRng, type Rng } from '../core/rng.js';
@@ -15,14 +17,13 @@ import { OPS } from '../ops/table.js';
 import type { OpAttrs, OpDef, OpName, GradCtx } from '../ops/types.js';
 import * as C from '../ops/composite.js';
 import { Node, runBackward, type BackwardOptions } from '../autograd/engine.js';
-import { isAnomalyEnabled, isGradEnabled } from '../autograd/mode.js';
+import { isAnomalyEnabled, isGradEnabled, pendingAsyncNoGrad } from '../autograd/mode.js';
 import { noteView, recordSaved } from '../autograd/versions.js';
 import { formatTensor } from './format.js';
 import { writeInPlace } from './inplace.js';
 import { getItem, setItem } from './indexing.js';
 import type { IndexItem } from './index-parse.js';
 import * as X from './extra-ops.js';
-import { checkOptionKeys } from '../core/options.js';
 
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
@@ -306,10 +307,17 @@ export class Tensor {
    * Without `gradient`, this tensor must hold a single element (the usual scalar loss).
    */
   backward(gradient?: Tensor, opts: BackwardOptions = {}): void {
+    checkOptionKeys('backward', opts, ['retainGraph', 'createGraph']);
+    if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor))
+      throw new ValueError(`backward: gradient must be a Tensor (or undefined), got ${typeof gradient === 'object' ? 'an object — options go second: backward(undefined, { retainGraph: true })' : typeof gradient}`);
     if (!this.requiresGrad)
-      throw new StateError('backward: element 0 of tensors does not require grad and does not have a gradFn (did you forget requiresGrad, or run the forward inside noGrad?)');
+      throw new StateError(
+        pendingAsyncNoGrad() > 0
+          ? `backward: element 0 of tensors does not require grad and does not have a gradFn: ${pendingAsyncNoGrad()} noGrad(async …) block(s) were still pending while it was computed, and grad mode is one switch for the whole thread — await the noGrad block before running a training step`
+          : 'backward: element 0 of tensors does not require grad and does not have a gradFn (did you forget requiresGrad, or run the forward inside noGrad?)',
+      );
     let g: Tensor;
-    if (gradient === undefined) {
+    if (gradient === undefined || gradient === null) {
       if (this.numel() !== 1)
         throw new StateError(`backward: grad can be implicitly created only for scalar outputs; this tensor has shape ${fmtShape(this.shape)} — pass a gradient of that shape`);
       g = this.newOnes(this.shape);
@@ -324,10 +332,30 @@ export class Tensor {
 
   // ---------------------------------------------------------------- casts
 
-  /** Cast to `dtype` (returns this when already that dtype). */
-  to(dtype: DType): Tensor {
-    if (dtype === this.dtype) return this;
-    return apply('cast', [this], { dtype });
+  /**
+   * PyTorch's `.to()`: cast to a dtype and/or move to a device. `x.to('float64')`, `x.to('cpu')`,
+   * `x.to('cpu', 'float64')`, `x.to(other)` (other's dtype), `x.to({ device, dtype })`. Returns this when
+   * nothing changes. Devices: 'cpu' ('wasm' and 'js' name the same place — the backend is chosen for the
+   * process by `init()`); 'webgpu' is not available yet; anything else is a typed error listing the
+   * valid dtypes and devices.
+   */
+  to(target: DType | DeviceLike | Tensor | { dtype?: DType; device?: DeviceLike }, dtype?: DType): Tensor {
+    if (target === this.dtype && dtype === undefined) return this;
+    let want: DType = this.dtype;
+    if (target instanceof Tensor) want = target.dtype;
+    else if (target !== null && typeof target === 'object') {
+      checkOptionKeys('to', target, ['dtype', 'device']);
+      if (target.device !== undefined) checkDevice(target.device, 'to');
+      if (target.dtype !== undefined) want = parseToArg(target.dtype, 'to').dtype ?? checkDType(target.dtype, 'to');
+    } else want = parseToArg(target, 'to').dtype ?? want;
+    if (dtype !== undefined) want = parseToArg(dtype, 'to').dtype ?? want;
+    if (want === this.dtype) return this;
+    return apply('cast', [this], { dtype: want });
+  }
+
+  /** Where the tensor's storage lives: always 'cpu' (see `to()`); `x.to(y.device)` works as in PyTorch. */
+  get device(): Device {
+    return 'cpu';
   }
   float(): Tensor {
     return this.to('float32');
@@ -511,10 +539,12 @@ export class Tensor {
    * default, PyTorch's `unbiased=True`) or 0 (biased). Shapes as `sum`.
    */
   var(dim?: Dims, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
+    checkOptionKeys('var', opts, ['correction', 'keepdim']);
     return C.variance(this, dim, opts.correction ?? 1, opts.keepdim ?? false);
   }
   /** Standard deviation: `var(dim, opts).sqrt()`. */
   std(dim?: Dims, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
+    checkOptionKeys('std', opts, ['correction', 'keepdim']);
     return this.var(dim, opts).sqrt();
   }
   /** log Σ exp(x) over `dim`, computed as max + log Σ exp(x − max): finite for logits of ±1e4. */

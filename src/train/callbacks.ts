@@ -10,6 +10,7 @@ import { captureCheckpoint } from '../io/checkpoint.js';
 import { saveCheckpoint, writeFileAtomic } from '../io/checkpoint-node.js';
 import type { Callback, TrainContext, BatchLogs, SchedulerLike } from './fit.js';
 import { resolveMode, type EpochLogs, type MonitorMode } from './history.js';
+import { checkOptionKeys } from '../core/options.js';
 
 function monitored(name: string, logs: EpochLogs, who: string): number {
   const v = logs[name];
@@ -69,6 +70,7 @@ export class EarlyStopping implements Callback {
   stoppedEpoch = -1;
 
   constructor(opts: EarlyStoppingOptions = {}) {
+    checkOptionKeys('EarlyStopping', opts, ['monitor', 'mode', 'patience', 'minDelta', 'restoreBestWeights']);
     const patience = opts.patience ?? 0;
     const minDelta = opts.minDelta ?? 0;
     if (!Number.isInteger(patience) || patience < 0) throw new ValueError(`EarlyStopping: patience must be a non-negative integer, got ${patience}`);
@@ -137,6 +139,7 @@ export class ModelCheckpoint implements Callback {
   readonly saved: string[] = [];
 
   constructor(opts: ModelCheckpointOptions) {
+    checkOptionKeys('ModelCheckpoint', opts, ['path', 'monitor', 'mode', 'saveBestOnly', 'contents']);
     if (!opts || typeof opts.path !== 'string' || opts.path === '') throw new ValueError('ModelCheckpoint: `path` is required');
     this.path = opts.path;
     this.saveBestOnly = opts.saveBestOnly ?? false;
@@ -195,6 +198,7 @@ export class HistoryLogger implements Callback {
   readonly path: string;
   readonly format: 'json' | 'csv';
   constructor(opts: { path: string; format?: 'json' | 'csv' }) {
+    checkOptionKeys('CSVLogger', opts, ['path', 'format']);
     if (!opts || typeof opts.path !== 'string' || opts.path === '') throw new ValueError('HistoryLogger: `path` is required');
     this.path = opts.path;
     this.format = opts.format ?? (opts.path.toLowerCase().endsWith('.csv') ? 'csv' : 'json');
@@ -215,6 +219,7 @@ export class LRSchedulerCallback implements Callback {
     readonly scheduler: SchedulerLike,
     readonly opts: { interval?: 'epoch' | 'batch'; monitor?: string } = {},
   ) {
+    checkOptionKeys('LRSchedulerCallback', opts, ['interval', 'monitor']);
     if (!scheduler || typeof scheduler.step !== 'function') throw new ValueError('LRSchedulerCallback: expected a scheduler with step()');
     if (opts.monitor && opts.interval === 'batch') throw new ValueError('LRSchedulerCallback: a monitored scheduler steps per epoch');
   }

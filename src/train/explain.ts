@@ -13,6 +13,7 @@ import { enableGrad, noGrad } from '../autograd/mode.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Module } from '../nn/module.js';
 import { tensorToImage, type ColorMap, type RGBAImage } from '../viz/image.js';
+import { checkOptionKeys } from '../core/options.js';
 
 type Target = number | readonly number[] | Tensor;
 
@@ -64,6 +65,7 @@ function withEval<T>(model: Module, fn: () => T): T {
  * `abs` (default true) returns |gradient|. The model runs in eval mode; parameters get no gradient.
  */
 export function saliency(model: Module, x: Tensor, target: Target, opts: { abs?: boolean } = {}): Tensor {
+  checkOptionKeys('saliency', opts, ['abs']);
   if (!(x instanceof Tensor) || x.ndim < 1) throw new ShapeError('saliency: input must be a batch tensor [N, …]');
   const params = model.parameters();
   const saved = params.map((p) => p.grad);
@@ -92,6 +94,7 @@ export function integratedGradients(
   target: Target,
   opts: IntegratedGradientsOptions = {},
 ): { attributions: Tensor; delta: number[] } {
+  checkOptionKeys('integratedGradients', opts, ['baseline', 'steps']);
   const steps = opts.steps ?? 50;
   if (!Number.isInteger(steps) || steps < 1) throw new ValueError(`integratedGradients: steps must be a positive integer, got ${steps}`);
   if (!(x instanceof Tensor) || x.ndim < 1) throw new ShapeError('integratedGradients: input must be a batch tensor [N, …]');
@@ -130,6 +133,7 @@ export function integratedGradients(
  * `signed: true` keeps the sign (max-|·| channel value) and uses a diverging map ('coolwarm').
  */
 export function attributionImage(attr: Tensor, opts: { colormap?: ColorMap; signed?: boolean; scale?: number } = {}): RGBAImage {
+  checkOptionKeys('attributionImage', opts, ['colormap', 'signed', 'scale']);
   if (attr.ndim !== 2 && attr.ndim !== 3) throw new ShapeError(`attributionImage: expected one sample [C, H, W] or [H, W], got ${fmtShape(attr.shape)}`);
   const signed = opts.signed ?? false;
   const hw = noGrad(() => {

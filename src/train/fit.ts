@@ -24,6 +24,7 @@ import type { Module } from '../nn/module.js';
 import { History, type EpochLogs } from './history.js';
 import * as M from './metrics.js';
 import { makeProgress, type ProgressMode, type Progress } from './progress.js';
+import { checkOptionKeys } from '../core/options.js';
 
 /** A loss: a function `(output, target) → scalar Tensor`, or a loss module such as `new nn.CrossEntropyLoss()`. */
 export type LossLike = ((output: Tensor, target: Tensor) => Tensor) | { call(output: Tensor, target: Tensor): Tensor };
@@ -233,6 +234,7 @@ const yieldToLoop = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
  * ```
  */
 export async function fit(model: Module, opts: FitOptions): Promise<History> {
+  checkOptionKeys('fit', opts, ['train', 'val', 'loss', 'optimizer', 'scheduler', 'schedulerInterval', 'schedulerMonitor', 'epochs', 'initialEpoch', 'history', 'metrics', 'callbacks', 'progress', 'signal', 'events', 'yieldEveryMs', 'onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd']);
   if (!opts || typeof opts !== 'object') throw new ValueError('fit: expected fit(model, { train, loss, optimizer, ... })');
   if (!opts.train) throw new ValueError('fit: `train` (an iterable of [input, target] batches, e.g. a DataLoader) is required');
   if (!opts.loss) throw new ValueError('fit: `loss` is required (e.g. new nn.CrossEntropyLoss() or nn.F.crossEntropy)');
@@ -363,6 +365,7 @@ export interface EvaluateOptions {
  * `{ loss?, <metric>… }`. The model's training/eval mode is restored afterwards.
  */
 export async function evaluate(model: Module, batches: Batches, opts: EvaluateOptions = {}): Promise<Record<string, number>> {
+  checkOptionKeys('evaluate', opts, ['loss', 'metrics']);
   const metrics = resolveMetrics(opts.metrics);
   if (!opts.loss && metrics.length === 0) throw new ValueError('evaluate: pass a loss and/or metrics to compute');
   const acc = new EpochAccumulator(metrics);
@@ -391,6 +394,7 @@ export async function evaluate(model: Module, batches: Batches, opts: EvaluateOp
  * iterable of batches (a batch may be a Tensor or `[input, …]`). Eval mode, no graph; returns `[N, …]`.
  */
 export async function predict(model: Module, input: Tensor | Iterable<unknown> | AsyncIterable<unknown>, opts: { batchSize?: number } = {}): Promise<Tensor> {
+  checkOptionKeys('predict', opts, ['batchSize']);
   const bs = opts.batchSize ?? 256;
   if (!Number.isInteger(bs) || bs < 1) throw new ValueError(`predict: batchSize must be a positive integer, got ${bs}`);
   const was = model.training;

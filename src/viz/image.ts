@@ -6,6 +6,7 @@
  */
 import { ShapeError, ValueError, NotSupportedError, fmtShape } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { checkOptionKeys } from '../core/options.js';
 
 /** RGBA pixels, row-major, 4 bytes per pixel (same layout as the DOM's ImageData). */
 export interface RGBAImage {
@@ -74,6 +75,7 @@ export interface ToImageOptions {
  * normalised by `range`).
  */
 export function tensorToImage(t: Tensor, opts: ToImageOptions = {}): RGBAImage {
+  checkOptionKeys('tensorToImage', opts, ['colormap', 'range', 'scale']);
   let shape = [...t.shape];
   if (shape.length === 2) shape = [1, ...shape];
   if (shape.length !== 3 || (shape[0] !== 1 && shape[0] !== 3))
@@ -143,6 +145,7 @@ export interface GridOptions extends ToImageOptions {
  * `x.unsqueeze(1)`), or an array of tensors accepted by `tensorToImage`.
  */
 export function imageGrid(images: Tensor | readonly Tensor[], opts: GridOptions = {}): RGBAImage {
+  checkOptionKeys('imageGrid', opts, ['ncol', 'padding', 'eachOwnRange', 'background', 'colormap', 'range', 'scale']);
   let list: Tensor[];
   if (images instanceof Tensor) {
     if (images.ndim !== 3 && images.ndim !== 4) throw new ShapeError(`imageGrid: expected [N, H, W] or [N, C, H, W], got ${fmtShape(images.shape)}`);
@@ -162,7 +165,7 @@ export function imageGrid(images: Tensor | readonly Tensor[], opts: GridOptions 
       }
     range = [lo, hi];
   }
-  const tiles = list.map((t) => tensorToImage(t, { ...opts, range }));
+  const tiles = list.map((t) => tensorToImage(t, { colormap: opts.colormap, scale: opts.scale, range }));
   const tw = Math.max(...tiles.map((t) => t.width));
   const th = Math.max(...tiles.map((t) => t.height));
   const ncol = opts.ncol ?? Math.ceil(Math.sqrt(tiles.length));

@@ -17,6 +17,7 @@ import { ValueError, ShapeError, fmtShape } from '../core/errors.js';
 import { noGrad } from '../autograd/mode.js';
 import { Tensor } from '../tensor/tensor.js';
 import { encodePNG, type RGBAImage } from './image.js';
+import { checkOptionKeys } from '../core/options.js';
 
 /** A vega-lite specification (JSON). */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -45,6 +46,7 @@ const baseName = (k: string) => (isVal(k) ? k[3]!.toLowerCase() + k.slice(4) : k
  * validation), x = epoch (1-based), and a dashed rule at the best epoch of `monitor`.
  */
 export function learningCurvesSpec(history: HistoryLike, opts: LearningCurvesOptions = {}): VegaLiteSpec {
+  checkOptionKeys('learningCurvesSpec', opts, ['monitor', 'mode', 'title', 'width', 'height']);
   const epochs = history?.epochs;
   if (!Array.isArray(epochs) || epochs.length === 0) throw new ValueError('learningCurvesSpec: the history has no epochs');
   const skip = new Set(['epoch', 'lr', 'time']);
@@ -107,6 +109,7 @@ export function learningCurvesSpec(history: HistoryLike, opts: LearningCurvesOpt
 
 /** Confusion-matrix heat map: rows = true class, columns = predicted class, cell text = count. */
 export function confusionMatrixSpec(matrix: readonly (readonly number[])[], opts: { labels?: readonly string[]; title?: string; normalize?: boolean } = {}): VegaLiteSpec {
+  checkOptionKeys('confusionMatrixSpec', opts, ['labels', 'title', 'normalize']);
   const k = matrix.length;
   if (k === 0 || matrix.some((r) => r.length !== k)) throw new ShapeError(`confusionMatrixSpec: expected a square matrix, got ${k} rows of lengths ${matrix.map((r) => r.length).join(',')}`);
   const labels = opts.labels ?? matrix.map((_, i) => String(i));
@@ -150,6 +153,7 @@ export interface DecisionGrid {
 
 /** Decision regions (cells coloured by predicted class) with the data points on top. */
 export function decisionBoundarySpec(grid: DecisionGrid, points: { x: number; y: number; label: number }[], opts: { title?: string; size?: number } = {}): VegaLiteSpec {
+  checkOptionKeys('decisionBoundarySpec', opts, ['title', 'size']);
   const nx = grid.xs.length;
   const ny = grid.ys.length;
   if (nx < 2 || ny < 2 || grid.classes.length !== nx * ny) throw new ShapeError(`decisionBoundarySpec: ${grid.classes.length} classes for a ${nx}×${ny} grid`);
@@ -207,6 +211,7 @@ export function decisionBoundary(
   y: Tensor | ArrayLike<number>,
   opts: { resolution?: number; margin?: number; threshold?: number; title?: string } = {},
 ): VegaLiteSpec {
+  checkOptionKeys('decisionBoundary', opts, ['resolution', 'margin', 'threshold', 'title']);
   if (x.ndim !== 2 || x.shape[1] !== 2) throw new ShapeError(`decisionBoundary: points must be [N, 2], got ${fmtShape(x.shape)}`);
   const res = opts.resolution ?? 60;
   if (!Number.isInteger(res) || res < 2) throw new ValueError(`decisionBoundary: resolution must be an integer >= 2, got ${res}`);
@@ -269,6 +274,7 @@ export interface ComplexityPoint {
 
 /** Training vs test error against model complexity (the bias–variance picture), best test point marked. */
 export function complexityCurveSpec(rows: readonly ComplexityPoint[], opts: { xTitle?: string; yTitle?: string; title?: string; logX?: boolean } = {}): VegaLiteSpec {
+  checkOptionKeys('complexityCurveSpec', opts, ['xTitle', 'yTitle', 'title', 'logX']);
   if (!rows.length) throw new ValueError('complexityCurveSpec: no points');
   const values = rows.flatMap((r) => [
     { complexity: r.complexity, error: r.trainError, split: 'train' },
@@ -301,6 +307,7 @@ export function complexityCurveSpec(rows: readonly ComplexityPoint[], opts: { xT
 
 /** An image (e.g. from `imageGrid` or `attributionImage`) as a standalone SVG document with an embedded PNG. */
 export async function imageGridSVG(img: RGBAImage, opts: { title?: string } = {}): Promise<string> {
+  checkOptionKeys('imageGridSVG', opts, ['title']);
   const png = await encodePNG(img);
   let bin = '';
   for (let i = 0; i < png.length; i += 0x8000) bin += String.fromCharCode(...png.subarray(i, i + 0x8000));
@@ -325,6 +332,7 @@ export interface RenderOptions {
 
 /** Compile a vega-lite spec with vega-lite and render it to an SVG string with vega (no canvas needed). */
 export async function renderSVG(spec: VegaLiteSpec, opts: RenderOptions = {}): Promise<string> {
+  checkOptionKeys('renderSVG', opts, ['expr']);
   const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
   const compiled = vl.compile(spec as never).spec;
   const expr = opts.expr === 'compile' ? null : (opts.expr ?? (await import('vega-interpreter')).expressionInterpreter);

@@ -8,7 +8,7 @@ afterEach(() => {
 });
 
 describe('backends and the dispatcher', () => {
-  it('before init() the js backend runs everything (nothing is selected at import time)', () => {
+  it('with js selected (test/setup-backend.ts does it; nothing is selected at import time) the js backend runs everything', () => {
     expect(getBackend().name).toBe('js');
     expect(backendInfo().backend).toBe('js');
     expect(listBackends()).toContain('js');

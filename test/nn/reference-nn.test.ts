@@ -21,3 +21,14 @@ describe('extra PyTorch cases (test/nn/fixtures/nn-extra.json, from scripts/refe
     expect(results.length).toBe(56);
   });
 });
+
+describe('closed known gaps (test/nn/fixtures/nn-gaps.json, from scripts/reference/gen_nn_gaps.py)', () => {
+  it('padding modes, bilinear/bicubic Upsample, Embedding maxNorm, LSTM projSize, packed sequences, MHA addBiasKv/addZeroAttn, gelu tanh and CyclicLR match PyTorch', async () => {
+    const dir = new URL('./fixtures', import.meta.url).pathname;
+    const results = await runReference({ dir, files: ['nn-gaps.json'] });
+    const failed = results.filter((r) => !r.passed).map((r) => `${r.name}: ${r.message}`);
+    expect(failed).toEqual([]);
+    expect(results.length).toBe(38);
+    for (const r of results) expect(r.checks).toBeGreaterThanOrEqual(2);
+  });
+});

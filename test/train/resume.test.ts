@@ -68,7 +68,8 @@ describe('fit + ModelCheckpoint resume', () => {
     };
     const a = setup();
     const ckpt = new ModelCheckpoint({ path: join(dir, 'fit-ep{epoch}.ckpt') });
-    const ha = await fit(a.model, { ...a, epochs: 4, metrics: ['accuracy'], callbacks: [ckpt], progress: false });
+    const { model: _ma, ...aOpts } = a;
+    const ha = await fit(a.model, { ...aOpts, epochs: 4, metrics: ['accuracy'], callbacks: [ckpt], progress: false });
 
     const b = setup();
     // scramble the fresh objects' state so only the checkpoint can make them match
@@ -76,7 +77,8 @@ describe('fit + ModelCheckpoint resume', () => {
     const ck = await loadCheckpoint(join(dir, 'fit-ep2.ckpt'));
     restoreCheckpoint(ck, { model: b.model, optimizer: b.optimizer, scheduler: b.scheduler, data: b.train });
     const history = History.fromJSON((ck.extra as { history: unknown }).history);
-    const hb = await fit(b.model, { ...b, epochs: 2, initialEpoch: ck.epoch, history, metrics: ['accuracy'], progress: false });
+    const { model: _mb, ...bOpts } = b;
+    const hb = await fit(b.model, { ...bOpts, epochs: 2, initialEpoch: ck.epoch, history, metrics: ['accuracy'], progress: false });
     const bytes = (m: typeof a.model) => m.parameters().map((p) => Array.from(new Uint32Array((p.dataSync() as Float32Array).buffer)));
     expect(bytes(b.model)).toEqual(bytes(a.model));
     expect(hb.get('loss')).toEqual(ha.get('loss'));

@@ -8,7 +8,7 @@ import type { InitOptions } from '../init.js';
 import { Arena } from './arena.js';
 import { Gemm } from './gemm.js';
 import { createKernels } from './kernels.js';
-import { compileBest, MAX_PAGES, type KernelExports } from './module.js';
+import { compileBest, compileBestSync, MAX_PAGES, type Compiled, type KernelExports } from './module.js';
 import { Pool } from './pool.js';
 
 export interface WasmBackend extends Backend {
@@ -52,13 +52,30 @@ async function build(opts: InitOptions): Promise<WasmBackend> {
   const instance = await WebAssembly.instantiate(compiled.module, { env: { memory } });
   const arena = new Arena(memory, instance.exports as unknown as KernelExports);
   const pool = compiled.caps.threads && threads > 1 ? await Pool.create(threads, compiled.module, memory, arena.control) : null;
+  return assemble(compiled, arena, pool, threads, false);
+}
+
+/**
+ * The wasm backend built synchronously, on one thread (no worker pool): what the first op run before
+ * `await init()` gets in Node. Throws where that is impossible (see `compileBestSync`).
+ */
+export function createWasmBackendSync(): WasmBackend {
+  if (typeof WebAssembly === 'undefined') throw new Error('wasm backend: no WebAssembly in this environment');
+  const compiled = compileBestSync();
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: compiled.caps.sharedMemory } as WebAssembly.MemoryDescriptor);
+  const instance = new WebAssembly.Instance(compiled.module, { env: { memory } });
+  const arena = new Arena(memory, instance.exports as unknown as KernelExports);
+  return assemble(compiled, arena, null, 1, true);
+}
+
+function assemble(compiled: Compiled, arena: Arena, pool: Pool | null, threads: number, lazy: boolean): WasmBackend {
   const gemm = new Gemm(arena, pool);
   const kernels = createKernels(arena, gemm);
   const info = {
     variant: compiled.variant,
     simd: compiled.caps.simd,
     relaxedSimd: compiled.caps.relaxedSimd,
-    sharedMemory: shared,
+    sharedMemory: compiled.caps.sharedMemory,
     get threads() {
       return gemm.threads;
     },
@@ -71,6 +88,7 @@ async function build(opts: InitOptions): Promise<WasmBackend> {
     },
     kernels: Object.keys(kernels).sort(),
     notes: compiled.notes,
+    ...(lazy ? { lazy: true } : {}),
   };
   return {
     name: 'wasm',

@@ -128,6 +128,49 @@ function threadsAvailable(): boolean {
   return sharedMemoryAvailable() && (isNode || typeof g.document === 'undefined');
 }
 
+/** Node's built-in modules without an `import` (Node ≥ 20.16), for the synchronous lazy start. */
+function nodeBuiltin<T>(name: string): T | null {
+  const p = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
+  return isNode && typeof p?.getBuiltinModule === 'function' ? ((p.getBuiltinModule(name) as T) ?? null) : null;
+}
+
+/**
+ * The synchronous form of `compileBest` for the lazy start in Node (the first op run before `init()`):
+ * reads the variant with readFileSync and compiles it with `new WebAssembly.Module`. No worker pool
+ * (starting workers is asynchronous). Throws where that cannot be done synchronously (not Node, an old
+ * Node without `process.getBuiltinModule`, the build missing).
+ */
+export function compileBestSync(wasmBase?: string | URL): Compiled {
+  const fs = nodeBuiltin<{ readFileSync(p: URL): Uint8Array }>('node:fs');
+  if (!fs) throw new Error('wasm backend: synchronous start needs Node ≥ 20.16 (process.getBuiltinModule)');
+  if (!relaxedFlagTried) {
+    relaxedFlagTried = true;
+    try {
+      nodeBuiltin<{ setFlagsFromString(f: string): void }>('node:v8')?.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    } catch {
+      /* plain SIMD it is */
+    }
+  }
+  const notes = ['threads: started lazily (an op ran before `await init()`), so no worker pool; `await init()` adds it'];
+  const shared = sharedMemoryAvailable();
+  for (const base of ['relaxed', 'simd'] as const) {
+    const v = (shared ? `${base}-mt` : base) as Variant;
+    const url = variantUrl(v, wasmBase);
+    let bytes = bytesCache.get(url.href);
+    if (!bytes) {
+      if (url.protocol !== 'file:') throw new Error(`wasm backend: cannot read ${url.href} synchronously`);
+      bytes = new Uint8Array(fs.readFileSync(url)) as Uint8Array<ArrayBuffer>;
+      bytesCache.set(url.href, bytes);
+    }
+    if (!WebAssembly.validate(bytes)) {
+      notes.push(`${base}: not supported by this engine`);
+      continue;
+    }
+    return { variant: v, module: new WebAssembly.Module(bytes), caps: { simd: true, relaxedSimd: base === 'relaxed', threads: false, sharedMemory: shared }, notes };
+  }
+  throw new Error(`wasm backend: this engine has no WebAssembly SIMD (${notes.join('; ')})`);
+}
+
 export interface Compiled {
   variant: Variant;
   module: WebAssembly.Module;

@@ -13,6 +13,7 @@ import { importOnnxBytes, OnnxModule, type ImportOnnxOptions } from './import.js
 import { exportOnnxModel, type ExportOnnxOptions } from './export.js';
 import { checkExternalLocation, externalRef } from './external.js';
 import { elemSize } from './tensors.js';
+import { checkOptionKeys } from '../../core/options.js';
 
 type NodeFs = typeof import('node:fs');
 type NodePath = typeof import('node:path');
@@ -82,6 +83,7 @@ function externalResolver(fs: NodeFs, path: NodePath, modelPath: string): (t: Te
  * @example const model = await importOnnx('model.onnx'); const y = model.call(x);
  */
 export async function importOnnx(source: string | URL | Uint8Array | ArrayBuffer, opts: ImportOnnxOptions = {}): Promise<OnnxModule> {
+  checkOptionKeys('importOnnx', opts, ['maxNodes', 'maxElements', 'maxDepth', 'trainable', 'externalData']);
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
     const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
     refusePickle(bytes);
@@ -113,9 +115,11 @@ export interface SaveOnnxOptions extends ExportOnnxOptions {
  * @example await saveOnnx(model, randn([1, 3, 32, 32]), 'model.onnx', { opset: 17 });
  */
 export async function saveOnnx(model: Module, example: Tensor | Tensor[], path: string, opts: SaveOnnxOptions = {}): Promise<void> {
+  checkOptionKeys('saveOnnx', opts, ['externalData', 'externalThreshold', 'opset', 'inputNames', 'outputNames', 'dynamicBatch', 'graphName', 'docString']);
   if (!isNode()) throw new NotSupportedError('saveOnnx: writing files needs Node; in the browser use exportOnnx() and offer the bytes as a download', 'E_IO_UNSUPPORTED');
   if (typeof path !== 'string' || !path) throw new ValueError('saveOnnx: path must be a non-empty string');
-  const proto = exportOnnxModel(model, example, opts);
+  const { externalData: _file, externalThreshold: _threshold, ...exportOpts } = opts;
+  const proto = exportOnnxModel(model, example, exportOpts);
   if (opts.externalData !== undefined) {
     const parts = checkExternalLocation(opts.externalData);
     const { fs, path: P } = await nodeModules();
@@ -168,5 +172,6 @@ export async function saveOnnx(model: Module, example: Tensor | Tensor[], path: 
 
 /** Decode ONNX bytes into the ModelProto object (for inspection; no external data is read). */
 export function decodeOnnxModel(bytes: Uint8Array, opts: { maxDepth?: number } = {}) {
+  checkOptionKeys('decodeOnnxModel', opts, ['maxDepth']);
   return decodeModelProto(bytes, opts);
 }

@@ -16,6 +16,7 @@ import { decodeModelProto, OnnxAttrType, type AttributeProto, type ModelProto, t
 import { protoToTensor } from './tensors.js';
 import { runNode, type AttrValue, type INode } from './interpreter.js';
 import { checkNodeAtImport } from './checks.js';
+import { checkOptionKeys } from '../../core/options.js';
 
 export interface ImportOnnxOptions {
   /** Maximum number of graph nodes (default 100,000). */
@@ -256,6 +257,7 @@ function attrValue(a: AttributeProto, where: string, opts: ImportOnnxOptions, ma
  * @example const m = importOnnxBytes(bytes); const y = m.call(x);
  */
 export function importOnnxBytes(bytes: Uint8Array, opts: ImportOnnxOptions = {}): OnnxModule {
+  checkOptionKeys('importOnnxBytes', opts, ['maxNodes', 'maxElements', 'maxDepth', 'trainable', 'externalData']);
   if (!(bytes instanceof Uint8Array)) throw new ValueError('importOnnx: expected the model bytes as a Uint8Array');
   const model = decodeModelProto(bytes, { maxDepth: opts.maxDepth ?? 64 });
   return new OnnxModule(model, opts);

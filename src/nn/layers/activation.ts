@@ -54,10 +54,7 @@ export class GELU extends Module {
     this.approximate = a;
   }
   forward(x: Tensor): Tensor {
-    if (this.approximate === 'none') return F.gelu(x);
-    // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
-    const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-    return x.mul(inner.tanh().add(1)).mul(0.5);
+    return F.gelu(x, { approximate: this.approximate });
   }
   override extraRepr(): string {
     return `approximate=${pyRepr(this.approximate)}`;

@@ -73,8 +73,11 @@ export interface Conv2dOptions extends InitOptions {
   dilation?: IntOrPair;
   groups?: number;
   bias?: boolean;
-  paddingMode?: 'zeros';
+  /** How the border is padded: 'zeros' (default), 'reflect', 'replicate' or 'circular'. */
+  paddingMode?: PaddingMode;
 }
+
+export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 
 function checkGroups(inC: number, outC: number, groups: number, who: string): number {
   checkPosInt(groups, 'groups', who);
@@ -83,8 +86,24 @@ function checkGroups(inC: number, outC: number, groups: number, who: string): nu
   return groups;
 }
 
-function checkPaddingMode(mode: string | undefined, who: string): void {
-  if (mode !== undefined && mode !== 'zeros') throw new ValueError(`${who}: only paddingMode 'zeros' is supported, got '${mode}'`);
+function checkPaddingMode(mode: string | undefined, who: string): PaddingMode {
+  const m = mode ?? 'zeros';
+  if (m !== 'zeros' && m !== 'reflect' && m !== 'replicate' && m !== 'circular')
+    throw new ValueError(`${who}: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got '${String(mode)}'`);
+  return m;
+}
+
+/**
+ * PyTorch's `_reversed_padding_repeated_twice` for one dim: [before, after] of a non-zeros padding
+ * mode ('same' puts the odd pixel after).
+ */
+function sidePads(padding: number | 'valid' | 'same', k: number, dilation: number): [number, number] {
+  if (padding === 'valid') return [0, 0];
+  if (padding === 'same') {
+    const total = dilation * (k - 1);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  }
+  return [padding, padding];
 }
 
 /**
@@ -101,6 +120,7 @@ export class Conv2d extends Module {
   readonly padding: [number, number] | 'valid' | 'same';
   readonly dilation: [number, number];
   readonly groups: number;
+  readonly paddingMode: PaddingMode;
   weight: Parameter;
   bias: Parameter | null;
 
@@ -118,7 +138,7 @@ export class Conv2d extends Module {
       throw new ValueError(`${who}: padding='same' is not supported for strided convolutions`);
     this.dilation = toPair(opts.dilation ?? 1, 'dilation', who);
     this.groups = checkGroups(inChannels, outChannels, opts.groups ?? 1, who);
-    checkPaddingMode(opts.paddingMode, who);
+    this.paddingMode = checkPaddingMode(opts.paddingMode, who);
     this.weight = new Parameter(zeros(outChannels, inChannels / this.groups, ...this.kernelSize));
     this.bias = opts.bias ?? true ? new Parameter(zeros(outChannels)) : null;
     resetLinearLike(this.weight, this.bias, opts);
@@ -143,6 +163,13 @@ export class Conv2d extends Module {
         `${who}: input ${fmtShape(x.shape)} (padded ${x.shape[2]! + 2 * pad[0]!}x${x.shape[3]! + 2 * pad[1]!}) is smaller than the kernel (${effH}x${effW})`,
         'E_CONV_SHAPE',
       );
+    if (this.paddingMode !== 'zeros') {
+      const p = this.padding;
+      const [t, b] = sidePads(p === 'valid' || p === 'same' ? p : p[0], kh, this.dilation[0]);
+      const [l, r] = sidePads(p === 'valid' || p === 'same' ? p : p[1], kw, this.dilation[1]);
+      const padded = F.pad(x, [l, r, t, b], this.paddingMode);
+      return F.conv2d(padded, this.weight, this.bias, { stride: this.stride, padding: 0, dilation: this.dilation, groups: this.groups });
+    }
     return F.conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
   }
 
@@ -151,7 +178,7 @@ export class Conv2d extends Module {
   }
 
   override extraRepr(): string {
-    return convRepr(this, this.kernelSize, this.stride, this.padding, this.dilation, this.groups, this.bias !== null);
+    return convRepr(this, this.kernelSize, this.stride, this.padding, this.dilation, this.groups, this.bias !== null) + (this.paddingMode === 'zeros' ? '' : `, padding_mode=${this.paddingMode}`);
   }
 }
 
@@ -181,7 +208,8 @@ export interface Conv1dOptions extends InitOptions {
   dilation?: number;
   groups?: number;
   bias?: boolean;
-  paddingMode?: 'zeros';
+  /** How the border is padded: 'zeros' (default), 'reflect', 'replicate' or 'circular'. */
+  paddingMode?: PaddingMode;
 }
 
 /**
@@ -197,6 +225,7 @@ export class Conv1d extends Module {
   readonly padding: number | 'valid' | 'same';
   readonly dilation: number;
   readonly groups: number;
+  readonly paddingMode: PaddingMode;
   weight: Parameter;
   bias: Parameter | null;
 
@@ -212,7 +241,7 @@ export class Conv1d extends Module {
     this.padding = p === 'valid' || p === 'same' ? p : checkPosInt(p, 'padding', who, true);
     this.dilation = checkPosInt(opts.dilation ?? 1, 'dilation', who);
     this.groups = checkGroups(inChannels, outChannels, opts.groups ?? 1, who);
-    checkPaddingMode(opts.paddingMode, who);
+    this.paddingMode = checkPaddingMode(opts.paddingMode, who);
     this.weight = new Parameter(zeros(outChannels, inChannels / this.groups, kernelSize));
     this.bias = opts.bias ?? true ? new Parameter(zeros(outChannels)) : null;
     resetLinearLike(this.weight, this.bias, opts);
@@ -228,6 +257,10 @@ export class Conv1d extends Module {
         'E_CONV_SHAPE',
       );
     checkFloatInput(x, who);
+    if (this.paddingMode !== 'zeros') {
+      const padded = F.pad(x, sidePads(this.padding, this.kernelSize, this.dilation), this.paddingMode);
+      return F.conv1d(padded, this.weight, this.bias, { stride: this.stride, padding: 0, dilation: this.dilation, groups: this.groups });
+    }
     return F.conv1d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
   }
 
@@ -239,6 +272,7 @@ export class Conv1d extends Module {
     if (this.dilation !== 1) s += `, dilation=${one(this.dilation)}`;
     if (this.groups !== 1) s += `, groups=${this.groups}`;
     if (!this.bias) s += ', bias=False';
+    if (this.paddingMode !== 'zeros') s += `, padding_mode=${this.paddingMode}`;
     return s;
   }
 }

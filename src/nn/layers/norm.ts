@@ -187,11 +187,22 @@ export class Embedding extends Module {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
   readonly paddingIdx: number | null;
+  /** Rows looked up with a larger `normType`-norm are renormalised to this norm in place (null: never). */
+  readonly maxNorm: number | null;
+  readonly normType: number;
   weight: Parameter;
 
-  constructor(numEmbeddings: number, embeddingDim: number, opts: InitOptions & { paddingIdx?: number | null; weight?: Tensor } = {}) {
+  constructor(
+    numEmbeddings: number,
+    embeddingDim: number,
+    opts: InitOptions & { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; weight?: Tensor } = {},
+  ) {
     super();
-    checkOptions(opts, ['paddingIdx', 'weight', 'rng'], 'Embedding');
+    checkOptions(opts, ['paddingIdx', 'maxNorm', 'normType', 'weight', 'rng'], 'Embedding');
+    this.maxNorm = opts.maxNorm ?? null;
+    this.normType = opts.normType ?? 2;
+    if (this.maxNorm !== null && (!(this.maxNorm >= 0) || !Number.isFinite(this.maxNorm))) throw new ValueError(`Embedding: maxNorm must be a non-negative number, got ${this.maxNorm}`);
+    if (!(this.normType > 0)) throw new ValueError(`Embedding: normType must be positive, got ${this.normType}`);
     this.numEmbeddings = checkPosInt(numEmbeddings, 'numEmbeddings', 'Embedding');
     this.embeddingDim = checkPosInt(embeddingDim, 'embeddingDim', 'Embedding');
     let p = opts.paddingIdx ?? null;
@@ -224,11 +235,14 @@ export class Embedding extends Module {
   forward(indices: Tensor): Tensor {
     if (indices.dtype !== 'int32')
       throw new DTypeError(`Embedding(${this.numEmbeddings}, ${this.embeddingDim}): indices must be int32, got ${indices.dtype}; convert with .int()`);
-    return F.embedding(indices, this.weight, { paddingIdx: this.paddingIdx });
+    return F.embedding(indices, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
   }
 
   override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, padding_idx=${this.paddingIdx}` : ''}`;
+    let s = `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, padding_idx=${this.paddingIdx}` : ''}`;
+    if (this.maxNorm !== null) s += `, max_norm=${pyFloat(this.maxNorm)}`;
+    if (this.normType !== 2) s += `, norm_type=${pyFloat(this.normType)}`;
+    return s;
   }
 }
 

@@ -122,12 +122,17 @@ export class Upsample extends Module {
   static readonly displayName = 'Upsample';
   readonly size: IntOrPair | null;
   readonly scaleFactor: number | readonly [number, number] | null;
-  readonly mode: 'nearest';
-  constructor(opts: { size?: IntOrPair; scaleFactor?: number | readonly [number, number]; mode?: 'nearest' }) {
+  readonly mode: F.InterpolateMode;
+  readonly alignCorners: boolean | null;
+  constructor(opts: { size?: IntOrPair; scaleFactor?: number | readonly [number, number]; mode?: F.InterpolateMode; alignCorners?: boolean | null }) {
     super();
-    checkOptions(opts, ['size', 'scaleFactor', 'mode'], 'Upsample');
+    checkOptions(opts, ['size', 'scaleFactor', 'mode', 'alignCorners'], 'Upsample');
     if ((opts.size === undefined) === (opts.scaleFactor === undefined)) throw new ValueError('Upsample: give exactly one of size and scaleFactor');
-    if ((opts.mode ?? 'nearest') !== 'nearest') throw new ValueError(`Upsample: only mode 'nearest' is supported, got '${String(opts.mode)}'`);
+    const mode = opts.mode ?? 'nearest';
+    if (mode !== 'nearest' && mode !== 'bilinear' && mode !== 'bicubic')
+      throw new ValueError(`Upsample: mode must be 'nearest', 'bilinear' or 'bicubic', got '${String(opts.mode)}'`);
+    if (mode === 'nearest' && opts.alignCorners !== undefined && opts.alignCorners !== null)
+      throw new ValueError("Upsample: alignCorners can only be set with the interpolating modes 'bilinear' and 'bicubic'");
     if (opts.size !== undefined) toPair(opts.size, 'size', 'Upsample');
     if (opts.scaleFactor !== undefined) {
       const f = typeof opts.scaleFactor === 'number' ? [opts.scaleFactor] : opts.scaleFactor;
@@ -135,15 +140,18 @@ export class Upsample extends Module {
     }
     this.size = opts.size ?? null;
     this.scaleFactor = opts.scaleFactor ?? null;
-    this.mode = 'nearest';
+    this.mode = mode;
+    this.alignCorners = opts.alignCorners ?? null;
   }
   forward(x: Tensor): Tensor {
     if (x.ndim !== 4) throw new ShapeError(`Upsample: expected a 4-D input [N, C, H, W], got ${fmtShape(x.shape)}`, 'E_POOL_SHAPE');
-    return this.size !== null ? F.interpolate(x, { size: this.size }) : F.interpolate(x, { scaleFactor: this.scaleFactor! });
+    const common = this.mode === 'nearest' ? { mode: this.mode } : { mode: this.mode, alignCorners: this.alignCorners };
+    return this.size !== null ? F.interpolate(x, { size: this.size, ...common }) : F.interpolate(x, { scaleFactor: this.scaleFactor!, ...common });
   }
   override extraRepr(): string {
-    if (this.size !== null) return `size=${intOrPairRepr(this.size)}, mode=nearest`;
+    const tail = `, mode=${this.mode}`;
+    if (this.size !== null) return `size=${intOrPairRepr(this.size)}${tail}`;
     const sf = typeof this.scaleFactor === 'number' ? pyFloat(this.scaleFactor) : `(${(this.scaleFactor as readonly number[]).map(pyFloat).join(', ')})`;
-    return `scale_factor=${sf}, mode=nearest`;
+    return `scale_factor=${sf}${tail}`;
   }
 }

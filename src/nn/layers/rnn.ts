@@ -9,8 +9,9 @@ import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.
 import { defaultRng, type Rng } from '../../core/rng.js';
 import { zeros } from '../../tensor/creation.js';
 import { cat, stack } from '../../tensor/functional.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { Tensor } from '../../tensor/tensor.js';
 import * as F from '../functional.js';
+import { PackedSequence, packLike, padPackedSequence } from '../rnn-utils.js';
 import * as init from '../init.js';
 import { Module, Parameter } from '../module.js';
 import { checkOptions, checkPosInt, pyFloat, type InitOptions } from './common.js';
@@ -27,11 +28,15 @@ function rnnStep(xp: Tensor, h: Tensor, wHh: Tensor, bHh: Tensor | null, relu: b
   return relu ? pre.relu() : pre.tanh();
 }
 
-/** LSTM: i, f, g, o = σ, σ, tanh, σ of (xp + h Wₕₕᵀ + bₕₕ); c' = f·c + i·g; h' = o·tanh(c'). */
-function lstmStep(xp: Tensor, h: Tensor, c: Tensor, wHh: Tensor, bHh: Tensor | null): [Tensor, Tensor] {
+/**
+ * LSTM: i, f, g, o = σ, σ, tanh, σ of (xp + h Wₕₕᵀ + bₕₕ); c' = f·c + i·g; h' = o·tanh(c'), projected
+ * h' = (o·tanh(c')) W_hrᵀ when the layer has `projSize`.
+ */
+function lstmStep(xp: Tensor, h: Tensor, c: Tensor, wHh: Tensor, bHh: Tensor | null, wHr: Tensor | null = null): [Tensor, Tensor] {
   const [gi, gf, gg, go] = xp.add(F.linear(h, wHh, bHh)).chunk(4, -1) as [Tensor, Tensor, Tensor, Tensor];
   const c2 = gf.sigmoid().mul(c).add(gi.sigmoid().mul(gg.tanh()));
-  return [go.sigmoid().mul(c2.tanh()), c2];
+  const h2 = go.sigmoid().mul(c2.tanh());
+  return [wHr ? F.linear(h2, wHr) : h2, c2];
 }
 
 /** GRU: r, z = σ(xpᵣ + hpᵣ), σ(xp_z + hp_z); n = tanh(xpₙ + r·hpₙ); h' = (1 − z)·n + z·h. */
@@ -56,6 +61,11 @@ export interface RNNOptions extends InitOptions {
   bidirectional?: boolean;
 }
 
+export interface LSTMOptions extends RNNOptions {
+  /** LSTM with projections (Sak et al. 2014): h = (o·tanh(c)) W_hrᵀ of size projSize < hiddenSize (0: none). */
+  projSize?: number;
+}
+
 abstract class RNNBase extends Module {
   readonly mode: Mode;
   readonly inputSize: number;
@@ -65,13 +75,19 @@ abstract class RNNBase extends Module {
   readonly batchFirst: boolean;
   readonly dropout: number;
   readonly bidirectional: boolean;
+  /** LSTM only: the size of the projected hidden state h (0: no projection). */
+  readonly projSize: number;
   /** Generator for the inter-layer dropout masks (default: the global one at call time). */
   rng: Rng | null;
 
-  constructor(mode: Mode, inputSize: number, hiddenSize: number, opts: RNNOptions) {
+  constructor(mode: Mode, inputSize: number, hiddenSize: number, opts: LSTMOptions) {
     super();
     const who = this.typeName;
-    checkOptions(opts, ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'rng', ...(mode.startsWith('RNN') ? ['nonlinearity'] : [])], who);
+    checkOptions(
+      opts,
+      ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'rng', ...(mode.startsWith('RNN') ? ['nonlinearity'] : []), ...(mode === 'LSTM' ? ['projSize'] : [])],
+      who,
+    );
     this.mode = mode;
     this.inputSize = checkPosInt(inputSize, 'inputSize', who);
     this.hiddenSize = checkPosInt(hiddenSize, 'hiddenSize', who);
@@ -82,19 +98,23 @@ abstract class RNNBase extends Module {
     if (!(this.dropout >= 0 && this.dropout <= 1)) throw new ValueError(`${who}: dropout should be a number in [0, 1], got ${this.dropout}`);
     this.bidirectional = opts.bidirectional ?? false;
     this.rng = null;
+    this.projSize = checkPosInt(opts.projSize ?? 0, 'projSize', who, true);
+    if (this.projSize >= hiddenSize) throw new ValueError(`${who}: projSize (${this.projSize}) has to be smaller than hiddenSize (${hiddenSize})`);
     const g = gateCount(mode);
     const H = hiddenSize;
+    const R = this.outSize;
     const rng = opts.rng ?? defaultRng();
     const bound = 1 / Math.sqrt(H);
     for (let l = 0; l < this.numLayers; l++)
       for (let d = 0; d < this.numDirections; d++) {
-        const inF = l === 0 ? inputSize : H * this.numDirections;
+        const inF = l === 0 ? inputSize : R * this.numDirections;
         const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
         const shapes: [string, number[]][] = [
           [`weight_ih${sfx}`, [g * H, inF]],
-          [`weight_hh${sfx}`, [g * H, H]],
+          [`weight_hh${sfx}`, [g * H, R]],
         ];
         if (this.bias) shapes.push([`bias_ih${sfx}`, [g * H]], [`bias_hh${sfx}`, [g * H]]);
+        if (this.projSize > 0) shapes.push([`weight_hr${sfx}`, [this.projSize, H]]);
         for (const [name, shape] of shapes) this.registerParameter(name, init.uniform_(new Parameter(zeros(shape)), -bound, bound, rng) as Parameter);
       }
   }
@@ -103,12 +123,50 @@ abstract class RNNBase extends Module {
     return this.bidirectional ? 2 : 1;
   }
 
+  /**
+   * `call()` for a PackedSequence (PyTorch's `rnn(packed)`), typed: the output is packed like the
+   * input; the final state is in the original batch order, taken at each sequence's own last step.
+   */
+  callPacked(input: PackedSequence, state: Tensor | readonly [Tensor, Tensor] | null = null): [PackedSequence, Tensor | [Tensor, Tensor]] {
+    if (!(input instanceof PackedSequence)) throw new ValueError(`${this.describe()}.callPacked: expected a PackedSequence (from nn.packPaddedSequence)`);
+    return (this.call as unknown as (...a: unknown[]) => [PackedSequence, Tensor | [Tensor, Tensor]]).call(this, input, state);
+  }
+
+  /** Size of h (and of each direction's output features): projSize, or hiddenSize without projection. */
+  get outSize(): number {
+    return this.projSize > 0 ? this.projSize : this.hiddenSize;
+  }
+
   protected describe(): string {
     return `${this.typeName}(${this.inputSize}, ${this.hiddenSize})`;
   }
 
-  /** Validate the input and the initial state; returns [x as [B, T, I], unbatched?]. */
-  protected prepare(input: Tensor, states: (Tensor | null)[]): { x: Tensor; unbatched: boolean; states: Tensor[] } {
+  /**
+   * Validate the input and the initial state; returns x as [B, T, I], whether it was unbatched, and
+   * for a PackedSequence the sequence lengths (batch order) and the layout to pack the output with.
+   */
+  protected prepare(
+    input: Tensor | PackedSequence,
+    states: (Tensor | null)[],
+  ): { x: Tensor; unbatched: boolean; states: Tensor[]; lengths: number[] | null; packed: PackedSequence | null } {
+    const who = this.describe();
+    let packed: PackedSequence | null = null;
+    let lengths: number[] | null = null;
+    if (input instanceof PackedSequence) {
+      packed = input;
+      lengths = input.lengths();
+      return this.prepareTensor(padPackedSequence(input, { batchFirst: this.batchFirst })[0], states, lengths, packed);
+    }
+    if (!(input instanceof Tensor)) throw new ValueError(`${who}: expected a Tensor or a PackedSequence input`);
+    return this.prepareTensor(input, states, lengths, packed);
+  }
+
+  private prepareTensor(
+    input: Tensor,
+    states: (Tensor | null)[],
+    lengths: number[] | null,
+    packed: PackedSequence | null,
+  ): { x: Tensor; unbatched: boolean; states: Tensor[]; lengths: number[] | null; packed: PackedSequence | null } {
     const who = this.describe();
     const layout = this.batchFirst ? '[B, T, ' : '[T, B, ';
     if ((input.ndim !== 2 && input.ndim !== 3) || input.shape[input.ndim - 1] !== this.inputSize)
@@ -121,18 +179,20 @@ abstract class RNNBase extends Module {
     let x = unbatched ? input.unsqueeze(0) : this.batchFirst ? input : input.transpose(0, 1);
     const B = x.shape[0]!;
     const LD = this.numLayers * this.numDirections;
-    const want = unbatched ? [LD, this.hiddenSize] : [LD, B, this.hiddenSize];
+    const dtype = input.dtype;
     const out = states.map((s, i) => {
-      if (s === null) return zeros([LD, B, this.hiddenSize], { dtype: input.dtype });
+      const size = i === 0 ? this.outSize : this.hiddenSize;
+      const want = unbatched ? [LD, size] : [LD, B, size];
+      if (s === null) return zeros([LD, B, size], { dtype });
       if (s.ndim !== want.length || s.shape.some((v, k) => v !== want[k]))
         throw new ShapeError(
-          `${who}: expected ${this.mode === 'LSTM' ? (i === 0 ? 'h0' : 'c0') : 'h0'} of shape ${fmtShape(want)} [numLayers·numDirections, batch, hiddenSize], got ${fmtShape(s.shape)}`,
+          `${who}: expected ${this.mode === 'LSTM' ? (i === 0 ? 'h0' : 'c0') : 'h0'} of shape ${fmtShape(want)} [numLayers·numDirections, batch, ${i === 0 && this.projSize ? 'projSize' : 'hiddenSize'}], got ${fmtShape(s.shape)}`,
           'E_RNN_SHAPE',
         );
       return unbatched ? s.unsqueeze(1) : s;
     });
     x = x.contiguous();
-    return { x, unbatched, states: out };
+    return { x, unbatched, states: out, lengths, packed };
   }
 
   /**
@@ -140,9 +200,18 @@ abstract class RNNBase extends Module {
    * as a list of [B, F] tensors between layers (stacked once at the end), so the backward pass never
    * scatters a per-step gradient into a full [B, T, F] tensor.
    */
-  protected run(x: Tensor, states: Tensor[]): { out: Tensor; finals: Tensor[] } {
+  protected run(x: Tensor, states: Tensor[], lengths: number[] | null = null): { out: Tensor; finals: Tensor[] } {
     const T = x.shape[1]!;
     const D = this.numDirections;
+    // packed input: step t updates only the sequences longer than t ([B, 1] 0/1 masks); the others
+    // keep their state (the reverse direction thus starts at each sequence's own last step) and
+    // output zeros
+    const masks = lengths
+      ? Array.from({ length: T }, (_, t) => {
+          const on = lengths.map((n) => (t < n ? 1 : 0));
+          return { keep: x.newTensor(on, [on.length, 1], 'bool'), scale: x.newTensor(on, [on.length, 1]) };
+        })
+      : null;
     const finals: Tensor[][] = states.map(() => []);
     let steps: Tensor[] = Array.from({ length: T }, (_, t) => x.select(1, t));
     for (let l = 0; l < this.numLayers; l++) {
@@ -153,6 +222,7 @@ abstract class RNNBase extends Module {
         const wHh = this.ownParameter(`weight_hh${sfx}`)!;
         const bIh = this.bias ? this.ownParameter(`bias_ih${sfx}`)! : null;
         const bHh = this.bias ? this.ownParameter(`bias_hh${sfx}`)! : null;
+        const wHr = this.projSize > 0 ? this.ownParameter(`weight_hr${sfx}`)! : null;
         const k = l * D + d;
         let h = states[0]!.select(0, k);
         let c = this.mode === 'LSTM' ? states[1]!.select(0, k) : null;
@@ -160,10 +230,21 @@ abstract class RNNBase extends Module {
         for (let s = 0; s < T; s++) {
           const t = d === 0 ? s : T - 1 - s;
           const xt = F.linear(steps[t]!, wIh, bIh);
-          if (this.mode === 'LSTM') [h, c] = lstmStep(xt, h, c!, wHh, bHh);
-          else if (this.mode === 'GRU') h = gruStep(xt, h, wHh, bHh);
-          else h = rnnStep(xt, h, wHh, bHh, this.mode === 'RNN_RELU');
-          hs[t] = h;
+          let h2: Tensor;
+          let c2: Tensor | null = null;
+          if (this.mode === 'LSTM') [h2, c2] = lstmStep(xt, h, c!, wHh, bHh, wHr);
+          else if (this.mode === 'GRU') h2 = gruStep(xt, h, wHh, bHh);
+          else h2 = rnnStep(xt, h, wHh, bHh, this.mode === 'RNN_RELU');
+          if (masks) {
+            const m = masks[t]!;
+            hs[t] = h2.mul(m.scale);
+            h = h2.where(m.keep, h);
+            if (c2) c = c2.where(m.keep, c!);
+          } else {
+            hs[t] = h2;
+            h = h2;
+            if (c2) c = c2;
+          }
         }
         dirOuts.push(hs);
         finals[0]!.push(h);
@@ -175,11 +256,14 @@ abstract class RNNBase extends Module {
         steps = steps.map((v) => F.dropout(v, this.dropout, true, rng));
       }
     }
-    const out = T > 0 ? stack(steps, 1) : x.newZeros([x.shape[0]!, 0, D * this.hiddenSize]);
+    const out = T > 0 ? stack(steps, 1) : x.newZeros([x.shape[0]!, 0, D * this.outSize]);
     return { out, finals: finals.map((f) => stack(f, 0)) };
   }
 
-  protected finish(out: Tensor, unbatched: boolean): Tensor {
+  protected finish(out: Tensor, unbatched: boolean): Tensor;
+  protected finish(out: Tensor, unbatched: boolean, packed: PackedSequence | null): Tensor | PackedSequence;
+  protected finish(out: Tensor, unbatched: boolean, packed: PackedSequence | null = null): Tensor | PackedSequence {
+    if (packed) return packLike(out.transpose(0, 1), packed);
     return unbatched ? out.squeeze(0) : this.batchFirst ? out : out.transpose(0, 1);
   }
 
@@ -194,6 +278,7 @@ abstract class RNNBase extends Module {
     if (this.batchFirst) s += ', batch_first=True';
     if (this.dropout !== 0) s += `, dropout=${pyFloat(this.dropout)}`;
     if (this.bidirectional) s += ', bidirectional=True';
+    if (this.projSize) s += `, proj_size=${this.projSize}`;
     return s;
   }
 }
@@ -212,10 +297,13 @@ export class RNN extends RNNBase {
     super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, opts);
     this.nonlinearity = nl;
   }
-  forward(input: Tensor, h0: Tensor | null = null): [Tensor, Tensor] {
-    const { x, unbatched, states } = this.prepare(input, [h0]);
-    const { out, finals } = this.run(x, states);
-    return [this.finish(out, unbatched), this.finishState(finals[0]!, unbatched)];
+  // the Tensor overload comes last: `call()` is typed from it (a PackedSequence goes through `callPacked`)
+  forward(input: PackedSequence, h0?: Tensor | null): [PackedSequence, Tensor];
+  forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
+  forward(input: Tensor | PackedSequence, h0: Tensor | null = null): [Tensor | PackedSequence, Tensor] {
+    const { x, unbatched, states, lengths, packed } = this.prepare(input, [h0]);
+    const { out, finals } = this.run(x, states, lengths);
+    return [this.finish(out, unbatched, packed), this.finishState(finals[0]!, unbatched)];
   }
 }
 
@@ -225,15 +313,18 @@ export class RNN extends RNNBase {
  */
 export class LSTM extends RNNBase {
   static readonly displayName = 'LSTM';
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, opts: LSTMOptions = {}) {
     super('LSTM', inputSize, hiddenSize, opts);
   }
-  forward(input: Tensor, state: readonly [Tensor, Tensor] | null = null): [Tensor, [Tensor, Tensor]] {
+  // the Tensor overload comes last: `call()` is typed from it (a PackedSequence goes through `callPacked`)
+  forward(input: PackedSequence, state?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]];
+  forward(input: Tensor, state?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]];
+  forward(input: Tensor | PackedSequence, state: readonly [Tensor, Tensor] | null = null): [Tensor | PackedSequence, [Tensor, Tensor]] {
     if (state !== null && (!Array.isArray(state) || state.length !== 2))
       throw new ValueError(`${this.describe()}: the initial state must be a pair [h0, c0]`);
-    const { x, unbatched, states } = this.prepare(input, state ? [state[0], state[1]] : [null, null]);
-    const { out, finals } = this.run(x, states);
-    return [this.finish(out, unbatched), [this.finishState(finals[0]!, unbatched), this.finishState(finals[1]!, unbatched)]];
+    const { x, unbatched, states, lengths, packed } = this.prepare(input, state ? [state[0], state[1]] : [null, null]);
+    const { out, finals } = this.run(x, states, lengths);
+    return [this.finish(out, unbatched, packed), [this.finishState(finals[0]!, unbatched), this.finishState(finals[1]!, unbatched)]];
   }
 }
 
@@ -246,10 +337,13 @@ export class GRU extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
     super('GRU', inputSize, hiddenSize, opts);
   }
-  forward(input: Tensor, h0: Tensor | null = null): [Tensor, Tensor] {
-    const { x, unbatched, states } = this.prepare(input, [h0]);
-    const { out, finals } = this.run(x, states);
-    return [this.finish(out, unbatched), this.finishState(finals[0]!, unbatched)];
+  // the Tensor overload comes last: `call()` is typed from it (a PackedSequence goes through `callPacked`)
+  forward(input: PackedSequence, h0?: Tensor | null): [PackedSequence, Tensor];
+  forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
+  forward(input: Tensor | PackedSequence, h0: Tensor | null = null): [Tensor | PackedSequence, Tensor] {
+    const { x, unbatched, states, lengths, packed } = this.prepare(input, [h0]);
+    const { out, finals } = this.run(x, states, lengths);
+    return [this.finish(out, unbatched, packed), this.finishState(finals[0]!, unbatched)];
   }
 }
 

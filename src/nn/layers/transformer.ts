@@ -22,6 +22,10 @@ export interface MultiheadAttentionOptions extends InitOptions {
   kdim?: number;
   /** Feature size of value (default E). */
   vdim?: number;
+  /** Learned biases `bias_k`, `bias_v` [1, 1, E] appended to the projected keys and values as one more source position. */
+  addBiasKv?: boolean;
+  /** Append a zero key and value (one more source position) after the projection and split into heads. */
+  addZeroAttn?: boolean;
 }
 
 export interface MultiheadAttentionForwardOptions {
@@ -55,13 +59,15 @@ export class MultiheadAttention extends Module {
   readonly batchFirst: boolean;
   readonly kdim: number;
   readonly vdim: number;
+  /** Whether a zero key/value position is appended (PyTorch's `add_zero_attn`). */
+  readonly addZeroAttn: boolean;
   /** Generator for attention dropout (default: the global one at call time). */
   rng: Rng | null = null;
 
   constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {
     super();
     const who = 'MultiheadAttention';
-    checkOptions(opts, ['dropout', 'bias', 'batchFirst', 'kdim', 'vdim', 'rng'], who);
+    checkOptions(opts, ['dropout', 'bias', 'batchFirst', 'kdim', 'vdim', 'addBiasKv', 'addZeroAttn', 'rng'], who);
     this.embedDim = checkPosInt(embedDim, 'embedDim', who);
     this.numHeads = checkPosInt(numHeads, 'numHeads', who);
     if (embedDim % numHeads) throw new ValueError(`${who}: embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);
@@ -80,12 +86,21 @@ export class MultiheadAttention extends Module {
       this.registerParameter('v_proj_weight', new Parameter(zeros(embedDim, this.vdim)));
     }
     this.registerParameter('in_proj_bias', bias ? new Parameter(zeros(3 * embedDim)) : null);
+    this.addZeroAttn = opts.addZeroAttn ?? false;
+    if (opts.addBiasKv) {
+      this.registerParameter('bias_k', new Parameter(zeros(1, 1, embedDim)));
+      this.registerParameter('bias_v', new Parameter(zeros(1, 1, embedDim)));
+    }
     const outProj = this.registerModule('out_proj', new Linear(embedDim, embedDim, { bias, rng }));
     for (const name of ['in_proj_weight', 'q_proj_weight', 'k_proj_weight', 'v_proj_weight']) {
       const w = this.ownParameter(name);
       if (w) init.xavierUniform_(w, 1, rng);
     }
     if (outProj.bias) init.zeros_(outProj.bias);
+    for (const name of ['bias_k', 'bias_v']) {
+      const b = this.ownParameter(name);
+      if (b) init.xavierNormal_(b, 1, rng);
+    }
   }
 
   /** `in_proj_weight` [3E, E] (null when kdim/vdim ≠ E). */
@@ -166,6 +181,9 @@ export class MultiheadAttention extends Module {
       inProjBias: this.inProjBias,
       outProjWeight: this.outProj.weight,
       outProjBias: this.outProj.bias,
+      biasK: this.ownParameter('bias_k'),
+      biasV: this.ownParameter('bias_v'),
+      addZeroAttn: this.addZeroAttn,
       keyPaddingMask: kpm,
       attnMask,
       needWeights: opts.needWeights ?? true,
