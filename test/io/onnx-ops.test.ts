@@ -225,3 +225,54 @@ describe('ONNX import: trainable BatchNormalization', () => {
     expect(vals(y2)[0]).toBeCloseTo((1 - vals(running['mean']!)[0]!) / Math.sqrt(vals(running['var']!)[0]! + 1e-5), 4);
   });
 });
+
+describe('ONNX: re-exporting an imported recurrent model', () => {
+  it('an imported LSTM exports again with a dynamic batch and gives the same outputs at another batch size', async () => {
+    const { nn, Rng, exportOnnx, importOnnx, randn } = await import('../../src/index.js');
+    const rng = new Rng(3);
+    class Last extends nn.Module {
+      lstm = new nn.LSTM(3, 4, { batchFirst: true, rng });
+      fc = new nn.Linear(4, 2, { rng });
+      constructor() {
+        super();
+        this.registerModule('lstm', this.lstm);
+        this.registerModule('fc', this.fc);
+      }
+      forward(x: Tensor): Tensor {
+        return this.fc.call(this.lstm.call(x)[0].select(1, -1));
+      }
+    }
+    const m = new Last();
+    m.eval();
+    const imported = await importOnnx(exportOnnx(m, randn([2, 5, 3], { rng })));
+    const again = await importOnnx(exportOnnx(imported, randn([2, 5, 3], { rng })));
+    const x3 = randn([3, 5, 3], { rng });
+    const want = noGrad(() => m.call(x3));
+    expect(vals(noGrad(() => again.call(x3)) as Tensor).map((v, i) => Math.abs(v - vals(want)[i]!) < 1e-5)).toEqual(new Array(6).fill(true));
+  });
+});
+
+describe('ONNX export tables', () => {
+  it('every op of the op table and every traced layer type has a lowering rule or an explicit "not exportable"', async () => {
+    const { PRIM_LOWERING } = await import('../../src/io/onnx/export-prims.js');
+    const { MODULE_LOWERING } = await import('../../src/io/onnx/export-modules.js');
+    const { LAYER_TYPES } = await import('../../src/io/onnx/trace.js');
+    const { OPS } = await import('../../src/ops/table.js');
+    for (const op of Object.keys(OPS)) expect(PRIM_LOWERING, op).toHaveProperty(op);
+    for (const l of LAYER_TYPES) expect(typeof MODULE_LOWERING[l]).toBe('function');
+  });
+  it('layers are matched by typeName, so a minified class name still exports as one Gemm', async () => {
+    const { nn, Rng, exportOnnx, randn } = await import('../../src/index.js');
+    const { decodeOnnxModel } = await import('../../src/io/onnx/files.js');
+    const lin = new nn.Linear(3, 2, { rng: new Rng(0) });
+    const ctor = lin.constructor;
+    const saved = Object.getOwnPropertyDescriptor(ctor, 'name')!;
+    Object.defineProperty(ctor, 'name', { value: 'a' }); // what a minifier does to the class name
+    try {
+      const ops = decodeOnnxModel(exportOnnx(lin, randn([1, 3]))).graph!.node.map((n) => n.opType);
+      expect(ops).toEqual(['Gemm', 'Identity']);
+    } finally {
+      Object.defineProperty(ctor, 'name', saved);
+    }
+  });
+});

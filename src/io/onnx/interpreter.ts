@@ -300,10 +300,13 @@ function runRecurrent(n: INode, ins: (Tensor | null)[]): Tensor[] {
     const wb = B ? B.select(0, d).narrow(0, 0, G * H) : null;
     const rb = B ? B.select(0, d).narrow(0, G * H, G * H) : null;
     const P = lstm && ins[7] ? ins[7].select(0, d) : null;
-    let h = h0 ? h0.select(0, d) : x.newZeros([N, H]);
-    let c = c0 ? c0.select(0, d) : x.newZeros([N, H]);
     // Input projections for every step at once: [T, N, G·H].
     const xp = F.linear(x, w, wb);
+    // Zero initial states are computed from the input (not created with a fixed batch), so re-exporting
+    // an imported recurrent model traces them as batch-following graph values.
+    const zeros = () => xp.select(0, 0).narrow(1, 0, H).mul(0);
+    let h = h0 ? h0.select(0, d) : zeros();
+    let c = c0 ? c0.select(0, d) : zeros();
     const out: Tensor[] = new Array<Tensor>(T);
     for (let k = 0; k < T; k++) {
       const t = reverse ? T - 1 - k : k;

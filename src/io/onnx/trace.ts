@@ -19,11 +19,19 @@ export interface Ev {
   inner?: Ev[];
 }
 
-export const KNOWN_LAYERS = new Set([
+/**
+ * The layers recorded as one event and lowered by their own rule (export-modules.ts keys its table by
+ * this union, so adding a name here without a rule is a compile error). Matched by `typeName`, which
+ * built-in layers set explicitly (`displayName`), so minified bundles still match; a user subclass has
+ * its own name and is traced through its primitives.
+ */
+export const LAYER_TYPES = [
   'Linear', 'Conv1d', 'Conv2d', 'ConvTranspose2d', 'MaxPool2d', 'AvgPool2d', 'AdaptiveAvgPool2d', 'BatchNorm1d', 'BatchNorm2d',
   'LayerNorm', 'Embedding', 'Dropout', 'Flatten', 'Identity', 'ReLU', 'LeakyReLU', 'ELU', 'GELU', 'SiLU', 'Sigmoid', 'Tanh',
   'Softplus', 'Softmax', 'LogSoftmax', 'LSTM', 'GRU', 'RNN',
-]);
+] as const;
+export type LayerType = (typeof LAYER_TYPES)[number];
+const KNOWN_LAYERS = new Set<string>(LAYER_TYPES);
 
 const WRAPPED_METHODS = ['softmax', 'logSoftmax', 'matmul', 'mean', 'detach'] as const;
 
@@ -47,7 +55,7 @@ export function trace(model: Module, inputs: Tensor[]): { events: Ev[]; outputs:
   let stack: Ev[][] = [];
   const removers: (() => void)[] = [];
   for (const [, m] of model.namedModules()) {
-    const cls = m.constructor.name;
+    const cls = m.typeName;
     if (!KNOWN_LAYERS.has(cls)) continue;
     let mine = false;
     removers.push(
@@ -97,7 +105,7 @@ export function trace(model: Module, inputs: Tensor[]): { events: Ev[]; outputs:
   });
   try {
     const y = noGrad(() => model.call(...(inputs as never[])));
-    return { events, outputs: outputsOf(y, `${model.constructor.name}.forward`) };
+    return { events, outputs: outputsOf(y, `${model.typeName}.forward`) };
   } finally {
     setOpTracer(prevTracer);
     for (const [name, fn] of saved) proto[name] = fn;
