@@ -147,7 +147,7 @@ export function specParamCount(spec: ModelSpec): number {
       }
       case 'resnet-small':
         // stem conv3(c → 16) + BN, three stages of basic blocks (16, 32, 64 channels), Linear(64, k)
-        return c * 16 * 9 + 32 + 2 * (16 * 16 * 9 + 32) + (16 * 32 * 9 + 32 * 32 * 9 + 64 + 16 * 32 + 64) + (32 * 64 * 9 + 64 * 64 * 9 + 128 + 32 * 64 + 128) + lin(64, k);
+        return c * 16 * 9 + 32 + 2 * (16 * 16 * 9 + 32) + (16 * 32 * 9 + 32 * 32 * 9 + 16 * 32 + 3 * 64) + (32 * 64 * 9 + 64 * 64 * 9 + 32 * 64 + 3 * 128) + lin(64, k);
       default:
         return 0;
     }

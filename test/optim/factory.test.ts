@@ -22,7 +22,7 @@ describe('optim.createOptimizer / createScheduler (shared by the CLI and the pla
     expect(optim.createScheduler('none', o)).toEqual({ scheduler: null, interval: 'epoch' });
     const s = optim.createScheduler('step', o, { stepSize: 1, gamma: 0.5 });
     expect(s.scheduler).toBeInstanceOf(optim.StepLR);
-    s.scheduler!.step();
+    (s.scheduler as optim.StepLR).step();
     expect(o.paramGroups[0]!.lr).toBe(0.5);
     expect(optim.createScheduler('cosine', optim.createOptimizer('sgd', params(), { lr: 1 }), { tMax: 4 }).scheduler).toBeInstanceOf(optim.CosineAnnealingLR);
     expect(optim.createScheduler('exponential', optim.createOptimizer('sgd', params(), { lr: 1 }), { gamma: 0.9 }).scheduler).toBeInstanceOf(optim.ExponentialLR);
