@@ -15,23 +15,23 @@ export interface Scheduler {
   step(): void;
 }
 
-/** SGD (plain, momentum, Nesterov), RMSprop, Adam or AdamW with the state's hyper-parameters. */
+/** SGD (plain, momentum, Nesterov), RMSprop, Adam or AdamW with the state's hyper-parameters (the library's shared factory). */
 export function makeOptimizer(params: Tensor[], s: PgState): Optimizer {
-  const lr = s.preset === 'classic' ? s.learningRate : s.learningRate;
-  if (s.preset === 'classic') return new optim.SGD(params, { lr });
+  const lr = s.learningRate;
+  if (s.preset === 'classic') return optim.createOptimizer('sgd', params, { lr });
   switch (s.optimizer) {
     case 'sgd':
-      return new optim.SGD(params, { lr });
+      return optim.createOptimizer('sgd', params, { lr });
     case 'momentum':
-      return new optim.SGD(params, { lr, momentum: s.momentum });
+      return optim.createOptimizer('sgd', params, { lr, momentum: s.momentum });
     case 'nesterov':
-      return new optim.SGD(params, { lr, momentum: Math.max(s.momentum, 1e-3), nesterov: true });
+      return optim.createOptimizer('sgd', params, { lr, momentum: Math.max(s.momentum, 1e-3), nesterov: true });
     case 'rmsprop':
-      return new optim.RMSprop(params, { lr, momentum: 0 });
+      return optim.createOptimizer('rmsprop', params, { lr, momentum: 0 });
     case 'adam':
-      return new optim.Adam(params, { lr, betas: [s.beta1, s.beta2] });
+      return optim.createOptimizer('adam', params, { lr, betas: [s.beta1, s.beta2] });
     case 'adamw':
-      return new optim.AdamW(params, { lr, betas: [s.beta1, s.beta2], weightDecay: s.weightDecay });
+      return optim.createOptimizer('adamw', params, { lr, betas: [s.beta1, s.beta2], weightDecay: s.weightDecay });
   }
 }
 
@@ -49,19 +49,8 @@ export function setLearningRate(o: Optimizer, lr: number): void {
  */
 export function makeScheduler(o: Optimizer, s: PgState, lastEpoch = 0): Scheduler | null {
   if (s.preset === 'classic' || s.scheduler === 'none') return null;
-  const opt = o as unknown as ConstructorParameters<typeof optim.StepLR>[0];
-  let sch: Scheduler;
-  switch (s.scheduler) {
-    case 'step':
-      sch = new optim.StepLR(opt, { stepSize: s.stepSize, gamma: s.gamma });
-      break;
-    case 'exponential':
-      sch = new optim.ExponentialLR(opt, { gamma: s.gamma });
-      break;
-    case 'cosine':
-      sch = new optim.CosineAnnealingLR(opt, { tMax: s.tMax });
-      break;
-  }
+  const opt = o as unknown as Parameters<typeof optim.createScheduler>[1];
+  const sch = optim.createScheduler(s.scheduler, opt, { stepSize: s.stepSize, gamma: s.gamma, tMax: s.tMax }).scheduler as Scheduler;
   for (let i = 0; i < lastEpoch; i++) sch.step();
   return sch;
 }

@@ -56,6 +56,7 @@ export function program(io: CliIO): Command {
     .option('--backend <name>', 'auto | wasm | js')
     .option('--no-progress', 'no progress output')
     .option('-o, --out <dir>', 'output folder', 'backprop-run')
+    .option('--resume <checkpoint>', 'continue a run from its checkpoint (OUT/checkpoint.ckpt, written every epoch); same flags, --epochs is the total')
     .action(async (o) => {
       await (await app()).train({ ...o, dataset: o.dataset, model: o.model }, out);
     });

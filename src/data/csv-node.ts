@@ -4,6 +4,7 @@
  * columns, not the text. Node modules are imported lazily so this file is safe to bundle.
  */
 import { FormatError, StateError } from '../core/errors.js';
+import { fileKind } from '../core/files.js';
 import { IterableDataset } from './dataset.js';
 import { CsvBuilder, checkUtf8, csvErrorRecords, fromCsvParseError, lineOfRecord, type CsvOptions, type CsvTable } from './csv.js';
 import { nodeFs } from './node.js';
@@ -49,7 +50,7 @@ export async function* streamCsv(path: string, opts: CsvOptions = {}): AsyncGene
     names ??= builder.schema?.names ?? null;
     while (queue.length) {
       const vals = queue.shift()!;
-      const row: CsvRow = {};
+      const row: CsvRow = Object.create(null) as CsvRow; // column names are user strings: no prototype keys
       names!.forEach((n, j) => (row[n] = vals[j]!));
       yield row;
     }
@@ -87,10 +88,23 @@ async function* csvRecords(path: string, file: string, builder: CsvBuilder): Asy
   const fs = await nodeFs();
   const { Transform, pipeline } = await import('node:stream');
   const { parse } = await import('csv-parse');
+  // open non-blocking and check the open handle: a FIFO or a device (/dev/zero) is refused, not read forever
+  let fh: import('node:fs/promises').FileHandle;
   try {
-    await fs.promises.access(path);
+    fh = await fs.promises.open(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch {
-    throw new FormatError('E_CSV_NOT_FOUND', `CSV: cannot read ${JSON.stringify(path)} (no such file or no permission)`, { file });
+    throw new FormatError('E_CSV_NOT_FOUND', `CSV: cannot read ${JSON.stringify(path)} (file not found or no permission)`, { file });
+  }
+  let st: import('node:fs').Stats;
+  try {
+    st = await fh.stat();
+  } catch (e) {
+    await fh.close();
+    throw new FormatError('E_CSV_NOT_FOUND', `CSV: cannot read ${JSON.stringify(path)} (${(e as Error).message})`, { file });
+  }
+  if (!st.isFile()) {
+    await fh.close();
+    throw new FormatError('E_FILE_NOT_REGULAR', `CSV: the path is ${fileKind(st)}, not a regular file`, { file });
   }
   let offset = 0;
   let carry: Uint8Array = new Uint8Array(0);
@@ -116,7 +130,7 @@ async function* csvRecords(path: string, file: string, builder: CsvBuilder): Asy
     },
   });
   const parser = parse(builder.parserOptions());
-  pipeline(fs.createReadStream(path), check, parser, () => {});
+  pipeline(fh.createReadStream({ end: Math.max(0, st.size - 1), autoClose: true }), check, parser, () => {});
   try {
     for await (const r of parser as AsyncIterable<string[]>) yield r;
   } catch (e) {

@@ -51,6 +51,10 @@ export interface CsvOptions {
 }
 
 const DEFAULT_NA = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None'];
+/** `obj[key]` for an own property only: user strings (column names) never reach the prototype. */
+const own = <V>(obj: Readonly<Record<string, V>> | undefined, key: string): V | undefined =>
+  obj !== undefined && Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const F32_MAX = 3.4028234663852886e38;
 
@@ -86,14 +90,14 @@ export class CsvTable {
 
   /** One column's values. */
   column(name: string): ColumnData {
-    const c = this.columns[name];
+    const c = own(this.columns, name);
     if (!c) throw new ValueError(`CsvTable: no column ${JSON.stringify(name)}; columns are ${JSON.stringify(this.names)}`, 'E_CSV_NO_COLUMN');
     return c;
   }
 
   /** The columns as a `Table` (input to ColumnTransformer). */
   toTable(): Table {
-    return { ...this.columns };
+    return Object.assign(Object.create(null) as Table, this.columns);
   }
 
   /**
@@ -403,21 +407,23 @@ export class CsvBuilder {
   private decide(): void {
     const names = this.names!;
     this.types = names.map((name, j) => {
-      const declared = this.o.columns?.[name];
+      const declared = own(this.o.columns, name);
       if (declared) return declared;
-      let allNum = true;
+      let nums = 0;
+      let count = 0;
       let allBool = true;
-      let any = false;
       for (const { rec } of this.pending) {
         const cell = rec[j]!;
         if (this.isMissing(cell)) continue;
-        any = true;
+        count++;
         const t = cell.trim();
-        if (!NUMBER_RE.test(t)) allNum = false;
+        if (NUMBER_RE.test(t)) nums++;
         if (!/^(true|false)$/i.test(t)) allBool = false;
-        if (!allNum && !allBool) break;
       }
-      return !any || allNum ? 'number' : allBool ? 'bool' : 'string';
+      // a column that is mostly numbers is numeric: its stray tokens ("12abc", "inf") are then errors
+      // naming row and column, instead of silently turning the whole column categorical
+      if (count === 0 || nums * 2 > count) return 'number';
+      return allBool ? 'bool' : 'string';
     });
     this.decided = true;
     const p = this.pending;
@@ -448,7 +454,7 @@ export class CsvBuilder {
     if (!NUMBER_RE.test(t))
       throw this.err(
         'E_CSV_NUMBER',
-        `${JSON.stringify(cell)} in ${type === 'int' ? 'int' : 'numeric'} column ${JSON.stringify(this.names![j])} is not a number${this.decided && !this.o.columns?.[this.names![j]!] ? ` (the type was inferred from the first ${this.o.inferRows} rows; declare columns: { ${JSON.stringify(this.names![j])}: 'string' } if it is text)` : ''}`,
+        `${JSON.stringify(cell)} in ${type === 'int' ? 'int' : 'numeric'} column ${JSON.stringify(this.names![j])} is not a number${this.decided && !own(this.o.columns, this.names![j]!) ? ` (the type was inferred from the first ${this.o.inferRows} rows; declare columns: { ${JSON.stringify(this.names![j])}: 'string' } if it is text)` : ''}`,
         line,
         j + 1,
       );
@@ -520,7 +526,7 @@ export class CsvBuilder {
 
   /** Whether every column's type is declared (so rows can stream without buffering). */
   private get allDeclared(): boolean {
-    return !!this.names && this.names.every((n) => this.o.columns?.[n] !== undefined);
+    return !!this.names && this.names.every((n) => own(this.o.columns, n) !== undefined);
   }
 
   /** Finish: apply the missing-value policy and return the table. */
@@ -535,8 +541,9 @@ export class CsvBuilder {
       for (let i = 0; i < this.rowLines.length; i++) if (!this.missingRows.has(i)) keep.push(i);
       if (keep.length === 0) throw this.err('E_CSV_NO_ROWS', "every row has a missing value (missing: 'drop' left nothing)");
     }
-    const columns: Record<string, ColumnData> = {};
-    const types: Record<string, CsvColumnType> = {};
+    // column names are user strings: maps without a prototype (`constructor`, `__proto__` are plain names)
+    const columns = Object.create(null) as Record<string, ColumnData>;
+    const types = Object.create(null) as Record<string, CsvColumnType>;
     names.forEach((name, j) => {
       const type = this.types[j]!;
       types[name] = type;
@@ -577,7 +584,7 @@ export class CsvBuilder {
 
   private fillValue(name: string, type: CsvColumnType): number | string {
     const f = (this.o.missing as { fill: number | string | Record<string, number | string> }).fill;
-    const v = typeof f === 'object' && f !== null ? f[name] : f;
+    const v = typeof f === 'object' && f !== null ? own(f, name) : f;
     if (v === undefined) throw new ValueError(`CSV: column ${JSON.stringify(name)} has missing values but missing.fill has no entry for it`, 'E_CSV_OPTION');
     if (type !== 'string' && (typeof v !== 'number' || !Number.isFinite(v)))
       throw new ValueError(`CSV: fill value ${JSON.stringify(v)} for ${type} column ${JSON.stringify(name)} must be a finite number`, 'E_CSV_OPTION');

@@ -38,11 +38,32 @@ export async function gunzipCapped(bytes: Uint8Array, opts: { maxBytes?: number;
   if (!(bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)) return bytes;
   const zlib = await nodeZlib();
   const tooLarge = () => new FormatError(`E_${kind}_GZIP_TOO_LARGE`, `${kind}: gzip data decompresses past maxBytes ${maxBytes} (a gzip bomb, or raise maxBytes)`, loc);
+  // fail fast on the size the IDX header claims: inflate only the first compressed bytes (at most
+  // ~4 MB of output), read the header, and refuse a claim over maxBytes before inflating the rest;
+  // then inflate with the claimed size as the output cap, so a bomb stops there
+  let cap = maxBytes + 64;
+  if (kind === 'IDX') {
+    let head: Buffer | null = null;
+    try {
+      head = zlib.gunzipSync(bytes.subarray(0, 4096), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 8 << 20 });
+    } catch {
+      head = null; // corrupt or unusual: the full inflate below reports it
+    }
+    const claimed = head ? idxClaimedBytes(head) : null;
+    if (claimed !== null) {
+      if (claimed > maxBytes)
+        throw new FormatError(`E_${kind}_GZIP_TOO_LARGE`, `${kind}: the header claims ${claimed} bytes of data, more than maxBytes ${maxBytes} (checked before decompressing; raise maxBytes)`, loc);
+      cap = claimed + 1; // one byte more, so parseIdx can report trailing data
+    }
+  }
   let out: Buffer;
   try {
-    out = await new Promise<Buffer>((resolve, reject) => zlib.gunzip(bytes, { maxOutputLength: maxBytes + 64 }, (e, r) => (e ? reject(e) : resolve(r))));
+    out = await new Promise<Buffer>((resolve, reject) => zlib.gunzip(bytes, { maxOutputLength: cap }, (e, r) => (e ? reject(e) : resolve(r))));
   } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) throw tooLarge();
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+      if (cap <= maxBytes) throw new FormatError(`E_${kind}_DATA_LONG`, `${kind}: gzip data decompresses past the ${cap - 1} bytes its header claims`, loc);
+      throw tooLarge();
+    }
     throw new FormatError(`E_${kind}_GZIP`, `${kind}: corrupt gzip data (${(e as Error).message})`, loc);
   }
   if (out.length > maxBytes) throw tooLarge();
@@ -70,4 +91,18 @@ export async function loadIdxDataset(imagesPath: string, labelsPath: string, opt
   checkOptionKeys('loadIdxDataset', opts, ['numClasses', 'flat', 'imagesFile', 'labelsFile', 'maxBytes']);
   const [images, labels] = await Promise.all([loadIdx(imagesPath, { maxBytes: opts.maxBytes }), loadIdx(labelsPath, { maxBytes: opts.maxBytes })]);
   return idxImageDataset(images, labels, { ...opts, imagesFile: imagesPath, labelsFile: labelsPath });
+}
+
+const IDX_TYPE_SIZE: Record<number, number> = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c: 4, 0x0d: 4, 0x0e: 8 };
+
+/** Total file size an IDX header claims (header + data), or null when `head` is not a complete IDX header. */
+function idxClaimedBytes(head: Uint8Array): number | null {
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0) return null;
+  const size = IDX_TYPE_SIZE[head[2]!];
+  const ndim = head[3]!;
+  if (size === undefined || ndim === 0 || head.length < 4 + 4 * ndim) return null;
+  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let n = size;
+  for (let d = 0; d < ndim; d++) n *= dv.getUint32(4 + 4 * d);
+  return 4 + 4 * ndim + n;
 }

@@ -13,16 +13,20 @@
  * the same way; the type comes from the magic bytes, not the extension — a file named like an
  * image (.png/.jpg/.jpeg) that is neither PNG nor JPEG is an error, other files (README.txt,
  * Thumbs.db) are skipped and listed in `skipped`; symlinks whose target lies outside `root` are not
- * followed (skipped); every image must have the size of the first (no resizing); each image's
- * size is checked against `maxPixels` from its header before decoding. Node only.
+ * followed (skipped); every image must have the size of the first unless `size` is given (then
+ * each is resized, bilinear); each image's size is checked against `maxPixels` from its header
+ * before decoding; every file is opened as a regular file (a FIFO or a device is refused) and its
+ * size checked against `maxFileBytes` before it is read; a class folder without images is an error.
+ * Node only.
  */
-import { FormatError } from '../core/errors.js';
+import { FormatError, ValueError } from '../core/errors.js';
+import { readRegularFile } from '../core/files.js';
+import { checkOptionKeys } from '../core/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Dataset, TensorDataset, checkIndex } from './dataset.js';
-import { toTensor, type RawImage } from './transforms.js';
+import { resize, toTensor, type RawImage } from './transforms.js';
 import { MAX_IMAGE_PIXELS, decodeImage, readImageHeader, sniffImage, toGray, toRgb } from './image.js';
 import { nodeFs, nodePath } from './node.js';
-import { checkOptionKeys } from '../core/options.js';
 
 export interface ImageFolderOptions {
   /** 'grayscale' (1 channel), 'rgb' (3), or 'auto' (default): gray when the first image is gray. */
@@ -35,6 +39,48 @@ export interface ImageFolderOptions {
   maxFiles?: number;
   /** Images as [N, C·H·W] instead of [N, C, H, W] (default false). */
   flat?: boolean;
+  /**
+   * Resize every image to [height, width] (or a square), bilinear as `data.resize`, so folders of
+   * mixed sizes load. Default: no resizing, and every image must have the size of the first.
+   */
+  size?: number | readonly [number, number];
+  /** Largest decoded dataset, in float32 elements (default 2^28 = 1 GiB), checked before decoding. */
+  maxElements?: number;
+}
+
+const FOLDER_OPTIONS = ['mode', 'maxPixels', 'maxFileBytes', 'maxFiles', 'flat', 'size', 'maxElements'] as const;
+const DEFAULT_MAX_FILE_BYTES = 64 << 20;
+
+export interface LoadImageOptions {
+  /** 'grayscale' (1 channel), 'rgb' (3), or 'auto' (default: as stored, gray or RGB). */
+  mode?: 'grayscale' | 'rgb' | 'auto';
+  /** Resize to [height, width] (or a square), bilinear as `data.resize`. */
+  size?: number | readonly [number, number];
+  /** Largest width × height (default 4096 × 4096), checked from the header before decoding. */
+  maxPixels?: number;
+  /** Largest file in bytes (default 64 MiB), checked before reading. */
+  maxFileBytes?: number;
+}
+
+/**
+ * Read one PNG or JPEG file as a float32 tensor [C, H, W] in [0, 1] — the one image path of the
+ * library and the CLI: a regular file of at most `maxFileBytes`, type by magic bytes, pixel count
+ * checked against `maxPixels` before decoding, converted to `mode`, optionally resized to `size`.
+ *
+ * ```ts
+ * const x = await data.loadImage('digit.png', { mode: 'grayscale', size: [28, 28] }); // [1, 28, 28]
+ * ```
+ */
+export async function loadImage(file: string, opts: LoadImageOptions = {}): Promise<Tensor> {
+  checkOptionKeys('loadImage', opts, ['mode', 'size', 'maxPixels', 'maxFileBytes']);
+  const mode = opts.mode ?? 'auto';
+  if (mode !== 'grayscale' && mode !== 'rgb' && mode !== 'auto') throw new ValueError(`loadImage: mode must be 'grayscale', 'rgb' or 'auto', got ${JSON.stringify(mode)}`);
+  const resizeTo = opts.size === undefined ? null : resize(opts.size);
+  const bytes = await readRegularFile(file, { maxBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, who: 'image' });
+  const img = await decodeImage(bytes, { maxPixels: opts.maxPixels ?? MAX_IMAGE_PIXELS, file });
+  const conv = mode === 'grayscale' ? toGray(img) : mode === 'rgb' ? toRgb(img) : img;
+  const x = toTensor()(conv);
+  return resizeTo ? resizeTo(x) : x;
 }
 
 export interface ImageFolderResult {
@@ -62,17 +108,19 @@ const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  * `E_IMG_TOO_LARGE`, `E_IMG_SIZE_MISMATCH`, `E_IMG_DECODE`, `E_IMG_TOO_MANY`, each naming the file.
  */
 export async function loadImageFolder(root: string, opts: ImageFolderOptions = {}): Promise<ImageFolderResult> {
-  checkOptionKeys('loadImageFolder', opts, ['mode', 'maxPixels', 'maxFileBytes', 'maxFiles', 'flat']);
-  const fs = await nodeFs();
+  checkOptionKeys('loadImageFolder', opts, FOLDER_OPTIONS);
   const maxPixels = opts.maxPixels ?? MAX_IMAGE_PIXELS;
-  const { classes, entries, skipped } = await scanImageFolder(root, { maxFileBytes: opts.maxFileBytes, maxFiles: opts.maxFiles });
-  const images: Uint8Array[] = [];
+  const maxElements = opts.maxElements ?? 2 ** 28;
+  const resizeTo = opts.size === undefined ? null : resize(opts.size);
+  const { classes, entries, skipped } = await scanImageFolder(root, opts);
+  const images: Float32Array[] = [];
   const labels: number[] = [];
   const files: string[] = [];
   let size: { w: number; h: number; file: string } | null = null;
   let channels = opts.mode === 'grayscale' ? 1 : opts.mode === 'rgb' ? 3 : 0;
+  let elements = 0;
   for (const { file, label } of entries) {
-    const bytes = new Uint8Array(await fs.promises.readFile(file));
+    const bytes = await readRegularFile(file, { maxBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, who: 'image folder' });
     if (!sniffImage(bytes)) {
       if (IMAGE_EXT.test(file)) throw new FormatError('E_IMG_UNKNOWN_TYPE', 'image folder: named like an image but neither PNG nor JPEG (by magic bytes)', { file, offset: 0 });
       skipped.push({ path: file, reason: 'not a PNG or JPEG' });
@@ -81,36 +129,51 @@ export async function loadImageFolder(root: string, opts: ImageFolderOptions = {
     const header = readImageHeader(bytes, file);
     if (header.width * header.height > maxPixels)
       throw new FormatError('E_IMG_TOO_LARGE', `image folder: ${header.width}×${header.height} pixels exceed maxPixels ${maxPixels} (checked before decoding)`, { file });
-    if (size && (header.width !== size.w || header.height !== size.h))
+    if (!resizeTo && size && (header.width !== size.w || header.height !== size.h))
       throw new FormatError(
         'E_IMG_SIZE_MISMATCH',
-        `image folder: image is ${header.width}×${header.height} but ${size.file} is ${size.w}×${size.h}; all images must have the same size (resize them first)`,
+        `image folder: image is ${header.width}×${header.height} but ${size.file} is ${size.w}×${size.h}; all images must have the same size (pass { size: [h, w] } to resize them)`,
         { file },
       );
     size ??= { w: header.width, h: header.height, file };
     if (channels === 0) channels = header.channels <= 2 ? 1 : 3;
+    const per = resizeTo ? 0 : channels * header.width * header.height;
+    if (elements + per > maxElements)
+      throw new FormatError('E_IMG_TOO_LARGE', `image folder: the decoded images would hold more than maxElements ${maxElements} values (checked before decoding)`, { file });
     const img = await decodeImage(bytes, { maxPixels, file });
-    images.push((channels === 1 ? toGray(img) : toRgb(img)).data as Uint8Array);
+    let x = toTensor()(channels === 1 ? toGray(img) : toRgb(img));
+    if (resizeTo) x = resizeTo(x);
+    elements += x.numel();
+    if (elements > maxElements) throw new FormatError('E_IMG_TOO_LARGE', `image folder: the images hold more than maxElements ${maxElements} values`, { file });
+    images.push(x.dataSync() as Float32Array);
     labels.push(label);
     files.push(file);
+    if (resizeTo) size = { w: x.shape[2]!, h: x.shape[1]!, file };
   }
   if (images.length === 0 || !size)
     throw new FormatError('E_IMG_EMPTY', `image folder: no PNG or JPEG images under ${JSON.stringify(root)} (class folders: ${classes.join(', ')})`, { file: root });
+  checkEveryClass(root, classes, labels);
 
   const n = images.length;
-  const hw = size.w * size.h;
-  const x = new Float32Array(n * channels * hw);
-  images.forEach((img, i) => {
-    const base = i * channels * hw;
-    for (let p = 0; p < hw; p++) for (let k = 0; k < channels; k++) x[base + k * hw + p] = img[p * channels + k]! / 255;
-  });
-  const shape = opts.flat ? [n, channels * hw] : [n, channels, size.h, size.w];
+  const per = channels * size.w * size.h;
+  const x = new Float32Array(n * per);
+  images.forEach((img, i) => x.set(img, i * per));
+  const shape = opts.flat ? [n, per] : [n, channels, size.h, size.w];
   return {
     dataset: new TensorDataset(new Tensor(x, shape, 'float32'), new Tensor(Int32Array.from(labels), [n], 'int32')),
     classes,
     files,
     skipped,
   };
+}
+
+/** A class folder without a single image is an error (it would be a class the model never sees). */
+function checkEveryClass(root: string, classes: readonly string[], labels: readonly number[]): void {
+  const seen = new Uint8Array(classes.length);
+  for (const l of labels) seen[l] = 1;
+  const empty = classes.filter((_, k) => !seen[k]);
+  if (empty.length)
+    throw new FormatError('E_IMG_EMPTY_CLASS', `image folder: class folder(s) ${empty.map((c) => JSON.stringify(c)).join(', ')} hold no PNG or JPEG images`, { file: root });
 }
 
 /**
@@ -124,7 +187,7 @@ export async function scanImageFolder(
   checkOptionKeys('scanImageFolder', opts, ['maxFileBytes', 'maxFiles']);
   const fs = await nodeFs();
   const path = await nodePath();
-  const maxFileBytes = opts.maxFileBytes ?? 64 << 20;
+  const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const maxFiles = opts.maxFiles ?? 1_000_000;
   let rootReal: string | null = null;
   try {
@@ -223,13 +286,16 @@ export class ImageFolder<T = Tensor> extends Dataset<Promise<[T, number]>> {
     root: string,
     opts: ImageFolderOptions & { transform?: (img: RawImage) => T } = {},
   ): Promise<ImageFolder<T>> {
-    checkOptionKeys('ImageFolder.open', opts, ['mode', 'maxPixels', 'maxFileBytes', 'maxFiles', 'flat', 'transform']);
-    const { classes, entries: all, skipped } = await scanImageFolder(root, { maxFileBytes: opts.maxFileBytes, maxFiles: opts.maxFiles });
+    checkOptionKeys('ImageFolder.open', opts, [...FOLDER_OPTIONS, 'transform']);
+    if (opts.size !== undefined && opts.transform)
+      throw new ValueError('ImageFolder.open: `size` resizes with the default transform; with your own transform, compose data.resize(size) into it');
+    const resizeTo = opts.size === undefined ? null : resize(opts.size);
+    const { classes, entries: all, skipped } = await scanImageFolder(root, opts);
     // sniff the first bytes of every file now, so the samples are exactly the PNG/JPEG files
     const fs = await nodeFs();
     const entries: { file: string; label: number }[] = [];
     for (const e of all) {
-      const fh = await fs.promises.open(e.file, 'r');
+      const fh = await fs.promises.open(e.file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
       const head = new Uint8Array(8);
       try {
         await fh.read(head, 0, 8, 0);
@@ -242,12 +308,13 @@ export class ImageFolder<T = Tensor> extends Dataset<Promise<[T, number]>> {
     }
     if (entries.length === 0)
       throw new FormatError('E_IMG_EMPTY', `image folder: no PNG or JPEG files under ${JSON.stringify(root)} (class folders: ${classes.join(', ')})`, { file: root });
-    const transform = opts.transform ?? ((img: RawImage) => toTensor()(img) as unknown as T);
+    checkEveryClass(root, classes, entries.map((e) => e.label));
+    const transform = opts.transform ?? ((img: RawImage) => (resizeTo ? resizeTo(toTensor()(img)) : toTensor()(img)) as unknown as T);
     let mode = opts.mode ?? 'auto';
     if (mode === 'auto') {
       // as in loadImageFolder: gray when the first image is gray, for every sample
       const first = entries[0]!.file;
-      mode = readImageHeader(new Uint8Array(await fs.promises.readFile(first)), first).channels <= 2 ? 'grayscale' : 'rgb';
+      mode = readImageHeader(await readRegularFile(first, { maxBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, who: 'image folder' }), first).channels <= 2 ? 'grayscale' : 'rgb';
     }
     return new ImageFolder<T>(root, classes, entries, skipped, { ...opts, mode }, transform);
   }
@@ -259,8 +326,7 @@ export class ImageFolder<T = Tensor> extends Dataset<Promise<[T, number]>> {
   /** Decode sample `index` → `[transform(image), label]`. Errors as in `loadImageFolder`. */
   async getItem(index: number): Promise<[T, number]> {
     const { file, label } = this.samples[checkIndex(index, this.length, 'ImageFolder')]!;
-    const fs = await nodeFs();
-    const bytes = new Uint8Array(await fs.promises.readFile(file));
+    const bytes = await readRegularFile(file, { maxBytes: this.opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, who: 'image folder' });
     if (!sniffImage(bytes)) throw new FormatError('E_IMG_UNKNOWN_TYPE', 'image folder: neither PNG nor JPEG (by magic bytes)', { file, offset: 0 });
     const img = await decodeImage(bytes, { maxPixels: this.opts.maxPixels ?? MAX_IMAGE_PIXELS, file });
     const conv = this.opts.mode === 'grayscale' ? toGray(img) : toRgb(img);

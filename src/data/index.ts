@@ -40,7 +40,7 @@ export {
   type ColumnSpec,
   type ColumnTransformerPart,
 } from './preprocessing.js';
-export { toTensor, normalize, randomShift, randomHorizontalFlip, compose, type RawImage, type Transform } from './transforms.js';
+export { toTensor, normalize, randomShift, randomHorizontalFlip, resize, compose, MAX_RESIZE_ELEMENTS, type RawImage, type Transform } from './transforms.js';
 export * as datasets from './datasets.js';
 export { TransformedDataset, type TransformOptions } from './transformed.js';
 export { parseCsv, CsvTable, CsvBuilder, type CsvOptions, type CsvColumnType, type MissingPolicy } from './csv.js';
@@ -48,4 +48,4 @@ export { loadCsv, streamCsv, CsvStreamDataset, type CsvRow } from './csv-node.js
 export { parseIdx, encodeIdx, idxImageDataset, IDX_MAX_BYTES, type IdxArray, type IdxDType, type IdxOptions, type ImageLabelOptions } from './idx.js';
 export { loadIdx, loadIdxDataset, gunzipCapped } from './idx-node.js';
 export { decodeImage, readImageHeader, sniffImage, toGray, toRgb, MAX_IMAGE_PIXELS, type ImageHeader, type ImageKind, type DecodeOptions } from './image.js';
-export { loadImageFolder, scanImageFolder, ImageFolder, type ImageFolderOptions, type ImageFolderResult } from './image-folder.js';
+export { loadImageFolder, loadImage, scanImageFolder, ImageFolder, type ImageFolderOptions, type ImageFolderResult, type LoadImageOptions } from './image-folder.js';

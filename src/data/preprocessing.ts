@@ -479,7 +479,7 @@ export class ColumnTransformer {
   }
   private rows(table: Table, spec: ColumnSpec, who: string): { n: number; numeric: number[][] | null; cats: Category[][] | null } {
     const cols = spec.columns.map((c) => {
-      const v = table[c];
+      const v = Object.prototype.hasOwnProperty.call(table, c) ? table[c] : undefined;
       if (v === undefined)
         throw new ValueError(`${who}: column ${JSON.stringify(c)} (transformer ${JSON.stringify(spec.name)}) is not in the table; columns: ${JSON.stringify(Object.keys(table))}`, 'E_NO_COLUMN');
       return v;

@@ -149,6 +149,61 @@ export function randomShift(maxShift: number, opts: { rng?: Rng; fill?: number }
   };
 }
 
+/** Largest output of `resize`, in elements (2^28, 1 GiB of float32). Checked before allocating. */
+export const MAX_RESIZE_ELEMENTS = 2 ** 28;
+
+function resizeSize(size: unknown): [number, number] {
+  const hw = typeof size === 'number' ? [size, size] : Array.isArray(size) && size.length === 2 ? size : null;
+  if (!hw || !hw.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65536))
+    throw new ValueError(`resize: size must be a positive integer or [height, width] of positive integers ≤ 65536, got ${JSON.stringify(size) ?? typeof size}`);
+  return hw as [number, number];
+}
+
+/**
+ * Bilinear resampling of every image to `size` (a number for a square, or [height, width]):
+ * PyTorch's `F.interpolate(x, size, mode='bilinear', align_corners=False)` without antialiasing —
+ * the source coordinate of output pixel `o` is `(o + 0.5) · in/out − 0.5`, clamped at 0, and the
+ * two neighbours are clamped to the last row/column. Same size in and out is the identity.
+ * Accepts [C, H, W] or [N, C, H, W] float tensors, like the other tensor transforms.
+ *
+ * ```ts
+ * const t = data.compose([data.toTensor(), data.resize([28, 28])]);
+ * ```
+ */
+export function resize(size: number | readonly [number, number]): Transform {
+  const [oh, ow] = resizeSize(size);
+  return (x) => {
+    const { n, c, h, w } = imageDims(x, 'resize');
+    if (h === oh && w === ow) return x;
+    if (n * c * oh * ow > MAX_RESIZE_ELEMENTS)
+      throw new ValueError(`resize: the output would hold ${n * c * oh * ow} elements, more than ${MAX_RESIZE_ELEMENTS}`, 'E_BUDGET');
+    if (h === 0 || w === 0) throw new ShapeError(`resize: cannot resample an empty image ${fmtShape(x.shape)}`);
+    const d = x.dataSync();
+    const out = d instanceof Float64Array ? new Float64Array(n * c * oh * ow) : new Float32Array(n * c * oh * ow);
+    const axis = (o: number, inSize: number, outSize: number) => {
+      const s = Math.max(0, ((o + 0.5) * inSize) / outSize - 0.5);
+      const i0 = Math.min(inSize - 1, Math.floor(s));
+      return { i0, i1: Math.min(inSize - 1, i0 + 1), f: s - i0 };
+    };
+    const xs = Array.from({ length: ow }, (_, o) => axis(o, w, ow));
+    const ys = Array.from({ length: oh }, (_, o) => axis(o, h, oh));
+    for (let p = 0; p < n * c; p++) {
+      const src = p * h * w;
+      const dst = p * oh * ow;
+      for (let oy = 0; oy < oh; oy++) {
+        const { i0: y0, i1: y1, f: fy } = ys[oy]!;
+        for (let ox = 0; ox < ow; ox++) {
+          const { i0: x0, i1: x1, f: fx } = xs[ox]!;
+          const top = (1 - fx) * d[src + y0 * w + x0]! + fx * d[src + y0 * w + x1]!;
+          const bottom = (1 - fx) * d[src + y1 * w + x0]! + fx * d[src + y1 * w + x1]!;
+          out[dst + oy * ow + ox] = (1 - fy) * top + fy * bottom;
+        }
+      }
+    }
+    return new Tensor(out, x.ndim === 3 ? [c, oh, ow] : [n, c, oh, ow], x.dtype);
+  };
+}
+
 /** Chain transforms left to right (torchvision's Compose). */
 export function compose<I = Tensor, O = Tensor>(transforms: readonly Transform<any, any>[]): Transform<I, O> {
   if (!Array.isArray(transforms)) throw new ValueError('compose: expected an array of transforms');

@@ -4,6 +4,7 @@
  * `NotSupportedError`).
  */
 import { FormatError, NotSupportedError } from '../core/errors.js';
+import { readRegularFile } from '../core/files.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointState } from './checkpoint.js';
 
 type Fs = typeof import('node:fs');
@@ -67,12 +68,14 @@ export async function saveCheckpoint(file: string, state: CheckpointState): Prom
 
 /** Read and verify a checkpoint file. Throws `FormatError` (`E_CKPT_*`) on any corruption. */
 export async function loadCheckpoint(file: string): Promise<Checkpoint> {
-  const { fs } = await nodeModules('loadCheckpoint');
+  await nodeModules('loadCheckpoint');
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(fs.readFileSync(file));
+    // a regular file only (a FIFO or /dev/zero is refused before reading)
+    bytes = await readRegularFile(file, { who: 'checkpoint' });
   } catch (e) {
-    throw new FormatError('E_CKPT_READ', `checkpoint: cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
+    if (e instanceof FormatError && e.code === 'E_FILE_NOT_REGULAR') throw e;
+    throw new FormatError('E_CKPT_READ', `checkpoint: cannot read file: ${e instanceof FormatError ? e.message : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)}`, { file });
   }
   return decodeCheckpoint(bytes, file);
 }

@@ -172,6 +172,10 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
   const dataStart = PREFIX + headerLen;
   const dataLen = bytes.length - DIGEST - dataStart;
   const entries = header.tensors as Record<string, TensorEntry>;
+  // amplification budget: references may repeat a tensor, but what is materialised stays within
+  // twice the data section (+1 MiB), so one 8 MB tensor referenced 400 times is refused at ~16 MB
+  const budget = 2 * dataLen + (1 << 20);
+  let materialised = 0;
   const materialise = (id: unknown, kind: '$tensor' | '$typed'): Tensor | TypedArray => {
     if (typeof id !== 'string' || !Object.prototype.hasOwnProperty.call(entries, id)) fail('E_CKPT_HEADER', `unknown tensor reference ${String(id)}`, PREFIX, file);
     const e = entries[id]!;
@@ -183,6 +187,9 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
     const bpe = dtype === 'uint8' ? 1 : bytesPerElement(dtype);
     const n = e.shape.reduce((a, b) => a * b, 1);
     if (n * bpe !== e.length) fail('E_CKPT_HEADER', `tensor ${id}: ${e.length} bytes do not hold shape [${e.shape.join(',')}] of ${dtype}`, PREFIX, file);
+    materialised += e.length;
+    if (materialised > budget)
+      fail('E_CKPT_HEADER', `tensor references materialise more than ${budget} bytes from a ${dataLen}-byte data section (a tensor referenced many times?)`, PREFIX, file);
     const src = bytes.subarray(dataStart + e.offset, dataStart + e.offset + e.length);
     const arr: TypedArray = dtype === 'uint8' ? new Uint8Array(n) : allocate(dtype, n);
     new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength).set(src);

@@ -17,3 +17,4 @@ export { exportOnnx, exportOnnxModel, DEFAULT_OPSET as ONNX_DEFAULT_OPSET, type 
 export { importOnnxBytes, OnnxModule, ONNX_IMPORT_OPS, type ImportOnnxOptions } from './onnx/import.js';
 export { importOnnx, saveOnnx, decodeOnnxModel, type SaveOnnxOptions } from './onnx/files.js';
 export { checkExternalLocation } from './onnx/external.js';
+export { checkOnnxCounts, ONNX_MAX_ELEMENTS, ONNX_MAX_OPSET, ONNX_MAX_NODES, ONNX_MAX_INITIALIZERS } from './onnx-limits.js';

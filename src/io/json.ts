@@ -22,11 +22,14 @@ export interface JsonParseOptions {
   what?: string;
 }
 
-const KEY_OFFSETS = new WeakMap<JsonObject, Map<string, number>>();
+// Key offsets ride on each parsed object under a symbol (a WeakMap with one entry per object made
+// garbage collection — ephemeron processing — superlinear for headers with 10^5 objects).
+const KEY_OFFSETS: unique symbol = Symbol('keyOffsets');
+type WithOffsets = JsonObject & { [KEY_OFFSETS]?: Map<string, number> };
 
 /** Character index in the parsed text at which `key` of a parsed object appeared, if known. */
 export function keyOffset(obj: JsonObject, key: string): number | undefined {
-  return KEY_OFFSETS.get(obj)?.get(key);
+  return (obj as WithOffsets)[KEY_OFFSETS]?.get(key);
 }
 
 /** The UTF-8 byte length of `text.slice(0, charIndex)` (computed only when an error is reported). */
@@ -114,7 +117,7 @@ export function parseStrictJson(text: string, opts: JsonParseOptions = {}): Json
       i++;
       const obj: JsonObject = new Map();
       const offsets = new Map<string, number>();
-      KEY_OFFSETS.set(obj, offsets);
+      (obj as WithOffsets)[KEY_OFFSETS] = offsets;
       ws();
       if (text[i] === '}') {
         i++;

@@ -3,6 +3,7 @@
  * so the byte-level codecs and this module load in the browser; there, paths are fetched as URLs.
  */
 import { NotSupportedError } from '../core/errors.js';
+import { readRegularFile } from '../core/files.js';
 
 /** True under Node (or a Node-compatible runtime with `process.versions.node`). */
 export function isNode(): boolean {
@@ -10,13 +11,16 @@ export function isNode(): boolean {
   return typeof p?.versions?.node === 'string';
 }
 
-/** Bytes of a file (Node) or a URL (browser / `http(s):` anywhere fetch exists). */
-export async function readBytes(source: string | URL): Promise<Uint8Array> {
+/**
+ * Bytes of a file (Node) or a URL (browser / `http(s):` anywhere fetch exists). A local path must be a
+ * regular file of at most `maxBytes` (default 4 GiB): FIFOs and devices (`/dev/zero`) are refused
+ * before reading (FormatError `E_FILE_NOT_REGULAR` / `E_FILE_TOO_LARGE`, see core/files.ts).
+ */
+export async function readBytes(source: string | URL, opts: { maxBytes?: number; who?: string } = {}): Promise<Uint8Array> {
   const s = source.toString();
   if (isNode() && !/^https?:/i.test(s)) {
-    const fs = await import('node:fs/promises');
-    const buf = await fs.readFile(source instanceof URL ? source : s);
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    const path = source instanceof URL ? (await import('node:url')).fileURLToPath(source) : s;
+    return readRegularFile(path, { who: opts.who ?? 'read', ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}) });
   }
   if (typeof fetch !== 'function') throw new NotSupportedError(`readBytes: no file system and no fetch to read ${s}`, 'E_IO_UNSUPPORTED');
   const res = await fetch(s);

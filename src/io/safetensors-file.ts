@@ -11,7 +11,7 @@ export type BytesSource = string | URL | Uint8Array | ArrayBuffer;
 async function bytesOf(source: BytesSource): Promise<{ bytes: Uint8Array; file?: string }> {
   if (source instanceof Uint8Array) return { bytes: source };
   if (source instanceof ArrayBuffer) return { bytes: new Uint8Array(source) };
-  return { bytes: await readBytes(source), file: source.toString() };
+  return { bytes: await readBytes(source, { who: 'safetensors' }), file: source.toString() };
 }
 
 /**

@@ -102,42 +102,46 @@ export function parseSafetensorsHeader(bytes: Uint8Array, opts: DecodeOptions = 
   let metadata: Record<string, string> | null = null;
   const tensors: SafetensorsHeaderEntry[] = [];
   for (const [name, v] of (root as JsonObject).entries()) {
-    const ki = keyOffset(root as JsonObject, name);
-    const at = ki === undefined ? 8 : 8 + utf8Offset(text, ki);
+    // the entry's byte offset, for error locations only: computed when an error is reported, so
+    // parsing stays linear in the header size (once per entry would be quadratic)
+    const at = (): number => {
+      const ki = keyOffset(root as JsonObject, name);
+      return ki === undefined ? 8 : 8 + utf8Offset(text, ki);
+    };
     if (name === '__metadata__') {
-      if (!(v instanceof Map)) err('METADATA', '__metadata__ must be an object mapping strings to strings', at);
+      if (!(v instanceof Map)) err('METADATA', '__metadata__ must be an object mapping strings to strings', at());
       metadata = Object.create(null) as Record<string, string>;
       for (const [k, s] of (v as JsonObject).entries()) {
-        if (typeof s !== 'string') err('METADATA', `__metadata__[${JSON.stringify(k)}] must be a string, got ${JSON.stringify(s)}`, at);
+        if (typeof s !== 'string') err('METADATA', `__metadata__[${JSON.stringify(k)}] must be a string, got ${JSON.stringify(s)}`, at());
         metadata[k] = s as string;
       }
       continue;
     }
-    if (!(v instanceof Map)) err('ENTRY', `entry ${JSON.stringify(name)} must be an object {dtype, shape, data_offsets}`, at);
+    if (!(v instanceof Map)) err('ENTRY', `entry ${JSON.stringify(name)} must be an object {dtype, shape, data_offsets}`, at());
     const e = v as JsonObject;
     for (const k of e.keys())
-      if (k !== 'dtype' && k !== 'shape' && k !== 'data_offsets') err('ENTRY', `entry ${JSON.stringify(name)} has an unknown field ${JSON.stringify(k)}`, at);
+      if (k !== 'dtype' && k !== 'shape' && k !== 'data_offsets') err('ENTRY', `entry ${JSON.stringify(name)} has an unknown field ${JSON.stringify(k)}`, at());
     const dt = e.get('dtype');
     if (typeof dt !== 'string' || !Object.prototype.hasOwnProperty.call(DTYPE_INFO, dt))
-      err('DTYPE', `tensor ${JSON.stringify(name)} has unsupported dtype ${JSON.stringify(dt ?? null)}; supported: ${Object.keys(DTYPE_INFO).join(', ')}`, at);
+      err('DTYPE', `tensor ${JSON.stringify(name)} has unsupported dtype ${JSON.stringify(dt ?? null)}; supported: ${Object.keys(DTYPE_INFO).join(', ')}`, at());
     const shape = e.get('shape');
-    if (!Array.isArray(shape)) return err('SHAPE', `tensor ${JSON.stringify(name)}: shape must be an array of integers`, at);
-    if (shape.length > 32) err('SHAPE', `tensor ${JSON.stringify(name)}: ${shape.length} dimensions (at most 32)`, at);
+    if (!Array.isArray(shape)) return err('SHAPE', `tensor ${JSON.stringify(name)}: shape must be an array of integers`, at());
+    if (shape.length > 32) err('SHAPE', `tensor ${JSON.stringify(name)}: ${shape.length} dimensions (at most 32)`, at());
     let numel = 1;
     for (const d of shape) {
-      if (!isSafeCount(d)) err('SHAPE', `tensor ${JSON.stringify(name)}: shape ${JSON.stringify(shape)} must hold integers in [0, 2^53)`, at);
+      if (!isSafeCount(d)) err('SHAPE', `tensor ${JSON.stringify(name)}: shape ${JSON.stringify(shape)} must hold integers in [0, 2^53)`, at());
       numel *= d as number;
     }
     const offs = e.get('data_offsets');
     if (!Array.isArray(offs) || offs.length !== 2 || !isSafeCount(offs[0]!) || !isSafeCount(offs[1]!))
-      return err('OFFSETS', `tensor ${JSON.stringify(name)}: data_offsets must be two integers in [0, 2^53), got ${JSON.stringify(offs ?? null)}`, at);
+      return err('OFFSETS', `tensor ${JSON.stringify(name)}: data_offsets must be two integers in [0, 2^53), got ${JSON.stringify(offs ?? null)}`, at());
     const [b, en] = offs as [number, number];
-    if (b > en) err('OFFSETS', `tensor ${JSON.stringify(name)}: data_offsets [${b},${en}] are reversed`, at);
-    if (en > dataLen) err('OUT_OF_BOUNDS', `tensor ${JSON.stringify(name)}: data_offsets [${b},${en}] run past the ${dataLen}-byte data section`, at);
+    if (b > en) err('OFFSETS', `tensor ${JSON.stringify(name)}: data_offsets [${b},${en}] are reversed`, at());
+    if (en > dataLen) err('OUT_OF_BOUNDS', `tensor ${JSON.stringify(name)}: data_offsets [${b},${en}] run past the ${dataLen}-byte data section`, at());
     const size = DTYPE_INFO[dt as SafetensorsDType].size;
     // numel may be huge (or overflow precision); compare against the byte range first.
     if (!Number.isSafeInteger(numel) || numel * size !== en - b)
-      err('SIZE_MISMATCH', `tensor ${JSON.stringify(name)}: shape ${JSON.stringify(shape)} × ${dt} (${size} bytes) needs ${numel * size} bytes but data_offsets [${b},${en}] hold ${en - b}`, at);
+      err('SIZE_MISMATCH', `tensor ${JSON.stringify(name)}: shape ${JSON.stringify(shape)} × ${dt} (${size} bytes) needs ${numel * size} bytes but data_offsets [${b},${en}] hold ${en - b}`, at());
     tensors.push({ name, dtype: dt as SafetensorsDType, shape: shape as number[], begin: dataStart + b, end: dataStart + en });
   }
   // Tiling: sorted by begin, each starts where the previous ended; the last ends at the end of the file.

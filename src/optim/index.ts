@@ -32,3 +32,15 @@ export {
   type OneCycleLROptions,
   type ReduceLROnPlateauOptions,
 } from './lr_scheduler.js';
+export {
+  createOptimizer,
+  createScheduler,
+  OPTIMIZER_NAMES,
+  SCHEDULER_NAMES,
+  type OptimizerName,
+  type OptimizerConfig,
+  type SchedulerName,
+  type SchedulerConfig,
+  type CreatedScheduler,
+  type AnyOptimizer,
+} from './factory.js';

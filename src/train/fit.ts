@@ -156,6 +156,12 @@ export interface FitOptions extends Callback {
   events?: EventTarget;
   /** Give the event loop a turn at least this often, in ms, so browser UIs stay live (default 50). */
   yieldEveryMs?: number;
+  /**
+   * Stop at the first batch whose loss is NaN or ±Infinity, set `history.stopReason` and warn once on
+   * the console (default true): training on after that only turns every weight into NaN. Pass false
+   * to keep training (the NaN is then yours to handle, e.g. with your own `TerminateOnNaN`).
+   */
+  terminateOnNaN?: boolean;
 }
 
 const callLoss = (loss: LossLike, out: Tensor, y: Tensor): Tensor =>
@@ -297,10 +303,17 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
         const out = model.call(x) as Tensor;
         if (!(out instanceof Tensor)) throw new ValueError(`fit: the model must return a Tensor, got ${describe(out)}`);
         const loss = scalarLoss(callLoss(opts.loss, out, y), 'fit');
-        loss.backward();
-        opts.optimizer.step();
-        ctx.step++;
         const lv = loss.item();
+        if (!Number.isFinite(lv) && opts.terminateOnNaN !== false) {
+          // stop before this batch's update, so the model keeps its last finite weights
+          ctx.stopTraining = true;
+          ctx.stopReason = `non-finite loss ${lv} at epoch ${epoch + 1}, batch ${b + 1}`;
+          console.warn(`fit: stopped: ${ctx.stopReason} (the update was skipped). Try a lower learning rate, or check the data for NaN/Inf or huge values; terminateOnNaN: false keeps training.`);
+        } else {
+          loss.backward();
+          opts.optimizer.step();
+        }
+        ctx.step++;
         acc.add(out, y, lv);
         if (scheduler && interval === 'batch') scheduler.step();
         const bl: BatchLogs = { batch: b, size: x.shape[0] ?? 1, loss: lv };

@@ -42,6 +42,10 @@ export { saveCheckpoint, loadCheckpoint, writeFileAtomic } from '../io/checkpoin
 export { saliency, integratedGradients, attributionImage, type IntegratedGradientsOptions } from './explain.js';
 export {
   buildModel,
+  specParamCount,
+  MAX_MODEL_PARAMS,
+  MAX_INPUT_ELEMENTS,
+  type BuildModelOptions,
   summary as modelSummary,
   formatSummary as formatModelSummary,
   ZOO as MODEL_ZOO,

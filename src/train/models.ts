@@ -110,10 +110,97 @@ function checkShape(s: unknown, who: string): number[] {
   return s as number[];
 }
 
-/** Build a model from a zoo name or JSON spec. Uses the global Rng for initial weights (see `manualSeed`). */
-export function buildModel(spec: ModelSpec): Module {
+/** Default budgets of `buildModel`: parameters (1e8, 400 MB of float32) and input values per sample (2^20). */
+export const MAX_MODEL_PARAMS = 100_000_000;
+export const MAX_INPUT_ELEMENTS = 2 ** 20;
+
+const posInt = (v: unknown, dflt = 0): number => (v === undefined ? dflt : typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : 0);
+const prod = (a: readonly number[]): number => a.reduce((x, y) => x * y, 1);
+const kernelArea = (k: unknown, dims: number): number => (Array.isArray(k) ? prod(k.map((v) => posInt(v))) : posInt(k) ** dims);
+
+/**
+ * The number of trainable parameters `spec` describes, computed from the spec alone (nothing is
+ * allocated), so budgets can be checked before building. Layers whose arguments are invalid count 0
+ * (building reports them); for the zoo and the JSON layer types the count is exact.
+ */
+export function specParamCount(spec: ModelSpec): number {
+  const inputShape = checkShape(spec.inputShape, 'specParamCount');
+  const lin = (i: number, o: number, bias = true) => i * o + (bias ? o : 0);
+  if ('zoo' in spec) {
+    const k = posInt(spec.numClasses);
+    const [c = 1, h = 1, w = 1] = inputShape;
+    switch (spec.zoo) {
+      case 'mlp': {
+        let prev = prod(inputShape);
+        let n = 0;
+        for (const hd of spec.hidden ?? [512, 256]) (n += lin(prev, posInt(hd))), (prev = posInt(hd));
+        return n + lin(prev, k);
+      }
+      case 'lenet5': {
+        const fh = Math.max(0, Math.floor((Math.floor(h / 2) - 4) / 2));
+        const fw = Math.max(0, Math.floor((Math.floor(w / 2) - 4) / 2));
+        return c * 6 * 25 + 6 + 6 * 16 * 25 + 16 + lin(16 * fh * fw, 120) + lin(120, 84) + lin(84, k);
+      }
+      case 'cnn': {
+        const f = Math.floor(Math.floor(h / 2) / 2) * Math.floor(Math.floor(w / 2) / 2);
+        return c * 32 * 9 + 64 + 32 * 64 * 9 + 128 + 64 * f * 128 + 256 + lin(128, k);
+      }
+      case 'resnet-small':
+        // stem conv3(c → 16) + BN, three stages of basic blocks (16, 32, 64 channels), Linear(64, k)
+        return c * 16 * 9 + 32 + 2 * (16 * 16 * 9 + 32) + (16 * 32 * 9 + 32 * 32 * 9 + 16 * 32 + 3 * 64) + (32 * 64 * 9 + 64 * 64 * 9 + 32 * 64 + 3 * 128) + lin(64, k);
+      default:
+        return 0;
+    }
+  }
+  let n = 0;
+  for (const l of Array.isArray(spec.layers) ? spec.layers : []) {
+    if (!l || typeof l !== 'object') continue;
+    const a = Array.isArray(l.args) ? l.args : [];
+    const o = l.options && typeof l.options === 'object' ? l.options : {};
+    const bias = o.bias !== false;
+    const groups = posInt(o.groups, 1) || 1;
+    switch (l.type) {
+      case 'Linear':
+        n += lin(posInt(a[0]), posInt(a[1]), bias);
+        break;
+      case 'Conv2d':
+      case 'Conv1d':
+        n += Math.floor(posInt(a[0]) / groups) * posInt(a[1]) * kernelArea(a[2], l.type === 'Conv2d' ? 2 : 1) + (bias ? posInt(a[1]) : 0);
+        break;
+      case 'BatchNorm1d':
+      case 'BatchNorm2d':
+        n += o.affine === false ? 0 : 2 * posInt(a[0]);
+        break;
+      case 'LayerNorm':
+        n += 2 * (Array.isArray(a[0]) ? prod(a[0].map((v) => posInt(v))) : posInt(a[0]));
+        break;
+    }
+  }
+  return n;
+}
+
+export interface BuildModelOptions {
+  /** Largest parameter count (default `MAX_MODEL_PARAMS`), checked from the spec before allocating. */
+  maxParams?: number;
+  /** Largest input size per sample, in values (default `MAX_INPUT_ELEMENTS`). */
+  maxInputElements?: number;
+}
+
+/**
+ * Build a model from a zoo name or JSON spec. Uses the global Rng for initial weights (see
+ * `manualSeed`). The spec's parameter count and input size are checked against budgets first
+ * (ValueError `E_BUDGET`), so a small JSON file cannot allocate gigabytes.
+ */
+export function buildModel(spec: ModelSpec, opts: BuildModelOptions = {}): Module {
   if (!spec || typeof spec !== 'object') throw new ValueError('buildModel: expected a model spec object');
   const inputShape = checkShape(spec.inputShape, 'buildModel');
+  const maxIn = opts.maxInputElements ?? MAX_INPUT_ELEMENTS;
+  if (prod(inputShape) > maxIn)
+    throw new ValueError(`buildModel: inputShape ${fmtShape(inputShape)} has ${prod(inputShape)} values per sample, more than the budget of ${maxIn}`, 'E_BUDGET');
+  const maxParams = opts.maxParams ?? MAX_MODEL_PARAMS;
+  const nParams = specParamCount(spec);
+  if (nParams > maxParams)
+    throw new ValueError(`buildModel: the spec describes ${nParams.toLocaleString('en-US')} parameters, more than the budget of ${maxParams.toLocaleString('en-US')}`, 'E_BUDGET');
   if ('zoo' in spec) {
     const k = spec.numClasses;
     if (!Number.isInteger(k) || k < 1) throw new ValueError(`buildModel: numClasses must be a positive integer, got ${JSON.stringify(k)}`);

@@ -107,38 +107,82 @@ export function learningCurvesSpec(history: HistoryLike, opts: LearningCurvesOpt
   };
 }
 
-/** Confusion-matrix heat map: rows = true class, columns = predicted class, cell text = count. */
-export function confusionMatrixSpec(matrix: readonly (readonly number[])[], opts: { labels?: readonly string[]; title?: string; normalize?: boolean } = {}): VegaLiteSpec {
-  checkOptionKeys('confusionMatrixSpec', opts, ['labels', 'title', 'normalize']);
+export interface ConfusionMatrixOptions {
+  labels?: readonly string[];
+  title?: string;
+  normalize?: boolean;
+  /**
+   * Most classes drawn (default 50): with more, the `maxClasses` classes with the most samples
+   * (actual + predicted) are drawn and the title says so — the plot stays readable and its size
+   * bounded however many classes there are.
+   */
+  maxClasses?: number;
+  /** Write the count in each cell: 'auto' (default: when at most 30 classes are drawn), true or false. */
+  cellText?: boolean | 'auto';
+}
+
+/**
+ * vega keys some lookups by data values, so a class named like an Object.prototype member
+ * (`constructor`, `toString`, `__proto__`, …) breaks rendering ("Operator not defined"). Such a name
+ * gets a zero-width space in front: it renders the same and is no longer a prototype key.
+ */
+function safeLabel(s: string): string {
+  return s in Object.prototype ? `\u200b${s}` : s;
+}
+
+/**
+ * Confusion-matrix heat map: rows = true class, columns = predicted class, cell text = count. Any
+ * class name — `constructor`, `__proto__`, `toString` — is an ordinary label (see `safeLabel`).
+ */
+export function confusionMatrixSpec(matrix: readonly (readonly number[])[], opts: ConfusionMatrixOptions = {}): VegaLiteSpec {
+  checkOptionKeys('confusionMatrixSpec', opts, ['labels', 'title', 'normalize', 'maxClasses', 'cellText']);
   const k = matrix.length;
   if (k === 0 || matrix.some((r) => r.length !== k)) throw new ShapeError(`confusionMatrixSpec: expected a square matrix, got ${k} rows of lengths ${matrix.map((r) => r.length).join(',')}`);
   const labels = opts.labels ?? matrix.map((_, i) => String(i));
   if (labels.length !== k) throw new ValueError(`confusionMatrixSpec: ${labels.length} labels for ${k} classes`);
-  const values = matrix.flatMap((row, i) => {
-    const total = row.reduce((a, b) => a + b, 0) || 1;
-    return row.map((c, j) => ({ actual: labels[i], predicted: labels[j], count: c, rate: c / total }));
+  const maxClasses = opts.maxClasses ?? 50;
+  if (!Number.isInteger(maxClasses) || maxClasses < 1) throw new ValueError(`confusionMatrixSpec: maxClasses must be a positive integer, got ${maxClasses}`);
+  // the classes drawn: all, or the maxClasses with the most samples (ties: lower index), in class order
+  let shown = Array.from({ length: k }, (_, i) => i);
+  if (k > maxClasses) {
+    const support = shown.map((i) => matrix[i]!.reduce((a, b) => a + b, 0) + matrix.reduce((a, r) => a + r[i]!, 0));
+    shown = shown.sort((a, b) => support[b]! - support[a]! || a - b).slice(0, maxClasses).sort((a, b) => a - b);
+  }
+  const n = shown.length;
+  const names = shown.map((i) => safeLabel(String(labels[i])));
+  const values = shown.flatMap((i, a) => {
+    const row = matrix[i]!;
+    const total = row.reduce((x, y) => x + y, 0) || 1;
+    return shown.map((j, p) => ({ actual: names[a], predicted: names[p], count: row[j]!, rate: row[j]! / total }));
   });
-  const cell = Math.max(18, Math.min(40, Math.floor(400 / k)));
+  const cell = Math.max(n > 30 ? 8 : 18, Math.min(40, Math.floor(400 / n)));
+  const text = opts.cellText === 'auto' || opts.cellText === undefined ? n <= 30 : opts.cellText;
+  const title = opts.title ?? 'Confusion matrix';
   return {
     $schema: SCHEMA,
-    title: opts.title ?? 'Confusion matrix',
+    title: n < k ? `${title} (the ${n} of ${k} classes with the most samples)` : title,
     data: { values },
-    width: cell * k,
-    height: cell * k,
+    width: cell * n,
+    height: cell * n,
     encoding: {
-      x: { field: 'predicted', type: 'ordinal', sort: labels, title: 'predicted' },
-      y: { field: 'actual', type: 'ordinal', sort: labels, title: 'actual' },
+      x: { field: 'predicted', type: 'ordinal', sort: names, title: 'predicted' },
+      y: { field: 'actual', type: 'ordinal', sort: names, title: 'actual' },
     },
     layer: [
       { mark: 'rect', encoding: { color: { field: opts.normalize ? 'rate' : 'count', type: 'quantitative', scale: { scheme: 'blues' }, title: opts.normalize ? 'rate' : 'count' } } },
-      {
-        mark: { type: 'text', fontSize: Math.min(12, cell / 2.5) },
-        encoding: {
-          text: { field: opts.normalize ? 'rate' : 'count', type: 'quantitative', format: opts.normalize ? '.2f' : 'd' },
-          color: { condition: { test: 'datum.rate > 0.5', value: 'white' }, value: 'black' },
-        },
-      },
+      ...(text
+        ? [
+            {
+              mark: { type: 'text', fontSize: Math.min(12, cell / 2.5) },
+              encoding: {
+                text: { field: opts.normalize ? 'rate' : 'count', type: 'quantitative', format: opts.normalize ? '.2f' : 'd' },
+                color: { condition: { test: 'datum.rate > 0.5', value: 'white' }, value: 'black' },
+              },
+            },
+          ]
+        : []),
     ],
+    usermeta: { classes: k, shown: shown.length },
   };
 }
 

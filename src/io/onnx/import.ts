@@ -9,6 +9,7 @@
  * count and tensor sizes, checks every node input refers to a value defined earlier, refuses subgraphs
  * and custom domains, and every failure — also at run time — is a typed error naming the node.
  */
+import { checkOnnxCounts, checkOnnxOpset, elementBudgetError, ONNX_MAX_ELEMENTS } from '../onnx-limits.js';
 import { BackpropError, FormatError, NotSupportedError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { Module, Parameter } from '../../nn/module.js';
@@ -21,7 +22,7 @@ import { checkOptionKeys } from '../../core/options.js';
 export interface ImportOnnxOptions {
   /** Maximum number of graph nodes (default 100,000). */
   maxNodes?: number;
-  /** Maximum elements in one tensor, initializer or computed (default 2^28). */
+  /** Maximum elements in one tensor, initializer or computed at inference (default 2^26, `ONNX_MAX_ELEMENTS`). */
   maxElements?: number;
   /** Maximum protobuf nesting depth (default 64). */
   maxDepth?: number;
@@ -83,8 +84,9 @@ export class OnnxModule extends Module {
     const opset = model.opsetImport.find((o) => (o.domain ?? '') === '' || o.domain === 'ai.onnx')?.version;
     if (opset === undefined) throw new FormatError('E_ONNX_OPSET', 'onnx: the model imports no default-domain opset');
     if (opset < 1) throw new FormatError('E_ONNX_OPSET', `onnx: invalid default-domain opset ${opset}`);
+    checkOnnxOpset(opset);
     this.opset = opset;
-    this.maxElements = opts.maxElements ?? 2 ** 28;
+    this.maxElements = opts.maxElements ?? ONNX_MAX_ELEMENTS;
     const maxNodes = opts.maxNodes ?? 100_000;
     if (graph.node.length > maxNodes) throw new FormatError('E_ONNX_LIMIT', `onnx: ${graph.node.length} nodes exceed the limit of ${maxNodes}`);
 
@@ -208,7 +210,7 @@ export class OnnxModule extends Module {
         }
         throw new FormatError('E_ONNX_RUNTIME', `onnx node ${JSON.stringify(node.name)} (${node.op}) failed: ${msg}`);
       }
-      for (const o of outs) if (o.numel() > this.maxElements) throw new FormatError('E_ONNX_LIMIT', `onnx node ${JSON.stringify(node.name)} (${node.op}) produced ${o.numel()} elements (limit ${this.maxElements})`);
+      for (const o of outs) if (o.numel() > this.maxElements) throw elementBudgetError(`node ${JSON.stringify(node.name)} (${node.op}): its output`, o.numel(), this.maxElements);
       node.outputs.forEach((name, i) => {
         if (name === '') return;
         const o = outs[i];
@@ -259,6 +261,7 @@ function attrValue(a: AttributeProto, where: string, opts: ImportOnnxOptions, ma
 export function importOnnxBytes(bytes: Uint8Array, opts: ImportOnnxOptions = {}): OnnxModule {
   checkOptionKeys('importOnnxBytes', opts, ['maxNodes', 'maxElements', 'maxDepth', 'trainable', 'externalData']);
   if (!(bytes instanceof Uint8Array)) throw new ValueError('importOnnx: expected the model bytes as a Uint8Array');
+  checkOnnxCounts(bytes, opts.maxNodes !== undefined ? { maxNodes: opts.maxNodes } : {});
   const model = decodeModelProto(bytes, { maxDepth: opts.maxDepth ?? 64 });
   return new OnnxModule(model, opts);
 }
