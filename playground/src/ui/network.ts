@@ -35,7 +35,7 @@ netWrap.append(el('h2', { text: 'Features → hidden layers → output' }), netH
 controls.network = netHead;
 
 let nodes: NodeView[][] = []; // [column][unit]: column 0 = enabled features, then hidden layers, last = output
-let biases: { box: HTMLElement; layer: number; unit: number }[] = [];
+let biases: { box: HTMLElement; layer: number; unit: number; color: string }[] = [];
 let geo: NetLayout = networkLayout(500, [2]);
 let builtWidth = 0;
 
@@ -233,7 +233,7 @@ function makeNode(col: number, unit: number, label: string): NodeView {
   b.addEventListener('click', (e) => openEditor(e, col - 1, unit, -1));
   b.addEventListener('keydown', (e) => e.key === 'Enter' && openEditor(e, col - 1, unit, -1));
   netBody.append(b);
-  biases.push({ box: b, layer: col - 1, unit });
+  biases.push({ box: b, layer: col - 1, unit, color: '' });
   return { canvas, box, x, y, img: new ImageData(GRID, GRID) };
 }
 
@@ -290,7 +290,7 @@ editor.addEventListener('blur', () => (editor.hidden = true));
 
 /** Link paths are created once per network shape and layout; frames only restyle them. */
 let linkKey = '';
-let linkPaths: { path: SVGPathElement; l: number; o: number; i: number }[] = [];
+let linkPaths: { path: SVGPathElement; l: number; o: number; i: number; color: string; width: string }[] = [];
 const weightAt = (l: number, o: number, i: number): number => {
   const w = store.frame?.weights[l];
   return w ? w.weight[o * w.in + i]! : NaN;
@@ -324,7 +324,7 @@ function buildLinks(f: ViewFrame): void {
         hit.addEventListener('click', (e) => openEditor(e, l, o, i));
         hit.addEventListener('keydown', (e) => e.key === 'Enter' && openEditor(e, l, o, i));
         linkSvg.append(path, hit);
-        linkPaths.push({ path, l, o, i });
+        linkPaths.push({ path, l, o, i, color: '', width: '' });
       }
   });
 }
@@ -352,12 +352,14 @@ export function drawNetwork(f: ViewFrame): void {
   const scale = geo.node / 38;
   for (const p of linkPaths) {
     const st = linkStyle(weightAt(p.l, p.o, p.i));
-    p.path.setAttribute('stroke', st.color);
-    p.path.setAttribute('stroke-width', String(Math.max(0.6, st.width * scale)));
+    const w = Math.max(0.6, st.width * scale).toFixed(2);
+    if (p.color !== st.color) p.path.setAttribute('stroke', (p.color = st.color));
+    if (p.width !== w) p.path.setAttribute('stroke-width', (p.width = w));
   }
   for (const b of biases) {
     const w = f.weights[b.layer];
-    b.box.style.background = biasColor(w ? w.bias[b.unit]! : NaN);
+    const c = biasColor(w ? w.bias[b.unit]! : NaN);
+    if (b.color !== c) b.box.style.background = b.color = c;
   }
 }
 
