@@ -105,6 +105,12 @@ describe('the playground on a projector, a laptop and a phone', () => {
         expect(f.pageScrollsSideways).toBe(false);
         expect(f.heatmapVisible).toBeGreaterThanOrEqual(200);
         expect(f.lossVisible).toBe(true);
+        if (v.width >= 1280) {
+          // the colour legend and the two checkboxes under the map are above the fold too
+          const [legend, check] = await Promise.all([page.locator('#legend').boundingBox(), page.locator('#show-test').boundingBox()]);
+          expect(legend!.y + legend!.height).toBeLessThanOrEqual(v.height);
+          expect(check!.y + check!.height).toBeLessThanOrEqual(v.height);
+        }
         expect(await lowContrast()).toEqual([]);
         await page.screenshot({ path: `${SHOTS}/${v.name}-${scheme}.png` });
       });

@@ -1,13 +1,20 @@
 /**
- * Screenshots for the README: the default view, a trained spiral, multi-class, and image mode.
- * Run: npm run build:playground && npx tsx e2e/screenshots.ts   (writes docs/playground-*.png)
+ * Screenshots for the README and docs/playground/: the default view, a trained spiral, multi-class,
+ * image mode, a phone; and, for issue 18, six hidden layers of eight with all features at 1920×1080,
+ * 1366×768, 1280×800, 1024×768 and a phone, in the light and the dark colour scheme, plus a hovered
+ * neuron and the classroom panel.
+ * Run: npm run build:playground && npx tsx e2e/screenshots.ts   (writes docs/playground-*.png, docs/playground/*.jpg)
  */
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { serve } from './server.js';
 import { open } from './browser.js';
+import { layoutFacts } from './layout.js';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 const out = (name: string) => resolve(import.meta.dirname, `../docs/playground-${name}.png`);
+const dir = resolve(import.meta.dirname, '../docs/playground');
+mkdirSync(dir, { recursive: true });
 const { server, url } = await serve();
 const s = await open('about:blank', { viewport: { width: 1400, height: 1000 } });
 const page = s.page;
@@ -15,9 +22,39 @@ const boot = async (hash: string) => {
   await page.goto('about:blank');
   await page.goto(`${url}?test=1#${hash}`);
   await page.waitForFunction(() => (window as any).__pg?.ready(), null, { timeout: 60_000 });
+  // the first-visit hint is part of the first screen only
+  await page.evaluate(`document.getElementById('callout') && (document.getElementById('callout').hidden = true)`);
 };
 const step = (n: number) => page.evaluate(`window.__pg.step(${n}).then(() => true)`);
+const BIG = 'dataset=spiral&networkShape=8,8,8,8,8,8&xSquared=true&ySquared=true&xTimesY=true&sinX=true&sinY=true&showTestData=true';
 
+for (const scheme of ['light', 'dark'] as const) {
+  await page.emulateMedia({ colorScheme: scheme });
+  for (const [w, h] of [[1920, 1080], [1366, 768], [1280, 800], [1024, 768], [390, 844]] as const) {
+    await page.setViewportSize({ width: w, height: h });
+    await boot(BIG);
+    await step(w < 500 ? 40 : 150);
+    console.log(`${w}x${h} ${scheme}`, JSON.stringify(await layoutFacts(page)));
+    await page.screenshot({ path: `${dir}/${w < 500 ? 'phone' : `${w}x${h}`}-${scheme}.jpg`, type: 'jpeg', quality: 85 });
+  }
+}
+await page.emulateMedia({ colorScheme: 'light' });
+await page.setViewportSize({ width: 1280, height: 800 });
+await boot(BIG);
+await step(150);
+await page.locator('.node[data-layer="3"][data-unit="2"]').hover();
+await page.screenshot({ path: `${dir}/hover-neuron.jpg`, type: 'jpeg', quality: 85 });
+await page.locator('[data-feature="sinX"]').hover();
+await page.mouse.move(5, 5);
+await boot('dataset=xor&learningRate=0.03');
+await page.locator('#advanced').evaluate((d) => ((d as HTMLDetailsElement).open = false));
+await page.locator('#classroom').evaluate((d) => ((d as HTMLDetailsElement).open = true));
+await page.locator('#hide-learningRate').check();
+await page.locator('#hide-numHiddenLayers').check();
+await page.locator('#classroom').scrollIntoViewIfNeeded();
+await page.screenshot({ path: `${dir}/classroom.jpg`, type: 'jpeg', quality: 85 });
+
+await page.setViewportSize({ width: 1400, height: 1000 });
 await boot('');
 await step(40);
 await page.locator('#advanced').evaluate((d) => ((d as HTMLDetailsElement).open = false));

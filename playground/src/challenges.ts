@@ -15,6 +15,8 @@ export interface Challenge {
   check(s: PgState, m: Metrics): { done: boolean; status: string };
 }
 
+/** "1 hidden neuron", "2 hidden neurons". */
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const neurons = (s: PgState): number => s.networkShape.reduce((a, b) => a + b, 0);
 const acc = (m: Metrics): number => m.test.accuracy ?? 0;
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
@@ -24,28 +26,40 @@ export const CHALLENGES: Record<Exclude<ChallengeName, 'none'>, Challenge> = {
     title: 'A circle without hidden layers',
     goal: 'Reach 95% test accuracy on the circle with NO hidden layers.',
     hint: 'One neuron draws one straight line in the space of its inputs — which inputs make a circle a straight line?',
-    setup: { dataset: 'circle', problem: 'classification', networkShape: [], x: true, y: true, xSquared: false, ySquared: false, xTimesY: false, sinX: false, sinY: false, noise: 0 },
+    setup: {
+      dataset: 'circle', problem: 'classification', networkShape: [], x: true, y: true, xSquared: false, ySquared: false, xTimesY: false,
+      sinX: false, sinY: false, noise: 0,
+    },
     check: (s, m) => {
       const ok = s.dataset === 'circle' && s.networkShape.length === 0 && acc(m) >= 0.95;
-      return { done: ok, status: `${s.networkShape.length} hidden layers · test accuracy ${pct(acc(m))}` };
+      return { done: ok, status: `${plural(s.networkShape.length, 'hidden layer')} · test accuracy ${pct(acc(m))}` };
     },
   },
   'xor-small': {
     title: 'XOR from raw inputs',
     goal: 'Reach 95% test accuracy on XOR using only X₁ and X₂ and at most 4 hidden neurons.',
     hint: 'Two lines are enough to carve out the quadrants; the network needs a hidden layer to combine them.',
-    setup: { dataset: 'xor', problem: 'classification', networkShape: [1], x: true, y: true, xSquared: false, ySquared: false, xTimesY: false, sinX: false, sinY: false, noise: 0 },
+    setup: {
+      dataset: 'xor', problem: 'classification', networkShape: [1], x: true, y: true, xSquared: false, ySquared: false, xTimesY: false,
+      sinX: false, sinY: false, noise: 0,
+    },
     check: (s, m) => {
       const raw = s.x && s.y && !s.xSquared && !s.ySquared && !s.xTimesY && !s.sinX && !s.sinY;
       const ok = s.dataset === 'xor' && raw && neurons(s) <= 4 && neurons(s) > 0 && acc(m) >= 0.95;
-      return { done: ok, status: `${neurons(s)} hidden neurons${raw ? '' : ' (only X₁, X₂ allowed)'} · test accuracy ${pct(acc(m))}` };
+      return {
+        done: ok,
+        status: `${plural(neurons(s), 'hidden neuron')}${raw ? '' : ' (only X₁, X₂ allowed)'} · test accuracy ${pct(acc(m))}`,
+      };
     },
   },
   'spiral-budget': {
     title: 'The spiral on a budget',
     goal: 'Reach 90% test accuracy on the spiral (noise 10) with at most 16 hidden neurons.',
     hint: 'Try the sin features, a different activation, or a learning-rate schedule.',
-    setup: { dataset: 'spiral', problem: 'classification', noise: 10, networkShape: [4, 4], x: true, y: true, xSquared: false, ySquared: false, xTimesY: false, sinX: false, sinY: false },
+    setup: {
+      dataset: 'spiral', problem: 'classification', noise: 10, networkShape: [4, 4], x: true, y: true, xSquared: false, ySquared: false,
+      xTimesY: false, sinX: false, sinY: false,
+    },
     check: (s, m) => {
       const ok = s.dataset === 'spiral' && s.noise >= 10 && neurons(s) <= 16 && acc(m) >= 0.9;
       return { done: ok, status: `${neurons(s)} / 16 hidden neurons · noise ${s.noise} · test accuracy ${pct(acc(m))}` };

@@ -70,7 +70,9 @@ function colorLut(): Uint8Array {
   return lut;
 }
 
-export function paintDiverging(values: ArrayLike<number>, out: Uint8ClampedArray, opts: { discretize?: boolean; scale?: number } = {}): void {
+export function paintDiverging(
+  values: ArrayLike<number>, out: Uint8ClampedArray, opts: { discretize?: boolean; scale?: number } = {},
+): void {
   const s = opts.scale ?? 1;
   const L = colorLut();
   for (let k = 0; k < values.length; k++) {

@@ -10,8 +10,12 @@ import type { Frame, FromWorker, ImageFrame } from './protocol.js';
 import { mountImageMode, type ImageMode } from './image-view.js';
 import { CHALLENGES } from './challenges.js';
 import { notify } from './notices.js';
-import { onHover, onPlaying, onState, request, send, setPlaying, setState, startWorker, store, update, writeHash, type ViewFrame } from './store.js';
-import { applyHidden, buildDataPanel, buildToolbar, controls, epochOut, loadCsvText, playHooks, refreshBasics, renderPlay, togglePlay } from './ui/controls.js';
+import {
+  onHover, onPlaying, onState, request, send, setPlaying, setState, startWorker, store, update, writeHash, type ViewFrame,
+} from './store.js';
+import {
+  applyHidden, buildDataPanel, buildToolbar, controls, epochOut, loadCsvText, playHooks, refreshBasics, renderPlay, togglePlay,
+} from './ui/controls.js';
 import { buildNetwork, drawNetwork, markHover, netWrap, watchWidth } from './ui/network.js';
 import { buildOutputPanel, divBox, drawHeatmap, drawOutput, noteRenderMs, refreshOutput, renderMs, showDivergence } from './ui/output.js';
 import { buildAdvanced, buildClassroom, buildModelPanel, challengeBox, drawChallenge, importModel, refreshAdvanced } from './ui/panels.js';
@@ -49,7 +53,8 @@ controls.article = document.getElementById('article') as HTMLElement;
 
 // ------------------------------------------------------------------------------------ store → views
 const NETWORK_KEYS: (keyof PgState)[] = [
-  'networkShape', 'layerActivations', 'activation', 'x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY', 'hide', 'dataset', 'problem', 'classes',
+  'networkShape', 'layerActivations', 'activation', 'x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY', 'hide',
+  'dataset', 'problem', 'classes',
 ];
 function refreshAll(changed: (keyof PgState)[]): void {
   refreshBasics();
@@ -77,7 +82,7 @@ window.addEventListener('hashchange', () => {
 // ------------------------------------------------------------------------------------ keys
 document.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement;
-  if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || t.tagName === 'BUTTON' || t.getAttribute('role'))) return;
+  if (t && (['INPUT', 'SELECT', 'TEXTAREA', 'BUTTON'].includes(t.tagName) || t.getAttribute('role'))) return;
   if (e.key === ' ') {
     e.preventDefault();
     togglePlay();
@@ -161,7 +166,9 @@ refreshAll([]);
 writeHash();
 applyMode();
 watchWidth();
-send({ type: 'init', state: store.state, points: store.customPoints, backend: new URLSearchParams(location.search).get('backend') ?? 'auto' });
+send({
+  type: 'init', state: store.state, points: store.customPoints, backend: new URLSearchParams(location.search).get('backend') ?? 'auto',
+});
 
 // ------------------------------------------------------------------------------------ test hook
 if (TEST) {

@@ -8,6 +8,11 @@
  * `x`, `xSquared`, …) so its course links keep working here; the extra keys are ours.
  */
 
+import { TF_NOOP_HIDE, TF_ONLY_KEYS, applyTfKeys } from './tf-keys.js';
+
+export { TF_ONLY_KEYS, seedsFromString } from './tf-keys.js';
+export { DATA_KEYS, STRUCTURAL_KEYS, diffKeys } from './state-diff.js';
+
 export const DATASETS = ['circle', 'xor', 'gauss', 'spiral', 'reg-plane', 'reg-gauss', 'blobs', 'spiral-k', 'custom'] as const;
 export type DatasetName = (typeof DATASETS)[number];
 export const REGRESSION_DATASETS: readonly DatasetName[] = ['reg-plane', 'reg-gauss'];
@@ -80,38 +85,24 @@ export interface PgState {
   percTrainData: number;
   valPercent: number;
   batchSize: number;
-  learningRate: number;
-  activation: ActivationName;
+  learningRate: number; activation: ActivationName;
   layerActivations: ActivationName[];
   networkShape: number[];
-  x: boolean;
-  y: boolean;
-  xSquared: boolean;
-  ySquared: boolean;
-  xTimesY: boolean;
-  sinX: boolean;
-  sinY: boolean;
+  /** The input features (TensorFlow Playground's names). */
+  x: boolean; y: boolean; xSquared: boolean; ySquared: boolean; xTimesY: boolean; sinX: boolean; sinY: boolean;
   regularization: RegularizationName;
   regularizationRate: number;
   loss: LossName;
   optimizer: OptimizerName;
-  momentum: number;
-  beta1: number;
-  beta2: number;
-  weightDecay: number;
+  momentum: number; beta1: number; beta2: number; weightDecay: number;
   scheduler: SchedulerName;
-  stepSize: number;
-  gamma: number;
-  tMax: number;
+  stepSize: number; gamma: number; tMax: number;
   dropout: number;
   norm: NormName;
   init: InitName;
   earlyStopping: number;
-  dataSeed: number;
-  initSeed: number;
-  shuffleSeed: number;
-  showTestData: boolean;
-  discretize: boolean;
+  dataSeed: number; initSeed: number; shuffleSeed: number;
+  showTestData: boolean; discretize: boolean;
   hide: HideableName[];
   /** Optimizer race: a second copy of the network (same data, seeds and init) trained with this optimizer. */
   race: 'none' | OptimizerName;
@@ -192,13 +183,7 @@ export function defaultState(): PgState {
     activation: 'tanh',
     layerActivations: [],
     networkShape: [4, 2],
-    x: true,
-    y: true,
-    xSquared: false,
-    ySquared: false,
-    xTimesY: false,
-    sinX: false,
-    sinY: false,
+    x: true, y: true, xSquared: false, ySquared: false, xTimesY: false, sinX: false, sinY: false,
     regularization: 'none',
     regularizationRate: 0,
     loss: 'auto',
@@ -226,45 +211,13 @@ export function defaultState(): PgState {
   };
 }
 
-/**
- * TensorFlow Playground's hash keys that are not settings of ours, with what they mean here:
- * - `regDataset` (reg-plane | reg-gauss): the dataset when `problem=regression` (there `dataset` keeps the
- *   last classification dataset);
- * - `seed` (any string): one seed for everything; our data, init and shuffle seeds are derived from it
- *   (unless given themselves), so a link reproduces the same points and weights every time;
- * - `initZero` (bool): all weights start at 0 (our `init=zero`);
- * - `hideText` (bool): hide the explanatory article (our `hide=article`);
- * - `cosX`, `cosY` (bool): inputs that TensorFlow Playground's page does not offer either (commented out
- *   there), so they have no effect there or here;
- * - `collectStats` (bool): its analytics switch; nothing is collected here;
- * - `tutorial` (a name): its tutorial articles; there are none here, so it has no effect.
- * A link carrying any of these came from TensorFlow Playground: unless it sets `preset`, it opens with the
- * classic preset, which trains as TensorFlow Playground does (plain SGD at its learning rate, ½·MSE).
- */
-export const TF_ONLY_KEYS = ['regDataset', 'seed', 'initZero', 'hideText', 'cosX', 'cosY', 'collectStats', 'tutorial'] as const;
-/** `_hide` flags TensorFlow Playground accepts for controls it does not show (its cos inputs): no effect. */
-const TF_NOOP_HIDE = ['cosX', 'cosY'];
-
-/** 32-bit FNV-1a of a string, then one round of mixing per use: seeds derived from TF's `seed` string. */
-export function seedsFromString(seed: string): { dataSeed: number; initSeed: number; shuffleSeed: number } {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 0x01000193) >>> 0;
-  const mix = (k: number): number => {
-    let x = (h + Math.imul(k, 0x9e3779b9)) >>> 0;
-    x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
-    x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
-    return (x ^ (x >>> 16)) % MAX_SEED;
-  };
-  return { dataSeed: mix(1), initSeed: mix(2), shuffleSeed: mix(3) };
-}
-
 /** The result of validating untrusted input: a usable state and what had to be fixed. */
 export interface Validated {
   state: PgState;
   notices: string[];
 }
 
-const show = (s: string): string => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
+export const show = (s: string): string => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
 
 function parseNumber(raw: string): number | null {
   // Number('') is 0 and Number(' 1') is 1: reject anything that is not a plain decimal literal.
@@ -342,7 +295,9 @@ function clampNum(key: string, v: number, spec: { min: number; max: number; int?
  * problem, at least one input feature, per-layer activations match the layer count.
  */
 export function normalize(input: PgState, notices: string[] = []): PgState {
-  const s: PgState = { ...input, networkShape: [...input.networkShape], layerActivations: [...input.layerActivations], hide: [...input.hide] };
+  const s: PgState = {
+    ...input, networkShape: [...input.networkShape], layerActivations: [...input.layerActivations], hide: [...input.hide],
+  };
   const isReg = REGRESSION_DATASETS.includes(s.dataset);
   if (s.dataset !== 'custom') {
     const want: ProblemName = isReg ? 'regression' : 'classification';
@@ -373,7 +328,8 @@ export function normalize(input: PgState, notices: string[] = []): PgState {
     s.race = 'none';
   }
   if (s.layerActivations.length > 0 && s.layerActivations.length !== s.networkShape.length) {
-    notices.push(`layerActivations: ${s.layerActivations.length} given for ${s.networkShape.length} hidden layers; using ${s.activation} for all`);
+    const n = `${s.layerActivations.length} given for ${s.networkShape.length} hidden layers`;
+    notices.push(`layerActivations: ${n}; using ${s.activation} for all`);
     s.layerActivations = [];
   }
   return s;
@@ -454,44 +410,13 @@ export function parseHash(hash: string): Validated {
   applyTfKeys(state, tf, seen, hide, notices);
   for (const n of hide) if (!state.hide.includes(n)) state.hide.push(n);
   // the problem type follows the dataset when the link does not say it (`#dataset=reg-plane` is regression)
-  if (!seen.has('problem') && state.dataset !== 'custom') state.problem = REGRESSION_DATASETS.includes(state.dataset) ? 'regression' : 'classification';
+  if (!seen.has('problem') && state.dataset !== 'custom')
+    state.problem = REGRESSION_DATASETS.includes(state.dataset) ? 'regression' : 'classification';
   if (state.dataset === 'custom') {
     notices.push('dataset: custom data cannot travel in a link; using circle (upload the CSV instead)');
     state.dataset = 'circle';
   }
   return { state: normalize(state, notices), notices };
-}
-
-/** TensorFlow Playground's own keys (see TF_ONLY_KEYS), applied with its meaning. */
-function applyTfKeys(state: PgState, tf: Map<string, string>, seen: Set<string>, hide: Set<HideableName>, notices: string[]): void {
-  const bool = (key: string): boolean | undefined => {
-    const raw = tf.get(key);
-    if (raw === undefined) return undefined;
-    if (raw === 'true' || raw === '1') return true;
-    if (raw === 'false' || raw === '0') return false;
-    notices.push(`${key}: ${show(raw)} is not true or false; ignored`);
-    return undefined;
-  };
-  for (const k of ['cosX', 'cosY', 'collectStats']) bool(k); // validated, no effect (see TF_ONLY_KEYS)
-  const reg = tf.get('regDataset');
-  if (reg !== undefined && !REGRESSION_DATASETS.includes(reg as DatasetName)) notices.push(`regDataset: ${show(reg)} is not one of ${REGRESSION_DATASETS.join(', ')}; ignored`);
-  // TensorFlow Playground keeps both keys; `problem` says which one is in use
-  if (state.problem === 'regression' && seen.has('problem') && !REGRESSION_DATASETS.includes(state.dataset))
-    state.dataset = reg !== undefined && REGRESSION_DATASETS.includes(reg as DatasetName) ? (reg as DatasetName) : 'reg-plane';
-  const seed = tf.get('seed');
-  if (seed !== undefined) {
-    if (seed.length > 64) notices.push('seed: longer than 64 characters; ignored');
-    else {
-      const d = seedsFromString(seed);
-      for (const k of ['dataSeed', 'initSeed', 'shuffleSeed'] as const) if (!seen.has(k)) state[k] = d[k];
-    }
-  }
-  if (bool('initZero') === true && !seen.has('init')) state.init = 'zero';
-  if (bool('hideText') === true) hide.add('article');
-  const tut = tf.get('tutorial');
-  if (tut !== undefined && !/^[\w-]{0,64}$/.test(tut)) notices.push(`tutorial: ${show(tut)} is not a tutorial name; ignored`);
-  // a TensorFlow Playground link trains as it did there, unless it asks for a preset
-  if (tf.size > 0 && !seen.has('preset') && outputsFor(state) === 1) state.preset = 'classic';
 }
 
 /** Serialise the state to a hash (without `#`). Every key is written so a link pins the whole setup. */
@@ -522,22 +447,4 @@ export function validateObject(obj: unknown): Validated {
     parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(raw)}`);
   }
   return parseHash(parts.join('&'));
-}
-
-/** Changes that need a new model (everything else is applied live, without a reset). */
-export const STRUCTURAL_KEYS: readonly (keyof PgState)[] = [
-  'preset', 'networkShape', 'activation', 'layerActivations', 'x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY',
-  'dropout', 'norm', 'init', 'initSeed', 'problem', 'classes', 'dataset', 'noise', 'percTrainData', 'valPercent', 'dataSeed',
-];
-/** Changes that need new data (a subset of the structural ones). */
-export const DATA_KEYS: readonly (keyof PgState)[] = ['dataset', 'classes', 'noise', 'percTrainData', 'valPercent', 'dataSeed', 'problem'];
-
-function sameValue(a: unknown, b: unknown): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i]);
-  return a === b;
-}
-
-/** Which keys differ between two states. */
-export function diffKeys(a: PgState, b: PgState): (keyof PgState)[] {
-  return STATE_KEYS.filter((k) => !sameValue(a[k], b[k]));
 }

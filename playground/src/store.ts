@@ -25,7 +25,9 @@ export interface Store {
   customPoints: Point[] | null;
 }
 
-export const store: Store = { state: null as unknown as PgState, frame: null, playing: false, hover: null, addClass: -1, customPoints: null };
+export const store: Store = {
+  state: null as unknown as PgState, frame: null, playing: false, hover: null, addClass: -1, customPoints: null,
+};
 
 type StateListener = (changed: (keyof PgState)[]) => void;
 const stateListeners: StateListener[] = [];

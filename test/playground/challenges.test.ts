@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHALLENGES, challengeStatus } from '../../playground/src/challenges.js';
+import { CHALLENGES, challengeStatus, plural } from '../../playground/src/challenges.js';
 import { Trainer } from '../../playground/src/trainer.js';
 import { CHALLENGE_NAMES, defaultState, normalize, parseHash } from '../../playground/src/state.js';
 
@@ -38,5 +38,13 @@ describe('playground challenges', () => {
     expect(challengeStatus({ ...sp, networkShape: [8, 8] }, m)!.done).toBe(true);
     expect(challengeStatus({ ...sp, networkShape: [8, 8, 1] }, m)!.done).toBe(false);
     expect(challengeStatus(defaultState(), m)).toBeNull();
+  });
+
+  it('says "1 hidden neuron" and "0 hidden layers"', () => {
+    expect(plural(1, 'hidden neuron')).toBe('1 hidden neuron');
+    expect(plural(0, 'hidden layer')).toBe('0 hidden layers');
+    const m0 = { epoch: 0, lr: 0.01, train: { loss: 0.7, accuracy: 0.5 }, test: { loss: 0.7, accuracy: 0.5 } };
+    const st = challengeStatus({ ...defaultState(), challenge: 'xor-small', dataset: 'xor', networkShape: [1] }, m0);
+    expect(st!.status).toMatch(/^1 hidden neuron ·/);
   });
 });

@@ -9,9 +9,21 @@ import { palette, type Palette } from '../theme.js';
 export const chartLegend = el('div', { class: 'chartlegend', id: 'chart-legend', attrs: { 'aria-label': 'Chart legend' } });
 let legendKey = '';
 
+/** CSS widths of the charts, kept by a ResizeObserver so drawing never forces a layout. */
+const cssWidth = new WeakMap<HTMLCanvasElement, number>();
+const resized = typeof ResizeObserver === 'function'
+  ? new ResizeObserver((entries) => {
+    for (const e of entries) cssWidth.set(e.target as HTMLCanvasElement, e.contentRect.width);
+  })
+  : null;
+
 /** Canvas pixels per CSS pixel, so text and lines stay sharp on the chart's scaled canvas. */
 function fitCanvas(c: HTMLCanvasElement, cssH: number): number {
-  const w = Math.max(100, Math.round(c.clientWidth || 400));
+  if (!cssWidth.has(c)) {
+    cssWidth.set(c, c.clientWidth || 400);
+    resized?.observe(c);
+  }
+  const w = Math.max(100, Math.round(cssWidth.get(c)!));
   const dpr = Math.min(2, globalThis.devicePixelRatio || 1);
   const W = Math.round(w * dpr), H = Math.round(cssH * dpr);
   if (c.width !== W || c.height !== H) {

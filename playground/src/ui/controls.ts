@@ -40,8 +40,12 @@ const s0 = (): PgState => store.state;
 export const playBtn = button('▶', 'Run / pause training (space)', () => togglePlay(), 'play', 'btn play');
 playBtn.setAttribute('aria-label', 'Run training');
 const stepBtn = button('Step', 'Train one epoch (s)', () => send({ type: 'step', n: 1 }), 'step');
-const resetBtn = button('Reset', 'Start again from the same initial weights (r; the seeds are in the URL)', () => send({ type: 'reset' }), 'reset');
-const reseedBtn = button('Re-seed', 'Draw new initial weights (a new init seed)', () => update({ initSeed: Math.floor(Math.random() * 2 ** 31) }), 'reseed');
+const resetBtn = button(
+  'Reset', 'Start again from the same initial weights (r; the seeds are in the URL)', () => send({ type: 'reset' }), 'reset',
+);
+const reseedBtn = button(
+  'Re-seed', 'Draw new initial weights (a new init seed)', () => update({ initSeed: Math.floor(Math.random() * 2 ** 31) }), 'reseed',
+);
 export const epochOut = el('output', { id: 'epoch', class: 'epoch', text: '000,000', title: 'Epochs trained' });
 controls.playButton = playBtn;
 controls.stepButton = stepBtn;
@@ -69,14 +73,62 @@ function hideCallout(): void {
 
 export function buildToolbar(): HTMLElement {
   const s = s0();
-  lrSel = reg('learningRate', select('Learning rate', options(withValue(LRS, s.learningRate)), String(s.learningRate), (v) => update({ learningRate: Number(v) }), 'Step size of each update; applied live', 'lr'));
-  actSel = reg('activation', select<ActivationName>('Activation', ACTIVATIONS, s.activation, (v) => update({ activation: v, layerActivations: [] }), 'Activation of every hidden layer (per-layer choices are above each layer)', 'activation'));
-  regSel = reg('regularization', select('Regularization', REGULARIZATIONS, s.regularization, (v) => update({ regularization: v }), 'Penalty on the weights: L1 = rate·Σ|w|, L2 = ½·rate·Σw²; live', 'regularization'));
-  rateSel = reg('regularizationRate', select('Regularization rate', options(RATES), String(s.regularizationRate), (v) => update({ regularizationRate: Number(v) }), 'Strength of the penalty; live', 'regRate'));
-  probSel = reg('problem', select('Problem type', ['classification', 'regression'] as const, s.problem, (v) => update({ problem: v, dataset: v === 'regression' ? 'reg-plane' : 'circle' }), 'Classification (colours) or regression (values)', 'problem'));
-  presetSel = reg('preset', select('Preset', [{ value: 'modern', label: 'modern' }, { value: 'classic', label: 'classic (TF)' }] as const, s.preset, (v) => update({ preset: v }), 'classic: tanh output, ±1 labels, ½·MSE, plain SGD, no reshuffle — as TensorFlow Playground; modern: logits + BCE/CE, any optimizer', 'preset'));
-  const chOpts = [{ value: 'none', label: 'none' }, ...Object.entries(CHALLENGES).map(([k, c]) => ({ value: k, label: c.title }))] as { value: PgState['challenge']; label: string }[];
-  challengeSel = reg('challenge', select('Challenge', chOpts, s.challenge, (v) => update(v === 'none' ? { challenge: v } : { challenge: v, ...CHALLENGES[v].setup }), 'A guided goal to reach; its starting setup is applied when chosen', 'challenge'));
+  lrSel = reg(
+    'learningRate',
+    select(
+      'Learning rate', options(withValue(LRS, s.learningRate)), String(s.learningRate), (v) => update({ learningRate: Number(v) }),
+      'Step size of each update; applied live', 'lr',
+    ),
+  );
+  actSel = reg(
+    'activation',
+    select<ActivationName>(
+      'Activation', ACTIVATIONS, s.activation, (v) => update({ activation: v, layerActivations: [] }),
+      'Activation of every hidden layer (per-layer choices are above each layer)', 'activation',
+    ),
+  );
+  regSel = reg(
+    'regularization',
+    select(
+      'Regularization', REGULARIZATIONS, s.regularization, (v) => update({ regularization: v }),
+      'Penalty on the weights: L1 = rate·Σ|w|, L2 = ½·rate·Σw²; live', 'regularization',
+    ),
+  );
+  rateSel = reg(
+    'regularizationRate',
+    select(
+      'Regularization rate', options(RATES), String(s.regularizationRate), (v) => update({ regularizationRate: Number(v) }),
+      'Strength of the penalty; live', 'regRate',
+    ),
+  );
+  probSel = reg(
+    'problem',
+    select(
+      'Problem type', ['classification', 'regression'] as const, s.problem,
+      (v) => update({ problem: v, dataset: v === 'regression' ? 'reg-plane' : 'circle' }),
+      'Classification (colours) or regression (values)', 'problem',
+    ),
+  );
+  presetSel = reg(
+    'preset',
+    select(
+      'Preset', [{ value: 'modern', label: 'modern' }, { value: 'classic', label: 'classic (TF)' }] as const, s.preset,
+      (v) => update({ preset: v }),
+      'classic: tanh output, ±1 labels, ½·MSE, plain SGD, no reshuffle — as TensorFlow Playground; '
+        + 'modern: logits + BCE/CE, any optimizer',
+      'preset',
+    ),
+  );
+  type ChOpt = { value: PgState['challenge']; label: string };
+  const chOpts: ChOpt[] = [{ value: 'none', label: 'none' }];
+  for (const [k, c] of Object.entries(CHALLENGES)) chOpts.push({ value: k as ChOpt['value'], label: c.title });
+  challengeSel = reg(
+    'challenge',
+    select(
+      'Challenge', chOpts, s.challenge, (v) => update(v === 'none' ? { challenge: v } : { challenge: v, ...CHALLENGES[v].setup }),
+      'A guided goal to reach; its starting setup is applied when chosen', 'challenge',
+    ),
+  );
   let seen = false;
   try {
     seen = localStorage.getItem('pg-callout-seen') === '1';
@@ -89,7 +141,10 @@ export function buildToolbar(): HTMLElement {
   );
   callout.hidden = seen;
   return el('section', { class: 'toolbar', attrs: { 'aria-label': 'Training controls' } }, [
-    el('div', { class: 'runctl' }, [resetBtn, playBtn, stepBtn, reseedBtn, el('div', { class: 'epochbox' }, [el('span', { class: 'lbl', text: 'Epoch' }), epochOut])]),
+    el(
+      'div', { class: 'runctl' },
+      [resetBtn, playBtn, stepBtn, reseedBtn, el('div', { class: 'epochbox' }, [el('span', { class: 'lbl', text: 'Epoch' }), epochOut])],
+    ),
     presetSel.root, lrSel.root, actSel.root, regSel.root, rateSel.root, probSel.root, challengeSel.root, callout,
   ]);
 }
@@ -140,24 +195,55 @@ export function buildDataPanel(): HTMLElement {
   for (const d of DATASETS) {
     if (d === 'custom') continue;
     const c = el('canvas', { class: 'thumb', attrs: { width: '60', height: '60' } });
-    const b = el('button', { class: 'thumbbtn', title: DATASET_LABELS[d], attrs: { type: 'button', role: 'radio', 'data-dataset': d, 'aria-label': DATASET_LABELS[d] } }, [c]);
+    const b = el(
+      'button',
+      {
+        class: 'thumbbtn', title: DATASET_LABELS[d],
+        attrs: { type: 'button', role: 'radio', 'data-dataset': d, 'aria-label': DATASET_LABELS[d] },
+      },
+      [c],
+    );
     b.addEventListener('click', () => update({ dataset: d, problem: d.startsWith('reg-') ? 'regression' : 'classification' }));
     thumbs.append(b);
   }
-  classesSl = reg('classes', slider('Classes', 2, 5, 1, s.classes, (v) => update({ classes: v }), 'Number of classes for the multi-class datasets', 'classes'));
-  ratioSl = reg('percTrainData', slider('Ratio of training to test data', 10, 90, 10, s.percTrainData, (v) => update({ percTrainData: v }), 'Share of the points used for training; the rest is the test set', 'ratio', (v) => `${v}%`));
-  valSl = reg('valPercent', slider('Validation share of training', 0, 40, 5, s.valPercent, (v) => update({ valPercent: v }), 'Held out of the training points to watch over-fitting (needed for early stopping)', 'val', (v) => `${v}%`));
+  classesSl = reg(
+    'classes',
+    slider('Classes', 2, 5, 1, s.classes, (v) => update({ classes: v }), 'Number of classes for the multi-class datasets', 'classes'),
+  );
+  ratioSl = reg(
+    'percTrainData',
+    slider(
+      'Ratio of training to test data', 10, 90, 10, s.percTrainData, (v) => update({ percTrainData: v }),
+      'Share of the points used for training; the rest is the test set', 'ratio', (v) => `${v}%`,
+    ),
+  );
+  valSl = reg(
+    'valPercent',
+    slider(
+      'Validation share of training', 0, 40, 5, s.valPercent, (v) => update({ valPercent: v }),
+      'Held out of the training points to watch over-fitting (needed for early stopping)', 'val', (v) => `${v}%`,
+    ),
+  );
   noiseSl = reg('noise', slider('Noise', 0, 50, 5, s.noise, (v) => update({ noise: v }), 'How much the points are jittered', 'noise'));
-  batchSl = reg('batchSize', slider('Batch size', 1, 64, 1, s.batchSize, (v) => update({ batchSize: v }), 'Points per update; live', 'batch'));
-  const regenBtn = button('Regenerate', 'New points (the next data seed)', () => update({ dataSeed: (store.state.dataSeed + 1) % 2 ** 31 }), 'regen');
+  batchSl = reg(
+    'batchSize', slider('Batch size', 1, 64, 1, s.batchSize, (v) => update({ batchSize: v }), 'Points per update; live', 'batch'),
+  );
+  const regenBtn = button(
+    'Regenerate', 'New points (the next data seed)', () => update({ dataSeed: (store.state.dataSeed + 1) % 2 ** 31 }), 'regen',
+  );
   const csvInput = el('input', { id: 'csv-file', attrs: { type: 'file', accept: '.csv,text/csv,text/plain', 'aria-label': 'Upload CSV' } });
   csvInput.addEventListener('change', async () => {
     const f = csvInput.files?.[0];
     if (f) loadCsvText(await f.text());
     csvInput.value = '';
   });
-  const pasteArea = el('textarea', { id: 'csv-text', attrs: { rows: '5', placeholder: 'x1,x2,label\n1.5,-2,1\n…', 'aria-label': 'CSV text' } });
-  const addOpts = [{ value: '-1', label: 'nothing' }, ...[0, 1, 2, 3, 4].map((k) => ({ value: String(k), label: `class ${k}` })), { value: '9', label: 'removes nearest' }] as const;
+  const pasteArea = el(
+    'textarea', { id: 'csv-text', attrs: { rows: '5', placeholder: 'x1,x2,label\n1.5,-2,1\n…', 'aria-label': 'CSV text' } },
+  );
+  const addOpts = [
+    { value: '-1', label: 'nothing' }, ...[0, 1, 2, 3, 4].map((k) => ({ value: String(k), label: `class ${k}` })),
+    { value: '9', label: 'removes nearest' },
+  ] as const;
   const addSel = select('Click on the output adds', addOpts, '-1', (v) => {
     store.addClass = Number(v);
   }, 'Pick a class, then click the big heatmap to add points of it (or remove the nearest point)', 'add-points');
@@ -167,8 +253,14 @@ export function buildDataPanel(): HTMLElement {
     (controls.dataset = el('div', { class: 'ctl' }, [el('span', { class: 'lbl', text: 'Which dataset do you want to use?' }), thumbs])),
     classesSl.root, ratioSl.root, valSl.root, noiseSl.root, batchSl.root, regenBtn,
     (controls.data = el('div', { class: 'datafiles' }, [
-      el('label', { class: 'ctl file', title: 'CSV with x1, x2, label rows (classification labels 0–4, regression labels in [−1, 1])' }, [el('span', { class: 'lbl', text: 'Upload CSV' }), csvInput]),
-      button('Download data', 'Save the current points as CSV', () => store.frame && download('data.csv', toCsv(allPoints()), 'text/csv'), 'csv-download'),
+      el(
+        'label', { class: 'ctl file', title: 'CSV with x1, x2, label rows (classification labels 0–4, regression labels in [−1, 1])' },
+        [el('span', { class: 'lbl', text: 'Upload CSV' }), csvInput],
+      ),
+      button(
+        'Download data', 'Save the current points as CSV', () => store.frame && download('data.csv', toCsv(allPoints()), 'text/csv'),
+        'csv-download',
+      ),
       el('details', { class: 'paste' }, [
         el('summary', { text: 'Paste CSV', title: 'Paste rows of x1, x2, label' }),
         pasteArea,

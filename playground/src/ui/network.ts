@@ -35,7 +35,7 @@ netWrap.append(el('h2', { text: 'Features → hidden layers → output' }), netH
 controls.network = netHead;
 
 let nodes: NodeView[][] = []; // [column][unit]: column 0 = enabled features, then hidden layers, last = output
-let biases: { box: HTMLElement; layer: number; unit: number }[] = [];
+let biases: { box: HTMLElement; layer: number; unit: number; color: string }[] = [];
 let geo: NetLayout = networkLayout(500, [2]);
 let builtWidth = 0;
 
@@ -90,8 +90,16 @@ export function buildNetwork(): void {
   const N = geo.node;
   netWrap.style.setProperty('--node', `${N}px`);
   const layerBtns = el('div', { class: 'layerctl' }, [
-    button('+', 'Add a hidden layer', () => s.networkShape.length < MAX_LAYERS && update({ networkShape: [...s.networkShape, 2], layerActivations: [] }), 'add-layer', 'btn round'),
-    button('−', 'Remove the last hidden layer', () => s.networkShape.length > 0 && update({ networkShape: s.networkShape.slice(0, -1), layerActivations: [] }), 'remove-layer', 'btn round'),
+    button(
+      '+', 'Add a hidden layer',
+      () => s.networkShape.length < MAX_LAYERS && update({ networkShape: [...s.networkShape, 2], layerActivations: [] }), 'add-layer',
+      'btn round',
+    ),
+    button(
+      '−', 'Remove the last hidden layer',
+      () => s.networkShape.length > 0 && update({ networkShape: s.networkShape.slice(0, -1), layerActivations: [] }), 'remove-layer',
+      'btn round',
+    ),
     el('span', { id: 'layer-count', text: `${hidden.length} hidden layer${hidden.length === 1 ? '' : 's'}` }),
   ]);
   controls.numHiddenLayers = layerBtns;
@@ -117,7 +125,9 @@ export function buildNetwork(): void {
     const box = el('div', {
       class: `node feature${on ? ' on' : ' off'}`,
       title: locked ? label : `${label} — click to ${on ? 'switch this input off' : 'use this input'}`,
-      attrs: locked ? { tabindex: '0', 'aria-label': `Feature ${label}`, 'data-feature': f } : { role: 'switch', tabindex: '0', 'aria-checked': String(on), 'aria-label': `Feature ${label}`, 'data-feature': f },
+      attrs: locked ? { tabindex: '0', 'aria-label': `Feature ${label}`, 'data-feature': f } : {
+        role: 'switch', tabindex: '0', 'aria-checked': String(on), 'aria-label': `Feature ${label}`, 'data-feature': f,
+      },
     }, [canvas]);
     if (!locked) {
       const toggle = () => update({ [f]: !store.state[f] } as Partial<PgState>);
@@ -148,10 +158,20 @@ export function buildNetwork(): void {
     }, `Activation of hidden layer ${l + 1}`, `layer-act-${l}`);
     head(l + 1, [
       el('div', { class: 'pm' }, [
-        small(button('+', `Add a neuron to layer ${l + 1}`, () => units < MAX_NEURONS && setUnits(l, units + 1), `add-neuron-${l}`, 'btn round small')),
-        small(button('−', `Remove a neuron from layer ${l + 1}`, () => units > 1 && setUnits(l, units - 1), `remove-neuron-${l}`, 'btn round small')),
+        small(button(
+          '+', `Add a neuron to layer ${l + 1}`, () => units < MAX_NEURONS && setUnits(l, units + 1), `add-neuron-${l}`, 'btn round small',
+        )),
+        small(button(
+          '−', `Remove a neuron from layer ${l + 1}`, () => units > 1 && setUnits(l, units - 1), `remove-neuron-${l}`, 'btn round small',
+        )),
       ]),
-      el('span', { class: 'units', text: geo.colW >= 70 ? `${units} neuron${units === 1 ? '' : 's'}` : `${units}`, title: `${units} neuron${units === 1 ? '' : 's'}` }),
+      el(
+        'span',
+        {
+          class: 'units', text: geo.colW >= 70 ? `${units} neuron${units === 1 ? '' : 's'}` : `${units}`,
+          title: `${units} neuron${units === 1 ? '' : 's'}`,
+        },
+      ),
       act.root,
     ]);
     const col: NodeView[] = [];
@@ -191,7 +211,14 @@ function makeNode(col: number, unit: number, label: string): NodeView {
   const x = geo.colX(col);
   const y = geo.rowY(unit);
   const canvas = el('canvas', { attrs: { width: String(GRID), height: String(GRID) } });
-  const box = el('div', { class: 'node', title: `${label} — hover to see it large`, attrs: { tabindex: '0', 'aria-label': label, 'data-layer': String(col), 'data-unit': String(unit) } }, [canvas]);
+  const box = el(
+    'div',
+    {
+      class: 'node', title: `${label} — hover to see it large`,
+      attrs: { tabindex: '0', 'aria-label': label, 'data-layer': String(col), 'data-unit': String(unit) },
+    },
+    [canvas],
+  );
   place(box, x, y, N);
   hoverHandlers(box, { kind: 'neuron', layer: col, unit, label: label.replace(/^Layer/, 'layer').replace(/^Output/, 'the output') });
   netBody.append(box);
@@ -206,7 +233,7 @@ function makeNode(col: number, unit: number, label: string): NodeView {
   b.addEventListener('click', (e) => openEditor(e, col - 1, unit, -1));
   b.addEventListener('keydown', (e) => e.key === 'Enter' && openEditor(e, col - 1, unit, -1));
   netBody.append(b);
-  biases.push({ box: b, layer: col - 1, unit });
+  biases.push({ box: b, layer: col - 1, unit, color: '' });
   return { canvas, box, x, y, img: new ImageData(GRID, GRID) };
 }
 
@@ -263,7 +290,7 @@ editor.addEventListener('blur', () => (editor.hidden = true));
 
 /** Link paths are created once per network shape and layout; frames only restyle them. */
 let linkKey = '';
-let linkPaths: { path: SVGPathElement; l: number; o: number; i: number }[] = [];
+let linkPaths: { path: SVGPathElement; l: number; o: number; i: number; color: string; width: string }[] = [];
 const weightAt = (l: number, o: number, i: number): number => {
   const w = store.frame?.weights[l];
   return w ? w.weight[o * w.in + i]! : NaN;
@@ -285,15 +312,19 @@ function buildLinks(f: ViewFrame): void {
         const x1 = a.x + N, y1 = a.y + N / 2, x2 = b.x, y2 = b.y + N / 2;
         const d = `M${x1},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`;
         const path = svg('path', { d, fill: 'none', class: 'link', 'data-link': `${l},${o},${i}` });
-        const hit = svg('path', { d, stroke: 'transparent', 'stroke-width': 10, fill: 'none', class: 'linkhit', tabindex: 0, role: 'button' });
-        const label = () => `Weight from ${l === 0 ? 'input' : `layer ${l}`} unit ${i + 1} to ${last ? 'output' : `layer ${l + 1}`} unit ${o + 1}: ${fmtW(weightAt(l, o, i))}`;
+        const hit = svg(
+          'path', { d, stroke: 'transparent', 'stroke-width': 10, fill: 'none', class: 'linkhit', tabindex: 0, role: 'button' },
+        );
+        const src = l === 0 ? 'input' : `layer ${l}`;
+        const dst = last ? 'output' : `layer ${l + 1}`;
+        const label = () => `Weight from ${src} unit ${i + 1} to ${dst} unit ${o + 1}: ${fmtW(weightAt(l, o, i))}`;
         hit.addEventListener('mousemove', (e) => showTip(e, `Weight: ${fmtW(weightAt(l, o, i))} (click to edit)`));
         hit.addEventListener('focus', () => hit.setAttribute('aria-label', label()));
         hit.addEventListener('mouseleave', hideTip);
         hit.addEventListener('click', (e) => openEditor(e, l, o, i));
         hit.addEventListener('keydown', (e) => e.key === 'Enter' && openEditor(e, l, o, i));
         linkSvg.append(path, hit);
-        linkPaths.push({ path, l, o, i });
+        linkPaths.push({ path, l, o, i, color: '', width: '' });
       }
   });
 }
@@ -321,12 +352,14 @@ export function drawNetwork(f: ViewFrame): void {
   const scale = geo.node / 38;
   for (const p of linkPaths) {
     const st = linkStyle(weightAt(p.l, p.o, p.i));
-    p.path.setAttribute('stroke', st.color);
-    p.path.setAttribute('stroke-width', String(Math.max(0.6, st.width * scale)));
+    const w = Math.max(0.6, st.width * scale).toFixed(2);
+    if (p.color !== st.color) p.path.setAttribute('stroke', (p.color = st.color));
+    if (p.width !== w) p.path.setAttribute('stroke-width', (p.width = w));
   }
   for (const b of biases) {
     const w = f.weights[b.layer];
-    b.box.style.background = biasColor(w ? w.bias[b.unit]! : NaN);
+    const c = biasColor(w ? w.bias[b.unit]! : NaN);
+    if (b.color !== c) b.box.style.background = b.color = c;
   }
 }
 

@@ -5,7 +5,9 @@
  */
 import { button, checkbox, el } from '../dom.js';
 import { defaultState, normalize } from '../state.js';
-import { CLASS_COLORS, EXTENT, GRID, absMax, divergingColor, fromPixel, paintClasses, paintDiverging, pointColor, rgb, toPixel } from '../grid.js';
+import {
+  CLASS_COLORS, EXTENT, GRID, absMax, divergingColor, fromPixel, paintClasses, paintDiverging, pointColor, rgb, toPixel,
+} from '../grid.js';
 import type { Point } from '../datasets.js';
 import type { Frame } from '../protocol.js';
 import { send, setState, store, update, type ViewFrame } from '../store.js';
@@ -14,23 +16,44 @@ import { reg } from './controls.js';
 import { column, featureMap } from './network.js';
 import { drawChart, drawLrChart, chartLegend } from './charts.js';
 
-export const outCanvas = el('canvas', { id: 'heatmap', class: 'heatmap', attrs: { width: '400', height: '400', 'aria-label': 'Decision boundary: the network output over the plane' } });
+export const outCanvas = el(
+  'canvas',
+  {
+    id: 'heatmap', class: 'heatmap',
+    attrs: { width: '400', height: '400', 'aria-label': 'Decision boundary: the network output over the plane' },
+  },
+);
 const caption = el('div', { class: 'mapcaption', id: 'map-caption' });
 caption.hidden = true;
 const heatImg = new ImageData(GRID, GRID);
 const heatOff = el('canvas', { attrs: { width: String(GRID), height: String(GRID) } });
 const lossOut = el('div', { class: 'losses' });
 const chart = el('canvas', { id: 'chart', class: 'chart', attrs: { width: '400', height: '90', 'aria-label': 'Loss over epochs' } });
-const lrChart = el('canvas', { id: 'lrchart', class: 'chart small', attrs: { width: '400', height: '40', 'aria-label': 'Learning rate over epochs' } });
+const lrChart = el(
+  'canvas', { id: 'lrchart', class: 'chart small', attrs: { width: '400', height: '40', 'aria-label': 'Learning rate over epochs' } },
+);
 const lrBox = el('div', { class: 'lrbox' }, [
-  el('div', { class: 'chartlabel' }, [el('span', { class: 'lbl', text: 'Learning rate ' }), el('output', { id: 'cur-lr' }), el('span', { id: 'lr-range', class: 'range' })]),
+  el(
+    'div', { class: 'chartlabel' },
+    [el('span', { class: 'lbl', text: 'Learning rate ' }), el('output', { id: 'cur-lr' }), el('span', { id: 'lr-range', class: 'range' })],
+  ),
   lrChart,
 ]);
 const metricsOut = el('div', { class: 'metrics' });
 const legend = el('div', { class: 'legend', id: 'legend' });
 const perfOut = el('div', { class: 'perf', id: 'perf', text: 'not trained yet' });
-const hiddenCanvas = el('canvas', { id: 'hidden-view', class: 'hiddenview', attrs: { width: '200', height: '200', 'aria-label': 'Training points in the last hidden layer (two units)' } });
-const hiddenBox = el('div', { class: 'hiddenbox', title: 'The training points as the last hidden layer sees them: its two activations as x and y. The output layer only has to draw a line here.' }, [
+const hiddenCanvas = el(
+  'canvas',
+  {
+    id: 'hidden-view', class: 'hiddenview',
+    attrs: { width: '200', height: '200', 'aria-label': 'Training points in the last hidden layer (two units)' },
+  },
+);
+const hiddenBox = el('div', {
+  class: 'hiddenbox',
+  title: 'The training points as the last hidden layer sees them: its two activations as x and y. '
+    + 'The output layer only has to draw a line here.',
+}, [
   el('span', { class: 'lbl', text: 'Hidden representation (last layer, 2 units)' }),
   hiddenCanvas,
 ]);
@@ -43,8 +66,19 @@ stallBox.hidden = true;
 
 export function buildOutputPanel(): HTMLElement {
   const s = store.state;
-  const testChk = reg('showTestData', checkbox('Show test data', s.showTestData, (v) => update({ showTestData: v }), 'Draw the test points too (outlined in black)', 'show-test'));
-  const discChk = reg('discretize', checkbox('Discretize output', s.discretize, (v) => update({ discretize: v }), 'Show only the predicted class, not the confidence', 'discretize'));
+  const testChk = reg(
+    'showTestData',
+    checkbox(
+      'Show test data', s.showTestData, (v) => update({ showTestData: v }), 'Draw the test points too (outlined in black)', 'show-test',
+    ),
+  );
+  const discChk = reg(
+    'discretize',
+    checkbox(
+      'Discretize output', s.discretize, (v) => update({ discretize: v }), 'Show only the predicted class, not the confidence',
+      'discretize',
+    ),
+  );
   refreshChecks = () => {
     testChk.input.checked = store.state.showTestData;
     discChk.input.checked = store.state.discretize;
@@ -113,7 +147,7 @@ export function drawHeatmap(f: ViewFrame): void {
   const S = outCanvas.width;
   // smoothed, so the boundary does not look stair-stepped on a projector
   ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'high';
+  ctx.imageSmoothingQuality = 'low'; // bilinear: ~1 ms more than none; 'high' costs ~14 ms a frame in software canvas
   // the map a little faded (as TensorFlow Playground draws it) so the points' full colours stand out
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, S, S);
@@ -162,25 +196,40 @@ function legendBar(): HTMLCanvasElement {
   return legendCanvas;
 }
 
+let legendKey = '';
 function drawLegend(f: Frame): void {
   const s = store.state;
   const multi = f.grid.classes > 1;
+  const key = `${f.grid.classes}|${s.problem}|${s.preset}`;
+  if (key === legendKey) return;
+  legendKey = key;
   const swatch = (c: readonly number[], text: string) => {
     const sw = el('span', { class: 'swatch' });
     sw.style.background = rgb(c);
     return el('span', { class: 'legend-item' }, [sw, el('span', { text })]);
   };
-  const ends = s.problem === 'regression' ? ['−1', '+1'] : s.preset === 'classic' ? ['−1 (class 0)', '+1 (class 1)'] : ['P(class 1) = 0', '1'];
+  const ends = s.problem === 'regression' ? ['−1', '+1'] : s.preset === 'classic' ? ['−1 (class 0)', '+1 (class 1)'] : [
+    'P(class 1) = 0', '1',
+  ];
   legend.replaceChildren(
     ...(multi
       ? CLASS_COLORS.slice(0, f.grid.classes).map((c, k) => swatch(c, `class ${k}`))
       : [el('span', { text: ends[0]! }), legendBar(), el('span', { text: ends[1]! })]),
-    el('span', { class: 'legend-note', text: multi ? 'lightness = confidence' : s.problem === 'regression' ? 'colour = predicted value' : 'colour = prediction, dots = data' }),
+    el(
+      'span',
+      {
+        class: 'legend-note',
+        text: multi ? 'lightness = confidence' : s.problem === 'regression' ? 'colour = predicted value'
+          : 'colour = prediction, dots = data',
+      },
+    ),
   );
 }
 
 function drawLosses(f: Frame): void {
-  const item = (label: string, id: string, text: string) => el('div', {}, [el('span', { class: 'lbl', text: `${label} ` }), el('output', { id, text })]);
+  const item = (label: string, id: string, text: string) => el(
+    'div', {}, [el('span', { class: 'lbl', text: `${label} ` }), el('output', { id, text })],
+  );
   lossOut.replaceChildren(
     item('Test loss', 'test-loss', fmtLoss(f.metrics.test.loss)),
     item('Training loss', 'train-loss', fmtLoss(f.metrics.train.loss)),
@@ -188,7 +237,14 @@ function drawLosses(f: Frame): void {
     f.race
       ? el('div', { class: 'race' }, [
           el('span', { class: 'lbl', text: `Race: ${store.state.optimizer} (solid) vs ${f.race.optimizer} (dashed) ` }),
-          el('output', { id: 'race-loss', text: `${f.race.diverged ? 'diverged' : `train ${fmtLoss(f.race.metrics.train.loss)} · test ${fmtLoss(f.race.metrics.test.loss)}`}` }),
+          el(
+            'output',
+            {
+              id: 'race-loss',
+              text: f.race.diverged ? 'diverged'
+                : `train ${fmtLoss(f.race.metrics.train.loss)} · test ${fmtLoss(f.race.metrics.test.loss)}`,
+            },
+          ),
         ])
       : '',
   );
@@ -198,17 +254,40 @@ function drawMetrics(f: Frame): void {
   const m = f.metrics;
   const parts: HTMLElement[] = [];
   if (m.test.accuracy !== undefined)
-    parts.push(el('div', {}, [el('span', { class: 'lbl', text: 'Accuracy ' }), el('output', { id: 'accuracy', text: `train ${(100 * (m.train.accuracy ?? 0)).toFixed(1)}% · test ${(100 * m.test.accuracy).toFixed(1)}%` })]));
+    parts.push(el(
+      'div', {},
+      [
+        el('span', { class: 'lbl', text: 'Accuracy ' }),
+        el(
+          'output',
+          { id: 'accuracy', text: `train ${(100 * (m.train.accuracy ?? 0)).toFixed(1)}% · test ${(100 * m.test.accuracy).toFixed(1)}%` },
+        ),
+      ],
+    ));
   if (m.test.r2 !== undefined)
-    parts.push(el('div', {}, [el('span', { class: 'lbl', text: 'Test ' }), el('output', { id: 'r2', text: `R² ${m.test.r2.toFixed(3)} · RMSE ${(m.test.rmse ?? NaN).toFixed(3)}` })]));
+    parts.push(el(
+      'div', {},
+      [
+        el('span', { class: 'lbl', text: 'Test ' }),
+        el('output', { id: 'r2', text: `R² ${m.test.r2.toFixed(3)} · RMSE ${(m.test.rmse ?? NaN).toFixed(3)}` }),
+      ],
+    ));
   if (m.confusion) {
-    const t = el('table', { class: 'confusion', id: 'confusion', attrs: { 'aria-label': 'Confusion matrix (test set): rows true class, columns predicted' } });
+    const t = el(
+      'table',
+      { class: 'confusion', id: 'confusion', attrs: { 'aria-label': 'Confusion matrix (test set): rows true class, columns predicted' } },
+    );
     t.append(el('caption', { text: 'Confusion (test): rows = true, columns = predicted' }));
     t.append(el('tr', {}, [el('th'), ...m.confusion.map((_, j) => el('th', { text: String(j) }))]));
-    m.confusion.forEach((row, i) => t.append(el('tr', {}, [el('th', { text: String(i) }), ...row.map((v, j) => el('td', { class: i === j ? 'diag' : '', text: String(v) }))])));
+    m.confusion.forEach((row, i) => t.append(el(
+      'tr', {}, [el('th', { text: String(i) }), ...row.map((v, j) => el('td', { class: i === j ? 'diag' : '', text: String(v) }))],
+    )));
     parts.push(t);
   }
-  if (f.stopped) parts.push(el('div', { class: 'stopnote', text: `Early stopping: no validation improvement since epoch ${f.bestEpoch}. ` }, [button('Restore best weights', 'Load the weights from the best epoch', () => send({ type: 'restoreBest' }), 'restore-best')]));
+  if (f.stopped) parts.push(el(
+    'div', { class: 'stopnote', text: `Early stopping: no validation improvement since epoch ${f.bestEpoch}. ` },
+    [button('Restore best weights', 'Load the weights from the best epoch', () => send({ type: 'restoreBest' }), 'restore-best')],
+  ));
   metricsOut.replaceChildren(...parts);
 }
 
@@ -217,7 +296,8 @@ function drawPerf(f: Frame): void {
   // nothing is timed before the first step
   const timed = f.msPerStep > 0 && f.epoch > 0;
   perfOut.textContent = timed
-    ? `backend ${f.backend} · ${f.msPerStep.toFixed(2)} ms/step${f.epochsPerSecond ? ` · ${f.epochsPerSecond.toFixed(0)} epochs/s` : ''} · render ${renderMs.toFixed(1)} ms`
+    ? `backend ${f.backend} · ${f.msPerStep.toFixed(2)} ms/step`
+      + `${f.epochsPerSecond ? ` · ${f.epochsPerSecond.toFixed(0)} epochs/s` : ''} · render ${renderMs.toFixed(1)} ms`
     : `backend ${f.backend} · not trained yet`;
 }
 export function noteRenderMs(ms: number): void {
@@ -233,8 +313,15 @@ export function showDivergence(f: Frame): void {
   const lower = Math.max(1e-5, lr / 10);
   divBox.replaceChildren(
     el('strong', { text: 'Training diverged and was paused. ' }),
-    el('span', { text: `${f.diverged.reason}. The learning rate (${lr}) is probably too large for this network: each step overshoots, the loss grows, and the numbers overflow.` }),
-    button(`Restore the last good weights and use learning rate ${lower}`, 'Go back to the last weights with a finite loss, with a ten times smaller learning rate', () => {
+    el(
+      'span',
+      {
+        text: `${f.diverged.reason}. The learning rate (${lr}) is probably too large for this network: `
+          + 'each step overshoots, the loss grows, and the numbers overflow.',
+      },
+    ),
+    button(`Restore the last good weights and use learning rate ${lower}`, 'Go back to the last weights with a finite loss, '
+      + 'with a ten times smaller learning rate', () => {
       update({ learningRate: lower });
       send({ type: 'recover', lr: lower });
     }, 'recover'),
@@ -255,9 +342,13 @@ function showStall(f: Frame): void {
   const suggest = store.state.preset === 'classic' ? 0.03 : defaultState().learningRate;
   stallBox.replaceChildren(
     el('span', { text: big
-      ? `The loss has not gone down in ${f.epoch} epochs. At learning rate ${lr} each step jumps past the low points, so the network stays at chance. `
+      ? `The loss has not gone down in ${f.epoch} epochs. At learning rate ${lr} each step jumps past the low points, `
+        + 'so the network stays at chance. '
       : `The loss has barely moved in ${f.epoch} epochs: learning rate ${lr} makes each step tiny. ` }),
-    button(`Use learning rate ${suggest}`, 'Switch to a learning rate that usually works here (applied live)', () => update({ learningRate: suggest }), 'stall-fix'),
+    button(
+      `Use learning rate ${suggest}`, 'Switch to a learning rate that usually works here (applied live)',
+      () => update({ learningRate: suggest }), 'stall-fix',
+    ),
   );
 }
 
