@@ -129,7 +129,7 @@ interface Loaded {
 
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
 
-async function loadDataset(spec: string, opts: { target?: string; task?: string }, log: Log): Promise<Loaded> {
+export async function loadDataset(spec: string, opts: { target?: string; task?: string }, log: Log): Promise<Loaded> {
   if (spec === 'mnist' || spec === 'fashion-mnist') {
     const d = spec === 'mnist' ? await data.datasets.mnist() : await data.datasets.fashionMnist();
     const [xTr, yTr] = d.train.tensors as Tensor[];
@@ -521,6 +521,9 @@ export async function train(flags: TrainFlags, log: Log): Promise<{ testAccuracy
       seed: flags.seed,
       valFraction: flags.valFraction,
       augmentShift: shiftPx,
+      // the optimizer's hyper-parameters as constructed (defaults filled in, before any schedule), for `export --pytorch`
+      optimizerOptions: { ...optimizer.defaults },
+      ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
       seconds,
       [`${splitName}Metrics`]: testMetrics,
     },
@@ -722,7 +725,7 @@ function parseShape(s: string): number[] {
 }
 
 export async function exportCmd(flags: { model: string; onnx?: string; opset?: number }, out: Log): Promise<void> {
-  if (!flags.onnx) throw new CliError('export needs --onnx FILE (the only export format so far)', 2);
+  if (!flags.onnx) throw new CliError('export needs --onnx FILE or --pytorch DIR', 2);
   const { model, meta } = await loadTrained(flags.model);
   const example = tensor(new Float32Array(meta.inputShape.reduce((a, b) => a * b, 1)), { shape: [1, ...meta.inputShape] });
   try {

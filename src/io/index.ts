@@ -17,3 +17,4 @@ export { exportOnnx, exportOnnxModel, DEFAULT_OPSET as ONNX_DEFAULT_OPSET, type 
 export { importOnnxBytes, OnnxModule, ONNX_IMPORT_OPS, type ImportOnnxOptions } from './onnx/import.js';
 export { importOnnx, saveOnnx, decodeOnnxModel, type SaveOnnxOptions } from './onnx/files.js';
 export { checkExternalLocation } from './onnx/external.js';
+export { pytorchModelSource, PYTORCH_LEAVES, type PyTranslation, type PyTranslator } from './pytorch/generate.js';

@@ -53,3 +53,4 @@ export {
   type LayerSpec,
   type SummaryRow,
 } from './models.js';
+export { pytorchSource, ZOO_PYTORCH_TRANSLATORS } from './pytorch.js';
