@@ -67,7 +67,7 @@ function makeImageFolder(dir: string): void {
       const o = 5 + Math.floor(rng.uniform() * 10);
       for (let y = 0; y < 20; y++)
         for (let x = 0; x < 20; x++) {
-          const v = Math.max(0, Math.min(255, (on(x, y, o) ? 220 : 20) + 30 * rng.normal()));
+          const v = Math.max(0, Math.min(255, (on(x, y, o) ? 150 : 60) + 70 * rng.normal()));
           png.data.set([v, v, v, 255], (y * 20 + x) * 4);
         }
       writeFileSync(join(dir, name, `${i}.png`), PNG.sync.write(png));
@@ -132,10 +132,12 @@ async function main(): Promise<void> {
       inputs: async (dir) => {
         const { meta } = await loadTrained(dir);
         const ds = await loadDataset(folder, {}, () => {});
-        const idx = valIndices(ds.train.x.shape[0]!, 0.1, 0).slice(0, 100);
+        // the first 100 samples of train_ddp.py's 'all' split: the training split, in backprop's order
+        const n = ds.train.x.shape[0]!;
+        const idx = new Rng(1).permutation(n).slice(Math.round(n * 0.1)).slice(0, 100);
         return normalise(ds.train.x.indexSelect(0, tensor(Int32Array.from(idx))), meta.preprocessing as { mean?: number; std?: number });
       },
-      split: 'val',
+      split: 'all',
       evaluate: () => ['--dataset', folder],
       pythonEvalSplit: 'all',
     },
