@@ -5,6 +5,7 @@
  * every error into one line and a non-zero exit.
  */
 export { CliError, type Log } from './errors.js';
+export { loadDataset } from './datasets.js';
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION, loadTrained, type ModelFile } from './model-file.js';
 export { train, MAX_EPOCHS, CHECKPOINT_FILE, type TrainFlags } from './train.js';
 export { evaluateCmd } from './evaluate.js';

@@ -6,7 +6,7 @@ import { loadTrained } from './model-file.js';
 import { MAX_INPUT_ELEMENTS } from '../train/models.js';
 
 export async function exportCmd(flags: { model: string; onnx?: string; opset?: number }, out: Log): Promise<void> {
-  if (!flags.onnx) throw new CliError('export needs --onnx FILE (the only export format so far)', 2);
+  if (!flags.onnx) throw new CliError('export needs --onnx FILE or --pytorch DIR', 2);
   const { model, meta } = await loadTrained(flags.model);
   const example = tensor(new Float32Array(meta.inputShape.reduce((a, b) => a * b, 1)), { shape: [1, ...meta.inputShape] });
   try {

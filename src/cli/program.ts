@@ -94,19 +94,29 @@ export function program(io: CliIO): Command {
     });
 
   p.command('export')
-    .description('export a trained model to ONNX')
+    .description('export a trained model to ONNX, or to PyTorch (model.py, weights, a torchrun DDP training script)')
     .requiredOption('-m, --model <dir>', 'folder with model.json and model.safetensors')
     .option('--onnx <file>', 'write an ONNX model')
     .option('--opset <n>', 'ONNX opset', int('--opset'))
+    .option('--pytorch <dir>', 'write model.py, model.safetensors, train_ddp.py, README.md and data/ for PyTorch')
     .action(async (o) => {
-      await (await app()).exportCmd(o, out);
+      if (o.pytorch) await (await import('./pytorch.js')).exportPyTorch(o.model, o.pytorch, out);
+      if (o.onnx || !o.pytorch) await (await app()).exportCmd(o, out);
     });
 
   p.command('import')
-    .description('import an ONNX model and check that it runs')
-    .argument('<file.onnx>', 'ONNX model')
+    .description('import an ONNX model and check that it runs; or, with --safetensors, load weights trained in PyTorch into a model folder')
+    .argument('[file.onnx]', 'ONNX model')
     .option('--input-shape <shape>', 'run a zero batch of this shape (with the batch dim), e.g. 1,1,28,28')
-    .action(async (file: string, o) => {
+    .option('--safetensors <file>', 'weights to load into --model (e.g. trained.safetensors from train_ddp.py)')
+    .option('-m, --model <dir>', 'with --safetensors: the model folder whose model.safetensors is replaced')
+    .action(async (file: string | undefined, o) => {
+      if (o.safetensors || o.model) {
+        const { CliError } = await app();
+        if (!o.safetensors || !o.model || file) throw new CliError('import --safetensors FILE --model DIR (both, and no ONNX file)', 2);
+        return void (await (await import('./pytorch.js')).importSafetensors(o.safetensors, o.model, out));
+      }
+      if (!file) throw new (await app()).CliError("import needs an ONNX file, or --safetensors FILE --model DIR", 2);
       await (await app()).importCmd(file, o, out);
     });
   return p;

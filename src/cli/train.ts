@@ -209,6 +209,9 @@ export async function train(flags: TrainFlags, log: Log): Promise<{ testAccuracy
       seed: flags.seed,
       valFraction: flags.valFraction,
       augmentShift: shiftPx,
+      // the optimizer's hyper-parameters as constructed (defaults filled in, before any schedule), for `export --pytorch`
+      optimizerOptions: { ...optimizer.defaults },
+      ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
       seconds,
       [`${splitName}Metrics`]: testMetrics,
     },

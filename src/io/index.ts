@@ -18,3 +18,4 @@ export { importOnnxBytes, OnnxModule, ONNX_IMPORT_OPS, type ImportOnnxOptions } 
 export { importOnnx, saveOnnx, decodeOnnxModel, type SaveOnnxOptions } from './onnx/files.js';
 export { checkExternalLocation } from './onnx/external.js';
 export { checkOnnxCounts, ONNX_MAX_ELEMENTS, ONNX_MAX_OPSET, ONNX_MAX_NODES, ONNX_MAX_INITIALIZERS } from './onnx-limits.js';
+export { pytorchModelSource, PYTORCH_LEAVES, type PyTranslation, type PyTranslator } from './pytorch/generate.js';

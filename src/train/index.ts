@@ -57,3 +57,4 @@ export {
   type LayerSpec,
   type SummaryRow,
 } from './models.js';
+export { pytorchSource, ZOO_PYTORCH_TRANSLATORS } from './pytorch.js';

@@ -1,0 +1,106 @@
+/**
+ * `export --pytorch` without Python: the generated model.py text (module tree and constructor calls),
+ * refusals with the ONNX route, and the CLI's export/import wiring and errors. The PyTorch round trip
+ * itself (strict load, outputs within 1e-5, torchrun DDP, import back) is `npm run test:interop`.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackpropError, buildModel, init, loadSafetensors, manualSeed, nn, pytorchSource, saveSafetensors, type Tensor } from '../../src/index.js';
+import { runCli } from '../../src/cli/program.js';
+
+beforeAll(async () => {
+  await init({ backend: 'js' });
+});
+
+describe('pytorchSource', () => {
+  it('translates a zoo LeNet-5 into nn.Sequential with PyTorch constructor calls in order', () => {
+    manualSeed(0);
+    const py = pytorchSource(buildModel({ zoo: 'lenet5', inputShape: [1, 28, 28], numClasses: 10 }), { inputShape: [1, 28, 28] });
+    expect(py).toContain('class Model(nn.Sequential):');
+    expect(py).toContain('INPUT_SHAPE = [1, 28, 28]');
+    const calls = [...py.matchAll(/^ {12}(nn\.\w+)\(/gm)].map((m) => m[1]);
+    expect(calls).toEqual(['nn.Conv2d', 'nn.ReLU', 'nn.MaxPool2d', 'nn.Conv2d', 'nn.ReLU', 'nn.MaxPool2d', 'nn.Flatten', 'nn.Linear', 'nn.ReLU', 'nn.Linear', 'nn.ReLU', 'nn.Linear']);
+    expect(py).toContain('nn.Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))');
+    expect(py).toContain('nn.Linear(in_features=84, out_features=10, bias=True)');
+    expect(py).toContain('def load_safetensors(path):');
+  });
+
+  it('translates the zoo ResNet with its Python classes, nested Sequentials, and quoted string padding', () => {
+    manualSeed(0);
+    const py = pytorchSource(buildModel({ zoo: 'resnet-small', inputShape: [3, 16, 16], numClasses: 4 }));
+    expect(py).toContain('class BasicBlock(nn.Module):');
+    expect(py).toContain('class ResNetSmall(nn.Module):');
+    expect(py).toContain('class Model(ResNetSmall):');
+    expect(py).toContain('super().__init__(3, 4, blocks=1)');
+    const nested = pytorchSource(new nn.Sequential(new nn.Sequential(new nn.Conv2d(1, 2, 3, { padding: 'same' }), new nn.GELU({ approximate: 'tanh' })), new nn.Flatten()));
+    expect(nested).toContain("padding='same'");
+    expect(nested).toContain("nn.GELU(approximate='tanh')");
+    expect(nested).toMatch(/nn\.Sequential\(\n\s+nn\.Conv2d/);
+  });
+
+  it('refuses a module with a custom forward, naming it and the ONNX route', () => {
+    class Twice extends nn.Module {
+      fc = new nn.Linear(2, 2);
+      forward(x: Tensor): Tensor {
+        return this.fc.call(x).mul(2);
+      }
+    }
+    const attempt = () => pytorchSource(new nn.Sequential(new nn.Linear(2, 2), new Twice()));
+    expect(attempt).toThrow(BackpropError);
+    try {
+      attempt();
+    } catch (e) {
+      expect((e as BackpropError).code).toBe('E_PYTORCH_EXPORT');
+      expect((e as Error).message).toMatch(/'1' is a Twice with its own forward\(\)/);
+      expect((e as Error).message).toMatch(/--onnx/);
+    }
+  });
+});
+
+describe('backprop export --pytorch / import --safetensors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bp-pt-test-'));
+  const io = () => {
+    const lines: string[] = [];
+    return { lines, io: { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) } };
+  };
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exports a CSV-trained JSON-spec model folder and imports weights back (strict)', async () => {
+    const csv = join(dir, 'd.csv');
+    writeFileSync(csv, 'a,b,c,y\n' + Array.from({ length: 40 }, (_, i) => `${i % 7},${(i * 3) % 5},${['x', 'z'][i % 2]},${i % 3 === 0 ? 'p' : 'q'}`).join('\n') + '\n');
+    const spec = join(dir, 'spec.json');
+    writeFileSync(spec, JSON.stringify({ layers: [{ type: 'Linear', args: [4, 3] }, { type: 'Tanh' }, { type: 'Linear', args: [3, 2] }] }));
+    const model = join(dir, 'm');
+    const a = io();
+    expect(await runCli(['node', 'backprop', 'train', '--dataset', csv, '--target', 'y', '--model', spec, '--epochs', '1', '--out', model, '--no-progress', '--backend', 'js'], a.io)).toBe(0);
+    const meta = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
+    expect(meta.training.optimizerOptions.lr).toBe(1e-3);
+    const out = join(dir, 'py');
+    const b = io();
+    expect(await runCli(['node', 'backprop', 'export', '--model', model, '--pytorch', out], b.io)).toBe(0);
+    for (const f of ['model.py', 'model.safetensors', 'train_ddp.py', 'README.md', 'data/train.csv', 'data/val.csv']) expect(existsSync(join(out, f))).toBe(true);
+    const ddp = readFileSync(join(out, 'train_ddp.py'), 'utf8');
+    expect(ddp).toContain('DistributedSampler');
+    expect(ddp).toContain('"StandardScaler"');
+    expect(ddp).toContain('"OneHotEncoder"');
+    for (const flag of ['--epochs', '--max-steps', '--out', '--backend']) expect(ddp).toContain(`"${flag}"`);
+    expect(readFileSync(join(out, 'data/train.csv'), 'utf8').split('\n').length + readFileSync(join(out, 'data/val.csv'), 'utf8').split('\n').length).toBe(40 + 4);
+
+    // import: changed weights land in model.safetensors; mismatched names are refused
+    const sd = await loadSafetensors(join(model, 'model.safetensors'));
+    sd['0.bias'] = sd['0.bias']!.add(1);
+    await saveSafetensors(sd, join(dir, 'trained.safetensors'));
+    const c = io();
+    expect(await runCli(['node', 'backprop', 'import', '--safetensors', join(dir, 'trained.safetensors'), '--model', model], c.io)).toBe(0);
+    expect(Array.from((await loadSafetensors(join(model, 'model.safetensors')))['0.bias']!.dataSync())).toEqual(Array.from(sd['0.bias']!.dataSync()));
+    delete sd['2.weight'];
+    await saveSafetensors(sd, join(dir, 'bad.safetensors'));
+    const d = io();
+    expect(await runCli(['node', 'backprop', 'import', '--safetensors', join(dir, 'bad.safetensors'), '--model', model], d.io)).toBe(1);
+    expect(d.lines.join('\n')).toMatch(/does not fit the model/);
+    const e = io();
+    expect(await runCli(['node', 'backprop', 'import', '--safetensors', join(dir, 'bad.safetensors')], e.io)).toBe(2);
+  });
+});
