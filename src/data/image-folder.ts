@@ -112,7 +112,7 @@ export async function loadImageFolder(root: string, opts: ImageFolderOptions = {
   const maxPixels = opts.maxPixels ?? MAX_IMAGE_PIXELS;
   const maxElements = opts.maxElements ?? 2 ** 28;
   const resizeTo = opts.size === undefined ? null : resize(opts.size);
-  const { classes, entries, skipped } = await scanImageFolder(root, opts);
+  const { classes, entries, skipped } = await scanImageFolder(root, { maxFileBytes: opts.maxFileBytes, maxFiles: opts.maxFiles });
   const images: Float32Array[] = [];
   const labels: number[] = [];
   const files: string[] = [];
@@ -290,7 +290,7 @@ export class ImageFolder<T = Tensor> extends Dataset<Promise<[T, number]>> {
     if (opts.size !== undefined && opts.transform)
       throw new ValueError('ImageFolder.open: `size` resizes with the default transform; with your own transform, compose data.resize(size) into it');
     const resizeTo = opts.size === undefined ? null : resize(opts.size);
-    const { classes, entries: all, skipped } = await scanImageFolder(root, opts);
+    const { classes, entries: all, skipped } = await scanImageFolder(root, { maxFileBytes: opts.maxFileBytes, maxFiles: opts.maxFiles });
     // sniff the first bytes of every file now, so the samples are exactly the PNG/JPEG files
     const fs = await nodeFs();
     const entries: { file: string; label: number }[] = [];

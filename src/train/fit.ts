@@ -240,7 +240,7 @@ const yieldToLoop = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
  * ```
  */
 export async function fit(model: Module, opts: FitOptions): Promise<History> {
-  checkOptionKeys('fit', opts, ['train', 'val', 'loss', 'optimizer', 'scheduler', 'schedulerInterval', 'schedulerMonitor', 'epochs', 'initialEpoch', 'history', 'metrics', 'callbacks', 'progress', 'signal', 'events', 'yieldEveryMs', 'onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd']);
+  checkOptionKeys('fit', opts, ['train', 'val', 'loss', 'optimizer', 'scheduler', 'schedulerInterval', 'schedulerMonitor', 'epochs', 'initialEpoch', 'history', 'metrics', 'callbacks', 'progress', 'signal', 'events', 'yieldEveryMs', 'onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd', 'terminateOnNaN']);
   if (!opts || typeof opts !== 'object') throw new ValueError('fit: expected fit(model, { train, loss, optimizer, ... })');
   if (!opts.train) throw new ValueError('fit: `train` (an iterable of [input, target] batches, e.g. a DataLoader) is required');
   if (!opts.loss) throw new ValueError('fit: `loss` is required (e.g. new nn.CrossEntropyLoss() or nn.F.crossEntropy)');
