@@ -26,10 +26,14 @@ export function pendingAsyncNoGrad(): number {
   return asyncHolds;
 }
 
-/** Turn graph recording on or off (PyTorch's `torch.set_grad_enabled`); returns the previous state. */
+/**
+ * Turn graph recording on or off (PyTorch's `torch.set_grad_enabled`); returns the previous state.
+ * `true` while no async noGrad block is pending is the default state again (so a later
+ * `noGrad(async …)` still covers its awaits); during one it forces recording on.
+ */
 export function setGradEnabled(on: boolean): boolean {
   const prev = isGradEnabled();
-  explicit = on;
+  explicit = on ? (asyncHolds > 0 ? true : null) : false;
   return prev;
 }
 

@@ -17,6 +17,7 @@ import {
   eye,
   full,
   isGradEnabled,
+  setGradEnabled,
   linspace,
   nn,
   noGrad,
@@ -221,6 +222,17 @@ describe('async-safe noGrad', () => {
     release();
     await pending;
     expect(w.mul(2).sum().requiresGrad).toBe(true);
+  });
+  it('setGradEnabled(false) then (true) leaves the default state: a later async block still covers its awaits', async () => {
+    setGradEnabled(false);
+    expect(w.mul(2).requiresGrad).toBe(false);
+    setGradEnabled(true);
+    const y = await noGrad(async () => {
+      await null;
+      return w.mul(2);
+    });
+    expect(y.requiresGrad).toBe(false);
+    expect(isGradEnabled()).toBe(true);
   });
   it('sync noGrad is unchanged', () => {
     expect(noGrad(() => w.mul(2)).requiresGrad).toBe(false);

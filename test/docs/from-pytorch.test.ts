@@ -55,5 +55,5 @@ describe('docs/from-pytorch.md', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 300_000);
 });
