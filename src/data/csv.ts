@@ -8,7 +8,9 @@
  * float64) is an error (E_CSV_NUMBER_RANGE); `""`, `"NA"`, `"NaN"`, `"null"`… are *missing* values
  * (configurable `naValues`), handled by the `missing` policy — `'error'` (default), `'drop'` (drop
  * the row), `{ fill: v }`, or `'mean'` (numeric: the column mean; text: the most frequent value).
- * No value silently becomes NaN or Infinity.
+ * No value silently becomes NaN or Infinity. An undeclared column is numeric when more than half of
+ * its non-missing cells in the first `inferRows` rows are numbers, so one stray token ("12abc",
+ * "inf") in a numeric column is an error naming its line and column, not a categorical column.
  *
  * Isomorphic: `parseCsv` takes a string or bytes. `loadCsv(path)` (csv-node.ts) streams a file.
  */

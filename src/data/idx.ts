@@ -98,6 +98,12 @@ export function parseIdx(bytes: Uint8Array, opts: IdxOptions = {}): IdxArray {
       for (let i = 0; i < numel; i++)
         out[i] =
           dtype === 'int16' ? dv.getInt16(i * 2, false) : dtype === 'int32' ? dv.getInt32(i * 4, false) : dtype === 'float32' ? dv.getFloat32(i * 4, false) : dv.getFloat64(i * 8, false);
+      if (dtype === 'float32' || dtype === 'float64')
+        for (let i = 0; i < numel; i++)
+          if (!Number.isFinite(out[i]!)) {
+            const size = dtype === 'float32' ? 4 : 8;
+            throw err('E_IDX_NON_FINITE', `element ${i} is ${out[i]}; float data must be finite numbers`, file, bytes.length - body.length + i * size);
+          }
       data = out;
     }
   }

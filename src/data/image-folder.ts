@@ -286,7 +286,7 @@ export class ImageFolder<T = Tensor> extends Dataset<Promise<[T, number]>> {
     root: string,
     opts: ImageFolderOptions & { transform?: (img: RawImage) => T } = {},
   ): Promise<ImageFolder<T>> {
-    checkOptionKeys('ImageFolder.open', opts, [...FOLDER_OPTIONS, 'transform']);
+    checkOptionKeys('ImageFolder.open', opts, ['mode', 'maxPixels', 'maxFileBytes', 'maxFiles', 'size', 'transform']);
     if (opts.size !== undefined && opts.transform)
       throw new ValueError('ImageFolder.open: `size` resizes with the default transform; with your own transform, compose data.resize(size) into it');
     const resizeTo = opts.size === undefined ? null : resize(opts.size);

@@ -240,6 +240,22 @@ describe('non-finite training is never silent', () => {
   });
 });
 
+describe('loaders report non-finite numbers with their location', () => {
+  it('IDX float data holding NaN or Infinity is E_IDX_NON_FINITE with the byte offset', () => {
+    for (const bad of [NaN, Infinity]) {
+      const bytes = data.encodeIdx({ dtype: 'float32', shape: [3], data: Float32Array.from([1, bad, 2]) });
+      try {
+        data.parseIdx(bytes, { file: 'x.idx' });
+        throw new Error('expected an error');
+      } catch (e) {
+        expect((e as FormatError).code).toBe('E_IDX_NON_FINITE');
+        expect((e as FormatError).location).toEqual({ file: 'x.idx', offset: 8 + 4 });
+      }
+    }
+    expect(Array.from(data.parseIdx(data.encodeIdx({ dtype: 'float64', shape: [2], data: Float64Array.from([1, -2]) })).data)).toEqual([1, -2]);
+  });
+});
+
 describe('CSV: stray tokens in numeric columns, prototype-free column maps', () => {
   const rows = (token: string, at: number) => ['x,label', ...Array.from({ length: 200 }, (_, i) => `${i === at ? token : (i * 0.5).toString()},${i % 2 ? 'a' : 'b'}`)].join('\n');
   for (const token of ['1e999', 'inf', '12abc', 'Infinity', '-inf'])
