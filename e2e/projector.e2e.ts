@@ -233,6 +233,23 @@ describe('notices, hover previews, legends, classroom, article', () => {
     if (stall) expect(await page.locator('#stall').textContent()).toContain('learning rate 10');
   });
 
+  it('weights and biases are legible: widths on a fixed scale, biases coloured, the editor shows 4 digits', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await boot('dataset=xor&networkShape=4');
+    await step(60);
+    const widths = await page.locator('path.link').evaluateAll((ps) => ps.map((p) => Number(p.getAttribute('stroke-width'))));
+    const weights = (await page.evaluate('window.__pg.weights()')) as { weight: number[]; bias: number[] }[];
+    const all = weights.flatMap((w) => w.weight);
+    // thicker for larger |w|, and not all the same pale band
+    const byW = all.map((w, i) => [Math.abs(w), widths[i]!] as const).sort((a, b) => a[0] - b[0]);
+    expect(byW[byW.length - 1]![1]).toBeGreaterThan(byW[0]![1]);
+    const colours = await page.locator('.bias').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).style.background));
+    expect(new Set(colours).size).toBeGreaterThan(1);
+    await page.locator('.bias').first().click();
+    const v = await page.locator('input.editor').inputValue();
+    expect(v.replace(/^-/, '').replace('.', '').replace(/^0+/, '').length).toBeLessThanOrEqual(4);
+  });
+
   it('classroom: ticked controls are hidden in the link it builds', async () => {
     await boot('dataset=xor');
     await page.locator('#classroom summary').click();

@@ -42,4 +42,12 @@ describe('playground show-code runs', () => {
     const m = runGenerated('dataset=blobs&classes=3&networkShape=5&activation=relu');
     expect(m[1]!).toBeLessThan(0.5);
   });
+
+  it("TensorFlow Playground's initZero: the code starts from zero weights as the page does", () => {
+    const s = parseHash('initZero=true&seed=0.5&networkShape=3').state;
+    expect(s.init).toBe('zero');
+    expect(generateCode(s)).toContain('nn.init.zeros_(m.weight)');
+    const l = runGenerated('initZero=true&seed=0.5&networkShape=3');
+    expect(l.every(Number.isFinite)).toBe(true);
+  });
 });

@@ -295,4 +295,15 @@ describe('playground show-code', () => {
     expect(code).toContain('L2');
     expect(generateCode(S('preset=classic'))).toContain('uniform_(m.weight, -0.5, 0.5');
   });
+
+  it("init=zero (TensorFlow Playground's initZero): all weights 0, biases 0.1 in the classic preset as there, else 0", () => {
+    const classic = new Trainer(S('initZero=true&seed=0.1'));
+    expect(classic.state.preset).toBe('classic');
+    for (const l of classic.weights()) {
+      expect(Array.from(l.weight).every((v) => v === 0)).toBe(true);
+      expect(Array.from(l.bias).every((v) => Math.abs(v - 0.1) < 1e-7)).toBe(true);
+    }
+    const modern = new Trainer(S('init=zero'));
+    for (const l of modern.weights()) expect([...l.weight, ...l.bias].every((v) => v === 0)).toBe(true);
+  });
 });

@@ -141,7 +141,8 @@ export function drawHeatmap(f: ViewFrame): void {
   } else if (multi) paintClasses(g.output, g.classes, heatImg.data, { discretize: store.state.discretize });
   else paintDiverging(g.output, heatImg.data, { discretize: store.state.discretize });
   caption.hidden = !h;
-  if (h) caption.textContent = `Showing ${h.label} — move away to see the output`;
+  const isOutput = h?.kind === 'neuron' && h.layer === outLayer && g.classes === 1;
+  if (h) caption.textContent = isOutput ? 'Showing the output neuron (the same map)' : `Showing ${h.label} — move away to see the output`;
   heatOff.getContext('2d')!.putImageData(heatImg, 0, 0);
   const ctx = outCanvas.getContext('2d')!;
   const S = outCanvas.width;

@@ -220,7 +220,14 @@ export function classroomLink(): string {
   return `${location.origin}${location.pathname}#${toHash(s)}`;
 }
 
+const boxes = new Map<HideableName, HTMLInputElement>();
 function refreshClassroom(): void {
+  // controls the page's own link already hides are ticked (and stay hidden in the new link)
+  for (const [name, input] of boxes) {
+    const byUrl = (store.state.hide as string[]).includes(name);
+    input.checked = byUrl || picked.has(name);
+    input.disabled = byUrl;
+  }
   linkOut.value = classroomLink();
 }
 
@@ -231,6 +238,7 @@ export function buildClassroom(): HTMLElement {
       else picked.delete(name);
       refreshClassroom();
     }, `Hide “${label}” in the link`, `hide-${name}`);
+    boxes.set(name, c.input);
     classroomBox.append(c.root);
   }
   const copy = button('Copy link', 'Copy the link to the clipboard', () => {
