@@ -7,11 +7,13 @@
  * one was overwritten in between.
  *
  * The counter lives in one WeakMap keyed by storage identity (`storageKey`), so the storage record can
- * own it later without touching the callers of `storageVersion` / `bumpVersion`.
+ * own it later without touching the callers of `storageVersion` / `bumpVersion`. The recorded versions
+ * sit on the node (`savedTensors` / `savedVersions`).
  *
  * This module also keeps the two facts in-place writes with autograd need: which tensor a view was cut
- * from (`viewBase`), and — when an in-place write gives a tensor a new history — which stand-in tensor
- * now owns its old history (`historyOwner`), so nodes recorded earlier keep their edges.
+ * from (`viewBase`, the tensor's `viewOf` field), and — when an in-place write gives a tensor a new
+ * history — which stand-in tensor now owns its old history (`setHistoryOwner`), so nodes recorded
+ * earlier keep their edges (`edgeTarget`).
  */
 import { StateError, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';

@@ -43,10 +43,20 @@ export function storagePositions(t: Tensor): Int32Array {
 
 /** For each storage position in `pos`, the row-major index of the element of `root` stored there. */
 function rootIndices(root: Tensor, pos: Int32Array): Int32Array {
+  const out = new Int32Array(pos.length);
+  if (root.isContiguous()) {
+    // the usual root (an op's output): row-major index = storage position − offset
+    const n = root.numel();
+    for (let k = 0; k < pos.length; k++) {
+      const j = pos[k]! - root.offset;
+      if (j < 0 || j >= n) throw new StateError('in-place write: a view reaches storage its base tensor does not cover (the view was made from a detached alias); clone() first');
+      out[k] = j;
+    }
+    return out;
+  }
   const rp = storagePositions(root);
   const map = new Map<number, number>();
   for (let j = 0; j < rp.length; j++) map.set(rp[j]!, j);
-  const out = new Int32Array(pos.length);
   for (let k = 0; k < pos.length; k++) {
     const j = map.get(pos[k]!);
     if (j === undefined) throw new StateError('in-place write: a view reaches storage its base tensor does not cover (the view was made from a detached alias); clone() first');
@@ -81,9 +91,21 @@ export function writeInPlace(apply: Apply, t: Tensor, op: string, index: Int32Ar
         : `${op}: a view of a leaf tensor that requires grad is being used in an in-place operation; wrap it in noGrad(() => ...)`,
       'E_INPLACE_LEAF',
     );
+  const tracked = grad && (root.requiresGrad || t.requiresGrad);
+  let early: Tensor | null = null;
+  if (!tracked && index === null && t.isContiguous()) {
+    // the common case (optimizer state, buffers, init): no history, one contiguous block
+    const y = (grad ? compute(t.detach()) : noGrad(() => compute(t.detach()))).to(t.dtype);
+    early = y;
+    if (!(grad && y.requiresGrad)) {
+      const e = y.expand(t.shape);
+      t.storage.set(kernels().unary('copy', { data: e.storage, offset: e.offset, strides: e.strides }, t.shape, t.dtype), t.offset);
+      bumpVersion(t);
+      return;
+    }
+  }
   const sp = storagePositions(t);
   const targets = index === null ? sp : Int32Array.from(index, (i) => sp[i]!);
-  const tracked = grad && (root.requiresGrad || t.requiresGrad);
 
   let stand: Tensor | null = null;
   let rootIdx: Int32Array | null = null;
@@ -101,7 +123,7 @@ export function writeInPlace(apply: Apply, t: Tensor, op: string, index: Int32Ar
     y = compute(old);
   } else {
     const old = index === null ? t.detach() : t.detach().reshape(-1).indexSelect(0, t.newTensor(index, [index.length], 'int32')).reshape(selShape);
-    y = grad ? compute(old) : noGrad(() => compute(old));
+    y = early ?? (grad ? compute(old) : noGrad(() => compute(old)));
   }
   y = y.to(t.dtype).expand(selShape);
   // the new values, materialised before anything is written (the source may overlap the target)

@@ -101,6 +101,16 @@ describe('index assignment: x.set()', () => {
 });
 
 describe('in-place ops on non-contiguous views', () => {
+  it('a non-contiguous root (a detached transposed alias) gets a history too', () => {
+    const base = zeros([3, 2], { dtype: 'float64' });
+    const r = base.t().detach(); // [2,3], strides [1,2], no view base recorded
+    const w = f64([1, 2, 3]);
+    r.set(1, w.mul(2));
+    expect(base.toArray()).toEqual([[0, 2], [0, 4], [0, 6]]);
+    r.mul(tensor([[1, 1, 1], [1, 10, 100]], { dtype: 'float64' })).sum().backward();
+    expect(arr(w.grad!)).toEqual([2, 20, 200]);
+  });
+
   it('fill_, copy_, zero_, mul_, add_ on select/narrow/transposed views (the issue\'s failing list)', () => {
     const x = ones(4, 4);
     x.select(1, 1).fill_(0);
