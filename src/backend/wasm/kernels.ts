@@ -18,6 +18,9 @@ export function isF32(...xs: TypedArray[]): boolean {
   return true;
 }
 
+/** From `minElements` elements a max-pool call is split across the worker pool by planes; tests lower it. */
+export const poolSplit = { minElements: 1 << 17 };
+
 export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
   function matmul(p: MatmulArgs, outDType: DType): TypedArray {
     const { batch, m, k, n } = p;
@@ -84,6 +87,24 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     v[PoolGeom.CountIncludePad] = a.countIncludePad ? 1 : 0; v[PoolGeom.Divisor] = a.divisor;
     arena.i32.set(v, g >> 2);
     return g;
+  }
+
+  /**
+   * Run a max-pool kernel over the n·c planes, split by planes across the pool from
+   * `poolSplit.minElements` elements: every plane is computed by one share alone (its indices are
+   * plane-relative), so the bits do not depend on the number of threads. `args(g, p0)` gives the
+   * call's arguments for a share starting at plane p0 with geometry g.
+   */
+  function planes(fn: 'maxPool2d' | 'maxPool2dBackward', a: Pool2dArgs, elements: number, args: (g: number, p0: number) => number[]): void {
+    const total = a.n * a.c;
+    const pool = gemm.pool;
+    const call = (x: readonly number[]) => arena.exports[fn](x[0]!, x[1]!, x[2]!, x[3]!);
+    const T = pool && elements >= poolSplit.minElements ? Math.min(pool.size, total) : 1;
+    if (T === 1) return call(args(poolGeom(a), 0));
+    const per = Math.ceil(total / T);
+    const parts: number[][] = [];
+    for (let p0 = 0; p0 < total; p0 += per) parts.push(args(poolGeom({ ...a, n: Math.min(per, total - p0), c: 1 }), p0));
+    pool!.run(fn, parts, call);
   }
 
   type ConvFn = 'conv2dForward' | 'conv2dBackwardInput' | 'conv2dBackwardWeight';
@@ -189,24 +210,24 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     maxPool2d(x, a, outDType) {
       const outLen = a.n * a.c * a.oh * a.ow;
       arena.reset();
-      if (outDType !== 'float32' || !isF32(x) || !arena.fits((x.length + 2 * outLen) * 4 + 512)) return jsKernels.maxPool2d(x, a, outDType);
-      const g = poolGeom(a);
+      if (outDType !== 'float32' || !isF32(x) || !arena.fits((x.length + 2 * outLen) * 4 + 8192)) return jsKernels.maxPool2d(x, a, outDType);
       const xp = arena.putF32(x, 0, x.length);
       const y = arena.alloc(outLen * 4);
       const idx = arena.alloc(outLen * 4);
-      arena.exports.maxPool2d(g, xp, y, idx);
+      const [hw, ohw] = [4 * a.h * a.w, 4 * a.oh * a.ow];
+      planes('maxPool2d', a, x.length, (g, p0) => [g, xp + p0 * hw, y + p0 * ohw, idx + p0 * ohw]);
       return { out: arena.takeF32(y, outLen), indices: arena.i32.slice(idx >> 2, (idx >> 2) + outLen) };
     },
     maxPool2dGrad(gy, indices, a, outDType) {
       const inLen = a.n * a.c * a.h * a.w;
       arena.reset();
-      if (outDType !== 'float32' || !isF32(gy) || !arena.fits((2 * gy.length + inLen) * 4 + 512)) return jsKernels.maxPool2dGrad(gy, indices, a, outDType);
-      const g = poolGeom(a);
+      if (outDType !== 'float32' || !isF32(gy) || !arena.fits((2 * gy.length + inLen) * 4 + 8192)) return jsKernels.maxPool2dGrad(gy, indices, a, outDType);
       const gp = arena.putF32(gy, 0, gy.length);
       const ip = arena.alloc(indices.length * 4);
       arena.i32.set(indices, ip >> 2);
       const dx = arena.alloc(inLen * 4);
-      arena.exports.maxPool2dBackward(g, gp, ip, dx);
+      const [hw, ohw] = [4 * a.h * a.w, 4 * a.oh * a.ow];
+      planes('maxPool2dBackward', a, inLen, (g, p0) => [g, gp + p0 * ohw, ip + p0 * ohw, dx + p0 * hw]);
       return arena.takeF32(dx, inLen);
     },
     avgPool2d(x, a, outDType) {

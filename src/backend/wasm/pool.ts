@@ -28,6 +28,7 @@ const JOB_BYTE = 1024;
 export const POOL_FNS = [
   'sgemm', 'adamF32', 'sgdF32', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardWeight',
   'batchNormStatsF32', 'batchNormForwardF32', 'batchNormGradSumsF32', 'batchNormGradInputF32',
+  'maxPool2d', 'maxPool2dBackward',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 
