@@ -276,3 +276,23 @@ describe('ONNX export tables', () => {
     }
   });
 });
+
+describe('ONNX import: quantization', () => {
+  it('QuantizeLinear rounds half to even and saturates to the zero point type; DequantizeLinear inverts', () => {
+    const uint8 = run({ op: 'QuantizeLinear', inputs: [f32([0.5, 1.5, 2.5, 300, -3]), 's'], inits: { s: f32([1], []) } })[0]!;
+    expect(vals(uint8)).toEqual([0, 2, 2, 255, 0]);
+    const int8 = run({ op: 'QuantizeLinear', inputs: [f32([-300, 3]), 's', 'z'], inits: { s: f32([1], []), z: tensor([1], { dtype: 'int32' }).reshape([]) } });
+    // the zero point above is an int64 initializer (not INT8), so the range is uint8's
+    expect(vals(int8[0]!)).toEqual([0, 4]);
+    const deq = run({ op: 'DequantizeLinear', inputs: [i64([0, 10, 255]), 's', 'z'], inits: { s: f32([0.5], []), z: tensor([10], { dtype: 'int32' }).reshape([]) } })[0]!;
+    expect(vals(deq)).toEqual([-5, 0, 122.5]);
+  });
+  it('MatMulInteger subtracts zero points and multiplies exactly', () => {
+    const [y] = run({ op: 'MatMulInteger', inputs: [i64([11, 7, 3, 10], [2, 2]), i64([1, 4, 2, 3], [2, 2]), i64([2], []), i64([1], [])] });
+    expect(vals(y!)).toEqual([(11 - 2) * 0 + (7 - 2) * 1, (11 - 2) * 3 + (7 - 2) * 2, (3 - 2) * 0 + (10 - 2) * 1, (3 - 2) * 3 + (10 - 2) * 2]);
+  });
+  it('HannWindow (periodic)', () => {
+    const [w] = run({ op: 'HannWindow', inputs: [i64([4], [])] });
+    vals(w!).forEach((v, k) => expect(v).toBeCloseTo(0.5 - 0.5 * Math.cos((2 * Math.PI * k) / 4), 6));
+  });
+});

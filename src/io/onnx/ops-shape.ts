@@ -41,9 +41,11 @@ function padIndex(n: number, before: number, after: number, mode: string): numbe
   return out;
 }
 
-export function padAny(x: Tensor, pads: number[], mode: string, value: number): Tensor {
+export function padAny(x: Tensor, pads: number[], mode: string, value: number, maxElements = 2 ** 28): Tensor {
   const nd = x.ndim;
   if (pads.length !== 2 * nd) throw new FormatError('E_ONNX_GRAPH', `Pad: ${pads.length} pads for a rank-${nd} input`);
+  if (numel(x.shape.map((d, i) => Math.max(d + pads[i]! + pads[i + nd]!, 0))) > maxElements)
+    throw new FormatError('E_ONNX_LIMIT', `Pad: pads [${pads.join(',')}] on ${fmtShape(x.shape)} exceed the element limit`);
   let v = x;
   // Negative pads crop first.
   for (let d = 0; d < nd; d++) {
@@ -253,7 +255,7 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
     case 'Pad': {
       const v = X();
       const mode = sAttr(n, 'mode', 'constant');
-      if (ctx.opset < 11) return [padAny(v, isAttr(n, 'pads', []), mode, iAttrF(n, 'value', 0))];
+      if (ctx.opset < 11) return [padAny(v, isAttr(n, 'pads', []), mode, iAttrF(n, 'value', 0), ctx.maxElements)];
       let pads = ints(need(ins, 1), 'pads');
       const value = ins[2] && ins[2].numel() ? ins[2].item() : 0;
       if (ins[3]) {
@@ -265,7 +267,7 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
         });
         pads = full;
       }
-      return [padAny(v, pads, mode, value)];
+      return [padAny(v, pads, mode, value, ctx.maxElements)];
     }
     case 'Squeeze':
     case 'Unsqueeze': {
@@ -324,6 +326,7 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
       const ax = normAxis(iAttr(n, 'axis', -1), nd, 'OneHot');
       const src = idx.dataSync();
       const { outer, inner } = axisLayout([...idx.shape.slice(0, ax), 1, ...idx.shape.slice(ax)], ax);
+      if (!(depth > 0) || outer * depth * inner > ctx.maxElements) throw new FormatError('E_ONNX_LIMIT', `OneHot: depth ${depth} gives more than ${ctx.maxElements} elements (or is not positive)`);
       const out = new Array<number>(outer * depth * inner).fill(off);
       for (let o = 0; o < outer; o++)
         for (let q = 0; q < inner; q++) {
