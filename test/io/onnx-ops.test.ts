@@ -101,7 +101,7 @@ describe('ONNX import: integer semantics', () => {
 
 describe('ONNX import: refusals happen at import, typed', () => {
   it('an unsupported operator or attribute fails at import, not at the first forward', () => {
-    expect(code(() => build({ op: 'NonMaxSuppression', inputs: [f32([1])] }))).toBe('E_ONNX_UNSUPPORTED_OP');
+    expect(code(() => build({ op: 'GridSample', inputs: [f32([1])] }))).toBe('E_ONNX_UNSUPPORTED_OP');
     expect(code(() => build({ op: 'Resize', inputs: [f32([1, 2], [1, 1, 1, 2]), null, f32([1, 1, 1, 2])], attrs: [A.i('antialias', 1)], opset: 18 }))).toBe('E_ONNX_UNSUPPORTED_ATTR');
     expect(code(() => build({ op: 'MaxPool', inputs: [f32([1, 2], [1, 1, 2])], attrs: [A.ints('kernel_shape', [2])], outputs: 2 }))).toBe('E_ONNX_OUTPUT');
   });
@@ -294,5 +294,15 @@ describe('ONNX import: quantization', () => {
   it('HannWindow (periodic)', () => {
     const [w] = run({ op: 'HannWindow', inputs: [i64([4], [])] });
     vals(w!).forEach((v, k) => expect(v).toBeCloseTo(0.5 - 0.5 * Math.cos((2 * Math.PI * k) / 4), 6));
+  });
+});
+
+describe('ONNX import: NonMaxSuppression', () => {
+  it('keeps the best box, drops overlaps above the IoU threshold, and honours the per-class limit', () => {
+    const boxes = f32([0, 0, 1, 1, 0, 0.1, 1, 1.1, 0, 10, 1, 11, 0, 20, 1, 21], [1, 4, 4]);
+    const scores = f32([0.9, 0.95, 0.3, 0.05], [1, 1, 4]);
+    const [y] = run({ op: 'NonMaxSuppression', inputs: [boxes, scores, 'max', 'iou', 'smin'], inits: { max: [2], iou: f32([0.5], []), smin: f32([0.1], []) } });
+    expect(y!.shape).toEqual([2, 3]);
+    expect(vals(y!)).toEqual([0, 0, 1, 0, 0, 2]);
   });
 });

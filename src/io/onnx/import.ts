@@ -49,7 +49,7 @@ export const ONNX_IMPORT_OPS = [
   'Softsign', 'SpaceToDepth', 'Split', 'Sqrt', 'Squeeze', 'Sub', 'Sum', 'Tan', 'Tanh', 'ThresholdedRelu', 'Tile', 'TopK', 'Transpose',
   'Trilu', 'Unique', 'Unsqueeze', 'Upsample', 'Where', 'Xor',
   'QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'MatMulInteger', 'ConvInteger', 'QLinearMatMul', 'QLinearConv',
-  'HannWindow', 'HammingWindow', 'BlackmanWindow',
+  'HannWindow', 'HammingWindow', 'BlackmanWindow', 'NonMaxSuppression',
 ] as const;
 const SUPPORTED = new Set<string>(ONNX_IMPORT_OPS);
 
@@ -175,7 +175,7 @@ export class OnnxModule extends Module {
     const name = n.name || `${op}_${i}`;
     const where = `onnx: node ${JSON.stringify(name)} (${op})`;
     if (n.domain && n.domain !== 'ai.onnx') throw new NotSupportedError(`${where} is in the custom domain ${JSON.stringify(n.domain)}`, 'E_ONNX_UNSUPPORTED_OP');
-    if (!SUPPORTED.has(op)) throw new NotSupportedError(`${where}: operator ${JSON.stringify(op)} is not supported by the importer (supported: ${ONNX_IMPORT_OPS.join(', ')})`, 'E_ONNX_UNSUPPORTED_OP');
+    if (!SUPPORTED.has(op)) throw new NotSupportedError(`${where}: operator ${JSON.stringify(op)} is not supported by the importer (ONNX_IMPORT_OPS lists the ${ONNX_IMPORT_OPS.length} it runs)`, 'E_ONNX_UNSUPPORTED_OP');
     for (const x of n.input) if (x !== '' && !defined.has(x)) throw new FormatError('E_ONNX_GRAPH', `${where} reads ${JSON.stringify(x)}, which is not defined before it (graph not topologically sorted, or a dangling name)`);
     for (const y of n.output) {
       if (y === '') continue;
