@@ -101,7 +101,7 @@ describe('ONNX import: integer semantics', () => {
 
 describe('ONNX import: refusals happen at import, typed', () => {
   it('an unsupported operator or attribute fails at import, not at the first forward', () => {
-    expect(code(() => build({ op: 'NonMaxSuppression', inputs: [f32([1])] }))).toBe('E_ONNX_UNSUPPORTED_OP');
+    expect(code(() => build({ op: 'GridSample', inputs: [f32([1])] }))).toBe('E_ONNX_UNSUPPORTED_OP');
     expect(code(() => build({ op: 'Resize', inputs: [f32([1, 2], [1, 1, 1, 2]), null, f32([1, 1, 1, 2])], attrs: [A.i('antialias', 1)], opset: 18 }))).toBe('E_ONNX_UNSUPPORTED_ATTR');
     expect(code(() => build({ op: 'MaxPool', inputs: [f32([1, 2], [1, 1, 2])], attrs: [A.ints('kernel_shape', [2])], outputs: 2 }))).toBe('E_ONNX_OUTPUT');
   });
@@ -274,5 +274,35 @@ describe('ONNX export tables', () => {
     } finally {
       Object.defineProperty(ctor, 'name', saved);
     }
+  });
+});
+
+describe('ONNX import: quantization', () => {
+  it('QuantizeLinear rounds half to even and saturates to the zero point type; DequantizeLinear inverts', () => {
+    const uint8 = run({ op: 'QuantizeLinear', inputs: [f32([0.5, 1.5, 2.5, 300, -3]), 's'], inits: { s: f32([1], []) } })[0]!;
+    expect(vals(uint8)).toEqual([0, 2, 2, 255, 0]);
+    const int8 = run({ op: 'QuantizeLinear', inputs: [f32([-300, 3]), 's', 'z'], inits: { s: f32([1], []), z: tensor([1], { dtype: 'int32' }).reshape([]) } });
+    // the zero point above is an int64 initializer (not INT8), so the range is uint8's
+    expect(vals(int8[0]!)).toEqual([0, 4]);
+    const deq = run({ op: 'DequantizeLinear', inputs: [i64([0, 10, 255]), 's', 'z'], inits: { s: f32([0.5], []), z: tensor([10], { dtype: 'int32' }).reshape([]) } })[0]!;
+    expect(vals(deq)).toEqual([-5, 0, 122.5]);
+  });
+  it('MatMulInteger subtracts zero points and multiplies exactly', () => {
+    const [y] = run({ op: 'MatMulInteger', inputs: [i64([11, 7, 3, 10], [2, 2]), i64([1, 4, 2, 3], [2, 2]), i64([2], []), i64([1], [])] });
+    expect(vals(y!)).toEqual([(11 - 2) * 0 + (7 - 2) * 1, (11 - 2) * 3 + (7 - 2) * 2, (3 - 2) * 0 + (10 - 2) * 1, (3 - 2) * 3 + (10 - 2) * 2]);
+  });
+  it('HannWindow (periodic)', () => {
+    const [w] = run({ op: 'HannWindow', inputs: [i64([4], [])] });
+    vals(w!).forEach((v, k) => expect(v).toBeCloseTo(0.5 - 0.5 * Math.cos((2 * Math.PI * k) / 4), 6));
+  });
+});
+
+describe('ONNX import: NonMaxSuppression', () => {
+  it('keeps the best box, drops overlaps above the IoU threshold, and honours the per-class limit', () => {
+    const boxes = f32([0, 0, 1, 1, 0, 0.1, 1, 1.1, 0, 10, 1, 11, 0, 20, 1, 21], [1, 4, 4]);
+    const scores = f32([0.9, 0.95, 0.3, 0.05], [1, 1, 4]);
+    const [y] = run({ op: 'NonMaxSuppression', inputs: [boxes, scores, 'max', 'iou', 'smin'], inits: { max: [2], iou: f32([0.5], []), smin: f32([0.1], []) } });
+    expect(y!.shape).toEqual([2, 3]);
+    expect(vals(y!)).toEqual([0, 0, 1, 0, 0, 2]);
   });
 });

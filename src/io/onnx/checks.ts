@@ -11,7 +11,7 @@ import type { INode } from './attrs.js';
 /** How many outputs each multi-output op can produce here (every other op: 1). */
 const MAX_OUTPUTS: Record<string, number> = {
   LSTM: 3, GRU: 2, RNN: 2, TopK: 2, Dropout: 2, LayerNormalization: 3, SoftmaxCrossEntropyLoss: 2, Unique: 4, BatchNormalization: 3,
-  Split: Infinity,
+  Split: Infinity, DynamicQuantizeLinear: 3,
 };
 
 const ONE_OF: Record<string, Record<string, readonly string[]>> = {

@@ -50,6 +50,8 @@ export const ONNX_IMPORT_OPS = [
   'ScatterND', 'Selu', 'Shape', 'Shrink', 'Sigmoid', 'Sign', 'Sin', 'Sinh', 'Size', 'Slice', 'Softmax', 'SoftmaxCrossEntropyLoss', 'Softplus',
   'Softsign', 'SpaceToDepth', 'Split', 'Sqrt', 'Squeeze', 'Sub', 'Sum', 'Tan', 'Tanh', 'ThresholdedRelu', 'Tile', 'TopK', 'Transpose',
   'Trilu', 'Unique', 'Unsqueeze', 'Upsample', 'Where', 'Xor',
+  'QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'MatMulInteger', 'ConvInteger', 'QLinearMatMul', 'QLinearConv',
+  'HannWindow', 'HammingWindow', 'BlackmanWindow', 'NonMaxSuppression',
 ] as const;
 const SUPPORTED = new Set<string>(ONNX_IMPORT_OPS);
 
@@ -76,13 +78,20 @@ export class OnnxModule extends Module {
   private readonly maxElements: number;
   /** ONNX name → getter of the current tensor (parameters can be replaced by loadStateDict). */
   private readonly consts = new Map<string, () => Tensor>();
+  /** Declared ONNX element types (initializers, graph inputs, Constant outputs): 8-bit ops need them. */
+  private readonly valueTypes = new Map<string, number>();
 
   constructor(model: ModelProto, opts: ImportOnnxOptions = {}) {
     super();
     const graph = model.graph;
     if (!graph) throw new FormatError('E_ONNX_GRAPH', 'onnx: the model has no graph');
     const opset = model.opsetImport.find((o) => (o.domain ?? '') === '' || o.domain === 'ai.onnx')?.version;
-    if (opset === undefined) throw new FormatError('E_ONNX_OPSET', 'onnx: the model imports no default-domain opset');
+    if (opset === undefined) {
+      const others = model.opsetImport.map((o) => o.domain).filter((d) => d);
+      if (others.length)
+        throw new NotSupportedError(`onnx: the model imports only the operator domain(s) ${others.map((d) => JSON.stringify(d)).join(', ')}; backprop runs the default ONNX domain (ai.onnx)`, 'E_ONNX_UNSUPPORTED_OP');
+      throw new FormatError('E_ONNX_OPSET', 'onnx: the model imports no default-domain opset');
+    }
     if (opset < 1) throw new FormatError('E_ONNX_OPSET', `onnx: invalid default-domain opset ${opset}`);
     checkOnnxOpset(opset);
     this.opset = opset;
@@ -121,6 +130,13 @@ export class OnnxModule extends Module {
       if (!n) throw new FormatError('E_ONNX_GRAPH', 'onnx: a graph input has no name');
       defined.add(n);
     }
+    for (const t of graph.initializer) if (t.dataType !== undefined) this.valueTypes.set(t.name ?? '', t.dataType);
+    for (const v of graph.input) if (v.type?.tensorType?.elemType !== undefined) this.valueTypes.set(v.name ?? '', v.type.tensorType.elemType);
+    for (const n of graph.node)
+      if (n.opType === 'Constant' && n.output[0]) {
+        const t = n.attribute.find((a) => a.name === 'value')?.t;
+        if (t?.dataType !== undefined) this.valueTypes.set(n.output[0], t.dataType);
+      }
     this.nodes = graph.node.map((n, i) => this.checkNode(n, i, defined, opts));
     this.outputNames = graph.output.map((v) => v.name ?? '');
     for (const o of this.outputNames)
@@ -162,7 +178,7 @@ export class OnnxModule extends Module {
     const name = n.name || `${op}_${i}`;
     const where = `onnx: node ${JSON.stringify(name)} (${op})`;
     if (n.domain && n.domain !== 'ai.onnx') throw new NotSupportedError(`${where} is in the custom domain ${JSON.stringify(n.domain)}`, 'E_ONNX_UNSUPPORTED_OP');
-    if (!SUPPORTED.has(op)) throw new NotSupportedError(`${where}: operator ${JSON.stringify(op)} is not supported by the importer (supported: ${ONNX_IMPORT_OPS.join(', ')})`, 'E_ONNX_UNSUPPORTED_OP');
+    if (!SUPPORTED.has(op)) throw new NotSupportedError(`${where}: operator ${JSON.stringify(op)} is not supported by the importer (ONNX_IMPORT_OPS lists the ${ONNX_IMPORT_OPS.length} it runs)`, 'E_ONNX_UNSUPPORTED_OP');
     for (const x of n.input) if (x !== '' && !defined.has(x)) throw new FormatError('E_ONNX_GRAPH', `${where} reads ${JSON.stringify(x)}, which is not defined before it (graph not topologically sorted, or a dangling name)`);
     for (const y of n.output) {
       if (y === '') continue;
@@ -201,7 +217,12 @@ export class OnnxModule extends Module {
     for (const node of this.nodes) {
       let outs: Tensor[];
       try {
-        outs = runNode(node, node.inputs.map((x) => (x === '' ? null : get(x))), { opset: this.opset, maxElements: this.maxElements, training: this.training });
+        outs = runNode(node, node.inputs.map((x) => (x === '' ? null : get(x))), {
+          opset: this.opset,
+          maxElements: this.maxElements,
+          training: this.training,
+          inputTypes: node.inputs.map((x) => this.valueTypes.get(x)),
+        });
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         if (e instanceof BackpropError) {

@@ -12,6 +12,7 @@ import { OnnxDataType } from './proto.js';
 import { iAttr, iAttrF, ints, isAttr, normAxis, sAttr, type INode } from './attrs.js';
 import { coerced2d, runMath, type RunCtx } from './ops-math.js';
 import { runShape } from './ops-shape.js';
+import { runQuant } from './ops-quant.js';
 import { runNN, windowGeom } from './ops-nn.js';
 
 export type { AttrValue, INode } from './attrs.js';
@@ -30,7 +31,7 @@ function reduceAxes(n: INode, ins: (Tensor | null)[], opset: number, nd: number)
 }
 
 export function runNode(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] {
-  const more = runMath(n, ins, ctx) ?? runShape(n, ins, ctx) ?? runNN(n, ins, ctx);
+  const more = runMath(n, ins, ctx) ?? runShape(n, ins, ctx) ?? runNN(n, ins, ctx) ?? runQuant(n, ins, ctx);
   if (more) return more;
   const maxElements = ctx.maxElements;
   const x = ins[0] ?? null;

@@ -15,6 +15,8 @@ export interface RunCtx {
   maxElements: number;
   /** Whether the importing module is in training mode (`train()`), else eval mode. */
   training: boolean;
+  /** The declared ONNX element types of the node's inputs, where known (initializers, graph inputs, Constants). */
+  inputTypes?: (number | undefined)[];
 }
 
 const need = (ins: (Tensor | null)[], i: number): Tensor => {

@@ -1,7 +1,7 @@
 /**
  * ONNX operators, shape and indexing family: Slice (negative steps, pre-10 attributes), Pad (all
  * modes), Split, Tile, Range, OneHot, Depth/SpaceToDepth, Trilu, Compress, NonZero, GatherND,
- * ScatterND/ScatterElements, ReverseSequence, Unique, EyeLike, Size, Shape start/end and the
+ * ScatterND/ScatterElements, ReverseSequence, Unique, NonMaxSuppression, EyeLike, Size, Shape start/end and the
  * attribute-form (pre-13) Squeeze/Unsqueeze. Movement of float data stays differentiable (indexSelect,
  * gather, narrow); index computation runs on the host.
  */
@@ -41,9 +41,11 @@ function padIndex(n: number, before: number, after: number, mode: string): numbe
   return out;
 }
 
-export function padAny(x: Tensor, pads: number[], mode: string, value: number): Tensor {
+export function padAny(x: Tensor, pads: number[], mode: string, value: number, maxElements = 2 ** 28): Tensor {
   const nd = x.ndim;
   if (pads.length !== 2 * nd) throw new FormatError('E_ONNX_GRAPH', `Pad: ${pads.length} pads for a rank-${nd} input`);
+  if (numel(x.shape.map((d, i) => Math.max(d + pads[i]! + pads[i + nd]!, 0))) > maxElements)
+    throw new FormatError('E_ONNX_LIMIT', `Pad: pads [${pads.join(',')}] on ${fmtShape(x.shape)} exceed the element limit`);
   let v = x;
   // Negative pads crop first.
   for (let d = 0; d < nd; d++) {
@@ -229,6 +231,46 @@ function unique(x: Tensor, axis: number | null, sorted: boolean): Tensor[] {
   return [y, idxT(order.map((j) => firsts[j]!)), idxT(inverse.map((j) => rank[j]!)), idxT(order.map((j) => counts[j]!))];
 }
 
+/** Greedy non-maximum suppression per batch and class → rows [batch, class, box] (ONNX NonMaxSuppression). */
+function nonMaxSuppression(boxes: Tensor, scores: Tensor, maxOut: number, iouMax: number, scoreMin: number | null, center: boolean): Tensor {
+  const [B, N] = boxes.shape as [number, number];
+  const C = scores.shape[1]!;
+  if (boxes.ndim !== 3 || boxes.shape[2] !== 4 || scores.ndim !== 3 || scores.shape[0] !== B || scores.shape[2] !== N)
+    throw new ShapeError(`NonMaxSuppression: boxes ${fmtShape(boxes.shape)} and scores ${fmtShape(scores.shape)} do not fit [B, N, 4] and [B, C, N]`, 'E_ONNX_SHAPE');
+  const bx = boxes.dataSync();
+  const sc = scores.dataSync();
+  const corners = (b: number, i: number): [number, number, number, number] => {
+    const o = (b * N + i) * 4;
+    const [p, q, r, t] = [Number(bx[o]), Number(bx[o + 1]), Number(bx[o + 2]), Number(bx[o + 3])];
+    if (center) return [q - t / 2, p - r / 2, q + t / 2, p + r / 2];
+    return [Math.min(p, r), Math.min(q, t), Math.max(p, r), Math.max(q, t)];
+  };
+  const iou = (a: number[], b: number[]) => {
+    const h = Math.max(0, Math.min(a[2]!, b[2]!) - Math.max(a[0]!, b[0]!));
+    const w = Math.max(0, Math.min(a[3]!, b[3]!) - Math.max(a[1]!, b[1]!));
+    const inter = h * w;
+    const union = (a[2]! - a[0]!) * (a[3]! - a[1]!) + (b[2]! - b[0]!) * (b[3]! - b[1]!) - inter;
+    return union > 0 ? inter / union : 0;
+  };
+  const out: number[] = [];
+  for (let b = 0; b < B; b++)
+    for (let c = 0; c < C; c++) {
+      const score = (i: number) => Number(sc[(b * C + c) * N + i]);
+      const order = Array.from({ length: N }, (_, i) => i).filter((i) => scoreMin === null || score(i) > scoreMin);
+      order.sort((i, j) => score(j) - score(i) || i - j);
+      const kept: number[][] = [];
+      for (const i of order) {
+        if (kept.length >= maxOut) break;
+        const box = corners(b, i);
+        if (kept.every((k) => iou(k, box) <= iouMax)) {
+          kept.push(box);
+          out.push(b, c, i);
+        }
+      }
+    }
+  return mk(out, [out.length / 3, 3], 'int32');
+}
+
 export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] | null {
   const X = () => need(ins, 0);
   switch (n.op) {
@@ -253,7 +295,7 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
     case 'Pad': {
       const v = X();
       const mode = sAttr(n, 'mode', 'constant');
-      if (ctx.opset < 11) return [padAny(v, isAttr(n, 'pads', []), mode, iAttrF(n, 'value', 0))];
+      if (ctx.opset < 11) return [padAny(v, isAttr(n, 'pads', []), mode, iAttrF(n, 'value', 0), ctx.maxElements)];
       let pads = ints(need(ins, 1), 'pads');
       const value = ins[2] && ins[2].numel() ? ins[2].item() : 0;
       if (ins[3]) {
@@ -265,7 +307,7 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
         });
         pads = full;
       }
-      return [padAny(v, pads, mode, value)];
+      return [padAny(v, pads, mode, value, ctx.maxElements)];
     }
     case 'Squeeze':
     case 'Unsqueeze': {
@@ -324,6 +366,7 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
       const ax = normAxis(iAttr(n, 'axis', -1), nd, 'OneHot');
       const src = idx.dataSync();
       const { outer, inner } = axisLayout([...idx.shape.slice(0, ax), 1, ...idx.shape.slice(ax)], ax);
+      if (!(depth > 0) || outer * depth * inner > ctx.maxElements) throw new FormatError('E_ONNX_LIMIT', `OneHot: depth ${depth} gives more than ${ctx.maxElements} elements (or is not positive)`);
       const out = new Array<number>(outer * depth * inner).fill(off);
       for (let o = 0; o < outer; o++)
         for (let q = 0; q < inner; q++) {
@@ -401,6 +444,12 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
         return row.indexSelect(tAx, idxT(idx));
       });
       return [cat(parts, bAx)];
+    }
+    case 'NonMaxSuppression': {
+      const maxOut = ins[2] && ins[2].numel() ? ints(ins[2], 'max_output_boxes_per_class')[0]! : 0;
+      const iouMax = ins[3] && ins[3].numel() ? ins[3].item() : 0;
+      const scoreMin = ins[4] && ins[4].numel() ? ins[4].item() : null;
+      return [nonMaxSuppression(X(), need(ins, 1), maxOut, iouMax, scoreMin, iAttr(n, 'center_point_box', 0) === 1)];
     }
     case 'Unique': return unique(X(), n.attrs.has('axis') ? iAttr(n, 'axis', 0) : null, iAttr(n, 'sorted', 1) === 1);
   }
