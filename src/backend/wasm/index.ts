@@ -40,7 +40,12 @@ export function createWasmBackend(opts: InitOptions = {}): Promise<WasmBackend> 
     cache.set(key, p);
     p.catch(() => cache.delete(key));
   }
-  return p;
+  // the budget is a setting of the backend in use, not part of its identity: every init() sets it
+  // (`memory` given: fixed; absent: derived from the working set again)
+  return p.then((b) => {
+    b.arena.setBudget(opts.memory ?? null);
+    return b;
+  });
 }
 
 async function build(opts: InitOptions): Promise<WasmBackend> {
@@ -69,6 +74,10 @@ async function build(opts: InitOptions): Promise<WasmBackend> {
     get residentBytes() {
       return arena.residentByteLength;
     },
+    /** Device memory: live storage bytes, the eviction budget, and what was evicted, finalized, freed. */
+    get memory() {
+      return arena.memoryStats();
+    },
     kernels: Object.keys(kernels).sort(),
     notes: compiled.notes,
   };
@@ -80,6 +89,7 @@ async function build(opts: InitOptions): Promise<WasmBackend> {
     gemm,
     residentF32: (n) => arena.residentF32(n),
     isResident: (a) => arena.isResident(a),
+    device: arena,
     close() {
       gemm.pool?.close();
       gemm.pool = null;
