@@ -158,8 +158,11 @@ class GradFrees {
 
 /** @internal The shared-gradient test (tensor.ts installs it: `.grad` adoption and hooks mark storages). */
 let isSharedGrad: (g: Tensor) => boolean = () => true;
-export function setSharedGradTest(f: (g: Tensor) => boolean): void {
+/** @internal Runs a gradient rule so that the tensors it makes and does not return are engine temporaries. */
+let scoped: <T>(fn: () => T) => T = (fn) => fn();
+export function setSharedGradTest(f: (g: Tensor) => boolean, scope?: <T>(fn: () => T) => T): void {
   isSharedGrad = f;
+  if (scope) scoped = scope;
 }
 
 function backwardPass(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: BackwardOptions, targets: Set<Tensor> | null): Map<Tensor, Tensor> {
@@ -202,7 +205,9 @@ function backwardPass(roots: readonly Tensor[], rootGrads: readonly Tensor[], op
       const inputs = node.edges;
       // under anomaly mode the gradients are checked below, naming this node; the ops a gradient rule
       // runs internally are not checked on their own (they would name e.g. `div` instead of `sqrt`)
-      const inGrads = anomaly ? withoutAnomaly(() => node.apply(g)) : node.apply(g);
+      const rule = () => node.apply(g);
+      // a rule's own temporaries (e.g. the full-size product before a broadcast sum) are freed when it returns
+      const inGrads = frees ? (anomaly ? withoutAnomaly(() => scoped(rule)) : scoped(rule)) : anomaly ? withoutAnomaly(rule) : rule();
       if (!opts.retainGraph) {
         node.release();
         // the node no longer holds its inputs and output: engine temporaries it was the last to hold go

@@ -120,6 +120,8 @@ export function internalScope<T>(fn: () => T): T {
   return result;
 }
 
+setSharedGradTest(isSharedGrad, internalScope);
+
 function checkFinite(t: Tensor, op: string): void {
   const d = t.storage;
   for (let i = 0; i < d.length; i++) {
@@ -168,7 +170,7 @@ function shareGrad(g: Tensor): void {
 export function isSharedGrad(g: Tensor): boolean {
   return sharedGrads.has(g.record);
 }
-setSharedGradTest(isSharedGrad);
+
 
 export class Tensor {
   /**
