@@ -2,7 +2,14 @@
 // device copies (the arena's putF32/takeF32/evict and Storage uploads; TypedArray set/slice inside them
 // are attributed to their callers by V8 only as builtins, so those are counted under their JS caller).
 import { readFileSync } from 'node:fs';
-const file = process.argv[2];
+// usage: node bench/profile-summary.mjs DIR_OR_FILE [TOP] — for a folder, its largest .cpuprofile
+// (node --cpu-prof also writes small ones for the module-loader thread)
+import { readdirSync, statSync } from 'node:fs';
+let file = process.argv[2];
+if (statSync(file).isDirectory()) {
+  const dir = file;
+  file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => `${dir}/${f}`).sort((a, b) => statSync(b).size - statSync(a).size)[0];
+}
 const top = Number(process.argv[3] ?? 25);
 const p = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(p.nodes.map((n) => [n.id, n]));
@@ -11,7 +18,7 @@ for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const self = new Map();
 const dt = p.timeDeltas;
 let total = 0;
-const COPY = /^(putF32|takeF32|evict|upload|slice|hostCopy|dataSync)$/;
+const COPY = /^(putF32|takeF32|evict|upload|hostCopy|dataSync|inout|finish)$/;
 let copy = 0;
 for (let i = 0; i < p.samples.length; i++) {
   const n = byId.get(p.samples[i]);

@@ -10,7 +10,8 @@
  * Prints one JSON line: RSS, wasm memory and live device bytes after a forced GC at the warm-up mark
  * (a tenth of the steps) and at the end, the memory counters, and for (d) whether the kept tensors
  * read back their values. Run:
- *   node --expose-gc --import tsx bench/soak-loops.ts --loop a [--steps 10000] [--memory BYTES] [--threads 1]
+ *   node --expose-gc --import tsx bench/soak-loops.ts --loop a|b|c|d|all [--steps 10000] [--memory BYTES] [--threads 1]
+ * (`npm run bench:memory` runs all four at 10,000 steps and prints a table.)
  */
 import { Rng, backendInfo, data, fit, init, nn, noGrad, optim, randn, tensor, type Tensor } from '../src/index.js';
 
@@ -24,9 +25,26 @@ const loop = arg('loop', 'a');
 const steps = Number(arg('steps', '10000'));
 const memory = arg('memory', '');
 const threads = Number(arg('threads', '1'));
+if (loop === 'all') {
+  // one child process per loop (each starts from a fresh heap); prints a table and the JSON lines
+  const { execFileSync } = await import('node:child_process');
+  const MB = (b: number) => (b / 2 ** 20).toFixed(1);
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const rows: string[] = ['| loop | steps | RSS at warm-up → end | growth | wasm memory at warm-up → end | growth | evicted / engine-freed / finalized blocks | kept tensors |', '|---|---:|---:|---:|---:|---:|---:|---|'];
+  for (const l of ['a', 'b', 'c', 'd']) {
+    const args = ['--expose-gc', '--import', 'tsx', process.argv[1]!, '--loop', l, '--steps', String(steps), '--threads', String(threads), ...(memory ? ['--memory', memory] : [])];
+    const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop()!;
+    console.log(out);
+    const r = JSON.parse(out);
+    const kept = l === 'd' ? `${r.kept.checked} read back ${r.kept.ok ? 'exactly' : 'WRONG'}` : '—';
+    rows.push(`| ${l} | ${r.steps} | ${MB(r.atMark.rss)} → ${MB(r.end.rss)} MB | ${pct(r.rssGrowth)} | ${MB(r.atMark.wasm)} → ${MB(r.end.wasm)} MB | ${pct(r.wasmGrowth)} | ${r.memory.evicted} / ${r.memory.engineFreed} / ${r.memory.finalized} | ${kept} |`);
+  }
+  console.log(rows.join('\n'));
+  process.exit(0);
+}
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('soak-loops: run node with --expose-gc');
-if (!['a', 'b', 'c', 'd'].includes(loop)) throw new Error(`soak-loops: --loop a|b|c|d, got ${loop}`);
+if (!['a', 'b', 'c', 'd'].includes(loop)) throw new Error(`soak-loops: --loop a|b|c|d|all, got ${loop}`);
 
 await init({ backend: 'wasm', threads, ...(memory ? { memory: Number(memory) } : {}) });
 

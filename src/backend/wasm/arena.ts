@@ -31,6 +31,13 @@ import { StateError } from '../../core/errors.js';
 import { Cell, DEVICE_MIN, Storage, findStorage, type Device } from '../storage.js';
 
 export { DEVICE_MIN };
+/**
+ * Smallest kernel result (and kernel-driven upload) placed on the device automatically; smaller ones
+ * stay on the JS heap, where the GC frees them (a copy of ≤ 4 KiB costs less than a block that only a
+ * finalizer or an eviction would free). Explicit placement (`upload`: parameters, optimizer state)
+ * uses `DEVICE_MIN`.
+ */
+export const AUTO_MIN = 1024;
 import { MAX_PAGES, type KernelExports } from './module.js';
 
 const PAGE = 65536;
@@ -176,7 +183,7 @@ export class Arena implements Device {
     const s = findStorage(src);
     if (s === undefined) return this.putF32(src, offset, n);
     const c = s.cell;
-    if (c.device === this || this.upload(s)) {
+    if (c.device === this || (s.length >= AUTO_MIN && this.upload(s))) {
       this.touch(c);
       return c.at + 4 * offset;
     }
@@ -208,7 +215,7 @@ export class Arena implements Device {
    */
   takeF32(at: number, n: number): Float32Array {
     const bytes = this.temps.get(at);
-    if (this.registry === null || bytes === undefined || n < DEVICE_MIN || n * 4 > bytes || this.stats.liveBytes + bytes > RESIDENT_MAX_BYTES)
+    if (this.registry === null || bytes === undefined || n < AUTO_MIN || n * 4 > bytes || this.stats.liveBytes + bytes > RESIDENT_MAX_BYTES)
       return this.f32.slice(at >> 2, (at >> 2) + n);
     this.temps.delete(at);
     return this.adopt(at, bytes, n);
