@@ -8,13 +8,16 @@ import { StateError } from '../core/errors.js';
 import { isAnomalyEnabled, setDetectAnomaly, swapGradMode } from './mode.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkSaved, edgeTarget } from './versions.js';
+import { activeDevice } from '../backend/dispatch.js';
+import { dropHold, nextStorageId, type Storage } from '../backend/storage.js';
 
 export type GradFn = (g: Tensor) => (Tensor | null)[];
 
 export class Node {
   /** Op name, e.g. `mul`; shown as `gradFn=<MulBackward>`. */
   readonly name: string;
-  inputs: readonly Tensor[];
+  /** @internal The inputs, for the engine (reading them does not mark them escaped). */
+  edges: readonly Tensor[];
   /** Each input's grad_fn when this node was recorded (an in-place write may give an input a new one later). */
   inputFns?: readonly (Node | null)[];
   /** The tensors whose values the rule reads, and their storage versions when recorded (versions.ts). */
@@ -24,8 +27,17 @@ export class Node {
 
   constructor(name: string, inputs: readonly Tensor[], fn: GradFn) {
     this.name = name;
-    this.inputs = inputs;
+    this.edges = inputs;
     this.fn = fn;
+  }
+
+  /**
+   * The op's input tensors. Code outside the engine that walks the graph may keep what it finds, so
+   * those tensors stop being engine temporaries (never freed early).
+   */
+  get inputs(): readonly Tensor[] {
+    for (const t of this.edges) t.record.internal = false;
+    return this.edges;
   }
 
   get released(): boolean {
@@ -43,7 +55,7 @@ export class Node {
 
   release(): void {
     this.fn = null;
-    this.inputs = [];
+    this.edges = [];
     this.inputFns = [];
     this.savedTensors = null;
     this.savedVersions = null;
@@ -71,7 +83,7 @@ function order(roots: readonly Tensor[]): Tensor[] {
     while (stack.length) {
       const top = stack[stack.length - 1]!;
       const [t, i] = top;
-      const n = t.gradFn ? t.gradFn.inputs.length : 0;
+      const n = t.gradFn ? t.gradFn.edges.length : 0;
       if (i < n) {
         top[1]++;
         const c = edgeTarget(t.gradFn!, i);
@@ -119,9 +131,53 @@ export function runGrad(roots: readonly Tensor[], rootGrads: readonly Tensor[], 
   return targets.map((t) => captured.get(t) ?? null);
 }
 
+/**
+ * Deterministic frees of gradient temporaries (README, "Design: memory model"). A gradient the pass
+ * made itself (its storage born after the pass began) is engine-owned until something else may hold
+ * it: a hook saw it or a leaf adopted it as `.grad` (both mark it shared), or `createGraph` made it a
+ * graph value, or `autograd.grad` returns it (not tracked then). Once no pending gradient shares its
+ * storage, the device block is freed at once instead of waiting for a GC or an eviction.
+ */
+class GradFrees {
+  private readonly born = nextStorageId();
+  private readonly pending = new Map<Storage, number>();
+  constructor(private readonly isShared: (g: Tensor) => boolean) {}
+
+  hold(g: Tensor): void {
+    const r = g.record;
+    if (r.id >= this.born) this.pending.set(r, (this.pending.get(r) ?? 0) + 1);
+  }
+
+  /** `g` left the pending map (its consumer ran, or it was summed into another). */
+  unhold(g: Tensor): void {
+    const r = g.record;
+    const n = this.pending.get(r);
+    if (n === undefined) return;
+    if (n > 1) this.pending.set(r, n - 1);
+    else this.pending.delete(r);
+  }
+
+  /** Free `g`'s block if the pass made it, nobody else may hold it, and no pending gradient shares it. */
+  done(g: Tensor): void {
+    const r = g.record;
+    if (r.id < this.born || !r.onDevice || this.pending.has(r) || this.isShared(g)) return;
+    r.cell.device!.free(r.cell);
+  }
+}
+
+/** @internal The shared-gradient test (tensor.ts installs it: `.grad` adoption and hooks mark storages). */
+let isSharedGrad: (g: Tensor) => boolean = () => true;
+/** @internal Runs a gradient rule so that the tensors it makes and does not return are engine temporaries. */
+let scoped: <T>(fn: () => T) => T = (fn) => fn();
+export function setSharedGradTest(f: (g: Tensor) => boolean, scope?: <T>(fn: () => T) => T): void {
+  isSharedGrad = f;
+  if (scope) scoped = scope;
+}
+
 function backwardPass(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: BackwardOptions, targets: Set<Tensor> | null): Map<Tensor, Tensor> {
   const prev = swapGradMode(!!opts.createGraph);
   const captured = new Map<Tensor, Tensor>();
+  const frees = !opts.createGraph && targets === null && activeDevice() !== null ? new GradFrees(isSharedGrad) : null;
   try {
     const topo = order(roots);
     const grads = new Map<Tensor, Tensor>();
@@ -129,11 +185,14 @@ function backwardPass(roots: readonly Tensor[], rootGrads: readonly Tensor[], op
       const acc = grads.get(r);
       grads.set(r, acc ? acc.add(rootGrads[i]!) : rootGrads[i]!);
     });
+    if (frees) for (const g of grads.values()) frees.hold(g);
     const anomaly = isAnomalyEnabled();
     for (const t of topo) {
       let g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
+      frees?.unhold(g);
+      const g0 = g;
       g = t.runHooks(g);
       if (targets) {
         // torch.autograd.grad: hand the gradient back, never touch `.grad`
@@ -141,30 +200,59 @@ function backwardPass(roots: readonly Tensor[], rootGrads: readonly Tensor[], op
         if (!t.gradFn) continue;
       } else {
         if (!t.gradFn) {
-          // a leaf: accumulate
+          // a leaf: accumulate (adopting `g` as `.grad` marks it shared)
           t.accumulateGrad(g);
+          if (frees) {
+            frees.done(g);
+            if (g0 !== g) frees.done(g0);
+          }
           continue;
         }
         if (t.retainsGrad) t.accumulateGrad(g);
       }
       const node = t.gradFn;
-      const inputs = node.inputs.map((_, i) => edgeTarget(node, i));
+      const edges = node.edges;
+      const inputs = edges.map((_, i) => edgeTarget(node, i));
       checkSaved(node);
       // under anomaly mode the gradients are checked below, naming this node; the ops a gradient rule
       // runs internally are not checked on their own (they would name e.g. `div` instead of `sqrt`)
-      const inGrads = anomaly ? withoutAnomaly(() => node.apply(g)) : node.apply(g);
-      if (!opts.retainGraph) node.release();
+      const rule = () => node.apply(g);
+      // a rule's own temporaries (e.g. the full-size product before a broadcast sum) are freed when it returns
+      const inGrads = frees ? (anomaly ? withoutAnomaly(() => scoped(rule)) : scoped(rule)) : anomaly ? withoutAnomaly(rule) : rule();
+      if (!opts.retainGraph) {
+        node.release();
+        // the node no longer holds its inputs and output: engine temporaries it was the last to hold go
+        for (const x of edges) dropHold(x.record);
+        dropHold(t.record);
+      }
       for (let i = 0; i < inGrads.length; i++) {
         const gi = inGrads[i];
         const x = inputs[i];
         if (!gi || !x || !x.requiresGrad) continue;
         if (anomaly) checkFinite(gi, `the backward of ${node.name}`);
         const acc = grads.get(x);
-        grads.set(x, acc ? acc.add(gi) : gi);
+        if (!acc) {
+          grads.set(x, gi);
+          frees?.hold(gi);
+          continue;
+        }
+        const sum = acc.add(gi);
+        grads.set(x, sum);
+        if (frees) {
+          frees.unhold(acc);
+          frees.hold(sum);
+          frees.done(acc);
+          frees.done(gi);
+        }
+      }
+      if (frees) {
+        frees.done(g);
+        if (g0 !== g) frees.done(g0);
       }
     }
   } finally {
     swapGradMode(prev);
   }
+  if (targets === null) activeDevice()?.markStep?.();
   return captured;
 }

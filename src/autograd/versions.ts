@@ -6,9 +6,9 @@
  * noted; `backward()` compares them before running the rule and refuses, with PyTorch's message, when
  * one was overwritten in between.
  *
- * The counter lives in one WeakMap keyed by storage identity (`storageKey`), so the storage record can
- * own it later without touching the callers of `storageVersion` / `bumpVersion`. The recorded versions
- * sit on the node (`savedTensors` / `savedVersions`).
+ * The counter lives in one WeakMap keyed by the storage record (`storageKey`: `t.record`, the stable
+ * identity of a storage — the array `t.storage` returns changes when the data moves between the device
+ * and the JS heap). The recorded versions sit on the node (`savedTensors` / `savedVersions`).
  *
  * This module also keeps the two facts in-place writes with autograd need: which tensor a view was cut
  * from (`viewBase`, the tensor's `viewOf` field), and — when an in-place write gives a tensor a new
@@ -22,7 +22,7 @@ import type { Node } from './engine.js';
 const versions = new WeakMap<object, number>();
 
 function storageKey(t: Tensor): object {
-  return t.storage;
+  return t.record;
 }
 
 /** The version of `t`'s storage: the number of in-place writes to it so far. */
@@ -89,7 +89,7 @@ export function checkSaved(node: Node): void {
     const t = ts[i]!;
     const now = storageVersion(t);
     if (now !== vs[i]) {
-      const role = savedRoles(node.name, node.inputs.length)[i] ?? `saved value ${i}`;
+      const role = savedRoles(node.name, node.edges.length)[i] ?? `saved value ${i}`;
       throw new StateError(
         `one of the variables needed for gradient computation has been modified by an inplace operation: [${t.dtype} ${fmtShape(t.shape)}], which is ${role} of ${node.toString()}, is at version ${now}; expected version ${vs[i]} instead. Hint: clone() the tensor before the in-place operation, or use the out-of-place form`,
         'E_INPLACE_MODIFIED',
@@ -123,7 +123,7 @@ export function setHistoryOwner(fn: Node, standIn: Tensor): void {
  * null when the input had no history (and needed no gradient) back then.
  */
 export function edgeTarget(node: Node, i: number): Tensor | null {
-  const c = node.inputs[i];
+  const c = node.edges[i];
   if (!c) return null;
   const rec = node.inputFns?.[i];
   if (rec === undefined || c.gradFn === rec) return c;

@@ -7,6 +7,7 @@ import { NotSupportedError } from '../core/errors.js';
 import { createJsBackend, jsKernels } from './js/index.js';
 import type { Backend, Kernels } from './types.js';
 import { createWasmBackendSync } from './wasm/index.js';
+import type { Device, Storage } from './storage.js';
 
 const registry = new Map<string, Backend>();
 let active: Backend = createJsBackend();
@@ -94,4 +95,19 @@ export function residentF32(n: number): Float32Array | null {
 /** Whether `a` is resident in the active backend (came from `residentF32` there). */
 export function isResident(a: ArrayLike<number>): boolean {
   return active.isResident?.(a) ?? false;
+}
+
+/** The active backend's device memory (null for the js backend: everything is on the JS heap). */
+export function activeDevice(): Device | null {
+  if (!chosen) chooseLazily();
+  return active.device ?? null;
+}
+
+/**
+ * Move a storage onto the active backend's device if it belongs there (float32, big enough); its
+ * tensors keep their identity and values. A no-op on the js backend. Returns whether it is there.
+ */
+export function toDevice(s: Storage): boolean {
+  if (!chosen) chooseLazily();
+  return active.device?.upload(s) ?? false;
 }

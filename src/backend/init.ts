@@ -7,6 +7,7 @@
  */
 import { getBackend, registerBackend, setBackend } from './dispatch.js';
 import type { Backend } from './types.js';
+import { ValueError } from '../core/errors.js';
 
 export interface InitOptions {
   /** Backend to use: 'auto' (default: the fastest that loads), 'js', or a registered name. */
@@ -26,6 +27,13 @@ export interface InitOptions {
    * that move them; default: `build/wasm/` of the installed package.
    */
   wasmBase?: string | URL;
+  /**
+   * Device memory budget in bytes (wasm: live tensor storage in its memory). Past it, the least
+   * recently used storages are evicted to the JS heap when the next op starts (and copied back when
+   * used). Default: 4× the largest training step's allocations, within [64 MiB, 384 MiB]. See the
+   * README's "Design: memory model".
+   */
+  memory?: number;
 }
 
 export interface BackendLoader {
@@ -46,6 +54,8 @@ export function addBackendLoader(loader: BackendLoader): void {
 
 /** Select the backend; resolves to the chosen one. */
 export async function init(opts: InitOptions = {}): Promise<Backend> {
+  if (opts.memory !== undefined && (typeof opts.memory !== 'number' || !Number.isInteger(opts.memory) || opts.memory < 0))
+    throw new ValueError(`init: memory must be a whole number of bytes ≥ 0, got ${String(opts.memory)}`, 'E_INIT_MEMORY');
   const want = opts.backend ?? 'auto';
   if (want === 'js') return setBackend('js');
   for (const l of loaders) {

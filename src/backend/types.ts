@@ -5,6 +5,7 @@
  * Kernels are dumb: shapes and dtypes were validated by the op's `infer()`; a kernel reads its
  * inputs (possibly strided/broadcast views) and writes a freshly allocated contiguous output.
  */
+import type { Device } from './storage.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 
 /** A read-only strided window onto a typed array. */
@@ -188,6 +189,8 @@ export interface Backend {
    * and optimizer state.
    */
   residentF32?(n: number): Float32Array | null;
-  /** Whether `a` came from `residentF32`. */
+  /** Whether `a` is the data of a storage resident on this backend's device. */
   isResident?(a: ArrayLike<number>): boolean;
+  /** The device memory storages live in (see src/backend/storage.ts); absent: the JS heap. */
+  readonly device?: Device;
 }

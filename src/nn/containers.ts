@@ -3,7 +3,11 @@
  * Children are named `0`, `1`, … (lists) or by key (dicts), so state-dict keys are `0.weight`, `layers.2.bias`.
  */
 import { IndexError, NotSupportedError, ValueError } from '../core/errors.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, internalScope } from '../tensor/tensor.js';
+import { ELU, GELU, LeakyReLU, ReLU, SiLU, Sigmoid, Softplus, Tanh, Dropout } from './layers/activation.js';
+import { Conv2d, Linear } from './layers/linear.js';
+import { BatchNorm1d, BatchNorm2d } from './layers/norm.js';
+import { AvgPool2d, MaxPool2d } from './layers/pooling.js';
 import { Module, Parameter, pyRepr } from './module.js';
 
 function normIndex(i: number, n: number, who: string): number {
@@ -62,10 +66,31 @@ export class Sequential extends Module {
 
   /** x → m₀(x) → m₁(…) → … */
   forward(x: Tensor): Tensor {
-    let y: unknown = x;
-    for (const m of this.children()) y = m.call(y);
-    return y as Tensor;
+    const run = () => {
+      let y: unknown = x;
+      for (const m of this.children()) y = m.call(y);
+      return y as Tensor;
+    };
+    // a chain of built-in layers without hooks hands its intermediates to no one: engine temporaries
+    // (freed as soon as nothing holds them; README, "Design: memory model")
+    return closedChain(this) ? internalScope(run) : run();
   }
+}
+
+/** Built-in layers whose forward keeps no tensor it makes (state is updated by value, e.g. BN's running stats). */
+const CLOSED: ReadonlySet<unknown> = new Set<unknown>([
+  ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus, Dropout, Linear, Conv2d, BatchNorm1d, BatchNorm2d, MaxPool2d, AvgPool2d,
+]);
+
+/** Whether every child is a built-in closed layer (or such a Sequential) with no hooks. */
+function closedChain(seq: Module): boolean {
+  for (const m of seq.children()) {
+    const hooks = m as unknown as { _fwdHooks: unknown[]; _fwdPreHooks: unknown[] };
+    if (hooks._fwdHooks.length > 0 || hooks._fwdPreHooks.length > 0) return false;
+    const cls = m.constructor;
+    if (cls === Sequential ? !closedChain(m) : !(CLOSED.has(cls) || cls === Flatten || cls === Identity)) return false;
+  }
+  return true;
 }
 
 /** A list of modules, registered (parameters, state dict, train/eval) but with no forward of its own. */

@@ -8,7 +8,7 @@ import { normAxis } from '../core/shape.js';
 import { checkOptionKeys } from '../core/options.js';
 import { defaultRng, type Rng } from '../core/rng.js';
 import { noGrad } from '../autograd/mode.js';
-import { Tensor, apply } from '../tensor/tensor.js';
+import { Tensor, apply, internalScope } from '../tensor/tensor.js';
 import { arange } from '../tensor/creation.js';
 import { cat, stack } from '../tensor/functional.js';
 
@@ -302,6 +302,17 @@ export function batchNorm(
   opts: { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number } = {},
 ): Tensor {
   checkOptionKeys('batchNorm', opts, ['weight', 'bias', 'training', 'momentum', 'eps']);
+  // intermediates are engine temporaries (freed at once, or when backward releases them); the running
+  // statistics are updated by value (copy_), so no temporary reaches the module
+  return internalScope(() => batchNormBody(x, runningMean, runningVar, opts));
+}
+
+function batchNormBody(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  opts: { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number },
+): Tensor {
   const training = opts.training ?? false;
   const eps = opts.eps ?? 1e-5;
   const momentum = opts.momentum ?? 0.1;
@@ -451,7 +462,7 @@ export function dropout(x: Tensor, p = 0.5, training = true, rng: Rng = defaultR
   const mask = new Uint8Array(n);
   for (let i = 0; i < n; i++) mask[i] = rng.uniform() >= p ? 1 : 0;
   const m = new Tensor(mask, x.shape.slice(), 'bool');
-  return x.mul(m.to(x.dtype)).mul(1 / (1 - p));
+  return internalScope(() => x.mul(m.to(x.dtype)).mul(1 / (1 - p)));
 }
 
 /** Constant padding in PyTorch's F.pad order (last dim first). */

@@ -32,27 +32,20 @@ import { DTypeError, IndexError, ShapeError, StateError, ValueError, fmtShape } 
 import { noGrad } from '../autograd/mode.js';
 import { checkOptionKeys } from '../core/options.js';
 import { parseToArg, type DeviceLike } from '../core/device.js';
-import { isResident, residentF32 } from '../backend/dispatch.js';
+import { toDevice } from '../backend/dispatch.js';
 import { Tensor } from '../tensor/tensor.js';
 
 // ---------------------------------------------------------------- Parameter
 
-/** Below this many elements residency does not pay (the backend's kernels leave small arrays to js). */
-const RESIDENT_MIN = 256;
-
 /**
- * Move a float32 tensor that owns its whole storage into the backend's resident memory (wasm: its
- * linear memory, where kernels and the optimizer use it without copying). The tensor object keeps its
- * identity and values; only the array behind it changes — so a Parameter still shares storage with
- * the tensor it was made from. A no-op on the js backend, for views, and for small tensors.
+ * Move a float32 tensor that owns its whole storage onto the backend's device (wasm: its linear
+ * memory, where kernels and the optimizer use it without copying). The storage record keeps its
+ * identity and values — so a Parameter still shares storage with the tensor it was made from. A
+ * no-op on the js backend, for views, and for small tensors (the device decides).
  */
 function makeResident(t: Tensor): void {
-  const s = t.storage;
-  if (t.dtype !== 'float32' || !(s instanceof Float32Array) || s.length < RESIDENT_MIN || t.offset !== 0 || s.length !== t.numel() || isResident(s)) return;
-  const r = residentF32(s.length);
-  if (!r) return;
-  r.set(s);
-  (t as unknown as { storage: Float32Array }).storage = r;
+  if (t.offset !== 0 || t.record.length !== t.numel()) return;
+  toDevice(t.record);
 }
 
 /**
@@ -63,7 +56,7 @@ export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
     const src = data.isContiguous() ? data : data.detach().contiguous();
     makeResident(src);
-    super(src.storage, src.shape.slice(), src.dtype, src.strides, src.offset);
+    super(src.record, src.shape.slice(), src.dtype, src.strides, src.offset);
     if (requiresGrad) {
       if (!isFloat(this.dtype))
         throw new DTypeError(`Parameter: only floating-point tensors can require gradients, got ${this.dtype}; pass requiresGrad=false`);
@@ -78,8 +71,8 @@ export class Parameter extends Tensor {
   setData(t: Tensor): void {
     const src = t.detach().contiguous();
     makeResident(src);
-    const self = this as unknown as { storage: unknown; shape: unknown; strides: unknown; offset: unknown; dtype: unknown };
-    self.storage = src.storage;
+    const self = this as unknown as { record: unknown; shape: unknown; strides: unknown; offset: unknown; dtype: unknown };
+    self.record = src.record;
     self.shape = src.shape.slice();
     self.strides = src.strides.slice();
     self.offset = src.offset;

@@ -6,7 +6,7 @@
 import { isFloat, type FloatArray } from '../core/dtype.js';
 import { DTypeError, ShapeError, StateError, ValueError, fmtShape } from '../core/errors.js';
 import { enableGrad, noGrad } from '../autograd/mode.js';
-import { isResident, residentF32 } from '../backend/dispatch.js';
+import { toDevice } from '../backend/dispatch.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** One parameter's optimizer state, under PyTorch's names (`exp_avg`, `momentum_buffer`, `step`, …). */
@@ -270,8 +270,7 @@ function copyState(st: ParamState): ParamState {
 /** A zero (or `value`-filled) state buffer shaped like `p`. */
 export function stateBuffer(p: Tensor, value = 0): Tensor {
   // state of a resident parameter is resident too, so a fused update runs without copies
-  const r = p.dtype === 'float32' && isResident(p.storage) ? residentF32(p.numel()) : null;
-  if (!r) return p.newFull(p.shape, value);
-  if (value !== 0) r.fill(value);
-  return new Tensor(r, p.shape.slice(), 'float32');
+  const t = p.newFull(p.shape, value);
+  if (p.record.onDevice) toDevice(t.record);
+  return t;
 }

@@ -10,6 +10,7 @@ import { defaultRng, type Rng } from '../core/rng.js';
 import { checkOptionKeys } from '../core/options.js';
 import { checkDevice, type DeviceLike } from '../core/device.js';
 import { Tensor, shapeArgs } from './tensor.js';
+import { pinToHost } from '../backend/storage.js';
 
 export type NestedArray = number | boolean | readonly NestedArray[];
 
@@ -276,7 +277,10 @@ export function fromTypedArray(data: TypedArray, shape?: readonly number[]): Ten
   const dtype = dtypeOfArray(data);
   const s = shape === undefined ? [data.length] : checkShape(shape, 'fromTypedArray');
   if (numel(s) !== data.length) throw new ShapeError(`fromTypedArray: ${data.length} values do not fill shape ${fmtShape(s)}`);
-  return new Tensor(data, s, dtype);
+  const t = new Tensor(data, s, dtype);
+  // shared with the caller: the data stays in `data` (never moved onto the backend's device)
+  pinToHost(t.record);
+  return t;
 }
 
 /**
@@ -289,5 +293,6 @@ export function typedArrayView(t: Tensor): TypedArray {
   if (!(t instanceof Tensor)) throw new ValueError('typedArrayView: expected a Tensor');
   if (t.requiresGrad) throw new StateError("typedArrayView: can't view a tensor that requires grad; use t.detach() first (as PyTorch's numpy())");
   if (!t.isContiguous()) throw new StateError(`typedArrayView: the tensor is not contiguous (shape ${fmtShape(t.shape)}, strides ${fmtShape(t.strides)}); call .contiguous() first (a copy)`);
-  return t.storage.subarray(t.offset, t.offset + t.numel()) as TypedArray;
+  // shared with the caller: the data moves to (and stays on) the JS heap, so the view stays valid
+  return pinToHost(t.record).subarray(t.offset, t.offset + t.numel()) as TypedArray;
 }

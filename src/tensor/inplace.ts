@@ -14,6 +14,7 @@
 import { StateError } from '../core/errors.js';
 import { numel } from '../core/shape.js';
 import { kernels } from '../backend/dispatch.js';
+import { freeTemp } from '../backend/storage.js';
 import { isGradEnabled, noGrad } from '../autograd/mode.js';
 import { bumpVersion, setHistoryOwner, viewBase } from '../autograd/versions.js';
 import type { Tensor, apply as applyFn } from './tensor.js';
@@ -126,8 +127,6 @@ export function writeInPlace(apply: Apply, t: Tensor, op: string, index: Int32Ar
     y = early ?? (grad ? compute(old) : noGrad(() => compute(old)));
   }
   y = y.to(t.dtype).expand(selShape);
-  // the new values, materialised before anything is written (the source may overlap the target)
-  const vals = kernels().unary('copy', { data: y.storage, offset: y.offset, strides: y.strides }, y.shape, t.dtype);
 
   if (grad && y.requiresGrad && !tracked) {
     // e.g. zeros(3).copy_(w): the write gives a tensor without history one
@@ -142,8 +141,12 @@ export function writeInPlace(apply: Apply, t: Tensor, op: string, index: Int32Ar
     root.requiresGrad = fresh.requiresGrad;
   }
 
+  // the new values, materialised before anything is written (the source may overlap the target); no
+  // op runs between here and the write, so neither array can be moved by an eviction meanwhile
+  const vals = kernels().unary('copy', { data: y.storage, offset: y.offset, strides: y.strides }, y.shape, t.dtype);
   const data = t.storage;
   for (let k = 0; k < targets.length; k++) data[targets[k]!] = vals[k]!;
+  freeTemp(vals);
   bumpVersion(t);
 
   if (stand !== null && root.requiresGrad) {

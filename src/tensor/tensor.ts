@@ -1,6 +1,7 @@
 /**
- * The Tensor: a strided view (shape, strides, offset) onto ordinary typed-array storage, plus autograd
- * state (requiresGrad, grad, gradFn). Storage is garbage-collected — there is no dispose.
+ * The Tensor: a strided view (shape, strides, offset) onto a storage record (src/backend/storage.ts:
+ * its data on the backend's device or on the JS heap), plus autograd state (requiresGrad, grad,
+ * gradFn). Storage is garbage-collected — there is no dispose (see the README's "Design: memory model").
  *
  * Every method that computes goes through `apply(op, inputs, attrs)`, which looks the op up in the op
  * table, validates (`infer`), runs the kernel (`forward`) and, when a gradient is needed, records a
@@ -12,11 +13,12 @@ import { checkOptionKeys } from '../core/options.js';
 import { DTypeError, IndexError, NotSupportedError, ShapeError, StateError, ValueError, fmtShape } from '../core/errors.js';
 import { contiguousStrides, inferReshape, isContiguous, normAxes, normAxis, numel, shapesEqual, viewStrides } from '../core/shape.js';
 import { defaultRng, type Rng } from '../core/rng.js';
-import { kernels } from '../backend/dispatch.js';
+import { activeDevice, kernels } from '../backend/dispatch.js';
+import { Storage, findStorage, freeInternal, nextStorageId, storageOf } from '../backend/storage.js';
 import { OPS } from '../ops/table.js';
 import type { OpAttrs, OpDef, OpName, GradCtx } from '../ops/types.js';
 import * as C from '../ops/composite.js';
-import { Node, runBackward, type BackwardOptions } from '../autograd/engine.js';
+import { Node, runBackward, setSharedGradTest, type BackwardOptions } from '../autograd/engine.js';
 import { isAnomalyEnabled, isGradEnabled, pendingAsyncNoGrad } from '../autograd/mode.js';
 import { noteView, recordSaved } from '../autograd/versions.js';
 import { formatTensor } from './format.js';
@@ -44,9 +46,21 @@ export function setOpTracer(t: OpTracer | null): OpTracer | null {
 export function apply<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttrs[K]): Tensor {
   const def = OPS[name] as OpDef<OpAttrs[K]>;
   const spec = def.infer(inputs, attrs);
+  // the one point where the device may evict (arrays taken from `.storage` are valid until the next op)
+  activeDevice()?.atOp();
+  const born = nextStorageId();
   const raw = def.forward(inputs, attrs, spec);
-  const out = new Tensor(raw.data, spec.shape, spec.dtype, raw.strides, raw.offset);
-  if (inputs.length > 0 && raw.data === inputs[0]!.storage) noteView(out, inputs[0]!);
+  // a view op returns an input's array: share that input's storage record
+  let store: TypedArray | Storage = raw.data;
+  for (const t of inputs) if (t.record.host === raw.data || t.record.view === raw.data) store = t.record;
+  const out = new Tensor(store, spec.shape, spec.dtype, raw.strides, raw.offset);
+  if (inputs.length > 0 && out.record === inputs[0]!.record) noteView(out, inputs[0]!);
+  if (scope !== null && opTracer === null && out.record.id >= born) {
+    // a new storage made inside a composite op: an engine temporary unless the composite returns it
+    out.record.internal = true;
+    out.record.scoped = true;
+    scope.push(out.record);
+  }
   if (opTracer !== null) opTracer(name, inputs, attrs, out);
   if (isAnomalyEnabled() && isFloat(out.dtype)) checkFinite(out, name);
   if (def.backward === null && isGradEnabled() && isFloat(out.dtype) && inputs.some((t) => t.requiresGrad))
@@ -65,10 +79,59 @@ export function apply<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttr
       node.inputFns = inputs.map((t) => t.gradFn);
       recordSaved(node, name, inputs, out);
       out.gradFn = node;
+      // the node holds its inputs and its output until backward releases it
+      for (const t of inputs) if (t.record.internal) t.record.holders++;
+      if (out.record.internal) out.record.holders++;
     }
   }
   return out;
 }
+
+/** Storages made by ops inside the innermost running `internalScope` (null outside any). */
+let scope: Storage[] | null = null;
+
+/**
+ * @internal Run a composite op's body so that the engine can free its intermediates (README, "Design:
+ * memory model"): every storage an op makes inside is an engine temporary unless `fn` returns it (a
+ * tensor, or an array or object of tensors). A temporary no graph node holds is freed when `fn`
+ * returns; one that nodes hold (saved for backward) is freed when backward releases the last of them.
+ * Only for bodies that hand no tensor to anyone but their caller (no module state, no user callbacks).
+ */
+export function internalScope<T>(fn: () => T): T {
+  const outer = scope;
+  const mine: Storage[] = [];
+  scope = mine;
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    scope = outer;
+  }
+  const returned = new Set<Storage>();
+  const walk = (v: unknown): void => {
+    if (v instanceof Tensor) returned.add(v.record);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(result);
+  for (const r of mine) {
+    if (!r.internal) continue; // escaped meanwhile (a graph walk saw it)
+    if (returned.has(r)) {
+      // the result: the caller's if this scope is nested in another composite, else the user's
+      if (outer !== null) outer.push(r);
+      else {
+        r.internal = false;
+        r.scoped = false;
+      }
+      continue;
+    }
+    r.scoped = false;
+    if (r.holders === 0) freeInternal(r);
+  }
+  return result;
+}
+
+setSharedGradTest(isSharedGrad, internalScope);
 
 function checkFinite(t: Tensor, op: string): void {
   const d = t.storage;
@@ -77,6 +140,16 @@ function checkFinite(t: Tensor, op: string): void {
     if (v - v !== 0) throw new StateError(`anomaly: ${op} produced ${Number.isNaN(v) ? 'NaN' : 'Inf'} in its forward output`, 'E_ANOMALY');
   }
 }
+
+/** A kernel result as a JS-heap array the caller may keep: a device result is copied out and its block freed. */
+function hostCopy(a: TypedArray): TypedArray {
+  const s = findStorage(a);
+  if (s === undefined || !s.onDevice) return a;
+  const out = a.slice();
+  s.cell.device!.free(s.cell);
+  return out;
+}
+
 
 function scalarTensor(v: number, dtype: DType): Tensor {
   const arr = allocate(dtype, 1);
@@ -94,14 +167,24 @@ export function shapeArgs(args: readonly (number | readonly number[])[]): number
  * Gradient storages that something besides the engine may hold — a leaf's `.grad`, a hook, the caller of
  * `backward(gradient)` — so `accumulateGrad` copies rather than adopts them.
  */
-const sharedGrads = new WeakSet<TypedArray>();
+const sharedGrads = new WeakSet<Storage>();
 function shareGrad(g: Tensor): void {
-  sharedGrads.add(g.storage);
+  sharedGrads.add(g.record);
 }
 
+/** @internal Whether a gradient's storage may be held outside the engine (a hook saw it, a leaf adopted it). */
+export function isSharedGrad(g: Tensor): boolean {
+  return sharedGrads.has(g.record);
+}
+
+
 export class Tensor {
-  /** Backing storage (shared by views). Element (i, j, …) lives at offset + Σ index·stride. */
-  readonly storage: TypedArray;
+  /**
+   * The storage record, shared by every view of the same data: a stable identity per storage (key
+   * per-storage state on it, not on the array `storage` returns, which changes when the data moves
+   * between the device and the JS heap).
+   */
+  readonly record: Storage;
   readonly shape: readonly number[];
   readonly strides: readonly number[];
   readonly offset: number;
@@ -118,12 +201,21 @@ export class Tensor {
   viewOf: Tensor | null = null;
   private hooks: ((g: Tensor) => Tensor | void)[] | null = null;
 
-  constructor(storage: TypedArray, shape: readonly number[], dtype: DType, strides?: readonly number[], offset = 0) {
-    this.storage = storage;
+  constructor(storage: TypedArray | Storage, shape: readonly number[], dtype: DType, strides?: readonly number[], offset = 0) {
+    this.record = storage instanceof Storage ? storage : storageOf(storage, dtype);
     this.shape = shape;
     this.dtype = dtype;
     this.strides = strides ?? contiguousStrides(shape);
     this.offset = offset;
+  }
+
+  /**
+   * Backing data (shared by views). Element (i, j, …) lives at offset + Σ index·stride. This is the
+   * storage's current array — a view of device memory or a JS array — valid until the next op runs
+   * (an op may move the data); use `dataSync()` for a copy to keep.
+   */
+  get storage(): TypedArray {
+    return this.record.data;
   }
 
   // ---------------------------------------------------------------- metadata
@@ -172,7 +264,9 @@ export class Tensor {
 
   /** A fresh contiguous typed array with the values, row-major. */
   dataSync(): TypedArray {
-    return kernels().unary('copy', { data: this.storage, offset: this.offset, strides: this.strides }, this.shape, this.dtype);
+    const r = this.record;
+    if (r.onDevice && this.isContiguous()) return r.data.slice(this.offset, this.offset + this.numel());
+    return hostCopy(kernels().unary('copy', { data: this.storage, offset: this.offset, strides: this.strides }, this.shape, this.dtype));
   }
 
   /** Nested JS arrays (a number for a 0-d tensor); bools as booleans. */
@@ -241,7 +335,7 @@ export class Tensor {
 
   /** Same storage, cut from the graph. */
   detach(): Tensor {
-    return new Tensor(this.storage, this.shape, this.dtype, this.strides, this.offset);
+    return new Tensor(this.record, this.shape, this.dtype, this.strides, this.offset);
   }
 
   // ---------------------------------------------------------------- autograd
@@ -293,7 +387,7 @@ export class Tensor {
     let gd = g.requiresGrad ? g : g.detach();
     if (gd.dtype !== this.dtype) gd = gd.to(this.dtype);
     if (this.grad) this.grad = this.grad.add(gd);
-    else if (!g.requiresGrad && shapesEqual(gd.shape, this.shape) && gd.offset === 0 && gd.storage.length === gd.numel() && gd.isContiguous() && !sharedGrads.has(gd.storage)) {
+    else if (!g.requiresGrad && shapesEqual(gd.shape, this.shape) && gd.offset === 0 && gd.record.length === gd.numel() && gd.isContiguous() && !sharedGrads.has(gd.record)) {
       // adopt a fresh gradient instead of copying it (PyTorch's AccumulateGrad steals an unshared one
       // too): the storage is whole and contiguous, and neither another leaf's .grad, a hook, nor the
       // caller's `backward(gradient)` has seen it
@@ -500,7 +594,7 @@ export class Tensor {
   }
   /** Mean over `dim` (all when omitted); shapes as `sum`. Integer tensors are averaged in float32. */
   mean(dim?: Dims, keepdim = false): Tensor {
-    return C.mean(this, dim, keepdim);
+    return internalScope(() => C.mean(this, dim, keepdim));
   }
   /** Maximum over `dim` (all when omitted); shapes as `sum`. The gradient is split evenly between ties. */
   amax(dim?: Dims, keepdim = false): Tensor {
@@ -540,7 +634,7 @@ export class Tensor {
    */
   var(dim?: Dims, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
     checkOptionKeys('var', opts, ['correction', 'keepdim']);
-    return C.variance(this, dim, opts.correction ?? 1, opts.keepdim ?? false);
+    return internalScope(() => C.variance(this, dim, opts.correction ?? 1, opts.keepdim ?? false));
   }
   /** Standard deviation: `var(dim, opts).sqrt()`. */
   std(dim?: Dims, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
@@ -549,15 +643,15 @@ export class Tensor {
   }
   /** log Σ exp(x) over `dim`, computed as max + log Σ exp(x − max): finite for logits of ±1e4. */
   logsumexp(dim: Dims, keepdim = false): Tensor {
-    return C.logsumexp(this, dim, keepdim);
+    return internalScope(() => C.logsumexp(this, dim, keepdim));
   }
   /** exp(x) / Σ exp(x) along `dim` (max-shifted, so large logits do not overflow); same shape as the input. */
   softmax(dim: number): Tensor {
-    return C.softmax(this, dim);
+    return internalScope(() => C.softmax(this, dim));
   }
   /** log softmax along `dim`, as (x − max) − log Σ exp(x − max); same shape as the input. */
   logSoftmax(dim: number): Tensor {
-    return C.logSoftmax(this, dim);
+    return internalScope(() => C.logSoftmax(this, dim));
   }
   /** Sum a (broadcast) tensor down to `shape` — the reverse of broadcasting. */
   sumToSize(shape: readonly number[]): Tensor {

@@ -1,50 +1,101 @@
 /**
- * The WebAssembly arena: one linear memory per backend, in three parts:
+ * The WebAssembly arena: one linear memory per backend, and the device that keeps storages in it.
  *
- *   [ static data | pool control block | resident heap … | scratch … ]
+ *   [ static data | pool control block | blocks … ]
  *
- * - **Scratch** is laid out afresh by each kernel call (a bump allocator reset at the start of every
- *   call): kernels copy ordinary inputs in, compute, and copy the result out into a GC'd typed array.
- * - **Resident blocks** hold float32 arrays that live in the memory itself (parameters and optimizer
- *   state, see `residentF32`): the caller gets an ordinary `Float32Array` view, kernels use it in
- *   place (no copy in or out), and the block returns to a free list when the view is garbage
- *   collected (FinalizationRegistry). Only long-lived arrays are made resident, so finalization lag
- *   never matters; activations and gradients stay ordinary arrays.
+ * Everything above the control block is one heap of 64-byte-aligned blocks (a coalescing free list
+ * sorted by address, first fit, and a top that grows the memory). Blocks are of two kinds:
  *
- * Resident views need shared memory: growing a shared memory never detaches views made before, while
- * growing a private one would. Without it `residentF32` returns null and everything is copied.
+ * - **Storage blocks** hold float32 storages (see src/backend/storage.ts): kernel outputs are
+ *   allocated as blocks and handed out as views (no copy out), and inputs that are storage blocks are
+ *   read in place (no copy in). A JS-heap storage a kernel reads is uploaded once and stays.
+ * - **Scratch blocks** (`alloc`) are laid out by one kernel call (packed panels, geometry, copies of
+ *   inputs that cannot be resident) and freed when the next call starts (`reset`).
  *
- * Bound: memory grows to the live resident bytes (plus free-list gaps) and the largest single call's
- * scratch, and never past `MAX_PAGES` (1 GiB); the resident heap stops at `RESIDENT_MAX_BYTES` and a
- * call that does not fit is refused (`fits()` false; the caller uses js instead).
+ * Freeing storage blocks (the README's "Design: memory model"):
+ * - a FinalizationRegistry on each storage frees its block once the storage is collected (runs when
+ *   the program yields to the event loop);
+ * - when the live storage bytes pass the budget, `atOp` (called by `apply()` before each op) evicts
+ *   the least recently used blocks: each is copied into a fresh JS array and freed; a live storage is
+ *   uploaded again on its next use, a dead one's copy is ordinary garbage;
+ * - the engine frees blocks of its own temporaries at once (`free`).
+ *
+ * Storage blocks need shared memory: growing a shared memory never detaches views made before, while
+ * growing a private one detaches them all. Without it no storage is resident and every kernel call
+ * copies its operands in and its result out (the old path: correct, slower — see the README).
+ *
+ * Bound: the memory grows to the live storage bytes (≤ budget between ops, plus what one op adds),
+ * free-list gaps, and one call's scratch; never past `MAX_PAGES` (1 GiB).
  */
+import { StateError } from '../../core/errors.js';
+import { Cell, DEVICE_MIN, Storage, findStorage, type Device } from '../storage.js';
+
+export { DEVICE_MIN };
+/**
+ * Smallest kernel result (and kernel-driven upload) placed on the device automatically; smaller ones
+ * stay on the JS heap, where the GC frees them (a copy of ≤ 4 KiB costs less than a block that only a
+ * finalizer or an eviction would free). Explicit placement (`upload`: parameters, optimizer state)
+ * uses `DEVICE_MIN`.
+ */
+export const AUTO_MIN = 1024;
 import { MAX_PAGES, type KernelExports } from './module.js';
 
 const PAGE = 65536;
 export const CONTROL_BYTES = 8192;
-/** Ceiling on resident bytes; past it `residentF32` returns null (ordinary arrays, copied per call). */
-export const RESIDENT_MAX_BYTES = 512 * 1024 * 1024;
+/**
+ * Ceiling on live storage bytes; past it uploads are refused (copied per call). Well above the
+ * budget's cap: between ops eviction keeps live bytes under the budget, and one op may add its outputs.
+ */
+export const RESIDENT_MAX_BYTES = 768 * 1024 * 1024;
+/** Default budget: 4× the largest step's storage allocations, within [floor, cap]. */
+export const BUDGET_FLOOR = 64 * 1024 * 1024;
+export const BUDGET_CAP = 384 * 1024 * 1024;
 
-export class Arena {
+/** Counters shown in `backendInfo().info.memory`. */
+export interface MemoryStats {
+  /** Bytes of live storage blocks. */
+  liveBytes: number;
+  /** The byte budget eviction keeps live storage under between ops. */
+  budget: number;
+  /** Whether the budget was set by `init({ memory })` (else derived from the working set). */
+  budgetFixed: boolean;
+  /** Largest storage allocation seen between two backward() calls. */
+  stepBytes: number;
+  /** Storage blocks allocated, freed by finalizers, evicted, freed by the engine, uploaded from the JS heap. */
+  allocated: number;
+  finalized: number;
+  evicted: number;
+  engineFreed: number;
+  uploaded: number;
+  /** Bytes copied device → JS heap by eviction and JS heap → device by uploads. */
+  evictedBytes: number;
+  uploadedBytes: number;
+}
+
+export class Arena implements Device {
   readonly memory: WebAssembly.Memory;
   readonly exports: KernelExports;
   /** Byte address of the pool's control block. */
   readonly control: number;
-  /** Whether the memory is shared (resident arrays possible). */
+  /** Whether the memory is shared (resident storages possible). */
   readonly shared: boolean;
   private readonly heapStart: number;
-  /** End of the resident heap; scratch starts at the next 64-byte boundary. */
+  /** End of the highest block in use. */
   private heapTop: number;
-  /** Free resident blocks [address, bytes], sorted by address, never adjacent (coalesced). */
-  private readonly free: [number, number][] = [];
-  private residentBytes = 0;
-  private top: number;
-  /**
-   * The views `residentF32` handed out. (Not their buffers: V8 hands out a new SharedArrayBuffer object
-   * for a shared memory whenever *any* shared memory grows, so buffer identity cannot tell.)
-   */
-  private readonly views = new WeakSet<Float32Array>();
-  private readonly registry: FinalizationRegistry<[number, number]> | null;
+  /** Free blocks [address, bytes], sorted by address, never adjacent (coalesced). */
+  private readonly holes: [number, number][] = [];
+  /** This call's scratch blocks: address → bytes. */
+  private temps = new Map<number, number>();
+  private readonly registry: FinalizationRegistry<Cell> | null;
+  /** Least-recently-used order of live storage cells: head is the oldest. */
+  private head: Cell | null = null;
+  private tail: Cell | null = null;
+  private fixedBudget: number | null = null;
+  private allocSinceStep = 0;
+  private peakStep = 0;
+  readonly stats: Omit<MemoryStats, 'budget' | 'budgetFixed' | 'stepBytes'> = {
+    liveBytes: 0, allocated: 0, finalized: 0, evicted: 0, engineFreed: 0, uploaded: 0, evictedBytes: 0, uploadedBytes: 0,
+  };
   f32: Float32Array;
   i32: Int32Array;
 
@@ -54,9 +105,8 @@ export class Arena {
     this.control = align(exports.heapBase(), 64);
     this.heapStart = this.control + CONTROL_BYTES;
     this.heapTop = this.heapStart;
-    this.top = this.heapStart;
     this.shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    this.registry = this.shared && typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry(([at, bytes]) => this.release(at, bytes)) : null;
+    this.registry = this.shared && typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry((c: Cell) => this.finalized(c)) : null;
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
   }
@@ -66,31 +116,56 @@ export class Arena {
     return this.memory.buffer.byteLength;
   }
 
-  /** Bytes held by live resident arrays. */
+  /** Bytes held by live storage blocks. */
   get residentByteLength(): number {
-    return this.residentBytes;
+    return this.stats.liveBytes;
   }
 
-  /** Start laying out a new call (scratch begins above the resident heap). */
+  /** The eviction budget in bytes: `init({ memory })`, else 4× the largest step, within [64 MiB, 384 MiB]. */
+  get budget(): number {
+    if (this.fixedBudget !== null) return this.fixedBudget;
+    return Math.min(BUDGET_CAP, Math.max(BUDGET_FLOOR, 4 * this.peakStep));
+  }
+
+  /** Fix the budget (bytes), or null to derive it from the working set again. */
+  setBudget(bytes: number | null): void {
+    this.fixedBudget = bytes;
+  }
+
+  memoryStats(): MemoryStats {
+    return { ...this.stats, budget: this.budget, budgetFixed: this.fixedBudget !== null, stepBytes: this.peakStep };
+  }
+
+  /** A training step ended (backward() finished): the working-set estimate behind the default budget. */
+  markStep(): void {
+    if (this.allocSinceStep > this.peakStep) this.peakStep = this.allocSinceStep;
+    this.allocSinceStep = 0;
+  }
+
+  // ------------------------------------------------------------------ scratch (one kernel call)
+
+  /** Start laying out a new call: the previous call's scratch is freed. */
   reset(): void {
-    this.top = align(this.heapTop, 64);
+    if (this.temps.size === 0) return;
+    for (const [at, bytes] of this.temps) this.release(at, bytes);
+    this.temps.clear();
   }
 
   /** Whether `bytes` more (plus alignment) can be laid out without passing the ceiling. */
   fits(bytes: number): boolean {
-    return this.top + bytes + 64 <= MAX_PAGES * PAGE;
+    return this.heapTop + bytes + 64 <= MAX_PAGES * PAGE;
   }
 
-  /** Reserve `bytes` (64-byte aligned) of scratch and return its byte address; grows the memory if needed. */
+  /** Reserve `bytes` of scratch (64-byte aligned) for this call; returns its byte address. */
   alloc(bytes: number): number {
-    const at = align(this.top, 64);
-    const end = at + bytes;
-    this.ensure(end);
-    this.top = end;
+    const size = Math.max(64, align(bytes, 64));
+    const at = this.block(size);
+    if (at < 0) throw new StateError(`wasm: out of memory laying out a kernel call (${bytes} bytes)`, 'E_WASM_MEMORY');
+    this.temps.set(at, size);
     return at;
   }
 
-  /** Copy `n` floats of `src` starting at `offset` into a fresh reservation; returns its address. */
+  /** Copy `n` floats of `src` starting at `offset` into fresh scratch; returns its address. */
   putF32(src: ArrayLike<number> & { subarray?: unknown }, offset: number, n: number): number {
     const at = this.alloc(n * 4);
     const s = src as Float32Array;
@@ -99,61 +174,215 @@ export class Arena {
   }
 
   /**
-   * The address of `n` floats of `src` from `offset`: where they already are when `src` is resident,
-   * else a scratch copy. Kernels may read the result but must not write it (it may be the caller's data).
+   * The address of `n` floats of `src` from `offset`, for kernels to read (never write): in place when
+   * `src` is (or was) a storage's data and that storage is, or can be made, resident here; else a
+   * scratch copy. A stale array (its storage was evicted or moved since) resolves to the storage's
+   * current place.
    */
   refF32(src: ArrayLike<number>, offset: number, n: number): number {
-    if (this.isResident(src)) return (src as Float32Array).byteOffset + 4 * offset;
-    return this.putF32(src, offset, n);
-  }
-
-  /** Whether `a` is a resident array of this memory (from `residentF32`): kernels can use it in place. */
-  isResident(a: ArrayLike<number>): boolean {
-    return a instanceof Float32Array && this.views.has(a);
-  }
-
-  /** A fresh Float32Array holding `n` floats from address `at`. */
-  takeF32(at: number, n: number): Float32Array {
-    return this.f32.slice(at >> 2, (at >> 2) + n);
+    const s = findStorage(src);
+    if (s === undefined) return this.putF32(src, offset, n);
+    const c = s.cell;
+    if (c.device === this || (s.length >= AUTO_MIN && this.upload(s))) {
+      this.touch(c);
+      return c.at + 4 * offset;
+    }
+    return this.putF32(c.freed ? src : s.data, offset, n);
   }
 
   /**
-   * A zeroed float32 array of length `n` living in the memory (null when the memory is private or the
-   * resident heap is full). Must not be called while a kernel call is being laid out.
+   * The address of a storage's data that an in-place update (optimizer step) may read and write, or -1
+   * when it is not resident here and cannot be made so.
    */
+  inPlaceF32(a: ArrayLike<number>): number {
+    const s = findStorage(a);
+    if (s === undefined || s.length !== a.length) return -1;
+    if (s.cell.device === this || this.upload(s)) {
+      this.touch(s.cell);
+      return s.cell.at;
+    }
+    return -1;
+  }
+
+  /** Whether `a` is the data (or a former array) of a storage resident here: kernels use it in place. */
+  isResident(a: ArrayLike<number>): boolean {
+    return findStorage(a)?.cell.device === this;
+  }
+
+  /**
+   * The `n` floats at `at` as a result: when `at` is this call's scratch block and big enough, the block
+   * itself becomes a resident storage (no copy) and its view is returned; else a fresh JS copy.
+   */
+  takeF32(at: number, n: number): Float32Array {
+    const bytes = this.temps.get(at);
+    if (this.registry === null || bytes === undefined || n < AUTO_MIN || n * 4 > bytes || this.stats.liveBytes + bytes > RESIDENT_MAX_BYTES)
+      return this.f32.slice(at >> 2, (at >> 2) + n);
+    this.temps.delete(at);
+    return this.adopt(at, bytes, n);
+  }
+
+  // ------------------------------------------------------------------ storages (the Device)
+
+  /** A zeroed float32 storage of `n` elements resident here (null when the memory is private or full). */
   residentF32(n: number): Float32Array | null {
-    if (!this.registry || n <= 0) return null;
+    if (this.registry === null || n <= 0) return null;
     const bytes = align(n * 4, 64);
-    if (this.residentBytes + bytes > RESIDENT_MAX_BYTES) return null;
-    let at = -1;
-    for (let i = 0; i < this.free.length; i++) {
-      const [a, b] = this.free[i]!;
-      if (b < bytes) continue;
-      at = a;
-      if (b === bytes) this.free.splice(i, 1);
-      else this.free[i] = [a + bytes, b - bytes];
-      break;
-    }
-    if (at < 0) {
-      at = this.heapTop;
-      if (at + bytes + 64 > MAX_PAGES * PAGE) return null;
-      this.ensure(at + bytes);
-      this.heapTop = at + bytes;
-    }
-    this.residentBytes += bytes;
-    const view = new Float32Array(this.memory.buffer, at, n);
+    if (this.stats.liveBytes + bytes > RESIDENT_MAX_BYTES) return null;
+    const at = this.block(bytes);
+    if (at < 0) return null;
+    const view = this.adopt(at, bytes, n);
     view.fill(0);
-    this.views.add(view);
-    this.registry.register(view, [at, bytes]);
     return view;
   }
 
-  /** Return a resident block (its view was collected) to the free list. */
+  upload(s: Storage): boolean {
+    const c = s.cell;
+    if (this.registry === null || c.device !== null) return c.device === this;
+    if (s.pinned) return false;
+    s.adoptHost();
+    const h = s.host;
+    if (!(h instanceof Float32Array) || s.dtype !== 'float32' || h.length < DEVICE_MIN) return false;
+    // only an array that is its whole buffer: a part of a bigger buffer may be aliased by other storages
+    if (h.byteOffset !== 0 || h.byteLength !== h.buffer.byteLength) return false;
+    const bytes = align(h.length * 4, 64);
+    if (this.stats.liveBytes + bytes > RESIDENT_MAX_BYTES) return false;
+    const at = this.block(bytes);
+    if (at < 0) return false;
+    this.f32.set(h, at >> 2);
+    this.place(s, at, bytes, new Float32Array(this.memory.buffer, at, h.length));
+    this.stats.uploaded++;
+    this.stats.uploadedBytes += h.length * 4;
+    return true;
+  }
+
+  touch(c: Cell): void {
+    if (this.tail === c) return;
+    this.unlink(c);
+    this.link(c);
+  }
+
+  free(c: Cell): void {
+    if (c.device !== this) return;
+    this.drop(c);
+    c.freed = true;
+    this.stats.engineFreed++;
+  }
+
+  toHost(c: Cell): void {
+    if (c.device !== this) return;
+    c.evicted = this.f32.slice(c.at >> 2, (c.at >> 2) + c.n);
+    this.stats.evicted++;
+    this.stats.evictedBytes += c.n * 4;
+    this.drop(c);
+  }
+
+  atOp(): void {
+    const budget = this.budget;
+    if (this.stats.liveBytes > budget) this.evict(Math.floor(budget * 0.75));
+  }
+
+  /** Evict least-recently-used storages until live storage bytes are at most `target`. */
+  evict(target: number): void {
+    while (this.stats.liveBytes > target && this.head !== null) {
+      const c = this.head;
+      c.evicted = this.f32.slice(c.at >> 2, (c.at >> 2) + c.n);
+      this.stats.evicted++;
+      this.stats.evictedBytes += c.n * 4;
+      this.drop(c);
+    }
+  }
+
+  /** Turn the block at `at` into a new storage's home; returns its view. */
+  private adopt(at: number, bytes: number, n: number): Float32Array {
+    const view = new Float32Array(this.memory.buffer, at, n);
+    this.place(new Storage('float32', view), at, bytes, view);
+    return view;
+  }
+
+  private place(s: Storage, at: number, bytes: number, view: Float32Array): void {
+    const c = s.cell;
+    c.device = this;
+    c.at = at;
+    c.bytes = bytes;
+    c.n = view.length;
+    s.placed(view);
+    // the cell is also the unregister token: eviction and engine frees unregister it, so the registry
+    // never holds a cell whose storage left the device (it would keep an evicted copy alive until the
+    // program yields, which a synchronous loop never does)
+    this.registry!.register(s, c, c);
+    this.link(c);
+    this.stats.liveBytes += bytes;
+    this.stats.allocated++;
+    this.allocSinceStep += bytes;
+  }
+
+  private finalized(c: Cell): void {
+    if (c.device !== this) return;
+    this.drop(c);
+    this.stats.finalized++;
+  }
+
+  /** Unlink a live cell and free its block (the cell's data is wherever the caller put it). */
+  private drop(c: Cell): void {
+    this.registry!.unregister(c);
+    this.unlink(c);
+    this.stats.liveBytes -= c.bytes;
+    this.release(c.at, c.bytes);
+    c.device = null;
+    c.at = -1;
+    c.bytes = 0;
+  }
+
+  private link(c: Cell): void {
+    c.prev = this.tail;
+    c.next = null;
+    if (this.tail) this.tail.next = c;
+    else this.head = c;
+    this.tail = c;
+  }
+
+  private unlink(c: Cell): void {
+    if (c.prev) c.prev.next = c.next;
+    else if (this.head === c) this.head = c.next;
+    if (c.next) c.next.prev = c.prev;
+    else if (this.tail === c) this.tail = c.prev;
+    c.prev = c.next = null;
+  }
+
+  // ------------------------------------------------------------------ the block heap
+
+  /** A block of `bytes` (a 64-byte multiple): first fit in the free list, else from the top; -1 if full. */
+  private block(bytes: number): number {
+    const free = this.holes;
+    for (let i = 0; i < free.length; i++) {
+      const f = free[i]!;
+      if (f[1] < bytes) continue;
+      const a = f[0];
+      if (f[1] === bytes) free.splice(i, 1);
+      else {
+        f[0] = a + bytes;
+        f[1] -= bytes;
+      }
+      return a;
+    }
+    const at = this.heapTop;
+    if (at + bytes + 64 > MAX_PAGES * PAGE) return -1;
+    this.ensure(at + bytes);
+    this.heapTop = at + bytes;
+    return at;
+  }
+
+  /** Return a block to the free list (coalescing; the top shrinks when the block ends it). */
   private release(at: number, bytes: number): void {
-    this.residentBytes -= bytes;
-    const free = this.free;
-    let i = 0;
-    while (i < free.length && free[i]![0] < at) i++;
+    const free = this.holes;
+    let lo = 0;
+    let hi = free.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (free[mid]![0] < at) lo = mid + 1;
+      else hi = mid;
+    }
+    let i = lo;
     let a = at;
     let b = bytes;
     if (i > 0 && free[i - 1]![0] + free[i - 1]![1] === a) {

@@ -137,7 +137,7 @@ export function createElementwise(arena: Arena) {
       const size = shape[axis] ?? 1;
       arena.reset();
       if (size > 0 && arena.fits((n + outer * inner) * 4 + inner * 8 + 1024)) {
-        const px = arena.putF32(x, 0, n);
+        const px = arena.refF32(x, 0, n);
         const out = arena.alloc(outer * inner * 4);
         const acc = arena.alloc(inner * 8);
         e.reduce(code, outer, size, inner, px, out, acc);
@@ -155,9 +155,11 @@ export function createElementwise(arena: Arena) {
       const outF64 = outDType === 'float64';
       arena.reset();
       if (size > 0 && arena.fits(n * 8 + outer * inner * 8 + inner * 8 + 1024)) {
-        const px = arena.alloc(n * (xF64 ? 8 : 4));
-        if (xF64) new Float64Array(arena.memory.buffer, px, n).set(x);
-        else arena.f32.set(x, px >> 2);
+        let px: number;
+        if (xF64) {
+          px = arena.alloc(n * 8);
+          new Float64Array(arena.memory.buffer, px, n).set(x);
+        } else px = arena.refF32(x, 0, n);
         const out = arena.alloc(outer * inner * (outF64 ? 8 : 4));
         const acc = arena.alloc(inner * 8);
         e.reduceSumMixed(outer, size, inner, px, xF64 ? 1 : 0, out, outF64 ? 1 : 0, acc);
@@ -173,14 +175,15 @@ export function createElementwise(arena: Arena) {
     const n = m * c;
     arena.reset();
     if (outDType === 'float32' && x instanceof Float32Array && weight instanceof Float32Array && n >= MIN_ELEMENTS && x.length === n && arena.fits((2 * n + 3 * m) * 4 + 1024)) {
-      const px = arena.putF32(x, 0, n);
+      const px = arena.refF32(x, 0, n);
       const pt = arena.alloc(m * 4);
       arena.i32.set(target.subarray(0, m), pt >> 2);
-      const pw = arena.putF32(weight, 0, m);
+      const pw = arena.refF32(weight, 0, m);
       const loss = arena.alloc(m * 4);
       const probs = arena.alloc(n * 4);
       e.softmaxCrossEntropyF32(px, m, c, pt, pw, loss, probs);
-      return { loss: arena.takeF32(loss, m), probs: arena.takeF32(probs, n) };
+      // probs is kept raw by the op for its backward (not a tensor, so never re-resolved): a JS copy
+      return { loss: arena.takeF32(loss, m), probs: arena.f32.slice(probs >> 2, (probs >> 2) + n) };
     }
     return jsKernels.softmaxCrossEntropy(x, m, c, target, weight, outDType);
   }

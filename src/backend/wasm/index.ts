@@ -40,7 +40,12 @@ export function createWasmBackend(opts: InitOptions = {}): Promise<WasmBackend> 
     cache.set(key, p);
     p.catch(() => cache.delete(key));
   }
-  return p;
+  // the budget is a setting of the backend in use, not part of its identity: every init() sets it
+  // (`memory` given: fixed; absent: derived from the working set again)
+  return p.then((b) => {
+    b.arena.setBudget(opts.memory ?? null);
+    return b;
+  });
 }
 
 async function build(opts: InitOptions): Promise<WasmBackend> {
@@ -86,6 +91,10 @@ function assemble(compiled: Compiled, arena: Arena, pool: Pool | null, threads: 
     get residentBytes() {
       return arena.residentByteLength;
     },
+    /** Device memory: live storage bytes, the eviction budget, and what was evicted, finalized, freed. */
+    get memory() {
+      return arena.memoryStats();
+    },
     kernels: Object.keys(kernels).sort(),
     notes: compiled.notes,
     ...(lazy ? { lazy: true } : {}),
@@ -98,6 +107,7 @@ function assemble(compiled: Compiled, arena: Arena, pool: Pool | null, threads: 
     gemm,
     residentF32: (n) => arena.residentF32(n),
     isResident: (a) => arena.isResident(a),
+    device: arena,
     close() {
       gemm.pool?.close();
       gemm.pool = null;

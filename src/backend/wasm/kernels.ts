@@ -211,7 +211,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
       const outLen = a.n * a.c * a.oh * a.ow;
       arena.reset();
       if (outDType !== 'float32' || !isF32(x) || !arena.fits((x.length + 2 * outLen) * 4 + 8192)) return jsKernels.maxPool2d(x, a, outDType);
-      const xp = arena.putF32(x, 0, x.length);
+      const xp = arena.refF32(x, 0, x.length);
       const y = arena.alloc(outLen * 4);
       const idx = arena.alloc(outLen * 4);
       const [hw, ohw] = [4 * a.h * a.w, 4 * a.oh * a.ow];
@@ -222,7 +222,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
       const inLen = a.n * a.c * a.h * a.w;
       arena.reset();
       if (outDType !== 'float32' || !isF32(gy) || !arena.fits((2 * gy.length + inLen) * 4 + 8192)) return jsKernels.maxPool2dGrad(gy, indices, a, outDType);
-      const gp = arena.putF32(gy, 0, gy.length);
+      const gp = arena.refF32(gy, 0, gy.length);
       const ip = arena.alloc(indices.length * 4);
       arena.i32.set(indices, ip >> 2);
       const dx = arena.alloc(inLen * 4);
@@ -235,7 +235,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
       arena.reset();
       if (outDType !== 'float32' || !isF32(x) || !arena.fits((x.length + outLen) * 4 + 512)) return jsKernels.avgPool2d(x, a, outDType);
       const g = poolGeom(a);
-      const xp = arena.putF32(x, 0, x.length);
+      const xp = arena.refF32(x, 0, x.length);
       const y = arena.alloc(outLen * 4);
       arena.exports.avgPool2d(g, xp, y, 0);
       return arena.takeF32(y, outLen);
@@ -245,7 +245,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
       arena.reset();
       if (outDType !== 'float32' || !isF32(gy) || !arena.fits((gy.length + inLen) * 4 + 512)) return jsKernels.avgPool2dGrad(gy, a, outDType);
       const g = poolGeom(a);
-      const gp = arena.putF32(gy, 0, gy.length);
+      const gp = arena.refF32(gy, 0, gy.length);
       const dx = arena.alloc(inLen * 4);
       arena.exports.avgPool2d(g, gp, dx, 1);
       return arena.takeF32(dx, inLen);

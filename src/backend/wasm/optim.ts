@@ -34,7 +34,8 @@ export function createOptim(arena: Arena, gemm: Gemm) {
     const back: [TypedArray, number][] = [];
     const ptrs = xs.map((x) => {
       if (!x) return 0;
-      if (arena.isResident(x)) return (x as Float32Array).byteOffset;
+      const here = arena.inPlaceF32(x);
+      if (here >= 0) return here;
       const at = arena.putF32(x, 0, n);
       back.push([x, at]);
       return at;

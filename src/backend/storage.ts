@@ -1,0 +1,191 @@
+/**
+ * Storage records: one per storage, shared by every tensor that views it (see the README's "Design:
+ * memory model").
+ *
+ * A `Storage` is the stable identity of a storage. Its data lives in exactly one place at a time:
+ * - on the JS heap (`cell.host`, a typed array), or
+ * - on a device (`cell.view`, a float32 view of a block of the device's memory, e.g. wasm memory).
+ *
+ * The data and its placement live in a `Cell` that the device's block table may hold; the cell never
+ * refers back to its `Storage`, so the table never keeps a storage (or a tensor) alive, and the
+ * device's FinalizationRegistry — registered on the `Storage` — frees the block once the storage is
+ * collected. Under memory pressure the device *evicts* a cell: it copies the block into a fresh JS
+ * array (`cell.host`) and frees the block; the storage keeps working and is copied back on its next
+ * use by a kernel.
+ *
+ * `Storage.data` is the current array (the device view or the JS array). An array obtained from it is
+ * valid until the next op is applied: eviction happens only when an op starts (see `Device.atOp`).
+ * Kernels never depend on that rule: they resolve an array to its storage (`storageOf`) and use the
+ * storage's current place.
+ */
+import type { DType, TypedArray } from '../core/dtype.js';
+import { StateError } from '../core/errors.js';
+
+/** A memory a backend keeps storages in (wasm: its linear memory). */
+export interface Device {
+  /** Note a use of the cell (least-recently-used order). */
+  touch(cell: Cell): void;
+  /** Move a storage's data onto the device; false when it cannot (too small, wrong dtype, full). */
+  upload(s: Storage): boolean;
+  /** Give the cell's block back (the engine knows nobody can read it any more). */
+  free(cell: Cell): void;
+  /** Move the cell's data back to the JS heap now (into `cell.evicted`) and give its block back. */
+  toHost(cell: Cell): void;
+  /** Called by `apply()` before each op: evict down to the budget if the device passed it. */
+  atOp(): void;
+  /** A training step ended (backward() finished): feeds the default budget's working-set estimate. */
+  markStep?(): void;
+}
+
+/**
+ * A storage's place on a device: held by the storage, by the device's block table and by its
+ * FinalizationRegistry. It never refers to the storage nor to any of the storage's arrays (either
+ * would keep the storage alive through the table).
+ */
+export class Cell {
+  /** The device holding the data, or null. */
+  device: Device | null = null;
+  /** Byte address of the block on the device, or -1. */
+  at = -1;
+  /** Bytes of the block (64-byte multiple). */
+  bytes = 0;
+  /** Elements. */
+  n = 0;
+  /** An evicted block's copy, handed to the storage on its next access. */
+  evicted: TypedArray | null = null;
+  /** Set when the engine freed the data: reading it is a bug. */
+  freed = false;
+  /** Least-recently-used list links (device-managed). */
+  prev: Cell | null = null;
+  next: Cell | null = null;
+}
+
+/** Below this many elements a storage stays on the JS heap (a copy per call costs less than a block). */
+export const DEVICE_MIN = 256;
+
+/**
+ * Whether a device may take this array's storage (float32, big enough). Only those need finding by
+ * array: a storage that never moves is found through its tensors, and kernels use its array as is.
+ */
+function movable(a: TypedArray): boolean {
+  return a.length >= DEVICE_MIN && a instanceof Float32Array;
+}
+
+let nextId = 1;
+/** The id the next storage will get (storages with a smaller id existed before this call). */
+export function nextStorageId(): number {
+  return nextId;
+}
+/** Storage for a typed array (which arrays are which storage's data, so views find their storage). */
+const byArray = new WeakMap<TypedArray, Storage>();
+
+export class Storage {
+  /** Creation order (the engine frees only storages born during a backward pass). */
+  readonly id: number;
+  readonly dtype: DType;
+  /** Number of elements. */
+  readonly length: number;
+  /** @internal */
+  readonly cell = new Cell();
+  /** @internal The JS-heap array (null while the data is on a device). */
+  host: TypedArray | null;
+  /** @internal The view of the device block (null while on the JS heap). */
+  view: Float32Array | null = null;
+  /**
+   * @internal An engine temporary: made inside a composite op (`internalScope`) and not returned by
+   * it, so no user code can reach it. Freed at once when the scope ends if no graph node holds it,
+   * else when backward releases the last node that does (`holders` counts them).
+   */
+  internal = false;
+  /** @internal Graph nodes holding this internal storage (as an input or as their output). */
+  holders = 0;
+  /** @internal Its scope is still running (not freed even with no holders). */
+  scoped = false;
+  /**
+   * @internal The user holds its JS array (`fromTypedArray`, `typedArrayView`: memory shared as with
+   * PyTorch's `from_numpy`/`numpy()`), so the data stays in that array: never moved onto a device.
+   */
+  pinned = false;
+
+  constructor(dtype: DType, data: TypedArray) {
+    this.id = nextId++;
+    this.dtype = dtype;
+    this.length = data.length;
+    this.host = data;
+    if (movable(data)) byArray.set(data, this);
+  }
+
+  /** The storage's current array: a view of its device block, or its JS array. */
+  get data(): TypedArray {
+    const c = this.cell;
+    if (c.device !== null) {
+      c.device.touch(c);
+      return this.view!;
+    }
+    if (c.evicted !== null) this.adoptHost();
+    if (this.host === null) throw new StateError('storage: this storage was freed by the engine (an engine temporary was read after its last use; please report this)', 'E_STORAGE_FREED');
+    return this.host;
+  }
+
+  /** Whether the data is on a device right now. */
+  get onDevice(): boolean {
+    return this.cell.device !== null;
+  }
+
+  /** @internal The device put the data into a block viewed by `view`. */
+  placed(view: Float32Array): void {
+    this.view = view;
+    this.host = null;
+    byArray.set(view, this);
+  }
+
+  /** @internal Take the copy an eviction left in the cell as the JS array. */
+  adoptHost(): void {
+    const h = this.cell.evicted;
+    if (h === null) return;
+    this.cell.evicted = null;
+    this.host = h;
+    this.view = null;
+    byArray.set(h, this);
+  }
+}
+/** The storage an array belongs to, creating one that owns it if it has none. */
+export function storageOf(data: TypedArray, dtype: DType): Storage {
+  return byArray.get(data) ?? new Storage(dtype, data);
+}
+
+/** The storage an array belongs to, or undefined. */
+export function findStorage(data: ArrayLike<number>): Storage | undefined {
+  return byArray.get(data as TypedArray);
+}
+
+/** Free a kernel result the engine used and dropped (it never reached a tensor): its device block, if any. */
+export function freeTemp(a: TypedArray): void {
+  const s = byArray.get(a);
+  if (s !== undefined && s.onDevice) s.cell.device!.free(s.cell);
+}
+
+/**
+ * Keep a storage's data on the JS heap for good (the user shares its array): a device block is copied
+ * back and freed now, and no device takes the storage again. Returns its (now stable) JS array.
+ */
+export function pinToHost(s: Storage): TypedArray {
+  s.pinned = true;
+  const c = s.cell;
+  if (c.device !== null) c.device.toHost(c);
+  return s.data;
+}
+
+/** Give an internal storage's device block back now (its data must never be read again). */
+export function freeInternal(s: Storage): void {
+  s.internal = false;
+  const c = s.cell;
+  if (c.device !== null) c.device.free(c);
+}
+
+/** A graph node holding `s` was released: free `s` if it was an engine temporary and the last hold. */
+export function dropHold(s: Storage): void {
+  if (!s.internal) return;
+  if (--s.holders > 0 || s.scoped) return;
+  freeInternal(s);
+}

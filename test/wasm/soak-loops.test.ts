@@ -1,0 +1,76 @@
+/**
+ * Issue 13's memory bar at reduced step counts (bench/soak-loops.ts runs 10,000 steps each): the four
+ * loop shapes — (a) a synchronous loop with loss.item() every step, (b) fit() and a `for await` loop,
+ * (c) an inference loop, (d) a loop that keeps tensors — on the wasm backend, each in a child
+ * `node --expose-gc`. A 2 MiB device budget forces eviction all through, so the runs exercise the
+ * paths a long run depends on: wasm memory stops growing after warm-up, live device bytes stay under
+ * the budget plus one step, and (d)'s kept tensors read back exactly what they held when kept.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from './setup.js';
+
+beforeAll(() => ensureBuilt());
+
+interface Mem { rss: number; heap: number; arrayBuffers: number; wasm: number; live: number }
+interface Soak {
+  loop: string;
+  steps: number;
+  lastLoss: number;
+  atMark: Mem;
+  end: Mem;
+  wasmGrowth: number;
+  memory: { evicted: number; engineFreed: number; finalized: number; budget: number; liveBytes: number };
+  kept: { ok: boolean; checked: number };
+}
+
+const script = fileURLToPath(new URL('../../bench/soak-loops.ts', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const BUDGET = 2 * 1024 * 1024;
+
+function soak(loop: string, steps: number, memory = BUDGET): Soak {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, '--loop', loop, '--steps', String(steps), '--memory', String(memory)], {
+    cwd: root, encoding: 'utf8', timeout: 240_000, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as Soak;
+}
+
+function flat(r: Soak): void {
+  const what = JSON.stringify(r);
+  expect(r.steps, what).toBeGreaterThan(0);
+  // the memory reached its size during warm-up and stays there
+  expect(r.wasmGrowth, what).toBeLessThanOrEqual(0.1);
+  // the JS heap does not collect what the device dropped (evicted copies are garbage)
+  expect(r.end.heap - r.atMark.heap, what).toBeLessThan(8 * 1024 * 1024);
+  expect(r.end.live, what).toBeLessThanOrEqual(r.memory.budget + 1024 * 1024);
+  expect(Number.isFinite(r.lastLoss), what).toBe(true);
+}
+
+describe('memory soak: the four loop shapes stay bounded without dispose (wasm)', () => {
+  it('(a) synchronous training loop, loss.item() every step: eviction and engine frees bound it', () => {
+    const r = soak('a', 1500);
+    flat(r);
+    expect(r.memory.evicted).toBeGreaterThan(0); // the loop never yields: eviction did the freeing
+    expect(r.memory.engineFreed).toBeGreaterThan(0); // backward freed its gradient temporaries
+    expect(r.lastLoss).toBeLessThan(0.5);
+  });
+
+  it('(b) fit() and a for-await loop', () => {
+    const r = soak('b', 1200);
+    flat(r);
+    expect(r.lastLoss).toBeLessThan(1);
+  });
+
+  it('(c) inference loop under noGrad', () => {
+    flat(soak('c', 1500));
+  });
+
+  it('(d) a loop that keeps tensors: losses, hook activations and an epoch-long tensor read back exactly', () => {
+    const r = soak('d', 1200);
+    flat(r);
+    expect(r.memory.evicted).toBeGreaterThan(0); // kept tensors were evicted and copied back
+    expect(r.kept.checked).toBe(1200 + 12 + 1);
+    expect(r.kept.ok).toBe(true);
+  });
+});
