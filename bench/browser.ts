@@ -34,13 +34,12 @@ async function bundle(): Promise<void> {
 function serve(): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    let path = url.pathname === '/' ? '/bench/browser/index.html' : url.pathname;
+    const path = url.pathname === '/' ? '/bench/browser/index.html' : url.pathname;
     const file = normalize(join(root, decodeURIComponent(path)));
     if (!file.startsWith(root + '/') || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404).end();
       return;
     }
-    path = file;
     res.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'cross-origin-opener-policy': 'same-origin',

@@ -128,7 +128,7 @@ async function measureRow(row: Row, perUnit: number, impls: Impl[]): Promise<Row
     const cap = im.maxUnits ?? 100000;
     let n = 1;
     let spent = 0;
-    let perUnit = Infinity;
+    let perUnit: number;
     for (;;) {
       const s = await im.run(n);
       spent += s;

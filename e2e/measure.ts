@@ -9,7 +9,7 @@ import { open } from './browser.js';
 const { server, url } = await serve();
 for (const backend of ['auto', 'js']) {
   const s = await open(`${url}?test=1&backend=${backend}`);
-  await s.page.waitForFunction(() => (window as any).__pg?.ready(), null, { timeout: 60_000 });
+  await s.page.waitForFunction(() => (window as unknown as { __pg?: { ready(): unknown } }).__pg?.ready(), null, { timeout: 60_000 });
   // a string, so the bundler's helper names never reach the page
   const r = await s.page.evaluate(`(async () => {
     const pg = window.__pg;

@@ -9,7 +9,7 @@
  *
  *   npx tsx examples/14-siamese-oneshot.ts --full
  */
-import { data, manualSeed, nn, noGrad, optim, Rng, tensor, type Tensor } from '../src/index.js';
+import { data, manualSeed, nn, noGrad, optim, Rng, tensor } from '../src/index.js';
 import { claim, f, runIfMain, type RunOptions } from './lib.js';
 
 const HELD_OUT = 9;

@@ -12,7 +12,7 @@
  *
  *   npx tsx examples/16-fairness.ts --full
  */
-import { manualSeed, metrics, nn, noGrad, optim, Rng, tensor, type Tensor } from '../src/index.js';
+import { manualSeed, metrics, nn, noGrad, optim, Rng, tensor } from '../src/index.js';
 import { claim, f, runIfMain, type RunOptions } from './lib.js';
 
 interface World { features: Record<'x1' | 'x2' | 'a' | 'z', number[]>; yHist: number[]; yTrue: number[] }

@@ -19,7 +19,7 @@ function stackRows(rows: viz.RGBAImage[]): viz.RGBAImage {
   const height = rows.reduce((s, r) => s + r.height, 0);
   const out = new Uint8ClampedArray(rows[0]!.width * height * 4);
   let offset = 0;
-  for (const r of rows) (out.set(r.data, offset), (offset += r.data.length));
+  for (const r of rows) { out.set(r.data, offset); offset += r.data.length; }
   return { width: rows[0]!.width, height, data: out };
 }
 

@@ -115,7 +115,7 @@ export function checkModelFile(m: unknown, file: string): ModelFile {
 /** Load and verify a trained-model folder: description, weights size and digest, then the model. */
 export async function loadTrained(dir: string): Promise<{ model: Module; meta: ModelFile }> {
   if (typeof dir !== 'string' || dir === '') throw new CliError('--model needs a folder (the --out folder of backprop train)', 2);
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = fs.statSync(dir).isDirectory();
   } catch {

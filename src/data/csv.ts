@@ -191,9 +191,9 @@ export function checkUtf8(b: Uint8Array, final = true): { invalidAt: number; inc
     }
     let need: number;
     let min: number;
-    if (c >= 0xc2 && c <= 0xdf) (need = 1), (min = 0x80);
-    else if (c >= 0xe0 && c <= 0xef) (need = 2), (min = 0x800);
-    else if (c >= 0xf0 && c <= 0xf4) (need = 3), (min = 0x10000);
+    if (c >= 0xc2 && c <= 0xdf) { need = 1; min = 0x80; }
+    else if (c >= 0xe0 && c <= 0xef) { need = 2; min = 0x800; }
+    else if (c >= 0xf0 && c <= 0xf4) { need = 3; min = 0x10000; }
     else return { invalidAt: i, incompleteFrom: -1 };
     if (i + need >= n) {
       // the sequence runs past the end of the buffer
@@ -571,7 +571,7 @@ export class CsvBuilder {
           if (policy === 'mean') {
             let s = 0;
             let c = 0;
-            for (const v of col) if (!Number.isNaN(v)) (s += v), c++;
+            for (const v of col) if (!Number.isNaN(v)) { s += v; c++; }
             if (c === 0) throw this.err('E_CSV_MISSING', `column ${JSON.stringify(name)} has only missing values; no mean to fill with`);
             fill = type === 'int' ? Math.round(s / c) : s / c;
           } else fill = this.fillValue(name, type) as number;

@@ -43,7 +43,7 @@ export async function gunzipCapped(bytes: Uint8Array, opts: { maxBytes?: number;
   // then inflate with the claimed size as the output cap, so a bomb stops there
   let cap = maxBytes + 64;
   if (kind === 'IDX') {
-    let head: Buffer | null = null;
+    let head: Buffer | null;
     try {
       head = zlib.gunzipSync(bytes.subarray(0, 4096), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 8 << 20 });
     } catch {

@@ -173,7 +173,7 @@ async function checkPngInflateBound(b: Uint8Array, file: string | undefined): Pr
   const total = parts.reduce((a, p) => a + p.length, 0);
   const data = new Uint8Array(total);
   let o = 0;
-  for (const p of parts) (data.set(p, o), (o += p.length));
+  for (const p of parts) { data.set(p, o); o += p.length; }
   const { nodeZlib } = await import('./node.js');
   const zlib = await nodeZlib();
   try {

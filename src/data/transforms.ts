@@ -205,10 +205,10 @@ export function resize(size: number | readonly [number, number]): Transform {
 }
 
 /** Chain transforms left to right (torchvision's Compose). */
-export function compose<I = Tensor, O = Tensor>(transforms: readonly Transform<any, any>[]): Transform<I, O> {
+export function compose<I = Tensor, O = Tensor>(transforms: readonly Transform<never, unknown>[]): Transform<I, O> {
   if (!Array.isArray(transforms)) throw new ValueError('compose: expected an array of transforms');
   transforms.forEach((t, i) => {
     if (typeof t !== 'function') throw new ValueError(`compose: transform ${i} is not a function`);
   });
-  return (x: I) => transforms.reduce((acc, t) => t(acc), x as unknown) as O;
+  return (x: I) => transforms.reduce((acc, t) => (t as Transform<unknown, unknown>)(acc), x as unknown) as O;
 }

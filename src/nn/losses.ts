@@ -67,7 +67,7 @@ function checkSameShape(op: string, input: Tensor, target: Tensor, what = 'targe
   const a = input.shape;
   const b = target.shape;
   if (a.length === b.length && a.every((d, i) => d === b[i])) return;
-  let hint = '';
+  let hint: string;
   try {
     const s = broadcastShapes(a, b, op);
     hint = `; they would broadcast to ${fmtShape(s)}, which is almost always a bug (PyTorch only warns here) — reshape the ${what}, e.g. ${what}.reshape(${fmtShape(a)})`;

@@ -181,7 +181,7 @@ export abstract class Module {
   }
 
   /** The computation. Called by `call(...)`. */
-  abstract forward(...args: any[]): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  abstract forward(...args: any[]): any; // eslint-disable-line @typescript-eslint/no-explicit-any -- subclasses narrow both the arguments and the result; unknown would make every base-typed call unusable
 
   /**
    * Run the module: forward pre-hooks, `forward`, forward hooks (PyTorch's `module(x)`).
@@ -438,6 +438,7 @@ export abstract class Module {
   /** The sub-module at a dotted path (`'layers.0'`); `''` is this module. */
   getSubmodule(target: string): Module {
     if (target === '') return this;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- a cursor that walks down the module tree from here, not a closure alias
     let m: Module = this;
     for (const part of target.split('.')) {
       const c = m.ownModule(part);
@@ -555,7 +556,7 @@ export abstract class Module {
       if (v === null || typeof v !== 'object') return v;
       const hit = memo.get(v as object);
       if (hit) return hit as T;
-      let out: unknown = v;
+      let out: unknown;
       if (v instanceof Parameter) {
         const p = new Parameter(noGrad(() => v.detach().clone()), false);
         p.requiresGrad = v.requiresGrad;

@@ -30,7 +30,7 @@ export interface OptimizerConfig {
   betas?: [number, number];
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Optimizer<O> is invariant in its group type; any optimizer of any group type belongs here
 export type AnyOptimizer = Optimizer<any>;
 
 function defined<T extends object>(o: T): T {

@@ -12,7 +12,7 @@
 import { ValueError } from '../core/errors.js';
 import { checkOptionKeys, type Optimizer } from './optimizer.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Optimizer<O> is invariant in its group type; a scheduler drives any optimizer
 type AnyOptimizer = Optimizer<any>;
 type Group = Record<string, unknown> & { lr: number };
 

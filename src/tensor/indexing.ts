@@ -22,10 +22,6 @@ interface Advanced {
   index: Tensor;
 }
 
-function describe(args: readonly unknown[]): string {
-  return args.map((a) => (typeof a === 'string' ? a : a === null ? 'None' : Array.isArray(a) ? `[${a.join(', ')}]` : typeof a === 'number' ? String(a) : 'Tensor')).join(', ');
-}
-
 /** Positions where a bool tensor is true, one int32 list per dim (PyTorch's `nonzero(as_tuple=True)`). */
 function nonzero(mask: Tensor): Int32Array[] {
   const d = mask.dataSync();

@@ -501,6 +501,7 @@ export class Tensor {
     if (min === null && max === null) throw new ValueError('clamp: at least one of min and max must not be null');
     if (min instanceof Tensor || max instanceof Tensor) {
       // tensor bounds (broadcast): x below min takes min, then above max takes max (so min > max gives max)
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- the running result starts as this tensor and is replaced, not a closure alias
       let out: Tensor = this;
       if (min !== null) {
         const lo = this.wrap(min);

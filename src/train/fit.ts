@@ -40,8 +40,7 @@ export interface OptimizerLike {
 
 /** What `fit` needs from a learning-rate scheduler. `ReduceLROnPlateau.step(metric)` takes the monitored value. */
 export interface SchedulerLike {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  step(metric?: any): unknown;
+  step(metric?: unknown): unknown;
   stateDict?(): unknown;
   loadStateDict?(s: never): unknown;
 }

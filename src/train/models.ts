@@ -133,7 +133,7 @@ export function specParamCount(spec: ModelSpec): number {
       case 'mlp': {
         let prev = prod(inputShape);
         let n = 0;
-        for (const hd of spec.hidden ?? [512, 256]) (n += lin(prev, posInt(hd))), (prev = posInt(hd));
+        for (const hd of spec.hidden ?? [512, 256]) { n += lin(prev, posInt(hd)); prev = posInt(hd); }
         return n + lin(prev, k);
       }
       case 'lenet5': {

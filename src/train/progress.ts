@@ -57,11 +57,11 @@ export async function makeProgress(mode: ProgressMode): Promise<Progress> {
     };
   }
   const name = 'cli-progress';
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- optional untyped package, imported by a variable name; its exports are checked before use
   const cp: any = await import(name);
   const Bar = cp.SingleBar ?? cp.default?.SingleBar;
   const preset = cp.Presets?.shades_classic ?? cp.default?.Presets?.shades_classic;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an instance of the untyped optional cli-progress SingleBar above
   let bar: any = null;
   return {
     epochStart(e, n, batches) {

@@ -50,7 +50,7 @@ const RESNET_SMALL_PY = `class ResNetSmall(nn.Module):
 `;
 
 /** Translators for the zoo classes whose forward is hand-written in TypeScript (and here in Python). */
-export const ZOO_PYTORCH_TRANSLATORS = new Map<Function, PyTranslator>([
+export const ZOO_PYTORCH_TRANSLATORS = new Map<abstract new (...args: never[]) => Module, PyTranslator>([
   [
     BasicBlock,
     (m) => {

@@ -185,7 +185,7 @@ export function imageGrid(images: Tensor | readonly Tensor[], opts: GridOptions 
 /** Encode an RGBA image as PNG bytes (uses pngjs; Node only). */
 export async function encodePNG(img: RGBAImage): Promise<Uint8Array> {
   const name = 'pngjs';
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- optional untyped package (pngjs), imported by a variable name
   let mod: any;
   try {
     mod = await import(name);

@@ -53,7 +53,7 @@ const generic: Mutator[] = [
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
+  for (const p of parts) { out.set(p, o); o += p.length; }
   return out;
 }
 
@@ -75,7 +75,7 @@ const u32At = (positions: (b: Uint8Array) => number[]): Mutator => (b, rng) => {
   return o;
 };
 const idxHuge = u32At((b) => Array.from({ length: b[3] ?? 0 }, (_, k) => 4 + 4 * k).filter((p) => p + 4 <= b.length));
-const pngHuge = u32At((b) => [16, 20]);
+const pngHuge = u32At(() => [16, 20]);
 const jpegHuge: Mutator = (b, rng) => {
   const o = b.slice();
   for (let i = 2; i < o.length - 8; i++)
@@ -102,7 +102,7 @@ async function fuzz(name: string, seeds: Uint8Array[], count: number, extra: Mut
       stats.ok++;
     } catch (e) {
       if (!(e instanceof BackpropError)) {
-        throw new Error(`${name}: mutant ${i} escaped with ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}\nbytes (base64): ${Buffer.from(b).toString('base64').slice(0, 400)}`);
+        throw new Error(`${name}: mutant ${i} escaped with ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}\nbytes (base64): ${Buffer.from(b).toString('base64').slice(0, 400)}`, { cause: e });
       }
       stats.typed.set(e.code, (stats.typed.get(e.code) ?? 0) + 1);
     }

@@ -51,7 +51,7 @@ async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
 
 // special files: a FIFO (would block forever on open/read) and symlinks to endless devices
 const fifo = join(dir, 'pipe');
-let haveFifo = false;
+let haveFifo: boolean;
 try {
   execFileSync('mkfifo', [fifo]);
   haveFifo = true;

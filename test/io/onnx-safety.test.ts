@@ -294,7 +294,7 @@ describe('ONNX import: mutation fuzzing', () => {
         ran++;
         noGrad(() => m.call(...seed.x));
       } catch (e) {
-        if (!(e instanceof BackpropError)) throw new Error(`untyped ${String(e)} on mutation ${it} (kind ${kind})`);
+        if (!(e instanceof BackpropError)) throw new Error(`untyped ${String(e)} on mutation ${it} (kind ${kind})`, { cause: e });
         if (e.code === 'E_ONNX_RUNTIME') wrapped++;
         typed++;
       }

@@ -314,7 +314,7 @@ describe('safetensors: mutation fuzzing', () => {
         decodeSafetensors(m);
         okCount++;
       } catch (e) {
-        if (!(e instanceof BackpropError)) throw new Error(`untyped error on mutation ${iter} (kind ${kind}): ${String(e)}`);
+        if (!(e instanceof BackpropError)) throw new Error(`untyped error on mutation ${iter} (kind ${kind}): ${String(e)}`, { cause: e });
         typed++;
       }
     }

@@ -129,7 +129,7 @@ export function buildToolbar(): HTMLElement {
       'A guided goal to reach; its starting setup is applied when chosen', 'challenge',
     ),
   );
-  let seen = false;
+  let seen: boolean;
   try {
     seen = localStorage.getItem('pg-callout-seen') === '1';
   } catch {

@@ -381,7 +381,7 @@ outCanvas.addEventListener('click', (e) => {
     let best = -1, bd = Infinity;
     all.forEach((p, i) => {
       const d = (p.x - x) ** 2 + (p.y - y) ** 2;
-      if (d < bd) ((bd = d), (best = i));
+      if (d < bd) { bd = d; best = i; }
     });
     next = all.filter((_, i) => i !== best);
   } else {

@@ -98,7 +98,7 @@ export async function variantBytes(v: Variant, base?: string | URL): Promise<Uin
     try {
       bytes = new Uint8Array(await readFile(url));
     } catch (e) {
-      throw new Error(`wasm backend: ${url.pathname} not found — run \`npm run build:wasm\` (${(e as Error).message})`);
+      throw new Error(`wasm backend: ${url.pathname} not found — run \`npm run build:wasm\` (${(e as Error).message})`, { cause: e });
     }
   } else {
     const res = await fetch(url);

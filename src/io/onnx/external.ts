@@ -19,6 +19,7 @@ export function checkExternalLocation(location: string, tensor = ''): string[] {
   };
   if (typeof location !== 'string' || location.length === 0) fail('it is empty');
   if (location.length > 1024) fail('it is longer than 1024 characters');
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused in a file path
   if (/[\u0000-\u001f\u007f]/.test(location)) fail('it contains control characters');
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(location)) fail(/^[a-zA-Z]:/.test(location) ? 'it names a drive' : 'it is a URL or has a scheme');
   if (location.startsWith('\\\\') || location.startsWith('//')) fail('it is a UNC / network path');

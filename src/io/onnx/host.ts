@@ -4,7 +4,7 @@
  * tensors' values. Results are new constant tensors (no gradient flows through them); where an op
  * has a float path that models train through, the interpreter writes it with tensor ops instead.
  */
-import { DTypeError, FormatError, ShapeError, fmtShape } from '../../core/errors.js';
+import { FormatError, ShapeError, fmtShape } from '../../core/errors.js';
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 

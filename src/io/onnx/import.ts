@@ -151,6 +151,7 @@ export class OnnxModule extends Module {
     const parts = name.split('.');
     const simple = parts.every((p) => p.length > 0);
     const path = simple ? parts : [name.replace(/\./g, '_') || '_'];
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- a cursor that walks down the module tree from here, not a closure alias
     let scope: Module = this;
     for (const p of path.slice(0, -1)) {
       let child: Module | null = null;

@@ -3,12 +3,10 @@
  * (so an imported graph can be fine-tuned). Every check here raises a typed error; `OnnxModule` adds
  * the node's name to it.
  */
-import { DTypeError, FormatError, IndexError, NotSupportedError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import type { DType } from '../../core/dtype.js';
+import { DTypeError, FormatError, IndexError, NotSupportedError, ShapeError, fmtShape } from '../../core/errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { cat, stack } from '../../tensor/functional.js';
 import * as F from '../../nn/functional.js';
-import { OnnxDataType } from './proto.js';
 import { iAttr, iAttrF, ints, isAttr, normAxis, sAttr, type INode } from './attrs.js';
 import { coerced2d, runMath, type RunCtx } from './ops-math.js';
 import { runShape } from './ops-shape.js';
@@ -16,11 +14,6 @@ import { runQuant } from './ops-quant.js';
 import { runNN, windowGeom } from './ops-nn.js';
 
 export type { AttrValue, INode } from './attrs.js';
-
-const DTYPE_OF_ONNX: Record<number, DType> = {
-  [OnnxDataType.FLOAT]: 'float32', [OnnxDataType.DOUBLE]: 'float64', [OnnxDataType.INT32]: 'int32', [OnnxDataType.INT64]: 'int32',
-  [OnnxDataType.BOOL]: 'bool', [OnnxDataType.FLOAT16]: 'float32', [OnnxDataType.INT8]: 'int32', [OnnxDataType.UINT8]: 'int32', [OnnxDataType.INT16]: 'int32',
-};
 
 
 function reduceAxes(n: INode, ins: (Tensor | null)[], opset: number, nd: number): number[] | null {
@@ -283,7 +276,7 @@ function runRecurrent(n: INode, ins: (Tensor | null)[]): Tensor[] {
   let x = ins[0]!;
   if (!x || x.ndim !== 3) throw new ShapeError(`${n.op}: X must be 3-D, got ${x ? fmtShape(x.shape) : 'nothing'}`, 'E_ONNX_SHAPE');
   if (layout === 1) x = x.transpose(0, 1);
-  const [T, N] = [x.shape[0]!, x.shape[1]!];
+  const T = x.shape[0]!;
   const W = ins[1]!;
   const R = ins[2]!;
   if (!W || !R || W.ndim !== 3 || R.ndim !== 3 || W.shape[0] !== dirs || W.shape[1] !== G * H || R.shape[0] !== dirs || R.shape[1] !== G * H || R.shape[2] !== H)

@@ -71,10 +71,10 @@ function leafCall(m: Module, name: string, path: string): PyTranslation {
  * helpers (`load_safetensors`, `save_safetensors`, `load_model`) that need only torch and numpy.
  * Throws NotSupportedError (code E_PYTORCH_EXPORT) naming the first module it cannot translate.
  */
-export function pytorchModelSource(model: Module, opts: { translators?: Map<Function, PyTranslator>; inputShape?: readonly number[]; title?: string } = {}): string {
-  const translators = opts.translators ?? new Map<Function, PyTranslator>();
+export function pytorchModelSource(model: Module, opts: { translators?: Map<Ctor, PyTranslator>; inputShape?: readonly number[]; title?: string } = {}): string {
+  const translators = opts.translators ?? new Map<Ctor, PyTranslator>();
   const classes: Record<string, string> = {};
-  const leafName = new Map<Function, string>(PYTORCH_LEAVES.map(([c, n]) => [c, n]));
+  const leafName = new Map<Ctor, string>(PYTORCH_LEAVES.map(([c, n]) => [c, n]));
   const translate = (m: Module, path: string, indent: string): PyTranslation => {
     const cls = exactClass(m);
     const tr = translators.get(cls);
