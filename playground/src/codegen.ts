@@ -10,7 +10,7 @@ const ACT_CLASS: Record<string, string> = {
   relu: 'new nn.ReLU()',
   sigmoid: 'new nn.Sigmoid()',
   linear: 'new nn.Identity()',
-  leakyRelu: 'new nn.LeakyReLU(0.01)',
+  leakyRelu: 'new nn.LeakyReLU({ negativeSlope: 0.01 })',
   elu: 'new nn.ELU()',
   gelu: 'new nn.GELU()',
 };

@@ -113,7 +113,7 @@ export function activationModule(name: ActivationName): nn.Module {
     case 'linear':
       return new nn.Identity();
     case 'leakyRelu':
-      return new nn.LeakyReLU(0.01);
+      return new nn.LeakyReLU({ negativeSlope: 0.01 });
     case 'elu':
       return new nn.ELU();
     case 'gelu':

@@ -82,9 +82,9 @@ const builders: Record<string, Builder> = {
     });
   },
   'torch.nn.GELU': (_a, k) => new nn.GELU(k),
-  'torch.nn.Softplus': (_a, k) => new nn.Softplus(k.beta as number | undefined, k.threshold as number | undefined),
-  'torch.nn.ELU': (_a, k) => new nn.ELU(k.alpha as number | undefined),
-  'torch.nn.LeakyReLU': (_a, k) => new nn.LeakyReLU(k.negativeSlope as number | undefined),
+  'torch.nn.Softplus': (_a, k) => new nn.Softplus({ beta: k.beta as number | undefined, threshold: k.threshold as number | undefined }),
+  'torch.nn.ELU': (_a, k) => new nn.ELU({ alpha: k.alpha as number | undefined }),
+  'torch.nn.LeakyReLU': (_a, k) => new nn.LeakyReLU({ negativeSlope: k.negativeSlope as number | undefined }),
   'torch.nn.SiLU': () => new nn.SiLU(),
   'torch.nn.Sigmoid': () => new nn.Sigmoid(),
   'torch.nn.Tanh': () => new nn.Tanh(),

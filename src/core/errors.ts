@@ -61,7 +61,11 @@ export class StateError extends BackpropError {
 /** A malformed file or byte stream. Carries the location of the problem. */
 export class FormatError extends BackpropError {
   readonly location: Location;
-  constructor(code: string, message: string, location: Location = {}) {
+  /**
+   * `(message, code, location)`, the same order as every other error. `code` is typed `E_…` so a call
+   * written in the old `(code, message)` order no longer compiles.
+   */
+  constructor(message: string, code: `E_${string}`, location: Location = {}) {
     super(code, formatWithLocation(message, location));
     this.location = location;
   }

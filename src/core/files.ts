@@ -52,13 +52,13 @@ export async function readRegularFile(file: string, opts: ReadRegularFileOptions
     fh = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FormatError('E_FILE_NOT_FOUND', `${who}: file not found`, { file });
-    throw new FormatError('E_FILE_READ', `${who}: cannot open the file (${code ?? (e as Error).message})`, { file });
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FormatError(`${who}: file not found`, 'E_FILE_NOT_FOUND', { file });
+    throw new FormatError(`${who}: cannot open the file (${code ?? (e as Error).message})`, 'E_FILE_READ', { file });
   }
   try {
     const st = await fh.stat();
-    if (!st.isFile()) throw new FormatError('E_FILE_NOT_REGULAR', `${who}: the path is ${fileKind(st)}, not a regular file`, { file });
-    if (st.size > maxBytes) throw new FormatError('E_FILE_TOO_LARGE', `${who}: the file has ${st.size} bytes, more than the limit of ${maxBytes}`, { file });
+    if (!st.isFile()) throw new FormatError(`${who}: the path is ${fileKind(st)}, not a regular file`, 'E_FILE_NOT_REGULAR', { file });
+    if (st.size > maxBytes) throw new FormatError(`${who}: the file has ${st.size} bytes, more than the limit of ${maxBytes}`, 'E_FILE_TOO_LARGE', { file });
     const buf = new Uint8Array(st.size);
     let off = 0;
     while (off < buf.length) {
@@ -69,7 +69,7 @@ export async function readRegularFile(file: string, opts: ReadRegularFileOptions
     return off === buf.length ? buf : buf.subarray(0, off);
   } catch (e) {
     if (e instanceof FormatError) throw e;
-    throw new FormatError('E_FILE_READ', `${who}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
+    throw new FormatError(`${who}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'E_FILE_READ', { file });
   } finally {
     await fh.close();
   }

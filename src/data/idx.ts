@@ -42,10 +42,10 @@ export interface IdxOptions {
  */
 export const IDX_MAX_BYTES = 1 << 27;
 
-function err(code: string, msg: string, file: string | undefined, offset: number): FormatError {
+function err(code: `E_${string}`, msg: string, file: string | undefined, offset: number): FormatError {
   const l: Location = { offset };
   if (file !== undefined) l.file = file;
-  return new FormatError(code, `IDX: ${msg}`, l);
+  return new FormatError(`IDX: ${msg}`, code, l);
 }
 
 /** Parse IDX bytes (not gzipped). Throws FormatError `E_IDX_*` with the byte offset of the problem. */

@@ -122,36 +122,36 @@ export async function loadImageFolder(root: string, opts: ImageFolderOptions = {
   for (const { file, label } of entries) {
     const bytes = await readRegularFile(file, { maxBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, who: 'image folder' });
     if (!sniffImage(bytes)) {
-      if (IMAGE_EXT.test(file)) throw new FormatError('E_IMG_UNKNOWN_TYPE', 'image folder: named like an image but neither PNG nor JPEG (by magic bytes)', { file, offset: 0 });
+      if (IMAGE_EXT.test(file)) throw new FormatError('image folder: named like an image but neither PNG nor JPEG (by magic bytes)', 'E_IMG_UNKNOWN_TYPE', { file, offset: 0 });
       skipped.push({ path: file, reason: 'not a PNG or JPEG' });
       continue;
     }
     const header = readImageHeader(bytes, file);
     if (header.width * header.height > maxPixels)
-      throw new FormatError('E_IMG_TOO_LARGE', `image folder: ${header.width}×${header.height} pixels exceed maxPixels ${maxPixels} (checked before decoding)`, { file });
+      throw new FormatError(`image folder: ${header.width}×${header.height} pixels exceed maxPixels ${maxPixels} (checked before decoding)`, 'E_IMG_TOO_LARGE', { file });
     if (!resizeTo && size && (header.width !== size.w || header.height !== size.h))
       throw new FormatError(
-        'E_IMG_SIZE_MISMATCH',
         `image folder: image is ${header.width}×${header.height} but ${size.file} is ${size.w}×${size.h}; all images must have the same size (pass { size: [h, w] } to resize them)`,
+        'E_IMG_SIZE_MISMATCH',
         { file },
       );
     size ??= { w: header.width, h: header.height, file };
     if (channels === 0) channels = header.channels <= 2 ? 1 : 3;
     const per = resizeTo ? 0 : channels * header.width * header.height;
     if (elements + per > maxElements)
-      throw new FormatError('E_IMG_TOO_LARGE', `image folder: the decoded images would hold more than maxElements ${maxElements} values (checked before decoding)`, { file });
+      throw new FormatError(`image folder: the decoded images would hold more than maxElements ${maxElements} values (checked before decoding)`, 'E_IMG_TOO_LARGE', { file });
     const img = await decodeImage(bytes, { maxPixels, file });
     let x = toTensor()(channels === 1 ? toGray(img) : toRgb(img));
     if (resizeTo) x = resizeTo(x);
     elements += x.numel();
-    if (elements > maxElements) throw new FormatError('E_IMG_TOO_LARGE', `image folder: the images hold more than maxElements ${maxElements} values`, { file });
+    if (elements > maxElements) throw new FormatError(`image folder: the images hold more than maxElements ${maxElements} values`, 'E_IMG_TOO_LARGE', { file });
     images.push(x.dataSync() as Float32Array);
     labels.push(label);
     files.push(file);
     if (resizeTo) size = { w: x.shape[2]!, h: x.shape[1]!, file };
   }
   if (images.length === 0 || !size)
-    throw new FormatError('E_IMG_EMPTY', `image folder: no PNG or JPEG images under ${JSON.stringify(root)} (class folders: ${classes.join(', ')})`, { file: root });
+    throw new FormatError(`image folder: no PNG or JPEG images under ${JSON.stringify(root)} (class folders: ${classes.join(', ')})`, 'E_IMG_EMPTY', { file: root });
   checkEveryClass(root, classes, labels);
 
   const n = images.length;
@@ -173,7 +173,7 @@ function checkEveryClass(root: string, classes: readonly string[], labels: reado
   for (const l of labels) seen[l] = 1;
   const empty = classes.filter((_, k) => !seen[k]);
   if (empty.length)
-    throw new FormatError('E_IMG_EMPTY_CLASS', `image folder: class folder(s) ${empty.map((c) => JSON.stringify(c)).join(', ')} hold no PNG or JPEG images`, { file: root });
+    throw new FormatError(`image folder: class folder(s) ${empty.map((c) => JSON.stringify(c)).join(', ')} hold no PNG or JPEG images`, 'E_IMG_EMPTY_CLASS', { file: root });
 }
 
 /**
@@ -196,7 +196,7 @@ export async function scanImageFolder(
   } catch {
     // missing or unreadable: reported below
   }
-  if (rootReal === null) throw new FormatError('E_IMG_NOT_FOUND', `image folder: ${JSON.stringify(root)} is not a readable directory`, { file: root });
+  if (rootReal === null) throw new FormatError(`image folder: ${JSON.stringify(root)} is not a readable directory`, 'E_IMG_NOT_FOUND', { file: root });
   const skipped: { path: string; reason: string }[] = [];
   const inside = (real: string): boolean => real === rootReal || real.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep);
 
@@ -228,7 +228,7 @@ export async function scanImageFolder(
     else skipped.push({ path: p, reason: 'a file in the root, not in a class folder' });
   }
   if (classes.length === 0)
-    throw new FormatError('E_IMG_NO_CLASSES', `image folder: ${JSON.stringify(root)} has no class folders; expected root/<class>/<image>.png|jpg`, { file: root });
+    throw new FormatError(`image folder: ${JSON.stringify(root)} has no class folders; expected root/<class>/<image>.png|jpg`, 'E_IMG_NO_CLASSES', { file: root });
 
   const entries: { file: string; label: number }[] = [];
   for (let label = 0; label < classes.length; label++) {
@@ -245,9 +245,9 @@ export async function scanImageFolder(
         skipped.push({ path: p, reason: 'not a regular file (nested folders are not read)' });
         continue;
       }
-      if (r.stat.size > maxFileBytes) throw new FormatError('E_IMG_TOO_LARGE', `image folder: file has ${r.stat.size} bytes, over maxFileBytes ${maxFileBytes}`, { file: p });
+      if (r.stat.size > maxFileBytes) throw new FormatError(`image folder: file has ${r.stat.size} bytes, over maxFileBytes ${maxFileBytes}`, 'E_IMG_TOO_LARGE', { file: p });
       entries.push({ file: p, label });
-      if (entries.length > maxFiles) throw new FormatError('E_IMG_TOO_MANY', `image folder: more than maxFiles ${maxFiles} files`, { file: root });
+      if (entries.length > maxFiles) throw new FormatError(`image folder: more than maxFiles ${maxFiles} files`, 'E_IMG_TOO_MANY', { file: root });
     }
   }
 
@@ -303,11 +303,11 @@ export class ImageFolder<T = Tensor> extends Dataset<Promise<[T, number]>> {
         await fh.close();
       }
       if (sniffImage(head)) entries.push(e);
-      else if (IMAGE_EXT.test(e.file)) throw new FormatError('E_IMG_UNKNOWN_TYPE', 'image folder: named like an image but neither PNG nor JPEG (by magic bytes)', { file: e.file, offset: 0 });
+      else if (IMAGE_EXT.test(e.file)) throw new FormatError('image folder: named like an image but neither PNG nor JPEG (by magic bytes)', 'E_IMG_UNKNOWN_TYPE', { file: e.file, offset: 0 });
       else skipped.push({ path: e.file, reason: 'not a PNG or JPEG' });
     }
     if (entries.length === 0)
-      throw new FormatError('E_IMG_EMPTY', `image folder: no PNG or JPEG files under ${JSON.stringify(root)} (class folders: ${classes.join(', ')})`, { file: root });
+      throw new FormatError(`image folder: no PNG or JPEG files under ${JSON.stringify(root)} (class folders: ${classes.join(', ')})`, 'E_IMG_EMPTY', { file: root });
     checkEveryClass(root, classes, entries.map((e) => e.label));
     const transform = opts.transform ?? ((img: RawImage) => (resizeTo ? resizeTo(toTensor()(img)) : toTensor()(img)) as unknown as T);
     let mode = opts.mode ?? 'auto';
@@ -327,7 +327,7 @@ export class ImageFolder<T = Tensor> extends Dataset<Promise<[T, number]>> {
   async getItem(index: number): Promise<[T, number]> {
     const { file, label } = this.samples[checkIndex(index, this.length, 'ImageFolder')]!;
     const bytes = await readRegularFile(file, { maxBytes: this.opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, who: 'image folder' });
-    if (!sniffImage(bytes)) throw new FormatError('E_IMG_UNKNOWN_TYPE', 'image folder: neither PNG nor JPEG (by magic bytes)', { file, offset: 0 });
+    if (!sniffImage(bytes)) throw new FormatError('image folder: neither PNG nor JPEG (by magic bytes)', 'E_IMG_UNKNOWN_TYPE', { file, offset: 0 });
     const img = await decodeImage(bytes, { maxPixels: this.opts.maxPixels ?? MAX_IMAGE_PIXELS, file });
     const conv = this.opts.mode === 'grayscale' ? toGray(img) : toRgb(img);
     return [this.transform(conv), label];

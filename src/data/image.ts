@@ -21,11 +21,11 @@ export interface ImageHeader {
 /** Default pixel cap per image: 4096 × 4096. */
 export const MAX_IMAGE_PIXELS = 4096 * 4096;
 
-function fe(code: string, msg: string, file: string | undefined, offset?: number): FormatError {
+function fe(code: `E_${string}`, msg: string, file: string | undefined, offset?: number): FormatError {
   const l: Location = {};
   if (file !== undefined) l.file = file;
   if (offset !== undefined) l.offset = offset;
-  return new FormatError(code, `image: ${msg}`, l);
+  return new FormatError(`image: ${msg}`, code, l);
 }
 
 /** The image type from the first bytes, or null. */

@@ -52,13 +52,13 @@ function out32(data: Float64Array, n: number, f: number): Tensor {
 
 function checkJson(json: unknown, type: string): Record<string, unknown> {
   if (!json || typeof json !== 'object' || (json as { type?: unknown }).type !== type)
-    throw new FormatError('E_PREPROCESS_JSON', `${type}.fromJSON: expected an object with type "${type}"`);
+    throw new FormatError(`${type}.fromJSON: expected an object with type "${type}"`, 'E_PREPROCESS_JSON');
   return json as Record<string, unknown>;
 }
 
 function numArray(v: unknown, who: string, name: string): number[] {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x)))
-    throw new FormatError('E_PREPROCESS_JSON', `${who}.fromJSON: ${name} must be an array of finite numbers`);
+    throw new FormatError(`${who}.fromJSON: ${name} must be an array of finite numbers`, 'E_PREPROCESS_JSON');
   return v as number[];
 }
 
@@ -157,7 +157,7 @@ export class StandardScaler extends NumericTransformer {
     if (j.mean !== null && j.mean !== undefined) {
       s.mean = numArray(j.mean, 'StandardScaler', 'mean');
       s.scale = numArray(j.scale, 'StandardScaler', 'scale');
-      if (s.scale.length !== s.mean.length) throw new FormatError('E_PREPROCESS_JSON', 'StandardScaler.fromJSON: mean and scale lengths differ');
+      if (s.scale.length !== s.mean.length) throw new FormatError('StandardScaler.fromJSON: mean and scale lengths differ', 'E_PREPROCESS_JSON');
     }
     return s;
   }
@@ -229,7 +229,7 @@ export class MinMaxScaler extends NumericTransformer {
     if (j.dataMin !== null && j.dataMin !== undefined) {
       s.dataMin = numArray(j.dataMin, 'MinMaxScaler', 'dataMin');
       s.dataMax = numArray(j.dataMax, 'MinMaxScaler', 'dataMax');
-      if (s.dataMin.length !== s.dataMax.length) throw new FormatError('E_PREPROCESS_JSON', 'MinMaxScaler.fromJSON: dataMin and dataMax lengths differ');
+      if (s.dataMin.length !== s.dataMax.length) throw new FormatError('MinMaxScaler.fromJSON: dataMin and dataMax lengths differ', 'E_PREPROCESS_JSON');
     }
     return s;
   }
@@ -367,7 +367,7 @@ export class OneHotEncoder {
     const e = new OneHotEncoder({ handleUnknown: j.handleUnknown === 'ignore' ? 'ignore' : 'error' });
     if (j.categories !== null && j.categories !== undefined) {
       if (!Array.isArray(j.categories) || !j.categories.every((c) => Array.isArray(c) && c.every((v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))))
-        throw new FormatError('E_PREPROCESS_JSON', 'OneHotEncoder.fromJSON: categories must be arrays of strings/numbers');
+        throw new FormatError('OneHotEncoder.fromJSON: categories must be arrays of strings/numbers', 'E_PREPROCESS_JSON');
       e.setCategories(j.categories as Category[][]);
     }
     return e;
@@ -430,7 +430,7 @@ export class LabelEncoder {
     const e = new LabelEncoder();
     if (j.classes !== null && j.classes !== undefined) {
       if (!Array.isArray(j.classes) || !j.classes.every((v) => typeof v === 'string' || typeof v === 'number'))
-        throw new FormatError('E_PREPROCESS_JSON', 'LabelEncoder.fromJSON: classes must be an array of strings/numbers');
+        throw new FormatError('LabelEncoder.fromJSON: classes must be an array of strings/numbers', 'E_PREPROCESS_JSON');
       e.setClasses(j.classes as Category[]);
     }
     return e;
@@ -557,13 +557,13 @@ export class ColumnTransformer {
   }
   static fromJSON(json: unknown): ColumnTransformer {
     const j = checkJson(json, 'ColumnTransformer');
-    if (!Array.isArray(j.specs)) throw new FormatError('E_PREPROCESS_JSON', 'ColumnTransformer.fromJSON: specs must be an array');
+    if (!Array.isArray(j.specs)) throw new FormatError('ColumnTransformer.fromJSON: specs must be an array', 'E_PREPROCESS_JSON');
     const ct = new ColumnTransformer(
       (j.specs as { name: unknown; columns: unknown; transformer: unknown }[]).map((s) => {
         if (typeof s?.name !== 'string' || !Array.isArray(s.columns) || !s.columns.every((c) => typeof c === 'string'))
-          throw new FormatError('E_PREPROCESS_JSON', 'ColumnTransformer.fromJSON: each spec needs a string name and string columns');
+          throw new FormatError('ColumnTransformer.fromJSON: each spec needs a string name and string columns', 'E_PREPROCESS_JSON');
         const t = s.transformer === 'passthrough' ? 'passthrough' : preprocessorFromJSON(s.transformer);
-        if (t instanceof LabelEncoder || t instanceof ColumnTransformer) throw new FormatError('E_PREPROCESS_JSON', `ColumnTransformer.fromJSON: unsupported part ${t.constructor.name}`);
+        if (t instanceof LabelEncoder || t instanceof ColumnTransformer) throw new FormatError(`ColumnTransformer.fromJSON: unsupported part ${t.constructor.name}`, 'E_PREPROCESS_JSON');
         return { name: s.name, columns: s.columns as string[], transformer: t };
       }),
     );
@@ -587,6 +587,6 @@ export function preprocessorFromJSON(json: unknown): StandardScaler | MinMaxScal
     case 'ColumnTransformer':
       return ColumnTransformer.fromJSON(json);
     default:
-      throw new FormatError('E_PREPROCESS_JSON', `preprocessorFromJSON: unknown type ${JSON.stringify(type)}`);
+      throw new FormatError(`preprocessorFromJSON: unknown type ${JSON.stringify(type)}`, 'E_PREPROCESS_JSON');
   }
 }

@@ -75,7 +75,7 @@ export async function loadCheckpoint(file: string): Promise<Checkpoint> {
     bytes = await readRegularFile(file, { who: 'checkpoint' });
   } catch (e) {
     if (e instanceof FormatError && e.code === 'E_FILE_NOT_REGULAR') throw e;
-    throw new FormatError('E_CKPT_READ', `checkpoint: cannot read file: ${e instanceof FormatError ? e.message : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)}`, { file });
+    throw new FormatError(`checkpoint: cannot read file: ${e instanceof FormatError ? e.message : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)}`, 'E_CKPT_READ', { file });
   }
   return decodeCheckpoint(bytes, file);
 }

@@ -136,8 +136,8 @@ export function encodeCheckpoint(state: CheckpointState): Uint8Array {
   return out;
 }
 
-function fail(code: string, msg: string, offset?: number, file?: string): never {
-  throw new FormatError(code, `checkpoint: ${msg}`, { file, offset });
+function fail(code: `E_${string}`, msg: string, offset?: number, file?: string): never {
+  throw new FormatError(`checkpoint: ${msg}`, code, { file, offset });
 }
 
 /**

@@ -17,7 +17,7 @@ export interface JsonParseOptions {
   /** Maximum nesting depth of arrays/objects (default 32). */
   maxDepth?: number;
   /** Prefix for error codes (default `E_JSON`). */
-  code?: string;
+  code?: `E_${string}`;
   /** Name used in messages (default `JSON`). */
   what?: string;
 }
@@ -54,7 +54,7 @@ export function parseStrictJson(text: string, opts: JsonParseOptions = {}): Json
   const what = opts.what ?? 'JSON';
   let i = 0;
   const fail = (msg: string, at = i, c = code): never => {
-    throw new FormatError(c, `${what}: ${msg}`, { offset: base + utf8Offset(text, at) });
+    throw new FormatError(`${what}: ${msg}`, c, { offset: base + utf8Offset(text, at) });
   };
   const ws = (): void => {
     while (i < text.length) {

@@ -25,7 +25,7 @@ export function checkOnnxOpset(opset: number): void {
 
 /** The message for a tensor over the element budget, with the way to raise it. */
 export function elementBudgetError(what: string, count: number, maxElements: number): FormatError {
-  return new FormatError('E_ONNX_LIMIT', `onnx: ${what} has ${count} elements, over the per-tensor budget of ${maxElements}; raise it with importOnnx(file, { maxElements }) if the model really needs it`);
+  return new FormatError(`onnx: ${what} has ${count} elements, over the per-tensor budget of ${maxElements}; raise it with importOnnx(file, { maxElements }) if the model really needs it`, 'E_ONNX_LIMIT');
 }
 
 interface Cursor {
@@ -85,8 +85,8 @@ export function checkOnnxCounts(bytes: Uint8Array, limits: { maxNodes?: number; 
         const f = Math.floor(k / 8);
         if (f === 1) nodes++;
         else if (f === 5) initializers++;
-        if (nodes > maxNodes) throw new FormatError('E_ONNX_LIMIT', `onnx: the graph has more than ${maxNodes} nodes (counted before decoding)`, { offset: top.i - len + g.i });
-        if (initializers > maxInits) throw new FormatError('E_ONNX_LIMIT', `onnx: the graph has more than ${maxInits} initializers (counted before decoding)`, { offset: top.i - len + g.i });
+        if (nodes > maxNodes) throw new FormatError(`onnx: the graph has more than ${maxNodes} nodes (counted before decoding)`, 'E_ONNX_LIMIT', { offset: top.i - len + g.i });
+        if (initializers > maxInits) throw new FormatError(`onnx: the graph has more than ${maxInits} initializers (counted before decoding)`, 'E_ONNX_LIMIT', { offset: top.i - len + g.i });
         if (!skip(g, k % 8)) break;
       }
     } else if (!skip(top, wire)) break;

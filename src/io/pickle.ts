@@ -40,9 +40,9 @@ export function refusePickle(bytes: Uint8Array, file?: string): void {
   if (kind === null) return;
   const what = kind === 'zip' ? 'a zip-based PyTorch checkpoint (torch.save)' : `a Python pickle (protocol ${bytes[1]})`;
   throw new FormatError(
-    'E_PICKLE_REFUSED',
     `${file ?? 'this file'} is ${what}. backprop refuses pickle files: unpickling executes code chosen by whoever wrote ` +
       `the file, and model files must be data — loading never executes code. ${PICKLE_CONVERSION_HINT}`,
+    'E_PICKLE_REFUSED',
     { ...(file !== undefined ? { file } : {}), offset: 0 },
   );
 }

@@ -78,7 +78,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, opts: DecodeOptions = 
   const file = opts.file;
   const loc = (offset: number) => (file !== undefined ? { file, offset } : { offset });
   const err = (code: string, msg: string, offset: number): never => {
-    throw new FormatError(`E_SAFETENSORS_${code}`, `safetensors: ${msg}`, loc(offset));
+    throw new FormatError(`safetensors: ${msg}`, `E_SAFETENSORS_${code}`, loc(offset));
   };
   refusePickle(bytes, file);
   if (bytes.length < 8) err('TRUNCATED', `file is ${bytes.length} bytes, shorter than the 8-byte header length`, 0);
@@ -183,8 +183,8 @@ function readEntry(bytes: Uint8Array, t: SafetensorsHeaderEntry, file: string | 
         const v = dv.getBigInt64(i * 8, true);
         if (v > 2147483647n || v < -2147483648n)
           throw new FormatError(
-            'E_SAFETENSORS_INT64_RANGE',
             `safetensors: tensor ${JSON.stringify(t.name)} (I64) holds ${v} at element ${i}, outside the int32 range backprop stores integers in`,
+            'E_SAFETENSORS_INT64_RANGE',
             { ...(file !== undefined ? { file } : {}), offset: t.begin + i * 8 },
           );
         out[i] = Number(v);
@@ -207,7 +207,7 @@ function readEntry(bytes: Uint8Array, t: SafetensorsHeaderEntry, file: string | 
       for (let i = 0; i < n; i++) {
         const v = dv.getUint8(i);
         if (v > 1)
-          throw new FormatError('E_SAFETENSORS_BOOL', `safetensors: tensor ${JSON.stringify(t.name)} (BOOL) holds byte ${v} at element ${i}; booleans are 0 or 1`, {
+          throw new FormatError(`safetensors: tensor ${JSON.stringify(t.name)} (BOOL) holds byte ${v} at element ${i}; booleans are 0 or 1`, 'E_SAFETENSORS_BOOL', {
             ...(file !== undefined ? { file } : {}),
             offset: t.begin + i,
           });

@@ -34,10 +34,10 @@ export const lossOps = {
       const r = kernels().softmaxCrossEntropy(contiguousData(x!), m, c, contiguousData(target!) as Int32Array, contiguousData(weight!), out.dtype);
       return { data: r.loss, saved: r.probs };
     },
-    backward: (g, { inputs: [x, target, weight], saved, run }) => {
+    backward: (g, { inputs: [x, target, weight], saved, run, gradEnabled }) => {
       // While recording (createGraph), write the gradient with differentiable ops so that it can itself
       // be differentiated; otherwise use the fused kernel on the saved probabilities.
-      const recording = x!.requiresGrad && run('reshape', [x!], { shape: x!.shape.slice() }).requiresGrad;
+      const recording = x!.requiresGrad && gradEnabled;
       if (recording) {
         const [m, c] = x!.shape as [number, number];
         const t = contiguousData(target!);

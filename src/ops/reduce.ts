@@ -1,7 +1,7 @@
 /** Reduction primitives: sum, amax, amin (over several dims), prod (one dim), argmax/argmin. */
 import { isFloat, type DType, type TypedArray } from '../core/dtype.js';
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../core/errors.js';
-import { normAxes, normAxis, numel } from '../core/shape.js';
+import { contiguousStrides, normAxes, normAxis, numel } from '../core/shape.js';
 import { kernels } from '../backend/dispatch.js';
 import type { ReduceOp } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -29,7 +29,7 @@ function reduceMany(op: ReduceOp, x: Tensor, dims: readonly number[], dtype: DTy
   const shape = x.shape.slice();
   if (dims.length === 0) {
     // reducing over no dims is the identity (cast to the output dtype)
-    return kernels().unary('copy', { data, offset: 0, strides: contigStrides(shape) }, shape, dtype);
+    return kernels().unary('copy', { data, offset: 0, strides: contiguousStrides(shape) }, shape, dtype);
   }
   // The data is contiguous, so each run of adjacent reduced dims (and of adjacent kept dims) is one
   // axis of the same array: e.g. dims [0, 2, 3] of [N, C, H, W] reduce [N, C, H·W] over axes 0 and 2.
@@ -66,15 +66,6 @@ function intermediate(d: DType): DType {
   return d === 'float32' ? 'float64' : d;
 }
 
-function contigStrides(shape: number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
 
 function reduction<K extends 'sum' | 'amax' | 'amin'>(name: K, op: ReduceOp, backward: OpDef<OpAttrs[K]>['backward']): OpDef<OpAttrs[K]> {
   return {

@@ -34,6 +34,11 @@ export interface GradCtx<A> {
   saved: unknown;
   /** Apply any op of the table by name (differentiable when its entry is). */
   run<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttrs[K]): Tensor;
+  /**
+   * Grad mode while this rule runs: true inside `backward({ createGraph: true })`, where `run` records
+   * and a rule that uses a fused, non-differentiable kernel must write its gradient with ops instead.
+   */
+  readonly gradEnabled: boolean;
 }
 
 export interface OpDef<A> {

@@ -73,7 +73,16 @@ export function apply<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttr
     for (const t of inputs) if (t.requiresGrad) needs = true;
     if (needs) {
       const backward = def.backward;
-      const ctx: GradCtx<OpAttrs[K]> = { inputs, output: out, attrs, saved: raw.saved, run: apply };
+      const ctx: GradCtx<OpAttrs[K]> = {
+        inputs,
+        output: out,
+        attrs,
+        saved: raw.saved,
+        run: apply,
+        get gradEnabled() {
+          return isGradEnabled(); // read when the rule runs (backward time), not when it was recorded
+        },
+      };
       out.requiresGrad = true;
       const node = new Node(name, inputs, (g) => backward(g, ctx));
       node.inputFns = inputs.map((t) => t.gradFn);

@@ -77,14 +77,14 @@ describe('gradcheck (float64) over layers, inputs and parameters', () => {
     const x = x64(2, 5);
     for (const m of [
       new nn.ReLU(),
-      new nn.LeakyReLU(0.2),
-      new nn.ELU(0.7),
+      new nn.LeakyReLU({ negativeSlope: 0.2 }),
+      new nn.ELU({ alpha: 0.7 }),
       new nn.GELU(),
       new nn.GELU({ approximate: 'tanh' }),
       new nn.SiLU(),
       new nn.Sigmoid(),
       new nn.Tanh(),
-      new nn.Softplus(2, 20),
+      new nn.Softplus({ beta: 2, threshold: 20 }),
       new nn.Softmax(1),
       new nn.LogSoftmax(-1),
       new nn.Flatten(0),

@@ -3,6 +3,7 @@
  * attention masks, the Transformer block's wiring, conv variants and pooling values.
  */
 import { describe, expect, it } from 'vitest';
+import { ValueError } from '../../src/core/errors.js';
 import { Rng, Tensor, cat, nn, noGrad, randn, stack, tensor } from '../../src/index.js';
 
 const rng = new Rng(21);
@@ -258,7 +259,7 @@ describe('convolutions and pooling', () => {
   it('activation modules compute their functions', () => {
     const x = tensor([-2, 0, 3]);
     expect(new nn.ReLU().call(x).toArray()).toEqual([0, 0, 3]);
-    expect(new nn.LeakyReLU(0.5).call(x).toArray()).toEqual([-1, 0, 3]);
+    expect(new nn.LeakyReLU({ negativeSlope: 0.5 }).call(x).toArray()).toEqual([-1, 0, 3]);
     expect((new nn.ELU().call(x).toArray() as number[])[0]).toBeCloseTo(Math.exp(-2) - 1, 6);
     expect((new nn.Sigmoid().call(x).toArray() as number[])[2]).toBeCloseTo(1 / (1 + Math.exp(-3)), 6);
     expect((new nn.SiLU().call(x).toArray() as number[])[2]).toBeCloseTo(3 / (1 + Math.exp(-3)), 5);
@@ -322,5 +323,26 @@ describe('Embedding.fromPretrained', () => {
     expect(e.call(tensor(new Int32Array([2, 1]))).toArray()).toEqual([[3, 4], [1, 2]]);
     expect(nn.Embedding.fromPretrained(table, { freeze: false }).weight.requiresGrad).toBe(true);
     expect(() => nn.Embedding.fromPretrained(tensor([1, 2]))).toThrow(/2-D/);
+  });
+});
+
+describe('activation layers take one validated options object', () => {
+  it('LeakyReLU / ELU / Softplus read their options', () => {
+    const x = tensor([-2, 0, 3]);
+    expect(new nn.LeakyReLU({ negativeSlope: 0.5 }).call(x).toArray()).toEqual([-1, 0, 3]);
+    expect(new nn.LeakyReLU().negativeSlope).toBe(0.01);
+    expect((new nn.ELU({ alpha: 2 }).call(x).toArray() as number[])[0]).toBeCloseTo(2 * (Math.exp(-2) - 1), 6);
+    const sp = new nn.Softplus({ beta: 2, threshold: 10 });
+    expect([sp.beta, sp.threshold]).toEqual([2, 10]);
+    expect((sp.call(x).toArray() as number[])[0]).toBeCloseTo(Math.log1p(Math.exp(-4)) / 2, 6);
+  });
+
+  it('refuse unknown keys, the PyTorch spelling and non-finite values with a typed error', () => {
+    expect(() => new nn.LeakyReLU({ negative_slope: 0.2 } as never)).toThrow(/did you mean 'negativeSlope'/);
+    expect(() => new nn.LeakyReLU({ negativeSlope: NaN })).toThrow(ValueError);
+    expect(() => new nn.LeakyReLU(0.2 as never)).toThrow(ValueError);
+    expect(() => new nn.ELU({ alpha: Infinity })).toThrow(/ELU: alpha must be a finite number/);
+    expect(() => new nn.Softplus({ beta: 0 })).toThrow(/beta must be non-zero/);
+    expect(() => new nn.Softplus({ threshold: 'x' as never })).toThrow(ValueError);
   });
 });

@@ -21,7 +21,7 @@ const cases: [nn.Module, string][] = [
   [new nn.Upsample({ scaleFactor: 2 }), "Upsample(scale_factor=2.0, mode=nearest)"],
   [new nn.Softplus(), "Softplus(beta=1, threshold=20)"],
   [new nn.ELU(), "ELU(alpha=1.0)"],
-  [new nn.LeakyReLU(0.2), "LeakyReLU(negative_slope=0.2)"],
+  [new nn.LeakyReLU({ negativeSlope: 0.2 }), "LeakyReLU(negative_slope=0.2)"],
   [new nn.GELU(), "GELU(approximate='none')"],
   [new nn.GELU({ approximate: 'tanh' }), "GELU(approximate='tanh')"],
   [new nn.SiLU(), "SiLU()"],

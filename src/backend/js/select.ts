@@ -4,6 +4,7 @@
  * outer·inner "lanes" is one sequence of n elements at stride `inner`.
  */
 import { allocate, type DType, type TypedArray } from '../../core/dtype.js';
+import { contiguousStrides } from '../../core/shape.js';
 
 /** Split `shape` around `dim` into [outer, n, inner]. */
 export function lanes(shape: readonly number[], dim: number): [number, number, number] {
@@ -178,8 +179,8 @@ export function scatterReduceKernel(
   out.set(x);
   const count = new Int32Array(x.length);
   const nd = xshape.length;
-  const xs = strides(xshape);
-  const ss = strides(sshape);
+  const xs = contiguousStrides(xshape);
+  const ss = contiguousStrides(sshape);
   const n = index.length;
   const coord = new Array<number>(nd).fill(0);
   const touched = new Uint8Array(x.length);
@@ -217,15 +218,6 @@ export function scatterReduceKernel(
   return { out, count };
 }
 
-function strides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d]!;
-  }
-  return s;
-}
 
 function advance(coord: number[], shape: readonly number[]): void {
   for (let d = shape.length - 1; d >= 0; d--) {

@@ -16,32 +16,32 @@ export interface INode {
 
 /** The values of an index-like input (shape, axes, pads, starts…): a non-integer tensor is a typed error. */
 export const ints = (t: Tensor | null | undefined, what: string): number[] => {
-  if (!t) throw new FormatError('E_ONNX_GRAPH', `missing ${what}`);
+  if (!t) throw new FormatError(`missing ${what}`, 'E_ONNX_GRAPH');
   if (t.dtype !== 'int32') throw new DTypeError(`${what} must be an integer tensor (int64/int32), got ${t.dtype}`, 'E_ONNX_INDEX_DTYPE');
   return Array.from(t.dataSync(), Number);
 };
 export const fsAttr = (n: INode, k: string, d: number[]): number[] => {
   const v = n.attrs.get(k);
   if (v === undefined) return d;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number')) throw new FormatError('E_ONNX_GRAPH', `attribute ${k} must be a list of numbers`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number')) throw new FormatError(`attribute ${k} must be a list of numbers`, 'E_ONNX_GRAPH');
   return v as number[];
 };
 export const iAttr = (n: INode, k: string, d: number): number => {
   const v = n.attrs.get(k);
   if (v === undefined) return d;
-  if (typeof v !== 'number') throw new FormatError('E_ONNX_GRAPH', `attribute ${k} must be a number`);
+  if (typeof v !== 'number') throw new FormatError(`attribute ${k} must be a number`, 'E_ONNX_GRAPH');
   return v;
 };
 export const isAttr = (n: INode, k: string, d: number[]): number[] => {
   const v = n.attrs.get(k);
   if (v === undefined) return d;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isSafeInteger(x))) throw new FormatError('E_ONNX_GRAPH', `attribute ${k} must be a list of integers`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isSafeInteger(x))) throw new FormatError(`attribute ${k} must be a list of integers`, 'E_ONNX_GRAPH');
   return v as number[];
 };
 export const sAttr = (n: INode, k: string, d: string): string => {
   const v = n.attrs.get(k);
   if (v === undefined) return d;
-  if (typeof v !== 'string') throw new FormatError('E_ONNX_GRAPH', `attribute ${k} must be a string`);
+  if (typeof v !== 'string') throw new FormatError(`attribute ${k} must be a string`, 'E_ONNX_GRAPH');
   return v;
 };
 
@@ -54,6 +54,6 @@ export function normAxis(a: number, nd: number, what: string): number {
 export function iAttrF(n: INode, k: string, d: number): number {
   const v = n.attrs.get(k);
   if (v === undefined) return d;
-  if (typeof v !== 'number') throw new FormatError('E_ONNX_GRAPH', `attribute ${k} must be a number`);
+  if (typeof v !== 'number') throw new FormatError(`attribute ${k} must be a number`, 'E_ONNX_GRAPH');
   return v;
 }

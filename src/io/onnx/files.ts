@@ -38,18 +38,18 @@ function externalResolver(fs: NodeFs, path: NodePath, modelPath: string): (t: Te
     const full = path.resolve(dir, ...parts);
     const rel = path.relative(dir, full);
     if (rel.startsWith('..') || path.isAbsolute(rel))
-      throw new FormatError('E_ONNX_EXTERNAL_PATH', `onnx: external data ${JSON.stringify(ref.location)} resolves outside the model's folder`);
+      throw new FormatError(`onnx: external data ${JSON.stringify(ref.location)} resolves outside the model's folder`, 'E_ONNX_EXTERNAL_PATH');
     let real: string;
     try {
       real = fs.realpathSync(full);
     } catch {
-      throw new FormatError('E_ONNX_EXTERNAL_MISSING', `onnx: external data file ${JSON.stringify(ref.location)} of tensor ${JSON.stringify(name)} does not exist next to the model`);
+      throw new FormatError(`onnx: external data file ${JSON.stringify(ref.location)} of tensor ${JSON.stringify(name)} does not exist next to the model`, 'E_ONNX_EXTERNAL_MISSING');
     }
     const realRel = path.relative(realDir, real);
     if (realRel.startsWith('..') || path.isAbsolute(realRel))
-      throw new FormatError('E_ONNX_EXTERNAL_PATH', `onnx: external data ${JSON.stringify(ref.location)} is a link that leads outside the model's folder; refused`);
+      throw new FormatError(`onnx: external data ${JSON.stringify(ref.location)} is a link that leads outside the model's folder; refused`, 'E_ONNX_EXTERNAL_PATH');
     const st = fs.statSync(real);
-    if (!st.isFile()) throw new FormatError('E_ONNX_EXTERNAL_PATH', `onnx: external data ${JSON.stringify(ref.location)} is not a regular file`);
+    if (!st.isFile()) throw new FormatError(`onnx: external data ${JSON.stringify(ref.location)} is not a regular file`, 'E_ONNX_EXTERNAL_PATH');
     let n = 1;
     for (const d of t.dims) n *= d;
     const size = elemSize(t.dataType ?? 0);
@@ -57,16 +57,16 @@ function externalResolver(fs: NodeFs, path: NodePath, modelPath: string): (t: Te
     const need = n * size;
     const length = ref.length ?? need;
     if (length !== need)
-      throw new FormatError('E_ONNX_EXTERNAL', `onnx: tensor ${JSON.stringify(name)} declares ${length} external bytes but its shape needs ${need}`);
+      throw new FormatError(`onnx: tensor ${JSON.stringify(name)} declares ${length} external bytes but its shape needs ${need}`, 'E_ONNX_EXTERNAL');
     if (ref.offset + length > st.size)
-      throw new FormatError('E_ONNX_EXTERNAL_RANGE', `onnx: tensor ${JSON.stringify(name)} reads bytes ${ref.offset}..${ref.offset + length} of ${JSON.stringify(ref.location)}, which has only ${st.size}`);
+      throw new FormatError(`onnx: tensor ${JSON.stringify(name)} reads bytes ${ref.offset}..${ref.offset + length} of ${JSON.stringify(ref.location)}, which has only ${st.size}`, 'E_ONNX_EXTERNAL_RANGE');
     const buf = new Uint8Array(length);
     const fd = fs.openSync(real, 'r');
     try {
       let done = 0;
       while (done < length) {
         const r = fs.readSync(fd, buf, done, length - done, ref.offset + done);
-        if (r === 0) throw new FormatError('E_ONNX_EXTERNAL_RANGE', `onnx: ${JSON.stringify(ref.location)} ended early`);
+        if (r === 0) throw new FormatError(`onnx: ${JSON.stringify(ref.location)} ended early`, 'E_ONNX_EXTERNAL_RANGE');
         done += r;
       }
     } finally {
@@ -131,13 +131,13 @@ export async function saveOnnx(model: Module, example: Tensor | Tensor[], path: 
     try {
       realParent = fs.realpathSync(P.dirname(target));
     } catch {
-      throw new FormatError('E_ONNX_EXTERNAL_PATH', `saveOnnx: the folder of external data ${JSON.stringify(opts.externalData)} does not exist`);
+      throw new FormatError(`saveOnnx: the folder of external data ${JSON.stringify(opts.externalData)} does not exist`, 'E_ONNX_EXTERNAL_PATH');
     }
     const rel = P.relative(realDir, realParent);
     if (rel.startsWith('..') || P.isAbsolute(rel))
-      throw new FormatError('E_ONNX_EXTERNAL_PATH', `saveOnnx: external data ${JSON.stringify(opts.externalData)} would be written outside the model's folder (through a link); refused`);
+      throw new FormatError(`saveOnnx: external data ${JSON.stringify(opts.externalData)} would be written outside the model's folder (through a link); refused`, 'E_ONNX_EXTERNAL_PATH');
     if (fs.existsSync(target) && fs.lstatSync(target).isSymbolicLink())
-      throw new FormatError('E_ONNX_EXTERNAL_PATH', `saveOnnx: external data ${JSON.stringify(opts.externalData)} is a symbolic link; refused`);
+      throw new FormatError(`saveOnnx: external data ${JSON.stringify(opts.externalData)} is a symbolic link; refused`, 'E_ONNX_EXTERNAL_PATH');
     const threshold = opts.externalThreshold ?? 1024;
     const chunks: Uint8Array[] = [];
     let off = 0;

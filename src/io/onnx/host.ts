@@ -44,7 +44,7 @@ export function mk(values: ArrayLike<number>, shape: readonly number[], dtype: D
 export function int32(v: number): number {
   if (!(v >= -2147483648 && v <= 2147483647)) {
     if (Number.isNaN(v)) return 0;
-    throw new FormatError('E_ONNX_INT64_RANGE', `onnx: integer result ${v} is outside the int32 range backprop holds int64 in`);
+    throw new FormatError(`onnx: integer result ${v} is outside the int32 range backprop holds int64 in`, 'E_ONNX_INT64_RANGE');
   }
   return Math.trunc(v);
 }

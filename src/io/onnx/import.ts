@@ -84,20 +84,20 @@ export class OnnxModule extends Module {
   constructor(model: ModelProto, opts: ImportOnnxOptions = {}) {
     super();
     const graph = model.graph;
-    if (!graph) throw new FormatError('E_ONNX_GRAPH', 'onnx: the model has no graph');
+    if (!graph) throw new FormatError('onnx: the model has no graph', 'E_ONNX_GRAPH');
     const opset = model.opsetImport.find((o) => (o.domain ?? '') === '' || o.domain === 'ai.onnx')?.version;
     if (opset === undefined) {
       const others = model.opsetImport.map((o) => o.domain).filter((d) => d);
       if (others.length)
         throw new NotSupportedError(`onnx: the model imports only the operator domain(s) ${others.map((d) => JSON.stringify(d)).join(', ')}; backprop runs the default ONNX domain (ai.onnx)`, 'E_ONNX_UNSUPPORTED_OP');
-      throw new FormatError('E_ONNX_OPSET', 'onnx: the model imports no default-domain opset');
+      throw new FormatError('onnx: the model imports no default-domain opset', 'E_ONNX_OPSET');
     }
-    if (opset < 1) throw new FormatError('E_ONNX_OPSET', `onnx: invalid default-domain opset ${opset}`);
+    if (opset < 1) throw new FormatError(`onnx: invalid default-domain opset ${opset}`, 'E_ONNX_OPSET');
     checkOnnxOpset(opset);
     this.opset = opset;
     this.maxElements = opts.maxElements ?? ONNX_MAX_ELEMENTS;
     const maxNodes = opts.maxNodes ?? 100_000;
-    if (graph.node.length > maxNodes) throw new FormatError('E_ONNX_LIMIT', `onnx: ${graph.node.length} nodes exceed the limit of ${maxNodes}`);
+    if (graph.node.length > maxNodes) throw new FormatError(`onnx: ${graph.node.length} nodes exceed the limit of ${maxNodes}`, 'E_ONNX_LIMIT');
 
     const defined = new Set<string>();
     const initNames = new Set(graph.initializer.map((t) => t.name ?? ''));
@@ -107,13 +107,13 @@ export class OnnxModule extends Module {
 
     for (const t of graph.initializer) {
       const name = t.name ?? '';
-      if (!name) throw new FormatError('E_ONNX_GRAPH', 'onnx: an initializer has no name');
-      if (defined.has(name)) throw new FormatError('E_ONNX_GRAPH', `onnx: initializer ${JSON.stringify(name)} is defined twice`);
+      if (!name) throw new FormatError('onnx: an initializer has no name', 'E_ONNX_GRAPH');
+      if (defined.has(name)) throw new FormatError(`onnx: initializer ${JSON.stringify(name)} is defined twice`, 'E_ONNX_GRAPH');
       defined.add(name);
       let ext: Uint8Array | undefined;
       if (t.dataLocation === 1) {
         if (!opts.externalData)
-          throw new FormatError('E_ONNX_EXTERNAL', `onnx: initializer ${JSON.stringify(name)} stores its data in an external file; import the model from its path so the file can be found next to it`);
+          throw new FormatError(`onnx: initializer ${JSON.stringify(name)} stores its data in an external file; import the model from its path so the file can be found next to it`, 'E_ONNX_EXTERNAL');
         ext = opts.externalData(t);
       }
       const value = protoToTensor(t, { maxElements: this.maxElements, ...(ext ? { external: ext } : {}) });
@@ -127,7 +127,7 @@ export class OnnxModule extends Module {
       .filter((v) => !initNames.has(v.name ?? ''))
       .map((v) => (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue !== undefined && d.dimParam === undefined ? d.dimValue : null)));
     for (const n of this.inputNames) {
-      if (!n) throw new FormatError('E_ONNX_GRAPH', 'onnx: a graph input has no name');
+      if (!n) throw new FormatError('onnx: a graph input has no name', 'E_ONNX_GRAPH');
       defined.add(n);
     }
     for (const t of graph.initializer) if (t.dataType !== undefined) this.valueTypes.set(t.name ?? '', t.dataType);
@@ -140,8 +140,8 @@ export class OnnxModule extends Module {
     this.nodes = graph.node.map((n, i) => this.checkNode(n, i, defined, opts));
     this.outputNames = graph.output.map((v) => v.name ?? '');
     for (const o of this.outputNames)
-      if (!defined.has(o)) throw new FormatError('E_ONNX_GRAPH', `onnx: graph output ${JSON.stringify(o)} is never computed`);
-    if (this.outputNames.length === 0) throw new FormatError('E_ONNX_GRAPH', 'onnx: the graph has no outputs');
+      if (!defined.has(o)) throw new FormatError(`onnx: graph output ${JSON.stringify(o)} is never computed`, 'E_ONNX_GRAPH');
+    if (this.outputNames.length === 0) throw new FormatError('onnx: the graph has no outputs', 'E_ONNX_GRAPH');
     // An imported model starts in eval mode (it was exported for inference); train() switches
     // BatchNormalization to batch statistics and running-stat updates, as in a native BatchNorm.
     this.eval();
@@ -180,10 +180,10 @@ export class OnnxModule extends Module {
     const where = `onnx: node ${JSON.stringify(name)} (${op})`;
     if (n.domain && n.domain !== 'ai.onnx') throw new NotSupportedError(`${where} is in the custom domain ${JSON.stringify(n.domain)}`, 'E_ONNX_UNSUPPORTED_OP');
     if (!SUPPORTED.has(op)) throw new NotSupportedError(`${where}: operator ${JSON.stringify(op)} is not supported by the importer (ONNX_IMPORT_OPS lists the ${ONNX_IMPORT_OPS.length} it runs)`, 'E_ONNX_UNSUPPORTED_OP');
-    for (const x of n.input) if (x !== '' && !defined.has(x)) throw new FormatError('E_ONNX_GRAPH', `${where} reads ${JSON.stringify(x)}, which is not defined before it (graph not topologically sorted, or a dangling name)`);
+    for (const x of n.input) if (x !== '' && !defined.has(x)) throw new FormatError(`${where} reads ${JSON.stringify(x)}, which is not defined before it (graph not topologically sorted, or a dangling name)`, 'E_ONNX_GRAPH');
     for (const y of n.output) {
       if (y === '') continue;
-      if (defined.has(y)) throw new FormatError('E_ONNX_GRAPH', `${where} redefines ${JSON.stringify(y)} (ONNX graphs are single-assignment)`);
+      if (defined.has(y)) throw new FormatError(`${where} redefines ${JSON.stringify(y)} (ONNX graphs are single-assignment)`, 'E_ONNX_GRAPH');
       defined.add(y);
     }
     const attrs = new Map<string, AttrValue>();
@@ -212,7 +212,7 @@ export class OnnxModule extends Module {
     });
     const get = (name: string): Tensor => {
       const v = env.get(name) ?? this.consts.get(name)?.();
-      if (!v) throw new FormatError('E_ONNX_GRAPH', `onnx: value ${JSON.stringify(name)} is not defined`);
+      if (!v) throw new FormatError(`onnx: value ${JSON.stringify(name)} is not defined`, 'E_ONNX_GRAPH');
       return v;
     };
     for (const node of this.nodes) {
@@ -230,7 +230,7 @@ export class OnnxModule extends Module {
           (e as { message: string }).message = `onnx node ${JSON.stringify(node.name)} (${node.op}): ${msg}`;
           throw e;
         }
-        throw new FormatError('E_ONNX_RUNTIME', `onnx node ${JSON.stringify(node.name)} (${node.op}) failed: ${msg}`);
+        throw new FormatError(`onnx node ${JSON.stringify(node.name)} (${node.op}) failed: ${msg}`, 'E_ONNX_RUNTIME');
       }
       for (const o of outs) if (o.numel() > this.maxElements) throw elementBudgetError(`node ${JSON.stringify(node.name)} (${node.op}): its output`, o.numel(), this.maxElements);
       node.outputs.forEach((name, i) => {
@@ -260,9 +260,9 @@ function attrValue(a: AttributeProto, where: string, opts: ImportOnnxOptions, ma
     case OnnxAttrType.STRINGS:
       return a.strings.map((s) => new TextDecoder().decode(s));
     case OnnxAttrType.TENSOR: {
-      if (!a.t) throw new FormatError('E_ONNX_GRAPH', `${where}: attribute ${a.name} has no tensor`);
+      if (!a.t) throw new FormatError(`${where}: attribute ${a.name} has no tensor`, 'E_ONNX_GRAPH');
       if (a.t.dataLocation === 1) {
-        if (!opts.externalData) throw new FormatError('E_ONNX_EXTERNAL', `${where}: an attribute tensor stores its data externally; import the model from its path`);
+        if (!opts.externalData) throw new FormatError(`${where}: an attribute tensor stores its data externally; import the model from its path`, 'E_ONNX_EXTERNAL');
         return protoToTensor(a.t, { maxElements, external: opts.externalData(a.t) });
       }
       return protoToTensor(a.t, { maxElements });
@@ -271,7 +271,7 @@ function attrValue(a: AttributeProto, where: string, opts: ImportOnnxOptions, ma
     case OnnxAttrType.GRAPHS:
       throw new NotSupportedError(`${where}: subgraph attributes (If/Loop/Scan bodies) are not supported`, 'E_ONNX_UNSUPPORTED_OP');
     default:
-      throw new FormatError('E_ONNX_GRAPH', `${where}: attribute ${JSON.stringify(a.name)} has unknown type ${a.type}`);
+      throw new FormatError(`${where}: attribute ${JSON.stringify(a.name)} has unknown type ${a.type}`, 'E_ONNX_GRAPH');
   }
 }
 

@@ -29,12 +29,12 @@ export function runNode(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
   const maxElements = ctx.maxElements;
   const x = ins[0] ?? null;
   const X = (): Tensor => {
-    if (!x) throw new FormatError('E_ONNX_GRAPH', 'missing input 0');
+    if (!x) throw new FormatError('missing input 0', 'E_ONNX_GRAPH');
     return x;
   };
   const I = (i: number): Tensor => {
     const t = ins[i];
-    if (!t) throw new FormatError('E_ONNX_GRAPH', `missing input ${i}`);
+    if (!t) throw new FormatError(`missing input ${i}`, 'E_ONNX_GRAPH');
     return t;
   };
   switch (n.op) {
@@ -219,13 +219,13 @@ export function runNode(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
       const shape = ints(X(), 'shape');
       let count = 1;
       for (const d of shape) {
-        if (!Number.isSafeInteger(d) || d < 0) throw new FormatError('E_ONNX_GRAPH', `ConstantOfShape: invalid dim ${d}`);
+        if (!Number.isSafeInteger(d) || d < 0) throw new FormatError(`ConstantOfShape: invalid dim ${d}`, 'E_ONNX_GRAPH');
         count *= d;
       }
-      if (count > maxElements) throw new FormatError('E_ONNX_LIMIT', `ConstantOfShape: [${shape.join(',')}] has ${count} elements (limit ${maxElements})`);
+      if (count > maxElements) throw new FormatError(`ConstantOfShape: [${shape.join(',')}] has ${count} elements (limit ${maxElements})`, 'E_ONNX_LIMIT');
       const v = n.attrs.get('value');
       const fill = v instanceof Tensor ? v : new Tensor(new Float32Array([0]), [1], 'float32');
-      if (fill.numel() !== 1) throw new FormatError('E_ONNX_GRAPH', 'ConstantOfShape: value must hold one element');
+      if (fill.numel() !== 1) throw new FormatError('ConstantOfShape: value must hold one element', 'E_ONNX_GRAPH');
       return [fill.reshape([]).expand(shape).contiguous()];
     }
     case 'LSTM':
@@ -256,10 +256,10 @@ function runRecurrent(n: INode, ins: (Tensor | null)[]): Tensor[] {
   const rnn = n.op === 'RNN';
   const G = lstm ? 4 : rnn ? 1 : 3;
   const H = iAttr(n, 'hidden_size', 0);
-  if (!(H > 0)) throw new FormatError('E_ONNX_GRAPH', `${n.op}: hidden_size must be positive`);
+  if (!(H > 0)) throw new FormatError(`${n.op}: hidden_size must be positive`, 'E_ONNX_GRAPH');
   const direction = sAttr(n, 'direction', 'forward');
   const dirs = direction === 'bidirectional' ? 2 : 1;
-  if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') throw new FormatError('E_ONNX_GRAPH', `${n.op}: unknown direction ${direction}`);
+  if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') throw new FormatError(`${n.op}: unknown direction ${direction}`, 'E_ONNX_GRAPH');
   const layout = iAttr(n, 'layout', 0);
   let relu = false;
   // Activations were checked at import: the defaults, or Relu for RNN.

@@ -21,7 +21,7 @@ export interface RunCtx {
 
 const need = (ins: (Tensor | null)[], i: number): Tensor => {
   const t = ins[i];
-  if (!t) throw new FormatError('E_ONNX_GRAPH', `missing input ${i}`);
+  if (!t) throw new FormatError(`missing input ${i}`, 'E_ONNX_GRAPH');
   return t;
 };
 
@@ -91,7 +91,7 @@ function intDiv(a: Tensor, b: Tensor): Tensor {
 
 function mod(a: Tensor, b: Tensor, fmod: boolean): Tensor {
   if (isFloat(a) || isFloat(b)) {
-    if (!fmod) throw new FormatError('E_ONNX_GRAPH', 'Mod: floating-point inputs need fmod = 1');
+    if (!fmod) throw new FormatError('Mod: floating-point inputs need fmod = 1', 'E_ONNX_GRAPH');
     return hostBinary(a, b, a.dtype, 'Mod', (x, y) => x % y);
   }
   return hostBinary(a, b, 'int32', 'Mod', (x, y) => {
@@ -226,7 +226,7 @@ function einsum(eq: string, xs: Tensor[]): Tensor {
   const clean = eq.replace(/\s+/g, '');
   const [lhs, rhsGiven] = clean.split('->') as [string, string | undefined];
   const terms = lhs.split(',');
-  if (terms.length !== xs.length) throw new FormatError('E_ONNX_GRAPH', `Einsum: equation ${eq} names ${terms.length} operands, got ${xs.length}`);
+  if (terms.length !== xs.length) throw new FormatError(`Einsum: equation ${eq} names ${terms.length} operands, got ${xs.length}`, 'E_ONNX_GRAPH');
   // Expand "..." into fresh labels (upper-case letters beyond those used).
   const used = new Set(clean.replace(/[^A-Za-z]/g, ''));
   const ellLabels: string[] = [];

@@ -15,7 +15,7 @@ import type { RunCtx } from './ops-math.js';
 
 const need = (ins: (Tensor | null)[], i: number): Tensor => {
   const t = ins[i];
-  if (!t) throw new FormatError('E_ONNX_GRAPH', `missing input ${i}`);
+  if (!t) throw new FormatError(`missing input ${i}`, 'E_ONNX_GRAPH');
   return t;
 };
 
@@ -41,7 +41,7 @@ export function windowGeom(n: INode, spatial: number[], k: number[], s: number[]
   }
   if (autoPad !== 'NOTSET' && autoPad !== 'VALID') throw new NotSupportedError(`auto_pad=${autoPad} is not an ONNX auto_pad mode`, 'E_ONNX_UNSUPPORTED_ATTR');
   const pads = autoPad === 'VALID' ? new Array<number>(2 * r).fill(0) : isAttr(n, 'pads', new Array<number>(2 * r).fill(0));
-  if (pads.length !== 2 * r || pads.some((p) => p < 0)) throw new FormatError('E_ONNX_GRAPH', `pads must be ${2 * r} non-negative integers, got [${pads.join(',')}]`);
+  if (pads.length !== 2 * r || pads.some((p) => p < 0)) throw new FormatError(`pads must be ${2 * r} non-negative integers, got [${pads.join(',')}]`, 'E_ONNX_GRAPH');
   const pb = pads.slice(0, r);
   const pe = pads.slice(r);
   const out = spatial.map((x, i) => {
@@ -285,12 +285,12 @@ function resize(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor {
   } else if (scalesIn) {
     if (scalesIn.length !== axes.length) throw new ShapeError(`${n.op}: ${scalesIn.length} scales for ${axes.length} axes`, 'E_ONNX_SHAPE');
     axes.forEach((a, i) => {
-      if (!(scalesIn[i]! > 0)) throw new FormatError('E_ONNX_GRAPH', `${n.op}: scales must be positive, got ${scalesIn[i]}`);
+      if (!(scalesIn[i]! > 0)) throw new FormatError(`${n.op}: scales must be positive, got ${scalesIn[i]}`, 'E_ONNX_GRAPH');
       scales[a] = scalesIn[i]!;
       sizes[a] = Math.floor(x.shape[a]! * scalesIn[i]!);
     });
-  } else throw new FormatError('E_ONNX_GRAPH', `${n.op}: neither scales nor sizes is given`);
-  if (numel(sizes) > ctx.maxElements) throw new FormatError('E_ONNX_LIMIT', `${n.op}: output [${sizes.join(',')}] exceeds the element limit`);
+  } else throw new FormatError(`${n.op}: neither scales nor sizes is given`, 'E_ONNX_GRAPH');
+  if (numel(sizes) > ctx.maxElements) throw new FormatError(`${n.op}: output [${sizes.join(',')}] exceeds the element limit`, 'E_ONNX_LIMIT');
   let y = x;
   for (let a = 0; a < nd; a++) {
     const roi: [number, number] = roiIn ? [roiIn[axes.indexOf(a)] ?? 0, roiIn[axes.indexOf(a) + axes.length] ?? 1] : [0, 1];
@@ -430,7 +430,7 @@ export function runNN(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] |
       let ratio = ctx.opset >= 12 ? (ins[1] ? ins[1].item() : 0.5) : iAttrF(n, 'ratio', 0.5);
       const training = ctx.opset >= 12 && ins[2] ? ins[2].item() !== 0 : false;
       if (!training || ratio === 0) return [x, mk(new Array<number>(x.numel()).fill(1), x.shape, 'bool')];
-      if (!(ratio > 0 && ratio < 1)) throw new FormatError('E_ONNX_GRAPH', `Dropout: ratio ${ratio} must lie in [0, 1)`);
+      if (!(ratio > 0 && ratio < 1)) throw new FormatError(`Dropout: ratio ${ratio} must lie in [0, 1)`, 'E_ONNX_GRAPH');
       const rng = new Rng(n.attrs.has('seed') ? iAttr(n, 'seed', 0) : Math.floor(Math.random() * 2 ** 31));
       const keep = Array.from({ length: x.numel() }, () => (rng.uniform() >= ratio ? 1 : 0));
       const mask = mk(keep, x.shape, 'bool');

@@ -16,7 +16,7 @@ import type { RunCtx } from './ops-math.js';
 
 const need = (ins: (Tensor | null)[], i: number): Tensor => {
   const t = ins[i];
-  if (!t) throw new FormatError('E_ONNX_GRAPH', `missing input ${i}`);
+  if (!t) throw new FormatError(`missing input ${i}`, 'E_ONNX_GRAPH');
   return t;
 };
 
@@ -124,7 +124,7 @@ export function runQuant(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
     case 'HammingWindow':
     case 'BlackmanWindow': {
       const size = X().item();
-      if (!Number.isInteger(size) || size < 0 || size > ctx.maxElements) throw new FormatError('E_ONNX_GRAPH', `${n.op}: invalid size ${size}`);
+      if (!Number.isInteger(size) || size < 0 || size > ctx.maxElements) throw new FormatError(`${n.op}: invalid size ${size}`, 'E_ONNX_GRAPH');
       return [windowFn(n, size)];
     }
   }

@@ -14,7 +14,7 @@ import type { RunCtx } from './ops-math.js';
 
 const need = (ins: (Tensor | null)[], i: number): Tensor => {
   const t = ins[i];
-  if (!t) throw new FormatError('E_ONNX_GRAPH', `missing input ${i}`);
+  if (!t) throw new FormatError(`missing input ${i}`, 'E_ONNX_GRAPH');
   return t;
 };
 const idxT = (a: ArrayLike<number>) => mk(a, [a.length], 'int32');
@@ -43,9 +43,9 @@ function padIndex(n: number, before: number, after: number, mode: string): numbe
 
 export function padAny(x: Tensor, pads: number[], mode: string, value: number, maxElements = 2 ** 28): Tensor {
   const nd = x.ndim;
-  if (pads.length !== 2 * nd) throw new FormatError('E_ONNX_GRAPH', `Pad: ${pads.length} pads for a rank-${nd} input`);
+  if (pads.length !== 2 * nd) throw new FormatError(`Pad: ${pads.length} pads for a rank-${nd} input`, 'E_ONNX_GRAPH');
   if (numel(x.shape.map((d, i) => Math.max(d + pads[i]! + pads[i + nd]!, 0))) > maxElements)
-    throw new FormatError('E_ONNX_LIMIT', `Pad: pads [${pads.join(',')}] on ${fmtShape(x.shape)} exceed the element limit`);
+    throw new FormatError(`Pad: pads [${pads.join(',')}] on ${fmtShape(x.shape)} exceed the element limit`, 'E_ONNX_LIMIT');
   let v = x;
   // Negative pads crop first.
   for (let d = 0; d < nd; d++) {
@@ -72,7 +72,7 @@ export function padAny(x: Tensor, pads: number[], mode: string, value: number, m
 }
 
 function sliceAny(x: Tensor, starts: number[], ends: number[], axes: number[], steps: number[]): Tensor {
-  if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) throw new FormatError('E_ONNX_GRAPH', 'Slice: starts/ends/axes/steps lengths differ');
+  if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) throw new FormatError('Slice: starts/ends/axes/steps lengths differ', 'E_ONNX_GRAPH');
   let v = x;
   axes.forEach((ax, i) => {
     const d = normAxis(ax, v.ndim, 'Slice');
@@ -347,14 +347,14 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
       const reps = ints(need(ins, 1), 'repeats');
       const v = X();
       if (reps.length !== v.ndim) throw new ShapeError(`Tile: ${reps.length} repeats for a rank-${v.ndim} input`, 'E_ONNX_SHAPE');
-      if (numel(v.shape.map((d, i) => d * reps[i]!)) > ctx.maxElements) throw new FormatError('E_ONNX_LIMIT', 'Tile: the output exceeds the element limit');
+      if (numel(v.shape.map((d, i) => d * reps[i]!)) > ctx.maxElements) throw new FormatError('Tile: the output exceeds the element limit', 'E_ONNX_LIMIT');
       return [v.repeat(reps)];
     }
     case 'Range': {
       const [s, l, d] = [X(), need(ins, 1), need(ins, 2)].map((t) => t.item());
       if (d === 0) throw new ValueError('Range: delta is 0', 'E_ONNX_GRAPH');
       const count = Math.max(Math.ceil((l! - s!) / d!), 0);
-      if (count > ctx.maxElements) throw new FormatError('E_ONNX_LIMIT', `Range: ${count} elements exceed the limit`);
+      if (count > ctx.maxElements) throw new FormatError(`Range: ${count} elements exceed the limit`, 'E_ONNX_LIMIT');
       return [mk(Array.from({ length: count }, (_, i) => s! + i * d!), [count], X().dtype)];
     }
     case 'OneHot': {
@@ -366,7 +366,7 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
       const ax = normAxis(iAttr(n, 'axis', -1), nd, 'OneHot');
       const src = idx.dataSync();
       const { outer, inner } = axisLayout([...idx.shape.slice(0, ax), 1, ...idx.shape.slice(ax)], ax);
-      if (!(depth > 0) || outer * depth * inner > ctx.maxElements) throw new FormatError('E_ONNX_LIMIT', `OneHot: depth ${depth} gives more than ${ctx.maxElements} elements (or is not positive)`);
+      if (!(depth > 0) || outer * depth * inner > ctx.maxElements) throw new FormatError(`OneHot: depth ${depth} gives more than ${ctx.maxElements} elements (or is not positive)`, 'E_ONNX_LIMIT');
       const out = new Array<number>(outer * depth * inner).fill(off);
       for (let o = 0; o < outer; o++)
         for (let q = 0; q < inner; q++) {

@@ -255,7 +255,7 @@ function readScalar(r: ReaderT, t: Scalar): unknown {
       try {
         return new TextDecoder('utf-8', { fatal: true }).decode(b);
       } catch {
-        throw new FormatError('E_ONNX_PROTOBUF', 'onnx: a string field is not valid UTF-8', { offset: r.pos });
+        throw new FormatError('onnx: a string field is not valid UTF-8', 'E_ONNX_PROTOBUF', { offset: r.pos });
       }
     }
     case 'bytes':
@@ -269,7 +269,7 @@ const FIELD_INDEX = new Map<string, Map<number, FieldDef>>(
 
 function decodeMessage(r: ReaderT, type: string, end: number, depth: number, lim: Required<DecodeLimits>): Record<string, unknown> {
   if (depth > lim.maxDepth)
-    throw new FormatError('E_ONNX_DEPTH', `onnx: messages nested deeper than ${lim.maxDepth} levels (${type})`, { offset: r.pos });
+    throw new FormatError(`onnx: messages nested deeper than ${lim.maxDepth} levels (${type})`, 'E_ONNX_DEPTH', { offset: r.pos });
   const fields = FIELD_INDEX.get(type)!;
   const out: Record<string, unknown> = Object.create(null);
   for (const f of ONNX_SCHEMA[type]!) if (f.repeated) out[f.name] = [];
@@ -279,7 +279,7 @@ function decodeMessage(r: ReaderT, type: string, end: number, depth: number, lim
     const wt = tag & 7;
     const f = fields.get(no);
     if (!f || no === 0) {
-      if (no === 0) throw new FormatError('E_ONNX_PROTOBUF', 'onnx: field number 0 is invalid', { offset: r.pos });
+      if (no === 0) throw new FormatError('onnx: field number 0 is invalid', 'E_ONNX_PROTOBUF', { offset: r.pos });
       r.skipType(wt);
       continue;
     }
@@ -289,30 +289,30 @@ function decodeMessage(r: ReaderT, type: string, end: number, depth: number, lim
       if (typeof f.type !== 'object' && expected !== 2 && wt === 2) {
         // packed
         const e = r.uint32() + r.pos;
-        if (e > end) throw new FormatError('E_ONNX_PROTOBUF', `onnx: packed field ${type}.${f.name} runs past its message`, { offset: r.pos });
+        if (e > end) throw new FormatError(`onnx: packed field ${type}.${f.name} runs past its message`, 'E_ONNX_PROTOBUF', { offset: r.pos });
         while (r.pos < e) {
           arr.push(readScalar(r, f.type));
-          if (arr.length > lim.maxRepeated) throw new FormatError('E_ONNX_LIMIT', `onnx: ${type}.${f.name} has more than ${lim.maxRepeated} elements`, { offset: r.pos });
+          if (arr.length > lim.maxRepeated) throw new FormatError(`onnx: ${type}.${f.name} has more than ${lim.maxRepeated} elements`, 'E_ONNX_LIMIT', { offset: r.pos });
         }
         continue;
       }
-      if (wt !== expected) throw new FormatError('E_ONNX_PROTOBUF', `onnx: ${type}.${f.name} has wire type ${wt}, expected ${expected}`, { offset: r.pos });
+      if (wt !== expected) throw new FormatError(`onnx: ${type}.${f.name} has wire type ${wt}, expected ${expected}`, 'E_ONNX_PROTOBUF', { offset: r.pos });
       if (typeof f.type === 'object') {
         const len = r.uint32();
-        if (r.pos + len > end) throw new FormatError('E_ONNX_PROTOBUF', `onnx: ${type}.${f.name} runs past its message`, { offset: r.pos });
+        if (r.pos + len > end) throw new FormatError(`onnx: ${type}.${f.name} runs past its message`, 'E_ONNX_PROTOBUF', { offset: r.pos });
         arr.push(decodeMessage(r, f.type.message, r.pos + len, depth + 1, lim));
       } else arr.push(readScalar(r, f.type));
-      if (arr.length > lim.maxRepeated) throw new FormatError('E_ONNX_LIMIT', `onnx: ${type}.${f.name} has more than ${lim.maxRepeated} elements`, { offset: r.pos });
+      if (arr.length > lim.maxRepeated) throw new FormatError(`onnx: ${type}.${f.name} has more than ${lim.maxRepeated} elements`, 'E_ONNX_LIMIT', { offset: r.pos });
       continue;
     }
-    if (wt !== expected) throw new FormatError('E_ONNX_PROTOBUF', `onnx: ${type}.${f.name} has wire type ${wt}, expected ${expected}`, { offset: r.pos });
+    if (wt !== expected) throw new FormatError(`onnx: ${type}.${f.name} has wire type ${wt}, expected ${expected}`, 'E_ONNX_PROTOBUF', { offset: r.pos });
     if (typeof f.type === 'object') {
       const len = r.uint32();
-      if (r.pos + len > end) throw new FormatError('E_ONNX_PROTOBUF', `onnx: ${type}.${f.name} runs past its message`, { offset: r.pos });
+      if (r.pos + len > end) throw new FormatError(`onnx: ${type}.${f.name} runs past its message`, 'E_ONNX_PROTOBUF', { offset: r.pos });
       out[f.name] = decodeMessage(r, f.type.message, r.pos + len, depth + 1, lim);
     } else out[f.name] = readScalar(r, f.type);
   }
-  if (r.pos !== end) throw new FormatError('E_ONNX_PROTOBUF', `onnx: ${type} does not end on a field boundary`, { offset: r.pos });
+  if (r.pos !== end) throw new FormatError(`onnx: ${type} does not end on a field boundary`, 'E_ONNX_PROTOBUF', { offset: r.pos });
   return out;
 }
 
@@ -324,7 +324,7 @@ export function decodeModelProto(bytes: Uint8Array, limits: DecodeLimits = {}): 
     return decodeMessage(r, 'ModelProto', bytes.length, 0, lim) as unknown as ModelProto;
   } catch (e) {
     if (e instanceof BackpropError) throw e;
-    throw new FormatError('E_ONNX_PROTOBUF', `onnx: malformed protobuf (${e instanceof Error ? e.message : String(e)})`, { offset: r.pos });
+    throw new FormatError(`onnx: malformed protobuf (${e instanceof Error ? e.message : String(e)})`, 'E_ONNX_PROTOBUF', { offset: r.pos });
   }
 }
 
@@ -404,6 +404,6 @@ export function decodeTensorProto(bytes: Uint8Array, limits: DecodeLimits = {}):
     return decodeMessage(r, 'TensorProto', bytes.length, 0, lim) as unknown as TensorProto;
   } catch (e) {
     if (e instanceof BackpropError) throw e;
-    throw new FormatError('E_ONNX_PROTOBUF', `onnx: malformed protobuf (${e instanceof Error ? e.message : String(e)})`, { offset: r.pos });
+    throw new FormatError(`onnx: malformed protobuf (${e instanceof Error ? e.message : String(e)})`, 'E_ONNX_PROTOBUF', { offset: r.pos });
   }
 }

@@ -84,10 +84,10 @@ export function protoToTensor(p: TensorProto, opts: ProtoToTensorOptions = {}): 
   const max = opts.maxElements ?? 2 ** 28;
   let n = 1;
   for (const d of p.dims) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new FormatError('E_ONNX_TENSOR', `onnx: tensor ${name} has an invalid dim ${d}`);
+    if (!Number.isSafeInteger(d) || d < 0) throw new FormatError(`onnx: tensor ${name} has an invalid dim ${d}`, 'E_ONNX_TENSOR');
     n *= d;
   }
-  if (n > max) throw new FormatError('E_ONNX_LIMIT', `onnx: tensor ${name} has ${n} elements (limit ${max})`);
+  if (n > max) throw new FormatError(`onnx: tensor ${name} has ${n} elements (limit ${max})`, 'E_ONNX_LIMIT');
   const dt = p.dataType ?? 0;
   const size = ELEM_SIZE[dt];
   if (size === undefined) throw new NotSupportedError(`onnx: tensor ${name} has data type ${dt}, which backprop cannot load`, 'E_ONNX_DTYPE');
@@ -96,12 +96,12 @@ export function protoToTensor(p: TensorProto, opts: ProtoToTensorOptions = {}): 
   let out: TypedArray;
   let dtype: DType;
   const toInt32 = (v: number, i: number): number => {
-    if (v > 2147483647 || v < -2147483648) throw new FormatError('E_ONNX_INT64_RANGE', `onnx: tensor ${name} holds ${v} at element ${i}, outside int32`);
+    if (v > 2147483647 || v < -2147483648) throw new FormatError(`onnx: tensor ${name} holds ${v} at element ${i}, outside int32`, 'E_ONNX_INT64_RANGE');
     return v;
   };
   if (raw !== undefined && raw.length > 0) {
     if (raw.length !== n * size)
-      throw new FormatError('E_ONNX_TENSOR', `onnx: tensor ${name} has ${raw.length} data bytes but shape [${shape.join(',')}] needs ${n * size}`);
+      throw new FormatError(`onnx: tensor ${name} has ${raw.length} data bytes but shape [${shape.join(',')}] needs ${n * size}`, 'E_ONNX_TENSOR');
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     switch (dt) {
       case OnnxDataType.FLOAT:
@@ -154,7 +154,7 @@ export function protoToTensor(p: TensorProto, opts: ProtoToTensorOptions = {}): 
         : dt === OnnxDataType.INT64
           ? p.int64Data
           : p.int32Data;
-  if (src.length !== n) throw new FormatError('E_ONNX_TENSOR', `onnx: tensor ${name} has ${src.length} values but shape [${shape.join(',')}] needs ${n}`);
+  if (src.length !== n) throw new FormatError(`onnx: tensor ${name} has ${src.length} values but shape [${shape.join(',')}] needs ${n}`, 'E_ONNX_TENSOR');
   switch (dt) {
     case OnnxDataType.FLOAT:
       return new Tensor(Float32Array.from(src), shape, 'float32');

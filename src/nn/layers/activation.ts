@@ -4,7 +4,7 @@ import { defaultRng, type Rng } from '../../core/rng.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import * as F from '../functional.js';
 import { Module, pyRepr } from '../module.js';
-import { checkOptions, checkProb, pyFloat } from './common.js';
+import { checkFinite, checkOptions, checkProb, pyFloat } from './common.js';
 
 /** max(0, x), elementwise; any shape. */
 export class ReLU extends Module {
@@ -17,8 +17,12 @@ export class ReLU extends Module {
 /** x for x ≥ 0, negativeSlope·x otherwise. */
 export class LeakyReLU extends Module {
   static readonly displayName = 'LeakyReLU';
-  constructor(readonly negativeSlope = 0.01) {
+  readonly negativeSlope: number;
+  /** `new nn.LeakyReLU({ negativeSlope: 0.2 })` (PyTorch: `nn.LeakyReLU(negative_slope=0.2)`); default 0.01. */
+  constructor(opts: { negativeSlope?: number } = {}) {
     super();
+    checkOptions(opts, ['negativeSlope'], 'LeakyReLU');
+    this.negativeSlope = checkFinite(opts.negativeSlope ?? 0.01, 'negativeSlope', 'LeakyReLU');
   }
   forward(x: Tensor): Tensor {
     return F.leakyRelu(x, this.negativeSlope);
@@ -31,8 +35,12 @@ export class LeakyReLU extends Module {
 /** x for x > 0, alpha·(eˣ − 1) otherwise. */
 export class ELU extends Module {
   static readonly displayName = 'ELU';
-  constructor(readonly alpha = 1) {
+  readonly alpha: number;
+  /** `new nn.ELU({ alpha: 0.7 })` (PyTorch: `nn.ELU(alpha=0.7)`); default 1. */
+  constructor(opts: { alpha?: number } = {}) {
     super();
+    checkOptions(opts, ['alpha'], 'ELU');
+    this.alpha = checkFinite(opts.alpha ?? 1, 'alpha', 'ELU');
   }
   forward(x: Tensor): Tensor {
     return F.elu(x, this.alpha);
@@ -88,11 +96,15 @@ export class Tanh extends Module {
 /** (1/β)·log(1 + e^{βx}); linear above `threshold` for stability. */
 export class Softplus extends Module {
   static readonly displayName = 'Softplus';
-  constructor(
-    readonly beta = 1,
-    readonly threshold = 20,
-  ) {
+  readonly beta: number;
+  readonly threshold: number;
+  /** `new nn.Softplus({ beta: 2, threshold: 10 })` (PyTorch: `nn.Softplus(beta=2, threshold=10)`); defaults 1 and 20. */
+  constructor(opts: { beta?: number; threshold?: number } = {}) {
     super();
+    checkOptions(opts, ['beta', 'threshold'], 'Softplus');
+    this.beta = checkFinite(opts.beta ?? 1, 'beta', 'Softplus');
+    if (this.beta === 0) throw new ValueError('Softplus: beta must be non-zero (the output is x·(1/beta)), got 0');
+    this.threshold = checkFinite(opts.threshold ?? 20, 'threshold', 'Softplus');
   }
   forward(x: Tensor): Tensor {
     return F.softplus(x, this.beta, this.threshold);

@@ -15,6 +15,11 @@ export function checkPosInt(v: unknown, what: string, who: string, allowZero = f
   return v;
 }
 
+export function checkFinite(v: unknown, what: string, who: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${who}: ${what} must be a finite number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 export function checkProb(p: unknown, who: string): number {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`${who}: dropout probability has to be between 0 and 1, but got ${JSON.stringify(p)}`);
   return p;
