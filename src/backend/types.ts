@@ -176,6 +176,7 @@ export interface Kernels {
   sgdUpdate?(p: TypedArray, g: ArrayLike<number>, buf: TypedArray | null, first: boolean, h: SgdUpdateArgs): boolean;
 }
 
+/** A compute backend: a named set of kernels (see `listBackends`, `init({ backend })`). Missing kernels fall back to the js backend. */
 export interface Backend {
   readonly name: string;
   /** Kernels this backend implements; missing ones fall back to js. */
