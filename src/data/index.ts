@@ -16,6 +16,7 @@
  * Everything here is importable in browsers; functions that read files load Node's modules
  * lazily and are Node-only. Malformed files raise `FormatError` with a stable code (`E_CSV_*`,
  * `E_IDX_*`, `E_IMG_*`) and a location (file, line/column or byte offset).
+ * @module
  */
 export {
   Dataset,

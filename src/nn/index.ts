@@ -10,6 +10,7 @@
  * model.stateDict();                                  // { '0.weight': [128, 784], '0.bias': …, '2.weight': … }
  * console.log(model.toString());                      // PyTorch's module print
  * ```
+ * @module
  */
 export * as functional from './functional.js';
 export * as F from './functional.js';

@@ -4,6 +4,7 @@
  * a graph, so it works on parameters that require grad, and returns the tensor.
  *
  * Fans follow PyTorch: for a weight [out, in, *k], fanIn = in·∏k and fanOut = out·∏k.
+ * @module
  */
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { defaultRng, type Rng } from '../core/rng.js';

@@ -21,6 +21,7 @@
  * A faster backend may replace Adam and SGD with a fused kernel (`Kernels.adamUpdate/sgdUpdate`) that
  * must stay bit-identical to these loops: same float32 operations, same order, and each fma as a
  * double multiply and add rounded to float32.
+ * @module
  */
 import type { FloatArray } from '../core/dtype.js';
 import { adamScalars, sgdScalars } from '../backend/optim_scalars.js';

@@ -1,4 +1,6 @@
-/** optim: optimizers (a state container over a pure update function each) and learning-rate schedulers. */
+/** optim: optimizers (a state container over a pure update function each) and learning-rate schedulers.
+ * @module
+ */
 export {
   Optimizer,
   hyperParamError,

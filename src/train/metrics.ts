@@ -5,6 +5,7 @@
  * - confusion matrices are indexed `[trueClass][predictedClass]`;
  * - precision/recall/F1 of a class that is never predicted / never present is 0 (sklearn's
  *   `zero_division=0`).
+ * @module
  */
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';

@@ -1,4 +1,6 @@
-/** The viz barrel: everything this area exports publicly. */
+/** The viz barrel: everything this area exports publicly.
+ * @module
+ */
 export {
   learningCurvesSpec,
   confusionMatrixSpec,
