@@ -12,6 +12,7 @@ import { noGrad } from '../autograd/mode.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkOptionKeys } from '../core/options.js';
 
+/** Nonlinearity names of `calculateGain` (PyTorch's spelling, e.g. `'leaky_relu'`). */
 export type Nonlinearity =
   | 'linear'
   | 'conv1d'
@@ -26,6 +27,7 @@ export type Nonlinearity =
   | 'leaky_relu'
   | 'selu';
 
+/** Which fan `kaimingUniform_`/`kaimingNormal_` preserve the variance of: `'fan_in'` (forward pass, the default) or `'fan_out'` (backward pass). */
 export type FanMode = 'fan_in' | 'fan_out';
 
 /**
@@ -149,6 +151,7 @@ export function xavierNormal_(t: Tensor, gain = 1, rng: Rng = defaultRng()): Ten
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), rng);
 }
 
+/** Options of `kaimingUniform_`/`kaimingNormal_`; unknown keys throw a `ValueError`. */
 export interface KaimingOptions {
   /** Negative slope of the following leaky_relu (also used by PyTorch's default Linear init: a = √5). */
   a?: number;

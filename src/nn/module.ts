@@ -87,6 +87,7 @@ export class Parameter extends Tensor {
     this.grad = null;
   }
 
+  /** PyTorch's print: `Parameter containing:` followed by the tensor. */
   override toString(): string {
     return `Parameter containing:\n${super.toString()}`;
   }
@@ -97,6 +98,7 @@ export class Parameter extends Tensor {
 /** A state dict: PyTorch keys (`0.weight`, `bn1.running_mean`) → tensors, in PyTorch's order. */
 export type StateDict = Record<string, Tensor>;
 
+/** What `loadStateDict` returns (PyTorch's `_IncompatibleKeys`): keys the module has but the dict lacks, and keys in the dict the module does not have (both empty with `strict`, which throws instead). */
 export interface LoadStateDictResult {
   missingKeys: string[];
   unexpectedKeys: string[];
@@ -533,10 +535,18 @@ export abstract class Module {
     return this;
   }
 
+  /**
+   * Cast every floating-point parameter and buffer to float64, in place (PyTorch's `module.double()`).
+   * @returns this.
+   */
   double(): this {
     return this.to('float64');
   }
 
+  /**
+   * Cast every floating-point parameter and buffer to float32, in place (PyTorch's `module.float()`).
+   * @returns this.
+   */
   float(): this {
     return this.to('float32');
   }
