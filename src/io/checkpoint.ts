@@ -30,6 +30,7 @@ import { defaultRng, type Rng } from '../core/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sha256 } from './checkpoint-sha256.js';
 
+/** Format version written into every checkpoint file; `loadCheckpoint` refuses any other version (`E_CKPT_VERSION`). */
 export const CHECKPOINT_VERSION = 1;
 const MAGIC = [0x42, 0x50, 0x43, 0x4b, 0x50, 0x54, 0x00, 0x0a]; // "BPCKPT\0\n"
 const DIGEST = 32;

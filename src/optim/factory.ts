@@ -18,7 +18,9 @@ import { RMSprop } from './rmsprop.js';
 import { Adagrad } from './adagrad.js';
 import { CosineAnnealingLR, ExponentialLR, OneCycleLR, ReduceLROnPlateau, StepLR, type LRScheduler } from './lr_scheduler.js';
 
+/** The optimizer names `createOptimizer` (and the CLI's `--optimizer`) accept. */
 export const OPTIMIZER_NAMES = ['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'] as const;
+/** One of `OPTIMIZER_NAMES`. */
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 /** Hyper-parameters for `createOptimizer`; `lr` is required, the rest only where the optimizer has them. */
@@ -31,6 +33,7 @@ export interface OptimizerConfig {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** Any optimizer, whatever its options type (what the schedulers and `createScheduler` take). */
 export type AnyOptimizer = Optimizer<any>;
 
 function defined<T extends object>(o: T): T {
@@ -58,7 +61,9 @@ export function createOptimizer(name: OptimizerName, params: ParamsInput<never>,
   }
 }
 
+/** The scheduler names `createScheduler` (and the CLI's `--scheduler`) accept; `'none'` means no scheduler. */
 export const SCHEDULER_NAMES = ['none', 'step', 'exponential', 'cosine', 'plateau', 'onecycle'] as const;
+/** One of `SCHEDULER_NAMES`. */
 export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
 
 /** Settings for `createScheduler`; each scheduler reads its own (see the list there). */

@@ -67,6 +67,7 @@ export function sgdUpdate(p: FloatArray, g: ArrayLike<number>, buf: FloatArray |
   }
 }
 
+/** Hyper-parameters of `adagradUpdate` (PyTorch's Adagrad defaults are applied by the `Adagrad` class). */
 export interface AdagradHyper {
   lr: number;
   lrDecay: number;
@@ -104,6 +105,7 @@ export function adagradUpdate(p: FloatArray, g: ArrayLike<number>, sum: FloatArr
   }
 }
 
+/** Hyper-parameters of `rmspropUpdate` (PyTorch's RMSprop defaults are applied by the `RMSprop` class). */
 export interface RmspropHyper {
   lr: number;
   alpha: number;

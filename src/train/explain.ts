@@ -77,6 +77,7 @@ export function saliency(model: Module, x: Tensor, target: Target, opts: { abs?:
   }
 }
 
+/** Options of `integratedGradients`; unknown keys throw a `ValueError`. */
 export interface IntegratedGradientsOptions {
   /** The reference input x' (default: zeros like x). Same shape as x, or broadcastable to it. */
   baseline?: Tensor;

@@ -31,18 +31,25 @@ export type LossLike = ((output: Tensor, target: Tensor) => Tensor) | { call(out
 
 /** What `fit` needs from an optimizer (every `optim.*` optimizer has it). */
 export interface OptimizerLike {
+  /** Clear the parameters' gradients before a batch. */
   zeroGrad(): void;
+  /** Apply one update from the current gradients. */
   step(): unknown;
   paramGroups?: { lr?: number }[];
+  /** The optimizer's state, saved in a full checkpoint when present. */
   stateDict?(): unknown;
+  /** Restore the state from `stateDict()` on resume. */
   loadStateDict?(s: never): unknown;
 }
 
 /** What `fit` needs from a learning-rate scheduler. `ReduceLROnPlateau.step(metric)` takes the monitored value. */
 export interface SchedulerLike {
+  /** Advance the schedule (per epoch in `fit`); a plateau scheduler gets the monitored metric. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   step(metric?: any): unknown;
+  /** The scheduler's state, saved in a full checkpoint when present. */
   stateDict?(): unknown;
+  /** Restore the state from `stateDict()` on resume. */
   loadStateDict?(s: never): unknown;
 }
 
@@ -107,11 +114,17 @@ export interface BatchLogs {
  * onEpochBegin → (onBatchBegin → step → onBatchEnd)* → validation → scheduler → onEpochEnd.
  */
 export interface Callback {
+  /** Before the first epoch. */
   onTrainBegin?(ctx: TrainContext): void | Promise<void>;
+  /** After the last epoch (also after an early stop). */
   onTrainEnd?(ctx: TrainContext): void | Promise<void>;
+  /** Before epoch `epoch` (0-based). */
   onEpochBegin?(ctx: TrainContext, epoch: number): void | Promise<void>;
+  /** After epoch `epoch`, with its logged metrics (validation included); set `ctx.stopTraining` to stop. */
   onEpochEnd?(ctx: TrainContext, epoch: number, logs: EpochLogs): void | Promise<void>;
+  /** Before batch `batch` (0-based within the epoch). */
   onBatchBegin?(ctx: TrainContext, batch: number): void | Promise<void>;
+  /** After batch `batch`, with its loss; set `ctx.stopTraining` to stop. */
   onBatchEnd?(ctx: TrainContext, batch: number, logs: BatchLogs): void | Promise<void>;
 }
 

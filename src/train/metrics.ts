@@ -131,8 +131,10 @@ export function confusionMatrix(pred: ArrayInput, target: ArrayInput, numClasses
   return m;
 }
 
+/** How per-class scores are combined: `'macro'` (unweighted mean over classes), `'micro'` (from global counts) or `'none'` (one score per class). */
 export type Average = 'macro' | 'micro' | 'none';
 
+/** What `classificationReport` returns: per-class precision, recall, F1 and support, with their macro and micro averages. */
 export interface ClassificationReport {
   precision: number[];
   recall: number[];
