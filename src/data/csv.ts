@@ -63,7 +63,8 @@ const own = <V>(obj: Readonly<Record<string, V>> | undefined, key: string): V | 
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const F32_MAX = 3.4028234663852886e38;
 
-type ColumnData = Float64Array | string[];
+/** One parsed CSV column: numbers as a Float64Array, text as strings. */
+export type ColumnData = Float64Array | string[];
 
 /** The result of reading a CSV: named, typed columns of equal length. */
 export class CsvTable {

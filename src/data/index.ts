@@ -45,6 +45,7 @@ export { toTensor, normalize, randomShift, randomHorizontalFlip, resize, compose
 export * as datasets from './datasets.js';
 export { TransformedDataset, type TransformOptions } from './transformed.js';
 export { parseCsv, CsvTable, CsvBuilder, type CsvOptions, type CsvColumnType, type MissingPolicy } from './csv.js';
+export { type ColumnData } from './csv.js';
 export { loadCsv, streamCsv, CsvStreamDataset, type CsvRow } from './csv-node.js';
 export { parseIdx, encodeIdx, idxImageDataset, IDX_MAX_BYTES, type IdxArray, type IdxDType, type IdxOptions, type ImageLabelOptions } from './idx.js';
 export { loadIdx, loadIdxDataset, gunzipCapped } from './idx-node.js';

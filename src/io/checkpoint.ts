@@ -223,7 +223,8 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
 
 // ------------------------------------------------------------------ gathering and restoring state
 
-interface HasStateDict {
+/** Anything a checkpoint can save and restore: an object with `stateDict()` and `loadStateDict(state)` (modules, optimizers, schedulers). */
+export interface HasStateDict {
   stateDict(): unknown;
   loadStateDict(state: never): unknown;
 }

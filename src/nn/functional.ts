@@ -572,7 +572,7 @@ export interface MultiHeadAttentionOptions {
   biasV?: Tensor | null;
   /** Append a zero key and value position after the split into heads (PyTorch's `add_zero_attn`). */
   addZeroAttn?: boolean;
-  /** [N, S]: bool (true = ignore this key) or float (added). */
+  /** Shape `[N, S]`: bool (true = ignore this key) or float (added). */
   keyPaddingMask?: Tensor | null;
   /** [L, S] or [N·heads, L, S]: bool (true = not allowed) or float (added), PyTorch's MHA convention. */
   attnMask?: Tensor | null;

@@ -124,8 +124,10 @@ export class StateDictShapeError extends ShapeError {
   }
 }
 
-type ForwardHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
-type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown[] | void;
+/** A hook run after `forward` (see `registerForwardHook`): gets the module, its inputs and output; a non-undefined return replaces the output. */
+export type ForwardHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
+/** A hook run before `forward` (see `registerForwardPreHook`): gets the module and its inputs; an array return replaces the inputs. */
+export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown[] | void;
 
 const isIdentifierLike = (name: string) => name.length > 0 && !name.includes('.');
 

@@ -32,9 +32,8 @@ export interface OptimizerConfig {
   betas?: [number, number];
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-/** Any optimizer, whatever its options type (what the schedulers and `createScheduler` take). */
-export type AnyOptimizer = Optimizer<any>;
+import type { AnyOptimizer } from './lr_scheduler.js';
+export type { AnyOptimizer };
 
 function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;

@@ -34,6 +34,7 @@ export {
   type OneCycleLROptions,
   type ReduceLROnPlateauOptions,
 } from './lr_scheduler.js';
+export { type Phase as OneCyclePhase } from './lr_scheduler.js';
 export {
   createOptimizer,
   createScheduler,

@@ -12,8 +12,9 @@
 import { ValueError } from '../core/errors.js';
 import { checkOptionKeys, type Optimizer } from './optimizer.js';
 
+/** Any optimizer, whatever its options type: what the schedulers drive and `createOptimizer` returns. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyOptimizer = Optimizer<any>;
+export type AnyOptimizer = Optimizer<any>;
 type Group = Record<string, unknown> & { lr: number };
 
 /** Python's modulo (the result has the sign of the divisor). */
@@ -489,7 +490,8 @@ export interface OneCycleLROptions {
   lastEpoch?: number;
 }
 
-interface Phase {
+/** One phase of a OneCycleLR schedule: up to step `endStep` it anneals each group from the value of its field named `startLr` to the field named `endLr` (momentum likewise). */
+export interface Phase {
   endStep: number;
   startLr: string;
   endLr: string;

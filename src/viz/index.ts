@@ -17,4 +17,5 @@ export {
   type ComplexityPoint,
   type RenderOptions,
 } from './plots.js';
+export { type ConfusionMatrixOptions } from './plots.js';
 export { tensorToImage, imageGrid, colorAt, encodePNG, savePNG, type RGBAImage, type ColorMap, type ToImageOptions, type GridOptions } from './image.js';

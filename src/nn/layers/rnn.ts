@@ -16,7 +16,8 @@ import * as init from '../init.js';
 import { Module, Parameter } from '../module.js';
 import { checkOptions, checkPosInt, pyFloat, type InitOptions } from './common.js';
 
-type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
+/** The recurrence of an `RNNBase` layer (PyTorch's mode strings): Elman RNN with tanh or ReLU, LSTM, or GRU. */
+export type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 
 const gateCount = (mode: Mode) => (mode === 'LSTM' ? 4 : mode === 'GRU' ? 3 : 1);
 
