@@ -225,7 +225,9 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
 
 /** Anything a checkpoint can save and restore: an object with `stateDict()` and `loadStateDict(state)` (modules, optimizers, schedulers). */
 export interface HasStateDict {
+  /** The object's state to save. */
   stateDict(): unknown;
+  /** Restore a state from `stateDict()`. */
   loadStateDict(state: never): unknown;
 }
 

@@ -1,6 +1,7 @@
 /**
  * nn.functional: the math of layers, as functions of tensors (modules hold state and call these).
  * Shapes follow PyTorch: activations NCHW, Linear weight [out, in], Conv weight [Cout, Cin/groups, kH, kW].
+ * @module
  */
 import { isFloat } from '../core/dtype.js';
 import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from '../core/errors.js';

@@ -35,7 +35,7 @@ export const trace = (x: Tensor): Tensor => x.trace();
 export const tile = (x: Tensor, reps: readonly number[]): Tensor => x.tile(reps);
 /** Split `x` along `dim` into its slices, the dim removed. */
 export const unbind = (x: Tensor, dim = 0): Tensor[] => x.unbind(dim);
-/** Outer product of 1-D `a` [n] and `b` [m]: [n, m]. */
+/** Outer product of 1-D `a` (shape `[n]`) and `b` (shape `[m]`): shape `[n, m]`. */
 export const outer = (a: Tensor, b: Tensor): Tensor => a.outer(b);
 /** The elements of `x` where the bool `mask` (broadcast) is true, as 1-D. */
 export const maskedSelect = (x: Tensor, mask: Tensor): Tensor => x.maskedSelect(mask);
