@@ -27,7 +27,12 @@ import { makeProgress, type ProgressMode, type Progress } from './progress.js';
 import { checkOptionKeys } from '../core/options.js';
 
 /** A loss: a function `(output, target) → scalar Tensor`, or a loss module such as `new nn.CrossEntropyLoss()`. */
-export type LossLike = ((output: Tensor, target: Tensor) => Tensor) | { call(output: Tensor, target: Tensor): Tensor };
+export type LossLike =
+  | ((output: Tensor, target: Tensor) => Tensor)
+  | {
+      /** The loss of `output` against `target`, a scalar tensor. */
+      call(output: Tensor, target: Tensor): Tensor;
+    };
 
 /** What `fit` needs from an optimizer (every `optim.*` optimizer has it). */
 export interface OptimizerLike {
