@@ -11,7 +11,7 @@
  */
 import { ValueError } from '../core/errors.js';
 import { checkOptionKeys } from '../core/options.js';
-import type { Optimizer, ParamsInput } from './optimizer.js';
+import type { ParamsInput } from './optimizer.js';
 import { SGD } from './sgd.js';
 import { Adam, AdamW } from './adam.js';
 import { RMSprop } from './rmsprop.js';
