@@ -13,6 +13,7 @@ import { dropHold, nextStorageId, type Storage } from '../backend/storage.js';
 
 export type GradFn = (g: Tensor) => (Tensor | null)[];
 
+/** A node of the autograd graph: the backward rule of one recorded operation (a tensor's `gradFn`). Printed as `<MulBackward>`. */
 export class Node {
   /** Op name, e.g. `mul`; shown as `gradFn=<MulBackward>`. */
   readonly name: string;
@@ -44,6 +45,10 @@ export class Node {
     return this.fn === null;
   }
 
+  /**
+   * Run the backward rule: the upstream gradient `g` → one gradient per input (null where none flows).
+   * @throws StateError (`E_GRAPH_FREED`) if an earlier backward freed this node (pass `{ retainGraph: true }` to keep it).
+   */
   apply(g: Tensor): (Tensor | null)[] {
     if (!this.fn)
       throw new StateError(
@@ -53,6 +58,7 @@ export class Node {
     return this.fn(g);
   }
 
+  /** Free the rule and saved tensors (what backward does without `retainGraph`). */
   release(): void {
     this.fn = null;
     this.edges = [];
@@ -61,11 +67,13 @@ export class Node {
     this.savedVersions = null;
   }
 
+  /** PyTorch's name for the node, e.g. `<MulBackward>`. */
   toString(): string {
     return `<${this.name[0]!.toUpperCase()}${this.name.slice(1)}Backward>`;
   }
 }
 
+/** Options of `Tensor.backward`; unknown keys throw a `ValueError`. `retainGraph` keeps the graph for a second backward (default: false, or `createGraph`). */
 export interface BackwardOptions {
   retainGraph?: boolean;
   /** Record the backward pass itself (for higher-order gradients). */

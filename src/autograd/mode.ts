@@ -17,6 +17,7 @@ let explicit: boolean | null = null;
 /** Async noGrad blocks whose promise has not settled yet. */
 let asyncHolds = 0;
 
+/** Whether operations record the autograd graph right now: false inside `noGrad` (sync or pending async), `setGradEnabled(false)`, else true. */
 export function isGradEnabled(): boolean {
   return explicit ?? asyncHolds === 0;
 }

@@ -79,6 +79,7 @@ export function getBackend(): Backend {
   return active;
 }
 
+/** Names of the registered backends (e.g. `['js', 'wasm']`), in registration order. */
 export function listBackends(): string[] {
   return [...registry.keys()];
 }

@@ -9,6 +9,7 @@ import { getBackend, registerBackend, setBackend } from './dispatch.js';
 import type { Backend } from './types.js';
 import { ValueError } from '../core/errors.js';
 
+/** Options of `init()`; unknown keys throw a `ValueError`. */
 export interface InitOptions {
   /** Backend to use: 'auto' (default: the fastest that loads), 'js', or a registered name. */
   backend?: string;

@@ -16,6 +16,7 @@ export interface View {
   strides: readonly number[];
 }
 
+/** Elementwise one-input operations a backend implements (PyTorch's names, camelCase). */
 export type UnaryOp =
   | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu'
   | 'sign' | 'square' | 'reciprocal' | 'erf' | 'floor' | 'ceil' | 'round' | 'log1p' | 'expm1'
@@ -30,13 +31,17 @@ export type UnaryOp =
   | 'geluGrad' // Φ(x) + x φ(x)
   | 'copy'; // identity (used for strided copies and casts)
 
+/** Elementwise two-input operations a backend implements (inputs broadcast as strided views). */
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'atan2'
   | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'and' | 'or' | 'xor';
 
+/** Reductions over one axis a backend implements. */
 export type ReduceOp = 'sum' | 'max' | 'min' | 'prod';
+/** Index-of-extremum reductions a backend implements. */
 export type ArgReduceOp = 'argmax' | 'argmin';
 
+/** Arguments of the `matmul` kernel: batched [m, k]·[k, n] with optional transposes and broadcast batch strides. */
 export interface MatmulArgs {
   /** a: [batch, m, k] (or [batch, k, m] when transA), contiguous per batch with batch stride strideA (0 = broadcast). */
   a: View;
@@ -56,6 +61,7 @@ export interface MatmulArgs {
   bias?: TypedArray | null;
 }
 
+/** Arguments of the conv2d kernels: sizes, stride, padding, dilation, groups (NCHW input, [cOut, cIn/groups, kH, kW] weight). */
 export interface Conv2dArgs {
   n: number;
   cIn: number;
@@ -80,6 +86,7 @@ export interface Conv2dArgs {
   bias?: TypedArray | null;
 }
 
+/** Arguments of the pooling kernels: input [n, c, h, w], window, stride and padding. */
 export interface Pool2dArgs {
   n: number;
   c: number;
@@ -128,22 +135,33 @@ export interface SgdUpdateArgs {
  * `shape` arguments are the (broadcast) output shape the strided inputs are read against.
  */
 export interface Kernels {
+  /** Elementwise `op` on the strided view `x`, read against `shape`; `p0`/`p1` carry an op's parameters (e.g. leakyRelu's slope). */
   unary(op: UnaryOp, x: View, shape: readonly number[], outDType: DType, p0?: number, p1?: number): TypedArray;
+  /** Elementwise `op` of the views `a` and `b`, both read against the broadcast output `shape`. */
   binary(op: BinaryOp, a: View, b: View, shape: readonly number[], outDType: DType): TypedArray;
+  /** `cond ? a : b` elementwise, all three read against the broadcast output `shape`. */
   where(cond: View, a: View, b: View, shape: readonly number[], outDType: DType): TypedArray;
   /** Reduce contiguous `x` of `shape` over one axis. */
   reduce(op: ReduceOp, x: TypedArray, shape: readonly number[], axis: number, outDType: DType): TypedArray;
+  /** int32 index of the extremum over one axis of contiguous `x` (first of ties). */
   argReduce(op: ArgReduceOp, x: TypedArray, shape: readonly number[], axis: number): Int32Array;
   /** d(prod)/dx over one axis of contiguous x: product of all the other elements of each slice. */
   prodGrad(x: TypedArray, shape: readonly number[], axis: number): TypedArray;
+  /** Batched matrix product described by `args`. */
   matmul(args: MatmulArgs, outDType: DType): TypedArray;
+  /** 2-D convolution (cross-correlation, as PyTorch) of `x` [n, cIn, h, w] with `w`, plus `a.bias` when given. */
   conv2d(x: TypedArray, w: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray;
+  /** Gradient of conv2d with respect to its input, from the output gradient `gy`. */
   conv2dGradInput(gy: TypedArray, w: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray;
+  /** Gradient of conv2d with respect to its weight, from the input `x` and output gradient `gy`. */
   conv2dGradWeight(x: TypedArray, gy: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray;
   /** Max pool; returns values and the flat (h*w) argmax index within each input plane. */
   maxPool2d(x: TypedArray, a: Pool2dArgs, outDType: DType): { out: TypedArray; indices: Int32Array };
+  /** Gradient of max pooling: `gy` routed to the argmax `indices` of each window. */
   maxPool2dGrad(gy: TypedArray, indices: Int32Array, a: Pool2dArgs, outDType: DType): TypedArray;
+  /** Average pooling. */
   avgPool2d(x: TypedArray, a: Pool2dArgs, outDType: DType): TypedArray;
+  /** Gradient of average pooling: `gy` spread evenly over each window. */
   avgPool2dGrad(gy: TypedArray, a: Pool2dArgs, outDType: DType): TypedArray;
   /** out[.., i, ..] = x[.., index[.., i, ..], ..] along `axis`; x, index contiguous; out has index's shape. */
   gather(x: TypedArray, xShape: readonly number[], index: Int32Array, indexShape: readonly number[], axis: number, outDType: DType): TypedArray;
@@ -162,7 +180,7 @@ export interface Kernels {
   batchNormStats(x: TypedArray, n: number, c: number, inner: number, outDType: DType): TypedArray;
   /** y = ((x − mean)·rsqrt(var + eps))·w + b per channel, rounded as the composed ops round. */
   batchNormForward(x: TypedArray, mean: TypedArray, vari: TypedArray, w: TypedArray, b: TypedArray, n: number, c: number, inner: number, eps: number, outDType: DType): TypedArray;
-  /** [2·c]: per channel Σ g·x̂ (weight gradient), then Σ g (bias gradient). */
+  /** Shape `[2·c]`: per channel Σ g·x̂ (weight gradient), then Σ g (bias gradient). */
   batchNormGradSums(g: TypedArray, x: TypedArray, mean: TypedArray, vari: TypedArray, n: number, c: number, inner: number, eps: number, outDType: DType): TypedArray;
   /** dx, with `sums` from batchNormGradSums when the statistics are x's own (training), null when they are constants (eval). */
   batchNormGradInput(g: TypedArray, x: TypedArray, mean: TypedArray, vari: TypedArray, w: TypedArray, sums: TypedArray | null, n: number, c: number, inner: number, eps: number, outDType: DType): TypedArray;
@@ -177,6 +195,7 @@ export interface Kernels {
   sgdUpdate?(p: TypedArray, g: ArrayLike<number>, buf: TypedArray | null, first: boolean, h: SgdUpdateArgs): boolean;
 }
 
+/** A compute backend: a named set of kernels (see `listBackends`, `init({ backend })`). Missing kernels fall back to the js backend. */
 export interface Backend {
   readonly name: string;
   /** Kernels this backend implements; missing ones fall back to js. */

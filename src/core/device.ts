@@ -12,6 +12,7 @@ export type Device = 'cpu';
 /** What `.to()` and the creation functions accept as a device. */
 export type DeviceLike = 'cpu' | 'wasm' | 'js' | 'webgpu';
 
+/** The device strings backprop accepts for `device` options: every one runs on the CPU ('cpu', 'wasm', 'js'). */
 export const DEVICES: readonly string[] = ['cpu', 'wasm', 'js'];
 
 /** Is `v` the name of a device (valid or not yet available), as opposed to a dtype? */

@@ -4,10 +4,14 @@
  */
 import { DTypeError } from './errors.js';
 
+/** Element type of a tensor: `'float32'` (the default), `'float64'`, `'int32'` or `'bool'` (stored as bytes 0/1). */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+/** Every dtype backprop supports: float32, float64, int32, bool. */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
+/** The typed array behind each dtype: Float32Array, Float64Array, Int32Array, Uint8Array (bool). */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+/** The typed arrays of the floating-point dtypes (float32, float64). */
 export type FloatArray = Float32Array | Float64Array;
 
 export interface DTypeMap {

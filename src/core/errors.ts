@@ -13,6 +13,10 @@ export interface Location {
   offset?: number;
 }
 
+/**
+ * Base class of every error backprop throws on bad input. `code` is stable (e.g. `E_SHAPE`) for programs;
+ * the subclasses (`ShapeError`, `DTypeError`, `ValueError`, ...) mirror PyTorch's exception kinds.
+ */
 export class BackpropError extends Error {
   /** Stable, machine-readable code, e.g. `E_SHAPE`. */
   readonly code: string;

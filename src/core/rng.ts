@@ -12,6 +12,7 @@
  */
 import { ValueError } from './errors.js';
 
+/** Serialisable state of an `Rng`: the four xoshiro128** words and the cached second Box–Muller normal. */
 export interface RngState {
   s: [number, number, number, number];
   spare: number | null;
@@ -28,6 +29,10 @@ function splitmix32(seed: number): () => number {
   };
 }
 
+/**
+ * A seeded xoshiro128** generator (see the module comment): `new Rng(seed)`, then `uniform()`, `normal()`, `int(lo, hi)`.
+ * Same seed, same numbers on every platform.
+ */
 export class Rng {
   private s0 = 0;
   private s1 = 0;
@@ -122,10 +127,15 @@ export class Rng {
     return child;
   }
 
+  /** A copy of the current state; `setState` on it replays the same numbers from here. */
   getState(): RngState {
     return { s: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
   }
 
+  /**
+   * Restore a state from `getState`.
+   * @throws ValueError if `s` is not four unsigned 32-bit integers, or is all zero (invalid for xoshiro128**).
+   */
   setState(state: RngState): void {
     const s = state?.s;
     if (!Array.isArray(s) || s.length !== 4 || !s.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32))

@@ -1,6 +1,7 @@
 /** Shape math: sizes, strides, broadcasting, axis normalisation. Pure functions on number[]. */
 import { IndexError, ShapeError, ValueError, fmtShape } from './errors.js';
 
+/** A tensor shape: the size of each dim (empty for a 0-d tensor). */
 export type Shape = readonly number[];
 
 export function numel(shape: Shape): number {

@@ -71,13 +71,19 @@ export class CsvStreamDataset<T = CsvRow> extends IterableDataset<T> {
   constructor(
     readonly path: string,
     readonly options: CsvOptions = {},
+    /** Turns each parsed row (column name → number or string) into a sample; the default returns the row itself. */
     readonly transform: (row: CsvRow) => T = (r) => r as unknown as T,
   ) {
     super();
   }
+  /**
+   * Not available: a CSV stream is read asynchronously. Iterate with `for await` (or a DataLoader).
+   * @throws StateError always, naming the async alternative.
+   */
   [Symbol.iterator](): Iterator<T> {
     throw new StateError('CsvStreamDataset streams a file asynchronously; iterate with `for await` (also over a DataLoader)');
   }
+  /** Streams the file record by record, yielding `transform(row)` for each data row; the file is never held in memory whole. */
   override async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for await (const row of streamCsv(this.path, this.options)) yield this.transform(row);
   }

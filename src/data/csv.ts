@@ -24,9 +24,12 @@ import { TensorDataset } from './dataset.js';
 import { LabelEncoder, type Table } from './preprocessing.js';
 import { checkOptionKeys } from '../core/options.js';
 
+/** Declared type of a CSV column: `'number'` (float64), `'int'`, `'string'` or `'bool'`. */
 export type CsvColumnType = 'number' | 'int' | 'string' | 'bool';
+/** What `readCsv` does with a missing cell: `'error'` (throw, naming row and column), `'drop'` the row, fill with the column `'mean'`, or `{ fill }` a value (one for all columns, or per column name). */
 export type MissingPolicy = 'error' | 'drop' | 'mean' | { fill: number | string | Readonly<Record<string, number | string>> };
 
+/** Options of `readCsv`/`parseCsv`; unknown keys throw a `ValueError`. */
 export interface CsvOptions {
   /** The first record names the columns (default true). Without a header, columns are `names` or c0, c1, … */
   header?: boolean;
@@ -60,7 +63,8 @@ const own = <V>(obj: Readonly<Record<string, V>> | undefined, key: string): V | 
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const F32_MAX = 3.4028234663852886e38;
 
-type ColumnData = Float64Array | string[];
+/** One parsed CSV column: numbers as a Float64Array, text as strings. */
+export type ColumnData = Float64Array | string[];
 
 /** The result of reading a CSV: named, typed columns of equal length. */
 export class CsvTable {

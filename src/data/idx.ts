@@ -11,6 +11,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { TensorDataset } from './dataset.js';
 import { checkOptionKeys } from '../core/options.js';
 
+/** Element type stored in an IDX file (the MNIST file format), from its type byte. */
 export type IdxDType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
 const TYPES: Record<number, [IdxDType, number]> = {
@@ -29,6 +30,7 @@ export interface IdxArray {
   data: Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 }
 
+/** Options of `parseIdx`; unknown keys throw a `ValueError`. */
 export interface IdxOptions {
   /** File name used in error locations. */
   file?: string;
@@ -134,6 +136,7 @@ export function encodeIdx(arr: IdxArray): Uint8Array {
   return out;
 }
 
+/** Options of `loadIdxImages`-style image + label readers; unknown keys throw a `ValueError`. */
 export interface ImageLabelOptions {
   /** Labels must lie in 0..numClasses−1 (default 10). */
   numClasses?: number;

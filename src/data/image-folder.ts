@@ -28,6 +28,7 @@ import { resize, toTensor, type RawImage } from './transforms.js';
 import { MAX_IMAGE_PIXELS, decodeImage, readImageHeader, sniffImage, toGray, toRgb } from './image.js';
 import { nodeFs, nodePath } from './node.js';
 
+/** Options of `loadImageFolder` and `ImageFolderDataset`; unknown keys throw a `ValueError`. */
 export interface ImageFolderOptions {
   /** 'grayscale' (1 channel), 'rgb' (3), or 'auto' (default): gray when the first image is gray. */
   mode?: 'grayscale' | 'rgb' | 'auto';
@@ -51,6 +52,7 @@ export interface ImageFolderOptions {
 const FOLDER_OPTIONS = ['mode', 'maxPixels', 'maxFileBytes', 'maxFiles', 'flat', 'size', 'maxElements'] as const;
 const DEFAULT_MAX_FILE_BYTES = 64 << 20;
 
+/** Options of `loadImage`; unknown keys throw a `ValueError`. */
 export interface LoadImageOptions {
   /** 'grayscale' (1 channel), 'rgb' (3), or 'auto' (default: as stored, gray or RGB). */
   mode?: 'grayscale' | 'rgb' | 'auto';
@@ -83,6 +85,7 @@ export async function loadImage(file: string, opts: LoadImageOptions = {}): Prom
   return resizeTo ? resizeTo(x) : x;
 }
 
+/** What `loadImageFolder` returns: the images and labels as one TensorDataset, and the class names (one sub-folder each, sorted). */
 export interface ImageFolderResult {
   /** Images float32 [N, C, H, W] in [0, 1], labels int32 [N]. */
   dataset: TensorDataset;

@@ -8,8 +8,10 @@ import { FormatError, type Location } from '../core/errors.js';
 import type { RawImage } from './transforms.js';
 import { checkOptionKeys } from '../core/options.js';
 
+/** The image formats backprop decodes: PNG and baseline/progressive JPEG. */
 export type ImageKind = 'png' | 'jpeg';
 
+/** What `readImageHeader` reads without decoding the pixels: format, size and stored channels. */
 export interface ImageHeader {
   kind: ImageKind;
   width: number;
@@ -83,6 +85,7 @@ export function readImageHeader(b: Uint8Array, file?: string): ImageHeader {
   throw fe('E_IMG_UNKNOWN_TYPE', 'not a PNG or JPEG (by magic bytes)', file, 0);
 }
 
+/** Options of `decodeImage`; unknown keys throw a `ValueError`. */
 export interface DecodeOptions {
   /** Largest width × height (default 4096 × 4096). Checked from the header, before decoding. */
   maxPixels?: number;

@@ -16,6 +16,7 @@
  * Everything here is importable in browsers; functions that read files load Node's modules
  * lazily and are Node-only. Malformed files raise `FormatError` with a stable code (`E_CSV_*`,
  * `E_IDX_*`, `E_IMG_*`) and a location (file, line/column or byte offset).
+ * @module
  */
 export {
   Dataset,
@@ -44,6 +45,7 @@ export { toTensor, normalize, randomShift, randomHorizontalFlip, resize, compose
 export * as datasets from './datasets.js';
 export { TransformedDataset, type TransformOptions } from './transformed.js';
 export { parseCsv, CsvTable, CsvBuilder, type CsvOptions, type CsvColumnType, type MissingPolicy } from './csv.js';
+export { type ColumnData } from './csv.js';
 export { loadCsv, streamCsv, CsvStreamDataset, type CsvRow } from './csv-node.js';
 export { parseIdx, encodeIdx, idxImageDataset, IDX_MAX_BYTES, type IdxArray, type IdxDType, type IdxOptions, type ImageLabelOptions } from './idx.js';
 export { loadIdx, loadIdxDataset, gunzipCapped } from './idx-node.js';

@@ -118,6 +118,11 @@ export class StandardScaler extends NumericTransformer {
   protected get nFeatures(): number | null {
     return this.mean ? this.mean.length : null;
   }
+  /**
+   * Learn each column's mean and standard deviation (population, like scikit-learn) from `x` [N, F].
+   * @returns this, for chaining.
+   * @throws ShapeError if `x` is not 2-D or has no rows.
+   */
   fit(x: Tensor | readonly (readonly number[])[]): this {
     const { data, n, f } = toMatrix(x, 'StandardScaler.fit');
     if (n === 0) throw new ValueError('StandardScaler.fit: cannot fit on 0 samples');
@@ -139,6 +144,7 @@ export class StandardScaler extends NumericTransformer {
     });
     return this;
   }
+  /** Standardise (or, with `inverse`, undo it) the row-major [n, f] values in place. */
   protected apply(data: Float64Array, n: number, f: number, inverse: boolean): void {
     const mean = this.withMean ? this.mean! : this.mean!.map(() => 0);
     const scale = this.withStd ? this.scale! : this.scale!.map(() => 1);
@@ -148,9 +154,14 @@ export class StandardScaler extends NumericTransformer {
         data[k] = inverse ? data[k]! * scale[j]! + mean[j]! : (data[k]! - mean[j]!) / scale[j]!;
       }
   }
+  /** The fitted state as plain JSON; `StandardScaler.fromJSON` (or `preprocessorFromJSON`) restores it. */
   toJSON(): { type: 'StandardScaler'; withMean: boolean; withStd: boolean; mean: number[] | null; scale: number[] | null } {
     return { type: 'StandardScaler', withMean: this.withMean, withStd: this.withStd, mean: this.mean, scale: this.scale };
   }
+  /**
+   * Rebuild a scaler from `toJSON()` output.
+   * @throws ValueError if `json` is not a StandardScaler's JSON.
+   */
   static fromJSON(json: unknown): StandardScaler {
     const j = checkJson(json, 'StandardScaler');
     const s = new StandardScaler({ withMean: j.withMean !== false, withStd: j.withStd !== false });
@@ -186,6 +197,11 @@ export class MinMaxScaler extends NumericTransformer {
   protected get nFeatures(): number | null {
     return this.dataMin ? this.dataMin.length : null;
   }
+  /**
+   * Learn each column's minimum and maximum from `x` [N, F].
+   * @returns this, for chaining.
+   * @throws ShapeError if `x` is not 2-D or has no rows.
+   */
   fit(x: Tensor | readonly (readonly number[])[]): this {
     const { data, n, f } = toMatrix(x, 'MinMaxScaler.fit');
     if (n === 0) throw new ValueError('MinMaxScaler.fit: cannot fit on 0 samples');
@@ -202,6 +218,7 @@ export class MinMaxScaler extends NumericTransformer {
     this.dataMax = mx;
     return this;
   }
+  /** Scale to `featureRange` (or, with `inverse`, back) the row-major [n, f] values in place; clips when `clip` is set. */
   protected apply(data: Float64Array, n: number, f: number, inverse: boolean): void {
     const [lo, hi] = this.featureRange;
     for (let j = 0; j < f; j++) {
@@ -219,9 +236,14 @@ export class MinMaxScaler extends NumericTransformer {
       }
     }
   }
+  /** The fitted state as plain JSON; `MinMaxScaler.fromJSON` (or `preprocessorFromJSON`) restores it. */
   toJSON(): { type: 'MinMaxScaler'; featureRange: [number, number]; clip: boolean; dataMin: number[] | null; dataMax: number[] | null } {
     return { type: 'MinMaxScaler', featureRange: this.featureRange, clip: this.clip, dataMin: this.dataMin, dataMax: this.dataMax };
   }
+  /**
+   * Rebuild a scaler from `toJSON()` output.
+   * @throws ValueError if `json` is not a MinMaxScaler's JSON.
+   */
   static fromJSON(json: unknown): MinMaxScaler {
     const j = checkJson(json, 'MinMaxScaler');
     const fr = numArray(j.featureRange ?? [0, 1], 'MinMaxScaler', 'featureRange');
@@ -289,6 +311,10 @@ export class OneHotEncoder {
     this.categories = cats;
     this.lookup = cats.map((c) => new Map(c.map((v, i) => [v, i])));
   }
+  /**
+   * Learn the sorted categories of each column of `x` (a list is one column; rows of values are [N, F]).
+   * @returns this, for chaining.
+   */
   fit(x: Tensor | readonly Category[] | readonly (readonly Category[])[]): this {
     const rows = toCategoryRows(x, 'OneHotEncoder.fit');
     if (rows.length === 0) throw new ValueError('OneHotEncoder.fit: cannot fit on 0 samples');
@@ -306,6 +332,10 @@ export class OneHotEncoder {
     if (!this.categories) throw notFitted('OneHotEncoder', 'nOutputs');
     return this.categories.reduce((a, c) => a + c.length, 0);
   }
+  /**
+   * One-hot encode `x`: [N, F] categories → float32 [N, Σ categories per column].
+   * @throws ValueError for a category not seen in `fit` (unless `handleUnknown: 'ignore'`, which gives all zeros).
+   */
   transform(x: Tensor | readonly Category[] | readonly (readonly Category[])[]): Tensor {
     if (!this.categories) throw notFitted('OneHotEncoder', 'transform');
     const rows = toCategoryRows(x, 'OneHotEncoder.transform');
@@ -329,6 +359,7 @@ export class OneHotEncoder {
     });
     return new Tensor(out, [rows.length, width], 'float32');
   }
+  /** `fit(x)` then `transform(x)`. */
   fitTransform(x: Tensor | readonly Category[] | readonly (readonly Category[])[]): Tensor {
     return this.fit(x).transform(x);
   }
@@ -359,9 +390,14 @@ export class OneHotEncoder {
     if (names.length !== this.categories.length) throw new ValueError(`OneHotEncoder.getFeatureNamesOut: ${names.length} names for ${this.categories.length} features`);
     return this.categories.flatMap((cats, j) => cats.map((c) => `${names[j]}_${c}`));
   }
+  /** The learned categories as plain JSON; `OneHotEncoder.fromJSON` (or `preprocessorFromJSON`) restores them. */
   toJSON(): { type: 'OneHotEncoder'; handleUnknown: 'error' | 'ignore'; categories: Category[][] | null } {
     return { type: 'OneHotEncoder', handleUnknown: this.handleUnknown, categories: this.categories };
   }
+  /**
+   * Rebuild an encoder from `toJSON()` output.
+   * @throws ValueError if `json` is not a OneHotEncoder's JSON.
+   */
   static fromJSON(json: unknown): OneHotEncoder {
     const j = checkJson(json, 'OneHotEncoder');
     const e = new OneHotEncoder({ handleUnknown: j.handleUnknown === 'ignore' ? 'ignore' : 'error' });
@@ -388,6 +424,10 @@ export class LabelEncoder {
     this.classes = c;
     this.lookup = new Map(c.map((v, i) => [v, i]));
   }
+  /**
+   * Learn the sorted distinct labels; label `classes[k]` becomes code k.
+   * @returns this, for chaining.
+   */
   fit(labels: readonly Category[] | Tensor): this {
     if (!(labels instanceof Tensor) && !Array.isArray(labels))
       throw new ValueError(`LabelEncoder.fit: expected an array of labels or a 1-D Tensor, got ${labels === null ? 'null' : typeof labels}`);
@@ -398,6 +438,10 @@ export class LabelEncoder {
     this.setClasses(sortCategories(set));
     return this;
   }
+  /**
+   * Labels → int32 codes [N].
+   * @throws ValueError for a label not seen in `fit`.
+   */
   transform(labels: readonly Category[] | Tensor): Tensor {
     if (!this.classes) throw notFitted('LabelEncoder', 'transform');
     const arr = labels instanceof Tensor ? Array.from(labels.dataSync()) : labels;
@@ -410,9 +454,14 @@ export class LabelEncoder {
     });
     return new Tensor(out, [arr.length], 'int32');
   }
+  /** `fit(labels)` then `transform(labels)`. */
   fitTransform(labels: readonly Category[] | Tensor): Tensor {
     return this.fit(labels).transform(labels);
   }
+  /**
+   * Codes → the original labels.
+   * @throws ValueError for a code outside 0..classes.length−1.
+   */
   inverseTransform(codes: Tensor | readonly number[]): Category[] {
     if (!this.classes) throw notFitted('LabelEncoder', 'inverseTransform');
     const arr = codes instanceof Tensor ? Array.from(codes.dataSync()) : codes;
@@ -422,9 +471,14 @@ export class LabelEncoder {
       return this.classes![k]!;
     });
   }
+  /** The learned classes as plain JSON; `LabelEncoder.fromJSON` (or `preprocessorFromJSON`) restores them. */
   toJSON(): { type: 'LabelEncoder'; classes: Category[] | null } {
     return { type: 'LabelEncoder', classes: this.classes };
   }
+  /**
+   * Rebuild an encoder from `toJSON()` output.
+   * @throws ValueError if `json` is not a LabelEncoder's JSON.
+   */
   static fromJSON(json: unknown): LabelEncoder {
     const j = checkJson(json, 'LabelEncoder');
     const e = new LabelEncoder();
@@ -440,6 +494,7 @@ export class LabelEncoder {
 /** A transformer a ColumnTransformer can hold. */
 export type ColumnTransformerPart = StandardScaler | MinMaxScaler | OneHotEncoder | 'passthrough';
 
+/** One part of a ColumnTransformer: the named `transformer` applied to the table's `columns`. */
 export interface ColumnSpec {
   /** Prefix of the output feature names (`${name}__${feature}`). */
   name: string;
@@ -505,6 +560,11 @@ export class ColumnTransformer {
       );
     return { n, numeric, cats: null };
   }
+  /**
+   * Fit every part on its columns of `table`.
+   * @returns this, for chaining.
+   * @throws ValueError if a named column is missing from the table.
+   */
   fit(table: Table): this {
     for (const s of this.specs) {
       const { numeric, cats } = this.rows(table, s, 'ColumnTransformer.fit');
@@ -515,6 +575,10 @@ export class ColumnTransformer {
     this.isFitted = true;
     return this;
   }
+  /**
+   * Transform `table` with every fitted part and concatenate the outputs: float32 [N, total output features], in spec order.
+   * @throws ValueError if called before `fit` or a column is missing.
+   */
   transform(table: Table): Tensor {
     if (!this.isFitted) throw notFitted('ColumnTransformer', 'transform');
     const parts: { data: Float32Array; w: number }[] = [];
@@ -538,6 +602,7 @@ export class ColumnTransformer {
     }
     return new Tensor(out, [n, width], 'float32');
   }
+  /** `fit(table)` then `transform(table)`. */
   fitTransform(table: Table): Tensor {
     return this.fit(table).transform(table);
   }
@@ -548,6 +613,7 @@ export class ColumnTransformer {
       (s.transformer instanceof OneHotEncoder ? s.transformer.getFeatureNamesOut(s.columns) : s.columns.slice()).map((f) => `${s.name}__${f}`),
     );
   }
+  /** The specs and fitted parts as plain JSON; `ColumnTransformer.fromJSON` (or `preprocessorFromJSON`) restores them. */
   toJSON(): { type: 'ColumnTransformer'; fitted: boolean; specs: { name: string; columns: string[]; transformer: unknown }[] } {
     return {
       type: 'ColumnTransformer',
@@ -555,6 +621,10 @@ export class ColumnTransformer {
       specs: this.specs.map((s) => ({ name: s.name, columns: s.columns.slice(), transformer: s.transformer === 'passthrough' ? 'passthrough' : s.transformer.toJSON() })),
     };
   }
+  /**
+   * Rebuild a transformer from `toJSON()` output.
+   * @throws ValueError if `json` is not a ColumnTransformer's JSON.
+   */
   static fromJSON(json: unknown): ColumnTransformer {
     const j = checkJson(json, 'ColumnTransformer');
     if (!Array.isArray(j.specs)) throw new FormatError('ColumnTransformer.fromJSON: specs must be an array', 'E_PREPROCESS_JSON');

@@ -7,6 +7,7 @@ import { Rng, defaultRng } from '../core/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Subset, TensorDataset, checkDataset, checkOptionKeys, type DatasetLike } from './dataset.js';
 
+/** Options of `randomSplit`; unknown keys throw a `ValueError`. */
 export interface SplitOptions {
   /** Generator for the shuffle (default: a child of the default Rng). */
   rng?: Rng;
@@ -63,6 +64,7 @@ export function randomSplit<T>(dataset: DatasetLike<T>, lengths: readonly number
   return out;
 }
 
+/** Options of `trainValTestSplit`; unknown keys throw a `ValueError`. */
 export interface TrainValTestOptions extends SplitOptions {
   /** Validation share: a fraction in [0, 1) or a count (default 0.1). */
   val?: number;
@@ -75,6 +77,7 @@ export interface TrainValTestOptions extends SplitOptions {
   stratify?: Tensor | ArrayLike<number | string> | boolean;
 }
 
+/** The three subsets `trainValTestSplit` returns (disjoint, together the whole dataset). */
 export interface TrainValTest<T> {
   train: Subset<T>;
   val: Subset<T>;

@@ -8,6 +8,7 @@
 import { ValueError } from '../core/errors.js';
 import { Dataset, checkDataset, type DatasetLike } from './dataset.js';
 
+/** Options of `TransformedDataset` (PyTorch's `transform` / `target_transform`); unknown keys throw a `ValueError`. */
 export interface TransformOptions<X, Y, TX, TY> {
   /** Applied to each sample's input (e.g. `transforms.normalize(0.1307, 0.3081)`). */
   transform?: ((x: X) => TX) | null;
@@ -17,7 +18,9 @@ export interface TransformOptions<X, Y, TX, TY> {
 
 export class TransformedDataset<X, Y, TX = X, TY = Y> extends Dataset<[TX, TY] | Promise<[TX, TY]>> {
   readonly dataset: DatasetLike<readonly [X, Y] | readonly unknown[]>;
+  /** Applied to each sample's input, or null for none. */
   readonly transform: ((x: X) => TX) | null;
+  /** Applied to each sample's target, or null for none. */
   readonly targetTransform: ((y: Y) => TY) | null;
 
   constructor(dataset: DatasetLike<readonly [X, Y] | readonly unknown[]>, opts: TransformOptions<X, Y, TX, TY> = {}) {
@@ -36,6 +39,7 @@ export class TransformedDataset<X, Y, TX = X, TY = Y> extends Dataset<[TX, TY] |
     return this.dataset.length;
   }
 
+  /** Sample `index` of the underlying dataset, with `transform` applied to its input and `targetTransform` to its target (a promise when the underlying sample is async). */
   getItem(index: number): [TX, TY] | Promise<[TX, TY]> {
     const sample = this.dataset.getItem(index);
     const apply = (s: readonly unknown[]): [TX, TY] | Promise<[TX, TY]> => {

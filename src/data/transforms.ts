@@ -19,6 +19,7 @@ export interface RawImage {
   channels: number;
 }
 
+/** A per-sample transform (PyTorch's torchvision transform): a function from one input to one output, composable with `compose`. */
 export type Transform<I = Tensor, O = Tensor> = (x: I) => O;
 
 /**

@@ -30,6 +30,7 @@ import { defaultRng, type Rng } from '../core/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sha256 } from './checkpoint-sha256.js';
 
+/** Format version written into every checkpoint file; `loadCheckpoint` refuses any other version (`E_CKPT_VERSION`). */
 export const CHECKPOINT_VERSION = 1;
 const MAGIC = [0x42, 0x50, 0x43, 0x4b, 0x50, 0x54, 0x00, 0x0a]; // "BPCKPT\0\n"
 const DIGEST = 32;
@@ -222,8 +223,11 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
 
 // ------------------------------------------------------------------ gathering and restoring state
 
-interface HasStateDict {
+/** Anything a checkpoint can save and restore: an object with `stateDict()` and `loadStateDict(state)` (modules, optimizers, schedulers). */
+export interface HasStateDict {
+  /** The object's state to save. */
   stateDict(): unknown;
+  /** Restore a state from `stateDict()`. */
   loadStateDict(state: never): unknown;
 }
 

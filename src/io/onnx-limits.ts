@@ -11,8 +11,11 @@
  */
 import { FormatError, NotSupportedError } from '../core/errors.js';
 
+/** The newest default-domain ONNX opset backprop imports; a model claiming a newer one is refused. */
 export const ONNX_MAX_OPSET = 22;
+/** Default largest node count of an imported ONNX graph (`importOnnx`'s `maxNodes`). */
 export const ONNX_MAX_NODES = 100_000;
+/** Default largest initializer count of an imported ONNX graph. */
 export const ONNX_MAX_INITIALIZERS = 200_000;
 /** Default element budget per tensor: 2^26 (256 MiB of float32). */
 export const ONNX_MAX_ELEMENTS = 2 ** 26;

@@ -6,6 +6,7 @@ import { decodeSafetensors, encodeSafetensors, type DecodedSafetensors, type Enc
 import { readBytes, writeBytesAtomic } from './platform.js';
 import { checkOptionKeys } from '../core/options.js';
 
+/** Where `loadSafetensors` reads from: a file path or `file:` URL (Node), or the bytes themselves. */
 export type BytesSource = string | URL | Uint8Array | ArrayBuffer;
 
 async function bytesOf(source: BytesSource): Promise<{ bytes: Uint8Array; file?: string }> {

@@ -60,6 +60,7 @@ export class Sequential extends Module {
     return this;
   }
 
+  /** The child modules in order (`for (const layer of seq)`). */
   [Symbol.iterator](): Iterator<Module> {
     return this.children()[Symbol.iterator]();
   }
@@ -105,6 +106,10 @@ export class ModuleList extends Module {
     return this.namedChildren().length;
   }
 
+  /**
+   * The i-th module; a negative `i` counts from the end.
+   * @throws IndexError if `i` is out of range.
+   */
   at(i: number): Module {
     const list = this.namedChildren();
     return list[normIndex(i, list.length, 'ModuleList.at')]![1];
@@ -116,12 +121,22 @@ export class ModuleList extends Module {
     this.registerModule(list[normIndex(i, list.length, 'ModuleList.set')]![0], m);
   }
 
+  /**
+   * Add `m` at the end (registered under the next index).
+   * @returns this, for chaining.
+   * @throws ValueError if `m` is not a Module.
+   */
   append(m: Module): this {
     if (!(m instanceof Module)) throw new ValueError('ModuleList.append: expected a Module');
     this.registerModule(String(this.namedChildren().length), m);
     return this;
   }
 
+  /**
+   * Append every module of `modules`, in order.
+   * @returns this, for chaining.
+   * @throws ValueError if an item is not a Module.
+   */
   extend(modules: Iterable<Module>): this {
     for (const m of modules) this.append(m);
     return this;
@@ -136,6 +151,7 @@ export class ModuleList extends Module {
     return this;
   }
 
+  /** The modules in order. */
   [Symbol.iterator](): Iterator<Module> {
     return this.children()[Symbol.iterator]();
   }
@@ -158,36 +174,50 @@ export class ModuleDict extends Module {
     return this.namedChildren().length;
   }
 
+  /**
+   * The module registered under `key`.
+   * @throws IndexError (`E_MODULE_KEY`) naming the existing keys if there is none.
+   */
   get(key: string): Module {
     const m = this.ownModule(key);
     if (!m) throw new IndexError(`ModuleDict: no module named '${key}' (keys: ${this.keys().join(', ')})`, 'E_MODULE_KEY');
     return m;
   }
 
+  /**
+   * Register `m` under `key` (replacing any module there).
+   * @returns this, for chaining.
+   * @throws ValueError if `m` is not a Module.
+   */
   set(key: string, m: Module): this {
     if (!(m instanceof Module)) throw new ValueError(`ModuleDict.set: '${key}' must be a Module`);
     this.registerModule(key, m);
     return this;
   }
 
+  /** Whether a module is registered under `key`. */
   has(key: string): boolean {
     return this.ownModule(key) !== null;
   }
 
+  /** Remove the module under `key`; true if there was one. */
   delete(key: string): boolean {
     const had = this.has(key);
     this.unregisterModule(key);
     return had;
   }
 
+  /** The keys, in insertion order. */
   keys(): string[] {
     return this.namedChildren().map(([k]) => k);
   }
 
+  /** The modules, in insertion order. */
   values(): Module[] {
     return this.children();
   }
 
+  /** `[key, module]` pairs, in insertion order. */
   entries(): [string, Module][] {
     return this.namedChildren();
   }
@@ -255,17 +285,27 @@ export class ParameterList extends Module {
     return this.parameters(false).length;
   }
 
+  /**
+   * The i-th parameter; a negative `i` counts from the end.
+   * @throws IndexError if `i` is out of range.
+   */
   at(i: number): Parameter {
     const list = this.parameters(false);
     return list[normIndex(i, list.length, 'ParameterList.at')]!;
   }
 
+  /**
+   * Add `p` at the end (wrapped in a Parameter if it is a plain Tensor).
+   * @returns this, for chaining.
+   * @throws ValueError if `p` is not a Tensor.
+   */
   append(p: Tensor): this {
     if (!(p instanceof Tensor)) throw new ValueError('ParameterList.append: expected a Tensor');
     this.registerParameter(String(this.length), p instanceof Parameter ? p : new Parameter(p));
     return this;
   }
 
+  /** The parameters in order. */
   [Symbol.iterator](): Iterator<Parameter> {
     return this.parameters(false)[Symbol.iterator]();
   }

@@ -1,6 +1,7 @@
 /**
  * nn.functional: the math of layers, as functions of tensors (modules hold state and call these).
  * Shapes follow PyTorch: activations NCHW, Linear weight [out, in], Conv weight [Cout, Cin/groups, kH, kW].
+ * @module
  */
 import { isFloat } from '../core/dtype.js';
 import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
@@ -12,13 +13,17 @@ import { Tensor, apply, internalScope } from '../tensor/tensor.js';
 import { arange } from '../tensor/creation.js';
 import { cat, stack } from '../tensor/functional.js';
 
+/** A size given once for both spatial dims, or as `[h, w]`. */
 export type Pair = number | readonly [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
 // ---------------------------------------------------------------- activations
 
+/** ReLU, `max(x, 0)`, elementwise; any shape. */
 export const relu = (x: Tensor): Tensor => x.relu();
+/** Logistic sigmoid `1 / (1 + e^−x)`, elementwise; any shape. */
 export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
+/** Hyperbolic tangent, elementwise; any shape. */
 export const tanh = (x: Tensor): Tensor => x.tanh();
 /**
  * GELU: x·Φ(x) (`approximate: 'none'`, the default), or PyTorch's tanh approximation
@@ -32,11 +37,17 @@ export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): T
   const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
   return x.mul(inner.tanh().add(1)).mul(0.5);
 }
+/** SiLU (swish), `x · sigmoid(x)`, elementwise; any shape. */
 export const silu = (x: Tensor): Tensor => x.silu();
+/** Leaky ReLU: `x` where x ≥ 0, else `negativeSlope · x` (default 0.01); any shape. */
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => x.leakyRelu(negativeSlope);
+/** ELU: `x` where x > 0, else `alpha · (e^x − 1)` (default alpha 1); any shape. */
 export const elu = (x: Tensor, alpha = 1): Tensor => x.elu(alpha);
+/** Softplus `log(1 + e^(beta·x)) / beta`, linear where `beta·x > threshold` (defaults 1 and 20, as PyTorch); any shape. */
 export const softplus = (x: Tensor, beta = 1, threshold = 20): Tensor => x.softplus(beta, threshold);
+/** Softmax along `dim` (required): exponentials normalised to sum to 1, computed stably; same shape as `x`. */
 export const softmax = (x: Tensor, dim: number): Tensor => x.softmax(dim);
+/** `log(softmax(x, dim))`, computed stably (log-sum-exp); same shape as `x`. */
 export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
 
 // ---------------------------------------------------------------- linear / conv
@@ -58,6 +69,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   return bias ? y.add(bias) : y;
 }
 
+/** Options of `conv1d`/`conv2d`; unknown keys throw a `ValueError`. `stride` (default 1), `padding` (default 0, or `'same'`/`'valid'`), `dilation` (default 1), `groups` (default 1). */
 export interface ConvOptions {
   stride?: Pair;
   padding?: Pair | 'valid' | 'same';
@@ -130,6 +142,7 @@ export function convTranspose2d(
 
 // ---------------------------------------------------------------- pooling
 
+/** Options of the pooling functions: `stride` (default: the kernel size) and `padding` (default 0); unknown keys throw a `ValueError`. */
 export interface PoolOptions {
   stride?: Pair | null;
   padding?: Pair;
@@ -195,8 +208,10 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   });
 }
 
+/** Interpolation of `interpolate`: `'nearest'`, `'bilinear'` or `'bicubic'` (PyTorch's formulas). */
 export type InterpolateMode = 'nearest' | 'bilinear' | 'bicubic';
 
+/** Options of `interpolate`: give `size` or `scaleFactor`; unknown keys throw a `ValueError`. */
 export interface InterpolateOptions {
   /** Output [H, W] (or one number for both). */
   size?: Pair;
@@ -440,6 +455,10 @@ export function embeddingRenorm_(weight: Tensor, indices: ArrayLike<number>, max
   return weight;
 }
 
+/**
+ * One-hot encode int32 class indices: shape `[...]` → int32 `[..., numClasses]`. `numClasses` −1 (the default) uses max + 1.
+ * @throws DTypeError if `indices` is not int32; IndexError for a negative index or one ≥ `numClasses`.
+ */
 export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   if (indices.dtype !== 'int32') throw new DTypeError(`oneHot: class values must be an int32 tensor, got ${indices.dtype}`);
   const data = indices.dataSync();
@@ -548,6 +567,7 @@ export function scaledDotProductAttention(
   return { output: w.matmul(v), weights: w };
 }
 
+/** Weights and settings of `multiHeadAttentionForward` (PyTorch's `F.multi_head_attention_forward`). */
 export interface MultiHeadAttentionOptions {
   numHeads: number;
   /** [3E, E] = [W_q; W_k; W_v]; or null with separate q/k/v weights (key/value dims ≠ E). */
@@ -564,7 +584,7 @@ export interface MultiHeadAttentionOptions {
   biasV?: Tensor | null;
   /** Append a zero key and value position after the split into heads (PyTorch's `add_zero_attn`). */
   addZeroAttn?: boolean;
-  /** [N, S]: bool (true = ignore this key) or float (added). */
+  /** Shape `[N, S]`: bool (true = ignore this key) or float (added). */
   keyPaddingMask?: Tensor | null;
   /** [L, S] or [N·heads, L, S]: bool (true = not allowed) or float (added), PyTorch's MHA convention. */
   attnMask?: Tensor | null;

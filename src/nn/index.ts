@@ -10,10 +10,12 @@
  * model.stateDict();                                  // { '0.weight': [128, 784], '0.bias': …, '2.weight': … }
  * console.log(model.toString());                      // PyTorch's module print
  * ```
+ * @module
  */
 export * as functional from './functional.js';
 export * as F from './functional.js';
 export { Module, Parameter, StateDictKeyError, StateDictShapeError, camelCaseKeys, snakeCaseKeys, type StateDict, type LoadStateDictResult } from './module.js';
+export { type ForwardHook, type ForwardPreHook } from './module.js';
 export { Sequential, ModuleList, ModuleDict, ParameterList, Identity, Flatten, Unflatten } from './containers.js';
 export * from './layers/index.js';
 export * as init from './init.js';

@@ -4,6 +4,7 @@
  * a graph, so it works on parameters that require grad, and returns the tensor.
  *
  * Fans follow PyTorch: for a weight [out, in, *k], fanIn = in·∏k and fanOut = out·∏k.
+ * @module
  */
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { defaultRng, type Rng } from '../core/rng.js';
@@ -11,6 +12,7 @@ import { noGrad } from '../autograd/mode.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkOptionKeys } from '../core/options.js';
 
+/** Nonlinearity names of `calculateGain` (PyTorch's spelling, e.g. `'leaky_relu'`). */
 export type Nonlinearity =
   | 'linear'
   | 'conv1d'
@@ -25,6 +27,7 @@ export type Nonlinearity =
   | 'leaky_relu'
   | 'selu';
 
+/** Which fan `kaimingUniform_`/`kaimingNormal_` preserve the variance of: `'fan_in'` (forward pass, the default) or `'fan_out'` (backward pass). */
 export type FanMode = 'fan_in' | 'fan_out';
 
 /**
@@ -148,6 +151,7 @@ export function xavierNormal_(t: Tensor, gain = 1, rng: Rng = defaultRng()): Ten
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), rng);
 }
 
+/** Options of `kaimingUniform_`/`kaimingNormal_`; unknown keys throw a `ValueError`. */
 export interface KaimingOptions {
   /** Negative slope of the following leaky_relu (also used by PyTorch's default Linear init: a = √5). */
   a?: number;

@@ -19,6 +19,7 @@ import { checkOptionKeys } from '../core/options.js';
 /** How per-element losses are combined. */
 export type Reduction = 'none' | 'mean' | 'sum';
 
+/** The `reduction` option every loss takes. */
 export interface ReductionOptions {
   /** `'mean'` (default), `'sum'` or `'none'`. */
   reduction?: Reduction;
@@ -203,6 +204,7 @@ export function binaryCrossEntropyWithLogits(
 
 // ---------------------------------------------------------------- multi-class
 
+/** Options of `nllLoss`/`NLLLoss`; unknown keys throw a `ValueError`. */
 export interface NllLossOptions extends ReductionOptions {
   /** Per-class weights, shape [C]. With `'mean'`, the sum is divided by the total weight of the targets. */
   weight?: Tensor | null;
@@ -210,6 +212,7 @@ export interface NllLossOptions extends ReductionOptions {
   ignoreIndex?: number;
 }
 
+/** Options of `crossEntropy`/`CrossEntropyLoss`; unknown keys throw a `ValueError`. */
 export interface CrossEntropyOptions extends NllLossOptions {
   /** Mix the target with the uniform distribution: `(1 − ε)·target + ε/C`. Default 0. */
   labelSmoothing?: number;

@@ -80,6 +80,7 @@ export class Parameter extends Tensor {
     this.grad = null;
   }
 
+  /** PyTorch's print: `Parameter containing:` followed by the tensor. */
   override toString(): string {
     return `Parameter containing:\n${super.toString()}`;
   }
@@ -90,6 +91,7 @@ export class Parameter extends Tensor {
 /** A state dict: PyTorch keys (`0.weight`, `bn1.running_mean`) → tensors, in PyTorch's order. */
 export type StateDict = Record<string, Tensor>;
 
+/** What `loadStateDict` returns (PyTorch's `_IncompatibleKeys`): keys the module has but the dict lacks, and keys in the dict the module does not have (both empty with `strict`, which throws instead). */
 export interface LoadStateDictResult {
   missingKeys: string[];
   unexpectedKeys: string[];
@@ -115,8 +117,10 @@ export class StateDictShapeError extends ShapeError {
   }
 }
 
-type ForwardHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
-type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown[] | void;
+/** A hook run after `forward` (see `registerForwardHook`): gets the module, its inputs and output; a non-undefined return replaces the output. */
+export type ForwardHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
+/** A hook run before `forward` (see `registerForwardPreHook`): gets the module and its inputs; an array return replaces the inputs. */
+export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown[] | void;
 
 const isIdentifierLike = (name: string) => name.length > 0 && !name.includes('.');
 
@@ -527,10 +531,18 @@ export abstract class Module {
     return this;
   }
 
+  /**
+   * Cast every floating-point parameter and buffer to float64, in place (PyTorch's `module.double()`).
+   * @returns this.
+   */
   double(): this {
     return this.to('float64');
   }
 
+  /**
+   * Cast every floating-point parameter and buffer to float32, in place (PyTorch's `module.float()`).
+   * @returns this.
+   */
   float(): this {
     return this.to('float32');
   }

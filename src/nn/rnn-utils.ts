@@ -17,7 +17,7 @@ import { cat } from '../tensor/functional.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /**
- * PyTorch's PackedSequence. `data` [Σ lengths, *]: the rows of time step 0 of every sequence
+ * PyTorch's PackedSequence. `data` (shape `[Σ lengths, *]`): the rows of time step 0 of every sequence
  * (longest first), then those of step 1 of the sequences still running, …; `batchSizes[t]`: how
  * many sequences run at step t; `sortedIndices[i]`: the batch position of the i-th longest
  * sequence (null when the input was already sorted), `unsortedIndices` its inverse.

@@ -4,6 +4,7 @@
  * loss.backward();
  * nn.utils.clipGradNorm_(model.parameters(), 1.0);
  * opt.step();
+ * @module
  */
 import { isFloat } from '../core/dtype.js';
 import { StateError, ValueError } from '../core/errors.js';

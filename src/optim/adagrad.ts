@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { adagradUpdate } from './functional.js';
 import { Optimizer, checkNumber, gradData, paramData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
+/** Options of `Adagrad`; unknown keys throw a `ValueError`. Defaults as PyTorch: lr 0.01, lrDecay 0, weightDecay 0, eps 1e-10. */
 export interface AdagradOptions {
   /** Learning rate (default 1e-2). */
   lr: number;

@@ -5,6 +5,7 @@ import { kernels } from '../backend/dispatch.js';
 import { adamUpdate } from './functional.js';
 import { Optimizer, checkNumber, gradData, hyperParamError, paramData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
+/** Options of `Adam`/`AdamW`; unknown keys throw a `ValueError`. Defaults as PyTorch: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0 (AdamW: 0.01), amsgrad false. */
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */
   lr: number;

@@ -11,14 +11,16 @@
  */
 import { ValueError } from '../core/errors.js';
 import { checkOptionKeys } from '../core/options.js';
-import type { Optimizer, ParamsInput } from './optimizer.js';
+import type { ParamsInput } from './optimizer.js';
 import { SGD } from './sgd.js';
 import { Adam, AdamW } from './adam.js';
 import { RMSprop } from './rmsprop.js';
 import { Adagrad } from './adagrad.js';
 import { CosineAnnealingLR, ExponentialLR, OneCycleLR, ReduceLROnPlateau, StepLR, type LRScheduler } from './lr_scheduler.js';
 
+/** The optimizer names `createOptimizer` (and the CLI's `--optimizer`) accept. */
 export const OPTIMIZER_NAMES = ['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'] as const;
+/** One of `OPTIMIZER_NAMES`. */
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 /** Hyper-parameters for `createOptimizer`; `lr` is required, the rest only where the optimizer has them. */
@@ -30,8 +32,8 @@ export interface OptimizerConfig {
   betas?: [number, number];
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Optimizer<O> is invariant in its group type; any optimizer of any group type belongs here
-export type AnyOptimizer = Optimizer<any>;
+import type { AnyOptimizer } from './lr_scheduler.js';
+export type { AnyOptimizer };
 
 function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -58,7 +60,9 @@ export function createOptimizer(name: OptimizerName, params: ParamsInput<never>,
   }
 }
 
+/** The scheduler names `createScheduler` (and the CLI's `--scheduler`) accept; `'none'` means no scheduler. */
 export const SCHEDULER_NAMES = ['none', 'step', 'exponential', 'cosine', 'plateau', 'onecycle'] as const;
+/** One of `SCHEDULER_NAMES`. */
 export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
 
 /** Settings for `createScheduler`; each scheduler reads its own (see the list there). */

@@ -21,6 +21,7 @@
  * A faster backend may replace Adam and SGD with a fused kernel (`Kernels.adamUpdate/sgdUpdate`) that
  * must stay bit-identical to these loops: same float32 operations, same order, and each fma as a
  * double multiply and add rounded to float32.
+ * @module
  */
 import type { FloatArray } from '../core/dtype.js';
 import { adamScalars, sgdScalars } from '../backend/optim_scalars.js';
@@ -66,6 +67,7 @@ export function sgdUpdate(p: FloatArray, g: ArrayLike<number>, buf: FloatArray |
   }
 }
 
+/** Hyper-parameters of `adagradUpdate` (PyTorch's Adagrad defaults are applied by the `Adagrad` class). */
 export interface AdagradHyper {
   lr: number;
   lrDecay: number;
@@ -103,6 +105,7 @@ export function adagradUpdate(p: FloatArray, g: ArrayLike<number>, sum: FloatArr
   }
 }
 
+/** Hyper-parameters of `rmspropUpdate` (PyTorch's RMSprop defaults are applied by the `RMSprop` class). */
 export interface RmspropHyper {
   lr: number;
   alpha: number;

@@ -1,4 +1,6 @@
-/** optim: optimizers (a state container over a pure update function each) and learning-rate schedulers. */
+/** optim: optimizers (a state container over a pure update function each) and learning-rate schedulers.
+ * @module
+ */
 export {
   Optimizer,
   hyperParamError,
@@ -32,6 +34,7 @@ export {
   type OneCycleLROptions,
   type ReduceLROnPlateauOptions,
 } from './lr_scheduler.js';
+export { type Phase as OneCyclePhase } from './lr_scheduler.js';
 export {
   createOptimizer,
   createScheduler,

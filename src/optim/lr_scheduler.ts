@@ -12,8 +12,9 @@
 import { ValueError } from '../core/errors.js';
 import { checkOptionKeys, type Optimizer } from './optimizer.js';
 
+/** Any optimizer, whatever its options type: what the schedulers drive and `createOptimizer` returns. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Optimizer<O> is invariant in its group type; a scheduler drives any optimizer
-type AnyOptimizer = Optimizer<any>;
+export type AnyOptimizer = Optimizer<any>;
 type Group = Record<string, unknown> & { lr: number };
 
 /** Python's modulo (the result has the sign of the divisor). */
@@ -79,6 +80,10 @@ abstract class SchedulerBase {
     return out;
   }
 
+  /**
+   * Restore a `stateDict()` (the optimizer itself is not part of it).
+   * @throws ValueError if `sd` is not an object or holds a key this scheduler does not have.
+   */
   loadStateDict(sd: Record<string, unknown>): void {
     if (!sd || typeof sd !== 'object') throw new ValueError(`${this.constructor.name}.loadStateDict: expected an object`);
     for (const [k, v] of Object.entries(sd)) {
@@ -331,6 +336,7 @@ export class LinearLR extends LRScheduler {
 
 /** `lr_e = base·lrLambda(e)`, one function for all groups or one per group. Functions are not saved in `stateDict`. */
 export class LambdaLR extends LRScheduler {
+  /** One lr factor function per parameter group: the group's lr at epoch e is `initialLr · lrLambdas[g](e)`. */
   lrLambdas: ((epoch: number) => number)[];
   constructor(optimizer: AnyOptimizer, opts: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[]; lastEpoch?: number }) {
     super(optimizer, schedArgs('LambdaLR', optimizer, opts, ['lrLambda', 'lastEpoch']));
@@ -431,6 +437,7 @@ export class SequentialLR extends SchedulerBase {
     this.lastLr = this.schedulers[0]!.getLastLr();
   }
 
+  /** Advance one epoch: step the scheduler whose milestone range holds the new epoch (restarting it at 0 at its milestone). */
   step(): void {
     this.lastEpoch++;
     const idx = this.milestones.filter((m) => m <= this.lastEpoch).length;
@@ -447,6 +454,10 @@ export class SequentialLR extends SchedulerBase {
     return out;
   }
 
+  /**
+   * Restore a `stateDict()`: own fields, then each wrapped scheduler's state.
+   * @throws ValueError if a field is unknown.
+   */
   override loadStateDict(sd: Record<string, unknown>): void {
     const { schedulers, ...own } = sd;
     super.loadStateDict(own);
@@ -455,6 +466,7 @@ export class SequentialLR extends SchedulerBase {
   }
 }
 
+/** Options of `OneCycleLR`; unknown keys throw a `ValueError`. Defaults as PyTorch (pctStart 0.3, cosine annealing, divFactor 25, finalDivFactor 1e4). */
 export interface OneCycleLROptions {
   /** Peak lr (one for all groups, or one per group). */
   maxLr: number | number[];
@@ -478,7 +490,8 @@ export interface OneCycleLROptions {
   lastEpoch?: number;
 }
 
-interface Phase {
+/** One phase of a OneCycleLR schedule: up to step `endStep` it anneals each group from the value of its field named `startLr` to the field named `endLr` (momentum likewise). */
+export interface Phase {
   endStep: number;
   startLr: string;
   endLr: string;
@@ -598,6 +611,7 @@ export class OneCycleLR extends LRScheduler {
   }
 }
 
+/** Options of `ReduceLROnPlateau`; unknown keys throw a `ValueError`. Defaults as PyTorch (mode 'min', factor 0.1, patience 10, threshold 1e-4 'rel'). */
 export interface ReduceLROnPlateauOptions {
   /** 'min' (default): reduce when the metric stops decreasing; 'max': when it stops increasing. */
   mode?: 'min' | 'max';
@@ -704,6 +718,7 @@ export class ReduceLROnPlateau extends SchedulerBase {
   }
 }
 
+/** Options of `CyclicLR`; unknown keys throw a `ValueError`. Defaults as PyTorch (stepSizeUp 2000, mode 'triangular'). */
 export interface CyclicLROptions {
   /** Lower lr bound of the cycle (one for all groups or one per group); the groups start here. */
   baseLr: number | number[];

@@ -250,6 +250,7 @@ export abstract class Optimizer<O extends { lr: number }> {
     this.state = newState;
   }
 
+  /** PyTorch's print of an optimizer: its name, then each parameter group's hyper-parameters. */
   toString(): string {
     const lines = [`${this.name} (`];
     this.paramGroups.forEach((g, i) => {

@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { rmspropUpdate } from './functional.js';
 import { Optimizer, checkNumber, gradData, paramData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
+/** Options of `RMSprop`; unknown keys throw a `ValueError`. Defaults as PyTorch: lr 0.01, alpha 0.99, eps 1e-8, no momentum, weightDecay 0. */
 export interface RMSpropOptions {
   /** Learning rate (default 1e-2). */
   lr: number;

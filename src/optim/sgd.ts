@@ -5,6 +5,7 @@ import { kernels } from '../backend/dispatch.js';
 import { sgdUpdate } from './functional.js';
 import { Optimizer, checkNumber, gradData, hyperParamError, paramData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
+/** Options of `SGD`; unknown keys throw a `ValueError`. `lr` has no default (as in PyTorch); momentum, dampening and weightDecay default to 0. */
 export interface SGDOptions {
   /** Learning rate (required, like PyTorch 1.13). */
   lr: number;

@@ -9,6 +9,7 @@ import { checkOptionKeys } from '../core/options.js';
 import { runGrad } from '../autograd/engine.js';
 import type { Tensor } from './tensor.js';
 
+/** Options of `autograd.grad`; unknown keys throw a `ValueError`. */
 export interface GradOptions {
   /** The upstream gradient of each output ("vector" of the vector-Jacobian product); scalars default to 1. */
   gradOutputs?: Tensor | readonly (Tensor | null)[];

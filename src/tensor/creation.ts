@@ -12,8 +12,10 @@ import { checkDevice, type DeviceLike } from '../core/device.js';
 import { Tensor, shapeArgs } from './tensor.js';
 import { pinToHost } from '../backend/storage.js';
 
+/** A number, a boolean, or a (nested) array of them: the input of `tensor()`. */
 export type NestedArray = number | boolean | readonly NestedArray[];
 
+/** Options of the tensor factories (`tensor`, `zeros`, `full`, ...); unknown keys throw a `ValueError`. `dtype` defaults to float32 (int32/bool inferred by `tensor` from the data). */
 export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
@@ -21,6 +23,7 @@ export interface TensorOptions {
   device?: DeviceLike;
 }
 
+/** Options of the random factories: those of `TensorOptions` plus the `rng` to draw from (default: the global generator, see `manualSeed`). */
 export interface RandOptions extends TensorOptions {
   rng?: Rng;
 }
@@ -114,6 +117,10 @@ export function scalar(value: number, opts: TensorOptions = {}): Tensor {
   return tensor(value, opts);
 }
 
+/**
+ * A tensor of `shape` filled with `value`.
+ * @throws ShapeError for a negative or non-integer size.
+ */
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
   checkOpts('full', opts, TENSOR_KEYS);
   const s = checkShape(shape, 'full');
@@ -130,6 +137,7 @@ export function zeros(...args: (number | readonly number[] | TensorOptions)[]): 
   return full(shape, 0, opts);
 }
 
+/** A tensor of ones: `ones(2, 3)` or `ones([2, 3], { dtype })`. */
 export function ones(...args: (number | readonly number[] | TensorOptions)[]): Tensor {
   const [shape, opts] = splitArgs(args);
   checkOpts('ones', opts, TENSOR_KEYS);
@@ -146,14 +154,17 @@ function splitArgs(args: (number | readonly number[] | TensorOptions | RandOptio
   return [shapeArgs(args as (number | number[])[]), opts];
 }
 
+/** Zeros with the shape of `t` (and its dtype unless `opts.dtype`). */
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   checkOpts('zerosLike', opts, TENSOR_KEYS);
   return full(t.shape, 0, { dtype: t.dtype, ...opts });
 }
+/** Ones with the shape of `t` (and its dtype unless `opts.dtype`). */
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   checkOpts('onesLike', opts, TENSOR_KEYS);
   return full(t.shape, 1, { dtype: t.dtype, ...opts });
 }
+/** `value` everywhere, with the shape of `t` (and its dtype unless `opts.dtype`). */
 export function fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Tensor {
   checkOpts('fullLike', opts, TENSOR_KEYS);
   return full(t.shape, value, { dtype: t.dtype, ...opts });
@@ -250,10 +261,12 @@ export function randint(a: number, b: number | readonly number[], c?: readonly n
   return new Tensor(arr, s, dtype);
 }
 
+/** Uniform [0, 1) samples with the shape of `t`. */
 export function randLike(t: Tensor, opts: RandOptions = {}): Tensor {
   checkOpts('randLike', opts, RAND_KEYS);
   return rand(t.shape, { dtype: isFloat(t.dtype) ? t.dtype : 'float32', ...opts });
 }
+/** Standard normal samples with the shape of `t`. */
 export function randnLike(t: Tensor, opts: RandOptions = {}): Tensor {
   checkOpts('randnLike', opts, RAND_KEYS);
   return randn(t.shape, { dtype: isFloat(t.dtype) ? t.dtype : 'float32', ...opts });

@@ -13,31 +13,37 @@ import type { Tensor, TensorOrScalar, apply as applyFn } from './tensor.js';
 type Run = typeof applyFn;
 type Dims = number | readonly number[];
 
+/** Options of `sort`/`argsort`: `descending` (default false). */
 export interface SortOptions {
   descending?: boolean;
   /** Equal values keep their order. backprop's sort is always stable; accepted for PyTorch parity. */
   stable?: boolean;
 }
+/** Options of `topk`: `largest` (default true); `sorted` is accepted for PyTorch parity (the result is always in sorted order). */
 export interface TopkOptions {
   largest?: boolean;
   sorted?: boolean;
 }
+/** Options of `unique`: `returnInverse` and `returnCounts` (default false), `dim` (unique slices along it), and `sorted` (the values come out sorted). */
 export interface UniqueOptions {
   sorted?: boolean;
   returnInverse?: boolean;
   returnCounts?: boolean;
   dim?: number;
 }
+/** What `unique` returns: the distinct `values`, and `inverse` / `counts` when asked for. */
 export interface UniqueResult {
   values: Tensor;
   inverse?: Tensor;
   counts?: Tensor;
 }
+/** Options of `isclose`/`allclose`: `rtol` (default 1e-5), `atol` (default 1e-8), `equalNan` (default false). */
 export interface IscloseOptions {
   rtol?: number;
   atol?: number;
   equalNan?: boolean;
 }
+/** Options of `nanToNum`: replacements for NaN (default 0), +inf and −inf (default: the dtype's extreme finite values). */
 export interface NanToNumOptions {
   nan?: number;
   posinf?: number | null;

@@ -8,6 +8,7 @@ import { noGrad } from '../autograd/mode.js';
 import { Tensor } from './tensor.js';
 import { checkOptionKeys } from '../core/options.js';
 
+/** Options of `gradcheck`; unknown keys throw a `ValueError`. Compares analytic gradients with central finite differences. */
 export interface GradcheckOptions {
   eps?: number;
   atol?: number;

@@ -10,6 +10,7 @@
 import { IndexError, ValueError } from '../core/errors.js';
 import type { Tensor } from './tensor.js';
 
+/** A Python slice `start:stop:step` as a tuple; a missing or null item is the slice default (e.g. `[null, null, -1]` is `::-1`). */
 export type SliceSpec = [(number | null)?, (number | null)?, (number | null)?];
 /** One item of an index: see the module comment. */
 export type IndexItem = number | null | string | SliceSpec | Tensor;

@@ -1,4 +1,6 @@
-/** `linalg.*`: norms (PyTorch's torch.linalg). */
+/** `linalg.*`: norms (PyTorch's torch.linalg).
+ * @module
+ */
 import type { Tensor } from './tensor.js';
 import { vectorNorm as vn } from './extra-ops.js';
 

@@ -27,9 +27,12 @@ import { getItem, setItem } from './indexing.js';
 import type { IndexItem } from './index-parse.js';
 import * as X from './extra-ops.js';
 
+/** A plain value usable where a tensor is expected (broadcast as a 0-d tensor of the other operand's dtype). */
 export type Scalar = number | boolean;
+/** A tensor, or a number/boolean standing for one (the second operand of `add`, `mul`, `eq`, ...). */
 export type TensorOrScalar = Tensor | Scalar;
-type Dims = number | readonly number[];
+/** One dim or several (negative dims count from the end): the `dim` argument of the reductions. */
+export type Dims = number | readonly number[];
 
 /** Observer of every primitive applied (ONNX export traces a forward pass through it). */
 export type OpTracer = (name: OpName, inputs: readonly Tensor[], attrs: unknown, output: Tensor) => void;
@@ -187,6 +190,15 @@ export function isSharedGrad(g: Tensor): boolean {
 }
 
 
+/**
+ * An n-dimensional array of float32, float64, int32 or bool values, with autograd (PyTorch's `torch.Tensor`).
+ * Build one with `tensor([[1, 2], [3, 4]])`, `zeros`, `randn`, ...; operations broadcast like NumPy/PyTorch and
+ * record the graph for `backward()` when an input has `requiresGrad`. Memory is managed for you (no `dispose()`).
+ * @example
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * x.mul(x).sum().backward();
+ * x.grad; // [[2, 4], [6, 8]]
+ */
 export class Tensor {
   /**
    * The storage record, shared by every view of the same data: a stable identity per storage (key
@@ -238,6 +250,7 @@ export class Tensor {
     return this.shape.length;
   }
 
+  /** Number of elements (the product of the shape; 1 for a 0-d tensor). */
   numel(): number {
     return numel(this.shape);
   }
@@ -254,10 +267,12 @@ export class Tensor {
     return this.gradFn === null;
   }
 
+  /** Whether the elements are laid out row-major without gaps (views such as `transpose` may not be). */
   isContiguous(): boolean {
     return isContiguous(this.shape, this.strides);
   }
 
+  /** Whether the dtype is float32 or float64. */
   isFloatingPoint(): boolean {
     return isFloat(this.dtype);
   }
@@ -297,6 +312,7 @@ export class Tensor {
     return this.toArray();
   }
 
+  /** PyTorch-style print, e.g. `tensor([[1., 2.], [3., 4.]])` (one row per line). */
   toString(): string {
     return formatTensor(this);
   }
@@ -315,24 +331,29 @@ export class Tensor {
     return new Tensor(arr, shape.slice(), dtype);
   }
 
+  /** A new tensor of `shape` filled with `value`, of this tensor's dtype unless `dtype` is given (PyTorch's `new_full`). */
   newFull(shape: readonly number[], value: number, dtype: DType = this.dtype): Tensor {
     const arr = allocate(dtype, numel(shape));
     if (value !== 0) arr.fill(value);
     return new Tensor(arr, shape.slice(), dtype);
   }
 
+  /** Zeros of `shape`, of this tensor's dtype unless `dtype` is given. */
   newZeros(shape: readonly number[], dtype: DType = this.dtype): Tensor {
     return this.newFull(shape, 0, dtype);
   }
 
+  /** Ones of `shape`, of this tensor's dtype unless `dtype` is given. */
   newOnes(shape: readonly number[], dtype: DType = this.dtype): Tensor {
     return this.newFull(shape, 1, dtype);
   }
 
+  /** Zeros with this tensor's shape and dtype. */
   zerosLike(): Tensor {
     return this.newZeros(this.shape);
   }
 
+  /** Ones with this tensor's shape and dtype. */
   onesLike(): Tensor {
     return this.newOnes(this.shape);
   }
@@ -460,48 +481,78 @@ export class Tensor {
   get device(): Device {
     return 'cpu';
   }
+  /** This tensor as float32 (itself when it already is). */
   float(): Tensor {
     return this.to('float32');
   }
+  /** This tensor as float64 (itself when it already is). */
   double(): Tensor {
     return this.to('float64');
   }
+  /** This tensor as int32 (floats truncate toward zero). */
   int(): Tensor {
     return this.to('int32');
   }
+  /** This tensor as bool (non-zero → true). */
   bool(): Tensor {
     return this.to('bool');
   }
 
   // ---------------------------------------------------------------- elementwise unary
 
+  /** `−x`, elementwise. */
   neg(): Tensor { return apply('neg', [this], {}); }
+  /** `|x|`, elementwise. */
   abs(): Tensor { return apply('abs', [this], {}); }
+  /** `e^x`, elementwise. */
   exp(): Tensor { return apply('exp', [this], {}); }
+  /** Natural logarithm, elementwise (−inf at 0, NaN below). */
   log(): Tensor { return apply('log', [this], {}); }
+  /** Square root, elementwise (NaN below 0). */
   sqrt(): Tensor { return apply('sqrt', [this], {}); }
+  /** `1 / √x`, elementwise. */
   rsqrt(): Tensor { return apply('rsqrt', [this], {}); }
+  /** Sine (radians), elementwise. */
   sin(): Tensor { return apply('sin', [this], {}); }
+  /** Cosine (radians), elementwise. */
   cos(): Tensor { return apply('cos', [this], {}); }
+  /** Hyperbolic tangent, elementwise. */
   tanh(): Tensor { return apply('tanh', [this], {}); }
+  /** Logistic sigmoid `1 / (1 + e^−x)`, elementwise. */
   sigmoid(): Tensor { return apply('sigmoid', [this], {}); }
+  /** ReLU, `max(x, 0)`, elementwise. */
   relu(): Tensor { return apply('relu', [this], {}); }
+  /** Sign of each element: −1, 0 or 1. */
   sign(): Tensor { return apply('sign', [this], {}); }
+  /** `x²`, elementwise. */
   square(): Tensor { return apply('square', [this], {}); }
+  /** `1 / x`, elementwise. */
   reciprocal(): Tensor { return apply('reciprocal', [this], {}); }
+  /** The Gauss error function, elementwise. */
   erf(): Tensor { return apply('erf', [this], {}); }
+  /** `log(1 + x)`, elementwise, accurate for small x. */
   log1p(): Tensor { return apply('log1p', [this], {}); }
+  /** `e^x − 1`, elementwise, accurate for small x. */
   expm1(): Tensor { return apply('expm1', [this], {}); }
+  /** Round down, elementwise. */
   floor(): Tensor { return apply('floor', [this], {}); }
+  /** Round up, elementwise. */
   ceil(): Tensor { return apply('ceil', [this], {}); }
+  /** Round to nearest, ties to even (as PyTorch), elementwise. */
   round(): Tensor { return apply('round', [this], {}); }
   /** GELU with the exact erf form: x·Φ(x). */
   gelu(): Tensor { return apply('gelu', [this], {}); }
+  /** Elementwise NOT (non-zero is true), as bool. */
   logicalNot(): Tensor { return apply('logicalNot', [this], {}); }
+  /** Where the elements are NaN, as bool. */
   isnan(): Tensor { return apply('isnan', [this], {}); }
+  /** Where the elements are +inf or −inf, as bool. */
   isinf(): Tensor { return apply('isinf', [this], {}); }
+  /** Leaky ReLU: `x` where x ≥ 0, else `negativeSlope · x` (default 0.01). */
   leakyRelu(negativeSlope = 0.01): Tensor { return apply('leakyRelu', [this], { slope: negativeSlope }); }
+  /** ELU: `x` where x > 0, else `alpha · (e^x − 1)` (default alpha 1). */
   elu(alpha = 1): Tensor { return apply('elu', [this], { alpha }); }
+  /** Softplus `log(1 + e^(beta·x)) / beta`, linear where `beta·x > threshold` (defaults 1 and 20). */
   softplus(beta = 1, threshold = 20): Tensor { return apply('softplus', [this], { beta, threshold }); }
   /** x·σ(x) */
   silu(): Tensor { return this.mul(this.sigmoid()); }
@@ -542,14 +593,23 @@ export class Tensor {
     return new Tensor(arr, [], dtype);
   }
 
+  /**
+   * `this + alpha·other`, elementwise with broadcasting.
+   * @throws ShapeError if the shapes do not broadcast.
+   */
   add(other: TensorOrScalar, alpha = 1): Tensor {
     const o = alpha === 1 ? this.wrap(other) : this.wrap(other).mul(alpha);
     return apply('add', [this, o], {});
   }
+  /**
+   * `this − alpha·other`, elementwise with broadcasting.
+   * @throws ShapeError if the shapes do not broadcast.
+   */
   sub(other: TensorOrScalar, alpha = 1): Tensor {
     const o = alpha === 1 ? this.wrap(other) : this.wrap(other).mul(alpha);
     return apply('sub', [this, o], {});
   }
+  /** `this · other`, elementwise with broadcasting. */
   mul(other: TensorOrScalar): Tensor { return apply('mul', [this, this.wrap(other)], {}); }
   /** this / other; `{ roundingMode: 'trunc' | 'floor' }` rounds the quotient (integers stay integers; zero gradient). */
   div(other: TensorOrScalar, opts: { roundingMode?: 'trunc' | 'floor' | null } = {}): Tensor {
@@ -561,16 +621,27 @@ export class Tensor {
   }
   /** other - this */
   rsub(other: TensorOrScalar): Tensor { return apply('sub', [this.wrap(other), this], {}); }
+  /** Elementwise maximum with `other` (broadcast); NaN propagates. */
   maximum(other: TensorOrScalar): Tensor { return apply('maximum', [this, this.wrap(other)], {}); }
+  /** Elementwise minimum with `other` (broadcast); NaN propagates. */
   minimum(other: TensorOrScalar): Tensor { return apply('minimum', [this, this.wrap(other)], {}); }
+  /** `this == other`, elementwise with broadcasting, as bool. */
   eq(other: TensorOrScalar): Tensor { return apply('eq', [this, this.wrap(other)], {}); }
+  /** `this != other`, elementwise with broadcasting, as bool. */
   ne(other: TensorOrScalar): Tensor { return apply('ne', [this, this.wrap(other)], {}); }
+  /** `this < other`, elementwise with broadcasting, as bool. */
   lt(other: TensorOrScalar): Tensor { return apply('lt', [this, this.wrap(other)], {}); }
+  /** `this <= other`, elementwise with broadcasting, as bool. */
   le(other: TensorOrScalar): Tensor { return apply('le', [this, this.wrap(other)], {}); }
+  /** `this > other`, elementwise with broadcasting, as bool. */
   gt(other: TensorOrScalar): Tensor { return apply('gt', [this, this.wrap(other)], {}); }
+  /** `this >= other`, elementwise with broadcasting, as bool. */
   ge(other: TensorOrScalar): Tensor { return apply('ge', [this, this.wrap(other)], {}); }
+  /** Elementwise AND (non-zero is true), as bool. */
   logicalAnd(other: TensorOrScalar): Tensor { return apply('logicalAnd', [this, this.wrap(other)], {}); }
+  /** Elementwise OR (non-zero is true), as bool. */
   logicalOr(other: TensorOrScalar): Tensor { return apply('logicalOr', [this, this.wrap(other)], {}); }
+  /** Elementwise XOR (non-zero is true), as bool. */
   logicalXor(other: TensorOrScalar): Tensor { return apply('logicalXor', [this, this.wrap(other)], {}); }
 
   /** PyTorch's `x.where(condition, y)`: x where condition holds, else y. */
@@ -610,6 +681,7 @@ export class Tensor {
   amax(dim?: Dims, keepdim = false): Tensor {
     return apply('amax', [this], { dims: normAxes(dim, this.ndim, 'amax'), keepdim });
   }
+  /** Minimum over `dim` (all when omitted); shapes as `sum`. The gradient is split evenly between ties. */
   amin(dim?: Dims, keepdim = false): Tensor {
     return apply('amin', [this], { dims: normAxes(dim, this.ndim, 'amin'), keepdim });
   }
@@ -620,6 +692,7 @@ export class Tensor {
     if (dim === undefined) return this.amax();
     return C.extremumDim(this, dim, keepdim, 'argmax');
   }
+  /** Min of all elements, or `{ values, indices }` along `dim`. */
   min(): Tensor;
   min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
@@ -630,6 +703,7 @@ export class Tensor {
   argmax(dim?: number, keepdim = false): Tensor {
     return apply('argmax', [this], { dim: dim === undefined ? null : normAxis(dim, this.ndim, 'argmax'), keepdim });
   }
+  /** int32 index of the minimum along `dim` (first of ties), or into the flattened tensor when `dim` is omitted. */
   argmin(dim?: number, keepdim = false): Tensor {
     return apply('argmin', [this], { dim: dim === undefined ? null : normAxis(dim, this.ndim, 'argmin'), keepdim });
   }
@@ -688,6 +762,7 @@ export class Tensor {
     const d = shapeArgs(dims).map((x) => normAxis(x, this.ndim, 'permute'));
     return apply('permute', [this], { dims: d });
   }
+  /** Swap dims `dim0` and `dim1` (a view; negative dims count from the end). */
   transpose(dim0: number, dim1: number): Tensor {
     const a = normAxis(dim0, this.ndim, 'transpose');
     const b = normAxis(dim1, this.ndim, 'transpose');
@@ -708,6 +783,7 @@ export class Tensor {
   expand(...shape: (number | readonly number[])[]): Tensor {
     return apply('expand', [this], { shape: shapeArgs(shape) });
   }
+  /** `expand` to `other`'s shape. */
   expandAs(other: Tensor): Tensor {
     return this.expand(other.shape);
   }
@@ -743,12 +819,14 @@ export class Tensor {
     const shape = this.shape.filter((s, i) => !(s === 1 && dims.includes(i)));
     return shape.length === this.ndim ? this : this.reshape(shape);
   }
+  /** Insert a size-1 dim at `dim` (a view; −1 appends): [3].unsqueeze(0) → [1, 3]. */
   unsqueeze(dim: number): Tensor {
     const d = normAxis(dim, this.ndim + 1, 'unsqueeze');
     const shape = this.shape.slice();
     shape.splice(d, 0, 1);
     return this.reshape(shape);
   }
+  /** Merge dims `startDim..endDim` into one (defaults: all → 1-D; a 0-d tensor becomes [1]). */
   flatten(startDim = 0, endDim = -1): Tensor {
     if (this.ndim === 0) return this.reshape(1);
     const s = normAxis(startDim, this.ndim, 'flatten');
@@ -757,10 +835,12 @@ export class Tensor {
     const shape = [...this.shape.slice(0, s), numel(this.shape.slice(s, e + 1)), ...this.shape.slice(e + 1)];
     return this.reshape(shape);
   }
+  /** Split dim `dim` into `sizes` (one may be −1): [2, 12].unflatten(1, [3, 4]) → [2, 3, 4]. */
   unflatten(dim: number, sizes: readonly number[]): Tensor {
     const d = normAxis(dim, this.ndim, 'unflatten');
     return this.reshape([...this.shape.slice(0, d), ...sizes, ...this.shape.slice(d + 1)]);
   }
+  /** This tensor if it is contiguous, else a row-major copy. */
   contiguous(): Tensor {
     return this.isContiguous() ? this : apply('contiguous', [this], {});
   }
@@ -851,24 +931,52 @@ export class Tensor {
   copy_(src: TensorOrScalar): this {
     return this.inPlace('copy_', () => src);
   }
+  /**
+   * Set every element to `value`, in place.
+   * @returns this.
+   */
   fill_(value: TensorOrScalar): this {
     return this.inPlace('fill_', () => value);
   }
+  /**
+   * Set every element to 0, in place.
+   * @returns this.
+   */
   zero_(): this {
     return this.inPlace('zero_', () => 0);
   }
+  /**
+   * `this += alpha·other`, in place (other broadcast to this shape).
+   * @returns this.
+   */
   add_(other: TensorOrScalar, alpha = 1): this {
     return this.inPlace('add_', (old) => old.add(other, alpha));
   }
+  /**
+   * `this −= alpha·other`, in place (other broadcast to this shape).
+   * @returns this.
+   */
   sub_(other: TensorOrScalar, alpha = 1): this {
     return this.inPlace('sub_', (old) => old.sub(other, alpha));
   }
+  /**
+   * `this ·= other`, in place (other broadcast to this shape).
+   * @returns this.
+   */
   mul_(other: TensorOrScalar): this {
     return this.inPlace('mul_', (old) => old.mul(other));
   }
+  /**
+   * `this /= other`, in place (other broadcast to this shape).
+   * @returns this.
+   */
   div_(other: TensorOrScalar): this {
     return this.inPlace('div_', (old) => old.div(other));
   }
+  /**
+   * Clamp to [min, max] in place; a null bound is not applied.
+   * @returns this.
+   */
   clamp_(min: TensorOrScalar | null = null, max: TensorOrScalar | null = null): this {
     return this.inPlace('clamp_', (old) => old.clamp(min, max));
   }
@@ -963,6 +1071,7 @@ export class Tensor {
   cummax(dim: number): { values: Tensor; indices: Tensor } {
     return X.cumExtreme(apply, this, dim, true);
   }
+  /** Running minimum along `dim`, with the int32 index where each running minimum was found. */
   cummin(dim: number): { values: Tensor; indices: Tensor } {
     return X.cumExtreme(apply, this, dim, false);
   }

@@ -45,6 +45,7 @@ class Tracker {
   }
 }
 
+/** Options of `EarlyStopping`; unknown keys throw a `ValueError`. */
 export interface EarlyStoppingOptions {
   /** Logged value to watch (default 'valLoss'). */
   monitor?: string;
@@ -84,6 +85,7 @@ export class EarlyStopping implements Callback {
     return this.tracker.best;
   }
 
+  /** Reset the wait counter, best value and saved weights, so the callback can be reused across `fit` calls. */
   onTrainBegin(): void {
     this.wait = 0;
     this.bestEpoch = -1;
@@ -92,6 +94,10 @@ export class EarlyStopping implements Callback {
     this.tracker.best = this.tracker.mode === 'min' ? Infinity : -Infinity;
   }
 
+  /**
+   * Track the monitored value; after `patience` epochs (at least 1) without improvement, ask `fit` to stop.
+   * @throws ValueError if the monitored key is not in the epoch logs.
+   */
   onEpochEnd(ctx: TrainContext, epoch: number, logs: EpochLogs): void {
     const v = monitored(this.tracker.monitor, logs, 'EarlyStopping');
     if (this.tracker.improved(v)) {
@@ -109,11 +115,13 @@ export class EarlyStopping implements Callback {
     }
   }
 
+  /** With `restoreBestWeights`, load the weights of the best epoch back into the model. */
   onTrainEnd(ctx: TrainContext): void {
     if (this.restoreBestWeights && this.bestWeights) ctx.model.loadStateDict(this.bestWeights);
   }
 }
 
+/** Options of `ModelCheckpoint`; unknown keys throw a `ValueError`. */
 export interface ModelCheckpointOptions {
   /** File to write; `{epoch}` is replaced by the 1-based epoch number. */
   path: string;
@@ -148,6 +156,7 @@ export class ModelCheckpoint implements Callback {
     this.tracker = new Tracker(opts.monitor ?? 'valLoss', opts.mode ?? 'auto', 0);
   }
 
+  /** Save a checkpoint to `path` (every epoch, or only when the monitored value improved with `saveBestOnly`). */
   async onEpochEnd(ctx: TrainContext, epoch: number, logs: EpochLogs): Promise<void> {
     if (this.saveBestOnly) {
       const v = monitored(this.tracker.monitor, logs, 'ModelCheckpoint');
@@ -184,6 +193,7 @@ function hasState(o: unknown): o is { stateDict(): unknown; loadStateDict(s: nev
 export class TerminateOnNaN implements Callback {
   /** The step at which a non-finite loss was seen, or -1. */
   stoppedAt = -1;
+  /** Stop training when this batch's loss is NaN or ±Infinity, recording the step in `stoppedAt`. */
   onBatchEnd(ctx: TrainContext, batch: number, logs: BatchLogs): void {
     if (!Number.isFinite(logs.loss)) {
       this.stoppedAt = ctx.step;
@@ -204,6 +214,7 @@ export class HistoryLogger implements Callback {
     this.format = opts.format ?? (opts.path.toLowerCase().endsWith('.csv') ? 'csv' : 'json');
     if (this.format !== 'json' && this.format !== 'csv') throw new ValueError(`HistoryLogger: format must be 'json' or 'csv', got '${String(this.format)}'`);
   }
+  /** Write the whole history so far to `path` (atomically: a crash leaves the previous file). */
   async onEpochEnd(ctx: TrainContext): Promise<void> {
     const text = this.format === 'csv' ? ctx.history.toCSV() : JSON.stringify(ctx.history.toJSON(), null, 2) + '\n';
     await writeFileAtomic(this.path, new TextEncoder().encode(text));
@@ -223,9 +234,11 @@ export class LRSchedulerCallback implements Callback {
     if (!scheduler || typeof scheduler.step !== 'function') throw new ValueError('LRSchedulerCallback: expected a scheduler with step()');
     if (opts.monitor && opts.interval === 'batch') throw new ValueError('LRSchedulerCallback: a monitored scheduler steps per epoch');
   }
+  /** Step the scheduler after each batch when `interval` is `'batch'`. */
   onBatchEnd(): void {
     if (this.opts.interval === 'batch') this.scheduler.step();
   }
+  /** Step the scheduler once per epoch (with `logs[monitor]` when monitoring); does nothing for `interval: 'batch'`. */
   onEpochEnd(_ctx: TrainContext, _epoch: number, logs: EpochLogs): void {
     if (this.opts.interval === 'batch') return;
     if (this.opts.monitor) this.scheduler.step(monitored(this.opts.monitor, logs, 'LRSchedulerCallback'));

@@ -15,7 +15,8 @@ import type { Module } from '../nn/module.js';
 import { tensorToImage, type ColorMap, type RGBAImage } from '../viz/image.js';
 import { checkOptionKeys } from '../core/options.js';
 
-type Target = number | readonly number[] | Tensor;
+/** The output whose attribution is wanted: a class index for every sample, one index per sample, or a tensor of them. */
+export type Target = number | readonly number[] | Tensor;
 
 function targets(target: Target, n: number, c: number, op: string): number[] {
   let t: number[];
@@ -77,6 +78,7 @@ export function saliency(model: Module, x: Tensor, target: Target, opts: { abs?:
   }
 }
 
+/** Options of `integratedGradients`; unknown keys throw a `ValueError`. */
 export interface IntegratedGradientsOptions {
   /** The reference input x' (default: zeros like x). Same shape as x, or broadcastable to it. */
   baseline?: Tensor;

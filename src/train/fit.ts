@@ -27,21 +27,33 @@ import { makeProgress, type ProgressMode, type Progress } from './progress.js';
 import { checkOptionKeys } from '../core/options.js';
 
 /** A loss: a function `(output, target) → scalar Tensor`, or a loss module such as `new nn.CrossEntropyLoss()`. */
-export type LossLike = ((output: Tensor, target: Tensor) => Tensor) | { call(output: Tensor, target: Tensor): Tensor };
+export type LossLike =
+  | ((output: Tensor, target: Tensor) => Tensor)
+  | {
+      /** The loss of `output` against `target`, a scalar tensor. */
+      call(output: Tensor, target: Tensor): Tensor;
+    };
 
 /** What `fit` needs from an optimizer (every `optim.*` optimizer has it). */
 export interface OptimizerLike {
+  /** Clear the parameters' gradients before a batch. */
   zeroGrad(): void;
+  /** Apply one update from the current gradients. */
   step(): unknown;
   paramGroups?: { lr?: number }[];
+  /** The optimizer's state, saved in a full checkpoint when present. */
   stateDict?(): unknown;
+  /** Restore the state from `stateDict()` on resume. */
   loadStateDict?(s: never): unknown;
 }
 
 /** What `fit` needs from a learning-rate scheduler. `ReduceLROnPlateau.step(metric)` takes the monitored value. */
 export interface SchedulerLike {
+  /** Advance the schedule (per epoch in `fit`); a plateau scheduler gets the monitored metric. */
   step(metric?: unknown): unknown;
+  /** The scheduler's state, saved in a full checkpoint when present. */
   stateDict?(): unknown;
+  /** Restore the state from `stateDict()` on resume. */
   loadStateDict?(s: never): unknown;
 }
 
@@ -106,11 +118,17 @@ export interface BatchLogs {
  * onEpochBegin → (onBatchBegin → step → onBatchEnd)* → validation → scheduler → onEpochEnd.
  */
 export interface Callback {
+  /** Before the first epoch. */
   onTrainBegin?(ctx: TrainContext): void | Promise<void>;
+  /** After the last epoch (also after an early stop). */
   onTrainEnd?(ctx: TrainContext): void | Promise<void>;
+  /** Before epoch `epoch` (0-based). */
   onEpochBegin?(ctx: TrainContext, epoch: number): void | Promise<void>;
+  /** After epoch `epoch`, with its logged metrics (validation included); set `ctx.stopTraining` to stop. */
   onEpochEnd?(ctx: TrainContext, epoch: number, logs: EpochLogs): void | Promise<void>;
+  /** Before batch `batch` (0-based within the epoch). */
   onBatchBegin?(ctx: TrainContext, batch: number): void | Promise<void>;
+  /** After batch `batch`, with its loss; set `ctx.stopTraining` to stop. */
   onBatchEnd?(ctx: TrainContext, batch: number, logs: BatchLogs): void | Promise<void>;
 }
 

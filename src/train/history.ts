@@ -18,6 +18,7 @@ export function resolveMode(monitor: string, mode: MonitorMode = 'auto'): 'min' 
   return /acc|f1|auc|r2|precision|recall/i.test(monitor) ? 'max' : 'min';
 }
 
+/** What `fit` returns: one `EpochLogs` per epoch (loss, metrics, validation, lr, time), and why training stopped early. */
 export class History {
   readonly epochs: EpochLogs[] = [];
   /** Why training stopped early ('early stopping', 'NaN loss', 'aborted', …), or null. */
@@ -65,6 +66,7 @@ export class History {
     return best;
   }
 
+  /** The epochs as plain JSON (what `HistoryLogger` writes). */
   toJSON(): { epochs: EpochLogs[] } {
     return { epochs: this.epochs.map((e) => ({ ...e })) };
   }

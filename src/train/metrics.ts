@@ -5,6 +5,7 @@
  * - confusion matrices are indexed `[trueClass][predictedClass]`;
  * - precision/recall/F1 of a class that is never predicted / never present is 0 (sklearn's
  *   `zero_division=0`).
+ * @module
  */
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -130,8 +131,10 @@ export function confusionMatrix(pred: ArrayInput, target: ArrayInput, numClasses
   return m;
 }
 
+/** How per-class scores are combined: `'macro'` (unweighted mean over classes), `'micro'` (from global counts) or `'none'` (one score per class). */
 export type Average = 'macro' | 'micro' | 'none';
 
+/** What `classificationReport` returns: per-class precision, recall, F1 and support, with their macro and micro averages. */
 export interface ClassificationReport {
   precision: number[];
   recall: number[];

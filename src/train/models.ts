@@ -15,7 +15,9 @@ import { Module } from '../nn/module.js';
 import { Sequential, Flatten, Identity } from '../nn/containers.js';
 import * as L from '../nn/layers/index.js';
 
+/** The names of `buildModel`'s built-in architectures. */
 export type ZooName = 'mlp' | 'lenet5' | 'cnn' | 'resnet-small';
+/** All `ZooName`s, in order (exported as `MODEL_ZOO`). */
 export const ZOO: readonly ZooName[] = ['mlp', 'lenet5', 'cnn', 'resnet-small'];
 
 /** One layer of a JSON model spec: `type` from the allow-list, positional `args`, an `options` object. */
@@ -112,6 +114,7 @@ function checkShape(s: unknown, who: string): number[] {
 
 /** Default budgets of `buildModel`: parameters (1e8, 400 MB of float32) and input values per sample (2^20). */
 export const MAX_MODEL_PARAMS = 100_000_000;
+/** Default largest input size per sample (values) of `buildModel`. */
 export const MAX_INPUT_ELEMENTS = 2 ** 20;
 
 const posInt = (v: unknown, dflt = 0): number => (v === undefined ? dflt : typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : 0);
@@ -179,6 +182,7 @@ export function specParamCount(spec: ModelSpec): number {
   return n;
 }
 
+/** Options of `buildModel`; unknown keys throw a `ValueError`. */
 export interface BuildModelOptions {
   /** Largest parameter count (default `MAX_MODEL_PARAMS`), checked from the spec before allocating. */
   maxParams?: number;

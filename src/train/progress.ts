@@ -5,6 +5,7 @@
  */
 import type { EpochLogs } from './history.js';
 
+/** How `fit` reports progress: `'auto'` (a bar on a terminal, lines otherwise), `'bar'`, `'lines'`, or false for none. */
 export type ProgressMode = 'auto' | 'bar' | 'lines' | false;
 
 export interface Progress {

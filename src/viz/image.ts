@@ -15,6 +15,7 @@ export interface RGBAImage {
   data: Uint8ClampedArray;
 }
 
+/** Colour maps for single-channel images: `'gray'`, `'hot'`, `'viridis'`, `'coolwarm'` (perceptual control points, linearly interpolated). */
 export type ColorMap = 'gray' | 'hot' | 'viridis' | 'coolwarm';
 
 // control points (t, r, g, b), linearly interpolated
@@ -61,6 +62,7 @@ export function colorAt(t: number, map: ColorMap = 'hot'): [number, number, numb
   return [last[1], last[2], last[3]];
 }
 
+/** Options of `tensorToImage`; unknown keys throw a `ValueError`. */
 export interface ToImageOptions {
   /** Colour map for single-channel images (default 'gray'). */
   colormap?: ColorMap;
@@ -128,6 +130,7 @@ export function tensorToImage(t: Tensor, opts: ToImageOptions = {}): RGBAImage {
   return { width: W, height: H, data };
 }
 
+/** Options of `imageGrid`: those of `tensorToImage`, plus the layout; unknown keys throw a `ValueError`. */
 export interface GridOptions extends ToImageOptions {
   /** Images per row (default ⌈√n⌉). */
   ncol?: number;

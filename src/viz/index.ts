@@ -1,4 +1,6 @@
-/** The viz barrel: everything this area exports publicly. */
+/** The viz barrel: everything this area exports publicly.
+ * @module
+ */
 export {
   learningCurvesSpec,
   confusionMatrixSpec,
@@ -15,4 +17,5 @@ export {
   type ComplexityPoint,
   type RenderOptions,
 } from './plots.js';
+export { type ConfusionMatrixOptions } from './plots.js';
 export { tensorToImage, imageGrid, colorAt, encodePNG, savePNG, type RGBAImage, type ColorMap, type ToImageOptions, type GridOptions } from './image.js';

@@ -29,6 +29,7 @@ export interface HistoryLike {
   epochs: readonly ({ epoch: number } & Record<string, number>)[];
 }
 
+/** Options of `learningCurvesSpec`; unknown keys throw a `ValueError`. */
 export interface LearningCurvesOptions {
   /** Logged value that defines the best epoch (default 'valLoss' if logged, else 'loss'). */
   monitor?: string;
@@ -107,6 +108,7 @@ export function learningCurvesSpec(history: HistoryLike, opts: LearningCurvesOpt
   };
 }
 
+/** Options of `confusionMatrixSpec`; unknown keys throw a `ValueError`. */
 export interface ConfusionMatrixOptions {
   labels?: readonly string[];
   title?: string;
@@ -365,6 +367,7 @@ function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
+/** Options of `renderSVG`/`saveSVG`; unknown keys throw a `ValueError`. */
 export interface RenderOptions {
   /**
    * The vega expression evaluator. Default: vega-interpreter's `expressionInterpreter` — specs are

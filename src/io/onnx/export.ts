@@ -33,6 +33,7 @@ export const DEFAULT_OPSET = 17;
 export const MIN_OPSET = 13;
 export const MAX_OPSET = 21;
 
+/** Options of `exportOnnx`; unknown keys throw a `ValueError`. */
 export interface ExportOnnxOptions {
   /** ONNX opset version (13–21, default 17). GELU is a native op from 20, its erf formula below. */
   opset?: number;

@@ -100,6 +100,7 @@ export async function importOnnx(source: string | URL | Uint8Array | ArrayBuffer
   return importOnnxBytes(bytes, opts);
 }
 
+/** Options of `saveOnnx`: those of `exportOnnx`, plus how to write the file. */
 export interface SaveOnnxOptions extends ExportOnnxOptions {
   /**
    * Store initializers in this file next to the model (a relative path inside the model's folder,

@@ -19,6 +19,7 @@ import { runNode, type AttrValue, type INode } from './interpreter.js';
 import { checkNodeAtImport } from './checks.js';
 import { checkOptionKeys } from '../../core/options.js';
 
+/** Options of `importOnnx`/`loadOnnx`; unknown keys throw a `ValueError`. The limits guard against hostile files. */
 export interface ImportOnnxOptions {
   /** Maximum number of graph nodes (default 100,000). */
   maxNodes?: number;

@@ -118,13 +118,21 @@ export const ONNX_SCHEMA: Record<string, FieldDef[]> = {
 };
 
 // ---- TypeScript shapes of the decoded messages (fields optional as in proto2) ----
+/** An ONNX opset import: operator-set `domain` ('' for the default) and `version`. */
 export interface OperatorSetIdProto { domain?: string; version?: number }
+/** A key/value string pair (ONNX metadata properties). */
 export interface StringStringEntryProto { key?: string; value?: string }
+/** One dim of an ONNX tensor shape: a fixed size (`dimValue`) or a symbolic name (`dimParam`). */
 export interface TensorShapeDimension { dimValue?: number; dimParam?: string; denotation?: string }
+/** An ONNX tensor shape: its dims. */
 export interface TensorShapeProto { dim: TensorShapeDimension[] }
+/** The tensor case of an ONNX type: element type code (see `OnnxDataType`) and shape. */
 export interface TypeProtoTensor { elemType?: number; shape?: TensorShapeProto }
+/** An ONNX value type (only tensor types are supported). */
 export interface TypeProto { tensorType?: TypeProtoTensor; denotation?: string }
+/** A named, typed graph input, output or intermediate value. */
 export interface ValueInfoProto { name?: string; type?: TypeProto; docString?: string }
+/** An ONNX tensor (initializer or constant): dims, element type and data (inline or external). */
 export interface TensorProto {
   dims: number[];
   dataType?: number;
@@ -140,6 +148,7 @@ export interface TensorProto {
   externalData: StringStringEntryProto[];
   dataLocation?: number;
 }
+/** An attribute of an ONNX node (its kind is an `OnnxAttrType` code). */
 export interface AttributeProto {
   name?: string;
   f?: number;
@@ -156,6 +165,7 @@ export interface AttributeProto {
   type?: number;
   refAttrName?: string;
 }
+/** One ONNX operator call: op type and domain, input and output value names, attributes. */
 export interface NodeProto {
   input: string[];
   output: string[];
@@ -165,6 +175,7 @@ export interface NodeProto {
   docString?: string;
   domain?: string;
 }
+/** An ONNX graph: nodes in topological order, initializers, inputs and outputs. */
 export interface GraphProto {
   node: NodeProto[];
   name?: string;
@@ -174,6 +185,7 @@ export interface GraphProto {
   output: ValueInfoProto[];
   valueInfo: ValueInfoProto[];
 }
+/** A decoded ONNX model file: IR version, opset imports, producer, metadata and the graph. */
 export interface ModelProto {
   irVersion?: number;
   producerName?: string;

@@ -24,7 +24,8 @@ export interface PyTranslation {
 /** Translates a module whose class it was registered for; `emit` translates its children. */
 export type PyTranslator = (m: Module, emit: (child: Module, path: string) => string, path: string) => PyTranslation;
 
-type Ctor = abstract new (...args: never[]) => Module;
+/** A Module class (abstract or concrete): the first item of each `PYTORCH_LEAVES` entry. */
+export type Ctor = abstract new (...args: never[]) => Module;
 
 /** The built-in layers the generator translates through `nn.<Type>(<extraRepr>)` (PyTorch 1.13 names). */
 export const PYTORCH_LEAVES: readonly [Ctor, string][] = [

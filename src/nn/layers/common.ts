@@ -25,6 +25,7 @@ export function checkProb(p: unknown, who: string): number {
   return p;
 }
 
+/** A size given once for both spatial dims, or as `[h, w]` (kernelSize, stride, padding, ...). */
 export type IntOrPair = number | readonly [number, number];
 
 export function toPair(v: IntOrPair, what: string, who: string, allowZero = false): [number, number] {

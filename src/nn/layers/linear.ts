@@ -77,6 +77,7 @@ export interface Conv2dOptions extends InitOptions {
   paddingMode?: PaddingMode;
 }
 
+/** How a conv layer pads its input (PyTorch's `padding_mode`): zeros, reflection, edge replication, or wrap-around. */
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 
 function checkGroups(inC: number, outC: number, groups: number, who: string): number {

@@ -9,6 +9,7 @@ import * as init from '../init.js';
 import { Module, Parameter, pyRepr } from '../module.js';
 import { checkOptions, checkPosInt, pyFloat, type InitOptions } from './common.js';
 
+/** Options of `BatchNorm1d`/`BatchNorm2d`; unknown keys throw a `ValueError`. Defaults as PyTorch: eps 1e-5, momentum 0.1, affine and trackRunningStats true. */
 export interface BatchNormOptions {
   eps?: number;
   /** Running-stat update factor; `null` for a cumulative moving average (1/numBatchesTracked). */
@@ -96,10 +97,12 @@ abstract class BatchNormBase extends Module {
     });
   }
 
+  /** The layer as printed in error messages, e.g. `BatchNorm1d(16)`. */
   protected describe(): string {
     return `${this.typeName}(${this.numFeatures})`;
   }
 
+  /** The ShapeError (`E_NORM_SHAPE`) for an input that does not fit `layout`, with a hint when the channel count is off. */
   protected channelError(x: Tensor, layout: string): ShapeError {
     return new ShapeError(
       `${this.describe()}: expected input ${layout}, got ${fmtShape(x.shape)}` +
@@ -119,6 +122,7 @@ export class BatchNorm1d extends BatchNormBase {
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
     super(numFeatures, opts);
   }
+  /** @throws ShapeError unless `x` is [N, C] or [N, C, L] with C = numFeatures. */
   protected checkInput(x: Tensor): void {
     if ((x.ndim !== 2 && x.ndim !== 3) || x.shape[1] !== this.numFeatures)
       throw this.channelError(x, `[N, ${this.numFeatures}] or [N, ${this.numFeatures}, L]`);
@@ -131,6 +135,7 @@ export class BatchNorm2d extends BatchNormBase {
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
     super(numFeatures, opts);
   }
+  /** @throws ShapeError unless `x` is [N, C, H, W] with C = numFeatures. */
   protected checkInput(x: Tensor): void {
     if (x.ndim !== 4 || x.shape[1] !== this.numFeatures) throw this.channelError(x, `[N, ${this.numFeatures}, H, W]`);
   }

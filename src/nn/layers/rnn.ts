@@ -16,7 +16,8 @@ import * as init from '../init.js';
 import { Module, Parameter } from '../module.js';
 import { checkOptions, checkPosInt, pyFloat, type InitOptions } from './common.js';
 
-type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
+/** The recurrence of an `RNNBase` layer (PyTorch's mode strings): Elman RNN with tanh or ReLU, LSTM, or GRU. */
+export type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 
 const gateCount = (mode: Mode) => (mode === 'LSTM' ? 4 : mode === 'GRU' ? 3 : 1);
 
@@ -137,6 +138,7 @@ abstract class RNNBase extends Module {
     return this.projSize > 0 ? this.projSize : this.hiddenSize;
   }
 
+  /** The layer as printed in error messages, e.g. `LSTM(8, 16)`. */
   protected describe(): string {
     return `${this.typeName}(${this.inputSize}, ${this.hiddenSize})`;
   }
@@ -260,13 +262,16 @@ abstract class RNNBase extends Module {
     return { out, finals: finals.map((f) => stack(f, 0)) };
   }
 
+  /** Outputs back to the caller's layout: squeeze the batch dim of an unbatched input, or re-pack a PackedSequence input. */
   protected finish(out: Tensor, unbatched: boolean): Tensor;
+  /** As above; with `packed` given, the output is packed with the same batch sizes. */
   protected finish(out: Tensor, unbatched: boolean, packed: PackedSequence | null): Tensor | PackedSequence;
   protected finish(out: Tensor, unbatched: boolean, packed: PackedSequence | null = null): Tensor | PackedSequence {
     if (packed) return packLike(out.transpose(0, 1), packed);
     return unbatched ? out.squeeze(0) : this.batchFirst ? out : out.transpose(0, 1);
   }
 
+  /** A final state [L·D, N, H] back to [L·D, H] for an unbatched input. */
   protected finishState(s: Tensor, unbatched: boolean): Tensor {
     return unbatched ? s.squeeze(1) : s;
   }
@@ -298,7 +303,13 @@ export class RNN extends RNNBase {
     this.nonlinearity = nl;
   }
   // the Tensor overload comes last: `call()` is typed from it (a PackedSequence goes through `callPacked`)
+  /** Run over a PackedSequence: output packed like the input, and the last hidden state h_n [L·D, N, H] of each sequence. */
   forward(input: PackedSequence, h0?: Tensor | null): [PackedSequence, Tensor];
+  /**
+   * Elman RNN over a sequence. `input`: [T, N, inputSize] (or [N, T, inputSize] with `batchFirst`, or unbatched [T, inputSize]); `h0`: [L·D, N, H] (default zeros).
+   * Returns `[output, h_n]`: output [T, N, D·H], h_n [L·D, N, H].
+   * @throws ShapeError if `input` or `h0` do not fit the layer.
+   */
   forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
   forward(input: Tensor | PackedSequence, h0: Tensor | null = null): [Tensor | PackedSequence, Tensor] {
     const { x, unbatched, states, lengths, packed } = this.prepare(input, [h0]);
@@ -317,7 +328,13 @@ export class LSTM extends RNNBase {
     super('LSTM', inputSize, hiddenSize, opts);
   }
   // the Tensor overload comes last: `call()` is typed from it (a PackedSequence goes through `callPacked`)
+  /** Run over a PackedSequence: output packed like the input, and the last `[h_n, c_n]` of each sequence. */
   forward(input: PackedSequence, state?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]];
+  /**
+   * LSTM over a sequence. `input`: [T, N, inputSize] (or [N, T, inputSize] with `batchFirst`, or unbatched [T, inputSize]); `state`: `[h0, c0]`, each [L·D, N, H] (default zeros).
+   * Returns `[output, [h_n, c_n]]`: output [T, N, D·H] (D·projSize with `projSize`).
+   * @throws ShapeError if `input` or the state do not fit the layer.
+   */
   forward(input: Tensor, state?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]];
   forward(input: Tensor | PackedSequence, state: readonly [Tensor, Tensor] | null = null): [Tensor | PackedSequence, [Tensor, Tensor]] {
     if (state !== null && (!Array.isArray(state) || state.length !== 2))
@@ -338,7 +355,13 @@ export class GRU extends RNNBase {
     super('GRU', inputSize, hiddenSize, opts);
   }
   // the Tensor overload comes last: `call()` is typed from it (a PackedSequence goes through `callPacked`)
+  /** Run over a PackedSequence: output packed like the input, and the last hidden state h_n [L·D, N, H] of each sequence. */
   forward(input: PackedSequence, h0?: Tensor | null): [PackedSequence, Tensor];
+  /**
+   * GRU over a sequence. `input`: [T, N, inputSize] (or [N, T, inputSize] with `batchFirst`, or unbatched [T, inputSize]); `h0`: [L·D, N, H] (default zeros).
+   * Returns `[output, h_n]`: output [T, N, D·H], h_n [L·D, N, H].
+   * @throws ShapeError if `input` or `h0` do not fit the layer.
+   */
   forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
   forward(input: Tensor | PackedSequence, h0: Tensor | null = null): [Tensor | PackedSequence, Tensor] {
     const { x, unbatched, states, lengths, packed } = this.prepare(input, [h0]);
@@ -386,6 +409,10 @@ abstract class CellBase extends Module {
     return this.ownParameter('bias_hh');
   }
 
+  /**
+   * Check a cell's input `x` [N, inputSize] (or unbatched [inputSize]) and state `h` [N, H] (zeros when null); batches an unbatched input.
+   * @throws ShapeError naming `what` if a shape does not fit.
+   */
   protected check(x: Tensor, h: Tensor | null, what = 'hx'): { x: Tensor; h: Tensor; unbatched: boolean } {
     const who = `${this.typeName}(${this.inputSize}, ${this.hiddenSize})`;
     if ((x.ndim !== 1 && x.ndim !== 2) || x.shape[x.ndim - 1] !== this.inputSize)
@@ -414,6 +441,7 @@ export class RNNCell extends CellBase {
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') throw new ValueError(`RNNCell: unknown nonlinearity '${String(this.nonlinearity)}'`);
   }
+  /** PyTorch's repr arguments, e.g. `8, 16, nonlinearity=relu`. */
   override extraRepr(): string {
     return super.extraRepr() + (this.nonlinearity === 'tanh' ? '' : `, nonlinearity=${this.nonlinearity}`);
   }

@@ -28,8 +28,9 @@ export interface MultiheadAttentionOptions extends InitOptions {
   addZeroAttn?: boolean;
 }
 
+/** Per-call options of `MultiheadAttention.forward`; unknown keys throw a `ValueError`. */
 export interface MultiheadAttentionForwardOptions {
-  /** [N, S]: true (or −inf) marks keys to ignore (padding). */
+  /** Shape `[N, S]`: true (or −inf) marks keys to ignore (padding). */
   keyPaddingMask?: Tensor | null;
   /** Return the attention weights (default true). */
   needWeights?: boolean;
