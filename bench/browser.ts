@@ -12,7 +12,13 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const CHROMIUM = '/usr/bin/chromium';
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+};
 
 async function bundle(): Promise<void> {
   const { build } = await import('vite');
@@ -69,14 +75,25 @@ export async function runBrowserBench(quick: boolean): Promise<BrowserResult> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`http://127.0.0.1:${port}/?reps=${quick ? 3 : 5}&target=${quick ? 0.2 : 0.5}`);
-    await page.waitForFunction(() => window.__bench !== undefined || window.__benchError !== undefined, undefined, { timeout: 170_000, polling: 500 });
+    await page.waitForFunction(() => window.__bench !== undefined || window.__benchError !== undefined, undefined, {
+      timeout: 170_000,
+      polling: 500,
+    });
     const err = await page.evaluate(() => window.__benchError);
     if (err) throw new Error(`browser bench: ${err}`);
     if (errors.length) throw new Error(`browser bench: ${errors.join('; ')}`);
@@ -92,7 +109,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   console.log(r.userAgent);
   console.log(JSON.stringify(r.backend.info));
   console.log(`TF.js wasm threads: ${r.tfjsThreads}`);
-  for (const row of r.rows) console.log(`${row.workload}: backprop ${Math.round(row.backprop)}, TF.js wasm ${Math.round(row.tfjsWasm)}, ratio ${(row.backprop / row.tfjsWasm).toFixed(2)}×`);
-  for (const p of r.parity) console.log(`parity ${p.name}: worst relative error ${p.worst.toExponential(2)} ${p.worst <= PARITY_TOL ? 'ok' : 'FAIL'}`);
+  for (const row of r.rows)
+    console.log(
+      `${row.workload}: backprop ${Math.round(row.backprop)}, TF.js wasm ${Math.round(row.tfjsWasm)}, ratio ${(row.backprop / row.tfjsWasm).toFixed(2)}×`,
+    );
+  for (const p of r.parity)
+    console.log(`parity ${p.name}: worst relative error ${p.worst.toExponential(2)} ${p.worst <= PARITY_TOL ? 'ok' : 'FAIL'}`);
   if (r.parity.some((p) => !(p.worst <= PARITY_TOL))) process.exit(1);
 }

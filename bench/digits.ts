@@ -8,6 +8,7 @@ export function loadDigits(): Digits {
   const require = createRequire(import.meta.url);
   const root = dirname(require.resolve('mnist/package.json'));
   const raws: number[][] = [];
-  for (let d = 0; d < 10; d++) raws.push((JSON.parse(readFileSync(join(root, 'src', 'digits', `${d}.json`), 'utf8')) as { data: number[] }).data);
+  for (let d = 0; d < 10; d++)
+    raws.push((JSON.parse(readFileSync(join(root, 'src', 'digits', `${d}.json`), 'utf8')) as { data: number[] }).data);
   return digitsFrom(raws);
 }

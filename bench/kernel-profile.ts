@@ -65,6 +65,9 @@ const wall = (performance.now() - t0) / steps;
 const total = (cpu() - c0) / steps;
 const rows = [...spent.entries()].sort((a, b) => b[1][0] - a[1][0]);
 const inKernels = rows.reduce((s, [, v]) => s + v[0], 0) / steps;
-console.log(`${workload}, ${threads} thread(s): ${wall.toFixed(1)} ms wall, ${total.toFixed(1)} ms process CPU per step; ${inKernels.toFixed(1)} ms CPU inside kernels (load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`);
+console.log(
+  `${workload}, ${threads} thread(s): ${wall.toFixed(1)} ms wall, ${total.toFixed(1)} ms process CPU per step; ${inKernels.toFixed(1)} ms CPU inside kernels (load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`,
+);
 console.log('| CPU ms/step | share | calls/step | kernel |\n|---:|---:|---:|---|');
-for (const [k, [ms, n]] of rows) console.log(`| ${(ms / steps).toFixed(1)} | ${((100 * ms) / steps / total).toFixed(1)} % | ${n / steps} | ${k} |`);
+for (const [k, [ms, n]] of rows)
+  console.log(`| ${(ms / steps).toFixed(1)} | ${((100 * ms) / steps / total).toFixed(1)} % | ${n / steps} | ${k} |`);

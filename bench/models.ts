@@ -38,7 +38,13 @@ function trainer(model: bp.nn.Module, data: Digits, batch: number, imageShape: n
 /** MLP 784-256-128-10: nn.Sequential of nn.Linear/nn.ReLU, cross-entropy, Adam(lr 1e-3). */
 export function mlp(seed = 1): bp.nn.Module {
   const rng = new bp.Rng(seed);
-  return new nn.Sequential(new nn.Linear(784, 256, { rng }), new nn.ReLU(), new nn.Linear(256, 128, { rng }), new nn.ReLU(), new nn.Linear(128, 10, { rng }));
+  return new nn.Sequential(
+    new nn.Linear(784, 256, { rng }),
+    new nn.ReLU(),
+    new nn.Linear(256, 128, { rng }),
+    new nn.ReLU(),
+    new nn.Linear(128, 10, { rng }),
+  );
 }
 
 export function mlpTrainer(data: Digits, batch: number, seed = 1): Trainer {
@@ -60,9 +66,18 @@ export function mlpInfer(data: { x: Float32Array }, seed = 1): (i: number) => nu
 export function lenetTrainer(data: Digits, batch: number, seed = 1): Trainer {
   const rng = new bp.Rng(seed);
   const model = new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2, rng }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 16, 5, { rng }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(),
-    new nn.Linear(400, 120, { rng }), new nn.ReLU(), new nn.Linear(120, 84, { rng }), new nn.ReLU(), new nn.Linear(84, 10, { rng }),
+    new nn.Conv2d(1, 6, 5, { padding: 2, rng }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(6, 16, 5, { rng }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(400, 120, { rng }),
+    new nn.ReLU(),
+    new nn.Linear(120, 84, { rng }),
+    new nn.ReLU(),
+    new nn.Linear(84, 10, { rng }),
   );
   return trainer(model, data, batch, [1, 28, 28]);
 }

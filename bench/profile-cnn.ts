@@ -35,7 +35,11 @@ const step = (i: number) => {
 for (let i = 0; i < 3; i++) step(i); // warm-up
 // bytes copied between the JS heap and wasm memory per step: scratch copies in (putF32) and results
 // copied out (takeF32 when it copies), plus evictions and uploads (the device's own counters)
-const arena = (getBackend() as unknown as { arena: { putF32: (...a: never[]) => number; takeF32: (at: number, n: number) => Float32Array; f32: Float32Array } }).arena;
+const arena = (
+  getBackend() as unknown as {
+    arena: { putF32: (...a: never[]) => number; takeF32: (at: number, n: number) => Float32Array; f32: Float32Array };
+  }
+).arena;
 let copiedIn = 0;
 let copiedOut = 0;
 const put = arena.putF32.bind(arena);
@@ -55,4 +59,15 @@ const info = backendInfo().info as { memory: Record<string, number> };
 const mem1 = (info as { memory?: Record<string, number> }).memory ?? {};
 const moved = ((mem1.evictedBytes ?? 0) - (mem0.evictedBytes ?? 0) + (mem1.uploadedBytes ?? 0) - (mem0.uploadedBytes ?? 0)) / steps;
 const MB = 2 ** 20;
-console.log(JSON.stringify({ copyMBPerStep: { in: copiedIn / steps / MB, out: copiedOut / steps / MB, evictUpload: moved / MB }, steps, batch, threads, msPerStep: ms, samplesPerSec: (batch * 1000) / ms, loss, memory: info.memory }));
+console.log(
+  JSON.stringify({
+    copyMBPerStep: { in: copiedIn / steps / MB, out: copiedOut / steps / MB, evictUpload: moved / MB },
+    steps,
+    batch,
+    threads,
+    msPerStep: ms,
+    samplesPerSec: (batch * 1000) / ms,
+    loss,
+    memory: info.memory,
+  }),
+);

@@ -24,7 +24,10 @@ class BasicBlock extends nn.Module {
     this.relu = new nn.ReLU();
     this.conv2 = new nn.Conv2d(outC, outC, 3, { padding: 1, bias: false, rng });
     this.bn2 = new nn.BatchNorm2d(outC);
-    this.downsample = stride !== 1 || inC !== outC ? new nn.Sequential(new nn.Conv2d(inC, outC, 1, { stride, bias: false, rng }), new nn.BatchNorm2d(outC)) : null;
+    this.downsample =
+      stride !== 1 || inC !== outC
+        ? new nn.Sequential(new nn.Conv2d(inC, outC, 1, { stride, bias: false, rng }), new nn.BatchNorm2d(outC))
+        : null;
   }
   forward(x: bp.Tensor): bp.Tensor {
     const out = this.bn2.call(this.conv2.call(this.relu.call(this.bn1.call(this.conv1.call(x)))));

@@ -49,7 +49,12 @@ class Torch {
     return spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
   }
   static async start(threads: number): Promise<Torch> {
-    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), BENCH_TORCH_THREADS: String(threads) };
+    const env = {
+      ...process.env,
+      OPENBLAS_NUM_THREADS: String(threads),
+      OMP_NUM_THREADS: String(threads),
+      BENCH_TORCH_THREADS: String(threads),
+    };
     const t = new Torch(spawn('/usr/bin/python3', [join(here, 'torch_bench.py')], { env }));
     const hello = JSON.parse((await t.lines.next()).value as string) as { torch: string };
     t.version = hello.torch;
@@ -145,7 +150,7 @@ async function measureRow(row: Row, perUnit: number, impls: Impl[]): Promise<Row
       const n = units.get(im)!;
       const s = await im.run(n);
       // value: units per second × perUnit (GFLOP/s, samples/s) or µs per unit ÷ perUnit (1: µs, 1000: ms)
-      row.samples[im.column]!.push(higherIsBetter ? (n * perUnit) / s : (s / n) * 1e6 / perUnit);
+      row.samples[im.column]!.push(higherIsBetter ? (n * perUnit) / s : ((s / n) * 1e6) / perUnit);
     }
   for (const im of impls) row.values[im.column] = median(row.samples[im.column]!);
   process.stderr.write(`  ${workload}: ${impls.map((im) => `${im.column} ${fmt(row.values[im.column]!)}`).join(', ')}\n`);
@@ -165,7 +170,9 @@ function fmt(v: number | null | undefined): string {
 async function main(): Promise<void> {
   const started = performance.now();
   const data = loadDigits();
-  const tf = await initTf(join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+  const tf = await initTf(
+    join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/',
+  );
   const haveTorch = Torch.available();
   const torch1 = haveTorch ? await Torch.start(1) : null;
   const torch2 = haveTorch ? await Torch.start(2) : null;
@@ -246,7 +253,8 @@ async function main(): Promise<void> {
       { column: 'backprop 2t', before: bpWith(2), run: timeSync((i) => bp2.step(i)) },
       { column: 'TF.js wasm', before: tfOn('wasm'), run: lazyTf('wasm', () => tfLenetTrainer(data, batch)) },
     ];
-    if (!quick) impls.push({ column: 'TF.js cpu', before: tfOn('cpu'), run: lazyTf('cpu', () => tfLenetTrainer(data, batch)), maxUnits: 1 });
+    if (!quick)
+      impls.push({ column: 'TF.js cpu', before: tfOn('cpu'), run: lazyTf('cpu', () => tfLenetTrainer(data, batch)), maxUnits: 1 });
     if (torch1) impls.push({ column: 'PyTorch 1t', run: (k) => torch1.ask({ w: 'train', kind: 'lenet', batch, n: k }) });
     rows.push(await measure('LeNet-5 train b64', 'samples/s', true, batch, impls));
   }
@@ -308,19 +316,24 @@ async function main(): Promise<void> {
     const want = await o1();
     const got = b1();
     resnetParity = 0;
-    for (let i = 0; i < want.length; i++) resnetParity = Math.max(resnetParity, Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
+    for (let i = 0; i < want.length; i++)
+      resnetParity = Math.max(resnetParity, Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
     if (!(resnetParity <= 1e-4)) failures.push(`resnet18-onnx parity: backprop vs onnxruntime worst error ${resnetParity}`);
-    const timeAsync = (f: () => Promise<unknown>): Runner => async (n) => {
-      const t0 = performance.now();
-      for (let k = 0; k < n; k++) await f();
-      return (performance.now() - t0) / 1000;
-    };
-    extra.push(await measure('resnet18-onnx 1×3×224×224', 'ms', false, 1000, [
-      { column: 'backprop 1t', before: bpWith(1), run: timeSync(() => void b1()), maxUnits: 20 },
-      { column: 'onnxruntime 1t', run: timeAsync(o1), maxUnits: 20 },
-      { column: 'backprop 2t', before: bpWith(2), run: timeSync(() => void b2()), maxUnits: 20 },
-      { column: 'onnxruntime 2t', run: timeAsync(o2), maxUnits: 20 },
-    ]));
+    const timeAsync =
+      (f: () => Promise<unknown>): Runner =>
+      async (n) => {
+        const t0 = performance.now();
+        for (let k = 0; k < n; k++) await f();
+        return (performance.now() - t0) / 1000;
+      };
+    extra.push(
+      await measure('resnet18-onnx 1×3×224×224', 'ms', false, 1000, [
+        { column: 'backprop 1t', before: bpWith(1), run: timeSync(() => void b1()), maxUnits: 20 },
+        { column: 'onnxruntime 1t', run: timeAsync(o1), maxUnits: 20 },
+        { column: 'backprop 2t', before: bpWith(2), run: timeSync(() => void b2()), maxUnits: 20 },
+        { column: 'onnxruntime 2t', run: timeAsync(o2), maxUnits: 20 },
+      ]),
+    );
   }
   torch1?.close();
   torch2?.close();
@@ -328,7 +341,11 @@ async function main(): Promise<void> {
   // soak (own process: needs --expose-gc)
   let soak: Record<string, unknown> | null = null;
   if (!only || only.test('soak')) {
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, 'soak.ts'), '--steps', '10000', '--batch', quick ? '8' : '32'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', join(here, 'soak.ts'), '--steps', '10000', '--batch', quick ? '8' : '32'],
+      { encoding: 'utf8' },
+    );
     if (r.status === 0) soak = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
     else process.stderr.write(`soak failed: ${r.stderr}\n`);
   }
@@ -338,9 +355,11 @@ async function main(): Promise<void> {
   if (existsSync(CHROMIUM) && !argv.includes('--no-browser') && (!only || only.test('browser'))) {
     try {
       browser = await runBrowserBench(quick);
-      for (const r of browser.rows) process.stderr.write(`  browser ${r.workload}: backprop ${fmt(r.backprop)}, TF.js wasm ${fmt(r.tfjsWasm)}\n`);
+      for (const r of browser.rows)
+        process.stderr.write(`  browser ${r.workload}: backprop ${fmt(r.backprop)}, TF.js wasm ${fmt(r.tfjsWasm)}\n`);
       const bad = browser.parity.filter((p) => !(p.worst <= PARITY_TOL));
-      if (bad.length) failures.push(`browser parity (wasm vs js in Chromium): ${bad.map((p) => `${p.name} ${p.worst.toExponential(2)}`).join(', ')}`);
+      if (bad.length)
+        failures.push(`browser parity (wasm vs js in Chromium): ${bad.map((p) => `${p.name} ${p.worst.toExponential(2)}`).join(', ')}`);
     } catch (e) {
       process.stderr.write(`browser bench failed: ${(e as Error).message}\n`);
     }
@@ -363,30 +382,49 @@ async function main(): Promise<void> {
       if (x === null || y === null) return '—';
       return `${(r.higherIsBetter ? x / y : y / x).toFixed(2)}×`;
     };
-    lines.push(`| ${r.workload} | ${r.unit} | ${columns.map((c) => fmt(v(c))).join(' | ')} | ${ratio('backprop 1t', 'TF.js wasm')} | ${ratio('backprop 1t', 'PyTorch 1t')}${torchSlow ? ' ⚠' : ''} | ${ratio('backprop 2t', 'backprop 1t')} |`);
+    lines.push(
+      `| ${r.workload} | ${r.unit} | ${columns.map((c) => fmt(v(c))).join(' | ')} | ${ratio('backprop 1t', 'TF.js wasm')} | ${ratio('backprop 1t', 'PyTorch 1t')}${torchSlow ? ' ⚠' : ''} | ${ratio('backprop 2t', 'backprop 1t')} |`,
+    );
   }
-  const env = `Node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, load average ${loadavg().map((x) => x.toFixed(1)).join('/')}; backprop ${info.info.variant} (relaxed SIMD ${info.info.relaxedSimd}); ${torch1 ? `PyTorch ${torch1.version}` : 'PyTorch not available'}; TF.js ${tf.version.tfjs}`;
+  const env = `Node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(
+      '/',
+    )}; backprop ${info.info.variant} (relaxed SIMD ${info.info.relaxedSimd}); ${torch1 ? `PyTorch ${torch1.version}` : 'PyTorch not available'}; TF.js ${tf.version.tfjs}`;
   const notes = [
     'Ratios ≥ 1 favour backprop (for µs, the inverse). Medians of interleaved trials.',
     'TF.js 4.22 wasm has no Conv2DBackpropFilter kernel; the bench registers one composed from its slice/matMul/stack ops (bench/tfjs.ts), as a user would.',
     'TF.js wasm runs single-threaded in Node; TF.js cpu is its plain-JS backend (large SGEMMs and LeNet skipped in --quick).',
   ];
   for (const f of failures) notes.push(`Failed: ${f}`);
-  if (torchSlow) notes.push('⚠ PyTorch is running on a slow (reference) BLAS: its GEMM rate is under 0.3× backprop\'s — install libopenblas0-pthread; the PyTorch ratios are not a fair anchor.');
+  if (torchSlow)
+    notes.push(
+      "⚠ PyTorch is running on a slow (reference) BLAS: its GEMM rate is under 0.3× backprop's — install libopenblas0-pthread; the PyTorch ratios are not a fair anchor.",
+    );
   if (soak) {
     const mb = (x: unknown) => ((x as number) / 1e6).toFixed(2);
-    notes.push(`Memory soak: ${soak.steps} MLP steps at batch ${soak.batch} on ${soak.backend} in ${(soak.seconds as number).toFixed(1)} s; heap after GC grew ${mb(soak.heapGrowth)} MB and array buffers ${mb(soak.arrayBufferGrowth)} MB between step ${soak.mark} and the end; wasm arena ${mb((soak.end as { arena: number }).arena)} MB.`);
+    notes.push(
+      `Memory soak: ${soak.steps} MLP steps at batch ${soak.batch} on ${soak.backend} in ${(soak.seconds as number).toFixed(1)} s; heap after GC grew ${mb(soak.heapGrowth)} MB and array buffers ${mb(soak.arrayBufferGrowth)} MB between step ${soak.mark} and the end; wasm arena ${mb((soak.end as { arena: number }).arena)} MB.`,
+    );
   }
   if (browser) {
-    lines.push('', `Headless Chromium (${browser.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'Chromium'}, backprop ${String(browser.backend.info.variant)} on one thread, TF.js wasm on ${browser.tfjsThreads}):`, '');
+    lines.push(
+      '',
+      `Headless Chromium (${browser.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'Chromium'}, backprop ${String(browser.backend.info.variant)} on one thread, TF.js wasm on ${browser.tfjsThreads}):`,
+      '',
+    );
     lines.push('| workload | backprop | TF.js wasm | ratio |', '|---|---:|---:|---:|');
-    for (const r of browser.rows) lines.push(`| ${r.workload} | ${fmt(r.backprop)} | ${fmt(r.tfjsWasm)} | ${(r.backprop / r.tfjsWasm).toFixed(2)}× |`);
-    lines.push('', `Browser parity, wasm vs js kernels in the page (worst error / result scale, tolerance ${PARITY_TOL}): ${browser.parity.map((p) => `${p.name} ${p.worst.toExponential(1)}`).join('; ')}.`);
+    for (const r of browser.rows)
+      lines.push(`| ${r.workload} | ${fmt(r.backprop)} | ${fmt(r.tfjsWasm)} | ${(r.backprop / r.tfjsWasm).toFixed(2)}× |`);
+    lines.push(
+      '',
+      `Browser parity, wasm vs js kernels in the page (worst error / result scale, tolerance ${PARITY_TOL}): ${browser.parity.map((p) => `${p.name} ${p.worst.toExponential(1)}`).join('; ')}.`,
+    );
   }
   if (extra.some((r) => Object.keys(r.values).length > 0)) {
     // the peer: PyTorch for training, onnxruntime-node for the ONNX file; ratios ≥ 1 favour backprop
     const cols = ['backprop 1t', 'backprop 2t', 'PyTorch 1t', 'onnxruntime 1t', 'onnxruntime 2t'];
-    lines.push('', 'Issue 13 workloads (the CLI\'s cnn; resnet18 exported by backprop, run by backprop and onnxruntime-node):', '');
+    lines.push('', "Issue 13 workloads (the CLI's cnn; resnet18 exported by backprop, run by backprop and onnxruntime-node):", '');
     lines.push(`| workload | unit | ${cols.join(' | ')} | bp 1t / peer 1t | bp 2t / peer 2t | bp 2t / bp 1t |`);
     lines.push(`|---|---|${cols.map(() => '---:').join('|')}|---:|---:|---:|`);
     for (const r of extra) {
@@ -398,9 +436,14 @@ async function main(): Promise<void> {
         return x === null || y === null ? '—' : `${(r.higherIsBetter ? x / y : y / x).toFixed(2)}×`;
       };
       const peer = v('PyTorch 1t') !== null ? 'PyTorch' : 'onnxruntime';
-      lines.push(`| ${r.workload} | ${r.unit} | ${cols.map((c) => fmt(v(c))).join(' | ')} | ${ratio('backprop 1t', `${peer} 1t`)} | ${ratio('backprop 2t', `${peer} 2t`)} | ${ratio('backprop 2t', 'backprop 1t')} |`);
+      lines.push(
+        `| ${r.workload} | ${r.unit} | ${cols.map((c) => fmt(v(c))).join(' | ')} | ${ratio('backprop 1t', `${peer} 1t`)} | ${ratio('backprop 2t', `${peer} 2t`)} | ${ratio('backprop 2t', 'backprop 1t')} |`,
+      );
     }
-    if (resnetParity !== null) notes.push(`resnet18-onnx: backprop's and onnxruntime's outputs differ by at most ${resnetParity.toExponential(1)} (relative to max(1, |y|)).`);
+    if (resnetParity !== null)
+      notes.push(
+        `resnet18-onnx: backprop's and onnxruntime's outputs differ by at most ${resnetParity.toExponential(1)} (relative to max(1, |y|)).`,
+      );
   }
   const table = lines.join('\n');
   console.log(`\n${env}\n\n${table}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`);

@@ -30,14 +30,34 @@ if (loop === 'all') {
   const { execFileSync } = await import('node:child_process');
   const MB = (b: number) => (b / 2 ** 20).toFixed(1);
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-  const rows: string[] = ['| loop | steps | RSS at warm-up → end | growth | wasm memory at warm-up → end | growth | evicted / engine-freed / finalized blocks | kept tensors |', '|---|---:|---:|---:|---:|---:|---:|---|'];
+  const rows: string[] = [
+    '| loop | steps | RSS at warm-up → end | growth | wasm memory at warm-up → end | growth | evicted / engine-freed / finalized blocks | kept tensors |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+  ];
   for (const l of ['a', 'b', 'c', 'd']) {
-    const args = ['--expose-gc', '--import', 'tsx', process.argv[1]!, '--loop', l, '--steps', String(steps), '--threads', String(threads), ...(memory ? ['--memory', memory] : [])];
-    const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop()!;
+    const args = [
+      '--expose-gc',
+      '--import',
+      'tsx',
+      process.argv[1]!,
+      '--loop',
+      l,
+      '--steps',
+      String(steps),
+      '--threads',
+      String(threads),
+      ...(memory ? ['--memory', memory] : []),
+    ];
+    const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n')
+      .pop()!;
     console.log(out);
     const r = JSON.parse(out);
     const kept = l === 'd' ? `${r.kept.checked} read back ${r.kept.ok ? 'exactly' : 'WRONG'}` : '—';
-    rows.push(`| ${l} | ${r.steps} | ${MB(r.atMark.rss)} → ${MB(r.end.rss)} MB | ${pct(r.rssGrowth)} | ${MB(r.atMark.wasm)} → ${MB(r.end.wasm)} MB | ${pct(r.wasmGrowth)} | ${r.memory.evicted} / ${r.memory.engineFreed} / ${r.memory.finalized} | ${kept} |`);
+    rows.push(
+      `| ${l} | ${r.steps} | ${MB(r.atMark.rss)} → ${MB(r.end.rss)} MB | ${pct(r.rssGrowth)} | ${MB(r.atMark.wasm)} → ${MB(r.end.wasm)} MB | ${pct(r.wasmGrowth)} | ${r.memory.evicted} / ${r.memory.engineFreed} / ${r.memory.finalized} | ${kept} |`,
+    );
   }
   console.log(rows.join('\n'));
   process.exit(0);
@@ -48,7 +68,13 @@ if (!['a', 'b', 'c', 'd'].includes(loop)) throw new Error(`soak-loops: --loop a|
 
 await init({ backend: 'wasm', threads, ...(memory ? { memory: Number(memory) } : {}) });
 
-interface Mem { rss: number; heap: number; arrayBuffers: number; wasm: number; live: number }
+interface Mem {
+  rss: number;
+  heap: number;
+  arrayBuffers: number;
+  wasm: number;
+  live: number;
+}
 async function mem(): Promise<Mem> {
   for (let i = 0; i < 2; i++) {
     gc!();
@@ -61,11 +87,20 @@ async function mem(): Promise<Mem> {
 
 const rng = new Rng(7);
 const B = 32;
-const model = new nn.Sequential(new nn.Linear(64, 128, { rng }), new nn.ReLU(), new nn.Linear(128, 128, { rng }), new nn.ReLU(), new nn.Linear(128, 10, { rng }));
+const model = new nn.Sequential(
+  new nn.Linear(64, 128, { rng }),
+  new nn.ReLU(),
+  new nn.Linear(128, 128, { rng }),
+  new nn.ReLU(),
+  new nn.Linear(128, 10, { rng }),
+);
 const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
 const N = 512;
 const X = randn([N, 64], { rng });
-const Y = tensor(Array.from({ length: N }, (_, i) => i % 10), { dtype: 'int32' });
+const Y = tensor(
+  Array.from({ length: N }, (_, i) => i % 10),
+  { dtype: 'int32' },
+);
 const batch = (i: number): [Tensor, Tensor] => {
   const at = (i * B) % N;
   return [X.narrow(0, at, B).contiguous(), Y.narrow(0, at, B).contiguous()];
@@ -97,7 +132,10 @@ if (loop === 'a') {
   const fitEpochs = Math.max(1, Math.round(steps / 2 / perEpoch));
   let done = 0;
   await fit(model, {
-    train: loader, loss: nn.F.crossEntropy, optimizer: opt, epochs: fitEpochs,
+    train: loader,
+    loss: nn.F.crossEntropy,
+    optimizer: opt,
+    epochs: fitEpochs,
     onBatchEnd: () => {
       done++;
     },
@@ -146,14 +184,21 @@ if (loop === 'a') {
     if (i + 1 === mark) atMark = await mem();
   }
   lastLoss = lossValues[lossValues.length - 1]!;
-  const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, j: number) => Object.is(v, b[j]));
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+    a.length === b.length && Array.prototype.every.call(a, (v: number, j: number) => Object.is(v, b[j]));
   losses.forEach((l, i) => {
     kept.checked++;
-    if (!Object.is(l.item(), lossValues[i])) { kept.ok = false; if (process.env.SOAK_DEBUG) console.error("loss", i, l.item(), lossValues[i]); }
+    if (!Object.is(l.item(), lossValues[i])) {
+      kept.ok = false;
+      if (process.env.SOAK_DEBUG) console.error('loss', i, l.item(), lossValues[i]);
+    }
   });
   acts.forEach((a, i) => {
     kept.checked++;
-    if (!same(a.dataSync(), actValues[i]!)) { kept.ok = false; if (process.env.SOAK_DEBUG) console.error("act", i, a.dataSync().slice(0, 3), actValues[i]!.slice(0, 3)); }
+    if (!same(a.dataSync(), actValues[i]!)) {
+      kept.ok = false;
+      if (process.env.SOAK_DEBUG) console.error('act', i, a.dataSync().slice(0, 3), actValues[i]!.slice(0, 3));
+    }
   });
   kept.checked++;
   if (!same(epochTensor.dataSync(), epochValues)) kept.ok = false;
@@ -162,8 +207,18 @@ if (loop === 'a') {
 const end = await mem();
 const m = atMark ?? end;
 const info = backendInfo().info as { memory: Record<string, number> };
-console.log(JSON.stringify({
-  loop, steps, mark, threads, lastLoss, atMark: m, end,
-  rssGrowth: (end.rss - m.rss) / m.rss, wasmGrowth: (end.wasm - m.wasm) / m.wasm,
-  memory: info.memory, kept,
-}));
+console.log(
+  JSON.stringify({
+    loop,
+    steps,
+    mark,
+    threads,
+    lastLoss,
+    atMark: m,
+    end,
+    rssGrowth: (end.rss - m.rss) / m.rss,
+    wasmGrowth: (end.wasm - m.wasm) / m.wasm,
+    memory: info.memory,
+    kept,
+  }),
+);

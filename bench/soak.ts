@@ -37,7 +37,17 @@ for (let i = 0; i < steps; i++) {
 }
 const seconds = (performance.now() - t0) / 1000;
 const end = mem();
-console.log(JSON.stringify({
-  backend: bp.backendInfo().backend, steps, batch, mark, seconds, loss: t.loss(), atMark, end,
-  heapGrowth: end.heapUsed - atMark.heapUsed, arrayBufferGrowth: end.arrayBuffers - atMark.arrayBuffers,
-}));
+console.log(
+  JSON.stringify({
+    backend: bp.backendInfo().backend,
+    steps,
+    batch,
+    mark,
+    seconds,
+    loss: t.loss(),
+    atMark,
+    end,
+    heapGrowth: end.heapUsed - atMark.heapUsed,
+    arrayBufferGrowth: end.arrayBuffers - atMark.arrayBuffers,
+  }),
+);

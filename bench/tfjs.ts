@@ -42,24 +42,45 @@ function registerWasmConv2dBackpropFilter(): void {
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs }) => {
       const { x, dy } = inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
-      const a = attrs as unknown as { strides: number | [number, number]; pad: number | 'same' | 'valid' | number[][]; filterShape: [number, number, number, number]; dataFormat: string };
+      const a = attrs as unknown as {
+        strides: number | [number, number];
+        pad: number | 'same' | 'valid' | number[][];
+        filterShape: [number, number, number, number];
+        dataFormat: string;
+      };
       const [kh, kw, ci, co] = a.filterShape;
       const [sh, sw] = typeof a.strides === 'number' ? [a.strides, a.strides] : a.strides;
       const [n, oh, ow] = [dy.shape[0], dy.shape[1], dy.shape[2]];
       return tf.tidy(() => {
         let xp: tf.Tensor4D = x;
         if (Array.isArray(a.pad)) xp = tf.pad(x, a.pad as [number, number][]);
-        else if (typeof a.pad === 'number' && a.pad > 0) xp = tf.pad(x, [[0, 0], [a.pad, a.pad], [a.pad, a.pad], [0, 0]]);
+        else if (typeof a.pad === 'number' && a.pad > 0)
+          xp = tf.pad(x, [
+            [0, 0],
+            [a.pad, a.pad],
+            [a.pad, a.pad],
+            [0, 0],
+          ]);
         else if (a.pad === 'same') {
           const ph = Math.max((oh - 1) * sh + kh - x.shape[1], 0);
           const pw = Math.max((ow - 1) * sw + kw - x.shape[2], 0);
-          xp = tf.pad(x, [[0, 0], [Math.floor(ph / 2), ph - Math.floor(ph / 2)], [Math.floor(pw / 2), pw - Math.floor(pw / 2)], [0, 0]]);
+          xp = tf.pad(x, [
+            [0, 0],
+            [Math.floor(ph / 2), ph - Math.floor(ph / 2)],
+            [Math.floor(pw / 2), pw - Math.floor(pw / 2)],
+            [0, 0],
+          ]);
         }
         const dy2 = dy.reshape([n * oh * ow, co]);
         const taps: tf.Tensor2D[] = [];
         for (let i = 0; i < kh; i++)
           for (let j = 0; j < kw; j++) {
-            const win = tf.stridedSlice(xp, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, ci], [1, sh, sw, 1]) as tf.Tensor4D;
+            const win = tf.stridedSlice(
+              xp,
+              [0, i, j, 0],
+              [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, ci],
+              [1, sh, sw, 1],
+            ) as tf.Tensor4D;
             taps.push(tf.matMul(win.reshape([n * oh * ow, ci]), dy2, true, false));
           }
         return tf.stack(taps).reshape([kh, kw, ci, co]);
@@ -68,11 +89,18 @@ function registerWasmConv2dBackpropFilter(): void {
   });
 }
 
-interface Data { x: Float32Array; y: Int32Array; n: number }
+interface Data {
+  x: Float32Array;
+  y: Int32Array;
+  n: number;
+}
 
 function dense(inF: number, outF: number, seed: number): [tf.Variable, tf.Variable] {
   const b = 1 / Math.sqrt(inF);
-  return [tf.variable(tf.randomUniform([inF, outF], -b, b, 'float32', seed)), tf.variable(tf.randomUniform([outF], -b, b, 'float32', seed + 1))];
+  return [
+    tf.variable(tf.randomUniform([inF, outF], -b, b, 'float32', seed)),
+    tf.variable(tf.randomUniform([outF], -b, b, 'float32', seed + 1)),
+  ];
 }
 
 export interface TfTrainer {
@@ -134,7 +162,10 @@ export function tfMlpInfer(data: { x: Float32Array }): (i: number) => number {
 export function tfLenetTrainer(data: Data, batch: number): TfTrainer {
   const conv = (k: number, ci: number, co: number, seed: number): [tf.Variable, tf.Variable] => {
     const b = 1 / Math.sqrt(k * k * ci);
-    return [tf.variable(tf.randomUniform([k, k, ci, co], -b, b, 'float32', seed)), tf.variable(tf.randomUniform([co], -b, b, 'float32', seed + 1))];
+    return [
+      tf.variable(tf.randomUniform([k, k, ci, co], -b, b, 'float32', seed)),
+      tf.variable(tf.randomUniform([co], -b, b, 'float32', seed + 1)),
+    ];
   };
   const c1 = conv(5, 1, 6, 11);
   const c2 = conv(5, 6, 16, 13);
@@ -149,7 +180,17 @@ export function tfLenetTrainer(data: Data, batch: number): TfTrainer {
         const x = tf.tensor4d(data.x.subarray(b * batch * 784, (b + 1) * batch * 784), [batch, 28, 28, 1]);
         const y = tf.oneHot(tf.tensor1d(data.y.subarray(b * batch, (b + 1) * batch), 'int32'), 10);
         return opt.minimize(() => {
-          const a1 = tf.relu(tf.add(tf.conv2d(x, c1[0] as tf.Tensor4D, 1, [[0, 0], [2, 2], [2, 2], [0, 0]]), c1[1])) as tf.Tensor4D;
+          const a1 = tf.relu(
+            tf.add(
+              tf.conv2d(x, c1[0] as tf.Tensor4D, 1, [
+                [0, 0],
+                [2, 2],
+                [2, 2],
+                [0, 0],
+              ]),
+              c1[1],
+            ),
+          ) as tf.Tensor4D;
           let h = tf.maxPool(a1, 2, 2, 'valid') as tf.Tensor4D;
           const a2 = tf.relu(tf.add(tf.conv2d(h, c2[0] as tf.Tensor4D, 1, 'valid'), c2[1])) as tf.Tensor4D;
           h = tf.maxPool(a2, 2, 2, 'valid') as tf.Tensor4D;

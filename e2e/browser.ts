@@ -14,14 +14,24 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function open(url: string, opts: { viewport?: { width: number; height: number }; deviceScaleFactor?: number } = {}): Promise<Session> {
+export async function open(
+  url: string,
+  opts: { viewport?: { width: number; height: number }; deviceScaleFactor?: number } = {},
+): Promise<Session> {
   const dir = mkdtempSync(join(tmpdir(), 'pg-e2e-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--js-flags=--expose-gc',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--js-flags=--expose-gc',
     ],
     viewport: opts.viewport ?? { width: 1400, height: 1000 },
     deviceScaleFactor: opts.deviceScaleFactor ?? 1,
@@ -77,7 +87,10 @@ export async function workerHeap(page: Page): Promise<() => Promise<number>> {
     new Promise((res) => {
       const id = nextId++;
       waits.set(id, res);
-      void (s.send as (m: string, p: unknown) => Promise<unknown>)('Target.sendMessageToTarget', { sessionId: sessions[0], message: JSON.stringify({ id, method }) });
+      void (s.send as (m: string, p: unknown) => Promise<unknown>)('Target.sendMessageToTarget', {
+        sessionId: sessions[0],
+        message: JSON.stringify({ id, method }),
+      });
     });
   for (let i = 0; i < 50 && sessions.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
   if (!sessions.length) throw new Error('workerHeap: no worker target found');

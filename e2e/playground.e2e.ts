@@ -262,7 +262,7 @@ describe('playground in Chromium', () => {
     expect(await page.locator('#img-pred').textContent()).toBe('1');
   });
 
-  it('classroom flags hide controls (ours and TensorFlow Playground\'s)', async () => {
+  it("classroom flags hide controls (ours and TensorFlow Playground's)", async () => {
     await boot('hide=optimizer,noise,features&learningRate_hide=true');
     expect(await page.locator('.node.feature').count()).toBe(2);
     await page.click('[data-feature="x"]');
@@ -278,12 +278,18 @@ describe('playground in Chromium', () => {
     await boot();
     await pg((p) => p.step(5));
     const w = await pg((p) => p.weights());
-    const n0 = await pg((p) => { const f = p.frame(); return f.points0.train.length + f.points0.test.length + f.points0.val.length; });
+    const n0 = await pg((p) => {
+      const f = p.frame();
+      return f.points0.train.length + f.points0.test.length + f.points0.val.length;
+    });
     await page.selectOption('#add-points', '1');
     const box = (await page.locator('#heatmap').boundingBox())!;
     await page.mouse.click(box.x + box.width * 0.9, box.y + box.height * 0.1);
     await page.mouse.click(box.x + box.width * 0.85, box.y + box.height * 0.12);
-    await page.waitForFunction((n) => { const f = (window as any).__pg.frame(); return f.points0.train.length + f.points0.test.length + f.points0.val.length === n + 2; }, n0);
+    await page.waitForFunction((n) => {
+      const f = (window as any).__pg.frame();
+      return f.points0.train.length + f.points0.test.length + f.points0.val.length === n + 2;
+    }, n0);
     const st = await pg((p) => p.state());
     expect(st.dataset).toBe('custom');
     expect(await pg((p) => p.frame().epoch)).toBe(5);
@@ -310,7 +316,10 @@ describe('playground in Chromium', () => {
     await page.locator('#csv-text').evaluate((t) => ((t.closest('details') as HTMLDetailsElement).open = true));
     await page.locator('#csv-text').fill(rows.join('\n'));
     await page.click('#csv-paste');
-    await page.waitForFunction(() => { const f = (window as any).__pg.frame(); return f.points0.train.length + f.points0.test.length === 60; });
+    await page.waitForFunction(() => {
+      const f = (window as any).__pg.frame();
+      return f.points0.train.length + f.points0.test.length === 60;
+    });
     const st = await pg((p) => p.state());
     expect([st.dataset, st.problem]).toEqual(['custom', 'regression']);
   });

@@ -141,10 +141,14 @@ describe('TensorFlow Playground links', () => {
       await boot(link.hash);
       expect(parseHash(link.hash).notices).toEqual([]);
       expect(await page.locator('.notice').count()).toBe(0);
-      const st = await page.evaluate('window.__pg.state()') as Record<string, unknown>;
+      const st = (await page.evaluate('window.__pg.state()')) as Record<string, unknown>;
       for (const [k, v] of Object.entries(link.expect)) expect(st[k], k).toEqual(v);
       for (const h of link.hidden ?? []) {
-        const sel = ['x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY'].includes(h) ? `[data-feature="${h}"]` : h === 'article' ? '#article' : `[data-control="${h}"], #${h === 'playButton' ? 'play' : h === 'resetButton' ? 'reset' : h}`;
+        const sel = ['x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY'].includes(h)
+          ? `[data-feature="${h}"]`
+          : h === 'article'
+            ? '#article'
+            : `[data-control="${h}"], #${h === 'playButton' ? 'play' : h === 'resetButton' ? 'reset' : h}`;
         // a hidden feature that is switched on stays in the network as a fixed input; one that is off is not drawn
         if (sel.startsWith('[data-feature')) {
           const on = st[h] === true;

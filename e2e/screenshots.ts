@@ -30,7 +30,13 @@ const BIG = 'dataset=spiral&networkShape=8,8,8,8,8,8&xSquared=true&ySquared=true
 
 for (const scheme of ['light', 'dark'] as const) {
   await page.emulateMedia({ colorScheme: scheme });
-  for (const [w, h] of [[1920, 1080], [1366, 768], [1280, 800], [1024, 768], [390, 844]] as const) {
+  for (const [w, h] of [
+    [1920, 1080],
+    [1366, 768],
+    [1280, 800],
+    [1024, 768],
+    [390, 844],
+  ] as const) {
     await page.setViewportSize({ width: w, height: h });
     await boot(BIG);
     await step(w < 500 ? 40 : 150);

@@ -18,7 +18,14 @@ export const TF_LINKS: TfLink[] = [
   {
     name: 'TensorFlow Playground default',
     hash: `activation=tanh&batchSize=10&dataset=circle&regDataset=reg-plane&learningRate=0.03&regularizationRate=0&noise=0&networkShape=4,2&seed=0.59392&showTestData=false&discretize=false&percTrainData=50&x=true&y=true&xTimesY=false&xSquared=false&ySquared=false&${tail}&problem=classification&initZero=false&hideText=false`,
-    expect: { dataset: 'circle', problem: 'classification', networkShape: [4, 2], learningRate: 0.03, activation: 'tanh', preset: 'classic' },
+    expect: {
+      dataset: 'circle',
+      problem: 'classification',
+      networkShape: [4, 2],
+      learningRate: 0.03,
+      activation: 'tanh',
+      preset: 'classic',
+    },
   },
   {
     name: 'linear model on the Gaussian data, no hidden layers (first neural-net exercise)',
@@ -45,7 +52,14 @@ export const TF_LINKS: TfLink[] = [
   {
     name: 'regression on the plane with L2',
     hash: `activation=relu&regularization=L2&batchSize=10&dataset=gauss&regDataset=reg-plane&learningRate=0.01&regularizationRate=0.003&noise=15&networkShape=3&seed=0.09&showTestData=true&discretize=false&percTrainData=70&x=true&y=true&xTimesY=false&xSquared=false&ySquared=false&${tail}&problem=regression&initZero=false&hideText=false`,
-    expect: { dataset: 'reg-plane', problem: 'regression', regularization: 'L2', regularizationRate: 0.003, activation: 'relu', showTestData: true },
+    expect: {
+      dataset: 'reg-plane',
+      problem: 'regression',
+      regularization: 'L2',
+      regularizationRate: 0.003,
+      activation: 'relu',
+      showTestData: true,
+    },
   },
   {
     name: 'zero initial weights, article hidden, play and reset buttons hidden',

@@ -10,11 +10,7 @@ import { data, manualSeed, nn, optim, viz, type Tensor } from '../src/index.js';
 import { claim, f, outFile, runIfMain, type RunOptions } from './lib.js';
 
 function mlp(activation: () => nn.Module, hidden: number): nn.Sequential {
-  return new nn.Sequential(
-    new nn.Linear(2, hidden), activation(),
-    new nn.Linear(hidden, hidden), activation(),
-    new nn.Linear(hidden, 2),
-  );
+  return new nn.Sequential(new nn.Linear(2, hidden), activation(), new nn.Linear(hidden, hidden), activation(), new nn.Linear(hidden, 2));
 }
 
 function accuracy(model: nn.Module, x: Tensor, y: Tensor): number {
@@ -22,7 +18,12 @@ function accuracy(model: nn.Module, x: Tensor, y: Tensor): number {
 }
 
 /** Full-batch training with the explicit loop; returns test accuracy. */
-function trainAndTest(model: nn.Module, train: data.datasets.ClassificationData, test: data.datasets.ClassificationData, steps: number): number {
+function trainAndTest(
+  model: nn.Module,
+  train: data.datasets.ClassificationData,
+  test: data.datasets.ClassificationData,
+  steps: number,
+): number {
   const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
   const lossFn = new nn.CrossEntropyLoss();
   for (let step = 0; step < steps; step++) {
@@ -49,12 +50,23 @@ export async function run({ fast }: RunOptions) {
   for (const [name, make] of Object.entries(sets) as [keyof typeof sets, (s: number) => data.datasets.ClassificationData][]) {
     const train = make(1);
     const test = make(2);
-    acc[`${name}_linear`] = trainAndTest(mlp(() => new nn.Identity(), 16), train, test, steps[name]);
+    acc[`${name}_linear`] = trainAndTest(
+      mlp(() => new nn.Identity(), 16),
+      train,
+      test,
+      steps[name],
+    );
     const model = mlp(() => new nn.Tanh(), name === 'spiral' ? 32 : 16);
     acc[`${name}_tanh`] = trainAndTest(model, train, test, steps[name]);
     if (name === 'spiral') {
       const file = outFile('02-spiral-boundary.svg', fast);
-      await viz.saveSVG(file, viz.decisionBoundary(model, test.x.narrow(0, 0, 200), test.y.narrow(0, 0, 200), { resolution: 40, title: `tanh MLP on spirals (test accuracy ${f(acc.spiral_tanh!)})` }));
+      await viz.saveSVG(
+        file,
+        viz.decisionBoundary(model, test.x.narrow(0, 0, 200), test.y.narrow(0, 0, 200), {
+          resolution: 40,
+          title: `tanh MLP on spirals (test accuracy ${f(acc.spiral_tanh!)})`,
+        }),
+      );
       files.push(file);
     }
   }
@@ -64,9 +76,17 @@ export async function run({ fast }: RunOptions) {
     files,
     claims: [
       claim('tanh MLP: XOR accuracy ≥ 0.95', acc.xor_tanh! >= 0.95, `test ${f(acc.xor_tanh!)} (linear activations: ${f(acc.xor_linear!)})`),
-      claim('tanh MLP: circles accuracy ≥ 0.95', acc.circle_tanh! >= 0.95, `test ${f(acc.circle_tanh!)} (linear activations: ${f(acc.circle_linear!)})`),
+      claim(
+        'tanh MLP: circles accuracy ≥ 0.95',
+        acc.circle_tanh! >= 0.95,
+        `test ${f(acc.circle_tanh!)} (linear activations: ${f(acc.circle_linear!)})`,
+      ),
       claim(`tanh MLP: spirals accuracy ≥ ${spiralBar}`, acc.spiral_tanh! >= spiralBar, `test ${f(acc.spiral_tanh!)}`),
-      claim('linear activations fail on spirals: accuracy ≤ 0.65 (chance 0.5)', acc.spiral_linear! <= 0.65, `test ${f(acc.spiral_linear!)}`),
+      claim(
+        'linear activations fail on spirals: accuracy ≤ 0.65 (chance 0.5)',
+        acc.spiral_linear! <= 0.65,
+        `test ${f(acc.spiral_linear!)}`,
+      ),
     ],
   };
 }

@@ -11,7 +11,9 @@ import { claim, f, runIfMain, type RunOptions } from './lib.js';
 
 /** The rows `idx` of a column-oriented table. */
 function rows<T extends data.Table>(table: T, idx: number[]): data.Table {
-  return Object.fromEntries(Object.entries(table).map(([k, col]) => [k, idx.map((i) => (col as ArrayLike<number | string>)[i]!)])) as data.Table;
+  return Object.fromEntries(
+    Object.entries(table).map(([k, col]) => [k, idx.map((i) => (col as ArrayLike<number | string>)[i]!)]),
+  ) as data.Table;
 }
 
 export async function run({ fast }: RunOptions) {
@@ -33,7 +35,13 @@ export async function run({ fast }: RunOptions) {
   const yTest = targets(testT);
   console.log(`  features: ${features.getFeatureNamesOut().join(', ')}`);
 
-  const model = new nn.Sequential(new nn.Linear(xTrain.shape[1]!, 64), new nn.ReLU(), new nn.Linear(64, 32), new nn.ReLU(), new nn.Linear(32, 2));
+  const model = new nn.Sequential(
+    new nn.Linear(xTrain.shape[1]!, 64),
+    new nn.ReLU(),
+    new nn.Linear(64, 32),
+    new nn.ReLU(),
+    new nn.Linear(32, 2),
+  );
   const opt = new optim.Adam(model.parameters(), { lr: 3e-3 });
   const lossFn = new nn.MSELoss();
   const loader = new data.DataLoader(new data.TensorDataset(xTrain, yTrain), { batchSize: 32, shuffle: true, seed: 3 });
@@ -58,7 +66,11 @@ export async function run({ fast }: RunOptions) {
   return {
     metrics: res,
     claims: [
-      claim(`price: test R² ≥ ${bar}`, res.price_r2 >= bar, `R² ${f(res.price_r2)}, MAE ${f(res.price_mae_k, 1)} k€ on ${nTest} test houses`),
+      claim(
+        `price: test R² ≥ ${bar}`,
+        res.price_r2 >= bar,
+        `R² ${f(res.price_r2)}, MAE ${f(res.price_mae_k, 1)} k€ on ${nTest} test houses`,
+      ),
       claim(`rent: test R² ≥ ${bar}`, res.rent_r2 >= bar, `R² ${f(res.rent_r2)}, MAE ${f(res.rent_mae, 0)} €/month`),
     ],
   };

@@ -16,8 +16,11 @@ export async function run({ fast }: RunOptions) {
   const [xTest, yTest] = subset(mnist.test, fast ? 1000 : 2000, 2) as [Tensor, Tensor];
   const model = new nn.Sequential(
     new nn.Flatten(), // [N, 1, 28, 28] → [N, 784]
-    new nn.Linear(784, 256), new nn.ReLU(), new nn.Dropout(fast ? 0 : 0.2),
-    new nn.Linear(256, 128), new nn.ReLU(),
+    new nn.Linear(784, 256),
+    new nn.ReLU(),
+    new nn.Dropout(fast ? 0 : 0.2),
+    new nn.Linear(256, 128),
+    new nn.ReLU(),
     new nn.Linear(128, 10), // logits; CrossEntropyLoss applies log-softmax
   );
   const epochs = fast ? 5 : 30;
@@ -41,18 +44,27 @@ export async function run({ fast }: RunOptions) {
     sched.step();
     const valLoss = noGrad(() => lossFn.call(model.eval().call(xTest), yTest).item());
     model.train();
-    history.push({ epoch, loss: sum / xTrain.shape[0]!, valLoss, accuracy: correct / xTrain.shape[0]!, valAccuracy: accuracyOf(model, xTest, yTest) });
+    history.push({
+      epoch,
+      loss: sum / xTrain.shape[0]!,
+      valLoss,
+      accuracy: correct / xTrain.shape[0]!,
+      valAccuracy: accuracyOf(model, xTest, yTest),
+    });
   }
   const pred = predictLabels(model, xTest);
   const acc = metrics.accuracy(pred, yTest);
   const cm = metrics.confusionMatrix(pred, yTest, 10);
   const [p, t] = [pred.dataSync(), yTest.dataSync()];
-  const wrong = Array.from(p.keys()).filter((i) => p[i] !== t[i]).slice(0, 24);
+  const wrong = Array.from(p.keys())
+    .filter((i) => p[i] !== t[i])
+    .slice(0, 24);
   console.log(`  misclassified (true→predicted): ${wrong.map((i) => `${t[i]}→${p[i]}`).join(' ')}`);
   const files = ['05-mnist-learning-curves.svg', '05-mnist-confusion.svg', '05-mnist-misclassified.png'].map((n) => outFile(n, fast));
   await viz.saveSVG(files[0]!, viz.learningCurvesSpec({ epochs: history }, { title: 'MLP on MNIST', monitor: 'valLoss' }));
   await viz.saveSVG(files[1]!, viz.confusionMatrixSpec(cm, { title: `Confusion matrix (test accuracy ${f(acc)})` }));
-  if (wrong.length) await viz.savePNG(files[2]!, viz.imageGrid(xTest.indexSelect(0, tensor(wrong, { dtype: 'int32' })), { ncol: 8, scale: 2 }));
+  if (wrong.length)
+    await viz.savePNG(files[2]!, viz.imageGrid(xTest.indexSelect(0, tensor(wrong, { dtype: 'int32' })), { ncol: 8, scale: 2 }));
   const bar = fast ? 0.88 : 0.96;
   return {
     metrics: { test_accuracy: acc, final_train_loss: history.at(-1)!.loss, epochs },

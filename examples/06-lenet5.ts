@@ -11,12 +11,20 @@ import { accuracyOf, claim, f, runIfMain, subset, type RunOptions } from './lib.
 
 export class LeNet5 extends nn.Module {
   features = new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2), // [N, 6, 14, 14]
-    new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2), // [N, 16, 5, 5]
+    new nn.Conv2d(1, 6, 5, { padding: 2 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2), // [N, 6, 14, 14]
+    new nn.Conv2d(6, 16, 5),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2), // [N, 16, 5, 5]
   );
   classifier = new nn.Sequential(
-    new nn.Flatten(), new nn.Linear(16 * 5 * 5, 120), new nn.ReLU(),
-    new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10),
+    new nn.Flatten(),
+    new nn.Linear(16 * 5 * 5, 120),
+    new nn.ReLU(),
+    new nn.Linear(120, 84),
+    new nn.ReLU(),
+    new nn.Linear(84, 10),
   );
   forward(x: Tensor): Tensor {
     return this.classifier.call(this.features.call(x));

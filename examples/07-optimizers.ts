@@ -19,8 +19,16 @@ const configs: Config[] = [
   { name: 'Adagrad', make: (p) => new optim.Adagrad(p, { lr: 0.1 }) },
   { name: 'RMSprop', make: (p) => new optim.RMSprop(p, { lr: 0.01 }) },
   { name: 'Adam', make: (p) => new optim.Adam(p, { lr: 0.02 }) },
-  { name: 'momentum+StepLR', make: (p) => new optim.SGD(p, { lr: 0.3, momentum: 0.9 }), schedule: (o, steps) => new optim.StepLR(o, { stepSize: Math.round(steps / 4), gamma: 0.5 }) },
-  { name: 'momentum+ExponentialLR', make: (p) => new optim.SGD(p, { lr: 0.3, momentum: 0.9 }), schedule: (o, steps) => new optim.ExponentialLR(o, { gamma: Math.pow(0.1, 1 / steps) }) },
+  {
+    name: 'momentum+StepLR',
+    make: (p) => new optim.SGD(p, { lr: 0.3, momentum: 0.9 }),
+    schedule: (o, steps) => new optim.StepLR(o, { stepSize: Math.round(steps / 4), gamma: 0.5 }),
+  },
+  {
+    name: 'momentum+ExponentialLR',
+    make: (p) => new optim.SGD(p, { lr: 0.3, momentum: 0.9 }),
+    schedule: (o, steps) => new optim.ExponentialLR(o, { gamma: Math.pow(0.1, 1 / steps) }),
+  },
 ];
 
 function train(cfg: Config, x: Tensor, y: Tensor, steps: number): number[] {
@@ -56,7 +64,8 @@ export async function run({ fast }: RunOptions) {
   await viz.saveSVG(file, {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `Training loss, ${steps} full-batch steps on spirals`,
-    width: 520, height: 320,
+    width: 520,
+    height: 320,
     data: { values },
     mark: { type: 'line', strokeWidth: 1.5 },
     encoding: {
@@ -70,7 +79,11 @@ export async function run({ fast }: RunOptions) {
     metrics: Object.fromEntries(Object.entries(final).map(([k, v]) => [`loss_${k}`, v])),
     files: [file],
     claims: (['SGD+momentum', 'RMSprop', 'Adam'] as const).map((name) =>
-      claim(`${name} reaches a lower loss than plain SGD after ${steps} steps`, final[name]! < sgd, `${f(final[name]!, 4)} vs SGD ${f(sgd, 4)}`),
+      claim(
+        `${name} reaches a lower loss than plain SGD after ${steps} steps`,
+        final[name]! < sgd,
+        `${f(final[name]!, 4)} vs SGD ${f(sgd, 4)}`,
+      ),
     ),
   };
 }

@@ -47,26 +47,52 @@ export async function run({ fast }: RunOptions) {
       loss.push(noGrad(() => lossFn.call(model.eval().call(xTrain), yTrain).item())); // full training loss, eval mode
     }
     out[variant] = { loss, trainAcc: accuracyOf(model, xTrain, yTrain), testAcc: accuracyOf(model, xTest, yTest) };
-    console.log(`  ${variant.padEnd(17)} training loss per epoch: ${loss.map((l) => f(l, 3)).join(' ')}; accuracy train ${f(out[variant].trainAcc)} test ${f(out[variant].testAcc)}`);
+    console.log(
+      `  ${variant.padEnd(17)} training loss per epoch: ${loss.map((l) => f(l, 3)).join(' ')}; accuracy train ${f(out[variant].trainAcc)} test ${f(out[variant].testAcc)}`,
+    );
   }
   const file = outFile('08-batchnorm-dropout.svg', fast);
   await viz.saveSVG(file, {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: 'Deep sigmoid MLP on MNIST: training loss',
-    width: 420, height: 280,
+    width: 420,
+    height: 280,
     data: { values: Object.entries(out).flatMap(([variant, r]) => r.loss.map((loss, e) => ({ epoch: e + 1, loss, variant }))) },
     mark: { type: 'line', point: true },
-    encoding: { x: { field: 'epoch', type: 'quantitative' }, y: { field: 'loss', type: 'quantitative', title: 'training cross-entropy' }, color: { field: 'variant', type: 'nominal' } },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative' },
+      y: { field: 'loss', type: 'quantitative', title: 'training cross-entropy' },
+      color: { field: 'variant', type: 'nominal' },
+    },
   });
   const k = fast ? 2 : 3;
   const gap = (v: Variant) => out[v].trainAcc - out[v].testAcc;
   return {
-    metrics: { plain_loss: out.plain.loss.at(-1)!, bn_loss: out.batchnorm.loss.at(-1)!, plain_test: out.plain.testAcc, bn_test: out.batchnorm.testAcc, bn_gap: gap('batchnorm'), bn_dropout_gap: gap('batchnorm+dropout') },
+    metrics: {
+      plain_loss: out.plain.loss.at(-1)!,
+      bn_loss: out.batchnorm.loss.at(-1)!,
+      plain_test: out.plain.testAcc,
+      bn_test: out.batchnorm.testAcc,
+      bn_gap: gap('batchnorm'),
+      bn_dropout_gap: gap('batchnorm+dropout'),
+    },
     files: [file],
     claims: [
-      claim(`batch norm: lower training loss after ${k} epochs`, out.batchnorm.loss[k - 1]! < out.plain.loss[k - 1]!, `${f(out.batchnorm.loss[k - 1]!, 4)} vs ${f(out.plain.loss[k - 1]!, 4)} without`),
-      claim(`batch norm: lower training loss after ${epochs} epochs`, out.batchnorm.loss.at(-1)! < out.plain.loss.at(-1)!, `${f(out.batchnorm.loss.at(-1)!, 4)} vs ${f(out.plain.loss.at(-1)!, 4)} without`),
-      claim('dropout: smaller train–test accuracy gap (batch-norm network with vs without dropout)', gap('batchnorm+dropout') < gap('batchnorm'), `gap ${f(gap('batchnorm+dropout'))} vs ${f(gap('batchnorm'))}`),
+      claim(
+        `batch norm: lower training loss after ${k} epochs`,
+        out.batchnorm.loss[k - 1]! < out.plain.loss[k - 1]!,
+        `${f(out.batchnorm.loss[k - 1]!, 4)} vs ${f(out.plain.loss[k - 1]!, 4)} without`,
+      ),
+      claim(
+        `batch norm: lower training loss after ${epochs} epochs`,
+        out.batchnorm.loss.at(-1)! < out.plain.loss.at(-1)!,
+        `${f(out.batchnorm.loss.at(-1)!, 4)} vs ${f(out.plain.loss.at(-1)!, 4)} without`,
+      ),
+      claim(
+        'dropout: smaller train–test accuracy gap (batch-norm network with vs without dropout)',
+        gap('batchnorm+dropout') < gap('batchnorm'),
+        `gap ${f(gap('batchnorm+dropout'))} vs ${f(gap('batchnorm'))}`,
+      ),
     ],
   };
 }

@@ -65,12 +65,20 @@ export async function run({ fast }: RunOptions) {
 
   // Non-linear autoencoder with the same bottleneck, on raw pixels in [0, 1]
   const deep = new nn.Sequential(
-    new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, k), // encoder → code [N, k]
-    new nn.Linear(k, 256), new nn.ReLU(), new nn.Linear(256, 784), new nn.Sigmoid(), // decoder
+    new nn.Linear(784, 256),
+    new nn.ReLU(),
+    new nn.Linear(256, k), // encoder → code [N, k]
+    new nn.Linear(k, 256),
+    new nn.ReLU(),
+    new nn.Linear(256, 784),
+    new nn.Sigmoid(), // decoder
   );
   train(deep, xTrain, fast ? 150 : 3000, 2e-3, 64);
   const testDeep = noGrad(() => deep.eval().call(xTest).sub(xTest).square().mean().item());
-  const testPca = noGrad(() => { const t = xTest.sub(mean); return t.matmul(P.t()).matmul(P).sub(t).square().mean().item(); });
+  const testPca = noGrad(() => {
+    const t = xTest.sub(mean);
+    return t.matmul(P.t()).matmul(P).sub(t).square().mean().item();
+  });
   const shown = xTest.narrow(0, 0, 12);
   const recon = noGrad(() => deep.call(shown));
   const file = outFile('09-autoencoder-reconstructions.png', fast);
@@ -82,8 +90,16 @@ export async function run({ fast }: RunOptions) {
     metrics: { max_angle_deg: angles.at(-1)!, pca_mse: pcaMse, linear_ae_mse: aeMse, deep_ae_test_mse: testDeep, pca_test_mse: testPca },
     files: [file],
     claims: [
-      claim(`linear AE subspace ≈ PCA subspace: max principal angle < ${angleBar}°`, angles.at(-1)! < angleBar, `angles ${f(angles[0]!, 2)}°…${f(angles.at(-1)!, 2)}° (k = ${k})`),
-      claim(`linear AE reconstruction MSE equals PCA's within ${tol * 100} %`, rel <= tol, `${f(aeMse, 5)} vs PCA ${f(pcaMse, 5)} (${f(rel * 100, 2)} % apart)`),
+      claim(
+        `linear AE subspace ≈ PCA subspace: max principal angle < ${angleBar}°`,
+        angles.at(-1)! < angleBar,
+        `angles ${f(angles[0]!, 2)}°…${f(angles.at(-1)!, 2)}° (k = ${k})`,
+      ),
+      claim(
+        `linear AE reconstruction MSE equals PCA's within ${tol * 100} %`,
+        rel <= tol,
+        `${f(aeMse, 5)} vs PCA ${f(pcaMse, 5)} (${f(rel * 100, 2)} % apart)`,
+      ),
     ],
   };
 }

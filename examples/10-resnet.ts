@@ -14,7 +14,10 @@ import { claim, f, outFile, runIfMain, subset, type RunOptions } from './lib.js'
 class Block extends nn.Module {
   conv1: nn.Conv2d;
   conv2: nn.Conv2d;
-  constructor(ch: number, readonly residual: boolean) {
+  constructor(
+    ch: number,
+    readonly residual: boolean,
+  ) {
     super();
     this.conv1 = new nn.Conv2d(ch, ch, 3, { padding: 1 });
     this.conv2 = new nn.Conv2d(ch, ch, 3, { padding: 1 });
@@ -65,24 +68,46 @@ export async function run({ fast }: RunOptions) {
     }
     const final = noGrad(() => lossFn.call(model.eval().call(x), y).item());
     curves[name]!.push(final);
-    console.log(`  ${name.padEnd(14)} (${2 * blocks + 2} weighted layers) epoch losses ${curves[name]!.slice(0, -1).map((l) => f(l, 3)).join(' ')}; final training loss ${f(final, 4)}`);
+    console.log(
+      `  ${name.padEnd(14)} (${2 * blocks + 2} weighted layers) epoch losses ${curves[name]!.slice(0, -1)
+        .map((l) => f(l, 3))
+        .join(' ')}; final training loss ${f(final, 4)}`,
+    );
   }
   const final = (k: string) => curves[k]!.at(-1)!;
   const file = outFile('10-resnet.svg', fast);
   await viz.saveSVG(file, {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: 'Training loss: plain vs residual CNN',
-    width: 420, height: 280,
+    width: 420,
+    height: 280,
     data: { values: Object.entries(curves).flatMap(([model, c]) => c.slice(0, -1).map((loss, e) => ({ epoch: e + 1, loss, model }))) },
     mark: { type: 'line', point: true },
-    encoding: { x: { field: 'epoch', type: 'quantitative' }, y: { field: 'loss', type: 'quantitative', title: 'mean training cross-entropy' }, color: { field: 'model', type: 'nominal' } },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative' },
+      y: { field: 'loss', type: 'quantitative', title: 'mean training cross-entropy' },
+      color: { field: 'model', type: 'nominal' },
+    },
   });
   return {
-    metrics: { plain_shallow: final('plain-shallow'), plain_deep: final('plain-deep'), residual_deep: final('residual-deep'), depth: 2 * deep + 2 },
+    metrics: {
+      plain_shallow: final('plain-shallow'),
+      plain_deep: final('plain-deep'),
+      residual_deep: final('residual-deep'),
+      depth: 2 * deep + 2,
+    },
     files: [file],
     claims: [
-      claim('the residual deep net reaches a lower training loss than the plain one of the same depth', final('residual-deep') < final('plain-deep'), `${f(final('residual-deep'), 4)} vs ${f(final('plain-deep'), 4)}`),
-      claim('the plain net degrades with depth: deep training loss above shallow', final('plain-deep') > final('plain-shallow'), `${f(final('plain-deep'), 4)} vs ${f(final('plain-shallow'), 4)}`),
+      claim(
+        'the residual deep net reaches a lower training loss than the plain one of the same depth',
+        final('residual-deep') < final('plain-deep'),
+        `${f(final('residual-deep'), 4)} vs ${f(final('plain-deep'), 4)}`,
+      ),
+      claim(
+        'the plain net degrades with depth: deep training loss above shallow',
+        final('plain-deep') > final('plain-shallow'),
+        `${f(final('plain-deep'), 4)} vs ${f(final('plain-shallow'), 4)}`,
+      ),
     ],
   };
 }

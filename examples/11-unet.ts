@@ -19,12 +19,18 @@ function shapes(n: number, S: number, seed: number): { x: Tensor; m: Tensor } {
   for (let i = 0; i < n; i++) {
     const [gx, gy] = [rng.uniformRange(-0.6, 0.6), rng.uniformRange(-0.6, 0.6)]; // uneven lighting
     const items = Array.from({ length: 1 + rng.int(0, 3) }, () => ({
-      disc: rng.uniform() < 0.5, cx: rng.uniformRange(4, S - 4), cy: rng.uniformRange(4, S - 4),
-      r: rng.uniformRange(2.5, S / 5), w: rng.uniformRange(2, S / 4), h: rng.uniformRange(2, S / 4),
+      disc: rng.uniform() < 0.5,
+      cx: rng.uniformRange(4, S - 4),
+      cy: rng.uniformRange(4, S - 4),
+      r: rng.uniformRange(2.5, S / 5),
+      w: rng.uniformRange(2, S / 4),
+      h: rng.uniformRange(2, S / 4),
     }));
     for (let yy = 0; yy < S; yy++)
       for (let xx = 0; xx < S; xx++) {
-        const inside = items.some((s) => (s.disc ? (xx - s.cx) ** 2 + (yy - s.cy) ** 2 <= s.r ** 2 : Math.abs(xx - s.cx) <= s.w && Math.abs(yy - s.cy) <= s.h));
+        const inside = items.some((s) =>
+          s.disc ? (xx - s.cx) ** 2 + (yy - s.cy) ** 2 <= s.r ** 2 : Math.abs(xx - s.cx) <= s.w && Math.abs(yy - s.cy) <= s.h,
+        );
         const k = i * S * S + yy * S + xx;
         ms[k] = inside ? 1 : 0;
         xs[k] = (inside ? 1 : 0) + gx * (xx / S - 0.5) * 2 + gy * (yy / S - 0.5) * 2 + 0.45 * rng.normal();
@@ -34,7 +40,12 @@ function shapes(n: number, S: number, seed: number): { x: Tensor; m: Tensor } {
 }
 
 const double = (cin: number, cout: number) =>
-  new nn.Sequential(new nn.Conv2d(cin, cout, 3, { padding: 1 }), new nn.ReLU(), new nn.Conv2d(cout, cout, 3, { padding: 1 }), new nn.ReLU());
+  new nn.Sequential(
+    new nn.Conv2d(cin, cout, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.Conv2d(cout, cout, 3, { padding: 1 }),
+    new nn.ReLU(),
+  );
 
 class UNet extends nn.Module {
   enc1 = double(1, 8);
@@ -101,7 +112,11 @@ export async function run({ fast }: RunOptions) {
     claims: [
       claim(`pixel accuracy ≥ ${accBar}`, unet.acc >= accBar, `${f(unet.acc, 4)} on 100 test images`),
       claim(`IoU ≥ ${iouBar}`, unet.iou >= iouBar, `${f(unet.iou, 4)}`),
-      claim('U-Net beats the best global threshold on IoU', unet.iou > best.iou, `${f(unet.iou, 4)} vs ${f(best.iou, 4)} (threshold ${f(best.t, 2)})`),
+      claim(
+        'U-Net beats the best global threshold on IoU',
+        unet.iou > best.iou,
+        `${f(unet.iou, 4)} vs ${f(best.iou, 4)} (threshold ${f(best.t, 2)})`,
+      ),
     ],
   };
 }

@@ -43,7 +43,10 @@ export async function run({ fast }: RunOptions) {
     for (const [seq] of loader) {
       opt.zeroGrad();
       const [pred] = model.call(seq!.narrow(1, 0, T));
-      const loss = pred.sub(seq!.narrow(1, 1, T)).square().mean(); // teacher forcing: true inputs, next-value targets
+      const loss = pred
+        .sub(seq!.narrow(1, 1, T))
+        .square()
+        .mean(); // teacher forcing: true inputs, next-value targets
       loss.backward();
       nn.utils.clipGradNorm_(model.parameters(), 1);
       opt.step();
@@ -65,17 +68,31 @@ export async function run({ fast }: RunOptions) {
       [out, state] = model.call(next, state);
       next = out;
     }
-    const freeRun = cat(gen, 1).sub(test.narrow(1, warm, horizon)).square().mean().item();
+    const freeRun = cat(gen, 1)
+      .sub(test.narrow(1, warm, horizon))
+      .square()
+      .mean()
+      .item();
     const zero = test.narrow(1, warm, horizon).square().mean().item(); // predicting 0 (the mean)
-    const row = (t: Tensor) => Array.from(t.select(0, 0).reshape([-1]).dataSync()).slice(0, 10).map((v) => f(v, 2)).join(' ');
-    console.log(`  continuation of test wave 0 (first 10 of 15):\n    true      ${row(test.narrow(1, warm, horizon))}\n    generated ${row(cat(gen, 1))}`);
+    const row = (t: Tensor) =>
+      Array.from(t.select(0, 0).reshape([-1]).dataSync())
+        .slice(0, 10)
+        .map((v) => f(v, 2))
+        .join(' ');
+    console.log(
+      `  continuation of test wave 0 (first 10 of 15):\n    true      ${row(test.narrow(1, warm, horizon))}\n    generated ${row(cat(gen, 1))}`,
+    );
     return { oneStep, baseline, freeRun, zero };
   });
   const frac = fast ? 0.5 : 0.25;
   return {
     metrics: { one_step_mse: oneStep, repeat_last_mse: baseline, free_run_mse: freeRun, predict_zero_mse: zero },
     claims: [
-      claim('one-step MSE ≤ 1/10 of the repeat-last-value baseline', oneStep <= baseline / 10, `${f(oneStep, 5)} vs baseline ${f(baseline, 5)}`),
+      claim(
+        'one-step MSE ≤ 1/10 of the repeat-last-value baseline',
+        oneStep <= baseline / 10,
+        `${f(oneStep, 5)} vs baseline ${f(baseline, 5)}`,
+      ),
       claim(`15-step free-running MSE ≤ ${frac} × that of predicting 0`, freeRun <= frac * zero, `${f(freeRun, 4)} vs ${f(zero, 4)}`),
     ],
   };

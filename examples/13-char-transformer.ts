@@ -21,15 +21,24 @@ class TinyGPT extends nn.Module {
   blocks: nn.TransformerEncoder;
   lnF: nn.LayerNorm;
   head: nn.Linear;
-  constructor(vocab: number, readonly block: number, d = 64, dropout = 0) {
+  constructor(
+    vocab: number,
+    readonly block: number,
+    d = 64,
+    dropout = 0,
+  ) {
     super();
     this.tok = new nn.Embedding(vocab, d);
     this.pos = new nn.Embedding(block, d); // learned positional embedding
-    this.blocks = new nn.TransformerEncoder(() => new nn.TransformerEncoderLayer(d, 4, { dimFeedforward: 4 * d, dropout, batchFirst: true, normFirst: true }), 2);
+    this.blocks = new nn.TransformerEncoder(
+      () => new nn.TransformerEncoderLayer(d, 4, { dimFeedforward: 4 * d, dropout, batchFirst: true, normFirst: true }),
+      2,
+    );
     this.lnF = new nn.LayerNorm(d);
     this.head = new nn.Linear(d, vocab);
   }
-  forward(idx: Tensor): Tensor { // idx: int32 [N, T] → logits [N, T, vocab]
+  forward(idx: Tensor): Tensor {
+    // idx: int32 [N, T] → logits [N, T, vocab]
     const T = idx.shape[1]!;
     const x = this.tok.call(idx).add(this.pos.call(arange(0, T, 1, { dtype: 'int32' })));
     return this.head.call(this.lnF.call(this.blocks.call(x, { isCausal: true }))); // position t sees only ≤ t
@@ -77,7 +86,8 @@ export async function run({ fast }: RunOptions) {
       model.eval(); // no dropout while measuring
       const val = evalVal();
       model.train();
-      if (val < best.val) best = { val, step: step + 1, state: Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, t.clone()])) };
+      if (val < best.val)
+        best = { val, step: step + 1, state: Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, t.clone()])) };
       console.log(`  step ${step + 1}: train loss ${f(trainLoss, 3)}, validation ${f(val, 3)}`);
     }
   }
@@ -91,7 +101,10 @@ export async function run({ fast }: RunOptions) {
   noGrad(() => {
     for (let i = 0; i < 160; i++) {
       const window = context.slice(-block);
-      const logits = model.call(tensor([window], { dtype: 'int32' })).select(1, window.length - 1).div(0.8);
+      const logits = model
+        .call(tensor([window], { dtype: 'int32' }))
+        .select(1, window.length - 1)
+        .div(0.8);
       const p = logits.softmax(1).dataSync();
       let [u, c] = [sampleRng.uniform(), 0];
       while (c < p.length - 1 && (u -= p[c]!) > 0) c++;
@@ -104,7 +117,11 @@ export async function run({ fast }: RunOptions) {
     metrics: { train_loss: trainLoss, best_val_loss: valLoss, best_step: best.step, unigram_entropy: unigram, vocab: chars.length },
     claims: [
       claim(`training loss < ${trainBar} nats/char`, trainLoss < trainBar, `${f(trainLoss, 3)} after ${steps} steps (smoothed)`),
-      claim(`best validation loss ≤ unigram entropy − ${margin} nats`, valLoss <= unigram - margin, `${f(valLoss, 3)} (step ${best.step}) vs unigram ${f(unigram, 3)} nats/char`),
+      claim(
+        `best validation loss ≤ unigram entropy − ${margin} nats`,
+        valLoss <= unigram - margin,
+        `${f(valLoss, 3)} (step ${best.step}) vs unigram ${f(unigram, 3)} nats/char`,
+      ),
     ],
   };
 }

@@ -44,10 +44,19 @@ export async function run({ fast }: RunOptions) {
     }
     const idx = (l: number[]) => tensor(l, { dtype: 'int32' });
     opt.zeroGrad();
-    const d = encoder.call(xTrain.indexSelect(0, idx(a))).sub(encoder.call(xTrain.indexSelect(0, idx(b)))).square().sum(1).add(1e-9).sqrt(); // [64]
+    const d = encoder
+      .call(xTrain.indexSelect(0, idx(a)))
+      .sub(encoder.call(xTrain.indexSelect(0, idx(b))))
+      .square()
+      .sum(1)
+      .add(1e-9)
+      .sqrt(); // [64]
     const y = tensor(same);
     // contrastive loss: y·d² + (1 − y)·max(0, margin − d)²
-    const loss = y.mul(d.square()).add(y.neg().add(1).mul(d.neg().add(margin).relu().square())).mean();
+    const loss = y
+      .mul(d.square())
+      .add(y.neg().add(1).mul(d.neg().add(margin).relu().square()))
+      .mean();
     loss.backward();
     opt.step();
   }
@@ -61,7 +70,13 @@ export async function run({ fast }: RunOptions) {
     const support = Array.from({ length: 10 }, (_, c) => pick(testIdx[c]!));
     const S = embTest.indexSelect(0, tensor(support, { dtype: 'int32' })); // [10, 32]
     const queries = Array.from({ length: 10 }, (_, c) => ({ c, i: pick(testIdx[c]!.filter((i) => i !== support[c])) }));
-    const Q = embTest.indexSelect(0, tensor(queries.map((q) => q.i), { dtype: 'int32' })); // [10, 32]
+    const Q = embTest.indexSelect(
+      0,
+      tensor(
+        queries.map((q) => q.i),
+        { dtype: 'int32' },
+      ),
+    ); // [10, 32]
     const dist = Q.unsqueeze(1).sub(S.unsqueeze(0)).square().sum(2); // [10 queries, 10 support]
     const nearest = dist.argmin(1).dataSync();
     queries.forEach((q, k) => {
@@ -75,7 +90,13 @@ export async function run({ fast }: RunOptions) {
   const need = 0.1 + (fast ? 0.2 : 0.3);
   return {
     metrics: { heldout_oneshot_accuracy: held, all_digits_oneshot_accuracy: all, chance: 0.1 },
-    claims: [claim(`one-shot accuracy on the unseen digit ${HELD_OUT} ≥ ${f(need, 1)} (chance 0.1)`, held >= need, `${f(held)} over ${heldTotal} queries; all ten digits: ${f(all)}`)],
+    claims: [
+      claim(
+        `one-shot accuracy on the unseen digit ${HELD_OUT} ≥ ${f(need, 1)} (chance 0.1)`,
+        held >= need,
+        `${f(held)} over ${heldTotal} queries; all ten digits: ${f(all)}`,
+      ),
+    ],
   };
 }
 

@@ -21,14 +21,18 @@ class CBOW extends nn.Module {
     this.emb = new nn.Embedding(vocab, dim);
     this.out = new nn.Linear(dim, vocab);
   }
-  forward(context: Tensor): Tensor { // context: int32 [N, 4] → logits [N, vocab]
+  forward(context: Tensor): Tensor {
+    // context: int32 [N, 4] → logits [N, vocab]
     return this.out.call(this.emb.call(context).mean(1));
   }
 }
 
 export async function run({ fast }: RunOptions) {
   manualSeed(0);
-  const sentences = readFileSync(new URL('./data/village-corpus.txt', import.meta.url), 'utf8').trim().split('\n').map((s) => s.split(' '));
+  const sentences = readFileSync(new URL('./data/village-corpus.txt', import.meta.url), 'utf8')
+    .trim()
+    .split('\n')
+    .map((s) => s.split(' '));
   const vocab = [...new Set(sentences.flat())].sort();
   const id = new Map(vocab.map((w, i) => [w, i]));
   const contexts: number[][] = [];
@@ -43,7 +47,11 @@ export async function run({ fast }: RunOptions) {
   const model = new CBOW(vocab.length + 1, 24);
   const opt = new optim.Adam(model.parameters(), { lr: 5e-3 });
   const lossFn = new nn.CrossEntropyLoss();
-  const loader = new data.DataLoader(new data.TensorDataset(tensor(contexts, { dtype: 'int32' }), tensor(centres, { dtype: 'int32' })), { batchSize: 128, shuffle: true, seed: 1 });
+  const loader = new data.DataLoader(new data.TensorDataset(tensor(contexts, { dtype: 'int32' }), tensor(centres, { dtype: 'int32' })), {
+    batchSize: 128,
+    shuffle: true,
+    seed: 1,
+  });
   const epochs = fast ? 40 : 100;
   let last = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -63,9 +71,18 @@ export async function run({ fast }: RunOptions) {
   const vec = (w: string) => E.select(0, id.get(w)!);
   const nearest = (v: Tensor, k: number, exclude: string[] = []) => {
     const sims = E.matmul(v.div(v.square().sum().sqrt())).dataSync();
-    return vocab.map((w, i) => ({ w, s: sims[i]! })).filter((e) => !exclude.includes(e.w)).sort((a, b) => b.s - a.s).slice(0, k);
+    return vocab
+      .map((w, i) => ({ w, s: sims[i]! }))
+      .filter((e) => !exclude.includes(e.w))
+      .sort((a, b) => b.s - a.s)
+      .slice(0, k);
   };
-  for (const w of ['king', 'queen', 'woman', 'dog', 'apple']) console.log(`  ${w.padEnd(6)} → ${nearest(vec(w), 4, [w]).map((e) => `${e.w} (${f(e.s, 2)})`).join(', ')}`);
+  for (const w of ['king', 'queen', 'woman', 'dog', 'apple'])
+    console.log(
+      `  ${w.padEnd(6)} → ${nearest(vec(w), 4, [w])
+        .map((e) => `${e.w} (${f(e.s, 2)})`)
+        .join(', ')}`,
+    );
   const analogy = nearest(vec('king').sub(vec('man')).add(vec('woman')), 3, ['king', 'man', 'woman']);
   console.log(`  king − man + woman → ${analogy.map((e) => `${e.w} (${f(e.s, 2)})`).join(', ')}`);
   const [cd, dc] = [nearest(vec('cat'), 1, ['cat'])[0]!.w, nearest(vec('dog'), 1, ['dog'])[0]!.w];
@@ -73,7 +90,11 @@ export async function run({ fast }: RunOptions) {
     metrics: { final_loss: last, vocab: vocab.length, analogy_top3: analogy.map((e) => e.w).join('/') },
     claims: [
       claim('cat and dog are mutual nearest neighbours', cd === 'dog' && dc === 'cat', `cat → ${cd}; dog → ${dc}`),
-      claim('man : woman :: king : ? has queen in the top 3', analogy.some((e) => e.w === 'queen'), `king − man + woman → ${analogy.map((e) => e.w).join(', ')}`),
+      claim(
+        'man : woman :: king : ? has queen in the top 3',
+        analogy.some((e) => e.w === 'queen'),
+        `king − man + woman → ${analogy.map((e) => e.w).join(', ')}`,
+      ),
     ],
   };
 }

@@ -15,7 +15,11 @@
 import { manualSeed, metrics, nn, noGrad, optim, Rng, tensor } from '../src/index.js';
 import { claim, f, runIfMain, type RunOptions } from './lib.js';
 
-interface World { features: Record<'x1' | 'x2' | 'a' | 'z', number[]>; yHist: number[]; yTrue: number[] }
+interface World {
+  features: Record<'x1' | 'x2' | 'a' | 'z', number[]>;
+  yHist: number[];
+  yTrue: number[];
+}
 function world(n: number, seed: number): World {
   const rng = new Rng(seed);
   const w: World = { features: { x1: [], x2: [], a: [], z: [] }, yHist: [], yTrue: [] };
@@ -25,8 +29,12 @@ function world(n: number, seed: number): World {
     const qualified = x1 + 0.5 * x2 + 0.5 * rng.normal() > 0 ? 1 : 0;
     const recorded = qualified && a === 0 && rng.uniform() < 0.35 ? 0 : qualified; // biased history
     const z = (rng.uniform() < 0.9 ? a : 1 - a) + 0.1 * rng.normal(); // proxy of the group
-    w.features.x1.push(x1); w.features.x2.push(x2); w.features.a.push(a); w.features.z.push(z);
-    w.yHist.push(recorded); w.yTrue.push(qualified);
+    w.features.x1.push(x1);
+    w.features.x2.push(x2);
+    w.features.a.push(a);
+    w.features.z.push(z);
+    w.yHist.push(recorded);
+    w.yTrue.push(qualified);
   }
   return w;
 }
@@ -51,7 +59,11 @@ export async function run({ fast }: RunOptions) {
   const train = world(fast ? 2000 : 10000, 1);
   const test = world(fast ? 2000 : 10000, 2);
   const steps = fast ? 300 : 1000;
-  const variants = { 'all features': ['x1', 'x2', 'a', 'z'], 'drop attribute a': ['x1', 'x2', 'z'], 'drop a and proxy z': ['x1', 'x2'] } as const;
+  const variants = {
+    'all features': ['x1', 'x2', 'a', 'z'],
+    'drop attribute a': ['x1', 'x2', 'z'],
+    'drop a and proxy z': ['x1', 'x2'],
+  } as const;
   const r: Record<string, { dp: number; eo: number; acc: number }> = {};
   console.log('  model                   accuracy  DP diff  EO diff   (audited against true qualification)');
   for (const [name, cols] of Object.entries(variants)) {
@@ -67,7 +79,15 @@ export async function run({ fast }: RunOptions) {
   console.log('  let the model reconstruct it. Audit outcomes per group; "fairness through unawareness" fails when proxies exist.');
   const [base, dropA, fixed] = [r['all features']!, r['drop attribute a']!, r['drop a and proxy z']!];
   return {
-    metrics: { dp_before: base.dp, eo_before: base.eo, dp_drop_a: dropA.dp, dp_after: fixed.dp, eo_after: fixed.eo, acc_before: base.acc, acc_after: fixed.acc },
+    metrics: {
+      dp_before: base.dp,
+      eo_before: base.eo,
+      dp_drop_a: dropA.dp,
+      dp_after: fixed.dp,
+      eo_after: fixed.eo,
+      acc_before: base.acc,
+      acc_after: fixed.acc,
+    },
     claims: [
       claim('dropping attribute + proxy: demographic-parity difference < half', fixed.dp < base.dp / 2, `${f(fixed.dp)} vs ${f(base.dp)}`),
       claim('dropping attribute + proxy: equalized-odds difference < half', fixed.eo < base.eo / 2, `${f(fixed.eo)} vs ${f(base.eo)}`),

@@ -19,7 +19,10 @@ function stackRows(rows: viz.RGBAImage[]): viz.RGBAImage {
   const height = rows.reduce((s, r) => s + r.height, 0);
   const out = new Uint8ClampedArray(rows[0]!.width * height * 4);
   let offset = 0;
-  for (const r of rows) { out.set(r.data, offset); offset += r.data.length; }
+  for (const r of rows) {
+    out.set(r.data, offset);
+    offset += r.data.length;
+  }
   return { width: rows[0]!.width, height, data: out };
 }
 
@@ -29,9 +32,14 @@ export async function run({ fast }: RunOptions) {
   const [xTrain, yTrain] = subset(mnist.train, fast ? 2000 : 8000, 1) as [Tensor, Tensor];
   const [xTest, yTest] = subset(mnist.test, 500, 2) as [Tensor, Tensor];
   const model = new nn.Sequential(
-    new nn.Conv2d(1, 8, 5), new nn.ReLU(), new nn.MaxPool2d(2), // [N, 8, 12, 12]
-    new nn.Conv2d(8, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2), // [N, 16, 4, 4]
-    new nn.Flatten(), new nn.Linear(256, 10),
+    new nn.Conv2d(1, 8, 5),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2), // [N, 8, 12, 12]
+    new nn.Conv2d(8, 16, 5),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2), // [N, 16, 4, 4]
+    new nn.Flatten(),
+    new nn.Linear(256, 10),
   );
   const opt = new optim.Adam(model.parameters(), { lr: 2e-3 });
   const lossFn = new nn.CrossEntropyLoss();
@@ -56,17 +64,28 @@ export async function run({ fast }: RunOptions) {
   const [fx, fb] = [score(x), score(baseline)];
   const sums = attributions.reshape([8, -1]).sum(1).dataSync();
   const relErr = target.map((c, i) => Math.abs(sums[i]! - (fx[i]![c]! - fb[i]![c]!)) / Math.abs(fx[i]![c]! - fb[i]![c]!));
-  console.log(`  predicted: ${target.join(' ')}; Σ IG vs F(x) − F(x′): ${target.map((c, i) => `${f(sums[i]!, 2)}/${f(fx[i]![c]! - fb[i]![c]!, 2)}`).join(' ')}`);
+  console.log(
+    `  predicted: ${target.join(' ')}; Σ IG vs F(x) − F(x′): ${target.map((c, i) => `${f(sums[i]!, 2)}/${f(fx[i]![c]! - fb[i]![c]!, 2)}`).join(' ')}`,
+  );
 
   const file = outFile('17-saliency-ig.png', fast);
   const grid = (t: Tensor, opts: viz.GridOptions) => viz.imageGrid(t, { ncol: 8, scale: 3, ...opts });
-  await viz.savePNG(file, stackRows([grid(x, {}), grid(sal, { colormap: 'hot' }), grid(attributions, { colormap: 'coolwarm', range: 'symmetric' })]));
+  await viz.savePNG(
+    file,
+    stackRows([grid(x, {}), grid(sal, { colormap: 'hot' }), grid(attributions, { colormap: 'coolwarm', range: 'symmetric' })]),
+  );
   const tol = fast ? 0.02 : 0.01;
   const worst = Math.max(...relErr);
   return {
     metrics: { test_accuracy: acc, ig_worst_rel_error: worst, ig_steps: steps },
     files: [file],
-    claims: [claim(`IG completeness: |Σ attributions − (F(x) − F(x′))| ≤ ${tol * 100} % for all 8 digits`, worst <= tol, `worst relative gap ${f(worst * 100, 3)} % with ${steps} steps`)],
+    claims: [
+      claim(
+        `IG completeness: |Σ attributions − (F(x) − F(x′))| ≤ ${tol * 100} % for all 8 digits`,
+        worst <= tol,
+        `worst relative gap ${f(worst * 100, 3)} % with ${steps} steps`,
+      ),
+    ],
   };
 }
 

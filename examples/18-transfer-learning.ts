@@ -13,8 +13,12 @@ import { accuracyOf, claim, f, runIfMain, subset, type ExampleResult, type RunOp
 
 const extractor = () =>
   new nn.Sequential(
-    new nn.Conv2d(1, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2), // [N, 16, 12, 12]
-    new nn.Conv2d(16, 32, 5), new nn.ReLU(), new nn.MaxPool2d(2), // [N, 32, 4, 4]
+    new nn.Conv2d(1, 16, 5),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2), // [N, 16, 12, 12]
+    new nn.Conv2d(16, 32, 5),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2), // [N, 32, 4, 4]
     new nn.Flatten(), // [N, 512]
   );
 
@@ -72,8 +76,16 @@ export async function run({ fast }: RunOptions): Promise<ExampleResult> {
   return {
     metrics: { head_accuracy: acc, random_extractor_accuracy: baseAcc },
     claims: [
-      claim('frozen extractor: weights bit-for-bit unchanged, no gradients', sameBits && noGrads, `${features.parameters().length} tensors: values ${sameBits ? 'identical' : 'CHANGED'}, gradients ${noGrads ? 'none' : 'PRESENT'}`),
-      claim(`new head on Fashion-MNIST: test accuracy ≥ ${bar}`, acc >= bar, `${f(acc)} on ${xt.shape[0]} test images (random frozen extractor: ${f(baseAcc)})`),
+      claim(
+        'frozen extractor: weights bit-for-bit unchanged, no gradients',
+        sameBits && noGrads,
+        `${features.parameters().length} tensors: values ${sameBits ? 'identical' : 'CHANGED'}, gradients ${noGrads ? 'none' : 'PRESENT'}`,
+      ),
+      claim(
+        `new head on Fashion-MNIST: test accuracy ≥ ${bar}`,
+        acc >= bar,
+        `${f(acc)} on ${xt.shape[0]} test images (random frozen extractor: ${f(baseAcc)})`,
+      ),
     ],
   };
 }

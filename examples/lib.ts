@@ -76,7 +76,7 @@ export function report(name: string, r: ExampleResult, seconds?: number, cpuSeco
   }
   const ok = r.claims.length > 0 && r.claims.every((c) => c.pass);
   const m = Object.entries(r.metrics)
-    .map(([k, v]) => `${k}=${typeof v === "number" ? (Number.isInteger(v) ? String(v) : f(v)) : v}`)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? (Number.isInteger(v) ? String(v) : f(v)) : v}`)
     .join(' ');
   console.log(`${ok ? 'PASS' : 'FAIL'} ${name}: ${m}${t}`);
   for (const c of r.claims) console.log(`     ${c.pass ? 'PASS' : 'FAIL'} ${c.name} — ${c.detail}`);
@@ -94,6 +94,11 @@ export async function runIfMain(metaUrl: string, run: RunFn): Promise<void> {
   const c0 = process.cpuUsage();
   const r = await run({ fast });
   const cpu = process.cpuUsage(c0);
-  const ok = report(fileURLToPath(metaUrl).split(/[\\/]/).pop()!.replace(/\.ts$/, '') + (fast ? ' [fast]' : ' [full]'), r, (performance.now() - t0) / 1000, (cpu.user + cpu.system) / 1e6);
+  const ok = report(
+    fileURLToPath(metaUrl).split(/[\\/]/).pop()!.replace(/\.ts$/, '') + (fast ? ' [fast]' : ' [full]'),
+    r,
+    (performance.now() - t0) / 1000,
+    (cpu.user + cpu.system) / 1e6,
+  );
   process.exitCode = ok ? 0 : 1;
 }

@@ -19,13 +19,18 @@ const full = args.includes('--full');
 const fast = !full;
 const filters = args.filter((a) => !a.startsWith('--')).map((a) => a.toLowerCase());
 const dir = fileURLToPath(new URL('.', import.meta.url));
-const all = readdirSync(dir).filter((n) => /^\d\d-.*\.ts$/.test(n)).sort();
-const selected = filters.length ? all.filter((n) => filters.some((q) => n.toLowerCase().startsWith(q.padStart(2, '0')) || n.toLowerCase().includes(q))) : all;
+const all = readdirSync(dir)
+  .filter((n) => /^\d\d-.*\.ts$/.test(n))
+  .sort();
+const selected = filters.length
+  ? all.filter((n) => filters.some((q) => n.toLowerCase().startsWith(q.padStart(2, '0')) || n.toLowerCase().includes(q)))
+  : all;
 if (selected.length === 0) {
   console.error(`examples: nothing matches ${filters.join(' ')}; available:\n  ${all.join('\n  ')}`);
   process.exit(2);
 }
-if (full && selected.length !== 1 && filters.length === 0) console.log('examples: --full without a name runs every example in full mode (slow)');
+if (full && selected.length !== 1 && filters.length === 0)
+  console.log('examples: --full without a name runs every example in full mode (slow)');
 
 await init();
 console.log(`examples: ${selected.length} in ${fast ? 'fast' : 'full'} mode on the ${backendInfo().backend} backend`);

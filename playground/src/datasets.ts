@@ -114,7 +114,10 @@ const NUM = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
  * labels are integers 0–4 (−1 is read as 0, TensorFlow Playground's coding), regression labels
  * numbers in [−1, 1]. At most 5,000 points. Errors name the line and column.
  */
-export function parseCsv(text: string, problem: 'classification' | 'regression'): { points: Point[]; classes: number; header: string[] | null } {
+export function parseCsv(
+  text: string,
+  problem: 'classification' | 'regression',
+): { points: Point[]; classes: number; header: string[] | null } {
   const src = text.replace(/^\uFEFF/, '');
   const lines = src.split(/\r\n|\n|\r/);
   const points: Point[] = [];
@@ -128,7 +131,8 @@ export function parseCsv(text: string, problem: 'classification' | 'regression')
       header = cells.slice(0, 8).map((c) => c.slice(0, 40));
       continue;
     }
-    if (cells.length !== 3) throw new CsvError(`expected 3 values (x1, x2, label), got ${cells.length}`, li + 1, Math.min(cells.length, 3) + 1);
+    if (cells.length !== 3)
+      throw new CsvError(`expected 3 values (x1, x2, label), got ${cells.length}`, li + 1, Math.min(cells.length, 3) + 1);
     const vals = cells.map((c, ci) => {
       if (!NUM.test(c)) throw new CsvError(`${JSON.stringify(c.slice(0, 20))} is not a number`, li + 1, ci + 1);
       const v = Number(c);
@@ -138,7 +142,8 @@ export function parseCsv(text: string, problem: 'classification' | 'regression')
     let label = vals[2]!;
     if (problem === 'classification') {
       if (label === -1) label = 0;
-      if (!Number.isInteger(label) || label < 0 || label > 4) throw new CsvError(`class label ${label} must be an integer 0–4 (or −1 for 0)`, li + 1, 3);
+      if (!Number.isInteger(label) || label < 0 || label > 4)
+        throw new CsvError(`class label ${label} must be an integer 0–4 (or −1 for 0)`, li + 1, 3);
       maxLabel = Math.max(maxLabel, label);
     } else if (label < -1 || label > 1) throw new CsvError(`regression label ${label} must be in [−1, 1]`, li + 1, 3);
     if (points.length >= MAX_POINTS) throw new CsvError(`more than ${MAX_POINTS} points`, li + 1, 1);

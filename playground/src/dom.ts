@@ -65,7 +65,11 @@ export function slider(
   id?: string,
   fmt: (v: number) => string = String,
 ): { root: HTMLElement; input: HTMLInputElement; set(v: number): void } {
-  const input = el('input', { title, id, attrs: { type: 'range', min: String(min), max: String(max), step: String(step), 'aria-label': label } });
+  const input = el('input', {
+    title,
+    id,
+    attrs: { type: 'range', min: String(min), max: String(max), step: String(step), 'aria-label': label },
+  });
   input.value = String(value);
   const out = el('span', { class: 'val', text: fmt(value) });
   input.addEventListener('input', () => {
@@ -83,7 +87,13 @@ export function button(text: string, title: string, onClick: () => void, id?: st
   return el('button', { class: cls, text, title, id, attrs: { type: 'button' }, on: { click: () => onClick() } });
 }
 
-export function checkbox(label: string, value: boolean, onChange: (v: boolean) => void, title: string, id?: string): { root: HTMLElement; input: HTMLInputElement } {
+export function checkbox(
+  label: string,
+  value: boolean,
+  onChange: (v: boolean) => void,
+  title: string,
+  id?: string,
+): { root: HTMLElement; input: HTMLInputElement } {
   const input = el('input', { id, title, attrs: { type: 'checkbox' } });
   input.checked = value;
   input.addEventListener('change', () => onChange(input.checked));

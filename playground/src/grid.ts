@@ -71,7 +71,9 @@ function colorLut(): Uint8Array {
 }
 
 export function paintDiverging(
-  values: ArrayLike<number>, out: Uint8ClampedArray, opts: { discretize?: boolean; scale?: number } = {},
+  values: ArrayLike<number>,
+  out: Uint8ClampedArray,
+  opts: { discretize?: boolean; scale?: number } = {},
 ): void {
   const s = opts.scale ?? 1;
   const L = colorLut();
@@ -99,7 +101,11 @@ export function paintClasses(probs: ArrayLike<number>, k: number, out: Uint8Clam
   for (let c = 0; c < cells; c++) {
     let best = 0;
     let p = probs[c * k]!;
-    for (let j = 1; j < k; j++) if (probs[c * k + j]! > p) { p = probs[c * k + j]!; best = j; }
+    for (let j = 1; j < k; j++)
+      if (probs[c * k + j]! > p) {
+        p = probs[c * k + j]!;
+        best = j;
+      }
     const conf = opts.discretize ? 1 : Number.isFinite(p) ? Math.max(0, Math.min(1, (p - 1 / k) / (1 - 1 / k))) : 0;
     const col = CLASS_COLORS[best % CLASS_COLORS.length]!;
     const u = 0.15 + 0.75 * conf;

@@ -26,14 +26,24 @@ export function mountImageMode(
   let playing = false;
   let last: ImageFrame | null = null;
   let probs: number[] | null = null;
-  const playBtn = button('▶ Train', 'Train the CNN (Adam, batches of 32) — pause any time', () => mode.togglePlay(), 'img-play', 'btn primary');
+  const playBtn = button(
+    '▶ Train',
+    'Train the CNN (Adam, batches of 32) — pause any time',
+    () => mode.togglePlay(),
+    'img-play',
+    'btn primary',
+  );
   const stepBtn = button('Step ×10', 'Ten training steps', () => send({ type: 'imageStep', n: 10 }), 'img-step');
   const status = el('output', { id: 'img-status', class: 'epoch', text: 'step 0' });
   const lossCanvas = el('canvas', { class: 'chart', attrs: { width: '360', height: '90', 'aria-label': 'Training loss per step' } });
   const filters = el('div', { class: 'filters', attrs: { 'aria-label': 'First-layer filters (5×5)' } });
   const gallery = el('div', { class: 'gallery', attrs: { 'aria-label': 'Test digits with predictions' } });
   const confusionBox = el('div', { class: 'confusionbox' });
-  const pad = el('canvas', { id: 'draw-pad', class: 'pad', attrs: { width: String(PAD), height: String(PAD), 'aria-label': 'Draw a digit here' } });
+  const pad = el('canvas', {
+    id: 'draw-pad',
+    class: 'pad',
+    attrs: { width: String(PAD), height: String(PAD), 'aria-label': 'Draw a digit here' },
+  });
   const bars = el('div', { class: 'probs', id: 'probs', attrs: { 'aria-live': 'polite' } });
   const acts = el('div', { class: 'acts', attrs: { 'aria-label': 'First-layer activations of your drawing' } });
   const predOut = el('output', { id: 'img-pred', class: 'bigpred', text: '?' });
@@ -41,11 +51,28 @@ export function mountImageMode(
   root.append(
     el('section', { class: 'toolbar' }, [
       el('div', { class: 'runctl' }, [playBtn, stepBtn, status]),
-      el('p', { class: 'note', text: 'Conv2d(1,8,5) → ReLU → MaxPool → Conv2d(8,16,5) → ReLU → MaxPool → Linear(256,10), trained live on 2,000 bundled MNIST digits (500 held out for testing).' }),
+      el('p', {
+        class: 'note',
+        text: 'Conv2d(1,8,5) → ReLU → MaxPool → Conv2d(8,16,5) → ReLU → MaxPool → Linear(256,10), trained live on 2,000 bundled MNIST digits (500 held out for testing).',
+      }),
     ]),
     el('div', { class: 'columns' }, [
-      el('section', { class: 'col' }, [el('h2', { text: 'Draw a digit' }), pad, el('div', { class: 'row' }, [clearBtn, el('span', { class: 'lbl', text: 'Prediction ' }), predOut]), bars, el('h3', { text: 'Layer 1 activations' }), acts]),
-      el('section', { class: 'col' }, [el('h2', { text: 'Training' }), lossCanvas, el('h3', { text: 'Filters (layer 1)' }), filters, el('h3', { text: 'Confusion (test)' }), confusionBox]),
+      el('section', { class: 'col' }, [
+        el('h2', { text: 'Draw a digit' }),
+        pad,
+        el('div', { class: 'row' }, [clearBtn, el('span', { class: 'lbl', text: 'Prediction ' }), predOut]),
+        bars,
+        el('h3', { text: 'Layer 1 activations' }),
+        acts,
+      ]),
+      el('section', { class: 'col' }, [
+        el('h2', { text: 'Training' }),
+        lossCanvas,
+        el('h3', { text: 'Filters (layer 1)' }),
+        filters,
+        el('h3', { text: 'Confusion (test)' }),
+        confusionBox,
+      ]),
       el('section', { class: 'col' }, [el('h2', { text: 'Test predictions' }), gallery]),
     ]),
   );
@@ -171,12 +198,19 @@ export function mountImageMode(
       );
       gallery.replaceChildren(
         ...f.gallery.map((g2) =>
-          el('figure', { class: g2.pred === g2.label ? 'ok' : 'bad' }, [digitCanvas(g2.pixels), el('figcaption', { text: `${g2.pred}${g2.pred === g2.label ? '' : ` (is ${g2.label})`}` })]),
+          el('figure', { class: g2.pred === g2.label ? 'ok' : 'bad' }, [
+            digitCanvas(g2.pixels),
+            el('figcaption', { text: `${g2.pred}${g2.pred === g2.label ? '' : ` (is ${g2.label})`}` }),
+          ]),
         ),
       );
       const t = el('table', { class: 'confusion' });
       t.append(el('tr', {}, [el('th'), ...f.confusion.map((_, j) => el('th', { text: String(j) }))]));
-      f.confusion.forEach((row, i) => t.append(el('tr', {}, [el('th', { text: String(i) }), ...row.map((v, j) => el('td', { class: i === j ? 'diag' : '', text: String(v) }))])));
+      f.confusion.forEach((row, i) =>
+        t.append(
+          el('tr', {}, [el('th', { text: String(i) }), ...row.map((v, j) => el('td', { class: i === j ? 'diag' : '', text: String(v) }))]),
+        ),
+      );
       confusionBox.replaceChildren(t);
       if (probs) predict();
     },
@@ -190,13 +224,20 @@ export function mountImageMode(
           const bar = el('span', { class: 'bar' });
           bar.style.width = `${Math.round(v * 100)}%`;
           bar.style.background = i === best ? rgb([8, 119, 189]) : '#bbb';
-          return el('div', { class: 'probrow' }, [el('span', { class: 'digit', text: String(i) }), el('span', { class: 'barbox' }, [bar]), el('span', { class: 'pct', text: `${(v * 100).toFixed(1)}%` })]);
+          return el('div', { class: 'probrow' }, [
+            el('span', { class: 'digit', text: String(i) }),
+            el('span', { class: 'barbox' }, [bar]),
+            el('span', { class: 'pct', text: `${(v * 100).toFixed(1)}%` }),
+          ]);
         }),
       );
       acts.replaceChildren(
         ...activations.map((a) => {
           const m = Math.max(...Array.from(a), 1e-6);
-          return digitCanvas(Float32Array.from(a, (v) => v / m), 24);
+          return digitCanvas(
+            Float32Array.from(a, (v) => v / m),
+            24,
+          );
         }),
       );
     },

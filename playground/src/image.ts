@@ -69,7 +69,10 @@ export class ImageSession {
       return px;
     };
     this.trainX = tensor(toFloat(gather(trainIdx)), { shape: [trainIdx.length, 1, 28, 28] });
-    this.trainY = tensor(Int32Array.from(trainIdx, (i) => data.labels[i]!), { shape: [trainIdx.length] });
+    this.trainY = tensor(
+      Int32Array.from(trainIdx, (i) => data.labels[i]!),
+      { shape: [trainIdx.length] },
+    );
     this.testPixels = toFloat(gather(testIdx));
     this.testX = tensor(this.testPixels, { shape: [testIdx.length, 1, 28, 28] });
     this.testY = Int32Array.from(testIdx, (i) => data.labels[i]!);
@@ -156,7 +159,10 @@ export class ImageSession {
  * the 28×28 frame (how MNIST itself was made).
  */
 export function toMnist(ink: Float32Array, size: number): Float32Array {
-  let x0 = size, x1 = -1, y0 = size, y1 = -1;
+  let x0 = size,
+    x1 = -1,
+    y0 = size,
+    y1 = -1;
   for (let y = 0; y < size; y++)
     for (let x = 0; x < size; x++)
       if (ink[y * size + x]! > 0.05) {
@@ -176,9 +182,12 @@ export function toMnist(ink: Float32Array, size: number): Float32Array {
   const box = new Float32Array(tw * th);
   for (let ty = 0; ty < th; ty++)
     for (let tx = 0; tx < tw; tx++) {
-      const sx0 = x0 + tx / scale, sx1 = x0 + (tx + 1) / scale;
-      const sy0 = y0 + ty / scale, sy1 = y0 + (ty + 1) / scale;
-      let sum = 0, cnt = 0;
+      const sx0 = x0 + tx / scale,
+        sx1 = x0 + (tx + 1) / scale;
+      const sy0 = y0 + ty / scale,
+        sy1 = y0 + (ty + 1) / scale;
+      let sum = 0,
+        cnt = 0;
       for (let sy = Math.floor(sy0); sy < Math.ceil(sy1); sy++)
         for (let sx = Math.floor(sx0); sx < Math.ceil(sx1); sx++) {
           if (sx < 0 || sy < 0 || sx >= size || sy >= size) continue;
@@ -187,7 +196,9 @@ export function toMnist(ink: Float32Array, size: number): Float32Array {
         }
       box[ty * tw + tx] = cnt ? Math.min(1, sum / cnt) : 0;
     }
-  let mx = 0, my = 0, m = 0;
+  let mx = 0,
+    my = 0,
+    m = 0;
   for (let y = 0; y < th; y++)
     for (let x = 0; x < tw; x++) {
       const v = box[y * tw + x]!;
@@ -201,7 +212,8 @@ export function toMnist(ink: Float32Array, size: number): Float32Array {
   const oy = Math.round(14 - cy);
   for (let y = 0; y < th; y++)
     for (let x = 0; x < tw; x++) {
-      const X = x + ox, Y = y + oy;
+      const X = x + ox,
+        Y = y + oy;
       if (X >= 0 && X < 28 && Y >= 0 && Y < 28) out[Y * 28 + X] = box[y * tw + x]!;
     }
   return out;

@@ -11,10 +11,30 @@ import { mountImageMode, type ImageMode } from './image-view.js';
 import { CHALLENGES } from './challenges.js';
 import { notify } from './notices.js';
 import {
-  onHover, onPlaying, onState, request, send, setPlaying, setState, startWorker, store, update, writeHash, type ViewFrame,
+  onHover,
+  onPlaying,
+  onState,
+  request,
+  send,
+  setPlaying,
+  setState,
+  startWorker,
+  store,
+  update,
+  writeHash,
+  type ViewFrame,
 } from './store.js';
 import {
-  applyHidden, buildDataPanel, buildToolbar, controls, epochOut, loadCsvText, playHooks, refreshBasics, renderPlay, togglePlay,
+  applyHidden,
+  buildDataPanel,
+  buildToolbar,
+  controls,
+  epochOut,
+  loadCsvText,
+  playHooks,
+  refreshBasics,
+  renderPlay,
+  togglePlay,
 } from './ui/controls.js';
 import { buildNetwork, drawNetwork, markHover, netWrap, watchWidth } from './ui/network.js';
 import { buildOutputPanel, divBox, drawHeatmap, drawOutput, noteRenderMs, refreshOutput, renderMs, showDivergence } from './ui/output.js';
@@ -28,7 +48,11 @@ const parsed = parseHash(location.hash);
 store.state = parsed.state;
 {
   // a link that names only a challenge (and classroom flags) opens the challenge's starting setup
-  const keys = location.hash.slice(1).split('&').map((kv) => decodeURIComponent(kv.split('=')[0] ?? '')).filter((k) => k !== '');
+  const keys = location.hash
+    .slice(1)
+    .split('&')
+    .map((kv) => decodeURIComponent(kv.split('=')[0] ?? ''))
+    .filter((k) => k !== '');
   if (store.state.challenge !== 'none' && keys.every((k) => k === 'challenge' || k === 'hide' || k.endsWith('_hide')))
     store.state = normalize({ ...store.state, ...CHALLENGES[store.state.challenge].setup });
 }
@@ -41,9 +65,13 @@ const dataPanel = buildDataPanel();
 const outputPanel = buildOutputPanel();
 netWrap.append(histBox);
 app.append(
-  toolbar, challengeBox, divBox,
+  toolbar,
+  challengeBox,
+  divBox,
   el('div', { class: 'columns' }, [dataPanel, netWrap, outputPanel]),
-  buildAdvanced(), buildModelPanel(), buildClassroom(),
+  buildAdvanced(),
+  buildModelPanel(),
+  buildClassroom(),
 );
 controls.mode = document.querySelector('.modes') as HTMLElement;
 // embedding: `hide=header,footer` leaves only the playground itself
@@ -53,8 +81,20 @@ controls.article = document.getElementById('article') as HTMLElement;
 
 // ------------------------------------------------------------------------------------ store → views
 const NETWORK_KEYS: (keyof PgState)[] = [
-  'networkShape', 'layerActivations', 'activation', 'x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY', 'hide',
-  'dataset', 'problem', 'classes',
+  'networkShape',
+  'layerActivations',
+  'activation',
+  'x',
+  'y',
+  'xSquared',
+  'ySquared',
+  'xTimesY',
+  'sinX',
+  'sinY',
+  'hide',
+  'dataset',
+  'problem',
+  'classes',
 ];
 function refreshAll(changed: (keyof PgState)[]): void {
   refreshBasics();
@@ -133,7 +173,9 @@ function onMessage(m: FromWorker): void {
       const pts = m.points ?? store.frame?.points0 ?? { train: [], val: [], test: [] };
       const f: ViewFrame = Object.assign(m, { points0: pts });
       store.frame = f;
-      epochOut.textContent = String(m.epoch).padStart(6, '0').replace(/(\d{3})(\d{3})$/, '$1,$2');
+      epochOut.textContent = String(m.epoch)
+        .padStart(6, '0')
+        .replace(/(\d{3})(\d{3})$/, '$1,$2');
       if (store.playing !== m.playing && (m.diverged || m.stopped)) setPlaying(false);
       showDivergence(m);
       const now = performance.now();
@@ -167,7 +209,10 @@ writeHash();
 applyMode();
 watchWidth();
 send({
-  type: 'init', state: store.state, points: store.customPoints, backend: new URLSearchParams(location.search).get('backend') ?? 'auto',
+  type: 'init',
+  state: store.state,
+  points: store.customPoints,
+  backend: new URLSearchParams(location.search).get('backend') ?? 'auto',
 });
 
 // ------------------------------------------------------------------------------------ test hook

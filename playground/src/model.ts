@@ -9,8 +9,18 @@
 import { nn, type Rng, type Tensor } from './bp.js';
 import { FeatureMap } from './features.js';
 import {
-  ACTIVATIONS, FEATURES, MAX_LAYERS, MAX_NEURONS, NORMS, enabledFeatures, layerActivation, outputsFor,
-  type ActivationName, type FeatureName, type NormName, type PgState,
+  ACTIVATIONS,
+  FEATURES,
+  MAX_LAYERS,
+  MAX_NEURONS,
+  NORMS,
+  enabledFeatures,
+  layerActivation,
+  outputsFor,
+  type ActivationName,
+  type FeatureName,
+  type NormName,
+  type PgState,
 } from './state.js';
 
 export const ARCH_FORMAT = 'backprop-playground/mlp';
@@ -76,14 +86,15 @@ export function validateArchitecture(a: unknown): Architecture {
   if (hidden.length > MAX_LAYERS || hidden.some((h) => !Number.isInteger(h) || (h as number) < 1 || (h as number) > MAX_NEURONS))
     bad(`hidden must list at most ${MAX_LAYERS} layers of 1–${MAX_NEURONS} neurons`);
   const acts = list('activations');
-  if (acts.length !== hidden.length || acts.some((x) => !ACTIVATIONS.includes(x as ActivationName))) bad('activations must name one known activation per hidden layer');
+  if (acts.length !== hidden.length || acts.some((x) => !ACTIVATIONS.includes(x as ActivationName)))
+    bad('activations must name one known activation per hidden layer');
   if (!Number.isInteger(o.outputs) || (o.outputs as number) < 1 || (o.outputs as number) > 5) bad('outputs must be an integer in 1–5');
   if (o.outputActivation !== 'none' && o.outputActivation !== 'tanh') bad('outputActivation must be "none" or "tanh"');
   if (typeof o.dropout !== 'number' || !(o.dropout >= 0 && o.dropout <= 0.9)) bad('dropout must be a number in [0, 0.9]');
   if (!NORMS.includes(o.norm as NormName)) bad('norm must be none, batch or layer');
   if (o.task !== 'binary' && o.task !== 'multiclass' && o.task !== 'regression') bad('task must be binary, multiclass or regression');
   if (o.labels !== '01' && o.labels !== 'pm1') bad('labels must be "01" or "pm1"');
-  if ((o.task === 'multiclass') !== ((o.outputs as number) > 1)) bad('multiclass models have 2–5 outputs, the others one');
+  if ((o.task === 'multiclass') !== (o.outputs as number) > 1) bad('multiclass models have 2–5 outputs, the others one');
   return {
     format: ARCH_FORMAT,
     version: ARCH_VERSION,
@@ -139,7 +150,10 @@ export interface Built {
  * classic preset (`classicInit`) as there, else 0.
  */
 export function buildModel(
-  arch: Architecture, rng: Rng, init: 'default' | 'xavier' | 'he' | 'normal' | 'zero' = 'default', classicInit = false,
+  arch: Architecture,
+  rng: Rng,
+  init: 'default' | 'xavier' | 'he' | 'normal' | 'zero' = 'default',
+  classicInit = false,
 ): Built {
   const mods: nn.Module[] = [new FeatureMap(arch.features)];
   const taps = [0];

@@ -41,9 +41,13 @@ export function notify(lines: string[], kind: NoticeKind = 'fixed'): void {
   const cls = kind === 'info' ? 'info' : 'warn';
   const n = el('div', { class: `notice ${cls}`, attrs: { 'data-kind': kind } }, [
     HEADINGS[kind] ? el('strong', { text: HEADINGS[kind] }) : null,
-    fresh.length === 1 && !HEADINGS[kind] ? el('span', { text: fresh[0]! }) : el(
-      'ul', {}, fresh.slice(0, 12).map((l) => el('li', { text: l })),
-    ),
+    fresh.length === 1 && !HEADINGS[kind]
+      ? el('span', { text: fresh[0]! })
+      : el(
+          'ul',
+          {},
+          fresh.slice(0, 12).map((l) => el('li', { text: l })),
+        ),
     button('×', 'Dismiss', () => close(n), undefined, 'close'),
   ]);
   const timer = setTimeout(() => close(n), NOTICE_MS[kind]);

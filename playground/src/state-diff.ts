@@ -3,8 +3,28 @@ import { STATE_KEYS, type PgState } from './state.js';
 
 /** Changes that need a new model (everything else is applied live, without a reset). */
 export const STRUCTURAL_KEYS: readonly (keyof PgState)[] = [
-  'preset', 'networkShape', 'activation', 'layerActivations', 'x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY',
-  'dropout', 'norm', 'init', 'initSeed', 'problem', 'classes', 'dataset', 'noise', 'percTrainData', 'valPercent', 'dataSeed',
+  'preset',
+  'networkShape',
+  'activation',
+  'layerActivations',
+  'x',
+  'y',
+  'xSquared',
+  'ySquared',
+  'xTimesY',
+  'sinX',
+  'sinY',
+  'dropout',
+  'norm',
+  'init',
+  'initSeed',
+  'problem',
+  'classes',
+  'dataset',
+  'noise',
+  'percTrainData',
+  'valPercent',
+  'dataSeed',
 ];
 /** Changes that need new data (a subset of the structural ones). */
 export const DATA_KEYS: readonly (keyof PgState)[] = ['dataset', 'classes', 'noise', 'percTrainData', 'valPercent', 'dataSeed', 'problem'];

@@ -57,14 +57,53 @@ export type ModeName = (typeof MODES)[number];
 
 /** Controls a teacher can hide with `hide=a,b` (or TensorFlow Playground's `a_hide=true`). */
 export const HIDEABLE = [
-  'dataset', 'noise', 'percTrainData', 'batchSize', 'learningRate', 'activation', 'regularization',
-  'regularizationRate', 'problem', 'features', 'network', 'preset', 'loss', 'optimizer', 'scheduler',
-  'dropout', 'norm', 'init', 'seeds', 'data', 'model', 'code', 'playButton', 'stepButton', 'resetButton',
-  'showTestData', 'discretize', 'valPercent', 'earlyStopping', 'mode', 'race', 'histograms', 'header', 'footer', 'challenge',
+  'dataset',
+  'noise',
+  'percTrainData',
+  'batchSize',
+  'learningRate',
+  'activation',
+  'regularization',
+  'regularizationRate',
+  'problem',
+  'features',
+  'network',
+  'preset',
+  'loss',
+  'optimizer',
+  'scheduler',
+  'dropout',
+  'norm',
+  'init',
+  'seeds',
+  'data',
+  'model',
+  'code',
+  'playButton',
+  'stepButton',
+  'resetButton',
+  'showTestData',
+  'discretize',
+  'valPercent',
+  'earlyStopping',
+  'mode',
+  'race',
+  'histograms',
+  'header',
+  'footer',
+  'challenge',
   // TensorFlow Playground's own names: the layer-count buttons and each input feature
-  'numHiddenLayers', 'x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY',
+  'numHiddenLayers',
+  'x',
+  'y',
+  'xSquared',
+  'ySquared',
+  'xTimesY',
+  'sinX',
+  'sinY',
   // the explanatory article under the app (TensorFlow Playground's `hideText=true`), the classroom panel
-  'article', 'classroom',
+  'article',
+  'classroom',
 ] as const;
 export type HideableName = (typeof HIDEABLE)[number];
 
@@ -85,24 +124,39 @@ export interface PgState {
   percTrainData: number;
   valPercent: number;
   batchSize: number;
-  learningRate: number; activation: ActivationName;
+  learningRate: number;
+  activation: ActivationName;
   layerActivations: ActivationName[];
   networkShape: number[];
   /** The input features (TensorFlow Playground's names). */
-  x: boolean; y: boolean; xSquared: boolean; ySquared: boolean; xTimesY: boolean; sinX: boolean; sinY: boolean;
+  x: boolean;
+  y: boolean;
+  xSquared: boolean;
+  ySquared: boolean;
+  xTimesY: boolean;
+  sinX: boolean;
+  sinY: boolean;
   regularization: RegularizationName;
   regularizationRate: number;
   loss: LossName;
   optimizer: OptimizerName;
-  momentum: number; beta1: number; beta2: number; weightDecay: number;
+  momentum: number;
+  beta1: number;
+  beta2: number;
+  weightDecay: number;
   scheduler: SchedulerName;
-  stepSize: number; gamma: number; tMax: number;
+  stepSize: number;
+  gamma: number;
+  tMax: number;
   dropout: number;
   norm: NormName;
   init: InitName;
   earlyStopping: number;
-  dataSeed: number; initSeed: number; shuffleSeed: number;
-  showTestData: boolean; discretize: boolean;
+  dataSeed: number;
+  initSeed: number;
+  shuffleSeed: number;
+  showTestData: boolean;
+  discretize: boolean;
   hide: HideableName[];
   /** Optimizer race: a second copy of the network (same data, seeds and init) trained with this optimizer. */
   race: 'none' | OptimizerName;
@@ -183,7 +237,13 @@ export function defaultState(): PgState {
     activation: 'tanh',
     layerActivations: [],
     networkShape: [4, 2],
-    x: true, y: true, xSquared: false, ySquared: false, xTimesY: false, sinX: false, sinY: false,
+    x: true,
+    y: true,
+    xSquared: false,
+    ySquared: false,
+    xTimesY: false,
+    sinX: false,
+    sinY: false,
     regularization: 'none',
     regularizationRate: 0,
     loss: 'auto',
@@ -296,7 +356,10 @@ function clampNum(key: string, v: number, spec: { min: number; max: number; int?
  */
 export function normalize(input: PgState, notices: string[] = []): PgState {
   const s: PgState = {
-    ...input, networkShape: [...input.networkShape], layerActivations: [...input.layerActivations], hide: [...input.hide],
+    ...input,
+    networkShape: [...input.networkShape],
+    layerActivations: [...input.layerActivations],
+    hide: [...input.hide],
   };
   const isReg = REGRESSION_DATASETS.includes(s.dataset);
   if (s.dataset !== 'custom') {

@@ -26,7 +26,12 @@ export interface Store {
 }
 
 export const store: Store = {
-  state: null as unknown as PgState, frame: null, playing: false, hover: null, addClass: -1, customPoints: null,
+  state: null as unknown as PgState,
+  frame: null,
+  playing: false,
+  hover: null,
+  addClass: -1,
+  customPoints: null,
 };
 
 type StateListener = (changed: (keyof PgState)[]) => void;

@@ -69,4 +69,3 @@ export function applyTfKeys(state: PgState, tf: Map<string, string>, seen: Set<s
   // a TensorFlow Playground link trains as it did there, unless it asks for a preset
   if (tf.size > 0 && !seen.has('preset') && outputsFor(state) === 1) state.preset = 'classic';
 }
-

@@ -25,12 +25,30 @@ export interface Palette {
 }
 
 export const LIGHT: Palette = {
-  panel: '#ffffff', text: '#555555', train: '#222222', test: '#6b6b6b', val: '#2a7a2a', race: '#c62828',
-  best: '#8a5a00', lr: '#7b4fa8', axis: 'rgba(0,0,0,0.25)', testOutline: '#000000', offBox: '#ffffff',
+  panel: '#ffffff',
+  text: '#555555',
+  train: '#222222',
+  test: '#6b6b6b',
+  val: '#2a7a2a',
+  race: '#c62828',
+  best: '#8a5a00',
+  lr: '#7b4fa8',
+  axis: 'rgba(0,0,0,0.25)',
+  testOutline: '#000000',
+  offBox: '#ffffff',
 };
 export const DARK: Palette = {
-  panel: '#1f2327', text: '#c4c9ce', train: '#f0f0f0', test: '#a0a6ac', val: '#5cc45c', race: '#ff7b72',
-  best: '#e3b341', lr: '#c29bef', axis: 'rgba(0,0,0,0.3)', testOutline: '#000000', offBox: '#2a2f34',
+  panel: '#1f2327',
+  text: '#c4c9ce',
+  train: '#f0f0f0',
+  test: '#a0a6ac',
+  val: '#5cc45c',
+  race: '#ff7b72',
+  best: '#e3b341',
+  lr: '#c29bef',
+  axis: 'rgba(0,0,0,0.3)',
+  testOutline: '#000000',
+  offBox: '#2a2f34',
 };
 
 export function isDark(): boolean {

@@ -9,9 +9,7 @@
  * - modern: logits + BCE-with-logits (binary) / cross-entropy (multi-class) / MSE (regression), any
  *   optimizer, reshuffled every epoch from the shuffle seed.
  */
-import {
-  Rng, Tensor, nn, noGrad, tensor,
-} from './bp.js';
+import { Rng, Tensor, nn, noGrad, tensor } from './bp.js';
 import { buildModel, architectureOf, run, type Architecture, type Built } from './model.js';
 import { makeOptimizer, makeScheduler, setLearningRate, type Optimizer, type Scheduler } from './fw.js';
 import { generate, splitPoints, type Point, type Splits } from './datasets.js';
@@ -68,7 +66,6 @@ export interface LayerWeights {
 
 export type Divergence = { reason: string; epoch: number } | null;
 
-
 export class Trainer {
   state: PgState;
   points: Point[];
@@ -117,7 +114,9 @@ export class Trainer {
     const Y = (ps: Point[]) => {
       if (arch.task === 'multiclass') return tensor(Int32Array.from(ps.map((p) => p.label)), { shape: [ps.length] });
       if (arch.task === 'regression') return tensor(Float32Array.from(ps.map((p) => p.label)), { shape: [ps.length, 1] });
-      return tensor(Float32Array.from(ps.map((p) => (arch.labels === 'pm1' ? (p.label > 0 ? 1 : -1) : p.label > 0 ? 1 : 0))), { shape: [ps.length, 1] });
+      return tensor(Float32Array.from(ps.map((p) => (arch.labels === 'pm1' ? (p.label > 0 ? 1 : -1) : p.label > 0 ? 1 : 0))), {
+        shape: [ps.length, 1],
+      });
     };
     this.X = { train: X(this.splits.train), test: X(this.splits.test), val: X(this.splits.val) };
     this.Y = { train: Y(this.splits.train), test: Y(this.splits.test), val: Y(this.splits.val) };
@@ -210,7 +209,13 @@ export class Trainer {
     for (const i of this.built.linears) {
       const w = (this.model.at(i) as nn.Linear).weight;
       // L2: ½·rate·Σw² (gradient rate·w, TensorFlow Playground's); L1: rate·Σ|w|.
-      const term = s.regularization === 'L2' ? w.square().sum().mul(0.5 * s.regularizationRate) : w.abs().sum().mul(s.regularizationRate);
+      const term =
+        s.regularization === 'L2'
+          ? w
+              .square()
+              .sum()
+              .mul(0.5 * s.regularizationRate)
+          : w.abs().sum().mul(s.regularizationRate);
       total = total ? total.add(term) : term;
     }
     return total;
@@ -225,7 +230,8 @@ export class Trainer {
     if (this.diverged) return NaN;
     const n = this.splits.train.length;
     if (n === 0) return NaN;
-    const order = this.state.preset === 'classic' ? Int32Array.from({ length: n }, (_, i) => i) : Int32Array.from(this.shuffleRng.permutation(n));
+    const order =
+      this.state.preset === 'classic' ? Int32Array.from({ length: n }, (_, i) => i) : Int32Array.from(this.shuffleRng.permutation(n));
     const bs = Math.min(this.state.batchSize, n);
     this.model.train();
     let sum = 0;
@@ -241,7 +247,8 @@ export class Trainer {
       const pen = this.penalty();
       const loss = pen ? data.add(pen) : data;
       const v = data.item();
-      if (!Number.isFinite(v) || !Number.isFinite(loss.item())) return this.diverge(`The loss became ${v} after ${this.epoch} complete epoch${this.epoch === 1 ? '' : 's'}`);
+      if (!Number.isFinite(v) || !Number.isFinite(loss.item()))
+        return this.diverge(`The loss became ${v} after ${this.epoch} complete epoch${this.epoch === 1 ? '' : 's'}`);
       loss.backward();
       // TensorFlow Playground's L1 (classic preset): a weight that crosses zero stays at zero.
       const l1Clip = this.state.preset === 'classic' && this.state.regularization === 'L1' && this.state.regularizationRate > 0;
@@ -289,7 +296,8 @@ export class Trainer {
       return res;
     });
     const last = this.history[this.history.length - 1];
-    if (!last || last.epoch !== m.epoch) this.history.push({ epoch: m.epoch, train: m.train.loss, test: m.test.loss, val: m.val?.loss, lr: m.lr });
+    if (!last || last.epoch !== m.epoch)
+      this.history.push({ epoch: m.epoch, train: m.train.loss, test: m.test.loss, val: m.val?.loss, lr: m.lr });
     this.watch(m);
     return m;
   }
@@ -303,7 +311,10 @@ export class Trainer {
       return;
     }
     if (m.epoch > 0 && l > 10 && l > 100 * Math.max(first, 1e-3)) {
-      this.diverged = { reason: `The training loss exploded from ${first.toPrecision(3)} to ${l.toPrecision(3)} by epoch ${m.epoch}`, epoch: m.epoch };
+      this.diverged = {
+        reason: `The training loss exploded from ${first.toPrecision(3)} to ${l.toPrecision(3)} by epoch ${m.epoch}`,
+        epoch: m.epoch,
+      };
       return;
     }
     this.lastGood = this.snapshot();
@@ -436,4 +447,3 @@ export class Trainer {
     if (this.best) this.loadWeights(this.best.weights);
   }
 }
-

@@ -11,7 +11,10 @@ import { ImageSession } from './image.js';
 import type { Frame, FromWorker, ToWorker } from './protocol.js';
 import { normalize, type PgState } from './state.js';
 
-const ctx = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
+const ctx = self as unknown as {
+  postMessage(m: FromWorker, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
+};
 
 let trainer: Trainer | null = null;
 /** The optimizer race's second network: same data, seeds and initial weights, another optimizer. */
@@ -223,7 +226,9 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
       case 'export': {
         if (!trainer) return;
         const saved = saveModel(trainer.model, trainer.arch, trainer.state);
-        post({ type: 'exported', id: m.id, architecture: saved.architecture, weights: saved.weights }, [saved.weights.buffer as ArrayBuffer]);
+        post({ type: 'exported', id: m.id, architecture: saved.architecture, weights: saved.weights }, [
+          saved.weights.buffer as ArrayBuffer,
+        ]);
         break;
       }
       case 'import': {

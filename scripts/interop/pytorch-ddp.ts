@@ -59,7 +59,11 @@ function makeCsv(file: string): void {
 /** An image folder: 3 classes (horizontal bar, vertical bar, diagonal) of noisy 20×20 PNGs, 50 each. */
 function makeImageFolder(dir: string): void {
   const rng = new Rng(12);
-  const classes = { horizontal: (x: number, y: number, o: number) => Math.abs(y - o) <= 1, vertical: (x: number, y: number, o: number) => Math.abs(x - o) <= 1, diagonal: (x: number, y: number, o: number) => Math.abs(x - y - (o - 10)) <= 1 };
+  const classes = {
+    horizontal: (x: number, y: number, o: number) => Math.abs(y - o) <= 1,
+    vertical: (x: number, y: number, o: number) => Math.abs(x - o) <= 1,
+    diagonal: (x: number, y: number, o: number) => Math.abs(x - y - (o - 10)) <= 1,
+  };
   for (const [name, on] of Object.entries(classes)) {
     mkdirSync(join(dir, name), { recursive: true });
     for (let i = 0; i < 50; i++) {
@@ -86,7 +90,8 @@ interface Case {
   pythonEvalSplit: string;
 }
 
-const normalise = (x: Tensor, prep: { mean?: number; std?: number }) => (prep.mean === undefined ? x : noGrad(() => x.sub(prep.mean!).div(prep.std!)));
+const normalise = (x: Tensor, prep: { mean?: number; std?: number }) =>
+  prep.mean === undefined ? x : noGrad(() => x.sub(prep.mean!).div(prep.std!));
 const valIndices = (n: number, fraction: number, seed: number) => new Rng(seed + 1).permutation(n).slice(0, Math.round(n * fraction));
 
 async function main(): Promise<void> {
@@ -96,7 +101,12 @@ async function main(): Promise<void> {
   const folder = join(root, 'shapes');
   makeImageFolder(folder);
   const spec = join(root, 'mlp.json');
-  writeFileSync(spec, JSON.stringify({ layers: [{ type: 'Linear', args: [5, 32] }, { type: 'ReLU' }, { type: 'Dropout', args: [0.1] }, { type: 'Linear', args: [32, 3] }] }));
+  writeFileSync(
+    spec,
+    JSON.stringify({
+      layers: [{ type: 'Linear', args: [5, 32] }, { type: 'ReLU' }, { type: 'Dropout', args: [0.1] }, { type: 'Linear', args: [32, 3] }],
+    }),
+  );
 
   const cases: Case[] = [
     {
@@ -113,13 +123,33 @@ async function main(): Promise<void> {
     },
     {
       name: 'JSON-spec MLP on a CSV (standardised + one-hot)',
-      train: ['--dataset', csvFile, '--target', 'kind', '--model', spec, '--epochs', '3', '--val-fraction', '0.25', '--optimizer', 'sgd', '--lr', '0.02'],
+      train: [
+        '--dataset',
+        csvFile,
+        '--target',
+        'kind',
+        '--model',
+        spec,
+        '--epochs',
+        '3',
+        '--val-fraction',
+        '0.25',
+        '--optimizer',
+        'sgd',
+        '--lr',
+        '0.02',
+      ],
       inputs: async (dir) => {
         const { meta } = await loadTrained(dir);
         const prep = meta.preprocessing as { transformer: unknown };
         const table = await data.loadCsv(csvFile);
         const idx = valIndices(table.length, 0.25, 0).slice(0, 100);
-        const rows: data.Table = Object.fromEntries(table.names.map((n) => { const c = table.column(n); return [n, idx.map((i) => (c as ArrayLike<string | number>)[i]!)]; })) as data.Table;
+        const rows: data.Table = Object.fromEntries(
+          table.names.map((n) => {
+            const c = table.column(n);
+            return [n, idx.map((i) => (c as ArrayLike<string | number>)[i]!)];
+          }),
+        ) as data.Table;
         return (data.preprocessorFromJSON(prep.transformer) as data.ColumnTransformer).transform(rows);
       },
       split: 'val',
@@ -134,7 +164,10 @@ async function main(): Promise<void> {
         const ds = await loadDataset(folder, {}, () => {});
         // the first 100 samples of train_ddp.py's 'all' split: the training split, in backprop's order
         const n = ds.train.x.shape[0]!;
-        const idx = new Rng(1).permutation(n).slice(Math.round(n * 0.1)).slice(0, 100);
+        const idx = new Rng(1)
+          .permutation(n)
+          .slice(Math.round(n * 0.1))
+          .slice(0, 100);
         return normalise(ds.train.x.indexSelect(0, tensor(Int32Array.from(idx))), meta.preprocessing as { mean?: number; std?: number });
       },
       split: 'all',
@@ -162,17 +195,43 @@ async function main(): Promise<void> {
       continue;
     }
     const res = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { outputs_max_abs_diff: number; inputs_max_abs_diff: number; n: number };
-    check(`${c.name}: PyTorch outputs = backprop's within 1e-5`, res.outputs_max_abs_diff <= 1e-5, `max |Δ| ${res.outputs_max_abs_diff.toExponential(2)} on ${res.n} samples`);
-    check(`${c.name}: train_ddp.py preprocessing = backprop's`, res.inputs_max_abs_diff <= 1e-6, `max |Δ| ${res.inputs_max_abs_diff.toExponential(2)} on ${res.n} inputs`);
+    check(
+      `${c.name}: PyTorch outputs = backprop's within 1e-5`,
+      res.outputs_max_abs_diff <= 1e-5,
+      `max |Δ| ${res.outputs_max_abs_diff.toExponential(2)} on ${res.n} samples`,
+    );
+    check(
+      `${c.name}: train_ddp.py preprocessing = backprop's`,
+      res.inputs_max_abs_diff <= 1e-6,
+      `max |Δ| ${res.inputs_max_abs_diff.toExponential(2)} on ${res.n} inputs`,
+    );
 
     // 3. torchrun DDP on 2 CPU processes. Debian's torch 1.13 on Python 3.11 cannot parse torchrun's
     // default --redirects/--tee "0" (enum Flag change); any non-zero value works.
     const logDir = join(py, 'torchrun-logs');
-    const t = spawnSync(TORCHRUN, ['--standalone', '--nproc_per_node=2', '--redirects', '2', '--tee', '1', '--log_dir', logDir, join(py, 'train_ddp.py'), '--max-steps', '30', '--backend', 'gloo'], {
-      encoding: 'utf8',
-      cwd: py,
-      env: { ...process.env, OMP_NUM_THREADS: '1' },
-    });
+    const t = spawnSync(
+      TORCHRUN,
+      [
+        '--standalone',
+        '--nproc_per_node=2',
+        '--redirects',
+        '2',
+        '--tee',
+        '1',
+        '--log_dir',
+        logDir,
+        join(py, 'train_ddp.py'),
+        '--max-steps',
+        '30',
+        '--backend',
+        'gloo',
+      ],
+      {
+        encoding: 'utf8',
+        cwd: py,
+        env: { ...process.env, OMP_NUM_THREADS: '1' },
+      },
+    );
     const out = `${t.stdout}\n${t.stderr}`;
     if (t.status !== 0) {
       const logs = spawnSync('sh', ['-c', `cat ${logDir}/*/attempt_*/*/stderr.log 2>/dev/null | tail -40`], { encoding: 'utf8' }).stdout;
@@ -182,9 +241,17 @@ async function main(): Promise<void> {
     const losses = [...out.matchAll(/step (\d+) epoch \d+ loss ([\d.]+)/g)].map((m) => Number(m[2]));
     const first = losses.slice(0, 5).reduce((a, b) => a + b, 0) / 5;
     const last = losses.slice(-5).reduce((a, b) => a + b, 0) / 5;
-    check(`${c.name}: DDP ran 30 steps and the loss decreased`, losses.length === 30 && last < first, `${losses.length} steps; mean loss of steps 1–5 ${first.toFixed(4)} → 26–30 ${last.toFixed(4)}`);
+    check(
+      `${c.name}: DDP ran 30 steps and the loss decreased`,
+      losses.length === 30 && last < first,
+      `${losses.length} steps; mean loss of steps 1–5 ${first.toFixed(4)} → 26–30 ${last.toFixed(4)}`,
+    );
     const digests = [...out.matchAll(/rank (\d): weights sha256 ([0-9a-f]{64})/g)].map((m) => [m[1], m[2]]);
-    check(`${c.name}: both ranks end with identical weights`, digests.length === 2 && digests[0]![1] === digests[1]![1], digests.map(([rk, d]) => `rank ${rk} ${d!.slice(0, 12)}…`).join(', '));
+    check(
+      `${c.name}: both ranks end with identical weights`,
+      digests.length === 2 && digests[0]![1] === digests[1]![1],
+      digests.map(([rk, d]) => `rank ${rk} ${d!.slice(0, 12)}…`).join(', '),
+    );
 
     // 4. back into backprop: same accuracy as PyTorch on the same samples
     const dir2 = `${dir}-imported`;
@@ -192,9 +259,16 @@ async function main(): Promise<void> {
     console.log((await cli('import', '--safetensors', join(py, 'trained.safetensors'), '--model', dir2)).join('\n'));
     const ev = (await cli('evaluate', '--model', dir2, ...c.evaluate(py))).join('\n');
     const bpAcc = Number(/accuracy ([\d.]+)/.exec(ev)?.[1]);
-    const pe = spawnSync(PY, [join(py, 'train_ddp.py'), '--evaluate', c.pythonEvalSplit, '--weights', join(py, 'trained.safetensors')], { encoding: 'utf8', cwd: py });
+    const pe = spawnSync(PY, [join(py, 'train_ddp.py'), '--evaluate', c.pythonEvalSplit, '--weights', join(py, 'trained.safetensors')], {
+      encoding: 'utf8',
+      cwd: py,
+    });
     const pyAcc = Number(/accuracy ([\d.]+)/.exec(pe.stdout)?.[1]);
-    check(`${c.name}: accuracy after import equals PyTorch's`, Number.isFinite(bpAcc) && Math.abs(bpAcc - pyAcc) < 5e-5, `backprop ${bpAcc.toFixed(4)} vs PyTorch ${pyAcc.toFixed(4)} (${ev.split('(').at(-1)?.replace(')', '')})`);
+    check(
+      `${c.name}: accuracy after import equals PyTorch's`,
+      Number.isFinite(bpAcc) && Math.abs(bpAcc - pyAcc) < 5e-5,
+      `backprop ${bpAcc.toFixed(4)} vs PyTorch ${pyAcc.toFixed(4)} (${ev.split('(').at(-1)?.replace(')', '')})`,
+    );
   }
 }
 

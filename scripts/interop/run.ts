@@ -102,14 +102,29 @@ const ARCH: Record<string, { build: (rng: Rng) => nn.Module; shape: number[]; ou
   viewcnn: { build: (rng) => new ViewCNN(rng), shape: [16, 2, 6, 6], outF: 3 },
   lstm: { build: (rng) => new LastLSTM(rng), shape: [32, 6, 3], outF: 2 },
   bigru: { build: (rng) => new LastBiGRU(rng), shape: [32, 6, 3], outF: 2 },
-  mlp: { build: (rng) => new nn.Sequential(new nn.Linear(4, 16, { rng }), new nn.Tanh(), new nn.Linear(16, 3, { rng })), shape: [32, 4], outF: 3 },
+  mlp: {
+    build: (rng) => new nn.Sequential(new nn.Linear(4, 16, { rng }), new nn.Tanh(), new nn.Linear(16, 3, { rng })),
+    shape: [32, 4],
+    outF: 3,
+  },
   cnn: {
     build: (rng) =>
-      new nn.Sequential(new nn.Conv2d(1, 4, 3, { rng }), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(4 * 3 * 3, 3, { rng })),
+      new nn.Sequential(
+        new nn.Conv2d(1, 4, 3, { rng }),
+        new nn.BatchNorm2d(4),
+        new nn.ReLU(),
+        new nn.MaxPool2d(2),
+        new nn.Flatten(),
+        new nn.Linear(4 * 3 * 3, 3, { rng }),
+      ),
     shape: [16, 1, 8, 8],
     outF: 3,
   },
-  ln: { build: (rng) => new nn.Sequential(new nn.Linear(6, 8, { rng }), new nn.LayerNorm(8), new nn.GELU(), new nn.Linear(8, 2, { rng })), shape: [32, 6], outF: 2 },
+  ln: {
+    build: (rng) => new nn.Sequential(new nn.Linear(6, 8, { rng }), new nn.LayerNorm(8), new nn.GELU(), new nn.Linear(8, 2, { rng })),
+    shape: [32, 6],
+    outF: 2,
+  },
 };
 
 async function main(): Promise<void> {
@@ -133,7 +148,10 @@ async function main(): Promise<void> {
     model.eval();
     const xt = randn([5, ...a.shape.slice(1)], { rng });
     const y = noGrad(() => model.call(xt)) as Tensor;
-    await saveSafetensors(model.stateDict(), join(dir, `bp-${name}.safetensors`), { metadata: { format: 'pt', trained_by: 'backprop' }, intDType: 'I64' });
+    await saveSafetensors(model.stateDict(), join(dir, `bp-${name}.safetensors`), {
+      metadata: { format: 'pt', trained_by: 'backprop' },
+      intDType: 'I64',
+    });
     await saveSafetensors({ x: xt, y }, join(dir, `bp-${name}-io.safetensors`));
     console.log(`backprop trained ${name}: final loss ${loss.toFixed(4)}`);
     mkdirSync(join(dir, 'onnx'), { recursive: true });
@@ -153,7 +171,10 @@ async function main(): Promise<void> {
       const io = await loadSafetensors(join(dir, `pt-${name}-io.safetensors`));
       const y = noGrad(() => model.call(io.x!)) as Tensor;
       const err = maxErr(y, io.y!);
-      check(`backprop loads torch-trained ${name} (${Object.keys(sd).length} tensors) and matches torch: max error ${err.toExponential(2)}`, err <= TOL);
+      check(
+        `backprop loads torch-trained ${name} (${Object.keys(sd).length} tensors) and matches torch: max error ${err.toExponential(2)}`,
+        err <= TOL,
+      );
     }
 
   // 3. onnx.checker on every exported model
@@ -161,9 +182,15 @@ async function main(): Promise<void> {
     const rng = new Rng(3);
     const m = z.build(rng);
     m.eval();
-    writeFileSync(join(dir, 'onnx', `${z.name}.onnx`), exportOnnx(m, z.input(2, rng), { ...(z.opset ? { opset: z.opset } : {}), dynamicBatch: z.dynamicBatch ?? true }));
+    writeFileSync(
+      join(dir, 'onnx', `${z.name}.onnx`),
+      exportOnnx(m, z.input(2, rng), { ...(z.opset ? { opset: z.opset } : {}), dynamicBatch: z.dynamicBatch ?? true }),
+    );
   });
-  check(`every exported ONNX model (${ZOO.length + Object.keys(ARCH).length}; those newer than the installed onnx knows are skipped) passes onnx.checker.check_model(full_check=True)`, py('check-onnx'));
+  check(
+    `every exported ONNX model (${ZOO.length + Object.keys(ARCH).length}; those newer than the installed onnx knows are skipped) passes onnx.checker.check_model(full_check=True)`,
+    py('check-onnx'),
+  );
 
   // 4. torch.onnx.export → importOnnx
   if (trained && py('export-onnx')) {
@@ -183,7 +210,9 @@ async function main(): Promise<void> {
   const exported = spawnSync(PY, [join(here, 'torch_real_models.py'), real], { stdio: 'inherit' });
   check('torch.onnx.export of the real models (opsets 13 and 17)', exported.status === 0);
   if (existsSync(real))
-    for (const f of readdirSync(real).filter((f) => f.endsWith('.onnx')).sort()) {
+    for (const f of readdirSync(real)
+      .filter((f) => f.endsWith('.onnx'))
+      .sort()) {
       const m = await importOnnx(join(real, f));
       const io = await loadSafetensors(join(real, f.replace(/\.onnx$/, '-io.safetensors')));
       const err = maxErr(noGrad(() => m.call(io.x!)) as Tensor, io.y!);

@@ -19,7 +19,9 @@ export const NOTEBOOK_DIR = join(ROOT, 'notebooks');
 
 /** The notebooks, in course order (file names start with their number). */
 export function listNotebooks(): string[] {
-  return readdirSync(NOTEBOOK_DIR).filter((n) => /^\d\d-.*\.ipynb$/.test(n)).sort();
+  return readdirSync(NOTEBOOK_DIR)
+    .filter((n) => /^\d\d-.*\.ipynb$/.test(n))
+    .sort();
 }
 
 /**

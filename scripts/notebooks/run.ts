@@ -23,7 +23,9 @@ const args = process.argv.slice(2);
 const write = args.includes('--write');
 const filters = args.filter((a) => !a.startsWith('--')).map((a) => a.toLowerCase());
 const all = listNotebooks();
-const selected = filters.length ? all.filter((n) => filters.some((q) => n.startsWith(q.padStart(2, '0')) || n.toLowerCase().includes(q))) : all;
+const selected = filters.length
+  ? all.filter((n) => filters.some((q) => n.startsWith(q.padStart(2, '0')) || n.toLowerCase().includes(q)))
+  : all;
 if (selected.length === 0) {
   console.error(`notebooks: nothing matches ${filters.join(' ')}; available:\n  ${all.join('\n  ')}`);
   process.exit(2);
@@ -41,15 +43,23 @@ let failed = 0;
 const t0 = performance.now();
 for (const name of selected) {
   const t = performance.now();
-  const r = spawnSync(PYTHON, [join(HERE, 'execute.py'), join(NOTEBOOK_DIR, name), join(out, name), '--kernel', 'deno', '--timeout', '1200'], {
-    env,
-    encoding: 'utf8',
-    cwd: NOTEBOOK_DIR,
-  });
+  const r = spawnSync(
+    PYTHON,
+    [join(HERE, 'execute.py'), join(NOTEBOOK_DIR, name), join(out, name), '--kernel', 'deno', '--timeout', '1200'],
+    {
+      env,
+      encoding: 'utf8',
+      cwd: NOTEBOOK_DIR,
+    },
+  );
   const secs = ((performance.now() - t) / 1000).toFixed(1);
   if (r.status !== 0) {
     failed++;
-    const tail = `${r.stderr ?? ''}`.split('\n').filter((l) => !/unstable and might change/.test(l)).slice(-25).join('\n');
+    const tail = `${r.stderr ?? ''}`
+      .split('\n')
+      .filter((l) => !/unstable and might change/.test(l))
+      .slice(-25)
+      .join('\n');
     console.log(`FAIL ${name} (${secs} s): execution exited ${r.status ?? r.error?.message}\n${tail}`);
     continue;
   }
@@ -62,5 +72,7 @@ for (const name of selected) {
   for (const e of errors) console.log(`  error output: ${e}`);
   if (ok && write) writeFileSync(join(NOTEBOOK_DIR, name), serialiseNotebook(normaliseNotebook(nb)));
 }
-console.log(`notebooks: ${selected.length - failed} passed, ${failed} failed, ${((performance.now() - t0) / 1000).toFixed(1)} s total${write ? ' (passing ones written back, normalised)' : ''}`);
+console.log(
+  `notebooks: ${selected.length - failed} passed, ${failed} failed, ${((performance.now() - t0) / 1000).toFixed(1)} s total${write ? ' (passing ones written back, normalised)' : ''}`,
+);
 process.exitCode = failed ? 1 : 0;

@@ -29,7 +29,7 @@ const argv = process.argv.slice(2);
 const update = argv.includes('--update');
 const verbose = argv.includes('--verbose');
 const onlyAt = argv.indexOf('--only');
-const only = onlyAt >= 0 ? argv[onlyAt + 1] ?? '' : null;
+const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : null;
 
 /** A reason a test does not pass; `untyped` marks an error that is not a BackpropError. */
 interface Outcome {
@@ -53,10 +53,13 @@ function readPb(path: string, declared: number | undefined): TensorProto {
 }
 
 function compare(got: Tensor, want: Tensor, wantType: number, k: number): void {
-  if (got.shape.join(',') !== want.shape.join(',')) throw new Mismatch(`output ${k}: shape [${got.shape.join(',')}], expected [${want.shape.join(',')}]`);
+  if (got.shape.join(',') !== want.shape.join(','))
+    throw new Mismatch(`output ${k}: shape [${got.shape.join(',')}], expected [${want.shape.join(',')}]`);
   const float = FLOATS.has(wantType);
-  if (float !== (got.dtype === 'float32' || got.dtype === 'float64')) throw new Mismatch(`output ${k}: dtype ${got.dtype} for ONNX type ${wantType}`);
-  if ((wantType === OnnxDataType.BOOL) !== (got.dtype === 'bool')) throw new Mismatch(`output ${k}: dtype ${got.dtype} for ONNX type ${wantType}`);
+  if (float !== (got.dtype === 'float32' || got.dtype === 'float64'))
+    throw new Mismatch(`output ${k}: dtype ${got.dtype} for ONNX type ${wantType}`);
+  if ((wantType === OnnxDataType.BOOL) !== (got.dtype === 'bool'))
+    throw new Mismatch(`output ${k}: dtype ${got.dtype} for ONNX type ${wantType}`);
   const a = got.dataSync();
   const b = want.dataSync();
   for (let i = 0; i < b.length; i++) {
@@ -92,7 +95,9 @@ function runTest(dir: string): Outcome {
   const g = model.graph!;
   const inits = new Set(g.initializer.map((t) => t.name));
   const inputs = g.input.filter((v) => !inits.has(v.name));
-  const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort();
+  const sets = readdirSync(dir)
+    .filter((d) => d.startsWith('test_data_set_'))
+    .sort();
   if (sets.length === 0) return { result: 'no test data' };
   try {
     for (const s of sets) {
@@ -119,11 +124,15 @@ function runTest(dir: string): Outcome {
 }
 
 if (!existsSync(DATA)) {
-  console.error(`onnx conformance: ${DATA} not found; install Debian's libonnx-testdata (apt-get install libonnx-testdata) or set ONNX_TESTDATA`);
+  console.error(
+    `onnx conformance: ${DATA} not found; install Debian's libonnx-testdata (apt-get install libonnx-testdata) or set ONNX_TESTDATA`,
+  );
   process.exit(2);
 }
 const expected: Record<string, string> = existsSync(EXPECTED) ? (JSON.parse(readFileSync(EXPECTED, 'utf8')) as Record<string, string>) : {};
-const tests = readdirSync(DATA).filter((d) => d.startsWith('test_') && (only === null || d.includes(only))).sort();
+const tests = readdirSync(DATA)
+  .filter((d) => d.startsWith('test_') && (only === null || d.includes(only)))
+  .sort();
 const results: Record<string, string> = {};
 const totals = new Map<string, number>();
 const regressions: string[] = [];
@@ -138,18 +147,26 @@ for (const t of tests) {
   if (verbose && o.result !== 'pass') console.log(`${t}: ${o.result}${o.detail ? ` — ${o.detail.split('\n')[0]}` : ''}`);
   if (o.untyped) untyped.push(`${t}: ${o.detail}`);
   const was = expected[t];
-  if (was === 'pass' && o.result !== 'pass') regressions.push(`${t}: recorded pass, now ${o.result}${o.detail ? ` (${o.detail.split('\n')[0]})` : ''}`);
+  if (was === 'pass' && o.result !== 'pass')
+    regressions.push(`${t}: recorded pass, now ${o.result}${o.detail ? ` (${o.detail.split('\n')[0]})` : ''}`);
   if (was !== undefined && was !== 'pass' && o.result === 'pass') improved.push(t);
 }
 const secs = ((Date.now() - t0) / 1000).toFixed(1);
 const pass = totals.get('pass') ?? 0;
 console.log(`onnx conformance: ${pass} of ${tests.length} pass (${secs} s)`);
 for (const [k, v] of [...totals].sort((a, b) => b[1] - a[1])) if (k !== 'pass') console.log(`  ${String(v).padStart(4)}  ${k}`);
-if (improved.length) console.log(`${improved.length} test(s) now pass that expected.json records as failing (run with --update): ${improved.join(', ')}`);
-for (const t of tests) if (Object.keys(expected).length && expected[t] === undefined && only === null && !update) console.log(`new test not in expected.json: ${t} (${results[t]})`);
+if (improved.length)
+  console.log(`${improved.length} test(s) now pass that expected.json records as failing (run with --update): ${improved.join(', ')}`);
+for (const t of tests)
+  if (Object.keys(expected).length && expected[t] === undefined && only === null && !update)
+    console.log(`new test not in expected.json: ${t} (${results[t]})`);
 if (update) {
   const merged = only === null ? results : { ...expected, ...results };
-  const sorted = Object.fromEntries(Object.keys(merged).sort().map((k) => [k, merged[k]!]));
+  const sorted = Object.fromEntries(
+    Object.keys(merged)
+      .sort()
+      .map((k) => [k, merged[k]!]),
+  );
   writeFileSync(EXPECTED, `${JSON.stringify(sorted, null, 1)}\n`);
   console.log(`wrote ${EXPECTED}`);
 }

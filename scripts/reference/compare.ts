@@ -19,9 +19,13 @@ export function compare(cmp: Comparison, tol: Tol): string | null {
     if (cmp.actual instanceof Tensor) {
       // dtypes must correspond: int64 → int32 (backprop's integer dtype), bool → bool, floats exactly
       const want = cmp.expected.dtype === 'int64' ? 'int32' : cmp.expected.dtype;
-      if (cmp.actual.dtype !== want) return `${cmp.label}: dtype ${cmp.actual.dtype} != expected ${cmp.expected.dtype} (${want} in backprop)`;
+      if (cmp.actual.dtype !== want)
+        return `${cmp.label}: dtype ${cmp.actual.dtype} != expected ${cmp.expected.dtype} (${want} in backprop)`;
     }
-    if (aShape && (aShape.length !== cmp.expected.shape.length || aShape.some((d, i) => d !== (cmp.expected as { shape: number[] }).shape[i])))
+    if (
+      aShape &&
+      (aShape.length !== cmp.expected.shape.length || aShape.some((d, i) => d !== (cmp.expected as { shape: number[] }).shape[i]))
+    )
       return `${cmp.label}: shape [${aShape.join(',')}] != expected [${cmp.expected.shape.join(',')}]`;
   } else if (typeof cmp.expected === 'number') expected = [cmp.expected];
   else expected = Array.from(cmp.expected as number[]);

@@ -36,14 +36,22 @@ export const registry: Registry = {
   },
   'torch.nn.functional.binary_cross_entropy': (c) => {
     const { inputs, a, opt } = prep(c);
-    return standardChecks(c, inputs, F.binaryCrossEntropy(a[0]!, a[1]!, { reduction: kw<Red>(c, 'reduction', 'mean'), weight: opt('weight') }));
+    return standardChecks(
+      c,
+      inputs,
+      F.binaryCrossEntropy(a[0]!, a[1]!, { reduction: kw<Red>(c, 'reduction', 'mean'), weight: opt('weight') }),
+    );
   },
   'torch.nn.functional.binary_cross_entropy_with_logits': (c) => {
     const { inputs, a, opt } = prep(c);
     return standardChecks(
       c,
       inputs,
-      F.binaryCrossEntropyWithLogits(a[0]!, a[1]!, { reduction: kw<Red>(c, 'reduction', 'mean'), weight: opt('weight'), posWeight: opt('pos_weight') }),
+      F.binaryCrossEntropyWithLogits(a[0]!, a[1]!, {
+        reduction: kw<Red>(c, 'reduction', 'mean'),
+        weight: opt('weight'),
+        posWeight: opt('pos_weight'),
+      }),
     );
   },
   'torch.nn.functional.cross_entropy': (c) => {
@@ -64,7 +72,11 @@ export const registry: Registry = {
     return standardChecks(
       c,
       inputs,
-      F.nllLoss(a[0]!, a[1]!, { reduction: kw<Red>(c, 'reduction', 'mean'), weight: opt('weight'), ignoreIndex: kw(c, 'ignore_index', -100) }),
+      F.nllLoss(a[0]!, a[1]!, {
+        reduction: kw<Red>(c, 'reduction', 'mean'),
+        weight: opt('weight'),
+        ignoreIndex: kw(c, 'ignore_index', -100),
+      }),
     );
   },
   'torch.nn.functional.kl_div': (c) => {
@@ -81,6 +93,10 @@ export const registry: Registry = {
   },
   'torch.nn.functional.hinge_embedding_loss': (c) => {
     const { inputs, a } = prep(c);
-    return standardChecks(c, inputs, F.hingeEmbeddingLoss(a[0]!, a[1]!, { reduction: kw<Red>(c, 'reduction', 'mean'), margin: kw(c, 'margin', 1) }));
+    return standardChecks(
+      c,
+      inputs,
+      F.hingeEmbeddingLoss(a[0]!, a[1]!, { reduction: kw<Red>(c, 'reduction', 'mean'), margin: kw(c, 'margin', 1) }),
+    );
   },
 };

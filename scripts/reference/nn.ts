@@ -39,10 +39,18 @@ class Packed extends nn.Module {
   ) {
     super();
     const { enforceSorted: _e, ...rnnOpts } = opts;
-    this.rnn = kind === 'LSTM' ? new nn.LSTM(inputSize, hiddenSize, rnnOpts) : kind === 'GRU' ? new nn.GRU(inputSize, hiddenSize, rnnOpts) : new nn.RNN(inputSize, hiddenSize, rnnOpts);
+    this.rnn =
+      kind === 'LSTM'
+        ? new nn.LSTM(inputSize, hiddenSize, rnnOpts)
+        : kind === 'GRU'
+          ? new nn.GRU(inputSize, hiddenSize, rnnOpts)
+          : new nn.RNN(inputSize, hiddenSize, rnnOpts);
   }
   forward(x: Tensor, lengths: Tensor): Tensor[] {
-    const packed = nn.packPaddedSequence(x, lengths, { batchFirst: this.opts.batchFirst ?? false, enforceSorted: this.opts.enforceSorted ?? false });
+    const packed = nn.packPaddedSequence(x, lengths, {
+      batchFirst: this.opts.batchFirst ?? false,
+      enforceSorted: this.opts.enforceSorted ?? false,
+    });
     const [out, h] = this.rnn.callPacked(packed);
     const [padded] = nn.padPackedSequence(out, { batchFirst: this.opts.batchFirst ?? false });
     return [padded, ...(Array.isArray(h) ? h : [h])];
@@ -115,7 +123,8 @@ function runModuleCase(build: Builder): CaseRunner {
     const paramNames = new Set(c.parameters as string[]);
     // forward inputs: everything in `inputs` that is not state
     const fwd: Record<string, Tensor> = {};
-    for (const [k, v] of Object.entries(c.inputs)) if (!keys.includes(k)) fwd[k] = toTensor(v, { requiresGrad: k in c.grads && v.dtype !== 'int64' });
+    for (const [k, v] of Object.entries(c.inputs))
+      if (!keys.includes(k)) fwd[k] = toTensor(v, { requiresGrad: k in c.grads && v.dtype !== 'int64' });
     const args = (c.forward_args as unknown[]).map((a) => resolveArg(a, fwd));
     const fk = c.forward_kwargs as Record<string, unknown>;
     if (Object.keys(fk).length) args.push(Object.fromEntries(Object.entries(camelKwargs(fk)).map(([k, v]) => [k, resolveArg(v, fwd)])));
@@ -123,7 +132,8 @@ function runModuleCase(build: Builder): CaseRunner {
     const named: Record<string, Tensor> = { ...fwd };
     for (const name of paramNames) named[name] = module.getParameter(name);
     const checks = standardChecks(c, named, outs);
-    for (const [k, v] of Object.entries(c.state_after ?? {})) checks.push({ label: `state_after[${k}]`, actual: module.getBuffer(k), expected: v as RefTensor });
+    for (const [k, v] of Object.entries(c.state_after ?? {}))
+      checks.push({ label: `state_after[${k}]`, actual: module.getBuffer(k), expected: v as RefTensor });
     return checks;
   };
 }

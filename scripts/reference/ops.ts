@@ -2,14 +2,7 @@
  * Reference runners for ops.json cases, keyed by the case's `fn`. Each runner binds PyTorch's call
  * (positional `args` + `kwargs`, by PyTorch's parameter names) and calls backprop's public API.
  */
-import {
-  Tensor,
-  cat,
-  stack,
-  where,
-  pow as powFn,
-  nn,
-} from '../../src/index.js';
+import { Tensor, cat, stack, where, pow as powFn, nn } from '../../src/index.js';
 import type { Comparison, RefCase, Registry } from './types.js';
 import { caseInputs, resolveArg, standardChecks } from './util.js';
 
@@ -24,7 +17,8 @@ type Args = Record<string, unknown>;
  */
 function bind(c: RefCase, inputs: Record<string, Tensor>, params: readonly string[]): Args {
   const out: Args = {};
-  if (c.args.length > params.length) throw new Error(`reference: ${c.fn} got ${c.args.length} positional arguments, expected at most ${params.length}`);
+  if (c.args.length > params.length)
+    throw new Error(`reference: ${c.fn} got ${c.args.length} positional arguments, expected at most ${params.length}`);
   c.args.forEach((a, i) => (out[params[i]!] = resolveArg(a, inputs)));
   for (const [k, v] of Object.entries(c.kwargs ?? {})) {
     if (!params.includes(k)) throw new Error(`reference: ${c.fn}: unsupported keyword argument ${k}`);
@@ -41,7 +35,8 @@ const T = (v: unknown, name: string): Tensor => {
 const optT = (v: unknown): Tensor | null => (v === undefined || v === null ? null : T(v, 'optional tensor'));
 const num = (v: unknown, dflt: number): number => (v === undefined || v === null ? dflt : (v as number));
 type IntOrPair = number | [number, number];
-const pairArg = (v: unknown): IntOrPair | undefined => (v === undefined || v === null ? undefined : Array.isArray(v) ? [v[0], v[1]] : (v as number));
+const pairArg = (v: unknown): IntOrPair | undefined =>
+  v === undefined || v === null ? undefined : Array.isArray(v) ? [v[0], v[1]] : (v as number);
 const dimArg = (v: unknown): number | number[] | undefined => (v === undefined || v === null ? undefined : (v as number | number[]));
 
 /** A runner from a signature and a function of the bound arguments returning the output(s). */
@@ -71,7 +66,8 @@ const extremum = (which: 'max' | 'min') =>
     const x = T(a.input, 'input');
     if (a.dim instanceof Tensor) return which === 'max' ? x.maximum(a.dim) : x.minimum(a.dim);
     if (a.dim === undefined || a.dim === null) return which === 'max' ? x.max() : x.min();
-    const r = which === 'max' ? x.max(a.dim as number, (a.keepdim as boolean) ?? false) : x.min(a.dim as number, (a.keepdim as boolean) ?? false);
+    const r =
+      which === 'max' ? x.max(a.dim as number, (a.keepdim as boolean) ?? false) : x.min(a.dim as number, (a.keepdim as boolean) ?? false);
     return [r.values, r.indices];
   });
 
@@ -128,10 +124,16 @@ export const registry: Registry = {
   'torch.reciprocal': unary((x) => x.reciprocal()),
   'torch.sign': unary((x) => x.sign()),
   'torch.nn.functional.relu': call(['input', 'inplace'], (a) => F.relu(T(a.input, 'input'))),
-  'torch.nn.functional.leaky_relu': call(['input', 'negative_slope', 'inplace'], (a) => F.leakyRelu(T(a.input, 'input'), num(a.negative_slope, 0.01))),
+  'torch.nn.functional.leaky_relu': call(['input', 'negative_slope', 'inplace'], (a) =>
+    F.leakyRelu(T(a.input, 'input'), num(a.negative_slope, 0.01)),
+  ),
   'torch.nn.functional.elu': call(['input', 'alpha', 'inplace'], (a) => F.elu(T(a.input, 'input'), num(a.alpha, 1))),
-  'torch.nn.functional.softplus': call(['input', 'beta', 'threshold'], (a) => F.softplus(T(a.input, 'input'), num(a.beta, 1), num(a.threshold, 20))),
-  'torch.nn.functional.gelu': call(['input', 'approximate'], (a) => F.gelu(T(a.input, 'input'), { approximate: (a.approximate ?? 'none') as 'none' | 'tanh' })),
+  'torch.nn.functional.softplus': call(['input', 'beta', 'threshold'], (a) =>
+    F.softplus(T(a.input, 'input'), num(a.beta, 1), num(a.threshold, 20)),
+  ),
+  'torch.nn.functional.gelu': call(['input', 'approximate'], (a) =>
+    F.gelu(T(a.input, 'input'), { approximate: (a.approximate ?? 'none') as 'none' | 'tanh' }),
+  ),
   'torch.nn.functional.silu': call(['input', 'inplace'], (a) => F.silu(T(a.input, 'input'))),
   'torch.clamp': call(['input', 'min', 'max'], (a) =>
     T(a.input, 'input').clamp((a.min as Tensor | number | null | undefined) ?? null, (a.max as Tensor | number | null | undefined) ?? null),
@@ -141,7 +143,9 @@ export const registry: Registry = {
   'torch.sub': call(['input', 'other', 'alpha'], (a) => T(a.input, 'input').sub(a.other as Tensor | number, num(a.alpha, 1))),
   'torch.mul': binary((x, y) => x.mul(y)),
   'torch.div': call(['input', 'other', 'rounding_mode'], (a) =>
-    T(a.input, 'input').div(a.other as Tensor | number, { roundingMode: (a.rounding_mode as 'trunc' | 'floor' | null | undefined) ?? null }),
+    T(a.input, 'input').div(a.other as Tensor | number, {
+      roundingMode: (a.rounding_mode as 'trunc' | 'floor' | null | undefined) ?? null,
+    }),
   ),
   'torch.maximum': binary((x, y) => x.maximum(y)),
   'torch.minimum': binary((x, y) => x.minimum(y)),
@@ -157,7 +161,9 @@ export const registry: Registry = {
   'torch.argmin': argReduce('argmin'),
   'torch.var': varStd('var'),
   'torch.std': varStd('std'),
-  'torch.logsumexp': call(['input', 'dim', 'keepdim'], (a) => T(a.input, 'input').logsumexp(a.dim as number | number[], (a.keepdim as boolean) ?? false)),
+  'torch.logsumexp': call(['input', 'dim', 'keepdim'], (a) =>
+    T(a.input, 'input').logsumexp(a.dim as number | number[], (a.keepdim as boolean) ?? false),
+  ),
   'torch.prod': call(['input', 'dim', 'keepdim', 'dtype'], (a) => {
     const x = T(a.input, 'input');
     return a.dim === undefined || a.dim === null ? x.prod() : x.prod(a.dim as number, (a.keepdim as boolean) ?? false);
@@ -166,15 +172,24 @@ export const registry: Registry = {
   'torch.matmul': binary((x, y) => x.matmul(y as Tensor)),
   'torch.mm': binary((x, y) => x.mm(y as Tensor)),
   'torch.bmm': binary((x, y) => x.bmm(y as Tensor)),
-  'torch.nn.functional.linear': call(['input', 'weight', 'bias'], (a) => F.linear(T(a.input, 'input'), T(a.weight, 'weight'), optT(a.bias))),
+  'torch.nn.functional.linear': call(['input', 'weight', 'bias'], (a) =>
+    F.linear(T(a.input, 'input'), T(a.weight, 'weight'), optT(a.bias)),
+  ),
   // ---- shape and indexing
   'torch.reshape': call(['input', 'shape'], (a) => T(a.input, 'input').reshape(a.shape as number[])),
   'torch.Tensor.view': call(['input', 'shape'], (a) => T(a.input, 'input').view(a.shape as number[])),
   'torch.permute': call(['input', 'dims'], (a) => T(a.input, 'input').permute(a.dims as number[])),
   'torch.transpose': call(['input', 'dim0', 'dim1'], (a) => T(a.input, 'input').transpose(a.dim0 as number, a.dim1 as number)),
-  'torch.narrow': call(['input', 'dim', 'start', 'length'], (a) => T(a.input, 'input').narrow(a.dim as number, a.start as number, a.length as number)),
+  'torch.narrow': call(['input', 'dim', 'start', 'length'], (a) =>
+    T(a.input, 'input').narrow(a.dim as number, a.start as number, a.length as number),
+  ),
   'torch.ops.aten.slice': call(['input', 'dim', 'start', 'end', 'step'], (a) =>
-    T(a.input, 'input').slice(num(a.dim, 0), (a.start as number | null | undefined) ?? null, (a.end as number | null | undefined) ?? null, num(a.step, 1)),
+    T(a.input, 'input').slice(
+      num(a.dim, 0),
+      (a.start as number | null | undefined) ?? null,
+      (a.end as number | null | undefined) ?? null,
+      num(a.step, 1),
+    ),
   ),
   'torch.cat': call(['tensors', 'dim'], (a) => cat(a.tensors as Tensor[], num(a.dim, 0))),
   'torch.stack': call(['tensors', 'dim'], (a) => stack(a.tensors as Tensor[], num(a.dim, 0))),
@@ -187,7 +202,9 @@ export const registry: Registry = {
   'torch.scatter_add': call(['input', 'dim', 'index', 'src'], (a) =>
     T(a.input, 'input').scatterAdd(a.dim as number, T(a.index, 'index'), T(a.src, 'src')),
   ),
-  'torch.where': call(['condition', 'input', 'other'], (a) => where(T(a.condition, 'condition'), a.input as Tensor | number, a.other as Tensor | number)),
+  'torch.where': call(['condition', 'input', 'other'], (a) =>
+    where(T(a.condition, 'condition'), a.input as Tensor | number, a.other as Tensor | number),
+  ),
   'torch.masked_fill': call(['input', 'mask', 'value'], (a) => T(a.input, 'input').maskedFill(T(a.mask, 'mask'), a.value as number)),
   'torch.nn.functional.pad': call(['input', 'pad', 'mode', 'value'], (a) => {
     if ((a.mode ?? 'constant') !== 'constant') throw new Error(`reference: pad mode ${String(a.mode)} is not mapped`);
@@ -215,14 +232,16 @@ export const registry: Registry = {
       groups: num(a.groups, 1),
     }),
   ),
-  'torch.nn.functional.conv_transpose2d': call(['input', 'weight', 'bias', 'stride', 'padding', 'output_padding', 'groups', 'dilation'], (a) =>
-    F.convTranspose2d(T(a.input, 'input'), T(a.weight, 'weight'), optT(a.bias), {
-      stride: pairArg(a.stride) ?? 1,
-      padding: pairArg(a.padding) ?? 0,
-      outputPadding: pairArg(a.output_padding) ?? 0,
-      groups: num(a.groups, 1),
-      dilation: pairArg(a.dilation) ?? 1,
-    }),
+  'torch.nn.functional.conv_transpose2d': call(
+    ['input', 'weight', 'bias', 'stride', 'padding', 'output_padding', 'groups', 'dilation'],
+    (a) =>
+      F.convTranspose2d(T(a.input, 'input'), T(a.weight, 'weight'), optT(a.bias), {
+        stride: pairArg(a.stride) ?? 1,
+        padding: pairArg(a.padding) ?? 0,
+        outputPadding: pairArg(a.output_padding) ?? 0,
+        groups: num(a.groups, 1),
+        dilation: pairArg(a.dilation) ?? 1,
+      }),
   ),
   'torch.nn.functional.max_pool2d': call(['input', 'kernel_size', 'stride', 'padding', 'dilation', 'ceil_mode', 'return_indices'], (a) => {
     if (a.return_indices) throw new Error('reference: max_pool2d return_indices is not mapped');
@@ -233,16 +252,20 @@ export const registry: Registry = {
       ceilMode: (a.ceil_mode as boolean) ?? false,
     });
   }),
-  'torch.nn.functional.avg_pool2d': call(['input', 'kernel_size', 'stride', 'padding', 'ceil_mode', 'count_include_pad', 'divisor_override'], (a) =>
-    F.avgPool2d(T(a.input, 'input'), pairArg(a.kernel_size)!, {
-      stride: pairArg(a.stride) ?? null,
-      padding: pairArg(a.padding) ?? 0,
-      ceilMode: (a.ceil_mode as boolean) ?? false,
-      countIncludePad: (a.count_include_pad as boolean) ?? true,
-      divisorOverride: (a.divisor_override as number | null) ?? null,
-    }),
+  'torch.nn.functional.avg_pool2d': call(
+    ['input', 'kernel_size', 'stride', 'padding', 'ceil_mode', 'count_include_pad', 'divisor_override'],
+    (a) =>
+      F.avgPool2d(T(a.input, 'input'), pairArg(a.kernel_size)!, {
+        stride: pairArg(a.stride) ?? null,
+        padding: pairArg(a.padding) ?? 0,
+        ceilMode: (a.ceil_mode as boolean) ?? false,
+        countIncludePad: (a.count_include_pad as boolean) ?? true,
+        divisorOverride: (a.divisor_override as number | null) ?? null,
+      }),
   ),
-  'torch.nn.functional.adaptive_avg_pool2d': call(['input', 'output_size'], (a) => F.adaptiveAvgPool2d(T(a.input, 'input'), pairArg(a.output_size)!)),
+  'torch.nn.functional.adaptive_avg_pool2d': call(['input', 'output_size'], (a) =>
+    F.adaptiveAvgPool2d(T(a.input, 'input'), pairArg(a.output_size)!),
+  ),
   'torch.nn.functional.interpolate': call(['input', 'size', 'scale_factor', 'mode', 'align_corners', 'recompute_scale_factor'], (a) => {
     if (a.align_corners) throw new Error('reference: interpolate align_corners is not mapped');
     return F.interpolate(T(a.input, 'input'), {

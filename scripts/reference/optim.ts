@@ -32,7 +32,8 @@ function runOptimizer(ctor: Ctor) {
       const mine = st[k];
       if (v === null) checks.push({ label: `state.${k} is null`, actual: mine === null || mine === undefined ? 0 : 1, expected: 0 });
       else if (mine === undefined || mine === null) throw new Error(`state.${k} missing`);
-      else if (typeof v === 'number') checks.push({ label: `state.${k}`, actual: mine instanceof Tensor ? mine.item() : mine, expected: v });
+      else if (typeof v === 'number')
+        checks.push({ label: `state.${k}`, actual: mine instanceof Tensor ? mine.item() : mine, expected: v });
       else checks.push({ label: `state.${k}`, actual: mine instanceof Tensor ? mine : (mine as number), expected: v });
     }
     // every hyper-parameter PyTorch filled in must be ours too, with the same value

@@ -22,7 +22,11 @@ export interface RunOptions {
 
 export async function runReference(opts: RunOptions = {}): Promise<CaseResult[]> {
   const dir = opts.dir ?? defaultReferenceDir();
-  const files = opts.files ?? readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'manifest.json').sort();
+  const files =
+    opts.files ??
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.json') && f !== 'manifest.json')
+      .sort();
   const runners = allRunners();
   const results: CaseResult[] = [];
   for (const file of files) {

@@ -7,7 +7,9 @@ import { decodeNumber } from './util.js';
 /** PyTorch kwargs → our option names (T_max → tMax, T_0 → t0, T_mult → tMult, snake → camel). */
 function schedOptions(kwargs: Record<string, unknown>): Record<string, unknown> {
   // PyTorch's capital T_ names: T_max → tMax, T_0 → t0; the rest is the usual snake → camel
-  return camelKeys(Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [k.startsWith('T_') ? `t${k.charAt(2).toUpperCase()}${k.slice(3)}` : k, v])));
+  return camelKeys(
+    Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [k.startsWith('T_') ? `t${k.charAt(2).toUpperCase()}${k.slice(3)}` : k, v])),
+  );
 }
 
 type SchedCtor = new (opt: optim.SGD, opts: Record<string, unknown>) => { step(metric?: number): void; getLastLr(): number[] };
@@ -49,4 +51,3 @@ export const registry: Registry = {
   // test/nn/fixtures/nn-gaps.json (scripts/reference/gen_nn_gaps.py)
   'torch.optim.lr_scheduler.CyclicLR': runScheduler(optim.CyclicLR as unknown as SchedCtor),
 };
-

@@ -40,11 +40,29 @@ function indexItems(index: unknown, inputs: Record<string, Tensor>): IndexItem[]
 const pair = (r: { values: Tensor; indices: Tensor }): Tensor[] => [r.values, r.indices];
 
 const fns: Record<string, [string[], (a: Args) => Tensor | Tensor[]]> = {
-  'torch.sort': [['input', 'dim', 'descending', 'stable'], (a) => pair(T(a.input, 'input').sort(int(a.dim, -1), { descending: bool(a.descending, false), stable: bool(a.stable, false) }))],
-  'torch.argsort': [['input', 'dim', 'descending', 'stable'], (a) => T(a.input, 'input').argsort(int(a.dim, -1), { descending: bool(a.descending, false), stable: bool(a.stable, false) })],
-  'torch.topk': [['input', 'k', 'dim', 'largest', 'sorted'], (a) => pair(T(a.input, 'input').topk(a.k as number, int(a.dim, -1), { largest: bool(a.largest, true), sorted: bool(a.sorted, true) }))],
-  'torch.kthvalue': [['input', 'k', 'dim', 'keepdim'], (a) => pair(T(a.input, 'input').kthvalue(a.k as number, int(a.dim, -1), bool(a.keepdim, false)))],
-  'torch.median': [['input', 'dim', 'keepdim'], (a) => (a.dim === undefined || a.dim === null ? T(a.input, 'input').median() : pair(T(a.input, 'input').median(a.dim as number, bool(a.keepdim, false))))],
+  'torch.sort': [
+    ['input', 'dim', 'descending', 'stable'],
+    (a) => pair(T(a.input, 'input').sort(int(a.dim, -1), { descending: bool(a.descending, false), stable: bool(a.stable, false) })),
+  ],
+  'torch.argsort': [
+    ['input', 'dim', 'descending', 'stable'],
+    (a) => T(a.input, 'input').argsort(int(a.dim, -1), { descending: bool(a.descending, false), stable: bool(a.stable, false) }),
+  ],
+  'torch.topk': [
+    ['input', 'k', 'dim', 'largest', 'sorted'],
+    (a) => pair(T(a.input, 'input').topk(a.k as number, int(a.dim, -1), { largest: bool(a.largest, true), sorted: bool(a.sorted, true) })),
+  ],
+  'torch.kthvalue': [
+    ['input', 'k', 'dim', 'keepdim'],
+    (a) => pair(T(a.input, 'input').kthvalue(a.k as number, int(a.dim, -1), bool(a.keepdim, false))),
+  ],
+  'torch.median': [
+    ['input', 'dim', 'keepdim'],
+    (a) =>
+      a.dim === undefined || a.dim === null
+        ? T(a.input, 'input').median()
+        : pair(T(a.input, 'input').median(a.dim as number, bool(a.keepdim, false))),
+  ],
   'torch.cumsum': [['input', 'dim'], (a) => T(a.input, 'input').cumsum(a.dim as number)],
   'torch.cumprod': [['input', 'dim'], (a) => T(a.input, 'input').cumprod(a.dim as number)],
   'torch.cummax': [['input', 'dim'], (a) => pair(T(a.input, 'input').cummax(a.dim as number))],
@@ -58,12 +76,21 @@ const fns: Record<string, [string[], (a: Args) => Tensor | Tensor[]]> = {
   'torch.tile': [['input', 'dims'], (a) => T(a.input, 'input').tile(a.dims as number[])],
   'torch.unbind': [['input', 'dim'], (a) => T(a.input, 'input').unbind(int(a.dim, 0))],
   'torch.masked_select': [['input', 'mask'], (a) => T(a.input, 'input').maskedSelect(T(a.mask, 'mask'))],
-  'torch.scatter': [['input', 'dim', 'index', 'src', 'value'], (a) => T(a.input, 'input').scatter(a.dim as number, T(a.index, 'index'), (a.src ?? a.value) as Tensor | number)],
+  'torch.scatter': [
+    ['input', 'dim', 'index', 'src', 'value'],
+    (a) => T(a.input, 'input').scatter(a.dim as number, T(a.index, 'index'), (a.src ?? a.value) as Tensor | number),
+  ],
   'torch.scatter_reduce': [
     ['input', 'dim', 'index', 'src', 'reduce', 'include_self'],
-    (a) => T(a.input, 'input').scatterReduce(a.dim as number, T(a.index, 'index'), T(a.src, 'src'), a.reduce as 'sum', { includeSelf: bool(a.include_self, true) }),
+    (a) =>
+      T(a.input, 'input').scatterReduce(a.dim as number, T(a.index, 'index'), T(a.src, 'src'), a.reduce as 'sum', {
+        includeSelf: bool(a.include_self, true),
+      }),
   ],
-  'torch.index_add': [['input', 'dim', 'index', 'source', 'alpha'], (a) => T(a.input, 'input').indexAdd(a.dim as number, T(a.index, 'index'), T(a.source, 'source'), { alpha: int(a.alpha, 1) })],
+  'torch.index_add': [
+    ['input', 'dim', 'index', 'source', 'alpha'],
+    (a) => T(a.input, 'input').indexAdd(a.dim as number, T(a.index, 'index'), T(a.source, 'source'), { alpha: int(a.alpha, 1) }),
+  ],
   'torch.all': [['input', 'dim', 'keepdim'], (a) => T(a.input, 'input').all(dims(a.dim), bool(a.keepdim, false))],
   'torch.any': [['input', 'dim', 'keepdim'], (a) => T(a.input, 'input').any(dims(a.dim), bool(a.keepdim, false))],
   'torch.remainder': [['input', 'other'], (a) => T(a.input, 'input').remainder(a.other as Tensor | number)],
@@ -72,31 +99,54 @@ const fns: Record<string, [string[], (a: Args) => Tensor | Tensor[]]> = {
   'torch.trunc': [['input'], (a) => T(a.input, 'input').trunc()],
   'torch.isclose': [
     ['input', 'other', 'rtol', 'atol', 'equal_nan'],
-    (a) => T(a.input, 'input').isclose(T(a.other, 'other'), { rtol: int(a.rtol, 1e-5), atol: int(a.atol, 1e-8), equalNan: bool(a.equal_nan, false) }),
+    (a) =>
+      T(a.input, 'input').isclose(T(a.other, 'other'), {
+        rtol: int(a.rtol, 1e-5),
+        atol: int(a.atol, 1e-8),
+        equalNan: bool(a.equal_nan, false),
+      }),
   ],
   'torch.nan_to_num': [
     ['input', 'nan', 'posinf', 'neginf'],
-    (a) => T(a.input, 'input').nanToNum({ nan: int(a.nan, 0), posinf: (a.posinf as number | null | undefined) ?? null, neginf: (a.neginf as number | null | undefined) ?? null }),
+    (a) =>
+      T(a.input, 'input').nanToNum({
+        nan: int(a.nan, 0),
+        posinf: (a.posinf as number | null | undefined) ?? null,
+        neginf: (a.neginf as number | null | undefined) ?? null,
+      }),
   ],
   'torch.lerp': [['input', 'end', 'weight'], (a) => T(a.input, 'input').lerp(T(a.end, 'end'), a.weight as Tensor | number)],
   'torch.linalg.vector_norm': [
     ['input', 'ord', 'dim', 'keepdim', 'dtype'],
     (a) => {
       if (a.dtype !== undefined && a.dtype !== null) throw new Error('reference: vector_norm dtype argument is not mapped');
-      return linalg.vectorNorm(T(a.input, 'input'), (a.ord as number | 'inf' | '-inf' | undefined) ?? 2, dims(a.dim), bool(a.keepdim, false));
+      return linalg.vectorNorm(
+        T(a.input, 'input'),
+        (a.ord as number | 'inf' | '-inf' | undefined) ?? 2,
+        dims(a.dim),
+        bool(a.keepdim, false),
+      );
     },
   ],
   'torch.unique': [
     ['input', 'sorted', 'return_inverse', 'return_counts', 'dim'],
     (a) => {
-      const r = T(a.input, 'input').unique({ sorted: bool(a.sorted, true), returnInverse: true, returnCounts: true, ...(a.dim === undefined || a.dim === null ? {} : { dim: a.dim as number }) });
+      const r = T(a.input, 'input').unique({
+        sorted: bool(a.sorted, true),
+        returnInverse: true,
+        returnCounts: true,
+        ...(a.dim === undefined || a.dim === null ? {} : { dim: a.dim as number }),
+      });
       const out = [r.values];
       if (bool(a.return_inverse, false)) out.push(r.inverse!);
       if (bool(a.return_counts, false)) out.push(r.counts!);
       return out.length === 1 ? out[0]! : out;
     },
   ],
-  'torch.bincount': [['input', 'weights', 'minlength'], (a) => T(a.input, 'input').bincount({ weights: (a.weights as Tensor | null | undefined) ?? null, minlength: int(a.minlength, 0) })],
+  'torch.bincount': [
+    ['input', 'weights', 'minlength'],
+    (a) => T(a.input, 'input').bincount({ weights: (a.weights as Tensor | null | undefined) ?? null, minlength: int(a.minlength, 0) }),
+  ],
   'torch.std_mean': [
     ['input', 'dim', 'unbiased', 'keepdim', 'correction'],
     (a) => {
@@ -115,7 +165,8 @@ function varargs(c: RefCase): Comparison[] {
     for (const k of Object.keys(c.kwargs ?? {})) throw new Error(`reference: einsum: unsupported keyword argument ${k}`);
     out = einsum(args[0] as string, ...(args.slice(1) as Tensor[]));
   } else {
-    for (const k of Object.keys(c.kwargs ?? {})) if (k !== 'indexing') throw new Error(`reference: meshgrid: unsupported keyword argument ${k}`);
+    for (const k of Object.keys(c.kwargs ?? {}))
+      if (k !== 'indexing') throw new Error(`reference: meshgrid: unsupported keyword argument ${k}`);
     out = meshgrid(args as Tensor[], { indexing: (c.kwargs.indexing as 'ij' | 'xy' | undefined) ?? 'ij' });
   }
   return standardChecks(c, inputs, out);

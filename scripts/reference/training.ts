@@ -61,14 +61,17 @@ function runTraining(c: RefCase): Comparison[] {
     loss.backward();
     if (s === 0)
       for (const [name, p] of model.namedParameters())
-        if (firstGrads[name]) checks.push({ label: `first step grad ${name}`, actual: p.grad!.detach().clone(), expected: firstGrads[name]! });
+        if (firstGrads[name])
+          checks.push({ label: `first step grad ${name}`, actual: p.grad!.detach().clone(), expected: firstGrads[name]! });
     opt.step();
     const sd = model.stateDict();
-    for (const [k, v] of Object.entries(after[s] ?? {})) checks.push({ label: `step ${s} ${k}`, actual: sd[k]!.detach().clone(), expected: v });
+    for (const [k, v] of Object.entries(after[s] ?? {}))
+      checks.push({ label: `step ${s} ${k}`, actual: sd[k]!.detach().clone(), expected: v });
   }
   checks.unshift({ label: 'loss per step', actual: losses, expected: c.output as RefTensor });
   const final = model.stateDict();
-  for (const [k, v] of Object.entries(c.final_state_dict as Record<string, RefTensor>)) checks.push({ label: `final ${k}`, actual: final[k]!, expected: v });
+  for (const [k, v] of Object.entries(c.final_state_dict as Record<string, RefTensor>))
+    checks.push({ label: `final ${k}`, actual: final[k]!, expected: v });
   return checks;
 }
 

@@ -21,7 +21,13 @@ export function toTensor(r: RefTensor, opts: { requiresGrad?: boolean } = {}): T
   const dtype = r.dtype === 'int64' ? 'int32' : r.dtype;
   const n = r.data.length;
   const arr =
-    dtype === 'float32' ? new Float32Array(n) : dtype === 'float64' ? new Float64Array(n) : dtype === 'int32' ? new Int32Array(n) : new Uint8Array(n);
+    dtype === 'float32'
+      ? new Float32Array(n)
+      : dtype === 'float64'
+        ? new Float64Array(n)
+        : dtype === 'int32'
+          ? new Int32Array(n)
+          : new Uint8Array(n);
   for (let i = 0; i < n; i++) arr[i] = decodeNumber(r.data[i]!);
   const t = tensor(arr, { shape: r.shape });
   if (opts.requiresGrad) t.requiresGrad_(true);

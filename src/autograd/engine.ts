@@ -134,7 +134,12 @@ export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = 
  * accumulated into `.grad` (PyTorch's `torch.autograd.grad`). A target the roots do not depend on
  * gets null.
  */
-export function runGrad(roots: readonly Tensor[], rootGrads: readonly Tensor[], targets: readonly Tensor[], opts: BackwardOptions = {}): (Tensor | null)[] {
+export function runGrad(
+  roots: readonly Tensor[],
+  rootGrads: readonly Tensor[],
+  targets: readonly Tensor[],
+  opts: BackwardOptions = {},
+): (Tensor | null)[] {
   const captured = backwardPass(roots, rootGrads, opts, new Set(targets));
   return targets.map((t) => captured.get(t) ?? null);
 }
@@ -182,7 +187,12 @@ export function setSharedGradTest(f: (g: Tensor) => boolean, scope?: <T>(fn: () 
   if (scope) scoped = scope;
 }
 
-function backwardPass(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: BackwardOptions, targets: Set<Tensor> | null): Map<Tensor, Tensor> {
+function backwardPass(
+  roots: readonly Tensor[],
+  rootGrads: readonly Tensor[],
+  opts: BackwardOptions,
+  targets: Set<Tensor> | null,
+): Map<Tensor, Tensor> {
   const prev = swapGradMode(!!opts.createGraph);
   const captured = new Map<Tensor, Tensor>();
   const frees = !opts.createGraph && targets === null && activeDevice() !== null ? new GradFrees(isSharedGrad) : null;

@@ -40,8 +40,24 @@ export function bumpVersion(t: Tensor): void {
 
 /** Rules that read no input or output values (only shapes). */
 const SAVES_NOTHING = new Set<string>([
-  'add', 'sub', 'neg', 'reshape', 'permute', 'expand', 'slice', 'contiguous', 'pad', 'cat', 'sum', 'cast',
-  'floor', 'ceil', 'round', 'sign', 'cumsum', 'divRounding',
+  'add',
+  'sub',
+  'neg',
+  'reshape',
+  'permute',
+  'expand',
+  'slice',
+  'contiguous',
+  'pad',
+  'cat',
+  'sum',
+  'cast',
+  'floor',
+  'ceil',
+  'round',
+  'sign',
+  'cumsum',
+  'divRounding',
 ]);
 /** Rules that read only some inputs (the condition of where, the index of the gather family). */
 const SAVES_INPUTS: Record<string, number[]> = {

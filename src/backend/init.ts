@@ -43,9 +43,7 @@ export interface BackendLoader {
 }
 
 // Built-in loaders. The wasm module is imported only when `init()` asks for it.
-const loaders: BackendLoader[] = [
-  { name: 'wasm', load: async (opts) => (await import('./wasm/index.js')).createWasmBackend(opts) },
-];
+const loaders: BackendLoader[] = [{ name: 'wasm', load: async (opts) => (await import('./wasm/index.js')).createWasmBackend(opts) }];
 const skipped: Record<string, string> = {};
 
 /** Make a backend available to `init()` (tried in registration order, before js). */

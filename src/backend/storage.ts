@@ -123,7 +123,11 @@ export class Storage {
       return this.view!;
     }
     if (c.evicted !== null) this.adoptHost();
-    if (this.host === null) throw new StateError('storage: this storage was freed by the engine (an engine temporary was read after its last use; please report this)', 'E_STORAGE_FREED');
+    if (this.host === null)
+      throw new StateError(
+        'storage: this storage was freed by the engine (an engine temporary was read after its last use; please report this)',
+        'E_STORAGE_FREED',
+      );
     return this.host;
   }
 

@@ -18,9 +18,29 @@ export interface View {
 
 /** Elementwise one-input operations a backend implements (PyTorch's names, camelCase). */
 export type UnaryOp =
-  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu'
-  | 'sign' | 'square' | 'reciprocal' | 'erf' | 'floor' | 'ceil' | 'round' | 'log1p' | 'expm1'
-  | 'not' | 'isnan' | 'isinf'
+  | 'neg'
+  | 'abs'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'sin'
+  | 'cos'
+  | 'tanh'
+  | 'sigmoid'
+  | 'relu'
+  | 'sign'
+  | 'square'
+  | 'reciprocal'
+  | 'erf'
+  | 'floor'
+  | 'ceil'
+  | 'round'
+  | 'log1p'
+  | 'expm1'
+  | 'not'
+  | 'isnan'
+  | 'isinf'
   // parameterised: p0, p1
   | 'powScalar' // x ** p0
   | 'clamp' // min(max(x, p0), p1) (NaN bounds mean "none")
@@ -33,8 +53,7 @@ export type UnaryOp =
 
 /** Elementwise two-input operations a backend implements (inputs broadcast as strided views). */
 export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'atan2'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'and' | 'or' | 'xor';
+  'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'atan2' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'and' | 'or' | 'xor';
 
 /** Reductions over one axis a backend implements. */
 export type ReduceOp = 'sum' | 'max' | 'min' | 'prod';
@@ -164,33 +183,103 @@ export interface Kernels {
   /** Gradient of average pooling: `gy` spread evenly over each window. */
   avgPool2dGrad(gy: TypedArray, a: Pool2dArgs, outDType: DType): TypedArray;
   /** out[.., i, ..] = x[.., index[.., i, ..], ..] along `axis`; x, index contiguous; out has index's shape. */
-  gather(x: TypedArray, xShape: readonly number[], index: Int32Array, indexShape: readonly number[], axis: number, outDType: DType): TypedArray;
+  gather(
+    x: TypedArray,
+    xShape: readonly number[],
+    index: Int32Array,
+    indexShape: readonly number[],
+    axis: number,
+    outDType: DType,
+  ): TypedArray;
   /** out = zeros(outShape); out[.., index[.., i, ..], ..] += src[.., i, ..] along `axis`. */
-  scatterAdd(src: TypedArray, index: Int32Array, indexShape: readonly number[], outShape: readonly number[], axis: number, outDType: DType): TypedArray;
+  scatterAdd(
+    src: TypedArray,
+    index: Int32Array,
+    indexShape: readonly number[],
+    outShape: readonly number[],
+    axis: number,
+    outDType: DType,
+  ): TypedArray;
   /** Select whole slices along `axis`: out shape = x shape with shape[axis] = index.length. */
   indexSelect(x: TypedArray, shape: readonly number[], axis: number, index: Int32Array, outDType: DType): TypedArray;
   /** Accumulate slices: out = zeros(outShape); out[.., index[i], ..] += src[.., i, ..]. */
   indexAdd(src: TypedArray, srcShape: readonly number[], axis: number, index: Int32Array, outSize: number, outDType: DType): TypedArray;
   /** Row-wise cross-entropy of contiguous logits x [m, c] with class indices `target` [m] and row weights [m]: loss [m] and softmax probs [m, c]. */
-  softmaxCrossEntropy(x: TypedArray, m: number, c: number, target: Int32Array, weight: TypedArray, outDType: DType): { loss: TypedArray; probs: TypedArray };
+  softmaxCrossEntropy(
+    x: TypedArray,
+    m: number,
+    c: number,
+    target: Int32Array,
+    weight: TypedArray,
+    outDType: DType,
+  ): { loss: TypedArray; probs: TypedArray };
   /** Its gradient w.r.t. x for upstream g [m]: g_i·w_i·(probs_ij − [j = target_i]). */
-  softmaxCrossEntropyGrad(probs: TypedArray, m: number, c: number, target: Int32Array, weight: TypedArray, g: TypedArray, outDType: DType): TypedArray;
+  softmaxCrossEntropyGrad(
+    probs: TypedArray,
+    m: number,
+    c: number,
+    target: Int32Array,
+    weight: TypedArray,
+    g: TypedArray,
+    outDType: DType,
+  ): TypedArray;
 
   /** Batch-norm statistics of contiguous x [n, c, inner] over all but the channel: [2·c] = mean…, biased variance…. */
   batchNormStats(x: TypedArray, n: number, c: number, inner: number, outDType: DType): TypedArray;
   /** y = ((x − mean)·rsqrt(var + eps))·w + b per channel, rounded as the composed ops round. */
-  batchNormForward(x: TypedArray, mean: TypedArray, vari: TypedArray, w: TypedArray, b: TypedArray, n: number, c: number, inner: number, eps: number, outDType: DType): TypedArray;
+  batchNormForward(
+    x: TypedArray,
+    mean: TypedArray,
+    vari: TypedArray,
+    w: TypedArray,
+    b: TypedArray,
+    n: number,
+    c: number,
+    inner: number,
+    eps: number,
+    outDType: DType,
+  ): TypedArray;
   /** Shape `[2·c]`: per channel Σ g·x̂ (weight gradient), then Σ g (bias gradient). */
-  batchNormGradSums(g: TypedArray, x: TypedArray, mean: TypedArray, vari: TypedArray, n: number, c: number, inner: number, eps: number, outDType: DType): TypedArray;
+  batchNormGradSums(
+    g: TypedArray,
+    x: TypedArray,
+    mean: TypedArray,
+    vari: TypedArray,
+    n: number,
+    c: number,
+    inner: number,
+    eps: number,
+    outDType: DType,
+  ): TypedArray;
   /** dx, with `sums` from batchNormGradSums when the statistics are x's own (training), null when they are constants (eval). */
-  batchNormGradInput(g: TypedArray, x: TypedArray, mean: TypedArray, vari: TypedArray, w: TypedArray, sums: TypedArray | null, n: number, c: number, inner: number, eps: number, outDType: DType): TypedArray;
+  batchNormGradInput(
+    g: TypedArray,
+    x: TypedArray,
+    mean: TypedArray,
+    vari: TypedArray,
+    w: TypedArray,
+    sums: TypedArray | null,
+    n: number,
+    c: number,
+    inner: number,
+    eps: number,
+    outDType: DType,
+  ): TypedArray;
 
   // ---- optional fused kernels. A backend may provide them; callers keep their own reference loop
   // and use it when the kernel is absent or returns false ("not handled": e.g. a dtype it lacks).
   // Results must be bit-identical to the reference loop in src/optim/functional.ts.
 
   /** Adam/AdamW step `step` (1-based) on one parameter, in place; false = not handled. */
-  adamUpdate?(p: TypedArray, g: ArrayLike<number>, expAvg: TypedArray, expAvgSq: TypedArray, maxExpAvgSq: TypedArray | null, step: number, h: AdamUpdateArgs): boolean;
+  adamUpdate?(
+    p: TypedArray,
+    g: ArrayLike<number>,
+    expAvg: TypedArray,
+    expAvgSq: TypedArray,
+    maxExpAvgSq: TypedArray | null,
+    step: number,
+    h: AdamUpdateArgs,
+  ): boolean;
   /** SGD on one parameter, in place (`buf` null without momentum; `first`: buffer uninitialised); false = not handled. */
   sgdUpdate?(p: TypedArray, g: ArrayLike<number>, buf: TypedArray | null, first: boolean, h: SgdUpdateArgs): boolean;
 }

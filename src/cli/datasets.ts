@@ -46,7 +46,8 @@ export async function loadDataset(spec: string, opts: { target?: string; task?: 
     throw new CliError(`dataset '${spec}' not found: use mnist, fashion-mnist, a CSV file (with --target COL) or an image folder`);
   }
   if (stat.isDirectory()) return loadImageFolder(spec, log);
-  if (!/\.(csv|tsv|txt)$/i.test(spec)) throw new CliError(`dataset '${spec}' is a file but not a .csv; use a CSV file with --target COL, or an image folder`);
+  if (!/\.(csv|tsv|txt)$/i.test(spec))
+    throw new CliError(`dataset '${spec}' is a file but not a .csv; use a CSV file with --target COL, or an image folder`);
   return loadCsvDataset(spec, opts, log);
 }
 
@@ -57,7 +58,11 @@ export function tableRows(table: data.CsvTable, idx?: ArrayLike<number>): data.T
   for (const name of table.names) {
     const col = table.column(name);
     if (all) out[name] = col instanceof Float64Array ? col : (col as (string | number)[]).slice();
-    else out[name] = col instanceof Float64Array ? Float64Array.from(idx, (i) => col[i]!) : Array.from(idx, (i) => (col as readonly (string | number)[])[i]!);
+    else
+      out[name] =
+        col instanceof Float64Array
+          ? Float64Array.from(idx, (i) => col[i]!)
+          : Array.from(idx, (i) => (col as readonly (string | number)[])[i]!);
   }
   return out;
 }
@@ -79,7 +84,9 @@ export function checkFinite(x: Tensor, names: readonly string[] | null, file: st
     if (!Number.isFinite(v[i]!)) {
       const col = Math.floor(i % f);
       const what = names && names.length === f ? `column '${names[col]}'` : `input ${col + 1}`;
-      throw new CliError(`${path.basename(file)}: row ${Math.floor(i / f) + 1}, ${what}: the preprocessed value is ${v[i]} (values too large to standardise, e.g. ±1e308?); rescale or remove them`);
+      throw new CliError(
+        `${path.basename(file)}: row ${Math.floor(i / f) + 1}, ${what}: the preprocessed value is ${v[i]} (values too large to standardise, e.g. ±1e308?); rescale or remove them`,
+      );
     }
 }
 
@@ -91,7 +98,8 @@ async function loadCsvDataset(file: string, opts: { target?: string; task?: stri
   const features = table.names.filter((n) => n !== opts.target);
   if (features.length === 0) throw new CliError(`${path.basename(file)} has no feature columns besides the target '${opts.target}'`);
   const tType = table.types[opts.target]!;
-  const task: Task = opts.task === 'regression' ? 'regression' : opts.task === 'classification' || tType !== 'number' ? 'classification' : 'regression';
+  const task: Task =
+    opts.task === 'regression' ? 'regression' : opts.task === 'classification' || tType !== 'number' ? 'classification' : 'regression';
   const ct = makeTransformer(table, features);
   const x = ct.fitTransform(tableRows(table));
   checkFinite(x, x.shape[1] === features.length ? features : null, file);
@@ -107,10 +115,15 @@ async function loadCsvDataset(file: string, opts: { target?: string; task?: stri
     if (!(col instanceof Float64Array)) throw new CliError(`target '${opts.target}' holds text; use --task classification`);
     const yf = Float32Array.from(col);
     const bad = yf.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new CliError(`${path.basename(file)}: line ${table.lines[bad]}, column '${opts.target}': the regression target ${col[bad]} is not a finite float32 number`);
+    if (bad >= 0)
+      throw new CliError(
+        `${path.basename(file)}: line ${table.lines[bad]}, column '${opts.target}': the regression target ${col[bad]} is not a finite float32 number`,
+      );
     y = new Tensor(yf, [col.length, 1], 'float32');
   }
-  log(`dataset: ${path.basename(file)} — ${table.length} rows, ${features.length} feature columns → ${x.shape[1]} inputs, ${task}${classes ? ` (${classes.length} classes)` : ''}`);
+  log(
+    `dataset: ${path.basename(file)} — ${table.length} rows, ${features.length} feature columns → ${x.shape[1]} inputs, ${task}${classes ? ` (${classes.length} classes)` : ''}`,
+  );
   return {
     train: { x, y },
     test: null,
@@ -128,7 +141,15 @@ async function loadImageFolder(dir: string, log: Log): Promise<Loaded> {
   if (r.classes.length < 2) throw new CliError(`image folder ${dir} needs one sub-folder per class (found ${r.classes.length})`);
   const [x, y] = r.dataset.tensors as [Tensor, Tensor];
   log(`dataset: ${dir} — ${x.shape[0]} images in ${r.classes.length} classes, resized to 1×${height}×${width}`);
-  return { train: { x, y }, test: null, classes: r.classes, task: 'classification', inputShape: [1, height, width], prep: { ...IMAGE_PREP }, name: path.resolve(dir) };
+  return {
+    train: { x, y },
+    test: null,
+    classes: r.classes,
+    task: 'classification',
+    inputShape: [1, height, width],
+    prep: { ...IMAGE_PREP },
+    name: path.resolve(dir),
+  };
 }
 
 type XY = { x: Tensor; y: Tensor };

@@ -38,7 +38,8 @@ export async function readJsonFile(file: string, what: string): Promise<unknown>
 
 /** `--name` must be an integer in [lo, hi]. */
 export function checkInt(name: string, v: unknown, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw new CliError(`${name} must be an integer in [${lo}, ${hi.toLocaleString('en-US')}], got ${String(v)}`, 2);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
+    throw new CliError(`${name} must be an integer in [${lo}, ${hi.toLocaleString('en-US')}], got ${String(v)}`, 2);
   return v;
 }
 

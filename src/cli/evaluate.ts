@@ -19,18 +19,23 @@ export function prepareCsv(meta: ModelFile, file: string, table: data.CsvTable):
     throw new CliError(`model.json: preprocessing.transformer: ${(e as Error).message}`);
   }
   const x = ct.transform(tableRows(table));
-  if (x.ndim !== 2 || x.shape[1] !== meta.inputShape[0]) throw new CliError(`the preprocessed ${path.basename(file)} has ${x.shape[1]} inputs but the model expects ${meta.inputShape[0]}`);
+  if (x.ndim !== 2 || x.shape[1] !== meta.inputShape[0])
+    throw new CliError(`the preprocessed ${path.basename(file)} has ${x.shape[1]} inputs but the model expects ${meta.inputShape[0]}`);
   checkFinite(x, x.shape[1] === prep.features.length ? prep.features : null, file);
   return x;
 }
 
-export async function evaluateCmd(flags: { model: string; dataset?: string; target?: string; confusionMatrix?: string; backend?: string }, log: Log): Promise<Record<string, number>> {
+export async function evaluateCmd(
+  flags: { model: string; dataset?: string; target?: string; confusionMatrix?: string; backend?: string },
+  log: Log,
+): Promise<Record<string, number>> {
   await setupBackend(flags.backend, () => {});
   const { model, meta } = await loadTrained(flags.model);
   let x: Tensor;
   let y: Tensor;
   const dsName = flags.dataset ?? (meta.dataset === 'mnist' || meta.dataset === 'fashion-mnist' ? meta.dataset : undefined);
-  if (!dsName) throw new CliError('evaluate needs --dataset (the model was trained on a file; pass it or another file with the same columns)', 2);
+  if (!dsName)
+    throw new CliError('evaluate needs --dataset (the model was trained on a file; pass it or another file with the same columns)', 2);
   if (meta.preprocessing.kind === 'csv') {
     const table = await data.loadCsv(dsName);
     const target = flags.target ?? meta.preprocessing.target;
@@ -42,7 +47,8 @@ export async function evaluateCmd(flags: { model: string; dataset?: string; targ
       const labels = (col instanceof Float64Array ? Array.from(col) : col).map(String);
       const ids = labels.map((l, i) => {
         const k = index.get(l);
-        if (k === undefined) throw new CliError(`line ${table.lines[i]}: class '${l}' was not seen in training (classes: ${meta.classes!.join(', ')})`);
+        if (k === undefined)
+          throw new CliError(`line ${table.lines[i]}: class '${l}' was not seen in training (classes: ${meta.classes!.join(', ')})`);
         return k;
       });
       y = new Tensor(Int32Array.from(ids), [ids.length], 'int32');
@@ -56,14 +62,22 @@ export async function evaluateCmd(flags: { model: string; dataset?: string; targ
     const src = ds.test ?? ds.train;
     [x, y] = [normalizeImages(src.x, meta.preprocessing), src.y];
     const want = meta.inputShape.join(',');
-    if (x.shape.slice(1).join(',') !== want) throw new CliError(`dataset '${dsName}' has inputs [${x.shape.slice(1)}] but the model expects [${want}]`);
+    if (x.shape.slice(1).join(',') !== want)
+      throw new CliError(`dataset '${dsName}' has inputs [${x.shape.slice(1)}] but the model expects [${want}]`);
     if (meta.classes && ds.classes && ds.classes.length !== meta.classes.length)
       throw new CliError(`dataset '${dsName}' has ${ds.classes.length} classes but the model was trained on ${meta.classes.length}`);
   }
   const loss = meta.task === 'classification' ? new nn.CrossEntropyLoss() : new nn.MSELoss();
   const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 500 });
-  const m = await evaluate(model, loader, { loss, metrics: meta.task === 'classification' ? ['accuracy', 'f1'] : ['mse', 'mae', 'rmse', 'r2'] });
-  log(Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ') + `  (${x.shape[0]} samples)`);
+  const m = await evaluate(model, loader, {
+    loss,
+    metrics: meta.task === 'classification' ? ['accuracy', 'f1'] : ['mse', 'mae', 'rmse', 'r2'],
+  });
+  log(
+    Object.entries(m)
+      .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+      .join('  ') + `  (${x.shape[0]} samples)`,
+  );
   if (flags.confusionMatrix !== undefined && meta.task === 'classification') {
     if (flags.confusionMatrix === '') throw new CliError('--confusion-matrix needs a file name', 2);
     await writeConfusionMatrix(flags.confusionMatrix, model, x, y, meta.classes!);

@@ -21,7 +21,8 @@ export async function setupBackend(name: string | undefined, log: Log): Promise<
 /** `--input-shape 1,28,28` → [1, 28, 28]. */
 export function parseShape(s: string): number[] {
   const dims = s.split(/[,x×]/).map((d) => Number(d.trim()));
-  if (!dims.length || !dims.every((d) => Number.isSafeInteger(d) && d > 0)) throw new CliError(`--input-shape must look like 1,28,28 (positive integers), got '${s}'`, 2);
+  if (!dims.length || !dims.every((d) => Number.isSafeInteger(d) && d > 0))
+    throw new CliError(`--input-shape must look like 1,28,28 (positive integers), got '${s}'`, 2);
   return dims;
 }
 
@@ -35,7 +36,9 @@ export async function resolveArchitecture(model: string, inputShape: number[], n
   if (model.toLowerCase().endsWith('.json')) {
     const spec = await readJsonFile(model, 'model spec');
     if (!spec || typeof spec !== 'object' || !Array.isArray((spec as { layers?: unknown }).layers))
-      throw new CliError(`model spec ${model} must be a JSON object with a "layers" array, e.g. {"layers":[{"type":"Linear","args":[4,3]}]}`);
+      throw new CliError(
+        `model spec ${model} must be a JSON object with a "layers" array, e.g. {"layers":[{"type":"Linear","args":[4,3]}]}`,
+      );
     return { layers: (spec as { layers: never }).layers, inputShape, numClasses: numOutputs };
   }
   throw new CliError(`unknown --model '${model}'; choose one of ${ZOO.join(', ')} or a JSON spec file (*.json)`, 2);
@@ -55,7 +58,9 @@ export function checkOutput(model: Module, x: Tensor, numOutputs: number, who: s
   const out = noGrad(() => model.eval().call(x.narrow(0, 0, Math.min(2, x.shape[0]!)))) as Tensor;
   model.train();
   if (out.ndim !== 2 || out.shape[1] !== numOutputs)
-    throw new CliError(`${who}: the model outputs shape [${out.shape.join(',')}] but the data needs [N, ${numOutputs}] (${numOutputs === 1 ? 'one regression output' : `${numOutputs} class scores`})`);
+    throw new CliError(
+      `${who}: the model outputs shape [${out.shape.join(',')}] but the data needs [N, ${numOutputs}] (${numOutputs === 1 ? 'one regression output' : `${numOutputs} class scores`})`,
+    );
 }
 
 /**
@@ -93,7 +98,8 @@ export function makeOptimizer(params: nn.Parameter[], flags: OptimizerFlags): op
 
 /** The scheduler named by `--scheduler` for a run of `epochs` epochs of `stepsPerEpoch` batches. */
 export function makeScheduler(name: string, opt: optim.AnyOptimizer, epochs: number, stepsPerEpoch: number): optim.CreatedScheduler {
-  if (!(SCHEDULERS as readonly string[]).includes(name)) throw new CliError(`unknown --scheduler '${name}'; choose one of ${SCHEDULERS.join(', ')}`, 2);
+  if (!(SCHEDULERS as readonly string[]).includes(name))
+    throw new CliError(`unknown --scheduler '${name}'; choose one of ${SCHEDULERS.join(', ')}`, 2);
   const config: optim.SchedulerConfig =
     name === 'step'
       ? { stepSize: Math.max(1, Math.floor(epochs / 3)), gamma: 0.1 }

@@ -26,7 +26,8 @@ export async function infoCmd(flags: { model?: string; inputShape?: string; clas
   } else {
     shape = flags.inputShape ? parseShape(flags.inputShape) : [1, 28, 28];
     const k = flags.classes ?? 10;
-    if (!Number.isInteger(k) || k < 1 || k > 1_000_000) throw new CliError(`--classes must be an integer in [1, 1,000,000], got ${flags.classes}`, 2);
+    if (!Number.isInteger(k) || k < 1 || k > 1_000_000)
+      throw new CliError(`--classes must be an integer in [1, 1,000,000], got ${flags.classes}`, 2);
     model = build(await resolveArchitecture(flags.model, shape, k));
     title = `${flags.model}: input [${shape}], ${k} outputs`;
   }

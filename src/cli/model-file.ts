@@ -79,9 +79,11 @@ const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 
 export function checkModelFile(m: unknown, file: string): ModelFile {
   const bad = (what: string) => new CliError(`${file}: ${what}`);
   if (!isObj(m) || m.format !== MODEL_FORMAT) throw bad(`not a backprop model description (format must be "${MODEL_FORMAT}")`);
-  if (m.version !== 1 && m.version !== MODEL_FORMAT_VERSION) throw bad(`has format version ${String(m.version)}; this backprop reads versions 1 and ${MODEL_FORMAT_VERSION}`);
+  if (m.version !== 1 && m.version !== MODEL_FORMAT_VERSION)
+    throw bad(`has format version ${String(m.version)}; this backprop reads versions 1 and ${MODEL_FORMAT_VERSION}`);
   if (!isObj(m.architecture)) throw bad('has no "architecture" object');
-  if (m.task !== 'classification' && m.task !== 'regression') throw bad(`"task" must be "classification" or "regression", got ${JSON.stringify(m.task)}`);
+  if (m.task !== 'classification' && m.task !== 'regression')
+    throw bad(`"task" must be "classification" or "regression", got ${JSON.stringify(m.task)}`);
   if (m.task === 'classification') {
     if (!Array.isArray(m.classes) || m.classes.length < 2 || !m.classes.every((c) => typeof c === 'string'))
       throw bad('a classification model needs "classes": an array of at least 2 class names');
@@ -96,17 +98,30 @@ export function checkModelFile(m: unknown, file: string): ModelFile {
       if (!Number.isSafeInteger(p[k]) || (p[k] as number) < 1) throw bad(`preprocessing.${k} must be a positive integer`);
     if (p.channels !== 1 && p.channels !== 3) throw bad('preprocessing.channels must be 1 or 3');
     const shape = [p.channels, p.height, p.width].join(',');
-    if (shape !== (m.inputShape as number[]).join(',')) throw bad(`preprocessing [${shape}] does not match inputShape [${String(m.inputShape)}]`);
+    if (shape !== (m.inputShape as number[]).join(','))
+      throw bad(`preprocessing [${shape}] does not match inputShape [${String(m.inputShape)}]`);
     for (const k of ['mean', 'std'] as const)
-      if (p[k] !== undefined && (typeof p[k] !== 'number' || !Number.isFinite(p[k]))) throw bad(`preprocessing.${k} must be a finite number`);
+      if (p[k] !== undefined && (typeof p[k] !== 'number' || !Number.isFinite(p[k])))
+        throw bad(`preprocessing.${k} must be a finite number`);
     if (p.std !== undefined && !((p.std as number) > 0)) throw bad('preprocessing.std must be positive');
   } else if (p.kind === 'csv') {
-    if (typeof p.target !== 'string' || !Array.isArray(p.features) || !p.features.every((f) => typeof f === 'string') || !isObj(p.transformer))
+    if (
+      typeof p.target !== 'string' ||
+      !Array.isArray(p.features) ||
+      !p.features.every((f) => typeof f === 'string') ||
+      !isObj(p.transformer)
+    )
       throw bad('csv preprocessing needs "target", "features" and "transformer"');
   } else throw bad(`preprocessing.kind ${JSON.stringify(p.kind)} is not supported (this backprop reads "image" and "csv" models)`);
   if (m.version === MODEL_FORMAT_VERSION) {
     const w = m.weights;
-    if (!isObj(w) || w.file !== 'model.safetensors' || !Number.isSafeInteger(w.bytes) || typeof w.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(w.sha256))
+    if (
+      !isObj(w) ||
+      w.file !== 'model.safetensors' ||
+      !Number.isSafeInteger(w.bytes) ||
+      typeof w.sha256 !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(w.sha256)
+    )
       throw bad('"weights" must name model.safetensors with its bytes and sha256');
   }
   return m as unknown as ModelFile;
@@ -138,13 +153,19 @@ export async function loadTrained(dir: string): Promise<{ model: Module; meta: M
     bytes = await readRegularFile(wPath, { maxBytes, who: 'model weights' });
   } catch (e) {
     if (e instanceof BackpropError && e.code === 'E_FILE_TOO_LARGE')
-      throw new CliError(`${wPath} is larger than the weights model.json describes; the pair does not belong together (retrain, or copy both files from one run)`);
+      throw new CliError(
+        `${wPath} is larger than the weights model.json describes; the pair does not belong together (retrain, or copy both files from one run)`,
+      );
     throw e;
   }
   if (bytes.length < nParams * 4)
-    throw new CliError(`${wPath} does not match the architecture in model.json: it has ${bytes.length} bytes, but the architecture has ${nParams.toLocaleString('en-US')} parameters (${(nParams * 4).toLocaleString('en-US')} bytes)`);
+    throw new CliError(
+      `${wPath} does not match the architecture in model.json: it has ${bytes.length} bytes, but the architecture has ${nParams.toLocaleString('en-US')} parameters (${(nParams * 4).toLocaleString('en-US')} bytes)`,
+    );
   if (meta.weights && (bytes.length !== meta.weights.bytes || sha256Hex(bytes) !== meta.weights.sha256))
-    throw new CliError(`${wPath} is not the weights model.json was written with (SHA-256 differs): the folder mixes two runs, or a run was interrupted; retrain or restore both files together`);
+    throw new CliError(
+      `${wPath} is not the weights model.json was written with (SHA-256 differs): the folder mixes two runs, or a run was interrupted; retrain or restore both files together`,
+    );
   let model: Module;
   try {
     model = buildModel(meta.architecture);

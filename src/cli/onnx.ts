@@ -20,11 +20,17 @@ export async function exportCmd(flags: { model: string; onnx?: string; opset?: n
 export async function importCmd(file: string, flags: { inputShape?: string }, out: Log): Promise<void> {
   if (file === '') throw new CliError('import needs an ONNX file', 2);
   const m = await importOnnx(file);
-  out(`imported ${file}: ${m.parameters().reduce((s, p) => s + p.numel(), 0).toLocaleString('en-US')} parameters`);
+  out(
+    `imported ${file}: ${m
+      .parameters()
+      .reduce((s, p) => s + p.numel(), 0)
+      .toLocaleString('en-US')} parameters`,
+  );
   if (flags.inputShape) {
     const shape = parseShape(flags.inputShape);
     const n = shape.reduce((a, b) => a * b, 1);
-    if (n > 16 * MAX_INPUT_ELEMENTS) throw new CliError(`--input-shape [${shape}] has ${n} values, more than ${16 * MAX_INPUT_ELEMENTS}`, 2);
+    if (n > 16 * MAX_INPUT_ELEMENTS)
+      throw new CliError(`--input-shape [${shape}] has ${n} values, more than ${16 * MAX_INPUT_ELEMENTS}`, 2);
     const y = noGrad(() => m.call(tensor(new Float32Array(n), { shape })) as Tensor);
     out(`output for a zero input [${shape}]: shape [${y.shape}]`);
   }

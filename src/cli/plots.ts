@@ -15,7 +15,14 @@ export async function writePlots(
 }
 
 /** Predict `x`, count against `y` and draw the matrix (the 50 classes with most samples when there are more). */
-export async function writeConfusionMatrix(file: string, model: Module, x: Tensor, y: Tensor, classes: string[], title?: string): Promise<void> {
+export async function writeConfusionMatrix(
+  file: string,
+  model: Module,
+  x: Tensor,
+  y: Tensor,
+  classes: string[],
+  title?: string,
+): Promise<void> {
   const pred = await predict(model, x, { batchSize: 500 });
   const cm = metrics.confusionMatrix(pred, y, classes.length);
   await viz.saveSVG(file, viz.confusionMatrixSpec(cm, { labels: classes, ...(title ? { title } : {}) }));

@@ -10,14 +10,19 @@ import { loadTrained } from './model-file.js';
 /** Most input files (or CSV rows) one predict call handles. */
 export const MAX_PREDICT_INPUTS = 100_000;
 
-export async function predictCmd(flags: { model: string; inputs: string[]; top?: number; invert?: boolean; backend?: string }, out: Log): Promise<void> {
+export async function predictCmd(
+  flags: { model: string; inputs: string[]; top?: number; invert?: boolean; backend?: string },
+  out: Log,
+): Promise<void> {
   await setupBackend(flags.backend, () => {});
   const { model, meta } = await loadTrained(flags.model);
   if (flags.inputs.length === 0) throw new CliError('predict needs input files: CSV rows or images', 2);
-  if (flags.inputs.length > MAX_PREDICT_INPUTS) throw new CliError(`predict takes at most ${MAX_PREDICT_INPUTS} input files, got ${flags.inputs.length}`, 2);
+  if (flags.inputs.length > MAX_PREDICT_INPUTS)
+    throw new CliError(`predict takes at most ${MAX_PREDICT_INPUTS} input files, got ${flags.inputs.length}`, 2);
   const top = flags.top ?? 1;
   const k = meta.classes?.length ?? 1;
-  if (!Number.isInteger(top) || top < 1 || (meta.task === 'classification' && top > k)) throw new CliError(`--top must be an integer in [1, ${k}], got ${top}`, 2);
+  if (!Number.isInteger(top) || top < 1 || (meta.task === 'classification' && top > k))
+    throw new CliError(`--top must be an integer in [1, ${k}], got ${top}`, 2);
   const ids: string[] = [];
   const xs: Tensor[] = [];
   if (meta.preprocessing.kind === 'csv') {
@@ -48,7 +53,9 @@ export async function predictCmd(flags: { model: string; inputs: string[]; top?:
     return;
   }
   const probs = noGrad(() => y.softmax(1)).dataSync();
-  out(top === 1 ? 'input,label,probability' : `input,${Array.from({ length: top }, (_, j) => `label${j + 1},probability${j + 1}`).join(',')}`);
+  out(
+    top === 1 ? 'input,label,probability' : `input,${Array.from({ length: top }, (_, j) => `label${j + 1},probability${j + 1}`).join(',')}`,
+  );
   ids.forEach((id, i) => {
     const order = Array.from({ length: k }, (_, j) => j).sort((a, b) => probs[i * k + b]! - probs[i * k + a]! || a - b);
     out([csvCell(id), ...order.slice(0, top).flatMap((c) => [csvCell(meta.classes![c]!), probs[i * k + c]!.toFixed(4)])].join(','));

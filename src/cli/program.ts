@@ -33,13 +33,25 @@ export function program(io: CliIO): Command {
     .version('0.1.0')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')), outputError: () => {} });
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, '')),
+      writeErr: (s) => io.err(s.replace(/\n$/, '')),
+      outputError: () => {},
+    });
 
   p.command('train')
     .description('train a model and write model.safetensors, model.json, history.json, learning-curves.svg, confusion-matrix.svg')
-    .requiredOption('-d, --dataset <name|file|dir>', 'mnist | fashion-mnist | a CSV file (with --target) | an image folder (one sub-folder per class)')
+    .requiredOption(
+      '-d, --dataset <name|file|dir>',
+      'mnist | fashion-mnist | a CSV file (with --target) | an image folder (one sub-folder per class)',
+    )
     .option('-t, --target <column>', 'CSV: the column to predict')
-    .addOption(new Option('--task <task>', 'CSV: force classification or regression (default: from the target column type)').choices(['classification', 'regression']))
+    .addOption(
+      new Option('--task <task>', 'CSV: force classification or regression (default: from the target column type)').choices([
+        'classification',
+        'regression',
+      ]),
+    )
     .option('-m, --model <name|spec.json>', 'mlp | lenet5 | cnn | resnet-small | a JSON model spec', 'mlp')
     .option('-e, --epochs <n>', 'epochs', int('--epochs'), 10)
     .option('-b, --batch-size <n>', 'batch size', int('--batch-size'), 64)
@@ -50,13 +62,20 @@ export function program(io: CliIO): Command {
     .option('--scheduler <name>', 'none | step | cosine | plateau | onecycle', 'cosine')
     .option('-s, --seed <n>', 'random seed (weights, split, shuffling, dropout)', int('--seed'), 0)
     .option('--val-fraction <f>', 'fraction of the training data held out for validation', float('--val-fraction'), 0.1)
-    .option('--early-stopping [patience]', 'stop when the validation loss stops improving (default patience 3), keep the best weights', int('--early-stopping'))
+    .option(
+      '--early-stopping [patience]',
+      'stop when the validation loss stops improving (default patience 3), keep the best weights',
+      int('--early-stopping'),
+    )
     .option('--augment <pixels>', 'images: random shifts of up to this many pixels (default 1 for mnist, 0 otherwise)', int('--augment'))
     .option('--limit <n>', 'use only n training samples (quick experiments)', int('--limit'))
     .option('--backend <name>', 'auto | wasm | js')
     .option('--no-progress', 'no progress output')
     .option('-o, --out <dir>', 'output folder', 'backprop-run')
-    .option('--resume <checkpoint>', 'continue a run from its checkpoint (OUT/checkpoint.ckpt, written every epoch); same flags, --epochs is the total')
+    .option(
+      '--resume <checkpoint>',
+      'continue a run from its checkpoint (OUT/checkpoint.ckpt, written every epoch); same flags, --epochs is the total',
+    )
     .action(async (o) => {
       await (await app()).train({ ...o, dataset: o.dataset, model: o.model }, out);
     });
@@ -116,7 +135,7 @@ export function program(io: CliIO): Command {
         if (!o.safetensors || !o.model || file) throw new CliError('import --safetensors FILE --model DIR (both, and no ONNX file)', 2);
         return void (await (await import('./pytorch.js')).importSafetensors(o.safetensors, o.model, out));
       }
-      if (!file) throw new (await app()).CliError("import needs an ONNX file, or --safetensors FILE --model DIR", 2);
+      if (!file) throw new (await app()).CliError('import needs an ONNX file, or --safetensors FILE --model DIR', 2);
       await (await app()).importCmd(file, o, out);
     });
   return p;
@@ -141,7 +160,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       const msg = e.message.replace(/^error:\s*/, '');
-      return fail(`${msg}${e.code === 'commander.unknownCommand' || e.code === 'commander.unknownOption' ? ' (see backprop --help)' : ''}`, 2);
+      return fail(
+        `${msg}${e.code === 'commander.unknownCommand' || e.code === 'commander.unknownOption' ? ' (see backprop --help)' : ''}`,
+        2,
+      );
     }
     const { CliError } = await app();
     if (e instanceof CliError) return fail(e.message, e.exitCode);

@@ -58,9 +58,20 @@ function writeImageSplit(dir: string, name: string, x: Tensor, y: Tensor, idx: n
   const asBytes = pix.every((v) => Math.fround(Math.round(v * 255) / 255) === v);
   const images = `data/${name}-images.idx.gz`;
   const labels = `data/${name}-labels.idx.gz`;
-  if (asBytes) idxFile(path.join(dir, images), 'uint8', [idx.length, c, h, w], Array.from(pix, (v) => Math.round(v * 255)));
+  if (asBytes)
+    idxFile(
+      path.join(dir, images),
+      'uint8',
+      [idx.length, c, h, w],
+      Array.from(pix, (v) => Math.round(v * 255)),
+    );
   else idxFile(path.join(dir, images), 'float32', [idx.length, c, h, w], pix);
-  idxFile(path.join(dir, labels), 'int32', [idx.length], idx.map((r) => ys[r]!));
+  idxFile(
+    path.join(dir, labels),
+    'int32',
+    [idx.length],
+    idx.map((r) => ys[r]!),
+  );
   return { images, labels };
 }
 
@@ -87,23 +98,44 @@ export async function exportPyTorch(modelDir: string, outDir: string, log: Log =
   if (prep.kind === 'image') {
     const ds = await loadDataset(meta.dataset, {}, () => {});
     const s = splitIndices(ds.train.x.shape[0]!, valFraction, seed);
-    const splits: Record<string, { images: string; labels: string }> = { train: writeImageSplit(outDir, 'train', ds.train.x, ds.train.y, s.train) };
+    const splits: Record<string, { images: string; labels: string }> = {
+      train: writeImageSplit(outDir, 'train', ds.train.x, ds.train.y, s.train),
+    };
     if (s.val.length) splits.val = writeImageSplit(outDir, 'val', ds.train.x, ds.train.y, s.val);
-    if (ds.test) splits.test = writeImageSplit(outDir, 'test', ds.test.x, ds.test.y, Array.from({ length: ds.test.x.shape[0]! }, (_, i) => i));
+    if (ds.test)
+      splits.test = writeImageSplit(
+        outDir,
+        'test',
+        ds.test.x,
+        ds.test.y,
+        Array.from({ length: ds.test.x.shape[0]! }, (_, i) => i),
+      );
     dataCfg = { kind: 'idx', splits, test: ds.test ? 'test' : s.val.length ? 'val' : 'train', mean: prep.mean, std: prep.std };
   } else {
-    if (!fs.existsSync(meta.dataset)) throw new CliError(`the training CSV ${meta.dataset} (recorded in model.json) is not there; the PyTorch export copies its rows`);
+    if (!fs.existsSync(meta.dataset))
+      throw new CliError(`the training CSV ${meta.dataset} (recorded in model.json) is not there; the PyTorch export copies its rows`);
     const table = await data.loadCsv(meta.dataset);
     const s = splitIndices(table.length, valFraction, seed);
     const write = (name: string, rows: number[]): string => {
       const cols = table.names.map((n) => table.column(n));
-      const text = [table.names.map(csvCell).join(','), ...rows.map((r) => cols.map((c) => csvCell((c as ArrayLike<string | number>)[r]!)).join(','))].join('\n') + '\n';
+      const text =
+        [
+          table.names.map(csvCell).join(','),
+          ...rows.map((r) => cols.map((c) => csvCell((c as ArrayLike<string | number>)[r]!)).join(',')),
+        ].join('\n') + '\n';
       fs.writeFileSync(path.join(outDir, `data/${name}.csv`), text);
       return `data/${name}.csv`;
     };
     const splits: Record<string, string> = { train: write('train', s.train) };
     if (s.val.length) splits.val = write('val', s.val);
-    dataCfg = { kind: 'csv', splits, test: s.val.length ? 'val' : 'train', target: prep.target, features: prep.features, transformer: prep.transformer };
+    dataCfg = {
+      kind: 'csv',
+      splits,
+      test: s.val.length ? 'val' : 'train',
+      target: prep.target,
+      features: prep.features,
+      transformer: prep.transformer,
+    };
   }
   const config: DdpConfig = {
     task: meta.task,
@@ -121,12 +153,21 @@ export async function exportPyTorch(modelDir: string, outDir: string, log: Log =
     },
   };
   const enc = (s: string) => new TextEncoder().encode(s);
-  await saveSafetensors(model.stateDict() as Record<string, Tensor>, path.join(outDir, 'model.safetensors'), { metadata: { format: 'backprop-model' } } as never);
+  await saveSafetensors(model.stateDict() as Record<string, Tensor>, path.join(outDir, 'model.safetensors'), {
+    metadata: { format: 'backprop-model' },
+  } as never);
   await writeFileAtomic(path.join(outDir, 'model.py'), enc(source));
   await writeFileAtomic(path.join(outDir, 'train_ddp.py'), enc(trainDdpSource(config, title)));
   await writeFileAtomic(path.join(outDir, 'README.md'), enc(pytorchReadme(title, modelDir)));
-  const files = ['model.py', 'model.safetensors', 'train_ddp.py', 'README.md', ...Object.values(dataCfg.splits).flatMap((v) => (typeof v === 'string' ? [v] : [v.images, v.labels]))];
-  if ((meta.training as { limit?: number } | undefined)?.limit) log(`note: the model was trained with --limit; data/ holds the full training split`);
+  const files = [
+    'model.py',
+    'model.safetensors',
+    'train_ddp.py',
+    'README.md',
+    ...Object.values(dataCfg.splits).flatMap((v) => (typeof v === 'string' ? [v] : [v.images, v.labels])),
+  ];
+  if ((meta.training as { limit?: number } | undefined)?.limit)
+    log(`note: the model was trained with --limit; data/ holds the full training split`);
   log(`wrote ${files.map((f) => path.join(outDir, f)).join(', ')}`);
   return files;
 }

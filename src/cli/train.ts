@@ -1,13 +1,38 @@
 /** `backprop train`: data → model → fit → the model folder, history and plots (and a resumable checkpoint). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { manualSeed, Rng, tensor, noGrad, nn, data, fit, evaluate, EarlyStopping, HistoryLogger, History, TerminateOnNaN, type Callback, type Tensor } from '../index.js';
+import {
+  manualSeed,
+  Rng,
+  tensor,
+  noGrad,
+  nn,
+  data,
+  fit,
+  evaluate,
+  EarlyStopping,
+  HistoryLogger,
+  History,
+  TerminateOnNaN,
+  type Callback,
+  type Tensor,
+} from '../index.js';
 import { captureCheckpoint, restoreCheckpoint } from '../io/checkpoint.js';
 import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint-node.js';
 import { formatLogs } from '../train/progress.js';
 import { CliError, checkInt, type Log } from './errors.js';
 import { augmented, loadDataset, normalizeImages, split } from './datasets.js';
-import { build, checkOutput, isModelName, makeOptimizer, makeScheduler, OPTIMIZERS, resolveArchitecture, SCHEDULERS, setupBackend } from './factories.js';
+import {
+  build,
+  checkOutput,
+  isModelName,
+  makeOptimizer,
+  makeScheduler,
+  OPTIMIZERS,
+  resolveArchitecture,
+  SCHEDULERS,
+  setupBackend,
+} from './factories.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, writeModelFolder, type ModelFile } from './model-file.js';
 import { writePlots } from './plots.js';
 import { ZOO } from '../train/models.js';
@@ -45,11 +70,16 @@ function checkFlags(flags: TrainFlags): void {
   checkInt('--epochs', flags.epochs, 1, MAX_EPOCHS);
   checkInt('--batch-size', flags.batchSize, 1, 1_000_000);
   checkInt('--seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
-  if (!(flags.valFraction >= 0 && flags.valFraction < 1)) throw new CliError(`--val-fraction must be in [0, 1), got ${flags.valFraction}`, 2);
-  if (flags.lr !== undefined && !(flags.lr > 0 && Number.isFinite(flags.lr))) throw new CliError(`--lr must be a positive number, got ${flags.lr}`, 2);
-  if (!(OPTIMIZERS as readonly string[]).includes(flags.optimizer)) throw new CliError(`unknown --optimizer '${flags.optimizer}'; choose one of ${OPTIMIZERS.join(', ')}`, 2);
-  if (!(SCHEDULERS as readonly string[]).includes(flags.scheduler)) throw new CliError(`unknown --scheduler '${flags.scheduler}'; choose one of ${SCHEDULERS.join(', ')}`, 2);
-  if (!isModelName(flags.model)) throw new CliError(`unknown --model '${flags.model}'; choose one of ${ZOO.join(', ')} or a JSON spec file (*.json)`, 2);
+  if (!(flags.valFraction >= 0 && flags.valFraction < 1))
+    throw new CliError(`--val-fraction must be in [0, 1), got ${flags.valFraction}`, 2);
+  if (flags.lr !== undefined && !(flags.lr > 0 && Number.isFinite(flags.lr)))
+    throw new CliError(`--lr must be a positive number, got ${flags.lr}`, 2);
+  if (!(OPTIMIZERS as readonly string[]).includes(flags.optimizer))
+    throw new CliError(`unknown --optimizer '${flags.optimizer}'; choose one of ${OPTIMIZERS.join(', ')}`, 2);
+  if (!(SCHEDULERS as readonly string[]).includes(flags.scheduler))
+    throw new CliError(`unknown --scheduler '${flags.scheduler}'; choose one of ${SCHEDULERS.join(', ')}`, 2);
+  if (!isModelName(flags.model))
+    throw new CliError(`unknown --model '${flags.model}'; choose one of ${ZOO.join(', ')} or a JSON spec file (*.json)`, 2);
   if (typeof flags.out !== 'string' || flags.out.trim() === '') throw new CliError('--out must name a folder, got an empty string', 2);
   if (flags.limit !== undefined) checkInt('--limit', flags.limit, 1, Number.MAX_SAFE_INTEGER);
   if (flags.augment !== undefined) checkInt('--augment', flags.augment, 0, 64);
@@ -60,7 +90,24 @@ function checkFlags(flags: TrainFlags): void {
 /** The flags that must be equal between a run and its resumption (all but --epochs, --out, --backend, --progress, --resume). */
 function fingerprint(f: TrainFlags): Record<string, unknown> {
   const { dataset, target, task, model, batchSize, optimizer, lr, momentum, weightDecay, scheduler, seed, valFraction, limit, augment } = f;
-  return JSON.parse(JSON.stringify({ dataset, target, task, model, batchSize, optimizer, lr, momentum, weightDecay, scheduler, seed, valFraction, limit, augment })) as Record<string, unknown>;
+  return JSON.parse(
+    JSON.stringify({
+      dataset,
+      target,
+      task,
+      model,
+      batchSize,
+      optimizer,
+      lr,
+      momentum,
+      weightDecay,
+      scheduler,
+      seed,
+      valFraction,
+      limit,
+      augment,
+    }),
+  ) as Record<string, unknown>;
 }
 
 function lineLogger(epochs: number, log: Log): Callback {
@@ -71,7 +118,10 @@ function lineLogger(epochs: number, log: Log): Callback {
 
 const NAN_HINT = 'the model diverged; try a lower --lr, or check the data for NaN, Inf or huge values (e.g. ±1e300)';
 
-export async function train(flags: TrainFlags, log: Log): Promise<{ testAccuracy?: number; testMetrics: Record<string, number>; outDir: string }> {
+export async function train(
+  flags: TrainFlags,
+  log: Log,
+): Promise<{ testAccuracy?: number; testMetrics: Record<string, number>; outDir: string }> {
   checkFlags(flags);
   await setupBackend(flags.backend, log);
   manualSeed(flags.seed);
@@ -91,7 +141,8 @@ export async function train(flags: TrainFlags, log: Log): Promise<{ testAccuracy
     // normalisation statistics from the training split only
     const mean = noGrad(() => tr.x.mean().item());
     const std = noGrad(() => tr.x.std().item()) || 1;
-    if (!Number.isFinite(mean) || !Number.isFinite(std)) throw new CliError(`the training images have a non-finite mean or spread (${mean}, ${std}); check the image files`);
+    if (!Number.isFinite(mean) || !Number.isFinite(std))
+      throw new CliError(`the training images have a non-finite mean or spread (${mean}, ${std}); check the image files`);
     ds.prep.mean = Number(mean.toPrecision(6));
     ds.prep.std = Number(std.toPrecision(6));
     const prep = ds.prep;
@@ -106,8 +157,14 @@ export async function train(flags: TrainFlags, log: Log): Promise<{ testAccuracy
   const model = build(arch);
   checkOutput(model, tr.x, numOutputs, 'train');
   const nParams = model.parameters().reduce((s, p) => s + p.numel(), 0);
-  log(`model: ${flags.model} — ${nParams.toLocaleString('en-US')} parameters; ${tr.x.shape[0]} train / ${val ? val.x.shape[0] : 0} val / ${ds.test ? ds.test.x.shape[0] : 0} test samples`);
-  const baseLoader = new data.DataLoader(new data.TensorDataset(tr.x, tr.y), { batchSize: flags.batchSize, shuffle: true, seed: flags.seed + 2 });
+  log(
+    `model: ${flags.model} — ${nParams.toLocaleString('en-US')} parameters; ${tr.x.shape[0]} train / ${val ? val.x.shape[0] : 0} val / ${ds.test ? ds.test.x.shape[0] : 0} test samples`,
+  );
+  const baseLoader = new data.DataLoader(new data.TensorDataset(tr.x, tr.y), {
+    batchSize: flags.batchSize,
+    shuffle: true,
+    seed: flags.seed + 2,
+  });
   // default: 1-pixel shifts for the 8,000 MNIST digits (small data, translation-invariant classes);
   // off elsewhere (on Fashion-MNIST it lowered the MLP's test accuracy after 10 epochs)
   const shiftPx = flags.augment ?? (ds.name === 'mnist' ? 1 : 0);
@@ -127,11 +184,19 @@ export async function train(flags: TrainFlags, log: Log): Promise<{ testAccuracy
     const ck = await loadCheckpoint(flags.resume);
     const extra = (ck.extra ?? {}) as { run?: unknown; epochs?: unknown; history?: unknown };
     const want = JSON.stringify(fingerprint(flags));
-    if (JSON.stringify(extra.run) !== want) throw new CliError(`--resume ${flags.resume}: the checkpoint was written by a run with other flags (${JSON.stringify(extra.run)}); resume with the same flags`, 2);
+    if (JSON.stringify(extra.run) !== want)
+      throw new CliError(
+        `--resume ${flags.resume}: the checkpoint was written by a run with other flags (${JSON.stringify(extra.run)}); resume with the same flags`,
+        2,
+      );
     if (['step', 'cosine', 'onecycle'].includes(flags.scheduler) && extra.epochs !== flags.epochs)
-      throw new CliError(`--resume: the '${flags.scheduler}' schedule depends on --epochs; the checkpoint's run had --epochs ${String(extra.epochs)}`, 2);
+      throw new CliError(
+        `--resume: the '${flags.scheduler}' schedule depends on --epochs; the checkpoint's run had --epochs ${String(extra.epochs)}`,
+        2,
+      );
     initialEpoch = ck.epoch ?? 0;
-    if (initialEpoch >= flags.epochs) throw new CliError(`--resume: the checkpoint is at epoch ${initialEpoch}; --epochs ${flags.epochs} leaves nothing to train`, 2);
+    if (initialEpoch >= flags.epochs)
+      throw new CliError(`--resume: the checkpoint is at epoch ${initialEpoch}; --epochs ${flags.epochs} leaves nothing to train`, 2);
     try {
       restoreCheckpoint(ck, { model, optimizer, scheduler: scheduler ?? undefined, data: trainLoader });
       history = History.fromJSON(extra.history);
@@ -145,7 +210,8 @@ export async function train(flags: TrainFlags, log: Log): Promise<{ testAccuracy
   const callbacks: Callback[] = [new HistoryLogger({ path: path.join(flags.out, 'history.json') })];
   if (flags.earlyStopping !== undefined && flags.earlyStopping !== false) {
     const patience = flags.earlyStopping === true ? 3 : flags.earlyStopping;
-    if (!Number.isInteger(patience) || patience < 0) throw new CliError(`--early-stopping patience must be a non-negative integer, got ${patience}`, 2);
+    if (!Number.isInteger(patience) || patience < 0)
+      throw new CliError(`--early-stopping patience must be a non-negative integer, got ${patience}`, 2);
     if (!valLoader) throw new CliError('--early-stopping needs a validation split (--val-fraction > 0)', 2);
     callbacks.push(new EarlyStopping({ monitor: 'valLoss', patience, restoreBestWeights: true }));
   }
@@ -156,7 +222,10 @@ export async function train(flags: TrainFlags, log: Log): Promise<{ testAccuracy
     // after every epoch, a full checkpoint for --resume (written atomically)
     onEpochEnd: async (ctx, epoch) => {
       if (nan.stoppedAt >= 0) return;
-      const state = captureCheckpoint({ model, optimizer, scheduler: scheduler ?? undefined, data: trainLoader }, { epoch: epoch + 1, step: ctx.step, extra: { run, epochs: flags.epochs, history: ctx.history.toJSON() } });
+      const state = captureCheckpoint(
+        { model, optimizer, scheduler: scheduler ?? undefined, data: trainLoader },
+        { epoch: epoch + 1, step: ctx.step, extra: { run, epochs: flags.epochs, history: ctx.history.toJSON() } },
+      );
       await saveCheckpoint(path.join(flags.out, CHECKPOINT_FILE), state);
     },
   });
@@ -185,10 +254,18 @@ export async function train(flags: TrainFlags, log: Log): Promise<{ testAccuracy
   // final test metrics
   const evalX = test ? test.x : tr.x;
   const evalY = test ? test.y : tr.y;
-  const testMetrics = await evaluate(model, new data.DataLoader(new data.TensorDataset(evalX, evalY), { batchSize: 500 }), { loss, metrics: [...metricNames] });
+  const testMetrics = await evaluate(model, new data.DataLoader(new data.TensorDataset(evalX, evalY), { batchSize: 500 }), {
+    loss,
+    metrics: [...metricNames],
+  });
   const splitName = ds.test ? 'test' : val ? 'validation' : 'training';
-  log(`${splitName}: ${Object.entries(testMetrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ')}  (${seconds.toFixed(1)}s training)`);
-  if (!Number.isFinite(testMetrics.loss ?? 0)) throw new CliError(`the ${splitName} loss is ${testMetrics.loss}; ${NAN_HINT}. No model was written.`);
+  log(
+    `${splitName}: ${Object.entries(testMetrics)
+      .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+      .join('  ')}  (${seconds.toFixed(1)}s training)`,
+  );
+  if (!Number.isFinite(testMetrics.loss ?? 0))
+    throw new CliError(`the ${splitName} loss is ${testMetrics.loss}; ${NAN_HINT}. No model was written.`);
 
   // artefacts: the model pair first (atomic, digest-linked), then history and plots
   const modelFile: Omit<ModelFile, 'weights'> = {
@@ -218,7 +295,17 @@ export async function train(flags: TrainFlags, log: Log): Promise<{ testAccuracy
   };
   await writeModelFolder(flags.out, modelFile, model.stateDict() as Record<string, Tensor>);
   const written = ['model.safetensors', 'model.json', 'history.json', CHECKPOINT_FILE];
-  written.push(...(await writePlots(flags.out, { model, history, title: `${flags.model} on ${path.basename(flags.dataset)}`, classes: ds.task === 'classification' ? ds.classes : null, x: evalX, y: evalY, splitName })));
+  written.push(
+    ...(await writePlots(flags.out, {
+      model,
+      history,
+      title: `${flags.model} on ${path.basename(flags.dataset)}`,
+      classes: ds.task === 'classification' ? ds.classes : null,
+      x: evalX,
+      y: evalY,
+      splitName,
+    })),
+  );
   log(`wrote ${written.map((f) => path.join(flags.out, f)).join(', ')}`);
   return { testAccuracy: testMetrics.accuracy, testMetrics, outDir: flags.out };
 }

@@ -17,20 +17,28 @@ export const DEVICES: readonly string[] = ['cpu', 'wasm', 'js'];
 
 /** Is `v` the name of a device (valid or not yet available), as opposed to a dtype? */
 export function isDeviceName(v: unknown): boolean {
-  return typeof v === 'string' && (DEVICES.includes(v) || v === 'webgpu' || /^(cuda|mps|gpu|xpu|meta)(:\d+)?$/.test(v) || /^cpu:\d+$/.test(v));
+  return (
+    typeof v === 'string' && (DEVICES.includes(v) || v === 'webgpu' || /^(cuda|mps|gpu|xpu|meta)(:\d+)?$/.test(v) || /^cpu:\d+$/.test(v))
+  );
 }
 
 /** Validate a device name; returns the device it means ('cpu'). */
 export function checkDevice(v: unknown, where: string): Device {
   if (typeof v === 'string' && DEVICES.includes(v)) return 'cpu';
   if (v === 'webgpu')
-    throw new NotSupportedError(`${where}: the 'webgpu' device is not available yet; tensors live on 'cpu' (the wasm SIMD backend after \`await init()\`)`, 'E_DEVICE');
+    throw new NotSupportedError(
+      `${where}: the 'webgpu' device is not available yet; tensors live on 'cpu' (the wasm SIMD backend after \`await init()\`)`,
+      'E_DEVICE',
+    );
   if (typeof v === 'string' && /^(cuda|mps|gpu|xpu)(:\d+)?$/.test(v))
     throw new NotSupportedError(
       `${where}: device '${v}' does not exist in backprop; it runs on the CPU (wasm SIMD kernels after \`await init()\`). Valid devices: ${DEVICES.map((d) => `'${d}'`).join(', ')} (PyTorch's \`device = 'cuda' if torch.cuda.is_available() else 'cpu'\` becomes \`const device = 'cpu'\`)`,
       'E_DEVICE',
     );
-  throw new ValueError(`${where}: unknown device ${JSON.stringify(v)}; expected one of ${DEVICES.map((d) => `'${d}'`).join(', ')}`, 'E_DEVICE');
+  throw new ValueError(
+    `${where}: unknown device ${JSON.stringify(v)}; expected one of ${DEVICES.map((d) => `'${d}'`).join(', ')}`,
+    'E_DEVICE',
+  );
 }
 
 const DTYPE_HINTS: Record<string, string> = {

@@ -58,7 +58,8 @@ export async function readRegularFile(file: string, opts: ReadRegularFileOptions
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new FormatError(`${who}: the path is ${fileKind(st)}, not a regular file`, 'E_FILE_NOT_REGULAR', { file });
-    if (st.size > maxBytes) throw new FormatError(`${who}: the file has ${st.size} bytes, more than the limit of ${maxBytes}`, 'E_FILE_TOO_LARGE', { file });
+    if (st.size > maxBytes)
+      throw new FormatError(`${who}: the file has ${st.size} bytes, more than the limit of ${maxBytes}`, 'E_FILE_TOO_LARGE', { file });
     const buf = new Uint8Array(st.size);
     let off = 0;
     while (off < buf.length) {
@@ -69,7 +70,9 @@ export async function readRegularFile(file: string, opts: ReadRegularFileOptions
     return off === buf.length ? buf : buf.subarray(0, off);
   } catch (e) {
     if (e instanceof FormatError) throw e;
-    throw new FormatError(`${who}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'E_FILE_READ', { file });
+    throw new FormatError(`${who}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'E_FILE_READ', {
+      file,
+    });
   } finally {
     await fh.close();
   }

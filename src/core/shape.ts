@@ -103,7 +103,8 @@ export function inferReshape(from: Shape, to: readonly number[], op = 'reshape')
 /** Validate a user-given shape (non-negative integers). */
 export function checkShape(shape: readonly number[], op: string): number[] {
   for (const d of shape)
-    if (!Number.isInteger(d) || d < 0) throw new ValueError(`${op}: invalid shape ${fmtShape(shape)}: dimensions must be non-negative integers`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new ValueError(`${op}: invalid shape ${fmtShape(shape)}: dimensions must be non-negative integers`);
   return shape.slice();
 }
 

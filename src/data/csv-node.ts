@@ -20,7 +20,19 @@ import { checkOptionKeys } from '../core/options.js';
  * Errors are `FormatError`s with codes `E_CSV_*` and the file, line and column.
  */
 export async function loadCsv(path: string, opts: CsvOptions = {}): Promise<CsvTable> {
-  checkOptionKeys('loadCsv', opts, ['header', 'names', 'delimiter', 'columns', 'missing', 'naValues', 'inferRows', 'maxRecordSize', 'maxColumns', 'maxRows', 'file']);
+  checkOptionKeys('loadCsv', opts, [
+    'header',
+    'names',
+    'delimiter',
+    'columns',
+    'missing',
+    'naValues',
+    'inferRows',
+    'maxRecordSize',
+    'maxColumns',
+    'maxRows',
+    'file',
+  ]);
   const file = opts.file ?? path;
   const builder = new CsvBuilder({ ...opts, file });
   for await (const rec of csvRecords(path, file, builder)) builder.pushRecord(rec);
@@ -40,7 +52,19 @@ export type CsvRow = Record<string, number | string>;
  * ```
  */
 export async function* streamCsv(path: string, opts: CsvOptions = {}): AsyncGenerator<CsvRow> {
-  checkOptionKeys('streamCsv', opts, ['header', 'names', 'delimiter', 'columns', 'missing', 'naValues', 'inferRows', 'maxRecordSize', 'maxColumns', 'maxRows', 'file']);
+  checkOptionKeys('streamCsv', opts, [
+    'header',
+    'names',
+    'delimiter',
+    'columns',
+    'missing',
+    'naValues',
+    'inferRows',
+    'maxRecordSize',
+    'maxColumns',
+    'maxRows',
+    'file',
+  ]);
   const file = opts.file ?? path;
   const builder = new CsvBuilder({ ...opts, file });
   const queue: (number | string)[][] = [];
@@ -120,10 +144,19 @@ async function* csvRecords(path: string, file: string, builder: CsvBuilder): Asy
       const bytes = carry.length ? concat(carry, chunk) : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       const base = offset - carry.length;
       const { invalidAt, incompleteFrom } = checkUtf8(bytes, false);
-      if (invalidAt >= 0) return cb(new FormatError('CSV: the file is not valid UTF-8 (re-save it as UTF-8, e.g. Excel "CSV UTF-8")', 'E_CSV_ENCODING', { file, offset: base + invalidAt }));
+      if (invalidAt >= 0)
+        return cb(
+          new FormatError('CSV: the file is not valid UTF-8 (re-save it as UTF-8, e.g. Excel "CSV UTF-8")', 'E_CSV_ENCODING', {
+            file,
+            offset: base + invalidAt,
+          }),
+        );
       const end = incompleteFrom >= 0 ? incompleteFrom : bytes.length;
       const z = bytes.subarray(0, end).indexOf(0);
-      if (z >= 0) return cb(new FormatError('CSV: the file contains a NUL byte; it looks binary, not text', 'E_CSV_BINARY', { file, offset: base + z }));
+      if (z >= 0)
+        return cb(
+          new FormatError('CSV: the file contains a NUL byte; it looks binary, not text', 'E_CSV_BINARY', { file, offset: base + z }),
+        );
       carry = bytes.slice(end);
       offset += chunk.length;
       const text = decoder.decode(bytes.subarray(0, end), { stream: true });
@@ -131,7 +164,8 @@ async function* csvRecords(path: string, file: string, builder: CsvBuilder): Asy
       cb(null, text);
     },
     flush(cb) {
-      if (carry.length) return cb(new FormatError('CSV: the file ends inside a UTF-8 sequence', 'E_CSV_ENCODING', { file, offset: offset - carry.length }));
+      if (carry.length)
+        return cb(new FormatError('CSV: the file ends inside a UTF-8 sequence', 'E_CSV_ENCODING', { file, offset: offset - carry.length }));
       cb();
     },
   });
@@ -147,7 +181,8 @@ async function* csvRecords(path: string, file: string, builder: CsvBuilder): Asy
     else if (done !== undefined) {
       // records buffered in the stream were dropped with the error: recount on the text (bounded)
       try {
-        if ((await fs.promises.stat(path)).size <= 64 << 20) line = lineOfRecord(await fs.promises.readFile(path, 'utf8'), done, builder.parserOptions());
+        if ((await fs.promises.stat(path)).size <= 64 << 20)
+          line = lineOfRecord(await fs.promises.readFile(path, 'utf8'), done, builder.parserOptions());
       } catch {
         line = undefined;
       }

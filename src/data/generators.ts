@@ -60,7 +60,12 @@ export interface RegressionData {
   y: Tensor;
 }
 
-function setup(opts: GeneratorOptions, who: string, defaultN = 200, extraKeys: readonly string[] = []): { n: number; noise: number; rng: Rng } {
+function setup(
+  opts: GeneratorOptions,
+  who: string,
+  defaultN = 200,
+  extraKeys: readonly string[] = [],
+): { n: number; noise: number; rng: Rng } {
   checkOptionKeys(who, opts, ['n', 'noise', 'seed', 'rng', ...extraKeys]);
   const n = opts.n ?? defaultN;
   const noise = opts.noise ?? 0;
@@ -70,11 +75,17 @@ function setup(opts: GeneratorOptions, who: string, defaultN = 200, extraKeys: r
 }
 
 function classification(xs: number[], labels: number[]): ClassificationData {
-  return { x: new Tensor(Float32Array.from(xs), [labels.length, 2], 'float32'), y: new Tensor(Int32Array.from(labels), [labels.length], 'int32') };
+  return {
+    x: new Tensor(Float32Array.from(xs), [labels.length, 2], 'float32'),
+    y: new Tensor(Int32Array.from(labels), [labels.length], 'int32'),
+  };
 }
 
 function regression(xs: number[], ys: number[], d: number): RegressionData {
-  return { x: new Tensor(Float32Array.from(xs), [ys.length, d], 'float32'), y: new Tensor(Float32Array.from(ys), [ys.length, 1], 'float32') };
+  return {
+    x: new Tensor(Float32Array.from(xs), [ys.length, d], 'float32'),
+    y: new Tensor(Float32Array.from(ys), [ys.length, 1], 'float32'),
+  };
 }
 
 const U = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng.uniform();
@@ -248,7 +259,8 @@ export function polynomial(
   const coefficients = (opts.coefficients ?? [0.5, -1, 0, 2]).slice();
   const [lo, hi] = opts.xRange ?? [-1, 1];
   if (!(lo < hi)) throw new ValueError(`polynomial: xRange must be [lo, hi] with lo < hi, got [${lo}, ${hi}]`);
-  if (coefficients.length === 0 || coefficients.some((c) => !Number.isFinite(c))) throw new ValueError('polynomial: coefficients must be finite numbers');
+  if (coefficients.length === 0 || coefficients.some((c) => !Number.isFinite(c)))
+    throw new ValueError('polynomial: coefficients must be finite numbers');
   const xs: number[] = [];
   const ys: number[] = [];
   const clean: number[] = [];
@@ -320,7 +332,12 @@ export function housePrices(opts: GeneratorOptions = {}): HousePrices {
     const age = Math.round(80 * rng.uniform());
     const garden = type === 'apartment' ? (rng.uniform() < 0.1 ? 'yes' : 'no') : rng.uniform() < 0.7 ? 'yes' : 'no';
     const hoodFactor = hood === 'center' ? 1.35 : hood === 'suburb' ? 1.0 : 0.7;
-    let price = 1.8 * area * hoodFactor * (1 - 0.003 * age) + 12 * rooms - 1.2 * distance + (type === 'house' ? 25 : type === 'townhouse' ? 10 : 0) + (garden === 'yes' ? 15 : 0);
+    let price =
+      1.8 * area * hoodFactor * (1 - 0.003 * age) +
+      12 * rooms -
+      1.2 * distance +
+      (type === 'house' ? 25 : type === 'townhouse' ? 10 : 0) +
+      (garden === 'yes' ? 15 : 0);
     price = Math.max(20, price * (1 + noise * rng.normal()));
     const rent = Math.max(150, (0.0042 * price * 1000 + 2 * area) * (1 + noise * rng.normal()));
     cols.area[i] = area;
@@ -333,5 +350,10 @@ export function housePrices(opts: GeneratorOptions = {}): HousePrices {
     cols.price[i] = Math.round(price * 10) / 10;
     cols.rent[i] = Math.round(rent);
   }
-  return { table: cols, numeric: ['area', 'rooms', 'age', 'distance'], categorical: ['neighborhood', 'type', 'garden'], targets: ['price', 'rent'] };
+  return {
+    table: cols,
+    numeric: ['area', 'rooms', 'age', 'distance'],
+    categorical: ['neighborhood', 'type', 'garden'],
+    targets: ['price', 'rent'],
+  };
 }

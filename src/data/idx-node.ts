@@ -17,10 +17,17 @@ export async function readMaybeGzip(path: string, opts: { maxBytes?: number; kin
   try {
     stat = await fs.promises.stat(path);
   } catch {
-    throw new FormatError(`${kind}: cannot read ${JSON.stringify(path)} (no such file or no permission)`, `E_${kind}_NOT_FOUND`, { file: path });
+    throw new FormatError(`${kind}: cannot read ${JSON.stringify(path)} (no such file or no permission)`, `E_${kind}_NOT_FOUND`, {
+      file: path,
+    });
   }
-  if (!stat.isFile()) throw new FormatError(`${kind}: ${JSON.stringify(path)} is not a regular file`, `E_${kind}_NOT_FOUND`, { file: path });
-  if (stat.size > maxBytes + 64) throw new FormatError(`${kind}: the file has ${stat.size} bytes, more than maxBytes ${maxBytes}`, `E_${kind}_SIZE`, { file: path, offset: 0 });
+  if (!stat.isFile())
+    throw new FormatError(`${kind}: ${JSON.stringify(path)} is not a regular file`, `E_${kind}_NOT_FOUND`, { file: path });
+  if (stat.size > maxBytes + 64)
+    throw new FormatError(`${kind}: the file has ${stat.size} bytes, more than maxBytes ${maxBytes}`, `E_${kind}_SIZE`, {
+      file: path,
+      offset: 0,
+    });
   const raw = await fs.promises.readFile(path);
   return gunzipCapped(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), { maxBytes, kind, file: path });
 }
@@ -37,7 +44,12 @@ export async function gunzipCapped(bytes: Uint8Array, opts: { maxBytes?: number;
   const loc = opts.file === undefined ? { offset: 0 } : { file: opts.file, offset: 0 };
   if (!(bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)) return bytes;
   const zlib = await nodeZlib();
-  const tooLarge = () => new FormatError(`${kind}: gzip data decompresses past maxBytes ${maxBytes} (a gzip bomb, or raise maxBytes)`, `E_${kind}_GZIP_TOO_LARGE`, loc);
+  const tooLarge = () =>
+    new FormatError(
+      `${kind}: gzip data decompresses past maxBytes ${maxBytes} (a gzip bomb, or raise maxBytes)`,
+      `E_${kind}_GZIP_TOO_LARGE`,
+      loc,
+    );
   // fail fast on the size the IDX header claims: inflate only the first compressed bytes (at most
   // ~4 MB of output), read the header, and refuse a claim over maxBytes before inflating the rest;
   // then inflate with the claimed size as the output cap, so a bomb stops there
@@ -52,16 +64,23 @@ export async function gunzipCapped(bytes: Uint8Array, opts: { maxBytes?: number;
     const claimed = head ? idxClaimedBytes(head) : null;
     if (claimed !== null) {
       if (claimed > maxBytes)
-        throw new FormatError(`${kind}: the header claims ${claimed} bytes of data, more than maxBytes ${maxBytes} (checked before decompressing; raise maxBytes)`, `E_${kind}_GZIP_TOO_LARGE`, loc);
+        throw new FormatError(
+          `${kind}: the header claims ${claimed} bytes of data, more than maxBytes ${maxBytes} (checked before decompressing; raise maxBytes)`,
+          `E_${kind}_GZIP_TOO_LARGE`,
+          loc,
+        );
       cap = claimed + 1; // one byte more, so parseIdx can report trailing data
     }
   }
   let out: Buffer;
   try {
-    out = await new Promise<Buffer>((resolve, reject) => zlib.gunzip(bytes, { maxOutputLength: cap }, (e, r) => (e ? reject(e) : resolve(r))));
+    out = await new Promise<Buffer>((resolve, reject) =>
+      zlib.gunzip(bytes, { maxOutputLength: cap }, (e, r) => (e ? reject(e) : resolve(r))),
+    );
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-      if (cap <= maxBytes) throw new FormatError(`${kind}: gzip data decompresses past the ${cap - 1} bytes its header claims`, `E_${kind}_DATA_LONG`, loc);
+      if (cap <= maxBytes)
+        throw new FormatError(`${kind}: gzip data decompresses past the ${cap - 1} bytes its header claims`, `E_${kind}_DATA_LONG`, loc);
       throw tooLarge();
     }
     throw new FormatError(`${kind}: corrupt gzip data (${(e as Error).message})`, `E_${kind}_GZIP`, loc);
@@ -87,9 +106,16 @@ export async function loadIdx(path: string, opts: IdxOptions = {}): Promise<IdxA
  * An image/label IDX pair (MNIST layout) as a TensorDataset: images float32 [N, 1, H, W] in [0, 1]
  * (or [N, H·W] with `flat`), labels int32 [N].
  */
-export async function loadIdxDataset(imagesPath: string, labelsPath: string, opts: ImageLabelOptions & { maxBytes?: number } = {}): Promise<TensorDataset> {
+export async function loadIdxDataset(
+  imagesPath: string,
+  labelsPath: string,
+  opts: ImageLabelOptions & { maxBytes?: number } = {},
+): Promise<TensorDataset> {
   checkOptionKeys('loadIdxDataset', opts, ['numClasses', 'flat', 'imagesFile', 'labelsFile', 'maxBytes']);
-  const [images, labels] = await Promise.all([loadIdx(imagesPath, { maxBytes: opts.maxBytes }), loadIdx(labelsPath, { maxBytes: opts.maxBytes })]);
+  const [images, labels] = await Promise.all([
+    loadIdx(imagesPath, { maxBytes: opts.maxBytes }),
+    loadIdx(labelsPath, { maxBytes: opts.maxBytes }),
+  ]);
   return idxImageDataset(images, labels, { ...opts, imagesFile: imagesPath, labelsFile: labelsPath });
 }
 

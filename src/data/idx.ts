@@ -57,18 +57,33 @@ export function parseIdx(bytes: Uint8Array, opts: IdxOptions = {}): IdxArray {
   const maxBytes = opts.maxBytes ?? IDX_MAX_BYTES;
   const b: unknown = bytes;
   if (!ArrayBuffer.isView(b) || (b as Uint8Array).BYTES_PER_ELEMENT !== 1)
-    throw new ValueError(`parseIdx: expected the file's bytes as a Uint8Array, got ${b === null ? 'null' : b instanceof ArrayBuffer ? 'an ArrayBuffer; wrap it, new Uint8Array(buffer)' : typeof b}`);
+    throw new ValueError(
+      `parseIdx: expected the file's bytes as a Uint8Array, got ${b === null ? 'null' : b instanceof ArrayBuffer ? 'an ArrayBuffer; wrap it, new Uint8Array(buffer)' : typeof b}`,
+    );
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)
     throw err('E_IDX_GZIPPED', 'the data is gzip-compressed; decompress it first (loadIdx does this for files)', file, 0);
-  if (bytes.length < 4) throw err('E_IDX_TRUNCATED', `the file has ${bytes.length} bytes, shorter than the 4-byte magic number`, file, bytes.length);
+  if (bytes.length < 4)
+    throw err('E_IDX_TRUNCATED', `the file has ${bytes.length} bytes, shorter than the 4-byte magic number`, file, bytes.length);
   if (bytes[0] !== 0 || bytes[1] !== 0)
-    throw err('E_IDX_MAGIC', `bad magic number 0x${[...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join('')}; an IDX file starts with 0x0000`, file, 0);
+    throw err(
+      'E_IDX_MAGIC',
+      `bad magic number 0x${[...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join('')}; an IDX file starts with 0x0000`,
+      file,
+      0,
+    );
   const t = TYPES[bytes[2]!];
-  if (!t) throw err('E_IDX_DTYPE', `unknown type byte 0x${bytes[2]!.toString(16).padStart(2, '0')}; expected 08, 09, 0b, 0c, 0d or 0e`, file, 2);
+  if (!t)
+    throw err('E_IDX_DTYPE', `unknown type byte 0x${bytes[2]!.toString(16).padStart(2, '0')}; expected 08, 09, 0b, 0c, 0d or 0e`, file, 2);
   const ndim = bytes[3]!;
   if (ndim === 0 || ndim > 4) throw err('E_IDX_NDIM', `${ndim} dimensions; supported: 1 to 4`, file, 3);
   const headerLen = 4 + 4 * ndim;
-  if (bytes.length < headerLen) throw err('E_IDX_TRUNCATED', `the header needs ${headerLen} bytes for ${ndim} dimensions but the file has ${bytes.length}`, file, bytes.length);
+  if (bytes.length < headerLen)
+    throw err(
+      'E_IDX_TRUNCATED',
+      `the header needs ${headerLen} bytes for ${ndim} dimensions but the file has ${bytes.length}`,
+      file,
+      bytes.length,
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const [dtype, size] = t;
   const shape: number[] = [];
@@ -78,12 +93,28 @@ export function parseIdx(bytes: Uint8Array, opts: IdxOptions = {}): IdxArray {
     shape.push(d);
     numel *= d;
     if (numel * size > maxBytes)
-      throw err('E_IDX_SIZE', `dimensions [${shape.join(',')}${k < ndim - 1 ? ',…' : ''}] need more than maxBytes ${maxBytes} bytes of data`, file, 4 + 4 * k);
+      throw err(
+        'E_IDX_SIZE',
+        `dimensions [${shape.join(',')}${k < ndim - 1 ? ',…' : ''}] need more than maxBytes ${maxBytes} bytes of data`,
+        file,
+        4 + 4 * k,
+      );
   }
   const expected = headerLen + numel * size;
   if (bytes.length < expected)
-    throw err('E_IDX_DATA_SHORT', `shape [${shape.join(',')}] ${dtype} needs ${expected} bytes but the file has ${bytes.length} (truncated)`, file, bytes.length);
-  if (bytes.length > expected) throw err('E_IDX_DATA_LONG', `${bytes.length - expected} trailing bytes after the data of shape [${shape.join(',')}] ${dtype}`, file, expected);
+    throw err(
+      'E_IDX_DATA_SHORT',
+      `shape [${shape.join(',')}] ${dtype} needs ${expected} bytes but the file has ${bytes.length} (truncated)`,
+      file,
+      bytes.length,
+    );
+  if (bytes.length > expected)
+    throw err(
+      'E_IDX_DATA_LONG',
+      `${bytes.length - expected} trailing bytes after the data of shape [${shape.join(',')}] ${dtype}`,
+      file,
+      expected,
+    );
   const body = bytes.subarray(headerLen, expected);
   let data: IdxArray['data'];
   switch (dtype) {
@@ -99,12 +130,23 @@ export function parseIdx(bytes: Uint8Array, opts: IdxOptions = {}): IdxArray {
       const dv = new DataView(body.buffer, body.byteOffset, body.length);
       for (let i = 0; i < numel; i++)
         out[i] =
-          dtype === 'int16' ? dv.getInt16(i * 2, false) : dtype === 'int32' ? dv.getInt32(i * 4, false) : dtype === 'float32' ? dv.getFloat32(i * 4, false) : dv.getFloat64(i * 8, false);
+          dtype === 'int16'
+            ? dv.getInt16(i * 2, false)
+            : dtype === 'int32'
+              ? dv.getInt32(i * 4, false)
+              : dtype === 'float32'
+                ? dv.getFloat32(i * 4, false)
+                : dv.getFloat64(i * 8, false);
       if (dtype === 'float32' || dtype === 'float64')
         for (let i = 0; i < numel; i++)
           if (!Number.isFinite(out[i]!)) {
             const size = dtype === 'float32' ? 4 : 8;
-            throw err('E_IDX_NON_FINITE', `element ${i} is ${out[i]}; float data must be finite numbers`, file, bytes.length - body.length + i * size);
+            throw err(
+              'E_IDX_NON_FINITE',
+              `element ${i} is ${out[i]}; float data must be finite numbers`,
+              file,
+              bytes.length - body.length + i * size,
+            );
           }
       data = out;
     }

@@ -76,7 +76,8 @@ export interface LoadImageOptions {
 export async function loadImage(file: string, opts: LoadImageOptions = {}): Promise<Tensor> {
   checkOptionKeys('loadImage', opts, ['mode', 'size', 'maxPixels', 'maxFileBytes']);
   const mode = opts.mode ?? 'auto';
-  if (mode !== 'grayscale' && mode !== 'rgb' && mode !== 'auto') throw new ValueError(`loadImage: mode must be 'grayscale', 'rgb' or 'auto', got ${JSON.stringify(mode)}`);
+  if (mode !== 'grayscale' && mode !== 'rgb' && mode !== 'auto')
+    throw new ValueError(`loadImage: mode must be 'grayscale', 'rgb' or 'auto', got ${JSON.stringify(mode)}`);
   const resizeTo = opts.size === undefined ? null : resize(opts.size);
   const bytes = await readRegularFile(file, { maxBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, who: 'image' });
   const img = await decodeImage(bytes, { maxPixels: opts.maxPixels ?? MAX_IMAGE_PIXELS, file });
@@ -125,13 +126,21 @@ export async function loadImageFolder(root: string, opts: ImageFolderOptions = {
   for (const { file, label } of entries) {
     const bytes = await readRegularFile(file, { maxBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, who: 'image folder' });
     if (!sniffImage(bytes)) {
-      if (IMAGE_EXT.test(file)) throw new FormatError('image folder: named like an image but neither PNG nor JPEG (by magic bytes)', 'E_IMG_UNKNOWN_TYPE', { file, offset: 0 });
+      if (IMAGE_EXT.test(file))
+        throw new FormatError('image folder: named like an image but neither PNG nor JPEG (by magic bytes)', 'E_IMG_UNKNOWN_TYPE', {
+          file,
+          offset: 0,
+        });
       skipped.push({ path: file, reason: 'not a PNG or JPEG' });
       continue;
     }
     const header = readImageHeader(bytes, file);
     if (header.width * header.height > maxPixels)
-      throw new FormatError(`image folder: ${header.width}×${header.height} pixels exceed maxPixels ${maxPixels} (checked before decoding)`, 'E_IMG_TOO_LARGE', { file });
+      throw new FormatError(
+        `image folder: ${header.width}×${header.height} pixels exceed maxPixels ${maxPixels} (checked before decoding)`,
+        'E_IMG_TOO_LARGE',
+        { file },
+      );
     if (!resizeTo && size && (header.width !== size.w || header.height !== size.h))
       throw new FormatError(
         `image folder: image is ${header.width}×${header.height} but ${size.file} is ${size.w}×${size.h}; all images must have the same size (pass { size: [h, w] } to resize them)`,
@@ -142,19 +151,28 @@ export async function loadImageFolder(root: string, opts: ImageFolderOptions = {
     if (channels === 0) channels = header.channels <= 2 ? 1 : 3;
     const per = resizeTo ? 0 : channels * header.width * header.height;
     if (elements + per > maxElements)
-      throw new FormatError(`image folder: the decoded images would hold more than maxElements ${maxElements} values (checked before decoding)`, 'E_IMG_TOO_LARGE', { file });
+      throw new FormatError(
+        `image folder: the decoded images would hold more than maxElements ${maxElements} values (checked before decoding)`,
+        'E_IMG_TOO_LARGE',
+        { file },
+      );
     const img = await decodeImage(bytes, { maxPixels, file });
     let x = toTensor()(channels === 1 ? toGray(img) : toRgb(img));
     if (resizeTo) x = resizeTo(x);
     elements += x.numel();
-    if (elements > maxElements) throw new FormatError(`image folder: the images hold more than maxElements ${maxElements} values`, 'E_IMG_TOO_LARGE', { file });
+    if (elements > maxElements)
+      throw new FormatError(`image folder: the images hold more than maxElements ${maxElements} values`, 'E_IMG_TOO_LARGE', { file });
     images.push(x.dataSync() as Float32Array);
     labels.push(label);
     files.push(file);
     if (resizeTo) size = { w: x.shape[2]!, h: x.shape[1]!, file };
   }
   if (images.length === 0 || !size)
-    throw new FormatError(`image folder: no PNG or JPEG images under ${JSON.stringify(root)} (class folders: ${classes.join(', ')})`, 'E_IMG_EMPTY', { file: root });
+    throw new FormatError(
+      `image folder: no PNG or JPEG images under ${JSON.stringify(root)} (class folders: ${classes.join(', ')})`,
+      'E_IMG_EMPTY',
+      { file: root },
+    );
   checkEveryClass(root, classes, labels);
 
   const n = images.length;
@@ -176,7 +194,11 @@ function checkEveryClass(root: string, classes: readonly string[], labels: reado
   for (const l of labels) seen[l] = 1;
   const empty = classes.filter((_, k) => !seen[k]);
   if (empty.length)
-    throw new FormatError(`image folder: class folder(s) ${empty.map((c) => JSON.stringify(c)).join(', ')} hold no PNG or JPEG images`, 'E_IMG_EMPTY_CLASS', { file: root });
+    throw new FormatError(
+      `image folder: class folder(s) ${empty.map((c) => JSON.stringify(c)).join(', ')} hold no PNG or JPEG images`,
+      'E_IMG_EMPTY_CLASS',
+      { file: root },
+    );
 }
 
 /**
@@ -199,9 +221,11 @@ export async function scanImageFolder(
   } catch {
     // missing or unreadable: reported below
   }
-  if (rootReal === null) throw new FormatError(`image folder: ${JSON.stringify(root)} is not a readable directory`, 'E_IMG_NOT_FOUND', { file: root });
+  if (rootReal === null)
+    throw new FormatError(`image folder: ${JSON.stringify(root)} is not a readable directory`, 'E_IMG_NOT_FOUND', { file: root });
   const skipped: { path: string; reason: string }[] = [];
-  const inside = (real: string): boolean => real === rootReal || real.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep);
+  const inside = (real: string): boolean =>
+    real === rootReal || real.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep);
 
   /** Resolve an entry; null (and recorded) when it is a symlink leaving the root or unreadable. */
   const resolve = async (p: string): Promise<{ real: string; stat: import('node:fs').Stats } | null> => {
@@ -231,7 +255,11 @@ export async function scanImageFolder(
     else skipped.push({ path: p, reason: 'a file in the root, not in a class folder' });
   }
   if (classes.length === 0)
-    throw new FormatError(`image folder: ${JSON.stringify(root)} has no class folders; expected root/<class>/<image>.png|jpg`, 'E_IMG_NO_CLASSES', { file: root });
+    throw new FormatError(
+      `image folder: ${JSON.stringify(root)} has no class folders; expected root/<class>/<image>.png|jpg`,
+      'E_IMG_NO_CLASSES',
+      { file: root },
+    );
 
   const entries: { file: string; label: number }[] = [];
   for (let label = 0; label < classes.length; label++) {
@@ -248,9 +276,13 @@ export async function scanImageFolder(
         skipped.push({ path: p, reason: 'not a regular file (nested folders are not read)' });
         continue;
       }
-      if (r.stat.size > maxFileBytes) throw new FormatError(`image folder: file has ${r.stat.size} bytes, over maxFileBytes ${maxFileBytes}`, 'E_IMG_TOO_LARGE', { file: p });
+      if (r.stat.size > maxFileBytes)
+        throw new FormatError(`image folder: file has ${r.stat.size} bytes, over maxFileBytes ${maxFileBytes}`, 'E_IMG_TOO_LARGE', {
+          file: p,
+        });
       entries.push({ file: p, label });
-      if (entries.length > maxFiles) throw new FormatError(`image folder: more than maxFiles ${maxFiles} files`, 'E_IMG_TOO_MANY', { file: root });
+      if (entries.length > maxFiles)
+        throw new FormatError(`image folder: more than maxFiles ${maxFiles} files`, 'E_IMG_TOO_MANY', { file: root });
     }
   }
 
@@ -291,7 +323,9 @@ export class ImageFolder<T = Tensor> extends Dataset<Promise<[T, number]>> {
   ): Promise<ImageFolder<T>> {
     checkOptionKeys('ImageFolder.open', opts, ['mode', 'maxPixels', 'maxFileBytes', 'maxFiles', 'size', 'transform']);
     if (opts.size !== undefined && opts.transform)
-      throw new ValueError('ImageFolder.open: `size` resizes with the default transform; with your own transform, compose data.resize(size) into it');
+      throw new ValueError(
+        'ImageFolder.open: `size` resizes with the default transform; with your own transform, compose data.resize(size) into it',
+      );
     const resizeTo = opts.size === undefined ? null : resize(opts.size);
     const { classes, entries: all, skipped } = await scanImageFolder(root, { maxFileBytes: opts.maxFileBytes, maxFiles: opts.maxFiles });
     // sniff the first bytes of every file now, so the samples are exactly the PNG/JPEG files
@@ -306,18 +340,34 @@ export class ImageFolder<T = Tensor> extends Dataset<Promise<[T, number]>> {
         await fh.close();
       }
       if (sniffImage(head)) entries.push(e);
-      else if (IMAGE_EXT.test(e.file)) throw new FormatError('image folder: named like an image but neither PNG nor JPEG (by magic bytes)', 'E_IMG_UNKNOWN_TYPE', { file: e.file, offset: 0 });
+      else if (IMAGE_EXT.test(e.file))
+        throw new FormatError('image folder: named like an image but neither PNG nor JPEG (by magic bytes)', 'E_IMG_UNKNOWN_TYPE', {
+          file: e.file,
+          offset: 0,
+        });
       else skipped.push({ path: e.file, reason: 'not a PNG or JPEG' });
     }
     if (entries.length === 0)
-      throw new FormatError(`image folder: no PNG or JPEG files under ${JSON.stringify(root)} (class folders: ${classes.join(', ')})`, 'E_IMG_EMPTY', { file: root });
-    checkEveryClass(root, classes, entries.map((e) => e.label));
+      throw new FormatError(
+        `image folder: no PNG or JPEG files under ${JSON.stringify(root)} (class folders: ${classes.join(', ')})`,
+        'E_IMG_EMPTY',
+        { file: root },
+      );
+    checkEveryClass(
+      root,
+      classes,
+      entries.map((e) => e.label),
+    );
     const transform = opts.transform ?? ((img: RawImage) => (resizeTo ? resizeTo(toTensor()(img)) : toTensor()(img)) as unknown as T);
     let mode = opts.mode ?? 'auto';
     if (mode === 'auto') {
       // as in loadImageFolder: gray when the first image is gray, for every sample
       const first = entries[0]!.file;
-      mode = readImageHeader(await readRegularFile(first, { maxBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, who: 'image folder' }), first).channels <= 2 ? 'grayscale' : 'rgb';
+      mode =
+        readImageHeader(await readRegularFile(first, { maxBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, who: 'image folder' }), first)
+          .channels <= 2
+          ? 'grayscale'
+          : 'rgb';
     }
     return new ImageFolder<T>(root, classes, entries, skipped, { ...opts, mode }, transform);
   }
@@ -330,7 +380,8 @@ export class ImageFolder<T = Tensor> extends Dataset<Promise<[T, number]>> {
   async getItem(index: number): Promise<[T, number]> {
     const { file, label } = this.samples[checkIndex(index, this.length, 'ImageFolder')]!;
     const bytes = await readRegularFile(file, { maxBytes: this.opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, who: 'image folder' });
-    if (!sniffImage(bytes)) throw new FormatError('image folder: neither PNG nor JPEG (by magic bytes)', 'E_IMG_UNKNOWN_TYPE', { file, offset: 0 });
+    if (!sniffImage(bytes))
+      throw new FormatError('image folder: neither PNG nor JPEG (by magic bytes)', 'E_IMG_UNKNOWN_TYPE', { file, offset: 0 });
     const img = await decodeImage(bytes, { maxPixels: this.opts.maxPixels ?? MAX_IMAGE_PIXELS, file });
     const conv = this.opts.mode === 'grayscale' ? toGray(img) : toRgb(img);
     return [this.transform(conv), label];

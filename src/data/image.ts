@@ -32,7 +32,18 @@ function fe(code: `E_${string}`, msg: string, file: string | undefined, offset?:
 
 /** The image type from the first bytes, or null. */
 export function sniffImage(b: Uint8Array): ImageKind | null {
-  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47 && b[4] === 0x0d && b[5] === 0x0a && b[6] === 0x1a && b[7] === 0x0a) return 'png';
+  if (
+    b.length >= 8 &&
+    b[0] === 0x89 &&
+    b[1] === 0x50 &&
+    b[2] === 0x4e &&
+    b[3] === 0x47 &&
+    b[4] === 0x0d &&
+    b[5] === 0x0a &&
+    b[6] === 0x1a &&
+    b[7] === 0x0a
+  )
+    return 'png';
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
   return null;
 }
@@ -103,7 +114,12 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
   const maxPixels = opts.maxPixels ?? MAX_IMAGE_PIXELS;
   const header = readImageHeader(bytes, file);
   if (header.width * header.height > maxPixels)
-    throw fe('E_IMG_TOO_LARGE', `${header.width}×${header.height} pixels exceed maxPixels ${maxPixels} (checked before decoding)`, file, header.kind === 'png' ? 16 : undefined);
+    throw fe(
+      'E_IMG_TOO_LARGE',
+      `${header.width}×${header.height} pixels exceed maxPixels ${maxPixels} (checked before decoding)`,
+      file,
+      header.kind === 'png' ? 16 : undefined,
+    );
   if (header.kind === 'png') await checkPngInflateBound(bytes, file);
   let rgba: Uint8Array;
   let w: number;
@@ -176,14 +192,21 @@ async function checkPngInflateBound(b: Uint8Array, file: string | undefined): Pr
   const total = parts.reduce((a, p) => a + p.length, 0);
   const data = new Uint8Array(total);
   let o = 0;
-  for (const p of parts) { data.set(p, o); o += p.length; }
+  for (const p of parts) {
+    data.set(p, o);
+    o += p.length;
+  }
   const { nodeZlib } = await import('./node.js');
   const zlib = await nodeZlib();
   try {
     zlib.inflateSync(data, { maxOutputLength: bound });
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError)
-      throw fe('E_IMG_DECODE', `interlaced PNG data inflates past the ${bound} bytes its ${width}×${height} header allows (a decompression bomb)`, file);
+      throw fe(
+        'E_IMG_DECODE',
+        `interlaced PNG data inflates past the ${bound} bytes its ${width}×${height} header allows (a decompression bomb)`,
+        file,
+      );
     // other zlib errors: let pngjs report them
   }
 }

@@ -13,7 +13,10 @@ let zlibP: Promise<Zlib> | null = null;
 let pathP: Promise<Path> | null = null;
 
 function nodeOnly(what: string): NotSupportedError {
-  return new NotSupportedError(`${what} needs Node.js (file-system access); in the browser, fetch the bytes and use the parse* functions`, 'E_NODE_ONLY');
+  return new NotSupportedError(
+    `${what} needs Node.js (file-system access); in the browser, fetch the bytes and use the parse* functions`,
+    'E_NODE_ONLY',
+  );
 }
 
 export async function nodeFs(): Promise<Fs> {

@@ -43,7 +43,8 @@ function toMatrix(x: Tensor | readonly (readonly number[])[], who: string): { da
 
 function checkFinite(data: Float64Array, f: number, who: string): void {
   for (let k = 0; k < data.length; k++)
-    if (!Number.isFinite(data[k]!)) throw new ValueError(`${who}: input has a non-finite value ${data[k]} at row ${Math.floor(k / f)}, column ${k % f}`);
+    if (!Number.isFinite(data[k]!))
+      throw new ValueError(`${who}: input has a non-finite value ${data[k]} at row ${Math.floor(k / f)}, column ${k % f}`);
 }
 
 function out32(data: Float64Array, n: number, f: number): Tensor {
@@ -168,7 +169,8 @@ export class StandardScaler extends NumericTransformer {
     if (j.mean !== null && j.mean !== undefined) {
       s.mean = numArray(j.mean, 'StandardScaler', 'mean');
       s.scale = numArray(j.scale, 'StandardScaler', 'scale');
-      if (s.scale.length !== s.mean.length) throw new FormatError('StandardScaler.fromJSON: mean and scale lengths differ', 'E_PREPROCESS_JSON');
+      if (s.scale.length !== s.mean.length)
+        throw new FormatError('StandardScaler.fromJSON: mean and scale lengths differ', 'E_PREPROCESS_JSON');
     }
     return s;
   }
@@ -251,7 +253,8 @@ export class MinMaxScaler extends NumericTransformer {
     if (j.dataMin !== null && j.dataMin !== undefined) {
       s.dataMin = numArray(j.dataMin, 'MinMaxScaler', 'dataMin');
       s.dataMax = numArray(j.dataMax, 'MinMaxScaler', 'dataMax');
-      if (s.dataMin.length !== s.dataMax.length) throw new FormatError('MinMaxScaler.fromJSON: dataMin and dataMax lengths differ', 'E_PREPROCESS_JSON');
+      if (s.dataMin.length !== s.dataMax.length)
+        throw new FormatError('MinMaxScaler.fromJSON: dataMin and dataMax lengths differ', 'E_PREPROCESS_JSON');
     }
     return s;
   }
@@ -270,7 +273,9 @@ function sortCategories(values: Iterable<Category>): Category[] {
 function checkCategory(v: unknown, who: string, where: string): Category {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return v;
-  throw new ValueError(`${who}: ${where} is ${v === undefined ? 'missing' : JSON.stringify(v)}; categories must be strings or finite numbers`);
+  throw new ValueError(
+    `${who}: ${where} is ${v === undefined ? 'missing' : JSON.stringify(v)}; categories must be strings or finite numbers`,
+  );
 }
 
 /** Rows of categories: a single column (`string[]`), rows (`string[][]`), or an int tensor [N] / [N, F]. */
@@ -300,7 +305,8 @@ export class OneHotEncoder {
   constructor(opts: { handleUnknown?: 'error' | 'ignore'; categories?: Category[][] } = {}) {
     checkOptionKeys('OneHotEncoder', opts, ['handleUnknown', 'categories']);
     const h = opts.handleUnknown ?? 'error';
-    if (h !== 'error' && h !== 'ignore') throw new ValueError(`OneHotEncoder: handleUnknown must be 'error' or 'ignore', got ${JSON.stringify(h)}`);
+    if (h !== 'error' && h !== 'ignore')
+      throw new ValueError(`OneHotEncoder: handleUnknown must be 'error' or 'ignore', got ${JSON.stringify(h)}`);
     this.handleUnknown = h;
     if (opts.categories) this.setCategories(opts.categories.map((c) => c.slice()));
   }
@@ -343,7 +349,8 @@ export class OneHotEncoder {
     const width = this.nOutputs;
     const out = new Float32Array(rows.length * width);
     rows.forEach((r, i) => {
-      if (r.length !== f) throw new ShapeError(`OneHotEncoder.transform: row ${i} has ${r.length} values but the encoder was fitted on ${f} features`);
+      if (r.length !== f)
+        throw new ShapeError(`OneHotEncoder.transform: row ${i} has ${r.length} values but the encoder was fitted on ${f} features`);
       let off = 0;
       r.forEach((v, j) => {
         const k = this.lookup![j]!.get(v);
@@ -366,7 +373,8 @@ export class OneHotEncoder {
   /** Back from one-hot rows to categories (the arg-max of each block; all-zero → null). */
   inverseTransform(y: Tensor): (Category | null)[][] {
     if (!this.categories) throw notFitted('OneHotEncoder', 'inverseTransform');
-    if (y.ndim !== 2 || y.shape[1] !== this.nOutputs) throw new ShapeError(`OneHotEncoder.inverseTransform: expected [N, ${this.nOutputs}], got ${fmtShape(y.shape)}`);
+    if (y.ndim !== 2 || y.shape[1] !== this.nOutputs)
+      throw new ShapeError(`OneHotEncoder.inverseTransform: expected [N, ${this.nOutputs}], got ${fmtShape(y.shape)}`);
     const d = y.dataSync();
     const w = this.nOutputs;
     const res: (Category | null)[][] = [];
@@ -375,7 +383,8 @@ export class OneHotEncoder {
       res.push(
         this.categories.map((cats) => {
           let best = -1;
-          for (let k = 0; k < cats.length; k++) if (d[i * w + off + k]! > 0 && (best < 0 || d[i * w + off + k]! > d[i * w + off + best]!)) best = k;
+          for (let k = 0; k < cats.length; k++)
+            if (d[i * w + off + k]! > 0 && (best < 0 || d[i * w + off + k]! > d[i * w + off + best]!)) best = k;
           off += cats.length;
           return best < 0 ? null : cats[best]!;
         }),
@@ -387,7 +396,8 @@ export class OneHotEncoder {
   getFeatureNamesOut(inputFeatures?: readonly string[]): string[] {
     if (!this.categories) throw notFitted('OneHotEncoder', 'getFeatureNamesOut');
     const names = inputFeatures ?? this.categories.map((_, j) => `x${j}`);
-    if (names.length !== this.categories.length) throw new ValueError(`OneHotEncoder.getFeatureNamesOut: ${names.length} names for ${this.categories.length} features`);
+    if (names.length !== this.categories.length)
+      throw new ValueError(`OneHotEncoder.getFeatureNamesOut: ${names.length} names for ${this.categories.length} features`);
     return this.categories.flatMap((cats, j) => cats.map((c) => `${names[j]}_${c}`));
   }
   /** The learned categories as plain JSON; `OneHotEncoder.fromJSON` (or `preprocessorFromJSON`) restores them. */
@@ -402,7 +412,12 @@ export class OneHotEncoder {
     const j = checkJson(json, 'OneHotEncoder');
     const e = new OneHotEncoder({ handleUnknown: j.handleUnknown === 'ignore' ? 'ignore' : 'error' });
     if (j.categories !== null && j.categories !== undefined) {
-      if (!Array.isArray(j.categories) || !j.categories.every((c) => Array.isArray(c) && c.every((v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))))
+      if (
+        !Array.isArray(j.categories) ||
+        !j.categories.every(
+          (c) => Array.isArray(c) && c.every((v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))),
+        )
+      )
         throw new FormatError('OneHotEncoder.fromJSON: categories must be arrays of strings/numbers', 'E_PREPROCESS_JSON');
       e.setCategories(j.categories as Category[][]);
     }
@@ -430,7 +445,9 @@ export class LabelEncoder {
    */
   fit(labels: readonly Category[] | Tensor): this {
     if (!(labels instanceof Tensor) && !Array.isArray(labels))
-      throw new ValueError(`LabelEncoder.fit: expected an array of labels or a 1-D Tensor, got ${labels === null ? 'null' : typeof labels}`);
+      throw new ValueError(
+        `LabelEncoder.fit: expected an array of labels or a 1-D Tensor, got ${labels === null ? 'null' : typeof labels}`,
+      );
     const arr = labels instanceof Tensor ? Array.from(labels.dataSync()) : labels;
     if (arr.length === 0) throw new ValueError('LabelEncoder.fit: cannot fit on 0 labels');
     const set = new Set<Category>();
@@ -449,7 +466,10 @@ export class LabelEncoder {
     arr.forEach((v, i) => {
       const k = this.lookup!.get(v);
       if (k === undefined)
-        throw new ValueError(`LabelEncoder.transform: label ${JSON.stringify(v)} at position ${i} was not seen in fit; known classes: ${JSON.stringify(this.classes!.slice(0, 20))}`, 'E_UNKNOWN_LABEL');
+        throw new ValueError(
+          `LabelEncoder.transform: label ${JSON.stringify(v)} at position ${i} was not seen in fit; known classes: ${JSON.stringify(this.classes!.slice(0, 20))}`,
+          'E_UNKNOWN_LABEL',
+        );
       out[i] = k;
     });
     return new Tensor(out, [arr.length], 'int32');
@@ -467,7 +487,10 @@ export class LabelEncoder {
     const arr = codes instanceof Tensor ? Array.from(codes.dataSync()) : codes;
     return arr.map((k, i) => {
       if (!Number.isInteger(k) || k < 0 || k >= this.classes!.length)
-        throw new ValueError(`LabelEncoder.inverseTransform: code ${k} at position ${i} is outside 0..${this.classes!.length - 1}`, 'E_UNKNOWN_LABEL');
+        throw new ValueError(
+          `LabelEncoder.inverseTransform: code ${k} at position ${i} is outside 0..${this.classes!.length - 1}`,
+          'E_UNKNOWN_LABEL',
+        );
       return this.classes![k]!;
     });
   }
@@ -520,7 +543,8 @@ export class ColumnTransformer {
   readonly specs: readonly ColumnSpec[];
   private isFitted = false;
   constructor(specs: readonly (ColumnSpec | readonly [string, ColumnTransformerPart, readonly string[]])[]) {
-    if (!Array.isArray(specs) || specs.length === 0) throw new ValueError('ColumnTransformer: expected a non-empty list of { name, transformer, columns }');
+    if (!Array.isArray(specs) || specs.length === 0)
+      throw new ValueError('ColumnTransformer: expected a non-empty list of { name, transformer, columns }');
     this.specs = specs.map((s) => (Array.isArray(s) ? { name: s[0], transformer: s[1], columns: s[2] } : (s as ColumnSpec)));
     const names = new Set<string>();
     for (const s of this.specs) {
@@ -536,7 +560,10 @@ export class ColumnTransformer {
     const cols = spec.columns.map((c) => {
       const v = Object.prototype.hasOwnProperty.call(table, c) ? table[c] : undefined;
       if (v === undefined)
-        throw new ValueError(`${who}: column ${JSON.stringify(c)} (transformer ${JSON.stringify(spec.name)}) is not in the table; columns: ${JSON.stringify(Object.keys(table))}`, 'E_NO_COLUMN');
+        throw new ValueError(
+          `${who}: column ${JSON.stringify(c)} (transformer ${JSON.stringify(spec.name)}) is not in the table; columns: ${JSON.stringify(Object.keys(table))}`,
+          'E_NO_COLUMN',
+        );
       return v;
     });
     const n = cols[0]!.length;
@@ -554,7 +581,9 @@ export class ColumnTransformer {
         cols.map((c, k) => {
           const v = (c as ArrayLike<unknown>)[i];
           if (typeof v !== 'number')
-            throw new ValueError(`${who}: column ${JSON.stringify(spec.columns[k])} row ${i} is ${JSON.stringify(v)}; numeric transformers need numbers (one-hot encode categorical columns)`);
+            throw new ValueError(
+              `${who}: column ${JSON.stringify(spec.columns[k])} row ${i} is ${JSON.stringify(v)}; numeric transformers need numbers (one-hot encode categorical columns)`,
+            );
           return v;
         }),
       );
@@ -610,7 +639,9 @@ export class ColumnTransformer {
   getFeatureNamesOut(): string[] {
     if (!this.isFitted) throw notFitted('ColumnTransformer', 'getFeatureNamesOut');
     return this.specs.flatMap((s) =>
-      (s.transformer instanceof OneHotEncoder ? s.transformer.getFeatureNamesOut(s.columns) : s.columns.slice()).map((f) => `${s.name}__${f}`),
+      (s.transformer instanceof OneHotEncoder ? s.transformer.getFeatureNamesOut(s.columns) : s.columns.slice()).map(
+        (f) => `${s.name}__${f}`,
+      ),
     );
   }
   /** The specs and fitted parts as plain JSON; `ColumnTransformer.fromJSON` (or `preprocessorFromJSON`) restores them. */
@@ -618,7 +649,11 @@ export class ColumnTransformer {
     return {
       type: 'ColumnTransformer',
       fitted: this.isFitted,
-      specs: this.specs.map((s) => ({ name: s.name, columns: s.columns.slice(), transformer: s.transformer === 'passthrough' ? 'passthrough' : s.transformer.toJSON() })),
+      specs: this.specs.map((s) => ({
+        name: s.name,
+        columns: s.columns.slice(),
+        transformer: s.transformer === 'passthrough' ? 'passthrough' : s.transformer.toJSON(),
+      })),
     };
   }
   /**
@@ -633,7 +668,8 @@ export class ColumnTransformer {
         if (typeof s?.name !== 'string' || !Array.isArray(s.columns) || !s.columns.every((c) => typeof c === 'string'))
           throw new FormatError('ColumnTransformer.fromJSON: each spec needs a string name and string columns', 'E_PREPROCESS_JSON');
         const t = s.transformer === 'passthrough' ? 'passthrough' : preprocessorFromJSON(s.transformer);
-        if (t instanceof LabelEncoder || t instanceof ColumnTransformer) throw new FormatError(`ColumnTransformer.fromJSON: unsupported part ${t.constructor.name}`, 'E_PREPROCESS_JSON');
+        if (t instanceof LabelEncoder || t instanceof ColumnTransformer)
+          throw new FormatError(`ColumnTransformer.fromJSON: unsupported part ${t.constructor.name}`, 'E_PREPROCESS_JSON');
         return { name: s.name, columns: s.columns as string[], transformer: t };
       }),
     );

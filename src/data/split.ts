@@ -26,7 +26,9 @@ function pickRng(opts: SplitOptions, who: string): Rng {
  */
 export function splitCounts(n: number, lengths: readonly number[], who = 'randomSplit'): number[] {
   if (lengths.length === 0) throw new ValueError(`${who}: expected at least one length`);
-  for (const l of lengths) if (!(l >= 0) || !Number.isFinite(l)) throw new ValueError(`${who}: lengths must be non-negative numbers, got ${JSON.stringify(lengths)}`);
+  for (const l of lengths)
+    if (!(l >= 0) || !Number.isFinite(l))
+      throw new ValueError(`${who}: lengths must be non-negative numbers, got ${JSON.stringify(lengths)}`);
   const total = lengths.reduce((a, b) => a + b, 0);
   const allInts = lengths.every((l) => Number.isInteger(l));
   if (allInts && total === n) return lengths.slice();
@@ -50,7 +52,10 @@ export function splitCounts(n: number, lengths: readonly number[], who = 'random
  */
 export function randomSplit<T>(dataset: DatasetLike<T>, lengths: readonly number[], opts: SplitOptions = {}): Subset<T>[] {
   checkDataset(dataset, 'randomSplit');
-  if (!Array.isArray(lengths)) throw new ValueError(`randomSplit: lengths must be an array of counts or fractions, e.g. [0.8, 0.2], got ${lengths === null ? 'null' : typeof lengths}`);
+  if (!Array.isArray(lengths))
+    throw new ValueError(
+      `randomSplit: lengths must be an array of counts or fractions, e.g. [0.8, 0.2], got ${lengths === null ? 'null' : typeof lengths}`,
+    );
   checkOptionKeys('randomSplit', opts, ['rng', 'seed']);
   const rng = pickRng(opts, 'randomSplit');
   const counts = splitCounts(dataset.length, lengths);
@@ -85,9 +90,11 @@ export interface TrainValTest<T> {
 }
 
 function shareToCount(share: number, n: number, name: string): number {
-  if (!(share >= 0) || !Number.isFinite(share)) throw new ValueError(`trainValTestSplit: ${name} must be a non-negative fraction or count, got ${share}`);
+  if (!(share >= 0) || !Number.isFinite(share))
+    throw new ValueError(`trainValTestSplit: ${name} must be a non-negative fraction or count, got ${share}`);
   if (share < 1) return Math.round(share * n);
-  if (!Number.isInteger(share)) throw new ValueError(`trainValTestSplit: ${name}=${share} is neither a fraction below 1 nor an integer count`);
+  if (!Number.isInteger(share))
+    throw new ValueError(`trainValTestSplit: ${name}=${share} is neither a fraction below 1 nor an integer count`);
   return share;
 }
 
@@ -96,12 +103,16 @@ function labelsOf<T>(dataset: DatasetLike<T>, stratify: TrainValTestOptions['str
   let labels: ArrayLike<number | string>;
   if (stratify === true) {
     if (!(dataset instanceof TensorDataset))
-      throw new ValueError('trainValTestSplit: stratify=true needs a TensorDataset (its last tensor holds the labels); pass the labels instead');
+      throw new ValueError(
+        'trainValTestSplit: stratify=true needs a TensorDataset (its last tensor holds the labels); pass the labels instead',
+      );
     const y = dataset.tensors[dataset.tensors.length - 1]!;
-    if (y.ndim !== 1) throw new ShapeError(`trainValTestSplit: stratify labels must be 1-D, the last tensor has shape [${y.shape.join(',')}]`);
+    if (y.ndim !== 1)
+      throw new ShapeError(`trainValTestSplit: stratify labels must be 1-D, the last tensor has shape [${y.shape.join(',')}]`);
     labels = y.dataSync();
   } else if (stratify instanceof Tensor) {
-    if (stratify.ndim !== 1) throw new ShapeError(`trainValTestSplit: stratify labels must be 1-D, got shape [${stratify.shape.join(',')}]`);
+    if (stratify.ndim !== 1)
+      throw new ShapeError(`trainValTestSplit: stratify labels must be 1-D, got shape [${stratify.shape.join(',')}]`);
     labels = stratify.dataSync();
   } else labels = stratify;
   if (labels.length !== dataset.length)
@@ -143,7 +154,9 @@ export function trainValTestSplit<T>(dataset: DatasetLike<T>, opts: TrainValTest
     if (g) g.push(i);
     else groups.set(l, [i]);
   });
-  const keys = [...groups.keys()].sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
+  const keys = [...groups.keys()].sort((a, b) =>
+    typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0,
+  );
   const members = keys.map((k) => rng.shuffle(groups.get(k)!));
   const sizes = members.map((m) => m.length);
   const used = sizes.map(() => 0);
@@ -177,5 +190,9 @@ export function trainValTestSplit<T>(dataset: DatasetLike<T>, opts: TrainValTest
     test.push(...m.slice(valCounts[c], valCounts[c]! + testCounts[c]!));
     train.push(...m.slice(valCounts[c]! + testCounts[c]!));
   });
-  return { train: new Subset(dataset, rng.shuffle(train)), val: new Subset(dataset, rng.shuffle(val)), test: new Subset(dataset, rng.shuffle(test)) };
+  return {
+    train: new Subset(dataset, rng.shuffle(train)),
+    val: new Subset(dataset, rng.shuffle(val)),
+    test: new Subset(dataset, rng.shuffle(test)),
+  };
 }

@@ -28,7 +28,8 @@ export class TransformedDataset<X, Y, TX = X, TY = Y> extends Dataset<[TX, TY] |
     checkDataset(dataset, 'TransformedDataset');
     for (const k of ['transform', 'targetTransform'] as const) {
       const f = opts[k];
-      if (f !== undefined && f !== null && typeof f !== 'function') throw new ValueError(`TransformedDataset: ${k} must be a function, got ${typeof f}`);
+      if (f !== undefined && f !== null && typeof f !== 'function')
+        throw new ValueError(`TransformedDataset: ${k} must be a function, got ${typeof f}`);
     }
     this.dataset = dataset;
     this.transform = opts.transform ?? null;
@@ -43,7 +44,8 @@ export class TransformedDataset<X, Y, TX = X, TY = Y> extends Dataset<[TX, TY] |
   getItem(index: number): [TX, TY] | Promise<[TX, TY]> {
     const sample = this.dataset.getItem(index);
     const apply = (s: readonly unknown[]): [TX, TY] | Promise<[TX, TY]> => {
-      if (!Array.isArray(s) || s.length < 2) throw new ValueError('TransformedDataset: the wrapped dataset must yield [input, target] samples');
+      if (!Array.isArray(s) || s.length < 2)
+        throw new ValueError('TransformedDataset: the wrapped dataset must yield [input, target] samples');
       const x = this.transform ? this.transform(s[0] as X) : (s[0] as TX);
       const y = this.targetTransform ? this.targetTransform(s[1] as Y) : (s[1] as TY);
       if (x instanceof Promise || y instanceof Promise) return Promise.all([x, y]) as Promise<[TX, TY]>;

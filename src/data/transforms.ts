@@ -39,7 +39,9 @@ export function toTensor(): Transform<RawImage | Tensor, Tensor> {
       src = img.dataSync();
     } else {
       if (img === null || typeof img !== 'object' || !img.data)
-        throw new ValueError(`toTensor: expected a Tensor [H, W] / [H, W, C] or an image { data, width, height, channels }, got ${img === null ? 'null' : typeof img}`);
+        throw new ValueError(
+          `toTensor: expected a Tensor [H, W] / [H, W, C] or an image { data, width, height, channels }, got ${img === null ? 'null' : typeof img}`,
+        );
       ({ width: w, height: h, channels: c } = img);
       src = img.data;
       if (!Number.isInteger(w) || !Number.isInteger(h) || ![1, 2, 3, 4].includes(c) || src.length !== w * h * c)
@@ -68,16 +70,21 @@ export function normalize(mean: readonly number[] | number, std: readonly number
   const values = (v: unknown, what: string): number[] => {
     const list = typeof v === 'number' ? [v] : Array.isArray(v) ? v.slice() : null;
     if (!list || list.some((x) => typeof x !== 'number' || !Number.isFinite(x)))
-      throw new ValueError(`normalize: ${what} must be a finite number or an array of them (one per channel), got ${JSON.stringify(v) ?? typeof v}`);
+      throw new ValueError(
+        `normalize: ${what} must be a finite number or an array of them (one per channel), got ${JSON.stringify(v) ?? typeof v}`,
+      );
     return list;
   };
   const m = values(mean, 'mean');
   const s = values(std, 'std');
-  if (m.length !== s.length || m.length === 0) throw new ValueError(`normalize: mean (${m.length} values) and std (${s.length} values) must have the same length`);
-  if (s.some((v) => !(v !== 0) || !Number.isFinite(v))) throw new ValueError(`normalize: std must be finite and non-zero, got ${JSON.stringify(s)}`);
+  if (m.length !== s.length || m.length === 0)
+    throw new ValueError(`normalize: mean (${m.length} values) and std (${s.length} values) must have the same length`);
+  if (s.some((v) => !(v !== 0) || !Number.isFinite(v)))
+    throw new ValueError(`normalize: std must be finite and non-zero, got ${JSON.stringify(s)}`);
   return (x) => {
     const { n, c, h, w } = imageDims(x, 'normalize');
-    if (m.length !== 1 && m.length !== c) throw new ShapeError(`normalize: ${m.length} means for an image with ${c} channels ${fmtShape(x.shape)}`);
+    if (m.length !== 1 && m.length !== c)
+      throw new ShapeError(`normalize: ${m.length} means for an image with ${c} channels ${fmtShape(x.shape)}`);
     const d = x.dataSync();
     const out = d instanceof Float64Array ? new Float64Array(d.length) : new Float32Array(d.length);
     const hw = h * w;
@@ -124,7 +131,8 @@ export function randomHorizontalFlip(p = 0.5, opts: { rng?: Rng } = {}): Transfo
  */
 export function randomShift(maxShift: number, opts: { rng?: Rng; fill?: number } = {}): Transform {
   checkOptionKeys('randomShift', opts, ['rng', 'fill']);
-  if (!Number.isInteger(maxShift) || maxShift < 0) throw new ValueError(`randomShift: maxShift must be a non-negative integer, got ${maxShift}`);
+  if (!Number.isInteger(maxShift) || maxShift < 0)
+    throw new ValueError(`randomShift: maxShift must be a non-negative integer, got ${maxShift}`);
   const rng = opts.rng ?? defaultRng();
   const fill = opts.fill ?? 0;
   return (x) => {
@@ -156,7 +164,9 @@ export const MAX_RESIZE_ELEMENTS = 2 ** 28;
 function resizeSize(size: unknown): [number, number] {
   const hw = typeof size === 'number' ? [size, size] : Array.isArray(size) && size.length === 2 ? size : null;
   if (!hw || !hw.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65536))
-    throw new ValueError(`resize: size must be a positive integer or [height, width] of positive integers ≤ 65536, got ${JSON.stringify(size) ?? typeof size}`);
+    throw new ValueError(
+      `resize: size must be a positive integer or [height, width] of positive integers ≤ 65536, got ${JSON.stringify(size) ?? typeof size}`,
+    );
   return hw as [number, number];
 }
 

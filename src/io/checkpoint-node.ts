@@ -15,7 +15,9 @@ async function nodeModules(op: string): Promise<{ fs: Fs; path: PathMod }> {
     const [fs, path] = await Promise.all([import('node:fs'), import('node:path')]);
     return { fs, path };
   } catch {
-    throw new NotSupportedError(`${op}: file access needs Node; in the browser use encodeCheckpoint/decodeCheckpoint with your own storage`);
+    throw new NotSupportedError(
+      `${op}: file access needs Node; in the browser use encodeCheckpoint/decodeCheckpoint with your own storage`,
+    );
   }
 }
 
@@ -31,7 +33,10 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<
 
 function writeFileAtomicSync(fs: Fs, path: PathMod, file: string, bytes: Uint8Array): void {
   const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  const tmp = path.join(
+    dir,
+    `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`,
+  );
   let fd = fs.openSync(tmp, 'wx', 0o644);
   try {
     let off = 0;
@@ -75,7 +80,11 @@ export async function loadCheckpoint(file: string): Promise<Checkpoint> {
     bytes = await readRegularFile(file, { who: 'checkpoint' });
   } catch (e) {
     if (e instanceof FormatError && e.code === 'E_FILE_NOT_REGULAR') throw e;
-    throw new FormatError(`checkpoint: cannot read file: ${e instanceof FormatError ? e.message : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)}`, 'E_CKPT_READ', { file });
+    throw new FormatError(
+      `checkpoint: cannot read file: ${e instanceof FormatError ? e.message : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)}`,
+      'E_CKPT_READ',
+      { file },
+    );
   }
   return decodeCheckpoint(bytes, file);
 }

@@ -148,9 +148,21 @@ function fail(code: `E_${string}`, msg: string, offset?: number, file?: string):
 export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
   if (!(bytes instanceof Uint8Array)) throw new ValueError('decodeCheckpoint: expected a Uint8Array');
   if (bytes.length >= 2 && bytes[0] === 0x50 && bytes[1] === 0x4b)
-    fail('E_CKPT_MAGIC', 'this looks like a zip/PyTorch .pt file; backprop checkpoints are data-only files written by saveCheckpoint', 0, file);
-  for (let i = 0; i < Math.min(MAGIC.length, bytes.length); i++) if (bytes[i] !== MAGIC[i]) fail('E_CKPT_MAGIC', 'not a backprop checkpoint (bad magic bytes)', i, file);
-  if (bytes.length < PREFIX + DIGEST) fail('E_CKPT_TRUNCATED', `file is ${bytes.length} bytes, shorter than the smallest checkpoint (${PREFIX + DIGEST})`, bytes.length, file);
+    fail(
+      'E_CKPT_MAGIC',
+      'this looks like a zip/PyTorch .pt file; backprop checkpoints are data-only files written by saveCheckpoint',
+      0,
+      file,
+    );
+  for (let i = 0; i < Math.min(MAGIC.length, bytes.length); i++)
+    if (bytes[i] !== MAGIC[i]) fail('E_CKPT_MAGIC', 'not a backprop checkpoint (bad magic bytes)', i, file);
+  if (bytes.length < PREFIX + DIGEST)
+    fail(
+      'E_CKPT_TRUNCATED',
+      `file is ${bytes.length} bytes, shorter than the smallest checkpoint (${PREFIX + DIGEST})`,
+      bytes.length,
+      file,
+    );
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(8, true);
   const headerLen = dv.getUint32(12, true);
@@ -159,7 +171,8 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
   const want = sha256(bytes.subarray(0, bytes.length - DIGEST));
   const got = bytes.subarray(bytes.length - DIGEST);
   for (let i = 0; i < DIGEST; i++)
-    if (want[i] !== got[i]) fail('E_CKPT_DIGEST', 'SHA-256 digest mismatch: the file is corrupted or truncated', bytes.length - DIGEST + i, file);
+    if (want[i] !== got[i])
+      fail('E_CKPT_DIGEST', 'SHA-256 digest mismatch: the file is corrupted or truncated', bytes.length - DIGEST + i, file);
   if (version !== CHECKPOINT_VERSION)
     fail('E_CKPT_VERSION', `format version ${version} is not supported (this build reads version ${CHECKPOINT_VERSION})`, 8, file);
   let header: { meta?: unknown; tensors?: unknown };
@@ -178,19 +191,27 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
   const budget = 2 * dataLen + (1 << 20);
   let materialised = 0;
   const materialise = (id: unknown, kind: '$tensor' | '$typed'): Tensor | TypedArray => {
-    if (typeof id !== 'string' || !Object.prototype.hasOwnProperty.call(entries, id)) fail('E_CKPT_HEADER', `unknown tensor reference ${String(id)}`, PREFIX, file);
+    if (typeof id !== 'string' || !Object.prototype.hasOwnProperty.call(entries, id))
+      fail('E_CKPT_HEADER', `unknown tensor reference ${String(id)}`, PREFIX, file);
     const e = entries[id]!;
     const dtype = e.dtype;
-    if (!(DTYPES as readonly string[]).includes(dtype) && dtype !== 'uint8') fail('E_CKPT_HEADER', `tensor ${id} has unknown dtype ${String(dtype)}`, PREFIX, file);
+    if (!(DTYPES as readonly string[]).includes(dtype) && dtype !== 'uint8')
+      fail('E_CKPT_HEADER', `tensor ${id} has unknown dtype ${String(dtype)}`, PREFIX, file);
     const okInt = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
     if (!Array.isArray(e.shape) || !e.shape.every(okInt) || !okInt(e.offset) || !okInt(e.length) || e.offset + e.length > dataLen)
       fail('E_CKPT_HEADER', `tensor ${id} has an invalid shape or byte range`, PREFIX, file);
     const bpe = dtype === 'uint8' ? 1 : bytesPerElement(dtype);
     const n = e.shape.reduce((a, b) => a * b, 1);
-    if (n * bpe !== e.length) fail('E_CKPT_HEADER', `tensor ${id}: ${e.length} bytes do not hold shape [${e.shape.join(',')}] of ${dtype}`, PREFIX, file);
+    if (n * bpe !== e.length)
+      fail('E_CKPT_HEADER', `tensor ${id}: ${e.length} bytes do not hold shape [${e.shape.join(',')}] of ${dtype}`, PREFIX, file);
     materialised += e.length;
     if (materialised > budget)
-      fail('E_CKPT_HEADER', `tensor references materialise more than ${budget} bytes from a ${dataLen}-byte data section (a tensor referenced many times?)`, PREFIX, file);
+      fail(
+        'E_CKPT_HEADER',
+        `tensor references materialise more than ${budget} bytes from a ${dataLen}-byte data section (a tensor referenced many times?)`,
+        PREFIX,
+        file,
+      );
     const src = bytes.subarray(dataStart + e.offset, dataStart + e.offset + e.length);
     const arr: TypedArray = dtype === 'uint8' ? new Uint8Array(n) : allocate(dtype, n);
     new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength).set(src);
@@ -214,7 +235,8 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
       return new Map((o.$map as unknown[][]).map((pair) => [revive(pair?.[0], depth + 1), revive(pair?.[1], depth + 1)]));
     }
     const out: Record<string, unknown> = {};
-    for (const [k, e] of Object.entries(o)) Object.defineProperty(out, k, { value: revive(e, depth + 1), enumerable: true, writable: true, configurable: true });
+    for (const [k, e] of Object.entries(o))
+      Object.defineProperty(out, k, { value: revive(e, depth + 1), enumerable: true, writable: true, configurable: true });
     return out;
   };
   const meta = revive(header.meta ?? {}) as CheckpointState;
@@ -243,7 +265,10 @@ export interface CheckpointTargets {
 }
 
 /** Snapshot the state of the given objects (plus epoch/step/extra) into a `CheckpointState`. */
-export function captureCheckpoint(targets: CheckpointTargets, counters: { epoch?: number; step?: number; extra?: unknown } = {}): CheckpointState {
+export function captureCheckpoint(
+  targets: CheckpointTargets,
+  counters: { epoch?: number; step?: number; extra?: unknown } = {},
+): CheckpointState {
   const rng: Record<string, RngState> = { default: defaultRng().getState() };
   for (const [k, r] of Object.entries(targets.rngs ?? {})) rng[k] = r.getState();
   return {
@@ -264,7 +289,8 @@ export function captureCheckpoint(targets: CheckpointTargets, counters: { epoch?
  */
 export function restoreCheckpoint(ckpt: CheckpointState, targets: CheckpointTargets): void {
   const need = (what: keyof CheckpointState, name: string): void => {
-    if (ckpt[what] === undefined || ckpt[what] === null) throw new ValueError(`restoreCheckpoint: the checkpoint holds no ${name} state`, 'E_CKPT_MISSING');
+    if (ckpt[what] === undefined || ckpt[what] === null)
+      throw new ValueError(`restoreCheckpoint: the checkpoint holds no ${name} state`, 'E_CKPT_MISSING');
   };
   if (targets.model) {
     need('model', 'model');

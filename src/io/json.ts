@@ -81,14 +81,30 @@ export function parseStrictJson(text: string, opts: JsonParseOptions = {}): Json
         out += text.slice(start, i);
         const e = text[i + 1];
         switch (e) {
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '/': out += '/'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
+          case '"':
+            out += '"';
+            break;
+          case '\\':
+            out += '\\';
+            break;
+          case '/':
+            out += '/';
+            break;
+          case 'b':
+            out += '\b';
+            break;
+          case 'f':
+            out += '\f';
+            break;
+          case 'n':
+            out += '\n';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case 't':
+            out += '\t';
+            break;
           case 'u': {
             const hex = text.slice(i + 2, i + 6);
             if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('bad \\u escape');
@@ -128,7 +144,12 @@ export function parseStrictJson(text: string, opts: JsonParseOptions = {}): Json
         if (text[i] !== '"') fail('expected a string key');
         const keyAt = i;
         const key = parseString();
-        if (obj.has(key)) fail(`duplicate key ${JSON.stringify(key)} (object opened at byte ${base + utf8Offset(text, at)})`, keyAt, `${code}_DUPLICATE_KEY`);
+        if (obj.has(key))
+          fail(
+            `duplicate key ${JSON.stringify(key)} (object opened at byte ${base + utf8Offset(text, at)})`,
+            keyAt,
+            `${code}_DUPLICATE_KEY`,
+          );
         ws();
         if (text[i] !== ':') fail("expected ':'");
         i++;

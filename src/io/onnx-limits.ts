@@ -23,12 +23,18 @@ export const ONNX_MAX_ELEMENTS = 2 ** 26;
 /** Refuse opsets newer than this backprop implements. */
 export function checkOnnxOpset(opset: number): void {
   if (opset > ONNX_MAX_OPSET)
-    throw new NotSupportedError(`onnx: opset ${opset} is newer than ${ONNX_MAX_OPSET}, the newest backprop knows; re-export with opset ≤ ${ONNX_MAX_OPSET}`, 'E_ONNX_OPSET');
+    throw new NotSupportedError(
+      `onnx: opset ${opset} is newer than ${ONNX_MAX_OPSET}, the newest backprop knows; re-export with opset ≤ ${ONNX_MAX_OPSET}`,
+      'E_ONNX_OPSET',
+    );
 }
 
 /** The message for a tensor over the element budget, with the way to raise it. */
 export function elementBudgetError(what: string, count: number, maxElements: number): FormatError {
-  return new FormatError(`onnx: ${what} has ${count} elements, over the per-tensor budget of ${maxElements}; raise it with importOnnx(file, { maxElements }) if the model really needs it`, 'E_ONNX_LIMIT');
+  return new FormatError(
+    `onnx: ${what} has ${count} elements, over the per-tensor budget of ${maxElements}; raise it with importOnnx(file, { maxElements }) if the model really needs it`,
+    'E_ONNX_LIMIT',
+  );
 }
 
 interface Cursor {
@@ -66,7 +72,10 @@ function skip(c: Cursor, wire: number): boolean {
  * of ModelProto.graph (field 7), and refuse counts over the budgets (FormatError `E_ONNX_LIMIT`).
  * Malformed data ends the scan silently: decoding reports it with its own typed error.
  */
-export function checkOnnxCounts(bytes: Uint8Array, limits: { maxNodes?: number; maxInitializers?: number } = {}): { nodes: number; initializers: number } {
+export function checkOnnxCounts(
+  bytes: Uint8Array,
+  limits: { maxNodes?: number; maxInitializers?: number } = {},
+): { nodes: number; initializers: number } {
   const maxNodes = limits.maxNodes ?? ONNX_MAX_NODES;
   const maxInits = limits.maxInitializers ?? ONNX_MAX_INITIALIZERS;
   let nodes = 0;
@@ -88,8 +97,14 @@ export function checkOnnxCounts(bytes: Uint8Array, limits: { maxNodes?: number; 
         const f = Math.floor(k / 8);
         if (f === 1) nodes++;
         else if (f === 5) initializers++;
-        if (nodes > maxNodes) throw new FormatError(`onnx: the graph has more than ${maxNodes} nodes (counted before decoding)`, 'E_ONNX_LIMIT', { offset: top.i - len + g.i });
-        if (initializers > maxInits) throw new FormatError(`onnx: the graph has more than ${maxInits} initializers (counted before decoding)`, 'E_ONNX_LIMIT', { offset: top.i - len + g.i });
+        if (nodes > maxNodes)
+          throw new FormatError(`onnx: the graph has more than ${maxNodes} nodes (counted before decoding)`, 'E_ONNX_LIMIT', {
+            offset: top.i - len + g.i,
+          });
+        if (initializers > maxInits)
+          throw new FormatError(`onnx: the graph has more than ${maxInits} initializers (counted before decoding)`, 'E_ONNX_LIMIT', {
+            offset: top.i - len + g.i,
+          });
         if (!skip(g, k % 8)) break;
       }
     } else if (!skip(top, wire)) break;

@@ -18,7 +18,7 @@ export const PICKLE_CONVERSION_HINT = [
   '        blobs.append(b); off += len(b)',
   "    h = json.dumps(header).encode(); h += b' ' * (-len(h) % 8)",
   "    open('model.safetensors', 'wb').write(struct.pack('<Q', len(h)) + h + b''.join(blobs))",
-  'then load it with loadSafetensors(\'model.safetensors\').',
+  "then load it with loadSafetensors('model.safetensors').",
 ].join('\n');
 
 /**

@@ -33,7 +33,11 @@ export async function readBytes(source: string | URL, opts: { maxBytes?: number;
  * fsync the folder — a crash leaves either the old file or the new one, never half of one.
  */
 export async function writeBytesAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  if (!isNode()) throw new NotSupportedError(`writeBytesAtomic: writing files needs Node; in the browser, offer the bytes as a download`, 'E_IO_UNSUPPORTED');
+  if (!isNode())
+    throw new NotSupportedError(
+      `writeBytesAtomic: writing files needs Node; in the browser, offer the bytes as a download`,
+      'E_IO_UNSUPPORTED',
+    );
   const fs = await import('node:fs/promises');
   const pathMod = await import('node:path');
   const dir = pathMod.dirname(pathMod.resolve(path));

@@ -120,35 +120,55 @@ export function parseSafetensorsHeader(bytes: Uint8Array, opts: DecodeOptions = 
     if (!(v instanceof Map)) err('ENTRY', `entry ${JSON.stringify(name)} must be an object {dtype, shape, data_offsets}`, at());
     const e = v as JsonObject;
     for (const k of e.keys())
-      if (k !== 'dtype' && k !== 'shape' && k !== 'data_offsets') err('ENTRY', `entry ${JSON.stringify(name)} has an unknown field ${JSON.stringify(k)}`, at());
+      if (k !== 'dtype' && k !== 'shape' && k !== 'data_offsets')
+        err('ENTRY', `entry ${JSON.stringify(name)} has an unknown field ${JSON.stringify(k)}`, at());
     const dt = e.get('dtype');
     if (typeof dt !== 'string' || !Object.prototype.hasOwnProperty.call(DTYPE_INFO, dt))
-      err('DTYPE', `tensor ${JSON.stringify(name)} has unsupported dtype ${JSON.stringify(dt ?? null)}; supported: ${Object.keys(DTYPE_INFO).join(', ')}`, at());
+      err(
+        'DTYPE',
+        `tensor ${JSON.stringify(name)} has unsupported dtype ${JSON.stringify(dt ?? null)}; supported: ${Object.keys(DTYPE_INFO).join(', ')}`,
+        at(),
+      );
     const shape = e.get('shape');
     if (!Array.isArray(shape)) return err('SHAPE', `tensor ${JSON.stringify(name)}: shape must be an array of integers`, at());
     if (shape.length > 32) err('SHAPE', `tensor ${JSON.stringify(name)}: ${shape.length} dimensions (at most 32)`, at());
     let numel = 1;
     for (const d of shape) {
-      if (!isSafeCount(d)) err('SHAPE', `tensor ${JSON.stringify(name)}: shape ${JSON.stringify(shape)} must hold integers in [0, 2^53)`, at());
+      if (!isSafeCount(d))
+        err('SHAPE', `tensor ${JSON.stringify(name)}: shape ${JSON.stringify(shape)} must hold integers in [0, 2^53)`, at());
       numel *= d as number;
     }
     const offs = e.get('data_offsets');
     if (!Array.isArray(offs) || offs.length !== 2 || !isSafeCount(offs[0]!) || !isSafeCount(offs[1]!))
-      return err('OFFSETS', `tensor ${JSON.stringify(name)}: data_offsets must be two integers in [0, 2^53), got ${JSON.stringify(offs ?? null)}`, at());
+      return err(
+        'OFFSETS',
+        `tensor ${JSON.stringify(name)}: data_offsets must be two integers in [0, 2^53), got ${JSON.stringify(offs ?? null)}`,
+        at(),
+      );
     const [b, en] = offs as [number, number];
     if (b > en) err('OFFSETS', `tensor ${JSON.stringify(name)}: data_offsets [${b},${en}] are reversed`, at());
-    if (en > dataLen) err('OUT_OF_BOUNDS', `tensor ${JSON.stringify(name)}: data_offsets [${b},${en}] run past the ${dataLen}-byte data section`, at());
+    if (en > dataLen)
+      err('OUT_OF_BOUNDS', `tensor ${JSON.stringify(name)}: data_offsets [${b},${en}] run past the ${dataLen}-byte data section`, at());
     const size = DTYPE_INFO[dt as SafetensorsDType].size;
     // numel may be huge (or overflow precision); compare against the byte range first.
     if (!Number.isSafeInteger(numel) || numel * size !== en - b)
-      err('SIZE_MISMATCH', `tensor ${JSON.stringify(name)}: shape ${JSON.stringify(shape)} × ${dt} (${size} bytes) needs ${numel * size} bytes but data_offsets [${b},${en}] hold ${en - b}`, at());
+      err(
+        'SIZE_MISMATCH',
+        `tensor ${JSON.stringify(name)}: shape ${JSON.stringify(shape)} × ${dt} (${size} bytes) needs ${numel * size} bytes but data_offsets [${b},${en}] hold ${en - b}`,
+        at(),
+      );
     tensors.push({ name, dtype: dt as SafetensorsDType, shape: shape as number[], begin: dataStart + b, end: dataStart + en });
   }
   // Tiling: sorted by begin, each starts where the previous ended; the last ends at the end of the file.
   const sorted = tensors.slice().sort((x, y) => x.begin - y.begin || x.end - y.end);
   let pos = dataStart;
   for (const t of sorted) {
-    if (t.begin < pos) err('OVERLAP', `tensor ${JSON.stringify(t.name)} (bytes ${t.begin - dataStart}..${t.end - dataStart}) overlaps the previous tensor`, t.begin);
+    if (t.begin < pos)
+      err(
+        'OVERLAP',
+        `tensor ${JSON.stringify(t.name)} (bytes ${t.begin - dataStart}..${t.end - dataStart}) overlaps the previous tensor`,
+        t.begin,
+      );
     if (t.begin > pos) err('GAP', `${t.begin - pos} unused bytes before tensor ${JSON.stringify(t.name)}`, pos);
     pos = t.end;
   }
@@ -207,10 +227,14 @@ function readEntry(bytes: Uint8Array, t: SafetensorsHeaderEntry, file: string | 
       for (let i = 0; i < n; i++) {
         const v = dv.getUint8(i);
         if (v > 1)
-          throw new FormatError(`safetensors: tensor ${JSON.stringify(t.name)} (BOOL) holds byte ${v} at element ${i}; booleans are 0 or 1`, 'E_SAFETENSORS_BOOL', {
-            ...(file !== undefined ? { file } : {}),
-            offset: t.begin + i,
-          });
+          throw new FormatError(
+            `safetensors: tensor ${JSON.stringify(t.name)} (BOOL) holds byte ${v} at element ${i}; booleans are 0 or 1`,
+            'E_SAFETENSORS_BOOL',
+            {
+              ...(file !== undefined ? { file } : {}),
+              offset: t.begin + i,
+            },
+          );
         out[i] = v;
       }
       return out;
@@ -259,9 +283,12 @@ const OUT_CODE: Record<DType, SafetensorsDType> = { float32: 'F32', float64: 'F6
 export function encodeSafetensors(stateDict: Readonly<Record<string, Tensor>>, opts: EncodeOptions = {}): Uint8Array {
   checkOptionKeys('encodeSafetensors', opts, ['metadata', 'intDType']);
   if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict) || stateDict instanceof Tensor)
-    throw new ValueError(`encodeSafetensors: expected a state dict (an object of name → Tensor, e.g. model.stateDict()), got ${stateDict === null ? 'null' : Array.isArray(stateDict) ? 'an array' : stateDict instanceof Tensor ? 'a Tensor' : typeof stateDict}`);
+    throw new ValueError(
+      `encodeSafetensors: expected a state dict (an object of name → Tensor, e.g. model.stateDict()), got ${stateDict === null ? 'null' : Array.isArray(stateDict) ? 'an array' : stateDict instanceof Tensor ? 'a Tensor' : typeof stateDict}`,
+    );
   const intCode = opts.intDType ?? 'I32';
-  if (intCode !== 'I32' && intCode !== 'I64') throw new ValueError(`encodeSafetensors: intDType must be 'I32' or 'I64', got ${JSON.stringify(intCode)}`);
+  if (intCode !== 'I32' && intCode !== 'I64')
+    throw new ValueError(`encodeSafetensors: intDType must be 'I32' or 'I64', got ${JSON.stringify(intCode)}`);
   const names = Object.keys(stateDict).sort();
   if (names.includes('__metadata__')) throw new ValueError("encodeSafetensors: '__metadata__' is reserved and cannot name a tensor");
   // Build the header as a JSON string by hand so names like `__proto__` are written as ordinary keys.
@@ -283,7 +310,8 @@ export function encodeSafetensors(stateDict: Readonly<Record<string, Tensor>>, o
     const m: string[] = [];
     for (const k of Object.keys(opts.metadata)) {
       const v = opts.metadata[k];
-      if (typeof v !== 'string') throw new ValueError(`encodeSafetensors: metadata[${JSON.stringify(k)}] must be a string, got ${typeof v}`);
+      if (typeof v !== 'string')
+        throw new ValueError(`encodeSafetensors: metadata[${JSON.stringify(k)}] must be a string, got ${typeof v}`);
       m.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
     }
     parts.unshift(`"__metadata__":{${m.join(',')}}`);

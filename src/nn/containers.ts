@@ -80,7 +80,21 @@ export class Sequential extends Module {
 
 /** Built-in layers whose forward keeps no tensor it makes (state is updated by value, e.g. BN's running stats). */
 const CLOSED: ReadonlySet<unknown> = new Set<unknown>([
-  ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus, Dropout, Linear, Conv2d, BatchNorm1d, BatchNorm2d, MaxPool2d, AvgPool2d,
+  ReLU,
+  LeakyReLU,
+  ELU,
+  GELU,
+  SiLU,
+  Sigmoid,
+  Tanh,
+  Softplus,
+  Dropout,
+  Linear,
+  Conv2d,
+  BatchNorm1d,
+  BatchNorm2d,
+  MaxPool2d,
+  AvgPool2d,
 ]);
 
 /** Whether every child is a built-in closed layer (or such a Sequential) with no hooks. */
@@ -157,7 +171,7 @@ export class ModuleList extends Module {
   }
 
   forward(): never {
-    throw new NotSupportedError('ModuleList has no forward(); iterate over it in your module\'s forward', 'E_MODULE_NO_FORWARD');
+    throw new NotSupportedError("ModuleList has no forward(); iterate over it in your module's forward", 'E_MODULE_NO_FORWARD');
   }
 }
 
@@ -223,7 +237,7 @@ export class ModuleDict extends Module {
   }
 
   forward(): never {
-    throw new NotSupportedError('ModuleDict has no forward(); call its modules in your module\'s forward', 'E_MODULE_NO_FORWARD');
+    throw new NotSupportedError("ModuleDict has no forward(); call its modules in your module's forward", 'E_MODULE_NO_FORWARD');
   }
 }
 
@@ -311,7 +325,7 @@ export class ParameterList extends Module {
   }
 
   forward(): never {
-    throw new NotSupportedError('ParameterList has no forward(); use its parameters in your module\'s forward', 'E_MODULE_NO_FORWARD');
+    throw new NotSupportedError("ParameterList has no forward(); use its parameters in your module's forward", 'E_MODULE_NO_FORWARD');
   }
 
   override extraRepr(): string {

@@ -60,8 +60,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     throw new ShapeError(
       `linear: input ${fmtShape(x.shape)} and weight ${fmtShape(weight.shape)} cannot be multiplied; hint: the input has ${x.shape[x.ndim - 1]} features but the layer expects ${inF}`,
     );
-  if (!isFloat(x.dtype))
-    throw new DTypeError(`linear: input must be floating point, got ${x.dtype}; convert with .float()`);
+  if (!isFloat(x.dtype)) throw new DTypeError(`linear: input must be floating point, got ${x.dtype}; convert with .float()`);
   // the common case, one primitive (one kernel call, bias fused); anything else composes matmul + add
   if (x.ndim === 2 && x.dtype === weight.dtype && (!bias || (bias.ndim === 1 && bias.dtype === x.dtype)))
     return apply('linear', bias ? [x, weight, bias] : [x, weight], {});
@@ -77,7 +76,13 @@ export interface ConvOptions {
   groups?: number;
 }
 
-function resolvePadding(padding: ConvOptions['padding'], kernel: [number, number], dilation: [number, number], stride: [number, number], op: string): [number, number] {
+function resolvePadding(
+  padding: ConvOptions['padding'],
+  kernel: [number, number],
+  dilation: [number, number],
+  stride: [number, number],
+  op: string,
+): [number, number] {
   if (padding === undefined || padding === 'valid') return [0, 0];
   if (padding === 'same') {
     if (stride[0] !== 1 || stride[1] !== 1) throw new ValueError(`${op}: padding='same' is not supported for strided convolutions`);
@@ -181,7 +186,11 @@ export function avgPool2d(
 ): Tensor {
   checkOptionKeys('avgPool2d', opts, ['stride', 'padding', 'dilation', 'ceilMode', 'countIncludePad', 'divisorOverride']);
   return with4d(x, 'avgPool2d', (x4) =>
-    apply('avgPool2d', [x4], { ...poolAttrs(kernelSize, opts), countIncludePad: opts.countIncludePad ?? true, divisorOverride: opts.divisorOverride ?? null }),
+    apply('avgPool2d', [x4], {
+      ...poolAttrs(kernelSize, opts),
+      countIncludePad: opts.countIncludePad ?? true,
+      divisorOverride: opts.divisorOverride ?? null,
+    }),
   );
 }
 
@@ -247,7 +256,8 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   let sh: number;
   let sw: number;
   let given = false;
-  if (opts.size !== undefined && opts.scaleFactor !== undefined) throw new ValueError('interpolate: give either size or scaleFactor, not both');
+  if (opts.size !== undefined && opts.scaleFactor !== undefined)
+    throw new ValueError('interpolate: give either size or scaleFactor, not both');
   if (opts.size !== undefined) {
     [oh, ow] = pair(opts.size);
     sh = h / oh;
@@ -269,14 +279,22 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
     return x.indexSelect(2, idx(oh, sh, h)).indexSelect(3, idx(ow, sw, w));
   }
   const ac = opts.alignCorners ?? false;
-  const scaleOf = (inSize: number, outSize: number, s: number) => (ac ? (outSize > 1 ? (inSize - 1) / (outSize - 1) : 0) : given ? s : inSize / outSize);
+  const scaleOf = (inSize: number, outSize: number, s: number) =>
+    ac ? (outSize > 1 ? (inSize - 1) / (outSize - 1) : 0) : given ? s : inSize / outSize;
   const mh = resampleMatrix(h, oh, scaleOf(h, oh, sh), ac, mode, x); // [OH, H]
   const mw = resampleMatrix(w, ow, scaleOf(w, ow, sw), ac, mode, x); // [OW, W]
   return mh.matmul(x).matmul(mw.t());
 }
 
 /** Rows of interpolation weights [out, in] for one axis (PyTorch's source-index rule and taps). */
-function resampleMatrix(inSize: number, outSize: number, scale: number, alignCorners: boolean, mode: 'bilinear' | 'bicubic', like: Tensor): Tensor {
+function resampleMatrix(
+  inSize: number,
+  outSize: number,
+  scale: number,
+  alignCorners: boolean,
+  mode: 'bilinear' | 'bicubic',
+  like: Tensor,
+): Tensor {
   const m = new Float64Array(outSize * inSize);
   const add = (o: number, i: number, v: number) => (m[o * inSize + Math.min(Math.max(i, 0), inSize - 1)] += v);
   for (let o = 0; o < outSize; o++) {
@@ -335,13 +353,22 @@ function batchNormBody(
   const c = x.shape[1]!;
   const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
   const bshape = x.shape.map((s, i) => (i === 1 ? s : 1));
-  for (const [name, t] of [['runningMean', runningMean], ['runningVar', runningVar], ['weight', opts.weight], ['bias', opts.bias]] as const)
+  for (const [name, t] of [
+    ['runningMean', runningMean],
+    ['runningVar', runningVar],
+    ['weight', opts.weight],
+    ['bias', opts.bias],
+  ] as const)
     if (t && (t.ndim !== 1 || t.shape[0] !== c))
       throw new ShapeError(`batchNorm: ${name} has shape ${fmtShape(t.shape)} but the input ${fmtShape(x.shape)} has ${c} channels`);
   let mean: Tensor;
   let varB: Tensor;
   // affine, one floating dtype throughout: the fused primitives (ops/norm.ts), five passes over x
-  const fused = isFloat(x.dtype) && !!opts.weight && !!opts.bias && [opts.weight, opts.bias, runningMean, runningVar].every((t) => !t || t.dtype === x.dtype);
+  const fused =
+    isFloat(x.dtype) &&
+    !!opts.weight &&
+    !!opts.bias &&
+    [opts.weight, opts.bias, runningMean, runningVar].every((t) => !t || t.dtype === x.dtype);
   if (training && fused) {
     const n = x.numel() / c;
     if (n <= 1) throw new ValueError(`batchNorm: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
@@ -366,7 +393,14 @@ function batchNormBody(
     if (runningMean && runningVar) {
       noGrad(() => {
         runningMean.copy_(runningMean.mul(1 - momentum).add(mean.detach().reshape(c).mul(momentum)));
-        runningVar.copy_(runningVar.mul(1 - momentum).add(varB.detach().reshape(c).mul((momentum * n) / (n - 1))));
+        runningVar.copy_(
+          runningVar.mul(1 - momentum).add(
+            varB
+              .detach()
+              .reshape(c)
+              .mul((momentum * n) / (n - 1)),
+          ),
+        );
       });
     }
   } else {
@@ -405,14 +439,19 @@ export function layerNorm(
 // ---------------------------------------------------------------- embedding, one-hot, dropout, pad
 
 /** Rows of `weight` [num, dim] picked by integer `indices` (any shape) → [...indices.shape, dim]. */
-export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: number | null; maxNorm?: number | null; normType?: number } = {}): Tensor {
+export function embedding(
+  indices: Tensor,
+  weight: Tensor,
+  opts: { paddingIdx?: number | null; maxNorm?: number | null; normType?: number } = {},
+): Tensor {
   checkOptionKeys('embedding', opts, ['paddingIdx', 'maxNorm', 'normType']);
   if (indices.dtype !== 'int32') throw new DTypeError(`embedding: indices must be int32, got ${indices.dtype}`);
   const n = weight.shape[0]!;
   const flat = indices.reshape(-1);
   const data = flat.dataSync();
   for (let i = 0; i < data.length; i++)
-    if (data[i]! < 0 || data[i]! >= n) throw new IndexError(`embedding: index ${data[i]} is out of range for an embedding table of ${n} rows`);
+    if (data[i]! < 0 || data[i]! >= n)
+      throw new IndexError(`embedding: index ${data[i]} is out of range for an embedding table of ${n} rows`);
   if (opts.maxNorm !== undefined && opts.maxNorm !== null) embeddingRenorm_(weight, data, opts.maxNorm, opts.normType ?? 2);
   let w = weight;
   if (opts.paddingIdx !== undefined && opts.paddingIdx !== null) {
@@ -431,7 +470,8 @@ export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: 
  * by autograd (like PyTorch, it modifies the weight under no_grad before the lookup).
  */
 export function embeddingRenorm_(weight: Tensor, indices: ArrayLike<number>, maxNorm: number, normType = 2): Tensor {
-  if (!(maxNorm >= 0) || !Number.isFinite(maxNorm)) throw new ValueError(`embedding: maxNorm must be a non-negative number, got ${maxNorm}`);
+  if (!(maxNorm >= 0) || !Number.isFinite(maxNorm))
+    throw new ValueError(`embedding: maxNorm must be a non-negative number, got ${maxNorm}`);
   if (!(normType > 0)) throw new ValueError(`embedding: normType must be positive, got ${normType}`);
   if (weight.ndim !== 2) throw new ShapeError(`embedding: weight must be 2-D, got ${fmtShape(weight.shape)}`);
   const [rows, dim] = weight.shape as [number, number];
@@ -497,7 +537,8 @@ export function pad(x: Tensor, pads: readonly number[], mode: PadMode = 'constan
   if (mode === 'constant') return x.pad(pads, value);
   if (mode !== 'reflect' && mode !== 'replicate' && mode !== 'circular')
     throw new ValueError(`pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got ${JSON.stringify(mode)}`);
-  if (pads.length % 2 || pads.length / 2 > x.ndim) throw new ValueError(`pad: expected an even number of pads for at most ${x.ndim} dims, got ${pads.length}`);
+  if (pads.length % 2 || pads.length / 2 > x.ndim)
+    throw new ValueError(`pad: expected an even number of pads for at most ${x.ndim} dims, got ${pads.length}`);
   let out = x;
   for (let k = 0; k < pads.length / 2; k++) {
     const dim = x.ndim - 1 - k;
@@ -519,7 +560,16 @@ function padIndex(n: number, before: number, after: number, mode: 'reflect' | 'r
   const idx = new Int32Array(n + before + after);
   for (let i = 0; i < idx.length; i++) {
     const j = i - before;
-    idx[i] = mode === 'replicate' ? Math.min(Math.max(j, 0), n - 1) : mode === 'circular' ? ((j % n) + n) % n : j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j;
+    idx[i] =
+      mode === 'replicate'
+        ? Math.min(Math.max(j, 0), n - 1)
+        : mode === 'circular'
+          ? ((j % n) + n) % n
+          : j < 0
+            ? -j
+            : j >= n
+              ? 2 * (n - 1) - j
+              : j;
   }
   return like.newTensor(idx, [idx.length], 'int32');
 }
@@ -530,7 +580,12 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, dim = 1, eps = 1e-8): T
   const dot = x1.mul(x2).sum(d);
   const n1 = x1.square().sum(d);
   const n2 = x2.square().sum(d);
-  return dot.div(n1.mul(n2).clamp(eps * eps, null).sqrt());
+  return dot.div(
+    n1
+      .mul(n2)
+      .clamp(eps * eps, null)
+      .sqrt(),
+  );
 }
 export * from './losses.js';
 
@@ -549,10 +604,14 @@ export function scaledDotProductAttention(
 ): { output: Tensor; weights: Tensor } {
   checkOptionKeys('scaledDotProductAttention', opts, ['attnMask', 'dropoutP', 'isCausal', 'scale', 'training', 'rng']);
   if (q.ndim < 2 || k.ndim !== q.ndim || v.ndim !== q.ndim)
-    throw new ShapeError(`scaledDotProductAttention: q, k, v must have the same rank >= 2, got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)}`);
+    throw new ShapeError(
+      `scaledDotProductAttention: q, k, v must have the same rank >= 2, got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)}`,
+    );
   const d = q.shape[q.ndim - 1]!;
-  if (k.shape[k.ndim - 1] !== d) throw new ShapeError(`scaledDotProductAttention: q ${fmtShape(q.shape)} and k ${fmtShape(k.shape)} differ in the feature dim`);
-  if (k.shape[k.ndim - 2] !== v.shape[v.ndim - 2]) throw new ShapeError(`scaledDotProductAttention: k ${fmtShape(k.shape)} and v ${fmtShape(v.shape)} differ in length`);
+  if (k.shape[k.ndim - 1] !== d)
+    throw new ShapeError(`scaledDotProductAttention: q ${fmtShape(q.shape)} and k ${fmtShape(k.shape)} differ in the feature dim`);
+  if (k.shape[k.ndim - 2] !== v.shape[v.ndim - 2])
+    throw new ShapeError(`scaledDotProductAttention: k ${fmtShape(k.shape)} and v ${fmtShape(v.shape)} differ in length`);
   const L = q.shape[q.ndim - 2]!;
   const S = k.shape[k.ndim - 2]!;
   let scores = q.mul(opts.scale ?? 1 / Math.sqrt(d)).matmul(k.transpose(-2, -1));
@@ -561,7 +620,8 @@ export function scaledDotProductAttention(
     for (let i = 0; i < L; i++) for (let j = i + 1; j < S; j++) a[i * S + j] = 1;
     scores = scores.maskedFill(new Tensor(a, [L, S], 'bool'), -Infinity);
   }
-  if (opts.attnMask) scores = opts.attnMask.dtype === 'bool' ? scores.maskedFill(opts.attnMask.logicalNot(), -Infinity) : scores.add(opts.attnMask);
+  if (opts.attnMask)
+    scores = opts.attnMask.dtype === 'bool' ? scores.maskedFill(opts.attnMask.logicalNot(), -Infinity) : scores.add(opts.attnMask);
   let w = scores.softmax(-1);
   if ((opts.dropoutP ?? 0) > 0 && (opts.training ?? true)) w = dropout(w, opts.dropoutP, true, opts.rng ?? defaultRng());
   return { output: w.matmul(v), weights: w };
@@ -601,7 +661,12 @@ export interface MultiHeadAttentionOptions {
  * weighted sum of v, out projection. Returns [output [L, N, E], weights] where weights are
  * [N, L, S] (averaged over heads) or [N, heads, L, S], or null when `needWeights` is false.
  */
-export function multiHeadAttentionForward(query: Tensor, key: Tensor, value: Tensor, o: MultiHeadAttentionOptions): [Tensor, Tensor | null] {
+export function multiHeadAttentionForward(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  o: MultiHeadAttentionOptions,
+): [Tensor, Tensor | null] {
   const [L, N, E] = query.shape as [number, number, number];
   const S = key.shape[0]!;
   const H = o.numHeads;
@@ -614,7 +679,16 @@ export function multiHeadAttentionForward(query: Tensor, key: Tensor, value: Ten
   else throw new ValueError('multiHeadAttentionForward: give inProjWeight, or all of qProjWeight, kProjWeight and vProjWeight');
   const kdim = wk.shape[1]!;
   const vdim = wv.shape[1]!;
-  if (query.ndim !== 3 || key.ndim !== 3 || value.ndim !== 3 || key.shape[1] !== N || value.shape[1] !== N || value.shape[0] !== S || key.shape[2] !== kdim || value.shape[2] !== vdim)
+  if (
+    query.ndim !== 3 ||
+    key.ndim !== 3 ||
+    value.ndim !== 3 ||
+    key.shape[1] !== N ||
+    value.shape[1] !== N ||
+    value.shape[0] !== S ||
+    key.shape[2] !== kdim ||
+    value.shape[2] !== vdim
+  )
     throw new ShapeError(
       `multiHeadAttentionForward: expected query [L, N, ${E}], key [S, N, ${kdim}] and value [S, N, ${vdim}], got ${fmtShape(query.shape)}, ${fmtShape(key.shape)}, ${fmtShape(value.shape)}`,
     );
@@ -628,13 +702,18 @@ export function multiHeadAttentionForward(query: Tensor, key: Tensor, value: Ten
   let keyPaddingMask = o.keyPaddingMask ?? null;
   if (attnMask) {
     const m = attnMask;
-    const ok = (m.ndim === 2 && m.shape[0] === L && m.shape[1] === S) || (m.ndim === 3 && m.shape[0] === N * H && m.shape[1] === L && m.shape[2] === S);
-    if (!ok) throw new ShapeError(`multiHeadAttentionForward: attnMask must be [${L}, ${S}] or [${N * H}, ${L}, ${S}], got ${fmtShape(m.shape)}`);
+    const ok =
+      (m.ndim === 2 && m.shape[0] === L && m.shape[1] === S) ||
+      (m.ndim === 3 && m.shape[0] === N * H && m.shape[1] === L && m.shape[2] === S);
+    if (!ok)
+      throw new ShapeError(`multiHeadAttentionForward: attnMask must be [${L}, ${S}] or [${N * H}, ${L}, ${S}], got ${fmtShape(m.shape)}`);
   }
   if (keyPaddingMask) {
     const m = keyPaddingMask;
     if (m.ndim !== 2 || m.shape[0] !== N || m.shape[1] !== S)
-      throw new ShapeError(`multiHeadAttentionForward: keyPaddingMask must be [${N}, ${S}] (batch, source length), got ${fmtShape(m.shape)}`);
+      throw new ShapeError(
+        `multiHeadAttentionForward: keyPaddingMask must be [${N}, ${S}] (batch, source length), got ${fmtShape(m.shape)}`,
+      );
   }
   // one more source position, unmasked: the masks get a zero (false) column
   const extendMasks = () => {

@@ -14,7 +14,16 @@
  */
 export * as functional from './functional.js';
 export * as F from './functional.js';
-export { Module, Parameter, StateDictKeyError, StateDictShapeError, camelCaseKeys, snakeCaseKeys, type StateDict, type LoadStateDictResult } from './module.js';
+export {
+  Module,
+  Parameter,
+  StateDictKeyError,
+  StateDictShapeError,
+  camelCaseKeys,
+  snakeCaseKeys,
+  type StateDict,
+  type LoadStateDictResult,
+} from './module.js';
 export { type ForwardHook, type ForwardPreHook } from './module.js';
 export { Sequential, ModuleList, ModuleDict, ParameterList, Identity, Flatten, Unflatten } from './containers.js';
 export * from './layers/index.js';

@@ -51,7 +51,8 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
       return Math.SQRT2;
     case 'leaky_relu': {
       const slope = param ?? 0.01;
-      if (typeof slope !== 'number' || !Number.isFinite(slope)) throw new ValueError(`calculateGain: negative_slope ${slope} is not a valid number`);
+      if (typeof slope !== 'number' || !Number.isFinite(slope))
+        throw new ValueError(`calculateGain: negative_slope ${slope} is not a valid number`);
       return Math.sqrt(2 / (1 + slope * slope));
     }
     case 'selu':
@@ -64,14 +65,17 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 /** fanIn and fanOut of a weight tensor (≥ 2-D). */
 export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: number } {
   if (t.ndim < 2)
-    throw new ShapeError(`init: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions, got ${fmtShape(t.shape)}`);
+    throw new ShapeError(
+      `init: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions, got ${fmtShape(t.shape)}`,
+    );
   let receptive = 1;
   for (let i = 2; i < t.ndim; i++) receptive *= t.shape[i]!;
   return { fanIn: t.shape[1]! * receptive, fanOut: t.shape[0]! * receptive };
 }
 
 function fan(t: Tensor, mode: FanMode): number {
-  if (mode !== 'fan_in' && mode !== 'fan_out') throw new ValueError(`init: mode ${String(mode)} not supported, please use one of 'fan_in', 'fan_out'`);
+  if (mode !== 'fan_in' && mode !== 'fan_out')
+    throw new ValueError(`init: mode ${String(mode)} not supported, please use one of 'fan_in', 'fan_out'`);
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   return mode === 'fan_in' ? fanIn : fanOut;
 }
@@ -234,8 +238,7 @@ export function orthogonal_(t: Tensor, gain = 1, rng: Rng = defaultRng()): Tenso
     if (s < 0) for (let i = 0; i < m; i++) q[i * n + j] = -q[i * n + j]!;
   }
   const out = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++)
-    for (let j = 0; j < cols; j++) out[i * cols + j] = gain * (transpose ? q[j * n + i]! : q[i * n + j]!);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = gain * (transpose ? q[j * n + i]! : q[i * n + j]!);
   let idx = 0;
   return fill(t, () => out[idx++]!);
 }

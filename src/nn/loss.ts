@@ -229,7 +229,13 @@ export class TripletMarginLoss extends Loss {
     this.swap = opts.swap ?? false;
   }
   forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
-    return L.tripletMarginLoss(anchor, positive, negative, { reduction: this.reduction, margin: this.margin, p: this.p, eps: this.eps, swap: this.swap });
+    return L.tripletMarginLoss(anchor, positive, negative, {
+      reduction: this.reduction,
+      margin: this.margin,
+      p: this.p,
+      eps: this.eps,
+      swap: this.swap,
+    });
   }
 }
 

@@ -30,7 +30,8 @@ export interface ReductionOptions {
 /** Throw a `ValueError` naming `op` unless `r` is `'none'`, `'mean'`, `'sum'` (or one of `extra`). */
 export function checkReduction(op: string, r: unknown, extra: readonly string[] = []): void {
   const ok = ['none', 'mean', 'sum', ...extra];
-  if (typeof r !== 'string' || !ok.includes(r)) throw new ValueError(`${op}: reduction must be one of ${ok.map((s) => `'${s}'`).join(', ')}, got ${JSON.stringify(r)}`);
+  if (typeof r !== 'string' || !ok.includes(r))
+    throw new ValueError(`${op}: reduction must be one of ${ok.map((s) => `'${s}'`).join(', ')}, got ${JSON.stringify(r)}`);
 }
 
 function reduce(loss: Tensor, reduction: Reduction, op: string): Tensor {
@@ -42,13 +43,14 @@ function reduce(loss: Tensor, reduction: Reduction, op: string): Tensor {
 /** A ValueError unless `t` is a Tensor (a plain array or a missing argument would fail deep inside). */
 function checkTensor(op: string, name: string, t: unknown): void {
   if (!(t instanceof Tensor))
-    throw new ValueError(`${op}: ${name} must be a Tensor, got ${t === null ? 'null' : Array.isArray(t) ? 'an array; convert it with tensor(...)' : typeof t}`);
+    throw new ValueError(
+      `${op}: ${name} must be a Tensor, got ${t === null ? 'null' : Array.isArray(t) ? 'an array; convert it with tensor(...)' : typeof t}`,
+    );
 }
 
 function checkFloat(op: string, name: string, t: Tensor): void {
   checkTensor(op, name, t);
-  if (!isFloat(t.dtype))
-    throw new DTypeError(`${op}: ${name} must be a floating-point tensor, got ${t.dtype}; convert it with .float()`);
+  if (!isFloat(t.dtype)) throw new DTypeError(`${op}: ${name} must be a floating-point tensor, got ${t.dtype}; convert it with .float()`);
 }
 
 /** Regression-style check: float input, float target of the same dtype and shape. */
@@ -56,7 +58,9 @@ function checkPair(op: string, input: Tensor, target: Tensor): void {
   checkFloat(op, 'input', input);
   checkTensor(op, 'target', target);
   if (!isFloat(target.dtype))
-    throw new DTypeError(`${op}: target must be floating point like input (${input.dtype}), got ${target.dtype}; convert it with .to('${input.dtype}')`);
+    throw new DTypeError(
+      `${op}: target must be floating point like input (${input.dtype}), got ${target.dtype}; convert it with .to('${input.dtype}')`,
+    );
   if (target.dtype !== input.dtype)
     throw new DTypeError(`${op}: input is ${input.dtype} but target is ${target.dtype}; convert one of them with .to(...)`);
   checkSameShape(op, input, target);
@@ -164,7 +168,10 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: Reductio
         `${op}: all elements of input should be between 0 and 1, got ${v} at flat index ${i}; hint: apply sigmoid first, or use binaryCrossEntropyWithLogits on the raw scores`,
       );
   }
-  let loss = target.mul(clampedLog(input)).add(target.rsub(1).mul(clampedLog(input.rsub(1)))).neg();
+  let loss = target
+    .mul(clampedLog(input))
+    .add(target.rsub(1).mul(clampedLog(input.rsub(1))))
+    .neg();
   if (opts.weight) {
     checkBroadcastTo(op, 'weight', opts.weight, input.shape);
     loss = loss.mul(opts.weight);
@@ -240,7 +247,9 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, C: number,
         : target.ndim === input.ndim
           ? ' (a target with the same rank as input must hold class probabilities of the same shape, as floats)'
           : '';
-    throw new ShapeError(`${op}: expected target of shape ${fmtShape(expected)} (class indices) for input ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}${hint}`);
+    throw new ShapeError(
+      `${op}: expected target of shape ${fmtShape(expected)} (class indices) for input ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}${hint}`,
+    );
   }
   const t = target.dataSync();
   const wd = weight ? weight.dataSync() : null;
@@ -283,7 +292,8 @@ function checkWeight(op: string, weight: Tensor | null | undefined, C: number, i
 
 function checkClassInput(op: string, input: Tensor): void {
   checkFloat(op, 'input', input);
-  if (input.ndim < 1) throw new ShapeError(`${op}: input must have at least 1 dimension ([C], [N, C] or [N, C, d1, ...]), got a 0-d tensor`);
+  if (input.ndim < 1)
+    throw new ShapeError(`${op}: input must have at least 1 dimension ([C], [N, C] or [N, C, d1, ...]), got a 0-d tensor`);
 }
 
 function checkClassTargetDtype(op: string, target: Tensor, input: Tensor): void {
@@ -389,11 +399,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
  * `reduction: 'batchmean'` divides the sum by the batch size (the mathematically correct KL);
  * `'mean'` divides by the number of elements, like PyTorch. input, target: same shape.
  */
-export function klDiv(
-  input: Tensor,
-  target: Tensor,
-  opts: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {},
-): Tensor {
+export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}): Tensor {
   checkOptionKeys('klDiv', opts, ['reduction', 'logTarget']);
   const op = 'klDiv';
   const reduction = opts.reduction ?? 'mean';
@@ -443,7 +449,9 @@ export function cosineEmbeddingLoss(x1: Tensor, x2: Tensor, target: Tensor, opts
   const expected = x1.ndim === 2 ? [x1.shape[0]!] : [];
   checkTensor(op, 'target', target);
   if (target.ndim !== expected.length || (expected.length === 1 && target.shape[0] !== expected[0]))
-    throw new ShapeError(`${op}: expected target of shape ${fmtShape(expected)} for inputs ${fmtShape(x1.shape)}, got ${fmtShape(target.shape)}`);
+    throw new ShapeError(
+      `${op}: expected target of shape ${fmtShape(expected)} for inputs ${fmtShape(x1.shape)}, got ${fmtShape(target.shape)}`,
+    );
   const dim = x1.ndim - 1;
   const EPS = 1e-12;
   const prod = x1.mul(x2).sum(dim);
@@ -451,7 +459,10 @@ export function cosineEmbeddingLoss(x1: Tensor, x2: Tensor, target: Tensor, opts
   const m2 = x2.square().sum(dim).add(EPS);
   const cos = prod.div(m1.mul(m2).sqrt());
   const zeros = cos.zerosLike();
-  const loss = target.eq(1).ifElse(cos.rsub(1), zeros).add(target.eq(-1).ifElse(cos.sub(margin).clamp(0, null), zeros));
+  const loss = target
+    .eq(1)
+    .ifElse(cos.rsub(1), zeros)
+    .add(target.eq(-1).ifElse(cos.sub(margin).clamp(0, null), zeros));
   return reduce(loss, opts.reduction ?? 'mean', op);
 }
 
@@ -489,13 +500,28 @@ export function marginRankingLoss(x1: Tensor, x2: Tensor, target: Tensor, opts: 
   checkSameShape(op, x1, x2, 'x2');
   checkSameShape(op, x1, target);
   const y = isFloat(target.dtype) ? target : target.to(x1.dtype);
-  return reduce(y.neg().mul(x1.sub(x2)).add(opts.margin ?? 0).clamp(0, null), opts.reduction ?? 'mean', op);
+  return reduce(
+    y
+      .neg()
+      .mul(x1.sub(x2))
+      .add(opts.margin ?? 0)
+      .clamp(0, null),
+    opts.reduction ?? 'mean',
+    op,
+  );
 }
 
 /** ‖a − b + eps‖_p along the last dimension (PyTorch's pairwise_distance). */
 function pairwiseDistance(a: Tensor, b: Tensor, p: number, eps: number): Tensor {
   const d = a.sub(b).add(eps).abs();
-  return p === 2 ? d.square().sum(-1).sqrt() : p === 1 ? d.sum(-1) : d.pow(p).sum(-1).pow(1 / p);
+  return p === 2
+    ? d.square().sum(-1).sqrt()
+    : p === 1
+      ? d.sum(-1)
+      : d
+          .pow(p)
+          .sum(-1)
+          .pow(1 / p);
 }
 
 /**
@@ -512,7 +538,8 @@ export function tripletMarginLoss(
   checkOptionKeys('tripletMarginLoss', opts, ['reduction', 'margin', 'p', 'eps', 'swap']);
   const op = 'tripletMarginLoss';
   checkFloat(op, 'anchor', anchor);
-  if (anchor.ndim !== 1 && anchor.ndim !== 2) throw new ShapeError(`${op}: expected inputs of shape [N, D] or [D], got anchor ${fmtShape(anchor.shape)}`);
+  if (anchor.ndim !== 1 && anchor.ndim !== 2)
+    throw new ShapeError(`${op}: expected inputs of shape [N, D] or [D], got anchor ${fmtShape(anchor.shape)}`);
   checkSameShape(op, anchor, positive, 'positive');
   checkSameShape(op, anchor, negative, 'negative');
   const p = opts.p ?? 2;
@@ -521,7 +548,14 @@ export function tripletMarginLoss(
   const dPos = pairwiseDistance(anchor, positive, p, eps);
   let dNeg = pairwiseDistance(anchor, negative, p, eps);
   if (opts.swap) dNeg = dNeg.minimum(pairwiseDistance(positive, negative, p, eps));
-  return reduce(dPos.sub(dNeg).add(opts.margin ?? 1).clamp(0, null), opts.reduction ?? 'mean', op);
+  return reduce(
+    dPos
+      .sub(dNeg)
+      .add(opts.margin ?? 1)
+      .clamp(0, null),
+    opts.reduction ?? 'mean',
+    op,
+  );
 }
 
 /**
@@ -546,7 +580,9 @@ export function gaussianNllLoss(
   if (!same) {
     if (v.ndim === s.length - 1 && v.shape.every((d, i) => d === s[i])) v = v.unsqueeze(-1);
     else if (!(v.ndim === s.length && v.shape[v.ndim - 1] === 1 && v.shape.slice(0, -1).every((d, i) => d === s[i])))
-      throw new ShapeError(`${op}: var ${fmtShape(variance.shape)} must have the input's shape ${fmtShape(s)}, or it with the last dimension 1 or removed`);
+      throw new ShapeError(
+        `${op}: var ${fmtShape(variance.shape)} must have the input's shape ${fmtShape(s)}, or it with the last dimension 1 or removed`,
+      );
   }
   const vd = v.dataSync();
   for (let i = 0; i < vd.length; i++) if (vd[i]! < 0) throw new ValueError(`${op}: var has negative entry ${vd[i]} at flat index ${i}`);
@@ -576,7 +612,15 @@ export function poissonNllLoss(
   if (opts.full) {
     const big = target.gt(1);
     const t = big.ifElse(target, 2); // safe where masked out
-    const stirling = t.mul(t.log()).sub(t).add(t.mul(2 * Math.PI).log().mul(0.5));
+    const stirling = t
+      .mul(t.log())
+      .sub(t)
+      .add(
+        t
+          .mul(2 * Math.PI)
+          .log()
+          .mul(0.5),
+      );
     loss = loss.add(big.ifElse(stirling, 0));
   }
   return reduce(loss, opts.reduction ?? 'mean', op);

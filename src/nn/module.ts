@@ -277,7 +277,10 @@ export abstract class Module {
   }
 
   private nameClash(name: string, what: string): never {
-    throw new StateError(`${this.typeName}: attribute '${name}' is already registered as something else; cannot make it ${what}`, 'E_MODULE_ASSIGN');
+    throw new StateError(
+      `${this.typeName}: attribute '${name}' is already registered as something else; cannot make it ${what}`,
+      'E_MODULE_ASSIGN',
+    );
   }
 
   private checkName(name: string, what: string): void {
@@ -290,7 +293,10 @@ export abstract class Module {
     this.checkName(name, 'registerParameter');
     this.syncRegistry();
     if (param !== null && !(param instanceof Parameter))
-      throw new StateError(`${this.typeName}.registerParameter: '${name}' must be a Parameter or null; wrap it: new Parameter(tensor)`, 'E_MODULE_ASSIGN');
+      throw new StateError(
+        `${this.typeName}.registerParameter: '${name}' must be a Parameter or null; wrap it: new Parameter(tensor)`,
+        'E_MODULE_ASSIGN',
+      );
     if (this._modules.has(name) || this._buffers.has(name)) this.nameClash(name, 'a parameter');
     this._params.set(name, param);
     return param;
@@ -303,7 +309,8 @@ export abstract class Module {
   registerBuffer<T extends Tensor | null>(name: string, tensor: T, persistent = true): T {
     this.checkName(name, 'registerBuffer');
     this.syncRegistry();
-    if (tensor !== null && !(tensor instanceof Tensor)) throw new StateError(`${this.typeName}.registerBuffer: '${name}' must be a Tensor or null`, 'E_MODULE_ASSIGN');
+    if (tensor !== null && !(tensor instanceof Tensor))
+      throw new StateError(`${this.typeName}.registerBuffer: '${name}' must be a Tensor or null`, 'E_MODULE_ASSIGN');
     if (this._modules.has(name) || this._params.has(name)) this.nameClash(name, 'a buffer');
     this._buffers.set(name, tensor);
     if (persistent) this._nonPersistent.delete(name);
@@ -315,7 +322,8 @@ export abstract class Module {
   registerModule<M extends Module | null>(name: string, module: M): M {
     this.checkName(name, 'registerModule');
     this.syncRegistry();
-    if (module !== null && !(module instanceof Module)) throw new StateError(`${this.typeName}.registerModule: '${name}' must be a Module or null`, 'E_MODULE_ASSIGN');
+    if (module !== null && !(module instanceof Module))
+      throw new StateError(`${this.typeName}.registerModule: '${name}' must be a Module or null`, 'E_MODULE_ASSIGN');
     if (this._params.has(name) || this._buffers.has(name)) this.nameClash(name, 'a module');
     this._modules.set(name, module);
     return module;
@@ -410,7 +418,11 @@ export abstract class Module {
   }
 
   /** Own then descendants' non-null entries of one registry, dotted names, each tensor once (first name wins). */
-  private namedTensors<K extends 'params' | 'buffers'>(kind: K, prefix: string, recurse: boolean): [string, K extends 'params' ? Parameter : Tensor][] {
+  private namedTensors<K extends 'params' | 'buffers'>(
+    kind: K,
+    prefix: string,
+    recurse: boolean,
+  ): [string, K extends 'params' ? Parameter : Tensor][] {
     type T = K extends 'params' ? Parameter : Tensor;
     const out: [string, T][] = [];
     const seen = new Set<Tensor>();
@@ -570,7 +582,10 @@ export abstract class Module {
       if (hit) return hit as T;
       let out: unknown;
       if (v instanceof Parameter) {
-        const p = new Parameter(noGrad(() => v.detach().clone()), false);
+        const p = new Parameter(
+          noGrad(() => v.detach().clone()),
+          false,
+        );
         p.requiresGrad = v.requiresGrad;
         out = p;
       } else if (v instanceof Tensor) out = noGrad(() => v.detach().clone());
@@ -609,7 +624,10 @@ export abstract class Module {
 
   private collectState(prefix: string, keepVars: boolean, out: StateDict, path: Set<Module> = new Set()): void {
     if (path.has(this))
-      throw new StateError(`${this.typeName}: module '${prefix.slice(0, -1)}' contains itself (a reference cycle); keep back-references out of module properties`, 'E_MODULE_CYCLE');
+      throw new StateError(
+        `${this.typeName}: module '${prefix.slice(0, -1)}' contains itself (a reference cycle); keep back-references out of module properties`,
+        'E_MODULE_CYCLE',
+      );
     path.add(this);
     const { params, buffers, modules } = this.ownState();
     for (const [name, p] of params) if (p) out[prefix + name] = keepVars ? p : p.detach();
@@ -628,9 +646,13 @@ export abstract class Module {
     checkOptionKeys(`${this.typeName}.loadStateDict`, opts, ['strict']);
     const strict = opts.strict ?? true;
     if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict))
-      throw new ValueError(`${this.typeName}.loadStateDict: expected an object (or Map) of name → Tensor, got ${stateDict === null ? 'null' : Array.isArray(stateDict) ? 'an array' : typeof stateDict}`);
+      throw new ValueError(
+        `${this.typeName}.loadStateDict: expected an object (or Map) of name → Tensor, got ${stateDict === null ? 'null' : Array.isArray(stateDict) ? 'an array' : typeof stateDict}`,
+      );
     if (typeof (stateDict as { then?: unknown }).then === 'function')
-      throw new ValueError(`${this.typeName}.loadStateDict: got a Promise; await it first, e.g. model.loadStateDict(await loadSafetensors(path))`);
+      throw new ValueError(
+        `${this.typeName}.loadStateDict: got a Promise; await it first, e.g. model.loadStateDict(await loadSafetensors(path))`,
+      );
     const given = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const own = this.stateDict({ keepVars: true });
     const missingKeys = Object.keys(own).filter((k) => !given.has(k));
@@ -647,7 +669,10 @@ export abstract class Module {
     if (mismatches.length)
       throw new StateDictShapeError(
         `${head} ${mismatches
-          .map((m) => `size mismatch for ${m.key}: copying a param with shape ${fmtShape(m.got)} from the state dict, the shape in the current model is ${fmtShape(m.expected)}`)
+          .map(
+            (m) =>
+              `size mismatch for ${m.key}: copying a param with shape ${fmtShape(m.got)} from the state dict, the shape in the current model is ${fmtShape(m.expected)}`,
+          )
           .join('; ')}`,
         mismatches,
       );
@@ -655,7 +680,11 @@ export abstract class Module {
       const parts: string[] = [];
       if (missingKeys.length) parts.push(`missing key(s): ${missingKeys.map((k) => `"${k}"`).join(', ')}`);
       if (unexpectedKeys.length) parts.push(`unexpected key(s): ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}`);
-      throw new StateDictKeyError(`${head} ${parts.join('; ')}${caseHint(missingKeys, unexpectedKeys)} (pass { strict: false } to load the keys that match)`, missingKeys, unexpectedKeys);
+      throw new StateDictKeyError(
+        `${head} ${parts.join('; ')}${caseHint(missingKeys, unexpectedKeys)} (pass { strict: false } to load the keys that match)`,
+        missingKeys,
+        unexpectedKeys,
+      );
     }
     noGrad(() => {
       for (const [k, t] of given) {

@@ -52,7 +52,11 @@ function toLengths(lengths: Tensor | readonly number[], who: string): number[] {
  * decreasing order; pass `{ enforceSorted: false }` to have them sorted (the order is restored on
  * unpacking).
  */
-export function packPaddedSequence(input: Tensor, lengths: Tensor | readonly number[], opts: { batchFirst?: boolean; enforceSorted?: boolean } = {}): PackedSequence {
+export function packPaddedSequence(
+  input: Tensor,
+  lengths: Tensor | readonly number[],
+  opts: { batchFirst?: boolean; enforceSorted?: boolean } = {},
+): PackedSequence {
   const who = 'packPaddedSequence';
   checkOptionKeys(who, opts, ['batchFirst', 'enforceSorted']);
   if (input.ndim < 2) throw new ShapeError(`${who}: expected input [T, B, *] (or [B, T, *] with batchFirst), got ${fmtShape(input.shape)}`);
@@ -67,7 +71,9 @@ export function packPaddedSequence(input: Tensor, lengths: Tensor | readonly num
   if (opts.enforceSorted ?? true) {
     for (let i = 1; i < B; i++)
       if (lens[i]! > lens[i - 1]!)
-        throw new ValueError(`${who}: \`lengths\` array must be sorted in decreasing order when \`enforceSorted\` is true; pass { enforceSorted: false } to pack unsorted sequences`);
+        throw new ValueError(
+          `${who}: \`lengths\` array must be sorted in decreasing order when \`enforceSorted\` is true; pass { enforceSorted: false } to pack unsorted sequences`,
+        );
   } else {
     order = order.sort((a, b) => lens[b]! - lens[a]! || a - b);
     sorted = Int32Array.from(order);
@@ -107,7 +113,9 @@ export function padPackedSequence(
   const maxLen = batchSizes.length;
   const T = opts.totalLength ?? maxLen;
   if (!Number.isInteger(T) || T < maxLen)
-    throw new ValueError(`${who}: expected totalLength to be at least the length of the longest sequence (${maxLen}), got ${opts.totalLength}`);
+    throw new ValueError(
+      `${who}: expected totalLength to be at least the length of the longest sequence (${maxLen}), got ${opts.totalLength}`,
+    );
   const B = batchSizes[0] ?? 0;
   const n = data.shape[0]!;
   // data rows plus one padding row; every padded position points at it

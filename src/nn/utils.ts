@@ -14,11 +14,19 @@ import { checkOptionKeys } from '../core/options.js';
 
 function asList(parameters: Iterable<Tensor> | Tensor, who: string): Tensor[] {
   // a function (model.parameters, uncalled) would be an empty list to Array.from: nothing clipped, silently
-  if (typeof parameters === 'function') throw new ValueError(`${who}: parameters is a function; call it — model.parameters(), not model.parameters`);
-  if (parameters === null || typeof parameters !== 'object' || (!(parameters instanceof Tensor) && typeof parameters[Symbol.iterator] !== 'function'))
-    throw new ValueError(`${who}: expected a Tensor or an iterable of Tensors (e.g. model.parameters()), got ${parameters === null ? 'null' : typeof parameters}`);
+  if (typeof parameters === 'function')
+    throw new ValueError(`${who}: parameters is a function; call it — model.parameters(), not model.parameters`);
+  if (
+    parameters === null ||
+    typeof parameters !== 'object' ||
+    (!(parameters instanceof Tensor) && typeof parameters[Symbol.iterator] !== 'function')
+  )
+    throw new ValueError(
+      `${who}: expected a Tensor or an iterable of Tensors (e.g. model.parameters()), got ${parameters === null ? 'null' : typeof parameters}`,
+    );
   const list = parameters instanceof Tensor ? [parameters] : Array.from(parameters);
-  for (const p of list) if (!(p instanceof Tensor)) throw new ValueError(`${who}: expected tensors (e.g. model.parameters()), got ${typeof p}`);
+  for (const p of list)
+    if (!(p instanceof Tensor)) throw new ValueError(`${who}: expected tensors (e.g. model.parameters()), got ${typeof p}`);
   return list;
 }
 

@@ -26,7 +26,11 @@ export function variance(x: Tensor, dim: Dims | undefined, correction: number, k
   const n = count(x, dim, 'var');
   const xf = isFloat(x.dtype) ? x : x.to('float32');
   const mu = xf.mean(dim, true);
-  return xf.sub(mu).square().sum(dim, keepdim).div(Math.max(n - correction, 0));
+  return xf
+    .sub(mu)
+    .square()
+    .sum(dim, keepdim)
+    .div(Math.max(n - correction, 0));
 }
 
 /** log Σ exp(x), stable: m + log Σ exp(x - m) with m = max (detached; the result does not depend on it). */
@@ -67,7 +71,8 @@ export function sumToSize(x: Tensor, shape: readonly number[]): Tensor {
   for (let i = 0; i < x.ndim; i++) {
     if (i < lead) dims.push(i);
     else if (shape[i - lead] === 1 && x.shape[i] !== 1) dims.push(i);
-    else if (shape[i - lead] !== x.shape[i]) throw new ShapeError(`sumToSize: ${fmtShape(x.shape)} is not expandable from ${fmtShape(shape)}`);
+    else if (shape[i - lead] !== x.shape[i])
+      throw new ShapeError(`sumToSize: ${fmtShape(x.shape)} is not expandable from ${fmtShape(shape)}`);
   }
   const s = dims.length ? x.sum(dims, true) : x;
   return s.reshape(shape);
@@ -93,12 +98,17 @@ export function repeat(x: Tensor, reps: readonly number[]): Tensor {
     inter.push(1, s);
     expanded.push(reps[i]!, s);
   });
-  return x.reshape(inter).expand(expanded).contiguous().reshape(shape.map((s, i) => s * reps[i]!));
+  return x
+    .reshape(inter)
+    .expand(expanded)
+    .contiguous()
+    .reshape(shape.map((s, i) => s * reps[i]!));
 }
 
 /** Matrix product with PyTorch's rules: 1-D·1-D dot, 2-D, 1-D promoted, batched with broadcast batch dims. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: both arguments need at least 1 dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  if (a.ndim === 0 || b.ndim === 0)
+    throw new ShapeError(`matmul: both arguments need at least 1 dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   const a2 = a.ndim === 1 ? a.unsqueeze(0) : a;
   const b2 = b.ndim === 1 ? b.unsqueeze(1) : b;
   const m = a2.shape[a2.ndim - 2]!;
@@ -112,7 +122,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const nb = numel(batch);
   const as3 = (t: Tensor, own: number[], r: number, c: number): Tensor =>
     numel(own) === 1 && nb !== 1 ? t.reshape(1, r, c) : t.expand([...batch, r, c]).reshape(nb, r, c);
-  const out = as3(a2, ba, m, k).bmm(as3(b2, bb, k, n)).reshape([...batch, m, n]);
+  const out = as3(a2, ba, m, k)
+    .bmm(as3(b2, bb, k, n))
+    .reshape([...batch, m, n]);
   if (a.ndim === 1 && b.ndim === 1) return out.reshape([]);
   if (a.ndim === 1) return out.squeeze(-2);
   if (b.ndim === 1) return out.squeeze(-1);

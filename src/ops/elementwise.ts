@@ -8,9 +8,36 @@ import type { Tensor } from '../tensor/tensor.js';
 import { view, type OpDef, type OpAttrs, type OutSpec } from './types.js';
 
 type UnaryName =
-  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'sign'
-  | 'square' | 'reciprocal' | 'erf' | 'log1p' | 'expm1' | 'floor' | 'ceil' | 'round' | 'gelu' | 'geluGrad'
-  | 'logicalNot' | 'isnan' | 'isinf' | 'powScalar' | 'clamp' | 'leakyRelu' | 'elu' | 'softplus';
+  | 'neg'
+  | 'abs'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'sin'
+  | 'cos'
+  | 'tanh'
+  | 'sigmoid'
+  | 'relu'
+  | 'sign'
+  | 'square'
+  | 'reciprocal'
+  | 'erf'
+  | 'log1p'
+  | 'expm1'
+  | 'floor'
+  | 'ceil'
+  | 'round'
+  | 'gelu'
+  | 'geluGrad'
+  | 'logicalNot'
+  | 'isnan'
+  | 'isinf'
+  | 'powScalar'
+  | 'clamp'
+  | 'leakyRelu'
+  | 'elu'
+  | 'softplus';
 
 /** How a unary op chooses its output dtype. */
 type Kind = 'float' | 'same' | 'bool';
@@ -84,43 +111,97 @@ export const unaryOps = {
   gelu: unary('gelu', 'gelu', 'float', none, (g, { inputs: [x], run }) => [g.mul(run('geluGrad', [x!], {}))]),
   // d/dx [Φ(x) + x φ(x)] = φ(x) (2 − x²)  (for second derivatives of gelu)
   geluGrad: unary('geluGrad', 'geluGrad', 'float', none, (g, { inputs: [x] }) => [
-    g.mul(x!.square().mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI))).mul(x!.square().rsub(2)),
+    g
+      .mul(
+        x!
+          .square()
+          .mul(-0.5)
+          .exp()
+          .mul(1 / Math.sqrt(2 * Math.PI)),
+      )
+      .mul(x!.square().rsub(2)),
   ]),
   logicalNot: unary('logicalNot', 'not', 'bool', none, null),
   isnan: unary('isnan', 'isnan', 'bool', none, null),
   isinf: unary('isinf', 'isinf', 'bool', none, null),
   // d x^p = p x^(p-1)
-  powScalar: unary('powScalar', 'powScalar', 'same', (a) => [a.exponent, 0], (g, { inputs: [x], attrs }) => {
-    const p = attrs.exponent;
-    if (p === 0) return [g.mul(0)];
-    return [g.mul(x!.pow(p - 1)).mul(p)];
-  }),
+  powScalar: unary(
+    'powScalar',
+    'powScalar',
+    'same',
+    (a) => [a.exponent, 0],
+    (g, { inputs: [x], attrs }) => {
+      const p = attrs.exponent;
+      if (p === 0) return [g.mul(0)];
+      return [g.mul(x!.pow(p - 1)).mul(p)];
+    },
+  ),
   // gradient passes where min <= x <= max (bounds included, like PyTorch)
-  clamp: unary('clamp', 'clamp', 'same', (a) => [a.min ?? NaN, a.max ?? NaN], (g, { inputs: [x], attrs }) => {
-    let mask = x!.eq(x!); // true except NaN
-    if (attrs.min !== null) mask = mask.logicalAnd(x!.ge(attrs.min));
-    if (attrs.max !== null) mask = mask.logicalAnd(x!.le(attrs.max));
-    return [g.mul(mask.to(g.dtype))];
-  }),
+  clamp: unary(
+    'clamp',
+    'clamp',
+    'same',
+    (a) => [a.min ?? NaN, a.max ?? NaN],
+    (g, { inputs: [x], attrs }) => {
+      let mask = x!.eq(x!); // true except NaN
+      if (attrs.min !== null) mask = mask.logicalAnd(x!.ge(attrs.min));
+      if (attrs.max !== null) mask = mask.logicalAnd(x!.le(attrs.max));
+      return [g.mul(mask.to(g.dtype))];
+    },
+  ),
   // d leaky(x) = 1 if x > 0 else slope (slope at 0, like PyTorch)
-  leakyRelu: unary('leakyRelu', 'leakyRelu', 'float', (a) => [a.slope, 0], (g, { inputs: [x], attrs }) => [
-    g.mul(x!.gt(0).to(g.dtype).mul(1 - attrs.slope).add(attrs.slope)),
-  ]),
+  leakyRelu: unary(
+    'leakyRelu',
+    'leakyRelu',
+    'float',
+    (a) => [a.slope, 0],
+    (g, { inputs: [x], attrs }) => [
+      g.mul(
+        x!
+          .gt(0)
+          .to(g.dtype)
+          .mul(1 - attrs.slope)
+          .add(attrs.slope),
+      ),
+    ],
+  ),
   // d elu(x) = 1 if x > 0 else elu(x) + alpha
-  elu: unary('elu', 'elu', 'float', (a) => [a.alpha, 0], (g, { inputs: [x], output, attrs }) => [
-    g.mul(x!.gt(0).ifElse(1, output.add(attrs.alpha))),
-  ]),
+  elu: unary(
+    'elu',
+    'elu',
+    'float',
+    (a) => [a.alpha, 0],
+    (g, { inputs: [x], output, attrs }) => [g.mul(x!.gt(0).ifElse(1, output.add(attrs.alpha)))],
+  ),
   // d softplus(x) = σ(βx) (1 above the threshold)
-  softplus: unary('softplus', 'softplus', 'float', (a) => [a.beta, a.threshold], (g, { inputs: [x], attrs }) => [
-    g.mul(x!.mul(attrs.beta).gt(attrs.threshold).ifElse(1, x!.mul(attrs.beta).sigmoid())),
-  ]),
+  softplus: unary(
+    'softplus',
+    'softplus',
+    'float',
+    (a) => [a.beta, a.threshold],
+    (g, { inputs: [x], attrs }) => [g.mul(x!.mul(attrs.beta).gt(attrs.threshold).ifElse(1, x!.mul(attrs.beta).sigmoid()))],
+  ),
 } satisfies { [K in UnaryName]: OpDef<OpAttrs[K]> };
 
 // ---- binary ----
 
 type BinaryName =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor';
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'maximum'
+  | 'minimum'
+  | 'eq'
+  | 'ne'
+  | 'lt'
+  | 'le'
+  | 'gt'
+  | 'ge'
+  | 'logicalAnd'
+  | 'logicalOr'
+  | 'logicalXor';
 
 function binaryInfer(name: string, kind: 'arith' | 'div' | 'cmp' | 'logic') {
   return ([a, b]: readonly Tensor[]): OutSpec => {

@@ -96,7 +96,8 @@ export const indexingOps = {
     infer: ([src, index], { dim, size }) => {
       const shape = src!.shape.slice();
       const n = index!.shape.length === 0 ? 1 : index!.shape[0]!;
-      if (shape[dim] !== n) throw new ShapeError(`indexAdd: src ${fmtShape(src!.shape)} has ${shape[dim]} entries in dim ${dim} but index has ${n}`);
+      if (shape[dim] !== n)
+        throw new ShapeError(`indexAdd: src ${fmtShape(src!.shape)} has ${shape[dim]} entries in dim ${dim} but index has ${n}`);
       shape[dim] = size;
       return { shape, dtype: src!.dtype };
     },

@@ -52,17 +52,43 @@ function poolOutSize(inp: number, k: number, s: number, p: number, d: number, ce
 
 function convArgs(x: readonly number[], w: readonly number[], y: readonly number[], a: ConvAttrs): Conv2dArgs {
   return {
-    n: x[0]!, cIn: x[1]!, h: x[2]!, w: x[3]!, cOut: w[0]!, kh: w[2]!, kw: w[3]!, oh: y[2]!, ow: y[3]!,
-    strideH: a.stride[0], strideW: a.stride[1], padH: a.padding[0], padW: a.padding[1],
-    dilH: a.dilation[0], dilW: a.dilation[1], groups: a.groups,
+    n: x[0]!,
+    cIn: x[1]!,
+    h: x[2]!,
+    w: x[3]!,
+    cOut: w[0]!,
+    kh: w[2]!,
+    kw: w[3]!,
+    oh: y[2]!,
+    ow: y[3]!,
+    strideH: a.stride[0],
+    strideW: a.stride[1],
+    padH: a.padding[0],
+    padW: a.padding[1],
+    dilH: a.dilation[0],
+    dilW: a.dilation[1],
+    groups: a.groups,
   };
 }
 
 function poolArgs(x: readonly number[], y: readonly number[], a: PoolAttrs, countIncludePad = true, divisor = 0): Pool2dArgs {
   return {
-    n: x[0]!, c: x[1]!, h: x[2]!, w: x[3]!, oh: y[2]!, ow: y[3]!, kh: a.kernelSize[0], kw: a.kernelSize[1],
-    strideH: a.stride[0], strideW: a.stride[1], padH: a.padding[0], padW: a.padding[1],
-    dilH: a.dilation[0], dilW: a.dilation[1], countIncludePad, divisor,
+    n: x[0]!,
+    c: x[1]!,
+    h: x[2]!,
+    w: x[3]!,
+    oh: y[2]!,
+    ow: y[3]!,
+    kh: a.kernelSize[0],
+    kw: a.kernelSize[1],
+    strideH: a.stride[0],
+    strideW: a.stride[1],
+    padH: a.padding[0],
+    padW: a.padding[1],
+    dilH: a.dilation[0],
+    dilW: a.dilation[1],
+    countIncludePad,
+    divisor,
   };
 }
 
@@ -70,21 +96,28 @@ function poolArgs(x: readonly number[], y: readonly number[], a: PoolAttrs, coun
 function inferConv(op: string, x: Tensor, w: Tensor, a: ConvAttrs): number[] {
   checkFloat(op, x, w);
   if (x.shape.length !== 4)
-    throw new ShapeError(`${op}: expected a 4-D input [N, C, H, W], got ${fmtShape(x.shape)}${x.shape.length === 3 ? ' (add a batch dimension with .unsqueeze(0))' : ''}`);
+    throw new ShapeError(
+      `${op}: expected a 4-D input [N, C, H, W], got ${fmtShape(x.shape)}${x.shape.length === 3 ? ' (add a batch dimension with .unsqueeze(0))' : ''}`,
+    );
   if (w.shape.length !== 4) throw new ShapeError(`${op}: expected a 4-D weight [Cout, Cin/groups, kH, kW], got ${fmtShape(w.shape)}`);
   const [, c, h, wd] = x.shape as number[];
   const [co, cig, kh, kw] = w.shape as number[];
   const g = a.groups;
   if (!Number.isInteger(g) || g < 1) throw new ValueError(`${op}: groups must be a positive integer, got ${g}`);
   if (c! !== cig! * g)
-    throw new ShapeError(`${op}: input ${fmtShape(x.shape)} has ${c} channels but weight ${fmtShape(w.shape)} with groups=${g} expects ${cig! * g}`);
+    throw new ShapeError(
+      `${op}: input ${fmtShape(x.shape)} has ${c} channels but weight ${fmtShape(w.shape)} with groups=${g} expects ${cig! * g}`,
+    );
   if (co! % g !== 0) throw new ShapeError(`${op}: out channels ${co} of weight ${fmtShape(w.shape)} not divisible by groups=${g}`);
-  for (const v of [...a.stride, ...a.dilation]) if (!Number.isInteger(v) || v < 1) throw new ValueError(`${op}: stride and dilation must be positive integers`);
+  for (const v of [...a.stride, ...a.dilation])
+    if (!Number.isInteger(v) || v < 1) throw new ValueError(`${op}: stride and dilation must be positive integers`);
   for (const v of a.padding) if (!Number.isInteger(v) || v < 0) throw new ValueError(`${op}: padding must be a non-negative integer`);
   const oh = convOutSize(h!, kh!, a.stride[0], a.padding[0], a.dilation[0]);
   const ow = convOutSize(wd!, kw!, a.stride[1], a.padding[1], a.dilation[1]);
   if (oh < 1 || ow < 1)
-    throw new ShapeError(`${op}: input ${fmtShape(x.shape)} is too small for kernel ${kh}x${kw} (padding ${a.padding.join('x')}, dilation ${a.dilation.join('x')}): output would be ${oh}x${ow}`);
+    throw new ShapeError(
+      `${op}: input ${fmtShape(x.shape)} is too small for kernel ${kh}x${kw} (padding ${a.padding.join('x')}, dilation ${a.dilation.join('x')}): output would be ${oh}x${ow}`,
+    );
   return [x.shape[0]!, co!, oh, ow];
 }
 
@@ -98,7 +131,10 @@ function inferPool(op: string, x: Tensor, a: PoolAttrs): number[] {
   }
   const oh = poolOutSize(x.shape[2]!, a.kernelSize[0], a.stride[0], a.padding[0], a.dilation[0], a.ceilMode);
   const ow = poolOutSize(x.shape[3]!, a.kernelSize[1], a.stride[1], a.padding[1], a.dilation[1], a.ceilMode);
-  if (oh < 1 || ow < 1) throw new ShapeError(`${op}: input ${fmtShape(x.shape)} is too small for kernel ${a.kernelSize.join('x')}: output would be ${oh}x${ow}`);
+  if (oh < 1 || ow < 1)
+    throw new ShapeError(
+      `${op}: input ${fmtShape(x.shape)} is too small for kernel ${a.kernelSize.join('x')}: output would be ${oh}x${ow}`,
+    );
   return [x.shape[0]!, x.shape[1]!, oh, ow];
 }
 
@@ -120,7 +156,8 @@ export const linalgOps = {
       checkFloat('matmul', a!, b!);
       const [ba, m, k] = a!.shape as number[];
       const [bb, k2, n] = b!.shape as number[];
-      if (k !== k2) throw new ShapeError(`matmul: shapes ${fmtShape(a!.shape)} and ${fmtShape(b!.shape)} cannot be multiplied (${k} vs ${k2})`);
+      if (k !== k2)
+        throw new ShapeError(`matmul: shapes ${fmtShape(a!.shape)} and ${fmtShape(b!.shape)} cannot be multiplied (${k} vs ${k2})`);
       if (ba !== bb && ba !== 1 && bb !== 1) throw new ShapeError(`matmul: batch sizes ${ba} and ${bb} do not broadcast`);
       return { shape: [Math.max(ba!, bb!), m!, n!], dtype: promote(a!.dtype, b!.dtype) };
     },
@@ -152,11 +189,19 @@ export const linalgOps = {
   linear: {
     infer: ([x, w, b]) => {
       checkFloat('linear', x!, w!);
-      if (x!.ndim !== 2 || w!.ndim !== 2) throw new ShapeError(`linear: expected a 2-D input and weight, got ${fmtShape(x!.shape)} and ${fmtShape(w!.shape)}`);
+      if (x!.ndim !== 2 || w!.ndim !== 2)
+        throw new ShapeError(`linear: expected a 2-D input and weight, got ${fmtShape(x!.shape)} and ${fmtShape(w!.shape)}`);
       const [m, k] = x!.shape as number[];
       const [n, k2] = w!.shape as number[];
-      if (k !== k2) throw new ShapeError(`linear: input ${fmtShape(x!.shape)} and weight ${fmtShape(w!.shape)} cannot be multiplied (${k} vs ${k2})`);
-      if (x!.dtype !== w!.dtype || (b && b.dtype !== x!.dtype)) throw new DTypeError(`linear: input, weight and bias must share one dtype, got ${[x, w, b].filter(Boolean).map((t) => t!.dtype).join(', ')}`);
+      if (k !== k2)
+        throw new ShapeError(`linear: input ${fmtShape(x!.shape)} and weight ${fmtShape(w!.shape)} cannot be multiplied (${k} vs ${k2})`);
+      if (x!.dtype !== w!.dtype || (b && b.dtype !== x!.dtype))
+        throw new DTypeError(
+          `linear: input, weight and bias must share one dtype, got ${[x, w, b]
+            .filter(Boolean)
+            .map((t) => t!.dtype)
+            .join(', ')}`,
+        );
       if (b && (b.ndim !== 1 || b.shape[0] !== n)) throw new ShapeError(`linear: bias must be [${n}], got ${fmtShape(b.shape)}`);
       return { shape: [m!, n!], dtype: x!.dtype };
     },
@@ -187,12 +232,18 @@ export const linalgOps = {
     infer: ([x, w, b], a) => {
       const shape = inferConv('conv2d', x!, w!, a);
       const dtype = promote(x!.dtype, w!.dtype);
-      if (b && (b.ndim !== 1 || b.shape[0] !== shape[1])) throw new ShapeError(`conv2d: bias must be [${shape[1]}], got ${fmtShape(b.shape)}`);
+      if (b && (b.ndim !== 1 || b.shape[0] !== shape[1]))
+        throw new ShapeError(`conv2d: bias must be [${shape[1]}], got ${fmtShape(b.shape)}`);
       if (b && b.dtype !== dtype) throw new DTypeError(`conv2d: bias must be ${dtype} like the output, got ${b.dtype}`);
       return { shape, dtype };
     },
     forward: ([x, w, b], a, out) => ({
-      data: kernels().conv2d(contiguousData(x!), contiguousData(w!), { ...convArgs(x!.shape, w!.shape, out.shape, a), bias: b ? contiguousData(b) : null }, out.dtype),
+      data: kernels().conv2d(
+        contiguousData(x!),
+        contiguousData(w!),
+        { ...convArgs(x!.shape, w!.shape, out.shape, a), bias: b ? contiguousData(b) : null },
+        out.dtype,
+      ),
     }),
     // db = Σ_{N,H,W} g: the reduction add's backward makes for b.reshape(1, -1, 1, 1) (same sums)
     backward: (g, { inputs: [x, w, b], attrs, run }) => [
@@ -237,9 +288,12 @@ export const linalgOps = {
     infer: ([x, w], a) => {
       checkFloat('convTranspose2d', x!, w!);
       if (x!.shape.length !== 4) throw new ShapeError(`convTranspose2d: expected a 4-D input [N, C, H, W], got ${fmtShape(x!.shape)}`);
-      if (w!.shape.length !== 4) throw new ShapeError(`convTranspose2d: expected a 4-D weight [Cin, Cout/groups, kH, kW], got ${fmtShape(w!.shape)}`);
+      if (w!.shape.length !== 4)
+        throw new ShapeError(`convTranspose2d: expected a 4-D weight [Cin, Cout/groups, kH, kW], got ${fmtShape(w!.shape)}`);
       if (x!.shape[1] !== w!.shape[0])
-        throw new ShapeError(`convTranspose2d: input ${fmtShape(x!.shape)} has ${x!.shape[1]} channels but weight ${fmtShape(w!.shape)} expects ${w!.shape[0]}`);
+        throw new ShapeError(
+          `convTranspose2d: input ${fmtShape(x!.shape)} has ${x!.shape[1]} channels but weight ${fmtShape(w!.shape)} expects ${w!.shape[0]}`,
+        );
       const size = (i: number, k: number, d: 0 | 1) =>
         (i - 1) * a.stride[d] - 2 * a.padding[d] + a.dilation[d] * (k - 1) + a.outputPadding[d] + 1;
       const oh = size(x!.shape[2]!, w!.shape[2]!, 0);
@@ -283,7 +337,12 @@ export const linalgOps = {
       const [n, c, h, w] = attrs.inputShape as [number, number, number, number];
       const per = g!.shape[2]! * g!.shape[3]!;
       const idx = gg.newTensor(attrs.indices, [n, c, per], 'int32');
-      return [gg.reshape(n, c, h * w).gather(2, idx).reshape(g!.shape)];
+      return [
+        gg
+          .reshape(n, c, h * w)
+          .gather(2, idx)
+          .reshape(g!.shape),
+      ];
     },
   } satisfies OpDef<OpAttrs['maxPool2dGrad']>,
 
@@ -298,11 +357,23 @@ export const linalgOps = {
   avgPool2dGrad: {
     infer: ([g], a) => ({ shape: a.inputShape.slice(), dtype: g!.dtype }),
     forward: ([g], a, out) => ({
-      data: kernels().avgPool2dGrad(contiguousData(g!), poolArgs(a.inputShape, g!.shape, a, a.countIncludePad, a.divisorOverride ?? 0), out.dtype),
+      data: kernels().avgPool2dGrad(
+        contiguousData(g!),
+        poolArgs(a.inputShape, g!.shape, a, a.countIncludePad, a.divisorOverride ?? 0),
+        out.dtype,
+      ),
     }),
     // avg-pool's gradient is linear in g: its own gradient is avg-pool again
     backward: (gg, { attrs, run }) => [
-      run('avgPool2d', [gg], { kernelSize: attrs.kernelSize, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, ceilMode: attrs.ceilMode, countIncludePad: attrs.countIncludePad, divisorOverride: attrs.divisorOverride }),
+      run('avgPool2d', [gg], {
+        kernelSize: attrs.kernelSize,
+        stride: attrs.stride,
+        padding: attrs.padding,
+        dilation: attrs.dilation,
+        ceilMode: attrs.ceilMode,
+        countIncludePad: attrs.countIncludePad,
+        divisorOverride: attrs.divisorOverride,
+      }),
     ],
   } satisfies OpDef<OpAttrs['avgPool2dGrad']>,
 };

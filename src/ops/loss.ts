@@ -18,7 +18,9 @@ function checkInputs(op: string, x: Tensor, target: Tensor, weight: Tensor): voi
   if (target.dtype !== 'int32') throw new DTypeError(`${op}: target must be int32 class indices, got ${target.dtype}`);
   const m = x.shape[0]!;
   if (target.ndim !== 1 || target.shape[0] !== m || weight.ndim !== 1 || weight.shape[0] !== m)
-    throw new ShapeError(`${op}: target ${fmtShape(target.shape)} and weight ${fmtShape(weight.shape)} must both be [${m}] for logits ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `${op}: target ${fmtShape(target.shape)} and weight ${fmtShape(weight.shape)} must both be [${m}] for logits ${fmtShape(x.shape)}`,
+    );
   if (weight.dtype !== x.dtype) throw new DTypeError(`${op}: weight must have the logits' dtype ${x.dtype}, got ${weight.dtype}`);
 }
 
@@ -31,7 +33,14 @@ export const lossOps = {
     },
     forward: ([x, target, weight], _a, out) => {
       const [m, c] = x!.shape as [number, number];
-      const r = kernels().softmaxCrossEntropy(contiguousData(x!), m, c, contiguousData(target!) as Int32Array, contiguousData(weight!), out.dtype);
+      const r = kernels().softmaxCrossEntropy(
+        contiguousData(x!),
+        m,
+        c,
+        contiguousData(target!) as Int32Array,
+        contiguousData(weight!),
+        out.dtype,
+      );
       return { data: r.loss, saved: r.probs };
     },
     backward: (g, { inputs: [x, target, weight], saved, run, gradEnabled }) => {
@@ -43,12 +52,23 @@ export const lossOps = {
         const t = contiguousData(target!);
         const onehot = new Float64Array(m * c);
         for (let i = 0; i < m; i++) onehot[i * c + t[i]!] = 1;
-        return [x!.softmax(1).sub(x!.newTensor(onehot, [m, c])).mul(g.mul(weight!).unsqueeze(1)), null, null];
+        return [
+          x!
+            .softmax(1)
+            .sub(x!.newTensor(onehot, [m, c]))
+            .mul(g.mul(weight!).unsqueeze(1)),
+          null,
+          null,
+        ];
       }
-      return [run('softmaxCrossEntropyGrad', [g, target!, weight!], {
-        probs: saved as OpAttrs['softmaxCrossEntropyGrad']['probs'],
-        classes: x!.shape[1]!,
-      }), null, null];
+      return [
+        run('softmaxCrossEntropyGrad', [g, target!, weight!], {
+          probs: saved as OpAttrs['softmaxCrossEntropyGrad']['probs'],
+          classes: x!.shape[1]!,
+        }),
+        null,
+        null,
+      ];
     },
   } satisfies OpDef<OpAttrs['softmaxCrossEntropy']>,
 
@@ -56,7 +76,17 @@ export const lossOps = {
     infer: ([g], a) => ({ shape: [g!.shape[0]!, a.classes], dtype: g!.dtype }),
     forward: ([g, target, weight], a, out) => {
       const [m, c] = out.shape as [number, number];
-      return { data: kernels().softmaxCrossEntropyGrad(a.probs, m, c, contiguousData(target!) as Int32Array, contiguousData(weight!), contiguousData(g!), out.dtype) };
+      return {
+        data: kernels().softmaxCrossEntropyGrad(
+          a.probs,
+          m,
+          c,
+          contiguousData(target!) as Int32Array,
+          contiguousData(weight!),
+          contiguousData(g!),
+          out.dtype,
+        ),
+      };
     },
     backward: null,
   } satisfies OpDef<OpAttrs['softmaxCrossEntropyGrad']>,

@@ -11,7 +11,13 @@ import { contiguousData } from './reduce.js';
 import { view, type OpAttrs, type OpDef } from './types.js';
 
 /** Copy contiguous `src` (shape `srcShape`) into `out` (shape `outShape`) starting at `starts`. */
-function placeBlock(out: TypedArray, outShape: readonly number[], src: TypedArray, srcShape: readonly number[], starts: readonly number[]): void {
+function placeBlock(
+  out: TypedArray,
+  outShape: readonly number[],
+  src: TypedArray,
+  srcShape: readonly number[],
+  starts: readonly number[],
+): void {
   const nd = outShape.length;
   if (numel(srcShape) === 0) return;
   if (nd === 0) {
@@ -47,7 +53,9 @@ export const movementOps = {
     infer: ([x], { dims }) => {
       const n = x!.shape.length;
       if (dims.length !== n || new Set(dims).size !== n || dims.some((d) => d < 0 || d >= n))
-        throw new ValueError(`permute: dims ${fmtShape(dims)} is not a permutation of the ${n} dimensions of a tensor of shape ${fmtShape(x!.shape)}`);
+        throw new ValueError(
+          `permute: dims ${fmtShape(dims)} is not a permutation of the ${n} dimensions of a tensor of shape ${fmtShape(x!.shape)}`,
+        );
       return { shape: dims.map((d) => x!.shape[d]!), dtype: x!.dtype };
     },
     forward: ([x], { dims }) => ({ data: x!.storage, offset: x!.offset, strides: dims.map((d) => x!.strides[d]!) }),
@@ -62,7 +70,9 @@ export const movementOps = {
     infer: ([x], { shape }) => {
       const xs = x!.shape;
       if (shape.length < xs.length)
-        throw new ShapeError(`expand: the number of sizes provided (${shape.length}) must be greater or equal to the number of dimensions in the tensor (${xs.length})`);
+        throw new ShapeError(
+          `expand: the number of sizes provided (${shape.length}) must be greater or equal to the number of dimensions in the tensor (${xs.length})`,
+        );
       const off = shape.length - xs.length;
       const out = shape.map((s, i) => {
         const cur = i >= off ? xs[i - off]! : 1;
@@ -71,7 +81,9 @@ export const movementOps = {
           return cur;
         }
         if (cur !== 1 && cur !== s)
-          throw new ShapeError(`expand: the expanded size of the tensor (${s}) must match the existing size (${cur}) at non-singleton dimension ${i}; target ${fmtShape(shape)}, tensor ${fmtShape(xs)}`);
+          throw new ShapeError(
+            `expand: the expanded size of the tensor (${s}) must match the existing size (${cur}) at non-singleton dimension ${i}; target ${fmtShape(shape)}, tensor ${fmtShape(xs)}`,
+          );
         return s;
       });
       return { shape: out, dtype: x!.dtype };
@@ -156,10 +168,14 @@ export const movementOps = {
       shape[dim] = 0;
       for (const t of xs) {
         if (t.shape.length !== first.shape.length)
-          throw new ShapeError(`cat: tensors must have the same number of dimensions: got ${fmtShape(first.shape)} and ${fmtShape(t.shape)}`);
+          throw new ShapeError(
+            `cat: tensors must have the same number of dimensions: got ${fmtShape(first.shape)} and ${fmtShape(t.shape)}`,
+          );
         for (let d = 0; d < shape.length; d++)
           if (d !== dim && t.shape[d] !== first.shape[d])
-            throw new ShapeError(`cat: sizes of tensors must match except in dimension ${dim}: got ${fmtShape(first.shape)} and ${fmtShape(t.shape)}`);
+            throw new ShapeError(
+              `cat: sizes of tensors must match except in dimension ${dim}: got ${fmtShape(first.shape)} and ${fmtShape(t.shape)}`,
+            );
         shape[dim] = shape[dim]! + t.shape[dim]!;
         dtype = promote(dtype, t.dtype);
       }

@@ -28,7 +28,8 @@ function checkInput(op: string, x: Tensor): void {
 function checkChannels(op: string, x: Tensor, named: [string, Tensor][]): void {
   const c = x.shape[1]!;
   for (const [name, t] of named) {
-    if (t.ndim !== 1 || t.shape[0] !== c) throw new ShapeError(`${op}: ${name} has shape ${fmtShape(t.shape)} but the input ${fmtShape(x.shape)} has ${c} channels`);
+    if (t.ndim !== 1 || t.shape[0] !== c)
+      throw new ShapeError(`${op}: ${name} has shape ${fmtShape(t.shape)} but the input ${fmtShape(x.shape)} has ${c} channels`);
     if (t.dtype !== x.dtype) throw new DTypeError(`${op}: ${name} must have the input's dtype ${x.dtype}, got ${t.dtype}`);
   }
 }
@@ -59,12 +60,30 @@ export const normOps = {
   batchNorm: {
     infer: ([x, w, b, mean, vari]) => {
       checkInput('batchNorm', x!);
-      checkChannels('batchNorm', x!, [['weight', w!], ['bias', b!], ['mean', mean!], ['var', vari!]]);
+      checkChannels('batchNorm', x!, [
+        ['weight', w!],
+        ['bias', b!],
+        ['mean', mean!],
+        ['var', vari!],
+      ]);
       return { shape: x!.shape.slice(), dtype: x!.dtype };
     },
     forward: ([x, w, b, mean, vari], a, out) => {
       const [n, c, inner] = nci(x!);
-      return { data: kernels().batchNormForward(contiguousData(x!), contiguousData(mean!), contiguousData(vari!), contiguousData(w!), contiguousData(b!), n, c, inner, a.eps, out.dtype) };
+      return {
+        data: kernels().batchNormForward(
+          contiguousData(x!),
+          contiguousData(mean!),
+          contiguousData(vari!),
+          contiguousData(w!),
+          contiguousData(b!),
+          n,
+          c,
+          inner,
+          a.eps,
+          out.dtype,
+        ),
+      };
     },
     backward: (g, { inputs: [x, w, , mean, vari], attrs, run }) => {
       const dims = notChannel(x!);
@@ -77,11 +96,18 @@ export const normOps = {
         const s = v.add(attrs.eps).rsqrt();
         const xhat = x!.sub(m).mul(s);
         const gw = g.mul(perChannel(w!, x!));
-        const dx = attrs.training ? gw.sub(gw.mean(dims, true)).sub(xhat.mul(gw.mul(xhat).mean(dims, true))).mul(s) : gw.mul(s);
+        const dx = attrs.training
+          ? gw
+              .sub(gw.mean(dims, true))
+              .sub(xhat.mul(gw.mul(xhat).mean(dims, true)))
+              .mul(s)
+          : gw.mul(s);
         return [dx, g.mul(xhat).sum(dims), g.sum(dims), null, null];
       }
       const sums = run('batchNormGradSums', [g, x!, mean!, vari!], { eps: attrs.eps });
-      const dx = run('batchNormGradInput', attrs.training ? [g, x!, mean!, vari!, w!, sums] : [g, x!, mean!, vari!, w!], { eps: attrs.eps });
+      const dx = run('batchNormGradInput', attrs.training ? [g, x!, mean!, vari!, w!, sums] : [g, x!, mean!, vari!, w!], {
+        eps: attrs.eps,
+      });
       return [dx, sums.select(0, 0), sums.select(0, 1), null, null];
     },
   } satisfies OpDef<OpAttrs['batchNorm']>,
@@ -91,7 +117,19 @@ export const normOps = {
     infer: ([g, x]) => ({ shape: [2, x!.shape[1]!], dtype: g!.dtype }),
     forward: ([g, x, mean, vari], a, out) => {
       const [n, c, inner] = nci(x!);
-      return { data: kernels().batchNormGradSums(contiguousData(g!), contiguousData(x!), contiguousData(mean!), contiguousData(vari!), n, c, inner, a.eps, out.dtype) };
+      return {
+        data: kernels().batchNormGradSums(
+          contiguousData(g!),
+          contiguousData(x!),
+          contiguousData(mean!),
+          contiguousData(vari!),
+          n,
+          c,
+          inner,
+          a.eps,
+          out.dtype,
+        ),
+      };
     },
     backward: null,
   } satisfies OpDef<OpAttrs['batchNormGradSums']>,
@@ -101,7 +139,21 @@ export const normOps = {
     infer: ([g]) => ({ shape: g!.shape.slice(), dtype: g!.dtype }),
     forward: ([g, x, mean, vari, w, sums], a, out) => {
       const [n, c, inner] = nci(x!);
-      return { data: kernels().batchNormGradInput(contiguousData(g!), contiguousData(x!), contiguousData(mean!), contiguousData(vari!), contiguousData(w!), sums ? contiguousData(sums) : null, n, c, inner, a.eps, out.dtype) };
+      return {
+        data: kernels().batchNormGradInput(
+          contiguousData(g!),
+          contiguousData(x!),
+          contiguousData(mean!),
+          contiguousData(vari!),
+          contiguousData(w!),
+          sums ? contiguousData(sums) : null,
+          n,
+          c,
+          inner,
+          a.eps,
+          out.dtype,
+        ),
+      };
     },
     backward: null,
   } satisfies OpDef<OpAttrs['batchNormGradInput']>,

@@ -66,7 +66,6 @@ function intermediate(d: DType): DType {
   return d === 'float32' ? 'float64' : d;
 }
 
-
 function reduction<K extends 'sum' | 'amax' | 'amin'>(name: K, op: ReduceOp, backward: OpDef<OpAttrs[K]>['backward']): OpDef<OpAttrs[K]> {
   return {
     infer: ([x], { dims, keepdim }) => {
@@ -86,7 +85,10 @@ function keep(g: Tensor, inShape: readonly number[], dims: readonly number[], ke
   return keepdim ? g : g.reshape(reducedShape(inShape, dims, true));
 }
 
-function extremumGrad(g: Tensor, ctx: { inputs: readonly Tensor[]; output: Tensor; attrs: { dims: number[]; keepdim: boolean } }): (Tensor | null)[] {
+function extremumGrad(
+  g: Tensor,
+  ctx: { inputs: readonly Tensor[]; output: Tensor; attrs: { dims: number[]; keepdim: boolean } },
+): (Tensor | null)[] {
   const x = ctx.inputs[0]!;
   const { dims, keepdim } = ctx.attrs;
   const y = keep(ctx.output, x.shape, dims, keepdim);
@@ -107,7 +109,9 @@ export const reduceOps = {
     infer: ([x], { dim, keepdim }) => ({ shape: reducedShape(x!.shape, [dim], keepdim), dtype: isFloat(x!.dtype) ? x!.dtype : 'int32' }),
     forward: ([x], { dim }, out) => ({ data: reduceMany('prod', x!, [dim], out.dtype) }),
     // d Πx / dx_i = Π_{j≠i} x_j (exact also when some x_j are zero)
-    backward: (g, { inputs: [x], attrs, run }) => [keep(g, x!.shape, [attrs.dim], attrs.keepdim).mul(run('prodGrad', [x!], { dim: attrs.dim }))],
+    backward: (g, { inputs: [x], attrs, run }) => [
+      keep(g, x!.shape, [attrs.dim], attrs.keepdim).mul(run('prodGrad', [x!], { dim: attrs.dim })),
+    ],
   } satisfies OpDef<OpAttrs['prod']>,
   prodGrad: {
     infer: ([x]) => ({ shape: x!.shape.slice(), dtype: x!.dtype }),

@@ -54,7 +54,9 @@ export const selectOps = {
   putFlat: {
     infer: ([base, index, values]) => {
       if (base!.shape.length !== 1 || index!.shape.length !== 1 || values!.shape.length !== 1)
-        throw new ShapeError(`putFlat: expects 1-D base, index and values, got ${fmtShape(base!.shape)}, ${fmtShape(index!.shape)}, ${fmtShape(values!.shape)}`);
+        throw new ShapeError(
+          `putFlat: expects 1-D base, index and values, got ${fmtShape(base!.shape)}, ${fmtShape(index!.shape)}, ${fmtShape(values!.shape)}`,
+        );
       if (index!.dtype !== 'int32') throw new DTypeError(`putFlat: index must be int32, got ${index!.dtype}`);
       if (index!.shape[0] !== values!.shape[0]) throw new ShapeError(`putFlat: ${index!.shape[0]} indices but ${values!.shape[0]} values`);
       return { shape: base!.shape.slice(), dtype: base!.dtype };
@@ -128,7 +130,12 @@ export const selectOps = {
     forward: ([a, b], _x, out) => ({ data: binaryLoop('remainder', a!, b!, out, remainderScalar) }),
     backward: (g, { inputs: [a, b], run }) => [
       a!.requiresGrad ? g.sumToSize(a!.shape) : null,
-      b!.requiresGrad ? g.mul(run('divRounding', [a!, b!], { mode: 'floor' })).neg().sumToSize(b!.shape) : null,
+      b!.requiresGrad
+        ? g
+            .mul(run('divRounding', [a!, b!], { mode: 'floor' }))
+            .neg()
+            .sumToSize(b!.shape)
+        : null,
     ],
   } satisfies OpDef<OpAttrs['remainder']>,
 
@@ -138,7 +145,12 @@ export const selectOps = {
     forward: ([a, b], _x, out) => ({ data: binaryLoop('fmod', a!, b!, out, fmodScalar) }),
     backward: (g, { inputs: [a, b], run }) => [
       a!.requiresGrad ? g.sumToSize(a!.shape) : null,
-      b!.requiresGrad ? g.mul(run('divRounding', [a!, b!], { mode: 'trunc' })).neg().sumToSize(b!.shape) : null,
+      b!.requiresGrad
+        ? g
+            .mul(run('divRounding', [a!, b!], { mode: 'trunc' }))
+            .neg()
+            .sumToSize(b!.shape)
+        : null,
     ],
   } satisfies OpDef<OpAttrs['fmod']>,
 
@@ -162,10 +174,18 @@ export const selectOps = {
     infer: ([x, index, src], { dim, reduce }) => {
       if (index!.dtype !== 'int32') throw new DTypeError(`scatterReduce: index must be an int32 tensor, got ${index!.dtype}`);
       if (index!.shape.length !== x!.shape.length || src!.shape.length !== x!.shape.length)
-        throw new ShapeError(`scatterReduce: index ${fmtShape(index!.shape)} and src ${fmtShape(src!.shape)} must have as many dimensions as input ${fmtShape(x!.shape)}`);
+        throw new ShapeError(
+          `scatterReduce: index ${fmtShape(index!.shape)} and src ${fmtShape(src!.shape)} must have as many dimensions as input ${fmtShape(x!.shape)}`,
+        );
       for (let d = 0; d < x!.shape.length; d++) {
-        if (index!.shape[d]! > src!.shape[d]!) throw new ShapeError(`scatterReduce: index ${fmtShape(index!.shape)} is larger than src ${fmtShape(src!.shape)} in dimension ${d}`);
-        if (d !== dim && index!.shape[d]! > x!.shape[d]!) throw new ShapeError(`scatterReduce: index ${fmtShape(index!.shape)} is larger than input ${fmtShape(x!.shape)} in dimension ${d}`);
+        if (index!.shape[d]! > src!.shape[d]!)
+          throw new ShapeError(
+            `scatterReduce: index ${fmtShape(index!.shape)} is larger than src ${fmtShape(src!.shape)} in dimension ${d}`,
+          );
+        if (d !== dim && index!.shape[d]! > x!.shape[d]!)
+          throw new ShapeError(
+            `scatterReduce: index ${fmtShape(index!.shape)} is larger than input ${fmtShape(x!.shape)} in dimension ${d}`,
+          );
       }
       if (!['sum', 'mean', 'amax', 'amin', 'prod'].includes(reduce))
         throw new ValueError(`scatterReduce: reduce must be one of 'sum', 'prod', 'mean', 'amax', 'amin', got '${reduce}'`);
@@ -175,10 +195,22 @@ export const selectOps = {
     forward: ([x, index, src], { dim, reduce, includeSelf }, out) => {
       const idx = contiguousData(index!) as Int32Array;
       checkIndexRange(idx, x!.shape[dim]!, 'scatterReduce');
-      const r = scatterReduceKernel(contiguousData(x!), x!.shape, idx, index!.shape, contiguousData(src!), src!.shape, dim, reduce, includeSelf, out.dtype);
+      const r = scatterReduceKernel(
+        contiguousData(x!),
+        x!.shape,
+        idx,
+        index!.shape,
+        contiguousData(src!),
+        src!.shape,
+        dim,
+        reduce,
+        includeSelf,
+        out.dtype,
+      );
       return { data: r.out, saved: r.count };
     },
-    backward: (g, { inputs: [x, index, src], output, attrs, saved }) => scatterReduceGrad(g, x!, index!, src!, output, attrs, saved as Int32Array),
+    backward: (g, { inputs: [x, index, src], output, attrs, saved }) =>
+      scatterReduceGrad(g, x!, index!, src!, output, attrs, saved as Int32Array),
   } satisfies OpDef<OpAttrs['scatterReduce']>,
 };
 
@@ -187,7 +219,15 @@ export const selectOps = {
  * mean divides by the count; amax/amin split g evenly among the contributions equal to the result;
  * prod multiplies g by the product of the other factors (output / value, for nonzero values).
  */
-function scatterReduceGrad(g: Tensor, x: Tensor, index: Tensor, src: Tensor, out: Tensor, a: OpAttrs['scatterReduce'], count: Int32Array): (Tensor | null)[] {
+function scatterReduceGrad(
+  g: Tensor,
+  x: Tensor,
+  index: Tensor,
+  src: Tensor,
+  out: Tensor,
+  a: OpAttrs['scatterReduce'],
+  count: Int32Array,
+): (Tensor | null)[] {
   const { dim, reduce, includeSelf } = a;
   // src cut to index's shape; its gradient is padded back below
   let s = src;

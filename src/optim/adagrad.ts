@@ -2,7 +2,16 @@
 import type { FloatArray } from '../core/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { adagradUpdate } from './functional.js';
-import { Optimizer, checkNumber, gradData, paramData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
+import {
+  Optimizer,
+  checkNumber,
+  gradData,
+  paramData,
+  stateBuffer,
+  type ParamGroup,
+  type ParamState,
+  type ParamsInput,
+} from './optimizer.js';
 
 /** Options of `Adagrad`; unknown keys throw a `ValueError`. Defaults as PyTorch: lr 0.01, lrDecay 0, weightDecay 0, eps 1e-10. */
 export interface AdagradOptions {
@@ -32,14 +41,19 @@ export interface AdagradOptions {
  */
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: ParamsInput<AdagradOptions>, opts: Partial<AdagradOptions> = {}) {
-    super('Adagrad', params, {
-      lr: opts.lr ?? 1e-2,
-      lrDecay: opts.lrDecay ?? 0,
-      weightDecay: opts.weightDecay ?? 0,
-      initialAccumulatorValue: opts.initialAccumulatorValue ?? 0,
-      eps: opts.eps ?? 1e-10,
-      maximize: opts.maximize ?? false,
-    }, opts);
+    super(
+      'Adagrad',
+      params,
+      {
+        lr: opts.lr ?? 1e-2,
+        lrDecay: opts.lrDecay ?? 0,
+        weightDecay: opts.weightDecay ?? 0,
+        initialAccumulatorValue: opts.initialAccumulatorValue ?? 0,
+        eps: opts.eps ?? 1e-10,
+        maximize: opts.maximize ?? false,
+      },
+      opts,
+    );
   }
 
   protected validate(o: AdagradOptions): void {

@@ -3,7 +3,17 @@ import type { FloatArray } from '../core/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../backend/dispatch.js';
 import { adamUpdate } from './functional.js';
-import { Optimizer, checkNumber, gradData, hyperParamError, paramData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
+import {
+  Optimizer,
+  checkNumber,
+  gradData,
+  hyperParamError,
+  paramData,
+  stateBuffer,
+  type ParamGroup,
+  type ParamState,
+  type ParamsInput,
+} from './optimizer.js';
 
 /** Options of `Adam`/`AdamW`; unknown keys throw a `ValueError`. Defaults as PyTorch: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0 (AdamW: 0.01), amsgrad false. */
 export interface AdamOptions {
@@ -23,7 +33,8 @@ export interface AdamOptions {
 function validateAdam(name: string, o: AdamOptions): void {
   checkNumber(name, 'learning rate', o.lr);
   checkNumber(name, 'epsilon value', o.eps);
-  if (!Array.isArray(o.betas) || o.betas.length !== 2) throw hyperParamError(name, `betas must be a pair [beta1, beta2], got ${JSON.stringify(o.betas)}`);
+  if (!Array.isArray(o.betas) || o.betas.length !== 2)
+    throw hyperParamError(name, `betas must be a pair [beta1, beta2], got ${JSON.stringify(o.betas)}`);
   checkNumber(name, 'beta parameter at index 0:', o.betas[0], 0, { max: 1, maxStrict: true });
   checkNumber(name, 'beta parameter at index 1:', o.betas[1], 0, { max: 1, maxStrict: true });
   checkNumber(name, 'weightDecay value', o.weightDecay);

@@ -56,7 +56,10 @@ export function createOptimizer(name: OptimizerName, params: ParamsInput<never>,
     case 'adagrad':
       return new Adagrad(p, c as never);
     default:
-      throw new ValueError(`createOptimizer: unknown optimizer '${String(name)}'; choose one of ${OPTIMIZER_NAMES.join(', ')}`, 'E_UNKNOWN_OPTIMIZER');
+      throw new ValueError(
+        `createOptimizer: unknown optimizer '${String(name)}'; choose one of ${OPTIMIZER_NAMES.join(', ')}`,
+        'E_UNKNOWN_OPTIMIZER',
+      );
   }
 }
 
@@ -110,10 +113,16 @@ export function createScheduler(name: SchedulerName, optimizer: AnyOptimizer, co
       return { scheduler: new ReduceLROnPlateau(optimizer, defined({ patience: c.patience, factor: c.factor })), interval: 'epoch' };
     case 'onecycle':
       return {
-        scheduler: new OneCycleLR(optimizer, defined({ maxLr: c.maxLr ?? optimizer.paramGroups[0]!.lr, epochs: c.epochs, stepsPerEpoch: c.stepsPerEpoch }) as never),
+        scheduler: new OneCycleLR(
+          optimizer,
+          defined({ maxLr: c.maxLr ?? optimizer.paramGroups[0]!.lr, epochs: c.epochs, stepsPerEpoch: c.stepsPerEpoch }) as never,
+        ),
         interval: 'batch',
       };
     default:
-      throw new ValueError(`createScheduler: unknown scheduler '${String(name)}'; choose one of ${SCHEDULER_NAMES.join(', ')}`, 'E_UNKNOWN_SCHEDULER');
+      throw new ValueError(
+        `createScheduler: unknown scheduler '${String(name)}'; choose one of ${SCHEDULER_NAMES.join(', ')}`,
+        'E_UNKNOWN_SCHEDULER',
+      );
   }
 }

@@ -43,7 +43,10 @@ export function sgdUpdate(p: FloatArray, g: ArrayLike<number>, buf: FloatArray |
   const { lr, momentum, dampening, weightDecay, nesterov, maximize } = h;
   if (p instanceof Float32Array) {
     const s = sgdScalars(h);
-    const wd = s.weightDecay, mu = s.momentum, damp = s.oneMinusDampening, nlr = s.negLr;
+    const wd = s.weightDecay,
+      mu = s.momentum,
+      damp = s.oneMinusDampening,
+      nlr = s.negLr;
     for (let i = 0; i < p.length; i++) {
       let d = fr(maximize ? -g[i]! : g[i]!);
       if (weightDecay !== 0) d = fr(wd * p[i]! + d);
@@ -85,7 +88,9 @@ export function adagradUpdate(p: FloatArray, g: ArrayLike<number>, sum: FloatArr
   const { lr, lrDecay, weightDecay, eps, maximize } = h;
   const clr = lr / (1 + (step - 1) * lrDecay);
   if (p instanceof Float32Array) {
-    const wd = fr(weightDecay), e = fr(eps), nclr = fr(-clr);
+    const wd = fr(weightDecay),
+      e = fr(eps),
+      nclr = fr(-clr);
     for (let i = 0; i < p.length; i++) {
       let d = fr(maximize ? -g[i]! : g[i]!);
       if (weightDecay !== 0) d = fr(wd * p[i]! + d);
@@ -132,7 +137,12 @@ export function rmspropUpdate(
 ): void {
   const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = h;
   if (p instanceof Float32Array) {
-    const wd = fr(weightDecay), a = fr(alpha), ca = fr(1 - alpha), e = fr(eps), mu = fr(momentum), nlr = fr(-lr);
+    const wd = fr(weightDecay),
+      a = fr(alpha),
+      ca = fr(1 - alpha),
+      e = fr(eps),
+      mu = fr(momentum),
+      nlr = fr(-lr);
     for (let i = 0; i < p.length; i++) {
       let d = fr(maximize ? -g[i]! : g[i]!);
       if (weightDecay !== 0) d = fr(wd * p[i]! + d);
@@ -191,7 +201,15 @@ export function adamUpdate(
   const { lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupled } = h;
   if (p instanceof Float32Array) {
     const s = adamScalars(step, h);
-    const b1 = s.beta1, c1 = s.oneMinusBeta1, b2 = s.beta2, c2 = s.oneMinusBeta2, bc2 = s.bc2Sqrt, nss = s.negStepSize, e = s.eps, wd = s.weightDecay, decay = s.decay;
+    const b1 = s.beta1,
+      c1 = s.oneMinusBeta1,
+      b2 = s.beta2,
+      c2 = s.oneMinusBeta2,
+      bc2 = s.bc2Sqrt,
+      nss = s.negStepSize,
+      e = s.eps,
+      wd = s.weightDecay,
+      decay = s.decay;
     for (let i = 0; i < p.length; i++) {
       let d = fr(maximize ? -g[i]! : g[i]!);
       let pi = p[i]!;

@@ -35,18 +35,26 @@ function schedError(name: string, message: string): ValueError {
  */
 function schedArgs(name: string, optimizer: unknown, opts: unknown, keys: readonly string[]): number {
   if (!optimizer || typeof optimizer !== 'object' || !Array.isArray((optimizer as AnyOptimizer).paramGroups))
-    throw schedError(name, `expected an optimizer as the first argument, e.g. new ${name}(opt, { ... }), got ${optimizer === null ? 'null' : typeof optimizer}`);
+    throw schedError(
+      name,
+      `expected an optimizer as the first argument, e.g. new ${name}(opt, { ... }), got ${optimizer === null ? 'null' : typeof optimizer}`,
+    );
   if (!opts || typeof opts !== 'object' || Array.isArray(opts))
-    throw schedError(name, `expected an options object as the second argument, e.g. new ${name}(opt, { ... }), got ${opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts}`);
+    throw schedError(
+      name,
+      `expected an options object as the second argument, e.g. new ${name}(opt, { ... }), got ${opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts}`,
+    );
   checkOptionKeys(name, opts, keys);
   const e = (opts as { lastEpoch?: unknown }).lastEpoch ?? -1;
-  if (typeof e !== 'number' || !Number.isInteger(e) || e < -1) throw schedError(name, `lastEpoch must be an integer ≥ −1, got ${JSON.stringify(e)}`);
+  if (typeof e !== 'number' || !Number.isInteger(e) || e < -1)
+    throw schedError(name, `lastEpoch must be an integer ≥ −1, got ${JSON.stringify(e)}`);
   return e;
 }
 
 /** A decay factor γ: a finite non-negative number (undefined would turn every lr into NaN). */
 function checkGamma(name: string, gamma: unknown): number {
-  if (typeof gamma !== 'number' || !Number.isFinite(gamma) || gamma < 0) throw schedError(name, `gamma must be a finite non-negative number, got ${JSON.stringify(gamma)}`);
+  if (typeof gamma !== 'number' || !Number.isFinite(gamma) || gamma < 0)
+    throw schedError(name, `gamma must be a finite non-negative number, got ${JSON.stringify(gamma)}`);
   return gamma;
 }
 
@@ -113,7 +121,9 @@ export abstract class LRScheduler extends SchedulerBase {
     } else {
       gs.forEach((g, i) => {
         if (g.initialLr === undefined)
-          throw new ValueError(`${new.target.name}: paramGroups[${i}].initialLr is not set; it is needed to resume a schedule with lastEpoch ${lastEpoch}`);
+          throw new ValueError(
+            `${new.target.name}: paramGroups[${i}].initialLr is not set; it is needed to resume a schedule with lastEpoch ${lastEpoch}`,
+          );
       });
     }
     this.baseLrs = gs.map((g) => g.initialLr as number);
@@ -162,7 +172,8 @@ export class StepLR extends LRScheduler {
   gamma: number;
   constructor(optimizer: AnyOptimizer, opts: { stepSize: number; gamma?: number; lastEpoch?: number }) {
     super(optimizer, schedArgs('StepLR', optimizer, opts, ['stepSize', 'gamma', 'lastEpoch']));
-    if (!Number.isInteger(opts.stepSize) || opts.stepSize < 1) throw schedError('StepLR', `stepSize must be a positive integer, got ${opts.stepSize}`);
+    if (!Number.isInteger(opts.stepSize) || opts.stepSize < 1)
+      throw schedError('StepLR', `stepSize must be a positive integer, got ${opts.stepSize}`);
     this.stepSize = opts.stepSize;
     this.gamma = checkGamma('StepLR', opts.gamma ?? 0.1);
     this.initialStep();
@@ -261,8 +272,10 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     const lastEpoch = schedArgs('CosineAnnealingWarmRestarts', optimizer, opts, ['t0', 'tMult', 'etaMin', 'lastEpoch']);
     super(optimizer, lastEpoch);
     const tMult = opts.tMult ?? 1;
-    if (!Number.isInteger(opts.t0) || opts.t0 <= 0) throw schedError('CosineAnnealingWarmRestarts', `expected a positive integer t0, got ${opts.t0}`);
-    if (!Number.isInteger(tMult) || tMult < 1) throw schedError('CosineAnnealingWarmRestarts', `expected an integer tMult >= 1, got ${tMult}`);
+    if (!Number.isInteger(opts.t0) || opts.t0 <= 0)
+      throw schedError('CosineAnnealingWarmRestarts', `expected a positive integer t0, got ${opts.t0}`);
+    if (!Number.isInteger(tMult) || tMult < 1)
+      throw schedError('CosineAnnealingWarmRestarts', `expected an integer tMult >= 1, got ${tMult}`);
     this.t0 = opts.t0;
     this.tI = opts.t0;
     this.tMult = tMult;
@@ -338,7 +351,10 @@ export class LinearLR extends LRScheduler {
 export class LambdaLR extends LRScheduler {
   /** One lr factor function per parameter group: the group's lr at epoch e is `initialLr · lrLambdas[g](e)`. */
   lrLambdas: ((epoch: number) => number)[];
-  constructor(optimizer: AnyOptimizer, opts: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[]; lastEpoch?: number }) {
+  constructor(
+    optimizer: AnyOptimizer,
+    opts: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[]; lastEpoch?: number },
+  ) {
     super(optimizer, schedArgs('LambdaLR', optimizer, opts, ['lrLambda', 'lastEpoch']));
     const n = optimizer.paramGroups.length;
     const l = opts.lrLambda;
@@ -423,10 +439,14 @@ export class SequentialLR extends SchedulerBase {
     const { schedulers, milestones } = opts;
     if (!Array.isArray(schedulers) || schedulers.length < 1) throw schedError(name, 'expects at least one scheduler');
     schedulers.forEach((sc, i) => {
-      if (sc.optimizer !== optimizer) throw schedError(name, `scheduler at index ${i} is bound to a different optimizer than the one passed to SequentialLR`);
+      if (sc.optimizer !== optimizer)
+        throw schedError(name, `scheduler at index ${i} is bound to a different optimizer than the one passed to SequentialLR`);
     });
     if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1)
-      throw schedError(name, `expected ${schedulers.length - 1} milestones for ${schedulers.length} schedulers, got ${JSON.stringify(milestones)}`);
+      throw schedError(
+        name,
+        `expected ${schedulers.length - 1} milestones for ${schedulers.length} schedulers, got ${JSON.stringify(milestones)}`,
+      );
     this.schedulers = schedulers.slice();
     this.milestones = milestones.slice();
     this.lastEpoch = lastEpoch + 1;
@@ -513,7 +533,21 @@ export class OneCycleLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, opts: OneCycleLROptions) {
     const name = 'OneCycleLR';
-    const lastEpoch = schedArgs('OneCycleLR', optimizer, opts, ['maxLr', 'totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', 'annealStrategy', 'cycleMomentum', 'baseMomentum', 'maxMomentum', 'divFactor', 'finalDivFactor', 'threePhase', 'lastEpoch']);
+    const lastEpoch = schedArgs('OneCycleLR', optimizer, opts, [
+      'maxLr',
+      'totalSteps',
+      'epochs',
+      'stepsPerEpoch',
+      'pctStart',
+      'annealStrategy',
+      'cycleMomentum',
+      'baseMomentum',
+      'maxMomentum',
+      'divFactor',
+      'finalDivFactor',
+      'threePhase',
+      'lastEpoch',
+    ]);
     const gs = groups(optimizer);
     const perGroup = (v: number | number[], what: string): number[] => {
       if (Array.isArray(v)) {
@@ -524,10 +558,12 @@ export class OneCycleLR extends LRScheduler {
     };
     let total: number;
     if (opts.totalSteps !== undefined) {
-      if (!Number.isInteger(opts.totalSteps) || opts.totalSteps <= 0) throw schedError(name, `expected a positive integer totalSteps, got ${opts.totalSteps}`);
+      if (!Number.isInteger(opts.totalSteps) || opts.totalSteps <= 0)
+        throw schedError(name, `expected a positive integer totalSteps, got ${opts.totalSteps}`);
       total = opts.totalSteps;
     } else if (opts.epochs !== undefined && opts.stepsPerEpoch !== undefined) {
-      if (!Number.isInteger(opts.epochs) || opts.epochs <= 0) throw schedError(name, `expected a positive integer epochs, got ${opts.epochs}`);
+      if (!Number.isInteger(opts.epochs) || opts.epochs <= 0)
+        throw schedError(name, `expected a positive integer epochs, got ${opts.epochs}`);
       if (!Number.isInteger(opts.stepsPerEpoch) || opts.stepsPerEpoch <= 0)
         throw schedError(name, `expected a positive integer stepsPerEpoch, got ${opts.stepsPerEpoch}`);
       total = opts.epochs * opts.stepsPerEpoch;
@@ -535,7 +571,8 @@ export class OneCycleLR extends LRScheduler {
     const pct = opts.pctStart ?? 0.3;
     if (!(pct >= 0 && pct <= 1)) throw schedError(name, `expected pctStart between 0 and 1, got ${pct}`);
     const anneal = opts.annealStrategy ?? 'cos';
-    if (anneal !== 'cos' && anneal !== 'linear') throw schedError(name, `annealStrategy must be 'cos' or 'linear', got ${JSON.stringify(anneal)}`);
+    if (anneal !== 'cos' && anneal !== 'linear')
+      throw schedError(name, `annealStrategy must be 'cos' or 'linear', got ${JSON.stringify(anneal)}`);
     const divFactor = opts.divFactor ?? 25;
     const finalDiv = opts.finalDivFactor ?? 1e4;
     const maxLrs = perGroup(opts.maxLr, 'maxLr');
@@ -549,7 +586,8 @@ export class OneCycleLR extends LRScheduler {
     let useBeta1 = false;
     if (cycle) {
       const d = optimizer.defaults as Record<string, unknown>;
-      if (!('momentum' in d) && !('betas' in d)) throw schedError(name, 'the optimizer must support momentum (SGD, RMSprop) or betas (Adam) with cycleMomentum enabled');
+      if (!('momentum' in d) && !('betas' in d))
+        throw schedError(name, 'the optimizer must support momentum (SGD, RMSprop) or betas (Adam) with cycleMomentum enabled');
       useBeta1 = 'betas' in d;
       const maxM = perGroup(opts.maxMomentum ?? 0.95, 'maxMomentum');
       const baseM = perGroup(opts.baseMomentum ?? 0.85, 'baseMomentum');
@@ -587,7 +625,10 @@ export class OneCycleLR extends LRScheduler {
   protected getLr(): number[] {
     const stepNum = this.lastEpoch;
     if (stepNum > this.totalSteps)
-      throw new ValueError(`OneCycleLR: tried to step ${stepNum} times; the specified number of total steps is ${this.totalSteps}`, 'E_SCHEDULE_OVER');
+      throw new ValueError(
+        `OneCycleLR: tried to step ${stepNum} times; the specified number of total steps is ${this.totalSteps}`,
+        'E_SCHEDULE_OVER',
+      );
     return groups(this.optimizer).map((g) => {
       let start = 0;
       let lr = 0;
@@ -650,7 +691,16 @@ export class ReduceLROnPlateau extends SchedulerBase {
   lastEpoch = 0;
 
   constructor(optimizer: AnyOptimizer, opts: ReduceLROnPlateauOptions = {}) {
-    schedArgs('ReduceLROnPlateau', optimizer, opts, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
+    schedArgs('ReduceLROnPlateau', optimizer, opts, [
+      'mode',
+      'factor',
+      'patience',
+      'threshold',
+      'thresholdMode',
+      'cooldown',
+      'minLr',
+      'eps',
+    ]);
     super(optimizer);
     const name = 'ReduceLROnPlateau';
     this.factor = opts.factor ?? 0.1;
@@ -663,7 +713,8 @@ export class ReduceLROnPlateau extends SchedulerBase {
     } else this.minLrs = new Array(n).fill(minLr);
     this.mode = opts.mode ?? 'min';
     this.thresholdMode = opts.thresholdMode ?? 'rel';
-    if (this.mode !== 'min' && this.mode !== 'max') throw schedError(name, `mode ${JSON.stringify(this.mode)} is unknown; use 'min' or 'max'`);
+    if (this.mode !== 'min' && this.mode !== 'max')
+      throw schedError(name, `mode ${JSON.stringify(this.mode)} is unknown; use 'min' or 'max'`);
     if (this.thresholdMode !== 'rel' && this.thresholdMode !== 'abs')
       throw schedError(name, `thresholdMode ${JSON.stringify(this.thresholdMode)} is unknown; use 'rel' or 'abs'`);
     this.patience = opts.patience ?? 10;
@@ -693,9 +744,16 @@ export class ReduceLROnPlateau extends SchedulerBase {
   /** Record this epoch's metric; reduce the lr if it has not improved for more than `patience` epochs. */
   step(metric: number | { item(): number }, epoch?: number): void {
     const current =
-      typeof metric === 'number' ? metric : metric !== null && typeof metric === 'object' && typeof metric.item === 'function' ? metric.item() : undefined;
+      typeof metric === 'number'
+        ? metric
+        : metric !== null && typeof metric === 'object' && typeof metric.item === 'function'
+          ? metric.item()
+          : undefined;
     if (typeof current !== 'number')
-      throw schedError('ReduceLROnPlateau', `step() needs the epoch's metric, a number or a 0-d tensor (e.g. sched.step(valLoss)), got ${metric === null ? 'null' : typeof metric}`);
+      throw schedError(
+        'ReduceLROnPlateau',
+        `step() needs the epoch's metric, a number or a 0-d tensor (e.g. sched.step(valLoss)), got ${metric === null ? 'null' : typeof metric}`,
+      );
     this.lastEpoch = epoch ?? this.lastEpoch + 1;
     if (this.isBetter(current, this.best)) {
       this.best = current;
@@ -768,33 +826,53 @@ export class CyclicLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, opts: CyclicLROptions) {
     const name = 'CyclicLR';
     const lastEpoch = schedArgs(name, optimizer, opts, [
-      'baseLr', 'maxLr', 'stepSizeUp', 'stepSizeDown', 'mode', 'gamma', 'scaleFn', 'scaleMode', 'cycleMomentum', 'baseMomentum', 'maxMomentum', 'lastEpoch',
+      'baseLr',
+      'maxLr',
+      'stepSizeUp',
+      'stepSizeDown',
+      'mode',
+      'gamma',
+      'scaleFn',
+      'scaleMode',
+      'cycleMomentum',
+      'baseMomentum',
+      'maxMomentum',
+      'lastEpoch',
     ]);
     const gs = groups(optimizer);
     const perGroup = (v: unknown, what: string): number[] => {
       const arr = Array.isArray(v) ? (v as number[]).slice() : gs.map(() => v as number);
       if (arr.length !== gs.length) throw schedError(name, `expected ${gs.length} values for ${what}, got ${arr.length}`);
-      for (const x of arr) if (typeof x !== 'number' || !Number.isFinite(x)) throw schedError(name, `${what} must be a finite number (or one per group), got ${JSON.stringify(v)}`);
+      for (const x of arr)
+        if (typeof x !== 'number' || !Number.isFinite(x))
+          throw schedError(name, `${what} must be a finite number (or one per group), got ${JSON.stringify(v)}`);
       return arr;
     };
     const baseLrs = perGroup(opts.baseLr, 'baseLr');
     const maxLrs = perGroup(opts.maxLr, 'maxLr');
     const up = opts.stepSizeUp ?? 2000;
     const down = opts.stepSizeDown ?? up;
-    for (const [v, what] of [[up, 'stepSizeUp'], [down, 'stepSizeDown']] as const)
+    for (const [v, what] of [
+      [up, 'stepSizeUp'],
+      [down, 'stepSizeDown'],
+    ] as const)
       if (!(v > 0) || !Number.isFinite(v)) throw schedError(name, `${what} must be a positive number, got ${JSON.stringify(v)}`);
     const mode = opts.mode ?? 'triangular';
     if (mode !== 'triangular' && mode !== 'triangular2' && mode !== 'exp_range' && !opts.scaleFn)
       throw schedError(name, `mode must be 'triangular', 'triangular2' or 'exp_range' (or give scaleFn), got ${JSON.stringify(mode)}`);
     const scaleMode = opts.scaleFn ? (opts.scaleMode ?? 'cycle') : mode === 'exp_range' ? 'iterations' : 'cycle';
-    if (scaleMode !== 'cycle' && scaleMode !== 'iterations') throw schedError(name, `scaleMode must be 'cycle' or 'iterations', got ${JSON.stringify(scaleMode)}`);
+    if (scaleMode !== 'cycle' && scaleMode !== 'iterations')
+      throw schedError(name, `scaleMode must be 'cycle' or 'iterations', got ${JSON.stringify(scaleMode)}`);
     if (lastEpoch === -1) gs.forEach((g, i) => (g.lr = baseLrs[i]!));
     const cycle = opts.cycleMomentum ?? true;
     let baseM: number[] = [];
     let maxM: number[] = [];
     if (cycle) {
       if (!('momentum' in (optimizer.defaults as Record<string, unknown>)))
-        throw schedError(name, 'the optimizer must support momentum (SGD, RMSprop) with cycleMomentum enabled; pass { cycleMomentum: false }');
+        throw schedError(
+          name,
+          'the optimizer must support momentum (SGD, RMSprop) with cycleMomentum enabled; pass { cycleMomentum: false }',
+        );
       const bm = perGroup(opts.baseMomentum ?? 0.8, 'baseMomentum');
       if (lastEpoch === -1) gs.forEach((g, i) => (g.momentum = bm[i]!));
       baseM = gs.map((g) => g.momentum as number);

@@ -37,7 +37,13 @@ export function hyperParamError(optimizer: string, message: string): ValueError 
 }
 
 /** Check a number hyper-parameter: a number, not NaN, ≥ min (or > min when `strict`) and within `max`; Infinity passes, as in PyTorch. */
-export function checkNumber(optimizer: string, what: string, v: unknown, min = 0, opts: { strict?: boolean; max?: number; maxStrict?: boolean } = {}): void {
+export function checkNumber(
+  optimizer: string,
+  what: string,
+  v: unknown,
+  min = 0,
+  opts: { strict?: boolean; max?: number; maxStrict?: boolean } = {},
+): void {
   const ok =
     typeof v === 'number' &&
     !Number.isNaN(v) &&
@@ -51,7 +57,8 @@ export { checkOptionKeys };
 
 /** The parameter's values as a writable flat view (parameters are contiguous). */
 export function paramData(p: Tensor, optimizer: string): FloatArray {
-  if (!p.isContiguous()) throw new StateError(`${optimizer}: parameter of shape ${fmtShape(p.shape)} is not contiguous; optimizers update parameters in place`);
+  if (!p.isContiguous())
+    throw new StateError(`${optimizer}: parameter of shape ${fmtShape(p.shape)} is not contiguous; optimizers update parameters in place`);
   return whole(p) as FloatArray;
 }
 
@@ -77,7 +84,9 @@ function toList(optimizer: string, params: unknown, what: string): unknown[] {
   if (typeof params === 'function')
     throw new ValueError(`${optimizer}: ${what} is a function; call it — model.parameters(), not model.parameters`);
   if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function')
-    throw new ValueError(`${optimizer}: ${what} should be an iterable of Tensors or of parameter groups, got ${params === null ? 'null' : typeof params}`);
+    throw new ValueError(
+      `${optimizer}: ${what} should be an iterable of Tensors or of parameter groups, got ${params === null ? 'null' : typeof params}`,
+    );
   return Array.from(params as Iterable<unknown>);
 }
 
@@ -113,10 +122,15 @@ export abstract class Optimizer<O extends { lr: number }> {
     if (given !== null && typeof given === 'object') checkOptionKeys(name, given, Object.keys(defaults));
     this.validate(defaults);
     this.defaults = { ...defaults };
-    if (params instanceof Tensor) throw new ValueError(`${name}: params argument given to the optimizer should be an iterable of Tensors or of parameter groups, but got a Tensor`);
+    if (params instanceof Tensor)
+      throw new ValueError(
+        `${name}: params argument given to the optimizer should be an iterable of Tensors or of parameter groups, but got a Tensor`,
+      );
     const list = toList(name, params, 'params argument given to the optimizer');
     if (list.length === 0) throw new ValueError(`${name}: optimizer got an empty parameter list`);
-    const groups: ParamGroupInput<O>[] = isGroupInput(list[0]) ? (list as ParamGroupInput<O>[]) : [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>];
+    const groups: ParamGroupInput<O>[] = isGroupInput(list[0])
+      ? (list as ParamGroupInput<O>[])
+      : [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>];
     for (const g of groups) this.addParamGroup(g);
   }
 
@@ -129,11 +143,17 @@ export abstract class Optimizer<O extends { lr: number }> {
   /** Add a group (its options default to `defaults`); its parameters must be new to this optimizer. */
   addParamGroup(group: ParamGroupInput<O>): void {
     if (!isGroupInput(group)) throw new ValueError(`${this.name}: a parameter group must be an object with a "params" list`);
-    const params = group.params instanceof Tensor ? [group.params] : (toList(this.name, group.params, 'a parameter group\'s "params"') as Tensor[]);
+    const params =
+      group.params instanceof Tensor ? [group.params] : (toList(this.name, group.params, 'a parameter group\'s "params"') as Tensor[]);
     for (const p of params) {
-      if (!(p instanceof Tensor)) throw new ValueError(`${this.name}: optimizer can only optimize Tensors, but one of the params is ${typeof p}`);
-      if (!isFloat(p.dtype)) throw new DTypeError(`${this.name}: can only optimize floating-point tensors, got ${p.dtype} of shape ${fmtShape(p.shape)}`);
-      if (!p.isLeaf) throw new ValueError(`${this.name}: can't optimize a non-leaf Tensor (shape ${fmtShape(p.shape)}); optimize the leaf it was computed from`);
+      if (!(p instanceof Tensor))
+        throw new ValueError(`${this.name}: optimizer can only optimize Tensors, but one of the params is ${typeof p}`);
+      if (!isFloat(p.dtype))
+        throw new DTypeError(`${this.name}: can only optimize floating-point tensors, got ${p.dtype} of shape ${fmtShape(p.shape)}`);
+      if (!p.isLeaf)
+        throw new ValueError(
+          `${this.name}: can't optimize a non-leaf Tensor (shape ${fmtShape(p.shape)}); optimize the leaf it was computed from`,
+        );
     }
     if (new Set(params).size !== params.length) throw new ValueError(`${this.name}: a parameter group contains the same parameter twice`);
     const seen = new Set<Tensor>();
@@ -214,7 +234,9 @@ export abstract class Optimizer<O extends { lr: number }> {
     for (const [k, st] of Object.entries(sd.state))
       if (!isPlainObject(st)) throw new ValueError(`${this.name}.loadStateDict: state for parameter index ${k} is not an object`);
     if (sd.param_groups.length !== this.paramGroups.length)
-      throw new ValueError(`${this.name}.loadStateDict: loaded state dict has ${sd.param_groups.length} parameter groups, this optimizer has ${this.paramGroups.length}`);
+      throw new ValueError(
+        `${this.name}.loadStateDict: loaded state dict has ${sd.param_groups.length} parameter groups, this optimizer has ${this.paramGroups.length}`,
+      );
     const byIndex = new Map<number, Tensor>();
     sd.param_groups.forEach((sg, gi) => {
       const ids = sg.params as number[];
@@ -233,7 +255,9 @@ export abstract class Optimizer<O extends { lr: number }> {
       for (const [name, v] of Object.entries(st)) {
         if (v instanceof Tensor) {
           if (v.shape.length !== p.shape.length || v.shape.some((d, i) => d !== p.shape[i]))
-            throw new ShapeError(`${this.name}.loadStateDict: state "${name}" of parameter ${k} has shape ${fmtShape(v.shape)}, the parameter has ${fmtShape(p.shape)}`);
+            throw new ShapeError(
+              `${this.name}.loadStateDict: state "${name}" of parameter ${k} has shape ${fmtShape(v.shape)}, the parameter has ${fmtShape(p.shape)}`,
+            );
           out[name] = v.detach().to(p.dtype).contiguous().clone().detach();
         } else out[name] = v;
       }

@@ -2,7 +2,16 @@
 import type { FloatArray } from '../core/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { rmspropUpdate } from './functional.js';
-import { Optimizer, checkNumber, gradData, paramData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
+import {
+  Optimizer,
+  checkNumber,
+  gradData,
+  paramData,
+  stateBuffer,
+  type ParamGroup,
+  type ParamState,
+  type ParamsInput,
+} from './optimizer.js';
 
 /** Options of `RMSprop`; unknown keys throw a `ValueError`. Defaults as PyTorch: lr 0.01, alpha 0.99, eps 1e-8, no momentum, weightDecay 0. */
 export interface RMSpropOptions {
@@ -34,15 +43,20 @@ export interface RMSpropOptions {
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: ParamsInput<RMSpropOptions>, opts: Partial<RMSpropOptions> = {}) {
-    super('RMSprop', params, {
-      lr: opts.lr ?? 1e-2,
-      alpha: opts.alpha ?? 0.99,
-      eps: opts.eps ?? 1e-8,
-      weightDecay: opts.weightDecay ?? 0,
-      momentum: opts.momentum ?? 0,
-      centered: opts.centered ?? false,
-      maximize: opts.maximize ?? false,
-    }, opts);
+    super(
+      'RMSprop',
+      params,
+      {
+        lr: opts.lr ?? 1e-2,
+        alpha: opts.alpha ?? 0.99,
+        eps: opts.eps ?? 1e-8,
+        weightDecay: opts.weightDecay ?? 0,
+        momentum: opts.momentum ?? 0,
+        centered: opts.centered ?? false,
+        maximize: opts.maximize ?? false,
+      },
+      opts,
+    );
   }
 
   protected validate(o: RMSpropOptions): void {
@@ -65,6 +79,13 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     if (group.centered && !st.grad_avg) st.grad_avg = stateBuffer(p);
     st.step = (st.step as number) + 1;
     const data = (k: string) => (st[k] ? ((st[k] as Tensor).storage as FloatArray) : null);
-    rmspropUpdate(paramData(p, 'RMSprop'), gradData(grad), data('square_avg')!, group.centered ? data('grad_avg') : null, group.momentum > 0 ? data('momentum_buffer') : null, group);
+    rmspropUpdate(
+      paramData(p, 'RMSprop'),
+      gradData(grad),
+      data('square_avg')!,
+      group.centered ? data('grad_avg') : null,
+      group.momentum > 0 ? data('momentum_buffer') : null,
+      group,
+    );
   }
 }

@@ -3,7 +3,17 @@ import type { FloatArray } from '../core/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../backend/dispatch.js';
 import { sgdUpdate } from './functional.js';
-import { Optimizer, checkNumber, gradData, hyperParamError, paramData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
+import {
+  Optimizer,
+  checkNumber,
+  gradData,
+  hyperParamError,
+  paramData,
+  stateBuffer,
+  type ParamGroup,
+  type ParamState,
+  type ParamsInput,
+} from './optimizer.js';
 
 /** Options of `SGD`; unknown keys throw a `ValueError`. `lr` has no default (as in PyTorch); momentum, dampening and weightDecay default to 0. */
 export interface SGDOptions {
@@ -35,14 +45,19 @@ export interface SGDOptions {
  */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: ParamsInput<SGDOptions>, opts: Partial<SGDOptions> & { lr: number }) {
-    super('SGD', params, {
-      lr: opts?.lr,
-      momentum: opts?.momentum ?? 0,
-      dampening: opts?.dampening ?? 0,
-      weightDecay: opts?.weightDecay ?? 0,
-      nesterov: opts?.nesterov ?? false,
-      maximize: opts?.maximize ?? false,
-    } as SGDOptions, opts);
+    super(
+      'SGD',
+      params,
+      {
+        lr: opts?.lr,
+        momentum: opts?.momentum ?? 0,
+        dampening: opts?.dampening ?? 0,
+        weightDecay: opts?.weightDecay ?? 0,
+        nesterov: opts?.nesterov ?? false,
+        maximize: opts?.maximize ?? false,
+      } as SGDOptions,
+      opts,
+    );
   }
 
   protected validate(o: SGDOptions): void {
@@ -52,7 +67,10 @@ export class SGD extends Optimizer<SGDOptions> {
     checkNumber('SGD', 'dampening value', o.dampening);
     checkNumber('SGD', 'weightDecay value', o.weightDecay);
     if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0))
-      throw hyperParamError('SGD', `Nesterov momentum requires a momentum > 0 and zero dampening (got momentum ${o.momentum}, dampening ${o.dampening})`);
+      throw hyperParamError(
+        'SGD',
+        `Nesterov momentum requires a momentum > 0 and zero dampening (got momentum ${o.momentum}, dampening ${o.dampening})`,
+      );
   }
 
   protected updateParam(p: Tensor, grad: Tensor, st: ParamState, group: ParamGroup<SGDOptions>): void {

@@ -40,7 +40,9 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
     const go = gos[i] ?? null;
     if (go === null) {
       if (o.numel() !== 1)
-        throw new StateError(`grad: output ${i} has shape ${fmtShape(o.shape)}; grad can be implicitly created only for scalar outputs — pass gradOutputs`);
+        throw new StateError(
+          `grad: output ${i} has shape ${fmtShape(o.shape)}; grad can be implicitly created only for scalar outputs — pass gradOutputs`,
+        );
       seeds.push(o.newOnes(o.shape));
     } else {
       if (!shapesEqual(go.shape, o.shape))

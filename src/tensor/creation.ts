@@ -61,10 +61,16 @@ function inferShape(data: NestedArray): number[] {
  * A tensor from nested arrays, a number, or a typed array (with `shape`).
  * `tensor([[1, 2], [3, 4]])` → float32 [2, 2]; `tensor([true, false])` → bool.
  */
-export function tensor(data: NestedArray | TypedArray | readonly number[], opts: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
+export function tensor(
+  data: NestedArray | TypedArray | readonly number[],
+  opts: TensorOptions & { shape?: readonly number[] } = {},
+): Tensor {
   checkOpts('tensor', opts, [...TENSOR_KEYS, 'shape']);
   if (data instanceof Tensor)
-    throw new ValueError('tensor: got a Tensor; use t.clone() (a copy), t.detach() (same storage, no graph) or t.to(dtype)', 'E_TENSOR_OF_TENSOR');
+    throw new ValueError(
+      'tensor: got a Tensor; use t.clone() (a copy), t.detach() (same storage, no graph) or t.to(dtype)',
+      'E_TENSOR_OF_TENSOR',
+    );
   if (!ArrayBuffer.isView(data) && opts.shape !== undefined) {
     // a plain (possibly nested) list with an explicit shape: the values in row-major order fill it
     const shape = checkShape(opts.shape, 'tensor');
@@ -96,12 +102,17 @@ export function tensor(data: NestedArray | TypedArray | readonly number[], opts:
           `tensor: element ${path || '(root)'} is a Tensor; to combine tensors into one use stack([a, b, ...]) (a new dim) or cat([a, b, ...]) (an existing dim)`,
           'E_TENSOR_OF_TENSOR',
         );
-      else throw new ValueError(`tensor: element ${path || '(root)'} is ${Array.isArray(v) ? 'a list where a number was expected (ragged nesting)' : JSON.stringify(v)}; expected a number or boolean`);
+      else
+        throw new ValueError(
+          `tensor: element ${path || '(root)'} is ${Array.isArray(v) ? 'a list where a number was expected (ragged nesting)' : JSON.stringify(v)}; expected a number or boolean`,
+        );
       flat.push(v);
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[d])
-      throw new ShapeError(`tensor: ragged nested array: expected a list of length ${shape[d]} at ${path || '(root)'} (shape so far ${fmtShape(shape)}), got ${Array.isArray(v) ? `length ${v.length}` : JSON.stringify(v)}`);
+      throw new ShapeError(
+        `tensor: ragged nested array: expected a list of length ${shape[d]} at ${path || '(root)'} (shape so far ${fmtShape(shape)}), got ${Array.isArray(v) ? `length ${v.length}` : JSON.stringify(v)}`,
+      );
     for (let i = 0; i < v.length; i++) walk(v[i] as NestedArray, d + 1, `${path}[${i}]`);
   };
   walk(data as NestedArray, 0, '');
@@ -246,7 +257,10 @@ export function randint(a: number, b: number | readonly number[], c?: readonly n
   if (Array.isArray(b)) {
     [low, high, shape, opts] = [0, a, b as readonly number[], (c as RandOptions | undefined) ?? {}];
   } else {
-    if (!Array.isArray(c)) throw new ValueError(`randint: expected randint(high, shape) or randint(low, high, shape), got a non-array shape ${JSON.stringify(c)}`);
+    if (!Array.isArray(c))
+      throw new ValueError(
+        `randint: expected randint(high, shape) or randint(low, high, shape), got a non-array shape ${JSON.stringify(c)}`,
+      );
     [low, high, shape, opts] = [a, b as number, c as readonly number[], d];
   }
   checkOpts('randint', opts, ['dtype', 'device', 'rng']);
@@ -304,8 +318,12 @@ export function fromTypedArray(data: TypedArray, shape?: readonly number[]): Ten
  */
 export function typedArrayView(t: Tensor): TypedArray {
   if (!(t instanceof Tensor)) throw new ValueError('typedArrayView: expected a Tensor');
-  if (t.requiresGrad) throw new StateError("typedArrayView: can't view a tensor that requires grad; use t.detach() first (as PyTorch's numpy())");
-  if (!t.isContiguous()) throw new StateError(`typedArrayView: the tensor is not contiguous (shape ${fmtShape(t.shape)}, strides ${fmtShape(t.strides)}); call .contiguous() first (a copy)`);
+  if (t.requiresGrad)
+    throw new StateError("typedArrayView: can't view a tensor that requires grad; use t.detach() first (as PyTorch's numpy())");
+  if (!t.isContiguous())
+    throw new StateError(
+      `typedArrayView: the tensor is not contiguous (shape ${fmtShape(t.shape)}, strides ${fmtShape(t.strides)}); call .contiguous() first (a copy)`,
+    );
   // shared with the caller: the data moves to (and stays on) the JS heap, so the view stays valid
   return pinToHost(t.record).subarray(t.offset, t.offset + t.numel()) as TypedArray;
 }

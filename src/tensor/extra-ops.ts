@@ -118,15 +118,20 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   const m = mask.expand(shape).dataSync();
   const pos: number[] = [];
   for (let i = 0; i < m.length; i++) if (m[i]) pos.push(i);
-  return x.expand(shape).reshape(-1).indexSelect(0, int32(x, pos, [pos.length]));
+  return x
+    .expand(shape)
+    .reshape(-1)
+    .indexSelect(0, int32(x, pos, [pos.length]));
 }
 
 /** Row-major positions in `x` of out[i][j] = x[i][index[i][j]] (dim 1), for scatter. */
 function scatterPositions(x: Tensor, dim: number, index: Tensor, who: string): Int32Array {
   if (index.dtype !== 'int32') throw new DTypeError(`${who}: index must be an int32 tensor, got ${index.dtype}`);
-  if (index.ndim !== x.ndim) throw new ShapeError(`${who}: index ${fmtShape(index.shape)} must have as many dimensions as input ${fmtShape(x.shape)}`);
+  if (index.ndim !== x.ndim)
+    throw new ShapeError(`${who}: index ${fmtShape(index.shape)} must have as many dimensions as input ${fmtShape(x.shape)}`);
   for (let d = 0; d < x.ndim; d++)
-    if (d !== dim && index.shape[d]! > x.shape[d]!) throw new ShapeError(`${who}: index ${fmtShape(index.shape)} is larger than input ${fmtShape(x.shape)} in dimension ${d}`);
+    if (d !== dim && index.shape[d]! > x.shape[d]!)
+      throw new ShapeError(`${who}: index ${fmtShape(index.shape)} is larger than input ${fmtShape(x.shape)} in dimension ${d}`);
   const idx = index.dataSync();
   const out = new Int32Array(idx.length);
   const xs = x.shape.map((_, k) => numel(x.shape.slice(k + 1)));
@@ -148,10 +153,12 @@ function scatterPositions(x: Tensor, dim: number, index: Tensor, who: string): I
 /** src cut to index's shape (scatter reads only that corner), or the value broadcast to it. */
 function scatterSource(x: Tensor, index: Tensor, src: TensorOrScalar, who: string): Tensor {
   if (typeof src !== 'object') return x.newFull(index.shape, Number(src));
-  if (src.ndim !== index.ndim) throw new ShapeError(`${who}: src ${fmtShape(src.shape)} must have as many dimensions as index ${fmtShape(index.shape)}`);
+  if (src.ndim !== index.ndim)
+    throw new ShapeError(`${who}: src ${fmtShape(src.shape)} must have as many dimensions as index ${fmtShape(index.shape)}`);
   let s = src;
   for (let d = 0; d < index.ndim; d++) {
-    if (index.shape[d]! > s.shape[d]!) throw new ShapeError(`${who}: index ${fmtShape(index.shape)} is larger than src ${fmtShape(src.shape)} in dimension ${d}`);
+    if (index.shape[d]! > s.shape[d]!)
+      throw new ShapeError(`${who}: index ${fmtShape(index.shape)} is larger than src ${fmtShape(src.shape)} in dimension ${d}`);
     if (s.shape[d] !== index.shape[d]) s = s.narrow(d, 0, index.shape[d]!);
   }
   return s.to(x.dtype);
@@ -182,7 +189,14 @@ export function flip(x: Tensor, dims: Dims): Tensor {
   let out = x;
   for (const d of normAxes(dims, x.ndim, 'flip')) {
     const n = x.shape[d]!;
-    out = out.indexSelect(d, int32(x, Array.from({ length: n }, (_, i) => n - 1 - i), [n]));
+    out = out.indexSelect(
+      d,
+      int32(
+        x,
+        Array.from({ length: n }, (_, i) => n - 1 - i),
+        [n],
+      ),
+    );
   }
   return out === x ? x.clone() : out;
 }
@@ -203,7 +217,14 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
     if (n === 0) return;
     const s = ((sh[k]! % n) + n) % n;
     if (s === 0) return;
-    out = out.indexSelect(d, int32(x, Array.from({ length: n }, (_, i) => (i - s + n) % n), [n]));
+    out = out.indexSelect(
+      d,
+      int32(
+        x,
+        Array.from({ length: n }, (_, i) => (i - s + n) % n),
+        [n],
+      ),
+    );
   });
   return out === x ? x.clone() : out;
 }
@@ -277,7 +298,8 @@ export function meshgrid(tensors: readonly Tensor[], indexing: 'ij' | 'xy' = 'ij
 
 /** Outer product of two 1-D tensors: [n] ⊗ [m] → [n, m]. */
 export function outer(a: Tensor, b: Tensor): Tensor {
-  if (a.ndim !== 1 || b.ndim !== 1) throw new ShapeError(`outer: expects two 1-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  if (a.ndim !== 1 || b.ndim !== 1)
+    throw new ShapeError(`outer: expects two 1-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   return a.reshape(-1, 1).mul(b.reshape(1, -1));
 }
 
@@ -290,15 +312,19 @@ export function einsum(equation: string, operands: readonly Tensor[]): Tensor {
   const eq = equation.replace(/\s+/g, '');
   const [lhs, rhsGiven] = eq.includes('->') ? (eq.split('->') as [string, string]) : [eq, null];
   const terms = lhs.split(',');
-  if (terms.length !== operands.length) throw new ValueError(`einsum: the equation '${equation}' has ${terms.length} operands but ${operands.length} tensors were given`);
-  if (eq.includes('.')) throw new ValueError(`einsum: ellipsis ('...') in the equation is not supported; name every dimension ('${equation}')`);
+  if (terms.length !== operands.length)
+    throw new ValueError(`einsum: the equation '${equation}' has ${terms.length} operands but ${operands.length} tensors were given`);
+  if (eq.includes('.'))
+    throw new ValueError(`einsum: ellipsis ('...') in the equation is not supported; name every dimension ('${equation}')`);
   const valid = /^[a-zA-Z]*$/;
-  for (const t of [...terms, rhsGiven ?? '']) if (!valid.test(t)) throw new ValueError(`einsum: invalid subscripts '${t}' in '${equation}' (use letters)`);
+  for (const t of [...terms, rhsGiven ?? ''])
+    if (!valid.test(t)) throw new ValueError(`einsum: invalid subscripts '${t}' in '${equation}' (use letters)`);
   const sizes = new Map<string, number>();
   const counts = new Map<string, number>();
   const ops = terms.map((term, k) => {
     let t = operands[k]!;
-    if (term.length !== t.ndim) throw new ShapeError(`einsum: operand ${k} has ${t.ndim} dimensions but subscripts '${term}' name ${term.length}`);
+    if (term.length !== t.ndim)
+      throw new ShapeError(`einsum: operand ${k} has ${t.ndim} dimensions but subscripts '${term}' name ${term.length}`);
     // a label repeated within one operand: take the diagonal
     let labels = term.split('');
     for (;;) {
@@ -309,7 +335,14 @@ export function einsum(equation: string, operands: readonly Tensor[]): Tensor {
       if (t.shape[dup] !== n) throw new ShapeError(`einsum: subscript '${labels[dup]}' has sizes ${n} and ${t.shape[dup]} in operand ${k}`);
       const perm = [...labels.keys()].filter((i) => i !== first && i !== dup);
       const moved = t.permute([...perm, first, dup]).reshape([...perm.map((i) => t.shape[i]!), n * n]);
-      t = moved.indexSelect(moved.ndim - 1, int32(t, Array.from({ length: n }, (_, i) => i * n + i), [n]));
+      t = moved.indexSelect(
+        moved.ndim - 1,
+        int32(
+          t,
+          Array.from({ length: n }, (_, i) => i * n + i),
+          [n],
+        ),
+      );
       labels = [...perm.map((i) => labels[i]!), labels[first]!];
     }
     labels.forEach((l, i) => {
@@ -328,7 +361,8 @@ export function einsum(equation: string, operands: readonly Tensor[]): Tensor {
       .filter((l) => counts.get(l) === 1)
       .sort()
       .join('');
-  for (const l of out) if (!sizes.has(l)) throw new ValueError(`einsum: output subscript '${l}' does not appear in the inputs of '${equation}'`);
+  for (const l of out)
+    if (!sizes.has(l)) throw new ValueError(`einsum: output subscript '${l}' does not appear in the inputs of '${equation}'`);
   if (new Set(out).size !== out.length) throw new ValueError(`einsum: output subscripts '${out}' repeat a label`);
   // sum each operand over labels that no other operand and not the output uses
   const reduced = ops.map(({ t, labels }, k) => {
@@ -356,7 +390,12 @@ export function einsum(equation: string, operands: readonly Tensor[]): Tensor {
 }
 
 /** Contract two operands with one bmm: batch (shared, kept), contracted (shared, summed), and free labels. */
-function contractPair(a: { t: Tensor; labels: string[] }, b: { t: Tensor; labels: string[] }, out: string, sizes: Map<string, number>): { t: Tensor; labels: string[] } {
+function contractPair(
+  a: { t: Tensor; labels: string[] },
+  b: { t: Tensor; labels: string[] },
+  out: string,
+  sizes: Map<string, number>,
+): { t: Tensor; labels: string[] } {
   const shared = a.labels.filter((l) => b.labels.includes(l));
   const batch = shared.filter((l) => out.includes(l));
   const contract = shared.filter((l) => !out.includes(l));
@@ -414,7 +453,13 @@ export function nanToNum(x: Tensor, opts: NanToNumOptions): Tensor {
   const neg = opts.neginf ?? -big;
   const nan = opts.nan ?? 0;
   const c = (v: number) => x.newFull([], v);
-  return x.isnan().ifElse(c(nan), x.isinf().logicalAnd(x.gt(0)).ifElse(c(pos), x.isinf().logicalAnd(x.lt(0)).ifElse(c(neg), x)));
+  return x.isnan().ifElse(
+    c(nan),
+    x
+      .isinf()
+      .logicalAnd(x.gt(0))
+      .ifElse(c(pos), x.isinf().logicalAnd(x.lt(0)).ifElse(c(neg), x)),
+  );
 }
 
 /** start + weight·(end − start), PyTorch's two-sided form (exact at weight 1). */
@@ -424,7 +469,10 @@ export function lerp(start: Tensor, end: Tensor, weight: TensorOrScalar): Tensor
     const w = Number(weight);
     return Math.abs(w) < 0.5 ? start.add(diff.mul(w)) : end.sub(diff.mul(1 - w));
   }
-  return weight.abs().lt(0.5).ifElse(start.add(diff.mul(weight)), end.sub(diff.mul(weight.neg().add(1))));
+  return weight
+    .abs()
+    .lt(0.5)
+    .ifElse(start.add(diff.mul(weight)), end.sub(diff.mul(weight.neg().add(1))));
 }
 
 /** Round toward zero. */
@@ -436,7 +484,8 @@ export function trunc(x: Tensor): Tensor {
 /** ‖x‖_ord over dims (all by default): Σ|x|^ord ^ (1/ord); ord ±inf is max/min |x|; ord 0 counts nonzeros. */
 export function vectorNorm(x: Tensor, ord: number | 'inf' | '-inf' = 2, dim?: Dims, keepdim = false): Tensor {
   const o = ord === 'inf' ? Infinity : ord === '-inf' ? -Infinity : ord;
-  if (typeof o !== 'number' || Number.isNaN(o)) throw new ValueError(`vectorNorm: ord must be a number or 'inf'/'-inf', got ${String(ord)}`);
+  if (typeof o !== 'number' || Number.isNaN(o))
+    throw new ValueError(`vectorNorm: ord must be a number or 'inf'/'-inf', got ${String(ord)}`);
   if (!isFloat(x.dtype)) throw new DTypeError(`vectorNorm: expects a floating-point tensor, got ${x.dtype}`);
   const dims = dim === undefined ? undefined : normAxes(dim, x.ndim, 'vectorNorm');
   const a = x.abs();
@@ -511,9 +560,11 @@ function lexCompare(a: readonly number[], b: readonly number[]): number {
 /** Count of each value 0..max in a 1-D non-negative int tensor (weighted sums with `weights`). */
 export function bincount(x: Tensor, opts: { weights?: Tensor | null; minlength?: number }): Tensor {
   checkOptionKeys('bincount', opts, ['weights', 'minlength']);
-  if (x.ndim !== 1 || x.dtype !== 'int32') throw new DTypeError(`bincount: expects a 1-D int32 tensor, got ${x.dtype} ${fmtShape(x.shape)}`);
+  if (x.ndim !== 1 || x.dtype !== 'int32')
+    throw new DTypeError(`bincount: expects a 1-D int32 tensor, got ${x.dtype} ${fmtShape(x.shape)}`);
   const minlength = opts.minlength ?? 0;
-  if (!Number.isInteger(minlength) || minlength < 0) throw new ValueError(`bincount: minlength must be a non-negative integer, got ${minlength}`);
+  if (!Number.isInteger(minlength) || minlength < 0)
+    throw new ValueError(`bincount: minlength must be a non-negative integer, got ${minlength}`);
   const d = x.dataSync();
   let max = -1;
   for (let i = 0; i < d.length; i++) {
@@ -522,7 +573,8 @@ export function bincount(x: Tensor, opts: { weights?: Tensor | null; minlength?:
   }
   const n = Math.max(max + 1, minlength);
   const w = opts.weights ?? null;
-  if (w && (w.ndim !== 1 || w.shape[0] !== d.length)) throw new ShapeError(`bincount: weights ${fmtShape(w.shape)} must be 1-D with ${d.length} elements`);
+  if (w && (w.ndim !== 1 || w.shape[0] !== d.length))
+    throw new ShapeError(`bincount: weights ${fmtShape(w.shape)} must be 1-D with ${d.length} elements`);
   const wd = w ? w.dataSync() : null;
   const out = new Float64Array(n);
   for (let i = 0; i < d.length; i++) out[d[i]!] += wd ? wd[i]! : 1;

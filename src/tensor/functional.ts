@@ -121,5 +121,8 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   for (const t of tensors)
     if (t.shape.length !== first.length || t.shape.some((s, i) => s !== first[i]))
       throw new ShapeError(`stack: expects each tensor to be equal size, but got [${first.join(',')}] and [${t.shape.join(',')}]`);
-  return cat(tensors.map((t) => t.unsqueeze(d)), d);
+  return cat(
+    tensors.map((t) => t.unsqueeze(d)),
+    d,
+  );
 }

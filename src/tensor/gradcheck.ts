@@ -39,7 +39,8 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor | Tensor[], inputs: Te
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-3;
   for (const x of inputs)
-    if (x.requiresGrad && x.dtype !== 'float64') throw new DTypeError(`gradcheck: inputs that require grad must be float64, got ${x.dtype}`);
+    if (x.requiresGrad && x.dtype !== 'float64')
+      throw new DTypeError(`gradcheck: inputs that require grad must be float64, got ${x.dtype}`);
   const probe = noGrad(() => fn(...inputs));
   const outs = Array.isArray(probe) ? probe : [probe];
   let seed = 12345;
@@ -47,7 +48,9 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor | Tensor[], inputs: Te
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return 0.5 + (seed / 2 ** 32) * 1.5;
   };
-  const weights = outs.map((o) => o.newTensor(Array.from({ length: o.numel() }, nextW), o.shape, o.isFloatingPoint() ? o.dtype : 'float64'));
+  const weights = outs.map((o) =>
+    o.newTensor(Array.from({ length: o.numel() }, nextW), o.shape, o.isFloatingPoint() ? o.dtype : 'float64'),
+  );
 
   for (const x of inputs) x.grad = null;
   toScalarLoss(fn(...inputs), weights).backward();

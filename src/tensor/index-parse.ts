@@ -55,7 +55,10 @@ function parsePart(part: string, whole: string, who: string): ParsedIndex {
       return makeSlice(who, num(bits[0]), num(bits[1]), num(bits[2]));
     }
   }
-  throw new IndexError(`${who}: cannot parse '${p}' in the index '${whole}' (expected an integer, start:stop:step, '...' or None)`, 'E_INDEX_SYNTAX');
+  throw new IndexError(
+    `${who}: cannot parse '${p}' in the index '${whole}' (expected an integer, start:stop:step, '...' or None)`,
+    'E_INDEX_SYNTAX',
+  );
 }
 
 /** Parse `at`/`set` arguments into index items. */
@@ -69,11 +72,18 @@ export function parseIndex(args: readonly unknown[], who: string): ParsedIndex[]
     else if (a === null) out.push({ kind: 'newaxis' });
     else if (Array.isArray(a)) {
       if (a.length > 3 || a.some((v) => v !== null && v !== undefined && typeof v !== 'number'))
-        throw new IndexError(`${who}: an array item is a slice [start, stop, step] of numbers or nulls, got [${a.map(String).join(', ')}]; index with a Tensor to pick several positions`, 'E_INDEX_SYNTAX');
+        throw new IndexError(
+          `${who}: an array item is a slice [start, stop, step] of numbers or nulls, got [${a.map(String).join(', ')}]; index with a Tensor to pick several positions`,
+          'E_INDEX_SYNTAX',
+        );
       const v = (i: number) => (a[i] === undefined ? null : (a[i] as number | null));
       out.push(makeSlice(who, v(0), v(1), v(2)));
     } else if (isTensorLike(a)) out.push({ kind: 'tensor', tensor: a });
-    else throw new IndexError(`${who}: unsupported index item ${typeof a === 'boolean' ? String(a) : typeof a}; use numbers, [start, stop, step], '...', null, strings or Tensors`, 'E_INDEX_SYNTAX');
+    else
+      throw new IndexError(
+        `${who}: unsupported index item ${typeof a === 'boolean' ? String(a) : typeof a}; use numbers, [start, stop, step], '...', null, strings or Tensors`,
+        'E_INDEX_SYNTAX',
+      );
   }
   return out;
 }

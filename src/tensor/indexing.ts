@@ -38,7 +38,8 @@ function nonzero(mask: Tensor): Int32Array[] {
 
 /** Apply the basic items as views; collect the advanced ones (dims counted in the resulting view). */
 function basicPass(x: Tensor, items: ParsedIndex[], who: string): { view: Tensor; adv: Advanced[] } {
-  const consumes = (it: ParsedIndex) => (it.kind === 'int' || it.kind === 'slice' ? 1 : it.kind === 'tensor' ? (it.tensor.dtype === 'bool' ? it.tensor.ndim : 1) : 0);
+  const consumes = (it: ParsedIndex) =>
+    it.kind === 'int' || it.kind === 'slice' ? 1 : it.kind === 'tensor' ? (it.tensor.dtype === 'bool' ? it.tensor.ndim : 1) : 0;
   const nEll = items.filter((it) => it.kind === 'ellipsis').length;
   if (nEll > 1) throw new IndexError(`${who}: an index can only have a single ellipsis ('...')`);
   const used = items.reduce((n, it) => n + consumes(it), 0);
@@ -61,7 +62,8 @@ function basicPass(x: Tensor, items: ParsedIndex[], who: string): { view: Tensor
         break;
       case 'int': {
         const size = v.shape[d]!;
-        if (it.value < -size || it.value >= size) throw new IndexError(`${who}: index ${it.value} is out of bounds for dimension ${src} with size ${size}`);
+        if (it.value < -size || it.value >= size)
+          throw new IndexError(`${who}: index ${it.value} is out of bounds for dimension ${src} with size ${size}`);
         v = v.select(d, it.value);
         src++;
         break;
@@ -152,7 +154,9 @@ export function setItem(apply: typeof applyFn, x: Tensor, args: readonly unknown
         const b = broadcastShapes(value.shape, shape, who);
         if (b.length !== shape.length || b.some((s, i) => s !== shape[i])) throw new ShapeError('');
       } catch {
-        throw new ShapeError(`${who}: a value of shape ${fmtShape(value.shape)} cannot be broadcast to the indexed shape ${fmtShape(shape)}`);
+        throw new ShapeError(
+          `${who}: a value of shape ${fmtShape(value.shape)} cannot be broadcast to the indexed shape ${fmtShape(shape)}`,
+        );
       }
     }
   };
@@ -162,7 +166,15 @@ export function setItem(apply: typeof applyFn, x: Tensor, args: readonly unknown
     return;
   }
   // advanced: the row-major positions of the selected elements, read by the same index from an arange
-  const positions = getItem(x.newTensor(Int32Array.from({ length: x.numel() }, (_, i) => i), x.shape, 'int32'), args, who);
+  const positions = getItem(
+    x.newTensor(
+      Int32Array.from({ length: x.numel() }, (_, i) => i),
+      x.shape,
+      'int32',
+    ),
+    args,
+    who,
+  );
   checkValue(positions.shape);
   writeInPlace(apply, x, who, positions.dataSync() as Int32Array, positions.shape, () => val(value, x));
 }

@@ -50,7 +50,10 @@ function rootIndices(root: Tensor, pos: Int32Array): Int32Array {
     const n = root.numel();
     for (let k = 0; k < pos.length; k++) {
       const j = pos[k]! - root.offset;
-      if (j < 0 || j >= n) throw new StateError('in-place write: a view reaches storage its base tensor does not cover (the view was made from a detached alias); clone() first');
+      if (j < 0 || j >= n)
+        throw new StateError(
+          'in-place write: a view reaches storage its base tensor does not cover (the view was made from a detached alias); clone() first',
+        );
       out[k] = j;
     }
     return out;
@@ -60,7 +63,10 @@ function rootIndices(root: Tensor, pos: Int32Array): Int32Array {
   for (let j = 0; j < rp.length; j++) map.set(rp[j]!, j);
   for (let k = 0; k < pos.length; k++) {
     const j = map.get(pos[k]!);
-    if (j === undefined) throw new StateError('in-place write: a view reaches storage its base tensor does not cover (the view was made from a detached alias); clone() first');
+    if (j === undefined)
+      throw new StateError(
+        'in-place write: a view reaches storage its base tensor does not cover (the view was made from a detached alias); clone() first',
+      );
     out[k] = j;
   }
   return out;
@@ -81,7 +87,15 @@ function checkWritable(t: Tensor, op: string): void {
  * `index`, or like `t`) and returns the new ones (broadcastable to that shape, cast to `t.dtype`).
  * `alsoViews` are further views of the same storage whose history should follow the write.
  */
-export function writeInPlace(apply: Apply, t: Tensor, op: string, index: Int32Array | null, selShape: readonly number[], compute: (old: Tensor) => Tensor, alsoViews: readonly Tensor[] = []): void {
+export function writeInPlace(
+  apply: Apply,
+  t: Tensor,
+  op: string,
+  index: Int32Array | null,
+  selShape: readonly number[],
+  compute: (old: Tensor) => Tensor,
+  alsoViews: readonly Tensor[] = [],
+): void {
   checkWritable(t, op);
   const root = viewBase(t) ?? t;
   const grad = isGradEnabled();
@@ -123,7 +137,14 @@ export function writeInPlace(apply: Apply, t: Tensor, op: string, index: Int32Ar
     const old = apply('indexSelect', [stand.reshape(-1), idxT], { dim: 0 }).reshape(selShape);
     y = compute(old);
   } else {
-    const old = index === null ? t.detach() : t.detach().reshape(-1).indexSelect(0, t.newTensor(index, [index.length], 'int32')).reshape(selShape);
+    const old =
+      index === null
+        ? t.detach()
+        : t
+            .detach()
+            .reshape(-1)
+            .indexSelect(0, t.newTensor(index, [index.length], 'int32'))
+            .reshape(selShape);
     y = early ?? (grad ? compute(old) : noGrad(() => compute(old)));
   }
   y = y.to(t.dtype).expand(selShape);

@@ -162,7 +162,6 @@ function hostCopy(a: TypedArray): TypedArray {
   return out;
 }
 
-
 function scalarTensor(v: number, dtype: DType): Tensor {
   const arr = allocate(dtype, 1);
   arr[0] = v;
@@ -188,7 +187,6 @@ function shareGrad(g: Tensor): void {
 export function isSharedGrad(g: Tensor): boolean {
   return sharedGrads.has(g.record);
 }
-
 
 /**
  * An n-dimensional array of float32, float64, int32 or bool values, with autograd (PyTorch's `torch.Tensor`).
@@ -374,7 +372,8 @@ export class Tensor {
   requiresGrad_(on = true): this {
     if (!this.isLeaf && !on)
       throw new StateError('requiresGrad_: you can only change requiresGrad of leaf tensors; use detach() for a non-leaf');
-    if (on && !isFloat(this.dtype)) throw new DTypeError(`requiresGrad_: only floating-point tensors can require gradients, got ${this.dtype}`);
+    if (on && !isFloat(this.dtype))
+      throw new DTypeError(`requiresGrad_: only floating-point tensors can require gradients, got ${this.dtype}`);
     this.requiresGrad = on;
     return this;
   }
@@ -417,7 +416,14 @@ export class Tensor {
     let gd = g.requiresGrad ? g : g.detach();
     if (gd.dtype !== this.dtype) gd = gd.to(this.dtype);
     if (this.grad) this.grad = this.grad.add(gd);
-    else if (!g.requiresGrad && shapesEqual(gd.shape, this.shape) && gd.offset === 0 && gd.record.length === gd.numel() && gd.isContiguous() && !sharedGrads.has(gd.record)) {
+    else if (
+      !g.requiresGrad &&
+      shapesEqual(gd.shape, this.shape) &&
+      gd.offset === 0 &&
+      gd.record.length === gd.numel() &&
+      gd.isContiguous() &&
+      !sharedGrads.has(gd.record)
+    ) {
       // adopt a fresh gradient instead of copying it (PyTorch's AccumulateGrad steals an unshared one
       // too): the storage is whole and contiguous, and neither another leaf's .grad, a hook, nor the
       // caller's `backward(gradient)` has seen it
@@ -433,7 +439,9 @@ export class Tensor {
   backward(gradient?: Tensor, opts: BackwardOptions = {}): void {
     checkOptionKeys('backward', opts, ['retainGraph', 'createGraph']);
     if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor))
-      throw new ValueError(`backward: gradient must be a Tensor (or undefined), got ${typeof gradient === 'object' ? 'an object — options go second: backward(undefined, { retainGraph: true })' : typeof gradient}`);
+      throw new ValueError(
+        `backward: gradient must be a Tensor (or undefined), got ${typeof gradient === 'object' ? 'an object — options go second: backward(undefined, { retainGraph: true })' : typeof gradient}`,
+      );
     if (!this.requiresGrad)
       throw new StateError(
         pendingAsyncNoGrad() > 0
@@ -443,7 +451,9 @@ export class Tensor {
     let g: Tensor;
     if (gradient === undefined || gradient === null) {
       if (this.numel() !== 1)
-        throw new StateError(`backward: grad can be implicitly created only for scalar outputs; this tensor has shape ${fmtShape(this.shape)} — pass a gradient of that shape`);
+        throw new StateError(
+          `backward: grad can be implicitly created only for scalar outputs; this tensor has shape ${fmtShape(this.shape)} — pass a gradient of that shape`,
+        );
       g = this.newOnes(this.shape);
     } else {
       if (!shapesEqual(gradient.shape, this.shape))
@@ -501,61 +511,117 @@ export class Tensor {
   // ---------------------------------------------------------------- elementwise unary
 
   /** `−x`, elementwise. */
-  neg(): Tensor { return apply('neg', [this], {}); }
+  neg(): Tensor {
+    return apply('neg', [this], {});
+  }
   /** `|x|`, elementwise. */
-  abs(): Tensor { return apply('abs', [this], {}); }
+  abs(): Tensor {
+    return apply('abs', [this], {});
+  }
   /** `e^x`, elementwise. */
-  exp(): Tensor { return apply('exp', [this], {}); }
+  exp(): Tensor {
+    return apply('exp', [this], {});
+  }
   /** Natural logarithm, elementwise (−inf at 0, NaN below). */
-  log(): Tensor { return apply('log', [this], {}); }
+  log(): Tensor {
+    return apply('log', [this], {});
+  }
   /** Square root, elementwise (NaN below 0). */
-  sqrt(): Tensor { return apply('sqrt', [this], {}); }
+  sqrt(): Tensor {
+    return apply('sqrt', [this], {});
+  }
   /** `1 / √x`, elementwise. */
-  rsqrt(): Tensor { return apply('rsqrt', [this], {}); }
+  rsqrt(): Tensor {
+    return apply('rsqrt', [this], {});
+  }
   /** Sine (radians), elementwise. */
-  sin(): Tensor { return apply('sin', [this], {}); }
+  sin(): Tensor {
+    return apply('sin', [this], {});
+  }
   /** Cosine (radians), elementwise. */
-  cos(): Tensor { return apply('cos', [this], {}); }
+  cos(): Tensor {
+    return apply('cos', [this], {});
+  }
   /** Hyperbolic tangent, elementwise. */
-  tanh(): Tensor { return apply('tanh', [this], {}); }
+  tanh(): Tensor {
+    return apply('tanh', [this], {});
+  }
   /** Logistic sigmoid `1 / (1 + e^−x)`, elementwise. */
-  sigmoid(): Tensor { return apply('sigmoid', [this], {}); }
+  sigmoid(): Tensor {
+    return apply('sigmoid', [this], {});
+  }
   /** ReLU, `max(x, 0)`, elementwise. */
-  relu(): Tensor { return apply('relu', [this], {}); }
+  relu(): Tensor {
+    return apply('relu', [this], {});
+  }
   /** Sign of each element: −1, 0 or 1. */
-  sign(): Tensor { return apply('sign', [this], {}); }
+  sign(): Tensor {
+    return apply('sign', [this], {});
+  }
   /** `x²`, elementwise. */
-  square(): Tensor { return apply('square', [this], {}); }
+  square(): Tensor {
+    return apply('square', [this], {});
+  }
   /** `1 / x`, elementwise. */
-  reciprocal(): Tensor { return apply('reciprocal', [this], {}); }
+  reciprocal(): Tensor {
+    return apply('reciprocal', [this], {});
+  }
   /** The Gauss error function, elementwise. */
-  erf(): Tensor { return apply('erf', [this], {}); }
+  erf(): Tensor {
+    return apply('erf', [this], {});
+  }
   /** `log(1 + x)`, elementwise, accurate for small x. */
-  log1p(): Tensor { return apply('log1p', [this], {}); }
+  log1p(): Tensor {
+    return apply('log1p', [this], {});
+  }
   /** `e^x − 1`, elementwise, accurate for small x. */
-  expm1(): Tensor { return apply('expm1', [this], {}); }
+  expm1(): Tensor {
+    return apply('expm1', [this], {});
+  }
   /** Round down, elementwise. */
-  floor(): Tensor { return apply('floor', [this], {}); }
+  floor(): Tensor {
+    return apply('floor', [this], {});
+  }
   /** Round up, elementwise. */
-  ceil(): Tensor { return apply('ceil', [this], {}); }
+  ceil(): Tensor {
+    return apply('ceil', [this], {});
+  }
   /** Round to nearest, ties to even (as PyTorch), elementwise. */
-  round(): Tensor { return apply('round', [this], {}); }
+  round(): Tensor {
+    return apply('round', [this], {});
+  }
   /** GELU with the exact erf form: x·Φ(x). */
-  gelu(): Tensor { return apply('gelu', [this], {}); }
+  gelu(): Tensor {
+    return apply('gelu', [this], {});
+  }
   /** Elementwise NOT (non-zero is true), as bool. */
-  logicalNot(): Tensor { return apply('logicalNot', [this], {}); }
+  logicalNot(): Tensor {
+    return apply('logicalNot', [this], {});
+  }
   /** Where the elements are NaN, as bool. */
-  isnan(): Tensor { return apply('isnan', [this], {}); }
+  isnan(): Tensor {
+    return apply('isnan', [this], {});
+  }
   /** Where the elements are +inf or −inf, as bool. */
-  isinf(): Tensor { return apply('isinf', [this], {}); }
+  isinf(): Tensor {
+    return apply('isinf', [this], {});
+  }
   /** Leaky ReLU: `x` where x ≥ 0, else `negativeSlope · x` (default 0.01). */
-  leakyRelu(negativeSlope = 0.01): Tensor { return apply('leakyRelu', [this], { slope: negativeSlope }); }
+  leakyRelu(negativeSlope = 0.01): Tensor {
+    return apply('leakyRelu', [this], { slope: negativeSlope });
+  }
   /** ELU: `x` where x > 0, else `alpha · (e^x − 1)` (default alpha 1). */
-  elu(alpha = 1): Tensor { return apply('elu', [this], { alpha }); }
+  elu(alpha = 1): Tensor {
+    return apply('elu', [this], { alpha });
+  }
   /** Softplus `log(1 + e^(beta·x)) / beta`, linear where `beta·x > threshold` (defaults 1 and 20). */
-  softplus(beta = 1, threshold = 20): Tensor { return apply('softplus', [this], { beta, threshold }); }
+  softplus(beta = 1, threshold = 20): Tensor {
+    return apply('softplus', [this], { beta, threshold });
+  }
   /** x·σ(x) */
-  silu(): Tensor { return this.mul(this.sigmoid()); }
+  silu(): Tensor {
+    return this.mul(this.sigmoid());
+  }
   /** Clamp to [min, max]; either bound may be null. */
   clamp(min: TensorOrScalar | null = null, max: TensorOrScalar | null = null): Tensor {
     if (min === null && max === null) throw new ValueError('clamp: at least one of min and max must not be null');
@@ -610,39 +676,66 @@ export class Tensor {
     return apply('sub', [this, o], {});
   }
   /** `this · other`, elementwise with broadcasting. */
-  mul(other: TensorOrScalar): Tensor { return apply('mul', [this, this.wrap(other)], {}); }
+  mul(other: TensorOrScalar): Tensor {
+    return apply('mul', [this, this.wrap(other)], {});
+  }
   /** this / other; `{ roundingMode: 'trunc' | 'floor' }` rounds the quotient (integers stay integers; zero gradient). */
   div(other: TensorOrScalar, opts: { roundingMode?: 'trunc' | 'floor' | null } = {}): Tensor {
     checkOptionKeys('div', opts, ['roundingMode']);
     const mode = opts.roundingMode ?? null;
     if (mode === null) return apply('div', [this, this.wrap(other)], {});
-    if (mode !== 'trunc' && mode !== 'floor') throw new ValueError(`div: roundingMode must be 'trunc', 'floor' or null, got '${String(mode)}'`);
+    if (mode !== 'trunc' && mode !== 'floor')
+      throw new ValueError(`div: roundingMode must be 'trunc', 'floor' or null, got '${String(mode)}'`);
     return apply('divRounding', [this, this.wrap(other)], { mode });
   }
   /** other - this */
-  rsub(other: TensorOrScalar): Tensor { return apply('sub', [this.wrap(other), this], {}); }
+  rsub(other: TensorOrScalar): Tensor {
+    return apply('sub', [this.wrap(other), this], {});
+  }
   /** Elementwise maximum with `other` (broadcast); NaN propagates. */
-  maximum(other: TensorOrScalar): Tensor { return apply('maximum', [this, this.wrap(other)], {}); }
+  maximum(other: TensorOrScalar): Tensor {
+    return apply('maximum', [this, this.wrap(other)], {});
+  }
   /** Elementwise minimum with `other` (broadcast); NaN propagates. */
-  minimum(other: TensorOrScalar): Tensor { return apply('minimum', [this, this.wrap(other)], {}); }
+  minimum(other: TensorOrScalar): Tensor {
+    return apply('minimum', [this, this.wrap(other)], {});
+  }
   /** `this == other`, elementwise with broadcasting, as bool. */
-  eq(other: TensorOrScalar): Tensor { return apply('eq', [this, this.wrap(other)], {}); }
+  eq(other: TensorOrScalar): Tensor {
+    return apply('eq', [this, this.wrap(other)], {});
+  }
   /** `this != other`, elementwise with broadcasting, as bool. */
-  ne(other: TensorOrScalar): Tensor { return apply('ne', [this, this.wrap(other)], {}); }
+  ne(other: TensorOrScalar): Tensor {
+    return apply('ne', [this, this.wrap(other)], {});
+  }
   /** `this < other`, elementwise with broadcasting, as bool. */
-  lt(other: TensorOrScalar): Tensor { return apply('lt', [this, this.wrap(other)], {}); }
+  lt(other: TensorOrScalar): Tensor {
+    return apply('lt', [this, this.wrap(other)], {});
+  }
   /** `this <= other`, elementwise with broadcasting, as bool. */
-  le(other: TensorOrScalar): Tensor { return apply('le', [this, this.wrap(other)], {}); }
+  le(other: TensorOrScalar): Tensor {
+    return apply('le', [this, this.wrap(other)], {});
+  }
   /** `this > other`, elementwise with broadcasting, as bool. */
-  gt(other: TensorOrScalar): Tensor { return apply('gt', [this, this.wrap(other)], {}); }
+  gt(other: TensorOrScalar): Tensor {
+    return apply('gt', [this, this.wrap(other)], {});
+  }
   /** `this >= other`, elementwise with broadcasting, as bool. */
-  ge(other: TensorOrScalar): Tensor { return apply('ge', [this, this.wrap(other)], {}); }
+  ge(other: TensorOrScalar): Tensor {
+    return apply('ge', [this, this.wrap(other)], {});
+  }
   /** Elementwise AND (non-zero is true), as bool. */
-  logicalAnd(other: TensorOrScalar): Tensor { return apply('logicalAnd', [this, this.wrap(other)], {}); }
+  logicalAnd(other: TensorOrScalar): Tensor {
+    return apply('logicalAnd', [this, this.wrap(other)], {});
+  }
   /** Elementwise OR (non-zero is true), as bool. */
-  logicalOr(other: TensorOrScalar): Tensor { return apply('logicalOr', [this, this.wrap(other)], {}); }
+  logicalOr(other: TensorOrScalar): Tensor {
+    return apply('logicalOr', [this, this.wrap(other)], {});
+  }
   /** Elementwise XOR (non-zero is true), as bool. */
-  logicalXor(other: TensorOrScalar): Tensor { return apply('logicalXor', [this, this.wrap(other)], {}); }
+  logicalXor(other: TensorOrScalar): Tensor {
+    return apply('logicalXor', [this, this.wrap(other)], {});
+  }
 
   /** PyTorch's `x.where(condition, y)`: x where condition holds, else y. */
   where(condition: Tensor, other: TensorOrScalar): Tensor {
@@ -709,7 +802,8 @@ export class Tensor {
   }
   /** Product over one dim (or all elements → []); exact gradients also where factors are zero. */
   prod(dim?: number, keepdim = false): Tensor {
-    if (dim === undefined) return apply('prod', [this.reshape(-1)], { dim: 0, keepdim: false }).reshape(keepdim ? this.shape.map(() => 1) : []);
+    if (dim === undefined)
+      return apply('prod', [this.reshape(-1)], { dim: 0, keepdim: false }).reshape(keepdim ? this.shape.map(() => 1) : []);
     return apply('prod', [this], { dim: normAxis(dim, this.ndim, 'prod'), keepdim });
   }
   /**
@@ -773,7 +867,8 @@ export class Tensor {
   }
   /** Transpose of a ≤2-D tensor. */
   t(): Tensor {
-    if (this.ndim > 2) throw new ShapeError(`t: expects a tensor with <= 2 dimensions, got ${fmtShape(this.shape)}; use transpose(dim0, dim1)`);
+    if (this.ndim > 2)
+      throw new ShapeError(`t: expects a tensor with <= 2 dimensions, got ${fmtShape(this.shape)}; use transpose(dim0, dim1)`);
     return this.ndim < 2 ? this : this.transpose(0, 1);
   }
   get T(): Tensor {
@@ -809,7 +904,8 @@ export class Tensor {
   select(dim: number, index: number): Tensor {
     const d = normAxis(dim, this.ndim, 'select');
     const size = this.shape[d]!;
-    if (index < -size || index >= size) throw new IndexError(`select: index ${index} is out of bounds for dimension ${d} with size ${size}`);
+    if (index < -size || index >= size)
+      throw new IndexError(`select: index ${index} is out of bounds for dimension ${d} with size ${size}`);
     const i = index < 0 ? index + size : index;
     return this.narrow(d, i, 1).squeeze(d);
   }
@@ -863,7 +959,8 @@ export class Tensor {
       if (!(size > 0)) throw new ValueError(`split: size must be positive, got ${size}`);
       for (let at = 0; at < n; at += size) sizes.push(Math.min(size, n - at));
     } else {
-      if (size.reduce((a, b) => a + b, 0) !== n) throw new ShapeError(`split: sizes ${fmtShape(size)} do not sum to dimension ${d} of size ${n}`);
+      if (size.reduce((a, b) => a + b, 0) !== n)
+        throw new ShapeError(`split: sizes ${fmtShape(size)} do not sum to dimension ${d} of size ${n}`);
       sizes.push(...size);
     }
     let at = 0;
@@ -908,12 +1005,14 @@ export class Tensor {
   }
   /** 2-D matrix product: [m,k]·[k,n] → [m,n]. */
   mm(other: Tensor): Tensor {
-    if (this.ndim !== 2 || other.ndim !== 2) throw new ShapeError(`mm: expected 2-D tensors, got ${fmtShape(this.shape)} and ${fmtShape(other.shape)}`);
+    if (this.ndim !== 2 || other.ndim !== 2)
+      throw new ShapeError(`mm: expected 2-D tensors, got ${fmtShape(this.shape)} and ${fmtShape(other.shape)}`);
     return this.matmul(other);
   }
   /** Batched matrix product: [b,m,k]·[b,k,n] → [b,m,n]. */
   bmm(other: Tensor): Tensor {
-    if (this.ndim !== 3 || other.ndim !== 3) throw new ShapeError(`bmm: expected 3-D tensors, got ${fmtShape(this.shape)} and ${fmtShape(other.shape)}`);
+    if (this.ndim !== 3 || other.ndim !== 3)
+      throw new ShapeError(`bmm: expected 3-D tensors, got ${fmtShape(this.shape)} and ${fmtShape(other.shape)}`);
     return apply('bmm', [this, other], {});
   }
 
@@ -1019,7 +1118,7 @@ export class Tensor {
    * go through views to the storage they share; gradients flow to x's history and to a tensor value.
    */
   set(...args: [...IndexItem[], TensorOrScalar]): this {
-    if (args.length < 2) throw new IndexError('set: expects an index and a value, e.g. x.set(\':, 1\', 0)', 'E_INDEX_SYNTAX');
+    if (args.length < 2) throw new IndexError("set: expects an index and a value, e.g. x.set(':, 1', 0)", 'E_INDEX_SYNTAX');
     const value = args[args.length - 1] as TensorOrScalar;
     setItem(apply, this, args.slice(0, -1), value, 'set');
     return this;
@@ -1084,9 +1183,19 @@ export class Tensor {
     return X.scatter(apply, this, dim, index, src);
   }
   /** A copy with src reduced into out[i][index[i][j]] (dim 1): reduce 'sum' | 'prod' | 'mean' | 'amax' | 'amin'. */
-  scatterReduce(dim: number, index: Tensor, src: Tensor, reduce: OpAttrs['scatterReduce']['reduce'], opts: { includeSelf?: boolean } = {}): Tensor {
+  scatterReduce(
+    dim: number,
+    index: Tensor,
+    src: Tensor,
+    reduce: OpAttrs['scatterReduce']['reduce'],
+    opts: { includeSelf?: boolean } = {},
+  ): Tensor {
     checkOptionKeys('scatterReduce', opts, ['includeSelf']);
-    return apply('scatterReduce', [this, index, src], { dim: normAxis(dim, Math.max(this.ndim, 1), 'scatterReduce'), reduce, includeSelf: opts.includeSelf ?? true });
+    return apply('scatterReduce', [this, index, src], {
+      dim: normAxis(dim, Math.max(this.ndim, 1), 'scatterReduce'),
+      reduce,
+      includeSelf: opts.includeSelf ?? true,
+    });
   }
   /** A copy with source's slices added at `index` along `dim` (times alpha): out.narrow(dim, index[i], 1) += source[i]. */
   indexAdd(dim: number, index: Tensor, source: Tensor, opts: { alpha?: number } = {}): Tensor {

@@ -14,7 +14,12 @@ import { checkOptionKeys } from '../core/options.js';
 
 function monitored(name: string, logs: EpochLogs, who: string): number {
   const v = logs[name];
-  if (v === undefined) throw new ValueError(`${who}: monitored value '${name}' is not logged; available: ${Object.keys(logs).filter((k) => k !== 'epoch').join(', ')}`);
+  if (v === undefined)
+    throw new ValueError(
+      `${who}: monitored value '${name}' is not logged; available: ${Object.keys(logs)
+        .filter((k) => k !== 'epoch')
+        .join(', ')}`,
+    );
   return v;
 }
 
@@ -74,7 +79,8 @@ export class EarlyStopping implements Callback {
     checkOptionKeys('EarlyStopping', opts, ['monitor', 'mode', 'patience', 'minDelta', 'restoreBestWeights']);
     const patience = opts.patience ?? 0;
     const minDelta = opts.minDelta ?? 0;
-    if (!Number.isInteger(patience) || patience < 0) throw new ValueError(`EarlyStopping: patience must be a non-negative integer, got ${patience}`);
+    if (!Number.isInteger(patience) || patience < 0)
+      throw new ValueError(`EarlyStopping: patience must be a non-negative integer, got ${patience}`);
     if (!(minDelta >= 0)) throw new ValueError(`EarlyStopping: minDelta must be >= 0, got ${minDelta}`);
     this.patience = patience;
     this.restoreBestWeights = opts.restoreBestWeights ?? false;
@@ -152,7 +158,8 @@ export class ModelCheckpoint implements Callback {
     this.path = opts.path;
     this.saveBestOnly = opts.saveBestOnly ?? false;
     this.contents = opts.contents ?? 'full';
-    if (this.contents !== 'full' && this.contents !== 'weights') throw new ValueError(`ModelCheckpoint: contents must be 'full' or 'weights', got '${String(this.contents)}'`);
+    if (this.contents !== 'full' && this.contents !== 'weights')
+      throw new ValueError(`ModelCheckpoint: contents must be 'full' or 'weights', got '${String(this.contents)}'`);
     this.tracker = new Tracker(opts.monitor ?? 'valLoss', opts.mode ?? 'auto', 0);
   }
 
@@ -186,7 +193,10 @@ export class ModelCheckpoint implements Callback {
 }
 
 function hasState(o: unknown): o is { stateDict(): unknown; loadStateDict(s: never): unknown } {
-  return typeof (o as { stateDict?: unknown })?.stateDict === 'function' && typeof (o as { loadStateDict?: unknown })?.loadStateDict === 'function';
+  return (
+    typeof (o as { stateDict?: unknown })?.stateDict === 'function' &&
+    typeof (o as { loadStateDict?: unknown })?.loadStateDict === 'function'
+  );
 }
 
 /** Stop training as soon as a batch loss is NaN or ±Infinity (the epoch is still logged). */
@@ -212,7 +222,8 @@ export class HistoryLogger implements Callback {
     if (!opts || typeof opts.path !== 'string' || opts.path === '') throw new ValueError('HistoryLogger: `path` is required');
     this.path = opts.path;
     this.format = opts.format ?? (opts.path.toLowerCase().endsWith('.csv') ? 'csv' : 'json');
-    if (this.format !== 'json' && this.format !== 'csv') throw new ValueError(`HistoryLogger: format must be 'json' or 'csv', got '${String(this.format)}'`);
+    if (this.format !== 'json' && this.format !== 'csv')
+      throw new ValueError(`HistoryLogger: format must be 'json' or 'csv', got '${String(this.format)}'`);
   }
   /** Write the whole history so far to `path` (atomically: a crash leaves the previous file). */
   async onEpochEnd(ctx: TrainContext): Promise<void> {

@@ -25,7 +25,8 @@ function targets(target: Target, n: number, c: number, op: string): number[] {
   else t = [...target];
   if (t.length !== n) throw new ShapeError(`${op}: got ${t.length} targets for a batch of ${n}`);
   t.forEach((v, i) => {
-    if (!Number.isInteger(v) || v < 0 || v >= c) throw new ValueError(`${op}: target class ${v} (sample ${i}) is outside [0, ${c}) for a model with ${c} outputs`);
+    if (!Number.isInteger(v) || v < 0 || v >= c)
+      throw new ValueError(`${op}: target class ${v} (sample ${i}) is outside [0, ${c}) for a model with ${c} outputs`);
   });
   return t;
 }
@@ -36,7 +37,9 @@ function scoreGrad(model: Module, x: Tensor, target: Target, op: string): { grad
   const { out, score } = enableGrad(() => {
     const out = model.call(xi) as Tensor;
     if (!(out instanceof Tensor) || out.ndim !== 2 || out.shape[0] !== x.shape[0])
-      throw new ShapeError(`${op}: the model must map [N, …] to scores [N, C]; got ${out instanceof Tensor ? fmtShape(out.shape) : typeof out} for input ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `${op}: the model must map [N, …] to scores [N, C]; got ${out instanceof Tensor ? fmtShape(out.shape) : typeof out} for input ${fmtShape(x.shape)}`,
+      );
     const t = targets(target, x.shape[0]!, out.shape[1]!, op);
     const mask = out.newZeros(out.shape);
     const m = mask.storage;
@@ -136,7 +139,8 @@ export function integratedGradients(
  */
 export function attributionImage(attr: Tensor, opts: { colormap?: ColorMap; signed?: boolean; scale?: number } = {}): RGBAImage {
   checkOptionKeys('attributionImage', opts, ['colormap', 'signed', 'scale']);
-  if (attr.ndim !== 2 && attr.ndim !== 3) throw new ShapeError(`attributionImage: expected one sample [C, H, W] or [H, W], got ${fmtShape(attr.shape)}`);
+  if (attr.ndim !== 2 && attr.ndim !== 3)
+    throw new ShapeError(`attributionImage: expected one sample [C, H, W] or [H, W], got ${fmtShape(attr.shape)}`);
   const signed = opts.signed ?? false;
   const hw = noGrad(() => {
     if (attr.ndim === 2) return signed ? attr : attr.abs();

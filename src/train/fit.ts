@@ -84,7 +84,10 @@ function resolveMetrics(spec: MetricsSpec | undefined): [string, MetricFn][] {
   return entries.map(([name, m]) => {
     if (typeof m === 'function') return [name, m];
     const fn = BUILTIN[m as MetricName];
-    if (!fn) throw new ValueError(`fit: unknown metric '${String(m)}'; built-in metrics are ${Object.keys(BUILTIN).join(', ')}, or pass { name: (output, target) => number }`);
+    if (!fn)
+      throw new ValueError(
+        `fit: unknown metric '${String(m)}'; built-in metrics are ${Object.keys(BUILTIN).join(', ')}, or pass { name: (output, target) => number }`,
+      );
     return [name, fn];
   });
 }
@@ -181,12 +184,13 @@ export interface FitOptions extends Callback {
   terminateOnNaN?: boolean;
 }
 
-const callLoss = (loss: LossLike, out: Tensor, y: Tensor): Tensor =>
-  typeof loss === 'function' ? loss(out, y) : loss.call(out, y);
+const callLoss = (loss: LossLike, out: Tensor, y: Tensor): Tensor => (typeof loss === 'function' ? loss(out, y) : loss.call(out, y));
 
 function splitBatch(batch: unknown, op: string): [Tensor, Tensor] {
   if (Array.isArray(batch) && batch.length >= 2 && batch[0] instanceof Tensor && batch[1] instanceof Tensor) return [batch[0], batch[1]];
-  throw new ValueError(`${op}: each batch must be [input, target] tensors (e.g. a DataLoader over a TensorDataset), got ${describe(batch)}`);
+  throw new ValueError(
+    `${op}: each batch must be [input, target] tensors (e.g. a DataLoader over a TensorDataset), got ${describe(batch)}`,
+  );
 }
 
 function describe(v: unknown): string {
@@ -197,7 +201,8 @@ function describe(v: unknown): string {
 
 function scalarLoss(l: unknown, op: string): Tensor {
   if (!(l instanceof Tensor)) throw new ValueError(`${op}: the loss must return a Tensor, got ${typeof l}`);
-  if (l.numel() !== 1) throw new ShapeError(`${op}: the loss must be a scalar, got shape ${fmtShape(l.shape)}; use reduction 'mean' or 'sum'`);
+  if (l.numel() !== 1)
+    throw new ShapeError(`${op}: the loss must be a scalar, got shape ${fmtShape(l.shape)}; use reduction 'mean' or 'sum'`);
   return l;
 }
 
@@ -257,22 +262,50 @@ const yieldToLoop = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
  * ```
  */
 export async function fit(model: Module, opts: FitOptions): Promise<History> {
-  checkOptionKeys('fit', opts, ['train', 'val', 'loss', 'optimizer', 'scheduler', 'schedulerInterval', 'schedulerMonitor', 'epochs', 'initialEpoch', 'history', 'metrics', 'callbacks', 'progress', 'signal', 'events', 'yieldEveryMs', 'onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd', 'terminateOnNaN']);
+  checkOptionKeys('fit', opts, [
+    'train',
+    'val',
+    'loss',
+    'optimizer',
+    'scheduler',
+    'schedulerInterval',
+    'schedulerMonitor',
+    'epochs',
+    'initialEpoch',
+    'history',
+    'metrics',
+    'callbacks',
+    'progress',
+    'signal',
+    'events',
+    'yieldEveryMs',
+    'onTrainBegin',
+    'onTrainEnd',
+    'onEpochBegin',
+    'onEpochEnd',
+    'onBatchBegin',
+    'onBatchEnd',
+    'terminateOnNaN',
+  ]);
   if (!opts || typeof opts !== 'object') throw new ValueError('fit: expected fit(model, { train, loss, optimizer, ... })');
   if (!opts.train) throw new ValueError('fit: `train` (an iterable of [input, target] batches, e.g. a DataLoader) is required');
   if (!opts.loss) throw new ValueError('fit: `loss` is required (e.g. new nn.CrossEntropyLoss() or nn.F.crossEntropy)');
-  if (!opts.optimizer || typeof opts.optimizer.step !== 'function') throw new ValueError('fit: `optimizer` is required (e.g. new optim.Adam(model.parameters(), { lr: 1e-3 }))');
+  if (!opts.optimizer || typeof opts.optimizer.step !== 'function')
+    throw new ValueError('fit: `optimizer` is required (e.g. new optim.Adam(model.parameters(), { lr: 1e-3 }))');
   const epochs = opts.epochs ?? 1;
   const initialEpoch = opts.initialEpoch ?? 0;
   if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`fit: epochs must be a non-negative integer, got ${epochs}`);
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new ValueError(`fit: initialEpoch must be a non-negative integer, got ${initialEpoch}`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0)
+    throw new ValueError(`fit: initialEpoch must be a non-negative integer, got ${initialEpoch}`);
   const interval = opts.schedulerInterval ?? 'epoch';
-  if (interval !== 'epoch' && interval !== 'batch') throw new ValueError(`fit: schedulerInterval must be 'epoch' or 'batch', got '${String(interval)}'`);
+  if (interval !== 'epoch' && interval !== 'batch')
+    throw new ValueError(`fit: schedulerInterval must be 'epoch' or 'batch', got '${String(interval)}'`);
   const metrics = resolveMetrics(opts.metrics);
   const scheduler = opts.scheduler ?? null;
   const plateau = scheduler !== null && (opts.schedulerMonitor !== undefined || scheduler.constructor?.name === 'ReduceLROnPlateau');
   const monitorName = opts.schedulerMonitor ?? (opts.val ? 'valLoss' : 'loss');
-  if (plateau && interval === 'batch') throw new ValueError('fit: a monitored scheduler (ReduceLROnPlateau) steps per epoch; drop schedulerInterval: "batch"');
+  if (plateau && interval === 'batch')
+    throw new ValueError('fit: a monitored scheduler (ReduceLROnPlateau) steps per epoch; drop schedulerInterval: "batch"');
   const callbacks: Callback[] = [...(opts.callbacks ?? []), opts];
   const history = opts.history ?? new History();
   const ctx: TrainContext = {
@@ -325,7 +358,9 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
           // stop before this batch's update, so the model keeps its last finite weights
           ctx.stopTraining = true;
           ctx.stopReason = `non-finite loss ${lv} at epoch ${epoch + 1}, batch ${b + 1}`;
-          console.warn(`fit: stopped: ${ctx.stopReason} (the update was skipped). Try a lower learning rate, or check the data for NaN/Inf or huge values; terminateOnNaN: false keeps training.`);
+          console.warn(
+            `fit: stopped: ${ctx.stopReason} (the update was skipped). Try a lower learning rate, or check the data for NaN/Inf or huge values; terminateOnNaN: false keeps training.`,
+          );
         } else {
           loss.backward();
           opts.optimizer.step();
@@ -355,7 +390,8 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
       if (scheduler && interval === 'epoch') {
         if (plateau) {
           const mv = logs[monitorName];
-          if (mv === undefined) throw new ValueError(`fit: schedulerMonitor '${monitorName}' is not among the logged values (${Object.keys(logs).join(', ')})`);
+          if (mv === undefined)
+            throw new ValueError(`fit: schedulerMonitor '${monitorName}' is not among the logged values (${Object.keys(logs).join(', ')})`);
           scheduler.step(mv);
         } else scheduler.step();
       }
@@ -423,7 +459,11 @@ export async function evaluate(model: Module, batches: Batches, opts: EvaluateOp
  * Model outputs for `input` — a Tensor `[N, …]` (run in chunks of `batchSize`, default 256) or an
  * iterable of batches (a batch may be a Tensor or `[input, …]`). Eval mode, no graph; returns `[N, …]`.
  */
-export async function predict(model: Module, input: Tensor | Iterable<unknown> | AsyncIterable<unknown>, opts: { batchSize?: number } = {}): Promise<Tensor> {
+export async function predict(
+  model: Module,
+  input: Tensor | Iterable<unknown> | AsyncIterable<unknown>,
+  opts: { batchSize?: number } = {},
+): Promise<Tensor> {
   checkOptionKeys('predict', opts, ['batchSize']);
   const bs = opts.batchSize ?? 256;
   if (!Number.isInteger(bs) || bs < 1) throw new ValueError(`predict: batchSize must be a positive integer, got ${bs}`);

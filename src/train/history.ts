@@ -84,7 +84,8 @@ export class History {
     const epochs = (json as { epochs?: unknown })?.epochs;
     if (!Array.isArray(epochs)) throw new ValueError('History.fromJSON: expected { epochs: [...] }');
     for (const e of epochs) {
-      if (typeof e !== 'object' || e === null || typeof (e as EpochLogs).epoch !== 'number') throw new ValueError('History.fromJSON: every epoch needs a numeric "epoch"');
+      if (typeof e !== 'object' || e === null || typeof (e as EpochLogs).epoch !== 'number')
+        throw new ValueError('History.fromJSON: every epoch needs a numeric "epoch"');
       h.push(e as EpochLogs);
     }
     return h;

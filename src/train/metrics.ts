@@ -15,7 +15,8 @@ export type ArrayInput = Tensor | ArrayLike<number> | readonly boolean[];
 
 function flat(x: ArrayInput, op: string, name: string): Float64Array {
   if (x instanceof Tensor) return Float64Array.from(x.dataSync() as ArrayLike<number>);
-  if (x == null || typeof (x as ArrayLike<number>).length !== 'number') throw new ValueError(`${op}: ${name} must be a Tensor or an array of numbers`);
+  if (x == null || typeof (x as ArrayLike<number>).length !== 'number')
+    throw new ValueError(`${op}: ${name} must be a Tensor or an array of numbers`);
   const a = x as ArrayLike<number | boolean>;
   const out = new Float64Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = Number(a[i]);
@@ -50,7 +51,8 @@ export function toLabels(pred: ArrayInput, op = 'metrics'): Int32Array {
   if (shape.length > 2) throw new ShapeError(`${op}: predictions must be labels [N] or scores [N, C], got ${fmtShape(shape)}`);
   const out = new Int32Array(v.length);
   for (let i = 0; i < v.length; i++) {
-    if (!Number.isInteger(v[i])) throw new ValueError(`${op}: label ${v[i]} at index ${i} is not an integer; pass scores [N, C] or integer labels [N]`);
+    if (!Number.isInteger(v[i]))
+      throw new ValueError(`${op}: label ${v[i]} at index ${i} is not an integer; pass scores [N, C] or integer labels [N]`);
     out[i] = v[i]!;
   }
   return out;
@@ -58,7 +60,8 @@ export function toLabels(pred: ArrayInput, op = 'metrics'): Int32Array {
 
 function labels(target: ArrayInput, op: string): Int32Array {
   const shape = shapeOf(target);
-  if (shape.length > 1 && !(shape.length === 2 && shape[1] === 1)) throw new ShapeError(`${op}: targets must be labels [N], got ${fmtShape(shape)}`);
+  if (shape.length > 1 && !(shape.length === 2 && shape[1] === 1))
+    throw new ShapeError(`${op}: targets must be labels [N], got ${fmtShape(shape)}`);
   return toLabels(shape.length === 2 ? flat(target, op, 'target') : target, op);
 }
 
@@ -125,7 +128,8 @@ export function confusionMatrix(pred: ArrayInput, target: ArrayInput, numClasses
   for (let i = 0; i < p.length; i++) {
     const a = t[i]!;
     const b = p[i]!;
-    if (a < 0 || a >= k || b < 0 || b >= k) throw new ValueError(`confusionMatrix: label ${a < 0 || a >= k ? a : b} at index ${i} is outside [0, ${k})`);
+    if (a < 0 || a >= k || b < 0 || b >= k)
+      throw new ValueError(`confusionMatrix: label ${a < 0 || a >= k ? a : b} at index ${i} is outside [0, ${k})`);
     m[a]![b]!++;
   }
   return m;
@@ -195,7 +199,8 @@ export function classificationReport(pred: ArrayInput, target: ArrayInput, numCl
 function averaged(which: 'precision' | 'recall' | 'f1') {
   return (pred: ArrayInput, target: ArrayInput, opts: { average?: Average; numClasses?: number } = {}): number | number[] => {
     const avg = opts.average ?? 'macro';
-    if (avg !== 'macro' && avg !== 'micro' && avg !== 'none') throw new ValueError(`${which}: average must be 'macro', 'micro' or 'none', got '${String(avg)}'`);
+    if (avg !== 'macro' && avg !== 'micro' && avg !== 'none')
+      throw new ValueError(`${which}: average must be 'macro', 'micro' or 'none', got '${String(avg)}'`);
     const r = classificationReport(pred, target, opts.numClasses);
     return avg === 'none' ? r[which] : r[avg][which];
   };
@@ -267,7 +272,8 @@ export function rocAuc(scores: ArrayInput, target: ArrayInput): number {
   const shape = shapeOf(scores);
   let s = flat(scores, 'rocAuc', 'scores');
   if (shape.length === 2) {
-    if (shape[1] !== 2 && shape[1] !== 1) throw new ShapeError(`rocAuc: binary scores must be [N], [N, 1] or [N, 2], got ${fmtShape(shape)}`);
+    if (shape[1] !== 2 && shape[1] !== 1)
+      throw new ShapeError(`rocAuc: binary scores must be [N], [N, 1] or [N, 2], got ${fmtShape(shape)}`);
     if (shape[1] === 2) s = s.filter((_, i) => i % 2 === 1);
   }
   const t = flat(target, 'rocAuc', 'target');
@@ -282,7 +288,7 @@ export function rocAuc(scores: ArrayInput, target: ArrayInput): number {
   if (nPos === 0 || nNeg === 0) throw new ValueError(`rocAuc: needs both classes in the targets (got ${nPos} positive, ${nNeg} negative)`);
   // sum of (average) ranks of the positives
   let rankSum = 0;
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && s[idx[j + 1]!] === s[idx[i]!]) j++;
     const avgRank = (i + j + 2) / 2; // ranks are 1-based

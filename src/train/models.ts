@@ -45,7 +45,10 @@ export class BasicBlock extends Module {
     this.bn1 = new L.BatchNorm2d(outC);
     this.conv2 = new L.Conv2d(outC, outC, 3, { padding: 1, bias: false });
     this.bn2 = new L.BatchNorm2d(outC);
-    this.shortcut = stride !== 1 || inC !== outC ? new Sequential(new L.Conv2d(inC, outC, 1, { stride, bias: false }), new L.BatchNorm2d(outC)) : new Identity();
+    this.shortcut =
+      stride !== 1 || inC !== outC
+        ? new Sequential(new L.Conv2d(inC, outC, 1, { stride, bias: false }), new L.BatchNorm2d(outC))
+        : new Identity();
   }
   forward(x: Tensor): Tensor {
     const y = this.bn2.call(this.conv2.call(this.bn1.call(this.conv1.call(x)).relu()));
@@ -64,7 +67,8 @@ export class ResNetSmall extends Module {
   constructor(inChannels: number, numClasses: number, blocks = 1) {
     super();
     this.stem = new Sequential(new L.Conv2d(inChannels, 16, 3, { padding: 1, bias: false }), new L.BatchNorm2d(16), new L.ReLU());
-    const stage = (i: number, o: number, s: number) => new Sequential(...Array.from({ length: blocks }, (_, k) => new BasicBlock(k === 0 ? i : o, o, k === 0 ? s : 1)));
+    const stage = (i: number, o: number, s: number) =>
+      new Sequential(...Array.from({ length: blocks }, (_, k) => new BasicBlock(k === 0 ? i : o, o, k === 0 ? s : 1)));
     this.layer1 = stage(16, 16, 1);
     this.layer2 = stage(16, 32, 2);
     this.layer3 = stage(32, 64, 2);
@@ -108,7 +112,9 @@ export const SPEC_LAYER_TYPES = Object.keys(LAYERS);
 
 function checkShape(s: unknown, who: string): number[] {
   if (!Array.isArray(s) || s.length === 0 || !s.every((d) => Number.isInteger(d) && d > 0))
-    throw new ValueError(`${who}: inputShape must be a non-empty array of positive integers (without the batch dim), got ${JSON.stringify(s)}`);
+    throw new ValueError(
+      `${who}: inputShape must be a non-empty array of positive integers (without the batch dim), got ${JSON.stringify(s)}`,
+    );
   return s as number[];
 }
 
@@ -117,7 +123,8 @@ export const MAX_MODEL_PARAMS = 100_000_000;
 /** Default largest input size per sample (values) of `buildModel`. */
 export const MAX_INPUT_ELEMENTS = 2 ** 20;
 
-const posInt = (v: unknown, dflt = 0): number => (v === undefined ? dflt : typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : 0);
+const posInt = (v: unknown, dflt = 0): number =>
+  v === undefined ? dflt : typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : 0;
 const prod = (a: readonly number[]): number => a.reduce((x, y) => x * y, 1);
 const kernelArea = (k: unknown, dims: number): number => (Array.isArray(k) ? prod(k.map((v) => posInt(v))) : posInt(k) ** dims);
 
@@ -136,7 +143,10 @@ export function specParamCount(spec: ModelSpec): number {
       case 'mlp': {
         let prev = prod(inputShape);
         let n = 0;
-        for (const hd of spec.hidden ?? [512, 256]) { n += lin(prev, posInt(hd)); prev = posInt(hd); }
+        for (const hd of spec.hidden ?? [512, 256]) {
+          n += lin(prev, posInt(hd));
+          prev = posInt(hd);
+        }
         return n + lin(prev, k);
       }
       case 'lenet5': {
@@ -150,7 +160,14 @@ export function specParamCount(spec: ModelSpec): number {
       }
       case 'resnet-small':
         // stem conv3(c → 16) + BN, three stages of basic blocks (16, 32, 64 channels), Linear(64, k)
-        return c * 16 * 9 + 32 + 2 * (16 * 16 * 9 + 32) + (16 * 32 * 9 + 32 * 32 * 9 + 16 * 32 + 3 * 64) + (32 * 64 * 9 + 64 * 64 * 9 + 32 * 64 + 3 * 128) + lin(64, k);
+        return (
+          c * 16 * 9 +
+          32 +
+          2 * (16 * 16 * 9 + 32) +
+          (16 * 32 * 9 + 32 * 32 * 9 + 16 * 32 + 3 * 64) +
+          (32 * 64 * 9 + 64 * 64 * 9 + 32 * 64 + 3 * 128) +
+          lin(64, k)
+        );
       default:
         return 0;
     }
@@ -200,18 +217,27 @@ export function buildModel(spec: ModelSpec, opts: BuildModelOptions = {}): Modul
   const inputShape = checkShape(spec.inputShape, 'buildModel');
   const maxIn = opts.maxInputElements ?? MAX_INPUT_ELEMENTS;
   if (prod(inputShape) > maxIn)
-    throw new ValueError(`buildModel: inputShape ${fmtShape(inputShape)} has ${prod(inputShape)} values per sample, more than the budget of ${maxIn}`, 'E_BUDGET');
+    throw new ValueError(
+      `buildModel: inputShape ${fmtShape(inputShape)} has ${prod(inputShape)} values per sample, more than the budget of ${maxIn}`,
+      'E_BUDGET',
+    );
   const maxParams = opts.maxParams ?? MAX_MODEL_PARAMS;
   const nParams = specParamCount(spec);
   if (nParams > maxParams)
-    throw new ValueError(`buildModel: the spec describes ${nParams.toLocaleString('en-US')} parameters, more than the budget of ${maxParams.toLocaleString('en-US')}`, 'E_BUDGET');
+    throw new ValueError(
+      `buildModel: the spec describes ${nParams.toLocaleString('en-US')} parameters, more than the budget of ${maxParams.toLocaleString('en-US')}`,
+      'E_BUDGET',
+    );
   if ('zoo' in spec) {
     const k = spec.numClasses;
     if (!Number.isInteger(k) || k < 1) throw new ValueError(`buildModel: numClasses must be a positive integer, got ${JSON.stringify(k)}`);
     const flat = inputShape.reduce((a, b) => a * b, 1);
     const image = inputShape.length === 3;
     const needImage = (name: string) => {
-      if (!image) throw new ShapeError(`buildModel: '${name}' needs image inputs [C, H, W], but the data has shape ${fmtShape(inputShape)}; use --model mlp for tabular data`);
+      if (!image)
+        throw new ShapeError(
+          `buildModel: '${name}' needs image inputs [C, H, W], but the data has shape ${fmtShape(inputShape)}; use --model mlp for tabular data`,
+        );
     };
     switch (spec.zoo) {
       case 'mlp': {
@@ -276,7 +302,9 @@ export function buildModel(spec: ModelSpec, opts: BuildModelOptions = {}): Modul
         needImage('resnet-small');
         return new ResNetSmall(inputShape[0]!, k);
       default:
-        throw new ValueError(`buildModel: unknown model '${String((spec as { zoo: unknown }).zoo)}'; choose one of ${ZOO.join(', ')} or a JSON spec file`);
+        throw new ValueError(
+          `buildModel: unknown model '${String((spec as { zoo: unknown }).zoo)}'; choose one of ${ZOO.join(', ')} or a JSON spec file`,
+        );
     }
   }
   if (!Array.isArray((spec as { layers?: unknown }).layers) || spec.layers.length === 0)
@@ -288,7 +316,8 @@ export function buildModel(spec: ModelSpec, opts: BuildModelOptions = {}): Modul
     const args = l.args ?? [];
     if (!Array.isArray(args)) throw new ValueError(`buildModel: layer ${i} (${l.type}): "args" must be an array`);
     const opts = l.options ?? {};
-    if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new ValueError(`buildModel: layer ${i} (${l.type}): "options" must be an object`);
+    if (typeof opts !== 'object' || opts === null || Array.isArray(opts))
+      throw new ValueError(`buildModel: layer ${i} (${l.type}): "options" must be an object`);
     try {
       return make(args, { ...opts });
     } catch (e) {
@@ -301,7 +330,8 @@ export function buildModel(spec: ModelSpec, opts: BuildModelOptions = {}): Modul
   try {
     noGrad(() => model.eval().call(zeros([2, ...inputShape])));
   } catch (e) {
-    if (e instanceof BackpropError) throw new ShapeError(`buildModel: the spec's layers do not fit input ${fmtShape(inputShape)}: ${e.message}`);
+    if (e instanceof BackpropError)
+      throw new ShapeError(`buildModel: the spec's layers do not fit input ${fmtShape(inputShape)}: ${e.message}`);
     throw e;
   } finally {
     model.train();
@@ -321,7 +351,10 @@ export interface SummaryRow {
  * Per-layer output shapes and parameter counts, from one forward pass of a `[1, …inputShape]` zero
  * batch in eval mode (Keras' `model.summary()` / torchinfo).
  */
-export function summary(model: Module, inputShape?: readonly number[]): { rows: SummaryRow[]; totalParams: number; trainableParams: number } {
+export function summary(
+  model: Module,
+  inputShape?: readonly number[],
+): { rows: SummaryRow[]; totalParams: number; trainableParams: number } {
   const rows: SummaryRow[] = [];
   const index = new Map<Module, SummaryRow>();
   const removers: (() => void)[] = [];
@@ -329,7 +362,12 @@ export function summary(model: Module, inputShape?: readonly number[]): { rows: 
     if (name === '') continue;
     const own = m.parameters(false).reduce((s, p) => s + p.numel(), 0);
     const leaf = m.children().length === 0;
-    const row: SummaryRow = { name, type: m.constructor.name, outputShape: null, params: leaf ? m.parameters().reduce((s, p) => s + p.numel(), 0) : own };
+    const row: SummaryRow = {
+      name,
+      type: m.constructor.name,
+      outputShape: null,
+      params: leaf ? m.parameters().reduce((s, p) => s + p.numel(), 0) : own,
+    };
     rows.push(row);
     index.set(m, row);
     removers.push(
@@ -363,5 +401,12 @@ export function formatSummary(s: ReturnType<typeof summary>): string {
   const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 3 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ');
   const rule = '-'.repeat(w.reduce((a, b) => a + b + 2, -2));
-  return [line(head), rule, ...body.map(line), rule, `Total params: ${s.totalParams.toLocaleString('en-US')}`, `Trainable params: ${s.trainableParams.toLocaleString('en-US')}`].join('\n');
+  return [
+    line(head),
+    rule,
+    ...body.map(line),
+    rule,
+    `Total params: ${s.totalParams.toLocaleString('en-US')}`,
+    `Trainable params: ${s.trainableParams.toLocaleString('en-US')}`,
+  ].join('\n');
 }

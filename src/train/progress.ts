@@ -67,7 +67,14 @@ export async function makeProgress(mode: ProgressMode): Promise<Progress> {
   return {
     epochStart(e, n, batches) {
       epochs = n;
-      bar = new Bar({ format: `epoch ${e + 1}/${n} {bar} {value}/{total} batches  loss {loss}  {duration_formatted}`, hideCursor: false, clearOnComplete: true }, preset);
+      bar = new Bar(
+        {
+          format: `epoch ${e + 1}/${n} {bar} {value}/{total} batches  loss {loss}  {duration_formatted}`,
+          hideCursor: false,
+          clearOnComplete: true,
+        },
+        preset,
+      );
       bar.start(batches ?? 0, 0, { loss: '-' });
     },
     batch(done, loss) {

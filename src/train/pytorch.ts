@@ -55,7 +55,11 @@ export const ZOO_PYTORCH_TRANSLATORS = new Map<abstract new (...args: never[]) =
     BasicBlock,
     (m) => {
       const b = m as BasicBlock;
-      return { ctor: 'BasicBlock', args: `${b.conv1.inChannels}, ${b.conv1.outChannels}, stride=${b.conv1.stride[0]}`, classes: { BasicBlock: BASIC_BLOCK_PY } };
+      return {
+        ctor: 'BasicBlock',
+        args: `${b.conv1.inChannels}, ${b.conv1.outChannels}, stride=${b.conv1.stride[0]}`,
+        classes: { BasicBlock: BASIC_BLOCK_PY },
+      };
     },
   ],
   [
@@ -64,7 +68,11 @@ export const ZOO_PYTORCH_TRANSLATORS = new Map<abstract new (...args: never[]) =
       const r = m as ResNetSmall;
       const inC = (r.stem.at(0) as Conv2d).inChannels;
       const blocks = (r.layer1 as Sequential).children().length;
-      return { ctor: 'ResNetSmall', args: `${inC}, ${(r.fc as Linear).outFeatures}, blocks=${blocks}`, classes: { BasicBlock: BASIC_BLOCK_PY, ResNetSmall: RESNET_SMALL_PY } };
+      return {
+        ctor: 'ResNetSmall',
+        args: `${inC}, ${(r.fc as Linear).outFeatures}, blocks=${blocks}`,
+        classes: { BasicBlock: BASIC_BLOCK_PY, ResNetSmall: RESNET_SMALL_PY },
+      };
     },
   ],
 ]);

@@ -151,7 +151,8 @@ export function imageGrid(images: Tensor | readonly Tensor[], opts: GridOptions 
   checkOptionKeys('imageGrid', opts, ['ncol', 'padding', 'eachOwnRange', 'background', 'colormap', 'range', 'scale']);
   let list: Tensor[];
   if (images instanceof Tensor) {
-    if (images.ndim !== 3 && images.ndim !== 4) throw new ShapeError(`imageGrid: expected [N, H, W] or [N, C, H, W], got ${fmtShape(images.shape)}`);
+    if (images.ndim !== 3 && images.ndim !== 4)
+      throw new ShapeError(`imageGrid: expected [N, H, W] or [N, C, H, W], got ${fmtShape(images.shape)}`);
     list = Array.from({ length: images.shape[0]! }, (_, i) => images.select(0, i));
   } else list = [...images];
   if (list.length === 0) throw new ValueError('imageGrid: no images');
@@ -180,7 +181,8 @@ export function imageGrid(images: Tensor | readonly Tensor[], opts: GridOptions 
   tiles.forEach((tile, i) => {
     const ox = pad + (i % ncol) * (tw + pad);
     const oy = pad + Math.floor(i / ncol) * (th + pad);
-    for (let y = 0; y < tile.height; y++) data.set(tile.data.subarray(y * tile.width * 4, (y + 1) * tile.width * 4), ((oy + y) * W + ox) * 4);
+    for (let y = 0; y < tile.height; y++)
+      data.set(tile.data.subarray(y * tile.width * 4, (y + 1) * tile.width * 4), ((oy + y) * W + ox) * 4);
   });
   return { width: W, height: H, data };
 }
@@ -193,7 +195,9 @@ export async function encodePNG(img: RGBAImage): Promise<Uint8Array> {
   try {
     mod = await import(name);
   } catch {
-    throw new NotSupportedError('encodePNG: needs the pngjs package (Node); in the browser draw the RGBAImage on a canvas with new ImageData(img.data, img.width)');
+    throw new NotSupportedError(
+      'encodePNG: needs the pngjs package (Node); in the browser draw the RGBAImage on a canvas with new ImageData(img.data, img.width)',
+    );
   }
   const PNG = mod.PNG ?? mod.default?.PNG;
   const png = new PNG({ width: img.width, height: img.height });

@@ -18,4 +18,14 @@ export {
   type RenderOptions,
 } from './plots.js';
 export { type ConfusionMatrixOptions } from './plots.js';
-export { tensorToImage, imageGrid, colorAt, encodePNG, savePNG, type RGBAImage, type ColorMap, type ToImageOptions, type GridOptions } from './image.js';
+export {
+  tensorToImage,
+  imageGrid,
+  colorAt,
+  encodePNG,
+  savePNG,
+  type RGBAImage,
+  type ColorMap,
+  type ToImageOptions,
+  type GridOptions,
+} from './image.js';

@@ -54,7 +54,9 @@ export function learningCurvesSpec(history: HistoryLike, opts: LearningCurvesOpt
   const keys = [...new Set(epochs.flatMap((e) => Object.keys(e)))].filter((k) => !skip.has(k));
   const panels = [...new Set(keys.map(baseName))].sort((a, b) => (a === 'loss' ? -1 : b === 'loss' ? 1 : 0));
   const values = epochs.flatMap((e) =>
-    keys.filter((k) => Number.isFinite(e[k])).map((k) => ({ epoch: e.epoch + 1, value: e[k], series: k, split: isVal(k) ? 'validation' : 'train', panel: baseName(k) })),
+    keys
+      .filter((k) => Number.isFinite(e[k]))
+      .map((k) => ({ epoch: e.epoch + 1, value: e[k], series: k, split: isVal(k) ? 'validation' : 'train', panel: baseName(k) })),
   );
   const monitor = opts.monitor ?? (keys.includes('valLoss') ? 'valLoss' : 'loss');
   const mode = opts.mode ?? (/acc|f1|auc|r2|precision|recall/i.test(monitor) ? 'max' : 'min');
@@ -80,7 +82,12 @@ export function learningCurvesSpec(history: HistoryLike, opts: LearningCurvesOpt
         encoding: {
           x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
           y: { field: 'value', type: 'quantitative', title: name, scale: { zero: false } },
-          color: { field: 'split', type: 'nominal', title: 'split', scale: { domain: ['train', 'validation'], range: ['#1f77b4', '#ff7f0e'] } },
+          color: {
+            field: 'split',
+            type: 'nominal',
+            title: 'split',
+            scale: { domain: ['train', 'validation'], range: ['#1f77b4', '#ff7f0e'] },
+          },
           tooltip: [{ field: 'series' }, { field: 'epoch' }, { field: 'value', format: '.4f' }],
         },
       },
@@ -139,16 +146,23 @@ function safeLabel(s: string): string {
 export function confusionMatrixSpec(matrix: readonly (readonly number[])[], opts: ConfusionMatrixOptions = {}): VegaLiteSpec {
   checkOptionKeys('confusionMatrixSpec', opts, ['labels', 'title', 'normalize', 'maxClasses', 'cellText']);
   const k = matrix.length;
-  if (k === 0 || matrix.some((r) => r.length !== k)) throw new ShapeError(`confusionMatrixSpec: expected a square matrix, got ${k} rows of lengths ${matrix.map((r) => r.length).join(',')}`);
+  if (k === 0 || matrix.some((r) => r.length !== k))
+    throw new ShapeError(
+      `confusionMatrixSpec: expected a square matrix, got ${k} rows of lengths ${matrix.map((r) => r.length).join(',')}`,
+    );
   const labels = opts.labels ?? matrix.map((_, i) => String(i));
   if (labels.length !== k) throw new ValueError(`confusionMatrixSpec: ${labels.length} labels for ${k} classes`);
   const maxClasses = opts.maxClasses ?? 50;
-  if (!Number.isInteger(maxClasses) || maxClasses < 1) throw new ValueError(`confusionMatrixSpec: maxClasses must be a positive integer, got ${maxClasses}`);
+  if (!Number.isInteger(maxClasses) || maxClasses < 1)
+    throw new ValueError(`confusionMatrixSpec: maxClasses must be a positive integer, got ${maxClasses}`);
   // the classes drawn: all, or the maxClasses with the most samples (ties: lower index), in class order
   let shown = Array.from({ length: k }, (_, i) => i);
   if (k > maxClasses) {
     const support = shown.map((i) => matrix[i]!.reduce((a, b) => a + b, 0) + matrix.reduce((a, r) => a + r[i]!, 0));
-    shown = shown.sort((a, b) => support[b]! - support[a]! || a - b).slice(0, maxClasses).sort((a, b) => a - b);
+    shown = shown
+      .sort((a, b) => support[b]! - support[a]! || a - b)
+      .slice(0, maxClasses)
+      .sort((a, b) => a - b);
   }
   const n = shown.length;
   const names = shown.map((i) => safeLabel(String(labels[i])));
@@ -171,7 +185,17 @@ export function confusionMatrixSpec(matrix: readonly (readonly number[])[], opts
       y: { field: 'actual', type: 'ordinal', sort: names, title: 'actual' },
     },
     layer: [
-      { mark: 'rect', encoding: { color: { field: opts.normalize ? 'rate' : 'count', type: 'quantitative', scale: { scheme: 'blues' }, title: opts.normalize ? 'rate' : 'count' } } },
+      {
+        mark: 'rect',
+        encoding: {
+          color: {
+            field: opts.normalize ? 'rate' : 'count',
+            type: 'quantitative',
+            scale: { scheme: 'blues' },
+            title: opts.normalize ? 'rate' : 'count',
+          },
+        },
+      },
       ...(text
         ? [
             {
@@ -198,11 +222,16 @@ export interface DecisionGrid {
 }
 
 /** Decision regions (cells coloured by predicted class) with the data points on top. */
-export function decisionBoundarySpec(grid: DecisionGrid, points: { x: number; y: number; label: number }[], opts: { title?: string; size?: number } = {}): VegaLiteSpec {
+export function decisionBoundarySpec(
+  grid: DecisionGrid,
+  points: { x: number; y: number; label: number }[],
+  opts: { title?: string; size?: number } = {},
+): VegaLiteSpec {
   checkOptionKeys('decisionBoundarySpec', opts, ['title', 'size']);
   const nx = grid.xs.length;
   const ny = grid.ys.length;
-  if (nx < 2 || ny < 2 || grid.classes.length !== nx * ny) throw new ShapeError(`decisionBoundarySpec: ${grid.classes.length} classes for a ${nx}×${ny} grid`);
+  if (nx < 2 || ny < 2 || grid.classes.length !== nx * ny)
+    throw new ShapeError(`decisionBoundarySpec: ${grid.classes.length} classes for a ${nx}×${ny} grid`);
   const dx = (grid.xs[nx - 1]! - grid.xs[0]!) / (nx - 1);
   const dy = (grid.ys[ny - 1]! - grid.ys[0]!) / (ny - 1);
   const cells: { x: number; x2: number; y: number; y2: number; class: string }[] = [];
@@ -319,7 +348,10 @@ export interface ComplexityPoint {
 }
 
 /** Training vs test error against model complexity (the bias–variance picture), best test point marked. */
-export function complexityCurveSpec(rows: readonly ComplexityPoint[], opts: { xTitle?: string; yTitle?: string; title?: string; logX?: boolean } = {}): VegaLiteSpec {
+export function complexityCurveSpec(
+  rows: readonly ComplexityPoint[],
+  opts: { xTitle?: string; yTitle?: string; title?: string; logX?: boolean } = {},
+): VegaLiteSpec {
   checkOptionKeys('complexityCurveSpec', opts, ['xTitle', 'yTitle', 'title', 'logX']);
   if (!rows.length) throw new ValueError('complexityCurveSpec: no points');
   const values = rows.flatMap((r) => [
@@ -337,7 +369,12 @@ export function complexityCurveSpec(rows: readonly ComplexityPoint[], opts: { xT
         data: { values },
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'complexity', type: 'quantitative', title: opts.xTitle ?? 'model complexity', scale: opts.logX ? { type: 'log' } : {} },
+          x: {
+            field: 'complexity',
+            type: 'quantitative',
+            title: opts.xTitle ?? 'model complexity',
+            scale: opts.logX ? { type: 'log' } : {},
+          },
           y: { field: 'error', type: 'quantitative', title: opts.yTitle ?? 'error' },
           color: { field: 'split', type: 'nominal', scale: { domain: ['train', 'test'], range: ['#1f77b4', '#d62728'] } },
         },

@@ -100,7 +100,13 @@ describe('autograd: .grad is owned by its tensor', () => {
 
   it('the gradient passed to backward() is not aliased by a leaf through a view', () => {
     const x = f64([1, 2, 3, 4]);
-    const up = tensor([[1, 2], [3, 4]], { dtype: 'float64' });
+    const up = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: 'float64' },
+    );
     x.reshape(2, 2).backward(up);
     expect(x.grad!.storage).not.toBe(up.storage);
     up.storage[0] = 100;
@@ -211,7 +217,9 @@ describe('autograd: detach, noGrad, enableGrad', () => {
     }
     expect(err).toBeInstanceOf(StateError);
     expect((err as StateError).code).toBe('E_INPLACE_MODIFIED');
-    expect((err as Error).message).toMatch(/one of the variables needed for gradient computation has been modified by an inplace operation: .*output 0 of <ExpBackward>, is at version 1; expected version 0 instead/);
+    expect((err as Error).message).toMatch(
+      /one of the variables needed for gradient computation has been modified by an inplace operation: .*output 0 of <ExpBackward>, is at version 1; expected version 0 instead/,
+    );
     // mul's gradient w.r.t. x does not read its output: the in-place write is part of the graph
     const x2 = f64([1, 2]);
     const z = x2.mul(3);
@@ -318,7 +326,12 @@ describe('determinism: same seed → bit-identical training', () => {
   function train(seed: number, steps: number): Uint8Array[] {
     const rng = new Rng(seed);
     const x = randn([32, 4], { rng });
-    const y = x.narrow(1, 0, 1).mul(x.narrow(1, 1, 1)).gt(0).squeeze(1).to('int32');
+    const y = x
+      .narrow(1, 0, 1)
+      .mul(x.narrow(1, 1, 1))
+      .gt(0)
+      .squeeze(1)
+      .to('int32');
     const w1 = randn([16, 4], { rng }).mul(0.5).requiresGrad_();
     const b1 = zeros([16], { requiresGrad: true });
     const w2 = randn([2, 16], { rng }).mul(0.5).requiresGrad_();

@@ -21,13 +21,16 @@ describe('gradient adoption never aliases', () => {
   it('two leaves handed the same gradient (add) get separate storage', () => {
     const a = leaf([1, 2]);
     const b = leaf([3, 4]);
-    a.add(b).mul(tensor([5, 6])).sum().backward();
+    a.add(b)
+      .mul(tensor([5, 6]))
+      .sum()
+      .backward();
     expect(a.grad!.storage).not.toBe(b.grad!.storage);
     a.grad!.storage[0] = 100;
     expect(b.grad!.storage[0]).toBe(5);
   });
 
-  it('backward(gradient): a leaf reached unchanged copies the caller\'s tensor', () => {
+  it("backward(gradient): a leaf reached unchanged copies the caller's tensor", () => {
     const x = leaf([1, 2, 3]);
     const g = tensor([7, 8, 9]);
     x.clone().backward(g);
@@ -43,7 +46,14 @@ describe('gradient adoption never aliases', () => {
     y.registerHook((g) => {
       kept = g;
     });
-    y.mul(tensor([[1, 2], [3, 4]])).sum().backward();
+    y.mul(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    )
+      .sum()
+      .backward();
     expect(kept).not.toBeNull();
     // x's gradient is y's reshaped back (same values); it must not be the hook's storage
     expect(x.grad!.storage).not.toBe(kept!.storage);
@@ -55,7 +65,9 @@ describe('gradient adoption never aliases', () => {
     const x = leaf([1, 2]);
     const y = x.add(tensor([0, 0]));
     y.retainGrad();
-    y.mul(tensor([3, 4])).sum().backward();
+    y.mul(tensor([3, 4]))
+      .sum()
+      .backward();
     expect(Array.from(y.grad!.storage)).toEqual([3, 4]);
     expect(Array.from(x.grad!.storage)).toEqual([3, 4]);
     expect(x.grad!.storage).not.toBe(y.grad!.storage);
@@ -63,9 +75,13 @@ describe('gradient adoption never aliases', () => {
 
   it('accumulation over two backward passes adds into a new tensor', () => {
     const x = leaf([1, 2]);
-    x.mul(tensor([2, 2])).sum().backward();
+    x.mul(tensor([2, 2]))
+      .sum()
+      .backward();
     const first = x.grad!;
-    x.mul(tensor([3, 3])).sum().backward();
+    x.mul(tensor([3, 3]))
+      .sum()
+      .backward();
     expect(Array.from(x.grad!.storage)).toEqual([5, 5]);
     expect(Array.from(first.storage)).toEqual([2, 2]);
   });

@@ -57,11 +57,21 @@ describe('grad()', () => {
  * f's backward uses to be differentiable itself.
  */
 function gradgradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], wrt = 0): boolean {
-  const u = f(...inputs.map((t) => t.detach())).detach().mul(0).add(0.7).add(randn(f(...inputs.map((t) => t.detach())).shape, { dtype: 'float64', rng: new Rng(9) }).mul(0.3));
+  const u = f(...inputs.map((t) => t.detach()))
+    .detach()
+    .mul(0)
+    .add(0.7)
+    .add(randn(f(...inputs.map((t) => t.detach())).shape, { dtype: 'float64', rng: new Rng(9) }).mul(0.3));
   const first = (...xs: Tensor[]): Tensor =>
     enableGrad(() => {
       const ins = xs.map((t, i) => (i === wrt && !t.requiresGrad ? t.detach().requiresGrad_() : t));
-      return grad(f(...ins).mul(u).sum(), [ins[wrt]!], { createGraph: true })[0]!;
+      return grad(
+        f(...ins)
+          .mul(u)
+          .sum(),
+        [ins[wrt]!],
+        { createGraph: true },
+      )[0]!;
     });
   for (const t of inputs) t.requiresGrad_(true);
   return gradcheck(first, inputs);
@@ -72,7 +82,13 @@ describe('second derivatives (gradgradcheck)', () => {
   const R = (...s: number[]) => randn(s, { dtype: 'float64', rng });
 
   it('gelu, tanh, sigmoid, softplus, elu', () => {
-    for (const f of [(x: Tensor) => x.gelu(), (x: Tensor) => x.tanh(), (x: Tensor) => x.sigmoid(), (x: Tensor) => x.softplus(), (x: Tensor) => x.elu()])
+    for (const f of [
+      (x: Tensor) => x.gelu(),
+      (x: Tensor) => x.tanh(),
+      (x: Tensor) => x.sigmoid(),
+      (x: Tensor) => x.softplus(),
+      (x: Tensor) => x.elu(),
+    ])
       expect(gradgradcheck(f, [R(3, 4)])).toBe(true);
   });
 

@@ -28,11 +28,17 @@ describe('backends and the dispatcher', () => {
     setBackend('spy');
     expect(getBackend().name).toBe('spy');
     expect(backendInfo().info).toEqual({ note: 'test' });
-    const x = tensor([[1, 2], [3, 4]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(x.exp().dataSync()[0]).toBeCloseTo(Math.E, 5);
     expect(calls).toBeGreaterThan(0);
     expect(kernels().matmul).toBe(jsKernels.matmul);
-    expect(x.matmul(x).toArray()).toEqual([[7, 10], [15, 22]]);
+    expect(x.matmul(x).toArray()).toEqual([
+      [7, 10],
+      [15, 22],
+    ]);
     setBackend('js');
     const before = calls;
     x.exp();

@@ -64,7 +64,14 @@ describe('js elementwise kernels over arbitrary strided views', () => {
         shapeArb.chain((s) => fc.tuple(fc.constant(s), viewOf(s), viewOf(s))),
         fc.constantFrom('add', 'sub', 'mul', 'div', 'maximum', 'lt') as fc.Arbitrary<'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'lt'>,
         ([shape, a, b], op) => {
-          const f = { add: (x: number, y: number) => x + y, sub: (x: number, y: number) => x - y, mul: (x: number, y: number) => x * y, div: (x: number, y: number) => x / y, maximum: Math.max, lt: (x: number, y: number) => (x < y ? 1 : 0) }[op];
+          const f = {
+            add: (x: number, y: number) => x + y,
+            sub: (x: number, y: number) => x - y,
+            mul: (x: number, y: number) => x * y,
+            div: (x: number, y: number) => x / y,
+            maximum: Math.max,
+            lt: (x: number, y: number) => (x < y ? 1 : 0),
+          }[op];
           const got = Array.from(jsKernels.binary(op, a, b, shape, 'float64'));
           expect(got).toEqual(naive(shape, [a, b], f));
         },
@@ -121,7 +128,18 @@ describe('js matmul kernel', () => {
           const a = fill(bcastA ? m * k : batch * m * k);
           const b = fill(bcastB ? k * n : batch * k * n);
           const got = jsKernels.matmul(
-            { a: { data: a, offset: 0, strides: [] }, b: { data: b, offset: 0, strides: [] }, batch, m, k, n, transA, transB, strideA, strideB },
+            {
+              a: { data: a, offset: 0, strides: [] },
+              b: { data: b, offset: 0, strides: [] },
+              batch,
+              m,
+              k,
+              n,
+              transA,
+              transB,
+              strideA,
+              strideB,
+            },
             'float64',
           );
           const want: number[] = [];
@@ -145,7 +163,18 @@ describe('js matmul kernel', () => {
 
   it('a zero in A times Inf/NaN in B gives NaN, as IEEE requires', () => {
     const r = jsKernels.matmul(
-      { a: { data: new Float64Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), offset: 0, strides: [] }, b: { data: new Float64Array([Infinity, NaN]), offset: 0, strides: [] }, batch: 1, m: 5, k: 2, n: 1, transA: false, transB: false, strideA: 0, strideB: 0 },
+      {
+        a: { data: new Float64Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), offset: 0, strides: [] },
+        b: { data: new Float64Array([Infinity, NaN]), offset: 0, strides: [] },
+        batch: 1,
+        m: 5,
+        k: 2,
+        n: 1,
+        transA: false,
+        transB: false,
+        strideA: 0,
+        strideB: 0,
+      },
       'float64',
     );
     expect(Array.from(r).every(Number.isNaN)).toBe(true);

@@ -21,7 +21,12 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 function spawned(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, BACKPROP_DEBUG: '' } });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, BACKPROP_DEBUG: '' },
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -56,13 +61,30 @@ describe('backprop CLI on a CSV file', () => {
   writeCsv(csv, 300, 1);
 
   it('train writes every artefact and reaches high accuracy', async () => {
-    const r = await cli('train', '--dataset', csv, '--target', 'label', '--epochs', '8', '--batch-size', '16', '--lr', '0.01', '--out', out, '--seed', '3');
+    const r = await cli(
+      'train',
+      '--dataset',
+      csv,
+      '--target',
+      'label',
+      '--epochs',
+      '8',
+      '--batch-size',
+      '16',
+      '--lr',
+      '0.01',
+      '--out',
+      out,
+      '--seed',
+      '3',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/epoch 1\/8 {2}loss/);
     expect(r.stdout).toMatch(/3 classes/);
     const acc = Number(/validation: loss [\d.]+ {2}accuracy ([\d.]+)/.exec(r.stdout)![1]);
     expect(acc).toBeGreaterThan(0.9);
-    for (const f of ['model.safetensors', 'model.json', 'history.json', 'learning-curves.svg', 'confusion-matrix.svg']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['model.safetensors', 'model.json', 'history.json', 'learning-curves.svg', 'confusion-matrix.svg'])
+      expect(existsSync(join(out, f)), f).toBe(true);
     const meta = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
     expect(meta.format).toBe('backprop-model');
     expect(meta.classes).toEqual(['setosa', 'versicolor', 'virginica']);
@@ -75,7 +97,24 @@ describe('backprop CLI on a CSV file', () => {
 
   it('the same seed gives the same model bytes', async () => {
     const out2 = join(dir, 'run-csv-2');
-    const r = await cli('train', '--dataset', csv, '--target', 'label', '--epochs', '8', '--batch-size', '16', '--lr', '0.01', '--out', out2, '--seed', '3', '--no-progress');
+    const r = await cli(
+      'train',
+      '--dataset',
+      csv,
+      '--target',
+      'label',
+      '--epochs',
+      '8',
+      '--batch-size',
+      '16',
+      '--lr',
+      '0.01',
+      '--out',
+      out2,
+      '--seed',
+      '3',
+      '--no-progress',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(out2, 'model.safetensors')).equals(readFileSync(join(out, 'model.safetensors')))).toBe(true);
   });
@@ -102,7 +141,20 @@ describe('backprop CLI on a CSV file', () => {
   it('regression targets train with MSE and report R²', async () => {
     const reg = join(dir, 'reg.csv');
     writeCsv(reg, 200, 2, true);
-    const r = await cli('train', '--dataset', reg, '--target', 'label', '--epochs', '30', '--lr', '0.01', '--out', join(dir, 'run-reg'), '--no-progress');
+    const r = await cli(
+      'train',
+      '--dataset',
+      reg,
+      '--target',
+      'label',
+      '--epochs',
+      '30',
+      '--lr',
+      '0.01',
+      '--out',
+      join(dir, 'run-reg'),
+      '--no-progress',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(Number(/r2 ([\d.-]+)/.exec(r.stdout.split('\n').find((l) => l.startsWith('validation'))!)![1])).toBeGreaterThan(0.9);
     expect(existsSync(join(dir, 'run-reg', 'confusion-matrix.svg'))).toBe(false);
@@ -111,10 +163,22 @@ describe('backprop CLI on a CSV file', () => {
   it('bad flags, files and models give one line and a non-zero exit', async () => {
     expectOneLineError(await cli('train', '--dataset', csv, '--epochs', 'ten'), 2, /--epochs must be an integer, got 'ten'/);
     expectOneLineError(await cli('train', '--dataset', csv), 2, /needs --target COLUMN/);
-    expectOneLineError(await cli('train', '--dataset', csv, '--target', 'nope'), 2, /'nope' is not a column .* columns: x1, x2, colour, label/);
+    expectOneLineError(
+      await cli('train', '--dataset', csv, '--target', 'nope'),
+      2,
+      /'nope' is not a column .* columns: x1, x2, colour, label/,
+    );
     expectOneLineError(await cli('train', '--dataset', join(dir, 'missing.csv'), '--target', 'y'), 1, /not found/);
-    expectOneLineError(await cli('train', '--dataset', csv, '--target', 'label', '--model', 'transformer'), 2, /unknown --model 'transformer'/);
-    expectOneLineError(await cli('train', '--dataset', csv, '--target', 'label', '--model', 'lenet5', '--epochs', '1'), 1, /needs image inputs/);
+    expectOneLineError(
+      await cli('train', '--dataset', csv, '--target', 'label', '--model', 'transformer'),
+      2,
+      /unknown --model 'transformer'/,
+    );
+    expectOneLineError(
+      await cli('train', '--dataset', csv, '--target', 'label', '--model', 'lenet5', '--epochs', '1'),
+      1,
+      /needs image inputs/,
+    );
     expectOneLineError(await cli('train', '--dataset', csv, '--target', 'label', '--optimizer', 'lbfgs'), 2, /unknown --optimizer 'lbfgs'/);
     expectOneLineError(await cli('train', '--dataset', csv, '--target', 'label', '--val-fraction', '1.5'), 2, /--val-fraction/);
     expectOneLineError(await cli('train', '--dataset', csv, '--bogus'), 2, /unknown option '--bogus'/);
@@ -131,7 +195,11 @@ describe('backprop CLI on a CSV file', () => {
     writeFileSync(spec, JSON.stringify({ layers: [{ type: 'Linear', args: [7, 3] }] }));
     expectOneLineError(await cli('train', '--dataset', csv, '--target', 'label', '--model', spec), 1, /do not fit input \[5\]/);
     writeFileSync(spec, JSON.stringify({ layers: [{ type: 'Eval', args: [] }] }));
-    expectOneLineError(await cli('train', '--dataset', csv, '--target', 'label', '--model', spec), 1, /unknown type 'Eval'; allowed: Linear/);
+    expectOneLineError(
+      await cli('train', '--dataset', csv, '--target', 'label', '--model', spec),
+      1,
+      /unknown type 'Eval'; allowed: Linear/,
+    );
   });
 
   it('the real bin (child process) prints one line and exits non-zero, or succeeds', () => {
@@ -182,7 +250,20 @@ describe('backprop CLI on an image folder', () => {
     mkdirSync(join(root, '.hidden'));
     writeFileSync(join(root, 'vertical', 'notes.txt'), 'not an image');
     const out = join(dir, 'run-bars');
-    const r = await cli('train', '--dataset', root, '--model', 'mlp', '--epochs', '6', '--out', out, '--no-progress', '--val-fraction', '0.25');
+    const r = await cli(
+      'train',
+      '--dataset',
+      root,
+      '--model',
+      'mlp',
+      '--epochs',
+      '6',
+      '--out',
+      out,
+      '--no-progress',
+      '--val-fraction',
+      '0.25',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/80 images in 2 classes/);
     expect(Number(/validation: loss [\d.]+ {2}accuracy ([\d.]+)/.exec(r.stdout)![1])).toBeGreaterThanOrEqual(0.9);
@@ -198,7 +279,22 @@ describe('backprop CLI on an image folder', () => {
 describe('backprop CLI on MNIST (fast version of the README run)', () => {
   const out = join(dir, 'run-mnist');
   it('two epochs of the MLP on 3,000 digits beat 85 % on the 2,000 held-out digits', async () => {
-    const r = await cli('train', '--dataset', 'mnist', '--model', 'mlp', '--epochs', '2', '--limit', '3000', '--scheduler', 'none', '--out', out, '--no-progress');
+    const r = await cli(
+      'train',
+      '--dataset',
+      'mnist',
+      '--model',
+      'mlp',
+      '--epochs',
+      '2',
+      '--limit',
+      '3000',
+      '--scheduler',
+      'none',
+      '--out',
+      out,
+      '--no-progress',
+    );
     expect(r.code, r.stderr).toBe(0);
     const acc = Number(/test: loss [\d.]+ {2}accuracy ([\d.]+)/.exec(r.stdout)![1]);
     expect(acc).toBeGreaterThan(0.85);
@@ -227,7 +323,11 @@ describe('backprop CLI on MNIST (fast version of the README run)', () => {
     }
     const p = await cli('predict', '--model', out, ...files);
     expect(p.code, p.stderr).toBe(0);
-    const rows = p.stdout.trim().split('\n').slice(1).map((l) => l.split(','));
+    const rows = p.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     expect(rows.length).toBe(5);
     const correct = rows.filter((r, i) => Number(r[1]) === labels[i]).length;
     expect(correct).toBeGreaterThanOrEqual(4);

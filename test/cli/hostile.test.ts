@@ -31,7 +31,8 @@ function oneLine(r: { code: number; stderr: string }, code: number, re: RegExp):
 function csv(file: string, n: number, opts: { label?: (i: number) => string; x?: (i: number) => string } = {}): string {
   const rng = new Rng(7);
   const rows = ['x1,x2,label'];
-  for (let i = 0; i < n; i++) rows.push(`${opts.x ? opts.x(i) : (i % 2) + 0.3 * rng.normal()},${rng.normal()},${opts.label ? opts.label(i) : ['p', 'q'][i % 2]}`);
+  for (let i = 0; i < n; i++)
+    rows.push(`${opts.x ? opts.x(i) : (i % 2) + 0.3 * rng.normal()},${rng.normal()},${opts.label ? opts.label(i) : ['p', 'q'][i % 2]}`);
   writeFileSync(file, rows.join('\n') + '\n');
   return file;
 }
@@ -47,7 +48,22 @@ try {
 describe('non-finite training never writes a model', () => {
   it('--lr 1e30 stops with the reason and a hint; no model.json is written', async () => {
     const out = join(dir, 'nan-run');
-    const r = await cli('train', '--dataset', csv(join(dir, 'a.csv'), 60), '--target', 'label', '--optimizer', 'sgd', '--lr', '1e30', '--epochs', '3', '--out', out, '--no-progress');
+    const r = await cli(
+      'train',
+      '--dataset',
+      csv(join(dir, 'a.csv'), 60),
+      '--target',
+      'label',
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '1e30',
+      '--epochs',
+      '3',
+      '--out',
+      out,
+      '--no-progress',
+    );
     oneLine(r, 1, /non-finite.*lower --lr.*No model was written/);
     expect(existsSync(join(out, 'model.json'))).toBe(false);
     expect(existsSync(join(out, 'model.safetensors'))).toBe(false);
@@ -55,14 +71,26 @@ describe('non-finite training never writes a model', () => {
   it('a regression target of ±1e300 is refused with its line and column', async () => {
     const f = join(dir, 'huge-target.csv');
     writeFileSync(f, ['x,y', ...Array.from({ length: 30 }, (_, i) => `${i},${i === 9 ? '-1e300' : i * 2}`)].join('\n'));
-    oneLine(await cli('train', '--dataset', f, '--target', 'y', '--epochs', '1', '--out', join(dir, 'r1')), 1, /line 11, column 'y'.*not a finite float32/);
+    oneLine(
+      await cli('train', '--dataset', f, '--target', 'y', '--epochs', '1', '--out', join(dir, 'r1')),
+      1,
+      /line 11, column 'y'.*not a finite float32/,
+    );
   });
   it('features of ±1.7e308 are refused (they cannot be standardised)', async () => {
     const f = csv(join(dir, 'huge-x.csv'), 40, { x: (i) => (i % 2 ? '1.7e308' : '-1.7e308') });
-    oneLine(await cli('train', '--dataset', f, '--target', 'label', '--epochs', '1', '--out', join(dir, 'r2')), 1, /column 'x1'|non-finite/);
+    oneLine(
+      await cli('train', '--dataset', f, '--target', 'label', '--epochs', '1', '--out', join(dir, 'r2')),
+      1,
+      /column 'x1'|non-finite/,
+    );
   });
   it('--epochs 1000000000000 is refused up front', async () => {
-    oneLine(await cli('train', '--dataset', csv(join(dir, 'b.csv'), 20), '--target', 'label', '--epochs', '1000000000000'), 2, /--epochs must be an integer in \[1, 100,000\]/);
+    oneLine(
+      await cli('train', '--dataset', csv(join(dir, 'b.csv'), 20), '--target', 'label', '--epochs', '1000000000000'),
+      2,
+      /--epochs must be an integer in \[1, 100,000\]/,
+    );
   });
   it("--out '' is a usage error", async () => {
     oneLine(await cli('train', '--dataset', csv(join(dir, 'c.csv'), 20), '--target', 'label', '--out', ''), 2, /--out must name a folder/);
@@ -102,7 +130,9 @@ describe('model folders are one unit; model.json is checked before building', ()
   };
   it('weights from another run (same architecture) are refused by the digest', async () => {
     const other = join(dir, 'other-run');
-    expect((await cli('train', '--dataset', f, '--target', 'label', '--epochs', '1', '--seed', '9', '--out', other, '--no-progress')).code).toBe(0);
+    expect(
+      (await cli('train', '--dataset', f, '--target', 'label', '--epochs', '1', '--seed', '9', '--out', other, '--no-progress')).code,
+    ).toBe(0);
     const d = variant('mixed-pair', () => {});
     copyFileSync(join(other, 'model.safetensors'), join(d, 'model.safetensors'));
     oneLine(await cli('evaluate', '--model', d, '--dataset', f), 1, /SHA-256 differs/);
@@ -110,11 +140,35 @@ describe('model folders are one unit; model.json is checked before building', ()
   });
   it('a spec far larger than its weights file is refused before the model is built', async () => {
     const d = variant('huge-spec', (m) => ((m.architecture as { hidden: number[] }).hidden = [400_000]));
-    oneLine(await cli('evaluate', '--model', d, '--dataset', f), 1, /does not match the architecture in model\.json: it has \d+ bytes, but the architecture has [\d,]+ parameters/);
+    oneLine(
+      await cli('evaluate', '--model', d, '--dataset', f),
+      1,
+      /does not match the architecture in model\.json: it has \d+ bytes, but the architecture has [\d,]+ parameters/,
+    );
   });
   it('model.json without preprocessing, with kind "audio", or as a FIFO is a clear error', async () => {
-    oneLine(await cli('evaluate', '--model', variant('no-prep', (m) => delete m.preprocessing), '--dataset', f), 1, /no "preprocessing"/);
-    oneLine(await cli('evaluate', '--model', variant('audio', (m) => ((m.preprocessing as { kind: string }).kind = 'audio')), '--dataset', f), 1, /kind "audio" is not supported/);
+    oneLine(
+      await cli(
+        'evaluate',
+        '--model',
+        variant('no-prep', (m) => delete m.preprocessing),
+        '--dataset',
+        f,
+      ),
+      1,
+      /no "preprocessing"/,
+    );
+    oneLine(
+      await cli(
+        'evaluate',
+        '--model',
+        variant('audio', (m) => ((m.preprocessing as { kind: string }).kind = 'audio')),
+        '--dataset',
+        f,
+      ),
+      1,
+      /kind "audio" is not supported/,
+    );
     if (haveFifo) {
       const d = join(dir, 'fifo-model');
       mkdirSync(d);
@@ -126,22 +180,54 @@ describe('model folders are one unit; model.json is checked before building', ()
 
 describe('special files and bombs in the CLI', () => {
   it.runIf(haveFifo)('a FIFO as dataset, model spec or image is refused, not waited on', async () => {
-    oneLine(await cli('train', '--dataset', fifo, '--target', 'label', '--epochs', '1', '--out', join(dir, 'f1')), 1, /not a regular file|FIFO/);
+    oneLine(
+      await cli('train', '--dataset', fifo, '--target', 'label', '--epochs', '1', '--out', join(dir, 'f1')),
+      1,
+      /not a regular file|FIFO/,
+    );
     const spec = join(dir, 'spec.json');
     execFileSync('mkfifo', [spec]);
-    oneLine(await cli('train', '--dataset', csv(join(dir, 'd.csv'), 20), '--target', 'label', '--model', spec, '--epochs', '1', '--out', join(dir, 'f2')), 1, /FIFO/);
+    oneLine(
+      await cli(
+        'train',
+        '--dataset',
+        csv(join(dir, 'd.csv'), 20),
+        '--target',
+        'label',
+        '--model',
+        spec,
+        '--epochs',
+        '1',
+        '--out',
+        join(dir, 'f2'),
+      ),
+      1,
+      /FIFO/,
+    );
   });
   it('info refuses a model spec over the budgets', async () => {
     oneLine(await cli('info', '--model', 'mlp', '--input-shape', '5000000'), 1, /budget/);
     const spec = join(dir, 'big-spec.json');
-    writeFileSync(spec, JSON.stringify({ layers: [{ type: 'Linear', args: [784, 400_000] }, { type: 'Linear', args: [400_000, 10] }] }));
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        layers: [
+          { type: 'Linear', args: [784, 400_000] },
+          { type: 'Linear', args: [400_000, 10] },
+        ],
+      }),
+    );
     oneLine(await cli('info', '--model', spec, '--input-shape', '784'), 1, /more than the budget/);
   });
   it('image folders: an empty class folder is refused; mixed sizes train; predict refuses a PNG bomb and /dev/zero', async () => {
     const { PNG } = await import('pngjs');
     const root = join(dir, 'imgs');
     const rng = new Rng(2);
-    for (const [cls, n] of [['a', 12], ['b', 12], ['empty', 0]] as const) {
+    for (const [cls, n] of [
+      ['a', 12],
+      ['b', 12],
+      ['empty', 0],
+    ] as const) {
       mkdirSync(join(root, cls), { recursive: true });
       for (let i = 0; i < n; i++) {
         const w = 10 + (i % 3) * 7;
@@ -150,7 +236,11 @@ describe('special files and bombs in the CLI', () => {
         writeFileSync(join(root, cls, `${i}.png`), PNG.sync.write(png));
       }
     }
-    oneLine(await cli('train', '--dataset', root, '--epochs', '1', '--out', join(dir, 'img-run')), 1, /class folder\(s\) "empty" hold no PNG or JPEG images/);
+    oneLine(
+      await cli('train', '--dataset', root, '--epochs', '1', '--out', join(dir, 'img-run')),
+      1,
+      /class folder\(s\) "empty" hold no PNG or JPEG images/,
+    );
     rmSync(join(root, 'empty'), { recursive: true });
     const out = join(dir, 'img-run');
     const t = await cli('train', '--dataset', root, '--epochs', '2', '--out', out, '--no-progress');

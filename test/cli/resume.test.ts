@@ -18,7 +18,16 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 describe('backprop train --resume', () => {
   const csv = join(dir, 'd.csv');
   const rng = new Rng(3);
-  writeFileSync(csv, ['a,b,c,label', ...Array.from({ length: 120 }, (_, i) => `${(i % 3) + 0.3 * rng.normal()},${rng.normal()},${['x', 'y'][i % 2]},${['p', 'q', 'r'][i % 3]}`)].join('\n') + '\n');
+  writeFileSync(
+    csv,
+    [
+      'a,b,c,label',
+      ...Array.from(
+        { length: 120 },
+        (_, i) => `${(i % 3) + 0.3 * rng.normal()},${rng.normal()},${['x', 'y'][i % 2]},${['p', 'q', 'r'][i % 3]}`,
+      ),
+    ].join('\n') + '\n',
+  );
   // shuffling (DataLoader), dropout (the MLP's 0.3) and Adam state all have to resume
   const flags = ['--dataset', csv, '--target', 'label', '--batch-size', '16', '--scheduler', 'none', '--seed', '5', '--no-progress'];
 
@@ -27,7 +36,16 @@ describe('backprop train --resume', () => {
     expect(full.code, full.stderr).toBe(0);
     const half = await cli('train', ...flags, '--epochs', '2', '--out', join(dir, 'half'));
     expect(half.code, half.stderr).toBe(0);
-    const resumed = await cli('train', ...flags, '--epochs', '4', '--out', join(dir, 'half'), '--resume', join(dir, 'half', 'checkpoint.ckpt'));
+    const resumed = await cli(
+      'train',
+      ...flags,
+      '--epochs',
+      '4',
+      '--out',
+      join(dir, 'half'),
+      '--resume',
+      join(dir, 'half', 'checkpoint.ckpt'),
+    );
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/resuming at epoch 3/);
     expect(resumed.stdout).not.toMatch(/epoch 1\/4/);
@@ -47,7 +65,16 @@ describe('backprop train --resume', () => {
     const done = await cli('train', ...flags, '--epochs', '4', '--out', join(dir, 'x'), '--resume', ck);
     expect(done.code).toBe(2);
     expect(done.stderr).toMatch(/leaves nothing to train/);
-    const sched = await cli('train', ...flags.map((f) => (f === 'none' ? 'cosine' : f)), '--epochs', '6', '--out', join(dir, 'x'), '--resume', ck);
+    const sched = await cli(
+      'train',
+      ...flags.map((f) => (f === 'none' ? 'cosine' : f)),
+      '--epochs',
+      '6',
+      '--out',
+      join(dir, 'x'),
+      '--resume',
+      ck,
+    );
     expect(sched.code).toBe(2);
     const missing = await cli('train', ...flags, '--epochs', '6', '--out', join(dir, 'x'), '--resume', join(dir, 'nope.ckpt'));
     expect(missing.code).toBe(1);

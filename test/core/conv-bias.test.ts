@@ -29,7 +29,9 @@ describe('conv2d with a fused bias', () => {
       const g = randn(fused.shape, { rng });
       fused.backward(g);
       const [gx, gw, gb] = [x.grad!, w.grad!, b.grad!].map(bits);
-      const x2 = x.detach().requiresGrad_(), w2 = w.detach().requiresGrad_(), b2 = b.detach().requiresGrad_();
+      const x2 = x.detach().requiresGrad_(),
+        w2 = w.detach().requiresGrad_(),
+        b2 = b.detach().requiresGrad_();
       const plain = F.conv2d(x2, w2, null, opts).add(b2.reshape(1, -1, 1, 1));
       plain.backward(g);
       expect(bits(fused)).toEqual(bits(plain));
@@ -56,7 +58,9 @@ describe('conv2d with a fused bias', () => {
     const y = F.conv2d(x, w, b64);
     expect(y.dtype).toBe('float64');
     expect(y.shape).toEqual([1, 3, 2, 2]);
-    expect(() => apply('conv2d', [x, w, randn([4], { rng })], { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 })).toThrow(ShapeError);
+    expect(() => apply('conv2d', [x, w, randn([4], { rng })], { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 })).toThrow(
+      ShapeError,
+    );
     expect(() => apply('conv2d', [x, w, b64], { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 })).toThrow(DTypeError);
   });
 

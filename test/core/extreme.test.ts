@@ -7,19 +7,27 @@ import { Tensor, nn, tensor } from '../../src/index.js';
 
 const F = nn.functional;
 const finite = (t: Tensor) => Array.from(t.dataSync()).every(Number.isFinite);
-const logits = () => tensor([[1e4, 0, -1e4], [-1e4, -1e4, -1e4], [1e4, 1e4, 0]], { requiresGrad: true });
-const up = tensor([[0.3, -1.2, 0.7], [1, 2, 3], [0.5, 0.25, -2]]);
+const logits = () =>
+  tensor(
+    [
+      [1e4, 0, -1e4],
+      [-1e4, -1e4, -1e4],
+      [1e4, 1e4, 0],
+    ],
+    { requiresGrad: true },
+  );
+const up = tensor([
+  [0.3, -1.2, 0.7],
+  [1, 2, 3],
+  [0.5, 0.25, -2],
+]);
 
 describe('extreme logits (±1e4, float32)', () => {
   it('softmax: exact one-hot / uniform / half-half values, finite gradients', () => {
     const x = logits();
     const y = F.softmax(x, -1);
     expect(y.dtype).toBe('float32');
-    expect(y.toArray()).toEqual([
-      [1, 0, 0],
-      [1 / 3, 1 / 3, 1 / 3].map(Math.fround),
-      [0.5, 0.5, 0],
-    ]);
+    expect(y.toArray()).toEqual([[1, 0, 0], [1 / 3, 1 / 3, 1 / 3].map(Math.fround), [0.5, 0.5, 0]]);
     y.backward(up);
     expect(finite(x.grad!)).toBe(true);
     // softmax Jacobian-vector product: s ⊙ (u − Σ s·u); a saturated row has zero gradient

@@ -76,7 +76,11 @@ describe('embedding paddingIdx', () => {
 
 describe('batchNorm running statistics', () => {
   it('update in place with momentum and the unbiased variance; eval uses them', () => {
-    const x = tensor([[1, 2], [3, 6], [5, 10]]);
+    const x = tensor([
+      [1, 2],
+      [3, 6],
+      [5, 10],
+    ]);
     const rm = tensor([0, 0]);
     const rv = tensor([1, 1]);
     F.batchNorm(x, rm, rv, { training: true, momentum: 0.5 });

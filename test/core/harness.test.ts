@@ -11,7 +11,11 @@ import { runReference } from '../../scripts/reference/run.js';
 import type { RefTensor } from '../../scripts/reference/types.js';
 
 const tol = { rtol: 1.3e-6, atol: 1e-5 };
-const ref = (data: (number | string | boolean)[], dtype: RefTensor['dtype'] = 'float32', shape = [data.length]): RefTensor => ({ shape, dtype, data });
+const ref = (data: (number | string | boolean)[], dtype: RefTensor['dtype'] = 'float32', shape = [data.length]): RefTensor => ({
+  shape,
+  dtype,
+  data,
+});
 
 describe('compare (assert_close rules)', () => {
   it('passes within atol + rtol·|expected| and fails beyond, naming the count and worst index', () => {
@@ -34,7 +38,9 @@ describe('compare (assert_close rules)', () => {
   });
 
   it('shape mismatches are reported even when the element count agrees', () => {
-    expect(compare({ label: 's', actual: tensor([[1, 2]]), expected: ref([1, 2], 'float32', [2, 1]) }, tol)).toMatch(/shape \[1,2\] != expected \[2,1\]/);
+    expect(compare({ label: 's', actual: tensor([[1, 2]]), expected: ref([1, 2], 'float32', [2, 1]) }, tol)).toMatch(
+      /shape \[1,2\] != expected \[2,1\]/,
+    );
   });
 });
 
@@ -43,7 +49,14 @@ function caseFile(): string {
   const base = { args: [{ input: 'input' }], kwargs: {}, dtype: 'float32', tol, upstream: ref([1, 1]) };
   const cases = [
     { ...base, name: 'neg/ok', fn: 'torch.neg', inputs: { input: ref([1, -2]) }, output: ref([-1, 2]), grads: { input: ref([-1, -1]) } },
-    { ...base, name: 'neg/wrong-grad', fn: 'torch.neg', inputs: { input: ref([1, -2]) }, output: ref([-1, 2]), grads: { input: ref([1, -1]) } },
+    {
+      ...base,
+      name: 'neg/wrong-grad',
+      fn: 'torch.neg',
+      inputs: { input: ref([1, -2]) },
+      output: ref([-1, 2]),
+      grads: { input: ref([1, -1]) },
+    },
     { ...base, name: 'unmapped', fn: 'torch.special.zeta', inputs: { input: ref([1, 2]) }, output: ref([1, 2]), grads: {} },
   ];
   writeFileSync(join(dir, 'mine.json'), JSON.stringify({ cases }));
@@ -67,12 +80,18 @@ describe('runReference on any directory in the format', () => {
     const dir = caseFile();
     const out = join(mkdtempSync(join(tmpdir(), 'backprop-out-')), 'results.json');
     const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/reference.ts', dir, '--files', 'mine.json', '--json', out], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/reference.ts', dir, '--files', 'mine.json', '--json', out], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(r.stdout.trim().split('\n').pop()).toBe('reference: 1 passed, 2 failed');
     expect(r.status).toBe(1);
     const json = JSON.parse(readFileSync(out, 'utf8'));
     expect([json.passed, json.failed, json.results.length]).toEqual([1, 2, 3]);
-    const ok = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/reference.ts', dir, '--filter', '^neg/ok$'], { cwd: root, encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/reference.ts', dir, '--filter', '^neg/ok$'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(ok.stdout.trim().split('\n').pop()).toBe('reference: 1 passed, 0 failed');
     expect(ok.status).toBe(0);
   });

@@ -179,14 +179,17 @@ describe('import direction', () => {
     // builds nothing: the backend is created on that first op (test/core/lazy-init.test.ts).
     const wasmDir = join(SRC, 'backend', 'wasm');
     const staticIn = edges.filter((e) => e.to.startsWith(wasmDir) && !e.from.startsWith(wasmDir) && !e.typeOnly && !e.dynamic);
-    expect(staticIn.map((e) => `${relative(ROOT, e.from)} → ${relative(ROOT, e.to)}`), 'static imports of src/backend/wasm').toEqual([
-      `${join('src', 'backend', 'dispatch.ts')} → ${join('src', 'backend', 'wasm', 'index.ts')}`,
-    ]);
+    expect(
+      staticIn.map((e) => `${relative(ROOT, e.from)} → ${relative(ROOT, e.to)}`),
+      'static imports of src/backend/wasm',
+    ).toEqual([`${join('src', 'backend', 'dispatch.ts')} → ${join('src', 'backend', 'wasm', 'index.ts')}`]);
   });
 
   it('the checker itself catches an upward import and a cycle', () => {
     const f = (p: string) => join(SRC, p);
-    expect(layerViolation({ from: f('core/shape.ts'), to: f('tensor/tensor.ts'), typeOnly: false })).toMatch(/core .* must not import from tensor/);
+    expect(layerViolation({ from: f('core/shape.ts'), to: f('tensor/tensor.ts'), typeOnly: false })).toMatch(
+      /core .* must not import from tensor/,
+    );
     expect(layerViolation({ from: f('ops/reduce.ts'), to: f('tensor/tensor.ts'), typeOnly: true })).toBeNull();
     expect(layerViolation({ from: f('ops/reduce.ts'), to: f('tensor/tensor.ts'), typeOnly: false })).toMatch(/import type/);
     expect(layerViolation({ from: f('nn/functional.ts'), to: f('train/fit.ts'), typeOnly: false })).toMatch(/must not import/);
@@ -199,8 +202,16 @@ describe('import direction', () => {
       { from: f('b.ts'), to: f('a.ts'), typeOnly: false },
     ]);
     expect(cyc).toHaveLength(1);
-    expect(findCycles([{ from: f('a.ts'), to: f('b.ts'), typeOnly: false }, { from: f('b.ts'), to: f('a.ts'), typeOnly: true }])).toEqual([]);
-    const parsed = importsOf(f('ops/x.ts'), "import type { Tensor } from '../tensor/tensor.js';\nimport { type A } from './y.js';\nexport * from '../core/shape.js';\nconst m = import('../tensor/z.js');");
+    expect(
+      findCycles([
+        { from: f('a.ts'), to: f('b.ts'), typeOnly: false },
+        { from: f('b.ts'), to: f('a.ts'), typeOnly: true },
+      ]),
+    ).toEqual([]);
+    const parsed = importsOf(
+      f('ops/x.ts'),
+      "import type { Tensor } from '../tensor/tensor.js';\nimport { type A } from './y.js';\nexport * from '../core/shape.js';\nconst m = import('../tensor/z.js');",
+    );
     expect(parsed[3]!.dynamic).toBe(true);
     expect(parsed.map((e) => [relative(SRC, e.to), e.typeOnly])).toEqual([
       [join('tensor', 'tensor.ts'), true],

@@ -19,7 +19,12 @@ let n = 0;
 const run = (code: string): string => {
   const file = join(dir, `script${n++}.mts`);
   writeFileSync(file, code.replaceAll("'./src/index.ts'", JSON.stringify(index)));
-  return execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(process.execPath, ['--import', 'tsx', file], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 };
 
 describe('lazy backend start before init()', () => {

@@ -81,8 +81,19 @@ describe('creation options refuse unknown keys with the camelCase hint', () => {
   it('tensor(plainArray, { shape }) honours shape for plain arrays (and refuses a wrong count)', () => {
     const t = tensor([1, 2, 3, 4, 5, 6], { shape: [2, 3] });
     expect(t.shape).toEqual([2, 3]);
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
-    expect(tensor([[1, 2], [3, 4]], { shape: [4] }).shape).toEqual([4]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(
+      tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { shape: [4] },
+      ).shape,
+    ).toEqual([4]);
     expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow(/3 values do not fill shape \[2, ?2\]/);
   });
   it('tensor([t1, t2]) suggests stack', () => {
@@ -110,11 +121,15 @@ describe('other options objects of the public API', () => {
   });
   it('encodeSafetensors(sd, { meta }) → expected metadata', () => {
     const sd = { w: tensor([1, 2]) };
-    expect(() => encodeSafetensors(sd, { meta: { a: 'b' } } as never)).toThrow(/unknown option 'meta'; expected one of: metadata, intDType/);
+    expect(() => encodeSafetensors(sd, { meta: { a: 'b' } } as never)).toThrow(
+      /unknown option 'meta'; expected one of: metadata, intDType/,
+    );
     expect(decodeSafetensors(encodeSafetensors(sd, { metadata: { a: 'b' } })).metadata).toEqual({ a: 'b' });
   });
   it('datasets.mnist / fashionMnist refuse PyTorch-only and misspelled keys with a hint', async () => {
-    await expect(data.datasets.fashionMnist({ root: 'data', download: true } as never)).rejects.toThrow(/unknown option 'root'; the folder option is 'dir'/);
+    await expect(data.datasets.fashionMnist({ root: 'data', download: true } as never)).rejects.toThrow(
+      /unknown option 'root'; the folder option is 'dir'/,
+    );
     await expect(data.datasets.mnist({ download: true } as never)).rejects.toThrow(/never downloads/);
     await expect(data.datasets.mnist({ train: true } as never)).rejects.toThrow(/both splits are returned/);
     await expect(data.datasets.mnist({ target_transform: (y: unknown) => y } as never)).rejects.toThrow(/did you mean 'targetTransform'/);
@@ -131,7 +146,10 @@ describe('other options objects of the public API', () => {
       () => data.datasets.moons({ noise_level: 0.1 } as never),
       () => new data.DataLoader(new data.TensorDataset(a), { batch_size: 2 } as never),
       () => new optim.SGD([tensor([1], { requiresGrad: true })], { lr: 0.1 }).zeroGrad({ set_to_none: true } as never),
-      () => new LRSchedulerCallback(new optim.StepLR(new optim.SGD([tensor([1], { requiresGrad: true })], { lr: 0.1 }), { stepSize: 1 }), { every: 'batch' } as never),
+      () =>
+        new LRSchedulerCallback(new optim.StepLR(new optim.SGD([tensor([1], { requiresGrad: true })], { lr: 0.1 }), { stepSize: 1 }), {
+          every: 'batch',
+        } as never),
       () => integratedGradients(new nn.Linear(2, 2), a, 0, { n_steps: 10 } as never),
       () => viz.decisionBoundary((t: Tensor) => t, randn([4, 2]), [0, 1, 0, 1], { res: 10 } as never),
       () => new data.CsvBuilder({ delim: ';' } as never),
@@ -162,7 +180,9 @@ describe('to() and .device', () => {
   });
   it("unknown values ('int64', 'banana', a number) are typed errors listing the valid values", () => {
     expect(() => x.to('int64' as never)).toThrow(DTypeError);
-    expect(() => x.to('int64' as never)).toThrow(/int64 is not supported.*'int32'.*Valid dtypes: 'float32', 'float64', 'int32', 'bool'; valid devices: 'cpu'/);
+    expect(() => x.to('int64' as never)).toThrow(
+      /int64 is not supported.*'int32'.*Valid dtypes: 'float32', 'float64', 'int32', 'bool'; valid devices: 'cpu'/,
+    );
     expect(code(() => x.to('banana' as never))).toBe('E_TO');
     expect(code(() => x.to(3 as never))).toBe('E_TO');
   });
@@ -196,10 +216,12 @@ describe('async-safe noGrad', () => {
       return w.mul(3);
     });
     expect(y.requiresGrad).toBe(false);
-    await expect(noGradAsync(async () => {
-      await null;
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      noGradAsync(async () => {
+        await null;
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(isGradEnabled()).toBe(true);
   });
   it('overlapping async blocks are counted: grad returns when the last settles', async () => {
@@ -249,8 +271,12 @@ describe('loadStateDict: snake_case ↔ camelCase', () => {
   }
   it("suggests the mapping when PyTorch's snake_case keys meet camelCase fields, and camelCaseKeys fixes it", () => {
     const net = new Net();
-    const torchKeys = Object.fromEntries(Object.entries(net.stateDict()).map(([k, v]) => [k.replace('linearReluStack', 'linear_relu_stack'), v.mul(0).add(1)]));
-    expect(() => net.loadStateDict(torchKeys)).toThrow(/differ only by snake_case vs camelCase \(e\.g\. "linear_relu_stack\.0\.weight" in the state dict is "linearReluStack\.0\.weight" in the model\) — load nn\.camelCaseKeys\(stateDict\)/);
+    const torchKeys = Object.fromEntries(
+      Object.entries(net.stateDict()).map(([k, v]) => [k.replace('linearReluStack', 'linear_relu_stack'), v.mul(0).add(1)]),
+    );
+    expect(() => net.loadStateDict(torchKeys)).toThrow(
+      /differ only by snake_case vs camelCase \(e\.g\. "linear_relu_stack\.0\.weight" in the state dict is "linearReluStack\.0\.weight" in the model\) — load nn\.camelCaseKeys\(stateDict\)/,
+    );
     net.loadStateDict(nn.camelCaseKeys(torchKeys));
     expect(Array.from(net.stateDict()['linearReluStack.0.weight']!.dataSync())).toEqual([1, 1, 1, 1, 1, 1]);
     expect(Object.keys(nn.snakeCaseKeys(net.stateDict()))).toEqual(['linear_relu_stack.0.weight', 'linear_relu_stack.0.bias']);
@@ -264,7 +290,11 @@ describe('PyTorch idioms', () => {
     expect(a.dtype).toBe('int32');
     for (const v of a.dataSync()) expect(v >= 0 && v < 10).toBe(true);
     expect(Array.from(randint(0, 10, [3, 4], { rng: new Rng(1) }).dataSync())).toEqual(Array.from(a.dataSync()));
-    expect(randint(5, 7, [50]).dataSync().every((v) => v === 5 || v === 6)).toBe(true);
+    expect(
+      randint(5, 7, [50])
+        .dataSync()
+        .every((v) => v === 5 || v === 6),
+    ).toBe(true);
   });
   it('loader.first() is next(iter(loader)); firstAsync for async datasets', async () => {
     const ds = new data.TensorDataset(arange(10).reshape(10, 1), arange(10));
@@ -300,11 +330,17 @@ describe('PyTorch idioms', () => {
     const buf = new Float32Array([1, 2, 3, 4, 5, 6]);
     const t = fromTypedArray(buf, [2, 3]); // torch.from_numpy: same memory
     buf[4] = 7;
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 7, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 7, 6],
+    ]);
     const v = typedArrayView(t); // t.numpy(): same memory
     expect(v).toBeInstanceOf(Float32Array);
     v[0] = -1;
-    expect(t.toArray()).toEqual([[-1, 2, 3], [4, 7, 6]]);
+    expect(t.toArray()).toEqual([
+      [-1, 2, 3],
+      [4, 7, 6],
+    ]);
     expect(buf[0]).toBe(-1);
     const row = t.select(0, 1);
     expect(Array.from(typedArrayView(row))).toEqual([4, 7, 6]);

@@ -24,7 +24,10 @@ describe('op-spec table: coverage', () => {
       /^embedding: index out of range/,
       /^oneHot: label ≥ numClasses/,
     ])
-      expect(labels.some((l) => needle.test(l)), String(needle)).toBe(true);
+      expect(
+        labels.some((l) => needle.test(l)),
+        String(needle),
+      ).toBe(true);
   });
 });
 

@@ -176,7 +176,11 @@ function reduceSamples(fnOf: (dim: number | number[] | undefined, keepdim: boole
   ];
 }
 
-function reduce(name: string, fnOf: (dim: number | number[] | undefined, keepdim: boolean) => (x: Tensor) => Tensor, errors: ErrorCase[] = []): OpSpec {
+function reduce(
+  name: string,
+  fnOf: (dim: number | number[] | undefined, keepdim: boolean) => (x: Tensor) => Tensor,
+  errors: ErrorCase[] = [],
+): OpSpec {
   return { name, fn: fnOf(undefined, false) as OpSpec['fn'], differentiable: true, samples: reduceSamples(fnOf), errors };
 }
 
@@ -209,7 +213,11 @@ export const SPECS: OpSpec[] = [
   unary('reciprocal', (x) => x.reciprocal(), nonzero),
   unary('sign', (x) => x.sign(), nonzero),
   unary('erf', (x) => x.erf()),
-  unary('log1p', (x) => x.log1p(), (g, s) => g.uniform(s, -0.5, 2)),
+  unary(
+    'log1p',
+    (x) => x.log1p(),
+    (g, s) => g.uniform(s, -0.5, 2),
+  ),
   unary('expm1', (x) => x.expm1()),
   // piecewise constant: the gradient is 0 (samples stay away from the jumps)
   unary('floor', (x) => x.floor()),
@@ -265,19 +273,17 @@ export const SPECS: OpSpec[] = [
       S('1.5 ** x (strided)', (g) => [g.s([2, 3])], { fn: (x) => x!.newFull([], 1.5).pow(x!) }),
     ],
   },
-  ...(['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const).map(
-    (op): OpSpec => ({
-      name: op,
-      fn: (x, y) => x![op](y!),
-      differentiable: false,
-      broadcasts: true,
-      samples: binarySamples(
-        (g, s) => g.idx(s, 3).double(),
-        (g, s) => g.idx(s, 3).double(),
-      ),
-      errors: [broadcastError(op, (x, y) => x[op](y))],
-    }),
-  ),
+  ...(['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const).map((op): OpSpec => ({
+    name: op,
+    fn: (x, y) => x![op](y!),
+    differentiable: false,
+    broadcasts: true,
+    samples: binarySamples(
+      (g, s) => g.idx(s, 3).double(),
+      (g, s) => g.idx(s, 3).double(),
+    ),
+    errors: [broadcastError(op, (x, y) => x[op](y))],
+  })),
 
   // ------------------------------------------------------------ where / maskedFill
   {
@@ -317,7 +323,13 @@ export const SPECS: OpSpec[] = [
       S('transposed input', (g) => [g.t([3, 4]), g.mask([3, 4])]),
     ],
     errors: [
-      { label: 'int mask', run: () => zeros([3]).maskedFill(zeros([3], { dtype: 'int32' }), 0), type: DTypeError, code: 'E_DTYPE', message: ['maskedFill', 'bool'] },
+      {
+        label: 'int mask',
+        run: () => zeros([3]).maskedFill(zeros([3], { dtype: 'int32' }), 0),
+        type: DTypeError,
+        code: 'E_DTYPE',
+        message: ['maskedFill', 'bool'],
+      },
     ],
   },
 
@@ -428,8 +440,20 @@ export const SPECS: OpSpec[] = [
         code: 'E_SHAPE',
         message: ['matmul', '[2]', '[3]'],
       },
-      { label: '0-d operand', run: () => zeros([]).matmul(zeros([3])), type: ShapeError, code: 'E_SHAPE', message: ['matmul', '[]', '[3]'] },
-      { label: 'int operands', run: () => zeros([2, 2], { dtype: 'int32' }).matmul(zeros([2, 2], { dtype: 'int32' })), type: DTypeError, code: 'E_DTYPE', message: ['matmul', 'int32'] },
+      {
+        label: '0-d operand',
+        run: () => zeros([]).matmul(zeros([3])),
+        type: ShapeError,
+        code: 'E_SHAPE',
+        message: ['matmul', '[]', '[3]'],
+      },
+      {
+        label: 'int operands',
+        run: () => zeros([2, 2], { dtype: 'int32' }).matmul(zeros([2, 2], { dtype: 'int32' })),
+        type: DTypeError,
+        code: 'E_DTYPE',
+        message: ['matmul', 'int32'],
+      },
     ],
   },
   {
@@ -441,7 +465,15 @@ export const SPECS: OpSpec[] = [
       S('transposed · transposed', (g) => [g.t([3, 4]), g.t([4, 2])]),
       S('strided · 1x1', (g) => [g.s([3, 1]), g.n([1, 1])]),
     ],
-    errors: [{ label: '3-D operand', run: () => zeros([2, 2, 2]).mm(zeros([2, 2])), type: ShapeError, code: 'E_SHAPE', message: ['mm', '[2,2,2]', '[2,2]'] }],
+    errors: [
+      {
+        label: '3-D operand',
+        run: () => zeros([2, 2, 2]).mm(zeros([2, 2])),
+        type: ShapeError,
+        code: 'E_SHAPE',
+        message: ['mm', '[2,2,2]', '[2,2]'],
+      },
+    ],
   },
   {
     name: 'bmm',
@@ -454,7 +486,13 @@ export const SPECS: OpSpec[] = [
     ],
     errors: [
       { label: '2-D operand', run: () => zeros([2, 2]).bmm(zeros([2, 2])), type: ShapeError, code: 'E_SHAPE', message: ['bmm', '[2,2]'] },
-      { label: 'inner mismatch', run: () => zeros([2, 3, 4]).bmm(zeros([2, 5, 2])), type: ShapeError, code: 'E_SHAPE', message: ['[2,3,4]', '[2,5,2]', 'cannot be multiplied'] },
+      {
+        label: 'inner mismatch',
+        run: () => zeros([2, 3, 4]).bmm(zeros([2, 5, 2])),
+        type: ShapeError,
+        code: 'E_SHAPE',
+        message: ['[2,3,4]', '[2,5,2]', 'cannot be multiplied'],
+      },
     ],
   },
   {
@@ -490,8 +528,20 @@ export const SPECS: OpSpec[] = [
       S('view 2x3x4 → 6x4', (g) => [g.n([2, 3, 4])], { fn: (x) => x!.view(6, 4) }),
     ],
     errors: [
-      { label: 'numel mismatch', run: () => zeros([2, 3]).reshape(4), type: ShapeError, code: 'E_SHAPE', message: ['reshape', '[4]', 'size 6', '[2,3]'] },
-      { label: 'view of a transposed tensor', run: () => zeros([2, 3]).t().view(6), type: ShapeError, code: 'E_SHAPE', message: ['view', 'reshape'] },
+      {
+        label: 'numel mismatch',
+        run: () => zeros([2, 3]).reshape(4),
+        type: ShapeError,
+        code: 'E_SHAPE',
+        message: ['reshape', '[4]', 'size 6', '[2,3]'],
+      },
+      {
+        label: 'view of a transposed tensor',
+        run: () => zeros([2, 3]).t().view(6),
+        type: ShapeError,
+        code: 'E_SHAPE',
+        message: ['view', 'reshape'],
+      },
       { label: 'two -1', run: () => zeros([2, 3]).reshape(-1, -1), type: ValueError, code: 'E_VALUE', message: ['reshape', '-1'] },
     ],
   },
@@ -506,7 +556,13 @@ export const SPECS: OpSpec[] = [
       S('T of 2x3x4', (g) => [g.n([2, 3, 4])], { fn: (x) => x!.T }),
     ],
     errors: [
-      { label: 'not a permutation', run: () => zeros([2, 3]).permute(0, 0), type: ValueError, code: 'E_VALUE', message: ['permute', '[0,0]', '[2,3]'] },
+      {
+        label: 'not a permutation',
+        run: () => zeros([2, 3]).permute(0, 0),
+        type: ValueError,
+        code: 'E_VALUE',
+        message: ['permute', '[0,0]', '[2,3]'],
+      },
       dimError('transpose', (x) => x.transpose(0, 3)),
     ],
   },
@@ -532,8 +588,20 @@ export const SPECS: OpSpec[] = [
       S('select', (g) => [g.n([3, 4])], { fn: (x) => x!.select(0, -1) }),
     ],
     errors: [
-      { label: 'narrow past the end', run: () => zeros([3, 4]).narrow(1, 3, 2), type: IndexError, code: 'E_INDEX', message: ['narrow', '[3,4]'] },
-      { label: 'select out of range', run: () => zeros([3, 4]).select(0, 3), type: IndexError, code: 'E_INDEX', message: ['select', '3', 'size 3'] },
+      {
+        label: 'narrow past the end',
+        run: () => zeros([3, 4]).narrow(1, 3, 2),
+        type: IndexError,
+        code: 'E_INDEX',
+        message: ['narrow', '[3,4]'],
+      },
+      {
+        label: 'select out of range',
+        run: () => zeros([3, 4]).select(0, 3),
+        type: IndexError,
+        code: 'E_INDEX',
+        message: ['select', '3', 'size 3'],
+      },
     ],
   },
   {
@@ -553,7 +621,11 @@ export const SPECS: OpSpec[] = [
     name: 'contiguous / clone',
     fn: (x) => x!.contiguous(),
     differentiable: true,
-    samples: [S('transposed', (g) => [g.t([3, 4])]), S('strided', (g) => [g.s([2, 3])]), S('clone', (g) => [g.n([3])], { fn: (x) => x!.clone() })],
+    samples: [
+      S('transposed', (g) => [g.t([3, 4])]),
+      S('strided', (g) => [g.s([2, 3])]),
+      S('clone', (g) => [g.n([3])], { fn: (x) => x!.clone() }),
+    ],
   },
   {
     name: 'repeat / chunk / split',
@@ -564,7 +636,9 @@ export const SPECS: OpSpec[] = [
       S('chunk 3 of transposed', (g) => [g.t([5, 3])], { fn: (x) => x!.chunk(3, 0) }),
       S('split [1,3] of strided', (g) => [g.s([2, 4])], { fn: (x) => x!.split([1, 3], 1) }),
     ],
-    errors: [{ label: 'split sizes', run: () => zeros([4]).split([1, 2]), type: ShapeError, code: 'E_SHAPE', message: ['split', '[1,2]', '4'] }],
+    errors: [
+      { label: 'split sizes', run: () => zeros([4]).split([1, 2]), type: ShapeError, code: 'E_SHAPE', message: ['split', '[1,2]', '4'] },
+    ],
   },
   {
     name: 'cat',
@@ -576,8 +650,20 @@ export const SPECS: OpSpec[] = [
       S('three 1-D on dim -1', (g) => [g.n([2]), g.n([3]), g.n([1])], { fn: (a, b, c) => cat([a!, b!, c!], -1) }),
     ],
     errors: [
-      { label: 'size mismatch', run: () => cat([zeros([2, 3]), zeros([2, 4])], 0), type: ShapeError, code: 'E_SHAPE', message: ['cat', 'dimension 0', '[2,3]', '[2,4]'] },
-      { label: 'rank mismatch', run: () => cat([zeros([2, 3]), zeros([3])], 0), type: ShapeError, code: 'E_SHAPE', message: ['cat', '[2,3]', '[3]'] },
+      {
+        label: 'size mismatch',
+        run: () => cat([zeros([2, 3]), zeros([2, 4])], 0),
+        type: ShapeError,
+        code: 'E_SHAPE',
+        message: ['cat', 'dimension 0', '[2,3]', '[2,4]'],
+      },
+      {
+        label: 'rank mismatch',
+        run: () => cat([zeros([2, 3]), zeros([3])], 0),
+        type: ShapeError,
+        code: 'E_SHAPE',
+        message: ['cat', '[2,3]', '[3]'],
+      },
     ],
   },
   {
@@ -589,7 +675,15 @@ export const SPECS: OpSpec[] = [
       S('transposed and strided on dim 1', (g) => [g.t([2, 3]), g.s([2, 3])], { fn: (a, b) => stack([a!, b!], 1) }),
       S('three 1-D on dim -1', (g) => [g.n([3]), g.n([3]), g.n([3])], { fn: (a, b, c) => stack([a!, b!, c!], -1) }),
     ],
-    errors: [{ label: 'shape mismatch', run: () => stack([zeros([2, 3]), zeros([3, 2])]), type: ShapeError, code: 'E_SHAPE', message: ['stack', '[2,3]', '[3,2]'] }],
+    errors: [
+      {
+        label: 'shape mismatch',
+        run: () => stack([zeros([2, 3]), zeros([3, 2])]),
+        type: ShapeError,
+        code: 'E_SHAPE',
+        message: ['stack', '[2,3]', '[3,2]'],
+      },
+    ],
   },
   {
     name: 'pad',
@@ -610,7 +704,20 @@ export const SPECS: OpSpec[] = [
     differentiable: true,
     samples: [
       S('3x4 dim 1', (g) => [g.n([3, 4]), g.idx([3, 2], 4)]),
-      S('transposed dim 0 (repeated indices)', (g) => [g.t([3, 4]), tensor([[0, 0, 2, 1], [2, 2, 0, 0]], { dtype: 'int32' })], { fn: (x, i) => x!.gather(0, i!) }),
+      S(
+        'transposed dim 0 (repeated indices)',
+        (g) => [
+          g.t([3, 4]),
+          tensor(
+            [
+              [0, 0, 2, 1],
+              [2, 2, 0, 0],
+            ],
+            { dtype: 'int32' },
+          ),
+        ],
+        { fn: (x, i) => x!.gather(0, i!) },
+      ),
       S('strided dim -1', (g) => [g.s([2, 3]), g.idx([2, 5], 3)], { fn: (x, i) => x!.gather(-1, i!) }),
     ],
     errors: [
@@ -628,7 +735,13 @@ export const SPECS: OpSpec[] = [
         code: 'E_INDEX',
         message: ['gather', '-1'],
       },
-      { label: 'float index', run: () => zeros([2, 4]).gather(1, zeros([2, 1])), type: DTypeError, code: 'E_DTYPE', message: ['gather', 'int32'] },
+      {
+        label: 'float index',
+        run: () => zeros([2, 4]).gather(1, zeros([2, 1])),
+        type: DTypeError,
+        code: 'E_DTYPE',
+        message: ['gather', 'int32'],
+      },
     ],
   },
   {
@@ -655,7 +768,18 @@ export const SPECS: OpSpec[] = [
     fn: (x, i, src) => x!.scatterAdd(1, i!, src!),
     differentiable: true,
     samples: [
-      S('3x4 dim 1 (repeated indices)', (g) => [g.n([3, 4]), tensor([[0, 0], [3, 1], [2, 2]], { dtype: 'int32' }), g.n([3, 2])]),
+      S('3x4 dim 1 (repeated indices)', (g) => [
+        g.n([3, 4]),
+        tensor(
+          [
+            [0, 0],
+            [3, 1],
+            [2, 2],
+          ],
+          { dtype: 'int32' },
+        ),
+        g.n([3, 2]),
+      ]),
       S('transposed dim 0', (g) => [g.t([3, 4]), g.idx([2, 4], 3), g.t([2, 4])], { fn: (x, i, s) => x!.scatterAdd(0, i!, s!) }),
       S('src larger than index, strided', (g) => [g.n([2, 3]), g.idx([2, 2], 3), g.s([2, 3])]),
     ],
@@ -679,8 +803,20 @@ export const SPECS: OpSpec[] = [
       S('transposed labels', (g) => [g.idx([3, 2], 4).t()]),
     ],
     errors: [
-      { label: 'label ≥ numClasses', run: () => F.oneHot(tensor([0, 4], { dtype: 'int32' }), 4), type: IndexError, code: 'E_INDEX', message: ['oneHot', '4', 'numClasses=4'] },
-      { label: 'negative label', run: () => F.oneHot(tensor([-1], { dtype: 'int32' }), 4), type: IndexError, code: 'E_INDEX', message: ['oneHot', '-1'] },
+      {
+        label: 'label ≥ numClasses',
+        run: () => F.oneHot(tensor([0, 4], { dtype: 'int32' }), 4),
+        type: IndexError,
+        code: 'E_INDEX',
+        message: ['oneHot', '4', 'numClasses=4'],
+      },
+      {
+        label: 'negative label',
+        run: () => F.oneHot(tensor([-1], { dtype: 'int32' }), 4),
+        type: IndexError,
+        code: 'E_INDEX',
+        message: ['oneHot', '-1'],
+      },
       { label: 'float labels', run: () => F.oneHot(tensor([1]), 4), type: DTypeError, code: 'E_DTYPE', message: ['oneHot', 'int32'] },
     ],
   },
@@ -710,11 +846,7 @@ export const SPECS: OpSpec[] = [
     name: 'indexAdd',
     fn: (src) => apply('indexAdd', [src!, tensor([2, 0, 2], { dtype: 'int32' })], { dim: 0, size: 4 }),
     differentiable: true,
-    samples: [
-      S('3x2 rows into 4', (g) => [g.n([3, 2])]),
-      S('transposed', (g) => [g.t([3, 2])]),
-      S('strided', (g) => [g.s([3, 3])]),
-    ],
+    samples: [S('3x2 rows into 4', (g) => [g.n([3, 2])]), S('transposed', (g) => [g.t([3, 2])]), S('strided', (g) => [g.s([3, 3])])],
     errors: [
       {
         label: 'index out of range',
@@ -746,7 +878,9 @@ export const SPECS: OpSpec[] = [
     differentiable: true,
     samples: [
       S('2x3x7 · 4x3x3 with bias', (g) => [g.n([2, 3, 7]), g.n([4, 3, 3]), g.n([4])]),
-      S('stride 2, padding 1', (g) => [g.n([1, 2, 8]), g.n([3, 2, 3])], { fn: (x, w) => F.conv1d(x!, w!, null, { stride: 2, padding: 1 }) }),
+      S('stride 2, padding 1', (g) => [g.n([1, 2, 8]), g.n([3, 2, 3])], {
+        fn: (x, w) => F.conv1d(x!, w!, null, { stride: 2, padding: 1 }),
+      }),
       S('dilation 2, groups 2, transposed input', (g) => [g.t([1, 4, 7]), g.n([4, 2, 2]), g.n([4])], {
         fn: (x, w, b) => F.conv1d(x!, w!, b!, { dilation: 2, groups: 2 }),
       }),
@@ -760,7 +894,13 @@ export const SPECS: OpSpec[] = [
         code: 'E_SHAPE',
         message: ['conv2d', '3 channels', 'expects 2'],
       },
-      { label: '2-D input', run: () => F.conv1d(zeros([3, 8]), zeros([4, 3, 3])), type: ShapeError, code: 'E_SHAPE', message: ['conv1d', '[3,8]'] },
+      {
+        label: '2-D input',
+        run: () => F.conv1d(zeros([3, 8]), zeros([4, 3, 3])),
+        type: ShapeError,
+        code: 'E_SHAPE',
+        message: ['conv1d', '[3,8]'],
+      },
     ],
   },
   {
@@ -769,14 +909,18 @@ export const SPECS: OpSpec[] = [
     differentiable: true,
     samples: [
       S('1x2x5x5 · 3x2x3x3 with bias', (g) => [g.n([1, 2, 5, 5]), g.n([3, 2, 3, 3]), g.n([3])]),
-      S('stride 2, padding 1, no bias', (g) => [g.n([2, 2, 5, 5]), g.n([2, 2, 3, 3])], { fn: (x, w) => F.conv2d(x!, w!, null, { stride: 2, padding: 1 }) }),
+      S('stride 2, padding 1, no bias', (g) => [g.n([2, 2, 5, 5]), g.n([2, 2, 3, 3])], {
+        fn: (x, w) => F.conv2d(x!, w!, null, { stride: 2, padding: 1 }),
+      }),
       S('dilation 2, asymmetric stride/padding', (g) => [g.n([1, 1, 6, 7]), g.n([2, 1, 2, 3])], {
         fn: (x, w) => F.conv2d(x!, w!, null, { dilation: 2, stride: [1, 2], padding: [1, 0] }),
       }),
       S('groups 2, transposed input, strided weight', (g) => [g.t([1, 4, 4, 5]), g.s([4, 2, 2, 2]), g.n([4])], {
         fn: (x, w, b) => F.conv2d(x!, w!, b!, { groups: 2, padding: 1 }),
       }),
-      S('depthwise (groups = channels)', (g) => [g.n([1, 3, 4, 4]), g.n([3, 1, 3, 3])], { fn: (x, w) => F.conv2d(x!, w!, null, { groups: 3 }) }),
+      S('depthwise (groups = channels)', (g) => [g.n([1, 3, 4, 4]), g.n([3, 1, 3, 3])], {
+        fn: (x, w) => F.conv2d(x!, w!, null, { groups: 3 }),
+      }),
     ],
     errors: [
       {
@@ -800,7 +944,13 @@ export const SPECS: OpSpec[] = [
         code: 'E_SHAPE',
         message: ['conv2d', 'too small'],
       },
-      { label: 'groups that do not divide', run: () => F.conv2d(zeros([1, 4, 5, 5]), zeros([3, 2, 3, 3]), null, { groups: 2 }), type: ShapeError, code: 'E_SHAPE', message: ['conv2d', 'groups=2'] },
+      {
+        label: 'groups that do not divide',
+        run: () => F.conv2d(zeros([1, 4, 5, 5]), zeros([3, 2, 3, 3]), null, { groups: 2 }),
+        type: ShapeError,
+        code: 'E_SHAPE',
+        message: ['conv2d', 'groups=2'],
+      },
     ],
   },
   {
@@ -812,7 +962,9 @@ export const SPECS: OpSpec[] = [
       S('stride 2, padding 1, outputPadding 1', (g) => [g.n([2, 2, 3, 3]), g.n([2, 2, 3, 3])], {
         fn: (x, w) => F.convTranspose2d(x!, w!, null, { stride: 2, padding: 1, outputPadding: 1 }),
       }),
-      S('dilation 2, transposed input', (g) => [g.t([1, 2, 3, 4]), g.n([2, 1, 2, 2])], { fn: (x, w) => F.convTranspose2d(x!, w!, null, { dilation: 2 }) }),
+      S('dilation 2, transposed input', (g) => [g.t([1, 2, 3, 4]), g.n([2, 1, 2, 2])], {
+        fn: (x, w) => F.convTranspose2d(x!, w!, null, { dilation: 2 }),
+      }),
       S('groups 2, strided weight', (g) => [g.n([1, 4, 3, 3]), g.s([4, 1, 2, 2]), g.n([2])], {
         fn: (x, w, b) => F.convTranspose2d(x!, w!, b!, { groups: 2, stride: 2 }),
       }),
@@ -841,7 +993,13 @@ export const SPECS: OpSpec[] = [
     ],
     errors: [
       { label: '2-D input', run: () => F.maxPool2d(zeros([4, 4]), 2), type: ShapeError, code: 'E_SHAPE', message: ['maxPool2d', '[4,4]'] },
-      { label: 'padding over half the kernel', run: () => F.maxPool2d(zeros([1, 1, 4, 4]), 2, { padding: 2 }), type: ValueError, code: 'E_VALUE', message: ['maxPool2d', 'padding'] },
+      {
+        label: 'padding over half the kernel',
+        run: () => F.maxPool2d(zeros([1, 1, 4, 4]), 2, { padding: 2 }),
+        type: ValueError,
+        code: 'E_VALUE',
+        message: ['maxPool2d', 'padding'],
+      },
     ],
   },
   {
@@ -856,7 +1014,15 @@ export const SPECS: OpSpec[] = [
       }),
       S('ceilMode, divisorOverride', (g) => [g.n([1, 1, 5, 5])], { fn: (x) => F.avgPool2d(x!, 2, { ceilMode: true, divisorOverride: 3 }) }),
     ],
-    errors: [{ label: '5-D input', run: () => F.avgPool2d(zeros([1, 1, 1, 4, 4]), 2), type: ShapeError, code: 'E_SHAPE', message: ['avgPool2d', '[1,1,1,4,4]'] }],
+    errors: [
+      {
+        label: '5-D input',
+        run: () => F.avgPool2d(zeros([1, 1, 1, 4, 4]), 2),
+        type: ShapeError,
+        code: 'E_SHAPE',
+        message: ['avgPool2d', '[1,1,1,4,4]'],
+      },
+    ],
   },
   // ---- gradient primitives, differentiable themselves for second derivatives (see higher-order.test.ts)
   {
@@ -867,7 +1033,8 @@ export const SPECS: OpSpec[] = [
   },
   {
     name: 'conv2dGradInput',
-    fn: (gy, w) => apply('conv2dGradInput', [gy!, w!], { stride: [2, 2], padding: [1, 1], dilation: [1, 1], groups: 2, inputShape: [1, 4, 5, 5] }),
+    fn: (gy, w) =>
+      apply('conv2dGradInput', [gy!, w!], { stride: [2, 2], padding: [1, 1], dilation: [1, 1], groups: 2, inputShape: [1, 4, 5, 5] }),
     differentiable: true,
     samples: [
       S('gy 1x2x3x3, w 2x2x3x3', (g) => [g.n([1, 2, 3, 3]), g.n([2, 2, 3, 3])]),
@@ -877,7 +1044,8 @@ export const SPECS: OpSpec[] = [
   },
   {
     name: 'conv2dGradWeight',
-    fn: (x, gy) => apply('conv2dGradWeight', [x!, gy!], { stride: [1, 2], padding: [1, 0], dilation: [1, 1], groups: 1, weightShape: [2, 2, 2, 3] }),
+    fn: (x, gy) =>
+      apply('conv2dGradWeight', [x!, gy!], { stride: [1, 2], padding: [1, 0], dilation: [1, 1], groups: 1, weightShape: [2, 2, 2, 3] }),
     differentiable: true,
     samples: [
       S('x 1x2x3x5, gy 1x2x4x2', (g) => [g.n([1, 2, 3, 5]), g.n([1, 2, 4, 2])]),
@@ -890,8 +1058,13 @@ export const SPECS: OpSpec[] = [
     // window argmaxes as maxPool2d saves them (flat positions within each 4x4 plane)
     fn: (gy) =>
       apply('maxPool2dGrad', [gy!], {
-        kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false,
-        inputShape: [1, 2, 4, 4], indices: Int32Array.from([0, 2, 8, 10, 5, 3, 13, 15]),
+        kernelSize: [2, 2],
+        stride: [2, 2],
+        padding: [0, 0],
+        dilation: [1, 1],
+        ceilMode: false,
+        inputShape: [1, 2, 4, 4],
+        indices: Int32Array.from([0, 2, 8, 10, 5, 3, 13, 15]),
       }),
     differentiable: true,
     samples: [
@@ -903,7 +1076,17 @@ export const SPECS: OpSpec[] = [
   {
     // avgPool2d's gradient primitive (linear in g; its own gradient is avgPool2d)
     name: 'avgPool2dGrad',
-    fn: (gy) => apply('avgPool2dGrad', [gy!], { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1], ceilMode: false, countIncludePad: false, divisorOverride: null, inputShape: [1, 2, 5, 5] }),
+    fn: (gy) =>
+      apply('avgPool2dGrad', [gy!], {
+        kernelSize: [3, 3],
+        stride: [2, 2],
+        padding: [1, 1],
+        dilation: [1, 1],
+        ceilMode: false,
+        countIncludePad: false,
+        divisorOverride: null,
+        inputShape: [1, 2, 5, 5],
+      }),
     differentiable: true,
     samples: [
       S('1x2x3x3 → 5x5', (g) => [g.n([1, 2, 3, 3])]),
@@ -920,7 +1103,15 @@ export const SPECS: OpSpec[] = [
       S('5x7 → 2x3 (overlapping windows), transposed', (g) => [g.t([1, 2, 7, 5])], { fn: (x) => F.adaptiveAvgPool2d(x!, [2, 3]) }),
       S('4x4 → 2x2 of strided 3-D', (g) => [g.s([2, 4, 4])], { fn: (x) => F.adaptiveAvgPool2d(x!, 2) }),
     ],
-    errors: [{ label: '2-D input', run: () => F.adaptiveAvgPool2d(zeros([4, 4]), 2), type: ShapeError, code: 'E_SHAPE', message: ['adaptiveAvgPool2d', '[4,4]'] }],
+    errors: [
+      {
+        label: '2-D input',
+        run: () => F.adaptiveAvgPool2d(zeros([4, 4]), 2),
+        type: ShapeError,
+        code: 'E_SHAPE',
+        message: ['adaptiveAvgPool2d', '[4,4]'],
+      },
+    ],
   },
   {
     name: 'interpolate (nearest)',
@@ -932,8 +1123,20 @@ export const SPECS: OpSpec[] = [
       S('downsample to 2x2 of strided', (g) => [g.s([1, 1, 4, 4])], { fn: (x) => F.interpolate(x!, { size: 2 }) }),
     ],
     errors: [
-      { label: 'no size', run: () => F.interpolate(zeros([1, 1, 2, 2]), {}), type: ValueError, code: 'E_VALUE', message: ['interpolate', 'size'] },
-      { label: '3-D input', run: () => F.interpolate(zeros([1, 2, 2]), { scaleFactor: 2 }), type: ShapeError, code: 'E_SHAPE', message: ['interpolate', '[1,2,2]'] },
+      {
+        label: 'no size',
+        run: () => F.interpolate(zeros([1, 1, 2, 2]), {}),
+        type: ValueError,
+        code: 'E_VALUE',
+        message: ['interpolate', 'size'],
+      },
+      {
+        label: '3-D input',
+        run: () => F.interpolate(zeros([1, 2, 2]), { scaleFactor: 2 }),
+        type: ShapeError,
+        code: 'E_SHAPE',
+        message: ['interpolate', '[1,2,2]'],
+      },
     ],
   },
 
@@ -961,7 +1164,13 @@ export const SPECS: OpSpec[] = [
         code: 'E_SHAPE',
         message: ['batchNorm', '[2]', '[4,3]', '3 channels'],
       },
-      { label: 'one value per channel', run: () => F.batchNorm(zeros([1, 3]), null, null, { training: true }), type: ValueError, code: 'E_VALUE', message: ['batchNorm', 'more than 1 value'] },
+      {
+        label: 'one value per channel',
+        run: () => F.batchNorm(zeros([1, 3]), null, null, { training: true }),
+        type: ValueError,
+        code: 'E_VALUE',
+        message: ['batchNorm', 'more than 1 value'],
+      },
     ],
   },
   {
@@ -974,7 +1183,13 @@ export const SPECS: OpSpec[] = [
       S('strided over [2]', (g) => [g.s([3, 2]), g.n([2]), g.n([2])], { fn: (x, w, b) => F.layerNorm(x!, [2], w!, b!, 1e-3) }),
     ],
     errors: [
-      { label: 'shape mismatch', run: () => F.layerNorm(zeros([3, 4]), [5]), type: ShapeError, code: 'E_SHAPE', message: ['layerNorm', '[3,4]', '[5]'] },
+      {
+        label: 'shape mismatch',
+        run: () => F.layerNorm(zeros([3, 4]), [5]),
+        type: ShapeError,
+        code: 'E_SHAPE',
+        message: ['layerNorm', '[3,4]', '[5]'],
+      },
     ],
   },
   {
@@ -987,7 +1202,9 @@ export const SPECS: OpSpec[] = [
       S('p 0.5 of transposed', (g) => [g.t([3, 4])], { fn: (x) => F.dropout(x!, 0.5, true, new Rng(3)) }),
       S('eval mode is identity, strided', (g) => [g.s([2, 3])], { fn: (x) => F.dropout(x!, 0.5, false) }),
     ],
-    errors: [{ label: 'p outside [0, 1]', run: () => F.dropout(zeros([2]), 1.5), type: ValueError, code: 'E_VALUE', message: ['dropout', '1.5'] }],
+    errors: [
+      { label: 'p outside [0, 1]', run: () => F.dropout(zeros([2]), 1.5), type: ValueError, code: 'E_VALUE', message: ['dropout', '1.5'] },
+    ],
   },
   {
     name: 'cosineSimilarity',
@@ -1007,18 +1224,81 @@ SPECS.push(...EXTRA_SPECS);
 
 /** Every op the issue lists must have an entry (names as in SPECS). */
 export const REQUIRED = [
-  'neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'leakyRelu', 'elu', 'gelu',
-  'softplus', 'silu', 'square', 'reciprocal', 'powScalar', 'clamp', 'sign',
-  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge',
-  'where', 'maskedFill',
-  'sum', 'mean', 'max (all, and dim → values)', 'min (all, and dim → values)', 'argmax / argmin / max indices', 'prod',
-  'var (correction 1)', 'var (correction 0)', 'std', 'logsumexp',
-  'matmul', 'mm', 'bmm', 'linear',
-  'cat', 'stack', 'gather', 'indexSelect', 'scatterAdd', 'pad', 'oneHot',
-  'softmax', 'logSoftmax',
-  'conv1d', 'conv2d', 'convTranspose2d', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'interpolate (nearest)',
-  'batchNorm', 'layerNorm', 'embedding', 'dropout (seeded)',
-  'reshape / view', 'permute / transpose / t', 'expand', 'narrow / slice / select', 'squeeze / unsqueeze / flatten / unflatten',
+  'neg',
+  'abs',
+  'exp',
+  'log',
+  'sqrt',
+  'rsqrt',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'leakyRelu',
+  'elu',
+  'gelu',
+  'softplus',
+  'silu',
+  'square',
+  'reciprocal',
+  'powScalar',
+  'clamp',
+  'sign',
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'maximum',
+  'minimum',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'where',
+  'maskedFill',
+  'sum',
+  'mean',
+  'max (all, and dim → values)',
+  'min (all, and dim → values)',
+  'argmax / argmin / max indices',
+  'prod',
+  'var (correction 1)',
+  'var (correction 0)',
+  'std',
+  'logsumexp',
+  'matmul',
+  'mm',
+  'bmm',
+  'linear',
+  'cat',
+  'stack',
+  'gather',
+  'indexSelect',
+  'scatterAdd',
+  'pad',
+  'oneHot',
+  'softmax',
+  'logSoftmax',
+  'conv1d',
+  'conv2d',
+  'convTranspose2d',
+  'maxPool2d',
+  'avgPool2d',
+  'adaptiveAvgPool2d',
+  'interpolate (nearest)',
+  'batchNorm',
+  'layerNorm',
+  'embedding',
+  'dropout (seeded)',
+  'reshape / view',
+  'permute / transpose / t',
+  'expand',
+  'narrow / slice / select',
+  'squeeze / unsqueeze / flatten / unflatten',
   ...EXTRA_REQUIRED,
 ];
 

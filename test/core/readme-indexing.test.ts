@@ -13,10 +13,9 @@ describe('README: indexing example', () => {
     const at = readme.indexOf('### Indexing, in-place ops and the tensor toolbox');
     expect(at).toBeGreaterThanOrEqual(0);
     const m = /```ts\n([\s\S]*?)```/.exec(readme.slice(at));
-    const src = m![1]!.replaceAll("from 'backprop'", `from ${JSON.stringify(join(root, 'src', 'index.ts'))}`).replace(
-      /console\.log\((.*)\);/,
-      'console.log(JSON.stringify([$1]));',
-    );
+    const src = m![1]!
+      .replaceAll("from 'backprop'", `from ${JSON.stringify(join(root, 'src', 'index.ts'))}`)
+      .replace(/console\.log\((.*)\);/, 'console.log(JSON.stringify([$1]));');
     const dir = mkdtempSync(join(tmpdir(), 'bp-readme-idx-'));
     try {
       const file = join(dir, 'idx.mts');

@@ -5,12 +5,24 @@ import { tmpdir } from 'node:os';
 import { data, tensor, FormatError, ValueError, type Tensor } from '../../src/index.js';
 
 const dir = join(__dirname, '../fixtures/data/csv');
-interface Case { file: string; options?: data.CsvOptions; code: string; line?: number; column?: number; offset?: number; why: string }
+interface Case {
+  file: string;
+  options?: data.CsvOptions;
+  code: string;
+  line?: number;
+  column?: number;
+  offset?: number;
+  why: string;
+}
 const cases: Case[] = JSON.parse(readFileSync(join(dir, 'bad/cases.json'), 'utf8'));
 
 function expectFormatError(fn: () => unknown, c: Case, file: string) {
   let err: unknown;
-  try { fn(); } catch (e) { err = e; }
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
   expect(err, `${c.file} should be rejected (${c.why})`).toBeInstanceOf(FormatError);
   const fe = err as FormatError;
   expect(fe.code, `${c.file}: ${fe.message}`).toBe(c.code);
@@ -32,14 +44,34 @@ describe('CSV malformed corpus', () => {
       it(`streamCsv (row by row) rejects ${c.file} with ${c.code}`, async () => {
         const path = join(dir, 'bad', c.file);
         let err: unknown;
-        try { for await (const _row of data.streamCsv(path, c.options)) void _row; } catch (e) { err = e; }
-        expectFormatError(() => { if (err) throw err; }, c, path);
+        try {
+          for await (const _row of data.streamCsv(path, c.options)) void _row;
+        } catch (e) {
+          err = e;
+        }
+        expectFormatError(
+          () => {
+            if (err) throw err;
+          },
+          c,
+          path,
+        );
       });
     it(`loadCsv (streaming) rejects ${c.file} with ${c.code}`, async () => {
       const path = join(dir, 'bad', c.file);
       let err: unknown;
-      try { await data.loadCsv(path, c.options); } catch (e) { err = e; }
-      expectFormatError(() => { if (err) throw err; }, c, path);
+      try {
+        await data.loadCsv(path, c.options);
+      } catch (e) {
+        err = e;
+      }
+      expectFormatError(
+        () => {
+          if (err) throw err;
+        },
+        c,
+        path,
+      );
     });
   }
 });
@@ -94,7 +126,11 @@ describe('CSV parsing', () => {
     for (const bad of ['', '12abc', '1e999', 'NaN', 'Infinity', '0x10', '1,5'.replace(',', ' ')]) {
       const text = `x\n1\n"${bad}"\n`;
       let out: unknown;
-      try { out = data.parseCsv(text, { columns: { x: 'number' } }); } catch (e) { out = e; }
+      try {
+        out = data.parseCsv(text, { columns: { x: 'number' } });
+      } catch (e) {
+        out = e;
+      }
       expect(out, JSON.stringify(bad)).toBeInstanceOf(FormatError);
     }
     // an undeclared column with text is a text column, and text never becomes a feature number
@@ -106,14 +142,22 @@ describe('CSV parsing', () => {
     expect(data.parseCsv('\n\na,b\n\n1,2\n  \n3,4\n\n\n').length).toBe(2);
     expect(data.parseCsv('x\n1\n2\n\n\n').length).toBe(2);
     let err: unknown;
-    try { data.parseCsv('x\n1\n\n2\n'); } catch (e) { err = e; }
+    try {
+      data.parseCsv('x\n1\n\n2\n');
+    } catch (e) {
+      err = e;
+    }
     expect(err).toMatchObject({ code: 'E_CSV_MISSING', location: { line: 3 } });
     expect(() => data.parseCsv('x\n1\n""\n')).toThrow(FormatError);
     expect(Array.from(data.parseCsv('x\n1\n""\n', { missing: { fill: 7 } }).column('x') as Float64Array)).toEqual([1, 7]);
   });
   it('line numbers count line breaks inside quoted fields', () => {
     let err: unknown;
-    try { data.parseCsv('a,b\n"multi\nline",1\n"x\r\ny",2\n3\n'); } catch (e) { err = e; }
+    try {
+      data.parseCsv('a,b\n"multi\nline",1\n"x\r\ny",2\n3\n');
+    } catch (e) {
+      err = e;
+    }
     expect(err).toMatchObject({ code: 'E_CSV_RAGGED', location: { line: 6 } });
   });
   it('a CSV table feeds a ColumnTransformer fitted on the training rows', () => {
@@ -159,14 +203,26 @@ describe('CSV parsing', () => {
     expect(rows.length).toBe(table.length);
     expect(rows.map((r) => r.petal_length)).toEqual(Array.from(table.column('petal_length') as Float64Array));
     expect(rows.map((r) => r.species)).toEqual(table.column('species'));
-    const ds = new data.CsvStreamDataset(path, { columns: { sepal_length: 'number', sepal_width: 'number', petal_length: 'number', petal_width: 'number', species: 'string' } }, (r) => ({ x: tensor([r.sepal_length as number, r.petal_width as number]), species: r.species }));
+    const ds = new data.CsvStreamDataset(
+      path,
+      { columns: { sepal_length: 'number', sepal_width: 'number', petal_length: 'number', petal_width: 'number', species: 'string' } },
+      (r) => ({ x: tensor([r.sepal_length as number, r.petal_width as number]), species: r.species }),
+    );
     const loader = new data.DataLoader(ds, { batchSize: 3 });
     const batches: { x: Tensor; species: string[] }[] = [];
     for await (const b of loader as AsyncIterable<{ x: Tensor; species: string[] }>) batches.push(b);
-    expect(batches.map((b) => b.x.shape)).toEqual([[3, 2], [3, 2], [1, 2]]);
+    expect(batches.map((b) => b.x.shape)).toEqual([
+      [3, 2],
+      [3, 2],
+      [1, 2],
+    ]);
     expect(batches[2]!.species).toEqual(['setosa']);
     expect(() => [...ds]).toThrow();
-    await expect((async () => { for await (const _ of data.streamCsv(path, { missing: 'mean' })) void _; })()).rejects.toBeInstanceOf(ValueError);
+    await expect(
+      (async () => {
+        for await (const _ of data.streamCsv(path, { missing: 'mean' })) void _;
+      })(),
+    ).rejects.toBeInstanceOf(ValueError);
   });
   it('reports a missing file as a FormatError', async () => {
     await expect(data.loadCsv('/nonexistent/x.csv')).rejects.toMatchObject({ code: 'E_CSV_NOT_FOUND' });

@@ -53,7 +53,10 @@ const generic: Mutator[] = [
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -65,15 +68,17 @@ const csvHuge: Mutator = (b, rng) => {
   const t = tokens[rng.int(0, tokens.length)]!;
   return new TextEncoder().encode(s.slice(0, t.index!) + HUGE[rng.int(0, HUGE.length)] + s.slice(t.index! + t[0].length));
 };
-const u32At = (positions: (b: Uint8Array) => number[]): Mutator => (b, rng) => {
-  const o = b.slice();
-  const pos = positions(o);
-  if (!pos.length) return o;
-  const p = pos[rng.int(0, pos.length)]!;
-  const v = [0xffffffff, 0x7fffffff, 0x10000, 0, 1, 0x80000000][rng.int(0, 6)]!;
-  if (p + 4 <= o.length) new DataView(o.buffer).setUint32(p, v >>> 0, false);
-  return o;
-};
+const u32At =
+  (positions: (b: Uint8Array) => number[]): Mutator =>
+  (b, rng) => {
+    const o = b.slice();
+    const pos = positions(o);
+    if (!pos.length) return o;
+    const p = pos[rng.int(0, pos.length)]!;
+    const v = [0xffffffff, 0x7fffffff, 0x10000, 0, 1, 0x80000000][rng.int(0, 6)]!;
+    if (p + 4 <= o.length) new DataView(o.buffer).setUint32(p, v >>> 0, false);
+    return o;
+  };
 const idxHuge = u32At((b) => Array.from({ length: b[3] ?? 0 }, (_, k) => 4 + 4 * k).filter((p) => p + 4 <= b.length));
 const pngHuge = u32At(() => [16, 20]);
 const jpegHuge: Mutator = (b, rng) => {
@@ -86,9 +91,20 @@ const jpegHuge: Mutator = (b, rng) => {
   return o;
 };
 
-interface Stats { total: number; ok: number; typed: Map<string, number>; slowestMs: number }
+interface Stats {
+  total: number;
+  ok: number;
+  typed: Map<string, number>;
+  slowestMs: number;
+}
 
-async function fuzz(name: string, seeds: Uint8Array[], count: number, extra: Mutator[], run: (b: Uint8Array) => unknown | Promise<unknown>): Promise<Stats> {
+async function fuzz(
+  name: string,
+  seeds: Uint8Array[],
+  count: number,
+  extra: Mutator[],
+  run: (b: Uint8Array) => unknown | Promise<unknown>,
+): Promise<Stats> {
   const rng = new Rng(20_240_601);
   const muts = [...generic, ...extra];
   const stats: Stats = { total: 0, ok: 0, typed: new Map(), slowestMs: 0 };
@@ -102,14 +118,19 @@ async function fuzz(name: string, seeds: Uint8Array[], count: number, extra: Mut
       stats.ok++;
     } catch (e) {
       if (!(e instanceof BackpropError)) {
-        throw new Error(`${name}: mutant ${i} escaped with ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}\nbytes (base64): ${Buffer.from(b).toString('base64').slice(0, 400)}`, { cause: e });
+        throw new Error(
+          `${name}: mutant ${i} escaped with ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}\nbytes (base64): ${Buffer.from(b).toString('base64').slice(0, 400)}`,
+          { cause: e },
+        );
       }
       stats.typed.set(e.code, (stats.typed.get(e.code) ?? 0) + 1);
     }
     stats.slowestMs = Math.max(stats.slowestMs, performance.now() - t0);
     stats.total++;
   }
-  console.log(`fuzz ${name}: ${stats.total} mutants, ${stats.ok} loaded, typed errors ${JSON.stringify(Object.fromEntries(stats.typed))}, slowest ${stats.slowestMs.toFixed(1)} ms`);
+  console.log(
+    `fuzz ${name}: ${stats.total} mutants, ${stats.ok} loaded, typed errors ${JSON.stringify(Object.fromEntries(stats.typed))}, slowest ${stats.slowestMs.toFixed(1)} ms`,
+  );
   expect(stats.slowestMs, `${name}: slowest mutant took ${stats.slowestMs.toFixed(0)} ms`).toBeLessThan(1000);
   return stats;
 }
@@ -140,13 +161,22 @@ describe('mutation fuzzing (fixed seed)', () => {
   });
   it('IDX: parseIdx, gunzip, image/label pairs', async () => {
     const labels = data.parseIdx(read('idx/good/labels-idx1-ubyte'));
-    const seeds = ['idx/good/images-idx3-ubyte', 'idx/good/labels-idx1-ubyte', 'idx/good/int16.idx', 'idx/good/float32.idx', 'idx/good/float64.idx', 'idx/good/int8.idx'].map(read);
+    const seeds = [
+      'idx/good/images-idx3-ubyte',
+      'idx/good/labels-idx1-ubyte',
+      'idx/good/int16.idx',
+      'idx/good/float32.idx',
+      'idx/good/float64.idx',
+      'idx/good/int8.idx',
+    ].map(read);
     const s = await fuzz('idx', seeds, 600, [idxHuge, idxHuge], (b) => {
       const arr = data.parseIdx(b);
       if (arr.shape.length === 3) data.idxImageDataset(arr, labels);
     });
     const gz = ['idx/good/images-idx3-ubyte.gz', 'idx/good/labels-idx1-ubyte.gz'].map(read);
-    const g = await fuzz('idx.gz', gz, 300, [], async (b) => data.parseIdx(await data.gunzipCapped(b, { maxBytes: 1 << 20 }), { maxBytes: 1 << 20 }));
+    const g = await fuzz('idx.gz', gz, 300, [], async (b) =>
+      data.parseIdx(await data.gunzipCapped(b, { maxBytes: 1 << 20 }), { maxBytes: 1 << 20 }),
+    );
     expect(s.total + g.total).toBe(900);
   });
   it('images: decodeImage on PNG and JPEG', async () => {

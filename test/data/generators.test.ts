@@ -36,14 +36,19 @@ describe('generators', () => {
       expect((x.y.toArray() as number[])[i]).toBe(a! * b! >= 0 ? 1 : 0);
     });
     const noisy = g.circle({ n: 400, noise: 0.5, seed: 0 });
-    const flips = (noisy.x.toArray() as number[][]).filter(([p, q], i) => (Math.hypot(p!, q!) < 2.5 ? 1 : 0) !== (noisy.y.toArray() as number[])[i]).length;
+    const flips = (noisy.x.toArray() as number[][]).filter(
+      ([p, q], i) => (Math.hypot(p!, q!) < 2.5 ? 1 : 0) !== (noisy.y.toArray() as number[])[i],
+    ).length;
     expect(flips).toBeGreaterThan(10);
   });
   it('gaussian k=2 centres at (2,2) class 1 and (-2,-2) class 0; spiral arms start at the origin', () => {
     const d = g.gaussian({ n: 2000, seed: 5 });
     const pts = d.x.toArray() as number[][];
     const ys = d.y.toArray() as number[];
-    for (const [cls, cx] of [[1, 2], [0, -2]] as const) {
+    for (const [cls, cx] of [
+      [1, 2],
+      [0, -2],
+    ] as const) {
       const sel = pts.filter((_, i) => ys[i] === cls);
       const mx = sel.reduce((a, p) => a + p[0]!, 0) / sel.length;
       expect(Math.abs(mx - cx)).toBeLessThan(0.1);

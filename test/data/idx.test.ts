@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { data, FormatError, ValueError } from '../../src/index.js';
 
 const dir = join(__dirname, '../fixtures/data/idx');
-interface Case { file?: string; images?: string; labels?: string; options?: { maxBytes?: number }; code: string; names: string; offset?: number; why: string }
+interface Case {
+  file?: string;
+  images?: string;
+  labels?: string;
+  options?: { maxBytes?: number };
+  code: string;
+  names: string;
+  offset?: number;
+  why: string;
+}
 const cases: Case[] = JSON.parse(readFileSync(join(dir, 'bad/cases.json'), 'utf8'));
 
 describe('IDX malformed corpus', () => {
@@ -15,7 +24,9 @@ describe('IDX malformed corpus', () => {
       try {
         if (c.file) await data.loadIdx(join(dir, 'bad', c.file), c.options);
         else await data.loadIdxDataset(join(dir, 'bad', c.images!), join(dir, 'bad', c.labels!), c.options);
-      } catch (e) { err = e; }
+      } catch (e) {
+        err = e;
+      }
       expect(err, c.why).toBeInstanceOf(FormatError);
       const fe = err as FormatError;
       expect(fe.code, fe.message).toBe(c.code);
@@ -27,7 +38,11 @@ describe('IDX malformed corpus', () => {
     for (const c of cases.filter((k) => k.file && !k.file.endsWith('.gz'))) {
       const bytes = new Uint8Array(readFileSync(join(dir, 'bad', c.file!)));
       expect(() => data.parseIdx(bytes, { ...c.options, file: c.file }), c.file).toThrow(FormatError);
-      try { data.parseIdx(bytes, c.options); } catch (e) { expect((e as FormatError).code).toBe(c.code); }
+      try {
+        data.parseIdx(bytes, c.options);
+      } catch (e) {
+        expect((e as FormatError).code).toBe(c.code);
+      }
     }
   });
   it('parseIdx refuses something other than bytes with a ValueError (an ArrayBuffer gets a hint)', () => {

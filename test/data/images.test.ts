@@ -5,12 +5,23 @@ import { tmpdir } from 'node:os';
 import { data, FormatError, StateError, type Tensor } from '../../src/index.js';
 
 const dir = realpathSync(join(__dirname, '../fixtures/data/images'));
-interface Case { dir: string; code: string; file?: string; why: string; message?: string; options?: data.ImageFolderOptions }
+interface Case {
+  dir: string;
+  code: string;
+  file?: string;
+  why: string;
+  message?: string;
+  options?: data.ImageFolderOptions;
+}
 const cases: Case[] = JSON.parse(readFileSync(join(dir, 'bad/cases.json'), 'utf8'));
 
 async function rejects(root: string, code: string, file: string | undefined, opts?: data.ImageFolderOptions, message?: string) {
   let err: unknown;
-  try { await data.loadImageFolder(root, opts); } catch (e) { err = e; }
+  try {
+    await data.loadImageFolder(root, opts);
+  } catch (e) {
+    err = e;
+  }
   expect(err, root).toBeInstanceOf(FormatError);
   const fe = err as FormatError;
   expect(fe.code, fe.message).toBe(code);
@@ -21,7 +32,8 @@ async function rejects(root: string, code: string, file: string | undefined, opt
 
 describe('image folder malformed corpus', () => {
   it('has at least 6 cases', () => expect(cases.length).toBeGreaterThanOrEqual(6));
-  for (const c of cases) it(`rejects ${c.dir} (${c.why}) with ${c.code}`, () => rejects(join(dir, 'bad', c.dir), c.code, c.file, c.options, c.message));
+  for (const c of cases)
+    it(`rejects ${c.dir} (${c.why}) with ${c.code}`, () => rejects(join(dir, 'bad', c.dir), c.code, c.file, c.options, c.message));
   it('rejects a missing root', () => rejects(join(dir, 'no-such-dir'), 'E_IMG_NOT_FOUND', undefined));
   it('does not follow symlinks that leave the root', async () => {
     const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'bp-img-')));
@@ -64,7 +76,8 @@ describe('image folders', () => {
     const x = r.dataset.tensors[0]!;
     const expected = (w: number, h: number, seed: number) => {
       const g: number[] = [];
-      for (let yy = 0; yy < h; yy++) for (let xx = 0; xx < w; xx++) g.push(Math.abs(xx - yy - (seed % 5) + 2) < 1.5 ? 255 : (xx * 7 + yy * 3 + seed * 11) % 40);
+      for (let yy = 0; yy < h; yy++)
+        for (let xx = 0; xx < w; xx++) g.push(Math.abs(xx - yy - (seed % 5) + 2) < 1.5 ? 255 : (xx * 7 + yy * 3 + seed * 11) % 40);
       return g;
     };
     const got0 = (x.select(0, 0).flatten().toArray() as number[]).map((v) => Math.round(v * 255));

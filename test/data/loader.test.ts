@@ -4,11 +4,13 @@ import { Rng, Tensor, arange, tensor, data, IndexError, ShapeError, ValueError, 
 const { DataLoader, TensorDataset, Subset, ConcatDataset, Dataset, IterableDataset, randomSplit, trainValTestSplit } = data;
 
 function ds(n: number) {
-  const x = arange(0, n * 3).reshape([n, 3]).float();
+  const x = arange(0, n * 3)
+    .reshape([n, 3])
+    .float();
   const y = arange(0, n).int();
   return new TensorDataset(x, y);
 }
-const firstCol = (b: Tensor[]) => (b[1]!.toArray() as number[]);
+const firstCol = (b: Tensor[]) => b[1]!.toArray() as number[];
 const epochOrder = (loader: Iterable<Tensor[]>) => [...loader].map(firstCol);
 
 describe('datasets', () => {
@@ -45,7 +47,11 @@ describe('DataLoader', () => {
     const l = new DataLoader(ds(10), { batchSize: 4 });
     expect(l.length).toBe(3);
     const batches = [...l];
-    expect(batches.map((b) => b[0]!.shape)).toEqual([[4, 3], [4, 3], [2, 3]]);
+    expect(batches.map((b) => b[0]!.shape)).toEqual([
+      [4, 3],
+      [4, 3],
+      [2, 3],
+    ]);
     expect(firstCol(batches[2]!)).toEqual([8, 9]);
     const dl = new DataLoader(ds(10), { batchSize: 4, dropLast: true });
     expect(dl.length).toBe(2);
@@ -114,8 +120,13 @@ describe('DataLoader', () => {
     for await (const b of l) got.push(firstCol(b));
     expect(got).toEqual(epochOrder(l2));
     class Slow extends Dataset<Promise<[number, number]>> {
-      get length() { return 5; }
-      async getItem(i: number): Promise<[number, number]> { await new Promise((r) => setTimeout(r, 1)); return [i, i * 0.5]; }
+      get length() {
+        return 5;
+      }
+      async getItem(i: number): Promise<[number, number]> {
+        await new Promise((r) => setTimeout(r, 1));
+        return [i, i * 0.5];
+      }
     }
     const al = new DataLoader(new Slow(), { batchSize: 2 });
     const out: unknown[] = [];
@@ -126,8 +137,12 @@ describe('DataLoader', () => {
   });
   it('default collate stacks tensors, numbers and objects; custom collate is used', () => {
     class D extends Dataset<{ x: Tensor; y: number }> {
-      get length() { return 4; }
-      getItem(i: number) { return { x: tensor([i, -i]), y: i }; }
+      get length() {
+        return 4;
+      }
+      getItem(i: number) {
+        return { x: tensor([i, -i]), y: i };
+      }
     }
     const b = [...new DataLoader(new D(), { batchSize: 4 })][0] as unknown as { x: Tensor; y: Tensor };
     expect(b.x.shape).toEqual([4, 2]);
@@ -152,11 +167,18 @@ describe('DataLoader', () => {
     const w = arange(0, 12).reshape([4, 3]).float().requiresGrad_();
     const [bw] = new TensorDataset(w).getBatch(Int32Array.from([2, 0]));
     bw!.sum().backward();
-    expect(w.grad!.toArray()).toEqual([[1, 1, 1], [0, 0, 0], [1, 1, 1], [0, 0, 0]]);
+    expect(w.grad!.toArray()).toEqual([
+      [1, 1, 1],
+      [0, 0, 0],
+      [1, 1, 1],
+      [0, 0, 0],
+    ]);
   });
   it('iterable datasets batch consecutive samples and cannot shuffle', () => {
     class Count extends IterableDataset<number> {
-      *[Symbol.iterator]() { for (let i = 0; i < 7; i++) yield i; }
+      *[Symbol.iterator]() {
+        for (let i = 0; i < 7; i++) yield i;
+      }
     }
     const l = new DataLoader(new Count(), { batchSize: 3 });
     expect([...l].map((b) => (b as Tensor).toArray())).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
@@ -181,7 +203,16 @@ describe('DataLoader', () => {
       return out;
     };
     for (const dropLast of [false, true]) {
-      const want = dropLast ? [[0, 1, 2], [3, 4, 5]] : [[0, 1, 2], [3, 4, 5], [6, 7]];
+      const want = dropLast
+        ? [
+            [0, 1, 2],
+            [3, 4, 5],
+          ]
+        : [
+            [0, 1, 2],
+            [3, 4, 5],
+            [6, 7],
+          ];
       expect(sync(new DataLoader(stream(8), { batchSize: 3, dropLast }))).toEqual(want);
       expect(await asyncAll(new DataLoader(stream(8), { batchSize: 3, dropLast }))).toEqual(want);
       // stop after the first batch (sync), resume asynchronously in a fresh loader: the rest follows
@@ -197,7 +228,10 @@ describe('DataLoader', () => {
       expect(sync(c)).toEqual(want);
     }
     // an exact multiple of the batch size leaves no partial batch
-    expect(sync(new DataLoader(stream(6), { batchSize: 3 }))).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(sync(new DataLoader(stream(6), { batchSize: 3 }))).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
     expect(await asyncAll(new DataLoader(stream(0), { batchSize: 3 }))).toEqual([]);
   });
 });
@@ -237,10 +271,14 @@ describe('unknown options', () => {
       expect((err as ValueError).code).toBe('E_UNKNOWN_OPTION');
     }
     expect(() => new DataLoader(ds(8), { drop_last: true } as never)).toThrow(/did you mean 'dropLast'/);
-    expect(() => new DataLoader(ds(8), { collate_fn: (s: unknown) => s } as never)).toThrow(/^DataLoader: unknown option 'collate_fn'; expected one of: batchSize, shuffle, rng, seed, dropLast, collate$/);
+    expect(() => new DataLoader(ds(8), { collate_fn: (s: unknown) => s } as never)).toThrow(
+      /^DataLoader: unknown option 'collate_fn'; expected one of: batchSize, shuffle, rng, seed, dropLast, collate$/,
+    );
     expect(() => new DataLoader(ds(8), 4 as never)).toThrow(/^DataLoader: options must be an object/);
     expect(() => randomSplit(ds(4), [2, 2], { generator: new Rng(1) } as never)).toThrow(/^randomSplit: unknown option 'generator'/);
-    expect(() => trainValTestSplit(ds(10), { fractions: [0.8, 0.1, 0.1] } as never)).toThrow(/^trainValTestSplit: unknown option 'fractions'; expected one of: rng, seed, val, test, stratify$/);
+    expect(() => trainValTestSplit(ds(10), { fractions: [0.8, 0.1, 0.1] } as never)).toThrow(
+      /^trainValTestSplit: unknown option 'fractions'; expected one of: rng, seed, val, test, stratify$/,
+    );
     expect(() => new data.StandardScaler({ with_mean: false } as never)).toThrow(/did you mean 'withMean'/);
     expect(() => new data.MinMaxScaler({ feature_range: [0, 2] } as never)).toThrow(/did you mean 'featureRange'/);
     expect(() => new data.OneHotEncoder({ handle_unknown: 'ignore' } as never)).toThrow(/did you mean 'handleUnknown'/);

@@ -10,21 +10,44 @@ const close = (a: Tensor, b: number[][], tol = 1e-6) => {
 };
 
 describe('StandardScaler', () => {
-  const train = tensor([[1, 10], [2, 20], [3, 30], [4, 40]]);
+  const train = tensor([
+    [1, 10],
+    [2, 20],
+    [3, 30],
+    [4, 40],
+  ]);
   it('uses train statistics (population std) on other data', () => {
     const s = new StandardScaler().fit(train);
     expect(s.mean).toEqual([2.5, 25]);
     expect(s.scale![0]).toBeCloseTo(Math.sqrt(1.25), 12);
-    close(s.transform(tensor([[2.5, 25], [5, 50]])), [[0, 0], [2.5 / Math.sqrt(1.25), 25 / Math.sqrt(125)]]);
+    close(
+      s.transform(
+        tensor([
+          [2.5, 25],
+          [5, 50],
+        ]),
+      ),
+      [
+        [0, 0],
+        [2.5 / Math.sqrt(1.25), 25 / Math.sqrt(125)],
+      ],
+    );
     close(s.inverseTransform(s.transform(train)), train.toArray() as number[][], 1e-5);
     const z = s.fitTransform(train);
     expect(Math.abs(z.mean().item())).toBeLessThan(1e-6);
   });
   it('constant columns get scale 1; errors before fit and on width mismatch', () => {
-    const s = new StandardScaler().fit([[5, 1], [5, 2]]);
+    const s = new StandardScaler().fit([
+      [5, 1],
+      [5, 2],
+    ]);
     expect(s.scale![0]).toBe(1);
     expect(() => new StandardScaler().transform(train)).toThrow(StateError);
-    try { new StandardScaler().transform(train); } catch (e) { expect((e as StateError).code).toBe('E_NOT_FITTED'); }
+    try {
+      new StandardScaler().transform(train);
+    } catch (e) {
+      expect((e as StateError).code).toBe('E_NOT_FITTED');
+    }
     expect(() => s.transform(tensor([[1, 2, 3]]))).toThrow(ShapeError);
     expect(() => new StandardScaler().fit([[NaN, 1]])).toThrow(ValueError);
   });
@@ -32,7 +55,10 @@ describe('StandardScaler', () => {
     const s = new StandardScaler().fit(train);
     const r = roundTrip(s) as data.StandardScaler;
     expect(r).toBeInstanceOf(StandardScaler);
-    const x = tensor([[0.3, -7], [9, 1e3]]);
+    const x = tensor([
+      [0.3, -7],
+      [9, 1e3],
+    ]);
     expect(r.transform(x).toArray()).toEqual(s.transform(x).toArray());
     expect(() => StandardScaler.fromJSON({ type: 'MinMaxScaler' })).toThrow(FormatError);
   });
@@ -40,8 +66,20 @@ describe('StandardScaler', () => {
 
 describe('MinMaxScaler', () => {
   it('maps the train range to featureRange, clips on request, round-trips', () => {
-    const s = new MinMaxScaler({ featureRange: [-1, 1] }).fit([[0, 5], [10, 5]]);
-    close(s.transform([[5, 5], [20, 5]]), [[0, -1], [3, -1]]);
+    const s = new MinMaxScaler({ featureRange: [-1, 1] }).fit([
+      [0, 5],
+      [10, 5],
+    ]);
+    close(
+      s.transform([
+        [5, 5],
+        [20, 5],
+      ]),
+      [
+        [0, -1],
+        [3, -1],
+      ],
+    );
     const c = new MinMaxScaler({ clip: true }).fit([[0], [10]]);
     close(c.transform([[20], [-5], [2.5]]), [[1], [0], [0.25]]);
     const r = roundTrip(c) as data.MinMaxScaler;
@@ -54,14 +92,28 @@ describe('MinMaxScaler', () => {
 
 describe('OneHotEncoder and LabelEncoder', () => {
   it('one-hot encodes sorted categories; unknown → error or zeros', () => {
-    const e = new OneHotEncoder().fit([['red', 'S'], ['blue', 'M'], ['red', 'L']]);
-    expect(e.categories).toEqual([['blue', 'red'], ['L', 'M', 'S']]);
+    const e = new OneHotEncoder().fit([
+      ['red', 'S'],
+      ['blue', 'M'],
+      ['red', 'L'],
+    ]);
+    expect(e.categories).toEqual([
+      ['blue', 'red'],
+      ['L', 'M', 'S'],
+    ]);
     expect(e.transform([['blue', 'S']]).toArray()).toEqual([[1, 0, 0, 0, 1]]);
     expect(e.getFeatureNamesOut(['color', 'size'])).toEqual(['color_blue', 'color_red', 'size_L', 'size_M', 'size_S']);
     expect(() => e.transform([['green', 'S']])).toThrow(ValueError);
-    try { e.transform([['green', 'S']]); } catch (err) { expect((err as ValueError).code).toBe('E_UNKNOWN_CATEGORY'); }
+    try {
+      e.transform([['green', 'S']]);
+    } catch (err) {
+      expect((err as ValueError).code).toBe('E_UNKNOWN_CATEGORY');
+    }
     const ig = new OneHotEncoder({ handleUnknown: 'ignore' }).fit(['a', 'b']);
-    expect(ig.transform(['b', 'zzz']).toArray()).toEqual([[0, 1], [0, 0]]);
+    expect(ig.transform(['b', 'zzz']).toArray()).toEqual([
+      [0, 1],
+      [0, 0],
+    ]);
     expect(ig.inverseTransform(ig.transform(['b', 'zzz']))).toEqual([['b'], [null]]);
     const r = roundTrip(e) as data.OneHotEncoder;
     expect(r.transform([['red', 'M']]).toArray()).toEqual(e.transform([['red', 'M']]).toArray());
@@ -85,7 +137,9 @@ describe('OneHotEncoder and LabelEncoder', () => {
 
 describe('wrong argument types', () => {
   it('are ValueErrors naming the function, not TypeErrors from inside', () => {
-    expect(() => new LabelEncoder().fit(null as never)).toThrow(/^LabelEncoder.fit: expected an array of labels or a 1-D Tensor, got null$/);
+    expect(() => new LabelEncoder().fit(null as never)).toThrow(
+      /^LabelEncoder.fit: expected an array of labels or a 1-D Tensor, got null$/,
+    );
     expect(() => new LabelEncoder().fit('abc' as never)).toThrow(ValueError);
     expect(() => data.normalize(null as never, null as never)).toThrow(/^normalize: mean must be a finite number or an array of them/);
     expect(() => data.normalize([0.5], ['1'] as never)).toThrow(/^normalize: std must be/);
@@ -133,19 +187,38 @@ describe('image transforms', () => {
     const img = { data: Uint8Array.from([0, 255, 51, 102, 153, 204]), width: 2, height: 1, channels: 3 };
     const t = toTensor()(img);
     expect(t.shape).toEqual([3, 1, 2]);
-    close(t.reshape([3, 2]), [[0, 102 / 255], [1, 153 / 255], [0.2, 0.8]]);
+    close(t.reshape([3, 2]), [
+      [0, 102 / 255],
+      [1, 153 / 255],
+      [0.2, 0.8],
+    ]);
     expect(() => toTensor()({ ...img, width: 3 })).toThrow(ShapeError);
   });
   it('normalize per channel, single image or batch', () => {
     const x = tensor([[[[1, 3]], [[5, 7]]]]); // [1,2,1,2]
-    close(normalize([2, 6], [1, 2])(x).reshape([2, 2]), [[-1, 1], [-0.5, 0.5]]);
+    close(normalize([2, 6], [1, 2])(x).reshape([2, 2]), [
+      [-1, 1],
+      [-0.5, 0.5],
+    ]);
     expect(normalize(0.5, 0.5)(x.reshape([2, 1, 2])).shape).toEqual([2, 1, 2]);
     expect(() => normalize([0, 0, 0], [1, 1, 1])(x)).toThrow(ShapeError);
     expect(() => normalize([0], [0])).toThrow(ValueError);
   });
   it('flip and shift are seeded and shape-preserving', () => {
-    const x = tensor([[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]); // [1,3,3]
-    expect(randomHorizontalFlip(1)(x).toArray()).toEqual([[[3, 2, 1], [6, 5, 4], [9, 8, 7]]]);
+    const x = tensor([
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8, 9],
+      ],
+    ]); // [1,3,3]
+    expect(randomHorizontalFlip(1)(x).toArray()).toEqual([
+      [
+        [3, 2, 1],
+        [6, 5, 4],
+        [9, 8, 7],
+      ],
+    ]);
     expect(randomHorizontalFlip(0)(x).toArray()).toEqual(x.toArray());
     const a = randomShift(1, { rng: new Rng(4) });
     const b = randomShift(1, { rng: new Rng(4) });

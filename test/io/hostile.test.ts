@@ -164,12 +164,26 @@ describe('amplification budgets', () => {
   it('ONNX: node counts are checked before decoding, opset 99 is refused, inference has a per-tensor budget', async () => {
     const model = new nn.Sequential(new nn.Linear(4, 3));
     const proto = decodeOnnxModel(exportOnnx(model, randn([1, 4])));
-    const many = { ...proto, graph: { ...proto.graph!, node: Array.from({ length: 100_001 }, () => ({ input: [], output: [], attribute: [] })) } };
+    const many = {
+      ...proto,
+      graph: { ...proto.graph!, node: Array.from({ length: 100_001 }, () => ({ input: [], output: [], attribute: [] })) },
+    };
     expect(await code(() => importOnnxBytes(encodeModelProto(many)))).toBe('E_ONNX_LIMIT');
     const future = { ...proto, opsetImport: [{ version: 99 }] };
     expect(await code(() => importOnnxBytes(encodeModelProto(future)))).toBe('E_ONNX_OPSET');
     // ConstantOfShape [16384, 16384] at inference: refused before allocating, with the way to raise it
-    const shape = { name: 'shape', dims: [2], dataType: 7, rawData: new Uint8Array(new BigInt64Array([16384n, 16384n]).buffer), floatData: [], int32Data: [], int64Data: [], doubleData: [], stringData: [], externalData: [] };
+    const shape = {
+      name: 'shape',
+      dims: [2],
+      dataType: 7,
+      rawData: new Uint8Array(new BigInt64Array([16384n, 16384n]).buffer),
+      floatData: [],
+      int32Data: [],
+      int64Data: [],
+      doubleData: [],
+      stringData: [],
+      externalData: [],
+    };
     const cos = {
       irVersion: 8,
       opsetImport: [{ version: 17 }],
@@ -193,7 +207,9 @@ describe('amplification budgets', () => {
   });
 
   it('a model spec is checked against the parameter budget before anything is allocated', () => {
-    expect(() => buildModel({ layers: [{ type: 'Linear', args: [784, 400_000] }], inputShape: [784] }, { maxParams: 1e8 })).toThrow(/more than the budget/);
+    expect(() => buildModel({ layers: [{ type: 'Linear', args: [784, 400_000] }], inputShape: [784] }, { maxParams: 1e8 })).toThrow(
+      /more than the budget/,
+    );
     expect(() => buildModel({ zoo: 'mlp', inputShape: [2_500_000], numClasses: 10 })).toThrow(/budget/);
     // specParamCount is exact for the zoo and the JSON layer types
     manualSeed(0);
@@ -202,7 +218,16 @@ describe('amplification budgets', () => {
       { zoo: 'lenet5' as const, inputShape: [1, 28, 28], numClasses: 10 },
       { zoo: 'cnn' as const, inputShape: [3, 16, 16], numClasses: 5 },
       { zoo: 'resnet-small' as const, inputShape: [3, 16, 16], numClasses: 7 },
-      { layers: [{ type: 'Conv2d', args: [3, 8, 3], options: { bias: false } }, { type: 'BatchNorm2d', args: [8] }, { type: 'Flatten' }, { type: 'Linear', args: [8 * 14 * 14, 4] }, { type: 'LayerNorm', args: [4] }], inputShape: [3, 16, 16] },
+      {
+        layers: [
+          { type: 'Conv2d', args: [3, 8, 3], options: { bias: false } },
+          { type: 'BatchNorm2d', args: [8] },
+          { type: 'Flatten' },
+          { type: 'Linear', args: [8 * 14 * 14, 4] },
+          { type: 'LayerNorm', args: [4] },
+        ],
+        inputShape: [3, 16, 16],
+      },
     ]) {
       const m = buildModel(spec);
       expect(specParamCount(spec), JSON.stringify(spec)).toBe(m.parameters().reduce((s, p) => s + p.numel(), 0));
@@ -234,7 +259,14 @@ describe('non-finite training is never silent', () => {
   it('terminateOnNaN: false keeps training (opt-out)', async () => {
     const model = new nn.Linear(2, 1);
     const x = new Tensor(Float32Array.from([NaN, 1]), [1, 2], 'float32');
-    const h = await fit(model, { train: [[x, new Tensor(new Float32Array(1), [1, 1], 'float32')]], loss: new nn.MSELoss(), optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }), epochs: 2, progress: false, terminateOnNaN: false });
+    const h = await fit(model, {
+      train: [[x, new Tensor(new Float32Array(1), [1, 1], 'float32')]],
+      loss: new nn.MSELoss(),
+      optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }),
+      epochs: 2,
+      progress: false,
+      terminateOnNaN: false,
+    });
     expect(h.length).toBe(2);
     expect(h.stopReason).toBeNull();
   });
@@ -252,12 +284,15 @@ describe('loaders report non-finite numbers with their location', () => {
         expect((e as FormatError).location).toEqual({ file: 'x.idx', offset: 8 + 4 });
       }
     }
-    expect(Array.from(data.parseIdx(data.encodeIdx({ dtype: 'float64', shape: [2], data: Float64Array.from([1, -2]) })).data)).toEqual([1, -2]);
+    expect(Array.from(data.parseIdx(data.encodeIdx({ dtype: 'float64', shape: [2], data: Float64Array.from([1, -2]) })).data)).toEqual([
+      1, -2,
+    ]);
   });
 });
 
 describe('CSV: stray tokens in numeric columns, prototype-free column maps', () => {
-  const rows = (token: string, at: number) => ['x,label', ...Array.from({ length: 200 }, (_, i) => `${i === at ? token : (i * 0.5).toString()},${i % 2 ? 'a' : 'b'}`)].join('\n');
+  const rows = (token: string, at: number) =>
+    ['x,label', ...Array.from({ length: 200 }, (_, i) => `${i === at ? token : (i * 0.5).toString()},${i % 2 ? 'a' : 'b'}`)].join('\n');
   for (const token of ['1e999', 'inf', '12abc', 'Infinity', '-inf'])
     it(`"${token}" in a numeric column is an error naming row and column (not a categorical column)`, () => {
       let err: FormatError | null = null;
@@ -288,7 +323,9 @@ describe('CSV: stray tokens in numeric columns, prototype-free column maps', () 
     expect(() => data.parseCsv(['a,b', '1,2'].join('\n')).column('constructor')).toThrow(/no column/);
     const ct = new data.ColumnTransformer([['num', new data.StandardScaler(), ['constructor', '__proto__']]]);
     expect(ct.fitTransform(t.toTable()).shape).toEqual([2, 2]);
-    expect(() => new data.ColumnTransformer([['num', new data.StandardScaler(), ['valueOf']]]).fit(t.toTable())).toThrow(/not in the table/);
+    expect(() => new data.ColumnTransformer([['num', new data.StandardScaler(), ['valueOf']]]).fit(t.toTable())).toThrow(
+      /not in the table/,
+    );
   });
 });
 
@@ -303,7 +340,16 @@ describe('plots scale and take any label', () => {
     expect(String(spec.title)).toMatch(/50 of 1000 classes/);
   });
   it('labels constructor / toString / __proto__ render', async () => {
-    const svg = await viz.renderSVG(viz.confusionMatrixSpec([[3, 1, 0], [0, 2, 1], [1, 0, 4]], { labels: ['constructor', 'toString', '__proto__'] }));
+    const svg = await viz.renderSVG(
+      viz.confusionMatrixSpec(
+        [
+          [3, 1, 0],
+          [0, 2, 1],
+          [1, 0, 4],
+        ],
+        { labels: ['constructor', 'toString', '__proto__'] },
+      ),
+    );
     for (const l of ['constructor', 'toString', '__proto__']) expect(svg).toContain(l);
   }, 30_000);
 });

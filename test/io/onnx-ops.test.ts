@@ -38,7 +38,12 @@ function build({ op, inputs, attrs = [], outputs = 1, opset = 17, inits = {} }: 
     else {
       names.push(`in${i}`);
       feed.push(x);
-      graphInputs.push({ name: `in${i}`, type: { tensorType: { elemType: x.dtype === 'int32' ? OnnxDataType.INT64 : x.dtype === 'bool' ? OnnxDataType.BOOL : OnnxDataType.FLOAT } } });
+      graphInputs.push({
+        name: `in${i}`,
+        type: {
+          tensorType: { elemType: x.dtype === 'int32' ? OnnxDataType.INT64 : x.dtype === 'bool' ? OnnxDataType.BOOL : OnnxDataType.FLOAT },
+        },
+      });
     }
   });
   const initializer: TensorProto[] = Object.entries(inits).map(([k, v]) => (v instanceof Tensor ? tensorToProto(v, k) : int64Proto(v, k)));
@@ -91,7 +96,9 @@ describe('ONNX import: integer semantics', () => {
   });
   it('Cast truncates and wraps to 8 bits, and rounds to float16', () => {
     expect(vals(run({ op: 'Cast', inputs: [f32([-1.7, 200, 3.9])], attrs: [A.i('to', OnnxDataType.INT8)] })[0]!)).toEqual([-1, -56, 3]);
-    expect(vals(run({ op: 'Cast', inputs: [f32([0.1, 65519, 1e-8])], attrs: [A.i('to', OnnxDataType.FLOAT16)] })[0]!)).toEqual([0.0999755859375, 65504, 0]);
+    expect(vals(run({ op: 'Cast', inputs: [f32([0.1, 65519, 1e-8])], attrs: [A.i('to', OnnxDataType.FLOAT16)] })[0]!)).toEqual([
+      0.0999755859375, 65504, 0,
+    ]);
   });
   it('a float tensor where ONNX wants indices is a typed error', () => {
     expect(code(() => run({ op: 'Reshape', inputs: [f32([1, 2, 3, 4]), f32([2, 2])] }))).toBe('E_ONNX_INDEX_DTYPE');
@@ -102,8 +109,14 @@ describe('ONNX import: integer semantics', () => {
 describe('ONNX import: refusals happen at import, typed', () => {
   it('an unsupported operator or attribute fails at import, not at the first forward', () => {
     expect(code(() => build({ op: 'GridSample', inputs: [f32([1])] }))).toBe('E_ONNX_UNSUPPORTED_OP');
-    expect(code(() => build({ op: 'Resize', inputs: [f32([1, 2], [1, 1, 1, 2]), null, f32([1, 1, 1, 2])], attrs: [A.i('antialias', 1)], opset: 18 }))).toBe('E_ONNX_UNSUPPORTED_ATTR');
-    expect(code(() => build({ op: 'MaxPool', inputs: [f32([1, 2], [1, 1, 2])], attrs: [A.ints('kernel_shape', [2])], outputs: 2 }))).toBe('E_ONNX_OUTPUT');
+    expect(
+      code(() =>
+        build({ op: 'Resize', inputs: [f32([1, 2], [1, 1, 1, 2]), null, f32([1, 1, 1, 2])], attrs: [A.i('antialias', 1)], opset: 18 }),
+      ),
+    ).toBe('E_ONNX_UNSUPPORTED_ATTR');
+    expect(code(() => build({ op: 'MaxPool', inputs: [f32([1, 2], [1, 1, 2])], attrs: [A.ints('kernel_shape', [2])], outputs: 2 }))).toBe(
+      'E_ONNX_OUTPUT',
+    );
   });
   it('pre-7 legacy forms are refused with the version_converter recipe; unchanged ops run', () => {
     let msg = '';
@@ -120,7 +133,10 @@ describe('ONNX import: refusals happen at import, typed', () => {
 
 describe('ONNX import: old-opset forms', () => {
   it('Softmax before opset 13 flattens to 2-D at axis', () => {
-    const x = f32(Array.from({ length: 24 }, (_, i) => i / 10), [2, 3, 4]);
+    const x = f32(
+      Array.from({ length: 24 }, (_, i) => i / 10),
+      [2, 3, 4],
+    );
     const [y] = run({ op: 'Softmax', inputs: [x], attrs: [A.i('axis', 1)], opset: 11 });
     expect(vals(y!.sum([1, 2]))).toEqual([expect.closeTo(1, 6), expect.closeTo(1, 6)]);
     expect(vals(y!.sum(2)).some((v) => Math.abs(v - 1) > 1e-3)).toBe(true);
@@ -128,9 +144,15 @@ describe('ONNX import: old-opset forms', () => {
   it('Squeeze/Unsqueeze/Slice/Clip/Pad read their attributes before the input forms', () => {
     expect(run({ op: 'Squeeze', inputs: [f32([1, 2], [1, 2, 1])], attrs: [A.ints('axes', [0])], opset: 11 })[0]!.shape).toEqual([2, 1]);
     expect(run({ op: 'Unsqueeze', inputs: [f32([1, 2])], attrs: [A.ints('axes', [0, 2])], opset: 11 })[0]!.shape).toEqual([1, 2, 1]);
-    expect(vals(run({ op: 'Slice', inputs: [f32([0, 1, 2, 3, 4])], attrs: [A.ints('starts', [1]), A.ints('ends', [-1])], opset: 9 })[0]!)).toEqual([1, 2, 3]);
-    expect(vals(run({ op: 'Clip', inputs: [f32([-2, 0.5, 2])], attrs: [A.f('min', -1), A.f('max', 1)], opset: 10 })[0]!)).toEqual([-1, 0.5, 1]);
-    expect(vals(run({ op: 'Pad', inputs: [f32([1, 2])], attrs: [A.ints('pads', [1, 0]), A.f('value', 9)], opset: 10 })[0]!)).toEqual([9, 1, 2]);
+    expect(
+      vals(run({ op: 'Slice', inputs: [f32([0, 1, 2, 3, 4])], attrs: [A.ints('starts', [1]), A.ints('ends', [-1])], opset: 9 })[0]!),
+    ).toEqual([1, 2, 3]);
+    expect(vals(run({ op: 'Clip', inputs: [f32([-2, 0.5, 2])], attrs: [A.f('min', -1), A.f('max', 1)], opset: 10 })[0]!)).toEqual([
+      -1, 0.5, 1,
+    ]);
+    expect(vals(run({ op: 'Pad', inputs: [f32([1, 2])], attrs: [A.ints('pads', [1, 0]), A.f('value', 9)], opset: 10 })[0]!)).toEqual([
+      9, 1, 2,
+    ]);
   });
 });
 
@@ -140,7 +162,12 @@ describe('ONNX import: operators', () => {
     const sizes = { sizes: [1, 1, 1, 4] };
     const hp = run({ op: 'Resize', inputs: [x, null, null, 'sizes'], inits: sizes, attrs: [A.s('mode', 'linear')] })[0]!;
     expect(vals(hp)).toEqual([0, 0.25, 0.75, 1]);
-    const ac = run({ op: 'Resize', inputs: [x, null, null, 'sizes'], inits: sizes, attrs: [A.s('mode', 'linear'), A.s('coordinate_transformation_mode', 'align_corners')] })[0]!;
+    const ac = run({
+      op: 'Resize',
+      inputs: [x, null, null, 'sizes'],
+      inits: sizes,
+      attrs: [A.s('mode', 'linear'), A.s('coordinate_transformation_mode', 'align_corners')],
+    })[0]!;
     vals(ac).forEach((v, i) => expect(v).toBeCloseTo(i / 3, 6));
   });
   it('Pad reflect, edge and wrap', () => {
@@ -151,7 +178,11 @@ describe('ONNX import: operators', () => {
     expect(pad('wrap')).toEqual([2, 3, 1, 2, 3, 1, 2]);
   });
   it('MaxPool with auto_pad SAME_UPPER, 1-D, on integers', () => {
-    const [y] = run({ op: 'MaxPool', inputs: [i64([1, 5, 2, 4, 3], [1, 1, 5])], attrs: [A.ints('kernel_shape', [2]), A.ints('strides', [2]), A.s('auto_pad', 'SAME_UPPER')] });
+    const [y] = run({
+      op: 'MaxPool',
+      inputs: [i64([1, 5, 2, 4, 3], [1, 1, 5])],
+      attrs: [A.ints('kernel_shape', [2]), A.ints('strides', [2]), A.s('auto_pad', 'SAME_UPPER')],
+    });
     expect(y!.dtype).toBe('int32');
     expect(vals(y!)).toEqual([5, 4, 3]);
   });
@@ -165,7 +196,9 @@ describe('ONNX import: operators', () => {
     const [v, i] = run({ op: 'TopK', inputs: [f32([1, 3, 3, 2]), 'k'], inits: { k: [2] }, outputs: 2 });
     expect(vals(v!)).toEqual([3, 3]);
     expect(vals(i!)).toEqual([1, 2]);
-    expect(vals(run({ op: 'CumSum', inputs: [f32([1, 2, 3]), 'ax'], inits: { ax: [0] }, attrs: [A.i('exclusive', 1), A.i('reverse', 1)] })[0]!)).toEqual([5, 3, 0]);
+    expect(
+      vals(run({ op: 'CumSum', inputs: [f32([1, 2, 3]), 'ax'], inits: { ax: [0] }, attrs: [A.i('exclusive', 1), A.i('reverse', 1)] })[0]!),
+    ).toEqual([5, 3, 0]);
   });
   it('Einsum: matrix product, diagonal, implicit output', () => {
     const a = f32([1, 2, 3, 4], [2, 2]);
@@ -175,21 +208,34 @@ describe('ONNX import: operators', () => {
     expect(vals(run({ op: 'Einsum', inputs: [a], attrs: [A.s('equation', 'ij')] })[0]!)).toEqual([1, 2, 3, 4]);
   });
   it('OneHot (negative index), Split, Range, Tile, DepthToSpace CRD', () => {
-    expect(vals(run({ op: 'OneHot', inputs: [i64([0, -1]), 'd', 'v'], inits: { d: [3], v: f32([0, 5]) } })[0]!)).toEqual([5, 0, 0, 0, 0, 5]);
+    expect(vals(run({ op: 'OneHot', inputs: [i64([0, -1]), 'd', 'v'], inits: { d: [3], v: f32([0, 5]) } })[0]!)).toEqual([
+      5, 0, 0, 0, 0, 5,
+    ]);
     const parts = run({ op: 'Split', inputs: [f32([1, 2, 3, 4, 5]), 's'], inits: { s: [2, 3] }, outputs: 2 });
-    expect(parts.map(vals)).toEqual([[1, 2], [3, 4, 5]]);
+    expect(parts.map(vals)).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
     expect(vals(run({ op: 'Range', inputs: [i64([10], []), i64([4], []), i64([-3], [])] })[0]!)).toEqual([10, 7]);
     expect(vals(run({ op: 'Tile', inputs: [f32([1, 2]), 'r'], inits: { r: [2] } })[0]!)).toEqual([1, 2, 1, 2]);
-    const d2s = run({ op: 'DepthToSpace', inputs: [f32([0, 1, 2, 3], [1, 4, 1, 1])], attrs: [A.i('blocksize', 2), A.s('mode', 'CRD')] })[0]!;
+    const d2s = run({
+      op: 'DepthToSpace',
+      inputs: [f32([0, 1, 2, 3], [1, 4, 1, 1])],
+      attrs: [A.i('blocksize', 2), A.s('mode', 'CRD')],
+    })[0]!;
     expect(d2s.shape).toEqual([1, 1, 2, 2]);
     expect(vals(d2s)).toEqual([0, 1, 2, 3]);
   });
   it('ArgMax select_last_index, IsInf flags, Clip without bounds, GatherElements negative indices, Shape start/end', () => {
-    expect(vals(run({ op: 'ArgMax', inputs: [f32([2, 5, 5, 1])], attrs: [A.i('select_last_index', 1), A.i('keepdims', 0)] })[0]!)).toEqual([2]);
+    expect(vals(run({ op: 'ArgMax', inputs: [f32([2, 5, 5, 1])], attrs: [A.i('select_last_index', 1), A.i('keepdims', 0)] })[0]!)).toEqual([
+      2,
+    ]);
     expect(vals(run({ op: 'IsInf', inputs: [f32([Infinity, -Infinity, 1])], attrs: [A.i('detect_negative', 0)] })[0]!)).toEqual([1, 0, 0]);
     expect(vals(run({ op: 'Clip', inputs: [f32([-5, 5])] })[0]!)).toEqual([-5, 5]);
     expect(vals(run({ op: 'GatherElements', inputs: [f32([1, 2, 3]), i64([-1, 0])] })[0]!)).toEqual([3, 1]);
-    expect(vals(run({ op: 'Shape', inputs: [f32(new Array(24).fill(0), [2, 3, 4])], attrs: [A.i('start', 1), A.i('end', -1)] })[0]!)).toEqual([3]);
+    expect(
+      vals(run({ op: 'Shape', inputs: [f32(new Array(24).fill(0), [2, 3, 4])], attrs: [A.i('start', 1), A.i('end', -1)] })[0]!),
+    ).toEqual([3]);
   });
   it('optional outputs: LayerNormalization Mean/InvStdDev and the Dropout mask', () => {
     const [y, mean, inv] = run({ op: 'LayerNormalization', inputs: [f32([1, 3], [1, 2]), 'w'], inits: { w: f32([1, 1]) }, outputs: 3 });
@@ -217,7 +263,15 @@ describe('ONNX import: trainable BatchNormalization', () => {
     const running = Object.fromEntries(m.namedBuffers());
     expect(vals(running['mean']!)[0]).toBeCloseTo(0.9 * 10 + 0.1 * 2, 5);
     // gradients reach the imported scale (fine-tuning)
-    (m.call(x) as Tensor).mul(tensor([[1, 2], [3, 4]])).sum().backward();
+    (m.call(x) as Tensor)
+      .mul(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+      )
+      .sum()
+      .backward();
     const scale = Object.fromEntries(m.namedParameters())['scale']!;
     expect(scale.grad).not.toBeNull();
     m.eval();
@@ -248,7 +302,9 @@ describe('ONNX: re-exporting an imported recurrent model', () => {
     const again = await importOnnx(exportOnnx(imported, randn([2, 5, 3], { rng })));
     const x3 = randn([3, 5, 3], { rng });
     const want = noGrad(() => m.call(x3));
-    expect(vals(noGrad(() => again.call(x3)) as Tensor).map((v, i) => Math.abs(v - vals(want)[i]!) < 1e-5)).toEqual(new Array(6).fill(true));
+    expect(vals(noGrad(() => again.call(x3)) as Tensor).map((v, i) => Math.abs(v - vals(want)[i]!) < 1e-5)).toEqual(
+      new Array(6).fill(true),
+    );
   });
 });
 
@@ -281,15 +337,28 @@ describe('ONNX import: quantization', () => {
   it('QuantizeLinear rounds half to even and saturates to the zero point type; DequantizeLinear inverts', () => {
     const uint8 = run({ op: 'QuantizeLinear', inputs: [f32([0.5, 1.5, 2.5, 300, -3]), 's'], inits: { s: f32([1], []) } })[0]!;
     expect(vals(uint8)).toEqual([0, 2, 2, 255, 0]);
-    const int8 = run({ op: 'QuantizeLinear', inputs: [f32([-300, 3]), 's', 'z'], inits: { s: f32([1], []), z: tensor([1], { dtype: 'int32' }).reshape([]) } });
+    const int8 = run({
+      op: 'QuantizeLinear',
+      inputs: [f32([-300, 3]), 's', 'z'],
+      inits: { s: f32([1], []), z: tensor([1], { dtype: 'int32' }).reshape([]) },
+    });
     // the zero point above is an int64 initializer (not INT8), so the range is uint8's
     expect(vals(int8[0]!)).toEqual([0, 4]);
-    const deq = run({ op: 'DequantizeLinear', inputs: [i64([0, 10, 255]), 's', 'z'], inits: { s: f32([0.5], []), z: tensor([10], { dtype: 'int32' }).reshape([]) } })[0]!;
+    const deq = run({
+      op: 'DequantizeLinear',
+      inputs: [i64([0, 10, 255]), 's', 'z'],
+      inits: { s: f32([0.5], []), z: tensor([10], { dtype: 'int32' }).reshape([]) },
+    })[0]!;
     expect(vals(deq)).toEqual([-5, 0, 122.5]);
   });
   it('MatMulInteger subtracts zero points and multiplies exactly', () => {
     const [y] = run({ op: 'MatMulInteger', inputs: [i64([11, 7, 3, 10], [2, 2]), i64([1, 4, 2, 3], [2, 2]), i64([2], []), i64([1], [])] });
-    expect(vals(y!)).toEqual([(11 - 2) * 0 + (7 - 2) * 1, (11 - 2) * 3 + (7 - 2) * 2, (3 - 2) * 0 + (10 - 2) * 1, (3 - 2) * 3 + (10 - 2) * 2]);
+    expect(vals(y!)).toEqual([
+      (11 - 2) * 0 + (7 - 2) * 1,
+      (11 - 2) * 3 + (7 - 2) * 2,
+      (3 - 2) * 0 + (10 - 2) * 1,
+      (3 - 2) * 3 + (10 - 2) * 2,
+    ]);
   });
   it('HannWindow (periodic)', () => {
     const [w] = run({ op: 'HannWindow', inputs: [i64([4], [])] });
@@ -301,7 +370,11 @@ describe('ONNX import: NonMaxSuppression', () => {
   it('keeps the best box, drops overlaps above the IoU threshold, and honours the per-class limit', () => {
     const boxes = f32([0, 0, 1, 1, 0, 0.1, 1, 1.1, 0, 10, 1, 11, 0, 20, 1, 21], [1, 4, 4]);
     const scores = f32([0.9, 0.95, 0.3, 0.05], [1, 1, 4]);
-    const [y] = run({ op: 'NonMaxSuppression', inputs: [boxes, scores, 'max', 'iou', 'smin'], inits: { max: [2], iou: f32([0.5], []), smin: f32([0.1], []) } });
+    const [y] = run({
+      op: 'NonMaxSuppression',
+      inputs: [boxes, scores, 'max', 'iou', 'smin'],
+      inits: { max: [2], iou: f32([0.5], []), smin: f32([0.1], []) },
+    });
     expect(y!.shape).toEqual([2, 3]);
     expect(vals(y!)).toEqual([0, 0, 1, 0, 0, 2]);
   });

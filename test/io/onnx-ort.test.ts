@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { BackpropError, Rng, Tensor, ValueError, exportOnnx, importOnnx, importOnnxBytes, decodeOnnxModel, nn, noGrad, optim, randn } from '../../src/index.js';
+import {
+  BackpropError,
+  Rng,
+  Tensor,
+  ValueError,
+  exportOnnx,
+  importOnnx,
+  importOnnxBytes,
+  decodeOnnxModel,
+  nn,
+  noGrad,
+  optim,
+  randn,
+} from '../../src/index.js';
 import { ZOO } from './onnx-models.js';
 
 const TOL = 1e-5;
@@ -52,7 +65,17 @@ describe('ONNX export → onnxruntime-node → import, model zoo', () => {
       expect(maxErr(y2.dataSync(), ref.dataSync())).toBeLessThanOrEqual(TOL);
       // Parameters keep their state-dict names; buffers are a subset of the original's (BatchNorm's
       // num_batches_tracked is not part of inference); no constants leak into the state dict.
-      expect(imported.namedParameters().map(([k]) => k).sort()).toEqual(model.namedParameters().map(([k]) => k).sort());
+      expect(
+        imported
+          .namedParameters()
+          .map(([k]) => k)
+          .sort(),
+      ).toEqual(
+        model
+          .namedParameters()
+          .map(([k]) => k)
+          .sort(),
+      );
       const original = new Set(Object.keys(model.stateDict()));
       for (const k of Object.keys(imported.stateDict())) expect(original.has(k)).toBe(true);
     });
@@ -80,7 +103,12 @@ describe('an imported ONNX model is a normal Module', () => {
     expect(m.parameters().every((p) => p.grad !== null)).toBe(true);
     expect(losses[losses.length - 1]!).toBeLessThan(losses[0]! * 0.5);
     // BatchNorm statistics are buffers, not trained.
-    expect(m.namedBuffers().map(([k]) => k).sort()).toEqual(['1.running_mean', '1.running_var']);
+    expect(
+      m
+        .namedBuffers()
+        .map(([k]) => k)
+        .sort(),
+    ).toEqual(['1.running_mean', '1.running_var']);
   });
 
   it('loads the original state dict back (same keys and layouts)', async () => {

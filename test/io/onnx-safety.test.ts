@@ -92,7 +92,8 @@ const ESCAPES: [string, string][] = [
 ];
 
 describe('ONNX external data: locations confined to the model folder (load)', () => {
-  it(`the corpus has at least 15 escape attempts (${ESCAPES.length} strings + 2 symlinks)`, () => expect(ESCAPES.length + 2).toBeGreaterThanOrEqual(15));
+  it(`the corpus has at least 15 escape attempts (${ESCAPES.length} strings + 2 symlinks)`, () =>
+    expect(ESCAPES.length + 2).toBeGreaterThanOrEqual(15));
 
   for (const [what, loc] of ESCAPES)
     it(`refuses ${what}: ${JSON.stringify(loc)}`, async () => {
@@ -184,21 +185,138 @@ describe('ONNX import: malformed graphs are typed errors', () => {
   const cases: [string, () => Uint8Array, string, object?][] = [
     ['empty bytes → no graph', () => new Uint8Array(0), 'E_ONNX_GRAPH'],
     ['truncated protobuf', () => exportOnnx(model, example).slice(0, 100), 'E_ONNX_PROTOBUF'],
-    ['unknown operator', () => { const m = mlpProto(); m.graph!.node[0]!.opType = 'LaunchMissiles'; return enc(m); }, 'E_ONNX_UNSUPPORTED_OP'],
-    ['custom domain', () => { const m = mlpProto(); m.graph!.node[0]!.domain = 'com.evil'; return enc(m); }, 'E_ONNX_UNSUPPORTED_OP'],
-    ['dangling input name', () => { const m = mlpProto(); m.graph!.node[1]!.input[0] = 'nowhere'; return enc(m); }, 'E_ONNX_GRAPH'],
-    ['nodes out of order', () => { const m = mlpProto(); m.graph!.node.reverse(); return enc(m); }, 'E_ONNX_GRAPH'],
-    ['output never computed', () => { const m = mlpProto(); m.graph!.output[0]!.name = 'ghost'; return enc(m); }, 'E_ONNX_GRAPH'],
-    ['value defined twice', () => { const m = mlpProto(); m.graph!.node[1]!.output[0] = m.graph!.node[0]!.output[0]!; return enc(m); }, 'E_ONNX_GRAPH'],
-    ['duplicate initializer', () => { const m = mlpProto(); m.graph!.initializer.push(m.graph!.initializer[0]!); return enc(m); }, 'E_ONNX_GRAPH'],
-    ['Gemm at opset 5 (pre-7 broadcast rules)', () => { const m = mlpProto(); m.opsetImport[0]!.version = 5; return enc(m); }, 'E_ONNX_OPSET'],
-    ['raw data shorter than the shape', () => { const m = mlpProto(); const t = m.graph!.initializer[0]!; t.rawData = t.rawData!.slice(4); return enc(m); }, 'E_ONNX_TENSOR'],
-    ['negative dim', () => { const m = mlpProto(); m.graph!.initializer[0]!.dims[0] = -3; return enc(m); }, 'E_ONNX_TENSOR'],
-    ['INT64 beyond int32', () => { const m = mlpProto(); const t = m.graph!.initializer[0]!; t.dataType = 7; t.dims = [1]; t.rawData = new Uint8Array(new BigInt64Array([1n << 40n]).buffer); return enc(m); }, 'E_ONNX_INT64_RANGE'],
-    ['unsupported data type (string)', () => { const m = mlpProto(); m.graph!.initializer[0]!.dataType = 8; return enc(m); }, 'E_ONNX_DTYPE'],
+    [
+      'unknown operator',
+      () => {
+        const m = mlpProto();
+        m.graph!.node[0]!.opType = 'LaunchMissiles';
+        return enc(m);
+      },
+      'E_ONNX_UNSUPPORTED_OP',
+    ],
+    [
+      'custom domain',
+      () => {
+        const m = mlpProto();
+        m.graph!.node[0]!.domain = 'com.evil';
+        return enc(m);
+      },
+      'E_ONNX_UNSUPPORTED_OP',
+    ],
+    [
+      'dangling input name',
+      () => {
+        const m = mlpProto();
+        m.graph!.node[1]!.input[0] = 'nowhere';
+        return enc(m);
+      },
+      'E_ONNX_GRAPH',
+    ],
+    [
+      'nodes out of order',
+      () => {
+        const m = mlpProto();
+        m.graph!.node.reverse();
+        return enc(m);
+      },
+      'E_ONNX_GRAPH',
+    ],
+    [
+      'output never computed',
+      () => {
+        const m = mlpProto();
+        m.graph!.output[0]!.name = 'ghost';
+        return enc(m);
+      },
+      'E_ONNX_GRAPH',
+    ],
+    [
+      'value defined twice',
+      () => {
+        const m = mlpProto();
+        m.graph!.node[1]!.output[0] = m.graph!.node[0]!.output[0]!;
+        return enc(m);
+      },
+      'E_ONNX_GRAPH',
+    ],
+    [
+      'duplicate initializer',
+      () => {
+        const m = mlpProto();
+        m.graph!.initializer.push(m.graph!.initializer[0]!);
+        return enc(m);
+      },
+      'E_ONNX_GRAPH',
+    ],
+    [
+      'Gemm at opset 5 (pre-7 broadcast rules)',
+      () => {
+        const m = mlpProto();
+        m.opsetImport[0]!.version = 5;
+        return enc(m);
+      },
+      'E_ONNX_OPSET',
+    ],
+    [
+      'raw data shorter than the shape',
+      () => {
+        const m = mlpProto();
+        const t = m.graph!.initializer[0]!;
+        t.rawData = t.rawData!.slice(4);
+        return enc(m);
+      },
+      'E_ONNX_TENSOR',
+    ],
+    [
+      'negative dim',
+      () => {
+        const m = mlpProto();
+        m.graph!.initializer[0]!.dims[0] = -3;
+        return enc(m);
+      },
+      'E_ONNX_TENSOR',
+    ],
+    [
+      'INT64 beyond int32',
+      () => {
+        const m = mlpProto();
+        const t = m.graph!.initializer[0]!;
+        t.dataType = 7;
+        t.dims = [1];
+        t.rawData = new Uint8Array(new BigInt64Array([1n << 40n]).buffer);
+        return enc(m);
+      },
+      'E_ONNX_INT64_RANGE',
+    ],
+    [
+      'unsupported data type (string)',
+      () => {
+        const m = mlpProto();
+        m.graph!.initializer[0]!.dataType = 8;
+        return enc(m);
+      },
+      'E_ONNX_DTYPE',
+    ],
     ['node count above the cap', () => exportOnnx(model, example), 'E_ONNX_LIMIT', { maxNodes: 2 }],
     ['tensor above the element cap', () => exportOnnx(model, example), 'E_ONNX_LIMIT', { maxElements: 10 }],
-    ['subgraph attribute', () => { const m = mlpProto(); m.graph!.node[0]!.attribute.push({ name: 'then_branch', type: 5, g: { node: [], initializer: [], input: [], output: [], valueInfo: [] }, floats: [], ints: [], strings: [], tensors: [], graphs: [] }); return enc(m); }, 'E_ONNX_UNSUPPORTED_OP'],
+    [
+      'subgraph attribute',
+      () => {
+        const m = mlpProto();
+        m.graph!.node[0]!.attribute.push({
+          name: 'then_branch',
+          type: 5,
+          g: { node: [], initializer: [], input: [], output: [], valueInfo: [] },
+          floats: [],
+          ints: [],
+          strings: [],
+          tensors: [],
+          graphs: [],
+        });
+        return enc(m);
+      },
+      'E_ONNX_UNSUPPORTED_OP',
+    ],
     ['pickle instead of ONNX', () => new Uint8Array([0x80, 0x04, 0x95, 0, 0, 0, 0, 0, 0, 0]), 'E_PICKLE_REFUSED'],
   ];
   for (const [what, make, code, opts] of cases)
@@ -210,7 +328,20 @@ describe('ONNX import: malformed graphs are typed errors', () => {
     // Build 200 levels of Graph → Node → Attribute(g) → Graph … by hand.
     let g: Record<string, unknown> = { node: [], initializer: [], input: [], output: [], valueInfo: [] };
     for (let i = 0; i < 200; i++)
-      g = { node: [{ input: [], output: [], opType: 'If', attribute: [{ name: 'b', type: 5, g, floats: [], ints: [], strings: [], tensors: [], graphs: [] }] }], initializer: [], input: [], output: [], valueInfo: [] };
+      g = {
+        node: [
+          {
+            input: [],
+            output: [],
+            opType: 'If',
+            attribute: [{ name: 'b', type: 5, g, floats: [], ints: [], strings: [], tensors: [], graphs: [] }],
+          },
+        ],
+        initializer: [],
+        input: [],
+        output: [],
+        valueInfo: [],
+      };
     const bytes = encodeModelProto({ opsetImport: [{ version: 17 }], metadataProps: [], graph: g as never });
     const e = (() => {
       try {
@@ -257,13 +388,15 @@ describe('ONNX import: malformed graphs are typed errors', () => {
 
 describe('ONNX import: mutation fuzzing', () => {
   it('bit flips, truncations, splices and varint edits of valid models raise only typed errors', () => {
-    const seeds = ZOO.filter((z) => !z.name.includes('unrolled')).slice(0, 12).map((z) => {
-      const r = new Rng(5);
-      const m = z.build(r);
-      m.eval();
-      const x = z.input(2, r);
-      return { bytes: exportOnnx(m, x, { ...(z.opset ? { opset: z.opset } : {}) }), x: Array.isArray(x) ? x : [x] };
-    });
+    const seeds = ZOO.filter((z) => !z.name.includes('unrolled'))
+      .slice(0, 12)
+      .map((z) => {
+        const r = new Rng(5);
+        const m = z.build(r);
+        m.eval();
+        const x = z.input(2, r);
+        return { bytes: exportOnnx(m, x, { ...(z.opset ? { opset: z.opset } : {}) }), x: Array.isArray(x) ? x : [x] };
+      });
     const fr = new Rng(2024);
     const N = 1500;
     let typed = 0;
@@ -273,7 +406,11 @@ describe('ONNX import: mutation fuzzing', () => {
       const seed = seeds[it % seeds.length]!;
       let b: Uint8Array = seed.bytes.slice();
       const kind = fr.int(0, 4);
-      if (kind === 0) for (let k = fr.int(1, 4); k > 0; k--) { const i = fr.int(0, b.length); b[i] = b[i]! ^ (1 << fr.int(0, 8)); }
+      if (kind === 0)
+        for (let k = fr.int(1, 4); k > 0; k--) {
+          const i = fr.int(0, b.length);
+          b[i] = b[i]! ^ (1 << fr.int(0, 8));
+        }
       else if (kind === 1) b = b.slice(0, fr.int(0, b.length));
       else if (kind === 2) {
         const o = seeds[fr.int(0, seeds.length)]!.bytes;

@@ -7,7 +7,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackpropError, buildModel, init, loadSafetensors, manualSeed, nn, pytorchSource, saveSafetensors, type Tensor } from '../../src/index.js';
+import {
+  BackpropError,
+  buildModel,
+  init,
+  loadSafetensors,
+  manualSeed,
+  nn,
+  pytorchSource,
+  saveSafetensors,
+  type Tensor,
+} from '../../src/index.js';
 import { runCli } from '../../src/cli/program.js';
 
 beforeAll(async () => {
@@ -21,7 +31,20 @@ describe('pytorchSource', () => {
     expect(py).toContain('class Model(nn.Sequential):');
     expect(py).toContain('INPUT_SHAPE = [1, 28, 28]');
     const calls = [...py.matchAll(/^ {12}(nn\.\w+)\(/gm)].map((m) => m[1]);
-    expect(calls).toEqual(['nn.Conv2d', 'nn.ReLU', 'nn.MaxPool2d', 'nn.Conv2d', 'nn.ReLU', 'nn.MaxPool2d', 'nn.Flatten', 'nn.Linear', 'nn.ReLU', 'nn.Linear', 'nn.ReLU', 'nn.Linear']);
+    expect(calls).toEqual([
+      'nn.Conv2d',
+      'nn.ReLU',
+      'nn.MaxPool2d',
+      'nn.Conv2d',
+      'nn.ReLU',
+      'nn.MaxPool2d',
+      'nn.Flatten',
+      'nn.Linear',
+      'nn.ReLU',
+      'nn.Linear',
+      'nn.ReLU',
+      'nn.Linear',
+    ]);
     expect(py).toContain('nn.Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))');
     expect(py).toContain('nn.Linear(in_features=84, out_features=10, bias=True)');
     expect(py).toContain('def load_safetensors(path):');
@@ -34,7 +57,12 @@ describe('pytorchSource', () => {
     expect(py).toContain('class ResNetSmall(nn.Module):');
     expect(py).toContain('class Model(ResNetSmall):');
     expect(py).toContain('super().__init__(3, 4, blocks=1)');
-    const nested = pytorchSource(new nn.Sequential(new nn.Sequential(new nn.Conv2d(1, 2, 3, { padding: 'same' }), new nn.GELU({ approximate: 'tanh' })), new nn.Flatten()));
+    const nested = pytorchSource(
+      new nn.Sequential(
+        new nn.Sequential(new nn.Conv2d(1, 2, 3, { padding: 'same' }), new nn.GELU({ approximate: 'tanh' })),
+        new nn.Flatten(),
+      ),
+    );
     expect(nested).toContain("padding='same'");
     expect(nested).toContain("nn.GELU(approximate='tanh')");
     expect(nested).toMatch(/nn\.Sequential\(\n\s+nn\.Conv2d/);
@@ -69,24 +97,55 @@ describe('backprop export --pytorch / import --safetensors', () => {
 
   it('exports a CSV-trained JSON-spec model folder and imports weights back (strict)', async () => {
     const csv = join(dir, 'd.csv');
-    writeFileSync(csv, 'a,b,c,y\n' + Array.from({ length: 40 }, (_, i) => `${i % 7},${(i * 3) % 5},${['x', 'z'][i % 2]},${i % 3 === 0 ? 'p' : 'q'}`).join('\n') + '\n');
+    writeFileSync(
+      csv,
+      'a,b,c,y\n' +
+        Array.from({ length: 40 }, (_, i) => `${i % 7},${(i * 3) % 5},${['x', 'z'][i % 2]},${i % 3 === 0 ? 'p' : 'q'}`).join('\n') +
+        '\n',
+    );
     const spec = join(dir, 'spec.json');
     writeFileSync(spec, JSON.stringify({ layers: [{ type: 'Linear', args: [4, 3] }, { type: 'Tanh' }, { type: 'Linear', args: [3, 2] }] }));
     const model = join(dir, 'm');
     const a = io();
-    expect(await runCli(['node', 'backprop', 'train', '--dataset', csv, '--target', 'y', '--model', spec, '--epochs', '1', '--out', model, '--no-progress', '--backend', 'js'], a.io)).toBe(0);
+    expect(
+      await runCli(
+        [
+          'node',
+          'backprop',
+          'train',
+          '--dataset',
+          csv,
+          '--target',
+          'y',
+          '--model',
+          spec,
+          '--epochs',
+          '1',
+          '--out',
+          model,
+          '--no-progress',
+          '--backend',
+          'js',
+        ],
+        a.io,
+      ),
+    ).toBe(0);
     const meta = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
     expect(meta.training.optimizerOptions.lr).toBe(1e-3);
     const out = join(dir, 'py');
     const b = io();
     expect(await runCli(['node', 'backprop', 'export', '--model', model, '--pytorch', out], b.io)).toBe(0);
-    for (const f of ['model.py', 'model.safetensors', 'train_ddp.py', 'README.md', 'data/train.csv', 'data/val.csv']) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of ['model.py', 'model.safetensors', 'train_ddp.py', 'README.md', 'data/train.csv', 'data/val.csv'])
+      expect(existsSync(join(out, f))).toBe(true);
     const ddp = readFileSync(join(out, 'train_ddp.py'), 'utf8');
     expect(ddp).toContain('DistributedSampler');
     expect(ddp).toContain('"StandardScaler"');
     expect(ddp).toContain('"OneHotEncoder"');
     for (const flag of ['--epochs', '--max-steps', '--out', '--backend']) expect(ddp).toContain(`"${flag}"`);
-    expect(readFileSync(join(out, 'data/train.csv'), 'utf8').split('\n').length + readFileSync(join(out, 'data/val.csv'), 'utf8').split('\n').length).toBe(40 + 4);
+    expect(
+      readFileSync(join(out, 'data/train.csv'), 'utf8').split('\n').length +
+        readFileSync(join(out, 'data/val.csv'), 'utf8').split('\n').length,
+    ).toBe(40 + 4);
 
     // import: changed weights land in model.safetensors; mismatched names are refused
     const sd = await loadSafetensors(join(model, 'model.safetensors'));
@@ -94,7 +153,9 @@ describe('backprop export --pytorch / import --safetensors', () => {
     await saveSafetensors(sd, join(dir, 'trained.safetensors'));
     const c = io();
     expect(await runCli(['node', 'backprop', 'import', '--safetensors', join(dir, 'trained.safetensors'), '--model', model], c.io)).toBe(0);
-    expect(Array.from((await loadSafetensors(join(model, 'model.safetensors')))['0.bias']!.dataSync())).toEqual(Array.from(sd['0.bias']!.dataSync()));
+    expect(Array.from((await loadSafetensors(join(model, 'model.safetensors')))['0.bias']!.dataSync())).toEqual(
+      Array.from(sd['0.bias']!.dataSync()),
+    );
     delete sd['2.weight'];
     await saveSafetensors(sd, join(dir, 'bad.safetensors'));
     const d = io();

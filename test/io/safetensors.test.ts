@@ -55,7 +55,10 @@ function expectCode(bytes: Uint8Array, code: string | RegExp): FormatError {
 describe('safetensors: encode/decode', () => {
   it('round-trips every writable dtype with metadata, names and shapes', () => {
     const sd = {
-      '0.weight': tensor([[1, 2, 3], [4, 5, 6]]),
+      '0.weight': tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
       '0.bias': tensor([0.5, -0.25], { dtype: 'float64' }),
       'bn.num_batches_tracked': tensor(new Int32Array([7]), { shape: [] }),
       mask: tensor([true, false, true]),
@@ -74,9 +77,16 @@ describe('safetensors: encode/decode', () => {
   });
 
   it('writes non-contiguous views in logical (row-major) order', () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]).t();
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]).t();
     const back = decodeSafetensors(encodeSafetensors({ t })).tensors.t!;
-    expect(back.toArray()).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(back.toArray()).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
   });
 
   it('writes int32 as I64 on request and reads it back', () => {
@@ -123,7 +133,9 @@ describe('safetensors: encode/decode', () => {
   });
 
   it('encodeSafetensors refuses a non-object (e.g. a Tensor instead of a state dict) with a ValueError', () => {
-    expect(() => encodeSafetensors(null as never)).toThrow(/^encodeSafetensors: expected a state dict \(an object of name → Tensor, e.g. model.stateDict\(\)\), got null$/);
+    expect(() => encodeSafetensors(null as never)).toThrow(
+      /^encodeSafetensors: expected a state dict \(an object of name → Tensor, e.g. model.stateDict\(\)\), got null$/,
+    );
     expect(() => encodeSafetensors(tensor([1, 2]) as never)).toThrow(/got a Tensor$/);
     expect(() => encodeSafetensors([tensor([1])] as never)).toThrow(/got an array$/);
   });
@@ -135,7 +147,8 @@ describe('safetensors: encode/decode', () => {
   });
 
   it('keeps __proto__ and constructor as plain tensor names without touching prototypes', () => {
-    const h = '{"__proto__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"constructor":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}';
+    const h =
+      '{"__proto__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"constructor":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}';
     const { tensors } = decodeSafetensors(file(h, f32(1, 2)));
     expect(Object.getPrototypeOf(tensors)).toBe(null);
     expect(Object.keys(tensors).sort()).toEqual(['__proto__', 'constructor']);
@@ -156,7 +169,11 @@ describe('safetensors: encode/decode', () => {
     });
     fc.assert(
       fc.property(
-        fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }).filter((s) => s !== '__metadata__'), entry, { maxKeys: 6 }),
+        fc.dictionary(
+          fc.string({ minLength: 1, maxLength: 12 }).filter((s) => s !== '__metadata__'),
+          entry,
+          { maxKeys: 6 },
+        ),
         fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 3 }),
         (spec, metadata) => {
           const sd: Record<string, Tensor> = Object.create(null);
@@ -194,13 +211,25 @@ describe('safetensors: malformed corpus (typed errors before allocation)', () =>
     ['header is an array', file('[1,2]'), 'E_SAFETENSORS_HEADER_NOT_OBJECT'],
     ['header is a string', file('"hello"'), 'E_SAFETENSORS_HEADER_NOT_OBJECT'],
     ['entry not an object', file({ a: 3 }), 'E_SAFETENSORS_ENTRY'],
-    ['entry with unknown field', file(ok({ b: { dtype: 'F32', shape: [0], data_offsets: [8, 8], extra: 1 } }), f32(1, 2)), 'E_SAFETENSORS_ENTRY'],
+    [
+      'entry with unknown field',
+      file(ok({ b: { dtype: 'F32', shape: [0], data_offsets: [8, 8], extra: 1 } }), f32(1, 2)),
+      'E_SAFETENSORS_ENTRY',
+    ],
     ['unknown dtype', file({ a: { dtype: 'F8_E4M3', shape: [2], data_offsets: [0, 2] } }, [0, 0]), 'E_SAFETENSORS_DTYPE'],
-    ['dtype "toString" (prototype name)', file({ a: { dtype: 'toString', shape: [2], data_offsets: [0, 2] } }, [0, 0]), 'E_SAFETENSORS_DTYPE'],
+    [
+      'dtype "toString" (prototype name)',
+      file({ a: { dtype: 'toString', shape: [2], data_offsets: [0, 2] } }, [0, 0]),
+      'E_SAFETENSORS_DTYPE',
+    ],
     ['negative shape', file({ a: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, f32(1, 2)), 'E_SAFETENSORS_SHAPE'],
     ['non-integer shape', file({ a: { dtype: 'F32', shape: [1.5], data_offsets: [0, 8] } }, f32(1, 2)), 'E_SAFETENSORS_SHAPE'],
     ['shape ≥ 2^53', file('{"a":{"dtype":"F32","shape":[9007199254740992],"data_offsets":[0,8]}}', f32(1, 2)), 'E_SAFETENSORS_SHAPE'],
-    ['shape numel overflow (huge product)', file({ a: { dtype: 'F32', shape: [2 ** 30, 2 ** 30, 2 ** 30], data_offsets: [0, 8] } }, f32(1, 2)), 'E_SAFETENSORS_SIZE_MISMATCH'],
+    [
+      'shape numel overflow (huge product)',
+      file({ a: { dtype: 'F32', shape: [2 ** 30, 2 ** 30, 2 ** 30], data_offsets: [0, 8] } }, f32(1, 2)),
+      'E_SAFETENSORS_SIZE_MISMATCH',
+    ],
     ['shape not an array', file({ a: { dtype: 'F32', shape: 2, data_offsets: [0, 8] } }, f32(1, 2)), 'E_SAFETENSORS_SHAPE'],
     ['negative offset', file({ a: { dtype: 'F32', shape: [2], data_offsets: [-8, 0] } }, f32(1, 2)), 'E_SAFETENSORS_OFFSETS'],
     ['non-integer offset', file({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8.5] } }, f32(1, 2)), 'E_SAFETENSORS_OFFSETS'],
@@ -219,10 +248,22 @@ describe('safetensors: malformed corpus (typed errors before allocation)', () =>
       'E_SAFETENSORS_GAP',
     ],
     ['gap at the start', file({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32(1, 2)), 'E_SAFETENSORS_GAP'],
-    ['byte length ≠ numel × size', file({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, f32(1, 2)), 'E_SAFETENSORS_SIZE_MISMATCH'],
+    [
+      'byte length ≠ numel × size',
+      file({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, f32(1, 2)),
+      'E_SAFETENSORS_SIZE_MISMATCH',
+    ],
     ['trailing bytes', file(ok(), [...f32(1, 2), 9, 9]), 'E_SAFETENSORS_TRAILING_BYTES'],
-    ['duplicate tensor names', file('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', f32(1, 2)), 'E_SAFETENSORS_JSON_DUPLICATE_KEY'],
-    ['duplicate field inside an entry', file('{"a":{"dtype":"F32","dtype":"F64","shape":[1],"data_offsets":[0,4]}}', f32(1)), 'E_SAFETENSORS_JSON_DUPLICATE_KEY'],
+    [
+      'duplicate tensor names',
+      file('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', f32(1, 2)),
+      'E_SAFETENSORS_JSON_DUPLICATE_KEY',
+    ],
+    [
+      'duplicate field inside an entry',
+      file('{"a":{"dtype":"F32","dtype":"F64","shape":[1],"data_offsets":[0,4]}}', f32(1)),
+      'E_SAFETENSORS_JSON_DUPLICATE_KEY',
+    ],
     ['__metadata__ not an object', file({ __metadata__: 'x', ...ok() }, f32(1, 2)), 'E_SAFETENSORS_METADATA'],
     ['__metadata__ with a number value', file({ __metadata__: { a: 1 }, ...ok() }, f32(1, 2)), 'E_SAFETENSORS_METADATA'],
     ['__metadata__ nested object', file({ __metadata__: { a: { b: 'c' } }, ...ok() }, f32(1, 2)), 'E_SAFETENSORS_METADATA'],
@@ -237,14 +278,20 @@ describe('safetensors: malformed corpus (typed errors before allocation)', () =>
   for (const [name, bytes, code] of cases) it(`rejects: ${name} → ${code}`, () => expectCode(bytes, code));
 
   it('points at the offending entry with a byte offset', () => {
-    const bytes = file({ good: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, bad: { dtype: 'Q7', shape: [1], data_offsets: [4, 8] } }, f32(1, 2));
+    const bytes = file(
+      { good: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, bad: { dtype: 'Q7', shape: [1], data_offsets: [4, 8] } },
+      f32(1, 2),
+    );
     const e = expectCode(bytes, 'E_SAFETENSORS_DTYPE');
     const at = e.location.offset!;
     expect(new TextDecoder().decode(bytes.subarray(at, at + 5))).toBe('"bad"');
   });
 
   it('reports byte (not character) offsets after non-ASCII names', () => {
-    const bytes = file({ 'ünïcødé→': { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, 'bäd': { dtype: 'Q7', shape: [1], data_offsets: [4, 8] } }, f32(1, 2));
+    const bytes = file(
+      { 'ünïcødé→': { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, bäd: { dtype: 'Q7', shape: [1], data_offsets: [4, 8] } },
+      f32(1, 2),
+    );
     const e = expectCode(bytes, 'E_SAFETENSORS_DTYPE');
     const at = e.location.offset!;
     expect(new TextDecoder().decode(bytes.subarray(at, at + 6))).toBe('"bäd"');
@@ -268,7 +315,10 @@ describe('safetensors: mutation fuzzing', () => {
   it('bit flips, truncations, splices and number edits raise only typed errors', () => {
     const rng = new Rng(12345);
     const seeds = [
-      encodeSafetensors({ w: randn([3, 4], { rng }), b: randn([4], { rng, dtype: 'float64' }), n: tensor(new Int32Array([5])), m: tensor([true, false]) }, { metadata: { format: 'pt' } }),
+      encodeSafetensors(
+        { w: randn([3, 4], { rng }), b: randn([4], { rng, dtype: 'float64' }), n: tensor(new Int32Array([5])), m: tensor([true, false]) },
+        { metadata: { format: 'pt' } },
+      ),
       encodeSafetensors({ x: tensor(new Int32Array([1, 2, 3])) }, { intDType: 'I64' }),
       encodeSafetensors({}),
     ];
@@ -344,7 +394,12 @@ describe('safetensors: files', () => {
 
 describe('safetensors: URLs (the browser path, fetch)', () => {
   it('loads from an http URL and names the URL in errors', async () => {
-    const good = encodeSafetensors({ w: tensor([[1, 2], [3, 4]]) });
+    const good = encodeSafetensors({
+      w: tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    });
     const server = createServer((req, res) => {
       if (req.url === '/good.safetensors') res.end(Buffer.from(good));
       else if (req.url === '/model.pt') res.end(Buffer.from([0x80, 0x02, 0x8a, 0x0a, 0, 0, 0, 0, 0, 0]));
@@ -356,8 +411,14 @@ describe('safetensors: URLs (the browser path, fetch)', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      expect((await loadSafetensors(`${base}/good.safetensors`)).w!.toArray()).toEqual([[1, 2], [3, 4]]);
-      await expect(loadSafetensors(`${base}/model.pt`)).rejects.toMatchObject({ code: 'E_PICKLE_REFUSED', location: { file: `${base}/model.pt` } });
+      expect((await loadSafetensors(`${base}/good.safetensors`)).w!.toArray()).toEqual([
+        [1, 2],
+        [3, 4],
+      ]);
+      await expect(loadSafetensors(`${base}/model.pt`)).rejects.toMatchObject({
+        code: 'E_PICKLE_REFUSED',
+        location: { file: `${base}/model.pt` },
+      });
       await expect(loadSafetensors(`${base}/missing`)).rejects.toMatchObject({ code: 'E_IO_FETCH' });
     } finally {
       server.close();

@@ -42,7 +42,15 @@ const ARCH: Record<string, () => nn.Module> = {
   lstm: () => new LastLSTM(),
   bigru: () => new LastBiGRU(),
   mlp: () => new nn.Sequential(new nn.Linear(4, 16), new nn.Tanh(), new nn.Linear(16, 3)),
-  cnn: () => new nn.Sequential(new nn.Conv2d(1, 4, 3), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(4 * 3 * 3, 3)),
+  cnn: () =>
+    new nn.Sequential(
+      new nn.Conv2d(1, 4, 3),
+      new nn.BatchNorm2d(4),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Flatten(),
+      new nn.Linear(4 * 3 * 3, 3),
+    ),
   ln: () => new nn.Sequential(new nn.Linear(6, 8), new nn.LayerNorm(8), new nn.GELU(), new nn.Linear(8, 2)),
 };
 

@@ -51,7 +51,10 @@ describe('hand-computed values', () => {
     const x = randn([5, 4], { rng: new Rng(3) });
     const t = i32([0, 3, 1, 1, 2]);
     const eps = 0.2;
-    const probs = F.oneHot(t, 4).float().mul(1 - eps).add(eps / 4);
+    const probs = F.oneHot(t, 4)
+      .float()
+      .mul(1 - eps)
+      .add(eps / 4);
     expect(F.crossEntropy(x, t, { labelSmoothing: eps }).item()).toBeCloseTo(F.crossEntropy(x, probs).item(), 5);
     const a = arr(F.crossEntropy(x, t, { labelSmoothing: eps, reduction: 'none' }));
     const b = arr(F.crossEntropy(x, probs, { reduction: 'none' }));
@@ -63,14 +66,23 @@ describe('hand-computed values', () => {
 
   it('crossEntropy over [N, C, d] equals crossEntropy of the flattened positions', () => {
     const x = randn([2, 3, 4], { rng: new Rng(4) });
-    const t = tensor([[0, 1, 2, 0], [2, 2, 1, 0]], { dtype: 'int32' });
+    const t = tensor(
+      [
+        [0, 1, 2, 0],
+        [2, 2, 1, 0],
+      ],
+      { dtype: 'int32' },
+    );
     const flatX = x.permute(0, 2, 1).reshape(8, 3);
     expect(F.crossEntropy(x, t).item()).toBeCloseTo(F.crossEntropy(flatX, t.reshape(8)).item(), 5);
     expect(F.crossEntropy(x, t, { reduction: 'none' }).shape).toEqual([2, 4]);
   });
 
   it('nllLoss picks −input[target]', () => {
-    const lp = tensor([[-1, -2, -3], [-4, -5, -6]]);
+    const lp = tensor([
+      [-1, -2, -3],
+      [-4, -5, -6],
+    ]);
     expect(arr(F.nllLoss(lp, i32([2, 0]), { reduction: 'none' }))).toEqual([3, 4]);
   });
 
@@ -87,10 +99,20 @@ describe('hand-computed values', () => {
 
   it('binaryCrossEntropyWithLogits equals BCE of the sigmoid, posWeight scales the positive term', () => {
     const x = randn([4, 3], { rng: new Rng(5) });
-    const t = tensor([[1, 0, 1], [0, 0, 1], [1, 1, 0], [0, 1, 0]]);
+    const t = tensor([
+      [1, 0, 1],
+      [0, 0, 1],
+      [1, 1, 0],
+      [0, 1, 0],
+    ]);
     expect(F.binaryCrossEntropyWithLogits(x, t).item()).toBeCloseTo(F.binaryCrossEntropy(x.sigmoid(), t).item(), 5);
     const pw = tensor([3, 1, 0.5]);
-    const manual = t.mul(x.sigmoid().log()).mul(pw).add(t.rsub(1).mul(x.sigmoid().rsub(1).log())).neg().mean();
+    const manual = t
+      .mul(x.sigmoid().log())
+      .mul(pw)
+      .add(t.rsub(1).mul(x.sigmoid().rsub(1).log()))
+      .neg()
+      .mean();
     expect(F.binaryCrossEntropyWithLogits(x, t, { posWeight: pw }).item()).toBeCloseTo(manual.item(), 5);
   });
 
@@ -112,8 +134,14 @@ describe('hand-computed values', () => {
       expect.closeTo(0.7, 6),
       0,
     ]);
-    const a = tensor([[1, 0], [1, 0]]);
-    const b = tensor([[0, 1], [1, 1]]);
+    const a = tensor([
+      [1, 0],
+      [1, 0],
+    ]);
+    const b = tensor([
+      [0, 1],
+      [1, 1],
+    ]);
     // cos = 0 and 1/√2
     const out = arr(F.cosineEmbeddingLoss(a, b, i32([1, -1]), { reduction: 'none', margin: 0.5 }));
     expect(out[0]).toBeCloseTo(1, 6);
@@ -123,7 +151,11 @@ describe('hand-computed values', () => {
   it('zeroOneLoss counts misclassifications from labels or scores', () => {
     expect(F.zeroOneLoss(i32([0, 1, 2, 2]), i32([0, 1, 1, 0]))).toBe(0.5);
     expect(F.zeroOneLoss(i32([0, 1, 2, 2]), i32([0, 1, 1, 0]), { normalize: false })).toBe(2);
-    const scores = tensor([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]);
+    const scores = tensor([
+      [0.9, 0.1],
+      [0.2, 0.8],
+      [0.6, 0.4],
+    ]);
     expect(F.zeroOneLoss(scores, i32([0, 1, 1]))).toBeCloseTo(1 / 3, 10);
   });
 });
@@ -154,7 +186,10 @@ describe('stability at extreme logits (float32)', () => {
   });
 
   it('crossEntropy with label smoothing and extreme logits stays finite', () => {
-    const x = tensor([[1e4, 0, -1e4], [-1e4, 1e4, 0]]).requiresGrad_();
+    const x = tensor([
+      [1e4, 0, -1e4],
+      [-1e4, 1e4, 0],
+    ]).requiresGrad_();
     const loss = F.crossEntropy(x, i32([0, 2]), { labelSmoothing: 0.1 });
     expect(Number.isFinite(loss.item())).toBe(true);
     loss.backward();
@@ -204,11 +239,15 @@ describe('error paths: typed errors that name the op and the shapes', () => {
   });
   it('a non-Tensor argument is a ValueError naming the op and the argument', () => {
     expect(() => F.crossEntropy(x, null as never)).toThrow(/^crossEntropy: target must be a Tensor, got null$/);
-    expect(() => F.crossEntropy(x, [0, 1, 2, 0] as never)).toThrow(/^crossEntropy: target must be a Tensor, got an array; convert it with tensor\(\.\.\.\)$/);
+    expect(() => F.crossEntropy(x, [0, 1, 2, 0] as never)).toThrow(
+      /^crossEntropy: target must be a Tensor, got an array; convert it with tensor\(\.\.\.\)$/,
+    );
     expect(() => F.mseLoss([1] as never, [1] as never)).toThrow(/^mseLoss: input must be a Tensor, got an array/);
     expect(() => F.mseLoss(x, undefined as never)).toThrow(/^mseLoss: target must be a Tensor, got undefined$/);
     expect(() => F.crossEntropy(x, i32([0, 1, 2, 0]), { weight: [1, 2, 3] as never })).toThrow(/^crossEntropy: weight must be a Tensor/);
-    expect(() => F.binaryCrossEntropyWithLogits(x, x, { posWeight: [2] as never })).toThrow(/^binaryCrossEntropyWithLogits: posWeight must be a Tensor/);
+    expect(() => F.binaryCrossEntropyWithLogits(x, x, { posWeight: [2] as never })).toThrow(
+      /^binaryCrossEntropyWithLogits: posWeight must be a Tensor/,
+    );
     expect(() => F.hingeEmbeddingLoss(x, null as never)).toThrow(ValueError);
     expect(() => F.cosineEmbeddingLoss(x, x, null as never)).toThrow(/^cosineEmbeddingLoss: target must be a Tensor/);
     expect(() => F.zeroOneLoss(x, null as never)).toThrow(ValueError);
@@ -217,7 +256,9 @@ describe('error paths: typed errors that name the op and the shapes', () => {
   it('the CrossEntropyLoss module raises the same typed errors (wrong target shape, out-of-range class)', () => {
     const ce = new nn.CrossEntropyLoss();
     expect(() => ce.call(x, i32([0, 1, 2]))).toThrow(ShapeError);
-    expect(() => ce.call(x, i32([0, 1, 2]))).toThrow(/crossEntropy: expected target of shape \[4\] \(class indices\) for input \[4,3\], got \[3\]/);
+    expect(() => ce.call(x, i32([0, 1, 2]))).toThrow(
+      /crossEntropy: expected target of shape \[4\] \(class indices\) for input \[4,3\], got \[3\]/,
+    );
     expect(() => ce.call(x, i32([0, 1, 3, 0]))).toThrow(IndexError);
     expect(() => ce.call(x, i32([0, 1, 3, 0]))).toThrow(/target 3 is out of bounds.*3 classes/);
     expect(() => new nn.CrossEntropyLoss({ ignoreIndex: 3 }).call(x, i32([0, 1, 3, 0]))).not.toThrow();

@@ -23,7 +23,9 @@ describe('fused crossEntropy = logSoftmax + nllLoss', () => {
         const target = randint(0, shape[1]!, tshape, { rng: new Rng(2) });
         const w = weight ? weight.to(dtype) : null;
         for (const reduction of ['none', 'mean', 'sum'] as const) {
-          const a = randn(shape, { dtype, rng: new Rng(1) }).mul(3).requiresGrad_();
+          const a = randn(shape, { dtype, rng: new Rng(1) })
+            .mul(3)
+            .requiresGrad_();
           const b = a.detach().clone().requiresGrad_();
           const fa = F.crossEntropy(a, target, { weight: w, ignoreIndex, reduction });
           const fb = F.nllLoss(b.logSoftmax(1), target, { weight: w, ignoreIndex, reduction });

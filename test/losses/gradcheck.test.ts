@@ -5,10 +5,16 @@ import { Rng, gradcheck, nn, rand, randint, randn, tensor, type Tensor } from '.
 const F = nn.functional;
 const REDUCTIONS = ['none', 'mean', 'sum'] as const;
 
-const g64 = (shape: number[], seed: number, scale = 1): Tensor => randn(shape, { dtype: 'float64', rng: new Rng(seed) }).mul(scale).requiresGrad_();
+const g64 = (shape: number[], seed: number, scale = 1): Tensor =>
+  randn(shape, { dtype: 'float64', rng: new Rng(seed) })
+    .mul(scale)
+    .requiresGrad_();
 const c64 = (shape: number[], seed: number): Tensor => randn(shape, { dtype: 'float64', rng: new Rng(seed) });
 /** probabilities strictly inside (0, 1) */
-const p64 = (shape: number[], seed: number): Tensor => rand(shape, { dtype: 'float64', rng: new Rng(seed) }).mul(0.9).add(0.05);
+const p64 = (shape: number[], seed: number): Tensor =>
+  rand(shape, { dtype: 'float64', rng: new Rng(seed) })
+    .mul(0.9)
+    .add(0.05);
 const check = (fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[]) => expect(gradcheck(fn, inputs)).toBe(true);
 
 describe('gradcheck: regression losses', () => {

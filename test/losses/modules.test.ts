@@ -7,16 +7,35 @@ const rng = (s: number) => new Rng(s);
 describe('loss modules are their functional forms with stored options', () => {
   const x = randn([6, 4], { rng: rng(1) });
   const y = randn([6, 4], { rng: rng(2) });
-  const p = rand([6, 4], { rng: rng(3) }).mul(0.9).add(0.05);
-  const bin = rand([6, 4], { rng: rng(4) }).gt(0.5).float();
+  const p = rand([6, 4], { rng: rng(3) })
+    .mul(0.9)
+    .add(0.05);
+  const bin = rand([6, 4], { rng: rng(4) })
+    .gt(0.5)
+    .float();
   const cls = randint(0, 4, [6], { rng: rng(5) });
   const w = tensor([1, 2, 0.5, 1]);
   const pm = tensor([1, -1, 1, 1, -1, -1], { dtype: 'int32' });
   const cases: [string, nn.Module, () => Tensor, () => Tensor][] = [
-    ['MSELoss', new nn.MSELoss({ reduction: 'sum' }), () => new nn.MSELoss({ reduction: 'sum' }).call(x, y), () => F.mseLoss(x, y, { reduction: 'sum' })],
+    [
+      'MSELoss',
+      new nn.MSELoss({ reduction: 'sum' }),
+      () => new nn.MSELoss({ reduction: 'sum' }).call(x, y),
+      () => F.mseLoss(x, y, { reduction: 'sum' }),
+    ],
     ['L1Loss', new nn.L1Loss(), () => new nn.L1Loss().call(x, y), () => F.l1Loss(x, y)],
-    ['SmoothL1Loss', new nn.SmoothL1Loss({ beta: 0.5 }), () => new nn.SmoothL1Loss({ beta: 0.5 }).call(x, y), () => F.smoothL1Loss(x, y, { beta: 0.5 })],
-    ['HuberLoss', new nn.HuberLoss({ delta: 0.5 }), () => new nn.HuberLoss({ delta: 0.5 }).call(x, y), () => F.huberLoss(x, y, { delta: 0.5 })],
+    [
+      'SmoothL1Loss',
+      new nn.SmoothL1Loss({ beta: 0.5 }),
+      () => new nn.SmoothL1Loss({ beta: 0.5 }).call(x, y),
+      () => F.smoothL1Loss(x, y, { beta: 0.5 }),
+    ],
+    [
+      'HuberLoss',
+      new nn.HuberLoss({ delta: 0.5 }),
+      () => new nn.HuberLoss({ delta: 0.5 }).call(x, y),
+      () => F.huberLoss(x, y, { delta: 0.5 }),
+    ],
     ['BCELoss', new nn.BCELoss(), () => new nn.BCELoss().call(p, bin), () => F.binaryCrossEntropy(p, bin)],
     [
       'BCEWithLogitsLoss',
@@ -83,10 +102,14 @@ describe('loss module state and printing', () => {
     expect(() => new nn.BCEWithLogitsLoss({ pos_weight: tensor([2]) } as never)).toThrow(/did you mean 'posWeight'/);
     expect(() => new nn.NLLLoss({ ignore_index: 0 } as never)).toThrow(/did you mean 'ignoreIndex'/);
     expect(() => new nn.KLDivLoss({ log_target: true } as never)).toThrow(/did you mean 'logTarget'/);
-    expect(() => new nn.MSELoss({ size_average: true } as never)).toThrow(/^MSELoss: unknown option 'size_average'; expected one of: reduction$/);
+    expect(() => new nn.MSELoss({ size_average: true } as never)).toThrow(
+      /^MSELoss: unknown option 'size_average'; expected one of: reduction$/,
+    );
     expect(() => new nn.HuberLoss({ delta: 2, beta: 1 } as never)).toThrow(/unknown option 'beta'/);
     // every documented option is still accepted
-    expect(new nn.CrossEntropyLoss({ weight: tensor([1, 2]), ignoreIndex: 1, labelSmoothing: 0.1, reduction: 'sum' }).labelSmoothing).toBe(0.1);
+    expect(new nn.CrossEntropyLoss({ weight: tensor([1, 2]), ignoreIndex: 1, labelSmoothing: 0.1, reduction: 'sum' }).labelSmoothing).toBe(
+      0.1,
+    );
     expect(new nn.TripletMarginLoss({ margin: 2, p: 1, eps: 1e-5, swap: true, reduction: 'none' }).swap).toBe(true);
     expect(new nn.PoissonNLLLoss({ logInput: false, full: true, eps: 1e-6 }).full).toBe(true);
     expect(new nn.GaussianNLLLoss({ full: true, eps: 1e-3 }).eps).toBe(1e-3);
@@ -126,7 +149,12 @@ describe('loss module state and printing', () => {
   it('trains: a CrossEntropyLoss module drives a Linear layer to fit separable data', () => {
     const model = new nn.Linear(2, 2, { rng: rng(7) });
     const criterion = new nn.CrossEntropyLoss();
-    const xs = tensor([[2, 0], [1.5, 0.5], [0, 2], [0.5, 1.5]]);
+    const xs = tensor([
+      [2, 0],
+      [1.5, 0.5],
+      [0, 2],
+      [0.5, 1.5],
+    ]);
     const ys = tensor([0, 0, 1, 1], { dtype: 'int32' });
     const opt = new optim.SGD(model.parameters(), { lr: 0.5 });
     let first = 0;

@@ -50,11 +50,25 @@ describe('gradcheck (float64)', () => {
     it(`all four (${reduction})`, () => {
       const y = tensor([1, -1, 1, -1], { dtype: 'float64' });
       expect(gradcheck((a, b) => F.marginRankingLoss(a!, b!, y, { reduction, margin: 0.3 }), [g64([4], 1), g64([4], 2)])).toBe(true);
-      expect(gradcheck((a, p, n) => F.tripletMarginLoss(a!, p!, n!, { reduction, margin: 2 }), [g64([3, 4], 3), g64([3, 4], 4), g64([3, 4], 5)])).toBe(true);
-      expect(gradcheck((a, p, n) => F.tripletMarginLoss(a!, p!, n!, { reduction, margin: 2, p: 3, swap: true }), [g64([3, 4], 6), g64([3, 4], 7), g64([3, 4], 8)])).toBe(true);
-      expect(gradcheck((x, t, v) => F.gaussianNllLoss(x!, t!, v!, { reduction, full: true }), [g64([3, 2], 9), g64([3, 2], 10), pos64([3, 1], 11).requiresGrad_()])).toBe(true);
+      expect(
+        gradcheck((a, p, n) => F.tripletMarginLoss(a!, p!, n!, { reduction, margin: 2 }), [g64([3, 4], 3), g64([3, 4], 4), g64([3, 4], 5)]),
+      ).toBe(true);
+      expect(
+        gradcheck(
+          (a, p, n) => F.tripletMarginLoss(a!, p!, n!, { reduction, margin: 2, p: 3, swap: true }),
+          [g64([3, 4], 6), g64([3, 4], 7), g64([3, 4], 8)],
+        ),
+      ).toBe(true);
+      expect(
+        gradcheck(
+          (x, t, v) => F.gaussianNllLoss(x!, t!, v!, { reduction, full: true }),
+          [g64([3, 2], 9), g64([3, 2], 10), pos64([3, 1], 11).requiresGrad_()],
+        ),
+      ).toBe(true);
       expect(gradcheck((x) => F.poissonNllLoss(x!, pos64([3, 2], 12).mul(4), { reduction, full: true }), [g64([3, 2], 13)])).toBe(true);
-      expect(gradcheck((x) => F.poissonNllLoss(x!, pos64([3, 2], 14), { reduction, logInput: false }), [pos64([3, 2], 15).requiresGrad_()])).toBe(true);
+      expect(
+        gradcheck((x) => F.poissonNllLoss(x!, pos64([3, 2], 14), { reduction, logInput: false }), [pos64([3, 2], 15).requiresGrad_()]),
+      ).toBe(true);
     });
   }
 });
@@ -64,7 +78,9 @@ describe('modules and errors', () => {
     const a = randn([3, 4], { rng: new Rng(20) });
     const p = randn([3, 4], { rng: new Rng(21) });
     const n = randn([3, 4], { rng: new Rng(22) });
-    expect(new nn.TripletMarginLoss({ margin: 2, swap: true }).call(a, p, n).item()).toBe(F.tripletMarginLoss(a, p, n, { margin: 2, swap: true }).item());
+    expect(new nn.TripletMarginLoss({ margin: 2, swap: true }).call(a, p, n).item()).toBe(
+      F.tripletMarginLoss(a, p, n, { margin: 2, swap: true }).item(),
+    );
     const y = tensor([1, -1, 1]);
     expect(new nn.MarginRankingLoss({ margin: 1 }).call(a.select(1, 0), p.select(1, 0), y).item()).toBe(
       F.marginRankingLoss(a.select(1, 0), p.select(1, 0), y, { margin: 1 }).item(),

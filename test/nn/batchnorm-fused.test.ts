@@ -8,7 +8,21 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { DTypeError, Rng, ShapeError, exportOnnx, gradcheck, grad, importOnnx, nn, noGrad, randn, rand, type DType, type Tensor } from '../../src/index.js';
+import {
+  DTypeError,
+  Rng,
+  ShapeError,
+  exportOnnx,
+  gradcheck,
+  grad,
+  importOnnx,
+  nn,
+  noGrad,
+  randn,
+  rand,
+  type DType,
+  type Tensor,
+} from '../../src/index.js';
 import { apply } from '../../src/tensor/tensor.js';
 
 const F = nn.F;
@@ -44,7 +58,12 @@ function setup(shape: number[], dtype: DType, seed: number) {
   return { x, w, b, g, rm, rv };
 }
 
-const SHAPES = [[8, 3, 5, 5], [16, 4], [4, 3, 7], [2, 5, 3, 2]];
+const SHAPES = [
+  [8, 3, 5, 5],
+  [16, 4],
+  [4, 3, 7],
+  [2, 5, 3, 2],
+];
 
 describe('fused batch norm = the composed ops', () => {
   for (const dtype of ['float32', 'float64'] as DType[]) {
@@ -90,7 +109,8 @@ describe('fused batch norm = the composed ops', () => {
     const rm = x.detach().mean([0, 2, 3]);
     const rv = x.detach().var([0, 2, 3]);
     for (const training of [true, false]) {
-      const f = (xx: Tensor, ww: Tensor, bb: Tensor) => F.batchNorm(xx, training ? null : rm, training ? null : rv, { weight: ww, bias: bb, training, eps: EPS });
+      const f = (xx: Tensor, ww: Tensor, bb: Tensor) =>
+        F.batchNorm(xx, training ? null : rm, training ? null : rv, { weight: ww, bias: bb, training, eps: EPS });
       expect(gradcheck(f, [x, w, b])).toBe(true);
     }
   });
@@ -154,7 +174,9 @@ describe('fused batch norm = the composed ops', () => {
     const x = randn([4, 3, 2]);
     const c3 = randn([3]);
     expect(() => apply('batchNorm', [x, randn([2]), c3, c3, c3], { eps: EPS, training: true })).toThrow(ShapeError);
-    expect(() => apply('batchNorm', [x, randn([2]), c3, c3, c3], { eps: EPS, training: true })).toThrow(/batchNorm: weight has shape \[2\]/);
+    expect(() => apply('batchNorm', [x, randn([2]), c3, c3, c3], { eps: EPS, training: true })).toThrow(
+      /batchNorm: weight has shape \[2\]/,
+    );
     expect(() => apply('batchNorm', [x, c3.to('float64'), c3, c3, c3], { eps: EPS, training: true })).toThrow(DTypeError);
     expect(() => apply('batchNormStats', [randn([4])], {})).toThrow(ShapeError);
     expect(() => apply('batchNormStats', [randn([4, 3]).to('int32')], {})).toThrow(DTypeError);

@@ -1,6 +1,17 @@
 /** Error paths: typed errors with stable codes that name the module and the shapes. */
 import { describe, expect, it } from 'vitest';
-import { DTypeError, IndexError, ShapeError, ValueError, nn, randn, tensor, zeros, type BackpropError, type Tensor } from '../../src/index.js';
+import {
+  DTypeError,
+  IndexError,
+  ShapeError,
+  ValueError,
+  nn,
+  randn,
+  tensor,
+  zeros,
+  type BackpropError,
+  type Tensor,
+} from '../../src/index.js';
 
 function caught(fn: () => unknown): BackpropError {
   try {
@@ -30,7 +41,9 @@ describe('forward errors name the module and the shapes', () => {
   });
 
   it('Conv1d and ConvTranspose2d: wrong channels', () => {
-    expect(caught(() => new nn.Conv1d(4, 2, 3).call(zeros(2, 3, 10))).message).toMatch(/^Conv1d\(4, 2, kernel_size=\(3,\)\): expected input \[N, 4, L\].*got \[2,3,10\]/);
+    expect(caught(() => new nn.Conv1d(4, 2, 3).call(zeros(2, 3, 10))).message).toMatch(
+      /^Conv1d\(4, 2, kernel_size=\(3,\)\): expected input \[N, 4, L\].*got \[2,3,10\]/,
+    );
     expect(caught(() => new nn.ConvTranspose2d(4, 2, 3).call(zeros(1, 2, 5, 5)))).toBeInstanceOf(ShapeError);
   });
 
@@ -38,7 +51,9 @@ describe('forward errors name the module and the shapes', () => {
     const e = caught(() => new nn.Linear(100, 10).call(zeros(64, 784)));
     expect(e).toBeInstanceOf(ShapeError);
     expect(e.code).toBe('E_LINEAR_SHAPE');
-    expect(e.message).toBe('Linear(100, 10): expected input [..., 100], got [64,784]; hint: the previous layer outputs 784 features but this Linear expects 100');
+    expect(e.message).toBe(
+      'Linear(100, 10): expected input [..., 100], got [64,784]; hint: the previous layer outputs 784 features but this Linear expects 100',
+    );
     expect(caught(() => new nn.Linear(2, 1).call(tensor(new Int32Array([1, 2]))))).toBeInstanceOf(DTypeError);
   });
 
@@ -48,7 +63,9 @@ describe('forward errors name the module and the shapes', () => {
     expect(e.message).toMatch(/^BatchNorm2d\(16\): expected input \[N, 16, H, W\], got \[2,8,4,4\]; hint: the input has 8 channels/);
     expect(caught(() => new nn.BatchNorm2d(3).call(zeros(2, 3)))).toBeInstanceOf(ShapeError);
     expect(caught(() => new nn.BatchNorm1d(3).call(zeros(2, 3, 4, 4))).message).toMatch(/\[N, 3\] or \[N, 3, L\]/);
-    expect(caught(() => new nn.LayerNorm([4, 5]).call(zeros(2, 5, 4))).message).toBe('LayerNorm((4, 5)): expected input [..., 4, 5], got [2,5,4]');
+    expect(caught(() => new nn.LayerNorm([4, 5]).call(zeros(2, 5, 4))).message).toBe(
+      'LayerNorm((4, 5)): expected input [..., 4, 5], got [2,5,4]',
+    );
   });
 
   it('Embedding: float indices and out-of-range indices', () => {
@@ -67,7 +84,9 @@ describe('forward errors name the module and the shapes', () => {
     expect(e).toBeInstanceOf(ShapeError);
     expect(e.code).toBe('E_RNN_SHAPE');
     expect(e.message).toBe('LSTM(3, 4): expected input [B, T, 3] (batchFirst) or unbatched [T, 3], got [2,5,6]');
-    expect(caught(() => lstm.call(zeros(2, 5, 3), [zeros(1, 3, 4), zeros(1, 2, 4)])).message).toMatch(/h0 of shape \[1,2,4\].*got \[1,3,4\]/);
+    expect(caught(() => lstm.call(zeros(2, 5, 3), [zeros(1, 3, 4), zeros(1, 2, 4)])).message).toMatch(
+      /h0 of shape \[1,2,4\].*got \[1,3,4\]/,
+    );
     expect(caught(() => lstm.call(zeros(2, 5, 3), [zeros(1, 2, 4), zeros(2, 2, 4)])).message).toMatch(/c0 of shape/);
     expect(caught(() => lstm.call(zeros(2, 5, 3), zeros(1, 2, 4) as never))).toBeInstanceOf(ValueError);
     expect(caught(() => new nn.GRU(3, 4, { numLayers: 2 }).call(zeros(5, 2, 3), zeros(1, 2, 4))).message).toMatch(/h0 of shape \[2,2,4\]/);
@@ -86,7 +105,9 @@ describe('forward errors name the module and the shapes', () => {
   });
 
   it('pooling and upsampling', () => {
-    expect(caught(() => new nn.MaxPool2d(2).call(zeros(4, 4))).message).toMatch(/MaxPool2d\(kernel_size=2\): expected a 3-D \[C, H, W\] or 4-D/);
+    expect(caught(() => new nn.MaxPool2d(2).call(zeros(4, 4))).message).toMatch(
+      /MaxPool2d\(kernel_size=2\): expected a 3-D \[C, H, W\] or 4-D/,
+    );
     expect(caught(() => new nn.MaxPool2d(5).call(zeros(1, 1, 3, 3))).message).toMatch(/smaller than the pooling window/);
     expect(caught(() => new nn.AvgPool2d(2).call(zeros(1, 2, 3, 4, 5)))).toBeInstanceOf(ShapeError);
     expect(caught(() => new nn.Upsample({ size: 4 }).call(zeros(2, 3)))).toBeInstanceOf(ShapeError);
@@ -100,10 +121,14 @@ describe('call() with something other than a Tensor', () => {
     expect(e).toBeInstanceOf(ValueError);
     expect(e.code).toBe('E_INPUT');
     expect(e.message).toBe('Sequential.call: expected a Tensor as the input, got an array of numbers; convert it with tensor(...)');
-    expect(caught(() => new nn.Conv2d(1, 2, 3).call(undefined as never)).message).toBe('Conv2d.call: expected a Tensor as the input, got undefined');
+    expect(caught(() => new nn.Conv2d(1, 2, 3).call(undefined as never)).message).toBe(
+      'Conv2d.call: expected a Tensor as the input, got undefined',
+    );
     expect(caught(() => new nn.Linear(2, 2).call(null as never)).message).toMatch(/^Linear.call: .*got null$/);
     expect(caught(() => new nn.Embedding(3, 2).call(2 as never))).toBeInstanceOf(ValueError);
-    expect(caught(() => new nn.MultiheadAttention(4, 2).call(undefined as never, undefined as never, undefined as never))).toBeInstanceOf(ValueError);
+    expect(caught(() => new nn.MultiheadAttention(4, 2).call(undefined as never, undefined as never, undefined as never))).toBeInstanceOf(
+      ValueError,
+    );
     // a forward pre-hook may turn plain data into a tensor first
     const m = new nn.Linear(2, 1);
     m.registerForwardPreHook((_mod, args) => [tensor(args[0] as number[][])]);
@@ -135,7 +160,9 @@ describe('constructor errors', () => {
     expect(caught(() => new nn.LSTM(3, 0))).toBeInstanceOf(ValueError);
     expect(caught(() => new nn.LSTM(3, 4, { dropout: 1.5 }))).toBeInstanceOf(ValueError);
     expect(caught(() => new nn.RNN(3, 4, { nonlinearity: 'sigmoid' as 'tanh' }))).toBeInstanceOf(ValueError);
-    expect(caught(() => new nn.MultiheadAttention(10, 3)).message).toBe('MultiheadAttention: embedDim (10) must be divisible by numHeads (3)');
+    expect(caught(() => new nn.MultiheadAttention(10, 3)).message).toBe(
+      'MultiheadAttention: embedDim (10) must be divisible by numHeads (3)',
+    );
     expect(caught(() => new nn.TransformerEncoderLayer(8, 2, { activation: 'tanh' as 'relu' }))).toBeInstanceOf(ValueError);
     expect(caught(() => new nn.Dropout(1.5)).message).toBe('Dropout: dropout probability has to be between 0 and 1, but got 1.5');
     expect(caught(() => new nn.Upsample({}))).toBeInstanceOf(ValueError);
@@ -150,12 +177,16 @@ describe('unknown options are refused (a typo or snake_case would be ignored sil
     expect(e).toBeInstanceOf(ValueError);
     expect(e.code).toBe('E_UNKNOWN_OPTION');
     expect(e.message).toBe("LSTM: unknown option 'batch_first'; did you mean 'batchFirst'? (options are camelCase)");
-    expect(caught(() => new nn.Linear(2, 2, { biass: false } as never)).message).toBe("Linear: unknown option 'biass'; expected one of: bias, rng");
+    expect(caught(() => new nn.Linear(2, 2, { biass: false } as never)).message).toBe(
+      "Linear: unknown option 'biass'; expected one of: bias, rng",
+    );
     expect(caught(() => new nn.Conv2d(1, 1, 3, { padding_mode: 'zeros' } as never)).message).toMatch(/did you mean 'paddingMode'/);
     expect(caught(() => new nn.BatchNorm2d(3, { track_running_stats: false } as never)).message).toMatch(/trackRunningStats/);
     const mha = new nn.MultiheadAttention(4, 2);
     const x = randn(2, 1, 4);
-    expect(caught(() => mha.call(x, x, x, { need_weights: false } as never)).message).toMatch(/forward: unknown option 'need_weights'; did you mean 'needWeights'/);
+    expect(caught(() => mha.call(x, x, x, { need_weights: false } as never)).message).toMatch(
+      /forward: unknown option 'need_weights'; did you mean 'needWeights'/,
+    );
     expect(caught(() => new nn.Dropout(0.5, 3 as never))).toBeInstanceOf(ValueError);
   });
 });

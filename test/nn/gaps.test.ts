@@ -16,7 +16,8 @@ describe('padding modes', () => {
     expect(F.pad(x, [2, 1], 'replicate').toArray()).toEqual([[1, 1, 1, 2, 3, 3]]);
     expect(F.pad(x, [2, 1], 'circular').toArray()).toEqual([[2, 3, 1, 2, 3, 1]]);
     const x64 = randn([2, 3, 4], { dtype: 'float64', rng: rng() }).requiresGrad_();
-    for (const mode of ['reflect', 'replicate', 'circular'] as const) expect(gradcheck((t) => F.pad(t, [1, 2, 2, 1], mode), [x64])).toBe(true);
+    for (const mode of ['reflect', 'replicate', 'circular'] as const)
+      expect(gradcheck((t) => F.pad(t, [1, 2, 2, 1], mode), [x64])).toBe(true);
   });
   it('bad pads and modes are ValueErrors', () => {
     const x = tensor([[1, 2, 3]]);
@@ -24,10 +25,16 @@ describe('padding modes', () => {
     expect(() => F.pad(x, [4, 0], 'circular')).toThrow(ValueError);
     expect(() => F.pad(x, [1, 1], 'mirror' as never)).toThrow(/mode must be 'constant', 'reflect', 'replicate' or 'circular'/);
   });
-  it("Conv2d/Conv1d take paddingMode and print it as PyTorch; an unknown mode is refused", () => {
-    expect(new nn.Conv2d(1, 2, 3, { padding: 1, paddingMode: 'reflect', rng: rng() }).toString()).toBe('Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), padding_mode=reflect)');
-    expect(new nn.Conv1d(1, 2, 3, { padding: 1, paddingMode: 'circular', rng: rng() }).toString()).toBe('Conv1d(1, 2, kernel_size=(3,), stride=(1,), padding=(1,), padding_mode=circular)');
-    expect(() => new nn.Conv2d(1, 2, 3, { paddingMode: 'mirror' as never })).toThrow(/paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular'/);
+  it('Conv2d/Conv1d take paddingMode and print it as PyTorch; an unknown mode is refused', () => {
+    expect(new nn.Conv2d(1, 2, 3, { padding: 1, paddingMode: 'reflect', rng: rng() }).toString()).toBe(
+      'Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), padding_mode=reflect)',
+    );
+    expect(new nn.Conv1d(1, 2, 3, { padding: 1, paddingMode: 'circular', rng: rng() }).toString()).toBe(
+      'Conv1d(1, 2, kernel_size=(3,), stride=(1,), padding=(1,), padding_mode=circular)',
+    );
+    expect(() => new nn.Conv2d(1, 2, 3, { paddingMode: 'mirror' as never })).toThrow(
+      /paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular'/,
+    );
     const conv = new nn.Conv2d(1, 1, 3, { padding: 1, paddingMode: 'replicate', bias: false, rng: rng() });
     conv.weight.detach().fill_(1);
     // a constant image stays constant under replicate padding (zeros padding would darken the border)
@@ -40,15 +47,20 @@ describe('Upsample / F.interpolate bilinear and bicubic', () => {
   it('gradients (float64) and the alignCorners corner rule', () => {
     const x = randn([1, 2, 3, 4], { dtype: 'float64', rng: rng() }).requiresGrad_();
     for (const mode of ['bilinear', 'bicubic'] as const)
-      for (const alignCorners of [false, true]) expect(gradcheck((t) => F.interpolate(t, { scaleFactor: 2, mode, alignCorners }), [x])).toBe(true);
+      for (const alignCorners of [false, true])
+        expect(gradcheck((t) => F.interpolate(t, { scaleFactor: 2, mode, alignCorners }), [x])).toBe(true);
     const y = F.interpolate(x.detach(), { size: [5, 7], mode: 'bilinear', alignCorners: true });
     const at = (t: typeof x, i: number, j: number) => t.select(2, i).select(2, j).toArray();
     expect(at(y, 0, 0)).toEqual(at(x.detach(), 0, 0));
     expect(at(y, 4, 6)).toEqual(at(x.detach(), 2, 3));
   });
   it('prints and errors as PyTorch', () => {
-    expect(new nn.Upsample({ scaleFactor: 2, mode: 'bicubic', alignCorners: true }).toString()).toBe('Upsample(scale_factor=2.0, mode=bicubic)');
-    expect(() => new nn.Upsample({ scaleFactor: 2, alignCorners: true })).toThrow(/alignCorners can only be set with the interpolating modes/);
+    expect(new nn.Upsample({ scaleFactor: 2, mode: 'bicubic', alignCorners: true }).toString()).toBe(
+      'Upsample(scale_factor=2.0, mode=bicubic)',
+    );
+    expect(() => new nn.Upsample({ scaleFactor: 2, alignCorners: true })).toThrow(
+      /alignCorners can only be set with the interpolating modes/,
+    );
     expect(() => F.interpolate(zeros([1, 1, 2, 2]), { size: 4, mode: 'trilinear' as never })).toThrow(ValueError);
     expect(() => F.interpolate(zeros([1, 1, 2, 2]), { size: 4, align_corners: true } as never)).toThrow(/did you mean 'alignCorners'/);
   });
@@ -57,7 +69,13 @@ describe('Upsample / F.interpolate bilinear and bicubic', () => {
 describe('Embedding maxNorm', () => {
   it('renormalises the looked-up rows in place (only those), as PyTorch', () => {
     const e = new nn.Embedding(3, 2, { maxNorm: 1, rng: rng() });
-    e.weight.detach().copy_(tensor([[3, 4], [0.3, 0.4], [6, 8]]));
+    e.weight.detach().copy_(
+      tensor([
+        [3, 4],
+        [0.3, 0.4],
+        [6, 8],
+      ]),
+    );
     const out = e.call(tensor([0, 1, 0], { dtype: 'int32' }));
     expect(out.select(0, 0).toArray()).toEqual(out.select(0, 2).toArray());
     const w = e.weight.toArray() as number[][];
@@ -71,11 +89,21 @@ describe('Embedding maxNorm', () => {
 });
 
 describe('LSTM projSize', () => {
-  it("parameters, state shapes and the print follow PyTorch; projSize ≥ hiddenSize is refused", () => {
+  it('parameters, state shapes and the print follow PyTorch; projSize ≥ hiddenSize is refused', () => {
     const lstm = new nn.LSTM(3, 4, { projSize: 2, rng: rng() });
-    expect(lstm.namedParameters().map(([k, p]) => `${k}:${p.shape.join('x')}`)).toEqual(['weight_ih_l0:16x3', 'weight_hh_l0:16x2', 'bias_ih_l0:16', 'bias_hh_l0:16', 'weight_hr_l0:2x4']);
+    expect(lstm.namedParameters().map(([k, p]) => `${k}:${p.shape.join('x')}`)).toEqual([
+      'weight_ih_l0:16x3',
+      'weight_hh_l0:16x2',
+      'bias_ih_l0:16',
+      'bias_hh_l0:16',
+      'weight_hr_l0:2x4',
+    ]);
     const [out, [h, c]] = lstm.call(randn([5, 2, 3], { rng: rng() }));
-    expect([out.shape, h.shape, c.shape]).toEqual([[5, 2, 2], [1, 2, 2], [1, 2, 4]]);
+    expect([out.shape, h.shape, c.shape]).toEqual([
+      [5, 2, 2],
+      [1, 2, 2],
+      [1, 2, 4],
+    ]);
     expect(lstm.toString()).toBe('LSTM(3, 4, proj_size=2)');
     expect(() => new nn.LSTM(3, 4, { projSize: 4 })).toThrow(/projSize \(4\) has to be smaller than hiddenSize \(4\)/);
     expect(() => new nn.GRU(3, 4, { projSize: 2 } as never)).toThrow(/unknown option 'projSize'/);
@@ -84,7 +112,13 @@ describe('LSTM projSize', () => {
 
 describe('packed sequences', () => {
   it('pack → pad round-trips, in PyTorch layout, sorted or not', () => {
-    const x = tensor([[1, 2, 3], [4, 5, 0], [6, 0, 0]]).t().unsqueeze(2); // [T=3, B=3, 1], lengths 3, 2, 1
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 0],
+      [6, 0, 0],
+    ])
+      .t()
+      .unsqueeze(2); // [T=3, B=3, 1], lengths 3, 2, 1
     const p = nn.packPaddedSequence(x, [3, 2, 1]);
     expect(Array.from(p.batchSizes)).toEqual([3, 2, 1]);
     expect(Array.from(p.data.dataSync())).toEqual([1, 4, 6, 2, 5, 3]);
@@ -95,7 +129,11 @@ describe('packed sequences', () => {
     const u = nn.packPaddedSequence(x, tensor([3, 2, 1], { dtype: 'int32' }), { enforceSorted: false });
     expect(Array.from(u.sortedIndices!)).toEqual([0, 1, 2]);
     // the same sequences in the batch order [2, 0, 1], batch-first
-    const shuffled = tensor([[6, 0, 0], [1, 2, 3], [4, 5, 0]]).unsqueeze(2);
+    const shuffled = tensor([
+      [6, 0, 0],
+      [1, 2, 3],
+      [4, 5, 0],
+    ]).unsqueeze(2);
     const q = nn.packPaddedSequence(shuffled, [1, 3, 2], { batchFirst: true, enforceSorted: false });
     expect(Array.from(q.data.dataSync())).toEqual([1, 4, 6, 2, 5, 3]);
     expect(Array.from(q.sortedIndices!)).toEqual([1, 2, 0]);
@@ -116,7 +154,9 @@ describe('packed sequences', () => {
     const close = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]!) < 1e-6);
     expect(close(Array.from(padded.narrow(0, 1, 1).narrow(1, 0, 2).dataSync()), Array.from(alone.dataSync()))).toBe(true);
     expect(Array.from(padded.narrow(0, 1, 1).narrow(1, 2, 2).dataSync())).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(close(Array.from((h as ReturnType<typeof randn>).select(1, 1).dataSync()), Array.from(hAlone.select(1, 0).dataSync()))).toBe(true);
+    expect(close(Array.from((h as ReturnType<typeof randn>).select(1, 1).dataSync()), Array.from(hAlone.select(1, 0).dataSync()))).toBe(
+      true,
+    );
   });
   it('bad lengths are typed errors', () => {
     const x = zeros([3, 2, 1]);
@@ -124,14 +164,23 @@ describe('packed sequences', () => {
     expect(() => nn.packPaddedSequence(x, [4, 1])).toThrow(/every length must be in \[1, 3\]/);
     expect(() => nn.packPaddedSequence(x, [3])).toThrow(/expected 2 lengths/);
     expect(() => nn.packPaddedSequence(x, [3, 1], { batch_first: true } as never)).toThrow(/did you mean 'batchFirst'/);
-    expect(() => nn.padPackedSequence(nn.packPaddedSequence(x, [3, 1]), { totalLength: 2 })).toThrow(/at least the length of the longest sequence \(3\)/);
+    expect(() => nn.padPackedSequence(nn.packPaddedSequence(x, [3, 1]), { totalLength: 2 })).toThrow(
+      /at least the length of the longest sequence \(3\)/,
+    );
   });
 });
 
 describe('MultiheadAttention addBiasKv / addZeroAttn', () => {
   it('bias_k/bias_v parameters and one more source position each', () => {
     const mha = new nn.MultiheadAttention(4, 2, { addBiasKv: true, addZeroAttn: true, batchFirst: true, rng: rng() });
-    expect(mha.namedParameters().map(([k]) => k)).toEqual(['in_proj_weight', 'in_proj_bias', 'bias_k', 'bias_v', 'out_proj.weight', 'out_proj.bias']);
+    expect(mha.namedParameters().map(([k]) => k)).toEqual([
+      'in_proj_weight',
+      'in_proj_bias',
+      'bias_k',
+      'bias_v',
+      'out_proj.weight',
+      'out_proj.bias',
+    ]);
     const q = randn([2, 3, 4], { rng: rng() });
     const kv = randn([2, 5, 4], { rng: rng() });
     const [out, w] = mha.call(q, kv, kv);

@@ -103,10 +103,12 @@ describe('gradcheck (float64) over layers, inputs and parameters', () => {
 
   it('LSTM (batchFirst, bidirectional, with [h0, c0])', () => {
     const m = new nn.LSTM(2, 2, { batchFirst: true, bidirectional: true, rng }).double();
-    expect(moduleGradcheck(m, [x64(2, 3, 2), x64(2, 2, 2), x64(2, 2, 2)], (x, h, c) => {
-      const [out, [hn, cn]] = m.call(x, [h, c]);
-      return [out, hn, cn];
-    })).toBe(true);
+    expect(
+      moduleGradcheck(m, [x64(2, 3, 2), x64(2, 2, 2), x64(2, 2, 2)], (x, h, c) => {
+        const [out, [hn, cn]] = m.call(x, [h, c]);
+        return [out, hn, cn];
+      }),
+    ).toBe(true);
   });
 
   it('GRU (2 layers, unbatched input)', () => {
@@ -125,8 +127,14 @@ describe('gradcheck (float64) over layers, inputs and parameters', () => {
 
   it('MultiheadAttention (cross attention with key padding and attention masks, per-head weights)', () => {
     const m = new nn.MultiheadAttention(4, 2, { batchFirst: true, rng }).double();
-    const kpm = tensor([[false, false, true], [false, false, false]]);
-    const am = tensor([[false, true, false], [false, false, false]]);
+    const kpm = tensor([
+      [false, false, true],
+      [false, false, false],
+    ]);
+    const am = tensor([
+      [false, true, false],
+      [false, false, false],
+    ]);
     expect(
       moduleGradcheck(m, [x64(2, 2, 4), x64(2, 3, 4), x64(2, 3, 4)], (q, k, v) => {
         const [out, w] = m.call(q, k, v, { keyPaddingMask: kpm, attnMask: am, averageAttnWeights: false });
@@ -137,7 +145,14 @@ describe('gradcheck (float64) over layers, inputs and parameters', () => {
 
   it('MultiheadAttention with key/value dims other than E (separate q/k/v weights)', () => {
     const m = new nn.MultiheadAttention(4, 2, { kdim: 3, vdim: 2, rng }).double();
-    expect(Object.keys(m.stateDict())).toEqual(['q_proj_weight', 'k_proj_weight', 'v_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias']);
+    expect(Object.keys(m.stateDict())).toEqual([
+      'q_proj_weight',
+      'k_proj_weight',
+      'v_proj_weight',
+      'in_proj_bias',
+      'out_proj.weight',
+      'out_proj.bias',
+    ]);
     expect(moduleGradcheck(m, [x64(2, 1, 4), x64(3, 1, 3), x64(3, 1, 2)], (q, k, v) => m.call(q, k, v)[0])).toBe(true);
     expect(() => m.call(x64(2, 1, 4), x64(3, 1, 4), x64(3, 1, 2))).toThrow(/expected key \[S, N, kdim\] with kdim = 3/);
   });
@@ -161,7 +176,13 @@ describe('gradcheck (float64) over layers, inputs and parameters', () => {
   });
 
   it('a Sequential model end to end', () => {
-    const m = new nn.Sequential(new nn.Conv2d(1, 2, 3, { rng }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(2, 2, { rng })).double();
+    const m = new nn.Sequential(
+      new nn.Conv2d(1, 2, 3, { rng }),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Flatten(),
+      new nn.Linear(2, 2, { rng }),
+    ).double();
     const x: Tensor = x64(2, 1, 4, 4);
     expect(moduleGradcheck(m, [x], (v) => m.call(v))).toBe(true);
   });

@@ -30,22 +30,25 @@ export function moduleGradcheck(module: nn.Module, inputs: Tensor[], call: (...x
 function gradcheckOnce(module: nn.Module, inputs: Tensor[], call: (...xs: Tensor[]) => Tensor | Tensor[]): boolean {
   const params = module.parameters();
   const n = inputs.length;
-  return gradcheck((...xs: Tensor[]) => {
-    const ps = xs.slice(n);
-    const saved: [number, Tensor][] = [];
-    ps.forEach((p, i) => {
-      const own = params[i]!;
-      if (p !== own) {
-        saved.push([i, own.detach().clone()]);
-        noGrad(() => own.copy_(p));
-      }
-    });
-    try {
-      return call(...xs.slice(0, n));
-    } finally {
-      noGrad(() => {
-        for (const [i, v] of saved) params[i]!.copy_(v);
+  return gradcheck(
+    (...xs: Tensor[]) => {
+      const ps = xs.slice(n);
+      const saved: [number, Tensor][] = [];
+      ps.forEach((p, i) => {
+        const own = params[i]!;
+        if (p !== own) {
+          saved.push([i, own.detach().clone()]);
+          noGrad(() => own.copy_(p));
+        }
       });
-    }
-  }, [...inputs, ...params]);
+      try {
+        return call(...xs.slice(0, n));
+      } finally {
+        noGrad(() => {
+          for (const [i, v] of saved) params[i]!.copy_(v);
+        });
+      }
+    },
+    [...inputs, ...params],
+  );
 }

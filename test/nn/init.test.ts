@@ -79,8 +79,14 @@ describe('PyTorch default initialisation (manifest init_bounds)', () => {
     expect(bn.numBatchesTracked!.item()).toBe(0);
     expect(bn.numBatchesTracked!.dtype).toBe('int32');
     const ln = new nn.LayerNorm([2, 2]);
-    expect(ln.weight!.toArray()).toEqual([[1, 1], [1, 1]]);
-    expect(ln.bias!.toArray()).toEqual([[0, 0], [0, 0]]);
+    expect(ln.weight!.toArray()).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+    expect(ln.bias!.toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
   });
 
   it('Embedding: N(0, 1), padding row zeroed', () => {
@@ -90,7 +96,11 @@ describe('PyTorch default initialisation (manifest init_bounds)', () => {
   });
 
   it('RNN/LSTM/GRU: every weight and bias U(±1/√H)', () => {
-    for (const m of [new nn.RNN(30, 64, rng()), new nn.LSTM(30, 64, { ...rng(), numLayers: 2 }), new nn.GRU(30, 64, { ...rng(), bidirectional: true })])
+    for (const m of [
+      new nn.RNN(30, 64, rng()),
+      new nn.LSTM(30, 64, { ...rng(), numLayers: 2 }),
+      new nn.GRU(30, 64, { ...rng(), bidirectional: true }),
+    ])
       for (const [name, p] of m.namedParameters()) {
         const s = stats(p);
         expect(s.maxAbs, name).toBeLessThanOrEqual(1 / 8);
@@ -142,7 +152,10 @@ describe('nn.init', () => {
     expect(nn.init.constant_(w(2), 7).toArray()).toEqual([7, 7]);
     expect(nn.init.ones_(w(2)).toArray()).toEqual([1, 1]);
     expect(nn.init.zeros_(nn.init.ones_(w(2))).toArray()).toEqual([0, 0]);
-    expect(nn.init.eye_(w(2, 3)).toArray()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(nn.init.eye_(w(2, 3)).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     const t = stats(nn.init.truncNormal_(w(100, 100), 0, 1, -0.5, 0.5, r));
     expect(t.min).toBeGreaterThanOrEqual(-0.5);
     expect(t.max).toBeLessThanOrEqual(0.5);
@@ -171,7 +184,7 @@ describe('nn.init', () => {
     expectUniform(nn.init.kaimingUniform_(w(300, 100), { rng: r, mode: 'fan_out' }), Math.SQRT2 * Math.sqrt(3 / 300));
     expectUniform(nn.init.kaimingUniform_(w(300, 100), { rng: r, a: Math.sqrt(5) }), 1 / 10);
     expectNormal(nn.init.kaimingNormal_(w(300, 100), { rng: r, nonlinearity: 'relu' }), Math.SQRT2 / 10);
-    expectNormal(nn.init.kaimingNormal_(w(100, 16, 3, 3), { rng: r, mode: 'fan_out', nonlinearity: 'tanh' }), (5 / 3) / Math.sqrt(900));
+    expectNormal(nn.init.kaimingNormal_(w(100, 16, 3, 3), { rng: r, mode: 'fan_out', nonlinearity: 'tanh' }), 5 / 3 / Math.sqrt(900));
     expect(() => nn.init.kaimingUniform_(w(3, 3), { mode: 'fan_avg' as 'fan_in' })).toThrow(/fan_in/);
     expect(() => nn.init.kaimingUniform_(w(3))).toThrow(ShapeError);
     expect(() => nn.init.xavierUniform_(w(3))).toThrow(/fewer than 2 dimensions/);
@@ -179,7 +192,11 @@ describe('nn.init', () => {
 
   it('orthogonal_: W Wᵀ = gain²·I for wide, Wᵀ W = gain²·I for tall matrices', () => {
     const r = new Rng(5);
-    for (const [rows, cols, gain] of [[4, 6, 1], [6, 4, 2], [5, 5, 1]] as const) {
+    for (const [rows, cols, gain] of [
+      [4, 6, 1],
+      [6, 4, 2],
+      [5, 5, 1],
+    ] as const) {
       const t = nn.init.orthogonal_(zeros([rows, cols], { dtype: 'float64' }), gain, r);
       const g = rows <= cols ? t.matmul(t.t()) : t.t().matmul(t);
       const n = Math.min(rows, cols);

@@ -26,7 +26,8 @@ function copyParams(dst: nn.Module, src: nn.Module, rename: (k: string) => strin
   dst.loadStateDict(sd);
 }
 
-const flip = (t: Tensor, dim: number) => t.indexSelect(dim, tensor(Int32Array.from({ length: t.shape[dim]! }, (_, i) => t.shape[dim]! - 1 - i)));
+const flip = (t: Tensor, dim: number) =>
+  t.indexSelect(dim, tensor(Int32Array.from({ length: t.shape[dim]! }, (_, i) => t.shape[dim]! - 1 - i)));
 
 describe('recurrent layers', () => {
   it('bidirectional LSTM = forward LSTM ⊕ time-reversed LSTM with the _reverse weights', () => {
@@ -95,7 +96,13 @@ describe('recurrent layers', () => {
     const x = rn(1, 1, 2);
     const h0 = rn(1, 1, 3);
     const w = (k: string) => m.getParameter(k);
-    const expected = x.select(0, 0).matmul(w('weight_ih_l0').t()).add(w('bias_ih_l0')).add(h0.select(0, 0).matmul(w('weight_hh_l0').t())).add(w('bias_hh_l0')).tanh();
+    const expected = x
+      .select(0, 0)
+      .matmul(w('weight_ih_l0').t())
+      .add(w('bias_ih_l0'))
+      .add(h0.select(0, 0).matmul(w('weight_hh_l0').t()))
+      .add(w('bias_hh_l0'))
+      .tanh();
     expectAllClose(m.call(x, h0)[1].select(0, 0), expected);
   });
 
@@ -209,7 +216,10 @@ describe('TransformerEncoderLayer', () => {
     copyParams(seqFirst, layer, (k) => k);
     expectAllClose(layer.call(x), seqFirst.call(x.transpose(0, 1)).transpose(0, 1));
     // key padding: a padded position does not change the others
-    const kpm = tensor([[false, false, true], [false, false, false]]);
+    const kpm = tensor([
+      [false, false, true],
+      [false, false, false],
+    ]);
     const y = layer.call(x, { srcKeyPaddingMask: kpm });
     const x2 = x.clone();
     noGrad(() => x2.narrow(1, 2, 1).narrow(0, 0, 1).fill_(0));
@@ -247,12 +257,42 @@ describe('convolutions and pooling', () => {
   });
 
   it('MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Upsample values', () => {
-    const x = tensor([[[[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]]]]);
-    expect(new nn.MaxPool2d(2).call(x).toArray()).toEqual([[[[6, 8], [14, 16]]]]);
-    expect(new nn.AvgPool2d(2).call(x).toArray()).toEqual([[[[3.5, 5.5], [11.5, 13.5]]]]);
+    const x = tensor([
+      [
+        [
+          [1, 2, 3, 4],
+          [5, 6, 7, 8],
+          [9, 10, 11, 12],
+          [13, 14, 15, 16],
+        ],
+      ],
+    ]);
+    expect(new nn.MaxPool2d(2).call(x).toArray()).toEqual([
+      [
+        [
+          [6, 8],
+          [14, 16],
+        ],
+      ],
+    ]);
+    expect(new nn.AvgPool2d(2).call(x).toArray()).toEqual([
+      [
+        [
+          [3.5, 5.5],
+          [11.5, 13.5],
+        ],
+      ],
+    ]);
     expect(new nn.AdaptiveAvgPool2d(1).call(x).toArray()).toEqual([[[[8.5]]]]);
     expect(new nn.AdaptiveAvgPool2d([1, 2]).call(x).toArray()).toEqual([[[[7.5, 9.5]]]]);
-    expect(new nn.Upsample({ scaleFactor: 2 }).call(tensor([[[[1, 2]]]])).toArray()).toEqual([[[[1, 1, 2, 2], [1, 1, 2, 2]]]]);
+    expect(new nn.Upsample({ scaleFactor: 2 }).call(tensor([[[[1, 2]]]])).toArray()).toEqual([
+      [
+        [
+          [1, 1, 2, 2],
+          [1, 1, 2, 2],
+        ],
+      ],
+    ]);
     expect(new nn.Upsample({ size: [1, 3] }).call(tensor([[[[1, 2]]]])).shape).toEqual([1, 1, 1, 3]);
   });
 
@@ -267,13 +307,17 @@ describe('convolutions and pooling', () => {
     const t = (new nn.GELU({ approximate: 'tanh' }).call(x).toArray() as number[])[2]!;
     expect(t).toBeCloseTo(0.5 * 3 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (3 + 0.044715 * 27))), 5);
     expect((new nn.GELU().call(x).toArray() as number[])[2]).toBeCloseTo(2.99595, 4);
-    expect((new nn.LogSoftmax(0).call(x).exp().sum().item())).toBeCloseTo(1, 6);
+    expect(new nn.LogSoftmax(0).call(x).exp().sum().item()).toBeCloseTo(1, 6);
   });
 });
 
 describe('TransformerEncoder and ParameterList', () => {
   it('TransformerEncoder stacks layers (keys layers.i.…, norm.…) and applies them in order', () => {
-    const enc = new nn.TransformerEncoder(() => new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8, rng }), 2, { norm: new nn.LayerNorm(4) }).double().eval();
+    const enc = new nn.TransformerEncoder(() => new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8, rng }), 2, {
+      norm: new nn.LayerNorm(4),
+    })
+      .double()
+      .eval();
     const keys = Object.keys(enc.stateDict());
     expect(keys[0]).toBe('layers.0.self_attn.in_proj_weight');
     expect(keys).toContain('layers.1.norm2.bias');
@@ -303,7 +347,10 @@ describe('GroupNorm', () => {
   it('one group = LayerNorm over [C, H, W]; C groups = per-channel (instance) normalisation', () => {
     const x = rn(2, 4, 3, 3);
     const noAffine = { affine: false };
-    expectAllClose(new nn.GroupNorm(1, 4, noAffine).double().call(x), new nn.LayerNorm([4, 3, 3], { elementwiseAffine: false }).double().call(x));
+    expectAllClose(
+      new nn.GroupNorm(1, 4, noAffine).double().call(x),
+      new nn.LayerNorm([4, 3, 3], { elementwiseAffine: false }).double().call(x),
+    );
     const inst = new nn.GroupNorm(4, 4, noAffine).double().call(x);
     const m = x.mean([2, 3], true);
     expectAllClose(inst, x.sub(m).div(x.sub(m).square().mean([2, 3], true).add(1e-5).sqrt()));
@@ -316,11 +363,18 @@ describe('GroupNorm', () => {
 
 describe('Embedding.fromPretrained', () => {
   it('wraps a table (frozen by default), copies it, and looks rows up', () => {
-    const table = tensor([[0, 0], [1, 2], [3, 4]]);
+    const table = tensor([
+      [0, 0],
+      [1, 2],
+      [3, 4],
+    ]);
     const e = nn.Embedding.fromPretrained(table);
     expect(e.weight.requiresGrad).toBe(false);
     expect(e.weight.storage).not.toBe(table.storage);
-    expect(e.call(tensor(new Int32Array([2, 1]))).toArray()).toEqual([[3, 4], [1, 2]]);
+    expect(e.call(tensor(new Int32Array([2, 1]))).toArray()).toEqual([
+      [3, 4],
+      [1, 2],
+    ]);
     expect(nn.Embedding.fromPretrained(table, { freeze: false }).weight.requiresGrad).toBe(true);
     expect(() => nn.Embedding.fromPretrained(tensor([1, 2]))).toThrow(/2-D/);
   });

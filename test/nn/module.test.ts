@@ -1,6 +1,19 @@
 /** The module system: discovery and names, traversal, buffers, modes, freezing, hooks, containers, errors. */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { Rng, StateError, IndexError, NotSupportedError, ValueError, nn, noGrad, ones, randn, tensor, zeros, type Tensor } from '../../src/index.js';
+import {
+  Rng,
+  StateError,
+  IndexError,
+  NotSupportedError,
+  ValueError,
+  nn,
+  noGrad,
+  ones,
+  randn,
+  tensor,
+  zeros,
+  type Tensor,
+} from '../../src/index.js';
 
 const rng = new Rng(1);
 
@@ -16,7 +29,14 @@ class MLP extends nn.Module {
 describe('Module: discovery and names', () => {
   it('names parameters from attribute order, PyTorch style', () => {
     const m = new MLP();
-    expect(m.namedParameters().map(([k]) => k)).toEqual(['fc1.weight', 'fc1.bias', 'head.0.weight', 'head.0.bias', 'head.2.weight', 'head.2.bias']);
+    expect(m.namedParameters().map(([k]) => k)).toEqual([
+      'fc1.weight',
+      'fc1.bias',
+      'head.0.weight',
+      'head.0.bias',
+      'head.2.weight',
+      'head.2.bias',
+    ]);
     expect(m.parameters()).toHaveLength(6);
     expect(m.parameters()[0]).toBeInstanceOf(nn.Parameter);
     expect(m.parameters()[0]!.requiresGrad).toBe(true);
@@ -35,7 +55,7 @@ describe('Module: discovery and names', () => {
     expect(m.forward(randn(2, 4, { rng })).shape).toEqual([2, 3]);
   });
 
-  it('call() is typed from each module\'s forward', () => {
+  it("call() is typed from each module's forward", () => {
     const lin = new nn.Linear(2, 2);
     expectTypeOf(lin.call).parameters.toEqualTypeOf<[x: Tensor]>();
     expectTypeOf(lin.call).returns.toEqualTypeOf<Tensor>();
@@ -184,7 +204,9 @@ describe('Module: modes, apply, zeroGrad, freezing, dtype, hooks', () => {
 
   it('zeroGrad clears every gradient (to null, or to zeros)', () => {
     const m = new MLP();
-    m.call(randn(3, 4, { rng })).sum().backward();
+    m.call(randn(3, 4, { rng }))
+      .sum()
+      .backward();
     expect(m.parameters().every((p) => p.grad !== null)).toBe(true);
     m.zeroGrad(false);
     expect(m.parameters().every((p) => p.grad !== null && Array.from(p.grad.dataSync()).every((v) => v === 0))).toBe(true);
@@ -195,7 +217,9 @@ describe('Module: modes, apply, zeroGrad, freezing, dtype, hooks', () => {
   it('requiresGrad_(false) freezes a sub-module: no gradients reach it', () => {
     const m = new MLP();
     m.fc1.requiresGrad_(false);
-    m.call(randn(3, 4, { rng })).sum().backward();
+    m.call(randn(3, 4, { rng }))
+      .sum()
+      .backward();
     expect(m.fc1.weight.grad).toBeNull();
     expect(m.fc1.bias!.grad).toBeNull();
     expect(m.head.parameters().every((p) => p.grad !== null)).toBe(true);
@@ -259,7 +283,10 @@ describe('Module.clone (deep copy)', () => {
     }
     const net = new Net();
     net.conv.requiresGrad_(false);
-    net.call(randn(2, 1, 4, 4, { rng })).sum().backward(); // grads and running stats on the original
+    net
+      .call(randn(2, 1, 4, 4, { rng }))
+      .sum()
+      .backward(); // grads and running stats on the original
     const copy = net.clone();
     expect(copy).toBeInstanceOf(Net);
     expect(copy).not.toBe(net);
@@ -434,7 +461,10 @@ describe('train/eval behaviour', () => {
 
   it('BatchNorm: batch stats and running updates in train, running stats in eval', () => {
     const bn = new nn.BatchNorm1d(2, { momentum: 0.5 });
-    const x = tensor([[1, 10], [3, 30]]);
+    const x = tensor([
+      [1, 10],
+      [3, 30],
+    ]);
     const y = bn.call(x);
     // batch-normalised: ±1/√(1 + eps/var)
     expect(y.toArray()).toEqual([

@@ -65,7 +65,12 @@ const layers: [string, (seed: number) => nn.Module, string[], () => Tensor][] = 
   ['Conv2d', (s) => new nn.Conv2d(2, 3, 3, { ...r(s), bias: false }), ['weight'], () => randn(1, 2, 4, 4)],
   ['ConvTranspose2d', (s) => new nn.ConvTranspose2d(2, 3, 2, { ...r(s), stride: 2 }), ['weight', 'bias'], () => randn(1, 2, 3, 3)],
   ['BatchNorm1d', () => new nn.BatchNorm1d(3), ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'], () => randn(4, 3)],
-  ['BatchNorm2d', () => new nn.BatchNorm2d(2), ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'], () => randn(2, 2, 3, 3)],
+  [
+    'BatchNorm2d',
+    () => new nn.BatchNorm2d(2),
+    ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'],
+    () => randn(2, 2, 3, 3),
+  ],
   ['LayerNorm', () => new nn.LayerNorm([3]), ['weight', 'bias'], () => randn(2, 3)],
   ['GroupNorm', () => new nn.GroupNorm(2, 4), ['weight', 'bias'], () => randn(2, 4, 3)],
   ['Embedding', (s) => new nn.Embedding(5, 3, r(s)), ['weight'], () => tensor(new Int32Array([0, 4, 2]))],
@@ -75,12 +80,27 @@ const layers: [string, (seed: number) => nn.Module, string[], () => Tensor][] = 
     ['l0', 'l0_reverse', 'l1', 'l1_reverse'].flatMap((l) => [`weight_ih_${l}`, `weight_hh_${l}`, `bias_ih_${l}`, `bias_hh_${l}`]),
     () => randn(4, 2, 3),
   ],
-  ['LSTM', (s) => new nn.LSTM(3, 2, { ...r(s), batchFirst: true }), ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0'], () => randn(2, 4, 3)],
-  ['GRU', (s) => new nn.GRU(3, 2, { ...r(s), bias: false, numLayers: 2 }), ['weight_ih_l0', 'weight_hh_l0', 'weight_ih_l1', 'weight_hh_l1'], () => randn(4, 2, 3)],
+  [
+    'LSTM',
+    (s) => new nn.LSTM(3, 2, { ...r(s), batchFirst: true }),
+    ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0'],
+    () => randn(2, 4, 3),
+  ],
+  [
+    'GRU',
+    (s) => new nn.GRU(3, 2, { ...r(s), bias: false, numLayers: 2 }),
+    ['weight_ih_l0', 'weight_hh_l0', 'weight_ih_l1', 'weight_hh_l1'],
+    () => randn(4, 2, 3),
+  ],
   ['RNNCell', (s) => new nn.RNNCell(3, 2, r(s)), ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'], () => randn(2, 3)],
   ['LSTMCell', (s) => new nn.LSTMCell(3, 2, r(s)), ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'], () => randn(2, 3)],
   ['GRUCell', (s) => new nn.GRUCell(3, 2, r(s)), ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'], () => randn(2, 3)],
-  ['MultiheadAttention', (s) => new nn.MultiheadAttention(4, 2, r(s)), ['in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias'], () => randn(3, 2, 4)],
+  [
+    'MultiheadAttention',
+    (s) => new nn.MultiheadAttention(4, 2, r(s)),
+    ['in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias'],
+    () => randn(3, 2, 4),
+  ],
   [
     'TransformerEncoderLayer',
     (s) => new nn.TransformerEncoderLayer(4, 2, { ...r(s), dimFeedforward: 8 }),
@@ -133,7 +153,16 @@ describe('stateDict round trip for every layer type', () => {
     });
 
   it('state dicts of parameter-free layers are empty', () => {
-    for (const m of [new nn.ReLU(), new nn.MaxPool2d(2), new nn.AvgPool2d(2), new nn.AdaptiveAvgPool2d(1), new nn.Upsample({ size: 4 }), new nn.Dropout(), new nn.Flatten(), new nn.Identity()])
+    for (const m of [
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.AvgPool2d(2),
+      new nn.AdaptiveAvgPool2d(1),
+      new nn.Upsample({ size: 4 }),
+      new nn.Dropout(),
+      new nn.Flatten(),
+      new nn.Identity(),
+    ])
       expect(m.stateDict()).toEqual({});
   });
 
@@ -156,7 +185,12 @@ describe('loadStateDict errors', () => {
     const m = mlp();
     const sd = m.stateDict();
     const before = Array.from(m.at(0).stateDict().weight!.dataSync());
-    const bad: Record<string, Tensor> = { '0.weight': sd['0.weight']!.mul(0), '2.weight': sd['2.weight']!, '2.bias': sd['2.bias']!, 'fc3.weight': sd['2.weight']! };
+    const bad: Record<string, Tensor> = {
+      '0.weight': sd['0.weight']!.mul(0),
+      '2.weight': sd['2.weight']!,
+      '2.bias': sd['2.bias']!,
+      'fc3.weight': sd['2.weight']!,
+    };
     let err: unknown;
     try {
       m.loadStateDict(bad);
@@ -175,7 +209,9 @@ describe('loadStateDict errors', () => {
 
   it('a non-object, or a Promise (a forgotten await), is a ValueError saying so, not a list of missing keys', () => {
     const m = new nn.Linear(2, 1);
-    expect(() => m.loadStateDict(null as never)).toThrow(/^Linear.loadStateDict: expected an object \(or Map\) of name → Tensor, got null$/);
+    expect(() => m.loadStateDict(null as never)).toThrow(
+      /^Linear.loadStateDict: expected an object \(or Map\) of name → Tensor, got null$/,
+    );
     expect(() => m.loadStateDict([] as never)).toThrow(/got an array/);
     expect(() => m.loadStateDict(Promise.resolve(m.stateDict()) as never)).toThrow(/^Linear.loadStateDict: got a Promise; await it first/);
   });
@@ -206,7 +242,9 @@ describe('loadStateDict errors', () => {
       expect(err).toBeInstanceOf(nn.StateDictShapeError);
       expect(err).toBeInstanceOf(ShapeError);
       expect((err as nn.StateDictShapeError).code).toBe('E_STATE_DICT_SHAPE');
-      expect((err as Error).message).toContain('size mismatch for 2.weight: copying a param with shape [3,4] from the state dict, the shape in the current model is [3,8]');
+      expect((err as Error).message).toContain(
+        'size mismatch for 2.weight: copying a param with shape [3,4] from the state dict, the shape in the current model is [3,8]',
+      );
       expect((err as nn.StateDictShapeError).mismatches).toEqual([{ key: '2.weight', expected: [3, 8], got: [3, 4] }]);
     }
   });

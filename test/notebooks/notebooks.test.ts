@@ -9,14 +9,27 @@ import { describe, expect, it } from 'vitest';
 import { inspectNotebook, normaliseNotebook, serialiseNotebook, type Notebook } from '../../scripts/notebooks/normalise.js';
 
 const dir = join(import.meta.dirname, '../../notebooks');
-const files = readdirSync(dir).filter((n) => /^\d\d-.*\.ipynb$/.test(n)).sort();
+const files = readdirSync(dir)
+  .filter((n) => /^\d\d-.*\.ipynb$/.test(n))
+  .sort();
 const text = (src: string | string[]) => (Array.isArray(src) ? src.join('') : src);
 
 describe('notebooks/', () => {
   it('holds at least six notebooks covering the course arc', () => {
     expect(files.length).toBeGreaterThanOrEqual(6);
     const all = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
-    for (const topic of [/chain rule/i, /learning curves/i, /LeNet-5/, /confusion matrix/i, /dropout/i, /early stopping/i, /L2/, /PCA/, /saliency/i, /demographic.parity/i])
+    for (const topic of [
+      /chain rule/i,
+      /learning curves/i,
+      /LeNet-5/,
+      /confusion matrix/i,
+      /dropout/i,
+      /early stopping/i,
+      /L2/,
+      /PCA/,
+      /saliency/i,
+      /demographic.parity/i,
+    ])
       expect(all).toMatch(topic);
   });
 
@@ -29,7 +42,10 @@ describe('notebooks/', () => {
       });
       it('runs on the Deno kernel and imports only the public package', () => {
         expect(nb.metadata.kernelspec).toMatchObject({ name: 'deno' });
-        const code = nb.cells.filter((c) => c.cell_type === 'code').map((c) => text(c.source)).join('\n');
+        const code = nb.cells
+          .filter((c) => c.cell_type === 'code')
+          .map((c) => text(c.source))
+          .join('\n');
         const specifiers = [...code.matchAll(/\bfrom\s+["']([^"']+)["']/g)].map((m) => m[1]);
         expect(specifiers.length).toBeGreaterThan(0);
         expect(new Set(specifiers)).toEqual(new Set(['backprop']));
@@ -52,11 +68,18 @@ describe('normaliseNotebook', () => {
   const run: Notebook = {
     nbformat: 4,
     nbformat_minor: 4,
-    metadata: { kernelspec: { name: 'deno', display_name: 'Deno (backprop)', language: 'typescript' }, language_info: { name: 'typescript', version: '6.0.3' }, widgets: {} },
+    metadata: {
+      kernelspec: { name: 'deno', display_name: 'Deno (backprop)', language: 'typescript' },
+      language_info: { name: 'typescript', version: '6.0.3' },
+      widgets: {},
+    },
     cells: [
       { cell_type: 'markdown', id: 'x9', metadata: { tags: [] }, source: '# title\ntext' },
       {
-        cell_type: 'code', id: 'abc', execution_count: 7, source: 'console.log(1)\n42',
+        cell_type: 'code',
+        id: 'abc',
+        execution_count: 7,
+        source: 'console.log(1)\n42',
         metadata: { execution: { 'iopub.status.busy': '2026-12-07T02:13:31Z' }, scrolled: true },
         outputs: [
           { output_type: 'stream', name: 'stdout', text: ['1\n'] },
@@ -69,10 +92,17 @@ describe('normaliseNotebook', () => {
   };
   const n = normaliseNotebook(run);
   it('renumbers code cells and their results, drops run metadata, fixes ids', () => {
-    expect(n.cells.map((c) => [c.id, c.execution_count])).toEqual([['cell-01', undefined], ['cell-02', 1], ['cell-03', 2]]);
+    expect(n.cells.map((c) => [c.id, c.execution_count])).toEqual([
+      ['cell-01', undefined],
+      ['cell-02', 1],
+      ['cell-03', 2],
+    ]);
     expect(n.cells[1]!.outputs!.at(-1)!.execution_count).toBe(1);
     expect(n.cells.every((c) => Object.keys(c.metadata).length === 0)).toBe(true);
-    expect(n.metadata).toEqual({ kernelspec: { display_name: 'Deno', language: 'typescript', name: 'deno' }, language_info: { name: 'typescript' } });
+    expect(n.metadata).toEqual({
+      kernelspec: { display_name: 'Deno', language: 'typescript', name: 'deno' },
+      language_info: { name: 'typescript' },
+    });
     expect(n.nbformat_minor).toBe(5);
   });
   it('merges consecutive writes to one stream and splits sources into lines', () => {
@@ -89,10 +119,17 @@ describe('normaliseNotebook', () => {
   it('inspectNotebook finds claims (pass and fail) and error outputs', () => {
     const bad: Notebook = {
       ...run,
-      cells: [{ cell_type: 'code', metadata: {}, source: '', outputs: [
-        { output_type: 'stream', name: 'stdout', text: 'claim: a — PASS (1)\nclaim: b — FAIL (2)\nclaims are nice\n' },
-        { output_type: 'error', ename: 'Error', evalue: 'claim failed: b (2)', traceback: [] },
-      ] }],
+      cells: [
+        {
+          cell_type: 'code',
+          metadata: {},
+          source: '',
+          outputs: [
+            { output_type: 'stream', name: 'stdout', text: 'claim: a — PASS (1)\nclaim: b — FAIL (2)\nclaims are nice\n' },
+            { output_type: 'error', ename: 'Error', evalue: 'claim failed: b (2)', traceback: [] },
+          ],
+        },
+      ],
     };
     const r = inspectNotebook(bad);
     expect(r.claims.map((c) => c.pass)).toEqual([true, false]);

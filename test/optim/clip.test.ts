@@ -31,7 +31,11 @@ describe('clipGradNorm_', () => {
     expect(nn.utils.clipGradNorm_(withGrads([1, -7], [2]), 100, Infinity).item()).toBe(7);
     const ps = withGrads([1, -2], [3]);
     expect(nn.utils.clipGradNorm_(ps, 3, 1).item()).toBe(6);
-    expect(grads(ps).flat().reduce((a, b) => a + Math.abs(b), 0)).toBeCloseTo(3, 5);
+    expect(
+      grads(ps)
+        .flat()
+        .reduce((a, b) => a + Math.abs(b), 0),
+    ).toBeCloseTo(3, 5);
   });
   it('skips parameters without gradients, does not touch tensors that share a gradient’s storage', () => {
     const upstream = tensor([6, 8]);
@@ -50,7 +54,12 @@ describe('clipGradNorm_', () => {
   });
   it('works on a model after backward', () => {
     const model = new nn.Linear(4, 3, { rng: new Rng(1) });
-    model.call(randn([8, 4], { rng: new Rng(2) })).square().sum().mul(100).backward();
+    model
+      .call(randn([8, 4], { rng: new Rng(2) }))
+      .square()
+      .sum()
+      .mul(100)
+      .backward();
     const before = nn.utils.clipGradNorm_(model.parameters(), 0.5).item();
     expect(before).toBeGreaterThan(0.5);
     expect(nn.utils.clipGradNorm_(model.parameters(), 10).item()).toBeCloseTo(0.5, 4);
@@ -60,7 +69,10 @@ describe('clipGradNorm_', () => {
 describe('parameter arguments', () => {
   it('model.parameters (uncalled) and non-iterables are ValueErrors, not an empty list clipped silently', () => {
     const model = new nn.Linear(3, 2);
-    model.call(randn([4, 3])).sum().backward();
+    model
+      .call(randn([4, 3]))
+      .sum()
+      .backward();
     for (const [name, f] of [
       ['clipGradNorm_', (x: never) => nn.utils.clipGradNorm_(x, 1)],
       ['clipGradValue_', (x: never) => nn.utils.clipGradValue_(x, 1)],

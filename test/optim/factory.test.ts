@@ -24,9 +24,15 @@ describe('optim.createOptimizer / createScheduler (shared by the CLI and the pla
     expect(s.scheduler).toBeInstanceOf(optim.StepLR);
     (s.scheduler as optim.StepLR).step();
     expect(o.paramGroups[0]!.lr).toBe(0.5);
-    expect(optim.createScheduler('cosine', optim.createOptimizer('sgd', params(), { lr: 1 }), { tMax: 4 }).scheduler).toBeInstanceOf(optim.CosineAnnealingLR);
-    expect(optim.createScheduler('exponential', optim.createOptimizer('sgd', params(), { lr: 1 }), { gamma: 0.9 }).scheduler).toBeInstanceOf(optim.ExponentialLR);
-    expect(optim.createScheduler('plateau', optim.createOptimizer('sgd', params(), { lr: 1 })).scheduler).toBeInstanceOf(optim.ReduceLROnPlateau);
+    expect(optim.createScheduler('cosine', optim.createOptimizer('sgd', params(), { lr: 1 }), { tMax: 4 }).scheduler).toBeInstanceOf(
+      optim.CosineAnnealingLR,
+    );
+    expect(
+      optim.createScheduler('exponential', optim.createOptimizer('sgd', params(), { lr: 1 }), { gamma: 0.9 }).scheduler,
+    ).toBeInstanceOf(optim.ExponentialLR);
+    expect(optim.createScheduler('plateau', optim.createOptimizer('sgd', params(), { lr: 1 })).scheduler).toBeInstanceOf(
+      optim.ReduceLROnPlateau,
+    );
     const oc = optim.createScheduler('onecycle', optim.createOptimizer('sgd', params(), { lr: 1 }), { epochs: 2, stepsPerEpoch: 3 });
     expect(oc.interval).toBe('batch');
     expect(() => optim.createScheduler('cyclic' as never, o)).toThrow(/unknown scheduler/);

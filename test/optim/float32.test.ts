@@ -41,11 +41,23 @@ describe('float32 updates compute in float32 as PyTorch 1.13 does: bit-identical
 
 describe('float64 parameters keep double arithmetic', () => {
   it('Adam and SGD on a Float64Array follow the double formulas', () => {
-    const p = new Float64Array([0.1, -0.7]), g = [0.3, 1e-3];
-    const m = new Float64Array(2), v = new Float64Array(2);
-    adamUpdate(p, g, m, v, null, 1, { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, decoupled: false });
+    const p = new Float64Array([0.1, -0.7]),
+      g = [0.3, 1e-3];
+    const m = new Float64Array(2),
+      v = new Float64Array(2);
+    adamUpdate(p, g, m, v, null, 1, {
+      lr: 0.1,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      maximize: false,
+      decoupled: false,
+    });
     for (let i = 0; i < 2; i++) {
-      const mi = (1 - 0.9) * g[i]!, vi = (1 - 0.999) * g[i]! * g[i]!;
+      const mi = (1 - 0.9) * g[i]!,
+        vi = (1 - 0.999) * g[i]! * g[i]!;
       expect(m[i]).toBe(0.9 * 0 + mi);
       expect(v[i]).toBe(0.999 * 0 + vi);
       expect(p[i]).toBe([0.1, -0.7][i]! - ((0.1 / (1 - 0.9)) * m[i]!) / (Math.sqrt(v[i]!) / Math.sqrt(1 - 0.999) + 1e-8));

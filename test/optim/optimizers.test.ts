@@ -199,8 +199,12 @@ describe('hyper-parameter validation: typed errors that name the optimizer', () 
     const model = new nn.Linear(2, 1);
     const uncalled = () => new optim.SGD(model.parameters as never, { lr: 0.1 });
     expect(uncalled).toThrow(ValueError);
-    expect(uncalled).toThrow(/^SGD: params argument given to the optimizer is a function; call it — model.parameters\(\), not model.parameters$/);
-    expect(() => new optim.Adam(null as never)).toThrow(/^Adam: params argument given to the optimizer should be an iterable of Tensors or of parameter groups, got null$/);
+    expect(uncalled).toThrow(
+      /^SGD: params argument given to the optimizer is a function; call it — model.parameters\(\), not model.parameters$/,
+    );
+    expect(() => new optim.Adam(null as never)).toThrow(
+      /^Adam: params argument given to the optimizer should be an iterable of Tensors or of parameter groups, got null$/,
+    );
     expect(() => new optim.Adam(5 as never)).toThrow(ValueError);
     expect(() => new optim.Adam([{ params: model.parameters }] as never)).toThrow(/^Adam: a parameter group's "params" is a function/);
     const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
@@ -218,12 +222,21 @@ describe('hyper-parameter validation: typed errors that name the optimizer', () 
     } catch (err) {
       expect((err as ValueError).code).toBe('E_UNKNOWN_OPTION');
     }
-    expect(() => new optim.Adam(ps(), { amsGrad: true } as never)).toThrow(/^Adam: unknown option 'amsGrad'; expected one of: lr, betas, eps, weightDecay, amsgrad, maximize$/);
+    expect(() => new optim.Adam(ps(), { amsGrad: true } as never)).toThrow(
+      /^Adam: unknown option 'amsGrad'; expected one of: lr, betas, eps, weightDecay, amsgrad, maximize$/,
+    );
     expect(() => new optim.AdamW(ps(), { weight_decay: 0 } as never)).toThrow(/^AdamW: .*'weightDecay'/);
     expect(() => new optim.Adagrad(ps(), { lr_decay: 0.1 } as never)).toThrow(/did you mean 'lrDecay'/);
     expect(() => new optim.RMSprop(ps(), { momentom: 0.9 } as never)).toThrow(/^RMSprop: unknown option 'momentom'/);
     // parameter groups may still carry extra keys, as in PyTorch (e.g. a name)
-    const opt = new optim.SGD([{ params: ps(), name: 'head' }], { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: true, maximize: false });
+    const opt = new optim.SGD([{ params: ps(), name: 'head' }], {
+      lr: 0.1,
+      momentum: 0.9,
+      dampening: 0,
+      weightDecay: 0,
+      nesterov: true,
+      maximize: false,
+    });
     expect(opt.paramGroups[0]!.name).toBe('head');
   });
 
@@ -234,13 +247,25 @@ describe('hyper-parameter validation: typed errors that name the optimizer', () 
     opt.step();
     const sd = opt.stateDict();
     const fresh = () => new optim.Adam([zeros([2]).requiresGrad_()]);
-    for (const bad of [null, [], { ...sd, state: null }, { ...sd, state: [] }, { ...sd, param_groups: [null] }, { ...sd, state: { 0: null } }, { ...sd, state: { 0: 5 } }]) {
+    for (const bad of [
+      null,
+      [],
+      { ...sd, state: null },
+      { ...sd, state: [] },
+      { ...sd, param_groups: [null] },
+      { ...sd, state: { 0: null } },
+      { ...sd, state: { 0: 5 } },
+    ]) {
       const f = fresh();
       expect(() => f.loadStateDict(bad as never), JSON.stringify(bad)).toThrow(ValueError);
       expect(f.state.size).toBe(0); // nothing half-loaded
     }
-    expect(() => fresh().loadStateDict({ ...sd, state: { 0: null } } as never)).toThrow(/^Adam.loadStateDict: state for parameter index 0 is not an object$/);
-    expect(() => fresh().loadStateDict({ ...sd, param_groups: [null] } as never)).toThrow(/^Adam.loadStateDict: parameter group 0 is not an object$/);
+    expect(() => fresh().loadStateDict({ ...sd, state: { 0: null } } as never)).toThrow(
+      /^Adam.loadStateDict: state for parameter index 0 is not an object$/,
+    );
+    expect(() => fresh().loadStateDict({ ...sd, param_groups: [null] } as never)).toThrow(
+      /^Adam.loadStateDict: parameter group 0 is not an object$/,
+    );
   });
 
   it('loadStateDict checks groups and state shapes', () => {
@@ -249,9 +274,13 @@ describe('hyper-parameter validation: typed errors that name the optimizer', () 
     a.grad = tensor([1, 1]);
     opt.step();
     const sd = opt.stateDict();
-    expect(() => new optim.Adam([zeros([2]).requiresGrad_(), zeros([2]).requiresGrad_()]).loadStateDict(sd)).toThrow(/parameter group 0 has 1 parameters/);
+    expect(() => new optim.Adam([zeros([2]).requiresGrad_(), zeros([2]).requiresGrad_()]).loadStateDict(sd)).toThrow(
+      /parameter group 0 has 1 parameters/,
+    );
     expect(() => new optim.Adam([zeros([3]).requiresGrad_()]).loadStateDict(sd)).toThrow(ShapeError);
-    expect(() => new optim.Adam([zeros([2]).requiresGrad_()]).loadStateDict({ ...sd, param_groups: [] })).toThrow(/1 parameter groups|0 parameter groups/);
+    expect(() => new optim.Adam([zeros([2]).requiresGrad_()]).loadStateDict({ ...sd, param_groups: [] })).toThrow(
+      /1 parameter groups|0 parameter groups/,
+    );
   });
 
   it('gradient of the wrong shape', () => {
@@ -284,4 +313,3 @@ describe('update rules against hand computation', () => {
     expect(d[2]).toBeCloseTo(0.01, 4);
   });
 });
-

@@ -1,9 +1,23 @@
 /** Resume through a checkpoint file image: model + optimizer + scheduler, bit-identical to not stopping. */
 import { describe, expect, it } from 'vitest';
-import { Rng, captureCheckpoint, decodeCheckpoint, encodeCheckpoint, nn, optim, randint, randn, restoreCheckpoint } from '../../src/index.js';
+import {
+  Rng,
+  captureCheckpoint,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  nn,
+  optim,
+  randint,
+  randn,
+  restoreCheckpoint,
+} from '../../src/index.js';
 
 function setup(seed: number) {
-  const model = new nn.Sequential(new nn.Linear(4, 8, { rng: new Rng(seed) }), new nn.ReLU(), new nn.Linear(8, 3, { rng: new Rng(seed + 1) }));
+  const model = new nn.Sequential(
+    new nn.Linear(4, 8, { rng: new Rng(seed) }),
+    new nn.ReLU(),
+    new nn.Linear(8, 3, { rng: new Rng(seed + 1) }),
+  );
   const opt = new optim.AdamW(model.parameters(), { lr: 0.01, amsgrad: true });
   const sched = new optim.OneCycleLR(opt, { maxLr: 0.05, totalSteps: 30 });
   return { model, opt, sched };

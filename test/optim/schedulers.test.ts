@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ValueError, optim, tensor, zeros, type Tensor } from '../../src/index.js';
 
-type Sched = { step(metric?: number): void; getLastLr(): number[]; stateDict(): Record<string, unknown>; loadStateDict(sd: Record<string, unknown>): void };
+type Sched = {
+  step(metric?: number): void;
+  getLastLr(): number[];
+  stateDict(): Record<string, unknown>;
+  loadStateDict(sd: Record<string, unknown>): void;
+};
 
 const sgd = (lr = 0.1, momentum = 0.9) => new optim.SGD([zeros([2]).requiresGrad_()], { lr, momentum });
 const lrOf = (o: optim.Optimizer<{ lr: number }>) => o.paramGroups[0]!.lr;
@@ -84,7 +89,7 @@ describe('schedules', () => {
     const o = sgd(0.1);
     const s = new optim.CosineAnnealingLR(o, { tMax: 5, etaMin: 0.001 });
     for (let e = 0; e < 23; e++) {
-      expect(lrOf(o)).toBeCloseTo(0.001 + (0.1 - 0.001) * (1 + Math.cos((Math.PI * e) / 5)) / 2, 12);
+      expect(lrOf(o)).toBeCloseTo(0.001 + ((0.1 - 0.001) * (1 + Math.cos((Math.PI * e) / 5))) / 2, 12);
       s.step();
     }
   });
@@ -134,7 +139,15 @@ describe('schedules', () => {
 
   it('ReduceLROnPlateau: max mode, absolute threshold, cooldown, minLr, tensor metrics', () => {
     const o = sgd(1);
-    const s = new optim.ReduceLROnPlateau(o, { mode: 'max', thresholdMode: 'abs', threshold: 0.1, patience: 0, cooldown: 1, factor: 0.5, minLr: 0.3 });
+    const s = new optim.ReduceLROnPlateau(o, {
+      mode: 'max',
+      thresholdMode: 'abs',
+      threshold: 0.1,
+      patience: 0,
+      cooldown: 1,
+      factor: 0.5,
+      minLr: 0.3,
+    });
     s.step(tensor([1]) as unknown as Tensor); // best = 1
     expect(lrOf(o)).toBe(1);
     s.step(1.05); // not better by 0.1 → reduce
@@ -182,13 +195,28 @@ describe('scheduler errors', () => {
       expect(() => new any[name]!(sgd(), null), name).toThrow(new RegExp(`^${name}: expected an options object`));
       expect(() => new any[name]!(sgd(), { lastEpoch: 1.5 }), name).toThrow(ValueError);
     }
-    for (const name of ['StepLR', 'MultiStepLR', 'ExponentialLR', 'CosineAnnealingLR', 'CosineAnnealingWarmRestarts', 'LambdaLR', 'SequentialLR', 'OneCycleLR'])
+    for (const name of [
+      'StepLR',
+      'MultiStepLR',
+      'ExponentialLR',
+      'CosineAnnealingLR',
+      'CosineAnnealingWarmRestarts',
+      'LambdaLR',
+      'SequentialLR',
+      'OneCycleLR',
+    ])
       expect(() => new any[name]!(sgd()), name).toThrow(new RegExp(`^${name}: expected an options object`));
   });
   it('unknown options are refused with the camelCase hint (step_size, T_max, min_lr were ignored or misread)', () => {
-    expect(() => new optim.StepLR(sgd(), { stepSize: 2, last_epoch: -1 } as never)).toThrow(/^StepLR: unknown option 'last_epoch'; did you mean 'lastEpoch'\?/);
-    expect(() => new optim.ReduceLROnPlateau(sgd(), { min_lr: 0.01 } as never)).toThrow(/^ReduceLROnPlateau: unknown option 'min_lr'; did you mean 'minLr'\?/);
-    expect(() => new optim.CosineAnnealingLR(sgd(), { tMax: 3, T_max: 3 } as never)).toThrow(/^CosineAnnealingLR: unknown option 'T_max'; expected one of: tMax, etaMin, lastEpoch$/);
+    expect(() => new optim.StepLR(sgd(), { stepSize: 2, last_epoch: -1 } as never)).toThrow(
+      /^StepLR: unknown option 'last_epoch'; did you mean 'lastEpoch'\?/,
+    );
+    expect(() => new optim.ReduceLROnPlateau(sgd(), { min_lr: 0.01 } as never)).toThrow(
+      /^ReduceLROnPlateau: unknown option 'min_lr'; did you mean 'minLr'\?/,
+    );
+    expect(() => new optim.CosineAnnealingLR(sgd(), { tMax: 3, T_max: 3 } as never)).toThrow(
+      /^CosineAnnealingLR: unknown option 'T_max'; expected one of: tMax, etaMin, lastEpoch$/,
+    );
     expect(() => new optim.OneCycleLR(sgd(), { maxLr: 1, totalSteps: 5, pct_start: 0.3 } as never)).toThrow(/did you mean 'pctStart'/);
     expect(() => new optim.LinearLR(sgd(), { total_iters: 3 } as never)).toThrow(/did you mean 'totalIters'/);
     try {
@@ -199,7 +227,9 @@ describe('scheduler errors', () => {
     }
   });
   it('a missing or non-numeric gamma is refused instead of turning the lr into NaN', () => {
-    expect(() => new optim.ExponentialLR(sgd(), {} as never)).toThrow(/^ExponentialLR: gamma must be a finite non-negative number, got undefined/);
+    expect(() => new optim.ExponentialLR(sgd(), {} as never)).toThrow(
+      /^ExponentialLR: gamma must be a finite non-negative number, got undefined/,
+    );
     expect(() => new optim.StepLR(sgd(), { stepSize: 2, gamma: '0.5' as never })).toThrow(/^StepLR: gamma/);
     expect(() => new optim.MultiStepLR(sgd(), { milestones: [1], gamma: NaN })).toThrow(/^MultiStepLR: gamma/);
     expect(() => new optim.ExponentialLR(sgd(), { gamma: -0.5 })).toThrow(ValueError);
@@ -211,7 +241,9 @@ describe('scheduler errors', () => {
   });
   it('ReduceLROnPlateau.step() without a metric says what it needs', () => {
     const s = new optim.ReduceLROnPlateau(sgd());
-    expect(() => (s.step as (m?: unknown) => void)()).toThrow(/^ReduceLROnPlateau: step\(\) needs the epoch's metric, a number or a 0-d tensor/);
+    expect(() => (s.step as (m?: unknown) => void)()).toThrow(
+      /^ReduceLROnPlateau: step\(\) needs the epoch's metric, a number or a 0-d tensor/,
+    );
     expect(() => (s.step as (m?: unknown) => void)('0.5')).toThrow(ValueError);
     s.step(tensor(0.5));
     s.step(0.4);
@@ -230,7 +262,9 @@ describe('warm-up schedules: ConstantLR, PolynomialLR, SequentialLR', () => {
   };
   it('ConstantLR: factor·base for totalIters epochs, then base', () => {
     const o = sgd(0.2);
-    expect(seq(o, new optim.ConstantLR(o, { factor: 0.5, totalIters: 3 }), 6).map((v) => +v.toFixed(12))).toEqual([0.1, 0.1, 0.1, 0.2, 0.2, 0.2]);
+    expect(seq(o, new optim.ConstantLR(o, { factor: 0.5, totalIters: 3 }), 6).map((v) => +v.toFixed(12))).toEqual([
+      0.1, 0.1, 0.1, 0.2, 0.2, 0.2,
+    ]);
   });
   it('PolynomialLR: base·(1 − e/n)^power, then 0', () => {
     const o = sgd(1);
@@ -249,7 +283,10 @@ describe('warm-up schedules: ConstantLR, PolynomialLR, SequentialLR', () => {
   });
   it('SequentialLR state dict round trip, and its errors', () => {
     const build = (o: optim.SGD) =>
-      new optim.SequentialLR(o, { schedulers: [new optim.ConstantLR(o, { factor: 0.5, totalIters: 2 }), new optim.ExponentialLR(o, { gamma: 0.9 })], milestones: [3] });
+      new optim.SequentialLR(o, {
+        schedulers: [new optim.ConstantLR(o, { factor: 0.5, totalIters: 2 }), new optim.ExponentialLR(o, { gamma: 0.9 })],
+        milestones: [3],
+      });
     const oA = sgd();
     const sA = build(oA);
     seq(oA, sA, 4);
@@ -263,8 +300,12 @@ describe('warm-up schedules: ConstantLR, PolynomialLR, SequentialLR', () => {
     sB.loadStateDict(savedS);
     expect(seq(oB, sB, 6)).toEqual(rest);
     const o = sgd();
-    expect(() => new optim.SequentialLR(o, { schedulers: [new optim.ExponentialLR(o, { gamma: 0.9 })], milestones: [2] })).toThrow(/expected 0 milestones/);
-    expect(() => new optim.SequentialLR(o, { schedulers: [new optim.ExponentialLR(sgd(), { gamma: 0.9 })], milestones: [] })).toThrow(/different optimizer/);
+    expect(() => new optim.SequentialLR(o, { schedulers: [new optim.ExponentialLR(o, { gamma: 0.9 })], milestones: [2] })).toThrow(
+      /expected 0 milestones/,
+    );
+    expect(() => new optim.SequentialLR(o, { schedulers: [new optim.ExponentialLR(sgd(), { gamma: 0.9 })], milestones: [] })).toThrow(
+      /different optimizer/,
+    );
   });
 });
 

@@ -19,7 +19,9 @@ function runGenerated(hash: string): number[] {
   const dir = mkdtempSync(join(tmpdir(), 'pg-code-'));
   try {
     writeFileSync(join(dir, 'data.csv'), toCsv(generate(s, new Rng(s.dataSeed))));
-    const code = generateCode(s).replace("from 'backprop'", `from ${JSON.stringify(SRC)}`).replace('const epochs = 200;', 'const epochs = 20;');
+    const code = generateCode(s)
+      .replace("from 'backprop'", `from ${JSON.stringify(SRC)}`)
+      .replace('const epochs = 200;', 'const epochs = 20;');
     writeFileSync(join(dir, 'train.ts'), code);
     const out = execFileSync(process.execPath, ['--import', TSX, 'train.ts'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
     return [...out.matchAll(/loss (\S+)/g)].map((m) => Number(m[1]));

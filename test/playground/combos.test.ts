@@ -2,7 +2,17 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Trainer } from '../../playground/src/trainer.js';
-import { ACTIVATIONS, INITS, LOSSES, NORMS, OPTIMIZERS, SCHEDULERS, normalize, defaultState, type PgState } from '../../playground/src/state.js';
+import {
+  ACTIVATIONS,
+  INITS,
+  LOSSES,
+  NORMS,
+  OPTIMIZERS,
+  SCHEDULERS,
+  normalize,
+  defaultState,
+  type PgState,
+} from '../../playground/src/state.js';
 import { GRID } from '../../playground/src/grid.js';
 
 const arbState = fc.record({
@@ -33,7 +43,11 @@ describe('playground setups (fuzzed)', () => {
   it('every validated setup trains, evaluates and draws', () => {
     fc.assert(
       fc.property(arbState, (partial) => {
-        const s: PgState = normalize({ ...defaultState(), ...(partial as Partial<PgState>), problem: partial.dataset.startsWith('reg-') ? 'regression' : 'classification' });
+        const s: PgState = normalize({
+          ...defaultState(),
+          ...(partial as Partial<PgState>),
+          problem: partial.dataset.startsWith('reg-') ? 'regression' : 'classification',
+        });
         const t = new Trainer(s);
         t.stepEpoch();
         const m = t.evaluate();

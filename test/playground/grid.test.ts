@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CLASS_COLORS, GRID, absMax, biasColor, divergingColor, fromPixel, gridPoints, gridX, gridY, linkStyle, paintClassUnit, paintClasses, paintDiverging,
-  pointColor, rgb, toPixel,
+  CLASS_COLORS,
+  GRID,
+  absMax,
+  biasColor,
+  divergingColor,
+  fromPixel,
+  gridPoints,
+  gridX,
+  gridY,
+  linkStyle,
+  paintClassUnit,
+  paintClasses,
+  paintDiverging,
+  pointColor,
+  rgb,
+  toPixel,
 } from '../../playground/src/grid.js';
 
 describe('playground grid and colours', () => {

@@ -30,7 +30,8 @@ describe('playground colours', () => {
   it('chart lines reach 3:1 and chart text 4.5:1 against the panel, in both colour schemes (WCAG AA)', () => {
     for (const p of [LIGHT, DARK]) {
       const bg = parseHex(p.panel);
-      for (const k of ['train', 'test', 'val', 'race', 'best', 'lr'] as const) expect(contrast(parseHex(p[k]), bg), `${p.panel} ${k}`).toBeGreaterThanOrEqual(3);
+      for (const k of ['train', 'test', 'val', 'race', 'best', 'lr'] as const)
+        expect(contrast(parseHex(p[k]), bg), `${p.panel} ${k}`).toBeGreaterThanOrEqual(3);
       expect(contrast(parseHex(p.text), bg)).toBeGreaterThanOrEqual(4.5);
     }
     // the reported bug: the training line was #222 on the dark panel

@@ -22,7 +22,9 @@ function run(hash: string, epochs: number): { first: number; best: number; final
 
 /** Ends at (or within 5 % of the way back up from) its best loss, well below where it started. */
 function expectSettled(r: ReturnType<typeof run>, what: string): void {
-  expect(r.final, `${what}: ${r.curve.map((v) => v.toPrecision(3)).join(' ')}`).toBeLessThanOrEqual(r.best + 0.05 * (r.first - r.best) + 1e-3);
+  expect(r.final, `${what}: ${r.curve.map((v) => v.toPrecision(3)).join(' ')}`).toBeLessThanOrEqual(
+    r.best + 0.05 * (r.first - r.best) + 1e-3,
+  );
   expect(r.best, what).toBeLessThan(r.first);
 }
 
@@ -34,7 +36,11 @@ describe('playground default preset is stable', () => {
 
   for (const dataset of DATASETS.filter((d) => d !== 'custom'))
     it(`${dataset}: 5 seeds reach their best loss and stay there`, () => {
-      for (const seed of [1, 2, 3, 4, 5]) expectSettled(run(`dataset=${dataset}&initSeed=${seed}&shuffleSeed=${seed + 10}&dataSeed=${seed + 20}`, 60), `${dataset} seed ${seed}`);
+      for (const seed of [1, 2, 3, 4, 5])
+        expectSettled(
+          run(`dataset=${dataset}&initSeed=${seed}&shuffleSeed=${seed + 10}&dataSeed=${seed + 20}`, 60),
+          `${dataset} seed ${seed}`,
+        );
     }, 300_000);
 
   it('the reported case (spiral, 8,8,6, all features) settles near zero instead of climbing back', () => {

@@ -1,8 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  ACTIVATIONS, DATASETS, MAX_LAYERS, MAX_NEURONS, SCHEMA, STATE_KEYS, defaultState, diffKeys, normalize, outputsFor,
-  parseHash, seedsFromString, toHash, validateObject, type PgState,
+  ACTIVATIONS,
+  DATASETS,
+  MAX_LAYERS,
+  MAX_NEURONS,
+  SCHEMA,
+  STATE_KEYS,
+  defaultState,
+  diffKeys,
+  normalize,
+  outputsFor,
+  parseHash,
+  seedsFromString,
+  toHash,
+  validateObject,
+  type PgState,
 } from '../../playground/src/state.js';
 
 /** Every invariant a validated state must satisfy, whatever the input. */
@@ -87,11 +100,35 @@ describe('playground URL state', () => {
     expect(reg.notices).toEqual([]);
     expect([reg.state.dataset, reg.state.problem]).toEqual(['reg-gauss', 'regression']);
     expect(parseHash('dataset=circle&problem=regression').state.dataset).toBe('reg-plane');
-    expect(parseHash('dataset=reg-plane')).toEqual({ state: { ...defaultState(), dataset: 'reg-plane', problem: 'regression' }, notices: [] });
+    expect(parseHash('dataset=reg-plane')).toEqual({
+      state: { ...defaultState(), dataset: 'reg-plane', problem: 'regression' },
+      notices: [],
+    });
     // every `_hide` flag of its classroom dialog, and the inputs' own
-    const flags = ['showTestData', 'discretize', 'playButton', 'stepButton', 'resetButton', 'learningRate', 'activation', 'regularization',
-      'regularizationRate', 'problem', 'dataset', 'percTrainData', 'noise', 'batchSize', 'numHiddenLayers', 'x', 'y', 'xSquared', 'ySquared',
-      'xTimesY', 'sinX', 'sinY'];
+    const flags = [
+      'showTestData',
+      'discretize',
+      'playButton',
+      'stepButton',
+      'resetButton',
+      'learningRate',
+      'activation',
+      'regularization',
+      'regularizationRate',
+      'problem',
+      'dataset',
+      'percTrainData',
+      'noise',
+      'batchSize',
+      'numHiddenLayers',
+      'x',
+      'y',
+      'xSquared',
+      'ySquared',
+      'xTimesY',
+      'sinX',
+      'sinY',
+    ];
     const all = parseHash(`${flags.map((f) => `${f}_hide=true`).join('&')}&cosX_hide=true&cosY_hide=true`);
     expect(all.notices).toEqual([]);
     expect([...all.state.hide].sort()).toEqual([...flags].sort());

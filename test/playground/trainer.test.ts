@@ -115,7 +115,9 @@ describe('playground Trainer', () => {
     t.stepEpoch();
     t.stepEpoch();
     const w = t.weights();
-    expect(t.update({ ...t.state, learningRate: 0.1, regularization: 'L2', regularizationRate: 0.01, batchSize: 20, optimizer: 'sgd' })).toBe(false);
+    expect(
+      t.update({ ...t.state, learningRate: 0.1, regularization: 'L2', regularizationRate: 0.01, batchSize: 20, optimizer: 'sgd' }),
+    ).toBe(false);
     expect(t.epoch).toBe(2);
     expect(t.weights()).toEqual(w);
     expect(t.currentLr()).toBe(0.1);

@@ -24,7 +24,10 @@ describe('indexing: x.at()', () => {
     const v = x.at(':, 1, 1:3');
     expect(v.shape).toEqual([2, 2]);
     expect(v.storage).toBe(x.storage);
-    expect(v.toArray()).toEqual([[5, 6], [17, 18]]);
+    expect(v.toArray()).toEqual([
+      [5, 6],
+      [17, 18],
+    ]);
     const c = x.at(tensor(Int32Array.from([1, 0, 1])));
     expect(c.shape).toEqual([3, 3, 4]);
     expect(c.storage).not.toBe(x.storage);
@@ -38,8 +41,14 @@ describe('indexing: x.at()', () => {
   it('paired index tensors broadcast; separated ones move to the front (NumPy rule)', () => {
     const i = tensor(Int32Array.from([0, 1]));
     const j = tensor(Int32Array.from([2, 0]));
-    expect(x.at(i, j).toArray()).toEqual([[8, 9, 10, 11], [12, 13, 14, 15]]);
-    expect(x.at(':', j, i).toArray()).toEqual([[8, 1], [20, 13]]); // x[a, j[k], i[k]]
+    expect(x.at(i, j).toArray()).toEqual([
+      [8, 9, 10, 11],
+      [12, 13, 14, 15],
+    ]);
+    expect(x.at(':', j, i).toArray()).toEqual([
+      [8, 1],
+      [20, 13],
+    ]); // x[a, j[k], i[k]]
     expect(x.at(i, ':', j).shape).toEqual([2, 3]);
   });
 
@@ -52,9 +61,14 @@ describe('indexing: x.at()', () => {
 
   it('gradients flow back; repeated indices accumulate', () => {
     const w = f64([1, 2, 3]);
-    w.at(tensor(Int32Array.from([0, 2, 0, 0]))).sum().backward();
+    w.at(tensor(Int32Array.from([0, 2, 0, 0])))
+      .sum()
+      .backward();
     expect(arr(w.grad!)).toEqual([3, 0, 1]);
-    const m = f64([[1, 2], [3, 4]]);
+    const m = f64([
+      [1, 2],
+      [3, 4],
+    ]);
     m.at(':, 1').mul(2).sum().backward();
     expect(arr(m.grad!)).toEqual([0, 2, 0, 2]);
   });
@@ -64,28 +78,58 @@ describe('index assignment: x.set()', () => {
   it("the tutorial's tensor[:, 1] = 0", () => {
     const t = ones(4, 4);
     t.set(':, 1', 0);
-    expect(t.toArray()).toEqual([[1, 0, 1, 1], [1, 0, 1, 1], [1, 0, 1, 1], [1, 0, 1, 1]]);
+    expect(t.toArray()).toEqual([
+      [1, 0, 1, 1],
+      [1, 0, 1, 1],
+      [1, 0, 1, 1],
+      [1, 0, 1, 1],
+    ]);
   });
 
   it('broadcasts the value, writes through views and masks, accepts index tensors', () => {
     const t = zeros(3, 4);
     t.set('1:, ::2', tensor([7, 8]));
-    expect(t.toArray()).toEqual([[0, 0, 0, 0], [7, 0, 8, 0], [7, 0, 8, 0]]);
+    expect(t.toArray()).toEqual([
+      [0, 0, 0, 0],
+      [7, 0, 8, 0],
+      [7, 0, 8, 0],
+    ]);
     const row = t.at(0);
     row.set('1:3', 5); // through a view into t
     expect(t.at(0).toArray()).toEqual([0, 5, 5, 0]);
     t.set(t.eq(0), -1);
-    expect(t.toArray()).toEqual([[-1, 5, 5, -1], [7, -1, 8, -1], [7, -1, 8, -1]]);
+    expect(t.toArray()).toEqual([
+      [-1, 5, 5, -1],
+      [7, -1, 8, -1],
+      [7, -1, 8, -1],
+    ]);
     t.set(tensor(Int32Array.from([2, 0])), tensor([[1, 2, 3, 4]]));
-    expect(t.toArray()).toEqual([[1, 2, 3, 4], [7, -1, 8, -1], [1, 2, 3, 4]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3, 4],
+      [7, -1, 8, -1],
+      [1, 2, 3, 4],
+    ]);
   });
 
   it('gradients reach both the source and the assigned value', () => {
-    const x = f64([[1, 2, 3], [4, 5, 6]]);
+    const x = f64([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const v = f64([10, 20]);
     const y = x.mul(1);
     y.set(':, 1', v);
-    y.mul(tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64' })).sum().backward();
+    y.mul(
+      tensor(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        { dtype: 'float64' },
+      ),
+    )
+      .sum()
+      .backward();
     expect(arr(x.grad!)).toEqual([1, 0, 3, 4, 0, 6]);
     expect(arr(v.grad!)).toEqual([2, 5]);
   });
@@ -106,12 +150,26 @@ describe('in-place ops on non-contiguous views', () => {
     const r = base.t().detach(); // [2,3], strides [1,2], no view base recorded
     const w = f64([1, 2, 3]);
     r.set(1, w.mul(2));
-    expect(base.toArray()).toEqual([[0, 2], [0, 4], [0, 6]]);
-    r.mul(tensor([[1, 1, 1], [1, 10, 100]], { dtype: 'float64' })).sum().backward();
+    expect(base.toArray()).toEqual([
+      [0, 2],
+      [0, 4],
+      [0, 6],
+    ]);
+    r.mul(
+      tensor(
+        [
+          [1, 1, 1],
+          [1, 10, 100],
+        ],
+        { dtype: 'float64' },
+      ),
+    )
+      .sum()
+      .backward();
     expect(arr(w.grad!)).toEqual([2, 20, 200]);
   });
 
-  it('fill_, copy_, zero_, mul_, add_ on select/narrow/transposed views (the issue\'s failing list)', () => {
+  it("fill_, copy_, zero_, mul_, add_ on select/narrow/transposed views (the issue's failing list)", () => {
     const x = ones(4, 4);
     x.select(1, 1).fill_(0);
     x.narrow(1, 2, 1).copy_(tensor([[2], [3], [4], [5]]));
@@ -133,14 +191,20 @@ describe('in-place ops on non-contiguous views', () => {
   });
 
   it('in-place on a view of a graph tensor is recorded (gradients through the base)', () => {
-    const x = f64([[1, 2], [3, 4]]);
+    const x = f64([
+      [1, 2],
+      [3, 4],
+    ]);
     const y = x.mul(2);
     y.at(':, 0').mul_(y.at(':, 1').clone());
     y.sum().backward();
     // col 0 = 4·x0·x1, col 1 = 2·x1 → d/dx0 = 4·x1, d/dx1 = 4·x0 + 2
     expect(arr(x.grad!)).toEqual([8, 6, 16, 14]);
     // without the clone, mul_ saved a view of the storage it then overwrote: refused, as PyTorch does
-    const x2 = f64([[1, 2], [3, 4]]);
+    const x2 = f64([
+      [1, 2],
+      [3, 4],
+    ]);
     const y2 = x2.mul(2);
     y2.at(':, 0').mul_(y2.at(':, 1'));
     expect(() => y2.sum().backward()).toThrow(/has been modified by an inplace operation/);
@@ -175,7 +239,10 @@ describe('version counters', () => {
   });
 
   it("a value saved for backward, modified through a view, fails backward with PyTorch's message", () => {
-    const x = f64([[0.5, 1], [1.5, 2]]);
+    const x = f64([
+      [0.5, 1],
+      [1.5, 2],
+    ]);
     const s = x.sigmoid(); // sigmoid's gradient reads its output
     s.at(0).mul_(2);
     let err: Error | null = null;
@@ -186,7 +253,9 @@ describe('version counters', () => {
     }
     expect(err).toBeInstanceOf(StateError);
     expect(err!.message).toContain('one of the variables needed for gradient computation has been modified by an inplace operation');
-    expect(err!.message).toMatch(/\[float64 \[2,2\]\], which is output 0 of <SigmoidBackward>, is at version 1; expected version 0 instead/);
+    expect(err!.message).toMatch(
+      /\[float64 \[2,2\]\], which is output 0 of <SigmoidBackward>, is at version 1; expected version 0 instead/,
+    );
   });
 
   it('an input saved by mul and then modified is detected too; add, which saves nothing, is not', () => {
@@ -207,7 +276,13 @@ describe('version counters', () => {
 describe('edge cases', () => {
   it('vectorNorm of an all-zero slice has a zero gradient (as PyTorch), flip of a 0-d tensor is a copy', async () => {
     const { linalg } = await import('../../src/index.js');
-    const z = tensor([[0, 0], [3, 4]], { dtype: 'float64' }).requiresGrad_();
+    const z = tensor(
+      [
+        [0, 0],
+        [3, 4],
+      ],
+      { dtype: 'float64' },
+    ).requiresGrad_();
     linalg.vectorNorm(z, 2, 1).sum().backward();
     const gz = arr(z.grad!);
     expect(gz.slice(0, 2)).toEqual([0, 0]);
@@ -219,4 +294,3 @@ describe('edge cases', () => {
     expect(tensor(3).flip(0).item()).toBe(3);
   });
 });
-

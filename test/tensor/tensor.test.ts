@@ -29,10 +29,16 @@ const arr = (t: Tensor) => Array.from(t.dataSync());
 
 describe('creation', () => {
   it('tensor() from nested arrays: plain numbers → float32, booleans → bool, shape inferred', () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t.dtype).toBe('float32');
     expect(t.shape).toEqual([2, 3]);
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(tensor([true, false]).dtype).toBe('bool');
     expect(tensor([true, false]).toArray()).toEqual([true, false]);
     expect(tensor(2.5).shape).toEqual([]);
@@ -76,7 +82,10 @@ describe('creation', () => {
     expect(() => arange(0, 1, 0)).toThrow(ValueError);
     expect(arr(linspace(0, 1, 5))).toEqual([0, 0.25, 0.5, 0.75, 1]);
     expect(arr(linspace(2, 2, 1))).toEqual([2]);
-    expect(eye(2, 3).toArray()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(eye(2, 3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
   });
 
   it('rand / randn / randint / randperm / randLike are seeded and shaped', () => {
@@ -222,9 +231,16 @@ describe('views share storage; contiguous copies', () => {
 
   it('toArray / dataSync read views in logical order', () => {
     const x = arange(6).reshape(2, 3);
-    expect(x.t().toArray()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(x.t().toArray()).toEqual([
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
     expect(Array.from(x.t().dataSync())).toEqual([0, 3, 1, 4, 2, 5]);
-    expect(x.slice(1, null, null, 2).toArray()).toEqual([[0, 2], [3, 5]]);
+    expect(x.slice(1, null, null, 2).toArray()).toEqual([
+      [0, 2],
+      [3, 5],
+    ]);
   });
 });
 
@@ -256,7 +272,12 @@ describe('item() and metadata', () => {
 
 describe('printing looks like PyTorch', () => {
   it('floats with 4 decimals, aligned, rows on new lines', () => {
-    expect(tensor([[1.5, -2], [3, 4]]).toString()).toBe('tensor([[ 1.5000, -2.0000],\n        [ 3.0000,  4.0000]])');
+    expect(
+      tensor([
+        [1.5, -2],
+        [3, 4],
+      ]).toString(),
+    ).toBe('tensor([[ 1.5000, -2.0000],\n        [ 3.0000,  4.0000]])');
   });
   it('integral floats print with a trailing dot; ints and bools plainly', () => {
     expect(tensor([1, 2]).toString()).toBe('tensor([1., 2.])');
@@ -278,7 +299,13 @@ describe('printing looks like PyTorch', () => {
   it('large tensors are summarised with ...', () => {
     expect(arange(2000).toString()).toBe('tensor([   0,    1,    2,  ..., 1997, 1998, 1999])');
     expect(zeros([100, 100]).toString()).toBe(
-      ['tensor([[0., 0., 0.,  ..., 0., 0., 0.],', ...Array(2).fill('        [0., 0., 0.,  ..., 0., 0., 0.],'), '        ...,', ...Array(2).fill('        [0., 0., 0.,  ..., 0., 0., 0.],'), '        [0., 0., 0.,  ..., 0., 0., 0.]])'].join('\n'),
+      [
+        'tensor([[0., 0., 0.,  ..., 0., 0., 0.],',
+        ...Array(2).fill('        [0., 0., 0.,  ..., 0., 0., 0.],'),
+        '        ...,',
+        ...Array(2).fill('        [0., 0., 0.,  ..., 0., 0., 0.],'),
+        '        [0., 0., 0.,  ..., 0., 0., 0.]])',
+      ].join('\n'),
     );
   });
   it('empty tensors show their size', () => {
@@ -288,7 +315,10 @@ describe('printing looks like PyTorch', () => {
 
 describe("PyTorch's choices at the edges", () => {
   it('argmax/argmin and max(dim) return the first of tied extremes', () => {
-    const x = tensor([[1, 3, 3], [2, 2, 0]]);
+    const x = tensor([
+      [1, 3, 3],
+      [2, 2, 0],
+    ]);
     expect(x.argmax(1).toArray()).toEqual([1, 0]);
     expect(x.max(1).indices.toArray()).toEqual([1, 0]);
     expect(x.argmin(1).toArray()).toEqual([0, 2]);
@@ -298,7 +328,11 @@ describe("PyTorch's choices at the edges", () => {
   it('NaN propagates through max/amax and wins argmax', () => {
     expect(tensor([NaN, 1]).max().item()).toBeNaN();
     expect(tensor([1, NaN]).argmax().item()).toBe(1);
-    expect(tensor([1, NaN]).maximum(tensor([0, 0])).toArray()).toEqual([1, NaN]);
+    expect(
+      tensor([1, NaN])
+        .maximum(tensor([0, 0]))
+        .toArray(),
+    ).toEqual([1, NaN]);
   });
 
   it('clamp with min > max gives max everywhere; NaN stays NaN', () => {
@@ -311,7 +345,11 @@ describe("PyTorch's choices at the edges", () => {
   });
 
   it('integer division is true division; integer sums stay integers', () => {
-    expect(tensor([3, 4], { dtype: 'int32' }).div(tensor([2, 8], { dtype: 'int32' })).toArray()).toEqual([1.5, 0.5]);
+    expect(
+      tensor([3, 4], { dtype: 'int32' })
+        .div(tensor([2, 8], { dtype: 'int32' }))
+        .toArray(),
+    ).toEqual([1.5, 0.5]);
     expect(tensor([1, 2], { dtype: 'int32' }).sum().dtype).toBe('int32');
   });
 });

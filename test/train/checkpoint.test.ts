@@ -17,7 +17,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function sample() {
   return {
-    model: { '0.weight': tensor([[1, 2], [3, 4]]), '0.bias': tensor([0.5, -0.5], { dtype: 'float64' }), count: tensor([7], { dtype: 'int32' }) },
+    model: {
+      '0.weight': tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+      '0.bias': tensor([0.5, -0.5], { dtype: 'float64' }),
+      count: tensor([7], { dtype: 'int32' }),
+    },
     optimizer: { state: new Map([[0, { step: 3, expAvg: tensor([0.1, 0.2]) }]]), paramGroups: [{ lr: 1e-3, betas: [0.9, 0.999] }] },
     scheduler: { lastEpoch: 4, best: Infinity, bad: -Infinity, z: -0, nan: NaN },
     epoch: 2,
@@ -40,7 +47,10 @@ describe('checkpoint format', () => {
     const ck = decodeCheckpoint(encodeCheckpoint(sample()));
     expect(ck.version).toBe(1);
     const m = ck.model as Record<string, Tensor>;
-    expect(m['0.weight']!.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(m['0.weight']!.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(m['0.weight']!.dtype).toBe('float32');
     expect(m['0.bias']!.dtype).toBe('float64');
     expect(m.count!.dtype).toBe('int32');
@@ -121,7 +131,12 @@ describe('checkpoint format', () => {
     ];
     for (const h of cases) expect(() => decodeCheckpoint(forge(h, new Uint8Array(8))), h.slice(0, 60)).toThrow(FormatError);
     // and a forged but consistent one decodes
-    const ok = decodeCheckpoint(forge('{"meta":{"step":3,"model":{"$tensor":"0"}},"tensors":{"0":{"dtype":"float32","shape":[2],"offset":0,"length":8}}}', new Uint8Array(8)));
+    const ok = decodeCheckpoint(
+      forge(
+        '{"meta":{"step":3,"model":{"$tensor":"0"}},"tensors":{"0":{"dtype":"float32","shape":[2],"offset":0,"length":8}}}',
+        new Uint8Array(8),
+      ),
+    );
     expect(ok.step).toBe(3);
   });
 

@@ -36,7 +36,7 @@ describe('saliency', () => {
     const base = x.dataSync() as Float64Array;
     const eps = 1e-6;
     const score = (data: Float64Array, i: number): number =>
-      noGrad(() => (model.call(new Tensor(data, x.shape, 'float64')).dataSync()[i * 3 + target[i]!] as number));
+      noGrad(() => model.call(new Tensor(data, x.shape, 'float64')).dataSync()[i * 3 + target[i]!] as number);
     for (let i = 0; i < 2; i++)
       for (let j = 0; j < 16; j++) {
         const k = i * 16 + j;

@@ -7,7 +7,14 @@ import { tensor } from '../../src/tensor/creation.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { ValueError } from '../../src/core/errors.js';
 import { fit, evaluate, predict } from '../../src/train/fit.js';
-import { EarlyStopping, HistoryLogger, LambdaCallback, ModelCheckpoint, TerminateOnNaN, LRSchedulerCallback } from '../../src/train/callbacks.js';
+import {
+  EarlyStopping,
+  HistoryLogger,
+  LambdaCallback,
+  ModelCheckpoint,
+  TerminateOnNaN,
+  LRSchedulerCallback,
+} from '../../src/train/callbacks.js';
 import { History } from '../../src/train/history.js';
 import { loadCheckpoint } from '../../src/io/checkpoint-node.js';
 import { Affine, TinySGD, batches, blobs } from './helpers.js';
@@ -101,7 +108,14 @@ describe('fit', () => {
         seen.push(type);
         if (type === 'epochend') lastLogs = (e as CustomEvent).detail.logs;
       });
-    await fit(model, { train: train.slice(0, 2), loss: ce, optimizer: new TinySGD(model.parameters(), 0.1), epochs: 1, progress: false, events: target });
+    await fit(model, {
+      train: train.slice(0, 2),
+      loss: ce,
+      optimizer: new TinySGD(model.parameters(), 0.1),
+      epochs: 1,
+      progress: false,
+      events: target,
+    });
     expect(seen).toEqual(['trainbegin', 'epochbegin', 'batchend', 'batchend', 'epochend', 'trainend']);
     expect(lastLogs!.loss).toBeGreaterThan(0);
   });
@@ -109,7 +123,9 @@ describe('fit', () => {
   it('teaches on bad arguments', async () => {
     const model = new Affine(2, 3);
     const optimizer = new TinySGD(model.parameters(), 0.1);
-    await expect(fit(model, { train, loss: ce, optimizer, metrics: ['acc' as 'accuracy'], progress: false })).rejects.toThrow(/unknown metric 'acc'/);
+    await expect(fit(model, { train, loss: ce, optimizer, metrics: ['acc' as 'accuracy'], progress: false })).rejects.toThrow(
+      /unknown metric 'acc'/,
+    );
     await expect(fit(model, { train: [[tr.x]], loss: ce, optimizer, progress: false })).rejects.toThrow(/\[input, target\]/);
     await expect(fit(model, { train, loss: (o) => o, optimizer, progress: false })).rejects.toThrow(/must be a scalar/);
     await expect(fit(model, { train, loss: ce, optimizer, epochs: -1, progress: false })).rejects.toBeInstanceOf(ValueError);
@@ -194,7 +210,14 @@ describe('callbacks', () => {
     const model = new Affine(2, 3);
     const t = new TerminateOnNaN();
     const bad = train.map(([x, y], i) => [i === 1 ? x!.mul(NaN) : x!, y!]);
-    const h = await fit(model, { train: bad, loss: ce, optimizer: new TinySGD(model.parameters(), 0.1), epochs: 3, progress: false, callbacks: [t] });
+    const h = await fit(model, {
+      train: bad,
+      loss: ce,
+      optimizer: new TinySGD(model.parameters(), 0.1),
+      epochs: 3,
+      progress: false,
+      callbacks: [t],
+    });
     expect(h.length).toBe(1);
     expect(t.stoppedAt).toBe(2);
     expect(h.stopReason).toMatch(/non-finite loss/);
@@ -255,7 +278,14 @@ describe('callbacks', () => {
     const h = await fit(model, { train, loss: ce, optimizer, scheduler: sched, schedulerMonitor: 'loss', epochs: 2, progress: false });
     expect(calls).toEqual(h.get('loss'));
     calls.length = 0;
-    await fit(model, { train, loss: ce, optimizer, epochs: 1, progress: false, callbacks: [new LRSchedulerCallback(sched, { monitor: 'loss' })] });
+    await fit(model, {
+      train,
+      loss: ce,
+      optimizer,
+      epochs: 1,
+      progress: false,
+      callbacks: [new LRSchedulerCallback(sched, { monitor: 'loss' })],
+    });
     expect(calls.length).toBe(1);
   });
 });
@@ -284,7 +314,14 @@ describe('evaluate / predict', () => {
     const x = tensor([[0], [1], [2], [3]]);
     const y = tensor([[1], [3], [5], [7]]);
     const model = new Affine(1, 1);
-    const h = await fit(model, { train: [[x, y]], loss: (o, t) => mseLoss(o, t), optimizer: new TinySGD(model.parameters(), 0.05), epochs: 200, metrics: ['mse', 'r2'], progress: false });
+    const h = await fit(model, {
+      train: [[x, y]],
+      loss: (o, t) => mseLoss(o, t),
+      optimizer: new TinySGD(model.parameters(), 0.05),
+      epochs: 200,
+      metrics: ['mse', 'r2'],
+      progress: false,
+    });
     expect(h.get('r2').at(-1)!).toBeGreaterThan(0.99);
   });
 });
@@ -296,7 +333,15 @@ describe('fit with the real optim schedulers', () => {
     const model = new Affine(2, 3);
     const optimizer = new optim.SGD(model.parameters(), { lr: 1e-4 }); // the loss barely moves
     const scheduler = new optim.ReduceLROnPlateau(optimizer, { patience: 0, factor: 0.5, threshold: 0.5 });
-    const h = await fit(model, { train: batches(d.x, d.y, 20), val: batches(d.x, d.y, 60), loss: ce, optimizer, scheduler, epochs: 3, progress: false });
+    const h = await fit(model, {
+      train: batches(d.x, d.y, 20),
+      val: batches(d.x, d.y, 60),
+      loss: ce,
+      optimizer,
+      scheduler,
+      epochs: 3,
+      progress: false,
+    });
     // epoch 0 sets the best; epochs 1 and 2 do not improve by 50 % → halved twice
     expect(h.get('lr')).toEqual([1e-4, 5e-5, 2.5e-5]);
   });
@@ -307,7 +352,16 @@ describe('fit with the real optim schedulers', () => {
     const optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
     const scheduler = new optim.OneCycleLR(optimizer, { maxLr: 0.1, epochs: 2, stepsPerEpoch: 3 });
     const lrs: number[] = [];
-    await fit(model, { train: batches(d.x, d.y, 20), loss: ce, optimizer, scheduler, schedulerInterval: 'batch', epochs: 2, progress: false, onBatchEnd: () => void lrs.push(optimizer.paramGroups[0]!.lr) });
+    await fit(model, {
+      train: batches(d.x, d.y, 20),
+      loss: ce,
+      optimizer,
+      scheduler,
+      schedulerInterval: 'batch',
+      epochs: 2,
+      progress: false,
+      onBatchEnd: () => void lrs.push(optimizer.paramGroups[0]!.lr),
+    });
     expect(lrs.length).toBe(6);
     expect(Math.max(...lrs)).toBeGreaterThan(0.09);
     expect(lrs[5]!).toBeLessThan(lrs[2]!);

@@ -17,7 +17,9 @@ describe('train/viz/checkpoint modules are browser-safe', () => {
   it.each(files)('%s has no static import of Node-only or heavy packages', (f) => {
     const src = readFileSync(join(root, f), 'utf8');
     const staticImports = [...src.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]!);
-    const bad = staticImports.filter((s) => /^(node:|fs$|path$|os$|child_process$|cli-progress$|pngjs$|jpeg-js$|vega$|vega-lite$|commander$)/.test(s));
+    const bad = staticImports.filter((s) =>
+      /^(node:|fs$|path$|os$|child_process$|cli-progress$|pngjs$|jpeg-js$|vega$|vega-lite$|commander$)/.test(s),
+    );
     expect(bad).toEqual([]);
     // no top-level use of process.* either (only inside functions, guarded)
     expect(src).not.toMatch(/^process\./m);

@@ -78,7 +78,15 @@ describe('ROC-AUC', () => {
     expect(m.rocAuc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])).toBeCloseTo(0.75, 12);
     // ties: pos {0.5, 0.9}, neg {0.5, 0.1}: pairs (0.5v0.5)=½, (0.5v0.1)=1, (0.9v*)=1,1 → 3.5/4
     expect(m.rocAuc([0.5, 0.9, 0.5, 0.1], [1, 1, 0, 0])).toBeCloseTo(0.875, 12);
-    expect(m.rocAuc(tensor([[0.9, 0.1], [0.2, 0.8]]), [0, 1])).toBe(1);
+    expect(
+      m.rocAuc(
+        tensor([
+          [0.9, 0.1],
+          [0.2, 0.8],
+        ]),
+        [0, 1],
+      ),
+    ).toBe(1);
     expect(() => m.rocAuc([0.1, 0.2], [1, 1])).toThrow(ValueError);
   });
 });

@@ -3,13 +3,27 @@ import { Module, Parameter } from '../../src/nn/module.js';
 import { tensor } from '../../src/tensor/creation.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { ShapeError, ValueError } from '../../src/core/errors.js';
-import { learningCurvesSpec, confusionMatrixSpec, decisionBoundary, complexityCurveSpec, imageGridSVG, renderSVG } from '../../src/viz/plots.js';
+import {
+  learningCurvesSpec,
+  confusionMatrixSpec,
+  decisionBoundary,
+  complexityCurveSpec,
+  imageGridSVG,
+  renderSVG,
+} from '../../src/viz/plots.js';
 import { imageGrid, tensorToImage, colorAt } from '../../src/viz/image.js';
 import { History } from '../../src/train/history.js';
 import { markGroups, parseXml, texts, walk } from './xml.js';
 
 const history = History.fromJSON({
-  epochs: [0, 1, 2, 3].map((e) => ({ epoch: e, loss: 1 / (e + 1), valLoss: [0.9, 0.6, 0.5, 0.55][e]!, accuracy: 0.5 + e * 0.1, valAccuracy: 0.5 + e * 0.09, lr: 0.1 })),
+  epochs: [0, 1, 2, 3].map((e) => ({
+    epoch: e,
+    loss: 1 / (e + 1),
+    valLoss: [0.9, 0.6, 0.5, 0.55][e]!,
+    accuracy: 0.5 + e * 0.1,
+    valAccuracy: 0.5 + e * 0.09,
+    lr: 0.1,
+  })),
 });
 
 describe('plots render to valid SVG with the expected marks', () => {
@@ -26,7 +40,13 @@ describe('plots render to valid SVG with the expected marks', () => {
   });
 
   it('learning curves without validation mark the best training loss', async () => {
-    const h = History.fromJSON({ epochs: [{ epoch: 0, loss: 2 }, { epoch: 1, loss: 1 }, { epoch: 2, loss: 1.5 }] });
+    const h = History.fromJSON({
+      epochs: [
+        { epoch: 0, loss: 2 },
+        { epoch: 1, loss: 1 },
+        { epoch: 2, loss: 1.5 },
+      ],
+    });
     const spec = learningCurvesSpec(h);
     expect((spec.usermeta as { bestEpoch: number }).bestEpoch).toBe(2);
     const svg = parseXml(await renderSVG(spec));
@@ -52,15 +72,26 @@ describe('plots render to valid SVG with the expected marks', () => {
   it('decision boundary: grid cells coloured by the model, points on top', async () => {
     // class = x > y  (a linear model with scores [y - x, x - y])
     class Diag extends Module {
-      w = new Parameter(tensor([[-1, 1], [1, -1]]));
+      w = new Parameter(
+        tensor([
+          [-1, 1],
+          [1, -1],
+        ]),
+      );
       forward(x: Tensor) {
         return x.matmul(this.w.t());
       }
     }
-    const x = tensor([[0, 1], [1, 0], [2, 3], [3, 1], [0.5, 0.2]]);
+    const x = tensor([
+      [0, 1],
+      [1, 0],
+      [2, 3],
+      [3, 1],
+      [0.5, 0.2],
+    ]);
     const y = [0, 1, 0, 1, 1];
     const spec = decisionBoundary(new Diag(), x, y, { resolution: 10 });
-    const cells = ((spec.layer as { data: { values: { x: number; x2: number; y: number; y2: number; class: string }[] } }[])[0]!.data.values);
+    const cells = (spec.layer as { data: { values: { x: number; x2: number; y: number; y2: number; class: string }[] } }[])[0]!.data.values;
     expect(cells.length).toBe(100);
     for (const c of cells) {
       const cx = (c.x + c.x2) / 2;
@@ -91,12 +122,24 @@ describe('images', () => {
     expect(colorAt(NaN)).toEqual([0, 0, 0]);
   });
   it('tensorToImage normalises to the tensor range', () => {
-    const img = tensorToImage(tensor([[0, 1], [2, 4]]));
+    const img = tensorToImage(
+      tensor([
+        [0, 1],
+        [2, 4],
+      ]),
+    );
     expect(Array.from(img.data.filter((_, i) => i % 4 === 0))).toEqual([0, 64, 128, 255]);
     expect(() => tensorToImage(tensor([[[1]], [[2]]]))).toThrow(ShapeError);
   });
   it('imageGrid tiles N images with padding, and embeds in SVG', async () => {
-    const x = tensor(Array.from({ length: 5 }, (_, n) => [[[n, 0], [0, n]]])); // [5,1,2,2]
+    const x = tensor(
+      Array.from({ length: 5 }, (_, n) => [
+        [
+          [n, 0],
+          [0, n],
+        ],
+      ]),
+    ); // [5,1,2,2]
     const g = imageGrid(x, { ncol: 3, padding: 1, scale: 2 });
     expect([g.width, g.height]).toEqual([3 * 4 + 4, 2 * 4 + 3]);
     // top-left pixel of tile 0 (value 0 → own range [0,0] → black)

@@ -72,7 +72,9 @@ export function* walk(n: XmlNode): Generator<XmlNode> {
 
 /** All `<g class="mark-TYPE role-mark …">` groups. */
 export function markGroups(root: XmlNode, type: string): XmlNode[] {
-  return [...walk(root)].filter((n) => n.name === 'g' && (n.attrs.class ?? '').split(' ').includes(`mark-${type}`) && (n.attrs.class ?? '').includes('role-mark'));
+  return [...walk(root)].filter(
+    (n) => n.name === 'g' && (n.attrs.class ?? '').split(' ').includes(`mark-${type}`) && (n.attrs.class ?? '').includes('role-mark'),
+  );
 }
 
 /** All text content of `<text>` elements. */

@@ -22,7 +22,13 @@ const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.f
 const EPS = 1e-5;
 
 describe('wasm batch norm = js batch norm, bit for bit, for any thread count', () => {
-  const cases: [number, number, number][] = [[8, 3, 25], [16, 4, 1], [5, 1, 7], [64, 32, 49], [128, 8, 130]];
+  const cases: [number, number, number][] = [
+    [8, 3, 25],
+    [16, 4, 1],
+    [5, 1, 7],
+    [64, 32, 49],
+    [128, 8, 130],
+  ];
   for (const [n, c, inner] of cases) {
     it(`[${n}, ${c}, ${inner}]`, () => {
       const len = n * c * inner;
@@ -34,7 +40,8 @@ describe('wasm batch norm = js batch norm, bit for bit, for any thread count', (
       const rv = randF32(c, 6).map((v) => Math.abs(v) + 0.5);
       const js = jsKernels;
       const stats = js.batchNormStats(x, n, c, inner, 'float32');
-      const mean = stats.subarray(0, c), vari = stats.subarray(c);
+      const mean = stats.subarray(0, c),
+        vari = stats.subarray(c);
       const want = {
         stats,
         y: js.batchNormForward(x, mean, vari, w, b, n, c, inner, EPS, 'float32'),
@@ -53,9 +60,15 @@ describe('wasm batch norm = js batch norm, bit for bit, for any thread count', (
             expect(bits(k.batchNormForward!(x, mean, vari, w, b, n, c, inner, EPS, 'float32')), `${what}: y`).toEqual(bits(want.y));
             expect(bits(k.batchNormForward!(x, rm, rv, w, b, n, c, inner, EPS, 'float32')), `${what}: y eval`).toEqual(bits(want.yEval));
             expect(bits(k.batchNormGradSums!(g, x, mean, vari, n, c, inner, EPS, 'float32')), `${what}: sums`).toEqual(bits(want.sums));
-            expect(bits(k.batchNormGradSums!(g, x, rm, rv, n, c, inner, EPS, 'float32')), `${what}: sums eval`).toEqual(bits(want.sumsEval));
-            expect(bits(k.batchNormGradInput!(g, x, mean, vari, w, want.sums, n, c, inner, EPS, 'float32')), `${what}: dx`).toEqual(bits(dx));
-            expect(bits(k.batchNormGradInput!(g, x, rm, rv, w, null, n, c, inner, EPS, 'float32')), `${what}: dx eval`).toEqual(bits(dxEval));
+            expect(bits(k.batchNormGradSums!(g, x, rm, rv, n, c, inner, EPS, 'float32')), `${what}: sums eval`).toEqual(
+              bits(want.sumsEval),
+            );
+            expect(bits(k.batchNormGradInput!(g, x, mean, vari, w, want.sums, n, c, inner, EPS, 'float32')), `${what}: dx`).toEqual(
+              bits(dx),
+            );
+            expect(bits(k.batchNormGradInput!(g, x, rm, rv, w, null, n, c, inner, EPS, 'float32')), `${what}: dx eval`).toEqual(
+              bits(dxEval),
+            );
           };
           if (!forcePool) run();
           else {
@@ -63,7 +76,10 @@ describe('wasm batch norm = js batch norm, bit for bit, for any thread count', (
             const pool = be.gemm.pool!;
             const prev = pool.run;
             let calls = 0;
-            pool.run = (...a) => { calls++; return prev.apply(pool, a); };
+            pool.run = (...a) => {
+              calls++;
+              return prev.apply(pool, a);
+            };
             try {
               withThreshold(0, run);
             } finally {

@@ -16,7 +16,24 @@ beforeAll(async () => {
 
 const out = (i: number, k: number, s: number, p: number, d: number) => Math.floor((i + 2 * p - d * (k - 1) - 1) / s) + 1;
 function args(n: number, cIn: number, h: number, w: number, cOut: number, k: number, s = 1, p = 0, d = 1, groups = 1): Conv2dArgs {
-  return { n, cIn, h, w, cOut, kh: k, kw: k, oh: out(h, k, s, p, d), ow: out(w, k, s, p, d), strideH: s, strideW: s, padH: p, padW: p, dilH: d, dilW: d, groups };
+  return {
+    n,
+    cIn,
+    h,
+    w,
+    cOut,
+    kh: k,
+    kw: k,
+    oh: out(h, k, s, p, d),
+    ow: out(w, k, s, p, d),
+    strideH: s,
+    strideW: s,
+    padH: p,
+    padW: p,
+    dilH: d,
+    dilW: d,
+    groups,
+  };
 }
 
 const cases: [string, Conv2dArgs][] = [
@@ -62,7 +79,13 @@ describe('conv2d with a fused bias = conv2d then add, bit for bit', () => {
           const x = randF32(a.n * a.cIn * a.h * a.w, 51);
           const w = randF32(a.cOut * (a.cIn / a.groups) * a.kh * a.kw, 52);
           const bias = randF32(a.cOut, 53);
-          expectClose(b.kernels.conv2d!(x, w, { ...a, bias }, 'float32'), wasm.kernels.conv2d!(x, w, { ...a, bias }, 'float32'), 0, 0, `${name}, ${threads} threads`);
+          expectClose(
+            b.kernels.conv2d!(x, w, { ...a, bias }, 'float32'),
+            wasm.kernels.conv2d!(x, w, { ...a, bias }, 'float32'),
+            0,
+            0,
+            `${name}, ${threads} threads`,
+          );
         }
       } finally {
         b.gemm.parallelMinMacs = saved;

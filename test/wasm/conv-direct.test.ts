@@ -18,8 +18,22 @@ beforeAll(async () => {
 
 function args(n: number, cIn: number, h: number, w: number, cOut: number, kh: number, kw: number, padH: number, padW: number): Conv2dArgs {
   return {
-    n, cIn, h, w, cOut, kh, kw, oh: h + 2 * padH - kh + 1, ow: w + 2 * padW - kw + 1,
-    strideH: 1, strideW: 1, padH, padW, dilH: 1, dilW: 1, groups: 1,
+    n,
+    cIn,
+    h,
+    w,
+    cOut,
+    kh,
+    kw,
+    oh: h + 2 * padH - kh + 1,
+    ow: w + 2 * padW - kw + 1,
+    strideH: 1,
+    strideW: 1,
+    padH,
+    padW,
+    dilH: 1,
+    dilW: 1,
+    groups: 1,
   };
 }
 
@@ -61,7 +75,11 @@ describe('wasm direct conv2d (few taps) vs js', () => {
     const want = jsKernels.conv2dGradWeight(x, gy, a, 'float32');
     for (let i = 0; i < want.length; i++) {
       if (Number.isFinite(want[i]!)) expect(Math.abs(got[i]! - want[i]!), `element ${i}`).toBeLessThan(1e-4);
-      else expect(Object.is(got[i], want[i]) || (Number.isNaN(got[i]!) && Number.isNaN(want[i]!)), `element ${i}: ${got[i]} vs ${want[i]}`).toBe(true);
+      else
+        expect(
+          Object.is(got[i], want[i]) || (Number.isNaN(got[i]!) && Number.isNaN(want[i]!)),
+          `element ${i}: ${got[i]} vs ${want[i]}`,
+        ).toBe(true);
     }
     expect(Array.from(want).filter(Number.isFinite).length).toBe(12); // kx = 0, 1 of 2 channels × 3 rows
   });
@@ -78,8 +96,20 @@ describe('wasm direct conv2d (few taps) vs js', () => {
           const x = randF32(a.n * a.cIn * a.h * a.w, 21 + K);
           const w = randF32(a.cOut * K, 22 + K);
           const gy = randF32(a.n * a.cOut * a.oh * a.ow, 23 + K);
-          expectClose(b.kernels.conv2d!(x, w, a, 'float32'), wasm.kernels.conv2d!(x, w, a, 'float32'), 0, 0, `fwd ${name}, ${threads} threads`);
-          expectClose(b.kernels.conv2dGradWeight!(x, gy, a, 'float32'), wasm.kernels.conv2dGradWeight!(x, gy, a, 'float32'), 0, 0, `dw ${name}, ${threads} threads`);
+          expectClose(
+            b.kernels.conv2d!(x, w, a, 'float32'),
+            wasm.kernels.conv2d!(x, w, a, 'float32'),
+            0,
+            0,
+            `fwd ${name}, ${threads} threads`,
+          );
+          expectClose(
+            b.kernels.conv2dGradWeight!(x, gy, a, 'float32'),
+            wasm.kernels.conv2dGradWeight!(x, gy, a, 'float32'),
+            0,
+            0,
+            `dw ${name}, ${threads} threads`,
+          );
         }
       } finally {
         b.gemm.parallelMinMacs = saved;

@@ -11,10 +11,36 @@ beforeAll(async () => {
 
 const out = (i: number, k: number, s: number, p: number, d: number) => Math.floor((i + 2 * p - d * (k - 1) - 1) / s) + 1;
 
-function convArgs(n: number, cIn: number, h: number, w: number, cOut: number, kh: number, kw: number, s = 1, p = 0, d = 1, groups = 1): Conv2dArgs {
+function convArgs(
+  n: number,
+  cIn: number,
+  h: number,
+  w: number,
+  cOut: number,
+  kh: number,
+  kw: number,
+  s = 1,
+  p = 0,
+  d = 1,
+  groups = 1,
+): Conv2dArgs {
   return {
-    n, cIn, h, w, cOut, kh, kw, oh: out(h, kh, s, p, d), ow: out(w, kw, s, p, d),
-    strideH: s, strideW: s, padH: p, padW: p, dilH: d, dilW: d, groups,
+    n,
+    cIn,
+    h,
+    w,
+    cOut,
+    kh,
+    kw,
+    oh: out(h, kh, s, p, d),
+    ow: out(w, kw, s, p, d),
+    strideH: s,
+    strideW: s,
+    padH: p,
+    padW: p,
+    dilH: d,
+    dilW: d,
+    groups,
   };
 }
 
@@ -65,10 +91,35 @@ describe('wasm conv2d parity with js (float32)', () => {
   });
 });
 
-function poolArgs(n: number, c: number, h: number, w: number, k: number, s: number, p: number, d = 1, countIncludePad = true, divisor = 0): Pool2dArgs {
+function poolArgs(
+  n: number,
+  c: number,
+  h: number,
+  w: number,
+  k: number,
+  s: number,
+  p: number,
+  d = 1,
+  countIncludePad = true,
+  divisor = 0,
+): Pool2dArgs {
   return {
-    n, c, h, w, oh: out(h, k, s, p, d), ow: out(w, k, s, p, d), kh: k, kw: k, strideH: s, strideW: s,
-    padH: p, padW: p, dilH: d, dilW: d, countIncludePad, divisor,
+    n,
+    c,
+    h,
+    w,
+    oh: out(h, k, s, p, d),
+    ow: out(w, k, s, p, d),
+    kh: k,
+    kw: k,
+    strideH: s,
+    strideW: s,
+    padH: p,
+    padW: p,
+    dilH: d,
+    dilW: d,
+    countIncludePad,
+    divisor,
   };
 }
 
@@ -94,7 +145,13 @@ describe('wasm pooling parity with js', () => {
       const want = jsKernels.maxPool2d(x, a, 'float32');
       expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
       expectClose(got.out, want.out, 0, 0, name);
-      expectClose(wasm.kernels.maxPool2dGrad!(gy, want.indices, a, 'float32'), jsKernels.maxPool2dGrad(gy, want.indices, a, 'float32'), 1e-6, 1e-7, name);
+      expectClose(
+        wasm.kernels.maxPool2dGrad!(gy, want.indices, a, 'float32'),
+        jsKernels.maxPool2dGrad(gy, want.indices, a, 'float32'),
+        1e-6,
+        1e-7,
+        name,
+      );
     });
     it(`avg pool forward/backward: ${name}`, () => {
       expectClose(wasm.kernels.avgPool2d!(x, a, 'float32'), jsKernels.avgPool2d(x, a, 'float32'), 1e-5, 1e-6, name);
@@ -115,7 +172,13 @@ describe('conv on two threads (split by images) matches one thread', () => {
         const w = randF32(a.cOut * (a.cIn / a.groups) * a.kh * a.kw, 32);
         const gy = randF32(a.n * a.cOut * a.oh * a.ow, 33);
         expectClose(two.kernels.conv2d!(x, w, a, 'float32'), wasm.kernels.conv2d!(x, w, a, 'float32'), 0, 0, `fwd ${name}`);
-        expectClose(two.kernels.conv2dGradInput!(gy, w, a, 'float32'), wasm.kernels.conv2dGradInput!(gy, w, a, 'float32'), 0, 0, `dx ${name}`);
+        expectClose(
+          two.kernels.conv2dGradInput!(gy, w, a, 'float32'),
+          wasm.kernels.conv2dGradInput!(gy, w, a, 'float32'),
+          0,
+          0,
+          `dx ${name}`,
+        );
         // the weight gradient is split by columns of dW (each element still sums every image in
         // order on one thread): the same bits as one thread, and close to js
         const dw2 = two.kernels.conv2dGradWeight!(x, gy, a, 'float32');

@@ -34,12 +34,25 @@ export interface Run {
 export function makeCnn(seed = 0): Run {
   manualSeed(seed);
   const model = new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.BatchNorm2d(6), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(400, 120), new nn.ReLU(), new nn.Linear(120, 10),
+    new nn.Conv2d(1, 6, 5, { padding: 2 }),
+    new nn.BatchNorm2d(6),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(6, 16, 5),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(400, 120),
+    new nn.ReLU(),
+    new nn.Linear(120, 10),
   );
   const rng = new Rng(seed + 100);
-  return { model, opt: new optim.Adam(model.parameters(), { lr: 2e-3 }), x: randn([48, 1, 28, 28], { rng }), y: randint(0, 10, [48], { rng }) };
+  return {
+    model,
+    opt: new optim.Adam(model.parameters(), { lr: 2e-3 }),
+    x: randn([48, 1, 28, 28], { rng }),
+    y: randint(0, 10, [48], { rng }),
+  };
 }
 
 /**

@@ -11,7 +11,19 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureCheckpoint, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, setBackend } from '../../src/index.js';
 import type { WasmBackend } from '../../src/backend/wasm/index.js';
-import { CNN_STEPS, digest, makeCnn, makeMlp, MLP_STEPS, snapshot, train, trainCnn, trainMlp, wasmBackend, type Run } from './determinism-run.js';
+import {
+  CNN_STEPS,
+  digest,
+  makeCnn,
+  makeMlp,
+  MLP_STEPS,
+  snapshot,
+  train,
+  trainCnn,
+  trainMlp,
+  wasmBackend,
+  type Run,
+} from './determinism-run.js';
 import { ensureBuilt } from './setup.js';
 
 let two: WasmBackend;
@@ -29,7 +41,11 @@ function expectSameBits(got: Float32Array[], want: Float32Array[], what: string)
     const b = new Uint32Array(want[t]!.buffer, want[t]!.byteOffset, want[t]!.length);
     let first = -1;
     let bad = 0;
-    for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) { bad++; if (first < 0) first = i; }
+    for (let i = 0; i < b.length; i++)
+      if (a[i] !== b[i]) {
+        bad++;
+        if (first < 0) first = i;
+      }
     expect(bad, `${what}: parameter ${t}: ${bad}/${b.length} differ, first at ${first} (${got[t]![first]} vs ${want[t]![first]})`).toBe(0);
   }
 }
@@ -42,7 +58,11 @@ async function on<T>(threads: number, f: () => T, minMacs?: number): Promise<{ o
   const pool = b.gemm.pool;
   let poolCalls = 0;
   const run = pool?.run;
-  if (pool && run) pool.run = (...args) => { poolCalls++; return run.apply(pool, args); };
+  if (pool && run)
+    pool.run = (...args) => {
+      poolCalls++;
+      return run.apply(pool, args);
+    };
   try {
     return { out: f(), poolCalls };
   } finally {
@@ -86,7 +106,9 @@ describe('seeded training on the threaded wasm backend is bit-for-bit repeatable
     const want = (await on(2, () => ({ cnn: digest(trainCnn(CNN_STEPS)), mlp: digest(trainMlp(MLP_STEPS)) }))).out;
     const script = fileURLToPath(new URL('./determinism-run.ts', import.meta.url));
     const root = fileURLToPath(new URL('../../', import.meta.url));
-    const got = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', script, '2'], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!);
+    const got = JSON.parse(
+      execFileSync(process.execPath, ['--import', 'tsx', script, '2'], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!,
+    );
     expect(got.cnn).toBe(want.cnn);
     expect(got.mlp).toBe(want.mlp);
   });

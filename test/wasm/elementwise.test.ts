@@ -57,10 +57,25 @@ describe('wasm binary kernels match js', () => {
 
 describe('wasm unary kernels match js', () => {
   const ops: [UnaryOp, number, number, number][] = [
-    ['neg', 0, 0, 0], ['abs', 0, 0, 0], ['relu', 0, 0, 0], ['square', 0, 0, 0], ['sqrt', 0, 0, 1e-7],
-    ['reciprocal', 0, 0, 0], ['copy', 0, 0, 0], ['leakyRelu', 0.01, 0, 0], ['clamp', -0.3, 0.5, 0], ['clamp', NaN, 0.2, 0],
-    ['sign', 0, 0, 0], ['exp', 0, 0, 1e-7], ['log', 0, 0, 1e-7], ['tanh', 0, 0, 1e-7], ['sigmoid', 0, 0, 1e-7],
-    ['rsqrt', 0, 0, 1e-7], ['log1p', 0, 0, 1e-7], ['expm1', 0, 0, 1e-7], ['elu', 1.5, 0, 1e-7],
+    ['neg', 0, 0, 0],
+    ['abs', 0, 0, 0],
+    ['relu', 0, 0, 0],
+    ['square', 0, 0, 0],
+    ['sqrt', 0, 0, 1e-7],
+    ['reciprocal', 0, 0, 0],
+    ['copy', 0, 0, 0],
+    ['leakyRelu', 0.01, 0, 0],
+    ['clamp', -0.3, 0.5, 0],
+    ['clamp', NaN, 0.2, 0],
+    ['sign', 0, 0, 0],
+    ['exp', 0, 0, 1e-7],
+    ['log', 0, 0, 1e-7],
+    ['tanh', 0, 0, 1e-7],
+    ['sigmoid', 0, 0, 1e-7],
+    ['rsqrt', 0, 0, 1e-7],
+    ['log1p', 0, 0, 1e-7],
+    ['expm1', 0, 0, 1e-7],
+    ['elu', 1.5, 0, 1e-7],
   ];
   for (const [name, shape, sa, , la] of layouts.slice(0, 5))
     it(name, () => {
@@ -76,7 +91,7 @@ describe('wasm unary kernels match js', () => {
     });
 
   it('casts of contiguous data (bool → float32, float32 → int32) match js', () => {
-    const b: View = { data: Uint8Array.from({ length: 300 }, (_, i) => i % 3 === 0 ? 1 : 0), offset: 0, strides: [1] };
+    const b: View = { data: Uint8Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? 1 : 0)), offset: 0, strides: [1] };
     expect(Array.from(wasm.kernels.unary!('copy', b, [300], 'float32'))).toEqual(Array.from(jsKernels.unary('copy', b, [300], 'float32')));
     const f: View = { data: randF32(300, 4, 100), offset: 0, strides: [1] };
     expect(Array.from(wasm.kernels.unary!('copy', f, [300], 'int32'))).toEqual(Array.from(jsKernels.unary('copy', f, [300], 'int32')));
@@ -93,7 +108,13 @@ describe('wasm reductions match js', () => {
         for (const op of ['sum', 'max', 'min'] as const) {
           const got = wasm.kernels.reduce!(op, x, shape, axis, 'float32');
           // sums accumulate in f64 on both sides; only the association order differs
-          expectClose(got, jsKernels.reduce(op, x, shape, axis, 'float32'), op === 'sum' ? 1e-6 : 0, op === 'sum' ? 1e-6 : 0, `${op} axis ${axis}`);
+          expectClose(
+            got,
+            jsKernels.reduce(op, x, shape, axis, 'float32'),
+            op === 'sum' ? 1e-6 : 0,
+            op === 'sum' ? 1e-6 : 0,
+            `${op} axis ${axis}`,
+          );
         }
     });
 
@@ -128,14 +149,31 @@ describe('mixed-precision sums (multi-axis reduction steps)', () => {
       expect(w64).toBeInstanceOf(Float64Array);
       expectClose(w64, j64, 1e-15, 1e-15, `f32→f64 axis ${axis}`);
       const x64 = Float64Array.from(x);
-      expectClose(wasm.kernels.reduce!('sum', x64, shape, axis, 'float32'), jsKernels.reduce('sum', x64, shape, axis, 'float32'), 0, 0, `f64→f32 axis ${axis}`);
-      expectClose(wasm.kernels.reduce!('sum', x64, shape, axis, 'float64'), jsKernels.reduce('sum', x64, shape, axis, 'float64'), 1e-15, 1e-15, `f64→f64 axis ${axis}`);
+      expectClose(
+        wasm.kernels.reduce!('sum', x64, shape, axis, 'float32'),
+        jsKernels.reduce('sum', x64, shape, axis, 'float32'),
+        0,
+        0,
+        `f64→f32 axis ${axis}`,
+      );
+      expectClose(
+        wasm.kernels.reduce!('sum', x64, shape, axis, 'float64'),
+        jsKernels.reduce('sum', x64, shape, axis, 'float64'),
+        1e-15,
+        1e-15,
+        `f64→f64 axis ${axis}`,
+      );
     }
   });
 });
 
 describe('fused softmax cross-entropy (wasm) matches the js kernel', () => {
-  for (const [m, c] of [[32, 10], [7, 1000], [1, 64], [5, 3]] as const)
+  for (const [m, c] of [
+    [32, 10],
+    [7, 1000],
+    [1, 64],
+    [5, 3],
+  ] as const)
     it(`[${m}, ${c}] with a zero-weight row and ±1e4 logits`, () => {
       const x = randF32(m * c, m * c, 8);
       x[0] = 1e4;

@@ -37,7 +37,11 @@ type Cmd =
 const idx = fc.nat(1000);
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   fc.constant({ k: 'create' as const }),
-  fc.record({ k: fc.constant('unary' as const), i: idx, op: fc.constantFrom('relu' as const, 'neg' as const, 'tanh' as const, 'softmax' as const, 'norm' as const) }),
+  fc.record({
+    k: fc.constant('unary' as const),
+    i: idx,
+    op: fc.constantFrom('relu' as const, 'neg' as const, 'tanh' as const, 'softmax' as const, 'norm' as const),
+  }),
   fc.record({ k: fc.constant('binary' as const), i: idx, j: idx, op: fc.constantFrom('add' as const, 'mul' as const, 'sub' as const) }),
   fc.record({ k: fc.constant('matmul' as const), i: idx, j: idx }),
   fc.record({ k: fc.constant('view' as const), i: idx, rows: fc.integer({ min: 1, max: N - 1 }) }),
@@ -123,10 +127,12 @@ describe('eviction is invisible: random programs read the same under a tiny budg
         expect(getBackend().name).toBe('js');
         expect(tiny).toEqual(roomy); // same kernels, same bits, evicted or not
         if (prog.length > 10) expect(evicted).toBeGreaterThan(0);
-        spec.forEach((t, i) => t.forEach((v, j) => {
-          const got = roomy[i]![j]!;
-          if (Math.abs(v - got) > 1e-3 * Math.max(1, Math.abs(v))) expect(got, `tensor ${i}[${j}]`).toBe(v);
-        }));
+        spec.forEach((t, i) =>
+          t.forEach((v, j) => {
+            const got = roomy[i]![j]!;
+            if (Math.abs(v - got) > 1e-3 * Math.max(1, Math.abs(v))) expect(got, `tensor ${i}[${j}]`).toBe(v);
+          }),
+        );
       }),
       { numRuns: 25, seed: 13 },
     );

@@ -56,7 +56,18 @@ describe('op codes and geometry slots shared through abi.ts', () => {
     expect(got).not.toBeNull();
     const e = got!.exports as unknown as {
       heapBase(): number;
-      elementwise(op: number, nd: number, shape: number, a: number, sa: number, b: number, sb: number, out: number, p0: number, p1: number): void;
+      elementwise(
+        op: number,
+        nd: number,
+        shape: number,
+        a: number,
+        sa: number,
+        b: number,
+        sb: number,
+        out: number,
+        p0: number,
+        p1: number,
+      ): void;
       reduce(op: number, outer: number, size: number, inner: number, x: number, out: number, acc: number): void;
     };
     const base = (e.heapBase() + 63) & ~63;

@@ -11,12 +11,29 @@ function absScale(p: MatmulArgs): Float64Array {
   return jsKernels.matmul({ ...p, a: abs(p.a), b: abs(p.b) }, 'float64') as Float64Array;
 }
 
-function args(batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, seed: number, broadcastB = false): MatmulArgs {
+function args(
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  seed: number,
+  broadcastB = false,
+): MatmulArgs {
   const a = randF32(batch * m * k + 3, seed);
   const b = randF32((broadcastB ? 1 : batch) * k * n + 5, seed + 1);
   return {
-    a: { data: a, offset: 3, strides: [] }, b: { data: b, offset: 5, strides: [] },
-    batch, m, k, n, transA, transB, strideA: m * k, strideB: broadcastB ? 0 : k * n,
+    a: { data: a, offset: 3, strides: [] },
+    b: { data: b, offset: 5, strides: [] },
+    batch,
+    m,
+    k,
+    n,
+    transA,
+    transB,
+    strideA: m * k,
+    strideB: broadcastB ? 0 : k * n,
   };
 }
 
@@ -128,9 +145,26 @@ describe('through the op layer (non-contiguous operands)', () => {
     const b = randn([50, 40], { rng: r });
     const cases: [string, () => number[]][] = [
       ['aᵀ·bᵀ', () => (a.t().matmul(b.t()).toArray() as number[][]).flat()],
-      ['sliced rows/cols (copied)', () => (a.slice(0, 1, 39, 2).matmul(b.t().slice(0, 5, 35)).toArray() as number[][]).flat()],
+      [
+        'sliced rows/cols (copied)',
+        () =>
+          (
+            a
+              .slice(0, 1, 39, 2)
+              .matmul(b.t().slice(0, 5, 35))
+              .toArray() as number[][]
+          ).flat(),
+      ],
       ['vector · matrix', () => a.select(1, 3).matmul(b.t()).toArray() as number[]],
-      ['batch-1 × batch-3', () => (randn([1, 4, 6], { rng: new Rng(1) }).matmul(randn([3, 6, 5], { rng: new Rng(2) })).toArray() as number[][][]).flat(2)],
+      [
+        'batch-1 × batch-3',
+        () =>
+          (
+            randn([1, 4, 6], { rng: new Rng(1) })
+              .matmul(randn([3, 6, 5], { rng: new Rng(2) }))
+              .toArray() as number[][][]
+          ).flat(2),
+      ],
     ];
     for (const [name, f] of cases) {
       const [w, j] = both(f);
@@ -165,7 +199,14 @@ describe('variants and threads', () => {
     expect(b.gemm.threads).toBe(2);
     b.gemm.parallelMinMacs = 0; // split even small products
     // 28×6 and 28×5 split by rows into 24 + 4: the 4-row share must not take the small-m path
-    for (const [m, k, n, ta, tb] of [[13, 17, 70, false, false], [90, 31, 11, true, false], [64, 64, 64, false, true], [5, 9, 3, true, true], [28, 300, 6, false, false], [28, 40, 5, false, true]] as const) {
+    for (const [m, k, n, ta, tb] of [
+      [13, 17, 70, false, false],
+      [90, 31, 11, true, false],
+      [64, 64, 64, false, true],
+      [5, 9, 3, true, true],
+      [28, 300, 6, false, false],
+      [28, 40, 5, false, true],
+    ] as const) {
       const p = args(1, m, k, n, ta, tb, m + n);
       expectClose(b.kernels.matmul!(p, 'float32'), wasm.kernels.matmul!(p, 'float32'), 0, 0, `threads ${m}x${k}x${n}`); // same bits
     }

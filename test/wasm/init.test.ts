@@ -48,20 +48,48 @@ describe('init() and the wasm backend', () => {
   it('init({ relaxedSimd: false }) forces plain SIMD and still computes', async () => {
     await init({ threads: 1, relaxedSimd: false });
     expect(backendInfo().info.variant).toMatch(/^simd(-mt)?$/);
-    const a = tensor([[1, 2], [3, 4]]);
-    expect(a.matmul(a).toArray()).toEqual([[7, 10], [15, 22]]);
+    const a = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(a.matmul(a).toArray()).toEqual([
+      [7, 10],
+      [15, 22],
+    ]);
   });
 
   it('kernels the backend lacks fall back to js (gather, indexSelect)', async () => {
     await init({ threads: 1 });
-    const x = tensor([[1, 2, 3], [4, 5, 6]]);
-    expect(x.gather(1, tensor([[2, 0], [1, 1]], { dtype: 'int32' })).toArray()).toEqual([[3, 1], [5, 5]]);
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(
+      x
+        .gather(
+          1,
+          tensor(
+            [
+              [2, 0],
+              [1, 1],
+            ],
+            { dtype: 'int32' },
+          ),
+        )
+        .toArray(),
+    ).toEqual([
+      [3, 1],
+      [5, 5],
+    ]);
     expect(typeof kernels().indexSelect).toBe('function');
   });
 
   it('tensors returned by wasm kernels own ordinary (non-shared) buffers', async () => {
     await init({ threads: 2 });
-    const a = tensor(Float32Array.from({ length: 64 * 64 }, (_, i) => (i % 7) - 3), { shape: [64, 64] });
+    const a = tensor(
+      Float32Array.from({ length: 64 * 64 }, (_, i) => (i % 7) - 3),
+      { shape: [64, 64] },
+    );
     const c = a.matmul(a).relu().sum(1);
     expect(c.storage.buffer).toBeInstanceOf(ArrayBuffer);
     expect(c.storage.buffer).not.toBeInstanceOf(SharedArrayBuffer);

@@ -18,8 +18,22 @@ beforeAll(async () => {
 
 function pool2(n: number, c: number, h: number, w: number): Pool2dArgs {
   return {
-    n, c, h, w, oh: Math.floor((h - 2) / 2) + 1, ow: Math.floor((w - 2) / 2) + 1, kh: 2, kw: 2, strideH: 2, strideW: 2,
-    padH: 0, padW: 0, dilH: 1, dilW: 1, countIncludePad: true, divisor: 0,
+    n,
+    c,
+    h,
+    w,
+    oh: Math.floor((h - 2) / 2) + 1,
+    ow: Math.floor((w - 2) / 2) + 1,
+    kh: 2,
+    kw: 2,
+    strideH: 2,
+    strideW: 2,
+    padH: 0,
+    padW: 0,
+    dilH: 1,
+    dilW: 1,
+    countIncludePad: true,
+    divisor: 0,
   };
 }
 
@@ -65,15 +79,31 @@ describe('wasm 2x2/2 max pool fast path', () => {
     for (const bad of [0, m - 1, 7]) {
       const ind = jsKernels.maxPool2d(randF32(2 * 3 * 8 * 12, 6), a, 'float32').indices.slice();
       ind[bad] = (ind[bad]! + 5) % 96; // another window of the same plane
-      expect(bits(wasm.kernels.maxPool2dGrad!(gy, ind, a, 'float32') as Float32Array)).toEqual(bits(jsKernels.maxPool2dGrad(gy, ind, a, 'float32') as Float32Array));
+      expect(bits(wasm.kernels.maxPool2dGrad!(gy, ind, a, 'float32') as Float32Array)).toEqual(
+        bits(jsKernels.maxPool2dGrad(gy, ind, a, 'float32') as Float32Array),
+      );
     }
   });
 });
 
 describe('wasm contiguous-row reductions', () => {
   const cases: [number, number, number][] = [
-    [1, 1024, 1], [1, 1031, 1], [384, 784, 1], [1024, 100, 1], [37, 33, 1], [300, 7, 1], [1100, 1, 1], [150, 9, 1],
-    [64, 28, 2], [40, 50, 3], [700, 1, 2], [9, 31, 5], [30, 64, 7], [1, 1100, 16], [1, 200, 6], [50, 3, 9],
+    [1, 1024, 1],
+    [1, 1031, 1],
+    [384, 784, 1],
+    [1024, 100, 1],
+    [37, 33, 1],
+    [300, 7, 1],
+    [1100, 1, 1],
+    [150, 9, 1],
+    [64, 28, 2],
+    [40, 50, 3],
+    [700, 1, 2],
+    [9, 31, 5],
+    [30, 64, 7],
+    [1, 1100, 16],
+    [1, 200, 6],
+    [50, 3, 9],
   ];
   for (const [outer, size, inner] of cases) {
     const shape = [outer, size, inner];
@@ -81,14 +111,32 @@ describe('wasm contiguous-row reductions', () => {
     it(`sum/max/min over [${shape}] axis 1`, () => {
       const x = randF32(n, 3 + n);
       const sumTol = 1e-6;
-      expectClose(wasm.kernels.reduce!('sum', x, shape, 1, 'float32'), jsKernels.reduce('sum', x, shape, 1, 'float32'), sumTol, 1e-6, 'sum');
+      expectClose(
+        wasm.kernels.reduce!('sum', x, shape, 1, 'float32'),
+        jsKernels.reduce('sum', x, shape, 1, 'float32'),
+        sumTol,
+        1e-6,
+        'sum',
+      );
       // the mixed-precision steps of multi-axis sums: f32 → f64 and f64 → f32
       const mid = wasm.kernels.reduce!('sum', x, shape, 1, 'float64');
       expect(mid).toBeInstanceOf(Float64Array);
       expectClose(mid, jsKernels.reduce('sum', x, shape, 1, 'float64'), 1e-12, 1e-12, 'sum f32→f64');
       const x64 = Float64Array.from(x);
-      expectClose(wasm.kernels.reduce!('sum', x64, shape, 1, 'float32'), jsKernels.reduce('sum', x64, shape, 1, 'float32'), sumTol, 1e-6, 'sum f64→f32');
-      expectClose(wasm.kernels.reduce!('sum', x64, shape, 1, 'float64'), jsKernels.reduce('sum', x64, shape, 1, 'float64'), 1e-12, 1e-12, 'sum f64→f64');
+      expectClose(
+        wasm.kernels.reduce!('sum', x64, shape, 1, 'float32'),
+        jsKernels.reduce('sum', x64, shape, 1, 'float32'),
+        sumTol,
+        1e-6,
+        'sum f64→f32',
+      );
+      expectClose(
+        wasm.kernels.reduce!('sum', x64, shape, 1, 'float64'),
+        jsKernels.reduce('sum', x64, shape, 1, 'float64'),
+        1e-12,
+        1e-12,
+        'sum f64→f64',
+      );
       for (const xs of [x, nasty(n, 5 + n)]) {
         for (const op of ['max', 'min'] as const) {
           const got = wasm.kernels.reduce!(op, xs, shape, 1, 'float32') as Float32Array;
@@ -97,7 +145,8 @@ describe('wasm contiguous-row reductions', () => {
           // zero reached, like the js kernel); the strided path's vector max/min may pick either zero
           expect(got.length).toBe(want.length);
           for (let i = 0; i < want.length; i++) {
-            const g = got[i]!, w = want[i]!;
+            const g = got[i]!,
+              w = want[i]!;
             if (Number.isNaN(w)) expect(Number.isNaN(g), `${op} ${i}`).toBe(true);
             else if (inner === 1 || w !== 0) expect(Object.is(g, w), `${op} ${i}: got ${g} want ${w}`).toBe(true);
             else expect(g === 0, `${op} ${i}: got ${g} want ${w}`).toBe(true);
@@ -119,7 +168,8 @@ describe('wasm contiguous-row reductions', () => {
       for (const op of ['max', 'min'] as const) {
         const got = wasm.kernels.reduce!(op, xs, [outer, size, 1], 1, 'float32');
         const want = jsKernels.reduce(op, xs, [outer, size, 1], 1, 'float32');
-        for (let i = 0; i < want.length; i++) expect(Object.is(got[i], want[i]), `${op} size ${size} row ${i}: got ${got[i]} want ${want[i]}`).toBe(true);
+        for (let i = 0; i < want.length; i++)
+          expect(Object.is(got[i], want[i]), `${op} size ${size} row ${i}: got ${got[i]} want ${want[i]}`).toBe(true);
       }
     }
   });

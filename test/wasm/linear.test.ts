@@ -24,7 +24,12 @@ function bothWays(x: Tensor, w: Tensor, b: Tensor | null) {
     const bs = b ? new Parameter(b.detach().clone()) : null;
     const y = fused ? F.linear(xs, ws, bs) : bs ? xs.matmul(ws.t()).add(bs) : xs.matmul(ws.t());
     y.mul(y).sum().backward();
-    return { y: Array.from(y.storage), gx: Array.from(xs.grad!.storage), gw: Array.from(ws.grad!.storage), gb: bs ? Array.from(bs.grad!.storage) : [] };
+    return {
+      y: Array.from(y.storage),
+      gx: Array.from(xs.grad!.storage),
+      gw: Array.from(ws.grad!.storage),
+      gb: bs ? Array.from(bs.grad!.storage) : [],
+    };
   };
   return { fused: run(true), composed: run(false) };
 }

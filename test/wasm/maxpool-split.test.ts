@@ -24,7 +24,24 @@ const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.f
 function args(n: number, c: number, h: number, w: number, k: number, s: number, p: number): Pool2dArgs {
   const oh = Math.floor((h + 2 * p - k) / s) + 1;
   const ow = Math.floor((w + 2 * p - k) / s) + 1;
-  return { n, c, h, w, oh, ow, kh: k, kw: k, strideH: s, strideW: s, padH: p, padW: p, dilH: 1, dilW: 1, countIncludePad: false, divisor: 0 } as Pool2dArgs;
+  return {
+    n,
+    c,
+    h,
+    w,
+    oh,
+    ow,
+    kh: k,
+    kw: k,
+    strideH: s,
+    strideW: s,
+    padH: p,
+    padW: p,
+    dilH: 1,
+    dilW: 1,
+    countIncludePad: false,
+    divisor: 0,
+  } as Pool2dArgs;
 }
 
 describe('max-pool split by planes across the pool: the same bits as js and as one thread', () => {
@@ -44,7 +61,10 @@ describe('max-pool split by planes across the pool: the same bits as js and as o
         const prev = pool!.run;
         const saved = poolSplit.minElements;
         let calls = 0;
-        pool!.run = (...r) => { calls++; return prev.apply(pool, r); };
+        pool!.run = (...r) => {
+          calls++;
+          return prev.apply(pool, r);
+        };
         poolSplit.minElements = 0;
         try {
           const got = be.kernels.maxPool2d!(x, a, 'float32');

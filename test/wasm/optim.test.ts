@@ -22,11 +22,25 @@ describe('fused Adam (wasm) is bit-identical to the reference loop', () => {
   for (const [name, over] of configs)
     for (const n of [256, 1001, 4099])
       it(`${name}, n=${n}, 5 steps`, () => {
-        const h: AdamHyper = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, decoupled: false, ...over };
-        const p1 = randF32(n, n), p2 = p1.slice();
-        const m1 = new Float32Array(n), m2 = new Float32Array(n);
-        const v1 = new Float32Array(n), v2 = new Float32Array(n);
-        const x1 = h.amsgrad ? new Float32Array(n) : null, x2 = h.amsgrad ? new Float32Array(n) : null;
+        const h: AdamHyper = {
+          lr: 1e-2,
+          beta1: 0.9,
+          beta2: 0.999,
+          eps: 1e-8,
+          weightDecay: 0,
+          amsgrad: false,
+          maximize: false,
+          decoupled: false,
+          ...over,
+        };
+        const p1 = randF32(n, n),
+          p2 = p1.slice();
+        const m1 = new Float32Array(n),
+          m2 = new Float32Array(n);
+        const v1 = new Float32Array(n),
+          v2 = new Float32Array(n);
+        const x1 = h.amsgrad ? new Float32Array(n) : null,
+          x2 = h.amsgrad ? new Float32Array(n) : null;
         for (let step = 1; step <= 5; step++) {
           const g = randF32(n, 100 + step, 3);
           if (step === 3) g[7] = 0;
@@ -40,7 +54,16 @@ describe('fused Adam (wasm) is bit-identical to the reference loop', () => {
       });
 
   it('declines what it does not handle (float64, tiny tensors)', () => {
-    const h: AdamHyper = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, decoupled: false };
+    const h: AdamHyper = {
+      lr: 1e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      maximize: false,
+      decoupled: false,
+    };
     const d = new Float64Array(1000);
     expect(wasm.kernels.adamUpdate!(d, d, d, d, null, 1, h)).toBe(false);
     const s = new Float32Array(10);
@@ -58,10 +81,14 @@ describe('fused Adam (wasm): every flag combination, odd lengths, wide value ran
           it(`amsgrad ${amsgrad}, wd ${wd}, maximize ${maximize}, ${decoupled ? 'AdamW' : 'Adam'}`, () => {
             const h: AdamHyper = { lr: 3e-3, beta1: 0.85, beta2: 0.995, eps: 1e-7, weightDecay: wd, amsgrad, maximize, decoupled };
             for (const n of [257, 1003]) {
-              const p1 = randF32(n, 7 * n + 1, 2), p2 = p1.slice();
-              const m1 = new Float32Array(n), m2 = new Float32Array(n);
-              const v1 = new Float32Array(n), v2 = new Float32Array(n);
-              const x1 = amsgrad ? new Float32Array(n) : null, x2 = amsgrad ? new Float32Array(n) : null;
+              const p1 = randF32(n, 7 * n + 1, 2),
+                p2 = p1.slice();
+              const m1 = new Float32Array(n),
+                m2 = new Float32Array(n);
+              const v1 = new Float32Array(n),
+                v2 = new Float32Array(n);
+              const x1 = amsgrad ? new Float32Array(n) : null,
+                x2 = amsgrad ? new Float32Array(n) : null;
               for (let step = 1; step <= 7; step++) {
                 const g = randF32(n, 1000 * step + n);
                 const e = randF32(n, 2000 * step + n);
@@ -88,8 +115,10 @@ describe('fused SGD (wasm): every flag combination, odd lengths', () => {
             it(`momentum ${momentum}, dampening ${dampening}, wd ${wd}, nesterov ${nesterov}, maximize ${maximize}`, () => {
               const h: SgdHyper = { lr: 0.07, momentum, dampening, weightDecay: wd, nesterov, maximize };
               for (const n of [259, 1001]) {
-                const p1 = randF32(n, 3 * n, 3), p2 = p1.slice();
-                const b1 = momentum ? new Float32Array(n) : null, b2 = momentum ? new Float32Array(n) : null;
+                const p1 = randF32(n, 3 * n, 3),
+                  p2 = p1.slice();
+                const b1 = momentum ? new Float32Array(n) : null,
+                  b2 = momentum ? new Float32Array(n) : null;
                 for (let step = 0; step < 5; step++) {
                   const g = randF32(n, 70 + step + n, 1 + step * 10);
                   expect(wasm.kernels.sgdUpdate!(p1, g, b1, step === 0, h)).toBe(true);
@@ -114,8 +143,10 @@ describe('fused SGD (wasm) is bit-identical to the reference loop', () => {
     it(`${name}, n=777, 4 steps`, () => {
       const n = 777;
       const h: SgdHyper = { lr: 0.05, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...over };
-      const p1 = randF32(n, 5), p2 = p1.slice();
-      const b1 = h.momentum ? new Float32Array(n) : null, b2 = h.momentum ? new Float32Array(n) : null;
+      const p1 = randF32(n, 5),
+        p2 = p1.slice();
+      const b1 = h.momentum ? new Float32Array(n) : null,
+        b2 = h.momentum ? new Float32Array(n) : null;
       for (let step = 0; step < 4; step++) {
         const g = randF32(n, 50 + step);
         expect(wasm.kernels.sgdUpdate!(p1, g, b1, step === 0, h)).toBe(true);
@@ -130,9 +161,22 @@ describe('fused updates split across two threads stay bit-identical', () => {
   it('Adam and SGD on 40,003 elements', async () => {
     const two = await createWasmBackend({ threads: 2 });
     const n = 40003;
-    const h: AdamHyper = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, amsgrad: false, maximize: false, decoupled: true };
-    const p1 = randF32(n, 1), p2 = p1.slice();
-    const m1 = new Float32Array(n), m2 = new Float32Array(n), v1 = new Float32Array(n), v2 = new Float32Array(n);
+    const h: AdamHyper = {
+      lr: 1e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0.01,
+      amsgrad: false,
+      maximize: false,
+      decoupled: true,
+    };
+    const p1 = randF32(n, 1),
+      p2 = p1.slice();
+    const m1 = new Float32Array(n),
+      m2 = new Float32Array(n),
+      v1 = new Float32Array(n),
+      v2 = new Float32Array(n);
     for (let step = 1; step <= 3; step++) {
       const g = randF32(n, 10 + step);
       expect(two.kernels.adamUpdate!(p1, g, m1, v1, null, step, h)).toBe(true);
@@ -141,7 +185,8 @@ describe('fused updates split across two threads stay bit-identical', () => {
     expect(bits(p1)).toEqual(bits(p2));
     expect(bits(v1)).toEqual(bits(v2));
     const ha: AdamHyper = { ...h, decoupled: false, amsgrad: true, weightDecay: 0.1 };
-    const x1 = new Float32Array(n), x2 = new Float32Array(n);
+    const x1 = new Float32Array(n),
+      x2 = new Float32Array(n);
     for (let step = 4; step <= 6; step++) {
       const g = randF32(n, 20 + step, 5);
       expect(two.kernels.adamUpdate!(p1, g, m1, v1, x1, step, ha)).toBe(true);
@@ -151,7 +196,8 @@ describe('fused updates split across two threads stay bit-identical', () => {
     expect(bits(m1)).toEqual(bits(m2));
     expect(bits(x1)).toEqual(bits(x2));
     const s: SgdHyper = { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: true, maximize: false };
-    const b1 = new Float32Array(n), b2 = new Float32Array(n);
+    const b1 = new Float32Array(n),
+      b2 = new Float32Array(n);
     const g = randF32(n, 99);
     expect(two.kernels.sgdUpdate!(p1, g, b1, true, s)).toBe(true);
     sgdUpdate(p2, g, b2, true, s);

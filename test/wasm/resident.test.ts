@@ -23,16 +23,28 @@ afterAll(() => {
 
 function mlp(seed: number): nn.Module {
   const rng = new Rng(seed);
-  return new nn.Sequential(new nn.Linear(40, 64, { rng }), new nn.ReLU(), new nn.Linear(64, 32, { rng }), new nn.Tanh(), new nn.Linear(32, 5, { rng }));
+  return new nn.Sequential(
+    new nn.Linear(40, 64, { rng }),
+    new nn.ReLU(),
+    new nn.Linear(64, 32, { rng }),
+    new nn.Tanh(),
+    new nn.Linear(32, 5, { rng }),
+  );
 }
 
 /** Train a few Adam/SGD steps; returns every parameter's final values. */
 function train(model: nn.Module, kind: 'adam' | 'sgd', steps = 6): number[][] {
-  const opt = kind === 'adam' ? new optim.Adam(model.parameters(), { lr: 1e-2, weightDecay: 1e-3 }) : new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9, nesterov: true });
+  const opt =
+    kind === 'adam'
+      ? new optim.Adam(model.parameters(), { lr: 1e-2, weightDecay: 1e-3 })
+      : new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9, nesterov: true });
   const rng = new Rng(9);
   for (let i = 0; i < steps; i++) {
     const x = randn([16, 40], { rng });
-    const y = tensor(Array.from({ length: 16 }, (_, j) => (i + j) % 5), { dtype: 'int32' });
+    const y = tensor(
+      Array.from({ length: 16 }, (_, j) => (i + j) % 5),
+      { dtype: 'int32' },
+    );
     const loss = nn.F.crossEntropy(model.call(x) as Tensor, y);
     opt.zeroGrad();
     loss.backward();
@@ -82,7 +94,10 @@ describe('resident parameters and optimizer state (wasm, shared memory)', () => 
     await init({ threads: 1 });
     const lin = new nn.Linear(50, 40);
     const opt = new optim.Adam(lin.parameters());
-    lin.call(randn([3, 50])).sum().backward();
+    lin
+      .call(randn([3, 50]))
+      .sum()
+      .backward();
     opt.step();
     const st = opt.state.get(lin.weight)!;
     expect(isResident((st.exp_avg as Tensor).storage)).toBe(true);
@@ -98,9 +113,15 @@ describe('resident parameters and optimizer state (wasm, shared memory)', () => 
     await init({ threads: 1 });
     const lin = new nn.Linear(300, 200);
     const opt = new optim.Adam(lin.parameters());
-    lin.call(randn([4, 300])).sum().backward();
+    lin
+      .call(randn([4, 300]))
+      .sum()
+      .backward();
     opt.step(); // creates the (resident) state
-    lin.call(randn([4, 300])).sum().backward();
+    lin
+      .call(randn([4, 300]))
+      .sum()
+      .backward();
     let inFloats = 0;
     let outFloats = 0;
     const put = b.arena.putF32.bind(b.arena);
@@ -137,7 +158,7 @@ describe('resident parameters and optimizer state (wasm, shared memory)', () => 
     expect(s[0]).toBe((999 * 1000) / 2);
   });
 
-  it('residency survives another backend\'s memory growing (V8 then re-issues every shared buffer object)', async () => {
+  it("residency survives another backend's memory growing (V8 then re-issues every shared buffer object)", async () => {
     const one = await createWasmBackend({ threads: 1 });
     const two = await createWasmBackend({ threads: 2 });
     const v = one.residentF32!(4096)!;

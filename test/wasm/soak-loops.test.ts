@@ -13,7 +13,13 @@ import { ensureBuilt } from './setup.js';
 
 beforeAll(() => ensureBuilt());
 
-interface Mem { rss: number; heap: number; arrayBuffers: number; wasm: number; live: number }
+interface Mem {
+  rss: number;
+  heap: number;
+  arrayBuffers: number;
+  wasm: number;
+  live: number;
+}
 interface Soak {
   loop: string;
   steps: number;
@@ -30,9 +36,16 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const BUDGET = 2 * 1024 * 1024;
 
 function soak(loop: string, steps: number, memory = BUDGET): Soak {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, '--loop', loop, '--steps', String(steps), '--memory', String(memory)], {
-    cwd: root, encoding: 'utf8', timeout: 240_000, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', script, '--loop', loop, '--steps', String(steps), '--memory', String(memory)],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 240_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return JSON.parse(out.trim().split('\n').pop()!) as Soak;
 }
 

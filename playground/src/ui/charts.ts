@@ -11,11 +11,12 @@ let legendKey = '';
 
 /** CSS widths of the charts, kept by a ResizeObserver so drawing never forces a layout. */
 const cssWidth = new WeakMap<HTMLCanvasElement, number>();
-const resized = typeof ResizeObserver === 'function'
-  ? new ResizeObserver((entries) => {
-    for (const e of entries) cssWidth.set(e.target as HTMLCanvasElement, e.contentRect.width);
-  })
-  : null;
+const resized =
+  typeof ResizeObserver === 'function'
+    ? new ResizeObserver((entries) => {
+        for (const e of entries) cssWidth.set(e.target as HTMLCanvasElement, e.contentRect.width);
+      })
+    : null;
 
 /** Canvas pixels per CSS pixel, so text and lines stay sharp on the chart's scaled canvas. */
 function fitCanvas(c: HTMLCanvasElement, cssH: number): number {
@@ -25,7 +26,8 @@ function fitCanvas(c: HTMLCanvasElement, cssH: number): number {
   }
   const w = Math.max(100, Math.round(cssWidth.get(c)!));
   const dpr = Math.min(2, globalThis.devicePixelRatio || 1);
-  const W = Math.round(w * dpr), H = Math.round(cssH * dpr);
+  const W = Math.round(w * dpr),
+    H = Math.round(cssH * dpr);
   if (c.width !== W || c.height !== H) {
     c.width = W;
     c.height = H;
@@ -58,15 +60,19 @@ export function drawChart(chart: HTMLCanvasElement, f: Frame): void {
   updateLegend(f, p);
   const dpr = fitCanvas(chart, 90);
   const ctx = chart.getContext('2d')!;
-  const W = chart.width, H = chart.height;
+  const W = chart.width,
+    H = chart.height;
   ctx.clearRect(0, 0, W, H);
   const h = f.history;
-  const padL = 34 * dpr, padB = 14 * dpr, padT = 4 * dpr;
+  const padL = 34 * dpr,
+    padB = 14 * dpr,
+    padT = 4 * dpr;
   let max = 0;
   for (const q of h) for (const v of [q.train, q.test, q.val ?? 0]) if (Number.isFinite(v)) max = Math.max(max, v);
   for (const q of f.race?.history ?? []) if (Number.isFinite(q.train)) max = Math.max(max, q.train);
   max = max || 1;
-  const e0 = h[0]?.epoch ?? 0, e1 = h[h.length - 1]?.epoch ?? 0;
+  const e0 = h[0]?.epoch ?? 0,
+    e1 = h[h.length - 1]?.epoch ?? 0;
   const X = (e: number) => padL + ((e - e0) / Math.max(1, e1 - e0)) * (W - padL - 4 * dpr);
   const Y = (v: number) => H - padB - (Math.min(v, max) / max) * (H - padB - padT);
   // axes and their labels: loss from 0 to the largest value shown, epochs from first to last
@@ -103,10 +109,25 @@ export function drawChart(chart: HTMLCanvasElement, f: Frame): void {
     ctx.stroke();
     ctx.setLineDash([]);
   };
-  line(h.map((q) => ({ epoch: q.epoch, v: q.test })), p.test);
-  line(h.map((q) => ({ epoch: q.epoch, v: q.train })), p.train);
-  if (h.some((q) => q.val !== undefined)) line(h.map((q) => ({ epoch: q.epoch, v: q.val })), p.val);
-  if (f.race && f.race.history.length > 1) line(f.race.history.map((q) => ({ epoch: q.epoch, v: q.train })), p.race, [6, 3]);
+  line(
+    h.map((q) => ({ epoch: q.epoch, v: q.test })),
+    p.test,
+  );
+  line(
+    h.map((q) => ({ epoch: q.epoch, v: q.train })),
+    p.train,
+  );
+  if (h.some((q) => q.val !== undefined))
+    line(
+      h.map((q) => ({ epoch: q.epoch, v: q.val })),
+      p.val,
+    );
+  if (f.race && f.race.history.length > 1)
+    line(
+      f.race.history.map((q) => ({ epoch: q.epoch, v: q.train })),
+      p.race,
+      [6, 3],
+    );
   if (f.bestEpoch !== null) {
     ctx.strokeStyle = p.best;
     ctx.lineWidth = 2 * dpr;
@@ -131,7 +152,8 @@ export function drawLrChart(c: HTMLCanvasElement, f: Frame, label: HTMLElement |
   const ctx = c.getContext('2d')!;
   ctx.clearRect(0, 0, c.width, c.height);
   if (h.length < 2) return;
-  const e0 = h[0]!.epoch, e1 = h[h.length - 1]!.epoch;
+  const e0 = h[0]!.epoch,
+    e1 = h[h.length - 1]!.epoch;
   const padL = 34 * dpr;
   const X = (e: number) => padL + ((e - e0) / Math.max(1, e1 - e0)) * (c.width - padL - 4 * dpr);
   ctx.strokeStyle = p.lr;

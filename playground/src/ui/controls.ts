@@ -41,10 +41,16 @@ export const playBtn = button('▶', 'Run / pause training (space)', () => toggl
 playBtn.setAttribute('aria-label', 'Run training');
 const stepBtn = button('Step', 'Train one epoch (s)', () => send({ type: 'step', n: 1 }), 'step');
 const resetBtn = button(
-  'Reset', 'Start again from the same initial weights (r; the seeds are in the URL)', () => send({ type: 'reset' }), 'reset',
+  'Reset',
+  'Start again from the same initial weights (r; the seeds are in the URL)',
+  () => send({ type: 'reset' }),
+  'reset',
 );
 const reseedBtn = button(
-  'Re-seed', 'Draw new initial weights (a new init seed)', () => update({ initSeed: Math.floor(Math.random() * 2 ** 31) }), 'reseed',
+  'Re-seed',
+  'Draw new initial weights (a new init seed)',
+  () => update({ initSeed: Math.floor(Math.random() * 2 ** 31) }),
+  'reseed',
 );
 export const epochOut = el('output', { id: 'epoch', class: 'epoch', text: '000,000', title: 'Epochs trained' });
 controls.playButton = playBtn;
@@ -76,46 +82,70 @@ export function buildToolbar(): HTMLElement {
   lrSel = reg(
     'learningRate',
     select(
-      'Learning rate', options(withValue(LRS, s.learningRate)), String(s.learningRate), (v) => update({ learningRate: Number(v) }),
-      'Step size of each update; applied live', 'lr',
+      'Learning rate',
+      options(withValue(LRS, s.learningRate)),
+      String(s.learningRate),
+      (v) => update({ learningRate: Number(v) }),
+      'Step size of each update; applied live',
+      'lr',
     ),
   );
   actSel = reg(
     'activation',
     select<ActivationName>(
-      'Activation', ACTIVATIONS, s.activation, (v) => update({ activation: v, layerActivations: [] }),
-      'Activation of every hidden layer (per-layer choices are above each layer)', 'activation',
+      'Activation',
+      ACTIVATIONS,
+      s.activation,
+      (v) => update({ activation: v, layerActivations: [] }),
+      'Activation of every hidden layer (per-layer choices are above each layer)',
+      'activation',
     ),
   );
   regSel = reg(
     'regularization',
     select(
-      'Regularization', REGULARIZATIONS, s.regularization, (v) => update({ regularization: v }),
-      'Penalty on the weights: L1 = rate·Σ|w|, L2 = ½·rate·Σw²; live', 'regularization',
+      'Regularization',
+      REGULARIZATIONS,
+      s.regularization,
+      (v) => update({ regularization: v }),
+      'Penalty on the weights: L1 = rate·Σ|w|, L2 = ½·rate·Σw²; live',
+      'regularization',
     ),
   );
   rateSel = reg(
     'regularizationRate',
     select(
-      'Regularization rate', options(RATES), String(s.regularizationRate), (v) => update({ regularizationRate: Number(v) }),
-      'Strength of the penalty; live', 'regRate',
+      'Regularization rate',
+      options(RATES),
+      String(s.regularizationRate),
+      (v) => update({ regularizationRate: Number(v) }),
+      'Strength of the penalty; live',
+      'regRate',
     ),
   );
   probSel = reg(
     'problem',
     select(
-      'Problem type', ['classification', 'regression'] as const, s.problem,
+      'Problem type',
+      ['classification', 'regression'] as const,
+      s.problem,
       (v) => update({ problem: v, dataset: v === 'regression' ? 'reg-plane' : 'circle' }),
-      'Classification (colours) or regression (values)', 'problem',
+      'Classification (colours) or regression (values)',
+      'problem',
     ),
   );
   presetSel = reg(
     'preset',
     select(
-      'Preset', [{ value: 'modern', label: 'modern' }, { value: 'classic', label: 'classic (TF)' }] as const, s.preset,
+      'Preset',
+      [
+        { value: 'modern', label: 'modern' },
+        { value: 'classic', label: 'classic (TF)' },
+      ] as const,
+      s.preset,
       (v) => update({ preset: v }),
-      'classic: tanh output, ±1 labels, ½·MSE, plain SGD, no reshuffle — as TensorFlow Playground; '
-        + 'modern: logits + BCE/CE, any optimizer',
+      'classic: tanh output, ±1 labels, ½·MSE, plain SGD, no reshuffle — as TensorFlow Playground; ' +
+        'modern: logits + BCE/CE, any optimizer',
       'preset',
     ),
   );
@@ -125,8 +155,12 @@ export function buildToolbar(): HTMLElement {
   challengeSel = reg(
     'challenge',
     select(
-      'Challenge', chOpts, s.challenge, (v) => update(v === 'none' ? { challenge: v } : { challenge: v, ...CHALLENGES[v].setup }),
-      'A guided goal to reach; its starting setup is applied when chosen', 'challenge',
+      'Challenge',
+      chOpts,
+      s.challenge,
+      (v) => update(v === 'none' ? { challenge: v } : { challenge: v, ...CHALLENGES[v].setup }),
+      'A guided goal to reach; its starting setup is applied when chosen',
+      'challenge',
     ),
   );
   let seen: boolean;
@@ -141,18 +175,35 @@ export function buildToolbar(): HTMLElement {
   );
   callout.hidden = seen;
   return el('section', { class: 'toolbar', attrs: { 'aria-label': 'Training controls' } }, [
-    el(
-      'div', { class: 'runctl' },
-      [resetBtn, playBtn, stepBtn, reseedBtn, el('div', { class: 'epochbox' }, [el('span', { class: 'lbl', text: 'Epoch' }), epochOut])],
-    ),
-    presetSel.root, lrSel.root, actSel.root, regSel.root, rateSel.root, probSel.root, challengeSel.root, callout,
+    el('div', { class: 'runctl' }, [
+      resetBtn,
+      playBtn,
+      stepBtn,
+      reseedBtn,
+      el('div', { class: 'epochbox' }, [el('span', { class: 'lbl', text: 'Epoch' }), epochOut]),
+    ]),
+    presetSel.root,
+    lrSel.root,
+    actSel.root,
+    regSel.root,
+    rateSel.root,
+    probSel.root,
+    challengeSel.root,
+    callout,
   ]);
 }
 
 // ------------------------------------------------------------------------------------ data column
 const DATASET_LABELS: Record<DatasetName, string> = {
-  circle: 'Circle', xor: 'Exclusive or', gauss: 'Gaussian', spiral: 'Spiral', 'reg-plane': 'Plane', 'reg-gauss': 'Multi Gaussian',
-  blobs: 'Blobs (multi-class)', 'spiral-k': 'Spirals (multi-class)', custom: 'Your data',
+  circle: 'Circle',
+  xor: 'Exclusive or',
+  gauss: 'Gaussian',
+  spiral: 'Spiral',
+  'reg-plane': 'Plane',
+  'reg-gauss': 'Multi Gaussian',
+  blobs: 'Blobs (multi-class)',
+  'spiral-k': 'Spirals (multi-class)',
+  custom: 'Your data',
 };
 const thumbs = el('div', { class: 'thumbs', attrs: { role: 'radiogroup', 'aria-label': 'Dataset' } });
 let classesSl: ReturnType<typeof slider>, ratioSl: ReturnType<typeof slider>, valSl: ReturnType<typeof slider>;
@@ -198,7 +249,8 @@ export function buildDataPanel(): HTMLElement {
     const b = el(
       'button',
       {
-        class: 'thumbbtn', title: DATASET_LABELS[d],
+        class: 'thumbbtn',
+        title: DATASET_LABELS[d],
         attrs: { type: 'button', role: 'radio', 'data-dataset': d, 'aria-label': DATASET_LABELS[d] },
       },
       [c],
@@ -213,23 +265,44 @@ export function buildDataPanel(): HTMLElement {
   ratioSl = reg(
     'percTrainData',
     slider(
-      'Ratio of training to test data', 10, 90, 10, s.percTrainData, (v) => update({ percTrainData: v }),
-      'Share of the points used for training; the rest is the test set', 'ratio', (v) => `${v}%`,
+      'Ratio of training to test data',
+      10,
+      90,
+      10,
+      s.percTrainData,
+      (v) => update({ percTrainData: v }),
+      'Share of the points used for training; the rest is the test set',
+      'ratio',
+      (v) => `${v}%`,
     ),
   );
   valSl = reg(
     'valPercent',
     slider(
-      'Validation share of training', 0, 40, 5, s.valPercent, (v) => update({ valPercent: v }),
-      'Held out of the training points to watch over-fitting (needed for early stopping)', 'val', (v) => `${v}%`,
+      'Validation share of training',
+      0,
+      40,
+      5,
+      s.valPercent,
+      (v) => update({ valPercent: v }),
+      'Held out of the training points to watch over-fitting (needed for early stopping)',
+      'val',
+      (v) => `${v}%`,
     ),
   );
-  noiseSl = reg('noise', slider('Noise', 0, 50, 5, s.noise, (v) => update({ noise: v }), 'How much the points are jittered', 'noise'));
+  noiseSl = reg(
+    'noise',
+    slider('Noise', 0, 50, 5, s.noise, (v) => update({ noise: v }), 'How much the points are jittered', 'noise'),
+  );
   batchSl = reg(
-    'batchSize', slider('Batch size', 1, 64, 1, s.batchSize, (v) => update({ batchSize: v }), 'Points per update; live', 'batch'),
+    'batchSize',
+    slider('Batch size', 1, 64, 1, s.batchSize, (v) => update({ batchSize: v }), 'Points per update; live', 'batch'),
   );
   const regenBtn = button(
-    'Regenerate', 'New points (the next data seed)', () => update({ dataSeed: (store.state.dataSeed + 1) % 2 ** 31 }), 'regen',
+    'Regenerate',
+    'New points (the next data seed)',
+    () => update({ dataSeed: (store.state.dataSeed + 1) % 2 ** 31 }),
+    'regen',
   );
   const csvInput = el('input', { id: 'csv-file', attrs: { type: 'file', accept: '.csv,text/csv,text/plain', 'aria-label': 'Upload CSV' } });
   csvInput.addEventListener('change', async () => {
@@ -237,28 +310,44 @@ export function buildDataPanel(): HTMLElement {
     if (f) loadCsvText(await f.text());
     csvInput.value = '';
   });
-  const pasteArea = el(
-    'textarea', { id: 'csv-text', attrs: { rows: '5', placeholder: 'x1,x2,label\n1.5,-2,1\n…', 'aria-label': 'CSV text' } },
-  );
+  const pasteArea = el('textarea', {
+    id: 'csv-text',
+    attrs: { rows: '5', placeholder: 'x1,x2,label\n1.5,-2,1\n…', 'aria-label': 'CSV text' },
+  });
   const addOpts = [
-    { value: '-1', label: 'nothing' }, ...[0, 1, 2, 3, 4].map((k) => ({ value: String(k), label: `class ${k}` })),
+    { value: '-1', label: 'nothing' },
+    ...[0, 1, 2, 3, 4].map((k) => ({ value: String(k), label: `class ${k}` })),
     { value: '9', label: 'removes nearest' },
   ] as const;
-  const addSel = select('Click on the output adds', addOpts, '-1', (v) => {
-    store.addClass = Number(v);
-  }, 'Pick a class, then click the big heatmap to add points of it (or remove the nearest point)', 'add-points');
+  const addSel = select(
+    'Click on the output adds',
+    addOpts,
+    '-1',
+    (v) => {
+      store.addClass = Number(v);
+    },
+    'Pick a class, then click the big heatmap to add points of it (or remove the nearest point)',
+    'add-points',
+  );
   const allPoints = () => (store.frame ? [...store.frame.points0.train, ...store.frame.points0.val, ...store.frame.points0.test] : []);
   return el('section', { class: 'col data', attrs: { 'aria-label': 'Data' } }, [
     el('h2', { text: 'Data' }),
     (controls.dataset = el('div', { class: 'ctl' }, [el('span', { class: 'lbl', text: 'Which dataset do you want to use?' }), thumbs])),
-    classesSl.root, ratioSl.root, valSl.root, noiseSl.root, batchSl.root, regenBtn,
+    classesSl.root,
+    ratioSl.root,
+    valSl.root,
+    noiseSl.root,
+    batchSl.root,
+    regenBtn,
     (controls.data = el('div', { class: 'datafiles' }, [
-      el(
-        'label', { class: 'ctl file', title: 'CSV with x1, x2, label rows (classification labels 0–4, regression labels in [−1, 1])' },
-        [el('span', { class: 'lbl', text: 'Upload CSV' }), csvInput],
-      ),
+      el('label', { class: 'ctl file', title: 'CSV with x1, x2, label rows (classification labels 0–4, regression labels in [−1, 1])' }, [
+        el('span', { class: 'lbl', text: 'Upload CSV' }),
+        csvInput,
+      ]),
       button(
-        'Download data', 'Save the current points as CSV', () => store.frame && download('data.csv', toCsv(allPoints()), 'text/csv'),
+        'Download data',
+        'Save the current points as CSV',
+        () => store.frame && download('data.csv', toCsv(allPoints()), 'text/csv'),
         'csv-download',
       ),
       el('details', { class: 'paste' }, [
@@ -274,11 +363,13 @@ export function buildDataPanel(): HTMLElement {
 /** Show the store's settings in the toolbar and data controls. */
 export function refreshBasics(): void {
   const s = s0();
-  lrSel.input.replaceChildren(...options(withValue(LRS, s.learningRate)).map((o) => {
-    const e = el('option', { text: o.label });
-    e.value = o.value;
-    return e;
-  }));
+  lrSel.input.replaceChildren(
+    ...options(withValue(LRS, s.learningRate)).map((o) => {
+      const e = el('option', { text: o.label });
+      e.value = o.value;
+      return e;
+    }),
+  );
   lrSel.input.value = String(s.learningRate);
   actSel.input.value = s.activation;
   regSel.input.value = s.regularization;

@@ -6,14 +6,12 @@ import { store } from '../store.js';
 import { controls } from './controls.js';
 
 export const histBox = el('details', { class: 'hists', id: 'histograms' }, [
-  el(
-    'summary',
-    {
-      text: 'Weights and gradients per layer',
-      title: "Distribution of each layer's weights, and the size (RMS, log scale) of its last gradient — "
-        + 'watch gradients vanish in deep sigmoid/tanh networks',
-    },
-  ),
+  el('summary', {
+    text: 'Weights and gradients per layer',
+    title:
+      "Distribution of each layer's weights, and the size (RMS, log scale) of its last gradient — " +
+      'watch gradients vanish in deep sigmoid/tanh networks',
+  }),
 ]);
 const histBody = el('div', { class: 'histbody' });
 histBox.append(histBody);

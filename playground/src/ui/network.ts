@@ -91,13 +91,17 @@ export function buildNetwork(): void {
   netWrap.style.setProperty('--node', `${N}px`);
   const layerBtns = el('div', { class: 'layerctl' }, [
     button(
-      '+', 'Add a hidden layer',
-      () => s.networkShape.length < MAX_LAYERS && update({ networkShape: [...s.networkShape, 2], layerActivations: [] }), 'add-layer',
+      '+',
+      'Add a hidden layer',
+      () => s.networkShape.length < MAX_LAYERS && update({ networkShape: [...s.networkShape, 2], layerActivations: [] }),
+      'add-layer',
       'btn round',
     ),
     button(
-      '−', 'Remove the last hidden layer',
-      () => s.networkShape.length > 0 && update({ networkShape: s.networkShape.slice(0, -1), layerActivations: [] }), 'remove-layer',
+      '−',
+      'Remove the last hidden layer',
+      () => s.networkShape.length > 0 && update({ networkShape: s.networkShape.slice(0, -1), layerActivations: [] }),
+      'remove-layer',
       'btn round',
     ),
     el('span', { id: 'layer-count', text: `${hidden.length} hidden layer${hidden.length === 1 ? '' : 's'}` }),
@@ -122,13 +126,23 @@ export function buildNetwork(): void {
     const locked = lockAll || hide.includes(f);
     const canvas = el('canvas', { attrs: { width: String(GRID), height: String(GRID) } });
     const label = FEATURE_LABELS[f];
-    const box = el('div', {
-      class: `node feature${on ? ' on' : ' off'}`,
-      title: locked ? label : `${label} — click to ${on ? 'switch this input off' : 'use this input'}`,
-      attrs: locked ? { tabindex: '0', 'aria-label': `Feature ${label}`, 'data-feature': f } : {
-        role: 'switch', tabindex: '0', 'aria-checked': String(on), 'aria-label': `Feature ${label}`, 'data-feature': f,
+    const box = el(
+      'div',
+      {
+        class: `node feature${on ? ' on' : ' off'}`,
+        title: locked ? label : `${label} — click to ${on ? 'switch this input off' : 'use this input'}`,
+        attrs: locked
+          ? { tabindex: '0', 'aria-label': `Feature ${label}`, 'data-feature': f }
+          : {
+              role: 'switch',
+              tabindex: '0',
+              'aria-checked': String(on),
+              'aria-label': `Feature ${label}`,
+              'data-feature': f,
+            },
       },
-    }, [canvas]);
+      [canvas],
+    );
     if (!locked) {
       const toggle = () => update({ [f]: !store.state[f] } as Partial<PgState>);
       box.addEventListener('click', toggle);
@@ -151,27 +165,44 @@ export function buildNetwork(): void {
   hidden.forEach((units, l) => {
     const bs = Math.max(14, Math.min(22, Math.floor((geo.colW - 6) / 2)));
     const small = (b: HTMLButtonElement) => (place(b, 0, 0, bs), b.classList.add('sized'), b);
-    const act = select<ActivationName>('', ACTIVATIONS, s.layerActivations[l] ?? s.activation, (v) => {
-      const list = store.state.networkShape.map((_, i) => store.state.layerActivations[i] ?? store.state.activation);
-      list[l] = v;
-      update({ layerActivations: list });
-    }, `Activation of hidden layer ${l + 1}`, `layer-act-${l}`);
+    const act = select<ActivationName>(
+      '',
+      ACTIVATIONS,
+      s.layerActivations[l] ?? s.activation,
+      (v) => {
+        const list = store.state.networkShape.map((_, i) => store.state.layerActivations[i] ?? store.state.activation);
+        list[l] = v;
+        update({ layerActivations: list });
+      },
+      `Activation of hidden layer ${l + 1}`,
+      `layer-act-${l}`,
+    );
     head(l + 1, [
       el('div', { class: 'pm' }, [
-        small(button(
-          '+', `Add a neuron to layer ${l + 1}`, () => units < MAX_NEURONS && setUnits(l, units + 1), `add-neuron-${l}`, 'btn round small',
-        )),
-        small(button(
-          '−', `Remove a neuron from layer ${l + 1}`, () => units > 1 && setUnits(l, units - 1), `remove-neuron-${l}`, 'btn round small',
-        )),
+        small(
+          button(
+            '+',
+            `Add a neuron to layer ${l + 1}`,
+            () => units < MAX_NEURONS && setUnits(l, units + 1),
+            `add-neuron-${l}`,
+            'btn round small',
+          ),
+        ),
+        small(
+          button(
+            '−',
+            `Remove a neuron from layer ${l + 1}`,
+            () => units > 1 && setUnits(l, units - 1),
+            `remove-neuron-${l}`,
+            'btn round small',
+          ),
+        ),
       ]),
-      el(
-        'span',
-        {
-          class: 'units', text: geo.colW >= 70 ? `${units} neuron${units === 1 ? '' : 's'}` : `${units}`,
-          title: `${units} neuron${units === 1 ? '' : 's'}`,
-        },
-      ),
+      el('span', {
+        class: 'units',
+        text: geo.colW >= 70 ? `${units} neuron${units === 1 ? '' : 's'}` : `${units}`,
+        title: `${units} neuron${units === 1 ? '' : 's'}`,
+      }),
       act.root,
     ]);
     const col: NodeView[] = [];
@@ -214,7 +245,8 @@ function makeNode(col: number, unit: number, label: string): NodeView {
   const box = el(
     'div',
     {
-      class: 'node', title: `${label} — hover to see it large`,
+      class: 'node',
+      title: `${label} — hover to see it large`,
       attrs: { tabindex: '0', 'aria-label': label, 'data-layer': String(col), 'data-unit': String(unit) },
     },
     [canvas],
@@ -309,12 +341,21 @@ function buildLinks(f: ViewFrame): void {
       for (let i = 0; i < w.in; i++) {
         const a = from[i]!;
         const b = to[o]!;
-        const x1 = a.x + N, y1 = a.y + N / 2, x2 = b.x, y2 = b.y + N / 2;
+        const x1 = a.x + N,
+          y1 = a.y + N / 2,
+          x2 = b.x,
+          y2 = b.y + N / 2;
         const d = `M${x1},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`;
         const path = svg('path', { d, fill: 'none', class: 'link', 'data-link': `${l},${o},${i}` });
-        const hit = svg(
-          'path', { d, stroke: 'transparent', 'stroke-width': 10, fill: 'none', class: 'linkhit', tabindex: 0, role: 'button' },
-        );
+        const hit = svg('path', {
+          d,
+          stroke: 'transparent',
+          'stroke-width': 10,
+          fill: 'none',
+          class: 'linkhit',
+          tabindex: 0,
+          role: 'button',
+        });
         const src = l === 0 ? 'input' : `layer ${l}`;
         const dst = last ? 'output' : `layer ${l + 1}`;
         const label = () => `Weight from ${src} unit ${i + 1} to ${dst} unit ${o + 1}: ${fmtW(weightAt(l, o, i))}`;

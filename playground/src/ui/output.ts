@@ -6,7 +6,17 @@
 import { button, checkbox, el } from '../dom.js';
 import { defaultState, normalize } from '../state.js';
 import {
-  CLASS_COLORS, EXTENT, GRID, absMax, divergingColor, fromPixel, paintClasses, paintDiverging, pointColor, rgb, toPixel,
+  CLASS_COLORS,
+  EXTENT,
+  GRID,
+  absMax,
+  divergingColor,
+  fromPixel,
+  paintClasses,
+  paintDiverging,
+  pointColor,
+  rgb,
+  toPixel,
 } from '../grid.js';
 import type { Point } from '../datasets.js';
 import type { Frame } from '../protocol.js';
@@ -16,47 +26,48 @@ import { reg } from './controls.js';
 import { column, featureMap } from './network.js';
 import { drawChart, drawLrChart, chartLegend } from './charts.js';
 
-export const outCanvas = el(
-  'canvas',
-  {
-    id: 'heatmap', class: 'heatmap',
-    attrs: { width: '400', height: '400', 'aria-label': 'Decision boundary: the network output over the plane' },
-  },
-);
+export const outCanvas = el('canvas', {
+  id: 'heatmap',
+  class: 'heatmap',
+  attrs: { width: '400', height: '400', 'aria-label': 'Decision boundary: the network output over the plane' },
+});
 const caption = el('div', { class: 'mapcaption', id: 'map-caption' });
 caption.hidden = true;
 const heatImg = new ImageData(GRID, GRID);
 const heatOff = el('canvas', { attrs: { width: String(GRID), height: String(GRID) } });
 const lossOut = el('div', { class: 'losses' });
 const chart = el('canvas', { id: 'chart', class: 'chart', attrs: { width: '400', height: '90', 'aria-label': 'Loss over epochs' } });
-const lrChart = el(
-  'canvas', { id: 'lrchart', class: 'chart small', attrs: { width: '400', height: '40', 'aria-label': 'Learning rate over epochs' } },
-);
+const lrChart = el('canvas', {
+  id: 'lrchart',
+  class: 'chart small',
+  attrs: { width: '400', height: '40', 'aria-label': 'Learning rate over epochs' },
+});
 const lrBox = el('div', { class: 'lrbox' }, [
-  el(
-    'div', { class: 'chartlabel' },
-    [el('span', { class: 'lbl', text: 'Learning rate ' }), el('output', { id: 'cur-lr' }), el('span', { id: 'lr-range', class: 'range' })],
-  ),
+  el('div', { class: 'chartlabel' }, [
+    el('span', { class: 'lbl', text: 'Learning rate ' }),
+    el('output', { id: 'cur-lr' }),
+    el('span', { id: 'lr-range', class: 'range' }),
+  ]),
   lrChart,
 ]);
 const metricsOut = el('div', { class: 'metrics' });
 const legend = el('div', { class: 'legend', id: 'legend' });
 const perfOut = el('div', { class: 'perf', id: 'perf', text: 'not trained yet' });
-const hiddenCanvas = el(
-  'canvas',
+const hiddenCanvas = el('canvas', {
+  id: 'hidden-view',
+  class: 'hiddenview',
+  attrs: { width: '200', height: '200', 'aria-label': 'Training points in the last hidden layer (two units)' },
+});
+const hiddenBox = el(
+  'div',
   {
-    id: 'hidden-view', class: 'hiddenview',
-    attrs: { width: '200', height: '200', 'aria-label': 'Training points in the last hidden layer (two units)' },
+    class: 'hiddenbox',
+    title:
+      'The training points as the last hidden layer sees them: its two activations as x and y. ' +
+      'The output layer only has to draw a line here.',
   },
+  [el('span', { class: 'lbl', text: 'Hidden representation (last layer, 2 units)' }), hiddenCanvas],
 );
-const hiddenBox = el('div', {
-  class: 'hiddenbox',
-  title: 'The training points as the last hidden layer sees them: its two activations as x and y. '
-    + 'The output layer only has to draw a line here.',
-}, [
-  el('span', { class: 'lbl', text: 'Hidden representation (last layer, 2 units)' }),
-  hiddenCanvas,
-]);
 hiddenBox.hidden = true;
 /** The divergence dialog (above the columns). */
 export const divBox = el('div', { class: 'diverged', id: 'diverged', attrs: { role: 'alert' } });
@@ -69,13 +80,20 @@ export function buildOutputPanel(): HTMLElement {
   const testChk = reg(
     'showTestData',
     checkbox(
-      'Show test data', s.showTestData, (v) => update({ showTestData: v }), 'Draw the test points too (outlined in black)', 'show-test',
+      'Show test data',
+      s.showTestData,
+      (v) => update({ showTestData: v }),
+      'Draw the test points too (outlined in black)',
+      'show-test',
     ),
   );
   const discChk = reg(
     'discretize',
     checkbox(
-      'Discretize output', s.discretize, (v) => update({ discretize: v }), 'Show only the predicted class, not the confidence',
+      'Discretize output',
+      s.discretize,
+      (v) => update({ discretize: v }),
+      'Show only the predicted class, not the confidence',
       'discretize',
     ),
   );
@@ -84,9 +102,18 @@ export function buildOutputPanel(): HTMLElement {
     discChk.input.checked = store.state.discretize;
   };
   return el('section', { class: 'col output', attrs: { 'aria-label': 'Output' } }, [
-    el('h2', { text: 'Output' }), lossOut, chart, chartLegend, stallBox,
-    el('div', { class: 'heatwrap' }, [outCanvas, caption]), legend, el('div', { class: 'row' }, [testChk.root, discChk.root]),
-    metricsOut, lrBox, hiddenBox, perfOut,
+    el('h2', { text: 'Output' }),
+    lossOut,
+    chart,
+    chartLegend,
+    stallBox,
+    el('div', { class: 'heatwrap' }, [outCanvas, caption]),
+    legend,
+    el('div', { class: 'row' }, [testChk.root, discChk.root]),
+    metricsOut,
+    lrBox,
+    hiddenBox,
+    perfOut,
   ]);
 }
 let refreshChecks = (): void => undefined;
@@ -209,28 +236,22 @@ function drawLegend(f: Frame): void {
     sw.style.background = rgb(c);
     return el('span', { class: 'legend-item' }, [sw, el('span', { text })]);
   };
-  const ends = s.problem === 'regression' ? ['−1', '+1'] : s.preset === 'classic' ? ['−1 (class 0)', '+1 (class 1)'] : [
-    'P(class 1) = 0', '1',
-  ];
+  const ends =
+    s.problem === 'regression' ? ['−1', '+1'] : s.preset === 'classic' ? ['−1 (class 0)', '+1 (class 1)'] : ['P(class 1) = 0', '1'];
   legend.replaceChildren(
     ...(multi
       ? CLASS_COLORS.slice(0, f.grid.classes).map((c, k) => swatch(c, `class ${k}`))
       : [el('span', { text: ends[0]! }), legendBar(), el('span', { text: ends[1]! })]),
-    el(
-      'span',
-      {
-        class: 'legend-note',
-        text: multi ? 'lightness = confidence' : s.problem === 'regression' ? 'colour = predicted value'
-          : 'colour = prediction, dots = data',
-      },
-    ),
+    el('span', {
+      class: 'legend-note',
+      text: multi ? 'lightness = confidence' : s.problem === 'regression' ? 'colour = predicted value' : 'colour = prediction, dots = data',
+    }),
   );
 }
 
 function drawLosses(f: Frame): void {
-  const item = (label: string, id: string, text: string) => el(
-    'div', {}, [el('span', { class: 'lbl', text: `${label} ` }), el('output', { id, text })],
-  );
+  const item = (label: string, id: string, text: string) =>
+    el('div', {}, [el('span', { class: 'lbl', text: `${label} ` }), el('output', { id, text })]);
   lossOut.replaceChildren(
     item('Test loss', 'test-loss', fmtLoss(f.metrics.test.loss)),
     item('Training loss', 'train-loss', fmtLoss(f.metrics.train.loss)),
@@ -238,14 +259,10 @@ function drawLosses(f: Frame): void {
     f.race
       ? el('div', { class: 'race' }, [
           el('span', { class: 'lbl', text: `Race: ${store.state.optimizer} (solid) vs ${f.race.optimizer} (dashed) ` }),
-          el(
-            'output',
-            {
-              id: 'race-loss',
-              text: f.race.diverged ? 'diverged'
-                : `train ${fmtLoss(f.race.metrics.train.loss)} · test ${fmtLoss(f.race.metrics.test.loss)}`,
-            },
-          ),
+          el('output', {
+            id: 'race-loss',
+            text: f.race.diverged ? 'diverged' : `train ${fmtLoss(f.race.metrics.train.loss)} · test ${fmtLoss(f.race.metrics.test.loss)}`,
+          }),
         ])
       : '',
   );
@@ -255,40 +272,43 @@ function drawMetrics(f: Frame): void {
   const m = f.metrics;
   const parts: HTMLElement[] = [];
   if (m.test.accuracy !== undefined)
-    parts.push(el(
-      'div', {},
-      [
+    parts.push(
+      el('div', {}, [
         el('span', { class: 'lbl', text: 'Accuracy ' }),
-        el(
-          'output',
-          { id: 'accuracy', text: `train ${(100 * (m.train.accuracy ?? 0)).toFixed(1)}% · test ${(100 * m.test.accuracy).toFixed(1)}%` },
-        ),
-      ],
-    ));
+        el('output', {
+          id: 'accuracy',
+          text: `train ${(100 * (m.train.accuracy ?? 0)).toFixed(1)}% · test ${(100 * m.test.accuracy).toFixed(1)}%`,
+        }),
+      ]),
+    );
   if (m.test.r2 !== undefined)
-    parts.push(el(
-      'div', {},
-      [
+    parts.push(
+      el('div', {}, [
         el('span', { class: 'lbl', text: 'Test ' }),
         el('output', { id: 'r2', text: `R² ${m.test.r2.toFixed(3)} · RMSE ${(m.test.rmse ?? NaN).toFixed(3)}` }),
-      ],
-    ));
-  if (m.confusion) {
-    const t = el(
-      'table',
-      { class: 'confusion', id: 'confusion', attrs: { 'aria-label': 'Confusion matrix (test set): rows true class, columns predicted' } },
+      ]),
     );
+  if (m.confusion) {
+    const t = el('table', {
+      class: 'confusion',
+      id: 'confusion',
+      attrs: { 'aria-label': 'Confusion matrix (test set): rows true class, columns predicted' },
+    });
     t.append(el('caption', { text: 'Confusion (test): rows = true, columns = predicted' }));
     t.append(el('tr', {}, [el('th'), ...m.confusion.map((_, j) => el('th', { text: String(j) }))]));
-    m.confusion.forEach((row, i) => t.append(el(
-      'tr', {}, [el('th', { text: String(i) }), ...row.map((v, j) => el('td', { class: i === j ? 'diag' : '', text: String(v) }))],
-    )));
+    m.confusion.forEach((row, i) =>
+      t.append(
+        el('tr', {}, [el('th', { text: String(i) }), ...row.map((v, j) => el('td', { class: i === j ? 'diag' : '', text: String(v) }))]),
+      ),
+    );
     parts.push(t);
   }
-  if (f.stopped) parts.push(el(
-    'div', { class: 'stopnote', text: `Early stopping: no validation improvement since epoch ${f.bestEpoch}. ` },
-    [button('Restore best weights', 'Load the weights from the best epoch', () => send({ type: 'restoreBest' }), 'restore-best')],
-  ));
+  if (f.stopped)
+    parts.push(
+      el('div', { class: 'stopnote', text: `Early stopping: no validation improvement since epoch ${f.bestEpoch}. ` }, [
+        button('Restore best weights', 'Load the weights from the best epoch', () => send({ type: 'restoreBest' }), 'restore-best'),
+      ]),
+    );
   metricsOut.replaceChildren(...parts);
 }
 
@@ -297,8 +317,8 @@ function drawPerf(f: Frame): void {
   // nothing is timed before the first step
   const timed = f.msPerStep > 0 && f.epoch > 0;
   perfOut.textContent = timed
-    ? `backend ${f.backend} · ${f.msPerStep.toFixed(2)} ms/step`
-      + `${f.epochsPerSecond ? ` · ${f.epochsPerSecond.toFixed(0)} epochs/s` : ''} · render ${renderMs.toFixed(1)} ms`
+    ? `backend ${f.backend} · ${f.msPerStep.toFixed(2)} ms/step` +
+      `${f.epochsPerSecond ? ` · ${f.epochsPerSecond.toFixed(0)} epochs/s` : ''} · render ${renderMs.toFixed(1)} ms`
     : `backend ${f.backend} · not trained yet`;
 }
 export function noteRenderMs(ms: number): void {
@@ -314,18 +334,20 @@ export function showDivergence(f: Frame): void {
   const lower = Math.max(1e-5, lr / 10);
   divBox.replaceChildren(
     el('strong', { text: 'Training diverged and was paused. ' }),
-    el(
-      'span',
-      {
-        text: `${f.diverged.reason}. The learning rate (${lr}) is probably too large for this network: `
-          + 'each step overshoots, the loss grows, and the numbers overflow.',
+    el('span', {
+      text:
+        `${f.diverged.reason}. The learning rate (${lr}) is probably too large for this network: ` +
+        'each step overshoots, the loss grows, and the numbers overflow.',
+    }),
+    button(
+      `Restore the last good weights and use learning rate ${lower}`,
+      'Go back to the last weights with a finite loss, ' + 'with a ten times smaller learning rate',
+      () => {
+        update({ learningRate: lower });
+        send({ type: 'recover', lr: lower });
       },
+      'recover',
     ),
-    button(`Restore the last good weights and use learning rate ${lower}`, 'Go back to the last weights with a finite loss, '
-      + 'with a ten times smaller learning rate', () => {
-      update({ learningRate: lower });
-      send({ type: 'recover', lr: lower });
-    }, 'recover'),
   );
   divBox.hidden = false;
 }
@@ -337,18 +359,23 @@ function showStall(f: Frame): void {
   const first = h[0]?.train ?? NaN;
   const last = h[h.length - 1]?.train ?? NaN;
   const flat = f.epoch >= 30 && Number.isFinite(first) && Number.isFinite(last) && last >= 0.97 * first;
-  const big = lr >= 1, tiny = lr <= 1e-4 && f.epoch >= 100;
+  const big = lr >= 1,
+    tiny = lr <= 1e-4 && f.epoch >= 100;
   stallBox.hidden = !(flat && !f.diverged && (big || tiny));
   if (stallBox.hidden) return;
   const suggest = store.state.preset === 'classic' ? 0.03 : defaultState().learningRate;
   stallBox.replaceChildren(
-    el('span', { text: big
-      ? `The loss has not gone down in ${f.epoch} epochs. At learning rate ${lr} each step jumps past the low points, `
-        + 'so the network stays at chance. '
-      : `The loss has barely moved in ${f.epoch} epochs: learning rate ${lr} makes each step tiny. ` }),
+    el('span', {
+      text: big
+        ? `The loss has not gone down in ${f.epoch} epochs. At learning rate ${lr} each step jumps past the low points, ` +
+          'so the network stays at chance. '
+        : `The loss has barely moved in ${f.epoch} epochs: learning rate ${lr} makes each step tiny. `,
+    }),
     button(
-      `Use learning rate ${suggest}`, 'Switch to a learning rate that usually works here (applied live)',
-      () => update({ learningRate: suggest }), 'stall-fix',
+      `Use learning rate ${suggest}`,
+      'Switch to a learning rate that usually works here (applied live)',
+      () => update({ learningRate: suggest }),
+      'stall-fix',
     ),
   );
 }
@@ -378,10 +405,14 @@ outCanvas.addEventListener('click', (e) => {
   const all = store.customPoints && s.dataset === 'custom' ? store.customPoints : [...f.points0.train, ...f.points0.val, ...f.points0.test];
   let next: Point[];
   if (store.addClass === 9) {
-    let best = -1, bd = Infinity;
+    let best = -1,
+      bd = Infinity;
     all.forEach((p, i) => {
       const d = (p.x - x) ** 2 + (p.y - y) ** 2;
-      if (d < bd) { bd = d; best = i; }
+      if (d < bd) {
+        bd = d;
+        best = i;
+      }
     });
     next = all.filter((_, i) => i !== best);
   } else {

@@ -21,19 +21,32 @@ controls.seeds = seedOut;
 export function buildAdvanced(): HTMLElement {
   const s = store.state;
   const lossOpts = [
-    { value: 'auto', label: 'auto (BCE / CE / MSE)' }, { value: 'bce', label: 'binary cross-entropy' }, { value: 'mse', label: 'MSE' },
-    { value: 'huber', label: 'Huber' }, { value: 'ce', label: 'cross-entropy' },
+    { value: 'auto', label: 'auto (BCE / CE / MSE)' },
+    { value: 'bce', label: 'binary cross-entropy' },
+    { value: 'mse', label: 'MSE' },
+    { value: 'huber', label: 'Huber' },
+    { value: 'ce', label: 'cross-entropy' },
   ] as const;
   lossSel = reg(
     'loss',
-    select('Loss', lossOpts, s.loss, (v) => update({ loss: v }), 'The training loss (modern preset); the classic preset uses ½·MSE',
-      'loss'),
+    select(
+      'Loss',
+      lossOpts,
+      s.loss,
+      (v) => update({ loss: v }),
+      'The training loss (modern preset); the classic preset uses ½·MSE',
+      'loss',
+    ),
   );
   optSel = reg(
     'optimizer',
     select(
-      'Optimizer', OPTIMIZERS, s.optimizer, (v) => update({ optimizer: v }),
-      'How gradients become updates; changes apply live without resetting the weights', 'optimizer',
+      'Optimizer',
+      OPTIMIZERS,
+      s.optimizer,
+      (v) => update({ optimizer: v }),
+      'How gradients become updates; changes apply live without resetting the weights',
+      'optimizer',
     ),
   );
   momSl = slider('Momentum', 0, 0.99, 0.01, s.momentum, (v) => update({ momentum: v }), 'SGD momentum (momentum / Nesterov)', 'momentum');
@@ -43,8 +56,12 @@ export function buildAdvanced(): HTMLElement {
   schSel = reg(
     'scheduler',
     select(
-      'LR schedule', SCHEDULERS, s.scheduler, (v) => update({ scheduler: v }),
-      'Learning-rate scheduler, stepped every epoch (the rate is plotted under the loss)', 'scheduler',
+      'LR schedule',
+      SCHEDULERS,
+      s.scheduler,
+      (v) => update({ scheduler: v }),
+      'Learning-rate scheduler, stepped every epoch (the rate is plotted under the loss)',
+      'scheduler',
     ),
   );
   stepSl = slider('Step every', 1, 500, 1, s.stepSize, (v) => update({ stepSize: v }), 'StepLR: epochs between decays', 'stepsize');
@@ -52,8 +69,16 @@ export function buildAdvanced(): HTMLElement {
   tmaxSl = slider('T_max', 10, 2000, 10, s.tMax, (v) => update({ tMax: v }), 'CosineAnnealingLR: epochs to the minimum', 'tmax');
   dropSl = reg(
     'dropout',
-    slider('Dropout', 0, 0.5, 0.05, s.dropout, (v) => update({ dropout: v }), 'Dropout after every hidden layer (training only)',
-      'dropout'),
+    slider(
+      'Dropout',
+      0,
+      0.5,
+      0.05,
+      s.dropout,
+      (v) => update({ dropout: v }),
+      'Dropout after every hidden layer (training only)',
+      'dropout',
+    ),
   );
   normSel = reg(
     'norm',
@@ -62,15 +87,25 @@ export function buildAdvanced(): HTMLElement {
   initSel = reg(
     'init',
     select(
-      'Weight init', INITS, s.init, (v) => update({ init: v }),
-      "default: PyTorch's Linear init (classic: U(−0.5, 0.5)); xavier, he (Kaiming), normal(0, 0.1), zero (TF's initZero)", 'init',
+      'Weight init',
+      INITS,
+      s.init,
+      (v) => update({ init: v }),
+      "default: PyTorch's Linear init (classic: U(−0.5, 0.5)); xavier, he (Kaiming), normal(0, 0.1), zero (TF's initZero)",
+      'init',
     ),
   );
   esSl = reg(
     'earlyStopping',
     slider(
-      'Early stopping patience', 0, 100, 1, s.earlyStopping, (v) => update({ earlyStopping: v }),
-      'Stop when the validation loss has not improved for this many epochs (0 = off; needs a validation share)', 'es',
+      'Early stopping patience',
+      0,
+      100,
+      1,
+      s.earlyStopping,
+      (v) => update({ earlyStopping: v }),
+      'Stop when the validation loss has not improved for this many epochs (0 = off; needs a validation share)',
+      'es',
       (v) => (v ? `${v}` : 'off'),
     ),
   );
@@ -78,18 +113,34 @@ export function buildAdvanced(): HTMLElement {
   raceSel = reg(
     'race',
     select(
-      'Race against', raceOpts, s.race, (v) => update({ race: v }),
-      'Optimizer race: a second copy of the network (same data, seeds and starting weights) trained with another optimizer; '
-        + 'its training loss is the dashed line',
+      'Race against',
+      raceOpts,
+      s.race,
+      (v) => update({ race: v }),
+      'Optimizer race: a second copy of the network (same data, seeds and starting weights) trained with another optimizer; ' +
+        'its training loss is the dashed line',
       'race',
     ),
   );
   const d = el('details', { class: 'advanced', id: 'advanced' }, [
     el('summary', { text: 'Training details — loss, optimizer, schedule, regularization, seeds' }),
     el('div', { class: 'grid3' }, [
-      lossSel.root, optSel.root, momSl.root, b1Sl.root, b2Sl.root, wdSl.root, schSel.root, stepSl.root, gammaSl.root, tmaxSl.root,
+      lossSel.root,
+      optSel.root,
+      momSl.root,
+      b1Sl.root,
+      b2Sl.root,
+      wdSl.root,
+      schSel.root,
+      stepSl.root,
+      gammaSl.root,
+      tmaxSl.root,
       dropSl.root,
-      normSel.root, initSel.root, esSl.root, raceSel.root, seedOut,
+      normSel.root,
+      initSel.root,
+      esSl.root,
+      raceSel.root,
+      seedOut,
     ]),
   ]);
   d.open = true;
@@ -132,12 +183,14 @@ export function refreshAdvanced(): void {
 
 // ------------------------------------------------------------------------------------ model files + code
 export function buildModelPanel(): HTMLElement {
-  const archInput = el(
-    'input', { id: 'arch-file', attrs: { type: 'file', accept: '.json,application/json', 'aria-label': 'Architecture JSON' } },
-  );
-  const weightsInput = el(
-    'input', { id: 'weights-file', attrs: { type: 'file', accept: '.safetensors', 'aria-label': 'Weights (safetensors)' } },
-  );
+  const archInput = el('input', {
+    id: 'arch-file',
+    attrs: { type: 'file', accept: '.json,application/json', 'aria-label': 'Architecture JSON' },
+  });
+  const weightsInput = el('input', {
+    id: 'weights-file',
+    attrs: { type: 'file', accept: '.safetensors', 'aria-label': 'Weights (safetensors)' },
+  });
   const save = async () => {
     const r = await request<Extract<FromWorker, { type: 'exported' }>>((id) => ({ type: 'export', id }));
     download('architecture.json', r.architecture, 'application/json');
@@ -153,8 +206,10 @@ export function buildModelPanel(): HTMLElement {
     el('summary', { text: 'Model files and code' }),
     el('div', { class: 'row' }, [
       button(
-        'Save model', 'Download architecture.json + model.safetensors (loads in Node with backprop, see playground/model-io.ts)',
-        () => void save(), 'save-model',
+        'Save model',
+        'Download architecture.json + model.safetensors (loads in Node with backprop, see playground/model-io.ts)',
+        () => void save(),
+        'save-model',
       ),
       el('label', { class: 'ctl file' }, [el('span', { class: 'lbl', text: 'architecture.json' }), archInput]),
       el('label', { class: 'ctl file' }, [el('span', { class: 'lbl', text: 'model.safetensors' }), weightsInput]),
@@ -197,21 +252,39 @@ export function drawChallenge(f: Frame | null): void {
 // ------------------------------------------------------------------------------------ classroom
 /** The controls a teacher usually hides, with TensorFlow Playground's names for them. */
 export const CLASSROOM: [HideableName, string][] = [
-  ['playButton', 'Play button'], ['stepButton', 'Step button'], ['resetButton', 'Reset button'], ['learningRate', 'Learning rate'],
-  ['activation', 'Activation'], ['regularization', 'Regularization'], ['regularizationRate', 'Regularization rate'], [
-    'problem', 'Problem type',
-  ],
-  ['dataset', 'Which dataset'], ['percTrainData', 'Ratio train data'], ['noise', 'Noise level'], ['batchSize', 'Batch size'],
-  ['numHiddenLayers', '# of hidden layers'], ['network', 'Neuron and activation controls'], ['features', 'Input switches (fix the inputs)'],
-  ['showTestData', 'Show test data'], ['discretize', 'Discretize output'], ['preset', 'Preset'], ['challenge', 'Challenge'],
-  ['seeds', 'Seeds'], ['data', 'Your own data'], ['model', 'Model files and code'], ['histograms', 'Weights and gradients'],
-  ['article', 'The explanation under the app'], ['header', 'Page header'], ['footer', 'Page footer'],
+  ['playButton', 'Play button'],
+  ['stepButton', 'Step button'],
+  ['resetButton', 'Reset button'],
+  ['learningRate', 'Learning rate'],
+  ['activation', 'Activation'],
+  ['regularization', 'Regularization'],
+  ['regularizationRate', 'Regularization rate'],
+  ['problem', 'Problem type'],
+  ['dataset', 'Which dataset'],
+  ['percTrainData', 'Ratio train data'],
+  ['noise', 'Noise level'],
+  ['batchSize', 'Batch size'],
+  ['numHiddenLayers', '# of hidden layers'],
+  ['network', 'Neuron and activation controls'],
+  ['features', 'Input switches (fix the inputs)'],
+  ['showTestData', 'Show test data'],
+  ['discretize', 'Discretize output'],
+  ['preset', 'Preset'],
+  ['challenge', 'Challenge'],
+  ['seeds', 'Seeds'],
+  ['data', 'Your own data'],
+  ['model', 'Model files and code'],
+  ['histograms', 'Weights and gradients'],
+  ['article', 'The explanation under the app'],
+  ['header', 'Page header'],
+  ['footer', 'Page footer'],
 ];
 const classroomBox = el('div', { class: 'classgrid' });
-const linkOut = el(
-  'input',
-  { id: 'classroom-link', class: 'linkout', attrs: { type: 'text', readonly: '', 'aria-label': 'Link with the chosen controls hidden' } },
-);
+const linkOut = el('input', {
+  id: 'classroom-link',
+  class: 'linkout',
+  attrs: { type: 'text', readonly: '', 'aria-label': 'Link with the chosen controls hidden' },
+});
 const picked = new Set<HideableName>();
 
 /** The current setup as a link, with the ticked controls hidden. */
@@ -233,34 +306,46 @@ function refreshClassroom(): void {
 
 export function buildClassroom(): HTMLElement {
   for (const [name, label] of CLASSROOM) {
-    const c = checkbox(label, false, (v) => {
-      if (v) picked.add(name);
-      else picked.delete(name);
-      refreshClassroom();
-    }, `Hide “${label}” in the link`, `hide-${name}`);
+    const c = checkbox(
+      label,
+      false,
+      (v) => {
+        if (v) picked.add(name);
+        else picked.delete(name);
+        refreshClassroom();
+      },
+      `Hide “${label}” in the link`,
+      `hide-${name}`,
+    );
     boxes.set(name, c.input);
     classroomBox.append(c.root);
   }
-  const copy = button('Copy link', 'Copy the link to the clipboard', () => {
-    linkOut.select();
-    void navigator.clipboard?.writeText(linkOut.value).then(
-      () => notify(['Link copied.'], 'info'),
-      () => notify(['Select the link and copy it yourself (the clipboard is not available here).'], 'info'),
-    );
-  }, 'classroom-copy');
+  const copy = button(
+    'Copy link',
+    'Copy the link to the clipboard',
+    () => {
+      linkOut.select();
+      void navigator.clipboard?.writeText(linkOut.value).then(
+        () => notify(['Link copied.'], 'info'),
+        () => notify(['Select the link and copy it yourself (the clipboard is not available here).'], 'info'),
+      );
+    },
+    'classroom-copy',
+  );
   const open = button(
-    'Open it here', 'Load the link in this tab, to see what students will see', () => location.assign(linkOut.value), 'classroom-open',
+    'Open it here',
+    'Load the link in this tab, to see what students will see',
+    () => location.assign(linkOut.value),
+    'classroom-open',
   );
   const d = el('details', { class: 'advanced', id: 'classroom' }, [
     el('summary', { text: 'Use it in a classroom — a link with some controls hidden' }),
-    el(
-      'p',
-      {
-        class: 'note',
-        text: 'Set up the network and data, tick what students should not change, and share the link. '
-          + 'It opens with this exact setup and seeds.',
-      },
-    ),
+    el('p', {
+      class: 'note',
+      text:
+        'Set up the network and data, tick what students should not change, and share the link. ' +
+        'It opens with this exact setup and seeds.',
+    }),
     classroomBox,
     el('div', { class: 'row' }, [linkOut, copy, open]),
   ]);

@@ -43,42 +43,72 @@ type F1 = (x: number) => number;
 
 function unaryFn(op: UnaryOp, p0: number, p1: number): F1 {
   switch (op) {
-    case 'neg': return (x) => -x;
-    case 'abs': return Math.abs;
-    case 'exp': return Math.exp;
-    case 'log': return Math.log;
-    case 'sqrt': return Math.sqrt;
-    case 'rsqrt': return (x) => 1 / Math.sqrt(x);
-    case 'sin': return Math.sin;
-    case 'cos': return Math.cos;
-    case 'tanh': return Math.tanh;
-    case 'sigmoid': return (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
-    case 'relu': return (x) => (x > 0 ? x : x === x ? 0 : x);
-    case 'sign': return (x) => (x > 0 ? 1 : x < 0 ? -1 : x === x ? 0 : x);
-    case 'square': return (x) => x * x;
-    case 'reciprocal': return (x) => 1 / x;
-    case 'erf': return erf;
-    case 'floor': return Math.floor;
-    case 'ceil': return Math.ceil;
-    case 'round': return roundHalfEven;
-    case 'log1p': return Math.log1p;
-    case 'expm1': return Math.expm1;
-    case 'not': return (x) => (x ? 0 : 1);
-    case 'isnan': return (x) => (x !== x ? 1 : 0);
-    case 'isinf': return (x) => (x === Infinity || x === -Infinity ? 1 : 0);
-    case 'powScalar': return powFn(p0);
+    case 'neg':
+      return (x) => -x;
+    case 'abs':
+      return Math.abs;
+    case 'exp':
+      return Math.exp;
+    case 'log':
+      return Math.log;
+    case 'sqrt':
+      return Math.sqrt;
+    case 'rsqrt':
+      return (x) => 1 / Math.sqrt(x);
+    case 'sin':
+      return Math.sin;
+    case 'cos':
+      return Math.cos;
+    case 'tanh':
+      return Math.tanh;
+    case 'sigmoid':
+      return (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+    case 'relu':
+      return (x) => (x > 0 ? x : x === x ? 0 : x);
+    case 'sign':
+      return (x) => (x > 0 ? 1 : x < 0 ? -1 : x === x ? 0 : x);
+    case 'square':
+      return (x) => x * x;
+    case 'reciprocal':
+      return (x) => 1 / x;
+    case 'erf':
+      return erf;
+    case 'floor':
+      return Math.floor;
+    case 'ceil':
+      return Math.ceil;
+    case 'round':
+      return roundHalfEven;
+    case 'log1p':
+      return Math.log1p;
+    case 'expm1':
+      return Math.expm1;
+    case 'not':
+      return (x) => (x ? 0 : 1);
+    case 'isnan':
+      return (x) => (x !== x ? 1 : 0);
+    case 'isinf':
+      return (x) => (x === Infinity || x === -Infinity ? 1 : 0);
+    case 'powScalar':
+      return powFn(p0);
     case 'clamp': {
       const lo = Number.isNaN(p0) ? -Infinity : p0;
       const hi = Number.isNaN(p1) ? Infinity : p1;
       // min(max(x, lo), hi), NaN kept: with lo > hi every value becomes hi, like PyTorch
       return (x) => (x !== x ? x : x > hi ? hi : x < lo ? (lo > hi ? hi : lo) : x);
     }
-    case 'leakyRelu': return (x) => (x > 0 ? x : p0 * x);
-    case 'elu': return (x) => (x > 0 ? x : p0 * Math.expm1(x));
-    case 'softplus': return (x) => (x * p0 > p1 ? x : Math.max(x * p0, 0) / p0 + Math.log1p(Math.exp(-Math.abs(x * p0))) / p0);
-    case 'gelu': return (x) => 0.5 * x * (1 + erf(x * SQRT1_2));
-    case 'geluGrad': return (x) => 0.5 * (1 + erf(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
-    case 'copy': return (x) => x;
+    case 'leakyRelu':
+      return (x) => (x > 0 ? x : p0 * x);
+    case 'elu':
+      return (x) => (x > 0 ? x : p0 * Math.expm1(x));
+    case 'softplus':
+      return (x) => (x * p0 > p1 ? x : Math.max(x * p0, 0) / p0 + Math.log1p(Math.exp(-Math.abs(x * p0))) / p0);
+    case 'gelu':
+      return (x) => 0.5 * x * (1 + erf(x * SQRT1_2));
+    case 'geluGrad':
+      return (x) => 0.5 * (1 + erf(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+    case 'copy':
+      return (x) => x;
   }
 }
 
@@ -97,24 +127,41 @@ function roundHalfEven(x: number): number {
 
 function binaryFn(op: BinaryOp): (a: number, b: number) => number {
   switch (op) {
-    case 'add': return (a, b) => a + b;
-    case 'sub': return (a, b) => a - b;
-    case 'mul': return (a, b) => a * b;
-    case 'div': return (a, b) => a / b;
-    case 'pow': return Math.pow;
+    case 'add':
+      return (a, b) => a + b;
+    case 'sub':
+      return (a, b) => a - b;
+    case 'mul':
+      return (a, b) => a * b;
+    case 'div':
+      return (a, b) => a / b;
+    case 'pow':
+      return Math.pow;
     // ties (±0) give a, as PyTorch: maximum(+0, −0) = +0, maximum(−0, +0) = −0
-    case 'maximum': return (a, b) => (a !== a || b !== b ? NaN : b > a ? b : a);
-    case 'minimum': return (a, b) => (a !== a || b !== b ? NaN : b < a ? b : a);
-    case 'atan2': return Math.atan2;
-    case 'eq': return (a, b) => (a === b ? 1 : 0);
-    case 'ne': return (a, b) => (a !== b ? 1 : 0);
-    case 'lt': return (a, b) => (a < b ? 1 : 0);
-    case 'le': return (a, b) => (a <= b ? 1 : 0);
-    case 'gt': return (a, b) => (a > b ? 1 : 0);
-    case 'ge': return (a, b) => (a >= b ? 1 : 0);
-    case 'and': return (a, b) => (a && b ? 1 : 0);
-    case 'or': return (a, b) => (a || b ? 1 : 0);
-    case 'xor': return (a, b) => ((a ? 1 : 0) ^ (b ? 1 : 0));
+    case 'maximum':
+      return (a, b) => (a !== a || b !== b ? NaN : b > a ? b : a);
+    case 'minimum':
+      return (a, b) => (a !== a || b !== b ? NaN : b < a ? b : a);
+    case 'atan2':
+      return Math.atan2;
+    case 'eq':
+      return (a, b) => (a === b ? 1 : 0);
+    case 'ne':
+      return (a, b) => (a !== b ? 1 : 0);
+    case 'lt':
+      return (a, b) => (a < b ? 1 : 0);
+    case 'le':
+      return (a, b) => (a <= b ? 1 : 0);
+    case 'gt':
+      return (a, b) => (a > b ? 1 : 0);
+    case 'ge':
+      return (a, b) => (a >= b ? 1 : 0);
+    case 'and':
+      return (a, b) => (a && b ? 1 : 0);
+    case 'or':
+      return (a, b) => (a || b ? 1 : 0);
+    case 'xor':
+      return (a, b) => (a ? 1 : 0) ^ (b ? 1 : 0);
   }
 }
 

@@ -8,7 +8,8 @@ const scratchBufs: Float64Array[] = [new Float64Array(0), new Float64Array(0), n
 const SCRATCH_MAX = 1 << 16; // elements (512 KB); larger work buffers are allocated per call and freed by GC
 function scratch(slot: number, size: number): Float64Array {
   if (size > SCRATCH_MAX) return new Float64Array(size);
-  if (scratchBufs[slot]!.length < size) scratchBufs[slot] = new Float64Array(Math.min(SCRATCH_MAX, Math.max(size, 2 * scratchBufs[slot]!.length)));
+  if (scratchBufs[slot]!.length < size)
+    scratchBufs[slot] = new Float64Array(Math.min(SCRATCH_MAX, Math.max(size, 2 * scratchBufs[slot]!.length)));
   return scratchBufs[slot]!;
 }
 

@@ -46,14 +46,25 @@ export function batchNormStats(x: TypedArray, n: number, c: number, inner: numbe
  * equal the composed ops for the same mean and var.
  */
 export function batchNormForward(
-  x: TypedArray, mean: TypedArray, vari: TypedArray, w: TypedArray, bias: TypedArray,
-  n: number, c: number, inner: number, eps: number, outDType: DType,
+  x: TypedArray,
+  mean: TypedArray,
+  vari: TypedArray,
+  w: TypedArray,
+  bias: TypedArray,
+  n: number,
+  c: number,
+  inner: number,
+  eps: number,
+  outDType: DType,
 ): TypedArray {
   const y = allocate(outDType, x.length);
   const r = rounder(outDType);
   const f32 = outDType === 'float32';
   for (let ch = 0; ch < c; ch++) {
-    const m = mean[ch]!, s = invStd(vari[ch]!, eps, r), wc = w[ch]!, bc = bias[ch]!;
+    const m = mean[ch]!,
+      s = invStd(vari[ch]!, eps, r),
+      wc = w[ch]!,
+      bc = bias[ch]!;
     for (let b = 0; b < n; b++) {
       const o = (b * c + ch) * inner;
       // two loops, so each stays monomorphic (Math.fround inlined); the store rounds the last add
@@ -66,13 +77,21 @@ export function batchNormForward(
 
 /** [2·c]: Σ g·x̂ (the weight's gradient), then Σ g (the bias's), x̂ = (x − mean)·invstd, in double. */
 export function batchNormGradSums(
-  g: TypedArray, x: TypedArray, mean: TypedArray, vari: TypedArray,
-  n: number, c: number, inner: number, eps: number, outDType: DType,
+  g: TypedArray,
+  x: TypedArray,
+  mean: TypedArray,
+  vari: TypedArray,
+  n: number,
+  c: number,
+  inner: number,
+  eps: number,
+  outDType: DType,
 ): TypedArray {
   const out = allocate(outDType, 2 * c);
   const r = rounder(outDType);
   for (let ch = 0; ch < c; ch++) {
-    const m = mean[ch]!, s = invStd(vari[ch]!, eps, r);
+    const m = mean[ch]!,
+      s = invStd(vari[ch]!, eps, r);
     let sg = 0;
     let sgx = 0;
     for (let b = 0; b < n; b++) {
@@ -95,14 +114,25 @@ export function batchNormGradSums(
  * are constants): dx = (g·w)·invstd, rounded as the composed ops' gradient rounds it.
  */
 export function batchNormGradInput(
-  g: TypedArray, x: TypedArray, mean: TypedArray, vari: TypedArray, w: TypedArray, sums: TypedArray | null,
-  n: number, c: number, inner: number, eps: number, outDType: DType,
+  g: TypedArray,
+  x: TypedArray,
+  mean: TypedArray,
+  vari: TypedArray,
+  w: TypedArray,
+  sums: TypedArray | null,
+  n: number,
+  c: number,
+  inner: number,
+  eps: number,
+  outDType: DType,
 ): TypedArray {
   const dx = allocate(outDType, x.length);
   const r = rounder(outDType);
   const N = n * inner;
   for (let ch = 0; ch < c; ch++) {
-    const m = mean[ch]!, s = invStd(vari[ch]!, eps, r), wc = w[ch]!;
+    const m = mean[ch]!,
+      s = invStd(vari[ch]!, eps, r),
+      wc = w[ch]!;
     if (sums === null) {
       for (let b = 0; b < n; b++) {
         const o = (b * c + ch) * inner;
@@ -111,7 +141,9 @@ export function batchNormGradInput(
       }
       continue;
     }
-    const k = wc * s, mg = sums[c + ch]! / N, mgx = sums[ch]! / N;
+    const k = wc * s,
+      mg = sums[c + ch]! / N,
+      mgx = sums[ch]! / N;
     for (let b = 0; b < n; b++) {
       const o = (b * c + ch) * inner;
       for (let i = 0; i < inner; i++) dx[o + i] = k * (g[o + i]! - mg - (x[o + i]! - m) * s * mgx);

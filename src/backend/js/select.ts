@@ -76,7 +76,14 @@ export function scanLanes(x: TypedArray, shape: readonly number[], dim: number, 
  * dx_i = Σ_{j≥i} g_j · Π_{k≤j, k≠i} x_k. Before the first zero z this is Σ_{j≥i} g_j·y_j / x_i; at z the
  * products skip x_z (one running product); after z every term holds the factor x_z = 0.
  */
-export function cumprodGradLanes(x: TypedArray, y: TypedArray, g: TypedArray, shape: readonly number[], dim: number, dtype: DType): TypedArray {
+export function cumprodGradLanes(
+  x: TypedArray,
+  y: TypedArray,
+  g: TypedArray,
+  shape: readonly number[],
+  dim: number,
+  dtype: DType,
+): TypedArray {
   const [outer, n, inner] = lanes(shape, dim);
   const out = allocate(dtype, x.length);
   for (let o = 0; o < outer; o++)
@@ -206,7 +213,17 @@ export function scatterReduceKernel(
     const cur = out[xp]!;
     count[xp]!++;
     out[xp] =
-      reduce === 'sum' || reduce === 'mean' ? cur + v : reduce === 'prod' ? cur * v : reduce === 'amax' ? (v !== v || v > cur ? v : cur) : v !== v || v < cur ? v : cur;
+      reduce === 'sum' || reduce === 'mean'
+        ? cur + v
+        : reduce === 'prod'
+          ? cur * v
+          : reduce === 'amax'
+            ? v !== v || v > cur
+              ? v
+              : cur
+            : v !== v || v < cur
+              ? v
+              : cur;
     advance(coord, ishape);
   }
   if (reduce === 'mean')
@@ -217,7 +234,6 @@ export function scatterReduceKernel(
   for (let p = 0; p < out.length; p++) if (!touched[p]) count[p] = 1;
   return { out, count };
 }
-
 
 function advance(coord: number[], shape: readonly number[]): void {
   for (let d = shape.length - 1; d >= 0; d--) {

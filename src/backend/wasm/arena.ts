@@ -94,7 +94,14 @@ export class Arena implements Device {
   private allocSinceStep = 0;
   private peakStep = 0;
   readonly stats: Omit<MemoryStats, 'budget' | 'budgetFixed' | 'stepBytes'> = {
-    liveBytes: 0, allocated: 0, finalized: 0, evicted: 0, engineFreed: 0, uploaded: 0, evictedBytes: 0, uploadedBytes: 0,
+    liveBytes: 0,
+    allocated: 0,
+    finalized: 0,
+    evicted: 0,
+    engineFreed: 0,
+    uploaded: 0,
+    evictedBytes: 0,
+    uploadedBytes: 0,
   };
   f32: Float32Array;
   i32: Int32Array;
@@ -106,7 +113,8 @@ export class Arena implements Device {
     this.heapStart = this.control + CONTROL_BYTES;
     this.heapTop = this.heapStart;
     this.shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    this.registry = this.shared && typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry((c: Cell) => this.finalized(c)) : null;
+    this.registry =
+      this.shared && typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry((c: Cell) => this.finalized(c)) : null;
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
   }

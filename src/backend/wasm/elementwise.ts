@@ -14,13 +14,38 @@ import type { Arena } from './arena.js';
 export const MIN_ELEMENTS = 64;
 
 const BIN: Partial<Record<BinaryOp, Ew>> = {
-  add: Ew.Add, sub: Ew.Sub, mul: Ew.Mul, div: Ew.Div, maximum: Ew.Maximum, minimum: Ew.Minimum,
-  eq: Ew.Eq, ne: Ew.Ne, lt: Ew.Lt, le: Ew.Le, gt: Ew.Gt, ge: Ew.Ge,
+  add: Ew.Add,
+  sub: Ew.Sub,
+  mul: Ew.Mul,
+  div: Ew.Div,
+  maximum: Ew.Maximum,
+  minimum: Ew.Minimum,
+  eq: Ew.Eq,
+  ne: Ew.Ne,
+  lt: Ew.Lt,
+  le: Ew.Le,
+  gt: Ew.Gt,
+  ge: Ew.Ge,
 };
 const UN: Partial<Record<UnaryOp, Ew>> = {
-  neg: Ew.Neg, abs: Ew.Abs, relu: Ew.Relu, square: Ew.Square, sqrt: Ew.Sqrt, reciprocal: Ew.Reciprocal, copy: Ew.Copy,
-  leakyRelu: Ew.LeakyRelu, clamp: Ew.Clamp, sign: Ew.Sign, exp: Ew.Exp, log: Ew.Log, tanh: Ew.Tanh, sigmoid: Ew.Sigmoid,
-  rsqrt: Ew.Rsqrt, log1p: Ew.Log1p, expm1: Ew.Expm1, elu: Ew.Elu,
+  neg: Ew.Neg,
+  abs: Ew.Abs,
+  relu: Ew.Relu,
+  square: Ew.Square,
+  sqrt: Ew.Sqrt,
+  reciprocal: Ew.Reciprocal,
+  copy: Ew.Copy,
+  leakyRelu: Ew.LeakyRelu,
+  clamp: Ew.Clamp,
+  sign: Ew.Sign,
+  exp: Ew.Exp,
+  log: Ew.Log,
+  tanh: Ew.Tanh,
+  sigmoid: Ew.Sigmoid,
+  rsqrt: Ew.Rsqrt,
+  log1p: Ew.Log1p,
+  expm1: Ew.Expm1,
+  elu: Ew.Elu,
 };
 const RED: Partial<Record<ReduceOp, Red>> = { sum: Red.Sum, max: Red.Max, min: Red.Min };
 
@@ -66,7 +91,16 @@ export function createElementwise(arena: Arena) {
     return p;
   }
 
-  function run(code: number, a: View, b: View | null, shape: readonly number[], n: number, outBytes: 1 | 4, p0: number, p1: number): TypedArray | null {
+  function run(
+    code: number,
+    a: View,
+    b: View | null,
+    shape: readonly number[],
+    n: number,
+    outBytes: 1 | 4,
+    p0: number,
+    p1: number,
+  ): TypedArray | null {
     const nd = shape.length;
     if (nd > 8) return null;
     arena.reset();
@@ -93,7 +127,12 @@ export function createElementwise(arena: Arena) {
 
   function unary(op: UnaryOp, x: View, shape: readonly number[], outDType: DType, p0 = 0, p1 = 0): TypedArray {
     const n = count(shape);
-    if (op === 'copy' && (outDType !== 'float32' || !(x.data instanceof Float32Array) || n < MIN_ELEMENTS) && n > 0 && unitContiguous(x, shape)) {
+    if (
+      op === 'copy' &&
+      (outDType !== 'float32' || !(x.data instanceof Float32Array) || n < MIN_ELEMENTS) &&
+      n > 0 &&
+      unitContiguous(x, shape)
+    ) {
       // a cast or small copy of contiguous data: typed-array set() converts exactly like element stores
       const out = allocate(outDType, n);
       out.set(x.data.subarray(x.offset, x.offset + n));
@@ -146,7 +185,13 @@ export function createElementwise(arena: Arena) {
     }
     // sums with a float64 side: the intermediate steps of multi-axis float32 reductions (f32 → f64 → f32)
     const xF64 = x instanceof Float64Array;
-    if (op === 'sum' && (x instanceof Float32Array || xF64) && (outDType === 'float32' || outDType === 'float64') && n >= MIN_ELEMENTS && x.length === n) {
+    if (
+      op === 'sum' &&
+      (x instanceof Float32Array || xF64) &&
+      (outDType === 'float32' || outDType === 'float64') &&
+      n >= MIN_ELEMENTS &&
+      x.length === n
+    ) {
       let outer = 1;
       let inner = 1;
       for (let i = 0; i < axis; i++) outer *= shape[i]!;
@@ -171,10 +216,24 @@ export function createElementwise(arena: Arena) {
   }
 
   /** Fused softmax cross-entropy (float32 logits); large class counts are where it pays. */
-  function softmaxCrossEntropy(x: TypedArray, m: number, c: number, target: Int32Array, weight: TypedArray, outDType: DType): { loss: TypedArray; probs: TypedArray } {
+  function softmaxCrossEntropy(
+    x: TypedArray,
+    m: number,
+    c: number,
+    target: Int32Array,
+    weight: TypedArray,
+    outDType: DType,
+  ): { loss: TypedArray; probs: TypedArray } {
     const n = m * c;
     arena.reset();
-    if (outDType === 'float32' && x instanceof Float32Array && weight instanceof Float32Array && n >= MIN_ELEMENTS && x.length === n && arena.fits((2 * n + 3 * m) * 4 + 1024)) {
+    if (
+      outDType === 'float32' &&
+      x instanceof Float32Array &&
+      weight instanceof Float32Array &&
+      n >= MIN_ELEMENTS &&
+      x.length === n &&
+      arena.fits((2 * n + 3 * m) * 4 + 1024)
+    ) {
       const px = arena.refF32(x, 0, n);
       const pt = arena.alloc(m * 4);
       arena.i32.set(target.subarray(0, m), pt >> 2);

@@ -36,7 +36,21 @@ export class Gemm {
   }
 
   /** C = op(A)·op(B) (acc 0) or C += … (acc 1); `scratch` from an `alloc(scratchFor(...))`. */
-  run(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, acc: number, scratch: number): void {
+  run(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    acc: number,
+    scratch: number,
+  ): void {
     const e = this.arena.exports;
     const pool = this.pool;
     if (!pool || m * n * k < this.parallelMinMacs) {
@@ -60,7 +74,21 @@ export class Gemm {
       const packedOnly = m > 4 ? 2 : 0;
       for (let i0 = 0, t = 0; i0 < m; i0 += chunk, t++) {
         const mm = Math.min(chunk, m - i0);
-        parts.push([transA, transB, mm, n, k, a + 4 * (transA ? i0 : i0 * lda), lda, b, ldb, c + 4 * i0 * ldc, ldc, acc | packedOnly, scratch + t * sb]);
+        parts.push([
+          transA,
+          transB,
+          mm,
+          n,
+          k,
+          a + 4 * (transA ? i0 : i0 * lda),
+          lda,
+          b,
+          ldb,
+          c + 4 * i0 * ldc,
+          ldc,
+          acc | packedOnly,
+          scratch + t * sb,
+        ]);
       }
     }
     pool.run('sgemm', parts, (p) => e.sgemm(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!, p[9]!, p[10]!, p[11]!, p[12]!));

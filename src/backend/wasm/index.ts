@@ -51,7 +51,12 @@ export function createWasmBackend(opts: InitOptions = {}): Promise<WasmBackend> 
 async function build(opts: InitOptions): Promise<WasmBackend> {
   if (typeof WebAssembly === 'undefined') throw new Error('wasm backend: no WebAssembly in this environment');
   const threads = Math.max(1, Math.floor(opts.threads ?? (await defaultThreads())));
-  const compiled = await compileBest(threads > 1, opts.relaxedSimd === false ? 'simd' : undefined, opts.wasmBase, opts.sharedMemory !== false);
+  const compiled = await compileBest(
+    threads > 1,
+    opts.relaxedSimd === false ? 'simd' : undefined,
+    opts.wasmBase,
+    opts.sharedMemory !== false,
+  );
   const shared = compiled.caps.sharedMemory;
   const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
   const instance = await WebAssembly.instantiate(compiled.module, { env: { memory } });
@@ -67,7 +72,11 @@ async function build(opts: InitOptions): Promise<WasmBackend> {
 export function createWasmBackendSync(): WasmBackend {
   if (typeof WebAssembly === 'undefined') throw new Error('wasm backend: no WebAssembly in this environment');
   const compiled = compileBestSync();
-  const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: compiled.caps.sharedMemory } as WebAssembly.MemoryDescriptor);
+  const memory = new WebAssembly.Memory({
+    initial: 64,
+    maximum: MAX_PAGES,
+    shared: compiled.caps.sharedMemory,
+  } as WebAssembly.MemoryDescriptor);
   const instance = new WebAssembly.Instance(compiled.module, { env: { memory } });
   const arena = new Arena(memory, instance.exports as unknown as KernelExports);
   return assemble(compiled, arena, null, 1, true);

@@ -57,11 +57,24 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
   function convGeom(a: Conv2dArgs, direct: boolean, bias = 0): number {
     const g = arena.alloc(ConvGeom.Count * 4);
     const v = new Array<number>(ConvGeom.Count);
-    v[ConvGeom.N] = a.n; v[ConvGeom.CIn] = a.cIn; v[ConvGeom.H] = a.h; v[ConvGeom.W] = a.w;
-    v[ConvGeom.COut] = a.cOut; v[ConvGeom.KH] = a.kh; v[ConvGeom.KW] = a.kw; v[ConvGeom.OH] = a.oh; v[ConvGeom.OW] = a.ow;
-    v[ConvGeom.StrideH] = a.strideH; v[ConvGeom.StrideW] = a.strideW; v[ConvGeom.PadH] = a.padH; v[ConvGeom.PadW] = a.padW;
-    v[ConvGeom.DilH] = a.dilH; v[ConvGeom.DilW] = a.dilW; v[ConvGeom.Groups] = a.groups;
-    v[ConvGeom.Direct] = direct ? 1 : 0; v[ConvGeom.Bias] = bias;
+    v[ConvGeom.N] = a.n;
+    v[ConvGeom.CIn] = a.cIn;
+    v[ConvGeom.H] = a.h;
+    v[ConvGeom.W] = a.w;
+    v[ConvGeom.COut] = a.cOut;
+    v[ConvGeom.KH] = a.kh;
+    v[ConvGeom.KW] = a.kw;
+    v[ConvGeom.OH] = a.oh;
+    v[ConvGeom.OW] = a.ow;
+    v[ConvGeom.StrideH] = a.strideH;
+    v[ConvGeom.StrideW] = a.strideW;
+    v[ConvGeom.PadH] = a.padH;
+    v[ConvGeom.PadW] = a.padW;
+    v[ConvGeom.DilH] = a.dilH;
+    v[ConvGeom.DilW] = a.dilW;
+    v[ConvGeom.Groups] = a.groups;
+    v[ConvGeom.Direct] = direct ? 1 : 0;
+    v[ConvGeom.Bias] = bias;
     arena.i32.set(v, g >> 2);
     return g;
   }
@@ -73,18 +86,37 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
    * a GEMM whose few rows (output channels) and short depth waste most of its tiles.
    */
   function directConv(a: Conv2dArgs): boolean {
-    return a.groups === 1 && a.strideH === 1 && a.strideW === 1 && a.dilH === 1 && a.dilW === 1 &&
-      a.cIn * a.kh * a.kw <= 32 && !(a.kh === 1 && a.kw === 1 && a.padH === 0 && a.padW === 0);
+    return (
+      a.groups === 1 &&
+      a.strideH === 1 &&
+      a.strideW === 1 &&
+      a.dilH === 1 &&
+      a.dilW === 1 &&
+      a.cIn * a.kh * a.kw <= 32 &&
+      !(a.kh === 1 && a.kw === 1 && a.padH === 0 && a.padW === 0)
+    );
   }
 
   /** Write the pooling geometry block (PoolGeom.Count i32, slots named in abi.ts); returns its address. */
   function poolGeom(a: Pool2dArgs): number {
     const g = arena.alloc(PoolGeom.Count * 4);
     const v = new Array<number>(PoolGeom.Count);
-    v[PoolGeom.N] = a.n; v[PoolGeom.C] = a.c; v[PoolGeom.H] = a.h; v[PoolGeom.W] = a.w; v[PoolGeom.OH] = a.oh; v[PoolGeom.OW] = a.ow;
-    v[PoolGeom.KH] = a.kh; v[PoolGeom.KW] = a.kw; v[PoolGeom.StrideH] = a.strideH; v[PoolGeom.StrideW] = a.strideW;
-    v[PoolGeom.PadH] = a.padH; v[PoolGeom.PadW] = a.padW; v[PoolGeom.DilH] = a.dilH; v[PoolGeom.DilW] = a.dilW;
-    v[PoolGeom.CountIncludePad] = a.countIncludePad ? 1 : 0; v[PoolGeom.Divisor] = a.divisor;
+    v[PoolGeom.N] = a.n;
+    v[PoolGeom.C] = a.c;
+    v[PoolGeom.H] = a.h;
+    v[PoolGeom.W] = a.w;
+    v[PoolGeom.OH] = a.oh;
+    v[PoolGeom.OW] = a.ow;
+    v[PoolGeom.KH] = a.kh;
+    v[PoolGeom.KW] = a.kw;
+    v[PoolGeom.StrideH] = a.strideH;
+    v[PoolGeom.StrideW] = a.strideW;
+    v[PoolGeom.PadH] = a.padH;
+    v[PoolGeom.PadW] = a.padW;
+    v[PoolGeom.DilH] = a.dilH;
+    v[PoolGeom.DilW] = a.dilW;
+    v[PoolGeom.CountIncludePad] = a.countIncludePad ? 1 : 0;
+    v[PoolGeom.Divisor] = a.divisor;
     arena.i32.set(v, g >> 2);
     return g;
   }
@@ -131,7 +163,8 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     // weight gradient: shares of ≥ 8 columns (the micro-kernel's width); otherwise whole images
     const T = !big ? 1 : weight ? Math.min(pool.size, Math.ceil(K / 8)) : a.n > 1 ? Math.min(pool.size, a.n) : 1;
     const bias = fn === 'conv2dForward' && a.bias ? a.bias : null;
-    if (!arena.fits((p.length + q.length + outLen + (bias ? bias.length : 0)) * 4 + T * (colsBytes + scratchBytes + 256) + 1024)) return null;
+    if (!arena.fits((p.length + q.length + outLen + (bias ? bias.length : 0)) * 4 + T * (colsBytes + scratchBytes + 256) + 1024))
+      return null;
     const pp = arena.refF32(p, 0, p.length);
     const qq = arena.refF32(q, 0, q.length);
     const bb = bias ? arena.refF32(bias, 0, a.cOut) : 0;
@@ -210,7 +243,8 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     maxPool2d(x, a, outDType) {
       const outLen = a.n * a.c * a.oh * a.ow;
       arena.reset();
-      if (outDType !== 'float32' || !isF32(x) || !arena.fits((x.length + 2 * outLen) * 4 + 8192)) return jsKernels.maxPool2d(x, a, outDType);
+      if (outDType !== 'float32' || !isF32(x) || !arena.fits((x.length + 2 * outLen) * 4 + 8192))
+        return jsKernels.maxPool2d(x, a, outDType);
       const xp = arena.refF32(x, 0, x.length);
       const y = arena.alloc(outLen * 4);
       const idx = arena.alloc(outLen * 4);
@@ -221,7 +255,8 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     maxPool2dGrad(gy, indices, a, outDType) {
       const inLen = a.n * a.c * a.h * a.w;
       arena.reset();
-      if (outDType !== 'float32' || !isF32(gy) || !arena.fits((2 * gy.length + inLen) * 4 + 8192)) return jsKernels.maxPool2dGrad(gy, indices, a, outDType);
+      if (outDType !== 'float32' || !isF32(gy) || !arena.fits((2 * gy.length + inLen) * 4 + 8192))
+        return jsKernels.maxPool2dGrad(gy, indices, a, outDType);
       const gp = arena.refF32(gy, 0, gy.length);
       const ip = arena.alloc(indices.length * 4);
       arena.i32.set(indices, ip >> 2);
@@ -243,7 +278,8 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     avgPool2dGrad(gy, a, outDType) {
       const inLen = a.n * a.c * a.h * a.w;
       arena.reset();
-      if (outDType !== 'float32' || !isF32(gy) || !arena.fits((gy.length + inLen) * 4 + 512)) return jsKernels.avgPool2dGrad(gy, a, outDType);
+      if (outDType !== 'float32' || !isF32(gy) || !arena.fits((gy.length + inLen) * 4 + 512))
+        return jsKernels.avgPool2dGrad(gy, a, outDType);
       const g = poolGeom(a);
       const gp = arena.refF32(gy, 0, gy.length);
       const dx = arena.alloc(inLen * 4);

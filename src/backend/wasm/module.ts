@@ -13,9 +13,37 @@ export interface KernelExports {
   heapBase(): number;
   gemmScratchBytes(): number;
   /** acc: 0 overwrite, 1 accumulate; | 2 forces the packed path for m ≤ 4 (a share of a row split). */
-  sgemm(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, acc: number, scratch: number): void;
+  sgemm(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    acc: number,
+    scratch: number,
+  ): void;
   addRowBias(c: number, rows: number, n: number, bias: number): void;
-  sgemmBatched(batch: number, transA: number, transB: number, m: number, n: number, k: number, a: number, strideA: number, b: number, strideB: number, c: number, acc: number, scratch: number): void;
+  sgemmBatched(
+    batch: number,
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    strideA: number,
+    b: number,
+    strideB: number,
+    c: number,
+    acc: number,
+    scratch: number,
+  ): void;
   convColsBytes(g: number): number;
   convScratchBytes(g: number): number;
   conv2dForward(g: number, x: number, w: number, y: number, cols: number, scratch: number): void;
@@ -25,17 +53,93 @@ export interface KernelExports {
   maxPool2d(g: number, x: number, y: number, idx: number): void;
   maxPool2dBackward(g: number, dy: number, idx: number, dx: number): void;
   avgPool2d(g: number, src: number, dst: number, back: number): void;
-  elementwise(op: number, nd: number, shape: number, a: number, sa: number, b: number, sb: number, out: number, p0: number, p1: number): void;
+  elementwise(
+    op: number,
+    nd: number,
+    shape: number,
+    a: number,
+    sa: number,
+    b: number,
+    sb: number,
+    out: number,
+    p0: number,
+    p1: number,
+  ): void;
   reduce(op: number, outer: number, size: number, inner: number, x: number, out: number, acc: number): void;
   softmaxCrossEntropyF32(x: number, m: number, c: number, t: number, w: number, loss: number, probs: number): void;
   reduceSumMixed(outer: number, size: number, inner: number, x: number, xF64: number, out: number, outF64: number, acc: number): void;
-  adamF32(n: number, p: number, g: number, m: number, v: number, maxv: number, negStepSize: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, bc2Sqrt: number, eps: number, weightDecayOrDecay: number, flags: number): void;
-  sgdF32(n: number, p: number, g: number, buf: number, lr: number, momentum: number, dampening: number, weightDecay: number, flags: number): void;
+  adamF32(
+    n: number,
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    maxv: number,
+    negStepSize: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    bc2Sqrt: number,
+    eps: number,
+    weightDecayOrDecay: number,
+    flags: number,
+  ): void;
+  sgdF32(
+    n: number,
+    p: number,
+    g: number,
+    buf: number,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    flags: number,
+  ): void;
   /** Batch norm over channels [c0, c1) of x [n, c, inner]; see assembly/norm.ts (sums 0: eval). */
   batchNormStatsF32(x: number, n: number, c: number, inner: number, out: number, c0: number, c1: number): void;
-  batchNormForwardF32(x: number, mean: number, vari: number, w: number, b: number, n: number, c: number, inner: number, eps: number, y: number, c0: number, c1: number): void;
-  batchNormGradSumsF32(g: number, x: number, mean: number, vari: number, n: number, c: number, inner: number, eps: number, out: number, c0: number, c1: number): void;
-  batchNormGradInputF32(g: number, x: number, mean: number, vari: number, w: number, sums: number, n: number, c: number, inner: number, eps: number, dx: number, c0: number, c1: number): void;
+  batchNormForwardF32(
+    x: number,
+    mean: number,
+    vari: number,
+    w: number,
+    b: number,
+    n: number,
+    c: number,
+    inner: number,
+    eps: number,
+    y: number,
+    c0: number,
+    c1: number,
+  ): void;
+  batchNormGradSumsF32(
+    g: number,
+    x: number,
+    mean: number,
+    vari: number,
+    n: number,
+    c: number,
+    inner: number,
+    eps: number,
+    out: number,
+    c0: number,
+    c1: number,
+  ): void;
+  batchNormGradInputF32(
+    g: number,
+    x: number,
+    mean: number,
+    vari: number,
+    w: number,
+    sums: number,
+    n: number,
+    c: number,
+    inner: number,
+    eps: number,
+    dx: number,
+    c0: number,
+    c1: number,
+  ): void;
 }
 
 type Arity<F> = F extends (...args: infer P) => unknown ? P['length'] : never;
@@ -46,12 +150,29 @@ type Arity<F> = F extends (...args: infer P) => unknown ? P['length'] : never;
  * module (names and arities of its function exports), so the interface cannot drift from the kernels.
  */
 export const KERNEL_ARITY: { readonly [K in keyof KernelExports]: Arity<KernelExports[K]> } = {
-  heapBase: 0, gemmScratchBytes: 0, sgemm: 13, addRowBias: 4, sgemmBatched: 13,
-  convColsBytes: 1, convScratchBytes: 1, conv2dForward: 6, conv2dBackwardInput: 6, conv2dBackwardWeight: 8,
-  maxPool2d: 4, maxPool2dBackward: 4, avgPool2d: 4,
-  elementwise: 10, reduce: 7, softmaxCrossEntropyF32: 7, reduceSumMixed: 8,
-  adamF32: 15, sgdF32: 9,
-  batchNormStatsF32: 7, batchNormForwardF32: 12, batchNormGradSumsF32: 11, batchNormGradInputF32: 13,
+  heapBase: 0,
+  gemmScratchBytes: 0,
+  sgemm: 13,
+  addRowBias: 4,
+  sgemmBatched: 13,
+  convColsBytes: 1,
+  convScratchBytes: 1,
+  conv2dForward: 6,
+  conv2dBackwardInput: 6,
+  conv2dBackwardWeight: 8,
+  maxPool2d: 4,
+  maxPool2dBackward: 4,
+  avgPool2d: 4,
+  elementwise: 10,
+  reduce: 7,
+  softmaxCrossEntropyF32: 7,
+  reduceSumMixed: 8,
+  adamF32: 15,
+  sgdF32: 9,
+  batchNormStatsF32: 7,
+  batchNormForwardF32: 12,
+  batchNormGradSumsF32: 11,
+  batchNormGradInputF32: 13,
 };
 
 export interface Capabilities {
@@ -166,7 +287,12 @@ export function compileBestSync(wasmBase?: string | URL): Compiled {
       notes.push(`${base}: not supported by this engine`);
       continue;
     }
-    return { variant: v, module: new WebAssembly.Module(bytes), caps: { simd: true, relaxedSimd: base === 'relaxed', threads: false, sharedMemory: shared }, notes };
+    return {
+      variant: v,
+      module: new WebAssembly.Module(bytes),
+      caps: { simd: true, relaxedSimd: base === 'relaxed', threads: false, sharedMemory: shared },
+      notes,
+    };
   }
   throw new Error(`wasm backend: this engine has no WebAssembly SIMD (${notes.join('; ')})`);
 }
@@ -184,13 +310,24 @@ export interface Compiled {
  * exists (resident arrays need it; see arena.ts), whether or not `wantThreads` asks for the worker
  * pool (`wantShared` false forces private memory); `caps.threads` says whether a pool can run. `prefer` forces 'simd' (e.g. to measure relaxed vs plain).
  */
-export async function compileBest(wantThreads: boolean, prefer?: 'relaxed' | 'simd', wasmBase?: string | URL, wantShared = true): Promise<Compiled> {
+export async function compileBest(
+  wantThreads: boolean,
+  prefer?: 'relaxed' | 'simd',
+  wasmBase?: string | URL,
+  wantShared = true,
+): Promise<Compiled> {
   await enableRelaxedFlag();
   const notes: string[] = [];
   const shared = wantShared && sharedMemoryAvailable();
   const threads = shared && wantThreads && threadsAvailable();
   if (wantThreads && !threads)
-    notes.push(!wantShared ? 'threads: sharedMemory: false asks for a private memory' : shared ? 'threads: this thread may not block (a page\'s main thread): kernels run on it alone' : 'threads: SharedArrayBuffer/shared memory/Atomics.wait unavailable here');
+    notes.push(
+      !wantShared
+        ? 'threads: sharedMemory: false asks for a private memory'
+        : shared
+          ? "threads: this thread may not block (a page's main thread): kernels run on it alone"
+          : 'threads: SharedArrayBuffer/shared memory/Atomics.wait unavailable here',
+    );
   if (wantShared && !shared) notes.push('resident arrays: no shared memory here (parameters are copied into the arena per call)');
   const order: ('relaxed' | 'simd')[] = prefer === 'simd' ? ['simd'] : ['relaxed', 'simd'];
   let relaxedOk = false;

@@ -49,9 +49,24 @@ export function createOptim(arena: Arena, gemm: Gemm) {
     };
   }
 
-  function adamUpdate(p: TypedArray, g: ArrayLike<number>, m: TypedArray, v: TypedArray, maxv: TypedArray | null, step: number, h: AdamUpdateArgs): boolean {
+  function adamUpdate(
+    p: TypedArray,
+    g: ArrayLike<number>,
+    m: TypedArray,
+    v: TypedArray,
+    maxv: TypedArray | null,
+    step: number,
+    h: AdamUpdateArgs,
+  ): boolean {
     const n = p.length;
-    if (n < MIN || !(p instanceof Float32Array) || !(g instanceof Float32Array) || !(m instanceof Float32Array) || !(v instanceof Float32Array)) return false;
+    if (
+      n < MIN ||
+      !(p instanceof Float32Array) ||
+      !(g instanceof Float32Array) ||
+      !(m instanceof Float32Array) ||
+      !(v instanceof Float32Array)
+    )
+      return false;
     if (h.amsgrad && !(maxv instanceof Float32Array)) return false;
     arena.reset();
     if (!arena.fits(5 * n * 4 + 512)) return false;
@@ -60,7 +75,12 @@ export function createOptim(arena: Arena, gemm: Gemm) {
     const [pp, pm, pv, px] = io.ptrs as [number, number, number, number];
     const s = adamScalars(step, h);
     const flags = (h.maximize ? 1 : 0) | (h.decoupled ? 2 : 0) | (h.amsgrad ? 4 : 0) | (h.weightDecay !== 0 ? 8 : 0);
-    split('adamF32', n, [pp, pg, pm, pv, px], [s.negStepSize, s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.bc2Sqrt, s.eps, h.decoupled ? s.decay : s.weightDecay, flags]);
+    split(
+      'adamF32',
+      n,
+      [pp, pg, pm, pv, px],
+      [s.negStepSize, s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.bc2Sqrt, s.eps, h.decoupled ? s.decay : s.weightDecay, flags],
+    );
     io.finish();
     return true;
   }

@@ -26,9 +26,18 @@ export const MAX_WORKERS = 56; // job slots: 16 f64 (128 bytes) each from byte 1
 const JOB_BYTE = 1024;
 /** Kernel exports a worker can run: job slot 0 holds the index, slots 1..15 the arguments. */
 export const POOL_FNS = [
-  'sgemm', 'adamF32', 'sgdF32', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardWeight',
-  'batchNormStatsF32', 'batchNormForwardF32', 'batchNormGradSumsF32', 'batchNormGradInputF32',
-  'maxPool2d', 'maxPool2dBackward',
+  'sgemm',
+  'adamF32',
+  'sgdF32',
+  'conv2dForward',
+  'conv2dBackwardInput',
+  'conv2dBackwardWeight',
+  'batchNormStatsF32',
+  'batchNormForwardF32',
+  'batchNormGradSumsF32',
+  'batchNormGradInputF32',
+  'maxPool2d',
+  'maxPool2dBackward',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 
@@ -100,12 +109,22 @@ export class Pool {
         const { Worker } = await import('node:worker_threads');
         const w = new Worker(WORKER_SOURCE, { eval: true, workerData: data });
         w.unref();
-        readies.push(new Promise((res, rej) => { w.once('message', () => res()); w.once('error', rej); }));
+        readies.push(
+          new Promise((res, rej) => {
+            w.once('message', () => res());
+            w.once('error', rej);
+          }),
+        );
         workers.push(w);
       } else {
         const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
         const w = new Worker(url);
-        readies.push(new Promise((res, rej) => { w.onmessage = () => res(); w.onerror = (e) => rej(new Error(e.message)); }));
+        readies.push(
+          new Promise((res, rej) => {
+            w.onmessage = () => res();
+            w.onerror = (e) => rej(new Error(e.message));
+          }),
+        );
         w.postMessage(data);
         workers.push(w);
       }

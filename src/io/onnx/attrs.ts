@@ -23,7 +23,8 @@ export const ints = (t: Tensor | null | undefined, what: string): number[] => {
 export const fsAttr = (n: INode, k: string, d: number[]): number[] => {
   const v = n.attrs.get(k);
   if (v === undefined) return d;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number')) throw new FormatError(`attribute ${k} must be a list of numbers`, 'E_ONNX_GRAPH');
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number'))
+    throw new FormatError(`attribute ${k} must be a list of numbers`, 'E_ONNX_GRAPH');
   return v as number[];
 };
 export const iAttr = (n: INode, k: string, d: number): number => {
@@ -35,7 +36,8 @@ export const iAttr = (n: INode, k: string, d: number): number => {
 export const isAttr = (n: INode, k: string, d: number[]): number[] => {
   const v = n.attrs.get(k);
   if (v === undefined) return d;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isSafeInteger(x))) throw new FormatError(`attribute ${k} must be a list of integers`, 'E_ONNX_GRAPH');
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isSafeInteger(x)))
+    throw new FormatError(`attribute ${k} must be a list of integers`, 'E_ONNX_GRAPH');
   return v as number[];
 };
 export const sAttr = (n: INode, k: string, d: string): string => {
@@ -47,7 +49,8 @@ export const sAttr = (n: INode, k: string, d: string): string => {
 
 export function normAxis(a: number, nd: number, what: string): number {
   const r = a < 0 ? a + nd : a;
-  if (!Number.isInteger(r) || r < 0 || r >= Math.max(nd, 1)) throw new ShapeError(`${what}: axis ${a} is out of range for rank ${nd}`, 'E_ONNX_AXIS');
+  if (!Number.isInteger(r) || r < 0 || r >= Math.max(nd, 1))
+    throw new ShapeError(`${what}: axis ${a} is out of range for rank ${nd}`, 'E_ONNX_AXIS');
   return r;
 }
 

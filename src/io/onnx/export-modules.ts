@@ -63,14 +63,24 @@ export const MODULE_LOWERING: Record<LayerType, ModuleRule> = {
     const pad = m.padding === 'same' ? (d * (k - 1)) / 2 : m.padding === 'valid' ? 0 : (m.padding as number);
     const w = c.p('weight')!;
     const b = c.p('bias');
-    g.emit(c.out, 'Conv', b ? [c.xs, g.ref(w), g.ref(b)] : [c.xs, g.ref(w)], { kernel_shape: [k], strides: [m.stride as number], pads: [pad, pad], dilations: [d], group: m.groups as number });
+    g.emit(c.out, 'Conv', b ? [c.xs, g.ref(w), g.ref(b)] : [c.xs, g.ref(w)], {
+      kernel_shape: [k],
+      strides: [m.stride as number],
+      pads: [pad, pad],
+      dilations: [d],
+      group: m.groups as number,
+    });
   },
   Conv2d: (c) => {
     const a = innerAttrs(c.ev, 'conv2d');
     const w = c.p('weight')!;
     const b = c.p('bias');
     c.g.emit(c.out, 'Conv', b ? [c.xs, c.g.ref(w), c.g.ref(b)] : [c.xs, c.g.ref(w)], {
-      kernel_shape: [w.shape[2]!, w.shape[3]!], strides: a.stride, pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]], dilations: a.dilation, group: a.groups,
+      kernel_shape: [w.shape[2]!, w.shape[3]!],
+      strides: a.stride,
+      pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]],
+      dilations: a.dilation,
+      group: a.groups,
     });
   },
   ConvTranspose2d: (c) => {
@@ -79,8 +89,12 @@ export const MODULE_LOWERING: Record<LayerType, ModuleRule> = {
     const w = c.p('weight')!;
     const b = c.p('bias');
     c.g.emit(c.out, 'ConvTranspose', b ? [c.xs, c.g.ref(w), c.g.ref(b)] : [c.xs, c.g.ref(w)], {
-      kernel_shape: [w.shape[2]!, w.shape[3]!], strides: a.stride, pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]],
-      dilations: a.dilation, group: a.groups, output_padding: a.outputPadding,
+      kernel_shape: [w.shape[2]!, w.shape[3]!],
+      strides: a.stride,
+      pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]],
+      dilations: a.dilation,
+      group: a.groups,
+      output_padding: a.outputPadding,
     });
   },
   MaxPool2d: (c) => lowerPrim(innerPrim(c.ev, 'maxPool2d'), c.L, c.xs, c.out),
@@ -91,7 +105,10 @@ export const MODULE_LOWERING: Record<LayerType, ModuleRule> = {
     const W = c.x.shape[3]!;
     if (oh === 1 && ow === 1) return c.g.emit(c.out, 'GlobalAveragePool', [c.xs]);
     if (H % oh || W % ow)
-      throw new NotSupportedError(`exportOnnx: AdaptiveAvgPool2d(${oh},${ow}) on a ${H}×${W} input has uneven windows, which ONNX pooling cannot express`, 'E_ONNX_EXPORT');
+      throw new NotSupportedError(
+        `exportOnnx: AdaptiveAvgPool2d(${oh},${ow}) on a ${H}×${W} input has uneven windows, which ONNX pooling cannot express`,
+        'E_ONNX_EXPORT',
+      );
     c.g.emit(c.out, 'AveragePool', [c.xs], { kernel_shape: [H / oh, W / ow], strides: [H / oh, W / ow] });
   },
   BatchNorm1d: batchNorm,
@@ -142,7 +159,13 @@ export function lowerModule(ev: Ev, L: Lowering): void {
   const m = ev.module as unknown as Record<string, unknown> & Module;
   const x = ev.inputs[0]!;
   MODULE_LOWERING[ev.op as LayerType]({
-    ev, L, g: L.g, m, x, xs: L.g.ref(x), out: ev.out[0]!,
+    ev,
+    L,
+    g: L.g,
+    m,
+    x,
+    xs: L.g.ref(x),
+    out: ev.out[0]!,
     p: (k) => (m[k] instanceof Tensor ? (m[k] as Tensor) : null),
   });
 }
@@ -165,7 +188,9 @@ function lowerRecurrent(ev: Ev, L: Lowering): void {
   const reorder = (name: string): string => {
     const src = g.ref(params.get(name)!);
     if (order.length === 1) return src;
-    const parts = order.map((k) => g.node('Slice', [src, g.int64([k * H], 'starts'), g.int64([(k + 1) * H], 'ends'), g.int64([0], 'axes')])[0]!);
+    const parts = order.map(
+      (k) => g.node('Slice', [src, g.int64([k * H], 'starts'), g.int64([(k + 1) * H], 'ends'), g.int64([0], 'axes')])[0]!,
+    );
     return g.node('Concat', parts, { axis: 0 })[0]!;
   };
   const unsq = (v: string) => g.node('Unsqueeze', [v, g.int64([0], 'axes')])[0]!;
@@ -179,7 +204,9 @@ function lowerRecurrent(ev: Ev, L: Lowering): void {
   for (let l = 0; l < layers; l++) {
     const W = dirs((sfx) => reorder(`weight_ih_l${l}${sfx}`));
     const R = dirs((sfx) => reorder(`weight_hh_l${l}${sfx}`));
-    const B = m.bias ? dirs((sfx) => g.node('Concat', [reorder(`bias_ih_l${l}${sfx}`), reorder(`bias_hh_l${l}${sfx}`)], { axis: 0 })[0]!) : '';
+    const B = m.bias
+      ? dirs((sfx) => g.node('Concat', [reorder(`bias_ih_l${l}${sfx}`), reorder(`bias_hh_l${l}${sfx}`)], { axis: 0 })[0]!)
+      : '';
     const slice = (s: string | undefined) =>
       s ? g.node('Slice', [s, g.int64([l * D], 'starts'), g.int64([(l + 1) * D], 'ends'), g.int64([0], 'axes')])[0]! : '';
     const inputs = [seq, W, R, B, '', slice(states[0])];
@@ -205,4 +232,3 @@ function lowerInner(ev: Ev, L: Lowering): void {
   const twinInner = L.twin?.inner ?? null;
   ev.inner!.forEach((e, i) => L.lower(e, { ...L, twin: twinInner?.[i] ?? null }));
 }
-

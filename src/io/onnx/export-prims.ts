@@ -10,7 +10,15 @@ import { OnnxDataType } from './proto.js';
 import { ONNX_TYPE_OF } from './tensors.js';
 import type { GraphBuilder } from './graph.js';
 import type { Ev } from './trace.js';
-import { diffDims, geluDecomposed, isNotExportable, notExportable, reduceNode, type Lowering, type NotExportable } from './export-common.js';
+import {
+  diffDims,
+  geluDecomposed,
+  isNotExportable,
+  notExportable,
+  reduceNode,
+  type Lowering,
+  type NotExportable,
+} from './export-common.js';
 
 export interface PrimCtx {
   g: GraphBuilder;
@@ -31,9 +39,25 @@ const gradient = notExportable('a gradient kernel, which only backward() runs');
 const pads4 = (p: readonly number[]) => [p[0]!, p[1]!, p[0]!, p[1]!];
 
 export const PRIM_LOWERING: PrimTable = {
-  neg: same('Neg'), abs: same('Abs'), exp: same('Exp'), log: same('Log'), sqrt: same('Sqrt'), sin: same('Sin'), cos: same('Cos'),
-  tanh: same('Tanh'), sigmoid: same('Sigmoid'), relu: same('Relu'), sign: same('Sign'), reciprocal: same('Reciprocal'), erf: same('Erf'),
-  floor: same('Floor'), ceil: same('Ceil'), round: same('Round'), logicalNot: same('Not'), isnan: same('IsNaN'), isinf: same('IsInf'),
+  neg: same('Neg'),
+  abs: same('Abs'),
+  exp: same('Exp'),
+  log: same('Log'),
+  sqrt: same('Sqrt'),
+  sin: same('Sin'),
+  cos: same('Cos'),
+  tanh: same('Tanh'),
+  sigmoid: same('Sigmoid'),
+  relu: same('Relu'),
+  sign: same('Sign'),
+  reciprocal: same('Reciprocal'),
+  erf: same('Erf'),
+  floor: same('Floor'),
+  ceil: same('Ceil'),
+  round: same('Round'),
+  logicalNot: same('Not'),
+  isnan: same('IsNaN'),
+  isinf: same('IsInf'),
   rsqrt: (c) => c.g.emit(c.out, 'Reciprocal', [c.g.node('Sqrt', c.ins())[0]!]),
   square: (c) => c.g.emit(c.out, 'Mul', [c.ins()[0]!, c.ins()[0]!]),
   log1p: (c) => c.g.emit(c.out, 'Log', [c.g.node('Add', [c.ins()[0]!, c.g.scalar(1, c.x)])[0]!]),
@@ -41,7 +65,8 @@ export const PRIM_LOWERING: PrimTable = {
   gelu: (c) => void c.g.names.set(c.out, geluDecomposed(c.g, c.ins()[0]!, c.x, 'none')),
   geluGrad: gradient,
   powScalar: (c, a) => c.g.emit(c.out, 'Pow', [c.ins()[0]!, c.g.scalar(a.exponent, c.x)]),
-  clamp: (c, a) => c.g.emit(c.out, 'Clip', [c.ins()[0]!, a.min === null ? '' : c.g.scalar(a.min, c.x), a.max === null ? '' : c.g.scalar(a.max, c.x)]),
+  clamp: (c, a) =>
+    c.g.emit(c.out, 'Clip', [c.ins()[0]!, a.min === null ? '' : c.g.scalar(a.min, c.x), a.max === null ? '' : c.g.scalar(a.max, c.x)]),
   leakyRelu: (c, a) => c.g.emit(c.out, 'LeakyRelu', c.ins(), { alpha: a.slope }),
   elu: (c, a) => c.g.emit(c.out, 'Elu', c.ins(), { alpha: a.alpha }),
   softplus: (c, a) => {
@@ -49,9 +74,21 @@ export const PRIM_LOWERING: PrimTable = {
     const sp = c.g.node('Softplus', [c.g.node('Mul', [c.ins()[0]!, c.g.scalar(a.beta, c.x)])[0]!])[0]!;
     c.g.emit(c.out, 'Div', [sp, c.g.scalar(a.beta, c.x)]);
   },
-  add: same('Add'), sub: same('Sub'), mul: same('Mul'), div: same('Div'), pow: same('Pow'), maximum: same('Max'), minimum: same('Min'),
-  eq: same('Equal'), lt: same('Less'), gt: same('Greater'), le: same('LessOrEqual'), ge: same('GreaterOrEqual'),
-  logicalAnd: same('And'), logicalOr: same('Or'), logicalXor: same('Xor'),
+  add: same('Add'),
+  sub: same('Sub'),
+  mul: same('Mul'),
+  div: same('Div'),
+  pow: same('Pow'),
+  maximum: same('Max'),
+  minimum: same('Min'),
+  eq: same('Equal'),
+  lt: same('Less'),
+  gt: same('Greater'),
+  le: same('LessOrEqual'),
+  ge: same('GreaterOrEqual'),
+  logicalAnd: same('And'),
+  logicalOr: same('Or'),
+  logicalXor: same('Xor'),
   ne: (c) => c.g.emit(c.out, 'Not', [c.g.node('Equal', c.ins())[0]!]),
   where: same('Where'),
   cast: (c, a) => c.g.emit(c.out, 'Cast', c.ins(), { to: ONNX_TYPE_OF[a.dtype] }),
@@ -67,7 +104,10 @@ export const PRIM_LOWERING: PrimTable = {
     const d = diffDims(shape, c.twin ? c.twin.out[0]!.shape : undefined);
     if (d.length === 1) shape[d[0]!] = -1;
     else if (d.length > 1)
-      throw new NotSupportedError(`exportOnnx: a reshape to ${fmtShape(c.out.shape)} changes ${d.length} dims with the batch size; export with { dynamicBatch: false }`, 'E_ONNX_DYNAMIC');
+      throw new NotSupportedError(
+        `exportOnnx: a reshape to ${fmtShape(c.out.shape)} changes ${d.length} dims with the batch size; export with { dynamicBatch: false }`,
+        'E_ONNX_DYNAMIC',
+      );
     c.g.emit(c.out, 'Reshape', [c.ins()[0]!, c.g.int64(shape)]);
   },
   permute: (c, a) => c.g.emit(c.out, 'Transpose', c.ins(), { perm: a.dims }),
@@ -78,7 +118,11 @@ export const PRIM_LOWERING: PrimTable = {
       const j = i - (shape.length - c.x.ndim);
       const twinIn = c.twin!.inputs[0]!;
       if (j >= 0 && c.x.shape[j] === shape[i] && twinIn.shape[j] === ta!.shape[i]) shape[i] = 1;
-      else throw new NotSupportedError(`exportOnnx: an expand to ${fmtShape(a.shape)} depends on the batch size; export with { dynamicBatch: false }`, 'E_ONNX_DYNAMIC');
+      else
+        throw new NotSupportedError(
+          `exportOnnx: an expand to ${fmtShape(a.shape)} depends on the batch size; export with { dynamicBatch: false }`,
+          'E_ONNX_DYNAMIC',
+        );
     }
     c.g.emit(c.out, 'Expand', [c.ins()[0]!, c.g.int64(shape)]);
   },
@@ -86,10 +130,20 @@ export const PRIM_LOWERING: PrimTable = {
     let end = a.end;
     if (ta && ta.end !== a.end) {
       if (a.end === c.x.shape[a.dim] && ta.end === c.twin!.inputs[0]!.shape[a.dim]) end = 2 ** 53 - 1;
-      else throw new NotSupportedError('exportOnnx: a slice end depends on the batch size; export with { dynamicBatch: false }', 'E_ONNX_DYNAMIC');
+      else
+        throw new NotSupportedError(
+          'exportOnnx: a slice end depends on the batch size; export with { dynamicBatch: false }',
+          'E_ONNX_DYNAMIC',
+        );
     }
     const g = c.g;
-    g.emit(c.out, 'Slice', [c.ins()[0]!, g.int64([a.start], 'starts'), g.int64([end], 'ends'), g.int64([a.dim], 'axes'), g.int64([a.step], 'steps')]);
+    g.emit(c.out, 'Slice', [
+      c.ins()[0]!,
+      g.int64([a.start], 'starts'),
+      g.int64([end], 'ends'),
+      g.int64([a.dim], 'axes'),
+      g.int64([a.step], 'steps'),
+    ]);
   },
   contiguous: (c) => void c.g.names.set(c.out, c.ins()[0]!),
   pad: (c, a) => {
@@ -113,7 +167,10 @@ export const PRIM_LOWERING: PrimTable = {
   // fused batch norm (ops/norm.ts): inputs [x, weight, bias, mean, var] = ONNX's X, scale, B, mean, var
   batchNorm: (c, a) => {
     if (a.training)
-      throw new NotSupportedError('exportOnnx: batch norm in training mode (batch statistics) is not exported; call model.eval() first', 'E_ONNX_EXPORT');
+      throw new NotSupportedError(
+        'exportOnnx: batch norm in training mode (batch statistics) is not exported; call model.eval() first',
+        'E_ONNX_EXPORT',
+      );
     c.g.emit(c.out, 'BatchNormalization', c.ins(), { epsilon: a.eps });
   },
   batchNormStats: notExportable('batch statistics are computed only in training mode; call model.eval() before exporting'),
@@ -136,23 +193,45 @@ export const PRIM_LOWERING: PrimTable = {
   conv2d: (c, a) => {
     // inputs x, w and the optional bias [Cout]: ONNX Conv's X, W and optional B, in that order
     const w = c.ev.inputs[1]!;
-    c.g.emit(c.out, 'Conv', c.ins(), { kernel_shape: [w.shape[2]!, w.shape[3]!], strides: a.stride, pads: pads4(a.padding), dilations: a.dilation, group: a.groups });
+    c.g.emit(c.out, 'Conv', c.ins(), {
+      kernel_shape: [w.shape[2]!, w.shape[3]!],
+      strides: a.stride,
+      pads: pads4(a.padding),
+      dilations: a.dilation,
+      group: a.groups,
+    });
   },
   conv2dGradInput: gradient,
   conv2dGradWeight: gradient,
   convTranspose2d: (c, a) => {
     const w = c.ev.inputs[1]!;
     c.g.emit(c.out, 'ConvTranspose', c.ins(), {
-      kernel_shape: [w.shape[2]!, w.shape[3]!], strides: a.stride, pads: pads4(a.padding), dilations: a.dilation, group: a.groups, output_padding: a.outputPadding,
+      kernel_shape: [w.shape[2]!, w.shape[3]!],
+      strides: a.stride,
+      pads: pads4(a.padding),
+      dilations: a.dilation,
+      group: a.groups,
+      output_padding: a.outputPadding,
     });
   },
   maxPool2d: (c, a) =>
-    c.g.emit(c.out, 'MaxPool', [c.ins()[0]!], { kernel_shape: a.kernelSize, strides: a.stride, pads: pads4(a.padding), dilations: a.dilation, ceil_mode: a.ceilMode ? 1 : 0 }),
+    c.g.emit(c.out, 'MaxPool', [c.ins()[0]!], {
+      kernel_shape: a.kernelSize,
+      strides: a.stride,
+      pads: pads4(a.padding),
+      dilations: a.dilation,
+      ceil_mode: a.ceilMode ? 1 : 0,
+    }),
   maxPool2dGrad: gradient,
   avgPool2d: (c, a) => {
-    if (a.divisorOverride !== null) throw new NotSupportedError('exportOnnx: AvgPool2d with divisorOverride has no ONNX equivalent', 'E_ONNX_EXPORT');
+    if (a.divisorOverride !== null)
+      throw new NotSupportedError('exportOnnx: AvgPool2d with divisorOverride has no ONNX equivalent', 'E_ONNX_EXPORT');
     c.g.emit(c.out, 'AveragePool', [c.ins()[0]!], {
-      kernel_shape: a.kernelSize, strides: a.stride, pads: pads4(a.padding), ceil_mode: a.ceilMode ? 1 : 0, count_include_pad: a.countIncludePad ? 1 : 0,
+      kernel_shape: a.kernelSize,
+      strides: a.stride,
+      pads: pads4(a.padding),
+      ceil_mode: a.ceilMode ? 1 : 0,
+      count_include_pad: a.countIncludePad ? 1 : 0,
     });
   },
   avgPool2dGrad: gradient,
@@ -170,8 +249,10 @@ function argLower(c: PrimCtx, op: 'ArgMax' | 'ArgMin', a: OpAttrs['argmax']): vo
 /** Lower one traced primitive (optionally reading its first input from `xsOverride` / writing `outOverride`). */
 export function lowerPrim(ev: Ev, L: Lowering, xsOverride?: string, outOverride?: Tensor): void {
   const rule = (PRIM_LOWERING as Record<string, PrimRule<OpName> | NotExportable | undefined>)[ev.op];
-  if (rule === undefined) throw new NotSupportedError(`exportOnnx: the primitive '${ev.op}' has no ONNX lowering yet`, 'E_ONNX_UNSUPPORTED_OP');
-  if (isNotExportable(rule)) throw new NotSupportedError(`exportOnnx: the primitive '${ev.op}' is not exportable: ${rule.notExportable}`, 'E_ONNX_UNSUPPORTED_OP');
+  if (rule === undefined)
+    throw new NotSupportedError(`exportOnnx: the primitive '${ev.op}' has no ONNX lowering yet`, 'E_ONNX_UNSUPPORTED_OP');
+  if (isNotExportable(rule))
+    throw new NotSupportedError(`exportOnnx: the primitive '${ev.op}' is not exportable: ${rule.notExportable}`, 'E_ONNX_UNSUPPORTED_OP');
   const c: PrimCtx = {
     g: L.g,
     ev,

@@ -106,7 +106,8 @@ function lowerEvent(ev: Ev, L: Lowering): void {
 
 /** Make a batch of size b+1 from example `x` (repeat its first row). */
 function growBatch(x: Tensor): Tensor {
-  if (x.ndim === 0) throw new ShapeError('exportOnnx: a 0-d example input has no batch dimension; pass { dynamicBatch: false }', 'E_ONNX_DYNAMIC');
+  if (x.ndim === 0)
+    throw new ShapeError('exportOnnx: a 0-d example input has no batch dimension; pass { dynamicBatch: false }', 'E_ONNX_DYNAMIC');
   return cat([x, x.narrow(0, 0, 1)], 0);
 }
 
@@ -128,15 +129,21 @@ export function exportOnnxModel(model: Module, example: Tensor | Tensor[], opts:
   if (!(model instanceof Module)) throw new ValueError('exportOnnx: the first argument must be an nn.Module');
   const opset = opts.opset ?? DEFAULT_OPSET;
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET)
-    throw new ValueError(`exportOnnx: opset ${opset} is not supported; choose an integer in [${MIN_OPSET}, ${MAX_OPSET}] (default ${DEFAULT_OPSET})`);
+    throw new ValueError(
+      `exportOnnx: opset ${opset} is not supported; choose an integer in [${MIN_OPSET}, ${MAX_OPSET}] (default ${DEFAULT_OPSET})`,
+    );
   const inputs = Array.isArray(example) ? example : [example];
-  if (inputs.length === 0 || !inputs.every((t) => t instanceof Tensor)) throw new ValueError('exportOnnx: the example input must be a Tensor or a non-empty array of Tensors');
+  if (inputs.length === 0 || !inputs.every((t) => t instanceof Tensor))
+    throw new ValueError('exportOnnx: the example input must be a Tensor or a non-empty array of Tensors');
   const dynamic = opts.dynamicBatch ?? true;
   if (dynamic) {
     const b = inputs[0]!.shape[0];
     for (const t of inputs)
       if (t.ndim === 0 || t.shape[0] !== b)
-        throw new ShapeError(`exportOnnx: with a dynamic batch every example input needs the same dim 0; got ${inputs.map((t) => fmtShape(t.shape)).join(' and ')}`, 'E_ONNX_DYNAMIC');
+        throw new ShapeError(
+          `exportOnnx: with a dynamic batch every example input needs the same dim 0; got ${inputs.map((t) => fmtShape(t.shape)).join(' and ')}`,
+          'E_ONNX_DYNAMIC',
+        );
   }
   const paramNames = new Map<Tensor, string>();
   for (const [k, t] of model.namedParameters()) paramNames.set(t, k);
@@ -172,7 +179,10 @@ export function exportOnnxModel(model: Module, example: Tensor | Tensor[], opts:
     first.events.forEach((ev, i) => lowerEvent(ev, { g, twin: second?.events[i] ?? null, lower: lowerEvent }));
   } catch (e) {
     if (e instanceof BackpropError) throw e;
-    throw new NotSupportedError(`exportOnnx: could not lower the traced graph (${e instanceof Error ? e.message : String(e)})`, 'E_ONNX_EXPORT');
+    throw new NotSupportedError(
+      `exportOnnx: could not lower the traced graph (${e instanceof Error ? e.message : String(e)})`,
+      'E_ONNX_EXPORT',
+    );
   }
   // Outputs: rename the final values with Identity nodes (an output may also be an input or a constant).
   first.outputs.forEach((t, i) => {

@@ -15,7 +15,10 @@ import { FormatError } from '../../core/errors.js';
  */
 export function checkExternalLocation(location: string, tensor = ''): string[] {
   const fail = (why: string): never => {
-    throw new FormatError(`onnx: external data location ${JSON.stringify(location)}${tensor ? ` of tensor ${JSON.stringify(tensor)}` : ''} is refused: ${why}. External data must be a plain relative path inside the model's folder`, 'E_ONNX_EXTERNAL_PATH');
+    throw new FormatError(
+      `onnx: external data location ${JSON.stringify(location)}${tensor ? ` of tensor ${JSON.stringify(tensor)}` : ''} is refused: ${why}. External data must be a plain relative path inside the model's folder`,
+      'E_ONNX_EXTERNAL_PATH',
+    );
   };
   if (typeof location !== 'string' || location.length === 0) fail('it is empty');
   if (location.length > 1024) fail('it is longer than 1024 characters');
@@ -48,15 +51,21 @@ export function externalRef(entries: { key?: string; value?: string }[], tensor:
   const map = new Map<string, string>();
   for (const e of entries) {
     const k = e.key ?? '';
-    if (map.has(k)) throw new FormatError(`onnx: tensor ${JSON.stringify(tensor)} repeats external_data key ${JSON.stringify(k)}`, 'E_ONNX_EXTERNAL');
+    if (map.has(k))
+      throw new FormatError(`onnx: tensor ${JSON.stringify(tensor)} repeats external_data key ${JSON.stringify(k)}`, 'E_ONNX_EXTERNAL');
     map.set(k, e.value ?? '');
   }
   const location = map.get('location');
-  if (location === undefined) throw new FormatError(`onnx: tensor ${JSON.stringify(tensor)} has external data without a location`, 'E_ONNX_EXTERNAL');
+  if (location === undefined)
+    throw new FormatError(`onnx: tensor ${JSON.stringify(tensor)} has external data without a location`, 'E_ONNX_EXTERNAL');
   const num = (k: string): number | null => {
     const v = map.get(k);
     if (v === undefined) return null;
-    if (!/^\d{1,15}$/.test(v)) throw new FormatError(`onnx: tensor ${JSON.stringify(tensor)} has external_data ${k}=${JSON.stringify(v)}, not a non-negative integer`, 'E_ONNX_EXTERNAL');
+    if (!/^\d{1,15}$/.test(v))
+      throw new FormatError(
+        `onnx: tensor ${JSON.stringify(tensor)} has external_data ${k}=${JSON.stringify(v)}, not a non-negative integer`,
+        'E_ONNX_EXTERNAL',
+      );
     return Number(v);
   };
   return { location, offset: num('offset') ?? 0, length: num('length') };

@@ -38,28 +38,48 @@ function externalResolver(fs: NodeFs, path: NodePath, modelPath: string): (t: Te
     const full = path.resolve(dir, ...parts);
     const rel = path.relative(dir, full);
     if (rel.startsWith('..') || path.isAbsolute(rel))
-      throw new FormatError(`onnx: external data ${JSON.stringify(ref.location)} resolves outside the model's folder`, 'E_ONNX_EXTERNAL_PATH');
+      throw new FormatError(
+        `onnx: external data ${JSON.stringify(ref.location)} resolves outside the model's folder`,
+        'E_ONNX_EXTERNAL_PATH',
+      );
     let real: string;
     try {
       real = fs.realpathSync(full);
     } catch {
-      throw new FormatError(`onnx: external data file ${JSON.stringify(ref.location)} of tensor ${JSON.stringify(name)} does not exist next to the model`, 'E_ONNX_EXTERNAL_MISSING');
+      throw new FormatError(
+        `onnx: external data file ${JSON.stringify(ref.location)} of tensor ${JSON.stringify(name)} does not exist next to the model`,
+        'E_ONNX_EXTERNAL_MISSING',
+      );
     }
     const realRel = path.relative(realDir, real);
     if (realRel.startsWith('..') || path.isAbsolute(realRel))
-      throw new FormatError(`onnx: external data ${JSON.stringify(ref.location)} is a link that leads outside the model's folder; refused`, 'E_ONNX_EXTERNAL_PATH');
+      throw new FormatError(
+        `onnx: external data ${JSON.stringify(ref.location)} is a link that leads outside the model's folder; refused`,
+        'E_ONNX_EXTERNAL_PATH',
+      );
     const st = fs.statSync(real);
-    if (!st.isFile()) throw new FormatError(`onnx: external data ${JSON.stringify(ref.location)} is not a regular file`, 'E_ONNX_EXTERNAL_PATH');
+    if (!st.isFile())
+      throw new FormatError(`onnx: external data ${JSON.stringify(ref.location)} is not a regular file`, 'E_ONNX_EXTERNAL_PATH');
     let n = 1;
     for (const d of t.dims) n *= d;
     const size = elemSize(t.dataType ?? 0);
-    if (size === undefined) throw new NotSupportedError(`onnx: tensor ${JSON.stringify(name)} has data type ${t.dataType}, which backprop cannot load`, 'E_ONNX_DTYPE');
+    if (size === undefined)
+      throw new NotSupportedError(
+        `onnx: tensor ${JSON.stringify(name)} has data type ${t.dataType}, which backprop cannot load`,
+        'E_ONNX_DTYPE',
+      );
     const need = n * size;
     const length = ref.length ?? need;
     if (length !== need)
-      throw new FormatError(`onnx: tensor ${JSON.stringify(name)} declares ${length} external bytes but its shape needs ${need}`, 'E_ONNX_EXTERNAL');
+      throw new FormatError(
+        `onnx: tensor ${JSON.stringify(name)} declares ${length} external bytes but its shape needs ${need}`,
+        'E_ONNX_EXTERNAL',
+      );
     if (ref.offset + length > st.size)
-      throw new FormatError(`onnx: tensor ${JSON.stringify(name)} reads bytes ${ref.offset}..${ref.offset + length} of ${JSON.stringify(ref.location)}, which has only ${st.size}`, 'E_ONNX_EXTERNAL_RANGE');
+      throw new FormatError(
+        `onnx: tensor ${JSON.stringify(name)} reads bytes ${ref.offset}..${ref.offset + length} of ${JSON.stringify(ref.location)}, which has only ${st.size}`,
+        'E_ONNX_EXTERNAL_RANGE',
+      );
     const buf = new Uint8Array(length);
     const fd = fs.openSync(real, 'r');
     try {
@@ -116,8 +136,21 @@ export interface SaveOnnxOptions extends ExportOnnxOptions {
  * @example await saveOnnx(model, randn([1, 3, 32, 32]), 'model.onnx', { opset: 17 });
  */
 export async function saveOnnx(model: Module, example: Tensor | Tensor[], path: string, opts: SaveOnnxOptions = {}): Promise<void> {
-  checkOptionKeys('saveOnnx', opts, ['externalData', 'externalThreshold', 'opset', 'inputNames', 'outputNames', 'dynamicBatch', 'graphName', 'docString']);
-  if (!isNode()) throw new NotSupportedError('saveOnnx: writing files needs Node; in the browser use exportOnnx() and offer the bytes as a download', 'E_IO_UNSUPPORTED');
+  checkOptionKeys('saveOnnx', opts, [
+    'externalData',
+    'externalThreshold',
+    'opset',
+    'inputNames',
+    'outputNames',
+    'dynamicBatch',
+    'graphName',
+    'docString',
+  ]);
+  if (!isNode())
+    throw new NotSupportedError(
+      'saveOnnx: writing files needs Node; in the browser use exportOnnx() and offer the bytes as a download',
+      'E_IO_UNSUPPORTED',
+    );
   if (typeof path !== 'string' || !path) throw new ValueError('saveOnnx: path must be a non-empty string');
   const { externalData: _file, externalThreshold: _threshold, ...exportOpts } = opts;
   const proto = exportOnnxModel(model, example, exportOpts);
@@ -132,13 +165,22 @@ export async function saveOnnx(model: Module, example: Tensor | Tensor[], path: 
     try {
       realParent = fs.realpathSync(P.dirname(target));
     } catch {
-      throw new FormatError(`saveOnnx: the folder of external data ${JSON.stringify(opts.externalData)} does not exist`, 'E_ONNX_EXTERNAL_PATH');
+      throw new FormatError(
+        `saveOnnx: the folder of external data ${JSON.stringify(opts.externalData)} does not exist`,
+        'E_ONNX_EXTERNAL_PATH',
+      );
     }
     const rel = P.relative(realDir, realParent);
     if (rel.startsWith('..') || P.isAbsolute(rel))
-      throw new FormatError(`saveOnnx: external data ${JSON.stringify(opts.externalData)} would be written outside the model's folder (through a link); refused`, 'E_ONNX_EXTERNAL_PATH');
+      throw new FormatError(
+        `saveOnnx: external data ${JSON.stringify(opts.externalData)} would be written outside the model's folder (through a link); refused`,
+        'E_ONNX_EXTERNAL_PATH',
+      );
     if (fs.existsSync(target) && fs.lstatSync(target).isSymbolicLink())
-      throw new FormatError(`saveOnnx: external data ${JSON.stringify(opts.externalData)} is a symbolic link; refused`, 'E_ONNX_EXTERNAL_PATH');
+      throw new FormatError(
+        `saveOnnx: external data ${JSON.stringify(opts.externalData)} is a symbolic link; refused`,
+        'E_ONNX_EXTERNAL_PATH',
+      );
     const threshold = opts.externalThreshold ?? 1024;
     const chunks: Uint8Array[] = [];
     let off = 0;

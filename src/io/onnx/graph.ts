@@ -6,7 +6,6 @@ import { Tensor } from '../../tensor/tensor.js';
 import { OnnxAttrType, type AttributeProto, type NodeProto, type TensorProto } from './proto.js';
 import { int64Proto, tensorToProto } from './tensors.js';
 
-
 export class GraphBuilder {
   nodes: NodeProto[] = [];
   initializers: TensorProto[] = [];
@@ -81,10 +80,20 @@ export class GraphBuilder {
   }
   scalar(v: number, like: Tensor, hint = 'c'): string {
     const name = this.fresh(hint);
-    const t = new Tensor(like.dtype === 'float64' ? new Float64Array([v]) : new Float32Array([v]), [], like.dtype === 'float64' ? 'float64' : 'float32');
+    const t = new Tensor(
+      like.dtype === 'float64' ? new Float64Array([v]) : new Float32Array([v]),
+      [],
+      like.dtype === 'float64' ? 'float64' : 'float32',
+    );
     return this.constant(tensorToProto(t, name));
   }
-  node(opType: string, inputs: string[], attrs: Record<string, number | number[] | string | string[] | { floats: number[] }> = {}, nOut = 1, hint?: string): string[] {
+  node(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, number | number[] | string | string[] | { floats: number[] }> = {},
+    nOut = 1,
+    hint?: string,
+  ): string[] {
     const outs = Array.from({ length: nOut }, () => this.fresh(hint ?? opType.toLowerCase()));
     const attribute: AttributeProto[] = [];
     for (const [k, v] of Object.entries(attrs)) {
@@ -120,4 +129,3 @@ export class GraphBuilder {
 }
 
 const FLOAT_ATTRS = new Set(['alpha', 'beta', 'epsilon', 'momentum', 'gamma', 'ratio']);
-

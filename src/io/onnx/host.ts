@@ -55,7 +55,8 @@ export function broadcastShape(a: readonly number[], b: readonly number[], what:
   for (let i = 0; i < nd; i++) {
     const x = a[a.length - nd + i] ?? 1;
     const y = b[b.length - nd + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new ShapeError(`${what}: shapes ${fmtShape(a)} and ${fmtShape(b)} do not broadcast`, 'E_ONNX_SHAPE');
+    if (x !== y && x !== 1 && y !== 1)
+      throw new ShapeError(`${what}: shapes ${fmtShape(a)} and ${fmtShape(b)} do not broadcast`, 'E_ONNX_SHAPE');
     out.push(x === 1 ? y : x);
   }
   return out;

@@ -39,20 +39,155 @@ export interface ImportOnnxOptions {
 
 /** Ops the importer implements (ai.onnx, opsets 7 and newer). */
 export const ONNX_IMPORT_OPS = [
-  'Abs', 'Acos', 'Acosh', 'Add', 'And', 'ArgMax', 'ArgMin', 'Asin', 'Asinh', 'Atan', 'Atanh', 'AveragePool', 'BatchNormalization', 'BitShift',
-  'Cast', 'CastLike', 'Ceil', 'Celu', 'Clip', 'Compress', 'Concat', 'Constant', 'ConstantOfShape', 'Conv', 'ConvTranspose', 'Cos', 'Cosh',
-  'CumSum', 'DepthToSpace', 'Det', 'Div', 'Dropout', 'Einsum', 'Elu', 'Equal', 'Erf', 'Exp', 'Expand', 'EyeLike', 'Flatten', 'Floor',
-  'Gather', 'GatherElements', 'GatherND', 'Gelu', 'Gemm', 'GlobalAveragePool', 'GlobalLpPool', 'GlobalMaxPool', 'Greater', 'GreaterOrEqual',
-  'GRU', 'Hardmax', 'HardSigmoid', 'HardSwish', 'Identity', 'InstanceNormalization', 'IsInf', 'IsNaN', 'LayerNormalization', 'LeakyRelu',
-  'Less', 'LessOrEqual', 'Log', 'LogSoftmax', 'LpNormalization', 'LpPool', 'LRN', 'LSTM', 'MatMul', 'Max', 'MaxPool', 'Mean',
-  'MeanVarianceNormalization', 'Min', 'Mod', 'Mul', 'Neg', 'NegativeLogLikelihoodLoss', 'NonZero', 'Not', 'OneHot', 'Or', 'Pad', 'Pow',
-  'PRelu', 'Range', 'Reciprocal', 'ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceMax', 'ReduceMean', 'ReduceMin',
-  'ReduceProd', 'ReduceSum', 'ReduceSumSquare', 'Relu', 'Reshape', 'Resize', 'ReverseSequence', 'RNN', 'Round', 'Scatter', 'ScatterElements',
-  'ScatterND', 'Selu', 'Shape', 'Shrink', 'Sigmoid', 'Sign', 'Sin', 'Sinh', 'Size', 'Slice', 'Softmax', 'SoftmaxCrossEntropyLoss', 'Softplus',
-  'Softsign', 'SpaceToDepth', 'Split', 'Sqrt', 'Squeeze', 'Sub', 'Sum', 'Tan', 'Tanh', 'ThresholdedRelu', 'Tile', 'TopK', 'Transpose',
-  'Trilu', 'Unique', 'Unsqueeze', 'Upsample', 'Where', 'Xor',
-  'QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'MatMulInteger', 'ConvInteger', 'QLinearMatMul', 'QLinearConv',
-  'HannWindow', 'HammingWindow', 'BlackmanWindow', 'NonMaxSuppression',
+  'Abs',
+  'Acos',
+  'Acosh',
+  'Add',
+  'And',
+  'ArgMax',
+  'ArgMin',
+  'Asin',
+  'Asinh',
+  'Atan',
+  'Atanh',
+  'AveragePool',
+  'BatchNormalization',
+  'BitShift',
+  'Cast',
+  'CastLike',
+  'Ceil',
+  'Celu',
+  'Clip',
+  'Compress',
+  'Concat',
+  'Constant',
+  'ConstantOfShape',
+  'Conv',
+  'ConvTranspose',
+  'Cos',
+  'Cosh',
+  'CumSum',
+  'DepthToSpace',
+  'Det',
+  'Div',
+  'Dropout',
+  'Einsum',
+  'Elu',
+  'Equal',
+  'Erf',
+  'Exp',
+  'Expand',
+  'EyeLike',
+  'Flatten',
+  'Floor',
+  'Gather',
+  'GatherElements',
+  'GatherND',
+  'Gelu',
+  'Gemm',
+  'GlobalAveragePool',
+  'GlobalLpPool',
+  'GlobalMaxPool',
+  'Greater',
+  'GreaterOrEqual',
+  'GRU',
+  'Hardmax',
+  'HardSigmoid',
+  'HardSwish',
+  'Identity',
+  'InstanceNormalization',
+  'IsInf',
+  'IsNaN',
+  'LayerNormalization',
+  'LeakyRelu',
+  'Less',
+  'LessOrEqual',
+  'Log',
+  'LogSoftmax',
+  'LpNormalization',
+  'LpPool',
+  'LRN',
+  'LSTM',
+  'MatMul',
+  'Max',
+  'MaxPool',
+  'Mean',
+  'MeanVarianceNormalization',
+  'Min',
+  'Mod',
+  'Mul',
+  'Neg',
+  'NegativeLogLikelihoodLoss',
+  'NonZero',
+  'Not',
+  'OneHot',
+  'Or',
+  'Pad',
+  'Pow',
+  'PRelu',
+  'Range',
+  'Reciprocal',
+  'ReduceL1',
+  'ReduceL2',
+  'ReduceLogSum',
+  'ReduceLogSumExp',
+  'ReduceMax',
+  'ReduceMean',
+  'ReduceMin',
+  'ReduceProd',
+  'ReduceSum',
+  'ReduceSumSquare',
+  'Relu',
+  'Reshape',
+  'Resize',
+  'ReverseSequence',
+  'RNN',
+  'Round',
+  'Scatter',
+  'ScatterElements',
+  'ScatterND',
+  'Selu',
+  'Shape',
+  'Shrink',
+  'Sigmoid',
+  'Sign',
+  'Sin',
+  'Sinh',
+  'Size',
+  'Slice',
+  'Softmax',
+  'SoftmaxCrossEntropyLoss',
+  'Softplus',
+  'Softsign',
+  'SpaceToDepth',
+  'Split',
+  'Sqrt',
+  'Squeeze',
+  'Sub',
+  'Sum',
+  'Tan',
+  'Tanh',
+  'ThresholdedRelu',
+  'Tile',
+  'TopK',
+  'Transpose',
+  'Trilu',
+  'Unique',
+  'Unsqueeze',
+  'Upsample',
+  'Where',
+  'Xor',
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'DynamicQuantizeLinear',
+  'MatMulInteger',
+  'ConvInteger',
+  'QLinearMatMul',
+  'QLinearConv',
+  'HannWindow',
+  'HammingWindow',
+  'BlackmanWindow',
+  'NonMaxSuppression',
 ] as const;
 const SUPPORTED = new Set<string>(ONNX_IMPORT_OPS);
 
@@ -90,7 +225,10 @@ export class OnnxModule extends Module {
     if (opset === undefined) {
       const others = model.opsetImport.map((o) => o.domain).filter((d) => d);
       if (others.length)
-        throw new NotSupportedError(`onnx: the model imports only the operator domain(s) ${others.map((d) => JSON.stringify(d)).join(', ')}; backprop runs the default ONNX domain (ai.onnx)`, 'E_ONNX_UNSUPPORTED_OP');
+        throw new NotSupportedError(
+          `onnx: the model imports only the operator domain(s) ${others.map((d) => JSON.stringify(d)).join(', ')}; backprop runs the default ONNX domain (ai.onnx)`,
+          'E_ONNX_UNSUPPORTED_OP',
+        );
       throw new FormatError('onnx: the model imports no default-domain opset', 'E_ONNX_OPSET');
     }
     if (opset < 1) throw new FormatError(`onnx: invalid default-domain opset ${opset}`, 'E_ONNX_OPSET');
@@ -98,7 +236,8 @@ export class OnnxModule extends Module {
     this.opset = opset;
     this.maxElements = opts.maxElements ?? ONNX_MAX_ELEMENTS;
     const maxNodes = opts.maxNodes ?? 100_000;
-    if (graph.node.length > maxNodes) throw new FormatError(`onnx: ${graph.node.length} nodes exceed the limit of ${maxNodes}`, 'E_ONNX_LIMIT');
+    if (graph.node.length > maxNodes)
+      throw new FormatError(`onnx: ${graph.node.length} nodes exceed the limit of ${maxNodes}`, 'E_ONNX_LIMIT');
 
     const defined = new Set<string>();
     const initNames = new Set(graph.initializer.map((t) => t.name ?? ''));
@@ -114,7 +253,10 @@ export class OnnxModule extends Module {
       let ext: Uint8Array | undefined;
       if (t.dataLocation === 1) {
         if (!opts.externalData)
-          throw new FormatError(`onnx: initializer ${JSON.stringify(name)} stores its data in an external file; import the model from its path so the file can be found next to it`, 'E_ONNX_EXTERNAL');
+          throw new FormatError(
+            `onnx: initializer ${JSON.stringify(name)} stores its data in an external file; import the model from its path so the file can be found next to it`,
+            'E_ONNX_EXTERNAL',
+          );
         ext = opts.externalData(t);
       }
       const value = protoToTensor(t, { maxElements: this.maxElements, ...(ext ? { external: ext } : {}) });
@@ -126,13 +268,16 @@ export class OnnxModule extends Module {
     this.inputNames = graph.input.map((v) => v.name ?? '').filter((n) => !initNames.has(n));
     this.inputShapes = graph.input
       .filter((v) => !initNames.has(v.name ?? ''))
-      .map((v) => (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue !== undefined && d.dimParam === undefined ? d.dimValue : null)));
+      .map((v) =>
+        (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue !== undefined && d.dimParam === undefined ? d.dimValue : null)),
+      );
     for (const n of this.inputNames) {
       if (!n) throw new FormatError('onnx: a graph input has no name', 'E_ONNX_GRAPH');
       defined.add(n);
     }
     for (const t of graph.initializer) if (t.dataType !== undefined) this.valueTypes.set(t.name ?? '', t.dataType);
-    for (const v of graph.input) if (v.type?.tensorType?.elemType !== undefined) this.valueTypes.set(v.name ?? '', v.type.tensorType.elemType);
+    for (const v of graph.input)
+      if (v.type?.tensorType?.elemType !== undefined) this.valueTypes.set(v.name ?? '', v.type.tensorType.elemType);
     for (const n of graph.node)
       if (n.opType === 'Constant' && n.output[0]) {
         const t = n.attribute.find((a) => a.name === 'value')?.t;
@@ -179,12 +324,23 @@ export class OnnxModule extends Module {
     const op = n.opType ?? '';
     const name = n.name || `${op}_${i}`;
     const where = `onnx: node ${JSON.stringify(name)} (${op})`;
-    if (n.domain && n.domain !== 'ai.onnx') throw new NotSupportedError(`${where} is in the custom domain ${JSON.stringify(n.domain)}`, 'E_ONNX_UNSUPPORTED_OP');
-    if (!SUPPORTED.has(op)) throw new NotSupportedError(`${where}: operator ${JSON.stringify(op)} is not supported by the importer (ONNX_IMPORT_OPS lists the ${ONNX_IMPORT_OPS.length} it runs)`, 'E_ONNX_UNSUPPORTED_OP');
-    for (const x of n.input) if (x !== '' && !defined.has(x)) throw new FormatError(`${where} reads ${JSON.stringify(x)}, which is not defined before it (graph not topologically sorted, or a dangling name)`, 'E_ONNX_GRAPH');
+    if (n.domain && n.domain !== 'ai.onnx')
+      throw new NotSupportedError(`${where} is in the custom domain ${JSON.stringify(n.domain)}`, 'E_ONNX_UNSUPPORTED_OP');
+    if (!SUPPORTED.has(op))
+      throw new NotSupportedError(
+        `${where}: operator ${JSON.stringify(op)} is not supported by the importer (ONNX_IMPORT_OPS lists the ${ONNX_IMPORT_OPS.length} it runs)`,
+        'E_ONNX_UNSUPPORTED_OP',
+      );
+    for (const x of n.input)
+      if (x !== '' && !defined.has(x))
+        throw new FormatError(
+          `${where} reads ${JSON.stringify(x)}, which is not defined before it (graph not topologically sorted, or a dangling name)`,
+          'E_ONNX_GRAPH',
+        );
     for (const y of n.output) {
       if (y === '') continue;
-      if (defined.has(y)) throw new FormatError(`${where} redefines ${JSON.stringify(y)} (ONNX graphs are single-assignment)`, 'E_ONNX_GRAPH');
+      if (defined.has(y))
+        throw new FormatError(`${where} redefines ${JSON.stringify(y)} (ONNX graphs are single-assignment)`, 'E_ONNX_GRAPH');
       defined.add(y);
     }
     const attrs = new Map<string, AttrValue>();
@@ -202,13 +358,18 @@ export class OnnxModule extends Module {
   /** Run the graph. Inputs in the order of `inputNames`. */
   forward(...inputs: Tensor[]): Tensor | Tensor[] {
     if (inputs.length !== this.inputNames.length)
-      throw new ValueError(`OnnxModule: the graph takes ${this.inputNames.length} input(s) (${this.inputNames.join(', ')}), got ${inputs.length}`);
+      throw new ValueError(
+        `OnnxModule: the graph takes ${this.inputNames.length} input(s) (${this.inputNames.join(', ')}), got ${inputs.length}`,
+      );
     const env = new Map<string, Tensor>();
     inputs.forEach((t, i) => {
       if (!(t instanceof Tensor)) throw new ValueError(`OnnxModule: input ${i} is not a Tensor`);
       const want = this.inputShapes[i]!;
       if (want.length && (want.length !== t.ndim || want.some((d, j) => d !== null && d !== t.shape[j])))
-        throw new ShapeError(`OnnxModule: input ${JSON.stringify(this.inputNames[i])} must have shape [${want.map((d) => d ?? '?').join(',')}], got ${fmtShape(t.shape)}`, 'E_ONNX_INPUT_SHAPE');
+        throw new ShapeError(
+          `OnnxModule: input ${JSON.stringify(this.inputNames[i])} must have shape [${want.map((d) => d ?? '?').join(',')}], got ${fmtShape(t.shape)}`,
+          'E_ONNX_INPUT_SHAPE',
+        );
       env.set(this.inputNames[i]!, t);
     });
     const get = (name: string): Tensor => {
@@ -219,12 +380,16 @@ export class OnnxModule extends Module {
     for (const node of this.nodes) {
       let outs: Tensor[];
       try {
-        outs = runNode(node, node.inputs.map((x) => (x === '' ? null : get(x))), {
-          opset: this.opset,
-          maxElements: this.maxElements,
-          training: this.training,
-          inputTypes: node.inputs.map((x) => this.valueTypes.get(x)),
-        });
+        outs = runNode(
+          node,
+          node.inputs.map((x) => (x === '' ? null : get(x))),
+          {
+            opset: this.opset,
+            maxElements: this.maxElements,
+            training: this.training,
+            inputTypes: node.inputs.map((x) => this.valueTypes.get(x)),
+          },
+        );
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         if (e instanceof BackpropError) {
@@ -233,11 +398,17 @@ export class OnnxModule extends Module {
         }
         throw new FormatError(`onnx node ${JSON.stringify(node.name)} (${node.op}) failed: ${msg}`, 'E_ONNX_RUNTIME');
       }
-      for (const o of outs) if (o.numel() > this.maxElements) throw elementBudgetError(`node ${JSON.stringify(node.name)} (${node.op}): its output`, o.numel(), this.maxElements);
+      for (const o of outs)
+        if (o.numel() > this.maxElements)
+          throw elementBudgetError(`node ${JSON.stringify(node.name)} (${node.op}): its output`, o.numel(), this.maxElements);
       node.outputs.forEach((name, i) => {
         if (name === '') return;
         const o = outs[i];
-        if (!o) throw new NotSupportedError(`onnx node ${JSON.stringify(node.name)} (${node.op}): output ${i} (${JSON.stringify(name)}) is not produced by this importer`, 'E_ONNX_OUTPUT');
+        if (!o)
+          throw new NotSupportedError(
+            `onnx node ${JSON.stringify(node.name)} (${node.op}): output ${i} (${JSON.stringify(name)}) is not produced by this importer`,
+            'E_ONNX_OUTPUT',
+          );
         env.set(name, o);
       });
     }
@@ -263,7 +434,11 @@ function attrValue(a: AttributeProto, where: string, opts: ImportOnnxOptions, ma
     case OnnxAttrType.TENSOR: {
       if (!a.t) throw new FormatError(`${where}: attribute ${a.name} has no tensor`, 'E_ONNX_GRAPH');
       if (a.t.dataLocation === 1) {
-        if (!opts.externalData) throw new FormatError(`${where}: an attribute tensor stores its data externally; import the model from its path`, 'E_ONNX_EXTERNAL');
+        if (!opts.externalData)
+          throw new FormatError(
+            `${where}: an attribute tensor stores its data externally; import the model from its path`,
+            'E_ONNX_EXTERNAL',
+          );
         return protoToTensor(a.t, { maxElements, external: opts.externalData(a.t) });
       }
       return protoToTensor(a.t, { maxElements });
@@ -288,4 +463,3 @@ export function importOnnxBytes(bytes: Uint8Array, opts: ImportOnnxOptions = {})
   const model = decodeModelProto(bytes, { maxDepth: opts.maxDepth ?? 64 });
   return new OnnxModule(model, opts);
 }
-

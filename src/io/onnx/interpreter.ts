@@ -15,10 +15,9 @@ import { runNN, windowGeom } from './ops-nn.js';
 
 export type { AttrValue, INode } from './attrs.js';
 
-
 function reduceAxes(n: INode, ins: (Tensor | null)[], opset: number, nd: number): number[] | null {
   const fromInput = n.op === 'ReduceSum' ? opset >= 13 : opset >= 18;
-  const axes = fromInput ? (ins[1] ? ints(ins[1], 'axes') : null) : (n.attrs.has('axes') ? isAttr(n, 'axes', []) : null);
+  const axes = fromInput ? (ins[1] ? ints(ins[1], 'axes') : null) : n.attrs.has('axes') ? isAttr(n, 'axes', []) : null;
   if (axes === null || axes.length === 0) return iAttr(n, 'noop_with_empty_axes', 0) ? [] : null;
   return axes.map((a) => normAxis(a, nd, n.op));
 }
@@ -40,33 +39,60 @@ export function runNode(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
   switch (n.op) {
     case 'Identity':
       return [X()];
-    case 'Max': return [ins.reduce((a, b) => a!.maximum(b!))!];
-    case 'Min': return [ins.reduce((a, b) => a!.minimum(b!))!];
-    case 'Equal': return [X().eq(I(1))];
-    case 'Less': return [X().lt(I(1))];
-    case 'Greater': return [X().gt(I(1))];
-    case 'LessOrEqual': return [X().le(I(1))];
-    case 'GreaterOrEqual': return [X().ge(I(1))];
-    case 'And': return [X().logicalAnd(I(1))];
-    case 'Or': return [X().logicalOr(I(1))];
-    case 'Xor': return [X().logicalXor(I(1))];
-    case 'Not': return [X().logicalNot()];
-    case 'Neg': return [X().neg()];
-    case 'Abs': return [X().abs()];
-    case 'Exp': return [X().exp()];
-    case 'Log': return [X().log()];
-    case 'Sqrt': return [X().sqrt()];
-    case 'Sin': return [X().sin()];
-    case 'Cos': return [X().cos()];
-    case 'Tanh': return [X().tanh()];
-    case 'Sigmoid': return [X().sigmoid()];
-    case 'Relu': return [X().relu()];
-    case 'Sign': return [X().sign()];
-    case 'Reciprocal': return [X().reciprocal()];
-    case 'Erf': return [X().erf()];
-    case 'Floor': return [X().floor()];
-    case 'Ceil': return [X().ceil()];
-    case 'IsNaN': return [X().isnan()];
+    case 'Max':
+      return [ins.reduce((a, b) => a!.maximum(b!))!];
+    case 'Min':
+      return [ins.reduce((a, b) => a!.minimum(b!))!];
+    case 'Equal':
+      return [X().eq(I(1))];
+    case 'Less':
+      return [X().lt(I(1))];
+    case 'Greater':
+      return [X().gt(I(1))];
+    case 'LessOrEqual':
+      return [X().le(I(1))];
+    case 'GreaterOrEqual':
+      return [X().ge(I(1))];
+    case 'And':
+      return [X().logicalAnd(I(1))];
+    case 'Or':
+      return [X().logicalOr(I(1))];
+    case 'Xor':
+      return [X().logicalXor(I(1))];
+    case 'Not':
+      return [X().logicalNot()];
+    case 'Neg':
+      return [X().neg()];
+    case 'Abs':
+      return [X().abs()];
+    case 'Exp':
+      return [X().exp()];
+    case 'Log':
+      return [X().log()];
+    case 'Sqrt':
+      return [X().sqrt()];
+    case 'Sin':
+      return [X().sin()];
+    case 'Cos':
+      return [X().cos()];
+    case 'Tanh':
+      return [X().tanh()];
+    case 'Sigmoid':
+      return [X().sigmoid()];
+    case 'Relu':
+      return [X().relu()];
+    case 'Sign':
+      return [X().sign()];
+    case 'Reciprocal':
+      return [X().reciprocal()];
+    case 'Erf':
+      return [X().erf()];
+    case 'Floor':
+      return [X().floor()];
+    case 'Ceil':
+      return [X().ceil()];
+    case 'IsNaN':
+      return [X().isnan()];
     case 'IsInf': {
       const v = X();
       const pos = iAttr(n, 'detect_positive', 1) === 1;
@@ -74,14 +100,27 @@ export function runNode(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
       const inf = v.isinf();
       return [pos && neg ? inf : pos ? inf.logicalAnd(v.gt(0)) : neg ? inf.logicalAnd(v.lt(0)) : inf.logicalAnd(v.ne(v))];
     }
-    case 'LeakyRelu': return [X().leakyRelu(iAttrF(n, 'alpha', 0.01))];
-    case 'Elu': return [X().elu(iAttrF(n, 'alpha', 1))];
-    case 'Softplus': return [X().softplus()];
+    case 'LeakyRelu':
+      return [X().leakyRelu(iAttrF(n, 'alpha', 0.01))];
+    case 'Elu':
+      return [X().elu(iAttrF(n, 'alpha', 1))];
+    case 'Softplus':
+      return [X().softplus()];
     case 'Gelu': {
       const approx = sAttr(n, 'approximate', 'none');
       if (approx === 'none') return [X().gelu()];
       const v = X();
-      return [v.mul(v.add(v.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI)).tanh().add(1)).mul(0.5)];
+      return [
+        v
+          .mul(
+            v
+              .add(v.pow(3).mul(0.044715))
+              .mul(Math.sqrt(2 / Math.PI))
+              .tanh()
+              .add(1),
+          )
+          .mul(0.5),
+      ];
     }
     case 'Clip': {
       const lo = ctx.opset < 11 ? (n.attrs.has('min') ? iAttrF(n, 'min', 0) : null) : ins[1] ? ins[1].item() : null;
@@ -89,18 +128,21 @@ export function runNode(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
       if (lo === null && hi === null) return [X()];
       return [X().clamp(lo, hi)];
     }
-    case 'Where': return [I(1).where(X(), I(2))];
+    case 'Where':
+      return [I(1).where(X(), I(2))];
     case 'Softmax':
     case 'LogSoftmax': {
       const f = (t: Tensor, ax: number) => (n.op === 'Softmax' ? t.softmax(ax) : t.logSoftmax(ax));
       if (ctx.opset < 13) return [coerced2d(X(), iAttr(n, 'axis', 1), (m) => f(m, 1))];
       return [f(X(), normAxis(iAttr(n, 'axis', -1), X().ndim, n.op))];
     }
-    case 'MatMul': return [X().matmul(I(1))];
+    case 'MatMul':
+      return [X().matmul(I(1))];
     case 'Gemm': {
       let a = X();
       let b = I(1);
-      if (a.ndim !== 2 || b.ndim !== 2) throw new ShapeError(`Gemm needs 2-D A and B, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, 'E_ONNX_SHAPE');
+      if (a.ndim !== 2 || b.ndim !== 2)
+        throw new ShapeError(`Gemm needs 2-D A and B, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, 'E_ONNX_SHAPE');
       if (iAttr(n, 'transA', 0)) a = a.t();
       if (iAttr(n, 'transB', 0)) b = b.t();
       const alpha = iAttrF(n, 'alpha', 1);
@@ -119,7 +161,14 @@ export function runNode(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
       if (axes !== null && axes.length === 0) return [v];
       const keep = iAttr(n, 'keepdims', 1) === 1;
       const dims = axes ?? v.shape.map((_, i) => i);
-      const r = n.op === 'ReduceSum' ? v.sum(dims, keep) : n.op === 'ReduceMean' ? v.mean(dims, keep) : n.op === 'ReduceMax' ? v.amax(dims, keep) : v.amin(dims, keep);
+      const r =
+        n.op === 'ReduceSum'
+          ? v.sum(dims, keep)
+          : n.op === 'ReduceMean'
+            ? v.mean(dims, keep)
+            : n.op === 'ReduceMax'
+              ? v.amax(dims, keep)
+              : v.amin(dims, keep);
       return [r];
     }
     case 'ArgMax':
@@ -130,14 +179,24 @@ export function runNode(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
       if (iAttr(n, 'select_last_index', 0) !== 1) return [n.op === 'ArgMax' ? v.argmax(ax, keep) : v.argmin(ax, keep)];
       // The last extreme index: search the reversed axis, then map back.
       const size = v.shape[ax]!;
-      const rev = v.indexSelect(ax, new Tensor(Int32Array.from({ length: size }, (_, i) => size - 1 - i), [size], 'int32'));
+      const rev = v.indexSelect(
+        ax,
+        new Tensor(
+          Int32Array.from({ length: size }, (_, i) => size - 1 - i),
+          [size],
+          'int32',
+        ),
+      );
       const r = n.op === 'ArgMax' ? rev.argmax(ax, keep) : rev.argmin(ax, keep);
       return [r.neg().add(size - 1)];
     }
     case 'Reshape': {
       const v = X();
       const shape = ints(I(1), 'shape');
-      if (iAttr(n, 'allowzero', 0) === 0) shape.forEach((d, i) => { if (d === 0) shape[i] = v.shape[i] ?? 0; });
+      if (iAttr(n, 'allowzero', 0) === 0)
+        shape.forEach((d, i) => {
+          if (d === 0) shape[i] = v.shape[i] ?? 0;
+        });
       return [v.reshape(shape)];
     }
     case 'Flatten': {
@@ -150,7 +209,11 @@ export function runNode(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
     }
     case 'Transpose': {
       const v = X();
-      const perm = isAttr(n, 'perm', v.shape.map((_, i) => v.ndim - 1 - i));
+      const perm = isAttr(
+        n,
+        'perm',
+        v.shape.map((_, i) => v.ndim - 1 - i),
+      );
       return [v.permute(perm)];
     }
     case 'Expand': {
@@ -184,7 +247,8 @@ export function runNode(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
       if (idx.dtype !== 'int32') throw new DTypeError(`Gather: indices must be integers, got ${idx.dtype}`, 'E_ONNX_INDEX_DTYPE');
       const ax = normAxis(iAttr(n, 'axis', 0), data.ndim, 'Gather');
       const size = data.shape[ax]!;
-      for (const i of idx.dataSync()) if (i < -size || i >= size) throw new IndexError(`Gather: index ${i} is out of range for an axis of size ${size}`, 'E_ONNX_INDEX');
+      for (const i of idx.dataSync())
+        if (i < -size || i >= size) throw new IndexError(`Gather: index ${i} is out of range for an axis of size ${size}`, 'E_ONNX_INDEX');
       const fixed = idx.lt(0).ifElse(idx.add(size), idx);
       const flat = fixed.reshape(-1);
       const picked = data.indexSelect(ax, flat);
@@ -210,9 +274,17 @@ export function runNode(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
       const extra: number[] = [];
       if (!symmetric) for (let i = rank - 1; i >= 0; i--) extra.push(g.pb[i]!, g.pe[i]!);
       const xin = extra.length ? v.pad(extra) : v;
-      if (rank === 1) return [F.conv1d(xin, w, ins[2] ?? null, { stride: strides[0]!, padding: sym[0]!, dilation: dil[0]!, groups: group })];
+      if (rank === 1)
+        return [F.conv1d(xin, w, ins[2] ?? null, { stride: strides[0]!, padding: sym[0]!, dilation: dil[0]!, groups: group })];
       if (rank === 2)
-        return [F.conv2d(xin, w, ins[2] ?? null, { stride: [strides[0]!, strides[1]!], padding: [sym[0]!, sym[1]!], dilation: [dil[0]!, dil[1]!], groups: group })];
+        return [
+          F.conv2d(xin, w, ins[2] ?? null, {
+            stride: [strides[0]!, strides[1]!],
+            padding: [sym[0]!, sym[1]!],
+            dilation: [dil[0]!, dil[1]!],
+            groups: group,
+          }),
+        ];
       throw new NotSupportedError(`Conv with ${rank} spatial dims is not supported (1 or 2)`, 'E_ONNX_UNSUPPORTED_OP');
     }
     case 'ConstantOfShape': {
@@ -222,7 +294,8 @@ export function runNode(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
         if (!Number.isSafeInteger(d) || d < 0) throw new FormatError(`ConstantOfShape: invalid dim ${d}`, 'E_ONNX_GRAPH');
         count *= d;
       }
-      if (count > maxElements) throw new FormatError(`ConstantOfShape: [${shape.join(',')}] has ${count} elements (limit ${maxElements})`, 'E_ONNX_LIMIT');
+      if (count > maxElements)
+        throw new FormatError(`ConstantOfShape: [${shape.join(',')}] has ${count} elements (limit ${maxElements})`, 'E_ONNX_LIMIT');
       const v = n.attrs.get('value');
       const fill = v instanceof Tensor ? v : new Tensor(new Float32Array([0]), [1], 'float32');
       if (fill.numel() !== 1) throw new FormatError('ConstantOfShape: value must hold one element', 'E_ONNX_GRAPH');
@@ -237,12 +310,21 @@ export function runNode(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
       if (v instanceof Tensor) return [v];
       if (n.attrs.has('value_float')) return [new Tensor(new Float32Array([iAttrF(n, 'value_float', 0)]), [], 'float32')];
       if (n.attrs.has('value_int')) return [new Tensor(new Int32Array([iAttr(n, 'value_int', 0)]), [], 'int32')];
-      if (n.attrs.has('value_ints')) { const a = isAttr(n, 'value_ints', []); return [new Tensor(Int32Array.from(a), [a.length], 'int32')]; }
-      if (n.attrs.has('value_floats')) { const a = n.attrs.get('value_floats') as number[]; return [new Tensor(Float32Array.from(a), [a.length], 'float32')]; }
+      if (n.attrs.has('value_ints')) {
+        const a = isAttr(n, 'value_ints', []);
+        return [new Tensor(Int32Array.from(a), [a.length], 'int32')];
+      }
+      if (n.attrs.has('value_floats')) {
+        const a = n.attrs.get('value_floats') as number[];
+        return [new Tensor(Float32Array.from(a), [a.length], 'float32')];
+      }
       throw new NotSupportedError('Constant: only value / value_float(s) / value_int(s) are supported', 'E_ONNX_UNSUPPORTED_OP');
     }
   }
-  throw new NotSupportedError(`operator ${n.op} is not supported by this importer (see ONNX_IMPORT_OPS for the list)`, 'E_ONNX_UNSUPPORTED_OP');
+  throw new NotSupportedError(
+    `operator ${n.op} is not supported by this importer (see ONNX_IMPORT_OPS for the list)`,
+    'E_ONNX_UNSUPPORTED_OP',
+  );
 }
 
 /**
@@ -259,7 +341,8 @@ function runRecurrent(n: INode, ins: (Tensor | null)[]): Tensor[] {
   if (!(H > 0)) throw new FormatError(`${n.op}: hidden_size must be positive`, 'E_ONNX_GRAPH');
   const direction = sAttr(n, 'direction', 'forward');
   const dirs = direction === 'bidirectional' ? 2 : 1;
-  if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') throw new FormatError(`${n.op}: unknown direction ${direction}`, 'E_ONNX_GRAPH');
+  if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional')
+    throw new FormatError(`${n.op}: unknown direction ${direction}`, 'E_ONNX_GRAPH');
   const layout = iAttr(n, 'layout', 0);
   let relu = false;
   // Activations were checked at import: the defaults, or Relu for RNN.
@@ -271,7 +354,9 @@ function runRecurrent(n: INode, ins: (Tensor | null)[]): Tensor[] {
     const lens = ins[4].dataSync();
     const x0 = ins[0]!;
     const T = x0.shape[layout === 0 ? 0 : 1]!;
-    for (let i = 0; i < lens.length; i++) if (lens[i] !== T) throw new NotSupportedError(`${n.op}: sequence_lens shorter than the sequence are not supported`, 'E_ONNX_UNSUPPORTED_OP');
+    for (let i = 0; i < lens.length; i++)
+      if (lens[i] !== T)
+        throw new NotSupportedError(`${n.op}: sequence_lens shorter than the sequence are not supported`, 'E_ONNX_UNSUPPORTED_OP');
   }
   let x = ins[0]!;
   if (!x || x.ndim !== 3) throw new ShapeError(`${n.op}: X must be 3-D, got ${x ? fmtShape(x.shape) : 'nothing'}`, 'E_ONNX_SHAPE');
@@ -279,8 +364,21 @@ function runRecurrent(n: INode, ins: (Tensor | null)[]): Tensor[] {
   const T = x.shape[0]!;
   const W = ins[1]!;
   const R = ins[2]!;
-  if (!W || !R || W.ndim !== 3 || R.ndim !== 3 || W.shape[0] !== dirs || W.shape[1] !== G * H || R.shape[0] !== dirs || R.shape[1] !== G * H || R.shape[2] !== H)
-    throw new ShapeError(`${n.op}: W/R shapes ${W ? fmtShape(W.shape) : '-'} / ${R ? fmtShape(R.shape) : '-'} do not fit hidden_size ${H} and ${dirs} direction(s)`, 'E_ONNX_SHAPE');
+  if (
+    !W ||
+    !R ||
+    W.ndim !== 3 ||
+    R.ndim !== 3 ||
+    W.shape[0] !== dirs ||
+    W.shape[1] !== G * H ||
+    R.shape[0] !== dirs ||
+    R.shape[1] !== G * H ||
+    R.shape[2] !== H
+  )
+    throw new ShapeError(
+      `${n.op}: W/R shapes ${W ? fmtShape(W.shape) : '-'} / ${R ? fmtShape(R.shape) : '-'} do not fit hidden_size ${H} and ${dirs} direction(s)`,
+      'E_ONNX_SHAPE',
+    );
   const B = ins[3] ?? null;
   const h0 = ins[5] ?? null;
   const c0 = lstm ? (ins[6] ?? null) : null;
@@ -325,8 +423,12 @@ function runRecurrent(n: INode, ins: (Tensor | null)[]): Tensor[] {
         const rr = gate(xt, 1).add(gate(hp, 1)).sigmoid();
         // linear_before_reset = 1 (PyTorch): r ⊙ (Rh·h + Rbh); = 0 (ONNX default): Rh·(r ⊙ h) + Rbh.
         const hh = lbr
-          ? gate(xt, 2).add(rr.mul(gate(hp, 2))).tanh()
-          : gate(xt, 2).add(F.linear(rr.mul(h), r.narrow(0, 2 * H, H), rb ? rb.narrow(0, 2 * H, H) : null)).tanh();
+          ? gate(xt, 2)
+              .add(rr.mul(gate(hp, 2)))
+              .tanh()
+          : gate(xt, 2)
+              .add(F.linear(rr.mul(h), r.narrow(0, 2 * H, H), rb ? rb.narrow(0, 2 * H, H) : null))
+              .tanh();
         h = z.neg().add(1).mul(hh).add(z.mul(h));
       }
       out[t] = h;
@@ -345,4 +447,3 @@ function runRecurrent(n: INode, ins: (Tensor | null)[]): Tensor[] {
   }
   return lstm ? [Y, Yh, Yc] : [Y, Yh];
 }
-

@@ -60,25 +60,45 @@ function roundToBF16(x: number): number {
 /** Cast `x` to ONNX element type `to` (held in backprop's dtype for it), with ONNX's conversion rules. */
 export function castTo(x: Tensor, to: number): Tensor {
   const fromFloat = isFloat(x);
-  const intTo = (bits: number, signed: boolean) => hostMap(x, (v) => (Number.isNaN(v) || !Number.isFinite(v) ? 0 : wrapInt(v, bits, signed)), 'int32');
+  const intTo = (bits: number, signed: boolean) =>
+    hostMap(x, (v) => (Number.isNaN(v) || !Number.isFinite(v) ? 0 : wrapInt(v, bits, signed)), 'int32');
   switch (to) {
-    case OnnxDataType.FLOAT: return x.to('float32');
-    case OnnxDataType.DOUBLE: return x.to('float64');
-    case OnnxDataType.FLOAT16: return hostMap(x.to('float32'), roundToF16, 'float32');
-    case OnnxDataType.BFLOAT16: return hostMap(x.to('float32'), roundToBF16, 'float32');
-    case OnnxDataType.BOOL: return x.ne(0);
-    case OnnxDataType.INT32: return fromFloat ? intTo(32, true) : x.to('int32');
-    case OnnxDataType.INT64: return fromFloat ? hostMap(x, (v) => (Number.isNaN(v) ? 0 : Math.trunc(v)), 'int32') : x.to('int32');
-    case OnnxDataType.INT8: return intTo(8, true);
-    case OnnxDataType.UINT8: return intTo(8, false);
-    case OnnxDataType.INT16: return intTo(16, true);
-    case OnnxDataType.UINT16: return intTo(16, false);
+    case OnnxDataType.FLOAT:
+      return x.to('float32');
+    case OnnxDataType.DOUBLE:
+      return x.to('float64');
+    case OnnxDataType.FLOAT16:
+      return hostMap(x.to('float32'), roundToF16, 'float32');
+    case OnnxDataType.BFLOAT16:
+      return hostMap(x.to('float32'), roundToBF16, 'float32');
+    case OnnxDataType.BOOL:
+      return x.ne(0);
+    case OnnxDataType.INT32:
+      return fromFloat ? intTo(32, true) : x.to('int32');
+    case OnnxDataType.INT64:
+      return fromFloat ? hostMap(x, (v) => (Number.isNaN(v) ? 0 : Math.trunc(v)), 'int32') : x.to('int32');
+    case OnnxDataType.INT8:
+      return intTo(8, true);
+    case OnnxDataType.UINT8:
+      return intTo(8, false);
+    case OnnxDataType.INT16:
+      return intTo(16, true);
+    case OnnxDataType.UINT16:
+      return intTo(16, false);
   }
-  throw new NotSupportedError(`Cast to ONNX type ${to} is not supported (backprop holds float, double, float16/bfloat16 as float, integers up to int64 as int32, bool)`, 'E_ONNX_DTYPE');
+  throw new NotSupportedError(
+    `Cast to ONNX type ${to} is not supported (backprop holds float, double, float16/bfloat16 as float, integers up to int64 as int32, bool)`,
+    'E_ONNX_DTYPE',
+  );
 }
 
 /** The ONNX element type a backprop dtype stands for (CastLike's target). */
-const ONNX_OF_DTYPE: Record<DType, number> = { float32: OnnxDataType.FLOAT, float64: OnnxDataType.DOUBLE, int32: OnnxDataType.INT64, bool: OnnxDataType.BOOL };
+const ONNX_OF_DTYPE: Record<DType, number> = {
+  float32: OnnxDataType.FLOAT,
+  float64: OnnxDataType.DOUBLE,
+  int32: OnnxDataType.INT64,
+  bool: OnnxDataType.BOOL,
+};
 
 // ---------------------------------------------------------------- integer arithmetic
 
@@ -122,11 +142,21 @@ function reduceMore(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor {
   const f = isFloat(v) ? v : v.to('float64');
   let r: Tensor;
   switch (n.op) {
-    case 'ReduceL1': r = f.abs().sum(dims, keep); break;
-    case 'ReduceL2': r = f.square().sum(dims, keep).sqrt(); break;
-    case 'ReduceSumSquare': r = f.square().sum(dims, keep); break;
-    case 'ReduceLogSum': r = f.sum(dims, keep).log(); break;
-    case 'ReduceLogSumExp': r = f.logsumexp(dims, keep); break;
+    case 'ReduceL1':
+      r = f.abs().sum(dims, keep);
+      break;
+    case 'ReduceL2':
+      r = f.square().sum(dims, keep).sqrt();
+      break;
+    case 'ReduceSumSquare':
+      r = f.square().sum(dims, keep);
+      break;
+    case 'ReduceLogSum':
+      r = f.sum(dims, keep).log();
+      break;
+    case 'ReduceLogSumExp':
+      r = f.logsumexp(dims, keep);
+      break;
     default: {
       r = f;
       for (const d of [...dims].sort((p, q) => q - p)) r = r.prod(d, true);
@@ -150,7 +180,10 @@ function cumSum(x: Tensor, axisT: Tensor, exclusive: boolean, reverse: boolean):
         t[i * n + j] = take ? 1 : 0;
       }
     const T = mk(t, [n, n], x.dtype);
-    return x.transpose(ax, x.ndim - 1).matmul(T).transpose(ax, x.ndim - 1);
+    return x
+      .transpose(ax, x.ndim - 1)
+      .matmul(T)
+      .transpose(ax, x.ndim - 1);
   }
   const src = x.dataSync();
   const out = new Array<number>(src.length).fill(0);
@@ -226,7 +259,8 @@ function einsum(eq: string, xs: Tensor[]): Tensor {
   const clean = eq.replace(/\s+/g, '');
   const [lhs, rhsGiven] = clean.split('->') as [string, string | undefined];
   const terms = lhs.split(',');
-  if (terms.length !== xs.length) throw new FormatError(`Einsum: equation ${eq} names ${terms.length} operands, got ${xs.length}`, 'E_ONNX_GRAPH');
+  if (terms.length !== xs.length)
+    throw new FormatError(`Einsum: equation ${eq} names ${terms.length} operands, got ${xs.length}`, 'E_ONNX_GRAPH');
   // Expand "..." into fresh labels (upper-case letters beyond those used).
   const used = new Set(clean.replace(/[^A-Za-z]/g, ''));
   const ellLabels: string[] = [];
@@ -245,14 +279,21 @@ function einsum(eq: string, xs: Tensor[]): Tensor {
   else {
     const counts = new Map<string, number>();
     for (const t of fixed) for (const c of t) counts.set(c, (counts.get(c) ?? 0) + 1);
-    rhs = ell + [...counts].filter(([c, k]) => k === 1 && !ell.includes(c)).map(([c]) => c).sort().join('');
+    rhs =
+      ell +
+      [...counts]
+        .filter(([c, k]) => k === 1 && !ell.includes(c))
+        .map(([c]) => c)
+        .sort()
+        .join('');
   }
   const all: string[] = [];
   for (const t of [...fixed, rhs]) for (const c of t) if (!all.includes(c)) all.push(c);
   const size = new Map<string, number>();
   const aligned = fixed.map((t, i) => {
     let x = xs[i]!;
-    if (t.length !== x.ndim) throw new ShapeError(`Einsum: term ${terms[i]} does not fit operand ${i} of shape ${fmtShape(x.shape)}`, 'E_ONNX_SHAPE');
+    if (t.length !== x.ndim)
+      throw new ShapeError(`Einsum: term ${terms[i]} does not fit operand ${i} of shape ${fmtShape(x.shape)}`, 'E_ONNX_SHAPE');
     let labels = t.split('');
     // Diagonals for repeated labels within a term.
     for (;;) {
@@ -270,7 +311,8 @@ function einsum(eq: string, xs: Tensor[]): Tensor {
     labels.forEach((c, j) => {
       const d = x.shape[j]!;
       const prev = size.get(c);
-      if (prev !== undefined && prev !== d && prev !== 1 && d !== 1) throw new ShapeError(`Einsum: label ${c} has sizes ${prev} and ${d}`, 'E_ONNX_SHAPE');
+      if (prev !== undefined && prev !== d && prev !== 1 && d !== 1)
+        throw new ShapeError(`Einsum: label ${c} has sizes ${prev} and ${d}`, 'E_ONNX_SHAPE');
       if (prev === undefined || prev === 1) size.set(c, d);
     });
     const perm = all.filter((c) => labels.includes(c)).map((c) => labels.indexOf(c));
@@ -296,7 +338,8 @@ export function runMath(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
     case 'Mul': {
       const [a, b] = [X(), need(ins, 1)];
       if (a.dtype !== b.dtype) throw new DTypeError(`${n.op}: inputs have different types ${a.dtype} and ${b.dtype}`, 'E_ONNX_DTYPE');
-      if (a.dtype === 'int32') return [intArith(n.op, a, b, n.op === 'Add' ? (x, y) => x + y : n.op === 'Sub' ? (x, y) => x - y : (x, y) => x * y)];
+      if (a.dtype === 'int32')
+        return [intArith(n.op, a, b, n.op === 'Add' ? (x, y) => x + y : n.op === 'Sub' ? (x, y) => x - y : (x, y) => x * y)];
       return [n.op === 'Add' ? a.add(b) : n.op === 'Sub' ? a.sub(b) : a.mul(b)];
     }
     case 'Div': {
@@ -304,7 +347,8 @@ export function runMath(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
       if (a.dtype === 'int32' && b.dtype === 'int32') return [intDiv(a, b)];
       return [a.div(b)];
     }
-    case 'Mod': return [mod(X(), need(ins, 1), iAttr(n, 'fmod', 0) === 1)];
+    case 'Mod':
+      return [mod(X(), need(ins, 1), iAttr(n, 'fmod', 0) === 1)];
     case 'Pow': {
       const [a, b] = [X(), need(ins, 1)];
       if (a.dtype === 'int32') return [hostBinary(a, b, 'int32', 'Pow', (x, y) => Math.trunc(x ** y))];
@@ -321,27 +365,57 @@ export function runMath(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
       for (const t of ts.slice(1)) s = s.add(t);
       return [n.op === 'Mean' ? s.div(ts.length) : s];
     }
-    case 'Cast': return [castTo(X(), iAttr(n, 'to', 0))];
-    case 'CastLike': return [castTo(X(), ONNX_OF_DTYPE[need(ins, 1).dtype])];
-    case 'Acos': return [hostMap(X(), Math.acos)];
-    case 'Asin': return [hostMap(X(), Math.asin)];
-    case 'Atan': return [hostMap(X(), Math.atan)];
-    case 'Acosh': return [hostMap(X(), Math.acosh)];
-    case 'Asinh': return [hostMap(X(), Math.asinh)];
-    case 'Atanh': return [hostMap(X(), Math.atanh)];
-    case 'Tan': return [X().sin().div(X().cos())];
-    case 'Sinh': return [X().exp().sub(X().neg().exp()).mul(0.5)];
-    case 'Cosh': return [X().exp().add(X().neg().exp()).mul(0.5)];
-    case 'Round': return [hostMap(X(), roundEven)];
-    case 'Selu': return [X().elu(iAttrF(n, 'alpha', 1.67326319217681884765625)).mul(iAttrF(n, 'gamma', 1.05070102214813232421875))];
+    case 'Cast':
+      return [castTo(X(), iAttr(n, 'to', 0))];
+    case 'CastLike':
+      return [castTo(X(), ONNX_OF_DTYPE[need(ins, 1).dtype])];
+    case 'Acos':
+      return [hostMap(X(), Math.acos)];
+    case 'Asin':
+      return [hostMap(X(), Math.asin)];
+    case 'Atan':
+      return [hostMap(X(), Math.atan)];
+    case 'Acosh':
+      return [hostMap(X(), Math.acosh)];
+    case 'Asinh':
+      return [hostMap(X(), Math.asinh)];
+    case 'Atanh':
+      return [hostMap(X(), Math.atanh)];
+    case 'Tan':
+      return [X().sin().div(X().cos())];
+    case 'Sinh':
+      return [X().exp().sub(X().neg().exp()).mul(0.5)];
+    case 'Cosh':
+      return [X().exp().add(X().neg().exp()).mul(0.5)];
+    case 'Round':
+      return [hostMap(X(), roundEven)];
+    case 'Selu':
+      return [
+        X()
+          .elu(iAttrF(n, 'alpha', 1.67326319217681884765625))
+          .mul(iAttrF(n, 'gamma', 1.05070102214813232421875)),
+      ];
     case 'Celu': {
       const a = iAttrF(n, 'alpha', 1);
       return [X().div(a).elu(1).mul(a)];
     }
-    case 'Softsign': return [X().div(X().abs().add(1))];
-    case 'HardSigmoid': return [X().mul(iAttrF(n, 'alpha', 0.2)).add(iAttrF(n, 'beta', 0.5)).clamp(0, 1)];
-    case 'HardSwish': return [X().mul(X().div(6).add(0.5).clamp(0, 1))];
-    case 'ThresholdedRelu': return [X().gt(iAttrF(n, 'alpha', 1)).ifElse(X(), 0)];
+    case 'Softsign':
+      return [X().div(X().abs().add(1))];
+    case 'HardSigmoid':
+      return [
+        X()
+          .mul(iAttrF(n, 'alpha', 0.2))
+          .add(iAttrF(n, 'beta', 0.5))
+          .clamp(0, 1),
+      ];
+    case 'HardSwish':
+      return [X().mul(X().div(6).add(0.5).clamp(0, 1))];
+    case 'ThresholdedRelu':
+      return [
+        X()
+          .gt(iAttrF(n, 'alpha', 1))
+          .ifElse(X(), 0),
+      ];
     case 'Shrink': {
       const l = iAttrF(n, 'lambd', 0.5);
       const b = iAttrF(n, 'bias', 0);
@@ -358,7 +432,8 @@ export function runMath(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
     case 'ReduceLogSumExp':
     case 'ReduceProd':
       return [reduceMore(n, ins, ctx)];
-    case 'CumSum': return [cumSum(X(), need(ins, 1), iAttr(n, 'exclusive', 0) === 1, iAttr(n, 'reverse', 0) === 1)];
+    case 'CumSum':
+      return [cumSum(X(), need(ins, 1), iAttr(n, 'exclusive', 0) === 1, iAttr(n, 'reverse', 0) === 1)];
     case 'TopK': {
       const x = X();
       const ax = normAxis(iAttr(n, 'axis', -1), x.ndim, 'TopK');
@@ -371,8 +446,15 @@ export function runMath(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
       if (ctx.opset < 13) return [coerced2d(x, iAttr(n, 'axis', 1), (m) => hardmax(m, 1))];
       return [hardmax(x, normAxis(iAttr(n, 'axis', -1), x.ndim, 'Hardmax'))];
     }
-    case 'Einsum': return [einsum(sAttr(n, 'equation', ''), ins.filter((t): t is Tensor => t !== null))];
-    case 'Det': return [det(X())];
+    case 'Einsum':
+      return [
+        einsum(
+          sAttr(n, 'equation', ''),
+          ins.filter((t): t is Tensor => t !== null),
+        ),
+      ];
+    case 'Det':
+      return [det(X())];
   }
   return null;
 }

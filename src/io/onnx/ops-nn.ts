@@ -39,9 +39,11 @@ export function windowGeom(n: INode, spatial: number[], k: number[], s: number[]
     const pb = autoPad === 'SAME_UPPER' ? small : total.map((t, i) => t - small[i]!);
     return { pb, pe: total.map((t, i) => t - pb[i]!), out };
   }
-  if (autoPad !== 'NOTSET' && autoPad !== 'VALID') throw new NotSupportedError(`auto_pad=${autoPad} is not an ONNX auto_pad mode`, 'E_ONNX_UNSUPPORTED_ATTR');
+  if (autoPad !== 'NOTSET' && autoPad !== 'VALID')
+    throw new NotSupportedError(`auto_pad=${autoPad} is not an ONNX auto_pad mode`, 'E_ONNX_UNSUPPORTED_ATTR');
   const pads = autoPad === 'VALID' ? new Array<number>(2 * r).fill(0) : isAttr(n, 'pads', new Array<number>(2 * r).fill(0));
-  if (pads.length !== 2 * r || pads.some((p) => p < 0)) throw new FormatError(`pads must be ${2 * r} non-negative integers, got [${pads.join(',')}]`, 'E_ONNX_GRAPH');
+  if (pads.length !== 2 * r || pads.some((p) => p < 0))
+    throw new FormatError(`pads must be ${2 * r} non-negative integers, got [${pads.join(',')}]`, 'E_ONNX_GRAPH');
   const pb = pads.slice(0, r);
   const pe = pads.slice(r);
   const out = spatial.map((x, i) => {
@@ -57,7 +59,16 @@ export function windowGeom(n: INode, spatial: number[], k: number[], s: number[]
 // ---------------------------------------------------------------- pooling
 
 /** Max / average / Lp pooling over any number of spatial dims, written with strided slices. */
-function poolNd(x: Tensor, kind: 'max' | 'avg' | 'lp', k: number[], s: number[], d: number[], g: Geom, countIncludePad: boolean, p: number): Tensor {
+function poolNd(
+  x: Tensor,
+  kind: 'max' | 'avg' | 'lp',
+  k: number[],
+  s: number[],
+  d: number[],
+  g: Geom,
+  countIncludePad: boolean,
+  p: number,
+): Tensor {
   const r = k.length;
   const spatial = x.shape.slice(2);
   const fill = kind === 'max' ? (isFloat(x) ? -Infinity : -2147483648) : 0;
@@ -110,7 +121,8 @@ function pool(n: INode, x: Tensor): Tensor {
   if (x.ndim < 3) throw new ShapeError(`${n.op}: expected [N, C, ...spatial], got ${fmtShape(x.shape)}`, 'E_ONNX_SHAPE');
   const r = x.ndim - 2;
   const k = isAttr(n, 'kernel_shape', []);
-  if (k.length !== r) throw new ShapeError(`${n.op}: kernel_shape [${k.join(',')}] does not fit a ${r}-D input ${fmtShape(x.shape)}`, 'E_ONNX_SHAPE');
+  if (k.length !== r)
+    throw new ShapeError(`${n.op}: kernel_shape [${k.join(',')}] does not fit a ${r}-D input ${fmtShape(x.shape)}`, 'E_ONNX_SHAPE');
   const s = isAttr(n, 'strides', new Array<number>(r).fill(1));
   const d = isAttr(n, 'dilations', new Array<number>(r).fill(1));
   const ceil = iAttr(n, 'ceil_mode', 0) === 1;
@@ -121,7 +133,12 @@ function pool(n: INode, x: Tensor): Tensor {
   if (r === 2 && isFloat(x) && sym && n.attrs.get('auto_pad') === undefined && n.op !== 'LpPool') {
     const K: [number, number] = [k[0]!, k[1]!];
     const opts = { stride: [s[0]!, s[1]!] as [number, number], padding: [g.pb[0]!, g.pb[1]!] as [number, number], ceilMode: ceil };
-    const y = n.op === 'MaxPool' ? F.maxPool2d(x, K, { ...opts, dilation: [d[0]!, d[1]!] }) : d.every((v) => v === 1) ? F.avgPool2d(x, K, { ...opts, countIncludePad: cip }) : null;
+    const y =
+      n.op === 'MaxPool'
+        ? F.maxPool2d(x, K, { ...opts, dilation: [d[0]!, d[1]!] })
+        : d.every((v) => v === 1)
+          ? F.avgPool2d(x, K, { ...opts, countIncludePad: cip })
+          : null;
     if (y && y.shape.slice(2).every((v, i) => v === g.out[i])) return y;
   }
   return poolNd(x, n.op === 'MaxPool' ? 'max' : n.op === 'LpPool' ? 'lp' : 'avg', k, s, d, g, cip, iAttrF(n, 'p', 2));
@@ -133,7 +150,8 @@ function convTranspose(n: INode, ins: (Tensor | null)[]): Tensor {
   let x = need(ins, 0);
   let w = need(ins, 1);
   const r = w.ndim - 2;
-  if (r !== 1 && r !== 2) throw new NotSupportedError(`ConvTranspose with ${r} spatial dims is not supported (1 or 2)`, 'E_ONNX_UNSUPPORTED_ATTR');
+  if (r !== 1 && r !== 2)
+    throw new NotSupportedError(`ConvTranspose with ${r} spatial dims is not supported (1 or 2)`, 'E_ONNX_UNSUPPORTED_ATTR');
   if (r === 1) {
     x = x.unsqueeze(2);
     w = w.unsqueeze(2);
@@ -165,7 +183,12 @@ function convTranspose(n: INode, ins: (Tensor | null)[]): Tensor {
     pb = one(pads.slice(0, r), 0);
     pe = one(pads.slice(r), 0);
   }
-  let y = F.convTranspose2d(x, w, null, { stride: [s[0]!, s[1]!], padding: [0, 0], dilation: [d[0]!, d[1]!], groups: iAttr(n, 'group', 1) });
+  let y = F.convTranspose2d(x, w, null, {
+    stride: [s[0]!, s[1]!],
+    padding: [0, 0],
+    dilation: [d[0]!, d[1]!],
+    groups: iAttr(n, 'group', 1),
+  });
   if (op.some((v) => v > 0)) y = y.pad([0, op[1]!, 0, op[0]!]);
   for (let i = 0; i < 2; i++) {
     if (pe[i]! < 0) {
@@ -184,11 +207,16 @@ function convTranspose(n: INode, ins: (Tensor | null)[]): Tensor {
 /** Nearest-rounding rules (`simple` is onnxruntime's pre-11 Resize/Upsample rule). */
 function roundNearest(x: number, mode: string, down: boolean): number {
   switch (mode) {
-    case 'round_prefer_floor': return x - Math.floor(x) === 0.5 ? Math.floor(x) : Math.round(x);
-    case 'round_prefer_ceil': return Math.round(x);
-    case 'floor': return Math.floor(x);
-    case 'ceil': return Math.ceil(x);
-    case 'simple': return down ? Math.ceil(x) : Math.floor(x);
+    case 'round_prefer_floor':
+      return x - Math.floor(x) === 0.5 ? Math.floor(x) : Math.round(x);
+    case 'round_prefer_ceil':
+      return Math.round(x);
+    case 'floor':
+      return Math.floor(x);
+    case 'ceil':
+      return Math.ceil(x);
+    case 'simple':
+      return down ? Math.ceil(x) : Math.floor(x);
   }
   throw new NotSupportedError(`Resize: nearest_mode ${mode}`, 'E_ONNX_UNSUPPORTED_ATTR');
 }
@@ -199,7 +227,14 @@ function cubicCoeffs(r: number, A: number): number[] {
   return [a(r + 1), b(r), b(1 - r), a(2 - r)];
 }
 
-interface ResizeOpts { mode: string; ctm: string; nearest: string; A: number; exclude: boolean; extrap: number }
+interface ResizeOpts {
+  mode: string;
+  ctm: string;
+  nearest: string;
+  A: number;
+  exclude: boolean;
+  extrap: number;
+}
 
 function resizeAxis(x: Tensor, ax: number, outN: number, scale: number, roi: [number, number], o: ResizeOpts, resizedLen: number): Tensor {
   const inN = x.shape[ax]!;
@@ -210,16 +245,27 @@ function resizeAxis(x: Tensor, ax: number, outN: number, scale: number, roi: [nu
   for (let i = 0; i < outN; i++) {
     let c: number;
     switch (o.ctm) {
-      case 'half_pixel': c = (i + 0.5) / scale - 0.5; break;
-      case 'pytorch_half_pixel': c = outN > 1 ? (i + 0.5) / scale - 0.5 : 0; break;
-      case 'align_corners': c = resizedLen === 1 ? 0 : (i * (inN - 1)) / (resizedLen - 1); break;
-      case 'asymmetric': c = i / scale; break;
-      case 'tf_half_pixel_for_nn': c = (i + 0.5) / scale; break;
+      case 'half_pixel':
+        c = (i + 0.5) / scale - 0.5;
+        break;
+      case 'pytorch_half_pixel':
+        c = outN > 1 ? (i + 0.5) / scale - 0.5 : 0;
+        break;
+      case 'align_corners':
+        c = resizedLen === 1 ? 0 : (i * (inN - 1)) / (resizedLen - 1);
+        break;
+      case 'asymmetric':
+        c = i / scale;
+        break;
+      case 'tf_half_pixel_for_nn':
+        c = (i + 0.5) / scale;
+        break;
       case 'tf_crop_and_resize':
         c = outN > 1 ? roi[0] * (inN - 1) + (i * (roi[1] - roi[0]) * (inN - 1)) / (outN - 1) : 0.5 * (roi[0] + roi[1]) * (inN - 1);
         if (c < 0 || c > inN - 1) outside[i] = 1;
         break;
-      default: throw new NotSupportedError(`Resize: coordinate_transformation_mode ${o.ctm}`, 'E_ONNX_UNSUPPORTED_ATTR');
+      default:
+        throw new NotSupportedError(`Resize: coordinate_transformation_mode ${o.ctm}`, 'E_ONNX_UNSUPPORTED_ATTR');
     }
     const clampI = (j: number) => Math.min(Math.max(j, 0), inN - 1);
     if (o.mode === 'nearest') {
@@ -267,7 +313,8 @@ function resize(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor {
     exclude: iAttr(n, 'exclude_outside', 0) === 1,
     extrap: iAttrF(n, 'extrapolation_value', 0),
   };
-  if (mode !== 'nearest' && mode !== 'linear' && mode !== 'cubic') throw new NotSupportedError(`${n.op}: mode ${mode}`, 'E_ONNX_UNSUPPORTED_ATTR');
+  if (mode !== 'nearest' && mode !== 'linear' && mode !== 'cubic')
+    throw new NotSupportedError(`${n.op}: mode ${mode}`, 'E_ONNX_UNSUPPORTED_ATTR');
   const nd = x.ndim;
   const axes = n.attrs.has('axes') ? isAttr(n, 'axes', []).map((a) => normAxis(a, nd, n.op)) : x.shape.map((_, i) => i);
   const floats = (t: Tensor | null | undefined) => (t && t.numel() ? Array.from(t.dataSync(), Number) : null);
@@ -290,7 +337,8 @@ function resize(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor {
       sizes[a] = Math.floor(x.shape[a]! * scalesIn[i]!);
     });
   } else throw new FormatError(`${n.op}: neither scales nor sizes is given`, 'E_ONNX_GRAPH');
-  if (numel(sizes) > ctx.maxElements) throw new FormatError(`${n.op}: output [${sizes.join(',')}] exceeds the element limit`, 'E_ONNX_LIMIT');
+  if (numel(sizes) > ctx.maxElements)
+    throw new FormatError(`${n.op}: output [${sizes.join(',')}] exceeds the element limit`, 'E_ONNX_LIMIT');
   let y = x;
   for (let a = 0; a < nd; a++) {
     const roi: [number, number] = roiIn ? [roiIn[axes.indexOf(a)] ?? 0, roiIn[axes.indexOf(a) + axes.length] ?? 1] : [0, 1];
@@ -314,7 +362,11 @@ function nll(logp: Tensor, target: Tensor, weight: Tensor | null, reduction: str
   const tshape = target.shape;
   const picked = logp.gather(1, mk(clean, [tshape[0]!, 1, ...tshape.slice(1)], 'int32')).squeeze(1);
   let w = mk(mask, tshape, logp.dtype);
-  if (weight) w = weight.indexSelect(0, mk(clean, [clean.length], 'int32')).reshape(tshape).mul(w);
+  if (weight)
+    w = weight
+      .indexSelect(0, mk(clean, [clean.length], 'int32'))
+      .reshape(tshape)
+      .mul(w);
   const loss = picked.neg().mul(w);
   if (reduction === 'none') return loss;
   if (reduction === 'sum') return loss.sum();
@@ -328,7 +380,8 @@ export function runNN(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] |
   const X = () => need(ins, 0);
   switch (n.op) {
     case 'MaxPool':
-      if (n.outputs.length > 1 && n.outputs[1]) throw new NotSupportedError('MaxPool: the Indices output is not supported', 'E_ONNX_UNSUPPORTED_ATTR');
+      if (n.outputs.length > 1 && n.outputs[1])
+        throw new NotSupportedError('MaxPool: the Indices output is not supported', 'E_ONNX_UNSUPPORTED_ATTR');
       return [pool(n, X())];
     case 'AveragePool':
     case 'LpPool':
@@ -342,9 +395,16 @@ export function runNN(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] |
       if (n.op === 'GlobalMaxPool') return [v.amax(dims, true)];
       if (n.op === 'GlobalAveragePool') return [v.mean(dims, true)];
       const p = iAttrF(n, 'p', 2);
-      return [v.abs().pow(p).sum(dims, true).pow(1 / p)];
+      return [
+        v
+          .abs()
+          .pow(p)
+          .sum(dims, true)
+          .pow(1 / p),
+      ];
     }
-    case 'ConvTranspose': return [convTranspose(n, ins)];
+    case 'ConvTranspose':
+      return [convTranspose(n, ins)];
     case 'Resize':
     case 'Upsample':
       return [resize(n, ins, ctx)];
@@ -354,7 +414,13 @@ export function runNN(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] |
       const bshape = v.shape.map((s, i) => (i === 1 ? s : 1));
       const mean = v.mean(dims, true);
       const c = v.sub(mean);
-      const y = c.mul(c.square().mean(dims, true).add(iAttrF(n, 'epsilon', 1e-5)).rsqrt());
+      const y = c.mul(
+        c
+          .square()
+          .mean(dims, true)
+          .add(iAttrF(n, 'epsilon', 1e-5))
+          .rsqrt(),
+      );
       return [y.mul(need(ins, 1).reshape(bshape)).add(need(ins, 2).reshape(bshape))];
     }
     case 'MeanVarianceNormalization': {
@@ -379,7 +445,14 @@ export function runNN(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] |
         const sl = padded.narrow(1, j, v.shape[1]!);
         sum = sum === null ? sl : sum.add(sl);
       }
-      return [v.div(sum!.mul(alpha / size).add(bias).pow(beta))];
+      return [
+        v.div(
+          sum!
+            .mul(alpha / size)
+            .add(bias)
+            .pow(beta),
+        ),
+      ];
     }
     case 'LpNormalization': {
       const v = X();
@@ -396,7 +469,8 @@ export function runNN(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] |
       const eps = iAttrF(n, 'epsilon', 1e-5);
       const w = need(ins, 1);
       const b = ins[2] ?? null;
-      if (n.outputs.length <= 1 || n.outputs.slice(1).every((o) => !o)) return [F.layerNorm(v, shape, w.reshape(shape), b ? b.reshape(shape) : null, eps)];
+      if (n.outputs.length <= 1 || n.outputs.slice(1).every((o) => !o))
+        return [F.layerNorm(v, shape, w.reshape(shape), b ? b.reshape(shape) : null, eps)];
       const mean = v.mean(dims, true);
       const c = v.sub(mean);
       const inv = c.square().mean(dims, true).add(eps).rsqrt();
@@ -406,7 +480,8 @@ export function runNN(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] |
     }
     case 'BatchNormalization': {
       const x = X();
-      if (ctx.opset < 9 && iAttr(n, 'spatial', 1) !== 1) throw new NotSupportedError('BatchNormalization: spatial = 0 is not supported', 'E_ONNX_UNSUPPORTED_ATTR');
+      if (ctx.opset < 9 && iAttr(n, 'spatial', 1) !== 1)
+        throw new NotSupportedError('BatchNormalization: spatial = 0 is not supported', 'E_ONNX_UNSUPPORTED_ATTR');
       const eps = iAttrF(n, 'epsilon', 1e-5);
       const mom = iAttrF(n, 'momentum', 0.9);
       const [scale, bias, rm, rv] = [1, 2, 3, 4].map((i) => need(ins, i)) as [Tensor, Tensor, Tensor, Tensor];
@@ -419,7 +494,21 @@ export function runNN(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] |
         const varB = c.square().mean(dims, true);
         const y = c.mul(varB.add(eps).rsqrt()).mul(scale.reshape(bshape)).add(bias.reshape(bshape));
         const C = x.shape[1]!;
-        return [y, rm.mul(mom).add(mean.reshape(C).detach().mul(1 - mom)), rv.mul(mom).add(varB.reshape(C).detach().mul(1 - mom))];
+        return [
+          y,
+          rm.mul(mom).add(
+            mean
+              .reshape(C)
+              .detach()
+              .mul(1 - mom),
+          ),
+          rv.mul(mom).add(
+            varB
+              .reshape(C)
+              .detach()
+              .mul(1 - mom),
+          ),
+        ];
       }
       // An imported model follows the train and eval modes as a native BatchNorm does: in training, batch
       // statistics, and the running buffers move by PyTorch's momentum (1 − ONNX momentum).
@@ -438,10 +527,27 @@ export function runNN(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] |
       return [x.mul(mask.to(x.dtype)).mul(ratio), mask];
     }
     case 'NegativeLogLikelihoodLoss':
-      return [nll(X(), need(ins, 1), ins[2] ?? null, sAttr(n, 'reduction', 'mean'), n.attrs.has('ignore_index') ? iAttr(n, 'ignore_index', 0) : null)];
+      return [
+        nll(
+          X(),
+          need(ins, 1),
+          ins[2] ?? null,
+          sAttr(n, 'reduction', 'mean'),
+          n.attrs.has('ignore_index') ? iAttr(n, 'ignore_index', 0) : null,
+        ),
+      ];
     case 'SoftmaxCrossEntropyLoss': {
       const logp = X().logSoftmax(1);
-      return [nll(logp, need(ins, 1), ins[2] ?? null, sAttr(n, 'reduction', 'mean'), n.attrs.has('ignore_index') ? iAttr(n, 'ignore_index', 0) : null), logp];
+      return [
+        nll(
+          logp,
+          need(ins, 1),
+          ins[2] ?? null,
+          sAttr(n, 'reduction', 'mean'),
+          n.attrs.has('ignore_index') ? iAttr(n, 'ignore_index', 0) : null,
+        ),
+        logp,
+      ];
     }
   }
   return null;

@@ -39,7 +39,12 @@ function qConv(n: INode, x: Tensor, w: Tensor): Tensor {
   const d = isAttr(n, 'dilations', [1, 1]);
   const g = windowGeom(n, x.shape.slice(2), w.shape.slice(2), s, d, false);
   const xp = x.pad([g.pb[1]!, g.pe[1]!, g.pb[0]!, g.pe[0]!]);
-  return F.conv2d(xp.to('float32'), w.to('float32'), null, { stride: [s[0]!, s[1]!], padding: [0, 0], dilation: [d[0]!, d[1]!], groups: iAttr(n, 'group', 1) }).to('float64');
+  return F.conv2d(xp.to('float32'), w.to('float32'), null, {
+    stride: [s[0]!, s[1]!],
+    padding: [0, 0],
+    dilation: [d[0]!, d[1]!],
+    groups: iAttr(n, 'group', 1),
+  }).to('float64');
 }
 
 function windowFn(n: INode, size: number): Tensor {
@@ -47,12 +52,18 @@ function windowFn(n: INode, size: number): Tensor {
   const den = periodic ? size : size - 1;
   const a = (k: number) => (2 * Math.PI * k) / den;
   const f =
-    n.op === 'HannWindow' ? (k: number) => 0.5 - 0.5 * Math.cos(a(k))
-      : n.op === 'HammingWindow' ? (k: number) => 25 / 46 - (21 / 46) * Math.cos(a(k))
+    n.op === 'HannWindow'
+      ? (k: number) => 0.5 - 0.5 * Math.cos(a(k))
+      : n.op === 'HammingWindow'
+        ? (k: number) => 25 / 46 - (21 / 46) * Math.cos(a(k))
         : (k: number) => 0.42 - 0.5 * Math.cos(a(k)) + 0.08 * Math.cos(2 * a(k));
   const vals = Array.from({ length: size }, (_, k) => f(k));
   const dt = iAttr(n, 'output_datatype', OnnxDataType.FLOAT);
-  return mk(vals, [size], dt === OnnxDataType.DOUBLE ? 'float64' : dt === OnnxDataType.FLOAT || dt === OnnxDataType.FLOAT16 ? 'float32' : 'int32');
+  return mk(
+    vals,
+    [size],
+    dt === OnnxDataType.DOUBLE ? 'float64' : dt === OnnxDataType.FLOAT || dt === OnnxDataType.FLOAT16 ? 'float32' : 'int32',
+  );
 }
 
 export function runQuant(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] | null {
@@ -86,7 +97,13 @@ export function runQuant(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
       }
       const scale = Math.fround((hi - lo) / 255);
       const zp = scale === 0 ? 0 : Math.min(Math.max(roundEven(Math.fround((0 - lo) / scale)), 0), 255);
-      const y = scale === 0 ? hostMap(x, () => zp, 'int32') : saturate(hostMap(x, (v) => roundEven(Math.fround(v / scale)) + zp, 'float64'), [0, 255]);
+      const y =
+        scale === 0
+          ? hostMap(x, () => zp, 'int32')
+          : saturate(
+              hostMap(x, (v) => roundEven(Math.fround(v / scale)) + zp, 'float64'),
+              [0, 255],
+            );
       return [y, mk([scale], [], 'float32'), mk([zp], [], 'int32')];
     }
     case 'MatMulInteger': {
@@ -105,12 +122,24 @@ export function runQuant(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
     }
     case 'QLinearMatMul':
     case 'QLinearConv': {
-      const [xq, xs, xz, wq, ws, wz, ys, yz] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => need(ins, i)) as Tensor[] as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+      const [xq, xs, xz, wq, ws, wz, ys, yz] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => need(ins, i)) as Tensor[] as [
+        Tensor,
+        Tensor,
+        Tensor,
+        Tensor,
+        Tensor,
+        Tensor,
+        Tensor,
+        Tensor,
+      ];
       const x = f64(xq).sub(f64(xz).reshape([]));
       let acc: Tensor;
       if (n.op === 'QLinearMatMul') {
         const w = f64(wq).sub(wz.numel() > 1 ? f64(wz) : f64(wz).reshape([]));
-        acc = x.matmul(w).mul(f64(xs).reshape([])).mul(ws.numel() > 1 ? f64(ws) : f64(ws).reshape([]));
+        acc = x
+          .matmul(w)
+          .mul(f64(xs).reshape([]))
+          .mul(ws.numel() > 1 ? f64(ws) : f64(ws).reshape([]));
       } else {
         const per = (t: Tensor) => (t.numel() > 1 ? f64(t).reshape([-1, 1, 1, 1]) : f64(t).reshape([]));
         acc = qConv(n, x, f64(wq).sub(per(wz)));
@@ -124,7 +153,8 @@ export function runQuant(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
     case 'HammingWindow':
     case 'BlackmanWindow': {
       const size = X().item();
-      if (!Number.isInteger(size) || size < 0 || size > ctx.maxElements) throw new FormatError(`${n.op}: invalid size ${size}`, 'E_ONNX_GRAPH');
+      if (!Number.isInteger(size) || size < 0 || size > ctx.maxElements)
+        throw new FormatError(`${n.op}: invalid size ${size}`, 'E_ONNX_GRAPH');
       return [windowFn(n, size)];
     }
   }

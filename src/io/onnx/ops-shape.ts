@@ -60,19 +60,22 @@ export function padAny(x: Tensor, pads: number[], mode: string, value: number, m
     for (let i = nd - 1; i >= 0; i--) torchPads.push(pb[i]!, pe[i]!);
     return torchPads.some((p) => p > 0) ? v.pad(torchPads, value) : v;
   }
-  if (mode !== 'reflect' && mode !== 'edge' && mode !== 'wrap') throw new NotSupportedError(`Pad: unknown mode ${mode}`, 'E_ONNX_UNSUPPORTED_ATTR');
+  if (mode !== 'reflect' && mode !== 'edge' && mode !== 'wrap')
+    throw new NotSupportedError(`Pad: unknown mode ${mode}`, 'E_ONNX_UNSUPPORTED_ATTR');
   for (let d = 0; d < nd; d++) {
     if (!pb[d] && !pe[d]) continue;
     const n = v.shape[d]!;
     if (n === 0) throw new ShapeError(`Pad: cannot ${mode}-pad an empty axis ${d}`, 'E_ONNX_SHAPE');
-    if (mode === 'reflect' && (pb[d]! >= n || pe[d]! >= n) && n > 1) throw new ShapeError(`Pad: reflect pads ${pb[d]}/${pe[d]} must be smaller than the axis size ${n}`, 'E_ONNX_SHAPE');
+    if (mode === 'reflect' && (pb[d]! >= n || pe[d]! >= n) && n > 1)
+      throw new ShapeError(`Pad: reflect pads ${pb[d]}/${pe[d]} must be smaller than the axis size ${n}`, 'E_ONNX_SHAPE');
     v = v.indexSelect(d, idxT(padIndex(n, pb[d]!, pe[d]!, mode)));
   }
   return v;
 }
 
 function sliceAny(x: Tensor, starts: number[], ends: number[], axes: number[], steps: number[]): Tensor {
-  if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) throw new FormatError('Slice: starts/ends/axes/steps lengths differ', 'E_ONNX_GRAPH');
+  if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length)
+    throw new FormatError('Slice: starts/ends/axes/steps lengths differ', 'E_ONNX_GRAPH');
   let v = x;
   axes.forEach((ax, i) => {
     const d = normAxis(ax, v.ndim, 'Slice');
@@ -100,16 +103,28 @@ function sliceAny(x: Tensor, starts: number[], ends: number[], axes: number[], s
 
 function depthToSpace(x: Tensor, b: number, mode: string): Tensor {
   const [N, C, H, W] = x.shape as [number, number, number, number];
-  if (x.ndim !== 4 || C % (b * b)) throw new ShapeError(`DepthToSpace: expected [N, C, H, W] with C divisible by ${b * b}, got ${fmtShape(x.shape)}`, 'E_ONNX_SHAPE');
+  if (x.ndim !== 4 || C % (b * b))
+    throw new ShapeError(`DepthToSpace: expected [N, C, H, W] with C divisible by ${b * b}, got ${fmtShape(x.shape)}`, 'E_ONNX_SHAPE');
   const c = C / (b * b);
-  if (mode === 'CRD') return x.reshape(N, c, b, b, H, W).permute(0, 1, 4, 2, 5, 3).reshape(N, c, H * b, W * b);
-  return x.reshape(N, b, b, c, H, W).permute(0, 3, 4, 1, 5, 2).reshape(N, c, H * b, W * b);
+  if (mode === 'CRD')
+    return x
+      .reshape(N, c, b, b, H, W)
+      .permute(0, 1, 4, 2, 5, 3)
+      .reshape(N, c, H * b, W * b);
+  return x
+    .reshape(N, b, b, c, H, W)
+    .permute(0, 3, 4, 1, 5, 2)
+    .reshape(N, c, H * b, W * b);
 }
 
 function spaceToDepth(x: Tensor, b: number): Tensor {
   const [N, C, H, W] = x.shape as [number, number, number, number];
-  if (x.ndim !== 4 || H % b || W % b) throw new ShapeError(`SpaceToDepth: expected [N, C, H, W] with H, W divisible by ${b}, got ${fmtShape(x.shape)}`, 'E_ONNX_SHAPE');
-  return x.reshape(N, C, H / b, b, W / b, b).permute(0, 3, 5, 1, 2, 4).reshape(N, C * b * b, H / b, W / b);
+  if (x.ndim !== 4 || H % b || W % b)
+    throw new ShapeError(`SpaceToDepth: expected [N, C, H, W] with H, W divisible by ${b}, got ${fmtShape(x.shape)}`, 'E_ONNX_SHAPE');
+  return x
+    .reshape(N, C, H / b, b, W / b, b)
+    .permute(0, 3, 5, 1, 2, 4)
+    .reshape(N, C * b * b, H / b, W / b);
 }
 
 /** Rows of `data` (first `batch` dims kept) picked by index tuples: ONNX GatherND. */
@@ -131,7 +146,8 @@ function gatherND(data: Tensor, indices: Tensor, batchDims: number): Tensor {
         let v = ix[(b * tuples + t) * q + k]!;
         const n = idxShape[k]!;
         if (v < 0) v += n;
-        if (v < 0 || v >= n) throw new IndexError(`GatherND: index ${ix[(b * tuples + t) * q + k]} is out of range for a dim of size ${n}`, 'E_ONNX_INDEX');
+        if (v < 0 || v >= n)
+          throw new IndexError(`GatherND: index ${ix[(b * tuples + t) * q + k]} is out of range for a dim of size ${n}`, 'E_ONNX_INDEX');
         r += v * st[k]!;
       }
       rows.push(b * per + r);
@@ -158,7 +174,8 @@ function scatterND(data: Tensor, indices: Tensor, updates: Tensor, reduction: st
     for (let k = 0; k < q; k++) {
       let v = ix[t * q + k]!;
       if (v < 0) v += data.shape[k]!;
-      if (v < 0 || v >= data.shape[k]!) throw new IndexError(`ScatterND: index out of range for dim ${k} of size ${data.shape[k]}`, 'E_ONNX_INDEX');
+      if (v < 0 || v >= data.shape[k]!)
+        throw new IndexError(`ScatterND: index out of range for dim ${k} of size ${data.shape[k]}`, 'E_ONNX_INDEX');
       base += v * st[k]!;
     }
     for (let j = 0; j < slice; j++) out[base + j] = f(out[base + j]!, Number(up[t * slice + j]));
@@ -185,7 +202,8 @@ function scatterElements(data: Tensor, indices: Tensor, updates: Tensor, axis: n
       if (d === ax) {
         v = ix[i]!;
         if (v < 0) v += data.shape[ax]!;
-        if (v < 0 || v >= data.shape[ax]!) throw new IndexError(`ScatterElements: index ${ix[i]} is out of range for an axis of size ${data.shape[ax]}`, 'E_ONNX_INDEX');
+        if (v < 0 || v >= data.shape[ax]!)
+          throw new IndexError(`ScatterElements: index ${ix[i]} is out of range for an axis of size ${data.shape[ax]}`, 'E_ONNX_INDEX');
       }
       at += v * dst[d]!;
     }
@@ -232,11 +250,21 @@ function unique(x: Tensor, axis: number | null, sorted: boolean): Tensor[] {
 }
 
 /** Greedy non-maximum suppression per batch and class → rows [batch, class, box] (ONNX NonMaxSuppression). */
-function nonMaxSuppression(boxes: Tensor, scores: Tensor, maxOut: number, iouMax: number, scoreMin: number | null, center: boolean): Tensor {
+function nonMaxSuppression(
+  boxes: Tensor,
+  scores: Tensor,
+  maxOut: number,
+  iouMax: number,
+  scoreMin: number | null,
+  center: boolean,
+): Tensor {
   const [B, N] = boxes.shape as [number, number];
   const C = scores.shape[1]!;
   if (boxes.ndim !== 3 || boxes.shape[2] !== 4 || scores.ndim !== 3 || scores.shape[0] !== B || scores.shape[2] !== N)
-    throw new ShapeError(`NonMaxSuppression: boxes ${fmtShape(boxes.shape)} and scores ${fmtShape(scores.shape)} do not fit [B, N, 4] and [B, C, N]`, 'E_ONNX_SHAPE');
+    throw new ShapeError(
+      `NonMaxSuppression: boxes ${fmtShape(boxes.shape)} and scores ${fmtShape(scores.shape)} do not fit [B, N, 4] and [B, C, N]`,
+      'E_ONNX_SHAPE',
+    );
   const bx = boxes.dataSync();
   const sc = scores.dataSync();
   const corners = (b: number, i: number): [number, number, number, number] => {
@@ -282,15 +310,36 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
       const e = n.attrs.has('end') ? clampP(iAttr(n, 'end', nd)) : nd;
       return [idxT(v.shape.slice(s, Math.max(s, e)))];
     }
-    case 'Size': return [mk([X().numel()], [], 'int32')];
+    case 'Size':
+      return [mk([X().numel()], [], 'int32')];
     case 'Slice': {
       const v = X();
       if (ctx.opset < 10) {
         const st = isAttr(n, 'starts', []);
-        return [sliceAny(v, st, isAttr(n, 'ends', []), isAttr(n, 'axes', st.map((_, i) => i)), st.map(() => 1))];
+        return [
+          sliceAny(
+            v,
+            st,
+            isAttr(n, 'ends', []),
+            isAttr(
+              n,
+              'axes',
+              st.map((_, i) => i),
+            ),
+            st.map(() => 1),
+          ),
+        ];
       }
       const starts = ints(need(ins, 1), 'starts');
-      return [sliceAny(v, starts, ints(need(ins, 2), 'ends'), ins[3] ? ints(ins[3], 'axes') : starts.map((_, i) => i), ins[4] ? ints(ins[4], 'steps') : starts.map(() => 1))];
+      return [
+        sliceAny(
+          v,
+          starts,
+          ints(need(ins, 2), 'ends'),
+          ins[3] ? ints(ins[3], 'axes') : starts.map((_, i) => i),
+          ins[4] ? ints(ins[4], 'steps') : starts.map(() => 1),
+        ),
+      ];
     }
     case 'Pad': {
       const v = X();
@@ -325,7 +374,8 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
       const size = v.shape[ax]!;
       const outs = n.outputs.length;
       let parts: number[];
-      const given = ctx.opset >= 13 ? (ins[1] && ins[1].numel() ? ints(ins[1], 'split') : null) : n.attrs.has('split') ? isAttr(n, 'split', []) : null;
+      const given =
+        ctx.opset >= 13 ? (ins[1] && ins[1].numel() ? ints(ins[1], 'split') : null) : n.attrs.has('split') ? isAttr(n, 'split', []) : null;
       if (given) parts = given;
       else if (n.attrs.has('num_outputs')) {
         const k = iAttr(n, 'num_outputs', outs);
@@ -335,7 +385,8 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
         if (size % outs) throw new ShapeError(`Split: axis of size ${size} does not split into ${outs} equal parts`, 'E_ONNX_SHAPE');
         parts = new Array<number>(outs).fill(size / outs);
       }
-      if (parts.reduce((a, b) => a + b, 0) !== size) throw new ShapeError(`Split: parts [${parts.join(',')}] do not add up to ${size}`, 'E_ONNX_SHAPE');
+      if (parts.reduce((a, b) => a + b, 0) !== size)
+        throw new ShapeError(`Split: parts [${parts.join(',')}] do not add up to ${size}`, 'E_ONNX_SHAPE');
       let at = 0;
       return parts.map((p) => {
         const t = v.narrow(ax, at, p);
@@ -347,7 +398,8 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
       const reps = ints(need(ins, 1), 'repeats');
       const v = X();
       if (reps.length !== v.ndim) throw new ShapeError(`Tile: ${reps.length} repeats for a rank-${v.ndim} input`, 'E_ONNX_SHAPE');
-      if (numel(v.shape.map((d, i) => d * reps[i]!)) > ctx.maxElements) throw new FormatError('Tile: the output exceeds the element limit', 'E_ONNX_LIMIT');
+      if (numel(v.shape.map((d, i) => d * reps[i]!)) > ctx.maxElements)
+        throw new FormatError('Tile: the output exceeds the element limit', 'E_ONNX_LIMIT');
       return [v.repeat(reps)];
     }
     case 'Range': {
@@ -355,7 +407,13 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
       if (d === 0) throw new ValueError('Range: delta is 0', 'E_ONNX_GRAPH');
       const count = Math.max(Math.ceil((l! - s!) / d!), 0);
       if (count > ctx.maxElements) throw new FormatError(`Range: ${count} elements exceed the limit`, 'E_ONNX_LIMIT');
-      return [mk(Array.from({ length: count }, (_, i) => s! + i * d!), [count], X().dtype)];
+      return [
+        mk(
+          Array.from({ length: count }, (_, i) => s! + i * d!),
+          [count],
+          X().dtype,
+        ),
+      ];
     }
     case 'OneHot': {
       const idx = X();
@@ -366,7 +424,8 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
       const ax = normAxis(iAttr(n, 'axis', -1), nd, 'OneHot');
       const src = idx.dataSync();
       const { outer, inner } = axisLayout([...idx.shape.slice(0, ax), 1, ...idx.shape.slice(ax)], ax);
-      if (!(depth > 0) || outer * depth * inner > ctx.maxElements) throw new FormatError(`OneHot: depth ${depth} gives more than ${ctx.maxElements} elements (or is not positive)`, 'E_ONNX_LIMIT');
+      if (!(depth > 0) || outer * depth * inner > ctx.maxElements)
+        throw new FormatError(`OneHot: depth ${depth} gives more than ${ctx.maxElements} elements (or is not positive)`, 'E_ONNX_LIMIT');
       const out = new Array<number>(outer * depth * inner).fill(off);
       for (let o = 0; o < outer; o++)
         for (let q = 0; q < inner; q++) {
@@ -376,8 +435,10 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
         }
       return [mk(out, [...idx.shape.slice(0, ax), depth, ...idx.shape.slice(ax)], values.dtype)];
     }
-    case 'DepthToSpace': return [depthToSpace(X(), iAttr(n, 'blocksize', 0), sAttr(n, 'mode', 'DCR'))];
-    case 'SpaceToDepth': return [spaceToDepth(X(), iAttr(n, 'blocksize', 0))];
+    case 'DepthToSpace':
+      return [depthToSpace(X(), iAttr(n, 'blocksize', 0), sAttr(n, 'mode', 'DCR'))];
+    case 'SpaceToDepth':
+      return [spaceToDepth(X(), iAttr(n, 'blocksize', 0))];
     case 'EyeLike': {
       const v = X();
       if (v.ndim !== 2) throw new ShapeError(`EyeLike: expected a 2-D input, got ${fmtShape(v.shape)}`, 'E_ONNX_SHAPE');
@@ -427,8 +488,10 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
       });
       return [mk(out, [nd, hits.length], 'int32')];
     }
-    case 'GatherND': return [gatherND(X(), need(ins, 1), iAttr(n, 'batch_dims', 0))];
-    case 'ScatterND': return [scatterND(X(), need(ins, 1), need(ins, 2), sAttr(n, 'reduction', 'none'))];
+    case 'GatherND':
+      return [gatherND(X(), need(ins, 1), iAttr(n, 'batch_dims', 0))];
+    case 'ScatterND':
+      return [scatterND(X(), need(ins, 1), need(ins, 2), sAttr(n, 'reduction', 'none'))];
     case 'Scatter':
     case 'ScatterElements':
       return [scatterElements(X(), need(ins, 1), need(ins, 2), iAttr(n, 'axis', 0), sAttr(n, 'reduction', 'none'))];
@@ -451,7 +514,8 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
       const scoreMin = ins[4] && ins[4].numel() ? ins[4].item() : null;
       return [nonMaxSuppression(X(), need(ins, 1), maxOut, iouMax, scoreMin, iAttr(n, 'center_point_box', 0) === 1)];
     }
-    case 'Unique': return unique(X(), n.attrs.has('axis') ? iAttr(n, 'axis', 0) : null, iAttr(n, 'sorted', 1) === 1);
+    case 'Unique':
+      return unique(X(), n.attrs.has('axis') ? iAttr(n, 'axis', 0) : null, iAttr(n, 'sorted', 1) === 1);
   }
   return null;
 }

@@ -119,19 +119,41 @@ export const ONNX_SCHEMA: Record<string, FieldDef[]> = {
 
 // ---- TypeScript shapes of the decoded messages (fields optional as in proto2) ----
 /** An ONNX opset import: operator-set `domain` ('' for the default) and `version`. */
-export interface OperatorSetIdProto { domain?: string; version?: number }
+export interface OperatorSetIdProto {
+  domain?: string;
+  version?: number;
+}
 /** A key/value string pair (ONNX metadata properties). */
-export interface StringStringEntryProto { key?: string; value?: string }
+export interface StringStringEntryProto {
+  key?: string;
+  value?: string;
+}
 /** One dim of an ONNX tensor shape: a fixed size (`dimValue`) or a symbolic name (`dimParam`). */
-export interface TensorShapeDimension { dimValue?: number; dimParam?: string; denotation?: string }
+export interface TensorShapeDimension {
+  dimValue?: number;
+  dimParam?: string;
+  denotation?: string;
+}
 /** An ONNX tensor shape: its dims. */
-export interface TensorShapeProto { dim: TensorShapeDimension[] }
+export interface TensorShapeProto {
+  dim: TensorShapeDimension[];
+}
 /** The tensor case of an ONNX type: element type code (see `OnnxDataType`) and shape. */
-export interface TypeProtoTensor { elemType?: number; shape?: TensorShapeProto }
+export interface TypeProtoTensor {
+  elemType?: number;
+  shape?: TensorShapeProto;
+}
 /** An ONNX value type (only tensor types are supported). */
-export interface TypeProto { tensorType?: TypeProtoTensor; denotation?: string }
+export interface TypeProto {
+  tensorType?: TypeProtoTensor;
+  denotation?: string;
+}
 /** A named, typed graph input, output or intermediate value. */
-export interface ValueInfoProto { name?: string; type?: TypeProto; docString?: string }
+export interface ValueInfoProto {
+  name?: string;
+  type?: TypeProto;
+  docString?: string;
+}
 /** An ONNX tensor (initializer or constant): dims, element type and data (inline or external). */
 export interface TensorProto {
   dims: number[];
@@ -217,7 +239,18 @@ export const OnnxDataType = {
 } as const;
 
 /** ONNX AttributeProto.AttributeType codes. */
-export const OnnxAttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10 } as const;
+export const OnnxAttrType = {
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+  TENSORS: 9,
+  GRAPHS: 10,
+} as const;
 
 // ---------------------------------------------------------------- limits
 
@@ -301,23 +334,28 @@ function decodeMessage(r: ReaderT, type: string, end: number, depth: number, lim
       if (typeof f.type !== 'object' && expected !== 2 && wt === 2) {
         // packed
         const e = r.uint32() + r.pos;
-        if (e > end) throw new FormatError(`onnx: packed field ${type}.${f.name} runs past its message`, 'E_ONNX_PROTOBUF', { offset: r.pos });
+        if (e > end)
+          throw new FormatError(`onnx: packed field ${type}.${f.name} runs past its message`, 'E_ONNX_PROTOBUF', { offset: r.pos });
         while (r.pos < e) {
           arr.push(readScalar(r, f.type));
-          if (arr.length > lim.maxRepeated) throw new FormatError(`onnx: ${type}.${f.name} has more than ${lim.maxRepeated} elements`, 'E_ONNX_LIMIT', { offset: r.pos });
+          if (arr.length > lim.maxRepeated)
+            throw new FormatError(`onnx: ${type}.${f.name} has more than ${lim.maxRepeated} elements`, 'E_ONNX_LIMIT', { offset: r.pos });
         }
         continue;
       }
-      if (wt !== expected) throw new FormatError(`onnx: ${type}.${f.name} has wire type ${wt}, expected ${expected}`, 'E_ONNX_PROTOBUF', { offset: r.pos });
+      if (wt !== expected)
+        throw new FormatError(`onnx: ${type}.${f.name} has wire type ${wt}, expected ${expected}`, 'E_ONNX_PROTOBUF', { offset: r.pos });
       if (typeof f.type === 'object') {
         const len = r.uint32();
         if (r.pos + len > end) throw new FormatError(`onnx: ${type}.${f.name} runs past its message`, 'E_ONNX_PROTOBUF', { offset: r.pos });
         arr.push(decodeMessage(r, f.type.message, r.pos + len, depth + 1, lim));
       } else arr.push(readScalar(r, f.type));
-      if (arr.length > lim.maxRepeated) throw new FormatError(`onnx: ${type}.${f.name} has more than ${lim.maxRepeated} elements`, 'E_ONNX_LIMIT', { offset: r.pos });
+      if (arr.length > lim.maxRepeated)
+        throw new FormatError(`onnx: ${type}.${f.name} has more than ${lim.maxRepeated} elements`, 'E_ONNX_LIMIT', { offset: r.pos });
       continue;
     }
-    if (wt !== expected) throw new FormatError(`onnx: ${type}.${f.name} has wire type ${wt}, expected ${expected}`, 'E_ONNX_PROTOBUF', { offset: r.pos });
+    if (wt !== expected)
+      throw new FormatError(`onnx: ${type}.${f.name} has wire type ${wt}, expected ${expected}`, 'E_ONNX_PROTOBUF', { offset: r.pos });
     if (typeof f.type === 'object') {
       const len = r.uint32();
       if (r.pos + len > end) throw new FormatError(`onnx: ${type}.${f.name} runs past its message`, 'E_ONNX_PROTOBUF', { offset: r.pos });

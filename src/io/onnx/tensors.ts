@@ -90,18 +90,23 @@ export function protoToTensor(p: TensorProto, opts: ProtoToTensorOptions = {}): 
   if (n > max) throw new FormatError(`onnx: tensor ${name} has ${n} elements (limit ${max})`, 'E_ONNX_LIMIT');
   const dt = p.dataType ?? 0;
   const size = ELEM_SIZE[dt];
-  if (size === undefined) throw new NotSupportedError(`onnx: tensor ${name} has data type ${dt}, which backprop cannot load`, 'E_ONNX_DTYPE');
+  if (size === undefined)
+    throw new NotSupportedError(`onnx: tensor ${name} has data type ${dt}, which backprop cannot load`, 'E_ONNX_DTYPE');
   const shape = p.dims.slice();
   const raw = opts.external ?? p.rawData;
   let out: TypedArray;
   let dtype: DType;
   const toInt32 = (v: number, i: number): number => {
-    if (v > 2147483647 || v < -2147483648) throw new FormatError(`onnx: tensor ${name} holds ${v} at element ${i}, outside int32`, 'E_ONNX_INT64_RANGE');
+    if (v > 2147483647 || v < -2147483648)
+      throw new FormatError(`onnx: tensor ${name} holds ${v} at element ${i}, outside int32`, 'E_ONNX_INT64_RANGE');
     return v;
   };
   if (raw !== undefined && raw.length > 0) {
     if (raw.length !== n * size)
-      throw new FormatError(`onnx: tensor ${name} has ${raw.length} data bytes but shape [${shape.join(',')}] needs ${n * size}`, 'E_ONNX_TENSOR');
+      throw new FormatError(
+        `onnx: tensor ${name} has ${raw.length} data bytes but shape [${shape.join(',')}] needs ${n * size}`,
+        'E_ONNX_TENSOR',
+      );
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     switch (dt) {
       case OnnxDataType.FLOAT:
@@ -154,18 +159,27 @@ export function protoToTensor(p: TensorProto, opts: ProtoToTensorOptions = {}): 
         : dt === OnnxDataType.INT64
           ? p.int64Data
           : p.int32Data;
-  if (src.length !== n) throw new FormatError(`onnx: tensor ${name} has ${src.length} values but shape [${shape.join(',')}] needs ${n}`, 'E_ONNX_TENSOR');
+  if (src.length !== n)
+    throw new FormatError(`onnx: tensor ${name} has ${src.length} values but shape [${shape.join(',')}] needs ${n}`, 'E_ONNX_TENSOR');
   switch (dt) {
     case OnnxDataType.FLOAT:
       return new Tensor(Float32Array.from(src), shape, 'float32');
     case OnnxDataType.FLOAT16:
-      return new Tensor(Float32Array.from(src, (h) => f16ToF32(h & 0xffff)), shape, 'float32');
+      return new Tensor(
+        Float32Array.from(src, (h) => f16ToF32(h & 0xffff)),
+        shape,
+        'float32',
+      );
     case OnnxDataType.BFLOAT16:
       return new Tensor(Float32Array.from(src, bf16ToF32), shape, 'float32');
     case OnnxDataType.DOUBLE:
       return new Tensor(Float64Array.from(src), shape, 'float64');
     case OnnxDataType.BOOL:
-      return new Tensor(Uint8Array.from(src, (v) => (v ? 1 : 0)), shape, 'bool');
+      return new Tensor(
+        Uint8Array.from(src, (v) => (v ? 1 : 0)),
+        shape,
+        'bool',
+      );
     default:
       return new Tensor(Int32Array.from(src, toInt32), shape, 'int32');
   }

@@ -26,9 +26,33 @@ export interface Ev {
  * its own name and is traced through its primitives.
  */
 export const LAYER_TYPES = [
-  'Linear', 'Conv1d', 'Conv2d', 'ConvTranspose2d', 'MaxPool2d', 'AvgPool2d', 'AdaptiveAvgPool2d', 'BatchNorm1d', 'BatchNorm2d',
-  'LayerNorm', 'Embedding', 'Dropout', 'Flatten', 'Identity', 'ReLU', 'LeakyReLU', 'ELU', 'GELU', 'SiLU', 'Sigmoid', 'Tanh',
-  'Softplus', 'Softmax', 'LogSoftmax', 'LSTM', 'GRU', 'RNN',
+  'Linear',
+  'Conv1d',
+  'Conv2d',
+  'ConvTranspose2d',
+  'MaxPool2d',
+  'AvgPool2d',
+  'AdaptiveAvgPool2d',
+  'BatchNorm1d',
+  'BatchNorm2d',
+  'LayerNorm',
+  'Embedding',
+  'Dropout',
+  'Flatten',
+  'Identity',
+  'ReLU',
+  'LeakyReLU',
+  'ELU',
+  'GELU',
+  'SiLU',
+  'Sigmoid',
+  'Tanh',
+  'Softplus',
+  'Softmax',
+  'LogSoftmax',
+  'LSTM',
+  'GRU',
+  'RNN',
 ] as const;
 export type LayerType = (typeof LAYER_TYPES)[number];
 const KNOWN_LAYERS = new Set<string>(LAYER_TYPES);
@@ -45,7 +69,10 @@ function flatTensors(v: unknown): Tensor[] {
 function outputsOf(y: unknown, where: string): Tensor[] {
   if (y instanceof Tensor) return [y];
   if (Array.isArray(y) && y.every((t) => t instanceof Tensor)) return y as Tensor[];
-  throw new NotSupportedError(`exportOnnx: ${where} returned ${typeof y}; only a Tensor or an array of Tensors can be exported`, 'E_ONNX_EXPORT');
+  throw new NotSupportedError(
+    `exportOnnx: ${where} returned ${typeof y}; only a Tensor or an array of Tensors can be exported`,
+    'E_ONNX_EXPORT',
+  );
 }
 
 /** Run `model` on `inputs`, recording events. */
@@ -113,4 +140,3 @@ export function trace(model: Module, inputs: Tensor[]): { events: Ev[]; outputs:
     stack = [];
   }
 }
-

@@ -63,7 +63,10 @@ function exactClass(m: Module): Ctor {
 /** Python for one leaf: `nn.Type(args)`, with string-valued padding quoted (PyTorch prints it bare). */
 function leafCall(m: Module, name: string, path: string): PyTranslation {
   if (m instanceof L.LayerNorm && m.elementwiseAffine && m.bias === null)
-    throw new NotSupportedError(`pytorch export: ${path} is a LayerNorm without bias; PyTorch 1.13's nn.LayerNorm has no bias=False — ${ONNX_ROUTE}`, 'E_PYTORCH_EXPORT');
+    throw new NotSupportedError(
+      `pytorch export: ${path} is a LayerNorm without bias; PyTorch 1.13's nn.LayerNorm has no bias=False — ${ONNX_ROUTE}`,
+      'E_PYTORCH_EXPORT',
+    );
   return { ctor: `nn.${name}`, args: m.extraRepr().replace(/\bpadding=(same|valid)\b/, "padding='$1'") };
 }
 
@@ -72,7 +75,10 @@ function leafCall(m: Module, name: string, path: string): PyTranslation {
  * helpers (`load_safetensors`, `save_safetensors`, `load_model`) that need only torch and numpy.
  * Throws NotSupportedError (code E_PYTORCH_EXPORT) naming the first module it cannot translate.
  */
-export function pytorchModelSource(model: Module, opts: { translators?: Map<Ctor, PyTranslator>; inputShape?: readonly number[]; title?: string } = {}): string {
+export function pytorchModelSource(
+  model: Module,
+  opts: { translators?: Map<Ctor, PyTranslator>; inputShape?: readonly number[]; title?: string } = {},
+): string {
   const translators = opts.translators ?? new Map<Ctor, PyTranslator>();
   const classes: Record<string, string> = {};
   const leafName = new Map<Ctor, string>(PYTORCH_LEAVES.map(([c, n]) => [c, n]));
@@ -86,17 +92,25 @@ export function pytorchModelSource(model: Module, opts: { translators?: Map<Ctor
     }
     const leaf = leafName.get(cls);
     if (leaf) {
-      if (m.children().length) throw new NotSupportedError(`pytorch export: ${path} (${leaf}) has sub-modules the generator does not know`, 'E_PYTORCH_EXPORT');
+      if (m.children().length)
+        throw new NotSupportedError(`pytorch export: ${path} (${leaf}) has sub-modules the generator does not know`, 'E_PYTORCH_EXPORT');
       return leafCall(m, leaf, path);
     }
     if (cls === Sequential) {
       const kids = m.namedChildren();
       const inner = indent + '    ';
       const sub = (k: string) => (path ? `${path}.${k}` : k);
-      if (kids.every(([k], i) => k === String(i))) return { ctor: 'nn.Sequential', args: `\n${kids.map(([k, c]) => `${inner}${emit(c, sub(k), inner)},`).join('\n')}\n${indent}` };
+      if (kids.every(([k], i) => k === String(i)))
+        return { ctor: 'nn.Sequential', args: `\n${kids.map(([k, c]) => `${inner}${emit(c, sub(k), inner)},`).join('\n')}\n${indent}` };
       if (!kids.every(([k]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k)))
-        throw new NotSupportedError(`pytorch export: ${path || 'the model'} is a Sequential with child names that are not Python identifiers`, 'E_PYTORCH_EXPORT');
-      return { ctor: 'nn.Sequential', args: `OrderedDict([\n${kids.map(([k, c]) => `${inner}(${JSON.stringify(k)}, ${emit(c, sub(k), inner)}),`).join('\n')}\n${indent}])` };
+        throw new NotSupportedError(
+          `pytorch export: ${path || 'the model'} is a Sequential with child names that are not Python identifiers`,
+          'E_PYTORCH_EXPORT',
+        );
+      return {
+        ctor: 'nn.Sequential',
+        args: `OrderedDict([\n${kids.map(([k, c]) => `${inner}(${JSON.stringify(k)}, ${emit(c, sub(k), inner)}),`).join('\n')}\n${indent}])`,
+      };
     }
     const where = path ? `'${path}'` : 'the model itself';
     const ownForward = Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(m), 'forward');

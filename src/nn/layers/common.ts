@@ -16,12 +16,14 @@ export function checkPosInt(v: unknown, what: string, who: string, allowZero = f
 }
 
 export function checkFinite(v: unknown, what: string, who: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${who}: ${what} must be a finite number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new ValueError(`${who}: ${what} must be a finite number, got ${JSON.stringify(v)}`);
   return v;
 }
 
 export function checkProb(p: unknown, who: string): number {
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`${who}: dropout probability has to be between 0 and 1, but got ${JSON.stringify(p)}`);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+    throw new ValueError(`${who}: dropout probability has to be between 0 and 1, but got ${JSON.stringify(p)}`);
   return p;
 }
 
@@ -32,7 +34,9 @@ export function toPair(v: IntOrPair, what: string, who: string, allowZero = fals
   const p: [number, number] = typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? [v[0], v[1]] : [NaN, NaN];
   for (const x of p)
     if (!Number.isInteger(x) || x < (allowZero ? 0 : 1))
-      throw new ValueError(`${who}: ${what} must be a ${allowZero ? 'non-negative' : 'positive'} integer or a pair of them, got ${JSON.stringify(v)}`);
+      throw new ValueError(
+        `${who}: ${what} must be a ${allowZero ? 'non-negative' : 'positive'} integer or a pair of them, got ${JSON.stringify(v)}`,
+      );
   return p;
 }
 

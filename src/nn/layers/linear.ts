@@ -42,7 +42,7 @@ export class Linear extends Module {
     this.inFeatures = checkPosInt(inFeatures, 'inFeatures', 'Linear', true);
     this.outFeatures = checkPosInt(outFeatures, 'outFeatures', 'Linear', true);
     this.weight = new Parameter(zeros(outFeatures, inFeatures));
-    this.bias = opts.bias ?? true ? new Parameter(zeros(outFeatures)) : null;
+    this.bias = (opts.bias ?? true) ? new Parameter(zeros(outFeatures)) : null;
     resetLinearLike(this.weight, this.bias, opts);
   }
 
@@ -51,7 +51,9 @@ export class Linear extends Module {
     if (last !== this.inFeatures)
       throw new ShapeError(
         `${this.describe()}: expected input [..., ${this.inFeatures}], got ${fmtShape(x.shape)}; ` +
-          (last === undefined ? 'hint: a 0-d tensor has no feature dim; reshape it to [1, 1]' : `hint: the previous layer outputs ${last} features but this Linear expects ${this.inFeatures}`),
+          (last === undefined
+            ? 'hint: a 0-d tensor has no feature dim; reshape it to [1, 1]'
+            : `hint: the previous layer outputs ${last} features but this Linear expects ${this.inFeatures}`),
         'E_LINEAR_SHAPE',
       );
     checkFloatInput(x, this.describe());
@@ -141,7 +143,7 @@ export class Conv2d extends Module {
     this.groups = checkGroups(inChannels, outChannels, opts.groups ?? 1, who);
     this.paddingMode = checkPaddingMode(opts.paddingMode, who);
     this.weight = new Parameter(zeros(outChannels, inChannels / this.groups, ...this.kernelSize));
-    this.bias = opts.bias ?? true ? new Parameter(zeros(outChannels)) : null;
+    this.bias = (opts.bias ?? true) ? new Parameter(zeros(outChannels)) : null;
     resetLinearLike(this.weight, this.bias, opts);
   }
 
@@ -151,7 +153,9 @@ export class Conv2d extends Module {
     if (x.ndim !== 4 || x.shape[1] !== this.inChannels)
       throw new ShapeError(
         `${who}: expected input [N, ${this.inChannels}, H, W] (or [${this.inChannels}, H, W]), got ${fmtShape(x.shape)}` +
-          (x.ndim === 4 ? `; hint: the input has ${x.shape[1]} channels but this layer expects ${this.inChannels}` : `; hint: a ${x.ndim}-D input — images are [N, C, H, W]`),
+          (x.ndim === 4
+            ? `; hint: the input has ${x.shape[1]} channels but this layer expects ${this.inChannels}`
+            : `; hint: a ${x.ndim}-D input — images are [N, C, H, W]`),
         'E_CONV_SHAPE',
       );
     checkFloatInput(x, who);
@@ -171,7 +175,12 @@ export class Conv2d extends Module {
       const padded = F.pad(x, [l, r, t, b], this.paddingMode);
       return F.conv2d(padded, this.weight, this.bias, { stride: this.stride, padding: 0, dilation: this.dilation, groups: this.groups });
     }
-    return F.conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return F.conv2d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
   }
 
   private describe(): string {
@@ -179,7 +188,10 @@ export class Conv2d extends Module {
   }
 
   override extraRepr(): string {
-    return convRepr(this, this.kernelSize, this.stride, this.padding, this.dilation, this.groups, this.bias !== null) + (this.paddingMode === 'zeros' ? '' : `, padding_mode=${this.paddingMode}`);
+    return (
+      convRepr(this, this.kernelSize, this.stride, this.padding, this.dilation, this.groups, this.bias !== null) +
+      (this.paddingMode === 'zeros' ? '' : `, padding_mode=${this.paddingMode}`)
+    );
   }
 }
 
@@ -244,7 +256,7 @@ export class Conv1d extends Module {
     this.groups = checkGroups(inChannels, outChannels, opts.groups ?? 1, who);
     this.paddingMode = checkPaddingMode(opts.paddingMode, who);
     this.weight = new Parameter(zeros(outChannels, inChannels / this.groups, kernelSize));
-    this.bias = opts.bias ?? true ? new Parameter(zeros(outChannels)) : null;
+    this.bias = (opts.bias ?? true) ? new Parameter(zeros(outChannels)) : null;
     resetLinearLike(this.weight, this.bias, opts);
   }
 
@@ -262,7 +274,12 @@ export class Conv1d extends Module {
       const padded = F.pad(x, sidePads(this.padding, this.kernelSize, this.dilation), this.paddingMode);
       return F.conv1d(padded, this.weight, this.bias, { stride: this.stride, padding: 0, dilation: this.dilation, groups: this.groups });
     }
-    return F.conv1d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return F.conv1d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
   }
 
   override extraRepr(): string {
@@ -319,9 +336,11 @@ export class ConvTranspose2d extends Module {
     this.groups = checkGroups(inChannels, outChannels, opts.groups ?? 1, who);
     for (let i = 0; i < 2; i++)
       if (this.outputPadding[i]! >= Math.max(this.stride[i]!, this.dilation[i]!))
-        throw new ValueError(`${who}: outputPadding must be smaller than either stride or dilation, got outputPadding ${pairRepr(this.outputPadding)}, stride ${pairRepr(this.stride)}`);
+        throw new ValueError(
+          `${who}: outputPadding must be smaller than either stride or dilation, got outputPadding ${pairRepr(this.outputPadding)}, stride ${pairRepr(this.stride)}`,
+        );
     this.weight = new Parameter(zeros(inChannels, outChannels / this.groups, ...this.kernelSize));
-    this.bias = opts.bias ?? true ? new Parameter(zeros(outChannels)) : null;
+    this.bias = (opts.bias ?? true) ? new Parameter(zeros(outChannels)) : null;
     resetLinearLike(this.weight, this.bias, opts);
   }
 

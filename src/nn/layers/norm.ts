@@ -43,7 +43,8 @@ abstract class BatchNormBase extends Module {
     this.eps = opts.eps ?? 1e-5;
     if (!(this.eps > 0)) throw new ValueError(`${who}: eps must be positive, got ${this.eps}`);
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
-    if (this.momentum !== null && !(this.momentum >= 0 && this.momentum <= 1)) throw new ValueError(`${who}: momentum must be in [0, 1] or null, got ${this.momentum}`);
+    if (this.momentum !== null && !(this.momentum >= 0 && this.momentum <= 1))
+      throw new ValueError(`${who}: momentum must be in [0, 1] or null, got ${this.momentum}`);
     this.affine = opts.affine ?? true;
     this.trackRunningStats = opts.trackRunningStats ?? true;
     this.weight = this.affine ? new Parameter(ones(numFeatures)) : null;
@@ -106,7 +107,9 @@ abstract class BatchNormBase extends Module {
   protected channelError(x: Tensor, layout: string): ShapeError {
     return new ShapeError(
       `${this.describe()}: expected input ${layout}, got ${fmtShape(x.shape)}` +
-        (x.ndim >= 2 && x.shape[1] !== this.numFeatures ? `; hint: the input has ${x.shape[1]} channels in dim 1 but this layer normalises ${this.numFeatures}` : ''),
+        (x.ndim >= 2 && x.shape[1] !== this.numFeatures
+          ? `; hint: the input has ${x.shape[1]} channels in dim 1 but this layer normalises ${this.numFeatures}`
+          : ''),
       'E_NORM_SHAPE',
     );
   }
@@ -206,7 +209,8 @@ export class Embedding extends Module {
     checkOptions(opts, ['paddingIdx', 'maxNorm', 'normType', 'weight', 'rng'], 'Embedding');
     this.maxNorm = opts.maxNorm ?? null;
     this.normType = opts.normType ?? 2;
-    if (this.maxNorm !== null && (!(this.maxNorm >= 0) || !Number.isFinite(this.maxNorm))) throw new ValueError(`Embedding: maxNorm must be a non-negative number, got ${this.maxNorm}`);
+    if (this.maxNorm !== null && (!(this.maxNorm >= 0) || !Number.isFinite(this.maxNorm)))
+      throw new ValueError(`Embedding: maxNorm must be a non-negative number, got ${this.maxNorm}`);
     if (!(this.normType > 0)) throw new ValueError(`Embedding: normType must be positive, got ${this.normType}`);
     this.numEmbeddings = checkPosInt(numEmbeddings, 'numEmbeddings', 'Embedding');
     this.embeddingDim = checkPosInt(embeddingDim, 'embeddingDim', 'Embedding');
@@ -239,7 +243,9 @@ export class Embedding extends Module {
 
   forward(indices: Tensor): Tensor {
     if (indices.dtype !== 'int32')
-      throw new DTypeError(`Embedding(${this.numEmbeddings}, ${this.embeddingDim}): indices must be int32, got ${indices.dtype}; convert with .int()`);
+      throw new DTypeError(
+        `Embedding(${this.numEmbeddings}, ${this.embeddingDim}): indices must be int32, got ${indices.dtype}; convert with .int()`,
+      );
     return F.embedding(indices, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
   }
 
@@ -270,7 +276,8 @@ export class GroupNorm extends Module {
     checkOptions(opts, ['eps', 'affine'], 'GroupNorm');
     this.numGroups = checkPosInt(numGroups, 'numGroups', 'GroupNorm');
     this.numChannels = checkPosInt(numChannels, 'numChannels', 'GroupNorm');
-    if (numChannels % numGroups) throw new ValueError(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
+    if (numChannels % numGroups)
+      throw new ValueError(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
     this.eps = opts.eps ?? 1e-5;
     this.affine = opts.affine ?? true;
     this.weight = this.affine ? new Parameter(ones(numChannels)) : null;
@@ -279,7 +286,10 @@ export class GroupNorm extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.ndim < 2 || x.shape[1] !== this.numChannels)
-      throw new ShapeError(`GroupNorm(${this.numGroups}, ${this.numChannels}): expected input [N, ${this.numChannels}, *], got ${fmtShape(x.shape)}`, 'E_NORM_SHAPE');
+      throw new ShapeError(
+        `GroupNorm(${this.numGroups}, ${this.numChannels}): expected input [N, ${this.numChannels}, *], got ${fmtShape(x.shape)}`,
+        'E_NORM_SHAPE',
+      );
     if (!x.isFloatingPoint()) throw new DTypeError(`GroupNorm: expected a floating-point input, got ${x.dtype}`);
     return F.groupNorm(x, this.numGroups, this.weight, this.bias, this.eps);
   }

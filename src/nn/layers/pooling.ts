@@ -6,7 +6,8 @@ import { Module, pyRepr } from '../module.js';
 import { checkOptions, pairRepr, pyFloat, toPair, type IntOrPair } from './common.js';
 
 function check4d(x: Tensor, who: string): void {
-  if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`${who}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got ${fmtShape(x.shape)}`, 'E_POOL_SHAPE');
+  if (x.ndim !== 3 && x.ndim !== 4)
+    throw new ShapeError(`${who}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got ${fmtShape(x.shape)}`, 'E_POOL_SHAPE');
 }
 
 const intOrPairRepr = (v: IntOrPair) => (typeof v === 'number' ? String(v) : pairRepr(v));
@@ -18,7 +19,10 @@ function checkWindow(x: Tensor, k: [number, number], pad: [number, number], dil:
   const ew = dil[1] * (k[1] - 1) + 1;
   if (h + 2 * pad[0] < eh || w + 2 * pad[1] < ew)
     throw new ShapeError(`${who}: input ${fmtShape(x.shape)} is smaller than the pooling window ${eh}x${ew}`, 'E_POOL_SHAPE');
-  if (pad[0] * 2 > k[0] || pad[1] * 2 > k[1]) throw new ValueError(`${who}: padding should be at most half of the kernel size, got padding ${pairRepr(pad)} for kernel ${pairRepr(k)}`);
+  if (pad[0] * 2 > k[0] || pad[1] * 2 > k[1])
+    throw new ValueError(
+      `${who}: padding should be at most half of the kernel size, got padding ${pairRepr(pad)} for kernel ${pairRepr(k)}`,
+    );
 }
 
 /** Max over kH×kW windows. x: [N, C, H, W] → [N, C, OH, OW] (stride defaults to the kernel size). */
@@ -29,7 +33,10 @@ export class MaxPool2d extends Module {
   readonly padding: IntOrPair;
   readonly dilation: IntOrPair;
   readonly ceilMode: boolean;
-  constructor(kernelSize: IntOrPair, opts: { stride?: IntOrPair | null; padding?: IntOrPair; dilation?: IntOrPair; ceilMode?: boolean } = {}) {
+  constructor(
+    kernelSize: IntOrPair,
+    opts: { stride?: IntOrPair | null; padding?: IntOrPair; dilation?: IntOrPair; ceilMode?: boolean } = {},
+  ) {
     super();
     checkOptions(opts, ['stride', 'padding', 'dilation', 'ceilMode'], 'MaxPool2d');
     toPair(kernelSize, 'kernelSize', 'MaxPool2d');
@@ -46,7 +53,12 @@ export class MaxPool2d extends Module {
     const who = `MaxPool2d(kernel_size=${intOrPairRepr(this.kernelSize)})`;
     check4d(x, who);
     checkWindow(x, toPair(this.kernelSize, '', who), toPair(this.padding, '', who, true), toPair(this.dilation, '', who), who);
-    return F.maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+    return F.maxPool2d(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+    });
   }
   override extraRepr(): string {
     return `kernel_size=${intOrPairRepr(this.kernelSize)}, stride=${intOrPairRepr(this.stride)}, padding=${intOrPairRepr(this.padding)}, dilation=${intOrPairRepr(this.dilation)}, ceil_mode=${pyRepr(this.ceilMode)}`;
@@ -64,7 +76,13 @@ export class AvgPool2d extends Module {
   readonly divisorOverride: number | null;
   constructor(
     kernelSize: IntOrPair,
-    opts: { stride?: IntOrPair | null; padding?: IntOrPair; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null } = {},
+    opts: {
+      stride?: IntOrPair | null;
+      padding?: IntOrPair;
+      ceilMode?: boolean;
+      countIncludePad?: boolean;
+      divisorOverride?: number | null;
+    } = {},
   ) {
     super();
     checkOptions(opts, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'], 'AvgPool2d');
@@ -109,7 +127,8 @@ export class AdaptiveAvgPool2d extends Module {
   forward(x: Tensor): Tensor {
     const who = `AdaptiveAvgPool2d(output_size=${intOrPairRepr(this.outputSize)})`;
     check4d(x, who);
-    if (x.shape[x.ndim - 2] === 0 || x.shape[x.ndim - 1] === 0) throw new ShapeError(`${who}: input ${fmtShape(x.shape)} has an empty spatial dim`, 'E_POOL_SHAPE');
+    if (x.shape[x.ndim - 2] === 0 || x.shape[x.ndim - 1] === 0)
+      throw new ShapeError(`${who}: input ${fmtShape(x.shape)} has an empty spatial dim`, 'E_POOL_SHAPE');
     return F.adaptiveAvgPool2d(x, this.outputSize);
   }
   override extraRepr(): string {
@@ -124,10 +143,16 @@ export class Upsample extends Module {
   readonly scaleFactor: number | readonly [number, number] | null;
   readonly mode: F.InterpolateMode;
   readonly alignCorners: boolean | null;
-  constructor(opts: { size?: IntOrPair; scaleFactor?: number | readonly [number, number]; mode?: F.InterpolateMode; alignCorners?: boolean | null }) {
+  constructor(opts: {
+    size?: IntOrPair;
+    scaleFactor?: number | readonly [number, number];
+    mode?: F.InterpolateMode;
+    alignCorners?: boolean | null;
+  }) {
     super();
     checkOptions(opts, ['size', 'scaleFactor', 'mode', 'alignCorners'], 'Upsample');
-    if ((opts.size === undefined) === (opts.scaleFactor === undefined)) throw new ValueError('Upsample: give exactly one of size and scaleFactor');
+    if ((opts.size === undefined) === (opts.scaleFactor === undefined))
+      throw new ValueError('Upsample: give exactly one of size and scaleFactor');
     const mode = opts.mode ?? 'nearest';
     if (mode !== 'nearest' && mode !== 'bilinear' && mode !== 'bicubic')
       throw new ValueError(`Upsample: mode must be 'nearest', 'bilinear' or 'bicubic', got '${String(opts.mode)}'`);
@@ -136,7 +161,8 @@ export class Upsample extends Module {
     if (opts.size !== undefined) toPair(opts.size, 'size', 'Upsample');
     if (opts.scaleFactor !== undefined) {
       const f = typeof opts.scaleFactor === 'number' ? [opts.scaleFactor] : opts.scaleFactor;
-      if (f.some((v) => !(v > 0) || !Number.isFinite(v))) throw new ValueError(`Upsample: scaleFactor must be positive, got ${JSON.stringify(opts.scaleFactor)}`);
+      if (f.some((v) => !(v > 0) || !Number.isFinite(v)))
+        throw new ValueError(`Upsample: scaleFactor must be positive, got ${JSON.stringify(opts.scaleFactor)}`);
     }
     this.size = opts.size ?? null;
     this.scaleFactor = opts.scaleFactor ?? null;
@@ -146,12 +172,17 @@ export class Upsample extends Module {
   forward(x: Tensor): Tensor {
     if (x.ndim !== 4) throw new ShapeError(`Upsample: expected a 4-D input [N, C, H, W], got ${fmtShape(x.shape)}`, 'E_POOL_SHAPE');
     const common = this.mode === 'nearest' ? { mode: this.mode } : { mode: this.mode, alignCorners: this.alignCorners };
-    return this.size !== null ? F.interpolate(x, { size: this.size, ...common }) : F.interpolate(x, { scaleFactor: this.scaleFactor!, ...common });
+    return this.size !== null
+      ? F.interpolate(x, { size: this.size, ...common })
+      : F.interpolate(x, { scaleFactor: this.scaleFactor!, ...common });
   }
   override extraRepr(): string {
     const tail = `, mode=${this.mode}`;
     if (this.size !== null) return `size=${intOrPairRepr(this.size)}${tail}`;
-    const sf = typeof this.scaleFactor === 'number' ? pyFloat(this.scaleFactor) : `(${(this.scaleFactor as readonly number[]).map(pyFloat).join(', ')})`;
+    const sf =
+      typeof this.scaleFactor === 'number'
+        ? pyFloat(this.scaleFactor)
+        : `(${(this.scaleFactor as readonly number[]).map(pyFloat).join(', ')})`;
     return `scale_factor=${sf}${tail}`;
   }
 }

@@ -86,7 +86,16 @@ abstract class RNNBase extends Module {
     const who = this.typeName;
     checkOptions(
       opts,
-      ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'rng', ...(mode.startsWith('RNN') ? ['nonlinearity'] : []), ...(mode === 'LSTM' ? ['projSize'] : [])],
+      [
+        'numLayers',
+        'bias',
+        'batchFirst',
+        'dropout',
+        'bidirectional',
+        'rng',
+        ...(mode.startsWith('RNN') ? ['nonlinearity'] : []),
+        ...(mode === 'LSTM' ? ['projSize'] : []),
+      ],
       who,
     );
     this.mode = mode;
@@ -96,11 +105,13 @@ abstract class RNNBase extends Module {
     this.bias = opts.bias ?? true;
     this.batchFirst = opts.batchFirst ?? false;
     this.dropout = opts.dropout ?? 0;
-    if (!(this.dropout >= 0 && this.dropout <= 1)) throw new ValueError(`${who}: dropout should be a number in [0, 1], got ${this.dropout}`);
+    if (!(this.dropout >= 0 && this.dropout <= 1))
+      throw new ValueError(`${who}: dropout should be a number in [0, 1], got ${this.dropout}`);
     this.bidirectional = opts.bidirectional ?? false;
     this.rng = null;
     this.projSize = checkPosInt(opts.projSize ?? 0, 'projSize', who, true);
-    if (this.projSize >= hiddenSize) throw new ValueError(`${who}: projSize (${this.projSize}) has to be smaller than hiddenSize (${hiddenSize})`);
+    if (this.projSize >= hiddenSize)
+      throw new ValueError(`${who}: projSize (${this.projSize}) has to be smaller than hiddenSize (${hiddenSize})`);
     const g = gateCount(mode);
     const H = hiddenSize;
     const R = this.outSize;
@@ -116,7 +127,8 @@ abstract class RNNBase extends Module {
         ];
         if (this.bias) shapes.push([`bias_ih${sfx}`, [g * H]], [`bias_hh${sfx}`, [g * H]]);
         if (this.projSize > 0) shapes.push([`weight_hr${sfx}`, [this.projSize, H]]);
-        for (const [name, shape] of shapes) this.registerParameter(name, init.uniform_(new Parameter(zeros(shape)), -bound, bound, rng) as Parameter);
+        for (const [name, shape] of shapes)
+          this.registerParameter(name, init.uniform_(new Parameter(zeros(shape)), -bound, bound, rng) as Parameter);
       }
   }
 
@@ -129,7 +141,8 @@ abstract class RNNBase extends Module {
    * input; the final state is in the original batch order, taken at each sequence's own last step.
    */
   callPacked(input: PackedSequence, state: Tensor | readonly [Tensor, Tensor] | null = null): [PackedSequence, Tensor | [Tensor, Tensor]] {
-    if (!(input instanceof PackedSequence)) throw new ValueError(`${this.describe()}.callPacked: expected a PackedSequence (from nn.packPaddedSequence)`);
+    if (!(input instanceof PackedSequence))
+      throw new ValueError(`${this.describe()}.callPacked: expected a PackedSequence (from nn.packPaddedSequence)`);
     return (this.call as unknown as (...a: unknown[]) => [PackedSequence, Tensor | [Tensor, Tensor]]).call(this, input, state);
   }
 
@@ -383,7 +396,8 @@ abstract class CellBase extends Module {
     this.hiddenSize = checkPosInt(hiddenSize, 'hiddenSize', who);
     const rng = opts.rng ?? defaultRng();
     const b = 1 / Math.sqrt(hiddenSize);
-    const mk = (name: string, shape: number[]) => this.registerParameter(name, init.uniform_(new Parameter(zeros(shape)), -b, b, rng) as Parameter);
+    const mk = (name: string, shape: number[]) =>
+      this.registerParameter(name, init.uniform_(new Parameter(zeros(shape)), -b, b, rng) as Parameter);
     mk('weight_ih', [gates * hiddenSize, inputSize]);
     mk('weight_hh', [gates * hiddenSize, hiddenSize]);
     if (opts.bias ?? true) {
@@ -422,7 +436,10 @@ abstract class CellBase extends Module {
     const want = [xb.shape[0]!, this.hiddenSize];
     let hb = h === null ? zeros(want, { dtype: x.dtype }) : unbatched ? h.unsqueeze(0) : h;
     if (hb.ndim !== 2 || hb.shape[0] !== want[0] || hb.shape[1] !== want[1])
-      throw new ShapeError(`${who}: expected ${what} of shape ${fmtShape(unbatched ? [this.hiddenSize] : want)}, got ${fmtShape(h!.shape)}`, 'E_RNN_SHAPE');
+      throw new ShapeError(
+        `${who}: expected ${what} of shape ${fmtShape(unbatched ? [this.hiddenSize] : want)}, got ${fmtShape(h!.shape)}`,
+        'E_RNN_SHAPE',
+      );
     hb = hb.to(x.dtype);
     return { x: xb, h: hb, unbatched };
   }
@@ -439,7 +456,8 @@ export class RNNCell extends CellBase {
   constructor(inputSize: number, hiddenSize: number, opts: InitOptions & { bias?: boolean; nonlinearity?: 'tanh' | 'relu' } = {}) {
     super(1, inputSize, hiddenSize, opts);
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
-    if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') throw new ValueError(`RNNCell: unknown nonlinearity '${String(this.nonlinearity)}'`);
+    if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu')
+      throw new ValueError(`RNNCell: unknown nonlinearity '${String(this.nonlinearity)}'`);
   }
   /** PyTorch's repr arguments, e.g. `8, 16, nonlinearity=relu`. */
   override extraRepr(): string {
@@ -478,4 +496,3 @@ export class GRUCell extends CellBase {
     return unbatched ? out.squeeze(0) : out;
   }
 }
-

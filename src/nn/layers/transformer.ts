@@ -147,7 +147,10 @@ export class MultiheadAttention extends Module {
       if (!t.isFloatingPoint()) throw new DTypeError(`${who}: ${n} must be floating point, got ${t.dtype}`);
     }
     if (query.ndim !== key.ndim || key.ndim !== value.ndim)
-      throw new ShapeError(`${who}: query, key and value must all be batched or all unbatched, got ${fmtShape(query.shape)}, ${fmtShape(key.shape)}, ${fmtShape(value.shape)}`, 'E_ATTENTION_SHAPE');
+      throw new ShapeError(
+        `${who}: query, key and value must all be batched or all unbatched, got ${fmtShape(query.shape)}, ${fmtShape(key.shape)}, ${fmtShape(value.shape)}`,
+        'E_ATTENTION_SHAPE',
+      );
     const unbatched = query.ndim === 2;
     const toSeqFirst = (t: Tensor) => (unbatched ? t.unsqueeze(1) : this.batchFirst ? t.transpose(0, 1) : t);
     const q = toSeqFirst(query);
@@ -224,19 +227,27 @@ export class TransformerEncoderLayer extends Module {
 
   constructor(dModel: number, nhead: number, opts: TransformerEncoderLayerOptions = {}) {
     super();
-    checkOptions(opts, ['dimFeedforward', 'dropout', 'activation', 'layerNormEps', 'batchFirst', 'normFirst', 'bias', 'rng'], 'TransformerEncoderLayer');
+    checkOptions(
+      opts,
+      ['dimFeedforward', 'dropout', 'activation', 'layerNormEps', 'batchFirst', 'normFirst', 'bias', 'rng'],
+      'TransformerEncoderLayer',
+    );
     const rng = opts.rng ?? defaultRng();
     const p = checkProb(opts.dropout ?? 0.1, 'TransformerEncoderLayer');
     const ff = checkPosInt(opts.dimFeedforward ?? 2048, 'dimFeedforward', 'TransformerEncoderLayer');
     const act = opts.activation ?? 'relu';
-    if (act !== 'relu' && act !== 'gelu') throw new ValueError(`TransformerEncoderLayer: activation should be 'relu' or 'gelu', not '${String(act)}'`);
+    if (act !== 'relu' && act !== 'gelu')
+      throw new ValueError(`TransformerEncoderLayer: activation should be 'relu' or 'gelu', not '${String(act)}'`);
     const eps = opts.layerNormEps ?? 1e-5;
     const bias = opts.bias ?? true;
     this.dModel = dModel;
     this.nhead = nhead;
     this.normFirst = opts.normFirst ?? false;
     this.activation = act;
-    this.registerModule('self_attn', new MultiheadAttention(dModel, nhead, { dropout: p, bias, batchFirst: opts.batchFirst ?? false, rng }));
+    this.registerModule(
+      'self_attn',
+      new MultiheadAttention(dModel, nhead, { dropout: p, bias, batchFirst: opts.batchFirst ?? false, rng }),
+    );
     this.registerModule('linear1', new Linear(dModel, ff, { bias, rng }));
     this.registerModule('dropout', new Dropout(p));
     this.registerModule('linear2', new Linear(ff, dModel, { bias, rng }));
@@ -275,7 +286,12 @@ export class TransformerEncoderLayer extends Module {
     checkOptions(opts, ['srcMask', 'srcKeyPaddingMask', 'isCausal'], 'TransformerEncoderLayer.forward');
     const sa = (x: Tensor) =>
       this.drop('dropout1').call(
-        this.selfAttn.call(x, x, x, { attnMask: opts.srcMask ?? null, keyPaddingMask: opts.srcKeyPaddingMask ?? null, needWeights: false, isCausal: opts.isCausal ?? false })[0],
+        this.selfAttn.call(x, x, x, {
+          attnMask: opts.srcMask ?? null,
+          keyPaddingMask: opts.srcKeyPaddingMask ?? null,
+          needWeights: false,
+          isCausal: opts.isCausal ?? false,
+        })[0],
       );
     const ffBlock = (x: Tensor) => {
       const h = this.linear1.call(x);
@@ -297,7 +313,6 @@ export class TransformerEncoderLayer extends Module {
   }
 }
 
-
 /**
  * A stack of encoder layers (PyTorch's `nn.TransformerEncoder`), state-dict keys `layers.0.…`, and an
  * optional final `norm`. PyTorch deep-copies one layer; here a factory builds each layer (so each gets
@@ -312,7 +327,8 @@ export class TransformerEncoder extends Module {
   constructor(makeLayer: (index: number) => TransformerEncoderLayer, numLayers: number, opts: { norm?: Module | null } = {}) {
     super();
     checkOptions(opts, ['norm'], 'TransformerEncoder');
-    if (typeof makeLayer !== 'function') throw new ValueError('TransformerEncoder: the first argument must be a factory () => new TransformerEncoderLayer(...)');
+    if (typeof makeLayer !== 'function')
+      throw new ValueError('TransformerEncoder: the first argument must be a factory () => new TransformerEncoderLayer(...)');
     this.numLayers = checkPosInt(numLayers, 'numLayers', 'TransformerEncoder');
     this.layers = new ModuleList(Array.from({ length: numLayers }, (_, i) => makeLayer(i)));
     this.norm = opts.norm ?? null;
@@ -322,7 +338,12 @@ export class TransformerEncoder extends Module {
   forward(src: Tensor, opts: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
     checkOptions(opts, ['mask', 'srcKeyPaddingMask', 'isCausal'], 'TransformerEncoder.forward');
     let x = src;
-    for (const layer of this.layers) x = (layer as TransformerEncoderLayer).call(x, { srcMask: opts.mask ?? null, srcKeyPaddingMask: opts.srcKeyPaddingMask ?? null, isCausal: opts.isCausal ?? false });
+    for (const layer of this.layers)
+      x = (layer as TransformerEncoderLayer).call(x, {
+        srcMask: opts.mask ?? null,
+        srcKeyPaddingMask: opts.srcKeyPaddingMask ?? null,
+        isCausal: opts.isCausal ?? false,
+      });
     return this.norm ? (this.norm.call(x) as Tensor) : x;
   }
 }

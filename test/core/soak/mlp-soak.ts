@@ -18,7 +18,12 @@ const rng = new Rng(1);
 // two-moons-like data: 256 points, 2 classes
 const n = 256;
 const x = randn([n, 2], { rng });
-const y = x.narrow(1, 0, 1).mul(x.narrow(1, 1, 1)).gt(0).squeeze(1).to('int32');
+const y = x
+  .narrow(1, 0, 1)
+  .mul(x.narrow(1, 1, 1))
+  .gt(0)
+  .squeeze(1)
+  .to('int32');
 
 const layers = [
   [randn([32, 2], { rng }).mul(0.5), zeros([32])],
