@@ -45,6 +45,7 @@ export {
   type Pool2dArgs,
 } from './backend/types.js';
 export { type Node as AutogradNode, type BackwardOptions } from './autograd/engine.js';
+export type { Storage, Device as StorageDevice, Cell as DeviceCell } from './backend/storage.js';
 export { type Dims } from './tensor/tensor.js';
 export { type HasStateDict } from './io/checkpoint.js';
 export { type StateDict as SafetensorsStateDict } from './io/safetensors.js';

@@ -79,6 +79,10 @@ export function nextStorageId(): number {
 /** Storage for a typed array (which arrays are which storage's data, so views find their storage). */
 const byArray = new WeakMap<TypedArray, Storage>();
 
+/**
+ * One tensor storage's data and where it lives (a device block or a JS typed array), shared by every view
+ * of it: `tensor.record`. See README "Design: memory model".
+ */
 export class Storage {
   /** Creation order (the engine frees only storages born during a backward pass). */
   readonly id: number;
