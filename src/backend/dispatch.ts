@@ -8,6 +8,7 @@ import { createJsBackend, jsKernels } from './js/index.js';
 import type { Backend, Kernels } from './types.js';
 import { createWasmBackendSync } from './wasm/index.js';
 import type { Device, Storage } from './storage.js';
+import { gpuRuntime } from './gpu.js';
 
 const registry = new Map<string, Backend>();
 let active: Backend = createJsBackend();
@@ -52,10 +53,25 @@ export function warnLazy(why: string, warn: (msg: string) => void = (m) => conso
   return true;
 }
 
-/** The current kernel table (js kernels filled in where the active backend has none). */
+/** The table an op on 'webgpu' tensors runs with (set by `withKernels` for the op's forward), else null. */
+let override: Kernels | null = null;
+
+/** The current kernel table (js kernels filled in where the active backend has none; the WebGPU table inside an op on 'webgpu' tensors). */
 export function kernels(): Kernels {
+  if (override !== null) return override;
   if (!chosen) chooseLazily();
   return table;
+}
+
+/** @internal Run `fn` with `k` as the kernel table (an op's forward on 'webgpu' tensors). */
+export function withKernels<T>(k: Kernels, fn: () => T): T {
+  const outer = override;
+  override = k;
+  try {
+    return fn();
+  } finally {
+    override = outer;
+  }
 }
 
 /** Register a backend so `setBackend(name)` can select it. */
@@ -111,4 +127,9 @@ export function activeDevice(): Device | null {
 export function toDevice(s: Storage): boolean {
   if (!chosen) chooseLazily();
   return active.device?.upload(s) ?? false;
+}
+
+/** The kernels for data in storage `s`: the WebGPU table when it is on the 'webgpu' device (optimizer steps), else the current one. */
+export function kernelsOn(s: Storage): Kernels {
+  return s.gpu !== null ? gpuRuntime('step').kernels : kernels();
 }

@@ -3,11 +3,14 @@
  * backend (always available) is used. Faster backends register a loader here and are tried in order;
  * any that fails to load is skipped, with the reason recorded in `backendInfo()`.
  *
- * Built in: 'wasm' (WebAssembly SIMD, relaxed-SIMD FMA when available, worker threads for large GEMMs).
+ * Built in: 'wasm' (WebAssembly SIMD, relaxed-SIMD FMA when available, worker threads for large GEMMs),
+ * and 'webgpu' (WGSL kernels for tensors moved to the 'webgpu' device; see the README's "WebGPU
+ * backend"), which only an explicit `init({ backend: 'webgpu' })` loads in Node.
  */
 import { getBackend, registerBackend, setBackend } from './dispatch.js';
 import type { Backend } from './types.js';
-import { ValueError } from '../core/errors.js';
+import { maybeGpuRuntime } from './gpu.js';
+import { NotSupportedError, ValueError } from '../core/errors.js';
 
 /** Options of `init()`; unknown keys throw a `ValueError`. */
 export interface InitOptions {
@@ -51,8 +54,51 @@ export function addBackendLoader(loader: BackendLoader): void {
   if (!loaders.some((l) => l.name === loader.name)) loaders.push(loader);
 }
 
-/** Select the backend; resolves to the chosen one. */
+/**
+ * Select the backend; resolves to the chosen one.
+ *
+ * `'webgpu'` loads WebGPU (in Node the optional npm package `webgpu`) next to the fastest CPU backend:
+ * tensors are still created on the CPU and move with `x.to('webgpu')`, `model.to('webgpu')`. When
+ * WebGPU, the package or an adapter is missing, it throws a `NotSupportedError` (`E_WEBGPU_UNAVAILABLE`)
+ * with the reason. `'auto'` chooses among the CPU backends; it also makes the 'webgpu' device available
+ * where the page has `navigator.gpu`, and otherwise records in `backendInfo().skipped.webgpu` why not
+ * (in Node it does not load Dawn unasked: that costs ~160 ms and prints driver warnings without a GPU).
+ */
 export async function init(opts: InitOptions = {}): Promise<Backend> {
+  const want = opts.backend ?? 'auto';
+  if (want === 'webgpu') {
+    const cpu = await initCpu({ ...opts, backend: 'auto' });
+    let b: Backend;
+    try {
+      b = await (await import('./webgpu/index.js')).createWebgpuBackend(opts, cpu);
+    } catch (e) {
+      skipped.webgpu = (e as Error).message;
+      throw new NotSupportedError(`init: the webgpu backend cannot load: ${(e as Error).message}`, 'E_WEBGPU_UNAVAILABLE');
+    }
+    delete skipped.webgpu;
+    registerBackend(b);
+    return setBackend('webgpu');
+  }
+  const b = await initCpu(opts);
+  if (want === 'auto') {
+    const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
+    if (nav?.gpu) {
+      try {
+        await (await import('./webgpu/index.js')).loadWebgpu();
+        delete skipped.webgpu;
+      } catch (e) {
+        skipped.webgpu = (e as Error).message;
+      }
+    } else if (skipped.webgpu === undefined)
+      skipped.webgpu =
+        typeof process !== 'undefined' && typeof process.versions?.node === 'string'
+          ? "not probed by 'auto' in Node: call `await init({ backend: 'webgpu' })` to load the optional 'webgpu' package"
+          : 'this page has no navigator.gpu';
+  }
+  return b;
+}
+
+async function initCpu(opts: InitOptions): Promise<Backend> {
   if (opts.memory !== undefined && (typeof opts.memory !== 'number' || !Number.isInteger(opts.memory) || opts.memory < 0))
     throw new ValueError(`init: memory must be a whole number of bytes ≥ 0, got ${String(opts.memory)}`, 'E_INIT_MEMORY');
   const want = opts.backend ?? 'auto';
@@ -72,7 +118,13 @@ export async function init(opts: InitOptions = {}): Promise<Backend> {
 }
 
 /** What is running: the backend's name and capabilities, and why any faster backend was skipped. */
-export function backendInfo(): { backend: string; info: Record<string, unknown>; skipped: Record<string, string> } {
+export function backendInfo(): {
+  backend: string;
+  info: Record<string, unknown>;
+  skipped: Record<string, string>;
+  /** The 'webgpu' device when loaded: adapter, GPU memory (live, pooled, high-water bytes), ops without a kernel. */
+  gpu: Record<string, unknown> | null;
+} {
   const b = getBackend();
-  return { backend: b.name, info: { ...(b.info ?? {}) }, skipped: { ...skipped } };
+  return { backend: b.name, info: { ...(b.info ?? {}) }, skipped: { ...skipped }, gpu: maybeGpuRuntime()?.stats() ?? null };
 }

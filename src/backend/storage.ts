@@ -20,6 +20,7 @@
  */
 import type { DType, TypedArray } from '../core/dtype.js';
 import { StateError } from '../core/errors.js';
+import { syncReadError, type GpuBlockRef } from './gpu.js';
 
 /** A memory a backend keeps storages in (wasm: its linear memory). */
 export interface Device {
@@ -110,6 +111,11 @@ export class Storage {
    * PyTorch's `from_numpy`/`numpy()`), so the data stays in that array: never moved onto a device.
    */
   pinned = false;
+  /**
+   * @internal The GPU buffer holding the data (webgpu tensors), else null. `host` is then a handle
+   * (see src/backend/gpu.ts): kernels pass it around, JS code cannot read its elements.
+   */
+  gpu: GpuBlockRef | null = null;
 
   constructor(dtype: DType, data: TypedArray) {
     this.id = nextId++;
@@ -147,6 +153,22 @@ export class Storage {
     byArray.set(view, this);
   }
 
+  /** @internal The data now lives in the GPU block `block`; `handle` stands for it on the JS side. */
+  placeOnGpu(handle: TypedArray, block: GpuBlockRef): void {
+    this.gpu = block;
+    this.host = handle;
+    this.view = null;
+    byArray.set(handle, this);
+  }
+
+  /** @internal The data came back from the GPU into `host` (a JS array of the dtype): the GPU block is given back. */
+  placeOnHost(host: TypedArray): void {
+    this.gpu?.release();
+    this.gpu = null;
+    this.host = host;
+    byArray.set(host, this);
+  }
+
   /** @internal Take the copy an eviction left in the cell as the JS array. */
   adoptHost(): void {
     const h = this.cell.evicted;
@@ -170,7 +192,15 @@ export function findStorage(data: ArrayLike<number>): Storage | undefined {
 /** Free a kernel result the engine used and dropped (it never reached a tensor): its device block, if any. */
 export function freeTemp(a: TypedArray): void {
   const s = byArray.get(a);
-  if (s !== undefined && s.onDevice) s.cell.device!.free(s.cell);
+  if (s === undefined) return;
+  if (s.gpu !== null) releaseGpu(s);
+  else if (s.onDevice) s.cell.device!.free(s.cell);
+}
+
+/** Give a GPU storage's buffer back to the pool now (the engine knows nobody can read it any more). */
+function releaseGpu(s: Storage): void {
+  s.gpu!.release();
+  s.host = null;
 }
 
 /**
@@ -178,6 +208,7 @@ export function freeTemp(a: TypedArray): void {
  * back and freed now, and no device takes the storage again. Returns its (now stable) JS array.
  */
 export function pinToHost(s: Storage): TypedArray {
+  if (s.gpu !== null) throw syncReadError('sharing the data as a JS array', 'x.data()');
   s.pinned = true;
   const c = s.cell;
   if (c.device !== null) c.device.toHost(c);
@@ -187,6 +218,7 @@ export function pinToHost(s: Storage): TypedArray {
 /** Give an internal storage's device block back now (its data must never be read again). */
 export function freeInternal(s: Storage): void {
   s.internal = false;
+  if (s.gpu !== null) return releaseGpu(s);
   const c = s.cell;
   if (c.device !== null) c.device.free(c);
 }

@@ -2,13 +2,14 @@
  * Devices, for PyTorch's `.to(device)` / `.device`. Every CPU backend (the js reference kernels and
  * the wasm SIMD kernels) works on the same storage in this process, so the one device that exists is
  * `'cpu'`; `'wasm'` is accepted as a name for it (the backend is chosen once for the process by
- * `init()`, not per tensor). `'webgpu'` is reserved for the GPU backend, which is not available yet.
+ * `init()`, not per tensor). `'webgpu'` is the GPU (see the README's "WebGPU backend"): tensors move
+ * there with `x.to('webgpu')` once `await init({ backend: 'webgpu' })` loaded it.
  */
 import { DTYPES, type DType } from './dtype.js';
 import { DTypeError, NotSupportedError, ValueError } from './errors.js';
 
-/** The device a tensor lives on: always `'cpu'` today (see the module comment). */
-export type Device = 'cpu';
+/** The device a tensor lives on: `'cpu'`, or `'webgpu'` after `await init({ backend: 'webgpu' })` and `x.to('webgpu')`. */
+export type Device = 'cpu' | 'webgpu';
 /** What `.to()` and the creation functions accept as a device. */
 export type DeviceLike = 'cpu' | 'wasm' | 'js' | 'webgpu';
 
@@ -22,14 +23,10 @@ export function isDeviceName(v: unknown): boolean {
   );
 }
 
-/** Validate a device name; returns the device it means ('cpu'). */
+/** Validate a device name; returns the device it means ('cpu' or 'webgpu'; whether WebGPU is loaded is checked when data moves). */
 export function checkDevice(v: unknown, where: string): Device {
   if (typeof v === 'string' && DEVICES.includes(v)) return 'cpu';
-  if (v === 'webgpu')
-    throw new NotSupportedError(
-      `${where}: the 'webgpu' device is not available yet; tensors live on 'cpu' (the wasm SIMD backend after \`await init()\`)`,
-      'E_DEVICE',
-    );
+  if (v === 'webgpu') return 'webgpu';
   if (typeof v === 'string' && /^(cuda|mps|gpu|xpu)(:\d+)?$/.test(v))
     throw new NotSupportedError(
       `${where}: device '${v}' does not exist in backprop; it runs on the CPU (wasm SIMD kernels after \`await init()\`). Valid devices: ${DEVICES.map((d) => `'${d}'`).join(', ')} (PyTorch's \`device = 'cuda' if torch.cuda.is_available() else 'cpu'\` becomes \`const device = 'cpu'\`)`,

@@ -11,7 +11,7 @@
  *   naming the index and the number of classes, instead of reading out of bounds.
  */
 import { isFloat } from '../core/dtype.js';
-import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, IndexError, NotSupportedError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { broadcastShapes } from '../core/shape.js';
 import { Tensor, apply } from '../tensor/tensor.js';
 import { checkOptionKeys } from '../core/options.js';
@@ -358,6 +358,16 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   if (!(eps >= 0 && eps <= 1)) throw new ValueError(`crossEntropy: labelSmoothing must be between 0.0 and 1.0, got ${eps}`);
   checkClassTargetDtype(op, target, input);
   const probs = isFloat(target.dtype);
+  if (!probs && target.device === 'webgpu')
+    throw new NotSupportedError(
+      `${op}: class-index targets are checked on the CPU (range, ignoreIndex, class weights), so keep them on the 'cpu' device; the logits may be on 'webgpu'`,
+      'E_WEBGPU_TARGET',
+    );
+  if (!probs && opts.weight !== undefined && opts.weight !== null && opts.weight.device === 'webgpu')
+    throw new NotSupportedError(
+      `${op}: with class-index targets the class weights are read on the CPU together with the targets, so keep them on the 'cpu' device; the logits may be on 'webgpu'`,
+      'E_WEBGPU_TARGET',
+    );
   const [x, t, unbatched] = batchify(input, target, probs);
   const C = x.shape[1]!;
   const weight = checkWeight(op, opts.weight, C, x);
@@ -377,7 +387,11 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
     const ct = checkClassTargets(op, x, t, C, weight, ignoreIndex);
     const rows = x.ndim === 2 ? x : x.permute([0, ...x.shape.slice(2).map((_, i) => i + 2), 1]).reshape(-1, C);
     const m = rows.shape[0]!;
-    const perRow = apply('softmaxCrossEntropy', [rows, ct.index.reshape(m), ct.w.reshape(m)], {});
+    // logits on the GPU: the targets were checked on the CPU, and their indices and weights go up with the op
+    const onGpu = rows.device === 'webgpu';
+    const index = onGpu ? ct.index.reshape(m).to('webgpu') : ct.index.reshape(m);
+    const w = onGpu ? ct.w.reshape(m).to('webgpu') : ct.w.reshape(m);
+    const perRow = apply('softmaxCrossEntropy', [rows, index, w], {});
     if (reduction === 'none') out = perRow.reshape(ct.w.shape);
     else if (reduction === 'sum') out = perRow.sum();
     else out = perRow.sum().div(ct.sumW);

@@ -31,7 +31,8 @@ import { isFloat, type DType } from '../core/dtype.js';
 import { DTypeError, IndexError, ShapeError, StateError, ValueError, fmtShape } from '../core/errors.js';
 import { noGrad } from '../autograd/mode.js';
 import { checkOptionKeys } from '../core/options.js';
-import { parseToArg, type DeviceLike } from '../core/device.js';
+import { parseToArg, type Device, type DeviceLike } from '../core/device.js';
+import { gpuRuntime, syncReadError } from '../backend/gpu.js';
 import { toDevice } from '../backend/dispatch.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -531,7 +532,49 @@ export abstract class Module {
       if (target.dtype !== undefined) want = parseToArg(target.dtype, `${this.typeName}.to`).dtype;
     } else want = parseToArg(target, `${this.typeName}.to`).dtype;
     if (dtype !== undefined) want = parseToArg(dtype, `${this.typeName}.to`).dtype ?? want;
-    return want === undefined ? this : this.castTo(want);
+    const dev =
+      target !== null && typeof target === 'object'
+        ? target.device !== undefined
+          ? parseToArg(target.device, `${this.typeName}.to`).device
+          : undefined
+        : parseToArg(target, `${this.typeName}.to`).device;
+    if (want !== undefined) this.castTo(want);
+    if (dev !== undefined) this.moveTo(dev);
+    return this;
+  }
+
+  /**
+   * Move every parameter and buffer (and gradient) to `device`, in place: tensors keep their identity,
+   * so an optimizer made before still updates them. To 'webgpu' it is an upload; back to 'cpu' it is a
+   * readback, which is async: `await model.toAsync('cpu')`.
+   */
+  private moveTo(device: Device): void {
+    for (const t of this.stateTensors()) {
+      if (device === 'webgpu' && t.record.gpu === null) gpuRuntime(`${this.typeName}.to`).moveIn(t.record, t.dtype);
+      if (device === 'cpu' && t.record.gpu !== null) throw syncReadError(`${this.typeName}.to('cpu')`, `model.toAsync('cpu')`);
+    }
+    if (device === 'webgpu') for (const p of this.parameters()) if (p.grad && p.grad.record.gpu === null) p.grad = p.grad.to('webgpu');
+  }
+
+  /** `to()` for every device: `await model.toAsync('cpu')` reads the parameters and buffers back from the GPU, in place. */
+  async toAsync(device: DeviceLike): Promise<this> {
+    const dev = parseToArg(device, `${this.typeName}.toAsync`).device;
+    if (dev !== 'cpu') return this.to(device);
+    for (const t of this.stateTensors())
+      if (t.record.gpu !== null)
+        t.record.placeOnHost(await gpuRuntime(`${this.typeName}.toAsync`).read(t.record, t.dtype, 0, t.record.length));
+    for (const p of this.parameters()) if (p.grad && p.grad.record.gpu !== null) p.grad = await p.grad.toAsync('cpu');
+    return this;
+  }
+
+  /** Every parameter and buffer tensor of this module and its sub-modules (each once). */
+  private stateTensors(): Tensor[] {
+    const out = new Set<Tensor>();
+    for (const m of this.modules()) {
+      for (const [, p] of m.ownState().params) if (p) out.add(p);
+      for (const [, b] of m.ownState().buffers) if (b) out.add(b);
+    }
+    return [...out];
   }
 
   private castTo(dtype: DType): this {

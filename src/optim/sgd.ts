@@ -1,7 +1,8 @@
 /** Stochastic gradient descent (optionally with momentum / Nesterov momentum). */
 import type { FloatArray } from '../core/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { kernels } from '../backend/dispatch.js';
+import { kernelsOn } from '../backend/dispatch.js';
+import { noKernel } from '../backend/gpu.js';
 import { sgdUpdate } from './functional.js';
 import {
   Optimizer,
@@ -81,8 +82,11 @@ export class SGD extends Optimizer<SGDOptions> {
     const gd = gradData(grad);
     const bd = group.momentum !== 0 ? (buf!.storage as FloatArray) : null;
     // a backend's fused kernel (bit-identical) when it has one for these arrays, else the reference loop
-    const fused = kernels().sgdUpdate;
-    if (!fused || !fused(pd, gd, bd, first, group)) sgdUpdate(pd, gd, bd, first, group);
+    const fused = kernelsOn(p.record).sgdUpdate;
+    if (!fused || !fused(pd, gd, bd, first, group)) {
+      if (p.record.gpu !== null) throw noKernel('the fused SGD update: a parameter on the webgpu device needs its gradient there too');
+      sgdUpdate(pd, gd, bd, first, group);
+    }
     st.momentum_buffer = group.momentum !== 0 ? buf : null;
   }
 }

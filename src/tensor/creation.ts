@@ -42,6 +42,7 @@ function checkOpts(who: string, opts: unknown, keys: readonly string[]): void {
 }
 
 function finish(t: Tensor, opts: TensorOptions): Tensor {
+  if (opts.device !== undefined && checkDevice(opts.device, 'device') === 'webgpu') t = t.to('webgpu');
   if (opts.requiresGrad) t.requiresGrad_(true);
   return t;
 }
@@ -272,7 +273,7 @@ export function randint(a: number, b: number | readonly number[], c?: readonly n
   if (dtype === 'bool') throw new DTypeError('randint: dtype bool is not supported; use int32, float32 or float64');
   const arr = allocate(dtype, numel(s));
   for (let i = 0; i < arr.length; i++) arr[i] = rng.int(low, high);
-  return new Tensor(arr, s, dtype);
+  return finish(new Tensor(arr, s, dtype), opts);
 }
 
 /** Uniform [0, 1) samples with the shape of `t`. */
@@ -291,7 +292,7 @@ export function randperm(n: number, opts: Omit<RandOptions, 'requiresGrad'> = {}
   checkOpts('randperm', opts, ['dtype', 'device', 'rng']);
   const p = (opts.rng ?? defaultRng()).permutation(n);
   const t = new Tensor(Int32Array.from(p), [n], 'int32');
-  return opts.dtype === undefined ? t : t.to(opts.dtype);
+  return finish(opts.dtype === undefined ? t : t.to(opts.dtype), opts);
 }
 
 /**

@@ -13,8 +13,9 @@ import { checkOptionKeys } from '../core/options.js';
 import { DTypeError, IndexError, NotSupportedError, ShapeError, StateError, ValueError, fmtShape } from '../core/errors.js';
 import { contiguousStrides, inferReshape, isContiguous, normAxes, normAxis, numel, shapesEqual, viewStrides } from '../core/shape.js';
 import { defaultRng, type Rng } from '../core/rng.js';
-import { activeDevice, kernels } from '../backend/dispatch.js';
+import { activeDevice, kernels, withKernels } from '../backend/dispatch.js';
 import { Storage, findStorage, freeInternal, nextStorageId, storageOf } from '../backend/storage.js';
+import { gpuRuntime, inGpuOp, noKernel, syncReadError } from '../backend/gpu.js';
 import { OPS } from '../ops/table.js';
 import type { OpAttrs, OpDef, OpName, GradCtx } from '../ops/types.js';
 import * as C from '../ops/composite.js';
@@ -52,7 +53,7 @@ export function apply<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttr
   // the one point where the device may evict (arrays taken from `.storage` are valid until the next op)
   activeDevice()?.atOp();
   const born = nextStorageId();
-  const raw = def.forward(inputs, attrs, spec);
+  const raw = onGpu(name, inputs) ? runOnGpu(name, () => def.forward(inputs, attrs, spec)) : def.forward(inputs, attrs, spec);
   // a view op returns an input's array: share that input's storage record
   let store: TypedArray | Storage = raw.data;
   for (const t of inputs) if (t.record.host === raw.data || t.record.view === raw.data) store = t.record;
@@ -97,6 +98,29 @@ export function apply<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttr
     }
   }
   return out;
+}
+
+/**
+ * Whether op `name` runs on the 'webgpu' device: any input is there. Every other input must be there
+ * too, except 0-d CPU tensors (scalars, as PyTorch allows): mixing devices is a typed error naming both.
+ */
+function onGpu(name: string, inputs: readonly Tensor[]): boolean {
+  let gpu = false;
+  for (const t of inputs) if (t.record.gpu !== null) gpu = true;
+  if (!gpu) return false;
+  for (const t of inputs)
+    if (t.record.gpu === null && t.ndim > 0)
+      throw new ValueError(
+        `${name}: expected all tensors to be on the same device, but found at least two devices, webgpu and cpu (a ${fmtShape(t.shape)} cpu tensor); move it with \`x.to('webgpu')\``,
+        'E_DEVICE_MISMATCH',
+      );
+  return true;
+}
+
+/** Run an op's forward with the WebGPU kernel table (its kernels read and write GPU buffers). */
+function runOnGpu<T>(name: string, fn: () => T): T {
+  const rt = gpuRuntime(name);
+  return inGpuOp(name, () => withKernels(rt.kernels, fn));
 }
 
 /** Storages made by ops inside the innermost running `internalScope` (null outside any). */
@@ -281,19 +305,25 @@ export class Tensor {
   item(): number {
     if (this.numel() !== 1)
       throw new ValueError(`item: a Tensor with ${this.numel()} elements cannot be converted to a scalar (shape ${fmtShape(this.shape)})`);
+    if (this.record.gpu !== null) throw syncReadError('item', 'x.itemAsync()');
     return this.storage[this.offset]!;
   }
 
   /** A fresh contiguous typed array with the values, row-major. */
   dataSync(): TypedArray {
     const r = this.record;
+    if (r.gpu !== null) throw syncReadError('dataSync', 'x.data()');
     if (r.onDevice && this.isContiguous()) return r.data.slice(this.offset, this.offset + this.numel());
     return hostCopy(kernels().unary('copy', { data: this.storage, offset: this.offset, strides: this.strides }, this.shape, this.dtype));
   }
 
   /** Nested JS arrays (a number for a 0-d tensor); bools as booleans. */
   toArray(): unknown {
-    const flat = this.dataSync();
+    if (this.record.gpu !== null) throw syncReadError('toArray/tolist', 'x.tolistAsync()');
+    return this.nest(this.dataSync());
+  }
+
+  private nest(flat: TypedArray): unknown {
     const conv = this.dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
     const build = (d: number, off: number): unknown => {
       if (d === this.ndim) return conv(flat[off]!);
@@ -310,8 +340,45 @@ export class Tensor {
     return this.toArray();
   }
 
+  /**
+   * The values as a fresh contiguous typed array, on every device: a CPU tensor's at once, a 'webgpu'
+   * tensor's once the GPU has finished the work queued before this call (the synchronous readers,
+   * `item()`, `tolist()`, `dataSync()`, throw `E_WEBGPU_SYNC_READ` for those). Bool data comes as 0/1 bytes.
+   */
+  async data(): Promise<TypedArray> {
+    if (this.record.gpu === null) return this.dataSync();
+    const src = this.isContiguous() ? this : this.contiguous();
+    return gpuRuntime('data').read(src.record, this.dtype, src.offset, this.numel());
+  }
+
+  /** `tolist()` on every device (awaits the GPU's readback for a 'webgpu' tensor). */
+  async tolistAsync(): Promise<unknown> {
+    return this.nest(await this.data());
+  }
+
+  /** `item()` on every device (awaits the GPU's readback for a 'webgpu' tensor). */
+  async itemAsync(): Promise<number> {
+    if (this.numel() !== 1)
+      throw new ValueError(
+        `itemAsync: a Tensor with ${this.numel()} elements cannot be converted to a scalar (shape ${fmtShape(this.shape)})`,
+      );
+    return (await this.data())[0]!;
+  }
+
+  /**
+   * `to()` on every device, for moves that need a readback: `await x.toAsync('cpu')` copies a 'webgpu'
+   * tensor into a new CPU tensor (cut from the graph, as a readback cannot be differentiated). Other
+   * moves and casts are `to()`'s.
+   */
+  async toAsync(device: DeviceLike, dtype?: DType): Promise<Tensor> {
+    const want = checkDevice(device, 'toAsync');
+    const t = want === 'cpu' && this.record.gpu !== null ? new Tensor(await this.data(), this.shape.slice(), this.dtype) : this.to(device);
+    return dtype === undefined ? t : t.to(dtype);
+  }
+
   /** PyTorch-style print, e.g. `tensor([[1., 2.], [3., 4.]])` (one row per line). */
   toString(): string {
+    if (this.record.gpu !== null) throw syncReadError('toString (printing)', 'x.tolistAsync()');
     return formatTensor(this);
   }
 
@@ -326,14 +393,19 @@ export class Tensor {
     if (data.length !== numel(shape)) throw new ShapeError(`newTensor: ${data.length} values do not fill shape ${fmtShape(shape)}`);
     const arr = allocate(dtype, data.length);
     for (let i = 0; i < data.length; i++) arr[i] = Number(data[i]);
-    return new Tensor(arr, shape.slice(), dtype);
+    return this.onMyDevice(new Tensor(arr, shape.slice(), dtype));
   }
 
   /** A new tensor of `shape` filled with `value`, of this tensor's dtype unless `dtype` is given (PyTorch's `new_full`). */
   newFull(shape: readonly number[], value: number, dtype: DType = this.dtype): Tensor {
     const arr = allocate(dtype, numel(shape));
     if (value !== 0) arr.fill(value);
-    return new Tensor(arr, shape.slice(), dtype);
+    return this.onMyDevice(new Tensor(arr, shape.slice(), dtype));
+  }
+
+  /** `t` (a new CPU tensor) moved to this tensor's device: `new*` and `*Like` create there, as in PyTorch. */
+  private onMyDevice(t: Tensor): Tensor {
+    return this.record.gpu === null ? t : t.to('webgpu');
   }
 
   /** Zeros of `shape`, of this tensor's dtype unless `dtype` is given. */
@@ -476,20 +548,47 @@ export class Tensor {
   to(target: DType | DeviceLike | Tensor | { dtype?: DType; device?: DeviceLike }, dtype?: DType): Tensor {
     if (target === this.dtype && dtype === undefined) return this;
     let want: DType = this.dtype;
+    let dev: Device = this.device;
     if (target instanceof Tensor) want = target.dtype;
     else if (target !== null && typeof target === 'object') {
       checkOptionKeys('to', target, ['dtype', 'device']);
-      if (target.device !== undefined) checkDevice(target.device, 'to');
+      if (target.device !== undefined) dev = checkDevice(target.device, 'to');
       if (target.dtype !== undefined) want = parseToArg(target.dtype, 'to').dtype ?? checkDType(target.dtype, 'to');
-    } else want = parseToArg(target, 'to').dtype ?? want;
+    } else {
+      const a = parseToArg(target, 'to');
+      want = a.dtype ?? want;
+      dev = a.device ?? dev;
+    }
     if (dtype !== undefined) want = parseToArg(dtype, 'to').dtype ?? want;
+    if (dev === 'cpu' && this.record.gpu !== null) throw syncReadError("to('cpu')", "x.toAsync('cpu')");
+    if (dev === 'webgpu' && this.record.gpu === null)
+      // cast on the CPU first (the GPU cannot hold a float64 source), then upload
+      return (want === this.dtype ? this : apply('cast', [this], { dtype: want })).toGpu();
     if (want === this.dtype) return this;
     return apply('cast', [this], { dtype: want });
   }
 
-  /** Where the tensor's storage lives: always 'cpu' (see `to()`); `x.to(y.device)` works as in PyTorch. */
+  /** A copy on the 'webgpu' device (an upload; part of the graph: its gradient comes back to the CPU tensor). */
+  private toGpu(): Tensor {
+    const rt = gpuRuntime('to');
+    const src = this.isContiguous() && this.offset === 0 && this.record.length === this.numel() ? this.storage : this.dataSync();
+    const out = new Tensor(rt.fromHost(src, this.dtype), this.shape.slice(), this.dtype);
+    if (this.requiresGrad && isGradEnabled()) {
+      // the move is differentiable in one direction only: a gradient on the GPU cannot be read back synchronously
+      out.requiresGrad = true;
+      out.gradFn = new Node('toWebgpu', [this], () => {
+        throw noKernel(
+          "the gradient of x.to('webgpu') for a CPU leaf (move the leaf itself: create it on 'webgpu' or use model.to('webgpu'))",
+        );
+      });
+      out.gradFn.inputFns = [this.gradFn];
+    }
+    return out;
+  }
+
+  /** Where the tensor's storage lives: 'cpu', or 'webgpu' (see `to()`); `x.to(y.device)` works as in PyTorch. */
   get device(): Device {
-    return 'cpu';
+    return this.record.gpu !== null ? 'webgpu' : 'cpu';
   }
   /** This tensor as float32 (itself when it already is). */
   float(): Tensor {

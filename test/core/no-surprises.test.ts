@@ -161,13 +161,14 @@ describe('other options objects of the public API', () => {
 
 describe('to() and .device', () => {
   const x = tensor([1.5, 2.5]);
-  it("devices: 'cpu' and 'wasm' are the current CPU backend; 'webgpu' and 'cuda' are typed errors", () => {
+  it("devices: 'cpu' and 'wasm' are the current CPU backend; 'webgpu' before init({ backend: 'webgpu' }) and 'cuda' are typed errors", () => {
     expect(x.device).toBe('cpu');
     expect(x.to('cpu')).toBe(x);
     expect(x.to('wasm')).toBe(x);
     expect(x.to(x.device)).toBe(x);
     expect(() => x.to('webgpu')).toThrow(NotSupportedError);
-    expect(() => x.to('webgpu')).toThrow(/not available yet/);
+    expect(() => x.to('webgpu')).toThrow(/'webgpu' device is not loaded.*init\(\{ backend: 'webgpu' \}\)/);
+    expect(code(() => x.to('webgpu'))).toBe('E_DEVICE');
     expect(() => x.to('cuda' as never)).toThrow(/Valid devices: 'cpu', 'wasm', 'js'/);
     expect(code(() => x.to('cuda:0' as never))).toBe('E_DEVICE');
   });

@@ -1,0 +1,717 @@
+/**
+ * WGSL kernels of the webgpu backend, behind the same `Kernels` interface as the js and wasm ones:
+ * operands are GPU handles (src/backend/gpu.ts), resolved to buffers; each call enqueues one compute
+ * pass and returns the handle of a fresh GPU storage. Nothing is read back.
+ *
+ * Numerics: every kernel computes in f32 (the js reference computes in float64 and rounds once), so
+ * results agree with js to float32 rounding, not bit for bit; reductions and GEMM sum sequentially in
+ * f32. Kernels without a WGSL version are in `MISSING` and throw `E_WEBGPU_NO_KERNEL` (counted).
+ */
+import type { DType, TypedArray } from '../../core/dtype.js';
+import { NotSupportedError } from '../../core/errors.js';
+import { numel } from '../../core/shape.js';
+import { noKernel } from '../gpu.js';
+import { adamScalars, sgdScalars } from '../optim_scalars.js';
+import type { AdamUpdateArgs, BinaryOp, Kernels, MatmulArgs, ReduceOp, SgdUpdateArgs, UnaryOp, View } from '../types.js';
+import { WebGpuRuntime, elemOf, type Elem } from './runtime.js';
+
+const MAXD = 8;
+/** meta layout (i32 words): n, ndim, shape[8], strides[3][8], offsets[3], p0, p1 (f32 bits), flags. */
+const META = 40;
+
+const HEADER = `@group(0) @binding(0) var<storage, read> md: array<i32>;\n`;
+const INDEX = `
+fn at(i: i32, k: i32) -> i32 {
+  var rem = i;
+  var o = md[34 + k];
+  for (var d = md[1] - 1; d >= 0; d = d - 1) {
+    let s = md[2 + d];
+    o = o + (rem % s) * md[10 + 8 * k + d];
+    rem = rem / s;
+  }
+  return o;
+}
+fn p0() -> f32 { return bitcast<f32>(md[37]); }
+fn p1() -> f32 { return bitcast<f32>(md[38]); }
+fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn isinf_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
+`;
+const INDEX1D = `let i = i32(gid.x + gid.y * nw.x * 256u);\n  if (i >= md[0]) { return; }\n`;
+const ENTRY1D = `@compute @workgroup_size(256) fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u)`;
+
+/** Math helpers (f32) shared by the elementwise kernels. */
+const MATH = `
+fn tanh_(x: f32) -> f32 { let e = exp(-2.0 * abs(x)); let t = (1.0 - e) / (1.0 + e); return select(-t, t, x >= 0.0); }
+fn sigmoid_(x: f32) -> f32 { if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); } let e = exp(x); return e / (1.0 + e); }
+fn log1p_(x: f32) -> f32 { let u = 1.0 + x; if (u == 1.0) { return x; } return log(u) * (x / (u - 1.0)); }
+fn expm1_(x: f32) -> f32 {
+  if (abs(x) < 1e-5) { return x + 0.5 * x * x; }
+  return exp(x) - 1.0;
+}
+fn erf_(x: f32) -> f32 {
+  // Abramowitz & Stegun 7.1.26 refined: |error| < 1.5e-7
+  let a = abs(x);
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-a * a);
+  if (a < 1e-3) { return x * 1.1283791671; }
+  return select(-y, y, x >= 0.0);
+}
+fn pow_(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return 1.0; }
+  if (b == 1.0) { return a; }
+  if (b == 2.0) { return a * a; }
+  if (b == 0.5) { return sqrt(a); }
+  if (b == -1.0) { return 1.0 / a; }
+  if (a >= 0.0) { return pow(a, b); }
+  // negative base: defined for integer exponents only
+  if (floor(b) != b) { return bitcast<f32>(0x7fc00000u | (bitcast<u32>(a) & 0u)); }
+  let m = pow(-a, b);
+  let odd = (b - 2.0 * floor(b * 0.5)) != 0.0;
+  return select(m, -m, odd);
+}
+fn round_(x: f32) -> f32 { return round(x); }
+// sin and cos with Cody-Waite reduction by pi/2 and Cephes' float polynomials: WGSL only promises
+// 2^-11 absolute error for its built-ins (SwiftShader's are that coarse); these are within ~1e-7
+fn sincos_(x: f32, shift: i32) -> f32 {
+  let j = round(x * 0.636619772367581343);
+  let y = ((x - j * 1.5703125) - j * 4.837512969970703125e-4) - j * 7.54978995489188216e-8;
+  let z = y * y;
+  let s = y + y * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+  let c = 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+  let q = (i32(j) + shift) & 3;
+  if (q == 0) { return s; }
+  if (q == 1) { return c; }
+  if (q == 2) { return -s; }
+  return -c;
+}
+`;
+
+/** f32 expression of a unary op on `x`. */
+function unaryExpr(op: UnaryOp): string {
+  switch (op) {
+    case 'neg':
+      return '-x';
+    case 'abs':
+      return 'abs(x)';
+    case 'exp':
+      return 'exp(x)';
+    case 'log':
+      return 'log(x)';
+    case 'sqrt':
+      return 'sqrt(x)';
+    case 'rsqrt':
+      return '1.0 / sqrt(x)';
+    case 'sin':
+      return 'sincos_(x, 0)';
+    case 'cos':
+      return 'sincos_(x, 1)';
+    case 'tanh':
+      return 'tanh_(x)';
+    case 'sigmoid':
+      return 'sigmoid_(x)';
+    case 'relu':
+      return 'select(x, 0.0, x <= 0.0)';
+    case 'sign':
+      return 'select(select(select(x, 0.0, x == 0.0), -1.0, x < 0.0), 1.0, x > 0.0)';
+    case 'square':
+      return 'x * x';
+    case 'reciprocal':
+      return '1.0 / x';
+    case 'erf':
+      return 'erf_(x)';
+    case 'floor':
+      return 'floor(x)';
+    case 'ceil':
+      return 'ceil(x)';
+    case 'round':
+      return 'round_(x)';
+    case 'log1p':
+      return 'log1p_(x)';
+    case 'expm1':
+      return 'expm1_(x)';
+    case 'not':
+      return 'select(0.0, 1.0, x == 0.0)';
+    case 'isnan':
+      return 'select(0.0, 1.0, isnan_(x))';
+    case 'isinf':
+      return 'select(0.0, 1.0, isinf_(x))';
+    case 'powScalar':
+      return 'pow_(x, p0())';
+    case 'clamp':
+      // flags: 1 = has min, 2 = has max; NaN kept; lo > hi gives hi (as PyTorch)
+      return 'clamp_(x)';
+    case 'leakyRelu':
+      return 'select(p0() * x, x, x > 0.0)';
+    case 'elu':
+      return 'select(p0() * expm1_(x), x, x > 0.0)';
+    case 'softplus':
+      return 'select(max(x * p0(), 0.0) / p0() + log1p_(exp(-abs(x * p0()))) / p0(), x, x * p0() > p1())';
+    case 'gelu':
+      return '0.5 * x * (1.0 + erf_(x * 0.70710678118654752))';
+    case 'geluGrad':
+      return '0.5 * (1.0 + erf_(x * 0.70710678118654752)) + x * 0.3989422804014327 * exp(-0.5 * x * x)';
+    case 'copy':
+      return 'x';
+  }
+}
+
+const CLAMP = `
+fn clamp_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  let f = md[39];
+  if ((f & 2) != 0 && x > p1()) { return p1(); }
+  if ((f & 1) != 0 && x < p0()) { return select(p0(), p1(), (f & 2) != 0 && p0() > p1()); }
+  return x;
+}
+`;
+
+/** i32 expressions for ops that stay exact on integers (bool and int32 tensors). */
+function intUnaryExpr(op: UnaryOp): string | null {
+  switch (op) {
+    case 'copy':
+      return 'x';
+    case 'neg':
+      return '-x';
+    case 'abs':
+      return 'abs(x)';
+    case 'square':
+      return 'x * x';
+    case 'sign':
+      return 'sign(x)';
+    case 'relu':
+      return 'max(x, 0)';
+    case 'not':
+      return 'select(0, 1, x == 0)';
+    default:
+      return null;
+  }
+}
+
+function binaryExpr(op: BinaryOp, c: Elem): string {
+  const z = c === 'f32' ? '0.0' : '0';
+  const cmp = (e: string) => `select(${z}, ${c === 'f32' ? '1.0' : '1'}, ${e})`;
+  switch (op) {
+    case 'add':
+      return 'a + b';
+    case 'sub':
+      return 'a - b';
+    case 'mul':
+      return 'a * b';
+    case 'div':
+      return 'a / b';
+    case 'pow':
+      return 'pow_(a, b)';
+    case 'maximum':
+      return c === 'f32' ? 'select(select(a, b, b > a), a + b, isnan_(a) || isnan_(b))' : 'max(a, b)';
+    case 'minimum':
+      return c === 'f32' ? 'select(select(a, b, b < a), a + b, isnan_(a) || isnan_(b))' : 'min(a, b)';
+    case 'atan2':
+      return 'atan2(a, b)';
+    case 'eq':
+      return cmp('a == b');
+    case 'ne':
+      return cmp('a != b');
+    case 'lt':
+      return cmp('a < b');
+    case 'le':
+      return cmp('a <= b');
+    case 'gt':
+      return cmp('a > b');
+    case 'ge':
+      return cmp('a >= b');
+    case 'and':
+      return cmp(`a != ${z} && b != ${z}`);
+    case 'or':
+      return cmp(`a != ${z} || b != ${z}`);
+    case 'xor':
+      return cmp(`(a != ${z}) != (b != ${z})`);
+  }
+}
+const INT_BINARY: ReadonlySet<BinaryOp> = new Set([
+  'add',
+  'sub',
+  'mul',
+  'maximum',
+  'minimum',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'and',
+  'or',
+  'xor',
+]);
+
+/** WGSL converting a value of compute type `from` to the output dtype's storage. */
+function store(v: string, from: Elem, out: DType): string {
+  if (out === 'bool') return `select(0, 1, ${v} != ${from === 'f32' ? '0.0' : '0'})`;
+  if (out === 'int32') return from === 'f32' ? `i32(${v})` : v;
+  return from === 'f32' ? v : `f32(${v})`;
+}
+function load(v: string, from: Elem, to: Elem): string {
+  return from === to ? v : `${to}(${v})`;
+}
+
+/** Output storage dtype of a kernel: float64 (reduction intermediates only) is computed as float32. */
+function gpuOut(d: DType): DType {
+  return d === 'float64' ? 'float32' : d;
+}
+
+export function createWebgpuKernels(rt: WebGpuRuntime): { kernels: Kernels; implemented: string[] } {
+  /** Metadata of an elementwise call: n, shape and each view's strides and offset. */
+  function meta(shape: readonly number[], views: readonly View[], p0 = 0, p1 = 0, flags = 0): Int32Array {
+    if (shape.length > MAXD)
+      throw new NotSupportedError(`webgpu: elementwise kernels take at most ${MAXD} dims, got ${shape.length}`, 'E_WEBGPU_NDIM');
+    const m = new Int32Array(META);
+    m[0] = numel(shape);
+    m[1] = shape.length;
+    shape.forEach((s, d) => (m[2 + d] = s));
+    views.forEach((v, k) => {
+      v.strides.forEach((s, d) => (m[10 + 8 * k + d] = s));
+      m[34 + k] = v.offset;
+    });
+    const f = new Float32Array(m.buffer);
+    f[37] = p0;
+    f[38] = p1;
+    m[39] = flags;
+    return m;
+  }
+
+  function out(dtype: DType, n: number, where: string) {
+    return rt.alloc(gpuOut(dtype), n, where);
+  }
+
+  const unary: Kernels['unary'] = (op, x, shape, outDType, p0 = 0, p1 = 0) => {
+    elemOf(outDType, op);
+    const n = numel(shape);
+    const o = out(outDType, n, op);
+    if (n === 0) return o.handle;
+    const bx = rt.bind(x.data, op);
+    const intExpr = bx.elem === 'i32' && outDType !== 'float32' ? intUnaryExpr(op) : null;
+    const c: Elem = intExpr !== null ? 'i32' : 'f32';
+    let flags = 0;
+    if (op === 'clamp') {
+      if (!Number.isNaN(p0)) flags |= 1;
+      if (!Number.isNaN(p1)) flags |= 2;
+    }
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
+@group(0) @binding(2) var<storage, read_write> ys: array<${elemOf(gpuOut(outDType), op)}>;
+${INDEX}${MATH}${CLAMP}
+${ENTRY1D} {
+  ${INDEX1D}  let x = ${load('xs[at(i, 0)]', bx.elem, c)};
+  ys[i] = ${store(intExpr ?? unaryExpr(op), c, gpuOut(outDType))};
+}`;
+    const mb = rt.temp(meta(shape, [x], p0, p1, flags));
+    rt.run(code, [mb, bx.buffer, o.buffer], WebGpuRuntime.groups1d(n));
+    return o.handle;
+  };
+
+  const binary: Kernels['binary'] = (op, a, b, shape, outDType) => {
+    elemOf(outDType, op);
+    const n = numel(shape);
+    const o = out(outDType, n, op);
+    if (n === 0) return o.handle;
+    const ba = rt.bind(a.data, op);
+    const bb = rt.bind(b.data, op);
+    const c: Elem = ba.elem === 'i32' && bb.elem === 'i32' && outDType !== 'float32' && INT_BINARY.has(op) ? 'i32' : 'f32';
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read> as_: array<${ba.elem}>;
+@group(0) @binding(2) var<storage, read> bs_: array<${bb.elem}>;
+@group(0) @binding(3) var<storage, read_write> ys: array<${elemOf(gpuOut(outDType), op)}>;
+${INDEX}${MATH}
+${ENTRY1D} {
+  ${INDEX1D}  let a = ${load('as_[at(i, 0)]', ba.elem, c)};
+  let b = ${load('bs_[at(i, 1)]', bb.elem, c)};
+  ys[i] = ${store(binaryExpr(op, c), c, gpuOut(outDType))};
+}`;
+    const mb = rt.temp(meta(shape, [a, b]));
+    rt.run(code, [mb, ba.buffer, bb.buffer, o.buffer], WebGpuRuntime.groups1d(n));
+    return o.handle;
+  };
+
+  const where: Kernels['where'] = (cond, a, b, shape, outDType) => {
+    elemOf(outDType, 'where');
+    const n = numel(shape);
+    const o = out(outDType, n, 'where');
+    if (n === 0) return o.handle;
+    const bc = rt.bind(cond.data, 'where');
+    const ba = rt.bind(a.data, 'where');
+    const bb = rt.bind(b.data, 'where');
+    const e = elemOf(gpuOut(outDType), 'where');
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read> cs: array<${bc.elem}>;
+@group(0) @binding(2) var<storage, read> as_: array<${ba.elem}>;
+@group(0) @binding(3) var<storage, read> bs_: array<${bb.elem}>;
+@group(0) @binding(4) var<storage, read_write> ys: array<${e}>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  let c = cs[at(i, 0)] != ${bc.elem === 'f32' ? '0.0' : '0'};
+  ys[i] = select(${load('bs_[at(i, 2)]', bb.elem, e)}, ${load('as_[at(i, 1)]', ba.elem, e)}, c);
+}`;
+    const mb = rt.temp(meta(shape, [cond, a, b]));
+    rt.run(code, [mb, bc.buffer, ba.buffer, bb.buffer, o.buffer], WebGpuRuntime.groups1d(n));
+    return o.handle;
+  };
+
+  /** outer × len × inner split of a contiguous shape around `axis`. */
+  function split(shape: readonly number[], axis: number): [number, number, number] {
+    let outer = 1;
+    let inner = 1;
+    for (let d = 0; d < axis; d++) outer *= shape[d]!;
+    for (let d = axis + 1; d < shape.length; d++) inner *= shape[d]!;
+    return [outer, shape.length === 0 ? 1 : shape[axis]!, inner];
+  }
+
+  const reduce: Kernels['reduce'] = (op, x, shape, axis, outDType) => {
+    const [outer, len, inner] = split(shape, axis);
+    const n = outer * inner;
+    const od = gpuOut(outDType);
+    const o = out(od, n, op);
+    if (n === 0) return o.handle;
+    const bx = rt.bind(x, op);
+    const c: Elem = bx.elem === 'i32' && od !== 'float32' ? 'i32' : 'f32';
+    const init: Record<ReduceOp, string> = {
+      sum: c === 'f32' ? '0.0' : '0',
+      prod: c === 'f32' ? '1.0' : '1',
+      max: 'v0',
+      min: 'v0',
+    };
+    const step: Record<ReduceOp, string> = {
+      sum: 'acc + v',
+      prod: 'acc * v',
+      max: c === 'f32' ? 'select(select(acc, v, v > acc), v, isnan_(v) || isnan_(acc))' : 'max(acc, v)',
+      min: c === 'f32' ? 'select(select(acc, v, v < acc), v, isnan_(v) || isnan_(acc))' : 'min(acc, v)',
+    };
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
+@group(0) @binding(2) var<storage, read_write> ys: array<${elemOf(od, op)}>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  let len = md[2];
+  let inner = md[3];
+  let base = (i / inner) * len * inner + i % inner;
+  let v0 = ${load('xs[base]', bx.elem, c)};
+  var acc = ${init[op]};
+  for (var j = 0; j < len; j = j + 1) {
+    let v = ${load('xs[base + j * inner]', bx.elem, c)};
+    acc = ${step[op]};
+  }
+  ys[i] = ${store('acc', c, od)};
+}`;
+    const m = new Int32Array(META);
+    m[0] = n;
+    m[2] = len;
+    m[3] = inner;
+    rt.run(code, [rt.temp(m), bx.buffer, o.buffer], WebGpuRuntime.groups1d(n));
+    return o.handle;
+  };
+
+  const argReduce: Kernels['argReduce'] = (op, x, shape, axis) => {
+    const [outer, len, inner] = split(shape, axis);
+    const n = outer * inner;
+    const o = out('int32', n, op);
+    if (n === 0) return o.handle as Int32Array;
+    const bx = rt.bind(x, op);
+    const better = op === 'argmax' ? '>' : '<';
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
+@group(0) @binding(2) var<storage, read_write> ys: array<i32>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  let len = md[2];
+  let inner = md[3];
+  let base = (i / inner) * len * inner + i % inner;
+  var best = f32(xs[base]);
+  var k = 0;
+  for (var j = 1; j < len; j = j + 1) {
+    let v = f32(xs[base + j * inner]);
+    if (isnan_(best)) { break; }
+    if (v ${better} best || isnan_(v)) { best = v; k = j; }
+  }
+  ys[i] = k;
+}`;
+    const m = new Int32Array(META);
+    m[0] = n;
+    m[2] = len;
+    m[3] = inner;
+    rt.run(code, [rt.temp(m), bx.buffer, o.buffer], WebGpuRuntime.groups1d(n));
+    return o.handle as Int32Array;
+  };
+
+  const TILE = 16;
+  const matmul: Kernels['matmul'] = (args: MatmulArgs, outDType) => {
+    const { batch, m, k, n, transA, transB } = args;
+    elemOf(outDType, 'matmul');
+    const o = out(outDType, batch * m * n, 'matmul');
+    if (batch * m * n === 0) return o.handle;
+    const ba = rt.bind(args.a.data, 'matmul');
+    const bb = rt.bind(args.b.data, 'matmul');
+    const bias = args.bias ?? null;
+    const bbias = bias !== null ? rt.bind(bias, 'matmul') : null;
+    if (ba.elem !== 'f32' || bb.elem !== 'f32') throw noKernel('matmul of integer tensors');
+    const A = transA ? 'as_[oa + p * M + r]' : 'as_[oa + r * K + p]';
+    const B = transB ? 'bs_[ob + c * K + p]' : 'bs_[ob + p * N + c]';
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read> as_: array<f32>;
+@group(0) @binding(2) var<storage, read> bs_: array<f32>;
+@group(0) @binding(3) var<storage, read_write> ys: array<f32>;
+${bbias !== null ? '@group(0) @binding(4) var<storage, read> bias: array<f32>;\n' : ''}
+var<workgroup> ta: array<f32, ${TILE * TILE}>;
+var<workgroup> tb: array<f32, ${TILE * TILE}>;
+fn lda(oa: i32, r: i32, p: i32, M: i32, K: i32) -> f32 { return ${A}; }
+fn ldb(ob: i32, p: i32, c: i32, K: i32, N: i32) -> f32 { return ${B}; }
+@compute @workgroup_size(${TILE}, ${TILE}) fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u) {
+  let M = md[0];
+  let K = md[1];
+  let N = md[2];
+  let bi = i32(wg.z);
+  let oa = md[3] + bi * md[5];
+  let ob = md[4] + bi * md[6];
+  let lx = i32(l.x);
+  let ly = i32(l.y);
+  let row = i32(wg.y) * ${TILE} + ly;
+  let col = i32(wg.x) * ${TILE} + lx;
+  var acc = 0.0;
+  for (var t = 0; t < K; t = t + ${TILE}) {
+    var va = 0.0;
+    if (row < M && t + lx < K) { va = lda(oa, row, t + lx, M, K); }
+    ta[ly * ${TILE} + lx] = va;
+    var vb = 0.0;
+    if (t + ly < K && col < N) { vb = ldb(ob, t + ly, col, K, N); }
+    tb[ly * ${TILE} + lx] = vb;
+    workgroupBarrier();
+    for (var p = 0; p < ${TILE}; p = p + 1) { acc = acc + ta[ly * ${TILE} + p] * tb[p * ${TILE} + lx]; }
+    workgroupBarrier();
+  }
+  if (row < M && col < N) {
+    ys[bi * M * N + row * N + col] = acc${bbias !== null ? ' + bias[col]' : ''};
+  }
+}`;
+    const mt = new Int32Array(META);
+    mt.set([m, k, n, args.a.offset, args.b.offset, args.strideA, args.strideB]);
+    const bufs = [rt.temp(mt), ba.buffer, bb.buffer, o.buffer];
+    if (bbias !== null) bufs.push(bbias.buffer);
+    if (batch > 65535) throw new NotSupportedError(`webgpu: matmul batch ${batch} exceeds 65535`, 'E_WEBGPU_LIMIT');
+    rt.run(code, bufs, [Math.ceil(n / TILE), Math.ceil(m / TILE), batch]);
+    return o.handle;
+  };
+
+  const softmaxCrossEntropy: Kernels['softmaxCrossEntropy'] = (x, m, c, target, weight, outDType) => {
+    const loss = out(outDType, m, 'softmaxCrossEntropy');
+    const probs = out(outDType, m * c, 'softmaxCrossEntropy');
+    if (m === 0) return { loss: loss.handle, probs: probs.handle };
+    const bx = rt.bind(x, 'softmaxCrossEntropy');
+    const bt = rt.bind(target, 'softmaxCrossEntropy');
+    const bw = rt.bind(weight, 'softmaxCrossEntropy');
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<f32>;
+@group(0) @binding(2) var<storage, read> ts: array<i32>;
+@group(0) @binding(3) var<storage, read> ws: array<f32>;
+@group(0) @binding(4) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(5) var<storage, read_write> probs: array<f32>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  let c = md[2];
+  let o = i * c;
+  var mx = xs[o];
+  for (var j = 1; j < c; j = j + 1) { mx = max(mx, xs[o + j]); }
+  if (isinf_(mx) || isnan_(mx)) { mx = 0.0; }
+  var s = 0.0;
+  for (var j = 0; j < c; j = j + 1) { let e = exp(xs[o + j] - mx); probs[o + j] = e; s = s + e; }
+  for (var j = 0; j < c; j = j + 1) { probs[o + j] = probs[o + j] / s; }
+  let w = ws[i];
+  loss[i] = select(w * (mx + log(s) - xs[o + ts[i]]), 0.0, w == 0.0);
+}`;
+    const mt = new Int32Array(META);
+    mt[0] = m;
+    mt[2] = c;
+    rt.run(code, [rt.temp(mt), bx.buffer, bt.buffer, bw.buffer, loss.buffer, probs.buffer], WebGpuRuntime.groups1d(m));
+    return { loss: loss.handle, probs: probs.handle };
+  };
+
+  const softmaxCrossEntropyGrad: Kernels['softmaxCrossEntropyGrad'] = (probs, m, c, target, weight, g, outDType) => {
+    const o = out(outDType, m * c, 'softmaxCrossEntropyGrad');
+    if (m * c === 0) return o.handle;
+    const bp = rt.bind(probs, 'softmaxCrossEntropyGrad');
+    const bt = rt.bind(target, 'softmaxCrossEntropyGrad');
+    const bw = rt.bind(weight, 'softmaxCrossEntropyGrad');
+    const bg = rt.bind(g, 'softmaxCrossEntropyGrad');
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read> ps: array<f32>;
+@group(0) @binding(2) var<storage, read> ts: array<i32>;
+@group(0) @binding(3) var<storage, read> ws: array<f32>;
+@group(0) @binding(4) var<storage, read> gs: array<f32>;
+@group(0) @binding(5) var<storage, read_write> ys: array<f32>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  let c = md[2];
+  let r = i / c;
+  let j = i % c;
+  let k = gs[r] * ws[r];
+  var v = k * ps[i];
+  if (j == ts[r]) { v = v - k; }
+  ys[i] = select(v, 0.0, k == 0.0);
+}`;
+    const mt = new Int32Array(META);
+    mt[0] = m * c;
+    mt[2] = c;
+    rt.run(code, [rt.temp(mt), bp.buffer, bt.buffer, bw.buffer, bg.buffer, o.buffer], WebGpuRuntime.groups1d(m * c));
+    return o.handle;
+  };
+
+  /** Whether every array is a live GPU storage (the fused updates run only then; else "not handled"). */
+  function allGpu(...arrays: (ArrayLike<number> | null)[]): boolean {
+    return arrays.every((a) => a === null || rt.isGpu(a));
+  }
+
+  const sgdUpdate = (p: TypedArray, g: ArrayLike<number>, buf: TypedArray | null, first: boolean, h: SgdUpdateArgs): boolean => {
+    if (!(p instanceof Float32Array) || !allGpu(p, g, buf)) return false;
+    const n = p.length;
+    if (n === 0) return true;
+    const s = sgdScalars(h);
+    const mom = h.momentum !== 0 && buf !== null;
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read_write> ps: array<f32>;
+@group(0) @binding(2) var<storage, read> gs: array<f32>;
+@group(0) @binding(3) var<storage, read_write> bs: array<f32>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  let wd = bitcast<f32>(md[40]);
+  let mu = bitcast<f32>(md[41]);
+  let damp = bitcast<f32>(md[42]);
+  let nlr = bitcast<f32>(md[43]);
+  let flags = md[44];
+  var d = gs[i];
+  if ((flags & 1) != 0) { d = -d; }
+  if ((flags & 2) != 0) { d = wd * ps[i] + d; }
+  if ((flags & 4) != 0) {
+    var b = d;
+    if ((flags & 8) == 0) { b = damp * d + bs[i] * mu; }
+    bs[i] = b;
+    d = select(b, mu * b + d, (flags & 16) != 0);
+  } else { bs[0] = bs[0]; }
+  ps[i] = nlr * d + ps[i];
+}`;
+    const mt = new Int32Array(48);
+    mt[0] = n;
+    const f = new Float32Array(mt.buffer);
+    f[40] = s.weightDecay;
+    f[41] = s.momentum;
+    f[42] = s.oneMinusDampening;
+    f[43] = s.negLr;
+    mt[44] = (h.maximize ? 1 : 0) | (h.weightDecay !== 0 ? 2 : 0) | (mom ? 4 : 0) | (first ? 8 : 0) | (h.nesterov ? 16 : 0);
+    const bb = mom ? rt.bind(buf, 'sgd').buffer : rt.temp(new Float32Array(1));
+    rt.run(code, [rt.temp(mt), rt.bind(p, 'sgd').buffer, rt.bind(g, 'sgd').buffer, bb], WebGpuRuntime.groups1d(n));
+    return true;
+  };
+
+  const adamUpdate = (
+    p: TypedArray,
+    g: ArrayLike<number>,
+    expAvg: TypedArray,
+    expAvgSq: TypedArray,
+    maxExpAvgSq: TypedArray | null,
+    step: number,
+    h: AdamUpdateArgs,
+  ): boolean => {
+    if (!(p instanceof Float32Array) || !allGpu(p, g, expAvg, expAvgSq, maxExpAvgSq)) return false;
+    const n = p.length;
+    if (n === 0) return true;
+    const s = adamScalars(step, h);
+    const ams = h.amsgrad && maxExpAvgSq !== null;
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read_write> ps: array<f32>;
+@group(0) @binding(2) var<storage, read> gs: array<f32>;
+@group(0) @binding(3) var<storage, read_write> ms: array<f32>;
+@group(0) @binding(4) var<storage, read_write> vs: array<f32>;
+@group(0) @binding(5) var<storage, read_write> mx: array<f32>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  let b1 = bitcast<f32>(md[40]);
+  let c1 = bitcast<f32>(md[41]);
+  let b2 = bitcast<f32>(md[42]);
+  let c2 = bitcast<f32>(md[43]);
+  let bc2 = bitcast<f32>(md[44]);
+  let nss = bitcast<f32>(md[45]);
+  let e = bitcast<f32>(md[46]);
+  let wd = bitcast<f32>(md[47]);
+  let decay = bitcast<f32>(md[48]);
+  let flags = md[49];
+  var d = gs[i];
+  if ((flags & 1) != 0) { d = -d; }
+  var pi = ps[i];
+  if ((flags & 2) != 0) { pi = pi * decay; } else if ((flags & 4) != 0) { d = wd * pi + d; }
+  let m = c1 * d + ms[i] * b1;
+  let v = (c2 * d) * d + vs[i] * b2;
+  ms[i] = m;
+  vs[i] = v;
+  var vh = v;
+  if ((flags & 8) != 0) {
+    if (v > mx[i] || isnan_(v)) { mx[i] = v; }
+    vh = mx[i];
+  } else { mx[0] = mx[0]; }
+  let denom = (sqrt(vh) / bc2) + e;
+  ps[i] = pi + (nss * m) / denom;
+}`;
+    const mt = new Int32Array(52);
+    mt[0] = n;
+    const f = new Float32Array(mt.buffer);
+    f[40] = s.beta1;
+    f[41] = s.oneMinusBeta1;
+    f[42] = s.beta2;
+    f[43] = s.oneMinusBeta2;
+    f[44] = s.bc2Sqrt;
+    f[45] = s.negStepSize;
+    f[46] = s.eps;
+    f[47] = s.weightDecay;
+    f[48] = s.decay;
+    mt[49] =
+      (h.maximize ? 1 : 0) | (h.decoupled && h.weightDecay !== 0 ? 2 : 0) | (!h.decoupled && h.weightDecay !== 0 ? 4 : 0) | (ams ? 8 : 0);
+    const bm = ams ? rt.bind(maxExpAvgSq, 'adam').buffer : rt.temp(new Float32Array(1));
+    rt.run(
+      code,
+      [
+        rt.temp(mt),
+        rt.bind(p, 'adam').buffer,
+        rt.bind(g, 'adam').buffer,
+        rt.bind(expAvg, 'adam').buffer,
+        rt.bind(expAvgSq, 'adam').buffer,
+        bm,
+      ],
+      WebGpuRuntime.groups1d(n),
+    );
+    return true;
+  };
+
+  const implemented: Partial<Kernels> = {
+    unary,
+    binary,
+    where,
+    reduce,
+    argReduce,
+    matmul,
+    softmaxCrossEntropy,
+    softmaxCrossEntropyGrad,
+    sgdUpdate,
+    adamUpdate,
+  };
+  const table = { ...implemented } as Record<string, unknown>;
+  for (const name of MISSING)
+    table[name] = () => {
+      throw noKernel(`kernel ${name}`);
+    };
+  return { kernels: table as unknown as Kernels, implemented: Object.keys(implemented).sort() };
+}
+
+/** Kernels of the `Kernels` interface that have no WGSL version yet: calling one is `E_WEBGPU_NO_KERNEL`. */
+export const MISSING: readonly (keyof Kernels)[] = [
+  'prodGrad',
+  'conv2d',
+  'conv2dGradInput',
+  'conv2dGradWeight',
+  'maxPool2d',
+  'maxPool2dGrad',
+  'avgPool2d',
+  'avgPool2dGrad',
+  'gather',
+  'scatterAdd',
+  'indexSelect',
+  'indexAdd',
+  'batchNormStats',
+  'batchNormForward',
+  'batchNormGradSums',
+  'batchNormGradInput',
+];

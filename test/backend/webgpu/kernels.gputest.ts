@@ -1,0 +1,264 @@
+/**
+ * WGSL kernels against the js backend (the specification), run with `npm run test:webgpu` (SwiftShader
+ * without a GPU). float32 results agree within 1e-5 absolute + 1e-4 relative (the GPU computes in f32
+ * where js computes in float64 and rounds once); integer and boolean results are equal.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { backendInfo, init, nn, optim, randn, tensor, type Tensor } from '../../../src/index.js';
+import { Rng } from '../../../src/core/rng.js';
+
+const F = nn.F;
+const rng = new Rng(7);
+const rand = (shape: number[]) => randn(shape, { rng });
+
+beforeAll(async () => {
+  await init({ backend: 'webgpu' });
+});
+
+/** Expect the GPU tensor `g` to hold what the CPU tensor `c` holds. */
+async function same(g: Tensor, c: Tensor, tol = 1e-4): Promise<void> {
+  expect(g.device).toBe('webgpu');
+  expect(g.dtype).toBe(c.dtype);
+  expect(g.shape).toEqual(c.shape);
+  const got = await g.data();
+  const want = c.dataSync();
+  let bad = 0;
+  let first = '';
+  for (let i = 0; i < want.length; i++) {
+    const a = got[i]!;
+    const b = want[i]!;
+    if (a === b || (Number.isNaN(a) && Number.isNaN(b))) continue;
+    if (c.isFloatingPoint() && Math.abs(a - b) <= 1e-5 + tol * Math.abs(b)) continue;
+    bad++;
+    first ||= `index ${i}: ${a} vs js ${b}`;
+  }
+  expect(bad, `${bad}/${want.length} differ; first ${first}`).toBe(0);
+}
+
+const up = (t: Tensor) => t.to('webgpu');
+
+describe('webgpu backend: loading and devices', () => {
+  it('init selects it and backendInfo reports the adapter and GPU memory', () => {
+    const info = backendInfo();
+    expect(info.backend).toBe('webgpu');
+    expect(info.gpu).not.toBeNull();
+    expect(String(info.gpu!.adapter).length).toBeGreaterThan(0);
+    expect(info.gpu!.memory).toMatchObject({ highWaterBytes: expect.any(Number), liveBytes: expect.any(Number) });
+  });
+  it('x.to(webgpu) moves, .device reports it, await x.data()/tolistAsync()/itemAsync() read it back', async () => {
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const g = x.to('webgpu');
+    expect(x.device).toBe('cpu');
+    expect(g.device).toBe('webgpu');
+    expect(await g.tolistAsync()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(await g.sum().itemAsync()).toBe(21);
+    expect(Array.from(await g.t().data())).toEqual([1, 4, 2, 5, 3, 6]);
+    expect(await (await g.toAsync('cpu')).tolistAsync()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(await tensor([true, false]).to('webgpu').tolistAsync()).toEqual([true, false]);
+    expect(await tensor([3, -4], { dtype: 'int32' }).to('webgpu').tolistAsync()).toEqual([3, -4]);
+    expect((await tensor([1, 2], { device: 'webgpu' }).tolistAsync()) as number[]).toEqual([1, 2]);
+  });
+  it('synchronous readers throw E_WEBGPU_SYNC_READ naming the async reader', () => {
+    const g = tensor([1.5]).to('webgpu');
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return `${(e as { code?: string }).code} ${(e as Error).message}`;
+      }
+      return 'no error';
+    };
+    expect(code(() => g.item())).toMatch(/^E_WEBGPU_SYNC_READ .*itemAsync\(\)/);
+    expect(code(() => g.tolist())).toMatch(/^E_WEBGPU_SYNC_READ .*tolistAsync\(\)/);
+    expect(code(() => g.dataSync())).toMatch(/^E_WEBGPU_SYNC_READ .*data\(\)/);
+    expect(code(() => String(g))).toMatch(/^E_WEBGPU_SYNC_READ/);
+    expect(code(() => g.storage[0])).toMatch(/^E_WEBGPU_SYNC_READ/);
+    expect(code(() => g.to('cpu'))).toMatch(/^E_WEBGPU_SYNC_READ .*toAsync\('cpu'\)/);
+  });
+  it('mixing devices in one op is a typed error naming both; 0-d CPU tensors (scalars) mix as in PyTorch', async () => {
+    const g = tensor([1, 2]).to('webgpu');
+    expect(() => g.add(tensor([1, 2]))).toThrow(
+      expect.objectContaining({ code: 'E_DEVICE_MISMATCH', message: expect.stringMatching(/webgpu and cpu/) }),
+    );
+    await same(g.add(tensor(3)), tensor([4, 5]));
+    await same(g.mul(2), tensor([2, 4]));
+  });
+  it('an op without a WebGPU kernel throws E_WEBGPU_NO_KERNEL naming it, counted in backendInfo()', () => {
+    const x = rand([1, 1, 5, 5]).to('webgpu');
+    const w = rand([2, 1, 3, 3]).to('webgpu');
+    const before = (backendInfo().gpu!.missingKernels as Record<string, number>).conv2d ?? 0;
+    expect(() => F.conv2d(x, w)).toThrow(
+      expect.objectContaining({ code: 'E_WEBGPU_NO_KERNEL', message: expect.stringMatching(/'conv2d'/) }),
+    );
+    expect((backendInfo().gpu!.missingKernels as Record<string, number>).conv2d).toBe(before + 1);
+  });
+  it('float64 cannot live on the GPU: a typed error; to(webgpu, float32) casts first', async () => {
+    const d = tensor([1, 2], { dtype: 'float64' });
+    expect(() => d.to('webgpu')).toThrow(expect.objectContaining({ code: 'E_WEBGPU_DTYPE' }));
+    await same(d.to({ device: 'webgpu', dtype: 'float32' }), tensor([1, 2]));
+  });
+});
+
+describe('webgpu kernels agree with js', () => {
+  it('elementwise unary ops on strided views', async () => {
+    const x = rand([3, 4]);
+    const xt = x.t();
+    const g = up(x).t();
+    const ops: ((t: Tensor) => Tensor)[] = [
+      (t) => t.neg(),
+      (t) => t.abs(),
+      (t) => t.exp(),
+      (t) => t.abs().log(),
+      (t) => t.abs().sqrt(),
+      (t) => t.abs().rsqrt(),
+      (t) => t.sin(),
+      (t) => t.cos(),
+      (t) => t.tanh(),
+      (t) => t.sigmoid(),
+      (t) => t.relu(),
+      (t) => t.sign(),
+      (t) => t.square(),
+      (t) => t.reciprocal(),
+      (t) => t.erf(),
+      (t) => t.mul(3).floor(),
+      (t) => t.mul(3).ceil(),
+      (t) => t.mul(3).round(),
+      (t) => t.abs().log1p(),
+      (t) => t.expm1(),
+      (t) => t.pow(3),
+      (t) => t.abs().pow(0.7),
+      (t) => t.clamp(-0.5, 0.5),
+      (t) => t.leakyRelu(0.1),
+      (t) => t.elu(),
+      (t) => t.softplus(),
+      (t) => t.gelu(),
+      (t) => t.isnan(),
+      (t) => t.gt(0).logicalNot(),
+      (t) => t.int(),
+      (t) => t.mul(4).int().abs(),
+    ];
+    for (const [i, f] of ops.entries()) {
+      await expect(same(f(g), f(xt), 1e-4), `op #${i}`).resolves.toBeUndefined();
+    }
+  });
+  it('binary ops with broadcasting, and where', async () => {
+    const a = rand([2, 3, 4]);
+    const b = rand([3, 1]);
+    const ga = up(a);
+    const gb = up(b);
+    const ops: ((x: Tensor, y: Tensor) => Tensor)[] = [
+      (x, y) => x.add(y),
+      (x, y) => x.sub(y),
+      (x, y) => x.mul(y),
+      (x, y) => x.div(y),
+      (x, y) => x.abs().pow(y),
+      (x, y) => x.maximum(y),
+      (x, y) => x.minimum(y),
+      (x, y) => x.lt(y),
+      (x, y) => x.ge(y),
+      (x, y) => x.eq(y),
+      (x, y) => x.gt(0).logicalAnd(y.gt(0)),
+      (x, y) => x.gt(0).logicalXor(y.gt(0)),
+      (x, y) => x.int().add(y.int()),
+      (x, y) => x.where(x.gt(0), y),
+    ];
+    for (const [i, f] of ops.entries()) await expect(same(f(ga, gb), f(a, b)), `op #${i}`).resolves.toBeUndefined();
+  });
+  it('reductions over axes: sum, mean, amax, amin, prod, argmax, argmin; softmax and logSoftmax', async () => {
+    const x = rand([3, 5, 4]);
+    const g = up(x);
+    await same(g.sum(), x.sum());
+    await same(g.sum(1), x.sum(1));
+    await same(g.sum([0, 2], true), x.sum([0, 2], true));
+    await same(g.mean(2), x.mean(2));
+    await same(g.amax(1), x.amax(1));
+    await same(g.amin([0, 1]), x.amin([0, 1]));
+    await same(g.prod(2), x.prod(2));
+    await same(g.argmax(1), x.argmax(1));
+    await same(g.argmin(2), x.argmin(2));
+    await same(g.gt(0).sum(1), x.gt(0).sum(1));
+    await same(F.softmax(g, 1), F.softmax(x, 1));
+    await same(F.logSoftmax(g, 2), F.logSoftmax(x, 2));
+  });
+  it('GEMM: every transpose, batched, broadcast batch, Linear with bias, bigger than a tile', async () => {
+    const a = rand([37, 29]);
+    const b = rand([29, 41]);
+    await same(up(a).matmul(up(b)), a.matmul(b));
+    await same(up(a).t().t().matmul(up(b.t().contiguous()).t()), a.matmul(b));
+    await same(up(a.t().contiguous()).t().matmul(up(b)), a.matmul(b));
+    const ba = rand([3, 5, 6]);
+    const bb = rand([3, 6, 7]);
+    await same(up(ba).matmul(up(bb)), ba.matmul(bb));
+    await same(up(ba).matmul(up(bb.select(0, 1))), ba.matmul(bb.select(0, 1)));
+    await same(up(ba).transpose(1, 2).matmul(up(ba)), ba.transpose(1, 2).matmul(ba));
+    const w = rand([8, 29]);
+    const bias = rand([8]);
+    await same(F.linear(up(a), up(w), up(bias)), F.linear(a, w, bias));
+  });
+  it('cross-entropy (fused softmax CE) forward and gradient, with class weights', async () => {
+    const x = rand([6, 5]);
+    const t = tensor([0, 4, 2, 2, 1, 3], { dtype: 'int32' });
+    const w = tensor([1, 2, 0.5, 1, 3]);
+    const xc = x.detach().requiresGrad_(true);
+    const xg = up(x).requiresGrad_(true);
+    const lc = F.crossEntropy(xc, t, { weight: w });
+    const lg = F.crossEntropy(xg, t, { weight: w });
+    expect(() => F.crossEntropy(xg, t, { weight: up(w) })).toThrow(expect.objectContaining({ code: 'E_WEBGPU_TARGET' }));
+    expect(() => F.crossEntropy(xg, up(t))).toThrow(expect.objectContaining({ code: 'E_WEBGPU_TARGET' }));
+    await same(lg, lc);
+    lc.backward();
+    lg.backward();
+    await same(xg.grad!, xc.grad!);
+  });
+  it('backward through an MLP matches js gradients', async () => {
+    const x = rand([8, 5]);
+    const w1 = rand([7, 5]);
+    const w2 = rand([3, 7]);
+    const run = (xx: Tensor, a: Tensor, b: Tensor) => {
+      const h = F.linear(xx, a).relu();
+      return F.logSoftmax(F.linear(h, b), 1).mul(-1).mean();
+    };
+    const ac = w1.detach().requiresGrad_(true);
+    const bc = w2.detach().requiresGrad_(true);
+    const ag = up(w1).requiresGrad_(true);
+    const bg = up(w2).requiresGrad_(true);
+    run(x, ac, bc).backward();
+    run(up(x), ag, bg).backward();
+    await same(ag.grad!, ac.grad!);
+    await same(bg.grad!, bc.grad!);
+  });
+  it('fused SGD (momentum, nesterov, weight decay) and Adam/AdamW (amsgrad) updates', async () => {
+    const makers: ((p: Tensor[]) => optim.Optimizer<{ lr: number }>)[] = [
+      (p) => new optim.SGD(p, { lr: 0.1 }),
+      (p) => new optim.SGD(p, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 }),
+      (p) => new optim.SGD(p, { lr: 0.1, momentum: 0.9, dampening: 0.1, maximize: true }),
+      (p) => new optim.Adam(p, { lr: 0.01 }),
+      (p) => new optim.Adam(p, { lr: 0.01, amsgrad: true, weightDecay: 0.1 }),
+      (p) => new optim.AdamW(p, { lr: 0.01, weightDecay: 0.1 }),
+    ];
+    for (const [i, make] of makers.entries()) {
+      const p0 = rand([300]);
+      const grads = [rand([300]), rand([300]), rand([300])];
+      const pc = p0.detach().requiresGrad_(true);
+      const pg = up(p0).requiresGrad_(true);
+      const oc = make([pc]);
+      const og = make([pg]);
+      for (const g of grads) {
+        pc.grad = g;
+        pg.grad = up(g);
+        oc.step();
+        og.step();
+      }
+      await expect(same(pg, pc, 1e-5), `optimizer #${i}`).resolves.toBeUndefined();
+    }
+  });
+});
