@@ -1,0 +1,183 @@
+/**
+ * The op-spec table on the webgpu backend (`npm run test:webgpu`): each sample's inputs are moved to
+ * the 'webgpu' device, and the forward outputs and input gradients of L = Σ output·upstream must agree
+ * with the js backend (the specification) within the float32 tolerance of opspec-backends.test.ts, or
+ * the op must stop with a typed error that says why it cannot run there. Never a wrong value.
+ *
+ * `ON_GPU` lists the entries that run entirely on the GPU today; the README's "WebGPU backend" lists
+ * the others. The test fails when either list is out of date.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { init, noGrad, type Tensor } from '../../src/index.js';
+import { Gen, SPECS, seedOf, type OpSpec, type Sample } from '../core/opspec.js';
+
+const outs = (o: Tensor | Tensor[]): Tensor[] => (Array.isArray(o) ? o : [o]);
+
+interface Result {
+  outputs: { dtype: string; shape: readonly number[]; data: number[] }[];
+  grads: (number[] | null)[];
+}
+
+/** Typed errors an op may stop with on the GPU (never a silent fallback, never a wrong value). */
+const ALLOWED = new Set(['E_WEBGPU_NO_KERNEL', 'E_DEVICE_MISMATCH', 'E_WEBGPU_TARGET', 'E_WEBGPU_SYNC_READ']);
+
+/** The entries whose every sample runs on the GPU, forward and backward. */
+const ON_GPU = [
+  'abs',
+  'add',
+  'add/sub/mul/div with a JS number',
+  'amax',
+  'amin',
+  'bmm',
+  'ceil',
+  'clamp',
+  'contiguous / clone',
+  'cos',
+  'cosineSimilarity',
+  'div',
+  'elu',
+  'eq',
+  'erf',
+  'exp',
+  'expand',
+  'expm1',
+  'floor',
+  'ge',
+  'gelu',
+  'geluGrad',
+  'gt',
+  'layerNorm',
+  'le',
+  'leakyRelu',
+  'linalg.vectorNorm',
+  'linear',
+  'log',
+  'log1p',
+  'logSoftmax',
+  'logsumexp',
+  'lt',
+  'maskedFill',
+  'matmul',
+  'maximum',
+  'mean',
+  'minimum',
+  'mm',
+  'mul',
+  'ne',
+  'neg',
+  'permute / transpose / t',
+  'pow',
+  'powScalar',
+  'reciprocal',
+  'relu',
+  'reshape / view',
+  'round',
+  'rsqrt',
+  'rsub and scalar-base pow',
+  'sigmoid',
+  'sign',
+  'silu',
+  'sin',
+  'softmax',
+  'softplus',
+  'sqrt',
+  'square',
+  'squeeze / unsqueeze / flatten / unflatten',
+  'std',
+  'sub',
+  'sum',
+  'tanh',
+  'trunc / nanToNum / lerp / clamp (tensor bounds) / stdMean',
+  'var (correction 0)',
+  'var (correction 1)',
+  'where',
+];
+
+async function run(spec: OpSpec, sample: Sample, i: number, gpu: boolean): Promise<Result> {
+  const inputs = sample.inputs(new Gen(seedOf(spec.name, i))).map((t) => (t.dtype === 'float64' ? t.float() : t));
+  const placed = gpu ? inputs.map((t) => t.to('webgpu')) : inputs;
+  const leaves = placed.map((t) => (t.isFloatingPoint() ? t.detach() : t));
+  const which = sample.grad ?? leaves.map((t, k) => (t.isFloatingPoint() ? k : -1)).filter((k) => k >= 0);
+  if (spec.differentiable) for (const k of which) leaves[k]!.requiresGrad_(true);
+  const fn = sample.fn ?? spec.fn;
+  const o = outs(spec.differentiable ? fn(...leaves) : noGrad(() => fn(...leaves)));
+  const result: Result = { outputs: [], grads: [] };
+  for (const t of o) result.outputs.push({ dtype: t.dtype, shape: t.shape.slice(), data: Array.from(await t.data(), Number) });
+  if (spec.differentiable && o.some((t) => t.requiresGrad)) {
+    let loss: Tensor | null = null;
+    for (const t of o) {
+      if (!t.requiresGrad) continue;
+      const n = t.numel();
+      const w = Float32Array.from({ length: n }, (_, j) => 0.5 + ((j * 7919) % 13) / 13);
+      const term = t.mul(t.newTensor(w, t.shape)).sum();
+      loss = loss === null ? term : loss.add(term);
+    }
+    loss!.backward();
+    for (const t of leaves) result.grads.push(t.grad === null ? null : Array.from(await t.grad.data(), Number));
+  }
+  return result;
+}
+
+function agree(got: Result, want: Result): string | null {
+  if (got.outputs.length !== want.outputs.length) return 'number of outputs';
+  const diff = (g: number[], w: number[], exact: boolean): string | null => {
+    if (g.length !== w.length) return `length ${g.length} vs ${w.length}`;
+    for (let k = 0; k < w.length; k++) {
+      const a = g[k]!;
+      const b = w[k]!;
+      if (a === b || (Number.isNaN(a) && Number.isNaN(b))) continue;
+      if (!exact && Math.abs(a - b) <= 1e-5 + 1e-4 * Math.abs(b)) continue;
+      return `index ${k}: ${a} vs js ${b}`;
+    }
+    return null;
+  };
+  for (const [k, w] of want.outputs.entries()) {
+    const g = got.outputs[k]!;
+    if (g.dtype !== w.dtype || g.shape.join() !== w.shape.join()) return `output ${k}: ${g.dtype}${g.shape} vs ${w.dtype}${w.shape}`;
+    const d = diff(g.data, w.data, w.dtype !== 'float32' && w.dtype !== 'float64');
+    if (d) return `output ${k} ${d}`;
+  }
+  for (const [k, w] of want.grads.entries()) {
+    const g = got.grads[k] ?? null;
+    if ((w === null) !== (g === null)) return `grad ${k} presence`;
+    if (w !== null) {
+      const d = diff(g!, w, false);
+      if (d) return `grad ${k} ${d}`;
+    }
+  }
+  return null;
+}
+
+afterAll(async () => {
+  await init({ backend: 'js' });
+});
+
+describe('op-spec table on the webgpu backend agrees with js, or stops with a typed error', () => {
+  const onGpu: string[] = [];
+  for (const spec of SPECS)
+    it(spec.name, async () => {
+      let all = true;
+      for (const [i, s] of spec.samples.entries()) {
+        await init({ backend: 'js' });
+        const want = await run(spec, s, i, false);
+        await init({ backend: 'webgpu' });
+        let got: Result;
+        try {
+          got = await run(spec, s, i, true);
+        } catch (e) {
+          const code = (e as { code?: string }).code ?? String(e);
+          expect(ALLOWED.has(code), `${spec.name} [${s.label}]: ${code}: ${(e as Error).message}`).toBe(true);
+          if (all && process.env.LIST_GPU)
+            console.log(`GPU-WHY ${JSON.stringify(spec.name)} ${code} ${(e as Error).message.slice(0, 110)}`);
+          all = false;
+          continue;
+        }
+        expect(agree(got, want), `${spec.name} [${s.label}]`).toBeNull();
+      }
+      if (all) onGpu.push(spec.name);
+      if (process.env.LIST_GPU) console.log(`GPU-LIST ${all ? 'on' : 'off'} ${JSON.stringify(spec.name)}`);
+    });
+  it('the entries that run on the GPU are the ones listed', () => {
+    expect(onGpu.sort()).toEqual(ON_GPU.slice().sort());
+  });
+});
