@@ -15,8 +15,8 @@
  * Nothing here depends on the optional `webgpu` package; src/backend/webgpu/ implements `GpuRuntime`.
  */
 import type { DType, TypedArray } from '../core/dtype.js';
-import { NotSupportedError, StateError } from '../core/errors.js';
-import type { Kernels } from './types.js';
+import { NotSupportedError, StateError, ValueError, fmtShape } from '../core/errors.js';
+import type { Kernels, View } from './types.js';
 import type { Storage } from './storage.js';
 
 /** A GPU allocation holding one storage's data. `release()` gives it back to the pool, once. */
@@ -36,6 +36,8 @@ export interface GpuRuntime {
   moveIn(s: Storage, dtype: DType): void;
   /** Read `n` elements of a GPU storage from element `offset` into a fresh JS array of the dtype. */
   read(s: Storage, dtype: DType, offset: number, n: number): Promise<TypedArray>;
+  /** Write `src` (a view read against `shape`) into GPU storage `dst` from element `offset` on (in-place ops). */
+  copyInto(dst: Storage, offset: number, src: View, shape: readonly number[]): void;
   /** Allocator and fallback statistics for `backendInfo()`. */
   stats(): Record<string, unknown>;
 }
@@ -88,6 +90,14 @@ export function noKernel(what: string): NotSupportedError {
   return new NotSupportedError(
     `webgpu: op '${op}' has no WebGPU kernel (${what}); its inputs are on the 'webgpu' device. Move them with \`await x.toAsync('cpu')\` to run it on the CPU, or see the README's "WebGPU backend" for the ops that run on the GPU`,
     'E_WEBGPU_NO_KERNEL',
+  );
+}
+
+/** The typed error of an op that mixes a 'webgpu' tensor with a CPU tensor of shape `cpuShape` (not 0-d). */
+export function deviceMismatch(op: string, cpuShape: readonly number[]): ValueError {
+  return new ValueError(
+    `${op}: expected all tensors to be on the same device, but found at least two devices, webgpu and cpu (a ${fmtShape(cpuShape)} cpu tensor); move it with \`x.to('webgpu')\``,
+    'E_DEVICE_MISMATCH',
   );
 }
 

@@ -15,6 +15,7 @@ import { StateError } from '../core/errors.js';
 import { numel } from '../core/shape.js';
 import { kernels } from '../backend/dispatch.js';
 import { freeTemp } from '../backend/storage.js';
+import { deviceMismatch, gpuRuntime, noKernel } from '../backend/gpu.js';
 import { isGradEnabled, noGrad } from '../autograd/mode.js';
 import { bumpVersion, setHistoryOwner, viewBase } from '../autograd/versions.js';
 import type { Tensor, apply as applyFn } from './tensor.js';
@@ -114,11 +115,21 @@ export function writeInPlace(
     early = y;
     if (!(grad && y.requiresGrad)) {
       const e = y.expand(t.shape);
+      if (t.record.gpu !== null) {
+        if (e.record.gpu === null && e.ndim > 0) throw deviceMismatch(op, e.shape);
+        gpuRuntime(op).copyInto(t.record, t.offset, { data: e.storage, offset: e.offset, strides: e.strides }, t.shape);
+        bumpVersion(t);
+        return;
+      }
       t.storage.set(kernels().unary('copy', { data: e.storage, offset: e.offset, strides: e.strides }, t.shape, t.dtype), t.offset);
       bumpVersion(t);
       return;
     }
   }
+  if (t.record.gpu !== null)
+    throw noKernel(
+      `in-place ${op} on a webgpu tensor that is strided, indexed or tracked by autograd (only whole contiguous writes without history run on the GPU)`,
+    );
   const sp = storagePositions(t);
   const targets = index === null ? sp : Int32Array.from(index, (i) => sp[i]!);
 

@@ -15,7 +15,7 @@ import { contiguousStrides, inferReshape, isContiguous, normAxes, normAxis, nume
 import { defaultRng, type Rng } from '../core/rng.js';
 import { activeDevice, kernels, withKernels } from '../backend/dispatch.js';
 import { Storage, findStorage, freeInternal, nextStorageId, storageOf } from '../backend/storage.js';
-import { gpuRuntime, inGpuOp, noKernel, syncReadError } from '../backend/gpu.js';
+import { deviceMismatch, gpuRuntime, inGpuOp, noKernel, syncReadError } from '../backend/gpu.js';
 import { OPS } from '../ops/table.js';
 import type { OpAttrs, OpDef, OpName, GradCtx } from '../ops/types.js';
 import * as C from '../ops/composite.js';
@@ -108,12 +108,7 @@ function onGpu(name: string, inputs: readonly Tensor[]): boolean {
   let gpu = false;
   for (const t of inputs) if (t.record.gpu !== null) gpu = true;
   if (!gpu) return false;
-  for (const t of inputs)
-    if (t.record.gpu === null && t.ndim > 0)
-      throw new ValueError(
-        `${name}: expected all tensors to be on the same device, but found at least two devices, webgpu and cpu (a ${fmtShape(t.shape)} cpu tensor); move it with \`x.to('webgpu')\``,
-        'E_DEVICE_MISMATCH',
-      );
+  for (const t of inputs) if (t.record.gpu === null && t.ndim > 0) throw deviceMismatch(name, t.shape);
   return true;
 }
 

@@ -96,6 +96,8 @@ export interface Bound {
 export class WebGpuRuntime implements GpuRuntime {
   readonly pool: Pool;
   kernels!: Kernels;
+  /** In-place write of a view into a GPU storage (set by kernels.ts). */
+  copyInto!: GpuRuntime['copyInto'];
   /** Names of the kernels with a WGSL version. */
   implemented: string[] = [];
   private readonly pipelines = new Map<string, GpuPipeline>();

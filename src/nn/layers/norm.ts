@@ -1,4 +1,5 @@
 /** Normalisation layers (BatchNorm1d/2d, LayerNorm) and Embedding. */
+import { noKernel } from '../../backend/gpu.js';
 import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { defaultRng } from '../../core/rng.js';
 import { noGrad } from '../../autograd/mode.js';
@@ -84,8 +85,15 @@ abstract class BatchNormBase extends Module {
     let factor = this.momentum ?? 0;
     const nbt = this.numBatchesTracked;
     if (this.training && this.trackRunningStats && nbt) {
-      noGrad(() => nbt.fill_(nbt.item() + 1));
-      if (this.momentum === null) factor = 1 / nbt.item();
+      if (nbt.device === 'webgpu') {
+        // on the GPU the count is bumped there; the cumulative average (momentum null) would need it on the CPU
+        if (this.momentum === null)
+          throw noKernel(`${this.describe()} with momentum null (the cumulative average reads the batch count on the CPU)`);
+        noGrad(() => nbt.add_(1));
+      } else {
+        noGrad(() => nbt.fill_(nbt.item() + 1));
+        if (this.momentum === null) factor = 1 / nbt.item();
+      }
     }
     const useBatch = this.training || this.runningMean === null;
     const track = !this.training || this.trackRunningStats;

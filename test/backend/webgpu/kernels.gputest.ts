@@ -281,6 +281,27 @@ describe('webgpu kernels agree with js', () => {
       await expect(same(xg.grad!, xc.grad!), `pool grad #${i}`).resolves.toBeUndefined();
     }
   });
+  it('batch norm (training and eval) forward and gradients, and its running statistics updated in place on the GPU', async () => {
+    const x = rand([4, 3, 5, 2]);
+    const bnc = new nn.BatchNorm2d(3);
+    const bng = new nn.BatchNorm2d(3).to('webgpu');
+    for (const mode of ['train', 'eval'] as const) {
+      bnc.train(mode === 'train');
+      bng.train(mode === 'train');
+      const xc = x.detach().requiresGrad_(true);
+      const xg = up(x).requiresGrad_(true);
+      const yc = bnc.forward(xc);
+      const yg = bng.forward(xg);
+      await same(yg, yc);
+      const u = rand(yc.shape.slice());
+      yc.mul(u).sum().backward();
+      yg.mul(up(u)).sum().backward();
+      await same(xg.grad!, xc.grad!);
+      await same(bng.weight!.grad!, bnc.weight!.grad!);
+      await same(bng.runningMean!, bnc.runningMean!);
+      await same(bng.runningVar!, bnc.runningVar!);
+    }
+  });
   it('fused SGD (momentum, nesterov, weight decay) and Adam/AdamW (amsgrad) updates', async () => {
     const makers: ((p: Tensor[]) => optim.Optimizer<{ lr: number }>)[] = [
       (p) => new optim.SGD(p, { lr: 0.1 }),
