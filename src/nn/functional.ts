@@ -521,7 +521,8 @@ export function dropout(x: Tensor, p = 0.5, training = true, rng: Rng = defaultR
   const mask = new Uint8Array(n);
   for (let i = 0; i < n; i++) mask[i] = rng.uniform() >= p ? 1 : 0;
   const m = new Tensor(mask, x.shape.slice(), 'bool');
-  return internalScope(() => x.mul(m.to(x.dtype)).mul(1 / (1 - p)));
+  // the mask is drawn on the CPU (the same seeded stream on every device) and goes to x's device
+  return internalScope(() => x.mul(m.to({ device: x.device, dtype: x.dtype })).mul(1 / (1 - p)));
 }
 
 /** Constant padding in PyTorch's F.pad order (last dim first). */
