@@ -1,11 +1,17 @@
 /** Indexing primitives: gather / scatterAdd along a dim, indexSelect / indexAdd of whole slices. */
 import { isFloat } from '../core/dtype.js';
 import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
+import { contiguousStrides } from '../core/shape.js';
 import { kernels } from '../backend/dispatch.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkIndexRange, contiguousData } from './reduce.js';
 import type { OpAttrs, OpDef } from './types.js';
 
+/**
+ * The index as a contiguous int32 array. A CPU index is range-checked here; an index on the 'webgpu'
+ * device (e.g. argmax's output) cannot be read synchronously, so the WGSL kernels guard instead: an
+ * out-of-range index reads NaN (0 for integer data) and adds nothing (README, "WebGPU backend").
+ */
 function indexData(t: Tensor, op: string): Int32Array {
   if (t.dtype !== 'int32') throw new DTypeError(`${op}: index must be an int32 tensor, got ${t.dtype}`);
   return contiguousData(t) as Int32Array;
@@ -29,7 +35,7 @@ export const indexingOps = {
     },
     forward: ([x, index], { dim }, out) => {
       const idx = indexData(index!, 'gather');
-      checkIndexRange(idx, x!.shape[dim]!, 'gather');
+      if (index!.device === 'cpu') checkIndexRange(idx, x!.shape[dim]!, 'gather'); // GPU indices: see the webgpu kernels
       return { data: kernels().gather(contiguousData(x!), x!.shape, idx, index!.shape, dim, out.dtype) };
     },
     backward: (g, { inputs: [x, index], attrs, run }) => [
@@ -49,11 +55,16 @@ export const indexingOps = {
     },
     forward: ([x, index, src], { dim }, out) => {
       const idx = indexData(index!, 'scatterAdd');
-      checkIndexRange(idx, x!.shape[dim]!, 'scatterAdd');
+      if (index!.device === 'cpu') checkIndexRange(idx, x!.shape[dim]!, 'scatterAdd'); // GPU indices: see the webgpu kernels
       // src may be larger than index: take the index-shaped corner
       let s: Tensor = src!;
       for (let d = 0; d < index!.shape.length; d++) if (s.shape[d] !== index!.shape[d]) s = s.narrow(d, 0, index!.shape[d]!);
       const data = kernels().scatterAdd(contiguousData(s), idx, index!.shape, out.shape, dim, out.dtype);
+      if (x!.device === 'webgpu') {
+        // the same one rounding per element as the loop below, by the GPU's add
+        const v = { data, offset: 0, strides: contiguousStrides(out.shape) };
+        return { data: kernels().binary('add', v, { ...v, data: contiguousData(x!) }, out.shape, out.dtype) };
+      }
       const base = contiguousData(x!);
       for (let i = 0; i < data.length; i++) data[i] += base[i]!;
       return { data };
@@ -82,7 +93,7 @@ export const indexingOps = {
     },
     forward: ([x, index], { dim }, out) => {
       const idx = indexData(index!, 'indexSelect');
-      checkIndexRange(idx, x!.shape[dim]!, 'indexSelect');
+      if (index!.device === 'cpu') checkIndexRange(idx, x!.shape[dim]!, 'indexSelect'); // GPU indices: see the webgpu kernels
       return { data: kernels().indexSelect(contiguousData(x!), x!.shape, dim, idx, out.dtype) };
     },
     backward: (g, { inputs: [x, index], attrs, run }) => [
@@ -103,7 +114,7 @@ export const indexingOps = {
     },
     forward: ([src, index], { dim, size }, out) => {
       const idx = indexData(index!, 'indexAdd');
-      checkIndexRange(idx, size, 'indexAdd');
+      if (index!.device === 'cpu') checkIndexRange(idx, size, 'indexAdd'); // GPU indices: see the webgpu kernels
       return { data: kernels().indexAdd(contiguousData(src!), src!.shape, dim, idx, size, out.dtype) };
     },
     backward: (g, { inputs: [, index], attrs }) => [g.indexSelect(attrs.dim, index!), null],

@@ -108,9 +108,17 @@ function onGpu(name: string, inputs: readonly Tensor[]): boolean {
   let gpu = false;
   for (const t of inputs) if (t.record.gpu !== null) gpu = true;
   if (!gpu) return false;
-  for (const t of inputs) if (t.record.gpu === null && t.ndim > 0) throw deviceMismatch(name, t.shape);
+  inputs.forEach((t, k) => {
+    if (t.record.gpu !== null || t.ndim === 0) return;
+    // index ops check their int32 indices on the CPU (range) and take them from there, as crossEntropy its targets
+    if (k === 1 && t.dtype === 'int32' && INDEX_OPS.has(name)) return;
+    throw deviceMismatch(name, t.shape);
+  });
   return true;
 }
+
+/** Ops whose second input (int32 indices) may stay on the CPU when the data is on the GPU. */
+const INDEX_OPS: ReadonlySet<string> = new Set(['gather', 'scatterAdd', 'indexSelect', 'indexAdd']);
 
 /** Run an op's forward with the WebGPU kernel table (its kernels read and write GPU buffers). */
 function runOnGpu<T>(name: string, fn: () => T): T {

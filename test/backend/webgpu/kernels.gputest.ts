@@ -302,6 +302,97 @@ describe('webgpu kernels agree with js', () => {
       await same(bng.runningVar!, bnc.runningVar!);
     }
   });
+  it('embedding (indexSelect, with indexAdd as its gradient), gather and scatterAdd, max over a dim; indices stay on the CPU', async () => {
+    const wt = rand([10, 4]);
+    const ids = tensor(
+      [
+        [1, 3, 3],
+        [0, 9, 1],
+      ],
+      { dtype: 'int32' },
+    );
+    const wc = wt.detach().requiresGrad_(true);
+    const wg = up(wt).requiresGrad_(true);
+    const ec = F.embedding(ids, wc);
+    const eg = F.embedding(ids, wg);
+    await same(eg, ec);
+    const u = rand([2, 3, 4]);
+    ec.mul(u).sum().backward();
+    eg.mul(up(u)).sum().backward();
+    await same(wg.grad!, wc.grad!);
+    const x = rand([3, 5]);
+    const gi = tensor(
+      [
+        [0, 4],
+        [2, 2],
+        [1, 0],
+      ],
+      { dtype: 'int32' },
+    );
+    const xc = x.detach().requiresGrad_(true);
+    const xg = up(x).requiresGrad_(true);
+    const gc = xc.gather(1, gi);
+    const gg = xg.gather(1, gi);
+    await same(gg, gc);
+    gc.mul(
+      tensor([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+    )
+      .sum()
+      .backward();
+    gg.mul(
+      up(
+        tensor([
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ]),
+      ),
+    )
+      .sum()
+      .backward();
+    await same(xg.grad!, xc.grad!);
+    const mc = x.max(1);
+    const mg = up(x).max(1);
+    await same(mg.values, mc.values);
+    await same(mg.indices, mc.indices);
+    // indices on the GPU (argmax's, say) are not range-checked on the CPU: the kernel reads NaN for a bad one
+    await same(up(x).gather(1, up(gi)), x.gather(1, gi));
+    const bad = (
+      await up(x)
+        .gather(
+          1,
+          up(
+            tensor(
+              [
+                [7, 0],
+                [0, 0],
+                [0, 0],
+              ],
+              { dtype: 'int32' },
+            ),
+          ),
+        )
+        .data()
+    )[0]!;
+    expect(Number.isNaN(bad)).toBe(true);
+    expect(() =>
+      x.gather(
+        1,
+        tensor(
+          [
+            [7, 0],
+            [0, 0],
+            [0, 0],
+          ],
+          { dtype: 'int32' },
+        ),
+      ),
+    ).toThrow(/out of range|out of bounds/);
+  });
   it('fused SGD (momentum, nesterov, weight decay) and Adam/AdamW (amsgrad) updates', async () => {
     const makers: ((p: Tensor[]) => optim.Optimizer<{ lr: number }>)[] = [
       (p) => new optim.SGD(p, { lr: 0.1 }),
