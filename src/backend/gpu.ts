@@ -36,8 +36,13 @@ export interface GpuRuntime {
   moveIn(s: Storage, dtype: DType): void;
   /** Read `n` elements of a GPU storage from element `offset` into a fresh JS array of the dtype. */
   read(s: Storage, dtype: DType, offset: number, n: number): Promise<TypedArray>;
-  /** Write `src` (a view read against `shape`) into GPU storage `dst` from element `offset` on (in-place ops). */
-  copyInto(dst: Storage, offset: number, src: View, shape: readonly number[]): void;
+  /**
+   * Write `src` (a view read against `shape`) into GPU storage `dst` through the view `at` (offset and
+   * strides; contiguous from `at.offset` when `at.strides` is omitted): in-place ops, pad, cat.
+   */
+  copyInto(dst: Storage, at: { offset: number; strides?: readonly number[] }, src: View, shape: readonly number[]): void;
+  /** A new GPU storage of `n` elements of `dtype`, each `value`; returns its handle. */
+  filled(dtype: DType, n: number, value: number): TypedArray;
   /** Allocator and fallback statistics for `backendInfo()`. */
   stats(): Record<string, unknown>;
 }

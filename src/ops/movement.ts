@@ -6,6 +6,8 @@ import { allocate, promote, type TypedArray } from '../core/dtype.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { contiguousStrides, inferReshape, numel, viewStrides } from '../core/shape.js';
 import { kernels } from '../backend/dispatch.js';
+import { gpuRuntime } from '../backend/gpu.js';
+import { findStorage } from '../backend/storage.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { contiguousData } from './reduce.js';
 import { view, type OpAttrs, type OpDef } from './types.js';
@@ -139,8 +141,9 @@ export const movementOps = {
     },
     forward: ([x], { pads, value }, out) => {
       const nd = x!.shape.length;
-      const data = allocate(out.dtype, numel(out.shape));
-      if (value !== 0) data.fill(value);
+      const gpu = x!.record.gpu !== null ? gpuRuntime('pad') : null;
+      const data = gpu !== null ? gpu.filled(out.dtype, numel(out.shape), value) : allocate(out.dtype, numel(out.shape));
+      if (gpu === null && value !== 0) data.fill(value);
       // negative pads crop: slice the source first
       let src: Tensor = x!;
       const starts = new Array<number>(nd).fill(0);
@@ -153,7 +156,8 @@ export const movementOps = {
         if (s0 > 0 || e0 < src.shape[d]!) src = src.narrow(d, s0, Math.max(0, e0 - s0));
         starts[d] = Math.max(before, 0);
       }
-      placeBlock(data, out.shape, contiguousData(src), src.shape, starts);
+      if (gpu !== null) placeOnGpu(data, out.shape, src, starts);
+      else placeBlock(data, out.shape, contiguousData(src), src.shape, starts);
       return { data };
     },
     backward: (g, { attrs }) => [g.pad(attrs.pads.map((p) => -p))],
@@ -184,8 +188,16 @@ export const movementOps = {
       return { shape, dtype };
     },
     forward: (xs, { dim }, out) => {
-      const data = allocate(out.dtype, numel(out.shape));
       const starts = new Array<number>(out.shape.length).fill(0);
+      if (xs.some((t) => t.record.gpu !== null)) {
+        const data = gpuRuntime('cat').filled(out.dtype, numel(out.shape), 0);
+        for (const t of xs) {
+          placeOnGpu(data, out.shape, t, starts);
+          starts[dim] = starts[dim]! + t.shape[dim]!;
+        }
+        return { data };
+      }
+      const data = allocate(out.dtype, numel(out.shape));
       for (const t of xs) {
         const src = t.dtype === out.dtype ? contiguousData(t) : kernels().unary('copy', view(t), t.shape, out.dtype);
         placeBlock(data, out.shape, src, t.shape, starts);
@@ -204,3 +216,11 @@ export const movementOps = {
     },
   } satisfies OpDef<OpAttrs['cat']>,
 };
+
+/** The GPU's placeBlock: `src` (any view, cast to the output's dtype) written into the block of `dst` (a GPU handle of `outShape`) at `starts`. */
+function placeOnGpu(dst: TypedArray, outShape: readonly number[], src: Tensor, starts: readonly number[]): void {
+  const strides = contiguousStrides(outShape);
+  let offset = 0;
+  for (let d = 0; d < starts.length; d++) offset += starts[d]! * strides[d]!;
+  gpuRuntime('cat').copyInto(findStorage(dst)!, { offset, strides }, view(src), src.shape);
+}

@@ -117,7 +117,7 @@ export function writeInPlace(
       const e = y.expand(t.shape);
       if (t.record.gpu !== null) {
         if (e.record.gpu === null && e.ndim > 0) throw deviceMismatch(op, e.shape);
-        gpuRuntime(op).copyInto(t.record, t.offset, { data: e.storage, offset: e.offset, strides: e.strides }, t.shape);
+        gpuRuntime(op).copyInto(t.record, { offset: t.offset }, { data: e.storage, offset: e.offset, strides: e.strides }, t.shape);
         bumpVersion(t);
         return;
       }

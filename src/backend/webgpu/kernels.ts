@@ -9,7 +9,7 @@
  */
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { NotSupportedError } from '../../core/errors.js';
-import { numel } from '../../core/shape.js';
+import { contiguousStrides, numel } from '../../core/shape.js';
 import { noKernel } from '../gpu.js';
 import { adamScalars, sgdScalars } from '../optim_scalars.js';
 import type {
@@ -1075,8 +1075,8 @@ ${ENTRY1D} {
     return o.handle;
   };
 
-  /** Write `x` (read against `shape`) into GPU storage `dst` from element `offset` on: in-place ops on a contiguous target. */
-  rt.copyInto = (dst, offset, x, shape) => {
+  /** Write `x` (read against `shape`) into GPU storage `dst` through the view `at` (in-place ops, pad, cat). */
+  rt.copyInto = (dst, at, x, shape) => {
     const n = numel(shape);
     if (n === 0) return;
     const bx = rt.bind(x.data, 'copy_');
@@ -1085,11 +1085,21 @@ ${ENTRY1D} {
 @group(0) @binding(2) var<storage, read_write> ys: array<${bd.elem}>;
 ${INDEX}
 ${ENTRY1D} {
-  ${INDEX1D}  ys[md[36] + i] = ${store(load('xs[at(i, 0)]', bx.elem, bx.elem), bx.elem, dst.dtype)};
+  ${INDEX1D}  ys[at(i, 1)] = ${store(load('xs[at(i, 0)]', bx.elem, bx.elem), bx.elem, dst.dtype)};
 }`;
-    const m = meta(shape, [x]);
-    m[36] = offset;
-    rt.run(code, [rt.temp(m), bx.buffer, bd.buffer], WebGpuRuntime.groups1d(n));
+    const strides = at.strides ?? contiguousStrides(shape);
+    rt.run(
+      code,
+      [rt.temp(meta(shape, [x, { data: x.data, offset: at.offset, strides }])), bx.buffer, bd.buffer],
+      WebGpuRuntime.groups1d(n),
+    );
+  };
+
+  rt.filled = (dtype, n, value) => {
+    const o = out(dtype, n, 'fill');
+    const scalar = dtype === 'float32' ? Float32Array.of(value) : Int32Array.of(value);
+    rt.copyInto(o.storage, { offset: 0 }, { data: scalar, offset: 0, strides: [0] }, [n]);
+    return o.handle;
   };
 
   /** outer × size × inner split (as the js kernels' splitAxis). */

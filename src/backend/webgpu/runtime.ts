@@ -98,6 +98,8 @@ export class WebGpuRuntime implements GpuRuntime {
   kernels!: Kernels;
   /** In-place write of a view into a GPU storage (set by kernels.ts). */
   copyInto!: GpuRuntime['copyInto'];
+  /** A filled GPU storage (set by kernels.ts). */
+  filled!: GpuRuntime['filled'];
   /** Names of the kernels with a WGSL version. */
   implemented: string[] = [];
   private readonly pipelines = new Map<string, GpuPipeline>();

@@ -4,7 +4,7 @@
  * where js computes in float64 and rounds once); integer and boolean results are equal.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { backendInfo, init, nn, optim, randn, tensor, type Tensor } from '../../../src/index.js';
+import { backendInfo, cat, init, nn, optim, randn, stack, tensor, type Tensor } from '../../../src/index.js';
 import { Rng } from '../../../src/core/rng.js';
 
 const F = nn.F;
@@ -392,6 +392,27 @@ describe('webgpu kernels agree with js', () => {
         ),
       ),
     ).toThrow(/out of range|out of bounds/);
+  });
+  it('cat, stack and constant pad (with cropping) forward and gradients', async () => {
+    const a = rand([2, 3]);
+    const b = rand([2, 4]);
+    const ac = a.detach().requiresGrad_(true);
+    const bc = b.detach().requiresGrad_(true);
+    const ag = up(a).requiresGrad_(true);
+    const bg = up(b).requiresGrad_(true);
+    const cc = cat([ac, bc.t().contiguous().t()], 1);
+    const cg = cat([ag, bg.t().contiguous().t()], 1);
+    await same(cg, cc);
+    const pc = cc.pad([1, -2, 2, 0], 0.5);
+    const pg = cg.pad([1, -2, 2, 0], 0.5);
+    await same(pg, pc);
+    const u = rand(pc.shape.slice());
+    pc.mul(u).sum().backward();
+    pg.mul(up(u)).sum().backward();
+    await same(ag.grad!, ac.grad!);
+    await same(bg.grad!, bc.grad!);
+    await same(stack([up(a), up(a).neg()], 0), stack([a, a.neg()], 0));
+    await same(cat([up(a).int(), up(a)], 0), cat([a.int(), a], 0));
   });
   it('fused SGD (momentum, nesterov, weight decay) and Adam/AdamW (amsgrad) updates', async () => {
     const makers: ((p: Tensor[]) => optim.Optimizer<{ lr: number }>)[] = [
