@@ -7,7 +7,7 @@
 import { nn, type Tensor } from '../../src/index.js';
 import type { CaseRunner, Comparison, RefCase, Registry, RefTensor } from './types.js';
 import { camelKeys as camelKwargs } from './optim.js';
-import { resolveArg, standardChecks, toTensor } from './util.js';
+import { refDeviceNow, resolveArg, standardChecks, toTensor } from './util.js';
 
 /** The ResidualBlock of nn.json's `definition`: conv3x3-bn-relu-conv3x3-bn, plus the input, then relu. */
 class ResidualBlock extends nn.Module {
@@ -117,8 +117,9 @@ function runModuleCase(build: Builder): CaseRunner {
     if (c.dtype === 'float64') module.double();
     const keys = c.state_dict_keys as string[];
     const sd: Record<string, Tensor> = {};
-    for (const k of keys) sd[k] = toTensor(c.inputs[k]!);
+    for (const k of keys) sd[k] = toTensor(c.inputs[k]!, { cpu: true });
     module.loadStateDict(sd);
+    if (refDeviceNow() === 'webgpu') module.to('webgpu');
     module.train(c.mode === 'train');
     const paramNames = new Set(c.parameters as string[]);
     // forward inputs: everything in `inputs` that is not state

@@ -7,7 +7,7 @@
 import { nn, optim, type Tensor } from '../../src/index.js';
 import { camelKeys } from './optim.js';
 import type { Comparison, RefCase, RefTensor, Registry } from './types.js';
-import { toTensor } from './util.js';
+import { refDeviceNow, toTensor } from './util.js';
 
 type LayerSpec = [string, unknown[], Record<string, unknown>];
 
@@ -28,10 +28,10 @@ const optimizers: Record<string, new (params: Tensor[], opts: Record<string, unk
 };
 
 function stateDictOf(sd: Record<string, RefTensor>): Record<string, Tensor> {
-  return Object.fromEntries(Object.entries(sd).map(([k, v]) => [k, toTensor(v)]));
+  return Object.fromEntries(Object.entries(sd).map(([k, v]) => [k, toTensor(v, { cpu: true })]));
 }
 
-function runTraining(c: RefCase): Comparison[] {
+async function runTraining(c: RefCase): Promise<Comparison[]> {
   const specs = c.args as LayerSpec[];
   const model = new nn.Sequential(
     ...specs.map(([cls, a, k]) => {
@@ -41,6 +41,7 @@ function runTraining(c: RefCase): Comparison[] {
     }),
   );
   model.loadStateDict(stateDictOf(c.initial_state_dict as Record<string, RefTensor>));
+  if (refDeviceNow() === 'webgpu') model.to('webgpu');
   const optSpec = c.optimizer as { fn: string; kwargs: Record<string, unknown> };
   const Opt = optimizers[optSpec.fn];
   if (!Opt) throw new Error(`no optimizer mapping for ${optSpec.fn}`);
@@ -57,7 +58,7 @@ function runTraining(c: RefCase): Comparison[] {
   for (let s = 0; s < steps; s++) {
     opt.zeroGrad();
     const loss = nn.F.crossEntropy(model.forward(x), y, camelKeys(lossSpec.kwargs));
-    losses.push(loss.item());
+    losses.push(await loss.itemAsync());
     loss.backward();
     if (s === 0)
       for (const [name, p] of model.namedParameters())

@@ -54,4 +54,6 @@ export interface CaseResult {
   passed: boolean;
   message?: string;
   checks: number;
+  /** Not run on this device (float64 cases on 'webgpu'). */
+  notRun?: boolean;
 }

@@ -16,8 +16,18 @@ export function decodeNumber(v: number | string | boolean): number {
   throw new Error(`reference: unexpected value ${JSON.stringify(v)}`);
 }
 
-/** A backprop tensor from a reference tensor (int64 → int32). */
-export function toTensor(r: RefTensor, opts: { requiresGrad?: boolean } = {}): Tensor {
+/** Where toTensor puts float32 and bool inputs ('webgpu' for `npm run reference -- --backend webgpu`). */
+let refDevice: 'cpu' | 'webgpu' = 'cpu';
+export function setRefDevice(d: 'cpu' | 'webgpu'): void {
+  refDevice = d;
+}
+/** The device the reference run puts its inputs on. */
+export function refDeviceNow(): 'cpu' | 'webgpu' {
+  return refDevice;
+}
+
+/** A backprop tensor from a reference tensor (int64 → int32); float32 and bool ones on the reference device. */
+export function toTensor(r: RefTensor, opts: { requiresGrad?: boolean; cpu?: boolean } = {}): Tensor {
   const dtype = r.dtype === 'int64' ? 'int32' : r.dtype;
   const n = r.data.length;
   const arr =
@@ -29,7 +39,8 @@ export function toTensor(r: RefTensor, opts: { requiresGrad?: boolean } = {}): T
           ? new Int32Array(n)
           : new Uint8Array(n);
   for (let i = 0; i < n; i++) arr[i] = decodeNumber(r.data[i]!);
-  const t = tensor(arr, { shape: r.shape });
+  let t = tensor(arr, { shape: r.shape });
+  if (refDevice === 'webgpu' && !opts.cpu && (dtype === 'float32' || dtype === 'bool')) t = t.to('webgpu');
   if (opts.requiresGrad) t.requiresGrad_(true);
   return t;
 }
