@@ -160,7 +160,10 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: Reductio
   checkOptionKeys('binaryCrossEntropy', opts, ['reduction', 'weight']);
   const op = 'binaryCrossEntropy';
   checkPair(op, input, target);
-  const data = input.dataSync();
+  const gpu = input.device === 'webgpu';
+  // the range check reads the input; on the GPU it cannot (no synchronous readback), so there an input
+  // outside [0, 1] makes its loss NaN instead (below)
+  const data = gpu ? [] : input.dataSync();
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (!(v >= 0 && v <= 1))
@@ -172,6 +175,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: Reductio
     .mul(clampedLog(input))
     .add(target.rsub(1).mul(clampedLog(input.rsub(1))))
     .neg();
+  if (gpu) loss = loss.where(input.ge(0).logicalAnd(input.le(1)), NaN);
   if (opts.weight) {
     checkBroadcastTo(op, 'weight', opts.weight, input.shape);
     loss = loss.mul(opts.weight);

@@ -414,6 +414,21 @@ describe('webgpu kernels agree with js', () => {
     await same(stack([up(a), up(a).neg()], 0), stack([a, a.neg()], 0));
     await same(cat([up(a).int(), up(a)], 0), cat([a.int(), a], 0));
   });
+  it('binaryCrossEntropy on the GPU: the same loss; an input outside [0, 1] (not checkable synchronously) gives NaN', async () => {
+    const p = rand([4, 3]).sigmoid();
+    const t = rand([4, 3]).gt(0).float();
+    await same(F.binaryCrossEntropy(up(p), up(t)), F.binaryCrossEntropy(p, t));
+    const bad = p.add(
+      tensor([
+        [2, 0, 0],
+        [0, 0, 0],
+        [0, 0, 0],
+        [0, 0, 0],
+      ]),
+    );
+    expect(() => F.binaryCrossEntropy(bad, t)).toThrow(/between 0 and 1/);
+    expect(Number.isNaN(await F.binaryCrossEntropy(up(bad), up(t)).itemAsync())).toBe(true);
+  });
   it('fused SGD (momentum, nesterov, weight decay) and Adam/AdamW (amsgrad) updates', async () => {
     const makers: ((p: Tensor[]) => optim.Optimizer<{ lr: number }>)[] = [
       (p) => new optim.SGD(p, { lr: 0.1 }),
