@@ -193,6 +193,33 @@ function splitBatch(batch: unknown, op: string): [Tensor, Tensor] {
   );
 }
 
+/** The model's device ('webgpu' when its first parameter is there). */
+function deviceOf(model: Module): 'cpu' | 'webgpu' {
+  for (const p of model.parameters()) return p.device;
+  return 'cpu';
+}
+
+/**
+ * A batch for a model on the 'webgpu' device: float and bool tensors move there; int32 targets stay on
+ * the CPU, where the losses check class indices (see the README's "WebGPU backend").
+ */
+function onDevice([x, y]: [Tensor, Tensor], device: 'cpu' | 'webgpu'): [Tensor, Tensor] {
+  if (device === 'cpu') return [x, y];
+  const up = (t: Tensor) =>
+    t.device === 'webgpu' || t.dtype === 'int32' ? t : t.to({ device: 'webgpu', dtype: t.dtype === 'float64' ? 'float32' : t.dtype });
+  return [up(x), up(y)];
+}
+
+/** A loss value on the CPU: `item()`, or the async readback for a GPU loss. */
+async function lossValue(loss: Tensor): Promise<number> {
+  return loss.device === 'webgpu' ? loss.itemAsync() : loss.item();
+}
+
+/** Outputs for the metrics, on the CPU (read back from the GPU). */
+async function forMetrics(out: Tensor): Promise<Tensor> {
+  return out.device === 'webgpu' ? out.detach().toAsync('cpu') : out;
+}
+
 function describe(v: unknown): string {
   if (v instanceof Tensor) return `a Tensor ${fmtShape(v.shape)}`;
   if (Array.isArray(v)) return `an array of ${v.length} (${v.map((e) => (e instanceof Tensor ? fmtShape(e.shape) : typeof e)).join(', ')})`;
@@ -346,14 +373,15 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
       const t0 = now();
       const acc = new EpochAccumulator(metrics);
       let b = 0;
+      const device = deviceOf(model);
       for await (const batch of opts.train as AsyncIterable<readonly Tensor[]>) {
-        const [x, y] = splitBatch(batch, 'fit');
+        const [x, y] = onDevice(splitBatch(batch, 'fit'), device);
         await emit('onBatchBegin', b);
         opts.optimizer.zeroGrad();
         const out = model.call(x) as Tensor;
         if (!(out instanceof Tensor)) throw new ValueError(`fit: the model must return a Tensor, got ${describe(out)}`);
         const loss = scalarLoss(callLoss(opts.loss, out, y), 'fit');
-        const lv = loss.item();
+        const lv = await lossValue(loss);
         if (!Number.isFinite(lv) && opts.terminateOnNaN !== false) {
           // stop before this batch's update, so the model keeps its last finite weights
           ctx.stopTraining = true;
@@ -366,7 +394,7 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
           opts.optimizer.step();
         }
         ctx.step++;
-        acc.add(out, y, lv);
+        acc.add(await forMetrics(out), y.device === 'webgpu' ? await y.toAsync('cpu') : y, lv);
         if (scheduler && interval === 'batch') scheduler.step();
         const bl: BatchLogs = { batch: b, size: x.shape[0] ?? 1, loss: lv };
         await emit('onBatchEnd', b, bl);
@@ -439,13 +467,14 @@ export async function evaluate(model: Module, batches: Batches, opts: EvaluateOp
   model.eval();
   let n = 0;
   try {
+    const device = deviceOf(model);
     for await (const batch of batches as AsyncIterable<readonly Tensor[]>) {
-      const [x, y] = splitBatch(batch, 'evaluate');
-      noGrad(() => {
-        const out = model.call(x) as Tensor;
-        const lv = opts.loss ? scalarLoss(callLoss(opts.loss, out, y), 'evaluate').item() : null;
-        acc.add(out, y, lv);
+      const [x, y] = onDevice(splitBatch(batch, 'evaluate'), device);
+      const [out, loss] = noGrad(() => {
+        const o = model.call(x) as Tensor;
+        return [o, opts.loss ? scalarLoss(callLoss(opts.loss, o, y), 'evaluate') : null] as const;
       });
+      acc.add(await forMetrics(out), y.device === 'webgpu' ? await y.toAsync('cpu') : y, loss === null ? null : await lossValue(loss));
       n++;
     }
   } finally {

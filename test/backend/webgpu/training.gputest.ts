@@ -4,7 +4,7 @@
  * through the engine's deterministic frees and the FinalizationRegistry at each await).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { backendInfo, init, manualSeed, nn, optim, randn, tensor, type Tensor } from '../../../src/index.js';
+import { backendInfo, data, evaluate, fit, init, manualSeed, nn, optim, randn, tensor, type Tensor } from '../../../src/index.js';
 
 afterAll(async () => {
   await init({ backend: 'js' });
@@ -19,7 +19,7 @@ interface GpuMemory {
 }
 const memory = () => backendInfo().gpu!.memory as GpuMemory;
 
-function data(n: number, features: number, classes: number): { x: Tensor; y: Tensor } {
+function dataset(n: number, features: number, classes: number): { x: Tensor; y: Tensor } {
   const x = randn([n, features]);
   // a learnable labelling: the class is the argmax of a fixed projection of x
   const w = randn([features, classes]);
@@ -29,7 +29,7 @@ function data(n: number, features: number, classes: number): { x: Tensor; y: Ten
 /** Loss per step of `steps` Adam steps of an MLP on `device`, from the same initial weights. */
 async function train(device: 'cpu' | 'webgpu', steps: number): Promise<{ losses: number[]; weights: number[] }> {
   manualSeed(3);
-  const { x, y } = data(64, 10, 4);
+  const { x, y } = dataset(64, 10, 4);
   const model = new nn.Sequential(new nn.Linear(10, 32), new nn.ReLU(), new nn.Linear(32, 4));
   if (device === 'webgpu') model.to('webgpu');
   const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
@@ -59,6 +59,33 @@ describe('training on webgpu', () => {
     let worst = 0;
     for (let i = 0; i < want.weights.length; i++) worst = Math.max(worst, Math.abs(got.weights[i]! - want.weights[i]!));
     expect(worst).toBeLessThan(1e-3);
+  });
+
+  it('fit() and evaluate() train a model on webgpu (batches moved to its device, losses read back async) as on the CPU', async () => {
+    const run = async (device: 'cpu' | 'webgpu') => {
+      await init({ backend: device === 'cpu' ? 'js' : 'webgpu' });
+      manualSeed(11);
+      const { x, y } = dataset(96, 6, 3);
+      const model = new nn.Sequential(new nn.Linear(6, 16), new nn.ReLU(), new nn.Linear(16, 3));
+      if (device === 'webgpu') model.to('webgpu');
+      const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 32 });
+      const history = await fit(model, {
+        train: loader,
+        loss: nn.F.crossEntropy,
+        optimizer: new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 }),
+        epochs: 3,
+        metrics: ['accuracy'],
+        progress: false,
+      });
+      const ev = await evaluate(model, loader, { loss: nn.F.crossEntropy, metrics: ['accuracy'] });
+      return { losses: history.history.loss as number[], ev };
+    };
+    const want = await run('cpu');
+    const got = await run('webgpu');
+    expect(got.losses.length).toBe(3);
+    got.losses.forEach((l, i) => expect(Math.abs(l - want.losses[i]!), `epoch ${i}`).toBeLessThan(1e-4 + 1e-3 * want.losses[i]!));
+    expect(Math.abs(got.ev.loss! - want.ev.loss!)).toBeLessThan(1e-3 * want.ev.loss!);
+    expect(got.ev.accuracy).toBe(want.ev.accuracy);
   });
 
   it('soak: 1,000 async steps keep GPU memory flat after warm-up, and report the high-water mark', async () => {
