@@ -133,7 +133,10 @@ export function gpuHandle(dtype: DType, length: number): TypedArray {
     get(t, key) {
       if (key === 'length') return length;
       if (key === 'then') return undefined; // not a thenable
-      if (key === 'constructor' || key === 'BYTES_PER_ELEMENT' || key === Symbol.toStringTag) return Reflect.get(t, key) as unknown;
+      if (key === 'constructor' || key === 'BYTES_PER_ELEMENT') return Reflect.get(t, key) as unknown;
+      // symbol-keyed properties (tags other modules keep on arrays, Symbol.toStringTag) live on the
+      // empty target; only iteration reads elements
+      if (typeof key === 'symbol' && key !== Symbol.iterator) return Reflect.get(t, key) as unknown;
       if (key === 'subarray')
         return (start = 0, end = length) => {
           if (start === 0 && end === length) return proxy;
@@ -141,7 +144,8 @@ export function gpuHandle(dtype: DType, length: number): TypedArray {
         };
       throw fail(typeof key === 'string' && /^\d+$/.test(key) ? 'read an element' : `used .${String(key)}`);
     },
-    set() {
+    set(t, key, value) {
+      if (typeof key === 'symbol') return Reflect.set(t, key, value);
       throw fail('wrote an element');
     },
     has() {

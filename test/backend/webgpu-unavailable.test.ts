@@ -56,6 +56,10 @@ describe('GPU handles (what a webgpu tensor`s .storage is)', () => {
     expect(h).toBeInstanceOf(Float32Array);
     expect(h.subarray(0, 300)).toBe(h);
     expect((h as unknown as { then?: unknown }).then).toBeUndefined();
+    // symbol-keyed tags (e.g. the storage link on arrays) can be set and read back
+    const tag = Symbol('tag');
+    (h as unknown as Record<symbol, number>)[tag] = 7;
+    expect((h as unknown as Record<symbol, number>)[tag]).toBe(7);
     for (const f of [() => h[0], () => (h[1] = 2), () => Array.from(h), () => h.slice(), () => h.subarray(1, 5)]) {
       const e = caught(f);
       expect(e.code).toBe('E_WEBGPU_SYNC_READ');
