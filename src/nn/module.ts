@@ -33,7 +33,7 @@ import { noGrad } from '../autograd/mode.js';
 import { checkOptionKeys } from '../core/options.js';
 import { parseToArg, type DeviceLike } from '../core/device.js';
 import { toDevice } from '../backend/dispatch.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, userCode } from '../tensor/tensor.js';
 
 // ---------------------------------------------------------------- Parameter
 
@@ -193,14 +193,16 @@ export abstract class Module {
    */
   call(...args: Parameters<this['forward']>): ReturnType<this['forward']> {
     let a: unknown[] = args;
+    // hooks are user code: what they see escapes, and what they make is theirs (inside a Sequential's
+    // internal scope too; README, "Design: memory model")
     for (const h of this._fwdPreHooks) {
-      const r = h(this, a);
+      const r = userCode(a, () => h(this, a));
       if (r) a = r;
     }
     if (this.forward.length > 0) checkInput(this.typeName, a[0]);
     let out = this.forward(...a);
     for (const h of this._fwdHooks) {
-      const r = h(this, a, out);
+      const r = userCode([a, out], () => h(this, a, out));
       if (r !== undefined) out = r;
     }
     return out;

@@ -143,6 +143,32 @@ export function internalScope<T>(fn: () => T): T {
   return result;
 }
 
+/**
+ * @internal Run user code (a module hook) met inside an `internalScope`: the tensors it is handed escape
+ * (it may keep them), and the ops it runs make ordinary tensors, not engine temporaries.
+ */
+export function userCode<T>(handed: unknown, fn: () => T): T {
+  escape(handed);
+  const outer = scope;
+  scope = null;
+  try {
+    const r = fn();
+    escape(r);
+    return r;
+  } finally {
+    scope = outer;
+  }
+}
+
+/** Every tensor in `v` (a tensor, or arrays and objects of tensors) stops being an engine temporary. */
+function escape(v: unknown): void {
+  if (v instanceof Tensor) {
+    v.record.internal = false;
+    v.record.scoped = false;
+  } else if (Array.isArray(v)) v.forEach(escape);
+  else if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) Object.values(v).forEach(escape);
+}
+
 setSharedGradTest(isSharedGrad, internalScope);
 
 function checkFinite(t: Tensor, op: string): void {
