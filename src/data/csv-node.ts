@@ -20,19 +20,19 @@ import { checkOptionKeys } from '../core/options.js';
  * Errors are `FormatError`s with codes `E_CSV_*` and the file, line and column.
  */
 export async function loadCsv(path: string, opts: CsvOptions = {}): Promise<CsvTable> {
-  checkOptionKeys('loadCsv', opts, [
-    'header',
-    'names',
-    'delimiter',
-    'columns',
-    'missing',
-    'naValues',
-    'inferRows',
-    'maxRecordSize',
-    'maxColumns',
-    'maxRows',
-    'file',
-  ]);
+  checkOptionKeys('loadCsv', opts, {
+    header: true,
+    names: true,
+    delimiter: true,
+    columns: true,
+    missing: true,
+    naValues: true,
+    inferRows: true,
+    maxRecordSize: true,
+    maxColumns: true,
+    maxRows: true,
+    file: true,
+  });
   const file = opts.file ?? path;
   const builder = new CsvBuilder({ ...opts, file });
   for await (const rec of csvRecords(path, file, builder)) builder.pushRecord(rec);
@@ -52,19 +52,19 @@ export type CsvRow = Record<string, number | string>;
  * ```
  */
 export async function* streamCsv(path: string, opts: CsvOptions = {}): AsyncGenerator<CsvRow> {
-  checkOptionKeys('streamCsv', opts, [
-    'header',
-    'names',
-    'delimiter',
-    'columns',
-    'missing',
-    'naValues',
-    'inferRows',
-    'maxRecordSize',
-    'maxColumns',
-    'maxRows',
-    'file',
-  ]);
+  checkOptionKeys('streamCsv', opts, {
+    header: true,
+    names: true,
+    delimiter: true,
+    columns: true,
+    missing: true,
+    naValues: true,
+    inferRows: true,
+    maxRecordSize: true,
+    maxColumns: true,
+    maxRows: true,
+    file: true,
+  });
   const file = opts.file ?? path;
   const builder = new CsvBuilder({ ...opts, file });
   const queue: (number | string)[][] = [];

@@ -128,7 +128,7 @@ export class CsvTable {
     featureNames: string[];
     classes: (string | number)[] | null;
   } {
-    checkOptionKeys('CsvTable.toTensors', opts, ['target', 'features', 'classification']);
+    checkOptionKeys('CsvTable.toTensors', opts, { target: true, features: true, classification: true });
     const { target } = opts;
     if (target !== undefined) this.column(target);
     const featureNames = opts.features ? opts.features.slice() : this.names.filter((n) => n !== target);
@@ -177,7 +177,7 @@ export class CsvTable {
 
   /** `new TensorDataset(x, y)` from `toTensors(opts)` (target required). */
   toDataset(opts: { target: string; features?: readonly string[]; classification?: boolean }): TensorDataset {
-    checkOptionKeys('CsvTable.toDataset', opts, ['target', 'features', 'classification']);
+    checkOptionKeys('CsvTable.toDataset', opts, { target: true, features: true, classification: true });
     const { x, y } = this.toTensors(opts);
     return new TensorDataset(x, y!);
   }
@@ -300,19 +300,19 @@ export class CsvBuilder {
   private sawRecord = false;
 
   constructor(opts: CsvOptions = {}) {
-    checkOptionKeys('CsvBuilder', opts, [
-      'header',
-      'names',
-      'delimiter',
-      'columns',
-      'missing',
-      'naValues',
-      'inferRows',
-      'maxRecordSize',
-      'maxColumns',
-      'maxRows',
-      'file',
-    ]);
+    checkOptionKeys('CsvBuilder', opts, {
+      header: true,
+      names: true,
+      delimiter: true,
+      columns: true,
+      missing: true,
+      naValues: true,
+      inferRows: true,
+      maxRecordSize: true,
+      maxColumns: true,
+      maxRows: true,
+      file: true,
+    });
     this.o = {
       header: opts.header ?? true,
       names: opts.names,
@@ -710,19 +710,19 @@ function checkText(text: string, file: string | undefined, baseOffset = 0): void
  * ```
  */
 export function parseCsv(input: string | Uint8Array, opts: CsvOptions = {}): CsvTable {
-  checkOptionKeys('parseCsv', opts, [
-    'header',
-    'names',
-    'delimiter',
-    'columns',
-    'missing',
-    'naValues',
-    'inferRows',
-    'maxRecordSize',
-    'maxColumns',
-    'maxRows',
-    'file',
-  ]);
+  checkOptionKeys('parseCsv', opts, {
+    header: true,
+    names: true,
+    delimiter: true,
+    columns: true,
+    missing: true,
+    naValues: true,
+    inferRows: true,
+    maxRecordSize: true,
+    maxColumns: true,
+    maxRows: true,
+    file: true,
+  });
   const builder = new CsvBuilder(opts);
   let text: string;
   if (typeof input === 'string') text = input;

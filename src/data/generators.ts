@@ -28,7 +28,7 @@
  */
 import { ValueError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import { checkOptionKeys } from '../core/options.js';
+import { checkOptionKeys, optionKeys, type OptionKeyList } from '../core/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Table } from './preprocessing.js';
 
@@ -60,13 +60,15 @@ export interface RegressionData {
   y: Tensor;
 }
 
+const GENERATOR_KEYS = optionKeys<GeneratorOptions>()({ n: true, noise: true, seed: true, rng: true });
+
 function setup(
   opts: GeneratorOptions,
   who: string,
   defaultN = 200,
-  extraKeys: readonly string[] = [],
+  keys: OptionKeyList = GENERATOR_KEYS,
 ): { n: number; noise: number; rng: Rng } {
-  checkOptionKeys(who, opts, ['n', 'noise', 'seed', 'rng', ...extraKeys]);
+  checkOptionKeys(who, opts, keys);
   const n = opts.n ?? defaultN;
   const noise = opts.noise ?? 0;
   if (!Number.isInteger(n) || n < 1) throw new ValueError(`${who}: n must be a positive integer, got ${n}`);
@@ -131,7 +133,12 @@ export function xor(opts: GeneratorOptions = {}): ClassificationData {
 
 /** k Gaussian blobs (TensorFlow Playground "gaussian" for k = 2). Samples are split evenly by class. */
 export function gaussian(opts: GeneratorOptions & { classes?: number } = {}): ClassificationData {
-  const { n, noise, rng } = setup(opts, 'gaussian', 200, ['classes']);
+  const { n, noise, rng } = setup(
+    opts,
+    'gaussian',
+    200,
+    optionKeys<typeof opts>()({ n: true, noise: true, seed: true, rng: true, classes: true }),
+  );
   const k = opts.classes ?? 2;
   if (!Number.isInteger(k) || k < 2) throw new ValueError(`gaussian: classes must be an integer ≥ 2, got ${k}`);
   const variance = 0.5 + 7 * noise;
@@ -155,7 +162,12 @@ export function gaussian(opts: GeneratorOptions & { classes?: number } = {}): Cl
 
 /** k interleaved spiral arms (TensorFlow Playground "spiral" for k = 2). */
 export function spiral(opts: GeneratorOptions & { classes?: number } = {}): ClassificationData {
-  const { n, noise, rng } = setup(opts, 'spiral', 200, ['classes']);
+  const { n, noise, rng } = setup(
+    opts,
+    'spiral',
+    200,
+    optionKeys<typeof opts>()({ n: true, noise: true, seed: true, rng: true, classes: true }),
+  );
   const k = opts.classes ?? 2;
   if (!Number.isInteger(k) || k < 2) throw new ValueError(`spiral: classes must be an integer ≥ 2, got ${k}`);
   const xs: number[] = [];
@@ -254,7 +266,12 @@ export function multiGaussian(opts: GeneratorOptions = {}): RegressionData {
 export function polynomial(
   opts: GeneratorOptions & { coefficients?: readonly number[]; xRange?: [number, number] } = {},
 ): RegressionData & { clean: Tensor; coefficients: number[] } {
-  const { n, rng } = setup({ n: 30, ...opts }, 'polynomial', 30, ['coefficients', 'xRange']);
+  const { n, rng } = setup(
+    { n: 30, ...opts },
+    'polynomial',
+    30,
+    optionKeys<typeof opts>()({ n: true, noise: true, seed: true, rng: true, coefficients: true, xRange: true }),
+  );
   const noise = opts.noise ?? 0.1;
   const coefficients = (opts.coefficients ?? [0.5, -1, 0, 2]).slice();
   const [lo, hi] = opts.xRange ?? [-1, 1];

@@ -41,7 +41,7 @@ function defined<T extends object>(o: T): T {
 
 /** Construct the optimizer called `name` over `params` (ValueError `E_UNKNOWN_OPTIMIZER` for other names). */
 export function createOptimizer(name: OptimizerName, params: ParamsInput<never>, config: OptimizerConfig): AnyOptimizer {
-  checkOptionKeys('createOptimizer', config, ['lr', 'momentum', 'nesterov', 'weightDecay', 'betas']);
+  checkOptionKeys('createOptimizer', config, { lr: true, momentum: true, nesterov: true, weightDecay: true, betas: true });
   const c = defined(config) as OptimizerConfig;
   const p = params as never;
   switch (name) {
@@ -98,7 +98,16 @@ export interface CreatedScheduler {
  * 'onecycle' (OneCycleLR, stepped per batch). ValueError `E_UNKNOWN_SCHEDULER` for other names.
  */
 export function createScheduler(name: SchedulerName, optimizer: AnyOptimizer, config: SchedulerConfig = {}): CreatedScheduler {
-  checkOptionKeys('createScheduler', config, ['stepSize', 'gamma', 'tMax', 'patience', 'factor', 'maxLr', 'epochs', 'stepsPerEpoch']);
+  checkOptionKeys('createScheduler', config, {
+    stepSize: true,
+    gamma: true,
+    tMax: true,
+    patience: true,
+    factor: true,
+    maxLr: true,
+    epochs: true,
+    stepsPerEpoch: true,
+  });
   const c = config;
   switch (name) {
     case 'none':

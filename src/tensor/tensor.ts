@@ -437,7 +437,7 @@ export class Tensor {
    * Without `gradient`, this tensor must hold a single element (the usual scalar loss).
    */
   backward(gradient?: Tensor, opts: BackwardOptions = {}): void {
-    checkOptionKeys('backward', opts, ['retainGraph', 'createGraph']);
+    checkOptionKeys('backward', opts, { retainGraph: true, createGraph: true });
     if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor))
       throw new ValueError(
         `backward: gradient must be a Tensor (or undefined), got ${typeof gradient === 'object' ? 'an object — options go second: backward(undefined, { retainGraph: true })' : typeof gradient}`,
@@ -478,7 +478,7 @@ export class Tensor {
     let want: DType = this.dtype;
     if (target instanceof Tensor) want = target.dtype;
     else if (target !== null && typeof target === 'object') {
-      checkOptionKeys('to', target, ['dtype', 'device']);
+      checkOptionKeys('to', target, { dtype: true, device: true });
       if (target.device !== undefined) checkDevice(target.device, 'to');
       if (target.dtype !== undefined) want = parseToArg(target.dtype, 'to').dtype ?? checkDType(target.dtype, 'to');
     } else want = parseToArg(target, 'to').dtype ?? want;
@@ -681,7 +681,7 @@ export class Tensor {
   }
   /** this / other; `{ roundingMode: 'trunc' | 'floor' }` rounds the quotient (integers stay integers; zero gradient). */
   div(other: TensorOrScalar, opts: { roundingMode?: 'trunc' | 'floor' | null } = {}): Tensor {
-    checkOptionKeys('div', opts, ['roundingMode']);
+    checkOptionKeys('div', opts, { roundingMode: true });
     const mode = opts.roundingMode ?? null;
     if (mode === null) return apply('div', [this, this.wrap(other)], {});
     if (mode !== 'trunc' && mode !== 'floor')
@@ -811,12 +811,12 @@ export class Tensor {
    * default, PyTorch's `unbiased=True`) or 0 (biased). Shapes as `sum`.
    */
   var(dim?: Dims, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
-    checkOptionKeys('var', opts, ['correction', 'keepdim']);
+    checkOptionKeys('var', opts, { correction: true, keepdim: true });
     return internalScope(() => C.variance(this, dim, opts.correction ?? 1, opts.keepdim ?? false));
   }
   /** Standard deviation: `var(dim, opts).sqrt()`. */
   std(dim?: Dims, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
-    checkOptionKeys('std', opts, ['correction', 'keepdim']);
+    checkOptionKeys('std', opts, { correction: true, keepdim: true });
     return this.var(dim, opts).sqrt();
   }
   /** log Σ exp(x) over `dim`, computed as max + log Σ exp(x − max): finite for logits of ±1e4. */
@@ -1190,7 +1190,7 @@ export class Tensor {
     reduce: OpAttrs['scatterReduce']['reduce'],
     opts: { includeSelf?: boolean } = {},
   ): Tensor {
-    checkOptionKeys('scatterReduce', opts, ['includeSelf']);
+    checkOptionKeys('scatterReduce', opts, { includeSelf: true });
     return apply('scatterReduce', [this, index, src], {
       dim: normAxis(dim, Math.max(this.ndim, 1), 'scatterReduce'),
       reduce,
@@ -1199,7 +1199,7 @@ export class Tensor {
   }
   /** A copy with source's slices added at `index` along `dim` (times alpha): out.narrow(dim, index[i], 1) += source[i]. */
   indexAdd(dim: number, index: Tensor, source: Tensor, opts: { alpha?: number } = {}): Tensor {
-    checkOptionKeys('indexAdd', opts, ['alpha']);
+    checkOptionKeys('indexAdd', opts, { alpha: true });
     const d = normAxis(dim, this.ndim, 'indexAdd');
     const s = opts.alpha === undefined || opts.alpha === 1 ? source : source.mul(opts.alpha);
     return this.add(apply('indexAdd', [s, index], { dim: d, size: this.shape[d]! }));

@@ -23,8 +23,6 @@ export interface NotExportable {
 export const notExportable = (why: string): NotExportable => ({ notExportable: why });
 export const isNotExportable = (v: unknown): v is NotExportable => typeof v === 'object' && v !== null && 'notExportable' in v;
 
-export const pairOf = (v: unknown): [number, number] => (Array.isArray(v) ? [v[0] as number, v[1] as number] : [v as number, v as number]);
-
 export function innerPrim(ev: Ev, op: string): Ev {
   const p = ev.inner?.find((e) => e.op === op);
   if (!p) throw new NotSupportedError(`exportOnnx: could not find the ${op} inside ${ev.op}`, 'E_ONNX_EXPORT');

@@ -5,10 +5,11 @@
  * initializers (the state-dict keys), or falls back to the layer's traced primitives.
  */
 import { NotSupportedError } from '../../core/errors.js';
+import { pair, type IntOrPair } from '../../core/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Module } from '../../nn/module.js';
 import type { LayerType, Ev } from './trace.js';
-import { geluDecomposed, innerAttrs, innerPrim, pairOf, type Lowering } from './export-common.js';
+import { geluDecomposed, innerAttrs, innerPrim, type Lowering } from './export-common.js';
 import { lowerPrim } from './export-prims.js';
 
 interface ModCtx {
@@ -100,7 +101,7 @@ export const MODULE_LOWERING: Record<LayerType, ModuleRule> = {
   MaxPool2d: (c) => lowerPrim(innerPrim(c.ev, 'maxPool2d'), c.L, c.xs, c.out),
   AvgPool2d: (c) => lowerPrim(innerPrim(c.ev, 'avgPool2d'), c.L, c.xs, c.out),
   AdaptiveAvgPool2d: (c) => {
-    const [oh, ow] = pairOf(c.m.outputSize);
+    const [oh, ow] = pair(c.m.outputSize as IntOrPair);
     const H = c.x.shape[2]!;
     const W = c.x.shape[3]!;
     if (oh === 1 && ow === 1) return c.g.emit(c.out, 'GlobalAveragePool', [c.xs]);

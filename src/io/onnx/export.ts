@@ -125,7 +125,14 @@ function valueInfo(name: string, t: Tensor, dynamic: boolean): ValueInfoProto {
 
 /** The ONNX ModelProto (as an object) for `model` traced on `example`. See `exportOnnx`. */
 export function exportOnnxModel(model: Module, example: Tensor | Tensor[], opts: ExportOnnxOptions = {}): ModelProto {
-  checkOptionKeys('exportOnnxModel', opts, ['opset', 'inputNames', 'outputNames', 'dynamicBatch', 'graphName', 'docString']);
+  checkOptionKeys('exportOnnxModel', opts, {
+    opset: true,
+    inputNames: true,
+    outputNames: true,
+    dynamicBatch: true,
+    graphName: true,
+    docString: true,
+  });
   if (!(model instanceof Module)) throw new ValueError('exportOnnx: the first argument must be an nn.Module');
   const opset = opts.opset ?? DEFAULT_OPSET;
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET)
@@ -221,6 +228,13 @@ export function exportOnnxModel(model: Module, example: Tensor | Tensor[], opts:
  * @throws NotSupportedError (`E_ONNX_UNSUPPORTED_OP`, `E_ONNX_DYNAMIC`) naming what cannot be exported.
  */
 export function exportOnnx(model: Module, example: Tensor | Tensor[], opts: ExportOnnxOptions = {}): Uint8Array {
-  checkOptionKeys('exportOnnx', opts, ['opset', 'inputNames', 'outputNames', 'dynamicBatch', 'graphName', 'docString']);
+  checkOptionKeys('exportOnnx', opts, {
+    opset: true,
+    inputNames: true,
+    outputNames: true,
+    dynamicBatch: true,
+    graphName: true,
+    docString: true,
+  });
   return encodeModelProto(exportOnnxModel(model, example, opts));
 }
