@@ -16,8 +16,8 @@ import { defaultRng, type Rng } from '../core/rng.js';
 import { activeDevice, kernels } from '../backend/dispatch.js';
 import { Storage, findStorage, freeInternal, nextStorageId, storageOf } from '../backend/storage.js';
 import { OPS } from '../ops/table.js';
-import type { OpAttrs, OpDef, OpName, GradCtx } from '../ops/types.js';
-import * as C from '../ops/composite.js';
+import type { OpAttrs, OpInputs, OpName, OpRule, GradCtx } from '../ops/types.js';
+import * as C from './composite.js';
 import { Node, runBackward, setSharedGradTest, type BackwardOptions } from '../autograd/engine.js';
 import { isAnomalyEnabled, isGradEnabled, pendingAsyncNoGrad } from '../autograd/mode.js';
 import { noteView, recordSaved } from '../autograd/versions.js';
@@ -45,9 +45,27 @@ export function setOpTracer(t: OpTracer | null): OpTracer | null {
   return prev;
 }
 
+/** The composite tensor methods that ONNX export records as one event each (one ONNX node). */
+export type TracedMethod = 'softmax' | 'logSoftmax' | 'matmul' | 'mean' | 'detach';
+/** Observer around a traced composite method: it is given the call and runs it itself with `run`. */
+export type MethodTracer = (name: TracedMethod, self: Tensor, args: readonly unknown[], run: () => Tensor) => Tensor;
+let methodTracer: MethodTracer | null = null;
+
+/** @internal Install (or clear, with null) the composite-method observer; returns the previous one. */
+export function setMethodTracer(t: MethodTracer | null): MethodTracer | null {
+  const prev = methodTracer;
+  methodTracer = t;
+  return prev;
+}
+
+/** Run a traced composite method's body, through the method tracer when one is installed. */
+function traced(name: TracedMethod, self: Tensor, args: readonly unknown[], run: () => Tensor): Tensor {
+  return methodTracer === null ? run() : methodTracer(name, self, args, run);
+}
+
 /** Apply a primitive from the op table: validate, run the kernel, record the graph node. */
-export function apply<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttrs[K]): Tensor {
-  const def = OPS[name] as OpDef<OpAttrs[K]>;
+export function apply<K extends OpName>(name: K, inputs: OpInputs[K], attrs: OpAttrs[K]): Tensor {
+  const def: OpRule<K> = OPS[name];
   const spec = def.infer(inputs, attrs);
   // the one point where the device may evict (arrays taken from `.storage` are valid until the next op)
   activeDevice()?.atOp();
@@ -76,7 +94,7 @@ export function apply<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttr
     for (const t of inputs) if (t.requiresGrad) needs = true;
     if (needs) {
       const backward = def.backward;
-      const ctx: GradCtx<OpAttrs[K]> = {
+      const ctx: GradCtx<OpAttrs[K], OpInputs[K]> = {
         inputs,
         output: out,
         attrs,
@@ -363,7 +381,7 @@ export class Tensor {
 
   /** Same storage, cut from the graph. */
   detach(): Tensor {
-    return new Tensor(this.record, this.shape, this.dtype, this.strides, this.offset);
+    return traced('detach', this, [], () => new Tensor(this.record, this.shape, this.dtype, this.strides, this.offset));
   }
 
   // ---------------------------------------------------------------- autograd
@@ -768,7 +786,7 @@ export class Tensor {
   }
   /** Mean over `dim` (all when omitted); shapes as `sum`. Integer tensors are averaged in float32. */
   mean(dim?: Dims, keepdim = false): Tensor {
-    return internalScope(() => C.mean(this, dim, keepdim));
+    return traced('mean', this, [dim, keepdim], () => internalScope(() => C.mean(this, dim, keepdim)));
   }
   /** Maximum over `dim` (all when omitted); shapes as `sum`. The gradient is split evenly between ties. */
   amax(dim?: Dims, keepdim = false): Tensor {
@@ -825,11 +843,11 @@ export class Tensor {
   }
   /** exp(x) / Σ exp(x) along `dim` (max-shifted, so large logits do not overflow); same shape as the input. */
   softmax(dim: number): Tensor {
-    return internalScope(() => C.softmax(this, dim));
+    return traced('softmax', this, [dim], () => internalScope(() => C.softmax(this, dim)));
   }
   /** log softmax along `dim`, as (x − max) − log Σ exp(x − max); same shape as the input. */
   logSoftmax(dim: number): Tensor {
-    return internalScope(() => C.logSoftmax(this, dim));
+    return traced('logSoftmax', this, [dim], () => internalScope(() => C.logSoftmax(this, dim)));
   }
   /** Sum a (broadcast) tensor down to `shape` — the reverse of broadcasting. */
   sumToSize(shape: readonly number[]): Tensor {
@@ -1001,7 +1019,7 @@ export class Tensor {
    * Mismatched inner sizes throw `matmul: shapes [64,784] and [100,10] cannot be multiplied`.
    */
   matmul(other: Tensor): Tensor {
-    return C.matmul(this, other);
+    return traced('matmul', this, [other], () => C.matmul(this, other));
   }
   /** 2-D matrix product: [m,k]·[k,n] → [m,n]. */
   mm(other: Tensor): Tensor {

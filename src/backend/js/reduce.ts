@@ -1,6 +1,6 @@
 /** Reference reduction and indexing kernels on contiguous arrays. */
 import { allocate, type DType, type TypedArray } from '../../core/dtype.js';
-import { numel } from '../../core/shape.js';
+import { contiguousStrides, numel } from '../../core/shape.js';
 import type { ArgReduceOp, ReduceOp } from '../types.js';
 
 /** Split `shape` around `axis` into [outer, size, inner]. */
@@ -117,8 +117,8 @@ export function gather(
 ): TypedArray {
   // index may be smaller than x in the non-axis dims: map each index coordinate onto x.
   const out = allocate(outDType, index.length);
-  const xStrides = contiguous(xShape);
-  const iStrides = contiguous(indexShape);
+  const xStrides = contiguousStrides(xShape);
+  const iStrides = contiguousStrides(indexShape);
   const nd = indexShape.length;
   for (let flat = 0; flat < index.length; flat++) {
     let rem = flat;
@@ -142,8 +142,8 @@ export function scatterAdd(
   outDType: DType,
 ): TypedArray {
   const out = allocate(outDType, numel(outShape));
-  const oStrides = contiguous(outShape);
-  const sStrides = contiguous(indexShape);
+  const oStrides = contiguousStrides(outShape);
+  const sStrides = contiguousStrides(indexShape);
   const nd = indexShape.length;
   for (let flat = 0; flat < index.length; flat++) {
     let rem = flat;
@@ -188,14 +188,4 @@ export function indexAdd(
       for (let i = 0; i < inner; i++) out[dst + i] += src[s + i]!;
     }
   return out;
-}
-
-function contiguous(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
 }
