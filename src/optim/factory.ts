@@ -43,18 +43,18 @@ function defined<T extends object>(o: T): T {
 export function createOptimizer(name: OptimizerName, params: ParamsInput<never>, config: OptimizerConfig): AnyOptimizer {
   checkOptionKeys('createOptimizer', config, { lr: true, momentum: true, nesterov: true, weightDecay: true, betas: true });
   const c = defined(config) as OptimizerConfig;
-  const p = params as never;
+  const p = params;
   switch (name) {
     case 'sgd':
       return new SGD(p, c);
     case 'adam':
-      return new Adam(p, c as never);
+      return new Adam(p, c);
     case 'adamw':
-      return new AdamW(p, c as never);
+      return new AdamW(p, c);
     case 'rmsprop':
-      return new RMSprop(p, c as never);
+      return new RMSprop(p, c);
     case 'adagrad':
-      return new Adagrad(p, c as never);
+      return new Adagrad(p, c);
     default:
       throw new ValueError(
         `createOptimizer: unknown optimizer '${String(name)}'; choose one of ${OPTIMIZER_NAMES.join(', ')}`,
@@ -124,7 +124,7 @@ export function createScheduler(name: SchedulerName, optimizer: AnyOptimizer, co
       return {
         scheduler: new OneCycleLR(
           optimizer,
-          defined({ maxLr: c.maxLr ?? optimizer.paramGroups[0]!.lr, epochs: c.epochs, stepsPerEpoch: c.stepsPerEpoch }) as never,
+          defined({ maxLr: c.maxLr ?? optimizer.paramGroups[0]!.lr, epochs: c.epochs, stepsPerEpoch: c.stepsPerEpoch }),
         ),
         interval: 'batch',
       };
