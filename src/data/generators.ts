@@ -131,16 +131,20 @@ export function xor(opts: GeneratorOptions = {}): ClassificationData {
   return classification(xs, ys);
 }
 
-/** k Gaussian blobs (TensorFlow Playground "gaussian" for k = 2). Samples are split evenly by class. */
-export function gaussian(opts: GeneratorOptions & { classes?: number } = {}): ClassificationData {
-  const { n, noise, rng } = setup(
-    opts,
-    'gaussian',
-    200,
-    optionKeys<typeof opts>()({ n: true, noise: true, seed: true, rng: true, classes: true }),
-  );
+/** Options of the k-class generators (`gaussian`, `spiral`): `classes` k ≥ 2 (default 2). */
+type ClassesOptions = GeneratorOptions & { classes?: number };
+const CLASSES_KEYS = optionKeys<ClassesOptions>()({ n: true, noise: true, seed: true, rng: true, classes: true });
+
+function setupClasses(opts: ClassesOptions, who: string): { n: number; noise: number; rng: Rng; k: number } {
   const k = opts.classes ?? 2;
-  if (!Number.isInteger(k) || k < 2) throw new ValueError(`gaussian: classes must be an integer ≥ 2, got ${k}`);
+  const base = setup(opts, who, 200, CLASSES_KEYS);
+  if (!Number.isInteger(k) || k < 2) throw new ValueError(`${who}: classes must be an integer ≥ 2, got ${k}`);
+  return { ...base, k };
+}
+
+/** k Gaussian blobs (TensorFlow Playground "gaussian" for k = 2). Samples are split evenly by class. */
+export function gaussian(opts: ClassesOptions = {}): ClassificationData {
+  const { n, noise, rng, k } = setupClasses(opts, 'gaussian');
   const variance = 0.5 + 7 * noise;
   const sd = Math.sqrt(variance);
   const R = 2 * Math.SQRT2;
@@ -161,15 +165,8 @@ export function gaussian(opts: GeneratorOptions & { classes?: number } = {}): Cl
 }
 
 /** k interleaved spiral arms (TensorFlow Playground "spiral" for k = 2). */
-export function spiral(opts: GeneratorOptions & { classes?: number } = {}): ClassificationData {
-  const { n, noise, rng } = setup(
-    opts,
-    'spiral',
-    200,
-    optionKeys<typeof opts>()({ n: true, noise: true, seed: true, rng: true, classes: true }),
-  );
-  const k = opts.classes ?? 2;
-  if (!Number.isInteger(k) || k < 2) throw new ValueError(`spiral: classes must be an integer ≥ 2, got ${k}`);
+export function spiral(opts: ClassesOptions = {}): ClassificationData {
+  const { n, noise, rng, k } = setupClasses(opts, 'spiral');
   const xs: number[] = [];
   const ys: number[] = [];
   // Playground: class "+1" (our 1) has Δt = 0 and class "−1" (our 0) Δt = π; arm c has Δt = 2π((c − 1) mod k)/k

@@ -5,39 +5,7 @@ import { broadcastShapes, broadcastStrides } from '../core/shape.js';
 import { kernels } from '../backend/dispatch.js';
 import type { BinaryOp, UnaryOp } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { view, type OpRule, type OpAttrs, type OutSpec } from './types.js';
-
-type UnaryName =
-  | 'neg'
-  | 'abs'
-  | 'exp'
-  | 'log'
-  | 'sqrt'
-  | 'rsqrt'
-  | 'sin'
-  | 'cos'
-  | 'tanh'
-  | 'sigmoid'
-  | 'relu'
-  | 'sign'
-  | 'square'
-  | 'reciprocal'
-  | 'erf'
-  | 'log1p'
-  | 'expm1'
-  | 'floor'
-  | 'ceil'
-  | 'round'
-  | 'gelu'
-  | 'geluGrad'
-  | 'logicalNot'
-  | 'isnan'
-  | 'isinf'
-  | 'powScalar'
-  | 'clamp'
-  | 'leakyRelu'
-  | 'elu'
-  | 'softplus';
+import { view, type BinaryName, type OpAttrs, type OpRule, type OutSpec, type UnaryName } from './types.js';
 
 /** How a unary op chooses its output dtype. */
 type Kind = 'float' | 'same' | 'bool';
@@ -184,24 +152,6 @@ export const unaryOps = {
 } satisfies { [K in UnaryName]: OpRule<K> };
 
 // ---- binary ----
-
-type BinaryName =
-  | 'add'
-  | 'sub'
-  | 'mul'
-  | 'div'
-  | 'pow'
-  | 'maximum'
-  | 'minimum'
-  | 'eq'
-  | 'ne'
-  | 'lt'
-  | 'le'
-  | 'gt'
-  | 'ge'
-  | 'logicalAnd'
-  | 'logicalOr'
-  | 'logicalXor';
 
 function binaryInfer(name: string, kind: 'arith' | 'div' | 'cmp' | 'logic') {
   return ([a, b]: readonly Tensor[]): OutSpec => {

@@ -10,7 +10,7 @@
  * by name), which the tensor layer provides.
  */
 import type { DType, TypedArray } from '../core/dtype.js';
-import type { View } from '../backend/types.js';
+import type { BinaryOp, UnaryOp, View } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export interface OutSpec {
@@ -186,66 +186,17 @@ type X1 = readonly [x: Tensor];
 type X2 = readonly [a: Tensor, b: Tensor];
 /** An input, a weight and an optional bias (a tuple of two or three: every entry is a tensor). */
 type WithBias = readonly [x: Tensor, weight: Tensor] | readonly [x: Tensor, weight: Tensor, bias: Tensor];
-type UnaryOps =
-  | 'neg'
-  | 'abs'
-  | 'exp'
-  | 'log'
-  | 'sqrt'
-  | 'rsqrt'
-  | 'sin'
-  | 'cos'
-  | 'tanh'
-  | 'sigmoid'
-  | 'relu'
-  | 'sign'
-  | 'square'
-  | 'reciprocal'
-  | 'erf'
-  | 'log1p'
-  | 'expm1'
-  | 'floor'
-  | 'ceil'
-  | 'round'
-  | 'gelu'
-  | 'geluGrad'
-  | 'logicalNot'
-  | 'isnan'
-  | 'isinf'
-  | 'powScalar'
-  | 'clamp'
-  | 'leakyRelu'
-  | 'elu'
-  | 'softplus'
-  | 'cast';
-type BinaryOps =
-  | 'add'
-  | 'sub'
-  | 'mul'
-  | 'div'
-  | 'pow'
-  | 'maximum'
-  | 'minimum'
-  | 'eq'
-  | 'ne'
-  | 'lt'
-  | 'le'
-  | 'gt'
-  | 'ge'
-  | 'logicalAnd'
-  | 'logicalOr'
-  | 'logicalXor'
-  | 'remainder'
-  | 'fmod'
-  | 'divRounding'
-  | 'bmm';
+/** The elementwise one-input primitives: one per kernel op (`copy` is none; the kernel's `not` is `logicalNot`). */
+export type UnaryName = Exclude<UnaryOp, 'copy' | 'not'> | 'logicalNot';
+/** The elementwise two-input primitives with broadcasting: one per kernel op but `atan2`; `and`/`or`/`xor` are `logical*`. */
+export type BinaryName = Exclude<BinaryOp, 'atan2' | 'and' | 'or' | 'xor'> | 'logicalAnd' | 'logicalOr' | 'logicalXor';
 
 /**
  * The tensor inputs of every primitive, as a tuple: rules destructure `([x, w, b])` and get `Tensor`
  * (or `Tensor | undefined` for an optional input) without assertions, and `apply`/`ctx.run` callers
  * are checked for the count. Exhaustive like `OpAttrs`: the table's type indexes both.
  */
-export interface OpInputs extends Record<UnaryOps, X1>, Record<BinaryOps, X2> {
+export interface OpInputs extends Record<UnaryName | 'cast', X1>, Record<BinaryName | 'remainder' | 'fmod' | 'divRounding' | 'bmm', X2> {
   where: readonly [cond: Tensor, a: Tensor, b: Tensor];
   sum: X1;
   amax: X1;

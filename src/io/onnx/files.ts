@@ -10,7 +10,7 @@ import { isNode, readBytes, writeBytesAtomic } from '../platform.js';
 import { refusePickle } from '../pickle.js';
 import { decodeModelProto, encodeModelProto, type TensorProto } from './proto.js';
 import { importOnnxBytes, OnnxModule, type ImportOnnxOptions } from './import.js';
-import { exportOnnxModel, type ExportOnnxOptions } from './export.js';
+import { EXPORT_ONNX_KEY_SET, exportOnnxModel, type ExportOnnxOptions } from './export.js';
 import { checkExternalLocation, externalRef } from './external.js';
 import { elemSize } from './tensors.js';
 import { checkOptionKeys } from '../../core/options.js';
@@ -136,16 +136,7 @@ export interface SaveOnnxOptions extends ExportOnnxOptions {
  * @example await saveOnnx(model, randn([1, 3, 32, 32]), 'model.onnx', { opset: 17 });
  */
 export async function saveOnnx(model: Module, example: Tensor | Tensor[], path: string, opts: SaveOnnxOptions = {}): Promise<void> {
-  checkOptionKeys('saveOnnx', opts, {
-    externalData: true,
-    externalThreshold: true,
-    opset: true,
-    inputNames: true,
-    outputNames: true,
-    dynamicBatch: true,
-    graphName: true,
-    docString: true,
-  });
+  checkOptionKeys('saveOnnx', opts, { ...EXPORT_ONNX_KEY_SET, externalData: true, externalThreshold: true });
   if (!isNode())
     throw new NotSupportedError(
       'saveOnnx: writing files needs Node; in the browser use exportOnnx() and offer the bytes as a download',
