@@ -4,7 +4,7 @@
  */
 import { NotSupportedError } from '../../core/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import type { OpAttrs, OpName } from '../../ops/types.js';
+import type { ConvAttrs, OpAttrs, OpName } from '../../ops/types.js';
 import type { GraphBuilder } from './graph.js';
 import type { Ev } from './trace.js';
 
@@ -62,4 +62,12 @@ export function diffDims(a: readonly number[], b: readonly number[] | undefined)
   const out: number[] = [];
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) out.push(i);
   return out;
+}
+
+/** ONNX's pads for a 2-D window: [top, left, bottom, right] from symmetric [padH, padW]. */
+export const pads4 = (p: readonly number[]): number[] => [p[0]!, p[1]!, p[0]!, p[1]!];
+
+/** The attributes of ONNX Conv/ConvTranspose for the conv attributes `a` and the weight `w` [.., .., kH, kW]. */
+export function convOnnxAttrs(w: Tensor, a: ConvAttrs): Record<string, number | number[]> {
+  return { kernel_shape: [w.shape[2]!, w.shape[3]!], strides: a.stride, pads: pads4(a.padding), dilations: a.dilation, group: a.groups };
 }

@@ -9,7 +9,7 @@ import { pair, type IntOrPair } from '../../core/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Module } from '../../nn/module.js';
 import type { LayerType, Ev } from './trace.js';
-import { geluDecomposed, innerAttrs, innerPrim, type Lowering } from './export-common.js';
+import { convOnnxAttrs, geluDecomposed, innerAttrs, innerPrim, type Lowering } from './export-common.js';
 import { lowerPrim } from './export-prims.js';
 
 interface ModCtx {
@@ -76,13 +76,7 @@ export const MODULE_LOWERING: Record<LayerType, ModuleRule> = {
     const a = innerAttrs(c.ev, 'conv2d');
     const w = c.p('weight')!;
     const b = c.p('bias');
-    c.g.emit(c.out, 'Conv', b ? [c.xs, c.g.ref(w), c.g.ref(b)] : [c.xs, c.g.ref(w)], {
-      kernel_shape: [w.shape[2]!, w.shape[3]!],
-      strides: a.stride,
-      pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]],
-      dilations: a.dilation,
-      group: a.groups,
-    });
+    c.g.emit(c.out, 'Conv', b ? [c.xs, c.g.ref(w), c.g.ref(b)] : [c.xs, c.g.ref(w)], convOnnxAttrs(w, a));
   },
   ConvTranspose2d: (c) => {
     // The layer's bias is added after the convTranspose2d primitive, so the rule reads it from the layer.
@@ -90,11 +84,7 @@ export const MODULE_LOWERING: Record<LayerType, ModuleRule> = {
     const w = c.p('weight')!;
     const b = c.p('bias');
     c.g.emit(c.out, 'ConvTranspose', b ? [c.xs, c.g.ref(w), c.g.ref(b)] : [c.xs, c.g.ref(w)], {
-      kernel_shape: [w.shape[2]!, w.shape[3]!],
-      strides: a.stride,
-      pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]],
-      dilations: a.dilation,
-      group: a.groups,
+      ...convOnnxAttrs(w, a),
       output_padding: a.outputPadding,
     });
   },
