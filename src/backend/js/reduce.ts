@@ -1,7 +1,7 @@
 /** Reference reduction and indexing kernels on contiguous arrays. */
 import { allocate, type DType, type TypedArray } from '../../core/dtype.js';
 import { contiguousStrides, numel } from '../../core/shape.js';
-import type { ArgReduceOp, ReduceOp } from '../types.js';
+import type { ArgReduceOp, Kernels, ReduceOp } from '../types.js';
 
 /** Split `shape` around `axis` into [outer, size, inner]. */
 export function splitAxis(shape: readonly number[], axis: number): [number, number, number] {
@@ -107,14 +107,7 @@ export function prodGrad(x: TypedArray, shape: readonly number[], axis: number):
   return out;
 }
 
-export function gather(
-  x: TypedArray,
-  xShape: readonly number[],
-  index: Int32Array,
-  indexShape: readonly number[],
-  axis: number,
-  outDType: DType,
-): TypedArray {
+export const gather: Kernels['gather'] = (x, xShape, index, indexShape, axis, outDType) => {
   // index may be smaller than x in the non-axis dims: map each index coordinate onto x.
   const out = allocate(outDType, index.length);
   const xStrides = contiguousStrides(xShape);
@@ -131,16 +124,9 @@ export function gather(
     out[flat] = x[off]!;
   }
   return out;
-}
+};
 
-export function scatterAdd(
-  src: TypedArray,
-  index: Int32Array,
-  indexShape: readonly number[],
-  outShape: readonly number[],
-  axis: number,
-  outDType: DType,
-): TypedArray {
+export const scatterAdd: Kernels['scatterAdd'] = (src, index, indexShape, outShape, axis, outDType) => {
   const out = allocate(outDType, numel(outShape));
   const oStrides = contiguousStrides(outShape);
   const sStrides = contiguousStrides(indexShape);
@@ -156,7 +142,7 @@ export function scatterAdd(
     out[off] += src[flat]!;
   }
   return out;
-}
+};
 
 export function indexSelect(x: TypedArray, shape: readonly number[], axis: number, index: Int32Array, outDType: DType): TypedArray {
   const [outer, size, inner] = splitAxis(shape, axis);
