@@ -130,13 +130,19 @@ export interface AdamUpdateArgs {
   decoupled: boolean;
 }
 
-/** SGD hyper-parameters for the fused update (optim's `SgdHyper` is this type). */
+/** SGD hyper-parameters for the fused update (optim's `SgdHyper` and `SGDOptions` are this type). */
 export interface SgdUpdateArgs {
+  /** Learning rate (required, like PyTorch 1.13). */
   lr: number;
+  /** Momentum factor μ (default 0). */
   momentum: number;
+  /** Dampening τ for momentum (default 0). */
   dampening: number;
+  /** L2 penalty λ added to the gradient (default 0). */
   weightDecay: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening 0). */
   nesterov: boolean;
+  /** Maximize the objective instead of minimizing. */
   maximize: boolean;
 }
 

@@ -1,5 +1,6 @@
 /** Stochastic gradient descent (optionally with momentum / Nesterov momentum). */
 import type { FloatArray } from '../core/dtype.js';
+import type { SgdUpdateArgs } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../backend/dispatch.js';
 import { sgdUpdate } from './functional.js';
@@ -16,20 +17,7 @@ import {
 } from './optimizer.js';
 
 /** Options of `SGD`; unknown keys throw a `ValueError`. `lr` has no default (as in PyTorch); momentum, dampening and weightDecay default to 0. */
-export interface SGDOptions {
-  /** Learning rate (required, like PyTorch 1.13). */
-  lr: number;
-  /** Momentum factor μ (default 0). */
-  momentum: number;
-  /** Dampening τ for momentum (default 0). */
-  dampening: number;
-  /** L2 penalty λ added to the gradient (default 0). */
-  weightDecay: number;
-  /** Nesterov momentum (needs momentum > 0 and dampening 0). */
-  nesterov: boolean;
-  /** Maximize the objective instead of minimizing. */
-  maximize: boolean;
-}
+export type SGDOptions = SgdUpdateArgs;
 
 /**
  * SGD, PyTorch's formulation (velocity applied as `p ← p − lr·v`):
