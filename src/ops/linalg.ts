@@ -5,18 +5,23 @@ import { kernels } from '../backend/dispatch.js';
 import type { Conv2dArgs, Pool2dArgs, View } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { contiguousData } from './util.js';
-import type { ConvAttrs, OpRule, PoolAttrs } from './types.js';
+import type { ConvAttrs, GradCtx, OpRule, PoolAttrs } from './types.js';
+
+/** How a [r, c] matrix with strides [sr, sc] lies in storage: row-major, column-major (its transpose is row-major), or neither. */
+function layout(r: number, c: number, sr: number, sc: number): 'row' | 'col' | null {
+  if ((sc === 1 || c === 1) && (sr === c || r === 1)) return 'row';
+  if ((sr === 1 || r === 1) && (sc === r || c === 1)) return 'col';
+  return null;
+}
 
 /** Read a [B, R, C] tensor as a matmul operand: plain row-major, transposed, or copied. */
 function operand(t: Tensor): { v: View; trans: boolean; batchStride: number } {
   const [b, r, c] = t.shape as [number, number, number];
   const [sb, sr, sc] = t.strides as [number, number, number];
-  const batchOk = (per: number) => b === 1 || sb === per;
-  if ((sc === 1 || c === 1) && (sr === c || r === 1) && batchOk(r * c))
-    return { v: { data: t.storage, offset: t.offset, strides: [] }, trans: false, batchStride: b === 1 ? 0 : r * c };
-  if ((sr === 1 || r === 1) && (sc === r || c === 1) && batchOk(r * c))
-    return { v: { data: t.storage, offset: t.offset, strides: [] }, trans: true, batchStride: b === 1 ? 0 : r * c };
-  return { v: { data: contiguousData(t), offset: 0, strides: [] }, trans: false, batchStride: b === 1 ? 0 : r * c };
+  const batchStride = b === 1 ? 0 : r * c;
+  const l = b === 1 || sb === r * c ? layout(r, c, sr, sc) : null;
+  if (l === null) return { v: { data: contiguousData(t), offset: 0, strides: [] }, trans: false, batchStride };
+  return { v: { data: t.storage, offset: t.offset, strides: [] }, trans: l === 'col', batchStride };
 }
 
 /**
@@ -26,12 +31,10 @@ function operand(t: Tensor): { v: View; trans: boolean; batchStride: number } {
 function operand2(t: Tensor, t_: boolean): { v: View; trans: boolean } {
   const [r0, c0] = t.shape as [number, number];
   const [s0, s1] = t.strides as [number, number];
-  const [r, c, sr, sc] = t_ ? [c0, r0, s1, s0] : [r0, c0, s0, s1];
-  const v = { data: t.storage, offset: t.offset, strides: [] };
-  if ((sc === 1 || c === 1) && (sr === c || r === 1)) return { v, trans: false };
-  if ((sr === 1 || r === 1) && (sc === r || c === 1)) return { v, trans: true };
+  const l = t_ ? layout(c0, r0, s1, s0) : layout(r0, c0, s0, s1);
   // a contiguous copy of t is row-major t, i.e. its transpose read transposed
-  return { v: { data: contiguousData(t), offset: 0, strides: [] }, trans: t_ };
+  if (l === null) return { v: { data: contiguousData(t), offset: 0, strides: [] }, trans: t_ };
+  return { v: { data: t.storage, offset: t.offset, strides: [] }, trans: l === 'col' };
 }
 
 function checkFloat(op: string, ...ts: Tensor[]): void {
@@ -48,6 +51,23 @@ function poolOutSize(inp: number, k: number, s: number, p: number, d: number, ce
   // the last window must start inside the input or the left padding
   if (ceil && (out - 1) * s >= inp + p) out--;
   return out;
+}
+
+/** The plain conv2d attributes within a conv-family op's attributes. */
+function convAttrsOf(a: ConvAttrs): ConvAttrs {
+  return { stride: a.stride, padding: a.padding, dilation: a.dilation, groups: a.groups };
+}
+
+/**
+ * The gradients of a transposed convolution y = convᵀ(u, w) (conv2dGradInput, convTranspose2d), which
+ * is bilinear: d u = conv2d(G, w), d w = conv2dGradWeight(G, u).
+ */
+function convTransposeGrads(G: Tensor, u: Tensor, w: Tensor, attrs: ConvAttrs, run: GradCtx<unknown>['run']): (Tensor | null)[] {
+  const conv = convAttrsOf(attrs);
+  return [
+    u.requiresGrad ? run('conv2d', [G, w], conv) : null,
+    w.requiresGrad ? run('conv2dGradWeight', [G, u], { ...conv, weightShape: w.shape.slice() }) : null,
+  ];
 }
 
 function convArgs(x: readonly number[], w: readonly number[], y: readonly number[], a: ConvAttrs): Conv2dArgs {
@@ -251,14 +271,8 @@ export const linalgOps = {
     forward: ([gy, w], a, out) => ({
       data: kernels().conv2dGradInput(contiguousData(gy), contiguousData(w), convArgs(a.inputShape, w.shape, gy.shape, a), out.dtype),
     }),
-    // gx = convᵀ(gy, w) is bilinear: d gy = conv2d(G, w), d w = conv2dGradWeight(G, gy) (second derivatives)
-    backward: (gg, { inputs: [gy, w], attrs, run }) => {
-      const conv = { stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, groups: attrs.groups };
-      return [
-        gy.requiresGrad ? run('conv2d', [gg, w], conv) : null,
-        w.requiresGrad ? run('conv2dGradWeight', [gg, gy], { ...conv, weightShape: w.shape.slice() }) : null,
-      ];
-    },
+    // gx = convᵀ(gy, w): second derivatives by the transposed convolution's rule
+    backward: (gg, { inputs: [gy, w], attrs, run }) => convTransposeGrads(gg, gy, w, attrs, run),
   } satisfies OpRule<'conv2dGradInput'>,
 
   conv2dGradWeight: {
@@ -268,7 +282,7 @@ export const linalgOps = {
     }),
     // gw = Σ x ⋆ gy is bilinear: d x = conv2dGradInput(gy, G), d gy = conv2d(x, G)
     backward: (gg, { inputs: [x, gy], attrs, run }) => {
-      const conv = { stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, groups: attrs.groups };
+      const conv = convAttrsOf(attrs);
       return [
         x.requiresGrad ? run('conv2dGradInput', [gy, gg], { ...conv, inputShape: x.shape.slice() }) : null,
         gy.requiresGrad ? run('conv2d', [x, gg], conv) : null,
@@ -300,13 +314,7 @@ export const linalgOps = {
     forward: ([x, w], a, out) => ({
       data: kernels().conv2dGradInput(contiguousData(x), contiguousData(w), convArgs(out.shape, w.shape, x.shape, a), out.dtype),
     }),
-    backward: (g, { inputs: [x, w], attrs, run }) => {
-      const conv = { stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, groups: attrs.groups };
-      return [
-        x.requiresGrad ? run('conv2d', [g, w], conv) : null,
-        w.requiresGrad ? run('conv2dGradWeight', [g, x], { ...conv, weightShape: w.shape.slice() }) : null,
-      ];
-    },
+    backward: (g, { inputs: [x, w], attrs, run }) => convTransposeGrads(g, x, w, attrs, run),
   } satisfies OpRule<'convTranspose2d'>,
 
   maxPool2d: {
