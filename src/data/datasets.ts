@@ -12,7 +12,7 @@ import { loadIdxDataset } from './idx-node.js';
 import { nodeFs, nodePath } from './node.js';
 
 export { circle, xor, gaussian, spiral, moons, regressionPlane, multiGaussian, polynomial, housePrices } from './generators.js';
-export type { GeneratorOptions, ClassificationData, RegressionData, HousePrices } from './generators.js';
+export type { GeneratorOptions, ClassesOptions, ClassificationData, RegressionData, HousePrices } from './generators.js';
 
 /** Options of the bundled image datasets (`mnist`, `fashionMnist`); unknown keys throw a `ValueError`. */
 export interface ImageDatasetOptions {

@@ -132,7 +132,7 @@ export function xor(opts: GeneratorOptions = {}): ClassificationData {
 }
 
 /** Options of the k-class generators (`gaussian`, `spiral`): `classes` k ≥ 2 (default 2). */
-type ClassesOptions = GeneratorOptions & { classes?: number };
+export type ClassesOptions = GeneratorOptions & { classes?: number };
 const CLASSES_KEYS = optionKeys<ClassesOptions>()({ n: true, noise: true, seed: true, rng: true, classes: true });
 
 function setupClasses(opts: ClassesOptions, who: string): { n: number; noise: number; rng: Rng; k: number } {

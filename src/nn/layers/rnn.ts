@@ -68,7 +68,8 @@ export interface LSTMOptions extends RNNOptions {
   projSize?: number;
 }
 
-type RNNModuleOptions = RNNOptions & { nonlinearity?: 'tanh' | 'relu' };
+/** Options of `RNN`: `RNNOptions` and the nonlinearity, 'tanh' (default) or 'relu'. */
+export type RNNModuleOptions = RNNOptions & { nonlinearity?: 'tanh' | 'relu' };
 const RNN_KEYS = optionKeys<RNNModuleOptions>()({
   numLayers: true,
   bias: true,
@@ -394,8 +395,10 @@ export class GRU extends RNNBase {
 
 // ---------------------------------------------------------------- cells
 
-type CellOptions = InitOptions & { bias?: boolean };
-type RNNCellOptions = CellOptions & { nonlinearity?: 'tanh' | 'relu' };
+/** Options of `LSTMCell` and `GRUCell`: `bias` (default true) and the initial weights' `rng`. */
+export type CellOptions = InitOptions & { bias?: boolean };
+/** Options of `RNNCell`: `CellOptions` and the nonlinearity, 'tanh' (default) or 'relu'. */
+export type RNNCellOptions = CellOptions & { nonlinearity?: 'tanh' | 'relu' };
 const CELL_KEYS = optionKeys<CellOptions>()({ bias: true, rng: true });
 const RNN_CELL_KEYS = optionKeys<RNNCellOptions>()({ bias: true, rng: true, nonlinearity: true });
 
