@@ -140,6 +140,21 @@ export abstract class Optimizer<O extends { lr: number }> {
   /** Update one parameter from its gradient, in place, creating its state on the first call. */
   protected abstract updateParam(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<O>): void;
 
+  /** `checkNumber` naming this optimizer: a number hyper-parameter ≥ `min` (for `validate`). */
+  protected checkHyper(what: string, v: unknown, min = 0, opts: { strict?: boolean; max?: number; maxStrict?: boolean } = {}): void {
+    checkNumber(this.name, what, v, min, opts);
+  }
+
+  /** `hyperParamError` naming this optimizer. */
+  protected hyperError(message: string): ValueError {
+    return hyperParamError(this.name, message);
+  }
+
+  /** The values of `p`, updated in place (a StateError naming this optimizer when `p` is not contiguous). */
+  protected paramData(p: Tensor): FloatArray {
+    return paramData(p, this.name);
+  }
+
   /** Add a group (its options default to `defaults`); its parameters must be new to this optimizer. */
   addParamGroup(group: ParamGroupInput<O>): void {
     if (!isGroupInput(group)) throw new ValueError(`${this.name}: a parameter group must be an object with a "params" list`);
