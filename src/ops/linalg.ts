@@ -2,7 +2,7 @@
 import { isFloat, promote } from '../core/dtype.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { kernels } from '../backend/dispatch.js';
-import type { Conv2dArgs, Pool2dArgs, View } from '../backend/types.js';
+import type { Conv2dArgs, Pool2dArgs, View, Window2d } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { contiguousData } from './util.js';
 import type { ConvAttrs, GradCtx, OpRule, PoolAttrs } from './types.js';
@@ -70,46 +70,25 @@ function convTransposeGrads(G: Tensor, u: Tensor, w: Tensor, attrs: ConvAttrs, r
   ];
 }
 
+/** The window geometry of input [n, c, h, w] → output [.., .., oh, ow] with a kh×kw window. */
+function windowArgs(
+  x: readonly number[],
+  y: readonly number[],
+  k: readonly number[],
+  a: { stride: [number, number]; padding: [number, number]; dilation: [number, number] },
+): Window2d {
+  const [strideH, strideW] = a.stride;
+  const [padH, padW] = a.padding;
+  const [dilH, dilW] = a.dilation;
+  return { n: x[0], h: x[2], w: x[3], oh: y[2], ow: y[3], kh: k[0], kw: k[1], strideH, strideW, padH, padW, dilH, dilW };
+}
+
 function convArgs(x: readonly number[], w: readonly number[], y: readonly number[], a: ConvAttrs): Conv2dArgs {
-  return {
-    n: x[0],
-    cIn: x[1],
-    h: x[2],
-    w: x[3],
-    cOut: w[0],
-    kh: w[2],
-    kw: w[3],
-    oh: y[2],
-    ow: y[3],
-    strideH: a.stride[0],
-    strideW: a.stride[1],
-    padH: a.padding[0],
-    padW: a.padding[1],
-    dilH: a.dilation[0],
-    dilW: a.dilation[1],
-    groups: a.groups,
-  };
+  return { ...windowArgs(x, y, [w[2], w[3]], a), cIn: x[1], cOut: w[0], groups: a.groups };
 }
 
 function poolArgs(x: readonly number[], y: readonly number[], a: PoolAttrs, countIncludePad = true, divisor = 0): Pool2dArgs {
-  return {
-    n: x[0],
-    c: x[1],
-    h: x[2],
-    w: x[3],
-    oh: y[2],
-    ow: y[3],
-    kh: a.kernelSize[0],
-    kw: a.kernelSize[1],
-    strideH: a.stride[0],
-    strideW: a.stride[1],
-    padH: a.padding[0],
-    padW: a.padding[1],
-    dilH: a.dilation[0],
-    dilW: a.dilation[1],
-    countIncludePad,
-    divisor,
-  };
+  return { ...windowArgs(x, y, a.kernelSize, a), c: x[1], countIncludePad, divisor };
 }
 
 /** Validate conv input/weight and give the output shape [N, Cout, OH, OW]. */
