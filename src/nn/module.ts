@@ -528,7 +528,7 @@ export abstract class Module {
   to(target: DType | DeviceLike | { dtype?: DType; device?: DeviceLike }, dtype?: DType): this {
     let want: DType | undefined;
     if (target !== null && typeof target === 'object') {
-      checkOptionKeys(`${this.typeName}.to`, target, ['dtype', 'device']);
+      checkOptionKeys(`${this.typeName}.to`, target, { dtype: true, device: true });
       if (target.device !== undefined) parseToArg(target.device, `${this.typeName}.to`);
       if (target.dtype !== undefined) want = parseToArg(target.dtype, `${this.typeName}.to`).dtype;
     } else want = parseToArg(target, `${this.typeName}.to`).dtype;
@@ -618,7 +618,7 @@ export abstract class Module {
    * storage with the module and are detached (unless `keepVars`).
    */
   stateDict(opts: { prefix?: string; keepVars?: boolean } = {}): StateDict {
-    checkOptionKeys(`${this.typeName}.stateDict`, opts, ['prefix', 'keepVars']);
+    checkOptionKeys(`${this.typeName}.stateDict`, opts, { prefix: true, keepVars: true });
     const out: StateDict = {};
     this.collectState(opts.prefix ?? '', opts.keepVars ?? false, out);
     return out;
@@ -645,7 +645,7 @@ export abstract class Module {
    * `StateDictShapeError` naming the key and both shapes. Nothing is copied when an error is thrown.
    */
   loadStateDict(stateDict: StateDict | Map<string, Tensor>, opts: { strict?: boolean } = {}): LoadStateDictResult {
-    checkOptionKeys(`${this.typeName}.loadStateDict`, opts, ['strict']);
+    checkOptionKeys(`${this.typeName}.loadStateDict`, opts, { strict: true });
     const strict = opts.strict ?? true;
     if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict))
       throw new ValueError(
