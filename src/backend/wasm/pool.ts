@@ -38,6 +38,8 @@ export const POOL_FNS = [
   'batchNormGradInputF32',
   'maxPool2d',
   'maxPool2dBackward',
+  'winogradFilter',
+  'winogradTiles',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 
