@@ -1,3 +1,4 @@
+
 // Winograd F(2×2, 3×3) convolution: 3×3 kernel, stride 1, dilation 1, one group (any padding).
 // Each 2×2 block of outputs (a tile) is computed from its 4×4 input patch d and the 3×3 filter g as
 //   Y = Aᵀ [ Σ_ci (G g Gᵀ) ⊙ (Bᵀ d B) ] A,
@@ -19,7 +20,7 @@
 // results differ from the direct sum in the last bits (relative error a few 1e-7 per term, see
 // test/wasm/winograd.test.ts); every output is still a sum of float32 products, in a fixed order.
 import { ConvGeom } from '../src/backend/wasm/abi';
-import { gi } from './conv-common';
+import { copyF32, gi, zeroF32 } from './conv-common';
 import { sgemm } from './gemm';
 
 /**
@@ -48,7 +49,7 @@ export function winogradFilterBytes(g: usize): i32 {
 export function winogradWorkBytes(g: usize): i32 {
   const tilesX = (gi(g, ConvGeom.OW) + 1) >> 1;
   const nb = blockRows(g) * tilesX;
-  return (16 * (gi(g, ConvGeom.CIn) + gi(g, ConvGeom.COut)) * nb + 4 * rowFloats(g) + 16) * 4 + 64;
+  return (16 * (gi(g, ConvGeom.CIn) + gi(g, ConvGeom.COut)) * (nb + 4) + 4 * rowFloats(g) + 16) * 4 + 64;
 }
 
 /**
@@ -106,13 +107,17 @@ export function winogradFilter(g: usize, wt: usize, u: usize, co0: i32, co1: i32
   if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
-/** Row buffer `dst` (rowFloats floats) = input row iy of channel plane xc, shifted right by pw, zero outside. */
+/** Row buffer `dst` (n floats) = input row iy of channel plane xc, shifted right by pw, zero outside. */
 @inline function padRow(xc: usize, h: i32, w: i32, iy: i32, pw: i32, n: i32, dst: usize): void {
-  memory.fill(dst, 0, <usize>n << 2);
-  if (iy < 0 || iy >= h) return;
-  // buffer column k holds input column k − pw
-  const k0 = max(pw, 0), k1 = min(w + pw, n);
-  if (k1 > k0) memory.copy(dst + (<usize>k0 << 2), xc + (<usize>(iy * w + k0 - pw) << 2), <usize>(k1 - k0) << 2);
+  if (iy < 0 || iy >= h) {
+    zeroF32(dst, n);
+    return;
+  }
+  // buffer column k holds input column k − pw: zeros in [0, k0), the row in [k0, k1), zeros after
+  const k0 = min(pw, n), k1 = min(w + pw, n);
+  if (k0 > 0) zeroF32(dst, k0);
+  if (k1 > k0) copyF32(dst + (<usize>k0 << 2), xc + (<usize>(iy * w + k0 - pw) << 2), k1 - k0);
+  if (n > k1) zeroF32(dst + (<usize>k1 << 2), n - k1);
 }
 
 /**
@@ -227,13 +232,16 @@ export function winogradTiles(g: usize, x: usize, u: usize, y: usize, work: usiz
   const rowBytes = <usize>nRow << 2;
   const nbMax = rowsPer * tilesX;
   const vBase = (work + 15) & ~(<usize>15);
-  const mBase = vBase + (<usize>(16 * cIn * nbMax) << 2);
-  const rowBuf = mBase + (<usize>(16 * cOut * nbMax + 4) << 2);
+  const mBase = vBase + (<usize>(16 * cIn * (nbMax + 4)) << 2);
+  const rowBuf = mBase + (<usize>(16 * cOut * (nbMax + 4) + 4) << 2);
   const uPlane = cOut * cIn;
   for (let rb = r0; rb < r1; rb += rowsPer) {
     const re = min(rb + rowsPer, r1);
     const nb = (re - rb) * tilesX;
-    const vPlane = <usize>(cIn * nb) << 2;
+    // V rows hold nb + 4 floats: four tiles are stored at once, and a row's last group spills into
+    // the next tile row (written after it) or into this slack
+    const ldv = nb + 4;
+    const vPlane = <usize>(cIn * ldv) << 2;
     const mPlane = <usize>(cOut * nb) << 2;
     // input transform: V[ξ][ci][j], j = (r − rb) · tilesX + tx
     for (let r = rb; r < re; r++) {
@@ -246,17 +254,16 @@ export function winogradTiles(g: usize, x: usize, u: usize, y: usize, work: usiz
         padRow(xc, h, w, iy + 1, pw, nRow, rowBuf + rowBytes);
         padRow(xc, h, w, iy + 2, pw, nRow, rowBuf + 2 * rowBytes);
         padRow(xc, h, w, iy + 3, pw, nRow, rowBuf + 3 * rowBytes);
-        const vRow = vBase + (<usize>(ci * nb + jRow) << 2);
+        const vRow = vBase + (<usize>(ci * ldv + jRow) << 2);
         for (let tx = 0; tx < tilesX; tx += 4) {
-          const o = <usize>(2 * tx) << 2;
-          const p = rowBuf + o;
-          inputTiles(p, p + rowBytes, p + 2 * rowBytes, p + 3 * rowBytes, vRow + (<usize>tx << 2), vPlane, min(4, tilesX - tx));
+          const p = rowBuf + (<usize>(2 * tx) << 2);
+          inputTiles(p, p + rowBytes, p + 2 * rowBytes, p + 3 * rowBytes, vRow + (<usize>tx << 2), vPlane, 4);
         }
       }
     }
     // the 16 products, summed over the input channels
     for (let xi = 0; xi < 16; xi++) {
-      sgemm(0, 0, cOut, nb, cIn, u + (<usize>(xi * uPlane) << 2), cIn, vBase + <usize>xi * vPlane, nb, mBase + <usize>xi * mPlane, nb, 0, scratch);
+      sgemm(0, 0, cOut, nb, cIn, u + (<usize>(xi * uPlane) << 2), cIn, vBase + <usize>xi * vPlane, ldv, mBase + <usize>xi * mPlane, nb, 0, scratch);
     }
     // output transform
     for (let co = 0; co < cOut; co++) {
@@ -272,6 +279,126 @@ export function winogradTiles(g: usize, x: usize, u: usize, y: usize, work: usiz
           outputTiles(mRow + (<usize>tx << 2), mPlane, bias, relu != 0, y0, y0 + (<usize>ow << 2), two, min(8, ow - 2 * tx));
         }
       }
+    }
+  }
+}
+
+/**
+ * A dy Aᵀ of four adjacent tiles (lanes) from two padded output-gradient rows e0 (row 2·ty) and e1
+ * (row 2·ty + 1) at buffer column 2·tx (A = [1 0; 1 1; 1 −1; 0 −1]); stores DY[ξ][co][j..j+n).
+ */
+@inline function gradTiles(e0: usize, e1: usize, d: usize, dPlane: usize, n: i32): void {
+  let l0 = v128.load(e0), l1 = v128.load(e0, 16);
+  const p0 = i32x4.shuffle(l0, l1, 0, 2, 4, 6), q0 = i32x4.shuffle(l0, l1, 1, 3, 5, 7);
+  l0 = v128.load(e1); l1 = v128.load(e1, 16);
+  const p1 = i32x4.shuffle(l0, l1, 0, 2, 4, 6), q1 = i32x4.shuffle(l0, l1, 1, 3, 5, 7);
+  // vertical: rows [e0, e0 + e1, e0 − e1, −e1], each a pair (p, q)
+  gradRow(d, dPlane, 0, p0, q0, n);
+  gradRow(d, dPlane, 4, f32x4.add(p0, p1), f32x4.add(q0, q1), n);
+  gradRow(d, dPlane, 8, f32x4.sub(p0, p1), f32x4.sub(q0, q1), n);
+  gradRow(d, dPlane, 12, f32x4.neg(p1), f32x4.neg(q1), n);
+}
+
+/** Horizontal: (p, q) → [p, p + q, p − q, −q] at planes xi..xi+3. */
+@inline function gradRow(d: usize, dPlane: usize, xi: i32, p: v128, q: v128, n: i32): void {
+  storeLanes(d + <usize>xi * dPlane, p, n);
+  storeLanes(d + <usize>(xi + 1) * dPlane, f32x4.add(p, q), n);
+  storeLanes(d + <usize>(xi + 2) * dPlane, f32x4.sub(p, q), n);
+  storeLanes(d + <usize>(xi + 3) * dPlane, f32x4.neg(q), n);
+}
+
+/** Gᵀ applied to four values (Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1]), then the first of the three. */
+@inline function gtA(z0: f32, z1: f32, z2: f32): f32 {
+  return z0 + (z1 + z2) * 0.5;
+}
+@inline function gtB(z1: f32, z2: f32): f32 {
+  return (z1 - z2) * 0.5;
+}
+@inline function gtC(z1: f32, z2: f32, z3: f32): f32 {
+  return (z1 + z2) * 0.5 + z3;
+}
+
+/**
+ * Rows [co0, co1) of the weight gradient dw[cOut][cIn][3][3] of the 3×3 stride-1 convolution of x
+ * (geometry g, output gradient dy): dw = Gᵀ Z G with Z[ξ] = Σ_tiles (A dy Aᵀ)[ξ] ⊙ (Bᵀ d B)[ξ] — the
+ * transposed form of the forward's bilinear algorithm. Z[ξ] (cOut × cIn, at z: 16·cOut·cIn floats)
+ * is one GEMM per block of tiles, accumulated over the blocks in order; every element of dw sums
+ * all tiles of all images, in the same order for any [co0, co1) (the pool splits by output
+ * channels), so the bits never depend on the number of threads. `work`: `winogradWorkBytes(g)`.
+ */
+export function winogradGradWeight(g: usize, x: usize, dy: usize, dw: usize, z: usize, work: usize, scratch: usize, co0: i32, co1: i32): void {
+  const cIn = gi(g, ConvGeom.CIn), h = gi(g, ConvGeom.H), w = gi(g, ConvGeom.W), cOut = gi(g, ConvGeom.COut);
+  const oh = gi(g, ConvGeom.OH), ow = gi(g, ConvGeom.OW), ph = gi(g, ConvGeom.PadH), pw = gi(g, ConvGeom.PadW);
+  const tilesY = (oh + 1) >> 1, tilesX = (ow + 1) >> 1;
+  const rows = gi(g, ConvGeom.N) * tilesY;
+  const rowsPer = blockRows(g);
+  const nRow = rowFloats(g);
+  const rowBytes = <usize>nRow << 2;
+  const nbMax = rowsPer * tilesX;
+  const nco = co1 - co0;
+  if (nco <= 0) return;
+  const vBase = (work + 15) & ~(<usize>15);
+  const dBase = vBase + (<usize>(16 * cIn * (nbMax + 4)) << 2);
+  const rowBuf = dBase + (<usize>(16 * cOut * (nbMax + 4) + 4) << 2);
+  const zPlane = <usize>(cOut * cIn) << 2;
+  const zRows = z + (<usize>(co0 * cIn) << 2);
+  for (let rb = 0; rb < rows; rb += rowsPer) {
+    const re = min(rb + rowsPer, rows);
+    const nb = (re - rb) * tilesX;
+    const ld = nb + 4; // V and DY rows: slack for four-tile stores, as in winogradTiles
+    const vPlane = <usize>(cIn * ld) << 2;
+    const dPlane = <usize>(nco * ld) << 2;
+    for (let r = rb; r < re; r++) {
+      const b = r / tilesY, ty = r - b * tilesY;
+      const iy = 2 * ty - ph;
+      const jRow = (r - rb) * tilesX;
+      for (let ci = 0; ci < cIn; ci++) {
+        const xc = x + (<usize>((b * cIn + ci) * h * w) << 2);
+        padRow(xc, h, w, iy, pw, nRow, rowBuf);
+        padRow(xc, h, w, iy + 1, pw, nRow, rowBuf + rowBytes);
+        padRow(xc, h, w, iy + 2, pw, nRow, rowBuf + 2 * rowBytes);
+        padRow(xc, h, w, iy + 3, pw, nRow, rowBuf + 3 * rowBytes);
+        const vRow = vBase + (<usize>(ci * ld + jRow) << 2);
+        for (let tx = 0; tx < tilesX; tx += 4) {
+          const p = rowBuf + (<usize>(2 * tx) << 2);
+          inputTiles(p, p + rowBytes, p + 2 * rowBytes, p + 3 * rowBytes, vRow + (<usize>tx << 2), vPlane, 4);
+        }
+      }
+      for (let co = co0; co < co1; co++) {
+        const dc = dy + (<usize>((b * cOut + co) * oh * ow) << 2);
+        padRow(dc, oh, ow, 2 * ty, 0, nRow, rowBuf);
+        padRow(dc, oh, ow, 2 * ty + 1, 0, nRow, rowBuf + rowBytes);
+        const dRow = dBase + (<usize>((co - co0) * ld + jRow) << 2);
+        for (let tx = 0; tx < tilesX; tx += 4) {
+          const p = rowBuf + (<usize>(2 * tx) << 2);
+          gradTiles(p, p + rowBytes, dRow + (<usize>tx << 2), dPlane, 4);
+        }
+      }
+    }
+    // Z[ξ] rows co0..co1 (+)= DY[ξ] · V[ξ]ᵀ; acc | 2: the packed path for any share height
+    const acc = rb > 0 ? 3 : 2;
+    for (let xi = 0; xi < 16; xi++) {
+      sgemm(0, 1, nco, cIn, nb, dBase + <usize>xi * dPlane, ld, vBase + <usize>xi * vPlane, ld, zRows + <usize>xi * zPlane, cIn, acc, scratch);
+    }
+  }
+  // dw = Gᵀ Z G per (co, ci)
+  for (let co = co0; co < co1; co++) {
+    for (let ci = 0; ci < cIn; ci++) {
+      const zp = z + (<usize>(co * cIn + ci) << 2);
+      const d = dw + (<usize>((co * cIn + ci) * 9) << 2);
+      // columns first (G on η): for each row ξ-row i, t[i][0..2]
+      let z0 = load<f32>(zp), z1 = load<f32>(zp + zPlane), z2 = load<f32>(zp + 2 * zPlane), z3 = load<f32>(zp + 3 * zPlane);
+      const a0 = gtA(z0, z1, z2), a1 = gtB(z1, z2), a2 = gtC(z1, z2, z3);
+      z0 = load<f32>(zp + 4 * zPlane); z1 = load<f32>(zp + 5 * zPlane); z2 = load<f32>(zp + 6 * zPlane); z3 = load<f32>(zp + 7 * zPlane);
+      const b0 = gtA(z0, z1, z2), b1 = gtB(z1, z2), b2 = gtC(z1, z2, z3);
+      z0 = load<f32>(zp + 8 * zPlane); z1 = load<f32>(zp + 9 * zPlane); z2 = load<f32>(zp + 10 * zPlane); z3 = load<f32>(zp + 11 * zPlane);
+      const c0 = gtA(z0, z1, z2), c1 = gtB(z1, z2), c2 = gtC(z1, z2, z3);
+      z0 = load<f32>(zp + 12 * zPlane); z1 = load<f32>(zp + 13 * zPlane); z2 = load<f32>(zp + 14 * zPlane); z3 = load<f32>(zp + 15 * zPlane);
+      const e0 = gtA(z0, z1, z2), e1 = gtB(z1, z2), e2 = gtC(z1, z2, z3);
+      // rows (Gᵀ on ξ)
+      store<f32>(d, gtA(a0, b0, c0)); store<f32>(d, gtA(a1, b1, c1), 4); store<f32>(d, gtA(a2, b2, c2), 8);
+      store<f32>(d, gtB(b0, c0), 12); store<f32>(d, gtB(b1, c1), 16); store<f32>(d, gtB(b2, c2), 20);
+      store<f32>(d, gtC(b0, c0, e0), 24); store<f32>(d, gtC(b1, c1, e1), 28); store<f32>(d, gtC(b2, c2, e2), 32);
     }
   }
 }

@@ -83,6 +83,11 @@ describe('wasm Winograd F(2×2, 3×3) against the js convolution', () => {
       const scale = jsKernels.conv2dGradInput(absOf(gy), absOf(w), a, 'float64');
       expectScaled(got, jsKernels.conv2dGradInput(gy, w, a, 'float32'), scale, 9 * a.cOut, name);
     });
+    it(`weight gradient: ${name}`, () => {
+      const got = wasm.kernels.conv2dGradWeight!(x, gy, a, 'float32');
+      const scale = jsKernels.conv2dGradWeight(absOf(x), absOf(gy), a, 'float64');
+      expectScaled(got, jsKernels.conv2dGradWeight(x, gy, a, 'float32'), scale, a.n * a.oh * a.ow, name);
+    });
     it(`same bits on 1 and 3 threads: ${name}`, () => {
       const gemm = wasm3.gemm;
       const saved = gemm.parallelMinMacs;
@@ -93,6 +98,9 @@ describe('wasm Winograd F(2×2, 3×3) against the js convolution', () => {
         );
         expect(Array.from(wasm3.kernels.conv2dGradInput!(gy, w, a, 'float32'))).toEqual(
           Array.from(wasm.kernels.conv2dGradInput!(gy, w, a, 'float32')),
+        );
+        expect(Array.from(wasm3.kernels.conv2dGradWeight!(x, gy, a, 'float32'))).toEqual(
+          Array.from(wasm.kernels.conv2dGradWeight!(x, gy, a, 'float32')),
         );
       } finally {
         gemm.parallelMinMacs = saved;

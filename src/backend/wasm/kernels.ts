@@ -210,6 +210,38 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     return arena.takeF32(out, outLen);
   }
 
+  /**
+   * Winograd F(2×2, 3×3) weight gradient of a stride-1 3×3 convolution (assembly/winograd.ts,
+   * `winogradGradWeight`), split across the pool by output channels: each element of dw is summed
+   * over all tiles by one share, in the same order, so the bits are the same for any number of threads.
+   */
+  function winogradWeight(x: TypedArray, gy: TypedArray, a: Conv2dArgs): Float32Array | null {
+    const outLen = a.cOut * a.cIn * 9;
+    arena.reset();
+    const g = convGeom({ ...a, bias: null }, false);
+    const zBytes = arena.exports.winogradFilterBytes(g);
+    const workBytes = arena.exports.winogradWorkBytes(g);
+    const scratchBytes = gemm.scratchFor(1, 1, 1);
+    const pool = gemm.pool;
+    const big = pool !== null && a.n * a.cOut * a.oh * a.ow * a.cIn * 9 >= gemm.parallelMinMacs;
+    // shares of ≥ 8 output channels
+    const T = big ? Math.min(pool.size, Math.ceil(a.cOut / 8)) : 1;
+    if (!arena.fits((x.length + gy.length + outLen) * 4 + zBytes + T * (workBytes + scratchBytes + 256) + 1024)) return null;
+    const xx = arena.refF32(x, 0, x.length);
+    const dy = arena.refF32(gy, 0, gy.length);
+    const z = arena.alloc(zBytes);
+    const out = arena.alloc(outLen * 4);
+    const parts: number[][] = [];
+    const per = Math.ceil(a.cOut / T);
+    for (let c0 = 0; c0 < a.cOut; c0 += per) {
+      parts.push([g, xx, dy, out, z, arena.alloc(workBytes), arena.alloc(scratchBytes), c0, Math.min(a.cOut, c0 + per)]);
+    }
+    const call = (p: readonly number[]) => arena.exports.winogradGradWeight(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!);
+    if (parts.length === 1) call(parts[0]!);
+    else pool!.run('winogradGradWeight', parts, call);
+    return arena.takeF32(out, outLen);
+  }
+
   type ConvFn = 'conv2dForward' | 'conv2dBackwardInput' | 'conv2dBackwardWeight';
   /**
    * Lay out geometry, two inputs, output, columns and GEMM scratch; run `fn`; copy the output out.
@@ -310,7 +342,9 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     },
     conv2dGradWeight(x, gy, a, outDType) {
       if (outDType === 'float32' && isF32(x, gy)) {
-        const r = conv('conv2dBackwardWeight', x, gy, a.cOut * (a.cIn / a.groups) * a.kh * a.kw, a);
+        const r = useWinograd(a, false)
+          ? winogradWeight(x, gy, a)
+          : conv('conv2dBackwardWeight', x, gy, a.cOut * (a.cIn / a.groups) * a.kh * a.kw, a);
         if (r) return r;
       }
       return jsKernels.conv2dGradWeight(x, gy, a, outDType);

@@ -55,6 +55,17 @@ export interface KernelExports {
   winogradWorkBytes(g: number): number;
   winogradFilter(g: number, w: number, u: number, co0: number, co1: number, flip: number): void;
   winogradTiles(g: number, x: number, u: number, y: number, work: number, scratch: number, r0: number, r1: number, relu: number): void;
+  winogradGradWeight(
+    g: number,
+    x: number,
+    dy: number,
+    dw: number,
+    z: number,
+    work: number,
+    scratch: number,
+    co0: number,
+    co1: number,
+  ): void;
   maxPool2d(g: number, x: number, y: number, idx: number): void;
   maxPool2dBackward(g: number, dy: number, idx: number, dx: number): void;
   avgPool2d(g: number, src: number, dst: number, back: number): void;
@@ -169,6 +180,7 @@ export const KERNEL_ARITY: { readonly [K in keyof KernelExports]: Arity<KernelEx
   winogradWorkBytes: 1,
   winogradFilter: 6,
   winogradTiles: 9,
+  winogradGradWeight: 9,
   maxPool2d: 4,
   maxPool2dBackward: 4,
   avgPool2d: 4,

@@ -40,6 +40,7 @@ export const POOL_FNS = [
   'maxPool2dBackward',
   'winogradFilter',
   'winogradTiles',
+  'winogradGradWeight',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 
