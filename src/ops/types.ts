@@ -94,6 +94,7 @@ export interface OpAttrs {
   div: NoAttrs;
   pow: NoAttrs;
   maximum: NoAttrs;
+  reluGrad: NoAttrs;
   minimum: NoAttrs;
   eq: NoAttrs;
   ne: NoAttrs;

@@ -20,6 +20,7 @@ const BIN: Partial<Record<BinaryOp, Ew>> = {
   div: Ew.Div,
   maximum: Ew.Maximum,
   minimum: Ew.Minimum,
+  reluGrad: Ew.ReluGrad,
   eq: Ew.Eq,
   ne: Ew.Ne,
   lt: Ew.Lt,
