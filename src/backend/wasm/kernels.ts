@@ -311,7 +311,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     return arena.takeF32(out, outLen);
   }
 
-  const ew = createElementwise(arena);
+  const ew = createElementwise(arena, gemm);
   const opt = createOptim(arena, gemm);
   return {
     ...createNorm(arena, gemm),

@@ -41,6 +41,7 @@ export const POOL_FNS = [
   'winogradFilter',
   'winogradTiles',
   'winogradGradWeight',
+  'elementwise',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 
