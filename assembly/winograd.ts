@@ -172,11 +172,11 @@ export function winogradFilter(g: usize, wt: usize, u: usize, co0: i32, co1: i32
 
 /**
  * Aᵀ m A of four adjacent tiles (lanes) of one output channel, from M[ξ] at m (planes `mPlane`
- * bytes apart), plus `bias` (splat), then ReLU when `relu`; writes the 2×2 outputs of the first `n`
+ * bytes apart), plus `bias` (splat); writes the 2×2 outputs of the first `n`
  * tiles into y0 (row 2·ty) and y1 (row 2·ty + 1; skipped when `two` is false), `cols` output columns
  * from y0's first (2n or 2n − 1 when the last tile is cut by the edge).
  */
-@inline function outputTiles(m: usize, mPlane: usize, bias: v128, relu: bool, y0: usize, y1: usize, two: bool, cols: i32): void {
+@inline function outputTiles(m: usize, mPlane: usize, bias: v128, y0: usize, y1: usize, two: bool, cols: i32): void {
   // horizontal first (A on k) for each row i of the 4×4 tile
   let q0 = v128.load(m), q1 = v128.load(m + mPlane), q2 = v128.load(m + 2 * mPlane), q3 = v128.load(m + 3 * mPlane);
   const s00 = outLo(q0, q1, q2), s01 = outHi(q1, q2, q3);
@@ -187,12 +187,8 @@ export function winogradFilter(g: usize, wt: usize, u: usize, co0: i32, co1: i32
   q0 = v128.load(m + 12 * mPlane); q1 = v128.load(m + 13 * mPlane); q2 = v128.load(m + 14 * mPlane); q3 = v128.load(m + 15 * mPlane);
   const s30 = outLo(q0, q1, q2), s31 = outHi(q1, q2, q3);
   // vertical (Aᵀ on i), then the bias
-  let o00 = f32x4.add(outLo(s00, s10, s20), bias), o01 = f32x4.add(outLo(s01, s11, s21), bias);
-  let o10 = f32x4.add(outHi(s10, s20, s30), bias), o11 = f32x4.add(outHi(s11, s21, s31), bias);
-  if (relu) {
-    const z = f32x4.splat(0);
-    o00 = f32x4.max(o00, z); o01 = f32x4.max(o01, z); o10 = f32x4.max(o10, z); o11 = f32x4.max(o11, z);
-  }
+  const o00 = f32x4.add(outLo(s00, s10, s20), bias), o01 = f32x4.add(outLo(s01, s11, s21), bias);
+  const o10 = f32x4.add(outHi(s10, s20, s30), bias), o11 = f32x4.add(outHi(s11, s21, s31), bias);
   storeRow(y0, o00, o01, cols);
   if (two) storeRow(y1, o10, o11, cols);
 }
@@ -219,10 +215,10 @@ export function winogradFilter(g: usize, wt: usize, u: usize, co0: i32, co1: i32
 
 /**
  * Outputs of tile rows [r0, r1) (r = image · tilesY + ty): y[n][cOut][oh][ow] = conv(x, w) (+ bias
- * at ConvGeom.Bias, then ReLU when `relu`), from U (`winogradFilter`). `work` holds
+ * at ConvGeom.Bias), from U (`winogradFilter`). `work` holds
  * `winogradWorkBytes(g)` bytes, `scratch` the GEMM's `gemmScratchBytes()`.
  */
-export function winogradTiles(g: usize, x: usize, u: usize, y: usize, work: usize, scratch: usize, r0: i32, r1: i32, relu: i32): void {
+export function winogradTiles(g: usize, x: usize, u: usize, y: usize, work: usize, scratch: usize, r0: i32, r1: i32): void {
   const cIn = gi(g, ConvGeom.CIn), h = gi(g, ConvGeom.H), w = gi(g, ConvGeom.W), cOut = gi(g, ConvGeom.COut);
   const oh = gi(g, ConvGeom.OH), ow = gi(g, ConvGeom.OW), ph = gi(g, ConvGeom.PadH), pw = gi(g, ConvGeom.PadW);
   const biasAt = <usize>gi(g, ConvGeom.Bias);
@@ -276,7 +272,7 @@ export function winogradTiles(g: usize, x: usize, u: usize, y: usize, work: usiz
         const mRow = mBase + (<usize>(co * nb + (r - rb) * tilesX) << 2);
         for (let tx = 0; tx < tilesX; tx += 4) {
           const y0 = yRow + (<usize>(2 * tx) << 2);
-          outputTiles(mRow + (<usize>tx << 2), mPlane, bias, relu != 0, y0, y0 + (<usize>ow << 2), two, min(8, ow - 2 * tx));
+          outputTiles(mRow + (<usize>tx << 2), mPlane, bias, y0, y0 + (<usize>ow << 2), two, min(8, ow - 2 * tx));
         }
       }
     }

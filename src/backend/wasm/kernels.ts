@@ -193,7 +193,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     const flip = grad ? 1 : 0;
     if (T === 1) {
       arena.exports.winogradFilter(g, ww, u, 0, v.cOut, flip);
-      arena.exports.winogradTiles(g, pp, u, out, arena.alloc(workBytes), arena.alloc(scratchBytes), 0, rows, 0);
+      arena.exports.winogradTiles(g, pp, u, out, arena.alloc(workBytes), arena.alloc(scratchBytes), 0, rows);
       return arena.takeF32(out, outLen);
     }
     const filterParts: number[][] = [];
@@ -204,9 +204,9 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     const parts: number[][] = [];
     const per = Math.ceil(rows / T);
     for (let r0 = 0; r0 < rows; r0 += per) {
-      parts.push([g, pp, u, out, arena.alloc(workBytes), arena.alloc(scratchBytes), r0, Math.min(rows, r0 + per), 0]);
+      parts.push([g, pp, u, out, arena.alloc(workBytes), arena.alloc(scratchBytes), r0, Math.min(rows, r0 + per)]);
     }
-    pool!.run('winogradTiles', parts, (x) => arena.exports.winogradTiles(x[0]!, x[1]!, x[2]!, x[3]!, x[4]!, x[5]!, x[6]!, x[7]!, x[8]!));
+    pool!.run('winogradTiles', parts, (x) => arena.exports.winogradTiles(x[0]!, x[1]!, x[2]!, x[3]!, x[4]!, x[5]!, x[6]!, x[7]!));
     return arena.takeF32(out, outLen);
   }
 

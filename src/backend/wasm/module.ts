@@ -54,7 +54,7 @@ export interface KernelExports {
   winogradFilterBytes(g: number): number;
   winogradWorkBytes(g: number): number;
   winogradFilter(g: number, w: number, u: number, co0: number, co1: number, flip: number): void;
-  winogradTiles(g: number, x: number, u: number, y: number, work: number, scratch: number, r0: number, r1: number, relu: number): void;
+  winogradTiles(g: number, x: number, u: number, y: number, work: number, scratch: number, r0: number, r1: number): void;
   winogradGradWeight(
     g: number,
     x: number,
@@ -179,7 +179,7 @@ export const KERNEL_ARITY: { readonly [K in keyof KernelExports]: Arity<KernelEx
   winogradFilterBytes: 1,
   winogradWorkBytes: 1,
   winogradFilter: 6,
-  winogradTiles: 9,
+  winogradTiles: 8,
   winogradGradWeight: 9,
   maxPool2d: 4,
   maxPool2dBackward: 4,
