@@ -22,11 +22,12 @@ export function isF32(...xs: TypedArray[]): boolean {
 export const poolSplit = { minElements: 1 << 17 };
 
 /**
- * When the 3×3 stride-1 convolutions (forward and input gradient) run Winograd F(2×2, 3×3)
+ * When the 3×3 stride-1 convolutions (forward, input and weight gradients) run Winograd F(2×2, 3×3)
  * (assembly/winograd.ts): `enabled` (tests compare it with the im2col path), and the smallest
- * channel counts and number of 2×2 output tiles for which it pays. The filter transform writes
- * 16·cIn·cOut floats per call, so with few tiles (resnet18's 256- and 512-channel layers at batch 1:
- * 49 and 16 tiles) im2col + GEMM is faster (measured 11.4 vs 5.6 ms at 256→256 on 14×14).
+ * output channel count and number of 2×2 output tiles for which it pays (input channels: ≥ 4). The
+ * filter transform writes 16·cIn·cOut floats per call, so with few tiles (resnet18's 256- and
+ * 512-channel layers at batch 1: 49 and 16 tiles) im2col + GEMM is faster (measured on the loaded
+ * machine: 11.4 vs 5.6 ms at 256→256 on 14×14).
  */
 export const winogradConv = { enabled: true, minChannels: 8, minTiles: 64 };
 
