@@ -71,6 +71,7 @@ await init({ backend: 'wasm', threads, ...(memory ? { memory: Number(memory) } :
 interface Mem {
   rss: number;
   heap: number;
+  heapTotal: number;
   arrayBuffers: number;
   wasm: number;
   live: number;
@@ -82,7 +83,14 @@ async function mem(): Promise<Mem> {
   }
   const info = backendInfo().info as { arenaBytes: number; memory: { liveBytes: number } };
   const u = process.memoryUsage();
-  return { rss: u.rss, heap: u.heapUsed, arrayBuffers: u.arrayBuffers, wasm: info.arenaBytes, live: info.memory.liveBytes };
+  return {
+    rss: u.rss,
+    heapTotal: u.heapTotal,
+    heap: u.heapUsed,
+    arrayBuffers: u.arrayBuffers,
+    wasm: info.arenaBytes,
+    live: info.memory.liveBytes,
+  };
 }
 
 const rng = new Rng(7);

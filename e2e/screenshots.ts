@@ -77,7 +77,7 @@ await page.locator('#advanced').evaluate((d) => ((d as HTMLDetailsElement).open 
 await page.screenshot({ path: out('multiclass') });
 
 await boot('mode=image');
-await page.waitForFunction(() => (window as any).__pg.image()?.step === 0, null, { timeout: 60_000 });
+await page.waitForFunction(() => (window as any).__pg.image()?.ready === true, null, { timeout: 60_000 });
 for (let i = 0; i < 8; i++) await page.evaluate('window.__pg.imageStep(25).then(() => true)');
 const box = (await page.locator('#draw-pad').boundingBox())!;
 // a "7": a top bar, then a diagonal stroke down

@@ -43,6 +43,7 @@ export {
   type MatmulArgs,
   type Conv2dArgs,
   type Pool2dArgs,
+  type Window2d,
 } from './backend/types.js';
 export { type Node as AutogradNode, type BackwardOptions } from './autograd/engine.js';
 export type { Storage, Device as StorageDevice, Cell as DeviceCell } from './backend/storage.js';

@@ -2,7 +2,7 @@
  * Guided challenges, chosen by the `challenge` URL key: a setup to start from, a goal in words, and a
  * check against the live metrics. Pure (no DOM), so the goals are unit-tested.
  */
-import type { ChallengeName, PgState } from './state.js';
+import { RAW_INPUTS, type ChallengeName, type PgState } from './state.js';
 import type { Metrics } from './trainer.js';
 
 export interface Challenge {
@@ -30,13 +30,7 @@ export const CHALLENGES: Record<Exclude<ChallengeName, 'none'>, Challenge> = {
       dataset: 'circle',
       problem: 'classification',
       networkShape: [],
-      x: true,
-      y: true,
-      xSquared: false,
-      ySquared: false,
-      xTimesY: false,
-      sinX: false,
-      sinY: false,
+      ...RAW_INPUTS,
       noise: 0,
     },
     check: (s, m) => {
@@ -52,13 +46,7 @@ export const CHALLENGES: Record<Exclude<ChallengeName, 'none'>, Challenge> = {
       dataset: 'xor',
       problem: 'classification',
       networkShape: [1],
-      x: true,
-      y: true,
-      xSquared: false,
-      ySquared: false,
-      xTimesY: false,
-      sinX: false,
-      sinY: false,
+      ...RAW_INPUTS,
       noise: 0,
     },
     check: (s, m) => {
@@ -79,13 +67,7 @@ export const CHALLENGES: Record<Exclude<ChallengeName, 'none'>, Challenge> = {
       problem: 'classification',
       noise: 10,
       networkShape: [4, 4],
-      x: true,
-      y: true,
-      xSquared: false,
-      ySquared: false,
-      xTimesY: false,
-      sinX: false,
-      sinY: false,
+      ...RAW_INPUTS,
     },
     check: (s, m) => {
       const ok = s.dataset === 'spiral' && s.noise >= 10 && neurons(s) <= 16 && acc(m) >= 0.9;

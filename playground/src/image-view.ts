@@ -13,7 +13,7 @@ export interface ImageMode {
   pause(): void;
   onFrame(f: ImageFrame): void;
   onProbs(probs: number[], activations: Float32Array[]): void;
-  debug(): { step: number; accuracy: number; probs: number[] | null; prediction: number | null; playing: boolean };
+  debug(): { ready: boolean; step: number; accuracy: number; probs: number[] | null; prediction: number | null; playing: boolean };
 }
 
 const PAD = 280;
@@ -247,7 +247,7 @@ export function mountImageMode(
         prediction = 0;
         probs.forEach((v, i) => v > probs![prediction!]! && (prediction = i));
       }
-      return { step: last?.step ?? 0, accuracy: last?.accuracy ?? 0, probs, prediction, playing };
+      return { ready: last !== null, step: last?.step ?? 0, accuracy: last?.accuracy ?? 0, probs, prediction, playing };
     },
   };
   send({ type: 'imageInit', seed: 1 });

@@ -5,7 +5,7 @@
  * typed store (store.ts). Views: ui/controls.ts, ui/network.ts, ui/output.ts, ui/charts.ts, ui/panels.ts.
  */
 import { el } from './dom.js';
-import { diffKeys, normalize, parseHash, type PgState } from './state.js';
+import { FEATURES, diffKeys, normalize, parseHash, type PgState } from './state.js';
 import type { Frame, FromWorker, ImageFrame } from './protocol.js';
 import { mountImageMode, type ImageMode } from './image-view.js';
 import { CHALLENGES } from './challenges.js';
@@ -84,13 +84,7 @@ const NETWORK_KEYS: (keyof PgState)[] = [
   'networkShape',
   'layerActivations',
   'activation',
-  'x',
-  'y',
-  'xSquared',
-  'ySquared',
-  'xTimesY',
-  'sinX',
-  'sinY',
+  ...FEATURES,
   'hide',
   'dataset',
   'problem',

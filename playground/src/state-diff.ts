@@ -1,5 +1,6 @@
 /** Which settings changed, and which of them need a new model or new data. */
 import { STATE_KEYS, type PgState } from './state.js';
+import { FEATURES } from './feature-names.js';
 
 /** Changes that need a new model (everything else is applied live, without a reset). */
 export const STRUCTURAL_KEYS: readonly (keyof PgState)[] = [
@@ -7,13 +8,7 @@ export const STRUCTURAL_KEYS: readonly (keyof PgState)[] = [
   'networkShape',
   'activation',
   'layerActivations',
-  'x',
-  'y',
-  'xSquared',
-  'ySquared',
-  'xTimesY',
-  'sinX',
-  'sinY',
+  ...FEATURES,
   'dropout',
   'norm',
   'init',

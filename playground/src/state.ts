@@ -9,6 +9,7 @@
  */
 
 import { TF_NOOP_HIDE, TF_ONLY_KEYS, applyTfKeys } from './tf-keys.js';
+import { FEATURES, RAW_INPUTS } from './feature-names.js';
 
 export { TF_ONLY_KEYS, seedsFromString } from './tf-keys.js';
 export { DATA_KEYS, STRUCTURAL_KEYS, diffKeys } from './state-diff.js';
@@ -21,7 +22,7 @@ export const MULTICLASS_DATASETS: readonly DatasetName[] = ['blobs', 'spiral-k']
 export const ACTIVATIONS = ['tanh', 'relu', 'sigmoid', 'linear', 'leakyRelu', 'elu', 'gelu'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
-export const FEATURES = ['x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY'] as const;
+export { FEATURES, RAW_INPUTS };
 export type FeatureName = (typeof FEATURES)[number];
 /** Display labels (TensorFlow Playground's). */
 export const FEATURE_LABELS: Record<FeatureName, string> = {
@@ -94,13 +95,7 @@ export const HIDEABLE = [
   'challenge',
   // TensorFlow Playground's own names: the layer-count buttons and each input feature
   'numHiddenLayers',
-  'x',
-  'y',
-  'xSquared',
-  'ySquared',
-  'xTimesY',
-  'sinX',
-  'sinY',
+  ...FEATURES,
   // the explanatory article under the app (TensorFlow Playground's `hideText=true`), the classroom panel
   'article',
   'classroom',
@@ -237,13 +232,7 @@ export function defaultState(): PgState {
     activation: 'tanh',
     layerActivations: [],
     networkShape: [4, 2],
-    x: true,
-    y: true,
-    xSquared: false,
-    ySquared: false,
-    xTimesY: false,
-    sinX: false,
-    sinY: false,
+    ...RAW_INPUTS,
     regularization: 'none',
     regularizationRate: 0,
     loss: 'auto',

@@ -148,8 +148,17 @@ function schedule(): void {
   setTimeout(loop, 0);
 }
 
-ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
-  const m = e.data;
+/**
+ * Messages are handled one at a time, in arrival order: `init` and `imageInit` await (the backend, the
+ * digits chunk), and a message arriving meanwhile (a config change, an image step) must see their result
+ * rather than find no trainer or no image session and be dropped.
+ */
+let inbox: Promise<void> = Promise.resolve();
+ctx.onmessage = (e: MessageEvent<ToWorker>) => {
+  inbox = inbox.then(() => handle(e.data));
+};
+
+async function handle(m: ToWorker): Promise<void> {
   try {
     switch (m.type) {
       case 'init': {
@@ -277,4 +286,4 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
     playing = false;
     post({ type: 'error', message: (err as Error).message });
   }
-};
+}

@@ -9,114 +9,18 @@ them), CyclicLR uses sched.json's, the gelu case ops.json's.
 PyTorch is a development-time oracle only; the tests read the JSON. Regenerate with Debian's PyTorch:
     /usr/bin/python3 scripts/reference/gen_nn_gaps.py > test/nn/fixtures/nn-gaps.json
 """
-import hashlib
-import json
-import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from nn_cases import CASES, F64, case, emit, enc, rn
+
 torch.set_num_threads(1)
 
-TOL = {
-    "elementwise": {"rtol": 1.3e-6, "atol": 1e-5},
-    "accumulate": {"rtol": 1e-5, "atol": 1e-5},
-    "recurrent": {"rtol": 3e-5, "atol": 3e-5},
-}
-F64 = {"rtol": 1e-7, "atol": 1e-7}
+
 SCHED = {"rtol": 1e-9, "atol": 1e-12}
-
-
-def enc(t):
-    t = t.detach()
-    if t.dtype == torch.bool:
-        return {"shape": list(t.shape), "dtype": "bool", "data": [bool(v) for v in t.flatten().tolist()]}
-    if t.dtype in (torch.int64, torch.int32):
-        return {"shape": list(t.shape), "dtype": "int64", "data": [int(v) for v in t.flatten().tolist()]}
-    dt = "float64" if t.dtype == torch.float64 else "float32"
-    return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.flatten().tolist()]}
-
-
-def flat(o):
-    if isinstance(o, (tuple, list)):
-        return [x for e in o for x in flat(e)]
-    if o is None:
-        return []
-    return [o]
-
-
-def resolve(spec, inputs):
-    if isinstance(spec, list):
-        return tuple(resolve(s, inputs) for s in spec)
-    if isinstance(spec, dict) and set(spec) == {"input"}:
-        return inputs[spec["input"]]
-    return spec
-
-
-CASES = []
-
-
-def case(name, fn, build, args, kwargs, fwd_inputs, forward_args, forward_kwargs=None, mode="train", tol="accumulate",
-         randomize=(), note=None, f64=False):
-    one(name, fn, build, args, kwargs, fwd_inputs, forward_args, forward_kwargs, mode, TOL[tol], randomize, note, False)
-    if f64:
-        one(name + "/f64", fn, build, args, kwargs, fwd_inputs, forward_args, forward_kwargs, mode, F64, randomize, note, True)
-
-
-def one(name, fn, build, args, kwargs, fwd_inputs, forward_args, forward_kwargs, mode, tol, randomize, note, double):
-    seed = int(hashlib.sha256(name.removesuffix("/f64").encode()).hexdigest()[:8], 16)
-    torch.manual_seed(seed)
-    m = build(*args, **kwargs)
-    if double:
-        m.double()
-        fwd_inputs = {k: (v.double() if v.is_floating_point() else v) for k, v in fwd_inputs.items()}
-    with torch.no_grad():
-        for pname in randomize:
-            p = dict(m.named_parameters())[pname]
-            p.copy_(torch.randn_like(p) * 0.5)
-    m.train(mode == "train")
-    sd = {k: v.detach().clone() for k, v in m.state_dict().items()}
-    state_keys = list(sd.keys())
-    inputs = {}
-    for k, v in fwd_inputs.items():
-        t = v.clone()
-        if t.is_floating_point():
-            t.requires_grad_(True)
-        inputs[k] = t
-    fa = [resolve(a, inputs) for a in forward_args]
-    fk = {k: resolve(v, inputs) for k, v in (forward_kwargs or {}).items()}
-    out = m(*fa, **fk)
-    outs = [o for o in flat(out)]
-    ups = [torch.randn_like(o) if o.is_floating_point() else None for o in outs]
-    loss = sum((o * u).sum() for o, u in zip(outs, ups) if u is not None)
-    loss.backward()
-    grads = {k: enc(t.grad if t.grad is not None else torch.zeros_like(t)) for k, t in inputs.items() if t.is_floating_point()}
-    for k, p in m.named_parameters():
-        grads[k] = enc(p.grad if p.grad is not None else torch.zeros_like(p))
-    many = len(outs) > 1 or isinstance(out, tuple)
-    c = {
-        "name": name, "fn": fn, "args": args, "kwargs": kwargs,
-        "inputs": {**{k: enc(v) for k, v in fwd_inputs.items()}, **{k: enc(v) for k, v in sd.items()}},
-        "output": [enc(o) for o in outs] if many else enc(outs[0]),
-        "grads": grads,
-        "upstream": [enc(u) if u is not None else None for u in ups] if many else enc(ups[0]),
-        "dtype": "float64" if double else "float32", "tol": tol,
-        "forward_args": forward_args, "forward_kwargs": forward_kwargs or {},
-        "mode": mode, "state_dict_keys": state_keys, "parameters": [k for k, _ in m.named_parameters()],
-    }
-    if mode == "train":
-        after = {k: enc(v) for k, v in m.state_dict().items() if k not in dict(m.named_parameters())}
-        if after:
-            c["state_after"] = after
-    if note:
-        c["note"] = note
-    CASES.append(c)
-
-
-def rn(*shape):
-    return torch.randn(*shape)
 
 
 X = [{"input": "input"}]
@@ -238,5 +142,4 @@ sched_case("gaps/CyclicLR/exp_range", {"base_lr": 0.001, "max_lr": 0.05, "step_s
                                         "base_momentum": 0.7, "max_momentum": 0.95}, 0.9)
 sched_case("gaps/CyclicLR/no_cycle_momentum", {"base_lr": 0.02, "max_lr": 0.2, "step_size_up": 5, "cycle_momentum": False}, 0.0)
 
-json.dump({"cases": CASES}, sys.stdout, separators=(",", ":"))
-sys.stdout.write("\n")
+emit()

@@ -83,7 +83,25 @@ export function nextStorageId(): number {
   return nextId;
 }
 /** Storage for a typed array (which arrays are which storage's data, so views find their storage). */
-const byArray = new WeakMap<TypedArray, Storage>();
+/**
+ * Which storage an array belongs to: a symbol-keyed property on the array itself. (A WeakMap keyed by
+ * the array did this before; every kernel result added an entry, and V8 clears a dead key's entry only
+ * in a full mark-compact, so a loop that never yields kept growing its heap between major GCs — see
+ * the README's "Design: memory model".) An array that cannot take a property (made non-extensible by
+ * its owner) is kept in a WeakMap instead.
+ */
+const STORAGE = Symbol('backprop.storage');
+type Tagged = TypedArray & { [STORAGE]?: Storage };
+const sealedArrays = new WeakMap<TypedArray, Storage>();
+const byArray = {
+  set(a: TypedArray, s: Storage): void {
+    if (Object.isExtensible(a)) (a as Tagged)[STORAGE] = s;
+    else sealedArrays.set(a, s);
+  },
+  get(a: TypedArray): Storage | undefined {
+    return (a as Tagged)[STORAGE] ?? sealedArrays.get(a);
+  },
+};
 
 /**
  * One tensor storage's data and where it lives (a device block or a JS typed array), shared by every view

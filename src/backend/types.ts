@@ -97,23 +97,27 @@ export interface MatmulArgs {
   bias?: TypedArray | null;
 }
 
-/** Arguments of the conv2d kernels: sizes, stride, padding, dilation, groups (NCHW input, [cOut, cIn/groups, kH, kW] weight). */
-export interface Conv2dArgs {
+/** The geometry a 2-D window kernel (conv, pooling) slides over: batch, input and output size, window, stride, padding, dilation. */
+export interface Window2d {
   n: number;
-  cIn: number;
   h: number;
   w: number;
-  cOut: number;
-  kh: number;
-  kw: number;
   oh: number;
   ow: number;
+  kh: number;
+  kw: number;
   strideH: number;
   strideW: number;
   padH: number;
   padW: number;
   dilH: number;
   dilW: number;
+}
+
+/** Arguments of the conv2d kernels: sizes, stride, padding, dilation, groups (NCHW input, [cOut, cIn/groups, kH, kW] weight). */
+export interface Conv2dArgs extends Window2d {
+  cIn: number;
+  cOut: number;
   groups: number;
   /**
    * conv2d only: bias [cOut], added to each output after its whole sum (rounded as a separate add
@@ -123,21 +127,8 @@ export interface Conv2dArgs {
 }
 
 /** Arguments of the pooling kernels: input [n, c, h, w], window, stride and padding. */
-export interface Pool2dArgs {
-  n: number;
+export interface Pool2dArgs extends Window2d {
   c: number;
-  h: number;
-  w: number;
-  oh: number;
-  ow: number;
-  kh: number;
-  kw: number;
-  strideH: number;
-  strideW: number;
-  padH: number;
-  padW: number;
-  dilH: number;
-  dilW: number;
   /** avg pool: divide by the full window (true) or only the in-bounds part (false). */
   countIncludePad: boolean;
   /** avg pool: explicit divisor, or 0 for none. */
@@ -156,13 +147,19 @@ export interface AdamUpdateArgs {
   decoupled: boolean;
 }
 
-/** SGD hyper-parameters for the fused update (optim's `SgdHyper` is this type). */
+/** SGD hyper-parameters for the fused update (optim's `SgdHyper` and `SGDOptions` are this type). */
 export interface SgdUpdateArgs {
+  /** Learning rate (required, like PyTorch 1.13). */
   lr: number;
+  /** Momentum factor μ (default 0). */
   momentum: number;
+  /** Dampening τ for momentum (default 0). */
   dampening: number;
+  /** L2 penalty λ added to the gradient (default 0). */
   weightDecay: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening 0). */
   nesterov: boolean;
+  /** Maximize the objective instead of minimizing. */
   maximize: boolean;
 }
 

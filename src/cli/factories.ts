@@ -90,7 +90,7 @@ export function makeOptimizer(params: nn.Parameter[], flags: OptimizerFlags): op
   const momentum = name === 'sgd' ? (flags.momentum ?? 0.9) : undefined;
   if (flags.momentum !== undefined && name !== 'sgd') throw new CliError(`--momentum applies to --optimizer sgd only`, 2);
   try {
-    return optim.createOptimizer(name, params as never, { lr, momentum, weightDecay });
+    return optim.createOptimizer(name, params, { lr, momentum, weightDecay });
   } catch (e) {
     throw new CliError((e as Error).message, 2);
   }

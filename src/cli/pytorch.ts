@@ -155,7 +155,7 @@ export async function exportPyTorch(modelDir: string, outDir: string, log: Log =
   const enc = (s: string) => new TextEncoder().encode(s);
   await saveSafetensors(model.stateDict() as Record<string, Tensor>, path.join(outDir, 'model.safetensors'), {
     metadata: { format: 'backprop-model' },
-  } as never);
+  });
   await writeFileAtomic(path.join(outDir, 'model.py'), enc(source));
   await writeFileAtomic(path.join(outDir, 'train_ddp.py'), enc(trainDdpSource(config, title)));
   await writeFileAtomic(path.join(outDir, 'README.md'), enc(pytorchReadme(title, modelDir)));

@@ -4,6 +4,24 @@ import { IndexError, ShapeError, ValueError, fmtShape } from './errors.js';
 /** A tensor shape: the size of each dim (empty for a 0-d tensor). */
 export type Shape = readonly number[];
 
+/** A size given once for both spatial dims, or as `[h, w]` (kernelSize, stride, padding, ...). */
+export type IntOrPair = number | readonly [number, number];
+
+/**
+ * The one pair helper: `3` → `[3, 3]`, `[2, 3]` → `[2, 3]`. With `check`, both must be integers ≥ 1
+ * (≥ 0 with `allowZero`), and anything else is a ValueError naming `who` and `what`.
+ */
+export function pair(v: IntOrPair, check?: { what: string; who: string; allowZero?: boolean }): [number, number] {
+  const p: [number, number] = typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? [v[0], v[1]] : [NaN, NaN];
+  if (check)
+    for (const x of p)
+      if (!Number.isInteger(x) || x < (check.allowZero ? 0 : 1))
+        throw new ValueError(
+          `${check.who}: ${check.what} must be a ${check.allowZero ? 'non-negative' : 'positive'} integer or a pair of them, got ${JSON.stringify(v)}`,
+        );
+  return p;
+}
+
 export function numel(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;

@@ -6,9 +6,25 @@
 import { FormatError, StateError } from '../core/errors.js';
 import { fileKind } from '../core/files.js';
 import { IterableDataset } from './dataset.js';
-import { CsvBuilder, checkUtf8, csvErrorRecords, fromCsvParseError, lineOfRecord, type CsvOptions, type CsvTable } from './csv.js';
+import {
+  CSV_OPTION_KEYS,
+  CsvBuilder,
+  checkUtf8,
+  csvErrorRecords,
+  fromCsvParseError,
+  lineOfRecord,
+  type CsvOptions,
+  type CsvTable,
+} from './csv.js';
 import { nodeFs } from './node.js';
 import { checkOptionKeys } from '../core/options.js';
+
+/** Check a reader's options and make its table builder (errors name `file`, default the path). */
+function openBuilder(who: string, path: string, opts: CsvOptions): { file: string; builder: CsvBuilder } {
+  checkOptionKeys(who, opts, CSV_OPTION_KEYS);
+  const file = opts.file ?? path;
+  return { file, builder: new CsvBuilder({ ...opts, file }) };
+}
 
 /**
  * Load a CSV file into a typed table, streaming.
@@ -20,21 +36,7 @@ import { checkOptionKeys } from '../core/options.js';
  * Errors are `FormatError`s with codes `E_CSV_*` and the file, line and column.
  */
 export async function loadCsv(path: string, opts: CsvOptions = {}): Promise<CsvTable> {
-  checkOptionKeys('loadCsv', opts, [
-    'header',
-    'names',
-    'delimiter',
-    'columns',
-    'missing',
-    'naValues',
-    'inferRows',
-    'maxRecordSize',
-    'maxColumns',
-    'maxRows',
-    'file',
-  ]);
-  const file = opts.file ?? path;
-  const builder = new CsvBuilder({ ...opts, file });
+  const { file, builder } = openBuilder('loadCsv', path, opts);
   for await (const rec of csvRecords(path, file, builder)) builder.pushRecord(rec);
   return builder.finish();
 }
@@ -52,21 +54,7 @@ export type CsvRow = Record<string, number | string>;
  * ```
  */
 export async function* streamCsv(path: string, opts: CsvOptions = {}): AsyncGenerator<CsvRow> {
-  checkOptionKeys('streamCsv', opts, [
-    'header',
-    'names',
-    'delimiter',
-    'columns',
-    'missing',
-    'naValues',
-    'inferRows',
-    'maxRecordSize',
-    'maxColumns',
-    'maxRows',
-    'file',
-  ]);
-  const file = opts.file ?? path;
-  const builder = new CsvBuilder({ ...opts, file });
+  const { file, builder } = openBuilder('streamCsv', path, opts);
   const queue: (number | string)[][] = [];
   builder.streamTo((row) => queue.push(row));
   let names: string[] | null = null;

@@ -22,7 +22,7 @@ import { FormatError, ValueError, type Location } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { TensorDataset } from './dataset.js';
 import { LabelEncoder, type Table } from './preprocessing.js';
-import { checkOptionKeys } from '../core/options.js';
+import { checkOptionKeys, optionKeys } from '../core/options.js';
 
 /** Declared type of a CSV column: `'number'` (float64), `'int'`, `'string'` or `'bool'`. */
 export type CsvColumnType = 'number' | 'int' | 'string' | 'bool';
@@ -54,6 +54,21 @@ export interface CsvOptions {
   /** File name used in error locations. */
   file?: string;
 }
+
+/** Every key of `CsvOptions` (checked exhaustive at compile time): the readers refuse any other. */
+export const CSV_OPTION_KEYS = optionKeys<CsvOptions>()({
+  header: true,
+  names: true,
+  delimiter: true,
+  columns: true,
+  missing: true,
+  naValues: true,
+  inferRows: true,
+  maxRecordSize: true,
+  maxColumns: true,
+  maxRows: true,
+  file: true,
+});
 
 const DEFAULT_NA = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None'];
 /** `obj[key]` for an own property only: user strings (column names) never reach the prototype. */
@@ -128,7 +143,7 @@ export class CsvTable {
     featureNames: string[];
     classes: (string | number)[] | null;
   } {
-    checkOptionKeys('CsvTable.toTensors', opts, ['target', 'features', 'classification']);
+    checkOptionKeys('CsvTable.toTensors', opts, { target: true, features: true, classification: true });
     const { target } = opts;
     if (target !== undefined) this.column(target);
     const featureNames = opts.features ? opts.features.slice() : this.names.filter((n) => n !== target);
@@ -177,7 +192,7 @@ export class CsvTable {
 
   /** `new TensorDataset(x, y)` from `toTensors(opts)` (target required). */
   toDataset(opts: { target: string; features?: readonly string[]; classification?: boolean }): TensorDataset {
-    checkOptionKeys('CsvTable.toDataset', opts, ['target', 'features', 'classification']);
+    checkOptionKeys('CsvTable.toDataset', opts, { target: true, features: true, classification: true });
     const { x, y } = this.toTensors(opts);
     return new TensorDataset(x, y!);
   }
@@ -300,19 +315,7 @@ export class CsvBuilder {
   private sawRecord = false;
 
   constructor(opts: CsvOptions = {}) {
-    checkOptionKeys('CsvBuilder', opts, [
-      'header',
-      'names',
-      'delimiter',
-      'columns',
-      'missing',
-      'naValues',
-      'inferRows',
-      'maxRecordSize',
-      'maxColumns',
-      'maxRows',
-      'file',
-    ]);
+    checkOptionKeys('CsvBuilder', opts, CSV_OPTION_KEYS);
     this.o = {
       header: opts.header ?? true,
       names: opts.names,
@@ -710,19 +713,7 @@ function checkText(text: string, file: string | undefined, baseOffset = 0): void
  * ```
  */
 export function parseCsv(input: string | Uint8Array, opts: CsvOptions = {}): CsvTable {
-  checkOptionKeys('parseCsv', opts, [
-    'header',
-    'names',
-    'delimiter',
-    'columns',
-    'missing',
-    'naValues',
-    'inferRows',
-    'maxRecordSize',
-    'maxColumns',
-    'maxRows',
-    'file',
-  ]);
+  checkOptionKeys('parseCsv', opts, CSV_OPTION_KEYS);
   const builder = new CsvBuilder(opts);
   let text: string;
   if (typeof input === 'string') text = input;

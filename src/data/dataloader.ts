@@ -118,7 +118,7 @@ export class DataLoader<T = unknown, B = T extends readonly Tensor[] ? Tensor[] 
   private generation = 0;
 
   constructor(dataset: DatasetLike<T> | IterableDataset<T>, opts: DataLoaderOptions<T, B> = {}) {
-    checkOptionKeys('DataLoader', opts, ['batchSize', 'shuffle', 'rng', 'seed', 'dropLast', 'collate']);
+    checkOptionKeys('DataLoader', opts, { batchSize: true, shuffle: true, rng: true, seed: true, dropLast: true, collate: true });
     const batchSize = opts.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new ValueError(`DataLoader: batchSize should be a positive integer, got ${batchSize}`);

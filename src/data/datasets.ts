@@ -4,7 +4,7 @@
  * @module
  */
 import { FormatError, ValueError } from '../core/errors.js';
-import { checkOptionKeys } from '../core/options.js';
+import { checkOptionKeys, optionKeys, type OptionKeyList } from '../core/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { TensorDataset } from './dataset.js';
 import { TransformedDataset, type TransformOptions } from './transformed.js';
@@ -12,7 +12,7 @@ import { loadIdxDataset } from './idx-node.js';
 import { nodeFs, nodePath } from './node.js';
 
 export { circle, xor, gaussian, spiral, moons, regressionPlane, multiGaussian, polynomial, housePrices } from './generators.js';
-export type { GeneratorOptions, ClassificationData, RegressionData, HousePrices } from './generators.js';
+export type { GeneratorOptions, ClassesOptions, ClassificationData, RegressionData, HousePrices } from './generators.js';
 
 /** Options of the bundled image datasets (`mnist`, `fashionMnist`); unknown keys throw a `ValueError`. */
 export interface ImageDatasetOptions {
@@ -39,7 +39,7 @@ export interface TrainTestTransformed<TX, TY> {
 }
 
 /** Option keys of the bundled image datasets, and PyTorch's names that mean something else here. */
-function checkImageOptions(who: string, opts: unknown, keys: string[]): void {
+function checkImageOptions(who: string, opts: unknown, keys: OptionKeyList): void {
   const o = (opts ?? {}) as Record<string, unknown>;
   if ('root' in o && !keys.includes('root'))
     throw new ValueError(
@@ -112,7 +112,7 @@ export async function mnist<TX = Tensor, TY = Tensor>(
 export async function mnist<TX, TY>(
   opts: ImageDatasetOptions & ImageTransformOptions<TX, TY> = {},
 ): Promise<TrainTest | TrainTestTransformed<TX, TY>> {
-  checkImageOptions('mnist', opts, ['flat', 'transform', 'targetTransform']);
+  checkImageOptions('mnist', opts, optionKeys<typeof opts>()({ flat: true, transform: true, targetTransform: true }));
   return withTransforms(await mnistSplit(opts), opts);
 }
 
@@ -189,7 +189,7 @@ export async function fashionMnist<TX = Tensor, TY = Tensor>(
 export async function fashionMnist<TX, TY>(
   opts: ImageDatasetOptions & { dir?: string } & ImageTransformOptions<TX, TY> = {},
 ): Promise<TrainTest | TrainTestTransformed<TX, TY>> {
-  checkImageOptions('fashionMnist', opts, ['flat', 'dir', 'transform', 'targetTransform']);
+  checkImageOptions('fashionMnist', opts, optionKeys<typeof opts>()({ flat: true, dir: true, transform: true, targetTransform: true }));
   return withTransforms(await fashionSplit(opts), opts);
 }
 

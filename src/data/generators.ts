@@ -28,7 +28,7 @@
  */
 import { ValueError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import { checkOptionKeys } from '../core/options.js';
+import { checkOptionKeys, optionKeys, type OptionKeyList } from '../core/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Table } from './preprocessing.js';
 
@@ -60,13 +60,15 @@ export interface RegressionData {
   y: Tensor;
 }
 
+const GENERATOR_KEYS = optionKeys<GeneratorOptions>()({ n: true, noise: true, seed: true, rng: true });
+
 function setup(
   opts: GeneratorOptions,
   who: string,
   defaultN = 200,
-  extraKeys: readonly string[] = [],
+  keys: OptionKeyList = GENERATOR_KEYS,
 ): { n: number; noise: number; rng: Rng } {
-  checkOptionKeys(who, opts, ['n', 'noise', 'seed', 'rng', ...extraKeys]);
+  checkOptionKeys(who, opts, keys);
   const n = opts.n ?? defaultN;
   const noise = opts.noise ?? 0;
   if (!Number.isInteger(n) || n < 1) throw new ValueError(`${who}: n must be a positive integer, got ${n}`);
@@ -129,11 +131,20 @@ export function xor(opts: GeneratorOptions = {}): ClassificationData {
   return classification(xs, ys);
 }
 
-/** k Gaussian blobs (TensorFlow Playground "gaussian" for k = 2). Samples are split evenly by class. */
-export function gaussian(opts: GeneratorOptions & { classes?: number } = {}): ClassificationData {
-  const { n, noise, rng } = setup(opts, 'gaussian', 200, ['classes']);
+/** Options of the k-class generators (`gaussian`, `spiral`): `classes` k ≥ 2 (default 2). */
+export type ClassesOptions = GeneratorOptions & { classes?: number };
+const CLASSES_KEYS = optionKeys<ClassesOptions>()({ n: true, noise: true, seed: true, rng: true, classes: true });
+
+function setupClasses(opts: ClassesOptions, who: string): { n: number; noise: number; rng: Rng; k: number } {
   const k = opts.classes ?? 2;
-  if (!Number.isInteger(k) || k < 2) throw new ValueError(`gaussian: classes must be an integer ≥ 2, got ${k}`);
+  const base = setup(opts, who, 200, CLASSES_KEYS);
+  if (!Number.isInteger(k) || k < 2) throw new ValueError(`${who}: classes must be an integer ≥ 2, got ${k}`);
+  return { ...base, k };
+}
+
+/** k Gaussian blobs (TensorFlow Playground "gaussian" for k = 2). Samples are split evenly by class. */
+export function gaussian(opts: ClassesOptions = {}): ClassificationData {
+  const { n, noise, rng, k } = setupClasses(opts, 'gaussian');
   const variance = 0.5 + 7 * noise;
   const sd = Math.sqrt(variance);
   const R = 2 * Math.SQRT2;
@@ -154,10 +165,8 @@ export function gaussian(opts: GeneratorOptions & { classes?: number } = {}): Cl
 }
 
 /** k interleaved spiral arms (TensorFlow Playground "spiral" for k = 2). */
-export function spiral(opts: GeneratorOptions & { classes?: number } = {}): ClassificationData {
-  const { n, noise, rng } = setup(opts, 'spiral', 200, ['classes']);
-  const k = opts.classes ?? 2;
-  if (!Number.isInteger(k) || k < 2) throw new ValueError(`spiral: classes must be an integer ≥ 2, got ${k}`);
+export function spiral(opts: ClassesOptions = {}): ClassificationData {
+  const { n, noise, rng, k } = setupClasses(opts, 'spiral');
   const xs: number[] = [];
   const ys: number[] = [];
   // Playground: class "+1" (our 1) has Δt = 0 and class "−1" (our 0) Δt = π; arm c has Δt = 2π((c − 1) mod k)/k
@@ -254,7 +263,12 @@ export function multiGaussian(opts: GeneratorOptions = {}): RegressionData {
 export function polynomial(
   opts: GeneratorOptions & { coefficients?: readonly number[]; xRange?: [number, number] } = {},
 ): RegressionData & { clean: Tensor; coefficients: number[] } {
-  const { n, rng } = setup({ n: 30, ...opts }, 'polynomial', 30, ['coefficients', 'xRange']);
+  const { n, rng } = setup(
+    { n: 30, ...opts },
+    'polynomial',
+    30,
+    optionKeys<typeof opts>()({ n: true, noise: true, seed: true, rng: true, coefficients: true, xRange: true }),
+  );
   const noise = opts.noise ?? 0.1;
   const coefficients = (opts.coefficients ?? [0.5, -1, 0, 2]).slice();
   const [lo, hi] = opts.xRange ?? [-1, 1];

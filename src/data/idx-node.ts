@@ -38,7 +38,7 @@ export async function readMaybeGzip(path: string, opts: { maxBytes?: number; kin
  * data is `E_<KIND>_GZIP`.
  */
 export async function gunzipCapped(bytes: Uint8Array, opts: { maxBytes?: number; kind?: string; file?: string } = {}): Promise<Uint8Array> {
-  checkOptionKeys('gunzipCapped', opts, ['maxBytes', 'kind', 'file']);
+  checkOptionKeys('gunzipCapped', opts, { maxBytes: true, kind: true, file: true });
   const maxBytes = opts.maxBytes ?? IDX_MAX_BYTES;
   const kind = opts.kind ?? 'IDX';
   const loc = opts.file === undefined ? { offset: 0 } : { file: opts.file, offset: 0 };
@@ -97,7 +97,7 @@ export async function gunzipCapped(bytes: Uint8Array, opts: { maxBytes?: number;
  * ```
  */
 export async function loadIdx(path: string, opts: IdxOptions = {}): Promise<IdxArray> {
-  checkOptionKeys('loadIdx', opts, ['file', 'maxBytes']);
+  checkOptionKeys('loadIdx', opts, { file: true, maxBytes: true });
   const bytes = await readMaybeGzip(path, { maxBytes: opts.maxBytes });
   return parseIdx(bytes, { ...opts, file: opts.file ?? path });
 }
@@ -111,7 +111,7 @@ export async function loadIdxDataset(
   labelsPath: string,
   opts: ImageLabelOptions & { maxBytes?: number } = {},
 ): Promise<TensorDataset> {
-  checkOptionKeys('loadIdxDataset', opts, ['numClasses', 'flat', 'imagesFile', 'labelsFile', 'maxBytes']);
+  checkOptionKeys('loadIdxDataset', opts, { numClasses: true, flat: true, imagesFile: true, labelsFile: true, maxBytes: true });
   const [images, labels] = await Promise.all([
     loadIdx(imagesPath, { maxBytes: opts.maxBytes }),
     loadIdx(labelsPath, { maxBytes: opts.maxBytes }),

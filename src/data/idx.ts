@@ -52,7 +52,7 @@ function err(code: `E_${string}`, msg: string, file: string | undefined, offset:
 
 /** Parse IDX bytes (not gzipped). Throws FormatError `E_IDX_*` with the byte offset of the problem. */
 export function parseIdx(bytes: Uint8Array, opts: IdxOptions = {}): IdxArray {
-  checkOptionKeys('parseIdx', opts, ['file', 'maxBytes']);
+  checkOptionKeys('parseIdx', opts, { file: true, maxBytes: true });
   const { file } = opts;
   const maxBytes = opts.maxBytes ?? IDX_MAX_BYTES;
   const b: unknown = bytes;
@@ -193,7 +193,7 @@ export interface ImageLabelOptions {
  * images float32 [N, 1, H, W] (or [N, H·W] with `flat`) scaled to [0, 1], labels int32 [N].
  */
 export function idxImageDataset(images: IdxArray, labels: IdxArray, opts: ImageLabelOptions = {}): TensorDataset {
-  checkOptionKeys('idxImageDataset', opts, ['numClasses', 'flat', 'imagesFile', 'labelsFile']);
+  checkOptionKeys('idxImageDataset', opts, { numClasses: true, flat: true, imagesFile: true, labelsFile: true });
   const numClasses = opts.numClasses ?? 10;
   const fi = opts.imagesFile;
   const fl = opts.labelsFile;

@@ -49,7 +49,6 @@ export interface ImageFolderOptions {
   maxElements?: number;
 }
 
-const FOLDER_OPTIONS = ['mode', 'maxPixels', 'maxFileBytes', 'maxFiles', 'flat', 'size', 'maxElements'] as const;
 const DEFAULT_MAX_FILE_BYTES = 64 << 20;
 
 /** Options of `loadImage`; unknown keys throw a `ValueError`. */
@@ -74,7 +73,7 @@ export interface LoadImageOptions {
  * ```
  */
 export async function loadImage(file: string, opts: LoadImageOptions = {}): Promise<Tensor> {
-  checkOptionKeys('loadImage', opts, ['mode', 'size', 'maxPixels', 'maxFileBytes']);
+  checkOptionKeys('loadImage', opts, { mode: true, size: true, maxPixels: true, maxFileBytes: true });
   const mode = opts.mode ?? 'auto';
   if (mode !== 'grayscale' && mode !== 'rgb' && mode !== 'auto')
     throw new ValueError(`loadImage: mode must be 'grayscale', 'rgb' or 'auto', got ${JSON.stringify(mode)}`);
@@ -112,7 +111,15 @@ const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  * `E_IMG_TOO_LARGE`, `E_IMG_SIZE_MISMATCH`, `E_IMG_DECODE`, `E_IMG_TOO_MANY`, each naming the file.
  */
 export async function loadImageFolder(root: string, opts: ImageFolderOptions = {}): Promise<ImageFolderResult> {
-  checkOptionKeys('loadImageFolder', opts, FOLDER_OPTIONS);
+  checkOptionKeys('loadImageFolder', opts, {
+    mode: true,
+    maxPixels: true,
+    maxFileBytes: true,
+    maxFiles: true,
+    flat: true,
+    size: true,
+    maxElements: true,
+  });
   const maxPixels = opts.maxPixels ?? MAX_IMAGE_PIXELS;
   const maxElements = opts.maxElements ?? 2 ** 28;
   const resizeTo = opts.size === undefined ? null : resize(opts.size);
@@ -209,7 +216,7 @@ export async function scanImageFolder(
   root: string,
   opts: Pick<ImageFolderOptions, 'maxFileBytes' | 'maxFiles'> = {},
 ): Promise<{ classes: string[]; entries: { file: string; label: number }[]; skipped: { path: string; reason: string }[] }> {
-  checkOptionKeys('scanImageFolder', opts, ['maxFileBytes', 'maxFiles']);
+  checkOptionKeys('scanImageFolder', opts, { maxFileBytes: true, maxFiles: true });
   const fs = await nodeFs();
   const path = await nodePath();
   const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -319,9 +326,16 @@ export class ImageFolder<T = Tensor> extends Dataset<Promise<[T, number]>> {
   /** Scan `root` and return the dataset (no image is decoded yet). */
   static async open<T = Tensor>(
     root: string,
-    opts: ImageFolderOptions & { transform?: (img: RawImage) => T } = {},
+    opts: Omit<ImageFolderOptions, 'flat' | 'maxElements'> & { transform?: (img: RawImage) => T } = {},
   ): Promise<ImageFolder<T>> {
-    checkOptionKeys('ImageFolder.open', opts, ['mode', 'maxPixels', 'maxFileBytes', 'maxFiles', 'size', 'transform']);
+    checkOptionKeys('ImageFolder.open', opts, {
+      mode: true,
+      maxPixels: true,
+      maxFileBytes: true,
+      maxFiles: true,
+      size: true,
+      transform: true,
+    });
     if (opts.size !== undefined && opts.transform)
       throw new ValueError(
         'ImageFolder.open: `size` resizes with the default transform; with your own transform, compose data.resize(size) into it',

@@ -109,7 +109,7 @@ export interface DecodeOptions {
  * (alpha is dropped). Throws FormatError `E_IMG_UNKNOWN_TYPE`, `E_IMG_TOO_LARGE`, `E_IMG_DECODE`.
  */
 export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<RawImage & { header: ImageHeader }> {
-  checkOptionKeys('decodeImage', opts, ['maxPixels', 'file']);
+  checkOptionKeys('decodeImage', opts, { maxPixels: true, file: true });
   const { file } = opts;
   const maxPixels = opts.maxPixels ?? MAX_IMAGE_PIXELS;
   const header = readImageHeader(bytes, file);

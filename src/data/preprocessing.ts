@@ -112,7 +112,7 @@ export class StandardScaler extends NumericTransformer {
   scale: number[] | null = null;
   constructor(opts: { withMean?: boolean; withStd?: boolean } = {}) {
     super();
-    checkOptionKeys('StandardScaler', opts, ['withMean', 'withStd']);
+    checkOptionKeys('StandardScaler', opts, { withMean: true, withStd: true });
     this.withMean = opts.withMean ?? true;
     this.withStd = opts.withStd ?? true;
   }
@@ -189,7 +189,7 @@ export class MinMaxScaler extends NumericTransformer {
   dataMax: number[] | null = null;
   constructor(opts: { featureRange?: [number, number]; clip?: boolean } = {}) {
     super();
-    checkOptionKeys('MinMaxScaler', opts, ['featureRange', 'clip']);
+    checkOptionKeys('MinMaxScaler', opts, { featureRange: true, clip: true });
     const [lo, hi] = opts.featureRange ?? [0, 1];
     if (!(lo < hi) || !Number.isFinite(lo) || !Number.isFinite(hi))
       throw new ValueError(`MinMaxScaler: featureRange must be [min, max] with min < max, got [${lo}, ${hi}]`);
@@ -303,7 +303,7 @@ export class OneHotEncoder {
   categories: Category[][] | null = null;
   private lookup: Map<Category, number>[] | null = null;
   constructor(opts: { handleUnknown?: 'error' | 'ignore'; categories?: Category[][] } = {}) {
-    checkOptionKeys('OneHotEncoder', opts, ['handleUnknown', 'categories']);
+    checkOptionKeys('OneHotEncoder', opts, { handleUnknown: true, categories: true });
     const h = opts.handleUnknown ?? 'error';
     if (h !== 'error' && h !== 'ignore')
       throw new ValueError(`OneHotEncoder: handleUnknown must be 'error' or 'ignore', got ${JSON.stringify(h)}`);

@@ -56,7 +56,7 @@ export function randomSplit<T>(dataset: DatasetLike<T>, lengths: readonly number
     throw new ValueError(
       `randomSplit: lengths must be an array of counts or fractions, e.g. [0.8, 0.2], got ${lengths === null ? 'null' : typeof lengths}`,
     );
-  checkOptionKeys('randomSplit', opts, ['rng', 'seed']);
+  checkOptionKeys('randomSplit', opts, { rng: true, seed: true });
   const rng = pickRng(opts, 'randomSplit');
   const counts = splitCounts(dataset.length, lengths);
   const perm = rng.permutation(dataset.length);
@@ -132,7 +132,7 @@ function labelsOf<T>(dataset: DatasetLike<T>, stratify: TrainValTestOptions['str
  */
 export function trainValTestSplit<T>(dataset: DatasetLike<T>, opts: TrainValTestOptions = {}): TrainValTest<T> {
   checkDataset(dataset, 'trainValTestSplit');
-  checkOptionKeys('trainValTestSplit', opts, ['rng', 'seed', 'val', 'test', 'stratify']);
+  checkOptionKeys('trainValTestSplit', opts, { rng: true, seed: true, val: true, test: true, stratify: true });
   const rng = pickRng(opts, 'trainValTestSplit');
   const n = dataset.length;
   const nVal = shareToCount(opts.val ?? 0.1, n, 'val');

@@ -104,7 +104,7 @@ export function normalize(mean: readonly number[] | number, std: readonly number
  * one uniform number per image from `rng`.
  */
 export function randomHorizontalFlip(p = 0.5, opts: { rng?: Rng } = {}): Transform {
-  checkOptionKeys('randomHorizontalFlip', opts, ['rng']);
+  checkOptionKeys('randomHorizontalFlip', opts, { rng: true });
   if (!(p >= 0 && p <= 1)) throw new ValueError(`randomHorizontalFlip: p must be in [0, 1], got ${p}`);
   const rng = opts.rng ?? defaultRng();
   return (x) => {
@@ -130,7 +130,7 @@ export function randomHorizontalFlip(p = 0.5, opts: { rng?: Rng } = {}): Transfo
  * width/height_shift with constant fill).
  */
 export function randomShift(maxShift: number, opts: { rng?: Rng; fill?: number } = {}): Transform {
-  checkOptionKeys('randomShift', opts, ['rng', 'fill']);
+  checkOptionKeys('randomShift', opts, { rng: true, fill: true });
   if (!Number.isInteger(maxShift) || maxShift < 0)
     throw new ValueError(`randomShift: maxShift must be a non-negative integer, got ${maxShift}`);
   const rng = opts.rng ?? defaultRng();

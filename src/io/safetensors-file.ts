@@ -39,6 +39,6 @@ export async function loadSafetensorsWithMetadata(source: BytesSource): Promise<
  * @example await saveSafetensors(model.stateDict(), 'model.safetensors', { metadata: { format: 'pt' } });
  */
 export async function saveSafetensors(stateDict: Readonly<Record<string, Tensor>>, path: string, opts: EncodeOptions = {}): Promise<void> {
-  checkOptionKeys('saveSafetensors', opts, ['metadata', 'intDType']);
+  checkOptionKeys('saveSafetensors', opts, { metadata: true, intDType: true });
   await writeBytesAtomic(path, encodeSafetensors(stateDict, opts));
 }

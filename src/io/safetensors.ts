@@ -74,7 +74,7 @@ const isSafeCount = (v: JsonValue): v is number => typeof v === 'number' && Numb
  * `fileSize` is the total number of bytes in the file.
  */
 export function parseSafetensorsHeader(bytes: Uint8Array, opts: DecodeOptions = {}): SafetensorsHeader {
-  checkOptionKeys('parseSafetensorsHeader', opts, ['file']);
+  checkOptionKeys('parseSafetensorsHeader', opts, { file: true });
   const file = opts.file;
   const loc = (offset: number) => (file !== undefined ? { file, offset } : { offset });
   const err = (code: string, msg: string, offset: number): never => {
@@ -250,7 +250,7 @@ function readEntry(bytes: Uint8Array, t: SafetensorsHeaderEntry, file: string | 
  * @example const { tensors, metadata } = decodeSafetensors(bytes); model.loadStateDict(tensors);
  */
 export function decodeSafetensors(data: Uint8Array | ArrayBuffer, opts: DecodeOptions = {}): DecodedSafetensors {
-  checkOptionKeys('decodeSafetensors', opts, ['file']);
+  checkOptionKeys('decodeSafetensors', opts, { file: true });
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   const header = parseSafetensorsHeader(bytes, opts);
   const tensors = Object.create(null) as StateDict;
@@ -281,7 +281,7 @@ const OUT_CODE: Record<DType, SafetensorsDType> = { float32: 'F32', float64: 'F6
  * @example const bytes = encodeSafetensors(model.stateDict(), { metadata: { format: 'pt' } });
  */
 export function encodeSafetensors(stateDict: Readonly<Record<string, Tensor>>, opts: EncodeOptions = {}): Uint8Array {
-  checkOptionKeys('encodeSafetensors', opts, ['metadata', 'intDType']);
+  checkOptionKeys('encodeSafetensors', opts, { metadata: true, intDType: true });
   if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict) || stateDict instanceof Tensor)
     throw new ValueError(
       `encodeSafetensors: expected a state dict (an object of name → Tensor, e.g. model.stateDict()), got ${stateDict === null ? 'null' : Array.isArray(stateDict) ? 'an array' : stateDict instanceof Tensor ? 'a Tensor' : typeof stateDict}`,

@@ -72,8 +72,9 @@ export class Sequential extends Module {
       for (const m of this.children()) y = m.call(y);
       return y as Tensor;
     };
-    // a chain of built-in layers without hooks hands its intermediates to no one: engine temporaries
-    // (freed as soon as nothing holds them; README, "Design: memory model")
+    // a chain of built-in layers hands its intermediates to no one but its hooks (which run as user
+    // code: what a hook sees escapes): engine temporaries, freed as soon as nothing holds them (README,
+    // "Design: memory model")
     return closedChain(this) ? internalScope(run) : run();
   }
 }
@@ -97,11 +98,9 @@ const CLOSED: ReadonlySet<unknown> = new Set<unknown>([
   AvgPool2d,
 ]);
 
-/** Whether every child is a built-in closed layer (or such a Sequential) with no hooks. */
+/** Whether every child is a built-in closed layer (or such a Sequential); hooks are allowed (they run as user code). */
 function closedChain(seq: Module): boolean {
   for (const m of seq.children()) {
-    const hooks = m as unknown as { _fwdHooks: unknown[]; _fwdPreHooks: unknown[] };
-    if (hooks._fwdHooks.length > 0 || hooks._fwdPreHooks.length > 0) return false;
     const cls = m.constructor;
     if (cls === Sequential ? !closedChain(m) : !(CLOSED.has(cls) || cls === Flatten || cls === Identity)) return false;
   }

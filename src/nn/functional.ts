@@ -5,17 +5,17 @@
  */
 import { isFloat } from '../core/dtype.js';
 import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { normAxis } from '../core/shape.js';
+import { normAxis, pair, type IntOrPair } from '../core/shape.js';
 import { checkOptionKeys } from '../core/options.js';
 import { defaultRng, type Rng } from '../core/rng.js';
 import { noGrad } from '../autograd/mode.js';
+import { linearChecked } from './layers/common.js';
 import { Tensor, apply, internalScope } from '../tensor/tensor.js';
 import { arange } from '../tensor/creation.js';
 import { cat, stack } from '../tensor/functional.js';
 
-/** A size given once for both spatial dims, or as `[h, w]`. */
-export type Pair = number | readonly [number, number];
-const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+/** A size given once for both spatial dims, or as `[h, w]` (the same type as `IntOrPair`). */
+export type Pair = IntOrPair;
 
 // ---------------------------------------------------------------- activations
 
@@ -30,7 +30,7 @@ export const tanh = (x: Tensor): Tensor => x.tanh();
  * 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) with `{ approximate: 'tanh' }`.
  */
 export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
-  checkOptionKeys('gelu', opts, ['approximate']);
+  checkOptionKeys('gelu', opts, { approximate: true });
   const a = opts.approximate ?? 'none';
   if (a === 'none') return x.gelu();
   if (a !== 'tanh') throw new ValueError(`gelu: approximate must be 'none' or 'tanh', got ${JSON.stringify(a)}`);
@@ -54,18 +54,7 @@ export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
 
 /** y = x Wᵀ + b.  x: [..., in], weight: [out, in], bias: [out] → [..., out] */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  const inF = weight.shape[1];
-  if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`);
-  if (x.shape[x.ndim - 1] !== inF)
-    throw new ShapeError(
-      `linear: input ${fmtShape(x.shape)} and weight ${fmtShape(weight.shape)} cannot be multiplied; hint: the input has ${x.shape[x.ndim - 1]} features but the layer expects ${inF}`,
-    );
-  if (!isFloat(x.dtype)) throw new DTypeError(`linear: input must be floating point, got ${x.dtype}; convert with .float()`);
-  // the common case, one primitive (one kernel call, bias fused); anything else composes matmul + add
-  if (x.ndim === 2 && x.dtype === weight.dtype && (!bias || (bias.ndim === 1 && bias.dtype === x.dtype)))
-    return apply('linear', bias ? [x, weight, bias] : [x, weight], {});
-  const y = x.matmul(weight.t());
-  return bias ? y.add(bias) : y;
+  return linearChecked(null, x, weight, bias);
 }
 
 /** Options of `conv1d`/`conv2d`; unknown keys throw a `ValueError`. `stride` (default 1), `padding` (default 0, or `'same'`/`'valid'`), `dilation` (default 1), `groups` (default 1). */
@@ -95,7 +84,7 @@ function resolvePadding(
 
 /** 2-D convolution. x: [N, Cin, H, W], weight: [Cout, Cin/groups, kH, kW] → [N, Cout, OH, OW] */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
-  checkOptionKeys('conv2d', opts, ['stride', 'padding', 'dilation', 'groups']);
+  checkOptionKeys('conv2d', opts, { stride: true, padding: true, dilation: true, groups: true });
   const stride = pair(opts.stride ?? 1);
   const dilation = pair(opts.dilation ?? 1);
   const padding = resolvePadding(opts.padding, [weight.shape[2] ?? 1, weight.shape[3] ?? 1], dilation, stride, 'conv2d');
@@ -114,7 +103,7 @@ export function conv1d(
   bias: Tensor | null = null,
   opts: { stride?: number; padding?: number | 'valid' | 'same'; dilation?: number; groups?: number } = {},
 ): Tensor {
-  checkOptionKeys('conv1d', opts, ['stride', 'padding', 'dilation', 'groups']);
+  checkOptionKeys('conv1d', opts, { stride: true, padding: true, dilation: true, groups: true });
   if (x.ndim !== 3) throw new ShapeError(`conv1d: expected a 3-D input [N, C, L], got ${fmtShape(x.shape)}`);
   if (weight.ndim !== 3) throw new ShapeError(`conv1d: expected a 3-D weight [Cout, Cin/groups, k], got ${fmtShape(weight.shape)}`);
   const p = opts.padding;
@@ -134,7 +123,7 @@ export function convTranspose2d(
   bias: Tensor | null = null,
   opts: { stride?: Pair; padding?: Pair; outputPadding?: Pair; dilation?: Pair; groups?: number } = {},
 ): Tensor {
-  checkOptionKeys('convTranspose2d', opts, ['stride', 'padding', 'outputPadding', 'dilation', 'groups']);
+  checkOptionKeys('convTranspose2d', opts, { stride: true, padding: true, outputPadding: true, dilation: true, groups: true });
   const y = apply('convTranspose2d', [x, weight], {
     stride: pair(opts.stride ?? 1),
     padding: pair(opts.padding ?? 0),
@@ -174,7 +163,7 @@ function with4d(x: Tensor, op: string, f: (x4: Tensor) => Tensor): Tensor {
 
 /** Max pooling. x: [N, C, H, W] (or [C, H, W]) */
 export function maxPool2d(x: Tensor, kernelSize: Pair, opts: PoolOptions = {}): Tensor {
-  checkOptionKeys('maxPool2d', opts, ['stride', 'padding', 'dilation', 'ceilMode']);
+  checkOptionKeys('maxPool2d', opts, { stride: true, padding: true, dilation: true, ceilMode: true });
   return with4d(x, 'maxPool2d', (x4) => apply('maxPool2d', [x4], poolAttrs(kernelSize, opts)));
 }
 
@@ -184,7 +173,14 @@ export function avgPool2d(
   kernelSize: Pair,
   opts: PoolOptions & { countIncludePad?: boolean; divisorOverride?: number | null } = {},
 ): Tensor {
-  checkOptionKeys('avgPool2d', opts, ['stride', 'padding', 'dilation', 'ceilMode', 'countIncludePad', 'divisorOverride']);
+  checkOptionKeys('avgPool2d', opts, {
+    stride: true,
+    padding: true,
+    dilation: true,
+    ceilMode: true,
+    countIncludePad: true,
+    divisorOverride: true,
+  });
   return with4d(x, 'avgPool2d', (x4) =>
     apply('avgPool2d', [x4], {
       ...poolAttrs(kernelSize, opts),
@@ -242,7 +238,7 @@ export interface InterpolateOptions {
  * the transposed resampling.
  */
 export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
-  checkOptionKeys('interpolate', opts, ['size', 'scaleFactor', 'mode', 'alignCorners']);
+  checkOptionKeys('interpolate', opts, { size: true, scaleFactor: true, mode: true, alignCorners: true });
   const mode = opts.mode ?? 'nearest';
   if (mode !== 'nearest' && mode !== 'bilinear' && mode !== 'bicubic')
     throw new ValueError(`interpolate: mode must be 'nearest', 'bilinear' or 'bicubic', got ${JSON.stringify(mode)}`);
@@ -334,7 +330,7 @@ export function batchNorm(
   runningVar: Tensor | null,
   opts: { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number } = {},
 ): Tensor {
-  checkOptionKeys('batchNorm', opts, ['weight', 'bias', 'training', 'momentum', 'eps']);
+  checkOptionKeys('batchNorm', opts, { weight: true, bias: true, training: true, momentum: true, eps: true });
   // intermediates are engine temporaries (freed at once, or when backward releases them); the running
   // statistics are updated by value (copy_), so no temporary reaches the module
   return internalScope(() => batchNormBody(x, runningMean, runningVar, opts));
@@ -444,7 +440,7 @@ export function embedding(
   weight: Tensor,
   opts: { paddingIdx?: number | null; maxNorm?: number | null; normType?: number } = {},
 ): Tensor {
-  checkOptionKeys('embedding', opts, ['paddingIdx', 'maxNorm', 'normType']);
+  checkOptionKeys('embedding', opts, { paddingIdx: true, maxNorm: true, normType: true });
   if (indices.dtype !== 'int32') throw new DTypeError(`embedding: indices must be int32, got ${indices.dtype}`);
   const n = weight.shape[0]!;
   const flat = indices.reshape(-1);
@@ -602,7 +598,14 @@ export function scaledDotProductAttention(
   v: Tensor,
   opts: { attnMask?: Tensor | null; dropoutP?: number; isCausal?: boolean; scale?: number; training?: boolean; rng?: Rng } = {},
 ): { output: Tensor; weights: Tensor } {
-  checkOptionKeys('scaledDotProductAttention', opts, ['attnMask', 'dropoutP', 'isCausal', 'scale', 'training', 'rng']);
+  checkOptionKeys('scaledDotProductAttention', opts, {
+    attnMask: true,
+    dropoutP: true,
+    isCausal: true,
+    scale: true,
+    training: true,
+    rng: true,
+  });
   if (q.ndim < 2 || k.ndim !== q.ndim || v.ndim !== q.ndim)
     throw new ShapeError(
       `scaledDotProductAttention: q, k, v must have the same rank >= 2, got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)}`,

@@ -166,7 +166,7 @@ export interface KaimingOptions {
 
 /** He uniform: U(−b, b), b = gain·√(3/fan), gain = calculateGain(nonlinearity, a). */
 export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
-  checkOptionKeys('kaimingUniform_', opts, ['a', 'mode', 'nonlinearity', 'rng']);
+  checkOptionKeys('kaimingUniform_', opts, { a: true, mode: true, nonlinearity: true, rng: true });
   const gain = calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0);
   const bound = gain * Math.sqrt(3 / fan(t, opts.mode ?? 'fan_in'));
   return uniform_(t, -bound, bound, opts.rng ?? defaultRng());
@@ -174,7 +174,7 @@ export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
 
 /** He normal: N(0, s²), s = gain/√fan. */
 export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
-  checkOptionKeys('kaimingNormal_', opts, ['a', 'mode', 'nonlinearity', 'rng']);
+  checkOptionKeys('kaimingNormal_', opts, { a: true, mode: true, nonlinearity: true, rng: true });
   const gain = calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0);
   return normal_(t, 0, gain / Math.sqrt(fan(t, opts.mode ?? 'fan_in')), opts.rng ?? defaultRng());
 }

@@ -8,22 +8,24 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import * as L from './losses.js';
-import { checkOptions } from './layers/common.js';
+import { checkOptionKeys, optionKeys, type OptionKeyList } from '../core/options.js';
 import { Module, pyRepr } from './module.js';
 
 type Reduction = L.Reduction;
+
+const REDUCTION_ONLY = optionKeys<{ reduction?: Reduction }>()({ reduction: true });
 
 /** The shared part of the loss modules: a `reduction` validated at construction and printed like PyTorch. */
 abstract class Loss<R extends string = Reduction> extends Module {
   readonly reduction: R;
   /**
-   * `opts`: the subclass's options object, checked against `['reduction', ...keys]` so that a typo or
-   * PyTorch's snake_case (`label_smoothing`) is an error instead of being ignored; `extra`: reductions
-   * beyond none/mean/sum.
+   * `opts`: the subclass's options object, checked against `keys` (all of its type's keys, see
+   * `optionKeys`) so that a typo or PyTorch's snake_case (`label_smoothing`) is an error instead of
+   * being ignored; `extra`: reductions beyond none/mean/sum.
    */
-  constructor(opts: { reduction?: R } | undefined, keys: readonly string[] = [], extra: readonly string[] = []) {
+  constructor(opts: { reduction?: R } | undefined, keys: OptionKeyList = REDUCTION_ONLY, extra: readonly string[] = []) {
     super();
-    checkOptions(opts, ['reduction', ...keys], this.typeName);
+    checkOptionKeys(this.typeName, opts, keys);
     this.reduction = opts?.reduction ?? ('mean' as R);
     L.checkReduction(this.typeName, this.reduction, extra);
   }
@@ -59,7 +61,7 @@ export class SmoothL1Loss extends Loss {
   static readonly displayName = 'SmoothL1Loss';
   readonly beta: number;
   constructor(opts: { reduction?: Reduction; beta?: number } = {}) {
-    super(opts, ['beta']);
+    super(opts, optionKeys<typeof opts>()({ reduction: true, beta: true }));
     this.beta = opts.beta ?? 1;
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -72,7 +74,7 @@ export class HuberLoss extends Loss {
   static readonly displayName = 'HuberLoss';
   readonly delta: number;
   constructor(opts: { reduction?: Reduction; delta?: number } = {}) {
-    super(opts, ['delta']);
+    super(opts, optionKeys<typeof opts>()({ reduction: true, delta: true }));
     this.delta = opts.delta ?? 1;
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -84,7 +86,7 @@ export class HuberLoss extends Loss {
 export class BCELoss extends Loss {
   static readonly displayName = 'BCELoss';
   constructor(opts: { reduction?: Reduction; weight?: Tensor | null } = {}) {
-    super(opts, ['weight']);
+    super(opts, optionKeys<typeof opts>()({ reduction: true, weight: true }));
     this.registerBuffer('weight', opts.weight ?? null);
   }
   get weight(): Tensor | null {
@@ -102,7 +104,7 @@ export class BCELoss extends Loss {
 export class BCEWithLogitsLoss extends Loss {
   static readonly displayName = 'BCEWithLogitsLoss';
   constructor(opts: { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null } = {}) {
-    super(opts, ['weight', 'posWeight']);
+    super(opts, optionKeys<typeof opts>()({ reduction: true, weight: true, posWeight: true }));
     this.registerBuffer('weight', opts.weight ?? null);
     this.registerBuffer('pos_weight', opts.posWeight ?? null);
   }
@@ -127,7 +129,7 @@ export class CrossEntropyLoss extends Loss {
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
   constructor(opts: L.CrossEntropyOptions = {}) {
-    super(opts, ['weight', 'ignoreIndex', 'labelSmoothing']);
+    super(opts, optionKeys<typeof opts>()({ reduction: true, weight: true, ignoreIndex: true, labelSmoothing: true }));
     this.registerBuffer('weight', opts.weight ?? null);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
     this.labelSmoothing = opts.labelSmoothing ?? 0;
@@ -150,7 +152,7 @@ export class NLLLoss extends Loss {
   static readonly displayName = 'NLLLoss';
   readonly ignoreIndex: number;
   constructor(opts: L.NllLossOptions = {}) {
-    super(opts, ['weight', 'ignoreIndex']);
+    super(opts, optionKeys<typeof opts>()({ reduction: true, weight: true, ignoreIndex: true }));
     this.registerBuffer('weight', opts.weight ?? null);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
   }
@@ -167,7 +169,7 @@ export class KLDivLoss extends Loss<Reduction | 'batchmean'> {
   static readonly displayName = 'KLDivLoss';
   readonly logTarget: boolean;
   constructor(opts: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}) {
-    super(opts, ['logTarget'], ['batchmean']);
+    super(opts, optionKeys<typeof opts>()({ reduction: true, logTarget: true }), ['batchmean']);
     this.logTarget = opts.logTarget ?? false;
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -180,7 +182,7 @@ export class HingeEmbeddingLoss extends Loss {
   static readonly displayName = 'HingeEmbeddingLoss';
   readonly margin: number;
   constructor(opts: { reduction?: Reduction; margin?: number } = {}) {
-    super(opts, ['margin']);
+    super(opts, optionKeys<typeof opts>()({ reduction: true, margin: true }));
     this.margin = opts.margin ?? 1;
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -193,7 +195,7 @@ export class CosineEmbeddingLoss extends Loss {
   static readonly displayName = 'CosineEmbeddingLoss';
   readonly margin: number;
   constructor(opts: { reduction?: Reduction; margin?: number } = {}) {
-    super(opts, ['margin']);
+    super(opts, optionKeys<typeof opts>()({ reduction: true, margin: true }));
     this.margin = opts.margin ?? 0;
   }
   forward(x1: Tensor, x2: Tensor, target: Tensor): Tensor {
@@ -206,7 +208,7 @@ export class MarginRankingLoss extends Loss {
   static readonly displayName = 'MarginRankingLoss';
   readonly margin: number;
   constructor(opts: { reduction?: Reduction; margin?: number } = {}) {
-    super(opts, ['margin']);
+    super(opts, optionKeys<typeof opts>()({ reduction: true, margin: true }));
     this.margin = opts.margin ?? 0;
   }
   forward(x1: Tensor, x2: Tensor, target: Tensor): Tensor {
@@ -222,7 +224,7 @@ export class TripletMarginLoss extends Loss {
   readonly eps: number;
   readonly swap: boolean;
   constructor(opts: { reduction?: Reduction; margin?: number; p?: number; eps?: number; swap?: boolean } = {}) {
-    super(opts, ['margin', 'p', 'eps', 'swap']);
+    super(opts, optionKeys<typeof opts>()({ reduction: true, margin: true, p: true, eps: true, swap: true }));
     this.margin = opts.margin ?? 1;
     this.p = opts.p ?? 2;
     this.eps = opts.eps ?? 1e-6;
@@ -245,7 +247,7 @@ export class GaussianNLLLoss extends Loss {
   readonly full: boolean;
   readonly eps: number;
   constructor(opts: { reduction?: Reduction; full?: boolean; eps?: number } = {}) {
-    super(opts, ['full', 'eps']);
+    super(opts, optionKeys<typeof opts>()({ reduction: true, full: true, eps: true }));
     this.full = opts.full ?? false;
     this.eps = opts.eps ?? 1e-6;
   }
@@ -261,7 +263,7 @@ export class PoissonNLLLoss extends Loss {
   readonly full: boolean;
   readonly eps: number;
   constructor(opts: { reduction?: Reduction; logInput?: boolean; full?: boolean; eps?: number } = {}) {
-    super(opts, ['logInput', 'full', 'eps']);
+    super(opts, optionKeys<typeof opts>()({ reduction: true, logInput: true, full: true, eps: true }));
     this.logInput = opts.logInput ?? true;
     this.full = opts.full ?? false;
     this.eps = opts.eps ?? 1e-8;

@@ -97,14 +97,14 @@ function checkBroadcastTo(op: string, name: string, w: Tensor, shape: readonly n
  * @example F.mseLoss(pred, y)  // like torch.nn.functional.mse_loss
  */
 export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
-  checkOptionKeys('mseLoss', opts, ['reduction']);
+  checkOptionKeys('mseLoss', opts, { reduction: true });
   checkPair('mseLoss', input, target);
   return reduce(input.sub(target).square(), opts.reduction ?? 'mean', 'mseLoss');
 }
 
 /** Mean absolute error: `|input − target|`, reduced. Same shapes as `mseLoss`. */
 export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
-  checkOptionKeys('l1Loss', opts, ['reduction']);
+  checkOptionKeys('l1Loss', opts, { reduction: true });
   checkPair('l1Loss', input, target);
   return reduce(input.sub(target).abs(), opts.reduction ?? 'mean', 'l1Loss');
 }
@@ -114,7 +114,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {
  * (`beta = 0` is the L1 loss). Same shapes as `mseLoss`.
  */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: ReductionOptions & { beta?: number } = {}): Tensor {
-  checkOptionKeys('smoothL1Loss', opts, ['reduction', 'beta']);
+  checkOptionKeys('smoothL1Loss', opts, { reduction: true, beta: true });
   const beta = opts.beta ?? 1;
   checkPair('smoothL1Loss', input, target);
   if (!(beta >= 0)) throw new ValueError(`smoothL1Loss: beta must be non-negative, got ${beta}`);
@@ -129,7 +129,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: ReductionOptio
  * (Equals `delta · smoothL1Loss(beta = delta)`.) Same shapes as `mseLoss`.
  */
 export function huberLoss(input: Tensor, target: Tensor, opts: ReductionOptions & { delta?: number } = {}): Tensor {
-  checkOptionKeys('huberLoss', opts, ['reduction', 'delta']);
+  checkOptionKeys('huberLoss', opts, { reduction: true, delta: true });
   const delta = opts.delta ?? 1;
   checkPair('huberLoss', input, target);
   if (!(delta > 0)) throw new ValueError(`huberLoss: delta must be positive, got ${delta}`);
@@ -157,7 +157,7 @@ function clampedLog(x: Tensor): Tensor {
  * same shape; `weight` broadcasts to it. Prefer `binaryCrossEntropyWithLogits` on raw scores.
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: ReductionOptions & { weight?: Tensor | null } = {}): Tensor {
-  checkOptionKeys('binaryCrossEntropy', opts, ['reduction', 'weight']);
+  checkOptionKeys('binaryCrossEntropy', opts, { reduction: true, weight: true });
   const op = 'binaryCrossEntropy';
   checkPair(op, input, target);
   const data = input.dataSync();
@@ -190,7 +190,7 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   opts: ReductionOptions & { weight?: Tensor | null; posWeight?: Tensor | null } = {},
 ): Tensor {
-  checkOptionKeys('binaryCrossEntropyWithLogits', opts, ['reduction', 'weight', 'posWeight']);
+  checkOptionKeys('binaryCrossEntropyWithLogits', opts, { reduction: true, weight: true, posWeight: true });
   const op = 'binaryCrossEntropyWithLogits';
   checkPair(op, input, target);
   const spNeg = input.neg().softplus();
@@ -325,7 +325,7 @@ function nllCore(op: string, logp: Tensor, ct: ClassTargets, reduction: Reductio
  * Returns a scalar, or [N, d1, ...] with `reduction: 'none'`.
  */
 export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor {
-  checkOptionKeys('nllLoss', opts, ['reduction', 'weight', 'ignoreIndex']);
+  checkOptionKeys('nllLoss', opts, { reduction: true, weight: true, ignoreIndex: true });
   const op = 'nllLoss';
   const reduction = opts.reduction ?? 'mean';
   checkReduction(op, reduction);
@@ -348,7 +348,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}
  * @example F.crossEntropy(model.forward(x), y)  // y: int32 [N]
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
-  checkOptionKeys('crossEntropy', opts, ['reduction', 'weight', 'ignoreIndex', 'labelSmoothing']);
+  checkOptionKeys('crossEntropy', opts, { reduction: true, weight: true, ignoreIndex: true, labelSmoothing: true });
   const op = 'crossEntropy';
   const reduction = opts.reduction ?? 'mean';
   const eps = opts.labelSmoothing ?? 0;
@@ -400,7 +400,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
  * `'mean'` divides by the number of elements, like PyTorch. input, target: same shape.
  */
 export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}): Tensor {
-  checkOptionKeys('klDiv', opts, ['reduction', 'logTarget']);
+  checkOptionKeys('klDiv', opts, { reduction: true, logTarget: true });
   const op = 'klDiv';
   const reduction = opts.reduction ?? 'mean';
   checkReduction(op, reduction, ['batchmean']);
@@ -421,7 +421,7 @@ export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: Reducti
  * input and target (±1, any numeric dtype): same shape.
  */
 export function hingeEmbeddingLoss(input: Tensor, target: Tensor, opts: ReductionOptions & { margin?: number } = {}): Tensor {
-  checkOptionKeys('hingeEmbeddingLoss', opts, ['reduction', 'margin']);
+  checkOptionKeys('hingeEmbeddingLoss', opts, { reduction: true, margin: true });
   const op = 'hingeEmbeddingLoss';
   const margin = opts.margin ?? 1;
   checkFloat(op, 'input', input);
@@ -438,7 +438,7 @@ export function hingeEmbeddingLoss(input: Tensor, target: Tensor, opts: Reductio
  * x1, x2: [N, D] (or [D]) — target: [N] (or []) of ±1 → scalar, or [N] with `reduction: 'none'`.
  */
 export function cosineEmbeddingLoss(x1: Tensor, x2: Tensor, target: Tensor, opts: ReductionOptions & { margin?: number } = {}): Tensor {
-  checkOptionKeys('cosineEmbeddingLoss', opts, ['reduction', 'margin']);
+  checkOptionKeys('cosineEmbeddingLoss', opts, { reduction: true, margin: true });
   const op = 'cosineEmbeddingLoss';
   const margin = opts.margin ?? 0;
   checkFloat(op, 'x1', x1);
@@ -472,7 +472,7 @@ export function cosineEmbeddingLoss(x1: Tensor, x2: Tensor, target: Tensor, opts
  * [N, C, ...] whose argmax over dim 1 is the prediction; `target`: class labels.
  */
 export function zeroOneLoss(input: Tensor, target: Tensor, opts: { normalize?: boolean } = {}): number {
-  checkOptionKeys('zeroOneLoss', opts, ['normalize']);
+  checkOptionKeys('zeroOneLoss', opts, { normalize: true });
   const op = 'zeroOneLoss';
   checkTensor(op, 'input', input);
   checkTensor(op, 'target', target);
@@ -494,7 +494,7 @@ export function zeroOneLoss(input: Tensor, target: Tensor, opts: { normalize?: b
  * x1, x2, target (±1): same shape.
  */
 export function marginRankingLoss(x1: Tensor, x2: Tensor, target: Tensor, opts: ReductionOptions & { margin?: number } = {}): Tensor {
-  checkOptionKeys('marginRankingLoss', opts, ['reduction', 'margin']);
+  checkOptionKeys('marginRankingLoss', opts, { reduction: true, margin: true });
   const op = 'marginRankingLoss';
   checkFloat(op, 'x1', x1);
   checkSameShape(op, x1, x2, 'x2');
@@ -535,7 +535,7 @@ export function tripletMarginLoss(
   negative: Tensor,
   opts: ReductionOptions & { margin?: number; p?: number; eps?: number; swap?: boolean } = {},
 ): Tensor {
-  checkOptionKeys('tripletMarginLoss', opts, ['reduction', 'margin', 'p', 'eps', 'swap']);
+  checkOptionKeys('tripletMarginLoss', opts, { reduction: true, margin: true, p: true, eps: true, swap: true });
   const op = 'tripletMarginLoss';
   checkFloat(op, 'anchor', anchor);
   if (anchor.ndim !== 1 && anchor.ndim !== 2)
@@ -570,7 +570,7 @@ export function gaussianNllLoss(
   variance: Tensor,
   opts: ReductionOptions & { full?: boolean; eps?: number } = {},
 ): Tensor {
-  checkOptionKeys('gaussianNllLoss', opts, ['reduction', 'full', 'eps']);
+  checkOptionKeys('gaussianNllLoss', opts, { reduction: true, full: true, eps: true });
   const op = 'gaussianNllLoss';
   checkPair(op, input, target);
   checkFloat(op, 'var', variance);
@@ -604,7 +604,7 @@ export function poissonNllLoss(
   target: Tensor,
   opts: ReductionOptions & { logInput?: boolean; full?: boolean; eps?: number } = {},
 ): Tensor {
-  checkOptionKeys('poissonNllLoss', opts, ['reduction', 'logInput', 'full', 'eps']);
+  checkOptionKeys('poissonNllLoss', opts, { reduction: true, logInput: true, full: true, eps: true });
   const op = 'poissonNllLoss';
   checkPair(op, input, target);
   const logInput = opts.logInput ?? true;

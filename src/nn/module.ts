@@ -33,7 +33,7 @@ import { noGrad } from '../autograd/mode.js';
 import { checkOptionKeys } from '../core/options.js';
 import { parseToArg, type DeviceLike } from '../core/device.js';
 import { toDevice } from '../backend/dispatch.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, userCode } from '../tensor/tensor.js';
 
 // ---------------------------------------------------------------- Parameter
 
@@ -193,14 +193,16 @@ export abstract class Module {
    */
   call(...args: Parameters<this['forward']>): ReturnType<this['forward']> {
     let a: unknown[] = args;
+    // hooks are user code: what they see escapes, and what they make is theirs (inside a Sequential's
+    // internal scope too; README, "Design: memory model")
     for (const h of this._fwdPreHooks) {
-      const r = h(this, a);
+      const r = userCode(a, () => h(this, a));
       if (r) a = r;
     }
     if (this.forward.length > 0) checkInput(this.typeName, a[0]);
     let out = this.forward(...a);
     for (const h of this._fwdHooks) {
-      const r = h(this, a, out);
+      const r = userCode([a, out], () => h(this, a, out));
       if (r !== undefined) out = r;
     }
     return out;
@@ -526,7 +528,7 @@ export abstract class Module {
   to(target: DType | DeviceLike | { dtype?: DType; device?: DeviceLike }, dtype?: DType): this {
     let want: DType | undefined;
     if (target !== null && typeof target === 'object') {
-      checkOptionKeys(`${this.typeName}.to`, target, ['dtype', 'device']);
+      checkOptionKeys(`${this.typeName}.to`, target, { dtype: true, device: true });
       if (target.device !== undefined) parseToArg(target.device, `${this.typeName}.to`);
       if (target.dtype !== undefined) want = parseToArg(target.dtype, `${this.typeName}.to`).dtype;
     } else want = parseToArg(target, `${this.typeName}.to`).dtype;
@@ -616,7 +618,7 @@ export abstract class Module {
    * storage with the module and are detached (unless `keepVars`).
    */
   stateDict(opts: { prefix?: string; keepVars?: boolean } = {}): StateDict {
-    checkOptionKeys(`${this.typeName}.stateDict`, opts, ['prefix', 'keepVars']);
+    checkOptionKeys(`${this.typeName}.stateDict`, opts, { prefix: true, keepVars: true });
     const out: StateDict = {};
     this.collectState(opts.prefix ?? '', opts.keepVars ?? false, out);
     return out;
@@ -643,7 +645,7 @@ export abstract class Module {
    * `StateDictShapeError` naming the key and both shapes. Nothing is copied when an error is thrown.
    */
   loadStateDict(stateDict: StateDict | Map<string, Tensor>, opts: { strict?: boolean } = {}): LoadStateDictResult {
-    checkOptionKeys(`${this.typeName}.loadStateDict`, opts, ['strict']);
+    checkOptionKeys(`${this.typeName}.loadStateDict`, opts, { strict: true });
     const strict = opts.strict ?? true;
     if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict))
       throw new ValueError(

@@ -58,7 +58,7 @@ export function packPaddedSequence(
   opts: { batchFirst?: boolean; enforceSorted?: boolean } = {},
 ): PackedSequence {
   const who = 'packPaddedSequence';
-  checkOptionKeys(who, opts, ['batchFirst', 'enforceSorted']);
+  checkOptionKeys(who, opts, { batchFirst: true, enforceSorted: true });
   if (input.ndim < 2) throw new ShapeError(`${who}: expected input [T, B, *] (or [B, T, *] with batchFirst), got ${fmtShape(input.shape)}`);
   const x = opts.batchFirst ? input.transpose(0, 1) : input; // [T, B, *]
   const [T, B] = x.shape as [number, number];
@@ -107,7 +107,7 @@ export function padPackedSequence(
   opts: { batchFirst?: boolean; paddingValue?: number; totalLength?: number | null } = {},
 ): [Tensor, Tensor] {
   const who = 'padPackedSequence';
-  checkOptionKeys(who, opts, ['batchFirst', 'paddingValue', 'totalLength']);
+  checkOptionKeys(who, opts, { batchFirst: true, paddingValue: true, totalLength: true });
   if (!(sequence instanceof PackedSequence)) throw new ValueError(`${who}: expected a PackedSequence (from packPaddedSequence)`);
   const { data, batchSizes } = sequence;
   const maxLen = batchSizes.length;

@@ -47,7 +47,7 @@ export function clipGradNorm_(
   normType = 2,
   opts: { errorIfNonfinite?: boolean } = {},
 ): Tensor {
-  checkOptionKeys('clipGradNorm_', opts, ['errorIfNonfinite']);
+  checkOptionKeys('clipGradNorm_', opts, { errorIfNonfinite: true });
   const who = 'clipGradNorm_';
   if (!(maxNorm >= 0)) throw new ValueError(`${who}: maxNorm must be non-negative, got ${maxNorm}`);
   if (!(normType > 0)) throw new ValueError(`${who}: normType must be positive (or Infinity), got ${normType}`);
@@ -110,7 +110,7 @@ export function l2Penalty(parameters: Iterable<Tensor> | Tensor): Tensor {
  * `model.namedParameters().filter(([n]) => n.endsWith('weight')).map(([, p]) => p)`.
  */
 export function weightPenalty(parameters: Iterable<Tensor> | Tensor, opts: { l1?: number; l2?: number }): Tensor {
-  checkOptionKeys('weightPenalty', opts, ['l1', 'l2']);
+  checkOptionKeys('weightPenalty', opts, { l1: true, l2: true });
   const who = 'weightPenalty';
   const l1 = opts.l1 ?? 0;
   const l2 = opts.l2 ?? 0;

@@ -10,8 +10,8 @@ import { isFloat } from '../core/dtype.js';
 import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
 import { kernels } from '../backend/dispatch.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { contiguousData } from './reduce.js';
-import type { OpAttrs, OpDef } from './types.js';
+import { contiguousData } from './util.js';
+import type { OpRule } from './types.js';
 
 /** [n, c, inner] of an [N, C, ...] input. */
 function nci(x: Tensor): [number, number, number] {
@@ -26,7 +26,7 @@ function checkInput(op: string, x: Tensor): void {
 
 /** Per-channel tensors ([C], the input's dtype). */
 function checkChannels(op: string, x: Tensor, named: [string, Tensor][]): void {
-  const c = x.shape[1]!;
+  const c = x.shape[1];
   for (const [name, t] of named) {
     if (t.ndim !== 1 || t.shape[0] !== c)
       throw new ShapeError(`${op}: ${name} has shape ${fmtShape(t.shape)} but the input ${fmtShape(x.shape)} has ${c} channels`);
@@ -43,15 +43,15 @@ export const normOps = {
   // gradient carries the path through the statistics)
   batchNormStats: {
     infer: ([x]) => {
-      checkInput('batchNormStats', x!);
-      return { shape: [2, x!.shape[1]!], dtype: x!.dtype };
+      checkInput('batchNormStats', x);
+      return { shape: [2, x.shape[1]], dtype: x.dtype };
     },
     forward: ([x], _a, out) => {
-      const [n, c, inner] = nci(x!);
-      return { data: kernels().batchNormStats(contiguousData(x!), n, c, inner, out.dtype) };
+      const [n, c, inner] = nci(x);
+      return { data: kernels().batchNormStats(contiguousData(x), n, c, inner, out.dtype) };
     },
     backward: null,
-  } satisfies OpDef<OpAttrs['batchNormStats']>,
+  } satisfies OpRule<'batchNormStats'>,
 
   // y = x̂·w + b, x̂ = (x − mean)·invstd, invstd = (var + eps)^−½. With `training` the statistics are
   // x's own (from batchNormStats), so with N = elements per channel:
@@ -59,24 +59,24 @@ export const normOps = {
   //   dw = Σ g·x̂;  db = Σ g
   batchNorm: {
     infer: ([x, w, b, mean, vari]) => {
-      checkInput('batchNorm', x!);
-      checkChannels('batchNorm', x!, [
-        ['weight', w!],
-        ['bias', b!],
-        ['mean', mean!],
-        ['var', vari!],
+      checkInput('batchNorm', x);
+      checkChannels('batchNorm', x, [
+        ['weight', w],
+        ['bias', b],
+        ['mean', mean],
+        ['var', vari],
       ]);
-      return { shape: x!.shape.slice(), dtype: x!.dtype };
+      return { shape: x.shape.slice(), dtype: x.dtype };
     },
     forward: ([x, w, b, mean, vari], a, out) => {
-      const [n, c, inner] = nci(x!);
+      const [n, c, inner] = nci(x);
       return {
         data: kernels().batchNormForward(
-          contiguousData(x!),
-          contiguousData(mean!),
-          contiguousData(vari!),
-          contiguousData(w!),
-          contiguousData(b!),
+          contiguousData(x),
+          contiguousData(mean),
+          contiguousData(vari),
+          contiguousData(w),
+          contiguousData(b),
           n,
           c,
           inner,
@@ -86,16 +86,16 @@ export const normOps = {
       };
     },
     backward: (g, { inputs: [x, w, , mean, vari], attrs, run }) => {
-      const dims = notChannel(x!);
+      const dims = notChannel(x);
       // While recording (createGraph), the same formulas with differentiable ops
-      const recording = (x!.requiresGrad || w!.requiresGrad) && run('reshape', [x!], { shape: x!.shape.slice() }).requiresGrad;
+      const recording = (x.requiresGrad || w.requiresGrad) && run('reshape', [x], { shape: x.shape.slice() }).requiresGrad;
       if (recording) {
-        const src = attrs.training ? x! : null;
-        const m = src ? src.mean(dims, true) : perChannel(mean!, x!);
-        const v = src ? src.sub(m).square().mean(dims, true) : perChannel(vari!, x!);
+        const src = attrs.training ? x : null;
+        const m = src ? src.mean(dims, true) : perChannel(mean, x);
+        const v = src ? src.sub(m).square().mean(dims, true) : perChannel(vari, x);
         const s = v.add(attrs.eps).rsqrt();
-        const xhat = x!.sub(m).mul(s);
-        const gw = g.mul(perChannel(w!, x!));
+        const xhat = x.sub(m).mul(s);
+        const gw = g.mul(perChannel(w, x));
         const dx = attrs.training
           ? gw
               .sub(gw.mean(dims, true))
@@ -104,25 +104,25 @@ export const normOps = {
           : gw.mul(s);
         return [dx, g.mul(xhat).sum(dims), g.sum(dims), null, null];
       }
-      const sums = run('batchNormGradSums', [g, x!, mean!, vari!], { eps: attrs.eps });
-      const dx = run('batchNormGradInput', attrs.training ? [g, x!, mean!, vari!, w!, sums] : [g, x!, mean!, vari!, w!], {
+      const sums = run('batchNormGradSums', [g, x, mean, vari], { eps: attrs.eps });
+      const dx = run('batchNormGradInput', attrs.training ? [g, x, mean, vari, w, sums] : [g, x, mean, vari, w], {
         eps: attrs.eps,
       });
       return [dx, sums.select(0, 0), sums.select(0, 1), null, null];
     },
-  } satisfies OpDef<OpAttrs['batchNorm']>,
+  } satisfies OpRule<'batchNorm'>,
 
   // [2, C]: Σ g·x̂, Σ g per channel (batchNorm's weight and bias gradients)
   batchNormGradSums: {
-    infer: ([g, x]) => ({ shape: [2, x!.shape[1]!], dtype: g!.dtype }),
+    infer: ([g, x]) => ({ shape: [2, x.shape[1]], dtype: g.dtype }),
     forward: ([g, x, mean, vari], a, out) => {
-      const [n, c, inner] = nci(x!);
+      const [n, c, inner] = nci(x);
       return {
         data: kernels().batchNormGradSums(
-          contiguousData(g!),
-          contiguousData(x!),
-          contiguousData(mean!),
-          contiguousData(vari!),
+          contiguousData(g),
+          contiguousData(x),
+          contiguousData(mean),
+          contiguousData(vari),
           n,
           c,
           inner,
@@ -132,20 +132,20 @@ export const normOps = {
       };
     },
     backward: null,
-  } satisfies OpDef<OpAttrs['batchNormGradSums']>,
+  } satisfies OpRule<'batchNormGradSums'>,
 
   // batchNorm's dx: inputs [g, x, mean, var, w] and, in training, the sums from batchNormGradSums
   batchNormGradInput: {
-    infer: ([g]) => ({ shape: g!.shape.slice(), dtype: g!.dtype }),
+    infer: ([g]) => ({ shape: g.shape.slice(), dtype: g.dtype }),
     forward: ([g, x, mean, vari, w, sums], a, out) => {
-      const [n, c, inner] = nci(x!);
+      const [n, c, inner] = nci(x);
       return {
         data: kernels().batchNormGradInput(
-          contiguousData(g!),
-          contiguousData(x!),
-          contiguousData(mean!),
-          contiguousData(vari!),
-          contiguousData(w!),
+          contiguousData(g),
+          contiguousData(x),
+          contiguousData(mean),
+          contiguousData(vari),
+          contiguousData(w),
           sums ? contiguousData(sums) : null,
           n,
           c,
@@ -156,5 +156,5 @@ export const normOps = {
       };
     },
     backward: null,
-  } satisfies OpDef<OpAttrs['batchNormGradInput']>,
+  } satisfies OpRule<'batchNormGradInput'>,
 };

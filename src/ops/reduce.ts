@@ -1,17 +1,12 @@
 /** Reduction primitives: sum, amax, amin (over several dims), prod (one dim), argmax/argmin. */
 import { isFloat, type DType, type TypedArray } from '../core/dtype.js';
-import { DTypeError, IndexError, ShapeError, fmtShape } from '../core/errors.js';
-import { contiguousStrides, normAxes, normAxis, numel } from '../core/shape.js';
+import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
+import { contiguousStrides, normAxes, numel } from '../core/shape.js';
 import { kernels } from '../backend/dispatch.js';
 import type { ReduceOp } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { view, type OpAttrs, type OpDef } from './types.js';
-
-/** The storage of `t` as a contiguous array (a copy only when `t` is a strided view). */
-export function contiguousData(t: Tensor): TypedArray {
-  if (t.isContiguous() && t.offset === 0 && t.storage.length === numel(t.shape)) return t.storage;
-  return kernels().unary('copy', view(t), t.shape, t.dtype);
-}
+import type { OpRule } from './types.js';
+import { contiguousData } from './util.js';
 
 /** Output shape of reducing `dims` (keepdim: size-1 dims stay). */
 export function reducedShape(shape: readonly number[], dims: readonly number[], keepdim: boolean): number[] {
@@ -19,7 +14,7 @@ export function reducedShape(shape: readonly number[], dims: readonly number[], 
   for (let i = 0; i < shape.length; i++) {
     if (dims.includes(i)) {
       if (keepdim) out.push(1);
-    } else out.push(shape[i]!);
+    } else out.push(shape[i]);
   }
   return out;
 }
@@ -36,7 +31,7 @@ function reduceMany(op: ReduceOp, x: Tensor, dims: readonly number[], dtype: DTy
   // Fewer axes, fewer passes (and fewer float64 intermediates); a merged run sums in row-major order.
   const { merged, axes } = mergeAxes(shape, dims);
   for (let k = axes.length - 1; k >= 0; k--) {
-    const ax = axes[k]!;
+    const ax = axes[k];
     data = kernels().reduce(op, data, merged, ax, k === 0 ? dtype : intermediate(dtype));
     merged[ax] = 1;
   }
@@ -52,9 +47,9 @@ function mergeAxes(shape: readonly number[], dims: readonly number[]): { merged:
   let prev: boolean | null = null;
   for (let i = 0; i < shape.length; i++) {
     const r = dims.includes(i);
-    if (r === prev) merged[merged.length - 1] = merged[merged.length - 1]! * shape[i]!;
+    if (r === prev) merged[merged.length - 1] = merged[merged.length - 1] * shape[i];
     else {
-      merged.push(shape[i]!);
+      merged.push(shape[i]);
       if (r) axes.push(merged.length - 1);
     }
     prev = r;
@@ -66,16 +61,16 @@ function intermediate(d: DType): DType {
   return d === 'float32' ? 'float64' : d;
 }
 
-function reduction<K extends 'sum' | 'amax' | 'amin'>(name: K, op: ReduceOp, backward: OpDef<OpAttrs[K]>['backward']): OpDef<OpAttrs[K]> {
+function reduction<K extends 'sum' | 'amax' | 'amin'>(name: K, op: ReduceOp, backward: OpRule<K>['backward']): OpRule<K> {
   return {
     infer: ([x], { dims, keepdim }) => {
-      const d = x!.dtype;
-      if ((name === 'amax' || name === 'amin') && numel(x!.shape) === 0)
-        throw new ShapeError(`${name}: cannot reduce an empty tensor of shape ${fmtShape(x!.shape)} (no identity for max/min)`);
+      const d = x.dtype;
+      if ((name === 'amax' || name === 'amin') && numel(x.shape) === 0)
+        throw new ShapeError(`${name}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)} (no identity for max/min)`);
       const dtype: DType = name === 'sum' && !isFloat(d) ? 'int32' : d;
-      return { shape: reducedShape(x!.shape, dims, keepdim), dtype };
+      return { shape: reducedShape(x.shape, dims, keepdim), dtype };
     },
-    forward: ([x], { dims }, out) => ({ data: reduceMany(op, x!, dims, out.dtype) }),
+    forward: ([x], { dims }, out) => ({ data: reduceMany(op, x, dims, out.dtype) }),
     backward,
   };
 }
@@ -89,7 +84,7 @@ function extremumGrad(
   g: Tensor,
   ctx: { inputs: readonly Tensor[]; output: Tensor; attrs: { dims: number[]; keepdim: boolean } },
 ): (Tensor | null)[] {
-  const x = ctx.inputs[0]!;
+  const x = ctx.inputs[0];
   const { dims, keepdim } = ctx.attrs;
   const y = keep(ctx.output, x.shape, dims, keepdim);
   const mask = x.eq(y).to(g.dtype);
@@ -101,39 +96,39 @@ function extremumGrad(
 export const reduceOps = {
   // d Σx = 1 for every element
   sum: reduction('sum', 'sum', (g, { inputs: [x], attrs }) => [
-    isFloat(x!.dtype) ? keep(g, x!.shape, attrs.dims, attrs.keepdim).expand(x!.shape) : null,
+    isFloat(x.dtype) ? keep(g, x.shape, attrs.dims, attrs.keepdim).expand(x.shape) : null,
   ]),
   amax: reduction('amax', 'max', extremumGrad),
   amin: reduction('amin', 'min', extremumGrad),
   prod: {
-    infer: ([x], { dim, keepdim }) => ({ shape: reducedShape(x!.shape, [dim], keepdim), dtype: isFloat(x!.dtype) ? x!.dtype : 'int32' }),
-    forward: ([x], { dim }, out) => ({ data: reduceMany('prod', x!, [dim], out.dtype) }),
+    infer: ([x], { dim, keepdim }) => ({ shape: reducedShape(x.shape, [dim], keepdim), dtype: isFloat(x.dtype) ? x.dtype : 'int32' }),
+    forward: ([x], { dim }, out) => ({ data: reduceMany('prod', x, [dim], out.dtype) }),
     // d Πx / dx_i = Π_{j≠i} x_j (exact also when some x_j are zero)
     backward: (g, { inputs: [x], attrs, run }) => [
-      keep(g, x!.shape, [attrs.dim], attrs.keepdim).mul(run('prodGrad', [x!], { dim: attrs.dim })),
+      keep(g, x.shape, [attrs.dim], attrs.keepdim).mul(run('prodGrad', [x], { dim: attrs.dim })),
     ],
-  } satisfies OpDef<OpAttrs['prod']>,
+  } satisfies OpRule<'prod'>,
   prodGrad: {
-    infer: ([x]) => ({ shape: x!.shape.slice(), dtype: x!.dtype }),
-    forward: ([x], { dim }) => ({ data: kernels().prodGrad(contiguousData(x!), x!.shape, dim) }),
+    infer: ([x]) => ({ shape: x.shape.slice(), dtype: x.dtype }),
+    forward: ([x], { dim }) => ({ data: kernels().prodGrad(contiguousData(x), x.shape, dim) }),
     backward: null,
-  } satisfies OpDef<OpAttrs['prodGrad']>,
+  } satisfies OpRule<'prodGrad'>,
   argmax: argOp('argmax'),
   argmin: argOp('argmin'),
 };
 
-function argOp(name: 'argmax' | 'argmin'): OpDef<OpAttrs['argmax']> {
+function argOp(name: 'argmax' | 'argmin'): OpRule<'argmax'> {
   return {
     infer: ([x], { dim, keepdim }) => {
-      if (x!.dtype === 'bool') throw new DTypeError(`${name}: not supported for bool tensors`);
-      if (numel(x!.shape) === 0) throw new ShapeError(`${name}: cannot take ${name} of an empty tensor`);
-      if (dim === null) return { shape: keepdim ? x!.shape.map(() => 1) : [], dtype: 'int32' };
-      return { shape: reducedShape(x!.shape, [dim], keepdim), dtype: 'int32' };
+      if (x.dtype === 'bool') throw new DTypeError(`${name}: not supported for bool tensors`);
+      if (numel(x.shape) === 0) throw new ShapeError(`${name}: cannot take ${name} of an empty tensor`);
+      if (dim === null) return { shape: keepdim ? x.shape.map(() => 1) : [], dtype: 'int32' };
+      return { shape: reducedShape(x.shape, [dim], keepdim), dtype: 'int32' };
     },
     forward: ([x], { dim }) => {
-      const data = contiguousData(x!);
+      const data = contiguousData(x);
       if (dim === null) return { data: kernels().argReduce(name, data, [data.length], 0) };
-      return { data: kernels().argReduce(name, data, x!.shape, dim) };
+      return { data: kernels().argReduce(name, data, x.shape, dim) };
     },
     backward: null,
   };
@@ -143,13 +138,3 @@ function argOp(name: 'argmax' | 'argmin'): OpDef<OpAttrs['argmax']> {
 export function reduceDims(dim: number | readonly number[] | undefined, ndim: number, op: string): number[] {
   return normAxes(dim, ndim, op);
 }
-
-export function checkIndexRange(index: TypedArray, size: number, op: string): void {
-  for (let i = 0; i < index.length; i++) {
-    const v = index[i]!;
-    if (v < 0 || v >= size || !Number.isInteger(v))
-      throw new IndexError(`${op}: index ${v} is out of bounds for dimension with size ${size}`);
-  }
-}
-
-export { normAxis };

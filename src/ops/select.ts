@@ -19,8 +19,8 @@ import {
   scatterReduceKernel,
 } from '../backend/js/select.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkIndexRange, contiguousData } from './reduce.js';
-import { view, type OpAttrs, type OpDef, type OutSpec } from './types.js';
+import { checkIndexRange, contiguousData } from './util.js';
+import { view, type OpAttrs, type OpRule, type OutSpec } from './types.js';
 
 /** `t` broadcast to `shape` as a fresh contiguous array of `dtype`. */
 function dense(t: Tensor, shape: readonly number[], dtype: DType): TypedArray {
@@ -39,7 +39,7 @@ function binaryLoop(op: string, a: Tensor, b: Tensor, out: OutSpec, f: (x: numbe
   const int = !isFloat(out.dtype);
   for (let i = 0; i < x.length; i++) {
     if (int && y[i] === 0) throw new ValueError(`${op}: integer division by zero`, 'E_ZERO_DIVISION');
-    x[i] = f(x[i]!, y[i]!);
+    x[i] = f(x[i], y[i]);
   }
   return x;
 }
@@ -53,110 +53,110 @@ export const selectOps = {
   // out = base (1-D) with out[index[k]] = values[k]; the last write wins for repeated indices
   putFlat: {
     infer: ([base, index, values]) => {
-      if (base!.shape.length !== 1 || index!.shape.length !== 1 || values!.shape.length !== 1)
+      if (base.shape.length !== 1 || index.shape.length !== 1 || values.shape.length !== 1)
         throw new ShapeError(
-          `putFlat: expects 1-D base, index and values, got ${fmtShape(base!.shape)}, ${fmtShape(index!.shape)}, ${fmtShape(values!.shape)}`,
+          `putFlat: expects 1-D base, index and values, got ${fmtShape(base.shape)}, ${fmtShape(index.shape)}, ${fmtShape(values.shape)}`,
         );
-      if (index!.dtype !== 'int32') throw new DTypeError(`putFlat: index must be int32, got ${index!.dtype}`);
-      if (index!.shape[0] !== values!.shape[0]) throw new ShapeError(`putFlat: ${index!.shape[0]} indices but ${values!.shape[0]} values`);
-      return { shape: base!.shape.slice(), dtype: base!.dtype };
+      if (index.dtype !== 'int32') throw new DTypeError(`putFlat: index must be int32, got ${index.dtype}`);
+      if (index.shape[0] !== values.shape[0]) throw new ShapeError(`putFlat: ${index.shape[0]} indices but ${values.shape[0]} values`);
+      return { shape: base.shape.slice(), dtype: base.dtype };
     },
     forward: ([base, index, values], _a, out) => {
-      const idx = contiguousData(index!) as Int32Array;
-      checkIndexRange(idx, base!.shape[0]!, 'putFlat');
-      const data = dense(base!, out.shape, out.dtype);
-      const v = dense(values!, values!.shape, out.dtype);
-      for (let k = 0; k < idx.length; k++) data[idx[k]!] = v[k]!;
+      const idx = contiguousData(index) as Int32Array;
+      checkIndexRange(idx, base.shape[0], 'putFlat');
+      const data = dense(base, out.shape, out.dtype);
+      const v = dense(values, values.shape, out.dtype);
+      for (let k = 0; k < idx.length; k++) data[idx[k]] = v[k]!;
       return { data };
     },
     // d/dbase: g with the written positions zeroed; d/dvalues: g read back at those positions
     backward: (g, { inputs: [base, index, values], run }) => [
-      base!.requiresGrad ? run('putFlat', [g, index!, g.newZeros(values!.shape)], {}) : null,
+      base.requiresGrad ? run('putFlat', [g, index, g.newZeros(values.shape)], {}) : null,
       null,
-      values!.requiresGrad ? g.indexSelect(0, index!) : null,
+      values.requiresGrad ? g.indexSelect(0, index) : null,
     ],
-  } satisfies OpDef<OpAttrs['putFlat']>,
+  } satisfies OpRule<'putFlat'>,
 
   argsort: {
     infer: ([x], { dim }) => {
-      laneInfer('argsort', x!, dim);
-      if (x!.dtype === 'bool') throw new DTypeError('argsort: not defined for bool tensors; cast with .int() first');
-      return { shape: x!.shape.slice(), dtype: 'int32' };
+      laneInfer('argsort', x, dim);
+      if (x.dtype === 'bool') throw new DTypeError('argsort: not defined for bool tensors; cast with .int() first');
+      return { shape: x.shape.slice(), dtype: 'int32' };
     },
-    forward: ([x], { dim, descending }) => ({ data: argsortLanes(contiguousData(x!), x!.shape, dim, descending) }),
+    forward: ([x], { dim, descending }) => ({ data: argsortLanes(contiguousData(x), x.shape, dim, descending) }),
     backward: null,
-  } satisfies OpDef<OpAttrs['argsort']>,
+  } satisfies OpRule<'argsort'>,
 
   cumsum: {
     infer: ([x], { dim }) => {
-      laneInfer('cumsum', x!, dim);
-      return { shape: x!.shape.slice(), dtype: isFloat(x!.dtype) ? x!.dtype : 'int32' };
+      laneInfer('cumsum', x, dim);
+      return { shape: x.shape.slice(), dtype: isFloat(x.dtype) ? x.dtype : 'int32' };
     },
-    forward: ([x], { dim }, out) => ({ data: scanLanes(dense(x!, x!.shape, out.dtype), x!.shape, dim, false, out.dtype) }),
+    forward: ([x], { dim }, out) => ({ data: scanLanes(dense(x, x.shape, out.dtype), x.shape, dim, false, out.dtype) }),
     // d cumsum: the reversed running sum of g
     backward: (g, { attrs, run }) => [run('cumsum', [g.flip([attrs.dim])], attrs).flip([attrs.dim])],
-  } satisfies OpDef<OpAttrs['cumsum']>,
+  } satisfies OpRule<'cumsum'>,
 
   cumprod: {
     infer: ([x], { dim }) => {
-      laneInfer('cumprod', x!, dim);
-      return { shape: x!.shape.slice(), dtype: isFloat(x!.dtype) ? x!.dtype : 'int32' };
+      laneInfer('cumprod', x, dim);
+      return { shape: x.shape.slice(), dtype: isFloat(x.dtype) ? x.dtype : 'int32' };
     },
-    forward: ([x], { dim }, out) => ({ data: scanLanes(dense(x!, x!.shape, out.dtype), x!.shape, dim, true, out.dtype) }),
-    backward: (g, { inputs: [x], output, attrs, run }) => [run('cumprodGrad', [x!, output, g], attrs)],
-  } satisfies OpDef<OpAttrs['cumprod']>,
+    forward: ([x], { dim }, out) => ({ data: scanLanes(dense(x, x.shape, out.dtype), x.shape, dim, true, out.dtype) }),
+    backward: (g, { inputs: [x], output, attrs, run }) => [run('cumprodGrad', [x, output, g], attrs)],
+  } satisfies OpRule<'cumprod'>,
 
   // dx_i = Σ_{j≥i} g_j Π_{k≤j, k≠i} x_k (exact where x has zeros); not differentiable again
   cumprodGrad: {
-    infer: ([x]) => ({ shape: x!.shape.slice(), dtype: x!.dtype }),
+    infer: ([x]) => ({ shape: x.shape.slice(), dtype: x.dtype }),
     forward: ([x, y, g], { dim }, out) => ({
-      data: cumprodGradLanes(contiguousData(x!), dense(y!, x!.shape, out.dtype), dense(g!, x!.shape, out.dtype), x!.shape, dim, out.dtype),
+      data: cumprodGradLanes(contiguousData(x), dense(y, x.shape, out.dtype), dense(g, x.shape, out.dtype), x.shape, dim, out.dtype),
     }),
     backward: null,
-  } satisfies OpDef<OpAttrs['cumprodGrad']>,
+  } satisfies OpRule<'cumprodGrad'>,
 
   cumExtremeIndex: {
     infer: ([x], { dim, max }) => {
-      laneInfer(max ? 'cummax' : 'cummin', x!, dim);
-      return { shape: x!.shape.slice(), dtype: 'int32' };
+      laneInfer(max ? 'cummax' : 'cummin', x, dim);
+      return { shape: x.shape.slice(), dtype: 'int32' };
     },
-    forward: ([x], { dim, max }) => ({ data: cumExtremeIndexLanes(contiguousData(x!), x!.shape, dim, max) }),
+    forward: ([x], { dim, max }) => ({ data: cumExtremeIndexLanes(contiguousData(x), x.shape, dim, max) }),
     backward: null,
-  } satisfies OpDef<OpAttrs['cumExtremeIndex']>,
+  } satisfies OpRule<'cumExtremeIndex'>,
 
   // Python's remainder (sign of the divisor); d/da = 1, d/db = -floor(a / b)
   remainder: {
-    infer: ([a, b]) => binaryInfer('remainder', a!, b!),
-    forward: ([a, b], _x, out) => ({ data: binaryLoop('remainder', a!, b!, out, remainderScalar) }),
+    infer: ([a, b]) => binaryInfer('remainder', a, b),
+    forward: ([a, b], _x, out) => ({ data: binaryLoop('remainder', a, b, out, remainderScalar) }),
     backward: (g, { inputs: [a, b], run }) => [
-      a!.requiresGrad ? g.sumToSize(a!.shape) : null,
-      b!.requiresGrad
+      a.requiresGrad ? g.sumToSize(a.shape) : null,
+      b.requiresGrad
         ? g
-            .mul(run('divRounding', [a!, b!], { mode: 'floor' }))
+            .mul(run('divRounding', [a, b], { mode: 'floor' }))
             .neg()
-            .sumToSize(b!.shape)
+            .sumToSize(b.shape)
         : null,
     ],
-  } satisfies OpDef<OpAttrs['remainder']>,
+  } satisfies OpRule<'remainder'>,
 
   // C's fmod (sign of the dividend); d/da = 1, d/db = -trunc(a / b)
   fmod: {
-    infer: ([a, b]) => binaryInfer('fmod', a!, b!),
-    forward: ([a, b], _x, out) => ({ data: binaryLoop('fmod', a!, b!, out, fmodScalar) }),
+    infer: ([a, b]) => binaryInfer('fmod', a, b),
+    forward: ([a, b], _x, out) => ({ data: binaryLoop('fmod', a, b, out, fmodScalar) }),
     backward: (g, { inputs: [a, b], run }) => [
-      a!.requiresGrad ? g.sumToSize(a!.shape) : null,
-      b!.requiresGrad
+      a.requiresGrad ? g.sumToSize(a.shape) : null,
+      b.requiresGrad
         ? g
-            .mul(run('divRounding', [a!, b!], { mode: 'trunc' }))
+            .mul(run('divRounding', [a, b], { mode: 'trunc' }))
             .neg()
-            .sumToSize(b!.shape)
+            .sumToSize(b.shape)
         : null,
     ],
-  } satisfies OpDef<OpAttrs['fmod']>,
+  } satisfies OpRule<'fmod'>,
 
   // a / b rounded toward zero ('trunc') or down ('floor'); integer inputs stay integer. Zero gradient, as in PyTorch.
   divRounding: {
-    infer: ([a, b]) => binaryInfer('div', a!, b!),
+    infer: ([a, b]) => binaryInfer('div', a, b),
     forward: ([a, b], { mode }, out) => {
       const int = !isFloat(out.dtype);
       const f =
@@ -165,43 +165,39 @@ export const selectOps = {
             ? (x: number, y: number) => Math.floor(x / y)
             : floorDivScalar
           : (x: number, y: number) => Math.trunc(x / y);
-      return { data: binaryLoop(mode === 'floor' ? 'floorDivide' : 'div', a!, b!, out, f) };
+      return { data: binaryLoop(mode === 'floor' ? 'floorDivide' : 'div', a, b, out, f) };
     },
     backward: () => [null, null],
-  } satisfies OpDef<OpAttrs['divRounding']>,
+  } satisfies OpRule<'divRounding'>,
 
   scatterReduce: {
     infer: ([x, index, src], { dim, reduce }) => {
-      if (index!.dtype !== 'int32') throw new DTypeError(`scatterReduce: index must be an int32 tensor, got ${index!.dtype}`);
-      if (index!.shape.length !== x!.shape.length || src!.shape.length !== x!.shape.length)
+      if (index.dtype !== 'int32') throw new DTypeError(`scatterReduce: index must be an int32 tensor, got ${index.dtype}`);
+      if (index.shape.length !== x.shape.length || src.shape.length !== x.shape.length)
         throw new ShapeError(
-          `scatterReduce: index ${fmtShape(index!.shape)} and src ${fmtShape(src!.shape)} must have as many dimensions as input ${fmtShape(x!.shape)}`,
+          `scatterReduce: index ${fmtShape(index.shape)} and src ${fmtShape(src.shape)} must have as many dimensions as input ${fmtShape(x.shape)}`,
         );
-      for (let d = 0; d < x!.shape.length; d++) {
-        if (index!.shape[d]! > src!.shape[d]!)
-          throw new ShapeError(
-            `scatterReduce: index ${fmtShape(index!.shape)} is larger than src ${fmtShape(src!.shape)} in dimension ${d}`,
-          );
-        if (d !== dim && index!.shape[d]! > x!.shape[d]!)
-          throw new ShapeError(
-            `scatterReduce: index ${fmtShape(index!.shape)} is larger than input ${fmtShape(x!.shape)} in dimension ${d}`,
-          );
+      for (let d = 0; d < x.shape.length; d++) {
+        if (index.shape[d] > src.shape[d])
+          throw new ShapeError(`scatterReduce: index ${fmtShape(index.shape)} is larger than src ${fmtShape(src.shape)} in dimension ${d}`);
+        if (d !== dim && index.shape[d] > x.shape[d])
+          throw new ShapeError(`scatterReduce: index ${fmtShape(index.shape)} is larger than input ${fmtShape(x.shape)} in dimension ${d}`);
       }
       if (!['sum', 'mean', 'amax', 'amin', 'prod'].includes(reduce))
         throw new ValueError(`scatterReduce: reduce must be one of 'sum', 'prod', 'mean', 'amax', 'amin', got '${reduce}'`);
-      if (src!.dtype !== x!.dtype) throw new DTypeError(`scatterReduce: src (${src!.dtype}) must have the dtype of input (${x!.dtype})`);
-      return { shape: x!.shape.slice(), dtype: x!.dtype };
+      if (src.dtype !== x.dtype) throw new DTypeError(`scatterReduce: src (${src.dtype}) must have the dtype of input (${x.dtype})`);
+      return { shape: x.shape.slice(), dtype: x.dtype };
     },
     forward: ([x, index, src], { dim, reduce, includeSelf }, out) => {
-      const idx = contiguousData(index!) as Int32Array;
-      checkIndexRange(idx, x!.shape[dim]!, 'scatterReduce');
+      const idx = contiguousData(index) as Int32Array;
+      checkIndexRange(idx, x.shape[dim], 'scatterReduce');
       const r = scatterReduceKernel(
-        contiguousData(x!),
-        x!.shape,
+        contiguousData(x),
+        x.shape,
         idx,
-        index!.shape,
-        contiguousData(src!),
-        src!.shape,
+        index.shape,
+        contiguousData(src),
+        src.shape,
         dim,
         reduce,
         includeSelf,
@@ -210,8 +206,8 @@ export const selectOps = {
       return { data: r.out, saved: r.count };
     },
     backward: (g, { inputs: [x, index, src], output, attrs, saved }) =>
-      scatterReduceGrad(g, x!, index!, src!, output, attrs, saved as Int32Array),
-  } satisfies OpDef<OpAttrs['scatterReduce']>,
+      scatterReduceGrad(g, x, index, src, output, attrs, saved as Int32Array),
+  } satisfies OpRule<'scatterReduce'>,
 };
 
 /**
@@ -231,7 +227,7 @@ function scatterReduceGrad(
   const { dim, reduce, includeSelf } = a;
   // src cut to index's shape; its gradient is padded back below
   let s = src;
-  for (let d = 0; d < index.shape.length; d++) if (s.shape[d] !== index.shape[d]) s = s.narrow(d, 0, index.shape[d]!);
+  for (let d = 0; d < index.shape.length; d++) if (s.shape[d] !== index.shape[d]) s = s.narrow(d, 0, index.shape[d]);
   const cnt = g.newTensor(count, out.shape);
   // positions that received at least one value
   const hit = g.newZeros(out.shape).scatterAdd(dim, index, g.newOnes(index.shape)).gt(0);
@@ -260,7 +256,7 @@ function scatterReduceGrad(
   if (selfKept) gx = selfKept.ifElse(0, gx);
   if (gs.shape.some((d, i) => d !== src.shape[i])) {
     const pads: number[] = [];
-    for (let d = src.shape.length - 1; d >= 0; d--) pads.push(0, src.shape[d]! - gs.shape[d]!);
+    for (let d = src.shape.length - 1; d >= 0; d--) pads.push(0, src.shape[d] - gs.shape[d]);
     gs = gs.pad(pads);
   }
   return [x.requiresGrad ? gx : null, null, src.requiresGrad ? gs : null];

@@ -10,7 +10,7 @@
  * by name), which the tensor layer provides.
  */
 import type { DType, TypedArray } from '../core/dtype.js';
-import type { View } from '../backend/types.js';
+import type { BinaryOp, UnaryOp, View } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export interface OutSpec {
@@ -27,13 +27,13 @@ export interface Raw {
   saved?: unknown;
 }
 
-export interface GradCtx<A> {
-  inputs: readonly Tensor[];
+export interface GradCtx<A, I = Inputs> {
+  inputs: I;
   output: Tensor;
   attrs: A;
   saved: unknown;
   /** Apply any op of the table by name (differentiable when its entry is). */
-  run<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttrs[K]): Tensor;
+  run<K extends OpName>(name: K, inputs: OpInputs[K], attrs: OpAttrs[K]): Tensor;
   /**
    * Grad mode while this rule runs: true inside `backward({ createGraph: true })`, where `run` records
    * and a rule that uses a fused, non-differentiable kernel must write its gradient with ops instead.
@@ -41,12 +41,18 @@ export interface GradCtx<A> {
   readonly gradEnabled: boolean;
 }
 
-export interface OpDef<A> {
-  infer(inputs: readonly Tensor[], attrs: A): OutSpec;
-  forward(inputs: readonly Tensor[], attrs: A, out: OutSpec): Raw;
+/** The tensor inputs of a primitive, as a tuple (see {@link OpInputs}). */
+export type Inputs = readonly Tensor[];
+
+export interface OpDef<A, I = Inputs> {
+  infer(inputs: I, attrs: A): OutSpec;
+  forward(inputs: I, attrs: A, out: OutSpec): Raw;
   /** Gradients for each input (null where the input takes none), given the output's gradient `g`. */
-  backward: ((g: Tensor, ctx: GradCtx<A>) => (Tensor | null)[]) | null;
+  backward: ((g: Tensor, ctx: GradCtx<A, I>) => (Tensor | null)[]) | null;
 }
+
+/** The table entry of the primitive `K`: its attributes and its input tuple. */
+export type OpRule<K extends OpName> = OpDef<OpAttrs[K], OpInputs[K]>;
 
 /** The strided view of a tensor's storage, as kernels read it. */
 export function view(t: Tensor): View {
@@ -177,4 +183,64 @@ export interface PoolAttrs {
   ceilMode: boolean;
 }
 
-export type OpTable = { [K in OpName]: OpDef<OpAttrs[K]> };
+type X1 = readonly [x: Tensor];
+type X2 = readonly [a: Tensor, b: Tensor];
+/** An input, a weight and an optional bias (a tuple of two or three: every entry is a tensor). */
+type WithBias = readonly [x: Tensor, weight: Tensor] | readonly [x: Tensor, weight: Tensor, bias: Tensor];
+/** The elementwise one-input primitives: one per kernel op (`copy` is none; the kernel's `not` is `logicalNot`). */
+export type UnaryName = Exclude<UnaryOp, 'copy' | 'not'> | 'logicalNot';
+/** The elementwise two-input primitives with broadcasting: one per kernel op but `atan2`; `and`/`or`/`xor` are `logical*`. */
+export type BinaryName = Exclude<BinaryOp, 'atan2' | 'and' | 'or' | 'xor'> | 'logicalAnd' | 'logicalOr' | 'logicalXor';
+
+/**
+ * The tensor inputs of every primitive, as a tuple: rules destructure `([x, w, b])` and get `Tensor`
+ * (or `Tensor | undefined` for an optional input) without assertions, and `apply`/`ctx.run` callers
+ * are checked for the count. Exhaustive like `OpAttrs`: the table's type indexes both.
+ */
+export interface OpInputs extends Record<UnaryName | 'cast', X1>, Record<BinaryName | 'remainder' | 'fmod' | 'divRounding' | 'bmm', X2> {
+  where: readonly [cond: Tensor, a: Tensor, b: Tensor];
+  sum: X1;
+  amax: X1;
+  amin: X1;
+  prod: X1;
+  prodGrad: X1;
+  argmax: X1;
+  argmin: X1;
+  reshape: X1;
+  permute: X1;
+  expand: X1;
+  slice: X1;
+  contiguous: X1;
+  pad: X1;
+  cat: Inputs;
+  gather: readonly [x: Tensor, index: Tensor];
+  scatterAdd: readonly [x: Tensor, index: Tensor, src: Tensor];
+  indexSelect: readonly [x: Tensor, index: Tensor];
+  indexAdd: readonly [src: Tensor, index: Tensor];
+  putFlat: readonly [base: Tensor, index: Tensor, values: Tensor];
+  argsort: X1;
+  cumsum: X1;
+  cumprod: X1;
+  cumprodGrad: readonly [x: Tensor, y: Tensor, g: Tensor];
+  cumExtremeIndex: X1;
+  scatterReduce: readonly [x: Tensor, index: Tensor, src: Tensor];
+  softmaxCrossEntropy: readonly [logits: Tensor, target: Tensor, weight: Tensor];
+  softmaxCrossEntropyGrad: readonly [g: Tensor, target: Tensor, weight: Tensor];
+  batchNormStats: X1;
+  batchNorm: readonly [x: Tensor, weight: Tensor, bias: Tensor, mean: Tensor, vari: Tensor];
+  batchNormGradSums: readonly [g: Tensor, x: Tensor, mean: Tensor, vari: Tensor];
+  batchNormGradInput:
+    | readonly [g: Tensor, x: Tensor, mean: Tensor, vari: Tensor, weight: Tensor]
+    | readonly [g: Tensor, x: Tensor, mean: Tensor, vari: Tensor, weight: Tensor, sums: Tensor];
+  linear: WithBias;
+  conv2d: WithBias;
+  conv2dGradInput: readonly [gy: Tensor, weight: Tensor];
+  conv2dGradWeight: readonly [x: Tensor, gy: Tensor];
+  convTranspose2d: readonly [x: Tensor, weight: Tensor];
+  maxPool2d: X1;
+  maxPool2dGrad: X1;
+  avgPool2d: X1;
+  avgPool2dGrad: X1;
+}
+
+export type OpTable = { [K in OpName]: OpRule<K> };

@@ -2,16 +2,7 @@
 import type { FloatArray } from '../core/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { adagradUpdate } from './functional.js';
-import {
-  Optimizer,
-  checkNumber,
-  gradData,
-  paramData,
-  stateBuffer,
-  type ParamGroup,
-  type ParamState,
-  type ParamsInput,
-} from './optimizer.js';
+import { Optimizer, gradData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
 /** Options of `Adagrad`; unknown keys throw a `ValueError`. Defaults as PyTorch: lr 0.01, lrDecay 0, weightDecay 0, eps 1e-10. */
 export interface AdagradOptions {
@@ -57,11 +48,11 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   }
 
   protected validate(o: AdagradOptions): void {
-    checkNumber('Adagrad', 'learning rate', o.lr);
-    checkNumber('Adagrad', 'lrDecay value', o.lrDecay);
-    checkNumber('Adagrad', 'weightDecay value', o.weightDecay);
-    checkNumber('Adagrad', 'initialAccumulatorValue', o.initialAccumulatorValue);
-    checkNumber('Adagrad', 'epsilon value', o.eps);
+    this.checkHyper('learning rate', o.lr);
+    this.checkHyper('lrDecay value', o.lrDecay);
+    this.checkHyper('weightDecay value', o.weightDecay);
+    this.checkHyper('initialAccumulatorValue', o.initialAccumulatorValue);
+    this.checkHyper('epsilon value', o.eps);
   }
 
   protected updateParam(p: Tensor, grad: Tensor, st: ParamState, group: ParamGroup<AdagradOptions>): void {
@@ -70,6 +61,6 @@ export class Adagrad extends Optimizer<AdagradOptions> {
       st.sum = stateBuffer(p, group.initialAccumulatorValue);
     }
     st.step = (st.step as number) + 1;
-    adagradUpdate(paramData(p, 'Adagrad'), gradData(grad), (st.sum as Tensor).storage as FloatArray, st.step, group);
+    adagradUpdate(this.paramData(p), gradData(grad), (st.sum as Tensor).storage as FloatArray, st.step, group);
   }
 }

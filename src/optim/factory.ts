@@ -41,20 +41,20 @@ function defined<T extends object>(o: T): T {
 
 /** Construct the optimizer called `name` over `params` (ValueError `E_UNKNOWN_OPTIMIZER` for other names). */
 export function createOptimizer(name: OptimizerName, params: ParamsInput<never>, config: OptimizerConfig): AnyOptimizer {
-  checkOptionKeys('createOptimizer', config, ['lr', 'momentum', 'nesterov', 'weightDecay', 'betas']);
+  checkOptionKeys('createOptimizer', config, { lr: true, momentum: true, nesterov: true, weightDecay: true, betas: true });
   const c = defined(config) as OptimizerConfig;
-  const p = params as never;
+  const p = params;
   switch (name) {
     case 'sgd':
       return new SGD(p, c);
     case 'adam':
-      return new Adam(p, c as never);
+      return new Adam(p, c);
     case 'adamw':
-      return new AdamW(p, c as never);
+      return new AdamW(p, c);
     case 'rmsprop':
-      return new RMSprop(p, c as never);
+      return new RMSprop(p, c);
     case 'adagrad':
-      return new Adagrad(p, c as never);
+      return new Adagrad(p, c);
     default:
       throw new ValueError(
         `createOptimizer: unknown optimizer '${String(name)}'; choose one of ${OPTIMIZER_NAMES.join(', ')}`,
@@ -98,7 +98,16 @@ export interface CreatedScheduler {
  * 'onecycle' (OneCycleLR, stepped per batch). ValueError `E_UNKNOWN_SCHEDULER` for other names.
  */
 export function createScheduler(name: SchedulerName, optimizer: AnyOptimizer, config: SchedulerConfig = {}): CreatedScheduler {
-  checkOptionKeys('createScheduler', config, ['stepSize', 'gamma', 'tMax', 'patience', 'factor', 'maxLr', 'epochs', 'stepsPerEpoch']);
+  checkOptionKeys('createScheduler', config, {
+    stepSize: true,
+    gamma: true,
+    tMax: true,
+    patience: true,
+    factor: true,
+    maxLr: true,
+    epochs: true,
+    stepsPerEpoch: true,
+  });
   const c = config;
   switch (name) {
     case 'none':
@@ -115,7 +124,7 @@ export function createScheduler(name: SchedulerName, optimizer: AnyOptimizer, co
       return {
         scheduler: new OneCycleLR(
           optimizer,
-          defined({ maxLr: c.maxLr ?? optimizer.paramGroups[0]!.lr, epochs: c.epochs, stepsPerEpoch: c.stepsPerEpoch }) as never,
+          defined({ maxLr: c.maxLr ?? optimizer.paramGroups[0]!.lr, epochs: c.epochs, stepsPerEpoch: c.stepsPerEpoch }),
         ),
         interval: 'batch',
       };

@@ -23,6 +23,8 @@
  * double multiply and add rounded to float32.
  * @module
  */
+import type { AdagradOptions } from './adagrad.js';
+import type { RMSpropOptions } from './rmsprop.js';
 import type { FloatArray } from '../core/dtype.js';
 import { adamScalars, sgdScalars } from '../backend/optim_scalars.js';
 import type { AdamUpdateArgs, SgdUpdateArgs } from '../backend/types.js';
@@ -70,14 +72,8 @@ export function sgdUpdate(p: FloatArray, g: ArrayLike<number>, buf: FloatArray |
   }
 }
 
-/** Hyper-parameters of `adagradUpdate` (PyTorch's Adagrad defaults are applied by the `Adagrad` class). */
-export interface AdagradHyper {
-  lr: number;
-  lrDecay: number;
-  weightDecay: number;
-  eps: number;
-  maximize: boolean;
-}
+/** Hyper-parameters of `adagradUpdate`: the `Adagrad` options but the accumulator's start (the class applies PyTorch's defaults). */
+export type AdagradHyper = Omit<AdagradOptions, 'initialAccumulatorValue'>;
 
 /**
  * Adagrad at step `step` (1-based, already incremented). `sum` accumulates squared gradients.
@@ -110,16 +106,8 @@ export function adagradUpdate(p: FloatArray, g: ArrayLike<number>, sum: FloatArr
   }
 }
 
-/** Hyper-parameters of `rmspropUpdate` (PyTorch's RMSprop defaults are applied by the `RMSprop` class). */
-export interface RmspropHyper {
-  lr: number;
-  alpha: number;
-  eps: number;
-  weightDecay: number;
-  momentum: number;
-  centered: boolean;
-  maximize: boolean;
-}
+/** Hyper-parameters of `rmspropUpdate`: the `RMSprop` options (whose class applies PyTorch's defaults). */
+export type RmspropHyper = RMSpropOptions;
 
 /**
  * RMSprop. `gradAvg` only when centered, `buf` only with momentum > 0.

@@ -10,7 +10,8 @@
  * Groups gain `initialLr` (PyTorch's `initial_lr`), the lr the schedule starts from.
  */
 import { ValueError } from '../core/errors.js';
-import { checkOptionKeys, type Optimizer } from './optimizer.js';
+import { checkOptionKeys, optionKeys, type OptionKeySet } from '../core/options.js';
+import type { Optimizer } from './optimizer.js';
 
 /** Any optimizer, whatever its options type: what the schedulers drive and `createOptimizer` returns. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Optimizer<O> is invariant in its group type; a scheduler drives any optimizer
@@ -33,7 +34,7 @@ function schedError(name: string, message: string): ValueError {
  * `lastEpoch` (default −1), so that a JavaScript caller who forgets one gets a typed error, not a
  * TypeError from inside the constructor.
  */
-function schedArgs(name: string, optimizer: unknown, opts: unknown, keys: readonly string[]): number {
+function schedArgs<O extends object>(name: string, optimizer: unknown, opts: O, keys: NoInfer<OptionKeySet<O>>): number {
   if (!optimizer || typeof optimizer !== 'object' || !Array.isArray((optimizer as AnyOptimizer).paramGroups))
     throw schedError(
       name,
@@ -44,7 +45,7 @@ function schedArgs(name: string, optimizer: unknown, opts: unknown, keys: readon
       name,
       `expected an options object as the second argument, e.g. new ${name}(opt, { ... }), got ${opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts}`,
     );
-  checkOptionKeys(name, opts, keys);
+  checkOptionKeys(name, opts, optionKeys<O>()(keys));
   const e = (opts as { lastEpoch?: unknown }).lastEpoch ?? -1;
   if (typeof e !== 'number' || !Number.isInteger(e) || e < -1)
     throw schedError(name, `lastEpoch must be an integer ≥ −1, got ${JSON.stringify(e)}`);
@@ -171,7 +172,7 @@ export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
   constructor(optimizer: AnyOptimizer, opts: { stepSize: number; gamma?: number; lastEpoch?: number }) {
-    super(optimizer, schedArgs('StepLR', optimizer, opts, ['stepSize', 'gamma', 'lastEpoch']));
+    super(optimizer, schedArgs('StepLR', optimizer, opts, { stepSize: true, gamma: true, lastEpoch: true }));
     if (!Number.isInteger(opts.stepSize) || opts.stepSize < 1)
       throw schedError('StepLR', `stepSize must be a positive integer, got ${opts.stepSize}`);
     this.stepSize = opts.stepSize;
@@ -193,7 +194,7 @@ export class MultiStepLR extends LRScheduler {
   milestones: number[];
   gamma: number;
   constructor(optimizer: AnyOptimizer, opts: { milestones: readonly number[]; gamma?: number; lastEpoch?: number }) {
-    super(optimizer, schedArgs('MultiStepLR', optimizer, opts, ['milestones', 'gamma', 'lastEpoch']));
+    super(optimizer, schedArgs('MultiStepLR', optimizer, opts, { milestones: true, gamma: true, lastEpoch: true }));
     if (!Array.isArray(opts.milestones)) throw schedError('MultiStepLR', 'milestones must be a list of epoch indices');
     this.milestones = opts.milestones.slice().sort((a, b) => a - b);
     this.gamma = checkGamma('MultiStepLR', opts.gamma ?? 0.1);
@@ -215,7 +216,7 @@ export class MultiStepLR extends LRScheduler {
 export class ExponentialLR extends LRScheduler {
   gamma: number;
   constructor(optimizer: AnyOptimizer, opts: { gamma: number; lastEpoch?: number }) {
-    super(optimizer, schedArgs('ExponentialLR', optimizer, opts, ['gamma', 'lastEpoch']));
+    super(optimizer, schedArgs('ExponentialLR', optimizer, opts, { gamma: true, lastEpoch: true }));
     this.gamma = checkGamma('ExponentialLR', opts.gamma);
     this.initialStep();
   }
@@ -238,7 +239,7 @@ export class CosineAnnealingLR extends LRScheduler {
   tMax: number;
   etaMin: number;
   constructor(optimizer: AnyOptimizer, opts: { tMax: number; etaMin?: number; lastEpoch?: number }) {
-    super(optimizer, schedArgs('CosineAnnealingLR', optimizer, opts, ['tMax', 'etaMin', 'lastEpoch']));
+    super(optimizer, schedArgs('CosineAnnealingLR', optimizer, opts, { tMax: true, etaMin: true, lastEpoch: true }));
     if (!(opts.tMax > 0)) throw schedError('CosineAnnealingLR', `tMax must be positive, got ${opts.tMax}`);
     this.tMax = opts.tMax;
     this.etaMin = opts.etaMin ?? 0;
@@ -269,7 +270,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   etaMin: number;
   tCur: number;
   constructor(optimizer: AnyOptimizer, opts: { t0: number; tMult?: number; etaMin?: number; lastEpoch?: number }) {
-    const lastEpoch = schedArgs('CosineAnnealingWarmRestarts', optimizer, opts, ['t0', 'tMult', 'etaMin', 'lastEpoch']);
+    const lastEpoch = schedArgs('CosineAnnealingWarmRestarts', optimizer, opts, { t0: true, tMult: true, etaMin: true, lastEpoch: true });
     super(optimizer, lastEpoch);
     const tMult = opts.tMult ?? 1;
     if (!Number.isInteger(opts.t0) || opts.t0 <= 0)
@@ -324,7 +325,7 @@ export class LinearLR extends LRScheduler {
   endFactor: number;
   totalIters: number;
   constructor(optimizer: AnyOptimizer, opts: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {}) {
-    super(optimizer, schedArgs('LinearLR', optimizer, opts, ['startFactor', 'endFactor', 'totalIters', 'lastEpoch']));
+    super(optimizer, schedArgs('LinearLR', optimizer, opts, { startFactor: true, endFactor: true, totalIters: true, lastEpoch: true }));
     const s = opts.startFactor ?? 1 / 3;
     const e = opts.endFactor ?? 1;
     if (!(s > 0 && s <= 1)) throw schedError('LinearLR', `startFactor must be in (0, 1], got ${s}`);
@@ -355,7 +356,7 @@ export class LambdaLR extends LRScheduler {
     optimizer: AnyOptimizer,
     opts: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[]; lastEpoch?: number },
   ) {
-    super(optimizer, schedArgs('LambdaLR', optimizer, opts, ['lrLambda', 'lastEpoch']));
+    super(optimizer, schedArgs('LambdaLR', optimizer, opts, { lrLambda: true, lastEpoch: true }));
     const n = optimizer.paramGroups.length;
     const l = opts.lrLambda;
     if (Array.isArray(l)) {
@@ -378,7 +379,7 @@ export class ConstantLR extends LRScheduler {
   factor: number;
   totalIters: number;
   constructor(optimizer: AnyOptimizer, opts: { factor?: number; totalIters?: number; lastEpoch?: number } = {}) {
-    super(optimizer, schedArgs('ConstantLR', optimizer, opts, ['factor', 'totalIters', 'lastEpoch']));
+    super(optimizer, schedArgs('ConstantLR', optimizer, opts, { factor: true, totalIters: true, lastEpoch: true }));
     const f = opts.factor ?? 1 / 3;
     if (!(f >= 0 && f <= 1)) throw schedError('ConstantLR', `factor must be between 0 and 1, got ${f}`);
     this.factor = f;
@@ -401,7 +402,7 @@ export class PolynomialLR extends LRScheduler {
   totalIters: number;
   power: number;
   constructor(optimizer: AnyOptimizer, opts: { totalIters?: number; power?: number; lastEpoch?: number } = {}) {
-    super(optimizer, schedArgs('PolynomialLR', optimizer, opts, ['totalIters', 'power', 'lastEpoch']));
+    super(optimizer, schedArgs('PolynomialLR', optimizer, opts, { totalIters: true, power: true, lastEpoch: true }));
     this.totalIters = opts.totalIters ?? 5;
     this.power = opts.power ?? 1;
     if (!(this.totalIters > 0)) throw schedError('PolynomialLR', `totalIters must be positive, got ${this.totalIters}`);
@@ -434,7 +435,7 @@ export class SequentialLR extends SchedulerBase {
   lastEpoch: number;
   constructor(optimizer: AnyOptimizer, opts: { schedulers: LRScheduler[]; milestones: number[]; lastEpoch?: number }) {
     const name = 'SequentialLR';
-    const lastEpoch = schedArgs(name, optimizer, opts, ['schedulers', 'milestones', 'lastEpoch']);
+    const lastEpoch = schedArgs(name, optimizer, opts, { schedulers: true, milestones: true, lastEpoch: true });
     super(optimizer);
     const { schedulers, milestones } = opts;
     if (!Array.isArray(schedulers) || schedulers.length < 1) throw schedError(name, 'expects at least one scheduler');
@@ -533,21 +534,21 @@ export class OneCycleLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, opts: OneCycleLROptions) {
     const name = 'OneCycleLR';
-    const lastEpoch = schedArgs('OneCycleLR', optimizer, opts, [
-      'maxLr',
-      'totalSteps',
-      'epochs',
-      'stepsPerEpoch',
-      'pctStart',
-      'annealStrategy',
-      'cycleMomentum',
-      'baseMomentum',
-      'maxMomentum',
-      'divFactor',
-      'finalDivFactor',
-      'threePhase',
-      'lastEpoch',
-    ]);
+    const lastEpoch = schedArgs('OneCycleLR', optimizer, opts, {
+      maxLr: true,
+      totalSteps: true,
+      epochs: true,
+      stepsPerEpoch: true,
+      pctStart: true,
+      annealStrategy: true,
+      cycleMomentum: true,
+      baseMomentum: true,
+      maxMomentum: true,
+      divFactor: true,
+      finalDivFactor: true,
+      threePhase: true,
+      lastEpoch: true,
+    });
     const gs = groups(optimizer);
     const perGroup = (v: number | number[], what: string): number[] => {
       if (Array.isArray(v)) {
@@ -691,16 +692,16 @@ export class ReduceLROnPlateau extends SchedulerBase {
   lastEpoch = 0;
 
   constructor(optimizer: AnyOptimizer, opts: ReduceLROnPlateauOptions = {}) {
-    schedArgs('ReduceLROnPlateau', optimizer, opts, [
-      'mode',
-      'factor',
-      'patience',
-      'threshold',
-      'thresholdMode',
-      'cooldown',
-      'minLr',
-      'eps',
-    ]);
+    schedArgs('ReduceLROnPlateau', optimizer, opts, {
+      mode: true,
+      factor: true,
+      patience: true,
+      threshold: true,
+      thresholdMode: true,
+      cooldown: true,
+      minLr: true,
+      eps: true,
+    });
     super(optimizer);
     const name = 'ReduceLROnPlateau';
     this.factor = opts.factor ?? 0.1;
@@ -825,20 +826,20 @@ export class CyclicLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, opts: CyclicLROptions) {
     const name = 'CyclicLR';
-    const lastEpoch = schedArgs(name, optimizer, opts, [
-      'baseLr',
-      'maxLr',
-      'stepSizeUp',
-      'stepSizeDown',
-      'mode',
-      'gamma',
-      'scaleFn',
-      'scaleMode',
-      'cycleMomentum',
-      'baseMomentum',
-      'maxMomentum',
-      'lastEpoch',
-    ]);
+    const lastEpoch = schedArgs(name, optimizer, opts, {
+      baseLr: true,
+      maxLr: true,
+      stepSizeUp: true,
+      stepSizeDown: true,
+      mode: true,
+      gamma: true,
+      scaleFn: true,
+      scaleMode: true,
+      cycleMomentum: true,
+      baseMomentum: true,
+      maxMomentum: true,
+      lastEpoch: true,
+    });
     const gs = groups(optimizer);
     const perGroup = (v: unknown, what: string): number[] => {
       const arr = Array.isArray(v) ? (v as number[]).slice() : gs.map(() => v as number);

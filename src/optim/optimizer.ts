@@ -52,7 +52,7 @@ export function checkNumber(
   if (!ok) throw hyperParamError(optimizer, `invalid ${what} ${typeof v === 'number' ? v : JSON.stringify(v)}`);
 }
 
-import { checkOptionKeys } from '../core/options.js';
+import { checkOptionKeys, optionKeysOf } from '../core/options.js';
 export { checkOptionKeys };
 
 /** The parameter's values as a writable flat view (parameters are contiguous). */
@@ -119,7 +119,7 @@ export abstract class Optimizer<O extends { lr: number }> {
   /** `given`: the caller's options object, whose keys must be among `defaults`' (no silent typos). */
   protected constructor(name: string, params: ParamsInput<O>, defaults: O, given?: object) {
     this.name = name;
-    if (given !== null && typeof given === 'object') checkOptionKeys(name, given, Object.keys(defaults));
+    if (given !== null && typeof given === 'object') checkOptionKeys(name, given, optionKeysOf<O>(defaults));
     this.validate(defaults);
     this.defaults = { ...defaults };
     if (params instanceof Tensor)
@@ -139,6 +139,21 @@ export abstract class Optimizer<O extends { lr: number }> {
 
   /** Update one parameter from its gradient, in place, creating its state on the first call. */
   protected abstract updateParam(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<O>): void;
+
+  /** `checkNumber` naming this optimizer: a number hyper-parameter ≥ `min` (for `validate`). */
+  protected checkHyper(what: string, v: unknown, min = 0, opts: { strict?: boolean; max?: number; maxStrict?: boolean } = {}): void {
+    checkNumber(this.name, what, v, min, opts);
+  }
+
+  /** `hyperParamError` naming this optimizer. */
+  protected hyperError(message: string): ValueError {
+    return hyperParamError(this.name, message);
+  }
+
+  /** The values of `p`, updated in place (a StateError naming this optimizer when `p` is not contiguous). */
+  protected paramData(p: Tensor): FloatArray {
+    return paramData(p, this.name);
+  }
 
   /** Add a group (its options default to `defaults`); its parameters must be new to this optimizer. */
   addParamGroup(group: ParamGroupInput<O>): void {
@@ -171,7 +186,7 @@ export abstract class Optimizer<O extends { lr: number }> {
    * with a fresh zero tensor. Accepts `{ setToNone }` or the flag itself (like `Module.zeroGrad`).
    */
   zeroGrad(opts: { setToNone?: boolean } | boolean = {}): void {
-    if (typeof opts !== 'boolean') checkOptionKeys(`${this.constructor.name}.zeroGrad`, opts, ['setToNone']);
+    if (typeof opts !== 'boolean') checkOptionKeys(`${this.constructor.name}.zeroGrad`, opts, { setToNone: true });
     const setToNone = typeof opts === 'boolean' ? opts : (opts.setToNone ?? true);
     for (const g of this.paramGroups)
       for (const p of g.params) {

@@ -2,16 +2,7 @@
 import type { FloatArray } from '../core/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { rmspropUpdate } from './functional.js';
-import {
-  Optimizer,
-  checkNumber,
-  gradData,
-  paramData,
-  stateBuffer,
-  type ParamGroup,
-  type ParamState,
-  type ParamsInput,
-} from './optimizer.js';
+import { Optimizer, gradData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
 /** Options of `RMSprop`; unknown keys throw a `ValueError`. Defaults as PyTorch: lr 0.01, alpha 0.99, eps 1e-8, no momentum, weightDecay 0. */
 export interface RMSpropOptions {
@@ -60,11 +51,11 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   }
 
   protected validate(o: RMSpropOptions): void {
-    checkNumber('RMSprop', 'learning rate', o.lr);
-    checkNumber('RMSprop', 'epsilon value', o.eps);
-    checkNumber('RMSprop', 'momentum value', o.momentum);
-    checkNumber('RMSprop', 'weightDecay value', o.weightDecay);
-    checkNumber('RMSprop', 'alpha value', o.alpha);
+    this.checkHyper('learning rate', o.lr);
+    this.checkHyper('epsilon value', o.eps);
+    this.checkHyper('momentum value', o.momentum);
+    this.checkHyper('weightDecay value', o.weightDecay);
+    this.checkHyper('alpha value', o.alpha);
   }
 
   protected updateParam(p: Tensor, grad: Tensor, st: ParamState, group: ParamGroup<RMSpropOptions>): void {
@@ -80,7 +71,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     st.step = (st.step as number) + 1;
     const data = (k: string) => (st[k] ? ((st[k] as Tensor).storage as FloatArray) : null);
     rmspropUpdate(
-      paramData(p, 'RMSprop'),
+      this.paramData(p),
       gradData(grad),
       data('square_avg')!,
       group.centered ? data('grad_avg') : null,

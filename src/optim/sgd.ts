@@ -1,35 +1,13 @@
 /** Stochastic gradient descent (optionally with momentum / Nesterov momentum). */
 import type { FloatArray } from '../core/dtype.js';
+import type { SgdUpdateArgs } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../backend/dispatch.js';
 import { sgdUpdate } from './functional.js';
-import {
-  Optimizer,
-  checkNumber,
-  gradData,
-  hyperParamError,
-  paramData,
-  stateBuffer,
-  type ParamGroup,
-  type ParamState,
-  type ParamsInput,
-} from './optimizer.js';
+import { Optimizer, gradData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
 /** Options of `SGD`; unknown keys throw a `ValueError`. `lr` has no default (as in PyTorch); momentum, dampening and weightDecay default to 0. */
-export interface SGDOptions {
-  /** Learning rate (required, like PyTorch 1.13). */
-  lr: number;
-  /** Momentum factor μ (default 0). */
-  momentum: number;
-  /** Dampening τ for momentum (default 0). */
-  dampening: number;
-  /** L2 penalty λ added to the gradient (default 0). */
-  weightDecay: number;
-  /** Nesterov momentum (needs momentum > 0 and dampening 0). */
-  nesterov: boolean;
-  /** Maximize the objective instead of minimizing. */
-  maximize: boolean;
-}
+export type SGDOptions = SgdUpdateArgs;
 
 /**
  * SGD, PyTorch's formulation (velocity applied as `p ← p − lr·v`):
@@ -61,14 +39,13 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   protected validate(o: SGDOptions): void {
-    if (o.lr === undefined) throw hyperParamError('SGD', 'the learning rate lr is required, e.g. new SGD(params, { lr: 0.01 })');
-    checkNumber('SGD', 'learning rate', o.lr);
-    checkNumber('SGD', 'momentum value', o.momentum);
-    checkNumber('SGD', 'dampening value', o.dampening);
-    checkNumber('SGD', 'weightDecay value', o.weightDecay);
+    if (o.lr === undefined) throw this.hyperError('the learning rate lr is required, e.g. new SGD(params, { lr: 0.01 })');
+    this.checkHyper('learning rate', o.lr);
+    this.checkHyper('momentum value', o.momentum);
+    this.checkHyper('dampening value', o.dampening);
+    this.checkHyper('weightDecay value', o.weightDecay);
     if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0))
-      throw hyperParamError(
-        'SGD',
+      throw this.hyperError(
         `Nesterov momentum requires a momentum > 0 and zero dampening (got momentum ${o.momentum}, dampening ${o.dampening})`,
       );
   }
@@ -77,7 +54,7 @@ export class SGD extends Optimizer<SGDOptions> {
     let buf: Tensor | null = (st.momentum_buffer as Tensor | null | undefined) ?? null;
     const first = buf === null;
     if (group.momentum !== 0 && buf === null) buf = stateBuffer(p);
-    const pd = paramData(p, 'SGD');
+    const pd = this.paramData(p);
     const gd = gradData(grad);
     const bd = group.momentum !== 0 ? (buf!.storage as FloatArray) : null;
     // a backend's fused kernel (bit-identical) when it has one for these arrays, else the reference loop

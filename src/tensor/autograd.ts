@@ -29,7 +29,7 @@ export interface GradOptions {
  * const [d2y] = grad(dy!, [x]);                             // 6x = 12
  */
 export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], opts: GradOptions = {}): (Tensor | null)[] {
-  checkOptionKeys('grad', opts, ['gradOutputs', 'retainGraph', 'createGraph', 'allowUnused']);
+  checkOptionKeys('grad', opts, { gradOutputs: true, retainGraph: true, createGraph: true, allowUnused: true });
   const outs = Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor];
   const ins = Array.isArray(inputs) ? (inputs as readonly Tensor[]) : [inputs as Tensor];
   const gos = opts.gradOutputs === undefined ? [] : Array.isArray(opts.gradOutputs) ? opts.gradOutputs : [opts.gradOutputs as Tensor];

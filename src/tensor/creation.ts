@@ -7,7 +7,7 @@ import { allocate, checkDType, dtypeOfArray, isFloat, type DType, type TypedArra
 import { DTypeError, ShapeError, StateError, ValueError, fmtShape } from '../core/errors.js';
 import { checkShape, numel } from '../core/shape.js';
 import { defaultRng, type Rng } from '../core/rng.js';
-import { checkOptionKeys } from '../core/options.js';
+import { checkOptionKeys, optionKeys, type OptionKeyList } from '../core/options.js';
 import { checkDevice, type DeviceLike } from '../core/device.js';
 import { Tensor, shapeArgs } from './tensor.js';
 import { pinToHost } from '../backend/storage.js';
@@ -28,11 +28,19 @@ export interface RandOptions extends TensorOptions {
   rng?: Rng;
 }
 
-const TENSOR_KEYS = ['dtype', 'requiresGrad', 'device'] as const;
-const RAND_KEYS = ['dtype', 'requiresGrad', 'device', 'rng'] as const;
+/** Options of `tensor()`: a flat typed array or list takes its `shape` here. */
+export type TensorDataOptions = TensorOptions & { shape?: readonly number[] };
+
+/** Options of the integer generators (`randint`, `randperm`): an integer result takes no gradient. */
+export type IntRandOptions = Omit<RandOptions, 'requiresGrad'>;
+
+const TENSOR_KEYS = optionKeys<TensorOptions>()({ dtype: true, requiresGrad: true, device: true });
+const RAND_KEYS = optionKeys<RandOptions>()({ dtype: true, requiresGrad: true, device: true, rng: true });
+const INT_RAND_KEYS = optionKeys<IntRandOptions>()({ dtype: true, device: true, rng: true });
+const TENSOR_DATA_KEYS = optionKeys<TensorDataOptions>()({ dtype: true, requiresGrad: true, device: true, shape: true });
 
 /** Refuse unknown keys (`requires_grad` → "did you mean 'requiresGrad'"), check dtype and device. */
-function checkOpts(who: string, opts: unknown, keys: readonly string[]): void {
+function checkOpts(who: string, opts: unknown, keys: OptionKeyList): void {
   checkOptionKeys(who, opts, keys);
   const o = (opts ?? {}) as TensorOptions;
   if (o.dtype !== undefined) checkDType(o.dtype, who);
@@ -61,11 +69,8 @@ function inferShape(data: NestedArray): number[] {
  * A tensor from nested arrays, a number, or a typed array (with `shape`).
  * `tensor([[1, 2], [3, 4]])` → float32 [2, 2]; `tensor([true, false])` → bool.
  */
-export function tensor(
-  data: NestedArray | TypedArray | readonly number[],
-  opts: TensorOptions & { shape?: readonly number[] } = {},
-): Tensor {
-  checkOpts('tensor', opts, [...TENSOR_KEYS, 'shape']);
+export function tensor(data: NestedArray | TypedArray | readonly number[], opts: TensorDataOptions = {}): Tensor {
+  checkOpts('tensor', opts, TENSOR_DATA_KEYS);
   if (data instanceof Tensor)
     throw new ValueError(
       'tensor: got a Tensor; use t.clone() (a copy), t.detach() (same storage, no graph) or t.to(dtype)',
@@ -250,12 +255,12 @@ export function randn(...args: (number | readonly number[] | RandOptions)[]): Te
  * Integers uniform in [low, high): `randint(low, high, shape)`, or PyTorch's `randint(high, shape)`
  * (low = 0). int32 unless `dtype` says otherwise.
  */
-export function randint(high: number, shape: readonly number[], opts?: RandOptions): Tensor;
-export function randint(low: number, high: number, shape: readonly number[], opts?: RandOptions): Tensor;
-export function randint(a: number, b: number | readonly number[], c?: readonly number[] | RandOptions, d: RandOptions = {}): Tensor {
-  let low: number, high: number, shape: readonly number[], opts: RandOptions;
+export function randint(high: number, shape: readonly number[], opts?: IntRandOptions): Tensor;
+export function randint(low: number, high: number, shape: readonly number[], opts?: IntRandOptions): Tensor;
+export function randint(a: number, b: number | readonly number[], c?: readonly number[] | IntRandOptions, d: IntRandOptions = {}): Tensor {
+  let low: number, high: number, shape: readonly number[], opts: IntRandOptions;
   if (Array.isArray(b)) {
-    [low, high, shape, opts] = [0, a, b as readonly number[], (c as RandOptions | undefined) ?? {}];
+    [low, high, shape, opts] = [0, a, b as readonly number[], (c as IntRandOptions | undefined) ?? {}];
   } else {
     if (!Array.isArray(c))
       throw new ValueError(
@@ -263,7 +268,7 @@ export function randint(a: number, b: number | readonly number[], c?: readonly n
       );
     [low, high, shape, opts] = [a, b as number, c as readonly number[], d];
   }
-  checkOpts('randint', opts, ['dtype', 'device', 'rng']);
+  checkOpts('randint', opts, INT_RAND_KEYS);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low)
     throw new ValueError(`randint: need integers low < high, got [${low}, ${high})`);
   const s = checkShape(shape, 'randint');
@@ -287,8 +292,8 @@ export function randnLike(t: Tensor, opts: RandOptions = {}): Tensor {
 }
 
 /** A random permutation of 0..n-1 (int32). */
-export function randperm(n: number, opts: Omit<RandOptions, 'requiresGrad'> = {}): Tensor {
-  checkOpts('randperm', opts, ['dtype', 'device', 'rng']);
+export function randperm(n: number, opts: IntRandOptions = {}): Tensor {
+  checkOpts('randperm', opts, INT_RAND_KEYS);
   const p = (opts.rng ?? defaultRng()).permutation(n);
   const t = new Tensor(Int32Array.from(p), [n], 'int32');
   return opts.dtype === undefined ? t : t.to(opts.dtype);

@@ -58,7 +58,7 @@ function int32(like: Tensor, data: ArrayLike<number>, shape: readonly number[]):
 
 /** `{ values, indices }` sorted along `dim` (stable; NaN sorts as the largest value). */
 export function sort(run: Run, x: Tensor, dim: number, opts: SortOptions): { values: Tensor; indices: Tensor } {
-  checkOptionKeys('sort', opts, ['descending', 'stable']);
+  checkOptionKeys('sort', opts, { descending: true, stable: true });
   const x1 = x.ndim === 0 ? x.reshape(1) : x;
   const d = normAxis(dim, x1.ndim, 'sort');
   const indices = run('argsort', [x1], { dim: d, descending: opts.descending ?? false });
@@ -68,7 +68,7 @@ export function sort(run: Run, x: Tensor, dim: number, opts: SortOptions): { val
 
 /** The k largest (or smallest) elements along `dim`, `{ values, indices }`, in sorted order. */
 export function topk(run: Run, x: Tensor, k: number, dim: number, opts: TopkOptions): { values: Tensor; indices: Tensor } {
-  checkOptionKeys('topk', opts, ['largest', 'sorted']);
+  checkOptionKeys('topk', opts, { largest: true, sorted: true });
   const x1 = x.ndim === 0 ? x.reshape(1) : x;
   const d = normAxis(dim, x1.ndim, 'topk');
   const n = x1.shape[d]!;
@@ -426,7 +426,7 @@ export function any(x: Tensor, dim: Dims | undefined, keepdim: boolean): Tensor 
 
 /** |a − b| ≤ atol + rtol·|b| elementwise (infinities equal only to themselves; NaN equal to NaN with equalNan). */
 export function isclose(a: Tensor, b: TensorOrScalar, opts: IscloseOptions): Tensor {
-  checkOptionKeys('isclose', opts, ['rtol', 'atol', 'equalNan']);
+  checkOptionKeys('isclose', opts, { rtol: true, atol: true, equalNan: true });
   const rtol = opts.rtol ?? 1e-5;
   const atol = opts.atol ?? 1e-8;
   if (rtol < 0 || atol < 0) throw new ValueError(`isclose: rtol and atol must be non-negative, got rtol=${rtol} atol=${atol}`);
@@ -446,7 +446,7 @@ export function isclose(a: Tensor, b: TensorOrScalar, opts: IscloseOptions): Ten
 
 /** Where each element is finite keep it; replace NaN, +inf and −inf (defaults: 0 and the dtype's extremes). */
 export function nanToNum(x: Tensor, opts: NanToNumOptions): Tensor {
-  checkOptionKeys('nanToNum', opts, ['nan', 'posinf', 'neginf']);
+  checkOptionKeys('nanToNum', opts, { nan: true, posinf: true, neginf: true });
   if (!isFloat(x.dtype)) return x.clone();
   const big = x.dtype === 'float32' ? 3.4028234663852886e38 : Number.MAX_VALUE;
   const pos = opts.posinf ?? big;
@@ -503,7 +503,7 @@ export function vectorNorm(x: Tensor, ord: number | 'inf' | '-inf' = 2, dim?: Di
 
 /** Sorted unique values of the flattened tensor (or unique slices along `dim`), optionally with inverse and counts. */
 export function unique(x: Tensor, opts: UniqueOptions): UniqueResult {
-  checkOptionKeys('unique', opts, ['sorted', 'returnInverse', 'returnCounts', 'dim']);
+  checkOptionKeys('unique', opts, { sorted: true, returnInverse: true, returnCounts: true, dim: true });
   if (opts.dim !== undefined) {
     const d = normAxis(opts.dim, x.ndim, 'unique');
     const moved = x.permute([d, ...x.shape.map((_, i) => i).filter((i) => i !== d)]);
@@ -559,7 +559,7 @@ function lexCompare(a: readonly number[], b: readonly number[]): number {
 
 /** Count of each value 0..max in a 1-D non-negative int tensor (weighted sums with `weights`). */
 export function bincount(x: Tensor, opts: { weights?: Tensor | null; minlength?: number }): Tensor {
-  checkOptionKeys('bincount', opts, ['weights', 'minlength']);
+  checkOptionKeys('bincount', opts, { weights: true, minlength: true });
   if (x.ndim !== 1 || x.dtype !== 'int32')
     throw new DTypeError(`bincount: expects a 1-D int32 tensor, got ${x.dtype} ${fmtShape(x.shape)}`);
   const minlength = opts.minlength ?? 0;

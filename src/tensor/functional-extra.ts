@@ -79,6 +79,6 @@ export function einsum(equation: string, ...operands: (Tensor | readonly Tensor[
 
 /** Coordinate grids of 1-D tensors: meshgrid([x, y]) → [X, Y] with shape [len(x), len(y)] ('ij'), or transposed ('xy'). */
 export function meshgrid(tensors: readonly Tensor[], opts: { indexing?: 'ij' | 'xy' } = {}): Tensor[] {
-  checkOptionKeys('meshgrid', opts, ['indexing']);
+  checkOptionKeys('meshgrid', opts, { indexing: true });
   return X.meshgrid(tensors, opts.indexing ?? 'ij');
 }

@@ -34,7 +34,7 @@ function toScalarLoss(out: Tensor | Tensor[], weights: Tensor[]): Tensor {
  * Each output is contracted with a fixed pseudo-random weight so every output element matters.
  */
 export function gradcheck(fn: (...xs: Tensor[]) => Tensor | Tensor[], inputs: Tensor[], opts: GradcheckOptions = {}): boolean {
-  checkOptionKeys('gradcheck', opts, ['eps', 'atol', 'rtol', 'raiseException']);
+  checkOptionKeys('gradcheck', opts, { eps: true, atol: true, rtol: true, raiseException: true });
   const eps = opts.eps ?? 1e-6;
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-3;

@@ -16,8 +16,8 @@ import { defaultRng, type Rng } from '../core/rng.js';
 import { activeDevice, kernels } from '../backend/dispatch.js';
 import { Storage, findStorage, freeInternal, nextStorageId, storageOf } from '../backend/storage.js';
 import { OPS } from '../ops/table.js';
-import type { OpAttrs, OpDef, OpName, GradCtx } from '../ops/types.js';
-import * as C from '../ops/composite.js';
+import type { OpAttrs, OpInputs, OpName, OpRule, GradCtx } from '../ops/types.js';
+import * as C from './composite.js';
 import { Node, runBackward, setSharedGradTest, type BackwardOptions } from '../autograd/engine.js';
 import { isAnomalyEnabled, isGradEnabled, pendingAsyncNoGrad } from '../autograd/mode.js';
 import { noteView, recordSaved } from '../autograd/versions.js';
@@ -45,9 +45,27 @@ export function setOpTracer(t: OpTracer | null): OpTracer | null {
   return prev;
 }
 
+/** The composite tensor methods that ONNX export records as one event each (one ONNX node). */
+export type TracedMethod = 'softmax' | 'logSoftmax' | 'matmul' | 'mean' | 'detach';
+/** Observer around a traced composite method: it is given the call and runs it itself with `run`. */
+export type MethodTracer = (name: TracedMethod, self: Tensor, args: readonly unknown[], run: () => Tensor) => Tensor;
+let methodTracer: MethodTracer | null = null;
+
+/** @internal Install (or clear, with null) the composite-method observer; returns the previous one. */
+export function setMethodTracer(t: MethodTracer | null): MethodTracer | null {
+  const prev = methodTracer;
+  methodTracer = t;
+  return prev;
+}
+
+/** Run a traced composite method's body, through the method tracer when one is installed. */
+function traced(name: TracedMethod, self: Tensor, args: readonly unknown[], run: () => Tensor): Tensor {
+  return methodTracer === null ? run() : methodTracer(name, self, args, run);
+}
+
 /** Apply a primitive from the op table: validate, run the kernel, record the graph node. */
-export function apply<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttrs[K]): Tensor {
-  const def = OPS[name] as OpDef<OpAttrs[K]>;
+export function apply<K extends OpName>(name: K, inputs: OpInputs[K], attrs: OpAttrs[K]): Tensor {
+  const def: OpRule<K> = OPS[name];
   const spec = def.infer(inputs, attrs);
   // the one point where the device may evict (arrays taken from `.storage` are valid until the next op)
   activeDevice()?.atOp();
@@ -76,7 +94,7 @@ export function apply<K extends OpName>(name: K, inputs: Tensor[], attrs: OpAttr
     for (const t of inputs) if (t.requiresGrad) needs = true;
     if (needs) {
       const backward = def.backward;
-      const ctx: GradCtx<OpAttrs[K]> = {
+      const ctx: GradCtx<OpAttrs[K], OpInputs[K]> = {
         inputs,
         output: out,
         attrs,
@@ -141,6 +159,32 @@ export function internalScope<T>(fn: () => T): T {
     if (r.holders === 0) freeInternal(r);
   }
   return result;
+}
+
+/**
+ * @internal Run user code (a module hook) met inside an `internalScope`: the tensors it is handed escape
+ * (it may keep them), and the ops it runs make ordinary tensors, not engine temporaries.
+ */
+export function userCode<T>(handed: unknown, fn: () => T): T {
+  escape(handed);
+  const outer = scope;
+  scope = null;
+  try {
+    const r = fn();
+    escape(r);
+    return r;
+  } finally {
+    scope = outer;
+  }
+}
+
+/** Every tensor in `v` (a tensor, or arrays and objects of tensors) stops being an engine temporary. */
+function escape(v: unknown): void {
+  if (v instanceof Tensor) {
+    v.record.internal = false;
+    v.record.scoped = false;
+  } else if (Array.isArray(v)) v.forEach(escape);
+  else if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) Object.values(v).forEach(escape);
 }
 
 /**
@@ -376,7 +420,7 @@ export class Tensor {
 
   /** Same storage, cut from the graph. */
   detach(): Tensor {
-    return new Tensor(this.record, this.shape, this.dtype, this.strides, this.offset);
+    return traced('detach', this, [], () => new Tensor(this.record, this.shape, this.dtype, this.strides, this.offset));
   }
 
   // ---------------------------------------------------------------- autograd
@@ -450,7 +494,7 @@ export class Tensor {
    * Without `gradient`, this tensor must hold a single element (the usual scalar loss).
    */
   backward(gradient?: Tensor, opts: BackwardOptions = {}): void {
-    checkOptionKeys('backward', opts, ['retainGraph', 'createGraph']);
+    checkOptionKeys('backward', opts, { retainGraph: true, createGraph: true });
     if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor))
       throw new ValueError(
         `backward: gradient must be a Tensor (or undefined), got ${typeof gradient === 'object' ? 'an object — options go second: backward(undefined, { retainGraph: true })' : typeof gradient}`,
@@ -491,7 +535,7 @@ export class Tensor {
     let want: DType = this.dtype;
     if (target instanceof Tensor) want = target.dtype;
     else if (target !== null && typeof target === 'object') {
-      checkOptionKeys('to', target, ['dtype', 'device']);
+      checkOptionKeys('to', target, { dtype: true, device: true });
       if (target.device !== undefined) checkDevice(target.device, 'to');
       if (target.dtype !== undefined) want = parseToArg(target.dtype, 'to').dtype ?? checkDType(target.dtype, 'to');
     } else want = parseToArg(target, 'to').dtype ?? want;
@@ -694,7 +738,7 @@ export class Tensor {
   }
   /** this / other; `{ roundingMode: 'trunc' | 'floor' }` rounds the quotient (integers stay integers; zero gradient). */
   div(other: TensorOrScalar, opts: { roundingMode?: 'trunc' | 'floor' | null } = {}): Tensor {
-    checkOptionKeys('div', opts, ['roundingMode']);
+    checkOptionKeys('div', opts, { roundingMode: true });
     const mode = opts.roundingMode ?? null;
     if (mode === null) return apply('div', [this, this.wrap(other)], {});
     if (mode !== 'trunc' && mode !== 'floor')
@@ -781,7 +825,7 @@ export class Tensor {
   }
   /** Mean over `dim` (all when omitted); shapes as `sum`. Integer tensors are averaged in float32. */
   mean(dim?: Dims, keepdim = false): Tensor {
-    return internalScope(() => C.mean(this, dim, keepdim));
+    return traced('mean', this, [dim, keepdim], () => internalScope(() => C.mean(this, dim, keepdim)));
   }
   /** Maximum over `dim` (all when omitted); shapes as `sum`. The gradient is split evenly between ties. */
   amax(dim?: Dims, keepdim = false): Tensor {
@@ -824,12 +868,12 @@ export class Tensor {
    * default, PyTorch's `unbiased=True`) or 0 (biased). Shapes as `sum`.
    */
   var(dim?: Dims, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
-    checkOptionKeys('var', opts, ['correction', 'keepdim']);
+    checkOptionKeys('var', opts, { correction: true, keepdim: true });
     return internalScope(() => C.variance(this, dim, opts.correction ?? 1, opts.keepdim ?? false));
   }
   /** Standard deviation: `var(dim, opts).sqrt()`. */
   std(dim?: Dims, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
-    checkOptionKeys('std', opts, ['correction', 'keepdim']);
+    checkOptionKeys('std', opts, { correction: true, keepdim: true });
     return this.var(dim, opts).sqrt();
   }
   /** log Σ exp(x) over `dim`, computed as max + log Σ exp(x − max): finite for logits of ±1e4. */
@@ -838,11 +882,11 @@ export class Tensor {
   }
   /** exp(x) / Σ exp(x) along `dim` (max-shifted, so large logits do not overflow); same shape as the input. */
   softmax(dim: number): Tensor {
-    return internalScope(() => C.softmax(this, dim));
+    return traced('softmax', this, [dim], () => internalScope(() => C.softmax(this, dim)));
   }
   /** log softmax along `dim`, as (x − max) − log Σ exp(x − max); same shape as the input. */
   logSoftmax(dim: number): Tensor {
-    return internalScope(() => C.logSoftmax(this, dim));
+    return traced('logSoftmax', this, [dim], () => internalScope(() => C.logSoftmax(this, dim)));
   }
   /** Sum a (broadcast) tensor down to `shape` — the reverse of broadcasting. */
   sumToSize(shape: readonly number[]): Tensor {
@@ -1014,7 +1058,7 @@ export class Tensor {
    * Mismatched inner sizes throw `matmul: shapes [64,784] and [100,10] cannot be multiplied`.
    */
   matmul(other: Tensor): Tensor {
-    return C.matmul(this, other);
+    return traced('matmul', this, [other], () => C.matmul(this, other));
   }
   /** 2-D matrix product: [m,k]·[k,n] → [m,n]. */
   mm(other: Tensor): Tensor {
@@ -1203,7 +1247,7 @@ export class Tensor {
     reduce: OpAttrs['scatterReduce']['reduce'],
     opts: { includeSelf?: boolean } = {},
   ): Tensor {
-    checkOptionKeys('scatterReduce', opts, ['includeSelf']);
+    checkOptionKeys('scatterReduce', opts, { includeSelf: true });
     return apply('scatterReduce', [this, index, src], {
       dim: normAxis(dim, Math.max(this.ndim, 1), 'scatterReduce'),
       reduce,
@@ -1212,7 +1256,7 @@ export class Tensor {
   }
   /** A copy with source's slices added at `index` along `dim` (times alpha): out.narrow(dim, index[i], 1) += source[i]. */
   indexAdd(dim: number, index: Tensor, source: Tensor, opts: { alpha?: number } = {}): Tensor {
-    checkOptionKeys('indexAdd', opts, ['alpha']);
+    checkOptionKeys('indexAdd', opts, { alpha: true });
     const d = normAxis(dim, this.ndim, 'indexAdd');
     const s = opts.alpha === undefined || opts.alpha === 1 ? source : source.mul(opts.alpha);
     return this.add(apply('indexAdd', [s, index], { dim: d, size: this.shape[d]! }));

@@ -76,7 +76,7 @@ export class EarlyStopping implements Callback {
   stoppedEpoch = -1;
 
   constructor(opts: EarlyStoppingOptions = {}) {
-    checkOptionKeys('EarlyStopping', opts, ['monitor', 'mode', 'patience', 'minDelta', 'restoreBestWeights']);
+    checkOptionKeys('EarlyStopping', opts, { monitor: true, mode: true, patience: true, minDelta: true, restoreBestWeights: true });
     const patience = opts.patience ?? 0;
     const minDelta = opts.minDelta ?? 0;
     if (!Number.isInteger(patience) || patience < 0)
@@ -153,7 +153,7 @@ export class ModelCheckpoint implements Callback {
   readonly saved: string[] = [];
 
   constructor(opts: ModelCheckpointOptions) {
-    checkOptionKeys('ModelCheckpoint', opts, ['path', 'monitor', 'mode', 'saveBestOnly', 'contents']);
+    checkOptionKeys('ModelCheckpoint', opts, { path: true, monitor: true, mode: true, saveBestOnly: true, contents: true });
     if (!opts || typeof opts.path !== 'string' || opts.path === '') throw new ValueError('ModelCheckpoint: `path` is required');
     this.path = opts.path;
     this.saveBestOnly = opts.saveBestOnly ?? false;
@@ -218,7 +218,7 @@ export class HistoryLogger implements Callback {
   readonly path: string;
   readonly format: 'json' | 'csv';
   constructor(opts: { path: string; format?: 'json' | 'csv' }) {
-    checkOptionKeys('CSVLogger', opts, ['path', 'format']);
+    checkOptionKeys('HistoryLogger', opts, { path: true, format: true });
     if (!opts || typeof opts.path !== 'string' || opts.path === '') throw new ValueError('HistoryLogger: `path` is required');
     this.path = opts.path;
     this.format = opts.format ?? (opts.path.toLowerCase().endsWith('.csv') ? 'csv' : 'json');
@@ -241,7 +241,7 @@ export class LRSchedulerCallback implements Callback {
     readonly scheduler: SchedulerLike,
     readonly opts: { interval?: 'epoch' | 'batch'; monitor?: string } = {},
   ) {
-    checkOptionKeys('LRSchedulerCallback', opts, ['interval', 'monitor']);
+    checkOptionKeys('LRSchedulerCallback', opts, { interval: true, monitor: true });
     if (!scheduler || typeof scheduler.step !== 'function') throw new ValueError('LRSchedulerCallback: expected a scheduler with step()');
     if (opts.monitor && opts.interval === 'batch') throw new ValueError('LRSchedulerCallback: a monitored scheduler steps per epoch');
   }

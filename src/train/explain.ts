@@ -69,7 +69,7 @@ function withEval<T>(model: Module, fn: () => T): T {
  * `abs` (default true) returns |gradient|. The model runs in eval mode; parameters get no gradient.
  */
 export function saliency(model: Module, x: Tensor, target: Target, opts: { abs?: boolean } = {}): Tensor {
-  checkOptionKeys('saliency', opts, ['abs']);
+  checkOptionKeys('saliency', opts, { abs: true });
   if (!(x instanceof Tensor) || x.ndim < 1) throw new ShapeError('saliency: input must be a batch tensor [N, …]');
   const params = model.parameters();
   const saved = params.map((p) => p.grad);
@@ -99,7 +99,7 @@ export function integratedGradients(
   target: Target,
   opts: IntegratedGradientsOptions = {},
 ): { attributions: Tensor; delta: number[] } {
-  checkOptionKeys('integratedGradients', opts, ['baseline', 'steps']);
+  checkOptionKeys('integratedGradients', opts, { baseline: true, steps: true });
   const steps = opts.steps ?? 50;
   if (!Number.isInteger(steps) || steps < 1) throw new ValueError(`integratedGradients: steps must be a positive integer, got ${steps}`);
   if (!(x instanceof Tensor) || x.ndim < 1) throw new ShapeError('integratedGradients: input must be a batch tensor [N, …]');
@@ -138,7 +138,7 @@ export function integratedGradients(
  * `signed: true` keeps the sign (max-|·| channel value) and uses a diverging map ('coolwarm').
  */
 export function attributionImage(attr: Tensor, opts: { colormap?: ColorMap; signed?: boolean; scale?: number } = {}): RGBAImage {
-  checkOptionKeys('attributionImage', opts, ['colormap', 'signed', 'scale']);
+  checkOptionKeys('attributionImage', opts, { colormap: true, signed: true, scale: true });
   if (attr.ndim !== 2 && attr.ndim !== 3)
     throw new ShapeError(`attributionImage: expected one sample [C, H, W] or [H, W], got ${fmtShape(attr.shape)}`);
   const signed = opts.signed ?? false;

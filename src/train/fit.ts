@@ -262,31 +262,31 @@ const yieldToLoop = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
  * ```
  */
 export async function fit(model: Module, opts: FitOptions): Promise<History> {
-  checkOptionKeys('fit', opts, [
-    'train',
-    'val',
-    'loss',
-    'optimizer',
-    'scheduler',
-    'schedulerInterval',
-    'schedulerMonitor',
-    'epochs',
-    'initialEpoch',
-    'history',
-    'metrics',
-    'callbacks',
-    'progress',
-    'signal',
-    'events',
-    'yieldEveryMs',
-    'onTrainBegin',
-    'onTrainEnd',
-    'onEpochBegin',
-    'onEpochEnd',
-    'onBatchBegin',
-    'onBatchEnd',
-    'terminateOnNaN',
-  ]);
+  checkOptionKeys('fit', opts, {
+    train: true,
+    val: true,
+    loss: true,
+    optimizer: true,
+    scheduler: true,
+    schedulerInterval: true,
+    schedulerMonitor: true,
+    epochs: true,
+    initialEpoch: true,
+    history: true,
+    metrics: true,
+    callbacks: true,
+    progress: true,
+    signal: true,
+    events: true,
+    yieldEveryMs: true,
+    onTrainBegin: true,
+    onTrainEnd: true,
+    onEpochBegin: true,
+    onEpochEnd: true,
+    onBatchBegin: true,
+    onBatchEnd: true,
+    terminateOnNaN: true,
+  });
   if (!opts || typeof opts !== 'object') throw new ValueError('fit: expected fit(model, { train, loss, optimizer, ... })');
   if (!opts.train) throw new ValueError('fit: `train` (an iterable of [input, target] batches, e.g. a DataLoader) is required');
   if (!opts.loss) throw new ValueError('fit: `loss` is required (e.g. new nn.CrossEntropyLoss() or nn.F.crossEntropy)');
@@ -431,7 +431,7 @@ export interface EvaluateOptions {
  * `{ loss?, <metric>… }`. The model's training/eval mode is restored afterwards.
  */
 export async function evaluate(model: Module, batches: Batches, opts: EvaluateOptions = {}): Promise<Record<string, number>> {
-  checkOptionKeys('evaluate', opts, ['loss', 'metrics']);
+  checkOptionKeys('evaluate', opts, { loss: true, metrics: true });
   const metrics = resolveMetrics(opts.metrics);
   if (!opts.loss && metrics.length === 0) throw new ValueError('evaluate: pass a loss and/or metrics to compute');
   const acc = new EpochAccumulator(metrics);
@@ -464,7 +464,7 @@ export async function predict(
   input: Tensor | Iterable<unknown> | AsyncIterable<unknown>,
   opts: { batchSize?: number } = {},
 ): Promise<Tensor> {
-  checkOptionKeys('predict', opts, ['batchSize']);
+  checkOptionKeys('predict', opts, { batchSize: true });
   const bs = opts.batchSize ?? 256;
   if (!Number.isInteger(bs) || bs < 1) throw new ValueError(`predict: batchSize must be a positive integer, got ${bs}`);
   const was = model.training;

@@ -77,7 +77,7 @@ export interface ToImageOptions {
  * normalised by `range`).
  */
 export function tensorToImage(t: Tensor, opts: ToImageOptions = {}): RGBAImage {
-  checkOptionKeys('tensorToImage', opts, ['colormap', 'range', 'scale']);
+  checkOptionKeys('tensorToImage', opts, { colormap: true, range: true, scale: true });
   let shape = [...t.shape];
   if (shape.length === 2) shape = [1, ...shape];
   if (shape.length !== 3 || (shape[0] !== 1 && shape[0] !== 3))
@@ -148,7 +148,15 @@ export interface GridOptions extends ToImageOptions {
  * `x.unsqueeze(1)`), or an array of tensors accepted by `tensorToImage`.
  */
 export function imageGrid(images: Tensor | readonly Tensor[], opts: GridOptions = {}): RGBAImage {
-  checkOptionKeys('imageGrid', opts, ['ncol', 'padding', 'eachOwnRange', 'background', 'colormap', 'range', 'scale']);
+  checkOptionKeys('imageGrid', opts, {
+    ncol: true,
+    padding: true,
+    eachOwnRange: true,
+    background: true,
+    colormap: true,
+    range: true,
+    scale: true,
+  });
   let list: Tensor[];
   if (images instanceof Tensor) {
     if (images.ndim !== 3 && images.ndim !== 4)

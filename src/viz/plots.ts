@@ -47,7 +47,7 @@ const baseName = (k: string) => (isVal(k) ? k[3]!.toLowerCase() + k.slice(4) : k
  * validation), x = epoch (1-based), and a dashed rule at the best epoch of `monitor`.
  */
 export function learningCurvesSpec(history: HistoryLike, opts: LearningCurvesOptions = {}): VegaLiteSpec {
-  checkOptionKeys('learningCurvesSpec', opts, ['monitor', 'mode', 'title', 'width', 'height']);
+  checkOptionKeys('learningCurvesSpec', opts, { monitor: true, mode: true, title: true, width: true, height: true });
   const epochs = history?.epochs;
   if (!Array.isArray(epochs) || epochs.length === 0) throw new ValueError('learningCurvesSpec: the history has no epochs');
   const skip = new Set(['epoch', 'lr', 'time']);
@@ -144,7 +144,7 @@ function safeLabel(s: string): string {
  * class name — `constructor`, `__proto__`, `toString` — is an ordinary label (see `safeLabel`).
  */
 export function confusionMatrixSpec(matrix: readonly (readonly number[])[], opts: ConfusionMatrixOptions = {}): VegaLiteSpec {
-  checkOptionKeys('confusionMatrixSpec', opts, ['labels', 'title', 'normalize', 'maxClasses', 'cellText']);
+  checkOptionKeys('confusionMatrixSpec', opts, { labels: true, title: true, normalize: true, maxClasses: true, cellText: true });
   const k = matrix.length;
   if (k === 0 || matrix.some((r) => r.length !== k))
     throw new ShapeError(
@@ -227,7 +227,7 @@ export function decisionBoundarySpec(
   points: { x: number; y: number; label: number }[],
   opts: { title?: string; size?: number } = {},
 ): VegaLiteSpec {
-  checkOptionKeys('decisionBoundarySpec', opts, ['title', 'size']);
+  checkOptionKeys('decisionBoundarySpec', opts, { title: true, size: true });
   const nx = grid.xs.length;
   const ny = grid.ys.length;
   if (nx < 2 || ny < 2 || grid.classes.length !== nx * ny)
@@ -286,7 +286,7 @@ export function decisionBoundary(
   y: Tensor | ArrayLike<number>,
   opts: { resolution?: number; margin?: number; threshold?: number; title?: string } = {},
 ): VegaLiteSpec {
-  checkOptionKeys('decisionBoundary', opts, ['resolution', 'margin', 'threshold', 'title']);
+  checkOptionKeys('decisionBoundary', opts, { resolution: true, margin: true, threshold: true, title: true });
   if (x.ndim !== 2 || x.shape[1] !== 2) throw new ShapeError(`decisionBoundary: points must be [N, 2], got ${fmtShape(x.shape)}`);
   const res = opts.resolution ?? 60;
   if (!Number.isInteger(res) || res < 2) throw new ValueError(`decisionBoundary: resolution must be an integer >= 2, got ${res}`);
@@ -352,7 +352,7 @@ export function complexityCurveSpec(
   rows: readonly ComplexityPoint[],
   opts: { xTitle?: string; yTitle?: string; title?: string; logX?: boolean } = {},
 ): VegaLiteSpec {
-  checkOptionKeys('complexityCurveSpec', opts, ['xTitle', 'yTitle', 'title', 'logX']);
+  checkOptionKeys('complexityCurveSpec', opts, { xTitle: true, yTitle: true, title: true, logX: true });
   if (!rows.length) throw new ValueError('complexityCurveSpec: no points');
   const values = rows.flatMap((r) => [
     { complexity: r.complexity, error: r.trainError, split: 'train' },
@@ -390,7 +390,7 @@ export function complexityCurveSpec(
 
 /** An image (e.g. from `imageGrid` or `attributionImage`) as a standalone SVG document with an embedded PNG. */
 export async function imageGridSVG(img: RGBAImage, opts: { title?: string } = {}): Promise<string> {
-  checkOptionKeys('imageGridSVG', opts, ['title']);
+  checkOptionKeys('imageGridSVG', opts, { title: true });
   const png = await encodePNG(img);
   let bin = '';
   for (let i = 0; i < png.length; i += 0x8000) bin += String.fromCharCode(...png.subarray(i, i + 0x8000));
@@ -416,7 +416,7 @@ export interface RenderOptions {
 
 /** Compile a vega-lite spec with vega-lite and render it to an SVG string with vega (no canvas needed). */
 export async function renderSVG(spec: VegaLiteSpec, opts: RenderOptions = {}): Promise<string> {
-  checkOptionKeys('renderSVG', opts, ['expr']);
+  checkOptionKeys('renderSVG', opts, { expr: true });
   const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
   const compiled = vl.compile(spec as never).spec;
   const expr = opts.expr === 'compile' ? null : (opts.expr ?? (await import('vega-interpreter')).expressionInterpreter);

@@ -1,18 +1,12 @@
 /** Fused softmax cross-entropy kernels over contiguous rows of logits (class dimension last). */
-import { allocate, type DType, type TypedArray } from '../../core/dtype.js';
+import { allocate } from '../../core/dtype.js';
+import type { Kernels } from '../types.js';
 
 /**
  * Per row i of x [m, c]: loss_i = w_i·(logsumexp(x_i) − x_i[t_i]) (0 where w_i = 0), computed stably
  * with the row max subtracted, in double precision; probs = softmax(x) row-wise (kept for the backward).
  */
-export function softmaxCrossEntropy(
-  x: TypedArray,
-  m: number,
-  c: number,
-  target: Int32Array,
-  weight: TypedArray,
-  outDType: DType,
-): { loss: TypedArray; probs: TypedArray } {
+export const softmaxCrossEntropy: Kernels['softmaxCrossEntropy'] = (x, m, c, target, weight, outDType) => {
   const loss = allocate(outDType, m);
   const probs = allocate(outDType, m * c);
   for (let i = 0; i < m; i++) {
@@ -31,18 +25,10 @@ export function softmaxCrossEntropy(
     loss[i] = w === 0 ? 0 : w * (mx + Math.log(s) - x[o + target[i]!]!);
   }
   return { loss, probs };
-}
+};
 
 /** d loss / d x for upstream g [m]: g_i·w_i·(probs_ij − [j = t_i]). */
-export function softmaxCrossEntropyGrad(
-  probs: TypedArray,
-  m: number,
-  c: number,
-  target: Int32Array,
-  weight: TypedArray,
-  g: TypedArray,
-  outDType: DType,
-): TypedArray {
+export const softmaxCrossEntropyGrad: Kernels['softmaxCrossEntropyGrad'] = (probs, m, c, target, weight, g, outDType) => {
   const out = allocate(outDType, m * c);
   for (let i = 0; i < m; i++) {
     const k = g[i]! * weight[i]!;
@@ -52,4 +38,4 @@ export function softmaxCrossEntropyGrad(
     out[o + target[i]!] = out[o + target[i]!]! - k;
   }
   return out;
-}
+};

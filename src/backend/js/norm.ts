@@ -4,7 +4,8 @@
  * accumulated in double precision. `round` is Math.fround for float32 outputs and the identity for
  * float64, so the elementwise formulas round where the composed ops would (see each kernel).
  */
-import { allocate, type DType, type TypedArray } from '../../core/dtype.js';
+import { allocate, type DType } from '../../core/dtype.js';
+import type { Kernels } from '../types.js';
 
 const same = (v: number) => v;
 const rounder = (dt: DType) => (dt === 'float32' ? Math.fround : same);
@@ -30,7 +31,7 @@ class Sum4 {
 }
 
 /** [2·c]: the per-channel mean, then the biased variance Σ(x − mean)²/N (N = n·inner), each rounded once. */
-export function batchNormStats(x: TypedArray, n: number, c: number, inner: number, outDType: DType): TypedArray {
+export const batchNormStats: Kernels['batchNormStats'] = (x, n, c, inner, outDType) => {
   const out = allocate(outDType, 2 * c);
   const r = rounder(outDType);
   const N = n * inner;
@@ -70,25 +71,14 @@ export function batchNormStats(x: TypedArray, n: number, c: number, inner: numbe
     out[c + ch] = r(q.total() / N);
   }
   return out;
-}
+};
 
 /**
  * y = ((x − mean)·invstd)·w + b per channel, invstd = rsqrt(var + eps): one pass, rounded after each
  * operation exactly as `x.sub(mean).mul(var.add(eps).rsqrt()).mul(w).add(b)` rounds, so the bits
  * equal the composed ops for the same mean and var.
  */
-export function batchNormForward(
-  x: TypedArray,
-  mean: TypedArray,
-  vari: TypedArray,
-  w: TypedArray,
-  bias: TypedArray,
-  n: number,
-  c: number,
-  inner: number,
-  eps: number,
-  outDType: DType,
-): TypedArray {
+export const batchNormForward: Kernels['batchNormForward'] = (x, mean, vari, w, bias, n, c, inner, eps, outDType) => {
   const y = allocate(outDType, x.length);
   const r = rounder(outDType);
   const f32 = outDType === 'float32';
@@ -105,20 +95,10 @@ export function batchNormForward(
     }
   }
   return y;
-}
+};
 
 /** [2·c]: Σ g·x̂ (the weight's gradient), then Σ g (the bias's), x̂ = (x − mean)·invstd, in double. */
-export function batchNormGradSums(
-  g: TypedArray,
-  x: TypedArray,
-  mean: TypedArray,
-  vari: TypedArray,
-  n: number,
-  c: number,
-  inner: number,
-  eps: number,
-  outDType: DType,
-): TypedArray {
+export const batchNormGradSums: Kernels['batchNormGradSums'] = (g, x, mean, vari, n, c, inner, eps, outDType) => {
   const out = allocate(outDType, 2 * c);
   const r = rounder(outDType);
   const in4 = inner & ~3;
@@ -162,26 +142,14 @@ export function batchNormGradSums(
     out[c + ch] = sg.total();
   }
   return out;
-}
+};
 
 /**
  * dx. Training (`sums` = batchNormGradSums, the statistics are x's own):
  * dx = w·invstd·(g − Σg/N − x̂·Σg·x̂/N), in double, rounded once. Eval (`sums` null, the statistics
  * are constants): dx = (g·w)·invstd, rounded as the composed ops' gradient rounds it.
  */
-export function batchNormGradInput(
-  g: TypedArray,
-  x: TypedArray,
-  mean: TypedArray,
-  vari: TypedArray,
-  w: TypedArray,
-  sums: TypedArray | null,
-  n: number,
-  c: number,
-  inner: number,
-  eps: number,
-  outDType: DType,
-): TypedArray {
+export const batchNormGradInput: Kernels['batchNormGradInput'] = (g, x, mean, vari, w, sums, n, c, inner, eps, outDType) => {
   const dx = allocate(outDType, x.length);
   const r = rounder(outDType);
   const N = n * inner;
@@ -206,4 +174,4 @@ export function batchNormGradInput(
     }
   }
   return dx;
-}
+};

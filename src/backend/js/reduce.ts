@@ -1,7 +1,7 @@
 /** Reference reduction and indexing kernels on contiguous arrays. */
 import { allocate, type DType, type TypedArray } from '../../core/dtype.js';
-import { numel } from '../../core/shape.js';
-import type { ArgReduceOp, ReduceOp } from '../types.js';
+import { contiguousStrides, numel } from '../../core/shape.js';
+import type { ArgReduceOp, Kernels, ReduceOp } from '../types.js';
 
 /** Split `shape` around `axis` into [outer, size, inner]. */
 export function splitAxis(shape: readonly number[], axis: number): [number, number, number] {
@@ -107,18 +107,11 @@ export function prodGrad(x: TypedArray, shape: readonly number[], axis: number):
   return out;
 }
 
-export function gather(
-  x: TypedArray,
-  xShape: readonly number[],
-  index: Int32Array,
-  indexShape: readonly number[],
-  axis: number,
-  outDType: DType,
-): TypedArray {
+export const gather: Kernels['gather'] = (x, xShape, index, indexShape, axis, outDType) => {
   // index may be smaller than x in the non-axis dims: map each index coordinate onto x.
   const out = allocate(outDType, index.length);
-  const xStrides = contiguous(xShape);
-  const iStrides = contiguous(indexShape);
+  const xStrides = contiguousStrides(xShape);
+  const iStrides = contiguousStrides(indexShape);
   const nd = indexShape.length;
   for (let flat = 0; flat < index.length; flat++) {
     let rem = flat;
@@ -131,19 +124,12 @@ export function gather(
     out[flat] = x[off]!;
   }
   return out;
-}
+};
 
-export function scatterAdd(
-  src: TypedArray,
-  index: Int32Array,
-  indexShape: readonly number[],
-  outShape: readonly number[],
-  axis: number,
-  outDType: DType,
-): TypedArray {
+export const scatterAdd: Kernels['scatterAdd'] = (src, index, indexShape, outShape, axis, outDType) => {
   const out = allocate(outDType, numel(outShape));
-  const oStrides = contiguous(outShape);
-  const sStrides = contiguous(indexShape);
+  const oStrides = contiguousStrides(outShape);
+  const sStrides = contiguousStrides(indexShape);
   const nd = indexShape.length;
   for (let flat = 0; flat < index.length; flat++) {
     let rem = flat;
@@ -156,7 +142,7 @@ export function scatterAdd(
     out[off] += src[flat]!;
   }
   return out;
-}
+};
 
 export function indexSelect(x: TypedArray, shape: readonly number[], axis: number, index: Int32Array, outDType: DType): TypedArray {
   const [outer, size, inner] = splitAxis(shape, axis);
@@ -188,14 +174,4 @@ export function indexAdd(
       for (let i = 0; i < inner; i++) out[dst + i] += src[s + i]!;
     }
   return out;
-}
-
-function contiguous(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
 }

@@ -50,6 +50,8 @@ export const RESIDENT_MAX_BYTES = 768 * 1024 * 1024;
 /** Default budget: 4× the largest step's storage allocations, within [floor, cap]. */
 export const BUDGET_FLOOR = 64 * 1024 * 1024;
 export const BUDGET_CAP = 384 * 1024 * 1024;
+/** Storages placed before the pending ones are registered with the FinalizationRegistry in a loop that never yields. */
+export const PENDING_MAX = 512;
 
 /** Counters shown in `backendInfo().info.memory`. */
 export interface MemoryStats {
@@ -63,6 +65,8 @@ export interface MemoryStats {
   stepBytes: number;
   /** Storage blocks allocated, freed by finalizers, evicted, freed by the engine, uploaded from the JS heap. */
   allocated: number;
+  /** Storages registered with the FinalizationRegistry (those still on the device when their job ended). */
+  registered: number;
   finalized: number;
   evicted: number;
   engineFreed: number;
@@ -87,6 +91,16 @@ export class Arena implements Device {
   /** This call's scratch blocks: address → bytes. */
   private temps = new Map<number, number>();
   private readonly registry: FinalizationRegistry<Cell> | null;
+  /**
+   * Storages placed since the last `register()` and not yet registered with the registry. Registration
+   * is deferred because V8 keeps a registered object through young-generation collections: registering
+   * every kernel result promoted each one to the old generation, so a loop that never yields grew its
+   * heap by hundreds of MB between full GCs. Most results are engine temporaries freed within the op or
+   * the backward pass; those are gone from the device by the time the list is registered and never
+   * touch the registry. The list holds the storages strongly until then, so none can die unregistered.
+   */
+  private pending: Storage[] = [];
+  private registerQueued = false;
   /** Least-recently-used order of live storage cells: head is the oldest. */
   private head: Cell | null = null;
   private tail: Cell | null = null;
@@ -96,6 +110,7 @@ export class Arena implements Device {
   readonly stats: Omit<MemoryStats, 'budget' | 'budgetFixed' | 'stepBytes'> = {
     liveBytes: 0,
     allocated: 0,
+    registered: 0,
     finalized: 0,
     evicted: 0,
     engineFreed: 0,
@@ -331,14 +346,35 @@ export class Arena implements Device {
     c.bytes = bytes;
     c.n = view.length;
     s.placed(view);
-    // the cell is also the unregister token: eviction and engine frees unregister it, so the registry
-    // never holds a cell whose storage left the device (it would keep an evicted copy alive until the
-    // program yields, which a synchronous loop never does)
-    this.registry!.register(s, c, c);
+    this.pending.push(s);
+    if (this.pending.length >= PENDING_MAX) this.register();
+    else if (!this.registerQueued) {
+      this.registerQueued = true;
+      queueMicrotask(() => this.register());
+    }
     this.link(c);
     this.stats.liveBytes += bytes;
     this.stats.allocated++;
     this.allocSinceStep += bytes;
+  }
+
+  /**
+   * Register the pending storages still on this device with the FinalizationRegistry (runs when the
+   * current job ends, or once `PENDING_MAX` storages are pending in a loop that never yields).
+   */
+  private register(): void {
+    this.registerQueued = false;
+    const list = this.pending;
+    this.pending = [];
+    for (const s of list) {
+      const c = s.cell;
+      // the cell is also the unregister token: eviction and engine frees unregister it, so the registry
+      // never holds a cell whose storage left the device (it would keep an evicted copy alive until the
+      // program yields, which a synchronous loop never does)
+      if (c.device !== this) continue;
+      this.registry!.register(s, c, c);
+      this.stats.registered++;
+    }
   }
 
   private finalized(c: Cell): void {

@@ -6,7 +6,7 @@
  */
 import { allocate, type DType, type TypedArray } from '../../core/dtype.js';
 import { jsKernels } from '../js/index.js';
-import type { BinaryOp, ReduceOp, UnaryOp, View } from '../types.js';
+import type { BinaryOp, Kernels, ReduceOp, UnaryOp, View } from '../types.js';
 import { Ew, Red } from './abi.js';
 import type { Arena } from './arena.js';
 import type { Gemm } from './gemm.js';
@@ -259,14 +259,7 @@ export function createElementwise(arena: Arena, gemm: Gemm) {
   }
 
   /** Fused softmax cross-entropy (float32 logits); large class counts are where it pays. */
-  function softmaxCrossEntropy(
-    x: TypedArray,
-    m: number,
-    c: number,
-    target: Int32Array,
-    weight: TypedArray,
-    outDType: DType,
-  ): { loss: TypedArray; probs: TypedArray } {
+  const softmaxCrossEntropy: Kernels['softmaxCrossEntropy'] = (x, m, c, target, weight, outDType) => {
     const n = m * c;
     arena.reset();
     if (
@@ -288,7 +281,7 @@ export function createElementwise(arena: Arena, gemm: Gemm) {
       return { loss: arena.takeF32(loss, m), probs: arena.f32.slice(probs >> 2, (probs >> 2) + n) };
     }
     return jsKernels.softmaxCrossEntropy(x, m, c, target, weight, outDType);
-  }
+  };
 
   return { unary, binary, reduce, softmaxCrossEntropy };
 }

@@ -4,7 +4,7 @@
  */
 import { NotSupportedError } from '../../core/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import type { OpAttrs, OpName } from '../../ops/types.js';
+import type { ConvAttrs, OpAttrs, OpName } from '../../ops/types.js';
 import type { GraphBuilder } from './graph.js';
 import type { Ev } from './trace.js';
 
@@ -22,8 +22,6 @@ export interface NotExportable {
 }
 export const notExportable = (why: string): NotExportable => ({ notExportable: why });
 export const isNotExportable = (v: unknown): v is NotExportable => typeof v === 'object' && v !== null && 'notExportable' in v;
-
-export const pairOf = (v: unknown): [number, number] => (Array.isArray(v) ? [v[0] as number, v[1] as number] : [v as number, v as number]);
 
 export function innerPrim(ev: Ev, op: string): Ev {
   const p = ev.inner?.find((e) => e.op === op);
@@ -64,4 +62,12 @@ export function diffDims(a: readonly number[], b: readonly number[] | undefined)
   const out: number[] = [];
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) out.push(i);
   return out;
+}
+
+/** ONNX's pads for a 2-D window: [top, left, bottom, right] from symmetric [padH, padW]. */
+export const pads4 = (p: readonly number[]): number[] => [p[0]!, p[1]!, p[0]!, p[1]!];
+
+/** The attributes of ONNX Conv/ConvTranspose for the conv attributes `a` and the weight `w` [.., .., kH, kW]. */
+export function convOnnxAttrs(w: Tensor, a: ConvAttrs): Record<string, number | number[]> {
+  return { kernel_shape: [w.shape[2]!, w.shape[3]!], strides: a.stride, pads: pads4(a.padding), dilations: a.dilation, group: a.groups };
 }

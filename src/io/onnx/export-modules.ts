@@ -5,10 +5,11 @@
  * initializers (the state-dict keys), or falls back to the layer's traced primitives.
  */
 import { NotSupportedError } from '../../core/errors.js';
+import { pair, type IntOrPair } from '../../core/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Module } from '../../nn/module.js';
 import type { LayerType, Ev } from './trace.js';
-import { geluDecomposed, innerAttrs, innerPrim, pairOf, type Lowering } from './export-common.js';
+import { convOnnxAttrs, geluDecomposed, innerAttrs, innerPrim, type Lowering } from './export-common.js';
 import { lowerPrim } from './export-prims.js';
 
 interface ModCtx {
@@ -75,13 +76,7 @@ export const MODULE_LOWERING: Record<LayerType, ModuleRule> = {
     const a = innerAttrs(c.ev, 'conv2d');
     const w = c.p('weight')!;
     const b = c.p('bias');
-    c.g.emit(c.out, 'Conv', b ? [c.xs, c.g.ref(w), c.g.ref(b)] : [c.xs, c.g.ref(w)], {
-      kernel_shape: [w.shape[2]!, w.shape[3]!],
-      strides: a.stride,
-      pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]],
-      dilations: a.dilation,
-      group: a.groups,
-    });
+    c.g.emit(c.out, 'Conv', b ? [c.xs, c.g.ref(w), c.g.ref(b)] : [c.xs, c.g.ref(w)], convOnnxAttrs(w, a));
   },
   ConvTranspose2d: (c) => {
     // The layer's bias is added after the convTranspose2d primitive, so the rule reads it from the layer.
@@ -89,18 +84,14 @@ export const MODULE_LOWERING: Record<LayerType, ModuleRule> = {
     const w = c.p('weight')!;
     const b = c.p('bias');
     c.g.emit(c.out, 'ConvTranspose', b ? [c.xs, c.g.ref(w), c.g.ref(b)] : [c.xs, c.g.ref(w)], {
-      kernel_shape: [w.shape[2]!, w.shape[3]!],
-      strides: a.stride,
-      pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]],
-      dilations: a.dilation,
-      group: a.groups,
+      ...convOnnxAttrs(w, a),
       output_padding: a.outputPadding,
     });
   },
   MaxPool2d: (c) => lowerPrim(innerPrim(c.ev, 'maxPool2d'), c.L, c.xs, c.out),
   AvgPool2d: (c) => lowerPrim(innerPrim(c.ev, 'avgPool2d'), c.L, c.xs, c.out),
   AdaptiveAvgPool2d: (c) => {
-    const [oh, ow] = pairOf(c.m.outputSize);
+    const [oh, ow] = pair(c.m.outputSize as IntOrPair);
     const H = c.x.shape[2]!;
     const W = c.x.shape[3]!;
     if (oh === 1 && ow === 1) return c.g.emit(c.out, 'GlobalAveragePool', [c.xs]);

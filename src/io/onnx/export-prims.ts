@@ -11,7 +11,9 @@ import { ONNX_TYPE_OF } from './tensors.js';
 import type { GraphBuilder } from './graph.js';
 import type { Ev } from './trace.js';
 import {
+  convOnnxAttrs,
   diffDims,
+  pads4,
   geluDecomposed,
   isNotExportable,
   notExportable,
@@ -36,7 +38,6 @@ type PrimTable = { [K in OpName]: PrimRule<K> | NotExportable };
 
 const same = (onnx: string) => (c: PrimCtx) => c.g.emit(c.out, onnx, c.ins());
 const gradient = notExportable('a gradient kernel, which only backward() runs');
-const pads4 = (p: readonly number[]) => [p[0]!, p[1]!, p[0]!, p[1]!];
 
 export const PRIM_LOWERING: PrimTable = {
   neg: same('Neg'),
@@ -193,27 +194,12 @@ export const PRIM_LOWERING: PrimTable = {
   linear: (c) => c.g.emit(c.out, 'Gemm', c.ins(), { transB: 1 }),
   conv2d: (c, a) => {
     // inputs x, w and the optional bias [Cout]: ONNX Conv's X, W and optional B, in that order
-    const w = c.ev.inputs[1]!;
-    c.g.emit(c.out, 'Conv', c.ins(), {
-      kernel_shape: [w.shape[2]!, w.shape[3]!],
-      strides: a.stride,
-      pads: pads4(a.padding),
-      dilations: a.dilation,
-      group: a.groups,
-    });
+    c.g.emit(c.out, 'Conv', c.ins(), convOnnxAttrs(c.ev.inputs[1]!, a));
   },
   conv2dGradInput: gradient,
   conv2dGradWeight: gradient,
   convTranspose2d: (c, a) => {
-    const w = c.ev.inputs[1]!;
-    c.g.emit(c.out, 'ConvTranspose', c.ins(), {
-      kernel_shape: [w.shape[2]!, w.shape[3]!],
-      strides: a.stride,
-      pads: pads4(a.padding),
-      dilations: a.dilation,
-      group: a.groups,
-      output_padding: a.outputPadding,
-    });
+    c.g.emit(c.out, 'ConvTranspose', c.ins(), { ...convOnnxAttrs(c.ev.inputs[1]!, a), output_padding: a.outputPadding });
   },
   maxPool2d: (c, a) =>
     c.g.emit(c.out, 'MaxPool', [c.ins()[0]!], {

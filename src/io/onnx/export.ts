@@ -54,7 +54,7 @@ import { GraphBuilder } from './graph.js';
 import { reduceNode, type Lowering } from './export-common.js';
 import { lowerModule } from './export-modules.js';
 import { lowerPrim } from './export-prims.js';
-import { checkOptionKeys } from '../../core/options.js';
+import { checkOptionKeys, optionKeys, type OptionKeySet } from '../../core/options.js';
 
 function lowerMethod(ev: Ev, L: Lowering): void {
   const { g } = L;
@@ -123,9 +123,20 @@ function valueInfo(name: string, t: Tensor, dynamic: boolean): ValueInfoProto {
   };
 }
 
+/** Every key of `ExportOnnxOptions` (checked exhaustive at compile time); `saveOnnx` adds its own. */
+export const EXPORT_ONNX_KEY_SET = {
+  opset: true,
+  inputNames: true,
+  outputNames: true,
+  dynamicBatch: true,
+  graphName: true,
+  docString: true,
+} as const satisfies OptionKeySet<ExportOnnxOptions>;
+const EXPORT_ONNX_KEYS = optionKeys<ExportOnnxOptions>()(EXPORT_ONNX_KEY_SET);
+
 /** The ONNX ModelProto (as an object) for `model` traced on `example`. See `exportOnnx`. */
 export function exportOnnxModel(model: Module, example: Tensor | Tensor[], opts: ExportOnnxOptions = {}): ModelProto {
-  checkOptionKeys('exportOnnxModel', opts, ['opset', 'inputNames', 'outputNames', 'dynamicBatch', 'graphName', 'docString']);
+  checkOptionKeys('exportOnnxModel', opts, EXPORT_ONNX_KEYS);
   if (!(model instanceof Module)) throw new ValueError('exportOnnx: the first argument must be an nn.Module');
   const opset = opts.opset ?? DEFAULT_OPSET;
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET)
@@ -221,6 +232,6 @@ export function exportOnnxModel(model: Module, example: Tensor | Tensor[], opts:
  * @throws NotSupportedError (`E_ONNX_UNSUPPORTED_OP`, `E_ONNX_DYNAMIC`) naming what cannot be exported.
  */
 export function exportOnnx(model: Module, example: Tensor | Tensor[], opts: ExportOnnxOptions = {}): Uint8Array {
-  checkOptionKeys('exportOnnx', opts, ['opset', 'inputNames', 'outputNames', 'dynamicBatch', 'graphName', 'docString']);
+  checkOptionKeys('exportOnnx', opts, EXPORT_ONNX_KEYS);
   return encodeModelProto(exportOnnxModel(model, example, opts));
 }

@@ -10,7 +10,7 @@ import { isNode, readBytes, writeBytesAtomic } from '../platform.js';
 import { refusePickle } from '../pickle.js';
 import { decodeModelProto, encodeModelProto, type TensorProto } from './proto.js';
 import { importOnnxBytes, OnnxModule, type ImportOnnxOptions } from './import.js';
-import { exportOnnxModel, type ExportOnnxOptions } from './export.js';
+import { EXPORT_ONNX_KEY_SET, exportOnnxModel, type ExportOnnxOptions } from './export.js';
 import { checkExternalLocation, externalRef } from './external.js';
 import { elemSize } from './tensors.js';
 import { checkOptionKeys } from '../../core/options.js';
@@ -103,7 +103,7 @@ function externalResolver(fs: NodeFs, path: NodePath, modelPath: string): (t: Te
  * @example const model = await importOnnx('model.onnx'); const y = model.call(x);
  */
 export async function importOnnx(source: string | URL | Uint8Array | ArrayBuffer, opts: ImportOnnxOptions = {}): Promise<OnnxModule> {
-  checkOptionKeys('importOnnx', opts, ['maxNodes', 'maxElements', 'maxDepth', 'trainable', 'externalData']);
+  checkOptionKeys('importOnnx', opts, { maxNodes: true, maxElements: true, maxDepth: true, trainable: true, externalData: true });
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
     const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
     refusePickle(bytes);
@@ -136,16 +136,7 @@ export interface SaveOnnxOptions extends ExportOnnxOptions {
  * @example await saveOnnx(model, randn([1, 3, 32, 32]), 'model.onnx', { opset: 17 });
  */
 export async function saveOnnx(model: Module, example: Tensor | Tensor[], path: string, opts: SaveOnnxOptions = {}): Promise<void> {
-  checkOptionKeys('saveOnnx', opts, [
-    'externalData',
-    'externalThreshold',
-    'opset',
-    'inputNames',
-    'outputNames',
-    'dynamicBatch',
-    'graphName',
-    'docString',
-  ]);
+  checkOptionKeys('saveOnnx', opts, { ...EXPORT_ONNX_KEY_SET, externalData: true, externalThreshold: true });
   if (!isNode())
     throw new NotSupportedError(
       'saveOnnx: writing files needs Node; in the browser use exportOnnx() and offer the bytes as a download',
@@ -215,6 +206,6 @@ export async function saveOnnx(model: Module, example: Tensor | Tensor[], path: 
 
 /** Decode ONNX bytes into the ModelProto object (for inspection; no external data is read). */
 export function decodeOnnxModel(bytes: Uint8Array, opts: { maxDepth?: number } = {}) {
-  checkOptionKeys('decodeOnnxModel', opts, ['maxDepth']);
+  checkOptionKeys('decodeOnnxModel', opts, { maxDepth: true });
   return decodeModelProto(bytes, opts);
 }

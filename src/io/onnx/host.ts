@@ -6,26 +6,11 @@
  */
 import { FormatError, ShapeError, fmtShape } from '../../core/errors.js';
 import type { DType, TypedArray } from '../../core/dtype.js';
+import { contiguousStrides, numel } from '../../core/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 
 export const isFloat = (t: Tensor): boolean => t.dtype === 'float32' || t.dtype === 'float64';
 export const isInt = (t: Tensor): boolean => t.dtype === 'int32';
-
-export function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
 
 /** A new tensor of `dtype` over `values` (ints are checked against the int32 range ONNX int64 is held in). */
 export function mk(values: ArrayLike<number>, shape: readonly number[], dtype: DType): Tensor {
@@ -66,10 +51,10 @@ export function broadcastShape(a: readonly number[], b: readonly number[], what:
 export function broadcastIndex(shape: readonly number[], out: readonly number[]): Int32Array {
   const n = numel(out);
   const idx = new Int32Array(n);
-  const st = stridesOf(shape);
+  const st = contiguousStrides(shape);
   const off = out.length - shape.length;
   const eff = out.map((_, i) => (i < off || shape[i - off] === 1 ? 0 : st[i - off]!));
-  const ost = stridesOf(out);
+  const ost = contiguousStrides(out);
   for (let i = 0; i < n; i++) {
     let rem = i;
     let j = 0;

@@ -490,7 +490,7 @@ function attrValue(a: AttributeProto, where: string, opts: ImportOnnxOptions, ma
  * @example const m = importOnnxBytes(bytes); const y = m.call(x);
  */
 export function importOnnxBytes(bytes: Uint8Array, opts: ImportOnnxOptions = {}): OnnxModule {
-  checkOptionKeys('importOnnxBytes', opts, ['maxNodes', 'maxElements', 'maxDepth', 'trainable', 'externalData']);
+  checkOptionKeys('importOnnxBytes', opts, { maxNodes: true, maxElements: true, maxDepth: true, trainable: true, externalData: true });
   if (!(bytes instanceof Uint8Array)) throw new ValueError('importOnnx: expected the model bytes as a Uint8Array');
   checkOnnxCounts(bytes, opts.maxNodes !== undefined ? { maxNodes: opts.maxNodes } : {});
   const model = decodeModelProto(bytes, { maxDepth: opts.maxDepth ?? 64 });

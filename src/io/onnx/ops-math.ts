@@ -8,7 +8,8 @@ import type { DType } from '../../core/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { OnnxDataType } from './proto.js';
 import { iAttr, iAttrF, ints, isAttr, normAxis, sAttr, type INode } from './attrs.js';
-import { axisLayout, hostBinary, hostMap, isFloat, mk, numel, roundEven } from './host.js';
+import { axisLayout, hostBinary, hostMap, isFloat, mk, roundEven } from './host.js';
+import { numel } from '../../core/shape.js';
 
 export interface RunCtx {
   opset: number;

@@ -10,7 +10,9 @@ import { Rng } from '../../core/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import * as F from '../../nn/functional.js';
 import { fsAttr, iAttr, iAttrF, ints, isAttr, normAxis, sAttr, type INode } from './attrs.js';
-import { isFloat, mk, numel } from './host.js';
+import { isFloat, mk } from './host.js';
+import { numel } from '../../core/shape.js';
+
 import type { RunCtx } from './ops-math.js';
 
 const need = (ins: (Tensor | null)[], i: number): Tensor => {

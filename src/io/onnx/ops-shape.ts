@@ -9,7 +9,9 @@ import { FormatError, IndexError, NotSupportedError, ShapeError, ValueError, fmt
 import { Tensor } from '../../tensor/tensor.js';
 import { cat } from '../../tensor/functional.js';
 import { iAttr, iAttrF, ints, isAttr, normAxis, sAttr, type INode } from './attrs.js';
-import { axisLayout, mk, numel, stridesOf } from './host.js';
+import { axisLayout, mk } from './host.js';
+import { numel, contiguousStrides } from '../../core/shape.js';
+
 import type { RunCtx } from './ops-math.js';
 
 const need = (ins: (Tensor | null)[], i: number): Tensor => {
@@ -137,7 +139,7 @@ function gatherND(data: Tensor, indices: Tensor, batchDims: number): Tensor {
   const rest = data.shape.slice(batchDims + q);
   const per = numel(idxShape);
   const tuples = numel(indices.shape.slice(batchDims, -1));
-  const st = stridesOf(idxShape);
+  const st = contiguousStrides(idxShape);
   const rows: number[] = [];
   for (let b = 0; b < B; b++)
     for (let t = 0; t < tuples; t++) {
@@ -166,7 +168,7 @@ function scatterND(data: Tensor, indices: Tensor, updates: Tensor, reduction: st
   const up = updates.dataSync();
   const ix = ints(indices, 'ScatterND indices');
   const q = indices.shape[indices.ndim - 1]!;
-  const st = stridesOf(data.shape);
+  const st = contiguousStrides(data.shape);
   const slice = numel(data.shape.slice(q));
   const tuples = numel(indices.shape.slice(0, -1));
   for (let t = 0; t < tuples; t++) {
@@ -190,8 +192,8 @@ function scatterElements(data: Tensor, indices: Tensor, updates: Tensor, axis: n
   const out = Array.from(data.dataSync(), Number);
   const up = updates.dataSync();
   const ix = ints(indices, 'ScatterElements indices');
-  const dst = stridesOf(data.shape);
-  const ist = stridesOf(indices.shape);
+  const dst = contiguousStrides(data.shape);
+  const ist = contiguousStrides(indices.shape);
   for (let i = 0; i < ix.length; i++) {
     let rem = i;
     let at = 0;
@@ -473,7 +475,7 @@ export function runShape(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[
     case 'NonZero': {
       const v = X();
       const src = v.dataSync();
-      const st = stridesOf(v.shape);
+      const st = contiguousStrides(v.shape);
       const hits: number[] = [];
       for (let i = 0; i < src.length; i++) if (src[i]) hits.push(i);
       const nd = Math.max(v.ndim, 1);

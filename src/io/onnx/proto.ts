@@ -312,6 +312,17 @@ const FIELD_INDEX = new Map<string, Map<number, FieldDef>>(
   Object.entries(ONNX_SCHEMA).map(([k, fs]) => [k, new Map(fs.map((f) => [f.no, f]))]),
 );
 
+/** One value of field `f` of message `type` (wire type `wt`): a nested message or a scalar. */
+function readField(r: ReaderT, type: string, f: FieldDef, wt: number, end: number, depth: number, lim: Required<DecodeLimits>): unknown {
+  const expected = wireTypeOf(f.type);
+  if (wt !== expected)
+    throw new FormatError(`onnx: ${type}.${f.name} has wire type ${wt}, expected ${expected}`, 'E_ONNX_PROTOBUF', { offset: r.pos });
+  if (typeof f.type !== 'object') return readScalar(r, f.type);
+  const len = r.uint32();
+  if (r.pos + len > end) throw new FormatError(`onnx: ${type}.${f.name} runs past its message`, 'E_ONNX_PROTOBUF', { offset: r.pos });
+  return decodeMessage(r, f.type.message, r.pos + len, depth + 1, lim);
+}
+
 function decodeMessage(r: ReaderT, type: string, end: number, depth: number, lim: Required<DecodeLimits>): Record<string, unknown> {
   if (depth > lim.maxDepth)
     throw new FormatError(`onnx: messages nested deeper than ${lim.maxDepth} levels (${type})`, 'E_ONNX_DEPTH', { offset: r.pos });
@@ -343,65 +354,38 @@ function decodeMessage(r: ReaderT, type: string, end: number, depth: number, lim
         }
         continue;
       }
-      if (wt !== expected)
-        throw new FormatError(`onnx: ${type}.${f.name} has wire type ${wt}, expected ${expected}`, 'E_ONNX_PROTOBUF', { offset: r.pos });
-      if (typeof f.type === 'object') {
-        const len = r.uint32();
-        if (r.pos + len > end) throw new FormatError(`onnx: ${type}.${f.name} runs past its message`, 'E_ONNX_PROTOBUF', { offset: r.pos });
-        arr.push(decodeMessage(r, f.type.message, r.pos + len, depth + 1, lim));
-      } else arr.push(readScalar(r, f.type));
+      arr.push(readField(r, type, f, wt, end, depth, lim));
       if (arr.length > lim.maxRepeated)
         throw new FormatError(`onnx: ${type}.${f.name} has more than ${lim.maxRepeated} elements`, 'E_ONNX_LIMIT', { offset: r.pos });
       continue;
     }
-    if (wt !== expected)
-      throw new FormatError(`onnx: ${type}.${f.name} has wire type ${wt}, expected ${expected}`, 'E_ONNX_PROTOBUF', { offset: r.pos });
-    if (typeof f.type === 'object') {
-      const len = r.uint32();
-      if (r.pos + len > end) throw new FormatError(`onnx: ${type}.${f.name} runs past its message`, 'E_ONNX_PROTOBUF', { offset: r.pos });
-      out[f.name] = decodeMessage(r, f.type.message, r.pos + len, depth + 1, lim);
-    } else out[f.name] = readScalar(r, f.type);
+    out[f.name] = readField(r, type, f, wt, end, depth, lim);
   }
   if (r.pos !== end) throw new FormatError(`onnx: ${type} does not end on a field boundary`, 'E_ONNX_PROTOBUF', { offset: r.pos });
   return out;
 }
 
-/** Decode a serialized ModelProto. Throws `FormatError` (`E_ONNX_PROTOBUF`, `E_ONNX_DEPTH`, `E_ONNX_LIMIT`). */
-export function decodeModelProto(bytes: Uint8Array, limits: DecodeLimits = {}): ModelProto {
+/** Decode a top-level message of `type`; anything protobufjs throws becomes a FormatError. */
+function decodeRoot(bytes: Uint8Array, type: string, limits: DecodeLimits): Record<string, unknown> {
   const lim = { maxDepth: limits.maxDepth ?? 64, maxRepeated: limits.maxRepeated ?? 2 ** 26 };
   const r = Reader.create(bytes);
   try {
-    return decodeMessage(r, 'ModelProto', bytes.length, 0, lim) as unknown as ModelProto;
+    return decodeMessage(r, type, bytes.length, 0, lim);
   } catch (e) {
     if (e instanceof BackpropError) throw e;
     throw new FormatError(`onnx: malformed protobuf (${e instanceof Error ? e.message : String(e)})`, 'E_ONNX_PROTOBUF', { offset: r.pos });
   }
 }
 
+/** Decode a serialized ModelProto. Throws `FormatError` (`E_ONNX_PROTOBUF`, `E_ONNX_DEPTH`, `E_ONNX_LIMIT`). */
+export function decodeModelProto(bytes: Uint8Array, limits: DecodeLimits = {}): ModelProto {
+  return decodeRoot(bytes, 'ModelProto', limits) as unknown as ModelProto;
+}
+
 function writeScalar(w: WriterT, t: Scalar, v: unknown): void {
-  switch (t) {
-    case 'int64':
-      w.int64(v as number);
-      break;
-    case 'uint64':
-      w.uint64(v as number);
-      break;
-    case 'int32':
-      w.int32(v as number);
-      break;
-    case 'float':
-      w.float(v as number);
-      break;
-    case 'double':
-      w.double(v as number);
-      break;
-    case 'string':
-      w.string(v as string);
-      break;
-    case 'bytes':
-      w.bytes(v as Uint8Array);
-      break;
-  }
+  if (t === 'string') w.string(v as string);
+  else if (t === 'bytes') w.bytes(v as Uint8Array);
+  else w[t](v as number); // the numeric scalar types are named as protobufjs's Writer methods
 }
 
 function encodeMessage(w: WriterT, type: string, msg: Record<string, unknown>): void {
@@ -418,23 +402,21 @@ function encodeMessage(w: WriterT, type: string, msg: Record<string, unknown>): 
         w.ldelim();
         continue;
       }
-      for (const x of arr) {
-        w.uint32((f.no << 3) | wt);
-        if (typeof f.type === 'object') {
-          w.fork();
-          encodeMessage(w, f.type.message, x as Record<string, unknown>);
-          w.ldelim();
-        } else writeScalar(w, f.type, x);
-      }
+      for (const x of arr) writeField(w, f, wt, x);
       continue;
     }
-    w.uint32((f.no << 3) | wt);
-    if (typeof f.type === 'object') {
-      w.fork();
-      encodeMessage(w, f.type.message, v as Record<string, unknown>);
-      w.ldelim();
-    } else writeScalar(w, f.type, v);
+    writeField(w, f, wt, v);
   }
+}
+
+/** One value of field `f`, tagged: a nested message (length-delimited) or a scalar. */
+function writeField(w: WriterT, f: FieldDef, wt: number, v: unknown): void {
+  w.uint32((f.no << 3) | wt);
+  if (typeof f.type === 'object') {
+    w.fork();
+    encodeMessage(w, f.type.message, v as Record<string, unknown>);
+    w.ldelim();
+  } else writeScalar(w, f.type, v);
 }
 
 /** Serialize a ModelProto. */
@@ -448,12 +430,5 @@ export function encodeModelProto(model: ModelProto): Uint8Array {
 
 /** Decode a serialized TensorProto (ONNX's test-data `.pb` files). Same errors as `decodeModelProto`. */
 export function decodeTensorProto(bytes: Uint8Array, limits: DecodeLimits = {}): TensorProto {
-  const lim = { maxDepth: limits.maxDepth ?? 64, maxRepeated: limits.maxRepeated ?? 2 ** 26 };
-  const r = Reader.create(bytes);
-  try {
-    return decodeMessage(r, 'TensorProto', bytes.length, 0, lim) as unknown as TensorProto;
-  } catch (e) {
-    if (e instanceof BackpropError) throw e;
-    throw new FormatError(`onnx: malformed protobuf (${e instanceof Error ? e.message : String(e)})`, 'E_ONNX_PROTOBUF', { offset: r.pos });
-  }
+  return decodeRoot(bytes, 'TensorProto', limits) as unknown as TensorProto;
 }

@@ -1,10 +1,11 @@
 /**
- * Tracing a forward pass for ONNX export: module hooks record standard layers as single events,
- * a few composite tensor methods are wrapped for the duration of the trace, and every other primitive
- * is recorded through the op table's tracer (see export.ts for how the events are lowered).
+ * Tracing a forward pass for ONNX export: module hooks record standard layers as single events, the
+ * tensor layer's method tracer records a few composite methods (softmax, matmul, ...) as single
+ * events, and every other primitive is recorded through the op table's tracer (see export.ts for how
+ * the events are lowered). Nothing is patched: both tracers are hooks the tensor layer consults.
  */
 import { NotSupportedError } from '../../core/errors.js';
-import { Tensor, setOpTracer } from '../../tensor/tensor.js';
+import { Tensor, setMethodTracer, setOpTracer } from '../../tensor/tensor.js';
 import { noGrad } from '../../autograd/mode.js';
 import type { Module } from '../../nn/module.js';
 
@@ -57,8 +58,6 @@ export const LAYER_TYPES = [
 export type LayerType = (typeof LAYER_TYPES)[number];
 const KNOWN_LAYERS = new Set<string>(LAYER_TYPES);
 
-const WRAPPED_METHODS = ['softmax', 'logSoftmax', 'matmul', 'mean', 'detach'] as const;
-
 /** Tensors in `v`, depth-first through nested arrays (an LSTM returns [out, [h, c]]). */
 function flatTensors(v: unknown): Tensor[] {
   if (v instanceof Tensor) return [v];
@@ -102,27 +101,22 @@ export function trace(model: Module, inputs: Tensor[]): { events: Ev[]; outputs:
       }),
     );
   }
-  const proto = Tensor.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const saved = new Map<string, (...a: unknown[]) => unknown>();
-  for (const name of WRAPPED_METHODS) {
-    const orig = proto[name]!;
-    saved.set(name, orig);
-    proto[name] = function (this: Tensor, ...args: unknown[]) {
-      if (depth > 0) return orig.apply(this, args);
-      depth++;
-      stack.push([]);
-      let y: unknown;
-      try {
-        y = orig.apply(this, args);
-      } finally {
-        depth--;
-        stack.pop();
-      }
-      const tensorsIn = [this, ...args.filter((a): a is Tensor => a instanceof Tensor)];
-      events.push({ kind: name === 'detach' ? 'alias' : 'method', op: name, inputs: tensorsIn, attrs: { args }, out: [y as Tensor] });
-      return y;
-    };
-  }
+  // composite methods (softmax, matmul, ...) are recorded as one event each through the method tracer
+  const prevMethodTracer = setMethodTracer((name, self, args, run) => {
+    if (depth > 0) return run();
+    depth++;
+    stack.push([]);
+    let y: Tensor;
+    try {
+      y = run();
+    } finally {
+      depth--;
+      stack.pop();
+    }
+    const tensorsIn = [self, ...args.filter((a): a is Tensor => a instanceof Tensor)];
+    events.push({ kind: name === 'detach' ? 'alias' : 'method', op: name, inputs: tensorsIn, attrs: { args }, out: [y] });
+    return y;
+  });
   const prevTracer = setOpTracer((name, ins, attrs, out) => {
     if (depth > 0) {
       stack[stack.length - 1]?.push({ kind: 'prim', op: name, inputs: ins.slice(), attrs: attrs as Record<string, unknown>, out: [out] });
@@ -135,7 +129,7 @@ export function trace(model: Module, inputs: Tensor[]): { events: Ev[]; outputs:
     return { events, outputs: outputsOf(y, `${model.typeName}.forward`) };
   } finally {
     setOpTracer(prevTracer);
-    for (const [name, fn] of saved) proto[name] = fn;
+    setMethodTracer(prevMethodTracer);
     for (const r of removers) r();
     stack = [];
   }

@@ -1,10 +1,11 @@
 /** Activation modules (state-free wrappers over nn.functional) and Dropout. */
+import { checkOptionKeys } from '../../core/options.js';
 import { ValueError } from '../../core/errors.js';
 import { defaultRng, type Rng } from '../../core/rng.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import * as F from '../functional.js';
 import { Module, pyRepr } from '../module.js';
-import { checkFinite, checkOptions, checkProb, pyFloat } from './common.js';
+import { checkFinite, checkProb, pyFloat } from './common.js';
 
 /** max(0, x), elementwise; any shape. */
 export class ReLU extends Module {
@@ -21,7 +22,7 @@ export class LeakyReLU extends Module {
   /** `new nn.LeakyReLU({ negativeSlope: 0.2 })` (PyTorch: `nn.LeakyReLU(negative_slope=0.2)`); default 0.01. */
   constructor(opts: { negativeSlope?: number } = {}) {
     super();
-    checkOptions(opts, ['negativeSlope'], 'LeakyReLU');
+    checkOptionKeys('LeakyReLU', opts, { negativeSlope: true });
     this.negativeSlope = checkFinite(opts.negativeSlope ?? 0.01, 'negativeSlope', 'LeakyReLU');
   }
   forward(x: Tensor): Tensor {
@@ -39,7 +40,7 @@ export class ELU extends Module {
   /** `new nn.ELU({ alpha: 0.7 })` (PyTorch: `nn.ELU(alpha=0.7)`); default 1. */
   constructor(opts: { alpha?: number } = {}) {
     super();
-    checkOptions(opts, ['alpha'], 'ELU');
+    checkOptionKeys('ELU', opts, { alpha: true });
     this.alpha = checkFinite(opts.alpha ?? 1, 'alpha', 'ELU');
   }
   forward(x: Tensor): Tensor {
@@ -56,7 +57,7 @@ export class GELU extends Module {
   readonly approximate: 'none' | 'tanh';
   constructor(opts: { approximate?: 'none' | 'tanh' } = {}) {
     super();
-    checkOptions(opts, ['approximate'], 'GELU');
+    checkOptionKeys('GELU', opts, { approximate: true });
     const a = opts.approximate ?? 'none';
     if (a !== 'none' && a !== 'tanh') throw new ValueError(`GELU: approximate must be 'none' or 'tanh', got '${String(a)}'`);
     this.approximate = a;
@@ -101,7 +102,7 @@ export class Softplus extends Module {
   /** `new nn.Softplus({ beta: 2, threshold: 10 })` (PyTorch: `nn.Softplus(beta=2, threshold=10)`); defaults 1 and 20. */
   constructor(opts: { beta?: number; threshold?: number } = {}) {
     super();
-    checkOptions(opts, ['beta', 'threshold'], 'Softplus');
+    checkOptionKeys('Softplus', opts, { beta: true, threshold: true });
     this.beta = checkFinite(opts.beta ?? 1, 'beta', 'Softplus');
     if (this.beta === 0) throw new ValueError('Softplus: beta must be non-zero (the output is x·(1/beta)), got 0');
     this.threshold = checkFinite(opts.threshold ?? 20, 'threshold', 'Softplus');
@@ -155,7 +156,7 @@ export class Dropout extends Module {
   rng: Rng | null;
   constructor(p = 0.5, opts: { rng?: Rng } = {}) {
     super();
-    checkOptions(opts, ['rng'], 'Dropout');
+    checkOptionKeys('Dropout', opts, { rng: true });
     this.p = checkProb(p, 'Dropout');
     this.rng = opts.rng ?? null;
   }

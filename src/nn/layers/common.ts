@@ -1,7 +1,8 @@
 /** Helpers shared by the layer modules: argument validation and init-time options. */
-import { ValueError } from '../../core/errors.js';
+import { isFloat } from '../../core/dtype.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
-import { checkOptionKeys } from '../../core/options.js';
+import { apply, type Tensor } from '../../tensor/tensor.js';
 
 /** Options every layer with random initial weights takes. */
 export interface InitOptions {
@@ -27,18 +28,7 @@ export function checkProb(p: unknown, who: string): number {
   return p;
 }
 
-/** A size given once for both spatial dims, or as `[h, w]` (kernelSize, stride, padding, ...). */
-export type IntOrPair = number | readonly [number, number];
-
-export function toPair(v: IntOrPair, what: string, who: string, allowZero = false): [number, number] {
-  const p: [number, number] = typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? [v[0], v[1]] : [NaN, NaN];
-  for (const x of p)
-    if (!Number.isInteger(x) || x < (allowZero ? 0 : 1))
-      throw new ValueError(
-        `${who}: ${what} must be a ${allowZero ? 'non-negative' : 'positive'} integer or a pair of them, got ${JSON.stringify(v)}`,
-      );
-  return p;
-}
+export type { IntOrPair } from '../../core/shape.js';
 
 /** PyTorch prints tuples for pair arguments: (3, 3). */
 export function pairRepr(p: readonly number[]): string {
@@ -58,7 +48,32 @@ export function pyFloat(v: number): string {
   return String(v);
 }
 
-/** Reject unknown option keys (see core/options): `LSTM: unknown option 'batch_first'; did you mean 'batchFirst'?`. */
-export function checkOptions(opts: unknown, allowed: readonly string[], who: string): void {
-  checkOptionKeys(who, opts, allowed);
+/**
+ * `y = x Wᵀ + b` with its input checked once, for `F.linear` and the `Linear` layer alike: weight
+ * [out, in], x [..., in] of a floating-point dtype. `layer` (`Linear(100, 10)`) names the calling
+ * module in the message and gives a shape mismatch the code `E_LINEAR_SHAPE`; null for `F.linear`.
+ */
+export function linearChecked(layer: string | null, x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`);
+  const inF = weight.shape[1]!;
+  const last = x.ndim === 0 ? undefined : x.shape[x.ndim - 1];
+  if (last !== inF)
+    throw layer
+      ? new ShapeError(
+          `${layer}: expected input [..., ${inF}], got ${fmtShape(x.shape)}; ` +
+            (last === undefined
+              ? 'hint: a 0-d tensor has no feature dim; reshape it to [1, 1]'
+              : `hint: the previous layer outputs ${last} features but this Linear expects ${inF}`),
+          'E_LINEAR_SHAPE',
+        )
+      : new ShapeError(
+          `linear: input ${fmtShape(x.shape)} and weight ${fmtShape(weight.shape)} cannot be multiplied; hint: the input has ${last} features but the layer expects ${inF}`,
+        );
+  if (!isFloat(x.dtype))
+    throw new DTypeError(`${layer ?? 'linear'}: expected a floating-point input, got ${x.dtype}; convert with .float()`);
+  // the common case, one primitive (one kernel call, bias fused); anything else composes matmul + add
+  if (x.ndim === 2 && x.dtype === weight.dtype && (!bias || (bias.ndim === 1 && bias.dtype === x.dtype)))
+    return apply('linear', bias ? [x, weight, bias] : [x, weight], {});
+  const y = x.matmul(weight.t());
+  return bias ? y.add(bias) : y;
 }

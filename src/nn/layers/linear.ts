@@ -1,4 +1,5 @@
 /** Linear and convolution layers with PyTorch's default initialisation. */
+import { checkOptionKeys } from '../../core/options.js';
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { defaultRng } from '../../core/rng.js';
 import { isFloat } from '../../core/dtype.js';
@@ -8,7 +9,8 @@ import type { Tensor } from '../../tensor/tensor.js';
 import * as F from '../functional.js';
 import * as init from '../init.js';
 import { Module, Parameter, pyRepr } from '../module.js';
-import { checkOptions, checkPosInt, pairRepr, toPair, type InitOptions, type IntOrPair } from './common.js';
+import { checkPosInt, linearChecked, pairRepr, type InitOptions } from './common.js';
+import { pair, type IntOrPair } from '../../core/shape.js';
 
 /** PyTorch's default for Linear/Conv: weight kaiming_uniform_(a=√5) (= U(±1/√fanIn)), bias U(±1/√fanIn). */
 function resetLinearLike(weight: Parameter, bias: Parameter | null, opts: InitOptions, fanInOverride?: number): void {
@@ -38,7 +40,7 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, opts: InitOptions & { bias?: boolean } = {}) {
     super();
-    checkOptions(opts, ['bias', 'rng'], 'Linear');
+    checkOptionKeys('Linear', opts, { bias: true, rng: true });
     this.inFeatures = checkPosInt(inFeatures, 'inFeatures', 'Linear', true);
     this.outFeatures = checkPosInt(outFeatures, 'outFeatures', 'Linear', true);
     this.weight = new Parameter(zeros(outFeatures, inFeatures));
@@ -47,17 +49,7 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const last = x.ndim === 0 ? undefined : x.shape[x.ndim - 1];
-    if (last !== this.inFeatures)
-      throw new ShapeError(
-        `${this.describe()}: expected input [..., ${this.inFeatures}], got ${fmtShape(x.shape)}; ` +
-          (last === undefined
-            ? 'hint: a 0-d tensor has no feature dim; reshape it to [1, 1]'
-            : `hint: the previous layer outputs ${last} features but this Linear expects ${this.inFeatures}`),
-        'E_LINEAR_SHAPE',
-      );
-    checkFloatInput(x, this.describe());
-    return F.linear(x, this.weight, this.bias);
+    return linearChecked(this.describe(), x, this.weight, this.bias);
   }
 
   private describe(): string {
@@ -130,16 +122,16 @@ export class Conv2d extends Module {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, opts: Conv2dOptions = {}) {
     super();
     const who = 'Conv2d';
-    checkOptions(opts, ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode', 'rng'], who);
+    checkOptionKeys(who, opts, { stride: true, padding: true, dilation: true, groups: true, bias: true, paddingMode: true, rng: true });
     this.inChannels = checkPosInt(inChannels, 'inChannels', who);
     this.outChannels = checkPosInt(outChannels, 'outChannels', who);
-    this.kernelSize = toPair(kernelSize, 'kernelSize', who);
-    this.stride = toPair(opts.stride ?? 1, 'stride', who);
+    this.kernelSize = pair(kernelSize, { what: 'kernelSize', who: who });
+    this.stride = pair(opts.stride ?? 1, { what: 'stride', who: who });
     const p = opts.padding ?? 0;
-    this.padding = p === 'valid' || p === 'same' ? p : toPair(p, 'padding', who, true);
+    this.padding = p === 'valid' || p === 'same' ? p : pair(p, { what: 'padding', who: who, allowZero: true });
     if (this.padding === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1))
       throw new ValueError(`${who}: padding='same' is not supported for strided convolutions`);
-    this.dilation = toPair(opts.dilation ?? 1, 'dilation', who);
+    this.dilation = pair(opts.dilation ?? 1, { what: 'dilation', who: who });
     this.groups = checkGroups(inChannels, outChannels, opts.groups ?? 1, who);
     this.paddingMode = checkPaddingMode(opts.paddingMode, who);
     this.weight = new Parameter(zeros(outChannels, inChannels / this.groups, ...this.kernelSize));
@@ -245,7 +237,7 @@ export class Conv1d extends Module {
   constructor(inChannels: number, outChannels: number, kernelSize: number, opts: Conv1dOptions = {}) {
     super();
     const who = 'Conv1d';
-    checkOptions(opts, ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode', 'rng'], who);
+    checkOptionKeys(who, opts, { stride: true, padding: true, dilation: true, groups: true, bias: true, paddingMode: true, rng: true });
     this.inChannels = checkPosInt(inChannels, 'inChannels', who);
     this.outChannels = checkPosInt(outChannels, 'outChannels', who);
     this.kernelSize = checkPosInt(kernelSize, 'kernelSize', who);
@@ -325,14 +317,14 @@ export class ConvTranspose2d extends Module {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, opts: ConvTranspose2dOptions = {}) {
     super();
     const who = 'ConvTranspose2d';
-    checkOptions(opts, ['stride', 'padding', 'outputPadding', 'dilation', 'groups', 'bias', 'rng'], who);
+    checkOptionKeys(who, opts, { stride: true, padding: true, outputPadding: true, dilation: true, groups: true, bias: true, rng: true });
     this.inChannels = checkPosInt(inChannels, 'inChannels', who);
     this.outChannels = checkPosInt(outChannels, 'outChannels', who);
-    this.kernelSize = toPair(kernelSize, 'kernelSize', who);
-    this.stride = toPair(opts.stride ?? 1, 'stride', who);
-    this.padding = toPair(opts.padding ?? 0, 'padding', who, true);
-    this.outputPadding = toPair(opts.outputPadding ?? 0, 'outputPadding', who, true);
-    this.dilation = toPair(opts.dilation ?? 1, 'dilation', who);
+    this.kernelSize = pair(kernelSize, { what: 'kernelSize', who: who });
+    this.stride = pair(opts.stride ?? 1, { what: 'stride', who: who });
+    this.padding = pair(opts.padding ?? 0, { what: 'padding', who: who, allowZero: true });
+    this.outputPadding = pair(opts.outputPadding ?? 0, { what: 'outputPadding', who: who, allowZero: true });
+    this.dilation = pair(opts.dilation ?? 1, { what: 'dilation', who: who });
     this.groups = checkGroups(inChannels, outChannels, opts.groups ?? 1, who);
     for (let i = 0; i < 2; i++)
       if (this.outputPadding[i]! >= Math.max(this.stride[i]!, this.dilation[i]!))

@@ -1,4 +1,5 @@
 /** Normalisation layers (BatchNorm1d/2d, LayerNorm) and Embedding. */
+import { checkOptionKeys } from '../../core/options.js';
 import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { defaultRng } from '../../core/rng.js';
 import { noGrad } from '../../autograd/mode.js';
@@ -7,7 +8,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import * as F from '../functional.js';
 import * as init from '../init.js';
 import { Module, Parameter, pyRepr } from '../module.js';
-import { checkOptions, checkPosInt, pyFloat, type InitOptions } from './common.js';
+import { checkPosInt, pyFloat, type InitOptions } from './common.js';
 
 /** Options of `BatchNorm1d`/`BatchNorm2d`; unknown keys throw a `ValueError`. Defaults as PyTorch: eps 1e-5, momentum 0.1, affine and trackRunningStats true. */
 export interface BatchNormOptions {
@@ -38,7 +39,7 @@ abstract class BatchNormBase extends Module {
   constructor(numFeatures: number, opts: BatchNormOptions) {
     super();
     const who = this.typeName;
-    checkOptions(opts, ['eps', 'momentum', 'affine', 'trackRunningStats'], who);
+    checkOptionKeys(who, opts, { eps: true, momentum: true, affine: true, trackRunningStats: true });
     this.numFeatures = checkPosInt(numFeatures, 'numFeatures', who);
     this.eps = opts.eps ?? 1e-5;
     if (!(this.eps > 0)) throw new ValueError(`${who}: eps must be positive, got ${this.eps}`);
@@ -158,7 +159,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], opts: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } = {}) {
     super();
-    checkOptions(opts, ['eps', 'elementwiseAffine', 'bias'], 'LayerNorm');
+    checkOptionKeys('LayerNorm', opts, { eps: true, elementwiseAffine: true, bias: true });
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape.slice();
     if (shape.length === 0) throw new ValueError('LayerNorm: normalizedShape must have at least one dim');
     for (const s of shape) checkPosInt(s, 'normalizedShape entries', 'LayerNorm');
@@ -206,7 +207,7 @@ export class Embedding extends Module {
     opts: InitOptions & { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; weight?: Tensor } = {},
   ) {
     super();
-    checkOptions(opts, ['paddingIdx', 'maxNorm', 'normType', 'weight', 'rng'], 'Embedding');
+    checkOptionKeys('Embedding', opts, { paddingIdx: true, maxNorm: true, normType: true, weight: true, rng: true });
     this.maxNorm = opts.maxNorm ?? null;
     this.normType = opts.normType ?? 2;
     if (this.maxNorm !== null && (!(this.maxNorm >= 0) || !Number.isFinite(this.maxNorm)))
@@ -234,7 +235,7 @@ export class Embedding extends Module {
 
   /** An Embedding holding `embeddings` [num, dim] (frozen unless `freeze: false`). */
   static fromPretrained(embeddings: Tensor, opts: { freeze?: boolean; paddingIdx?: number | null } = {}): Embedding {
-    checkOptions(opts, ['freeze', 'paddingIdx'], 'Embedding.fromPretrained');
+    checkOptionKeys('Embedding.fromPretrained', opts, { freeze: true, paddingIdx: true });
     if (embeddings.ndim !== 2) throw new ShapeError(`Embedding.fromPretrained: embeddings must be 2-D, got ${fmtShape(embeddings.shape)}`);
     const e = new Embedding(embeddings.shape[0]!, embeddings.shape[1]!, { weight: embeddings, paddingIdx: opts.paddingIdx });
     e.weight.requiresGrad_(!(opts.freeze ?? true));
@@ -273,7 +274,7 @@ export class GroupNorm extends Module {
 
   constructor(numGroups: number, numChannels: number, opts: { eps?: number; affine?: boolean } = {}) {
     super();
-    checkOptions(opts, ['eps', 'affine'], 'GroupNorm');
+    checkOptionKeys('GroupNorm', opts, { eps: true, affine: true });
     this.numGroups = checkPosInt(numGroups, 'numGroups', 'GroupNorm');
     this.numChannels = checkPosInt(numChannels, 'numChannels', 'GroupNorm');
     if (numChannels % numGroups)

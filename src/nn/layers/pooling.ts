@@ -1,9 +1,11 @@
 /** Pooling and upsampling modules. */
+import { checkOptionKeys } from '../../core/options.js';
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import * as F from '../functional.js';
 import { Module, pyRepr } from '../module.js';
-import { checkOptions, pairRepr, pyFloat, toPair, type IntOrPair } from './common.js';
+import { pairRepr, pyFloat } from './common.js';
+import { pair, type IntOrPair } from '../../core/shape.js';
 
 function check4d(x: Tensor, who: string): void {
   if (x.ndim !== 3 && x.ndim !== 4)
@@ -38,21 +40,21 @@ export class MaxPool2d extends Module {
     opts: { stride?: IntOrPair | null; padding?: IntOrPair; dilation?: IntOrPair; ceilMode?: boolean } = {},
   ) {
     super();
-    checkOptions(opts, ['stride', 'padding', 'dilation', 'ceilMode'], 'MaxPool2d');
-    toPair(kernelSize, 'kernelSize', 'MaxPool2d');
+    checkOptionKeys('MaxPool2d', opts, { stride: true, padding: true, dilation: true, ceilMode: true });
+    pair(kernelSize, { what: 'kernelSize', who: 'MaxPool2d' });
     this.kernelSize = kernelSize;
     this.stride = opts.stride ?? kernelSize;
-    toPair(this.stride, 'stride', 'MaxPool2d');
+    pair(this.stride, { what: 'stride', who: 'MaxPool2d' });
     this.padding = opts.padding ?? 0;
-    toPair(this.padding, 'padding', 'MaxPool2d', true);
+    pair(this.padding, { what: 'padding', who: 'MaxPool2d', allowZero: true });
     this.dilation = opts.dilation ?? 1;
-    toPair(this.dilation, 'dilation', 'MaxPool2d');
+    pair(this.dilation, { what: 'dilation', who: 'MaxPool2d' });
     this.ceilMode = opts.ceilMode ?? false;
   }
   forward(x: Tensor): Tensor {
     const who = `MaxPool2d(kernel_size=${intOrPairRepr(this.kernelSize)})`;
     check4d(x, who);
-    checkWindow(x, toPair(this.kernelSize, '', who), toPair(this.padding, '', who, true), toPair(this.dilation, '', who), who);
+    checkWindow(x, pair(this.kernelSize), pair(this.padding), pair(this.dilation), who);
     return F.maxPool2d(x, this.kernelSize, {
       stride: this.stride,
       padding: this.padding,
@@ -85,13 +87,13 @@ export class AvgPool2d extends Module {
     } = {},
   ) {
     super();
-    checkOptions(opts, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'], 'AvgPool2d');
-    toPair(kernelSize, 'kernelSize', 'AvgPool2d');
+    checkOptionKeys('AvgPool2d', opts, { stride: true, padding: true, ceilMode: true, countIncludePad: true, divisorOverride: true });
+    pair(kernelSize, { what: 'kernelSize', who: 'AvgPool2d' });
     this.kernelSize = kernelSize;
     this.stride = opts.stride ?? kernelSize;
-    toPair(this.stride, 'stride', 'AvgPool2d');
+    pair(this.stride, { what: 'stride', who: 'AvgPool2d' });
     this.padding = opts.padding ?? 0;
-    toPair(this.padding, 'padding', 'AvgPool2d', true);
+    pair(this.padding, { what: 'padding', who: 'AvgPool2d', allowZero: true });
     this.ceilMode = opts.ceilMode ?? false;
     this.countIncludePad = opts.countIncludePad ?? true;
     this.divisorOverride = opts.divisorOverride ?? null;
@@ -101,7 +103,7 @@ export class AvgPool2d extends Module {
   forward(x: Tensor): Tensor {
     const who = `AvgPool2d(kernel_size=${intOrPairRepr(this.kernelSize)})`;
     check4d(x, who);
-    checkWindow(x, toPair(this.kernelSize, '', who), toPair(this.padding, '', who, true), [1, 1], who);
+    checkWindow(x, pair(this.kernelSize), pair(this.padding), [1, 1], who);
     return F.avgPool2d(x, this.kernelSize, {
       stride: this.stride,
       padding: this.padding,
@@ -121,7 +123,7 @@ export class AdaptiveAvgPool2d extends Module {
   readonly outputSize: IntOrPair;
   constructor(outputSize: IntOrPair) {
     super();
-    toPair(outputSize, 'outputSize', 'AdaptiveAvgPool2d');
+    pair(outputSize, { what: 'outputSize', who: 'AdaptiveAvgPool2d' });
     this.outputSize = outputSize;
   }
   forward(x: Tensor): Tensor {
@@ -150,7 +152,7 @@ export class Upsample extends Module {
     alignCorners?: boolean | null;
   }) {
     super();
-    checkOptions(opts, ['size', 'scaleFactor', 'mode', 'alignCorners'], 'Upsample');
+    checkOptionKeys('Upsample', opts, { size: true, scaleFactor: true, mode: true, alignCorners: true });
     if ((opts.size === undefined) === (opts.scaleFactor === undefined))
       throw new ValueError('Upsample: give exactly one of size and scaleFactor');
     const mode = opts.mode ?? 'nearest';
@@ -158,7 +160,7 @@ export class Upsample extends Module {
       throw new ValueError(`Upsample: mode must be 'nearest', 'bilinear' or 'bicubic', got '${String(opts.mode)}'`);
     if (mode === 'nearest' && opts.alignCorners !== undefined && opts.alignCorners !== null)
       throw new ValueError("Upsample: alignCorners can only be set with the interpolating modes 'bilinear' and 'bicubic'");
-    if (opts.size !== undefined) toPair(opts.size, 'size', 'Upsample');
+    if (opts.size !== undefined) pair(opts.size, { what: 'size', who: 'Upsample' });
     if (opts.scaleFactor !== undefined) {
       const f = typeof opts.scaleFactor === 'number' ? [opts.scaleFactor] : opts.scaleFactor;
       if (f.some((v) => !(v > 0) || !Number.isFinite(v)))

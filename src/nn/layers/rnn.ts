@@ -5,6 +5,7 @@
  * `bias_hh_l{k}` [gates·H]; LSTM gates i, f, g, o; GRU gates r, z, n. Every weight and bias starts at
  * U(±1/√H).
  */
+import { checkOptionKeys, optionKeys } from '../../core/options.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { defaultRng, type Rng } from '../../core/rng.js';
 import { zeros } from '../../tensor/creation.js';
@@ -14,7 +15,7 @@ import * as F from '../functional.js';
 import { PackedSequence, packLike, padPackedSequence } from '../rnn-utils.js';
 import * as init from '../init.js';
 import { Module, Parameter } from '../module.js';
-import { checkOptions, checkPosInt, pyFloat, type InitOptions } from './common.js';
+import { checkPosInt, pyFloat, type InitOptions } from './common.js';
 
 /** The recurrence of an `RNNBase` layer (PyTorch's mode strings): Elman RNN with tanh or ReLU, LSTM, or GRU. */
 export type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
@@ -67,6 +68,28 @@ export interface LSTMOptions extends RNNOptions {
   projSize?: number;
 }
 
+/** Options of `RNN`: `RNNOptions` and the nonlinearity, 'tanh' (default) or 'relu'. */
+export type RNNModuleOptions = RNNOptions & { nonlinearity?: 'tanh' | 'relu' };
+const RNN_KEYS = optionKeys<RNNModuleOptions>()({
+  numLayers: true,
+  bias: true,
+  batchFirst: true,
+  dropout: true,
+  bidirectional: true,
+  rng: true,
+  nonlinearity: true,
+});
+const LSTM_KEYS = optionKeys<LSTMOptions>()({
+  numLayers: true,
+  bias: true,
+  batchFirst: true,
+  dropout: true,
+  bidirectional: true,
+  rng: true,
+  projSize: true,
+});
+const GRU_KEYS = optionKeys<RNNOptions>()({ numLayers: true, bias: true, batchFirst: true, dropout: true, bidirectional: true, rng: true });
+
 abstract class RNNBase extends Module {
   readonly mode: Mode;
   readonly inputSize: number;
@@ -84,20 +107,7 @@ abstract class RNNBase extends Module {
   constructor(mode: Mode, inputSize: number, hiddenSize: number, opts: LSTMOptions) {
     super();
     const who = this.typeName;
-    checkOptions(
-      opts,
-      [
-        'numLayers',
-        'bias',
-        'batchFirst',
-        'dropout',
-        'bidirectional',
-        'rng',
-        ...(mode.startsWith('RNN') ? ['nonlinearity'] : []),
-        ...(mode === 'LSTM' ? ['projSize'] : []),
-      ],
-      who,
-    );
+    checkOptionKeys(who, opts, mode === 'LSTM' ? LSTM_KEYS : mode === 'GRU' ? GRU_KEYS : RNN_KEYS);
     this.mode = mode;
     this.inputSize = checkPosInt(inputSize, 'inputSize', who);
     this.hiddenSize = checkPosInt(hiddenSize, 'hiddenSize', who);
@@ -309,7 +319,7 @@ abstract class RNNBase extends Module {
 export class RNN extends RNNBase {
   static readonly displayName = 'RNN';
   readonly nonlinearity: 'tanh' | 'relu';
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
+  constructor(inputSize: number, hiddenSize: number, opts: RNNModuleOptions = {}) {
     const nl = opts.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw new ValueError(`RNN: unknown nonlinearity '${String(nl)}'; use 'tanh' or 'relu'`);
     super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, opts);
@@ -385,13 +395,20 @@ export class GRU extends RNNBase {
 
 // ---------------------------------------------------------------- cells
 
+/** Options of `LSTMCell` and `GRUCell`: `bias` (default true) and the initial weights' `rng`. */
+export type CellOptions = InitOptions & { bias?: boolean };
+/** Options of `RNNCell`: `CellOptions` and the nonlinearity, 'tanh' (default) or 'relu'. */
+export type RNNCellOptions = CellOptions & { nonlinearity?: 'tanh' | 'relu' };
+const CELL_KEYS = optionKeys<CellOptions>()({ bias: true, rng: true });
+const RNN_CELL_KEYS = optionKeys<RNNCellOptions>()({ bias: true, rng: true, nonlinearity: true });
+
 abstract class CellBase extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;
-  constructor(gates: number, inputSize: number, hiddenSize: number, opts: InitOptions & { bias?: boolean }) {
+  constructor(gates: number, inputSize: number, hiddenSize: number, opts: CellOptions) {
     super();
     const who = this.typeName;
-    checkOptions(opts, ['bias', 'rng', ...(gates === 1 ? ['nonlinearity'] : [])], who);
+    checkOptionKeys(who, opts, gates === 1 ? RNN_CELL_KEYS : CELL_KEYS);
     this.inputSize = checkPosInt(inputSize, 'inputSize', who);
     this.hiddenSize = checkPosInt(hiddenSize, 'hiddenSize', who);
     const rng = opts.rng ?? defaultRng();
@@ -453,7 +470,7 @@ abstract class CellBase extends Module {
 export class RNNCell extends CellBase {
   static readonly displayName = 'RNNCell';
   readonly nonlinearity: 'tanh' | 'relu';
-  constructor(inputSize: number, hiddenSize: number, opts: InitOptions & { bias?: boolean; nonlinearity?: 'tanh' | 'relu' } = {}) {
+  constructor(inputSize: number, hiddenSize: number, opts: RNNCellOptions = {}) {
     super(1, inputSize, hiddenSize, opts);
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu')
@@ -473,7 +490,7 @@ export class RNNCell extends CellBase {
 /** One LSTM step: x [B, I], [h, c] → [h', c']. */
 export class LSTMCell extends CellBase {
   static readonly displayName = 'LSTMCell';
-  constructor(inputSize: number, hiddenSize: number, opts: InitOptions & { bias?: boolean } = {}) {
+  constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
     super(4, inputSize, hiddenSize, opts);
   }
   forward(input: Tensor, state: readonly [Tensor, Tensor] | null = null): [Tensor, Tensor] {
@@ -487,7 +504,7 @@ export class LSTMCell extends CellBase {
 /** One GRU step: x [B, I], h [B, H] → h' [B, H]. */
 export class GRUCell extends CellBase {
   static readonly displayName = 'GRUCell';
-  constructor(inputSize: number, hiddenSize: number, opts: InitOptions & { bias?: boolean } = {}) {
+  constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
     super(3, inputSize, hiddenSize, opts);
   }
   forward(input: Tensor, hx: Tensor | null = null): Tensor {

@@ -1,4 +1,5 @@
 /** MultiheadAttention and TransformerEncoderLayer, with PyTorch's parameter names and semantics. */
+import { checkOptionKeys } from '../../core/options.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { defaultRng, type Rng } from '../../core/rng.js';
 import { zeros } from '../../tensor/creation.js';
@@ -8,7 +9,7 @@ import * as init from '../init.js';
 import { Module, Parameter } from '../module.js';
 import { ModuleList } from '../containers.js';
 import { Dropout } from './activation.js';
-import { checkOptions, checkPosInt, checkProb, type InitOptions } from './common.js';
+import { checkPosInt, checkProb, type InitOptions } from './common.js';
 import { Linear } from './linear.js';
 import { LayerNorm } from './norm.js';
 
@@ -68,7 +69,16 @@ export class MultiheadAttention extends Module {
   constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {
     super();
     const who = 'MultiheadAttention';
-    checkOptions(opts, ['dropout', 'bias', 'batchFirst', 'kdim', 'vdim', 'addBiasKv', 'addZeroAttn', 'rng'], who);
+    checkOptionKeys(who, opts, {
+      dropout: true,
+      bias: true,
+      batchFirst: true,
+      kdim: true,
+      vdim: true,
+      addBiasKv: true,
+      addZeroAttn: true,
+      rng: true,
+    });
     this.embedDim = checkPosInt(embedDim, 'embedDim', who);
     this.numHeads = checkPosInt(numHeads, 'numHeads', who);
     if (embedDim % numHeads) throw new ValueError(`${who}: embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);
@@ -133,7 +143,13 @@ export class MultiheadAttention extends Module {
 
   forward(query: Tensor, key: Tensor, value: Tensor, opts: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
     const who = this.describe();
-    checkOptions(opts, ['keyPaddingMask', 'needWeights', 'attnMask', 'averageAttnWeights', 'isCausal'], `${who}.forward`);
+    checkOptionKeys(`${who}.forward`, opts, {
+      keyPaddingMask: true,
+      needWeights: true,
+      attnMask: true,
+      averageAttnWeights: true,
+      isCausal: true,
+    });
     for (const [n, t, f, fname] of [
       ['query', query, this.embedDim, 'E'],
       ['key', key, this.kdim, this.kdim === this.embedDim ? 'E' : 'kdim'],
@@ -227,11 +243,16 @@ export class TransformerEncoderLayer extends Module {
 
   constructor(dModel: number, nhead: number, opts: TransformerEncoderLayerOptions = {}) {
     super();
-    checkOptions(
-      opts,
-      ['dimFeedforward', 'dropout', 'activation', 'layerNormEps', 'batchFirst', 'normFirst', 'bias', 'rng'],
-      'TransformerEncoderLayer',
-    );
+    checkOptionKeys('TransformerEncoderLayer', opts, {
+      dimFeedforward: true,
+      dropout: true,
+      activation: true,
+      layerNormEps: true,
+      batchFirst: true,
+      normFirst: true,
+      bias: true,
+      rng: true,
+    });
     const rng = opts.rng ?? defaultRng();
     const p = checkProb(opts.dropout ?? 0.1, 'TransformerEncoderLayer');
     const ff = checkPosInt(opts.dimFeedforward ?? 2048, 'dimFeedforward', 'TransformerEncoderLayer');
@@ -283,7 +304,7 @@ export class TransformerEncoderLayer extends Module {
   }
 
   forward(src: Tensor, opts: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
-    checkOptions(opts, ['srcMask', 'srcKeyPaddingMask', 'isCausal'], 'TransformerEncoderLayer.forward');
+    checkOptionKeys('TransformerEncoderLayer.forward', opts, { srcMask: true, srcKeyPaddingMask: true, isCausal: true });
     const sa = (x: Tensor) =>
       this.drop('dropout1').call(
         this.selfAttn.call(x, x, x, {
@@ -326,7 +347,7 @@ export class TransformerEncoder extends Module {
 
   constructor(makeLayer: (index: number) => TransformerEncoderLayer, numLayers: number, opts: { norm?: Module | null } = {}) {
     super();
-    checkOptions(opts, ['norm'], 'TransformerEncoder');
+    checkOptionKeys('TransformerEncoder', opts, { norm: true });
     if (typeof makeLayer !== 'function')
       throw new ValueError('TransformerEncoder: the first argument must be a factory () => new TransformerEncoderLayer(...)');
     this.numLayers = checkPosInt(numLayers, 'numLayers', 'TransformerEncoder');
@@ -336,7 +357,7 @@ export class TransformerEncoder extends Module {
 
   /** src [S, N, E] ([N, S, E] with batchFirst layers) → same shape. */
   forward(src: Tensor, opts: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
-    checkOptions(opts, ['mask', 'srcKeyPaddingMask', 'isCausal'], 'TransformerEncoder.forward');
+    checkOptionKeys('TransformerEncoder.forward', opts, { mask: true, srcKeyPaddingMask: true, isCausal: true });
     let x = src;
     for (const layer of this.layers)
       x = (layer as TransformerEncoderLayer).call(x, {
