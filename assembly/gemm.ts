@@ -37,7 +37,14 @@ function packA(transA: i32, a: usize, lda: i32, i0: i32, p0: i32, mc: i32, kc: i
       if (rows == MR) {
         const r0 = a + (<usize>((i0 + ir) * lda + p0) << 2);
         const s = <usize>lda << 2;
-        for (let p = 0; p < kc; p++) {
+        let p = 0;
+        // four p at a time: rows 0–3 by a 4×4 transpose in registers, rows 4–5 (MR = 6) interleaved
+        for (; p + 4 <= kc; p += 4) {
+          const src = r0 + (<usize>p << 2);
+          const d = dst + (<usize>p * MR << 2);
+          packA4(src, s, d);
+        }
+        for (; p < kc; p++) {
           const src = r0 + (<usize>p << 2);
           const d = dst + (<usize>p * MR << 2);
           store<f32>(d, load<f32>(src));
@@ -71,6 +78,31 @@ function packA(transA: i32, a: usize, lda: i32, i0: i32, p0: i32, mc: i32, kc: i
       }
     }
     dst += <usize>MR * kc << 2;
+  }
+}
+
+/**
+ * Four p of one MR-tall panel of A (not transposed): MR rows of four floats at src (row stride s
+ * bytes) → for each p the MR values of its column, stored MR floats apart at d.
+ */
+@inline function packA4(src: usize, s: usize, d: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + s), r2 = v128.load(src + 2 * s), r3 = v128.load(src + 3 * s);
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  const c0 = i32x4.shuffle(t0, t1, 0, 1, 4, 5), c1 = i32x4.shuffle(t0, t1, 2, 3, 6, 7);
+  const c2 = i32x4.shuffle(t2, t3, 0, 1, 4, 5), c3 = i32x4.shuffle(t2, t3, 2, 3, 6, 7);
+  const step = <usize>MR << 2;
+  v128.store(d, c0);
+  v128.store(d + step, c1);
+  v128.store(d + 2 * step, c2);
+  v128.store(d + 3 * step, c3);
+  if (MR == 6) {
+    const r4 = v128.load(src + 4 * s), r5 = v128.load(src + 5 * s);
+    const lo = i32x4.shuffle(r4, r5, 0, 4, 1, 5), hi = i32x4.shuffle(r4, r5, 2, 6, 3, 7);
+    v128.store64_lane(d, lo, 0, 16);
+    v128.store64_lane(d + step, lo, 1, 16);
+    v128.store64_lane(d + 2 * step, hi, 0, 16);
+    v128.store64_lane(d + 3 * step, hi, 1, 16);
   }
 }
 

@@ -11,3 +11,4 @@ export * from './norm';
 export function heapBase(): usize {
   return __heap_base;
 }
+export * from './winograd';

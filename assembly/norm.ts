@@ -1,9 +1,9 @@
 // Fused batch-norm kernels, float32, over contiguous x [n, c, inner] (channel dim 1), channels
 // [c0, c1) only: the worker pool splits a call by channels, and every channel's results depend on
 // that channel alone, so any split gives the same bits. Each kernel does exactly the arithmetic of the
-// js specification (src/backend/js/norm.ts) in the same order — sums in f64, one element after
-// another; the elementwise parts in f32x4, whose lanes round as the js Math.fround steps do — so the
-// results are bit-identical to the js kernels.
+// js specification (src/backend/js/norm.ts) in the same order — sums in f64 in four partials (below);
+// the elementwise parts in f32x4 or f64x2, whose lanes round as the js steps do — so the results are
+// bit-identical to the js kernels.
 
 /** 1/√(var + eps) in f32, as the composed `var.add(eps).rsqrt()`. */
 @inline function invStd(v: f32, eps: f64): f32 {
@@ -14,27 +14,81 @@
   return p + (<usize>i << 2);
 }
 
+// Sums use the js specification's order (Sum4 in src/backend/js/norm.ts): four partials, element i
+// of each inner run to partial i mod 4, held as two f64x2 accumulators lo = (p0, p1), hi = (p2, p3);
+// the total is (p0 + p1) + (p2 + p3).
+
+/** Four f32 at p, widened: (x0, x1) and (x2, x3) as f64x2. */
+@inline function lo64(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v);
+}
+@inline function hi64(v: v128): v128 {
+  return f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+}
+@inline function total(lo: v128, hi: v128): f64 {
+  return (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
+}
+/**
+ * The last k (0..3) floats of a run at p as four f32 lanes, zero beyond k: adding a zero term leaves
+ * a partial's bits unchanged (a partial starts at +0 and is never −0), so the tail adds as a vector.
+ */
+@inline function tail(p: usize, k: i32): v128 {
+  let v = f32x4.splat(0);
+  if (k > 0) v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (k > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (k > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
 /** out[ch] = mean, out[c + ch] = biased variance of channel ch, for ch in [c0, c1). */
 export function batchNormStatsF32(x: usize, n: i32, c: i32, inner: i32, out: usize, c0: i32, c1: i32): void {
   const N = <f64>n * <f64>inner;
+  const in4 = inner & ~3;
   for (let ch = c0; ch < c1; ch++) {
-    let s: f64 = 0;
+    let sl = f64x2.splat(0), sh = f64x2.splat(0);
     for (let b = 0; b < n; b++) {
       const p = at(x, (b * c + ch) * inner);
-      for (let i = 0; i < inner; i++) s += <f64>load<f32>(at(p, i));
+      let i = 0;
+      for (; i < in4; i += 4) {
+        const v = v128.load(at(p, i));
+        sl = f64x2.add(sl, lo64(v));
+        sh = f64x2.add(sh, hi64(v));
+      }
+      if (i < inner) {
+        const v = tail(at(p, i), inner - i);
+        sl = f64x2.add(sl, lo64(v));
+        sh = f64x2.add(sh, hi64(v));
+      }
     }
-    const mean = <f32>(s / N);
+    const mean = <f32>(total(sl, sh) / N);
     const m = <f64>mean;
-    let q: f64 = 0;
+    const M = f64x2.splat(m);
+    let ql = f64x2.splat(0), qh = f64x2.splat(0);
     for (let b = 0; b < n; b++) {
       const p = at(x, (b * c + ch) * inner);
-      for (let i = 0; i < inner; i++) {
-        const d = <f64>load<f32>(at(p, i)) - m;
-        q += d * d;
+      let i = 0;
+      for (; i < in4; i += 4) {
+        const v = v128.load(at(p, i));
+        const dl = f64x2.sub(lo64(v), M), dh = f64x2.sub(hi64(v), M);
+        ql = f64x2.add(ql, f64x2.mul(dl, dl));
+        qh = f64x2.add(qh, f64x2.mul(dh, dh));
+      }
+      if (i < inner) {
+        // missing lanes: d = 0 − m would not be zero, so square only the present ones
+        const k = inner - i;
+        const v = tail(at(p, i), k);
+        let dl = f64x2.sub(lo64(v), M), dh = f64x2.sub(hi64(v), M);
+        dl = f64x2.mul(dl, dl);
+        dh = f64x2.mul(dh, dh);
+        if (k < 2) dl = f64x2.replace_lane(dl, 1, 0);
+        dh = f64x2.replace_lane(dh, 1, 0);
+        if (k < 3) dh = f64x2.replace_lane(dh, 0, 0);
+        ql = f64x2.add(ql, dl);
+        qh = f64x2.add(qh, dh);
       }
     }
     store<f32>(at(out, ch), mean);
-    store<f32>(at(out, c + ch), <f32>(q / N));
+    store<f32>(at(out, c + ch), <f32>(total(ql, qh) / N));
   }
 }
 
@@ -60,20 +114,36 @@ export function batchNormForwardF32(x: usize, mean: usize, vari: usize, w: usize
 /** out[ch] = Σ g·(x − mean)·invstd (weight gradient), out[c + ch] = Σ g (bias gradient), in f64. */
 export function batchNormGradSumsF32(g: usize, x: usize, mean: usize, vari: usize, n: i32, c: i32, inner: i32, eps: f64,
   out: usize, c0: i32, c1: i32): void {
+  const in4 = inner & ~3;
   for (let ch = c0; ch < c1; ch++) {
     const m = <f64>load<f32>(at(mean, ch)), s = <f64>invStd(load<f32>(at(vari, ch)), eps);
-    let sg: f64 = 0, sgx: f64 = 0;
+    const M = f64x2.splat(m);
+    let gl = f64x2.splat(0), gh = f64x2.splat(0), xl = f64x2.splat(0), xh = f64x2.splat(0);
     for (let b = 0; b < n; b++) {
       const o = (b * c + ch) * inner;
       const pg = at(g, o), px = at(x, o);
-      for (let i = 0; i < inner; i++) {
-        const gi = <f64>load<f32>(at(pg, i));
-        sg += gi;
-        sgx += gi * (<f64>load<f32>(at(px, i)) - m);
+      let i = 0;
+      for (; i < in4; i += 4) {
+        const vg = v128.load(at(pg, i)), vx = v128.load(at(px, i));
+        const g0 = lo64(vg), g1 = hi64(vg);
+        gl = f64x2.add(gl, g0);
+        gh = f64x2.add(gh, g1);
+        xl = f64x2.add(xl, f64x2.mul(g0, f64x2.sub(lo64(vx), M)));
+        xh = f64x2.add(xh, f64x2.mul(g1, f64x2.sub(hi64(vx), M)));
+      }
+      if (i < inner) {
+        // missing lanes: g = 0, so both terms are zero (g·(x − m) = 0·(0 − m) = ±0; +0 + ±0 = +0 when the partial is +0, else the partial)
+        const k = inner - i;
+        const vg = tail(at(pg, i), k), vx = tail(at(px, i), k);
+        const g0 = lo64(vg), g1 = hi64(vg);
+        gl = f64x2.add(gl, g0);
+        gh = f64x2.add(gh, g1);
+        xl = f64x2.add(xl, f64x2.mul(g0, f64x2.sub(lo64(vx), M)));
+        xh = f64x2.add(xh, f64x2.mul(g1, f64x2.sub(hi64(vx), M)));
       }
     }
-    store<f32>(at(out, ch), <f32>(sgx * s));
-    store<f32>(at(out, c + ch), <f32>sg);
+    store<f32>(at(out, ch), <f32>(total(xl, xh) * s));
+    store<f32>(at(out, c + ch), <f32>total(gl, gh));
   }
 }
 
@@ -99,10 +169,19 @@ export function batchNormGradInputF32(g: usize, x: usize, mean: usize, vari: usi
     }
     const m = <f64>load<f32>(at(mean, ch)), sd = <f64>s;
     const k = <f64>wc * sd, mg = <f64>load<f32>(at(sums, c + ch)) / N, mgx = <f64>load<f32>(at(sums, ch)) / N;
+    const K = f64x2.splat(k), MG = f64x2.splat(mg), M = f64x2.splat(m), SD = f64x2.splat(sd), MGX = f64x2.splat(mgx);
     for (let b = 0; b < n; b++) {
       const o = (b * c + ch) * inner;
       const pg = at(g, o), px = at(x, o), pd = at(dx, o);
-      for (let i = 0; i < inner; i++) {
+      let i = 0;
+      // two lanes of f64 at a time: the same operations per element, so the same bits
+      for (; i + 4 <= inner; i += 4) {
+        const vg = v128.load(at(pg, i)), vx = v128.load(at(px, i));
+        const rl = f64x2.mul(K, f64x2.sub(f64x2.sub(lo64(vg), MG), f64x2.mul(f64x2.mul(f64x2.sub(lo64(vx), M), SD), MGX)));
+        const rh = f64x2.mul(K, f64x2.sub(f64x2.sub(hi64(vg), MG), f64x2.mul(f64x2.mul(f64x2.sub(hi64(vx), M), SD), MGX)));
+        v128.store(at(pd, i), i32x4.shuffle(f32x4.demote_f64x2_zero(rl), f32x4.demote_f64x2_zero(rh), 0, 1, 4, 5));
+      }
+      for (; i < inner; i++) {
         store<f32>(at(pd, i), <f32>(k * (<f64>load<f32>(at(pg, i)) - mg - (<f64>load<f32>(at(px, i)) - m) * sd * mgx)));
       }
     }

@@ -68,32 +68,84 @@ export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
     }
     return;
   }
+  // stride 1 or 2 without dilation: four outputs at a time where their windows lie inside the image
+  // (and one float more to the right, which the stride-2 loads touch), the rest one at a time
+  const vec = (sw == 1 || sw == 2) && dh == 1 && dw == 1;
+  // inside: ox in [oxLo, oxHi) have every window column (plus one) in [0, w)
+  const oxLo = vec ? min((pw + sw - 1) / sw, ow) : ow;
+  const lim = w - kw - 1 + pw; // ox·sw ≤ lim: the window's columns and one more inside the row
+  const oxHi = vec && lim >= 0 ? max(min(lim / sw + 1, ow), oxLo) : oxLo;
   for (let p = 0; p < planes; p++) {
     const xb = x + (<usize>(p * h * w) << 2);
     for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        let best: f32 = -Infinity;
-        let bi: i32 = -1;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh - ph + ky * dh;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * sw - pw + kx * dw;
-            if (ix < 0 || ix >= w) continue;
-            const v = load<f32>(xb + (<usize>(iy * w + ix) << 2));
-            if (v > best || v != v || bi < 0) {
-              best = v;
-              bi = iy * w + ix;
-              if (v != v) break;
-            }
-          }
-        }
-        store<f32>(y + (o << 2), best);
-        store<i32>(idx + (o << 2), bi);
-        o++;
+      const rowsInside = oy * sh - ph >= 0 && oy * sh - ph + kh <= h;
+      let ox = 0;
+      if (vec && rowsInside) {
+        for (; ox < oxLo; ox++) maxPoolOne(xb, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oy, ox, y + ((o + <usize>ox) << 2), idx + ((o + <usize>ox) << 2));
+        for (; ox + 4 <= oxHi; ox += 4) maxPoolFour(xb, w, kh, kw, sw, oy * sh - ph, ox * sw - pw, y + ((o + <usize>ox) << 2), idx + ((o + <usize>ox) << 2));
+      }
+      for (; ox < ow; ox++) maxPoolOne(xb, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oy, ox, y + ((o + <usize>ox) << 2), idx + ((o + <usize>ox) << 2));
+      o += <usize>ow;
+    }
+  }
+}
+
+/** One output of the general max pool: the window in (ky, kx) order; the first NaN of a row wins that row. */
+@inline function maxPoolOne(xb: usize, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  oy: i32, ox: i32, yp: usize, ip: usize): void {
+  let best: f32 = -Infinity;
+  let bi: i32 = -1;
+  for (let ky = 0; ky < kh; ky++) {
+    const iy = oy * sh - ph + ky * dh;
+    if (iy < 0 || iy >= h) continue;
+    for (let kx = 0; kx < kw; kx++) {
+      const ix = ox * sw - pw + kx * dw;
+      if (ix < 0 || ix >= w) continue;
+      const v = load<f32>(xb + (<usize>(iy * w + ix) << 2));
+      if (v > best || v != v || bi < 0) {
+        best = v;
+        bi = iy * w + ix;
+        if (v != v) break;
       }
     }
   }
+  store<f32>(yp, best);
+  store<i32>(ip, bi);
+}
+
+/**
+ * Four adjacent outputs (stride sw = 1 or 2, no dilation) whose windows lie inside the image, rows
+ * iy0.., columns ix0 + sw·lane ..: maxPoolOne's comparisons as lane masks. Per row, `stop` marks
+ * lanes that took a NaN (maxPoolOne's break): they take nothing more in that row.
+ */
+@inline function maxPoolFour(xb: usize, w: i32, kh: i32, kw: i32, sw: i32, iy0: i32, ix0: i32, yp: usize, ip: usize): void {
+  const step = sw == 2 ? i32x4(0, 2, 4, 6) : i32x4(0, 1, 2, 3);
+  let best = f32x4.splat(0);
+  let bi = i32x4.splat(0);
+  for (let ky = 0; ky < kh; ky++) {
+    const r = (iy0 + ky) * w + ix0;
+    let stop = i32x4.splat(0);
+    for (let kx = 0; kx < kw; kx++) {
+      const q = xb + (<usize>(r + kx) << 2);
+      let v: v128;
+      if (sw == 2) v = i32x4.shuffle(v128.load(q), v128.load(q, 16), 0, 2, 4, 6);
+      else v = v128.load(q);
+      const iv = i32x4.add(i32x4.splat(r + kx), step);
+      const nan = f32x4.ne(v, v);
+      if (ky == 0 && kx == 0) {
+        best = v;
+        bi = iv;
+        stop = nan;
+        continue;
+      }
+      const take = v128.andnot(v128.or(f32x4.gt(v, best), nan), stop);
+      best = v128.bitselect(v, best, take);
+      bi = v128.bitselect(iv, bi, take);
+      stop = v128.or(stop, v128.and(take, nan));
+    }
+  }
+  v128.store(yp, best);
+  v128.store(ip, bi);
 }
 
 /** dx[plane, idx] += dy (dx zeroed here). */

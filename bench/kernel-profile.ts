@@ -1,15 +1,15 @@
 /**
  * Where a workload's time goes, kernel by kernel: `npm run build && node --import tsx
- * bench/kernel-profile.ts [cnn|resnet18] [threads] [steps]`. Wraps every entry of the active kernel
+ * bench/kernel-profile.ts [cnn|mlp|mlp32|lenet|resnet18] [threads] [steps]`. Wraps every entry of the active kernel
  * table and charges each call's process CPU time (user + system, all threads of the process) to the
  * kernel, keyed by op or layer geometry. CPU time rather than wall time, so a machine loaded by other
  * work still gives a usable split (wall time is printed too). `cnn`: one Adam training step of the
- * CLI's cnn at batch 128; `resnet18`: one 1×3×224×224 inference of resnet18 through importOnnx.
+ * CLI's cnn at batch 128; `mlp` / `mlp32`: one step of the bench's MLP 784-256-128-10 at batch 128 / 32; `lenet`: LeNet-5 at batch 64; `resnet18`: one 1×3×224×224 inference of resnet18 through importOnnx.
  */
 import * as bp from './backprop.js';
 import { kernels } from '../dist/backend/dispatch.js';
 import { loadDigits } from './digits.js';
-import { cnnTrainer } from './models.js';
+import { cnnTrainer, lenetTrainer, mlpTrainer } from './models.js';
 import { resnet18Onnx } from './resnet18.js';
 
 const workload = process.argv[2] ?? 'cnn';
@@ -26,11 +26,19 @@ if (workload === 'cnn') {
   const tr = cnnTrainer(loadDigits(), 128);
   let i = 0;
   step = () => tr.step(i++);
+} else if (workload === 'mlp' || workload === 'mlp32') {
+  const tr = mlpTrainer(loadDigits(), workload === 'mlp' ? 128 : 32);
+  let i = 0;
+  step = () => tr.step(i++);
+} else if (workload === 'lenet') {
+  const tr = lenetTrainer(loadDigits(), 64);
+  let i = 0;
+  step = () => tr.step(i++);
 } else if (workload === 'resnet18') {
   const { bytes, input } = resnet18Onnx();
   const m = await bp.importOnnx(bytes);
   step = () => void (bp.noGrad(() => m.call(input)) as bp.Tensor).dataSync();
-} else throw new Error(`kernel-profile: unknown workload '${workload}' (cnn or resnet18)`);
+} else throw new Error(`kernel-profile: unknown workload '${workload}' (cnn, mlp, mlp32, lenet or resnet18)`);
 for (let i = 0; i < 2; i++) step(); // warm up
 
 const table = kernels() as unknown as Record<string, (...a: unknown[]) => unknown>;

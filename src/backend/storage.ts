@@ -56,6 +56,12 @@ export class Cell {
   evicted: TypedArray | null = null;
   /** Set when the engine freed the data: reading it is a bug. */
   freed = false;
+  /**
+   * Whether the block holds data that came from the JS heap (an upload: parameters, inputs) or was
+   * placed explicitly (optimizer state), rather than a kernel's output: eviction takes kernel outputs
+   * first (see Arena.evict).
+   */
+  fromHost = false;
   /** Least-recently-used list links (device-managed). */
   prev: Cell | null = null;
   next: Cell | null = null;

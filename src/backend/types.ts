@@ -53,7 +53,24 @@ export type UnaryOp =
 
 /** Elementwise two-input operations a backend implements (inputs broadcast as strided views). */
 export type BinaryOp =
-  'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'atan2' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'and' | 'or' | 'xor';
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'maximum'
+  | 'minimum'
+  | 'atan2'
+  | 'reluGrad'
+  | 'eq'
+  | 'ne'
+  | 'lt'
+  | 'le'
+  | 'gt'
+  | 'ge'
+  | 'and'
+  | 'or'
+  | 'xor';
 
 /** Reductions over one axis a backend implements. */
 export type ReduceOp = 'sum' | 'max' | 'min' | 'prod';

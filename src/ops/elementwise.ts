@@ -60,7 +60,7 @@ export const unaryOps = {
   // d σ(x) = σ(x)(1 - σ(x))
   sigmoid: unary('sigmoid', 'sigmoid', 'float', none, (g, { output }) => [g.mul(output.mul(output.neg().add(1)))]),
   // d relu(x) = 1 if x > 0 else 0 (0 at the kink, like PyTorch)
-  relu: unary('relu', 'relu', 'same', none, (g, { inputs: [x] }) => [g.mul(x.gt(0).to(g.dtype))]),
+  relu: unary('relu', 'relu', 'same', none, (g, { inputs: [x], run }) => [run('reluGrad', [g, x], {})]),
   sign: unary('sign', 'sign', 'same', none, zeroGrad),
   // d x² = 2x
   square: unary('square', 'square', 'same', none, (g, { inputs: [x] }) => [g.mul(x).mul(2)]),
@@ -213,6 +213,8 @@ export const binaryOps = {
     const half = a.eq(b).to(g.dtype).mul(0.5);
     return [unbroadcast(g.mul(a.lt(b).to(g.dtype).add(half)), a), unbroadcast(g.mul(b.lt(a).to(g.dtype).add(half)), b)];
   }),
+  // ReLU's gradient in one pass: g where x > 0, else g·0 (the bits of g·(x > 0)); linear in g
+  reluGrad: binary('reluGrad', 'reluGrad', 'arith', (gg, { inputs: [g, x], run }) => [unbroadcast(run('reluGrad', [gg, x], {}), g), null]),
   eq: binary('eq', 'eq', 'cmp', null),
   ne: binary('ne', 'ne', 'cmp', null),
   lt: binary('lt', 'lt', 'cmp', null),

@@ -100,6 +100,7 @@ export interface OpAttrs {
   div: NoAttrs;
   pow: NoAttrs;
   maximum: NoAttrs;
+  reluGrad: NoAttrs;
   minimum: NoAttrs;
   eq: NoAttrs;
   ne: NoAttrs;

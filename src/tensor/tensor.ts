@@ -214,6 +214,19 @@ function escape(v: unknown): void {
   else if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) Object.values(v).forEach(escape);
 }
 
+/**
+ * @internal For an `internalScope` body that knows when a value has had its last use (an interpreter
+ * walking a graph): free `t`'s storage now if it is an engine temporary of a running scope that no
+ * graph node holds; else do nothing (the scope's exit, or backward's release, frees it as before). The
+ * caller guarantees that no other value it will still use shares the storage (views share it).
+ */
+export function releaseTemporary(t: Tensor): void {
+  const r = t.record;
+  if (scope === null || !r.internal || !r.scoped || r.holders > 0) return;
+  r.scoped = false;
+  freeInternal(r);
+}
+
 setSharedGradTest(isSharedGrad, internalScope);
 
 function checkFinite(t: Tensor, op: string): void {

@@ -1031,6 +1031,8 @@ export const SPECS: OpSpec[] = [
     differentiable: true,
     samples: unarySamples(normal),
   },
+  // ReLU's gradient g·(x > 0) in one pass: linear in g, zero gradient in x (samples keep x off the kink)
+  binary('reluGrad', (g, x) => apply('reluGrad', [g, x], {}), normal, nonzero),
   {
     name: 'conv2dGradInput',
     fn: (gy, w) =>

@@ -55,6 +55,8 @@ const convCases: [string, Conv2dArgs][] = [
   ['groups 2', convArgs(2, 4, 9, 9, 6, 3, 3, 1, 1, 1, 2)],
   ['depthwise (groups = channels)', convArgs(1, 3, 8, 8, 3, 3, 3, 2, 1, 1, 3)],
   ['larger: 16→32 channels 3x3 on 20x20, batch 4', convArgs(4, 16, 20, 20, 32, 3, 3, 1, 1)],
+  ['stride 2, 3x3 pad 1, wide rows (vector im2col)', convArgs(2, 3, 30, 37, 8, 3, 3, 2, 1)],
+  ['resnet stem shape 7x7/2 pad 3', convArgs(1, 3, 32, 40, 4, 7, 7, 2, 3)],
 ];
 
 describe('wasm conv2d parity with js (float32)', () => {

@@ -31,7 +31,7 @@ const layouts: [string, number[], number[], number[], number, number][] = [
 ];
 
 describe('wasm binary kernels match js', () => {
-  const ops: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+  const ops: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'reluGrad', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
   for (const [name, shape, sa, sb, la, lb] of layouts)
     it(name, () => {
       const ad = randF32(la + 3, la);
@@ -187,6 +187,27 @@ describe('fused softmax cross-entropy (wasm) matches the js kernel', () => {
       expectClose(got.probs, want.probs, 2.4e-7, 1e-37, 'probs');
       for (const v of got.loss) expect(Number.isFinite(v)).toBe(true);
     });
+});
+
+describe('reluGrad: the bits of g·(x > 0), lane for lane as the js kernel', () => {
+  it('signed zeros, NaN and infinities in g and x, on the vector path and the tail', () => {
+    const vals = [0, -0, 1, -1, NaN, Infinity, -Infinity, 2.5, 1e-45];
+    const n = vals.length * vals.length;
+    const g = new Float32Array(n);
+    const x = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      g[i] = vals[i % vals.length]!;
+      x[i] = vals[Math.floor(i / vals.length)]!;
+    }
+    const v = (d: Float32Array): View => ({ data: d, offset: 0, strides: [1] });
+    const got = wasm.kernels.binary!('reluGrad', v(g), v(x), [n], 'float32');
+    const want = jsKernels.binary('reluGrad', v(g), v(x), [n], 'float32');
+    for (let i = 0; i < n; i++) {
+      const composed = Math.fround(g[i]! * (x[i]! > 0 ? 1 : 0));
+      expect(Object.is(want[i], composed), `js reluGrad(${g[i]}, ${x[i]}) = ${want[i]}, g·(x > 0) = ${composed}`).toBe(true);
+      expect(Object.is(got[i], want[i]), `wasm reluGrad(${g[i]}, ${x[i]}) = ${got[i]}, js ${want[i]}`).toBe(true);
+    }
+  });
 });
 
 describe('maximum/minimum: signed zeros and NaN lane for lane as the js kernel', () => {

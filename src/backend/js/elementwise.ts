@@ -144,6 +144,9 @@ function binaryFn(op: BinaryOp): (a: number, b: number) => number {
       return (a, b) => (a !== a || b !== b ? NaN : b < a ? b : a);
     case 'atan2':
       return Math.atan2;
+    // ReLU's gradient: a (the incoming gradient) where b (ReLU's input) > 0, else a·0 — the bits of a·(b > 0)
+    case 'reluGrad':
+      return (a, b) => (b > 0 ? a : a * 0);
     case 'eq':
       return (a, b) => (a === b ? 1 : 0);
     case 'ne':

@@ -15,28 +15,60 @@ function invStd(v: number, eps: number, r: (v: number) => number): number {
   return r(1 / Math.sqrt(r(v + r(eps))));
 }
 
+/**
+ * The order of every per-channel sum here (the wasm kernels add in the same order, two f64x2
+ * accumulators): four partial sums, element i of each inner run going to partial i mod 4, each
+ * partial adding its terms in order over the images; the total is (p0 + p1) + (p2 + p3).
+ */
+class Sum4 {
+  p0 = 0;
+  p1 = 0;
+  p2 = 0;
+  p3 = 0;
+  total(): number {
+    return this.p0 + this.p1 + (this.p2 + this.p3);
+  }
+}
+
 /** [2·c]: the per-channel mean, then the biased variance Σ(x − mean)²/N (N = n·inner), each rounded once. */
 export const batchNormStats: Kernels['batchNormStats'] = (x, n, c, inner, outDType) => {
   const out = allocate(outDType, 2 * c);
   const r = rounder(outDType);
   const N = n * inner;
+  const in4 = inner & ~3;
   for (let ch = 0; ch < c; ch++) {
-    let s = 0;
+    const s = new Sum4();
     for (let b = 0; b < n; b++) {
       const o = (b * c + ch) * inner;
-      for (let i = 0; i < inner; i++) s += x[o + i]!;
-    }
-    const mean = r(s / N);
-    let q = 0;
-    for (let b = 0; b < n; b++) {
-      const o = (b * c + ch) * inner;
-      for (let i = 0; i < inner; i++) {
-        const d = x[o + i]! - mean;
-        q += d * d;
+      let i = 0;
+      for (; i < in4; i += 4) {
+        s.p0 += x[o + i]!;
+        s.p1 += x[o + i + 1]!;
+        s.p2 += x[o + i + 2]!;
+        s.p3 += x[o + i + 3]!;
       }
+      if (i < inner) s.p0 += x[o + i]!;
+      if (i + 1 < inner) s.p1 += x[o + i + 1]!;
+      if (i + 2 < inner) s.p2 += x[o + i + 2]!;
+    }
+    const mean = r(s.total() / N);
+    const q = new Sum4();
+    const sq = (v: number) => (v - mean) * (v - mean);
+    for (let b = 0; b < n; b++) {
+      const o = (b * c + ch) * inner;
+      let i = 0;
+      for (; i < in4; i += 4) {
+        q.p0 += sq(x[o + i]!);
+        q.p1 += sq(x[o + i + 1]!);
+        q.p2 += sq(x[o + i + 2]!);
+        q.p3 += sq(x[o + i + 3]!);
+      }
+      if (i < inner) q.p0 += sq(x[o + i]!);
+      if (i + 1 < inner) q.p1 += sq(x[o + i + 1]!);
+      if (i + 2 < inner) q.p2 += sq(x[o + i + 2]!);
     }
     out[ch] = mean;
-    out[c + ch] = r(q / N);
+    out[c + ch] = r(q.total() / N);
   }
   return out;
 };
@@ -69,21 +101,45 @@ export const batchNormForward: Kernels['batchNormForward'] = (x, mean, vari, w, 
 export const batchNormGradSums: Kernels['batchNormGradSums'] = (g, x, mean, vari, n, c, inner, eps, outDType) => {
   const out = allocate(outDType, 2 * c);
   const r = rounder(outDType);
+  const in4 = inner & ~3;
   for (let ch = 0; ch < c; ch++) {
     const m = mean[ch]!,
       s = invStd(vari[ch]!, eps, r);
-    let sg = 0;
-    let sgx = 0;
+    // the order of Sum4 (see batchNormStats), for Σg and Σg·(x − mean) alike
+    const sg = new Sum4();
+    const sgx = new Sum4();
     for (let b = 0; b < n; b++) {
       const o = (b * c + ch) * inner;
-      for (let i = 0; i < inner; i++) {
-        const gi = g[o + i]!;
-        sg += gi;
-        sgx += gi * (x[o + i]! - m);
+      let i = 0;
+      for (; i < in4; i += 4) {
+        const g0 = g[o + i]!,
+          g1 = g[o + i + 1]!,
+          g2 = g[o + i + 2]!,
+          g3 = g[o + i + 3]!;
+        sg.p0 += g0;
+        sg.p1 += g1;
+        sg.p2 += g2;
+        sg.p3 += g3;
+        sgx.p0 += g0 * (x[o + i]! - m);
+        sgx.p1 += g1 * (x[o + i + 1]! - m);
+        sgx.p2 += g2 * (x[o + i + 2]! - m);
+        sgx.p3 += g3 * (x[o + i + 3]! - m);
+      }
+      if (i < inner) {
+        sg.p0 += g[o + i]!;
+        sgx.p0 += g[o + i]! * (x[o + i]! - m);
+      }
+      if (i + 1 < inner) {
+        sg.p1 += g[o + i + 1]!;
+        sgx.p1 += g[o + i + 1]! * (x[o + i + 1]! - m);
+      }
+      if (i + 2 < inner) {
+        sg.p2 += g[o + i + 2]!;
+        sgx.p2 += g[o + i + 2]! * (x[o + i + 2]! - m);
       }
     }
-    out[ch] = sgx * s;
-    out[c + ch] = sg;
+    out[ch] = sgx.total() * s;
+    out[c + ch] = sg.total();
   }
   return out;
 };

@@ -16,6 +16,8 @@ export enum Ew {
   Div = 3,
   Maximum = 4,
   Minimum = 5,
+  /** a where b > 0, else a·0 (ReLU's gradient) */
+  ReluGrad = 6,
   Eq = 16,
   Ne = 17,
   Lt = 18,

@@ -253,7 +253,7 @@ export class Arena implements Device {
     if (this.stats.liveBytes + bytes > RESIDENT_MAX_BYTES) return null;
     const at = this.block(bytes);
     if (at < 0) return null;
-    const view = this.adopt(at, bytes, n);
+    const view = this.adopt(at, bytes, n, true);
     view.fill(0);
     return view;
   }
@@ -273,6 +273,7 @@ export class Arena implements Device {
     if (at < 0) return false;
     this.f32.set(h, at >> 2);
     this.place(s, at, bytes, new Float32Array(this.memory.buffer, at, h.length));
+    c.fromHost = true;
     this.stats.uploaded++;
     this.stats.uploadedBytes += h.length * 4;
     return true;
@@ -304,21 +305,37 @@ export class Arena implements Device {
     if (this.stats.liveBytes > budget) this.evict(Math.floor(budget * 0.75));
   }
 
-  /** Evict least-recently-used storages until live storage bytes are at most `target`. */
+  /**
+   * Evict storages until live storage bytes are at most `target`: first kernel outputs, least recently
+   * used first, then the rest (uploaded and explicitly placed data: parameters, optimizer state,
+   * inputs) in the same order. In a loop that never yields, most kernel outputs past the budget are
+   * dead activations whose finalizers have not run; taking them first keeps a model whose weights
+   * and activations together exceed the budget from evicting and re-uploading all its weights on every
+   * pass (resnet18 inference under the 64 MiB default: 80 MB evicted and 47 MB uploaded per inference
+   * with plain LRU).
+   */
   evict(target: number): void {
-    while (this.stats.liveBytes > target && this.head !== null) {
-      const c = this.head;
-      c.evicted = this.f32.slice(c.at >> 2, (c.at >> 2) + c.n);
-      this.stats.evicted++;
-      this.stats.evictedBytes += c.n * 4;
-      this.drop(c);
+    for (let c = this.head; c !== null && this.stats.liveBytes > target;) {
+      const next = c.next;
+      if (!c.fromHost) this.evictOne(c);
+      c = next;
     }
+    while (this.stats.liveBytes > target && this.head !== null) this.evictOne(this.head);
+  }
+
+  private evictOne(c: Cell): void {
+    c.evicted = this.f32.slice(c.at >> 2, (c.at >> 2) + c.n);
+    this.stats.evicted++;
+    this.stats.evictedBytes += c.n * 4;
+    this.drop(c);
   }
 
   /** Turn the block at `at` into a new storage's home; returns its view. */
-  private adopt(at: number, bytes: number, n: number): Float32Array {
+  private adopt(at: number, bytes: number, n: number, fromHost = false): Float32Array {
     const view = new Float32Array(this.memory.buffer, at, n);
-    this.place(new Storage('float32', view), at, bytes, view);
+    const s = new Storage('float32', view);
+    this.place(s, at, bytes, view);
+    s.cell.fromHost = fromHost;
     return view;
   }
 

@@ -9,9 +9,17 @@ import { jsKernels } from '../js/index.js';
 import type { BinaryOp, Kernels, ReduceOp, UnaryOp, View } from '../types.js';
 import { Ew, Red } from './abi.js';
 import type { Arena } from './arena.js';
+import type { Gemm } from './gemm.js';
 
 /** Below this many elements the js loop is as fast as the copy-in/copy-out. */
 export const MIN_ELEMENTS = 64;
+
+/**
+ * From `minElements` elements an elementwise call is split across the worker pool by its outermost
+ * dimension (after dropping leading 1s): every output element is computed by one share alone, with
+ * the same arithmetic, so the bits do not depend on the number of threads. Tests lower it.
+ */
+export const elementwiseSplit = { minElements: 1 << 16 };
 
 const BIN: Partial<Record<BinaryOp, Ew>> = {
   add: Ew.Add,
@@ -20,6 +28,7 @@ const BIN: Partial<Record<BinaryOp, Ew>> = {
   div: Ew.Div,
   maximum: Ew.Maximum,
   minimum: Ew.Minimum,
+  reluGrad: Ew.ReluGrad,
   eq: Ew.Eq,
   ne: Ew.Ne,
   lt: Ew.Lt,
@@ -75,7 +84,7 @@ function unitContiguous(v: View, shape: readonly number[]): boolean {
   return true;
 }
 
-export function createElementwise(arena: Arena) {
+export function createElementwise(arena: Arena, gemm: Gemm) {
   const e = arena.exports;
 
   /** Copy a view's span in; returns its address, or -1 when it is not worth it. */
@@ -104,7 +113,7 @@ export function createElementwise(arena: Arena) {
     const nd = shape.length;
     if (nd > 8) return null;
     arena.reset();
-    const need = (span(a, shape) + (b ? span(b, shape) : 0) + n) * 4 + 1024;
+    const need = (span(a, shape) + (b ? span(b, shape) : 0) + n) * 4 + 1024 + (gemm.pool ? gemm.pool.size * 256 : 0);
     if (!arena.fits(need)) return null;
     const pa = putView(a, shape, n);
     if (pa < 0) return null;
@@ -118,7 +127,41 @@ export function createElementwise(arena: Arena) {
     const sa = putStrides(a, nd);
     const sb = b ? putStrides(b, nd) : sa;
     const out = arena.alloc(n * outBytes);
-    e.elementwise(code, nd, ps, pa, sa, pb, sb, out, p0, p1);
+    // the outermost dimension of size > 1: the split runs over it (leading 1s address nothing)
+    let d0 = 0;
+    while (d0 < nd - 1 && shape[d0] === 1) d0++;
+    const rows = nd > 0 ? shape[d0]! : 1;
+    const pool = gemm.pool;
+    const T = pool && n >= elementwiseSplit.minElements ? Math.min(pool.size, rows) : 1;
+    if (T === 1) e.elementwise(code, nd, ps, pa, sa, pb, sb, out, p0, p1);
+    else {
+      const inner = n / rows;
+      const [strideA, strideB] = [a.strides[d0]!, b ? b.strides[d0]! : 0];
+      const per = Math.ceil(rows / T);
+      const parts: number[][] = [];
+      for (let r0 = 0; r0 < rows; r0 += per) {
+        const r = Math.min(per, rows - r0);
+        // each share its own shape and stride arrays: the kernel rewrites them in place
+        const psh = arena.alloc(nd * 4);
+        for (let i = 0; i < nd; i++) arena.i32[(psh >> 2) + i] = i === d0 ? r : shape[i]!;
+        const qa = putStrides(a, nd);
+        const qb = b ? putStrides(b, nd) : qa;
+        parts.push([
+          code,
+          nd,
+          psh,
+          pa + 4 * r0 * strideA,
+          qa,
+          pb + 4 * r0 * (b ? strideB : strideA),
+          qb,
+          out + r0 * inner * outBytes,
+          p0,
+          p1,
+        ]);
+      }
+      const call = (x: readonly number[]) => e.elementwise(x[0]!, x[1]!, x[2]!, x[3]!, x[4]!, x[5]!, x[6]!, x[7]!, x[8]!, x[9]!);
+      pool!.run('elementwise', parts, call);
+    }
     if (outBytes === 4) return arena.takeF32(out, n);
     const r = new Uint8Array(n);
     r.set(new Uint8Array(arena.memory.buffer, out, n));

@@ -21,6 +21,16 @@ export function isF32(...xs: TypedArray[]): boolean {
 /** From `minElements` elements a max-pool call is split across the worker pool by planes; tests lower it. */
 export const poolSplit = { minElements: 1 << 17 };
 
+/**
+ * When the 3×3 stride-1 convolutions (forward, input and weight gradients) run Winograd F(2×2, 3×3)
+ * (assembly/winograd.ts): `enabled` (tests compare it with the im2col path), and the smallest
+ * output channel count and number of 2×2 output tiles for which it pays (input channels: ≥ 4). The
+ * filter transform writes 16·cIn·cOut floats per call, so with few tiles (resnet18's 256- and
+ * 512-channel layers at batch 1: 49 and 16 tiles) im2col + GEMM is faster (measured on the loaded
+ * machine: 11.4 vs 5.6 ms at 256→256 on 14×14).
+ */
+export const winogradConv = { enabled: true, minChannels: 8, minTiles: 64 };
+
 export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
   function matmul(p: MatmulArgs, outDType: DType): TypedArray {
     const { batch, m, k, n } = p;
@@ -139,6 +149,100 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     pool!.run(fn, parts, call);
   }
 
+  /**
+   * Whether a stride-1 3×3 convolution (or, with `grad`, its input gradient, itself such a
+   * convolution with padding 2 − p) runs Winograd F(2×2, 3×3); see `winogradConv`.
+   */
+  function useWinograd(a: Conv2dArgs, grad: boolean): boolean {
+    if (!winogradConv.enabled || a.kh !== 3 || a.kw !== 3 || a.groups !== 1) return false;
+    if (a.strideH !== 1 || a.strideW !== 1 || a.dilH !== 1 || a.dilW !== 1) return false;
+    if (grad && (a.padH > 2 || a.padW > 2)) return false;
+    const [cIn, cOut] = grad ? [a.cOut, a.cIn] : [a.cIn, a.cOut];
+    const [oh, ow] = grad ? [a.h, a.w] : [a.oh, a.ow];
+    const tiles = a.n * ((oh + 1) >> 1) * ((ow + 1) >> 1);
+    return cIn >= 4 && cOut >= winogradConv.minChannels && tiles >= winogradConv.minTiles;
+  }
+
+  /**
+   * Winograd F(2×2, 3×3) for conv2d (input x, weight w) or, with `grad`, its input gradient (p = gy,
+   * computed as the convolution of gy with w flipped and transposed, padding 2 − p): the filter
+   * transform split by output channels, then the tile rows split across the pool. Each output element
+   * is computed by one share alone, so the bits are the same for any number of threads.
+   */
+  function winograd(p: TypedArray, w: TypedArray, outLen: number, a: Conv2dArgs, grad: boolean): Float32Array | null {
+    const v: Conv2dArgs = grad
+      ? { ...a, cIn: a.cOut, cOut: a.cIn, h: a.oh, w: a.ow, oh: a.h, ow: a.w, padH: 2 - a.padH, padW: 2 - a.padW, bias: null }
+      : a;
+    arena.reset();
+    const g = convGeom(v, false);
+    const uBytes = arena.exports.winogradFilterBytes(g);
+    const workBytes = arena.exports.winogradWorkBytes(g);
+    const scratchBytes = gemm.scratchFor(1, 1, 1);
+    const rows = v.n * ((v.oh + 1) >> 1);
+    const pool = gemm.pool;
+    // a product of the direct sizes (the work Winograd saves scales with it)
+    const big = pool !== null && v.n * v.cOut * v.oh * v.ow * v.cIn * 9 >= gemm.parallelMinMacs;
+    const T = big ? Math.min(pool.size, rows) : 1;
+    const bias = !grad && a.bias ? a.bias : null;
+    if (!arena.fits((p.length + w.length + outLen + (bias ? bias.length : 0)) * 4 + uBytes + T * (workBytes + scratchBytes + 256) + 1024))
+      return null;
+    const pp = arena.refF32(p, 0, p.length);
+    const ww = arena.refF32(w, 0, w.length);
+    arena.i32[(g >> 2) + ConvGeom.Bias] = bias ? arena.refF32(bias, 0, a.cOut) : 0;
+    const u = arena.alloc(uBytes);
+    const out = arena.alloc(outLen * 4);
+    const flip = grad ? 1 : 0;
+    if (T === 1) {
+      arena.exports.winogradFilter(g, ww, u, 0, v.cOut, flip);
+      arena.exports.winogradTiles(g, pp, u, out, arena.alloc(workBytes), arena.alloc(scratchBytes), 0, rows);
+      return arena.takeF32(out, outLen);
+    }
+    const filterParts: number[][] = [];
+    const perCo = Math.ceil(v.cOut / T);
+    for (let c0 = 0; c0 < v.cOut; c0 += perCo) filterParts.push([g, ww, u, c0, Math.min(v.cOut, c0 + perCo), flip]);
+    pool!.run('winogradFilter', filterParts, (x) => arena.exports.winogradFilter(x[0]!, x[1]!, x[2]!, x[3]!, x[4]!, x[5]!));
+    // shares of whole tile rows
+    const parts: number[][] = [];
+    const per = Math.ceil(rows / T);
+    for (let r0 = 0; r0 < rows; r0 += per) {
+      parts.push([g, pp, u, out, arena.alloc(workBytes), arena.alloc(scratchBytes), r0, Math.min(rows, r0 + per)]);
+    }
+    pool!.run('winogradTiles', parts, (x) => arena.exports.winogradTiles(x[0]!, x[1]!, x[2]!, x[3]!, x[4]!, x[5]!, x[6]!, x[7]!));
+    return arena.takeF32(out, outLen);
+  }
+
+  /**
+   * Winograd F(2×2, 3×3) weight gradient of a stride-1 3×3 convolution (assembly/winograd.ts,
+   * `winogradGradWeight`), split across the pool by output channels: each element of dw is summed
+   * over all tiles by one share, in the same order, so the bits are the same for any number of threads.
+   */
+  function winogradWeight(x: TypedArray, gy: TypedArray, a: Conv2dArgs): Float32Array | null {
+    const outLen = a.cOut * a.cIn * 9;
+    arena.reset();
+    const g = convGeom({ ...a, bias: null }, false);
+    const zBytes = arena.exports.winogradFilterBytes(g);
+    const workBytes = arena.exports.winogradWorkBytes(g);
+    const scratchBytes = gemm.scratchFor(1, 1, 1);
+    const pool = gemm.pool;
+    const big = pool !== null && a.n * a.cOut * a.oh * a.ow * a.cIn * 9 >= gemm.parallelMinMacs;
+    // shares of ≥ 8 output channels
+    const T = big ? Math.min(pool.size, Math.ceil(a.cOut / 8)) : 1;
+    if (!arena.fits((x.length + gy.length + outLen) * 4 + zBytes + T * (workBytes + scratchBytes + 256) + 1024)) return null;
+    const xx = arena.refF32(x, 0, x.length);
+    const dy = arena.refF32(gy, 0, gy.length);
+    const z = arena.alloc(zBytes);
+    const out = arena.alloc(outLen * 4);
+    const parts: number[][] = [];
+    const per = Math.ceil(a.cOut / T);
+    for (let c0 = 0; c0 < a.cOut; c0 += per) {
+      parts.push([g, xx, dy, out, z, arena.alloc(workBytes), arena.alloc(scratchBytes), c0, Math.min(a.cOut, c0 + per)]);
+    }
+    const call = (p: readonly number[]) => arena.exports.winogradGradWeight(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!);
+    if (parts.length === 1) call(parts[0]!);
+    else pool!.run('winogradGradWeight', parts, call);
+    return arena.takeF32(out, outLen);
+  }
+
   type ConvFn = 'conv2dForward' | 'conv2dBackwardInput' | 'conv2dBackwardWeight';
   /**
    * Lay out geometry, two inputs, output, columns and GEMM scratch; run `fn`; copy the output out.
@@ -208,7 +312,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     return arena.takeF32(out, outLen);
   }
 
-  const ew = createElementwise(arena);
+  const ew = createElementwise(arena, gemm);
   const opt = createOptim(arena, gemm);
   return {
     ...createNorm(arena, gemm),
@@ -221,21 +325,27 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     matmul,
     conv2d(x, w, a, outDType) {
       if (outDType === 'float32' && isF32(x, w) && (!a.bias || isF32(a.bias))) {
-        const r = conv('conv2dForward', x, w, a.n * a.cOut * a.oh * a.ow, a);
+        const r = useWinograd(a, false)
+          ? winograd(x, w, a.n * a.cOut * a.oh * a.ow, a, false)
+          : conv('conv2dForward', x, w, a.n * a.cOut * a.oh * a.ow, a);
         if (r) return r;
       }
       return jsKernels.conv2d(x, w, a, outDType);
     },
     conv2dGradInput(gy, w, a, outDType) {
       if (outDType === 'float32' && isF32(gy, w)) {
-        const r = conv('conv2dBackwardInput', gy, w, a.n * a.cIn * a.h * a.w, a);
+        const r = useWinograd(a, true)
+          ? winograd(gy, w, a.n * a.cIn * a.h * a.w, a, true)
+          : conv('conv2dBackwardInput', gy, w, a.n * a.cIn * a.h * a.w, a);
         if (r) return r;
       }
       return jsKernels.conv2dGradInput(gy, w, a, outDType);
     },
     conv2dGradWeight(x, gy, a, outDType) {
       if (outDType === 'float32' && isF32(x, gy)) {
-        const r = conv('conv2dBackwardWeight', x, gy, a.cOut * (a.cIn / a.groups) * a.kh * a.kw, a);
+        const r = useWinograd(a, false)
+          ? winogradWeight(x, gy, a)
+          : conv('conv2dBackwardWeight', x, gy, a.cOut * (a.cIn / a.groups) * a.kh * a.kw, a);
         if (r) return r;
       }
       return jsKernels.conv2dGradWeight(x, gy, a, outDType);

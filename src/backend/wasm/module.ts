@@ -50,6 +50,22 @@ export interface KernelExports {
   conv2dBackwardInput(g: number, dy: number, w: number, dx: number, cols: number, scratch: number): void;
   /** Columns [k0, k1) of the weight gradient (0, K for all of it); see assembly/conv.ts. */
   conv2dBackwardWeight(g: number, x: number, dy: number, dw: number, cols: number, scratch: number, k0: number, k1: number): void;
+  /** Winograd F(2×2, 3×3): see assembly/winograd.ts. */
+  winogradFilterBytes(g: number): number;
+  winogradWorkBytes(g: number): number;
+  winogradFilter(g: number, w: number, u: number, co0: number, co1: number, flip: number): void;
+  winogradTiles(g: number, x: number, u: number, y: number, work: number, scratch: number, r0: number, r1: number): void;
+  winogradGradWeight(
+    g: number,
+    x: number,
+    dy: number,
+    dw: number,
+    z: number,
+    work: number,
+    scratch: number,
+    co0: number,
+    co1: number,
+  ): void;
   maxPool2d(g: number, x: number, y: number, idx: number): void;
   maxPool2dBackward(g: number, dy: number, idx: number, dx: number): void;
   avgPool2d(g: number, src: number, dst: number, back: number): void;
@@ -160,6 +176,11 @@ export const KERNEL_ARITY: { readonly [K in keyof KernelExports]: Arity<KernelEx
   conv2dForward: 6,
   conv2dBackwardInput: 6,
   conv2dBackwardWeight: 8,
+  winogradFilterBytes: 1,
+  winogradWorkBytes: 1,
+  winogradFilter: 6,
+  winogradTiles: 8,
+  winogradGradWeight: 9,
   maxPool2d: 4,
   maxPool2dBackward: 4,
   avgPool2d: 4,

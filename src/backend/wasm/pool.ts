@@ -38,6 +38,10 @@ export const POOL_FNS = [
   'batchNormGradInputF32',
   'maxPool2d',
   'maxPool2dBackward',
+  'winogradFilter',
+  'winogradTiles',
+  'winogradGradWeight',
+  'elementwise',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 

@@ -65,6 +65,7 @@ export const PRIM_LOWERING: PrimTable = {
   expm1: (c) => c.g.emit(c.out, 'Sub', [c.g.node('Exp', c.ins())[0]!, c.g.scalar(1, c.x)]),
   gelu: (c) => void c.g.names.set(c.out, geluDecomposed(c.g, c.ins()[0]!, c.x, 'none')),
   geluGrad: gradient,
+  reluGrad: gradient,
   powScalar: (c, a) => c.g.emit(c.out, 'Pow', [c.ins()[0]!, c.g.scalar(a.exponent, c.x)]),
   clamp: (c, a) =>
     c.g.emit(c.out, 'Clip', [c.ins()[0]!, a.min === null ? '' : c.g.scalar(a.min, c.x), a.max === null ? '' : c.g.scalar(a.max, c.x)]),

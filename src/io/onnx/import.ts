@@ -11,7 +11,7 @@
  */
 import { checkOnnxCounts, checkOnnxOpset, elementBudgetError, ONNX_MAX_ELEMENTS } from '../onnx-limits.js';
 import { BackpropError, FormatError, NotSupportedError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import { Tensor } from '../../tensor/tensor.js';
+import { Tensor, internalScope, releaseTemporary } from '../../tensor/tensor.js';
 import { Module, Parameter } from '../../nn/module.js';
 import { decodeModelProto, OnnxAttrType, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from './proto.js';
 import { protoToTensor } from './tensors.js';
@@ -355,6 +355,18 @@ export class OnnxModule extends Module {
     return node;
   }
 
+  private lastUses: Map<string, INode> | null = null;
+
+  /** Each intermediate value's last reading node (its producer if none reads it); graph outputs are left out. */
+  private lastUse(): Map<string, INode> {
+    if (this.lastUses) return this.lastUses;
+    const m = new Map<string, INode>();
+    for (const node of this.nodes) for (const name of [...node.outputs, ...node.inputs]) if (name !== '') m.set(name, node);
+    for (const name of [...this.outputNames, ...this.inputNames]) m.delete(name);
+    this.lastUses = m;
+    return m;
+  }
+
   /** Run the graph. Inputs in the order of `inputNames`. */
   forward(...inputs: Tensor[]): Tensor | Tensor[] {
     if (inputs.length !== this.inputNames.length)
@@ -372,6 +384,19 @@ export class OnnxModule extends Module {
         );
       env.set(this.inputNames[i]!, t);
     });
+    // The graph's intermediate values go to no one but the next nodes (no hooks or user code run
+    // inside; BatchNormalization's running buffers are updated in place): engine temporaries, freed as
+    // soon as nothing holds them (README, "Design: memory model"), as a closed Sequential's are.
+    return internalScope(() => this.run(env));
+  }
+
+  private run(env: Map<string, Tensor>): Tensor | Tensor[] {
+    // each value's last reader (or its producer, when nothing reads it): after that node runs the value
+    // is released, and its storage freed at once when no other live value shares it (a view)
+    const last = this.lastUse();
+    const live = new Map<object, number>();
+    const hold = (t: Tensor, d: number) => live.set(t.record, (live.get(t.record) ?? 0) + d);
+    for (const t of env.values()) hold(t, 1);
     const get = (name: string): Tensor => {
       const v = env.get(name) ?? this.consts.get(name)?.();
       if (!v) throw new FormatError(`onnx: value ${JSON.stringify(name)} is not defined`, 'E_ONNX_GRAPH');
@@ -410,7 +435,15 @@ export class OnnxModule extends Module {
             'E_ONNX_OUTPUT',
           );
         env.set(name, o);
+        hold(o, 1);
       });
+      for (const name of [...node.inputs, ...node.outputs]) {
+        if (last.get(name) !== node || !env.has(name)) continue;
+        const t = env.get(name)!;
+        env.delete(name);
+        hold(t, -1);
+        if (live.get(t.record) === 0) releaseTemporary(t);
+      }
     }
     const res = this.outputNames.map((n) => get(n));
     return res.length === 1 ? res[0]! : res;
