@@ -100,6 +100,7 @@ const ON_GPU = [
   'powScalar',
   'reciprocal',
   'relu',
+  'reluGrad',
   'repeat / chunk / split',
   'reshape / view',
   'round',

@@ -236,6 +236,9 @@ function binaryExpr(op: BinaryOp, c: Elem): string {
       return cmp(`a != ${z} || b != ${z}`);
     case 'xor':
       return cmp(`(a != ${z}) != (b != ${z})`);
+    case 'reluGrad':
+      // a = the incoming gradient, b = relu's input: a where b > 0, else a·0 (the bits of a·(b > 0))
+      return `select(a * ${z}, a, b > ${z})`;
   }
 }
 const INT_BINARY: ReadonlySet<BinaryOp> = new Set([
