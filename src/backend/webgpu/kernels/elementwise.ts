@@ -1,0 +1,200 @@
+/** WGSL kernels of the webgpu backend: Elementwise ops, reductions and the runtime's copy/fill (in-place writes, pad, cat). */
+import type { DType } from '../../../core/dtype.js';
+import { contiguousStrides, numel } from '../../../core/shape.js';
+import type { Kernels, ReduceOp } from '../../types.js';
+import { WebGpuRuntime, elemOf, type Elem } from '../runtime.js';
+import {
+  CLAMP,
+  ENTRY1D,
+  HEADER,
+  INDEX,
+  INDEX1D,
+  INT_BINARY,
+  MATH,
+  META,
+  binaryExpr,
+  gpuOut,
+  intUnaryExpr,
+  kernelOut,
+  load,
+  meta,
+  store,
+  unaryExpr,
+  split,
+} from '../wgsl.js';
+
+export function elementwiseKernels(rt: WebGpuRuntime) {
+  const out = (dtype: DType, n: number, where: string) => kernelOut(rt, dtype, n, where);
+  const unary: Kernels['unary'] = (op, x, shape, outDType, p0 = 0, p1 = 0) => {
+    elemOf(outDType, op);
+    const n = numel(shape);
+    const o = out(outDType, n, op);
+    if (n === 0) return o.handle;
+    const bx = rt.bind(x.data, op);
+    const intExpr = bx.elem === 'i32' && outDType !== 'float32' ? intUnaryExpr(op) : null;
+    const c: Elem = intExpr !== null ? 'i32' : 'f32';
+    let flags = 0;
+    if (op === 'clamp') {
+      if (!Number.isNaN(p0)) flags |= 1;
+      if (!Number.isNaN(p1)) flags |= 2;
+    }
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
+@group(0) @binding(2) var<storage, read_write> ys: array<${elemOf(gpuOut(outDType), op)}>;
+${INDEX}${MATH}${CLAMP}
+${ENTRY1D} {
+  ${INDEX1D}  let x = ${load('xs[at(i, 0)]', bx.elem, c)};
+  ys[i] = ${store(intExpr ?? unaryExpr(op), c, gpuOut(outDType))};
+}`;
+    const mb = rt.temp(meta(shape, [x], p0, p1, flags));
+    rt.run(code, [mb, bx.buffer, o.buffer], WebGpuRuntime.groups1d(n));
+    return o.handle;
+  };
+
+  const binary: Kernels['binary'] = (op, a, b, shape, outDType) => {
+    elemOf(outDType, op);
+    const n = numel(shape);
+    const o = out(outDType, n, op);
+    if (n === 0) return o.handle;
+    const ba = rt.bind(a.data, op);
+    const bb = rt.bind(b.data, op);
+    const c: Elem = ba.elem === 'i32' && bb.elem === 'i32' && outDType !== 'float32' && INT_BINARY.has(op) ? 'i32' : 'f32';
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read> as_: array<${ba.elem}>;
+@group(0) @binding(2) var<storage, read> bs_: array<${bb.elem}>;
+@group(0) @binding(3) var<storage, read_write> ys: array<${elemOf(gpuOut(outDType), op)}>;
+${INDEX}${MATH}
+${ENTRY1D} {
+  ${INDEX1D}  let a = ${load('as_[at(i, 0)]', ba.elem, c)};
+  let b = ${load('bs_[at(i, 1)]', bb.elem, c)};
+  ys[i] = ${store(binaryExpr(op, c), c, gpuOut(outDType))};
+}`;
+    const mb = rt.temp(meta(shape, [a, b]));
+    rt.run(code, [mb, ba.buffer, bb.buffer, o.buffer], WebGpuRuntime.groups1d(n));
+    return o.handle;
+  };
+
+  const where: Kernels['where'] = (cond, a, b, shape, outDType) => {
+    elemOf(outDType, 'where');
+    const n = numel(shape);
+    const o = out(outDType, n, 'where');
+    if (n === 0) return o.handle;
+    const bc = rt.bind(cond.data, 'where');
+    const ba = rt.bind(a.data, 'where');
+    const bb = rt.bind(b.data, 'where');
+    const e = elemOf(gpuOut(outDType), 'where');
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read> cs: array<${bc.elem}>;
+@group(0) @binding(2) var<storage, read> as_: array<${ba.elem}>;
+@group(0) @binding(3) var<storage, read> bs_: array<${bb.elem}>;
+@group(0) @binding(4) var<storage, read_write> ys: array<${e}>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  let c = cs[at(i, 0)] != ${bc.elem === 'f32' ? '0.0' : '0'};
+  ys[i] = select(${load('bs_[at(i, 2)]', bb.elem, e)}, ${load('as_[at(i, 1)]', ba.elem, e)}, c);
+}`;
+    const mb = rt.temp(meta(shape, [cond, a, b]));
+    rt.run(code, [mb, bc.buffer, ba.buffer, bb.buffer, o.buffer], WebGpuRuntime.groups1d(n));
+    return o.handle;
+  };
+
+  const reduce: Kernels['reduce'] = (op, x, shape, axis, outDType) => {
+    const [outer, len, inner] = split(shape, axis);
+    const n = outer * inner;
+    const od = gpuOut(outDType);
+    const o = out(od, n, op);
+    if (n === 0) return o.handle;
+    const bx = rt.bind(x, op);
+    const c: Elem = bx.elem === 'i32' && od !== 'float32' ? 'i32' : 'f32';
+    const init: Record<ReduceOp, string> = {
+      sum: c === 'f32' ? '0.0' : '0',
+      prod: c === 'f32' ? '1.0' : '1',
+      max: 'v0',
+      min: 'v0',
+    };
+    const step: Record<ReduceOp, string> = {
+      sum: 'acc + v',
+      prod: 'acc * v',
+      max: c === 'f32' ? 'select(select(acc, v, v > acc), v, isnan_(v) || isnan_(acc))' : 'max(acc, v)',
+      min: c === 'f32' ? 'select(select(acc, v, v < acc), v, isnan_(v) || isnan_(acc))' : 'min(acc, v)',
+    };
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
+@group(0) @binding(2) var<storage, read_write> ys: array<${elemOf(od, op)}>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  let len = md[2];
+  let inner = md[3];
+  let base = (i / inner) * len * inner + i % inner;
+  let v0 = ${load('xs[base]', bx.elem, c)};
+  var acc = ${init[op]};
+  for (var j = 0; j < len; j = j + 1) {
+    let v = ${load('xs[base + j * inner]', bx.elem, c)};
+    acc = ${step[op]};
+  }
+  ys[i] = ${store('acc', c, od)};
+}`;
+    const m = new Int32Array(META);
+    m[0] = n;
+    m[2] = len;
+    m[3] = inner;
+    rt.run(code, [rt.temp(m), bx.buffer, o.buffer], WebGpuRuntime.groups1d(n));
+    return o.handle;
+  };
+
+  const argReduce: Kernels['argReduce'] = (op, x, shape, axis) => {
+    const [outer, len, inner] = split(shape, axis);
+    const n = outer * inner;
+    const o = out('int32', n, op);
+    if (n === 0) return o.handle as Int32Array;
+    const bx = rt.bind(x, op);
+    const better = op === 'argmax' ? '>' : '<';
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
+@group(0) @binding(2) var<storage, read_write> ys: array<i32>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  let len = md[2];
+  let inner = md[3];
+  let base = (i / inner) * len * inner + i % inner;
+  var best = f32(xs[base]);
+  var k = 0;
+  for (var j = 1; j < len; j = j + 1) {
+    let v = f32(xs[base + j * inner]);
+    if (isnan_(best)) { break; }
+    if (v ${better} best || isnan_(v)) { best = v; k = j; }
+  }
+  ys[i] = k;
+}`;
+    const m = new Int32Array(META);
+    m[0] = n;
+    m[2] = len;
+    m[3] = inner;
+    rt.run(code, [rt.temp(m), bx.buffer, o.buffer], WebGpuRuntime.groups1d(n));
+    return o.handle as Int32Array;
+  };
+
+  /** Write `x` (read against `shape`) into GPU storage `dst` through the view `at` (in-place ops, pad, cat). */
+  rt.copyInto = (dst, at, x, shape) => {
+    const n = numel(shape);
+    if (n === 0) return;
+    const bx = rt.bind(x.data, 'copy_');
+    const bd = rt.bind(dst.host!, 'copy_');
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
+@group(0) @binding(2) var<storage, read_write> ys: array<${bd.elem}>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  ys[at(i, 1)] = ${store(load('xs[at(i, 0)]', bx.elem, bx.elem), bx.elem, dst.dtype)};
+}`;
+    const strides = at.strides ?? contiguousStrides(shape);
+    rt.run(
+      code,
+      [rt.temp(meta(shape, [x, { data: x.data, offset: at.offset, strides }])), bx.buffer, bd.buffer],
+      WebGpuRuntime.groups1d(n),
+    );
+  };
+
+  rt.filled = (dtype, n, value) => {
+    const o = out(dtype, n, 'fill');
+    const scalar = dtype === 'float32' ? Float32Array.of(value) : Int32Array.of(value);
+    rt.copyInto(o.storage, { offset: 0 }, { data: scalar, offset: 0, strides: [0] }, [n]);
+    return o.handle;
+  };
+
+  return { unary, binary, where, reduce, argReduce };
+}

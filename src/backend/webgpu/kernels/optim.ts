@@ -1,0 +1,132 @@
+/** WGSL kernels of the webgpu backend: Fused SGD and Adam/AdamW updates. */
+import type { TypedArray } from '../../../core/dtype.js';
+import { adamScalars, sgdScalars } from '../../optim_scalars.js';
+import type { AdamUpdateArgs, SgdUpdateArgs } from '../../types.js';
+import { WebGpuRuntime } from '../runtime.js';
+import { ENTRY1D, HEADER, INDEX, INDEX1D } from '../wgsl.js';
+
+export function optimKernels(rt: WebGpuRuntime) {
+  /** Whether every array is a live GPU storage (the fused updates run only then; else "not handled"). */
+  function allGpu(...arrays: (ArrayLike<number> | null)[]): boolean {
+    return arrays.every((a) => a === null || rt.isGpu(a));
+  }
+
+  const sgdUpdate = (p: TypedArray, g: ArrayLike<number>, buf: TypedArray | null, first: boolean, h: SgdUpdateArgs): boolean => {
+    if (!(p instanceof Float32Array) || !allGpu(p, g, buf)) return false;
+    const n = p.length;
+    if (n === 0) return true;
+    const s = sgdScalars(h);
+    const mom = h.momentum !== 0 && buf !== null;
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read_write> ps: array<f32>;
+@group(0) @binding(2) var<storage, read> gs: array<f32>;
+@group(0) @binding(3) var<storage, read_write> bs: array<f32>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  let wd = bitcast<f32>(md[40]);
+  let mu = bitcast<f32>(md[41]);
+  let damp = bitcast<f32>(md[42]);
+  let nlr = bitcast<f32>(md[43]);
+  let flags = md[44];
+  var d = gs[i];
+  if ((flags & 1) != 0) { d = -d; }
+  if ((flags & 2) != 0) { d = wd * ps[i] + d; }
+  if ((flags & 4) != 0) {
+    var b = d;
+    if ((flags & 8) == 0) { b = damp * d + bs[i] * mu; }
+    bs[i] = b;
+    d = select(b, mu * b + d, (flags & 16) != 0);
+  } else if (md[0] < 0) { bs[0] = 0.0; } // never runs: keeps the binding in the layout
+  ps[i] = nlr * d + ps[i];
+}`;
+    const mt = new Int32Array(48);
+    mt[0] = n;
+    const f = new Float32Array(mt.buffer);
+    f[40] = s.weightDecay;
+    f[41] = s.momentum;
+    f[42] = s.oneMinusDampening;
+    f[43] = s.negLr;
+    mt[44] = (h.maximize ? 1 : 0) | (h.weightDecay !== 0 ? 2 : 0) | (mom ? 4 : 0) | (first ? 8 : 0) | (h.nesterov ? 16 : 0);
+    const bb = mom ? rt.bind(buf, 'sgd').buffer : rt.temp(new Float32Array(1));
+    rt.run(code, [rt.temp(mt), rt.bind(p, 'sgd').buffer, rt.bind(g, 'sgd').buffer, bb], WebGpuRuntime.groups1d(n));
+    return true;
+  };
+
+  const adamUpdate = (
+    p: TypedArray,
+    g: ArrayLike<number>,
+    expAvg: TypedArray,
+    expAvgSq: TypedArray,
+    maxExpAvgSq: TypedArray | null,
+    step: number,
+    h: AdamUpdateArgs,
+  ): boolean => {
+    if (!(p instanceof Float32Array) || !allGpu(p, g, expAvg, expAvgSq, maxExpAvgSq)) return false;
+    const n = p.length;
+    if (n === 0) return true;
+    const s = adamScalars(step, h);
+    const ams = h.amsgrad && maxExpAvgSq !== null;
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read_write> ps: array<f32>;
+@group(0) @binding(2) var<storage, read> gs: array<f32>;
+@group(0) @binding(3) var<storage, read_write> ms: array<f32>;
+@group(0) @binding(4) var<storage, read_write> vs: array<f32>;
+@group(0) @binding(5) var<storage, read_write> mx: array<f32>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  let b1 = bitcast<f32>(md[40]);
+  let c1 = bitcast<f32>(md[41]);
+  let b2 = bitcast<f32>(md[42]);
+  let c2 = bitcast<f32>(md[43]);
+  let bc2 = bitcast<f32>(md[44]);
+  let nss = bitcast<f32>(md[45]);
+  let e = bitcast<f32>(md[46]);
+  let wd = bitcast<f32>(md[47]);
+  let decay = bitcast<f32>(md[48]);
+  let flags = md[49];
+  var d = gs[i];
+  if ((flags & 1) != 0) { d = -d; }
+  var pi = ps[i];
+  if ((flags & 2) != 0) { pi = pi * decay; } else if ((flags & 4) != 0) { d = wd * pi + d; }
+  let m = c1 * d + ms[i] * b1;
+  let v = (c2 * d) * d + vs[i] * b2;
+  ms[i] = m;
+  vs[i] = v;
+  var vh = v;
+  if ((flags & 8) != 0) {
+    if (v > mx[i] || isnan_(v)) { mx[i] = v; }
+    vh = mx[i];
+  } else if (md[0] < 0) { mx[0] = 0.0; } // never runs: keeps the binding in the layout
+  let denom = (sqrt(vh) / bc2) + e;
+  ps[i] = pi + (nss * m) / denom;
+}`;
+    const mt = new Int32Array(52);
+    mt[0] = n;
+    const f = new Float32Array(mt.buffer);
+    f[40] = s.beta1;
+    f[41] = s.oneMinusBeta1;
+    f[42] = s.beta2;
+    f[43] = s.oneMinusBeta2;
+    f[44] = s.bc2Sqrt;
+    f[45] = s.negStepSize;
+    f[46] = s.eps;
+    f[47] = s.weightDecay;
+    f[48] = s.decay;
+    mt[49] =
+      (h.maximize ? 1 : 0) | (h.decoupled && h.weightDecay !== 0 ? 2 : 0) | (!h.decoupled && h.weightDecay !== 0 ? 4 : 0) | (ams ? 8 : 0);
+    const bm = ams ? rt.bind(maxExpAvgSq, 'adam').buffer : rt.temp(new Float32Array(1));
+    rt.run(
+      code,
+      [
+        rt.temp(mt),
+        rt.bind(p, 'adam').buffer,
+        rt.bind(g, 'adam').buffer,
+        rt.bind(expAvg, 'adam').buffer,
+        rt.bind(expAvgSq, 'adam').buffer,
+        bm,
+      ],
+      WebGpuRuntime.groups1d(n),
+    );
+    return true;
+  };
+
+  return { sgdUpdate, adamUpdate };
+}
