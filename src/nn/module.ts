@@ -34,7 +34,7 @@ import { checkOptionKeys } from '../core/options.js';
 import { parseToArg, type Device, type DeviceLike } from '../core/device.js';
 import { gpuRuntime, syncReadError } from '../backend/gpu.js';
 import { toDevice } from '../backend/dispatch.js';
-import { Tensor, userCode } from '../tensor/tensor.js';
+import { Tensor, setGradInternal, userCode } from '../tensor/tensor.js';
 
 // ---------------------------------------------------------------- Parameter
 
@@ -509,9 +509,9 @@ export abstract class Module {
   /** Clear the gradients of every parameter (`setToNone`: set `grad` to null, the default; else zero it). */
   zeroGrad(setToNone = true): void {
     for (const p of this.parameters()) {
-      if (!p.grad) continue;
-      if (setToNone) p.grad = null;
-      else p.grad = p.grad.detach().zerosLike();
+      const grad = p._grad;
+      if (!grad) continue;
+      setGradInternal(p, setToNone ? null : grad.detach().zerosLike());
     }
   }
 

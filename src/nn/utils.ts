@@ -9,7 +9,7 @@
 import { isFloat } from '../core/dtype.js';
 import { StateError, ValueError } from '../core/errors.js';
 import { noGrad } from '../autograd/mode.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, setGradInternal } from '../tensor/tensor.js';
 import { checkOptionKeys } from '../core/options.js';
 
 function asList(parameters: Iterable<Tensor> | Tensor, who: string): Tensor[] {
@@ -51,13 +51,13 @@ export function clipGradNorm_(
   const who = 'clipGradNorm_';
   if (!(maxNorm >= 0)) throw new ValueError(`${who}: maxNorm must be non-negative, got ${maxNorm}`);
   if (!(normType > 0)) throw new ValueError(`${who}: normType must be positive (or Infinity), got ${normType}`);
-  const params = asList(parameters, who).filter((p) => p.grad !== null);
-  const dtype = params[0]?.grad?.dtype ?? 'float32';
+  const params = asList(parameters, who).filter((p) => p._grad !== null);
+  const dtype = params[0]?._grad?.dtype ?? 'float32';
   const scalar = (v: number) => new Tensor(Float64Array.of(v), [], 'float64').to(isFloat(dtype) ? dtype : 'float32');
   if (params.length === 0) return scalar(0);
   // per-parameter norms, then the norm of the norms (same order of operations as PyTorch)
   const norms = params.map((p) => {
-    const g = flatGrad(p.grad!);
+    const g = flatGrad(p._grad!);
     if (normType === Infinity) {
       let m = 0;
       for (let i = 0; i < g.length; i++) {
@@ -80,7 +80,7 @@ export function clipGradNorm_(
     );
   const coef = Math.min(maxNorm / (total + 1e-6), 1);
   noGrad(() => {
-    for (const p of params) p.grad = p.grad!.detach().mul(coef).detach();
+    for (const p of params) setGradInternal(p, p._grad!.detach().mul(coef).detach());
   });
   return scalar(total);
 }
@@ -90,7 +90,7 @@ export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue:
   const who = 'clipGradValue_';
   if (!(clipValue >= 0)) throw new ValueError(`${who}: clipValue must be non-negative, got ${clipValue}`);
   noGrad(() => {
-    for (const p of asList(parameters, who)) if (p.grad) p.grad = p.grad.detach().clamp(-clipValue, clipValue).detach();
+    for (const p of asList(parameters, who)) if (p._grad) setGradInternal(p, p._grad.detach().clamp(-clipValue, clipValue).detach());
   });
 }
 

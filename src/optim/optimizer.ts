@@ -7,7 +7,7 @@ import { isFloat, type FloatArray } from '../core/dtype.js';
 import { DTypeError, ShapeError, StateError, ValueError, fmtShape } from '../core/errors.js';
 import { enableGrad, noGrad } from '../autograd/mode.js';
 import { toDevice } from '../backend/dispatch.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, setGradInternal } from '../tensor/tensor.js';
 
 /** One parameter's optimizer state, under PyTorch's names (`exp_avg`, `momentum_buffer`, `step`, …). */
 export type ParamState = Record<string, Tensor | number | null>;
@@ -190,8 +190,9 @@ export abstract class Optimizer<O extends { lr: number }> {
     const setToNone = typeof opts === 'boolean' ? opts : (opts.setToNone ?? true);
     for (const g of this.paramGroups)
       for (const p of g.params) {
-        if (!p.grad) continue;
-        p.grad = setToNone ? null : p.grad.detach().zerosLike();
+        const grad = p._grad;
+        if (!grad) continue;
+        setGradInternal(p, setToNone ? null : grad.detach().zerosLike());
       }
   }
 
@@ -204,7 +205,7 @@ export abstract class Optimizer<O extends { lr: number }> {
     noGrad(() => {
       for (const group of this.paramGroups)
         for (const p of group.params) {
-          const g = p.grad;
+          const g = p._grad; // read by the engine: not a user's read (see setGradInternal)
           if (!g) continue;
           if (g.shape.length !== p.shape.length || g.shape.some((d, i) => d !== p.shape[i]))
             throw new ShapeError(`${this.name}: gradient shape ${fmtShape(g.shape)} does not match parameter shape ${fmtShape(p.shape)}`);

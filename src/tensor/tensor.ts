@@ -227,6 +227,18 @@ export function releaseTemporary(t: Tensor): void {
   freeInternal(r);
 }
 
+/**
+ * @internal Give `t` the gradient `g` (engine code: optimizers, `zeroGrad`, backward), without counting
+ * as a read. The gradient it replaces is freed now if no code outside the engine has seen it — the
+ * engine made it (backward adopts only unshared storages, or copies) and nothing else holds it.
+ */
+export function setGradInternal(t: Tensor, g: Tensor | null): void {
+  const old = t._grad;
+  if (old !== null && old !== g && !t._gradSeen && old.record !== g?.record) freeInternal(old.record);
+  t._grad = g;
+  t._gradSeen = false;
+}
+
 setSharedGradTest(isSharedGrad, internalScope);
 
 function checkFinite(t: Tensor, op: string): void {
@@ -294,8 +306,23 @@ export class Tensor {
   readonly dtype: DType;
   /** Whether gradients flow to this tensor. Set on leaves by the user; on op outputs by autograd. */
   requiresGrad = false;
+  /** @internal The gradient behind `grad`. */
+  _grad: Tensor | null = null;
+  /**
+   * @internal Whether code outside the engine may hold the gradient: `grad` was read or set since the
+   * engine last assigned it. An unseen gradient is the engine's alone, so dropping it (`zeroGrad`, or a
+   * new accumulation) frees its device block at once instead of leaving it to eviction.
+   */
+  _gradSeen = false;
   /** Accumulated gradient (leaves, and non-leaves after `retainGrad()`). */
-  grad: Tensor | null = null;
+  get grad(): Tensor | null {
+    this._gradSeen = true;
+    return this._grad;
+  }
+  set grad(g: Tensor | null) {
+    this._grad = g;
+    this._gradSeen = true;
+  }
   /** The graph node that produced this tensor (null for leaves). */
   gradFn: Node | null = null;
   /** @internal */
@@ -547,7 +574,7 @@ export class Tensor {
     // expanded scalar, reshape's aliases the upstream), and optimizers update `.grad` in place.
     let gd = g.requiresGrad ? g : g.detach();
     if (gd.dtype !== this.dtype) gd = gd.to(this.dtype);
-    if (this.grad) this.grad = this.grad.add(gd);
+    if (this._grad) setGradInternal(this, this._grad.add(gd));
     else if (
       !g.requiresGrad &&
       shapesEqual(gd.shape, this.shape) &&
@@ -560,8 +587,8 @@ export class Tensor {
       // too): the storage is whole and contiguous, and neither another leaf's .grad, a hook, nor the
       // caller's `backward(gradient)` has seen it
       shareGrad(gd);
-      this.grad = gd;
-    } else this.grad = (shapesEqual(gd.shape, this.shape) ? gd : gd.expand(this.shape)).clone();
+      setGradInternal(this, gd);
+    } else setGradInternal(this, (shapesEqual(gd.shape, this.shape) ? gd : gd.expand(this.shape)).clone());
   }
 
   /**

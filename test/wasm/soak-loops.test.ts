@@ -61,11 +61,12 @@ function flat(r: Soak): void {
 }
 
 describe('memory soak: the four loop shapes stay bounded without dispose (wasm)', () => {
-  it('(a) synchronous training loop, loss.item() every step: eviction and engine frees bound it', () => {
+  it('(a) synchronous training loop, loss.item() every step: engine frees bound it (eviction the backstop)', () => {
     const r = soak('a', 1500);
     flat(r);
-    expect(r.memory.evicted).toBeGreaterThan(0); // the loop never yields: eviction did the freeing
-    expect(r.memory.engineFreed).toBeGreaterThan(0); // backward freed its gradient temporaries
+    // the loop never yields, so no finalizer frees anything: backward's temporaries and the gradients
+    // zeroGrad drops (never read by user code) are freed by the engine, and eviction is only the backstop
+    expect(r.memory.engineFreed).toBeGreaterThan(1500 * 3);
     expect(r.lastLoss).toBeLessThan(0.5);
   });
 
