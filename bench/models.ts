@@ -12,10 +12,17 @@ export interface Trainer {
   /** One optimisation step on batch `i` (wrapping); does not read the loss back (no sync). */
   step(i: number): void;
   loss(): number;
+  /** The last loss read back asynchronously: on the GPU, this waits for every step queued before it. */
+  lossAsync(): Promise<number>;
   model: bp.nn.Module;
 }
 
-function trainer(model: bp.nn.Module, data: Digits, batch: number, imageShape: number[]): Trainer {
+/**
+ * `device` 'webgpu': the model moves to the GPU before the optimizer is made, and each batch's images
+ * go up per step (the labels, int32 class indices, stay on the CPU, as crossEntropy takes them).
+ */
+function trainer(model: bp.nn.Module, data: Digits, batch: number, imageShape: number[], device: 'cpu' | 'webgpu' = 'cpu'): Trainer {
+  if (device !== 'cpu') model.to(device);
   const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
   const batches = Math.floor(data.n / batch);
   let last: bp.Tensor | null = null;
@@ -23,7 +30,8 @@ function trainer(model: bp.nn.Module, data: Digits, batch: number, imageShape: n
     model,
     step(i: number) {
       const b = i % batches;
-      const x = bp.tensor(data.x.subarray(b * batch * 784, (b + 1) * batch * 784), { shape: [batch, ...imageShape] });
+      const xc = bp.tensor(data.x.subarray(b * batch * 784, (b + 1) * batch * 784), { shape: [batch, ...imageShape] });
+      const x = device === 'cpu' ? xc : xc.to(device);
       const y = bp.tensor(data.y.subarray(b * batch, (b + 1) * batch), { dtype: 'int32', shape: [batch] });
       const loss = F.crossEntropy(model.call(x) as bp.Tensor, y);
       opt.zeroGrad();
@@ -32,6 +40,7 @@ function trainer(model: bp.nn.Module, data: Digits, batch: number, imageShape: n
       last = loss;
     },
     loss: () => (last ? last.item() : NaN),
+    lossAsync: async () => (last ? await last.itemAsync() : NaN),
   };
 }
 
@@ -47,8 +56,8 @@ export function mlp(seed = 1): bp.nn.Module {
   );
 }
 
-export function mlpTrainer(data: Digits, batch: number, seed = 1): Trainer {
-  return trainer(mlp(seed), data, batch, [784]);
+export function mlpTrainer(data: Digits, batch: number, seed = 1, device: 'cpu' | 'webgpu' = 'cpu'): Trainer {
+  return trainer(mlp(seed), data, batch, [784], device);
 }
 
 /** Batch-1 inference of the same MLP (no graph); returns the first logit (read back). */
@@ -63,7 +72,7 @@ export function mlpInfer(data: { x: Float32Array }, seed = 1): (i: number) => nu
 }
 
 /** LeNet-5: conv(1→6,5,pad 2)-relu-maxpool2 → conv(6→16,5)-relu-maxpool2 → 400-120-84-10, Adam. */
-export function lenetTrainer(data: Digits, batch: number, seed = 1): Trainer {
+export function lenetTrainer(data: Digits, batch: number, seed = 1, device: 'cpu' | 'webgpu' = 'cpu'): Trainer {
   const rng = new bp.Rng(seed);
   const model = new nn.Sequential(
     new nn.Conv2d(1, 6, 5, { padding: 2, rng }),
@@ -79,7 +88,7 @@ export function lenetTrainer(data: Digits, batch: number, seed = 1): Trainer {
     new nn.ReLU(),
     new nn.Linear(84, 10, { rng }),
   );
-  return trainer(model, data, batch, [1, 28, 28]);
+  return trainer(model, data, batch, [1, 28, 28], device);
 }
 
 /**
@@ -88,10 +97,10 @@ export function lenetTrainer(data: Digits, batch: number, seed = 1): Trainer {
  * Linear(128, 10)), trained with Adam(1e-3) in train mode. The bench feeds it the bundled digits: same
  * 28×28 shape as Fashion-MNIST, and speed does not depend on the pixels.
  */
-export function cnnTrainer(data: Digits, batch: number, seed = 1): Trainer {
+export function cnnTrainer(data: Digits, batch: number, seed = 1, device: 'cpu' | 'webgpu' = 'cpu'): Trainer {
   bp.manualSeed(seed);
   const model = bp.buildModel({ zoo: 'cnn', inputShape: [1, 28, 28], numClasses: 10 });
-  return trainer(model, data, batch, [1, 28, 28]);
+  return trainer(model, data, batch, [1, 28, 28], device);
 }
 
 export interface Digits {

@@ -6,6 +6,12 @@
  * inference latency; the CLI's cnn training at batch 128; resnet18 (torchvision layout) exported to ONNX
  * and run by backprop and onnxruntime-node; a 10,000-step memory soak; and the MLP workloads in headless Chromium when
  * /usr/bin/chromium exists (`--no-browser` skips them).
+ *
+ * `--webgpu` adds the webgpu backend against backprop's wasm 1-thread figure: SGEMM 1024² (2048² and
+ * 4096² without --quick), MLP train b128 and LeNet-5 b64, each trial ending with an async readback so
+ * the time includes the GPU's work. The adapter (Dawn's vendor / architecture) is printed beside the
+ * numbers; on SwiftShader (a CPU Vulkan) the rows say "not GPU speed". Without the optional `webgpu`
+ * package or an adapter it prints one line why and the rest of the bench runs.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,7 +22,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as bp from './backprop.js';
 import { loadDigits } from './digits.js';
-import { cnnTrainer, lenetTrainer, mlpInfer, mlpTrainer } from './models.js';
+import { cnnTrainer, lenetTrainer, mlpInfer, mlpTrainer, type Trainer } from './models.js';
 import { resnet18Onnx } from './resnet18.js';
 import { CHROMIUM, PARITY_TOL, runBrowserBench, type BrowserResult } from './browser.js';
 import { initTf, tfLenetTrainer, tfMlpInfer, tfMlpTrainer, tfSgemm, useTf, type TfBackend } from './tfjs.js';
@@ -26,6 +32,9 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const jsonOut = argv.includes('--json') ? argv[argv.indexOf('--json') + 1] : undefined;
 const only = argv.includes('--only') ? new RegExp(argv[argv.indexOf('--only') + 1]!) : null;
+const wantWebgpu = argv.includes('--webgpu');
+/** GPU training trials read the loss back every this many steps (and at the end): memory is reclaimed at await points. */
+const GPU_READBACK_EVERY = 50;
 const REPS = quick ? 3 : 5;
 const TARGET_S = quick ? 0.15 : 0.4;
 /**
@@ -335,6 +344,82 @@ async function main(): Promise<void> {
       ]),
     );
   }
+  // --webgpu: the same workloads on the GPU against wasm 1 thread; every GPU trial ends with a readback
+  const gpuRows: Row[] = [];
+  let gpuLabel: string | null = null;
+  let gpuSkipped: string | null = null;
+  const gpuSizes = quick ? [1024] : [1024, 2048, 4096];
+  const gpuWorkloads = [...gpuSizes.map((n) => `webgpu SGEMM ${n}×${n}`), 'webgpu MLP train b128', 'webgpu LeNet-5 train b64'];
+  const wanted = (w: string) => !only || only.test(w);
+  if (wantWebgpu && gpuWorkloads.some(wanted)) {
+    let adapter: string | null = null;
+    try {
+      await bp.init({ backend: 'webgpu', threads: 1 });
+      adapter = String(bp.backendInfo().gpu?.adapter ?? 'unknown adapter');
+    } catch (e) {
+      const why = `--webgpu: skipped, no WebGPU here: ${(e as Error).message.split('\n')[0]}`;
+      process.stderr.write(`${why}\n`);
+      gpuSkipped = why;
+    }
+    if (adapter !== null) {
+      gpuLabel = /swiftshader/i.test(adapter) ? `${adapter}: SwiftShader (CPU emulation) — not GPU speed` : adapter;
+      process.stderr.write(`webgpu adapter: ${gpuLabel}\n`);
+      const gpuOn = async () => {
+        await bp.init({ backend: 'webgpu', threads: 1 });
+      };
+      for (const n of gpuSizes) {
+        const workload = `webgpu SGEMM ${n}×${n}`;
+        if (!wanted(workload)) continue;
+        await bp.init({ threads: 1 });
+        const a = bp.randn([n, n]);
+        const b = bp.randn([n, n]);
+        const ag = a.to('webgpu');
+        const bg = b.to('webgpu');
+        // the timed region ends when a sum of the last product has come back: the queue runs in
+        // order, so every product before it is done (the sum is n² work against the GEMMs' n³)
+        const gpuRun: Runner = async (k) => {
+          const t0 = performance.now();
+          let c = ag.matmul(bg);
+          for (let i = 1; i < k; i++) c = ag.matmul(bg);
+          await c.sum().itemAsync();
+          return (performance.now() - t0) / 1000;
+        };
+        gpuRows.push(
+          await measure(workload, 'GFLOP/s', true, (2 * n * n * n) / 1e9, [
+            { column: 'wasm 1t', before: bpWith(1), run: timeSync(() => void a.matmul(b)), maxUnits: n >= 2048 ? 2 : 100000 },
+            // at most ~256 MB of products per trial: the dropped ones return to the pool only when the
+            // garbage collector finds them (no dispose), and a trial has no await before its end
+            { column: 'webgpu', before: gpuOn, run: gpuRun, maxUnits: Math.max(1, Math.floor(2 ** 28 / (4 * n * n))) },
+          ]),
+        );
+      }
+      const gpuTrain = async (workload: string, batch: number, make: (device: 'cpu' | 'webgpu') => Trainer) => {
+        if (!wanted(workload)) return;
+        const cpuT = await under(1, () => make('cpu'));
+        await gpuOn();
+        const gpuT = make('webgpu');
+        let i = 0;
+        const gpuRun: Runner = async (k) => {
+          const t0 = performance.now();
+          for (let s = 1; s <= k; s++) {
+            gpuT.step(i++);
+            if (s % GPU_READBACK_EVERY === 0 && s < k) await gpuT.lossAsync();
+          }
+          await gpuT.lossAsync();
+          return (performance.now() - t0) / 1000;
+        };
+        gpuRows.push(
+          await measure(workload, 'samples/s', true, batch, [
+            { column: 'wasm 1t', before: bpWith(1), run: timeSync((j) => cpuT.step(j)) },
+            { column: 'webgpu', before: gpuOn, run: gpuRun },
+          ]),
+        );
+      };
+      await gpuTrain('webgpu MLP train b128', 128, (d) => mlpTrainer(data, 128, 1, d));
+      await gpuTrain('webgpu LeNet-5 train b64', 64, (d) => lenetTrainer(data, 64, 1, d));
+      await bp.init({ threads: 1 });
+    }
+  }
   torch1?.close();
   torch2?.close();
 
@@ -397,6 +482,7 @@ async function main(): Promise<void> {
     'TF.js wasm runs single-threaded in Node; TF.js cpu is its plain-JS backend (large SGEMMs and LeNet skipped in --quick).',
   ];
   for (const f of failures) notes.push(`Failed: ${f}`);
+  if (gpuSkipped) notes.push(gpuSkipped);
   if (torchSlow)
     notes.push(
       "⚠ PyTorch is running on a slow (reference) BLAS: its GEMM rate is under 0.3× backprop's — install libopenblas0-pthread; the PyTorch ratios are not a fair anchor.",
@@ -445,10 +531,33 @@ async function main(): Promise<void> {
         `resnet18-onnx: backprop's and onnxruntime's outputs differ by at most ${resnetParity.toExponential(1)} (relative to max(1, |y|)).`,
       );
   }
+  if (gpuRows.some((r) => Object.keys(r.values).length > 0)) {
+    lines.push('', `WebGPU (\`--webgpu\`; adapter ${gpuLabel}), against backprop's wasm backend on 1 thread:`, '');
+    lines.push('| workload | unit | adapter | wasm 1t | webgpu | webgpu / wasm 1t |', '|---|---|---|---:|---:|---:|');
+    for (const r of gpuRows) {
+      const w = r.values['wasm 1t'];
+      const g = r.values['webgpu'];
+      if (w == null || g == null) continue;
+      lines.push(
+        `| ${r.workload} | ${r.unit} | ${gpuLabel} | ${fmt(w)} | ${fmt(g)} | ${g / w >= 0.1 ? (g / w).toFixed(2) : (g / w).toPrecision(2)}× |`,
+      );
+    }
+    notes.push(
+      `webgpu: each GPU trial ends with an async readback (SGEMM: the sum of the last product; training: the last loss, and every ${GPU_READBACK_EVERY} steps), so the times include the GPU's work; images go up per step, labels stay on the CPU.`,
+    );
+  }
   const table = lines.join('\n');
   console.log(`\n${env}\n\n${table}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`);
   console.error(`bench: ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ env, quick, rows, extra, browser, soak, torchSlow, notes, table }, null, 2));
+  if (jsonOut)
+    writeFileSync(
+      jsonOut,
+      JSON.stringify(
+        { env, quick, rows, extra, webgpu: { adapter: gpuLabel, rows: gpuRows }, browser, soak, torchSlow, notes, table },
+        null,
+        2,
+      ),
+    );
   process.exit(0);
 }
 

@@ -1,6 +1,6 @@
 /** `backprop evaluate`: a trained model folder on a dataset (metrics, optionally a confusion matrix). */
 import * as path from 'node:path';
-import { Tensor, nn, data, evaluate } from '../index.js';
+import { Tensor, nn, data, evaluate, backendInfo } from '../index.js';
 import { CliError, type Log } from './errors.js';
 import { checkFinite, loadDataset, normalizeImages, tableRows } from './datasets.js';
 import { setupBackend } from './factories.js';
@@ -69,10 +69,15 @@ export async function evaluateCmd(
   }
   const loss = meta.task === 'classification' ? new nn.CrossEntropyLoss() : new nn.MSELoss();
   const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 500 });
+  // --backend webgpu: evaluate() moves each batch to the model's device and reads the outputs back;
+  // the model comes back for the confusion matrix (which predicts synchronously)
+  const onGpu = backendInfo().backend === 'webgpu';
+  if (onGpu) model.to('webgpu');
   const m = await evaluate(model, loader, {
     loss,
     metrics: meta.task === 'classification' ? ['accuracy', 'f1'] : ['mse', 'mae', 'rmse', 'r2'],
   });
+  if (onGpu) await model.toAsync('cpu');
   log(
     Object.entries(m)
       .map(([k, v]) => `${k} ${v.toFixed(4)}`)

@@ -69,7 +69,7 @@ export function program(io: CliIO): Command {
     )
     .option('--augment <pixels>', 'images: random shifts of up to this many pixels (default 1 for mnist, 0 otherwise)', int('--augment'))
     .option('--limit <n>', 'use only n training samples (quick experiments)', int('--limit'))
-    .option('--backend <name>', 'auto | wasm | js')
+    .option('--backend <name>', 'auto | wasm | js | webgpu')
     .option('--no-progress', 'no progress output')
     .option('-o, --out <dir>', 'output folder', 'backprop-run')
     .option(
@@ -86,7 +86,7 @@ export function program(io: CliIO): Command {
     .option('-d, --dataset <name|file|dir>', 'dataset (default: the one it was trained on, for mnist / fashion-mnist)')
     .option('-t, --target <column>', 'CSV: the target column (default: as in training)')
     .option('--confusion-matrix <file.svg>', 'also write a confusion-matrix plot')
-    .option('--backend <name>', 'auto | wasm | js')
+    .option('--backend <name>', 'auto | wasm | js | webgpu')
     .action(async (o) => {
       await (await app()).evaluateCmd(o, out);
     });

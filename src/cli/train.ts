@@ -14,8 +14,9 @@ import {
   HistoryLogger,
   History,
   TerminateOnNaN,
+  backendInfo,
+  Tensor,
   type Callback,
-  type Tensor,
 } from '../index.js';
 import { captureCheckpoint, restoreCheckpoint } from '../io/checkpoint.js';
 import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint-node.js';
@@ -124,6 +125,15 @@ export async function train(
     }
     log(`resuming at epoch ${initialEpoch + 1} from ${flags.resume}`);
   }
+  // --backend webgpu: the model (and a resumed optimizer's state) moves to the GPU in place, after the
+  // CPU-side checks and the restore; fit() moves each batch. Checkpoints read the GPU state back
+  // asynchronously (saveCheckpoint), and the model comes back to the CPU after fit for the model files.
+  const onGpu = backendInfo().backend === 'webgpu';
+  if (onGpu) {
+    model.to('webgpu');
+    for (const st of optimizer.state.values())
+      for (const [k, v] of Object.entries(st)) if (v instanceof Tensor && v.device !== 'webgpu') st[k] = v.to('webgpu');
+  }
 
   fs.mkdirSync(flags.out, { recursive: true });
   const callbacks: Callback[] = [new HistoryLogger({ path: path.join(flags.out, 'history.json') })];
@@ -166,6 +176,7 @@ export async function train(
     progress: flags.progress !== false && process.stdout.isTTY ? 'bar' : false,
   });
   const seconds = (Date.now() - t0) / 1000;
+  if (onGpu) await model.toAsync('cpu');
   if (nan.stoppedAt >= 0) throw new CliError(`training stopped: ${history.stopReason}; ${NAN_HINT}. No model was written.`);
   if (model.parameters().some((p) => p.dataSync().some((v) => !Number.isFinite(v))))
     throw new CliError(`training produced non-finite weights; ${NAN_HINT}. No model was written.`);

@@ -5,7 +5,7 @@
  */
 import { FormatError, NotSupportedError } from '../core/errors.js';
 import { readRegularFile } from '../core/files.js';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointState } from './checkpoint.js';
+import { checkpointToHost, decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointState } from './checkpoint.js';
 
 type Fs = typeof import('node:fs');
 type PathMod = typeof import('node:path');
@@ -66,9 +66,9 @@ function writeFileAtomicSync(fs: Fs, path: PathMod, file: string, bytes: Uint8Ar
   }
 }
 
-/** Encode `state` and write it atomically to `file` (see `writeFileAtomic`). */
+/** Encode `state` and write it atomically to `file` (see `writeFileAtomic`). Tensors on the GPU are read back first. */
 export async function saveCheckpoint(file: string, state: CheckpointState): Promise<void> {
-  await writeFileAtomic(file, encodeCheckpoint(state));
+  await writeFileAtomic(file, encodeCheckpoint(await checkpointToHost(state)));
 }
 
 /** Read and verify a checkpoint file. Throws `FormatError` (`E_CKPT_*`) on any corruption. */

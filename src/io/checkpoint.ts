@@ -264,6 +264,32 @@ export interface CheckpointTargets {
   rngs?: Record<string, Rng>;
 }
 
+/**
+ * The same state with every tensor on the 'webgpu' device read back to the CPU (asynchronously, as GPU
+ * readback is): `encodeCheckpoint` reads tensors synchronously. Arrays and plain objects are walked;
+ * CPU tensors and everything else are kept as they are. `saveCheckpoint` calls it.
+ */
+export async function checkpointToHost<T>(state: T): Promise<T> {
+  const seen = new Set<object>();
+  const walk = async (v: unknown): Promise<unknown> => {
+    if (v instanceof Tensor) return v.device === 'webgpu' ? await v.toAsync('cpu') : v;
+    if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || seen.has(v)) return v; // a cycle: encodeCheckpoint names it
+    seen.add(v);
+    try {
+      if (Array.isArray(v)) return await Promise.all(v.map(walk));
+      if (v instanceof Map) return new Map(await Promise.all([...v.entries()].map(async ([k, e]) => [k, await walk(e)] as const)));
+      // the same own enumerable keys encodeCheckpoint stores (defineProperty: a '__proto__' key stays a key)
+      const out: Record<string, unknown> = {};
+      for (const [k, e] of Object.entries(v as Record<string, unknown>))
+        Object.defineProperty(out, k, { value: await walk(e), enumerable: true, writable: true, configurable: true });
+      return out;
+    } finally {
+      seen.delete(v);
+    }
+  };
+  return (await walk(state)) as T;
+}
+
 /** Snapshot the state of the given objects (plus epoch/step/extra) into a `CheckpointState`. */
 export function captureCheckpoint(
   targets: CheckpointTargets,
