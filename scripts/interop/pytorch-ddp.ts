@@ -230,9 +230,12 @@ async function main(): Promise<void> {
         encoding: 'utf8',
         cwd: py,
         env: { ...process.env, OMP_NUM_THREADS: '1' },
+        // a hang (a deadlocked rank) fails this check instead of stalling CI
+        timeout: 600_000,
+        killSignal: 'SIGKILL',
       },
     );
-    const out = `${t.stdout}\n${t.stderr}`;
+    const out = `${t.stdout}\n${t.stderr}${t.error ? `\n${t.error.message}` : ''}`;
     if (t.status !== 0) {
       const logs = spawnSync('sh', ['-c', `cat ${logDir}/*/attempt_*/*/stderr.log 2>/dev/null | tail -40`], { encoding: 'utf8' }).stdout;
       check(`${c.name}: torchrun train_ddp.py`, false, `exit ${t.status}\n${out.slice(-3000)}\n${logs}`);

@@ -44,6 +44,7 @@ import inspect
 import json
 import os
 import struct
+import sys
 
 import numpy as np
 import torch
@@ -322,6 +323,11 @@ def main():
         print(f"wrote {args.out}", flush=True)
     dist.barrier()
     dist.destroy_process_group()
+    # End here: PyTorch 1.13's gloo backend can deadlock when the DDP reducer is destroyed at exit (its
+    # worker thread waits for the GIL the destructor holds). Every output is written; flush and leave.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
