@@ -147,6 +147,26 @@ export interface AdamUpdateArgs {
   decoupled: boolean;
 }
 
+/** Adagrad hyper-parameters for the fused update (the accumulator's start is applied by the class). */
+export interface AdagradUpdateArgs {
+  lr: number;
+  lrDecay: number;
+  weightDecay: number;
+  eps: number;
+  maximize: boolean;
+}
+
+/** RMSprop hyper-parameters for the fused update. */
+export interface RmspropUpdateArgs {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  centered: boolean;
+  maximize: boolean;
+}
+
 /** SGD hyper-parameters for the fused update (optim's `SgdHyper` and `SGDOptions` are this type). */
 export interface SgdUpdateArgs {
   /** Learning rate (required, like PyTorch 1.13). */
@@ -296,6 +316,17 @@ export interface Kernels {
   ): boolean;
   /** SGD on one parameter, in place (`buf` null without momentum; `first`: buffer uninitialised); false = not handled. */
   sgdUpdate?(p: TypedArray, g: ArrayLike<number>, buf: TypedArray | null, first: boolean, h: SgdUpdateArgs): boolean;
+  /** Adagrad step `step` (1-based) on one parameter, in place (`sum`: the squared-gradient accumulator); false = not handled. */
+  adagradUpdate?(p: TypedArray, g: ArrayLike<number>, sum: TypedArray, step: number, h: AdagradUpdateArgs): boolean;
+  /** RMSprop on one parameter, in place (`gradAvg` only when centered, `buf` only with momentum > 0); false = not handled. */
+  rmspropUpdate?(
+    p: TypedArray,
+    g: ArrayLike<number>,
+    squareAvg: TypedArray,
+    gradAvg: TypedArray | null,
+    buf: TypedArray | null,
+    h: RmspropUpdateArgs,
+  ): boolean;
 }
 
 /** A compute backend: a named set of kernels (see `listBackends`, `init({ backend })`). Missing kernels fall back to the js backend. */

@@ -236,7 +236,8 @@ interface ClassTargets {
   w: Tensor;
   /** 1 where the target counts, else 0 */
   mask: Tensor;
-  sumW: number;
+  /** Σ w: a number, or a 0-d tensor on the GPU when the class weights live there (never read back) */
+  sumW: number | Tensor;
   count: number;
 }
 
@@ -256,7 +257,9 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, C: number,
     );
   }
   const t = target.dataSync();
-  const wd = weight ? weight.dataSync() : null;
+  // class weights on the GPU stay there: each target's weight is gathered by a kernel, not read back
+  const gpuWeight = weight !== null && weight.device === 'webgpu';
+  const wd = weight && !gpuWeight ? weight.dataSync() : null;
   const idx = new Int32Array(t.length);
   const w = new Float64Array(t.length);
   const mask = new Float64Array(t.length);
@@ -276,13 +279,30 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, C: number,
     count++;
   }
   const idxShape = [expected[0]!, 1, ...expected.slice(1)];
+  const maskT = input.newTensor(mask, expected);
+  if (gpuWeight) {
+    const wg = weight
+      .indexSelect(0, target.newTensor(idx, [idx.length], 'int32').to('webgpu'))
+      .reshape(expected)
+      .mul(maskT);
+    return { index: target.newTensor(idx, idxShape, 'int32'), w: wg, mask: maskT, sumW: wg.sum(), count };
+  }
   return {
     index: target.newTensor(idx, idxShape, 'int32'),
     w: input.newTensor(w, expected),
-    mask: input.newTensor(mask, expected),
+    mask: maskT,
     sumW,
     count,
   };
+}
+
+/** Class-index targets are range-checked on the CPU, so they must be there (the logits and weights may be on the GPU). */
+function checkTargetsOnCpu(op: string, target: Tensor): void {
+  if (target.device === 'webgpu')
+    throw new NotSupportedError(
+      `${op}: class-index targets are checked on the CPU (range, ignoreIndex), so keep them on the 'cpu' device; the logits and class weights may be on 'webgpu'`,
+      'E_WEBGPU_TARGET',
+    );
 }
 
 function checkWeight(op: string, weight: Tensor | null | undefined, C: number, input: Tensor): Tensor | null {
@@ -335,6 +355,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}
   checkReduction(op, reduction);
   checkClassInput(op, input);
   checkClassTargetDtype(op, target, input);
+  checkTargetsOnCpu(op, target);
   const [x, t, unbatched] = batchify(input, target, false);
   const C = x.shape[1]!;
   const weight = checkWeight(op, opts.weight, C, x);
@@ -362,16 +383,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   if (!(eps >= 0 && eps <= 1)) throw new ValueError(`crossEntropy: labelSmoothing must be between 0.0 and 1.0, got ${eps}`);
   checkClassTargetDtype(op, target, input);
   const probs = isFloat(target.dtype);
-  if (!probs && target.device === 'webgpu')
-    throw new NotSupportedError(
-      `${op}: class-index targets are checked on the CPU (range, ignoreIndex, class weights), so keep them on the 'cpu' device; the logits may be on 'webgpu'`,
-      'E_WEBGPU_TARGET',
-    );
-  if (!probs && opts.weight !== undefined && opts.weight !== null && opts.weight.device === 'webgpu')
-    throw new NotSupportedError(
-      `${op}: with class-index targets the class weights are read on the CPU together with the targets, so keep them on the 'cpu' device; the logits may be on 'webgpu'`,
-      'E_WEBGPU_TARGET',
-    );
+  if (!probs) checkTargetsOnCpu(op, target);
   const [x, t, unbatched] = batchify(input, target, probs);
   const C = x.shape[1]!;
   const weight = checkWeight(op, opts.weight, C, x);

@@ -1,6 +1,8 @@
 /** Adagrad: per-coordinate learning rates from the accumulated squared gradients. */
 import type { FloatArray } from '../core/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { kernelsOn } from '../backend/dispatch.js';
+import { noKernel } from '../backend/gpu.js';
 import { adagradUpdate } from './functional.js';
 import { Optimizer, gradData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
@@ -61,6 +63,11 @@ export class Adagrad extends Optimizer<AdagradOptions> {
       st.sum = stateBuffer(p, group.initialAccumulatorValue);
     }
     st.step = (st.step as number) + 1;
-    adagradUpdate(this.paramData(p), gradData(grad), (st.sum as Tensor).storage as FloatArray, st.step, group);
+    const args = [this.paramData(p), gradData(grad), (st.sum as Tensor).storage as FloatArray, st.step as number, group] as const;
+    const fused = kernelsOn(p.record).adagradUpdate;
+    if (!fused || !fused(...args)) {
+      if (p.record.gpu !== null) throw noKernel('the fused Adagrad update: a parameter on the webgpu device needs its gradient there too');
+      adagradUpdate(...args);
+    }
   }
 }

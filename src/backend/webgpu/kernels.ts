@@ -35,4 +35,4 @@ export function createWebgpuKernels(rt: WebGpuRuntime): { kernels: Kernels; impl
 }
 
 /** Kernels of the `Kernels` interface that have no WGSL version yet: calling one is `E_WEBGPU_NO_KERNEL`. */
-export const MISSING: readonly (keyof Kernels)[] = ['prodGrad'];
+export const MISSING: readonly (keyof Kernels)[] = [];

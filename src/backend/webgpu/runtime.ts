@@ -6,7 +6,7 @@
  * kernels are in kernels.ts.
  */
 import type { DType, TypedArray } from '../../core/dtype.js';
-import { DTypeError } from '../../core/errors.js';
+import { DTypeError, NotSupportedError } from '../../core/errors.js';
 import { gpuHandle, missingKernels, type GpuBlockRef, type GpuRuntime } from '../gpu.js';
 import { Storage, findStorage } from '../storage.js';
 import type { Kernels } from '../types.js';
@@ -118,6 +118,9 @@ export class WebGpuRuntime implements GpuRuntime {
   uploads = 0;
   readbacks = 0;
   shaderErrors: string[] = [];
+  /** Compile checks of new pipelines not yet awaited, and errors not yet thrown by a readback. */
+  private pendingChecks: Promise<void>[] = [];
+  private unreportedShaderErrors = 0;
 
   constructor(
     readonly dev: GpuDeviceHandle,
@@ -183,6 +186,7 @@ export class WebGpuRuntime implements GpuRuntime {
     const out = dtype === 'int32' ? new Int32Array(n) : dtype === 'bool' ? new Uint8Array(n) : new Float32Array(n);
     if (n === 0) return out;
     this.readbacks++;
+    await this.checkShaders();
     const staging = this.dev.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: MAP_READ | USAGE.COPY_DST });
     const enc = this.dev.createCommandEncoder();
     enc.copyBufferToBuffer(block.buffer, offset * 4, staging, 0, bytes);
@@ -194,6 +198,23 @@ export class WebGpuRuntime implements GpuRuntime {
     staging.unmap();
     staging.destroy();
     return out;
+  }
+
+  /** Throw (once) the compile errors of pipelines created since the last check: their dispatches did nothing. */
+  async checkShaders(): Promise<void> {
+    if (this.pendingChecks.length > 0) {
+      const p = this.pendingChecks;
+      this.pendingChecks = [];
+      await Promise.all(p);
+    }
+    if (this.unreportedShaderErrors > 0) {
+      const n = this.unreportedShaderErrors;
+      this.unreportedShaderErrors = 0;
+      throw new NotSupportedError(
+        `webgpu: ${n} WGSL kernel(s) failed to compile, so their results are missing: ${this.shaderErrors.slice(-n).join('; ')} (please report this)`,
+        'E_WEBGPU_SHADER',
+      );
+    }
   }
 
   // ------------------------------------------------------------------ dispatch
@@ -234,8 +255,21 @@ export class WebGpuRuntime implements GpuRuntime {
     let p = this.pipelines.get(code);
     if (p === undefined) {
       const dev = this.dev;
-      // compile errors surface through the device's uncaptured-error reporting (Dawn prints them)
+      // a shader that fails to compile makes every dispatch of it a no-op: catch its validation error
+      // and make the next readback throw it (see `read`), instead of returning stale data
+      const scoped = dev.pushErrorScope !== undefined && dev.popErrorScope !== undefined;
+      if (scoped) dev.pushErrorScope!('validation');
       p = dev.createComputePipeline({ layout: 'auto', compute: { module: dev.createShaderModule({ code }), entryPoint: 'main' } });
+      if (scoped)
+        this.pendingChecks.push(
+          dev.popErrorScope!().then((err) => {
+            if (err !== null) {
+              const first = code.split('\n').find((l) => l.includes('fn main')) ?? '';
+              this.shaderErrors.push(`${err.message.split('\n')[0]} (kernel ${first.trim().slice(0, 80)})`);
+              this.unreportedShaderErrors++;
+            }
+          }),
+        );
       this.pipelines.set(code, p);
     }
     return p;

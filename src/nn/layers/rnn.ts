@@ -208,7 +208,7 @@ abstract class RNNBase extends Module {
     const out = states.map((s, i) => {
       const size = i === 0 ? this.outSize : this.hiddenSize;
       const want = unbatched ? [LD, size] : [LD, B, size];
-      if (s === null) return zeros([LD, B, size], { dtype });
+      if (s === null) return x.newZeros([LD, B, size], dtype);
       if (s.ndim !== want.length || s.shape.some((v, k) => v !== want[k]))
         throw new ShapeError(
           `${who}: expected ${this.mode === 'LSTM' ? (i === 0 ? 'h0' : 'c0') : 'h0'} of shape ${fmtShape(want)} [numLayers·numDirections, batch, ${i === 0 && this.projSize ? 'projSize' : 'hiddenSize'}], got ${fmtShape(s.shape)}`,
@@ -451,7 +451,7 @@ abstract class CellBase extends Module {
     const unbatched = x.ndim === 1;
     const xb = unbatched ? x.unsqueeze(0) : x;
     const want = [xb.shape[0]!, this.hiddenSize];
-    let hb = h === null ? zeros(want, { dtype: x.dtype }) : unbatched ? h.unsqueeze(0) : h;
+    let hb = h === null ? x.newZeros(want) : unbatched ? h.unsqueeze(0) : h;
     if (hb.ndim !== 2 || hb.shape[0] !== want[0] || hb.shape[1] !== want[1])
       throw new ShapeError(
         `${who}: expected ${what} of shape ${fmtShape(unbatched ? [this.hiddenSize] : want)}, got ${fmtShape(h!.shape)}`,

@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backendInfo, cat, init, nn, optim, randn, stack, tensor, type Tensor } from '../../../src/index.js';
 import { Rng } from '../../../src/core/rng.js';
+import { loadWebgpu } from '../../../src/backend/webgpu/index.js';
 
 const F = nn.F;
 const rng = new Rng(7);
@@ -102,6 +103,21 @@ describe('webgpu backend: loading and devices', () => {
     const d = tensor([1, 2], { dtype: 'float64' });
     expect(() => d.to('webgpu')).toThrow(expect.objectContaining({ code: 'E_WEBGPU_DTYPE' }));
     await same(d.to({ device: 'webgpu', dtype: 'float32' }), tensor([1, 2]));
+  });
+});
+
+describe('webgpu runtime: a kernel that fails to compile', () => {
+  it('makes the next readback throw E_WEBGPU_SHADER with the compiler message, instead of returning stale data', async () => {
+    const rt = await loadWebgpu();
+    const x = tensor([1, 2, 3]).to('webgpu');
+    const buf = rt.bind(x.storage, 'test').buffer;
+    rt.run(
+      '@group(0) @binding(0) var<storage, read_write> ys: array<f32>;\n@compute @workgroup_size(1) fn main() { let std = 1.0; ys[0] = std; }',
+      [buf],
+      [1, 1, 1],
+    );
+    await expect(x.data()).rejects.toMatchObject({ code: 'E_WEBGPU_SHADER', message: expect.stringMatching(/reserved/) });
+    expect(Array.from(await x.data())).toEqual([1, 2, 3]); // reported once; the tensor was not written
   });
 });
 
@@ -209,12 +225,33 @@ describe('webgpu kernels agree with js', () => {
     const xg = up(x).requiresGrad_(true);
     const lc = F.crossEntropy(xc, t, { weight: w });
     const lg = F.crossEntropy(xg, t, { weight: w });
-    expect(() => F.crossEntropy(xg, t, { weight: up(w) })).toThrow(expect.objectContaining({ code: 'E_WEBGPU_TARGET' }));
     expect(() => F.crossEntropy(xg, up(t))).toThrow(expect.objectContaining({ code: 'E_WEBGPU_TARGET' }));
+    expect(() => F.nllLoss(xg, up(t))).toThrow(expect.objectContaining({ code: 'E_WEBGPU_TARGET' }));
     await same(lg, lc);
     lc.backward();
     lg.backward();
     await same(xg.grad!, xc.grad!);
+  });
+  it('class weights on the GPU: cross-entropy and nll, with ignoreIndex, match the CPU and read nothing back', async () => {
+    const x = rand([6, 5]);
+    const t = tensor([0, 4, -100, 2, 1, 3], { dtype: 'int32' });
+    const w = tensor([1, 2, 0.5, 1, 3]);
+    for (const reduction of ['mean', 'sum', 'none'] as const) {
+      const xc = x.detach().requiresGrad_(true);
+      const xg = up(x).requiresGrad_(true);
+      const lc = F.crossEntropy(xc, t, { weight: w, reduction });
+      const lg = F.crossEntropy(xg, t, { weight: up(w), reduction });
+      expect(lg.device).toBe('webgpu');
+      await same(lg, lc);
+      lc.sum().backward();
+      lg.sum().backward();
+      await same(xg.grad!, xc.grad!);
+      await same(F.nllLoss(up(x).logSoftmax(1), t, { weight: up(w), reduction }), F.nllLoss(x.logSoftmax(1), t, { weight: w, reduction }));
+      await same(
+        F.crossEntropy(up(x), t, { weight: up(w), reduction, labelSmoothing: 0.1 }),
+        F.crossEntropy(x, t, { weight: w, reduction, labelSmoothing: 0.1 }),
+      );
+    }
   });
   it('backward through an MLP matches js gradients', async () => {
     const x = rand([8, 5]);
@@ -429,7 +466,7 @@ describe('webgpu kernels agree with js', () => {
     expect(() => F.binaryCrossEntropy(bad, t)).toThrow(/between 0 and 1/);
     expect(Number.isNaN(await F.binaryCrossEntropy(up(bad), up(t)).itemAsync())).toBe(true);
   });
-  it('fused SGD (momentum, nesterov, weight decay) and Adam/AdamW (amsgrad) updates', async () => {
+  it('fused SGD (momentum, nesterov, weight decay), Adam/AdamW (amsgrad), Adagrad and RMSprop (centered, momentum) updates', async () => {
     const makers: ((p: Tensor[]) => optim.Optimizer<{ lr: number }>)[] = [
       (p) => new optim.SGD(p, { lr: 0.1 }),
       (p) => new optim.SGD(p, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 }),
@@ -437,6 +474,11 @@ describe('webgpu kernels agree with js', () => {
       (p) => new optim.Adam(p, { lr: 0.01 }),
       (p) => new optim.Adam(p, { lr: 0.01, amsgrad: true, weightDecay: 0.1 }),
       (p) => new optim.AdamW(p, { lr: 0.01, weightDecay: 0.1 }),
+      (p) => new optim.Adagrad(p, { lr: 0.1 }),
+      (p) => new optim.Adagrad(p, { lr: 0.1, lrDecay: 0.01, weightDecay: 0.1, initialAccumulatorValue: 0.5, maximize: true }),
+      (p) => new optim.RMSprop(p, { lr: 0.01 }),
+      (p) => new optim.RMSprop(p, { lr: 0.01, centered: true, weightDecay: 0.1 }),
+      (p) => new optim.RMSprop(p, { lr: 0.01, momentum: 0.9, centered: true, maximize: true }),
     ];
     for (const [i, make] of makers.entries()) {
       const p0 = rand([300]);

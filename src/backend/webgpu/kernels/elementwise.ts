@@ -169,6 +169,39 @@ ${ENTRY1D} {
     return o.handle as Int32Array;
   };
 
+  /** d(prod)/dx per lane: the exclusive prefix product written forward, then times the suffix product backward (exact with zeros). */
+  const prodGrad: Kernels['prodGrad'] = (x, shape, axis) => {
+    const [outer, len, inner] = split(shape, axis);
+    const n = outer * inner;
+    const o = out('float32', outer * len * inner, 'prodGrad');
+    if (n === 0 || len === 0) return o.handle;
+    const bx = rt.bind(x, 'prodGrad');
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
+@group(0) @binding(2) var<storage, read_write> ys: array<f32>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  let len = md[2];
+  let inner = md[3];
+  let base = (i / inner) * len * inner + i % inner;
+  var acc = 1.0;
+  for (var j = 0; j < len; j = j + 1) {
+    ys[base + j * inner] = acc;
+    acc = acc * f32(xs[base + j * inner]);
+  }
+  acc = 1.0;
+  for (var j = len - 1; j >= 0; j = j - 1) {
+    ys[base + j * inner] = ys[base + j * inner] * acc;
+    acc = acc * f32(xs[base + j * inner]);
+  }
+}`;
+    const m = new Int32Array(META);
+    m[0] = n;
+    m[2] = len;
+    m[3] = inner;
+    rt.run(code, [rt.temp(m), bx.buffer, o.buffer], WebGpuRuntime.groups1d(n));
+    return o.handle;
+  };
+
   /** Write `x` (read against `shape`) into GPU storage `dst` through the view `at` (in-place ops, pad, cat). */
   rt.copyInto = (dst, at, x, shape) => {
     const n = numel(shape);
@@ -196,5 +229,5 @@ ${ENTRY1D} {
     return o.handle;
   };
 
-  return { unary, binary, where, reduce, argReduce };
+  return { unary, binary, where, reduce, argReduce, prodGrad };
 }

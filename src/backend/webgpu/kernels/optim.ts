@@ -1,7 +1,7 @@
 /** WGSL kernels of the webgpu backend: Fused SGD and Adam/AdamW updates. */
 import type { TypedArray } from '../../../core/dtype.js';
 import { adamScalars, sgdScalars } from '../../optim_scalars.js';
-import type { AdamUpdateArgs, SgdUpdateArgs } from '../../types.js';
+import type { AdagradUpdateArgs, AdamUpdateArgs, RmspropUpdateArgs, SgdUpdateArgs } from '../../types.js';
 import { WebGpuRuntime } from '../runtime.js';
 import { ENTRY1D, HEADER, INDEX, INDEX1D } from '../wgsl.js';
 
@@ -128,5 +128,120 @@ ${ENTRY1D} {
     return true;
   };
 
-  return { sgdUpdate, adamUpdate };
+  /** Adagrad, in the reference loop's float32 order (src/optim/functional.ts). */
+  const adagradUpdate = (p: TypedArray, g: ArrayLike<number>, sum: TypedArray, step: number, h: AdagradUpdateArgs): boolean => {
+    if (!(p instanceof Float32Array) || !allGpu(p, g, sum)) return false;
+    const n = p.length;
+    if (n === 0) return true;
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read_write> ps: array<f32>;
+@group(0) @binding(2) var<storage, read> gs: array<f32>;
+@group(0) @binding(3) var<storage, read_write> ss: array<f32>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  let wd = bitcast<f32>(md[40]);
+  let e = bitcast<f32>(md[41]);
+  let nclr = bitcast<f32>(md[42]);
+  let flags = md[43];
+  var d = gs[i];
+  if ((flags & 1) != 0) { d = -d; }
+  if ((flags & 2) != 0) { d = wd * ps[i] + d; }
+  let s = d * d + ss[i];
+  ss[i] = s;
+  let sd = sqrt(s) + e;
+  ps[i] = ps[i] + (nclr * d) / sd;
+}`;
+    const mt = new Int32Array(44);
+    mt[0] = n;
+    const f = new Float32Array(mt.buffer);
+    f[40] = h.weightDecay;
+    f[41] = h.eps;
+    f[42] = -(h.lr / (1 + (step - 1) * h.lrDecay));
+    mt[43] = (h.maximize ? 1 : 0) | (h.weightDecay !== 0 ? 2 : 0);
+    rt.run(
+      code,
+      [rt.temp(mt), rt.bind(p, 'adagrad').buffer, rt.bind(g, 'adagrad').buffer, rt.bind(sum, 'adagrad').buffer],
+      WebGpuRuntime.groups1d(n),
+    );
+    return true;
+  };
+
+  /** RMSprop (plain, centered, with momentum), in the reference loop's float32 order. */
+  const rmspropUpdate = (
+    p: TypedArray,
+    g: ArrayLike<number>,
+    squareAvg: TypedArray,
+    gradAvg: TypedArray | null,
+    buf: TypedArray | null,
+    h: RmspropUpdateArgs,
+  ): boolean => {
+    const centered = h.centered && gradAvg !== null;
+    const mom = h.momentum > 0 && buf !== null;
+    if (!(p instanceof Float32Array) || !allGpu(p, g, squareAvg, centered ? gradAvg : null, mom ? buf : null)) return false;
+    const n = p.length;
+    if (n === 0) return true;
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read_write> ps: array<f32>;
+@group(0) @binding(2) var<storage, read> gs: array<f32>;
+@group(0) @binding(3) var<storage, read_write> sq: array<f32>;
+@group(0) @binding(4) var<storage, read_write> ga: array<f32>;
+@group(0) @binding(5) var<storage, read_write> bs: array<f32>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  let wd = bitcast<f32>(md[40]);
+  let a = bitcast<f32>(md[41]);
+  let ca = bitcast<f32>(md[42]);
+  let e = bitcast<f32>(md[43]);
+  let mu = bitcast<f32>(md[44]);
+  let nlr = bitcast<f32>(md[45]);
+  let flags = md[46];
+  var d = gs[i];
+  if ((flags & 1) != 0) { d = -d; }
+  if ((flags & 2) != 0) { d = wd * ps[i] + d; }
+  let s = (ca * d) * d + sq[i] * a;
+  sq[i] = s;
+  var avg: f32;
+  if ((flags & 4) != 0) {
+    let m = ca * d + ga[i] * a;
+    ga[i] = m;
+    avg = sqrt(-m * m + s);
+  } else {
+    avg = sqrt(s);
+    if (md[0] < 0) { ga[0] = 0.0; } // never runs: keeps the binding in the layout
+  }
+  avg = avg + e;
+  if ((flags & 8) != 0) {
+    let b = bs[i] * mu + d / avg;
+    bs[i] = b;
+    ps[i] = nlr * b + ps[i];
+  } else {
+    if (md[0] < 0) { bs[0] = 0.0; }
+    ps[i] = ps[i] + (nlr * d) / avg;
+  }
+}`;
+    const mt = new Int32Array(48);
+    mt[0] = n;
+    const f = new Float32Array(mt.buffer);
+    f[40] = h.weightDecay;
+    f[41] = h.alpha;
+    f[42] = 1 - h.alpha;
+    f[43] = h.eps;
+    f[44] = h.momentum;
+    f[45] = -h.lr;
+    mt[46] = (h.maximize ? 1 : 0) | (h.weightDecay !== 0 ? 2 : 0) | (centered ? 4 : 0) | (mom ? 8 : 0);
+    const opt = (a: TypedArray | null, on: boolean) => (on ? rt.bind(a!, 'rmsprop').buffer : rt.temp(new Float32Array(1)));
+    rt.run(
+      code,
+      [
+        rt.temp(mt),
+        rt.bind(p, 'rmsprop').buffer,
+        rt.bind(g, 'rmsprop').buffer,
+        rt.bind(squareAvg, 'rmsprop').buffer,
+        opt(gradAvg, centered),
+        opt(buf, mom),
+      ],
+      WebGpuRuntime.groups1d(n),
+    );
+    return true;
+  };
+
+  return { sgdUpdate, adamUpdate, adagradUpdate, rmspropUpdate };
 }
