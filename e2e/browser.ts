@@ -16,7 +16,7 @@ export interface Session {
 
 export async function open(
   url: string,
-  opts: { viewport?: { width: number; height: number }; deviceScaleFactor?: number } = {},
+  opts: { viewport?: { width: number; height: number }; deviceScaleFactor?: number; webgpu?: boolean } = {},
 ): Promise<Session> {
   const dir = mkdtempSync(join(tmpdir(), 'pg-e2e-'));
   const context = await chromium.launchPersistentContext(dir, {
@@ -25,7 +25,16 @@ export async function open(
     args: [
       '--headless',
       '--no-sandbox',
-      '--disable-gpu',
+      // WebGPU on SwiftShader (Chromium's CPU Vulkan) for the GPU tests; no GPU otherwise
+      ...(opts.webgpu
+        ? [
+            '--enable-unsafe-webgpu',
+            '--enable-features=Vulkan',
+            '--use-vulkan=swiftshader',
+            '--use-webgpu-adapter=swiftshader',
+            '--disable-vulkan-surface',
+          ]
+        : ['--disable-gpu']),
       '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',

@@ -13,7 +13,17 @@ export interface ImageMode {
   pause(): void;
   onFrame(f: ImageFrame): void;
   onProbs(probs: number[], activations: Float32Array[]): void;
-  debug(): { ready: boolean; step: number; accuracy: number; probs: number[] | null; prediction: number | null; playing: boolean };
+  /** Offer "Train on GPU" when the worker found a WebGPU adapter (its name), else hide it. */
+  setGpu(adapter: string | null): void;
+  debug(): {
+    ready: boolean;
+    step: number;
+    accuracy: number;
+    probs: number[] | null;
+    prediction: number | null;
+    playing: boolean;
+    device: 'cpu' | 'webgpu' | null;
+  };
 }
 
 const PAD = 280;
@@ -35,6 +45,18 @@ export function mountImageMode(
   );
   const stepBtn = button('Step ×10', 'Ten training steps', () => send({ type: 'imageStep', n: 10 }), 'img-step');
   const status = el('output', { id: 'img-status', class: 'epoch', text: 'step 0' });
+  // "Train on GPU": shown only where the worker has a WebGPU adapter; switching starts a fresh CNN there
+  const gpuCheck = el('input', { id: 'img-gpu', attrs: { type: 'checkbox' } });
+  const gpuBox = el('label', { id: 'img-gpu-box', class: 'lbl', title: 'Train the CNN on the GPU through WebGPU' }, [
+    gpuCheck,
+    ' Train on GPU',
+  ]);
+  gpuBox.hidden = true;
+  gpuCheck.addEventListener('change', () => {
+    mode.pause();
+    last = null;
+    send({ type: 'imageInit', seed: 1, device: gpuCheck.checked ? 'webgpu' : 'cpu' });
+  });
   const lossCanvas = el('canvas', { class: 'chart', attrs: { width: '360', height: '90', 'aria-label': 'Training loss per step' } });
   const filters = el('div', { class: 'filters', attrs: { 'aria-label': 'First-layer filters (5×5)' } });
   const gallery = el('div', { class: 'gallery', attrs: { 'aria-label': 'Test digits with predictions' } });
@@ -50,7 +72,7 @@ export function mountImageMode(
   const clearBtn = button('Clear', 'Clear the drawing', () => clear(), 'img-clear');
   root.append(
     el('section', { class: 'toolbar' }, [
-      el('div', { class: 'runctl' }, [playBtn, stepBtn, status]),
+      el('div', { class: 'runctl' }, [playBtn, stepBtn, gpuBox, status]),
       el('p', {
         class: 'note',
         text: 'Conv2d(1,8,5) → ReLU → MaxPool → Conv2d(8,16,5) → ReLU → MaxPool → Linear(256,10), trained live on 2,000 bundled MNIST digits (500 held out for testing).',
@@ -164,7 +186,7 @@ export function mountImageMode(
     },
     onFrame(f) {
       last = f;
-      status.textContent = `step ${f.step} · loss ${Number.isFinite(f.loss) ? f.loss.toFixed(3) : '—'} · test accuracy ${(100 * f.accuracy).toFixed(1)}% · ${f.msPerStep.toFixed(1)} ms/step`;
+      status.textContent = `step ${f.step} · loss ${Number.isFinite(f.loss) ? f.loss.toFixed(3) : '—'} · test accuracy ${(100 * f.accuracy).toFixed(1)}% · ${f.msPerStep.toFixed(1)} ms/step${f.device === 'webgpu' ? ' on the GPU' : ''}`;
       // loss chart
       const g = lossCanvas.getContext('2d')!;
       g.clearRect(0, 0, lossCanvas.width, lossCanvas.height);
@@ -247,7 +269,19 @@ export function mountImageMode(
         prediction = 0;
         probs.forEach((v, i) => v > probs![prediction!]! && (prediction = i));
       }
-      return { ready: last !== null, step: last?.step ?? 0, accuracy: last?.accuracy ?? 0, probs, prediction, playing };
+      return {
+        ready: last !== null,
+        step: last?.step ?? 0,
+        accuracy: last?.accuracy ?? 0,
+        probs,
+        prediction,
+        playing,
+        device: last?.device ?? null,
+      };
+    },
+    setGpu(adapter) {
+      gpuBox.hidden = adapter === null;
+      if (adapter !== null) gpuBox.title = `Train the CNN on the GPU through WebGPU (${adapter})`;
     },
   };
   send({ type: 'imageInit', seed: 1 });

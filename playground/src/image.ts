@@ -5,9 +5,11 @@
  *   x [N, 1, 28, 28] → Conv2d(1, 8, 5) → ReLU → MaxPool2d(2) → Conv2d(8, 16, 5) → ReLU → MaxPool2d(2)
  *     → Flatten → Linear(256, 10)                                              (logits [N, 10])
  *
- * Trained with Adam (lr 0.003) and cross-entropy on mini-batches of 32.
+ * Trained with Adam (lr 0.003) and cross-entropy on mini-batches of 32, on the CPU (wasm) or, where the
+ * page has WebGPU, on the GPU ("Train on GPU"): the model and the digits move to the 'webgpu' device
+ * once, labels stay on the CPU, and results are read back asynchronously (one readback per frame).
  */
-import { Rng, nn, noGrad, optim, tensor, type Tensor } from './bp.js';
+import { Rng, nn, noGrad, optim, stack, tensor, type Tensor } from './bp.js';
 import { confusion } from './trainer.js';
 import { run } from './model.js';
 import type { ImageFrame } from './protocol.js';
@@ -33,6 +35,9 @@ export function buildCnn(rng: Rng): nn.Sequential {
 
 const toFloat = (bytes: Uint8Array): Float32Array => Float32Array.from(bytes, (b) => b / 255);
 
+/** Where the CNN trains. */
+export type ImageDevice = 'cpu' | 'webgpu';
+
 export class ImageSession {
   readonly model: nn.Sequential;
   private readonly opt: optim.Adam;
@@ -47,6 +52,8 @@ export class ImageSession {
   step = 0;
   lossHistory: number[] = [];
   private lastMs = 0;
+  /** Steps per frame on the GPU, adapted so a frame (steps + one readback) takes about 100 ms. */
+  private gpuSteps = 1;
   private static data: DigitData | null = null;
 
   /** Provide the digits (the worker passes the bundled subset; Node tests read the mnist package). */
@@ -54,10 +61,16 @@ export class ImageSession {
     ImageSession.data = d;
   }
 
-  constructor(seed: number, data: DigitData | null = ImageSession.data, testCount = 500) {
+  constructor(
+    seed: number,
+    data: DigitData | null = ImageSession.data,
+    testCount = 500,
+    readonly device: ImageDevice = 'cpu',
+  ) {
     if (!data) throw new Error('ImageSession: no digit data (call ImageSession.setData first)');
     this.rng = new Rng(seed);
     this.model = buildCnn(this.rng);
+    if (device === 'webgpu') this.model.to('webgpu'); // parameters move in place, before the optimizer sees them
     this.opt = new optim.Adam(this.model.parameters(), { lr: 0.003 });
     const n = data.labels.length;
     const perm = this.rng.permutation(n);
@@ -68,18 +81,30 @@ export class ImageSession {
       idx.forEach((i, k) => px.set(data.images.subarray(i * 784, (i + 1) * 784), k * 784));
       return px;
     };
-    this.trainX = tensor(toFloat(gather(trainIdx)), { shape: [trainIdx.length, 1, 28, 28] });
+    this.trainX = tensor(toFloat(gather(trainIdx)), { shape: [trainIdx.length, 1, 28, 28] }).to(device);
     this.trainY = tensor(
       Int32Array.from(trainIdx, (i) => data.labels[i]!),
       { shape: [trainIdx.length] },
     );
     this.testPixels = toFloat(gather(testIdx));
-    this.testX = tensor(this.testPixels, { shape: [testIdx.length, 1, 28, 28] });
+    this.testX = tensor(this.testPixels, { shape: [testIdx.length, 1, 28, 28] }).to(device);
     this.testY = Int32Array.from(testIdx, (i) => data.labels[i]!);
   }
 
-  /** One Adam step on a batch of 32 (epochs reshuffled from the session's seed). */
+  /** One Adam step on a batch of 32 (epochs reshuffled from the session's seed); the loss, on the CPU. */
   trainStep(batch = 32): number {
+    const v = this.stepLoss(batch).item();
+    this.record([v]);
+    return v;
+  }
+
+  private record(losses: ArrayLike<number>): void {
+    for (let i = 0; i < losses.length; i++) this.lossHistory.push(losses[i]!);
+    if (this.lossHistory.length > 1000) this.lossHistory.splice(0, this.lossHistory.length - 1000);
+  }
+
+  /** One Adam step; its loss tensor (on the model's device, not read back). */
+  private stepLoss(batch: number): Tensor {
     const n = this.trainY.shape[0]!;
     if (this.cursor + batch > this.order.length) {
       this.order = Array.from(this.rng.permutation(n));
@@ -92,10 +117,27 @@ export class ImageSession {
     loss.backward();
     this.opt.step();
     this.step++;
-    const v = loss.item();
-    this.lossHistory.push(v);
-    if (this.lossHistory.length > 1000) this.lossHistory.splice(0, this.lossHistory.length - 1000);
-    return v;
+    return loss.detach();
+  }
+
+  /** `n` steps on either device; the losses are read back once, at the end. */
+  async stepsAsync(n: number): Promise<void> {
+    if (this.device === 'cpu') return this.steps(n);
+    const t0 = performance.now();
+    const losses: Tensor[] = [];
+    for (let i = 0; i < n; i++) losses.push(this.stepLoss(32));
+    this.record(await stack(losses).data());
+    this.lastMs = (performance.now() - t0) / n;
+  }
+
+  /** Train for about `ms` milliseconds (on the GPU: a number of steps adapted to ~100 ms per frame). */
+  async trainAsync(ms: number): Promise<void> {
+    if (this.device === 'cpu') return this.train(ms);
+    const t0 = performance.now();
+    const n = this.gpuSteps;
+    await this.stepsAsync(n);
+    const dt = performance.now() - t0;
+    this.gpuSteps = Math.max(1, Math.min(50, Math.round((n * 100) / Math.max(dt, 1))));
   }
 
   steps(n: number): void {
@@ -117,27 +159,51 @@ export class ImageSession {
 
   frame(): ImageFrame {
     return noGrad(() => {
-      const logits = run(this.model, this.testX);
-      const pred = logits.argmax(1).dataSync() as Int32Array;
-      const gallery = Array.from({ length: 24 }, (_, i) => ({
-        pixels: this.testPixels.slice(i * 784, (i + 1) * 784),
-        label: this.testY[i]!,
-        pred: pred[i]!,
-      }));
-      const conv1 = this.model.at(0) as nn.Conv2d;
-      return {
-        type: 'imageFrame' as const,
-        step: this.step,
-        playing: false,
-        loss: this.lossHistory[this.lossHistory.length - 1] ?? NaN,
-        accuracy: pred.reduce((a, p, i) => a + (p === this.testY[i] ? 1 : 0), 0) / pred.length,
-        lossHistory: this.lossHistory.slice(-300),
-        gallery,
-        confusion: confusion(pred, this.testY, 10),
-        filters: Float32Array.from(conv1.weight.contiguous().dataSync()),
-        msPerStep: this.lastMs,
-      };
+      const pred = run(this.model, this.testX).argmax(1).dataSync() as Int32Array;
+      return this.frameOf(pred, Float32Array.from((this.model.at(0) as nn.Conv2d).weight.contiguous().dataSync()));
     });
+  }
+
+  /** The frame on either device (GPU results read back asynchronously). */
+  async frameAsync(): Promise<ImageFrame> {
+    if (this.device === 'cpu') return this.frame();
+    const [pred, filters] = noGrad(() => [run(this.model, this.testX).argmax(1), (this.model.at(0) as nn.Conv2d).weight.contiguous()]);
+    return this.frameOf((await pred!.data()) as Int32Array, Float32Array.from(await filters!.data()));
+  }
+
+  private frameOf(pred: Int32Array, filters: Float32Array): ImageFrame {
+    const gallery = Array.from({ length: 24 }, (_, i) => ({
+      pixels: this.testPixels.slice(i * 784, (i + 1) * 784),
+      label: this.testY[i]!,
+      pred: pred[i]!,
+    }));
+    return {
+      type: 'imageFrame' as const,
+      device: this.device,
+      step: this.step,
+      playing: false,
+      loss: this.lossHistory[this.lossHistory.length - 1] ?? NaN,
+      accuracy: pred.reduce((a, p, i) => a + (p === this.testY[i] ? 1 : 0), 0) / pred.length,
+      lossHistory: this.lossHistory.slice(-300),
+      gallery,
+      confusion: confusion(pred, this.testY, 10),
+      filters,
+      msPerStep: this.lastMs,
+    };
+  }
+
+  /** `predict` on either device. */
+  async predictAsync(pixels: Float32Array): Promise<{ probs: number[]; activations: Float32Array[] }> {
+    if (this.device === 'cpu') return this.predict(pixels);
+    const [p, a] = noGrad(() => {
+      const x = tensor(Float32Array.from(pixels.subarray(0, 784)), { shape: [1, 1, 28, 28] }).to(this.device);
+      return [run(this.model, x).softmax(1), run(this.model.at(1), run(this.model.at(0), x))];
+    });
+    const d = await a!.data();
+    return {
+      probs: Array.from(await p!.data()),
+      activations: Array.from({ length: 8 }, (_, c) => Float32Array.from(d.subarray(c * 576, (c + 1) * 576))),
+    };
   }
 
   /** Class probabilities for one 28×28 image (values in [0, 1]) and the conv1 activation maps. */

@@ -126,6 +126,8 @@ document.addEventListener('keydown', (e) => {
 
 // ------------------------------------------------------------------------------------ image mode
 let image: ImageMode | null = null;
+/** The worker's WebGPU adapter, when it has one (image mode then offers "Train on GPU"). */
+let gpuAdapter: string | null = null;
 const imageRoot = document.getElementById('app-image')!;
 const btn2d = document.getElementById('mode-2d')!;
 const btnImg = document.getElementById('mode-image')!;
@@ -141,7 +143,10 @@ function applyMode(): void {
   btnImg.classList.toggle('on', img);
   btn2d.setAttribute('aria-pressed', String(!img));
   btnImg.setAttribute('aria-pressed', String(img));
-  if (img && !image) image = mountImageMode(imageRoot, send, request);
+  if (img && !image) {
+    image = mountImageMode(imageRoot, send, request);
+    image.setGpu(gpuAdapter);
+  }
   if (!img && image) image.pause();
   if (img && store.playing) {
     setPlaying(false);
@@ -162,6 +167,8 @@ function onMessage(m: FromWorker): void {
   switch (m.type) {
     case 'ready':
       document.getElementById('backend-info')!.textContent = `backend: ${m.backend}`;
+      gpuAdapter = m.gpu;
+      image?.setGpu(gpuAdapter);
       break;
     case 'frame': {
       const pts = m.points ?? store.frame?.points0 ?? { train: [], val: [], test: [] };

@@ -21,7 +21,7 @@ export type ToWorker =
   | { type: 'import'; id: number; architecture: string; weights: Uint8Array }
   | { type: 'frame'; id?: number }
   // image mode
-  | { type: 'imageInit'; seed: number }
+  | { type: 'imageInit'; seed: number; device?: 'cpu' | 'webgpu' }
   | { type: 'imagePlay' }
   | { type: 'imagePause' }
   | { type: 'imageStep'; n: number; id?: number }
@@ -53,6 +53,8 @@ export interface Frame {
 
 export interface ImageFrame {
   type: 'imageFrame';
+  /** Where the CNN trains. */
+  device: 'cpu' | 'webgpu';
   step: number;
   playing: boolean;
   loss: number;
@@ -70,7 +72,7 @@ export interface ImageFrame {
 export type FromWorker =
   | Frame
   | ImageFrame
-  | { type: 'ready'; backend: string; info: Record<string, unknown> }
+  | { type: 'ready'; backend: string; info: Record<string, unknown>; gpu: string | null }
   | { type: 'exported'; id: number; architecture: string; weights: Uint8Array }
   | { type: 'imported'; id: number; ok: boolean; message: string; state?: PgState }
   | { type: 'probs'; id?: number; probs: number[]; activations: Float32Array[] }

@@ -31,6 +31,12 @@ let loopScheduled = false;
 const FRAME_MS = 33;
 let frameCost = 10;
 
+/** The WebGPU adapter's name when the 'webgpu' device is available ('auto' loads it where navigator.gpu has one). */
+function gpuAdapter(): string | null {
+  const gpu = backendInfo().gpu as { adapter?: string } | undefined;
+  return gpu ? (gpu.adapter ?? 'WebGPU') : null;
+}
+
 function post(m: FromWorker, transfer: Transferable[] = []): void {
   ctx.postMessage(m, transfer);
 }
@@ -111,11 +117,18 @@ function runEpochs(n: number): void {
   }
 }
 
-function loop(): void {
+async function loop(): Promise<void> {
   loopScheduled = false;
   if (image && imagePlaying) {
-    image.train(FRAME_MS);
-    post(image.frame());
+    // on the GPU this awaits its readbacks; a session replaced meanwhile (imageInit) posts nothing
+    const session = image;
+    try {
+      await session.trainAsync(FRAME_MS);
+      if (session === image) post(await session.frameAsync());
+    } catch (err) {
+      imagePlaying = false;
+      post({ type: 'error', message: (err as Error).message });
+    }
   } else if (trainer && playing) {
     const t0 = performance.now();
     let epochs = 0;
@@ -145,7 +158,7 @@ function loop(): void {
 function schedule(): void {
   if (loopScheduled) return;
   loopScheduled = true;
-  setTimeout(loop, 0);
+  setTimeout(() => void loop(), 0);
 }
 
 /**
@@ -170,7 +183,7 @@ async function handle(m: ToWorker): Promise<void> {
           }
         }
         backend = backendInfo().backend;
-        post({ type: 'ready', backend, info: backendInfo().info });
+        post({ type: 'ready', backend, info: backendInfo().info, gpu: gpuAdapter() });
         trainer = new Trainer(normalize(m.state), m.points ?? null);
         syncShadow(true);
         pointsDirty = true;
@@ -258,28 +271,32 @@ async function handle(m: ToWorker): Promise<void> {
         }
         break;
       }
-      case 'imageInit':
+      case 'imageInit': {
         // the bundled digits are a separate chunk, fetched only when image mode opens
         if (!image) ImageSession.setData((await import('./digits.js')).loadDigits());
-        image = new ImageSession(m.seed);
-        post(image.frame());
+        const device = m.device ?? 'cpu';
+        if (device === 'webgpu' && gpuAdapter() === null)
+          throw new Error(`this browser offers no WebGPU adapter (${String(backendInfo().skipped?.webgpu ?? 'navigator.gpu is missing')})`);
+        image = new ImageSession(m.seed, undefined, 500, device);
+        post(await image.frameAsync());
         break;
+      }
       case 'imagePlay':
         imagePlaying = true;
         schedule();
         break;
       case 'imagePause':
         imagePlaying = false;
-        if (image) post(image.frame());
+        if (image) post(await image.frameAsync());
         break;
       case 'imageStep':
         if (image) {
-          image.steps(Math.max(1, Math.min(10000, Math.floor(m.n))));
-          post({ ...image.frame(), id: m.id });
+          await image.stepsAsync(Math.max(1, Math.min(10000, Math.floor(m.n))));
+          post({ ...(await image.frameAsync()), id: m.id });
         }
         break;
       case 'imagePredict':
-        if (image) post({ type: 'probs', id: m.id, ...image.predict(m.pixels) });
+        if (image) post({ type: 'probs', id: m.id, ...(await image.predictAsync(m.pixels)) });
         break;
     }
   } catch (err) {

@@ -41,6 +41,11 @@ export interface GpuRuntime {
    * strides; contiguous from `at.offset` when `at.strides` is omitted): in-place ops, pad, cat.
    */
   copyInto(dst: Storage, at: { offset: number; strides?: readonly number[] }, src: View, shape: readonly number[]): void;
+  /**
+   * Write `src` (a view read against `shape`, row-major) into GPU storage `dst` at the element positions
+   * `positions` (one per element of `shape`); for a repeated position the last write wins.
+   */
+  writeAt(dst: Storage, positions: Int32Array, src: View, shape: readonly number[]): void;
   /** A new GPU storage of `n` elements of `dtype`, each `value`; returns its handle. */
   filled(dtype: DType, n: number, value: number): TypedArray;
   /** Allocator and fallback statistics for `backendInfo()`. */

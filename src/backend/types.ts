@@ -74,6 +74,10 @@ export type BinaryOp =
 
 /** Reductions over one axis a backend implements. */
 export type ReduceOp = 'sum' | 'max' | 'min' | 'prod';
+/** The rounding divisions: Python's remainder (sign of b), C's fmod (sign of a), a / b rounded down or toward zero. */
+export type RoundingDivOp = 'remainder' | 'fmod' | 'floorDiv' | 'truncDiv';
+/** The reductions of scatterReduce. */
+export type ScatterReduceOp = 'sum' | 'mean' | 'amax' | 'amin' | 'prod';
 /** Index-of-extremum reductions a backend implements. */
 export type ArgReduceOp = 'argmax' | 'argmin';
 
@@ -200,6 +204,35 @@ export interface Kernels {
   argReduce(op: ArgReduceOp, x: TypedArray, shape: readonly number[], axis: number): Int32Array;
   /** d(prod)/dx over one axis of contiguous x: product of all the other elements of each slice. */
   prodGrad(x: TypedArray, shape: readonly number[], axis: number): TypedArray;
+  /** The rounding division `op` of the views `a` and `b` read against `shape` (integer division by zero: E_ZERO_DIVISION where checkable). */
+  roundingDiv(op: RoundingDivOp, a: View, b: View, shape: readonly number[], outDType: DType): TypedArray;
+  /** Running sum (or, with `prod`, product) along `axis` of contiguous `x` (already of `outDType`), accumulated in order. */
+  scan(x: TypedArray, shape: readonly number[], axis: number, prod: boolean, outDType: DType): TypedArray;
+  /** Gradient of cumprod along `axis` from contiguous input `x`, output `y` and upstream `g`; exact where x has zeros. */
+  cumprodGrad(x: TypedArray, y: TypedArray, g: TypedArray, shape: readonly number[], axis: number, outDType: DType): TypedArray;
+  /** int32 index of the running max (`max`) or min along `axis`; a later equal value or NaN takes over (PyTorch's cummax/cummin). */
+  cumExtremeIndex(x: TypedArray, shape: readonly number[], axis: number, max: boolean): Int32Array;
+  /** int32 permutation sorting each lane along `axis` stably; NaN is larger than every number (last ascending, first descending). */
+  argsort(x: TypedArray, shape: readonly number[], axis: number, descending: boolean): Int32Array;
+  /** 1-D `base` (of `outDType`) with `out[index[k]] = values[k]`; the last write wins for repeated indices (checked in range). */
+  putFlat(base: TypedArray, index: Int32Array, values: TypedArray, outDType: DType): TypedArray;
+  /**
+   * out = x; then each element k of `index` (shape `indexShape`, on the CPU) reduces src into out at x's
+   * position with the index replacing coordinate `dim`, in index order (`includeSelf` false: a position
+   * that receives values drops x's own first). Also returns the per-position count of contributions (on the CPU).
+   */
+  scatterReduce(
+    x: TypedArray,
+    xShape: readonly number[],
+    index: Int32Array,
+    indexShape: readonly number[],
+    src: TypedArray,
+    srcShape: readonly number[],
+    dim: number,
+    reduce: ScatterReduceOp,
+    includeSelf: boolean,
+    outDType: DType,
+  ): { out: TypedArray; count: Int32Array };
   /** Batched matrix product described by `args`. */
   matmul(args: MatmulArgs, outDType: DType): TypedArray;
   /** 2-D convolution (cross-correlation, as PyTorch) of `x` [n, cIn, h, w] with `w`, plus `a.bias` when given. */

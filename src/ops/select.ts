@@ -8,16 +8,7 @@ import { isFloat, promote, type DType, type TypedArray } from '../core/dtype.js'
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { broadcastShapes } from '../core/shape.js';
 import { kernels } from '../backend/dispatch.js';
-import {
-  argsortLanes,
-  cumExtremeIndexLanes,
-  cumprodGradLanes,
-  floorDivScalar,
-  fmodScalar,
-  remainderScalar,
-  scanLanes,
-  scatterReduceKernel,
-} from '../backend/js/select.js';
+import type { RoundingDivOp } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkIndexRange, contiguousData } from './util.js';
 import { view, type OpAttrs, type OpRule, type OutSpec } from './types.js';
@@ -33,15 +24,10 @@ function binaryInfer(op: string, a: Tensor, b: Tensor): OutSpec {
   return { shape: broadcastShapes(a.shape, b.shape, op), dtype: promote(a.dtype, b.dtype) };
 }
 
-function binaryLoop(op: string, a: Tensor, b: Tensor, out: OutSpec, f: (x: number, y: number) => number): TypedArray {
-  const x = dense(a, out.shape, out.dtype);
-  const y = dense(b, out.shape, out.dtype);
-  const int = !isFloat(out.dtype);
-  for (let i = 0; i < x.length; i++) {
-    if (int && y[i] === 0) throw new ValueError(`${op}: integer division by zero`, 'E_ZERO_DIVISION');
-    x[i] = f(x[i], y[i]);
-  }
-  return x;
+function roundingDiv(op: RoundingDivOp, a: Tensor, b: Tensor, out: OutSpec): TypedArray {
+  const at = (t: Tensor) =>
+    view(t.shape.length === out.shape.length && t.shape.every((d, i) => d === out.shape[i]) ? t : t.expand(out.shape));
+  return kernels().roundingDiv(op, at(a), at(b), out.shape, out.dtype);
 }
 
 function laneInfer(op: string, x: Tensor, dim: number): void {
@@ -64,10 +50,7 @@ export const selectOps = {
     forward: ([base, index, values], _a, out) => {
       const idx = contiguousData(index) as Int32Array;
       checkIndexRange(idx, base.shape[0], 'putFlat');
-      const data = dense(base, out.shape, out.dtype);
-      const v = dense(values, values.shape, out.dtype);
-      for (let k = 0; k < idx.length; k++) data[idx[k]] = v[k]!;
-      return { data };
+      return { data: kernels().putFlat(dense(base, out.shape, out.dtype), idx, dense(values, values.shape, out.dtype), out.dtype) };
     },
     // d/dbase: g with the written positions zeroed; d/dvalues: g read back at those positions
     backward: (g, { inputs: [base, index, values], run }) => [
@@ -83,7 +66,7 @@ export const selectOps = {
       if (x.dtype === 'bool') throw new DTypeError('argsort: not defined for bool tensors; cast with .int() first');
       return { shape: x.shape.slice(), dtype: 'int32' };
     },
-    forward: ([x], { dim, descending }) => ({ data: argsortLanes(contiguousData(x), x.shape, dim, descending) }),
+    forward: ([x], { dim, descending }) => ({ data: kernels().argsort(contiguousData(x), x.shape, dim, descending) }),
     backward: null,
   } satisfies OpRule<'argsort'>,
 
@@ -92,7 +75,7 @@ export const selectOps = {
       laneInfer('cumsum', x, dim);
       return { shape: x.shape.slice(), dtype: isFloat(x.dtype) ? x.dtype : 'int32' };
     },
-    forward: ([x], { dim }, out) => ({ data: scanLanes(dense(x, x.shape, out.dtype), x.shape, dim, false, out.dtype) }),
+    forward: ([x], { dim }, out) => ({ data: kernels().scan(dense(x, x.shape, out.dtype), x.shape, dim, false, out.dtype) }),
     // d cumsum: the reversed running sum of g
     backward: (g, { attrs, run }) => [run('cumsum', [g.flip([attrs.dim])], attrs).flip([attrs.dim])],
   } satisfies OpRule<'cumsum'>,
@@ -102,7 +85,7 @@ export const selectOps = {
       laneInfer('cumprod', x, dim);
       return { shape: x.shape.slice(), dtype: isFloat(x.dtype) ? x.dtype : 'int32' };
     },
-    forward: ([x], { dim }, out) => ({ data: scanLanes(dense(x, x.shape, out.dtype), x.shape, dim, true, out.dtype) }),
+    forward: ([x], { dim }, out) => ({ data: kernels().scan(dense(x, x.shape, out.dtype), x.shape, dim, true, out.dtype) }),
     backward: (g, { inputs: [x], output, attrs, run }) => [run('cumprodGrad', [x, output, g], attrs)],
   } satisfies OpRule<'cumprod'>,
 
@@ -110,7 +93,7 @@ export const selectOps = {
   cumprodGrad: {
     infer: ([x]) => ({ shape: x.shape.slice(), dtype: x.dtype }),
     forward: ([x, y, g], { dim }, out) => ({
-      data: cumprodGradLanes(contiguousData(x), dense(y, x.shape, out.dtype), dense(g, x.shape, out.dtype), x.shape, dim, out.dtype),
+      data: kernels().cumprodGrad(contiguousData(x), dense(y, x.shape, out.dtype), dense(g, x.shape, out.dtype), x.shape, dim, out.dtype),
     }),
     backward: null,
   } satisfies OpRule<'cumprodGrad'>,
@@ -120,14 +103,14 @@ export const selectOps = {
       laneInfer(max ? 'cummax' : 'cummin', x, dim);
       return { shape: x.shape.slice(), dtype: 'int32' };
     },
-    forward: ([x], { dim, max }) => ({ data: cumExtremeIndexLanes(contiguousData(x), x.shape, dim, max) }),
+    forward: ([x], { dim, max }) => ({ data: kernels().cumExtremeIndex(contiguousData(x), x.shape, dim, max) }),
     backward: null,
   } satisfies OpRule<'cumExtremeIndex'>,
 
   // Python's remainder (sign of the divisor); d/da = 1, d/db = -floor(a / b)
   remainder: {
     infer: ([a, b]) => binaryInfer('remainder', a, b),
-    forward: ([a, b], _x, out) => ({ data: binaryLoop('remainder', a, b, out, remainderScalar) }),
+    forward: ([a, b], _x, out) => ({ data: roundingDiv('remainder', a, b, out) }),
     backward: (g, { inputs: [a, b], run }) => [
       a.requiresGrad ? g.sumToSize(a.shape) : null,
       b.requiresGrad
@@ -142,7 +125,7 @@ export const selectOps = {
   // C's fmod (sign of the dividend); d/da = 1, d/db = -trunc(a / b)
   fmod: {
     infer: ([a, b]) => binaryInfer('fmod', a, b),
-    forward: ([a, b], _x, out) => ({ data: binaryLoop('fmod', a, b, out, fmodScalar) }),
+    forward: ([a, b], _x, out) => ({ data: roundingDiv('fmod', a, b, out) }),
     backward: (g, { inputs: [a, b], run }) => [
       a.requiresGrad ? g.sumToSize(a.shape) : null,
       b.requiresGrad
@@ -157,16 +140,7 @@ export const selectOps = {
   // a / b rounded toward zero ('trunc') or down ('floor'); integer inputs stay integer. Zero gradient, as in PyTorch.
   divRounding: {
     infer: ([a, b]) => binaryInfer('div', a, b),
-    forward: ([a, b], { mode }, out) => {
-      const int = !isFloat(out.dtype);
-      const f =
-        mode === 'floor'
-          ? int
-            ? (x: number, y: number) => Math.floor(x / y)
-            : floorDivScalar
-          : (x: number, y: number) => Math.trunc(x / y);
-      return { data: binaryLoop(mode === 'floor' ? 'floorDivide' : 'div', a, b, out, f) };
-    },
+    forward: ([a, b], { mode }, out) => ({ data: roundingDiv(mode === 'floor' ? 'floorDiv' : 'truncDiv', a, b, out) }),
     backward: () => [null, null],
   } satisfies OpRule<'divRounding'>,
 
@@ -191,7 +165,7 @@ export const selectOps = {
     forward: ([x, index, src], { dim, reduce, includeSelf }, out) => {
       const idx = contiguousData(index) as Int32Array;
       checkIndexRange(idx, x.shape[dim], 'scatterReduce');
-      const r = scatterReduceKernel(
+      const r = kernels().scatterReduce(
         contiguousData(x),
         x.shape,
         idx,

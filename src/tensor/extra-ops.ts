@@ -5,7 +5,7 @@
  * wherever the PyTorch kernel is (no reformulation that rounds differently).
  */
 import { isFloat } from '../core/dtype.js';
-import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, IndexError, ShapeError, StateError, ValueError, fmtShape } from '../core/errors.js';
 import { broadcastShapes, normAxes, normAxis, numel } from '../core/shape.js';
 import { checkOptionKeys } from '../core/options.js';
 import type { Tensor, TensorOrScalar, apply as applyFn } from './tensor.js';
@@ -115,13 +115,18 @@ export function cumExtreme(run: Run, x: Tensor, dim: number, max: boolean): { va
 export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   if (mask.dtype !== 'bool') throw new DTypeError(`maskedSelect: mask must be a bool tensor, got ${mask.dtype}`);
   const shape = broadcastShapes(x.shape, mask.shape, 'maskedSelect');
+  if (mask.device === 'webgpu')
+    throw new StateError(
+      "maskedSelect: the mask is on the 'webgpu' device and the result's size depends on its values, which can only be read asynchronously; move the mask with `await mask.toAsync('cpu')` (x may stay on the GPU), or use `x.mul(mask)` / `mask.ifElse(x, 0)` to keep the shape",
+      'E_WEBGPU_SYNC_READ',
+    );
   const m = mask.expand(shape).dataSync();
   const pos: number[] = [];
   for (let i = 0; i < m.length; i++) if (m[i]) pos.push(i);
   return x
     .expand(shape)
     .reshape(-1)
-    .indexSelect(0, int32(x, pos, [pos.length]));
+    .indexSelect(0, x.newCpuIndex(pos, [pos.length]));
 }
 
 /** Row-major positions in `x` of out[i][j] = x[i][index[i][j]] (dim 1), for scatter. */
@@ -169,7 +174,7 @@ export function scatter(run: Run, x: Tensor, dim: number, index: Tensor, src: Te
   const d = normAxis(dim, Math.max(x.ndim, 1), 'scatter');
   const pos = scatterPositions(x, d, index, 'scatter');
   const s = scatterSource(x, index, src, 'scatter');
-  return run('putFlat', [x.reshape(-1), int32(x, pos, [pos.length]), s.reshape(-1)], {}).reshape(x.shape);
+  return run('putFlat', [x.reshape(-1), x.newCpuIndex(pos, [pos.length]), s.reshape(-1)], {}).reshape(x.shape);
 }
 
 /** Positions and values for `scatter_` (the in-place form shares the checks). */
@@ -250,7 +255,7 @@ export function diag(run: Run, x: Tensor, diagonal = 0): Tensor {
     const n = x.shape[0]!;
     const size = n + Math.abs(diagonal);
     const pos = Array.from({ length: n }, (_, i) => (diagonal >= 0 ? i * size + i + diagonal : (i - diagonal) * size + i));
-    return run('putFlat', [x.newZeros([size * size]), int32(x, pos, [n]), x], {}).reshape(size, size);
+    return run('putFlat', [x.newZeros([size * size]), x.newCpuIndex(pos, [n]), x], {}).reshape(size, size);
   }
   if (x.ndim === 2) {
     const [r, c] = x.shape as [number, number];

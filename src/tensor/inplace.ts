@@ -15,7 +15,7 @@ import { StateError } from '../core/errors.js';
 import { numel } from '../core/shape.js';
 import { kernels } from '../backend/dispatch.js';
 import { freeTemp } from '../backend/storage.js';
-import { deviceMismatch, gpuRuntime, noKernel } from '../backend/gpu.js';
+import { deviceMismatch, gpuRuntime } from '../backend/gpu.js';
 import { isGradEnabled, noGrad } from '../autograd/mode.js';
 import { bumpVersion, setHistoryOwner, viewBase } from '../autograd/versions.js';
 import type { Tensor, apply as applyFn } from './tensor.js';
@@ -126,10 +126,7 @@ export function writeInPlace(
       return;
     }
   }
-  if (t.record.gpu !== null)
-    throw noKernel(
-      `in-place ${op} on a webgpu tensor that is strided, indexed or tracked by autograd (only whole contiguous writes without history run on the GPU)`,
-    );
+  const onGpu = t.record.gpu !== null;
   const sp = storagePositions(t);
   const targets = index === null ? sp : Int32Array.from(index, (i) => sp[i]!);
 
@@ -144,7 +141,7 @@ export function writeInPlace(
     stand.gradFn = root.gradFn;
     if (root.gradFn) setHistoryOwner(root.gradFn, stand);
     rootIdx = rootIndices(root, targets);
-    idxT = root.newTensor(rootIdx, [rootIdx.length], 'int32');
+    idxT = root.newCpuIndex(rootIdx, [rootIdx.length]);
     const old = apply('indexSelect', [stand.reshape(-1), idxT], { dim: 0 }).reshape(selShape);
     y = compute(old);
   } else {
@@ -154,7 +151,7 @@ export function writeInPlace(
         : t
             .detach()
             .reshape(-1)
-            .indexSelect(0, t.newTensor(index, [index.length], 'int32'))
+            .indexSelect(0, t.newCpuIndex(index, [index.length]))
             .reshape(selShape);
     y = early ?? (grad ? compute(old) : noGrad(() => compute(old)));
   }
@@ -164,7 +161,7 @@ export function writeInPlace(
     // e.g. zeros(3).copy_(w): the write gives a tensor without history one
     stand = root.detach();
     rootIdx = rootIndices(root, targets);
-    idxT = root.newTensor(rootIdx, [rootIdx.length], 'int32');
+    idxT = root.newCpuIndex(rootIdx, [rootIdx.length]);
   }
   if (stand !== null && rootIdx !== null && idxT !== null) {
     const flat = apply('putFlat', [stand.reshape(-1), idxT, y.reshape(-1)], {});
@@ -173,19 +170,27 @@ export function writeInPlace(
     root.requiresGrad = fresh.requiresGrad;
   }
 
-  // the new values, materialised before anything is written (the source may overlap the target); no
-  // op runs between here and the write, so neither array can be moved by an eviction meanwhile
-  const vals = kernels().unary('copy', { data: y.storage, offset: y.offset, strides: y.strides }, y.shape, t.dtype);
-  const data = t.storage;
-  for (let k = 0; k < targets.length; k++) data[targets[k]!] = vals[k]!;
-  freeTemp(vals);
-  bumpVersion(t);
+  if (onGpu) {
+    if (y.record.gpu === null && y.ndim > 0) throw deviceMismatch(op, y.shape);
+    // a source sharing the target's storage is copied first: one dispatch must not read what it writes
+    const src = y.record === t.record ? y.contiguous().clone() : y;
+    gpuRuntime(op).writeAt(t.record, targets, { data: src.storage, offset: src.offset, strides: src.strides }, src.shape);
+    bumpVersion(t);
+  } else {
+    // the new values, materialised before anything is written (the source may overlap the target); no
+    // op runs between here and the write, so neither array can be moved by an eviction meanwhile
+    const vals = kernels().unary('copy', { data: y.storage, offset: y.offset, strides: y.strides }, y.shape, t.dtype);
+    const data = t.storage;
+    for (let k = 0; k < targets.length; k++) data[targets[k]!] = vals[k]!;
+    freeTemp(vals);
+    bumpVersion(t);
+  }
 
   if (stand !== null && root.requiresGrad) {
     for (const v of [t, ...alsoViews]) {
       if (v === root) continue;
       const all = rootIndices(root, storagePositions(v));
-      const back = apply('indexSelect', [root.reshape(-1), root.newTensor(all, [all.length], 'int32')], { dim: 0 }).reshape(v.shape);
+      const back = apply('indexSelect', [root.reshape(-1), root.newCpuIndex(all, [all.length])], { dim: 0 }).reshape(v.shape);
       v.gradFn = back.gradFn;
       v.requiresGrad = true;
     }

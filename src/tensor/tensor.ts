@@ -136,7 +136,7 @@ function onGpu(name: string, inputs: readonly Tensor[]): boolean {
 }
 
 /** Ops whose second input (int32 indices) may stay on the CPU when the data is on the GPU. */
-const INDEX_OPS: ReadonlySet<string> = new Set(['gather', 'scatterAdd', 'indexSelect', 'indexAdd']);
+const INDEX_OPS: ReadonlySet<string> = new Set(['gather', 'scatterAdd', 'indexSelect', 'indexAdd', 'putFlat', 'scatterReduce']);
 
 /** Run an op's forward with the WebGPU kernel table (its kernels read and write GPU buffers). */
 function runOnGpu<T>(name: string, fn: () => T): T {
@@ -481,6 +481,15 @@ export class Tensor {
     const arr = allocate(dtype, data.length);
     for (let i = 0; i < data.length; i++) arr[i] = Number(data[i]);
     return this.onMyDevice(new Tensor(arr, shape.slice(), dtype));
+  }
+
+  /**
+   * @internal int32 indices computed on the CPU, kept there whatever this tensor's device: the ops that
+   * take them (putFlat, indexSelect, gather…) check and read them on the CPU.
+   */
+  newCpuIndex(data: ArrayLike<number>, shape: readonly number[]): Tensor {
+    if (data.length !== numel(shape)) throw new ShapeError(`newCpuIndex: ${data.length} values do not fill shape ${fmtShape(shape)}`);
+    return new Tensor(Int32Array.from(data), shape.slice(), 'int32');
   }
 
   /** A new tensor of `shape` filled with `value`, of this tensor's dtype unless `dtype` is given (PyTorch's `new_full`). */

@@ -4,6 +4,7 @@ import { binary, unary, where } from './elementwise.js';
 import { conv2d, conv2dGradInput, conv2dGradWeight, avgPool2d, avgPool2dGrad, matmul, maxPool2d, maxPool2dGrad } from './linalg.js';
 import { argReduce, gather, indexAdd, indexSelect, prodGrad, reduce, scatterAdd } from './reduce.js';
 import { softmaxCrossEntropy, softmaxCrossEntropyGrad } from './loss.js';
+import { argsort, cumExtremeIndex, cumprodGrad, putFlat, roundingDiv, scan, scatterReduce } from './select.js';
 import { batchNormForward, batchNormGradInput, batchNormGradSums, batchNormStats } from './norm.js';
 
 export const jsKernels: Kernels = {
@@ -13,6 +14,13 @@ export const jsKernels: Kernels = {
   reduce,
   argReduce,
   prodGrad,
+  roundingDiv,
+  scan,
+  cumprodGrad,
+  cumExtremeIndex,
+  argsort,
+  putFlat,
+  scatterReduce,
   matmul,
   conv2d,
   conv2dGradInput,

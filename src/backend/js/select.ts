@@ -3,8 +3,11 @@
  * typed arrays. A tensor of shape [outer, n, inner] is processed along its middle axis: each of the
  * outer·inner "lanes" is one sequence of n elements at stride `inner`.
  */
-import { allocate, type DType, type TypedArray } from '../../core/dtype.js';
+import { allocate, isFloat, type DType, type TypedArray } from '../../core/dtype.js';
+import { ValueError } from '../../core/errors.js';
 import { contiguousStrides } from '../../core/shape.js';
+import type { Kernels, RoundingDivOp } from '../types.js';
+import { unary } from './elementwise.js';
 
 /** Split `shape` around `dim` into [outer, n, inner]. */
 export function lanes(shape: readonly number[], dim: number): [number, number, number] {
@@ -163,52 +166,59 @@ export function floorDivScalar(a: number, b: number): number {
   return f;
 }
 
-export type ScatterReduce = 'sum' | 'mean' | 'amax' | 'amin' | 'prod';
+/**
+ * Where each element k of `index` (shape `ishape`, row-major) reads `src` (`sp[k]`) and writes into
+ * x (`xp[k]`): the index replaces coordinate `dim` of x. Shared by the js and WebGPU scatterReduce.
+ */
+export function scatterPositions(
+  xshape: readonly number[],
+  index: Int32Array,
+  ishape: readonly number[],
+  sshape: readonly number[],
+  dim: number,
+): { xp: Int32Array; sp: Int32Array } {
+  const nd = xshape.length;
+  const xs = contiguousStrides(xshape);
+  const ss = contiguousStrides(sshape);
+  const n = index.length;
+  const xp = new Int32Array(n);
+  const sp = new Int32Array(n);
+  const coord = new Array<number>(nd).fill(0);
+  for (let k = 0; k < n; k++) {
+    let a = 0;
+    let b = 0;
+    for (let d = 0; d < nd; d++) {
+      a += (d === dim ? index[k]! : coord[d]!) * xs[d]!;
+      b += coord[d]! * ss[d]!;
+    }
+    xp[k] = a;
+    sp[k] = b;
+    advance(coord, ishape);
+  }
+  return { xp, sp };
+}
 
 /**
  * out = x, then for each element of `index` (shape `ishape`), reduce src into out at the position of
  * x with the index replacing coordinate `dim`. `includeSelf` false: positions that receive values drop
  * x's own value first. Returns the output and the per-position count of contributions.
  */
-export function scatterReduceKernel(
-  x: TypedArray,
-  xshape: readonly number[],
-  index: Int32Array,
-  ishape: readonly number[],
-  src: TypedArray,
-  sshape: readonly number[],
-  dim: number,
-  reduce: ScatterReduce,
-  includeSelf: boolean,
-  dtype: DType,
-): { out: TypedArray; count: Int32Array } {
+export const scatterReduce: Kernels['scatterReduce'] = (x, xshape, index, ishape, src, sshape, dim, reduce, includeSelf, dtype) => {
   const out = allocate(dtype, x.length);
   out.set(x);
   const count = new Int32Array(x.length);
-  const nd = xshape.length;
-  const xs = contiguousStrides(xshape);
-  const ss = contiguousStrides(sshape);
-  const n = index.length;
-  const coord = new Array<number>(nd).fill(0);
   const touched = new Uint8Array(x.length);
-  for (let k = 0; k < n; k++) {
-    let xp = 0;
-    let sp = 0;
-    for (let d = 0; d < nd; d++) {
-      const c = d === dim ? index[k]! : coord[d]!;
-      xp += c * xs[d]!;
-      sp += coord[d]! * ss[d]!;
-    }
-    const v = src[sp]!;
+  const { xp: xps, sp: sps } = scatterPositions(xshape, index, ishape, sshape, dim);
+  for (let k = 0; k < index.length; k++) {
+    const xp = xps[k]!;
+    const v = src[sps[k]!]!;
     if (!touched[xp]) {
       touched[xp] = 1;
+      count[xp] = 1;
       if (!includeSelf) {
         out[xp] = v;
-        count[xp] = 1;
-        advance(coord, ishape);
         continue;
       }
-      count[xp] = 1;
     }
     const cur = out[xp]!;
     count[xp]!++;
@@ -224,7 +234,6 @@ export function scatterReduceKernel(
             : v !== v || v < cur
               ? v
               : cur;
-    advance(coord, ishape);
   }
   if (reduce === 'mean')
     for (let p = 0; p < out.length; p++) {
@@ -233,7 +242,7 @@ export function scatterReduceKernel(
     }
   for (let p = 0; p < out.length; p++) if (!touched[p]) count[p] = 1;
   return { out, count };
-}
+};
 
 function advance(coord: number[], shape: readonly number[]): void {
   for (let d = shape.length - 1; d >= 0; d--) {
@@ -241,3 +250,36 @@ function advance(coord: number[], shape: readonly number[]): void {
     coord[d] = 0;
   }
 }
+
+const ROUNDING: Record<RoundingDivOp, { name: string; float: (a: number, b: number) => number; int: (a: number, b: number) => number }> = {
+  remainder: { name: 'remainder', float: remainderScalar, int: remainderScalar },
+  fmod: { name: 'fmod', float: fmodScalar, int: fmodScalar },
+  floorDiv: { name: 'floorDivide', float: floorDivScalar, int: (a, b) => Math.floor(a / b) },
+  truncDiv: { name: 'div', float: (a, b) => Math.trunc(a / b), int: (a, b) => Math.trunc(a / b) },
+};
+
+/** The rounding divisions, elementwise over broadcast views; integer division by zero is an E_ZERO_DIVISION ValueError. */
+export const roundingDiv: Kernels['roundingDiv'] = (op, a, b, shape, outDType) => {
+  const x = unary('copy', a, shape, outDType);
+  const y = unary('copy', b, shape, outDType);
+  const r = ROUNDING[op];
+  const int = !isFloat(outDType);
+  const f = int ? r.int : r.float;
+  for (let i = 0; i < x.length; i++) {
+    if (int && y[i] === 0) throw new ValueError(`${r.name}: integer division by zero`, 'E_ZERO_DIVISION');
+    x[i] = f(x[i], y[i]);
+  }
+  return x;
+};
+
+export const scan: Kernels['scan'] = (x, shape, axis, prod, outDType) => scanLanes(x, shape, axis, prod, outDType);
+export const cumprodGrad: Kernels['cumprodGrad'] = cumprodGradLanes;
+export const cumExtremeIndex: Kernels['cumExtremeIndex'] = cumExtremeIndexLanes;
+export const argsort: Kernels['argsort'] = argsortLanes;
+
+export const putFlat: Kernels['putFlat'] = (base, index, values, outDType) => {
+  const out = allocate(outDType, base.length);
+  out.set(base);
+  for (let k = 0; k < index.length; k++) out[index[k]!] = values[k]!;
+  return out;
+};

@@ -9,6 +9,7 @@
  */
 import { noKernel } from '../gpu.js';
 import type { Kernels } from '../types.js';
+import { jsKernels } from '../js/index.js';
 import type { WebGpuRuntime } from './runtime.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { linalgKernels } from './kernels/linalg.js';
@@ -16,6 +17,7 @@ import { optimKernels } from './kernels/optim.js';
 import { convKernels } from './kernels/conv.js';
 import { normKernels } from './kernels/norm.js';
 import { indexKernels } from './kernels/indexing.js';
+import { selectKernels } from './kernels/select.js';
 
 export function createWebgpuKernels(rt: WebGpuRuntime): { kernels: Kernels; implemented: string[] } {
   const implemented: Partial<Kernels> = {
@@ -25,10 +27,12 @@ export function createWebgpuKernels(rt: WebGpuRuntime): { kernels: Kernels; impl
     ...convKernels(rt),
     ...normKernels(rt),
     ...indexKernels(rt),
+    ...selectKernels(rt),
   };
   const table = { ...implemented } as Record<string, unknown>;
-  for (const name of MISSING)
-    table[name] = () => {
+  // every kernel of the interface is in the table: one without a WGSL version throws E_WEBGPU_NO_KERNEL
+  for (const name of [...MISSING, ...Object.keys(jsKernels)])
+    table[name] ??= () => {
       throw noKernel(`kernel ${name}`);
     };
   return { kernels: table as unknown as Kernels, implemented: Object.keys(implemented).sort() };

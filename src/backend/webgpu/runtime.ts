@@ -98,6 +98,8 @@ export class WebGpuRuntime implements GpuRuntime {
   kernels!: Kernels;
   /** In-place write of a view into a GPU storage (set by kernels.ts). */
   copyInto!: GpuRuntime['copyInto'];
+  /** Scattered in-place write into a GPU storage (set by kernels.ts). */
+  writeAt!: GpuRuntime['writeAt'];
   /** A filled GPU storage (set by kernels.ts). */
   filled!: GpuRuntime['filled'];
   /** Names of the kernels with a WGSL version. */

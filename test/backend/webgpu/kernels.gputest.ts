@@ -94,10 +94,13 @@ describe('webgpu backend: loading and devices', () => {
     await same(g.mul(2), tensor([2, 4]));
   });
   it('an op without a WebGPU kernel throws E_WEBGPU_NO_KERNEL naming it, counted in backendInfo()', () => {
-    const x = rand([2, 3]).to('webgpu');
-    const before = (backendInfo().gpu!.missingKernels as Record<string, number>).cumsum ?? 0;
-    expect(() => x.cumsum(1)).toThrow(expect.objectContaining({ code: 'E_WEBGPU_NO_KERNEL', message: expect.stringMatching(/'cumsum'/) }));
-    expect((backendInfo().gpu!.missingKernels as Record<string, number>).cumsum).toBe(before + 1);
+    // average pooling with a fractional divisorOverride has no WGSL version
+    const x = rand([1, 1, 4, 4]).to('webgpu');
+    const before = (backendInfo().gpu!.missingKernels as Record<string, number>).avgPool2d ?? 0;
+    expect(() => F.avgPool2d(x, 2, { divisorOverride: 2.5 })).toThrow(
+      expect.objectContaining({ code: 'E_WEBGPU_NO_KERNEL', message: expect.stringMatching(/'avgPool2d'/) }),
+    );
+    expect((backendInfo().gpu!.missingKernels as Record<string, number>).avgPool2d).toBe(before + 1);
   });
   it('float64 cannot live on the GPU: a typed error; to(webgpu, float32) casts first', async () => {
     const d = tensor([1, 2], { dtype: 'float64' });

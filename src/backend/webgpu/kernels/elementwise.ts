@@ -222,6 +222,40 @@ ${ENTRY1D} {
     );
   };
 
+  /** Scattered write: dedupe the positions on the CPU (last write wins), then one invocation per kept element. */
+  rt.writeAt = (dst, positions, x, shape) => {
+    const n = numel(shape);
+    if (n === 0) return;
+    const seen = new Set<number>();
+    const pos: number[] = [];
+    const from: number[] = [];
+    for (let k = n - 1; k >= 0; k--) {
+      const p = positions[k]!;
+      if (seen.has(p)) continue;
+      seen.add(p);
+      pos.push(p);
+      from.push(k);
+    }
+    const bx = rt.bind(x.data, 'in-place write');
+    const bd = rt.bind(dst.host!, 'in-place write');
+    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
+@group(0) @binding(2) var<storage, read> ps: array<i32>;
+@group(0) @binding(3) var<storage, read> fs: array<i32>;
+@group(0) @binding(4) var<storage, read_write> ys: array<${bd.elem}>;
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  ys[ps[i]] = ${store(load('xs[at(fs[i], 0)]', bx.elem, bx.elem), bx.elem, dst.dtype)};
+}`;
+    // at(k, 0) maps a row-major position k of `shape` to x's element; md[0] (the bound) is the kept count
+    const m = meta(shape, [x]);
+    m[0] = pos.length;
+    rt.run(
+      code,
+      [rt.temp(m), bx.buffer, rt.temp(Int32Array.from(pos)), rt.temp(Int32Array.from(from)), bd.buffer],
+      WebGpuRuntime.groups1d(pos.length),
+    );
+  };
+
   rt.filled = (dtype, n, value) => {
     const o = out(dtype, n, 'fill');
     const scalar = dtype === 'float32' ? Float32Array.of(value) : Int32Array.of(value);
