@@ -68,6 +68,52 @@ describe('pytorchSource', () => {
     expect(nested).toMatch(/nn\.Sequential\(\n\s+nn\.Conv2d/);
   });
 
+  it('writes the arguments PyTorch prints bare or leaves out (padding_mode, AvgPool2d options, Upsample, RNN nonlinearity)', () => {
+    manualSeed(0);
+    const py = pytorchSource(
+      new nn.Sequential(
+        new nn.Conv2d(1, 2, 3, { padding: 1, paddingMode: 'reflect' }),
+        new nn.AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false, ceilMode: true, divisorOverride: 4 }),
+        new nn.AvgPool2d(2),
+        new nn.Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: true }),
+        new nn.Upsample({ size: [4, 4] }),
+      ),
+    );
+    expect(py).toContain("padding=(1, 1), padding_mode='reflect')");
+    expect(py).toContain('nn.AvgPool2d(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False, divisor_override=4)');
+    expect(py).toContain(
+      'nn.AvgPool2d(kernel_size=2, stride=2, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None)',
+    );
+    expect(py).toContain("nn.Upsample(scale_factor=2.0, mode='bilinear', align_corners=True)");
+    expect(py).toContain("nn.Upsample(size=(4, 4), mode='nearest')");
+    const rnn = pytorchSource(new nn.Sequential(new nn.RNN(3, 4, { nonlinearity: 'relu' })));
+    expect(rnn).toContain("nn.RNN(3, 4, nonlinearity='relu')");
+    expect(pytorchSource(new nn.Sequential(new nn.RNNCell(3, 4, { nonlinearity: 'relu' })))).toContain(
+      "nn.RNNCell(3, 4, nonlinearity='relu')",
+    );
+  });
+
+  it('translates the layers beyond the JSON-spec allow-list (Embedding, GroupNorm, ConvTranspose2d, Unflatten, LSTM, GRU, cells)', () => {
+    manualSeed(0);
+    const py = pytorchSource(
+      new nn.Sequential(new nn.Embedding(10, 4, { paddingIdx: 0 }), new nn.LSTM(4, 3, { numLayers: 2, batchFirst: true })),
+    );
+    expect(py).toContain('nn.Embedding(10, 4, padding_idx=0)');
+    expect(py).toContain('nn.LSTM(4, 3, num_layers=2, batch_first=True)');
+    const conv = pytorchSource(
+      new nn.Sequential(
+        new nn.Unflatten(1, [2, 2, 2]),
+        new nn.ConvTranspose2d(2, 4, 3, { stride: 2, outputPadding: 1 }),
+        new nn.GroupNorm(2, 4),
+        new nn.GRUCell(4, 2),
+      ),
+    );
+    expect(conv).toContain('nn.Unflatten(dim=1, unflattened_size=(2, 2, 2))');
+    expect(conv).toContain('nn.ConvTranspose2d(2, 4, kernel_size=(3, 3), stride=(2, 2), output_padding=(1, 1))');
+    expect(conv).toContain('nn.GroupNorm(2, 4, eps=1e-05, affine=True)');
+    expect(conv).toContain('nn.GRUCell(4, 2)');
+  });
+
   it('refuses a module with a custom forward, naming it and the ONNX route', () => {
     class Twice extends nn.Module {
       fc = new nn.Linear(2, 2);

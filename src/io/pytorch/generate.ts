@@ -11,7 +11,7 @@
  */
 import { NotSupportedError } from '../../core/errors.js';
 import { Module } from '../../nn/module.js';
-import { Sequential, Flatten, Identity } from '../../nn/containers.js';
+import { Sequential, Flatten, Identity, Unflatten } from '../../nn/containers.js';
 import * as L from '../../nn/layers/index.js';
 
 /** A translation of one module: its Python constructor (`ctor(args)`), plus class definitions it needs. */
@@ -32,12 +32,22 @@ export const PYTORCH_LEAVES: readonly [Ctor, string][] = [
   [L.Linear, 'Linear'],
   [L.Conv1d, 'Conv1d'],
   [L.Conv2d, 'Conv2d'],
+  [L.ConvTranspose2d, 'ConvTranspose2d'],
   [L.MaxPool2d, 'MaxPool2d'],
   [L.AvgPool2d, 'AvgPool2d'],
   [L.AdaptiveAvgPool2d, 'AdaptiveAvgPool2d'],
+  [L.Upsample, 'Upsample'],
   [L.BatchNorm1d, 'BatchNorm1d'],
   [L.BatchNorm2d, 'BatchNorm2d'],
   [L.LayerNorm, 'LayerNorm'],
+  [L.GroupNorm, 'GroupNorm'],
+  [L.Embedding, 'Embedding'],
+  [L.RNN, 'RNN'],
+  [L.LSTM, 'LSTM'],
+  [L.GRU, 'GRU'],
+  [L.RNNCell, 'RNNCell'],
+  [L.LSTMCell, 'LSTMCell'],
+  [L.GRUCell, 'GRUCell'],
   [L.Dropout, 'Dropout'],
   [L.ReLU, 'ReLU'],
   [L.LeakyReLU, 'LeakyReLU'],
@@ -50,6 +60,7 @@ export const PYTORCH_LEAVES: readonly [Ctor, string][] = [
   [L.Softmax, 'Softmax'],
   [L.LogSoftmax, 'LogSoftmax'],
   [Flatten, 'Flatten'],
+  [Unflatten, 'Unflatten'],
   [Identity, 'Identity'],
 ];
 
@@ -60,14 +71,37 @@ function exactClass(m: Module): Ctor {
   return m.constructor as Ctor;
 }
 
-/** Python for one leaf: `nn.Type(args)`, with string-valued padding quoted (PyTorch prints it bare). */
+const pyBool = (b: boolean) => (b ? 'True' : 'False');
+
+/**
+ * The constructor arguments of a leaf: its `extraRepr()` (PyTorch's own repr arguments), with string
+ * values PyTorch prints bare quoted (padding='same', padding_mode='reflect', mode='nearest',
+ * nonlinearity='relu'), plus the arguments PyTorch's repr leaves out but the layer's output depends on
+ * (AvgPool2d's ceil_mode / count_include_pad / divisor_override, Upsample's align_corners, RNN's
+ * nonlinearity).
+ */
+function leafArgs(m: Module): string {
+  let s = m
+    .extraRepr()
+    .replace(/\bpadding=(same|valid)\b/, "padding='$1'")
+    .replace(/\bpadding_mode=(\w+)/, "padding_mode='$1'")
+    .replace(/\bmode=(nearest|bilinear|bicubic)\b/, "mode='$1'")
+    .replace(/\bnonlinearity=(tanh|relu)\b/, "nonlinearity='$1'");
+  if (m instanceof L.AvgPool2d)
+    s += `, ceil_mode=${pyBool(m.ceilMode)}, count_include_pad=${pyBool(m.countIncludePad)}, divisor_override=${m.divisorOverride ?? 'None'}`;
+  if (m instanceof L.Upsample && m.alignCorners !== null) s += `, align_corners=${pyBool(m.alignCorners)}`;
+  if (m instanceof L.RNN && m.nonlinearity !== 'tanh') s += `, nonlinearity='${m.nonlinearity}'`;
+  return s;
+}
+
+/** Python for one leaf: `nn.Type(args)`. */
 function leafCall(m: Module, name: string, path: string): PyTranslation {
   if (m instanceof L.LayerNorm && m.elementwiseAffine && m.bias === null)
     throw new NotSupportedError(
       `pytorch export: ${path} is a LayerNorm without bias; PyTorch 1.13's nn.LayerNorm has no bias=False — ${ONNX_ROUTE}`,
       'E_PYTORCH_EXPORT',
     );
-  return { ctor: `nn.${name}`, args: m.extraRepr().replace(/\bpadding=(same|valid)\b/, "padding='$1'") };
+  return { ctor: `nn.${name}`, args: leafArgs(m) };
 }
 
 /**
