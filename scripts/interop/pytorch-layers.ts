@@ -103,6 +103,25 @@ const cases: [string, () => nn.Module, () => Tensor][] = [
     () => randn([3, 4]),
   ],
   ['GRUCell, LSTMCell', () => new nn.Sequential(new nn.GRUCell(4, 6), new nn.LSTMCell(6, 3)), () => randn([3, 4])],
+  [
+    'TransformerEncoder (2 post-norm layers, gelu, final LayerNorm)',
+    () =>
+      new nn.Sequential(
+        new nn.Linear(5, 8),
+        new nn.TransformerEncoder(() => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, activation: 'gelu', dropout: 0.2 }), 2, {
+          norm: new nn.LayerNorm(8),
+        }),
+      ),
+    () => randn([6, 3, 5]),
+  ],
+  [
+    'TransformerEncoderLayer (batch_first, norm_first, relu)',
+    () =>
+      new nn.Sequential(
+        new nn.TransformerEncoderLayer(8, 4, { dimFeedforward: 12, batchFirst: true, normFirst: true, layerNormEps: 1e-6 }),
+      ),
+    () => randn([3, 5, 8]),
+  ],
 ];
 
 await init();

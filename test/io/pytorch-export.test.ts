@@ -114,6 +114,19 @@ describe('pytorchSource', () => {
     expect(conv).toContain('nn.GRUCell(4, 2)');
   });
 
+  it('translates TransformerEncoder(Layer) with all its settings, and refuses a stack PyTorch cannot copy from one layer', () => {
+    manualSeed(0);
+    const layer = () => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, activation: 'gelu', batchFirst: true, normFirst: true });
+    const py = pytorchSource(new nn.Sequential(new nn.TransformerEncoder(layer, 3, { norm: new nn.LayerNorm(8) })));
+    expect(py).toContain(
+      "nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.1, activation='gelu', layer_norm_eps=0.00001, batch_first=True, norm_first=True), 3, norm=nn.LayerNorm((8,), eps=1e-05, elementwise_affine=True), enable_nested_tensor=False)",
+    );
+    const mixed = new nn.TransformerEncoder((i) => new nn.TransformerEncoderLayer(8, i + 1, { dimFeedforward: 16 }), 2);
+    expect(() => pytorchSource(new nn.Sequential(mixed))).toThrow(/layers differ in their settings.*--onnx/);
+    const noBias = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, bias: false });
+    expect(() => pytorchSource(new nn.Sequential(noBias))).toThrow(/without biases.*--onnx/);
+  });
+
   it('refuses a module with a custom forward, naming it and the ONNX route', () => {
     class Twice extends nn.Module {
       fc = new nn.Linear(2, 2);

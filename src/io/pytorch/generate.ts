@@ -94,6 +94,26 @@ function leafArgs(m: Module): string {
   return s;
 }
 
+/** PyTorch 1.13's `nn.TransformerEncoderLayer(...)` arguments for a backprop TransformerEncoderLayer. */
+function encoderLayerArgs(m: L.TransformerEncoderLayer, path: string): string {
+  const attn = m.selfAttn;
+  if (m.linear1.bias === null)
+    throw new NotSupportedError(
+      `pytorch export: ${path || 'the model'} is a TransformerEncoderLayer without biases; PyTorch 1.13's nn.TransformerEncoderLayer has no bias=False — ${ONNX_ROUTE}`,
+      'E_PYTORCH_EXPORT',
+    );
+  const p = (m.namedChildren().find(([k]) => k === 'dropout')![1] as L.Dropout).p;
+  return [
+    `${m.dModel}, ${m.nhead}`,
+    `dim_feedforward=${m.linear1.outFeatures}`,
+    `dropout=${p}`,
+    `activation='${m.activation}'`,
+    `layer_norm_eps=${m.norm1.eps}`,
+    `batch_first=${pyBool(attn.batchFirst)}`,
+    `norm_first=${pyBool(m.normFirst)}`,
+  ].join(', ');
+}
+
 /** Python for one leaf: `nn.Type(args)`. */
 function leafCall(m: Module, name: string, path: string): PyTranslation {
   if (m instanceof L.LayerNorm && m.elementwiseAffine && m.bias === null)
@@ -123,6 +143,31 @@ export function pytorchModelSource(
       const t = tr(m, (c, p) => emit(c, p, indent + '    '), path);
       Object.assign(classes, t.classes ?? {});
       return t;
+    }
+    if (cls === L.TransformerEncoderLayer)
+      return { ctor: 'nn.TransformerEncoderLayer', args: encoderLayerArgs(m as L.TransformerEncoderLayer, path) };
+    if (cls === L.TransformerEncoder) {
+      const enc = m as L.TransformerEncoder;
+      const layers = enc.layers.children();
+      const args = layers.map((l, i) => {
+        if (exactClass(l) !== L.TransformerEncoderLayer)
+          throw new NotSupportedError(
+            `pytorch export: ${path ? `${path}.` : ''}layers.${i} is a ${l.constructor.name}; PyTorch's nn.TransformerEncoder stacks copies of one nn.TransformerEncoderLayer — ${ONNX_ROUTE}`,
+            'E_PYTORCH_EXPORT',
+          );
+        return encoderLayerArgs(l as L.TransformerEncoderLayer, `${path ? `${path}.` : ''}layers.${i}`);
+      });
+      if (args.some((a) => a !== args[0]))
+        throw new NotSupportedError(
+          `pytorch export: ${path || 'the model'} is a TransformerEncoder whose layers differ in their settings; PyTorch's nn.TransformerEncoder stacks copies of one layer — ${ONNX_ROUTE}`,
+          'E_PYTORCH_EXPORT',
+        );
+      const norm = enc.norm === null ? 'None' : emit(enc.norm, `${path ? `${path}.` : ''}norm`, indent + '    ');
+      // enable_nested_tensor=False: backprop has no nested-tensor fast path; its outputs are the dense ones
+      return {
+        ctor: 'nn.TransformerEncoder',
+        args: `nn.TransformerEncoderLayer(${args[0]}), ${enc.numLayers}, norm=${norm}, enable_nested_tensor=False`,
+      };
     }
     const leaf = leafName.get(cls);
     if (leaf) {
