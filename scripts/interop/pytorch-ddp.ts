@@ -4,15 +4,16 @@
  *   1. `backprop train` briefly, then `backprop export --model DIR --pytorch OUT`;
  *   2. PyTorch's outputs (generated model.py + model.safetensors) on 100 test samples equal backprop's
  *      within 1e-5, and train_ddp.py's own preprocessing reproduces backprop's inputs;
- *   3. `torchrun --standalone --nproc_per_node=2 train_ddp.py --max-steps 30 --backend gloo`: the loss
- *      decreases and both ranks end with identical weights;
+ *   3. the one-machine gloo command of OUT/README.md (`torchrun --standalone --nproc_per_node=2 --redirects 1
+ *      --tee 1 train_ddp.py … --backend gloo`) with `--max-steps 30`: the loss decreases and both ranks end
+ *      with identical weights;
  *   4. `backprop import --safetensors OUT/trained.safetensors --model DIR2`, then `backprop evaluate`:
  *      backprop's accuracy equals the one PyTorch reported on the same samples.
  * Cases: LeNet-5 (zoo) on the bundled MNIST; a JSON-spec MLP on a CSV with numeric (standardised) and
  * categorical (one-hot) columns; the zoo `cnn` (BatchNorm) on an image folder.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -206,35 +207,31 @@ async function main(): Promise<void> {
       `max |Δ| ${res.inputs_max_abs_diff.toExponential(2)} on ${res.n} inputs`,
     );
 
-    // 3. torchrun DDP on 2 CPU processes. Debian's torch 1.13 on Python 3.11 cannot parse torchrun's
-    // default --redirects/--tee "0" (enum Flag change); any non-zero value works.
+    // 3. torchrun DDP on 2 CPU processes, with the one-machine gloo command exactly as OUT/README.md
+    // writes it (its --redirects/--tee are what Debian's torch 1.13 on Python 3.11 needs), --epochs N
+    // replaced by --max-steps 30
+    const documented = /^torchrun --standalone .*train_ddp\.py .*--backend gloo\b.*$/m.exec(
+      readFileSync(join(py, 'README.md'), 'utf8'),
+    )?.[0];
+    if (!documented) {
+      check(`${c.name}: OUT/README.md documents a torchrun gloo command`, false, 'no such line');
+      continue;
+    }
+    const argv = documented
+      .replace(/#.*$/, '')
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .filter((a, i, all) => a !== '--epochs' && all[i - 1] !== '--epochs');
     const logDir = join(py, 'torchrun-logs');
-    const t = spawnSync(
-      TORCHRUN,
-      [
-        '--standalone',
-        '--nproc_per_node=2',
-        '--redirects',
-        '2',
-        '--tee',
-        '1',
-        '--log_dir',
-        logDir,
-        join(py, 'train_ddp.py'),
-        '--max-steps',
-        '30',
-        '--backend',
-        'gloo',
-      ],
-      {
-        encoding: 'utf8',
-        cwd: py,
-        env: { ...process.env, OMP_NUM_THREADS: '1' },
-        // a hang (a deadlocked rank) fails this check instead of stalling CI
-        timeout: 600_000,
-        killSignal: 'SIGKILL',
-      },
-    );
+    const t = spawnSync(TORCHRUN, ['--log_dir', logDir, ...argv, '--max-steps', '30'], {
+      encoding: 'utf8',
+      cwd: py,
+      env: { ...process.env, OMP_NUM_THREADS: '1' },
+      // a hang (a deadlocked rank) fails this check instead of stalling CI
+      timeout: 600_000,
+      killSignal: 'SIGKILL',
+    });
     const out = `${t.stdout}\n${t.stderr}${t.error ? `\n${t.error.message}` : ''}`;
     if (t.status !== 0) {
       const logs = spawnSync('sh', ['-c', `cat ${logDir}/*/attempt_*/*/stderr.log 2>/dev/null | tail -40`], { encoding: 'utf8' }).stdout;

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BackpropError,
@@ -205,6 +205,20 @@ describe('backprop export --pytorch / import --safetensors', () => {
       readFileSync(join(out, 'data/train.csv'), 'utf8').split('\n').length +
         readFileSync(join(out, 'data/val.csv'), 'utf8').split('\n').length,
     ).toBe(40 + 4);
+
+    // OUT/README.md: the torchrun command runs on Debian's torch 1.13 (non-zero --redirects), and the way
+    // back is commands that run from anywhere (absolute paths; evaluate names the CSV a file-trained model needs)
+    const readme = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(readme).toMatch(/^torchrun --standalone --nproc_per_node=2 --redirects 1 --tee 1 train_ddp\.py --epochs 5 --backend gloo/m);
+    const back = [...readme.matchAll(/^backprop (import|evaluate) (.*)$/gm)].map((m) => [m[1]!, ...m[2]!.split(' ')]);
+    expect(back.map((b) => b[0])).toEqual(['import', 'evaluate']);
+    expect(back[1]).toEqual(['evaluate', '--model', resolve(model), '--dataset', resolve(csv)]);
+    writeFileSync(join(out, 'trained.safetensors'), readFileSync(join(model, 'model.safetensors')));
+    for (const cmd of back) {
+      const r = io();
+      const args = cmd[0] === 'evaluate' ? [...cmd, '--backend', 'js'] : cmd;
+      expect(await runCli(['node', 'backprop', ...args], r.io), r.lines.join('\n')).toBe(0);
+    }
 
     // import: changed weights land in model.safetensors; mismatched names are refused
     const sd = await loadSafetensors(join(model, 'model.safetensors'));
