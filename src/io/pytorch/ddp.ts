@@ -283,6 +283,7 @@ def main():
     for epoch in range(args.epochs):
         sampler.set_epoch(epoch)
         ddp.train()
+        epoch_loss, epoch_samples = 0.0, 0
         for xb, yb in loader:
             if shift:
                 xb = random_shift(xb, shift, fill, gen)
@@ -296,19 +297,26 @@ def main():
             mean_loss = loss.detach().clone()
             dist.all_reduce(mean_loss)
             step += 1
+            epoch_loss += mean_loss.item() / world * len(yb)
+            epoch_samples += len(yb)
             if rank == 0:
                 print(f"step {step} epoch {epoch + 1} loss {mean_loss.item() / world:.6f}", flush=True)
             if args.max_steps and step >= args.max_steps:
                 done = True
                 break
+        val_loss = None
         if val is not None and (rank == 0 or interval == "plateau"):
             val_loss, val_acc = evaluate(model, *val, device)
             if rank == 0:
                 print(f"epoch {epoch + 1}: val loss {val_loss:.6f}" + (f" accuracy {val_acc:.6f}" if val_acc is not None else ""), flush=True)
-            if sched is not None and interval == "plateau":
-                sched.step(val_loss)
+        if sched is not None and interval == "plateau":
+            # as backprop's fit: the validation loss, or without a validation split the epoch's sample-weighted
+            # mean training loss (the same on every rank: each batch's loss is all-reduced)
+            sched.step(val_loss if val_loss is not None else epoch_loss / max(1, epoch_samples))
         if sched is not None and interval == "epoch":
             sched.step()
+        if rank == 0:
+            print(f"epoch {epoch + 1}: train loss {epoch_loss / max(1, epoch_samples):.6f} lr {opt.param_groups[0]['lr']:.6g}", flush=True)
         if rank == 0:
             save_safetensors(model.state_dict(), args.out, {"format": "backprop-model", "source": "train_ddp.py", "step": step})
         if done:
