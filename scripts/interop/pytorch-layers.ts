@@ -68,6 +68,19 @@ const cases: [string, () => nn.Module, () => Tensor][] = [
     () => randn([3, 2, 9, 11]),
   ],
   [
+    "padding='same' with an even kernel, dilated MaxPool2d with ceil_mode, BatchNorm momentum=None / no running stats, LayerNorm over 2 dims",
+    () =>
+      new nn.Sequential(
+        new nn.Conv2d(2, 3, 4, { padding: 'same', dilation: 2 }),
+        new nn.BatchNorm2d(3, { momentum: null }),
+        new nn.MaxPool2d(3, { stride: 2, padding: 1, dilation: 2, ceilMode: true }),
+        new nn.BatchNorm2d(3, { trackRunningStats: false, affine: false }),
+        new nn.LayerNorm([4, 5]),
+        new nn.Flatten(),
+      ),
+    () => randn([3, 2, 9, 11]),
+  ],
+  [
     'GroupNorm, ConvTranspose2d (output_padding), Unflatten',
     () =>
       new nn.Sequential(

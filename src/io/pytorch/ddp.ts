@@ -234,7 +234,7 @@ def main():
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many optimizer steps (0: no limit)")
     p.add_argument("--out", default=os.path.join(HERE, "trained.safetensors"), help="the safetensors rank 0 writes")
     p.add_argument("--backend", choices=["gloo", "nccl"], default="nccl" if torch.cuda.is_available() else "gloo")
-    p.add_argument("--batch-size", type=int, default=0, help="per process (default: backprop's batch size / world size, so the global batch matches)")
+    p.add_argument("--batch-size", type=int, default=0, help="per process (default: backprop's batch size // world size: the same global batch when it divides)")
     p.add_argument("--lr", type=float, default=None, help="override the recorded learning rate")
     p.add_argument("--weights", default=os.path.join(HERE, "model.safetensors"), help="the weights to start from")
     p.add_argument("--evaluate", metavar="SPLIT", help="only evaluate the weights on a split (train, val, test, all) and exit")
@@ -275,6 +275,9 @@ def main():
     shift = t["augmentShift"] if CONFIG["data"]["kind"] == "idx" else 0
     fill = (0.0 - CONFIG["data"]["mean"]) / CONFIG["data"]["std"] if shift and CONFIG["data"].get("mean") is not None else 0.0
     gen = torch.Generator().manual_seed(t["seed"] * 1000 + rank)
+    if rank == 0 and not args.batch_size and t["batchSize"] % world:
+        print(f"note: backprop's batch of {t['batchSize']} does not divide among {world} processes; "
+              f"the global batch is {per_rank * world} (--batch-size sets the per-process batch)", flush=True)
     if rank == 0:
         print(f"ddp: {world} processes ({args.backend}), {len(train_ds)} training samples, batch {per_rank} per process, "
               f"{t['optimizer']} {opt.param_groups[0]['lr']:g}, schedule {t['scheduler']}", flush=True)
@@ -382,7 +385,7 @@ python3 train_ddp.py --evaluate test --weights trained.safetensors
 
 Flags: \`--epochs N\`, \`--max-steps N\` (stop after N steps; without \`--epochs\`, as many epochs as they need), \`--out FILE\` (default \`trained.safetensors\`, written by rank 0
 after every epoch and at the end), \`--backend gloo|nccl\`, \`--batch-size\` (per process; default: backprop's
-batch size divided by the number of processes, so the global batch is the same), \`--lr\`.
+batch size divided by the number of processes, rounded down, so the global batch is the same when it divides), \`--lr\`.
 
 \`--redirects 1 --tee 1\` send each rank's stdout to the console and to torchrun's log folder. Keep them on
 Debian's torch 1.13 with Python 3.11: its \`torchrun\` cannot parse its own default \`--redirects 0\`
