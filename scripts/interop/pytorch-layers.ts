@@ -137,6 +137,14 @@ const cases: [string, () => nn.Module, () => Tensor][] = [
   ],
 ];
 
+/** A model class that only assembles layers: translated as the Sequential it is. */
+class SmallNet extends nn.Sequential {
+  constructor() {
+    super(new nn.Conv2d(1, 3, 3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(3 * 4 * 4, 2));
+  }
+}
+cases.push(['a Sequential subclass that keeps its forward()', () => new SmallNet(), () => randn([2, 1, 6, 6])]);
+
 await init();
 for (const [name, make, input] of cases) {
   const dir = join(root, name.replace(/\W+/g, '-'));

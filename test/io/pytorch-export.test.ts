@@ -127,6 +127,29 @@ describe('pytorchSource', () => {
     expect(() => pytorchSource(new nn.Sequential(noBias))).toThrow(/without biases.*--onnx/);
   });
 
+  it('translates a subclass of Sequential or of a layer that keeps its forward(), and refuses one that has its own', () => {
+    manualSeed(0);
+    class Net extends nn.Sequential {
+      constructor() {
+        super(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 2));
+      }
+    }
+    class Wide extends nn.Linear {}
+    const py = pytorchSource(new nn.Sequential(new Net(), new Wide(2, 5)));
+    expect(py).toMatch(/nn\.Sequential\(\n\s+nn\.Linear\(in_features=3, out_features=4, bias=True\),/);
+    expect(py).toContain('nn.Linear(in_features=2, out_features=5, bias=True)');
+    class Doubled extends nn.Sequential {
+      forward(x: Tensor): Tensor {
+        return (super.forward(x) as Tensor).mul(2);
+      }
+    }
+    expect(() => pytorchSource(new Doubled(new nn.Linear(2, 2)))).toThrow(/the model itself is a Doubled with its own forward\(\).*--onnx/);
+    expect(() => pytorchSource(new nn.Sequential(new nn.MultiheadAttention(4, 2)))).toThrow(
+      /'0' is a MultiheadAttention: it takes \(query, key, value\).*--onnx/,
+    );
+    expect(() => pytorchSource(new nn.ModuleList([new nn.Linear(2, 2)]))).toThrow(/a container without a forward\(\).*--onnx/);
+  });
+
   it('refuses a module with a custom forward, naming it and the ONNX route', () => {
     class Twice extends nn.Module {
       fc = new nn.Linear(2, 2);

@@ -11,7 +11,7 @@
  */
 import { NotSupportedError } from '../../core/errors.js';
 import { Module } from '../../nn/module.js';
-import { Sequential, Flatten, Identity, Unflatten } from '../../nn/containers.js';
+import { Sequential, Flatten, Identity, Unflatten, ModuleList, ModuleDict, ParameterList } from '../../nn/containers.js';
 import * as L from '../../nn/layers/index.js';
 
 /** A translation of one module: its Python constructor (`ctor(args)`), plus class definitions it needs. */
@@ -69,6 +69,31 @@ const ONNX_ROUTE =
 
 function exactClass(m: Module): Ctor {
   return m.constructor as Ctor;
+}
+
+/** Whether m's class (or a base class below Module) defines its own forward(). */
+function ownForward(m: Module): boolean {
+  for (let p = Object.getPrototypeOf(m) as object | null; p && p !== Module.prototype; p = Object.getPrototypeOf(p) as object | null)
+    if (Object.prototype.hasOwnProperty.call(p, 'forward')) return true;
+  return false;
+}
+
+/**
+ * The class the generator translates m as: m's own, or for a subclass that keeps its base's forward()
+ * (e.g. \`class Net extends nn.Sequential { constructor() { super(...layers) } }\`), the nearest known
+ * base class. A subclass that defines forward(), or adds parameters or buffers of its own to a
+ * container, stays itself (and is refused unless a translator knows it).
+ */
+function translatableClass(m: Module, known: ReadonlySet<Ctor>): Ctor {
+  for (let p = Object.getPrototypeOf(m) as object | null; p && p !== Module.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    const c = (p as { constructor: Ctor }).constructor;
+    if (known.has(c)) {
+      if (c === Sequential && m.namedParameters('', false).length + m.namedBuffers('', false).length > 0) break;
+      return c;
+    }
+    if (Object.prototype.hasOwnProperty.call(p, 'forward')) break;
+  }
+  return exactClass(m);
 }
 
 const pyBool = (b: boolean) => (b ? 'True' : 'False');
@@ -136,8 +161,9 @@ export function pytorchModelSource(
   const translators = opts.translators ?? new Map<Ctor, PyTranslator>();
   const classes: Record<string, string> = {};
   const leafName = new Map<Ctor, string>(PYTORCH_LEAVES.map(([c, n]) => [c, n]));
+  const known = new Set<Ctor>([...translators.keys(), ...leafName.keys(), Sequential, L.TransformerEncoderLayer, L.TransformerEncoder]);
   const translate = (m: Module, path: string, indent: string): PyTranslation => {
-    const cls = exactClass(m);
+    const cls = translatableClass(m, known);
     const tr = translators.get(cls);
     if (tr) {
       const t = tr(m, (c, p) => emit(c, p, indent + '    '), path);
@@ -192,11 +218,14 @@ export function pytorchModelSource(
       };
     }
     const where = path ? `'${path}'` : 'the model itself';
-    const ownForward = Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(m), 'forward');
-    throw new NotSupportedError(
-      `pytorch export: ${where} is a ${m.constructor.name}${ownForward ? ' with its own forward()' : ''}, which the generator cannot translate to Python (it translates backprop's built-in layers, Sequential and the zoo models); ${ONNX_ROUTE}`,
-      'E_PYTORCH_EXPORT',
-    );
+    const name = m.constructor.name;
+    const reason =
+      m instanceof L.MultiheadAttention
+        ? `${where} is a MultiheadAttention: it takes (query, key, value) and returns (output, weights), so only a module with its own forward() can call it, and the generator cannot translate one`
+        : m instanceof ModuleList || m instanceof ModuleDict || m instanceof ParameterList
+          ? `${where} is a ${name}, a container without a forward() (as in PyTorch): only a module with its own forward() uses one, and the generator cannot translate such a module`
+          : `${where} is a ${name}${ownForward(m) ? ' with its own forward()' : ''}, which the generator cannot translate to Python (it translates backprop's built-in layers, Sequential, the zoo models and subclasses of them that keep their forward())`;
+    throw new NotSupportedError(`pytorch export: ${reason}; ${ONNX_ROUTE}`, 'E_PYTORCH_EXPORT');
   };
   const emit = (m: Module, path: string, indent: string): string => {
     const t = translate(m, path, indent);
