@@ -13,7 +13,7 @@
  * categorical (one-hot) columns; the zoo `cnn` (BatchNorm) on an image folder; a JSON-spec MLP on the CSV
  * without a validation split and with the plateau schedule (5. the rate is cut when the training loss stalls).
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -104,7 +104,7 @@ const valIndices = (n: number, fraction: number, seed: number) => new Rng(seed +
  * The one-machine gloo command of OUT/README.md, run as written (its --redirects/--tee are what Debian's
  * torch 1.13 on Python 3.11 needs), with its --epochs N replaced by `extra`; null if the README has none.
  */
-function torchrunDocumented(py: string, extra: string[]): ReturnType<typeof spawnSync<string>> | null {
+function torchrunDocumented(py: string, extra: string[]): SpawnSyncReturns<string> | null {
   const documented = /^torchrun --standalone .*train_ddp\.py .*--backend gloo\b.*$/m.exec(readFileSync(join(py, 'README.md'), 'utf8'))?.[0];
   if (!documented) return null;
   const argv = documented

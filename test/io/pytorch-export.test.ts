@@ -139,7 +139,7 @@ describe('pytorchSource', () => {
     expect(py).toMatch(/nn\.Sequential\(\n\s+nn\.Linear\(in_features=3, out_features=4, bias=True\),/);
     expect(py).toContain('nn.Linear(in_features=2, out_features=5, bias=True)');
     class Doubled extends nn.Sequential {
-      forward(x: Tensor): Tensor {
+      override forward(x: Tensor): Tensor {
         return (super.forward(x) as Tensor).mul(2);
       }
     }
