@@ -311,6 +311,19 @@ async function main(): Promise<void> {
     // 5. ReduceLROnPlateau (patience 2, factor 0.3): at a rate too small to improve the loss by its 1e-4
     // threshold, epochs 2–4 do not improve on epoch 1, so epoch 4 ends at 0.3× the rate
     if (c.plateau) {
+      // the generated README's `python3 train_ddp.py …`: without torchrun, one process
+      const single = spawnSync(PY, [join(py, 'train_ddp.py'), '--max-steps', '3', '--out', join(py, 'single.safetensors')], {
+        encoding: 'utf8',
+        cwd: py,
+        timeout: 300_000,
+        killSignal: 'SIGKILL',
+      });
+      check(
+        `${c.name}: python3 train_ddp.py without torchrun trains as one process`,
+        single.status === 0 && /ddp: 1 processes/.test(single.stdout) && /step 3 epoch/.test(single.stdout),
+        `exit ${single.status}${single.status ? `\n${single.stderr.slice(-1500)}` : ''}`,
+      );
+
       const p = torchrunDocumented(py, ['--epochs', '5', '--lr', '1e-7']);
       const rates = [...`${p?.stdout}`.matchAll(/epoch (\d+): train loss [\d.]+ lr ([\d.e+-]+)/g)].map((m) => Number(m[2]));
       check(
