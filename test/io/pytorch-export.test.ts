@@ -236,6 +236,7 @@ describe('backprop export --pytorch / import --safetensors', () => {
     const back = [...readme.matchAll(/^backprop (import|evaluate) (.*)$/gm)].map((m) => [m[1]!, ...m[2]!.split(' ')]);
     expect(back.map((b) => b[0])).toEqual(['import', 'evaluate']);
     expect(back[1]).toEqual(['evaluate', '--model', resolve(model), '--dataset', resolve(csv)]);
+    expect(readme).toContain('same samples as `python3 train_ddp.py --evaluate all --weights trained.safetensors`');
     writeFileSync(join(out, 'trained.safetensors'), readFileSync(join(model, 'model.safetensors')));
     for (const cmd of back) {
       const r = io();

@@ -414,6 +414,9 @@ backprop import --safetensors ${sh(`${where.outDir}/trained.safetensors`)} --mod
 backprop evaluate --model ${sh(where.modelDir)}${where.dataset ? ` --dataset ${sh(where.dataset)}` : ''}
 \`\`\`
 
+\`backprop evaluate\` scores the same samples as \`python3 train_ddp.py --evaluate ${where.dataset ? 'all' : 'test'} --weights trained.safetensors\`
+(${where.dataset ? 'every row or image of the dataset' : 'the test set'}), so the two give the same ${metric}.
+
 Notes: the LR schedule restarts for the new run (cosine over \`--epochs\`); BatchNorm statistics are taken from
 rank 0; random augmentation (shifts) draws its own random numbers, so runs are not bit-identical to backprop's.
 `;
