@@ -4,15 +4,17 @@
  *   1. `backprop train` briefly, then `backprop export --model DIR --pytorch OUT`;
  *   2. PyTorch's outputs (generated model.py + model.safetensors) on 100 test samples equal backprop's
  *      within 1e-5, and train_ddp.py's own preprocessing reproduces backprop's inputs;
- *   3. `torchrun --standalone --nproc_per_node=2 train_ddp.py --max-steps 30 --backend gloo`: the loss
- *      decreases and both ranks end with identical weights;
+ *   3. the one-machine gloo command of OUT/README.md (`torchrun --standalone --nproc_per_node=2 --redirects 1
+ *      --tee 1 train_ddp.py … --backend gloo`) with `--max-steps 30`: the loss decreases and both ranks end
+ *      with identical weights;
  *   4. `backprop import --safetensors OUT/trained.safetensors --model DIR2`, then `backprop evaluate`:
  *      backprop's accuracy equals the one PyTorch reported on the same samples.
  * Cases: LeNet-5 (zoo) on the bundled MNIST; a JSON-spec MLP on a CSV with numeric (standardised) and
- * categorical (one-hot) columns; the zoo `cnn` (BatchNorm) on an image folder.
+ * categorical (one-hot) columns; the zoo `cnn` (BatchNorm) on an image folder; a JSON-spec MLP on the CSV
+ * without a validation split and with the plateau schedule (5. the rate is cut when the training loss stalls).
  */
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +27,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const PY = process.env.PYTHON ?? '/usr/bin/python3';
 const TORCHRUN = process.env.TORCHRUN ?? 'torchrun';
 const keep = process.argv.includes('--keep');
+/** `--only=TEXT`: run only the cases whose name contains TEXT. */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const root = mkdtempSync(join(tmpdir(), 'bp-pytorch-'));
 let failures = 0;
 
@@ -88,11 +92,36 @@ interface Case {
   /** `backprop evaluate` args, and the train_ddp.py split holding the same samples. */
   evaluate: (py: string) => string[];
   pythonEvalSplit: string;
+  /** Also check that train_ddp.py's plateau schedule cuts the rate when the monitored loss stalls. */
+  plateau?: boolean;
 }
 
 const normalise = (x: Tensor, prep: { mean?: number; std?: number }) =>
   prep.mean === undefined ? x : noGrad(() => x.sub(prep.mean!).div(prep.std!));
 const valIndices = (n: number, fraction: number, seed: number) => new Rng(seed + 1).permutation(n).slice(0, Math.round(n * fraction));
+
+/**
+ * The one-machine gloo command of OUT/README.md, run as written (its --redirects/--tee are what Debian's
+ * torch 1.13 on Python 3.11 needs), with its --epochs N replaced by `extra`; null if the README has none.
+ */
+function torchrunDocumented(py: string, extra: string[]): SpawnSyncReturns<string> | null {
+  const documented = /^torchrun --standalone .*train_ddp\.py .*--backend gloo\b.*$/m.exec(readFileSync(join(py, 'README.md'), 'utf8'))?.[0];
+  if (!documented) return null;
+  const argv = documented
+    .replace(/#.*$/, '')
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .filter((a, i, all) => a !== '--epochs' && all[i - 1] !== '--epochs');
+  return spawnSync(TORCHRUN, ['--log_dir', join(py, 'torchrun-logs'), ...argv, ...extra], {
+    encoding: 'utf8',
+    cwd: py,
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+    // a hang (a deadlocked rank) fails this check instead of stalling CI
+    timeout: 600_000,
+    killSignal: 'SIGKILL',
+  });
+}
 
 async function main(): Promise<void> {
   await init();
@@ -106,6 +135,13 @@ async function main(): Promise<void> {
     JSON.stringify({
       layers: [{ type: 'Linear', args: [5, 32] }, { type: 'ReLU' }, { type: 'Dropout', args: [0.1] }, { type: 'Linear', args: [32, 3] }],
     }),
+  );
+
+  // without dropout, so the training loss the plateau schedule watches moves only with the weights
+  const spec2 = join(root, 'mlp-no-dropout.json');
+  writeFileSync(
+    spec2,
+    JSON.stringify({ layers: [{ type: 'Linear', args: [5, 16] }, { type: 'Tanh' }, { type: 'Linear', args: [16, 3] }] }),
   );
 
   const cases: Case[] = [
@@ -174,9 +210,29 @@ async function main(): Promise<void> {
       evaluate: () => ['--dataset', folder],
       pythonEvalSplit: 'all',
     },
+    {
+      // no validation split: train_ddp.py's test split is the training rows, and the plateau schedule
+      // follows the epoch's training loss, as backprop's fit does
+      name: 'JSON-spec MLP on a CSV without a validation split, plateau schedule',
+      train: ['--dataset', csvFile, '--target', 'kind', '--model', spec2, '--epochs', '2', '--val-fraction', '0', '--scheduler', 'plateau'],
+      inputs: async (dir) => {
+        const { meta } = await loadTrained(dir);
+        const table = await data.loadCsv(csvFile);
+        const rows: data.Table = Object.fromEntries(
+          table.names.map((n) => [n, Array.from(table.column(n) as ArrayLike<string | number>).slice(0, 100)]),
+        ) as data.Table;
+        return (
+          data.preprocessorFromJSON((meta.preprocessing as { transformer: unknown }).transformer) as data.ColumnTransformer
+        ).transform(rows);
+      },
+      split: 'train',
+      evaluate: (py) => ['--dataset', join(py, 'data', 'train.csv')],
+      pythonEvalSplit: 'train',
+      plateau: true,
+    },
   ];
 
-  for (const c of cases) {
+  for (const c of cases.filter((k) => !only || k.name.includes(only))) {
     console.log(`\n== ${c.name}`);
     const dir = join(root, c.name.replace(/\W+/g, '-'));
     const py = `${dir}-pytorch`;
@@ -206,35 +262,14 @@ async function main(): Promise<void> {
       `max |Δ| ${res.inputs_max_abs_diff.toExponential(2)} on ${res.n} inputs`,
     );
 
-    // 3. torchrun DDP on 2 CPU processes. Debian's torch 1.13 on Python 3.11 cannot parse torchrun's
-    // default --redirects/--tee "0" (enum Flag change); any non-zero value works.
+    // 3. torchrun DDP on 2 CPU processes, with the one-machine gloo command exactly as OUT/README.md
+    // writes it, --epochs N replaced by --max-steps 30
     const logDir = join(py, 'torchrun-logs');
-    const t = spawnSync(
-      TORCHRUN,
-      [
-        '--standalone',
-        '--nproc_per_node=2',
-        '--redirects',
-        '2',
-        '--tee',
-        '1',
-        '--log_dir',
-        logDir,
-        join(py, 'train_ddp.py'),
-        '--max-steps',
-        '30',
-        '--backend',
-        'gloo',
-      ],
-      {
-        encoding: 'utf8',
-        cwd: py,
-        env: { ...process.env, OMP_NUM_THREADS: '1' },
-        // a hang (a deadlocked rank) fails this check instead of stalling CI
-        timeout: 600_000,
-        killSignal: 'SIGKILL',
-      },
-    );
+    const t = torchrunDocumented(py, ['--max-steps', '30']);
+    if (!t) {
+      check(`${c.name}: OUT/README.md documents a torchrun gloo command`, false, 'no such line');
+      continue;
+    }
     const out = `${t.stdout}\n${t.stderr}${t.error ? `\n${t.error.message}` : ''}`;
     if (t.status !== 0) {
       const logs = spawnSync('sh', ['-c', `cat ${logDir}/*/attempt_*/*/stderr.log 2>/dev/null | tail -40`], { encoding: 'utf8' }).stdout;
@@ -272,6 +307,31 @@ async function main(): Promise<void> {
       Number.isFinite(bpAcc) && Math.abs(bpAcc - pyAcc) < 5e-5,
       `backprop ${bpAcc.toFixed(4)} vs PyTorch ${pyAcc.toFixed(4)} (${ev.split('(').at(-1)?.replace(')', '')})`,
     );
+
+    // 5. ReduceLROnPlateau (patience 2, factor 0.3): at a rate too small to improve the loss by its 1e-4
+    // threshold, epochs 2–4 do not improve on epoch 1, so epoch 4 ends at 0.3× the rate
+    if (c.plateau) {
+      // the generated README's `python3 train_ddp.py …`: without torchrun, one process
+      const single = spawnSync(PY, [join(py, 'train_ddp.py'), '--max-steps', '3', '--out', join(py, 'single.safetensors')], {
+        encoding: 'utf8',
+        cwd: py,
+        timeout: 300_000,
+        killSignal: 'SIGKILL',
+      });
+      check(
+        `${c.name}: python3 train_ddp.py without torchrun trains as one process`,
+        single.status === 0 && /ddp: 1 processes/.test(single.stdout) && /step 3 epoch/.test(single.stdout),
+        `exit ${single.status}${single.status ? `\n${single.stderr.slice(-1500)}` : ''}`,
+      );
+
+      const p = torchrunDocumented(py, ['--epochs', '5', '--lr', '1e-7']);
+      const rates = [...`${p?.stdout}`.matchAll(/epoch (\d+): train loss [\d.]+ lr ([\d.e+-]+)/g)].map((m) => Number(m[2]));
+      check(
+        `${c.name}: the plateau schedule cuts the rate when the training loss stalls`,
+        p?.status === 0 && rates.length === 5 && rates[2] === 1e-7 && Math.abs(rates[3]! - 3e-8) < 1e-15,
+        `exit ${p?.status}; rate after each epoch ${rates.join(', ')}${p?.status ? `\n${p.stderr.slice(-1500)}` : ''}`,
+      );
+    }
   }
 }
 

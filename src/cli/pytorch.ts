@@ -158,7 +158,12 @@ export async function exportPyTorch(modelDir: string, outDir: string, log: Log =
   });
   await writeFileAtomic(path.join(outDir, 'model.py'), enc(source));
   await writeFileAtomic(path.join(outDir, 'train_ddp.py'), enc(trainDdpSource(config, title)));
-  await writeFileAtomic(path.join(outDir, 'README.md'), enc(pytorchReadme(title, modelDir)));
+  const bundled = meta.dataset === 'mnist' || meta.dataset === 'fashion-mnist';
+  const where = { modelDir: path.resolve(modelDir), outDir: path.resolve(outDir), ...(bundled ? {} : { dataset: meta.dataset }) };
+  await writeFileAtomic(
+    path.join(outDir, 'README.md'),
+    enc(pytorchReadme(title, where, meta.task === 'classification' ? 'accuracy' : 'loss')),
+  );
   const files = [
     'model.py',
     'model.safetensors',

@@ -31,8 +31,11 @@ Continues from the exported weights (model.safetensors) with the data, preproces
 hyper-parameters and LR schedule backprop used (CONFIG below, from model.json). One process per
 device; rank 0 writes the weights back to safetensors after every epoch and at the end.
 
-    torchrun --standalone --nproc_per_node=2 train_ddp.py --epochs 3 --backend gloo
-    torchrun --nnodes 2 --nproc_per_node 4 --rdzv_backend c10d --rdzv_endpoint HOST:29400 train_ddp.py --backend nccl
+    torchrun --standalone --nproc_per_node=2 --redirects 1 --tee 1 train_ddp.py --epochs 3 --backend gloo
+    torchrun --nnodes 2 --nproc_per_node 4 --rdzv_backend c10d --rdzv_endpoint HOST:29400 --redirects 1 --tee 1 train_ddp.py --backend nccl
+
+(\`--redirects 1 --tee 1\`: each rank's stdout to the console and torchrun's log folder. Debian's torch 1.13
+on Python 3.11 needs a non-zero value there: its torchrun cannot parse its own default \`0\`.)
 
 Then bring the weights home: backprop import --safetensors trained.safetensors --model MODEL_DIR
 """
@@ -231,7 +234,7 @@ def main():
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many optimizer steps (0: no limit)")
     p.add_argument("--out", default=os.path.join(HERE, "trained.safetensors"), help="the safetensors rank 0 writes")
     p.add_argument("--backend", choices=["gloo", "nccl"], default="nccl" if torch.cuda.is_available() else "gloo")
-    p.add_argument("--batch-size", type=int, default=0, help="per process (default: backprop's batch size / world size, so the global batch matches)")
+    p.add_argument("--batch-size", type=int, default=0, help="per process (default: backprop's batch size // world size: the same global batch when it divides)")
     p.add_argument("--lr", type=float, default=None, help="override the recorded learning rate")
     p.add_argument("--weights", default=os.path.join(HERE, "model.safetensors"), help="the weights to start from")
     p.add_argument("--evaluate", metavar="SPLIT", help="only evaluate the weights on a split (train, val, test, all) and exit")
@@ -245,6 +248,13 @@ def main():
         print(f"{args.evaluate}: loss {loss:.6f}" + (f" accuracy {acc:.6f}" if acc is not None else "") + f" ({len(x)} samples)")
         return
 
+    if "RANK" not in os.environ:
+        # started without torchrun (python3 train_ddp.py): one process, a group of one on a free local port
+        import socket
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        os.environ.update(RANK="0", WORLD_SIZE="1", LOCAL_RANK="0", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     dist.init_process_group(backend=args.backend)
     rank, world = dist.get_rank(), dist.get_world_size()
     local_rank = int(os.environ.get("LOCAL_RANK", 0))
@@ -272,6 +282,9 @@ def main():
     shift = t["augmentShift"] if CONFIG["data"]["kind"] == "idx" else 0
     fill = (0.0 - CONFIG["data"]["mean"]) / CONFIG["data"]["std"] if shift and CONFIG["data"].get("mean") is not None else 0.0
     gen = torch.Generator().manual_seed(t["seed"] * 1000 + rank)
+    if rank == 0 and not args.batch_size and t["batchSize"] % world:
+        print(f"note: backprop's batch of {t['batchSize']} does not divide among {world} processes; "
+              f"the global batch is {per_rank * world} (--batch-size sets the per-process batch)", flush=True)
     if rank == 0:
         print(f"ddp: {world} processes ({args.backend}), {len(train_ds)} training samples, batch {per_rank} per process, "
               f"{t['optimizer']} {opt.param_groups[0]['lr']:g}, schedule {t['scheduler']}", flush=True)
@@ -280,6 +293,7 @@ def main():
     for epoch in range(args.epochs):
         sampler.set_epoch(epoch)
         ddp.train()
+        epoch_loss, epoch_samples = 0.0, 0
         for xb, yb in loader:
             if shift:
                 xb = random_shift(xb, shift, fill, gen)
@@ -293,19 +307,26 @@ def main():
             mean_loss = loss.detach().clone()
             dist.all_reduce(mean_loss)
             step += 1
+            epoch_loss += mean_loss.item() / world * len(yb)
+            epoch_samples += len(yb)
             if rank == 0:
                 print(f"step {step} epoch {epoch + 1} loss {mean_loss.item() / world:.6f}", flush=True)
             if args.max_steps and step >= args.max_steps:
                 done = True
                 break
+        val_loss = None
         if val is not None and (rank == 0 or interval == "plateau"):
             val_loss, val_acc = evaluate(model, *val, device)
             if rank == 0:
                 print(f"epoch {epoch + 1}: val loss {val_loss:.6f}" + (f" accuracy {val_acc:.6f}" if val_acc is not None else ""), flush=True)
-            if sched is not None and interval == "plateau":
-                sched.step(val_loss)
+        if sched is not None and interval == "plateau":
+            # as backprop's fit: the validation loss, or without a validation split the epoch's sample-weighted
+            # mean training loss (the same on every rank: each batch's loss is all-reduced)
+            sched.step(val_loss if val_loss is not None else epoch_loss / max(1, epoch_samples))
         if sched is not None and interval == "epoch":
             sched.step()
+        if rank == 0:
+            print(f"epoch {epoch + 1}: train loss {epoch_loss / max(1, epoch_samples):.6f} lr {opt.param_groups[0]['lr']:.6g}", flush=True)
         if rank == 0:
             save_safetensors(model.state_dict(), args.out, {"format": "backprop-model", "source": "train_ddp.py", "step": step})
         if done:
@@ -335,10 +356,23 @@ if __name__ == "__main__":
 `;
 }
 
-export function pytorchReadme(title: string, modelDir: string): string {
+/** A path as one POSIX shell word. */
+function sh(p: string): string {
+  return /^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * OUT/README.md. `where`: absolute paths of the model folder and OUT, and the dataset \`backprop evaluate\`
+ * needs (a CSV or image folder; omitted for the bundled datasets); `metric`: 'accuracy' or 'loss'.
+ */
+export function pytorchReadme(
+  title: string,
+  where: { modelDir: string; outDir: string; dataset?: string },
+  metric: 'accuracy' | 'loss' = 'accuracy',
+): string {
   return `# ${title} — handed to PyTorch
 
-Generated by \`backprop export --model ${modelDir} --pytorch <this folder>\`.
+Generated by \`backprop export --model ${sh(where.modelDir)} --pytorch ${sh(where.outDir)}\`.
 
 | file | what |
 |---|---|
@@ -350,34 +384,38 @@ Generated by \`backprop export --model ${modelDir} --pytorch <this folder>\`.
 ## One machine
 
 \`\`\`sh
-torchrun --standalone --nproc_per_node=2 train_ddp.py --epochs 5 --backend gloo      # CPU processes
-torchrun --standalone --nproc_per_node=4 train_ddp.py --epochs 5 --backend nccl      # 4 GPUs
-python3 train_ddp.py --evaluate test                                                   # accuracy of model.safetensors
+torchrun --standalone --nproc_per_node=2 --redirects 1 --tee 1 train_ddp.py --epochs 5 --backend gloo   # CPU processes
+torchrun --standalone --nproc_per_node=4 --redirects 1 --tee 1 train_ddp.py --epochs 5 --backend nccl   # 4 GPUs
+python3 train_ddp.py --epochs 1                                           # one process, without torchrun
+python3 train_ddp.py --evaluate test                                      # ${metric} of model.safetensors
 python3 train_ddp.py --evaluate test --weights trained.safetensors
 \`\`\`
 
 Flags: \`--epochs N\`, \`--max-steps N\` (stop after N steps; without \`--epochs\`, as many epochs as they need), \`--out FILE\` (default \`trained.safetensors\`, written by rank 0
 after every epoch and at the end), \`--backend gloo|nccl\`, \`--batch-size\` (per process; default: backprop's
-batch size divided by the number of processes, so the global batch is the same), \`--lr\`.
+batch size divided by the number of processes, rounded down, so the global batch is the same when it divides), \`--lr\`.
 
-Debian's torch 1.13 on Python 3.11: \`torchrun\` fails parsing its own default \`--redirects 0\`
-(\`AttributeError: 'NoneType' object has no attribute 'get'\`); add \`--redirects 2 --tee 1\` (stderr to the log
-folder, stdout to the console and the log).
+\`--redirects 1 --tee 1\` send each rank's stdout to the console and to torchrun's log folder. Keep them on
+Debian's torch 1.13 with Python 3.11: its \`torchrun\` cannot parse its own default \`--redirects 0\`
+(\`AttributeError: 'NoneType' object has no attribute 'get'\`); any non-zero value works.
 
 ## Several machines
 
 Run the same command on every node (same folder contents on each):
 
 \`\`\`sh
-torchrun --nnodes 2 --nproc_per_node 4 --rdzv_id job1 --rdzv_backend c10d --rdzv_endpoint HOST:29400 train_ddp.py --backend nccl
+torchrun --nnodes 2 --nproc_per_node 4 --rdzv_id job1 --rdzv_backend c10d --rdzv_endpoint HOST:29400 --redirects 1 --tee 1 train_ddp.py --backend nccl
 \`\`\`
 
 ## Back to backprop
 
 \`\`\`sh
-backprop import --safetensors trained.safetensors --model ${modelDir}
-backprop evaluate --model ${modelDir}
+backprop import --safetensors ${sh(`${where.outDir}/trained.safetensors`)} --model ${sh(where.modelDir)}
+backprop evaluate --model ${sh(where.modelDir)}${where.dataset ? ` --dataset ${sh(where.dataset)}` : ''}
 \`\`\`
+
+\`backprop evaluate\` scores the same samples as \`python3 train_ddp.py --evaluate ${where.dataset ? 'all' : 'test'} --weights trained.safetensors\`
+(${where.dataset ? 'every row or image of the dataset' : 'the test set'}), so the two give the same ${metric}.
 
 Notes: the LR schedule restarts for the new run (cosine over \`--epochs\`); BatchNorm statistics are taken from
 rank 0; random augmentation (shifts) draws its own random numbers, so runs are not bit-identical to backprop's.

@@ -11,7 +11,7 @@
  */
 import { NotSupportedError } from '../../core/errors.js';
 import { Module } from '../../nn/module.js';
-import { Sequential, Flatten, Identity } from '../../nn/containers.js';
+import { Sequential, Flatten, Identity, Unflatten, ModuleList, ModuleDict, ParameterList } from '../../nn/containers.js';
 import * as L from '../../nn/layers/index.js';
 
 /** A translation of one module: its Python constructor (`ctor(args)`), plus class definitions it needs. */
@@ -32,12 +32,22 @@ export const PYTORCH_LEAVES: readonly [Ctor, string][] = [
   [L.Linear, 'Linear'],
   [L.Conv1d, 'Conv1d'],
   [L.Conv2d, 'Conv2d'],
+  [L.ConvTranspose2d, 'ConvTranspose2d'],
   [L.MaxPool2d, 'MaxPool2d'],
   [L.AvgPool2d, 'AvgPool2d'],
   [L.AdaptiveAvgPool2d, 'AdaptiveAvgPool2d'],
+  [L.Upsample, 'Upsample'],
   [L.BatchNorm1d, 'BatchNorm1d'],
   [L.BatchNorm2d, 'BatchNorm2d'],
   [L.LayerNorm, 'LayerNorm'],
+  [L.GroupNorm, 'GroupNorm'],
+  [L.Embedding, 'Embedding'],
+  [L.RNN, 'RNN'],
+  [L.LSTM, 'LSTM'],
+  [L.GRU, 'GRU'],
+  [L.RNNCell, 'RNNCell'],
+  [L.LSTMCell, 'LSTMCell'],
+  [L.GRUCell, 'GRUCell'],
   [L.Dropout, 'Dropout'],
   [L.ReLU, 'ReLU'],
   [L.LeakyReLU, 'LeakyReLU'],
@@ -50,6 +60,7 @@ export const PYTORCH_LEAVES: readonly [Ctor, string][] = [
   [L.Softmax, 'Softmax'],
   [L.LogSoftmax, 'LogSoftmax'],
   [Flatten, 'Flatten'],
+  [Unflatten, 'Unflatten'],
   [Identity, 'Identity'],
 ];
 
@@ -60,14 +71,82 @@ function exactClass(m: Module): Ctor {
   return m.constructor as Ctor;
 }
 
-/** Python for one leaf: `nn.Type(args)`, with string-valued padding quoted (PyTorch prints it bare). */
+/** Whether m's class (or a base class below Module) defines its own forward(). */
+function ownForward(m: Module): boolean {
+  for (let p = Object.getPrototypeOf(m) as object | null; p && p !== Module.prototype; p = Object.getPrototypeOf(p) as object | null)
+    if (Object.prototype.hasOwnProperty.call(p, 'forward')) return true;
+  return false;
+}
+
+/**
+ * The class the generator translates m as: m's own, or for a subclass that keeps its base's forward()
+ * (e.g. \`class Net extends nn.Sequential { constructor() { super(...layers) } }\`), the nearest known
+ * base class. A subclass that defines forward(), or adds parameters or buffers of its own to a
+ * container, stays itself (and is refused unless a translator knows it).
+ */
+function translatableClass(m: Module, known: ReadonlySet<Ctor>): Ctor {
+  for (let p = Object.getPrototypeOf(m) as object | null; p && p !== Module.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    const c = (p as { constructor: Ctor }).constructor;
+    if (known.has(c)) {
+      if (c === Sequential && m.namedParameters('', false).length + m.namedBuffers('', false).length > 0) break;
+      return c;
+    }
+    if (Object.prototype.hasOwnProperty.call(p, 'forward')) break;
+  }
+  return exactClass(m);
+}
+
+const pyBool = (b: boolean) => (b ? 'True' : 'False');
+
+/**
+ * The constructor arguments of a leaf: its `extraRepr()` (PyTorch's own repr arguments), with string
+ * values PyTorch prints bare quoted (padding='same', padding_mode='reflect', mode='nearest',
+ * nonlinearity='relu'), plus the arguments PyTorch's repr leaves out but the layer's output depends on
+ * (AvgPool2d's ceil_mode / count_include_pad / divisor_override, Upsample's align_corners, RNN's
+ * nonlinearity).
+ */
+function leafArgs(m: Module): string {
+  let s = m
+    .extraRepr()
+    .replace(/\bpadding=(same|valid)\b/, "padding='$1'")
+    .replace(/\bpadding_mode=(\w+)/, "padding_mode='$1'")
+    .replace(/\bmode=(nearest|bilinear|bicubic)\b/, "mode='$1'")
+    .replace(/\bnonlinearity=(tanh|relu)\b/, "nonlinearity='$1'");
+  if (m instanceof L.AvgPool2d)
+    s += `, ceil_mode=${pyBool(m.ceilMode)}, count_include_pad=${pyBool(m.countIncludePad)}, divisor_override=${m.divisorOverride ?? 'None'}`;
+  if (m instanceof L.Upsample && m.alignCorners !== null) s += `, align_corners=${pyBool(m.alignCorners)}`;
+  if (m instanceof L.RNN && m.nonlinearity !== 'tanh') s += `, nonlinearity='${m.nonlinearity}'`;
+  return s;
+}
+
+/** PyTorch 1.13's `nn.TransformerEncoderLayer(...)` arguments for a backprop TransformerEncoderLayer. */
+function encoderLayerArgs(m: L.TransformerEncoderLayer, path: string): string {
+  const attn = m.selfAttn;
+  if (m.linear1.bias === null)
+    throw new NotSupportedError(
+      `pytorch export: ${path || 'the model'} is a TransformerEncoderLayer without biases; PyTorch 1.13's nn.TransformerEncoderLayer has no bias=False — ${ONNX_ROUTE}`,
+      'E_PYTORCH_EXPORT',
+    );
+  const p = (m.namedChildren().find(([k]) => k === 'dropout')![1] as L.Dropout).p;
+  return [
+    `${m.dModel}, ${m.nhead}`,
+    `dim_feedforward=${m.linear1.outFeatures}`,
+    `dropout=${p}`,
+    `activation='${m.activation}'`,
+    `layer_norm_eps=${m.norm1.eps}`,
+    `batch_first=${pyBool(attn.batchFirst)}`,
+    `norm_first=${pyBool(m.normFirst)}`,
+  ].join(', ');
+}
+
+/** Python for one leaf: `nn.Type(args)`. */
 function leafCall(m: Module, name: string, path: string): PyTranslation {
   if (m instanceof L.LayerNorm && m.elementwiseAffine && m.bias === null)
     throw new NotSupportedError(
       `pytorch export: ${path} is a LayerNorm without bias; PyTorch 1.13's nn.LayerNorm has no bias=False — ${ONNX_ROUTE}`,
       'E_PYTORCH_EXPORT',
     );
-  return { ctor: `nn.${name}`, args: m.extraRepr().replace(/\bpadding=(same|valid)\b/, "padding='$1'") };
+  return { ctor: `nn.${name}`, args: leafArgs(m) };
 }
 
 /**
@@ -82,13 +161,39 @@ export function pytorchModelSource(
   const translators = opts.translators ?? new Map<Ctor, PyTranslator>();
   const classes: Record<string, string> = {};
   const leafName = new Map<Ctor, string>(PYTORCH_LEAVES.map(([c, n]) => [c, n]));
+  const known = new Set<Ctor>([...translators.keys(), ...leafName.keys(), Sequential, L.TransformerEncoderLayer, L.TransformerEncoder]);
   const translate = (m: Module, path: string, indent: string): PyTranslation => {
-    const cls = exactClass(m);
+    const cls = translatableClass(m, known);
     const tr = translators.get(cls);
     if (tr) {
       const t = tr(m, (c, p) => emit(c, p, indent + '    '), path);
       Object.assign(classes, t.classes ?? {});
       return t;
+    }
+    if (cls === L.TransformerEncoderLayer)
+      return { ctor: 'nn.TransformerEncoderLayer', args: encoderLayerArgs(m as L.TransformerEncoderLayer, path) };
+    if (cls === L.TransformerEncoder) {
+      const enc = m as L.TransformerEncoder;
+      const layers = enc.layers.children();
+      const args = layers.map((l, i) => {
+        if (exactClass(l) !== L.TransformerEncoderLayer)
+          throw new NotSupportedError(
+            `pytorch export: ${path ? `${path}.` : ''}layers.${i} is a ${l.constructor.name}; PyTorch's nn.TransformerEncoder stacks copies of one nn.TransformerEncoderLayer — ${ONNX_ROUTE}`,
+            'E_PYTORCH_EXPORT',
+          );
+        return encoderLayerArgs(l as L.TransformerEncoderLayer, `${path ? `${path}.` : ''}layers.${i}`);
+      });
+      if (args.some((a) => a !== args[0]))
+        throw new NotSupportedError(
+          `pytorch export: ${path || 'the model'} is a TransformerEncoder whose layers differ in their settings; PyTorch's nn.TransformerEncoder stacks copies of one layer — ${ONNX_ROUTE}`,
+          'E_PYTORCH_EXPORT',
+        );
+      const norm = enc.norm === null ? 'None' : emit(enc.norm, `${path ? `${path}.` : ''}norm`, indent + '    ');
+      // enable_nested_tensor=False: backprop has no nested-tensor fast path; its outputs are the dense ones
+      return {
+        ctor: 'nn.TransformerEncoder',
+        args: `nn.TransformerEncoderLayer(${args[0]}), ${enc.numLayers}, norm=${norm}, enable_nested_tensor=False`,
+      };
     }
     const leaf = leafName.get(cls);
     if (leaf) {
@@ -113,11 +218,14 @@ export function pytorchModelSource(
       };
     }
     const where = path ? `'${path}'` : 'the model itself';
-    const ownForward = Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(m), 'forward');
-    throw new NotSupportedError(
-      `pytorch export: ${where} is a ${m.constructor.name}${ownForward ? ' with its own forward()' : ''}, which the generator cannot translate to Python (it translates backprop's built-in layers, Sequential and the zoo models); ${ONNX_ROUTE}`,
-      'E_PYTORCH_EXPORT',
-    );
+    const name = m.constructor.name;
+    const reason =
+      m instanceof L.MultiheadAttention
+        ? `${where} is a MultiheadAttention: it takes (query, key, value) and returns (output, weights), so only a module with its own forward() can call it, and the generator cannot translate one`
+        : m instanceof ModuleList || m instanceof ModuleDict || m instanceof ParameterList
+          ? `${where} is a ${name}, a container without a forward() (as in PyTorch): only a module with its own forward() uses one, and the generator cannot translate such a module`
+          : `${where} is a ${name}${ownForward(m) ? ' with its own forward()' : ''}, which the generator cannot translate to Python (it translates backprop's built-in layers, Sequential, the zoo models and subclasses of them that keep their forward())`;
+    throw new NotSupportedError(`pytorch export: ${reason}; ${ONNX_ROUTE}`, 'E_PYTORCH_EXPORT');
   };
   const emit = (m: Module, path: string, indent: string): string => {
     const t = translate(m, path, indent);
