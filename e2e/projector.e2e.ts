@@ -69,6 +69,39 @@ async function lowContrast(): Promise<string[]> {
   })()`)) as string[];
 }
 
+/**
+ * Legend marks (class swatches, the colour bar, chart-legend line samples) whose outline or fill is
+ * below 3:1 against the background behind them (WCAG 1.4.11, graphical objects).
+ */
+async function lowContrastMarks(): Promise<string[]> {
+  return (await page.evaluate(`(() => {
+    const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null; const v = m[1].split(',').map(Number); return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
+    const lum = (c) => { const f = (x) => { x /= 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+    const over = (top, bottom) => [0, 1, 2].map((i) => top[i] * top[3] + bottom[i] * (1 - top[3])).concat(1);
+    const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+    const bgOf = (e) => {
+      const layers = [];
+      for (let n = e; n; n = n.parentElement) { const c = parse(getComputedStyle(n).backgroundColor); if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; } }
+      let bg = parse(getComputedStyle(document.documentElement).backgroundColor) || [255, 255, 255, 1];
+      for (let i = layers.length - 1; i >= 0; i--) bg = over(layers[i], bg);
+      return bg;
+    };
+    const bad = [];
+    for (const e of document.querySelectorAll('.swatch, .legendbar, .lsw')) {
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      const cs = getComputedStyle(e), bg = bgOf(e.parentElement);
+      const line = e.classList.contains('lsw');
+      // a line sample is its border; a swatch or bar shows by its fill (a solid swatch) or its outline
+      const colours = line ? [e.classList.contains('marker') ? cs.borderLeftColor : cs.borderTopColor]
+        : [parseFloat(cs.borderTopWidth) >= 1 ? cs.borderTopColor : null, e.tagName === 'CANVAS' ? null : cs.backgroundColor];
+      const best = Math.max(1, ...colours.filter(Boolean).map((c) => { const p = parse(c); return p && p[3] > 0 ? ratio(over(p, bg), bg) : 1; }));
+      if (best < 3) bad.push((e.parentElement.textContent.trim() || e.className) + ' ' + best.toFixed(2) + ' < 3');
+    }
+    return bad;
+  })()`)) as string[];
+}
+
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   ({ server, url: base } = await serve());
@@ -101,9 +134,13 @@ describe('the playground on a projector, a laptop and a phone', () => {
         const f = await layoutFacts(page);
         expect(f.nodes).toBe(7 + 6 * 8 + 1);
         expect(f.clipped).toEqual([]);
+        expect(f.headCollisions).toEqual([]);
+        expect(f.selectsCut).toEqual([]);
         expect(f.panelScrolls).toBe(false);
         expect(f.pageScrollsSideways).toBe(false);
         expect(f.heatmapVisible).toBeGreaterThanOrEqual(200);
+        expect(f.heatmapCovered).toBe(0);
+        expect(await page.locator('.notice').count()).toBe(0);
         expect(f.lossVisible).toBe(true);
         if (v.width >= 1280) {
           // the colour legend and the two checkboxes under the map are above the fold too
@@ -112,8 +149,27 @@ describe('the playground on a projector, a laptop and a phone', () => {
           expect(check!.y + check!.height).toBeLessThanOrEqual(v.height);
         }
         expect(await lowContrast()).toEqual([]);
+        expect(await lowContrastMarks()).toEqual([]);
         await page.screenshot({ path: `${SHOTS}/${v.name}-${scheme}.png` });
       });
+
+  for (const scheme of ['light', 'dark'] as const)
+    it(`1024x768 ${scheme}, five classes: six layers of eight and five outputs fit, class swatches AA`, async () => {
+      await page.setViewportSize({ width: 1024, height: 768 });
+      await page.emulateMedia({ colorScheme: scheme });
+      await boot(`dataset=spiral-k&classes=5&${BIG}&valPercent=20&earlyStopping=5&race=sgd`);
+      await step(10);
+      const f = await layoutFacts(page);
+      expect(f.nodes).toBe(7 + 6 * 8 + 5);
+      expect(f.clipped).toEqual([]);
+      expect(f.headCollisions).toEqual([]);
+      expect(f.selectsCut).toEqual([]);
+      expect(f.pageScrollsSideways).toBe(false);
+      expect(f.heatmapVisible).toBeGreaterThanOrEqual(200);
+      expect(await page.locator('.swatch').count()).toBe(5);
+      expect(await lowContrast()).toEqual([]);
+      expect(await lowContrastMarks()).toEqual([]);
+    });
 
   for (const scheme of ['light', 'dark'] as const)
     it(`phone 390x844 ${scheme}: nothing clipped, no sideways scroll, the network right above the output`, async () => {
@@ -122,7 +178,10 @@ describe('the playground on a projector, a laptop and a phone', () => {
       await boot(BIG);
       await step(10);
       const f = await layoutFacts(page);
+      expect(f.nodes).toBe(7 + 6 * 8 + 1);
       expect(f.clipped).toEqual([]);
+      expect(f.headCollisions).toEqual([]);
+      expect(f.selectsCut).toEqual([]);
       expect(f.panelScrolls).toBe(false);
       expect(f.pageScrollsSideways).toBe(false);
       const [net, out] = await Promise.all([page.locator('.col.network').boundingBox(), page.locator('.col.output').boundingBox()]);
