@@ -12,8 +12,8 @@ import type { Page } from 'playwright-core';
 import { serve } from './server.js';
 import { open, type Session } from './browser.js';
 import { layoutFacts } from './layout.js';
-import { TF_LINKS } from './tf-links.js';
-import { parseHash } from '../playground/src/state.js';
+import { TF_HIDABLE, TF_LINKS, TF_VARIANTS, tfHash, tfMeaning } from './tf-links.js';
+import { parseHash, type PgState } from '../playground/src/state.js';
 
 let server: Server;
 let base: string;
@@ -100,6 +100,26 @@ async function lowContrastMarks(): Promise<string[]> {
     }
     return bad;
   })()`)) as string[];
+}
+
+const FEATURE_NAMES = ['x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY'];
+/** Where a hideable control lives: its `data-control` box, or the button's id. */
+function controlSelector(h: string): string {
+  const id = { playButton: 'play', resetButton: 'reset', stepButton: 'step' }[h];
+  return id ? `#${id}` : h === 'article' ? '#article' : `[data-control="${h}"]`;
+}
+/** The control named by a TF `_hide` flag exists and none of it shows. */
+async function expectHidden(h: string, st: Record<string, unknown>): Promise<void> {
+  if (FEATURE_NAMES.includes(h)) {
+    // a hidden feature that is switched on stays in the network as a fixed input; one that is off is not drawn
+    const n = page.locator(`[data-feature="${h}"]`);
+    if (st[h] === true) expect(await n.getAttribute('role'), h).toBeNull();
+    else expect(await n.count(), h).toBe(0);
+    return;
+  }
+  const n = page.locator(controlSelector(h));
+  expect(await n.count(), `${h}: no such control in the page`).toBeGreaterThan(0);
+  for (const e of await n.all()) expect(await e.isVisible(), h).toBe(false);
 }
 
 beforeAll(async () => {
@@ -202,22 +222,41 @@ describe('TensorFlow Playground links', () => {
       expect(await page.locator('.notice').count()).toBe(0);
       const st = (await page.evaluate('window.__pg.state()')) as Record<string, unknown>;
       for (const [k, v] of Object.entries(link.expect)) expect(st[k], k).toEqual(v);
-      for (const h of link.hidden ?? []) {
-        const sel = ['x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY'].includes(h)
-          ? `[data-feature="${h}"]`
-          : h === 'article'
-            ? '#article'
-            : `[data-control="${h}"], #${h === 'playButton' ? 'play' : h === 'resetButton' ? 'reset' : h}`;
-        // a hidden feature that is switched on stays in the network as a fixed input; one that is off is not drawn
-        if (sel.startsWith('[data-feature')) {
-          const on = st[h] === true;
-          const n = page.locator(sel);
-          if (on) expect(await n.getAttribute('role')).toBeNull();
-          else expect(await n.count()).toBe(0);
-        } else expect(await page.locator(sel).first().isVisible(), h).toBe(false);
-      }
+      for (const h of link.hidden ?? []) await expectHidden(h, st);
       await step(2);
     });
+
+  it(`${TF_VARIANTS.length} TensorFlow Playground hashes (every value its controls write, every classroom flag): no notice, TF's meaning`, () => {
+    for (const v of TF_VARIANTS) {
+      const { state, notices } = parseHash(v.hash);
+      expect(notices, v.name).toEqual([]);
+      const tf = tfMeaning(v.hash);
+      for (const [k, want] of Object.entries(tf.state)) expect(state[k as keyof PgState], `${v.name}: ${k}`).toEqual(want);
+      for (const h of tf.hidden) if (h !== 'cosX' && h !== 'cosY') expect(state.hide, v.name).toContain(h);
+      expect(state.hide.includes('article'), v.name).toBe(tf.hideText);
+    }
+  });
+
+  it('the TensorFlow Playground hashes load in the page without a notice; each classroom flag hides its control', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.emulateMedia({ colorScheme: 'light' });
+    for (const v of TF_VARIANTS) {
+      await boot(v.hash);
+      expect(await page.locator('.notice').count(), v.name).toBe(0);
+      const st = (await page.evaluate('window.__pg.state()')) as Record<string, unknown>;
+      const tf = tfMeaning(v.hash);
+      expect(st.dataset, v.name).toBe(tf.state.dataset);
+      expect(st.learningRate, v.name).toBe(tf.state.learningRate);
+      for (const h of tf.hidden) if (h !== 'cosX' && h !== 'cosY') await expectHidden(h, st);
+    }
+    // and with no flag, every one of those controls is there and visible
+    await boot(tfHash());
+    for (const h of TF_HIDABLE) {
+      const n = page.locator(controlSelector(h));
+      expect(await n.count(), h).toBeGreaterThan(0);
+      expect(await n.first().isVisible(), h).toBe(true);
+    }
+  });
 
   it('the same TensorFlow seed gives the same points and weights every time', async () => {
     const h = TF_LINKS[0]!.hash;

@@ -120,6 +120,7 @@ export function buildNetwork(): void {
     el('span', { id: 'layer-count', text: `${hidden.length} hidden layer${hidden.length === 1 ? '' : 's'}` }),
   ]);
   controls.numHiddenLayers = layerBtns;
+  layerBtns.dataset.control = 'numHiddenLayers';
   layerBtns.classList.toggle('hidden-by-url', hide.includes('numHiddenLayers'));
   netHead.append(layerBtns);
   const cols = el('div', { class: 'colheads' });
