@@ -191,6 +191,38 @@ describe('the playground on a projector, a laptop and a phone', () => {
       expect(await lowContrastMarks()).toEqual([]);
     });
 
+  it('in between: 320, 360, 901 and 960 px wide, and after resizing 1920 → 1024, nothing is clipped, collides, is cut or scrolls sideways', async () => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    const expectFits = async (what: string) => {
+      const f = await layoutFacts(page);
+      expect(f.nodes, what).toBe(7 + 6 * 8 + 1);
+      expect(f.clipped, what).toEqual([]);
+      expect(f.headCollisions, what).toEqual([]);
+      expect(f.selectsCut, what).toEqual([]);
+      expect(f.panelScrolls, what).toBe(false);
+      expect(f.pageScrollsSideways, what).toBe(false);
+      return f;
+    };
+    // 320 and 360: small phones; 901 and 960: just above the one-column breakpoint, half of a 1920 screen
+    for (const [w, h] of [
+      [320, 568],
+      [360, 640],
+      [901, 700],
+      [960, 800],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await boot(BIG);
+      const f = await expectFits(`${w}x${h}`);
+      if (w > 900) expect(f.heatmapVisible, `${w}x${h}`).toBeGreaterThanOrEqual(200);
+    }
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await boot(BIG);
+    await page.setViewportSize({ width: 1024, height: 768 });
+    // the diagram is rebuilt by a ResizeObserver
+    await page.waitForFunction(() => (document.querySelector('.node') as HTMLElement).offsetWidth < 38);
+    expect((await expectFits('1920x1080 → 1024x768')).heatmapVisible).toBeGreaterThanOrEqual(200);
+  });
+
   for (const scheme of ['light', 'dark'] as const)
     it(`phone 390x844 ${scheme}: nothing clipped, no sideways scroll, the network right above the output`, async () => {
       await page.setViewportSize({ width: 390, height: 844 });

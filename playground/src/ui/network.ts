@@ -124,7 +124,8 @@ export function buildNetwork(): void {
   layerBtns.classList.toggle('hidden-by-url', hide.includes('numHiddenLayers'));
   netHead.append(layerBtns);
   const cols = el('div', { class: 'colheads' });
-  const headWidth = () => Math.max(N, Math.min(geo.colW - 4, 100));
+  // 4 px between heads, 2 px once columns are under 40 px apart
+  const headWidth = () => Math.max(N, Math.min(geo.colW - (geo.colW < 40 ? 2 : 4), 100));
   // in narrow columns the Inputs and Output names sit in the top row, clear of the neighbouring selects
   const head = (c: number, children: (HTMLElement | string)[], end = false) => {
     const h = el('div', { class: end && headWidth() < COMPACT_BELOW ? 'colhead upper' : 'colhead' }, children);
@@ -179,7 +180,8 @@ export function buildNetwork(): void {
   });
   nodes.push(featureCol);
   hidden.forEach((units, l) => {
-    const bs = Math.max(14, Math.min(22, Math.floor((geo.colW - 6) / 2)));
+    // the + and − pair fits between its neighbours' (down to 12 px buttons in the narrowest columns)
+    const bs = Math.max(12, Math.min(22, Math.floor((geo.colW - 4) / 2)));
     const small = (b: HTMLButtonElement) => (place(b, 0, 0, bs), b.classList.add('sized'), b);
     const current = s.layerActivations[l] ?? s.activation;
     // a narrow column has no room for the native arrow and "leakyRelu": short names, no arrow
@@ -197,6 +199,7 @@ export function buildNetwork(): void {
       `layer-act-${l}`,
     );
     act.input.classList.toggle('compact', compact);
+    act.input.classList.toggle('tiny', compact && headWidth() < 28);
     head(l + 1, [
       el('div', { class: 'pm' }, [
         small(
