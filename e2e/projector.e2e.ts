@@ -13,7 +13,7 @@ import { serve } from './server.js';
 import { open, type Session } from './browser.js';
 import { layoutFacts } from './layout.js';
 import { TF_HIDABLE, TF_LINKS, TF_VARIANTS, tfHash, tfMeaning } from './tf-links.js';
-import { parseHash, type PgState } from '../playground/src/state.js';
+import { parseHash, toHash, type PgState } from '../playground/src/state.js';
 
 let server: Server;
 let base: string;
@@ -255,6 +255,12 @@ describe('TensorFlow Playground links', () => {
       const st = (await page.evaluate('window.__pg.state()')) as Record<string, unknown>;
       for (const [k, v] of Object.entries(link.expect)) expect(st[k], k).toEqual(v);
       for (const h of link.hidden ?? []) await expectHidden(h, st);
+      // the page's own link of it (the address bar after loading, what a teacher copies) opens the same, quietly
+      const own = new URL(page.url()).hash.slice(1);
+      expect(own).not.toBe(link.hash);
+      await boot(own);
+      expect(await page.locator('.notice').count()).toBe(0);
+      expect(await page.evaluate('window.__pg.state()')).toEqual(st);
       await step(2);
     });
 
@@ -266,6 +272,10 @@ describe('TensorFlow Playground links', () => {
       for (const [k, want] of Object.entries(tf.state)) expect(state[k as keyof PgState], `${v.name}: ${k}`).toEqual(want);
       for (const h of tf.hidden) if (h !== 'cosX' && h !== 'cosY') expect(state.hide, v.name).toContain(h);
       expect(state.hide.includes('article'), v.name).toBe(tf.hideText);
+      // and the page's own link of the same setup (toHash, as the address bar and the classroom panel write it)
+      const own = parseHash(toHash(state));
+      expect(own.notices, `${v.name}: own link`).toEqual([]);
+      expect(own.state, `${v.name}: own link`).toEqual(state);
     }
   });
 
