@@ -71,7 +71,8 @@ async function lowContrast(): Promise<string[]> {
 
 /**
  * Legend marks (class swatches, the colour bar, chart-legend line samples) whose outline or fill is
- * below 3:1 against the background behind them (WCAG 1.4.11, graphical objects).
+ * below 3:1 against the background behind them, and weight links below 3:1 against the network panel
+ * (WCAG 1.4.11, graphical objects).
  */
 async function lowContrastMarks(): Promise<string[]> {
   return (await page.evaluate(`(() => {
@@ -98,6 +99,16 @@ async function lowContrastMarks(): Promise<string[]> {
       const best = Math.max(1, ...colours.filter(Boolean).map((c) => { const p = parse(c); return p && p[3] > 0 ? ratio(over(p, bg), bg) : 1; }));
       if (best < 3) bad.push((e.parentElement.textContent.trim() || e.className) + ' ' + best.toFixed(2) + ' < 3');
     }
+    // every weight link in the network is a visible line against the panel
+    const panelBg = bgOf(document.querySelector('.col.network'));
+    let faint = 0, worst = 99;
+    for (const p of document.querySelectorAll('path.link')) {
+      const c = parse(p.getAttribute('stroke') || '');
+      const q = c ? ratio(c, panelBg) : 1;
+      if (q < 3) faint++;
+      worst = Math.min(worst, q);
+    }
+    if (faint) bad.push(faint + ' weight links below 3:1 against the network panel (worst ' + worst.toFixed(2) + ')');
     return bad;
   })()`)) as string[];
 }
@@ -191,11 +202,11 @@ describe('the playground on a projector, a laptop and a phone', () => {
       expect(await lowContrastMarks()).toEqual([]);
     });
 
-  it('in between: 320, 360, 901 and 960 px wide, and after resizing 1920 → 1024, nothing is clipped, collides, is cut or scrolls sideways', async () => {
+  it('in between: 320, 360, 901 and 960 px wide (and five classes at 960 and 901), and after resizing 1920 → 1024, nothing is clipped, collides, is cut or scrolls sideways', async () => {
     await page.emulateMedia({ colorScheme: 'light' });
-    const expectFits = async (what: string) => {
+    const expectFits = async (what: string, outputs = 1) => {
       const f = await layoutFacts(page);
-      expect(f.nodes, what).toBe(7 + 6 * 8 + 1);
+      expect(f.nodes, what).toBe(7 + 6 * 8 + outputs);
       expect(f.clipped, what).toEqual([]);
       expect(f.headCollisions, what).toEqual([]);
       expect(f.selectsCut, what).toEqual([]);
@@ -215,6 +226,12 @@ describe('the playground on a projector, a laptop and a phone', () => {
       const f = await expectFits(`${w}x${h}`);
       if (w > 900) expect(f.heatmapVisible, `${w}x${h}`).toBeGreaterThanOrEqual(200);
     }
+    // five outputs in the narrowest three-column layout ("Outputs" has the least room there)
+    await boot(`dataset=spiral-k&classes=5&${BIG}`);
+    await expectFits('960x800, five classes', 5);
+    await page.setViewportSize({ width: 901, height: 700 });
+    await page.waitForFunction(() => (document.querySelector('.node') as HTMLElement).offsetWidth < 22);
+    await expectFits('901x700, five classes', 5);
     await page.setViewportSize({ width: 1920, height: 1080 });
     await boot(BIG);
     await page.setViewportSize({ width: 1024, height: 768 });

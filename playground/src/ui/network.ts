@@ -13,6 +13,7 @@ import { run } from '../model.js';
 import { send, setHover, store, update, type ViewFrame } from '../store.js';
 import { controls } from './controls.js';
 import { networkLayout, type NetLayout } from './layout.js';
+import { palette } from '../theme.js';
 
 interface NodeView {
   canvas: HTMLCanvasElement;
@@ -126,7 +127,7 @@ export function buildNetwork(): void {
   const cols = el('div', { class: 'colheads' });
   // 4 px between heads, 2 px once columns are under 40 px apart
   const headWidth = () => Math.max(N, Math.min(geo.colW - (geo.colW < 40 ? 2 : 4), 100));
-  // in narrow columns the Inputs and Output names sit in the top row, clear of the neighbouring selects
+  // in narrow columns the Inputs and Output names sit in the neuron-count row, clear of the neighbouring selects
   const head = (c: number, children: (HTMLElement | string)[], end = false) => {
     const h = el('div', { class: end && headWidth() < COMPACT_BELOW ? 'colhead upper' : 'colhead' }, children);
     const w = headWidth();
@@ -232,7 +233,10 @@ export function buildNetwork(): void {
     for (let u = 0; u < units; u++) col.push(makeNode(l + 1, u, `Layer ${l + 1}, neuron ${u + 1}`));
     nodes.push(col);
   });
-  head(hidden.length + 1, [el('span', { class: 'colname', text: outputs > 1 ? 'Outputs' : 'Output' })], true);
+  // "Outputs" needs about 46 px between the last layer's neuron count and the diagram's edge; "Out" when narrower
+  const outName = outputs > 1 ? 'Outputs' : 'Output';
+  const outText = geo.colW + N / 2 + 3 >= 48 ? outName : 'Out';
+  head(hidden.length + 1, [el('span', { class: 'colname', text: outText, title: outName })], true);
   const outCol: NodeView[] = [];
   for (let u = 0; u < outputs; u++) outCol.push(makeNode(hidden.length + 1, u, outputs > 1 ? `Output: class ${u}` : 'Output'));
   nodes.push(outCol);
@@ -414,8 +418,9 @@ export function drawNetwork(f: ViewFrame): void {
     buildLinks(f);
   }
   const scale = geo.node / 38;
+  const pal = palette();
   for (const p of linkPaths) {
-    const st = linkStyle(weightAt(p.l, p.o, p.i));
+    const st = linkStyle(weightAt(p.l, p.o, p.i), pal);
     const w = Math.max(0.6, st.width * scale).toFixed(2);
     if (p.color !== st.color) p.path.setAttribute('stroke', (p.color = st.color));
     if (p.width !== w) p.path.setAttribute('stroke-width', (p.width = w));
