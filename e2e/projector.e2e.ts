@@ -12,8 +12,8 @@ import type { Page } from 'playwright-core';
 import { serve } from './server.js';
 import { open, type Session } from './browser.js';
 import { layoutFacts } from './layout.js';
-import { TF_LINKS } from './tf-links.js';
-import { parseHash } from '../playground/src/state.js';
+import { TF_HIDABLE, TF_LINKS, TF_VARIANTS, tfHash, tfMeaning } from './tf-links.js';
+import { parseHash, toHash, type PgState } from '../playground/src/state.js';
 
 let server: Server;
 let base: string;
@@ -69,6 +69,70 @@ async function lowContrast(): Promise<string[]> {
   })()`)) as string[];
 }
 
+/**
+ * Legend marks (class swatches, the colour bar, chart-legend line samples) whose outline or fill is
+ * below 3:1 against the background behind them, and weight links below 3:1 against the network panel
+ * (WCAG 1.4.11, graphical objects).
+ */
+async function lowContrastMarks(): Promise<string[]> {
+  return (await page.evaluate(`(() => {
+    const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null; const v = m[1].split(',').map(Number); return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
+    const lum = (c) => { const f = (x) => { x /= 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+    const over = (top, bottom) => [0, 1, 2].map((i) => top[i] * top[3] + bottom[i] * (1 - top[3])).concat(1);
+    const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+    const bgOf = (e) => {
+      const layers = [];
+      for (let n = e; n; n = n.parentElement) { const c = parse(getComputedStyle(n).backgroundColor); if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; } }
+      let bg = parse(getComputedStyle(document.documentElement).backgroundColor) || [255, 255, 255, 1];
+      for (let i = layers.length - 1; i >= 0; i--) bg = over(layers[i], bg);
+      return bg;
+    };
+    const bad = [];
+    for (const e of document.querySelectorAll('.swatch, .legendbar, .lsw')) {
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      const cs = getComputedStyle(e), bg = bgOf(e.parentElement);
+      const line = e.classList.contains('lsw');
+      // a line sample is its border; a swatch or bar shows by its fill (a solid swatch) or its outline
+      const colours = line ? [e.classList.contains('marker') ? cs.borderLeftColor : cs.borderTopColor]
+        : [parseFloat(cs.borderTopWidth) >= 1 ? cs.borderTopColor : null, e.tagName === 'CANVAS' ? null : cs.backgroundColor];
+      const best = Math.max(1, ...colours.filter(Boolean).map((c) => { const p = parse(c); return p && p[3] > 0 ? ratio(over(p, bg), bg) : 1; }));
+      if (best < 3) bad.push((e.parentElement.textContent.trim() || e.className) + ' ' + best.toFixed(2) + ' < 3');
+    }
+    // every weight link in the network is a visible line against the panel
+    const panelBg = bgOf(document.querySelector('.col.network'));
+    let faint = 0, worst = 99;
+    for (const p of document.querySelectorAll('path.link')) {
+      const c = parse(p.getAttribute('stroke') || '');
+      const q = c ? ratio(c, panelBg) : 1;
+      if (q < 3) faint++;
+      worst = Math.min(worst, q);
+    }
+    if (faint) bad.push(faint + ' weight links below 3:1 against the network panel (worst ' + worst.toFixed(2) + ')');
+    return bad;
+  })()`)) as string[];
+}
+
+const FEATURE_NAMES = ['x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY'];
+/** Where a hideable control lives: its `data-control` box, or the button's id. */
+function controlSelector(h: string): string {
+  const id = { playButton: 'play', resetButton: 'reset', stepButton: 'step' }[h];
+  return id ? `#${id}` : h === 'article' ? '#article' : `[data-control="${h}"]`;
+}
+/** The control named by a TF `_hide` flag exists and none of it shows. */
+async function expectHidden(h: string, st: Record<string, unknown>): Promise<void> {
+  if (FEATURE_NAMES.includes(h)) {
+    // a hidden feature that is switched on stays in the network as a fixed input; one that is off is not drawn
+    const n = page.locator(`[data-feature="${h}"]`);
+    if (st[h] === true) expect(await n.getAttribute('role'), h).toBeNull();
+    else expect(await n.count(), h).toBe(0);
+    return;
+  }
+  const n = page.locator(controlSelector(h));
+  expect(await n.count(), `${h}: no such control in the page`).toBeGreaterThan(0);
+  for (const e of await n.all()) expect(await e.isVisible(), h).toBe(false);
+}
+
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   ({ server, url: base } = await serve());
@@ -101,9 +165,13 @@ describe('the playground on a projector, a laptop and a phone', () => {
         const f = await layoutFacts(page);
         expect(f.nodes).toBe(7 + 6 * 8 + 1);
         expect(f.clipped).toEqual([]);
+        expect(f.headCollisions).toEqual([]);
+        expect(f.selectsCut).toEqual([]);
         expect(f.panelScrolls).toBe(false);
         expect(f.pageScrollsSideways).toBe(false);
         expect(f.heatmapVisible).toBeGreaterThanOrEqual(200);
+        expect(f.heatmapCovered).toBe(0);
+        expect(await page.locator('.notice').count()).toBe(0);
         expect(f.lossVisible).toBe(true);
         if (v.width >= 1280) {
           // the colour legend and the two checkboxes under the map are above the fold too
@@ -112,8 +180,65 @@ describe('the playground on a projector, a laptop and a phone', () => {
           expect(check!.y + check!.height).toBeLessThanOrEqual(v.height);
         }
         expect(await lowContrast()).toEqual([]);
+        expect(await lowContrastMarks()).toEqual([]);
         await page.screenshot({ path: `${SHOTS}/${v.name}-${scheme}.png` });
       });
+
+  for (const scheme of ['light', 'dark'] as const)
+    it(`1024x768 ${scheme}, five classes: six layers of eight and five outputs fit, class swatches AA`, async () => {
+      await page.setViewportSize({ width: 1024, height: 768 });
+      await page.emulateMedia({ colorScheme: scheme });
+      await boot(`dataset=spiral-k&classes=5&${BIG}&valPercent=20&earlyStopping=5&race=sgd`);
+      await step(10);
+      const f = await layoutFacts(page);
+      expect(f.nodes).toBe(7 + 6 * 8 + 5);
+      expect(f.clipped).toEqual([]);
+      expect(f.headCollisions).toEqual([]);
+      expect(f.selectsCut).toEqual([]);
+      expect(f.pageScrollsSideways).toBe(false);
+      expect(f.heatmapVisible).toBeGreaterThanOrEqual(200);
+      expect(await page.locator('.swatch').count()).toBe(5);
+      expect(await lowContrast()).toEqual([]);
+      expect(await lowContrastMarks()).toEqual([]);
+    });
+
+  it('in between: 320, 360, 901 and 960 px wide (and five classes at 960 and 901), and after resizing 1920 → 1024, nothing is clipped, collides, is cut or scrolls sideways', async () => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    const expectFits = async (what: string, outputs = 1) => {
+      const f = await layoutFacts(page);
+      expect(f.nodes, what).toBe(7 + 6 * 8 + outputs);
+      expect(f.clipped, what).toEqual([]);
+      expect(f.headCollisions, what).toEqual([]);
+      expect(f.selectsCut, what).toEqual([]);
+      expect(f.panelScrolls, what).toBe(false);
+      expect(f.pageScrollsSideways, what).toBe(false);
+      return f;
+    };
+    // 320 and 360: small phones; 901 and 960: just above the one-column breakpoint, half of a 1920 screen
+    for (const [w, h] of [
+      [320, 568],
+      [360, 640],
+      [901, 700],
+      [960, 800],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await boot(BIG);
+      const f = await expectFits(`${w}x${h}`);
+      if (w > 900) expect(f.heatmapVisible, `${w}x${h}`).toBeGreaterThanOrEqual(200);
+    }
+    // five outputs in the narrowest three-column layout ("Outputs" has the least room there)
+    await boot(`dataset=spiral-k&classes=5&${BIG}`);
+    await expectFits('960x800, five classes', 5);
+    await page.setViewportSize({ width: 901, height: 700 });
+    await page.waitForFunction(() => (document.querySelector('.node') as HTMLElement).offsetWidth < 22);
+    await expectFits('901x700, five classes', 5);
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await boot(BIG);
+    await page.setViewportSize({ width: 1024, height: 768 });
+    // the diagram is rebuilt by a ResizeObserver
+    await page.waitForFunction(() => (document.querySelector('.node') as HTMLElement).offsetWidth < 38);
+    expect((await expectFits('1920x1080 → 1024x768')).heatmapVisible).toBeGreaterThanOrEqual(200);
+  });
 
   for (const scheme of ['light', 'dark'] as const)
     it(`phone 390x844 ${scheme}: nothing clipped, no sideways scroll, the network right above the output`, async () => {
@@ -122,7 +247,10 @@ describe('the playground on a projector, a laptop and a phone', () => {
       await boot(BIG);
       await step(10);
       const f = await layoutFacts(page);
+      expect(f.nodes).toBe(7 + 6 * 8 + 1);
       expect(f.clipped).toEqual([]);
+      expect(f.headCollisions).toEqual([]);
+      expect(f.selectsCut).toEqual([]);
       expect(f.panelScrolls).toBe(false);
       expect(f.pageScrollsSideways).toBe(false);
       const [net, out] = await Promise.all([page.locator('.col.network').boundingBox(), page.locator('.col.output').boundingBox()]);
@@ -143,22 +271,51 @@ describe('TensorFlow Playground links', () => {
       expect(await page.locator('.notice').count()).toBe(0);
       const st = (await page.evaluate('window.__pg.state()')) as Record<string, unknown>;
       for (const [k, v] of Object.entries(link.expect)) expect(st[k], k).toEqual(v);
-      for (const h of link.hidden ?? []) {
-        const sel = ['x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY'].includes(h)
-          ? `[data-feature="${h}"]`
-          : h === 'article'
-            ? '#article'
-            : `[data-control="${h}"], #${h === 'playButton' ? 'play' : h === 'resetButton' ? 'reset' : h}`;
-        // a hidden feature that is switched on stays in the network as a fixed input; one that is off is not drawn
-        if (sel.startsWith('[data-feature')) {
-          const on = st[h] === true;
-          const n = page.locator(sel);
-          if (on) expect(await n.getAttribute('role')).toBeNull();
-          else expect(await n.count()).toBe(0);
-        } else expect(await page.locator(sel).first().isVisible(), h).toBe(false);
-      }
+      for (const h of link.hidden ?? []) await expectHidden(h, st);
+      // the page's own link of it (the address bar after loading, what a teacher copies) opens the same, quietly
+      const own = new URL(page.url()).hash.slice(1);
+      expect(own).not.toBe(link.hash);
+      await boot(own);
+      expect(await page.locator('.notice').count()).toBe(0);
+      expect(await page.evaluate('window.__pg.state()')).toEqual(st);
       await step(2);
     });
+
+  it(`${TF_VARIANTS.length} TensorFlow Playground hashes (every value its controls write, every classroom flag): no notice, TF's meaning`, () => {
+    for (const v of TF_VARIANTS) {
+      const { state, notices } = parseHash(v.hash);
+      expect(notices, v.name).toEqual([]);
+      const tf = tfMeaning(v.hash);
+      for (const [k, want] of Object.entries(tf.state)) expect(state[k as keyof PgState], `${v.name}: ${k}`).toEqual(want);
+      for (const h of tf.hidden) if (h !== 'cosX' && h !== 'cosY') expect(state.hide, v.name).toContain(h);
+      expect(state.hide.includes('article'), v.name).toBe(tf.hideText);
+      // and the page's own link of the same setup (toHash, as the address bar and the classroom panel write it)
+      const own = parseHash(toHash(state));
+      expect(own.notices, `${v.name}: own link`).toEqual([]);
+      expect(own.state, `${v.name}: own link`).toEqual(state);
+    }
+  });
+
+  it('the TensorFlow Playground hashes load in the page without a notice; each classroom flag hides its control', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.emulateMedia({ colorScheme: 'light' });
+    for (const v of TF_VARIANTS) {
+      await boot(v.hash);
+      expect(await page.locator('.notice').count(), v.name).toBe(0);
+      const st = (await page.evaluate('window.__pg.state()')) as Record<string, unknown>;
+      const tf = tfMeaning(v.hash);
+      expect(st.dataset, v.name).toBe(tf.state.dataset);
+      expect(st.learningRate, v.name).toBe(tf.state.learningRate);
+      for (const h of tf.hidden) if (h !== 'cosX' && h !== 'cosY') await expectHidden(h, st);
+    }
+    // and with no flag, every one of those controls is there and visible
+    await boot(tfHash());
+    for (const h of TF_HIDABLE) {
+      const n = page.locator(controlSelector(h));
+      expect(await n.count(), h).toBeGreaterThan(0);
+      expect(await n.first().isVisible(), h).toBe(true);
+    }
+  });
 
   it('the same TensorFlow seed gives the same points and weights every time', async () => {
     const h = TF_LINKS[0]!.hash;

@@ -5,6 +5,8 @@
  * thumbnails and ordinary plots (TensorFlow Playground issues #76, #161).
  */
 
+import { LIGHT, linkColor, type Palette } from './theme.js';
+
 export const GRID = 100;
 export const EXTENT = 6;
 
@@ -126,14 +128,15 @@ export function absMax(values: ArrayLike<number>, floor = 1): number {
 
 /**
  * Link colour and width for a weight, on a FIXED scale (not relative to the largest weight, which made
- * a trained network all thick pale bands). Colour: orange < 0 < blue, its strength √|w| (full at |w| ≥ 1,
- * so small weights still show their sign). Width: 0.75 + 2.6·log₂(1 + |w|) px, capped at 12 px, so it
+ * a trained network all thick pale bands). Colour: orange < 0 < blue in the colour scheme's link colours,
+ * its strength √|w| (full at |w| ≥ 1, so small weights still show their sign), never under 3:1 against the
+ * panel (theme.ts linkColor). Width: 0.75 + 2.6·log₂(1 + |w|) px, capped at 12 px, so it
  * keeps growing well past |w| = 3 (|w| = 1 → 3.4 px, 3 → 6 px, 10 → 9.7 px, ≥ 23 → 12 px).
  */
-export function linkStyle(w: number): { color: string; width: number } {
+export function linkStyle(w: number, p: Palette = LIGHT): { color: string; width: number } {
   if (!Number.isFinite(w)) return { color: rgb(divergingColor(NaN)), width: 1 };
   const a = Math.abs(w);
-  return { color: rgb(divergingColor(Math.sign(w) * Math.min(1, Math.sqrt(a)))), width: Math.min(12, 0.75 + 2.6 * Math.log2(1 + a)) };
+  return { color: linkColor(w, p), width: Math.min(12, 0.75 + 2.6 * Math.log2(1 + a)) };
 }
 
 /** Fill colour of a bias square: the same scale as the links (orange < 0 < blue). */

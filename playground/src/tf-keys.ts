@@ -32,7 +32,8 @@ export function seedsFromString(seed: string): { dataSeed: number; initSeed: num
     let x = (h + Math.imul(k, 0x9e3779b9)) >>> 0;
     x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
     x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
-    return (x ^ (x >>> 16)) % MAX_SEED;
+    // `^` gives a signed 32-bit result: back to unsigned first, or a third of the seeds came out negative
+    return ((x ^ (x >>> 16)) >>> 0) % MAX_SEED;
   };
   return { dataSeed: mix(1), initSeed: mix(2), shuffleSeed: mix(3) };
 }

@@ -22,6 +22,9 @@ export interface Palette {
   testOutline: string;
   /** Feature/neuron boxes: background behind a switched-off feature's faded preview. */
   offBox: string;
+  /** Links at full strength (|w| ≥ 1): negative weights (orange) and positive ones (blue). */
+  linkNeg: string;
+  linkPos: string;
 }
 
 export const LIGHT: Palette = {
@@ -36,6 +39,9 @@ export const LIGHT: Palette = {
   axis: 'rgba(0,0,0,0.25)',
   testOutline: '#000000',
   offBox: '#ffffff',
+  // TF's orange #f59322 is 2.3:1 on white: links use a darker orange of the same hue
+  linkNeg: '#c0630b',
+  linkPos: '#0877bd',
 };
 export const DARK: Palette = {
   panel: '#1f2327',
@@ -49,6 +55,9 @@ export const DARK: Palette = {
   axis: 'rgba(0,0,0,0.3)',
   testOutline: '#000000',
   offBox: '#2a2f34',
+  linkNeg: '#f59322',
+  // TF's blue #0877bd is 3.3:1 on the dark panel: a lighter blue
+  linkPos: '#3d9be0',
 };
 
 export function isDark(): boolean {
@@ -76,4 +85,32 @@ export function luminance([r, g, b]: readonly number[]): number {
 export function contrast(a: readonly number[], b: readonly number[]): number {
   const [l1, l2] = [luminance(a), luminance(b)].sort((x, y) => y - x);
   return (l1! + 0.05) / (l2! + 0.05);
+}
+
+const mixMin = new Map<string, number>();
+/**
+ * A link's colour: its sign's hue, fading toward the panel as |w| gets smaller (strength √|w|, full at
+ * |w| ≥ 1, as TensorFlow Playground fades weak links), but never below 3:1 against the panel, so every
+ * link stays a visible line (WCAG 1.4.11). Width carries the rest of the magnitude.
+ */
+export function linkColor(w: number, p: Palette): string {
+  if (!Number.isFinite(w)) return 'rgb(128,128,128)';
+  const bg = parseHex(p.panel);
+  const end = parseHex(w < 0 ? p.linkNeg : p.linkPos);
+  const mix = (u: number) => bg.map((b, i) => Math.round(b + (end[i]! - b) * u));
+  const key = `${p.panel}|${w < 0 ? p.linkNeg : p.linkPos}`;
+  let lo = mixMin.get(key);
+  if (lo === undefined) {
+    // the faintest mix with 3:1 (after rounding), by bisection
+    let a = 0,
+      b = 1;
+    for (let k = 0; k < 30; k++) {
+      const m = (a + b) / 2;
+      if (contrast(mix(m), bg) >= 3) b = m;
+      else a = m;
+    }
+    mixMin.set(key, (lo = b));
+  }
+  const c = mix(lo + (1 - lo) * Math.min(1, Math.sqrt(Math.abs(w))));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
 }

@@ -17,6 +17,7 @@ import {
   rgb,
   toPixel,
 } from '../../playground/src/grid.js';
+import { DARK, LIGHT, contrast, parseHex } from '../../playground/src/theme.js';
 
 describe('playground grid and colours', () => {
   it('grid covers [−6, 6]² with row 0 at the top (X₂ = +6)', () => {
@@ -73,7 +74,7 @@ describe('playground grid and colours', () => {
     expect(linkStyle(100).width).toBe(12);
     // small weights keep a visible tint of their sign (colour is not relative to the largest weight)
     expect(linkStyle(0.1).color).not.toBe(linkStyle(-0.1).color);
-    expect(linkStyle(0.25).color).toBe(rgb(divergingColor(0.5)));
+    expect(linkStyle(0.25).color).not.toBe(linkStyle(1).color);
     expect(biasColor(-2)).toBe('rgb(245,147,34)');
     expect(biasColor(0.5)).not.toBe(biasColor(0));
     expect(pointColor(1, false)).toBe(rgb(CLASS_COLORS[1]!));
@@ -82,8 +83,26 @@ describe('playground grid and colours', () => {
     paintClassUnit([0, 1], 2, u);
     expect(Array.from(u.subarray(4, 7))).toEqual(CLASS_COLORS[2]);
     expect(Array.from(u.subarray(0, 3))).toEqual([232, 234, 235]);
-    expect(linkStyle(-1).color).toBe('rgb(245,147,34)');
-    expect(linkStyle(1).color).toBe('rgb(8,119,189)');
+    expect(linkStyle(-1).color).toBe(rgb(parseHex(LIGHT.linkNeg)));
+    expect(linkStyle(1).color).toBe(rgb(parseHex(LIGHT.linkPos)));
+    expect(linkStyle(-3, DARK).color).toBe(rgb(parseHex(DARK.linkNeg)));
+    // every link is a visible line in both schemes: 3:1 against the panel even at w ≈ 0, more as |w| grows
+    for (const p of [LIGHT, DARK]) {
+      const bg = parseHex(p.panel);
+      let last = { [-1]: 0, [1]: 0 } as Record<number, number>;
+      expect(contrast((linkStyle(0, p).color.match(/\d+/g) ?? []).map(Number), bg)).toBeGreaterThanOrEqual(3);
+      for (const a of [1e-4, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 10]) {
+        const next: Record<number, number> = {};
+        for (const sgn of [-1, 1]) {
+          const c = (linkStyle(sgn * a, p).color.match(/\d+/g) ?? []).map(Number);
+          const r = contrast(c, bg);
+          expect(r, `${p.panel} w=${sgn * a}`).toBeGreaterThanOrEqual(3);
+          expect(r, `${p.panel} w=${sgn * a} not fainter than a smaller |w|`).toBeGreaterThanOrEqual(last[sgn]! - 1e-9);
+          next[sgn] = r;
+        }
+        last = next;
+      }
+    }
     expect(absMax([0.1, -0.3], 0)).toBeCloseTo(0.3);
     expect(absMax([0.1], 1)).toBe(1);
   });

@@ -5,6 +5,7 @@ import {
   DATASETS,
   MAX_LAYERS,
   MAX_NEURONS,
+  MAX_SEED,
   SCHEMA,
   STATE_KEYS,
   defaultState,
@@ -92,6 +93,22 @@ describe('playground URL state', () => {
     expect(parseHash('seed=0.1&dataSeed=7').state.dataSeed).toBe(7);
     expect(new Set(Object.values(seedsFromString('0.1'))).size).toBe(3);
     expect(seedsFromString('0.1')).not.toEqual(seedsFromString('0.2'));
+  });
+
+  it("derives seeds in our range from any TensorFlow seed, so the page's own link of a TF link loads unchanged", () => {
+    // TF writes Math.random().toFixed(5); the page then rewrites the URL with toHash
+    for (let i = 0; i < 2000; i++) {
+      const seed = (i / 2000).toFixed(5);
+      for (const v of Object.values(seedsFromString(seed))) {
+        expect(Number.isInteger(v)).toBe(true);
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThanOrEqual(MAX_SEED);
+      }
+      const first = parseHash(`seed=${seed}&networkShape=4,2`).state;
+      const again = parseHash(toHash(first));
+      expect(again.notices).toEqual([]);
+      expect(again.state).toEqual(first);
+    }
   });
 
   it("gives TensorFlow Playground's regression, hide and other keys their meaning there", () => {

@@ -394,5 +394,9 @@ export function refreshBasics(): void {
 /** Apply the `hide=` flags to every registered control. */
 export function applyHidden(): void {
   const hide = store.state.hide as string[];
-  for (const [name, node] of Object.entries(controls)) node.classList.toggle('hidden-by-url', hide.includes(name));
+  for (const [name, node] of Object.entries(controls)) {
+    // every hideable control carries its name, so tests and teachers' CSS can find it
+    node.dataset.control = name;
+    node.classList.toggle('hidden-by-url', hide.includes(name));
+  }
 }

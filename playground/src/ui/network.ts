@@ -13,6 +13,7 @@ import { run } from '../model.js';
 import { send, setHover, store, update, type ViewFrame } from '../store.js';
 import { controls } from './controls.js';
 import { networkLayout, type NetLayout } from './layout.js';
+import { palette } from '../theme.js';
 
 interface NodeView {
   canvas: HTMLCanvasElement;
@@ -33,6 +34,19 @@ editor.hidden = true;
 netBody.append(linkSvg, tooltip, editor);
 netWrap.append(el('h2', { text: 'Features → hidden layers → output' }), netHead, netBody);
 controls.network = netHead;
+
+/** Column heads narrower than this show the per-layer activation as a short name without the native arrow. */
+export const COMPACT_BELOW = 80;
+/** Short activation names for narrow column heads (the full name is in the title and the list's value). */
+export const SHORT_ACT: Record<ActivationName, string> = {
+  tanh: 'tanh',
+  relu: 'relu',
+  sigmoid: 'sigm',
+  linear: 'lin',
+  leakyRelu: 'lrelu',
+  elu: 'elu',
+  gelu: 'gelu',
+};
 
 let nodes: NodeView[][] = []; // [column][unit]: column 0 = enabled features, then hidden layers, last = output
 let biases: { box: HTMLElement; layer: number; unit: number; color: string }[] = [];
@@ -107,17 +121,21 @@ export function buildNetwork(): void {
     el('span', { id: 'layer-count', text: `${hidden.length} hidden layer${hidden.length === 1 ? '' : 's'}` }),
   ]);
   controls.numHiddenLayers = layerBtns;
+  layerBtns.dataset.control = 'numHiddenLayers';
   layerBtns.classList.toggle('hidden-by-url', hide.includes('numHiddenLayers'));
   netHead.append(layerBtns);
   const cols = el('div', { class: 'colheads' });
-  const head = (c: number, children: (HTMLElement | string)[]) => {
-    const h = el('div', { class: 'colhead' }, children);
-    const w = Math.max(N, Math.min(geo.colW - 4, 100));
+  // 4 px between heads, 2 px once columns are under 40 px apart
+  const headWidth = () => Math.max(N, Math.min(geo.colW - (geo.colW < 40 ? 2 : 4), 100));
+  // in narrow columns the Inputs and Output names sit in the neuron-count row, clear of the neighbouring selects
+  const head = (c: number, children: (HTMLElement | string)[], end = false) => {
+    const h = el('div', { class: end && headWidth() < COMPACT_BELOW ? 'colhead upper' : 'colhead' }, children);
+    const w = headWidth();
     h.style.width = `${w}px`;
     h.style.left = `${Math.max(0, Math.min(geo.width - w, geo.colX(c) + N / 2 - w / 2))}px`;
     cols.append(h);
   };
-  head(0, [el('span', { class: 'colname', text: 'Inputs' })]);
+  head(0, [el('span', { class: 'colname', text: 'Inputs' })], true);
   // inputs: every feature, on ones live, off ones as a faded preview; hidden (`x_hide`) ones fixed
   const previews = featurePreviews();
   const featureCol: NodeView[] = [];
@@ -163,20 +181,26 @@ export function buildNetwork(): void {
   });
   nodes.push(featureCol);
   hidden.forEach((units, l) => {
-    const bs = Math.max(14, Math.min(22, Math.floor((geo.colW - 6) / 2)));
+    // the + and − pair fits between its neighbours' (down to 12 px buttons in the narrowest columns)
+    const bs = Math.max(12, Math.min(22, Math.floor((geo.colW - 4) / 2)));
     const small = (b: HTMLButtonElement) => (place(b, 0, 0, bs), b.classList.add('sized'), b);
+    const current = s.layerActivations[l] ?? s.activation;
+    // a narrow column has no room for the native arrow and "leakyRelu": short names, no arrow
+    const compact = headWidth() < COMPACT_BELOW;
     const act = select<ActivationName>(
       '',
-      ACTIVATIONS,
-      s.layerActivations[l] ?? s.activation,
+      compact ? ACTIVATIONS.map((a) => ({ value: a, label: SHORT_ACT[a] })) : ACTIVATIONS,
+      current,
       (v) => {
         const list = store.state.networkShape.map((_, i) => store.state.layerActivations[i] ?? store.state.activation);
         list[l] = v;
         update({ layerActivations: list });
       },
-      `Activation of hidden layer ${l + 1}`,
+      `Activation of hidden layer ${l + 1}: ${current}`,
       `layer-act-${l}`,
     );
+    act.input.classList.toggle('compact', compact);
+    act.input.classList.toggle('tiny', compact && headWidth() < 28);
     head(l + 1, [
       el('div', { class: 'pm' }, [
         small(
@@ -209,7 +233,10 @@ export function buildNetwork(): void {
     for (let u = 0; u < units; u++) col.push(makeNode(l + 1, u, `Layer ${l + 1}, neuron ${u + 1}`));
     nodes.push(col);
   });
-  head(hidden.length + 1, [el('span', { class: 'colname', text: outputs > 1 ? 'Outputs' : 'Output' })]);
+  // "Outputs" needs about 46 px between the last layer's neuron count and the diagram's edge; "Out" when narrower
+  const outName = outputs > 1 ? 'Outputs' : 'Output';
+  const outText = geo.colW + N / 2 + 3 >= 48 ? outName : 'Out';
+  head(hidden.length + 1, [el('span', { class: 'colname', text: outText, title: outName })], true);
   const outCol: NodeView[] = [];
   for (let u = 0; u < outputs; u++) outCol.push(makeNode(hidden.length + 1, u, outputs > 1 ? `Output: class ${u}` : 'Output'));
   nodes.push(outCol);
@@ -391,8 +418,9 @@ export function drawNetwork(f: ViewFrame): void {
     buildLinks(f);
   }
   const scale = geo.node / 38;
+  const pal = palette();
   for (const p of linkPaths) {
-    const st = linkStyle(weightAt(p.l, p.o, p.i));
+    const st = linkStyle(weightAt(p.l, p.o, p.i), pal);
     const w = Math.max(0.6, st.width * scale).toFixed(2);
     if (p.color !== st.color) p.path.setAttribute('stroke', (p.color = st.color));
     if (p.width !== w) p.path.setAttribute('stroke-width', (p.width = w));
