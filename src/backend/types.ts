@@ -151,23 +151,35 @@ export interface AdamUpdateArgs {
   decoupled: boolean;
 }
 
-/** Adagrad hyper-parameters for the fused update (the accumulator's start is applied by the class). */
+/** Adagrad hyper-parameters for the fused update (optim's `AdagradOptions` adds the accumulator's start). */
 export interface AdagradUpdateArgs {
+  /** Learning rate (default 1e-2). */
   lr: number;
+  /** Learning-rate decay η (default 0). */
   lrDecay: number;
+  /** L2 penalty λ added to the gradient (default 0). */
   weightDecay: number;
+  /** Added to the denominator (default 1e-10). */
   eps: number;
+  /** Maximize the objective instead of minimizing. */
   maximize: boolean;
 }
 
-/** RMSprop hyper-parameters for the fused update. */
+/** RMSprop hyper-parameters for the fused update (optim's `RMSpropOptions` is this type). */
 export interface RmspropUpdateArgs {
+  /** Learning rate (default 1e-2). */
   lr: number;
+  /** Smoothing constant α (default 0.99). */
   alpha: number;
+  /** Added to the denominator (default 1e-8). */
   eps: number;
+  /** L2 penalty λ added to the gradient (default 0). */
   weightDecay: number;
+  /** Momentum factor μ (default 0). */
   momentum: number;
+  /** Normalise by the estimated variance instead of the second moment (default false). */
   centered: boolean;
+  /** Maximize the objective instead of minimizing. */
   maximize: boolean;
 }
 

@@ -1,5 +1,6 @@
 /** Adagrad: per-coordinate learning rates from the accumulated squared gradients. */
 import type { FloatArray } from '../core/dtype.js';
+import type { AdagradUpdateArgs } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { kernelsOn } from '../backend/dispatch.js';
 import { noKernel } from '../backend/gpu.js';
@@ -7,18 +8,9 @@ import { adagradUpdate } from './functional.js';
 import { Optimizer, gradData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
 /** Options of `Adagrad`; unknown keys throw a `ValueError`. Defaults as PyTorch: lr 0.01, lrDecay 0, weightDecay 0, eps 1e-10. */
-export interface AdagradOptions {
-  /** Learning rate (default 1e-2). */
-  lr: number;
-  /** Learning-rate decay η (default 0). */
-  lrDecay: number;
-  /** L2 penalty λ added to the gradient (default 0). */
-  weightDecay: number;
+export interface AdagradOptions extends AdagradUpdateArgs {
   /** Starting value of the accumulator (default 0). */
   initialAccumulatorValue: number;
-  /** Added to the denominator (default 1e-10). */
-  eps: number;
-  maximize: boolean;
 }
 
 /**

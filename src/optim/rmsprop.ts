@@ -1,27 +1,14 @@
 /** RMSprop (Hinton), optionally centered and with momentum. */
 import type { FloatArray } from '../core/dtype.js';
+import type { RmspropUpdateArgs } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { kernelsOn } from '../backend/dispatch.js';
 import { noKernel } from '../backend/gpu.js';
 import { rmspropUpdate } from './functional.js';
 import { Optimizer, gradData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
-/** Options of `RMSprop`; unknown keys throw a `ValueError`. Defaults as PyTorch: lr 0.01, alpha 0.99, eps 1e-8, no momentum, weightDecay 0. */
-export interface RMSpropOptions {
-  /** Learning rate (default 1e-2). */
-  lr: number;
-  /** Smoothing constant α (default 0.99). */
-  alpha: number;
-  /** Added to the denominator (default 1e-8). */
-  eps: number;
-  /** L2 penalty λ added to the gradient (default 0). */
-  weightDecay: number;
-  /** Momentum factor μ (default 0). */
-  momentum: number;
-  /** Normalise by the estimated variance instead of the second moment (default false). */
-  centered: boolean;
-  maximize: boolean;
-}
+/** Options of `RMSprop` (the fused update's argument type); unknown keys throw a `ValueError`. Defaults as PyTorch: lr 0.01, alpha 0.99, eps 1e-8, no momentum, weightDecay 0. */
+export type RMSpropOptions = RmspropUpdateArgs;
 
 /**
  * RMSprop, PyTorch's formulation:

@@ -275,6 +275,16 @@ export function meta(shape: readonly number[], views: readonly View[], p0 = 0, p
   return m;
 }
 
+/** Metadata of a lane kernel over a contiguous [outer, len, inner] tensor: `lanes` invocations (+ a flag word). */
+export function laneMeta(lanes: number, len: number, inner: number, flags = 0): Int32Array {
+  const m = new Int32Array(META);
+  m[0] = lanes;
+  m[2] = len;
+  m[3] = inner;
+  m[39] = flags;
+  return m;
+}
+
 /** A fresh GPU storage for a kernel's result (float64 results are float32 on the GPU). */
 export function kernelOut(rt: WebGpuRuntime, dtype: DType, n: number, where: string) {
   return rt.alloc(gpuOut(dtype), n, where);

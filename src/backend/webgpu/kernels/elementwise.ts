@@ -11,7 +11,7 @@ import {
   INDEX1D,
   INT_BINARY,
   MATH,
-  META,
+  laneMeta,
   binaryExpr,
   gpuOut,
   intUnaryExpr,
@@ -130,11 +130,7 @@ ${ENTRY1D} {
   }
   ys[i] = ${store('acc', c, od)};
 }`;
-    const m = new Int32Array(META);
-    m[0] = n;
-    m[2] = len;
-    m[3] = inner;
-    rt.run(code, [rt.temp(m), bx.buffer, o.buffer], WebGpuRuntime.groups1d(n));
+    rt.run(code, [rt.temp(laneMeta(n, len, inner)), bx.buffer, o.buffer], WebGpuRuntime.groups1d(n));
     return o.handle;
   };
 
@@ -161,11 +157,7 @@ ${ENTRY1D} {
   }
   ys[i] = k;
 }`;
-    const m = new Int32Array(META);
-    m[0] = n;
-    m[2] = len;
-    m[3] = inner;
-    rt.run(code, [rt.temp(m), bx.buffer, o.buffer], WebGpuRuntime.groups1d(n));
+    rt.run(code, [rt.temp(laneMeta(n, len, inner)), bx.buffer, o.buffer], WebGpuRuntime.groups1d(n));
     return o.handle as Int32Array;
   };
 
@@ -194,11 +186,7 @@ ${ENTRY1D} {
     acc = acc * f32(xs[base + j * inner]);
   }
 }`;
-    const m = new Int32Array(META);
-    m[0] = n;
-    m[2] = len;
-    m[3] = inner;
-    rt.run(code, [rt.temp(m), bx.buffer, o.buffer], WebGpuRuntime.groups1d(n));
+    rt.run(code, [rt.temp(laneMeta(n, len, inner)), bx.buffer, o.buffer], WebGpuRuntime.groups1d(n));
     return o.handle;
   };
 

@@ -9,7 +9,7 @@ import { numel } from '../../../core/shape.js';
 import type { Kernels, RoundingDivOp } from '../../types.js';
 import { scatterPositions } from '../../js/select.js';
 import { WebGpuRuntime, type Elem } from '../runtime.js';
-import { ENTRY1D, HEADER, INDEX, INDEX1D, META, gpuOut, kernelOut, load, meta, split, store } from '../wgsl.js';
+import { ENTRY1D, HEADER, INDEX, INDEX1D, META, gpuOut, kernelOut, laneMeta, load, meta, split, store } from '../wgsl.js';
 
 /** WGSL of each rounding division on f32 (PyTorch's formulas; fmod corrected to C's exact remainder where a/b rounds). */
 const FLOAT_DIV: Record<RoundingDivOp, string> = {
@@ -66,15 +66,6 @@ fn ifloordiv_(a: i32, b: i32) -> i32 {
 
 export function selectKernels(rt: WebGpuRuntime) {
   const out = (dtype: DType, n: number, where: string) => kernelOut(rt, dtype, n, where);
-  /** Metadata of a lane kernel: n lanes, len, inner (+ a flag word). */
-  const laneMeta = (lanes: number, len: number, inner: number, flags = 0): Int32Array => {
-    const m = new Int32Array(META);
-    m[0] = lanes;
-    m[2] = len;
-    m[3] = inner;
-    m[39] = flags;
-    return m;
-  };
   const LANE = `let len = md[2];
   let inner = md[3];
   let base = (i / inner) * len * inner + i % inner;`;
