@@ -33,7 +33,15 @@ export * as viz from './viz/index.js';
 // Types that the public signatures above mention, exported so the API reference can link them.
 export { type Shape } from './core/shape.js';
 export { type FloatArray } from './core/dtype.js';
-export { type Kernels, type AdamUpdateArgs, type SgdUpdateArgs } from './backend/types.js';
+export {
+  type Kernels,
+  type AdamUpdateArgs,
+  type SgdUpdateArgs,
+  type AdagradUpdateArgs,
+  type RmspropUpdateArgs,
+  type RoundingDivOp,
+  type ScatterReduceOp,
+} from './backend/types.js';
 export {
   type View,
   type UnaryOp,
