@@ -23,7 +23,11 @@ import { checkOptionKeys } from '../../core/options.js';
 export interface ImportOnnxOptions {
   /** Maximum number of graph nodes (default 100,000). */
   maxNodes?: number;
-  /** Maximum elements in one tensor, initializer or computed at inference (default 2^26, `ONNX_MAX_ELEMENTS`). */
+  /**
+   * Maximum elements in one tensor computed at inference (default 2^26, `ONNX_MAX_ELEMENTS`). Stored
+   * tensors (initializers, Constant values) cost no more than the file's own bytes and are capped only
+   * when this is set.
+   */
   maxElements?: number;
   /** Maximum protobuf nesting depth (default 64). */
   maxDepth?: number;
@@ -244,6 +248,17 @@ export class OnnxModule extends Module {
     // Which initializers are BatchNorm statistics (buffers, not trained)?
     const statNames = new Set<string>();
     for (const n of graph.node) if (n.opType === 'BatchNormalization') for (const i of [3, 4]) if (n.input[i]) statNames.add(n.input[i]!);
+    // Integer constants read only as Slice starts/ends may hold PyTorch's INT64_MAX/INT64_MIN "to the
+    // end" markers; Slice clamps them to the axis, so they are saturated to int32, not refused.
+    const sliceBounds = new Set<string>();
+    const otherUse = new Set<string>();
+    for (const n of graph.node) n.input.forEach((x, i) => (n.opType === 'Slice' && (i === 1 || i === 2) ? sliceBounds : otherUse).add(x));
+    for (const o of graph.output) otherUse.add(o.name ?? '');
+    const saturate = (name: string) => sliceBounds.has(name) && !otherUse.has(name);
+    // Initializers and Constant tensors hold their data in the file, so they cost no more memory than
+    // the file itself: the default per-tensor budget (against ConstantOfShape/Expand bombs) would only
+    // refuse real models such as VGG (a 25088×4096 classifier weight). An explicit maxElements still applies.
+    const storedMax = opts.maxElements ?? Infinity;
 
     for (const t of graph.initializer) {
       const name = t.name ?? '';
@@ -259,7 +274,7 @@ export class OnnxModule extends Module {
           );
         ext = opts.externalData(t);
       }
-      const value = protoToTensor(t, { maxElements: this.maxElements, ...(ext ? { external: ext } : {}) });
+      const value = protoToTensor(t, { maxElements: storedMax, saturateInt64: saturate(name), ...(ext ? { external: ext } : {}) });
       // Float tensors are model state: trainable parameters (BatchNorm statistics: buffers). 0-d and
       // integer initializers (shapes, axes, scalars) are constants, kept out of the state dict.
       const isState = isFloatT(value) && value.ndim > 0;
@@ -283,7 +298,9 @@ export class OnnxModule extends Module {
         const t = n.attribute.find((a) => a.name === 'value')?.t;
         if (t?.dataType !== undefined) this.valueTypes.set(n.output[0], t.dataType);
       }
-    this.nodes = graph.node.map((n, i) => this.checkNode(n, i, defined, opts));
+    this.nodes = graph.node.map((n, i) =>
+      this.checkNode(n, i, defined, opts, storedMax, n.opType === 'Constant' && saturate(n.output[0] ?? '')),
+    );
     this.outputNames = graph.output.map((v) => v.name ?? '');
     for (const o of this.outputNames)
       if (!defined.has(o)) throw new FormatError(`onnx: graph output ${JSON.stringify(o)} is never computed`, 'E_ONNX_GRAPH');
@@ -320,7 +337,14 @@ export class OnnxModule extends Module {
     } else this.consts.set(name, () => value);
   }
 
-  private checkNode(n: NodeProto, i: number, defined: Set<string>, opts: ImportOnnxOptions): INode {
+  private checkNode(
+    n: NodeProto,
+    i: number,
+    defined: Set<string>,
+    opts: ImportOnnxOptions,
+    storedMax: number,
+    saturateInt64: boolean,
+  ): INode {
     const op = n.opType ?? '';
     const name = n.name || `${op}_${i}`;
     const where = `onnx: node ${JSON.stringify(name)} (${op})`;
@@ -344,7 +368,7 @@ export class OnnxModule extends Module {
       defined.add(y);
     }
     const attrs = new Map<string, AttrValue>();
-    for (const a of n.attribute) attrs.set(a.name ?? '', attrValue(a, where, opts, this.maxElements));
+    for (const a of n.attribute) attrs.set(a.name ?? '', attrValue(a, where, opts, storedMax, saturateInt64));
     const node: INode = { op, name, inputs: n.input.slice(), outputs: n.output.slice(), attrs };
     try {
       checkNodeAtImport(node, this.opset);
@@ -450,7 +474,7 @@ export class OnnxModule extends Module {
   }
 }
 
-function attrValue(a: AttributeProto, where: string, opts: ImportOnnxOptions, maxElements: number): AttrValue {
+function attrValue(a: AttributeProto, where: string, opts: ImportOnnxOptions, maxElements: number, saturateInt64: boolean): AttrValue {
   switch (a.type) {
     case OnnxAttrType.FLOAT:
       return a.f ?? 0;
@@ -472,9 +496,9 @@ function attrValue(a: AttributeProto, where: string, opts: ImportOnnxOptions, ma
             `${where}: an attribute tensor stores its data externally; import the model from its path`,
             'E_ONNX_EXTERNAL',
           );
-        return protoToTensor(a.t, { maxElements, external: opts.externalData(a.t) });
+        return protoToTensor(a.t, { maxElements, saturateInt64, external: opts.externalData(a.t) });
       }
-      return protoToTensor(a.t, { maxElements });
+      return protoToTensor(a.t, { maxElements, saturateInt64 });
     }
     case OnnxAttrType.GRAPH:
     case OnnxAttrType.GRAPHS:
