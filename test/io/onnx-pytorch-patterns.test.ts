@@ -108,3 +108,71 @@ describe('ONNX import: Slice bounds PyTorch writes as INT64_MAX / INT64_MIN', ()
     expect(vals(call(importOnnxBytes(bytes), tensor([[1, 1]])))).toEqual([5, 7, 9]);
   });
 });
+
+/** Naive Conv3d, [N, C, D, H, W] ⊛ [O, C/g, kd, kh, kw], symmetric pads. */
+function conv3dRef(
+  x: Tensor,
+  w: Tensor,
+  b: number[],
+  s: number[],
+  p: number[],
+  dl: number[],
+  g: number,
+): { data: number[]; shape: number[] } {
+  const [N, C, ...S] = x.shape as number[];
+  const [O, Cg, ...K] = w.shape as number[];
+  const xs = vals(x);
+  const ws = vals(w);
+  const out = S.map((v, i) => Math.floor((v + 2 * p[i]! - dl[i]! * (K[i]! - 1) - 1) / s[i]!) + 1);
+  const data: number[] = [];
+  for (let n = 0; n < N!; n++)
+    for (let o = 0; o < O!; o++)
+      for (let a = 0; a < out[0]!; a++)
+        for (let bb = 0; bb < out[1]!; bb++)
+          for (let c = 0; c < out[2]!; c++) {
+            let acc = b[o]!;
+            const grp = Math.floor(o / (O! / g));
+            for (let ci = 0; ci < Cg!; ci++)
+              for (let i = 0; i < K[0]!; i++)
+                for (let j = 0; j < K[1]!; j++)
+                  for (let k = 0; k < K[2]!; k++) {
+                    const z = a * s[0]! - p[0]! + i * dl[0]!;
+                    const y = bb * s[1]! - p[1]! + j * dl[1]!;
+                    const xx = c * s[2]! - p[2]! + k * dl[2]!;
+                    if (z < 0 || y < 0 || xx < 0 || z >= S[0]! || y >= S[1]! || xx >= S[2]!) continue;
+                    const cin = grp * Cg! + ci;
+                    acc +=
+                      xs[(((n * C! + cin) * S[0]! + z) * S[1]! + y) * S[2]! + xx]! *
+                      ws[(((o * Cg! + ci) * K[0]! + i) * K[1]! + j) * K[2]! + k]!;
+                  }
+            data.push(acc);
+          }
+  return { data, shape: [N!, O!, ...out] };
+}
+
+describe('ONNX import: Conv with 3 spatial dims (torchvision video models r3d_18, mc3_18)', () => {
+  it('matches a direct Conv3d with stride, dilation, padding, groups and bias', () => {
+    const rnd = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 0.5);
+    const x = tensor(rnd(2 * 4 * 5 * 6 * 7, 1)).reshape([2, 4, 5, 6, 7]);
+    const w = tensor(rnd(6 * 2 * 3 * 2 * 3, 2)).reshape([6, 2, 3, 2, 3]);
+    const b = [0.1, -0.2, 0.3, 0, 0.5, -0.6];
+    const attrs = [A.ints('strides', [2, 1, 2]), A.ints('dilations', [1, 2, 1]), A.ints('pads', [1, 1, 0, 1, 1, 0]), A.i('group', 2)];
+    const bytes = model(
+      [node('Conv', ['x', 'w', 'b'], ['y'], attrs)],
+      [tensorToProto(w, 'w'), tensorToProto(tensor(b), 'b')],
+      ['x'],
+      ['y'],
+    );
+    const y = call(importOnnxBytes(bytes), x);
+    const ref = conv3dRef(x, w, b, [2, 1, 2], [1, 1, 0], [1, 2, 1], 2);
+    expect(y.shape).toEqual(ref.shape);
+    const got = vals(y);
+    expect(Math.max(...got.map((v, i) => Math.abs(v - ref.data[i]!)))).toBeLessThan(1e-5);
+  });
+
+  it('ConvTranspose with 3 spatial dims is refused at import, typed', () => {
+    const w = tensorToProto(tensor(new Array(16).fill(1)).reshape([2, 1, 2, 2, 2]), 'w');
+    const bytes = model([node('ConvTranspose', ['x', 'w'], ['y'])], [w], ['x'], ['y']);
+    expect(code(() => importOnnxBytes(bytes))).toBe('E_ONNX_UNSUPPORTED_ATTR');
+  });
+});

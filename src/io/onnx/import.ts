@@ -372,6 +372,15 @@ export class OnnxModule extends Module {
     const node: INode = { op, name, inputs: n.input.slice(), outputs: n.output.slice(), attrs };
     try {
       checkNodeAtImport(node, this.opset);
+      if (op === 'Conv' || op === 'ConvTranspose') {
+        // The spatial rank, from kernel_shape or a stored weight: refused here, not at the first forward.
+        const ks = attrs.get('kernel_shape');
+        const w = this.consts.get(n.input[1] ?? '')?.();
+        const rank = Array.isArray(ks) ? ks.length : w ? w.ndim - 2 : undefined;
+        const most = op === 'Conv' ? 3 : 2;
+        if (rank !== undefined && (rank < 1 || rank > most))
+          throw new NotSupportedError(`${op} with ${rank} spatial dims is not supported (1 to ${most})`, 'E_ONNX_UNSUPPORTED_ATTR');
+      }
     } catch (e) {
       if (e instanceof BackpropError) (e as { message: string }).message = `${where}: ${e.message}`;
       throw e;
