@@ -176,3 +176,75 @@ describe('ONNX import: Conv with 3 spatial dims (torchvision video models r3d_18
     expect(code(() => importOnnxBytes(bytes))).toBe('E_ONNX_UNSUPPORTED_ATTR');
   });
 });
+
+describe('ONNX import: GridSample (F.grid_sample, exported at opset 16+)', () => {
+  // x = arange(12).view(1, 1, 3, 4) ** 1.5 / 5; reference values from torch 1.13 F.grid_sample.
+  const x = tensor(Array.from({ length: 12 }, (_, i) => i ** 1.5 / 5)).reshape([1, 1, 3, 4]);
+  const grid = tensor([-1, -1, 0.3, -0.2, 1.2, 0.9, -1.4, 0.5, 0.75, 1.3]).reshape([1, 1, 5, 2]);
+  const torchRef: Record<string, number[]> = {
+    'bilinear zeros 0': [0.0, 2.29501, 0.47428, 0.0, 0.36483],
+    'bilinear zeros 1': [0.0, 2.43286, 4.85612, 1.2251, 4.85245],
+    'bilinear border 0': [0.0, 2.29501, 7.29657, 3.79411, 7.29657],
+    'bilinear border 1': [0.0, 2.43286, 6.93732, 3.06274, 6.93207],
+    'bilinear reflection 0': [0.0, 2.29501, 7.29657, 4.03858, 7.29657],
+    'bilinear reflection 1': [0.0, 2.43286, 6.65194, 3.51592, 5.87764],
+    'nearest zeros 0': [0.0, 2.93939, 0.0, 0.0, 0.0],
+    'nearest zeros 1': [0.0, 2.93939, 7.29657, 0.0, 7.29657],
+    'nearest border 0': [0.0, 2.93939, 7.29657, 4.52548, 7.29657],
+    'nearest reflection 1': [0.0, 2.93939, 7.29657, 5.4, 7.29657],
+    'bicubic zeros 0': [-0.08054, 2.04086, 0.43632, -0.48468, 0.29325],
+    'bicubic zeros 1': [0.0, 2.1625, 5.49301, 1.34793, 6.06316],
+    'bicubic border 0': [-0.16492, 1.9936, 7.70173, 3.91893, 7.30297],
+    'bicubic border 1': [0.0, 2.14965, 7.12548, 3.15542, 7.3967],
+    'bicubic reflection 0': [-0.32217, 1.9936, 7.97755, 4.11025, 7.42456],
+    'bicubic reflection 1': [0.0, 2.09321, 7.11818, 3.83545, 6.63763],
+  };
+  const gs = (mode: string, pad: string, ac: number) =>
+    importOnnxBytes(
+      model(
+        [node('GridSample', ['x', 'g'], ['y'], [A.s('mode', mode), A.s('padding_mode', pad), A.i('align_corners', ac)])],
+        [],
+        ['x', 'g'],
+        ['y'],
+        16,
+      ),
+    );
+
+  it('bilinear, nearest and bicubic with zeros, border and reflection padding match PyTorch', () => {
+    for (const [key, want] of Object.entries(torchRef)) {
+      const [mode, pad, ac] = key.split(' ') as [string, string, string];
+      const got = vals(call(gs(mode, pad, Number(ac)), x, grid));
+      got.forEach((v, i) => expect(Math.abs(v - want[i]!), `${key} [${i}]`).toBeLessThan(2e-5));
+    }
+  });
+
+  it("opset 20's linear/cubic names; gradients reach the input and the grid", () => {
+    const m = importOnnxBytes(
+      model([node('GridSample', ['x', 'g'], ['y'], [A.s('mode', 'linear'), A.s('padding_mode', 'border')])], [], ['x', 'g'], ['y'], 20),
+    );
+    // positions away from pixel centres and borders, where the sum is smooth in the grid
+    const smooth = tensor([-0.6, -0.3, 0.3, -0.2, 0.1, 0.45, -0.35, 0.5, 0.55, 0.2]).reshape([1, 1, 5, 2]);
+    const g = smooth.detach().requiresGrad_();
+    const xi = x.detach().requiresGrad_();
+    (m.call(xi, g) as Tensor).sum().backward();
+    // d/dgrid by central differences
+    const f = (gv: number[]) => vals(call(m, x, tensor(gv).reshape([1, 1, 5, 2]))).reduce((a, b) => a + b, 0);
+    const g0 = vals(smooth);
+    const fd = g0.map((_, i) => {
+      const h = 1e-3;
+      const up = g0.slice();
+      const dn = g0.slice();
+      up[i]! += h;
+      dn[i]! -= h;
+      return (f(up) - f(dn)) / (2 * h);
+    });
+    const ga = vals(g.grad!);
+    ga.forEach((v, i) => expect(Math.abs(v - fd[i]!), `grid grad [${i}]`).toBeLessThan(2e-2));
+    expect(vals(xi.grad!).reduce((a, b) => a + b, 0)).toBeCloseTo(5, 4);
+  });
+
+  it('an unknown mode is refused at import', () => {
+    const bytes = model([node('GridSample', ['x', 'g'], ['y'], [A.s('mode', 'area')])], [], ['x', 'g'], ['y'], 16);
+    expect(code(() => importOnnxBytes(bytes))).toBe('E_ONNX_UNSUPPORTED_ATTR');
+  });
+});

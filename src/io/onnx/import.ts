@@ -94,6 +94,7 @@ export const ONNX_IMPORT_OPS = [
   'GlobalMaxPool',
   'Greater',
   'GreaterOrEqual',
+  'GridSample',
   'GRU',
   'Hardmax',
   'HardSigmoid',
