@@ -248,3 +248,102 @@ describe('ONNX import: GridSample (F.grid_sample, exported at opset 16+)', () =>
     expect(code(() => importOnnxBytes(bytes))).toBe('E_ONNX_UNSUPPORTED_ATTR');
   });
 });
+
+describe('ONNX import: If (torchvision detection post-processing exports one)', () => {
+  const G = (name: string, g: GraphProto): AttributeProto => ({ ...base, name, type: OnnxAttrType.GRAPH, g });
+  const graph = (nodes: NodeProto[], outputs: string[], inits: TensorProto[] = []): GraphProto => ({
+    node: nodes,
+    initializer: inits,
+    input: [],
+    output: outputs.map((name) => ({ name })),
+    valueInfo: [],
+  });
+  // h = x + 1 is read only inside the branches: it must live until the If runs.
+  // then: h * 2 (a branch initializer); else: a nested If on h's first element picking -h or h - 10.
+  const inner = node(
+    'If',
+    ['c2'],
+    ['e'],
+    [
+      G('then_branch', graph([node('Neg', ['h'], ['e1'])], ['e1'])),
+      G('else_branch', graph([node('Sub', ['h', 'ten'], ['e2'])], ['e2'], [tensorToProto(tensor([10]), 'ten')])),
+    ],
+  );
+  const bytes = model(
+    [
+      node('Add', ['x', 'one'], ['h']),
+      node('ReduceSum', ['x'], ['s'], [A.i('keepdims', 0)]),
+      node('Greater', ['s', 'zero'], ['c']),
+      node(
+        'If',
+        ['c'],
+        ['y'],
+        [
+          G('then_branch', graph([node('Mul', ['h', 'two'], ['t'])], ['t'], [tensorToProto(tensor([2]), 'two')])),
+          G(
+            'else_branch',
+            graph(
+              [
+                node('Constant', [], ['k0'], [A.t('value', i64('', [0n]))]),
+                node('Gather', ['h', 'k0'], ['h0']),
+                node('Greater', ['h0', 'zero'], ['c2']),
+                inner,
+              ],
+              ['e'],
+            ),
+          ),
+        ],
+      ),
+    ],
+    [tensorToProto(tensor([1]), 'one'), tensorToProto(tensor(0), 'zero')],
+    ['x'],
+    ['y'],
+  );
+
+  it('runs the branch the condition picks, with outer values, branch initializers and a nested If', () => {
+    const m = importOnnxBytes(bytes);
+    expect(vals(call(m, tensor([1, 2])))).toEqual([4, 6]);
+    expect(vals(call(m, tensor([0.5, -3])))).toEqual([-1.5, 2]);
+    expect(vals(call(m, tensor([-2, 1])))).toEqual([-11, -8]);
+  });
+
+  it("NonMaxSuppression's INT64_MAX box limit (inside a branch) imports; Loop is still refused at import", () => {
+    const boxes = tensor([0, 0, 1, 1, 0, 0.1, 1, 1.1, 0, 2, 1, 3]).reshape([1, 3, 4]);
+    const scores = tensor([0.9, 0.8, 0.7]).reshape([1, 1, 3]);
+    const nms = model(
+      [
+        node(
+          'If',
+          ['c'],
+          ['y'],
+          [
+            G(
+              'then_branch',
+              graph(
+                [
+                  node('Constant', [], ['k'], [A.t('value', i64('', [INT64_MAX]))]),
+                  node('NonMaxSuppression', ['b', 's', 'k', 'iou'], ['sel']),
+                ],
+                ['sel'],
+              ),
+            ),
+            G(
+              'else_branch',
+              graph(
+                [node('Constant', [], ['none'], [A.t('value', i64('', [-1n, -1n, -1n]))]), node('Unsqueeze', ['none', 'ax0'], ['sel2'])],
+                ['sel2'],
+              ),
+            ),
+          ],
+        ),
+      ],
+      [tensorToProto(tensor(0.5), 'iou'), i64('ax0', [0n])],
+      ['c', 'b', 's'],
+      ['y'],
+    );
+    const m = importOnnxBytes(nms);
+    expect(vals(call(m, tensor(true), boxes, scores))).toEqual([0, 0, 0, 0, 0, 2]);
+    const loop = model([node('Loop', ['', 'c'], ['y'], [G('body', graph([], []))])], [], ['c'], ['y']);
+    expect(code(() => importOnnxBytes(loop))).toBe('E_ONNX_UNSUPPORTED_OP');
+  });
+});
