@@ -13,8 +13,8 @@
  * 5. Real models exported by torch.onnx.export at opsets 13 and 17 (torch_real_models.py:
  *    TransformerEncoder, MultiheadAttention, ShuffleNetV2, MobileNetV3-small, bilinear U-Nets with
  *    align_corners true and false, Swin-T, TransformerDecoder, F.pad reflect/replicate, R3D-18,
- *    grid_sample warps and VGG11-BN; the last three at opset 17 only) are imported and match PyTorch
- *    within 1e-4.
+ *    grid_sample warps, SSDlite detection and VGG11-BN; grid_sample and VGG at opset 17 only) are
+ *    imported and match PyTorch within 1e-4.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -208,7 +208,7 @@ async function main(): Promise<void> {
 
   // 5. Real models: torch.onnx.export at opsets 13 and 17 (TransformerEncoder, MultiheadAttention,
   //    ShuffleNetV2, MobileNetV3-small, bilinear U-Nets with align_corners true/false, Swin-T,
-  //    TransformerDecoder, F.pad reflect/replicate, R3D-18, grid_sample warps, VGG11-BN) → importOnnx.
+  //    TransformerDecoder, F.pad reflect/replicate, R3D-18, grid_sample warps, SSDlite, VGG11-BN) → importOnnx.
   const real = join(dir, 'real');
   const exported = spawnSync(PY, [join(here, 'torch_real_models.py'), real], { stdio: 'inherit' });
   check('torch.onnx.export of the real models (opsets 13 and 17)', exported.status === 0);

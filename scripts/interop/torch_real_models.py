@@ -77,6 +77,24 @@ class Decoder(nn.Module):
         return self.dec(x, x[:, :3])
 
 
+class Detector(nn.Module):
+    """SSDlite (torchvision detection: an If around batched NMS in the export) on one image, its
+    detections as one [n, 6] tensor (box, score, label). The classification head is scaled up so the
+    random-weight scores are distinct and the NMS/top-k selection is well defined."""
+
+    def __init__(self):
+        super().__init__()
+        self.m = torchvision.models.detection.ssdlite320_mobilenet_v3_large(
+            weights=None, weights_backbone=None, num_classes=5, score_thresh=0.2, detections_per_img=20)
+        with torch.no_grad():
+            for p in self.m.head.classification_head.parameters():
+                p.mul_(4.0)
+
+    def forward(self, x):
+        o = self.m(x)[0]
+        return torch.cat([o["boxes"], o["scores"].unsqueeze(1), o["labels"].unsqueeze(1).float()], 1)
+
+
 class ReflectPad(nn.Module):
     """F.pad reflect / replicate on a 4-D input: exported with Slice ends of INT64_MIN."""
 
@@ -103,6 +121,7 @@ def models():
         # GridSample exists from opset 16
         "grid-sample-bilinear-border": (lambda: WarpByGrid("bilinear", "border"), (2, 3, 8, 8), (17,)),
         "grid-sample-bicubic-reflection": (lambda: WarpByGrid("bicubic", "reflection"), (2, 3, 8, 8), (17,)),
+        "ssdlite-detector": (Detector, (1, 3, 320, 320)),
         # a 25088x4096 classifier weight, over the default computed-tensor budget
         "vgg11-bn": (lambda: torchvision.models.vgg11_bn(), (1, 3, 224, 224), (17,)),
     }
@@ -122,7 +141,7 @@ def main(d):
                     mod.running_mean.uniform_(-0.5, 0.5)
                     mod.running_var.uniform_(0.5, 1.5)
         m.eval()
-        x = torch.randn(*shape)
+        x = torch.rand(*shape) if name == "ssdlite-detector" else torch.randn(*shape)
         with torch.no_grad():
             y = m(x)
         for opset in opsets:
