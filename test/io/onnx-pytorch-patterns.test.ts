@@ -347,3 +347,16 @@ describe('ONNX import: If (torchvision detection post-processing exports one)', 
     expect(code(() => importOnnxBytes(loop))).toBe('E_ONNX_UNSUPPORTED_OP');
   });
 });
+
+describe('ONNX import: empty tensors (detection post-processing with no candidate above the threshold)', () => {
+  it('Flatten keeps the non-empty side of an empty tensor', () => {
+    const m = importOnnxBytes(
+      model([node('Flatten', ['x'], ['a'], [A.i('axis', 1)]), node('Flatten', ['x'], ['b'], [A.i('axis', 2)])], [], ['x'], ['a', 'b']),
+    );
+    const [a, b] = noGrad(() => m.call(tensor([]).reshape([0, 1, 4]))) as Tensor[];
+    expect(a!.shape).toEqual([0, 4]);
+    expect(b!.shape).toEqual([0, 4]);
+    const [c] = noGrad(() => m.call(tensor([]).reshape([2, 0, 3]))) as Tensor[];
+    expect(c!.shape).toEqual([2, 0]);
+  });
+});

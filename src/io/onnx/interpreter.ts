@@ -204,8 +204,10 @@ export function runNode(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
       const ax = iAttr(n, 'axis', 1);
       const a = ax < 0 ? ax + v.ndim : ax;
       if (a < 0 || a > v.ndim) throw new ShapeError(`Flatten: axis ${ax} out of range for rank ${v.ndim}`, 'E_ONNX_AXIS');
+      // both sides from the dims, so an empty tensor keeps its other side ([0, 1, 4] → [0, 4])
       const lead = v.shape.slice(0, a).reduce((p, c) => p * c, 1);
-      return [v.reshape(lead, v.numel() / Math.max(lead, 1) || 0)];
+      const rest = v.shape.slice(a).reduce((p, c) => p * c, 1);
+      return [v.reshape(lead, rest)];
     }
     case 'Transpose': {
       const v = X();
