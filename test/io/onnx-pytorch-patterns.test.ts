@@ -9,6 +9,7 @@ import {
   OnnxAttrType,
   OnnxDataType,
   type AttributeProto,
+  type GraphProto,
   type NodeProto,
   type TensorProto,
 } from '../../src/io/onnx/proto.js';
