@@ -361,3 +361,37 @@ describe('ONNX import: empty tensors (detection post-processing with no candidat
     expect(c!.shape).toEqual([2, 0]);
   });
 });
+
+describe('ONNX import: RoiAlign (torchvision roi_align in Faster/Mask R-CNN)', () => {
+  // x = arange(20).view(1, 1, 4, 5) ** 1.3 / 4, two regions, 2x2 bins, spatial_scale 0.9; reference
+  // values from torchvision 0.14 roi_align (aligned=True is opset 16's half_pixel, False output_half_pixel).
+  const x = tensor(Array.from({ length: 20 }, (_, i) => i ** 1.3 / 4)).reshape([1, 1, 4, 5]);
+  const rois = tensor([0.3, 0.2, 3.6, 2.9, 1.1, 0.5, 4.8, 3.7]).reshape([2, 4]);
+  const ref: Record<string, number[]> = {
+    'half_pixel 0': [0.77122, 1.36939, 3.82199, 4.74013, 1.9785, 2.85301, 6.31453, 7.46794],
+    'half_pixel 1': [0.75355, 1.33953, 3.82199, 4.73625, 1.96484, 2.83791, 6.25672, 7.41325],
+    'output_half_pixel 0': [2.12537, 2.90836, 5.73684, 6.74017, 3.64228, 4.653, 8.40439, 9.63608],
+    'output_half_pixel 1': [2.08173, 2.87967, 5.66344, 6.67638, 3.57448, 4.59899, 8.40262, 9.63608],
+  };
+  it('matches torchvision for both coordinate modes, adaptive and fixed sampling', () => {
+    for (const [key, want] of Object.entries(ref)) {
+      const [mode, ratio] = key.split(' ') as [string, string];
+      const attrs = [
+        A.s('coordinate_transformation_mode', mode),
+        A.i('output_height', 2),
+        A.i('output_width', 2),
+        A.i('sampling_ratio', Number(ratio)),
+        { ...base, name: 'spatial_scale', type: OnnxAttrType.FLOAT, f: 0.9 },
+      ];
+      const m = importOnnxBytes(model([node('RoiAlign', ['x', 'r', 'b'], ['y'], attrs)], [i64('b', [0n, 0n])], ['x', 'r'], ['y'], 16));
+      const got = vals(call(m, x, rois));
+      got.forEach((v, i) => expect(Math.abs(v - want[i]!), `${key} [${i}]`).toBeLessThan(2e-5));
+    }
+  });
+  it('an unknown mode is refused at import; a batch index out of range is a typed error', () => {
+    const bad = model([node('RoiAlign', ['x', 'r', 'b'], ['y'], [A.s('mode', 'median')])], [i64('b', [0n, 0n])], ['x', 'r'], ['y'], 16);
+    expect(code(() => importOnnxBytes(bad))).toBe('E_ONNX_UNSUPPORTED_ATTR');
+    const m = importOnnxBytes(model([node('RoiAlign', ['x', 'r', 'b'], ['y'])], [i64('b', [0n, 3n])], ['x', 'r'], ['y'], 16));
+    expect(code(() => m.call(x, rois))).toBe('E_ONNX_INDEX');
+  });
+});

@@ -154,6 +154,7 @@ export const ONNX_IMPORT_OPS = [
   'Relu',
   'Reshape',
   'Resize',
+  'RoiAlign',
   'ReverseSequence',
   'RNN',
   'Round',

@@ -539,6 +539,102 @@ function roundHalfEven(v: number): number {
   return v - f === 0.5 ? (f % 2 === 0 ? f : f + 1) : Math.round(v);
 }
 
+// ---------------------------------------------------------------- RoiAlign
+
+/**
+ * RoiAlign (opsets 10 and 16; torchvision's roi_align / MultiScaleRoIAlign in Faster/Mask R-CNN):
+ * each region's bins average (or, as onnxruntime, take the largest weighted corner of) bilinear
+ * samples on a grid of sampling_ratio (adaptive when 0) points per bin. The sample positions are
+ * worked out on the host; the output is a weighted gather of the input, so gradients reach it.
+ */
+function roiAlign(n: INode, ctx: RunCtx, x: Tensor, rois: Tensor, batch: Tensor): Tensor {
+  if (x.ndim !== 4 || rois.ndim !== 2 || rois.shape[1] !== 4 || batch.ndim !== 1 || batch.shape[0] !== rois.shape[0])
+    throw new ShapeError(
+      `RoiAlign: expected X [N, C, H, W], rois [R, 4] and batch_indices [R], got ${fmtShape(x.shape)}, ${fmtShape(rois.shape)}, ${fmtShape(batch.shape)}`,
+      'E_ONNX_SHAPE',
+    );
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const R = rois.shape[0]!;
+  const oh = iAttr(n, 'output_height', 1);
+  const ow = iAttr(n, 'output_width', 1);
+  const ratio = iAttr(n, 'sampling_ratio', 0);
+  const scale = iAttrF(n, 'spatial_scale', 1);
+  const max = sAttr(n, 'mode', 'avg') === 'max';
+  // opset 16 defaults to half_pixel; opset 10's behaviour is output_half_pixel
+  const halfPixel = sAttr(n, 'coordinate_transformation_mode', ctx.opset >= 16 ? 'half_pixel' : 'output_half_pixel') === 'half_pixel';
+  if (!(oh > 0 && ow > 0) || ratio < 0)
+    throw new FormatError(`RoiAlign: invalid output size ${oh}x${ow} or sampling_ratio ${ratio}`, 'E_ONNX_GRAPH');
+  const box = Array.from(rois.dataSync(), Number);
+  const bi = Array.from(batch.dataSync(), Number);
+  for (const b of bi)
+    if (!(b >= 0 && b < N)) throw new IndexError(`RoiAlign: batch index ${b} is out of range for ${N} image(s)`, 'E_ONNX_INDEX');
+  const P = oh * ow;
+  // per region: grid, sample count and geometry
+  const geo = Array.from({ length: R }, (_, r) => {
+    const off = halfPixel ? 0.5 : 0;
+    const x0 = box[r * 4]! * scale - off;
+    const y0 = box[r * 4 + 1]! * scale - off;
+    let rw = box[r * 4 + 2]! * scale - off - x0;
+    let rh = box[r * 4 + 3]! * scale - off - y0;
+    if (!halfPixel) {
+      rw = Math.max(rw, 1);
+      rh = Math.max(rh, 1);
+    }
+    const gh = ratio > 0 ? ratio : Math.ceil(rh / oh);
+    const gw = ratio > 0 ? ratio : Math.ceil(rw / ow);
+    return { x0, y0, bw: rw / ow, bh: rh / oh, gh, gw, count: Math.max(gh * gw, 1) };
+  });
+  const slots = Math.max(1, ...geo.map((g) => g.gh * g.gw));
+  if (R * C * P * slots * 4 > 64 * ctx.maxElements)
+    throw new FormatError(`RoiAlign: ${R} regions × ${slots} samples per bin exceed the work budget`, 'E_ONNX_LIMIT');
+  const src = x.indexSelect(0, mk(bi, [R], 'int32')).reshape([R, C, H * W]);
+  let acc: Tensor | null = null;
+  for (let s = 0; s < slots; s++) {
+    const idx = [0, 1, 2, 3].map(() => new Array<number>(R * P).fill(0));
+    const wt = [0, 1, 2, 3].map(() => new Array<number>(R * P).fill(0));
+    for (let r = 0; r < R; r++) {
+      const g = geo[r]!;
+      if (s >= g.gh * g.gw) continue;
+      const iy = Math.floor(s / g.gw);
+      const ix = s % g.gw;
+      for (let ph = 0; ph < oh; ph++)
+        for (let pw = 0; pw < ow; pw++) {
+          let yy = g.y0 + ph * g.bh + ((iy + 0.5) * g.bh) / g.gh;
+          let xx = g.x0 + pw * g.bw + ((ix + 0.5) * g.bw) / g.gw;
+          if (yy < -1 || yy > H || xx < -1 || xx > W) continue;
+          yy = Math.max(yy, 0);
+          xx = Math.max(xx, 0);
+          let yl = Math.floor(yy);
+          let xl = Math.floor(xx);
+          let yh = yl + 1;
+          let xh = xl + 1;
+          if (yl >= H - 1) yh = yl = yy = H - 1;
+          if (xl >= W - 1) xh = xl = xx = W - 1;
+          const ly = yy - yl;
+          const lx = xx - xl;
+          const k = r * P + ph * ow + pw;
+          const norm = max ? 1 : 1 / g.count;
+          const corners: [number, number, number][] = [
+            [yl, xl, (1 - ly) * (1 - lx)],
+            [yl, xh, (1 - ly) * lx],
+            [yh, xl, ly * (1 - lx)],
+            [yh, xh, ly * lx],
+          ];
+          corners.forEach(([cy, cx, w], c) => {
+            idx[c]![k] = cy * W + cx;
+            wt[c]![k] = w * norm;
+          });
+        }
+    }
+    for (let c = 0; c < 4; c++) {
+      const term = src.gather(2, mk(idx[c]!, [R, 1, P], 'int32').expand([R, C, P])).mul(mk(wt[c]!, [R, 1, P], x.dtype));
+      // max mode: the largest weighted corner of any sample (onnxruntime's definition)
+      acc = acc === null ? term : max ? acc.maximum(term) : acc.add(term);
+    }
+  }
+  return acc!.reshape([R, C, oh, ow]);
+}
+
 export function runNN(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] | null {
   const X = () => need(ins, 0);
   switch (n.op) {
@@ -570,6 +666,8 @@ export function runNN(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] |
       return [convTranspose(n, ins)];
     case 'GridSample':
       return [gridSample(n, X(), need(ins, 1))];
+    case 'RoiAlign':
+      return [roiAlign(n, ctx, X(), need(ins, 1), need(ins, 2))];
     case 'Resize':
     case 'Upsample':
       return [resize(n, ins, ctx)];
