@@ -12,7 +12,9 @@
  *    (skipped with a notice when this torch build cannot export).
  * 5. Real models exported by torch.onnx.export at opsets 13 and 17 (torch_real_models.py:
  *    TransformerEncoder, MultiheadAttention, ShuffleNetV2, MobileNetV3-small, bilinear U-Nets with
- *    align_corners true and false) are imported and match PyTorch within 1e-4.
+ *    align_corners true and false, Swin-T, TransformerDecoder, F.pad reflect/replicate, R3D-18,
+ *    grid_sample warps, SSDlite detection and VGG11-BN; grid_sample and VGG at opset 17 only) are
+ *    imported and match PyTorch within 1e-4.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -205,7 +207,8 @@ async function main(): Promise<void> {
   } else console.log('NOTE torch.onnx.export is unavailable in this torch build; ONNX import from PyTorch not exercised');
 
   // 5. Real models: torch.onnx.export at opsets 13 and 17 (TransformerEncoder, MultiheadAttention,
-  //    ShuffleNetV2, MobileNetV3-small, bilinear U-Nets with align_corners true/false) → importOnnx.
+  //    ShuffleNetV2, MobileNetV3-small, bilinear U-Nets with align_corners true/false, Swin-T,
+  //    TransformerDecoder, F.pad reflect/replicate, R3D-18, grid_sample warps, SSDlite, VGG11-BN) → importOnnx.
   const real = join(dir, 'real');
   const exported = spawnSync(PY, [join(here, 'torch_real_models.py'), real], { stdio: 'inherit' });
   check('torch.onnx.export of the real models (opsets 13 and 17)', exported.status === 0);

@@ -108,7 +108,7 @@ describe('ONNX import: integer semantics', () => {
 
 describe('ONNX import: refusals happen at import, typed', () => {
   it('an unsupported operator or attribute fails at import, not at the first forward', () => {
-    expect(code(() => build({ op: 'GridSample', inputs: [f32([1])] }))).toBe('E_ONNX_UNSUPPORTED_OP');
+    expect(code(() => build({ op: 'MaxUnpool', inputs: [f32([1])] }))).toBe('E_ONNX_UNSUPPORTED_OP');
     expect(
       code(() =>
         build({ op: 'Resize', inputs: [f32([1, 2], [1, 1, 1, 2]), null, f32([1, 1, 1, 2])], attrs: [A.i('antialias', 1)], opset: 18 }),

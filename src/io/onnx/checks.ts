@@ -45,6 +45,8 @@ const ONE_OF: Record<string, Record<string, readonly string[]>> = {
   ScatterND: { reduction: ['none', 'add', 'mul', 'max', 'min'] },
   DepthToSpace: { mode: ['DCR', 'CRD'] },
   Gelu: { approximate: ['none', 'tanh'] },
+  RoiAlign: { mode: ['avg', 'max'], coordinate_transformation_mode: ['half_pixel', 'output_half_pixel'] },
+  GridSample: { mode: ['bilinear', 'nearest', 'bicubic', 'linear', 'cubic'], padding_mode: ['zeros', 'border', 'reflection'] },
 };
 const AUTO_PAD = ['NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER'];
 const CAST_TO = new Set<number>([

@@ -6,14 +6,22 @@
  * (`0.weight`) and can be fine-tuned or loaded with `loadStateDict`.
  *
  * Safety: the protobuf decoder caps nesting depth and repeated-field sizes; the importer caps the node
- * count and tensor sizes, checks every node input refers to a value defined earlier, refuses subgraphs
- * and custom domains, and every failure — also at run time — is a typed error naming the node.
+ * count and tensor sizes, checks every node input refers to a value defined earlier, runs If subgraphs
+ * (refuses Loop/Scan bodies) and refuses custom domains, and every failure — also at run time — is a typed error naming the node.
  */
 import { checkOnnxCounts, checkOnnxOpset, elementBudgetError, ONNX_MAX_ELEMENTS } from '../onnx-limits.js';
 import { BackpropError, FormatError, NotSupportedError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { Tensor, internalScope, releaseTemporary } from '../../tensor/tensor.js';
 import { Module, Parameter } from '../../nn/module.js';
-import { decodeModelProto, OnnxAttrType, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from './proto.js';
+import {
+  decodeModelProto,
+  OnnxAttrType,
+  type AttributeProto,
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+} from './proto.js';
 import { protoToTensor } from './tensors.js';
 import { runNode, type AttrValue, type INode } from './interpreter.js';
 import { checkNodeAtImport } from './checks.js';
@@ -23,7 +31,11 @@ import { checkOptionKeys } from '../../core/options.js';
 export interface ImportOnnxOptions {
   /** Maximum number of graph nodes (default 100,000). */
   maxNodes?: number;
-  /** Maximum elements in one tensor, initializer or computed at inference (default 2^26, `ONNX_MAX_ELEMENTS`). */
+  /**
+   * Maximum elements in one tensor computed at inference (default 2^26, `ONNX_MAX_ELEMENTS`). Stored
+   * tensors (initializers, Constant values) cost no more than the file's own bytes and are capped only
+   * when this is set.
+   */
   maxElements?: number;
   /** Maximum protobuf nesting depth (default 64). */
   maxDepth?: number;
@@ -90,11 +102,13 @@ export const ONNX_IMPORT_OPS = [
   'GlobalMaxPool',
   'Greater',
   'GreaterOrEqual',
+  'GridSample',
   'GRU',
   'Hardmax',
   'HardSigmoid',
   'HardSwish',
   'Identity',
+  'If',
   'InstanceNormalization',
   'IsInf',
   'IsNaN',
@@ -140,6 +154,7 @@ export const ONNX_IMPORT_OPS = [
   'Relu',
   'Reshape',
   'Resize',
+  'RoiAlign',
   'ReverseSequence',
   'RNN',
   'Round',
@@ -198,6 +213,14 @@ class ParamScope extends Module {
   }
 }
 
+/** An If branch: its nodes, stored tensors, outputs, and the outer values it reads (kept alive until the If runs). */
+interface Body {
+  nodes: INode[];
+  consts: Map<string, Tensor>;
+  outputs: string[];
+  free: Set<string>;
+}
+
 const isFloatT = (t: Tensor) => t.dtype === 'float32' || t.dtype === 'float64';
 
 /**
@@ -216,6 +239,10 @@ export class OnnxModule extends Module {
   private readonly consts = new Map<string, () => Tensor>();
   /** Declared ONNX element types (initializers, graph inputs, Constant outputs): 8-bit ops need them. */
   private readonly valueTypes = new Map<string, number>();
+  /** Whether an integer constant is read only where out-of-int32 values clamp (set by the constructor). */
+  private saturate: (name: string) => boolean = () => false;
+  /** then/else bodies of each If node. */
+  private readonly branches = new Map<INode, { then: Body; else: Body }>();
 
   constructor(model: ModelProto, opts: ImportOnnxOptions = {}) {
     super();
@@ -244,6 +271,28 @@ export class OnnxModule extends Module {
     // Which initializers are BatchNorm statistics (buffers, not trained)?
     const statNames = new Set<string>();
     for (const n of graph.node) if (n.opType === 'BatchNormalization') for (const i of [3, 4]) if (n.input[i]) statNames.add(n.input[i]!);
+    // Integer constants read only as Slice starts/ends or as NonMaxSuppression's per-class box limit
+    // may hold PyTorch's INT64_MAX/INT64_MIN markers ("to the end", "no limit"); both clamp them, so
+    // they are saturated to int32, not refused. Subgraphs (If branches) are scanned too.
+    const bounds = new Set<string>();
+    const otherUse = new Set<string>();
+    const scan = (g: GraphProto) => {
+      for (const n of g.node) {
+        n.input.forEach((x, i) => {
+          const clamped = (n.opType === 'Slice' && (i === 1 || i === 2)) || (n.opType === 'NonMaxSuppression' && i === 2);
+          (clamped ? bounds : otherUse).add(x);
+        });
+        for (const a of n.attribute) if (a.g) scan(a.g);
+      }
+      for (const o of g.output) otherUse.add(o.name ?? '');
+    };
+    scan(graph);
+    const saturate = (name: string) => bounds.has(name) && !otherUse.has(name);
+    this.saturate = saturate;
+    // Initializers and Constant tensors hold their data in the file, so they cost no more memory than
+    // the file itself: the default per-tensor budget (against ConstantOfShape/Expand bombs) would only
+    // refuse real models such as VGG (a 25088×4096 classifier weight). An explicit maxElements still applies.
+    const storedMax = opts.maxElements ?? Infinity;
 
     for (const t of graph.initializer) {
       const name = t.name ?? '';
@@ -259,7 +308,7 @@ export class OnnxModule extends Module {
           );
         ext = opts.externalData(t);
       }
-      const value = protoToTensor(t, { maxElements: this.maxElements, ...(ext ? { external: ext } : {}) });
+      const value = protoToTensor(t, { maxElements: storedMax, saturateInt64: saturate(name), ...(ext ? { external: ext } : {}) });
       // Float tensors are model state: trainable parameters (BatchNorm statistics: buffers). 0-d and
       // integer initializers (shapes, axes, scalars) are constants, kept out of the state dict.
       const isState = isFloatT(value) && value.ndim > 0;
@@ -283,7 +332,9 @@ export class OnnxModule extends Module {
         const t = n.attribute.find((a) => a.name === 'value')?.t;
         if (t?.dataType !== undefined) this.valueTypes.set(n.output[0], t.dataType);
       }
-    this.nodes = graph.node.map((n, i) => this.checkNode(n, i, defined, opts));
+    this.nodes = graph.node.map((n, i) =>
+      this.checkNode(n, i, defined, opts, storedMax, n.opType === 'Constant' && saturate(n.output[0] ?? '')),
+    );
     this.outputNames = graph.output.map((v) => v.name ?? '');
     for (const o of this.outputNames)
       if (!defined.has(o)) throw new FormatError(`onnx: graph output ${JSON.stringify(o)} is never computed`, 'E_ONNX_GRAPH');
@@ -320,7 +371,14 @@ export class OnnxModule extends Module {
     } else this.consts.set(name, () => value);
   }
 
-  private checkNode(n: NodeProto, i: number, defined: Set<string>, opts: ImportOnnxOptions): INode {
+  private checkNode(
+    n: NodeProto,
+    i: number,
+    defined: Set<string>,
+    opts: ImportOnnxOptions,
+    storedMax: number,
+    saturateInt64: boolean,
+  ): INode {
     const op = n.opType ?? '';
     const name = n.name || `${op}_${i}`;
     const where = `onnx: node ${JSON.stringify(name)} (${op})`;
@@ -344,15 +402,112 @@ export class OnnxModule extends Module {
       defined.add(y);
     }
     const attrs = new Map<string, AttrValue>();
-    for (const a of n.attribute) attrs.set(a.name ?? '', attrValue(a, where, opts, this.maxElements));
+    const graphs = new Map<string, GraphProto>();
+    for (const a of n.attribute)
+      if (op === 'If' && a.type === OnnxAttrType.GRAPH && a.g && (a.name === 'then_branch' || a.name === 'else_branch'))
+        graphs.set(a.name, a.g);
+      else attrs.set(a.name ?? '', attrValue(a, where, opts, storedMax, saturateInt64));
     const node: INode = { op, name, inputs: n.input.slice(), outputs: n.output.slice(), attrs };
+    if (op === 'If') {
+      const t = graphs.get('then_branch');
+      const e = graphs.get('else_branch');
+      if (!t || !e) throw new FormatError(`${where}: If needs then_branch and else_branch graphs`, 'E_ONNX_GRAPH');
+      const outer = new Set([...defined].filter((x) => !n.output.includes(x)));
+      const then = this.buildBody(t, `${where} then_branch`, outer, opts, storedMax);
+      const els = this.buildBody(e, `${where} else_branch`, outer, opts, storedMax);
+      if (then.outputs.length !== n.output.length || els.outputs.length !== n.output.length)
+        throw new FormatError(`${where}: both branches must have ${n.output.length} output(s)`, 'E_ONNX_GRAPH');
+      this.branches.set(node, { then, else: els });
+    }
     try {
       checkNodeAtImport(node, this.opset);
+      if (op === 'Conv' || op === 'ConvTranspose') {
+        // The spatial rank, from kernel_shape or a stored weight: refused here, not at the first forward.
+        const ks = attrs.get('kernel_shape');
+        const w = this.consts.get(n.input[1] ?? '')?.();
+        const rank = Array.isArray(ks) ? ks.length : w ? w.ndim - 2 : undefined;
+        const most = op === 'Conv' ? 3 : 2;
+        if (rank !== undefined && (rank < 1 || rank > most))
+          throw new NotSupportedError(`${op} with ${rank} spatial dims is not supported (1 to ${most})`, 'E_ONNX_UNSUPPORTED_ATTR');
+      }
     } catch (e) {
       if (e instanceof BackpropError) (e as { message: string }).message = `${where}: ${e.message}`;
       throw e;
     }
     return node;
+  }
+
+  /** A subgraph of an If node, checked like the main graph; it may read values defined before the If. */
+  private buildBody(g: GraphProto, where: string, outer: Set<string>, opts: ImportOnnxOptions, storedMax: number): Body {
+    if (g.input.length) throw new FormatError(`${where}: an If branch takes no inputs`, 'E_ONNX_GRAPH');
+    const defined = new Set(outer);
+    const consts = new Map<string, Tensor>();
+    for (const t of g.initializer) {
+      const name = t.name ?? '';
+      if (!name || defined.has(name))
+        throw new FormatError(`${where}: initializer ${JSON.stringify(name)} is unnamed or defined twice`, 'E_ONNX_GRAPH');
+      if (t.dataLocation === 1) throw new FormatError(`${where}: external data in a subgraph is not supported`, 'E_ONNX_EXTERNAL');
+      if (!this.saturate(name)) consts.set(name, protoToTensor(t, { maxElements: storedMax }));
+      defined.add(name);
+    }
+    for (const t of g.initializer)
+      if (this.saturate(t.name ?? '')) consts.set(t.name!, protoToTensor(t, { maxElements: storedMax, saturateInt64: true }));
+    const nodes = g.node.map((n, i) =>
+      this.checkNode(n, i, defined, opts, storedMax, n.opType === 'Constant' && this.saturate(n.output[0] ?? '')),
+    );
+    const outputs = g.output.map((v) => v.name ?? '');
+    for (const o of outputs)
+      if (!defined.has(o)) throw new FormatError(`${where}: output ${JSON.stringify(o)} is never computed`, 'E_ONNX_GRAPH');
+    const local = new Set([...consts.keys(), ...nodes.flatMap((n) => n.outputs)]);
+    const free = new Set<string>();
+    for (const x of [...nodes.flatMap((n) => this.readsOf(n)), ...outputs]) if (x !== '' && !local.has(x)) free.add(x);
+    return { nodes, consts, outputs, free };
+  }
+
+  /** The values a node reads: its inputs, and for If the outer values its branches read. */
+  private readsOf(node: INode): string[] {
+    const b = this.branches.get(node);
+    return b ? [...node.inputs, ...b.then.free, ...b.else.free] : node.inputs;
+  }
+
+  /** Runs the branch an If's condition picks; `get` resolves the values visible at the If. */
+  private runIf(node: INode, get: (name: string) => Tensor): Tensor[] {
+    const c = get(node.inputs[0] ?? '');
+    if (c.numel() !== 1) throw new ShapeError(`If: the condition must have one element, got ${fmtShape(c.shape)}`, 'E_ONNX_SHAPE');
+    const body = this.branches.get(node)![Number(c.dataSync()[0]) ? 'then' : 'else'];
+    const env = new Map<string, Tensor>();
+    const look = (name: string): Tensor => env.get(name) ?? body.consts.get(name) ?? get(name);
+    for (const n of body.nodes) {
+      const outs = this.runOne(n, look);
+      n.outputs.forEach((name, i) => {
+        if (name === '') return;
+        if (!outs[i])
+          throw new NotSupportedError(`If branch node ${JSON.stringify(n.name)} (${n.op}): output ${i} is not produced`, 'E_ONNX_OUTPUT');
+        env.set(name, outs[i]);
+      });
+    }
+    return body.outputs.map(look);
+  }
+
+  /** One node (an If runs its branch), with the per-tensor budget on what it produces. */
+  private runOne(node: INode, get: (name: string) => Tensor): Tensor[] {
+    const outs =
+      node.op === 'If'
+        ? this.runIf(node, get)
+        : runNode(
+            node,
+            node.inputs.map((x) => (x === '' ? null : get(x))),
+            {
+              opset: this.opset,
+              maxElements: this.maxElements,
+              training: this.training,
+              inputTypes: node.inputs.map((x) => this.valueTypes.get(x)),
+            },
+          );
+    for (const o of outs)
+      if (o.numel() > this.maxElements)
+        throw elementBudgetError(`node ${JSON.stringify(node.name)} (${node.op}): its output`, o.numel(), this.maxElements);
+    return outs;
   }
 
   private lastUses: Map<string, INode> | null = null;
@@ -361,7 +516,7 @@ export class OnnxModule extends Module {
   private lastUse(): Map<string, INode> {
     if (this.lastUses) return this.lastUses;
     const m = new Map<string, INode>();
-    for (const node of this.nodes) for (const name of [...node.outputs, ...node.inputs]) if (name !== '') m.set(name, node);
+    for (const node of this.nodes) for (const name of [...node.outputs, ...this.readsOf(node)]) if (name !== '') m.set(name, node);
     for (const name of [...this.outputNames, ...this.inputNames]) m.delete(name);
     this.lastUses = m;
     return m;
@@ -405,16 +560,7 @@ export class OnnxModule extends Module {
     for (const node of this.nodes) {
       let outs: Tensor[];
       try {
-        outs = runNode(
-          node,
-          node.inputs.map((x) => (x === '' ? null : get(x))),
-          {
-            opset: this.opset,
-            maxElements: this.maxElements,
-            training: this.training,
-            inputTypes: node.inputs.map((x) => this.valueTypes.get(x)),
-          },
-        );
+        outs = this.runOne(node, get);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         if (e instanceof BackpropError) {
@@ -423,9 +569,6 @@ export class OnnxModule extends Module {
         }
         throw new FormatError(`onnx node ${JSON.stringify(node.name)} (${node.op}) failed: ${msg}`, 'E_ONNX_RUNTIME');
       }
-      for (const o of outs)
-        if (o.numel() > this.maxElements)
-          throw elementBudgetError(`node ${JSON.stringify(node.name)} (${node.op}): its output`, o.numel(), this.maxElements);
       node.outputs.forEach((name, i) => {
         if (name === '') return;
         const o = outs[i];
@@ -437,7 +580,7 @@ export class OnnxModule extends Module {
         env.set(name, o);
         hold(o, 1);
       });
-      for (const name of [...node.inputs, ...node.outputs]) {
+      for (const name of [...this.readsOf(node), ...node.outputs]) {
         if (last.get(name) !== node || !env.has(name)) continue;
         const t = env.get(name)!;
         env.delete(name);
@@ -450,7 +593,7 @@ export class OnnxModule extends Module {
   }
 }
 
-function attrValue(a: AttributeProto, where: string, opts: ImportOnnxOptions, maxElements: number): AttrValue {
+function attrValue(a: AttributeProto, where: string, opts: ImportOnnxOptions, maxElements: number, saturateInt64: boolean): AttrValue {
   switch (a.type) {
     case OnnxAttrType.FLOAT:
       return a.f ?? 0;
@@ -472,13 +615,13 @@ function attrValue(a: AttributeProto, where: string, opts: ImportOnnxOptions, ma
             `${where}: an attribute tensor stores its data externally; import the model from its path`,
             'E_ONNX_EXTERNAL',
           );
-        return protoToTensor(a.t, { maxElements, external: opts.externalData(a.t) });
+        return protoToTensor(a.t, { maxElements, saturateInt64, external: opts.externalData(a.t) });
       }
-      return protoToTensor(a.t, { maxElements });
+      return protoToTensor(a.t, { maxElements, saturateInt64 });
     }
     case OnnxAttrType.GRAPH:
     case OnnxAttrType.GRAPHS:
-      throw new NotSupportedError(`${where}: subgraph attributes (If/Loop/Scan bodies) are not supported`, 'E_ONNX_UNSUPPORTED_OP');
+      throw new NotSupportedError(`${where}: subgraph attributes (Loop/Scan bodies) are not supported`, 'E_ONNX_UNSUPPORTED_OP');
     default:
       throw new FormatError(`${where}: attribute ${JSON.stringify(a.name)} has unknown type ${a.type}`, 'E_ONNX_GRAPH');
   }

@@ -204,8 +204,10 @@ export function runNode(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
       const ax = iAttr(n, 'axis', 1);
       const a = ax < 0 ? ax + v.ndim : ax;
       if (a < 0 || a > v.ndim) throw new ShapeError(`Flatten: axis ${ax} out of range for rank ${v.ndim}`, 'E_ONNX_AXIS');
+      // both sides from the dims, so an empty tensor keeps its other side ([0, 1, 4] → [0, 4])
       const lead = v.shape.slice(0, a).reduce((p, c) => p * c, 1);
-      return [v.reshape(lead, v.numel() / Math.max(lead, 1) || 0)];
+      const rest = v.shape.slice(a).reduce((p, c) => p * c, 1);
+      return [v.reshape(lead, rest)];
     }
     case 'Transpose': {
       const v = X();
@@ -285,7 +287,31 @@ export function runNode(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[]
             groups: group,
           }),
         ];
-      throw new NotSupportedError(`Conv with ${rank} spatial dims is not supported (1 or 2)`, 'E_ONNX_UNSUPPORTED_OP');
+      if (rank === 3) {
+        // Conv3d as a sum over the depth taps of 2-D convolutions, the output depths folded into the batch.
+        const xd = sym[0]! > 0 ? xin.pad([0, 0, 0, 0, sym[0]!, sym[0]!]) : xin;
+        const [N, , D] = xd.shape as [number, number, number];
+        const kd = w.shape[2]!;
+        const dOut = Math.floor((D - dil[0]! * (kd - 1) - 1) / strides[0]!) + 1;
+        if (dOut < 1) throw new ShapeError(`Conv: kernel depth ${kd} does not fit the padded input ${fmtShape(xd.shape)}`, 'E_ONNX_SHAPE');
+        let acc: Tensor | null = null;
+        for (let t = 0; t < kd; t++) {
+          const start = t * dil[0]!;
+          const taps = xd.slice(2, start, start + (dOut - 1) * strides[0]! + 1, strides[0]!);
+          const planes = taps.permute(0, 2, 1, 3, 4).reshape([N * dOut, taps.shape[1]!, taps.shape[3]!, taps.shape[4]!]);
+          const y = F.conv2d(planes, w.select(2, t), null, {
+            stride: [strides[1]!, strides[2]!],
+            padding: [sym[1]!, sym[2]!],
+            dilation: [dil[1]!, dil[2]!],
+            groups: group,
+          });
+          acc = acc ? acc.add(y) : y;
+        }
+        const out = acc!.reshape([N, dOut, acc!.shape[1]!, acc!.shape[2]!, acc!.shape[3]!]).permute(0, 2, 1, 3, 4);
+        const b = ins[2];
+        return [b ? out.add(b.reshape([1, -1, 1, 1, 1])) : out];
+      }
+      throw new NotSupportedError(`Conv with ${rank} spatial dims is not supported (1 to 3)`, 'E_ONNX_UNSUPPORTED_OP');
     }
     case 'ConstantOfShape': {
       const shape = ints(X(), 'shape');

@@ -378,6 +378,263 @@ function nll(logp: Tensor, target: Tensor, weight: Tensor | null, reduction: str
 
 // ---------------------------------------------------------------- dispatch
 
+// ---------------------------------------------------------------- GridSample
+
+/** Reflects `v` into [lo2/2, hi2/2] (torch's reflect_coordinates); returns [value, d value / d v]. */
+function reflectCoord(v: number, lo2: number, hi2: number): [number, number] {
+  if (lo2 === hi2) return [0, 0];
+  const min = lo2 / 2;
+  const span = (hi2 - lo2) / 2;
+  const sign = v - min < 0 ? -1 : 1;
+  const a = Math.abs(v - min);
+  const flips = Math.floor(a / span);
+  const extra = a - flips * span;
+  return flips % 2 === 0 ? [extra + min, sign] : [span - extra + min, -sign];
+}
+
+/**
+ * GridSample (opset 16; opset 20's linear/cubic names too) on [N, C, H, W] with a [N, Ho, Wo, 2] grid:
+ * bilinear, nearest and bicubic (A = -0.75), zeros / border / reflection padding, align_corners, as
+ * torch.nn.functional.grid_sample. Sampling positions and padding are worked out on the host; the
+ * weights stay tensor expressions of the grid, so gradients reach both the input and the grid.
+ */
+function gridSample(n: INode, x: Tensor, grid: Tensor): Tensor {
+  if (x.ndim !== 4 || grid.ndim !== 4 || grid.shape[3] !== 2 || grid.shape[0] !== x.shape[0])
+    throw new NotSupportedError(
+      `GridSample: only 2-D sampling ([N, C, H, W] input, [N, Ho, Wo, 2] grid) is supported, got ${fmtShape(x.shape)} and ${fmtShape(grid.shape)}`,
+      'E_ONNX_UNSUPPORTED_ATTR',
+    );
+  const mode = sAttr(n, 'mode', 'bilinear');
+  const pad = sAttr(n, 'padding_mode', 'zeros');
+  const ac = iAttr(n, 'align_corners', 0) === 1;
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const [, Ho, Wo] = grid.shape as [number, number, number];
+  const P = Ho * Wo;
+  const g = grid.dtype === x.dtype ? grid : grid.to(x.dtype);
+  // Unnormalised source coordinates, as tensors of the grid: [N, 1, P].
+  const unnorm = (c: Tensor, size: number) =>
+    ac
+      ? c.add(1).mul((size - 1) / 2)
+      : c
+          .add(1)
+          .mul(size / 2)
+          .sub(0.5);
+  const rawX = unnorm(g.select(3, 0).reshape([N, 1, P]), W);
+  const rawY = unnorm(g.select(3, 1).reshape([N, 1, P]), H);
+  const rx = Array.from(rawX.dataSync(), Number);
+  const ry = Array.from(rawY.dataSync(), Number);
+  // Padding of a (real or integer) coordinate: [value, slope]; border and reflection clip into the image.
+  const padCoord = (v: number, size: number): [number, number] => {
+    if (pad === 'zeros') return [v, 1];
+    let r: [number, number] = [v, 1];
+    if (pad === 'reflection') r = ac ? reflectCoord(v, 0, 2 * (size - 1)) : reflectCoord(v, -1, 2 * size - 1);
+    if (r[0] < 0) return [0, 0];
+    if (r[0] > size - 1) return [size - 1, 0];
+    return r;
+  };
+  const flat = x.reshape([N, C, H * W]);
+  /** Sum of taps: each tap is a per-position (row, col) pick, zero outside the image, times a weight. */
+  const tap = (rows: number[], cols: number[], weight: Tensor | null): Tensor => {
+    const idx = new Array<number>(N * P);
+    const inside = new Array<number>(N * P);
+    for (let i = 0; i < N * P; i++) {
+      const r = rows[i]!;
+      const c = cols[i]!;
+      const ok = r >= 0 && r < H && c >= 0 && c < W;
+      inside[i] = ok ? 1 : 0;
+      idx[i] = ok ? r * W + c : 0;
+    }
+    const picked = flat.gather(2, mk(idx, [N, 1, P], 'int32').expand([N, C, P]));
+    const m = mk(inside, [N, 1, P], x.dtype);
+    return picked.mul(weight ? weight.mul(m) : m);
+  };
+  const affine = (raw: Tensor, slope: number[], value: number[], rawVals: number[]) =>
+    // padded = slope * raw + (value - slope * raw): the host value with the grid's gradient.
+    raw.mul(mk(slope, raw.shape, x.dtype)).add(
+      mk(
+        value.map((v, i) => v - slope[i]! * rawVals[i]!),
+        raw.shape,
+        x.dtype,
+      ),
+    );
+  let out: Tensor;
+  if (mode === 'nearest') {
+    const rows = ry.map((v) => roundHalfEven(padCoord(v, H)[0]));
+    const cols = rx.map((v) => roundHalfEven(padCoord(v, W)[0]));
+    out = tap(rows, cols, null);
+  } else if (mode === 'bilinear' || mode === 'linear') {
+    const px = rx.map((v) => padCoord(v, W));
+    const py = ry.map((v) => padCoord(v, H));
+    const ix = affine(
+      rawX,
+      px.map((p) => p[1]),
+      px.map((p) => p[0]),
+      rx,
+    );
+    const iy = affine(
+      rawY,
+      py.map((p) => p[1]),
+      py.map((p) => p[0]),
+      ry,
+    );
+    const x0 = px.map((p) => Math.floor(p[0]));
+    const y0 = py.map((p) => Math.floor(p[0]));
+    const tx = ix.sub(mk(x0, ix.shape, x.dtype));
+    const ty = iy.sub(mk(y0, iy.shape, x.dtype));
+    const sx = tx.neg().add(1);
+    const sy = ty.neg().add(1);
+    const x1 = x0.map((v) => v + 1);
+    const y1 = y0.map((v) => v + 1);
+    out = tap(y0, x0, sy.mul(sx))
+      .add(tap(y0, x1, sy.mul(tx)))
+      .add(tap(y1, x0, ty.mul(sx)))
+      .add(tap(y1, x1, ty.mul(tx)));
+  } else if (mode === 'bicubic' || mode === 'cubic') {
+    const A = -0.75;
+    const x0 = rx.map(Math.floor);
+    const y0 = ry.map(Math.floor);
+    const tx = rawX.sub(mk(x0, rawX.shape, x.dtype));
+    const ty = rawY.sub(mk(y0, rawY.shape, x.dtype));
+    // Cubic convolution weights of the taps at -1, 0, 1, 2 around floor(coordinate).
+    const cubic = (t: Tensor): Tensor[] => {
+      const far = (d: Tensor) =>
+        d
+          .mul(A)
+          .sub(5 * A)
+          .mul(d)
+          .add(8 * A)
+          .mul(d)
+          .sub(4 * A);
+      const near = (d: Tensor) =>
+        d
+          .mul(A + 2)
+          .sub(A + 3)
+          .mul(d)
+          .mul(d)
+          .add(1);
+      const u = t.neg().add(1);
+      return [far(t.add(1)), near(t), near(u), far(u.add(1))];
+    };
+    const wx = cubic(tx);
+    const wy = cubic(ty);
+    // Each integer tap coordinate is padded on its own (torch's get_value_bounded).
+    const padInt = (v: number, size: number) => (pad === 'zeros' ? v : Math.round(padCoord(v, size)[0]));
+    let acc: Tensor | null = null;
+    for (let i = 0; i < 4; i++) {
+      const rows = y0.map((v) => padInt(v - 1 + i, H));
+      for (let j = 0; j < 4; j++) {
+        const cols = x0.map((v) => padInt(v - 1 + j, W));
+        const t = tap(rows, cols, wy[i]!.mul(wx[j]!));
+        acc = acc ? acc.add(t) : t;
+      }
+    }
+    out = acc!;
+  } else throw new NotSupportedError(`GridSample: mode ${JSON.stringify(mode)} is not supported`, 'E_ONNX_UNSUPPORTED_ATTR');
+  return out.reshape([N, C, Ho, Wo]);
+}
+
+/** Rounds half to even, as torch's nearbyint. */
+function roundHalfEven(v: number): number {
+  const f = Math.floor(v);
+  return v - f === 0.5 ? (f % 2 === 0 ? f : f + 1) : Math.round(v);
+}
+
+// ---------------------------------------------------------------- RoiAlign
+
+/**
+ * RoiAlign (opsets 10 and 16; torchvision's roi_align / MultiScaleRoIAlign in Faster/Mask R-CNN):
+ * each region's bins average (or, as onnxruntime, take the largest weighted corner of) bilinear
+ * samples on a grid of sampling_ratio (adaptive when 0) points per bin. The sample positions are
+ * worked out on the host; the output is a weighted gather of the input, so gradients reach it.
+ */
+function roiAlign(n: INode, ctx: RunCtx, x: Tensor, rois: Tensor, batch: Tensor): Tensor {
+  if (x.ndim !== 4 || rois.ndim !== 2 || rois.shape[1] !== 4 || batch.ndim !== 1 || batch.shape[0] !== rois.shape[0])
+    throw new ShapeError(
+      `RoiAlign: expected X [N, C, H, W], rois [R, 4] and batch_indices [R], got ${fmtShape(x.shape)}, ${fmtShape(rois.shape)}, ${fmtShape(batch.shape)}`,
+      'E_ONNX_SHAPE',
+    );
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const R = rois.shape[0]!;
+  const oh = iAttr(n, 'output_height', 1);
+  const ow = iAttr(n, 'output_width', 1);
+  const ratio = iAttr(n, 'sampling_ratio', 0);
+  const scale = iAttrF(n, 'spatial_scale', 1);
+  const max = sAttr(n, 'mode', 'avg') === 'max';
+  // opset 16 defaults to half_pixel; opset 10's behaviour is output_half_pixel
+  const halfPixel = sAttr(n, 'coordinate_transformation_mode', ctx.opset >= 16 ? 'half_pixel' : 'output_half_pixel') === 'half_pixel';
+  if (!(oh > 0 && ow > 0) || ratio < 0)
+    throw new FormatError(`RoiAlign: invalid output size ${oh}x${ow} or sampling_ratio ${ratio}`, 'E_ONNX_GRAPH');
+  const box = Array.from(rois.dataSync(), Number);
+  const bi = Array.from(batch.dataSync(), Number);
+  for (const b of bi)
+    if (!(b >= 0 && b < N)) throw new IndexError(`RoiAlign: batch index ${b} is out of range for ${N} image(s)`, 'E_ONNX_INDEX');
+  const P = oh * ow;
+  // per region: grid, sample count and geometry
+  const geo = Array.from({ length: R }, (_, r) => {
+    const off = halfPixel ? 0.5 : 0;
+    const x0 = box[r * 4]! * scale - off;
+    const y0 = box[r * 4 + 1]! * scale - off;
+    let rw = box[r * 4 + 2]! * scale - off - x0;
+    let rh = box[r * 4 + 3]! * scale - off - y0;
+    if (!halfPixel) {
+      rw = Math.max(rw, 1);
+      rh = Math.max(rh, 1);
+    }
+    const gh = ratio > 0 ? ratio : Math.ceil(rh / oh);
+    const gw = ratio > 0 ? ratio : Math.ceil(rw / ow);
+    return { x0, y0, bw: rw / ow, bh: rh / oh, gh, gw, count: Math.max(gh * gw, 1) };
+  });
+  const slots = Math.max(1, ...geo.map((g) => g.gh * g.gw));
+  if (R * C * P * slots * 4 > 64 * ctx.maxElements)
+    throw new FormatError(`RoiAlign: ${R} regions × ${slots} samples per bin exceed the work budget`, 'E_ONNX_LIMIT');
+  const src = x.indexSelect(0, mk(bi, [R], 'int32')).reshape([R, C, H * W]);
+  let acc: Tensor | null = null;
+  for (let s = 0; s < slots; s++) {
+    const idx = [0, 1, 2, 3].map(() => new Array<number>(R * P).fill(0));
+    const wt = [0, 1, 2, 3].map(() => new Array<number>(R * P).fill(0));
+    for (let r = 0; r < R; r++) {
+      const g = geo[r]!;
+      if (s >= g.gh * g.gw) continue;
+      const iy = Math.floor(s / g.gw);
+      const ix = s % g.gw;
+      for (let ph = 0; ph < oh; ph++)
+        for (let pw = 0; pw < ow; pw++) {
+          let yy = g.y0 + ph * g.bh + ((iy + 0.5) * g.bh) / g.gh;
+          let xx = g.x0 + pw * g.bw + ((ix + 0.5) * g.bw) / g.gw;
+          if (yy < -1 || yy > H || xx < -1 || xx > W) continue;
+          yy = Math.max(yy, 0);
+          xx = Math.max(xx, 0);
+          let yl = Math.floor(yy);
+          let xl = Math.floor(xx);
+          let yh = yl + 1;
+          let xh = xl + 1;
+          if (yl >= H - 1) yh = yl = yy = H - 1;
+          if (xl >= W - 1) xh = xl = xx = W - 1;
+          const ly = yy - yl;
+          const lx = xx - xl;
+          const k = r * P + ph * ow + pw;
+          const norm = max ? 1 : 1 / g.count;
+          const corners: [number, number, number][] = [
+            [yl, xl, (1 - ly) * (1 - lx)],
+            [yl, xh, (1 - ly) * lx],
+            [yh, xl, ly * (1 - lx)],
+            [yh, xh, ly * lx],
+          ];
+          corners.forEach(([cy, cx, w], c) => {
+            idx[c]![k] = cy * W + cx;
+            wt[c]![k] = w * norm;
+          });
+        }
+    }
+    for (let c = 0; c < 4; c++) {
+      const term = src.gather(2, mk(idx[c]!, [R, 1, P], 'int32').expand([R, C, P])).mul(mk(wt[c]!, [R, 1, P], x.dtype));
+      // max mode: the largest weighted corner of any sample (onnxruntime's definition)
+      acc = acc === null ? term : max ? acc.maximum(term) : acc.add(term);
+    }
+  }
+  return acc!.reshape([R, C, oh, ow]);
+}
+
 export function runNN(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] | null {
   const X = () => need(ins, 0);
   switch (n.op) {
@@ -407,6 +664,10 @@ export function runNN(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] |
     }
     case 'ConvTranspose':
       return [convTranspose(n, ins)];
+    case 'GridSample':
+      return [gridSample(n, X(), need(ins, 1))];
+    case 'RoiAlign':
+      return [roiAlign(n, ctx, X(), need(ins, 1), need(ins, 2))];
     case 'Resize':
     case 'Upsample':
       return [resize(n, ins, ctx)];

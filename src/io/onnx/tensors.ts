@@ -73,11 +73,17 @@ export interface ProtoToTensorOptions {
   maxElements?: number;
   /** Bytes of external data, already range-checked by the caller. */
   external?: Uint8Array;
+  /**
+   * Saturate integer values outside int32 to the int32 range instead of refusing them. Only for
+   * tensors whose every reader clamps them anyway (Slice starts/ends: PyTorch writes INT64_MAX for
+   * "to the end" and INT64_MIN for "to the front", which Slice clamps to the axis).
+   */
+  saturateInt64?: boolean;
 }
 
 /**
  * A Tensor from a TensorProto. FLOAT16/BFLOAT16 → float32; INT64/INT16/INT8/UINT8 → int32 (INT64 values
- * outside the int32 range are an error); DOUBLE → float64; BOOL → bool.
+ * outside the int32 range are an error unless `saturateInt64`); DOUBLE → float64; BOOL → bool.
  */
 export function protoToTensor(p: TensorProto, opts: ProtoToTensorOptions = {}): Tensor {
   const name = JSON.stringify(p.name ?? '');
@@ -97,6 +103,7 @@ export function protoToTensor(p: TensorProto, opts: ProtoToTensorOptions = {}): 
   let out: TypedArray;
   let dtype: DType;
   const toInt32 = (v: number, i: number): number => {
+    if (opts.saturateInt64) return Math.min(2147483647, Math.max(-2147483648, v));
     if (v > 2147483647 || v < -2147483648)
       throw new FormatError(`onnx: tensor ${name} holds ${v} at element ${i}, outside int32`, 'E_ONNX_INT64_RANGE');
     return v;
