@@ -1,6 +1,6 @@
 /** `backprop predict`: CSV rows or image files through a trained model; prints CSV. */
 import * as path from 'node:path';
-import { cat, noGrad, data, predict, type Tensor } from '../index.js';
+import { backendInfo, cat, noGrad, data, predict, type Tensor } from '../index.js';
 import { CliError, csvCell, type Log } from './errors.js';
 import { normalizeImages } from './datasets.js';
 import { prepareCsv } from './evaluate.js';
@@ -45,6 +45,8 @@ export async function predictCmd(
     }
   }
   const x = xs.length === 1 ? xs[0]! : noGrad(() => cat(xs, 0));
+  // --backend webgpu: the model runs on the GPU; predict() moves the batches there and reads the outputs back
+  if (backendInfo().backend === 'webgpu') model.to('webgpu');
   const y = await predict(model, x, { batchSize: 256 });
   const v = y.dataSync();
   if (meta.task === 'regression') {

@@ -97,7 +97,7 @@ export function program(io: CliIO): Command {
     .argument('<inputs...>', 'CSV files (one prediction per row) or PNG/JPEG images')
     .option('-k, --top <k>', 'top-k classes per input', int('--top'), 1)
     .option('--invert', 'images: invert (dark digit on light paper → MNIST style)')
-    .option('--backend <name>', 'auto | wasm | js')
+    .option('--backend <name>', 'auto | wasm | js | webgpu')
     .action(async (inputs: string[], o) => {
       await (await app()).predictCmd({ ...o, inputs }, out);
     });

@@ -487,6 +487,8 @@ export async function evaluate(model: Module, batches: Batches, opts: EvaluateOp
 /**
  * Model outputs for `input` — a Tensor `[N, …]` (run in chunks of `batchSize`, default 256) or an
  * iterable of batches (a batch may be a Tensor or `[input, …]`). Eval mode, no graph; returns `[N, …]`.
+ * A model on the 'webgpu' device gets each batch moved there, and its outputs come back to the CPU
+ * (read asynchronously), so the result is always a CPU tensor.
  */
 export async function predict(
   model: Module,
@@ -499,19 +501,22 @@ export async function predict(
   const was = model.training;
   model.eval();
   const outs: Tensor[] = [];
+  const device = deviceOf(model);
   try {
-    const run = (x: Tensor): void => {
-      outs.push(noGrad(() => model.call(x) as Tensor));
+    const run = async (x: Tensor): Promise<void> => {
+      const [xd] = onDevice([x, x], device);
+      const out = noGrad(() => model.call(xd) as Tensor);
+      outs.push(out.device === 'webgpu' ? await out.toAsync('cpu') : out);
     };
     if (input instanceof Tensor) {
       const n = input.shape[0] ?? 1;
       if (input.ndim === 0) throw new ShapeError('predict: input must have a batch dimension, got a 0-d tensor');
-      for (let i = 0; i < n; i += bs) run(input.narrow(0, i, Math.min(bs, n - i)));
+      for (let i = 0; i < n; i += bs) await run(input.narrow(0, i, Math.min(bs, n - i)));
     } else {
       for await (const batch of input as AsyncIterable<unknown>) {
         const x = batch instanceof Tensor ? batch : Array.isArray(batch) && batch[0] instanceof Tensor ? batch[0] : null;
         if (!x) throw new ValueError(`predict: each batch must be a Tensor or [input, ...], got ${describe(batch)}`);
-        run(x);
+        await run(x);
       }
     }
   } finally {

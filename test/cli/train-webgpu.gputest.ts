@@ -1,7 +1,8 @@
 /**
  * `backprop train|evaluate --backend webgpu` (run by `npm run test:webgpu`): the model trains on the
  * GPU, the per-epoch checkpoint and the model files are written from GPU state (read back
- * asynchronously), a run resumes on the GPU, and the numbers match the CPU run within float32 rounding.
+ * asynchronously), a run resumes on the GPU, and the numbers match the CPU run within float32 rounding;
+ * `evaluate` and `predict` run the trained model on the GPU too.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,5 +79,22 @@ describe('backprop train / evaluate --backend webgpu', () => {
     expect(onGpu.code, onGpu.stderr).toBe(0);
     const nums = (s: string) => [...s.matchAll(/(\w+) (-?[\d.]+)/g)].map((m) => Number(m[2]));
     near(nums(onGpu.stdout), nums(onCpu.stdout), 1e-4);
+
+    // predict runs the model on the GPU and prints what the CPU prints, to float32 rounding
+    const rows = join(dir, 'rows.csv');
+    writeFileSync(rows, 'a,b,c\n0.1,0.2,x\n2.2,-1,y\n1.1,0.5,x\n');
+    const pc = await cli('predict', '--model', join(dir, 'gpu'), rows, '--top', '2', '--backend', 'wasm');
+    const pg = await cli('predict', '--model', join(dir, 'gpu'), rows, '--top', '2', '--backend', 'webgpu');
+    expect(pc.code, pc.stderr).toBe(0);
+    expect(pg.code, pg.stderr).toBe(0);
+    const cells = (s: string) => s.split('\n').map((l) => l.split(','));
+    const [c, g] = [cells(pc.stdout), cells(pg.stdout)];
+    expect(g.length).toBe(4);
+    g.forEach((row, i) =>
+      row.forEach((v, j) => {
+        if (i > 0 && j >= 2 && j % 2 === 0) expect(Math.abs(Number(v) - Number(c[i]![j]))).toBeLessThanOrEqual(2e-4);
+        else expect(v).toBe(c[i]![j]);
+      }),
+    );
   }, 600_000);
 });
