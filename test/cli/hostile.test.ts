@@ -176,6 +176,51 @@ describe('model folders are one unit; model.json is checked before building', ()
       oneLine(await cli('evaluate', '--model', d, '--dataset', f), 1, /FIFO/);
     }
   });
+  it("classes or task that do not match the architecture's outputs are refused at load", async () => {
+    for (const [name, edit] of [
+      ['fewer', (m: Record<string, unknown>) => (m.classes = ['p', 'q', 'r'])],
+      ['many', (m: Record<string, unknown>) => (m.classes = Array.from({ length: 50 }, (_, i) => `k${i}`))],
+      ['task', (m: Record<string, unknown>) => ((m.task = 'regression'), (m.classes = null))],
+    ] as const) {
+      const d = variant(`outputs-${name}`, edit);
+      for (const args of [
+        ['predict', '--model', d, f],
+        ['evaluate', '--model', d, '--dataset', f],
+        ['info', '--model', d],
+        ['export', '--model', d, '--onnx', join(d, 'm.onnx')],
+      ])
+        oneLine(await cli(...args), 1, /the architecture outputs \[1,2\] per batch, but/);
+    }
+  });
+  it("an inputShape over the input budget, or unlike the architecture's, is refused before allocating", async () => {
+    const d = variant('huge-input', (m) => (m.inputShape = [100_000, 100_000]));
+    oneLine(await cli('info', '--model', d), 1, /has 10000000000 values per sample, more than the budget/);
+    const e = variant('other-input', (m) => (m.inputShape = [3]));
+    oneLine(
+      await cli('export', '--model', e, '--onnx', join(e, 'm.onnx')),
+      1,
+      /architecture\.inputShape \[2\] differs from inputShape \[3\]/,
+    );
+  });
+  it('a version-1 folder (no digest) whose weights hold NaN is refused, not used to predict NaN', async () => {
+    const d = variant('nan-v1', (m) => {
+      m.version = 1;
+      delete m.weights;
+    });
+    const b = readFileSync(join(d, 'model.safetensors'));
+    const n = Number(b.readBigUInt64LE(0));
+    b.fill(0xff, 8 + n);
+    writeFileSync(join(d, 'model.safetensors'), b);
+    oneLine(await cli('predict', '--model', d, f), 1, /holds NaN at element 0; a model with non-finite weights cannot be used/);
+  });
+  it('a malformed preprocessing.transformer is refused by every command, and export --opset 0 is not the default', async () => {
+    const d = variant(
+      'bad-transformer',
+      (m) => ((m.preprocessing as { transformer: unknown }).transformer = JSON.parse('{"__proto__":{"x":1}}')),
+    );
+    oneLine(await cli('info', '--model', d), 1, /preprocessing\.transformer/);
+    oneLine(await cli('export', '--model', out, '--onnx', join(dir, 'o0.onnx'), '--opset', '0'), 1, /opset 0 is not supported/);
+  });
 });
 
 describe('special files and bombs in the CLI', () => {

@@ -373,3 +373,63 @@ describe('image folders: zero-size images and bombs', () => {
     expect(await code(data.loadImageFolder(root, { size: 28 }))).toBe('E_IMG_DECODE');
   });
 });
+
+describe('PNG image data is checked against the header before pngjs decodes', () => {
+  // a gray 8-bit PNG with the given IHDR size and the given (raw, filter bytes included) image data
+  async function png(width: number, height: number, raw: Uint8Array): Promise<Uint8Array> {
+    const { PNG } = await import('pngjs');
+    const { deflateSync } = await import('node:zlib');
+    const base = new Uint8Array(PNG.sync.write(Object.assign(new PNG({ width: 1, height: 1 }), {})));
+    const dv = new DataView(base.buffer, base.byteOffset);
+    dv.setUint32(16, width);
+    dv.setUint32(20, height);
+    // rebuild: signature + IHDR (CRC not checked before the data check) + one IDAT + IEND
+    const chunk = (type: string, body: Uint8Array): Uint8Array => {
+      const out = new Uint8Array(12 + body.length);
+      const v = new DataView(out.buffer);
+      v.setUint32(0, body.length);
+      out.set(new TextEncoder().encode(type), 4);
+      out.set(body, 8);
+      let c = -1;
+      for (const x of out.subarray(4, 8 + body.length)) {
+        c ^= x;
+        for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      }
+      v.setUint32(8 + body.length, (c ^ -1) >>> 0);
+      return out;
+    };
+    const ihdr = base.subarray(16, 29).slice();
+    ihdr[8] = 8; // bit depth
+    ihdr[9] = 0; // gray
+    const parts = [
+      base.subarray(0, 8),
+      chunk('IHDR', ihdr),
+      chunk('IDAT', new Uint8Array(deflateSync(raw))),
+      chunk('IEND', new Uint8Array()),
+    ];
+    const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  }
+  it('whole image data decodes; data that ends early is E_IMG_DECODE (pngjs zero-filled it)', async () => {
+    const ok = await data.decodeImage(await png(28, 28, new Uint8Array(28 * 29)));
+    expect([ok.width, ok.height]).toEqual([28, 28]);
+    const short = data.decodeImage(await png(28, 28, new Uint8Array(28 * 29 - 1)));
+    await expect(short).rejects.toMatchObject({ code: 'E_IMG_DECODE', message: expect.stringMatching(/ends early: 811 of the 812 bytes/) });
+    await expect(data.decodeImage(await png(28, 28, new Uint8Array(10)))).rejects.toMatchObject({ code: 'E_IMG_DECODE' });
+  });
+  it(`a side longer than MAX_IMAGE_SIDE is E_IMG_TOO_LARGE from the header, under the pixel cap`, async () => {
+    expect(data.MAX_IMAGE_SIDE).toBe(32768);
+    const tall = await png(1, 3_750_000, new Uint8Array(10));
+    const t0 = Date.now();
+    await expect(data.decodeImage(tall)).rejects.toMatchObject({ code: 'E_IMG_TOO_LARGE' });
+    const f = join(dir, 'tall.png');
+    writeFileSync(f, tall);
+    expect(await code(data.loadImage(f))).toBe('E_IMG_TOO_LARGE');
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+});
