@@ -304,3 +304,21 @@ describe('special files and bombs in the CLI', () => {
     expect(p.code, p.stderr).toBe(0);
   }, 60_000);
 });
+
+describe('output folders', () => {
+  // Node's mkdirSync(recursive) loops forever under /proc/self; --out is created one level at a time
+  it.runIf(existsSync('/proc/self'))('--out under /proc/self, /dev/null or a file is one line, not a hang', async () => {
+    const f = csv(join(dir, 'out.csv'), 20);
+    const args = ['train', '--dataset', f, '--target', 'label', '--epochs', '1', '--no-progress', '--out'];
+    oneLine(await cli(...args, '/proc/self/backprop-run'), 1, /--out \/proc\/self\/backprop-run: cannot create the folder/);
+    oneLine(await cli(...args, '/dev/null'), 1, /exists and is not a folder/);
+    oneLine(await cli(...args, join(f, 'x')), 1, /--out .*ENOTDIR/);
+  });
+  it('--out creates missing parents', async () => {
+    const f = csv(join(dir, 'out2.csv'), 20);
+    const out = join(dir, 'deep', 'a', 'b');
+    const r = await cli('train', '--dataset', f, '--target', 'label', '--epochs', '1', '--no-progress', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(out, 'model.json'))).toBe(true);
+  });
+});
