@@ -322,3 +322,30 @@ describe('output folders', () => {
     expect(existsSync(join(out, 'model.json'))).toBe(true);
   });
 });
+
+describe('many classes', () => {
+  it('a 5,000-class CSV target trains, plots the 50 classes with most samples and evaluates, in bounded time', async () => {
+    const f = csv(join(dir, 'k5000.csv'), 10_000, { label: (i) => `k${i % 5000}` });
+    const out = join(dir, 'k5000-run');
+    const t0 = Date.now();
+    const r = await cli(
+      'train',
+      '--dataset',
+      f,
+      '--target',
+      'label',
+      '--epochs',
+      '1',
+      '--val-fraction',
+      '0.5',
+      '--out',
+      out,
+      '--no-progress',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(out, 'confusion-matrix.svg'), 'utf8')).toMatch(/the 50 of 5000 classes with the most samples/);
+    const e = await cli('evaluate', '--model', out, '--dataset', f, '--confusion-matrix', join(out, 'cm.svg'));
+    expect(e.code, e.stderr).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+  }, 120_000);
+});

@@ -433,3 +433,48 @@ describe('PNG image data is checked against the header before pngjs decodes', ()
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 });
+
+describe('metrics scale with the number of classes', () => {
+  it('classificationReport counts per class (no k × k matrix) and agrees with the confusion matrix', async () => {
+    const { metrics } = await import('../../src/index.js');
+    const p = [0, 2, 1, 1, 3, 3, 0];
+    const t = [0, 1, 1, 2, 3, 0, 0];
+    const cm = metrics.confusionMatrix(p, t, 5);
+    const r = metrics.classificationReport(p, t, 5);
+    for (let c = 0; c < 5; c++) {
+      const tp = cm[c]![c]!;
+      const predC = cm.reduce((a, row) => a + row[c]!, 0);
+      const trueC = cm[c]!.reduce((a, b) => a + b, 0);
+      expect(r.precision[c]).toBe(predC ? tp / predC : 0);
+      expect(r.recall[c]).toBe(trueC ? tp / trueC : 0);
+      expect(r.support[c]).toBe(trueC);
+    }
+    // 200,000 classes: a dense matrix would be 4·10^10 cells
+    const n = 1000;
+    const big = metrics.classificationReport(
+      Array.from({ length: n }, (_, i) => i % 7),
+      Array.from({ length: n }, (_, i) => i % 5),
+      200_000,
+    );
+    expect(big.support).toHaveLength(200_000);
+    expect(() => metrics.classificationReport([0, 9], [0, 1], 3)).toThrow(/label 9 at index 1 is outside \[0, 3\)/);
+  });
+  it('fit/evaluate keep arg-max labels, not scores, when every metric reads labels (same numbers)', async () => {
+    manualSeed(3);
+    const x = randn([600, 4]);
+    const y = new Tensor(
+      Int32Array.from({ length: 600 }, (_, i) => i % 3000),
+      [600],
+      'int32',
+    );
+    const model = new nn.Linear(4, 3000);
+    const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 100 });
+    const { evaluate, metrics } = await import('../../src/index.js');
+    const m = await evaluate(model, loader, { metrics: ['accuracy', 'f1'] });
+    const scores = model.call(x) as Tensor;
+    expect(m.accuracy).toBe(metrics.accuracy(scores, y));
+    expect(m.f1).toBe(metrics.f1Score(scores, y));
+    const both = await evaluate(model, loader, { metrics: ['accuracy', 'top5Accuracy'] });
+    expect(both.top5Accuracy).toBe(metrics.topKAccuracy(scores, y, 5));
+  });
+});
