@@ -15,7 +15,7 @@ import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
 import { preprocessorFromJSON } from '../data/preprocessing.js';
-import { buildModel, MAX_INPUT_ELEMENTS, specParamCount, type ModelSpec } from '../train/models.js';
+import { budgetedForward, buildModel, MAX_INPUT_ELEMENTS, specParamCount, type ModelSpec } from '../train/models.js';
 import { noGrad } from '../autograd/mode.js';
 import { CliError, readJsonFile } from './errors.js';
 
@@ -209,7 +209,12 @@ export async function loadTrained(dir: string): Promise<{ model: Module; meta: M
   let out: Tensor;
   try {
     const n = meta.inputShape.reduce((a, b) => a * b, 1);
-    out = noGrad(() => model.call(new Tensor(new Float32Array(n), [1, ...meta.inputShape], 'float32')) as Tensor);
+    out = budgetedForward(
+      model,
+      1,
+      () => noGrad(() => model.call(new Tensor(new Float32Array(n), [1, ...meta.inputShape], 'float32')) as Tensor),
+      'model.json',
+    );
   } catch (e) {
     throw new CliError(`${jsonPath}: the architecture does not run on inputShape [${String(meta.inputShape)}]: ${(e as Error).message}`);
   }

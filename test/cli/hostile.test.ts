@@ -349,3 +349,16 @@ describe('many classes', () => {
     expect(Date.now() - t0).toBeLessThan(60_000);
   }, 120_000);
 });
+
+describe('info and train budget the checking forward pass', () => {
+  it('info --model resnet-small --input-shape 1,1000,1000 and a 100,000-channel conv spec are one line', async () => {
+    oneLine(
+      await cli('info', '--model', 'resnet-small', '--input-shape', '1,1000,1000'),
+      1,
+      /E_BUDGET|more than 67,108,864 values per sample/,
+    );
+    const spec = join(dir, 'wide-conv.json');
+    writeFileSync(spec, JSON.stringify({ layers: [{ type: 'Conv2d', args: [1, 100_000, 3] }] }));
+    oneLine(await cli('info', '--model', spec), 1, /more than 67,108,864 values per sample/);
+  });
+});

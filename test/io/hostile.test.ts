@@ -478,3 +478,29 @@ describe('metrics scale with the number of classes', () => {
     expect(both.top5Accuracy).toBe(metrics.topKAccuracy(scores, y, 5));
   });
 });
+
+describe('checking forward passes have an activation budget', () => {
+  it('a spec whose first layer would produce 84 million values per sample is E_BUDGET before that layer runs', () => {
+    const t0 = Date.now();
+    let err: unknown;
+    try {
+      buildModel({ layers: [{ type: 'Conv2d', args: [1, 100_000, 3] }], inputShape: [1, 28, 28] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'E_BUDGET', message: expect.stringMatching(/by layer '0'/) });
+    expect(Date.now() - t0).toBeLessThan(1500);
+  });
+  it('summary() of resnet-small on a 1000×1000 input stops at the budget; normal models are unaffected', async () => {
+    const { modelSummary, budgetedForward, MAX_ACTIVATION_ELEMENTS } = await import('../../src/index.js');
+    expect(MAX_ACTIVATION_ELEMENTS).toBe(2 ** 26);
+    const big = buildModel({ zoo: 'resnet-small', inputShape: [1, 1000, 1000], numClasses: 10 });
+    expect(() => modelSummary(big, [1, 1000, 1000])).toThrow(expect.objectContaining({ code: 'E_BUDGET' }));
+    const small = buildModel({ zoo: 'cnn', inputShape: [1, 28, 28], numClasses: 10 });
+    expect(modelSummary(small, [1, 28, 28]).rows.at(-1)!.outputShape).toEqual([1, 10]);
+    // the budget counts every leaf layer's output; the hooks are removed afterwards
+    const lin = new nn.Linear(4, 8);
+    expect(() => budgetedForward(lin, 1, () => lin.call(randn([1, 4])), 'test', 7)).toThrow(/more than 7 values per sample/);
+    expect((budgetedForward(lin, 1, () => lin.call(randn([1, 4])), 'test', 8) as Tensor).shape).toEqual([1, 8]);
+  });
+});
