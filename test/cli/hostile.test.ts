@@ -362,3 +362,57 @@ describe('info and train budget the checking forward pass', () => {
     oneLine(await cli('info', '--model', spec), 1, /more than 67,108,864 values per sample/);
   });
 });
+
+describe('model.json mutation fuzz (fixed seed)', () => {
+  it('every mutant of a trained model.json predicts finite numbers or is one line with exit 1/2 — never exit 70', async () => {
+    const f = csv(join(dir, 'fz.csv'), 40);
+    const base = join(dir, 'fz-run');
+    expect((await cli('train', '--dataset', f, '--target', 'label', '--epochs', '1', '--out', base, '--no-progress')).code).toBe(0);
+    const orig = JSON.parse(readFileSync(join(base, 'model.json'), 'utf8')) as unknown;
+    // every path to a value in model.json
+    const paths: (string | number)[][] = [];
+    const walk = (v: unknown, p: (string | number)[]): void => {
+      paths.push(p);
+      if (Array.isArray(v)) v.forEach((e, i) => walk(e, [...p, i]));
+      else if (v && typeof v === 'object') for (const [k, e] of Object.entries(v)) walk(e, [...p, k]);
+    };
+    walk(orig, []);
+    const hostile: unknown[] = [
+      null,
+      -1,
+      0,
+      1.5,
+      1e308,
+      2 ** 31,
+      'NaN',
+      '',
+      '__proto__',
+      [],
+      {},
+      [1e9],
+      Array.from({ length: 5000 }, (_, i) => `c${i}`),
+    ];
+    const rng = new Rng(1919);
+    const seen = new Map<number, number>();
+    for (let i = 0; i < 60; i++) {
+      const m = JSON.parse(JSON.stringify(orig)) as Record<string, unknown>;
+      const p = paths[1 + rng.int(0, paths.length - 1)]!;
+      let parent: Record<string | number, unknown> = m;
+      for (const k of p.slice(0, -1)) parent = parent[k] as Record<string | number, unknown>;
+      parent[p.at(-1)!] = hostile[rng.int(0, hostile.length)];
+      const d = join(dir, `fz-${i}`);
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, 'model.json'), JSON.stringify(m));
+      copyFileSync(join(base, 'model.safetensors'), join(d, 'model.safetensors'));
+      const r = await cli('predict', '--model', d, f);
+      seen.set(r.code, (seen.get(r.code) ?? 0) + 1);
+      if (r.code === 0) expect(r.stdout, `mutant ${i} at ${p.join('.')}`).not.toMatch(/NaN|undefined|Infinity/);
+      else {
+        expect([1, 2], `mutant ${i} at ${p.join('.')}: ${r.stderr}`).toContain(r.code);
+        expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+      }
+      rmSync(d, { recursive: true, force: true });
+    }
+    expect(seen.get(70)).toBeUndefined();
+  }, 120_000);
+});
