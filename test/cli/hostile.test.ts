@@ -291,6 +291,17 @@ describe('special files and bombs in the CLI', () => {
     const t = await cli('train', '--dataset', root, '--epochs', '2', '--out', out, '--no-progress');
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout).toMatch(/24 images in 2 classes, resized to 1×28×28/);
+    expect(t.stdout).not.toMatch(/skipped/);
+    // a FIFO or a link to /dev/zero among the images is not read, and the run says so
+    if (existsSync('/dev/zero')) {
+      symlinkSync('/dev/zero', join(root, 'a', 'zero.png'));
+      const z = await cli('train', '--dataset', root, '--epochs', '1', '--out', join(dir, 'img-run-z'), '--no-progress');
+      expect(z.code, z.stderr).toBe(0);
+      expect(z.stdout).toMatch(
+        /skipped 1 file\(s\) not read as images, e\.g\. a\/zero\.png \((not a regular file|symlink to a target outside the root)/,
+      );
+      rmSync(join(root, 'a', 'zero.png'));
+    }
     const bomb = new Uint8Array(PNG.sync.write(new PNG({ width: 1, height: 1 })));
     new DataView(bomb.buffer, bomb.byteOffset).setUint32(16, 16000);
     new DataView(bomb.buffer, bomb.byteOffset).setUint32(20, 16000);
