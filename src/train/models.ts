@@ -425,8 +425,11 @@ export function budgetedForward<T>(model: Module, batch: number, fn: () => T, wh
           const x = inputs[0];
           if (!(x instanceof Tensor)) return;
           let est = 0;
-          if (mod instanceof L.Linear && x.ndim >= 1) est = (x.numel() / mod.inFeatures) * mod.outFeatures;
-          else if (mod instanceof L.Conv2d && x.ndim >= 3) {
+          let macs = 0;
+          if (mod instanceof L.Linear && x.ndim >= 1) {
+            est = (x.numel() / mod.inFeatures) * mod.outFeatures;
+            macs = est * mod.inFeatures;
+          } else if (mod instanceof L.Conv2d && x.ndim >= 3) {
             const [h, w] = x.shape.slice(-2) as [number, number];
             const pad = mod.padding === 'valid' ? [0, 0] : mod.padding === 'same' ? mod.kernelSize : mod.padding;
             const n = x.ndim === 4 ? x.shape[0]! : 1;
@@ -435,8 +438,15 @@ export function budgetedForward<T>(model: Module, batch: number, fn: () => T, wh
               mod.outChannels *
               (Math.floor((h + 2 * pad[0]!) / mod.stride[0]) + 1) *
               (Math.floor((w + 2 * pad[1]!) / mod.stride[1]) + 1);
+            macs = est * (mod.inChannels / mod.groups) * mod.kernelSize[0] * mod.kernelSize[1];
           }
           if (total + est > limit) fail(name, total + est);
+          // one layer's work is bounded too: 32 multiply-adds per budgeted value (2^31 by default)
+          if (macs > 32 * limit)
+            throw new ValueError(
+              `${who}: layer '${name}' would take ${Math.round(macs / Math.max(1, batch)).toLocaleString('en-US')} multiply-adds per sample, more than ${(32 * budget).toLocaleString('en-US')}; use a smaller input or fewer channels/features`,
+              'E_BUDGET',
+            );
         }),
         m.registerForwardHook((_mod, _in, out) => {
           if (out instanceof Tensor) total += out.numel();

@@ -366,7 +366,7 @@ describe('info and train budget the checking forward pass', () => {
     oneLine(
       await cli('info', '--model', 'resnet-small', '--input-shape', '1,1000,1000'),
       1,
-      /E_BUDGET|more than 67,108,864 values per sample/,
+      /more than 67,108,864 values per sample|multiply-adds per sample, more than 2,147,483,648/,
     );
     const spec = join(dir, 'wide-conv.json');
     writeFileSync(spec, JSON.stringify({ layers: [{ type: 'Conv2d', args: [1, 100_000, 3] }] }));

@@ -501,6 +501,11 @@ describe('checking forward passes have an activation budget', () => {
     // the budget counts every leaf layer's output; the hooks are removed afterwards
     const lin = new nn.Linear(4, 8);
     expect(() => budgetedForward(lin, 1, () => lin.call(randn([1, 4])), 'test', 7)).toThrow(/more than 7 values per sample/);
+    // one layer's work is bounded too: 32 multiply-adds per budgeted value
+    const conv = new nn.Conv2d(16, 16, 3, { padding: 1 });
+    expect(() =>
+      budgetedForward(conv, 1, () => conv.call(new Tensor(new Float32Array(16 * 1100 * 1100), [1, 16, 1100, 1100], 'float32')), 'test'),
+    ).toThrow(/layer '' would take [\d,]+ multiply-adds per sample, more than 2,147,483,648/);
     expect((budgetedForward(lin, 1, () => lin.call(randn([1, 4])), 'test', 8) as Tensor).shape).toEqual([1, 8]);
   });
 });
