@@ -141,6 +141,14 @@ async function loadImageFolder(dir: string, log: Log): Promise<Loaded> {
   if (r.classes.length < 2) throw new CliError(`image folder ${dir} needs one sub-folder per class (found ${r.classes.length})`);
   const [x, y] = r.dataset.tensors as [Tensor, Tensor];
   log(`dataset: ${dir} — ${x.shape[0]} images in ${r.classes.length} classes, resized to 1×${height}×${width}`);
+  // files not read (hidden, not an image, a FIFO or device, a link out of the folder) are said, not silent
+  if (r.skipped.length)
+    log(
+      `skipped ${r.skipped.length} file(s) not read as images, e.g. ${r.skipped
+        .slice(0, 3)
+        .map((s) => `${path.relative(dir, s.path) || s.path} (${s.reason})`)
+        .join('; ')}`,
+    );
   return {
     train: { x, y },
     test: null,

@@ -1,4 +1,6 @@
 /** The CLI's error type and small shared helpers (flag checks, bounded JSON reads). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { readRegularFile } from '../core/files.js';
 import { BackpropError } from '../core/errors.js';
 
@@ -46,4 +48,39 @@ export function checkInt(name: string, v: unknown, lo: number, hi: number): numb
 /** Quote a CSV cell when needed. */
 export function csvCell(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * `mkdir -p` one level at a time: Node's `mkdirSync(dir, { recursive: true })` loops forever on some
+ * paths (e.g. under /proc/self, where a missing entry stays ENOENT after its parent exists), and its
+ * errors name no flag. `flag` names the option in messages ("--out").
+ */
+export function ensureDir(dir: string, flag: string): void {
+  const missing: string[] = [];
+  for (let p = path.resolve(dir); ;) {
+    let st: fs.Stats | null = null;
+    try {
+      st = fs.statSync(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw new CliError(`${flag} ${dir}: cannot use ${p} (${code ?? (e as Error).message})`);
+    }
+    if (st) {
+      if (!st.isDirectory()) throw new CliError(`${flag} ${dir}: ${p} exists and is not a folder`);
+      break;
+    }
+    missing.push(p);
+    const parent = path.dirname(p);
+    if (parent === p) break;
+    p = parent;
+  }
+  for (const p of missing.reverse()) {
+    try {
+      fs.mkdirSync(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && fs.statSync(p).isDirectory()) continue;
+      throw new CliError(`${flag} ${dir}: cannot create the folder ${p} (${code ?? (e as Error).message})`);
+    }
+  }
 }

@@ -5,7 +5,8 @@
  */
 import { init, backendInfo, noGrad, optim, type Tensor, type nn } from '../index.js';
 import type { Module } from '../nn/module.js';
-import { buildModel, ZOO, type ModelSpec, type ZooName } from '../train/models.js';
+import { budgetedForward, buildModel, ZOO, type ModelSpec, type ZooName } from '../train/models.js';
+import { BackpropError } from '../core/errors.js';
 import { CliError, readJsonFile, type Log } from './errors.js';
 
 export const OPTIMIZERS: readonly optim.OptimizerName[] = optim.OPTIMIZER_NAMES;
@@ -55,8 +56,16 @@ export function build(arch: ModelSpec): Module {
 
 /** The model's output on two samples must be [N, numOutputs]. */
 export function checkOutput(model: Module, x: Tensor, numOutputs: number, who: string): void {
-  const out = noGrad(() => model.eval().call(x.narrow(0, 0, Math.min(2, x.shape[0]!)))) as Tensor;
-  model.train();
+  const n = Math.min(2, x.shape[0]!);
+  let out: Tensor;
+  try {
+    out = budgetedForward(model, n, () => noGrad(() => model.eval().call(x.narrow(0, 0, n))) as Tensor, who);
+  } catch (e) {
+    if (e instanceof BackpropError) throw new CliError(e.message);
+    throw e;
+  } finally {
+    model.train();
+  }
   if (out.ndim !== 2 || out.shape[1] !== numOutputs)
     throw new CliError(
       `${who}: the model outputs shape [${out.shape.join(',')}] but the data needs [N, ${numOutputs}] (${numOutputs === 1 ? 'one regression output' : `${numOutputs} class scores`})`,

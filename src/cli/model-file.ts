@@ -13,8 +13,10 @@ import { readRegularFile } from '../core/files.js';
 import { writeFileAtomic } from '../io/checkpoint-node.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { buildModel, specParamCount, type ModelSpec } from '../train/models.js';
+import { Tensor } from '../tensor/tensor.js';
+import { preprocessorFromJSON } from '../data/preprocessing.js';
+import { budgetedForward, buildModel, MAX_INPUT_ELEMENTS, specParamCount, type ModelSpec } from '../train/models.js';
+import { noGrad } from '../autograd/mode.js';
 import { CliError, readJsonFile } from './errors.js';
 
 export const MODEL_FORMAT = 'backprop-model';
@@ -91,6 +93,13 @@ export function checkModelFile(m: unknown, file: string): ModelFile {
   } else if (m.classes !== null && m.classes !== undefined) throw bad('a regression model has "classes": null');
   if (!Array.isArray(m.inputShape) || m.inputShape.length === 0 || !m.inputShape.every((d) => Number.isSafeInteger(d) && (d as number) > 0))
     throw bad('"inputShape" must be a non-empty array of positive integers');
+  // the input size is a budget too: evaluate/predict/export allocate a sample of this shape
+  const inputValues = (m.inputShape as number[]).reduce((a, b) => a * b, 1);
+  if (inputValues > MAX_INPUT_ELEMENTS)
+    throw bad(`"inputShape" [${String(m.inputShape)}] has ${inputValues} values per sample, more than the budget of ${MAX_INPUT_ELEMENTS}`);
+  const archShape = m.architecture.inputShape;
+  if (archShape !== undefined && JSON.stringify(archShape) !== JSON.stringify(m.inputShape))
+    throw bad(`architecture.inputShape ${JSON.stringify(archShape)} differs from inputShape [${String(m.inputShape)}]`);
   const p = m.preprocessing;
   if (!isObj(p)) throw bad('has no "preprocessing" object (written by backprop train; the folder is incomplete)');
   if (p.kind === 'image') {
@@ -112,6 +121,11 @@ export function checkModelFile(m: unknown, file: string): ModelFile {
       !isObj(p.transformer)
     )
       throw bad('csv preprocessing needs "target", "features" and "transformer"');
+    try {
+      preprocessorFromJSON(p.transformer);
+    } catch (e) {
+      throw bad(`preprocessing.transformer: ${(e as Error).message}`);
+    }
   } else throw bad(`preprocessing.kind ${JSON.stringify(p.kind)} is not supported (this backprop reads "image" and "csv" models)`);
   if (m.version === MODEL_FORMAT_VERSION) {
     const w = m.weights;
@@ -173,11 +187,40 @@ export async function loadTrained(dir: string): Promise<{ model: Module; meta: M
     throw new CliError(`${jsonPath}: ${(e as Error).message}`);
   }
   const sd = decodeSafetensors(bytes, { file: wPath }).tensors;
+  // a model whose weights hold NaN or ±Infinity predicts NaN for every input: refuse it here
+  for (const name of Object.keys(sd)) {
+    const t = sd[name]!;
+    if (t.dtype !== 'float32' && t.dtype !== 'float64') continue;
+    const v = t.dataSync();
+    for (let i = 0; i < v.length; i++)
+      if (!Number.isFinite(v[i]!))
+        throw new CliError(
+          `${wPath}: tensor '${name}' holds ${v[i]} at element ${i}; a model with non-finite weights cannot be used (retrain it)`,
+        );
+  }
   try {
     model.loadStateDict(sd);
   } catch (e) {
     throw new CliError(`${wPath} does not match the architecture in model.json: ${(e as Error).message}`);
   }
   model.eval();
+  // the architecture's outputs must be what model.json's task and classes say (one zero sample)
+  const want = meta.task === 'classification' ? meta.classes!.length : 1;
+  let out: Tensor;
+  try {
+    const n = meta.inputShape.reduce((a, b) => a * b, 1);
+    out = budgetedForward(
+      model,
+      1,
+      () => noGrad(() => model.call(new Tensor(new Float32Array(n), [1, ...meta.inputShape], 'float32')) as Tensor),
+      'model.json',
+    );
+  } catch (e) {
+    throw new CliError(`${jsonPath}: the architecture does not run on inputShape [${String(meta.inputShape)}]: ${(e as Error).message}`);
+  }
+  if (!(out instanceof Tensor) || out.ndim !== 2 || out.shape[1] !== want)
+    throw new CliError(
+      `${jsonPath}: the architecture outputs [${out instanceof Tensor ? String(out.shape) : typeof out}] per batch, but ${meta.task === 'classification' ? `"classes" lists ${want} classes` : 'a regression model has 1 output'}`,
+    );
   return { model, meta };
 }

@@ -10,7 +10,7 @@ export async function exportCmd(flags: { model: string; onnx?: string; opset?: n
   const { model, meta } = await loadTrained(flags.model);
   const example = tensor(new Float32Array(meta.inputShape.reduce((a, b) => a * b, 1)), { shape: [1, ...meta.inputShape] });
   try {
-    await saveOnnx(model, example, flags.onnx, flags.opset ? { opset: flags.opset } : {});
+    await saveOnnx(model, example, flags.onnx, flags.opset !== undefined ? { opset: flags.opset } : {});
   } catch (e) {
     throw new CliError(`ONNX export failed: ${(e as Error).message}`);
   }

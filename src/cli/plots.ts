@@ -1,6 +1,7 @@
 /** The plots `train` writes beside the model: learning curves and (for classification) a confusion matrix. */
 import * as path from 'node:path';
-import { viz, metrics, predict, type History, type Tensor } from '../index.js';
+import { viz, metrics, noGrad, predict, type History, type Tensor } from '../index.js';
+import { CliError } from './errors.js';
 import type { Module } from '../nn/module.js';
 
 /** Write learning-curves.svg and, with `classes`, confusion-matrix.svg; returns the file names written. */
@@ -14,7 +15,17 @@ export async function writePlots(
   return ['learning-curves.svg', 'confusion-matrix.svg'];
 }
 
-/** Predict `x`, count against `y` and draw the matrix (the 50 classes with most samples when there are more). */
+/** Classes up to which the full k × k matrix is counted; past it, only the drawn classes' cells. */
+const DENSE_MAX_CLASSES = 200;
+/** Classes drawn in a confusion matrix (the library's default `maxClasses`). */
+const MAX_DRAWN = 50;
+
+/**
+ * Predict `x`, count against `y` and draw the matrix (the 50 classes with most samples when there
+ * are more). Past `DENSE_MAX_CLASSES` classes the k × k matrix is never built (5,000 classes would
+ * be 25 million cells, ~900 MB and seconds): the drawn classes are chosen from per-class counts and
+ * only their cells are counted, in time and memory linear in the samples.
+ */
 export async function writeConfusionMatrix(
   file: string,
   model: Module,
@@ -24,6 +35,38 @@ export async function writeConfusionMatrix(
   title?: string,
 ): Promise<void> {
   const pred = await predict(model, x, { batchSize: 500 });
-  const cm = metrics.confusionMatrix(pred, y, classes.length);
-  await viz.saveSVG(file, viz.confusionMatrixSpec(cm, { labels: classes, ...(title ? { title } : {}) }));
+  const k = classes.length;
+  if (k <= DENSE_MAX_CLASSES) {
+    const cm = metrics.confusionMatrix(pred, y, k);
+    await viz.saveSVG(file, viz.confusionMatrixSpec(cm, { labels: classes, ...(title ? { title } : {}) }));
+    return;
+  }
+  const p = noGrad(() => pred.argmax(1)).dataSync();
+  const t = y.dataSync();
+  const support = new Float64Array(k);
+  for (let i = 0; i < t.length; i++) {
+    const a = t[i]!;
+    const b = p[i]!;
+    if (!(a >= 0 && a < k && b >= 0 && b < k))
+      throw new CliError(`confusion matrix: label ${a < 0 || a >= k ? a : b} at index ${i} is outside [0, ${k})`);
+    support[a]!++;
+    support[b]!++;
+  }
+  const shown = Array.from({ length: k }, (_, i) => i)
+    .sort((a, b) => support[b]! - support[a]! || a - b)
+    .slice(0, MAX_DRAWN)
+    .sort((a, b) => a - b);
+  const pos = new Int32Array(k).fill(-1);
+  shown.forEach((c, j) => (pos[c] = j));
+  const cm = shown.map(() => new Array<number>(shown.length).fill(0));
+  for (let i = 0; i < t.length; i++) {
+    const a = pos[t[i]!]!;
+    const b = pos[p[i]!]!;
+    if (a >= 0 && b >= 0) cm[a]![b]!++;
+  }
+  const spec = viz.confusionMatrixSpec(cm, {
+    labels: shown.map((c) => classes[c]!),
+    title: `${title ?? 'Confusion matrix'} (the ${shown.length} of ${k} classes with the most samples)`,
+  });
+  await viz.saveSVG(file, spec);
 }

@@ -10,6 +10,7 @@ import { Rng, Tensor, data, loadSafetensors, saveSafetensors, pytorchSource, Bac
 import { trainDdpSource, pytorchReadme, type DdpConfig } from '../io/pytorch/ddp.js';
 import { writeFileAtomic } from '../io/checkpoint-node.js';
 import { CliError, loadTrained, loadDataset, type ModelFile } from './app.js';
+import { ensureDir } from './errors.js';
 import { writeModelFolder } from './model-file.js';
 
 type Log = (line: string) => void;
@@ -92,7 +93,7 @@ export async function exportPyTorch(modelDir: string, outDir: string, log: Log =
   const t = (meta.training ?? {}) as Record<string, number | string>;
   const seed = Number(t.seed ?? 0);
   const valFraction = Number(t.valFraction ?? 0.1);
-  fs.mkdirSync(path.join(outDir, 'data'), { recursive: true });
+  ensureDir(path.join(outDir, 'data'), '--pytorch');
   let dataCfg: DdpConfig['data'];
   const prep = meta.preprocessing;
   if (prep.kind === 'image') {

@@ -1,5 +1,4 @@
 /** `backprop train`: data → model → fit → the model folder, history and plots (and a resumable checkpoint). */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   manualSeed,
@@ -21,7 +20,7 @@ import {
 import { captureCheckpoint, restoreCheckpoint } from '../io/checkpoint.js';
 import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint-node.js';
 import { formatLogs } from '../train/progress.js';
-import { CliError, type Log } from './errors.js';
+import { CliError, ensureDir, type Log } from './errors.js';
 import { augmented, loadDataset, normalizeImages, split } from './datasets.js';
 import { build, checkOutput, makeOptimizer, makeScheduler, resolveArchitecture, setupBackend } from './factories.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, writeModelFolder, type ModelFile } from './model-file.js';
@@ -135,7 +134,7 @@ export async function train(
       for (const [k, v] of Object.entries(st)) if (v instanceof Tensor && v.device !== 'webgpu') st[k] = v.to('webgpu');
   }
 
-  fs.mkdirSync(flags.out, { recursive: true });
+  ensureDir(flags.out, '--out');
   const callbacks: Callback[] = [new HistoryLogger({ path: path.join(flags.out, 'history.json') })];
   if (flags.earlyStopping !== undefined && flags.earlyStopping !== false) {
     const patience = flags.earlyStopping === true ? 3 : flags.earlyStopping;

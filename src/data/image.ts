@@ -22,6 +22,11 @@ export interface ImageHeader {
 
 /** Default pixel cap per image: 4096 × 4096. */
 export const MAX_IMAGE_PIXELS = 4096 * 4096;
+/**
+ * Longest side `decodeImage` accepts: 32,768 pixels (the pixel cap alone lets a 1 × 16,777,216 PNG
+ * through, whose per-row decoding costs seconds and hundreds of MB). Checked from the header.
+ */
+export const MAX_IMAGE_SIDE = 32768;
 
 function fe(code: `E_${string}`, msg: string, file: string | undefined, offset?: number): FormatError {
   const l: Location = {};
@@ -120,7 +125,14 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
       file,
       header.kind === 'png' ? 16 : undefined,
     );
-  if (header.kind === 'png') await checkPngInflateBound(bytes, file);
+  if (header.width > MAX_IMAGE_SIDE || header.height > MAX_IMAGE_SIDE)
+    throw fe(
+      'E_IMG_TOO_LARGE',
+      `${header.width}×${header.height}: a side longer than ${MAX_IMAGE_SIDE} pixels (checked before decoding)`,
+      file,
+      header.kind === 'png' ? 16 : undefined,
+    );
+  if (header.kind === 'png') await checkPngData(bytes, file);
   let rgba: Uint8Array;
   let w: number;
   let h: number;
@@ -165,20 +177,39 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
 }
 
 const PNG_SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+// Adam7 passes: x start, y start, x step, y step
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+/** The exact inflated size of a PNG's image data: filter byte + packed samples per (pass) row. */
+function pngDataBytes(width: number, height: number, bitsPerPixel: number, interlaced: boolean): number {
+  const rows = (w: number, h: number) => (w > 0 && h > 0 ? h * (Math.ceil((w * bitsPerPixel) / 8) + 1) : 0);
+  if (!interlaced) return rows(width, height);
+  let n = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) n += rows(Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy));
+  return n;
+}
 
 /**
- * pngjs caps the inflated size of non-interlaced PNGs by the header's dimensions but inflates
- * interlaced (Adam7) ones without a limit, so a tiny file could expand to gigabytes. For those,
- * inflate the IDAT data here first with an output cap derived from the header.
+ * Inflate the IDAT data with an output cap of exactly the size the header implies, before pngjs
+ * decodes: pngjs inflates interlaced (Adam7) images without a limit (a tiny file could expand to
+ * gigabytes), and it silently zero-fills image data that ends early (a truncated file decoded as
+ * if it were whole). Too much data, too little, or a corrupt zlib stream is `E_IMG_DECODE`.
  */
-async function checkPngInflateBound(b: Uint8Array, file: string | undefined): Promise<void> {
-  if (b.length < 29 || b[28] !== 1) return; // not interlaced: pngjs bounds it
+async function checkPngData(b: Uint8Array, file: string | undefined): Promise<void> {
+  if (b.length < 29) return; // readImageHeader has checked the IHDR
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const width = dv.getUint32(16);
   const height = dv.getUint32(20);
-  const bits = (PNG_SAMPLES[b[25]!] ?? 4) * b[24]!;
-  const rowBytes = Math.ceil((width * bits) / 8) + 1;
-  const bound = 2 * rowBytes * height + 7 * 64; // Adam7 passes add at most a filter byte per pass row
+  const interlaced = b[28] === 1;
+  const expected = pngDataBytes(width, height, (PNG_SAMPLES[b[25]!] ?? 4) * b[24]!, interlaced);
   const parts: Uint8Array[] = [];
   let i = 8;
   while (i + 8 <= b.length) {
@@ -189,6 +220,7 @@ async function checkPngInflateBound(b: Uint8Array, file: string | undefined): Pr
     if (type === 'IEND') break;
     i += 12 + len;
   }
+  if (parts.length === 0) throw fe('E_IMG_DECODE', 'PNG has no image data (IDAT)', file);
   const total = parts.reduce((a, p) => a + p.length, 0);
   const data = new Uint8Array(total);
   let o = 0;
@@ -198,17 +230,24 @@ async function checkPngInflateBound(b: Uint8Array, file: string | undefined): Pr
   }
   const { nodeZlib } = await import('./node.js');
   const zlib = await nodeZlib();
+  let got: number;
   try {
-    zlib.inflateSync(data, { maxOutputLength: bound });
+    got = zlib.inflateSync(data, { maxOutputLength: Math.max(1, expected) }).length;
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError)
       throw fe(
         'E_IMG_DECODE',
-        `interlaced PNG data inflates past the ${bound} bytes its ${width}×${height} header allows (a decompression bomb)`,
+        `PNG image data inflates past the ${expected} bytes its ${width}×${height}${interlaced ? ' interlaced' : ''} header allows${interlaced ? ' (a decompression bomb)' : ''}`,
         file,
       );
-    // other zlib errors: let pngjs report them
+    throw fe('E_IMG_DECODE', `PNG image data is corrupt or truncated (zlib: ${(e as Error).message})`, file);
   }
+  if (got < expected)
+    throw fe(
+      'E_IMG_DECODE',
+      `PNG image data ends early: ${got} of the ${expected} bytes a ${width}×${height} image needs (truncated file?)`,
+      file,
+    );
 }
 
 /** RGB → gray with ITU-R BT.601 luma (as PIL's convert('L')): Y = 0.299 R + 0.587 G + 0.114 B. */

@@ -67,6 +67,7 @@ export {
   toGray,
   toRgb,
   MAX_IMAGE_PIXELS,
+  MAX_IMAGE_SIDE,
   type ImageHeader,
   type ImageKind,
   type DecodeOptions,

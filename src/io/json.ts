@@ -22,12 +22,14 @@ export interface JsonParseOptions {
   what?: string;
 }
 
-// Key offsets ride on each parsed object under a symbol (a WeakMap with one entry per object made
-// garbage collection — ephemeron processing — superlinear for headers with 10^5 objects).
+// Key offsets ride on the root object under a symbol (a WeakMap with one entry per object made
+// garbage collection — ephemeron processing — superlinear for headers with 10^5 objects). Only the
+// root's keys get offsets: a second Map per nested object doubled the allocation of headers with
+// 10^5 entries for error locations that are rarely needed; nested keys report their object's key.
 const KEY_OFFSETS: unique symbol = Symbol('keyOffsets');
 type WithOffsets = JsonObject & { [KEY_OFFSETS]?: Map<string, number> };
 
-/** Character index in the parsed text at which `key` of a parsed object appeared, if known. */
+/** Character index in the parsed text at which `key` of the parsed root object appeared, if known. */
 export function keyOffset(obj: JsonObject, key: string): number | undefined {
   return (obj as WithOffsets)[KEY_OFFSETS]?.get(key);
 }
@@ -132,8 +134,8 @@ export function parseStrictJson(text: string, opts: JsonParseOptions = {}): Json
       const at = i;
       i++;
       const obj: JsonObject = new Map();
-      const offsets = new Map<string, number>();
-      (obj as WithOffsets)[KEY_OFFSETS] = offsets;
+      const offsets = depth === 0 ? new Map<string, number>() : null;
+      if (offsets) (obj as WithOffsets)[KEY_OFFSETS] = offsets;
       ws();
       if (text[i] === '}') {
         i++;
@@ -153,7 +155,7 @@ export function parseStrictJson(text: string, opts: JsonParseOptions = {}): Json
         ws();
         if (text[i] !== ':') fail("expected ':'");
         i++;
-        offsets.set(key, keyAt);
+        offsets?.set(key, keyAt);
         obj.set(key, parseValue(depth + 1));
         ws();
         if (text[i] === ',') {

@@ -76,6 +76,9 @@ const BUILTIN: Record<MetricName, MetricFn> = {
   auc: (o, t) => M.rocAuc(o.ndim === 2 && o.shape[1] === 2 ? o.softmax(1) : o, t),
 };
 
+/** Built-in metrics that read only the arg-max label of `[N, C]` scores. */
+const LABEL_METRICS: ReadonlySet<MetricFn> = new Set([BUILTIN.accuracy, BUILTIN.f1, BUILTIN.precision, BUILTIN.recall]);
+
 export type MetricsSpec = readonly MetricName[] | Record<string, MetricFn | MetricName>;
 
 function resolveMetrics(spec: MetricsSpec | undefined): [string, MetricFn][] {
@@ -240,7 +243,12 @@ class EpochAccumulator {
   private count = 0;
   private outs: Tensor[] = [];
   private tgts: Tensor[] = [];
-  constructor(private readonly metrics: [string, MetricFn][]) {}
+  // when every metric reads labels only, each batch keeps its arg-max labels [n] instead of its
+  // scores [n, C]: an epoch of 10,000 samples × 5,000 classes keeps 40 KB, not 200 MB
+  private readonly labelsOnly: boolean;
+  constructor(private readonly metrics: [string, MetricFn][]) {
+    this.labelsOnly = metrics.length > 0 && metrics.every(([, fn]) => LABEL_METRICS.has(fn));
+  }
   add(out: Tensor, y: Tensor, loss: number | null): void {
     const n = out.shape[0] ?? 1;
     if (loss !== null) {
@@ -248,7 +256,7 @@ class EpochAccumulator {
       this.count += n;
     }
     if (this.metrics.length) {
-      this.outs.push(out.detach());
+      this.outs.push(this.labelsOnly && out.ndim === 2 && out.device !== 'webgpu' ? noGrad(() => toLabelTensor(out)) : out.detach());
       this.tgts.push(y.detach());
     }
   }
@@ -262,6 +270,12 @@ class EpochAccumulator {
     }
     return r;
   }
+}
+
+/** Arg-max labels of scores [n, C] as int32 [n], with the ties and NaN rule of `metrics.toLabels`. */
+function toLabelTensor(out: Tensor): Tensor {
+  const l = M.toLabels(out);
+  return new Tensor(l, [l.length], 'int32');
 }
 
 function now(): number {

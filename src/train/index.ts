@@ -45,6 +45,8 @@ export {
   specParamCount,
   MAX_MODEL_PARAMS,
   MAX_INPUT_ELEMENTS,
+  MAX_ACTIVATION_ELEMENTS,
+  budgetedForward,
   type BuildModelOptions,
   summary as modelSummary,
   formatSummary as formatModelSummary,

@@ -30,7 +30,9 @@ function shapeOf(x: ArrayInput): number[] {
 /** Predicted labels: arg-max over the last dim of `[N, C]` scores, or the values of `[N]` labels. */
 export function toLabels(pred: ArrayInput, op = 'metrics'): Int32Array {
   const shape = shapeOf(pred);
-  const v = flat(pred, op, 'pred');
+  // scores [N, C] are read in place (a float64 copy of 10,000 × 5,000 scores is 400 MB)
+  const v: ArrayLike<number> =
+    shape.length === 2 && pred instanceof Tensor ? (pred.dataSync() as ArrayLike<number>) : flat(pred, op, 'pred');
   if (shape.length === 2) {
     const [n, c] = shape as [number, number];
     const out = new Int32Array(n);
@@ -156,8 +158,30 @@ const harmonic = (p: number, r: number): number => (p + r === 0 ? 0 : (2 * p * r
  * (from the pooled TP/FP/FN counts — equals accuracy for single-label problems) averages.
  */
 export function classificationReport(pred: ArrayInput, target: ArrayInput, numClasses?: number): ClassificationReport {
-  const m = confusionMatrix(pred, target, numClasses);
-  const k = m.length;
+  // per-class counts in O(N + k), not the k × k confusion matrix (5,000 classes: 25 million cells)
+  const p = toLabels(pred, 'classificationReport');
+  const t = labels(target, 'classificationReport');
+  sameLength('classificationReport', p, t);
+  let k = numClasses;
+  if (k === undefined) {
+    k = 0;
+    for (let i = 0; i < p.length; i++) k = Math.max(k, p[i]! + 1, t[i]! + 1);
+    const predShape = shapeOf(pred);
+    if (predShape.length === 2) k = Math.max(k, predShape[1]!);
+  }
+  if (!Number.isInteger(k) || k < 1) throw new ValueError(`classificationReport: numClasses must be a positive integer, got ${k}`);
+  const tpC = new Float64Array(k);
+  const predCount = new Float64Array(k);
+  const trueCount = new Float64Array(k);
+  for (let i = 0; i < p.length; i++) {
+    const a = t[i]!;
+    const b = p[i]!;
+    if (a < 0 || a >= k || b < 0 || b >= k)
+      throw new ValueError(`classificationReport: label ${a < 0 || a >= k ? a : b} at index ${i} is outside [0, ${k})`);
+    trueCount[a]!++;
+    predCount[b]!++;
+    if (a === b) tpC[a]!++;
+  }
   const precision: number[] = [];
   const recall: number[] = [];
   const f1: number[] = [];
@@ -166,21 +190,17 @@ export function classificationReport(pred: ArrayInput, target: ArrayInput, numCl
   let fpAll = 0;
   let fnAll = 0;
   for (let c = 0; c < k; c++) {
-    const tp = m[c]![c]!;
-    let predC = 0;
-    let trueC = 0;
-    for (let j = 0; j < k; j++) {
-      predC += m[j]![c]!;
-      trueC += m[c]![j]!;
-    }
+    const tp = tpC[c]!;
+    const predC = predCount[c]!;
+    const trueC = trueCount[c]!;
     tpAll += tp;
     fpAll += predC - tp;
     fnAll += trueC - tp;
-    const p = ratio(tp, predC);
+    const pr = ratio(tp, predC);
     const r = ratio(tp, trueC);
-    precision.push(p);
+    precision.push(pr);
     recall.push(r);
-    f1.push(harmonic(p, r));
+    f1.push(harmonic(pr, r));
     support.push(trueC);
   }
   const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;

@@ -328,9 +328,9 @@ export function buildModel(spec: ModelSpec, opts: BuildModelOptions = {}): Modul
   const model = new Sequential(...mods);
   // fail early with a clear message if the layers do not fit the input shape
   try {
-    noGrad(() => model.eval().call(zeros([2, ...inputShape])));
+    budgetedForward(model, 2, () => noGrad(() => model.eval().call(zeros([2, ...inputShape]))), 'buildModel');
   } catch (e) {
-    if (e instanceof BackpropError)
+    if (e instanceof BackpropError && e.code !== 'E_BUDGET')
       throw new ShapeError(`buildModel: the spec's layers do not fit input ${fmtShape(inputShape)}: ${e.message}`);
     throw e;
   } finally {
@@ -380,7 +380,7 @@ export function summary(
   if (inputShape) {
     const was = model.training;
     try {
-      noGrad(() => model.eval().call(zeros([1, ...inputShape])));
+      budgetedForward(model, 1, () => noGrad(() => model.eval().call(zeros([1, ...inputShape]))), 'summary');
     } finally {
       model.train(was);
       removers.forEach((r) => r());
@@ -392,6 +392,72 @@ export function summary(
     totalParams: params.reduce((s, p) => s + p.numel(), 0),
     trainableParams: params.filter((p) => p.requiresGrad).reduce((s, p) => s + p.numel(), 0),
   };
+}
+
+/**
+ * Default activation budget of a checking forward pass (`summary`, the CLI's output checks): 2^26
+ * values per sample (256 MB of float32), summed over the leaf layers.
+ */
+export const MAX_ACTIVATION_ELEMENTS = 2 ** 26;
+
+/**
+ * Run `fn` (a forward pass of `model` on `batch` samples) with the values its leaf layers produce
+ * counted against `budget` per sample: a Linear or Conv2d whose output would pass the budget is
+ * refused before it runs, and any layer's output is added to the count after. Past the budget,
+ * ValueError `E_BUDGET` — so a spec of a few bytes (Conv2d with 100,000 channels) or a huge input
+ * fails after at most one layer's work, not after gigabytes.
+ */
+export function budgetedForward<T>(model: Module, batch: number, fn: () => T, who: string, budget = MAX_ACTIVATION_ELEMENTS): T {
+  const limit = budget * Math.max(1, batch);
+  let total = 0;
+  const fail = (name: string, n: number): never => {
+    throw new ValueError(
+      `${who}: one forward pass would produce more than ${budget.toLocaleString('en-US')} values per sample (${Math.round(n / Math.max(1, batch)).toLocaleString('en-US')} by layer '${name}'); use a smaller input or fewer channels/features`,
+      'E_BUDGET',
+    );
+  };
+  const removers: (() => void)[] = [];
+  try {
+    for (const [name, m] of model.namedModules()) {
+      if (m.children().length > 0) continue;
+      removers.push(
+        m.registerForwardPreHook((mod, inputs) => {
+          const x = inputs[0];
+          if (!(x instanceof Tensor)) return;
+          let est = 0;
+          let macs = 0;
+          if (mod instanceof L.Linear && x.ndim >= 1) {
+            est = (x.numel() / mod.inFeatures) * mod.outFeatures;
+            macs = est * mod.inFeatures;
+          } else if (mod instanceof L.Conv2d && x.ndim >= 3) {
+            const [h, w] = x.shape.slice(-2) as [number, number];
+            const pad = mod.padding === 'valid' ? [0, 0] : mod.padding === 'same' ? mod.kernelSize : mod.padding;
+            const n = x.ndim === 4 ? x.shape[0]! : 1;
+            est =
+              n *
+              mod.outChannels *
+              (Math.floor((h + 2 * pad[0]!) / mod.stride[0]) + 1) *
+              (Math.floor((w + 2 * pad[1]!) / mod.stride[1]) + 1);
+            macs = est * (mod.inChannels / mod.groups) * mod.kernelSize[0] * mod.kernelSize[1];
+          }
+          if (total + est > limit) fail(name, total + est);
+          // one layer's work is bounded too: 32 multiply-adds per budgeted value (2^31 by default)
+          if (macs > 32 * limit)
+            throw new ValueError(
+              `${who}: layer '${name}' would take ${Math.round(macs / Math.max(1, batch)).toLocaleString('en-US')} multiply-adds per sample, more than ${(32 * budget).toLocaleString('en-US')}; use a smaller input or fewer channels/features`,
+              'E_BUDGET',
+            );
+        }),
+        m.registerForwardHook((_mod, _in, out) => {
+          if (out instanceof Tensor) total += out.numel();
+          if (total > limit) fail(name, total);
+        }),
+      );
+    }
+    return fn();
+  } finally {
+    removers.forEach((r) => r());
+  }
 }
 
 /** A fixed-width text table of `summary()`. */

@@ -81,6 +81,40 @@ const u32At =
   };
 const idxHuge = u32At((b) => Array.from({ length: b[3] ?? 0 }, (_, k) => 4 + 4 * k).filter((p) => p + 4 <= b.length));
 const pngHuge = u32At(() => [16, 20]);
+// amplification and silent truncation (RELIABILITY.md, after the hostile-input run): a 1 × N image
+// under the pixel cap with a side past MAX_IMAGE_SIDE, and an IDAT whose data ends early
+const pngTall: Mutator = (b, rng) => {
+  const o = b.slice();
+  if (o.length < 24) return o;
+  const dv = new DataView(o.buffer);
+  dv.setUint32(16, 1, false);
+  dv.setUint32(20, [40_000, 1 << 19, 1 << 20][rng.int(0, 3)]!, false);
+  return o;
+};
+/** Cut the first IDAT chunk's data short (length and CRC fixed up, so only the image data is short). */
+function pngCutIdat(b: Uint8Array, rng: Rng): Uint8Array | null {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let i = 8; i + 12 <= b.length;) {
+    const len = dv.getUint32(i, false);
+    const type = String.fromCharCode(...b.subarray(i + 4, i + 8));
+    if (type === 'IDAT' && len > 4) {
+      const keep = rng.int(2, len - 1);
+      const body = b.slice(i + 4, i + 8 + keep);
+      let c = -1;
+      for (const x of body) {
+        c ^= x;
+        for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      }
+      const head = b.slice(0, i + 8 + keep);
+      new DataView(head.buffer).setUint32(i, keep, false);
+      const crc = new Uint8Array(4);
+      new DataView(crc.buffer).setUint32(0, (c ^ -1) >>> 0, false);
+      return concat(head, crc, b.subarray(i + 12 + len));
+    }
+    i += 12 + len;
+  }
+  return null;
+}
 const jpegHuge: Mutator = (b, rng) => {
   const o = b.slice();
   for (let i = 2; i < o.length - 8; i++)
@@ -182,9 +216,23 @@ describe('mutation fuzzing (fixed seed)', () => {
   it('images: decodeImage on PNG and JPEG', async () => {
     const png = ['images/good/digits/0/img_0.png', 'images/good/rgb/red/0.png'].map(read);
     const jpg = [read('images/good/digits/2/img_9.jpg')];
-    const p = await fuzz('png', png, 400, [pngHuge], (b) => data.decodeImage(b, { maxPixels: 1 << 20 }));
+    const p = await fuzz('png', png, 400, [pngHuge, pngTall], (b) => data.decodeImage(b, { maxPixels: 1 << 20 }));
     const j = await fuzz('jpeg', jpg, 400, [jpegHuge, jpegHuge], (b) => data.decodeImage(b, { maxPixels: 1 << 20 }));
     expect(p.total + j.total).toBe(800);
+  });
+  it('PNG: image data cut short is never decoded as if whole; a side past MAX_IMAGE_SIDE is refused', async () => {
+    const seeds = ['images/good/digits/0/img_0.png', 'images/good/rgb/red/0.png', 'images/good/digits/0/img_1.png'].map(read);
+    const rng = new Rng(19);
+    let cut = 0;
+    for (let i = 0; i < 120; i++) {
+      const b = pngCutIdat(seeds[i % seeds.length]!, rng);
+      if (!b) continue;
+      cut++;
+      await expect(data.decodeImage(b), `mutant ${i}`).rejects.toBeInstanceOf(BackpropError);
+    }
+    expect(cut).toBe(120);
+    for (let i = 0; i < 20; i++)
+      await expect(data.decodeImage(pngTall(seeds[0]!, rng, seeds))).rejects.toMatchObject({ code: 'E_IMG_TOO_LARGE' });
   });
   it('image folders: mutated files inside a class tree', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'bp-fuzz-img-'));

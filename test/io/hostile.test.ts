@@ -373,3 +373,139 @@ describe('image folders: zero-size images and bombs', () => {
     expect(await code(data.loadImageFolder(root, { size: 28 }))).toBe('E_IMG_DECODE');
   });
 });
+
+describe('PNG image data is checked against the header before pngjs decodes', () => {
+  // a gray 8-bit PNG with the given IHDR size and the given (raw, filter bytes included) image data
+  async function png(width: number, height: number, raw: Uint8Array): Promise<Uint8Array> {
+    const { PNG } = await import('pngjs');
+    const { deflateSync } = await import('node:zlib');
+    const base = new Uint8Array(PNG.sync.write(Object.assign(new PNG({ width: 1, height: 1 }), {})));
+    const dv = new DataView(base.buffer, base.byteOffset);
+    dv.setUint32(16, width);
+    dv.setUint32(20, height);
+    // rebuild: signature + IHDR (CRC not checked before the data check) + one IDAT + IEND
+    const chunk = (type: string, body: Uint8Array): Uint8Array => {
+      const out = new Uint8Array(12 + body.length);
+      const v = new DataView(out.buffer);
+      v.setUint32(0, body.length);
+      out.set(new TextEncoder().encode(type), 4);
+      out.set(body, 8);
+      let c = -1;
+      for (const x of out.subarray(4, 8 + body.length)) {
+        c ^= x;
+        for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      }
+      v.setUint32(8 + body.length, (c ^ -1) >>> 0);
+      return out;
+    };
+    const ihdr = base.subarray(16, 29).slice();
+    ihdr[8] = 8; // bit depth
+    ihdr[9] = 0; // gray
+    const parts = [
+      base.subarray(0, 8),
+      chunk('IHDR', ihdr),
+      chunk('IDAT', new Uint8Array(deflateSync(raw))),
+      chunk('IEND', new Uint8Array()),
+    ];
+    const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  }
+  it('whole image data decodes; data that ends early is E_IMG_DECODE (pngjs zero-filled it)', async () => {
+    const ok = await data.decodeImage(await png(28, 28, new Uint8Array(28 * 29)));
+    expect([ok.width, ok.height]).toEqual([28, 28]);
+    const short = data.decodeImage(await png(28, 28, new Uint8Array(28 * 29 - 1)));
+    await expect(short).rejects.toMatchObject({ code: 'E_IMG_DECODE', message: expect.stringMatching(/ends early: 811 of the 812 bytes/) });
+    await expect(data.decodeImage(await png(28, 28, new Uint8Array(10)))).rejects.toMatchObject({ code: 'E_IMG_DECODE' });
+  });
+  it(`a side longer than MAX_IMAGE_SIDE is E_IMG_TOO_LARGE from the header, under the pixel cap`, async () => {
+    expect(data.MAX_IMAGE_SIDE).toBe(32768);
+    const tall = await png(1, 3_750_000, new Uint8Array(10));
+    const t0 = Date.now();
+    await expect(data.decodeImage(tall)).rejects.toMatchObject({ code: 'E_IMG_TOO_LARGE' });
+    const f = join(dir, 'tall.png');
+    writeFileSync(f, tall);
+    expect(await code(data.loadImage(f))).toBe('E_IMG_TOO_LARGE');
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+});
+
+describe('metrics scale with the number of classes', () => {
+  it('classificationReport counts per class (no k × k matrix) and agrees with the confusion matrix', async () => {
+    const { metrics } = await import('../../src/index.js');
+    const p = [0, 2, 1, 1, 3, 3, 0];
+    const t = [0, 1, 1, 2, 3, 0, 0];
+    const cm = metrics.confusionMatrix(p, t, 5);
+    const r = metrics.classificationReport(p, t, 5);
+    for (let c = 0; c < 5; c++) {
+      const tp = cm[c]![c]!;
+      const predC = cm.reduce((a, row) => a + row[c]!, 0);
+      const trueC = cm[c]!.reduce((a, b) => a + b, 0);
+      expect(r.precision[c]).toBe(predC ? tp / predC : 0);
+      expect(r.recall[c]).toBe(trueC ? tp / trueC : 0);
+      expect(r.support[c]).toBe(trueC);
+    }
+    // 200,000 classes: a dense matrix would be 4·10^10 cells
+    const n = 1000;
+    const big = metrics.classificationReport(
+      Array.from({ length: n }, (_, i) => i % 7),
+      Array.from({ length: n }, (_, i) => i % 5),
+      200_000,
+    );
+    expect(big.support).toHaveLength(200_000);
+    expect(() => metrics.classificationReport([0, 9], [0, 1], 3)).toThrow(/label 9 at index 1 is outside \[0, 3\)/);
+  });
+  it('fit/evaluate keep arg-max labels, not scores, when every metric reads labels (same numbers)', async () => {
+    manualSeed(3);
+    const x = randn([600, 4]);
+    const y = new Tensor(
+      Int32Array.from({ length: 600 }, (_, i) => i % 3000),
+      [600],
+      'int32',
+    );
+    const model = new nn.Linear(4, 3000);
+    const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 100 });
+    const { evaluate, metrics } = await import('../../src/index.js');
+    const m = await evaluate(model, loader, { metrics: ['accuracy', 'f1'] });
+    const scores = model.call(x) as Tensor;
+    expect(m.accuracy).toBe(metrics.accuracy(scores, y));
+    expect(m.f1).toBe(metrics.f1Score(scores, y));
+    const both = await evaluate(model, loader, { metrics: ['accuracy', 'top5Accuracy'] });
+    expect(both.top5Accuracy).toBe(metrics.topKAccuracy(scores, y, 5));
+  });
+});
+
+describe('checking forward passes have an activation budget', () => {
+  it('a spec whose first layer would produce 84 million values per sample is E_BUDGET before that layer runs', () => {
+    const t0 = Date.now();
+    let err: unknown;
+    try {
+      buildModel({ layers: [{ type: 'Conv2d', args: [1, 100_000, 3] }], inputShape: [1, 28, 28] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'E_BUDGET', message: expect.stringMatching(/by layer '0'/) });
+    expect(Date.now() - t0).toBeLessThan(1500);
+  });
+  it('summary() of resnet-small on a 1000×1000 input stops at the budget; normal models are unaffected', async () => {
+    const { modelSummary, budgetedForward, MAX_ACTIVATION_ELEMENTS } = await import('../../src/index.js');
+    expect(MAX_ACTIVATION_ELEMENTS).toBe(2 ** 26);
+    const big = buildModel({ zoo: 'resnet-small', inputShape: [1, 1000, 1000], numClasses: 10 });
+    expect(() => modelSummary(big, [1, 1000, 1000])).toThrow(expect.objectContaining({ code: 'E_BUDGET' }));
+    const small = buildModel({ zoo: 'cnn', inputShape: [1, 28, 28], numClasses: 10 });
+    expect(modelSummary(small, [1, 28, 28]).rows.at(-1)!.outputShape).toEqual([1, 10]);
+    // the budget counts every leaf layer's output; the hooks are removed afterwards
+    const lin = new nn.Linear(4, 8);
+    expect(() => budgetedForward(lin, 1, () => lin.call(randn([1, 4])), 'test', 7)).toThrow(/more than 7 values per sample/);
+    // one layer's work is bounded too: 32 multiply-adds per budgeted value
+    const conv = new nn.Conv2d(16, 16, 3, { padding: 1 });
+    expect(() =>
+      budgetedForward(conv, 1, () => conv.call(new Tensor(new Float32Array(16 * 1100 * 1100), [1, 16, 1100, 1100], 'float32')), 'test'),
+    ).toThrow(/layer '' would take [\d,]+ multiply-adds per sample, more than 2,147,483,648/);
+    expect((budgetedForward(lin, 1, () => lin.call(randn([1, 4])), 'test', 8) as Tensor).shape).toEqual([1, 8]);
+  });
+});
