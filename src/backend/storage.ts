@@ -62,6 +62,12 @@ export class Cell {
    * first (see Arena.evict).
    */
   fromHost = false;
+  /**
+   * Whether the data is long-lived by contract (parameters, buffers, optimizer state): the default
+   * budget leaves room for all of it, since evicting a weight every model needs on every pass only
+   * moves it out and back (a Linear(150528, 512) weight thrashed that way under the 64 MiB floor).
+   */
+  longLived = false;
   /** Least-recently-used list links (device-managed). */
   prev: Cell | null = null;
   next: Cell | null = null;

@@ -46,6 +46,7 @@ import { Tensor, setGradInternal, userCode } from '../tensor/tensor.js';
  */
 function makeResident(t: Tensor): void {
   if (t.offset !== 0 || t.record.length !== t.numel()) return;
+  t.record.cell.longLived = true;
   toDevice(t.record);
 }
 

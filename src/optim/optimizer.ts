@@ -312,6 +312,7 @@ function copyState(st: ParamState): ParamState {
 export function stateBuffer(p: Tensor, value = 0): Tensor {
   // state of a resident parameter is resident too, so a fused update runs without copies
   const t = p.newFull(p.shape, value);
+  t.record.cell.longLived = true;
   if (p.record.onDevice) toDevice(t.record);
   return t;
 }

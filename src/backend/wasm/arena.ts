@@ -107,6 +107,8 @@ export class Arena implements Device {
   private fixedBudget: number | null = null;
   private allocSinceStep = 0;
   private peakStep = 0;
+  /** Live bytes of long-lived cells (parameters, optimizer state): the default budget adds them. */
+  private longBytes = 0;
   readonly stats: Omit<MemoryStats, 'budget' | 'budgetFixed' | 'stepBytes'> = {
     liveBytes: 0,
     allocated: 0,
@@ -147,7 +149,8 @@ export class Arena implements Device {
   /** The eviction budget in bytes: `init({ memory })`, else 4× the largest step, within [64 MiB, 384 MiB]. */
   get budget(): number {
     if (this.fixedBudget !== null) return this.fixedBudget;
-    return Math.min(BUDGET_CAP, Math.max(BUDGET_FLOOR, 4 * this.peakStep));
+    // room for the transient working set, plus every long-lived block (weights, optimizer state)
+    return Math.min(BUDGET_CAP, Math.max(BUDGET_FLOOR, 4 * this.peakStep)) + this.longBytes;
   }
 
   /** Fix the budget (bytes), or null to derive it from the working set again. */
@@ -354,6 +357,7 @@ export class Arena implements Device {
     }
     this.link(c);
     this.stats.liveBytes += bytes;
+    if (c.longLived) this.longBytes += bytes;
     this.stats.allocated++;
     this.allocSinceStep += bytes;
   }
@@ -388,6 +392,7 @@ export class Arena implements Device {
     this.registry!.unregister(c);
     this.unlink(c);
     this.stats.liveBytes -= c.bytes;
+    if (c.longLived) this.longBytes -= c.bytes;
     this.release(c.at, c.bytes);
     c.device = null;
     c.at = -1;
