@@ -173,3 +173,12 @@ export function viewStrides(shape: Shape, strides: Shape, to: Shape): number[] |
   }
   return out;
 }
+
+/** Split `shape` around `axis` into [outer, size, inner]: a contiguous tensor is `outer` blocks of `size` lanes of stride `inner`. */
+export function splitAxis(shape: readonly number[], axis: number): [number, number, number] {
+  let outer = 1;
+  let inner = 1;
+  for (let i = 0; i < axis; i++) outer *= shape[i]!;
+  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i]!;
+  return [outer, shape[axis] ?? 1, inner];
+}

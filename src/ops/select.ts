@@ -30,6 +30,34 @@ function roundingDiv(op: RoundingDivOp, a: Tensor, b: Tensor, out: OutSpec): Typ
   return kernels().roundingDiv(op, at(a), at(b), out.shape, out.dtype);
 }
 
+/** remainder and fmod: a − b·round(a / b) with the quotient rounded down or toward zero; d/da = 1, d/db = −round(a / b). */
+function remainderRule(op: 'remainder' | 'fmod', mode: 'floor' | 'trunc'): OpRule<'remainder'> {
+  return {
+    infer: ([a, b]) => binaryInfer(op, a, b),
+    forward: ([a, b], _x, out) => ({ data: roundingDiv(op, a, b, out) }),
+    backward: (g, { inputs: [a, b], run }) => [
+      a.requiresGrad ? g.sumToSize(a.shape) : null,
+      b.requiresGrad
+        ? g
+            .mul(run('divRounding', [a, b], { mode }))
+            .neg()
+            .sumToSize(b.shape)
+        : null,
+    ],
+  };
+}
+
+/** The forward of cumsum and cumprod: a running sum or product along `dim`, integers accumulated as int32. */
+function scanRule(op: 'cumsum' | 'cumprod'): Pick<OpRule<'cumsum'>, 'infer' | 'forward'> {
+  return {
+    infer: ([x], { dim }) => {
+      laneInfer(op, x, dim);
+      return { shape: x.shape.slice(), dtype: isFloat(x.dtype) ? x.dtype : 'int32' };
+    },
+    forward: ([x], { dim }, out) => ({ data: kernels().scan(dense(x, x.shape, out.dtype), x.shape, dim, op === 'cumprod', out.dtype) }),
+  };
+}
+
 function laneInfer(op: string, x: Tensor, dim: number): void {
   if (x.shape.length === 0 ? dim !== 0 : dim < 0 || dim >= x.shape.length)
     throw new ShapeError(`${op}: dim ${dim} out of range for a tensor of shape ${fmtShape(x.shape)}`);
@@ -71,21 +99,13 @@ export const selectOps = {
   } satisfies OpRule<'argsort'>,
 
   cumsum: {
-    infer: ([x], { dim }) => {
-      laneInfer('cumsum', x, dim);
-      return { shape: x.shape.slice(), dtype: isFloat(x.dtype) ? x.dtype : 'int32' };
-    },
-    forward: ([x], { dim }, out) => ({ data: kernels().scan(dense(x, x.shape, out.dtype), x.shape, dim, false, out.dtype) }),
+    ...scanRule('cumsum'),
     // d cumsum: the reversed running sum of g
     backward: (g, { attrs, run }) => [run('cumsum', [g.flip([attrs.dim])], attrs).flip([attrs.dim])],
   } satisfies OpRule<'cumsum'>,
 
   cumprod: {
-    infer: ([x], { dim }) => {
-      laneInfer('cumprod', x, dim);
-      return { shape: x.shape.slice(), dtype: isFloat(x.dtype) ? x.dtype : 'int32' };
-    },
-    forward: ([x], { dim }, out) => ({ data: kernels().scan(dense(x, x.shape, out.dtype), x.shape, dim, true, out.dtype) }),
+    ...scanRule('cumprod'),
     backward: (g, { inputs: [x], output, attrs, run }) => [run('cumprodGrad', [x, output, g], attrs)],
   } satisfies OpRule<'cumprod'>,
 
@@ -108,34 +128,9 @@ export const selectOps = {
   } satisfies OpRule<'cumExtremeIndex'>,
 
   // Python's remainder (sign of the divisor); d/da = 1, d/db = -floor(a / b)
-  remainder: {
-    infer: ([a, b]) => binaryInfer('remainder', a, b),
-    forward: ([a, b], _x, out) => ({ data: roundingDiv('remainder', a, b, out) }),
-    backward: (g, { inputs: [a, b], run }) => [
-      a.requiresGrad ? g.sumToSize(a.shape) : null,
-      b.requiresGrad
-        ? g
-            .mul(run('divRounding', [a, b], { mode: 'floor' }))
-            .neg()
-            .sumToSize(b.shape)
-        : null,
-    ],
-  } satisfies OpRule<'remainder'>,
-
+  remainder: remainderRule('remainder', 'floor') satisfies OpRule<'remainder'>,
   // C's fmod (sign of the dividend); d/da = 1, d/db = -trunc(a / b)
-  fmod: {
-    infer: ([a, b]) => binaryInfer('fmod', a, b),
-    forward: ([a, b], _x, out) => ({ data: roundingDiv('fmod', a, b, out) }),
-    backward: (g, { inputs: [a, b], run }) => [
-      a.requiresGrad ? g.sumToSize(a.shape) : null,
-      b.requiresGrad
-        ? g
-            .mul(run('divRounding', [a, b], { mode: 'trunc' }))
-            .neg()
-            .sumToSize(b.shape)
-        : null,
-    ],
-  } satisfies OpRule<'fmod'>,
+  fmod: remainderRule('fmod', 'trunc') satisfies OpRule<'fmod'>,
 
   // a / b rounded toward zero ('trunc') or down ('floor'); integer inputs stay integer. Zero gradient, as in PyTorch.
   divRounding: {

@@ -3,9 +3,8 @@ import type { FloatArray } from '../core/dtype.js';
 import type { AdagradUpdateArgs } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { kernelsOn } from '../backend/dispatch.js';
-import { noKernel } from '../backend/gpu.js';
 import { adagradUpdate } from './functional.js';
-import { Optimizer, gradData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
+import { Optimizer, fusedUpdate, gradData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
 /** Options of `Adagrad`; unknown keys throw a `ValueError`. Defaults as PyTorch: lr 0.01, lrDecay 0, weightDecay 0, eps 1e-10. */
 export interface AdagradOptions extends AdagradUpdateArgs {
@@ -55,11 +54,12 @@ export class Adagrad extends Optimizer<AdagradOptions> {
       st.sum = stateBuffer(p, group.initialAccumulatorValue);
     }
     st.step = (st.step as number) + 1;
-    const args = [this.paramData(p), gradData(grad), (st.sum as Tensor).storage as FloatArray, st.step as number, group] as const;
-    const fused = kernelsOn(p.record).adagradUpdate;
-    if (!fused || !fused(...args)) {
-      if (p.record.gpu !== null) throw noKernel('the fused Adagrad update: a parameter on the webgpu device needs its gradient there too');
-      adagradUpdate(...args);
-    }
+    fusedUpdate(
+      p,
+      kernelsOn(p.record).adagradUpdate,
+      adagradUpdate,
+      [this.paramData(p), gradData(grad), (st.sum as Tensor).storage as FloatArray, st.step as number, group],
+      'Adagrad',
+    );
   }
 }

@@ -2,11 +2,11 @@
 import type { FloatArray } from '../core/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { kernelsOn } from '../backend/dispatch.js';
-import { noKernel } from '../backend/gpu.js';
 import { adamUpdate } from './functional.js';
 import {
   Optimizer,
   checkNumber,
+  fusedUpdate,
   gradData,
   hyperParamError,
   paramData,
@@ -77,11 +77,13 @@ function adamParam(name: string, decoupled: boolean, p: Tensor, grad: Tensor, st
   const gd = gradData(grad);
   const mx = group.amsgrad ? data('max_exp_avg_sq') : null;
   // a backend's fused kernel (bit-identical) when it has one for these arrays, else the reference loop
-  const fused = kernelsOn(p.record).adamUpdate;
-  if (!fused || !fused(pd, gd, data('exp_avg'), data('exp_avg_sq'), mx, st.step, h)) {
-    if (p.record.gpu !== null) throw noKernel('the fused Adam update: a parameter on the webgpu device needs its gradient there too');
-    adamUpdate(pd, gd, data('exp_avg'), data('exp_avg_sq'), mx, st.step, h);
-  }
+  fusedUpdate(
+    p,
+    kernelsOn(p.record).adamUpdate,
+    adamUpdate,
+    [pd, gd, data('exp_avg'), data('exp_avg_sq'), mx, st.step as number, h],
+    'Adam',
+  );
 }
 
 /**

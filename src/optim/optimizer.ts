@@ -7,6 +7,7 @@ import { isFloat, type FloatArray } from '../core/dtype.js';
 import { DTypeError, ShapeError, StateError, ValueError, fmtShape } from '../core/errors.js';
 import { enableGrad, noGrad } from '../autograd/mode.js';
 import { toDevice } from '../backend/dispatch.js';
+import { noKernel } from '../backend/gpu.js';
 import { Tensor, setGradInternal } from '../tensor/tensor.js';
 
 /** One parameter's optimizer state, under PyTorch's names (`exp_avg`, `momentum_buffer`, `step`, …). */
@@ -306,6 +307,23 @@ function copyState(st: ParamState): ParamState {
   const out: ParamState = {};
   for (const [k, v] of Object.entries(st)) out[k] = v instanceof Tensor ? v.detach().clone().detach() : v;
   return out;
+}
+
+/**
+ * One parameter's update: a backend's fused kernel when it has one that handles these arrays (bit-identical
+ * on the CPU; the reference loop's float32 order on the GPU), else the reference loop. A parameter on the
+ * 'webgpu' device has no reference loop to fall back to (its data cannot be read synchronously).
+ */
+export function fusedUpdate<A extends readonly unknown[]>(
+  p: Tensor,
+  fused: ((...args: A) => boolean) | undefined,
+  reference: (...args: A) => void,
+  args: A,
+  what: string,
+): void {
+  if (fused?.(...args)) return;
+  if (p.record.gpu !== null) throw noKernel(`the fused ${what} update: a parameter on the webgpu device needs its gradient there too`);
+  reference(...args);
 }
 
 /** A zero (or `value`-filled) state buffer shaped like `p`. */

@@ -3,9 +3,8 @@ import type { FloatArray } from '../core/dtype.js';
 import type { RmspropUpdateArgs } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { kernelsOn } from '../backend/dispatch.js';
-import { noKernel } from '../backend/gpu.js';
 import { rmspropUpdate } from './functional.js';
-import { Optimizer, gradData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
+import { Optimizer, fusedUpdate, gradData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
 /** Options of `RMSprop` (the fused update's argument type); unknown keys throw a `ValueError`. Defaults as PyTorch: lr 0.01, alpha 0.99, eps 1e-8, no momentum, weightDecay 0. */
 export type RMSpropOptions = RmspropUpdateArgs;
@@ -59,19 +58,19 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     if (group.centered && !st.grad_avg) st.grad_avg = stateBuffer(p);
     st.step = (st.step as number) + 1;
     const data = (k: string) => (st[k] ? ((st[k] as Tensor).storage as FloatArray) : null);
-    const args = [
-      this.paramData(p),
-      gradData(grad),
-      data('square_avg')!,
-      group.centered ? data('grad_avg') : null,
-      group.momentum > 0 ? data('momentum_buffer') : null,
-      group,
-    ] as const;
-    // a backend's fused kernel (the reference loop's float32 order) when it has one for these arrays
-    const fused = kernelsOn(p.record).rmspropUpdate;
-    if (!fused || !fused(...args)) {
-      if (p.record.gpu !== null) throw noKernel('the fused RMSprop update: a parameter on the webgpu device needs its gradient there too');
-      rmspropUpdate(...args);
-    }
+    fusedUpdate(
+      p,
+      kernelsOn(p.record).rmspropUpdate,
+      rmspropUpdate,
+      [
+        this.paramData(p),
+        gradData(grad),
+        data('square_avg')!,
+        group.centered ? data('grad_avg') : null,
+        group.momentum > 0 ? data('momentum_buffer') : null,
+        group,
+      ],
+      'RMSprop',
+    );
   }
 }

@@ -3,9 +3,8 @@ import type { FloatArray } from '../core/dtype.js';
 import type { SgdUpdateArgs } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { kernelsOn } from '../backend/dispatch.js';
-import { noKernel } from '../backend/gpu.js';
 import { sgdUpdate } from './functional.js';
-import { Optimizer, gradData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
+import { Optimizer, fusedUpdate, gradData, stateBuffer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
 /** Options of `SGD`; unknown keys throw a `ValueError`. `lr` has no default (as in PyTorch); momentum, dampening and weightDecay default to 0. */
 export type SGDOptions = SgdUpdateArgs;
@@ -59,11 +58,7 @@ export class SGD extends Optimizer<SGDOptions> {
     const gd = gradData(grad);
     const bd = group.momentum !== 0 ? (buf!.storage as FloatArray) : null;
     // a backend's fused kernel (bit-identical) when it has one for these arrays, else the reference loop
-    const fused = kernelsOn(p.record).sgdUpdate;
-    if (!fused || !fused(pd, gd, bd, first, group)) {
-      if (p.record.gpu !== null) throw noKernel('the fused SGD update: a parameter on the webgpu device needs its gradient there too');
-      sgdUpdate(pd, gd, bd, first, group);
-    }
+    fusedUpdate(p, kernelsOn(p.record).sgdUpdate, sgdUpdate, [pd, gd, bd, first, group], 'SGD');
     st.momentum_buffer = group.momentum !== 0 ? buf : null;
   }
 }

@@ -110,14 +110,16 @@ export function topKAccuracy(scores: ArrayInput, target: ArrayInput, k = 5): num
   return ok / n;
 }
 
-/**
- * Confusion matrix `m[true][pred]` (counts) of shape `[numClasses, numClasses]`.
- * `numClasses` defaults to 1 + the largest label seen.
- */
-export function confusionMatrix(pred: ArrayInput, target: ArrayInput, numClasses?: number): number[][] {
-  const p = toLabels(pred, 'confusionMatrix');
-  const t = labels(target, 'confusionMatrix');
-  sameLength('confusionMatrix', p, t);
+/** Predicted and true labels of equal length, and the class count (`numClasses`, or 1 + the largest label seen). */
+function labelsAndClasses(
+  who: string,
+  pred: ArrayInput,
+  target: ArrayInput,
+  numClasses: number | undefined,
+): { p: Int32Array; t: Int32Array; k: number } {
+  const p = toLabels(pred, who);
+  const t = labels(target, who);
+  sameLength(who, p, t);
   let k = numClasses;
   if (k === undefined) {
     k = 0;
@@ -125,7 +127,16 @@ export function confusionMatrix(pred: ArrayInput, target: ArrayInput, numClasses
     const predShape = shapeOf(pred);
     if (predShape.length === 2) k = Math.max(k, predShape[1]!);
   }
-  if (!Number.isInteger(k) || k < 1) throw new ValueError(`confusionMatrix: numClasses must be a positive integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 1) throw new ValueError(`${who}: numClasses must be a positive integer, got ${k}`);
+  return { p, t, k };
+}
+
+/**
+ * Confusion matrix `m[true][pred]` (counts) of shape `[numClasses, numClasses]`.
+ * `numClasses` defaults to 1 + the largest label seen.
+ */
+export function confusionMatrix(pred: ArrayInput, target: ArrayInput, numClasses?: number): number[][] {
+  const { p, t, k } = labelsAndClasses('confusionMatrix', pred, target, numClasses);
   const m = Array.from({ length: k }, () => new Array<number>(k!).fill(0));
   for (let i = 0; i < p.length; i++) {
     const a = t[i]!;
@@ -159,17 +170,7 @@ const harmonic = (p: number, r: number): number => (p + r === 0 ? 0 : (2 * p * r
  */
 export function classificationReport(pred: ArrayInput, target: ArrayInput, numClasses?: number): ClassificationReport {
   // per-class counts in O(N + k), not the k × k confusion matrix (5,000 classes: 25 million cells)
-  const p = toLabels(pred, 'classificationReport');
-  const t = labels(target, 'classificationReport');
-  sameLength('classificationReport', p, t);
-  let k = numClasses;
-  if (k === undefined) {
-    k = 0;
-    for (let i = 0; i < p.length; i++) k = Math.max(k, p[i]! + 1, t[i]! + 1);
-    const predShape = shapeOf(pred);
-    if (predShape.length === 2) k = Math.max(k, predShape[1]!);
-  }
-  if (!Number.isInteger(k) || k < 1) throw new ValueError(`classificationReport: numClasses must be a positive integer, got ${k}`);
+  const { p, t, k } = labelsAndClasses('classificationReport', pred, target, numClasses);
   const tpC = new Float64Array(k);
   const predCount = new Float64Array(k);
   const trueCount = new Float64Array(k);

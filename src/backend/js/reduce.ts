@@ -1,16 +1,7 @@
 /** Reference reduction and indexing kernels on contiguous arrays. */
 import { allocate, type DType, type TypedArray } from '../../core/dtype.js';
-import { contiguousStrides, numel } from '../../core/shape.js';
+import { contiguousStrides, numel, splitAxis } from '../../core/shape.js';
 import type { ArgReduceOp, Kernels, ReduceOp } from '../types.js';
-
-/** Split `shape` around `axis` into [outer, size, inner]. */
-export function splitAxis(shape: readonly number[], axis: number): [number, number, number] {
-  let outer = 1;
-  let inner = 1;
-  for (let i = 0; i < axis; i++) outer *= shape[i]!;
-  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i]!;
-  return [outer, shape[axis] ?? 1, inner];
-}
 
 export function reduce(op: ReduceOp, x: TypedArray, shape: readonly number[], axis: number, outDType: DType): TypedArray {
   const [outer, size, inner] = splitAxis(shape, axis);

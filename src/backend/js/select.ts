@@ -5,25 +5,16 @@
  */
 import { allocate, isFloat, type DType, type TypedArray } from '../../core/dtype.js';
 import { ValueError } from '../../core/errors.js';
-import { contiguousStrides } from '../../core/shape.js';
+import { contiguousStrides, splitAxis } from '../../core/shape.js';
 import type { Kernels, RoundingDivOp } from '../types.js';
 import { unary } from './elementwise.js';
-
-/** Split `shape` around `dim` into [outer, n, inner]. */
-export function lanes(shape: readonly number[], dim: number): [number, number, number] {
-  let outer = 1;
-  let inner = 1;
-  for (let i = 0; i < dim; i++) outer *= shape[i]!;
-  for (let i = dim + 1; i < shape.length; i++) inner *= shape[i]!;
-  return [outer, shape.length === 0 ? 1 : shape[dim]!, inner];
-}
 
 /**
  * int32 permutation sorting each lane (a stable sort; NaN counts as larger than every number, as in
  * PyTorch, so it comes last ascending and first descending).
  */
 export function argsortLanes(x: TypedArray, shape: readonly number[], dim: number, descending: boolean): Int32Array {
-  const [outer, n, inner] = lanes(shape, dim);
+  const [outer, n, inner] = splitAxis(shape, dim);
   const out = new Int32Array(x.length);
   const idx = new Array<number>(n);
   const vals = new Float64Array(n);
@@ -57,7 +48,7 @@ export function argsortLanes(x: TypedArray, shape: readonly number[], dim: numbe
 
 /** Running sum (`prod` false) or product along `dim`, in the output dtype, added in order. */
 export function scanLanes(x: TypedArray, shape: readonly number[], dim: number, prod: boolean, dtype: DType): TypedArray {
-  const [outer, n, inner] = lanes(shape, dim);
+  const [outer, n, inner] = splitAxis(shape, dim);
   const out = allocate(dtype, x.length);
   for (let o = 0; o < outer; o++)
     for (let i = 0; i < inner; i++) {
@@ -87,7 +78,7 @@ export function cumprodGradLanes(
   dim: number,
   dtype: DType,
 ): TypedArray {
-  const [outer, n, inner] = lanes(shape, dim);
+  const [outer, n, inner] = splitAxis(shape, dim);
   const out = allocate(dtype, x.length);
   for (let o = 0; o < outer; o++)
     for (let i = 0; i < inner; i++) {
@@ -122,7 +113,7 @@ export function cumprodGradLanes(
 
 /** int32 index of the running max (`max`) or min along `dim`; a later equal value (or NaN) takes over, as in PyTorch. */
 export function cumExtremeIndexLanes(x: TypedArray, shape: readonly number[], dim: number, max: boolean): Int32Array {
-  const [outer, n, inner] = lanes(shape, dim);
+  const [outer, n, inner] = splitAxis(shape, dim);
   const out = new Int32Array(x.length);
   for (let o = 0; o < outer; o++)
     for (let i = 0; i < inner; i++) {

@@ -4,7 +4,7 @@
  */
 import type { DType } from '../../core/dtype.js';
 import { NotSupportedError } from '../../core/errors.js';
-import { numel } from '../../core/shape.js';
+import { numel, splitAxis } from '../../core/shape.js';
 import { noKernel } from '../gpu.js';
 import type { BinaryOp, UnaryOp, View } from '../types.js';
 import { WebGpuRuntime, type Elem } from './runtime.js';
@@ -25,6 +25,7 @@ fn at(i: i32, k: i32) -> i32 {
   }
   return o;
 }
+fn laneBase(l: i32) -> i32 { return (l / md[3]) * md[2] * md[3] + l % md[3]; }
 fn p0() -> f32 { return bitcast<f32>(md[37]); }
 fn p1() -> f32 { return bitcast<f32>(md[38]); }
 fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
@@ -275,6 +276,14 @@ export function meta(shape: readonly number[], views: readonly View[], p0 = 0, p
   return m;
 }
 
+/**
+ * WGSL, inside a lane kernel's entry (after INDEX1D): `len`, `inner` and `base`, the first element of lane
+ * `i` of a contiguous [outer, len, inner] tensor (metadata from `laneMeta`; `laneBase(l)` is in INDEX).
+ */
+export const LANE = `let len = md[2];
+  let inner = md[3];
+  let base = laneBase(i);`;
+
 /** Metadata of a lane kernel over a contiguous [outer, len, inner] tensor: `lanes` invocations (+ a flag word). */
 export function laneMeta(lanes: number, len: number, inner: number, flags = 0): Int32Array {
   const m = new Int32Array(META);
@@ -283,6 +292,16 @@ export function laneMeta(lanes: number, len: number, inner: number, flags = 0): 
   m[3] = inner;
   m[39] = flags;
   return m;
+}
+
+/**
+ * WGSL storage bindings 1… of a kernel (binding 0 is the metadata), one `[name, element type]` each,
+ * `true` third for a buffer the kernel writes.
+ */
+export function bindings(...vars: [name: string, elem: string, write?: boolean][]): string {
+  return vars
+    .map(([name, elem, write], k) => `@group(0) @binding(${k + 1}) var<storage, ${write ? 'read_write' : 'read'}> ${name}: array<${elem}>;`)
+    .join('\n');
 }
 
 /** A fresh GPU storage for a kernel's result (float64 results are float32 on the GPU). */
@@ -295,11 +314,5 @@ export function floatsOnly(where: string, ...bs: { elem: Elem }[]): void {
   if (bs.some((b) => b.elem !== 'f32')) throw noKernel(`${where} of integer tensors`);
 }
 
-/** outer × len × inner split of a contiguous shape around `axis` (the js kernels' splitAxis). */
-export function split(shape: readonly number[], axis: number): [number, number, number] {
-  let outer = 1;
-  let inner = 1;
-  for (let d = 0; d < axis; d++) outer *= shape[d]!;
-  for (let d = axis + 1; d < shape.length; d++) inner *= shape[d]!;
-  return [outer, shape.length === 0 ? 1 : shape[axis]!, inner];
-}
+/** outer × len × inner split of a contiguous shape around `axis` (core/shape's splitAxis). */
+export const split = splitAxis;

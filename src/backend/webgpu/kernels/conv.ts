@@ -3,7 +3,7 @@ import type { DType } from '../../../core/dtype.js';
 import { noKernel } from '../../gpu.js';
 import type { Conv2dArgs, Kernels, Pool2dArgs } from '../../types.js';
 import { WebGpuRuntime } from '../runtime.js';
-import { ENTRY1D, HEADER, INDEX, INDEX1D, floatsOnly, kernelOut } from '../wgsl.js';
+import { ENTRY1D, HEADER, INDEX, INDEX1D, floatsOnly, kernelOut, bindings } from '../wgsl.js';
 
 export function convKernels(rt: WebGpuRuntime) {
   const out = (dtype: DType, n: number, where: string) => kernelOut(rt, dtype, n, where);
@@ -33,9 +33,7 @@ export function convKernels(rt: WebGpuRuntime) {
     floatsOnly('conv2d', bx, bw);
     const bias = a.bias ?? null;
     const bb = bias !== null ? rt.bind(bias, 'conv2d') : null;
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<f32>;
-@group(0) @binding(2) var<storage, read> ws: array<f32>;
-@group(0) @binding(3) var<storage, read_write> ys: array<f32>;
+    const code = `${HEADER}${bindings(['xs', 'f32'], ['ws', 'f32'], ['ys', 'f32', true])}
 ${bb !== null ? '@group(0) @binding(4) var<storage, read> bias: array<f32>;' : ''}
 ${ENTRY1D} {
   ${INDEX1D}${SIZES}
@@ -69,9 +67,7 @@ ${ENTRY1D} {
     const bg = rt.bind(gy, 'conv2dGradInput');
     const bw = rt.bind(w, 'conv2dGradInput');
     floatsOnly('conv2dGradInput', bg, bw);
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> gs: array<f32>;
-@group(0) @binding(2) var<storage, read> ws: array<f32>;
-@group(0) @binding(3) var<storage, read_write> ys: array<f32>;
+    const code = `${HEADER}${bindings(['gs', 'f32'], ['ws', 'f32'], ['ys', 'f32', true])}
 ${ENTRY1D} {
   ${INDEX1D}${SIZES}
   let ix = i % W; let iy = (i / W) % H; let c = (i / (W * H)) % CI; let b = i / (W * H * CI);
@@ -104,9 +100,7 @@ ${ENTRY1D} {
     const bx = rt.bind(x, 'conv2dGradWeight');
     const bg = rt.bind(gy, 'conv2dGradWeight');
     floatsOnly('conv2dGradWeight', bx, bg);
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<f32>;
-@group(0) @binding(2) var<storage, read> gs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> ys: array<f32>;
+    const code = `${HEADER}${bindings(['xs', 'f32'], ['gs', 'f32'], ['ys', 'f32', true])}
 ${ENTRY1D} {
   ${INDEX1D}${SIZES}
   let kx = i % KW; let ky = (i / KW) % KH; let ci = (i / (KW * KH)) % CIG; let co = i / (KW * KH * CIG);
@@ -136,9 +130,7 @@ ${ENTRY1D} {
     if (total === 0) return { out: o.handle, indices: idx.handle as Int32Array };
     const bx = rt.bind(x, 'maxPool2d');
     floatsOnly('maxPool2d', bx);
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<f32>;
-@group(0) @binding(2) var<storage, read_write> ys: array<f32>;
-@group(0) @binding(3) var<storage, read_write> idx: array<i32>;
+    const code = `${HEADER}${bindings(['xs', 'f32'], ['ys', 'f32', true], ['idx', 'i32', true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}${SIZES}
@@ -176,9 +168,7 @@ ${ENTRY1D} {
     const bg = rt.bind(gy, 'maxPool2dGrad');
     const bi = rt.bind(indices, 'maxPool2dGrad');
     floatsOnly('maxPool2dGrad', bg);
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> gs: array<f32>;
-@group(0) @binding(2) var<storage, read> idx: array<i32>;
-@group(0) @binding(3) var<storage, read_write> ys: array<f32>;
+    const code = `${HEADER}${bindings(['gs', 'f32'], ['idx', 'i32'], ['ys', 'f32', true])}
 ${ENTRY1D} {
   ${INDEX1D}${SIZES}
   let ix = i % W; let iy = (i / W) % H; let p = i / (W * H);
@@ -226,8 +216,7 @@ fn div(oy: i32, ox: i32) -> f32 {
     if (a.divisor > 0 && !Number.isInteger(a.divisor)) throw noKernel('avgPool2d with a fractional divisor');
     const bx = rt.bind(x, 'avgPool2d');
     floatsOnly('avgPool2d', bx);
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<f32>;
-@group(0) @binding(2) var<storage, read_write> ys: array<f32>;
+    const code = `${HEADER}${bindings(['xs', 'f32'], ['ys', 'f32', true])}
 ${AVG}
 ${ENTRY1D} {
   ${INDEX1D}${SIZES}
@@ -248,8 +237,7 @@ ${ENTRY1D} {
     if (a.divisor > 0 && !Number.isInteger(a.divisor)) throw noKernel('avgPool2dGrad with a fractional divisor');
     const bg = rt.bind(gy, 'avgPool2dGrad');
     floatsOnly('avgPool2dGrad', bg);
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> gs: array<f32>;
-@group(0) @binding(2) var<storage, read_write> ys: array<f32>;
+    const code = `${HEADER}${bindings(['gs', 'f32'], ['ys', 'f32', true])}
 ${AVG}
 ${ENTRY1D} {
   ${INDEX1D}${SIZES}

@@ -10,6 +10,7 @@ import {
   INDEX,
   INDEX1D,
   INT_BINARY,
+  LANE,
   MATH,
   laneMeta,
   binaryExpr,
@@ -21,6 +22,7 @@ import {
   store,
   unaryExpr,
   split,
+  bindings,
 } from '../wgsl.js';
 
 export function elementwiseKernels(rt: WebGpuRuntime) {
@@ -38,8 +40,7 @@ export function elementwiseKernels(rt: WebGpuRuntime) {
       if (!Number.isNaN(p0)) flags |= 1;
       if (!Number.isNaN(p1)) flags |= 2;
     }
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
-@group(0) @binding(2) var<storage, read_write> ys: array<${elemOf(gpuOut(outDType), op)}>;
+    const code = `${HEADER}${bindings(['xs', bx.elem], ['ys', elemOf(gpuOut(outDType), op), true])}
 ${INDEX}${MATH}${CLAMP}
 ${ENTRY1D} {
   ${INDEX1D}  let x = ${load('xs[at(i, 0)]', bx.elem, c)};
@@ -58,9 +59,7 @@ ${ENTRY1D} {
     const ba = rt.bind(a.data, op);
     const bb = rt.bind(b.data, op);
     const c: Elem = ba.elem === 'i32' && bb.elem === 'i32' && outDType !== 'float32' && INT_BINARY.has(op) ? 'i32' : 'f32';
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> as_: array<${ba.elem}>;
-@group(0) @binding(2) var<storage, read> bs_: array<${bb.elem}>;
-@group(0) @binding(3) var<storage, read_write> ys: array<${elemOf(gpuOut(outDType), op)}>;
+    const code = `${HEADER}${bindings(['as_', ba.elem], ['bs_', bb.elem], ['ys', elemOf(gpuOut(outDType), op), true])}
 ${INDEX}${MATH}
 ${ENTRY1D} {
   ${INDEX1D}  let a = ${load('as_[at(i, 0)]', ba.elem, c)};
@@ -81,10 +80,7 @@ ${ENTRY1D} {
     const ba = rt.bind(a.data, 'where');
     const bb = rt.bind(b.data, 'where');
     const e = elemOf(gpuOut(outDType), 'where');
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> cs: array<${bc.elem}>;
-@group(0) @binding(2) var<storage, read> as_: array<${ba.elem}>;
-@group(0) @binding(3) var<storage, read> bs_: array<${bb.elem}>;
-@group(0) @binding(4) var<storage, read_write> ys: array<${e}>;
+    const code = `${HEADER}${bindings(['cs', bc.elem], ['as_', ba.elem], ['bs_', bb.elem], ['ys', e, true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  let c = cs[at(i, 0)] != ${bc.elem === 'f32' ? '0.0' : '0'};
@@ -115,13 +111,10 @@ ${ENTRY1D} {
       max: c === 'f32' ? 'select(select(acc, v, v > acc), v, isnan_(v) || isnan_(acc))' : 'max(acc, v)',
       min: c === 'f32' ? 'select(select(acc, v, v < acc), v, isnan_(v) || isnan_(acc))' : 'min(acc, v)',
     };
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
-@group(0) @binding(2) var<storage, read_write> ys: array<${elemOf(od, op)}>;
+    const code = `${HEADER}${bindings(['xs', bx.elem], ['ys', elemOf(od, op), true])}
 ${INDEX}
 ${ENTRY1D} {
-  ${INDEX1D}  let len = md[2];
-  let inner = md[3];
-  let base = (i / inner) * len * inner + i % inner;
+  ${INDEX1D}  ${LANE}
   let v0 = ${load('xs[base]', bx.elem, c)};
   var acc = ${init[op]};
   for (var j = 0; j < len; j = j + 1) {
@@ -141,13 +134,10 @@ ${ENTRY1D} {
     if (n === 0) return o.handle as Int32Array;
     const bx = rt.bind(x, op);
     const better = op === 'argmax' ? '>' : '<';
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
-@group(0) @binding(2) var<storage, read_write> ys: array<i32>;
+    const code = `${HEADER}${bindings(['xs', bx.elem], ['ys', 'i32', true])}
 ${INDEX}
 ${ENTRY1D} {
-  ${INDEX1D}  let len = md[2];
-  let inner = md[3];
-  let base = (i / inner) * len * inner + i % inner;
+  ${INDEX1D}  ${LANE}
   var best = f32(xs[base]);
   var k = 0;
   for (var j = 1; j < len; j = j + 1) {
@@ -168,13 +158,10 @@ ${ENTRY1D} {
     const o = out('float32', outer * len * inner, 'prodGrad');
     if (n === 0 || len === 0) return o.handle;
     const bx = rt.bind(x, 'prodGrad');
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
-@group(0) @binding(2) var<storage, read_write> ys: array<f32>;
+    const code = `${HEADER}${bindings(['xs', bx.elem], ['ys', 'f32', true])}
 ${INDEX}
 ${ENTRY1D} {
-  ${INDEX1D}  let len = md[2];
-  let inner = md[3];
-  let base = (i / inner) * len * inner + i % inner;
+  ${INDEX1D}  ${LANE}
   var acc = 1.0;
   for (var j = 0; j < len; j = j + 1) {
     ys[base + j * inner] = acc;
@@ -196,8 +183,7 @@ ${ENTRY1D} {
     if (n === 0) return;
     const bx = rt.bind(x.data, 'copy_');
     const bd = rt.bind(dst.host!, 'copy_');
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
-@group(0) @binding(2) var<storage, read_write> ys: array<${bd.elem}>;
+    const code = `${HEADER}${bindings(['xs', bx.elem], ['ys', bd.elem, true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  ys[at(i, 1)] = ${store(load('xs[at(i, 0)]', bx.elem, bx.elem), bx.elem, dst.dtype)};
@@ -226,10 +212,7 @@ ${ENTRY1D} {
     }
     const bx = rt.bind(x.data, 'in-place write');
     const bd = rt.bind(dst.host!, 'in-place write');
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
-@group(0) @binding(2) var<storage, read> ps: array<i32>;
-@group(0) @binding(3) var<storage, read> fs: array<i32>;
-@group(0) @binding(4) var<storage, read_write> ys: array<${bd.elem}>;
+    const code = `${HEADER}${bindings(['xs', bx.elem], ['ps', 'i32'], ['fs', 'i32'], ['ys', bd.elem, true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  ys[ps[i]] = ${store(load('xs[at(fs[i], 0)]', bx.elem, bx.elem), bx.elem, dst.dtype)};

@@ -4,7 +4,7 @@ import { NotSupportedError } from '../../../core/errors.js';
 import { numel } from '../../../core/shape.js';
 import type { Kernels } from '../../types.js';
 import { WebGpuRuntime } from '../runtime.js';
-import { ENTRY1D, HEADER, INDEX1D, MAXD, META, kernelOut, split } from '../wgsl.js';
+import { ENTRY1D, HEADER, INDEX1D, MAXD, META, kernelOut, split, bindings } from '../wgsl.js';
 
 export function indexKernels(rt: WebGpuRuntime) {
   const out = (dtype: DType, n: number, where: string) => kernelOut(rt, dtype, n, where);
@@ -16,9 +16,7 @@ export function indexKernels(rt: WebGpuRuntime) {
     if (total === 0) return o.handle;
     const bx = rt.bind(x, 'indexSelect');
     const bi = rt.bind(index, 'indexSelect');
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
-@group(0) @binding(2) var<storage, read> ix: array<i32>;
-@group(0) @binding(3) var<storage, read_write> ys: array<${bx.elem}>;
+    const code = `${HEADER}${bindings(['xs', bx.elem], ['ix', 'i32'], ['ys', bx.elem, true])}
 ${ENTRY1D} {
   ${INDEX1D}  let size = md[2]; let k = md[3]; let inner = md[4];
   let r = i % inner; let j = (i / inner) % k; let q = i / (inner * k);
@@ -40,9 +38,7 @@ ${ENTRY1D} {
     const bs = rt.bind(src, 'indexAdd');
     const bi = rt.bind(index, 'indexAdd');
     const zero = bs.elem === 'f32' ? '0.0' : '0';
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> ss: array<${bs.elem}>;
-@group(0) @binding(2) var<storage, read> ix: array<i32>;
-@group(0) @binding(3) var<storage, read_write> ys: array<${bs.elem}>;
+    const code = `${HEADER}${bindings(['ss', bs.elem], ['ix', 'i32'], ['ys', bs.elem, true])}
 ${ENTRY1D} {
   ${INDEX1D}  let size = md[2]; let k = md[3]; let inner = md[4];
   let r = i % inner; let t = (i / inner) % size; let q = i / (inner * size);
@@ -79,9 +75,7 @@ ${ENTRY1D} {
     if (total === 0) return o.handle;
     const bx = rt.bind(x, 'gather');
     const bi = rt.bind(index, 'gather');
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
-@group(0) @binding(2) var<storage, read> ix: array<i32>;
-@group(0) @binding(3) var<storage, read_write> ys: array<${bx.elem}>;
+    const code = `${HEADER}${bindings(['xs', bx.elem], ['ix', 'i32'], ['ys', bx.elem, true])}
 ${ENTRY1D} {
   ${INDEX1D}  var rem = i;
   var off = 0;
@@ -106,9 +100,7 @@ ${ENTRY1D} {
     const bi = rt.bind(index, 'scatterAdd');
     const zero = bs.elem === 'f32' ? '0.0' : '0';
     // one invocation per output element: the index positions that agree with it off the axis, and whose index hits it
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> ss: array<${bs.elem}>;
-@group(0) @binding(2) var<storage, read> ix: array<i32>;
-@group(0) @binding(3) var<storage, read_write> ys: array<${bs.elem}>;
+    const code = `${HEADER}${bindings(['ss', bs.elem], ['ix', 'i32'], ['ys', bs.elem, true])}
 ${ENTRY1D} {
   ${INDEX1D}  let ax = md[37];
   var rem = i;

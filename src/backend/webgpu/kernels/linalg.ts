@@ -4,7 +4,7 @@ import { NotSupportedError } from '../../../core/errors.js';
 import { noKernel } from '../../gpu.js';
 import type { Kernels, MatmulArgs } from '../../types.js';
 import { WebGpuRuntime, elemOf } from '../runtime.js';
-import { ENTRY1D, HEADER, INDEX, INDEX1D, META, kernelOut } from '../wgsl.js';
+import { ENTRY1D, HEADER, INDEX, INDEX1D, META, kernelOut, bindings } from '../wgsl.js';
 
 export function linalgKernels(rt: WebGpuRuntime) {
   const out = (dtype: DType, n: number, where: string) => kernelOut(rt, dtype, n, where);
@@ -21,9 +21,7 @@ export function linalgKernels(rt: WebGpuRuntime) {
     if (ba.elem !== 'f32' || bb.elem !== 'f32') throw noKernel('matmul of integer tensors');
     const A = transA ? 'as_[oa + p * M + r]' : 'as_[oa + r * K + p]';
     const B = transB ? 'bs_[ob + c * K + p]' : 'bs_[ob + p * N + c]';
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> as_: array<f32>;
-@group(0) @binding(2) var<storage, read> bs_: array<f32>;
-@group(0) @binding(3) var<storage, read_write> ys: array<f32>;
+    const code = `${HEADER}${bindings(['as_', 'f32'], ['bs_', 'f32'], ['ys', 'f32', true])}
 ${bbias !== null ? '@group(0) @binding(4) var<storage, read> bias: array<f32>;\n' : ''}
 var<workgroup> ta: array<f32, ${TILE * TILE}>;
 var<workgroup> tb: array<f32, ${TILE * TILE}>;
@@ -72,11 +70,7 @@ fn ldb(ob: i32, p: i32, c: i32, K: i32, N: i32) -> f32 { return ${B}; }
     const bx = rt.bind(x, 'softmaxCrossEntropy');
     const bt = rt.bind(target, 'softmaxCrossEntropy');
     const bw = rt.bind(weight, 'softmaxCrossEntropy');
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<f32>;
-@group(0) @binding(2) var<storage, read> ts: array<i32>;
-@group(0) @binding(3) var<storage, read> ws: array<f32>;
-@group(0) @binding(4) var<storage, read_write> loss: array<f32>;
-@group(0) @binding(5) var<storage, read_write> probs: array<f32>;
+    const code = `${HEADER}${bindings(['xs', 'f32'], ['ts', 'i32'], ['ws', 'f32'], ['loss', 'f32', true], ['probs', 'f32', true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  let c = md[2];
@@ -104,11 +98,7 @@ ${ENTRY1D} {
     const bt = rt.bind(target, 'softmaxCrossEntropyGrad');
     const bw = rt.bind(weight, 'softmaxCrossEntropyGrad');
     const bg = rt.bind(g, 'softmaxCrossEntropyGrad');
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> ps: array<f32>;
-@group(0) @binding(2) var<storage, read> ts: array<i32>;
-@group(0) @binding(3) var<storage, read> ws: array<f32>;
-@group(0) @binding(4) var<storage, read> gs: array<f32>;
-@group(0) @binding(5) var<storage, read_write> ys: array<f32>;
+    const code = `${HEADER}${bindings(['ps', 'f32'], ['ts', 'i32'], ['ws', 'f32'], ['gs', 'f32'], ['ys', 'f32', true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  let c = md[2];

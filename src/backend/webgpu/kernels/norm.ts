@@ -2,7 +2,7 @@
 import type { DType } from '../../../core/dtype.js';
 import type { Kernels } from '../../types.js';
 import { WebGpuRuntime, type Elem } from '../runtime.js';
-import { ENTRY1D, HEADER, INDEX1D, floatsOnly, kernelOut } from '../wgsl.js';
+import { ENTRY1D, HEADER, INDEX1D, floatsOnly, kernelOut, bindings } from '../wgsl.js';
 
 export function normKernels(rt: WebGpuRuntime) {
   const out = (dtype: DType, n: number, where: string) => kernelOut(rt, dtype, n, where);
@@ -24,8 +24,7 @@ export function normKernels(rt: WebGpuRuntime) {
     if (c === 0) return o.handle;
     const bx = rt.bind(x, 'batchNormStats');
     floatsOnly('batchNormStats', bx);
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<f32>;
-@group(0) @binding(2) var<storage, read_write> ys: array<f32>;
+    const code = `${HEADER}${bindings(['xs', 'f32'], ['ys', 'f32', true])}
 ${ENTRY1D} {
   ${INDEX1D}${BN}
   let cnt = f32(BN * BI);
@@ -47,12 +46,7 @@ ${ENTRY1D} {
     if (total === 0) return o.handle;
     const bs = [x, mean, vari, w, b].map((a) => rt.bind(a, 'batchNormForward'));
     floatsOnly('batchNormForward', ...bs);
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<f32>;
-@group(0) @binding(2) var<storage, read> ms: array<f32>;
-@group(0) @binding(3) var<storage, read> vs: array<f32>;
-@group(0) @binding(4) var<storage, read> ws: array<f32>;
-@group(0) @binding(5) var<storage, read> bs: array<f32>;
-@group(0) @binding(6) var<storage, read_write> ys: array<f32>;
+    const code = `${HEADER}${bindings(['xs', 'f32'], ['ms', 'f32'], ['vs', 'f32'], ['ws', 'f32'], ['bs', 'f32'], ['ys', 'f32', true])}
 ${INVSTD}
 ${ENTRY1D} {
   ${INDEX1D}${BN}
@@ -68,11 +62,7 @@ ${ENTRY1D} {
     if (c === 0) return o.handle;
     const bs = [g, x, mean, vari].map((a) => rt.bind(a, 'batchNormGradSums'));
     floatsOnly('batchNormGradSums', ...bs);
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> gs: array<f32>;
-@group(0) @binding(2) var<storage, read> xs: array<f32>;
-@group(0) @binding(3) var<storage, read> ms: array<f32>;
-@group(0) @binding(4) var<storage, read> vs: array<f32>;
-@group(0) @binding(5) var<storage, read_write> ys: array<f32>;
+    const code = `${HEADER}${bindings(['gs', 'f32'], ['xs', 'f32'], ['ms', 'f32'], ['vs', 'f32'], ['ys', 'f32', true])}
 ${INVSTD}
 ${ENTRY1D} {
   ${INDEX1D}${BN}
@@ -98,13 +88,7 @@ ${ENTRY1D} {
     const bsum = sums !== null ? rt.bind(sums, 'batchNormGradInput') : { buffer: rt.temp(new Float32Array(1)), elem: 'f32' as Elem };
     floatsOnly('batchNormGradInput', ...bs, bsum);
     const train = sums !== null;
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> gs: array<f32>;
-@group(0) @binding(2) var<storage, read> xs: array<f32>;
-@group(0) @binding(3) var<storage, read> ms: array<f32>;
-@group(0) @binding(4) var<storage, read> vs: array<f32>;
-@group(0) @binding(5) var<storage, read> ws: array<f32>;
-@group(0) @binding(6) var<storage, read> ss: array<f32>;
-@group(0) @binding(7) var<storage, read_write> ys: array<f32>;
+    const code = `${HEADER}${bindings(['gs', 'f32'], ['xs', 'f32'], ['ms', 'f32'], ['vs', 'f32'], ['ws', 'f32'], ['ss', 'f32'], ['ys', 'f32', true])}
 ${INVSTD}
 ${ENTRY1D} {
   ${INDEX1D}${BN}

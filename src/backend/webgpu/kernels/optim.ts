@@ -1,9 +1,12 @@
 /** WGSL kernels of the webgpu backend: Fused SGD and Adam/AdamW updates. */
 import type { TypedArray } from '../../../core/dtype.js';
 import { adamScalars, sgdScalars } from '../../optim_scalars.js';
-import type { AdagradUpdateArgs, AdamUpdateArgs, RmspropUpdateArgs, SgdUpdateArgs } from '../../types.js';
+import type { Kernels } from '../../types.js';
 import { WebGpuRuntime } from '../runtime.js';
-import { ENTRY1D, HEADER, INDEX, INDEX1D } from '../wgsl.js';
+import { ENTRY1D, HEADER, INDEX, INDEX1D, bindings } from '../wgsl.js';
+
+/** A fused optimizer kernel's signature, as the kernel table declares it. */
+type Fused<K extends 'sgdUpdate' | 'adamUpdate' | 'adagradUpdate' | 'rmspropUpdate'> = NonNullable<Kernels[K]>;
 
 export function optimKernels(rt: WebGpuRuntime) {
   /** Whether every array is a live GPU storage (the fused updates run only then; else "not handled"). */
@@ -11,15 +14,13 @@ export function optimKernels(rt: WebGpuRuntime) {
     return arrays.every((a) => a === null || rt.isGpu(a));
   }
 
-  const sgdUpdate = (p: TypedArray, g: ArrayLike<number>, buf: TypedArray | null, first: boolean, h: SgdUpdateArgs): boolean => {
+  const sgdUpdate: Fused<'sgdUpdate'> = (p, g, buf, first, h) => {
     if (!(p instanceof Float32Array) || !allGpu(p, g, buf)) return false;
     const n = p.length;
     if (n === 0) return true;
     const s = sgdScalars(h);
     const mom = h.momentum !== 0 && buf !== null;
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read_write> ps: array<f32>;
-@group(0) @binding(2) var<storage, read> gs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> bs: array<f32>;
+    const code = `${HEADER}${bindings(['ps', 'f32', true], ['gs', 'f32'], ['bs', 'f32', true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  let wd = bitcast<f32>(md[40]);
@@ -51,25 +52,13 @@ ${ENTRY1D} {
     return true;
   };
 
-  const adamUpdate = (
-    p: TypedArray,
-    g: ArrayLike<number>,
-    expAvg: TypedArray,
-    expAvgSq: TypedArray,
-    maxExpAvgSq: TypedArray | null,
-    step: number,
-    h: AdamUpdateArgs,
-  ): boolean => {
+  const adamUpdate: Fused<'adamUpdate'> = (p, g, expAvg, expAvgSq, maxExpAvgSq, step, h) => {
     if (!(p instanceof Float32Array) || !allGpu(p, g, expAvg, expAvgSq, maxExpAvgSq)) return false;
     const n = p.length;
     if (n === 0) return true;
     const s = adamScalars(step, h);
     const ams = h.amsgrad && maxExpAvgSq !== null;
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read_write> ps: array<f32>;
-@group(0) @binding(2) var<storage, read> gs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> ms: array<f32>;
-@group(0) @binding(4) var<storage, read_write> vs: array<f32>;
-@group(0) @binding(5) var<storage, read_write> mx: array<f32>;
+    const code = `${HEADER}${bindings(['ps', 'f32', true], ['gs', 'f32'], ['ms', 'f32', true], ['vs', 'f32', true], ['mx', 'f32', true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  let b1 = bitcast<f32>(md[40]);
@@ -129,13 +118,11 @@ ${ENTRY1D} {
   };
 
   /** Adagrad, in the reference loop's float32 order (src/optim/functional.ts). */
-  const adagradUpdate = (p: TypedArray, g: ArrayLike<number>, sum: TypedArray, step: number, h: AdagradUpdateArgs): boolean => {
+  const adagradUpdate: Fused<'adagradUpdate'> = (p, g, sum, step, h) => {
     if (!(p instanceof Float32Array) || !allGpu(p, g, sum)) return false;
     const n = p.length;
     if (n === 0) return true;
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read_write> ps: array<f32>;
-@group(0) @binding(2) var<storage, read> gs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> ss: array<f32>;
+    const code = `${HEADER}${bindings(['ps', 'f32', true], ['gs', 'f32'], ['ss', 'f32', true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  let wd = bitcast<f32>(md[40]);
@@ -166,24 +153,13 @@ ${ENTRY1D} {
   };
 
   /** RMSprop (plain, centered, with momentum), in the reference loop's float32 order. */
-  const rmspropUpdate = (
-    p: TypedArray,
-    g: ArrayLike<number>,
-    squareAvg: TypedArray,
-    gradAvg: TypedArray | null,
-    buf: TypedArray | null,
-    h: RmspropUpdateArgs,
-  ): boolean => {
+  const rmspropUpdate: Fused<'rmspropUpdate'> = (p, g, squareAvg, gradAvg, buf, h) => {
     const centered = h.centered && gradAvg !== null;
     const mom = h.momentum > 0 && buf !== null;
     if (!(p instanceof Float32Array) || !allGpu(p, g, squareAvg, centered ? gradAvg : null, mom ? buf : null)) return false;
     const n = p.length;
     if (n === 0) return true;
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read_write> ps: array<f32>;
-@group(0) @binding(2) var<storage, read> gs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> sq: array<f32>;
-@group(0) @binding(4) var<storage, read_write> ga: array<f32>;
-@group(0) @binding(5) var<storage, read_write> bs: array<f32>;
+    const code = `${HEADER}${bindings(['ps', 'f32', true], ['gs', 'f32'], ['sq', 'f32', true], ['ga', 'f32', true], ['bs', 'f32', true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  let wd = bitcast<f32>(md[40]);

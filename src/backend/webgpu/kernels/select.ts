@@ -4,12 +4,13 @@
  * assignment). Lanes follow the js kernels (backend/js/select.ts): a contiguous [outer, len, inner]
  * tensor is processed along its middle axis, one lane per (outer, inner) pair.
  */
-import type { DType } from '../../../core/dtype.js';
+import type { DType, TypedArray } from '../../../core/dtype.js';
+import type { GpuBuffer } from '../gpu-types.js';
 import { numel } from '../../../core/shape.js';
 import type { Kernels, RoundingDivOp } from '../../types.js';
 import { scatterPositions } from '../../js/select.js';
 import { WebGpuRuntime, type Elem } from '../runtime.js';
-import { ENTRY1D, HEADER, INDEX, INDEX1D, META, gpuOut, kernelOut, laneMeta, load, meta, split, store } from '../wgsl.js';
+import { ENTRY1D, HEADER, INDEX, INDEX1D, LANE, META, gpuOut, kernelOut, laneMeta, load, meta, split, store, bindings } from '../wgsl.js';
 
 /** WGSL of each rounding division on f32 (PyTorch's formulas; fmod corrected to C's exact remainder where a/b rounds). */
 const FLOAT_DIV: Record<RoundingDivOp, string> = {
@@ -66,9 +67,20 @@ fn ifloordiv_(a: i32, b: i32) -> i32 {
 
 export function selectKernels(rt: WebGpuRuntime) {
   const out = (dtype: DType, n: number, where: string) => kernelOut(rt, dtype, n, where);
-  const LANE = `let len = md[2];
-  let inner = md[3];
-  let base = (i / inner) * len * inner + i % inner;`;
+
+  /** Copy contiguous `x` (converted to `c`) into the fresh result buffer `dst` (putFlat and scatterReduce start from it). */
+  const copyTo = (x: TypedArray, dst: GpuBuffer, c: Elem, where: string): void => {
+    if (x.length === 0) return;
+    const bx = rt.bind(x, where);
+    const code = `${HEADER}${bindings(['xs', bx.elem], ['ys', c, true])}
+${INDEX}
+${ENTRY1D} {
+  ${INDEX1D}  ys[i] = ${load('xs[i]', bx.elem, c)};
+}`;
+    const m = new Int32Array(META);
+    m[0] = x.length;
+    rt.run(code, [rt.temp(m), bx.buffer, dst], WebGpuRuntime.groups1d(x.length));
+  };
 
   const roundingDiv: Kernels['roundingDiv'] = (op, a, b, shape, outDType) => {
     const n = numel(shape);
@@ -77,9 +89,7 @@ export function selectKernels(rt: WebGpuRuntime) {
     const ba = rt.bind(a.data, op);
     const bb = rt.bind(b.data, op);
     const c: Elem = gpuOut(outDType) === 'float32' ? 'f32' : 'i32';
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> as_: array<${ba.elem}>;
-@group(0) @binding(2) var<storage, read> bs_: array<${bb.elem}>;
-@group(0) @binding(3) var<storage, read_write> ys: array<${c}>;
+    const code = `${HEADER}${bindings(['as_', ba.elem], ['bs_', bb.elem], ['ys', c, true])}
 ${INDEX}${DIV_HELPERS}
 ${ENTRY1D} {
   ${INDEX1D}  let a = ${load('as_[at(i, 0)]', ba.elem, c)};
@@ -98,8 +108,7 @@ ${ENTRY1D} {
     if (lanes === 0 || len === 0) return o.handle;
     const bx = rt.bind(x, 'scan');
     const c: Elem = od === 'float32' ? 'f32' : 'i32';
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
-@group(0) @binding(2) var<storage, read_write> ys: array<${c}>;
+    const code = `${HEADER}${bindings(['xs', bx.elem], ['ys', c, true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  ${LANE}
@@ -123,10 +132,7 @@ ${ENTRY1D} {
     const by = rt.bind(y, 'cumprodGrad');
     const bg = rt.bind(g, 'cumprodGrad');
     // the js kernel's algorithm: suffix sums of g·y / x before the first zero z, one running product at z
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
-@group(0) @binding(2) var<storage, read> ysv: array<${by.elem}>;
-@group(0) @binding(3) var<storage, read> gs: array<${bg.elem}>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+    const code = `${HEADER}${bindings(['xs', bx.elem], ['ysv', by.elem], ['gs', bg.elem], ['out', 'f32', true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  ${LANE}
@@ -164,8 +170,7 @@ ${ENTRY1D} {
     if (lanes === 0 || len === 0) return o.handle as Int32Array;
     const bx = rt.bind(x, 'cumExtremeIndex');
     const nan = bx.elem === 'f32' ? 'isnan_(v)' : 'false';
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
-@group(0) @binding(2) var<storage, read_write> ys: array<i32>;
+    const code = `${HEADER}${bindings(['xs', bx.elem], ['ys', 'i32', true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  ${LANE}
@@ -198,18 +203,14 @@ ${ENTRY1D} {
     const K = bx.elem;
     const keys = rt.alloc(K === 'f32' ? 'float32' : 'int32', lanes * P, 'argsort');
     const idx = rt.alloc('int32', lanes * P, 'argsort');
-    const init = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
-@group(0) @binding(2) var<storage, read_write> ks: array<${K}>;
-@group(0) @binding(3) var<storage, read_write> js: array<i32>;
+    const init = `${HEADER}${bindings(['xs', bx.elem], ['ks', K, true], ['js', 'i32', true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  let len = md[2];
-  let inner = md[3];
   let P = md[4];
-  let lane = i / P;
   let k = i % P;
-  let base = (lane / inner) * len * inner + lane % inner;
-  if (k < len) { ks[i] = xs[base + k * inner]; } else { ks[i] = ${K}(0); }
+  let base = laneBase(i / P);
+  if (k < len) { ks[i] = xs[base + k * md[3]]; } else { ks[i] = ${K}(0); }
   js[i] = k;
 }`;
     const m0 = laneMeta(lanes * P, len, inner);
@@ -218,8 +219,7 @@ ${ENTRY1D} {
     // before(a, b): whether element a sorts before element b
     const nan = K === 'f32' ? 'isnan_(v)' : 'false';
     const cls = `fn cls(v: ${K}, j: i32, len: i32) -> i32 { if (j >= len) { return 2; } if (${nan}) { return ${descending ? 0 : 1}; } return ${descending ? 1 : 0}; }`;
-    const step = `${HEADER}@group(0) @binding(1) var<storage, read_write> ks: array<${K}>;
-@group(0) @binding(2) var<storage, read_write> js: array<i32>;
+    const step = `${HEADER}${bindings(['ks', K, true], ['js', 'i32', true])}
 ${INDEX}
 ${cls}
 fn before(va: ${K}, ja: i32, vb: ${K}, jb: i32, len: i32) -> bool {
@@ -263,17 +263,13 @@ ${ENTRY1D} {
         m[6] = j;
         rt.run(step, [rt.temp(m), keys.buffer, idx.buffer], WebGpuRuntime.groups1d(half));
       }
-    const fin = `${HEADER}@group(0) @binding(1) var<storage, read> js: array<i32>;
-@group(0) @binding(2) var<storage, read_write> ys: array<i32>;
+    const fin = `${HEADER}${bindings(['js', 'i32'], ['ys', 'i32', true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  let len = md[2];
-  let inner = md[3];
-  let P = md[4];
   let lane = i / len;
   let k = i % len;
-  let base = (lane / inner) * len * inner + lane % inner;
-  ys[base + k * inner] = js[lane * P + k];
+  ys[laneBase(lane) + k * md[3]] = js[lane * md[4] + k];
 }`;
     const m1 = laneMeta(lanes * len, len, inner);
     m1[4] = P;
@@ -288,19 +284,8 @@ ${ENTRY1D} {
   const putFlat: Kernels['putFlat'] = (base, index, values, outDType) => {
     const od = gpuOut(outDType);
     const o = out(od, base.length, 'putFlat');
-    const bb = rt.bind(base, 'putFlat');
     const c: Elem = od === 'float32' ? 'f32' : 'i32';
-    if (base.length > 0) {
-      const copy = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bb.elem}>;
-@group(0) @binding(2) var<storage, read_write> ys: array<${c}>;
-${INDEX}
-${ENTRY1D} {
-  ${INDEX1D}  ys[i] = ${load('xs[i]', bb.elem, c)};
-}`;
-      const m = new Int32Array(META);
-      m[0] = base.length;
-      rt.run(copy, [rt.temp(m), bb.buffer, o.buffer], WebGpuRuntime.groups1d(base.length));
-    }
+    copyTo(base, o.buffer, c, 'putFlat');
     // the last write per position wins: keep, for each written position, its last k
     const seen = new Set<number>();
     const pos: number[] = [];
@@ -314,10 +299,7 @@ ${ENTRY1D} {
     }
     if (pos.length === 0) return o.handle;
     const bv = rt.bind(values, 'putFlat');
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> ps: array<i32>;
-@group(0) @binding(2) var<storage, read> fs: array<i32>;
-@group(0) @binding(3) var<storage, read> vs: array<${bv.elem}>;
-@group(0) @binding(4) var<storage, read_write> ys: array<${c}>;
+    const code = `${HEADER}${bindings(['ps', 'i32'], ['fs', 'i32'], ['vs', bv.elem], ['ys', c, true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  ys[ps[i]] = ${store(load('vs[fs[i]]', bv.elem, c), c, od)};
@@ -341,18 +323,7 @@ ${ENTRY1D} {
     const od = gpuOut(outDType);
     const c: Elem = od === 'float32' ? 'f32' : 'i32';
     const o = out(od, x.length, 'scatterReduce');
-    const bx = rt.bind(x, 'scatterReduce');
-    if (x.length > 0) {
-      const copy = `${HEADER}@group(0) @binding(1) var<storage, read> xs: array<${bx.elem}>;
-@group(0) @binding(2) var<storage, read_write> ys: array<${c}>;
-${INDEX}
-${ENTRY1D} {
-  ${INDEX1D}  ys[i] = ${load('xs[i]', bx.elem, c)};
-}`;
-      const m = new Int32Array(META);
-      m[0] = x.length;
-      rt.run(copy, [rt.temp(m), bx.buffer, o.buffer], WebGpuRuntime.groups1d(x.length));
-    }
+    copyTo(x, o.buffer, c, 'scatterReduce');
     const { xp, sp } = scatterPositions(xShape, index, indexShape, srcShape, dim);
     const count = new Int32Array(x.length).fill(1);
     const runs = new Map<number, number[]>();
@@ -385,11 +356,7 @@ ${ENTRY1D} {
       amin: `select(acc, v, ${nan} || v < acc)`,
     };
     const mean = reduce !== 'mean' ? '' : c === 'f32' ? 'acc = acc / f32(cnt);' : 'acc = i32(floor(f32(acc) / f32(cnt)));';
-    const code = `${HEADER}@group(0) @binding(1) var<storage, read> tg: array<i32>;
-@group(0) @binding(2) var<storage, read> st: array<i32>;
-@group(0) @binding(3) var<storage, read> fl: array<i32>;
-@group(0) @binding(4) var<storage, read> ss: array<${bs.elem}>;
-@group(0) @binding(5) var<storage, read_write> ys: array<${c}>;
+    const code = `${HEADER}${bindings(['tg', 'i32'], ['st', 'i32'], ['fl', 'i32'], ['ss', bs.elem], ['ys', c, true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  let p = tg[i];
