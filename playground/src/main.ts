@@ -241,6 +241,8 @@ if (TEST) {
     uploadCsv: (text: string) => loadCsvText(text),
     setWeight: (layer: number, output: number, input: number, value: number) => send({ type: 'setWeight', layer, output, input, value }),
     image: () => image?.debug(),
+    gpuSoak: (steps: number, every: number) =>
+      request<Extract<FromWorker, { type: 'gpuSoak' }>>((id) => ({ type: 'gpuSoak', steps, every, id })).then((r) => r.marks),
     async imageStep(n: number): Promise<{ step: number; accuracy: number }> {
       const r = await request<ImageFrame>((id) => ({ type: 'imageStep', n, id }));
       image?.onFrame(r);

@@ -25,7 +25,9 @@ export type ToWorker =
   | { type: 'imagePlay' }
   | { type: 'imagePause' }
   | { type: 'imageStep'; n: number; id?: number }
-  | { type: 'imagePredict'; pixels: Float32Array; id?: number };
+  | { type: 'imagePredict'; pixels: Float32Array; id?: number }
+  // test hook (?test=1): an async MLP loop on the 'webgpu' device, GPU memory reported every `every` steps
+  | { type: 'gpuSoak'; steps: number; every: number; id?: number };
 
 export interface Frame {
   type: 'frame';
@@ -76,4 +78,13 @@ export type FromWorker =
   | { type: 'exported'; id: number; architecture: string; weights: Uint8Array }
   | { type: 'imported'; id: number; ok: boolean; message: string; state?: PgState }
   | { type: 'probs'; id?: number; probs: number[]; activations: Float32Array[] }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'gpuSoak'; id?: number; marks: GpuSoakMark[] };
+
+/** GPU memory after `step` steps of the soak: buffers held (live + pooled) and the allocator's high-water mark. */
+export interface GpuSoakMark {
+  step: number;
+  loss: number;
+  heldBytes: number;
+  highWaterBytes: number;
+}

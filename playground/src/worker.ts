@@ -4,11 +4,11 @@
  * frames (metrics, grid outputs, weights) to the page at most ~30 times a second. The page never
  * computes anything about the network itself.
  */
-import { backendInfo, init } from './bp.js';
+import { backendInfo, init, manualSeed, nn, optim, randn, tensor } from './bp.js';
 import { Trainer } from './trainer.js';
 import { saveModel, loadPlaygroundModel } from '../model-io.js';
 import { ImageSession } from './image.js';
-import type { Frame, FromWorker, ToWorker } from './protocol.js';
+import type { Frame, FromWorker, GpuSoakMark, ToWorker } from './protocol.js';
 import { normalize, type PgState } from './state.js';
 
 const ctx = self as unknown as {
@@ -30,6 +30,35 @@ let backend = 'js';
 let loopScheduled = false;
 const FRAME_MS = 33;
 let frameCost = 10;
+
+/**
+ * The memory soak of the README's "WebGPU backend" in the browser (the e2e test hook): an MLP trained by
+ * an async loop on the 'webgpu' device, no dispose, the loss read back every step.
+ */
+async function gpuSoak(steps: number, every: number): Promise<GpuSoakMark[]> {
+  if (gpuAdapter() === null) throw new Error('gpuSoak: no WebGPU adapter');
+  manualSeed(5);
+  const model = new nn.Sequential(new nn.Linear(8, 32), new nn.ReLU(), new nn.Linear(32, 4)).to('webgpu');
+  const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+  const x = randn([32, 8]).to('webgpu');
+  const y = tensor(
+    Array.from({ length: 32 }, (_, i) => i % 4),
+    { dtype: 'int32' },
+  );
+  const marks: GpuSoakMark[] = [];
+  for (let s = 1; s <= steps; s++) {
+    opt.zeroGrad();
+    const loss = nn.F.crossEntropy(model.forward(x), y);
+    loss.backward();
+    opt.step();
+    const l = await loss.itemAsync();
+    if (s % every === 0) {
+      const mem = (backendInfo().gpu as { memory: { liveBytes: number; pooledBytes: number; highWaterBytes: number } }).memory;
+      marks.push({ step: s, loss: l, heldBytes: mem.liveBytes + mem.pooledBytes, highWaterBytes: mem.highWaterBytes });
+    }
+  }
+  return marks;
+}
 
 /** The WebGPU adapter's name when the 'webgpu' device is available ('auto' loads it where navigator.gpu has one). */
 function gpuAdapter(): string | null {
@@ -294,6 +323,9 @@ async function handle(m: ToWorker): Promise<void> {
           await image.stepsAsync(Math.max(1, Math.min(10000, Math.floor(m.n))));
           post({ ...(await image.frameAsync()), id: m.id });
         }
+        break;
+      case 'gpuSoak':
+        post({ type: 'gpuSoak', id: m.id, marks: await gpuSoak(m.steps, m.every) });
         break;
       case 'imagePredict':
         if (image) post({ type: 'probs', id: m.id, ...(await image.predictAsync(m.pixels)) });
