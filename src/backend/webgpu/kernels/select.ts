@@ -5,12 +5,11 @@
  * tensor is processed along its middle axis, one lane per (outer, inner) pair.
  */
 import type { DType, TypedArray } from '../../../core/dtype.js';
-import type { GpuBuffer } from '../gpu-types.js';
 import { numel } from '../../../core/shape.js';
 import type { Kernels, RoundingDivOp } from '../../types.js';
 import { scatterPositions } from '../../js/select.js';
 import { WebGpuRuntime, type Elem } from '../runtime.js';
-import { ENTRY1D, HEADER, INDEX, INDEX1D, LANE, META, gpuOut, kernelOut, laneMeta, load, meta, split, store, bindings } from '../wgsl.js';
+import { ENTRY1D, HEADER, INDEX, INDEX1D, LANE, META, gpuOut, kernelOut, laneMeta, load, meta, split, bindings } from '../wgsl.js';
 
 /** WGSL of each rounding division on f32 (PyTorch's formulas; fmod corrected to C's exact remainder where a/b rounds). */
 const FLOAT_DIV: Record<RoundingDivOp, string> = {
@@ -68,18 +67,11 @@ fn ifloordiv_(a: i32, b: i32) -> i32 {
 export function selectKernels(rt: WebGpuRuntime) {
   const out = (dtype: DType, n: number, where: string) => kernelOut(rt, dtype, n, where);
 
-  /** Copy contiguous `x` (converted to `c`) into the fresh result buffer `dst` (putFlat and scatterReduce start from it). */
-  const copyTo = (x: TypedArray, dst: GpuBuffer, c: Elem, where: string): void => {
-    if (x.length === 0) return;
-    const bx = rt.bind(x, where);
-    const code = `${HEADER}${bindings(['xs', bx.elem], ['ys', c, true])}
-${INDEX}
-${ENTRY1D} {
-  ${INDEX1D}  ys[i] = ${load('xs[i]', bx.elem, c)};
-}`;
-    const m = new Int32Array(META);
-    m[0] = x.length;
-    rt.run(code, [rt.temp(m), bx.buffer, dst], WebGpuRuntime.groups1d(x.length));
+  /** A fresh result of `od` holding a copy of contiguous `x` (putFlat and scatterReduce start from it). */
+  const copyOf = (x: TypedArray, od: DType, where: string) => {
+    const o = out(od, x.length, where);
+    rt.copyInto(o.storage, { offset: 0 }, { data: x, offset: 0, strides: [1] }, [x.length]);
+    return o;
   };
 
   const roundingDiv: Kernels['roundingDiv'] = (op, a, b, shape, outDType) => {
@@ -281,36 +273,10 @@ ${ENTRY1D} {
   };
 
   /** base with out[index[k]] = values[k]: the index is on the CPU (checked there), so the last write per position is chosen there. */
+  /** base with out[index[k]] = values[k]: the index is on the CPU (checked there); the runtime's scattered write keeps the last write per position. */
   const putFlat: Kernels['putFlat'] = (base, index, values, outDType) => {
-    const od = gpuOut(outDType);
-    const o = out(od, base.length, 'putFlat');
-    const c: Elem = od === 'float32' ? 'f32' : 'i32';
-    copyTo(base, o.buffer, c, 'putFlat');
-    // the last write per position wins: keep, for each written position, its last k
-    const seen = new Set<number>();
-    const pos: number[] = [];
-    const from: number[] = [];
-    for (let k = index.length - 1; k >= 0; k--) {
-      const p = index[k]!;
-      if (seen.has(p)) continue;
-      seen.add(p);
-      pos.push(p);
-      from.push(k);
-    }
-    if (pos.length === 0) return o.handle;
-    const bv = rt.bind(values, 'putFlat');
-    const code = `${HEADER}${bindings(['ps', 'i32'], ['fs', 'i32'], ['vs', bv.elem], ['ys', c, true])}
-${INDEX}
-${ENTRY1D} {
-  ${INDEX1D}  ys[ps[i]] = ${store(load('vs[fs[i]]', bv.elem, c), c, od)};
-}`;
-    const m = new Int32Array(META);
-    m[0] = pos.length;
-    rt.run(
-      code,
-      [rt.temp(m), rt.temp(Int32Array.from(pos)), rt.temp(Int32Array.from(from)), bv.buffer, o.buffer],
-      WebGpuRuntime.groups1d(pos.length),
-    );
+    const o = copyOf(base, gpuOut(outDType), 'putFlat');
+    rt.writeAt(o.storage, index, { data: values, offset: 0, strides: [1] }, [index.length]);
     return o.handle;
   };
 
@@ -322,8 +288,7 @@ ${ENTRY1D} {
   const scatterReduce: Kernels['scatterReduce'] = (x, xShape, index, indexShape, src, srcShape, dim, reduce, includeSelf, outDType) => {
     const od = gpuOut(outDType);
     const c: Elem = od === 'float32' ? 'f32' : 'i32';
-    const o = out(od, x.length, 'scatterReduce');
-    copyTo(x, o.buffer, c, 'scatterReduce');
+    const o = copyOf(x, od, 'scatterReduce');
     const { xp, sp } = scatterPositions(xShape, index, indexShape, srcShape, dim);
     const count = new Int32Array(x.length).fill(1);
     const runs = new Map<number, number[]>();
