@@ -343,6 +343,49 @@ export function sgemm(
   }
 }
 
+/** Rows of a matrix packed for `sgemmPackedA`: m rounded up to whole MR-tall panels. */
+export function packedRows(m: i32): i32 {
+  return ((m + MR - 1) / MR) * MR;
+}
+
+/**
+ * C[m,n] (+)= A · B with A already packed (winograd.ts `packedAt`'s layout, m × k; B [k, n], ldb). The same
+ * micro-kernel over the same kc slices, in the same order, as `sgemm`'s packed path: the same bits as
+ * `sgemm(0, 0, …, acc | 2)` of the unpacked A, without packing A on every call.
+ */
+export function sgemmPackedA(m: i32, n: i32, k: i32, ap: usize, b: usize, ldb: i32, c: usize, ldc: i32, acc: i32, scratch: usize): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!acc) for (let i = 0; i < m; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>n << 2);
+    return;
+  }
+  const mp = packedRows(m);
+  const pa = (scratch + 15) & ~(<usize>15);
+  const pb = pa + (<usize>(MC * KC) << 2);
+  const tile = pb + (<usize>(KC * NC) << 2);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const accum = acc || pc > 0 ? 1 : 0;
+      packB(0, b, ldb, pc, jc, kc, nc, pb);
+      const slice = ap + (<usize>(pc * mp) << 2);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bp = pb + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const cp = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
+            micro(kc, slice + (<usize>((ic + ir) * kc) << 2), bp, cp, ldc, mr, nr, accum, tile);
+          }
+        }
+      }
+    }
+  }
+}
+
 /**
  * Batched GEMM over `batch` matrices; strideA/strideB/strideC are element strides between batch
  * members (0 = the same matrix for every member).

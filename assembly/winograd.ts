@@ -21,7 +21,7 @@
 // test/wasm/winograd.test.ts); every output is still a sum of float32 products, in a fixed order.
 import { ConvGeom } from '../src/backend/wasm/abi';
 import { copyF32, gi, zeroF32 } from './conv-common';
-import { sgemm } from './gemm';
+import { KC, MR, packedRows, sgemm, sgemmPackedA } from './gemm';
 
 /**
  * Tile rows per block: the V and M blocks (16·(cIn + cOut) floats per tile) near 512 KiB, but at least
@@ -40,9 +40,30 @@ import { sgemm } from './gemm';
   return 2 * ((tilesX + 3) & ~3) + 8;
 }
 
-/** Bytes of U, the transformed filters: 16 · cOut · cIn floats. */
+/**
+ * Byte offset, in an A packed for `sgemmPackedA` (m × k, `packedRows(m)` = mp), of element (i, p): the
+ * kc-deep slices of k one after another (each mp × kc floats), in each slice the MR-tall panels of
+ * `packA` (panel i / MR holds, for each p of the slice, MR consecutive rows).
+ */
+@inline function packedAt(mp: i32, k: i32, i: i32, p: i32): usize {
+  const pc = (p / KC) * KC;
+  const kc = min(KC, k - pc);
+  const r = i % MR;
+  return <usize>(pc * mp + (i - r) * kc + (p - pc) * MR + r) << 2;
+}
+
+/**
+ * Floats between the planes U[ξ]: cOut × cIn packed for the GEMM (`packedAt`: cOut rounded up to whole
+ * micro-kernel panels), plus one cache line, so that the 16 planes the filter transform writes at once
+ * do not all fall in the same cache sets (their size is often a power of two).
+ */
+@inline function uPlaneFloats(g: usize): i32 {
+  return packedRows(gi(g, ConvGeom.COut)) * gi(g, ConvGeom.CIn) + 16;
+}
+
+/** Bytes of U, the 16 planes of transformed filters, each packed so that no call packs U again. */
 export function winogradFilterBytes(g: usize): i32 {
-  return 16 * gi(g, ConvGeom.COut) * gi(g, ConvGeom.CIn) * 4;
+  return 16 * uPlaneFloats(g) * 4;
 }
 
 /** Bytes of one `winogradTiles` call's work buffer: V and M of one block, four padded rows, slack. */
@@ -52,39 +73,55 @@ export function winogradWorkBytes(g: usize): i32 {
   return (16 * (gi(g, ConvGeom.CIn) + gi(g, ConvGeom.COut)) * (nb + 4) + 4 * rowFloats(g) + 16) * 4 + 64;
 }
 
+/** Bytes of Z in `winogradGradWeight`: 16 planes of cOut × cIn floats. */
+export function winogradGradBytes(g: usize): i32 {
+  return 16 * gi(g, ConvGeom.COut) * gi(g, ConvGeom.CIn) * 4;
+}
+
 /**
- * U[ξ][co][ci] = (G g Gᵀ)[ξ] for output channels [co0, co1) (G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]).
+ * U[ξ][co][ci] = (G g Gᵀ)[ξ] for output channels [co0, co1) (G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]), each
+ * plane U[ξ] stored packed for `sgemmPackedA` (the share that ends at cOut also zeroes the padding rows).
  * g is w[co][ci] (w: [cOut, cIn, 3, 3]), or with `flip` w[ci][co] rotated by 180° (w: [cIn, cOut, 3, 3]
- * in this geometry's names: the input gradient of the convolution whose weight w is).
+ * in this geometry's names: the input gradient of the convolution whose weight w is). Written panel by
+ * panel, input channel by input channel, so each plane fills its cache lines in order.
  */
 export function winogradFilter(g: usize, wt: usize, u: usize, co0: i32, co1: i32, flip: i32): void {
   const cIn = gi(g, ConvGeom.CIn), cOut = gi(g, ConvGeom.COut);
-  const plane = <usize>(cOut * cIn) << 2;
-  for (let co = co0; co < co1; co++) {
+  const mp = packedRows(cOut);
+  const plane = <usize>uPlaneFloats(g) << 2;
+  const end = co1 == cOut ? mp : co1;
+  for (let p0 = co0 - (co0 % MR); p0 < end; p0 += MR) {
+    const r0 = max(p0, co0), r1 = min(p0 + MR, end);
     for (let ci = 0; ci < cIn; ci++) {
-      // the 3×3 filter, row-major
-      const src = wt + (<usize>((flip ? ci * cOut + co : co * cIn + ci) * 9) << 2);
-      let g0: f32, g1: f32, g2: f32, g3: f32, g4: f32, g5: f32, g6: f32, g7: f32, g8: f32;
-      if (flip) {
-        g0 = load<f32>(src, 32); g1 = load<f32>(src, 28); g2 = load<f32>(src, 24);
-        g3 = load<f32>(src, 20); g4 = load<f32>(src, 16); g5 = load<f32>(src, 12);
-        g6 = load<f32>(src, 8); g7 = load<f32>(src, 4); g8 = load<f32>(src, 0);
-      } else {
-        g0 = load<f32>(src, 0); g1 = load<f32>(src, 4); g2 = load<f32>(src, 8);
-        g3 = load<f32>(src, 12); g4 = load<f32>(src, 16); g5 = load<f32>(src, 20);
-        g6 = load<f32>(src, 24); g7 = load<f32>(src, 28); g8 = load<f32>(src, 32);
+      for (let co = r0; co < r1; co++) {
+        const d = u + packedAt(mp, cIn, co, ci);
+        if (co >= cOut) {
+          for (let xi = 0; xi < 16; xi++) store<f32>(d + <usize>xi * plane, 0);
+          continue;
+        }
+        // the 3×3 filter, row-major
+        const src = wt + (<usize>((flip ? ci * cOut + co : co * cIn + ci) * 9) << 2);
+        let g0: f32, g1: f32, g2: f32, g3: f32, g4: f32, g5: f32, g6: f32, g7: f32, g8: f32;
+        if (flip) {
+          g0 = load<f32>(src, 32); g1 = load<f32>(src, 28); g2 = load<f32>(src, 24);
+          g3 = load<f32>(src, 20); g4 = load<f32>(src, 16); g5 = load<f32>(src, 12);
+          g6 = load<f32>(src, 8); g7 = load<f32>(src, 4); g8 = load<f32>(src, 0);
+        } else {
+          g0 = load<f32>(src, 0); g1 = load<f32>(src, 4); g2 = load<f32>(src, 8);
+          g3 = load<f32>(src, 12); g4 = load<f32>(src, 16); g5 = load<f32>(src, 20);
+          g6 = load<f32>(src, 24); g7 = load<f32>(src, 28); g8 = load<f32>(src, 32);
+        }
+        // G g: rows t0..t3 of three columns each
+        const t00 = g0, t01 = g1, t02 = g2;
+        const t10 = (g0 + g3 + g6) * 0.5, t11 = (g1 + g4 + g7) * 0.5, t12 = (g2 + g5 + g8) * 0.5;
+        const t20 = (g0 - g3 + g6) * 0.5, t21 = (g1 - g4 + g7) * 0.5, t22 = (g2 - g5 + g8) * 0.5;
+        const t30 = g6, t31 = g7, t32 = g8;
+        // (G g) Gᵀ, row i → [a, (a+b+c)/2, (a−b+c)/2, c]; U[ξ = 4i + k] at plane ξ, element (co, ci)
+        filterRow(d, plane, 0, t00, t01, t02);
+        filterRow(d, plane, 4, t10, t11, t12);
+        filterRow(d, plane, 8, t20, t21, t22);
+        filterRow(d, plane, 12, t30, t31, t32);
       }
-      // G g: rows t0..t3 of three columns each
-      const t00 = g0, t01 = g1, t02 = g2;
-      const t10 = (g0 + g3 + g6) * 0.5, t11 = (g1 + g4 + g7) * 0.5, t12 = (g2 + g5 + g8) * 0.5;
-      const t20 = (g0 - g3 + g6) * 0.5, t21 = (g1 - g4 + g7) * 0.5, t22 = (g2 - g5 + g8) * 0.5;
-      const t30 = g6, t31 = g7, t32 = g8;
-      // (G g) Gᵀ, row i → [a, (a+b+c)/2, (a−b+c)/2, c]; U[ξ = 4i + k] at plane ξ, element (co, ci)
-      const d = u + (<usize>(co * cIn + ci) << 2);
-      filterRow(d, plane, 0, t00, t01, t02);
-      filterRow(d, plane, 4, t10, t11, t12);
-      filterRow(d, plane, 8, t20, t21, t22);
-      filterRow(d, plane, 12, t30, t31, t32);
     }
   }
 }
@@ -230,7 +267,7 @@ export function winogradTiles(g: usize, x: usize, u: usize, y: usize, work: usiz
   const vBase = (work + 15) & ~(<usize>15);
   const mBase = vBase + (<usize>(16 * cIn * (nbMax + 4)) << 2);
   const rowBuf = mBase + (<usize>(16 * cOut * (nbMax + 4) + 4) << 2);
-  const uPlane = cOut * cIn;
+  const uPlane = uPlaneFloats(g);
   for (let rb = r0; rb < r1; rb += rowsPer) {
     const re = min(rb + rowsPer, r1);
     const nb = (re - rb) * tilesX;
@@ -259,7 +296,7 @@ export function winogradTiles(g: usize, x: usize, u: usize, y: usize, work: usiz
     }
     // the 16 products, summed over the input channels
     for (let xi = 0; xi < 16; xi++) {
-      sgemm(0, 0, cOut, nb, cIn, u + (<usize>(xi * uPlane) << 2), cIn, vBase + <usize>xi * vPlane, ldv, mBase + <usize>xi * mPlane, nb, 0, scratch);
+      sgemmPackedA(cOut, nb, cIn, u + (<usize>(xi * uPlane) << 2), vBase + <usize>xi * vPlane, ldv, mBase + <usize>xi * mPlane, nb, 0, scratch);
     }
     // output transform
     for (let co = 0; co < cOut; co++) {
@@ -397,4 +434,39 @@ export function winogradGradWeight(g: usize, x: usize, dy: usize, dw: usize, z: 
       store<f32>(d, gtC(b0, c0, e0), 24); store<f32>(d, gtC(b1, c1, e1), 28); store<f32>(d, gtC(b2, c2, e2), 32);
     }
   }
+}
+
+@inline function mixA(h: v128, x: v128): v128 {
+  const t = i32x4.mul(v128.xor(h, x), i32x4.splat(0x9e3779b1));
+  return v128.xor(t, i32x4.shr_u(t, 15));
+}
+@inline function mixB(h: v128, x: v128): v128 {
+  const t = i32x4.mul(v128.xor(h, x), i32x4.splat(0x85ebca77));
+  return v128.xor(t, i32x4.shr_u(t, 13));
+}
+
+/**
+ * A 1,024-bit fingerprint of the `n` floats at p, written as 32 u32 at `out`: eight chains (two
+ * multiply–xorshift families over four interleaved streams of 16-byte words). Each step is a
+ * bijection of the chain's state for a fixed word and of the word for a fixed state, so changing any
+ * one word always changes the fingerprint. The host keys its cache of transformed filters on it
+ * (src/backend/wasm/kernels.ts, `winogradCache`): a weight whose bytes changed is transformed again.
+ */
+export function checksumF32(p: usize, n: i32, out: usize): void {
+  let a0 = i32x4.splat(n), a1 = i32x4.splat(1), a2 = i32x4.splat(2), a3 = i32x4.splat(3);
+  let b0 = i32x4.splat(~n), b1 = i32x4.splat(5), b2 = i32x4.splat(6), b3 = i32x4.splat(7);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const q = p + (<usize>i << 2);
+    const x0 = v128.load(q), x1 = v128.load(q, 16), x2 = v128.load(q, 32), x3 = v128.load(q, 48);
+    a0 = mixA(a0, x0); a1 = mixA(a1, x1); a2 = mixA(a2, x2); a3 = mixA(a3, x3);
+    b0 = mixB(b0, x0); b1 = mixB(b1, x1); b2 = mixB(b2, x2); b3 = mixB(b3, x3);
+  }
+  for (; i < n; i++) {
+    const x = v128.load32_zero(p + (<usize>i << 2));
+    a0 = mixA(a0, x);
+    b0 = mixB(b0, x);
+  }
+  v128.store(out, a0); v128.store(out, a1, 16); v128.store(out, a2, 32); v128.store(out, a3, 48);
+  v128.store(out, b0, 64); v128.store(out, b1, 80); v128.store(out, b2, 96); v128.store(out, b3, 112);
 }

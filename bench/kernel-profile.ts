@@ -21,6 +21,9 @@ const cpu = () => {
 };
 
 await bp.init({ threads });
+// WINO_MIN_TILES=n: the smallest tile count that runs Winograd (experiments; see winogradConv)
+if (process.env.WINO_MIN_TILES)
+  (await import('../dist/backend/wasm/kernels.js')).winogradConv.minTiles = Number(process.env.WINO_MIN_TILES);
 let step: () => void;
 if (workload === 'cnn') {
   const tr = cnnTrainer(loadDigits(), 128);

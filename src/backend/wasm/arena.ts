@@ -249,14 +249,17 @@ export class Arena implements Device {
 
   // ------------------------------------------------------------------ storages (the Device)
 
-  /** A zeroed float32 storage of `n` elements resident here (null when the memory is private or full). */
-  residentF32(n: number): Float32Array | null {
+  /**
+   * A zeroed float32 storage of `n` elements resident here (null when the memory is private or full);
+   * `longLived` counts it with the parameters in the default budget.
+   */
+  residentF32(n: number, longLived = false): Float32Array | null {
     if (this.registry === null || n <= 0) return null;
     const bytes = align(n * 4, 64);
     if (this.stats.liveBytes + bytes > RESIDENT_MAX_BYTES) return null;
     const at = this.block(bytes);
     if (at < 0) return null;
-    const view = this.adopt(at, bytes, n, true);
+    const view = this.adopt(at, bytes, n, true, longLived);
     view.fill(0);
     return view;
   }
@@ -334,9 +337,10 @@ export class Arena implements Device {
   }
 
   /** Turn the block at `at` into a new storage's home; returns its view. */
-  private adopt(at: number, bytes: number, n: number, fromHost = false): Float32Array {
+  private adopt(at: number, bytes: number, n: number, fromHost = false, longLived = false): Float32Array {
     const view = new Float32Array(this.memory.buffer, at, n);
     const s = new Storage('float32', view);
+    s.cell.longLived = longLived;
     this.place(s, at, bytes, view);
     s.cell.fromHost = fromHost;
     return view;

@@ -50,8 +50,26 @@ export interface KernelExports {
   conv2dBackwardInput(g: number, dy: number, w: number, dx: number, cols: number, scratch: number): void;
   /** Columns [k0, k1) of the weight gradient (0, K for all of it); see assembly/conv.ts. */
   conv2dBackwardWeight(g: number, x: number, dy: number, dw: number, cols: number, scratch: number, k0: number, k1: number): void;
+  /** Rows of a matrix packed for `sgemmPackedA` (m rounded up to whole micro-kernel panels). */
+  packedRows(m: number): number;
+  /** C (+)= A·B with A packed in the GEMM's panel layout (assembly/gemm.ts, `packedAt`). */
+  sgemmPackedA(
+    m: number,
+    n: number,
+    k: number,
+    ap: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    acc: number,
+    scratch: number,
+  ): void;
   /** Winograd F(2×2, 3×3): see assembly/winograd.ts. */
   winogradFilterBytes(g: number): number;
+  winogradGradBytes(g: number): number;
+  /** A 1,024-bit fingerprint of n floats at p (32 u32 at out); see assembly/winograd.ts. */
+  checksumF32(p: number, n: number, out: number): void;
   winogradWorkBytes(g: number): number;
   winogradFilter(g: number, w: number, u: number, co0: number, co1: number, flip: number): void;
   winogradTiles(g: number, x: number, u: number, y: number, work: number, scratch: number, r0: number, r1: number): void;
@@ -176,7 +194,11 @@ export const KERNEL_ARITY: { readonly [K in keyof KernelExports]: Arity<KernelEx
   conv2dForward: 6,
   conv2dBackwardInput: 6,
   conv2dBackwardWeight: 8,
+  packedRows: 1,
+  sgemmPackedA: 10,
   winogradFilterBytes: 1,
+  winogradGradBytes: 1,
+  checksumF32: 3,
   winogradWorkBytes: 1,
   winogradFilter: 6,
   winogradTiles: 8,
