@@ -79,6 +79,39 @@ export function conv2dForward(g: usize, x: usize, wt: usize, y: usize, cols: usi
   }
 }
 
+/**
+ * One share of a single image's forward convolution (n = 1, one group, im2col or pointwise), for the
+ * worker pool when there are no images to split: `phase` 0 builds rows [lo, hi) of the image's
+ * columns into `cols` (the whole K × P buffer, shared), phase 1 computes output columns [lo, hi) of
+ * y = W · cols (+ bias) from them (pointwise: from x itself). Each output is one GEMM sum over k in
+ * the same order as `conv2dForward`'s, and the same bias add, so the bits never depend on the split.
+ */
+export function conv2dForwardPart(g: usize, x: usize, wt: usize, y: usize, cols: usize, scratch: usize, phase: i32, lo: i32, hi: i32): void {
+  const cIn = gi(g, ConvGeom.CIn), h = gi(g, ConvGeom.H), w = gi(g, ConvGeom.W), cOut = gi(g, ConvGeom.COut);
+  const kh = gi(g, ConvGeom.KH), kw = gi(g, ConvGeom.KW), oh = gi(g, ConvGeom.OH), ow = gi(g, ConvGeom.OW);
+  const K = cIn * kh * kw, P = oh * ow;
+  if (hi <= lo) return;
+  const pointwise = isPointwise(g);
+  if (phase == 0) {
+    if (!pointwise)
+      im2colRows(x, h, w, kh, kw, oh, ow, gi(g, ConvGeom.StrideH), gi(g, ConvGeom.StrideW), gi(g, ConvGeom.PadH), gi(g, ConvGeom.PadW), gi(g, ConvGeom.DilH), gi(g, ConvGeom.DilW), lo, hi, cols + (<usize>(lo * P) << 2));
+    return;
+  }
+  const src = pointwise ? x : cols;
+  const o = <usize>lo << 2;
+  sgemm(0, 0, cOut, hi - lo, K, wt, K, src + o, P, y + o, P, 0, scratch);
+  const bias = <usize>gi(g, ConvGeom.Bias);
+  if (!bias) return;
+  for (let r = 0; r < cOut; r++) {
+    const b = load<f32>(bias + (<usize>r << 2));
+    const row = y + (<usize>(r * P) << 2);
+    for (let j = lo; j < hi; j++) {
+      const q = row + (<usize>j << 2);
+      store<f32>(q, load<f32>(q) + b);
+    }
+  }
+}
+
 /** dx = convᵀ(dy): per image and group, dcols = W_gᵀ · dy_g, then col2im. */
 export function conv2dBackwardInput(g: usize, dy: usize, wt: usize, dx: usize, cols: usize, scratch: usize): void {
   const n = gi(g, ConvGeom.N), cIn = gi(g, ConvGeom.CIn), h = gi(g, ConvGeom.H), w = gi(g, ConvGeom.W), cOut = gi(g, ConvGeom.COut);

@@ -193,3 +193,38 @@ describe('conv on two threads (split by images) matches one thread', () => {
     }
   });
 });
+
+describe('one image on 2 and 3 threads (column rows, then output columns, across the pool) matches one thread', () => {
+  it('forward with and without bias: im2col, strided, small-m and pointwise shapes', async () => {
+    const cases: Conv2dArgs[] = [
+      convCases[5]![1], // stride 2, padding 2, primes (P = 99)
+      convCases[11]![1], // resnet stem 7×7/2, 4 output channels (the GEMM's small-m path)
+      convArgs(1, 16, 12, 13, 24, 3, 3, 2, 1), // resnet's strided 3×3
+      convArgs(1, 20, 9, 11, 12, 1, 1), // pointwise (no columns: the GEMM reads x)
+      convArgs(1, 8, 14, 14, 16, 1, 1, 2), // 1×1 stride 2 (resnet's downsample)
+    ];
+    for (const threads of [2, 3]) {
+      const many = await createWasmBackend({ threads });
+      if (!many.info?.sharedMemory) {
+        expect(many.gemm.threads).toBe(1);
+        continue;
+      }
+      const saved = many.gemm.parallelMinMacs;
+      many.gemm.parallelMinMacs = 0;
+      try {
+        for (const a of cases) {
+          const x = randF32(a.n * a.cIn * a.h * a.w, 41);
+          const w = randF32(a.cOut * a.cIn * a.kh * a.kw, 42);
+          const name = `${a.cIn}→${a.cOut} ${a.kh}×${a.kw}/${a.strideH} at ${a.h}×${a.w}, ${threads} threads`;
+          expectClose(many.kernels.conv2d!(x, w, a, 'float32'), wasm.kernels.conv2d!(x, w, a, 'float32'), 0, 0, name);
+          const b = { ...a, bias: randF32(a.cOut, 43) };
+          expectClose(many.kernels.conv2d!(x, w, b, 'float32'), wasm.kernels.conv2d!(x, w, b, 'float32'), 0, 0, `${name} + bias`);
+          expectClose(many.kernels.conv2d!(x, w, b, 'float32'), jsKernels.conv2d(x, w, b, 'float32'), 1e-5, 1e-5, `${name} + bias vs js`);
+        }
+      } finally {
+        many.gemm.parallelMinMacs = saved;
+        many.close();
+      }
+    }
+  });
+});

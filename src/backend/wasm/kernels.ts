@@ -323,7 +323,9 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     const big = pool !== null && macs >= gemm.parallelMinMacs;
     const weight = fn === 'conv2dBackwardWeight';
     // weight gradient: shares of ≥ 8 columns (the micro-kernel's width); otherwise whole images
-    const T = !big ? 1 : weight ? Math.min(pool.size, Math.ceil(K / 8)) : a.n > 1 ? Math.min(pool.size, a.n) : 1;
+    // one image (batch-1 inference): its column rows, then its output columns, across the pool
+    const oneImage = big && !weight && !direct && fn === 'conv2dForward' && a.n === 1 && a.groups === 1 && P >= 64;
+    const T = !big ? 1 : weight ? Math.min(pool.size, Math.ceil(K / 8)) : a.n > 1 ? Math.min(pool.size, a.n) : oneImage ? pool.size : 1;
     const bias = fn === 'conv2dForward' && a.bias ? a.bias : null;
     if (!arena.fits((p.length + q.length + outLen + (bias ? bias.length : 0)) * 4 + T * (colsBytes + scratchBytes + 256) + 1024))
       return null;
@@ -340,6 +342,22 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
       return arena.takeF32(out, outLen);
     }
     const parts: number[][] = [];
+    if (oneImage) {
+      const cols = arena.alloc(colsBytes);
+      const part = (x: readonly number[]) => arena.exports.conv2dForwardPart(x[0]!, x[1]!, x[2]!, x[3]!, x[4]!, x[5]!, x[6]!, x[7]!, x[8]!);
+      if (colsBytes > 0) {
+        const rowsPer = Math.ceil(K / T);
+        for (let k0 = 0; k0 < K; k0 += rowsPer) parts.push([g, pp, qq, out, cols, 0, 0, k0, Math.min(K, k0 + rowsPer)]);
+        pool!.run('conv2dForwardPart', parts, part);
+        parts.length = 0;
+      }
+      // shares of whole 8-column panels
+      const colsPer = Math.ceil(P / T / 8) * 8;
+      for (let j0 = 0; j0 < P; j0 += colsPer)
+        parts.push([g, pp, qq, out, cols, arena.alloc(scratchBytes), 1, j0, Math.min(P, j0 + colsPer)]);
+      pool!.run('conv2dForwardPart', parts, part);
+      return arena.takeF32(out, outLen);
+    }
     if (weight) {
       const pointwise = colsBytes === 0;
       const chunk = Math.ceil(K / T / 8) * 8;

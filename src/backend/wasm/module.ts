@@ -48,6 +48,8 @@ export interface KernelExports {
   convScratchBytes(g: number): number;
   conv2dForward(g: number, x: number, w: number, y: number, cols: number, scratch: number): void;
   conv2dBackwardInput(g: number, dy: number, w: number, dx: number, cols: number, scratch: number): void;
+  /** One share of a single image's forward convolution: phase 0 column rows, phase 1 output columns [lo, hi). */
+  conv2dForwardPart(g: number, x: number, w: number, y: number, cols: number, scratch: number, phase: number, lo: number, hi: number): void;
   /** Columns [k0, k1) of the weight gradient (0, K for all of it); see assembly/conv.ts. */
   conv2dBackwardWeight(g: number, x: number, dy: number, dw: number, cols: number, scratch: number, k0: number, k1: number): void;
   /** Rows of a matrix packed for `sgemmPackedA` (m rounded up to whole micro-kernel panels). */
@@ -193,6 +195,7 @@ export const KERNEL_ARITY: { readonly [K in keyof KernelExports]: Arity<KernelEx
   convScratchBytes: 1,
   conv2dForward: 6,
   conv2dBackwardInput: 6,
+  conv2dForwardPart: 9,
   conv2dBackwardWeight: 8,
   packedRows: 1,
   sgemmPackedA: 10,

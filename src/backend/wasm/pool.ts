@@ -30,6 +30,7 @@ export const POOL_FNS = [
   'adamF32',
   'sgdF32',
   'conv2dForward',
+  'conv2dForwardPart',
   'conv2dBackwardInput',
   'conv2dBackwardWeight',
   'batchNormStatsF32',
