@@ -12,3 +12,4 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export * from './winograd';
+export * from './winograd4';

@@ -20,8 +20,9 @@
 // results differ from the direct sum in the last bits (relative error a few 1e-7 per term, see
 // test/wasm/winograd.test.ts); every output is still a sum of float32 products, in a fixed order.
 import { ConvGeom } from '../src/backend/wasm/abi';
-import { copyF32, gi, zeroF32 } from './conv-common';
-import { KC, MR, packedRows, sgemm, sgemmPackedA } from './gemm';
+import { gi } from './conv-common';
+import { MR, packedRows, sgemm, sgemmPackedA } from './gemm';
+import { packedAt, padRow, storeLanes } from './winograd-common';
 
 /**
  * Tile rows per block: the V and M blocks (16·(cIn + cOut) floats per tile) near 512 KiB, but at least
@@ -38,18 +39,6 @@ import { KC, MR, packedRows, sgemm, sgemmPackedA } from './gemm';
 @inline function rowFloats(g: usize): i32 {
   const tilesX = (gi(g, ConvGeom.OW) + 1) >> 1;
   return 2 * ((tilesX + 3) & ~3) + 8;
-}
-
-/**
- * Byte offset, in an A packed for `sgemmPackedA` (m × k, `packedRows(m)` = mp), of element (i, p): the
- * kc-deep slices of k one after another (each mp × kc floats), in each slice the MR-tall panels of
- * `packA` (panel i / MR holds, for each p of the slice, MR consecutive rows).
- */
-@inline function packedAt(mp: i32, k: i32, i: i32, p: i32): usize {
-  const pc = (p / KC) * KC;
-  const kc = min(KC, k - pc);
-  const r = i % MR;
-  return <usize>(pc * mp + (i - r) * kc + (p - pc) * MR + r) << 2;
 }
 
 /**
@@ -131,30 +120,6 @@ export function winogradFilter(g: usize, wt: usize, u: usize, co0: i32, co1: i32
   store<f32>(d + <usize>(xi + 1) * plane, (a + b + c) * 0.5);
   store<f32>(d + <usize>(xi + 2) * plane, (a - b + c) * 0.5);
   store<f32>(d + <usize>(xi + 3) * plane, c);
-}
-
-/** Store the first `n` (1..4) lanes of v at p. */
-@inline function storeLanes(p: usize, v: v128, n: i32): void {
-  if (n >= 4) {
-    v128.store(p, v);
-    return;
-  }
-  store<f32>(p, f32x4.extract_lane(v, 0));
-  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
-  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
-}
-
-/** Row buffer `dst` (n floats) = input row iy of channel plane xc, shifted right by pw, zero outside. */
-@inline function padRow(xc: usize, h: i32, w: i32, iy: i32, pw: i32, n: i32, dst: usize): void {
-  if (iy < 0 || iy >= h) {
-    zeroF32(dst, n);
-    return;
-  }
-  // buffer column k holds input column k − pw: zeros in [0, k0), the row in [k0, k1), zeros after
-  const k0 = min(pw, n), k1 = min(w + pw, n);
-  if (k0 > 0) zeroF32(dst, k0);
-  if (k1 > k0) copyF32(dst + (<usize>k0 << 2), xc + (<usize>(iy * w + k0 - pw) << 2), k1 - k0);
-  if (n > k1) zeroF32(dst + (<usize>k1 << 2), n - k1);
 }
 
 /**

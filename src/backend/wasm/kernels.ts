@@ -29,9 +29,11 @@ export const poolSplit = { minElements: 1 << 17 };
  * transformed filters are written once per call in the GEMM's packed layout, and kept across calls
  * for weights that do not change (`winogradCache`), so it pays down to resnet18's 512-channel layers
  * at batch 1 (16 tiles: 5.5 ms per call uncached and 2.8 ms cached, against 6.8 ms for im2col + GEMM,
- * 1 thread, this machine).
+ * 1 thread, this machine). Outputs at least `f4MinSide` wide and tall use F(4×4, 3×3)
+ * (assembly/winograd4.ts: 2.25 products per output instead of 4; at 7×7 its four tiles would leave
+ * the GEMM's 8-wide panels half empty).
  */
-export const winogradConv = { enabled: true, minChannels: 8, minTiles: 16 };
+export const winogradConv = { enabled: true, minChannels: 8, minTiles: 16, f4MinSide: 12 };
 
 /**
  * Transformed filters (U) kept across calls, for layers with fewer than `maxTiles` tiles (there the
@@ -194,10 +196,22 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
       : a;
     arena.reset();
     const g = convGeom(v, false);
-    const uBytes = arena.exports.winogradFilterBytes(g);
-    const workBytes = arena.exports.winogradWorkBytes(g);
+    // F(4×4, 3×3) (tiles of 4) or F(2×2, 3×3) (tiles of 2), chosen by the shape alone
+    const f4 = Math.min(v.oh, v.ow) >= winogradConv.f4MinSide;
+    const e = arena.exports;
+    const fn = f4
+      ? ({
+          filterBytes: e.winograd4FilterBytes,
+          workBytes: e.winograd4WorkBytes,
+          filter: 'winograd4Filter',
+          tiles: 'winograd4Tiles',
+        } as const)
+      : ({ filterBytes: e.winogradFilterBytes, workBytes: e.winogradWorkBytes, filter: 'winogradFilter', tiles: 'winogradTiles' } as const);
+    const side = f4 ? 4 : 2;
+    const uBytes = fn.filterBytes(g);
+    const workBytes = fn.workBytes(g);
     const scratchBytes = gemm.scratchFor(1, 1, 1);
-    const rows = v.n * ((v.oh + 1) >> 1);
+    const rows = v.n * Math.ceil(v.oh / side);
     const pool = gemm.pool;
     // a product of the direct sizes (the work Winograd saves scales with it)
     const big = pool !== null && v.n * v.cOut * v.oh * v.ow * v.cIn * 9 >= gemm.parallelMinMacs;
@@ -210,7 +224,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     arena.i32[(g >> 2) + ConvGeom.Bias] = bias ? arena.refF32(bias, 0, a.cOut) : 0;
     const flip = grad ? 1 : 0;
     // the cache (see winogradCache): the weight's fingerprint, and U when it is kept for these bytes
-    const weight = winogradCache.enabled && rows * ((v.ow + 1) >> 1) < winogradCache.maxTiles ? findStorage(w) : undefined;
+    const weight = winogradCache.enabled && rows * Math.ceil(v.ow / side) < winogradCache.maxTiles ? findStorage(w) : undefined;
     let entry: { sum: Int32Array; u: Float32Array | null } | undefined;
     let u = -1;
     let seenBefore = false;
@@ -218,7 +232,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
       const at = arena.alloc(128);
       arena.exports.checksumF32(ww, w.length, at);
       const sum = arena.i32.slice(at >> 2, (at >> 2) + 32);
-      const key = `${flip}:${v.cOut}:${v.cIn}`;
+      const key = `${side}:${flip}:${v.cOut}:${v.cIn}`;
       let uses = uCache.get(weight);
       if (uses === undefined) uCache.set(weight, (uses = new Map()));
       entry = uses.get(key);
@@ -237,12 +251,12 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     const out = arena.alloc(outLen * 4);
     if (u < 0) {
       u = arena.alloc(uBytes);
-      if (T === 1) arena.exports.winogradFilter(g, ww, u, 0, v.cOut, flip);
+      if (T === 1) e[fn.filter](g, ww, u, 0, v.cOut, flip);
       else {
         const filterParts: number[][] = [];
         const perCo = Math.ceil(v.cOut / T);
         for (let c0 = 0; c0 < v.cOut; c0 += perCo) filterParts.push([g, ww, u, c0, Math.min(v.cOut, c0 + perCo), flip]);
-        pool!.run('winogradFilter', filterParts, (x) => arena.exports.winogradFilter(x[0]!, x[1]!, x[2]!, x[3]!, x[4]!, x[5]!));
+        pool!.run(fn.filter, filterParts, (x) => e[fn.filter](x[0]!, x[1]!, x[2]!, x[3]!, x[4]!, x[5]!));
       }
       if (seenBefore && entry !== undefined) {
         // the same bytes a second time: keep U (a copy of exactly what was just written)
@@ -256,7 +270,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
       }
     }
     if (T === 1) {
-      arena.exports.winogradTiles(g, pp, u, out, arena.alloc(workBytes), arena.alloc(scratchBytes), 0, rows);
+      e[fn.tiles](g, pp, u, out, arena.alloc(workBytes), arena.alloc(scratchBytes), 0, rows);
       return arena.takeF32(out, outLen);
     }
     // shares of whole tile rows
@@ -265,7 +279,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     for (let r0 = 0; r0 < rows; r0 += per) {
       parts.push([g, pp, u, out, arena.alloc(workBytes), arena.alloc(scratchBytes), r0, Math.min(rows, r0 + per)]);
     }
-    pool!.run('winogradTiles', parts, (x) => arena.exports.winogradTiles(x[0]!, x[1]!, x[2]!, x[3]!, x[4]!, x[5]!, x[6]!, x[7]!));
+    pool!.run(fn.tiles, parts, (x) => e[fn.tiles](x[0]!, x[1]!, x[2]!, x[3]!, x[4]!, x[5]!, x[6]!, x[7]!));
     return arena.takeF32(out, outLen);
   }
 

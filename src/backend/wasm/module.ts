@@ -75,6 +75,11 @@ export interface KernelExports {
   winogradWorkBytes(g: number): number;
   winogradFilter(g: number, w: number, u: number, co0: number, co1: number, flip: number): void;
   winogradTiles(g: number, x: number, u: number, y: number, work: number, scratch: number, r0: number, r1: number): void;
+  /** Winograd F(4×4, 3×3): see assembly/winograd4.ts. */
+  winograd4FilterBytes(g: number): number;
+  winograd4WorkBytes(g: number): number;
+  winograd4Filter(g: number, w: number, u: number, co0: number, co1: number, flip: number): void;
+  winograd4Tiles(g: number, x: number, u: number, y: number, work: number, scratch: number, r0: number, r1: number): void;
   winogradGradWeight(
     g: number,
     x: number,
@@ -206,6 +211,10 @@ export const KERNEL_ARITY: { readonly [K in keyof KernelExports]: Arity<KernelEx
   winogradFilter: 6,
   winogradTiles: 8,
   winogradGradWeight: 9,
+  winograd4FilterBytes: 1,
+  winograd4WorkBytes: 1,
+  winograd4Filter: 6,
+  winograd4Tiles: 8,
   maxPool2d: 4,
   maxPool2dBackward: 4,
   avgPool2d: 4,

@@ -42,6 +42,8 @@ export const POOL_FNS = [
   'winogradFilter',
   'winogradTiles',
   'winogradGradWeight',
+  'winograd4Filter',
+  'winograd4Tiles',
   'elementwise',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];

@@ -1,0 +1,42 @@
+// What the Winograd kernels (winograd.ts: F(2×2, 3×3); winograd4.ts: F(4×4, 3×3)) share: where an
+// element of a transformed-filter plane lives in the GEMM's packed layout, the padded input rows the
+// input transforms read, and partial stores of four tiles (one per lane).
+import { KC, MR } from './gemm';
+import { copyF32, zeroF32 } from './conv-common';
+
+/**
+ * Byte offset, in an A packed for `sgemmPackedA` (m × k, `packedRows(m)` = mp), of element (i, p): the
+ * kc-deep slices of k one after another (each mp × kc floats), in each slice the MR-tall panels of
+ * `packA` (panel i / MR holds, for each p of the slice, MR consecutive rows).
+ */
+@inline export function packedAt(mp: i32, k: i32, i: i32, p: i32): usize {
+  const pc = (p / KC) * KC;
+  const kc = min(KC, k - pc);
+  const r = i % MR;
+  return <usize>(pc * mp + (i - r) * kc + (p - pc) * MR + r) << 2;
+}
+
+/** Store the first `n` (1..4) lanes of v at p. */
+@inline export function storeLanes(p: usize, v: v128, n: i32): void {
+  if (n >= 4) {
+    v128.store(p, v);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+/** Row buffer `dst` (n floats) = input row iy of channel plane xc, shifted right by pw, zero outside. */
+@inline export function padRow(xc: usize, h: i32, w: i32, iy: i32, pw: i32, n: i32, dst: usize): void {
+  if (iy < 0 || iy >= h) {
+    zeroF32(dst, n);
+    return;
+  }
+  // buffer column k holds input column k − pw: zeros in [0, k0), the row in [k0, k1), zeros after
+  const k0 = min(pw, n), k1 = min(w + pw, n);
+  if (k0 > 0) zeroF32(dst, k0);
+  if (k1 > k0) copyF32(dst + (<usize>k0 << 2), xc + (<usize>(iy * w + k0 - pw) << 2), k1 - k0);
+  if (n > k1) zeroF32(dst + (<usize>k1 << 2), n - k1);
+}
+
