@@ -113,3 +113,27 @@ describe('wasm Winograd filter cache', () => {
     expect(winogradCache.hits - hits0).toBeGreaterThanOrEqual(3); // the cached path did run
   });
 });
+
+describe('wasm Winograd filter cache on 3 threads', () => {
+  it('fingerprints a large weight in shares and still never uses a stale U', async () => {
+    const three = await createWasmBackend({ threads: 3 });
+    try {
+      const b: Conv2dArgs = { ...a, cIn: 256, cOut: 128, h: 8, w: 8, oh: 8, ow: 8 }; // 294,912 floats ≥ 2^18
+      const w = three.residentF32!(b.cOut * b.cIn * 9)!;
+      w.set(randF32(w.length, 11));
+      const x = randF32(b.n * b.cIn * b.h * b.w, 12);
+      const want = Array.from(uncached(() => three.kernels.conv2d!(x, w, b, 'float32')));
+      const hits0 = winogradCache.hits;
+      for (let i = 0; i < 3; i++) expect(Array.from(three.kernels.conv2d!(x, w, b, 'float32'))).toEqual(want);
+      expect(winogradCache.hits - hits0).toBe(1);
+      // a change in each third of the weight is seen
+      for (const at of [5, (w.length / 2) | 0, w.length - 3]) {
+        w[at] = w[at]! - 0.25;
+        const now = Array.from(uncached(() => three.kernels.conv2d!(x, w, b, 'float32')));
+        expect(Array.from(three.kernels.conv2d!(x, w, b, 'float32'))).toEqual(now);
+      }
+    } finally {
+      three.close();
+    }
+  });
+});

@@ -217,7 +217,15 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     const big = pool !== null && v.n * v.cOut * v.oh * v.ow * v.cIn * 9 >= gemm.parallelMinMacs;
     const T = big ? Math.min(pool.size, rows) : 1;
     const bias = !grad && a.bias ? a.bias : null;
-    if (!arena.fits((p.length + w.length + outLen + (bias ? bias.length : 0)) * 4 + uBytes + T * (workBytes + scratchBytes + 256) + 1024))
+    if (
+      !arena.fits(
+        (p.length + w.length + outLen + (bias ? bias.length : 0)) * 4 +
+          uBytes +
+          T * (workBytes + scratchBytes + 256) +
+          128 * (pool?.size ?? 1) +
+          1024,
+      )
+    )
       return null;
     const pp = arena.refF32(p, 0, p.length);
     const ww = arena.refF32(w, 0, w.length);
@@ -229,9 +237,15 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     let u = -1;
     let seenBefore = false;
     if (weight !== undefined) {
-      const at = arena.alloc(128);
-      arena.exports.checksumF32(ww, w.length, at);
-      const sum = arena.i32.slice(at >> 2, (at >> 2) + 32);
+      // one fingerprint per share of the weight (the split depends only on the pool's size)
+      const shares = pool !== null && w.length >= 1 << 18 ? pool.size : 1;
+      const per = Math.ceil(w.length / shares / 16) * 16;
+      const at = arena.alloc(128 * shares);
+      const sumParts: number[][] = [];
+      for (let i = 0, f0 = 0; f0 < w.length; i++, f0 += per) sumParts.push([ww + 4 * f0, Math.min(per, w.length - f0), at + 128 * i]);
+      if (sumParts.length === 1) e.checksumF32(ww, w.length, at);
+      else pool!.run('checksumF32', sumParts, (x) => e.checksumF32(x[0]!, x[1]!, x[2]!));
+      const sum = arena.i32.slice(at >> 2, (at >> 2) + 32 * sumParts.length);
       const key = `${side}:${flip}:${v.cOut}:${v.cIn}`;
       let uses = uCache.get(weight);
       if (uses === undefined) uCache.set(weight, (uses = new Map()));

@@ -44,6 +44,7 @@ export const POOL_FNS = [
   'winogradGradWeight',
   'winograd4Filter',
   'winograd4Tiles',
+  'checksumF32',
   'elementwise',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
