@@ -225,11 +225,19 @@ function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i
     v128.store(dst, c50); v128.store(dst, c51, 16);
   }
   if (full) return;
+  // the tile's first mr rows and nr columns into C: whole vectors of four where they fit (the same
+  // f32 adds as one at a time), the rest one by one
+  const v = nr & ~3;
   for (let r = 0; r < mr; r++) {
     const cr = c + (<usize>(r * ldc) << 2);
     const tr = tile + (<usize>(r * NR) << 2);
-    if (acc) for (let j = 0; j < nr; j++) store<f32>(cr + (<usize>j << 2), load<f32>(cr + (<usize>j << 2)) + load<f32>(tr + (<usize>j << 2)));
-    else for (let j = 0; j < nr; j++) store<f32>(cr + (<usize>j << 2), load<f32>(tr + (<usize>j << 2)));
+    if (acc) {
+      for (let j = 0; j < v; j += 4) v128.store(cr + (<usize>j << 2), f32x4.add(v128.load(cr + (<usize>j << 2)), v128.load(tr + (<usize>j << 2))));
+      for (let j = v; j < nr; j++) store<f32>(cr + (<usize>j << 2), load<f32>(cr + (<usize>j << 2)) + load<f32>(tr + (<usize>j << 2)));
+    } else {
+      for (let j = 0; j < v; j += 4) v128.store(cr + (<usize>j << 2), v128.load(tr + (<usize>j << 2)));
+      for (let j = v; j < nr; j++) store<f32>(cr + (<usize>j << 2), load<f32>(tr + (<usize>j << 2)));
+    }
   }
 }
 

@@ -184,7 +184,8 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
   const uCache = new WeakMap<Storage, Map<string, { sum: Int32Array; u: Float32Array | null }>>();
 
   /**
-   * Winograd F(2×2, 3×3) for conv2d (input x, weight w) or, with `grad`, its input gradient (p = gy,
+   * Winograd F(4×4, 3×3) or F(2×2, 3×3) (by the output's size: `winogradConv.f4MinSide`) for conv2d
+   * (input x, weight w) or, with `grad`, its input gradient (p = gy,
    * computed as the convolution of gy with w flipped and transposed, padding 2 − p): the filter
    * transform split by output channels, then the tile rows split across the pool. Each output element
    * is computed by one share alone, so the bits are the same for any number of threads. The filter
