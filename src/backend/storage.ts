@@ -76,6 +76,8 @@ export class Cell {
    * loop that yields (see Arena.refF32).
    */
   resided = false;
+  /** Index in the device's list of storages not yet registered with its FinalizationRegistry, or -1. */
+  pendingAt = -1;
   /** Least-recently-used list links (device-managed). */
   prev: Cell | null = null;
   next: Cell | null = null;

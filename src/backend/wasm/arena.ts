@@ -97,9 +97,13 @@ export class Arena implements Device {
    * every kernel result promoted each one to the old generation, so a loop that never yields grew its
    * heap by hundreds of MB between full GCs. Most results are engine temporaries freed within the op or
    * the backward pass; those are gone from the device by the time the list is registered and never
-   * touch the registry. The list holds the storages strongly until then, so none can die unregistered.
+   * touch the registry. The list holds the storages strongly until then, so none can die unregistered;
+   * a storage whose block is given back meanwhile is dropped from it at once (`Cell.pendingAt`), so an
+   * engine temporary is not kept alive by the list either (each one it kept survived the scavenges
+   * that ran while it was pending: up to 512 storages, ~180 KB, copied at every scavenge of an
+   * inference loop, which made V8 grow its new space).
    */
-  private pending: Storage[] = [];
+  private pending: (Storage | null)[] = [];
   private registerQueued = false;
   /** Least-recently-used order of live storage cells: head is the oldest. */
   private head: Cell | null = null;
@@ -354,6 +358,7 @@ export class Arena implements Device {
     c.bytes = bytes;
     c.n = view.length;
     s.placed(view);
+    c.pendingAt = this.pending.length;
     this.pending.push(s);
     if (this.pending.length >= PENDING_MAX) this.register();
     else if (!this.registerQueued) {
@@ -376,7 +381,9 @@ export class Arena implements Device {
     const list = this.pending;
     this.pending = [];
     for (const s of list) {
+      if (s === null) continue;
       const c = s.cell;
+      c.pendingAt = -1;
       // the cell is also the unregister token: eviction and engine frees unregister it, so the registry
       // never holds a cell whose storage left the device (it would keep an evicted copy alive until the
       // program yields, which a synchronous loop never does)
@@ -394,7 +401,11 @@ export class Arena implements Device {
 
   /** Unlink a live cell and free its block (the cell's data is wherever the caller put it). */
   private drop(c: Cell): void {
-    this.registry!.unregister(c);
+    if (c.pendingAt >= 0) {
+      // not registered yet: let the list forget it (an engine temporary then dies young)
+      if (this.pending[c.pendingAt]?.cell === c) this.pending[c.pendingAt] = null;
+      c.pendingAt = -1;
+    } else this.registry!.unregister(c);
     this.unlink(c);
     this.stats.liveBytes -= c.bytes;
     if (c.longLived) this.longBytes -= c.bytes;
