@@ -8,7 +8,8 @@
  *
  * - **Storage blocks** hold float32 storages (see src/backend/storage.ts): kernel outputs are
  *   allocated as blocks and handed out as views (no copy out), and inputs that are storage blocks are
- *   read in place (no copy in). A JS-heap storage a kernel reads is uploaded once and stays.
+ *   read in place (no copy in). A JS-heap storage a kernel reads is uploaded again if it was on the
+ *   device before (evicted, then used); data born on the JS heap is copied in per read (`refF32`).
  * - **Scratch blocks** (`alloc`) are laid out by one kernel call (packed panels, geometry, copies of
  *   inputs that cannot be resident) and freed when the next call starts (`reset`).
  *
