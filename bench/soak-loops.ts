@@ -13,6 +13,8 @@
  *   node --expose-gc --import tsx bench/soak-loops.ts --loop a|b|c|d|all [--steps 10000] [--memory BYTES] [--threads 1]
  * (`npm run bench:memory` runs all four at 10,000 steps and prints a table.)
  */
+import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { Rng, backendInfo, data, fit, init, nn, noGrad, optim, randn, tensor, type Tensor } from '../src/index.js';
 
 const { DataLoader, TensorDataset } = data;
@@ -25,6 +27,8 @@ const loop = arg('loop', 'a');
 const steps = Number(arg('steps', '10000'));
 const memory = arg('memory', '');
 const threads = Number(arg('threads', '1'));
+/** `--diag`: also print, to stderr, where the RSS is (V8 heap spaces, mappings that grew) at the mark and the end. */
+const diag = process.argv.includes('--diag');
 if (loop === 'all') {
   // one child process per loop (each starts from a fresh heap); prints a table and the JSON lines
   const { execFileSync } = await import('node:child_process');
@@ -72,9 +76,67 @@ interface Mem {
   rss: number;
   heap: number;
   heapTotal: number;
+  external: number;
   arrayBuffers: number;
   wasm: number;
   live: number;
+  /** Per V8 heap space: committed (space_size), used, physical (resident) bytes. */
+  spaces: Record<string, [number, number, number]>;
+  /** /proc/self/status: resident anonymous, file-backed and shared-memory bytes (Linux only). */
+  rssAnon?: number;
+  rssFile?: number;
+  rssShmem?: number;
+}
+
+/** Resident kB per mapping (address range, permissions, name) from /proc/self/smaps (Linux only). */
+function mappings(): Map<string, number> {
+  const out = new Map<string, number>();
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/smaps', 'utf8');
+  } catch {
+    return out;
+  }
+  let key = '';
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-f]+-[0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) key = `${m[1]} ${m[2]} ${m[3]}`;
+    else if (line.startsWith('Rss:')) out.set(key, Number(/\d+/.exec(line)![0]));
+  }
+  return out;
+}
+function procStatus(): Pick<Mem, 'rssAnon' | 'rssFile' | 'rssShmem'> {
+  try {
+    const t = readFileSync('/proc/self/status', 'utf8');
+    const kb = (k: string) => 1024 * Number(new RegExp(`${k}:\\s+(\\d+)`).exec(t)?.[1] ?? NaN);
+    return { rssAnon: kb('RssAnon'), rssFile: kb('RssFile'), rssShmem: kb('RssShmem') };
+  } catch {
+    return {};
+  }
+}
+let mapsAtMark: Map<string, number> | null = null;
+/** Print the mappings whose resident size changed most since the mark (to stderr). */
+function mappingDelta(): void {
+  if (!mapsAtMark) return;
+  const now = mappings();
+  const rows: [string, number, number][] = [];
+  for (const k of new Set([...mapsAtMark.keys(), ...now.keys()])) {
+    const a = mapsAtMark.get(k) ?? 0;
+    const b = now.get(k) ?? 0;
+    if (a !== b) rows.push([k, a, b]);
+  }
+  rows.sort((x, y) => Math.abs(y[2] - y[1]) - Math.abs(x[2] - x[1]));
+  const size = (k: string) => {
+    const [lo, hi] = k
+      .split(' ')[0]!
+      .split('-')
+      .map((h) => parseInt(h, 16));
+    return ((hi! - lo!) / 2 ** 20).toFixed(2);
+  };
+  let total = 0;
+  for (const r of rows) total += r[2] - r[1];
+  console.error(`mappings changed: ${rows.length}, net ${(total / 1024).toFixed(1)} MB`);
+  for (const [k, a, b] of rows.slice(0, 25)) console.error(`  ${k} (${size(k)} MB): ${a} → ${b} kB`);
 }
 async function mem(): Promise<Mem> {
   for (let i = 0; i < 2; i++) {
@@ -83,15 +145,42 @@ async function mem(): Promise<Mem> {
   }
   const info = backendInfo().info as { arenaBytes: number; memory: { liveBytes: number } };
   const u = process.memoryUsage();
+  const spaces: Mem['spaces'] = {};
+  for (const sp of getHeapSpaceStatistics()) spaces[sp.space_name] = [sp.space_size, sp.space_used_size, sp.physical_space_size];
   return {
     rss: u.rss,
     heapTotal: u.heapTotal,
     heap: u.heapUsed,
+    external: u.external,
     arrayBuffers: u.arrayBuffers,
     wasm: info.arenaBytes,
     live: info.memory.liveBytes,
+    spaces,
+    ...procStatus(),
   };
 }
+/** The warm-up mark: memory after a forced GC (and, with --diag, the mappings to compare the end with). */
+async function markNow(): Promise<Mem> {
+  const m = await mem();
+  if (diag) mapsAtMark = mappings();
+  return m;
+}
+/** RSS without a forced GC, sampled during the run (every tenth of the steps). */
+const samples: number[] = [];
+/** With --diag: the native heap's (`[heap]`, glibc's main arena) resident bytes and new space's physical bytes at each sample. */
+const brkSamples: number[] = [];
+const newSpaceSamples: number[] = [];
+const abSamples: number[] = [];
+const sample = (i: number) => {
+  if ((i + 1) % Math.max(1, Math.floor(steps / 10)) !== 0) return;
+  samples.push(process.memoryUsage().rss);
+  if (!diag) return;
+  let brk = 0;
+  for (const [k, kb] of mappings()) if (k.endsWith('[heap]')) brk += kb * 1024;
+  brkSamples.push(brk);
+  abSamples.push(process.memoryUsage().arrayBuffers);
+  newSpaceSamples.push(getHeapSpaceStatistics().find((sp) => sp.space_name === 'new_space')!.physical_space_size);
+};
 
 const rng = new Rng(7);
 const B = 32;
@@ -131,7 +220,8 @@ function trainStep(i: number): Tensor {
 if (loop === 'a') {
   for (let i = 0; i < steps; i++) {
     lastLoss = trainStep(i).item();
-    if (i + 1 === mark) atMark = await mem();
+    sample(i);
+    if (i + 1 === mark) atMark = await markNow();
   }
 } else if (loop === 'b') {
   // half the steps in fit() (epochs over a DataLoader), half in a `for await` loop over it
@@ -145,10 +235,10 @@ if (loop === 'a') {
     optimizer: opt,
     epochs: fitEpochs,
     onBatchEnd: () => {
-      done++;
+      sample(done++);
     },
     onEpochEnd: async () => {
-      if (atMark === null && done >= mark) atMark = await mem();
+      if (atMark === null && done >= mark) atMark = await markNow();
     },
   } as Parameters<typeof fit>[1]);
   while (done < steps) {
@@ -158,9 +248,10 @@ if (loop === 'a') {
       loss.backward();
       opt.step();
       lastLoss = loss.item();
+      sample(done);
       if (++done >= steps) break;
     }
-    if (atMark === null && done >= mark) atMark = await mem();
+    if (atMark === null && done >= mark) atMark = await markNow();
   }
 } else if (loop === 'c') {
   model.eval();
@@ -168,7 +259,8 @@ if (loop === 'a') {
     const [x] = batch(i);
     const out = noGrad(() => model.call(x) as Tensor);
     lastLoss = out.argmax(1).sum().item();
-    if (i + 1 === mark) atMark = await mem();
+    sample(i);
+    if (i + 1 === mark) atMark = await markNow();
   }
 } else {
   // d: keep tensors, and what they held when kept
@@ -189,7 +281,8 @@ if (loop === 'a') {
     losses.push(loss);
     lossValues.push(loss.item());
     if (i % (N / B) === 0) epochTensor.mul(1).sum().item(); // the kept tensor is used now and then
-    if (i + 1 === mark) atMark = await mem();
+    sample(i);
+    if (i + 1 === mark) atMark = await markNow();
   }
   lastLoss = lossValues[lossValues.length - 1]!;
   const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>
@@ -214,6 +307,26 @@ if (loop === 'a') {
 
 const end = await mem();
 const m = atMark ?? end;
+if (diag) {
+  const MB = (b: number) => (b / 2 ** 20).toFixed(1);
+  console.error(
+    `loop ${loop}: RSS ${MB(m.rss)} → ${MB(end.rss)} MB (anon ${MB(m.rssAnon!)} → ${MB(end.rssAnon!)}, file ${MB(m.rssFile!)} → ${MB(end.rssFile!)}, shmem ${MB(m.rssShmem!)} → ${MB(end.rssShmem!)})`,
+  );
+  console.error(
+    `  heapTotal ${MB(m.heapTotal)} → ${MB(end.heapTotal)}, heapUsed ${MB(m.heap)} → ${MB(end.heap)}, external ${MB(m.external)} → ${MB(end.external)}, arrayBuffers ${MB(m.arrayBuffers)} → ${MB(end.arrayBuffers)}, wasm ${MB(m.wasm)} → ${MB(end.wasm)}`,
+  );
+  for (const k of Object.keys(end.spaces)) {
+    const [a, b] = [m.spaces[k]!, end.spaces[k]!];
+    console.error(
+      `  ${k.padEnd(24)} committed ${MB(a[0])} → ${MB(b[0])}, used ${MB(a[1])} → ${MB(b[1])}, physical ${MB(a[2])} → ${MB(b[2])}`,
+    );
+  }
+  console.error(`  RSS sampled without GC: ${samples.map(MB).join(' ')}`);
+  console.error(`  [heap] sampled:         ${brkSamples.map(MB).join(' ')}`);
+  console.error(`  new space physical:     ${newSpaceSamples.map(MB).join(' ')}`);
+  console.error(`  arrayBuffers (no GC):   ${abSamples.map(MB).join(' ')}`);
+  mappingDelta();
+}
 const info = backendInfo().info as { memory: Record<string, number> };
 console.log(
   JSON.stringify({
@@ -228,5 +341,6 @@ console.log(
     wasmGrowth: (end.wasm - m.wasm) / m.wasm,
     memory: info.memory,
     kept,
+    rssSamples: samples,
   }),
 );

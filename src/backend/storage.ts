@@ -68,6 +68,16 @@ export class Cell {
    * moves it out and back (a Linear(150528, 512) weight thrashed that way under the 64 MiB floor).
    */
   longLived = false;
+  /**
+   * Whether the data has been on a device before (a kernel's output, or placed explicitly, since moved
+   * back by eviction): a kernel that reads it uploads it again, since it is device data in use. Data
+   * born on the JS heap (arrays the user made, data-loader batches) is copied in per read instead: an
+   * upload would hold a block until the storage's finalizer runs, which waits for a full GC even in a
+   * loop that yields (see Arena.refF32).
+   */
+  resided = false;
+  /** Index in the device's list of storages not yet registered with its FinalizationRegistry, or -1. */
+  pendingAt = -1;
   /** Least-recently-used list links (device-managed). */
   prev: Cell | null = null;
   next: Cell | null = null;

@@ -64,6 +64,30 @@ function traced(name: TracedMethod, self: Tensor, args: readonly unknown[], run:
   return methodTracer === null ? run() : methodTracer(name, self, args, run);
 }
 
+/**
+ * What a gradient rule is given (`GradCtx`). A class with the getter on its prototype, not an object
+ * literal with its own `get gradEnabled()`: in Node 20's V8 an object with an own accessor property
+ * survives young-generation collections (measured in plain JS: a loop making
+ * `{ a: i, get g() { return 1; } }` promotes about 2 MB per scavenge; with a method instead of the
+ * getter, nothing). Every graph node's context was such an object, so each node — and through its
+ * closure the tensors it saved — was promoted to the old generation (1.7 MB per scavenge in a small
+ * MLP's training loop) and lived until a full GC: the old generation, the native heap behind the
+ * tensors' arrays and RSS grew between full GCs (see the README's "Design: memory model").
+ */
+class RuleCtx {
+  constructor(
+    readonly inputs: readonly Tensor[],
+    readonly output: Tensor,
+    readonly attrs: unknown,
+    readonly saved: unknown,
+  ) {}
+  run = apply;
+  /** Grad mode when the rule runs (backward time), not when it was recorded. */
+  get gradEnabled(): boolean {
+    return isGradEnabled();
+  }
+}
+
 /** Apply a primitive from the op table: validate, run the kernel, record the graph node. */
 export function apply<K extends OpName>(name: K, inputs: OpInputs[K], attrs: OpAttrs[K]): Tensor {
   const def: OpRule<K> = OPS[name];
@@ -95,16 +119,7 @@ export function apply<K extends OpName>(name: K, inputs: OpInputs[K], attrs: OpA
     for (const t of inputs) if (t.requiresGrad) needs = true;
     if (needs) {
       const backward = def.backward;
-      const ctx: GradCtx<OpAttrs[K], OpInputs[K]> = {
-        inputs,
-        output: out,
-        attrs,
-        saved: raw.saved,
-        run: apply,
-        get gradEnabled() {
-          return isGradEnabled(); // read when the rule runs (backward time), not when it was recorded
-        },
-      };
+      const ctx = new RuleCtx(inputs, out, attrs, raw.saved) as GradCtx<OpAttrs[K], OpInputs[K]>;
       out.requiresGrad = true;
       const node = new Node(name, inputs, (g) => backward(g, ctx));
       node.inputFns = inputs.map((t) => t.gradFn);

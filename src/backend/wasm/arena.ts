@@ -8,7 +8,8 @@
  *
  * - **Storage blocks** hold float32 storages (see src/backend/storage.ts): kernel outputs are
  *   allocated as blocks and handed out as views (no copy out), and inputs that are storage blocks are
- *   read in place (no copy in). A JS-heap storage a kernel reads is uploaded once and stays.
+ *   read in place (no copy in). A JS-heap storage a kernel reads is uploaded again if it was on the
+ *   device before (evicted, then used); data born on the JS heap is copied in per read (`refF32`).
  * - **Scratch blocks** (`alloc`) are laid out by one kernel call (packed panels, geometry, copies of
  *   inputs that cannot be resident) and freed when the next call starts (`reset`).
  *
@@ -97,9 +98,13 @@ export class Arena implements Device {
    * every kernel result promoted each one to the old generation, so a loop that never yields grew its
    * heap by hundreds of MB between full GCs. Most results are engine temporaries freed within the op or
    * the backward pass; those are gone from the device by the time the list is registered and never
-   * touch the registry. The list holds the storages strongly until then, so none can die unregistered.
+   * touch the registry. The list holds the storages strongly until then, so none can die unregistered;
+   * a storage whose block is given back meanwhile is dropped from it at once (`Cell.pendingAt`), so an
+   * engine temporary is not kept alive by the list either (each one it kept survived the scavenges
+   * that ran while it was pending: up to 512 storages, ~180 KB, copied at every scavenge of an
+   * inference loop, which made V8 grow its new space).
    */
-  private pending: Storage[] = [];
+  private pending: (Storage | null)[] = [];
   private registerQueued = false;
   /** Least-recently-used order of live storage cells: head is the oldest. */
   private head: Cell | null = null;
@@ -201,15 +206,19 @@ export class Arena implements Device {
 
   /**
    * The address of `n` floats of `src` from `offset`, for kernels to read (never write): in place when
-   * `src` is (or was) a storage's data and that storage is, or can be made, resident here; else a
-   * scratch copy. A stale array (its storage was evicted or moved since) resolves to the storage's
+   * `src` is (or was) a storage's data and that storage is resident here, or was before (evicted) and
+   * can be made so again; else a scratch copy. Data born on the JS heap (a batch, an input) is not
+   * uploaded by a read: a block outlives its storage until the finalizer runs, which waits for a full
+   * GC even in a loop that yields, so a fresh batch uploaded every step held one dead block per step
+   * (`fit()` on an MLP: the wasm memory grew 9.6 → 58 MB from step 1,000 to 10,000) where a copy per
+   * read costs a few microseconds and leaves the batch to the young-generation GC. A stale array (its storage was evicted or moved since) resolves to the storage's
    * current place.
    */
   refF32(src: ArrayLike<number>, offset: number, n: number): number {
     const s = findStorage(src);
     if (s === undefined) return this.putF32(src, offset, n);
     const c = s.cell;
-    if (c.device === this || (s.length >= AUTO_MIN && this.upload(s))) {
+    if (c.device === this || (s.length >= AUTO_MIN && c.resided && this.upload(s))) {
       this.touch(c);
       return c.at + 4 * offset;
     }
@@ -349,10 +358,12 @@ export class Arena implements Device {
   private place(s: Storage, at: number, bytes: number, view: Float32Array): void {
     const c = s.cell;
     c.device = this;
+    c.resided = true;
     c.at = at;
     c.bytes = bytes;
     c.n = view.length;
     s.placed(view);
+    c.pendingAt = this.pending.length;
     this.pending.push(s);
     if (this.pending.length >= PENDING_MAX) this.register();
     else if (!this.registerQueued) {
@@ -375,7 +386,9 @@ export class Arena implements Device {
     const list = this.pending;
     this.pending = [];
     for (const s of list) {
+      if (s === null) continue;
       const c = s.cell;
+      c.pendingAt = -1;
       // the cell is also the unregister token: eviction and engine frees unregister it, so the registry
       // never holds a cell whose storage left the device (it would keep an evicted copy alive until the
       // program yields, which a synchronous loop never does)
@@ -393,7 +406,11 @@ export class Arena implements Device {
 
   /** Unlink a live cell and free its block (the cell's data is wherever the caller put it). */
   private drop(c: Cell): void {
-    this.registry!.unregister(c);
+    if (c.pendingAt >= 0) {
+      // not registered yet: let the list forget it (an engine temporary then dies young)
+      if (this.pending[c.pendingAt]?.cell === c) this.pending[c.pendingAt] = null;
+      c.pendingAt = -1;
+    } else this.registry!.unregister(c);
     this.unlink(c);
     this.stats.liveBytes -= c.bytes;
     if (c.longLived) this.longBytes -= c.bytes;
