@@ -40,3 +40,23 @@ import { copyF32, zeroF32 } from './conv-common';
   if (n > k1) zeroF32(dst + (<usize>k1 << 2), n - k1);
 }
 
+
+/**
+ * Tile rows per block: enough rows for `target` tiles (at most `total`), or up to three rows more when
+ * that leaves less of the GEMM's last 8-wide column panel empty (a block of 3 rows of 14 tiles is 42
+ * columns, 6 of its 48 computed for nothing; 4 rows is 56, none).
+ */
+@inline export function blockRowsFor(target: i32, tilesX: i32, total: i32): i32 {
+  const base = max(1, min((target + tilesX - 1) / tilesX, total));
+  let best = base;
+  let bestWaste: f64 = <f64>(((base * tilesX + 7) & ~7) - base * tilesX) / <f64>(base * tilesX);
+  for (let r = base + 1; r <= min(base + 3, total); r++) {
+    const nb = r * tilesX;
+    const waste: f64 = <f64>(((nb + 7) & ~7) - nb) / <f64>nb;
+    if (waste < bestWaste) {
+      best = r;
+      bestWaste = waste;
+    }
+  }
+  return best;
+}

@@ -22,7 +22,7 @@
 import { ConvGeom } from '../src/backend/wasm/abi';
 import { gi } from './conv-common';
 import { MR, packedRows, sgemm, sgemmPackedA } from './gemm';
-import { packedAt, padRow, storeLanes } from './winograd-common';
+import { blockRowsFor, packedAt, padRow, storeLanes } from './winograd-common';
 
 /**
  * Tile rows per block: the V and M blocks (16·(cIn + cOut) floats per tile) near 512 KiB, but at least
@@ -32,7 +32,7 @@ import { packedAt, padRow, storeLanes } from './winograd-common';
   const tilesX = (gi(g, ConvGeom.OW) + 1) >> 1;
   const perTile = 16 * (gi(g, ConvGeom.CIn) + gi(g, ConvGeom.COut));
   const tiles = max(32, (128 * 1024) / perTile);
-  return max(1, min((tiles + tilesX - 1) / tilesX, gi(g, ConvGeom.N) * ((gi(g, ConvGeom.OH) + 1) >> 1)));
+  return blockRowsFor(tiles, tilesX, gi(g, ConvGeom.N) * ((gi(g, ConvGeom.OH) + 1) >> 1));
 }
 
 /** Floats of one padded input row: two per tile column, rounded so four tiles load 10 floats. */

@@ -16,14 +16,14 @@
 import { ConvGeom } from '../src/backend/wasm/abi';
 import { gi } from './conv-common';
 import { MR, packedRows, sgemmPackedA } from './gemm';
-import { packedAt, padRow, storeLanes } from './winograd-common';
+import { blockRowsFor, packedAt, padRow, storeLanes } from './winograd-common';
 
 /** Tile rows per block: V and M of one block (36·(cIn + cOut) floats per tile) near 512 KiB, ≥ 32 tiles. */
 @inline function blockRows4(g: usize): i32 {
   const tilesX = (gi(g, ConvGeom.OW) + 3) >> 2;
   const perTile = 36 * (gi(g, ConvGeom.CIn) + gi(g, ConvGeom.COut));
   const tiles = max(32, (128 * 1024) / perTile);
-  return max(1, min((tiles + tilesX - 1) / tilesX, gi(g, ConvGeom.N) * ((gi(g, ConvGeom.OH) + 3) >> 2)));
+  return blockRowsFor(tiles, tilesX, gi(g, ConvGeom.N) * ((gi(g, ConvGeom.OH) + 3) >> 2));
 }
 
 /** Floats of one padded input row: four per tile column, rounded so four tiles load 20 floats. */

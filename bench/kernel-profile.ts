@@ -45,12 +45,14 @@ if (workload === 'cnn') {
 for (let i = 0; i < 2; i++) step(); // warm up
 
 const table = kernels() as unknown as Record<string, (...a: unknown[]) => unknown>;
-const spent = new Map<string, [ms: number, calls: number]>();
+const spent = new Map<string, [ms: number, calls: number, wallMs: number]>();
 for (const name of Object.keys(table)) {
   const f = table[name]!;
   table[name] = (...a: unknown[]) => {
     const t0 = cpu();
+    const w0 = performance.now();
     const r = f(...a);
+    const dw = performance.now() - w0;
     const dt = cpu() - t0;
     let key = name;
     if (name === 'unary' || name === 'binary' || name === 'reduce') key += ` ${String(a[0])}`;
@@ -62,9 +64,10 @@ for (const name of Object.keys(table)) {
       const p = a[0] as { m: number; k: number; n: number };
       key += ` ${p.m}×${p.k}·${p.k}×${p.n}`;
     }
-    const e = spent.get(key) ?? [0, 0];
+    const e = spent.get(key) ?? [0, 0, 0];
     e[0] += dt;
     e[1]++;
+    e[2] += dw;
     spent.set(key, e);
     return r;
   };
@@ -79,6 +82,8 @@ const inKernels = rows.reduce((s, [, v]) => s + v[0], 0) / steps;
 console.log(
   `${workload}, ${threads} thread(s): ${wall.toFixed(1)} ms wall, ${total.toFixed(1)} ms process CPU per step; ${inKernels.toFixed(1)} ms CPU inside kernels (load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`,
 );
-console.log('| CPU ms/step | share | calls/step | kernel |\n|---:|---:|---:|---|');
-for (const [k, [ms, n]] of rows)
-  console.log(`| ${(ms / steps).toFixed(1)} | ${((100 * ms) / steps / total).toFixed(1)} % | ${n / steps} | ${k} |`);
+console.log('| CPU ms/step | share | wall ms/step | calls/step | kernel |\n|---:|---:|---:|---:|---|');
+for (const [k, [ms, n, wms]] of rows)
+  console.log(
+    `| ${(ms / steps).toFixed(1)} | ${((100 * ms) / steps / total).toFixed(1)} % | ${(wms / steps).toFixed(1)} | ${n / steps} | ${k} |`,
+  );
