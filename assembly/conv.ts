@@ -83,8 +83,10 @@ export function conv2dForward(g: usize, x: usize, wt: usize, y: usize, cols: usi
  * One share of a single image's forward convolution (n = 1, one group, im2col or pointwise), for the
  * worker pool when there are no images to split: `phase` 0 builds rows [lo, hi) of the image's
  * columns into `cols` (the whole K × P buffer, shared), phase 1 computes output columns [lo, hi) of
- * y = W · cols (+ bias) from them (pointwise: from x itself). Each output is one GEMM sum over k in
- * the same order as `conv2dForward`'s, and the same bias add, so the bits never depend on the split.
+ * y = W · cols (+ bias) from them (pointwise: from x itself), phase 2 output channels [lo, hi) (for
+ * outputs too small to split by columns). Each output is one GEMM sum over k in the same order as
+ * `conv2dForward`'s (the packed path; phase 2 forces it for short shares), and the same bias add, so
+ * the bits never depend on the split.
  */
 export function conv2dForwardPart(g: usize, x: usize, wt: usize, y: usize, cols: usize, scratch: usize, phase: i32, lo: i32, hi: i32): void {
   const cIn = gi(g, ConvGeom.CIn), h = gi(g, ConvGeom.H), w = gi(g, ConvGeom.W), cOut = gi(g, ConvGeom.COut);
@@ -98,9 +100,14 @@ export function conv2dForwardPart(g: usize, x: usize, wt: usize, y: usize, cols:
     return;
   }
   const src = pointwise ? x : cols;
+  const bias = <usize>gi(g, ConvGeom.Bias);
+  if (phase == 2) {
+    sgemm(0, 0, hi - lo, P, K, wt + (<usize>(lo * K) << 2), K, src, P, y + (<usize>(lo * P) << 2), P, 2, scratch);
+    if (bias) addChannelBias(y + (<usize>(lo * P) << 2), hi - lo, P, bias + (<usize>lo << 2));
+    return;
+  }
   const o = <usize>lo << 2;
   sgemm(0, 0, cOut, hi - lo, K, wt, K, src + o, P, y + o, P, 0, scratch);
-  const bias = <usize>gi(g, ConvGeom.Bias);
   if (!bias) return;
   for (let r = 0; r < cOut; r++) {
     const b = load<f32>(bias + (<usize>r << 2));

@@ -199,7 +199,7 @@ describe('one image on 2 and 3 threads (column rows, then output columns, across
     const cases: Conv2dArgs[] = [
       convCases[5]![1], // stride 2, padding 2, primes (P = 99)
       convCases[11]![1], // resnet stem 7×7/2, 4 output channels (the GEMM's small-m path)
-      convArgs(1, 16, 12, 13, 24, 3, 3, 2, 1), // resnet's strided 3×3
+      convArgs(1, 16, 12, 13, 24, 3, 3, 2, 1), // resnet's strided 3×3, 42 outputs: split by output channels
       convArgs(1, 20, 9, 11, 12, 1, 1), // pointwise (no columns: the GEMM reads x)
       convArgs(1, 8, 14, 14, 16, 1, 1, 2), // 1×1 stride 2 (resnet's downsample)
     ];

@@ -352,8 +352,11 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     const big = pool !== null && macs >= gemm.parallelMinMacs;
     const weight = fn === 'conv2dBackwardWeight';
     // weight gradient: shares of ≥ 8 columns (the micro-kernel's width); otherwise whole images
-    // one image (batch-1 inference): its column rows, then its output columns, across the pool
-    const oneImage = big && !weight && !direct && fn === 'conv2dForward' && a.n === 1 && a.groups === 1 && P >= 64;
+    // one image (batch-1 inference): its column rows, then its output columns across the pool (or, for
+    // outputs of fewer than 64 positions, its output channels, when there are ≥ 16: the GEMM's packed
+    // path then serves the whole layer as well as each share)
+    const byRows = P < 64 && a.cOut >= 16;
+    const oneImage = big && !weight && !direct && fn === 'conv2dForward' && a.n === 1 && a.groups === 1 && (P >= 64 || byRows);
     const T = !big ? 1 : weight ? Math.min(pool.size, Math.ceil(K / 8)) : a.n > 1 ? Math.min(pool.size, a.n) : oneImage ? pool.size : 1;
     const bias = fn === 'conv2dForward' && a.bias ? a.bias : null;
     if (!arena.fits((p.length + q.length + outLen + (bias ? bias.length : 0)) * 4 + T * (colsBytes + scratchBytes + 256) + 1024))
@@ -381,9 +384,16 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
         parts.length = 0;
       }
       // shares of whole 8-column panels
-      const colsPer = Math.ceil(P / T / 8) * 8;
-      for (let j0 = 0; j0 < P; j0 += colsPer)
-        parts.push([g, pp, qq, out, cols, arena.alloc(scratchBytes), 1, j0, Math.min(P, j0 + colsPer)]);
+      if (byRows) {
+        // shares of output channels, multiples of 8
+        const rowsPer = Math.ceil(a.cOut / T / 8) * 8;
+        for (let c0 = 0; c0 < a.cOut; c0 += rowsPer)
+          parts.push([g, pp, qq, out, cols, arena.alloc(scratchBytes), 2, c0, Math.min(a.cOut, c0 + rowsPer)]);
+      } else {
+        const colsPer = Math.ceil(P / T / 8) * 8;
+        for (let j0 = 0; j0 < P; j0 += colsPer)
+          parts.push([g, pp, qq, out, cols, arena.alloc(scratchBytes), 1, j0, Math.min(P, j0 + colsPer)]);
+      }
       pool!.run('conv2dForwardPart', parts, part);
       return arena.takeF32(out, outLen);
     }
