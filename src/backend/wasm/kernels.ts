@@ -440,27 +440,28 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     matmul,
     conv2d(x, w, a, outDType) {
       if (outDType === 'float32' && isF32(x, w) && (!a.bias || isF32(a.bias))) {
-        const r = useWinograd(a, false)
-          ? winograd(x, w, a.n * a.cOut * a.oh * a.ow, a, false)
-          : conv('conv2dForward', x, w, a.n * a.cOut * a.oh * a.ow, a);
+        // a Winograd layer whose transformed filters do not fit the memory takes im2col + GEMM
+        const r =
+          (useWinograd(a, false) ? winograd(x, w, a.n * a.cOut * a.oh * a.ow, a, false) : null) ??
+          conv('conv2dForward', x, w, a.n * a.cOut * a.oh * a.ow, a);
         if (r) return r;
       }
       return jsKernels.conv2d(x, w, a, outDType);
     },
     conv2dGradInput(gy, w, a, outDType) {
       if (outDType === 'float32' && isF32(gy, w)) {
-        const r = useWinograd(a, true)
-          ? winograd(gy, w, a.n * a.cIn * a.h * a.w, a, true)
-          : conv('conv2dBackwardInput', gy, w, a.n * a.cIn * a.h * a.w, a);
+        const r =
+          (useWinograd(a, true) ? winograd(gy, w, a.n * a.cIn * a.h * a.w, a, true) : null) ??
+          conv('conv2dBackwardInput', gy, w, a.n * a.cIn * a.h * a.w, a);
         if (r) return r;
       }
       return jsKernels.conv2dGradInput(gy, w, a, outDType);
     },
     conv2dGradWeight(x, gy, a, outDType) {
       if (outDType === 'float32' && isF32(x, gy)) {
-        const r = useWinograd(a, false)
-          ? winogradWeight(x, gy, a)
-          : conv('conv2dBackwardWeight', x, gy, a.cOut * (a.cIn / a.groups) * a.kh * a.kw, a);
+        const r =
+          (useWinograd(a, false) ? winogradWeight(x, gy, a) : null) ??
+          conv('conv2dBackwardWeight', x, gy, a.cOut * (a.cIn / a.groups) * a.kh * a.kw, a);
         if (r) return r;
       }
       return jsKernels.conv2dGradWeight(x, gy, a, outDType);
