@@ -85,12 +85,14 @@ describe('playground on WebGPU (SwiftShader) in Chromium', () => {
     expect(marks.map((m) => m.step)).toEqual(Array.from({ length: 8 }, (_, k) => (k + 1) * every));
     // The browser's collector reaches its steady state later than Node's, and when varies from run to
     // run (3.0 MB held at step 2,000 in one run, 3.8 MB in another; 3.78–3.91 MB from 2,500 to 10,000).
-    // A leak of one small activation per step (32 × 32 floats) would add 8 MB over the second half:
-    // the second half may add at most half of what the first half ended with, and everything stays
-    // under 8 MB.
+    // Since the RSS round (graph nodes no longer promoted) far less is held, and that one late step is a
+    // larger share of it (0.59 MB at step 2,000, then 1.17–1.20 MB from 2,500 to 4,000 in one CI run). A leak of
+    // one small activation per step (32 × 32 floats) would add 8 MB over the second half: the second
+    // half may add at most half of what the first half ended with or 2 MiB, whichever is more, and
+    // everything stays under 8 MB.
     const ref = marks[3]!;
     for (const m of marks.slice(4)) {
-      expect(m.heldBytes).toBeLessThanOrEqual(1.5 * ref.heldBytes);
+      expect(m.heldBytes - ref.heldBytes).toBeLessThanOrEqual(Math.max(0.5 * ref.heldBytes, 2 * 2 ** 20));
       expect(m.highWaterBytes).toBeLessThanOrEqual(8 * 2 ** 20);
     }
     expect(marks[7]!.loss).toBeLessThan(marks[0]!.loss);
