@@ -325,9 +325,22 @@ export function sgemm(
     gemmSmallM(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, acc);
     return;
   }
+  packedGemm(transA, transB, m, n, k, a, lda, 0, b, ldb, c, ldc, acc, scratch);
+}
+
+/**
+ * The packed path: for each kc-deep slice of k, B's slice packed into NR-wide panels, then each MC-tall
+ * block of A's rows (packed here from a, or taken from `ap` when A came packed: `sgemmPackedA`) times
+ * every panel, MR × NR tiles at a time.
+ */
+function packedGemm(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  a: usize, lda: i32, ap: usize, b: usize, ldb: i32, c: usize, ldc: i32, acc: i32, scratch: usize,
+): void {
   const pa = (scratch + 15) & ~(<usize>15);
   const pb = pa + (<usize>(MC * KC) << 2);
   const tile = pb + (<usize>(KC * NC) << 2);
+  const mp = packedRows(m);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -336,14 +349,16 @@ export function sgemm(
       packB(transB, b, ldb, pc, jc, kc, nc, pb);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        packA(transA, a, lda, ic, pc, mc, kc, pa);
+        let block = pa;
+        if (ap) block = ap + (<usize>(pc * mp + ic * kc) << 2);
+        else packA(transA, a, lda, ic, pc, mc, kc, pa);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bp = pb + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const cp = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
-            micro(kc, pa + (<usize>(ir * kc) << 2), bp, cp, ldc, mr, nr, accum, tile);
+            micro(kc, block + (<usize>(ir * kc) << 2), bp, cp, ldc, mr, nr, accum, tile);
           }
         }
       }
@@ -367,31 +382,7 @@ export function sgemmPackedA(m: i32, n: i32, k: i32, ap: usize, b: usize, ldb: i
     if (!acc) for (let i = 0; i < m; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>n << 2);
     return;
   }
-  const mp = packedRows(m);
-  const pa = (scratch + 15) & ~(<usize>15);
-  const pb = pa + (<usize>(MC * KC) << 2);
-  const tile = pb + (<usize>(KC * NC) << 2);
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
-      const accum = acc || pc > 0 ? 1 : 0;
-      packB(0, b, ldb, pc, jc, kc, nc, pb);
-      const slice = ap + (<usize>(pc * mp) << 2);
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const nr = min(NR, nc - jr);
-          const bp = pb + (<usize>(jr * kc) << 2);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = min(MR, mc - ir);
-            const cp = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
-            micro(kc, slice + (<usize>((ic + ir) * kc) << 2), bp, cp, ldc, mr, nr, accum, tile);
-          }
-        }
-      }
-    }
-  }
+  packedGemm(0, 0, m, n, k, 0, 0, ap, b, ldb, c, ldc, acc, scratch);
 }
 
 /**

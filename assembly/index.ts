@@ -12,4 +12,3 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export * from './winograd';
-export * from './winograd4';

@@ -22,33 +22,8 @@
 import { ConvGeom } from '../src/backend/wasm/abi';
 import { gi } from './conv-common';
 import { MR, packedRows, sgemm, sgemmPackedA } from './gemm';
-import { blockRowsFor, packedAt, padRow, storeLanes } from './winograd-common';
-
-/**
- * Tile rows per block: the V and M blocks (16·(cIn + cOut) floats per tile) near 512 KiB, but at least
- * 32 tiles, so that packing U's panels once per block stays small next to the block's products.
- */
-@inline function blockRows(g: usize): i32 {
-  const tilesX = (gi(g, ConvGeom.OW) + 1) >> 1;
-  const perTile = 16 * (gi(g, ConvGeom.CIn) + gi(g, ConvGeom.COut));
-  const tiles = max(32, (128 * 1024) / perTile);
-  return blockRowsFor(tiles, tilesX, gi(g, ConvGeom.N) * ((gi(g, ConvGeom.OH) + 1) >> 1));
-}
-
-/** Floats of one padded input row: two per tile column, rounded so four tiles load 10 floats. */
-@inline function rowFloats(g: usize): i32 {
-  const tilesX = (gi(g, ConvGeom.OW) + 1) >> 1;
-  return 2 * ((tilesX + 3) & ~3) + 8;
-}
-
-/**
- * Floats between the planes U[ξ]: cOut × cIn packed for the GEMM (`packedAt`: cOut rounded up to whole
- * micro-kernel panels), plus one cache line, so that the 16 planes the filter transform writes at once
- * do not all fall in the same cache sets (their size is often a power of two).
- */
-@inline function uPlaneFloats(g: usize): i32 {
-  return packedRows(gi(g, ConvGeom.COut)) * gi(g, ConvGeom.CIn) + 16;
-}
+import { blockRowsOf, filterAt, packedAt, padRow, rowFloatsOf, storeLanes, tap, tilesOf, uPlaneFloats, workBytesOf } from './winograd-common';
+import { filter4, inputTiles4, outputTiles4 } from './winograd4';
 
 /** Bytes of U, the 16 planes of transformed filters, each packed so that no call packs U again. */
 export function winogradFilterBytes(g: usize): i32 {
@@ -57,9 +32,17 @@ export function winogradFilterBytes(g: usize): i32 {
 
 /** Bytes of one `winogradTiles` call's work buffer: V and M of one block, four padded rows, slack. */
 export function winogradWorkBytes(g: usize): i32 {
-  const tilesX = (gi(g, ConvGeom.OW) + 1) >> 1;
-  const nb = blockRows(g) * tilesX;
-  return (16 * (gi(g, ConvGeom.CIn) + gi(g, ConvGeom.COut)) * (nb + 4) + 4 * rowFloats(g) + 16) * 4 + 64;
+  return workBytesOf(g, 2, 0);
+}
+
+/** Bytes of U for F(4×4, 3×3): 36 packed planes. */
+export function winograd4FilterBytes(g: usize): i32 {
+  return 36 * uPlaneFloats(g) * 4;
+}
+
+/** Bytes of one `winograd4Tiles` call's work buffer: transform scratch, V and M of one block, six padded rows. */
+export function winograd4WorkBytes(g: usize): i32 {
+  return workBytesOf(g, 4, 1024);
 }
 
 /** Bytes of Z in `winogradGradWeight`: 16 planes of cOut × cIn floats. */
@@ -68,16 +51,26 @@ export function winogradGradBytes(g: usize): i32 {
 }
 
 /**
- * U[ξ][co][ci] = (G g Gᵀ)[ξ] for output channels [co0, co1) (G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]), each
- * plane U[ξ] stored packed for `sgemmPackedA` (the share that ends at cOut also zeroes the padding rows).
- * g is w[co][ci] (w: [cOut, cIn, 3, 3]), or with `flip` w[ci][co] rotated by 180° (w: [cIn, cOut, 3, 3]
- * in this geometry's names: the input gradient of the convolution whose weight w is). Written panel by
- * panel, input channel by input channel, so each plane fills its cache lines in order.
+ * U[ξ][co][ci] = (G g Gᵀ)[ξ] for output channels [co0, co1) (F(2×2, 3×3): G = [1 0 0; ½ ½ ½; ½ −½ ½;
+ * 0 0 1], 16 planes), each plane U[ξ] stored packed for `sgemmPackedA` (the share that ends at cOut also
+ * zeroes the padding rows). g is w[co][ci], or with `flip` w[ci][co] rotated by 180° (`filterAt`).
+ * Written panel by panel, input channel by input channel, so each plane fills its cache lines in order.
  */
 export function winogradFilter(g: usize, wt: usize, u: usize, co0: i32, co1: i32, flip: i32): void {
+  filterPanels(g, wt, u, co0, co1, flip, 2);
+}
+
+/** The same for F(4×4, 3×3): 36 planes (assembly/winograd4.ts, `filter4`). */
+export function winograd4Filter(g: usize, wt: usize, u: usize, co0: i32, co1: i32, flip: i32): void {
+  filterPanels(g, wt, u, co0, co1, flip, 4);
+}
+
+/** The filter transform for tiles of m (2 or 4) outputs; see `winogradFilter`. */
+function filterPanels(g: usize, wt: usize, u: usize, co0: i32, co1: i32, flip: i32, m: i32): void {
   const cIn = gi(g, ConvGeom.CIn), cOut = gi(g, ConvGeom.COut);
   const mp = packedRows(cOut);
   const plane = <usize>uPlaneFloats(g) << 2;
+  const planes = (m + 2) * (m + 2);
   const end = co1 == cOut ? mp : co1;
   for (let p0 = co0 - (co0 % MR); p0 < end; p0 += MR) {
     const r0 = max(p0, co0), r1 = min(p0 + MR, end);
@@ -85,34 +78,31 @@ export function winogradFilter(g: usize, wt: usize, u: usize, co0: i32, co1: i32
       for (let co = r0; co < r1; co++) {
         const d = u + packedAt(mp, cIn, co, ci);
         if (co >= cOut) {
-          for (let xi = 0; xi < 16; xi++) store<f32>(d + <usize>xi * plane, 0);
+          for (let xi = 0; xi < planes; xi++) store<f32>(d + <usize>xi * plane, 0);
           continue;
         }
         // the 3×3 filter, row-major
-        const src = wt + (<usize>((flip ? ci * cOut + co : co * cIn + ci) * 9) << 2);
-        let g0: f32, g1: f32, g2: f32, g3: f32, g4: f32, g5: f32, g6: f32, g7: f32, g8: f32;
-        if (flip) {
-          g0 = load<f32>(src, 32); g1 = load<f32>(src, 28); g2 = load<f32>(src, 24);
-          g3 = load<f32>(src, 20); g4 = load<f32>(src, 16); g5 = load<f32>(src, 12);
-          g6 = load<f32>(src, 8); g7 = load<f32>(src, 4); g8 = load<f32>(src, 0);
-        } else {
-          g0 = load<f32>(src, 0); g1 = load<f32>(src, 4); g2 = load<f32>(src, 8);
-          g3 = load<f32>(src, 12); g4 = load<f32>(src, 16); g5 = load<f32>(src, 20);
-          g6 = load<f32>(src, 24); g7 = load<f32>(src, 28); g8 = load<f32>(src, 32);
-        }
-        // G g: rows t0..t3 of three columns each
-        const t00 = g0, t01 = g1, t02 = g2;
-        const t10 = (g0 + g3 + g6) * 0.5, t11 = (g1 + g4 + g7) * 0.5, t12 = (g2 + g5 + g8) * 0.5;
-        const t20 = (g0 - g3 + g6) * 0.5, t21 = (g1 - g4 + g7) * 0.5, t22 = (g2 - g5 + g8) * 0.5;
-        const t30 = g6, t31 = g7, t32 = g8;
-        // (G g) Gᵀ, row i → [a, (a+b+c)/2, (a−b+c)/2, c]; U[ξ = 4i + k] at plane ξ, element (co, ci)
-        filterRow(d, plane, 0, t00, t01, t02);
-        filterRow(d, plane, 4, t10, t11, t12);
-        filterRow(d, plane, 8, t20, t21, t22);
-        filterRow(d, plane, 12, t30, t31, t32);
+        const src = filterAt(wt, flip, co, ci, cOut, cIn);
+        const g0 = tap(src, flip, 0), g1 = tap(src, flip, 1), g2 = tap(src, flip, 2);
+        const g3 = tap(src, flip, 3), g4 = tap(src, flip, 4), g5 = tap(src, flip, 5);
+        const g6 = tap(src, flip, 6), g7 = tap(src, flip, 7), g8 = tap(src, flip, 8);
+        if (m == 4) filter4(d, plane, g0, g1, g2, g3, g4, g5, g6, g7, g8);
+        else filter2(d, plane, g0, g1, g2, g3, g4, g5, g6, g7, g8);
       }
     }
   }
+}
+
+/** The 16 values (G g Gᵀ)[ξ] (ξ = 4i + k) of one 3×3 filter g0..g8 (row-major), at planes `plane` bytes apart from d. */
+@inline function filter2(d: usize, plane: usize, g0: f32, g1: f32, g2: f32, g3: f32, g4: f32, g5: f32, g6: f32, g7: f32, g8: f32): void {
+  // G g: rows t0..t3 of three columns each
+  const t10 = (g0 + g3 + g6) * 0.5, t11 = (g1 + g4 + g7) * 0.5, t12 = (g2 + g5 + g8) * 0.5;
+  const t20 = (g0 - g3 + g6) * 0.5, t21 = (g1 - g4 + g7) * 0.5, t22 = (g2 - g5 + g8) * 0.5;
+  // (G g) Gᵀ, row i → [a, (a+b+c)/2, (a−b+c)/2, c]; U[ξ = 4i + k] at plane ξ
+  filterRow(d, plane, 0, g0, g1, g2);
+  filterRow(d, plane, 4, t10, t11, t12);
+  filterRow(d, plane, 8, t20, t21, t22);
+  filterRow(d, plane, 12, g6, g7, g8);
 }
 
 @inline function filterRow(d: usize, plane: usize, xi: i32, a: f32, b: f32, c: f32): void {
@@ -216,23 +206,37 @@ export function winogradFilter(g: usize, wt: usize, u: usize, co0: i32, co1: i32
 }
 
 /**
- * Outputs of tile rows [r0, r1) (r = image · tilesY + ty): y[n][cOut][oh][ow] = conv(x, w) (+ bias
- * at ConvGeom.Bias), from U (`winogradFilter`). `work` holds
- * `winogradWorkBytes(g)` bytes, `scratch` the GEMM's `gemmScratchBytes()`.
+ * Outputs of tile rows [r0, r1) (r = image · tilesY + ty, tiles of 2×2): y[n][cOut][oh][ow] = conv(x, w)
+ * (+ bias at ConvGeom.Bias), from U (`winogradFilter`). `work` holds `winogradWorkBytes(g)` bytes,
+ * `scratch` the GEMM's `gemmScratchBytes()`.
  */
 export function winogradTiles(g: usize, x: usize, u: usize, y: usize, work: usize, scratch: usize, r0: i32, r1: i32): void {
+  tileRows(g, x, u, y, work, scratch, r0, r1, 2);
+}
+
+/** The same with tiles of 4×4 (F(4×4, 3×3), U from `winograd4Filter`; work: `winograd4WorkBytes(g)`). */
+export function winograd4Tiles(g: usize, x: usize, u: usize, y: usize, work: usize, scratch: usize, r0: i32, r1: i32): void {
+  tileRows(g, x, u, y, work, scratch, r0, r1, 4);
+}
+
+/** Tile rows [r0, r1) for tiles of m × m outputs (2 or 4): input transform, (m + 2)² GEMMs, output transform, block by block. */
+function tileRows(g: usize, x: usize, u: usize, y: usize, work: usize, scratch: usize, r0: i32, r1: i32, m: i32): void {
   const cIn = gi(g, ConvGeom.CIn), h = gi(g, ConvGeom.H), w = gi(g, ConvGeom.W), cOut = gi(g, ConvGeom.COut);
   const oh = gi(g, ConvGeom.OH), ow = gi(g, ConvGeom.OW), ph = gi(g, ConvGeom.PadH), pw = gi(g, ConvGeom.PadW);
   const biasAt = <usize>gi(g, ConvGeom.Bias);
-  const tilesY = (oh + 1) >> 1, tilesX = (ow + 1) >> 1;
-  const rowsPer = blockRows(g);
-  const nRow = rowFloats(g);
+  const tilesY = tilesOf(oh, m), tilesX = tilesOf(ow, m);
+  const planes = (m + 2) * (m + 2);
+  const rowsPer = blockRowsOf(g, m);
+  const nRow = rowFloatsOf(g, m);
   const rowBytes = <usize>nRow << 2;
   const nbMax = rowsPer * tilesX;
-  const vBase = (work + 15) & ~(<usize>15);
-  const mBase = vBase + (<usize>(16 * cIn * (nbMax + 4)) << 2);
-  const rowBuf = mBase + (<usize>(16 * cOut * (nbMax + 4) + 4) << 2);
-  const uPlane = uPlaneFloats(g);
+  // F(4×4)'s transforms pass through 1 KiB of scratch (`tmp`); then V, M and the padded input rows
+  const tmp = (work + 15) & ~(<usize>15);
+  const vBase = tmp + (m == 4 ? 1024 : 0);
+  const mBase = vBase + (<usize>(planes * cIn * (nbMax + 4)) << 2);
+  const rowBuf = mBase + (<usize>(planes * cOut * (nbMax + 4) + 4) << 2);
+  const uPlane = <usize>uPlaneFloats(g) << 2;
+  const yRow = <usize>ow << 2;
   for (let rb = r0; rb < r1; rb += rowsPer) {
     const re = min(rb + rowsPer, r1);
     const nb = (re - rb) * tilesX;
@@ -244,37 +248,35 @@ export function winogradTiles(g: usize, x: usize, u: usize, y: usize, work: usiz
     // input transform: V[ξ][ci][j], j = (r − rb) · tilesX + tx
     for (let r = rb; r < re; r++) {
       const b = r / tilesY, ty = r - b * tilesY;
-      const iy = 2 * ty - ph;
+      const iy = m * ty - ph;
       const jRow = (r - rb) * tilesX;
       for (let ci = 0; ci < cIn; ci++) {
         const xc = x + (<usize>((b * cIn + ci) * h * w) << 2);
-        padRow(xc, h, w, iy, pw, nRow, rowBuf);
-        padRow(xc, h, w, iy + 1, pw, nRow, rowBuf + rowBytes);
-        padRow(xc, h, w, iy + 2, pw, nRow, rowBuf + 2 * rowBytes);
-        padRow(xc, h, w, iy + 3, pw, nRow, rowBuf + 3 * rowBytes);
+        for (let i = 0; i < m + 2; i++) padRow(xc, h, w, iy + i, pw, nRow, rowBuf + <usize>i * rowBytes);
         const vRow = vBase + (<usize>(ci * ldv + jRow) << 2);
         for (let tx = 0; tx < tilesX; tx += 4) {
-          const p = rowBuf + (<usize>(2 * tx) << 2);
-          inputTiles(p, p + rowBytes, p + 2 * rowBytes, p + 3 * rowBytes, vRow + (<usize>tx << 2), vPlane, 4);
+          const p = rowBuf + (<usize>(m * tx) << 2);
+          if (m == 4) inputTiles4(p, rowBytes, vRow + (<usize>tx << 2), vPlane, tmp);
+          else inputTiles(p, p + rowBytes, p + 2 * rowBytes, p + 3 * rowBytes, vRow + (<usize>tx << 2), vPlane, 4);
         }
       }
     }
-    // the 16 products, summed over the input channels
-    for (let xi = 0; xi < 16; xi++) {
-      sgemmPackedA(cOut, nb, cIn, u + (<usize>(xi * uPlane) << 2), vBase + <usize>xi * vPlane, ldv, mBase + <usize>xi * mPlane, nb, 0, scratch);
+    // the products, summed over the input channels
+    for (let xi = 0; xi < planes; xi++) {
+      sgemmPackedA(cOut, nb, cIn, u + <usize>xi * uPlane, vBase + <usize>xi * vPlane, ldv, mBase + <usize>xi * mPlane, nb, 0, scratch);
     }
     // output transform
     for (let co = 0; co < cOut; co++) {
       const bias = biasAt ? v128.load32_splat(biasAt + (<usize>co << 2)) : f32x4.splat(0);
       for (let r = rb; r < re; r++) {
         const b = r / tilesY, ty = r - b * tilesY;
-        const oy = 2 * ty;
-        const yRow = y + (<usize>(((b * cOut + co) * oh + oy) * ow) << 2);
-        const two = oy + 1 < oh;
+        const oy = m * ty;
+        const yBase = y + (<usize>(((b * cOut + co) * oh + oy) * ow) << 2);
         const mRow = mBase + (<usize>(co * nb + (r - rb) * tilesX) << 2);
         for (let tx = 0; tx < tilesX; tx += 4) {
-          const y0 = yRow + (<usize>(2 * tx) << 2);
-          outputTiles(mRow + (<usize>tx << 2), mPlane, bias, y0, y0 + (<usize>ow << 2), two, min(8, ow - 2 * tx));
+          const y0 = yBase + (<usize>(m * tx) << 2);
+          if (m == 4) outputTiles4(mRow + (<usize>tx << 2), mPlane, bias, y0, yRow, min(4, oh - oy), min(16, ow - 4 * tx), tmp);
+          else outputTiles(mRow + (<usize>tx << 2), mPlane, bias, y0, y0 + yRow, oy + 1 < oh, min(8, ow - 2 * tx));
         }
       }
     }
@@ -329,8 +331,8 @@ export function winogradGradWeight(g: usize, x: usize, dy: usize, dw: usize, z: 
   const oh = gi(g, ConvGeom.OH), ow = gi(g, ConvGeom.OW), ph = gi(g, ConvGeom.PadH), pw = gi(g, ConvGeom.PadW);
   const tilesY = (oh + 1) >> 1, tilesX = (ow + 1) >> 1;
   const rows = gi(g, ConvGeom.N) * tilesY;
-  const rowsPer = blockRows(g);
-  const nRow = rowFloats(g);
+  const rowsPer = blockRowsOf(g, 2);
+  const nRow = rowFloatsOf(g, 2);
   const rowBytes = <usize>nRow << 2;
   const nbMax = rowsPer * tilesX;
   const nco = co1 - co0;

@@ -6,48 +6,16 @@
 //   Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1],
 //   G  = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1⁄24 1⁄12 ⅙; 1⁄24 −1⁄12 ⅙; 0 0 1],
 //   Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1].
-// The host uses it for layers whose outputs are at least 12 wide and tall (test/wasm/winograd.test.ts
-// checks both variants against the js convolution); tiles are worked in rows of tiles exactly as in
-// winograd.ts, so every output is computed by one share and the bits never depend on the pool.
+// This file holds F(4×4, 3×3)'s transforms; winograd.ts drives them (the exports `winograd4Filter`,
+// `winograd4Tiles`) with the same packed U, rows of tiles and blocking as F(2×2, 3×3), so every
+// output is computed by one share and the bits never depend on the pool. The host uses it for layers
+// whose outputs are at least 12 wide and tall (test/wasm/winograd.test.ts checks both variants
+// against the js convolution).
 //
 // Rounding: the transforms scale and combine up to six inputs before the products (G's sixths are
 // not exact in float32), so F(4×4, 3×3) rounds a little more than F(2×2, 3×3); the tests bound the
 // error as for the other convolutions.
-import { ConvGeom } from '../src/backend/wasm/abi';
-import { gi } from './conv-common';
-import { MR, packedRows, sgemmPackedA } from './gemm';
-import { blockRowsFor, packedAt, padRow, storeLanes } from './winograd-common';
-
-/** Tile rows per block: V and M of one block (36·(cIn + cOut) floats per tile) near 512 KiB, ≥ 32 tiles. */
-@inline function blockRows4(g: usize): i32 {
-  const tilesX = (gi(g, ConvGeom.OW) + 3) >> 2;
-  const perTile = 36 * (gi(g, ConvGeom.CIn) + gi(g, ConvGeom.COut));
-  const tiles = max(32, (128 * 1024) / perTile);
-  return blockRowsFor(tiles, tilesX, gi(g, ConvGeom.N) * ((gi(g, ConvGeom.OH) + 3) >> 2));
-}
-
-/** Floats of one padded input row: four per tile column, rounded so four tiles load 20 floats. */
-@inline function rowFloats4(g: usize): i32 {
-  const tilesX = (gi(g, ConvGeom.OW) + 3) >> 2;
-  return 4 * ((tilesX + 3) & ~3) + 8;
-}
-
-/** Floats between the planes U[ξ] (packed cOut × cIn, plus a cache line: see winograd.ts). */
-@inline function uPlane4(g: usize): i32 {
-  return packedRows(gi(g, ConvGeom.COut)) * gi(g, ConvGeom.CIn) + 16;
-}
-
-/** Bytes of U for F(4×4, 3×3): 36 packed planes. */
-export function winograd4FilterBytes(g: usize): i32 {
-  return 36 * uPlane4(g) * 4;
-}
-
-/** Bytes of one `winograd4Tiles` call's work buffer: transform scratch, V and M of one block, six padded rows. */
-export function winograd4WorkBytes(g: usize): i32 {
-  const tilesX = (gi(g, ConvGeom.OW) + 3) >> 2;
-  const nb = blockRows4(g) * tilesX;
-  return 1024 + (36 * (gi(g, ConvGeom.CIn) + gi(g, ConvGeom.COut)) * (nb + 4) + 6 * rowFloats4(g) + 16) * 4 + 64;
-}
+import { storeLanes } from './winograd-common';
 
 const SIXTH: f32 = 1.0 / 6.0;
 const TWELFTH: f32 = 1.0 / 12.0;
@@ -63,55 +31,25 @@ const TWENTYFOURTH: f32 = 1.0 / 24.0;
   store<f32>(d + <usize>(xi + 5) * plane, c);
 }
 
-/**
- * U[ξ][co][ci] = (G g Gᵀ)[ξ] (ξ = 6i + k) for output channels [co0, co1), each plane packed for
- * `sgemmPackedA` (the share that ends at cOut zeroes the padding rows); `flip` as in `winogradFilter`.
- */
-export function winograd4Filter(g: usize, wt: usize, u: usize, co0: i32, co1: i32, flip: i32): void {
-  const cIn = gi(g, ConvGeom.CIn), cOut = gi(g, ConvGeom.COut);
-  const mp = packedRows(cOut);
-  const plane = <usize>uPlane4(g) << 2;
-  const end = co1 == cOut ? mp : co1;
-  for (let p0 = co0 - (co0 % MR); p0 < end; p0 += MR) {
-    const r0 = max(p0, co0), r1 = min(p0 + MR, end);
-    for (let ci = 0; ci < cIn; ci++) {
-      for (let co = r0; co < r1; co++) {
-        const d = u + packedAt(mp, cIn, co, ci);
-        if (co >= cOut) {
-          for (let xi = 0; xi < 36; xi++) store<f32>(d + <usize>xi * plane, 0);
-          continue;
-        }
-        const src = wt + (<usize>((flip ? ci * cOut + co : co * cIn + ci) * 9) << 2);
-        let g0: f32, g1: f32, g2: f32, g3: f32, g4: f32, g5: f32, g6: f32, g7: f32, g8: f32;
-        if (flip) {
-          g0 = load<f32>(src, 32); g1 = load<f32>(src, 28); g2 = load<f32>(src, 24);
-          g3 = load<f32>(src, 20); g4 = load<f32>(src, 16); g5 = load<f32>(src, 12);
-          g6 = load<f32>(src, 8); g7 = load<f32>(src, 4); g8 = load<f32>(src, 0);
-        } else {
-          g0 = load<f32>(src, 0); g1 = load<f32>(src, 4); g2 = load<f32>(src, 8);
-          g3 = load<f32>(src, 12); g4 = load<f32>(src, 16); g5 = load<f32>(src, 20);
-          g6 = load<f32>(src, 24); g7 = load<f32>(src, 28); g8 = load<f32>(src, 32);
-        }
-        // G g: six rows of three (columns j = 0..2 of the filter rows g0–2, g3–5, g6–8)
-        filterRow6(d, plane, 0, g0 * 0.25, g1 * 0.25, g2 * 0.25);
-        filterRow6(d, plane, 6, -(g0 + g3 + g6) * SIXTH, -(g1 + g4 + g7) * SIXTH, -(g2 + g5 + g8) * SIXTH);
-        filterRow6(d, plane, 12, -(g0 - g3 + g6) * SIXTH, -(g1 - g4 + g7) * SIXTH, -(g2 - g5 + g8) * SIXTH);
-        filterRow6(
-          d, plane, 18,
-          g0 * TWENTYFOURTH + g3 * TWELFTH + g6 * SIXTH,
-          g1 * TWENTYFOURTH + g4 * TWELFTH + g7 * SIXTH,
-          g2 * TWENTYFOURTH + g5 * TWELFTH + g8 * SIXTH,
-        );
-        filterRow6(
-          d, plane, 24,
-          g0 * TWENTYFOURTH - g3 * TWELFTH + g6 * SIXTH,
-          g1 * TWENTYFOURTH - g4 * TWELFTH + g7 * SIXTH,
-          g2 * TWENTYFOURTH - g5 * TWELFTH + g8 * SIXTH,
-        );
-        filterRow6(d, plane, 30, g6, g7, g8);
-      }
-    }
-  }
+/** The 36 values (G g Gᵀ)[ξ] (ξ = 6i + k) of one 3×3 filter g0..g8 (row-major), at planes `plane` bytes apart from d. */
+@inline export function filter4(d: usize, plane: usize, g0: f32, g1: f32, g2: f32, g3: f32, g4: f32, g5: f32, g6: f32, g7: f32, g8: f32): void {
+  // G g: six rows of three (columns j = 0..2 of the filter rows g0–2, g3–5, g6–8)
+  filterRow6(d, plane, 0, g0 * 0.25, g1 * 0.25, g2 * 0.25);
+  filterRow6(d, plane, 6, -(g0 + g3 + g6) * SIXTH, -(g1 + g4 + g7) * SIXTH, -(g2 + g5 + g8) * SIXTH);
+  filterRow6(d, plane, 12, -(g0 - g3 + g6) * SIXTH, -(g1 - g4 + g7) * SIXTH, -(g2 - g5 + g8) * SIXTH);
+  filterRow6(
+    d, plane, 18,
+    g0 * TWENTYFOURTH + g3 * TWELFTH + g6 * SIXTH,
+    g1 * TWENTYFOURTH + g4 * TWELFTH + g7 * SIXTH,
+    g2 * TWENTYFOURTH + g5 * TWELFTH + g8 * SIXTH,
+  );
+  filterRow6(
+    d, plane, 24,
+    g0 * TWENTYFOURTH - g3 * TWELFTH + g6 * SIXTH,
+    g1 * TWENTYFOURTH - g4 * TWELFTH + g7 * SIXTH,
+    g2 * TWENTYFOURTH - g5 * TWELFTH + g8 * SIXTH,
+  );
+  filterRow6(d, plane, 30, g6, g7, g8);
 }
 
 /**
@@ -133,7 +71,7 @@ export function winograd4Filter(g: usize, wt: usize, u: usize, co0: i32, co1: i3
  * 4·tx: rows first, through `tmp` (36 vectors), then columns into V[ξ][ci][j..j+4) (planes `vPlane`
  * bytes apart).
  */
-@inline function inputTiles4(p: usize, rowBytes: usize, v: usize, vPlane: usize, tmp: usize): void {
+@inline export function inputTiles4(p: usize, rowBytes: usize, v: usize, vPlane: usize, tmp: usize): void {
   for (let i = 0; i < 6; i++) {
     const r = p + <usize>i * rowBytes;
     // the 6 columns of each tile: tile j's column k is r[4j + k]
@@ -171,7 +109,7 @@ export function winograd4Filter(g: usize, wt: usize, u: usize, co0: i32, co1: i3
  * interleaved into 16 columns; writes `rows` (1..4) rows of `cols` (1..16) columns at y (rows
  * `yRow` bytes apart).
  */
-@inline function outputTiles4(m: usize, mPlane: usize, bias: v128, y: usize, yRow: usize, rows: i32, cols: i32, tmp: usize): void {
+@inline export function outputTiles4(m: usize, mPlane: usize, bias: v128, y: usize, yRow: usize, rows: i32, cols: i32, tmp: usize): void {
   const zero = f32x4.splat(0);
   // rows i: s[i][k] at tmp + (4i + k)·16
   for (let i = 0; i < 6; i++) {
@@ -203,61 +141,4 @@ export function winograd4Filter(g: usize, wt: usize, u: usize, co0: i32, co1: i3
 
 @inline function storeCols(p: usize, v: v128, n: i32): void {
   storeLanes(p, v, min(n, 4));
-}
-
-/**
- * Outputs of tile rows [r0, r1) (r = image · tilesY + ty, tiles of 4×4): y[n][cOut][oh][ow] =
- * conv(x, w) (+ bias at ConvGeom.Bias), from U (`winograd4Filter`). `work` holds
- * `winograd4WorkBytes(g)` bytes, `scratch` the GEMM's `gemmScratchBytes()`.
- */
-export function winograd4Tiles(g: usize, x: usize, u: usize, y: usize, work: usize, scratch: usize, r0: i32, r1: i32): void {
-  const cIn = gi(g, ConvGeom.CIn), h = gi(g, ConvGeom.H), w = gi(g, ConvGeom.W), cOut = gi(g, ConvGeom.COut);
-  const oh = gi(g, ConvGeom.OH), ow = gi(g, ConvGeom.OW), ph = gi(g, ConvGeom.PadH), pw = gi(g, ConvGeom.PadW);
-  const biasAt = <usize>gi(g, ConvGeom.Bias);
-  const tilesY = (oh + 3) >> 2, tilesX = (ow + 3) >> 2;
-  const rowsPer = blockRows4(g);
-  const nRow = rowFloats4(g);
-  const rowBytes = <usize>nRow << 2;
-  const nbMax = rowsPer * tilesX;
-  const tmp = (work + 15) & ~(<usize>15);
-  const vBase = tmp + 1024;
-  const mBase = vBase + (<usize>(36 * cIn * (nbMax + 4)) << 2);
-  const rowBuf = mBase + (<usize>(36 * cOut * (nbMax + 4) + 4) << 2);
-  const uPlane = <usize>uPlane4(g) << 2;
-  const yRow = <usize>ow << 2;
-  for (let rb = r0; rb < r1; rb += rowsPer) {
-    const re = min(rb + rowsPer, r1);
-    const nb = (re - rb) * tilesX;
-    // V rows hold nb + 4 floats: four tiles are stored at once (see winogradTiles)
-    const ldv = nb + 4;
-    const vPlane = <usize>(cIn * ldv) << 2;
-    const mPlane = <usize>(cOut * nb) << 2;
-    for (let r = rb; r < re; r++) {
-      const b = r / tilesY, ty = r - b * tilesY;
-      const iy = 4 * ty - ph;
-      const jRow = (r - rb) * tilesX;
-      for (let ci = 0; ci < cIn; ci++) {
-        const xc = x + (<usize>((b * cIn + ci) * h * w) << 2);
-        for (let i = 0; i < 6; i++) padRow(xc, h, w, iy + i, pw, nRow, rowBuf + <usize>i * rowBytes);
-        const vRow = vBase + (<usize>(ci * ldv + jRow) << 2);
-        for (let tx = 0; tx < tilesX; tx += 4) inputTiles4(rowBuf + (<usize>(4 * tx) << 2), rowBytes, vRow + (<usize>tx << 2), vPlane, tmp);
-      }
-    }
-    for (let xi = 0; xi < 36; xi++) {
-      sgemmPackedA(cOut, nb, cIn, u + <usize>xi * uPlane, vBase + <usize>xi * vPlane, ldv, mBase + <usize>xi * mPlane, nb, 0, scratch);
-    }
-    for (let co = 0; co < cOut; co++) {
-      const bias = biasAt ? v128.load32_splat(biasAt + (<usize>co << 2)) : f32x4.splat(0);
-      for (let r = rb; r < re; r++) {
-        const b = r / tilesY, ty = r - b * tilesY;
-        const oy = 4 * ty;
-        const yBase = y + (<usize>(((b * cOut + co) * oh + oy) * ow) << 2);
-        const rows = min(4, oh - oy);
-        const mRow = mBase + (<usize>(co * nb + (r - rb) * tilesX) << 2);
-        for (let tx = 0; tx < tilesX; tx += 4) {
-          outputTiles4(mRow + (<usize>tx << 2), mPlane, bias, yBase + (<usize>(4 * tx) << 2), yRow, rows, min(16, ow - 4 * tx), tmp);
-        }
-      }
-    }
-  }
 }
