@@ -137,3 +137,19 @@ describe('wasm Winograd filter cache on 3 threads', () => {
     }
   });
 });
+
+describe('wasm Winograd filter cache without shared memory', () => {
+  it('takes no fingerprint (nothing can be kept resident) and gives the same bits', async () => {
+    const priv = await createWasmBackend({ threads: 1, sharedMemory: false });
+    const shared = await createWasmBackend({ threads: 1 });
+    const w = shared.residentF32!(a.cOut * a.cIn * 9)!;
+    w.set(randF32(w.length, 21));
+    const x = randF32(a.n * a.cIn * a.h * a.w, 22);
+    const want = Array.from(shared.kernels.conv2d!(x, w, a, 'float32'));
+    const f0 = winogradCache.fingerprints;
+    for (let i = 0; i < 3; i++) expect(Array.from(priv.kernels.conv2d!(x, w, a, 'float32'))).toEqual(want);
+    expect(winogradCache.fingerprints).toBe(f0);
+    shared.kernels.conv2d!(x, w, a, 'float32');
+    expect(winogradCache.fingerprints).toBe(f0 + 1); // the shared backend does take one
+  });
+});

@@ -44,9 +44,11 @@ export const winogradConv = { enabled: true, minChannels: 8, minTiles: 16, f4Min
  * inference transforms each weight twice and then never again. U is the very bytes the transform
  * writes, so a call that finds it gives the same bits as one that builds it. U lives as a long-lived
  * storage on the device (evictable like any other), and goes when its weight's storage is collected
- * or its bytes change. `hits` and `kept` count calls that found U and copies of U kept (all backends).
+ * or its bytes change. Private memory (no shared memory) keeps nothing resident, so there the cache is
+ * off and no fingerprint is taken. `hits`, `kept` and `fingerprints` count calls that found U, copies of
+ * U kept and fingerprints taken (all backends).
  */
-export const winogradCache = { enabled: true, maxTiles: 256, hits: 0, kept: 0 };
+export const winogradCache = { enabled: true, maxTiles: 256, hits: 0, kept: 0, fingerprints: 0 };
 
 export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
   function matmul(p: MatmulArgs, outDType: DType): TypedArray {
@@ -233,7 +235,8 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     arena.i32[(g >> 2) + ConvGeom.Bias] = bias ? arena.refF32(bias, 0, a.cOut) : 0;
     const flip = grad ? 1 : 0;
     // the cache (see winogradCache): the weight's fingerprint, and U when it is kept for these bytes
-    const weight = winogradCache.enabled && rows * Math.ceil(v.ow / side) < winogradCache.maxTiles ? findStorage(w) : undefined;
+    const cacheable = winogradCache.enabled && arena.shared && rows * Math.ceil(v.ow / side) < winogradCache.maxTiles;
+    const weight = cacheable ? findStorage(w) : undefined;
     let entry: { sum: Int32Array; u: Float32Array | null } | undefined;
     let u = -1;
     let seenBefore = false;
@@ -247,6 +250,7 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
       if (sumParts.length === 1) e.checksumF32(ww, w.length, at);
       else pool!.run('checksumF32', sumParts, (x) => e.checksumF32(x[0]!, x[1]!, x[2]!));
       const sum = arena.i32.slice(at >> 2, (at >> 2) + 32 * sumParts.length);
+      winogradCache.fingerprints++;
       const key = `${side}:${flip}:${v.cOut}:${v.cIn}`;
       let uses = uCache.get(weight);
       if (uses === undefined) uCache.set(weight, (uses = new Map()));
