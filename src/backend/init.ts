@@ -34,7 +34,7 @@ export interface InitOptions {
   /**
    * Device memory budget in bytes (wasm: live tensor storage in its memory). Past it, the least
    * recently used storages are evicted to the JS heap when the next op starts (and copied back when
-   * used). Default: 4× the largest training step's allocations, within [64 MiB, 384 MiB]. See the
+   * used). Default: 4× the largest training step's allocations, within [16 MiB, 384 MiB]. See the
    * README's "Design: memory model".
    */
   memory?: number;

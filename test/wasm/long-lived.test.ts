@@ -32,7 +32,7 @@ describe('the default budget leaves room for long-lived blocks (wasm)', () => {
   it('a weight larger than the budget floor is not evicted and uploaded again by forward passes', async () => {
     await init({ threads: 1 });
     const rng = new Rng(1);
-    // 20,000 × 1,000 float32 = 80 MB, more than the 64 MiB floor
+    // 20,000 × 1,000 float32 = 80 MB, more than the budget floor
     const lin = new nn.Linear(20_000, 1_000, { rng });
     expect(lin.weight.numel() * 4).toBeGreaterThan(BUDGET_FLOOR);
     const before = mem();
