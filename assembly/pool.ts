@@ -3,8 +3,17 @@
 import { PoolGeom } from '../src/backend/wasm/abi';
 import { gi } from './conv-common';
 
-/** Max pool: values and the flat (iy*w + ix) index of each window's max (NaN wins, like PyTorch). */
+/**
+ * Max pool: values and the flat (iy*w + ix) index of each window's max (NaN wins, like PyTorch); with
+ * idx = 0 the values alone (nothing will take the gradient): the same comparisons, so the same bits.
+ */
 export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
+  if (idx == 0) maxPoolBody(g, x, y, 0, false);
+  else maxPoolBody(g, x, y, idx, true);
+}
+
+// inlined twice: with `withIdx` false the index arithmetic and stores are dead code, and go
+@inline function maxPoolBody(g: usize, x: usize, y: usize, idx: usize, withIdx: bool): void {
   const planes = gi(g, PoolGeom.N) * gi(g, PoolGeom.C), h = gi(g, PoolGeom.H), w = gi(g, PoolGeom.W), oh = gi(g, PoolGeom.OH), ow = gi(g, PoolGeom.OW);
   const kh = gi(g, PoolGeom.KH), kw = gi(g, PoolGeom.KW), sh = gi(g, PoolGeom.StrideH), sw = gi(g, PoolGeom.StrideW), ph = gi(g, PoolGeom.PadH), pw = gi(g, PoolGeom.PadW), dh = gi(g, PoolGeom.DilH), dw = gi(g, PoolGeom.DilW);
   let o: usize = 0;
@@ -30,22 +39,24 @@ export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
             const l0 = v128.load(q + (<usize>w << 2)), l1 = v128.load(q + (<usize>w << 2), 16);
             const a = i32x4.shuffle(u0, u1, 0, 2, 4, 6), b = i32x4.shuffle(u0, u1, 1, 3, 5, 7);
             const c = i32x4.shuffle(l0, l1, 0, 2, 4, 6), d = i32x4.shuffle(l0, l1, 1, 3, 5, 7);
-            const iv = i32x4.add(i32x4.splat(i0), iota);
             // if (a == a && (b > best || b != b)) { best = b; bi = i0 + 1; }
             const m1 = v128.and(f32x4.eq(a, a), v128.or(f32x4.gt(b, a), f32x4.ne(b, b)));
             let best = v128.bitselect(b, a, m1);
-            let bi = v128.bitselect(i32x4.add(iv, one), iv, m1);
             // if (c > best || c != c) { best = c; bi = i0 + w; }
             const m2 = v128.or(f32x4.gt(c, best), f32x4.ne(c, c));
             best = v128.bitselect(c, best, m2);
-            bi = v128.bitselect(i32x4.add(iv, wv), bi, m2);
             // if (c == c && (d > best || d != d)) { best = d; bi = i0 + w + 1; }
             const m3 = v128.and(f32x4.eq(c, c), v128.or(f32x4.gt(d, best), f32x4.ne(d, d)));
             best = v128.bitselect(d, best, m3);
-            bi = v128.bitselect(i32x4.add(iv, w1), bi, m3);
             const oo = (o + <usize>ox) << 2;
             v128.store(y + oo, best);
-            v128.store(idx + oo, bi);
+            if (withIdx) {
+              const iv = i32x4.add(i32x4.splat(i0), iota);
+              let bi = v128.bitselect(i32x4.add(iv, one), iv, m1);
+              bi = v128.bitselect(i32x4.add(iv, wv), bi, m2);
+              bi = v128.bitselect(i32x4.add(iv, w1), bi, m3);
+              v128.store(idx + oo, bi);
+            }
             ox += 4;
             if (ox >= ow) break;
           }
@@ -61,7 +72,7 @@ export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
           if (c > best || c != c) { best = c; bi = i0 + w; }
           if (c == c && (d > best || d != d)) { best = d; bi = i0 + w + 1; }
           store<f32>(y + ((o + <usize>ox) << 2), best);
-          store<i32>(idx + ((o + <usize>ox) << 2), bi);
+          if (withIdx) store<i32>(idx + ((o + <usize>ox) << 2), bi);
         }
         o += <usize>ow;
       }
@@ -81,10 +92,10 @@ export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
       const rowsInside = oy * sh - ph >= 0 && oy * sh - ph + kh <= h;
       let ox = 0;
       if (vec && rowsInside) {
-        for (; ox < oxLo; ox++) maxPoolOne(xb, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oy, ox, y + ((o + <usize>ox) << 2), idx + ((o + <usize>ox) << 2));
-        for (; ox + 4 <= oxHi; ox += 4) maxPoolFour(xb, w, kh, kw, sw, oy * sh - ph, ox * sw - pw, y + ((o + <usize>ox) << 2), idx + ((o + <usize>ox) << 2));
+        for (; ox < oxLo; ox++) maxPoolOne(xb, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oy, ox, y + ((o + <usize>ox) << 2), idx + ((o + <usize>ox) << 2), withIdx);
+        for (; ox + 4 <= oxHi; ox += 4) maxPoolFour(xb, w, kh, kw, sw, oy * sh - ph, ox * sw - pw, y + ((o + <usize>ox) << 2), idx + ((o + <usize>ox) << 2), withIdx);
       }
-      for (; ox < ow; ox++) maxPoolOne(xb, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oy, ox, y + ((o + <usize>ox) << 2), idx + ((o + <usize>ox) << 2));
+      for (; ox < ow; ox++) maxPoolOne(xb, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oy, ox, y + ((o + <usize>ox) << 2), idx + ((o + <usize>ox) << 2), withIdx);
       o += <usize>ow;
     }
   }
@@ -92,7 +103,7 @@ export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
 
 /** One output of the general max pool: the window in (ky, kx) order; the first NaN of a row wins that row. */
 @inline function maxPoolOne(xb: usize, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
-  oy: i32, ox: i32, yp: usize, ip: usize): void {
+  oy: i32, ox: i32, yp: usize, ip: usize, withIdx: bool): void {
   let best: f32 = -Infinity;
   let bi: i32 = -1;
   for (let ky = 0; ky < kh; ky++) {
@@ -110,7 +121,7 @@ export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
     }
   }
   store<f32>(yp, best);
-  store<i32>(ip, bi);
+  if (withIdx) store<i32>(ip, bi);
 }
 
 /**
@@ -118,7 +129,7 @@ export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
  * iy0.., columns ix0 + sw·lane ..: maxPoolOne's comparisons as lane masks. Per row, `stop` marks
  * lanes that took a NaN (maxPoolOne's break): they take nothing more in that row.
  */
-@inline function maxPoolFour(xb: usize, w: i32, kh: i32, kw: i32, sw: i32, iy0: i32, ix0: i32, yp: usize, ip: usize): void {
+@inline function maxPoolFour(xb: usize, w: i32, kh: i32, kw: i32, sw: i32, iy0: i32, ix0: i32, yp: usize, ip: usize, withIdx: bool): void {
   const step = sw == 2 ? i32x4(0, 2, 4, 6) : i32x4(0, 1, 2, 3);
   let best = f32x4.splat(0);
   let bi = i32x4.splat(0);
@@ -130,22 +141,21 @@ export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
       let v: v128;
       if (sw == 2) v = i32x4.shuffle(v128.load(q), v128.load(q, 16), 0, 2, 4, 6);
       else v = v128.load(q);
-      const iv = i32x4.add(i32x4.splat(r + kx), step);
       const nan = f32x4.ne(v, v);
       if (ky == 0 && kx == 0) {
         best = v;
-        bi = iv;
+        if (withIdx) bi = i32x4.add(i32x4.splat(r + kx), step);
         stop = nan;
         continue;
       }
       const take = v128.andnot(v128.or(f32x4.gt(v, best), nan), stop);
       best = v128.bitselect(v, best, take);
-      bi = v128.bitselect(iv, bi, take);
+      if (withIdx) bi = v128.bitselect(i32x4.add(i32x4.splat(r + kx), step), bi, take);
       stop = v128.or(stop, v128.and(take, nan));
     }
   }
   v128.store(yp, best);
-  v128.store(ip, bi);
+  if (withIdx) v128.store(ip, bi);
 }
 
 /** dx[plane, idx] += dy (dx zeroed here). */

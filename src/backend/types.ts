@@ -253,8 +253,11 @@ export interface Kernels {
   conv2dGradInput(gy: TypedArray, w: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray;
   /** Gradient of conv2d with respect to its weight, from the input `x` and output gradient `gy`. */
   conv2dGradWeight(x: TypedArray, gy: TypedArray, a: Conv2dArgs, outDType: DType): TypedArray;
-  /** Max pool; returns values and the flat (h*w) argmax index within each input plane. */
-  maxPool2d(x: TypedArray, a: Pool2dArgs, outDType: DType): { out: TypedArray; indices: Int32Array };
+  /**
+   * Max pool; returns values and the flat (h*w) argmax index within each input plane. With `indices`
+   * false (no gradient will be taken) a backend may skip the indices and return null for them.
+   */
+  maxPool2d(x: TypedArray, a: Pool2dArgs, outDType: DType, indices?: boolean): { out: TypedArray; indices: Int32Array | null };
   /** Gradient of max pooling: `gy` routed to the argmax `indices` of each window. */
   maxPool2dGrad(gy: TypedArray, indices: Int32Array, a: Pool2dArgs, outDType: DType): TypedArray;
   /** Average pooling. */

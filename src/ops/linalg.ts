@@ -298,8 +298,9 @@ export const linalgOps = {
 
   maxPool2d: {
     infer: ([x], a) => ({ shape: inferPool('maxPool2d', x, a), dtype: x.dtype }),
-    forward: ([x], a, out) => {
-      const r = kernels().maxPool2d(contiguousData(x), poolArgs(x.shape, out.shape, a), out.dtype);
+    forward: ([x], a, out, recording) => {
+      // the argmax indices only where a backward may route the gradient through them
+      const r = kernels().maxPool2d(contiguousData(x), poolArgs(x.shape, out.shape, a), out.dtype, recording);
       return { data: r.out, saved: r.indices };
     },
     backward: (g, { inputs: [x], attrs, saved, run }) => [

@@ -46,7 +46,8 @@ export type Inputs = readonly Tensor[];
 
 export interface OpDef<A, I = Inputs> {
   infer(inputs: I, attrs: A): OutSpec;
-  forward(inputs: I, attrs: A, out: OutSpec): Raw;
+  /** `recording`: a graph node will hold this op (its backward may run), so keep what it needs. */
+  forward(inputs: I, attrs: A, out: OutSpec, recording: boolean): Raw;
   /** Gradients for each input (null where the input takes none), given the output's gradient `g`. */
   backward: ((g: Tensor, ctx: GradCtx<A, I>) => (Tensor | null)[]) | null;
 }

@@ -95,7 +95,10 @@ export function apply<K extends OpName>(name: K, inputs: OpInputs[K], attrs: OpA
   // the one point where the device may evict (arrays taken from `.storage` are valid until the next op)
   activeDevice()?.atOp();
   const born = nextStorageId();
-  const raw = onGpu(name, inputs) ? runOnGpu(name, () => def.forward(inputs, attrs, spec)) : def.forward(inputs, attrs, spec);
+  // whether a graph node will hold this op (then its forward keeps what the backward needs)
+  let needs = false;
+  if (def.backward !== null && isGradEnabled()) for (const t of inputs) if (t.requiresGrad) needs = true;
+  const raw = onGpu(name, inputs) ? runOnGpu(name, () => def.forward(inputs, attrs, spec, needs)) : def.forward(inputs, attrs, spec, needs);
   // a view op returns an input's array: share that input's storage record
   let store: TypedArray | Storage = raw.data;
   for (const t of inputs) if (t.record.host === raw.data || t.record.view === raw.data) store = t.record;
@@ -115,8 +118,6 @@ export function apply<K extends OpName>(name: K, inputs: OpInputs[K], attrs: OpA
       'E_NO_GRADIENT',
     );
   if (def.backward !== null && isGradEnabled()) {
-    let needs = false;
-    for (const t of inputs) if (t.requiresGrad) needs = true;
     if (needs) {
       const backward = def.backward;
       const ctx = new RuleCtx(inputs, out, attrs, raw.saved) as GradCtx<OpAttrs[K], OpInputs[K]>;

@@ -63,12 +63,15 @@ describe('wasm 2x2/2 max pool fast path', () => {
       for (const x of [randF32(n * c * h * w, 11 + w), nasty(n * c * h * w, 13 + w + h)]) {
         const got = wasm.kernels.maxPool2d!(x, a, 'float32');
         const want = jsKernels.maxPool2d(x, a, 'float32');
-        expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
+        expect(Array.from(got.indices!)).toEqual(Array.from(want.indices!));
         expect(bits(got.out as Float32Array)).toEqual(bits(want.out as Float32Array));
+        const values = wasm.kernels.maxPool2d!(x, a, 'float32', false);
+        expect(values.indices).toBeNull();
+        expect(bits(values.out as Float32Array)).toEqual(bits(want.out as Float32Array));
         // backward: whole windows written at once; same bits as js's zero-fill-and-add (dy has -0, NaN)
-        const gy = nasty(want.indices.length, 17 + w);
-        const gx = wasm.kernels.maxPool2dGrad!(gy, want.indices, a, 'float32') as Float32Array;
-        expect(bits(gx)).toEqual(bits(jsKernels.maxPool2dGrad(gy, want.indices, a, 'float32') as Float32Array));
+        const gy = nasty(want.indices!.length, 17 + w);
+        const gx = wasm.kernels.maxPool2dGrad!(gy, want.indices!, a, 'float32') as Float32Array;
+        expect(bits(gx)).toEqual(bits(jsKernels.maxPool2dGrad(gy, want.indices!, a, 'float32') as Float32Array));
       }
     });
   }
@@ -77,7 +80,7 @@ describe('wasm 2x2/2 max pool fast path', () => {
     const m = 2 * 3 * a.oh * a.ow;
     const gy = randF32(m, 5);
     for (const bad of [0, m - 1, 7]) {
-      const ind = jsKernels.maxPool2d(randF32(2 * 3 * 8 * 12, 6), a, 'float32').indices.slice();
+      const ind = jsKernels.maxPool2d(randF32(2 * 3 * 8 * 12, 6), a, 'float32').indices!.slice();
       ind[bad] = (ind[bad]! + 5) % 96; // another window of the same plane
       expect(bits(wasm.kernels.maxPool2dGrad!(gy, ind, a, 'float32') as Float32Array)).toEqual(
         bits(jsKernels.maxPool2dGrad(gy, ind, a, 'float32') as Float32Array),

@@ -59,7 +59,13 @@ describe('wasm max pool, vector interior, against js', () => {
         }
         const got = wasm.kernels.maxPool2d!(x, a, 'float32');
         const want = jsKernels.maxPool2d(x, a, 'float32');
-        expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
+        expect(Array.from(got.indices!)).toEqual(Array.from(want.indices!));
         for (let i = 0; i < want.out.length; i++) expect(Object.is(got.out[i], want.out[i]), `output ${i}`).toBe(true);
+        // values alone (no gradient to come): the same comparisons, so the same bits, and no indices
+        const values = wasm.kernels.maxPool2d!(x, a, 'float32', false);
+        expect(values.indices).toBeNull();
+        expect(Array.from(new Uint32Array((values.out as Float32Array).buffer, values.out.byteOffset, values.out.length))).toEqual(
+          Array.from(new Uint32Array((want.out as Float32Array).buffer, want.out.byteOffset, want.out.length)),
+        );
       });
 });

@@ -470,17 +470,18 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
       }
       return jsKernels.conv2dGradWeight(x, gy, a, outDType);
     },
-    maxPool2d(x, a, outDType) {
+    maxPool2d(x, a, outDType, indices = true) {
       const outLen = a.n * a.c * a.oh * a.ow;
       arena.reset();
       if (outDType !== 'float32' || !isF32(x) || !arena.fits((x.length + 2 * outLen) * 4 + 8192))
         return jsKernels.maxPool2d(x, a, outDType);
       const xp = arena.refF32(x, 0, x.length);
       const y = arena.alloc(outLen * 4);
-      const idx = arena.alloc(outLen * 4);
+      // idx 0: the kernel writes the values alone
+      const idx = indices ? arena.alloc(outLen * 4) : 0;
       const [hw, ohw] = [4 * a.h * a.w, 4 * a.oh * a.ow];
-      planes('maxPool2d', a, x.length, (g, p0) => [g, xp + p0 * hw, y + p0 * ohw, idx + p0 * ohw]);
-      return { out: arena.takeF32(y, outLen), indices: arena.i32.slice(idx >> 2, (idx >> 2) + outLen) };
+      planes('maxPool2d', a, x.length, (g, p0) => [g, xp + p0 * hw, y + p0 * ohw, indices ? idx + p0 * ohw : 0]);
+      return { out: arena.takeF32(y, outLen), indices: indices ? arena.i32.slice(idx >> 2, (idx >> 2) + outLen) : null };
     },
     maxPool2dGrad(gy, indices, a, outDType) {
       const inLen = a.n * a.c * a.h * a.w;
