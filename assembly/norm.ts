@@ -93,8 +93,16 @@ export function batchNormStatsF32(x: usize, n: i32, c: i32, inner: i32, out: usi
 }
 
 /** y = ((x − mean)·invstd)·w + b, each step rounded to f32. */
+/** relu = 1: relu(y) in the same pass, as the unary relu computes it (f32x4.max with +0; scalar: NaN kept, −0 → +0). */
 export function batchNormForwardF32(x: usize, mean: usize, vari: usize, w: usize, bias: usize, n: i32, c: i32, inner: i32, eps: f64,
-  y: usize, c0: i32, c1: i32): void {
+  relu: i32, y: usize, c0: i32, c1: i32): void {
+  if (relu != 0) batchNormForwardBody(x, mean, vari, w, bias, n, c, inner, eps, y, c0, c1, true);
+  else batchNormForwardBody(x, mean, vari, w, bias, n, c, inner, eps, y, c0, c1, false);
+}
+
+@inline function batchNormForwardBody(x: usize, mean: usize, vari: usize, w: usize, bias: usize, n: i32, c: i32, inner: i32, eps: f64,
+  y: usize, c0: i32, c1: i32, relu: bool): void {
+  const Z = f32x4.splat(0);
   for (let ch = c0; ch < c1; ch++) {
     const m = load<f32>(at(mean, ch)), s = invStd(load<f32>(at(vari, ch)), eps), wc = load<f32>(at(w, ch)), bc = load<f32>(at(bias, ch));
     const M = f32x4.splat(m), S = f32x4.splat(s), W = f32x4.splat(wc), B = f32x4.splat(bc);
@@ -104,9 +112,13 @@ export function batchNormForwardF32(x: usize, mean: usize, vari: usize, w: usize
       let i = 0;
       for (; i + 4 <= inner; i += 4) {
         const v = v128.load(at(px, i));
-        v128.store(at(py, i), f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v, M), S), W), B));
+        const r = f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v, M), S), W), B);
+        v128.store(at(py, i), relu ? f32x4.max(r, Z) : r);
       }
-      for (; i < inner; i++) store<f32>(at(py, i), (load<f32>(at(px, i)) - m) * s * wc + bc);
+      for (; i < inner; i++) {
+        const r = (load<f32>(at(px, i)) - m) * s * wc + bc;
+        store<f32>(at(py, i), relu ? (r > 0 ? r : (r == r ? <f32>0 : r)) : r);
+      }
     }
   }
 }

@@ -130,6 +130,43 @@ export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
  * lanes that took a NaN (maxPoolOne's break): they take nothing more in that row.
  */
 @inline function maxPoolFour(xb: usize, w: i32, kh: i32, kw: i32, sw: i32, iy0: i32, ix0: i32, yp: usize, ip: usize, withIdx: bool): void {
+  if (!withIdx) {
+    // values alone: where no lane's window holds a NaN the rule is "v > best takes it", which is
+    // f32x4.pmax(best, v) (best < v ? v : best, so ties keep the first); a window with a NaN takes the
+    // exact loop below
+    let m = f32x4.splat(0);
+    let nan = i32x4.splat(0);
+    if (kh == 3 && kw == 3 && sw == 2) {
+      // resnet's stem pool, unrolled: per row, columns ix0 + 2·lane + 0, 1, 2 from four loads
+      for (let ky = 0; ky < 3; ky++) {
+        const q = xb + (<usize>((iy0 + ky) * w + ix0) << 2);
+        const a0 = v128.load(q), a1 = v128.load(q, 16), b0 = v128.load(q, 8), b1 = v128.load(q, 24);
+        const v0 = i32x4.shuffle(a0, a1, 0, 2, 4, 6), v1 = i32x4.shuffle(a0, a1, 1, 3, 5, 7), v2 = i32x4.shuffle(b0, b1, 0, 2, 4, 6);
+        m = ky == 0 ? f32x4.pmax(f32x4.pmax(v0, v1), v2) : f32x4.pmax(f32x4.pmax(f32x4.pmax(m, v0), v1), v2);
+        nan = v128.or(nan, v128.or(v128.or(f32x4.ne(v0, v0), f32x4.ne(v1, v1)), f32x4.ne(v2, v2)));
+      }
+      if (!v128.any_true(nan)) {
+        v128.store(yp, m);
+        return;
+      }
+    } else {
+    for (let ky = 0; ky < kh; ky++) {
+      const r = (iy0 + ky) * w + ix0;
+      for (let kx = 0; kx < kw; kx++) {
+        const q = xb + (<usize>(r + kx) << 2);
+        let v: v128;
+        if (sw == 2) v = i32x4.shuffle(v128.load(q), v128.load(q, 16), 0, 2, 4, 6);
+        else v = v128.load(q);
+        m = ky == 0 && kx == 0 ? v : f32x4.pmax(m, v);
+        nan = v128.or(nan, f32x4.ne(v, v));
+      }
+    }
+    if (!v128.any_true(nan)) {
+      v128.store(yp, m);
+      return;
+    }
+    }
+  }
   const step = sw == 2 ? i32x4(0, 2, 4, 6) : i32x4(0, 1, 2, 3);
   let best = f32x4.splat(0);
   let bi = i32x4.splat(0);

@@ -308,7 +308,10 @@ export interface Kernels {
 
   /** Batch-norm statistics of contiguous x [n, c, inner] over all but the channel: [2·c] = mean…, biased variance…. */
   batchNormStats(x: TypedArray, n: number, c: number, inner: number, outDType: DType): TypedArray;
-  /** y = ((x − mean)·rsqrt(var + eps))·w + b per channel, rounded as the composed ops round. */
+  /**
+   * y = ((x − mean)·rsqrt(var + eps))·w + b per channel, rounded as the composed ops round; with `relu`,
+   * relu(y) in the same pass (the same bits as the relu kernel applied to y).
+   */
   batchNormForward(
     x: TypedArray,
     mean: TypedArray,
@@ -320,6 +323,7 @@ export interface Kernels {
     inner: number,
     eps: number,
     outDType: DType,
+    relu?: boolean,
   ): TypedArray;
   /** Shape `[2·c]`: per channel Σ g·x̂ (weight gradient), then Σ g (bias gradient). */
   batchNormGradSums(

@@ -82,10 +82,13 @@ export const normOps = {
           inner,
           a.eps,
           out.dtype,
+          a.relu === true,
         ),
       };
     },
-    backward: (g, { inputs: [x, w, , mean, vari], attrs, run }) => {
+    backward: (gy, { inputs: [x, w, , mean, vari], attrs, run, output }) => {
+      // with the fused relu: its gradient first (y > 0 exactly where the batch norm's value is)
+      const g = attrs.relu === true ? run('reluGrad', [gy, output], {}) : gy;
       const dims = notChannel(x);
       // While recording (createGraph), the same formulas with differentiable ops
       const recording = (x.requiresGrad || w.requiresGrad) && run('reshape', [x], { shape: x.shape.slice() }).requiresGrad;

@@ -151,7 +151,8 @@ export interface OpAttrs {
   softmaxCrossEntropyGrad: { probs: TypedArray; classes: number };
   // fused batch normalisation (norm.ts)
   batchNormStats: NoAttrs;
-  batchNorm: { eps: number; training: boolean };
+  /** `relu`: relu(batchNorm(x)) in one pass (the ONNX importer fuses BatchNormalization → Relu in eval mode). */
+  batchNorm: { eps: number; training: boolean; relu?: boolean };
   batchNormGradSums: { eps: number };
   batchNormGradInput: { eps: number };
   // matmul / conv / pool (linalg.ts)

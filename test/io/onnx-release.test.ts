@@ -42,7 +42,8 @@ describe('OnnxModule releases intermediates after their last use', () => {
     const b = mem();
     expect(b.evictedBytes - a.evictedBytes).toBe(0);
     expect(b.uploadedBytes - a.uploadedBytes).toBe(0);
-    expect(b.engineFreed - a.engineFreed).toBeGreaterThan(20 * 4);
+    // per run: the conv's output, relu(batch norm) (the Relu fused into the BatchNormalization), the mul, the add
+    expect(b.engineFreed - a.engineFreed).toBeGreaterThanOrEqual(20 * 4);
   });
 
   it('training through the imported graph: the native model’s gradients', async () => {

@@ -78,7 +78,7 @@ export const batchNormStats: Kernels['batchNormStats'] = (x, n, c, inner, outDTy
  * operation exactly as `x.sub(mean).mul(var.add(eps).rsqrt()).mul(w).add(b)` rounds, so the bits
  * equal the composed ops for the same mean and var.
  */
-export const batchNormForward: Kernels['batchNormForward'] = (x, mean, vari, w, bias, n, c, inner, eps, outDType) => {
+export const batchNormForward: Kernels['batchNormForward'] = (x, mean, vari, w, bias, n, c, inner, eps, outDType, relu = false) => {
   const y = allocate(outDType, x.length);
   const r = rounder(outDType);
   const f32 = outDType === 'float32';
@@ -92,6 +92,12 @@ export const batchNormForward: Kernels['batchNormForward'] = (x, mean, vari, w, 
       // two loops, so each stays monomorphic (Math.fround inlined); the store rounds the last add
       if (f32) for (let i = 0; i < inner; i++) y[o + i] = Math.fround(Math.fround(Math.fround(x[o + i]! - m) * s) * wc) + bc;
       else for (let i = 0; i < inner; i++) y[o + i] = (x[o + i]! - m) * s * wc + bc;
+      // relu as the unary kernel computes it (NaN stays NaN, −0 becomes +0)
+      if (relu)
+        for (let i = o; i < o + inner; i++) {
+          const v = y[i]!;
+          y[i] = v > 0 ? v : v === v ? 0 : v;
+        }
     }
   }
   return y;

@@ -149,6 +149,7 @@ export interface KernelExports {
     c: number,
     inner: number,
     eps: number,
+    relu: number,
     y: number,
     c0: number,
     c1: number,
@@ -225,7 +226,7 @@ export const KERNEL_ARITY: { readonly [K in keyof KernelExports]: Arity<KernelEx
   adamF32: 15,
   sgdF32: 9,
   batchNormStatsF32: 7,
-  batchNormForwardF32: 12,
+  batchNormForwardF32: 13,
   batchNormGradSumsF32: 11,
   batchNormGradInputF32: 13,
 };

@@ -50,10 +50,10 @@ export function createNorm(arena: Arena, gemm: Gemm): NormKernels {
       channels('batchNormStatsF32', c, x.length, [l.ptrs[0]!, n, c, inner, l.out]);
       return arena.takeF32(l.out, 2 * c);
     },
-    batchNormForward(x, mean, vari, w, b, n, c, inner, eps, outDType) {
+    batchNormForward(x, mean, vari, w, b, n, c, inner, eps, outDType, relu = false) {
       const l = f32(outDType, x, mean, vari, w, b) ? layout([x, mean, vari, w, b], x.length) : null;
-      if (!l) return jsKernels.batchNormForward(x, mean, vari, w, b, n, c, inner, eps, outDType);
-      channels('batchNormForwardF32', c, x.length, [...l.ptrs, n, c, inner, eps, l.out]);
+      if (!l) return jsKernels.batchNormForward(x, mean, vari, w, b, n, c, inner, eps, outDType, relu);
+      channels('batchNormForwardF32', c, x.length, [...l.ptrs, n, c, inner, eps, relu ? 1 : 0, l.out]);
       return arena.takeF32(l.out, x.length);
     },
     batchNormGradSums(g, x, mean, vari, n, c, inner, eps, outDType) {

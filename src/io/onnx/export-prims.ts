@@ -173,7 +173,8 @@ export const PRIM_LOWERING: PrimTable = {
         'exportOnnx: batch norm in training mode (batch statistics) is not exported; call model.eval() first',
         'E_ONNX_EXPORT',
       );
-    c.g.emit(c.out, 'BatchNormalization', c.ins(), { epsilon: a.eps });
+    if (a.relu === true) c.g.emit(c.out, 'Relu', c.g.node('BatchNormalization', c.ins(), { epsilon: a.eps }));
+    else c.g.emit(c.out, 'BatchNormalization', c.ins(), { epsilon: a.eps });
   },
   batchNormStats: notExportable('batch statistics are computed only in training mode; call model.eval() before exporting'),
   batchNormGradSums: gradient,

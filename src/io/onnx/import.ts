@@ -24,6 +24,7 @@ import {
 } from './proto.js';
 import { protoToTensor } from './tensors.js';
 import { runNode, type AttrValue, type INode } from './interpreter.js';
+import { iAttr } from './attrs.js';
 import { checkNodeAtImport } from './checks.js';
 import { checkOptionKeys } from '../../core/options.js';
 
@@ -490,7 +491,7 @@ export class OnnxModule extends Module {
   }
 
   /** One node (an If runs its branch), with the per-tensor budget on what it produces. */
-  private runOne(node: INode, get: (name: string) => Tensor): Tensor[] {
+  private runOne(node: INode, get: (name: string) => Tensor, reluAfter = false): Tensor[] {
     const outs =
       node.op === 'If'
         ? this.runIf(node, get)
@@ -502,6 +503,7 @@ export class OnnxModule extends Module {
               maxElements: this.maxElements,
               training: this.training,
               inputTypes: node.inputs.map((x) => this.valueTypes.get(x)),
+              ...(reluAfter ? { reluAfter } : {}),
             },
           );
     for (const o of outs)
@@ -511,6 +513,29 @@ export class OnnxModule extends Module {
   }
 
   private lastUses: Map<string, INode> | null = null;
+  private reluFusions: Set<INode> | null = null;
+
+  /**
+   * The Relu nodes fused into the BatchNormalization just before them in eval mode (one pass over the
+   * data instead of two): the Relu reads the batch norm's only used output, nothing else reads it, and
+   * it is not a graph output. The batch norm then yields relu(y) and the Relu passes it on.
+   */
+  private fusedRelus(): Set<INode> {
+    if (this.reluFusions) return this.reluFusions;
+    const readers = new Map<string, number>();
+    for (const node of this.nodes) for (const name of this.readsOf(node)) readers.set(name, (readers.get(name) ?? 0) + 1);
+    const s = new Set<INode>();
+    this.nodes.forEach((bn, i) => {
+      const relu = this.nodes[i + 1];
+      const y = bn.outputs[0];
+      if (bn.op !== 'BatchNormalization' || relu?.op !== 'Relu' || !y || relu.inputs[0] !== y) return;
+      if (bn.outputs.slice(1).some((o) => o !== '') || readers.get(y) !== 1 || this.outputNames.includes(y)) return;
+      if (iAttr(bn, 'training_mode', 0) === 1) return;
+      s.add(relu);
+    });
+    this.reluFusions = s;
+    return s;
+  }
 
   /** Each intermediate value's last reading node (its producer if none reads it); graph outputs are left out. */
   private lastUse(): Map<string, INode> {
@@ -557,10 +582,15 @@ export class OnnxModule extends Module {
       if (!v) throw new FormatError(`onnx: value ${JSON.stringify(name)} is not defined`, 'E_ONNX_GRAPH');
       return v;
     };
-    for (const node of this.nodes) {
+    const fused = this.training ? null : this.fusedRelus();
+    for (let k = 0; k < this.nodes.length; k++) {
+      const node = this.nodes[k]!;
       let outs: Tensor[];
       try {
-        outs = this.runOne(node, get);
+        const next = this.nodes[k + 1];
+        // a Relu fused into the batch norm before it: that node's output is already relu(y)
+        if (fused?.has(node)) outs = [get(node.inputs[0]!)];
+        else outs = this.runOne(node, get, next !== undefined && fused !== null && fused.has(next));
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         if (e instanceof BackpropError) {

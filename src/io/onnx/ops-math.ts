@@ -18,6 +18,11 @@ export interface RunCtx {
   training: boolean;
   /** The declared ONNX element types of the node's inputs, where known (initializers, graph inputs, Constants). */
   inputTypes?: (number | undefined)[];
+  /**
+   * BatchNormalization only: the next node is a Relu that alone reads its output, and the module is in
+   * eval mode, so the node returns relu(y) computed in the same pass (the importer then skips the Relu).
+   */
+  reluAfter?: boolean;
 }
 
 const need = (ins: (Tensor | null)[], i: number): Tensor => {

@@ -7,7 +7,7 @@
  */
 import { FormatError, IndexError, NotSupportedError, ShapeError, fmtShape } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
-import { Tensor } from '../../tensor/tensor.js';
+import { Tensor, apply } from '../../tensor/tensor.js';
 import * as F from '../../nn/functional.js';
 import { fsAttr, iAttr, iAttrF, ints, isAttr, normAxis, sAttr, type INode } from './attrs.js';
 import { isFloat, mk } from './host.js';
@@ -775,6 +775,12 @@ export function runNN(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] |
       }
       // An imported model follows the train and eval modes as a native BatchNorm does: in training, batch
       // statistics, and the running buffers move by PyTorch's momentum (1 − ONNX momentum).
+      if (ctx.reluAfter === true && !ctx.training) {
+        // eval mode with the next node's Relu fused: F.batchNorm's fused primitive with relu in its pass
+        if (isFloat(x) && [scale, bias, rm, rv].every((t) => t.dtype === x.dtype))
+          return [apply('batchNorm', [x, scale, bias, rm, rv], { eps, training: false, relu: true })];
+        return [F.batchNorm(x, rm, rv, { weight: scale, bias, training: false, eps }).relu()];
+      }
       return [F.batchNorm(x, rm, rv, { weight: scale, bias, training: ctx.training, eps, momentum: 1 - mom })];
     }
     case 'Dropout': {

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { backendInfo, cat, init, nn, optim, randn, stack, tensor, type Tensor } from '../../../src/index.js';
 import { Rng } from '../../../src/core/rng.js';
 import { loadWebgpu } from '../../../src/backend/webgpu/index.js';
+import { apply } from '../../../src/tensor/tensor.js';
 
 const F = nn.F;
 const rng = new Rng(7);
@@ -341,6 +342,24 @@ describe('webgpu kernels agree with js', () => {
       await same(bng.runningMean!, bnc.runningMean!);
       await same(bng.runningVar!, bnc.runningVar!);
     }
+  });
+  it('batch norm with relu fused (the ONNX importer’s eval-mode BatchNormalization → Relu): forward and gradients', async () => {
+    const x = rand([2, 4, 3, 5]);
+    const ps = [rand([4]), rand([4]), rand([4]).mul(0.3), rand([4]).abs().add(0.5)];
+    const xc = x.detach().requiresGrad_(true);
+    const xg = up(x).requiresGrad_(true);
+    const [wc, bc] = [ps[0]!.detach().requiresGrad_(true), ps[1]!.detach().requiresGrad_(true)];
+    const [wg, bg] = [up(ps[0]!).requiresGrad_(true), up(ps[1]!).requiresGrad_(true)];
+    const yc = apply('batchNorm', [xc, wc, bc, ps[2]!, ps[3]!], { eps: 1e-5, training: false, relu: true });
+    const yg = apply('batchNorm', [xg, wg, bg, up(ps[2]!), up(ps[3]!)], { eps: 1e-5, training: false, relu: true });
+    await same(yg, yc);
+    expect(yc.dataSync().some((v) => v === 0)).toBe(true);
+    const u = rand(yc.shape.slice());
+    yc.mul(u).sum().backward();
+    yg.mul(up(u)).sum().backward();
+    await same(xg.grad!, xc.grad!);
+    await same(wg.grad!, wc.grad!);
+    await same(bg.grad!, bc.grad!);
   });
   it('embedding (indexSelect, with indexAdd as its gradient), gather and scatterAdd, max over a dim; indices stay on the CPU', async () => {
     const wt = rand([10, 4]);

@@ -40,7 +40,7 @@ ${ENTRY1D} {
     return o.handle;
   };
 
-  const batchNormForward: Kernels['batchNormForward'] = (x, mean, vari, w, b, n, c, inner, eps, outDType) => {
+  const batchNormForward: Kernels['batchNormForward'] = (x, mean, vari, w, b, n, c, inner, eps, outDType, relu = false) => {
     const total = n * c * inner;
     const o = out(outDType, total, 'batchNormForward');
     if (total === 0) return o.handle;
@@ -51,7 +51,8 @@ ${INVSTD}
 ${ENTRY1D} {
   ${INDEX1D}${BN}
   let ch = (i / BI) % BC;
-  ys[i] = ((xs[i] - ms[ch]) * invstd(vs[ch], eps)) * ws[ch] + bs[ch];
+  let y = ((xs[i] - ms[ch]) * invstd(vs[ch], eps)) * ws[ch] + bs[ch];
+  ys[i] = ${relu ? 'select(y, 0.0, y <= 0.0)' : 'y'};
 }`;
     rt.run(code, [rt.temp(bnMeta(total, n, c, inner, eps)), ...bs.map((q) => q.buffer), o.buffer], WebGpuRuntime.groups1d(total));
     return o.handle;
