@@ -83,13 +83,22 @@ function savedRoles(name: string, nInputs: number): string[] {
   return roles;
 }
 
+/**
+ * Whether a rule reads its output by its attributes: batch norm with the relu fused into it (the relu's
+ * gradient is taken where the output is positive; a plain batch norm's output may be written in place,
+ * as after PyTorch's `BatchNorm2d` → `ReLU(inplace=True)`).
+ */
+function readsOutputByAttrs(name: string, attrs: unknown): boolean {
+  return name === 'batchNorm' && (attrs as { relu?: boolean } | null)?.relu === true;
+}
+
 /** Note the versions of the values `node`'s rule (the op `name`) will read. Called when the node is recorded. */
-export function recordSaved(node: Node, name: string, inputs: readonly Tensor[], output: Tensor): void {
+export function recordSaved(node: Node, name: string, inputs: readonly Tensor[], output: Tensor, attrs?: unknown): void {
   if (SAVES_NOTHING.has(name)) return;
   const tensors: Tensor[] = [];
   const which = SAVES_INPUTS[name];
   if (!SAVES_OUTPUT_ONLY.has(name)) for (let i = 0; i < inputs.length; i++) if (!which || which.includes(i)) tensors.push(inputs[i]!);
-  if (SAVES_OUTPUT_ONLY.has(name) || SAVES_OUTPUT_TOO.has(name)) tensors.push(output);
+  if (SAVES_OUTPUT_ONLY.has(name) || SAVES_OUTPUT_TOO.has(name) || readsOutputByAttrs(name, attrs)) tensors.push(output);
   const vs = new Array<number>(tensors.length);
   for (let i = 0; i < tensors.length; i++) vs[i] = versions.get(storageKey(tensors[i]!)) ?? 0;
   node.savedTensors = tensors;
@@ -105,7 +114,8 @@ export function checkSaved(node: Node): void {
     const t = ts[i]!;
     const now = storageVersion(t);
     if (now !== vs[i]) {
-      const role = savedRoles(node.name, node.edges.length)[i] ?? `saved value ${i}`;
+      // past the roles the op's name gives: the output an attribute made it read (readsOutputByAttrs)
+      const role = savedRoles(node.name, node.edges.length)[i] ?? (i === ts.length - 1 ? 'output 0' : `saved value ${i}`);
       throw new StateError(
         `one of the variables needed for gradient computation has been modified by an inplace operation: [${t.dtype} ${fmtShape(t.shape)}], which is ${role} of ${node.toString()}, is at version ${now}; expected version ${vs[i]} instead. Hint: clone() the tensor before the in-place operation, or use the out-of-place form`,
         'E_INPLACE_MODIFIED',

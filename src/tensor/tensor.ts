@@ -124,7 +124,7 @@ export function apply<K extends OpName>(name: K, inputs: OpInputs[K], attrs: OpA
       out.requiresGrad = true;
       const node = new Node(name, inputs, (g) => backward(g, ctx));
       node.inputFns = inputs.map((t) => t.gradFn);
-      recordSaved(node, name, inputs, out);
+      recordSaved(node, name, inputs, out, attrs);
       out.gradFn = node;
       // the node holds its inputs and its output until backward releases it
       for (const t of inputs) if (t.record.internal) t.record.holders++;

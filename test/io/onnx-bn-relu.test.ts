@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { exportOnnx, importOnnx, nn, noGrad, randn, Rng, type Tensor } from '../../src/index.js';
 import { kernels } from '../../src/backend/index.js';
+import { apply } from '../../src/tensor/tensor.js';
 
 class Net extends nn.Module {
   conv1 = new nn.Conv2d(3, 8, 3, { padding: 1, rng: new Rng(1) });
@@ -114,5 +115,20 @@ describe('ONNX import: BatchNormalization → Relu fused in eval mode', () => {
     const relus = (bytes: Uint8Array) => new TextDecoder('latin1').decode(bytes).split('Relu').length - 1;
     expect(relus(exportOnnx(m, x))).toBe(relus(exportOnnx(n, x)));
     expect(noGrad(() => again.call(x) as Tensor).toArray()).toEqual(noGrad(() => n.call(x)).toArray());
+  });
+});
+
+describe('batch norm with relu: its output is saved for the gradient', () => {
+  it('an in-place write to the fused output before backward is refused; to a plain batch norm’s, allowed', () => {
+    const rng = new Rng(8);
+    const x = randn([2, 3, 4, 4], { rng }).requiresGrad_();
+    const [w, b, m, v] = [randn([3], { rng }), randn([3], { rng }), randn([3], { rng }), randn([3], { rng }).abs().add(0.5)];
+    const fused = apply('batchNorm', [x, w, b, m, v], { eps: 1e-5, training: false, relu: true });
+    fused.mul_(2);
+    expect(() => fused.sum().backward()).toThrow(/modified by an inplace operation.*output 0/);
+    const plain = apply('batchNorm', [x, w, b, m, v], { eps: 1e-5, training: false });
+    plain.mul_(2); // the batch norm's gradient does not read its output
+    plain.sum().backward();
+    expect(x.grad).not.toBeNull();
   });
 });
