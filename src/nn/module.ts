@@ -33,7 +33,7 @@ import { noGrad } from '../autograd/mode.js';
 import { checkOptionKeys } from '../core/options.js';
 import { parseToArg, type Device, type DeviceLike } from '../core/device.js';
 import { gpuRuntime, syncReadError } from '../backend/gpu.js';
-import { toDevice } from '../backend/dispatch.js';
+import { activeDevice, toDevice } from '../backend/dispatch.js';
 import { Tensor, setGradInternal, userCode } from '../tensor/tensor.js';
 
 // ---------------------------------------------------------------- Parameter
@@ -145,6 +145,9 @@ function checkInput(who: string, x: unknown): void {
   if (bad !== null) throw new ValueError(`${who}.call: expected a Tensor as the input, got ${bad}`, 'E_INPUT');
 }
 
+/** Nesting depth of `Module.call` (0: no forward running). */
+let callDepth = 0;
+
 /**
  * Base class of every layer and model. Subclasses assign parameters and sub-modules as properties in
  * the constructor and implement `forward`.
@@ -195,18 +198,28 @@ export abstract class Module {
    */
   call(...args: Parameters<this['forward']>): ReturnType<this['forward']> {
     let a: unknown[] = args;
-    // hooks are user code: what they see escapes, and what they make is theirs (inside a Sequential's
-    // internal scope too; README, "Design: memory model")
-    for (const h of this._fwdPreHooks) {
-      const r = userCode(a, () => h(this, a));
-      if (r) a = r;
+    let out: ReturnType<this['forward']>;
+    callDepth++;
+    try {
+      // hooks are user code: what they see escapes, and what they make is theirs (inside a Sequential's
+      // internal scope too; README, "Design: memory model")
+      for (const h of this._fwdPreHooks) {
+        const r = userCode(a, () => h(this, a));
+        if (r) a = r;
+      }
+      if (this.forward.length > 0) checkInput(this.typeName, a[0]);
+      out = this.forward(...a);
+      for (const h of this._fwdHooks) {
+        const r = userCode([a, out], () => h(this, a, out));
+        if (r !== undefined) out = r as ReturnType<this['forward']>;
+      }
+    } finally {
+      callDepth--;
     }
-    if (this.forward.length > 0) checkInput(this.typeName, a[0]);
-    let out = this.forward(...a);
-    for (const h of this._fwdHooks) {
-      const r = userCode([a, out], () => h(this, a, out));
-      if (r !== undefined) out = r;
-    }
+    // a top-level forward whose output takes no gradient (inference) ends a step for the device's
+    // working-set estimate, as backward() ends a training step (the default eviction budget follows it)
+    const o: unknown = out;
+    if (callDepth === 0 && !(o instanceof Tensor && o.requiresGrad)) activeDevice()?.markStep?.();
     return out;
   }
 
