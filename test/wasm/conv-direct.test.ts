@@ -84,7 +84,7 @@ describe('wasm direct conv2d (few taps) vs js', () => {
     expect(Array.from(want).filter(Number.isFinite).length).toBe(12); // kx = 0, 1 of 2 channels × 3 rows
   });
 
-  it('the same bits on 2, 3 and 4 threads (forward by images, weight gradient by columns)', async () => {
+  it('the same bits on 2, 3 and 4 threads (forward by images, weight gradient by taps, split inside a kernel row too)', async () => {
     for (const threads of [2, 3, 4]) {
       const b = await createWasmBackend({ threads });
       if (!b.info?.sharedMemory) return expect(b.gemm.threads).toBe(1);

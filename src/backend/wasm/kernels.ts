@@ -355,13 +355,22 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     const macs = a.n * a.cOut * P * K;
     const big = pool !== null && macs >= gemm.parallelMinMacs;
     const weight = fn === 'conv2dBackwardWeight';
-    // weight gradient: shares of ≥ 8 columns (the micro-kernel's width); otherwise whole images
+    // weight gradient: shares of ≥ 8 columns (the micro-kernel's width), or for the direct kernel (few
+    // taps, each summed in its own accumulator) shares of taps; otherwise whole images
     // one image (batch-1 inference): its column rows, then its output columns across the pool (or, for
     // outputs of fewer than 64 positions, its output channels, when there are ≥ 16: the GEMM's packed
     // path then serves the whole layer as well as each share)
     const byRows = P < 64 && a.cOut >= 16;
     const oneImage = big && !weight && !direct && fn === 'conv2dForward' && a.n === 1 && a.groups === 1 && (P >= 64 || byRows);
-    const T = !big ? 1 : weight ? Math.min(pool.size, Math.ceil(K / 8)) : a.n > 1 ? Math.min(pool.size, a.n) : oneImage ? pool.size : 1;
+    const T = !big
+      ? 1
+      : weight
+        ? Math.min(pool.size, direct ? K : Math.ceil(K / 8))
+        : a.n > 1
+          ? Math.min(pool.size, a.n)
+          : oneImage
+            ? pool.size
+            : 1;
     const bias = fn === 'conv2dForward' && a.bias ? a.bias : null;
     if (!arena.fits((p.length + q.length + outLen + (bias ? bias.length : 0)) * 4 + T * (colsBytes + scratchBytes + 256) + 1024))
       return null;
@@ -403,7 +412,8 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
     }
     if (weight) {
       const pointwise = colsBytes === 0;
-      const chunk = Math.ceil(K / T / 8) * 8;
+      // a 9-tap layer (LeNet's and the cnn's first) in shares of 5 and 4 taps, not 8 and 1
+      const chunk = direct ? Math.ceil(K / T) : Math.ceil(K / T / 8) * 8;
       for (let k0 = 0; k0 < K; k0 += chunk) {
         const k1 = Math.min(K, k0 + chunk);
         const cols = arena.alloc(direct ? colsBytes : pointwise ? 0 : (k1 - k0) * P * 4);
