@@ -45,7 +45,7 @@ export function winograd4WorkBytes(g: usize): i32 {
   return workBytesOf(g, 4, 1024);
 }
 
-/** Bytes of Z in `winogradGradWeight`: 16 planes of cOut × cIn floats. */
+/** Bytes of one partial sum Z in `winogradGradWeight`: 16 planes of cOut × cIn floats (there are `winogradGradParts(g)`). */
 export function winogradGradBytes(g: usize): i32 {
   return 16 * gi(g, ConvGeom.COut) * gi(g, ConvGeom.CIn) * 4;
 }
@@ -318,36 +318,53 @@ function tileRows(g: usize, x: usize, u: usize, y: usize, work: usize, scratch: 
   return (z1 + z2) * 0.5 + z3;
 }
 
+/** How many partial sums Z the weight gradient takes (by tile rows): fixed by the shape, never by the pool. */
+export function winogradGradParts(g: usize): i32 {
+  return min(WGRAD_PARTS, gi(g, ConvGeom.N) * ((gi(g, ConvGeom.OH) + 1) >> 1));
+}
+const WGRAD_PARTS: i32 = 8;
+
 /**
- * Rows [co0, co1) of the weight gradient dw[cOut][cIn][3][3] of the 3×3 stride-1 convolution of x
- * (geometry g, output gradient dy): dw = Gᵀ Z G with Z[ξ] = Σ_tiles (A dy Aᵀ)[ξ] ⊙ (Bᵀ d B)[ξ] — the
- * transposed form of the forward's bilinear algorithm. Z[ξ] (cOut × cIn, at z: 16·cOut·cIn floats)
- * is one GEMM per block of tiles, accumulated over the blocks in order; every element of dw sums
- * all tiles of all images, in the same order for any [co0, co1) (the pool splits by output
- * channels), so the bits never depend on the number of threads. `work`: `winogradWorkBytes(g)`.
+ * The weight gradient dw[cOut][cIn][3][3] of the 3×3 stride-1 convolution of x (geometry g, output
+ * gradient dy): dw = Gᵀ Z G with Z[ξ] = Σ_tiles (A dy Aᵀ)[ξ] ⊙ (Bᵀ d B)[ξ] — the transposed form of the
+ * forward's bilinear algorithm — in two phases:
+ * - `winogradGradWeight`: partial sums Z_p (16 planes of cOut × cIn floats each, `winogradGradBytes`
+ *   apart at z) for parts [p0, p1) of `winogradGradParts(g)` equal runs of tile rows; each is one GEMM
+ *   per block of tiles, accumulated over its blocks in order;
+ * - `winogradGradWeightFinish`: Z = ((Z_0 + Z_1) + Z_2) + … and dw = Gᵀ Z G for output channels [co0, co1).
+ * The parts are fixed by the shape, so the bits never depend on the number of threads, and each thread
+ * transforms only its own tiles of x and dy. `work`: `winogradWorkBytes(g)`.
  */
-export function winogradGradWeight(g: usize, x: usize, dy: usize, dw: usize, z: usize, work: usize, scratch: usize, co0: i32, co1: i32): void {
+export function winogradGradWeight(g: usize, x: usize, dy: usize, z: usize, work: usize, scratch: usize, p0: i32, p1: i32): void {
+  const tilesY = (gi(g, ConvGeom.OH) + 1) >> 1;
+  const rows = gi(g, ConvGeom.N) * tilesY;
+  const parts = winogradGradParts(g);
+  const zBytes = <usize>winogradGradBytes(g);
+  for (let p = p0; p < p1; p++) {
+    const r0 = <i32>((<i64>rows * p) / parts), r1 = <i32>((<i64>rows * (p + 1)) / parts);
+    gradWeightRows(g, x, dy, z + <usize>p * zBytes, work, scratch, r0, r1);
+  }
+}
+
+/** Z (at z) = Σ over tile rows [r0, r1) (r0 < r1) of the tiles' products, all output channels. */
+function gradWeightRows(g: usize, x: usize, dy: usize, z: usize, work: usize, scratch: usize, r0: i32, r1: i32): void {
   const cIn = gi(g, ConvGeom.CIn), h = gi(g, ConvGeom.H), w = gi(g, ConvGeom.W), cOut = gi(g, ConvGeom.COut);
   const oh = gi(g, ConvGeom.OH), ow = gi(g, ConvGeom.OW), ph = gi(g, ConvGeom.PadH), pw = gi(g, ConvGeom.PadW);
   const tilesY = (oh + 1) >> 1, tilesX = (ow + 1) >> 1;
-  const rows = gi(g, ConvGeom.N) * tilesY;
   const rowsPer = blockRowsOf(g, 2);
   const nRow = rowFloatsOf(g, 2);
   const rowBytes = <usize>nRow << 2;
   const nbMax = rowsPer * tilesX;
-  const nco = co1 - co0;
-  if (nco <= 0) return;
   const vBase = (work + 15) & ~(<usize>15);
   const dBase = vBase + (<usize>(16 * cIn * (nbMax + 4)) << 2);
   const rowBuf = dBase + (<usize>(16 * cOut * (nbMax + 4) + 4) << 2);
   const zPlane = <usize>(cOut * cIn) << 2;
-  const zRows = z + (<usize>(co0 * cIn) << 2);
-  for (let rb = 0; rb < rows; rb += rowsPer) {
-    const re = min(rb + rowsPer, rows);
+  for (let rb = r0; rb < r1; rb += rowsPer) {
+    const re = min(rb + rowsPer, r1);
     const nb = (re - rb) * tilesX;
     const ld = nb + 4; // V and DY rows: slack for four-tile stores, as in winogradTiles
     const vPlane = <usize>(cIn * ld) << 2;
-    const dPlane = <usize>(nco * ld) << 2;
+    const dPlane = <usize>(cOut * ld) << 2;
     for (let r = rb; r < re; r++) {
       const b = r / tilesY, ty = r - b * tilesY;
       const iy = 2 * ty - ph;
@@ -364,36 +381,50 @@ export function winogradGradWeight(g: usize, x: usize, dy: usize, dw: usize, z: 
           inputTiles(p, p + rowBytes, p + 2 * rowBytes, p + 3 * rowBytes, vRow + (<usize>tx << 2), vPlane, 4);
         }
       }
-      for (let co = co0; co < co1; co++) {
+      for (let co = 0; co < cOut; co++) {
         const dc = dy + (<usize>((b * cOut + co) * oh * ow) << 2);
         padRow(dc, oh, ow, 2 * ty, 0, nRow, rowBuf);
         padRow(dc, oh, ow, 2 * ty + 1, 0, nRow, rowBuf + rowBytes);
-        const dRow = dBase + (<usize>((co - co0) * ld + jRow) << 2);
+        const dRow = dBase + (<usize>(co * ld + jRow) << 2);
         for (let tx = 0; tx < tilesX; tx += 4) {
           const p = rowBuf + (<usize>(2 * tx) << 2);
           gradTiles(p, p + rowBytes, dRow + (<usize>tx << 2), dPlane, 4);
         }
       }
     }
-    // Z[ξ] rows co0..co1 (+)= DY[ξ] · V[ξ]ᵀ; acc | 2: the packed path for any share height
-    const acc = rb > 0 ? 3 : 2;
+    // Z[ξ] (+)= DY[ξ] · V[ξ]ᵀ; acc | 2: the packed path
+    const acc = rb > r0 ? 3 : 2;
     for (let xi = 0; xi < 16; xi++) {
-      sgemm(0, 1, nco, cIn, nb, dBase + <usize>xi * dPlane, ld, vBase + <usize>xi * vPlane, ld, zRows + <usize>xi * zPlane, cIn, acc, scratch);
+      sgemm(0, 1, cOut, cIn, nb, dBase + <usize>xi * dPlane, ld, vBase + <usize>xi * vPlane, ld, z + <usize>xi * zPlane, cIn, acc, scratch);
     }
   }
-  // dw = Gᵀ Z G per (co, ci)
+}
+
+/** Element (co, ci) of plane ξ of Z = the partial sums at z, `winogradGradBytes(g)` apart, added in order. */
+@inline function zSum(zp: usize, parts: i32, zBytes: usize): f32 {
+  let s = load<f32>(zp);
+  for (let p = 1; p < parts; p++) s += load<f32>(zp + <usize>p * zBytes);
+  return s;
+}
+
+/** dw = Gᵀ Z G for output channels [co0, co1), Z the sum of `winogradGradWeight`'s partial sums at z. */
+export function winogradGradWeightFinish(g: usize, z: usize, dw: usize, co0: i32, co1: i32): void {
+  const cIn = gi(g, ConvGeom.CIn), cOut = gi(g, ConvGeom.COut);
+  const parts = winogradGradParts(g);
+  const zBytes = <usize>winogradGradBytes(g);
+  const zPlane = <usize>(cOut * cIn) << 2;
   for (let co = co0; co < co1; co++) {
     for (let ci = 0; ci < cIn; ci++) {
       const zp = z + (<usize>(co * cIn + ci) << 2);
       const d = dw + (<usize>((co * cIn + ci) * 9) << 2);
       // columns first (G on η): for each row ξ-row i, t[i][0..2]
-      let z0 = load<f32>(zp), z1 = load<f32>(zp + zPlane), z2 = load<f32>(zp + 2 * zPlane), z3 = load<f32>(zp + 3 * zPlane);
+      let z0 = zSum(zp, parts, zBytes), z1 = zSum(zp + zPlane, parts, zBytes), z2 = zSum(zp + 2 * zPlane, parts, zBytes), z3 = zSum(zp + 3 * zPlane, parts, zBytes);
       const a0 = gtA(z0, z1, z2), a1 = gtB(z1, z2), a2 = gtC(z1, z2, z3);
-      z0 = load<f32>(zp + 4 * zPlane); z1 = load<f32>(zp + 5 * zPlane); z2 = load<f32>(zp + 6 * zPlane); z3 = load<f32>(zp + 7 * zPlane);
+      z0 = zSum(zp + 4 * zPlane, parts, zBytes); z1 = zSum(zp + 5 * zPlane, parts, zBytes); z2 = zSum(zp + 6 * zPlane, parts, zBytes); z3 = zSum(zp + 7 * zPlane, parts, zBytes);
       const b0 = gtA(z0, z1, z2), b1 = gtB(z1, z2), b2 = gtC(z1, z2, z3);
-      z0 = load<f32>(zp + 8 * zPlane); z1 = load<f32>(zp + 9 * zPlane); z2 = load<f32>(zp + 10 * zPlane); z3 = load<f32>(zp + 11 * zPlane);
+      z0 = zSum(zp + 8 * zPlane, parts, zBytes); z1 = zSum(zp + 9 * zPlane, parts, zBytes); z2 = zSum(zp + 10 * zPlane, parts, zBytes); z3 = zSum(zp + 11 * zPlane, parts, zBytes);
       const c0 = gtA(z0, z1, z2), c1 = gtB(z1, z2), c2 = gtC(z1, z2, z3);
-      z0 = load<f32>(zp + 12 * zPlane); z1 = load<f32>(zp + 13 * zPlane); z2 = load<f32>(zp + 14 * zPlane); z3 = load<f32>(zp + 15 * zPlane);
+      z0 = zSum(zp + 12 * zPlane, parts, zBytes); z1 = zSum(zp + 13 * zPlane, parts, zBytes); z2 = zSum(zp + 14 * zPlane, parts, zBytes); z3 = zSum(zp + 15 * zPlane, parts, zBytes);
       const e0 = gtA(z0, z1, z2), e1 = gtB(z1, z2), e2 = gtC(z1, z2, z3);
       // rows (Gᵀ on ξ)
       store<f32>(d, gtA(a0, b0, c0)); store<f32>(d, gtA(a1, b1, c1), 4); store<f32>(d, gtA(a2, b2, c2), 8);

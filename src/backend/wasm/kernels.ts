@@ -304,33 +304,42 @@ export function createKernels(arena: Arena, gemm: Gemm): Partial<Kernels> {
 
   /**
    * Winograd F(2×2, 3×3) weight gradient of a stride-1 3×3 convolution (assembly/winograd.ts,
-   * `winogradGradWeight`), split across the pool by output channels: each element of dw is summed
-   * over all tiles by one share, in the same order, so the bits are the same for any number of threads.
+   * `winogradGradWeight`): partial sums over a fixed number of runs of tile rows (set by the shape,
+   * `winogradGradParts`), shared out across the pool, then added in order and transformed into dw,
+   * split by output channels. The partition never depends on the pool, so the bits are the same for
+   * any number of threads, and each thread transforms only its own tiles of x and dy.
    */
   function winogradWeight(x: TypedArray, gy: TypedArray, a: Conv2dArgs): Float32Array | null {
     const outLen = a.cOut * a.cIn * 9;
     arena.reset();
     const g = convGeom({ ...a, bias: null }, false);
-    const zBytes = arena.exports.winogradGradBytes(g);
-    const workBytes = arena.exports.winogradWorkBytes(g);
+    const e = arena.exports;
+    const nParts = e.winogradGradParts(g);
+    const zBytes = e.winogradGradBytes(g);
+    const workBytes = e.winogradWorkBytes(g);
     const scratchBytes = gemm.scratchFor(1, 1, 1);
     const pool = gemm.pool;
     const big = pool !== null && a.n * a.cOut * a.oh * a.ow * a.cIn * 9 >= gemm.parallelMinMacs;
-    // shares of ≥ 8 output channels
-    const T = big ? Math.min(pool.size, Math.ceil(a.cOut / 8)) : 1;
-    if (!arena.fits((x.length + gy.length + outLen) * 4 + zBytes + T * (workBytes + scratchBytes + 256) + 1024)) return null;
+    const T = big ? Math.min(pool.size, nParts) : 1;
+    if (!arena.fits((x.length + gy.length + outLen) * 4 + nParts * zBytes + T * (workBytes + scratchBytes + 256) + 1024)) return null;
     const xx = arena.refF32(x, 0, x.length);
     const dy = arena.refF32(gy, 0, gy.length);
-    const z = arena.alloc(zBytes);
+    const z = arena.alloc(nParts * zBytes);
     const out = arena.alloc(outLen * 4);
-    const parts: number[][] = [];
-    const per = Math.ceil(a.cOut / T);
-    for (let c0 = 0; c0 < a.cOut; c0 += per) {
-      parts.push([g, xx, dy, out, z, arena.alloc(workBytes), arena.alloc(scratchBytes), c0, Math.min(a.cOut, c0 + per)]);
+    if (T === 1) {
+      e.winogradGradWeight(g, xx, dy, z, arena.alloc(workBytes), arena.alloc(scratchBytes), 0, nParts);
+      e.winogradGradWeightFinish(g, z, out, 0, a.cOut);
+      return arena.takeF32(out, outLen);
     }
-    const call = (p: readonly number[]) => arena.exports.winogradGradWeight(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!);
-    if (parts.length === 1) call(parts[0]!);
-    else pool!.run('winogradGradWeight', parts, call);
+    const parts: number[][] = [];
+    const per = Math.ceil(nParts / T);
+    for (let p0 = 0; p0 < nParts; p0 += per)
+      parts.push([g, xx, dy, z, arena.alloc(workBytes), arena.alloc(scratchBytes), p0, Math.min(nParts, p0 + per)]);
+    pool!.run('winogradGradWeight', parts, (p) => e.winogradGradWeight(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!));
+    parts.length = 0;
+    const coPer = Math.ceil(a.cOut / T);
+    for (let c0 = 0; c0 < a.cOut; c0 += coPer) parts.push([g, z, out, c0, Math.min(a.cOut, c0 + coPer)]);
+    pool!.run('winogradGradWeightFinish', parts, (p) => e.winogradGradWeightFinish(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!));
     return arena.takeF32(out, outLen);
   }
 

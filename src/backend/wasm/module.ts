@@ -80,17 +80,11 @@ export interface KernelExports {
   winograd4WorkBytes(g: number): number;
   winograd4Filter(g: number, w: number, u: number, co0: number, co1: number, flip: number): void;
   winograd4Tiles(g: number, x: number, u: number, y: number, work: number, scratch: number, r0: number, r1: number): void;
-  winogradGradWeight(
-    g: number,
-    x: number,
-    dy: number,
-    dw: number,
-    z: number,
-    work: number,
-    scratch: number,
-    co0: number,
-    co1: number,
-  ): void;
+  /** Partial sums Z_p for parts [p0, p1) of `winogradGradParts(g)` (see assembly/winograd.ts). */
+  winogradGradWeight(g: number, x: number, dy: number, z: number, work: number, scratch: number, p0: number, p1: number): void;
+  /** dw for output channels [co0, co1) from the partial sums at z. */
+  winogradGradWeightFinish(g: number, z: number, dw: number, co0: number, co1: number): void;
+  winogradGradParts(g: number): number;
   maxPool2d(g: number, x: number, y: number, idx: number): void;
   maxPool2dBackward(g: number, dy: number, idx: number, dx: number): void;
   avgPool2d(g: number, src: number, dst: number, back: number): void;
@@ -211,7 +205,9 @@ export const KERNEL_ARITY: { readonly [K in keyof KernelExports]: Arity<KernelEx
   winogradWorkBytes: 1,
   winogradFilter: 6,
   winogradTiles: 8,
-  winogradGradWeight: 9,
+  winogradGradWeight: 8,
+  winogradGradWeightFinish: 5,
+  winogradGradParts: 1,
   winograd4FilterBytes: 1,
   winograd4WorkBytes: 1,
   winograd4Filter: 6,

@@ -42,6 +42,7 @@ export const POOL_FNS = [
   'winogradFilter',
   'winogradTiles',
   'winogradGradWeight',
+  'winogradGradWeightFinish',
   'winograd4Filter',
   'winograd4Tiles',
   'checksumF32',
