@@ -145,26 +145,22 @@ export function maxPool2d(g: usize, x: usize, y: usize, idx: usize): void {
         m = ky == 0 ? f32x4.pmax(f32x4.pmax(v0, v1), v2) : f32x4.pmax(f32x4.pmax(f32x4.pmax(m, v0), v1), v2);
         nan = v128.or(nan, v128.or(v128.or(f32x4.ne(v0, v0), f32x4.ne(v1, v1)), f32x4.ne(v2, v2)));
       }
-      if (!v128.any_true(nan)) {
-        v128.store(yp, m);
-        return;
-      }
     } else {
-    for (let ky = 0; ky < kh; ky++) {
-      const r = (iy0 + ky) * w + ix0;
-      for (let kx = 0; kx < kw; kx++) {
-        const q = xb + (<usize>(r + kx) << 2);
-        let v: v128;
-        if (sw == 2) v = i32x4.shuffle(v128.load(q), v128.load(q, 16), 0, 2, 4, 6);
-        else v = v128.load(q);
-        m = ky == 0 && kx == 0 ? v : f32x4.pmax(m, v);
-        nan = v128.or(nan, f32x4.ne(v, v));
+      for (let ky = 0; ky < kh; ky++) {
+        const r = (iy0 + ky) * w + ix0;
+        for (let kx = 0; kx < kw; kx++) {
+          const q = xb + (<usize>(r + kx) << 2);
+          let v: v128;
+          if (sw == 2) v = i32x4.shuffle(v128.load(q), v128.load(q, 16), 0, 2, 4, 6);
+          else v = v128.load(q);
+          m = ky == 0 && kx == 0 ? v : f32x4.pmax(m, v);
+          nan = v128.or(nan, f32x4.ne(v, v));
+        }
       }
     }
     if (!v128.any_true(nan)) {
       v128.store(yp, m);
       return;
-    }
     }
   }
   const step = sw == 2 ? i32x4(0, 2, 4, 6) : i32x4(0, 1, 2, 3);

@@ -9,6 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { exportOnnx, importOnnx, nn, noGrad, randn, Rng, type Tensor } from '../../src/index.js';
 import { kernels } from '../../src/backend/index.js';
 import { apply } from '../../src/tensor/tensor.js';
+import { runNN } from '../../src/io/onnx/ops-nn.js';
+import type { INode } from '../../src/io/onnx/attrs.js';
+import type { RunCtx } from '../../src/io/onnx/ops-math.js';
 
 class Net extends nn.Module {
   conv1 = new nn.Conv2d(3, 8, 3, { padding: 1, rng: new Rng(1) });
@@ -37,6 +40,16 @@ function net(): Net {
   return n;
 }
 
+/** The network in eval mode, an input, and the network exported and imported again (eval mode). */
+async function imported(seed: number, n = 2): Promise<{ net: Net; x: Tensor; m: nn.Module }> {
+  const net0 = net();
+  net0.eval();
+  const x = randn([n, 3, 10, 10], { rng: new Rng(seed) });
+  const m = await importOnnx(exportOnnx(net0, x));
+  m.eval();
+  return { net: net0, x, m };
+}
+
 type Table = Record<string, (...a: unknown[]) => unknown>;
 /** Count fused batch-norm passes and relu kernel calls while `f` runs. */
 function counting<T>(f: () => T): { fused: number; plain: number; relus: number; out: T } {
@@ -63,10 +76,7 @@ function counting<T>(f: () => T): { fused: number; plain: number; relus: number;
 
 describe('ONNX import: BatchNormalization → Relu fused in eval mode', () => {
   it('fuses only a batch norm whose output the Relu alone reads; same bits as the native model', async () => {
-    const n = net();
-    n.eval();
-    const x = randn([2, 3, 10, 10], { rng: new Rng(3) });
-    const m = await importOnnx(exportOnnx(n, x));
+    const { net: n, x, m } = await imported(3);
     const want = noGrad(() => n.call(x)).toArray();
     const r = counting(() => noGrad(() => m.call(x) as Tensor));
     expect(r.out.toArray()).toEqual(want);
@@ -74,11 +84,7 @@ describe('ONNX import: BatchNormalization → Relu fused in eval mode', () => {
   });
 
   it('gradients through the fused op equal the native model’s (eval mode, grad enabled)', async () => {
-    const n = net();
-    n.eval();
-    const x = randn([2, 3, 10, 10], { rng: new Rng(4) });
-    const m = await importOnnx(exportOnnx(n, x));
-    m.eval();
+    const { net: n, x, m } = await imported(4);
     const grads = (mod: nn.Module, fusedWanted: boolean) => {
       const xi = x.clone().requiresGrad_();
       for (const p of mod.parameters()) p.grad = null;
@@ -91,10 +97,7 @@ describe('ONNX import: BatchNormalization → Relu fused in eval mode', () => {
   });
 
   it('training mode runs the batch norm and the Relu separately', async () => {
-    const n = net();
-    const x = randn([4, 3, 10, 10], { rng: new Rng(5) });
-    n.eval();
-    const m = await importOnnx(exportOnnx(n, x));
+    const { net: n, x, m } = await imported(5, 4);
     m.train();
     n.train();
     const r = counting(() => m.call(x) as Tensor);
@@ -106,11 +109,7 @@ describe('ONNX import: BatchNormalization → Relu fused in eval mode', () => {
   });
 
   it('a fused imported model exports back to BatchNormalization + Relu', async () => {
-    const n = net();
-    n.eval();
-    const x = randn([2, 3, 10, 10], { rng: new Rng(6) });
-    const m = await importOnnx(exportOnnx(n, x));
-    m.eval();
+    const { net: n, x, m } = await imported(6);
     const again = await importOnnx(exportOnnx(m, x));
     const relus = (bytes: Uint8Array) => new TextDecoder('latin1').decode(bytes).split('Relu').length - 1;
     expect(relus(exportOnnx(m, x))).toBe(relus(exportOnnx(n, x)));
@@ -130,5 +129,25 @@ describe('batch norm with relu: its output is saved for the gradient', () => {
     plain.mul_(2); // the batch norm's gradient does not read its output
     plain.sum().backward();
     expect(x.grad).not.toBeNull();
+  });
+});
+
+describe('the BatchNormalization node with reluAfter', () => {
+  it('is relu(batch norm) whether the fused primitive runs (one dtype) or the two ops (mixed dtypes)', () => {
+    const rng = new Rng(10);
+    const x = randn([2, 3, 4, 5], { rng });
+    const node: INode = { op: 'BatchNormalization', name: 'bn', inputs: ['x', 's', 'b', 'm', 'v'], outputs: ['y'], attrs: new Map() };
+    const ctx: RunCtx = { opset: 17, maxElements: 1e9, training: false };
+    for (const dtype of ['float32', 'float64'] as const) {
+      const stats = [randn([3], { rng }), randn([3], { rng }), randn([3], { rng }).mul(0.2), randn([3], { rng }).abs().add(0.5)].map((t) =>
+        t.to(dtype),
+      );
+      const ins = [x, ...stats];
+      const plain = runNN(node, ins, ctx)![0]!.relu();
+      const r = counting(() => runNN(node, ins, { ...ctx, reluAfter: true })![0]!);
+      expect(r.fused).toBe(dtype === 'float32' ? 1 : 0); // float64 statistics: the two ops, in float64
+      expect(r.out.dtype).toBe(plain.dtype);
+      expect(r.out.toArray()).toEqual(plain.toArray());
+    }
   });
 });

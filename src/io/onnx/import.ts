@@ -587,10 +587,9 @@ export class OnnxModule extends Module {
       const node = this.nodes[k]!;
       let outs: Tensor[];
       try {
-        const next = this.nodes[k + 1];
         // a Relu fused into the batch norm before it: that node's output is already relu(y)
         if (fused?.has(node)) outs = [get(node.inputs[0]!)];
-        else outs = this.runOne(node, get, next !== undefined && fused !== null && fused.has(next));
+        else outs = this.runOne(node, get, fused?.has(this.nodes[k + 1]!) === true);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         if (e instanceof BackpropError) {

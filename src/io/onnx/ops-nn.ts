@@ -775,8 +775,9 @@ export function runNN(n: INode, ins: (Tensor | null)[], ctx: RunCtx): Tensor[] |
       }
       // An imported model follows the train and eval modes as a native BatchNorm does: in training, batch
       // statistics, and the running buffers move by PyTorch's momentum (1 − ONNX momentum).
-      if (ctx.reluAfter === true && !ctx.training) {
-        // eval mode with the next node's Relu fused: F.batchNorm's fused primitive with relu in its pass
+      if (ctx.reluAfter === true) {
+        // eval mode (the importer fuses only then) with the next node's Relu: F.batchNorm's fused
+        // primitive with relu in its pass, or where the dtypes rule that out the two ops
         if (isFloat(x) && [scale, bias, rm, rv].every((t) => t.dtype === x.dtype))
           return [apply('batchNorm', [x, scale, bias, rm, rv], { eps, training: false, relu: true })];
         return [F.batchNorm(x, rm, rv, { weight: scale, bias, training: false, eps }).relu()];
