@@ -6,11 +6,13 @@
  *   c  inference loop under noGrad
  *   d  a loop that keeps tensors: every loss (`losses.push(loss)`), every 100th activation a forward hook
  *      stored, and one tensor kept across epochs — all read back exactly at the end
+ *   e  a model with its own `forward` (ops between the layers are user code, so every activation escapes
+ *      the engine's frees): the synchronous loop of (a) for half the steps, then inference under noGrad
  *
  * Prints one JSON line: RSS, wasm memory and live device bytes after a forced GC at the warm-up mark
  * (a tenth of the steps) and at the end, the memory counters, and for (d) whether the kept tensors
  * read back their values. Run:
- *   node --expose-gc --import tsx bench/soak-loops.ts --loop a|b|c|d|all [--steps 10000] [--memory BYTES] [--threads 1]
+ *   node --expose-gc --import tsx bench/soak-loops.ts --loop a|b|c|d|e|all [--steps 10000] [--memory BYTES] [--threads 1]
  * (`npm run bench:memory` runs all four at 10,000 steps and prints a table.)
  */
 import { readFileSync } from 'node:fs';
@@ -38,7 +40,7 @@ if (loop === 'all') {
     '| loop | steps | RSS at warm-up → end | growth | wasm memory at warm-up → end | growth | evicted / engine-freed / finalized blocks | kept tensors |',
     '|---|---:|---:|---:|---:|---:|---:|---|',
   ];
-  for (const l of ['a', 'b', 'c', 'd']) {
+  for (const l of ['a', 'b', 'c', 'd', 'e']) {
     const args = [
       '--expose-gc',
       // V8's young generation starts at its full size (Node 20's default maximum, 2 × 16 MB): left to
@@ -73,7 +75,7 @@ if (loop === 'all') {
 }
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('soak-loops: run node with --expose-gc');
-if (!['a', 'b', 'c', 'd'].includes(loop)) throw new Error(`soak-loops: --loop a|b|c|d|all, got ${loop}`);
+if (!['a', 'b', 'c', 'd', 'e'].includes(loop)) throw new Error(`soak-loops: --loop a|b|c|d|e|all, got ${loop}`);
 
 await init({ backend: 'wasm', threads, ...(memory ? { memory: Number(memory) } : {}) });
 
@@ -148,6 +150,9 @@ async function mem(): Promise<Mem> {
     gc!();
     await new Promise((r) => setTimeout(r, 0)); // finalizers run as tasks
   }
+  // V8 hands the pages a compacting GC emptied back to the system on a background thread: read at once,
+  // the RSS counted up to ~10 MB of them, more or less from run to run (README, "Memory soak")
+  await new Promise((r) => setTimeout(r, 25));
   const info = backendInfo().info as { arenaBytes: number; memory: { liveBytes: number } };
   const u = process.memoryUsage();
   const spaces: Mem['spaces'] = {};
@@ -189,13 +194,26 @@ const sample = (i: number) => {
 
 const rng = new Rng(7);
 const B = 32;
-const model = new nn.Sequential(
-  new nn.Linear(64, 128, { rng }),
-  new nn.ReLU(),
-  new nn.Linear(128, 128, { rng }),
-  new nn.ReLU(),
-  new nn.Linear(128, 10, { rng }),
-);
+/** The same layers with a `forward` of its own, as most PyTorch code is written (loop e). */
+class Residual extends nn.Module {
+  fc1 = new nn.Linear(64, 128, { rng });
+  fc2 = new nn.Linear(128, 128, { rng });
+  fc3 = new nn.Linear(128, 10, { rng });
+  forward(x: Tensor): Tensor {
+    const h = this.fc1.call(x).relu();
+    return this.fc3.call(this.fc2.call(h).relu().add(h));
+  }
+}
+const model: nn.Module =
+  loop === 'e'
+    ? new Residual()
+    : new nn.Sequential(
+        new nn.Linear(64, 128, { rng }),
+        new nn.ReLU(),
+        new nn.Linear(128, 128, { rng }),
+        new nn.ReLU(),
+        new nn.Linear(128, 10, { rng }),
+      );
 const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
 const N = 512;
 const X = randn([N, 64], { rng });
@@ -264,6 +282,20 @@ if (loop === 'a') {
     const [x] = batch(i);
     const out = noGrad(() => model.call(x) as Tensor);
     lastLoss = out.argmax(1).sum().item();
+    sample(i);
+    if (i + 1 === mark) atMark = await markNow();
+  }
+} else if (loop === 'e') {
+  for (let i = 0; i < steps; i++) {
+    if (i < steps / 2) lastLoss = trainStep(i).item();
+    else {
+      if (i === Math.ceil(steps / 2)) model.eval();
+      const [x] = batch(i);
+      lastLoss = noGrad(() => model.call(x) as Tensor)
+        .argmax(1)
+        .sum()
+        .item();
+    }
     sample(i);
     if (i + 1 === mark) atMark = await markNow();
   }

@@ -13,6 +13,9 @@ import { dropHold, nextStorageId, type Storage } from '../backend/storage.js';
 
 export type GradFn = (g: Tensor) => (Tensor | null)[];
 
+/** What a released node holds instead of its inputs (one shared array: a kept loss costs less). */
+const NONE: readonly never[] = Object.freeze([]);
+
 /** A node of the autograd graph: the backward rule of one recorded operation (a tensor's `gradFn`). Printed as `<MulBackward>`. */
 export class Node {
   /** Op name, e.g. `mul`; shown as `gradFn=<MulBackward>`. */
@@ -61,8 +64,8 @@ export class Node {
   /** Free the rule and saved tensors (what backward does without `retainGraph`). */
   release(): void {
     this.fn = null;
-    this.edges = [];
-    this.inputFns = [];
+    this.edges = NONE;
+    this.inputFns = NONE;
     this.savedTensors = null;
     this.savedVersions = null;
   }

@@ -32,10 +32,19 @@ export interface Device {
   free(cell: Cell): void;
   /** Move the cell's data back to the JS heap now (into `cell.evicted`) and give its block back. */
   toHost(cell: Cell): void;
+  /**
+   * No graph node holds the cell's storage any more and user code may still hold it (an escaped kernel
+   * output): move its data to the JS heap now, while its storage is young (README, "Design: memory model").
+   */
+  offload?(cell: Cell): void;
   /** Called by `apply()` before each op: evict down to the budget if the device passed it. */
   atOp(): void;
-  /** A training step ended (backward() finished): feeds the default budget's working-set estimate. */
-  markStep?(): void;
+  /**
+   * A step ended (backward() finished, or a top-level module call whose output takes no gradient): feeds
+   * the default budget's working-set estimate, and moves the step's escaped kernel outputs that no graph
+   * node holds to the JS heap, except `keep` (the call's output).
+   */
+  markStep?(keep?: ReadonlySet<Cell>): void;
 }
 
 /**
@@ -54,6 +63,11 @@ export class Cell {
   n = 0;
   /** An evicted block's copy, handed to the storage on its next access. */
   evicted: TypedArray | null = null;
+  /**
+   * An offloaded small block's values as a plain array (the JS heap's own memory, which its
+   * young-generation GC reclaims; see Arena.offload), made a typed array again on the next access.
+   */
+  values: number[] | null = null;
   /** Set when the engine freed the data: reading it is a bug. */
   freed = false;
   /**
@@ -78,6 +92,13 @@ export class Cell {
   resided = false;
   /** Index in the device's list of storages not yet registered with its FinalizationRegistry, or -1. */
   pendingAt = -1;
+  /** Graph nodes holding the storage (as an input or as their output); see `Storage.holders`. */
+  held = 0;
+  /**
+   * The storage is a tensor's `.grad` (backward put it there): kept on the device at the end of a step,
+   * since the optimizer reads it next.
+   */
+  grad = false;
   /** Least-recently-used list links (device-managed). */
   prev: Cell | null = null;
   next: Cell | null = null;
@@ -130,8 +151,10 @@ export class Storage {
   readonly dtype: DType;
   /** Number of elements. */
   readonly length: number;
-  /** @internal */
-  readonly cell = new Cell();
+  /** @internal Its place on a device: made at first need (most small storages never have one). */
+  private home: Cell | null = null;
+  /** @internal Graph nodes holding this storage (as an input or as their output); mirrored on its cell. */
+  private held = 0;
   /** @internal The JS-heap array (null while the data is on a device). */
   host: TypedArray | null;
   /** @internal The view of the device block (null while on the JS heap). */
@@ -142,8 +165,28 @@ export class Storage {
    * else when backward releases the last node that does (`holders` counts them).
    */
   internal = false;
-  /** @internal Graph nodes holding this internal storage (as an input or as their output). */
-  holders = 0;
+  /** @internal Graph nodes holding this storage (as an input or as their output). */
+  get holders(): number {
+    return this.held;
+  }
+  set holders(n: number) {
+    this.held = n;
+    if (this.home !== null) this.home.held = n;
+  }
+
+  /** @internal Its place on a device (created on first use). */
+  get cell(): Cell {
+    if (this.home === null) {
+      this.home = new Cell();
+      this.home.held = this.held;
+    }
+    return this.home;
+  }
+
+  /** @internal Its cell if it has one (reading this never creates one). */
+  get cellIfAny(): Cell | null {
+    return this.home;
+  }
   /** @internal Its scope is still running (not freed even with no holders). */
   scoped = false;
   /**
@@ -167,12 +210,14 @@ export class Storage {
 
   /** The storage's current array: a view of its device block, or its JS array. */
   get data(): TypedArray {
-    const c = this.cell;
-    if (c.device !== null) {
-      c.device.touch(c);
-      return this.view!;
+    const c = this.home;
+    if (c !== null) {
+      if (c.device !== null) {
+        c.device.touch(c);
+        return this.view!;
+      }
+      if (c.evicted !== null || c.values !== null) this.adoptHost();
     }
-    if (c.evicted !== null) this.adoptHost();
     if (this.host === null)
       throw new StateError(
         'storage: this storage was freed by the engine (an engine temporary was read after its last use; please report this)',
@@ -183,7 +228,7 @@ export class Storage {
 
   /** Whether the data is on a device right now. */
   get onDevice(): boolean {
-    return this.cell.device !== null;
+    return this.home !== null && this.home.device !== null;
   }
 
   /** @internal The device put the data into a block viewed by `view`. */
@@ -211,9 +256,15 @@ export class Storage {
 
   /** @internal Take the copy an eviction left in the cell as the JS array. */
   adoptHost(): void {
-    const h = this.cell.evicted;
+    const c = this.home;
+    if (c === null) return;
+    let h = c.evicted;
+    if (c.values !== null) {
+      h = Float32Array.from(c.values);
+      c.values = null;
+    }
     if (h === null) return;
-    this.cell.evicted = null;
+    c.evicted = null;
     this.host = h;
     this.view = null;
     byArray.set(h, this);
@@ -250,8 +301,8 @@ function releaseGpu(s: Storage): void {
 export function pinToHost(s: Storage): TypedArray {
   if (s.gpu !== null) throw syncReadError('sharing the data as a JS array', 'x.data()');
   s.pinned = true;
-  const c = s.cell;
-  if (c.device !== null) c.device.toHost(c);
+  const c = s.cellIfAny;
+  if (c !== null && c.device !== null) c.device.toHost(c);
   return s.data;
 }
 
@@ -259,13 +310,23 @@ export function pinToHost(s: Storage): TypedArray {
 export function freeInternal(s: Storage): void {
   s.internal = false;
   if (s.gpu !== null) return releaseGpu(s);
-  const c = s.cell;
-  if (c.device !== null) c.device.free(c);
+  const c = s.cellIfAny;
+  if (c !== null && c.device !== null) c.device.free(c);
 }
 
-/** A graph node holding `s` was released: free `s` if it was an engine temporary and the last hold. */
+/**
+ * A graph node holding `s` was released. At the last hold an engine temporary is freed; an escaped
+ * kernel output (user code may still hold it: an activation a custom `forward` or a hook saw) moves to
+ * the JS heap now, while its storage is young, so that if it is dead the young-generation GC takes it
+ * with its copy. Left on the device it was copied out only when eviction reached it, by then promoted,
+ * and that copy waited for a full GC in a loop that never yields.
+ */
 export function dropHold(s: Storage): void {
-  if (!s.internal) return;
-  if (--s.holders > 0 || s.scoped) return;
-  freeInternal(s);
+  if (--s.holders > 0) return;
+  if (s.internal) {
+    if (!s.scoped) freeInternal(s);
+    return;
+  }
+  const c = s.cellIfAny;
+  if (c !== null && c.device !== null && !c.fromHost && !c.longLived && !c.grad) c.device.offload?.(c);
 }

@@ -34,6 +34,7 @@ import { checkOptionKeys } from '../core/options.js';
 import { parseToArg, type Device, type DeviceLike } from '../core/device.js';
 import { gpuRuntime, syncReadError } from '../backend/gpu.js';
 import { activeDevice, toDevice } from '../backend/dispatch.js';
+import type { Cell } from '../backend/storage.js';
 import { Tensor, setGradInternal, userCode } from '../tensor/tensor.js';
 
 // ---------------------------------------------------------------- Parameter
@@ -148,6 +149,16 @@ function checkInput(who: string, x: unknown): void {
 /** Nesting depth of `Module.call` (0: no forward running). */
 let callDepth = 0;
 
+/** The storage cells of the tensors in a module's output (a tensor, or arrays and objects of them). */
+function cellsOf(v: unknown, out = new Set<Cell>()): Set<Cell> {
+  if (v instanceof Tensor) out.add(v.record.cell);
+  else if (Array.isArray(v)) for (const x of v) cellsOf(x, out);
+  else if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+    for (const x of Object.values(v)) cellsOf(x, out);
+  else if (v instanceof Map) for (const x of v.values()) cellsOf(x, out);
+  return out;
+}
+
 /**
  * Base class of every layer and model. Subclasses assign parameters and sub-modules as properties in
  * the constructor and implement `forward`.
@@ -219,7 +230,7 @@ export abstract class Module {
     // a top-level forward whose output takes no gradient (inference) ends a step for the device's
     // working-set estimate, as backward() ends a training step (the default eviction budget follows it)
     const o: unknown = out;
-    if (callDepth === 0 && !(o instanceof Tensor && o.requiresGrad)) activeDevice()?.markStep?.();
+    if (callDepth === 0 && !(o instanceof Tensor && o.requiresGrad)) activeDevice()?.markStep?.(cellsOf(o));
     return out;
   }
 

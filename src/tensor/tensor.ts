@@ -127,8 +127,8 @@ export function apply<K extends OpName>(name: K, inputs: OpInputs[K], attrs: OpA
       recordSaved(node, name, inputs, out, attrs);
       out.gradFn = node;
       // the node holds its inputs and its output until backward releases it
-      for (const t of inputs) if (t.record.internal) t.record.holders++;
-      if (out.record.internal) out.record.holders++;
+      for (const t of inputs) t.record.holders++;
+      out.record.holders++;
     }
   }
   return out;
@@ -159,6 +159,9 @@ function runOnGpu<T>(name: string, fn: () => T): T {
   const rt = gpuRuntime(name);
   return inGpuOp(name, () => withKernels(rt.kernels, fn));
 }
+
+/** The shape and strides of every 0-d tensor. */
+const NO_DIMS: readonly number[] = Object.freeze([]);
 
 /** Storages made by ops inside the innermost running `internalScope` (null outside any). */
 let scope: Storage[] | null = null;
@@ -253,6 +256,7 @@ export function setGradInternal(t: Tensor, g: Tensor | null): void {
   if (old !== null && old !== g && !t._gradSeen && old.record !== g?.record) freeInternal(old.record);
   t._grad = g;
   t._gradSeen = false;
+  if (g !== null && g.record.onDevice) g.record.cell.grad = true;
 }
 
 setSharedGradTest(isSharedGrad, internalScope);
@@ -338,6 +342,7 @@ export class Tensor {
   set grad(g: Tensor | null) {
     this._grad = g;
     this._gradSeen = true;
+    if (g !== null && g.record.onDevice) g.record.cell.grad = true;
   }
   /** The graph node that produced this tensor (null for leaves). */
   gradFn: Node | null = null;
@@ -349,9 +354,10 @@ export class Tensor {
 
   constructor(storage: TypedArray | Storage, shape: readonly number[], dtype: DType, strides?: readonly number[], offset = 0) {
     this.record = storage instanceof Storage ? storage : storageOf(storage, dtype);
-    this.shape = shape;
+    // a 0-d tensor (a loss, a metric) shares one frozen empty shape and strides: kept losses cost less
+    this.shape = shape.length === 0 ? NO_DIMS : shape;
     this.dtype = dtype;
-    this.strides = strides ?? contiguousStrides(shape);
+    this.strides = shape.length === 0 ? NO_DIMS : (strides ?? contiguousStrides(shape));
     this.offset = offset;
   }
 
@@ -416,7 +422,8 @@ export class Tensor {
   dataSync(): TypedArray {
     const r = this.record;
     if (r.gpu !== null) throw syncReadError('dataSync', 'x.data()');
-    if (r.onDevice && this.isContiguous()) return r.data.slice(this.offset, this.offset + this.numel());
+    // contiguous: one slice of the block or the JS array (a kernel would upload data moved off the device)
+    if (this.isContiguous()) return r.data.slice(this.offset, this.offset + this.numel());
     return hostCopy(kernels().unary('copy', { data: this.storage, offset: this.offset, strides: this.strides }, this.shape, this.dtype));
   }
 

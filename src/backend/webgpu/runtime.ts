@@ -165,9 +165,11 @@ export class WebGpuRuntime implements GpuRuntime {
     const bytes = Pool.roundBytes(s.length * 4);
     const buffer = this.pool.take(bytes);
     if (s.length > 0) this.write(buffer, this.words(host, elem));
-    const c = s.cell;
-    if (c.device !== null) c.device.toHost(c); // give the CPU block back
-    c.evicted = null;
+    const c = s.cellIfAny;
+    if (c !== null) {
+      if (c.device !== null) c.device.toHost(c); // give the CPU block back
+      c.evicted = null;
+    }
     const block = new Block(buffer, bytes, this.pool);
     s.placeOnGpu(gpuHandle(dtype, s.length), block);
     this.registry.register(s, block);

@@ -1,0 +1,130 @@
+/**
+ * Escaped kernel outputs leave the device young (README, "Design: memory model"): an activation user
+ * code saw (a custom `forward`'s intermediate, a hook's tensor) moves to the JS heap when backward
+ * releases the last graph node holding it, and at the end of a top-level inference call, instead of
+ * waiting for eviction. Its values are kept bit for bit, it is uploaded again when an op reads it, and
+ * parameters, gradients, optimizer state, what a graph still holds and the call's output stay put.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendInfo, init, setBackend } from '../../src/backend/index.js';
+import { OFFLOAD_VALUES_MAX } from '../../src/backend/wasm/arena.js';
+import { noGrad } from '../../src/autograd/mode.js';
+import { Rng } from '../../src/core/rng.js';
+import * as nn from '../../src/nn/index.js';
+import * as optim from '../../src/optim/index.js';
+import { fromTypedArray, randn } from '../../src/tensor/creation.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { ensureBuilt } from './setup.js';
+
+beforeAll(() => ensureBuilt());
+afterAll(() => void setBackend('js'));
+
+interface Stats {
+  offloaded: number;
+  evicted: number;
+  uploaded: number;
+}
+const stats = () => (backendInfo().info as { memory: Stats }).memory;
+const bits = (t: Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
+
+/** Two layers with a `forward` of its own; it keeps its last hidden activation (user code may). */
+class Net extends nn.Module {
+  fc1: nn.Linear;
+  fc2: nn.Linear;
+  last: Tensor | null = null;
+  constructor(rng: Rng) {
+    super();
+    this.fc1 = new nn.Linear(64, 128, { rng });
+    this.fc2 = new nn.Linear(128, 64, { rng });
+  }
+  forward(x: Tensor): Tensor {
+    const h = this.fc1.call(x).relu();
+    this.last = h;
+    return this.fc2.call(h).add(h.narrow(1, 0, 64));
+  }
+}
+
+describe('escaped kernel outputs leave the device young (wasm)', () => {
+  it('training: a custom forward’s activation moves to the JS heap at backward, exactly, and comes back when read', async () => {
+    await init({ backend: 'wasm', threads: 1 });
+    const rng = new Rng(3);
+    const net = new Net(rng);
+    const opt = new optim.Adam(net.parameters(), { lr: 1e-3 });
+    const x = randn([32, 64], { rng });
+    const out = net.call(x);
+    const h = net.last!;
+    expect(h.record.onDevice).toBe(true); // 32 × 128 floats, saved for backward
+    const want = bits(h);
+    const before = stats();
+    out.square().mean().backward();
+    const after = stats();
+    expect(h.record.onDevice).toBe(false); // no node holds it any more: it left at once
+    expect(after.offloaded).toBeGreaterThan(before.offloaded);
+    expect(after.evicted).toBe(before.evicted);
+    expect(bits(h)).toEqual(want);
+    // weights and their gradients stay on the device for the optimizer
+    expect(net.fc1.weight.record.onDevice).toBe(true);
+    expect(net.fc1.weight.grad!.record.onDevice).toBe(true);
+    opt.step();
+    // an op reading the moved activation uploads it again and computes on the same values
+    const up = stats().uploaded;
+    const s = h.mul(2);
+    expect(stats().uploaded).toBe(up + 1);
+    expect(h.record.onDevice).toBe(true);
+    const hv = h.dataSync();
+    const sv = s.dataSync();
+    for (let i = 0; i < hv.length; i++) expect(sv[i]).toBe(hv[i]! * 2);
+  });
+
+  it('a graph kept with retainGraph holds its activations on the device until its last backward', async () => {
+    await init({ backend: 'wasm', threads: 1 });
+    const rng = new Rng(4);
+    const net = new Net(rng);
+    const loss = net
+      .call(randn([32, 64], { rng }))
+      .square()
+      .mean();
+    const h = net.last!;
+    loss.backward(undefined, { retainGraph: true });
+    expect(h.record.onDevice).toBe(true);
+    loss.backward();
+    expect(h.record.onDevice).toBe(false);
+  });
+
+  it('inference: a top-level call under noGrad moves its escaped intermediates off the device, not its output', async () => {
+    await init({ backend: 'wasm', threads: 1 });
+    const rng = new Rng(5);
+    const net = new Net(rng);
+    const x = randn([32, 64], { rng });
+    const before = stats();
+    const out = noGrad(() => net.call(x));
+    expect(net.last!.record.onDevice).toBe(false);
+    expect(out.record.onDevice).toBe(true); // the call's output: its caller reads it next
+    expect(stats().offloaded).toBeGreaterThan(before.offloaded);
+    // same values as computing the same layers again
+    const again = noGrad(() => net.fc2.call(net.fc1.call(x).relu()).add(net.fc1.call(x).relu().narrow(1, 0, 64)));
+    expect(bits(out)).toEqual(bits(again));
+  });
+
+  it('moved data keeps its bits: small and large blocks, NaN payloads, signed zeros, subnormals', async () => {
+    await init({ backend: 'wasm', threads: 1 });
+    for (const n of [2048, OFFLOAD_VALUES_MAX, OFFLOAD_VALUES_MAX + 64]) {
+      for (const withNaN of [false, true]) {
+        const raw = new Float32Array(n);
+        const u = new Uint32Array(raw.buffer);
+        for (let i = 0; i < n; i++) raw[i] = Math.sin(i) * 1e3;
+        raw[1] = -0;
+        u[2] = 0x00000001; // the smallest subnormal
+        raw[3] = -Infinity;
+        if (withNaN) u[5] = 0x7fc12345; // a NaN with a payload
+        const src = fromTypedArray(raw.slice(), [n]);
+        const w = new nn.Parameter(randn([n], { rng: new Rng(1) }));
+        const y = src.add(w).sub(w); // a kernel output on the device, in the graph of w
+        const want = bits(src.add(w).sub(w));
+        y.sum().backward();
+        expect(y.record.onDevice).toBe(false);
+        expect(bits(y)).toEqual(want);
+      }
+    }
+  });
+});
