@@ -27,6 +27,11 @@ export class Node {
   /** The tensors whose values the rule reads, and their storage versions when recorded (versions.ts). */
   savedTensors: readonly Tensor[] | null = null;
   savedVersions: readonly number[] | null = null;
+  /**
+   * @internal The storage of the op's output, which the node holds (`Storage.holders`) until backward
+   * releases it: recorded here because an in-place write can later hand the node to another tensor.
+   */
+  heldOut: Storage | null = null;
   private fn: GradFn | null;
 
   constructor(name: string, inputs: readonly Tensor[], fn: GradFn) {
@@ -68,6 +73,7 @@ export class Node {
     this.inputFns = NONE;
     this.savedTensors = null;
     this.savedVersions = null;
+    this.heldOut = null;
   }
 
   /** PyTorch's name for the node, e.g. `<MulBackward>`. */
@@ -233,6 +239,7 @@ function backwardPass(
       }
       const node = t.gradFn;
       const edges = node.edges;
+      const heldOut = node.heldOut;
       const inputs = edges.map((_, i) => edgeTarget(node, i));
       checkSaved(node);
       // under anomaly mode the gradients are checked below, naming this node; the ops a gradient rule
@@ -244,7 +251,7 @@ function backwardPass(
         node.release();
         // the node no longer holds its inputs and output: engine temporaries it was the last to hold go
         for (const x of edges) dropHold(x.record);
-        dropHold(t.record);
+        if (heldOut !== null) dropHold(heldOut);
       }
       for (let i = 0; i < inGrads.length; i++) {
         const gi = inGrads[i];

@@ -34,7 +34,7 @@ import { checkOptionKeys } from '../core/options.js';
 import { parseToArg, type Device, type DeviceLike } from '../core/device.js';
 import { gpuRuntime, syncReadError } from '../backend/gpu.js';
 import { activeDevice, toDevice } from '../backend/dispatch.js';
-import type { Cell } from '../backend/storage.js';
+import { nextStorageId, type Cell } from '../backend/storage.js';
 import { Tensor, setGradInternal, userCode } from '../tensor/tensor.js';
 
 // ---------------------------------------------------------------- Parameter
@@ -149,13 +149,24 @@ function checkInput(who: string, x: unknown): void {
 /** Nesting depth of `Module.call` (0: no forward running). */
 let callDepth = 0;
 
-/** The storage cells of the tensors in a module's output (a tensor, or arrays and objects of them). */
-function cellsOf(v: unknown, out = new Set<Cell>()): Set<Cell> {
-  if (v instanceof Tensor) out.add(v.record.cell);
-  else if (Array.isArray(v)) for (const x of v) cellsOf(x, out);
-  else if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
-    for (const x of Object.values(v)) cellsOf(x, out);
-  else if (v instanceof Map) for (const x of v.values()) cellsOf(x, out);
+/**
+ * The device cells of the tensors in a module's output (a tensor, or arrays, plain objects and maps of
+ * them), or null if any of them takes a gradient (the call is part of a training step).
+ */
+function outputCells(v: unknown, out = new Set<Cell>()): Set<Cell> | null {
+  const each = (xs: Iterable<unknown>) => {
+    for (const x of xs) if (outputCells(x, out) === null) return null;
+    return out;
+  };
+  if (v instanceof Tensor) {
+    if (v.requiresGrad) return null;
+    const c = v.record.cellIfAny;
+    if (c !== null) out.add(c);
+    return out;
+  }
+  if (Array.isArray(v)) return each(v);
+  if (v instanceof Map) return each(v.values());
+  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return each(Object.values(v));
   return out;
 }
 
@@ -210,6 +221,7 @@ export abstract class Module {
   call(...args: Parameters<this['forward']>): ReturnType<this['forward']> {
     let a: unknown[] = args;
     let out: ReturnType<this['forward']>;
+    const born = callDepth === 0 ? nextStorageId() : 0;
     callDepth++;
     try {
       // hooks are user code: what they see escapes, and what they make is theirs (inside a Sequential's
@@ -227,10 +239,13 @@ export abstract class Module {
     } finally {
       callDepth--;
     }
-    // a top-level forward whose output takes no gradient (inference) ends a step for the device's
-    // working-set estimate, as backward() ends a training step (the default eviction budget follows it)
-    const o: unknown = out;
-    if (callDepth === 0 && !(o instanceof Tensor && o.requiresGrad)) activeDevice()?.markStep?.(cellsOf(o));
+    // a top-level forward that ran ops and whose output takes no gradient (inference) ends a step, as
+    // backward() ends a training step: the working-set estimate behind the default eviction budget, and
+    // what user code made during it moves off the device (README, "Design: memory model")
+    if (callDepth === 0 && nextStorageId() > born) {
+      const keep = outputCells(out);
+      if (keep !== null) activeDevice()?.markStep?.(keep);
+    }
     return out;
   }
 

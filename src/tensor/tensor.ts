@@ -129,6 +129,7 @@ export function apply<K extends OpName>(name: K, inputs: OpInputs[K], attrs: OpA
       // the node holds its inputs and its output until backward releases it
       for (const t of inputs) t.record.holders++;
       out.record.holders++;
+      node.heldOut = out.record;
     }
   }
   return out;

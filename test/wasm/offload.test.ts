@@ -127,6 +127,41 @@ describe('escaped kernel outputs leave the device young (wasm)', () => {
     expect(grads(true)).toEqual(grads(false));
   });
 
+  it('holder counts stay exact through in-place writes that hand a node to another tensor', async () => {
+    await init({ backend: 'wasm', threads: 1 });
+    const rng = new Rng(7);
+    const w = new nn.Parameter(randn([64, 64], { rng }));
+    const a = w.mul(2);
+    const b = a.add(3);
+    a.mul_(0.5); // a's history is now a reshape of a putFlat output
+    const flat = a.gradFn!.edges[0]!.record;
+    a.sum().add(b.sum()).backward();
+    expect(a.record.holders).toBe(0);
+    expect(flat.holders).toBe(0);
+    expect(a.record.onDevice).toBe(false);
+  });
+
+  it('a top-level call ends a step only if it ran ops and nothing in its output takes a gradient', async () => {
+    await init({ backend: 'wasm', threads: 1 });
+    const rng = new Rng(8);
+    const h = noGrad(() => randn([64, 64], { rng }).mul(2)); // made by user code, held by nothing
+    expect(h.record.onDevice).toBe(true);
+    const n0 = stats().offloaded;
+    noGrad(() => new nn.Identity().call(randn([4], { rng }))); // no op ran
+    expect(h.record.onDevice).toBe(true);
+    // a training model returning an array (as an LSTM does): part of a step, not its end
+    class Pair extends nn.Module {
+      fc = new nn.Linear(64, 64, { rng });
+      forward(x: Tensor): Tensor[] {
+        const y = this.fc.call(x).relu();
+        return [y, y.sum()];
+      }
+    }
+    new Pair().call(randn([32, 64], { rng }));
+    expect(h.record.onDevice).toBe(true);
+    expect(stats().offloaded).toBe(n0);
+  });
+
   it('moved data keeps its bits: small and large blocks, NaN payloads, signed zeros, subnormals', async () => {
     await init({ backend: 'wasm', threads: 1 });
     for (const n of [2048, OFFLOAD_VALUES_MAX, OFFLOAD_VALUES_MAX + 64]) {

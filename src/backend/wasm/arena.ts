@@ -279,12 +279,13 @@ export class Arena implements Device {
   refF32(src: ArrayLike<number>, offset: number, n: number): number {
     const s = findStorage(src);
     if (s === undefined) return this.putF32(src, offset, n);
-    const c = s.cell;
-    if (c.device === this || (s.length >= AUTO_MIN && c.resided && this.upload(s))) {
+    // a storage that never had a device block has no cell: data born on the JS heap, copied per read
+    const c = s.cellIfAny;
+    if (c !== null && (c.device === this || (s.length >= AUTO_MIN && c.resided && this.upload(s)))) {
       this.touch(c);
       return c.at + 4 * offset;
     }
-    return this.putF32(c.freed ? src : s.data, offset, n);
+    return this.putF32(c !== null && c.freed ? src : s.data, offset, n);
   }
 
   /**
@@ -294,7 +295,7 @@ export class Arena implements Device {
   inPlaceF32(a: ArrayLike<number>): number {
     const s = findStorage(a);
     if (s === undefined || s.length !== a.length) return -1;
-    if (s.cell.device === this || this.upload(s)) {
+    if (s.cellIfAny?.device === this || this.upload(s)) {
       this.touch(s.cell);
       return s.cell.at;
     }
@@ -303,7 +304,8 @@ export class Arena implements Device {
 
   /** Whether `a` is the data (or a former array) of a storage resident here: kernels use it in place. */
   isResident(a: ArrayLike<number>): boolean {
-    return findStorage(a)?.cell.device === this;
+    const c = findStorage(a)?.cellIfAny;
+    return c !== undefined && c !== null && c.device === this;
   }
 
   /**
@@ -336,8 +338,9 @@ export class Arena implements Device {
   }
 
   upload(s: Storage): boolean {
+    if (this.registry === null) return false;
     const c = s.cell;
-    if (this.registry === null || c.device !== null) return c.device === this;
+    if (c.device !== null) return c.device === this;
     if (s.pinned) return false;
     s.adoptHost();
     const h = s.host;
