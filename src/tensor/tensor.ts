@@ -254,10 +254,19 @@ export function releaseTemporary(t: Tensor): void {
  */
 export function setGradInternal(t: Tensor, g: Tensor | null): void {
   const old = t._grad;
-  if (old !== null && old !== g && !t._gradSeen && old.record !== g?.record) freeInternal(old.record);
+  if (old !== null && old !== g && old.record !== g?.record) {
+    if (!t._gradSeen) freeInternal(old.record);
+    else notGrad(old);
+  }
   t._grad = g;
   t._gradSeen = false;
   if (g !== null && g.record.onDevice) g.record.cell.grad = true;
+}
+
+/** A gradient user code holds stopped being a `.grad`: like any data of theirs, a step's end may move it off the device. */
+function notGrad(old: Tensor): void {
+  const c = old.record.cellIfAny;
+  if (c !== null) c.grad = false;
 }
 
 setSharedGradTest(isSharedGrad, internalScope);
@@ -341,6 +350,8 @@ export class Tensor {
     return this._grad;
   }
   set grad(g: Tensor | null) {
+    const old = this._grad;
+    if (old !== null && old.record !== g?.record) notGrad(old);
     this._grad = g;
     this._gradSeen = true;
     if (g !== null && g.record.onDevice) g.record.cell.grad = true;

@@ -162,6 +162,24 @@ describe('escaped kernel outputs leave the device young (wasm)', () => {
     expect(stats().offloaded).toBe(n0);
   });
 
+  it('a gradient stays on the device while it is a .grad; once replaced, a gradient user code kept may move off', async () => {
+    await init({ backend: 'wasm', threads: 1 });
+    const rng = new Rng(9);
+    const lin = new nn.Linear(64, 64, { rng });
+    const opt = new optim.SGD(lin.parameters(), { lr: 0.1 });
+    const x = randn([8, 64], { rng });
+    (lin.call(x) as Tensor).square().mean().backward();
+    const kept = lin.weight.grad!; // user code holds it
+    const values = bits(kept);
+    (lin.call(x) as Tensor).sum().backward(); // accumulates into a new .grad at the step's end
+    expect(lin.weight.grad!.record.onDevice).toBe(true);
+    opt.zeroGrad();
+    (lin.call(x) as Tensor).sum().backward();
+    expect(kept.record.onDevice).toBe(false); // no longer a .grad: the step's end moved it
+    expect(bits(kept)).toEqual(values);
+    expect(lin.weight.grad!.record.onDevice).toBe(true);
+  });
+
   it('moved data keeps its bits: small and large blocks, NaN payloads, signed zeros, subnormals', async () => {
     await init({ backend: 'wasm', threads: 1 });
     for (const n of [2048, OFFLOAD_VALUES_MAX, OFFLOAD_VALUES_MAX + 64]) {
