@@ -99,6 +99,13 @@ export class Cell {
    * since the optimizer reads it next.
    */
   grad = false;
+  /**
+   * A kernel output user code may hold (not uploaded, long-lived nor a `.grad`): once no graph node holds
+   * it, it leaves the device at the end of a step or of its last node (`Device.offload`).
+   */
+  get userData(): boolean {
+    return !this.fromHost && !this.longLived && !this.grad;
+  }
   /** Least-recently-used list links (device-managed). */
   prev: Cell | null = null;
   next: Cell | null = null;
@@ -328,5 +335,5 @@ export function dropHold(s: Storage): void {
     return;
   }
   const c = s.cellIfAny;
-  if (c !== null && c.device !== null && !c.fromHost && !c.longLived && !c.grad) c.device.offload?.(c);
+  if (c !== null && c.device !== null && c.userData) c.device.offload?.(c);
 }

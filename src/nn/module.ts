@@ -35,7 +35,7 @@ import { parseToArg, type Device, type DeviceLike } from '../core/device.js';
 import { gpuRuntime, syncReadError } from '../backend/gpu.js';
 import { activeDevice, toDevice } from '../backend/dispatch.js';
 import { nextStorageId, type Cell } from '../backend/storage.js';
-import { Tensor, setGradInternal, userCode } from '../tensor/tensor.js';
+import { Tensor, eachTensor, setGradInternal, userCode } from '../tensor/tensor.js';
 
 // ---------------------------------------------------------------- Parameter
 
@@ -149,25 +149,15 @@ function checkInput(who: string, x: unknown): void {
 /** Nesting depth of `Module.call` (0: no forward running). */
 let callDepth = 0;
 
-/**
- * The device cells of the tensors in a module's output (a tensor, or arrays, plain objects and maps of
- * them), or null if any of them takes a gradient (the call is part of a training step).
- */
-function outputCells(v: unknown, out = new Set<Cell>()): Set<Cell> | null {
-  const each = (xs: Iterable<unknown>) => {
-    for (const x of xs) if (outputCells(x, out) === null) return null;
-    return out;
-  };
-  if (v instanceof Tensor) {
-    if (v.requiresGrad) return null;
-    const c = v.record.cellIfAny;
-    if (c !== null) out.add(c);
-    return out;
-  }
-  if (Array.isArray(v)) return each(v);
-  if (v instanceof Map) return each(v.values());
-  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return each(Object.values(v));
-  return out;
+/** The device cells of the tensors in a module's output, or null if any of them takes a gradient (the call is part of a training step). */
+function outputCells(v: unknown): Set<Cell> | null {
+  const cells = new Set<Cell>();
+  const inference = eachTensor(v, (t) => {
+    if (t.requiresGrad) return false;
+    const c = t.record.cellIfAny;
+    if (c !== null) cells.add(c);
+  });
+  return inference ? cells : null;
 }
 
 /**

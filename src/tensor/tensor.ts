@@ -225,13 +225,27 @@ export function userCode<T>(handed: unknown, fn: () => T): T {
   }
 }
 
-/** Every tensor in `v` (a tensor, or arrays and objects of tensors) stops being an engine temporary. */
+/** Every tensor in `v` stops being an engine temporary. */
 function escape(v: unknown): void {
-  if (v instanceof Tensor) {
-    v.record.internal = false;
-    v.record.scoped = false;
-  } else if (Array.isArray(v)) v.forEach(escape);
-  else if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) Object.values(v).forEach(escape);
+  eachTensor(v, (t) => {
+    t.record.internal = false;
+    t.record.scoped = false;
+  });
+}
+
+/**
+ * @internal Call `fn` on each tensor in `v` — a tensor, or arrays, Maps and plain objects of them (what a
+ * module or a hook returns) — until it returns false; returns false if it did.
+ */
+export function eachTensor(v: unknown, fn: (t: Tensor) => boolean | void): boolean {
+  if (v instanceof Tensor) return fn(v) !== false;
+  let xs: Iterable<unknown>;
+  if (Array.isArray(v)) xs = v;
+  else if (v instanceof Map) xs = v.values();
+  else if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) xs = Object.values(v);
+  else return true;
+  for (const x of xs) if (!eachTensor(x, fn)) return false;
+  return true;
 }
 
 /**

@@ -196,7 +196,7 @@ export class Arena implements Device {
     this.allocSinceStep = 0;
     for (let c = this.head; c !== null;) {
       const next = c.next;
-      if (!c.fromHost && !c.longLived && !c.grad && c.held === 0 && !keep?.has(c)) this.offload(c);
+      if (c.userData && c.held === 0 && !keep?.has(c)) this.offload(c);
       c = next;
     }
   }
@@ -397,17 +397,10 @@ export class Arena implements Device {
   evict(target: number): void {
     for (let c = this.head; c !== null && this.stats.liveBytes > target;) {
       const next = c.next;
-      if (!c.fromHost) this.evictOne(c);
+      if (!c.fromHost) this.toHost(c);
       c = next;
     }
-    while (this.stats.liveBytes > target && this.head !== null) this.evictOne(this.head);
-  }
-
-  private evictOne(c: Cell): void {
-    c.evicted = this.f32.slice(c.at >> 2, (c.at >> 2) + c.n);
-    this.stats.evicted++;
-    this.stats.evictedBytes += c.n * 4;
-    this.drop(c);
+    while (this.stats.liveBytes > target && this.head !== null) this.toHost(this.head);
   }
 
   /** Turn the block at `at` into a new storage's home; returns its view. */
