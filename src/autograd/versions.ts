@@ -6,9 +6,9 @@
  * noted; `backward()` compares them before running the rule and refuses, with PyTorch's message, when
  * one was overwritten in between.
  *
- * The counter lives in one WeakMap keyed by the storage record (`storageKey`: `t.record`, the stable
- * identity of a storage — the array `t.storage` returns changes when the data moves between the device
- * and the JS heap). The recorded versions sit on the node (`savedTensors` / `savedVersions`).
+ * The counter lives on the storage record (`t.record.version`: the stable identity of a storage — the
+ * array `t.storage` returns changes when the data moves between the device and the JS heap). The
+ * recorded versions sit on the node (`savedTensors` / `savedVersions`).
  *
  * This module also keeps the two facts in-place writes with autograd need: which tensor a view was cut
  * from (`viewBase`, the tensor's `viewOf` field), and — when an in-place write gives a tensor a new
@@ -19,21 +19,14 @@ import { StateError, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Node } from './engine.js';
 
-const versions = new WeakMap<object, number>();
-
-function storageKey(t: Tensor): object {
-  return t.record;
-}
-
 /** The version of `t`'s storage: the number of in-place writes to it so far. */
 export function storageVersion(t: Tensor): number {
-  return versions.get(storageKey(t)) ?? 0;
+  return t.record.version;
 }
 
 /** Count one in-place write to `t`'s storage (and so to every view of it). */
 export function bumpVersion(t: Tensor): void {
-  const k = storageKey(t);
-  versions.set(k, (versions.get(k) ?? 0) + 1);
+  t.record.version++;
 }
 
 // ---- which values each gradient rule reads (PyTorch's "saved variables")
@@ -100,7 +93,7 @@ export function recordSaved(node: Node, name: string, inputs: readonly Tensor[],
   if (!SAVES_OUTPUT_ONLY.has(name)) for (let i = 0; i < inputs.length; i++) if (!which || which.includes(i)) tensors.push(inputs[i]!);
   if (SAVES_OUTPUT_ONLY.has(name) || SAVES_OUTPUT_TOO.has(name) || readsOutputByAttrs(name, attrs)) tensors.push(output);
   const vs = new Array<number>(tensors.length);
-  for (let i = 0; i < tensors.length; i++) vs[i] = versions.get(storageKey(tensors[i]!)) ?? 0;
+  for (let i = 0; i < tensors.length; i++) vs[i] = tensors[i]!.record.version;
   node.savedTensors = tensors;
   node.savedVersions = vs;
 }
@@ -126,9 +119,19 @@ export function checkSaved(node: Node): void {
 
 // ---- views and rewritten histories
 
-/** Record that `view` shares the storage of `of` (whose own base, if any, becomes the view's base). */
+/**
+ * Record that `view` shares the storage of `of` (whose own base, if any, becomes the view's base), and
+ * the storage's version its history belongs to: after an in-place write elsewhere in the storage, the
+ * view's history is rebuilt from its base's on its next use (`refreshView` in tensor/inplace.ts).
+ */
 export function noteView(view: Tensor, of: Tensor): void {
   view.viewOf = of.viewOf ?? of;
+  view.histVersion = view.record.version;
+}
+
+/** Whether `t` is a view whose storage was written in place since its history was set. */
+export function staleView(t: Tensor): boolean {
+  return t.viewOf !== null && t.histVersion !== t.record.version;
 }
 
 /** The tensor `t` is a view of (the one that was not itself cut from another), or null. */

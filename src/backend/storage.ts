@@ -162,6 +162,8 @@ export class Storage {
   private home: Cell | null = null;
   /** @internal Graph nodes holding this storage (as an input or as their output); mirrored on its cell. */
   private held = 0;
+  /** @internal In-place writes to this storage so far (autograd's version counter: src/autograd/versions.ts). */
+  version = 0;
   /** @internal The JS-heap array (null while the data is on a device). */
   host: TypedArray | null;
   /** @internal The view of the device block (null while on the JS heap). */

@@ -187,12 +187,30 @@ export function writeInPlace(
   }
 
   if (stand !== null && root.requiresGrad) {
-    for (const v of [t, ...alsoViews]) {
-      if (v === root) continue;
-      const all = rootIndices(root, storagePositions(v));
-      const back = apply('indexSelect', [root.reshape(-1), root.newCpuIndex(all, [all.length])], { dim: 0 }).reshape(v.shape);
-      v.gradFn = back.gradFn;
-      v.requiresGrad = true;
-    }
+    for (const v of [t, ...alsoViews]) if (v !== root) readFromRoot(apply, v, root);
   }
+}
+
+/** Give view `v` the history of reading its elements from `root`'s current history. */
+function readFromRoot(apply: Apply, v: Tensor, root: Tensor): void {
+  v.histVersion = v.record.version;
+  const all = rootIndices(root, storagePositions(v));
+  const back = apply('indexSelect', [root.reshape(-1), root.newCpuIndex(all, [all.length])], { dim: 0 }).reshape(v.shape);
+  v.gradFn = back.gradFn;
+  v.requiresGrad = true;
+}
+
+/**
+ * Bring a view's history up to date after in-place writes to its storage through other tensors (its
+ * base, or another view): PyTorch regenerates such a view's grad_fn from its base's, so a gradient
+ * through the view sees the writes. Called by `apply` when a stale view (`staleView`) is an input, and
+ * by `backward()` on one. Without a base that takes gradients there is nothing to rebuild.
+ */
+export function refreshView(apply: Apply, v: Tensor): void {
+  const root = v.viewOf!;
+  if (!root.requiresGrad) {
+    v.histVersion = v.record.version;
+    return;
+  }
+  readFromRoot(apply, v, root);
 }

@@ -21,9 +21,9 @@ import type { OpAttrs, OpInputs, OpName, OpRule, GradCtx } from '../ops/types.js
 import * as C from './composite.js';
 import { Node, runBackward, setSharedGradTest, type BackwardOptions } from '../autograd/engine.js';
 import { isAnomalyEnabled, isGradEnabled, pendingAsyncNoGrad } from '../autograd/mode.js';
-import { noteView, recordSaved } from '../autograd/versions.js';
+import { noteView, recordSaved, staleView } from '../autograd/versions.js';
 import { formatTensor } from './format.js';
-import { writeInPlace } from './inplace.js';
+import { refreshView, writeInPlace } from './inplace.js';
 import { getItem, setItem } from './indexing.js';
 import type { IndexItem } from './index-parse.js';
 import * as X from './extra-ops.js';
@@ -91,6 +91,9 @@ class RuleCtx {
 /** Apply a primitive from the op table: validate, run the kernel, record the graph node. */
 export function apply<K extends OpName>(name: K, inputs: OpInputs[K], attrs: OpAttrs[K]): Tensor {
   const def: OpRule<K> = OPS[name];
+  // a view whose storage was written in place since its history was made reads its base's history
+  // now, as PyTorch regenerates a view's grad_fn (before anything reads requiresGrad below)
+  if (isGradEnabled()) for (const t of inputs) if (staleView(t)) refreshView(apply, t);
   const spec = def.infer(inputs, attrs);
   // the one point where the device may evict (arrays taken from `.storage` are valid until the next op)
   activeDevice()?.atOp();
@@ -376,6 +379,8 @@ export class Tensor {
   retainsGrad = false;
   /** @internal The tensor this one is a view of (set by view ops; in-place writes rebase its history). */
   viewOf: Tensor | null = null;
+  /** @internal For a view: the storage version its history was made at (see `refreshView`). */
+  histVersion = 0;
   private hooks: ((g: Tensor) => Tensor | void)[] | null = null;
 
   constructor(storage: TypedArray | Storage, shape: readonly number[], dtype: DType, strides?: readonly number[], offset = 0) {
@@ -655,6 +660,7 @@ export class Tensor {
    */
   backward(gradient?: Tensor, opts: BackwardOptions = {}): void {
     checkOptionKeys('backward', opts, { retainGraph: true, createGraph: true });
+    if (staleView(this) && isGradEnabled()) refreshView(apply, this);
     if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor))
       throw new ValueError(
         `backward: gradient must be a Tensor (or undefined), got ${typeof gradient === 'object' ? 'an object — options go second: backward(undefined, { retainGraph: true })' : typeof gradient}`,
