@@ -121,7 +121,12 @@ export function writeInPlace(
         bumpVersion(t);
         return;
       }
-      t.storage.set(kernels().unary('copy', { data: e.storage, offset: e.offset, strides: e.strides }, t.shape, t.dtype), t.offset);
+      // the values first, then the target's array: the copy kernel may move the storage they share
+      // (a source that is a view of the target, e.g. a[:-1] = a[1:], uploads it again), and an array
+      // taken before it would be a stale copy that the write then misses
+      const vals = kernels().unary('copy', { data: e.storage, offset: e.offset, strides: e.strides }, t.shape, t.dtype);
+      t.storage.set(vals, t.offset);
+      freeTemp(vals);
       bumpVersion(t);
       return;
     }

@@ -684,7 +684,8 @@ export class Tensor {
       g = gradient.dtype === this.dtype ? gradient.detach() : gradient.to(this.dtype);
       shareGrad(g); // the caller still holds it: a leaf reached unchanged must copy it
     }
-    runBackward(this, g, opts);
+    // createGraph keeps the graph unless told otherwise (PyTorch: retain_graph defaults to create_graph)
+    runBackward(this, g, { ...opts, retainGraph: opts.retainGraph ?? !!opts.createGraph });
   }
 
   // ---------------------------------------------------------------- casts

@@ -167,6 +167,19 @@ describe('autograd: retainGraph and graph release', () => {
     g.sum().backward();
     expect(arr(x.grad)).toEqual([12, -6]);
   });
+
+  it('createGraph keeps the forward graph (retainGraph defaults to it): a penalty through tanh', () => {
+    // PyTorch: x.tanh().sum().backward(create_graph=True); g = x.grad; x.grad = None; g.sum().backward()
+    // → x.grad = −2·tanh(x)·(1 − tanh²(x)) = [−0.72686195, 0.63969994, −0.13621867] at x = [0.5, −1, 2]
+    const x = f64([0.5, -1, 2]);
+    x.tanh().sum().backward(undefined, { createGraph: true });
+    const g = x.grad!;
+    x.grad = null;
+    g.sum().backward();
+    const want = [0.5, -1, 2].map((v) => -2 * Math.tanh(v) * (1 - Math.tanh(v) ** 2));
+    arr(x.grad).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 12));
+    expect(want.map((v) => Number(v.toFixed(6)))).toEqual([-0.726862, 0.6397, -0.136219]);
+  });
 });
 
 describe('autograd: detach, noGrad, enableGrad', () => {

@@ -202,3 +202,46 @@ describe('escaped kernel outputs leave the device young (wasm)', () => {
     }
   });
 });
+
+describe('an in-place copy from a view of the same storage once the data is off the device', () => {
+  // a top-level inference call ends a step: escaped kernel outputs move to the JS heap
+  const endStep = () => noGrad(() => new nn.ReLU().call(fromTypedArray(new Float32Array([1, -1]), [2])));
+  const shifted = (before: number[], by: number) => before.slice(by);
+
+  it('a[:-1] = a[1:] after a step end (a rolling buffer)', async () => {
+    await init({ backend: 'wasm', threads: 1 });
+    const a = noGrad(() => randn([4096], { rng: new Rng(1) }).mul(1));
+    const before = Array.from(a.dataSync());
+    endStep();
+    expect(stats().offloaded).toBeGreaterThan(0);
+    a.narrow(0, 0, 4095).copy_(a.narrow(0, 1, 4095));
+    expect(Array.from(a.dataSync()).slice(0, 4095)).toEqual(shifted(before, 1));
+  });
+
+  it('x.set(rows, x.at(next rows)) and a copy from a transposed alias', async () => {
+    await init({ backend: 'wasm', threads: 1 });
+    const a = noGrad(() => randn([64, 64], { rng: new Rng(2) }).mul(1));
+    const before = Array.from(a.dataSync());
+    endStep();
+    a.set('0:63', a.at('1:64'));
+    expect(Array.from(a.dataSync()).slice(0, 63 * 64)).toEqual(shifted(before, 64));
+    const b = noGrad(() => randn([48, 48], { rng: new Rng(3) }).mul(1));
+    const t = Array.from(b.t().contiguous().dataSync());
+    endStep();
+    b.copy_(b.t());
+    expect(Array.from(b.dataSync())).toEqual(t);
+  });
+
+  it('the same when eviction alone moved it (a zero budget)', async () => {
+    await init({ backend: 'wasm', threads: 1, memory: 0 });
+    try {
+      const a = noGrad(() => randn([4096], { rng: new Rng(4) }).mul(1));
+      const before = Array.from(a.dataSync());
+      noGrad(() => randn([8], { rng: new Rng(5) }).add(1)); // an op: evicts a
+      a.narrow(0, 0, 4095).copy_(a.narrow(0, 1, 4095));
+      expect(Array.from(a.dataSync()).slice(0, 4095)).toEqual(shifted(before, 1));
+    } finally {
+      await init({ backend: 'wasm', threads: 1 });
+    }
+  });
+});
