@@ -5,7 +5,7 @@ import { contiguousStrides, normAxes, numel } from '../core/shape.js';
 import { kernels } from '../backend/dispatch.js';
 import type { ReduceOp } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { OpRule } from './types.js';
+import type { GradCtx, OpRule } from './types.js';
 import { contiguousData } from './util.js';
 
 /** Output shape of reducing `dims` (keepdim: size-1 dims stay). */
@@ -103,10 +103,14 @@ export const reduceOps = {
   prod: {
     infer: ([x], { dim, keepdim }) => ({ shape: reducedShape(x.shape, [dim], keepdim), dtype: isFloat(x.dtype) ? x.dtype : 'int32' }),
     forward: ([x], { dim }, out) => ({ data: reduceMany('prod', x, [dim], out.dtype) }),
-    // d Πx / dx_i = Π_{j≠i} x_j (exact also when some x_j are zero)
-    backward: (g, { inputs: [x], attrs, run }) => [
-      keep(g, x.shape, [attrs.dim], attrs.keepdim).mul(run('prodGrad', [x], { dim: attrs.dim })),
-    ],
+    // d Πx / dx_i = Π_{j≠i} x_j (exact also when some x_j are zero). While recording (createGraph), the
+    // same products as differentiable ops: the running products from either end, each stopping short
+    // of x_i (cumprod's own gradient is exact with zeros too), so a second derivative goes through
+    backward: (g, { inputs: [x], attrs, run, gradEnabled }) => {
+      const recording = gradEnabled && (x.requiresGrad || g.requiresGrad);
+      const others = recording ? exclusiveProducts(x, attrs.dim, run) : run('prodGrad', [x], { dim: attrs.dim });
+      return [keep(g, x.shape, [attrs.dim], attrs.keepdim).mul(others)];
+    },
   } satisfies OpRule<'prod'>,
   prodGrad: {
     infer: ([x]) => ({ shape: x.shape.slice(), dtype: x.dtype }),
@@ -116,6 +120,17 @@ export const reduceOps = {
   argmax: argOp('argmax'),
   argmin: argOp('argmin'),
 };
+
+/** Π_{j≠i} x_j along `dim`, as differentiable ops: (Π_{j<i} x_j)·(Π_{j>i} x_j) from two running products. */
+function exclusiveProducts(x: Tensor, dim: number, run: GradCtx<unknown, readonly Tensor[]>['run']): Tensor {
+  const d = dim < 0 ? dim + x.ndim : dim;
+  const n = x.shape[d]!;
+  const one = x.newOnes(x.shape.map((s, i) => (i === d ? 1 : s)));
+  if (n === 1) return one;
+  const before = run('cat', [one, x.narrow(d, 0, n - 1)], { dim: d }).cumprod(d);
+  const after = run('cat', [x.narrow(d, 1, n - 1), one], { dim: d }).flip([d]).cumprod(d).flip([d]);
+  return before.mul(after);
+}
 
 function argOp(name: 'argmax' | 'argmin'): OpRule<'argmax'> {
   return {

@@ -118,20 +118,59 @@ describe('second derivatives (gradgradcheck)', () => {
     expect(gradgradcheck((x) => F.avgPool2d(x!.square(), 3, { stride: 1, padding: 1 }), [R(1, 1, 4, 4)])).toBe(true);
   });
 
+  it('second derivatives through prod, zeros included (PyTorch 1.13 values)', () => {
+    // x = tensor(v, float64); g = grad(x.prod(), x, create_graph=True); grad((g * [1, 2, 3]).sum(), x)
+    for (const [v, g1, g2] of [
+      [
+        [1.5, 2, 3],
+        [6, 4.5, 3],
+        [12, 7.5, 5],
+      ],
+      [
+        [1.5, 0, 3],
+        [0, 4.5, 0],
+        [6, 7.5, 3],
+      ],
+      [
+        [0, 0, 3],
+        [0, 0, 0],
+        [6, 3, 0],
+      ],
+    ]) {
+      const x = f64(v!);
+      const [g] = grad(x.prod(), [x], { createGraph: true });
+      expect(Array.from(g!.dataSync())).toEqual(g1);
+      const [gg] = grad(g!.mul(tensor([1, 2, 3], { dtype: 'float64' })).sum(), [x]);
+      expect(Array.from(gg!.dataSync())).toEqual(g2);
+    }
+    // over dim 1 of [[1, 2, 0], [3, −1, 2]], then grad((g ** 2).sum(), x)
+    const x = tensor(
+      [
+        [1, 2, 0],
+        [3, -1, 2],
+      ],
+      { dtype: 'float64', requiresGrad: true },
+    );
+    const [g] = grad(x.prod(1).sum(), [x], { createGraph: true });
+    expect(Array.from(g!.dataSync())).toEqual([0, 0, 2, -2, 6, -3]);
+    expect(Array.from(grad(g!.square().sum(), [x])[0]!.dataSync())).toEqual([8, 4, 0, 30, -26, 40]);
+    expect(gradgradcheck((t) => t!.prod(0), [R(3, 2)])).toBe(true);
+  });
+
   it('a primitive without a gradient rule refuses to be differentiated instead of giving a silent 0', () => {
     const x = f64([1.5, 2, 3]);
-    const [g] = grad(x.prod(), [x]); // first order is fine
-    expect(Array.from(g!.dataSync())).toEqual([6, 4.5, 3]);
+    const [g] = grad(x.cumprod(0).sum(), [x]); // first order is fine
+    expect(Array.from(g!.dataSync())).toEqual([1 + 2 + 6, 1.5 + 4.5, 3]);
     let err: unknown;
     try {
-      // prod's gradient uses prodGrad, which has no rule of its own
+      // cumprod's gradient uses cumprodGrad, which has no rule of its own
       const y = f64([1.5, 2, 3]);
-      grad(y.prod(), [y], { createGraph: true });
+      grad(y.cumprod(0).sum(), [y], { createGraph: true });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(NotSupportedError);
     expect((err as NotSupportedError).code).toBe('E_NO_GRADIENT');
-    expect((err as Error).message).toMatch(/prodGrad/);
+    expect((err as Error).message).toMatch(/cumprodGrad/);
   });
 });
