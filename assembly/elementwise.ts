@@ -15,7 +15,7 @@ import { Ew, Red } from '../src/backend/wasm/abi';
     // the scalar rule per lane (NaN if either is NaN, else b > a ? b : a — ties give a, as PyTorch),
     // not f32x4.max/min, which order −0 below +0
     case Ew.Maximum: return pick(f32x4.gt(b, a), b, a);
-    case Ew.ReluGrad: return v128.bitselect(a, f32x4.mul(a, f32x4.splat(0)), f32x4.gt(b, f32x4.splat(0)));
+    case Ew.ReluGrad: return v128.andnot(a, f32x4.le(b, f32x4.splat(0)));
     default: return pick(f32x4.lt(b, a), b, a);
   }
 }
@@ -32,7 +32,7 @@ import { Ew, Red } from '../src/backend/wasm/abi';
     case Ew.Mul: return a * b;
     case Ew.Div: return a / b;
     case Ew.Maximum: return a != a || b != b ? NaN : (b > a ? b : a);
-    case Ew.ReluGrad: return b > 0 ? a : a * 0;
+    case Ew.ReluGrad: return b <= 0 ? 0 : a;
     default: return a != a || b != b ? NaN : (b < a ? b : a);
   }
 }

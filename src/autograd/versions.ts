@@ -66,16 +66,6 @@ const SAVES_OUTPUT_ONLY = new Set<string>(['exp', 'sqrt', 'rsqrt', 'tanh', 'sigm
 /** Rules that read their output as well as their inputs. */
 const SAVES_OUTPUT_TOO = new Set<string>(['elu', 'pow', 'amax', 'amin', 'prod', 'cumprod', 'scatterReduce']);
 
-/** The roles (`input 0`, `output 0`) of the values a rule of op `name` reads, in record order. */
-function savedRoles(name: string, nInputs: number): string[] {
-  if (SAVES_NOTHING.has(name)) return [];
-  const roles: string[] = [];
-  const which = SAVES_INPUTS[name];
-  if (!SAVES_OUTPUT_ONLY.has(name)) for (let i = 0; i < nInputs; i++) if (!which || which.includes(i)) roles.push(`input ${i}`);
-  if (SAVES_OUTPUT_ONLY.has(name) || SAVES_OUTPUT_TOO.has(name)) roles.push('output 0');
-  return roles;
-}
-
 /**
  * Whether a rule reads its output by its attributes: batch norm with the relu fused into it (the relu's
  * gradient is taken where the output is positive; a plain batch norm's output may be written in place,
@@ -85,12 +75,24 @@ function readsOutputByAttrs(name: string, attrs: unknown): boolean {
   return name === 'batchNorm' && (attrs as { relu?: boolean } | null)?.relu === true;
 }
 
+/**
+ * Whether the rule of `name` reads input i's values, given which inputs take gradients: a product's
+ * factor only for the other factor's gradient, a quotient's dividend only for the divisor's (PyTorch
+ * saves likewise, so writing the other operand in place afterwards is no error).
+ */
+function readsInput(name: string, inputs: readonly Tensor[], i: number): boolean {
+  if (name === 'mul') return inputs[1 - i]!.requiresGrad;
+  if (name === 'div' && i === 0) return inputs[1]!.requiresGrad;
+  return true;
+}
+
 /** Note the versions of the values `node`'s rule (the op `name`) will read. Called when the node is recorded. */
 export function recordSaved(node: Node, name: string, inputs: readonly Tensor[], output: Tensor, attrs?: unknown): void {
   if (SAVES_NOTHING.has(name)) return;
   const tensors: Tensor[] = [];
   const which = SAVES_INPUTS[name];
-  if (!SAVES_OUTPUT_ONLY.has(name)) for (let i = 0; i < inputs.length; i++) if (!which || which.includes(i)) tensors.push(inputs[i]!);
+  if (!SAVES_OUTPUT_ONLY.has(name))
+    for (let i = 0; i < inputs.length; i++) if ((!which || which.includes(i)) && readsInput(name, inputs, i)) tensors.push(inputs[i]!);
   if (SAVES_OUTPUT_ONLY.has(name) || SAVES_OUTPUT_TOO.has(name) || readsOutputByAttrs(name, attrs)) tensors.push(output);
   const vs = new Array<number>(tensors.length);
   for (let i = 0; i < tensors.length; i++) vs[i] = tensors[i]!.record.version;
@@ -108,7 +110,9 @@ export function checkSaved(node: Node): void {
     const now = storageVersion(t);
     if (now !== vs[i]) {
       // past the roles the op's name gives: the output an attribute made it read (readsOutputByAttrs)
-      const role = savedRoles(node.name, node.edges.length)[i] ?? (i === ts.length - 1 ? 'output 0' : `saved value ${i}`);
+      // the saved values are inputs (found among the node's edges) and, last, possibly the output
+      const k = node.edges.indexOf(t);
+      const role = k >= 0 ? `input ${k}` : 'output 0';
       throw new StateError(
         `one of the variables needed for gradient computation has been modified by an inplace operation: [${t.dtype} ${fmtShape(t.shape)}], which is ${role} of ${node.toString()}, is at version ${now}; expected version ${vs[i]} instead. Hint: clone() the tensor before the in-place operation, or use the out-of-place form`,
         'E_INPLACE_MODIFIED',

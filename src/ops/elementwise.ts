@@ -114,7 +114,8 @@ export const unaryOps = {
       let mask = x.eq(x); // true except NaN
       if (attrs.min !== null) mask = mask.logicalAnd(x.ge(attrs.min));
       if (attrs.max !== null) mask = mask.logicalAnd(x.le(attrs.max));
-      return [g.mul(mask.to(g.dtype))];
+      // +0 outside the range (PyTorch's where, not a product: a NaN or infinite g is cut there too)
+      return [mask.ifElse(g, 0)];
     },
   ),
   // d leaky(x) = 1 if x > 0 else slope (slope at 0, like PyTorch)
@@ -205,15 +206,17 @@ export const binaryOps = {
     return [unbroadcast(ga, a), unbroadcast(gb, b)];
   }),
   // ties split the gradient evenly (PyTorch)
+  // PyTorch's rule: g (g/2 at ties) to each side, +0 where that side is the smaller (the larger, for
+  // minimum) — so a NaN operand passes g to both, and a cut side gets 0 even from a NaN or infinite g
   maximum: binary('maximum', 'maximum', 'arith', (g, { inputs: [a, b] }) => {
-    const half = a.eq(b).to(g.dtype).mul(0.5);
-    return [unbroadcast(g.mul(a.gt(b).to(g.dtype).add(half)), a), unbroadcast(g.mul(b.gt(a).to(g.dtype).add(half)), b)];
+    const share = a.eq(b).ifElse(g.mul(0.5), g);
+    return [unbroadcast(a.lt(b).ifElse(0, share), a), unbroadcast(a.gt(b).ifElse(0, share), b)];
   }),
   minimum: binary('minimum', 'minimum', 'arith', (g, { inputs: [a, b] }) => {
-    const half = a.eq(b).to(g.dtype).mul(0.5);
-    return [unbroadcast(g.mul(a.lt(b).to(g.dtype).add(half)), a), unbroadcast(g.mul(b.lt(a).to(g.dtype).add(half)), b)];
+    const share = a.eq(b).ifElse(g.mul(0.5), g);
+    return [unbroadcast(a.gt(b).ifElse(0, share), a), unbroadcast(a.lt(b).ifElse(0, share), b)];
   }),
-  // ReLU's gradient in one pass: g where x > 0, else g·0 (the bits of g·(x > 0)); linear in g
+  // ReLU's gradient in one pass: +0 where x ≤ 0, else g (PyTorch's threshold_backward); linear in g
   reluGrad: binary('reluGrad', 'reluGrad', 'arith', (gg, { inputs: [g, x], run }) => [unbroadcast(run('reluGrad', [gg, x], {}), g), null]),
   eq: binary('eq', 'eq', 'cmp', null),
   ne: binary('ne', 'ne', 'cmp', null),

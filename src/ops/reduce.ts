@@ -65,8 +65,12 @@ function reduction<K extends 'sum' | 'amax' | 'amin'>(name: K, op: ReduceOp, bac
   return {
     infer: ([x], { dims, keepdim }) => {
       const d = x.dtype;
-      if ((name === 'amax' || name === 'amin') && numel(x.shape) === 0)
-        throw new ShapeError(`${name}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)} (no identity for max/min)`);
+      // an empty reduction has no value (no identity for max/min); an empty tensor reduced over
+      // non-empty dims is just an empty result, as in PyTorch
+      if ((name === 'amax' || name === 'amin') && numel(x.shape) === 0 && dims.some((d) => x.shape[d] === 0))
+        throw new ShapeError(
+          `${name}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)} over a dimension of size 0 (no identity for max/min)`,
+        );
       const dtype: DType = name === 'sum' && !isFloat(d) ? 'int32' : d;
       return { shape: reducedShape(x.shape, dims, keepdim), dtype };
     },
@@ -128,7 +132,10 @@ function exclusiveProducts(x: Tensor, dim: number, run: GradCtx<unknown, readonl
   const one = x.newOnes(x.shape.map((s, i) => (i === d ? 1 : s)));
   if (n === 1) return one;
   const before = run('cat', [one, x.narrow(d, 0, n - 1)], { dim: d }).cumprod(d);
-  const after = run('cat', [x.narrow(d, 1, n - 1), one], { dim: d }).flip([d]).cumprod(d).flip([d]);
+  const after = run('cat', [x.narrow(d, 1, n - 1), one], { dim: d })
+    .flip([d])
+    .cumprod(d)
+    .flip([d]);
   return before.mul(after);
 }
 
@@ -136,7 +143,8 @@ function argOp(name: 'argmax' | 'argmin'): OpRule<'argmax'> {
   return {
     infer: ([x], { dim, keepdim }) => {
       if (x.dtype === 'bool') throw new DTypeError(`${name}: not supported for bool tensors`);
-      if (numel(x.shape) === 0) throw new ShapeError(`${name}: cannot take ${name} of an empty tensor`);
+      if (numel(x.shape) === 0 && (dim === null || x.shape[dim] === 0))
+        throw new ShapeError(`${name}: cannot take ${name} of an empty tensor${dim === null ? '' : ` over a dimension of size 0`}`);
       if (dim === null) return { shape: keepdim ? x.shape.map(() => 1) : [], dtype: 'int32' };
       return { shape: reducedShape(x.shape, [dim], keepdim), dtype: 'int32' };
     },

@@ -74,6 +74,7 @@ function rootIndices(root: Tensor, pos: Int32Array): Int32Array {
 }
 
 function checkWritable(t: Tensor, op: string): void {
+  if (numel(t.shape) === 0) return; // nothing is written, whatever the strides
   for (let d = 0; d < t.ndim; d++)
     if (t.strides[d] === 0 && t.shape[d]! > 1)
       throw new StateError(
@@ -159,6 +160,10 @@ export function writeInPlace(
             .indexSelect(0, t.newCpuIndex(index, [index.length]))
             .reshape(selShape);
     y = early ?? (grad ? compute(old) : noGrad(() => compute(old)));
+    // a new value that takes gradients (e.g. c.mul_(w)) may have saved `old`, which shares the storage
+    // written below, and backward would then find it overwritten: compute it from a copy of the old
+    // values instead, as PyTorch saves them (rare: a write with a gradient into a tensor without one)
+    if (grad && y.requiresGrad && index === null) y = compute(t.detach().clone());
   }
   y = y.to(t.dtype).expand(selShape);
 
@@ -199,6 +204,14 @@ export function writeInPlace(
 /** Give view `v` the history of reading its elements from `root`'s current history. */
 function readFromRoot(apply: Apply, v: Tensor, root: Tensor): void {
   v.histVersion = v.record.version;
+  if (v.gradFn !== null) {
+    // nodes recorded before the write read the view as it was: they keep reaching its old history
+    // through a stand-in (as the root's old history is kept in writeInPlace)
+    const stand = v.detach();
+    stand.requiresGrad = v.requiresGrad;
+    stand.gradFn = v.gradFn;
+    setHistoryOwner(v.gradFn, stand);
+  }
   const all = rootIndices(root, storagePositions(v));
   const back = apply('indexSelect', [root.reshape(-1), root.newCpuIndex(all, [all.length])], { dim: 0 }).reshape(v.shape);
   v.gradFn = back.gradFn;

@@ -189,7 +189,7 @@ describe('fused softmax cross-entropy (wasm) matches the js kernel', () => {
     });
 });
 
-describe('reluGrad: the bits of g·(x > 0), lane for lane as the js kernel', () => {
+describe("reluGrad: PyTorch's threshold_backward (+0 where x ≤ 0, else g), lane for lane as the js kernel", () => {
   it('signed zeros, NaN and infinities in g and x, on the vector path and the tail', () => {
     const vals = [0, -0, 1, -1, NaN, Infinity, -Infinity, 2.5, 1e-45];
     const n = vals.length * vals.length;
@@ -203,8 +203,9 @@ describe('reluGrad: the bits of g·(x > 0), lane for lane as the js kernel', () 
     const got = wasm.kernels.binary!('reluGrad', v(g), v(x), [n], 'float32');
     const want = jsKernels.binary('reluGrad', v(g), v(x), [n], 'float32');
     for (let i = 0; i < n; i++) {
-      const composed = Math.fround(g[i]! * (x[i]! > 0 ? 1 : 0));
-      expect(Object.is(want[i], composed), `js reluGrad(${g[i]}, ${x[i]}) = ${want[i]}, g·(x > 0) = ${composed}`).toBe(true);
+      // torch: threshold_backward(g, x, 0) = where(x <= 0, 0, g): a NaN x passes g, a cut g is +0 even when NaN
+      const torch = x[i]! <= 0 ? 0 : g[i]!;
+      expect(Object.is(want[i], torch), `js reluGrad(${g[i]}, ${x[i]}) = ${want[i]}, threshold_backward = ${torch}`).toBe(true);
       expect(Object.is(got[i], want[i]), `wasm reluGrad(${g[i]}, ${x[i]}) = ${got[i]}, js ${want[i]}`).toBe(true);
     }
   });

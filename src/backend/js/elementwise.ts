@@ -144,9 +144,10 @@ function binaryFn(op: BinaryOp): (a: number, b: number) => number {
       return (a, b) => (a !== a || b !== b ? NaN : b < a ? b : a);
     case 'atan2':
       return Math.atan2;
-    // ReLU's gradient: a (the incoming gradient) where b (ReLU's input) > 0, else a·0 — the bits of a·(b > 0)
+    // ReLU's gradient: a (the incoming gradient) except where b (ReLU's input) ≤ 0, there +0 — PyTorch's
+    // threshold_backward: a NaN or infinite incoming gradient is cut too, and a NaN input passes it on
     case 'reluGrad':
-      return (a, b) => (b > 0 ? a : a * 0);
+      return (a, b) => (b <= 0 ? 0 : a);
     case 'eq':
       return (a, b) => (a === b ? 1 : 0);
     case 'ne':

@@ -16,7 +16,7 @@ export enum Ew {
   Div = 3,
   Maximum = 4,
   Minimum = 5,
-  /** a where b > 0, else a·0 (ReLU's gradient) */
+  /** +0 where b ≤ 0, else a (ReLU's gradient, PyTorch's threshold_backward) */
   ReluGrad = 6,
   Eq = 16,
   Ne = 17,

@@ -221,8 +221,8 @@ export function binaryExpr(op: BinaryOp, c: Elem): string {
     case 'xor':
       return cmp(`(a != ${z}) != (b != ${z})`);
     case 'reluGrad':
-      // a = the incoming gradient, b = relu's input: a where b > 0, else a·0 (the bits of a·(b > 0))
-      return `select(a * ${z}, a, b > ${z})`;
+      // a = the incoming gradient, b = relu's input: +0 where b ≤ 0, else a (PyTorch's threshold_backward)
+      return `select(a, ${z}, b <= ${z})`;
   }
 }
 export const INT_BINARY: ReadonlySet<BinaryOp> = new Set([

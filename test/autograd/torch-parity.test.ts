@@ -1,0 +1,130 @@
+/**
+ * Gradients and in-place semantics where a differential fuzzer (random programs run here and in
+ * PyTorch 1.13) found this library apart from PyTorch. Every expected value is PyTorch's; each test's
+ * comment has the PyTorch statements.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { init, setBackend } from '../../src/backend/index.js';
+import { maximum, minimum, tensor, zeros, type Tensor } from '../../src/index.js';
+import { ensureBuilt } from '../wasm/setup.js';
+
+const f64 = (v: number[] | number, requiresGrad = false) => tensor(v, { dtype: 'float64', requiresGrad });
+const list = (t: Tensor | null) => Array.from(t!.dataSync());
+
+afterAll(() => void setBackend('js'));
+
+describe('a view written in place after an op used it', () => {
+  it('the op keeps the view as it was: [1, 1, 0]', () => {
+    // y = x * 1; v = y.narrow(0, 0, 2); z = v + 1; v.mul_(3); z.sum().backward()
+    const x = f64([1, 2, 3], true);
+    const v = x.mul(1).narrow(0, 0, 2);
+    const z = v.add(1);
+    v.mul_(3);
+    z.sum().backward();
+    expect(list(x.grad)).toEqual([1, 1, 0]);
+  });
+
+  it('written through its base: earlier uses see the old view, later ones the new: [4, 4, 4]', () => {
+    // y = x * 1; w = y.view(3); z = w + 1; y.mul_(3); (z + w).sum().backward()
+    const x = f64([1, 2, 3], true);
+    const y = x.mul(1);
+    const w = y.view([3]);
+    const z = w.add(1);
+    y.mul_(3);
+    z.add(w).sum().backward();
+    expect(list(x.grad)).toEqual([4, 4, 4]);
+  });
+});
+
+describe('masked gradients are +0 where cut, whatever the incoming gradient (PyTorch: where, not a product)', () => {
+  // x = tensor([nan, -1, 2, 0.]); y.backward(tensor([1., nan, inf, -3.]))
+  for (const backend of ['js', 'wasm'] as const)
+    it(`relu, clamp, maximum, minimum on ${backend}`, async () => {
+      if (backend === 'wasm') ensureBuilt();
+      await init({ backend });
+      const up = tensor([1, NaN, Infinity, -3]);
+      const grads = (f: (x: Tensor, o: Tensor) => Tensor) => {
+        const x = tensor([NaN, -1, 2, 0], { requiresGrad: true });
+        const o = zeros([4]).requiresGrad_();
+        f(x, o).backward(up);
+        return [list(x.grad), list(o.grad ?? zeros([4]))];
+      };
+      // relu → [1, 0, inf, 0]; clamp(-0.5, 1) → [0, 0, 0, -3]
+      expect(grads((x) => x.relu())[0]).toEqual([1, 0, Infinity, 0]);
+      expect(grads((x) => x.clamp(-0.5, 1))[0]).toEqual([0, 0, 0, -3]);
+      // maximum(x, o) → x.grad [1, 0, inf, -1.5], o.grad [1, nan, 0, -1.5]; minimum: the other way round
+      expect(grads((x, o) => maximum(x, o))).toEqual([
+        [1, 0, Infinity, -1.5],
+        [1, NaN, 0, -1.5],
+      ]);
+      expect(grads((x, o) => minimum(x, o))).toEqual([
+        [1, NaN, 0, -1.5],
+        [1, 0, Infinity, -1.5],
+      ]);
+      // relu's cut gradient is +0, not −0: x = [-1, -2], g = [-1, 2]
+      const x = tensor([-1, -2], { requiresGrad: true });
+      x.relu().backward(tensor([-1, 2]));
+      expect(list(x.grad).map((v) => Object.is(v, -0))).toEqual([false, false]);
+      await init({ backend: 'js' });
+    });
+});
+
+describe('what a product or quotient saves', () => {
+  it('y * c and y / 2 do not need y when only y takes gradients: writing y afterwards is fine', () => {
+    // y = x * 1; z = y * c; y.mul_(2); z.sum().backward() → x.grad = c
+    const x = f64([1, 2], true);
+    const y = x.mul(1);
+    const z = y.mul(f64([3, 4]));
+    const q = y.div(2);
+    y.mul_(2);
+    z.add(q).sum().backward();
+    expect(list(x.grad)).toEqual([3.5, 4.5]);
+  });
+
+  it('y * y still needs y, and says so naming the input', () => {
+    const x = f64([1, 2], true);
+    const y = x.mul(1);
+    const z = y.mul(y);
+    y.mul_(2);
+    expect(() => z.sum().backward()).toThrow(/modified by an inplace operation: \[float64 \[2\]\], which is input 0 of <MulBackward>/);
+  });
+});
+
+describe('an in-place write with a value that takes gradients into a tensor without history', () => {
+  it('c.mul_(w) and c.div_(w): w.grad 20.5 and −2.2777…', () => {
+    // c = tensor([0.5, 2.]); c.mul_(w); (c * tensor([1., 10])).sum().backward()
+    for (const [op, want] of [
+      ['mul_', 20.5],
+      ['div_', -2.2777777777777777],
+    ] as const) {
+      const c = f64([0.5, 2]);
+      const w = f64(3, true);
+      (op === 'mul_' ? c.mul_(w) : c.div_(w))
+        .mul(f64([1, 10]))
+        .sum()
+        .backward();
+      expect(list(w.grad)).toEqual([want]);
+    }
+  });
+});
+
+describe('empty tensors', () => {
+  it('take in-place writes (nothing is written)', () => {
+    const z = zeros([3, 0]);
+    z.fill_(1);
+    z.add_(1);
+    const a = zeros([2, 2, 2, 1]);
+    a.set('..., 1:0, -1', 5);
+    expect(a.sum().item()).toBe(0);
+  });
+
+  it('reduce by max/min over non-empty dims to empty results, and refuse an empty reduction', () => {
+    // torch.zeros(0, 2).amax(1).shape == (0,); .amax(0) raises
+    expect(zeros([0, 2]).amax(1).shape).toEqual([0]);
+    expect(zeros([0, 2]).argmax(-1).shape).toEqual([0]);
+    expect(zeros([0, 2]).max(1).values.shape).toEqual([0]);
+    expect(() => zeros([0, 2]).amax(0)).toThrow(/over a dimension of size 0/);
+    expect(() => zeros([2, 0]).argmax(1)).toThrow(/over a dimension of size 0/);
+    expect(() => zeros([2, 0]).max()).toThrow(/empty/);
+  });
+});
