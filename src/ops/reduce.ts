@@ -86,11 +86,17 @@ function keep(g: Tensor, inShape: readonly number[], dims: readonly number[], ke
 
 function extremumGrad(
   g: Tensor,
-  ctx: { inputs: readonly Tensor[]; output: Tensor; attrs: { dims: number[]; keepdim: boolean } },
+  ctx: { inputs: readonly Tensor[]; output: Tensor; attrs: { dims: number[]; keepdim: boolean; nanShare?: boolean } },
 ): (Tensor | null)[] {
   const x = ctx.inputs[0];
   const { dims, keepdim } = ctx.attrs;
   const y = keep(ctx.output, x.shape, dims, keepdim);
+  if (ctx.attrs.nanShare === true) {
+    // max()/min() of a whole tensor (PyTorch's evenly_distribute_backward): the elements equal to the
+    // result share g — the NaNs, when the result is NaN — and the others get +0 whatever g is
+    const at = x.eq(y).logicalOr(x.isnan().logicalAnd(y.isnan()));
+    return [at.ifElse(keep(g, x.shape, dims, keepdim).div(at.to(g.dtype).sum(dims, true)), 0)];
+  }
   const mask = x.eq(y).to(g.dtype);
   // ties share the gradient evenly, like PyTorch's amax/amin and full max()/min()
   const count = mask.sum(dims, true);

@@ -116,8 +116,9 @@ export interface OpAttrs {
   cast: { dtype: DType };
   // reductions (reduce.ts)
   sum: { dims: number[]; keepdim: boolean };
-  amax: { dims: number[]; keepdim: boolean };
-  amin: { dims: number[]; keepdim: boolean };
+  /** `nanShare`: `max()`/`min()` of a whole tensor, whose gradient goes to the NaNs when the result is NaN. */
+  amax: { dims: number[]; keepdim: boolean; nanShare?: boolean };
+  amin: { dims: number[]; keepdim: boolean; nanShare?: boolean };
   prod: { dim: number; keepdim: boolean };
   prodGrad: { dim: number };
   argmax: { dim: number | null; keepdim: boolean };

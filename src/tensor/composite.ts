@@ -36,6 +36,11 @@ export function variance(x: Tensor, dim: Dims | undefined, correction: number, k
 /** log Σ exp(x), stable: m + log Σ exp(x - m) with m = max (detached; the result does not depend on it). */
 export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
   dim = normAxes(dim, x.ndim, 'logsumexp');
+  // an empty sum is 0 and its log −∞ (PyTorch), and there is no max to subtract: plain log Σ exp
+  if (dim.some((d) => x.shape[d] === 0)) {
+    const out = x.exp().sum(dim, true).log();
+    return keepdim ? out : out.squeeze(dim);
+  }
   const m = x.amax(dim, true).detach();
   const finiteM = m.isinf().ifElse(0, m);
   const out = x.sub(finiteM).exp().sum(dim, true).log().add(finiteM);

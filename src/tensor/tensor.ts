@@ -1033,14 +1033,14 @@ export class Tensor {
   max(): Tensor;
   max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
-    if (dim === undefined) return this.amax();
+    if (dim === undefined) return apply('amax', [this], { dims: normAxes(undefined, this.ndim, 'max'), keepdim: false, nanShare: true });
     return C.extremumDim(this, dim, keepdim, 'argmax');
   }
   /** Min of all elements, or `{ values, indices }` along `dim`. */
   min(): Tensor;
   min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
-    if (dim === undefined) return this.amin();
+    if (dim === undefined) return apply('amin', [this], { dims: normAxes(undefined, this.ndim, 'min'), keepdim: false, nanShare: true });
     return C.extremumDim(this, dim, keepdim, 'argmin');
   }
   /** int32 index of the maximum along `dim` (first of ties), or into the flattened tensor when `dim` is omitted. */

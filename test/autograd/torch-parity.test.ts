@@ -69,6 +69,27 @@ describe('masked gradients are +0 where cut, whatever the incoming gradient (PyT
     });
 });
 
+describe('max and min with NaN: which elements the gradient goes to', () => {
+  it('max()/min() of a whole tensor share it among the NaNs; amax keeps NaN, as PyTorch', () => {
+    // x = tensor([1., nan, 3., nan]); x.max().backward() → [0, .5, 0, .5]; x.amax().backward() → nan ×4
+    const grads = (f: (x: Tensor) => Tensor, up?: Tensor) => {
+      const x = tensor([1, NaN, 3, NaN], { requiresGrad: true });
+      f(x).backward(up);
+      return list(x.grad);
+    };
+    expect(grads((x) => x.max())).toEqual([0, 0.5, 0, 0.5]);
+    expect(grads((x) => x.min())).toEqual([0, 0.5, 0, 0.5]);
+    expect(grads((x) => x.amax())).toEqual([NaN, NaN, NaN, NaN]);
+    // x = tensor([1., 2, 3]); x.max().backward(inf) → [0, 0, inf]; amax → [nan, nan, inf]
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    x.max().backward(tensor(Infinity));
+    expect(list(x.grad)).toEqual([0, 0, Infinity]);
+    const z = tensor([1, 2, 3], { requiresGrad: true });
+    z.amax().backward(tensor(Infinity));
+    expect(list(z.grad)).toEqual([NaN, NaN, Infinity]);
+  });
+});
+
 describe('what a product or quotient saves', () => {
   it('y * c and y / 2 do not need y when only y takes gradients: writing y afterwards is fine', () => {
     // y = x * 1; z = y * c; y.mul_(2); z.sum().backward() → x.grad = c
@@ -126,5 +147,14 @@ describe('empty tensors', () => {
     expect(() => zeros([0, 2]).amax(0)).toThrow(/over a dimension of size 0/);
     expect(() => zeros([2, 0]).argmax(1)).toThrow(/over a dimension of size 0/);
     expect(() => zeros([2, 0]).max()).toThrow(/empty/);
+  });
+
+  it('logsumexp over an empty dim is −∞ (an empty sum is 0), with an empty gradient', () => {
+    // torch.zeros(2, 0).logsumexp(1) → tensor([-inf, -inf])
+    expect(list(zeros([2, 0]).logsumexp(1))).toEqual([-Infinity, -Infinity]);
+    expect(zeros([0, 3]).logsumexp(1).shape).toEqual([0]);
+    const x = zeros([2, 0]).requiresGrad_();
+    x.logsumexp(1).sum().backward();
+    expect(x.grad!.shape).toEqual([2, 0]);
   });
 });
