@@ -76,8 +76,7 @@ function resolvePadding(
   if (padding === 'same') {
     if (stride[0] !== 1 || stride[1] !== 1) throw new ValueError(`${op}: padding='same' is not supported for strided convolutions`);
     const tot = [dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)];
-    if (tot[0]! % 2 || tot[1]! % 2) throw new ValueError(`${op}: padding='same' needs an odd effective kernel size`);
-    return [tot[0]! / 2, tot[1]! / 2];
+    return [Math.floor(tot[0]! / 2), Math.floor(tot[1]! / 2)];
   }
   return pair(padding);
 }
@@ -88,6 +87,14 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const stride = pair(opts.stride ?? 1);
   const dilation = pair(opts.dilation ?? 1);
   const padding = resolvePadding(opts.padding, [weight.shape[2] ?? 1, weight.shape[3] ?? 1], dilation, stride, 'conv2d');
+  if (opts.padding === 'same') {
+    // PyTorch: an even total padding is split evenly; an odd one puts the extra pixel after (right/bottom)
+    const tot = [dilation[0] * ((weight.shape[2] ?? 1) - 1), dilation[1] * ((weight.shape[3] ?? 1) - 1)] as const;
+    if (tot[0] % 2 || tot[1] % 2) {
+      const extra = [tot[0] % 2, tot[1] % 2];
+      x = x.pad([0, extra[1]!, 0, extra[0]!]);
+    }
+  }
   const attrs = { stride, padding, dilation, groups: opts.groups ?? 1 };
   // the common case, one primitive with the bias fused (one kernel call, no extra pass over the
   // output); any other bias (another dtype or shape) is broadcast-added as before

@@ -43,8 +43,8 @@ const zeroGrad = (g: Tensor): (Tensor | null)[] => [g.mul(0)];
 
 export const unaryOps = {
   neg: unary('neg', 'neg', 'same', none, (g) => [g.neg()]),
-  // d|x| = sign(x) (0 at 0)
-  abs: unary('abs', 'abs', 'same', none, (g, { inputs: [x] }) => [g.mul(x.sign())]),
+  // d|x| = sign(x) (0 at 0, and at NaN as PyTorch's sgn)
+  abs: unary('abs', 'abs', 'same', none, (g, { inputs: [x] }) => [x.isnan().ifElse(0, g.mul(x.sign()))]),
   // d e^x = e^x
   exp: unary('exp', 'exp', 'float', none, (g, { output }) => [g.mul(output)]),
   // d log x = 1/x
@@ -201,7 +201,8 @@ export const binaryOps = {
   div: binary('div', 'div', 'div', (g, { inputs: [a, b] }) => [unbroadcast(g.div(b), a), unbroadcast(g.mul(a).div(b.square()).neg(), b)]),
   // d a^b = b a^(b-1) da + a^b ln(a) db   (the db term is 0 where a = 0 and b >= 0, like PyTorch)
   pow: binary('pow', 'pow', 'arith', (g, { inputs: [a, b], output }) => {
-    const ga = g.mul(b).mul(a.pow(b.sub(1)));
+    // b·a^(b−1) is 0·∞ at a = 0, b = 0: PyTorch's 0 (the exponent-0 term is a constant)
+    const ga = b.eq(0).ifElse(0, g.mul(b).mul(a.pow(b.sub(1))));
     const gb = g.mul(a.eq(0).logicalAnd(b.ge(0)).ifElse(0, output.mul(a.log())));
     return [unbroadcast(ga, a), unbroadcast(gb, b)];
   }),

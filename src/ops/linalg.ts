@@ -65,9 +65,14 @@ function convAttrsOf(a: ConvAttrs): ConvAttrs {
 function convTransposeGrads(G: Tensor, u: Tensor, w: Tensor, attrs: ConvAttrs, run: GradCtx<unknown>['run']): (Tensor | null)[] {
   const conv = convAttrsOf(attrs);
   return [
-    u.requiresGrad ? run('conv2d', [G, w], conv) : null,
+    u.requiresGrad ? fitTo(run('conv2d', [G, w], conv), u.shape) : null,
     w.requiresGrad ? run('conv2dGradWeight', [G, u], { ...conv, weightShape: w.shape.slice() }) : null,
   ];
+}
+
+/** conv2d(G, w) can be taller/wider than u when outputPadding >= stride (allowed when dilation > stride): the extra rows/cols only saw output padding. */
+function fitTo(t: Tensor, shape: readonly number[]): Tensor {
+  return t.shape[2] === shape[2] && t.shape[3] === shape[3] ? t : t.narrow(2, 0, shape[2]!).narrow(3, 0, shape[3]!);
 }
 
 /** The window geometry of input [n, c, h, w] → output [.., .., oh, ow] with a kh×kw window. */

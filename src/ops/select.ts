@@ -4,7 +4,7 @@
  * rounding divisions and scatterReduce. Everything built on them (sort, topk, cummax, scatter,
  * indexing…) is a composite in tensor/extra.ts. Kernels: backend/js/select.ts (js only for now).
  */
-import { isFloat, promote, type DType, type TypedArray } from '../core/dtype.js';
+import { isFloat, resultType, type DType, type TypedArray } from '../core/dtype.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { broadcastShapes } from '../core/shape.js';
 import { kernels } from '../backend/dispatch.js';
@@ -21,7 +21,7 @@ function dense(t: Tensor, shape: readonly number[], dtype: DType): TypedArray {
 
 function binaryInfer(op: string, a: Tensor, b: Tensor): OutSpec {
   if (a.dtype === 'bool' || b.dtype === 'bool') throw new DTypeError(`${op}: not defined for bool tensors (got ${a.dtype} and ${b.dtype})`);
-  return { shape: broadcastShapes(a.shape, b.shape, op), dtype: promote(a.dtype, b.dtype) };
+  return { shape: broadcastShapes(a.shape, b.shape, op), dtype: resultType(a.dtype, a.shape.length, b.dtype, b.shape.length) };
 }
 
 function roundingDiv(op: RoundingDivOp, a: Tensor, b: Tensor, out: OutSpec): TypedArray {

@@ -11,7 +11,8 @@ type Dims = number | readonly number[];
 
 function count(x: Tensor, dim: Dims | undefined, op = 'mean'): number {
   const dims = normAxes(dim, x.ndim, op);
-  return dims.reduce((n, d) => n * x.shape[d]!, 1);
+  // a 0-d tensor's dim 0 (or −1) is itself: one element
+  return dims.reduce((n, d) => n * (x.shape[d] ?? 1), 1);
 }
 
 /** Mean over `dim` (all when omitted). Integer tensors are averaged in float32. */
@@ -50,6 +51,7 @@ export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
 /** softmax(x)_i = exp(x_i - max) / Σ exp(x_j - max) along `dim`. */
 export function softmax(x: Tensor, dim: number): Tensor {
   dim = normAxis(dim, x.ndim, 'softmax');
+  if (x.numel() === 0) return x.mul(1); // nothing to normalise (PyTorch returns the empty tensor)
   const m = x.amax(dim, true).detach();
   const e = x.sub(m).exp();
   return e.div(e.sum(dim, true));
@@ -61,6 +63,7 @@ export function softmax(x: Tensor, dim: number): Tensor {
  */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   dim = normAxis(dim, x.ndim, 'logSoftmax');
+  if (x.numel() === 0) return x.mul(1); // nothing to normalise (PyTorch returns the empty tensor)
   const m = x.amax(dim, true).detach();
   const finiteM = m.isinf().ifElse(0, m);
   const shifted = x.sub(finiteM);

@@ -1198,6 +1198,8 @@ export class Tensor {
   /** Split into `chunks` pieces along `dim` (the last may be smaller). */
   chunk(chunks: number, dim = 0): Tensor[] {
     const d = normAxis(dim, this.ndim, 'chunk');
+    // an empty dim gives `chunks` empty pieces (PyTorch)
+    if (this.shape[d] === 0 && chunks > 0) return Array.from({ length: chunks }, () => this.narrow(d, 0, 0));
     const size = Math.ceil(this.shape[d]! / chunks);
     return this.split(size, d);
   }
@@ -1209,6 +1211,7 @@ export class Tensor {
     if (typeof size === 'number') {
       if (!(size > 0)) throw new ValueError(`split: size must be positive, got ${size}`);
       for (let at = 0; at < n; at += size) sizes.push(Math.min(size, n - at));
+      if (n === 0) sizes.push(0); // an empty dim is one empty piece (PyTorch)
     } else {
       if (size.reduce((a, b) => a + b, 0) !== n)
         throw new ShapeError(`split: sizes ${fmtShape(size)} do not sum to dimension ${d} of size ${n}`);

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { init, setBackend } from '../../src/backend/index.js';
-import { maximum, minimum, tensor, zeros, type Tensor } from '../../src/index.js';
+import { arange, maximum, minimum, nn, noGrad, tensor, zeros, type Tensor } from '../../src/index.js';
 import { ensureBuilt } from '../wasm/setup.js';
 
 const f64 = (v: number[] | number, requiresGrad = false) => tensor(v, { dtype: 'float64', requiresGrad });
@@ -156,5 +156,107 @@ describe('empty tensors', () => {
     const x = zeros([2, 0]).requiresGrad_();
     x.logsumexp(1).sum().backward();
     expect(x.grad!.shape).toEqual([2, 0]);
+  });
+});
+
+describe('tensor ops a second fuzzer (tensor ops and nn layers against PyTorch) found apart', () => {
+  it('truth is non-zero, NaN included: bool casts and logical ops', () => {
+    // torch.tensor([0.5, nan, 0., -0.]).bool() → [T, T, F, F]; logical_not(nan) → False; logical_and(nan, 1) → True
+    expect(tensor([0.5, NaN, 0, -0]).bool().tolist()).toEqual([true, true, false, false]);
+    expect(tensor([NaN, 0]).logicalNot().tolist()).toEqual([false, true]);
+    expect(
+      tensor([NaN, NaN])
+        .logicalAnd(tensor([1, 0]))
+        .tolist(),
+    ).toEqual([true, false]);
+    expect(
+      tensor([NaN, 0])
+        .logicalOr(tensor([0, 0]))
+        .tolist(),
+    ).toEqual([true, false]);
+    expect(
+      tensor([NaN])
+        .logicalXor(tensor([1]))
+        .tolist(),
+    ).toEqual([false]);
+  });
+
+  it('rounding divisions keep a 0-d operand from widening the dtype; mean/var of a 0-d tensor over dim 0', () => {
+    // torch.tensor([1.5]).remainder(torch.tensor(-1.382, dtype=torch.float64)).dtype → float32
+    expect(tensor([1.5]).remainder(tensor(-1.382, { dtype: 'float64' })).dtype).toBe('float32');
+    expect(tensor([1.5]).floorDivide(tensor(2, { dtype: 'float64' })).dtype).toBe('float32');
+    // torch.tensor(3.).mean(0) → 3.; .var(0, correction=0) → 0.
+    expect(tensor(3).mean(0).item()).toBe(3);
+    expect(tensor(3).var(0, { correction: 0 }).item()).toBe(0);
+  });
+
+  it('gradients of abs at NaN (0) and of pow at 0^0 (0)', () => {
+    // x = tensor([nan, -2.]); x.abs().sum().backward() → [0, -1]
+    const x = tensor([NaN, -2], { requiresGrad: true });
+    x.abs().sum().backward();
+    expect(list(x.grad)).toEqual([0, -1]);
+    // x = tensor([0., 2]); x.pow(tensor([0.])).sum().backward() → [0, 0]
+    const z = tensor([0, 2], { requiresGrad: true });
+    z.pow(tensor([0]))
+      .sum()
+      .backward();
+    expect(list(z.grad)).toEqual([0, 0]);
+  });
+
+  it('empty dims: softmax, split and chunk', () => {
+    // torch.zeros(2, 0).softmax(1).shape → (2, 0); .split(2, 1) → one (2, 0); .chunk(2, 1) → two (2, 0)
+    expect(zeros([2, 0]).softmax(1).shape).toEqual([2, 0]);
+    expect(zeros([2, 0]).logSoftmax(1).shape).toEqual([2, 0]);
+    expect(
+      zeros([2, 0])
+        .split(2, 1)
+        .map((p) => p.shape),
+    ).toEqual([[2, 0]]);
+    expect(
+      zeros([2, 0])
+        .chunk(2, 1)
+        .map((p) => p.shape),
+    ).toEqual([
+      [2, 0],
+      [2, 0],
+    ]);
+  });
+
+  it("ConvTranspose2d's backward with outputPadding ≥ stride (dilation > stride)", () => {
+    // m = ConvTranspose2d(1, 1, (1, 2), output_padding=(0, 1), dilation=(1, 2), bias=False), weight [[[[1, 10]]]]
+    // x = [[[[1, 2]]]] → y [1, 2, 10, 20, 0], x.grad [11, 11], weight.grad [3, 3]
+    const m = new nn.ConvTranspose2d(1, 1, [1, 2], { outputPadding: [0, 1], dilation: [1, 2], bias: false }).to('float64');
+    noGrad(() => m.weight.copy_(tensor([[[[1, 10]]]], { dtype: 'float64' })));
+    const x = tensor([[[[1, 2]]]], { dtype: 'float64', requiresGrad: true });
+    const y = m.call(x) as Tensor;
+    expect(list(y)).toEqual([1, 2, 10, 20, 0]);
+    y.sum().backward();
+    expect(list(x.grad)).toEqual([11, 11]);
+    expect(list(m.weight.grad)).toEqual([3, 3]);
+  });
+
+  it("padding: 'same' with an even kernel puts the extra pixel after (right, bottom)", () => {
+    // m = Conv2d(1, 1, 2, padding='same', bias=False), weight [[[[1, 2], [3, 4]]]], x = arange(9.).reshape(1, 1, 3, 3)
+    const m = new nn.Conv2d(1, 1, 2, { padding: 'same', bias: false }).to('float64');
+    noGrad(() =>
+      m.weight.copy_(
+        tensor(
+          [
+            [
+              [
+                [1, 2],
+                [3, 4],
+              ],
+            ],
+          ],
+          { dtype: 'float64' },
+        ),
+      ),
+    );
+    const x = arange(9).reshape([1, 1, 3, 3]).to('float64').requiresGrad_();
+    const y = m.call(x) as Tensor;
+    expect(list(y)).toEqual([27, 37, 17, 57, 67, 29, 20, 23, 8]);
+    y.sum().backward();
+    expect(list(x.grad)).toEqual([1, 3, 3, 4, 10, 10, 4, 10, 10]);
   });
 });

@@ -83,8 +83,9 @@ function unaryFn(op: UnaryOp, p0: number, p1: number): F1 {
       return Math.log1p;
     case 'expm1':
       return Math.expm1;
+    // truth is "non-zero", NaN included (PyTorch; JavaScript's NaN is falsy)
     case 'not':
-      return (x) => (x ? 0 : 1);
+      return (x) => (x === 0 ? 1 : 0);
     case 'isnan':
       return (x) => (x !== x ? 1 : 0);
     case 'isinf':
@@ -161,11 +162,11 @@ function binaryFn(op: BinaryOp): (a: number, b: number) => number {
     case 'ge':
       return (a, b) => (a >= b ? 1 : 0);
     case 'and':
-      return (a, b) => (a && b ? 1 : 0);
+      return (a, b) => (a !== 0 && b !== 0 ? 1 : 0);
     case 'or':
-      return (a, b) => (a || b ? 1 : 0);
+      return (a, b) => (a !== 0 || b !== 0 ? 1 : 0);
     case 'xor':
-      return (a, b) => (a ? 1 : 0) ^ (b ? 1 : 0);
+      return (a, b) => (a !== 0 ? 1 : 0) ^ (b !== 0 ? 1 : 0);
   }
 }
 
