@@ -8,6 +8,7 @@ import { isFloat } from '../core/dtype.js';
 import { DTypeError, IndexError, ShapeError, StateError, ValueError, fmtShape } from '../core/errors.js';
 import { broadcastShapes, normAxes, normAxis, numel } from '../core/shape.js';
 import { checkOptionKeys } from '../core/options.js';
+import { isGradEnabled } from '../autograd/mode.js';
 import type { Tensor, TensorOrScalar, apply as applyFn } from './tensor.js';
 
 type Run = typeof applyFn;
@@ -95,11 +96,30 @@ export function median(run: Run, x: Tensor, dim: number | undefined, keepdim: bo
   if (dim === undefined) {
     const flat = x.reshape(-1);
     if (flat.numel() === 0) throw new ValueError('median: cannot take the median of an empty tensor');
-    return kthvalue(run, flat, Math.floor((flat.numel() - 1) / 2) + 1, 0, false).values;
+    const m = medianAlong(run, flat, 0, false).values;
+    if (!isGradEnabled() || !flat.requiresGrad) return m;
+    // PyTorch spreads the gradient evenly over the elements equal to the median (the NaNs, when it is
+    // NaN): m + Σ_tied (x − m)/count has m's value exactly (each x − m is 0, or NaN with m) and that gradient
+    const at = flat.eq(m).logicalOr(flat.isnan().logicalAnd(m.isnan()));
+    const md = m.detach();
+    return md.add(at.ifElse(flat.sub(md), 0).sum().div(at.sum().to(flat.dtype)));
   }
+  return medianAlong(run, x, dim, keepdim);
+}
+
+/**
+ * The lower median along `dim`, NaN where the lane has one (PyTorch's median propagates NaN: the value
+ * and the index of the lane's first NaN; kthvalue sorts NaN last instead).
+ */
+function medianAlong(run: Run, x: Tensor, dim: number, keepdim: boolean): { values: Tensor; indices: Tensor } {
   const x1 = x.ndim === 0 ? x.reshape(1) : x;
   const d = normAxis(dim, x1.ndim, 'median');
-  return kthvalue(run, x, Math.floor((x1.shape[d]! - 1) / 2) + 1, dim, keepdim);
+  const kth = kthvalue(run, x1, Math.floor((x1.shape[d]! - 1) / 2) + 1, d, true).indices;
+  const nan = x1.isnan();
+  const idx = nan.any(d, true).ifElse(nan.to('int32').argmax(d, true), kth);
+  const values = x1.gather(d, idx);
+  if (x.ndim === 0) return { values: values.reshape([]), indices: idx.reshape([]) };
+  return keepdim ? { values, indices: idx } : { values: values.squeeze(d), indices: idx.squeeze(d) };
 }
 
 /** Running max (or min) along `dim` and where it was, `{ values, indices }`. */
@@ -360,10 +380,14 @@ export function einsum(equation: string, operands: readonly Tensor[]): Tensor {
     });
     return { t, labels };
   });
+  // implicit output: the labels written exactly once on the left (a label repeated inside one operand,
+  // as in 'ii', is summed: the trace, as PyTorch), in alphabetical order
+  const written = new Map<string, number>();
+  for (const ch of equation.split('->')[0]!) if (/[a-zA-Z]/.test(ch)) written.set(ch, (written.get(ch) ?? 0) + 1);
   const out =
     rhsGiven ??
     [...counts.keys()]
-      .filter((l) => counts.get(l) === 1)
+      .filter((l) => written.get(l) === 1)
       .sort()
       .join('');
   for (const l of out)

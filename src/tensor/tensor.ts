@@ -880,17 +880,24 @@ export class Tensor {
       // tensor bounds (broadcast): x below min takes min, then above max takes max (so min > max gives max)
       // eslint-disable-next-line @typescript-eslint/no-this-alias -- the running result starts as this tensor and is replaced, not a closure alias
       let out: Tensor = this;
+      // (a NaN bound makes NaN, as PyTorch's max/min propagate it)
       if (min !== null) {
         const lo = this.wrap(min);
-        out = out.lt(lo).ifElse(lo, out);
+        out = out.lt(lo).logicalOr(lo.isnan()).ifElse(lo, out);
       }
       if (max !== null) {
         const hi = this.wrap(max);
-        out = out.gt(hi).ifElse(hi, out);
+        out = out.gt(hi).logicalOr(hi.isnan()).ifElse(hi, out);
       }
       return out;
     }
-    return apply('clamp', [this], { min: min === null ? null : Number(min), max: max === null ? null : Number(max) });
+    const lo = min === null ? null : Number(min);
+    const hi = max === null ? null : Number(max);
+    // an integer tensor clamped to a fractional bound becomes float32 (PyTorch's promotion)
+    const x = !isFloat(this.dtype) && [lo, hi].some((b) => b !== null && !Number.isInteger(b)) ? this.to('float32') : this;
+    // a NaN bound makes every value NaN (the kernel reads NaN as "no bound"); the gradient is 0
+    if ((lo !== null && Number.isNaN(lo)) || (hi !== null && Number.isNaN(hi))) return x.mul(0).add(NaN);
+    return apply('clamp', [x], { min: lo, max: hi });
   }
 
   /** x ** e — e a number (pow-scalar) or a tensor (broadcast). */

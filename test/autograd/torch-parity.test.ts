@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { init, setBackend } from '../../src/backend/index.js';
-import { arange, maximum, minimum, nn, noGrad, tensor, zeros, type Tensor } from '../../src/index.js';
+import { arange, einsum, maximum, minimum, nn, noGrad, tensor, zeros, type Tensor } from '../../src/index.js';
 import { ensureBuilt } from '../wasm/setup.js';
 
 const f64 = (v: number[] | number, requiresGrad = false) => tensor(v, { dtype: 'float64', requiresGrad });
@@ -219,6 +219,71 @@ describe('tensor ops a second fuzzer (tensor ops and nn layers against PyTorch) 
     ).toEqual([
       [2, 0],
       [2, 0],
+    ]);
+  });
+
+  it('int32 products wrap as PyTorch: square, mul, pow', () => {
+    // a = torch.tensor([2147483647, 46341, -7], dtype=torch.int32); a.square() → [1, -2147479015, 49]
+    const a = tensor([2147483647, 46341, -7], { dtype: 'int32' });
+    expect(a.square().tolist()).toEqual([1, -2147479015, 49]);
+    expect(a.mul(a).tolist()).toEqual([1, -2147479015, 49]);
+    // torch.tensor([5, -3], dtype=torch.int32).pow(31) → [-2128439731, -1264544299]
+    expect(tensor([5, -3], { dtype: 'int32' }).pow(31).tolist()).toEqual([-2128439731, -1264544299]);
+    expect(
+      tensor([5], { dtype: 'int32' })
+        .pow(tensor([31], { dtype: 'int32' }))
+        .tolist(),
+    ).toEqual([-2128439731]);
+  });
+
+  it("einsum's implicit output sums a label repeated in one operand: 'ii' is the trace", () => {
+    // torch.einsum('ii', [[1., 2], [3, 4]]) → 5.; torch.einsum('iij', arange(8.).reshape(2, 2, 2)) → [6., 8.]
+    expect(
+      einsum('ii', [
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+      ]).item(),
+    ).toBe(5);
+    expect(einsum('iij', [arange(8).reshape([2, 2, 2]).float()]).tolist()).toEqual([6, 8]);
+  });
+
+  it('clamp: a NaN bound makes NaN (gradient 0); an int tensor and a fractional bound give float32', () => {
+    // torch.tensor([-4., 1]).clamp(nan, 1) → [nan, nan]; .clamp(tensor([nan, 0.]), tensor([1., nan])) → [nan, nan]
+    expect(tensor([-4, 1]).clamp(NaN, 1).tolist()).toEqual([NaN, NaN]);
+    expect(tensor([-4, 1]).clamp(0, NaN).tolist()).toEqual([NaN, NaN]);
+    expect(
+      tensor([-4, 1])
+        .clamp(tensor([NaN, 0]), tensor([1, NaN]))
+        .tolist(),
+    ).toEqual([NaN, NaN]);
+    const x = tensor([-4, 1], { requiresGrad: true });
+    x.clamp(NaN, 1).sum().backward();
+    expect(list(x.grad)).toEqual([0, 0]);
+    // torch.tensor([2, -5], dtype=torch.int32).clamp(0.5) → float32 [2., 0.5]
+    const c = tensor([2, -5], { dtype: 'int32' }).clamp(0.5);
+    expect([c.dtype, c.tolist()]).toEqual(['float32', [2, 0.5]]);
+  });
+
+  it('median: ties share the gradient (whole tensor), and NaN propagates', () => {
+    // x = tensor([0.5, -1, -3, -1]); x.median().backward() → [0, .5, 0, .5]
+    const x = tensor([0.5, -1, -3, -1], { requiresGrad: true });
+    x.median().backward();
+    expect(list(x.grad)).toEqual([0, 0.5, 0, 0.5]);
+    // z = tensor([1., nan, 3]); z.median() → nan, grad [0, 1, 0]; tensor([[1., nan, 3], [1, 2, 3]]).median(1) → ([nan, 2], [1, 1])
+    const z = tensor([1, NaN, 3], { requiresGrad: true });
+    const m = z.median();
+    expect(m.item()).toBeNaN();
+    m.backward();
+    expect(list(z.grad)).toEqual([0, 1, 0]);
+    const r = tensor([
+      [1, NaN, 3],
+      [1, 2, 3],
+    ]).median(1);
+    expect([r.values.tolist(), r.indices.tolist()]).toEqual([
+      [NaN, 2],
+      [1, 1],
     ]);
   });
 

@@ -235,14 +235,38 @@ function rows(
   }
 }
 
+/** a^e in int32 arithmetic, wrapping as PyTorch's int32 does (e a non-negative integer). */
+function ipow(a: number, e: number): number {
+  let r = 1;
+  let b = a | 0;
+  for (let k = e; k > 0; k >>>= 1) {
+    if (k & 1) r = Math.imul(r, b);
+    b = Math.imul(b, b);
+  }
+  return r;
+}
+
+/**
+ * Products in int32 wrap (PyTorch): a double product past 2^53 would round before the int32 store
+ * truncates it, so int32 results take Math.imul and square-and-multiply instead.
+ */
+function intFn1(op: UnaryOp, p0: number): F1 | null {
+  if (op === 'square') return (x) => Math.imul(x, x);
+  if (op === 'powScalar' && Number.isInteger(p0) && p0 >= 0) return (x) => ipow(x, p0);
+  return null;
+}
+
 export function unary(op: UnaryOp, x: View, shape: readonly number[], outDType: DType, p0 = 0, p1 = 0): TypedArray {
   const out = allocate(outDType, numel(shape));
-  const f = unaryFn(op, p0, p1);
+  const intF = outDType === 'int32' ? intFn1(op, p0) : null;
+  const f = intF ?? unaryFn(op, p0, p1);
+  // the fast loops below, unless an int32 rule replaced the op's (then the generic loop runs it)
+  const kind: UnaryOp | 'generic' = intF === null ? op : 'generic';
   const xd = x.data;
   // the commonest ops get their own loop (a direct expression instead of a call per element)
   rows(shape, [x], (i, o, _o1, _o2, n, s) => {
     const end = i + n;
-    switch (op) {
+    switch (kind) {
       case 'copy':
         if (s === 1 && out.constructor === xd.constructor) out.set(xd.subarray(o, o + n), i);
         else for (; i < end; i++, o += s) out[i] = xd[o]!;
@@ -271,12 +295,22 @@ export function unary(op: UnaryOp, x: View, shape: readonly number[], outDType: 
 
 export function binary(op: BinaryOp, a: View, b: View, shape: readonly number[], outDType: DType): TypedArray {
   const out = allocate(outDType, numel(shape));
-  const f = binaryFn(op);
+  // int32 products wrap (see intFn1)
+  const intF =
+    outDType !== 'int32'
+      ? null
+      : op === 'mul'
+        ? Math.imul
+        : op === 'pow'
+          ? (x: number, e: number) => (e >= 0 ? ipow(x, e) : Math.pow(x, e))
+          : null;
+  const f = intF ?? binaryFn(op);
+  const kind: BinaryOp | 'generic' = intF === null ? op : 'generic';
   const ad = a.data;
   const bd = b.data;
   rows(shape, [a, b], (i, oa, ob, _o2, n, sa, sb) => {
     const end = i + n;
-    switch (op) {
+    switch (kind) {
       case 'add':
         for (; i < end; i++, oa += sa, ob += sb) out[i] = ad[oa]! + bd[ob]!;
         return;
