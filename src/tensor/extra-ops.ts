@@ -523,7 +523,9 @@ export function vectorNorm(x: Tensor, ord: number | 'inf' | '-inf' = 2, dim?: Di
   if (o === 0) return x.ne(0).to(x.dtype).sum(dims, keepdim);
   if (o === 1) return a.sum(dims, keepdim);
   // (Σ|x|^p)^(1/p) has an infinite slope at 0: as PyTorch, an all-zero slice gets a zero gradient
-  const s = o === 2 ? x.square().sum(dims, keepdim) : a.pow(o).sum(dims, keepdim);
+  // for 0 < p < 1, |x|^p's slope is infinite at 0 too: those elements get 0 (PyTorch), not 0·∞
+  const ap = o > 0 && o < 1 ? a.eq(0).ifElse(0, a.eq(0).ifElse(1, a).pow(o)) : a.pow(o);
+  const s = o === 2 ? x.square().sum(dims, keepdim) : ap.sum(dims, keepdim);
   const zero = s.eq(0);
   const safe = zero.ifElse(1, s);
   const root = o === 2 ? safe.sqrt() : safe.pow(1 / o);

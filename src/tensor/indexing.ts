@@ -194,7 +194,16 @@ export function setItem(apply: typeof applyFn, x: Tensor, args: readonly unknown
     return;
   }
   const { view, adv } = basicPass(x, items, who);
+  // leading size-1 dims of the value beyond the target's rank are dropped first (PyTorch:
+  // x[0] = tensor([9.]) into a 0-d position)
+  const fit = (shape: readonly number[]) => {
+    if (typeof value !== 'object') return;
+    let lead = 0;
+    while (value.ndim - lead > shape.length && value.shape[lead] === 1) lead++;
+    if (lead > 0) value = value.reshape(value.shape.slice(lead));
+  };
   const checkValue = (shape: readonly number[]) => {
+    fit(shape);
     if (typeof value === 'object') {
       try {
         const b = broadcastShapes(value.shape, shape, who);

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { init, setBackend } from '../../src/backend/index.js';
-import { arange, einsum, maximum, minimum, nn, noGrad, tensor, zeros, type Tensor } from '../../src/index.js';
+import { arange, einsum, linalg, maximum, minimum, nn, noGrad, tensor, zeros, type Tensor } from '../../src/index.js';
 import { ensureBuilt } from '../wasm/setup.js';
 
 const f64 = (v: number[] | number, requiresGrad = false) => tensor(v, { dtype: 'float64', requiresGrad });
@@ -285,6 +285,26 @@ describe('tensor ops a second fuzzer (tensor ops and nn layers against PyTorch) 
       [NaN, 2],
       [1, 1],
     ]);
+  });
+
+  it('vectorNorm with 0 < ord < 1 has a zero gradient at zero elements', () => {
+    // x = tensor([0., 4], float64); torch.linalg.vector_norm(x, 0.5) → 4., x.grad [0, 1]
+    const x = tensor([0, 4], { dtype: 'float64', requiresGrad: true });
+    const n = linalg.vectorNorm(x, 0.5);
+    expect(n.item()).toBe(4);
+    n.backward();
+    expect(list(x.grad)).toEqual([0, 1]);
+  });
+
+  it('index assignment drops the leading size-1 dims of the value', () => {
+    // x = tensor([1., 2, 3]); x[0] = tensor([9.]); z = zeros(3); z[tensor([0, 2])] = tensor([[5., 6]])
+    const x = tensor([1, 2, 3]);
+    x.set(0, tensor([9]));
+    expect(x.tolist()).toEqual([9, 2, 3]);
+    const z = zeros([3]);
+    z.set(tensor([0, 2], { dtype: 'int32' }), tensor([[5, 6]]));
+    expect(z.tolist()).toEqual([5, 0, 6]);
+    expect(() => x.set(0, tensor([9, 8]))).toThrow(/cannot be broadcast to the indexed shape \[\]/);
   });
 
   it("ConvTranspose2d's backward with outputPadding ≥ stride (dilation > stride)", () => {
