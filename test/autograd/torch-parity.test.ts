@@ -287,6 +287,13 @@ describe('tensor ops a second fuzzer (tensor ops and nn layers against PyTorch) 
     ]);
   });
 
+  it("cumprod's gradient over a one-element lane is the incoming gradient, even at NaN", () => {
+    // x = tensor([[nan], [inf]]); x.cumprod(1).sum().backward() → [[1], [1]]
+    const x = tensor([[NaN], [Infinity]], { requiresGrad: true });
+    x.cumprod(1).sum().backward();
+    expect(list(x.grad)).toEqual([1, 1]);
+  });
+
   it('vectorNorm with 0 < ord < 1 has a zero gradient at zero elements', () => {
     // x = tensor([0., 4], float64); torch.linalg.vector_norm(x, 0.5) → 4., x.grad [0, 1]
     const x = tensor([0, 4], { dtype: 'float64', requiresGrad: true });

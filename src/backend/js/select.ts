@@ -80,6 +80,11 @@ export function cumprodGradLanes(
 ): TypedArray {
   const [outer, n, inner] = splitAxis(shape, dim);
   const out = allocate(dtype, x.length);
+  // one element per lane: y = x, so the gradient is g itself, whatever x holds (NaN, ±∞), as PyTorch
+  if (n === 1) {
+    for (let k = 0; k < x.length; k++) out[k] = g[k]!;
+    return out;
+  }
   for (let o = 0; o < outer; o++)
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;

@@ -123,11 +123,13 @@ ${ENTRY1D} {
     const bx = rt.bind(x, 'cumprodGrad');
     const by = rt.bind(y, 'cumprodGrad');
     const bg = rt.bind(g, 'cumprodGrad');
-    // the js kernel's algorithm: suffix sums of g·y / x before the first zero z, one running product at z
+    // the js kernel's algorithm: g itself for one-element lanes, else suffix sums of g·y / x before the
+    // first zero z, one running product at z
     const code = `${HEADER}${bindings(['xs', bx.elem], ['ysv', by.elem], ['gs', bg.elem], ['out', 'f32', true])}
 ${INDEX}
 ${ENTRY1D} {
   ${INDEX1D}  ${LANE}
+  if (len == 1) { out[base] = f32(gs[base]); return; }
   var z = len;
   for (var k = 0; k < len; k = k + 1) {
     if (f32(xs[base + k * inner]) == 0.0) { z = k; break; }
