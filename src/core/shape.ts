@@ -182,3 +182,16 @@ export function splitAxis(shape: readonly number[], axis: number): [number, numb
   for (let i = axis + 1; i < shape.length; i++) inner *= shape[i]!;
   return [outer, shape[axis] ?? 1, inner];
 }
+
+/**
+ * The zeros before and after one spatial dim for a padding option: 'same' puts ⌊total/2⌋ before and the
+ * rest after (an even effective kernel pads one more after, as PyTorch does).
+ */
+export function sidePads(padding: number | 'valid' | 'same', k: number, dilation: number): [number, number] {
+  if (padding === 'valid') return [0, 0];
+  if (padding === 'same') {
+    const total = dilation * (k - 1);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  }
+  return [padding, padding];
+}

@@ -5,7 +5,7 @@
  */
 import { isFloat } from '../core/dtype.js';
 import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { normAxis, pair, type IntOrPair } from '../core/shape.js';
+import { normAxis, pair, sidePads, type IntOrPair } from '../core/shape.js';
 import { checkOptionKeys } from '../core/options.js';
 import { defaultRng, type Rng } from '../core/rng.js';
 import { noGrad } from '../autograd/mode.js';
@@ -65,36 +65,20 @@ export interface ConvOptions {
   groups?: number;
 }
 
-function resolvePadding(
-  padding: ConvOptions['padding'],
-  kernel: [number, number],
-  dilation: [number, number],
-  stride: [number, number],
-  op: string,
-): [number, number] {
-  if (padding === undefined || padding === 'valid') return [0, 0];
-  if (padding === 'same') {
-    if (stride[0] !== 1 || stride[1] !== 1) throw new ValueError(`${op}: padding='same' is not supported for strided convolutions`);
-    const tot = [dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)];
-    return [Math.floor(tot[0]! / 2), Math.floor(tot[1]! / 2)];
-  }
-  return pair(padding);
-}
-
 /** 2-D convolution. x: [N, Cin, H, W], weight: [Cout, Cin/groups, kH, kW] → [N, Cout, OH, OW] */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
   checkOptionKeys('conv2d', opts, { stride: true, padding: true, dilation: true, groups: true });
   const stride = pair(opts.stride ?? 1);
   const dilation = pair(opts.dilation ?? 1);
-  const padding = resolvePadding(opts.padding, [weight.shape[2] ?? 1, weight.shape[3] ?? 1], dilation, stride, 'conv2d');
+  let padding: [number, number] = [0, 0];
   if (opts.padding === 'same') {
-    // PyTorch: an even total padding is split evenly; an odd one puts the extra pixel after (right/bottom)
-    const tot = [dilation[0] * ((weight.shape[2] ?? 1) - 1), dilation[1] * ((weight.shape[3] ?? 1) - 1)] as const;
-    if (tot[0] % 2 || tot[1] % 2) {
-      const extra = [tot[0] % 2, tot[1] % 2];
-      x = x.pad([0, extra[1]!, 0, extra[0]!]);
-    }
-  }
+    if (stride[0] !== 1 || stride[1] !== 1) throw new ValueError(`conv2d: padding='same' is not supported for strided convolutions`);
+    const [t, b] = sidePads('same', weight.shape[2] ?? 1, dilation[0]);
+    const [l, r] = sidePads('same', weight.shape[3] ?? 1, dilation[1]);
+    padding = [t, l];
+    // the one extra zero after (right/bottom) of an even effective kernel: padded here, the rest by the kernel
+    if (b > t || r > l) x = x.pad([0, r - l, 0, b - t]);
+  } else if (opts.padding !== undefined && opts.padding !== 'valid') padding = pair(opts.padding);
   const attrs = { stride, padding, dilation, groups: opts.groups ?? 1 };
   // the common case, one primitive with the bias fused (one kernel call, no extra pass over the
   // output); any other bias (another dtype or shape) is broadcast-added as before

@@ -893,8 +893,9 @@ export class Tensor {
     }
     const lo = min === null ? null : Number(min);
     const hi = max === null ? null : Number(max);
-    // an integer tensor clamped to a fractional bound becomes float32 (PyTorch's promotion)
-    const x = !isFloat(this.dtype) && [lo, hi].some((b) => b !== null && !Number.isInteger(b)) ? this.to('float32') : this;
+    // PyTorch's promotion with a scalar bound: an integer tensor and a fractional bound give float32
+    const dtype = [lo, hi].reduce<DType>((d, b) => (b === null || Number.isNaN(b) || isFloat(d) ? d : promoteScalar(d, b)), this.dtype);
+    const x = isFloat(dtype) && !isFloat(this.dtype) ? this.to(dtype) : this;
     // a NaN bound makes every value NaN (the kernel reads NaN as "no bound"); the gradient is 0
     if ((lo !== null && Number.isNaN(lo)) || (hi !== null && Number.isNaN(hi))) return x.mul(0).add(NaN);
     return apply('clamp', [x], { min: lo, max: hi });

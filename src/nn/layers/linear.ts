@@ -10,7 +10,7 @@ import * as F from '../functional.js';
 import * as init from '../init.js';
 import { Module, Parameter, pyRepr } from '../module.js';
 import { checkPosInt, linearChecked, pairRepr, type InitOptions } from './common.js';
-import { pair, type IntOrPair } from '../../core/shape.js';
+import { pair, sidePads, type IntOrPair } from '../../core/shape.js';
 
 /** PyTorch's default for Linear/Conv: weight kaiming_uniform_(a=√5) (= U(±1/√fanIn)), bias U(±1/√fanIn). */
 function resetLinearLike(weight: Parameter, bias: Parameter | null, opts: InitOptions, fanInOverride?: number): void {
@@ -86,19 +86,6 @@ function checkPaddingMode(mode: string | undefined, who: string): PaddingMode {
   if (m !== 'zeros' && m !== 'reflect' && m !== 'replicate' && m !== 'circular')
     throw new ValueError(`${who}: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got '${String(mode)}'`);
   return m;
-}
-
-/**
- * PyTorch's `_reversed_padding_repeated_twice` for one dim: [before, after] of a non-zeros padding
- * mode ('same' puts the odd pixel after).
- */
-function sidePads(padding: number | 'valid' | 'same', k: number, dilation: number): [number, number] {
-  if (padding === 'valid') return [0, 0];
-  if (padding === 'same') {
-    const total = dilation * (k - 1);
-    return [Math.floor(total / 2), total - Math.floor(total / 2)];
-  }
-  return [padding, padding];
 }
 
 /**
